@@ -1,0 +1,61 @@
+/* Configuration shared by many connections: our certificate chain and key,
+ * the trust store, and the algorithms we offer. Reference counted, because
+ * a Lua context may be collected while its connections live on. */
+#ifndef TLS_CONFIG_H
+#define TLS_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/x509.h>
+#include <openssl/evp.h>
+
+#include "tls_buf.h"
+#include "tls_err.h"
+
+#define TLS_CONFIG_MAX_LIST 16
+
+typedef struct tls_config {
+    int refs;
+    int is_server;
+    int verify;                  /* verify the peer's chain and name */
+    X509_STORE *store;           /* trust anchors; NULL until loaded */
+    STACK_OF(X509) *chain;       /* our certificate chain, leaf first */
+    EVP_PKEY *key;               /* our private key */
+    tls_buf cert_entries;        /* pre-encoded TLS 1.3 certificate_list
+                                    content (entries with empty extensions),
+                                    without the outer 3-byte length */
+    uint16_t suites[TLS_CONFIG_MAX_LIST];
+    size_t n_suites;
+    uint16_t groups[TLS_CONFIG_MAX_LIST];   /* preference order; groups[0]
+                                               is the client's key share */
+    size_t n_groups;
+    uint16_t sigalgs[TLS_CONFIG_MAX_LIST];
+    size_t n_sigalgs;
+} tls_config;
+
+/* New config with the defaults: verify on for clients, off for servers
+ * (client certificates come later); suites AES-128-GCM, AES-256-GCM,
+ * ChaCha20-Poly1305; groups x25519, secp256r1, secp384r1; signature
+ * schemes ecdsa P-256/P-384, rsa_pss_rsae 256/384/512, ed25519. */
+tls_config *tls_config_new(int is_server);
+void tls_config_ref(tls_config *c);
+void tls_config_unref(tls_config *c);
+
+/* Certificate chain (leaf first) and key, each as PEM text or a file path:
+ * `is_path` tells which. The key must match the leaf (checked here) and be
+ * of a kind we can sign with. */
+int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path, tls_error *err);
+int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
+                       const char *password, tls_error *err);
+/* Trust anchors. Each call adds to the store. */
+int tls_config_load_ca_file(tls_config *c, const char *path, tls_error *err);
+int tls_config_load_ca_dir(tls_config *c, const char *path, tls_error *err);
+int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error *err);
+int tls_config_load_system_ca(tls_config *c, tls_error *err);
+/* Lists as colon- or comma-separated names; an unknown name fails with a
+ * message naming it. */
+int tls_config_set_suites(tls_config *c, const char *list, tls_error *err);
+int tls_config_set_groups(tls_config *c, const char *list, tls_error *err);
+int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err);
+
+#endif

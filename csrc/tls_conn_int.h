@@ -1,0 +1,176 @@
+/* The connection's insides, shared by the engine's own files only
+ * (record layer, handshake common code, client and server state machines).
+ * Nothing outside the engine includes this. */
+#ifndef TLS_CONN_INT_H
+#define TLS_CONN_INT_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <openssl/x509.h>
+
+#include "tls_buf.h"
+#include "tls_config.h"
+#include "tls_consts.h"
+#include "tls_crypto.h"
+#include "tls_engine.h"
+#include "tls_err.h"
+
+/* Limits on what a peer can make us hold or do. */
+/* The largest handshake message accepted: a certificate chain of a few
+ * certificates with large keys fits many times over. */
+#define TLS_MAX_HANDSHAKE_MESSAGE (64 * 1024)
+/* Certificates in a peer's chain; real chains have 2 to 4. */
+#define TLS_MAX_CHAIN_LENGTH 10
+/* Extensions in one block; browsers send about 20. */
+#define TLS_MAX_EXTENSIONS 64
+/* A peer that sends endless empty records, warnings or change_cipher_spec
+ * records makes us spin without progress: cut it off after this many in a row. */
+#define TLS_MAX_EMPTY_RECORDS 32
+#define TLS_MAX_CCS_RECORDS 1
+/* Offered lists we keep from a peer (groups, signature schemes, shares). */
+#define TLS_MAX_PEER_LIST 64
+/* Decrypted application data held before we stop reading records: bounds
+ * memory whatever the peer sends while the application is not reading. */
+#define TLS_APP_IN_HIGH_WATER (64 * 1024)
+
+typedef enum tls_state {
+    ST_CLIENT_START,
+    ST_CLIENT_WAIT_SH,
+    ST_CLIENT_WAIT_EE,
+    ST_CLIENT_WAIT_CERT_CR,
+    ST_CLIENT_WAIT_CERT,
+    ST_CLIENT_WAIT_CV,
+    ST_CLIENT_WAIT_FINISHED,
+    ST_SERVER_WAIT_CH,
+    ST_SERVER_WAIT_CH2,       /* after HelloRetryRequest */
+    ST_SERVER_WAIT_FINISHED,
+    ST_CONNECTED,
+    ST_CLOSED,
+} tls_state;
+
+struct tls_conn {
+    tls_config *cfg;
+    int is_server;
+    tls_state state;
+    unsigned status;
+    tls_error err;
+    tls_trace_fn trace;
+    void *trace_ud;
+    char *server_name;        /* client: asked for; server: SNI received */
+
+    /* Record layer */
+    tls_buf in;               /* bytes from the peer not yet processed */
+    tls_buf out;              /* records waiting to be sent */
+    tls_buf app_in;           /* decrypted application data */
+    tls_buf hs_in;            /* handshake bytes not yet a whole message */
+    tls_aead rd, wr;
+    int rd_protected, wr_protected;
+    unsigned rd_epoch;        /* counts read key changes */
+    unsigned empty_records;   /* consecutive records without progress */
+    unsigned ccs_records;
+    int first_record_sent;
+    int ccs_sent;             /* our compatibility change_cipher_spec */
+
+    /* Handshake */
+    tls_transcript transcript;
+    tls13_keys keys;
+    const tls_suite *suite;
+    uint16_t version;
+    uint16_t group;
+    uint16_t sigscheme;
+    int hello_retry;
+    tls_kex kex;
+    uint8_t client_random[TLS_RANDOM_LEN];
+    uint8_t session_id[32];
+    size_t session_id_len;
+    tls_buf cookie;           /* client: cookie from a HelloRetryRequest */
+    int cert_requested;       /* client: the server sent CertificateRequest */
+    tls_buf cert_request_context;
+    STACK_OF(X509) *peer_chain;
+    EVP_PKEY *peer_key;       /* the leaf's public key, for CertificateVerify */
+    uint16_t peer_sigalgs[TLS_MAX_PEER_LIST];
+    size_t n_peer_sigalgs;
+};
+
+/* ---- Record layer (tls_record.c) ---- */
+int tls_record_process(tls_conn *c);
+/* Writes data as records of the given content type, protected when the
+ * write direction has keys. */
+int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len);
+int tls_record_send_alert(tls_conn *c, uint8_t level, uint8_t desc);
+int tls_record_send_ccs(tls_conn *c);
+/* Switches a direction to a new traffic secret (and traces it). */
+int tls_record_set_read_key(tls_conn *c, const uint8_t *secret, const char *name);
+int tls_record_set_write_key(tls_conn *c, const uint8_t *secret, const char *name);
+
+/* ---- Handshake, both sides (tls_hs_common.c) ---- */
+/* Dispatches one whole handshake message (with its header) to the state machine. */
+int tls_hs_handle(tls_conn *c, const uint8_t *msg, size_t len);
+/* Appends a message to the transcript and writes it as handshake records. */
+int tls_hs_send(tls_conn *c, tls_buf *msg);
+/* Starts a message: type and a 3-byte length placeholder; returns the offset
+ * to pass to tls_hs_end_message. */
+size_t tls_hs_begin_message(tls_buf *msg, uint8_t type);
+void tls_hs_end_message(tls_buf *msg, size_t off);
+
+typedef struct tls_ext {
+    uint16_t type;
+    tls_reader body;
+} tls_ext;
+
+typedef struct tls_ext_list {
+    tls_ext ext[TLS_MAX_EXTENSIONS];
+    size_t n;
+} tls_ext_list;
+
+/* Parses an extensions block (the reader is the vector's content):
+ * duplicates are illegal_parameter (rfc8446#4.2). */
+int tls_hs_parse_extensions(tls_conn *c, tls_reader *block, tls_ext_list *list, const char *where);
+/* The extension's body, or NULL. */
+tls_reader *tls_hs_find_ext(tls_ext_list *list, uint16_t type);
+/* Extension types allowed in a message; any other present is
+ * unsupported_extension (rfc8446#4.2: a client receiving one it did not
+ * offer aborts). */
+int tls_hs_only_extensions(tls_conn *c, tls_ext_list *list, const uint16_t *allowed, size_t n,
+                           const char *where);
+
+int tls_hs_send_certificate(tls_conn *c, const uint8_t *context, size_t context_len, int empty);
+int tls_hs_parse_certificate(tls_conn *c, tls_reader *body);
+int tls_hs_send_certificate_verify(tls_conn *c);
+int tls_hs_check_certificate_verify(tls_conn *c, tls_reader *body);
+int tls_hs_send_finished(tls_conn *c, const uint8_t *base_secret);
+int tls_hs_check_finished(tls_conn *c, tls_reader *body, const uint8_t *base_secret);
+/* The rest of the key schedule after the (EC)DHE secret is known. */
+int tls_hs_derive_handshake_secrets(tls_conn *c, const uint8_t *shared, size_t shared_len);
+int tls_hs_derive_application_secrets(tls_conn *c);
+/* Post-handshake messages: NewSessionTicket, KeyUpdate. */
+int tls_hs_post_handshake(tls_conn *c, uint8_t type, tls_reader *body);
+
+extern const uint8_t tls_hrr_random[TLS_RANDOM_LEN];
+
+/* ---- The two state machines ---- */
+int tls_client_start(tls_conn *c);
+int tls_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+int tls_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+
+/* ---- Trace (tls_trace.c) ---- */
+typedef struct tls_trace_builder {
+    tls_trace_event ev;
+    char store[2048];
+    size_t used;
+} tls_trace_builder;
+
+void tls_trace_begin(tls_trace_builder *tb, const char *direction, const char *message);
+void tls_trace_add(tls_trace_builder *tb, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Appends a list of names ("x25519, secp256r1") from ids via a name function. */
+void tls_trace_add_list(tls_trace_builder *tb, const char *key, const uint16_t *ids, size_t n,
+                        const char *(*name)(uint16_t));
+/* Calls the user's trace function; a non-zero return fails the connection. */
+int tls_trace_emit(tls_conn *c, tls_trace_builder *tb);
+static inline int tls_tracing(const tls_conn *c) { return c->trace != NULL; }
+
+#endif

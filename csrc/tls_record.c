@@ -1,0 +1,309 @@
+/* The record layer: framing, protection, content-type dispatch, alerts. */
+#include <string.h>
+
+#include "tls_conn_int.h"
+#include "tls_names.h"
+
+static int too_many_empty(tls_conn *c)
+{
+    if (++c->empty_records > TLS_MAX_EMPTY_RECORDS)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "peer sent more than %d records in a row without content",
+                        TLS_MAX_EMPTY_RECORDS);
+    return 0;
+}
+
+static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
+{
+    /* rfc8446#6: an alert is two bytes; fragments are not allowed. */
+    if (len != 2)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "alert record of %zu bytes (must be 2)", len);
+    uint8_t level = data[0], desc = data[1];
+    if (desc == TLS_ALERT_CLOSE_NOTIFY) {
+        c->status |= TLS_STATUS_PEER_CLOSED;
+        if (tls_tracing(c)) {
+            tls_trace_builder tb;
+            tls_trace_begin(&tb, "receive", "Alert");
+            tls_trace_add(&tb, "alert", "close_notify");
+            return tls_trace_emit(c, &tb);
+        }
+        return 0;
+    }
+    if (desc == TLS_ALERT_USER_CANCELED && level == TLS_ALERT_LEVEL_WARNING)
+        return too_many_empty(c);
+    /* rfc8446#6.2: all other alerts are fatal whatever their level. */
+    tls_fail(&c->err, desc, "peer sent alert %s (%u)", tls_alert_name(desc), desc);
+    c->err.from_peer = 1;
+    return -1;
+}
+
+static int handle_handshake(tls_conn *c, const uint8_t *data, size_t len)
+{
+    /* rfc8446#5.1: zero-length fragments of Handshake MUST NOT be sent. */
+    if (len == 0)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "empty handshake record");
+    tls_buf_bytes(&c->hs_in, data, len);
+    if (!tls_buf_ok(&c->hs_in))
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    size_t pos = 0;
+    while (c->hs_in.len - pos >= TLS_HS_HEADER_LEN) {
+        const uint8_t *m = c->hs_in.data + pos;
+        size_t body = ((size_t)m[1] << 16) | ((size_t)m[2] << 8) | m[3];
+        if (body > TLS_MAX_HANDSHAKE_MESSAGE)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR,
+                            "%s message of %zu bytes is larger than the %d we accept",
+                            tls_handshake_name(m[0]) ? tls_handshake_name(m[0]) : "handshake",
+                            body, TLS_MAX_HANDSHAKE_MESSAGE);
+        if (c->hs_in.len - pos < TLS_HS_HEADER_LEN + body)
+            break;
+        unsigned epoch = c->rd_epoch;
+        if (tls_hs_handle(c, m, TLS_HS_HEADER_LEN + body) != 0)
+            return -1;
+        pos += TLS_HS_HEADER_LEN + body;
+        /* rfc8446#5.1: handshake messages MUST NOT span key changes. */
+        if (epoch != c->rd_epoch && pos < c->hs_in.len)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "handshake data continues in the record that ended a key epoch");
+        if (c->status & TLS_STATUS_FAILED)
+            return -1;
+    }
+    tls_buf_consume(&c->hs_in, pos);
+    tls_buf_release_if_empty(&c->hs_in);
+    return 0;
+}
+
+static int handle_content(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
+{
+    switch (type) {
+    case TLS_CT_HANDSHAKE:
+        c->empty_records = 0;
+        return handle_handshake(c, data, len);
+    case TLS_CT_ALERT:
+        return handle_alert(c, data, len);
+    case TLS_CT_APPLICATION_DATA:
+        if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "application data before the handshake finished");
+        /* rfc8446#5.1: handshake messages MUST NOT be interleaved with other record types. */
+        if (c->hs_in.len > 0)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "application data inside a fragmented handshake message");
+        if (len == 0)
+            return too_many_empty(c);
+        c->empty_records = 0;
+        tls_buf_bytes(&c->app_in, data, len);
+        if (!tls_buf_ok(&c->app_in))
+            return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+        return 0;
+    default:
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected content type %u", type);
+    }
+}
+
+static int handle_ccs(tls_conn *c, const uint8_t *data, size_t len)
+{
+    /* rfc8446#5: a change_cipher_spec of the single byte 0x01 received between
+     * the first ClientHello and the peer's Finished is dropped; any other
+     * value, or one outside that window, is unexpected_message. */
+    int in_window = !(c->status & TLS_STATUS_HANDSHAKE_DONE) &&
+                    !(c->is_server && c->state == ST_SERVER_WAIT_CH) &&
+                    !(c->is_server == 0 && c->state == ST_CLIENT_START);
+    if (len != 1 || data[0] != 0x01)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "change_cipher_spec record with wrong contents");
+    if (!in_window)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "change_cipher_spec record outside the handshake");
+    if (++c->ccs_records > TLS_MAX_CCS_RECORDS)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "more than one change_cipher_spec record");
+    return too_many_empty(c);
+}
+
+static int handle_record(tls_conn *c, uint8_t type, uint8_t *header, uint8_t *frag, size_t len)
+{
+    if (type == TLS_CT_CHANGE_CIPHER_SPEC)
+        return handle_ccs(c, frag, len);
+    if (!c->rd_protected) {
+        if (type == TLS_CT_APPLICATION_DATA)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "encrypted record before keys were agreed");
+        return handle_content(c, type, frag, len);
+    }
+    if (type != TLS_CT_APPLICATION_DATA)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "unprotected %s record after keys were agreed",
+                        type == TLS_CT_ALERT ? "alert" : "handshake");
+    size_t pt_len;
+    if (tls_aead_open(&c->rd, header, TLS_RECORD_HEADER_LEN, frag, len, &pt_len, &c->err) != 0)
+        return -1;
+    /* rfc8446#5.4: the content type is the last non-zero byte; padding is zeros. */
+    while (pt_len > 0 && frag[pt_len - 1] == 0)
+        pt_len--;
+    if (pt_len == 0)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected record without a content type");
+    uint8_t inner = frag[--pt_len];
+    /* rfc8446#5.4: TLSInnerPlaintext of more than 2^14 + 1 bytes is record_overflow. */
+    if (pt_len > TLS_MAX_PLAINTEXT)
+        return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW, "record of %zu bytes of plaintext", pt_len);
+    if (inner == TLS_CT_CHANGE_CIPHER_SPEC)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected change_cipher_spec record");
+    return handle_content(c, inner, frag, pt_len);
+}
+
+static int check_header(tls_conn *c, const uint8_t *h)
+{
+    uint8_t type = h[0];
+    uint16_t version = (uint16_t)((h[1] << 8) | h[2]);
+    size_t len = ((size_t)h[3] << 8) | h[4];
+    if (type & 0x80)
+        return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
+                        "peer sent an SSL 2.0 record (SSL 2.0 is not supported)");
+    if (type < TLS_CT_CHANGE_CIPHER_SPEC || type > TLS_CT_APPLICATION_DATA)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "unknown record type %u", type);
+    if ((version >> 8) != 3)
+        return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
+                        "record with version 0x%04x (not TLS)", version);
+    if (len > TLS_MAX_CIPHERTEXT)
+        return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW,
+                        "record of %zu bytes (at most %d allowed)", len, TLS_MAX_CIPHERTEXT);
+    int protected_record = c->rd_protected && type == TLS_CT_APPLICATION_DATA;
+    if (!protected_record && len > TLS_MAX_PLAINTEXT)
+        return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW,
+                        "plaintext record of %zu bytes (at most %d allowed)", len, TLS_MAX_PLAINTEXT);
+    if (len == 0 && type != TLS_CT_APPLICATION_DATA)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "empty %s record",
+                        type == TLS_CT_ALERT ? "alert" : type == TLS_CT_HANDSHAKE ? "handshake"
+                                                                                    : "change_cipher_spec");
+    return 0;
+}
+
+int tls_record_process(tls_conn *c)
+{
+    size_t pos = 0;
+    int rc = 0;
+    while (!(c->status & (TLS_STATUS_FAILED | TLS_STATUS_PEER_CLOSED))) {
+        /* Back-pressure: a peer cannot make us decrypt without bound while
+         * the application is not reading. */
+        if (c->app_in.len >= TLS_APP_IN_HIGH_WATER)
+            break;
+        if (c->in.len - pos < TLS_RECORD_HEADER_LEN) {
+            /* Judge a header as soon as it is whole, before its body arrives. */
+            break;
+        }
+        uint8_t *h = c->in.data + pos;
+        if ((rc = check_header(c, h)) != 0)
+            break;
+        size_t len = ((size_t)h[3] << 8) | h[4];
+        if (c->in.len - pos < TLS_RECORD_HEADER_LEN + len)
+            break;
+        rc = handle_record(c, h[0], h, h + TLS_RECORD_HEADER_LEN, len);
+        pos += TLS_RECORD_HEADER_LEN + len;
+        if (rc != 0)
+            break;
+    }
+    /* rfc8446#6.1: data received after a closure alert is ignored. */
+    if (c->status & TLS_STATUS_PEER_CLOSED)
+        pos = c->in.len;
+    tls_buf_consume(&c->in, pos);
+    tls_buf_release_if_empty(&c->in);
+    return rc;
+}
+
+int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
+{
+    do {
+        size_t n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;
+        if (!c->wr_protected) {
+            /* rfc8446#5.1: legacy_record_version is 0x0303, except that an
+             * initial ClientHello MAY use 0x0301 for old middleboxes. */
+            uint16_t version = c->first_record_sent ? TLS_VERSION_12 : TLS_VERSION_10;
+            c->first_record_sent = 1;
+            tls_buf_u8(&c->out, type);
+            tls_buf_u16(&c->out, version);
+            tls_buf_u16(&c->out, (uint16_t)n);
+            tls_buf_bytes(&c->out, data, n);
+        } else {
+            size_t tag = c->wr.suite->tag_len;
+            size_t inner = n + 1;
+            uint8_t *p = tls_buf_extend(&c->out, TLS_RECORD_HEADER_LEN + inner + tag);
+            if (p == NULL)
+                break;
+            p[0] = TLS_CT_APPLICATION_DATA;
+            p[1] = 0x03;
+            p[2] = 0x03;
+            p[3] = (uint8_t)((inner + tag) >> 8);
+            p[4] = (uint8_t)(inner + tag);
+            if (n > 0)
+                memcpy(p + TLS_RECORD_HEADER_LEN, data, n);
+            p[TLS_RECORD_HEADER_LEN + n] = type;
+            if (tls_aead_seal(&c->wr, p, TLS_RECORD_HEADER_LEN, p + TLS_RECORD_HEADER_LEN, inner,
+                              p + TLS_RECORD_HEADER_LEN + inner, &c->err) != 0)
+                return -1;
+        }
+        data += n;
+        len -= n;
+    } while (len > 0);
+    if (!tls_buf_ok(&c->out))
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    return 0;
+}
+
+int tls_record_send_alert(tls_conn *c, uint8_t level, uint8_t desc)
+{
+    uint8_t alert[2] = { level, desc };
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "Alert");
+        tls_trace_add(&tb, "alert", "%s", tls_alert_name(desc));
+        tls_trace_add(&tb, "level", "%s", level == TLS_ALERT_LEVEL_FATAL ? "fatal" : "warning");
+        /* An alert is the last word: the callback cannot stop it. */
+        char ignored[TLS_REASON_MAX];
+        c->trace(c->trace_ud, &tb.ev, ignored, sizeof ignored);
+    }
+    return tls_record_write(c, TLS_CT_ALERT, alert, sizeof alert);
+}
+
+int tls_record_send_ccs(tls_conn *c)
+{
+    static const uint8_t ccs[1] = { 0x01 };
+    uint8_t h[TLS_RECORD_HEADER_LEN] = { TLS_CT_CHANGE_CIPHER_SPEC, 0x03, 0x03, 0x00, 0x01 };
+    /* Always in the clear, even when the write direction has keys. */
+    tls_buf_bytes(&c->out, h, sizeof h);
+    tls_buf_bytes(&c->out, ccs, sizeof ccs);
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "ChangeCipherSpec");
+        tls_trace_add(&tb, "note", "compatibility record for middleboxes (RFC 8446 D.4), ignored by the peer");
+        return tls_trace_emit(c, &tb);
+    }
+    return 0;
+}
+
+static int trace_key(tls_conn *c, const char *message, const char *name)
+{
+    if (!tls_tracing(c))
+        return 0;
+    tls_trace_builder tb;
+    tls_trace_begin(&tb, "key", message);
+    tls_trace_add(&tb, "secret", "%s", name);
+    tls_trace_add(&tb, "cipher", "%s", c->suite->name);
+    return tls_trace_emit(c, &tb);
+}
+
+int tls_record_set_read_key(tls_conn *c, const uint8_t *secret, const char *name)
+{
+    if (tls_aead_init(&c->rd, c->suite, secret, 0, &c->err) != 0)
+        return -1;
+    c->rd_protected = 1;
+    c->rd_epoch++;
+    return trace_key(c, "read key changed", name);
+}
+
+int tls_record_set_write_key(tls_conn *c, const uint8_t *secret, const char *name)
+{
+    if (tls_aead_init(&c->wr, c->suite, secret, 1, &c->err) != 0)
+        return -1;
+    c->wr_protected = 1;
+    return trace_key(c, "write key changed", name);
+}

@@ -1,0 +1,44 @@
+/* Certificate path validation and names, on X509_STORE / X509_verify_cert. */
+#ifndef TLS_X509_H
+#define TLS_X509_H
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include "tls_config.h"
+#include "tls_err.h"
+
+/* Verifies chain (leaf first; the rest are untrusted intermediates) against
+ * the config's trust store, at the current time, for TLS server (or client,
+ * when peer_is_client) use; checks the host name or IP literal when name is
+ * not NULL. On failure records the alert (certificate_expired, unknown_ca,
+ * bad_certificate, ...) and a reason such as "certificate has expired",
+ * "unknown certificate authority" or "host name mismatch: expected
+ * example.org, certificate is for a.example, b.example". */
+int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name,
+                    int peer_is_client, tls_error *err);
+
+/* True if s is an IPv4 or IPv6 literal (no SNI for those, rfc6066#3). */
+int tls_is_ip_literal(const char *s);
+
+/* Self-signed certificate for quick servers and tests. names are DNS names
+ * or IP literals (put in subjectAltName; the first also becomes the CN).
+ * key_type: "ec" (P-256, default), "rsa" (2048), "ed25519".
+ * Returns PEM strings (caller OPENSSL_free's them). */
+int tls_selfsigned(const char *const *names, size_t n_names, const char *key_type, int days,
+                   char **cert_pem, char **key_pem, tls_error *err);
+
+/* Text forms shared by messages and the Lua certificate table (added by
+ * the certificates engineer). Each writes a NUL-terminated string, truncated
+ * to size. */
+/* "2026-11-27 12:00:00 UTC" */
+void tls_x509_time_text(const ASN1_TIME *t, char *out, size_t size);
+/* One-line RFC 2253 form, most specific first: "CN=leaf,O=Example". */
+void tls_x509_name_text(const X509_NAME *name, char *out, size_t size);
+/* One subjectAltName entry as text: the DNS name, or the IP address in
+ * its usual notation. Returns 0 for other kinds of names (nothing written). */
+int tls_x509_general_name_text(const GENERAL_NAME *gn, char *out, size_t size);
+/* The DNS and IP subjectAltNames joined by ", " ("a.example, 192.0.2.1"),
+ * or the subject CN when there are none. */
+void tls_x509_names_text(X509 *cert, char *out, size_t size);
+
+#endif
