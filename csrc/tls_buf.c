@@ -132,8 +132,10 @@ void tls_buf_u32(tls_buf *b, uint32_t v) { write_be(b, v, 4); }
 
 void tls_buf_bytes(tls_buf *b, const void *p, size_t n)
 {
+    if (n == 0)
+        return;
     uint8_t *dst = tls_buf_extend(b, n);
-    if (dst != NULL && n > 0)
+    if (dst != NULL)
         memcpy(dst, p, n);
 }
 

@@ -271,7 +271,10 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     OPENSSL_cleanse(shared, sizeof shared);
     if (rc != 0)
         return -1;
-    if (tls_record_set_read_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0)
+    /* Both directions move to handshake keys now, so that an alert we send
+     * before our Finished is protected as the server expects (rfc8446#6). */
+    if (tls_record_set_read_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0 ||
+        tls_record_set_write_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0)
         return -1;
     c->state = ST_CLIENT_WAIT_EE;
     return 0;
@@ -334,8 +337,6 @@ static int finish_handshake(tls_conn *c)
             return -1;
         c->ccs_sent = 1;
     }
-    if (tls_record_set_write_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0)
-        return -1;
     if (c->cert_requested &&
         tls_hs_send_certificate(c, c->cert_request_context.data, c->cert_request_context.len, 1) != 0)
         return -1;

@@ -79,6 +79,9 @@ static int handle_content(tls_conn *c, uint8_t type, const uint8_t *data, size_t
         c->empty_records = 0;
         return handle_handshake(c, data, len);
     case TLS_CT_ALERT:
+        if (c->hs_in.len > 0)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "alert record inside a fragmented handshake message");
         return handle_alert(c, data, len);
     case TLS_CT_APPLICATION_DATA:
         if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
@@ -122,6 +125,11 @@ static int handle_ccs(tls_conn *c, const uint8_t *data, size_t len)
 
 static int handle_record(tls_conn *c, uint8_t type, uint8_t *header, uint8_t *frag, size_t len)
 {
+    /* rfc8446#5.1: handshake messages MUST NOT be interleaved with other record types. */
+    if (c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA))
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "%s record inside a fragmented handshake message",
+                        type == TLS_CT_ALERT ? "alert" : "change_cipher_spec");
     if (type == TLS_CT_CHANGE_CIPHER_SPEC)
         return handle_ccs(c, frag, len);
     if (!c->rd_protected) {
@@ -216,8 +224,9 @@ int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
         size_t n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;
         if (!c->wr_protected) {
             /* rfc8446#5.1: legacy_record_version is 0x0303, except that an
-             * initial ClientHello MAY use 0x0301 for old middleboxes. */
-            uint16_t version = c->first_record_sent ? TLS_VERSION_12 : TLS_VERSION_10;
+             * initial ClientHello MAY use 0x0301 for old middleboxes: so a
+             * server's first record (ServerHello or alert) uses 0x0303 too. */
+            uint16_t version = (c->first_record_sent || c->is_server) ? TLS_VERSION_12 : TLS_VERSION_10;
             c->first_record_sent = 1;
             tls_buf_u8(&c->out, type);
             tls_buf_u16(&c->out, version);
