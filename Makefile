@@ -1,0 +1,92 @@
+# luatls: builds build/tls/core.so (the C part of the `tls` module) from
+# every csrc/*.c, and runs the busted specs against it.
+#
+#   make            build (same as `make build`)
+#   make test       deps + build + the busted specs
+#   make demo       deps + build + examples/demo.lua
+#   make test-asan  the specs against an AddressSanitizer/UBSan build
+#   make CC=clang   any C11 compiler works
+
+CC ?= cc
+LUA ?= lua5.4
+BUSTED ?= busted
+
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+CRYPTO_CFLAGS := $(shell pkg-config --cflags libcrypto)
+CRYPTO_LIBS := $(shell pkg-config --libs libcrypto)
+
+WARN := -Wall -Wextra -Werror
+STD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT ?= -O2
+CFLAGS ?=
+LDFLAGS ?=
+ALL_CFLAGS = $(STD) $(WARN) $(OPT) -fPIC $(LUA_CFLAGS) $(CRYPTO_CFLAGS) $(CFLAGS)
+# A Lua C module takes the Lua API from the interpreter that loads it, so it
+# links against libcrypto only.
+ALL_LDFLAGS = -shared -Wl,-z,nodelete $(LDFLAGS)
+
+SRCS := $(sort $(wildcard csrc/*.c))
+HDRS := $(wildcard csrc/*.h)
+BUILD ?= build
+OBJS = $(SRCS:csrc/%.c=$(BUILD)/obj/%.o)
+MODULE = $(BUILD)/tls/core.so
+
+ROCKSPEC := rockspec/luatls-scm-1.rockspec
+RUN_ENV = LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;"
+
+.PHONY: all build deps test demo clean test-asan check-rockspec
+
+all: build
+
+build: $(MODULE)
+
+$(MODULE): $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(OBJS) $(CRYPTO_LIBS)
+
+# Every object depends on every header: the headers are few and small, and a
+# stale object after a contract change costs more than a full rebuild.
+$(BUILD)/obj/%.o: csrc/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+deps:
+	sh scripts/deps.sh
+
+# The rockspec cannot glob, so a C file missing from it would only show up
+# as an undefined symbol after `luarocks make`.
+check-rockspec:
+	@missing=""; for f in $(SRCS); do \
+		grep -q "\"$$f\"" $(ROCKSPEC) || missing="$$missing $$f"; \
+	done; \
+	if [ -n "$$missing" ]; then echo "$(ROCKSPEC) does not list:$$missing" >&2; exit 1; fi
+
+test: deps build check-rockspec
+	$(RUN_ENV) $(BUSTED) --lua=$(LUA) spec
+
+demo: deps build
+	$(RUN_ENV) $(LUA) examples/demo.lua
+
+# Lua itself is not instrumented, so the ASan runtime is preloaded into the
+# interpreter; leak detection would report Lua's own allocations.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -g
+IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -q clang && echo yes)
+ifeq ($(IS_CLANG),yes)
+# clang links its sanitizer runtime statically unless told otherwise, which
+# a shared module loaded by an uninstrumented interpreter cannot use.
+ASAN_LINK := -shared-libasan
+ASAN_RUNTIME = $(shell $(CC) -print-file-name=libclang_rt.asan-$(shell uname -m).so)
+else
+ASAN_LINK :=
+ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so)
+endif
+
+test-asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS) $(ASAN_LINK) $(LDFLAGS)" build
+	LD_PRELOAD="$(ASAN_RUNTIME)" ASAN_OPTIONS=detect_leaks=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build-asan/?.so;;" \
+		$(BUSTED) --lua=$(LUA) --run=asan
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,109 @@
+/* conn:info().peer_certificate: the fields a Lua user checks or logs,
+ * as plain strings, read through libcrypto's accessors. */
+#include "lua_cert.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <lauxlib.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "tls_x509.h"
+
+static void set_string(lua_State *L, const char *field, const char *value)
+{
+    lua_pushstring(L, value);
+    lua_setfield(L, -2, field);
+}
+
+static void push_names(lua_State *L, X509 *cert)
+{
+    lua_newtable(L);
+    GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    lua_Integer n = 0;
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
+        char one[256];
+        if (tls_x509_general_name_text(sk_GENERAL_NAME_value(sans, i), one, sizeof one)) {
+            lua_pushstring(L, one);
+            lua_rawseti(L, -2, ++n);
+        }
+    }
+    GENERAL_NAMES_free(sans);
+    lua_setfield(L, -2, "names");
+}
+
+static void serial_text(X509 *cert, char *out, size_t size)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+    snprintf(out, size, "%s", hex != NULL ? hex : "");
+    OPENSSL_free(hex);
+    BN_free(bn);
+}
+
+static void fingerprint_text(X509 *cert, char *out, size_t size)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    size_t used = 0;
+    out[0] = '\0';
+    if (!X509_digest(cert, EVP_sha256(), md, &len))
+        return;
+    for (unsigned int i = 0; i < len && used + 4 <= size; i++)
+        used += (size_t)snprintf(out + used, size - used, i ? ":%02X" : "%02X", md[i]);
+}
+
+static void key_text(X509 *cert, char *out, size_t size)
+{
+    EVP_PKEY *key = X509_get0_pubkey(cert);
+    if (key == NULL) {
+        snprintf(out, size, "unknown");
+        return;
+    }
+    if (EVP_PKEY_is_a(key, "EC")) {
+        char group[64] = "";
+        size_t glen = 0;
+        EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &glen);
+        const char *curve = strcmp(group, "prime256v1") == 0  ? "P-256"
+                            : strcmp(group, "secp384r1") == 0 ? "P-384"
+                            : strcmp(group, "secp521r1") == 0 ? "P-521"
+                                                              : group;
+        snprintf(out, size, "EC %s", curve);
+    } else if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) {
+        snprintf(out, size, "%s %d", EVP_PKEY_is_a(key, "RSA") ? "RSA" : "RSA-PSS",
+                 EVP_PKEY_get_bits(key));
+    } else if (EVP_PKEY_is_a(key, "ED25519")) {
+        snprintf(out, size, "Ed25519");
+    } else if (EVP_PKEY_is_a(key, "ED448")) {
+        snprintf(out, size, "Ed448");
+    } else {
+        const char *name = EVP_PKEY_get0_type_name(key);
+        snprintf(out, size, "%s", name != NULL ? name : "unknown");
+    }
+}
+
+void tls_lua_push_cert(lua_State *L, X509 *cert)
+{
+    char text[512];
+    lua_createtable(L, 0, 8);
+    tls_x509_name_text(X509_get_subject_name(cert), text, sizeof text);
+    set_string(L, "subject", text);
+    tls_x509_name_text(X509_get_issuer_name(cert), text, sizeof text);
+    set_string(L, "issuer", text);
+    push_names(L, cert);
+    tls_x509_time_text(X509_get0_notBefore(cert), text, sizeof text);
+    set_string(L, "not_before", text);
+    tls_x509_time_text(X509_get0_notAfter(cert), text, sizeof text);
+    set_string(L, "not_after", text);
+    serial_text(cert, text, sizeof text);
+    set_string(L, "serial", text);
+    fingerprint_text(cert, text, sizeof text);
+    set_string(L, "sha256", text);
+    key_text(cert, text, sizeof text);
+    set_string(L, "key", text);
+    ERR_clear_error();
+}

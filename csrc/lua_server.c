@@ -1,0 +1,139 @@
+/* tls.server: a listening socket whose accept() returns TLS connections.
+ * The handshake of an accepted connection waits for conn:handshake() or
+ * its first send/receive, so a slow client cannot hold up accept(). */
+#include "lua_tls.h"
+#include "tls_socket.h"
+
+typedef struct lua_server {
+    int fd;         /* -1 once closed */
+    double timeout; /* for accept(), and inherited by accepted connections */
+} lua_server;
+
+/* The uservalue holds the context, which accepted connections share. */
+static lua_server *check_server(lua_State *L)
+{
+    return luaL_checkudata(L, 1, TLS_LUA_SERVER);
+}
+
+/* core.listen(host, port, ctx, backlog, timeout) */
+int tls_lua_listen(lua_State *L)
+{
+    const char *host = luaL_optstring(L, 1, "*");
+    const char *port = luaL_checkstring(L, 2);
+    tls_config *cfg = tls_lua_check_context(L, 3);
+    lua_Integer backlog = luaL_optinteger(L, 4, 32);
+    double timeout = luaL_optnumber(L, 5, -1);
+    if (!cfg->is_server) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "tls.listen needs a server context (mode=\"server\")");
+        return 2;
+    }
+    char msg[TLS_SOCK_MSG_MAX];
+    int fd = -1;
+    if (tls_sock_listen(host, port, backlog > 0 && backlog < 65536 ? (int)backlog : 32, &fd, msg,
+                        sizeof msg) != TLS_IO_DONE) {
+        lua_pushnil(L);
+        lua_pushstring(L, msg);
+        return 2;
+    }
+    lua_server *s = lua_newuserdatauv(L, sizeof *s, 1);
+    s->fd = fd;
+    s->timeout = timeout;
+    luaL_setmetatable(L, TLS_LUA_SERVER);
+    lua_pushvalue(L, 3);
+    lua_setiuservalue(L, -2, 1);
+    return 1;
+}
+
+static int server_accept(lua_State *L)
+{
+    lua_server *s = check_server(L);
+    if (s->fd < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    char msg[TLS_SOCK_MSG_MAX];
+    int fd = -1;
+    int st = tls_sock_accept(s->fd, tls_sock_deadline(s->timeout), &fd, msg, sizeof msg);
+    if (st != TLS_IO_DONE) {
+        lua_pushnil(L);
+        lua_pushstring(L, st == TLS_IO_TIMEOUT ? "timeout" : msg);
+        return 2;
+    }
+    lua_getiuservalue(L, 1, 1);
+    if (!tls_lua_conn_push(L, -1, fd, 1, s->timeout, NULL))
+        return 2;
+    return 1;
+}
+
+static int server_settimeout(lua_State *L)
+{
+    lua_server *s = check_server(L);
+    s->timeout = luaL_optnumber(L, 2, -1);
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+static int server_getsockname(lua_State *L)
+{
+    lua_server *s = check_server(L);
+    char ip[TLS_SOCK_ADDR_MAX];
+    int port;
+    if (s->fd < 0 || tls_sock_address(s->fd, 0, ip, sizeof ip, &port) != 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    lua_pushstring(L, ip);
+    lua_pushinteger(L, port);
+    return 2;
+}
+
+static int server_getfd(lua_State *L)
+{
+    lua_pushinteger(L, check_server(L)->fd);
+    return 1;
+}
+
+static int server_close(lua_State *L)
+{
+    lua_server *s = check_server(L);
+    tls_sock_close(s->fd);
+    s->fd = -1;
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+static int server_tostring(lua_State *L)
+{
+    lua_server *s = check_server(L);
+    if (s->fd < 0)
+        lua_pushfstring(L, "tls.server{closed}: %p", (void *)s);
+    else
+        lua_pushfstring(L, "tls.server{fd %d}: %p", s->fd, (void *)s);
+    return 1;
+}
+
+void tls_lua_server_register(lua_State *L)
+{
+    static const luaL_Reg methods[] = {
+        {"accept", server_accept},
+        {"settimeout", server_settimeout},
+        {"getsockname", server_getsockname},
+        {"getfd", server_getfd},
+        {"close", server_close},
+        {NULL, NULL},
+    };
+    static const luaL_Reg meta[] = {
+        {"__gc", server_close},
+        {"__close", server_close},
+        {"__tostring", server_tostring},
+        {NULL, NULL},
+    };
+    luaL_newmetatable(L, TLS_LUA_SERVER);
+    luaL_setfuncs(L, meta, 0);
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}

@@ -1,0 +1,262 @@
+-- luatls: TLS 1.3 for Lua on libcrypto.
+--
+-- This file checks what the user passes and turns it into plain calls to the
+-- C part (tls.core): option names and values are validated here, so that a
+-- mistake comes back as nil plus a message naming the option. Errors are
+-- returned, never raised, except for programming errors (a non-table where
+-- options belong).
+local core = require "tls.core"
+
+local tls = { _VERSION = "luatls scm" }
+
+local function fail(fmt, ...)
+  return nil, string.format(fmt, ...)
+end
+
+local function check_options(what, opts, known)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    error(string.format("bad argument to '%s' (table of options expected, got %s)", what, type(opts)), 3)
+  end
+  for k in pairs(opts) do
+    if not known[k] then
+      return nil, string.format("%s: unknown option '%s'", what, tostring(k))
+    end
+  end
+  return opts
+end
+
+local function is_pem(s)
+  return s:find("-----BEGIN", 1, true) ~= nil
+end
+
+-- "a:b", "a,b" or { "a", "b" } -> "a:b"
+local function name_list(option, value)
+  if type(value) == "string" then
+    if value:match("^[%s:,]*$") then return fail("option '%s' is empty", option) end
+    return value
+  end
+  if type(value) ~= "table" then
+    return fail("option '%s' must be a string or a list of names (got %s)", option, type(value))
+  end
+  if #value == 0 then return fail("option '%s' is empty", option) end
+  for i, name in ipairs(value) do
+    if type(name) ~= "string" then
+      return fail("option '%s': entry %d must be a string (got %s)", option, i, type(name))
+    end
+  end
+  return table.concat(value, ":")
+end
+
+local function timeout_option(what, value)
+  if value == nil then return -1 end
+  if type(value) ~= "number" or value ~= value then
+    return fail("%s: option 'timeout' must be a number of seconds (got %s)", what, type(value))
+  end
+  return value
+end
+
+local context_options = {
+  mode = true, certificate = true, key = true, password = true, ca = true, verify = true,
+  ciphers = true, groups = true, sigalgs = true, trace = true,
+}
+
+-- The C layer usually starts its messages with the option's name already.
+local function with_option(option, ok, err)
+  if ok then return true end
+  if err:sub(1, #option + 1) == option .. ":" then return nil, err end
+  return fail("option '%s': %s", option, err)
+end
+
+--- tls.context{ mode=, certificate=, key=, password=, ca=, verify=, ciphers=,
+-- groups=, sigalgs=, trace= } -> ctx | nil, msg
+function tls.context(opts)
+  local o, err = check_options("tls.context", opts or {}, context_options)
+  if not o then return nil, err end
+  local mode = o.mode or "client"
+  if mode ~= "client" and mode ~= "server" then
+    return fail("option 'mode' must be \"client\" or \"server\" (got %s)", tostring(mode))
+  end
+  local server = mode == "server"
+  for _, option in ipairs { "certificate", "key", "password", "ca" } do
+    if o[option] ~= nil and type(o[option]) ~= "string" then
+      return fail("option '%s' must be a string (got %s)", option, type(o[option]))
+    end
+  end
+  if o.verify ~= nil and type(o.verify) ~= "boolean" then
+    return fail("option 'verify' must be true or false (got %s)", type(o.verify))
+  end
+  if o.trace ~= nil and type(o.trace) ~= "function" then
+    return fail("option 'trace' must be a function (got %s)", type(o.trace))
+  end
+  if (o.certificate == nil) ~= (o.key == nil) then
+    return fail("options 'certificate' and 'key' go together: '%s' is missing",
+      o.certificate == nil and "certificate" or "key")
+  end
+  if server and o.certificate == nil then
+    return fail("a server context needs options 'certificate' and 'key'")
+  end
+
+  local ctx, cerr = core.context(server)
+  if not ctx then return nil, cerr end
+  local ok, why
+  if o.certificate then
+    ok, why = with_option("certificate", ctx:set_chain(o.certificate, not is_pem(o.certificate)))
+    if not ok then return nil, why end
+    ok, why = with_option("key", ctx:set_key(o.key, not is_pem(o.key), o.password))
+    if not ok then return nil, why end
+  end
+  local verify = o.verify
+  if verify == nil then verify = not server end
+  ctx:set_verify(verify)
+  if o.ca ~= nil then
+    if is_pem(o.ca) then
+      ok, why = with_option("ca", ctx:load_ca_pem(o.ca))
+    else
+      ok, why = with_option("ca", ctx:load_ca_path(o.ca))
+    end
+    if not ok then return nil, why end
+  elseif verify and not server then
+    ok, why = ctx:load_system_ca()
+    if not ok then return fail("cannot load the system's trusted certificates: %s", why) end
+  end
+  for option, setter in pairs { ciphers = "set_suites", groups = "set_groups", sigalgs = "set_sigalgs" } do
+    if o[option] ~= nil then
+      local list, lerr = name_list(option, o[option])
+      if not list then return nil, lerr end
+      ok, why = with_option(option, ctx[setter](ctx, list))
+      if not ok then return nil, why end
+    end
+  end
+  if o.trace then ctx:set_trace(o.trace) end
+  return ctx
+end
+
+-- Accepts a context, a table of context options, or nil (a default client).
+local function as_context(ctx, mode)
+  if ctx == nil then return tls.context { mode = mode } end
+  if type(ctx) == "table" then
+    local o = {}
+    for k, v in pairs(ctx) do o[k] = v end
+    o.mode = o.mode or mode
+    return tls.context(o)
+  end
+  return ctx
+end
+
+local function port_string(what, port)
+  if math.type(port) == "integer" and port >= 0 and port <= 65535 then return tostring(port) end
+  if type(port) == "string" and port:match("^%d+$") and tonumber(port) <= 65535 then return port end
+  error(string.format("bad argument #2 to '%s' (port number expected, got %s)", what, tostring(port)), 3)
+end
+
+local function where(host, port)
+  if host:find(":", 1, true) then return string.format("[%s]:%s", host, port) end
+  return string.format("%s:%s", host, port)
+end
+
+--- tls.connect(host, port, ctx, { servername=, timeout= }) -> conn | nil, msg
+function tls.connect(host, port, ctx, opts)
+  if type(host) ~= "string" then
+    error(string.format("bad argument #1 to 'connect' (host name expected, got %s)", type(host)), 2)
+  end
+  port = port_string("connect", port)
+  local o, err = check_options("tls.connect", opts, { servername = true, timeout = true })
+  if not o then return nil, err end
+  if o.servername ~= nil and type(o.servername) ~= "string" then
+    return fail("tls.connect: option 'servername' must be a string (got %s)", type(o.servername))
+  end
+  local timeout, terr = timeout_option("tls.connect", o.timeout)
+  if not timeout then return nil, terr end
+  local c, cerr = as_context(ctx, "client")
+  if not c then return nil, cerr end
+  local conn, msg = core.connect(host, port, c, o.servername, timeout)
+  if conn then return conn end
+  -- The C layer answers with LuaSocket's words; say what was going on.
+  if msg == "timeout" then
+    msg = "timeout during handshake with " .. where(host, port)
+  elseif msg == "closed" then
+    msg = "connection closed by " .. where(host, port) .. " during handshake"
+  end
+  return nil, msg
+end
+
+--- tls.listen(host, port, ctx, { backlog=, timeout= }) -> server | nil, msg
+function tls.listen(host, port, ctx, opts)
+  if host ~= nil and type(host) ~= "string" then
+    error(string.format("bad argument #1 to 'listen' (address expected, got %s)", type(host)), 2)
+  end
+  port = port_string("listen", port)
+  local o, err = check_options("tls.listen", opts, { backlog = true, timeout = true })
+  if not o then return nil, err end
+  if o.backlog ~= nil and math.type(o.backlog) ~= "integer" then
+    return fail("tls.listen: option 'backlog' must be an integer (got %s)", type(o.backlog))
+  end
+  local timeout, terr = timeout_option("tls.listen", o.timeout)
+  if not timeout then return nil, terr end
+  if ctx == nil then return fail("tls.listen needs a server context") end
+  local c, cerr = as_context(ctx, "server")
+  if not c then return nil, cerr end
+  return core.listen(host or "*", port, c, o.backlog, timeout)
+end
+
+--- tls.wrap(sock, ctx, { servername=, timeout= }) -> conn over a connected
+-- LuaSocket TCP socket; the handshake happens on conn:handshake() or the
+-- first send/receive. The connection keeps the socket alive and closes it.
+function tls.wrap(sock, ctx, opts)
+  local ok, fd = pcall(function() return sock:getfd() end)
+  fd = ok and math.tointeger(fd) -- LuaSocket returns the descriptor as a float
+  if not fd then
+    error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected)", 2)
+  end
+  if fd < 0 then return fail("tls.wrap: the socket is closed") end
+  local o, err = check_options("tls.wrap", opts, { servername = true, timeout = true })
+  if not o then return nil, err end
+  if o.servername ~= nil and type(o.servername) ~= "string" then
+    return fail("tls.wrap: option 'servername' must be a string (got %s)", type(o.servername))
+  end
+  local timeout, terr = timeout_option("tls.wrap", o.timeout)
+  if not timeout then return nil, terr end
+  local c, cerr = as_context(ctx, "client")
+  if not c then return nil, cerr end
+  return core.wrap(fd, c, o.servername, sock, timeout)
+end
+
+--- tls.selfsigned{ names=, key="ec"|"rsa"|"ed25519", days= } -> cert_pem, key_pem | nil, msg
+function tls.selfsigned(opts)
+  local o, err = check_options("tls.selfsigned", opts, { names = true, key = true, days = true })
+  if not o then return nil, err end
+  local names = o.names or { "localhost" }
+  if type(names) == "string" then names = { names } end
+  if type(names) ~= "table" or #names == 0 then
+    return fail("tls.selfsigned: option 'names' must be a non-empty list of names")
+  end
+  for i, n in ipairs(names) do
+    if type(n) ~= "string" or n == "" then
+      return fail("tls.selfsigned: option 'names': entry %d must be a non-empty string", i)
+    end
+  end
+  local key = o.key or "ec"
+  if key ~= "ec" and key ~= "rsa" and key ~= "ed25519" then
+    return fail("tls.selfsigned: option 'key' must be \"ec\", \"rsa\" or \"ed25519\" (got %s)", tostring(key))
+  end
+  local days = o.days or 30
+  if math.type(days) ~= "integer" or days < 1 or days > 36500 then
+    return fail("tls.selfsigned: option 'days' must be a whole number of days from 1 to 36500")
+  end
+  return core.selfsigned(names, key, days)
+end
+
+--- tls.engine(ctx, { servername= }) -> the sans-I/O engine
+function tls.engine(ctx, opts)
+  local o, err = check_options("tls.engine", opts, { servername = true })
+  if not o then return nil, err end
+  if o.servername ~= nil and type(o.servername) ~= "string" then
+    return fail("tls.engine: option 'servername' must be a string (got %s)", type(o.servername))
+  end
+  local c, cerr = as_context(ctx, "client")
+  if not c then return nil, cerr end
+  return core.engine(c, o.servername)
+end
+
+return tls
