@@ -1,0 +1,135 @@
+-- Test certificates, made fresh by the openssl command line tool in a
+-- temporary directory on first use (so nothing with an expiry date is
+-- committed). All leaves name localhost, 127.0.0.1 and ::1 unless said.
+--
+--   local c = require("spec.support.certs").get()
+--   c.ca                      root CA (EC P-256) that clients trust
+--   c.leaf.ecdsa_p256 / ecdsa_p384 / rsa2048 / ed25519  -> { cert=, key= }
+--   c.chain   { cert = leaf+intermediate, leaf=, inter=, key= }  issued via an intermediate CA
+--   c.expired, c.wronghost (only names wrong.example), c.untrusted (other CA) -> { cert=, key= }
+local proc = require "spec.support.proc"
+
+local certs = {}
+local made
+
+local function sh(dir, cmd)
+   local out, code = proc.run("cd " .. proc.quote(dir) .. " && " .. cmd, nil, 60)
+   if code ~= 0 then error("certificate generation failed: " .. cmd .. "\n" .. out, 2) end
+   return out
+end
+
+local LEAF_EXT = [[
+[ leaf ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
+[ wronghost ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = DNS:wrong.example
+[ ca ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+]]
+
+-- `openssl ca` is the only OpenSSL 3.0 tool that takes explicit validity
+-- dates; it needs a small database and this configuration.
+local CA_CNF = [[
+[ ca ]
+default_ca = any
+[ any ]
+database = db/index.txt
+new_certs_dir = db
+serial = db/serial
+default_md = sha256
+policy = policy_any
+unique_subject = no
+[ policy_any ]
+commonName = supplied
+]] .. LEAF_EXT
+
+local KEYGEN = {
+   ec256 = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+   ec384 = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384",
+   rsa2048 = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048",
+   ed25519 = "openssl genpkey -algorithm ED25519",
+}
+
+local function key(dir, name, kind)
+   sh(dir, KEYGEN[kind] .. " -out " .. name .. ".key")
+end
+
+-- Issues name.pem for name.key, signed by issuer (a name) with extension section `ext`.
+local function issue(dir, name, cn, issuer, ext)
+   sh(dir, string.format("openssl req -new -key %s.key -subj '/CN=%s' -out %s.csr", name, cn, name))
+   sh(dir, string.format("openssl x509 -req -in %s.csr -CA %s.pem -CAkey %s.key -set_serial 0x%s "
+      .. "-days 2 -sha256 -extfile ext.cnf -extensions %s -out %s.pem",
+      name, issuer, issuer, string.format("%x%06x", os.time(), math.random(0, 0xffffff)), ext, name))
+end
+
+local function pair(dir, name)
+   return { cert = dir .. "/" .. name .. ".pem", key = dir .. "/" .. name .. ".key" }
+end
+
+local function generate()
+   local dir = proc.run("mktemp -d /tmp/luatls-certs.XXXXXX"):gsub("%s+$", "")
+   assert(dir:match("^/tmp/luatls%-certs"), "mktemp failed: " .. dir)
+   proc.write_file(dir .. "/ext.cnf", LEAF_EXT)
+   proc.write_file(dir .. "/ca.cnf", CA_CNF)
+
+   local function self_signed_ca(name, cn)
+      key(dir, name, "ec256")
+      sh(dir, string.format("openssl req -x509 -new -key %s.key -subj '/CN=%s' -days 2 -sha256 "
+         .. "-config ext.cnf -extensions ca -out %s.pem", name, cn, name))
+   end
+
+   self_signed_ca("ca", "luatls test root CA")
+   self_signed_ca("otherca", "luatls untrusted CA")
+
+   local c = { dir = dir, ca = dir .. "/ca.pem", leaf = {} }
+   for name, kind in pairs { ecdsa_p256 = "ec256", ecdsa_p384 = "ec384", rsa2048 = "rsa2048", ed25519 = "ed25519" } do
+      key(dir, name, kind)
+      issue(dir, name, "localhost", "ca", "leaf")
+      c.leaf[name] = pair(dir, name)
+   end
+
+   -- root -> intermediate -> leaf; the server sends leaf + intermediate.
+   key(dir, "inter", "ec256")
+   issue(dir, "inter", "luatls test intermediate CA", "ca", "ca")
+   key(dir, "chainleaf", "ec256")
+   issue(dir, "chainleaf", "localhost", "inter", "leaf")
+   sh(dir, "cat chainleaf.pem inter.pem > chain.pem")
+   c.chain = { cert = dir .. "/chain.pem", leaf = dir .. "/chainleaf.pem",
+               inter = dir .. "/inter.pem", key = dir .. "/chainleaf.key" }
+
+   key(dir, "wronghost", "ec256")
+   issue(dir, "wronghost", "wrong.example", "ca", "wronghost")
+   c.wronghost = pair(dir, "wronghost")
+
+   key(dir, "untrusted", "ec256")
+   issue(dir, "untrusted", "localhost", "otherca", "leaf")
+   c.untrusted = pair(dir, "untrusted")
+
+   -- Valid for January 2020 only.
+   key(dir, "expired", "ec256")
+   sh(dir, "mkdir -p db && : > db/index.txt && echo 1000 > db/serial")
+   sh(dir, "openssl req -new -key expired.key -subj '/CN=localhost' -out expired.csr")
+   sh(dir, "openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr "
+      .. "-startdate 20200101000000Z -enddate 20200201000000Z -extensions leaf -notext -out expired.pem")
+   c.expired = pair(dir, "expired")
+
+   -- Removed when the Lua state closes (busted exits with os.exit(code, true)).
+   c._cleanup = setmetatable({}, { __gc = function() os.execute("rm -rf " .. proc.quote(dir)) end })
+   return c
+end
+
+function certs.get()
+   made = made or generate()
+   return made
+end
+
+return certs
