@@ -32,6 +32,8 @@ struct lua_conn {
     int started;     /* tls_conn_start called */
     int eof;         /* the peer closed TCP (or reset it) */
     double timeout;  /* seconds; negative blocks */
+    double hs_limit; /* server: seconds a client has to finish its handshake; negative: none */
+    double hs_deadline;
     tls_lua_trace trace;
     char msg[TLS_REASON_MAX + TLS_SOCK_MSG_MAX];
 };
@@ -117,7 +119,24 @@ static int ensure_handshake(lua_conn *c, double deadline)
 {
     if (tls_conn_status(c->tls) & TLS_STATUS_HANDSHAKE_DONE)
         return TLS_IO_DONE;
-    return pump(c, WANT_HANDSHAKE, deadline);
+    /* A client that stalls its handshake must not hold a server's socket and
+     * memory for ever, whatever timeout the application chose for I/O. */
+    int limited = c->hs_limit >= 0 && (deadline < 0 || c->hs_deadline < deadline);
+    int st = pump(c, WANT_HANDSHAKE, limited ? c->hs_deadline : deadline);
+    if (st == TLS_IO_TIMEOUT && limited) {
+        snprintf(c->msg, sizeof c->msg,
+                 "handshake not completed within %g seconds: connection dropped", c->hs_limit);
+        tls_sock_close(c->fd);
+        c->fd = -1;
+        return CONN_FAILED;
+    }
+    return st;
+}
+
+void tls_lua_conn_limit_handshake(lua_conn *c, double seconds)
+{
+    c->hs_limit = seconds;
+    c->hs_deadline = tls_sock_deadline(seconds);
 }
 
 /* The error word LuaSocket users test for, or the reason in words. */
@@ -146,6 +165,7 @@ lua_conn *tls_lua_conn_push(lua_State *L, int ctx_index, int fd, int owns_fd, do
     c->owns_fd = owns_fd;
     c->is_server = cfg->is_server;
     c->timeout = timeout;
+    c->hs_limit = -1;
     c->trace.ref = LUA_NOREF;
     luaL_setmetatable(L, TLS_LUA_CONN);
     c->tls = tls_conn_new(cfg);

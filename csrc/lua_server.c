@@ -7,6 +7,7 @@
 typedef struct lua_server {
     int fd;         /* -1 once closed */
     double timeout; /* for accept(), and inherited by accepted connections */
+    double handshake_timeout; /* each accepted client's handshake; negative: none */
 } lua_server;
 
 /* The uservalue holds the context, which accepted connections share. */
@@ -15,7 +16,7 @@ static lua_server *check_server(lua_State *L)
     return luaL_checkudata(L, 1, TLS_LUA_SERVER);
 }
 
-/* core.listen(host, port, ctx, backlog, timeout) */
+/* core.listen(host, port, ctx, backlog, timeout, handshake_timeout) */
 int tls_lua_listen(lua_State *L)
 {
     const char *host = luaL_optstring(L, 1, "*");
@@ -23,6 +24,7 @@ int tls_lua_listen(lua_State *L)
     tls_config *cfg = tls_lua_check_context(L, 3);
     lua_Integer backlog = luaL_optinteger(L, 4, 32);
     double timeout = luaL_optnumber(L, 5, -1);
+    double handshake_timeout = luaL_optnumber(L, 6, -1);
     if (!cfg->is_server) {
         lua_pushnil(L);
         lua_pushliteral(L, "tls.listen needs a server context (mode=\"server\")");
@@ -39,6 +41,7 @@ int tls_lua_listen(lua_State *L)
     lua_server *s = lua_newuserdatauv(L, sizeof *s, 1);
     s->fd = fd;
     s->timeout = timeout;
+    s->handshake_timeout = handshake_timeout;
     luaL_setmetatable(L, TLS_LUA_SERVER);
     lua_pushvalue(L, 3);
     lua_setiuservalue(L, -2, 1);
@@ -62,8 +65,11 @@ static int server_accept(lua_State *L)
         return 2;
     }
     lua_getiuservalue(L, 1, 1);
-    if (!tls_lua_conn_push(L, -1, fd, 1, s->timeout, NULL))
+    lua_conn *c = tls_lua_conn_push(L, -1, fd, 1, s->timeout, NULL);
+    if (!c)
         return 2;
+    if (s->handshake_timeout >= 0)
+        tls_lua_conn_limit_handshake(c, s->handshake_timeout);
     return 1;
 }
 

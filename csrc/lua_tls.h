@@ -54,9 +54,12 @@ int tls_lua_wrap(lua_State *L);
 typedef struct lua_conn lua_conn;
 lua_conn *tls_lua_conn_push(lua_State *L, int ctx_index, int fd, int owns_fd, double timeout,
                             const char *servername);
+/* Server side: the client has this many seconds from now to finish its
+ * handshake; after that the connection fails and its socket is closed. */
+void tls_lua_conn_limit_handshake(lua_conn *c, double seconds);
 
 void tls_lua_server_register(lua_State *L);
-/* core.listen(host, port, ctx, backlog, timeout) -> server | nil, msg */
+/* core.listen(host, port, ctx, backlog, timeout, handshake_timeout) -> server | nil, msg */
 int tls_lua_listen(lua_State *L);
 
 void tls_lua_engine_register(lua_State *L);

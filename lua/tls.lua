@@ -181,14 +181,29 @@ function tls.connect(host, port, ctx, opts)
   return nil, msg
 end
 
---- tls.listen(host, port, ctx, { backlog=, timeout= }) -> server | nil, msg
+-- A client has this long to finish its handshake on a server, so that one
+-- that stalls cannot hold a socket and memory for ever.
+local DEFAULT_HANDSHAKE_TIMEOUT = 30
+
+--- tls.listen(host, port, ctx, { backlog=, timeout=, handshake_timeout= }) -> server | nil, msg
 function tls.listen(host, port, ctx, opts)
   if host ~= nil and type(host) ~= "string" then
     error(string.format("bad argument #1 to 'listen' (address expected, got %s)", type(host)), 2)
   end
   port = port_string("listen", port)
-  local o, err = check_options("tls.listen", opts, { backlog = true, timeout = true })
+  local o, err = check_options("tls.listen", opts,
+    { backlog = true, timeout = true, handshake_timeout = true })
   if not o then return nil, err end
+  local hs_timeout = DEFAULT_HANDSHAKE_TIMEOUT
+  if o.handshake_timeout == false then
+    hs_timeout = -1
+  elseif o.handshake_timeout ~= nil then
+    if type(o.handshake_timeout) ~= "number" or o.handshake_timeout < 0 then
+      return fail("tls.listen: option 'handshake_timeout' must be a number of seconds >= 0 or false (got %s)",
+        tostring(o.handshake_timeout))
+    end
+    hs_timeout = o.handshake_timeout
+  end
   if o.backlog ~= nil and math.type(o.backlog) ~= "integer" then
     return fail("tls.listen: option 'backlog' must be an integer (got %s)", type(o.backlog))
   end
@@ -197,7 +212,7 @@ function tls.listen(host, port, ctx, opts)
   if ctx == nil then return fail("tls.listen needs a server context") end
   local c, cerr = as_context(ctx, "server")
   if not c then return nil, cerr end
-  return core.listen(host or "*", port, c, o.backlog, timeout)
+  return core.listen(host or "*", port, c, o.backlog, timeout, hs_timeout)
 end
 
 --- tls.wrap(sock, ctx, { servername=, timeout= }) -> conn over a connected
