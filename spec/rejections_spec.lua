@@ -1,0 +1,209 @@
+-- What a user sees when the handshake must fail, and what the peer sees.
+local tls = require "tls"
+local proc = require "spec.support.proc"
+local peers = require "spec.support.peers"
+local certs = require "spec.support.certs"
+
+local c = certs.get()
+
+local function client_ctx(extra)
+   local o = { mode = "client", ca = c.ca }
+   for k, v in pairs(extra or {}) do o[k] = v end
+   return assert(tls.context(o))
+end
+
+-- Starts s_server with `cert`, connects our client, returns (conn, err, server handle).
+local function try(cert, args, ctx)
+   local h, port = peers.s_server(string.format("-rev %s -cert %s -key %s", args or "-tls1_3", cert.cert, cert.key))
+   local conn, err = tls.connect("127.0.0.1", port, ctx or client_ctx(), { servername = "localhost", timeout = 10 })
+   return conn, err, h
+end
+
+-- The alert number s_server reports having received from us.
+local function alert_seen_by(h)
+   return tonumber(proc.wait_output(h, "SSL alert number (%d+)", 5))
+end
+
+describe("our client refuses", function()
+   after_each(proc.kill_all)
+
+   it("a certificate for another host name", function()
+      local conn, err, h = try(c.wronghost)
+      assert.is_nil(conn)
+      assert.is_string(err)
+      local msg = err:lower()
+      assert.truthy(msg:find("host") and msg:find("match"),
+         "expected a message about a host name mismatch, got: " .. err)
+      -- bad_certificate (42) or certificate_unknown (46)
+      local alert = alert_seen_by(h)
+      assert.truthy(alert == 42 or alert == 46, "server received alert " .. alert)
+   end)
+
+   it("an expired certificate", function()
+      local conn, err, h = try(c.expired)
+      assert.is_nil(conn)
+      assert.matches("expired", err:lower())
+      assert.equal(45, alert_seen_by(h)) -- certificate_expired
+   end)
+
+   it("a certificate from an unknown certificate authority", function()
+      local conn, err, h = try(c.untrusted)
+      assert.is_nil(conn)
+      local msg = err:lower()
+      assert.truthy(msg:find("unknown certificate authority") or msg:find("unknown ca")
+         or msg:find("unknown_ca") or msg:find("issuer"),
+         "expected a message about an unknown certificate authority, got: " .. err)
+      assert.equal(48, alert_seen_by(h)) -- unknown_ca
+   end)
+
+   it("but accepts that certificate when verification is off", function()
+      local conn, err = try(c.untrusted, nil, client_ctx { verify = false })
+      assert(conn, err)
+      assert(conn:send("unverified\n"))
+      assert.equal("deifirevnu", conn:receive("*l"))
+      conn:close()
+   end)
+
+   it("a server that only speaks TLS 1.2", function()
+      local conn, err, h = try(c.leaf.ecdsa_p256, "-tls1_2")
+      assert.is_nil(conn)
+      assert.matches("version", err:lower())
+      -- OpenSSL finds no common version and says so.
+      assert.truthy(h:output():find("unsupported protocol", 1, true) or h:output():find("alert number 70", 1, true),
+         h:output())
+   end)
+end)
+
+-- Two engines talking in memory: we control every byte between them.
+describe("engine-level failures", function()
+   local function engines()
+      local cctx = client_ctx()
+      local sctx = assert(tls.context { mode = "server", certificate = c.leaf.ecdsa_p256.cert,
+                                        key = c.leaf.ecdsa_p256.key })
+      local cl = assert(tls.engine(cctx, { servername = "localhost" }))
+      local sv = assert(tls.engine(sctx))
+      return cl, sv
+   end
+
+   -- Moves bytes both ways until neither side has anything to say.
+   local function pump(cl, sv)
+      for _ = 1, 20 do
+         local a = cl:output()
+         if #a > 0 then assert(sv:feed(a)) end
+         local b = sv:output()
+         if #b > 0 then assert(cl:feed(b)) end
+         if #a == 0 and #b == 0 then return end
+      end
+      error("handshake did not settle")
+   end
+
+   local function connected()
+      local cl, sv = engines()
+      cl:start()
+      pump(cl, sv)
+      assert.is_true(cl:status().handshake_done)
+      assert.is_true(sv:status().handshake_done)
+      return cl, sv
+   end
+
+   -- Rewrites a plaintext handshake record so that its first message keeps
+   -- only `keep` bytes of body, with both length fields made consistent:
+   -- a well-framed but truncated message.
+   local function truncate_first_message(record, keep)
+      assert.equal(22, record:byte(1), "expected a handshake record")
+      local body_len = (record:byte(7) << 16) | (record:byte(8) << 8) | record:byte(9)
+      assert(body_len > keep)
+      local body = record:sub(10, 9 + keep)
+      return string.char(22, record:byte(2), record:byte(3), (keep + 4) >> 8, (keep + 4) & 0xff,
+         record:byte(6), 0, keep >> 8, keep & 0xff) .. body
+   end
+
+   it("works when nothing is tampered with", function()
+      local cl, sv = connected()
+      assert(cl:write("ping"))
+      assert(sv:feed(cl:output()))
+      assert.equal("ping", sv:read())
+      assert(sv:write("pong"))
+      assert(cl:feed(sv:output()))
+      assert.equal("pong", cl:read())
+      assert.equal("TLSv1.3", cl:info().version)
+   end)
+
+   it("reports bad_record_mac for a record with one flipped bit, to both sides", function()
+      local cl, sv = connected()
+      assert(cl:write("secret message"))
+      local record = cl:output()
+      assert.equal(23, record:byte(1)) -- application_data
+      local i = #record - 3
+      local tampered = record:sub(1, i - 1) .. string.char(record:byte(i) ~ 0x01) .. record:sub(i + 1)
+
+      local ok, msg = sv:feed(tampered)
+      assert.is_nil(ok)
+      assert.is_string(msg)
+      local emsg, alert, from_peer = sv:error()
+      assert.is_string(emsg)
+      assert.equal("bad_record_mac", alert)
+      assert.is_false(from_peer)
+      assert.is_true(sv:status().failed)
+      assert.equal("", sv:read()) -- nothing of the forged record leaks out
+
+      local alert_record = sv:output()
+      assert.truthy(#alert_record > 0, "the server sends its alert")
+      cl:feed(alert_record)
+      local _, calert, cfrom_peer = cl:error()
+      assert.equal("bad_record_mac", calert)
+      assert.is_true(cfrom_peer)
+   end)
+
+   it("reports decode_error for a truncated ClientHello, and the client hears it", function()
+      local cl, sv = engines()
+      cl:start()
+      local hello = cl:output()
+      local ok = sv:feed(truncate_first_message(hello, 40))
+      assert.is_nil(ok)
+      local _, alert, from_peer = sv:error()
+      assert.equal("decode_error", alert)
+      assert.is_false(from_peer)
+
+      local out = sv:output()
+      -- A plaintext fatal alert: content type 21, level 2, description 50.
+      assert.equal(string.char(21), out:sub(1, 1))
+      assert.equal(string.char(2, 50), out:sub(-2))
+      cl:feed(out)
+      local _, calert, cfrom_peer = cl:error()
+      assert.equal("decode_error", calert)
+      assert.is_true(cfrom_peer)
+      assert.is_true(cl:status().failed)
+   end)
+
+   it("reports decode_error for a truncated ServerHello", function()
+      local cl, sv = engines()
+      cl:start()
+      assert(sv:feed(cl:output()))
+      local flight = sv:output()
+      local first_len = (flight:byte(4) << 8) | flight:byte(5)
+      local server_hello = flight:sub(1, 5 + first_len)
+      assert.equal(2, server_hello:byte(6)) -- ServerHello
+      local ok = cl:feed(truncate_first_message(server_hello, 40))
+      assert.is_nil(ok)
+      local _, alert, from_peer = cl:error()
+      assert.equal("decode_error", alert)
+      assert.is_false(from_peer)
+   end)
+
+   it("fails cleanly when the trace function raises an error", function()
+      local cctx = client_ctx { trace = function(ev)
+         if ev.message == "ServerHello" then error("stop here") end
+      end }
+      local sctx = assert(tls.context { mode = "server", certificate = c.leaf.ecdsa_p256.cert,
+                                        key = c.leaf.ecdsa_p256.key })
+      local cl = assert(tls.engine(cctx, { servername = "localhost" }))
+      local sv = assert(tls.engine(sctx))
+      cl:start()
+      assert(sv:feed(cl:output()))
+      local ok, msg = cl:feed(sv:output())
+      assert.is_nil(ok)
+      assert.matches("stop here", msg)
+      assert.is_true(cl:status().failed)
+   end)
+end)

@@ -1,0 +1,62 @@
+-- A luatls server run as a separate process by the interop specs.
+--   lua5.4 spec/support/server.lua cert=PATH key=PATH [host=127.0.0.1] [port=0]
+--          [mode=echo|http] [ciphers=...] [groups=...]
+-- Prints "ready <port>" once listening, then for every connection one line
+-- "info version=... cipher=..." (or "failed <message>"), and serves it:
+-- echo mode sends back the first line received, http mode answers one
+-- request with a small page; then the connection is closed (close_notify).
+local tls = require "tls"
+
+io.stdout:setvbuf("line")
+
+local opt = { host = "127.0.0.1", port = "0", mode = "echo" }
+for _, a in ipairs(arg) do
+   local k, v = a:match("^(%w+)=(.*)$")
+   assert(k, "bad argument " .. a)
+   opt[k] = v
+end
+
+local ctx = assert(tls.context {
+   mode = "server", certificate = opt.cert, key = opt.key,
+   ciphers = opt.ciphers, groups = opt.groups,
+})
+local server = assert(tls.listen(opt.host, tonumber(opt.port), ctx))
+local _, port = server:getsockname()
+print("ready " .. port)
+
+local PAGE = "hello from luatls\n"
+
+local function serve(conn)
+   conn:settimeout(10)
+   local ok, err = conn:handshake()
+   if not ok then
+      print("failed " .. tostring(err))
+      return
+   end
+   local i = conn:info()
+   print(string.format("info version=%s cipher=%s group=%s signature=%s hello_retry=%s servername=%s",
+      i.version, i.cipher, i.group, tostring(i.signature), tostring(i.hello_retry), tostring(i.servername)))
+   if opt.mode == "http" then
+      repeat
+         local line, rerr = conn:receive("*l")
+         if not line then print("receive failed " .. rerr); return end
+      until line == ""
+      conn:send("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " .. #PAGE
+         .. "\r\nConnection: close\r\n\r\n" .. PAGE)
+   else
+      local line, rerr = conn:receive("*l")
+      if not line then print("receive failed " .. rerr); return end
+      local _, serr = conn:send(line .. "\n")
+      if serr then print("send failed " .. serr) end
+   end
+end
+
+while true do
+   local conn, err = server:accept()
+   if conn then
+      serve(conn)
+      conn:close()
+   else
+      print("accept failed " .. tostring(err))
+   end
+end
