@@ -131,3 +131,48 @@ void tls_aead_free(tls_aead *a)
     a->seq = 0;
     OPENSSL_cleanse(a->iv, sizeof a->iv);
 }
+
+int tls_aead_open_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                     uint8_t *out, size_t *pt_len, tls_error *err)
+{
+    size_t tag_len = a->suite ? a->suite->tag_len : TLS_AEAD_TAG_LEN;
+    if (a->encrypt)
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "opening with an encryption context");
+    if (len < tag_len)
+        return tls_fail(err, TLS_ALERT_BAD_RECORD_MAC,
+                        "bad record MAC (record too short to hold an authentication tag)");
+    size_t ct_len = len - tag_len;
+    if (start_record(a, aad, aad_len, ct_len, err) != 0)
+        return -1;
+    int outl = 0, finl = 0;
+    if (EVP_CipherUpdate(a->ctx, out, &outl, in, (int)ct_len) != 1
+        || EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, (void *)(in + ct_len)) != 1)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "decrypting a record");
+    if (EVP_CipherFinal_ex(a->ctx, out + outl, &finl) != 1) {
+        OPENSSL_cleanse(out, ct_len);
+        ERR_clear_error();
+        return tls_fail(err, TLS_ALERT_BAD_RECORD_MAC,
+                        "bad record MAC (record could not be authenticated)");
+    }
+    *pt_len = ct_len;
+    a->seq++;
+    return 0;
+}
+
+int tls_aead_seal_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                     uint8_t type, uint8_t *out, uint8_t *tag, tls_error *err)
+{
+    if (!a->encrypt)
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "sealing with a decryption context");
+    if (start_record(a, aad, aad_len, len + 1, err) != 0)
+        return -1;
+    int outl = 0, typel = 0, finl = 0;
+    if ((len > 0 && EVP_CipherUpdate(a->ctx, out, &outl, in, (int)len) != 1)
+        || EVP_CipherUpdate(a->ctx, out + outl, &typel, &type, 1) != 1
+        || EVP_CipherFinal_ex(a->ctx, out + outl + typel, &finl) != 1
+        || (size_t)outl + (size_t)typel + (size_t)finl != len + 1
+        || EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_GET_TAG, (int)a->suite->tag_len, tag) != 1)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "encrypting a record");
+    a->seq++;
+    return 0;
+}

@@ -179,9 +179,21 @@ void tls_buf_clear(tls_buf *b)
 
 void tls_buf_release_if_empty(tls_buf *b)
 {
+    /* Empty means wiped already: consume and clear wipe what they drop,
+     * and nothing is ever left past len. */
     if (b->len == 0 && b->data != NULL) {
-        int oom = b->oom;
-        tls_buf_free(b);
-        b->oom = oom;
+        free(b->data);
+        b->data = NULL;
+        b->cap = 0;
     }
+}
+
+void tls_buf_drop(tls_buf *b, size_t n)
+{
+    if (n >= b->len) {
+        b->len = 0;
+        return;
+    }
+    memmove(b->data, b->data + n, b->len - n);
+    b->len -= n;
 }

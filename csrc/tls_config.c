@@ -88,6 +88,7 @@ void tls_config_unref(tls_config *c)
 {
     if (c == NULL || --c->refs > 0)
         return;
+    tls_cert_cache_clear(c);
     X509_STORE_free(c->store);
     sk_X509_pop_free(c->chain, X509_free);
     EVP_PKEY_free(c->key);

@@ -13,6 +13,16 @@
 #include "tls_err.h"
 
 #define TLS_CONFIG_MAX_LIST 16
+/* Parsed peer certificates kept for the next handshake with the same peer:
+ * parsing a certificate (d2i_X509) is a fifth of a client's handshake. */
+#define TLS_CERT_CACHE_SLOTS 4
+#define TLS_CERT_CACHE_MAX_DER 16384
+
+typedef struct tls_cert_cache_entry {
+    uint8_t *der;
+    size_t len;
+    X509 *cert;
+} tls_cert_cache_entry;
 
 typedef struct tls_config {
     int refs;
@@ -31,6 +41,8 @@ typedef struct tls_config {
     size_t n_groups;
     uint16_t sigalgs[TLS_CONFIG_MAX_LIST];
     size_t n_sigalgs;
+    tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
+    unsigned cert_cache_next;    /* the slot to replace next */
 } tls_config;
 
 /* New config with the defaults: verify on for clients, off for servers
@@ -38,6 +50,8 @@ typedef struct tls_config {
  * ChaCha20-Poly1305; groups x25519, secp256r1, secp384r1; signature
  * schemes ecdsa P-256/P-384, rsa_pss_rsae 256/384/512, ed25519. */
 tls_config *tls_config_new(int is_server);
+/* A config, like the Lua state that owns it, is used from one thread at a
+ * time: the reference count and the certificate cache are not locked. */
 void tls_config_ref(tls_config *c);
 void tls_config_unref(tls_config *c);
 
@@ -57,5 +71,11 @@ int tls_config_load_system_ca(tls_config *c, tls_error *err);
 int tls_config_set_suites(tls_config *c, const char *list, tls_error *err);
 int tls_config_set_groups(tls_config *c, const char *list, tls_error *err);
 int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err);
+
+/* The certificate for these DER bytes: a new reference to the cached object
+ * when the same bytes were seen before, else freshly parsed (and cached).
+ * NULL if the bytes are not exactly one certificate. */
+X509 *tls_cert_cache_get(tls_config *c, const uint8_t *der, size_t len);
+void tls_cert_cache_clear(tls_config *c);
 
 #endif

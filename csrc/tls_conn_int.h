@@ -94,6 +94,8 @@ struct tls_conn {
 
 /* ---- Record layer (tls_record.c) ---- */
 int tls_record_process(tls_conn *c);
+/* Processes whole records from data (never written to); *used gets the bytes consumed. */
+int tls_record_feed_direct(tls_conn *c, const uint8_t *data, size_t len, size_t *used);
 /* Writes data as records of the given content type, protected when the
  * write direction has keys. */
 int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len);

@@ -130,6 +130,13 @@ int tls_aead_open(tls_aead *a, const uint8_t *aad, size_t aad_len, uint8_t *data
                   size_t *pt_len, tls_error *err);
 /* Frees the context and wipes the iv. */
 void tls_aead_free(tls_aead *a);
+/* Out-of-place forms: open from in (ciphertext + tag) into out (len - tag_len
+ * bytes); seal in (len bytes) followed by the content type byte into out
+ * (len + 1 bytes). */
+int tls_aead_open_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                     uint8_t *out, size_t *pt_len, tls_error *err);
+int tls_aead_seal_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                     uint8_t type, uint8_t *out, uint8_t *tag, tls_error *err);
 
 /* ---- Key exchange (ECDHE) ------------------------------------------------ */
 typedef struct tls_kex {

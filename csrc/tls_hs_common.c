@@ -138,12 +138,9 @@ static int parse_certificate_entries(tls_conn *c, tls_reader *list)
         if (sk_X509_num(c->peer_chain) >= TLS_MAX_CHAIN_LENGTH)
             return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE,
                             "certificate chain longer than %d certificates", TLS_MAX_CHAIN_LENGTH);
-        const unsigned char *p = der.p;
-        X509 *cert = d2i_X509(NULL, &p, (long)der.len);
-        if (cert == NULL || p != der.p + der.len) {
-            X509_free(cert);
+        X509 *cert = tls_cert_cache_get(c->cfg, der.p, der.len);
+        if (cert == NULL)
             return tls_fail_crypto(&c->err, TLS_ALERT_BAD_CERTIFICATE, "peer certificate cannot be parsed");
-        }
         if (!sk_X509_push(c->peer_chain, cert)) {
             X509_free(cert);
             return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");

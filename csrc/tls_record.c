@@ -123,7 +123,8 @@ static int handle_ccs(tls_conn *c, const uint8_t *data, size_t len)
     return too_many_empty(c);
 }
 
-static int handle_record(tls_conn *c, uint8_t type, uint8_t *header, uint8_t *frag, size_t len)
+static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const uint8_t *frag,
+                         size_t len)
 {
     /* rfc8446#5.1: handshake messages MUST NOT be interleaved with other record types. */
     if (c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA))
@@ -142,21 +143,48 @@ static int handle_record(tls_conn *c, uint8_t type, uint8_t *header, uint8_t *fr
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                         "unprotected %s record after keys were agreed",
                         type == TLS_CT_ALERT ? "alert" : "handshake");
-    size_t pt_len;
-    if (tls_aead_open(&c->rd, header, TLS_RECORD_HEADER_LEN, frag, len, &pt_len, &c->err) != 0)
+    /* Opened straight into app_in: `in` only ever holds ciphertext. */
+    size_t start = c->app_in.len, pt_len;
+    uint8_t *dst = tls_buf_extend(&c->app_in, len);
+    if (dst == NULL)
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    if (tls_aead_open_to(&c->rd, header, TLS_RECORD_HEADER_LEN, frag, len, dst, &pt_len, &c->err) != 0) {
+        c->app_in.len = start;
         return -1;
+    }
+    size_t full = pt_len;
     /* rfc8446#5.4: the content type is the last non-zero byte; padding is zeros. */
-    while (pt_len > 0 && frag[pt_len - 1] == 0)
+    while (pt_len > 0 && dst[pt_len - 1] == 0)
         pt_len--;
-    if (pt_len == 0)
-        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected record without a content type");
-    uint8_t inner = frag[--pt_len];
-    /* rfc8446#5.4: TLSInnerPlaintext of more than 2^14 + 1 bytes is record_overflow. */
-    if (pt_len > TLS_MAX_PLAINTEXT)
-        return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW, "record of %zu bytes of plaintext", pt_len);
-    if (inner == TLS_CT_CHANGE_CIPHER_SPEC)
-        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected change_cipher_spec record");
-    return handle_content(c, inner, frag, pt_len);
+    int rc;
+    uint8_t inner = 0;
+    if (pt_len == 0) {
+        rc = tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected record without a content type");
+    } else if ((inner = dst[--pt_len]), pt_len > TLS_MAX_PLAINTEXT) {
+        rc = tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW, "record of %zu bytes of plaintext", pt_len);
+    } else if (inner == TLS_CT_CHANGE_CIPHER_SPEC) {
+        rc = tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected change_cipher_spec record");
+    } else if (inner == TLS_CT_APPLICATION_DATA) {
+        if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
+            rc = tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                          "application data before the handshake finished");
+        else if (c->hs_in.len > 0)
+            rc = tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                          "application data inside a fragmented handshake message");
+        else if (pt_len == 0)
+            rc = too_many_empty(c);
+        else {
+            c->empty_records = 0;
+            OPENSSL_cleanse(dst + pt_len, full - pt_len);
+            c->app_in.len = start + pt_len;
+            return 0;
+        }
+    } else {
+        rc = handle_content(c, inner, dst, pt_len);
+    }
+    OPENSSL_cleanse(dst, full);
+    c->app_in.len = start;
+    return rc;
 }
 
 static int check_header(tls_conn *c, const uint8_t *h)
@@ -186,7 +214,7 @@ static int check_header(tls_conn *c, const uint8_t *h)
     return 0;
 }
 
-int tls_record_process(tls_conn *c)
+static int process_from(tls_conn *c, const uint8_t *base, size_t avail, size_t *used)
 {
     size_t pos = 0;
     int rc = 0;
@@ -195,15 +223,15 @@ int tls_record_process(tls_conn *c)
          * the application is not reading. */
         if (c->app_in.len >= TLS_APP_IN_HIGH_WATER)
             break;
-        if (c->in.len - pos < TLS_RECORD_HEADER_LEN) {
+        if (avail - pos < TLS_RECORD_HEADER_LEN) {
             /* Judge a header as soon as it is whole, before its body arrives. */
             break;
         }
-        uint8_t *h = c->in.data + pos;
+        const uint8_t *h = base + pos;
         if ((rc = check_header(c, h)) != 0)
             break;
         size_t len = ((size_t)h[3] << 8) | h[4];
-        if (c->in.len - pos < TLS_RECORD_HEADER_LEN + len)
+        if (avail - pos < TLS_RECORD_HEADER_LEN + len)
             break;
         rc = handle_record(c, h[0], h, h + TLS_RECORD_HEADER_LEN, len);
         pos += TLS_RECORD_HEADER_LEN + len;
@@ -212,10 +240,23 @@ int tls_record_process(tls_conn *c)
     }
     /* rfc8446#6.1: data received after a closure alert is ignored. */
     if (c->status & TLS_STATUS_PEER_CLOSED)
-        pos = c->in.len;
-    tls_buf_consume(&c->in, pos);
+        pos = avail;
+    *used = pos;
+    return rc;
+}
+
+int tls_record_process(tls_conn *c)
+{
+    size_t used;
+    int rc = process_from(c, c->in.data, c->in.len, &used);
+    tls_buf_drop(&c->in, used);
     tls_buf_release_if_empty(&c->in);
     return rc;
+}
+
+int tls_record_feed_direct(tls_conn *c, const uint8_t *data, size_t len, size_t *used)
+{
+    return process_from(c, data, len, used);
 }
 
 int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
@@ -243,11 +284,9 @@ int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
             p[2] = 0x03;
             p[3] = (uint8_t)((inner + tag) >> 8);
             p[4] = (uint8_t)(inner + tag);
-            if (n > 0)
-                memcpy(p + TLS_RECORD_HEADER_LEN, data, n);
-            p[TLS_RECORD_HEADER_LEN + n] = type;
-            if (tls_aead_seal(&c->wr, p, TLS_RECORD_HEADER_LEN, p + TLS_RECORD_HEADER_LEN, inner,
-                              p + TLS_RECORD_HEADER_LEN + inner, &c->err) != 0)
+            if (tls_aead_seal_to(&c->wr, p, TLS_RECORD_HEADER_LEN, data, n, type,
+                                 p + TLS_RECORD_HEADER_LEN, p + TLS_RECORD_HEADER_LEN + inner,
+                                 &c->err) != 0)
                 return -1;
         }
         data += n;

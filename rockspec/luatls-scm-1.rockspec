@@ -45,6 +45,7 @@ build = {
             "csrc/lua_trace.c",
             "csrc/tls_aead.c",
             "csrc/tls_buf.c",
+            "csrc/tls_cert_cache.c",
             "csrc/tls_config.c",
             "csrc/tls_engine.c",
             "csrc/tls_err.c",
