@@ -90,3 +90,5 @@ test-asan:
 
 clean:
 	rm -rf build build-asan
+
+include bench/bench.mk

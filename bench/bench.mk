@@ -1,0 +1,41 @@
+# Benchmarks: our engine against libssl, luatls against LuaSec.
+# Included from the top Makefile (`include bench/bench.mk`); uses its CC,
+# LUA, BUILD, MODULE, STD, WARN, CRYPTO_* when set.
+#
+#   make bench            full run (a few minutes), ends with a summary block
+#   make bench-quick      the same, smaller (under a minute)
+#   make bench-callgrind  instructions per handshake / per record (valgrind)
+#
+# Only the benchmark binary links libssl, for comparison; the module never does.
+
+CC ?= cc
+LUA ?= lua5.4
+BUILD ?= build
+MODULE ?= $(BUILD)/tls/core.so
+STD ?= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN ?= -Wall -Wextra -Werror
+CRYPTO_CFLAGS ?= $(shell pkg-config --cflags libcrypto)
+
+BENCH_BIN := $(BUILD)/bench/bench_engine
+# The engine only (no Lua binding), compiled straight into the benchmark.
+BENCH_ENGINE_SRCS := $(sort $(wildcard csrc/tls_*.c))
+BENCH_SSL_LIBS := $(shell pkg-config --libs libssl libcrypto)
+# The engine's own malloc/calloc/free calls go through counting wrappers.
+BENCH_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+BENCH_RUN_ENV := LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;"
+
+.PHONY: bench bench-quick bench-callgrind
+
+$(BENCH_BIN): bench/bench_engine.c $(BENCH_ENGINE_SRCS) $(wildcard csrc/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -g -Icsrc $(CRYPTO_CFLAGS) -o $@ bench/bench_engine.c \
+		$(BENCH_ENGINE_SRCS) $(BENCH_WRAP) $(BENCH_SSL_LIBS) -lm
+
+bench: $(BENCH_BIN) $(MODULE)
+	$(BENCH_RUN_ENV) sh bench/run.sh $(BENCH_BIN) $(LUA)
+
+bench-quick: $(BENCH_BIN) $(MODULE)
+	$(BENCH_RUN_ENV) sh bench/run.sh $(BENCH_BIN) $(LUA) --quick
+
+bench-callgrind: $(BENCH_BIN)
+	sh bench/callgrind.sh $(BENCH_BIN) 20

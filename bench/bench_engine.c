@@ -1,0 +1,775 @@
+/* bench_engine: our sans-I/O engine against libssl, in one process, no
+ * sockets. Both stacks run the same work in alternating rounds, so that a
+ * change of CPU frequency or a noisy neighbour hits both alike.
+ *
+ *   bench_engine [--quick] [--rounds N]   (N rounds of handshakes, 2N of bulk)
+ *   bench_engine --only KIND --count N      (for callgrind; KIND is one of
+ *       ours-ecdsa, libssl-ecdsa, ours-rsa, libssl-rsa: N handshakes;
+ *       bulk-{ours,libssl,bound}-{aes,chacha}: N MiB)
+ *
+ * Output: detail lines starting with "#", then `name value` lines.
+ *
+ * Memory is counted, not estimated: libcrypto and libssl allocate through
+ * CRYPTO_set_mem_functions (installed before any other libcrypto call), and
+ * the engine's own malloc/calloc/free calls (tls_buf.c, tls_engine.c) are
+ * redirected with the linker's --wrap option to the same counters. Every
+ * block counts as malloc_usable_size, for both stacks alike. */
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "tls_config.h"
+#include "tls_engine.h"
+
+/* ---- Allocation counting ------------------------------------------------ */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void __real_free(void *p);
+
+static long long live_bytes;
+static long long live_blocks;
+
+void *__wrap_malloc(size_t n)
+{
+    void *p = __real_malloc(n);
+    if (p != NULL) {
+        live_bytes += (long long)malloc_usable_size(p);
+        live_blocks++;
+    }
+    return p;
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    void *p = __real_calloc(n, size);
+    if (p != NULL) {
+        live_bytes += (long long)malloc_usable_size(p);
+        live_blocks++;
+    }
+    return p;
+}
+
+void __wrap_free(void *p)
+{
+    if (p == NULL)
+        return;
+    live_bytes -= (long long)malloc_usable_size(p);
+    live_blocks--;
+    __real_free(p);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    size_t old = p ? malloc_usable_size(p) : 0;
+    void *q = __real_realloc(p, n);
+    if (q != NULL || n == 0) {
+        live_bytes -= (long long)old;
+        if (p != NULL && q == NULL)
+            live_blocks--;
+        if (q != NULL) {
+            live_bytes += (long long)malloc_usable_size(q);
+            if (p == NULL)
+                live_blocks++;
+        }
+    }
+    return q;
+}
+
+static void *count_crypto_malloc(size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return __wrap_malloc(n);
+}
+
+static void *count_crypto_realloc(void *p, size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return __wrap_realloc(p, n);
+}
+
+static void count_crypto_free(void *p, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    __wrap_free(p);
+}
+
+/* ---- Small helpers -------------------------------------------------------- */
+/* CPU time of this (single-threaded) process: on a shared machine, time
+ * spent descheduled would otherwise land on whichever stack was running. */
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *what, const char *detail)
+{
+    fprintf(stderr, "bench_engine: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    ERR_print_errors_fp(stderr);
+    exit(1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct stats {
+    double median, min, max;
+} stats;
+
+static stats summarize(const double *v, int n)
+{
+    double s[64];
+    stats r = { 0, 0, 0 };
+    if (n <= 0)
+        return r;
+    memcpy(s, v, sizeof *v * (size_t)n);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    r.min = s[0];
+    r.max = s[n - 1];
+    r.median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    return r;
+}
+
+static void print_stats(const char *what, const char *unit, const double *v, int n)
+{
+    stats s = summarize(v, n);
+    printf("# %-40s %12.3f %-6s (range %.3f .. %.3f, %d rounds)\n", what, s.median, unit, s.min,
+           s.max, n);
+}
+
+/* ---- Certificates: a CA and a leaf for "localhost", by the openssl CLI -- */
+typedef struct pki {
+    char dir[64];
+    char ca[128], leaf[128], key[128];
+} pki;
+
+static void run(const char *cmd)
+{
+    if (system(cmd) != 0)
+        die("command failed", cmd);
+}
+
+static void make_pki(pki *p, const char *dir, const char *kind)
+{
+    char cmd[2048];
+    const char *newkey = strcmp(kind, "rsa") == 0 ? "-newkey rsa:2048"
+                                                  : "-newkey ec -pkeyopt ec_paramgen_curve:P-256";
+    snprintf(p->dir, sizeof p->dir, "%s", dir);
+    snprintf(p->ca, sizeof p->ca, "%s/%s-ca.pem", dir, kind);
+    snprintf(p->leaf, sizeof p->leaf, "%s/%s-leaf.pem", dir, kind);
+    snprintf(p->key, sizeof p->key, "%s/%s-leaf.key", dir, kind);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && "
+             "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign,cRLSign\\n' > %s-ca.ext && "
+             "printf 'basicConstraints=CA:FALSE\\nkeyUsage=critical,digitalSignature%s\\n"
+             "extendedKeyUsage=serverAuth\\nsubjectAltName=DNS:localhost,IP:127.0.0.1\\n' > %s-leaf.ext && "
+             "openssl req -new %s -nodes -keyout %s-ca.key -out %s-ca.csr -subj '/CN=bench %s CA' 2>/dev/null && "
+             "openssl x509 -req -in %s-ca.csr -signkey %s-ca.key -days 30 -extfile %s-ca.ext -out %s-ca.pem 2>/dev/null && "
+             "openssl req -new %s -nodes -keyout %s-leaf.key -out %s-leaf.csr -subj '/CN=localhost' 2>/dev/null && "
+             "openssl x509 -req -in %s-leaf.csr -CA %s-ca.pem -CAkey %s-ca.key -CAcreateserial -days 30 "
+             "-extfile %s-leaf.ext -out %s-leaf.pem 2>/dev/null",
+             dir, kind, strcmp(kind, "rsa") == 0 ? ",keyEncipherment" : "", kind, newkey, kind, kind,
+             kind, kind, kind, kind, kind, newkey, kind, kind, kind, kind, kind, kind, kind);
+    run(cmd);
+}
+
+/* ---- Our engine ------------------------------------------------------------ */
+typedef struct ours_side {
+    tls_config *client, *server;
+} ours_side;
+
+static void ours_configs(ours_side *o, const pki *p, const char *suites)
+{
+    tls_error e;
+    tls_error_clear(&e);
+    o->client = tls_config_new(0);
+    o->server = tls_config_new(1);
+    if (o->client == NULL || o->server == NULL)
+        die("tls_config_new", NULL);
+    if (tls_config_load_ca_file(o->client, p->ca, &e) != 0
+        || tls_config_set_chain(o->server, p->leaf, strlen(p->leaf), 1, &e) != 0
+        || tls_config_set_key(o->server, p->key, strlen(p->key), 1, NULL, &e) != 0
+        || tls_config_set_groups(o->client, "x25519", &e) != 0
+        || tls_config_set_groups(o->server, "x25519", &e) != 0
+        || (suites && tls_config_set_suites(o->client, suites, &e) != 0)
+        || (suites && tls_config_set_suites(o->server, suites, &e) != 0))
+        die("configuring our engine", e.reason);
+}
+
+static void ours_free_configs(ours_side *o)
+{
+    tls_config_unref(o->client);
+    tls_config_unref(o->server);
+}
+
+/* Moves everything a has to send into b. */
+static void pump(tls_conn *a, tls_conn *b)
+{
+    const uint8_t *d;
+    size_t n = tls_conn_output(a, &d);
+    if (n > 0) {
+        if (tls_conn_feed(b, d, n) != 0)
+            die("our engine failed", tls_conn_error(b)->reason);
+        tls_conn_output_done(a, n);
+    }
+}
+
+static void ours_handshake(tls_conn *c, tls_conn *s)
+{
+    if (tls_conn_set_server_name(c, "localhost") != 0 || tls_conn_start(c) != 0)
+        die("our client did not start", tls_conn_error(c)->reason);
+    for (int i = 0; i < 16; i++) {
+        unsigned cs = tls_conn_status(c), ss = tls_conn_status(s);
+        if ((cs & ss & TLS_STATUS_HANDSHAKE_DONE) && tls_conn_output(c, &(const uint8_t *){ 0 }) == 0)
+            return;
+        pump(c, s);
+        pump(s, c);
+    }
+    die("our handshake did not finish", tls_conn_error(c)->reason);
+}
+
+static void ours_one_handshake(const ours_side *o)
+{
+    tls_conn *c = tls_conn_new(o->client), *s = tls_conn_new(o->server);
+    if (c == NULL || s == NULL)
+        die("tls_conn_new", NULL);
+    ours_handshake(c, s);
+    tls_conn_free(c);
+    tls_conn_free(s);
+}
+
+/* Kept out of line so that callgrind can collect exactly this
+ * (--toggle-collect=hs_loop_*). */
+__attribute__((noinline)) void hs_loop_ours(const ours_side *o, int n)
+{
+    for (int i = 0; i < n; i++)
+        ours_one_handshake(o);
+}
+
+/* ---- libssl ------------------------------------------------------------------ */
+typedef struct libssl_side {
+    SSL_CTX *client, *server;
+} libssl_side;
+
+static void libssl_configs(libssl_side *l, const pki *p, const char *suites)
+{
+    const char *list = suites ? suites
+                              : "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+    l->client = SSL_CTX_new(TLS_client_method());
+    l->server = SSL_CTX_new(TLS_server_method());
+    if (l->client == NULL || l->server == NULL)
+        die("SSL_CTX_new", NULL);
+    SSL_CTX *both[2] = { l->client, l->server };
+    for (int i = 0; i < 2; i++) {
+        SSL_CTX *x = both[i];
+        /* The same work as ours: TLS 1.3 only, X25519, no tickets, no
+         * session cache, no resumption. */
+        if (SSL_CTX_set_min_proto_version(x, TLS1_3_VERSION) != 1
+            || SSL_CTX_set1_groups_list(x, "X25519") != 1 || SSL_CTX_set_ciphersuites(x, list) != 1)
+            die("configuring libssl", NULL);
+        SSL_CTX_set_options(x, SSL_OP_NO_TICKET);
+        SSL_CTX_set_num_tickets(x, 0);
+        SSL_CTX_set_session_cache_mode(x, SSL_SESS_CACHE_OFF);
+    }
+    if (SSL_CTX_load_verify_locations(l->client, p->ca, NULL) != 1
+        || SSL_CTX_use_certificate_chain_file(l->server, p->leaf) != 1
+        || SSL_CTX_use_PrivateKey_file(l->server, p->key, SSL_FILETYPE_PEM) != 1)
+        die("loading certificates into libssl", NULL);
+    SSL_CTX_set_verify(l->client, SSL_VERIFY_PEER, NULL);
+}
+
+static void libssl_free_configs(libssl_side *l)
+{
+    SSL_CTX_free(l->client);
+    SSL_CTX_free(l->server);
+}
+
+typedef struct libssl_pair {
+    SSL *c, *s;
+    BIO *bc, *bs;
+} libssl_pair;
+
+/* The BIO pair stands in for the network. It is made (and counted) apart
+ * from the connections: each BIO gets an extra reference so that SSL_free
+ * does not take the network down with it. */
+static void libssl_net(libssl_pair *p, size_t buf)
+{
+    if (BIO_new_bio_pair(&p->bc, buf, &p->bs, buf) != 1)
+        die("BIO_new_bio_pair", NULL);
+}
+
+static void libssl_net_free(libssl_pair *p)
+{
+    BIO_free(p->bc);
+    BIO_free(p->bs);
+}
+
+static void libssl_new(const libssl_side *l, libssl_pair *p)
+{
+    p->c = SSL_new(l->client);
+    p->s = SSL_new(l->server);
+    if (p->c == NULL || p->s == NULL)
+        die("SSL_new", NULL);
+    BIO_up_ref(p->bc);
+    BIO_up_ref(p->bs);
+    SSL_set_bio(p->c, p->bc, p->bc);
+    SSL_set_bio(p->s, p->bs, p->bs);
+    if (SSL_set_tlsext_host_name(p->c, "localhost") != 1 || SSL_set1_host(p->c, "localhost") != 1)
+        die("SSL_set1_host", NULL);
+    SSL_set_connect_state(p->c);
+    SSL_set_accept_state(p->s);
+}
+
+static void libssl_handshake(libssl_pair *p)
+{
+    int cdone = 0, sdone = 0;
+    for (int i = 0; i < 16 && !(cdone && sdone); i++) {
+        if (!cdone) {
+            int r = SSL_do_handshake(p->c);
+            if (r == 1)
+                cdone = 1;
+            else if (SSL_get_error(p->c, r) != SSL_ERROR_WANT_READ)
+                die("libssl client handshake failed", NULL);
+        }
+        if (!sdone) {
+            int r = SSL_do_handshake(p->s);
+            if (r == 1)
+                sdone = 1;
+            else if (SSL_get_error(p->s, r) != SSL_ERROR_WANT_READ)
+                die("libssl server handshake failed", NULL);
+        }
+    }
+    if (!(cdone && sdone))
+        die("libssl handshake did not finish", NULL);
+    if (SSL_get_verify_result(p->c) != X509_V_OK)
+        die("libssl client did not verify", NULL);
+}
+
+static void libssl_one_handshake(const libssl_side *l)
+{
+    libssl_pair p;
+    libssl_net(&p, 0);
+    libssl_new(l, &p);
+    libssl_handshake(&p);
+    SSL_free(p.c);
+    SSL_free(p.s);
+    libssl_net_free(&p);
+}
+
+__attribute__((noinline)) void hs_loop_libssl(const libssl_side *l, int n)
+{
+    for (int i = 0; i < n; i++)
+        libssl_one_handshake(l);
+}
+
+/* ---- Handshakes per second ------------------------------------------------------ */
+static double handshake_ratio(const pki *p, const char *label, int rounds, int per_round)
+{
+    ours_side o;
+    libssl_side l;
+    ours_configs(&o, p, NULL);
+    libssl_configs(&l, p, NULL);
+    /* Warm-up: first-use costs (provider fetches, tables) out of the timing. */
+    hs_loop_ours(&o, 5);
+    hs_loop_libssl(&l, 5);
+    double ours[64], theirs[64], ratio[64];
+    for (int r = 0; r < rounds; r++) {
+        double t0 = now();
+        hs_loop_ours(&o, per_round);
+        double t1 = now();
+        hs_loop_libssl(&l, per_round);
+        double t2 = now();
+        ours[r] = per_round / (t1 - t0);
+        theirs[r] = per_round / (t2 - t1);
+        ratio[r] = ours[r] / theirs[r];
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%s handshakes/s ours", label);
+    print_stats(what, "hs/s", ours, rounds);
+    snprintf(what, sizeof what, "%s handshakes/s libssl", label);
+    print_stats(what, "hs/s", theirs, rounds);
+    snprintf(what, sizeof what, "%s handshake ratio ours/libssl", label);
+    print_stats(what, "x", ratio, rounds);
+    ours_free_configs(&o);
+    libssl_free_configs(&l);
+    stats s = summarize(ratio, rounds);
+    printf("tls13_%s_handshake_ratio %.3f\n", label, s.median);
+    printf("tls13_%s_handshakes_per_s_ours %.0f\n", label, summarize(ours, rounds).median);
+    printf("tls13_%s_handshakes_per_s_libssl %.0f\n", label, summarize(theirs, rounds).median);
+    fflush(stdout);
+    return s.median;
+}
+
+/* ---- Bulk ---------------------------------------------------------------------------- */
+#define CHUNK 16384
+
+static uint8_t chunk_in[CHUNK];
+static uint8_t chunk_out[CHUNK + 1024];
+
+/* Sends bytes client -> server in 16 KiB writes; returns seconds. The bulk
+ * loops are out of line for callgrind (--toggle-collect=bulk_*). */
+__attribute__((noinline)) double bulk_ours(tls_conn *c, tls_conn *s, size_t bytes)
+{
+    double t0 = now();
+    for (size_t sent = 0; sent < bytes; sent += CHUNK) {
+        if (tls_conn_write(c, chunk_in, CHUNK) != 0)
+            die("tls_conn_write", tls_conn_error(c)->reason);
+        pump(c, s);
+        const uint8_t *d;
+        size_t n = tls_conn_app_data(s, &d);
+        if (n != CHUNK)
+            die("our server did not get a whole chunk", NULL);
+        tls_conn_app_data_done(s, n);
+    }
+    return now() - t0;
+}
+
+__attribute__((noinline)) double bulk_libssl(libssl_pair *p, size_t bytes)
+{
+    double t0 = now();
+    for (size_t sent = 0; sent < bytes; sent += CHUNK) {
+        if (SSL_write(p->c, chunk_in, CHUNK) != CHUNK)
+            die("SSL_write", NULL);
+        size_t got = 0;
+        while (got < CHUNK) {
+            int r = SSL_read(p->s, chunk_out, sizeof chunk_out);
+            if (r <= 0)
+                die("SSL_read", NULL);
+            got += (size_t)r;
+        }
+    }
+    return now() - t0;
+}
+
+/* The bound: libcrypto alone sealing and opening 16 KiB buffers with
+ * contexts keyed once, a fresh nonce and 5 bytes of AAD per buffer. */
+__attribute__((noinline)) double bulk_evp_bound(const EVP_CIPHER *cipher, size_t bytes)
+{
+    static uint8_t buf[CHUNK];
+    uint8_t key[32], iv[12], aad[5] = { 23, 3, 3, 0x40, 0x11 }, tag[16];
+    RAND_bytes(key, sizeof key);
+    RAND_bytes(iv, sizeof iv);
+    EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new(), *d = EVP_CIPHER_CTX_new();
+    if (EVP_CipherInit_ex2(e, cipher, key, NULL, 1, NULL) != 1
+        || EVP_CipherInit_ex2(d, cipher, key, NULL, 0, NULL) != 1)
+        die("keying the bound's contexts", NULL);
+    double t0 = now();
+    for (size_t done = 0; done < bytes; done += CHUNK) {
+        int outl, finl;
+        iv[11]++;
+        if (EVP_CipherInit_ex2(e, NULL, NULL, iv, 1, NULL) != 1
+            || EVP_CipherUpdate(e, NULL, &outl, aad, sizeof aad) != 1
+            || EVP_CipherUpdate(e, buf, &outl, buf, CHUNK) != 1
+            || EVP_CipherFinal_ex(e, buf + outl, &finl) != 1
+            || EVP_CIPHER_CTX_ctrl(e, EVP_CTRL_AEAD_GET_TAG, 16, tag) != 1)
+            die("bound: encrypt", NULL);
+        if (EVP_CipherInit_ex2(d, NULL, NULL, iv, 0, NULL) != 1
+            || EVP_CipherUpdate(d, NULL, &outl, aad, sizeof aad) != 1
+            || EVP_CipherUpdate(d, buf, &outl, buf, CHUNK) != 1
+            || EVP_CIPHER_CTX_ctrl(d, EVP_CTRL_AEAD_SET_TAG, 16, tag) != 1
+            || EVP_CipherFinal_ex(d, buf + outl, &finl) != 1)
+            die("bound: decrypt", NULL);
+    }
+    double t = now() - t0;
+    EVP_CIPHER_CTX_free(e);
+    EVP_CIPHER_CTX_free(d);
+    return t;
+}
+
+/* which: NULL for the whole comparison, else "ours", "libssl" or "bound"
+ * alone (for callgrind). */
+static void bulk(const pki *p, const char *suite, const char *evp_name, const char *label,
+                 size_t total, int rounds, const char *which)
+{
+    ours_side o;
+    libssl_side l;
+    ours_configs(&o, p, suite);
+    libssl_configs(&l, p, suite);
+    tls_conn *c = tls_conn_new(o.client), *s = tls_conn_new(o.server);
+    ours_handshake(c, s);
+    libssl_pair lp;
+    libssl_net(&lp, 64 * 1024);
+    libssl_new(&l, &lp);
+    libssl_handshake(&lp);
+    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, evp_name, NULL);
+    if (cipher == NULL)
+        die("EVP_CIPHER_fetch", evp_name);
+
+    if (which != NULL) {
+        if (strcmp(which, "ours") == 0)
+            bulk_ours(c, s, total);
+        else if (strcmp(which, "libssl") == 0)
+            bulk_libssl(&lp, total);
+        else
+            bulk_evp_bound(cipher, total);
+        rounds = 0;
+    }
+    size_t per_round = rounds ? total / (size_t)rounds / CHUNK * CHUNK : 0;
+    double mb = (double)per_round / 1e6;
+    double ours[64], theirs[64], bound[64], ratio[64], share[64];
+    bulk_ours(c, s, 64 * CHUNK);
+    bulk_libssl(&lp, 64 * CHUNK);
+    bulk_evp_bound(cipher, 64 * CHUNK);
+    for (int r = 0; r < rounds; r++) {
+        ours[r] = mb / bulk_ours(c, s, per_round);
+        theirs[r] = mb / bulk_libssl(&lp, per_round);
+        bound[r] = mb / bulk_evp_bound(cipher, per_round);
+        ratio[r] = ours[r] / theirs[r];
+        share[r] = ours[r] / bound[r];
+    }
+    char what[128];
+    if (which != NULL)
+        goto done;
+    snprintf(what, sizeof what, "%s bulk ours", label);
+    print_stats(what, "MB/s", ours, rounds);
+    snprintf(what, sizeof what, "%s bulk libssl", label);
+    print_stats(what, "MB/s", theirs, rounds);
+    snprintf(what, sizeof what, "%s EVP bound (seal+open)", label);
+    print_stats(what, "MB/s", bound, rounds);
+    snprintf(what, sizeof what, "%s bulk ratio ours/libssl", label);
+    print_stats(what, "x", ratio, rounds);
+    snprintf(what, sizeof what, "%s ours / EVP bound", label);
+    print_stats(what, "x", share, rounds);
+    printf("%s_bulk_ratio %.3f\n", label, summarize(ratio, rounds).median);
+    printf("%s_share_of_bound %.3f\n", label, summarize(share, rounds).median);
+    printf("%s_bulk_MBps_ours %.0f\n", label, summarize(ours, rounds).median);
+    printf("%s_bulk_MBps_libssl %.0f\n", label, summarize(theirs, rounds).median);
+    printf("%s_bound_MBps %.0f\n", label, summarize(bound, rounds).median);
+    fflush(stdout);
+done:
+    EVP_CIPHER_free(cipher);
+    tls_conn_free(c);
+    tls_conn_free(s);
+    SSL_free(lp.c);
+    SSL_free(lp.s);
+    libssl_net_free(&lp);
+    ours_free_configs(&o);
+    libssl_free_configs(&l);
+}
+
+/* ---- Memory per connection -------------------------------------------------------- */
+#define MEM_CONNS 32
+
+typedef struct mem_result {
+    double client, server;
+} mem_result;
+
+/* One byte each way, read by the other side: every buffer drained. */
+static void ours_idle(tls_conn *c, tls_conn *s)
+{
+    const uint8_t *d;
+    size_t n;
+    if (tls_conn_write(c, (const uint8_t *)"x", 1) != 0)
+        die("tls_conn_write", NULL);
+    pump(c, s);
+    n = tls_conn_app_data(s, &d);
+    tls_conn_app_data_done(s, n);
+    if (tls_conn_write(s, (const uint8_t *)"y", 1) != 0)
+        die("tls_conn_write", NULL);
+    pump(s, c);
+    n = tls_conn_app_data(c, &d);
+    tls_conn_app_data_done(c, n);
+}
+
+static mem_result ours_memory(const ours_side *o, int idle)
+{
+    static tls_conn *c[MEM_CONNS], *s[MEM_CONNS];
+    long long base = live_bytes;
+    for (int i = 0; i < MEM_CONNS; i++) {
+        c[i] = tls_conn_new(o->client);
+        s[i] = tls_conn_new(o->server);
+        ours_handshake(c[i], s[i]);
+        if (idle)
+            ours_idle(c[i], s[i]);
+    }
+    long long both = live_bytes;
+    for (int i = 0; i < MEM_CONNS; i++)
+        tls_conn_free(s[i]);
+    long long clients = live_bytes;
+    for (int i = 0; i < MEM_CONNS; i++)
+        tls_conn_free(c[i]);
+    mem_result m = { (double)(clients - base) / MEM_CONNS, (double)(both - clients) / MEM_CONNS };
+    return m;
+}
+
+static void libssl_idle(libssl_pair *p)
+{
+    char b[8];
+    if (SSL_write(p->c, "x", 1) != 1 || SSL_read(p->s, b, sizeof b) != 1
+        || SSL_write(p->s, "y", 1) != 1 || SSL_read(p->c, b, sizeof b) != 1)
+        die("libssl idle exchange", NULL);
+    /* What an idle libssl connection can give back (SSL_MODE_RELEASE_BUFFERS
+     * does the same automatically). */
+    SSL_free_buffers(p->c);
+    SSL_free_buffers(p->s);
+}
+
+static mem_result libssl_memory(const libssl_side *l, int idle)
+{
+    static libssl_pair p[MEM_CONNS];
+    for (int i = 0; i < MEM_CONNS; i++)
+        libssl_net(&p[i], 0);
+    long long base = live_bytes;
+    for (int i = 0; i < MEM_CONNS; i++) {
+        libssl_new(l, &p[i]);
+        libssl_handshake(&p[i]);
+        if (idle)
+            libssl_idle(&p[i]);
+    }
+    long long both = live_bytes;
+    for (int i = 0; i < MEM_CONNS; i++)
+        SSL_free(p[i].s);
+    long long clients = live_bytes;
+    for (int i = 0; i < MEM_CONNS; i++)
+        SSL_free(p[i].c);
+    for (int i = 0; i < MEM_CONNS; i++)
+        libssl_net_free(&p[i]);
+    mem_result m = { (double)(clients - base) / MEM_CONNS, (double)(both - clients) / MEM_CONNS };
+    return m;
+}
+
+static void memory(const pki *p)
+{
+    ours_side o;
+    libssl_side l;
+    ours_configs(&o, p, NULL);
+    libssl_configs(&l, p, NULL);
+    hs_loop_ours(&o, 3);
+    hs_loop_libssl(&l, 3);
+    /* Once before counting, so that lazily built tables are not charged
+     * to the connections. */
+    ours_memory(&o, 1);
+    libssl_memory(&l, 1);
+    mem_result oe = ours_memory(&o, 0), le = libssl_memory(&l, 0);
+    mem_result oi = ours_memory(&o, 1), li = libssl_memory(&l, 1);
+    printf("# memory per connection (live heap bytes, malloc_usable_size; %d connections)\n",
+           MEM_CONNS);
+    printf("#   %-28s %10s %10s %10s %10s\n", "", "ours", "libssl", "ratio", "");
+    printf("#   %-28s %10.0f %10.0f %10.3f\n", "client, after handshake", oe.client, le.client,
+           oe.client / le.client);
+    printf("#   %-28s %10.0f %10.0f %10.3f\n", "server, after handshake", oe.server, le.server,
+           oe.server / le.server);
+    printf("#   %-28s %10.0f %10.0f %10.3f\n", "client, idle", oi.client, li.client,
+           oi.client / li.client);
+    printf("#   %-28s %10.0f %10.0f %10.3f\n", "server, idle", oi.server, li.server,
+           oi.server / li.server);
+    printf("client_memory_ratio %.3f\n", oe.client / le.client);
+    printf("server_memory_ratio %.3f\n", oe.server / le.server);
+    printf("idle_connection_bytes %.0f\n", oi.client > oi.server ? oi.client : oi.server);
+    printf("client_bytes_ours %.0f\nclient_bytes_libssl %.0f\n", oe.client, le.client);
+    printf("server_bytes_ours %.0f\nserver_bytes_libssl %.0f\n", oe.server, le.server);
+    printf("client_idle_bytes_ours %.0f\nclient_idle_bytes_libssl %.0f\n", oi.client, li.client);
+    printf("server_idle_bytes_ours %.0f\nserver_idle_bytes_libssl %.0f\n", oi.server, li.server);
+    printf("client_idle_memory_ratio %.3f\n", oi.client / li.client);
+    printf("server_idle_memory_ratio %.3f\n", oi.server / li.server);
+    fflush(stdout);
+    ours_free_configs(&o);
+    libssl_free_configs(&l);
+}
+
+/* ---- Main ------------------------------------------------------------------------------ */
+static void only(const pki *ec, const pki *rsa, const char *kind, int count)
+{
+    const pki *p = strstr(kind, "rsa") ? rsa : ec;
+    if (strncmp(kind, "bulk-", 5) == 0) {
+        /* bulk-{ours,libssl,bound}-{aes,chacha}: count MiB through one connection */
+        const char *which = strncmp(kind + 5, "ours", 4) == 0     ? "ours"
+                            : strncmp(kind + 5, "libssl", 6) == 0 ? "libssl"
+                                                                  : "bound";
+        size_t total = (size_t)count << 20;
+        if (strstr(kind, "chacha"))
+            bulk(ec, "TLS_CHACHA20_POLY1305_SHA256", "ChaCha20-Poly1305", "chacha20", total, 1, which);
+        else
+            bulk(ec, "TLS_AES_128_GCM_SHA256", "AES-128-GCM", "aes128gcm", total, 1, which);
+    } else if (strncmp(kind, "ours", 4) == 0) {
+        ours_side o;
+        ours_configs(&o, p, NULL);
+        hs_loop_ours(&o, 0); /* keeps the symbol whatever the count */
+        ours_one_handshake(&o);
+        ours_one_handshake(&o);
+        hs_loop_ours(&o, count);
+        ours_free_configs(&o);
+    } else if (strncmp(kind, "libssl", 6) == 0) {
+        libssl_side l;
+        libssl_configs(&l, p, NULL);
+        libssl_one_handshake(&l);
+        libssl_one_handshake(&l);
+        hs_loop_libssl(&l, count);
+        libssl_free_configs(&l);
+    } else {
+        die("unknown --only kind", kind);
+    }
+    printf("# %s %d done\n", kind, count);
+}
+
+int main(int argc, char **argv)
+{
+    /* Before anything else touches libcrypto. */
+    if (!CRYPTO_set_mem_functions(count_crypto_malloc, count_crypto_realloc, count_crypto_free)) {
+        fprintf(stderr, "bench_engine: CRYPTO_set_mem_functions failed\n");
+        return 1;
+    }
+    int quick = 0, rounds = 0, count = 20;
+    const char *only_kind = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            quick = 1;
+        else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
+            rounds = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only_kind = argv[++i];
+        else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+            count = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: %s [--quick] [--rounds N] | --only KIND [--count N]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (rounds <= 0 || rounds > 64)
+        rounds = quick ? 7 : 15;
+
+    char dir[] = "/tmp/luatls-bench-XXXXXX";
+    if (mkdtemp(dir) == NULL)
+        die("mkdtemp", NULL);
+    pki ec, rsa;
+    make_pki(&ec, dir, "ec");
+    make_pki(&rsa, dir, "rsa");
+
+    if (only_kind != NULL) {
+        only(&ec, &rsa, only_kind, count);
+    } else {
+        printf("# OpenSSL %s; %s mode, %d rounds, ours and libssl alternated; CPU time\n",
+               OpenSSL_version(OPENSSL_VERSION), quick ? "quick" : "full", rounds);
+        handshake_ratio(&ec, "ecdsa", rounds, quick ? 40 : 300);
+        handshake_ratio(&rsa, "rsa", rounds, quick ? 15 : 100);
+        size_t total = quick ? (size_t)64 << 20 : (size_t)1 << 30;
+        int bulk_rounds = 2 * rounds > 64 ? 64 : 2 * rounds;
+        bulk(&ec, "TLS_AES_128_GCM_SHA256", "AES-128-GCM", "aes128gcm", total, bulk_rounds, NULL);
+        bulk(&ec, "TLS_CHACHA20_POLY1305_SHA256", "ChaCha20-Poly1305", "chacha20", total,
+             bulk_rounds, NULL);
+        memory(&ec);
+    }
+
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    run(cmd);
+    return 0;
+}

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Instructions (callgrind Ir) per handshake for ours and libssl, per 16 KiB
+# record for bulk, and where ours spends them. Only the measured loop is
+# collected (--toggle-collect), after two warm-up handshakes outside it.
+#
+#   sh bench/callgrind.sh BENCH_ENGINE_BINARY [HANDSHAKES]
+set -eu
+bin=$1
+n=${2:-20}
+mib=16
+out=$(dirname "$bin")/callgrind
+mkdir -p "$out"
+
+collect() { # kind count toggle
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect="$3" \
+        --callgrind-out-file="$out/callgrind.$1" "$bin" --only "$1" --count "$2" 2>&1 |
+        awk '/Collected :/ { print $NF }'
+}
+
+summary=""
+for kind in ours-ecdsa libssl-ecdsa ours-rsa libssl-rsa; do
+    ir=$(collect "$kind" "$n" 'hs_loop_*')
+    per=$((ir / n))
+    printf '# %-14s %12d Ir per handshake (%d handshakes)\n' "$kind" "$per" "$n"
+    summary="$summary
+callgrind_$(echo "$kind" | tr - _)_Ir_per_handshake $per"
+done
+records=$((mib * 64))
+for kind in bulk-ours-aes bulk-libssl-aes bulk-bound-aes; do
+    ir=$(collect "$kind" "$mib" 'bulk_*')
+    per=$((ir / records))
+    printf '# %-14s %12d Ir per 16 KiB record (sealed and opened)\n' "$kind" "$per"
+    summary="$summary
+callgrind_$(echo "$kind" | tr - _)_Ir_per_record $per"
+done
+
+echo
+echo "# ours-ecdsa: our functions, inclusive Ir over $n handshakes"
+callgrind_annotate --inclusive=yes "$out/callgrind.ours-ecdsa" 2>/dev/null |
+    grep -E '/csrc/' | grep -v '=>' | head -25
+echo
+echo "# ours-ecdsa: top functions by self Ir (libcrypto has no symbols for its static functions)"
+callgrind_annotate "$out/callgrind.ours-ecdsa" 2>/dev/null |
+    awk '/file:function/ { f = 1; getline; next } f && NF == 0 { exit } f' | head -20
+echo
+echo "# bulk-ours-aes: top functions by self Ir"
+callgrind_annotate "$out/callgrind.bulk-ours-aes" 2>/dev/null |
+    awk '/file:function/ { f = 1; getline; next } f && NF == 0 { exit } f' | head -8
+echo
+echo "== callgrind summary =="
+echo "$summary" | sed '/^$/d'
+ours=$(echo "$summary" | awk '$1 == "callgrind_ours_ecdsa_Ir_per_handshake" { print $2 }')
+theirs=$(echo "$summary" | awk '$1 == "callgrind_libssl_ecdsa_Ir_per_handshake" { print $2 }')
+awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "callgrind_ecdsa_Ir_ratio_libssl_over_ours %.3f\n", b / a }'

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Runs the engine benchmark and the Lua loopback benchmark, then prints the
+# summary block of `name value` lines (required names first, in a fixed
+# order, then every other figure). Called by `make bench` / `make bench-quick`.
+#
+#   sh bench/run.sh BENCH_ENGINE_BINARY LUA [--quick]
+#
+# LUA_PATH/LUA_CPATH must find luatls (bench/bench.mk sets them).
+set -u
+bin=$1
+lua=$2
+shift 2
+log=${BENCH_LOG:-$(dirname "$bin")/bench.log}
+: > "$log"
+
+echo "== engine: ours vs libssl (bench/bench_engine.c) =="
+"$bin" "$@" | tee -a "$log"
+engine_rc=$?
+echo "== Lua loopback: luatls vs LuaSec (bench/lua_bench.lua) =="
+"$lua" bench/lua_bench.lua "$@" | tee -a "$log"
+lua_rc=$?
+
+echo
+echo "== summary ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(openssl version | cut -d' ' -f1-2)) =="
+required="tls13_ecdsa_handshake_ratio tls13_rsa_handshake_ratio aes128gcm_bulk_ratio chacha20_bulk_ratio aes128gcm_share_of_bound client_memory_ratio server_memory_ratio idle_connection_bytes lua_handshake_ratio_vs_luasec lua_bulk_cpu_ratio_vs_luasec"
+for name in $required; do
+    value=$(awk -v n="$name" '$1 == n && NF == 2 { v = $2 } END { print v }' "$log")
+    echo "$name ${value:-n/a}"
+done
+awk -v req=" $required " '/^[a-zA-Z0-9_]+ [^ ]+$/ && index(req, " " $1 " ") == 0' "$log"
+[ "$engine_rc" -eq 0 ] && [ "$lua_rc" -eq 0 ]
