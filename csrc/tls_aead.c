@@ -74,25 +74,47 @@ static int start_record(tls_aead *a, const uint8_t *aad, size_t aad_len, size_t 
     return 0;
 }
 
-int tls_aead_seal(tls_aead *a, const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len,
-                  uint8_t *tag, tls_error *err)
+/* Encrypts in[0..len) followed by the optional content type byte into out
+ * (which may be in itself). */
+static int seal(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                const uint8_t *type, uint8_t *out, uint8_t *tag, tls_error *err)
 {
     if (!a->encrypt)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "sealing with a decryption context");
-    if (start_record(a, aad, aad_len, len, err) != 0)
+    size_t total = len + (type != NULL);
+    if (start_record(a, aad, aad_len, total, err) != 0)
         return -1;
-    int outl = 0, finl = 0;
-    if (EVP_CipherUpdate(a->ctx, data, &outl, data, (int)len) != 1
-        || EVP_CipherFinal_ex(a->ctx, data + outl, &finl) != 1
-        || (size_t)outl + (size_t)finl != len
+    int outl = 0, typel = 0, finl = 0;
+    if ((len > 0 && EVP_CipherUpdate(a->ctx, out, &outl, in, (int)len) != 1)
+        || (type != NULL && EVP_CipherUpdate(a->ctx, out + outl, &typel, type, 1) != 1)
+        || EVP_CipherFinal_ex(a->ctx, out + outl + typel, &finl) != 1
+        || (size_t)outl + (size_t)typel + (size_t)finl != total
         || EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_GET_TAG, (int)a->suite->tag_len, tag) != 1)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "encrypting a record");
     a->seq++;
     return 0;
 }
 
+int tls_aead_seal(tls_aead *a, const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len,
+                  uint8_t *tag, tls_error *err)
+{
+    return seal(a, aad, aad_len, data, len, NULL, data, tag, err);
+}
+
+int tls_aead_seal_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                     uint8_t type, uint8_t *out, uint8_t *tag, tls_error *err)
+{
+    return seal(a, aad, aad_len, in, len, &type, out, tag, err);
+}
+
 int tls_aead_open(tls_aead *a, const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len,
                   size_t *pt_len, tls_error *err)
+{
+    return tls_aead_open_to(a, aad, aad_len, data, len, data, pt_len, err);
+}
+
+int tls_aead_open_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                     uint8_t *out, size_t *pt_len, tls_error *err)
 {
     size_t tag_len = a->suite ? a->suite->tag_len : TLS_AEAD_TAG_LEN;
     if (a->encrypt)
@@ -106,14 +128,13 @@ int tls_aead_open(tls_aead *a, const uint8_t *aad, size_t aad_len, uint8_t *data
     size_t ct_len = len - tag_len;
     if (start_record(a, aad, aad_len, ct_len, err) != 0)
         return -1;
-
     int outl = 0, finl = 0;
-    if (EVP_CipherUpdate(a->ctx, data, &outl, data, (int)ct_len) != 1
-        || EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, data + ct_len) != 1)
+    if (EVP_CipherUpdate(a->ctx, out, &outl, in, (int)ct_len) != 1
+        || EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, (void *)(in + ct_len)) != 1)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "decrypting a record");
-    if (EVP_CipherFinal_ex(a->ctx, data + outl, &finl) != 1) {
+    if (EVP_CipherFinal_ex(a->ctx, out + outl, &finl) != 1) {
         /* Never leave unauthenticated plaintext behind. */
-        OPENSSL_cleanse(data, len);
+        OPENSSL_cleanse(out, ct_len);
         ERR_clear_error();
         return tls_fail(err, TLS_ALERT_BAD_RECORD_MAC,
                         "bad record MAC (record could not be authenticated)");
@@ -130,49 +151,4 @@ void tls_aead_free(tls_aead *a)
     a->suite = NULL;
     a->seq = 0;
     OPENSSL_cleanse(a->iv, sizeof a->iv);
-}
-
-int tls_aead_open_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
-                     uint8_t *out, size_t *pt_len, tls_error *err)
-{
-    size_t tag_len = a->suite ? a->suite->tag_len : TLS_AEAD_TAG_LEN;
-    if (a->encrypt)
-        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "opening with an encryption context");
-    if (len < tag_len)
-        return tls_fail(err, TLS_ALERT_BAD_RECORD_MAC,
-                        "bad record MAC (record too short to hold an authentication tag)");
-    size_t ct_len = len - tag_len;
-    if (start_record(a, aad, aad_len, ct_len, err) != 0)
-        return -1;
-    int outl = 0, finl = 0;
-    if (EVP_CipherUpdate(a->ctx, out, &outl, in, (int)ct_len) != 1
-        || EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, (void *)(in + ct_len)) != 1)
-        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "decrypting a record");
-    if (EVP_CipherFinal_ex(a->ctx, out + outl, &finl) != 1) {
-        OPENSSL_cleanse(out, ct_len);
-        ERR_clear_error();
-        return tls_fail(err, TLS_ALERT_BAD_RECORD_MAC,
-                        "bad record MAC (record could not be authenticated)");
-    }
-    *pt_len = ct_len;
-    a->seq++;
-    return 0;
-}
-
-int tls_aead_seal_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
-                     uint8_t type, uint8_t *out, uint8_t *tag, tls_error *err)
-{
-    if (!a->encrypt)
-        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "sealing with a decryption context");
-    if (start_record(a, aad, aad_len, len + 1, err) != 0)
-        return -1;
-    int outl = 0, typel = 0, finl = 0;
-    if ((len > 0 && EVP_CipherUpdate(a->ctx, out, &outl, in, (int)len) != 1)
-        || EVP_CipherUpdate(a->ctx, out + outl, &typel, &type, 1) != 1
-        || EVP_CipherFinal_ex(a->ctx, out + outl + typel, &finl) != 1
-        || (size_t)outl + (size_t)typel + (size_t)finl != len + 1
-        || EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_GET_TAG, (int)a->suite->tag_len, tag) != 1)
-        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "encrypting a record");
-    a->seq++;
-    return 0;
 }
