@@ -109,7 +109,10 @@ int tls_buf_reserve(tls_buf *b, size_t extra)
 
 uint8_t *tls_buf_extend(tls_buf *b, size_t n)
 {
-    if (tls_buf_reserve(b, n) != 0)
+    /* Even n == 0 needs storage to point into: on an empty buffer data is
+     * NULL, NULL + 0 is undefined behaviour, and NULL here means oom (an
+     * empty protected record was reported as "out of memory"). */
+    if (tls_buf_reserve(b, n > 0 ? n : 1) != 0)
         return NULL;
     uint8_t *p = b->data + b->len;
     b->len += n;
