@@ -91,4 +91,6 @@ test-asan:
 clean:
 	rm -rf build build-asan
 
+include fuzz/fuzz.mk
+include mk/valgrind.mk
 include bench/bench.mk

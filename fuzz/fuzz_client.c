@@ -1,0 +1,33 @@
+/* A client engine, after its ClientHello, fed arbitrary bytes as the
+ * server's flight. The seeds are real server flights (our server and
+ * `openssl s_server`) answering this very ClientHello: the client's random
+ * stream is the same at record time and here, so they replay through
+ * Finished and the NewSessionTickets after it. */
+#include "fuzz_common.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fuzz_setup();
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_rng_reset();
+    tls_conn *client = fuzz_conn_new(fuzz_client_config(-1));
+    if (fuzz_start(client) == 0) {
+        const uint8_t *hello;
+        tls_conn_output_done(client, tls_conn_output(client, &hello));
+        size_t half = size / 2;
+        if (fuzz_feed(client, data, half) == 0)
+            fuzz_feed(client, data + half, size - half);
+    }
+    fuzz_after_feed(client);
+    tls_conn_free(client);
+    return 0;
+}

@@ -1,0 +1,365 @@
+/* See fuzz_common.h. */
+
+/* RAND_set_rand_method is deprecated in OpenSSL 3.0 but is still the one
+ * switch that makes every draw of libcrypto (RAND_bytes, and the private
+ * draws of key generation and ECDSA nonces) come from our generator. Test
+ * code only: the library itself never replaces the generator. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include "fuzz_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "fuzz_certs.h"
+#include "tls_x509.h"
+
+/* ---- Random numbers ------------------------------------------------------ */
+
+/* splitmix64: not cryptographic, and it must not be. Fuzzing wants the same
+ * bytes every run; secrecy is irrelevant in a test process. */
+static uint64_t rng_state[2];
+static int rng_role = FUZZ_CLIENT;
+
+void fuzz_rng_reset(void)
+{
+    rng_state[FUZZ_CLIENT] = 0x636c69656e74ULL; /* "client" */
+    rng_state[FUZZ_SERVER] = 0x736572766572ULL; /* "server" */
+    rng_role = FUZZ_CLIENT;
+}
+
+static uint64_t rng_next(void)
+{
+    uint64_t z = (rng_state[rng_role] += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int rng_bytes(unsigned char *out, int num)
+{
+    for (int i = 0; i < num; i++)
+        out[i] = (unsigned char)rng_next();
+    return 1;
+}
+
+static int rng_seed(const void *buf, int num)
+{
+    (void)buf;
+    (void)num;
+    return 1;
+}
+
+static int rng_add(const void *buf, int num, double entropy)
+{
+    (void)buf;
+    (void)num;
+    (void)entropy;
+    return 1;
+}
+
+static int rng_status(void) { return 1; }
+
+static const RAND_METHOD fuzz_rand_method = {
+    rng_seed, rng_bytes, NULL, rng_add, rng_bytes, rng_status,
+};
+
+/* ---- Configurations ------------------------------------------------------ */
+
+static tls_config *server_cfg[FUZZ_N_KEYS];
+static tls_config *server_hrr_cfg;
+static tls_config *client_cfg_all;
+static tls_config *client_cfg_suite[FUZZ_N_SUITES];
+static const char *const suite_names[FUZZ_N_SUITES] = {
+    "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+};
+
+static void die(const char *what, const tls_error *err)
+{
+    fprintf(stderr, "fuzz setup: %s: %s\n", what, err ? err->reason : "failed");
+    abort();
+}
+
+static tls_config *make_server(const char *cert, const char *key)
+{
+    tls_error err;
+    tls_error_clear(&err);
+    tls_config *cfg = tls_config_new(1);
+    if (cfg == NULL)
+        die("tls_config_new", NULL);
+    if (tls_config_set_chain(cfg, cert, strlen(cert), 0, &err) != 0 ||
+        tls_config_set_key(cfg, key, strlen(key), 0, NULL, &err) != 0)
+        die("server certificate", &err);
+    return cfg;
+}
+
+static tls_config *make_client(const char *suite)
+{
+    static const char *const cas[] = { fuzz_ec_cert_pem, fuzz_rsa_cert_pem, fuzz_ed25519_cert_pem };
+    tls_error err;
+    tls_error_clear(&err);
+    tls_config *cfg = tls_config_new(0);
+    if (cfg == NULL)
+        die("tls_config_new", NULL);
+    for (size_t i = 0; i < sizeof cas / sizeof cas[0]; i++)
+        if (tls_config_load_ca_pem(cfg, cas[i], strlen(cas[i]), &err) != 0)
+            die("client trust store", &err);
+    if (suite != NULL && tls_config_set_suites(cfg, suite, &err) != 0)
+        die("client suites", &err);
+    return cfg;
+}
+
+void fuzz_setup(void)
+{
+    if (client_cfg_all != NULL)
+        return;
+    if (RAND_set_rand_method(&fuzz_rand_method) != 1)
+        die("RAND_set_rand_method", NULL);
+    fuzz_rng_reset();
+    if (tls_crypto_init() != 0)
+        die("tls_crypto_init", NULL);
+    server_cfg[FUZZ_KEY_EC] = make_server(fuzz_ec_cert_pem, fuzz_ec_key_pem);
+    server_cfg[FUZZ_KEY_RSA] = make_server(fuzz_rsa_cert_pem, fuzz_rsa_key_pem);
+    server_cfg[FUZZ_KEY_ED25519] = make_server(fuzz_ed25519_cert_pem, fuzz_ed25519_key_pem);
+    server_hrr_cfg = make_server(fuzz_ec_cert_pem, fuzz_ec_key_pem);
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls_config_set_groups(server_hrr_cfg, "secp256r1", &err) != 0)
+        die("server groups", &err);
+    client_cfg_all = make_client(NULL);
+    for (int i = 0; i < FUZZ_N_SUITES; i++)
+        client_cfg_suite[i] = make_client(suite_names[i]);
+}
+
+void fuzz_teardown(void)
+{
+    for (int i = 0; i < FUZZ_N_KEYS; i++) {
+        tls_config_unref(server_cfg[i]);
+        server_cfg[i] = NULL;
+    }
+    tls_config_unref(server_hrr_cfg);
+    server_hrr_cfg = NULL;
+    tls_config_unref(client_cfg_all);
+    client_cfg_all = NULL;
+    for (int i = 0; i < FUZZ_N_SUITES; i++) {
+        tls_config_unref(client_cfg_suite[i]);
+        client_cfg_suite[i] = NULL;
+    }
+}
+
+tls_config *fuzz_server_config(enum fuzz_key key) { return server_cfg[key]; }
+tls_config *fuzz_server_hrr_config(void) { return server_hrr_cfg; }
+
+tls_config *fuzz_client_config(int suite)
+{
+    return suite >= 0 && suite < FUZZ_N_SUITES ? client_cfg_suite[suite] : client_cfg_all;
+}
+
+/* ---- Connections ----------------------------------------------------------- */
+
+/* Touches every byte of every field: a dangling or unterminated string from
+ * hostile input shows up here under ASan. */
+static int read_every_field(void *ud, const tls_trace_event *ev, char *reason, size_t size)
+{
+    size_t total = strlen(ev->direction) + strlen(ev->message);
+    (void)reason;
+    (void)size;
+    for (int i = 0; i < ev->n_fields; i++)
+        total += strlen(ev->fields[i].key) + strlen(ev->fields[i].value);
+    *(size_t *)ud += total;
+    return 0;
+}
+
+static size_t trace_sink;
+
+tls_conn *fuzz_conn_new(tls_config *cfg)
+{
+    tls_conn *c = tls_conn_new(cfg);
+    if (c == NULL)
+        die("tls_conn_new", NULL);
+    tls_conn_set_trace(c, read_every_field, &trace_sink);
+    if (!cfg->is_server && tls_conn_set_server_name(c, "localhost") != 0)
+        die("tls_conn_set_server_name", NULL);
+    return c;
+}
+
+static void use_stream(const tls_conn *c) { rng_role = c->is_server ? FUZZ_SERVER : FUZZ_CLIENT; }
+
+int fuzz_start(tls_conn *c)
+{
+    use_stream(c);
+    return tls_conn_start(c);
+}
+
+int fuzz_feed(tls_conn *c, const uint8_t *data, size_t len)
+{
+    use_stream(c);
+    return tls_conn_feed(c, data, len);
+}
+
+void fuzz_pump(tls_conn *from, tls_conn *to)
+{
+    const uint8_t *data;
+    size_t n = tls_conn_output(from, &data);
+    if (n > 0) {
+        fuzz_feed(to, data, n);
+        tls_conn_output_done(from, n);
+    }
+}
+
+size_t fuzz_record_len(const uint8_t *p, size_t n)
+{
+    if (n < TLS_RECORD_HEADER_LEN)
+        return 0;
+    size_t len = TLS_RECORD_HEADER_LEN + (((size_t)p[3] << 8) | p[4]);
+    return len <= n ? len : 0;
+}
+
+int fuzz_feed_until(tls_conn *from, tls_conn *to, tls_state want)
+{
+    while (to->state != want) {
+        if (tls_conn_status(to) & TLS_STATUS_FAILED)
+            return -1;
+        const uint8_t *data;
+        size_t avail = tls_conn_output(from, &data);
+        size_t n = fuzz_record_len(data, avail);
+        if (n == 0)
+            return -1;
+        fuzz_feed(to, data, n);
+        tls_conn_output_done(from, n);
+    }
+    return 0;
+}
+
+void fuzz_after_feed(tls_conn *c)
+{
+    const uint8_t *data;
+    size_t n;
+    use_stream(c);
+    /* Acknowledging application data makes the engine process records it
+     * held back at the high-water mark. */
+    for (int rounds = 0; rounds < 8 && (n = tls_conn_app_data(c, &data)) > 0; rounds++)
+        tls_conn_app_data_done(c, n);
+    unsigned st = tls_conn_status(c);
+    if ((st & TLS_STATUS_HANDSHAKE_DONE) && !(st & (TLS_STATUS_CLOSED | TLS_STATUS_FAILED)))
+        tls_conn_write(c, (const uint8_t *)"pong", 4);
+    tls_conn_close(c);
+    (void)tls_conn_wants_read(c);
+    tls_conn_info info;
+    tls_conn_get_info(c, &info);
+    n = tls_conn_output(c, &data);
+    tls_conn_output_done(c, n);
+}
+
+/* ---- Driving a pair to a handshake state --------------------------------- */
+
+const char *const fuzz_hs_state_names[FUZZ_HS_N_STATES] = {
+    "client_wait_sh",  "client_wait_sh_after_hrr", "client_wait_ee",     "client_wait_cert_cr",
+    "client_wait_cert", "client_wait_cv",          "client_wait_finished", "client_connected",
+    "server_wait_ch",  "server_wait_ch2",          "server_wait_finished", "server_connected",
+};
+
+void fuzz_pair_free(fuzz_pair *p)
+{
+    tls_conn_free(p->client);
+    tls_conn_free(p->server);
+    memset(p, 0, sizeof *p);
+}
+
+static int failed(const tls_conn *c) { return (tls_conn_status(c) & TLS_STATUS_FAILED) != 0; }
+
+int fuzz_pair_connect(fuzz_pair *p, tls_config *client_cfg, tls_config *server_cfg)
+{
+    memset(p, 0, sizeof *p);
+    p->client = fuzz_conn_new(client_cfg);
+    p->server = fuzz_conn_new(server_cfg);
+    p->target = p->client;
+    p->peer = p->server;
+    if (fuzz_start(p->client) != 0)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        fuzz_pump(p->client, p->server);
+        fuzz_pump(p->server, p->client);
+    }
+    unsigned both = tls_conn_status(p->client) & tls_conn_status(p->server);
+    return (both & TLS_STATUS_HANDSHAKE_DONE) && !failed(p->client) && !failed(p->server) ? 0 : -1;
+}
+
+/* rfc8446#4.3.2: a CertificateRequest with an empty context and the one
+ * mandatory extension, signature_algorithms (ecdsa_secp256r1_sha256). */
+static const uint8_t certificate_request[] = {
+    TLS_HS_CERTIFICATE_REQUEST, 0, 0, 11, 0, 0, 8, 0, 13, 0, 4, 0, 2, 4, 3,
+};
+
+static tls_state client_state_for(enum fuzz_hs_state s)
+{
+    switch (s) {
+    case FUZZ_HS_CLIENT_WAIT_EE: return ST_CLIENT_WAIT_EE;
+    case FUZZ_HS_CLIENT_WAIT_CERT_CR:
+    case FUZZ_HS_CLIENT_WAIT_CERT: return ST_CLIENT_WAIT_CERT_CR;
+    case FUZZ_HS_CLIENT_WAIT_CV: return ST_CLIENT_WAIT_CV;
+    case FUZZ_HS_CLIENT_WAIT_FINISHED: return ST_CLIENT_WAIT_FINISHED;
+    default: return ST_CONNECTED;
+    }
+}
+
+int fuzz_hs_drive(fuzz_pair *p, enum fuzz_hs_state state, int suite)
+{
+    int hrr = state == FUZZ_HS_CLIENT_WAIT_SH_AFTER_HRR || state == FUZZ_HS_SERVER_WAIT_CH2;
+    memset(p, 0, sizeof *p);
+    p->client = fuzz_conn_new(fuzz_client_config(suite));
+    p->server = fuzz_conn_new(hrr ? fuzz_server_hrr_config() : fuzz_server_config(FUZZ_KEY_EC));
+    int is_server = state >= FUZZ_HS_SERVER_WAIT_CH;
+    p->target = is_server ? p->server : p->client;
+    p->peer = is_server ? p->client : p->server;
+    int rc = fuzz_start(p->client);
+    switch (state) {
+    case FUZZ_HS_CLIENT_WAIT_SH:
+    case FUZZ_HS_SERVER_WAIT_CH:
+        break;
+    case FUZZ_HS_CLIENT_WAIT_SH_AFTER_HRR:
+        /* The server's answer to the second ClientHello waits in its output. */
+        fuzz_pump(p->client, p->server);
+        fuzz_pump(p->server, p->client);
+        fuzz_pump(p->client, p->server);
+        rc |= !p->client->hello_retry || p->client->state != ST_CLIENT_WAIT_SH;
+        break;
+    case FUZZ_HS_SERVER_WAIT_CH2:
+        fuzz_pump(p->client, p->server);
+        fuzz_pump(p->server, p->client);
+        rc |= p->server->state != ST_SERVER_WAIT_CH2;
+        break;
+    case FUZZ_HS_SERVER_WAIT_FINISHED:
+        fuzz_pump(p->client, p->server);
+        fuzz_pump(p->server, p->client);
+        rc |= p->server->state != ST_SERVER_WAIT_FINISHED;
+        break;
+    case FUZZ_HS_SERVER_CONNECTED:
+        fuzz_pump(p->client, p->server);
+        fuzz_pump(p->server, p->client);
+        fuzz_pump(p->client, p->server);
+        rc |= p->server->state != ST_CONNECTED;
+        break;
+    default:
+        fuzz_pump(p->client, p->server);
+        rc |= fuzz_feed_until(p->server, p->client, client_state_for(state));
+        if (rc == 0 && state == FUZZ_HS_CLIENT_WAIT_CERT) {
+            use_stream(p->client);
+            rc = tls_hs_handle(p->client, certificate_request, sizeof certificate_request);
+            rc |= p->client->state != ST_CLIENT_WAIT_CERT;
+        }
+        break;
+    }
+    if (rc != 0 || failed(p->client) || failed(p->server)) {
+        fprintf(stderr, "fuzz_hs_drive(%s): client state %d: %s; server state %d: %s\n",
+                fuzz_hs_state_names[state], p->client->state, tls_conn_error(p->client)->reason,
+                p->server->state, tls_conn_error(p->server)->reason);
+        fuzz_pair_free(p);
+        return -1;
+    }
+    use_stream(p->target);
+    return 0;
+}

@@ -1,0 +1,94 @@
+/* Shared by the fuzz targets, their replay program and the seed recorder:
+ * a deterministic random generator, cached configurations, and drivers that
+ * move a real client/server engine pair to a chosen handshake state.
+ *
+ * Determinism is what makes the seeds useful: a flight recorded by
+ * fuzz/record_seeds.c with the same generator replays through Finished in
+ * the target, so the fuzzer starts from inputs that reach every state. */
+#ifndef FUZZ_COMMON_H
+#define FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls_conn_int.h"
+
+/* ---- Random numbers ------------------------------------------------------ */
+/* Client and server draw from separate streams, so that what one side gets
+ * does not depend on how the driver interleaves the two. */
+enum fuzz_role { FUZZ_CLIENT = 0, FUZZ_SERVER = 1 };
+/* Restarts both streams; every input starts with this. */
+void fuzz_rng_reset(void);
+
+/* ---- Set-up, once per process ------------------------------------------- */
+/* Installs the generator and builds the configurations. Aborts on failure:
+ * a target that cannot set up must not report "no findings". */
+void fuzz_setup(void);
+/* Frees the configurations (for leak checkers at exit). */
+void fuzz_teardown(void);
+
+enum fuzz_key { FUZZ_KEY_EC, FUZZ_KEY_RSA, FUZZ_KEY_ED25519, FUZZ_N_KEYS };
+#define FUZZ_N_SUITES 3
+/* Server with all defaults and the given certificate. */
+tls_config *fuzz_server_config(enum fuzz_key key);
+/* Server that accepts only secp256r1: a default client (x25519 share)
+ * gets a HelloRetryRequest. */
+tls_config *fuzz_server_hrr_config(void);
+/* Client verifying against the fixed certificates; suite -1 offers all
+ * suites, 0..2 only that one (AES-128-GCM, AES-256-GCM, ChaCha20). */
+tls_config *fuzz_client_config(int suite);
+
+/* ---- Connections ----------------------------------------------------------- */
+/* New connection with a trace callback that reads every field (so hostile
+ * values go through the trace formatting too); clients ask for "localhost". */
+tls_conn *fuzz_conn_new(tls_config *cfg);
+/* tls_conn_start / tls_conn_feed with the connection's random stream selected. */
+int fuzz_start(tls_conn *c);
+int fuzz_feed(tls_conn *c, const uint8_t *data, size_t len);
+/* Moves everything from's output into to. */
+void fuzz_pump(tls_conn *from, tls_conn *to);
+/* Moves from's output records one at a time into to until to reaches state
+ * want (checked before each record). Returns 0 when reached. */
+int fuzz_feed_until(tls_conn *from, tls_conn *to, tls_state want);
+/* Length of the first whole record in p[0..n), or 0. */
+size_t fuzz_record_len(const uint8_t *p, size_t n);
+/* Exercises what a driver does after feeding: drains output, reads and
+ * acknowledges application data, answers and closes once connected. */
+void fuzz_after_feed(tls_conn *c);
+
+/* ---- The handshake-message target's states ------------------------------ */
+enum fuzz_hs_state {
+    FUZZ_HS_CLIENT_WAIT_SH,
+    FUZZ_HS_CLIENT_WAIT_SH_AFTER_HRR,
+    FUZZ_HS_CLIENT_WAIT_EE,
+    FUZZ_HS_CLIENT_WAIT_CERT_CR,
+    FUZZ_HS_CLIENT_WAIT_CERT,      /* after a CertificateRequest */
+    FUZZ_HS_CLIENT_WAIT_CV,
+    FUZZ_HS_CLIENT_WAIT_FINISHED,
+    FUZZ_HS_CLIENT_CONNECTED,
+    FUZZ_HS_SERVER_WAIT_CH,
+    FUZZ_HS_SERVER_WAIT_CH2,
+    FUZZ_HS_SERVER_WAIT_FINISHED,
+    FUZZ_HS_SERVER_CONNECTED,
+    FUZZ_HS_N_STATES
+};
+extern const char *const fuzz_hs_state_names[FUZZ_HS_N_STATES];
+
+typedef struct fuzz_pair {
+    tls_conn *client;
+    tls_conn *server;
+    tls_conn *target; /* the one driven to the state: client or server */
+    tls_conn *peer;
+} fuzz_pair;
+
+/* Drives a real pair so that target is in the given state, ready for the
+ * next handshake message; suite -1 or 0..2 as fuzz_client_config. The
+ * peer's output holds the records target has not been fed yet (for the
+ * recorder). Returns 0, or -1 (pair freed) if the state was not reached. */
+int fuzz_hs_drive(fuzz_pair *p, enum fuzz_hs_state state, int suite);
+void fuzz_pair_free(fuzz_pair *p);
+
+/* A whole handshake; returns 0 when both sides are connected. */
+int fuzz_pair_connect(fuzz_pair *p, tls_config *client_cfg, tls_config *server_cfg);
+
+#endif

@@ -1,0 +1,667 @@
+/* Records the seed corpora from real handshakes, and checks the engine
+ * pairs the fuzz targets rely on.
+ *
+ *   record_seeds pairs DIR          flights of our own pairs (every suite,
+ *                                   group, key type, HelloRetryRequest) into
+ *                                   DIR/fuzz_{server,client,record,hsmsg}/
+ *   record_seeds check              the same handshakes, nothing written;
+ *                                   exit 1 if one fails (for valgrind)
+ *   record_seeds certs DIR          the fixed EC certificate and key as PEM
+ *                                   files, for `openssl s_server`
+ *   record_seeds freeport           prints a free TCP port on 127.0.0.1
+ *   record_seeds serve PORT FILE    our server on 127.0.0.1:PORT for one
+ *                                   client (`openssl s_client`); the bytes
+ *                                   it receives go to FILE
+ *   record_seeds connect PORT FILE  our client against 127.0.0.1:PORT
+ *                                   (`openssl s_server`); the bytes it
+ *                                   receives go to FILE
+ *
+ * Every recorded flight uses the random streams of fuzz_common.c, as the
+ * targets do, and is replayed here into a fresh engine to check that it
+ * still completes the handshake: a seed that stops at the first AEAD tag
+ * would waste the fuzzer's time. fuzz/record_seeds.sh drives openssl. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "fuzz_certs.h"
+#include "fuzz_common.h"
+
+static const char *out_dir; /* NULL: check only */
+static int failures;
+
+static void check(int ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "record_seeds: FAILED: %s\n", what);
+        failures++;
+    }
+}
+
+static void write_seed(const char *target, const char *name, const uint8_t *data, size_t len)
+{
+    if (out_dir == NULL)
+        return;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", out_dir, target);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/%s/%s", out_dir, target, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(data, 1, len, f) != len) {
+        perror(path);
+        failures++;
+    }
+    if (f != NULL)
+        fclose(f);
+}
+
+static void take_output(tls_conn *c, tls_buf *log)
+{
+    const uint8_t *data;
+    size_t n = tls_conn_output(c, &data);
+    if (log != NULL)
+        tls_buf_bytes(log, data, n);
+    tls_conn_output_done(c, n);
+}
+
+static tls_config *config(int is_server, const char *cert, const char *key, const char *suites,
+                          const char *groups)
+{
+    tls_error err;
+    tls_error_clear(&err);
+    tls_config *cfg = tls_config_new(is_server);
+    int rc = cfg == NULL;
+    if (!rc && cert != NULL)
+        rc = tls_config_set_chain(cfg, cert, strlen(cert), 0, &err) ||
+             tls_config_set_key(cfg, key, strlen(key), 0, NULL, &err);
+    if (!rc && suites != NULL)
+        rc = tls_config_set_suites(cfg, suites, &err);
+    if (!rc && groups != NULL)
+        rc = tls_config_set_groups(cfg, groups, &err);
+    if (rc) {
+        fprintf(stderr, "record_seeds: config: %s\n", err.reason);
+        exit(1);
+    }
+    /* The recorder's own peers need not verify: only the fuzz targets'
+     * clients (fuzz_client_config) do, against the fixed certificates. */
+    cfg->verify = 0;
+    return cfg;
+}
+
+/* ---- Whole flights: fuzz_server and fuzz_client seeds -------------------- */
+
+/* A full handshake, then a line of application data each way and
+ * close_notify; the bytes each side sent are logged. */
+static int converse(tls_conn *client, tls_conn *server, tls_buf *client_sent, tls_buf *server_sent)
+{
+    fuzz_start(client);
+    for (int i = 0; i < 4; i++) {
+        const uint8_t *d;
+        size_t n = tls_conn_output(client, &d);
+        tls_buf_bytes(client_sent, d, n);
+        fuzz_pump(client, server);
+        n = tls_conn_output(server, &d);
+        tls_buf_bytes(server_sent, d, n);
+        fuzz_pump(server, client);
+    }
+    unsigned both = tls_conn_status(client) & tls_conn_status(server);
+    if (!(both & TLS_STATUS_HANDSHAKE_DONE) || (both & TLS_STATUS_FAILED))
+        return -1;
+    tls_conn_write(client, (const uint8_t *)"GET / HTTP/1.0\r\n\r\n", 18);
+    tls_conn_close(client);
+    tls_conn_write(server, (const uint8_t *)"HTTP/1.0 200 OK\r\n\r\nhello\n", 26);
+    tls_conn_close(server);
+    take_output(client, client_sent);
+    take_output(server, server_sent);
+    return 0;
+}
+
+/* Feeds a recorded flight into a fresh engine, as the target will. */
+static int replays_to_the_end(tls_config *cfg, const tls_buf *flight)
+{
+    fuzz_rng_reset();
+    tls_conn *c = fuzz_conn_new(cfg);
+    if (!cfg->is_server) {
+        fuzz_start(c);
+        take_output(c, NULL);
+    }
+    fuzz_feed(c, flight->data, flight->len);
+    int ok = (tls_conn_status(c) & TLS_STATUS_HANDSHAKE_DONE) && !(tls_conn_status(c) & TLS_STATUS_FAILED);
+    if (!ok)
+        fprintf(stderr, "record_seeds: replay stopped: %s\n", tls_conn_error(c)->reason);
+    tls_conn_free(c);
+    return ok;
+}
+
+/* The same flight with the first handshake record cut in two records:
+ * legal (rfc8446#5.1), and the reassembly path. */
+static void write_fragmented(const char *target, const char *name, const tls_buf *flight)
+{
+    size_t first = fuzz_record_len(flight->data, flight->len);
+    if (first < 12)
+        return;
+    size_t body = first - TLS_RECORD_HEADER_LEN, cut = body / 2;
+    tls_buf b;
+    tls_buf_init(&b);
+    tls_buf_bytes(&b, flight->data, 3);
+    tls_buf_u16(&b, (uint16_t)cut);
+    tls_buf_bytes(&b, flight->data + TLS_RECORD_HEADER_LEN, cut);
+    tls_buf_bytes(&b, flight->data, 3);
+    tls_buf_u16(&b, (uint16_t)(body - cut));
+    tls_buf_bytes(&b, flight->data + TLS_RECORD_HEADER_LEN + cut, body - cut);
+    tls_buf_bytes(&b, flight->data + first, flight->len - first);
+    write_seed(target, name, b.data, b.len);
+    tls_buf_free(&b);
+}
+
+/* fuzz_server seeds: what clients of many kinds send to the target's server. */
+static void record_server_seeds(void)
+{
+    static const struct { const char *name, *suites, *groups; } clients[] = {
+        { "pair_default", NULL, NULL },
+        { "pair_aes256", "TLS_AES_256_GCM_SHA384", NULL },
+        { "pair_chacha20", "TLS_CHACHA20_POLY1305_SHA256", NULL },
+        { "pair_secp256r1", NULL, "secp256r1" },
+        { "pair_secp384r1", NULL, "secp384r1:x25519" },
+    };
+    for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
+        tls_config *cc = config(0, NULL, NULL, clients[i].suites, clients[i].groups);
+        tls_buf sent, ignored;
+        tls_buf_init(&sent);
+        tls_buf_init(&ignored);
+        fuzz_rng_reset();
+        tls_conn *client = fuzz_conn_new(cc);
+        tls_conn *server = fuzz_conn_new(fuzz_server_config(FUZZ_KEY_EC));
+        check(converse(client, server, &sent, &ignored) == 0, clients[i].name);
+        check(replays_to_the_end(fuzz_server_config(FUZZ_KEY_EC), &sent), clients[i].name);
+        write_seed("fuzz_server", clients[i].name, sent.data, sent.len);
+        if (i == 0)
+            write_fragmented("fuzz_server", "pair_default_fragmented", &sent);
+        tls_conn_free(client);
+        tls_conn_free(server);
+        tls_config_unref(cc);
+        tls_buf_free(&sent);
+        tls_buf_free(&ignored);
+    }
+}
+
+/* fuzz_client seeds: what servers of many kinds answer the target's client. */
+static void record_client_seeds(void)
+{
+    static const struct { const char *name; int key; const char *suites, *groups; } servers[] = {
+        { "pair_default", FUZZ_KEY_EC, NULL, NULL },
+        { "pair_rsa", FUZZ_KEY_RSA, NULL, NULL },
+        { "pair_ed25519", FUZZ_KEY_ED25519, NULL, NULL },
+        { "pair_aes256", FUZZ_KEY_EC, "TLS_AES_256_GCM_SHA384", NULL },
+        { "pair_chacha20", FUZZ_KEY_EC, "TLS_CHACHA20_POLY1305_SHA256", NULL },
+        { "pair_hrr_secp256r1", FUZZ_KEY_EC, NULL, "secp256r1" },
+        { "pair_hrr_secp384r1_aes256", FUZZ_KEY_EC, "TLS_AES_256_GCM_SHA384", "secp384r1" },
+    };
+    static const char *const certs[][2] = {
+        { fuzz_ec_cert_pem, fuzz_ec_key_pem },
+        { fuzz_rsa_cert_pem, fuzz_rsa_key_pem },
+        { fuzz_ed25519_cert_pem, fuzz_ed25519_key_pem },
+    };
+    for (size_t i = 0; i < sizeof servers / sizeof servers[0]; i++) {
+        tls_config *sc = config(1, certs[servers[i].key][0], certs[servers[i].key][1], servers[i].suites,
+                                servers[i].groups);
+        tls_buf sent, ignored;
+        tls_buf_init(&sent);
+        tls_buf_init(&ignored);
+        fuzz_rng_reset();
+        tls_conn *client = fuzz_conn_new(fuzz_client_config(-1));
+        tls_conn *server = fuzz_conn_new(sc);
+        check(converse(client, server, &ignored, &sent) == 0, servers[i].name);
+        check(replays_to_the_end(fuzz_client_config(-1), &sent), servers[i].name);
+        write_seed("fuzz_client", servers[i].name, sent.data, sent.len);
+        if (i == 0)
+            write_fragmented("fuzz_client", "pair_default_fragmented", &sent);
+        tls_conn_free(client);
+        tls_conn_free(server);
+        tls_config_unref(sc);
+        tls_buf_free(&sent);
+        tls_buf_free(&ignored);
+    }
+}
+
+/* ---- fuzz_record seeds ---------------------------------------------------------- */
+
+static void chunk(tls_buf *b, int raw, const void *data, size_t len)
+{
+    tls_buf_u8(b, (uint8_t)raw);
+    tls_buf_u16(b, (uint16_t)len);
+    tls_buf_bytes(b, data, len);
+}
+
+static void record_record_seeds(void)
+{
+    static const uint8_t http[] = "GET / HTTP/1.0\r\n\r\n\x17";
+    static const uint8_t padded[] = { 'h', 'e', 'l', 'l', 'o', 0x17, 0, 0, 0, 0, 0, 0, 0, 0 };
+    static const uint8_t close_notify[] = { 1, 0, TLS_CT_ALERT };
+    static const uint8_t fatal_alert[] = { 2, TLS_ALERT_HANDSHAKE_FAILURE, TLS_CT_ALERT };
+    static const uint8_t key_update[] = { TLS_HS_KEY_UPDATE, 0, 0, 1, 1, TLS_CT_HANDSHAKE };
+    static const uint8_t key_update_part1[] = { TLS_HS_KEY_UPDATE, 0, TLS_CT_HANDSHAKE };
+    static const uint8_t key_update_part2[] = { 0, 1, 0, TLS_CT_HANDSHAKE };
+    static const uint8_t ccs_inside[] = { 1, TLS_CT_CHANGE_CIPHER_SPEC };
+    static const uint8_t empty_data[] = { TLS_CT_APPLICATION_DATA };
+    static const uint8_t only_padding[] = { 0, 0, 0, 0 };
+    static const uint8_t ticket[] = {
+        TLS_HS_NEW_SESSION_TICKET, 0, 0, 33, 0, 0, 0x1c, 0x20, 1, 2, 3, 4, 2, 0, 1,
+        0, 16, 't', 'i', 'c', 'k', 'e', 't', '-', 'o', 'f', '-', '1', '6', 'b', 'y', 't', 'e',
+        0, 0, TLS_CT_HANDSHAKE,
+    };
+    static const uint8_t forged[] = {
+        TLS_CT_APPLICATION_DATA, 3, 3, 0, 20, 'n', 'o', 't', ' ', 'a', ' ', 'r', 'e', 'a', 'l',
+        ' ', 'r', 'e', 'c', 'o', 'r', 'd', '!', '!', '!',
+    };
+    struct { const char *name; uint8_t first; } variants[] = {
+        { "to_server_aes128", 0 }, { "to_client_aes256", 3 }, { "to_server_chacha20", 4 },
+    };
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+        tls_buf b;
+        char name[128];
+        tls_buf_init(&b);
+        tls_buf_u8(&b, variants[v].first);
+        chunk(&b, 0, http, sizeof http - 1);
+        chunk(&b, 0, padded, sizeof padded);
+        chunk(&b, 0, key_update, sizeof key_update);
+        chunk(&b, 0, http, sizeof http - 1);
+        chunk(&b, 0, close_notify, sizeof close_notify);
+        snprintf(name, sizeof name, "%s_data_keyupdate_close", variants[v].name);
+        write_seed("fuzz_record", name, b.data, b.len);
+        tls_buf_clear(&b);
+
+        tls_buf_u8(&b, variants[v].first);
+        chunk(&b, 0, key_update_part1, sizeof key_update_part1);
+        chunk(&b, 0, key_update_part2, sizeof key_update_part2);
+        chunk(&b, 0, empty_data, sizeof empty_data);
+        chunk(&b, 0, fatal_alert, sizeof fatal_alert);
+        snprintf(name, sizeof name, "%s_fragmented_keyupdate_alert", variants[v].name);
+        write_seed("fuzz_record", name, b.data, b.len);
+        tls_buf_clear(&b);
+
+        tls_buf_u8(&b, variants[v].first);
+        chunk(&b, 0, only_padding, sizeof only_padding);
+        snprintf(name, sizeof name, "%s_no_content_type", variants[v].name);
+        write_seed("fuzz_record", name, b.data, b.len);
+        tls_buf_clear(&b);
+
+        tls_buf_u8(&b, variants[v].first);
+        chunk(&b, 0, http, sizeof http - 1);
+        chunk(&b, 1, forged, sizeof forged);
+        snprintf(name, sizeof name, "%s_forged_record", variants[v].name);
+        write_seed("fuzz_record", name, b.data, b.len);
+        tls_buf_free(&b);
+    }
+    tls_buf b;
+    tls_buf_init(&b);
+    tls_buf_u8(&b, 1);
+    chunk(&b, 0, ticket, sizeof ticket);
+    chunk(&b, 0, ccs_inside, sizeof ccs_inside);
+    write_seed("fuzz_record", "to_client_ticket_then_ccs", b.data, b.len);
+    tls_buf_clear(&b);
+    /* rfc8446#5.4: 2^14 bytes of content plus the type is the largest;
+     * one more byte is record_overflow. */
+    uint8_t *big = calloc(1, TLS_MAX_PLAINTEXT + 2);
+    big[TLS_MAX_PLAINTEXT] = TLS_CT_APPLICATION_DATA;
+    tls_buf_u8(&b, 0);
+    chunk(&b, 0, big, TLS_MAX_PLAINTEXT + 1);
+    big[TLS_MAX_PLAINTEXT] = 'x';
+    big[TLS_MAX_PLAINTEXT + 1] = TLS_CT_APPLICATION_DATA;
+    chunk(&b, 0, big, TLS_MAX_PLAINTEXT + 2);
+    write_seed("fuzz_record", "to_server_largest_then_overflow", b.data, b.len);
+    tls_buf_clear(&b);
+    /* Five full records of application data: past the 64 KiB the receiver
+     * holds unread, so it stops decrypting until the data is read. */
+    big[TLS_MAX_PLAINTEXT] = TLS_CT_APPLICATION_DATA;
+    tls_buf_u8(&b, 1);
+    chunk(&b, 4 << 1, big, TLS_MAX_PLAINTEXT + 1);
+    chunk(&b, 0, http, sizeof http - 1);
+    write_seed("fuzz_record", "to_client_past_high_water", b.data, b.len);
+    tls_buf_clear(&b);
+    /* Empty records without end make no progress: cut off after 32. */
+    tls_buf_u8(&b, 0);
+    for (int i = 0; i < 5; i++)
+        chunk(&b, 7 << 1, empty_data, sizeof empty_data);
+    write_seed("fuzz_record", "to_server_empty_record_flood", b.data, b.len);
+    free(big);
+    tls_buf_free(&b);
+}
+
+/* ---- fuzz_hsmsg seeds: the message each state really gets next ------------- */
+
+/* The next handshake message target would read from peer's output,
+ * decrypted with a copy of target's read state. */
+static int peek_message(tls_conn *target, tls_conn *peer, tls_buf *msg)
+{
+    const uint8_t *d;
+    size_t left = tls_conn_output(peer, &d), n;
+    while ((n = fuzz_record_len(d, left)) > 0 && d[0] == TLS_CT_CHANGE_CIPHER_SPEC) {
+        d += n;
+        left -= n;
+    }
+    if (n == 0)
+        return -1;
+    tls_buf rec;
+    tls_buf_init(&rec);
+    tls_buf_bytes(&rec, d, n);
+    uint8_t *payload = rec.data + TLS_RECORD_HEADER_LEN;
+    size_t len = n - TLS_RECORD_HEADER_LEN;
+    int rc = 0;
+    if (target->rd_protected) {
+        tls_error err;
+        tls_error_clear(&err);
+        uint64_t seq = target->rd.seq;
+        rc = tls_aead_open(&target->rd, rec.data, TLS_RECORD_HEADER_LEN, payload, len, &len, &err);
+        target->rd.seq = seq;
+        while (rc == 0 && len > 0 && payload[len - 1] == 0)
+            len--;
+        if (rc == 0 && (len == 0 || payload[--len] != TLS_CT_HANDSHAKE))
+            rc = -1;
+    }
+    if (rc == 0 && len >= TLS_HS_HEADER_LEN) {
+        size_t body = ((size_t)payload[1] << 16) | ((size_t)payload[2] << 8) | payload[3];
+        if (TLS_HS_HEADER_LEN + body <= len)
+            tls_buf_bytes(msg, payload, TLS_HS_HEADER_LEN + body);
+        else
+            rc = -1;
+    }
+    tls_buf_free(&rec);
+    return rc == 0 && msg->len > 0 ? 0 : -1;
+}
+
+static void write_hsmsg(int state, int suite_bits, const char *what, const uint8_t *msg, size_t len)
+{
+    tls_buf b;
+    char name[128];
+    tls_buf_init(&b);
+    tls_buf_u8(&b, (uint8_t)(state | suite_bits << 4));
+    tls_buf_u8(&b, msg[0]);
+    tls_buf_bytes(&b, msg + TLS_HS_HEADER_LEN, len - TLS_HS_HEADER_LEN);
+    snprintf(name, sizeof name, "%s_%s_suite%d", fuzz_hs_state_names[state], what, suite_bits);
+    write_seed("fuzz_hsmsg", name, b.data, b.len);
+    tls_buf_free(&b);
+}
+
+static void record_hsmsg_seeds(void)
+{
+    static const uint8_t key_update_request[] = { TLS_HS_KEY_UPDATE, 0, 0, 1, 1 };
+    static const uint8_t key_update[] = { TLS_HS_KEY_UPDATE, 0, 0, 1, 0 };
+    static const uint8_t ticket[] = {
+        TLS_HS_NEW_SESSION_TICKET, 0, 0, 25, 0, 0, 0x1c, 0x20, 1, 2, 3, 4, 2, 0, 1,
+        0, 8, 't', 'i', 'c', 'k', 'e', 't', '!', '!', 0, 0,
+    };
+    static const int suites[] = { 3, 2, 1 }; /* all offered, ChaCha20, AES-256 */
+    for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
+        int suite = suites[s] == 3 ? -1 : suites[s];
+        for (int state = 0; state < FUZZ_HS_N_STATES; state++) {
+            fuzz_rng_reset();
+            fuzz_pair p;
+            if (fuzz_hs_drive(&p, (enum fuzz_hs_state)state, suite) != 0) {
+                check(0, fuzz_hs_state_names[state]);
+                continue;
+            }
+            /* Only the record-time peers move here; the target's own random
+             * stream is untouched, as in the target. */
+            if (state == FUZZ_HS_CLIENT_WAIT_SH)
+                fuzz_pump(p.client, p.server);
+            if (state == FUZZ_HS_SERVER_WAIT_FINISHED) {
+                /* nothing: the client's Finished is already in its output */
+            }
+            tls_buf msg;
+            tls_buf_init(&msg);
+            if (state == FUZZ_HS_CLIENT_CONNECTED) {
+                write_hsmsg(state, suites[s], "key_update_request", key_update_request,
+                            sizeof key_update_request);
+                write_hsmsg(state, suites[s], "new_session_ticket", ticket, sizeof ticket);
+            } else if (state == FUZZ_HS_SERVER_CONNECTED) {
+                write_hsmsg(state, suites[s], "key_update_request", key_update_request,
+                            sizeof key_update_request);
+                write_hsmsg(state, suites[s], "key_update", key_update, sizeof key_update);
+            } else if (peek_message(p.target, p.peer, &msg) == 0) {
+                write_hsmsg(state, suites[s], "real", msg.data, msg.len);
+                /* The real message must be accepted where the target hands it over. */
+                check(tls_hs_handle(p.target, msg.data, msg.len) == 0, fuzz_hs_state_names[state]);
+            } else {
+                check(0, fuzz_hs_state_names[state]);
+            }
+            tls_buf_free(&msg);
+            fuzz_pair_free(&p);
+        }
+    }
+    /* A HelloRetryRequest where a ServerHello is awaited. */
+    fuzz_rng_reset();
+    tls_conn *client = fuzz_conn_new(fuzz_client_config(-1));
+    tls_conn *server = fuzz_conn_new(fuzz_server_hrr_config());
+    fuzz_start(client);
+    fuzz_pump(client, server);
+    tls_buf msg;
+    tls_buf_init(&msg);
+    check(peek_message(client, server, &msg) == 0, "HelloRetryRequest");
+    if (msg.len > 0)
+        write_hsmsg(FUZZ_HS_CLIENT_WAIT_SH, 3, "hello_retry_request", msg.data, msg.len);
+    /* The same with a cookie (rfc8446#4.2.2), which the second ClientHello
+     * must echo: the extension block is the message's last field. */
+    if (msg.len > TLS_HS_HEADER_LEN + 2) {
+        static const uint8_t cookie[] = { 0, TLS_EXT_COOKIE, 0, 10, 0, 8, 'c', 'o', 'o', 'k', 'i', 'e', '!', '!' };
+        size_t sid_len = msg.data[TLS_HS_HEADER_LEN + 2 + TLS_RANDOM_LEN];
+        size_t ext_at = TLS_HS_HEADER_LEN + 2 + TLS_RANDOM_LEN + 1 + sid_len + 3;
+        size_t ext_len = ((size_t)msg.data[ext_at] << 8 | msg.data[ext_at + 1]) + sizeof cookie;
+        msg.data[ext_at] = (uint8_t)(ext_len >> 8);
+        msg.data[ext_at + 1] = (uint8_t)ext_len;
+        tls_buf_bytes(&msg, cookie, sizeof cookie);
+        write_hsmsg(FUZZ_HS_CLIENT_WAIT_SH, 3, "hello_retry_request_cookie", msg.data, msg.len);
+    }
+    tls_buf_free(&msg);
+    tls_conn_free(client);
+    tls_conn_free(server);
+}
+
+/* ---- Over TCP, against openssl ----------------------------------------------- */
+
+static int tcp_socket(int port, int listening)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    if (listening) {
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 1) == 0)
+            return fd;
+    } else {
+        for (int tries = 0; tries < 50; tries++) {
+            if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+                return fd;
+            struct timespec ts = { 0, 100 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    close(fd);
+    return -1;
+}
+
+static int send_all(int fd, tls_conn *c)
+{
+    const uint8_t *d;
+    size_t n = tls_conn_output(c, &d);
+    while (n > 0) {
+        ssize_t w = send(fd, d, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return -1;
+        tls_conn_output_done(c, (size_t)w);
+        n = tls_conn_output(c, &d);
+    }
+    return 0;
+}
+
+/* Runs c over fd until the peer closes or is quiet for quiet_ms after the
+ * handshake (openssl's NewSessionTickets come then); logs what it reads. */
+static int run_over_socket(int fd, tls_conn *c, const char *path)
+{
+    tls_buf log;
+    tls_buf_init(&log);
+    int said_hello = 0;
+    for (;;) {
+        if (send_all(fd, c) != 0)
+            break;
+        unsigned st = tls_conn_status(c);
+        if (st & (TLS_STATUS_FAILED | TLS_STATUS_PEER_CLOSED))
+            break;
+        if ((st & TLS_STATUS_HANDSHAKE_DONE) && !said_hello) {
+            tls_conn_write(c, (const uint8_t *)"hello from luatls\n", 18);
+            said_hello = 1;
+            continue;
+        }
+        struct pollfd pfd = { fd, POLLIN, 0 };
+        int ready = poll(&pfd, 1, (st & TLS_STATUS_HANDSHAKE_DONE) ? 1000 : 5000);
+        if (ready <= 0)
+            break;
+        uint8_t buf[16384];
+        ssize_t r = recv(fd, buf, sizeof buf, 0);
+        if (r <= 0)
+            break;
+        tls_buf_bytes(&log, buf, (size_t)r);
+        fuzz_feed(c, buf, (size_t)r);
+    }
+    int done = (tls_conn_status(c) & TLS_STATUS_HANDSHAKE_DONE) != 0;
+    if (!done)
+        fprintf(stderr, "record_seeds: handshake with openssl failed: %s\n", tls_conn_error(c)->reason);
+    tls_conn_close(c);
+    send_all(fd, c);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || (log.len > 0 && fwrite(log.data, 1, log.len, f) != log.len))
+        done = 0;
+    if (f != NULL)
+        fclose(f);
+    tls_buf_free(&log);
+    return done ? 0 : 1;
+}
+
+static int serve(int port, const char *path)
+{
+    int lfd = tcp_socket(port, 1);
+    if (lfd < 0) {
+        perror("record_seeds: listen");
+        return 1;
+    }
+    struct pollfd pfd = { lfd, POLLIN, 0 };
+    if (poll(&pfd, 1, 10000) <= 0) {
+        fprintf(stderr, "record_seeds: no client came\n");
+        close(lfd);
+        return 1;
+    }
+    int fd = accept(lfd, NULL, NULL);
+    close(lfd);
+    if (fd < 0)
+        return 1;
+    fuzz_rng_reset();
+    tls_conn *c = fuzz_conn_new(fuzz_server_config(FUZZ_KEY_EC));
+    int rc = run_over_socket(fd, c, path);
+    tls_conn_free(c);
+    close(fd);
+    return rc;
+}
+
+static int connect_to(int port, const char *path)
+{
+    int fd = tcp_socket(port, 0);
+    if (fd < 0) {
+        perror("record_seeds: connect");
+        return 1;
+    }
+    fuzz_rng_reset();
+    tls_conn *c = fuzz_conn_new(fuzz_client_config(-1));
+    fuzz_start(c);
+    int rc = run_over_socket(fd, c, path);
+    tls_conn_free(c);
+    close(fd);
+    if (rc == 0) {
+        /* As the target will read it. */
+        FILE *f = fopen(path, "rb");
+        tls_buf flight;
+        tls_buf_init(&flight);
+        uint8_t buf[4096];
+        size_t n;
+        while (f != NULL && (n = fread(buf, 1, sizeof buf, f)) > 0)
+            tls_buf_bytes(&flight, buf, n);
+        if (f != NULL)
+            fclose(f);
+        rc = replays_to_the_end(fuzz_client_config(-1), &flight) ? 0 : 1;
+        tls_buf_free(&flight);
+    }
+    return rc;
+}
+
+static int free_port(void)
+{
+    int fd = tcp_socket(0, 1);
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    if (fd < 0 || getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        return 1;
+    printf("%d\n", ntohs(a.sin_port));
+    close(fd);
+    return 0;
+}
+
+static int write_certs(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/cert.pem", dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fputs(fuzz_ec_cert_pem, f) < 0)
+        return 1;
+    fclose(f);
+    snprintf(path, sizeof path, "%s/key.pem", dir);
+    f = fopen(path, "w");
+    if (f == NULL || fputs(fuzz_ec_key_pem, f) < 0)
+        return 1;
+    fclose(f);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+    int rc = 2;
+    fuzz_setup();
+    if (strcmp(mode, "pairs") == 0 && argc == 3) {
+        out_dir = argv[2];
+        mkdir(out_dir, 0755);
+    }
+    if ((strcmp(mode, "pairs") == 0 && argc == 3) || (strcmp(mode, "check") == 0 && argc == 2)) {
+        record_server_seeds();
+        record_client_seeds();
+        record_record_seeds();
+        record_hsmsg_seeds();
+        printf("record_seeds: %s, %d failure(s)\n", out_dir ? "seeds written" : "pairs checked", failures);
+        rc = failures ? 1 : 0;
+    } else if (strcmp(mode, "certs") == 0 && argc == 3) {
+        rc = write_certs(argv[2]);
+    } else if (strcmp(mode, "freeport") == 0 && argc == 2) {
+        rc = free_port();
+    } else if (strcmp(mode, "serve") == 0 && argc == 4) {
+        rc = serve(atoi(argv[2]), argv[3]);
+    } else if (strcmp(mode, "connect") == 0 && argc == 4) {
+        rc = connect_to(atoi(argv[2]), argv[3]);
+    } else {
+        fprintf(stderr, "usage: %s pairs DIR | check | certs DIR | freeport | serve PORT FILE | "
+                        "connect PORT FILE\n", argv[0]);
+    }
+    fuzz_teardown();
+    return rc;
+}

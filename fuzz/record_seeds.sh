@@ -1,0 +1,52 @@
+#!/bin/sh
+# Records the seed corpora: our own engine pairs, then `openssl s_client`
+# against our server and `openssl s_server` against our client, over TCP on
+# 127.0.0.1 (see fuzz/record_seeds.c).
+#   fuzz/record_seeds.sh RECORDER OUTDIR      (make fuzz-seeds)
+set -eu
+rec=$1
+out=$2
+mkdir -p "$out/fuzz_server" "$out/fuzz_client"
+"$rec" pairs "$out"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$rec" certs "$tmp"
+
+# What openssl clients send our server. ffdhe2048 first makes openssl send a
+# key share we do not support: our server answers HelloRetryRequest.
+n=0
+for args in "" "-ciphersuites TLS_CHACHA20_POLY1305_SHA256" "-groups ffdhe2048:X25519" \
+            "-groups P-384 -sigalgs ecdsa_secp256r1_sha256"; do
+    n=$((n + 1))
+    port=$("$rec" freeport)
+    "$rec" serve "$port" "$out/fuzz_server/openssl_s_client_$n" &
+    pid=$!
+    sleep 0.3
+    # shellcheck disable=SC2086
+    (sleep 1; printf 'hello from openssl\n') |
+        openssl s_client -connect "127.0.0.1:$port" -servername localhost -tls1_3 $args \
+            >"$tmp/s_client.log" 2>&1 || true
+    wait "$pid" || { echo "openssl s_client case $n ($args) failed" >&2; cat "$tmp/s_client.log" >&2; exit 1; }
+done
+
+# What openssl servers answer our client (NewSessionTickets included).
+n=0
+for args in "" "-ciphersuites TLS_AES_256_GCM_SHA384" "-groups P-256" "-num_tickets 0"; do
+    n=$((n + 1))
+    port=$("$rec" freeport)
+    # -www: s_server answers by itself instead of stopping at the end of stdin.
+    # shellcheck disable=SC2086
+    openssl s_server -www -accept "$port" -naccept 1 -cert "$tmp/cert.pem" -key "$tmp/key.pem" \
+        -tls1_3 $args </dev/null >"$tmp/s_server.log" 2>&1 &
+    pid=$!
+    if ! "$rec" connect "$port" "$out/fuzz_client/openssl_s_server_$n"; then
+        echo "openssl s_server case $n ($args) failed" >&2
+        cat "$tmp/s_server.log" >&2
+        kill "$pid" 2>/dev/null || true
+        exit 1
+    fi
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+done
+echo "seeds in $out: $(find "$out" -type f | wc -l) files, $(du -sk "$out" | cut -f1) KB"
