@@ -12,7 +12,7 @@ local EXPLAIN = {
       .. "signature schemes it supports, and its half of a Diffie-Hellman key exchange (a key share)",
    HelloRetryRequest = "the server wants a key share on another group, so the client must say hello again",
    ServerHello = "the server picks a version, cipher suite and group and sends its own key share;\n"
-      .. "both sides can now compute the same secret, which nobody watching can",
+      .. "both sides can now compute the same secret, which nobody watching the wire can compute",
    ChangeCipherSpec = "a placeholder kept only so that old middleboxes let TLS 1.3 through; it means nothing",
    EncryptedExtensions = "the server's other answers to the client's requests, already encrypted",
    Certificate = "the server's certificate: its public key and the names it may use, signed by an issuer",
