@@ -47,6 +47,16 @@ static lua_conn *to_conn(lua_State *L)
     return c;
 }
 
+/* For the methods that drive the engine: from inside the connection's own
+ * trace callback they would change buffers the engine is still working on. */
+static lua_conn *to_idle_conn(lua_State *L)
+{
+    lua_conn *c = to_conn(L);
+    if (c->tls && tls_conn_in_callback(c->tls))
+        luaL_error(L, "tls: this method cannot be called from the connection's own trace callback");
+    return c;
+}
+
 static int failed(lua_conn *c)
 {
     snprintf(c->msg, sizeof c->msg, "%s", tls_lua_failure_reason(c->tls));
@@ -269,7 +279,7 @@ int tls_lua_wrap(lua_State *L)
 
 static int conn_handshake(lua_State *L)
 {
-    lua_conn *c = to_conn(L);
+    lua_conn *c = to_idle_conn(L);
     if (!c->tls || c->fd < 0) {
         lua_pushnil(L);
         lua_pushliteral(L, "closed");
@@ -290,7 +300,7 @@ static int conn_handshake(lua_State *L)
  * and go out with the next flush. */
 static int conn_send(lua_State *L)
 {
-    lua_conn *c = to_conn(L);
+    lua_conn *c = to_idle_conn(L);
     size_t size;
     const char *data = luaL_checklstring(L, 2, &size);
     lua_Integer start = luaL_optinteger(L, 3, 1);
@@ -417,7 +427,7 @@ static int receive_count(lua_conn *c, luaL_Buffer *b, size_t wanted, double dead
 /* conn:receive(pattern, prefix) -> data | nil, err, partial */
 static int conn_receive(lua_State *L)
 {
-    lua_conn *c = to_conn(L);
+    lua_conn *c = to_idle_conn(L);
     size_t prefix_len;
     const char *prefix = luaL_optlstring(L, 3, "", &prefix_len);
     enum { LINE, ALL, COUNT } mode = LINE;
@@ -488,7 +498,7 @@ static int conn_gettimeout(lua_State *L)
 /* Sends close_notify (if the handshake finished) and closes the socket. */
 static int conn_close(lua_State *L)
 {
-    lua_conn *c = to_conn(L);
+    lua_conn *c = to_idle_conn(L);
     if (c->fd >= 0 && c->tls) {
         unsigned status = tls_conn_status(c->tls);
         if ((status & TLS_STATUS_HANDSHAKE_DONE) && !(status & TLS_STATUS_FAILED)) {

@@ -19,6 +19,16 @@ static lua_engine *check_engine(lua_State *L)
     return e;
 }
 
+/* For the methods that drive the engine: from inside the engine's own trace
+ * callback they would change buffers the engine is still working on. */
+static lua_engine *check_idle_engine(lua_State *L)
+{
+    lua_engine *e = check_engine(L);
+    if (tls_conn_in_callback(e->tls))
+        luaL_error(L, "tls.engine: this method cannot be called from the engine's own trace callback");
+    return e;
+}
+
 static int push_failure(lua_State *L, const char *msg)
 {
     lua_pushnil(L);
@@ -47,7 +57,7 @@ int tls_lua_engine_new(lua_State *L)
 
 static int engine_start(lua_State *L)
 {
-    lua_engine *e = check_engine(L);
+    lua_engine *e = check_idle_engine(L);
     if (tls_conn_start(e->tls) != 0)
         return push_failure(L, tls_lua_failure_reason(e->tls));
     lua_pushboolean(L, 1);
@@ -56,7 +66,7 @@ static int engine_start(lua_State *L)
 
 static int engine_feed(lua_State *L)
 {
-    lua_engine *e = check_engine(L);
+    lua_engine *e = check_idle_engine(L);
     size_t len;
     const char *data = luaL_checklstring(L, 2, &len);
     if (tls_conn_feed(e->tls, (const uint8_t *)data, len) != 0)
@@ -67,7 +77,7 @@ static int engine_feed(lua_State *L)
 
 static int engine_output(lua_State *L)
 {
-    lua_engine *e = check_engine(L);
+    lua_engine *e = check_idle_engine(L);
     const uint8_t *out;
     size_t n = tls_conn_output(e->tls, &out);
     lua_pushlstring(L, n ? (const char *)out : "", n);
@@ -77,7 +87,7 @@ static int engine_output(lua_State *L)
 
 static int engine_write(lua_State *L)
 {
-    lua_engine *e = check_engine(L);
+    lua_engine *e = check_idle_engine(L);
     size_t len;
     const char *data = luaL_checklstring(L, 2, &len);
     unsigned status = tls_conn_status(e->tls);
@@ -95,7 +105,7 @@ static int engine_write(lua_State *L)
 
 static int engine_read(lua_State *L)
 {
-    lua_engine *e = check_engine(L);
+    lua_engine *e = check_idle_engine(L);
     const uint8_t *data;
     size_t n = tls_conn_app_data(e->tls, &data);
     lua_pushlstring(L, n ? (const char *)data : "", n);
@@ -105,7 +115,7 @@ static int engine_read(lua_State *L)
 
 static int engine_close(lua_State *L)
 {
-    lua_engine *e = check_engine(L);
+    lua_engine *e = check_idle_engine(L);
     tls_conn_close(e->tls);
     lua_pushboolean(L, 1);
     return 1;
@@ -166,6 +176,14 @@ static int engine_gc(lua_State *L)
     return 0;
 }
 
+static int engine_close_variable(lua_State *L)
+{
+    lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
+    if (e->tls && tls_conn_in_callback(e->tls))
+        return luaL_error(L, "tls.engine: cannot be closed from its own trace callback");
+    return engine_gc(L);
+}
+
 static int engine_tostring(lua_State *L)
 {
     lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
@@ -183,7 +201,7 @@ void tls_lua_engine_register(lua_State *L)
     };
     static const luaL_Reg meta[] = {
         {"__gc", engine_gc},
-        {"__close", engine_gc},
+        {"__close", engine_close_variable},
         {"__tostring", engine_tostring},
         {NULL, NULL},
     };

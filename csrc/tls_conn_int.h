@@ -56,6 +56,9 @@ struct tls_conn {
     tls_error err;
     tls_trace_fn trace;
     void *trace_ud;
+    int in_callback;          /* inside the trace callback: the API refuses calls */
+    int handshake_wiped;
+    tls_buf client_share;     /* client: our key share's public value */
     char *server_name;        /* client: asked for; server: SNI received */
 
     /* Record layer */
@@ -85,7 +88,6 @@ struct tls_conn {
     size_t session_id_len;
     tls_buf cookie;           /* client: cookie from a HelloRetryRequest */
     int cert_requested;       /* client: the server sent CertificateRequest */
-    tls_buf cert_request_context;
     STACK_OF(X509) *peer_chain;
     EVP_PKEY *peer_key;       /* the leaf's public key, for CertificateVerify */
     uint16_t peer_sigalgs[TLS_MAX_PEER_LIST];

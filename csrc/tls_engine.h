@@ -75,8 +75,14 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len);
 size_t tls_conn_app_data(tls_conn *c, const uint8_t **data);
 void tls_conn_app_data_done(tls_conn *c, size_t n);
 
-/* Queues close_notify. Idempotent. */
+/* Queues close_notify. Idempotent. Before the handshake completed, it
+ * cancels the handshake (user_canceled, then close_notify) and later input
+ * is ignored. */
 void tls_conn_close(tls_conn *c);
+/* True while the trace callback runs. The engine is then in the middle of
+ * processing: feed, write, start, close and the *_done calls are refused
+ * (they return -1 or do nothing), and tls_conn_free must not be called. */
+int tls_conn_in_callback(const tls_conn *c);
 unsigned tls_conn_status(const tls_conn *c);
 /* True when the engine cannot progress without more bytes from the peer:
  * handshake in progress and nothing to send. */

@@ -26,17 +26,21 @@ static void put_extension_start(tls_buf *b, uint16_t type, size_t *off)
     *off = tls_buf_open_block(b, 2);
 }
 
+/* A new key pair for c->group; its public value goes in every ClientHello
+ * until a HelloRetryRequest asks for another group. */
+static int make_key_share(tls_conn *c)
+{
+    tls_buf_clear(&c->client_share);
+    return tls_kex_generate(&c->kex, c->group, &c->client_share, &c->err);
+}
+
 static int send_client_hello(tls_conn *c)
 {
     const tls_config *cfg = c->cfg;
-    tls_buf msg, share;
+    const tls_buf *share = &c->client_share;
+    tls_buf msg;
     size_t off, ext, e, inner;
     tls_buf_init(&msg);
-    tls_buf_init(&share);
-    if (tls_kex_generate(&c->kex, c->group, &share, &c->err) != 0) {
-        tls_buf_free(&share);
-        return -1;
-    }
     off = tls_hs_begin_message(&msg, TLS_HS_CLIENT_HELLO);
     tls_buf_u16(&msg, TLS_VERSION_12); /* legacy_version, rfc8446#4.1.2 */
     tls_buf_bytes(&msg, c->client_random, TLS_RANDOM_LEN);
@@ -76,7 +80,7 @@ static int send_client_hello(tls_conn *c)
     inner = tls_buf_open_block(&msg, 2);
     tls_buf_u16(&msg, c->group);
     size_t kx = tls_buf_open_block(&msg, 2);
-    tls_buf_bytes(&msg, share.data, share.len);
+    tls_buf_bytes(&msg, share->data, share->len);
     tls_buf_close_block(&msg, kx, 2);
     tls_buf_close_block(&msg, inner, 2);
     tls_buf_close_block(&msg, e, 2);
@@ -90,7 +94,6 @@ static int send_client_hello(tls_conn *c)
     }
     tls_buf_close_block(&msg, ext, 2);
     tls_hs_end_message(&msg, off);
-    tls_buf_free(&share);
 
     int rc = tls_hs_send(c, &msg);
     tls_buf_free(&msg);
@@ -121,7 +124,7 @@ int tls_client_start(tls_conn *c)
     if (tls_random(c->client_random, TLS_RANDOM_LEN, &c->err) != 0 ||
         tls_random(c->session_id, c->session_id_len, &c->err) != 0)
         return -1;
-    if (send_client_hello(c) != 0)
+    if (make_key_share(c) != 0 || send_client_hello(c) != 0)
         return -1;
     c->state = ST_CLIENT_WAIT_SH;
     return 0;
@@ -180,8 +183,13 @@ static int handle_hello_retry(tls_conn *c, tls_ext_list *exts, const uint8_t *ms
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }
-    tls_kex_free(&c->kex);
-    c->group = group;
+    /* rfc8446#4.1.2: the key share is replaced only if the HelloRetryRequest
+     * names a group; after a cookie-only one the same share goes again. */
+    if (ks != NULL) {
+        c->group = group;
+        if (make_key_share(c) != 0)
+            return -1;
+    }
     /* rfc8446#D.4: the dummy change_cipher_spec goes before the second flight. */
     if (tls_record_send_ccs(c) != 0)
         return -1;
@@ -311,6 +319,11 @@ static int handle_certificate_request(tls_conn *c, tls_reader *body)
     tls_ext_list exts;
     if (!tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "CertificateRequest is malformed");
+    /* rfc8446#4.3.2: the context "SHALL be zero length unless used for the
+     * post-handshake authentication exchanges". */
+    if (context.len != 0)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "CertificateRequest during the handshake has a request context");
     if (tls_hs_parse_extensions(c, &block, &exts, "CertificateRequest") != 0)
         return -1;
     /* rfc8446#4.3.2: signature_algorithms MUST be present. */
@@ -318,7 +331,6 @@ static int handle_certificate_request(tls_conn *c, tls_reader *body)
         return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION,
                         "CertificateRequest without signature_algorithms");
     c->cert_requested = 1;
-    tls_buf_bytes(&c->cert_request_context, context.p, context.len);
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "CertificateRequest");
@@ -338,7 +350,7 @@ static int finish_handshake(tls_conn *c)
         c->ccs_sent = 1;
     }
     if (c->cert_requested &&
-        tls_hs_send_certificate(c, c->cert_request_context.data, c->cert_request_context.len, 1) != 0)
+        tls_hs_send_certificate(c, NULL, 0, 1) != 0)
         return -1;
     if (tls_hs_send_finished(c, c->keys.client_hs) != 0)
         return -1;

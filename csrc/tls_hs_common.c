@@ -181,7 +181,8 @@ int tls_hs_parse_certificate(tls_conn *c, tls_reader *body)
             return -1;
     }
     if (c->cfg->verify &&
-        tls_x509_verify(c->cfg, c->peer_chain, c->server_name, c->is_server, &c->err) != 0)
+        tls_x509_verify(c->cfg, c->peer_chain, c->is_server ? NULL : c->server_name, c->is_server,
+                        &c->err) != 0)
         return -1;
     return 0;
 }

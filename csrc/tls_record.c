@@ -139,6 +139,11 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
                             "encrypted record before keys were agreed");
         return handle_content(c, type, frag, len);
     }
+    /* A peer that fails before it has its own handshake keys (OpenSSL's
+     * client rejecting our certificate) sends its alert in the clear; its
+     * reason is worth more than our complaint about the framing. */
+    if (type == TLS_CT_ALERT && !(c->status & TLS_STATUS_HANDSHAKE_DONE))
+        return handle_content(c, type, frag, len);
     if (type != TLS_CT_APPLICATION_DATA)
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                         "unprotected %s record after keys were agreed",
@@ -153,6 +158,15 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
         return -1;
     }
     size_t full = pt_len;
+    /* rfc8446#5.4: "The length MUST NOT exceed 2^14 + 1 octets" for the
+     * whole TLSInnerPlaintext, padding included. */
+    if (full > TLS_MAX_PLAINTEXT + 1) {
+        OPENSSL_cleanse(dst, full);
+        c->app_in.len = start;
+        return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW,
+                        "record of %zu bytes of padded plaintext (at most %d allowed)", full,
+                        TLS_MAX_PLAINTEXT + 1);
+    }
     /* rfc8446#5.4: the content type is the last non-zero byte; padding is zeros. */
     while (pt_len > 0 && dst[pt_len - 1] == 0)
         pt_len--;
@@ -160,9 +174,7 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
     uint8_t inner = 0;
     if (pt_len == 0) {
         rc = tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected record without a content type");
-    } else if ((inner = dst[--pt_len]), pt_len > TLS_MAX_PLAINTEXT) {
-        rc = tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW, "record of %zu bytes of plaintext", pt_len);
-    } else if (inner == TLS_CT_CHANGE_CIPHER_SPEC) {
+    } else if ((inner = dst[--pt_len]) == TLS_CT_CHANGE_CIPHER_SPEC) {
         rc = tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected change_cipher_spec record");
     } else if (inner == TLS_CT_APPLICATION_DATA) {
         if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
@@ -307,7 +319,9 @@ int tls_record_send_alert(tls_conn *c, uint8_t level, uint8_t desc)
         tls_trace_add(&tb, "level", "%s", level == TLS_ALERT_LEVEL_FATAL ? "fatal" : "warning");
         /* An alert is the last word: the callback cannot stop it. */
         char ignored[TLS_REASON_MAX];
+        c->in_callback++;
         c->trace(c->trace_ud, &tb.ev, ignored, sizeof ignored);
+        c->in_callback--;
     }
     return tls_record_write(c, TLS_CT_ALERT, alert, sizeof alert);
 }

@@ -49,6 +49,8 @@ void tls_trace_add_list(tls_trace_builder *tb, const char *key, const uint16_t *
     size_t room = sizeof tb->store - tb->used;
     char *dst = tb->store + start;
     size_t len = 0;
+    if (room == 0)
+        return;
     dst[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         const char *nm = name(ids[i]);
@@ -72,7 +74,10 @@ int tls_trace_emit(tls_conn *c, tls_trace_builder *tb)
     if (c->trace == NULL)
         return 0;
     reason[0] = '\0';
-    if (c->trace(c->trace_ud, &tb->ev, reason, sizeof reason) != 0)
+    c->in_callback++;
+    int stop = c->trace(c->trace_ud, &tb->ev, reason, sizeof reason);
+    c->in_callback--;
+    if (stop != 0)
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "%s",
                         reason[0] ? reason : "handshake aborted by the trace callback");
     return 0;

@@ -437,6 +437,28 @@ describe("our server engine, behind encryption,", function()
       assert_server_alert(sv, fake, "record_overflow")
    end)
 
+   it("a protected record whose padding takes it past 2^14 + 1 bytes is record_overflow", function()
+      -- rfc8446#5.4: the limit is on the whole TLSInnerPlaintext, padding included
+      local sv, fake = started()
+      assert(sv:feed(fake:finished(false)))
+      local ok, msg = sv:feed(fake:seal(fake.client_ap, B.CT.application_data, ("x"):rep(16384),
+         { padding = ("\0"):rep(200) }))
+      assert_failed(sv, ok, msg, "record_overflow")
+      assert_server_alert(sv, fake, "record_overflow")
+   end)
+
+   it("a plaintext alert from a client that has no handshake keys yet is reported as the peer's", function()
+      -- An OpenSSL client that rejects our certificate sends its alert in the clear.
+      local sv = started()
+      local ok, msg = sv:feed(B.record(B.CT.alert, "\2\48"))
+      assert.is_nil(ok)
+      assert.matches("unknown_ca", msg)
+      local _, alert, from_peer = sv:error()
+      assert.equal("unknown_ca", alert)
+      assert.is_true(from_peer)
+      assert.equal("", sv:output())  -- no alert goes back for the peer's own
+   end)
+
    it("more than 32 empty application data records in a row are unexpected_message", function()
       local sv, fake = started()
       assert(sv:feed(fake:finished(false)))

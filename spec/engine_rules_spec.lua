@@ -1,0 +1,101 @@
+-- Rules of the sans-I/O engine that a careless caller (or a hostile peer)
+-- could otherwise break: re-entry from the trace callback, closing before
+-- the handshake ends.
+local tls = require "tls"
+
+local cert, key = assert(tls.selfsigned{ names = { "localhost" } })
+
+local function pair(client_opts)
+  local sctx = assert(tls.context{ mode = "server", certificate = cert, key = key })
+  local copts = { mode = "client", ca = cert }
+  for k, v in pairs(client_opts or {}) do copts[k] = v end
+  local cctx = assert(tls.context(copts))
+  local c = assert(tls.engine(cctx, { servername = "localhost" }))
+  local s = assert(tls.engine(sctx))
+  return c, s
+end
+
+-- Moves bytes both ways until neither side has anything to say.
+local function pump(c, s)
+  for _ = 1, 10 do
+    local a, b = c:output(), ""
+    if #a > 0 then s:feed(a) end
+    b = s:output()
+    if #b > 0 then c:feed(b) end
+    if #a == 0 and #b == 0 then return end
+  end
+end
+
+describe("the trace callback", function()
+  for _, method in ipairs { "feed", "read", "write", "output", "close", "start" } do
+    it("cannot re-enter the engine with " .. method .. "()", function()
+      local client
+      local c, s = pair{ trace = function(ev)
+        if ev.message == "EncryptedExtensions" then
+          client[method](client, "x")
+        end
+      end }
+      client = c
+      c:start()
+      pump(c, s)
+      local st = c:status()
+      assert.is_true(st.failed)
+      assert.is_false(st.handshake_done)
+      local msg = c:error()
+      assert.matches("cannot be called from the engine's own trace callback", msg)
+    end)
+  end
+
+  it("may read status, info and error", function()
+    local seen
+    local client
+    local c, s = pair{ trace = function(ev)
+      if ev.message == "Finished" and ev.direction == "receive" then
+        seen = { client:status().failed, client:info().cipher, client:error() }
+      end
+    end }
+    client = c
+    c:start()
+    pump(c, s)
+    assert.is_true(c:status().handshake_done)
+    assert.same({ false, "TLS_AES_128_GCM_SHA256" }, seen)
+  end)
+end)
+
+describe("closing before the handshake ends", function()
+  it("cancels the handshake with user_canceled then close_notify, and ignores what comes later", function()
+    local c, s = pair()
+    c:start()
+    assert(s:feed(c:output()))
+    c:close()
+    -- two warning alerts in the clear: user_canceled (90), close_notify (0)
+    assert.equal("\21\3\3\0\2\1\90\21\3\3\0\2\1\0", c:output())
+    assert(c:feed(s:output()))
+    assert.equal("", c:output(), "no Finished after our close_notify")
+    local st = c:status()
+    assert.is_true(st.closed)
+    assert.is_false(st.handshake_done)
+    assert.is_false(st.failed)
+  end)
+
+  it("lets a server cancel before the ClientHello", function()
+    local c, s = pair()
+    c:start()
+    s:close()
+    assert.equal("\21\3\3\0\2\1\90\21\3\3\0\2\1\0", s:output())
+    assert(s:feed(c:output()))
+    assert.equal("", s:output(), "no ServerHello after our close_notify")
+  end)
+
+  it("after the handshake, close sends only close_notify and still reads the peer's data", function()
+    local c, s = pair()
+    c:start()
+    pump(c, s)
+    c:close()
+    assert(s:feed(c:output()))
+    assert.is_true(s:status().peer_closed)
+    assert(s:write("late reply"))
+    assert(c:feed(s:output()))
+    assert.equal("late reply", c:read())
+  end)
+end)
