@@ -99,3 +99,37 @@ describe("closing before the handshake ends", function()
     assert.equal("late reply", c:read())
   end)
 end)
+
+describe("a HelloRetryRequest that only carries a cookie", function()
+  local B = require "spec.support.tlsbytes"
+  local HRR_RANDOM = B.unhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+
+  local function x25519_share(client_hello)
+    -- KeyShareEntry: group 0x001d, length 32, then the public key
+    local at = client_hello:find("\0\29\0\32", 1, true)
+    assert(at, "no x25519 key share")
+    return client_hello:sub(at + 4, at + 35)
+  end
+
+  it("makes the client send the same key share again, with the cookie (rfc8446#4.1.2)", function()
+    local c = pair()
+    c:start()
+    local ch1 = c:output()
+    local hrr = B.server_hello {
+      random = HRR_RANDOM,
+      session_id = B.session_id_of(ch1),
+      extensions = {
+        { 43, B.u16(0x0304), name = "supported_versions" },
+        { 44, B.vec(2, "a cookie"), name = "cookie" },
+      },
+    }
+    assert(c:feed(B.record(22, hrr)))
+    local flight = c:output()
+    -- a compatibility change_cipher_spec, then the second ClientHello
+    assert.equal("\20\3\3\0\1\1", flight:sub(1, 6))
+    local ch2 = flight:sub(7)
+    assert.equal(x25519_share(ch1), x25519_share(ch2))
+    assert.truthy(ch2:find("\0\44\0\10\0\8a cookie", 1, true), "the cookie is echoed")
+    assert.is_false(c:status().failed)
+  end)
+end)

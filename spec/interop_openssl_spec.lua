@@ -74,6 +74,37 @@ describe("our client against openssl s_server", function()
       end)
    end
 
+   it("answers a CertificateRequest with an empty Certificate when the client certificate is optional", function()
+      -- -verify (lower case) asks for a client certificate without requiring one.
+      local _, port = s_server("-www -verify 1")
+      local events = {}
+      local conn = connect(port, client_ctx { trace = function(ev)
+         events[#events + 1] = ev.direction .. " " .. ev.message
+      end })
+      local page = fetch_status(conn)
+      assert.truthy(page:find("New, TLSv1.3", 1, true), page)
+      assert.truthy(page:find("no client certificate available", 1, true), page)
+      local seen = table.concat(events, "\n")
+      assert.truthy(seen:find("receive CertificateRequest", 1, true), seen)
+      assert.truthy(seen:find("send Certificate", 1, true), seen)
+      conn:close()
+   end)
+
+   it("fails clearly when the server requires a client certificate", function()
+      -- -Verify (upper case) makes the certificate mandatory: s_server rejects our empty one.
+      local _, port = s_server("-www -Verify 1")
+      local conn, err = tls.connect("127.0.0.1", port, client_ctx(), { servername = "localhost", timeout = 10 })
+      if conn then
+         -- The server's alert comes after our Finished: it shows on first use.
+         conn:settimeout(10)
+         conn:send("GET / HTTP/1.0\r\n\r\n")
+         local data
+         data, err = conn:receive("*a")
+         assert.is_nil(data)
+      end
+      assert.matches("certificate_required", err)
+   end)
+
    it("answers a HelloRetryRequest when the server only accepts secp384r1", function()
       local _, port = s_server("-rev -groups secp384r1")
       local conn = connect(port, client_ctx { groups = "x25519:secp384r1" })
