@@ -69,11 +69,11 @@ void tls_buf_consume(tls_buf *b, size_t n);
 /* Empties the buffer, wiping the old content, keeping the storage. */
 void tls_buf_clear(tls_buf *b);
 /* Releases the storage when the buffer is empty, to keep idle connections
- * small. Bytes are wiped when consumed or cleared (tls_buf_consume,
- * tls_buf_clear), so an empty buffer holds nothing left to wipe. */
+ * small, without wiping: secret bytes were wiped when consumed or cleared
+ * (tls_buf_consume, tls_buf_clear); tls_buf_drop is for the others. */
 void tls_buf_release_if_empty(tls_buf *b);
-/* Drops n bytes from the front without wiping: for buffers that only ever
- * hold public bytes (records on the wire, ciphertext). */
+/* Drops n bytes from the front without wiping: for bytes that are not
+ * secret to us (records on the wire, application data the caller has read). */
 void tls_buf_drop(tls_buf *b, size_t n);
 
 #endif
