@@ -34,7 +34,7 @@ MODULE = $(BUILD)/tls/core.so
 ROCKSPEC := rockspec/luatls-scm-1.rockspec
 RUN_ENV = LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;"
 
-.PHONY: all build deps test demo clean test-asan check-rockspec
+.PHONY: all build deps test demo clean test-asan check-rockspec test-rock
 
 all: build
 
@@ -60,6 +60,17 @@ check-rockspec:
 		grep -q "\"$$f\"" $(ROCKSPEC) || missing="$$missing $$f"; \
 	done; \
 	if [ -n "$$missing" ]; then echo "$(ROCKSPEC) does not list:$$missing" >&2; exit 1; fi
+
+# Installs the rock into a scratch tree, offline, as a user would, and loads
+# it from another directory: catches a rockspec that builds differently.
+ROCK_TREE = $(BUILD)/rocktree
+test-rock:
+	rm -rf $(ROCK_TREE) && mkdir -p $(ROCK_TREE)
+	cp -r csrc lua rockspec $(ROCK_TREE)/
+	cd $(ROCK_TREE) && luarocks --lua-version 5.4 --tree "$$PWD/tree" make $(ROCKSPEC) >build.log 2>&1 \
+		|| { cat build.log; exit 1; }
+	cd / && eval "$$(luarocks --lua-version 5.4 --tree "$(CURDIR)/$(ROCK_TREE)/tree" path)" && \
+		$(LUA) "$(CURDIR)/scripts/rock_check.lua"
 
 test: deps build check-rockspec
 	$(RUN_ENV) $(BUSTED) --lua=$(LUA) spec
