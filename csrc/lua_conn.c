@@ -5,6 +5,7 @@
  * from the socket and feed the engine. One deadline, computed when the
  * method is called, bounds all the waiting the method does, so a timeout
  * covers a whole handshake or a whole receive("*l"). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,10 +41,33 @@ struct lua_conn {
 
 enum goal { WANT_HANDSHAKE, WANT_DATA, WANT_FLUSH };
 
+/* A wrapped LuaSocket socket may have been closed through its own object;
+ * its descriptor number may then belong to the next socket opened, which
+ * the connection must never touch. */
+static void forget_fd_if_socket_closed(lua_State *L, lua_conn *c)
+{
+    if (c->owns_fd || c->fd < 0)
+        return;
+    int top = lua_gettop(L);
+    int moved = 0;
+    if (lua_getiuservalue(L, 1, 1) == LUA_TUSERDATA &&
+        lua_getfield(L, -1, "getfd") == LUA_TFUNCTION) {
+        lua_pushvalue(L, -2);
+        if (lua_pcall(L, 1, 1, 0) == LUA_OK) {
+            int isnum;
+            lua_Number fd = lua_tonumberx(L, -1, &isnum);
+            moved = isnum && fd != (lua_Number)c->fd;
+        }
+    }
+    lua_settop(L, top);
+    if (moved)
+        c->fd = -1;
+}
+
 static lua_conn *to_conn(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
-    c->trace.L = L; /* trace callbacks run on this call's state */
+    forget_fd_if_socket_closed(L, c);
     return c;
 }
 
@@ -54,6 +78,11 @@ static lua_conn *to_idle_conn(lua_State *L)
     lua_conn *c = to_conn(L);
     if (c->tls && tls_conn_in_callback(c->tls))
         luaL_error(L, "tls: this method cannot be called from the connection's own trace callback");
+    /* Trace callbacks run on this call's state. Only engine-driving calls
+     * set it: one from inside a callback (say in a coroutine that dies
+     * before the handshake goes on) must not replace the state the engine
+     * is calling back on. */
+    c->trace.L = L;
     return c;
 }
 
@@ -315,7 +344,8 @@ static int conn_send(lua_State *L)
     if (end > (lua_Integer)size)
         end = (lua_Integer)size;
     size_t total = start <= end ? (size_t)(end - start + 1) : 0;
-    const uint8_t *p = (const uint8_t *)data + start - 1;
+    /* Only within the string: start may be far past its end when total is 0. */
+    const uint8_t *p = (const uint8_t *)data + (total ? start - 1 : 0);
     if (!c->tls || c->fd < 0) {
         lua_pushnil(L);
         lua_pushliteral(L, "closed");
@@ -432,12 +462,15 @@ static int conn_receive(lua_State *L)
     const char *prefix = luaL_optlstring(L, 3, "", &prefix_len);
     enum { LINE, ALL, COUNT } mode = LINE;
     size_t count = 0;
-    if (lua_type(L, 2) == LUA_TNUMBER) {
+    if (lua_isnumber(L, 2)) { /* as LuaSocket: "10" is a count too */
         lua_Number n = lua_tonumber(L, 2);
         luaL_argcheck(L, n >= 0, 2, "invalid receive pattern");
         mode = COUNT;
+        /* Converting a double beyond size_t is undefined; no receive can
+         * get that many bytes anyway. */
+        size_t wanted = n < (lua_Number)(SIZE_MAX / 2) ? (size_t)n : SIZE_MAX / 2;
         /* LuaSocket counts the prefix as part of the bytes wanted. */
-        count = (size_t)n > prefix_len ? (size_t)n - prefix_len : 0;
+        count = wanted > prefix_len ? wanted - prefix_len : 0;
     } else {
         const char *p = luaL_optstring(L, 2, "*l");
         if (p[0] == '*')
@@ -540,7 +573,8 @@ static int push_address(lua_State *L, lua_conn *c, int peer)
     }
     lua_pushstring(L, ip);
     lua_pushinteger(L, port);
-    return 2;
+    lua_pushstring(L, strchr(ip, ':') ? "inet6" : "inet"); /* LuaSocket 3's family */
+    return 3;
 }
 
 static int conn_getpeername(lua_State *L)

@@ -15,7 +15,6 @@ static lua_engine *check_engine(lua_State *L)
     lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
     if (!e->tls)
         luaL_argerror(L, 1, "engine already collected");
-    e->trace.L = L; /* trace callbacks run on this call's state */
     return e;
 }
 
@@ -26,6 +25,11 @@ static lua_engine *check_idle_engine(lua_State *L)
     lua_engine *e = check_engine(L);
     if (tls_conn_in_callback(e->tls))
         luaL_error(L, "tls.engine: this method cannot be called from the engine's own trace callback");
+    /* Trace callbacks run on this call's state. Only engine-driving calls
+     * set it: one from inside a callback (say in a coroutine that dies
+     * before the engine goes on) must not replace the state the engine is
+     * calling back on. */
+    e->trace.L = L;
     return e;
 }
 

@@ -1,6 +1,8 @@
 /* tls.server: a listening socket whose accept() returns TLS connections.
  * The handshake of an accepted connection waits for conn:handshake() or
  * its first send/receive, so a slow client cannot hold up accept(). */
+#include <string.h>
+
 #include "lua_tls.h"
 #include "tls_socket.h"
 
@@ -93,7 +95,8 @@ static int server_getsockname(lua_State *L)
     }
     lua_pushstring(L, ip);
     lua_pushinteger(L, port);
-    return 2;
+    lua_pushstring(L, strchr(ip, ':') ? "inet6" : "inet"); /* LuaSocket 3's family */
+    return 3;
 }
 
 static int server_getfd(lua_State *L)

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -52,16 +53,22 @@ static int wait_ready(int fd, short events, double deadline, char *msg, size_t m
 {
     for (;;) {
         int ms = -1;
+        int capped = 0;
         if (deadline >= 0) {
             double left = deadline - tls_sock_now();
-            ms = left <= 0 ? 0 : (int)ceil(left * 1000.0);
+            /* A double beyond INT_MAX does not convert (undefined); wait in
+             * steps of INT_MAX ms (~24 days) instead. */
+            capped = left * 1000.0 >= INT_MAX;
+            ms = left <= 0 ? 0 : capped ? INT_MAX : (int)ceil(left * 1000.0);
         }
         struct pollfd p = {.fd = fd, .events = events, .revents = 0};
         int n = poll(&p, 1, ms);
         if (n > 0)
             return TLS_IO_DONE; /* errors and hang-ups surface in the next call */
-        if (n == 0)
+        if (n == 0 && !capped)
             return TLS_IO_TIMEOUT;
+        if (n == 0)
+            continue;
         if (errno != EINTR) {
             describe_errno(errno, "poll", msg, msg_size);
             return TLS_IO_ERROR;
