@@ -68,6 +68,7 @@ tls_config *tls_config_new(int is_server)
     c->refs = 1;
     c->is_server = is_server != 0;
     c->verify = !c->is_server;
+    c->security_level = 2;
     tls_buf_init(&c->cert_entries);
     memcpy(c->suites, default_suites, sizeof default_suites);
     c->n_suites = COUNT(default_suites);

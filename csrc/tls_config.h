@@ -41,6 +41,11 @@ typedef struct tls_config {
     size_t n_groups;
     uint16_t sigalgs[TLS_CONFIG_MAX_LIST];
     size_t n_sigalgs;
+    int security_level;          /* OpenSSL authentication level for peer chains (default 2) */
+    int strict_close;            /* a TCP close without close_notify is an error */
+    uint16_t record_size_limit;  /* rfc8449 limit we advertise; 0: none */
+    uint64_t key_update_after;   /* records under one write key before we
+                                    update it; 0: the suite's default */
     tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
     unsigned cert_cache_next;    /* the slot to replace next */
 } tls_config;

@@ -32,6 +32,22 @@
 /* Decrypted application data held before we stop reading records: bounds
  * memory whatever the peer sends while the application is not reading. */
 #define TLS_APP_IN_HIGH_WATER (64 * 1024)
+/* Post-handshake messages accepted between two application-data records:
+ * each KeyUpdate request costs key derivations and a queued reply, so a
+ * peer could otherwise make our output grow without bound. */
+#define TLS_MAX_KEY_UPDATES_IN_ROW 32
+#define TLS_MAX_TICKETS_IN_ROW 32
+/* Ciphertext of rejected 0-RTT records a server skips (rfc8446#4.2.10). */
+#define TLS_MAX_EARLY_DATA_SKIP (64 * 1024)
+
+/* How a server that declined 0-RTT treats the client's early records. */
+typedef enum tls_early_skip {
+    TLS_EARLY_NONE,           /* nothing to skip */
+    TLS_EARLY_SKIP_TRIAL,     /* protected records that fail to open under the
+                                 client handshake key are skipped, up to the bound */
+    TLS_EARLY_SKIP_PLAIN,     /* after HelloRetryRequest: application_data
+                                 records before the second ClientHello are skipped */
+} tls_early_skip;
 
 typedef enum tls_state {
     ST_CLIENT_START,
@@ -73,6 +89,15 @@ struct tls_conn {
     unsigned ccs_records;
     int first_record_sent;
     int ccs_sent;             /* our compatibility change_cipher_spec */
+    size_t send_limit;        /* most plaintext content we put in one protected
+                                 record (the peer's record_size_limit, rfc8449) */
+    size_t recv_limit;        /* most inner plaintext (content + type + padding)
+                                 we accept in one protected record */
+    tls_early_skip early_skip;
+    size_t early_skipped;     /* ciphertext bytes skipped so far */
+    unsigned key_updates_in_row; /* KeyUpdates since the last application data */
+    unsigned tickets_in_row;     /* NewSessionTickets since the last application data */
+    uint64_t key_update_after;   /* records under one write key before we update it */
 
     /* Handshake */
     tls_transcript transcript;

@@ -25,6 +25,9 @@ tls_conn *tls_conn_new(tls_config *cfg)
     tls_buf_init(&c->cookie);
     tls_buf_init(&c->client_share);
     tls_transcript_init(&c->transcript);
+    c->send_limit = TLS_MAX_PLAINTEXT;
+    c->recv_limit = TLS_MAX_PLAINTEXT + 1;
+    c->key_update_after = cfg->key_update_after;
     return c;
 }
 
@@ -200,6 +203,13 @@ void tls_conn_app_data_done(tls_conn *c, size_t n)
     /* Records held back while the application was not reading. */
     if (c->in.len > 0 && c->app_in.len < TLS_APP_IN_HIGH_WATER && tls_record_process(c) != 0)
         fail(c);
+}
+
+int tls_conn_key_update(tls_conn *c, int request_peer)
+{
+    (void)request_peer;
+    /* Filled in by the KeyUpdate work. */
+    return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "KeyUpdate is not implemented"), -1;
 }
 
 void tls_conn_close(tls_conn *c)

@@ -75,6 +75,11 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len);
 size_t tls_conn_app_data(tls_conn *c, const uint8_t **data);
 void tls_conn_app_data_done(tls_conn *c, size_t n);
 
+/* TLS 1.3: sends KeyUpdate and moves our sending direction to the next
+ * traffic secret; with request_peer the peer is asked to update its own.
+ * Only after the handshake and before close. Returns 0 or -1. */
+int tls_conn_key_update(tls_conn *c, int request_peer);
+
 /* Queues close_notify. Idempotent. Before the handshake completed, it
  * cancels the handshake (user_canceled, then close_notify) and later input
  * is ignored. */
