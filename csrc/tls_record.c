@@ -274,8 +274,9 @@ int tls_record_feed_direct(tls_conn *c, const uint8_t *data, size_t len, size_t 
 int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
 {
     do {
-        size_t n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;
+        size_t n;
         if (!c->wr_protected) {
+            n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;
             /* rfc8446#5.1: legacy_record_version is 0x0303, except that an
              * initial ClientHello MAY use 0x0301 for old middleboxes: so a
              * server's first record (ServerHello or alert) uses 0x0303 too. */
@@ -286,6 +287,14 @@ int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
             tls_buf_u16(&c->out, (uint16_t)n);
             tls_buf_bytes(&c->out, data, n);
         } else {
+            /* rfc8446#5.5: "Implementations SHOULD do a key update as
+             * described in Section 4.6.3 prior to reaching these limits."
+             * Only before data: a handshake message or an alert never
+             * waits for a key update. */
+            if (type == TLS_CT_APPLICATION_DATA && c->wr.seq >= c->key_update_after &&
+                tls_record_key_update(c, 0) != 0)
+                return -1;
+            n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;
             size_t tag = c->wr.suite->tag_len;
             size_t inner = n + 1;
             uint8_t *p = tls_buf_extend(&c->out, TLS_RECORD_HEADER_LEN + inner + tag);
@@ -362,10 +371,58 @@ int tls_record_set_read_key(tls_conn *c, const uint8_t *secret, const char *name
     return trace_key(c, "read key changed", name);
 }
 
-int tls_record_set_write_key(tls_conn *c, const uint8_t *secret, const char *name)
+/* Records we protect under one write key before we update it.
+ * AES-GCM: rfc8446#5.5: "up to 2^24.5 full-size records (about 24 million)
+ * may be encrypted on a given connection while keeping a safety margin of
+ * approximately 2^-57 for Authenticated Encryption (AE) security". That
+ * margin grows with the square of the record count, so 2^23 records (128
+ * GiB of full records) leave about 2^-60.
+ * ChaCha20-Poly1305: "the record sequence number would wrap before the
+ * safety limit is reached", so no cryptographic limit applies; updating
+ * after 2^48 records keeps far away from the sequence number exhaustion
+ * of rfc8446#5.3 (which ends the connection) at no cost: 2^48 full records
+ * are 4 EiB. */
+static uint64_t write_key_limit(const tls_suite *s)
+{
+    return s->id == TLS_CHACHA20_POLY1305_SHA256 ? (uint64_t)1 << 48 : (uint64_t)1 << 23;
+}
+
+static int install_write_key(tls_conn *c, const uint8_t *secret)
 {
     if (tls_aead_init(&c->wr, c->suite, secret, 1, &c->err) != 0)
         return -1;
     c->wr_protected = 1;
+    /* The context's key_update_after may lower the limit (tests do), never raise it. */
+    uint64_t limit = write_key_limit(c->suite);
+    if (c->key_update_after == 0 || c->key_update_after > limit)
+        c->key_update_after = limit;
+    return 0;
+}
+
+int tls_record_set_write_key(tls_conn *c, const uint8_t *secret, const char *name)
+{
+    if (install_write_key(c, secret) != 0)
+        return -1;
     return trace_key(c, "write key changed", name);
+}
+
+int tls_record_key_update(tls_conn *c, int request_peer)
+{
+    /* rfc8446#4.6.3: "After sending a KeyUpdate message, the sender SHALL
+     * send all its traffic using the next generation of keys". The message
+     * goes under the current key, and the key changes before anything else
+     * is written, a trace callback's failure alert included. */
+    const uint8_t msg[TLS_HS_HEADER_LEN + 1] = { TLS_HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0 };
+    uint8_t *own = c->is_server ? c->keys.server_ap : c->keys.client_ap;
+    if (tls_record_write(c, TLS_CT_HANDSHAKE, msg, sizeof msg) != 0 ||
+        tls13_next_traffic_secret(c->suite->md, own, &c->err) != 0 || install_write_key(c, own) != 0)
+        return -1;
+    if (!tls_tracing(c))
+        return 0;
+    tls_trace_builder tb;
+    tls_trace_begin(&tb, "send", "KeyUpdate");
+    tls_trace_add(&tb, "request_update", "%s", request_peer ? "update_requested" : "update_not_requested");
+    if (tls_trace_emit(c, &tb) != 0)
+        return -1;
+    return trace_key(c, "write key changed", "our next application traffic secret");
 }
