@@ -354,6 +354,12 @@ int tls_hs_derive_application_secrets(tls_conn *c)
 
 static int handle_key_update(tls_conn *c, tls_reader *body)
 {
+    /* Each request costs derivations and a reply: a peer sending them
+     * without end would make our output grow without bound. */
+    if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "peer sent more than %d KeyUpdate messages without application data in between",
+                        TLS_MAX_KEY_UPDATES_IN_ROW);
     uint8_t request = tls_rd_u8(body);
     if (!tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "KeyUpdate message is malformed");
@@ -383,6 +389,11 @@ static int handle_key_update(tls_conn *c, tls_reader *body)
 
 static int handle_new_session_ticket(tls_conn *c, tls_reader *body)
 {
+    /* Cheap to take, but endless ones would keep us busy without progress. */
+    if (++c->tickets_in_row > TLS_MAX_TICKETS_IN_ROW)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "peer sent more than %d NewSessionTicket messages without application data in between",
+                        TLS_MAX_TICKETS_IN_ROW);
     tls_rd_u32(body); /* ticket_lifetime */
     tls_rd_u32(body); /* ticket_age_add */
     tls_reader nonce = tls_rd_vec(body, 1);

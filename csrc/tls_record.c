@@ -94,6 +94,8 @@ static int handle_content(tls_conn *c, uint8_t type, const uint8_t *data, size_t
         if (len == 0)
             return too_many_empty(c);
         c->empty_records = 0;
+        c->key_updates_in_row = 0;
+        c->tickets_in_row = 0;
         tls_buf_bytes(&c->app_in, data, len);
         if (!tls_buf_ok(&c->app_in))
             return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
@@ -186,7 +188,11 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
         else if (pt_len == 0)
             rc = too_many_empty(c);
         else {
+            /* Post-handshake messages are counted between data records
+             * (empty ones do not count: a peer could alternate them). */
             c->empty_records = 0;
+            c->key_updates_in_row = 0;
+            c->tickets_in_row = 0;
             OPENSSL_cleanse(dst + pt_len, full - pt_len);
             c->app_in.len = start + pt_len;
             return 0;

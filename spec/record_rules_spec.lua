@@ -1,0 +1,194 @@
+-- Record-layer rules against a hostile peer (issue 7): floods of
+-- post-handshake messages, unprotected alerts once keys are in use, empty
+-- protected alerts and handshake records, skipping declined 0-RTT data,
+-- and record sizes (RFC 8449 record_size_limit).
+--
+-- The scripted client of spec/support/tlsbytes.lua plays against our server
+-- engine; the scripted server of spec/support/tlsbytes_post.lua against our
+-- client engine. Both know every key, so they can send anything protected
+-- and read the alert they get back.
+local tls = require "tls"
+local proc = require "spec.support.proc"
+local certs = require "spec.support.certs"
+local B = require "spec.support.tlsbytes"
+local P = require "spec.support.tlsbytes_post"
+
+local CERT, KEY = assert(tls.selfsigned { names = { "localhost" } })
+
+local function server_engine(opts)
+   local o = { mode = "server", certificate = CERT, key = KEY }
+   for k, v in pairs(opts or {}) do o[k] = v end
+   return assert(tls.engine(assert(tls.context(o))))
+end
+
+local function client_engine(opts)
+   local o = { mode = "client", verify = false }
+   for k, v in pairs(opts or {}) do o[k] = v end
+   return assert(tls.engine(assert(tls.context(o)), { servername = "localhost" }))
+end
+
+-- The engine failed on the last feed with `alert` and `reason`, and says so
+-- the same way through feed and error(); it was our alert, not the peer's.
+local function assert_failed(e, ok, msg, alert, reason)
+   assert.is_nil(ok, "the engine accepted it")
+   local emsg, name, from_peer = e:error()
+   assert.equal(msg, emsg)
+   assert.equal(alert, name, "reason: " .. tostring(emsg))
+   if reason then assert.equal(reason, msg) end
+   assert.is_false(from_peer)
+   assert.is_true(e:status().failed)
+end
+
+-- The alert a peer sent in `bytes`: its last record, protected under
+-- `secret` (opened by `opener`, which counts the records before it).
+local function alert_sent(opener, bytes, secret)
+   local level, desc = opener:alert_in(bytes, secret)
+   assert.equal(2, level, tostring(desc))
+   return B.ALERT_NAME[desc]
+end
+
+-- Our server engine and the scripted client after a complete handshake.
+local function server_connected(opts)
+   local sv = server_engine(opts)
+   local fake = B.fake_client()
+   assert(sv:feed(fake:hello()))
+   assert(fake:receive_flight(sv:output()))
+   assert(sv:feed(fake:finished(false)))
+   assert.is_true(sv:status().handshake_done)
+   return sv, fake
+end
+
+-- Our client engine and the scripted server after a complete handshake.
+local function client_connected(opts, ee_extensions)
+   local cl = client_engine(opts)
+   assert(cl:start())
+   local srv = P.handshake_with(cl, CERT, KEY, ee_extensions)
+   return cl, srv
+end
+
+---------------------------------------------------------------------------
+describe("floods of post-handshake messages", function()
+   local KU_FLOOD = "peer sent more than 32 KeyUpdate messages without application data in between"
+   local NST_FLOOD = "peer sent more than 32 NewSessionTicket messages without application data in between"
+
+   it("32 KeyUpdates in a row are taken, the 33rd is unexpected_message", function()
+      local sv, fake = server_connected()
+      local flood = {}
+      for i = 1, 32 do flood[i] = P.client_key_update(fake, false) end
+      assert(sv:feed(table.concat(flood)))
+      assert.equal("", sv:output())
+      local ok, msg = sv:feed(P.client_key_update(fake, false))
+      assert_failed(sv, ok, msg, "unexpected_message", KU_FLOOD)
+      assert.equal("unexpected_message", alert_sent(fake, sv:output(), fake.server_ap))
+   end)
+
+   it("32 KeyUpdate requests are each answered once, the 33rd is unexpected_message", function()
+      local sv, fake = server_connected()
+      local flood = {}
+      for i = 1, 32 do flood[i] = P.client_key_update(fake, true) end
+      assert(sv:feed(table.concat(flood)))
+      local keys = { server_ap = fake.server_ap }
+      local answers = P.read_all(fake, keys, "server_ap", sv:output())
+      local requested, not_requested = P.count_key_updates(answers)
+      assert.equal(0, requested)
+      assert.equal(32, not_requested)
+      assert.equal(32, #answers)
+      local ok, msg = sv:feed(P.client_key_update(fake, true))
+      assert_failed(sv, ok, msg, "unexpected_message", KU_FLOOD)
+      -- No answer to the 33rd: only the alert, under the server's 33rd key.
+      local last = P.read_all(fake, keys, "server_ap", sv:output())
+      assert.equal(1, #last)
+      assert.equal(B.CT.alert, last[1].type)
+      assert.equal("\2\10", last[1].content)
+   end)
+
+   it("33 KeyUpdates in one feed are unexpected_message too", function()
+      local sv, fake = server_connected()
+      local flood = {}
+      for i = 1, 33 do flood[i] = P.client_key_update(fake, false) end
+      local ok, msg = sv:feed(table.concat(flood))
+      assert_failed(sv, ok, msg, "unexpected_message", KU_FLOOD)
+   end)
+
+   it("application data resets the count", function()
+      local sv, fake = server_connected()
+      for round = 1, 3 do
+         local batch = {}
+         for i = 1, 32 do batch[i] = P.client_key_update(fake, false) end
+         batch[#batch + 1] = fake:seal(fake.client_ap, B.CT.application_data, "r" .. round)
+         assert(sv:feed(table.concat(batch)))
+      end
+      assert.equal("r1r2r3", sv:read())
+      assert.is_false(sv:status().failed)
+   end)
+
+   it("empty application data records do not reset the count", function()
+      local sv, fake = server_connected()
+      local batch = {}
+      for i = 1, 32 do batch[i] = P.client_key_update(fake, false) end
+      batch[#batch + 1] = fake:seal(fake.client_ap, B.CT.application_data, "")
+      assert(sv:feed(table.concat(batch)))
+      local ok, msg = sv:feed(P.client_key_update(fake, false))
+      assert_failed(sv, ok, msg, "unexpected_message", KU_FLOOD)
+   end)
+
+   it("32 NewSessionTickets in a row are taken by a client, the 33rd is unexpected_message", function()
+      local cl, srv = client_connected()
+      local flood = {}
+      for i = 1, 32 do flood[i] = srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message()) end
+      assert(cl:feed(table.concat(flood)))
+      assert.equal("", cl:output())
+      local ok, msg = cl:feed(srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message()))
+      assert_failed(cl, ok, msg, "unexpected_message", NST_FLOOD)
+      assert.equal("unexpected_message", alert_sent(srv, cl:output(), srv.client_ap))
+   end)
+
+   it("33 NewSessionTickets in one record are unexpected_message", function()
+      local cl, srv = client_connected()
+      local ok, msg = cl:feed(srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message(8):rep(33)))
+      assert_failed(cl, ok, msg, "unexpected_message", NST_FLOOD)
+   end)
+
+   it("application data resets the count of tickets", function()
+      local cl, srv = client_connected()
+      for round = 1, 3 do
+         local batch = {}
+         for i = 1, 32 do batch[i] = srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message()) end
+         batch[#batch + 1] = srv:seal(srv.server_ap, B.CT.application_data, "t" .. round)
+         assert(cl:feed(table.concat(batch)))
+      end
+      assert.equal("t1t2t3", cl:read())
+   end)
+
+   it("KeyUpdates and tickets are counted apart", function()
+      local cl, srv = client_connected()
+      local batch = {}
+      for _ = 1, 32 do
+         batch[#batch + 1] = srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message())
+      end
+      for _ = 1, 32 do batch[#batch + 1] = srv:key_update(false) end
+      assert(cl:feed(table.concat(batch)))
+      assert(cl:feed(srv:seal(srv.server_ap, B.CT.application_data, "fine")))
+      assert.equal("fine", cl:read())
+   end)
+
+   it("a client answers a server's KeyUpdate request, and follows its keys", function()
+      local cl, srv = client_connected()
+      assert(cl:feed(srv:key_update(true) .. srv:seal(srv.server_ap, B.CT.application_data, "after")))
+      assert.equal("after", cl:read())
+      local keys = { client_ap = srv.client_ap }
+      local answers = P.read_all(srv, keys, "client_ap", cl:output())
+      assert.same({ 0, 1 }, { P.count_key_updates(answers) })
+      assert.equal(1, #answers)
+      assert(cl:write("reply"))
+      local data = P.read_all(srv, keys, "client_ap", cl:output())
+      assert.equal("reply", data[1].content)
+   end)
+
+   it("a NewSessionTicket sent to a server is unexpected_message", function()
+      local sv, fake = server_connected()
+      local ok, msg = sv:feed(fake:seal(fake.client_ap, B.CT.handshake, P.ticket_message()))
+      assert_failed(sv, ok, msg, "unexpected_message", "unexpected NewSessionTicket message after the handshake")
+   end)
+end)
+
