@@ -125,6 +125,21 @@ static int handle_ccs(tls_conn *c, const uint8_t *data, size_t len)
     return too_many_empty(c);
 }
 
+/* rfc8446#5: once a peer protects its records, an unprotected alert is not
+ * its own, and an attacker on the path could pick the reason we report.
+ * A client knows when the server's protection starts: with the ServerHello,
+ * after which the only plaintext alert a server could send is one we must
+ * not believe. A server cannot know when the client switched: a client that
+ * could not process our ServerHello, or that rejects our certificate before
+ * installing its handshake write key (OpenSSL's client does), sends its
+ * alert in the clear. So a server believes a plaintext alert only until
+ * the first protected record from the client has opened: from then on the
+ * client provably holds its keys. */
+static int plaintext_alert_allowed(const tls_conn *c)
+{
+    return c->is_server && c->rd_epoch == 1 && c->rd.seq == 0;
+}
+
 static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const uint8_t *frag,
                          size_t len)
 {
@@ -141,15 +156,12 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
                             "encrypted record before keys were agreed");
         return handle_content(c, type, frag, len);
     }
-    /* A peer that fails before it has its own handshake keys (OpenSSL's
-     * client rejecting our certificate) sends its alert in the clear; its
-     * reason is worth more than our complaint about the framing. */
-    if (type == TLS_CT_ALERT && !(c->status & TLS_STATUS_HANDSHAKE_DONE))
+    if (type == TLS_CT_ALERT && plaintext_alert_allowed(c))
         return handle_content(c, type, frag, len);
     if (type != TLS_CT_APPLICATION_DATA)
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
-                        "unprotected %s record after keys were agreed",
-                        type == TLS_CT_ALERT ? "alert" : "handshake");
+                        "unprotected %s after handshake keys were in use",
+                        type == TLS_CT_ALERT ? "alert" : "handshake record");
     /* Opened straight into app_in: `in` only ever holds ciphertext. */
     size_t start = c->app_in.len, pt_len;
     uint8_t *dst = tls_buf_extend(&c->app_in, len);

@@ -192,3 +192,102 @@ describe("floods of post-handshake messages", function()
    end)
 end)
 
+---------------------------------------------------------------------------
+describe("unprotected alerts once handshake keys are in use", function()
+   local UNPROTECTED = "unprotected alert after handshake keys were in use"
+
+   local function started_client()
+      local cl = client_engine()
+      assert(cl:start())
+      local sid = B.session_id_of(cl:output())
+      local _, pub = B.x25519_keypair()
+      return cl, B.record(B.CT.handshake, B.server_hello { session_id = sid, share = { B.GROUP.x25519, pub } })
+   end
+
+   it("a client takes a plaintext alert before the ServerHello as the server's", function()
+      local cl = started_client()
+      local ok, msg = cl:feed(B.record(B.CT.alert, "\2\40"))
+      assert.is_nil(ok)
+      local emsg, alert, from_peer = cl:error()
+      assert.equal(msg, emsg)
+      assert.equal("handshake_failure", alert)
+      assert.is_true(from_peer)
+      assert.equal("", cl:output(), "no alert answers the peer's")
+   end)
+
+   it("a client refuses a plaintext alert after the ServerHello (same feed)", function()
+      local cl, sh = started_client()
+      local ok, msg = cl:feed(sh .. B.record(B.CT.alert, "\2\40"))
+      assert_failed(cl, ok, msg, "unexpected_message", UNPROTECTED)
+   end)
+
+   it("a client refuses a plaintext alert after the ServerHello (later feed)", function()
+      local cl, sh = started_client()
+      assert(cl:feed(sh))
+      local ok, msg = cl:feed(B.record(B.CT.alert, "\2\48"))
+      assert_failed(cl, ok, msg, "unexpected_message", UNPROTECTED)
+   end)
+
+   it("a client refuses a plaintext close_notify after the handshake", function()
+      local cl = client_connected()
+      local ok, msg = cl:feed(B.record(B.CT.alert, "\1\0"))
+      assert_failed(cl, ok, msg, "unexpected_message", UNPROTECTED)
+      assert.is_false(cl:status().peer_closed)
+   end)
+
+   it("a server takes a plaintext alert before any protected record from the client as the client's", function()
+      local sv = server_engine()
+      local fake = B.fake_client()
+      assert(sv:feed(fake:hello()))
+      assert(fake:receive_flight(sv:output()))
+      local ok, msg = sv:feed(B.record(B.CT.ccs, "\1") .. B.record(B.CT.alert, "\2\42"))
+      assert.is_nil(ok)
+      local emsg, alert, from_peer = sv:error()
+      assert.equal(msg, emsg)
+      assert.equal("bad_certificate", alert)
+      assert.is_true(from_peer)
+   end)
+
+   it("a server refuses a plaintext alert after a protected record from the client", function()
+      local sv = server_engine()
+      local fake = B.fake_client()
+      assert(sv:feed(fake:hello()))
+      assert(fake:receive_flight(sv:output()))
+      -- A protected warning (user_canceled) proves the client has its keys.
+      assert(sv:feed(fake:seal(fake.client_hs, B.CT.alert, "\1\90")))
+      local ok, msg = sv:feed(B.record(B.CT.alert, "\2\42"))
+      assert_failed(sv, ok, msg, "unexpected_message", UNPROTECTED)
+      assert.equal("unexpected_message", alert_sent(fake, sv:output(), fake.server_ap))
+   end)
+
+   it("a server refuses a plaintext alert after the handshake", function()
+      local sv, fake = server_connected()
+      local ok, msg = sv:feed(B.record(B.CT.alert, "\2\48"))
+      assert_failed(sv, ok, msg, "unexpected_message", UNPROTECTED)
+      assert.equal("unexpected_message", alert_sent(fake, sv:output(), fake.server_ap))
+   end)
+
+   it("an unprotected handshake record after the ServerHello is unexpected_message", function()
+      local cl, sh = started_client()
+      local ok, msg = cl:feed(sh .. B.record(B.CT.handshake, B.handshake(8, B.vec(2, ""))))
+      assert_failed(cl, ok, msg, "unexpected_message", "unprotected handshake record after handshake keys were in use")
+   end)
+end)
+
+describe("openssl s_client rejecting our certificate", function()
+   after_each(proc.kill_all)
+
+   it("sends its alert in the clear, and our server reports it as the client's", function()
+      local c = certs.get()
+      local peers = require "spec.support.peers"
+      local srv, port = peers.luatls_server { cert = c.untrusted.cert, key = c.untrusted.key }
+      local out = proc.run(string.format("openssl s_client -connect 127.0.0.1:%d -tls1_3 -CAfile %s "
+         .. "-servername localhost -verify_return_error -msg", port, c.ca), "")
+      -- s_client wrote the alert before any protected record of its own.
+      assert.truthy(out:find(">>> TLS 1.3, Alert", 1, true), out)
+      local line = proc.wait_output(srv, "(failed [^\n]*)", 10)
+      assert.matches("unknown_ca", line)
+      assert.is_nil(line:find("unexpected_message", 1, true), line)
+   end)
+end)
+
