@@ -209,6 +209,13 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
             c->app_in.len = start + pt_len;
             return 0;
         }
+    } else if (pt_len == 0 && (inner == TLS_CT_ALERT || inner == TLS_CT_HANDSHAKE)) {
+        /* rfc8446#5.4: "Implementations MUST NOT send Handshake and Alert
+         * records that have a zero-length TLSInnerPlaintext.content; if such
+         * a message is received, the receiving implementation MUST terminate
+         * the connection with an "unexpected_message" alert." */
+        rc = tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected %s record with no content",
+                      inner == TLS_CT_ALERT ? "alert" : "handshake");
     } else {
         rc = handle_content(c, inner, dst, pt_len);
     }

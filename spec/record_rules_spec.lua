@@ -291,3 +291,48 @@ describe("openssl s_client rejecting our certificate", function()
    end)
 end)
 
+---------------------------------------------------------------------------
+describe("empty content in a protected record", function()
+   -- rfc8446#5.4: a zero-length alert or handshake content is unexpected_message.
+   local cases = {
+      { "alert", B.CT.alert, "protected alert record with no content" },
+      { "handshake", B.CT.handshake, "protected handshake record with no content" },
+   }
+   for _, case in ipairs(cases) do
+      it("an empty " .. case[1] .. " record after the handshake is unexpected_message", function()
+         local sv, fake = server_connected()
+         local ok, msg = sv:feed(fake:seal(fake.client_ap, case[2], ""))
+         assert_failed(sv, ok, msg, "unexpected_message", case[3])
+         assert.equal("unexpected_message", alert_sent(fake, sv:output(), fake.server_ap))
+      end)
+
+      it("an empty " .. case[1] .. " record with padding is unexpected_message", function()
+         local sv, fake = server_connected()
+         local ok, msg = sv:feed(fake:seal(fake.client_ap, case[2], "", { padding = ("\0"):rep(40) }))
+         assert_failed(sv, ok, msg, "unexpected_message", case[3])
+      end)
+
+      it("an empty " .. case[1] .. " record under the handshake keys is unexpected_message", function()
+         local sv = server_engine()
+         local fake = B.fake_client()
+         assert(sv:feed(fake:hello()))
+         assert(fake:receive_flight(sv:output()))
+         local ok, msg = sv:feed(fake:seal(fake.client_hs, case[2], ""))
+         assert_failed(sv, ok, msg, "unexpected_message", case[3])
+      end)
+
+      it("an empty " .. case[1] .. " record sent to a client is unexpected_message", function()
+         local cl, srv = client_connected()
+         local ok, msg = cl:feed(srv:seal(srv.server_ap, case[2], ""))
+         assert_failed(cl, ok, msg, "unexpected_message", case[3])
+      end)
+   end
+
+   it("an empty application data record is still fine", function()
+      local sv, fake = server_connected()
+      assert(sv:feed(fake:seal(fake.client_ap, B.CT.application_data, "", { padding = "\0\0" })))
+      assert(sv:feed(fake:seal(fake.client_ap, B.CT.application_data, "data")))
+      assert.equal("data", sv:read())
+   end)
+end)
+
