@@ -125,6 +125,33 @@ static int handle_ccs(tls_conn *c, const uint8_t *data, size_t len)
     return too_many_empty(c);
 }
 
+/* rfc8446#4.2.10: a server that declined the client's 0-RTT data skips its
+ * records "up to the configured max_early_data_size". Headers count too, so
+ * that empty records cannot be skipped for free. */
+static int skip_early_record(tls_conn *c, size_t len)
+{
+    c->early_skipped += TLS_RECORD_HEADER_LEN + len;
+    return c->early_skipped <= TLS_MAX_EARLY_DATA_SKIP;
+}
+
+/* A protected record that did not open while we skip declined 0-RTT data
+ * (rfc8446#4.2.10: "discarding records which fail deprotection (up to the
+ * configured max_early_data_size)"). Past the bound, the failure stands:
+ * rfc8446#5.2 makes it a bad_record_mac. */
+static int skip_trial_record(tls_conn *c, size_t len)
+{
+    if (c->err.alert != TLS_ALERT_BAD_RECORD_MAC)
+        return -1;
+    tls_error_clear(&c->err);
+    size_t skipped = c->early_skipped;
+    if (skip_early_record(c, len))
+        return 0;
+    return tls_fail(&c->err, TLS_ALERT_BAD_RECORD_MAC,
+                    "bad record MAC (record could not be authenticated after %zu bytes of declined "
+                    "0-RTT records were skipped; at most %d are)",
+                    skipped, TLS_MAX_EARLY_DATA_SKIP);
+}
+
 /* rfc8446#5: once a peer protects its records, an unprotected alert is not
  * its own, and an attacker on the path could pick the reason we report.
  * A client knows when the server's protection starts: with the ServerHello,
@@ -151,10 +178,21 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
     if (type == TLS_CT_CHANGE_CIPHER_SPEC)
         return handle_ccs(c, frag, len);
     if (!c->rd_protected) {
-        if (type == TLS_CT_APPLICATION_DATA)
+        if (type != TLS_CT_APPLICATION_DATA)
+            return handle_content(c, type, frag, len);
+        /* rfc8446#4.2.10: after a HelloRetryRequest the server "ignores
+         * early data by skipping all records with an external content type
+         * of "application_data" (indicating that they are encrypted), up to
+         * the configured max_early_data_size". */
+        if (c->early_skip == TLS_EARLY_SKIP_PLAIN) {
+            if (skip_early_record(c, len))
+                return 0;
             return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
-                            "encrypted record before keys were agreed");
-        return handle_content(c, type, frag, len);
+                            "client sent more than %d bytes of 0-RTT records we declined",
+                            TLS_MAX_EARLY_DATA_SKIP);
+        }
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "encrypted record before keys were agreed");
     }
     if (type == TLS_CT_ALERT && plaintext_alert_allowed(c))
         return handle_content(c, type, frag, len);
@@ -169,8 +207,13 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
     if (tls_aead_open_to(&c->rd, header, TLS_RECORD_HEADER_LEN, frag, len, dst, &pt_len, &c->err) != 0) {
         c->app_in.len = start;
+        if (c->early_skip == TLS_EARLY_SKIP_TRIAL)
+            return skip_trial_record(c, len);
         return -1;
     }
+    /* rfc8446#4.2.10: "Once a record is deprotected successfully, it is
+     * treated as the start of the client's second flight". */
+    c->early_skip = TLS_EARLY_NONE;
     size_t full = pt_len;
     /* rfc8446#5.4: "The length MUST NOT exceed 2^14 + 1 octets" for the
      * whole TLSInnerPlaintext, padding included. */
@@ -240,7 +283,10 @@ static int check_header(tls_conn *c, const uint8_t *h)
     if (len > TLS_MAX_CIPHERTEXT)
         return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW,
                         "record of %zu bytes (at most %d allowed)", len, TLS_MAX_CIPHERTEXT);
-    int protected_record = c->rd_protected && type == TLS_CT_APPLICATION_DATA;
+    /* Declined 0-RTT records skipped after a HelloRetryRequest are
+     * ciphertext too (rfc8446#4.2.10), though we hold no key for them. */
+    int protected_record = type == TLS_CT_APPLICATION_DATA &&
+                           (c->rd_protected || c->early_skip == TLS_EARLY_SKIP_PLAIN);
     if (!protected_record && len > TLS_MAX_PLAINTEXT)
         return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW,
                         "plaintext record of %zu bytes (at most %d allowed)", len, TLS_MAX_PLAINTEXT);

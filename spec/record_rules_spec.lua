@@ -336,3 +336,127 @@ describe("empty content in a protected record", function()
    end)
 end)
 
+---------------------------------------------------------------------------
+-- Skipping 0-RTT data a server declined (rfc8446#4.2.10). The ClientHello
+-- side (noticing early_data and choosing the mode) belongs to the hello
+-- code; these cases need both parts.
+describe("0-RTT data our server declines", function()
+   local EARLY_DATA = { P.EXT.early_data, "" }
+
+   -- Records that look like 0-RTT data: application_data records that no
+   -- key of ours opens.
+   local function early_records(sizes)
+      local out = {}
+      for i, n in ipairs(sizes) do out[i] = B.record(B.CT.application_data, B.random(n)) end
+      return table.concat(out)
+   end
+
+   local function hello_with_early_data()
+      local sv = server_engine()
+      local fake = B.fake_client()
+      assert(sv:feed(fake:hello { extra = { EARLY_DATA } }))
+      assert(fake:receive_flight(sv:output()))
+      return sv, fake
+   end
+
+   it("after a ServerHello: records that do not open under the handshake key are skipped", function()
+      local sv, fake = hello_with_early_data()
+      assert(sv:feed(early_records { 100, 17, 16384 + 17, 1 }))
+      assert(sv:feed(early_records { 300 } .. B.record(B.CT.ccs, "\1") .. fake:finished(false)))
+      assert.is_true(sv:status().handshake_done)
+      assert(sv:feed(fake:seal(fake.client_ap, B.CT.application_data, "1-RTT data")))
+      assert.equal("1-RTT data", sv:read())
+   end)
+
+   it("after a ServerHello: up to 64 KiB are skipped, then bad_record_mac", function()
+      local sv = hello_with_early_data()
+      assert(sv:feed(early_records { 16000, 16000, 16000, 16000 }))
+      local ok, msg = sv:feed(early_records { 16000 })
+      assert_failed(sv, ok, msg, "bad_record_mac")
+      assert.matches("0%-RTT", msg)
+   end)
+
+   it("after a ServerHello: once the client's Finished opened, a bad record is bad_record_mac", function()
+      local sv, fake = hello_with_early_data()
+      assert(sv:feed(early_records { 100 } .. fake:finished(false)))
+      local ok, msg = sv:feed(early_records { 100 })
+      assert_failed(sv, ok, msg, "bad_record_mac", "bad record MAC (record could not be authenticated)")
+   end)
+
+   it("after a ServerHello: a record that opens but is wrong is not skipped", function()
+      local sv, fake = hello_with_early_data()
+      assert(sv:feed(early_records { 100 }))
+      local ok, msg = sv:feed(fake:finished(true))
+      assert_failed(sv, ok, msg, "decrypt_error")
+   end)
+
+   -- ClientHello1 without a usable key share, so that the server asks again.
+   local function hello_retry(extra)
+      local sv = server_engine()
+      local random = B.random(32)
+      local ch1 = B.client_hello { random = random, suites = { B.SUITE.aes128gcm }, groups = { B.GROUP.x25519 },
+                                   shares = {}, extra = extra }
+      assert(sv:feed(B.record(B.CT.handshake, ch1, { version = 0x0301 })))
+      local records = B.parse_records(sv:output())
+      local hrr = B.parse_handshakes(records[1].body)[1]
+      assert.equal(B.HS.server_hello, hrr.type)
+      return sv, random, ch1, hrr.raw
+   end
+
+   -- The scripted client's second ClientHello, with its transcript starting
+   -- from the message_hash of the first (rfc8446#4.4.1).
+   local function second_hello(fake, random, ch1, hrr)
+      local record = fake:hello { random = random }
+      fake.transcript = B.handshake(P.HS.message_hash, require("tls.core")._internal.hash("sha256", ch1))
+         .. hrr .. fake.transcript
+      return record
+   end
+
+   it("after a HelloRetryRequest: application_data records before the second ClientHello are skipped", function()
+      local sv, random, ch1, hrr = hello_retry { EARLY_DATA }
+      assert(sv:feed(early_records { 50, 16384 + 17 }))
+      assert(sv:feed(B.record(B.CT.ccs, "\1") .. early_records { 1000 }))
+      local fake = B.fake_client()
+      assert(sv:feed(second_hello(fake, random, ch1, hrr)))
+      assert(fake:receive_flight(sv:output()))
+      assert(sv:feed(fake:finished(false)))
+      assert.is_true(sv:status().handshake_done)
+      assert(sv:feed(fake:seal(fake.client_ap, B.CT.application_data, "2-RTT data")))
+      assert.equal("2-RTT data", sv:read())
+   end)
+
+   it("after a HelloRetryRequest: more than 64 KiB of them are unexpected_message", function()
+      local sv = hello_retry { EARLY_DATA }
+      assert(sv:feed(early_records { 16000, 16000, 16000, 16000 }))
+      local ok, msg = sv:feed(early_records { 16000 })
+      assert_failed(sv, ok, msg, "unexpected_message")
+      assert.matches("0%-RTT", msg)
+   end)
+
+   -- These hold with or without the ClientHello side: nothing is skipped
+   -- unless the client offered early data.
+   it("without early_data in the ClientHello, a record that does not open is bad_record_mac", function()
+      local sv = server_engine()
+      local fake = B.fake_client()
+      assert(sv:feed(fake:hello()))
+      assert(fake:receive_flight(sv:output()))
+      local ok, msg = sv:feed(early_records { 100 })
+      assert_failed(sv, ok, msg, "bad_record_mac", "bad record MAC (record could not be authenticated)")
+   end)
+
+   it("without early_data in the first ClientHello, application_data after a HelloRetryRequest is unexpected_message", function()
+      local sv = hello_retry()
+      local ok, msg = sv:feed(early_records { 100 })
+      assert_failed(sv, ok, msg, "unexpected_message", "encrypted record before keys were agreed")
+   end)
+
+   it("after the second ClientHello, a record that does not open is bad_record_mac", function()
+      local sv, random, ch1, hrr = hello_retry { EARLY_DATA }
+      local fake = B.fake_client()
+      assert(sv:feed(second_hello(fake, random, ch1, hrr)))
+      assert(fake:receive_flight(sv:output()))
+      local ok, msg = sv:feed(early_records { 100 })
+      assert_failed(sv, ok, msg, "bad_record_mac", "bad record MAC (record could not be authenticated)")
+   end)
+end)
+
