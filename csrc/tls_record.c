@@ -216,13 +216,15 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
     c->early_skip = TLS_EARLY_NONE;
     size_t full = pt_len;
     /* rfc8446#5.4: "The length MUST NOT exceed 2^14 + 1 octets" for the
-     * whole TLSInnerPlaintext, padding included. */
-    if (full > TLS_MAX_PLAINTEXT + 1) {
+     * whole TLSInnerPlaintext, padding included; rfc8449#4: with a
+     * record_size_limit we advertised, "the complete length of
+     * TLSInnerPlaintext" is bounded by that limit instead. */
+    if (full > c->recv_limit) {
         OPENSSL_cleanse(dst, full);
         c->app_in.len = start;
         return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW,
-                        "record of %zu bytes of padded plaintext (at most %d allowed)", full,
-                        TLS_MAX_PLAINTEXT + 1);
+                        "record of %zu bytes of padded plaintext (at most %zu allowed)", full,
+                        c->recv_limit);
     }
     /* rfc8446#5.4: the content type is the last non-zero byte; padding is zeros. */
     while (pt_len > 0 && dst[pt_len - 1] == 0)
@@ -365,7 +367,8 @@ int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
             if (type == TLS_CT_APPLICATION_DATA && c->wr.seq >= c->key_update_after &&
                 tls_record_key_update(c, 0) != 0)
                 return -1;
-            n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;
+            /* rfc8449#4: the peer's record_size_limit bounds protected records. */
+            n = len < c->send_limit ? len : c->send_limit;
             size_t tag = c->wr.suite->tag_len;
             size_t inner = n + 1;
             uint8_t *p = tls_buf_extend(&c->out, TLS_RECORD_HEADER_LEN + inner + tag);

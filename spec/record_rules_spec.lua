@@ -460,3 +460,83 @@ describe("0-RTT data our server declines", function()
    end)
 end)
 
+---------------------------------------------------------------------------
+describe("record sizes", function()
+   -- Protected records in `bytes`: the length of each one's inner plaintext.
+   local function inner_lengths(bytes)
+      local out = {}
+      for _, r in ipairs(B.parse_records(bytes)) do
+         if r.type == B.CT.application_data then out[#out + 1] = #r.body - 16 end
+      end
+      return out
+   end
+
+   it("without a limit, data is split at 2^14 bytes of content per record", function()
+      local sv, fake = server_connected()
+      assert(sv:write(("z"):rep(40000)))
+      assert.same({ 16385, 16385, 7233 }, inner_lengths(sv:output()))
+      assert(fake)
+   end)
+
+   it("a protected record of exactly 2^14 + 1 bytes of inner plaintext is taken", function()
+      local sv, fake = server_connected()
+      assert(sv:feed(fake:seal(fake.client_ap, B.CT.application_data, ("x"):rep(16384))))
+      assert.equal(16384, #sv:read())
+      assert(sv:feed(fake:seal(fake.client_ap, B.CT.application_data, ("x"):rep(16000),
+         { padding = ("\0"):rep(384) })))
+      assert.equal(16000, #sv:read())
+   end)
+
+   it("one byte more is record_overflow", function()
+      local sv, fake = server_connected()
+      local ok, msg = sv:feed(fake:seal(fake.client_ap, B.CT.application_data, ("x"):rep(16000),
+         { padding = ("\0"):rep(385) }))
+      assert_failed(sv, ok, msg, "record_overflow", "record of 16386 bytes of padded plaintext (at most 16385 allowed)")
+   end)
+
+   -- With the ClientHello side's record_size_limit negotiation (rfc8449).
+   local function limit_ext(n) return { P.EXT.record_size_limit, B.u16(n) } end
+
+   it("with the client's record_size_limit of 1000, our server sends at most 999 bytes of content per record", function()
+      local sv = server_engine { record_size_limit = 2000 }
+      local fake = B.fake_client()
+      assert(sv:feed(fake:hello { extra = { limit_ext(1000) } }))
+      assert(fake:receive_flight(sv:output()))
+      assert(sv:feed(fake:finished(false)))
+      assert(sv:write(("w"):rep(2500)))
+      assert.same({ 1000, 1000, 503 }, inner_lengths(sv:output()))
+   end)
+
+   it("with our server's record_size_limit of 2000, a record of 2001 bytes of inner plaintext is record_overflow", function()
+      local sv = server_engine { record_size_limit = 2000 }
+      local fake = B.fake_client()
+      assert(sv:feed(fake:hello { extra = { limit_ext(1000) } }))
+      assert(fake:receive_flight(sv:output()))
+      assert(sv:feed(fake:finished(false)))
+      assert(sv:feed(fake:seal(fake.client_ap, B.CT.application_data, ("x"):rep(1999))))
+      assert.equal(1999, #sv:read())
+      local ok, msg = sv:feed(fake:seal(fake.client_ap, B.CT.application_data, ("x"):rep(2000)))
+      assert_failed(sv, ok, msg, "record_overflow", "record of 2001 bytes of padded plaintext (at most 2000 allowed)")
+   end)
+
+   it("an engine pair honours each side's record_size_limit", function()
+      local cl = client_engine { record_size_limit = 1000 }
+      local sv = server_engine { record_size_limit = 3000 }
+      assert(cl:start())
+      for _ = 1, 5 do
+         local a = cl:output(); if #a > 0 then assert(sv:feed(a)) end
+         local b = sv:output(); if #b > 0 then assert(cl:feed(b)) end
+      end
+      assert.is_true(cl:status().handshake_done)
+      assert(cl:write(("c"):rep(7000)))
+      local to_server = cl:output()
+      assert.same({ 3000, 3000, 1003 }, inner_lengths(to_server))
+      assert(sv:write(("s"):rep(2000)))
+      local to_client = sv:output()
+      assert.same({ 1000, 1000, 3 }, inner_lengths(to_client))
+      assert(sv:feed(to_server))
+      assert(cl:feed(to_client))
+      assert.equal(7000, #sv:read())
+      assert.equal(2000, #cl:read())
+   end)
+end)
