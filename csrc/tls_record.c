@@ -174,7 +174,9 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
     if (c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA))
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                         "%s record inside a fragmented handshake message",
-                        type == TLS_CT_ALERT ? "alert" : "change_cipher_spec");
+                        type == TLS_CT_ALERT                ? "alert"
+                        : type == TLS_CT_CHANGE_CIPHER_SPEC ? "change_cipher_spec"
+                                                            : "application_data");
     if (type == TLS_CT_CHANGE_CIPHER_SPEC)
         return handle_ccs(c, frag, len);
     if (!c->rd_protected) {

@@ -540,3 +540,13 @@ describe("record sizes", function()
       assert.equal(2000, #cl:read())
    end)
 end)
+
+describe("framing before keys", function()
+   it("an application_data record inside a fragmented ClientHello is named as such", function()
+      local sv = server_engine()
+      local hello = B.client_hello {}
+      local ok, msg = sv:feed(B.record(B.CT.handshake, hello:sub(1, 20), { version = 0x0301 })
+         .. B.record(B.CT.application_data, ("\0"):rep(40)))
+      assert_failed(sv, ok, msg, "unexpected_message", "application_data record inside a fragmented handshake message")
+   end)
+end)
