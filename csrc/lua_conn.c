@@ -510,6 +510,42 @@ static int conn_receive(lua_State *L)
     return 3;
 }
 
+/* conn:keyupdate([request_peer]) -> true | nil, message. Like send, it
+ * completes a pending handshake first, then sends the KeyUpdate. */
+static int conn_keyupdate(lua_State *L)
+{
+    lua_conn *c = to_idle_conn(L);
+    int request_peer = lua_toboolean(L, 2);
+    if (!c->tls || c->fd < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    double deadline = tls_sock_deadline(c->timeout);
+    int st = ensure_handshake(c, deadline);
+    if (st == TLS_IO_DONE) {
+        if (tls_conn_key_update(c->tls, request_peer) != 0) {
+            const char *why = tls_conn_key_update_refusal(c->tls);
+            if (why == NULL)
+                st = failed(c);
+            else {
+                lua_pushnil(L);
+                lua_pushstring(L, why);
+                return 2;
+            }
+        } else {
+            st = pump(c, WANT_FLUSH, deadline);
+        }
+    }
+    if (st != TLS_IO_DONE) {
+        lua_pushnil(L);
+        lua_pushstring(L, status_message(c, st));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int conn_settimeout(lua_State *L)
 {
     lua_conn *c = to_conn(L);
@@ -625,6 +661,7 @@ void tls_lua_conn_register(lua_State *L)
         {"gettimeout", conn_gettimeout},
         {"close", conn_close},
         {"info", conn_info},
+        {"keyupdate", conn_keyupdate},
         {"getfd", conn_getfd},
         {"getpeername", conn_getpeername},
         {"getsockname", conn_getsockname},

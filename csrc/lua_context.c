@@ -144,6 +144,18 @@ static int ctx_set_verify(lua_State *L)
     return 1;
 }
 
+/* Records under one write key before we update it; lua/tls.lua checks
+ * the value. */
+static int ctx_set_key_update_after(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 1, 2, "must be at least 1");
+    ctx->cfg->key_update_after = (uint64_t)n;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int ctx_set_trace(lua_State *L)
 {
     check_ctx(L, 1);
@@ -193,6 +205,7 @@ void tls_lua_context_register(lua_State *L)
         {"set_sigalgs", ctx_set_sigalgs},
         {"set_verify", ctx_set_verify},
         {"set_trace", ctx_set_trace},
+        {"set_key_update_after", ctx_set_key_update_after},
         {"mode", ctx_mode},
         {NULL, NULL},
     };

@@ -117,6 +117,19 @@ static int engine_read(lua_State *L)
     return 1;
 }
 
+/* e:keyupdate([request_peer]) -> true | nil, message */
+static int engine_keyupdate(lua_State *L)
+{
+    lua_engine *e = check_idle_engine(L);
+    int request_peer = lua_toboolean(L, 2);
+    if (tls_conn_key_update(e->tls, request_peer) != 0) {
+        const char *why = tls_conn_key_update_refusal(e->tls);
+        return push_failure(L, why ? why : tls_lua_failure_reason(e->tls));
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int engine_close(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
@@ -201,6 +214,7 @@ void tls_lua_engine_register(lua_State *L)
         {"start", engine_start},   {"feed", engine_feed},     {"output", engine_output},
         {"write", engine_write},   {"read", engine_read},     {"close", engine_close},
         {"status", engine_status}, {"error", engine_error},   {"info", engine_info},
+        {"keyupdate", engine_keyupdate},
         {NULL, NULL},
     };
     static const luaL_Reg meta[] = {

@@ -97,7 +97,9 @@ struct tls_conn {
     size_t early_skipped;     /* ciphertext bytes skipped so far */
     unsigned key_updates_in_row; /* KeyUpdates since the last application data */
     unsigned tickets_in_row;     /* NewSessionTickets since the last application data */
-    uint64_t key_update_after;   /* records under one write key before we update it */
+    uint64_t key_update_after;   /* records under one write key before we update it
+                                    (the context's value until the first write key,
+                                    then the effective one: see tls_record.c) */
 
     /* Handshake */
     tls_transcript transcript;
@@ -131,6 +133,10 @@ int tls_record_send_ccs(tls_conn *c);
 /* Switches a direction to a new traffic secret (and traces it). */
 int tls_record_set_read_key(tls_conn *c, const uint8_t *secret, const char *name);
 int tls_record_set_write_key(tls_conn *c, const uint8_t *secret, const char *name);
+/* rfc8446#4.6.3: writes a KeyUpdate under the current write key, then moves
+ * the write direction to our next application traffic secret. Only once
+ * the application traffic secrets exist. */
+int tls_record_key_update(tls_conn *c, int request_peer);
 
 /* ---- Handshake, both sides (tls_hs_common.c) ---- */
 /* Dispatches one whole handshake message (with its header) to the state machine. */

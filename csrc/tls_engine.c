@@ -205,11 +205,26 @@ void tls_conn_app_data_done(tls_conn *c, size_t n)
         fail(c);
 }
 
+const char *tls_conn_key_update_refusal(const tls_conn *c)
+{
+    if (c->in_callback)
+        return "cannot update keys from the trace callback";
+    if (c->status & TLS_STATUS_FAILED)
+        return c->err.set && c->err.reason[0] ? c->err.reason : "connection failed";
+    if (c->status & TLS_STATUS_CLOSED)
+        return "closed";
+    if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
+        return "cannot update keys before the handshake is complete";
+    return NULL;
+}
+
 int tls_conn_key_update(tls_conn *c, int request_peer)
 {
-    (void)request_peer;
-    /* Filled in by the KeyUpdate work. */
-    return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "KeyUpdate is not implemented"), -1;
+    /* A refusal leaves the connection as it was: the caller's mistake is
+     * not the peer's business. */
+    if (tls_conn_key_update_refusal(c) != NULL)
+        return -1;
+    return tls_record_key_update(c, request_peer != 0) == 0 ? 0 : fail(c);
 }
 
 void tls_conn_close(tls_conn *c)

@@ -75,10 +75,20 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len);
 size_t tls_conn_app_data(tls_conn *c, const uint8_t **data);
 void tls_conn_app_data_done(tls_conn *c, size_t n);
 
-/* TLS 1.3: sends KeyUpdate and moves our sending direction to the next
- * traffic secret; with request_peer the peer is asked to update its own.
- * Only after the handshake and before close. Returns 0 or -1. */
+/* TLS 1.3: queues a KeyUpdate and moves our sending direction to the next
+ * traffic secret; with request_peer the peer is asked to update its own
+ * (it answers with a KeyUpdate that moves our reading direction). Returns
+ * 0, or -1 when refused or failed: refused (tls_conn_key_update_refusal
+ * says why; nothing changed, nothing is sent) before the handshake is
+ * done, after close or from the trace callback; failed (the status has
+ * TLS_STATUS_FAILED) otherwise.
+ * The engine also updates its sending keys by itself, well before the
+ * cipher's safe limit of records under one key (rfc8446#5.5), or after the
+ * context's key_update_after records if that is lower. */
 int tls_conn_key_update(tls_conn *c, int request_peer);
+/* Why tls_conn_key_update would refuse now (a message a person can read),
+ * or NULL if it would not. */
+const char *tls_conn_key_update_refusal(const tls_conn *c);
 
 /* Queues close_notify. Idempotent. Before the handshake completed, it
  * cancels the handshake (user_canceled, then close_notify) and later input

@@ -354,29 +354,46 @@ int tls_hs_derive_application_secrets(tls_conn *c)
 
 static int handle_key_update(tls_conn *c, tls_reader *body)
 {
+    /* Each request costs derivations and a reply: a peer sending them
+     * without end would make our output grow without bound. */
+    if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "peer sent more than %d KeyUpdate messages without application data in between",
+                        TLS_MAX_KEY_UPDATES_IN_ROW);
     uint8_t request = tls_rd_u8(body);
     if (!tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "KeyUpdate message is malformed");
     /* rfc8446#4.6.3: any other value is an illegal_parameter. */
     if (request > 1)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "KeyUpdate with request_update %u", request);
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "KeyUpdate");
+        tls_trace_add(&tb, "request_update", "%s", request ? "update_requested" : "update_not_requested");
+        if (tls_trace_emit(c, &tb) != 0)
+            return -1;
+    }
     uint8_t *peer_secret = c->is_server ? c->keys.client_ap : c->keys.server_ap;
     if (tls13_next_traffic_secret(c->suite->md, peer_secret, &c->err) != 0 ||
         tls_record_set_read_key(c, peer_secret, "peer's next application traffic secret") != 0)
         return -1;
-    if (request == 1 && !(c->status & TLS_STATUS_CLOSED)) {
-        static const uint8_t reply[5] = { TLS_HS_KEY_UPDATE, 0, 0, 1, 0 };
-        uint8_t *own = c->is_server ? c->keys.server_ap : c->keys.client_ap;
-        if (tls_record_write(c, TLS_CT_HANDSHAKE, reply, sizeof reply) != 0 ||
-            tls13_next_traffic_secret(c->suite->md, own, &c->err) != 0 ||
-            tls_record_set_write_key(c, own, "our next application traffic secret") != 0)
-            return -1;
-    }
+    /* rfc8446#4.6.3: "If the request_update field is set to
+     * "update_requested", then the receiver MUST send a KeyUpdate of its own
+     * with request_update set to "update_not_requested" prior to sending its
+     * next Application Data record." Never a request of our own: a peer
+     * answering our request with one would otherwise start a ping-pong. */
+    if (request == 1 && !(c->status & TLS_STATUS_CLOSED))
+        return tls_record_key_update(c, 0);
     return 0;
 }
 
 static int handle_new_session_ticket(tls_conn *c, tls_reader *body)
 {
+    /* Cheap to take, but endless ones would keep us busy without progress. */
+    if (++c->tickets_in_row > TLS_MAX_TICKETS_IN_ROW)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "peer sent more than %d NewSessionTicket messages without application data in between",
+                        TLS_MAX_TICKETS_IN_ROW);
     tls_rd_u32(body); /* ticket_lifetime */
     tls_rd_u32(body); /* ticket_age_add */
     tls_reader nonce = tls_rd_vec(body, 1);
@@ -402,6 +419,7 @@ int tls_hs_post_handshake(tls_conn *c, uint8_t type, tls_reader *body)
 {
     if (type == TLS_HS_KEY_UPDATE)
         return handle_key_update(c, body);
+    /* rfc8446#4.6.1: only servers send NewSessionTicket. */
     if (type == TLS_HS_NEW_SESSION_TICKET && !c->is_server)
         return handle_new_session_ticket(c, body);
     const char *name = tls_handshake_name(type);

@@ -94,6 +94,8 @@ static int handle_content(tls_conn *c, uint8_t type, const uint8_t *data, size_t
         if (len == 0)
             return too_many_empty(c);
         c->empty_records = 0;
+        c->key_updates_in_row = 0;
+        c->tickets_in_row = 0;
         tls_buf_bytes(&c->app_in, data, len);
         if (!tls_buf_ok(&c->app_in))
             return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
@@ -123,6 +125,48 @@ static int handle_ccs(tls_conn *c, const uint8_t *data, size_t len)
     return too_many_empty(c);
 }
 
+/* rfc8446#4.2.10: a server that declined the client's 0-RTT data skips its
+ * records "up to the configured max_early_data_size". Headers count too, so
+ * that empty records cannot be skipped for free. */
+static int skip_early_record(tls_conn *c, size_t len)
+{
+    c->early_skipped += TLS_RECORD_HEADER_LEN + len;
+    return c->early_skipped <= TLS_MAX_EARLY_DATA_SKIP;
+}
+
+/* A protected record that did not open while we skip declined 0-RTT data
+ * (rfc8446#4.2.10: "discarding records which fail deprotection (up to the
+ * configured max_early_data_size)"). Past the bound, the failure stands:
+ * rfc8446#5.2 makes it a bad_record_mac. */
+static int skip_trial_record(tls_conn *c, size_t len)
+{
+    if (c->err.alert != TLS_ALERT_BAD_RECORD_MAC)
+        return -1;
+    tls_error_clear(&c->err);
+    size_t skipped = c->early_skipped;
+    if (skip_early_record(c, len))
+        return 0;
+    return tls_fail(&c->err, TLS_ALERT_BAD_RECORD_MAC,
+                    "bad record MAC (record could not be authenticated after %zu bytes of declined "
+                    "0-RTT records were skipped; at most %d are)",
+                    skipped, TLS_MAX_EARLY_DATA_SKIP);
+}
+
+/* rfc8446#5: once a peer protects its records, an unprotected alert is not
+ * its own, and an attacker on the path could pick the reason we report.
+ * A client knows when the server's protection starts: with the ServerHello,
+ * after which the only plaintext alert a server could send is one we must
+ * not believe. A server cannot know when the client switched: a client that
+ * could not process our ServerHello, or that rejects our certificate before
+ * installing its handshake write key (OpenSSL's client does), sends its
+ * alert in the clear. So a server believes a plaintext alert only until
+ * the first protected record from the client has opened: from then on the
+ * client provably holds its keys. */
+static int plaintext_alert_allowed(const tls_conn *c)
+{
+    return c->is_server && c->rd_epoch == 1 && c->rd.seq == 0;
+}
+
 static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const uint8_t *frag,
                          size_t len)
 {
@@ -130,24 +174,34 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
     if (c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA))
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                         "%s record inside a fragmented handshake message",
-                        type == TLS_CT_ALERT ? "alert" : "change_cipher_spec");
+                        type == TLS_CT_ALERT                ? "alert"
+                        : type == TLS_CT_CHANGE_CIPHER_SPEC ? "change_cipher_spec"
+                                                            : "application_data");
     if (type == TLS_CT_CHANGE_CIPHER_SPEC)
         return handle_ccs(c, frag, len);
     if (!c->rd_protected) {
-        if (type == TLS_CT_APPLICATION_DATA)
+        if (type != TLS_CT_APPLICATION_DATA)
+            return handle_content(c, type, frag, len);
+        /* rfc8446#4.2.10: after a HelloRetryRequest the server "ignores
+         * early data by skipping all records with an external content type
+         * of "application_data" (indicating that they are encrypted), up to
+         * the configured max_early_data_size". */
+        if (c->early_skip == TLS_EARLY_SKIP_PLAIN) {
+            if (skip_early_record(c, len))
+                return 0;
             return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
-                            "encrypted record before keys were agreed");
-        return handle_content(c, type, frag, len);
+                            "client sent more than %d bytes of 0-RTT records we declined",
+                            TLS_MAX_EARLY_DATA_SKIP);
+        }
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "encrypted record before keys were agreed");
     }
-    /* A peer that fails before it has its own handshake keys (OpenSSL's
-     * client rejecting our certificate) sends its alert in the clear; its
-     * reason is worth more than our complaint about the framing. */
-    if (type == TLS_CT_ALERT && !(c->status & TLS_STATUS_HANDSHAKE_DONE))
+    if (type == TLS_CT_ALERT && plaintext_alert_allowed(c))
         return handle_content(c, type, frag, len);
     if (type != TLS_CT_APPLICATION_DATA)
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
-                        "unprotected %s record after keys were agreed",
-                        type == TLS_CT_ALERT ? "alert" : "handshake");
+                        "unprotected %s after handshake keys were in use",
+                        type == TLS_CT_ALERT ? "alert" : "handshake record");
     /* Opened straight into app_in: `in` only ever holds ciphertext. */
     size_t start = c->app_in.len, pt_len;
     uint8_t *dst = tls_buf_extend(&c->app_in, len);
@@ -155,17 +209,24 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
     if (tls_aead_open_to(&c->rd, header, TLS_RECORD_HEADER_LEN, frag, len, dst, &pt_len, &c->err) != 0) {
         c->app_in.len = start;
+        if (c->early_skip == TLS_EARLY_SKIP_TRIAL)
+            return skip_trial_record(c, len);
         return -1;
     }
+    /* rfc8446#4.2.10: "Once a record is deprotected successfully, it is
+     * treated as the start of the client's second flight". */
+    c->early_skip = TLS_EARLY_NONE;
     size_t full = pt_len;
     /* rfc8446#5.4: "The length MUST NOT exceed 2^14 + 1 octets" for the
-     * whole TLSInnerPlaintext, padding included. */
-    if (full > TLS_MAX_PLAINTEXT + 1) {
+     * whole TLSInnerPlaintext, padding included; rfc8449#4: with a
+     * record_size_limit we advertised, "the complete length of
+     * TLSInnerPlaintext" is bounded by that limit instead. */
+    if (full > c->recv_limit) {
         OPENSSL_cleanse(dst, full);
         c->app_in.len = start;
         return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW,
-                        "record of %zu bytes of padded plaintext (at most %d allowed)", full,
-                        TLS_MAX_PLAINTEXT + 1);
+                        "record of %zu bytes of padded plaintext (at most %zu allowed)", full,
+                        c->recv_limit);
     }
     /* rfc8446#5.4: the content type is the last non-zero byte; padding is zeros. */
     while (pt_len > 0 && dst[pt_len - 1] == 0)
@@ -186,11 +247,22 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
         else if (pt_len == 0)
             rc = too_many_empty(c);
         else {
+            /* Post-handshake messages are counted between data records
+             * (empty ones do not count: a peer could alternate them). */
             c->empty_records = 0;
+            c->key_updates_in_row = 0;
+            c->tickets_in_row = 0;
             OPENSSL_cleanse(dst + pt_len, full - pt_len);
             c->app_in.len = start + pt_len;
             return 0;
         }
+    } else if (pt_len == 0 && (inner == TLS_CT_ALERT || inner == TLS_CT_HANDSHAKE)) {
+        /* rfc8446#5.4: "Implementations MUST NOT send Handshake and Alert
+         * records that have a zero-length TLSInnerPlaintext.content; if such
+         * a message is received, the receiving implementation MUST terminate
+         * the connection with an "unexpected_message" alert." */
+        rc = tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected %s record with no content",
+                      inner == TLS_CT_ALERT ? "alert" : "handshake");
     } else {
         rc = handle_content(c, inner, dst, pt_len);
     }
@@ -215,7 +287,10 @@ static int check_header(tls_conn *c, const uint8_t *h)
     if (len > TLS_MAX_CIPHERTEXT)
         return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW,
                         "record of %zu bytes (at most %d allowed)", len, TLS_MAX_CIPHERTEXT);
-    int protected_record = c->rd_protected && type == TLS_CT_APPLICATION_DATA;
+    /* Declined 0-RTT records skipped after a HelloRetryRequest are
+     * ciphertext too (rfc8446#4.2.10), though we hold no key for them. */
+    int protected_record = type == TLS_CT_APPLICATION_DATA &&
+                           (c->rd_protected || c->early_skip == TLS_EARLY_SKIP_PLAIN);
     if (!protected_record && len > TLS_MAX_PLAINTEXT)
         return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW,
                         "plaintext record of %zu bytes (at most %d allowed)", len, TLS_MAX_PLAINTEXT);
@@ -274,8 +349,9 @@ int tls_record_feed_direct(tls_conn *c, const uint8_t *data, size_t len, size_t 
 int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
 {
     do {
-        size_t n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;
+        size_t n;
         if (!c->wr_protected) {
+            n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;
             /* rfc8446#5.1: legacy_record_version is 0x0303, except that an
              * initial ClientHello MAY use 0x0301 for old middleboxes: so a
              * server's first record (ServerHello or alert) uses 0x0303 too. */
@@ -286,6 +362,15 @@ int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
             tls_buf_u16(&c->out, (uint16_t)n);
             tls_buf_bytes(&c->out, data, n);
         } else {
+            /* rfc8446#5.5: "Implementations SHOULD do a key update as
+             * described in Section 4.6.3 prior to reaching these limits."
+             * Only before data: a handshake message or an alert never
+             * waits for a key update. */
+            if (type == TLS_CT_APPLICATION_DATA && c->wr.seq >= c->key_update_after &&
+                tls_record_key_update(c, 0) != 0)
+                return -1;
+            /* rfc8449#4: the peer's record_size_limit bounds protected records. */
+            n = len < c->send_limit ? len : c->send_limit;
             size_t tag = c->wr.suite->tag_len;
             size_t inner = n + 1;
             uint8_t *p = tls_buf_extend(&c->out, TLS_RECORD_HEADER_LEN + inner + tag);
@@ -362,10 +447,58 @@ int tls_record_set_read_key(tls_conn *c, const uint8_t *secret, const char *name
     return trace_key(c, "read key changed", name);
 }
 
-int tls_record_set_write_key(tls_conn *c, const uint8_t *secret, const char *name)
+/* Records we protect under one write key before we update it.
+ * AES-GCM: rfc8446#5.5: "up to 2^24.5 full-size records (about 24 million)
+ * may be encrypted on a given connection while keeping a safety margin of
+ * approximately 2^-57 for Authenticated Encryption (AE) security". That
+ * margin grows with the square of the record count, so 2^23 records (128
+ * GiB of full records) leave about 2^-60.
+ * ChaCha20-Poly1305: "the record sequence number would wrap before the
+ * safety limit is reached", so no cryptographic limit applies; updating
+ * after 2^48 records keeps far away from the sequence number exhaustion
+ * of rfc8446#5.3 (which ends the connection) at no cost: 2^48 full records
+ * are 4 EiB. */
+static uint64_t write_key_limit(const tls_suite *s)
+{
+    return s->id == TLS_CHACHA20_POLY1305_SHA256 ? (uint64_t)1 << 48 : (uint64_t)1 << 23;
+}
+
+static int install_write_key(tls_conn *c, const uint8_t *secret)
 {
     if (tls_aead_init(&c->wr, c->suite, secret, 1, &c->err) != 0)
         return -1;
     c->wr_protected = 1;
+    /* The context's key_update_after may lower the limit (tests do), never raise it. */
+    uint64_t limit = write_key_limit(c->suite);
+    if (c->key_update_after == 0 || c->key_update_after > limit)
+        c->key_update_after = limit;
+    return 0;
+}
+
+int tls_record_set_write_key(tls_conn *c, const uint8_t *secret, const char *name)
+{
+    if (install_write_key(c, secret) != 0)
+        return -1;
     return trace_key(c, "write key changed", name);
+}
+
+int tls_record_key_update(tls_conn *c, int request_peer)
+{
+    /* rfc8446#4.6.3: "After sending a KeyUpdate message, the sender SHALL
+     * send all its traffic using the next generation of keys". The message
+     * goes under the current key, and the key changes before anything else
+     * is written, a trace callback's failure alert included. */
+    const uint8_t msg[TLS_HS_HEADER_LEN + 1] = { TLS_HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0 };
+    uint8_t *own = c->is_server ? c->keys.server_ap : c->keys.client_ap;
+    if (tls_record_write(c, TLS_CT_HANDSHAKE, msg, sizeof msg) != 0 ||
+        tls13_next_traffic_secret(c->suite->md, own, &c->err) != 0 || install_write_key(c, own) != 0)
+        return -1;
+    if (!tls_tracing(c))
+        return 0;
+    tls_trace_builder tb;
+    tls_trace_begin(&tb, "send", "KeyUpdate");
+    tls_trace_add(&tb, "request_update", "%s", request_peer ? "update_requested" : "update_not_requested");
+    if (tls_trace_emit(c, &tb) != 0)
+        return -1;
+    return trace_key(c, "write key changed", "our next application traffic secret");
 }

@@ -60,6 +60,7 @@ local context_options = {
   mode = true, certificate = true, key = true, password = true, ca = true, verify = true,
   ciphers = true, groups = true, sigalgs = true, trace = true,
 }
+context_options.key_update_after = true
 
 -- The C layer usually starts its messages with the option's name already.
 local function with_option(option, ok, err)
@@ -129,6 +130,13 @@ function tls.context(opts)
     end
   end
   if o.trace then ctx:set_trace(o.trace) end
+  if o.key_update_after ~= nil then
+    if math.type(o.key_update_after) ~= "integer" or o.key_update_after < 1 then
+      return fail("option 'key_update_after' must be a whole number of records >= 1 (got %s)",
+        tostring(o.key_update_after))
+    end
+    ctx:set_key_update_after(o.key_update_after)
+  end
   return ctx
 end
 

@@ -704,3 +704,113 @@ describe("our client engine, sent a malformed ServerHello,", function()
       expect_alert(B.record(B.CT.alert, string.char(1, A.user_canceled)):rep(33), "unexpected_message")
    end)
 end)
+
+---------------------------------------------------------------------------
+-- After the handshake: KeyUpdate and NewSessionTicket, malformed or too
+-- many, and records that break the rules once keys are in use
+---------------------------------------------------------------------------
+describe("post-handshake messages and protected records, malformed,", function()
+   local P = require "spec.support.tlsbytes_post"
+
+   -- Our server engine and the scripted client, connected.
+   local function server_connected()
+      local sv = server_engine()
+      local fake = B.fake_client()
+      assert(sv:feed(fake:hello()))
+      assert(fake:receive_flight(sv:output()))
+      assert(sv:feed(fake:finished(false)))
+      return sv, fake
+   end
+
+   -- Our client engine and the scripted server, connected.
+   local function client_connected()
+      local cl = client_engine()
+      assert(cl:start())
+      return cl, P.handshake_with(cl, CERT, KEY)
+   end
+
+   local function expect(sv, fake, bytes, alert, reason)
+      local ok, msg = sv:feed(bytes)
+      assert_failed(sv, ok, msg, alert)
+      if reason then assert.equal(reason, msg) end
+      local level, desc = fake:alert_in(sv:output(), fake.server_ap)
+      assert.equal(2, level, tostring(desc))
+      assert.equal(alert, B.ALERT_NAME[desc])
+   end
+
+   it("a KeyUpdate with request_update 2 is illegal_parameter", function()
+      local sv, fake = server_connected()
+      expect(sv, fake, fake:seal(fake.client_ap, B.CT.handshake, B.handshake(24, "\2")), "illegal_parameter")
+   end)
+
+   it("a KeyUpdate of two bytes is decode_error", function()
+      local sv, fake = server_connected()
+      expect(sv, fake, fake:seal(fake.client_ap, B.CT.handshake, B.handshake(24, "\0\0")), "decode_error")
+   end)
+
+   it("an empty KeyUpdate is decode_error", function()
+      local sv, fake = server_connected()
+      expect(sv, fake, fake:seal(fake.client_ap, B.CT.handshake, B.handshake(24, "")), "decode_error")
+   end)
+
+   it("a second KeyUpdate in the record of the first (a key change inside a record) is unexpected_message", function()
+      local sv, fake = server_connected()
+      expect(sv, fake, fake:seal(fake.client_ap, B.CT.handshake, P.key_update_message(false):rep(2)),
+         "unexpected_message", "handshake data continues in the record that ended a key epoch")
+   end)
+
+   it("half a message after a KeyUpdate in its record is unexpected_message", function()
+      local sv, fake = server_connected()
+      expect(sv, fake, fake:seal(fake.client_ap, B.CT.handshake, P.key_update_message(false) .. "\24\0"),
+         "unexpected_message", "handshake data continues in the record that ended a key epoch")
+   end)
+
+   it("33 KeyUpdates without application data in between are unexpected_message", function()
+      local sv, fake = server_connected()
+      local flood = {}
+      for i = 1, 33 do flood[i] = P.client_key_update(fake, true) end
+      local ok, msg = sv:feed(table.concat(flood))
+      assert_failed(sv, ok, msg, "unexpected_message")
+      assert.equal("peer sent more than 32 KeyUpdate messages without application data in between", msg)
+   end)
+
+   it("33 NewSessionTickets without application data in between are unexpected_message", function()
+      local cl, srv = client_connected()
+      local flood = {}
+      for i = 1, 33 do flood[i] = srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message()) end
+      local ok, msg = cl:feed(table.concat(flood))
+      assert_failed(cl, ok, msg, "unexpected_message")
+      assert.equal("peer sent more than 32 NewSessionTicket messages without application data in between", msg)
+   end)
+
+   it("a NewSessionTicket with an empty ticket is decode_error", function()
+      local cl, srv = client_connected()
+      local nst = B.handshake(4, ("\0"):rep(8) .. B.vec(1, "") .. B.vec(2, "") .. B.vec(2, ""))
+      local ok, msg = cl:feed(srv:seal(srv.server_ap, B.CT.handshake, nst))
+      assert_failed(cl, ok, msg, "decode_error")
+   end)
+
+   it("a NewSessionTicket with a byte after its extensions is decode_error", function()
+      local cl, srv = client_connected()
+      local nst = B.handshake(4, ("\0"):rep(8) .. B.vec(1, "") .. B.vec(2, "t") .. B.vec(2, "") .. "\0")
+      local ok, msg = cl:feed(srv:seal(srv.server_ap, B.CT.handshake, nst))
+      assert_failed(cl, ok, msg, "decode_error")
+   end)
+
+   it("an empty protected alert is unexpected_message (rfc8446#5.4)", function()
+      local sv, fake = server_connected()
+      expect(sv, fake, fake:seal(fake.client_ap, B.CT.alert, ""), "unexpected_message",
+         "protected alert record with no content")
+   end)
+
+   it("a protected alert of three bytes is still decode_error", function()
+      local sv, fake = server_connected()
+      expect(sv, fake, fake:seal(fake.client_ap, B.CT.alert, "\2\10\0"), "decode_error")
+   end)
+
+   it("an unprotected alert once the client's records are protected is unexpected_message", function()
+      local sv, fake = server_connected()
+      expect(sv, fake, B.record(B.CT.alert, string.char(2, A.bad_record_mac)), "unexpected_message",
+         "unprotected alert after handshake keys were in use")
+   end)
+end)
