@@ -8,7 +8,15 @@
 --   local s = H.new{ leaf = "ecdsa_p256" }    -- client engine started, ClientHello read
 --   s:hello()                                 -- ServerHello in the clear, then handshake keys
 --   s:flight{ certificate_verify = { corrupt = true } }
---   s:fails_with("decrypt_error")             -- (in the spec) the client's alert and error
+--   s.engine:error(), s:client_alert()        --> ..., "decrypt_error"
+--
+-- Steps of a normal handshake (each with the overrides of its builders):
+--   s:hello(o)             ServerHello record (+ change_cipher_spec unless o.ccs == false)
+--   s:retry(o)             HelloRetryRequest record, then the client's second ClientHello read
+--   s:flight(o)            EE, Certificate, CertificateVerify, Finished in one record (o.records
+--                          = "each": one each); o.encrypted_extensions, o.certificate, ... override
+--   s:client_finished()    the client's Finished read and checked; application keys
+--   s:handshake(o)         all of the above; s:send_app(data), s:client_data() afterwards
 --
 -- H.new options (all optional):
 --   leaf        a key of certs.leaf ("ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"), or
@@ -35,13 +43,14 @@
 --   s:message(type, body)
 -- Records and delivery:
 --   s:use_keys("plain" | "handshake" | "application" | "next")   our write keys
---   s:record(ctype, content, opts) -> bytes (protected once keys are in use unless opts.plain)
+--   s:record(ctype, content, opts) -> bytes (protected once keys are in use unless opts.plain;
+--                          opts: padding, version, length, seq, outer_type as in ref13's seal)
 --   s:deliver(bytes) -> ok, err   feeds the client and collects what it answers
 --   s:send(msg, ...)              the messages in one handshake record
 --   s:send_each(msg, ...)         one record each
 -- Reading the client (decrypted with our own copy of its keys):
 --   s:client_records() -> { { type=, content=, protected= }, ... } new since the last call
---   s:client_alert() -> alert name, level   (the last alert the client sent)
+--   s:client_alert() -> alert name, level, protected   (the last alert the client sent)
 local tls = require "tls"
 local C = require "refcrypto"
 local R = require "spec.support.ref13"
@@ -269,6 +278,7 @@ function H.new(o)
    s.transcript = ""
    s.from_client = ""       -- client bytes not yet read by client_records()
    s.client_messages = {}   -- every handshake message the client sent, parsed
+   s.seen_records = {}      -- every record the client sent, opened
    assert(s.engine:start())
    s:collect()
    s:read_client_hello()
@@ -309,8 +319,8 @@ function S:th()
    return R.transcript_hash(self.suite, self.transcript)
 end
 
-function S:message(htype, body)
-   return self:add_transcript(H.handshake(htype, body))
+function S:message(htype, body, o)
+   return self:add_transcript(H.handshake(htype, body), o)
 end
 
 -- The key share the server answers with: a fresh key pair for `group`, and
@@ -350,8 +360,9 @@ function S:server_hello(o)
    end
    self.suite = suite
    local msg = self:add_transcript(H.handshake(H.HS.server_hello, body), o)
-   -- Keys follow from the transcript so far, whatever the test changed in it.
-   if self.shared then
+   -- Keys follow from the transcript so far, whatever the test changed in
+   -- it. A second ServerHello (always hostile) leaves the keys in use.
+   if self.shared and not self.ks then
       self.ks = R.key_schedule(suite):handshake(self.shared, self:th())
       -- The client moves both directions to handshake keys once it has
       -- taken the ServerHello: its alerts come under its handshake key.
@@ -385,13 +396,14 @@ end
 
 function S:encrypted_extensions(o)
    o = o or {}
-   return self:message(H.HS.encrypted_extensions, o.body or vec(2, H.extensions(o.extensions or {})))
+   return self:message(H.HS.encrypted_extensions, o.body or vec(2, H.extensions(o.extensions or {})), o)
 end
 
 function S:certificate_request(o)
    o = o or {}
    local exts = o.extensions or { { H.EXT.signature_algorithms, vec(2, u16(0x0403) .. u16(0x0804)) } }
-   return self:message(H.HS.certificate_request, o.body or vec(1, o.context or "") .. vec(2, H.extensions(exts)))
+   return self:message(H.HS.certificate_request, o.body or vec(1, o.context or "") .. vec(2, H.extensions(exts)),
+                       o)
 end
 
 function S:certificate(o)
@@ -404,7 +416,7 @@ function S:certificate(o)
       end
       body = vec(1, o.context or "") .. vec(3, table.concat(entries))
    end
-   return self:message(H.HS.certificate, body)
+   return self:message(H.HS.certificate, body, o)
 end
 
 -- scheme: the code point written; sign_as: the scheme actually used to sign
@@ -425,7 +437,7 @@ function S:certificate_verify(o)
       if o.corrupt then sig = sig:sub(1, 10) .. string.char(sig:byte(11) ~ 0x01) .. sig:sub(12) end
       body = u16(code(H.SCHEME, scheme)) .. vec(2, sig)
    end
-   return self:message(H.HS.certificate_verify, body)
+   return self:message(H.HS.certificate_verify, body, o)
 end
 
 function S:finished(o)
@@ -435,11 +447,11 @@ function S:finished(o)
       body = o.verify_data or R.finished(self.suite, self.ks.server_hs, self:th())
       if o.corrupt then body = string.char(body:byte(1) ~ 0x80) .. body:sub(2) end
    end
-   local msg = self:message(H.HS.finished, body)
+   local msg = self:message(H.HS.finished, body, o)
    -- rfc8446#7.1: application secrets from the transcript through the
-   -- server's Finished; the client's Finished covers the same.
+   -- server's Finished.
    self.ks:master(self:th())
-   self.expected_client_finished = R.finished(self.suite, self.ks.client_hs, self:th())
+   self.server_finished_sent = true
    return msg
 end
 
@@ -571,19 +583,24 @@ function S:client_records()
       if item.type == H.CT.handshake and item.protected then
          for _, m in ipairs(H.parse_handshakes(item.content)) do
             self.client_messages[#self.client_messages + 1] = m
-            if m.type == H.HS.finished then
-               self.client_finished_ok = self.expected_client_finished ~= nil
-                  and m.body == self.expected_client_finished
+            if m.type == H.HS.finished and not self.client_ap then
+               -- rfc8446#4.4.4: over everything up to and including the
+               -- client's own Certificate, if it sent one.
+               self.client_finished_ok = self.server_finished_sent
+                  and m.body == R.finished(self.suite, self.ks.client_hs, self:th())
+               self:add_transcript(m.raw)
                self.client_ap = self.ks.client_ap
                self.reader = R.protector(self.suite, self.client_ap)
-            elseif m.type == H.HS.key_update then
+            elseif m.type == H.HS.key_update and self.client_ap then
                self.client_ap = R.next_secret(self.suite, self.client_ap)
                self.reader = R.protector(self.suite, self.client_ap)
+            elseif not self.client_ap then
+               self:add_transcript(m.raw) -- its Certificate, when we asked for one
             end
          end
       end
    end
-   self.last_records = out
+   for _, item in ipairs(out) do self.seen_records[#self.seen_records + 1] = item end
    return out
 end
 
@@ -599,11 +616,10 @@ end
 -- The last alert among the client's records (reading any new ones first).
 function S:client_alert()
    self:client_records()
-   local alerts = {}
-   for _, r in ipairs(self.last_records) do
-      if r.type == H.CT.alert then alerts[#alerts + 1] = r end
+   local a
+   for _, r in ipairs(self.seen_records) do
+      if r.type == H.CT.alert then a = r end
    end
-   local a = alerts[#alerts]
    if not a then return nil, "the client sent no alert" end
    assert(#a.content == 2, "alert of " .. #a.content .. " bytes")
    return H.ALERT_NAME[a.content:byte(2)] or tostring(a.content:byte(2)), a.content:byte(1), a.protected
