@@ -13,6 +13,7 @@ local C = require "refcrypto"
 local R = require "spec.support.ref13"
 local H = require "spec.support.hostile_server"
 local certs = require "spec.support.certs"
+local proc = require "spec.support.proc"
 
 local function unhex(s)
    s = s:gsub("%s+", "")
@@ -378,7 +379,7 @@ describe("our client against a hostile CertificateVerify", function()
       local other = certs.get().leaf.ecdsa_p256
       local s = H.new{ cert = certs.get().chain.cert, key = certs.get().chain.key }
       s:hello()
-      s:flight{ certificate_verify = { key = require("spec.support.proc").read_file(other.key) } }
+      s:flight{ certificate_verify = { key = proc.read_file(other.key) } }
       fails_with(s, "decrypt_error", "does not verify")
    end)
 
@@ -920,5 +921,30 @@ describe("our client against alerts and records out of place", function()
       s:handshake()
       s:deliver(s:record(99, "what"))
       fails_with(s, "unexpected_message", "content type 99")
+   end)
+end)
+
+---------------------------------------------------------------------------
+describe("tls.connect against the scripted server over TCP", function()
+   after_each(proc.kill_all)
+
+   it("completes the handshake and exchanges a line both ways", function()
+      local s = H.tcp{ leaf = "rsa2048", suite = "TLS_AES_256_GCM_SHA384" }
+      assert.are.equal("localhost", s.ch.server_name)
+      s:handshake()
+      assert(s:send_app("ping over tcp\n"))
+      assert.are.equal("PING OVER TCP\n", s:client_data())
+      local out = s:child_output()
+      assert.matches("connected TLS_AES_256_GCM_SHA384 x25519 rsa_pss_rsae_sha256\n", out, 1, true)
+      assert.matches("received ping over tcp\nclosed\n", out, 1, true)
+   end)
+
+   it("fails with the words of the check and sends decrypt_error for a bad CertificateVerify", function()
+      local s = H.tcp{}
+      s:hello()
+      s:flight{ certificate_verify = { corrupt = true } }
+      local alert, level, protected = s:client_alert()
+      assert.are.same({ "decrypt_error", 2, true }, { alert, level, protected })
+      assert.are.equal("failed signature in CertificateVerify does not verify\n", s:child_output())
    end)
 end)

@@ -51,6 +51,10 @@
 -- Reading the client (decrypted with our own copy of its keys):
 --   s:client_records() -> { { type=, content=, protected= }, ... } new since the last call
 --   s:client_alert() -> alert name, level, protected   (the last alert the client sent)
+--
+-- H.tcp(o) is the same server behind a real socket on 127.0.0.1, against
+-- tls.connect in a child process (it receives a line and sends it back in
+-- capitals); s:child_output() is what that client printed.
 local tls = require "tls"
 local C = require "refcrypto"
 local R = require "spec.support.ref13"
@@ -255,10 +259,9 @@ end
 local S = {}
 S.__index = S
 
-function H.new(o)
-   o = o or {}
+-- The server's certificate, key and scheme from H.new's options.
+local function load_identity(s, o)
    local c = certs.get()
-   local s = setmetatable({}, S)
    local leaf = o.leaf or (not o.cert and "ecdsa_p256")
    if leaf then
       s.cert_pem = pem_text(c.leaf[leaf].cert)
@@ -270,15 +273,21 @@ function H.new(o)
    s.scheme = o.scheme or s.scheme or "ecdsa_secp256r1_sha256"
    s.chain = H.pem_certificates(s.cert_pem)
    assert(#s.chain > 0, "hostile_server: no certificate in the PEM given")
-   local copts = { ca = c.ca, verify = true }
-   for k, v in pairs(o.client or {}) do copts[k] = v end
-   s.ctx = assert(tls.context(copts))
    s.servername = o.servername or "localhost"
-   s.engine = assert(tls.engine(s.ctx, { servername = s.servername }))
    s.transcript = ""
    s.from_client = ""       -- client bytes not yet read by client_records()
    s.client_messages = {}   -- every handshake message the client sent, parsed
    s.seen_records = {}      -- every record the client sent, opened
+end
+
+function H.new(o)
+   o = o or {}
+   local s = setmetatable({}, S)
+   load_identity(s, o)
+   local copts = { ca = certs.get().ca, verify = true }
+   for k, v in pairs(o.client or {}) do copts[k] = v end
+   s.ctx = assert(tls.context(copts))
+   s.engine = assert(tls.engine(s.ctx, { servername = s.servername }))
    assert(s.engine:start())
    s:collect()
    s:read_client_hello()
@@ -286,17 +295,98 @@ function H.new(o)
    return s
 end
 
--- Takes whatever the client has written.
+-- Our client in a child process: tls.connect, then one line received and
+-- one sent back; it prints what happened.
+local TCP_CLIENT = [[
+local tls = require "tls"
+io.stdout:setvbuf("line")
+local port, ca, name = ...
+local conn, err = tls.connect("127.0.0.1", tonumber(port), { ca = ca }, { servername = name, timeout = 20 })
+if not conn then print("failed " .. err) return end
+local i = conn:info()
+print("connected " .. i.cipher .. " " .. i.group .. " " .. tostring(i.signature))
+local line, rerr = conn:receive("*l")
+print("received " .. tostring(line or rerr))
+if line then conn:send(line:upper() .. "\n") end
+conn:close()
+print("closed")
+]]
+
+-- The same scripted server behind a real TCP socket on 127.0.0.1, our
+-- client being tls.connect in a child process (proc.spawn: the spec's
+-- after_each(proc.kill_all) stops it). s.child:output() is what it printed.
+function H.tcp(o)
+   o = o or {}
+   local socket = require "socket"
+   local s = setmetatable({}, S)
+   load_identity(s, o)
+   local listener = assert(socket.bind("127.0.0.1", 0))
+   local _, port = listener:getsockname()
+   s.client_script = os.tmpname()
+   proc.write_file(s.client_script, TCP_CLIENT)
+   s.child = proc.spawn(string.format("%s %s %s %d %s %s", proc.lua_env(), proc.lua(),
+      proc.quote(s.client_script), port, proc.quote(certs.get().ca), proc.quote(s.servername)),
+      { ours = true, timeout = 60 })
+   listener:settimeout(20)
+   local sock, err = listener:accept()
+   listener:close()
+   -- Connected: the child has read its script.
+   os.remove(s.client_script)
+   s.sock = assert(sock, err)
+   s:read_client_hello()
+   s.suite = R.suite(o.suite or s.ch.suites[1])
+   return s
+end
+
+-- Waits (TCP) for the child to end and returns what it printed.
+function S:child_output()
+   self.sock:close()
+   self.child:wait(20)
+   return self.child:output()
+end
+
+-- Takes whatever the client has written (over TCP: what has arrived).
 function S:collect()
-   local out = self.engine:output()
+   local out
+   if self.engine then
+      out = self.engine:output()
+   else
+      self.sock:settimeout(0)
+      local data, err, partial = self.sock:receive(65536)
+      out = data or partial or ""
+      self.peer_gone = err == "closed"
+   end
    self.from_client = self.from_client .. out
    return out
+end
+
+-- Reads the client's records until done(new_records) holds. In memory the
+-- client has answered by the time feed() returns; over TCP this waits for
+-- its bytes (up to 20 seconds, or until it closes).
+function S:pull(done)
+   local recs = self:client_records()
+   if self.engine then return recs end
+   local socket = require "socket"
+   local deadline = socket.gettime() + 20
+   while not done(recs) and not self.peer_gone and socket.gettime() < deadline do
+      socket.select({ self.sock }, nil, deadline - socket.gettime())
+      self:collect()
+      for _, r in ipairs(self:client_records()) do recs[#recs + 1] = r end
+   end
+   return recs
+end
+
+local function has_type(t)
+   return function(recs)
+      for _, r in ipairs(recs) do if r.type == t then return true end end
+      return false
+   end
 end
 
 -- Reads a ClientHello (the first, or the second after a HelloRetryRequest)
 -- from what the client wrote, and adds it to the transcript.
 function S:read_client_hello()
-   local records = self:client_records()
+   local records = self:pull(has_type(H.CT.handshake))
    local hs = ""
    for _, r in ipairs(records) do
       if r.type == H.CT.handshake then hs = hs .. r.content end
@@ -493,6 +583,9 @@ function S:record(ctype, content, opts)
 end
 
 function S:deliver(bytes)
+   if not self.engine then
+      return self.sock:send(bytes) == #bytes or nil, "send failed"
+   end
    local ok, err = self.engine:feed(bytes)
    self:collect()
    return ok, err
@@ -546,7 +639,7 @@ end
 -- Reads the client's answer to our Finished (change_cipher_spec, Finished,
 -- checked here) and moves our keys to the application secrets.
 function S:client_finished()
-   self:client_records()
+   self:pull(function() return self.client_ap ~= nil end)
    assert(self.client_finished_ok, "hostile_server: the client's Finished did not verify")
    self:use_keys("application")
    return true
@@ -607,7 +700,7 @@ end
 -- Application data the client sent since the last read.
 function S:client_data()
    local t = {}
-   for _, r in ipairs(self:client_records()) do
+   for _, r in ipairs(self:pull(has_type(H.CT.application_data))) do
       if r.type == H.CT.application_data then t[#t + 1] = r.content end
    end
    return table.concat(t)
@@ -615,7 +708,10 @@ end
 
 -- The last alert among the client's records (reading any new ones first).
 function S:client_alert()
-   self:client_records()
+   self:pull(function()
+      for _, r in ipairs(self.seen_records) do if r.type == H.CT.alert then return true end end
+      return false
+   end)
    local a
    for _, r in ipairs(self.seen_records) do
       if r.type == H.CT.alert then a = r end
