@@ -348,6 +348,12 @@ describe("our client against a hostile ServerHello", function()
       s:hello{ version = 0x0305 }
       fails_with(s, "illegal_parameter", "0x0305, not offered")
    end)
+
+   it("refuses a legacy_version other than 0x0303", function()
+      local s = H.new{}
+      s:hello{ legacy_version = 0x0304 }
+      fails_with(s, "illegal_parameter")
+   end)
 end)
 
 ---------------------------------------------------------------------------
@@ -517,6 +523,24 @@ describe("our client against handshake messages out of order", function()
       s:send(H.handshake(H.HS.finished, ("\0"):rep(32)))
       fails_with(s, "unexpected_message", "unexpected Finished message after the handshake")
    end)
+
+   it("refuses a CertificateRequest after the handshake (post_handshake_auth never offered)", function()
+      local s = H.new{}
+      s:handshake()
+      s:send(s:certificate_request{ context = "x", transcript = false })
+      fails_with(s, "unexpected_message", "unexpected CertificateRequest message after the handshake")
+   end)
+
+   it("refuses a second change_cipher_spec, and one after the handshake", function()
+      local s = H.new{}
+      s:hello()
+      s:deliver(H.plain_record(20, "\1"))
+      fails_with(s, "unexpected_message", "more than one change_cipher_spec record")
+      s = H.new{}
+      s:handshake()
+      s:deliver(H.plain_record(20, "\1"))
+      fails_with(s, "unexpected_message", "change_cipher_spec record outside the handshake")
+   end)
 end)
 
 ---------------------------------------------------------------------------
@@ -550,6 +574,13 @@ describe("our client against a hostile HelloRetryRequest", function()
       local s = H.new{}
       assert(s:retry{ group = "secp256r1" })
       s:retry{ group = "secp384r1" }
+      fails_with(s, "unexpected_message", "second HelloRetryRequest")
+   end)
+
+   it("refuses a second HelloRetryRequest as such even when it also changes the suite", function()
+      local s = H.new{}
+      assert(s:retry{ group = "secp256r1", suite = "TLS_AES_128_GCM_SHA256" })
+      s:retry{ group = "secp384r1", suite = "TLS_AES_256_GCM_SHA384" }
       fails_with(s, "unexpected_message", "second HelloRetryRequest")
    end)
 
@@ -851,6 +882,20 @@ describe("our client against hostile NewSessionTicket messages", function()
       local good = s:new_session_ticket()
       s:send(H.handshake(H.HS.new_session_ticket, good:sub(5) .. "\0"))
       fails_with(s, "decode_error", "NewSessionTicket message is malformed")
+   end)
+
+   it("ignores an unknown extension in a ticket (RFC 8446 4.6.1)", function()
+      local s = H.new{}
+      s:handshake()
+      assert(s:send(s:new_session_ticket{ extensions = { { 0x7a7a, "x" } } }))
+      talks(s)
+   end)
+
+   it("refuses a known extension that has no place in a ticket (key_share)", function()
+      local s = H.new{}
+      s:handshake()
+      s:send(s:new_session_ticket{ extensions = { { "key_share", "" } } })
+      fails_with(s, "illegal_parameter", "key_share")
    end)
 end)
 
