@@ -34,7 +34,7 @@ MODULE = $(BUILD)/tls/core.so
 ROCKSPEC := rockspec/luatls-scm-1.rockspec
 RUN_ENV = LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;"
 
-.PHONY: all build deps test demo clean test-asan check-rockspec test-rock
+.PHONY: all build deps test demo clean test-asan check-rockspec test-rock refcrypto
 
 all: build
 
@@ -49,6 +49,15 @@ $(MODULE): $(OBJS)
 $(BUILD)/obj/%.o: csrc/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Test-only: raw libcrypto for the scripted hostile server, independent of
+# csrc/ so that the engine's own crypto is checked, not reused. Not part of
+# the rock.
+REFCRYPTO = $(BUILD)/refcrypto.so
+refcrypto: $(REFCRYPTO)
+$(REFCRYPTO): spec/support/refcrypto.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CRYPTO_LIBS)
 
 deps:
 	sh scripts/deps.sh
@@ -72,7 +81,7 @@ test-rock:
 	cd / && eval "$$(luarocks --lua-version 5.4 --tree "$(CURDIR)/$(ROCK_TREE)/tree" path)" && \
 		$(LUA) "$(CURDIR)/scripts/rock_check.lua"
 
-test: deps build check-rockspec
+test: deps build refcrypto check-rockspec
 	$(RUN_ENV) $(BUSTED) --lua=$(LUA) spec
 
 demo: deps build
@@ -93,7 +102,7 @@ ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so)
 endif
 
 test-asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS) $(ASAN_LINK) $(LDFLAGS)" build
+	$(MAKE) BUILD=build-asan OPT="-O1 $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS) $(ASAN_LINK) $(LDFLAGS)" build refcrypto
 	LD_PRELOAD="$(ASAN_RUNTIME)" ASAN_OPTIONS=detect_leaks=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build-asan/?.so;;" \
