@@ -958,7 +958,7 @@ describe("our client against alerts and records out of place", function()
       local s = H.new{}
       s:hello()
       s:deliver(s:record(22, ""))
-      fails_with(s, "unexpected_message", "empty handshake record")
+      fails_with(s, "unexpected_message", "protected handshake record with no content")
    end)
 
    it("refuses an unknown inner content type", function()
