@@ -257,10 +257,10 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
                         "server's key share is for %s, we sent %s",
                         tls_group_name(group) ? tls_group_name(group) : "an unknown group",
                         tls_group_name(c->group));
-    uint8_t shared[80];
+    uint8_t shared[TLS_MAX_SHARED_SECRET];
     size_t shared_len = 0;
     int rc = -1;
-    if (tls_kex_derive(&c->kex, kx.p, kx.len, shared, &shared_len, &c->err) == 0 &&
+    if (tls_kex_derive(&c->kex, kx.p, kx.len, shared, sizeof shared, &shared_len, &c->err) == 0 &&
         tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) == 0 &&
         tls_transcript_add(&c->transcript, msg, len, &c->err) == 0)
         rc = 0;
@@ -271,7 +271,8 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
         tls_trace_add(&tb, "version", "TLSv1.3");
         tls_trace_add(&tb, "cipher", "%s", c->suite->name);
         tls_trace_add(&tb, "group", "%s", tls_group_name(group));
-        tls_trace_add(&tb, "key_exchange", "ECDHE: both sides now share a secret");
+        tls_trace_add(&tb, "key_exchange", "%s: both sides now share a secret",
+                      tls_group_is_ffdhe(group) ? "DHE" : "ECDHE");
         rc = tls_trace_emit(c, &tb);
     }
     if (rc == 0)

@@ -264,7 +264,7 @@ static int send_hello_retry(tls_conn *c, const client_hello *ch)
 
 static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_reader *peer_share)
 {
-    uint8_t random[TLS_RANDOM_LEN], shared[80];
+    uint8_t random[TLS_RANDOM_LEN], shared[TLS_MAX_SHARED_SECRET];
     size_t shared_len = 0, off, ext;
     tls_buf msg, share;
     tls_buf_init(&msg);
@@ -272,7 +272,8 @@ static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_read
     int rc = -1;
     if (tls_random(random, sizeof random, &c->err) == 0 &&
         tls_kex_generate(&c->kex, c->group, &share, &c->err) == 0 &&
-        tls_kex_derive(&c->kex, peer_share->p, peer_share->len, shared, &shared_len, &c->err) == 0) {
+        tls_kex_derive(&c->kex, peer_share->p, peer_share->len, shared, sizeof shared, &shared_len,
+                       &c->err) == 0) {
         put_server_hello_start(c, &msg, ch, random, &off, &ext);
         tls_buf_u16(&msg, TLS_EXT_KEY_SHARE);
         size_t ks = tls_buf_open_block(&msg, 2);
@@ -295,7 +296,8 @@ static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_read
         tls_trace_add(&tb, "version", "TLSv1.3");
         tls_trace_add(&tb, "cipher", "%s", c->suite->name);
         tls_trace_add(&tb, "group", "%s", tls_group_name(c->group));
-        tls_trace_add(&tb, "key_exchange", "ECDHE: both sides now share a secret");
+        tls_trace_add(&tb, "key_exchange", "%s: both sides now share a secret",
+                      tls_group_is_ffdhe(c->group) ? "DHE" : "ECDHE");
         rc = tls_trace_emit(c, &tb);
     }
     if (rc == 0 && ch->session_id.len > 0 && !c->ccs_sent) {
