@@ -20,8 +20,11 @@ static void put_list16(tls_buf *b, const uint16_t *ids, size_t n)
     tls_buf_close_block(b, off, 2);
 }
 
-static void put_extension_start(tls_buf *b, uint16_t type, size_t *off)
+/* Starts an extension and notes that we sent it: the server may answer
+ * only those (rfc8446#4.2). */
+static void put_extension_start(tls_conn *c, tls_buf *b, uint16_t type, size_t *off)
 {
+    c->ext_sent |= tls_ext_bit(type);
     tls_buf_u16(b, type);
     *off = tls_buf_open_block(b, 2);
 }
@@ -51,10 +54,11 @@ static int send_client_hello(tls_conn *c)
     tls_buf_u8(&msg, 1); /* legacy_compression_methods: null only */
     tls_buf_u8(&msg, 0);
 
+    c->ext_sent = 0;
     ext = tls_buf_open_block(&msg, 2);
     /* rfc6066#3: literal IP addresses are not permitted in server_name. */
     if (c->server_name != NULL && !tls_is_ip_literal(c->server_name)) {
-        put_extension_start(&msg, TLS_EXT_SERVER_NAME, &e);
+        put_extension_start(c, &msg, TLS_EXT_SERVER_NAME, &e);
         inner = tls_buf_open_block(&msg, 2);
         tls_buf_u8(&msg, 0); /* host_name */
         size_t name = tls_buf_open_block(&msg, 2);
@@ -63,20 +67,20 @@ static int send_client_hello(tls_conn *c)
         tls_buf_close_block(&msg, inner, 2);
         tls_buf_close_block(&msg, e, 2);
     }
-    put_extension_start(&msg, TLS_EXT_SUPPORTED_VERSIONS, &e);
+    put_extension_start(c, &msg, TLS_EXT_SUPPORTED_VERSIONS, &e);
     tls_buf_u8(&msg, 2);
     tls_buf_u16(&msg, TLS_VERSION_13);
     tls_buf_close_block(&msg, e, 2);
 
-    put_extension_start(&msg, TLS_EXT_SUPPORTED_GROUPS, &e);
+    put_extension_start(c, &msg, TLS_EXT_SUPPORTED_GROUPS, &e);
     put_list16(&msg, cfg->groups, cfg->n_groups);
     tls_buf_close_block(&msg, e, 2);
 
-    put_extension_start(&msg, TLS_EXT_SIGNATURE_ALGORITHMS, &e);
+    put_extension_start(c, &msg, TLS_EXT_SIGNATURE_ALGORITHMS, &e);
     put_list16(&msg, cfg->sigalgs, cfg->n_sigalgs);
     tls_buf_close_block(&msg, e, 2);
 
-    put_extension_start(&msg, TLS_EXT_KEY_SHARE, &e);
+    put_extension_start(c, &msg, TLS_EXT_KEY_SHARE, &e);
     inner = tls_buf_open_block(&msg, 2);
     tls_buf_u16(&msg, c->group);
     size_t kx = tls_buf_open_block(&msg, 2);
@@ -86,7 +90,7 @@ static int send_client_hello(tls_conn *c)
     tls_buf_close_block(&msg, e, 2);
 
     if (c->cookie.len > 0) {
-        put_extension_start(&msg, TLS_EXT_COOKIE, &e);
+        put_extension_start(c, &msg, TLS_EXT_COOKIE, &e);
         inner = tls_buf_open_block(&msg, 2);
         tls_buf_bytes(&msg, c->cookie.data, c->cookie.len);
         tls_buf_close_block(&msg, inner, 2);
@@ -140,11 +144,10 @@ static int offered(const uint16_t *list, size_t n, uint16_t v)
 
 static int handle_hello_retry(tls_conn *c, tls_ext_list *exts, const uint8_t *msg, size_t len)
 {
-    static const uint16_t allowed[] = { TLS_EXT_SUPPORTED_VERSIONS, TLS_EXT_KEY_SHARE, TLS_EXT_COOKIE };
     /* rfc8446#4.1.4: a second HelloRetryRequest is unexpected_message. */
     if (c->hello_retry)
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
-    if (tls_hs_only_extensions(c, exts, allowed, 3, "HelloRetryRequest") != 0)
+    if (tls_ext_check(c, exts, TLS_EXT_IN_HRR) != 0)
         return -1;
     tls_reader *ks = tls_hs_find_ext(exts, TLS_EXT_KEY_SHARE);
     tls_reader *cookie = tls_hs_find_ext(exts, TLS_EXT_COOKIE);
@@ -242,8 +245,7 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     if (memcmp(random, tls_hrr_random, TLS_RANDOM_LEN) == 0)
         return handle_hello_retry(c, &exts, msg, len);
 
-    static const uint16_t allowed[] = { TLS_EXT_SUPPORTED_VERSIONS, TLS_EXT_KEY_SHARE };
-    if (tls_hs_only_extensions(c, &exts, allowed, 2, "ServerHello") != 0)
+    if (tls_ext_check(c, &exts, TLS_EXT_IN_SH) != 0)
         return -1;
     tls_reader *ks = tls_hs_find_ext(&exts, TLS_EXT_KEY_SHARE);
     if (ks == NULL)
@@ -291,18 +293,24 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
 
 static int handle_encrypted_extensions(tls_conn *c, tls_reader *body)
 {
-    /* Only what we offered may come back; supported_groups is informational. */
-    static const uint16_t allowed[] = { TLS_EXT_SERVER_NAME, TLS_EXT_SUPPORTED_GROUPS };
     tls_reader block = tls_rd_vec(body, 2);
     tls_ext_list exts;
     if (!tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions is malformed");
     if (tls_hs_parse_extensions(c, &block, &exts, "EncryptedExtensions") != 0 ||
-        tls_hs_only_extensions(c, &exts, allowed, 2, "EncryptedExtensions") != 0)
+        tls_ext_check(c, &exts, TLS_EXT_IN_EE) != 0)
         return -1;
     tls_reader *sni = tls_hs_find_ext(&exts, TLS_EXT_SERVER_NAME);
     if (sni != NULL && tls_rd_left(sni) != 0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions server_name is not empty");
+    /* rfc8446#4.2.7: the server's groups are informational; only their
+     * form is checked. */
+    tls_reader *groups = tls_hs_find_ext(&exts, TLS_EXT_SUPPORTED_GROUPS);
+    if (groups != NULL) {
+        tls_reader list = tls_rd_vec(groups, 2);
+        if (!tls_rd_end(groups) || list.len == 0 || list.len % 2 != 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions supported_groups is malformed");
+    }
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "EncryptedExtensions");
@@ -325,7 +333,9 @@ static int handle_certificate_request(tls_conn *c, tls_reader *body)
     if (context.len != 0)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "CertificateRequest during the handshake has a request context");
-    if (tls_hs_parse_extensions(c, &block, &exts, "CertificateRequest") != 0)
+    /* rfc8446#4.3.2: "Clients MUST ignore unrecognized extensions." */
+    if (tls_hs_parse_extensions(c, &block, &exts, "CertificateRequest") != 0 ||
+        tls_ext_check(c, &exts, TLS_EXT_IN_CR) != 0)
         return -1;
     /* rfc8446#4.3.2: signature_algorithms MUST be present. */
     if (tls_hs_find_ext(&exts, TLS_EXT_SIGNATURE_ALGORITHMS) == NULL)
