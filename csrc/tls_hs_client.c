@@ -89,6 +89,12 @@ static int send_client_hello(tls_conn *c)
     tls_buf_close_block(&msg, inner, 2);
     tls_buf_close_block(&msg, e, 2);
 
+    if (cfg->record_size_limit != 0) {
+        put_extension_start(c, &msg, TLS_EXT_RECORD_SIZE_LIMIT, &e);
+        tls_buf_u16(&msg, cfg->record_size_limit);
+        tls_buf_close_block(&msg, e, 2);
+    }
+
     if (c->cookie.len > 0) {
         put_extension_start(c, &msg, TLS_EXT_COOKIE, &e);
         inner = tls_buf_open_block(&msg, 2);
@@ -112,6 +118,8 @@ static int send_client_hello(tls_conn *c)
         if (c->server_name != NULL)
             tls_trace_add(&tb, "server_name", "%s%s", c->server_name,
                           tls_is_ip_literal(c->server_name) ? " (IP address: not sent as SNI)" : "");
+        if (cfg->record_size_limit != 0)
+            tls_trace_add(&tb, "record_size_limit", "%u", cfg->record_size_limit);
         if (c->hello_retry)
             tls_trace_add(&tb, "retry", "second ClientHello, answering HelloRetryRequest");
         rc = tls_trace_emit(c, &tb);
@@ -291,6 +299,26 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     return 0;
 }
 
+/* rfc8449#4: the server's limit bounds our protected records (less the
+ * content type byte, and never beyond TLS 1.3's own limit); ours, which it
+ * answered, bounds its records from now on. */
+static int handle_record_size_limit(tls_conn *c, tls_reader *r)
+{
+    uint16_t limit = tls_rd_u16(r);
+    if (!tls_rd_end(r))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions record_size_limit is malformed");
+    /* rfc8449#4: "An endpoint MUST treat receipt of a smaller value as a
+     * fatal error and generate an "illegal_parameter" alert." */
+    if (limit < TLS_RECORD_SIZE_LIMIT_MIN)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "server's record_size_limit of %u (at least %d is required)", limit,
+                        TLS_RECORD_SIZE_LIMIT_MIN);
+    size_t content = (size_t)limit - 1;
+    c->send_limit = content < TLS_MAX_PLAINTEXT ? content : TLS_MAX_PLAINTEXT;
+    c->recv_limit = c->cfg->record_size_limit;
+    return 0;
+}
+
 static int handle_encrypted_extensions(tls_conn *c, tls_reader *body)
 {
     tls_reader block = tls_rd_vec(body, 2);
@@ -311,10 +339,15 @@ static int handle_encrypted_extensions(tls_conn *c, tls_reader *body)
         if (!tls_rd_end(groups) || list.len == 0 || list.len % 2 != 0)
             return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions supported_groups is malformed");
     }
+    tls_reader *rsl = tls_hs_find_ext(&exts, TLS_EXT_RECORD_SIZE_LIMIT);
+    if (rsl != NULL && handle_record_size_limit(c, rsl) != 0)
+        return -1;
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "EncryptedExtensions");
         tls_trace_add(&tb, "extensions", "%zu", exts.n);
+        if (rsl != NULL)
+            tls_trace_add(&tb, "record_size_limit", "%zu", c->send_limit + 1);
         tls_trace_add(&tb, "note", "first message under the handshake key: everything from here is encrypted");
         return tls_trace_emit(c, &tb);
     }

@@ -20,6 +20,8 @@ typedef struct client_hello {
     size_t n_shares;          /* every share, usable or not */
     int has_groups;
     int has_key_share;
+    int early_data;
+    uint16_t record_size_limit; /* 0: not sent */
     tls_reader server_name;   /* host_name bytes, if sent */
     int has_server_name;
 } client_hello;
@@ -162,6 +164,21 @@ static int check_versions(tls_conn *c, tls_reader *sv, client_hello *ch)
     return 0;
 }
 
+static int parse_record_size_limit(tls_conn *c, tls_reader *r, client_hello *ch)
+{
+    uint16_t limit = tls_rd_u16(r);
+    if (!tls_rd_end(r))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello record_size_limit is malformed");
+    /* rfc8449#4: "An endpoint MUST treat receipt of a smaller value as a
+     * fatal error and generate an "illegal_parameter" alert." */
+    if (limit < TLS_RECORD_SIZE_LIMIT_MIN)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "ClientHello record_size_limit of %u (at least %d is required)", limit,
+                        TLS_RECORD_SIZE_LIMIT_MIN);
+    ch->record_size_limit = limit;
+    return 0;
+}
+
 static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
 {
     const tls_config *cfg = c->cfg;
@@ -215,6 +232,15 @@ static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
     }
     if ((r = tls_hs_find_ext(&exts, TLS_EXT_SERVER_NAME)) != NULL && parse_server_name(c, r, ch) != 0)
         return -1;
+    if ((r = tls_hs_find_ext(&exts, TLS_EXT_RECORD_SIZE_LIMIT)) != NULL &&
+        parse_record_size_limit(c, r, ch) != 0)
+        return -1;
+    if ((r = tls_hs_find_ext(&exts, TLS_EXT_EARLY_DATA)) != NULL) {
+        /* rfc8446#4.2.10: in a ClientHello the extension_data is empty. */
+        if (tls_rd_left(r) != 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello early_data is not empty");
+        ch->early_data = 1;
+    }
     /* rfc8446#9.2: without a PSK, these are mandatory. */
     if (tls_hs_find_ext(&exts, TLS_EXT_SIGNATURE_ALGORITHMS) == NULL)
         return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION, "ClientHello has no signature_algorithms");
@@ -252,6 +278,10 @@ static int trace_client_hello(tls_conn *c, const client_hello *ch)
                        tls_sigscheme_name);
     if (ch->has_server_name)
         tls_trace_add(&tb, "server_name", "%.*s", (int)ch->server_name.len, (const char *)ch->server_name.p);
+    if (ch->record_size_limit != 0)
+        tls_trace_add(&tb, "record_size_limit", "%u", ch->record_size_limit);
+    if (ch->early_data)
+        tls_trace_add(&tb, "early_data", "offered; not accepted: its records will be skipped");
     return tls_trace_emit(c, &tb);
 }
 
@@ -353,8 +383,10 @@ static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_read
     return rc;
 }
 
-static int send_encrypted_extensions(tls_conn *c)
+static int send_encrypted_extensions(tls_conn *c, const client_hello *ch)
 {
+    /* rfc8449#4: the limit we advertise, sent only in answer to the client's. */
+    uint16_t limit = c->cfg->record_size_limit ? c->cfg->record_size_limit : TLS_RECORD_SIZE_LIMIT_MAX;
     tls_buf msg;
     tls_buf_init(&msg);
     size_t off = tls_hs_begin_message(&msg, TLS_HS_ENCRYPTED_EXTENSIONS);
@@ -364,13 +396,23 @@ static int send_encrypted_extensions(tls_conn *c)
         tls_buf_u16(&msg, TLS_EXT_SERVER_NAME);
         tls_buf_u16(&msg, 0);
     }
+    if (ch->record_size_limit != 0) {
+        tls_buf_u16(&msg, TLS_EXT_RECORD_SIZE_LIMIT);
+        tls_buf_u16(&msg, 2);
+        tls_buf_u16(&msg, limit);
+    }
     tls_buf_close_block(&msg, ext, 2);
     tls_hs_end_message(&msg, off);
     int rc = tls_hs_send(c, &msg);
     tls_buf_free(&msg);
+    /* The client keeps to it in what it protects after reading this. */
+    if (ch->record_size_limit != 0)
+        c->recv_limit = limit;
     if (rc == 0 && tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "send", "EncryptedExtensions");
+        if (ch->record_size_limit != 0)
+            tls_trace_add(&tb, "record_size_limit", "%u", limit);
         tls_trace_add(&tb, "note", "first message under the handshake key: everything from here is encrypted");
         rc = tls_trace_emit(c, &tb);
     }
@@ -413,16 +455,31 @@ static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **sha
     return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no key exchange group in common with the client");
 }
 
+/* rfc8449#4: we never send a protected record larger than the client's
+ * limit, less the content type byte, nor larger than TLS 1.3 allows. */
+static void apply_peer_record_limit(tls_conn *c, uint16_t limit)
+{
+    size_t content = (size_t)limit - 1;
+    c->send_limit = content < TLS_MAX_PLAINTEXT ? content : TLS_MAX_PLAINTEXT;
+}
+
 static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
 {
     client_hello ch;
     const tls_reader *share;
     int second = c->state == ST_SERVER_WAIT_CH2;
     uint16_t retry_group = c->group;
+    /* The second ClientHello ends the records sent as early data. */
+    if (second)
+        c->early_skip = TLS_EARLY_NONE;
     if (parse_client_hello(c, body, &ch) != 0 || trace_client_hello(c, &ch) != 0)
         return -1;
     if (c->cfg->key == NULL || c->cfg->chain == NULL)
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "server has no certificate and key configured");
+    /* rfc8446#4.1.2: the second ClientHello removes early_data, "Early data
+     * is not permitted after a HelloRetryRequest". */
+    if (second && ch.early_data)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello offers early data again");
     if (ch.has_server_name && c->server_name == NULL) {
         c->server_name = OPENSSL_strndup((const char *)ch.server_name.p, ch.server_name.len);
         if (c->server_name == NULL)
@@ -438,17 +495,30 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     } else if (share == NULL) {
         c->hello_retry = 1;
         c->state = ST_SERVER_WAIT_CH2;
+        /* rfc8446#4.2.10: after a HelloRetryRequest "the server then
+         * ignores early data by skipping all records with an external
+         * content type of "application_data"" until the second ClientHello. */
+        if (ch.early_data)
+            c->early_skip = TLS_EARLY_SKIP_PLAIN;
         return send_hello_retry(c, &ch);
     }
     c->version = TLS_VERSION_13;
+    if (ch.record_size_limit != 0)
+        apply_peer_record_limit(c, ch.record_size_limit);
     if (send_server_hello(c, &ch, share) != 0 ||
         tls_record_set_write_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0 ||
         tls_record_set_read_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0 ||
-        send_encrypted_extensions(c) != 0 || tls_hs_send_certificate(c, NULL, 0, 0) != 0 ||
+        send_encrypted_extensions(c, &ch) != 0 || tls_hs_send_certificate(c, NULL, 0, 0) != 0 ||
         tls_hs_send_certificate_verify(c) != 0 || tls_hs_send_finished(c, c->keys.server_hs) != 0 ||
         tls_hs_derive_application_secrets(c) != 0 ||
         tls_record_set_write_key(c, c->keys.server_ap, "server_application_traffic_secret_0") != 0)
         return -1;
+    /* rfc8446#4.2.10: we accept no early data (our EncryptedExtensions has
+     * no early_data), so we skip "past early data by attempting to
+     * deprotect received records using the handshake traffic key,
+     * discarding records which fail deprotection". */
+    if (ch.early_data)
+        c->early_skip = TLS_EARLY_SKIP_TRIAL;
     c->state = ST_SERVER_WAIT_FINISHED;
     return 0;
 }

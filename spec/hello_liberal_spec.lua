@@ -170,6 +170,27 @@ describe("our server with key shares it cannot use", function()
    end)
 end)
 
+describe("our server and early data it does not accept", function()
+   it("answers a ClientHello with early_data with a ServerHello and no early_data in EncryptedExtensions", function()
+      local _, fake = complete { extra = { { B.EXT.early_data, "" }, { B.EXT.psk_key_exchange_modes, "\1\1" } } }
+      local ee = B.parse_encrypted_extensions(fake.flight[1])
+      assert.is_nil(ee[B.EXT.early_data])
+   end)
+
+   it("answers a second ClientHello without early_data after HelloRetryRequest", function()
+      local sv = server_engine { groups = "secp384r1" }
+      assert(sv:feed(B.client_hello_record { groups = { B.GROUP.x25519, B.GROUP.secp384r1 },
+                                             extra = { { B.EXT.early_data, "" } } }))
+      assert.is_true(B.first_server_hello(sv:output()).hrr)
+      local pub = select(3, I.kex_pair("secp384r1"))
+      assert(sv:feed(B.record(B.CT.ccs, "\1") .. B.client_hello_record {
+         groups = { B.GROUP.x25519, B.GROUP.secp384r1 }, shares = { { B.GROUP.secp384r1, pub } } }))
+      local sh = B.first_server_hello(sv:output())
+      assert.is_false(sh.hrr)
+      assert.equal(B.GROUP.secp384r1, string.unpack(">I2", sh.ext[B.EXT.key_share]))
+   end)
+end)
+
 describe("extensions our server ignores in a ClientHello", function()
    it("GREASE and unknown types, and TLS 1.2's own", function()
       complete { extra = {

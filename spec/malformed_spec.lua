@@ -864,4 +864,30 @@ describe("ClientHello contents our server refuses (liberal rules, strict limits)
       server_refuses(B.client_hello_record { sigalgs = { 0x0201, 0x0808, 0xfefe } }, "handshake_failure",
          "no signature algorithm in common with the client for our certificate")
    end)
+
+   it("early_data with content is decode_error", function()
+      server_refuses(B.client_hello_record { extra = { { B.EXT.early_data, "\0" } } }, "decode_error",
+         "ClientHello early_data is not empty")
+   end)
+
+   it("a second ClientHello with early_data is illegal_parameter (rfc8446#4.1.2)", function()
+      local sv = assert(tls.engine(assert(tls.context { mode = "server", certificate = CERT, key = KEY,
+                                                         groups = "secp384r1" })))
+      local early = { { B.EXT.early_data, "" } }
+      assert(sv:feed(B.client_hello_record { groups = { B.GROUP.x25519, B.GROUP.secp384r1 }, extra = early }))
+      assert.is_true(B.first_server_hello(sv:output()).hrr)
+      server_refuses(B.client_hello_record { groups = { B.GROUP.secp384r1 },
+                                             shares = { { B.GROUP.secp384r1, ("\4"):rep(97) } }, extra = early },
+         "illegal_parameter", "second ClientHello offers early data again", sv)
+   end)
+
+   it("a record_size_limit below 64 is illegal_parameter (rfc8449#4)", function()
+      server_refuses(B.client_hello_record { extra = { { B.EXT.record_size_limit, B.u16(63) } } },
+         "illegal_parameter", "ClientHello record_size_limit of 63 (at least 64 is required)")
+   end)
+
+   it("a record_size_limit of three bytes is decode_error", function()
+      server_refuses(B.client_hello_record { extra = { { B.EXT.record_size_limit, "\1\0\0" } } },
+         "decode_error", "ClientHello record_size_limit is malformed")
+   end)
 end)
