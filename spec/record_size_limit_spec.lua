@@ -1,5 +1,6 @@
 -- record_size_limit (RFC 8449): the option, what each side advertises and
--- answers (seen in the trace), and GnuTLS, which implements it.
+-- answers (seen in the trace), the sizes of the protected records each side
+-- then sends (parsed off the wire), and GnuTLS, which implements it, both ways.
 local tls = require "tls"
 local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
@@ -100,11 +101,56 @@ describe("record_size_limit negotiation (rfc8449)", function()
    end)
 end)
 
+describe("protected records under record_size_limit", function()
+   it("a server keeps every record to the client's limit, from EncryptedExtensions on", function()
+      local p = pair({ record_size_limit = 64 })
+      assert(p.s:write(("s"):rep(5000)))
+      p.pump()
+      local max, n = largest_protected(p.wire.s)
+      assert.equal(64 + TAG, max)
+      assert.truthy(n >= 5000 / 63, n)
+      local got = {}
+      repeat local chunk = p.c:read(); got[#got + 1] = chunk until chunk == ""
+      assert.equal(5000, #table.concat(got))
+   end)
+
+   it("a client keeps its records to the server's limit once it has read it", function()
+      local p = pair({ record_size_limit = 2000 }, { record_size_limit = 100 })
+      assert(p.c:write(("c"):rep(5000)))
+      p.pump()
+      assert.equal(100 + TAG, (largest_protected(p.wire.c)))
+      assert.equal(("c"):rep(5000), p.s:read())
+      -- and the server, to the client's
+      assert(p.s:write(("s"):rep(5000)))
+      p.pump()
+      assert.equal(2000 + TAG, (largest_protected(p.wire.s)))
+   end)
+
+   it("a limit above TLS 1.3's own changes nothing", function()
+      local p = pair({ record_size_limit = 16385 })
+      assert(p.s:write(("s"):rep(40000)))
+      p.pump()
+      assert.equal(16385 + TAG, (largest_protected(p.wire.s)))
+   end)
+end)
+
 describe("record_size_limit with GnuTLS", function()
    after_each(proc.kill_all)
    local c = certs.get()
    local TLS13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3"
    local LINE = ("0123456789"):rep(100)
+
+   it("gnutls-cli --recordsize=512 against our server: every record we send fits", function()
+      -- An RSA certificate: our Certificate message alone needs two records.
+      -- (gnutls-cli itself cannot send a line longer than its limit.)
+      local short = LINE:sub(1, 400)
+      local _, port = peers.luatls_server { cert = c.leaf.rsa2048.cert, key = c.leaf.rsa2048.key }
+      local out = proc.run(string.format("(printf '%s\\n'; sleep 1) | gnutls-cli --x509cafile %s "
+         .. "--verify-hostname localhost --sni-hostname localhost --recordsize=512 -p %d --priority %s 127.0.0.1",
+         short, c.ca, port, TLS13))
+      assert.truthy(out:find("- Handshake was completed", 1, true), out)
+      assert.truthy(out:find("\n" .. short .. "\n", 1, true), out)
+   end)
 
    it("our client with record_size_limit = 64 against gnutls-serv --recordsize=512", function()
       local _, port = peers.gnutls_serv(string.format("--x509certfile %s --x509keyfile %s --echo "
