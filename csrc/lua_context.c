@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "lua_tls.h"
+#include "tls_consts.h"
 #include "tls_x509.h"
 
 typedef struct lua_context {
@@ -156,6 +157,18 @@ static int ctx_set_key_update_after(lua_State *L)
     return 1;
 }
 
+/* record_size_limit (rfc8449), already checked by lua/tls.lua. */
+static int ctx_set_record_size_limit(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= TLS_RECORD_SIZE_LIMIT_MIN && n <= TLS_RECORD_SIZE_LIMIT_MAX, 2,
+                  "record size limit out of range");
+    ctx->cfg->record_size_limit = (uint16_t)n;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int ctx_set_trace(lua_State *L)
 {
     check_ctx(L, 1);
@@ -206,6 +219,7 @@ void tls_lua_context_register(lua_State *L)
         {"set_verify", ctx_set_verify},
         {"set_trace", ctx_set_trace},
         {"set_key_update_after", ctx_set_key_update_after},
+        {"set_record_size_limit", ctx_set_record_size_limit},
         {"mode", ctx_mode},
         {NULL, NULL},
     };

@@ -292,14 +292,14 @@ static int l_kex_x25519(lua_State *L)
     size_t priv_len, peer_len, out_len = 0;
     const uint8_t *priv = check_bytes(L, 1, &priv_len);
     const uint8_t *peer = check_bytes(L, 2, &peer_len);
-    uint8_t out[66];
+    uint8_t out[TLS_MAX_SHARED_SECRET];
     tls_kex k = {TLS_GROUP_X25519, NULL};
     tls_error err;
     tls_error_clear(&err);
     k.priv = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv, priv_len);
     if (k.priv == NULL)
         return push_fail(L, "not an x25519 private key");
-    int rc = tls_kex_derive(&k, peer, peer_len, out, &out_len, &err);
+    int rc = tls_kex_derive(&k, peer, peer_len, out, sizeof out, &out_len, &err);
     tls_kex_free(&k);
     if (rc != 0)
         return push_error(L, &err);
@@ -323,15 +323,15 @@ static int l_kex_pair(lua_State *L)
     uint16_t g = check_group(L, 1);
     tls_kex a = {0, NULL}, b = {0, NULL};
     tls_buf pa, pb;
-    uint8_t sa[66], sb[66];
+    uint8_t sa[TLS_MAX_SHARED_SECRET], sb[TLS_MAX_SHARED_SECRET];
     size_t la = 0, lb = 0;
     tls_error err;
     tls_error_clear(&err);
     tls_buf_init(&pa);
     tls_buf_init(&pb);
     int rc = tls_kex_generate(&a, g, &pa, &err) == 0 && tls_kex_generate(&b, g, &pb, &err) == 0
-             && tls_kex_derive(&a, pb.data, pb.len, sa, &la, &err) == 0
-             && tls_kex_derive(&b, pa.data, pa.len, sb, &lb, &err) == 0;
+             && tls_kex_derive(&a, pb.data, pb.len, sa, sizeof sa, &la, &err) == 0
+             && tls_kex_derive(&b, pa.data, pa.len, sb, sizeof sb, &lb, &err) == 0;
     tls_kex_free(&a);
     tls_kex_free(&b);
     tls_buf_free(&pb);
@@ -361,14 +361,37 @@ static int l_kex_peer(lua_State *L)
     const uint8_t *peer = check_bytes(L, 2, &peer_len);
     tls_kex k = {0, NULL};
     tls_buf pub;
-    uint8_t out[66];
+    uint8_t out[TLS_MAX_SHARED_SECRET];
     tls_error err;
     tls_error_clear(&err);
     tls_buf_init(&pub);
     int rc = tls_kex_generate(&k, g, &pub, &err) == 0
-             && tls_kex_derive(&k, peer, peer_len, out, &out_len, &err) == 0;
+             && tls_kex_derive(&k, peer, peer_len, out, sizeof out, &out_len, &err) == 0;
     tls_kex_free(&k);
     tls_buf_free(&pub);
+    if (!rc)
+        return push_error(L, &err);
+    lua_pushlstring(L, (const char *)out, out_len);
+    OPENSSL_cleanse(out, sizeof out);
+    return 1;
+}
+
+/* kex_private(group_name, private, peer_public) -> shared | nil, msg, alert:
+ * our side from a chosen private value (raw for x25519/x448, big-endian
+ * otherwise), for known answers. */
+static int l_kex_private(lua_State *L)
+{
+    uint16_t g = check_group(L, 1);
+    size_t priv_len, peer_len, out_len = 0;
+    const uint8_t *priv = check_bytes(L, 2, &priv_len);
+    const uint8_t *peer = check_bytes(L, 3, &peer_len);
+    tls_kex k = {0, NULL};
+    uint8_t out[TLS_MAX_SHARED_SECRET];
+    tls_error err;
+    tls_error_clear(&err);
+    int rc = tls_kex_set_private(&k, g, priv, priv_len, &err) == 0
+             && tls_kex_derive(&k, peer, peer_len, out, sizeof out, &out_len, &err) == 0;
+    tls_kex_free(&k);
     if (!rc)
         return push_error(L, &err);
     lua_pushlstring(L, (const char *)out, out_len);
@@ -537,6 +560,7 @@ static const luaL_Reg functions[] = {
     {"kex_x25519", l_kex_x25519},
     {"kex_pair", l_kex_pair},
     {"kex_peer", l_kex_peer},
+    {"kex_private", l_kex_private},
     {"transcript", l_transcript},
     {"genkey", l_genkey},
     {"sign", l_sign},

@@ -28,10 +28,26 @@ static const uint16_t default_suites[] = {
     TLS_CHACHA20_POLY1305_SHA256,
 };
 
+/* What a client offers unless told otherwise (groups[0] gets the key share). */
 static const uint16_t default_groups[] = {
     TLS_GROUP_X25519,
     TLS_GROUP_SECP256R1,
     TLS_GROUP_SECP384R1,
+};
+
+/* A server accepts every group it implements, ECDHE before the slower
+ * finite-field groups. */
+static const uint16_t default_server_groups[] = {
+    TLS_GROUP_X25519,
+    TLS_GROUP_SECP256R1,
+    TLS_GROUP_SECP384R1,
+    TLS_GROUP_X448,
+    TLS_GROUP_SECP521R1,
+    TLS_GROUP_FFDHE2048,
+    TLS_GROUP_FFDHE3072,
+    TLS_GROUP_FFDHE4096,
+    TLS_GROUP_FFDHE6144,
+    TLS_GROUP_FFDHE8192,
 };
 
 /* rfc8446#4.2.3 schemes for handshake signatures, in preference order. */
@@ -72,8 +88,13 @@ tls_config *tls_config_new(int is_server)
     tls_buf_init(&c->cert_entries);
     memcpy(c->suites, default_suites, sizeof default_suites);
     c->n_suites = COUNT(default_suites);
-    memcpy(c->groups, default_groups, sizeof default_groups);
-    c->n_groups = COUNT(default_groups);
+    if (c->is_server) {
+        memcpy(c->groups, default_server_groups, sizeof default_server_groups);
+        c->n_groups = COUNT(default_server_groups);
+    } else {
+        memcpy(c->groups, default_groups, sizeof default_groups);
+        c->n_groups = COUNT(default_groups);
+    }
     memcpy(c->sigalgs, default_sigalgs, sizeof default_sigalgs);
     c->n_sigalgs = COUNT(default_sigalgs);
     return c;
@@ -484,7 +505,19 @@ int tls_config_set_suites(tls_config *c, const char *list, tls_error *err)
 int tls_config_set_groups(tls_config *c, const char *list, tls_error *err)
 {
     static const list_kind kind = { "groups", "group", tls_group_by_name, tls_group_supported };
-    return parse_list(&kind, list, c->groups, &c->n_groups, err);
+    uint16_t groups[TLS_CONFIG_MAX_LIST];
+    size_t n;
+    if (parse_list(&kind, list, groups, &n, err) != 0)
+        return -1;
+    /* A client's first group gets a key share in every ClientHello, and
+     * finite-field shares are large and slow: servers only. */
+    for (size_t i = 0; i < n && !c->is_server; i++)
+        if (tls_group_is_ffdhe(groups[i]))
+            return tls_fail(err, NO_ALERT, "groups: group '%s' is not supported by clients "
+                            "(finite-field groups are for servers only)", tls_group_name(groups[i]));
+    memcpy(c->groups, groups, n * sizeof groups[0]);
+    c->n_groups = n;
+    return 0;
 }
 
 int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err)

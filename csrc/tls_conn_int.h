@@ -14,20 +14,24 @@
 #include "tls_crypto.h"
 #include "tls_engine.h"
 #include "tls_err.h"
+#include "tls_ext.h"
 
 /* Limits on what a peer can make us hold or do. */
 /* The largest handshake message accepted: a certificate chain of a few
  * certificates with large keys fits many times over. */
 #define TLS_MAX_HANDSHAKE_MESSAGE (64 * 1024)
+/* A ClientHello may be as large as its length fields allow (rfc8446#4.1.2):
+ * legacy_version, random, legacy_session_id<0..32>,
+ * cipher_suites<2..2^16-2>, legacy_compression_methods<1..2^8-1>,
+ * extensions<8..2^16-1>. */
+#define TLS_MAX_CLIENT_HELLO (2 + 32 + (1 + 32) + (2 + 65534) + (1 + 255) + (2 + 65535))
 /* Certificates in a peer's chain; real chains have 2 to 4. */
 #define TLS_MAX_CHAIN_LENGTH 10
-/* Extensions in one block; browsers send about 20. */
-#define TLS_MAX_EXTENSIONS 64
 /* A peer that sends endless empty records, warnings or change_cipher_spec
  * records makes us spin without progress: cut it off after this many in a row. */
 #define TLS_MAX_EMPTY_RECORDS 32
 #define TLS_MAX_CCS_RECORDS 1
-/* Offered lists we keep from a peer (groups, signature schemes, shares). */
+/* Entries of a peer's offered lists shown in a trace event. */
 #define TLS_MAX_PEER_LIST 64
 /* Decrypted application data held before we stop reading records: bounds
  * memory whatever the peer sends while the application is not reading. */
@@ -117,8 +121,9 @@ struct tls_conn {
     int cert_requested;       /* client: the server sent CertificateRequest */
     STACK_OF(X509) *peer_chain;
     EVP_PKEY *peer_key;       /* the leaf's public key, for CertificateVerify */
-    uint16_t peer_sigalgs[TLS_MAX_PEER_LIST];
+    uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */
     size_t n_peer_sigalgs;
+    uint64_t ext_sent;        /* client: tls_ext_bit of each extension in our ClientHello */
 };
 
 /* ---- Record layer (tls_record.c) ---- */
@@ -148,26 +153,7 @@ int tls_hs_send(tls_conn *c, tls_buf *msg);
 size_t tls_hs_begin_message(tls_buf *msg, uint8_t type);
 void tls_hs_end_message(tls_buf *msg, size_t off);
 
-typedef struct tls_ext {
-    uint16_t type;
-    tls_reader body;
-} tls_ext;
-
-typedef struct tls_ext_list {
-    tls_ext ext[TLS_MAX_EXTENSIONS];
-    size_t n;
-} tls_ext_list;
-
-/* Parses an extensions block (the reader is the vector's content):
- * duplicates are illegal_parameter (rfc8446#4.2). */
-int tls_hs_parse_extensions(tls_conn *c, tls_reader *block, tls_ext_list *list, const char *where);
-/* The extension's body, or NULL. */
-tls_reader *tls_hs_find_ext(tls_ext_list *list, uint16_t type);
-/* Extension types allowed in a message; any other present is
- * unsupported_extension (rfc8446#4.2: a client receiving one it did not
- * offer aborts). */
-int tls_hs_only_extensions(tls_conn *c, tls_ext_list *list, const uint16_t *allowed, size_t n,
-                           const char *where);
+/* Extension blocks: tls_hs_parse_extensions, tls_hs_find_ext, tls_ext_check (tls_ext.h). */
 
 int tls_hs_send_certificate(tls_conn *c, const uint8_t *context, size_t context_len, int empty);
 int tls_hs_parse_certificate(tls_conn *c, tls_reader *body);
@@ -187,6 +173,10 @@ extern const uint8_t tls_hrr_random[TLS_RANDOM_LEN];
 int tls_client_start(tls_conn *c);
 int tls_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
 int tls_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+/* The largest body of a handshake message of this type that c accepts now:
+ * TLS_MAX_CLIENT_HELLO for a ClientHello to a server, else
+ * TLS_MAX_HANDSHAKE_MESSAGE. */
+size_t tls_hs_max_message(const tls_conn *c, uint8_t type);
 
 /* ---- Trace (tls_trace.c) ---- */
 typedef struct tls_trace_builder {

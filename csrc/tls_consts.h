@@ -38,11 +38,16 @@
 #define TLS_EXT_SUPPORTED_GROUPS 10
 #define TLS_EXT_EC_POINT_FORMATS 11
 #define TLS_EXT_SIGNATURE_ALGORITHMS 13
+#define TLS_EXT_USE_SRTP 14
+#define TLS_EXT_HEARTBEAT 15
 #define TLS_EXT_ALPN 16
 #define TLS_EXT_SCT 18
+#define TLS_EXT_CLIENT_CERTIFICATE_TYPE 19
+#define TLS_EXT_SERVER_CERTIFICATE_TYPE 20
 #define TLS_EXT_PADDING 21
 #define TLS_EXT_ENCRYPT_THEN_MAC 22
 #define TLS_EXT_EXTENDED_MASTER_SECRET 23
+#define TLS_EXT_RECORD_SIZE_LIMIT 28
 #define TLS_EXT_SESSION_TICKET 35
 #define TLS_EXT_PRE_SHARED_KEY 41
 #define TLS_EXT_EARLY_DATA 42
@@ -50,6 +55,7 @@
 #define TLS_EXT_COOKIE 44
 #define TLS_EXT_PSK_KEY_EXCHANGE_MODES 45
 #define TLS_EXT_CERTIFICATE_AUTHORITIES 47
+#define TLS_EXT_OID_FILTERS 48
 #define TLS_EXT_POST_HANDSHAKE_AUTH 49
 #define TLS_EXT_SIGNATURE_ALGORITHMS_CERT 50
 #define TLS_EXT_KEY_SHARE 51
@@ -92,6 +98,12 @@
 #define TLS_GROUP_SECP521R1 0x0019
 #define TLS_GROUP_X25519 0x001d
 #define TLS_GROUP_X448 0x001e
+/* rfc7919 finite-field groups */
+#define TLS_GROUP_FFDHE2048 0x0100
+#define TLS_GROUP_FFDHE3072 0x0101
+#define TLS_GROUP_FFDHE4096 0x0102
+#define TLS_GROUP_FFDHE6144 0x0103
+#define TLS_GROUP_FFDHE8192 0x0104
 
 /* SignatureScheme */
 #define TLS_SIG_RSA_PKCS1_SHA256 0x0401
@@ -119,6 +131,15 @@
 /* TLSCiphertext.length MUST NOT exceed 2^14 + 256 (rfc8446#5.2). */
 #define TLS_MAX_CIPHERTEXT (TLS_MAX_PLAINTEXT + 256)
 #define TLS_HS_HEADER_LEN 4
+
+/* rfc8449#4: a RecordSizeLimit below 64 is illegal_parameter; in TLS 1.3
+ * the limit counts TLSInnerPlaintext, so 2^14 + 1 is the largest useful one. */
+#define TLS_RECORD_SIZE_LIMIT_MIN 64
+#define TLS_RECORD_SIZE_LIMIT_MAX (TLS_MAX_PLAINTEXT + 1)
+
+/* The largest (EC)DHE shared secret: rfc8446#7.4.1 pads the ffdhe8192
+ * secret to the 1024 bytes of its prime. */
+#define TLS_MAX_SHARED_SECRET 1024
 
 #define TLS_MAX_HASH_LEN 48 /* SHA-384 */
 #define TLS_MAX_KEY_LEN 32

@@ -138,22 +138,29 @@ int tls_aead_open_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint
 int tls_aead_seal_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
                      uint8_t type, uint8_t *out, uint8_t *tag, tls_error *err);
 
-/* ---- Key exchange (ECDHE) ------------------------------------------------ */
+/* ---- Key exchange ((EC)DHE) --------------------------------------------- */
 typedef struct tls_kex {
     uint16_t group;
     EVP_PKEY *priv;
 } tls_kex;
 
+/* x25519, x448, secp256r1, secp384r1, secp521r1, ffdhe2048 ... ffdhe8192. */
 int tls_group_supported(uint16_t group);
+int tls_group_is_ffdhe(uint16_t group);
 /* Generates a key pair for group and appends the encoded public key (the
- * key_exchange bytes of a KeyShareEntry: 32 bytes for x25519, an uncompressed
- * point for the NIST curves) to out. */
+ * key_exchange bytes of a KeyShareEntry: the raw key for x25519/x448, an
+ * uncompressed point for the NIST curves, Y padded to the size of p for
+ * ffdhe) to out. */
 int tls_kex_generate(tls_kex *k, uint16_t group, tls_buf *out, tls_error *err);
 /* Checks the peer's public value (illegal_parameter if malformed, off the
- * curve, or giving an all-zero x25519 result) and derives the shared secret
- * into out (at most 66 bytes); *out_len receives its length. */
-int tls_kex_derive(tls_kex *k, const uint8_t *peer, size_t peer_len, uint8_t *out,
+ * curve, outside 1 < Y < p-1, or giving an all-zero x25519/x448 result) and
+ * derives the shared secret into out (out_size bytes of room; at most
+ * TLS_MAX_SHARED_SECRET are needed); *out_len receives its length. */
+int tls_kex_derive(tls_kex *k, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t out_size,
                    size_t *out_len, tls_error *err);
+/* For known-answer tests: our key for group from a given private value (raw
+ * for x25519/x448, a big-endian scalar or exponent otherwise). */
+int tls_kex_set_private(tls_kex *k, uint16_t group, const uint8_t *priv, size_t len, tls_error *err);
 void tls_kex_free(tls_kex *k);
 
 /* ---- Signatures ---------------------------------------------------------- */

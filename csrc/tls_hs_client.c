@@ -20,8 +20,11 @@ static void put_list16(tls_buf *b, const uint16_t *ids, size_t n)
     tls_buf_close_block(b, off, 2);
 }
 
-static void put_extension_start(tls_buf *b, uint16_t type, size_t *off)
+/* Starts an extension and notes that we sent it: the server may answer
+ * only those (rfc8446#4.2). */
+static void put_extension_start(tls_conn *c, tls_buf *b, uint16_t type, size_t *off)
 {
+    c->ext_sent |= tls_ext_bit(type);
     tls_buf_u16(b, type);
     *off = tls_buf_open_block(b, 2);
 }
@@ -51,10 +54,11 @@ static int send_client_hello(tls_conn *c)
     tls_buf_u8(&msg, 1); /* legacy_compression_methods: null only */
     tls_buf_u8(&msg, 0);
 
+    c->ext_sent = 0;
     ext = tls_buf_open_block(&msg, 2);
     /* rfc6066#3: literal IP addresses are not permitted in server_name. */
     if (c->server_name != NULL && !tls_is_ip_literal(c->server_name)) {
-        put_extension_start(&msg, TLS_EXT_SERVER_NAME, &e);
+        put_extension_start(c, &msg, TLS_EXT_SERVER_NAME, &e);
         inner = tls_buf_open_block(&msg, 2);
         tls_buf_u8(&msg, 0); /* host_name */
         size_t name = tls_buf_open_block(&msg, 2);
@@ -63,20 +67,20 @@ static int send_client_hello(tls_conn *c)
         tls_buf_close_block(&msg, inner, 2);
         tls_buf_close_block(&msg, e, 2);
     }
-    put_extension_start(&msg, TLS_EXT_SUPPORTED_VERSIONS, &e);
+    put_extension_start(c, &msg, TLS_EXT_SUPPORTED_VERSIONS, &e);
     tls_buf_u8(&msg, 2);
     tls_buf_u16(&msg, TLS_VERSION_13);
     tls_buf_close_block(&msg, e, 2);
 
-    put_extension_start(&msg, TLS_EXT_SUPPORTED_GROUPS, &e);
+    put_extension_start(c, &msg, TLS_EXT_SUPPORTED_GROUPS, &e);
     put_list16(&msg, cfg->groups, cfg->n_groups);
     tls_buf_close_block(&msg, e, 2);
 
-    put_extension_start(&msg, TLS_EXT_SIGNATURE_ALGORITHMS, &e);
+    put_extension_start(c, &msg, TLS_EXT_SIGNATURE_ALGORITHMS, &e);
     put_list16(&msg, cfg->sigalgs, cfg->n_sigalgs);
     tls_buf_close_block(&msg, e, 2);
 
-    put_extension_start(&msg, TLS_EXT_KEY_SHARE, &e);
+    put_extension_start(c, &msg, TLS_EXT_KEY_SHARE, &e);
     inner = tls_buf_open_block(&msg, 2);
     tls_buf_u16(&msg, c->group);
     size_t kx = tls_buf_open_block(&msg, 2);
@@ -85,8 +89,14 @@ static int send_client_hello(tls_conn *c)
     tls_buf_close_block(&msg, inner, 2);
     tls_buf_close_block(&msg, e, 2);
 
+    if (cfg->record_size_limit != 0) {
+        put_extension_start(c, &msg, TLS_EXT_RECORD_SIZE_LIMIT, &e);
+        tls_buf_u16(&msg, cfg->record_size_limit);
+        tls_buf_close_block(&msg, e, 2);
+    }
+
     if (c->cookie.len > 0) {
-        put_extension_start(&msg, TLS_EXT_COOKIE, &e);
+        put_extension_start(c, &msg, TLS_EXT_COOKIE, &e);
         inner = tls_buf_open_block(&msg, 2);
         tls_buf_bytes(&msg, c->cookie.data, c->cookie.len);
         tls_buf_close_block(&msg, inner, 2);
@@ -108,6 +118,8 @@ static int send_client_hello(tls_conn *c)
         if (c->server_name != NULL)
             tls_trace_add(&tb, "server_name", "%s%s", c->server_name,
                           tls_is_ip_literal(c->server_name) ? " (IP address: not sent as SNI)" : "");
+        if (cfg->record_size_limit != 0)
+            tls_trace_add(&tb, "record_size_limit", "%u", cfg->record_size_limit);
         if (c->hello_retry)
             tls_trace_add(&tb, "retry", "second ClientHello, answering HelloRetryRequest");
         rc = tls_trace_emit(c, &tb);
@@ -140,11 +152,7 @@ static int offered(const uint16_t *list, size_t n, uint16_t v)
 
 static int handle_hello_retry(tls_conn *c, tls_ext_list *exts, const uint8_t *msg, size_t len)
 {
-    static const uint16_t allowed[] = { TLS_EXT_SUPPORTED_VERSIONS, TLS_EXT_KEY_SHARE, TLS_EXT_COOKIE };
-    /* rfc8446#4.1.4: a second HelloRetryRequest is unexpected_message. */
-    if (c->hello_retry)
-        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
-    if (tls_hs_only_extensions(c, exts, allowed, 3, "HelloRetryRequest") != 0)
+    if (tls_ext_check(c, exts, TLS_EXT_IN_HRR) != 0)
         return -1;
     tls_reader *ks = tls_hs_find_ext(exts, TLS_EXT_KEY_SHARE);
     tls_reader *cookie = tls_hs_find_ext(exts, TLS_EXT_COOKIE);
@@ -207,6 +215,11 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     tls_reader ext_block = tls_rd_left(body) > 0 ? tls_rd_vec(body, 2) : tls_rd_init(NULL, 0);
     if (!tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello is malformed");
+    int is_retry = memcmp(random, tls_hrr_random, TLS_RANDOM_LEN) == 0;
+    /* rfc8446#4.1.4: a second HelloRetryRequest is unexpected_message,
+     * whatever else is wrong with it. */
+    if (is_retry && c->hello_retry)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
     tls_ext_list exts;
     if (tls_hs_parse_extensions(c, &ext_block, &exts, "ServerHello") != 0)
         return -1;
@@ -221,9 +234,13 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     if (!tls_rd_end(sv))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello supported_versions is malformed");
     /* rfc8446#4.2.1: a version not offered is illegal_parameter. */
-    if (version != TLS_VERSION_13 || legacy_version != TLS_VERSION_12)
+    if (version != TLS_VERSION_13)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server selected version 0x%04x, not offered",
                         version);
+    /* rfc8446#4.1.3: legacy_version MUST be 0x0303 in a TLS 1.3 ServerHello. */
+    if (legacy_version != TLS_VERSION_12)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "ServerHello legacy_version is 0x%04x (must be 0x0303 in TLS 1.3)", legacy_version);
     /* rfc8446#4.1.3: legacy_session_id_echo must match what we sent. */
     if (sid.len != c->session_id_len || memcmp(sid.p, c->session_id, sid.len) != 0)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "ServerHello does not echo our session id");
@@ -239,11 +256,10 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
                         "ServerHello changes the cipher suite chosen in HelloRetryRequest");
     c->suite = tls_suite_get(suite);
     c->version = version;
-    if (memcmp(random, tls_hrr_random, TLS_RANDOM_LEN) == 0)
+    if (is_retry)
         return handle_hello_retry(c, &exts, msg, len);
 
-    static const uint16_t allowed[] = { TLS_EXT_SUPPORTED_VERSIONS, TLS_EXT_KEY_SHARE };
-    if (tls_hs_only_extensions(c, &exts, allowed, 2, "ServerHello") != 0)
+    if (tls_ext_check(c, &exts, TLS_EXT_IN_SH) != 0)
         return -1;
     tls_reader *ks = tls_hs_find_ext(&exts, TLS_EXT_KEY_SHARE);
     if (ks == NULL)
@@ -257,10 +273,10 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
                         "server's key share is for %s, we sent %s",
                         tls_group_name(group) ? tls_group_name(group) : "an unknown group",
                         tls_group_name(c->group));
-    uint8_t shared[80];
+    uint8_t shared[TLS_MAX_SHARED_SECRET];
     size_t shared_len = 0;
     int rc = -1;
-    if (tls_kex_derive(&c->kex, kx.p, kx.len, shared, &shared_len, &c->err) == 0 &&
+    if (tls_kex_derive(&c->kex, kx.p, kx.len, shared, sizeof shared, &shared_len, &c->err) == 0 &&
         tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) == 0 &&
         tls_transcript_add(&c->transcript, msg, len, &c->err) == 0)
         rc = 0;
@@ -271,7 +287,8 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
         tls_trace_add(&tb, "version", "TLSv1.3");
         tls_trace_add(&tb, "cipher", "%s", c->suite->name);
         tls_trace_add(&tb, "group", "%s", tls_group_name(group));
-        tls_trace_add(&tb, "key_exchange", "ECDHE: both sides now share a secret");
+        tls_trace_add(&tb, "key_exchange", "%s: both sides now share a secret",
+                      tls_group_is_ffdhe(group) ? "DHE" : "ECDHE");
         rc = tls_trace_emit(c, &tb);
     }
     if (rc == 0)
@@ -288,24 +305,55 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     return 0;
 }
 
+/* rfc8449#4: the server's limit bounds our protected records (less the
+ * content type byte, and never beyond TLS 1.3's own limit); ours, which it
+ * answered, bounds its records from now on. */
+static int handle_record_size_limit(tls_conn *c, tls_reader *r)
+{
+    uint16_t limit = tls_rd_u16(r);
+    if (!tls_rd_end(r))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions record_size_limit is malformed");
+    /* rfc8449#4: "An endpoint MUST treat receipt of a smaller value as a
+     * fatal error and generate an "illegal_parameter" alert." */
+    if (limit < TLS_RECORD_SIZE_LIMIT_MIN)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "server's record_size_limit of %u (at least %d is required)", limit,
+                        TLS_RECORD_SIZE_LIMIT_MIN);
+    size_t content = (size_t)limit - 1;
+    c->send_limit = content < TLS_MAX_PLAINTEXT ? content : TLS_MAX_PLAINTEXT;
+    c->recv_limit = c->cfg->record_size_limit;
+    return 0;
+}
+
 static int handle_encrypted_extensions(tls_conn *c, tls_reader *body)
 {
-    /* Only what we offered may come back; supported_groups is informational. */
-    static const uint16_t allowed[] = { TLS_EXT_SERVER_NAME, TLS_EXT_SUPPORTED_GROUPS };
     tls_reader block = tls_rd_vec(body, 2);
     tls_ext_list exts;
     if (!tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions is malformed");
     if (tls_hs_parse_extensions(c, &block, &exts, "EncryptedExtensions") != 0 ||
-        tls_hs_only_extensions(c, &exts, allowed, 2, "EncryptedExtensions") != 0)
+        tls_ext_check(c, &exts, TLS_EXT_IN_EE) != 0)
         return -1;
     tls_reader *sni = tls_hs_find_ext(&exts, TLS_EXT_SERVER_NAME);
     if (sni != NULL && tls_rd_left(sni) != 0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions server_name is not empty");
+    /* rfc8446#4.2.7: the server's groups are informational; only their
+     * form is checked. */
+    tls_reader *groups = tls_hs_find_ext(&exts, TLS_EXT_SUPPORTED_GROUPS);
+    if (groups != NULL) {
+        tls_reader list = tls_rd_vec(groups, 2);
+        if (!tls_rd_end(groups) || list.len == 0 || list.len % 2 != 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions supported_groups is malformed");
+    }
+    tls_reader *rsl = tls_hs_find_ext(&exts, TLS_EXT_RECORD_SIZE_LIMIT);
+    if (rsl != NULL && handle_record_size_limit(c, rsl) != 0)
+        return -1;
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "EncryptedExtensions");
         tls_trace_add(&tb, "extensions", "%zu", exts.n);
+        if (rsl != NULL)
+            tls_trace_add(&tb, "record_size_limit", "%zu", c->send_limit + 1);
         tls_trace_add(&tb, "note", "first message under the handshake key: everything from here is encrypted");
         return tls_trace_emit(c, &tb);
     }
@@ -324,7 +372,9 @@ static int handle_certificate_request(tls_conn *c, tls_reader *body)
     if (context.len != 0)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "CertificateRequest during the handshake has a request context");
-    if (tls_hs_parse_extensions(c, &block, &exts, "CertificateRequest") != 0)
+    /* rfc8446#4.3.2: "Clients MUST ignore unrecognized extensions." */
+    if (tls_hs_parse_extensions(c, &block, &exts, "CertificateRequest") != 0 ||
+        tls_ext_check(c, &exts, TLS_EXT_IN_CR) != 0)
         return -1;
     /* rfc8446#4.3.2: signature_algorithms MUST be present. */
     if (tls_hs_find_ext(&exts, TLS_EXT_SIGNATURE_ALGORITHMS) == NULL)

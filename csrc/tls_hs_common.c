@@ -1,4 +1,4 @@
-/* Handshake pieces both sides share: message framing, extension blocks,
+/* Handshake pieces both sides share: message framing,
  * Certificate, CertificateVerify, Finished, the key schedule steps and
  * post-handshake messages. */
 #include <string.h>
@@ -35,55 +35,6 @@ int tls_hs_handle(tls_conn *c, const uint8_t *msg, size_t len)
     if (c->is_server)
         return tls_server_handle(c, type, &body, msg, len);
     return tls_client_handle(c, type, &body, msg, len);
-}
-
-int tls_hs_parse_extensions(tls_conn *c, tls_reader *block, tls_ext_list *list, const char *where)
-{
-    list->n = 0;
-    while (tls_rd_left(block) > 0) {
-        uint16_t type = tls_rd_u16(block);
-        tls_reader body = tls_rd_vec(block, 2);
-        if (!tls_rd_ok(block))
-            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "%s: malformed extension block", where);
-        /* rfc8446#4.2: there MUST NOT be more than one extension of the same type. */
-        for (size_t i = 0; i < list->n; i++)
-            if (list->ext[i].type == type)
-                return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "%s: duplicate %s extension",
-                                where, tls_extension_name(type) ? tls_extension_name(type) : "unknown");
-        if (list->n == TLS_MAX_EXTENSIONS)
-            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "%s: more than %d extensions", where,
-                            TLS_MAX_EXTENSIONS);
-        list->ext[list->n].type = type;
-        list->ext[list->n].body = body;
-        list->n++;
-    }
-    if (!tls_rd_end(block))
-        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "%s: malformed extension block", where);
-    return 0;
-}
-
-tls_reader *tls_hs_find_ext(tls_ext_list *list, uint16_t type)
-{
-    for (size_t i = 0; i < list->n; i++)
-        if (list->ext[i].type == type)
-            return &list->ext[i].body;
-    return NULL;
-}
-
-int tls_hs_only_extensions(tls_conn *c, tls_ext_list *list, const uint16_t *allowed, size_t n,
-                           const char *where)
-{
-    for (size_t i = 0; i < list->n; i++) {
-        size_t j = 0;
-        while (j < n && allowed[j] != list->ext[i].type)
-            j++;
-        if (j == n) {
-            const char *name = tls_extension_name(list->ext[i].type);
-            return tls_fail(&c->err, TLS_ALERT_UNSUPPORTED_EXTENSION, "%s: unexpected extension %s (%u)",
-                            where, name ? name : "unknown", list->ext[i].type);
-        }
-    }
-    return 0;
 }
 
 /* ---- Certificate ----------------------------------------------------------- */
@@ -131,9 +82,12 @@ static int parse_certificate_entries(tls_conn *c, tls_reader *list)
         if (!tls_rd_ok(list) || der.len == 0)
             return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Certificate: malformed certificate entry");
         tls_ext_list exts;
-        /* rfc8446#4.4.2: entry extensions answer ones we sent; we send none. */
+        /* rfc8446#4.4.2: "Valid extensions for server certificates at
+         * present include the OCSP Status extension and the
+         * SignedCertificateTimestamp extension"; they answer requests in
+         * our ClientHello, and we send neither. */
         if (tls_hs_parse_extensions(c, &ext_block, &exts, "Certificate entry") != 0 ||
-            tls_hs_only_extensions(c, &exts, NULL, 0, "Certificate entry") != 0)
+            tls_ext_check(c, &exts, TLS_EXT_IN_CT) != 0)
             return -1;
         if (sk_X509_num(c->peer_chain) >= TLS_MAX_CHAIN_LENGTH)
             return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE,
@@ -403,7 +357,8 @@ static int handle_new_session_ticket(tls_conn *c, tls_reader *body)
     if (!tls_rd_end(body) || ticket.len == 0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "NewSessionTicket message is malformed");
     tls_ext_list exts;
-    if (tls_hs_parse_extensions(c, &ext_block, &exts, "NewSessionTicket") != 0)
+    if (tls_hs_parse_extensions(c, &ext_block, &exts, "NewSessionTicket") != 0 ||
+        tls_ext_check(c, &exts, TLS_EXT_IN_NST) != 0)
         return -1;
     if (tls_tracing(c)) {
         tls_trace_builder tb;

@@ -49,11 +49,12 @@ static int handle_handshake(tls_conn *c, const uint8_t *data, size_t len)
     while (c->hs_in.len - pos >= TLS_HS_HEADER_LEN) {
         const uint8_t *m = c->hs_in.data + pos;
         size_t body = ((size_t)m[1] << 16) | ((size_t)m[2] << 8) | m[3];
-        if (body > TLS_MAX_HANDSHAKE_MESSAGE)
+        size_t max = tls_hs_max_message(c, m[0]);
+        if (body > max)
             return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR,
-                            "%s message of %zu bytes is larger than the %d we accept",
+                            "%s message of %zu bytes is larger than the %zu we accept",
                             tls_handshake_name(m[0]) ? tls_handshake_name(m[0]) : "handshake",
-                            body, TLS_MAX_HANDSHAKE_MESSAGE);
+                            body, max);
         if (c->hs_in.len - pos < TLS_HS_HEADER_LEN + body)
             break;
         unsigned epoch = c->rd_epoch;

@@ -59,6 +59,7 @@ end
 local context_options = {
   mode = true, certificate = true, key = true, password = true, ca = true, verify = true,
   ciphers = true, groups = true, sigalgs = true, trace = true,
+  record_size_limit = true,
 }
 context_options.key_update_after = true
 
@@ -128,6 +129,14 @@ function tls.context(opts)
       ok, why = with_option(option, ctx[setter](ctx, list))
       if not ok then return nil, why end
     end
+  end
+  if o.record_size_limit ~= nil then
+    -- RFC 8449: at least 64; TLS 1.3 records hold at most 2^14 + 1 bytes of inner plaintext.
+    local n = o.record_size_limit
+    if math.type(n) ~= "integer" or n < 64 or n > 16385 then
+      return fail("option 'record_size_limit' must be an integer from 64 to 16385 (got %s)", tostring(n))
+    end
+    ctx:set_record_size_limit(n)
   end
   if o.trace then ctx:set_trace(o.trace) end
   if o.key_update_after ~= nil then

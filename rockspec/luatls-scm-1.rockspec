@@ -49,6 +49,7 @@ build = {
             "csrc/tls_config.c",
             "csrc/tls_engine.c",
             "csrc/tls_err.c",
+            "csrc/tls_ext.c",
             "csrc/tls_hs_client.c",
             "csrc/tls_hs_common.c",
             "csrc/tls_hs_server.c",

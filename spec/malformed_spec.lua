@@ -201,10 +201,15 @@ describe("our server, sent malformed bytes over TCP,", function()
          expect_alert(warning:rep(33) .. B.client_hello_record {}, "unexpected_message")
       end)
 
-      it("a handshake message larger than 64 KiB is decode_error", function()
+      it("a ClientHello larger than its length fields allow is decode_error", function()
          -- The header alone: the engine refuses before buffering the body.
-         expect_alert(B.record(B.CT.handshake, B.u8(B.HS.client_hello) .. B.u24(64 * 1024 + 1)),
+         -- (A ClientHello may exceed 64 KiB: rfc8446#4.1.2's vectors sum to B.MAX_CLIENT_HELLO.)
+         expect_alert(B.record(B.CT.handshake, B.u8(B.HS.client_hello) .. B.u24(B.MAX_CLIENT_HELLO + 1)),
             "decode_error")
+      end)
+
+      it("another handshake message larger than 64 KiB is decode_error", function()
+         expect_alert(B.record(B.CT.handshake, B.u8(B.HS.finished) .. B.u24(64 * 1024 + 1)), "decode_error")
       end)
    end)
 
@@ -812,5 +817,187 @@ describe("post-handshake messages and protected records, malformed,", function()
       local sv, fake = server_connected()
       expect(sv, fake, B.record(B.CT.alert, string.char(2, A.bad_record_mac)), "unexpected_message",
          "unprotected alert after handshake keys were in use")
+   end)
+end)
+
+---------------------------------------------------------------------------
+-- Extensions in the wrong place, and ClientHellos refused for what they
+-- say rather than for their size
+---------------------------------------------------------------------------
+describe("extensions in the wrong place (rfc8446#4.2)", function()
+   local HRR_RANDOM = B.unhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+
+   -- Feeds our started client a ServerHello (or HelloRetryRequest) built by
+   -- make(session_id) and checks the alert, its message, and the plaintext
+   -- alert record it sends.
+   local function client_refuses(make, alert, message)
+      local cl = client_engine()
+      assert(cl:start())
+      local sid = B.session_id_of(cl:output())
+      local ok, msg = cl:feed(B.record(B.CT.handshake, make(sid)))
+      assert_failed(cl, ok, msg, alert)
+      assert.equal(message, msg)
+      assert.equal(B.hex(alert_record(A[alert])), B.hex(cl:output()))
+   end
+
+   -- A server engine fed `bytes`: checks the alert and message.
+   local function server_refuses(bytes, alert, message)
+      local sv = server_engine()
+      local ok, msg = sv:feed(bytes)
+      assert_failed(sv, ok, msg, alert)
+      assert.equal(message, msg)
+      assert.equal(B.hex(alert_record(A[alert])), B.hex(sv:output()))
+   end
+
+   describe("in a ServerHello our client receives,", function()
+      local cases = {
+         { "early_data", { B.EXT.early_data, "" }, "illegal_parameter", 42 },
+         { "cookie", { B.EXT.cookie, B.vec(2, "c") }, "illegal_parameter", 44 },
+         { "server_name", { B.EXT.server_name, "" }, "illegal_parameter", 0 },
+         { "record_size_limit", { B.EXT.record_size_limit, B.u16(1000) }, "illegal_parameter", 28 },
+         { "status_request", { B.EXT.status_request, "" }, "illegal_parameter", 5 },
+         { "supported_groups", { B.EXT.supported_groups, B.vec(2, B.list16 { B.GROUP.x25519 }) },
+           "illegal_parameter", 10 },
+         { "extended_master_secret (TLS 1.2 only)", { 23, "" }, "illegal_parameter", 23 },
+      }
+      for _, case in ipairs(cases) do
+         it(case[1] .. " is " .. case[3], function()
+            local name = case[1]:match("^%S+")
+            client_refuses(function(sid) return B.server_hello { session_id = sid, extra = { case[2] } } end,
+               case[3], string.format("ServerHello: %s extension (%d) is not allowed there", name, case[4]))
+         end)
+      end
+
+      it("pre_shared_key, allowed there but never offered, is unsupported_extension", function()
+         client_refuses(function(sid)
+            return B.server_hello { session_id = sid, extra = { { B.EXT.pre_shared_key, B.u16(0) } } }
+         end, "unsupported_extension", "ServerHello: pre_shared_key extension (41), which we did not ask for")
+      end)
+
+      it("an unknown (GREASE) type is unsupported_extension", function()
+         client_refuses(function(sid) return B.server_hello { session_id = sid, extra = { { 0x0a0a, "" } } } end,
+            "unsupported_extension", "ServerHello: unknown extension 2570")
+      end)
+
+      it("a misplaced known extension weighs more than an unknown one", function()
+         client_refuses(function(sid)
+            return B.server_hello { session_id = sid, extra = { { 0x0a0a, "" }, { B.EXT.early_data, "" } } }
+         end, "illegal_parameter", "ServerHello: early_data extension (42) is not allowed there")
+      end)
+   end)
+
+   describe("in a HelloRetryRequest our client receives,", function()
+      -- A HelloRetryRequest our default client would follow (it sent an
+      -- x25519 share and lists secp256r1), plus `extra`.
+      local function hrr(sid, extra)
+         local exts = { { B.EXT.supported_versions, B.u16(0x0304) },
+                        { B.EXT.key_share, B.u16(B.GROUP.secp256r1) } }
+         for _, e in ipairs(extra) do exts[#exts + 1] = e end
+         return B.server_hello { random = HRR_RANDOM, session_id = sid, extensions = exts }
+      end
+
+      it("is followed when it carries nothing else (sanity check)", function()
+         local cl = client_engine()
+         assert(cl:start())
+         assert(cl:feed(B.record(B.CT.handshake, hrr(B.session_id_of(cl:output()), {}))))
+         assert.is_false(cl:status().failed)
+      end)
+
+      local cases = {
+         { "pre_shared_key", { B.EXT.pre_shared_key, B.u16(0) }, 41 },
+         { "early_data", { B.EXT.early_data, "" }, 42 },
+         { "signature_algorithms", { B.EXT.signature_algorithms, B.vec(2, B.list16 { 0x0403 }) }, 13 },
+         { "record_size_limit", { B.EXT.record_size_limit, B.u16(1000) }, 28 },
+         { "server_name", { B.EXT.server_name, "" }, 0 },
+      }
+      for _, case in ipairs(cases) do
+         it(case[1] .. " is illegal_parameter", function()
+            client_refuses(function(sid) return hrr(sid, { case[2] }) end, "illegal_parameter",
+               string.format("HelloRetryRequest: %s extension (%d) is not allowed there", case[1], case[3]))
+         end)
+      end
+
+      it("an unknown type is unsupported_extension", function()
+         client_refuses(function(sid) return hrr(sid, { { 0x7777, "x" } }) end, "unsupported_extension",
+            "HelloRetryRequest: unknown extension 30583")
+      end)
+   end)
+
+   describe("in a ClientHello our server receives,", function()
+      it("oid_filters (CertificateRequest only) is illegal_parameter", function()
+         server_refuses(B.client_hello_record { extra = { { B.EXT.oid_filters, B.vec(2, "") } } },
+            "illegal_parameter", "ClientHello: oid_filters extension (48) is not allowed there")
+      end)
+
+      it("pre_shared_key that is not the last extension is illegal_parameter", function()
+         local psk = B.vec(2, B.vec(2, "ticket") .. "\0\0\0\0") .. B.vec(2, B.vec(1, ("\0"):rep(32)))
+         server_refuses(B.client_hello_record { extra = { { B.EXT.pre_shared_key, psk }, { 0x1234, "" } } },
+            "illegal_parameter", "pre_shared_key is not the last extension")
+      end)
+
+      it("a duplicate known extension among thousands of unknown ones is illegal_parameter", function()
+         local extra = {}
+         for i = 1, 3000 do extra[i] = { 0x1000 + i, "" } end
+         extra[#extra + 1] = { B.EXT.supported_versions, B.vec(1, B.list16 { 0x0304 }) }
+         server_refuses(B.client_hello_records { extra = extra }, "illegal_parameter",
+            "ClientHello: duplicate supported_versions extension (43)")
+      end)
+   end)
+end)
+
+describe("ClientHello contents our server refuses (liberal rules, strict limits)", function()
+   local function server_refuses(bytes, alert, message, sv)
+      sv = sv or server_engine()
+      local ok, msg = sv:feed(bytes)
+      assert_failed(sv, ok, msg, alert)
+      assert.equal(message, msg)
+      assert.equal(B.hex(alert_record(A[alert])), B.hex(sv:output()))
+   end
+
+   it("a key share for an unknown group missing from supported_groups is illegal_parameter", function()
+      server_refuses(B.client_hello_record { groups = { B.GROUP.x25519 }, shares = { { 0x7a7a, "\1" } } },
+         "illegal_parameter", "key share for group unknown, which the client did not list in supported_groups")
+   end)
+
+   it("two key shares for one unknown group are illegal_parameter", function()
+      server_refuses(B.client_hello_record { groups = { 0x7a7a, B.GROUP.x25519 },
+                                             shares = { { 0x7a7a, "\1" }, { 0x7a7a, "\2" } } },
+         "illegal_parameter", "two key shares for group unknown")
+   end)
+
+   it("only groups we do not know is handshake_failure", function()
+      server_refuses(B.client_hello_record { groups = { 0x7a7a, 0x6a6a }, shares = { { 0x7a7a, "\1" } } },
+         "handshake_failure", "no key exchange group in common with the client")
+   end)
+
+   it("only signature schemes we do not know is handshake_failure", function()
+      server_refuses(B.client_hello_record { sigalgs = { 0x0201, 0x0808, 0xfefe } }, "handshake_failure",
+         "no signature algorithm in common with the client for our certificate")
+   end)
+
+   it("early_data with content is decode_error", function()
+      server_refuses(B.client_hello_record { extra = { { B.EXT.early_data, "\0" } } }, "decode_error",
+         "ClientHello early_data is not empty")
+   end)
+
+   it("a second ClientHello with early_data is illegal_parameter (rfc8446#4.1.2)", function()
+      local sv = assert(tls.engine(assert(tls.context { mode = "server", certificate = CERT, key = KEY,
+                                                         groups = "secp384r1" })))
+      local early = { { B.EXT.early_data, "" } }
+      assert(sv:feed(B.client_hello_record { groups = { B.GROUP.x25519, B.GROUP.secp384r1 }, extra = early }))
+      assert.is_true(B.first_server_hello(sv:output()).hrr)
+      server_refuses(B.client_hello_record { groups = { B.GROUP.secp384r1 },
+                                             shares = { { B.GROUP.secp384r1, ("\4"):rep(97) } }, extra = early },
+         "illegal_parameter", "second ClientHello offers early data again", sv)
+   end)
+
+   it("a record_size_limit below 64 is illegal_parameter (rfc8449#4)", function()
+      server_refuses(B.client_hello_record { extra = { { B.EXT.record_size_limit, B.u16(63) } } },
+         "illegal_parameter", "ClientHello record_size_limit of 63 (at least 64 is required)")
+   end)
+
+   it("a record_size_limit of three bytes is decode_error", function()
+      server_refuses(B.client_hello_record { extra = { { B.EXT.record_size_limit, "\1\0\0" } } },
+         "decode_error", "ClientHello record_size_limit is malformed")
    end)
 end)

@@ -15,9 +15,17 @@ local B = {}
 B.CT = { ccs = 20, alert = 21, handshake = 22, application_data = 23 }
 B.HS = { client_hello = 1, server_hello = 2, encrypted_extensions = 8, certificate = 11,
          certificate_verify = 15, finished = 20 }
-B.EXT = { server_name = 0, supported_groups = 10, signature_algorithms = 13,
-          supported_versions = 43, key_share = 51, padding = 21 }
-B.GROUP = { x25519 = 0x001d, secp256r1 = 0x0017, secp384r1 = 0x0018 }
+B.EXT = { server_name = 0, status_request = 5, supported_groups = 10, signature_algorithms = 13,
+          alpn = 16, padding = 21, record_size_limit = 28, pre_shared_key = 41, early_data = 42,
+          supported_versions = 43, cookie = 44, psk_key_exchange_modes = 45, oid_filters = 48,
+          key_share = 51 }
+B.GROUP = { x25519 = 0x001d, secp256r1 = 0x0017, secp384r1 = 0x0018, secp521r1 = 0x0019, x448 = 0x001e,
+            ffdhe2048 = 0x0100, ffdhe3072 = 0x0101, ffdhe4096 = 0x0102, ffdhe6144 = 0x0103,
+            ffdhe8192 = 0x0104 }
+-- The largest ClientHello body its length fields allow (rfc8446#4.1.2):
+-- version, random, session id <0..32>, suites <2..2^16-2>,
+-- compression <1..2^8-1>, extensions <8..2^16-1>.
+B.MAX_CLIENT_HELLO = 2 + 32 + (1 + 32) + (2 + 65534) + (1 + 255) + (2 + 65535)
 B.SUITE = { aes128gcm = 0x1301, aes256gcm = 0x1302, chacha = 0x1303 }
 B.ALERT = {
    close_notify = 0, unexpected_message = 10, bad_record_mac = 20, record_overflow = 22,
@@ -65,6 +73,16 @@ function B.random(n) return I.random(n) end
 function B.record(ctype, body, opts)
    opts = opts or {}
    return B.u8(ctype) .. B.u16(opts.version or 0x0303) .. B.u16(opts.length or #body) .. body
+end
+
+-- `bytes` as records of `ctype` of at most 2^14 bytes each (a handshake
+-- message of any size); opts as for B.record (no length override).
+function B.records(ctype, bytes, opts)
+   local out = {}
+   for i = 1, math.max(#bytes, 1), 16384 do
+      out[#out + 1] = B.record(ctype, bytes:sub(i, i + 16383), opts)
+   end
+   return table.concat(out)
 end
 
 -- A handshake message; `delta` skews its 24-bit length.
@@ -193,6 +211,11 @@ function B.client_hello_record(opts)
    return B.record(B.CT.handshake, B.client_hello(opts), { version = 0x0301 })
 end
 
+-- The ClientHello in as many plaintext records as its size needs.
+function B.client_hello_records(opts)
+   return B.records(B.CT.handshake, B.client_hello(opts), { version = 0x0301 })
+end
+
 ---------------------------------------------------------------------------
 -- ServerHello
 ---------------------------------------------------------------------------
@@ -236,6 +259,51 @@ function B.session_id_of(client_hello_record)
    return client_hello_record:sub(5 + 4 + 2 + 32 + 2, 5 + 4 + 2 + 32 + 1 + len)
 end
 
+-- The fields of a ServerHello or HelloRetryRequest handshake message (as
+-- B.parse_handshakes gives it): { hrr =, suite =, session_id =,
+-- ext = { [type] = data } }.
+local HRR_RANDOM = B.unhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+function B.parse_server_hello(msg)
+   assert(msg.type == B.HS.server_hello, "not a ServerHello")
+   local body = msg.body
+   local sid_len = body:byte(35)
+   local pos = 36 + sid_len
+   local out = { hrr = body:sub(3, 34) == HRR_RANDOM, session_id = body:sub(36, 35 + sid_len),
+                 suite = string.unpack(">I2", body, pos), ext = {} }
+   pos = pos + 3
+   local stop = pos + 2 + string.unpack(">I2", body, pos)
+   pos = pos + 2
+   while pos < stop do
+      local t, l = string.unpack(">I2I2", body, pos)
+      out.ext[t] = body:sub(pos + 4, pos + 3 + l)
+      pos = pos + 4 + l
+   end
+   return out
+end
+
+-- The extensions of an EncryptedExtensions message: { [type] = data }.
+function B.parse_encrypted_extensions(msg)
+   assert(msg.type == B.HS.encrypted_extensions, "not EncryptedExtensions")
+   local out, pos = {}, 3
+   while pos <= #msg.body do
+      local t, l = string.unpack(">I2I2", msg.body, pos)
+      out[t] = msg.body:sub(pos + 4, pos + 3 + l)
+      pos = pos + 4 + l
+   end
+   return out
+end
+
+-- The first handshake message in a server's output (a ServerHello or
+-- HelloRetryRequest in the clear), parsed.
+function B.first_server_hello(bytes)
+   for _, r in ipairs((B.parse_records(bytes))) do
+      if r.type == B.CT.handshake then
+         return B.parse_server_hello(B.parse_handshakes(r.body)[1])
+      end
+   end
+   error("no handshake record in " .. #bytes .. " bytes")
+end
+
 ---------------------------------------------------------------------------
 -- A scripted TLS 1.3 client, TLS_AES_128_GCM_SHA256 + x25519 only, that
 -- checks nothing of the server and lets the caller send whatever it wants
@@ -252,15 +320,22 @@ function B.fake_client()
 end
 
 -- The ClientHello record (options as for B.client_hello; the key share and
--- suite are forced to the ones this client can finish).
+-- suite are forced to the ones this client can finish). Extra options:
+-- suites (a list that must lead the server to TLS_AES_128_GCM_SHA256;
+-- default that suite alone), shares_before ({ {group, key_exchange}, ... }
+-- sent before our x25519 share). A hello larger than a record goes in
+-- several.
 function Fake:hello(opts)
    opts = opts or {}
-   opts.suites = { B.SUITE.aes128gcm }
+   opts.suites = opts.suites or { B.SUITE.aes128gcm }
    opts.groups = opts.groups or { B.GROUP.x25519 }
-   opts.shares = { { B.GROUP.x25519, self.pub } }
+   local shares = {}
+   for i, share in ipairs(opts.shares_before or {}) do shares[i] = share end
+   shares[#shares + 1] = { B.GROUP.x25519, self.pub }
+   opts.shares = shares
    local msg = B.client_hello(opts)
    self.transcript = msg
-   return B.record(B.CT.handshake, msg, { version = 0x0301 })
+   return B.records(B.CT.handshake, msg, { version = 0x0301 })
 end
 
 -- Protects `content` of inner type `ctype` under `secret` (the record
@@ -287,7 +362,9 @@ function Fake:open(secret, record)
 end
 
 -- Takes the server's first flight (ServerHello .. Finished), derives every
--- key and returns true, or nil and what went wrong.
+-- key and returns true, or nil and what went wrong. Keeps the ServerHello
+-- (self.server_hello) and the decrypted messages after it (self.flight),
+-- each as B.parse_handshakes gives them.
 function Fake:receive_flight(bytes)
    local records, rest = B.parse_records(bytes)
    assert(rest == "", "server flight ends in a partial record")
@@ -327,6 +404,7 @@ function Fake:receive_flight(bytes)
    end
    local msgs = B.parse_handshakes(handshake_bytes)
    assert(#msgs >= 4 and msgs[#msgs].type == B.HS.finished, "server flight does not end in Finished")
+   self.server_hello, self.flight = sh, msgs
    self.transcript = self.transcript .. handshake_bytes
    local th_sf = I.hash(HASH, self.transcript)
    local keys = assert(I.keyschedule(SUITE, shared, th_sh, th_sf))
