@@ -5,6 +5,7 @@
 #   make test       deps + build + the busted specs
 #   make demo       deps + build + examples/demo.lua
 #   make test-asan  the specs against an AddressSanitizer/UBSan build
+#   make mutate     plant each bug of mutate/mutations.lua, check the specs notice
 #   make CC=clang   any C11 compiler works
 
 CC ?= cc
@@ -105,3 +106,4 @@ clean:
 include fuzz/fuzz.mk
 include mk/valgrind.mk
 include bench/bench.mk
+include mk/mutate.mk
