@@ -13,5 +13,7 @@ MUTATE_ARGS ?=
 
 .PHONY: mutate
 
-mutate: deps
+# The specs' own build helpers come first (REFCRYPTO, when the tree has the
+# hostile server's libcrypto helper), as for `make test`.
+mutate: deps build $(REFCRYPTO)
 	$(LUA) scripts/mutate.lua $(if $(ONLY),--only $(ONLY)) $(MUTATE_ARGS)

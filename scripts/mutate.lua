@@ -11,12 +11,13 @@
 --
 --   killed NAME by SPEC [test that failed]
 --   SURVIVED NAME          every listed spec passed: a hole in the suite
---   STALE NAME             the original text is not found exactly once
+--   STALE NAME             the original text (of every variant) is not
+--                          found exactly once
 --   BROKEN NAME            the mutated tree does not build
 --
 -- and ends with "N killed, M survived" (and stale/broken counts). Before
--- that, every (spec, filter) used is run once on the unmutated tree: a test
--- that already fails there would "kill" anything. Exits non-zero if any
+-- that, every (spec, filter) used is run once on an unmutated copy made
+-- the same way: a test that already fails there would "kill" anything. Exits non-zero if any
 -- mutation survived, is stale or broken, or a baseline run failed.
 local LUA = os.getenv("LUA") or "lua5.4"
 local BUSTED = os.getenv("BUSTED") or "busted"
@@ -92,7 +93,13 @@ if opts.only and opts.only ~= "" then
 end
 local names = {}
 for _, m in ipairs(all) do
-   assert(m.name and m.file and m.from and m.to and m.specs, "incomplete mutation " .. tostring(m.name))
+   -- `from`/`to`, or `variants = { { from =, to = }, ... }` when the code
+   -- reads differently on branches being merged.
+   m.variants = m.variants or { { from = m.from, to = m.to } }
+   for _, v in ipairs(m.variants) do
+      assert(v.from and v.to, "incomplete variant in mutation " .. tostring(m.name))
+   end
+   assert(m.name and m.file and m.specs, "incomplete mutation " .. tostring(m.name))
    assert(not names[m.name], "two mutations named " .. m.name)
    names[m.name] = true
    if not wanted or wanted[m.name] then selected[#selected + 1] = m end
@@ -147,8 +154,39 @@ io.write("mutate: building the unmutated tree\n")
 io.flush()
 sh("env -u LD_PRELOAD make -s build && env -u LD_PRELOAD make -s fuzz-replay")
 
--- Each distinct spec entry must pass on the unmutated tree.
+-- What a copy of the tree takes: everything but VCS data and build output.
+local function tree_entries()
+   local out = sh("ls -A " .. q(root))
+   local list = {}
+   for name in out:gmatch("[^\n]+") do
+      if name ~= ".git" and name ~= "build" and not name:match("^build%-") and name ~= "tls" then
+         list[#list + 1] = q(root .. "/" .. name)
+      end
+   end
+   return table.concat(list, " ")
+end
+local TREE = tree_entries()
+
+-- A copy of the tree in dir with the current build output (objects keep
+-- their times, so only what a mutation touches is compiled again; helpers
+-- the specs load, such as build/refcrypto.so, come along).
+local function prepare(dir)
+   sh("rm -rf " .. q(dir) .. " && mkdir -p " .. q(dir .. "/build") .. " " .. q(dir .. "/build-fuzz"))
+   sh("cp -a " .. TREE .. " " .. q(dir) .. "/")
+   for name in sh("ls -A " .. q(root .. "/build")):gmatch("[^\n]+") do
+      if name ~= "mutate" and name ~= "rocktree" then
+         sh("cp -a " .. q(root .. "/build/" .. name) .. " " .. q(dir .. "/build/"))
+      end
+   end
+   sh("cp -a " .. q(root .. "/build-fuzz/replay") .. " " .. q(dir .. "/build-fuzz/"))
+end
+
+-- Each distinct spec entry must pass on an unmutated copy, prepared as
+-- the mutated ones are.
 local usable, baseline_failures = {}, 0
+local baseline_dir = scratch_root .. "/_unmutated"
+prepare(baseline_dir)
+sh("cd " .. q(baseline_dir) .. " && env -u LD_PRELOAD make -s build")
 do
    local seen = {}
    for _, m in ipairs(selected) do
@@ -157,8 +195,8 @@ do
          local key = label(file, filter)
          if not seen[key] then
             seen[key] = true
-            if read_file(root .. "/" .. file) then
-               local ok, why = run_spec(root, file, filter)
+            if read_file(baseline_dir .. "/" .. file) then
+               local ok, why = run_spec(baseline_dir, file, filter)
                if ok and why then
                   print("BASELINE " .. key .. ": " .. why)
                   baseline_failures = baseline_failures + 1
@@ -176,40 +214,30 @@ end
 io.write(string.format("mutate: baseline done in %.0f s\n", now() - t0))
 io.flush()
 
--- What a copy of the tree takes: everything but VCS data and build output.
-local function tree_entries()
-   local out = sh("ls -A " .. q(root))
-   local list = {}
-   for name in out:gmatch("[^\n]+") do
-      if name ~= ".git" and name ~= "build" and not name:match("^build%-") and name ~= "tls" then
-         list[#list + 1] = q(root .. "/" .. name)
-      end
-   end
-   return table.concat(list, " ")
-end
-local TREE = tree_entries()
-
 local killed, survived, stale, broken = 0, 0, 0, 0
 local survivors = {}
 
 for _, m in ipairs(selected) do
    local started = now()
    local dir = scratch_root .. "/" .. m.name
-   sh("rm -rf " .. q(dir) .. " && mkdir -p " .. q(dir .. "/build") .. " " .. q(dir .. "/build-fuzz"))
-   sh("cp -a " .. TREE .. " " .. q(dir) .. "/")
-   -- Objects keep their times, so only what the mutation touches is rebuilt.
-   sh("cp -a " .. q(root .. "/build/obj") .. " " .. q(dir .. "/build/"))
-   sh("cp -a " .. q(root .. "/build-fuzz/replay") .. " " .. q(dir .. "/build-fuzz/"))
+   prepare(dir)
 
-   local path = dir .. "/" .. m.file
-   local text = read_file(path)
-   local n = text and count(text, m.from) or 0
-   if n ~= 1 then
+   -- The first variant whose original text occurs exactly once.
+   local from, to, path, text, counts = nil, nil, nil, nil, {}
+   for _, v in ipairs(m.variants) do
+      local vpath = dir .. "/" .. (v.file or m.file)
+      local vtext = read_file(vpath) or ""
+      local n = count(vtext, v.from)
+      counts[#counts + 1] = (v.file or m.file) .. ": " .. n
+      if n == 1 and not from then from, to, path, text = v.from, v.to, vpath, vtext end
+   end
+   if not from then
       stale = stale + 1
-      print(string.format("STALE %s (%s: the original text occurs %d times)", m.name, m.file, n))
+      print(string.format("STALE %s (the original text occurs not once but: %s)", m.name,
+         table.concat(counts, ", ")))
    else
-      local s = text:find(m.from, 1, true)
-      write_file(path, text:sub(1, s - 1) .. m.to .. text:sub(s + #m.from))
+      local s = text:find(from, 1, true)
+      write_file(path, text:sub(1, s - 1) .. to .. text:sub(s + #from))
       local built, log = run("cd " .. q(dir) .. " && env -u LD_PRELOAD make -s build")
       if not built then
          broken = broken + 1
@@ -250,6 +278,7 @@ for _, m in ipairs(selected) do
    io.flush()
 end
 
+sh("rm -rf " .. q(baseline_dir))
 local total = now() - t0
 local extra = ""
 if stale > 0 then extra = extra .. string.format(", %d stale", stale) end
