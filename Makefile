@@ -4,7 +4,9 @@
 #   make            build (same as `make build`)
 #   make test       deps + build + the busted specs
 #   make demo       deps + build + examples/demo.lua
+#   make examples-check  make demo and each example run and checked
 #   make test-asan  the specs against an AddressSanitizer/UBSan build
+#   make mutate     plant each bug of mutate/mutations.lua, check the specs notice
 #   make CC=clang   any C11 compiler works
 
 CC ?= cc
@@ -34,7 +36,7 @@ MODULE = $(BUILD)/tls/core.so
 ROCKSPEC := rockspec/luatls-scm-1.rockspec
 RUN_ENV = LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;"
 
-.PHONY: all build deps test demo clean test-asan check-rockspec test-rock refcrypto
+.PHONY: all build deps test demo examples-check clean test-asan check-rockspec test-rock refcrypto
 
 all: build
 
@@ -87,6 +89,11 @@ test: deps build refcrypto check-rockspec
 demo: deps build
 	$(RUN_ENV) $(LUA) examples/demo.lua
 
+# make demo and every script of examples/ against local peers, with their
+# output checked (scripts/examples_check.sh).
+examples-check: deps build
+	LUA=$(LUA) MAKE=$(MAKE) sh scripts/examples_check.sh
+
 # Lua itself is not instrumented, so the ASan runtime is preloaded into the
 # interpreter; leak detection would report Lua's own allocations.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -g
@@ -114,3 +121,4 @@ clean:
 include fuzz/fuzz.mk
 include mk/valgrind.mk
 include bench/bench.mk
+include mk/mutate.mk

@@ -201,9 +201,25 @@ static int set_expected_name(X509_VERIFY_PARAM *param, const char *name, tls_err
             return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "cannot set the IP address");
         return 0;
     }
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    /* rfc6125#6.4.4: with a subjectAltName present the CN is never a name;
+     * we go further, as browsers do: a CN is never checked at all. */
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+                                               X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
     if (X509_VERIFY_PARAM_set1_host(param, name, 0) != 1)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "cannot set the host name");
+    return 0;
+}
+
+/* rfc8446#4.4.2.2: "the digitalSignature bit MUST be set if the Key Usage
+ * extension is present": the leaf signs CertificateVerify. X509_verify_cert
+ * checks extendedKeyUsage for the purpose, not this bit. */
+static int check_signing_usage(X509 *leaf, tls_error *err)
+{
+    if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&
+        !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
+        return tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                        "certificate is not allowed for this use (its keyUsage lacks "
+                        "digitalSignature, which TLS 1.3 needs)");
     return 0;
 }
 
@@ -248,7 +264,7 @@ int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name
 
     ERR_clear_error();
     if (X509_verify_cert(ctx) == 1) {
-        rc = 0;
+        rc = check_signing_usage(sk_X509_value(chain, 0), err);
     } else {
         int code = X509_STORE_CTX_get_error(ctx);
         X509 *bad = X509_STORE_CTX_get_current_cert(ctx);

@@ -27,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (fuzz_feed(client, data, half) == 0)
             fuzz_feed(client, data + half, size - half);
     }
+    fuzz_note("client", client);
     fuzz_after_feed(client);
     tls_conn_free(client);
     return 0;

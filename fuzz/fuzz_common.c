@@ -8,6 +8,7 @@
 
 #include "fuzz_common.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +255,66 @@ void fuzz_after_feed(tls_conn *c)
     tls_conn_output_done(c, n);
 }
 
+/* ---- What an input did ------------------------------------------------------ */
+
+static char status_text[2048];
+static size_t status_used;
+
+void fuzz_status_reset(void)
+{
+    status_text[0] = '\0';
+    status_used = 0;
+}
+
+const char *fuzz_status(void) { return status_text; }
+
+static void status_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void status_add(const char *fmt, ...)
+{
+    va_list ap;
+    if (status_used >= sizeof status_text - 1)
+        return;
+    va_start(ap, fmt);
+    int n = vsnprintf(status_text + status_used, sizeof status_text - status_used, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        status_used += (size_t)n < sizeof status_text - status_used ? (size_t)n
+                                                                     : sizeof status_text - status_used - 1;
+}
+
+static void note_error(const tls_conn *c)
+{
+    const tls_error *e = tls_conn_error(c);
+    status_add("%s%s: %s", e->alert >= 0 ? tls_alert_name(e->alert) : "no alert",
+               e->from_peer ? " from peer" : "", e->reason);
+}
+
+static void note_counts(const tls_conn *c)
+{
+    status_add(" [read keys %u, data %zu]", c->rd_epoch, c->app_in.len);
+}
+
+void fuzz_note(const char *role, const tls_conn *c)
+{
+    unsigned st = tls_conn_status(c);
+    status_add("%s%s: ", status_used ? "; " : "", role);
+    if (st & TLS_STATUS_FAILED) {
+        status_add("failed ");
+        note_error(c);
+    } else if (st & TLS_STATUS_HANDSHAKE_DONE) {
+        status_add("connected%s", (st & TLS_STATUS_PEER_CLOSED) ? ", peer closed" : "");
+    } else {
+        status_add("handshaking in state %d", (int)c->state);
+    }
+    note_counts(c);
+}
+
+void fuzz_note_rejected(const char *role, const tls_conn *c)
+{
+    status_add("%s%s: rejected ", status_used ? "; " : "", role);
+    note_error(c);
+}
+
 /* ---- Driving a pair to a handshake state --------------------------------- */
 
 const char *const fuzz_hs_state_names[FUZZ_HS_N_STATES] = {
@@ -318,6 +379,10 @@ int fuzz_hs_drive(fuzz_pair *p, enum fuzz_hs_state state, int suite)
     int rc = fuzz_start(p->client);
     switch (state) {
     case FUZZ_HS_CLIENT_WAIT_SH:
+        /* The server answers now, so that its real ServerHello waits in its
+         * output like the real message of every other state. */
+        fuzz_pump(p->client, p->server);
+        break;
     case FUZZ_HS_SERVER_WAIT_CH:
         break;
     case FUZZ_HS_CLIENT_WAIT_SH_AFTER_HRR:

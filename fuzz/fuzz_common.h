@@ -56,6 +56,21 @@ size_t fuzz_record_len(const uint8_t *p, size_t n);
  * acknowledges application data, answers and closes once connected. */
 void fuzz_after_feed(tls_conn *c);
 
+/* ---- What an input did ------------------------------------------------------ */
+/* Each target notes, once its input is consumed and before it closes
+ * anything, where the connections it drove ended up: "ROLE: connected" (or
+ * "handshaking in state N"), "failed ALERT[ from peer]: REASON", then the
+ * count of read keys installed and of decrypted bytes held. The replay
+ * program prints the notes per input when FUZZ_STATUS is set, so that
+ * spec/fuzz_regress_spec.lua can tell a seed that still completes its
+ * handshake from one the engine now refuses. */
+void fuzz_status_reset(void);
+void fuzz_note(const char *role, const tls_conn *c);
+/* For a message handed to tls_hs_handle directly, which records its error
+ * without failing the connection: "ROLE: rejected ALERT: REASON". */
+void fuzz_note_rejected(const char *role, const tls_conn *c);
+const char *fuzz_status(void);
+
 /* ---- The handshake-message target's states ------------------------------ */
 enum fuzz_hs_state {
     FUZZ_HS_CLIENT_WAIT_SH,

@@ -27,7 +27,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* Removes the first record other than change_cipher_spec from the peer's
- * output; returns its content type, or 0 if there was none. */
+ * output, with the change_cipher_spec records before it (they belong to
+ * the flight being replaced: left alone, one arriving after the target's
+ * Finished would be out of place); returns the removed record's content
+ * type, or 0 if there was none. */
 static uint8_t drop_next_record(tls_conn *peer)
 {
     tls_buf *out = &peer->out;
@@ -40,8 +43,8 @@ static uint8_t drop_next_record(tls_conn *peer)
     if (n == 0)
         return 0;
     uint8_t type = out->data[off];
-    memmove(out->data + off, out->data + off + n, out->len - off - n);
-    out->len -= n;
+    memmove(out->data, out->data + off + n, out->len - off - n);
+    out->len -= off + n;
     return type;
 }
 
@@ -68,11 +71,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pair.target->rd.seq++;
     int rc = tls_hs_handle(pair.target, msg, TLS_HS_HEADER_LEN + body);
     free(msg);
+    if (rc != 0)
+        fuzz_note_rejected("target", pair.target);
     if (rc == 0) {
         for (int i = 0; i < 3; i++) {
             fuzz_pump(pair.target, pair.peer);
             fuzz_pump(pair.peer, pair.target);
         }
+        fuzz_note("target", pair.target);
+        fuzz_note("peer", pair.peer);
         fuzz_after_feed(pair.target);
         fuzz_pump(pair.target, pair.peer);
         fuzz_after_feed(pair.peer);

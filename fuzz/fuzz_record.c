@@ -101,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         pos += len;
     }
+    fuzz_note("receiver", receiver);
     fuzz_after_feed(receiver);
     /* Whatever the receiver answered (a KeyUpdate, an alert) goes back. */
     fuzz_pump(receiver, sender);

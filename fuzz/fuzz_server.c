@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t half = size / 2;
     if (fuzz_feed(server, data, half) == 0)
         fuzz_feed(server, data + half, size - half);
+    fuzz_note("server", server);
     fuzz_after_feed(server);
     tls_conn_free(server);
     return 0;

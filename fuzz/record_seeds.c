@@ -409,13 +409,6 @@ static void record_hsmsg_seeds(void)
                 check(0, fuzz_hs_state_names[state]);
                 continue;
             }
-            /* Only the record-time peers move here; the target's own random
-             * stream is untouched, as in the target. */
-            if (state == FUZZ_HS_CLIENT_WAIT_SH)
-                fuzz_pump(p.client, p.server);
-            if (state == FUZZ_HS_SERVER_WAIT_FINISHED) {
-                /* nothing: the client's Finished is already in its output */
-            }
             tls_buf msg;
             tls_buf_init(&msg);
             if (state == FUZZ_HS_CLIENT_CONNECTED) {

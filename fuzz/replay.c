@@ -15,6 +15,9 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* FUZZ_STATUS set: a line per input saying what the target noted. */
+static int show_status;
+
 static int run_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -45,8 +48,11 @@ static int run_file(const char *path)
         free(data);
         return -1;
     }
+    fuzz_status_reset();
     LLVMFuzzerTestOneInput(data, len);
     free(data);
+    if (show_status)
+        printf("status %s: %s\n", path, fuzz_status()[0] ? fuzz_status() : "(nothing noted)");
     return 0;
 }
 
@@ -94,6 +100,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s file-or-directory...\n", argv[0]);
         return 2;
     }
+    show_status = getenv("FUZZ_STATUS") != NULL;
     LLVMFuzzerInitialize(&argc, &argv);
     size_t count = 0;
     int rc = 0;

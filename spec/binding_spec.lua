@@ -136,8 +136,8 @@ describe("LuaSocket conventions", function()
   end)
 
   it("getsockname of an IPv6 server gives inet6", function()
-    local server = tls.listen("::1", 0, { certificate = cert, key = key })
-    if not server then return end -- no IPv6 here
+    -- The test machines have ::1: without it this must fail, not pass.
+    local server = assert(tls.listen("::1", 0, { certificate = cert, key = key }))
     local ip, _, family = server:getsockname()
     assert.are.equal("::1", ip)
     assert.are.equal("inet6", family)
@@ -194,11 +194,10 @@ describe("LuaSocket conventions", function()
     local port, reap = tls_server([[conn:handshake(); os.execute("sleep 1")]])
     local conn = assert(tls.connect("127.0.0.1", port, client_ctx(), { servername = "localhost", timeout = 10 }))
     conn:settimeout(0)
-    local t = socket.gettime()
+    -- Waiting would end in "closed", when the server exits after a second.
     local res, err = conn:receive(1)
     assert.is_nil(res)
     assert.are.equal("timeout", err)
-    assert.is_true(socket.gettime() - t < 0.5)
     conn:close()
     reap()
   end)

@@ -3,6 +3,10 @@
 -- LLVMFuzzerTestOneInput again, built without libFuzzer by `make
 -- fuzz-replay` (fuzz/fuzz.mk) with the normal compiler and its sanitizers.
 -- The seeds are real handshakes, so this also runs complete engine pairs.
+-- The replay programs say what each input did (FUZZ_STATUS): every seed
+-- must still reach the state it was recorded for, so that a change of the
+-- engine or the wire that leaves the corpus stale fails here rather than
+-- silently making the fuzzer start from inputs that no longer get far.
 
 local TARGETS = { "fuzz_server", "fuzz_client", "fuzz_record", "fuzz_hsmsg" }
 local REPLAY_DIR = "build-fuzz/replay/"
@@ -35,6 +39,72 @@ local function is_dir(path)
    return (run("test -d " .. q(path))) == 0
 end
 
+-- Where each input must end, as the replay program words it (see
+-- fuzz_note in fuzz/fuzz_common.c): "ROLE: connected" (", peer closed"
+-- after a close_notify) or "failed ALERT: REASON", or for fuzz_hsmsg
+-- "target: rejected ALERT: REASON" when the message itself was refused,
+-- then [read keys installed, decrypted bytes held]. Matched by name, first
+-- match wins; Lua patterns anchored at both ends.
+local EXPECTED = {
+   -- Complete client flights (our client engine, openssl s_client).
+   { "corpus/fuzz_server/pair_.*", "server: connected, peer closed [read keys 2, data 18]" },
+   { "corpus/fuzz_server/openssl_s_client_%d", "server: connected, peer closed [read keys 2, data 19]" },
+   { "regress/fuzz_server/empty_protected_record",
+     "server: failed bad_record_mac: bad record MAC (record too short to hold an authentication tag) [read keys 1, data 0]" },
+   -- Complete server flights answering the deterministic ClientHello.
+   { "corpus/fuzz_client/pair_.*", "client: connected, peer closed [read keys 2, data 26]" },
+   { "corpus/fuzz_client/openssl_s_server_%d", "client: connected [read keys 2, data 0]" },
+   { "regress/fuzz_client/empty_protected_record",
+     "client: failed bad_record_mac: bad record MAC (record too short to hold an authentication tag) [read keys 1, data 0]" },
+   -- Records sealed under the real keys (fuzz/record_seeds.c says what each holds).
+   { "corpus/fuzz_record/.*_data_keyupdate_close", "receiver: connected, peer closed [read keys 3, data 41]" },
+   { "corpus/fuzz_record/.*_fragmented_keyupdate_alert",
+     "receiver: failed handshake_failure from peer: peer sent alert handshake_failure (40) [read keys 3, data 0]" },
+   { "corpus/fuzz_record/.*_no_content_type",
+     "receiver: failed unexpected_message: protected record without a content type [read keys 2, data 0]" },
+   { "corpus/fuzz_record/.*_forged_record",
+     "receiver: failed bad_record_mac: bad record MAC (record could not be authenticated) [read keys 2, data 18]" },
+   { "corpus/fuzz_record/to_client_ticket_then_ccs",
+     "receiver: failed unexpected_message: protected change_cipher_spec record [read keys 2, data 0]" },
+   { "corpus/fuzz_record/to_server_largest_then_overflow",
+     "receiver: failed record_overflow: record of 16386 bytes of padded plaintext (at most 16385 allowed) [read keys 2, data 16384]" },
+   { "corpus/fuzz_record/to_client_past_high_water", "receiver: connected [read keys 2, data 65536]" },
+   { "corpus/fuzz_record/to_server_empty_record_flood",
+     "receiver: failed unexpected_message: peer sent more than 32 records in a row without content [read keys 2, data 0]" },
+   -- The real next message of each state: the pair then completes.
+   { "corpus/fuzz_hsmsg/client_wait_cert_real_suite%d",
+     -- The CertificateRequest that leads to this state is handed to the
+     -- client only: the server's CertificateVerify covers a transcript
+     -- without it. The Certificate itself is accepted.
+     "target: failed decrypt_error: signature in CertificateVerify does not verify [read keys 1, data 0]; "
+        .. "peer: failed decrypt_error from peer: peer sent alert decrypt_error (51) [read keys 1, data 0]" },
+   { "corpus/fuzz_hsmsg/.*_real_suite%d", "target: connected [read keys 2, data 0]; peer: connected [read keys 2, data 0]" },
+   { "corpus/fuzz_hsmsg/client_connected_key_update_request_suite%d",
+     "target: connected [read keys 3, data 0]; peer: connected [read keys 3, data 0]" },
+   { "corpus/fuzz_hsmsg/server_connected_key_update_request_suite%d",
+     "target: connected [read keys 3, data 0]; peer: connected [read keys 3, data 0]" },
+   { "corpus/fuzz_hsmsg/server_connected_key_update_suite%d",
+     "target: connected [read keys 3, data 0]; peer: connected [read keys 2, data 0]" },
+   { "corpus/fuzz_hsmsg/client_connected_new_session_ticket_suite%d",
+     "target: connected [read keys 2, data 0]; peer: connected [read keys 2, data 0]" },
+   -- A HelloRetryRequest the real server never sent: the client accepts it
+   -- and answers; the server's real flight then comes encrypted.
+   { "corpus/fuzz_hsmsg/client_wait_sh_hello_retry_request.*",
+     "target: failed unexpected_message: encrypted record before keys were agreed [read keys 0, data 0]; "
+        .. "peer: failed unexpected_message: unprotected handshake record after handshake keys were in use [read keys 1, data 0]" },
+   { "regress/fuzz_hsmsg/drop_record_from_empty_output",
+     "target: failed unexpected_message: encrypted record before keys were agreed [read keys 0, data 0]; "
+        .. "peer: failed unexpected_message: unprotected handshake record after handshake keys were in use [read keys 1, data 0]" },
+   { "regress/fuzz_hsmsg/drive_client_connected_chacha20",
+     "target: connected [read keys 3, data 0]; peer: connected [read keys 3, data 0]" },
+}
+
+local function expected_status(path)
+   for _, e in ipairs(EXPECTED) do
+      if path:match("^" .. e[1] .. "$") then return e[2] end
+   end
+end
+
 describe("fuzz regression replay", function()
    setup(function()
       local code, out = run(CLEAN_ENV .. "make -s fuzz-replay")
@@ -54,6 +124,27 @@ describe("fuzz regression replay", function()
    end)
 
    for _, t in ipairs(TARGETS) do
+      it("takes every seed of " .. t .. " to the state it was recorded for", function()
+         local dirs = {}
+         for _, dir in ipairs { "fuzz/regress/" .. t, "fuzz/corpus/" .. t } do
+            if is_dir(dir) then dirs[#dirs + 1] = q(dir) end
+         end
+         local code, out = run(CLEAN_ENV .. "FUZZ_STATUS=1 " .. REPLAY_DIR .. t .. " " .. table.concat(dirs, " "))
+         assert(code == 0, t .. " failed on an input:\n" .. out)
+         local seen, wrong = 0, {}
+         for path, status in out:gmatch("status fuzz/([^:]+): ([^\n]*)") do
+            seen = seen + 1
+            local want = expected_status(path)
+            if want == nil then
+               wrong[#wrong + 1] = path .. ": no expected status in spec/fuzz_regress_spec.lua (it says: " .. status .. ")"
+            elseif want ~= status then
+               wrong[#wrong + 1] = path .. ":\n    expected " .. want .. "\n    got      " .. status
+            end
+         end
+         assert.is_true(seen > 0, "no status lines from " .. t .. ":\n" .. out)
+         assert(#wrong == 0, "inputs that no longer reach their state:\n  " .. table.concat(wrong, "\n  "))
+      end)
+
       it("replays every regression input and seed through " .. t, function()
          local dirs, expected = {}, 0
          for _, dir in ipairs { "fuzz/regress/" .. t, "fuzz/corpus/" .. t } do

@@ -58,7 +58,7 @@ local function expect_refused(cli_ctx, srv_ctx, servername, reason, alert)
    local cli = handshake(cli_ctx, srv_ctx, servername)
    assert.is_true(cli:status().failed)
    local msg, alert_name, from_peer = cli:error()
-   assert.truthy(msg and msg:find(reason, 1, true), "got: " .. tostring(msg))
+   assert.equal(reason, msg)
    assert.equal(alert, alert_name)
    assert.falsy(from_peer)
 end
@@ -108,10 +108,10 @@ describe("tls.selfsigned", function()
    it("refuses bad arguments with a message", function()
       local cert, msg = tls.selfsigned { names = { "localhost" }, key = "dsa" }
       assert.is_nil(cert)
-      assert.truthy(msg:find("dsa", 1, true), msg)
+      assert.equal([[tls.selfsigned: option 'key' must be "ec", "rsa" or "ed25519" (got dsa)]], msg)
       cert, msg = tls.selfsigned { names = { "two words" } }
       assert.is_nil(cert)
-      assert.truthy(msg:find("two words", 1, true), msg)
+      assert.equal("names: 'two words' is not a host name or IP address", msg)
    end)
 
    for _, kind in ipairs { "ec", "rsa", "ed25519" } do
@@ -132,14 +132,14 @@ describe("tls.selfsigned", function()
          "host name mismatch: expected other.example, certificate is for localhost, 127.0.0.1",
          "bad_certificate")
       expect_refused(client_ctx(cert), server_ctx(cert, key), "127.0.0.2",
-         "IP address mismatch: expected 127.0.0.2", "bad_certificate")
+         "IP address mismatch: expected 127.0.0.2, certificate is for localhost, 127.0.0.1", "bad_certificate")
    end)
 
    it("is refused by a client that trusts another certificate", function()
       local cert, key = assert(tls.selfsigned { names = { "localhost" } })
       local other = assert(tls.selfsigned { names = { "localhost" } })
       expect_refused(client_ctx(other), server_ctx(cert, key), "localhost",
-         "self-signed certificate is not trusted", "unknown_ca")
+         "self-signed certificate is not trusted (subject: CN=localhost)", "unknown_ca")
    end)
 end)
 
@@ -232,11 +232,10 @@ describe("certificate verification", function()
 end)
 
 describe("tls.context certificate options", function()
-   local function expect_error(opts, pattern)
+   local function expect_error(opts, want)
       local ctx, msg = tls.context(opts)
       assert.is_nil(ctx)
-      assert.is_string(msg)
-      assert.truthy(msg:find(pattern, 1, true), "message was: " .. msg)
+      assert.equal(want, msg)
    end
 
    local leaf = c.leaf.ecdsa_p256
@@ -249,23 +248,27 @@ describe("tls.context certificate options", function()
 
    it("names a missing file", function()
       expect_error({ mode = "server", certificate = "/nonexistent/x.pem", key = leaf.key },
-         "cannot read /nonexistent/x.pem: No such file or directory")
+         "certificate: cannot read /nonexistent/x.pem: No such file or directory")
       expect_error({ mode = "server", certificate = leaf.cert, key = "/nonexistent/k.pem" },
-         "cannot read /nonexistent/k.pem: No such file or directory")
-      expect_error({ mode = "client", ca = "/nonexistent/ca.pem" }, "/nonexistent/ca.pem")
+         "key: cannot read /nonexistent/k.pem: No such file or directory")
+      expect_error({ mode = "client", ca = "/nonexistent/ca.pem" },
+         "ca: cannot read /nonexistent/ca.pem: No such file or directory")
    end)
 
    it("refuses bad PEM", function()
       expect_error({ mode = "server", certificate = "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
-                     key = leaf.key }, "certificate: bad PEM")
-      expect_error({ mode = "server", certificate = leaf.key, key = leaf.key }, "no certificate found in")
-      expect_error({ mode = "server", certificate = leaf.cert, key = leaf.cert }, "no private key found")
-      expect_error({ mode = "client", ca = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n" }, "ca")
+                     key = leaf.key }, "certificate: bad PEM in the PEM text: bad base64 decode")
+      expect_error({ mode = "server", certificate = leaf.key, key = leaf.key },
+         "certificate: no certificate found in " .. leaf.key)
+      expect_error({ mode = "server", certificate = leaf.cert, key = leaf.cert },
+         "key: no private key found in " .. leaf.cert .. " (not a private key, or a wrong password)")
+      expect_error({ mode = "client", ca = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n" },
+         "ca: no certificate found in the PEM text")
    end)
 
    it("refuses a key that does not match the certificate", function()
       expect_error({ mode = "server", certificate = leaf.cert, key = c.leaf.rsa2048.key },
-         "key does not match the certificate")
+         "option 'key': key does not match the certificate")
    end)
 
    it("reads an encrypted key with its password", function()
@@ -275,9 +278,9 @@ describe("tls.context certificate options", function()
       assert.equal(0, code)
       assert.truthy(tls.context { mode = "server", certificate = leaf.cert, key = enc, password = "s3cret" })
       expect_error({ mode = "server", certificate = leaf.cert, key = enc, password = "nope" },
-         "wrong password")
+         "key: wrong password for " .. enc)
       expect_error({ mode = "server", certificate = leaf.cert, key = enc },
-         "encrypted and no password was given")
+         "key: " .. enc .. " is encrypted and no password was given")
       os.remove(enc)
    end)
 
@@ -285,20 +288,21 @@ describe("tls.context certificate options", function()
       local small = proc.tmpname()
       assert.equal(0, select(2, proc.run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "
          .. proc.quote(small))))
-      expect_error({ mode = "server", certificate = leaf.cert, key = small }, "1024 bits is too small")
+      expect_error({ mode = "server", certificate = leaf.cert, key = small },
+         "key: RSA key of 1024 bits is too small (need 2048 or more)")
       os.remove(small)
    end)
 
    it("names unknown and unsupported algorithm names", function()
-      expect_error({ mode = "client", ciphers = "TLS_AES_128_GCM_SHA256:FOO" }, "unknown cipher suite 'FOO'")
-      expect_error({ mode = "client", ciphers = { "BAR" } }, "unknown cipher suite 'BAR'")
+      expect_error({ mode = "client", ciphers = "TLS_AES_128_GCM_SHA256:FOO" }, "ciphers: unknown cipher suite 'FOO'")
+      expect_error({ mode = "client", ciphers = { "BAR" } }, "ciphers: unknown cipher suite 'BAR'")
       expect_error({ mode = "client", ciphers = "TLS_AES_128_CCM_SHA256" },
-         "cipher suite 'TLS_AES_128_CCM_SHA256' is not supported")
-      expect_error({ mode = "client", groups = "x25519:nosuchgroup" }, "unknown group 'nosuchgroup'")
-      expect_error({ mode = "client", groups = "ffdhe2048" }, "group 'ffdhe2048' is not supported")
-      expect_error({ mode = "client", sigalgs = "ed25519,rsa_md5" }, "unknown signature scheme 'rsa_md5'")
+         "ciphers: cipher suite 'TLS_AES_128_CCM_SHA256' is not supported")
+      expect_error({ mode = "client", groups = "x25519:nosuchgroup" }, "groups: unknown group 'nosuchgroup'")
+      expect_error({ mode = "client", groups = "ffdhe2048" }, "groups: group 'ffdhe2048' is not supported by clients (finite-field groups are for servers only)")
+      expect_error({ mode = "client", sigalgs = "ed25519,rsa_md5" }, "sigalgs: unknown signature scheme 'rsa_md5'")
       expect_error({ mode = "client", sigalgs = "rsa_pkcs1_sha1" },
-         "signature scheme 'rsa_pkcs1_sha1' is not supported")
+         "sigalgs: signature scheme 'rsa_pkcs1_sha1' is not supported")
    end)
 
    it("accepts lists as strings with colons or commas, or as tables", function()

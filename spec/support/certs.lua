@@ -7,6 +7,23 @@
 --   c.leaf.ecdsa_p256 / ecdsa_p384 / rsa2048 / ed25519  -> { cert=, key= }
 --   c.chain   { cert = leaf+intermediate, leaf=, inter=, key= }  issued via an intermediate CA
 --   c.expired, c.wronghost (only names wrong.example), c.untrusted (other CA) -> { cert=, key= }
+--
+-- Certificates for the policy tests (spec/cert_policy_spec.lua), made on
+-- first use in the same directory, all issued under c.ca:
+--
+--   local p = require("spec.support.certs").policy()
+--   p.wildcard           *.example.com          p.partial_prefix  f*.example.com
+--   p.partial_suffix     *a.example.com         p.idn_partial     xn--*.example.com
+--   p.inner_wildcard     a.*.example.com        p.tld_wildcard    *.com
+--   p.cn_only            CN=localhost, no subjectAltName
+--   p.not_yet_valid      valid from 2099 (localhost)
+--   p.client_only        extendedKeyUsage clientAuth only (localhost)
+--   p.certsign_only      keyUsage keyCertSign only (localhost)
+--   p.keyenc_only        keyUsage keyEncipherment only (localhost)
+--   p.via_not_ca         leaf + an intermediate with CA:FALSE
+--   p.via_no_bc          leaf + an intermediate without basicConstraints (nor keyUsage)
+--   p.chain10, p.chain11 leaf + 9 or 10 intermediates: 10 or 11 certificates sent
+-- each -> { cert=, key= } (cert: the leaf, then the intermediates).
 local proc = require "spec.support.proc"
 
 local certs = {}
@@ -130,6 +147,140 @@ end
 function certs.get()
    made = made or generate()
    return made
+end
+
+-- The extension sections of the policy certificates.
+local POLICY_EXT = [[
+[ leaf ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
+[ ca ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ wildcard ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:*.example.com
+[ partial_prefix ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:f*.example.com
+[ partial_suffix ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:*a.example.com
+[ idn_partial ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:xn--*.example.com
+[ inner_wildcard ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:a.*.example.com
+[ tld_wildcard ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:*.com
+[ cn_only ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+[ client_only ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:localhost
+[ certsign_only ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,keyCertSign
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost
+[ keyenc_only ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost
+[ not_ca ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ no_bc ]
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+]]
+
+local policy_made
+
+local function generate_policy()
+   local c = certs.get()
+   local dir = c.dir .. "/policy"
+   sh(c.dir, "mkdir -p policy && cp ca.pem ca.key policy/")
+   proc.write_file(dir .. "/ext.cnf", POLICY_EXT)
+   proc.write_file(dir .. "/ca.cnf", CA_CNF:gsub("%[ leaf %].*$", "") .. POLICY_EXT)
+   local p = {}
+
+   -- One key for every leaf: what is under test is the certificate.
+   key(dir, "leaf", "ec256")
+   local function leaf(name, cn, issuer, ext, chain)
+      sh(dir, "cp leaf.key " .. name .. ".key")
+      issue(dir, name, cn, issuer, ext)
+      if chain then sh(dir, "cat " .. name .. ".pem " .. chain .. " > " .. name .. "-chain.pem") end
+      p[name] = { cert = dir .. "/" .. name .. (chain and "-chain" or "") .. ".pem", key = dir .. "/" .. name .. ".key" }
+   end
+
+   for _, name in ipairs { "wildcard", "partial_prefix", "partial_suffix", "idn_partial", "inner_wildcard",
+                           "tld_wildcard" } do
+      leaf(name, "wildcard test", "ca", name)
+   end
+   leaf("cn_only", "localhost", "ca", "cn_only")
+   leaf("client_only", "localhost", "ca", "client_only")
+   leaf("certsign_only", "localhost", "ca", "certsign_only")
+   leaf("keyenc_only", "localhost", "ca", "keyenc_only")
+
+   -- Valid from 2099: `openssl ca` takes explicit dates.
+   sh(dir, "cp leaf.key not_yet_valid.key && mkdir -p db && : > db/index.txt && echo 2000 > db/serial")
+   sh(dir, "openssl req -new -key not_yet_valid.key -subj '/CN=localhost' -out not_yet_valid.csr")
+   sh(dir, "openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in not_yet_valid.csr "
+      .. "-startdate 20990101000000Z -enddate 20991231000000Z -extensions leaf -notext -out not_yet_valid.pem")
+   p.not_yet_valid = { cert = dir .. "/not_yet_valid.pem", key = dir .. "/not_yet_valid.key" }
+
+   -- Intermediates that may not issue certificates.
+   for _, kind in ipairs { "not_ca", "no_bc" } do
+      local inter = "inter_" .. kind
+      key(dir, inter, "ec256")
+      issue(dir, inter, "luatls " .. kind .. " intermediate", "ca", kind)
+      leaf("via_" .. kind, "localhost", inter, "leaf", inter .. ".pem")
+   end
+
+   -- root -> i1 -> ... -> i10; leaves under i9 (10 certificates sent) and i10 (11).
+   local issuer, sent = "ca", {}
+   for i = 1, 10 do
+      local name = "i" .. i
+      key(dir, name, "ec256")
+      issue(dir, name, "luatls chain intermediate " .. i, issuer, "ca")
+      table.insert(sent, 1, name .. ".pem")
+      issuer = name
+      if i == 9 or i == 10 then
+         leaf("chain" .. (i + 1), "localhost", name, "leaf", table.concat(sent, " "))
+      end
+   end
+   return p
+end
+
+function certs.policy()
+   policy_made = policy_made or generate_policy()
+   return policy_made
 end
 
 return certs

@@ -1,0 +1,19 @@
+# `make mutate`: every planted bug of mutate/mutations.lua must be noticed
+# by the specs listed with it (scripts/mutate.lua says how). Included at the
+# end of the top Makefile.
+#
+#   make mutate                   all of them (a few minutes on 2 cores)
+#   make mutate ONLY=name[,name]  only those
+#
+# Scratch copies live in build/mutate/<name>; a survivor's is kept for a
+# look (its spec log too when killed with MUTATE_ARGS=--keep).
+
+ONLY ?=
+MUTATE_ARGS ?=
+
+.PHONY: mutate
+
+# The specs' own build helpers come first (REFCRYPTO, when the tree has the
+# hostile server's libcrypto helper), as for `make test`.
+mutate: deps build $(REFCRYPTO)
+	$(LUA) scripts/mutate.lua $(if $(ONLY),--only $(ONLY)) $(MUTATE_ARGS)

@@ -1,0 +1,90 @@
+#!/bin/sh
+# `make examples-check`: the README's first command and every script in
+# examples/ run as a user would, against local peers, each within a time
+# bound, with their output checked. Run from the top directory after
+# `make build` (the Makefile target does both).
+#
+#   demo.lua         `make demo`: a whole handshake explained, one echo
+#   echo_server.lua  serves one connection to openssl s_client, echoes a line
+#   client.lua       fetches a page from openssl s_server -www, trusting a CA file
+set -eu
+
+LUA=${LUA:-lua5.4}
+MAKE=${MAKE:-make}
+tmp=$(mktemp -d /tmp/luatls-examples.XXXXXX)
+pids=""
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+fail() {
+    echo "examples-check: $1" >&2
+    if [ -n "${2:-}" ] && [ -f "$2" ]; then sed 's/^/    /' "$2" >&2; fi
+    exit 1
+}
+
+# expect FILE TEXT: the output holds that exact line fragment.
+expect() {
+    grep -F -q -- "$2" "$1" || fail "$(basename "$1" .out): no \"$2\" in the output:" "$1"
+}
+
+free_port() {
+    unset LD_PRELOAD
+    $LUA -e 'local s = assert(require("socket").bind("127.0.0.1", 0)); print((select(2, s:getsockname()))); s:close()'
+}
+
+# wait_for FILE TEXT: until the text shows in the file (10 s at most).
+wait_for() {
+    i=0
+    while ! grep -F -q -- "$2" "$1" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -le 100 ] || fail "no \"$2\" after 10 s:" "$1"
+        sleep 0.1
+    done
+}
+
+# 1. make demo, as the README says, with no terminal.
+timeout 120 $MAKE -s demo </dev/null >"$tmp/demo.out" 2>&1 || fail "make demo failed:" "$tmp/demo.out"
+expect "$tmp/demo.out" "client -> server  ClientHello"
+expect "$tmp/demo.out" "server -> client  Finished"
+expect "$tmp/demo.out" "Handshake complete."
+expect "$tmp/demo.out" "  version:            TLSv1.3"
+expect "$tmp/demo.out" "server -> client (encrypted): Hello over TLS 1.3!"
+echo "examples-check: make demo: ok"
+
+# A certificate for 127.0.0.1 and localhost, which also serves as the CA.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+    >"$tmp/req.out" 2>&1 || fail "openssl req failed:" "$tmp/req.out"
+
+# 2. echo_server.lua: one connection from openssl s_client, which sends a
+# line and must get it back.
+timeout 60 $LUA examples/echo_server.lua "$tmp/cert.pem" "$tmp/key.pem" 127.0.0.1 0 1 \
+    >"$tmp/echo_server.out" 2>&1 &
+pids="$pids $!"
+wait_for "$tmp/echo_server.out" "listening on 127.0.0.1 port "
+port=$(sed -n 's/^listening on 127\.0\.0\.1 port \([0-9]*\)$/\1/p' "$tmp/echo_server.out")
+[ -n "$port" ] || fail "echo_server.lua printed no port:" "$tmp/echo_server.out"
+# s_client's input ends (and it closes) once the echo is back, 10 s at most.
+(echo "echo me"; i=0; while ! grep -q "^echo me" "$tmp/echo_client.out" && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1)); done) | (unset LD_PRELOAD; timeout 20 openssl s_client -connect "127.0.0.1:$port" \
+    -servername localhost -CAfile "$tmp/cert.pem" -verify_return_error -quiet -no_ign_eof) >"$tmp/echo_client.out" 2>&1 \
+    || fail "openssl s_client against echo_server.lua failed:" "$tmp/echo_client.out"
+expect "$tmp/echo_client.out" "echo me"
+echo "examples-check: echo_server.lua: ok"
+
+# 3. client.lua: a page from openssl s_server -www, verified against the CA file.
+port=$(free_port)
+(unset LD_PRELOAD; exec timeout 60 openssl s_server -www -accept "127.0.0.1:$port" \
+    -cert "$tmp/cert.pem" -key "$tmp/key.pem") </dev/null >"$tmp/s_server.out" 2>&1 &
+pids="$pids $!"
+wait_for "$tmp/s_server.out" "ACCEPT"
+timeout 30 $LUA examples/client.lua 127.0.0.1 "$port" / "$tmp/cert.pem" >"$tmp/client.out" 2>&1 \
+    || fail "client.lua failed:" "$tmp/client.out"
+expect "$tmp/client.out" "# TLSv1.3, TLS_"
+expect "$tmp/client.out" "# server certificate: CN=localhost, issued by CN=localhost"
+expect "$tmp/client.out" "HTTP/1.0 200 ok"
+expect "$tmp/client.out" "New, TLSv1.3, Cipher is TLS_"
+echo "examples-check: client.lua: ok"
