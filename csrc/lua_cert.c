@@ -6,23 +6,27 @@
 #include <string.h>
 #include <lauxlib.h>
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "tls_x509.h"
 
+/* Every field is peer text (or made from it): sanitised, whatever made it. */
 static void set_string(lua_State *L, const char *field, const char *value)
 {
-    lua_pushstring(L, value);
+    char clean[512];
+    tls_sanitize(value, strlen(value), clean, sizeof clean);
+    lua_pushstring(L, clean);
     lua_setfield(L, -2, field);
 }
 
-static void push_names(lua_State *L, X509 *cert)
+/* Runs under lua_pcall with the name list as a light userdata: a memory
+ * error while the table is built cannot leak the list. */
+static int push_names_protected(lua_State *L)
 {
+    const GENERAL_NAMES *sans = lua_touserdata(L, 1);
     lua_newtable(L);
-    GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
     lua_Integer n = 0;
     for (int i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
         char one[256];
@@ -31,7 +35,18 @@ static void push_names(lua_State *L, X509 *cert)
             lua_rawseti(L, -2, ++n);
         }
     }
+    return 1;
+}
+
+static void push_names(lua_State *L, X509 *cert)
+{
+    GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    lua_pushcfunction(L, push_names_protected);
+    lua_pushlightuserdata(L, sans);
+    int rc = lua_pcall(L, 1, 1, 0);
     GENERAL_NAMES_free(sans);
+    if (rc != LUA_OK)
+        lua_error(L);
     lua_setfield(L, -2, "names");
 }
 
@@ -56,36 +71,6 @@ static void fingerprint_text(X509 *cert, char *out, size_t size)
         used += (size_t)snprintf(out + used, size - used, i ? ":%02X" : "%02X", md[i]);
 }
 
-static void key_text(X509 *cert, char *out, size_t size)
-{
-    EVP_PKEY *key = X509_get0_pubkey(cert);
-    if (key == NULL) {
-        snprintf(out, size, "unknown");
-        return;
-    }
-    if (EVP_PKEY_is_a(key, "EC")) {
-        char group[64] = "";
-        size_t glen = 0;
-        EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                       &glen);
-        const char *curve = strcmp(group, "prime256v1") == 0  ? "P-256"
-                            : strcmp(group, "secp384r1") == 0 ? "P-384"
-                            : strcmp(group, "secp521r1") == 0 ? "P-521"
-                                                              : group;
-        snprintf(out, size, "EC %s", curve);
-    } else if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) {
-        snprintf(out, size, "%s %d", EVP_PKEY_is_a(key, "RSA") ? "RSA" : "RSA-PSS",
-                 EVP_PKEY_get_bits(key));
-    } else if (EVP_PKEY_is_a(key, "ED25519")) {
-        snprintf(out, size, "Ed25519");
-    } else if (EVP_PKEY_is_a(key, "ED448")) {
-        snprintf(out, size, "Ed448");
-    } else {
-        const char *name = EVP_PKEY_get0_type_name(key);
-        snprintf(out, size, "%s", name != NULL ? name : "unknown");
-    }
-}
-
 void tls_lua_push_cert(lua_State *L, X509 *cert)
 {
     char text[512];
@@ -103,7 +88,7 @@ void tls_lua_push_cert(lua_State *L, X509 *cert)
     set_string(L, "serial", text);
     fingerprint_text(cert, text, sizeof text);
     set_string(L, "sha256", text);
-    key_text(cert, text, sizeof text);
+    tls_x509_key_text(X509_get0_pubkey(cert), text, sizeof text);
     set_string(L, "key", text);
     ERR_clear_error();
 }

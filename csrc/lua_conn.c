@@ -32,6 +32,8 @@ struct lua_conn {
     int is_server;
     int started;     /* tls_conn_start called */
     int eof;         /* the peer closed TCP (or reset it) */
+    int busy;        /* a method is running (see tls_lua_enter) */
+    int strict_close; /* a TCP close without close_notify fails receive */
     double timeout;  /* seconds; negative blocks */
     double hs_limit; /* server: seconds a client has to finish its handshake; negative: none */
     double hs_deadline;
@@ -72,12 +74,17 @@ static lua_conn *to_conn(lua_State *L)
 }
 
 /* For the methods that drive the engine: from inside the connection's own
- * trace callback they would change buffers the engine is still working on. */
+ * trace callback, or from a finalizer run by an allocation of a method in
+ * progress, they would change buffers the running method still uses. */
 static lua_conn *to_idle_conn(lua_State *L)
 {
-    lua_conn *c = to_conn(L);
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
     if (c->tls && tls_conn_in_callback(c->tls))
         luaL_error(L, "tls: this method cannot be called from the connection's own trace callback");
+    tls_lua_enter(L, &c->busy, "connection");
+    /* Only now: it calls into LuaSocket, and a nested call must not touch
+     * the descriptor of the method it interrupted. */
+    forget_fd_if_socket_closed(L, c);
     /* Trace callbacks run on this call's state. Only engine-driving calls
      * set it: one from inside a callback (say in a coroutine that dies
      * before the handshake goes on) must not replace the state the engine
@@ -163,8 +170,8 @@ static int ensure_handshake(lua_conn *c, double deadline)
     int limited = c->hs_limit >= 0 && (deadline < 0 || c->hs_deadline < deadline);
     int st = pump(c, WANT_HANDSHAKE, limited ? c->hs_deadline : deadline);
     if (st == TLS_IO_TIMEOUT && limited) {
-        snprintf(c->msg, sizeof c->msg,
-                 "handshake not completed within %g seconds: connection dropped", c->hs_limit);
+        snprintf(c->msg, sizeof c->msg, "handshake not completed within %g second%s: connection dropped",
+                 c->hs_limit, c->hs_limit == 1 ? "" : "s");
         tls_sock_close(c->fd);
         c->fd = -1;
         return CONN_FAILED;
@@ -193,34 +200,52 @@ static const char *status_message(lua_conn *c, int st)
 
 /* ---- Creation -------------------------------------------------------------- */
 
-lua_conn *tls_lua_conn_push(lua_State *L, int ctx_index, int fd, int owns_fd, double timeout,
-                            const char *servername)
+/* Creating a connection comes in two steps so that a socket is never held
+ * while Lua may raise: the object is allocated first (which may raise an
+ * out-of-memory error, with nothing to leak), and only then is a socket
+ * opened and handed to it, after which the object's finalizer closes it. */
+lua_conn *tls_lua_conn_new(lua_State *L)
 {
-    ctx_index = lua_absindex(L, ctx_index);
-    tls_config *cfg = tls_lua_check_context(L, ctx_index);
-    lua_conn *c = lua_newuserdatauv(L, sizeof *c, 1);
+    lua_conn *c = lua_newuserdatauv(L, sizeof *c, TLS_LUA_GUARD_SLOT);
     memset(c, 0, sizeof *c);
-    c->fd = fd;
-    c->owns_fd = owns_fd;
-    c->is_server = cfg->is_server;
-    c->timeout = timeout;
+    c->fd = -1;
+    c->timeout = -1;
     c->hs_limit = -1;
     c->trace.ref = LUA_NOREF;
     luaL_setmetatable(L, TLS_LUA_CONN);
+    tls_lua_guard_new(L, &c->busy);
+    lua_setiuservalue(L, -2, TLS_LUA_GUARD_SLOT);
+    return c;
+}
+
+int tls_lua_conn_setup(lua_State *L, lua_conn *c, int ctx_index, int fd, int owns_fd, double timeout)
+{
+    ctx_index = lua_absindex(L, ctx_index);
+    tls_config *cfg = tls_lua_check_context(L, ctx_index);
+    c->fd = fd;
+    c->owns_fd = owns_fd;
+    c->is_server = cfg->is_server;
+    c->strict_close = cfg->strict_close;
+    c->timeout = timeout;
     c->tls = tls_conn_new(cfg);
     if (!c->tls) {
         lua_pushnil(L);
         lua_pushliteral(L, "out of memory");
-        return NULL;
-    }
-    if (servername && !c->is_server && tls_conn_set_server_name(c->tls, servername) != 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, tls_lua_failure_reason(c->tls));
-        return NULL;
+        return -1;
     }
     tls_lua_trace_init(&c->trace, L, ctx_index, c->tls);
     c->trace.L = L;
-    return c;
+    return 0;
+}
+
+/* Client side: the name sent as SNI and checked in the certificate. */
+static int set_server_name(lua_State *L, lua_conn *c, const char *servername)
+{
+    if (!servername || c->is_server || tls_conn_set_server_name(c->tls, servername) == 0)
+        return 0;
+    lua_pushnil(L);
+    lua_pushstring(L, tls_lua_failure_reason(c->tls));
+    return -1;
 }
 
 static void close_socket(lua_State *L, lua_conn *c, int conn_index)
@@ -244,20 +269,27 @@ static void close_socket(lua_State *L, lua_conn *c, int conn_index)
     c->fd = -1;
 }
 
-/* core.connect(host, port, ctx, servername, timeout) */
+/* core.connect(host, port, ctx, servername, handshake_timeout, timeout):
+ * handshake_timeout covers the TCP connect and the handshake, timeout is the
+ * connection's own for later calls. */
 int tls_lua_connect(lua_State *L)
 {
     const char *host = luaL_checkstring(L, 1);
     const char *port = luaL_checkstring(L, 2);
     tls_config *cfg = tls_lua_check_context(L, 3);
     const char *servername = luaL_optstring(L, 4, host);
-    double timeout = luaL_optnumber(L, 5, -1);
+    double hs_timeout = luaL_optnumber(L, 5, -1);
+    double timeout = luaL_optnumber(L, 6, -1);
     if (cfg->is_server) {
         lua_pushnil(L);
         lua_pushliteral(L, "tls.connect needs a client context (this one has mode=\"server\")");
         return 2;
     }
-    double deadline = tls_sock_deadline(timeout);
+    if (tls_lua_check_server_name(L, lua_isnoneornil(L, 4) ? 1 : 4) != 0)
+        return 2;
+    lua_settop(L, 6);
+    lua_conn *c = tls_lua_conn_new(L); /* index 7 */
+    double deadline = tls_sock_deadline(hs_timeout);
     char msg[TLS_SOCK_MSG_MAX];
     int fd = -1;
     if (tls_sock_connect(host, port, deadline, &fd, msg, sizeof msg) != TLS_IO_DONE) {
@@ -265,16 +297,18 @@ int tls_lua_connect(lua_State *L)
         lua_pushstring(L, msg);
         return 2;
     }
-    lua_conn *c = tls_lua_conn_push(L, 3, fd, 1, timeout, servername);
-    if (!c)
+    if (tls_lua_conn_setup(L, c, 3, fd, 1, timeout) != 0 || set_server_name(L, c, servername) != 0) {
+        close_socket(L, c, 7);
         return 2;
+    }
     int st = ensure_handshake(c, deadline);
     if (st != TLS_IO_DONE) {
         lua_pushnil(L);
         lua_pushstring(L, status_message(c, st));
-        close_socket(L, c, -3);
+        close_socket(L, c, 7);
         return 2;
     }
+    lua_settop(L, 7);
     return 1;
 }
 
@@ -287,6 +321,8 @@ int tls_lua_wrap(lua_State *L)
     const char *servername = luaL_optstring(L, 3, NULL);
     double timeout = luaL_optnumber(L, 5, -1);
     luaL_argcheck(L, fd >= 0 && fd <= 0x7fffffff, 1, "not an open socket");
+    if (tls_lua_check_server_name(L, 3) != 0)
+        return 2;
     if (tls_sock_prepare((int)fd) != 0) {
         lua_pushnil(L);
         lua_pushliteral(L, "not an open socket");
@@ -298,10 +334,15 @@ int tls_lua_wrap(lua_State *L)
      * are connected to: never silently skip the name check. */
     if (!servername && !cfg->is_server && tls_sock_address((int)fd, 1, ip, sizeof ip, &port) == 0)
         servername = ip;
-    lua_conn *c = tls_lua_conn_push(L, 2, (int)fd, 0, timeout, servername);
+    lua_settop(L, 5);
+    lua_conn *c = tls_lua_conn_new(L); /* index 6 */
+    /* The connection keeps the LuaSocket object, which owns the descriptor. */
     lua_pushvalue(L, 4);
-    lua_setiuservalue(L, -2 - (c ? 0 : 2), 1);
-    return c ? 1 : 2;
+    lua_setiuservalue(L, 6, 1);
+    if (tls_lua_conn_setup(L, c, 2, (int)fd, 0, timeout) != 0 || set_server_name(L, c, servername) != 0)
+        return 2;
+    lua_settop(L, 6);
+    return 1;
 }
 
 /* ---- Methods ----------------------------------------------------------------- */
@@ -381,6 +422,31 @@ static int conn_send(lua_State *L)
     return 3;
 }
 
+/* Moves up to n bytes of decrypted data into b, dropping every '\r' when
+ * drop_cr is set; returns how many bytes of the engine's data it used.
+ * Growing the buffer allocates, which may run a GC step and finalizers:
+ * the pointer into the engine's buffer is taken only afterwards. */
+static size_t take_data(lua_conn *c, luaL_Buffer *b, size_t n, int drop_cr)
+{
+    char *dst = luaL_prepbuffsize(b, n);
+    const uint8_t *data;
+    size_t avail = tls_conn_app_data(c->tls, &data);
+    if (n > avail) /* cannot happen while the connection is busy; never read past the data */
+        n = avail;
+    size_t out = n;
+    if (drop_cr) {
+        out = 0;
+        for (size_t i = 0; i < n; i++)
+            if (data[i] != '\r')
+                dst[out++] = (char)data[i];
+    } else {
+        memcpy(dst, data, n);
+    }
+    luaL_addsize(b, out);
+    tls_conn_app_data_done(c->tls, n);
+    return n;
+}
+
 /* LuaSocket's "*l": up to '\n', which is dropped, and every '\r' dropped. */
 static int receive_line(lua_conn *c, luaL_Buffer *b, double deadline)
 {
@@ -394,18 +460,12 @@ static int receive_line(lua_conn *c, luaL_Buffer *b, double deadline)
             continue;
         }
         const uint8_t *nl = memchr(data, '\n', n);
-        size_t take = nl ? (size_t)(nl - data) : n;
-        size_t from = 0;
-        for (size_t i = 0; i < take; i++) {
-            if (data[i] == '\r') {
-                luaL_addlstring(b, (const char *)data + from, i - from);
-                from = i + 1;
-            }
-        }
-        luaL_addlstring(b, (const char *)data + from, take - from);
-        tls_conn_app_data_done(c->tls, nl ? take + 1 : take);
-        if (nl)
+        size_t line = nl ? (size_t)(nl - data) : n;
+        take_data(c, b, line, 1);
+        if (nl) {
+            tls_conn_app_data_done(c->tls, 1);
             return TLS_IO_DONE;
+        }
         int st = pump(c, WANT_DATA, deadline);
         if (st != TLS_IO_DONE)
             return st;
@@ -420,11 +480,8 @@ static int receive_all(lua_conn *c, luaL_Buffer *b, double deadline)
     for (;;) {
         const uint8_t *data;
         size_t n = tls_conn_app_data(c->tls, &data);
-        if (n > 0) {
-            luaL_addlstring(b, (const char *)data, n);
-            tls_conn_app_data_done(c->tls, n);
-            total += n;
-        }
+        if (n > 0)
+            total += take_data(c, b, n, 0);
         int st = pump(c, WANT_DATA, deadline);
         if (st == TLS_IO_CLOSED)
             return total > 0 ? TLS_IO_DONE : TLS_IO_CLOSED;
@@ -440,11 +497,8 @@ static int receive_count(lua_conn *c, luaL_Buffer *b, size_t wanted, double dead
         size_t n = tls_conn_app_data(c->tls, &data);
         if (n > wanted)
             n = wanted;
-        if (n > 0) {
-            luaL_addlstring(b, (const char *)data, n);
-            tls_conn_app_data_done(c->tls, n);
-            wanted -= n;
-        }
+        if (n > 0)
+            wanted -= take_data(c, b, n, 0);
         if (wanted == 0)
             break;
         int st = pump(c, WANT_DATA, deadline);
@@ -452,6 +506,13 @@ static int receive_count(lua_conn *c, luaL_Buffer *b, size_t wanted, double dead
             return st;
     }
     return TLS_IO_DONE;
+}
+
+/* The peer closed TCP without close_notify: an attacker may have cut the
+ * data short (rfc8446#6.1). */
+static int truncated(const lua_conn *c)
+{
+    return c->eof && !(tls_conn_status(c->tls) & (TLS_STATUS_PEER_CLOSED | TLS_STATUS_FAILED));
 }
 
 /* conn:receive(pattern, prefix) -> data | nil, err, partial */
@@ -500,6 +561,13 @@ static int conn_receive(lua_State *L)
             st = receive_all(c, &b, deadline);
         else
             st = receive_count(c, &b, count, deadline);
+        /* "*a" ends at the close; other patterns see it as "closed". */
+        if (c->strict_close && (st == TLS_IO_CLOSED || (mode == ALL && st == TLS_IO_DONE)) &&
+            truncated(c)) {
+            snprintf(c->msg, sizeof c->msg,
+                     "connection truncated: the peer closed TCP without close_notify");
+            st = CONN_FAILED;
+        }
     }
     luaL_pushresult(&b);
     if (st == TLS_IO_DONE)
@@ -588,6 +656,8 @@ static int conn_info(lua_State *L)
     if (!c->tls)
         return luaL_error(L, "connection already collected");
     tls_lua_push_info(L, c->tls);
+    lua_pushboolean(L, truncated(c));
+    lua_setfield(L, -2, "truncated");
     return 1;
 }
 

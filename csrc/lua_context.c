@@ -53,9 +53,21 @@ int tls_lua_context_new(lua_State *L)
     return 1;
 }
 
+/* Until mutual TLS exists, a client would send an empty Certificate
+ * whatever it holds, and a server would authenticate nobody: refused here
+ * too, not only in tls.lua. */
+static int refuse_client_certificates(lua_State *L, const char *what)
+{
+    lua_pushnil(L);
+    lua_pushfstring(L, "client certificates are not supported yet: %s", what);
+    return 2;
+}
+
 static int ctx_set_chain(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
+    if (!ctx->cfg->is_server)
+        return refuse_client_certificates(L, "a client context cannot have a certificate");
     size_t len;
     const char *src = luaL_checklstring(L, 2, &len);
     tls_error err;
@@ -66,6 +78,8 @@ static int ctx_set_chain(lua_State *L)
 static int ctx_set_key(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
+    if (!ctx->cfg->is_server)
+        return refuse_client_certificates(L, "a client context cannot have a key");
     size_t len;
     const char *src = luaL_checklstring(L, 2, &len);
     const char *password = luaL_optstring(L, 4, NULL);
@@ -140,6 +154,8 @@ static int ctx_set_sigalgs(lua_State *L)
 static int ctx_set_verify(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
+    if (ctx->cfg->is_server && lua_toboolean(L, 2))
+        return refuse_client_certificates(L, "a server cannot verify clients");
     ctx->cfg->verify = lua_toboolean(L, 2);
     lua_pushboolean(L, 1);
     return 1;
@@ -157,6 +173,18 @@ static int ctx_set_key_update_after(lua_State *L)
     return 1;
 }
 
+/* libcrypto's authentication security level for the peer's chain, 0 to 5
+ * (tls.lua checks the range). */
+static int ctx_set_security_level(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    lua_Integer level = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, level >= 0 && level <= 5, 2, "security level 0 to 5 expected");
+    ctx->cfg->security_level = (int)level;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* record_size_limit (rfc8449), already checked by lua/tls.lua. */
 static int ctx_set_record_size_limit(lua_State *L)
 {
@@ -165,6 +193,14 @@ static int ctx_set_record_size_limit(lua_State *L)
     luaL_argcheck(L, n >= TLS_RECORD_SIZE_LIMIT_MIN && n <= TLS_RECORD_SIZE_LIMIT_MAX, 2,
                   "record size limit out of range");
     ctx->cfg->record_size_limit = (uint16_t)n;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int ctx_set_strict_close(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    ctx->cfg->strict_close = lua_toboolean(L, 2);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -217,6 +253,8 @@ void tls_lua_context_register(lua_State *L)
         {"set_groups", ctx_set_groups},
         {"set_sigalgs", ctx_set_sigalgs},
         {"set_verify", ctx_set_verify},
+        {"set_security_level", ctx_set_security_level},
+        {"set_strict_close", ctx_set_strict_close},
         {"set_trace", ctx_set_trace},
         {"set_key_update_after", ctx_set_key_update_after},
         {"set_record_size_limit", ctx_set_record_size_limit},

@@ -7,6 +7,7 @@
 
 typedef struct lua_engine {
     tls_conn *tls; /* NULL once collected */
+    int busy;      /* a method is running (see tls_lua_enter) */
     tls_lua_trace trace;
 } lua_engine;
 
@@ -19,12 +20,14 @@ static lua_engine *check_engine(lua_State *L)
 }
 
 /* For the methods that drive the engine: from inside the engine's own trace
- * callback they would change buffers the engine is still working on. */
+ * callback, or from a finalizer run by an allocation of a method in
+ * progress, they would change buffers the running method still uses. */
 static lua_engine *check_idle_engine(lua_State *L)
 {
     lua_engine *e = check_engine(L);
     if (tls_conn_in_callback(e->tls))
         luaL_error(L, "tls.engine: this method cannot be called from the engine's own trace callback");
+    tls_lua_enter(L, &e->busy, "engine");
     /* Trace callbacks run on this call's state. Only engine-driving calls
      * set it: one from inside a callback (say in a coroutine that dies
      * before the engine goes on) must not replace the state the engine is
@@ -45,16 +48,24 @@ int tls_lua_engine_new(lua_State *L)
 {
     tls_config *cfg = tls_lua_check_context(L, 1);
     const char *servername = luaL_optstring(L, 2, NULL);
-    lua_engine *e = lua_newuserdatauv(L, sizeof *e, 0);
+    if (tls_lua_check_server_name(L, 2) != 0)
+        return 2;
+    lua_engine *e = lua_newuserdatauv(L, sizeof *e, TLS_LUA_GUARD_SLOT);
     e->tls = NULL;
+    e->busy = 0;
     e->trace.L = NULL;
     e->trace.ref = LUA_NOREF;
     luaL_setmetatable(L, TLS_LUA_ENGINE);
+    tls_lua_guard_new(L, &e->busy);
+    lua_setiuservalue(L, -2, TLS_LUA_GUARD_SLOT);
     e->tls = tls_conn_new(cfg);
     if (!e->tls)
         return push_failure(L, "out of memory");
-    if (servername && !cfg->is_server && tls_conn_set_server_name(e->tls, servername) != 0)
-        return push_failure(L, tls_lua_failure_reason(e->tls));
+    if (servername && !cfg->is_server && tls_conn_set_server_name(e->tls, servername) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, tls_lua_failure_reason(e->tls));
+        return 2;
+    }
     tls_lua_trace_init(&e->trace, L, 1, e->tls);
     return 1;
 }
@@ -142,11 +153,15 @@ static int engine_status(lua_State *L)
 {
     lua_engine *e = check_engine(L);
     unsigned status = tls_conn_status(e->tls);
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 6);
     lua_pushboolean(L, (status & TLS_STATUS_HANDSHAKE_DONE) != 0);
     lua_setfield(L, -2, "handshake_done");
     lua_pushboolean(L, (status & TLS_STATUS_PEER_CLOSED) != 0);
     lua_setfield(L, -2, "peer_closed");
+    /* The same, under the name conn:info() uses: the peer ended the data
+     * with close_notify (a TCP close alone may be a truncation). */
+    lua_pushboolean(L, (status & TLS_STATUS_PEER_CLOSED) != 0);
+    lua_setfield(L, -2, "close_notify");
     lua_pushboolean(L, (status & TLS_STATUS_CLOSED) != 0);
     lua_setfield(L, -2, "closed");
     lua_pushboolean(L, (status & TLS_STATUS_FAILED) != 0);
@@ -198,6 +213,10 @@ static int engine_close_variable(lua_State *L)
     lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
     if (e->tls && tls_conn_in_callback(e->tls))
         return luaL_error(L, "tls.engine: cannot be closed from its own trace callback");
+    /* Say, a finalizer closing a coroutine that holds the engine in a
+     * to-be-closed variable while a method of it runs. */
+    if (e->busy)
+        return luaL_error(L, "tls: engine is in use (re-entered from a finalizer or callback)");
     return engine_gc(L);
 }
 

@@ -8,14 +8,24 @@
 
 typedef struct lua_server {
     int fd;         /* -1 once closed */
+    int busy;       /* a method is running (see tls_lua_enter) */
     double timeout; /* for accept(), and inherited by accepted connections */
     double handshake_timeout; /* each accepted client's handshake; negative: none */
 } lua_server;
 
-/* The uservalue holds the context, which accepted connections share. */
+/* The first uservalue holds the context, which accepted connections share. */
 static lua_server *check_server(lua_State *L)
 {
     return luaL_checkudata(L, 1, TLS_LUA_SERVER);
+}
+
+/* For the methods that change the server: not from a finalizer run by one
+ * in progress. */
+static lua_server *check_idle_server(lua_State *L)
+{
+    lua_server *s = check_server(L);
+    tls_lua_enter(L, &s->busy, "server");
+    return s;
 }
 
 /* core.listen(host, port, ctx, backlog, timeout, handshake_timeout) */
@@ -32,32 +42,42 @@ int tls_lua_listen(lua_State *L)
         lua_pushliteral(L, "tls.listen needs a server context (mode=\"server\")");
         return 2;
     }
-    char msg[TLS_SOCK_MSG_MAX];
-    int fd = -1;
-    if (tls_sock_listen(host, port, backlog > 0 && backlog < 65536 ? (int)backlog : 32, &fd, msg,
-                        sizeof msg) != TLS_IO_DONE) {
-        lua_pushnil(L);
-        lua_pushstring(L, msg);
-        return 2;
-    }
-    lua_server *s = lua_newuserdatauv(L, sizeof *s, 1);
-    s->fd = fd;
+    /* The object first: it may raise (out of memory), and must not hold a
+     * listening socket then. Its finalizer closes the socket from then on. */
+    lua_settop(L, 6);
+    lua_server *s = lua_newuserdatauv(L, sizeof *s, TLS_LUA_GUARD_SLOT);
+    s->fd = -1;
+    s->busy = 0;
     s->timeout = timeout;
     s->handshake_timeout = handshake_timeout;
     luaL_setmetatable(L, TLS_LUA_SERVER);
     lua_pushvalue(L, 3);
     lua_setiuservalue(L, -2, 1);
+    tls_lua_guard_new(L, &s->busy);
+    lua_setiuservalue(L, -2, TLS_LUA_GUARD_SLOT);
+    char msg[TLS_SOCK_MSG_MAX];
+    if (tls_sock_listen(host, port, backlog > 0 && backlog < 65536 ? (int)backlog : 32, &s->fd, msg,
+                        sizeof msg) != TLS_IO_DONE) {
+        s->fd = -1;
+        lua_pushnil(L);
+        lua_pushstring(L, msg);
+        return 2;
+    }
     return 1;
 }
 
 static int server_accept(lua_State *L)
 {
-    lua_server *s = check_server(L);
+    lua_server *s = check_idle_server(L);
     if (s->fd < 0) {
         lua_pushnil(L);
         lua_pushliteral(L, "closed");
         return 2;
     }
+    /* The connection object before the socket: see tls_lua_conn_new. */
+    int ctx = lua_gettop(L) + 1;
+    lua_getiuservalue(L, 1, 1);
+    lua_conn *c = tls_lua_conn_new(L);
     char msg[TLS_SOCK_MSG_MAX];
     int fd = -1;
     int st = tls_sock_accept(s->fd, tls_sock_deadline(s->timeout), &fd, msg, sizeof msg);
@@ -66,18 +86,17 @@ static int server_accept(lua_State *L)
         lua_pushstring(L, st == TLS_IO_TIMEOUT ? "timeout" : msg);
         return 2;
     }
-    lua_getiuservalue(L, 1, 1);
-    lua_conn *c = tls_lua_conn_push(L, -1, fd, 1, s->timeout, NULL);
-    if (!c)
-        return 2;
+    if (tls_lua_conn_setup(L, c, ctx, fd, 1, s->timeout) != 0)
+        return 2; /* the object's finalizer closes fd */
     if (s->handshake_timeout >= 0)
         tls_lua_conn_limit_handshake(c, s->handshake_timeout);
+    lua_settop(L, ctx + 1);
     return 1;
 }
 
 static int server_settimeout(lua_State *L)
 {
-    lua_server *s = check_server(L);
+    lua_server *s = check_idle_server(L);
     s->timeout = luaL_optnumber(L, 2, -1);
     lua_pushinteger(L, 1);
     return 1;
@@ -107,11 +126,20 @@ static int server_getfd(lua_State *L)
 
 static int server_close(lua_State *L)
 {
-    lua_server *s = check_server(L);
+    lua_server *s = check_idle_server(L);
     tls_sock_close(s->fd);
     s->fd = -1;
     lua_pushinteger(L, 1);
     return 1;
+}
+
+/* No guard in a finalizer: nothing can be using the server any more. */
+static int server_gc(lua_State *L)
+{
+    lua_server *s = check_server(L);
+    tls_sock_close(s->fd);
+    s->fd = -1;
+    return 0;
 }
 
 static int server_tostring(lua_State *L)
@@ -135,7 +163,7 @@ void tls_lua_server_register(lua_State *L)
         {NULL, NULL},
     };
     static const luaL_Reg meta[] = {
-        {"__gc", server_close},
+        {"__gc", server_gc},
         {"__close", server_close},
         {"__tostring", server_tostring},
         {NULL, NULL},

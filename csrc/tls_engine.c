@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 
 #include "tls_conn_int.h"
+#include "tls_x509.h"
 
 tls_conn *tls_conn_new(tls_config *cfg)
 {
@@ -73,8 +74,13 @@ void tls_conn_free(tls_conn *c)
 
 int tls_conn_set_server_name(tls_conn *c, const char *name)
 {
+    char why[200];
     if (c->is_server || c->state != ST_CLIENT_START)
         return -1;
+    /* rfc6066#3: an empty or malformed HostName must not be sent; and an
+     * empty name would clear the certificate's host check. */
+    if (name != NULL && tls_server_name_problem(name, strlen(name), why, sizeof why) != 0)
+        return tls_fail(&c->err, -1, "server name %s", why);
     OPENSSL_free(c->server_name);
     c->server_name = name ? OPENSSL_strdup(name) : NULL;
     return name && c->server_name == NULL ? -1 : 0;

@@ -52,7 +52,9 @@ typedef int (*tls_trace_fn)(void *ud, const tls_trace_event *ev, char *reason,
 tls_conn *tls_conn_new(tls_config *cfg);
 void tls_conn_free(tls_conn *c);
 /* Client only, before tls_conn_start: the name to send as SNI (not sent for
- * IP literals) and to verify the certificate against. */
+ * IP literals) and to verify the certificate against. A name that cannot be
+ * a host name or IP address ("", control characters, ...) is refused: -1,
+ * with the reason in tls_conn_error. */
 int tls_conn_set_server_name(tls_conn *c, const char *name);
 void tls_conn_set_trace(tls_conn *c, tls_trace_fn fn, void *ud);
 /* Client: queues the ClientHello. Server: no-op. Returns 0 or -1. */

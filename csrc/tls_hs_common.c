@@ -62,7 +62,7 @@ int tls_hs_send_certificate(tls_conn *c, const uint8_t *context, size_t context_
         } else {
             X509 *leaf = sk_X509_value(c->cfg->chain, 0);
             char subject[256];
-            X509_NAME_oneline(X509_get_subject_name(leaf), subject, sizeof subject);
+            tls_x509_name_text(X509_get_subject_name(leaf), subject, sizeof subject);
             tls_trace_add(&tb, "subject", "%s", subject);
             tls_trace_add(&tb, "chain_length", "%d", sk_X509_num(c->cfg->chain));
         }
@@ -124,8 +124,8 @@ int tls_hs_parse_certificate(tls_conn *c, tls_reader *body)
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         char subject[256], issuer[256];
-        X509_NAME_oneline(X509_get_subject_name(leaf), subject, sizeof subject);
-        X509_NAME_oneline(X509_get_issuer_name(leaf), issuer, sizeof issuer);
+        tls_x509_name_text(X509_get_subject_name(leaf), subject, sizeof subject);
+        tls_x509_name_text(X509_get_issuer_name(leaf), issuer, sizeof issuer);
         tls_trace_begin(&tb, "receive", "Certificate");
         tls_trace_add(&tb, "subject", "%s", subject);
         tls_trace_add(&tb, "issuer", "%s", issuer);

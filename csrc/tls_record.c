@@ -32,7 +32,29 @@ static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
     if (desc == TLS_ALERT_USER_CANCELED && level == TLS_ALERT_LEVEL_WARNING)
         return too_many_empty(c);
     /* rfc8446#6.2: all other alerts are fatal whatever their level. */
-    tls_fail(&c->err, desc, "peer sent alert %s (%u)", tls_alert_name(desc), desc);
+    const char *meaning = "";
+    /* A server refusing our ClientHello: say what it most likely means. */
+    if (!c->is_server && c->state == ST_CLIENT_WAIT_SH) {
+        switch (desc) {
+        case TLS_ALERT_PROTOCOL_VERSION:
+            meaning = ": the server does not support TLS 1.3, the only version we offer "
+                      "(it speaks TLS 1.2 or older)";
+            break;
+        case TLS_ALERT_HANDSHAKE_FAILURE:
+            meaning = ": the server found no cipher suite, group or signature algorithm in "
+                      "common with ours (or it does not support TLS 1.3)";
+            break;
+        case TLS_ALERT_INSUFFICIENT_SECURITY:
+            meaning = ": the server wants stronger algorithms than the ones we offered";
+            break;
+        case TLS_ALERT_UNRECOGNIZED_NAME:
+            meaning = ": the server does not serve the name we asked for (servername)";
+            break;
+        default:
+            break;
+        }
+    }
+    tls_fail(&c->err, desc, "peer sent alert %s (%u)%s", tls_alert_name(desc), desc, meaning);
     c->err.from_peer = 1;
     return -1;
 }
@@ -272,16 +294,49 @@ static int handle_record(tls_conn *c, uint8_t type, const uint8_t *header, const
     return rc;
 }
 
+/* The first bytes of a peer that does not speak TLS at all, in words:
+ * another protocol on the port, or plain HTTP on an HTTPS one. */
+static int fail_not_tls(tls_conn *c, const uint8_t *h)
+{
+    char text[TLS_RECORD_HEADER_LEN + 1];
+    int printable = 1;
+    for (size_t i = 0; i < TLS_RECORD_HEADER_LEN; i++) {
+        printable &= h[i] >= 0x20 && h[i] < 0x7f;
+        text[i] = h[i] >= 0x20 && h[i] < 0x7f ? (char)h[i] : '?';
+    }
+    text[TLS_RECORD_HEADER_LEN] = '\0';
+    const char *what = "";
+    if (memcmp(h, "HTTP/", 5) == 0)
+        what = ": it looks like an HTTP server (plain HTTP on this port, not HTTPS)";
+    else if (memcmp(h, "GET /", 5) == 0 || memcmp(h, "POST ", 5) == 0 ||
+             memcmp(h, "HEAD ", 5) == 0 || memcmp(h, "PUT /", 5) == 0 ||
+             memcmp(h, "OPTIO", 5) == 0 || memcmp(h, "DELET", 5) == 0 ||
+             memcmp(h, "CONNE", 5) == 0 || memcmp(h, "PATCH", 5) == 0)
+        what = ": it looks like an HTTP request (plain HTTP sent to a TLS port)";
+    const char *did = c->is_server ? "did not speak" : "did not answer with";
+    if (printable)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "the peer %s TLS (it sent \"%s...\")%s", did, text, what);
+    return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                    "the peer %s TLS (unknown record type %u)", did, h[0]);
+}
+
 static int check_header(tls_conn *c, const uint8_t *h)
 {
     uint8_t type = h[0];
     uint16_t version = (uint16_t)((h[1] << 8) | h[2]);
     size_t len = ((size_t)h[3] << 8) | h[4];
+    /* Nothing from the peer has been accepted yet. */
+    int first = c->hs_in.len == 0 && !c->hello_retry &&
+                (c->is_server ? c->state == ST_SERVER_WAIT_CH : c->state == ST_CLIENT_WAIT_SH);
     if (type & 0x80)
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
                         "peer sent an SSL 2.0 record (SSL 2.0 is not supported)");
-    if (type < TLS_CT_CHANGE_CIPHER_SPEC || type > TLS_CT_APPLICATION_DATA)
+    if (type < TLS_CT_CHANGE_CIPHER_SPEC || type > TLS_CT_APPLICATION_DATA) {
+        if (first)
+            return fail_not_tls(c, h);
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "unknown record type %u", type);
+    }
     if ((version >> 8) != 3)
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
                         "record with version 0x%04x (not TLS)", version);

@@ -116,16 +116,23 @@ static char *pem_of(int (*write)(BIO *, void *), void *obj, tls_error *err)
 {
     BIO *bio = BIO_new(BIO_s_mem());
     char *data = NULL, *out = NULL;
-    if (bio != NULL && write(bio, obj)) {
-        long len = BIO_get_mem_data(bio, &data);
-        out = len > 0 ? OPENSSL_malloc((size_t)len + 1) : NULL;
+    if (bio == NULL) {
+        tls_fail_crypto(err, NO_ALERT, "cannot write PEM");
+        return NULL;
+    }
+    int written = write(bio, obj);
+    long len = BIO_get_mem_data(bio, &data);
+    if (written && len > 0) {
+        out = OPENSSL_malloc((size_t)len + 1);
         if (out != NULL) {
             memcpy(out, data, (size_t)len);
             out[len] = '\0';
-            /* The key's PEM passed through this buffer. */
-            OPENSSL_cleanse(data, (size_t)len);
         }
     }
+    /* The key's PEM passed through this buffer, whole or in part (a write
+     * that failed half-way): wiped on every path. */
+    if (len > 0)
+        OPENSSL_cleanse(data, (size_t)len);
     BIO_free(bio);
     if (out == NULL)
         tls_fail_crypto(err, NO_ALERT, "cannot write PEM");

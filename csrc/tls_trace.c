@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "tls_conn_int.h"
+#include "tls_x509.h"
 
 void tls_trace_begin(tls_trace_builder *tb, const char *direction, const char *message)
 {
@@ -12,7 +13,9 @@ void tls_trace_begin(tls_trace_builder *tb, const char *direction, const char *m
 }
 
 /* Values live in the builder's own store for the duration of one callback;
- * when it is full the field is dropped rather than truncated mid-word. */
+ * when it is full the field is dropped rather than truncated mid-word.
+ * Values may carry peer text (the client's server name, certificate
+ * names): every one is sanitised, whatever the caller formatted. */
 static char *store_vformat(tls_trace_builder *tb, const char *fmt, va_list ap)
 {
     size_t room = sizeof tb->store - tb->used;
@@ -20,7 +23,7 @@ static char *store_vformat(tls_trace_builder *tb, const char *fmt, va_list ap)
     int n = vsnprintf(dst, room, fmt, ap);
     if (n < 0 || (size_t)n >= room)
         return NULL;
-    tb->used += (size_t)n + 1;
+    tb->used += tls_sanitize(dst, (size_t)n, dst, room) + 1;
     return dst;
 }
 
@@ -64,7 +67,7 @@ void tls_trace_add_list(tls_trace_builder *tb, const char *key, const uint16_t *
             return;
         len += (size_t)w;
     }
-    tb->used += len + 1;
+    tb->used += tls_sanitize(dst, len, dst, room) + 1;
     add_field(tb, key, dst);
 }
 

@@ -59,9 +59,12 @@ end
 local context_options = {
   mode = true, certificate = true, key = true, password = true, ca = true, verify = true,
   ciphers = true, groups = true, sigalgs = true, trace = true,
-  record_size_limit = true,
+  record_size_limit = true, security_level = true, strict_close = true, key_update_after = true,
 }
-context_options.key_update_after = true
+
+-- Until mutual TLS exists, options that would need it are refused rather
+-- than silently authenticating nobody.
+local NO_CLIENT_CERTIFICATES = "client certificates are not supported yet: "
 
 -- The C layer usually starts its messages with the option's name already.
 local function with_option(option, ok, err)
@@ -71,7 +74,7 @@ local function with_option(option, ok, err)
 end
 
 --- tls.context{ mode=, certificate=, key=, password=, ca=, verify=, ciphers=,
--- groups=, sigalgs=, trace= } -> ctx | nil, msg
+-- groups=, sigalgs=, trace=, security_level=, strict_close= } -> ctx | nil, msg
 function tls.context(opts)
   local o, err = check_options("tls.context", opts or {}, context_options)
   if not o then return nil, err end
@@ -90,6 +93,21 @@ function tls.context(opts)
   end
   if o.trace ~= nil and type(o.trace) ~= "function" then
     return fail("option 'trace' must be a function (got %s)", type(o.trace))
+  end
+  if o.security_level ~= nil and (math.type(o.security_level) ~= "integer"
+      or o.security_level < 0 or o.security_level > 5) then
+    return fail("option 'security_level' must be an integer from 0 to 5 (got %s)", tostring(o.security_level))
+  end
+  if o.strict_close ~= nil and type(o.strict_close) ~= "boolean" then
+    return fail("option 'strict_close' must be true or false (got %s)", type(o.strict_close))
+  end
+  if server and o.verify then
+    return fail("%sa server cannot ask for or verify them, so 'verify = true' "
+      .. "would authenticate nobody (leave 'verify' out on a server)", NO_CLIENT_CERTIFICATES)
+  end
+  if not server and (o.certificate ~= nil or o.key ~= nil) then
+    return fail("%sa client context cannot use options 'certificate' and 'key' "
+      .. "(it would answer a request for one with none)", NO_CLIENT_CERTIFICATES)
   end
   if (o.certificate == nil) ~= (o.key == nil) then
     return fail("options 'certificate' and 'key' go together: '%s' is missing",
@@ -122,6 +140,8 @@ function tls.context(opts)
     ok, why = ctx:load_system_ca()
     if not ok then return fail("cannot load the system's trusted certificates: %s", why) end
   end
+  if o.security_level ~= nil then ctx:set_security_level(o.security_level) end
+  if o.strict_close ~= nil then ctx:set_strict_close(o.strict_close) end
   for option, setter in pairs { ciphers = "set_suites", groups = "set_groups", sigalgs = "set_sigalgs" } do
     if o[option] ~= nil then
       local list, lerr = name_list(option, o[option])
@@ -172,6 +192,40 @@ local function where(host, port)
   return string.format("%s:%s", host, port)
 end
 
+-- The name a client sends as SNI and checks in the certificate: a host
+-- name or an IP address. "" would check nothing; control characters would
+-- go on the wire. Only verify = false skips the check.
+local function servername_option(what, value)
+  if value == nil then return true end
+  if type(value) ~= "string" then
+    return fail("%s: option 'servername' must be a string (got %s)", what, type(value))
+  end
+  local problem = core.server_name_problem(value)
+  if problem then return fail("%s: option 'servername' %s", what, problem) end
+  return true
+end
+
+-- Without 'servername', the host is the name: as DNS resolves it, so
+-- without a trailing dot, and for an IPv6 address without its zone.
+local function default_servername(host)
+  local name = host:gsub("%.$", "")
+  local ip6 = host:match("^([%x:.]+)%%[%w._-]+$")
+  if ip6 and ip6:find(":", 1, true) then name = ip6 end
+  local problem = core.server_name_problem(name)
+  if problem then
+    return fail("tls.connect: host (the default 'servername') %s", problem)
+  end
+  return name
+end
+
+-- Seconds a connect and its handshake may take when no 'timeout' is given:
+-- a server that accepts TCP and never answers must not block for ever.
+local DEFAULT_CONNECT_TIMEOUT = 60
+
+local function plural(n, word)
+  return string.format("%g %s%s", n, word, n == 1 and "" or "s")
+end
+
 --- tls.connect(host, port, ctx, { servername=, timeout= }) -> conn | nil, msg
 function tls.connect(host, port, ctx, opts)
   if type(host) ~= "string" then
@@ -180,18 +234,33 @@ function tls.connect(host, port, ctx, opts)
   port = port_string("connect", port)
   local o, err = check_options("tls.connect", opts, { servername = true, timeout = true })
   if not o then return nil, err end
-  if o.servername ~= nil and type(o.servername) ~= "string" then
-    return fail("tls.connect: option 'servername' must be a string (got %s)", type(o.servername))
+  local ok, nerr = servername_option("tls.connect", o.servername)
+  if not ok then return nil, nerr end
+  local servername = o.servername
+  if servername == nil then
+    servername, nerr = default_servername(host)
+    if not servername then return nil, nerr end
   end
-  local timeout, terr = timeout_option("tls.connect", o.timeout)
-  if not timeout then return nil, terr end
+  -- hs_timeout bounds the connect and the handshake; timeout is also the
+  -- connection's own for later calls, and only when given.
+  local hs_timeout, timeout = DEFAULT_CONNECT_TIMEOUT, -1
+  if o.timeout == false then
+    hs_timeout = -1
+  elseif o.timeout ~= nil then
+    if type(o.timeout) ~= "number" or o.timeout ~= o.timeout then
+      return fail("tls.connect: option 'timeout' must be a number of seconds or false (got %s)",
+        type(o.timeout))
+    end
+    hs_timeout, timeout = o.timeout, o.timeout
+  end
   local c, cerr = as_context(ctx, "client")
   if not c then return nil, cerr end
-  local conn, msg = core.connect(host, port, c, o.servername, timeout)
+  local conn, msg = core.connect(host, port, c, servername, hs_timeout, timeout)
   if conn then return conn end
   -- The C layer answers with LuaSocket's words; say what was going on.
   if msg == "timeout" then
     msg = "timeout during handshake with " .. where(host, port)
+    if hs_timeout >= 0 then msg = msg .. " (no answer within " .. plural(hs_timeout, "second") .. ")" end
   elseif msg == "closed" then
     msg = "connection closed by " .. where(host, port) .. " during handshake"
   end
@@ -244,9 +313,8 @@ function tls.wrap(sock, ctx, opts)
   if fd < 0 then return fail("tls.wrap: the socket is closed") end
   local o, err = check_options("tls.wrap", opts, { servername = true, timeout = true })
   if not o then return nil, err end
-  if o.servername ~= nil and type(o.servername) ~= "string" then
-    return fail("tls.wrap: option 'servername' must be a string (got %s)", type(o.servername))
-  end
+  local ok, nerr = servername_option("tls.wrap", o.servername)
+  if not ok then return nil, nerr end
   local timeout, terr = timeout_option("tls.wrap", o.timeout)
   if not timeout then return nil, terr end
   local c, cerr = as_context(ctx, "client")
@@ -283,9 +351,8 @@ end
 function tls.engine(ctx, opts)
   local o, err = check_options("tls.engine", opts, { servername = true })
   if not o then return nil, err end
-  if o.servername ~= nil and type(o.servername) ~= "string" then
-    return fail("tls.engine: option 'servername' must be a string (got %s)", type(o.servername))
-  end
+  local ok, nerr = servername_option("tls.engine", o.servername)
+  if not ok then return nil, nerr end
   local c, cerr = as_context(ctx, "client")
   if not c then return nil, cerr end
   return core.engine(c, o.servername)

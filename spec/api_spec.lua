@@ -140,6 +140,37 @@ describe("tls.context", function()
   it("raises for a non-table argument", function()
     assert.has_error(function() tls.context("client") end)
   end)
+
+  -- Until mutual TLS exists: refused, rather than authenticating nobody.
+  it("refuses verify = true on a server", function()
+    local ok, err = tls.context(server_opts("ec", { verify = true }))
+    assert.is_nil(ok)
+    assert.equal("client certificates are not supported yet: a server cannot ask for or verify them, "
+      .. "so 'verify = true' would authenticate nobody (leave 'verify' out on a server)", err)
+    assert.truthy(tls.context(server_opts("ec", { verify = false })))
+  end)
+
+  it("refuses a certificate or key in a client context", function()
+    for _, extra in ipairs { { certificate = certs.ec.cert, key = certs.ec.key }, { certificate = certs.ec.cert },
+                             { key = certs.ec.key } } do
+      local ok, err = tls.context(client_opts("ec", extra))
+      assert.is_nil(ok)
+      assert.equal("client certificates are not supported yet: a client context cannot use options "
+        .. "'certificate' and 'key' (it would answer a request for one with none)", err)
+    end
+  end)
+
+  it("refuses them in the C layer too", function()
+    local core = require "tls.core"
+    local server, client = assert(core.context(true)), assert(core.context(false))
+    assert.same({ nil, "client certificates are not supported yet: a server cannot verify clients" },
+      { server:set_verify(true) })
+    assert.is_true(server:set_verify(false))
+    assert.same({ nil, "client certificates are not supported yet: a client context cannot have a certificate" },
+      { client:set_chain(certs.ec.cert, false) })
+    assert.same({ nil, "client certificates are not supported yet: a client context cannot have a key" },
+      { client:set_key(certs.ec.key, false) })
+  end)
 end)
 
 describe("tls.engine", function()
@@ -510,7 +541,7 @@ describe("tls sockets", function()
     local port = tcp_peer [[ if c then c:settimeout(3); c:receive("*a") end ]]
     local conn, err = tls.connect("127.0.0.1", port, client_ctx(), { servername = "localhost", timeout = 0.3 })
     assert.is_nil(conn)
-    assert.equal("timeout during handshake with 127.0.0.1:" .. port, err)
+    assert.equal("timeout during handshake with 127.0.0.1:" .. port .. " (no answer within 0.3 seconds)", err)
   end)
 
   it("fails the handshake on an untrusted certificate with a reason", function()

@@ -1,0 +1,90 @@
+-- Certificates with one property a test needs (a weak key, a SHA-1
+-- signature, a name only in the subject CN, control characters in names),
+-- made by the openssl command line tool in a temporary directory removed when
+-- the Lua state closes. Generic certificates live in spec/support/certs.lua.
+--
+--   local pki = require("spec.support.pki").new()
+--   pki:key("leaf", "rsa768")                       -- leaf.key
+--   pki:ca("root", "ec256", "/CN=test root")        -- root.key, root.pem (self-signed)
+--   pki:issue("leaf", "/CN=localhost", "root", { md = "sha1", ext = "leaf" })
+--   pki:path("leaf.pem")
+local proc = require "spec.support.proc"
+
+local pki = {}
+pki.__index = pki
+
+-- Extension sections for `issue`; `san` is filled in per certificate.
+local EXT = [[
+[ leaf ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = ${ENV::SAN}
+[ cnonly ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth,clientAuth
+[ ca ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+]]
+
+local KEYGEN = {
+  ec256 = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+  rsa768 = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:768",
+  rsa1024 = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024",
+  rsa2048 = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048",
+}
+
+function pki.new()
+  local dir = proc.run("mktemp -d /tmp/luatls-pki.XXXXXX"):gsub("%s+$", "")
+  assert(dir:match("^/tmp/luatls%-pki"), "mktemp failed: " .. dir)
+  proc.write_file(dir .. "/ext.cnf", EXT)
+  local self = setmetatable({ dir = dir, serial = 0 }, pki)
+  self._cleanup = setmetatable({}, { __gc = function() os.execute("rm -rf " .. proc.quote(dir)) end })
+  return self
+end
+
+function pki:sh(cmd)
+  local out, code = proc.run("cd " .. proc.quote(self.dir) .. " && " .. cmd, nil, 60)
+  if code ~= 0 then error("openssl failed: " .. cmd .. "\n" .. out, 2) end
+  return out
+end
+
+function pki:path(file) return self.dir .. "/" .. file end
+
+function pki:key(name, kind)
+  self:sh(assert(KEYGEN[kind], kind) .. " -out " .. name .. ".key")
+end
+
+-- A self-signed CA certificate name.pem for a new key of `kind`.
+function pki:ca(name, kind, subject)
+  self:key(name, kind)
+  -- ext.cnf refers to $SAN, which must be set whenever it is read.
+  self:sh(("SAN=DNS:unused openssl req -x509 -new -key %s.key -subj %s -days 2 -sha256 -config ext.cnf "
+    .. "-extensions ca -out %s.pem"):format(name, proc.quote(subject), name))
+end
+
+-- name.pem for name.key, signed by issuer. opts: md ("sha256"), ext
+-- ("leaf", "cnonly" or "ca"), san ("DNS:localhost,IP:127.0.0.1,IP:::1"),
+-- utf8 (the subject is UTF-8).
+function pki:issue(name, subject, issuer, opts)
+  opts = opts or {}
+  self.serial = self.serial + 1
+  self:sh(("openssl req -new %s -key %s.key -subj %s -out %s.csr"):format(
+    opts.utf8 and "-utf8" or "", name, proc.quote(subject), name))
+  self:sh(("SAN=%s openssl x509 -req -in %s.csr -CA %s.pem -CAkey %s.key -set_serial %d -days 2 "
+    .. "-%s -extfile ext.cnf -extensions %s -out %s.pem"):format(
+    proc.quote(opts.san or "DNS:localhost,IP:127.0.0.1,IP:::1"), name, issuer, issuer, self.serial,
+    opts.md or "sha256", opts.ext or "leaf", name))
+end
+
+-- Concatenates certificate files into name.pem.
+function pki:bundle(name, ...)
+  local files = {}
+  for i, f in ipairs { ... } do files[i] = f .. ".pem" end
+  self:sh("cat " .. table.concat(files, " ") .. " > " .. name .. ".pem")
+end
+
+return pki
