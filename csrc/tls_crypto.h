@@ -152,6 +152,9 @@ int tls_group_is_ffdhe(uint16_t group);
  * uncompressed point for the NIST curves, Y padded to the size of p for
  * ffdhe) to out. */
 int tls_kex_generate(tls_kex *k, uint16_t group, tls_buf *out, tls_error *err);
+/* The cheap checks of a peer's share (length; for ffdhe 1 < Y < p-1),
+ * without a key of ours: a server runs them before generating its own. */
+int tls_kex_check_share(uint16_t group, const uint8_t *peer, size_t peer_len, tls_error *err);
 /* Checks the peer's public value (illegal_parameter if malformed, off the
  * curve, outside 1 < Y < p-1, or giving an all-zero x25519/x448 result) and
  * derives the shared secret into out (out_size bytes of room; at most

@@ -344,6 +344,7 @@ static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_read
     tls_buf_init(&share);
     int rc = -1;
     if (tls_random(random, sizeof random, &c->err) == 0 &&
+        tls_kex_check_share(c->group, peer_share->p, peer_share->len, &c->err) == 0 &&
         tls_kex_generate(&c->kex, c->group, &share, &c->err) == 0 &&
         tls_kex_derive(&c->kex, peer_share->p, peer_share->len, shared, sizeof shared, &shared_len,
                        &c->err) == 0) {
