@@ -697,6 +697,12 @@ static int conn_getsockname(lua_State *L)
 static int conn_gc(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    /* The collector never finalizes an object a running method holds; only
+     * a direct call of the metamethod (from a trace function) can get here
+     * then, and freeing the engine under that method would be a
+     * use-after-free. */
+    if (c->busy)
+        return luaL_error(L, "tls: connection is in use (its __gc was called while a method runs)");
     if (c->owns_fd)
         close_socket(L, c, 1);
     c->fd = -1;

@@ -199,6 +199,9 @@ static int engine_info(lua_State *L)
 static int engine_gc(lua_State *L)
 {
     lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
+    /* As conn_gc: only a direct call can find a method running. */
+    if (e->busy)
+        return luaL_error(L, "tls: engine is in use (its __gc was called while a method runs)");
     /* No trace calls from a finalizer. */
     tls_lua_trace_release(&e->trace, L);
     if (e->tls) {

@@ -137,6 +137,9 @@ static int server_close(lua_State *L)
 static int server_gc(lua_State *L)
 {
     lua_server *s = check_server(L);
+    /* As conn_gc: only a direct call can find a method running. */
+    if (s->busy)
+        return luaL_error(L, "tls: server is in use (its __gc was called while a method runs)");
     tls_sock_close(s->fd);
     s->fd = -1;
     return 0;

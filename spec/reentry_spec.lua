@@ -166,3 +166,44 @@ server:close()
     end
   end)
 end)
+
+describe("a __gc metamethod called by hand while a method runs", function()
+  -- The collector never finalizes an object that a running method holds, but
+  -- Lua code can call the metamethod itself: from a trace function it would
+  -- free the engine under the running method.
+  it("on an engine, from its trace function, raises and frees nothing", function()
+    local ok, out = child.run([[
+local e
+local ctx = assert(tls.context { mode = "server", certificate = cert, key = key,
+  trace = function(ev) if ev.message == "ClientHello" then getmetatable(e).__gc(e) end end })
+e = assert(tls.engine(ctx))
+local c = assert(tls.engine(assert(tls.context { ca = cert }), { servername = "localhost" }))
+assert(c:start())
+local fed, msg = e:feed(c:output())
+print("feed: " .. tostring(fed) .. " " .. tostring(msg))
+print("status failed: " .. tostring(e:status().failed))
+]], { cert = cert, key = key })
+    assert.is_true(ok, out)
+    assert.matches("feed: nil [^\n]*tls: engine is in use %(its __gc was called while a method runs%)", out)
+    assert.matches("status failed: true", out)
+  end)
+
+  it("on a connection, from its trace function during the handshake, raises and frees nothing", function()
+    local ok, out = child.run([[
+local conn
+local ctx = assert(tls.context { mode = "server", certificate = cert, key = key,
+  trace = function(ev) if ev.message == "ClientHello" then getmetatable(conn).__gc(conn) end end })
+local server = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 10 }))
+local _, port = server:getsockname()
+os.execute("(sleep 0.2 | openssl s_client -connect 127.0.0.1:" .. port .. " >/dev/null 2>&1) &")
+conn = assert(server:accept())
+conn:settimeout(10)
+local done, msg = conn:handshake()
+print("handshake: " .. tostring(done) .. " " .. tostring(msg))
+conn:close()
+server:close()
+]], { cert = cert, key = key })
+    assert.is_true(ok, out)
+    assert.matches("handshake: nil [^\n]*tls: connection is in use %(its __gc was called while a method runs%)", out)
+  end)
+end)
