@@ -186,6 +186,10 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len)
         return -1;
     if (len == 0)
         return 0;
+    /* The KeyUpdate cap is against a peer that makes us rekey and reply
+     * while no data flows; a peer that updates between our writes (a
+     * client reading a long download, rfc8446#4.6.3) is not flooding. */
+    c->key_updates_in_row = 0;
     return tls_record_write(c, TLS_CT_APPLICATION_DATA, data, len) == 0 ? 0 : fail(c);
 }
 

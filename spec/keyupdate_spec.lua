@@ -172,6 +172,21 @@ describe("the key_update_after option", function()
 end)
 
 describe("engine:keyupdate", function()
+  -- A client reading a long download asks the server to rekey now and then
+  -- and never writes: the flood cap must not cut it off, because the server
+  -- writes between the requests (rfc8446#4.6.3).
+  it("with request_peer, 40 times from a side that only reads, while the peer writes", function()
+    local c, s = connected()
+    for i = 1, 40 do
+      assert.is_true(c:keyupdate(true))
+      local ok, err = s:feed(c:output())
+      assert(ok, "server refused KeyUpdate #" .. i .. ": " .. tostring(err))
+      assert(s:write("chunk " .. i))
+      assert(c:feed(s:output()))
+      assert.equal("chunk " .. i, c:read())
+    end
+  end)
+
   it("without a request moves our write key and the peer's read key only", function()
     local c, s, ctrace, strace = connected()
     assert.is_true(c:keyupdate())
