@@ -50,6 +50,12 @@ int tls_lua_engine_new(lua_State *L)
     const char *servername = luaL_optstring(L, 2, NULL);
     if (tls_lua_check_server_name(L, 2) != 0)
         return 2;
+    /* An engine never sees the TCP connection, so it cannot tell a close
+     * without close_notify: accepting the option would do nothing. */
+    if (cfg->strict_close)
+        return push_failure(L, "tls.engine: the context's option 'strict_close' would do nothing on an "
+                               "engine, which never sees the TCP close (when your peer closes, check "
+                               "e:status().close_notify)");
     lua_engine *e = lua_newuserdatauv(L, sizeof *e, TLS_LUA_GUARD_SLOT);
     e->tls = NULL;
     e->busy = 0;

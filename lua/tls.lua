@@ -105,6 +105,14 @@ function tls.context(opts)
     return fail("%sa server cannot ask for or verify them, so 'verify = true' "
       .. "would authenticate nobody (leave 'verify' out on a server)", NO_CLIENT_CERTIFICATES)
   end
+  -- Options that only act on a peer's certificate chain would do nothing on
+  -- a server until it can verify clients: refused, not silently ignored.
+  for _, option in ipairs { "ca", "security_level" } do
+    if server and o[option] ~= nil then
+      return fail("%sa server does not check client chains, so option '%s' would do nothing "
+        .. "(leave it out on a server)", NO_CLIENT_CERTIFICATES, option)
+    end
+  end
   if not server and (o.certificate ~= nil or o.key ~= nil) then
     return fail("%sa client context cannot use options 'certificate' and 'key' "
       .. "(it would answer a request for one with none)", NO_CLIENT_CERTIFICATES)

@@ -160,6 +160,24 @@ describe("tls.context", function()
     end
   end)
 
+  -- A security option accepted but doing nothing is worse than an error.
+  it("refuses ca and security_level on a server, which checks no client chain", function()
+    for option, value in pairs { ca = certs.ec.cert, security_level = 3 } do
+      local ok, err = tls.context(server_opts("ec", { [option] = value }))
+      assert.is_nil(ok)
+      assert.equal("client certificates are not supported yet: a server does not check client chains, "
+        .. "so option '" .. option .. "' would do nothing (leave it out on a server)", err)
+    end
+  end)
+
+  it("refuses to make an engine from a context with strict_close, which an engine cannot honour", function()
+    local ctx = assert(tls.context(client_opts("ec", { strict_close = true })))
+    local e, err = tls.engine(ctx, { servername = "localhost" })
+    assert.is_nil(e)
+    assert.equal("tls.engine: the context's option 'strict_close' would do nothing on an engine, which "
+      .. "never sees the TCP close (when your peer closes, check e:status().close_notify)", err)
+  end)
+
   it("refuses them in the C layer too", function()
     local core = require "tls.core"
     local server, client = assert(core.context(true)), assert(core.context(false))
