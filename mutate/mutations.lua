@@ -1,20 +1,19 @@
 -- Security-relevant mutations of csrc/ for `make mutate` (scripts/mutate.lua).
 --
 -- Each entry plants one bug: in `file`, the text `from` (which must occur
--- exactly once, or the mutation is reported STALE) becomes `to`. Where
--- branches being merged word the code differently, `variants = { { from =,
--- to = [, file = ] }, ... }` lists the forms (a variant's own `file` where
--- the code moved): the first found exactly once is used. `specs`
+-- exactly once, or the mutation is reported STALE) becomes `to`. `specs`
 -- are the tests expected to notice, in the order tried (cheapest first):
 -- a spec file, or { file, filter } to run only the tests whose full name
 -- matches the Lua pattern `filter` (busted --filter). The first that fails
--- kills the mutation. A listed spec that does not exist is skipped (some
--- name the hostile-server suite, which may land later).
+-- kills the mutation; a filter that matches no test is an error.
 --
 -- Keep `from` short and distinctive, one line where possible: other work
 -- moves the code around, and a STALE report is easy to refresh. A mutant
--- must still build with -Werror (BROKEN otherwise): keep the variables the
--- removed check used in use, as in `if (0 && x)`.
+-- must still build with -Werror (BROKEN otherwise): keep the variables and
+-- functions the removed check used in use, as in `if (0 && x)`.
+-- (The runner also takes `variants = { { from =, to = [, file =] }, ... }`,
+-- the first found exactly once being used, for code that branches being
+-- merged word differently; once merged, keep only the form in the code.)
 local K = "spec/mutation_kills_spec.lua"
 local M = "spec/malformed_spec.lua"
 local X = "spec/x509_spec.lua"
@@ -23,6 +22,7 @@ local F = "spec/fuzz_regress_spec.lua"
 local H = "spec/hostile_server_spec.lua"
 local CLIENT, SERVER, COMMON = "csrc/tls_hs_client.c", "csrc/tls_hs_server.c", "csrc/tls_hs_common.c"
 local RECORD, X509 = "csrc/tls_record.c", "csrc/tls_x509.c"
+local EXT, KEX = "csrc/tls_ext.c", "csrc/tls_kex.c"
 
 return {
    ---------------------------------------------------------------- the client's ServerHello checks
@@ -41,16 +41,10 @@ return {
      from = [[if (group != c->group)]], to = [[if (0)]],
      specs = { { K, "names another group than ours" }, H } },
    { name = "sh_version_unchecked", file = CLIENT,
-     variants = {
-        { from = [[if (version != TLS_VERSION_13 || legacy_version != TLS_VERSION_12)]], to = [[if (0)]] },
-        { from = [[if (version != TLS_VERSION_13)]], to = [[if (0 && version)]] },
-     },
+     from = [[if (version != TLS_VERSION_13)]], to = [[if (0 && version)]],
      specs = { { M, "supported_versions selecting TLS 1.2" } } },
    { name = "sh_legacy_version_unchecked", file = CLIENT,
-     variants = {
-        { from = [[|| legacy_version != TLS_VERSION_12)]], to = [[)]] },
-        { from = [[if (legacy_version != TLS_VERSION_12)]], to = [[if (0)]] },
-     },
+     from = [[if (legacy_version != TLS_VERSION_12)]], to = [[if (0)]],
      specs = { { K, "legacy_version other than TLS 1.2" }, H } },
    { name = "sh_suite_change_after_hrr_accepted", file = CLIENT,
      from = [[if (c->suite != NULL && c->suite->id != suite)]], to = [[if (0)]],
@@ -58,11 +52,7 @@ return {
 
    ---------------------------------------------------------------- the client's HelloRetryRequest checks
    { name = "hrr_second_accepted", file = CLIENT,
-     variants = {
-        { from = "if (c->hello_retry)\n        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, \"second HelloRetryRequest\");",
-          to = "if (0)\n        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, \"second HelloRetryRequest\");" },
-        { from = [[if (is_retry && c->hello_retry)]], to = [[if (0 && is_retry)]] },
-     },
+     from = [[if (is_retry && c->hello_retry)]], to = [[if (0 && is_retry)]],
      specs = { { K, "a second HelloRetryRequest" }, H } },
    { name = "hrr_same_group_accepted", file = CLIENT,
      from = [[|| group == c->group)]], to = [[)]],
@@ -77,10 +67,7 @@ return {
 
    ---------------------------------------------------------------- the client's checks of encrypted messages
    { name = "ee_disallowed_extension_accepted", file = CLIENT,
-     variants = {
-        { from = [[tls_hs_only_extensions(c, &exts, allowed, 2, "EncryptedExtensions") != 0]], to = [[((void)allowed, 0)]] },
-        { from = [[tls_ext_check(c, &exts, TLS_EXT_IN_EE) != 0]], to = [[0]] },
-     },
+     from = [[tls_ext_check(c, &exts, TLS_EXT_IN_EE) != 0]], to = [[0]],
      specs = { { K, "EncryptedExtensions with an extension we did not offer" }, H } },
    { name = "empty_certificate_accepted", file = COMMON,
      from = [[if (sk_X509_num(c->peer_chain) == 0)]], to = [[if (0)]],
@@ -153,22 +140,13 @@ return {
      from = [[if (compression.len != 1 || compression.p[0] != 0)]], to = [[if (0)]],
      specs = { { M, "compression other than null" } } },
    { name = "ch_share_outside_groups_accepted", file = SERVER,
-     variants = {
-        { from = [[if (j == ch->n_groups)]], to = [[if (0)]] },
-        { from = [[if (listed != NULL && !tls_u16_set_has(listed, group))]], to = [[if (0 && listed)]] },
-     },
+     from = [[if (listed != NULL && !tls_u16_set_has(listed, group))]], to = [[if (0 && listed)]],
      specs = { { M, "not in supported_groups" } } },
    { name = "ch_duplicate_share_accepted", file = SERVER,
-     variants = {
-        { from = [[if (ch->share_groups[i] == group)]], to = [[if (0)]] },
-        { from = [[if (tls_u16_set_add(&seen, group))]], to = [[if ((tls_u16_set_add(&seen, group), 0))]] },
-     },
+     from = [[if (tls_u16_set_add(&seen, group))]], to = [[if ((tls_u16_set_add(&seen, group), 0))]],
      specs = { { M, "two key shares for one group" } } },
    { name = "ch_missing_sigalgs_accepted", file = SERVER,
-     variants = {
-        { from = [[if (!ch->has_sigalgs)]], to = [[if (0)]] },
-        { from = [[if (tls_hs_find_ext(&exts, TLS_EXT_SIGNATURE_ALGORITHMS) == NULL)]], to = [[if (0)]] },
-     },
+     from = [[if (tls_hs_find_ext(&exts, TLS_EXT_SIGNATURE_ALGORITHMS) == NULL)]], to = [[if (0)]],
      specs = { { K, "without signature_algorithms" } } },
    { name = "ch_missing_key_share_accepted", file = SERVER,
      from = [[if (!ch->has_groups || !ch->has_key_share)]], to = [[if (!ch->has_groups)]],
@@ -180,11 +158,8 @@ return {
      from = [[if (share == NULL || c->group != retry_group || ch.n_shares != 1)]],
      to = [[if (share == NULL || ch.n_shares != 1)]],
      specs = { { K, "another group than the one asked for" } } },
-   { name = "duplicate_extension_accepted", file = COMMON,
-     variants = {
-        { from = "            if (list->ext[i].type == type)\n                return", to = "            if (0)\n                return" },
-        { file = "csrc/tls_ext.c", from = [[if (duplicate)]], to = [[if (0 && duplicate)]] },
-     },
+   { name = "duplicate_extension_accepted", file = EXT,
+     from = [[if (duplicate)]], to = [[if (0 && duplicate)]],
      specs = { { M, "a duplicate extension is" } } },
 
    ---------------------------------------------------------------- the record layer
@@ -195,20 +170,14 @@ return {
      from = [[if (len > TLS_MAX_CIPHERTEXT)]], to = [[if (0)]],
      specs = { { K, "header longer than" } } },
    { name = "plaintext_length_unchecked", file = RECORD,
-     variants = {
-        { from = [[if (full > TLS_MAX_PLAINTEXT + 1) {]], to = [[if (0) {]] },
-        { from = [[if (full > c->recv_limit) {]], to = [[if (0) {]] },
-     },
+     from = [[if (full > c->recv_limit) {]], to = [[if (0) {]],
      specs = { { M, "protected record of more than" }, F } },
    { name = "padding_only_record_accepted", file = RECORD,
      from = [[rc = tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected record without a content type");]],
      to = [[rc = 0;]],
      specs = { { K, "padding only" }, F } },
    { name = "handshake_message_size_unlimited", file = RECORD,
-     variants = {
-        { from = [[if (body > TLS_MAX_HANDSHAKE_MESSAGE)]], to = [[if (0)]] },
-        { from = [[if (body > max)]], to = [[if (0 && max)]] },
-     },
+     from = [[if (body > max)]], to = [[if (0 && max)]],
      specs = { { M, "larger than 64 KiB" } } },
    { name = "handshake_continues_after_key_change", file = RECORD,
      from = [[if (epoch != c->rd_epoch && pos < c->hs_in.len)]], to = [[if (0 && epoch)]],
