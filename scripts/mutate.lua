@@ -203,6 +203,12 @@ for _, m in ipairs(selected) do
       if test_names[file] == false then
          problems = problems + 1
          print(string.format("NO SPEC %s: %s does not exist", m.name, file))
+      elseif filter and (filter:find("%", 1, true) or filter:find("^%^") or filter:find("%$$")) then
+         -- Pattern items would not mean what they say (see word): each
+         -- character of a filter is itself or, if not a letter, digit or _,
+         -- any character.
+         problems = problems + 1
+         print(string.format("BAD FILTER %s: %q (no %%, ^ or $: write the test's name as it is)", m.name, filter))
       elseif filter then
          local found = false
          for _, name in ipairs(test_names[file]) do
