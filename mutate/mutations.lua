@@ -280,6 +280,12 @@ return {
      from = [[return c->is_server && c->rd_epoch == 1 && c->rd.seq == 0;]],
      to = [[return c->is_server && c->rd.seq == 0;]],
      specs = { { R, "a server refuses a plaintext alert after the handshake" } } },
+   { name = "plaintext_alert_client_never_believes", file = RECORD,
+     from = "        if (type != TLS_CT_APPLICATION_DATA)\n            return handle_content(c, type, frag, len);",
+     to = "        if (type == TLS_CT_ALERT && !c->is_server)\n"
+        .. "            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, \"planted\");\n"
+        .. "        if (type != TLS_CT_APPLICATION_DATA)\n            return handle_content(c, type, frag, len);",
+     specs = { { R, "a client takes a plaintext alert before the ServerHello" } } },
    { name = "plaintext_alert_server_never_believes", file = RECORD,
      from = [[return c->is_server && c->rd_epoch == 1 && c->rd.seq == 0;]],
      to = [[return 0 && c->is_server && c->rd_epoch == 1 && c->rd.seq == 0;]],
@@ -377,6 +383,10 @@ return {
    { name = "client_hello_limit_one_over", file = SERVER,
      from = [[return TLS_MAX_CLIENT_HELLO;]], to = [[return TLS_MAX_CLIENT_HELLO + 1;]],
      specs = { { M, "a ClientHello larger than its length fields allow is decode_error" } } },
+   { name = "share_for_unknown_group_used", file = SERVER,
+     from = [[int i = index_of(c->cfg->groups, c->cfg->n_groups, group);]],
+     to = [[int i = index_of(c->cfg->groups, c->cfg->n_groups, group) < 0 ? 0 : index_of(c->cfg->groups, c->cfg->n_groups, group);]],
+     specs = { { HL, "answers HelloRetryRequest when no share is usable but a listed group is" } } },
    { name = "share_for_unknown_group_refused", file = SERVER,
      from = "        if (i >= 0) {\n            ch->shares |=",
      to = "        if (i < 0)\n            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, \"planted\");\n"
