@@ -336,7 +336,7 @@ for _, m in ipairs(selected) do
             if usable[key] ~= false then
                local ok, reason, out = run_spec(dir, file, { filter })
                -- An unfiltered entry is judged unmutated only when it kills.
-               if not ok and usable[key] == nil then baseline(file, {}) end
+               if not ok and usable[key] == nil then baseline(file, { filter }) end
                if not ok and usable[key] then
                   by, why = key, reason
                   write_file(dir .. "/spec.log", out)
