@@ -1,20 +1,22 @@
 -- Security-relevant mutations of csrc/ for `make mutate` (scripts/mutate.lua).
 --
 -- Each entry plants one bug: in `file`, the text `from` (which must occur
--- exactly once, or the mutation is reported STALE) becomes `to`. Where
--- branches being merged word the code differently, `variants = { { from =,
--- to = [, file = ] }, ... }` lists the forms (a variant's own `file` where
--- the code moved): the first found exactly once is used. `specs`
+-- exactly once, or the mutation is reported STALE) becomes `to`. `specs`
 -- are the tests expected to notice, in the order tried (cheapest first):
 -- a spec file, or { file, filter } to run only the tests whose full name
--- matches the Lua pattern `filter` (busted --filter). The first that fails
--- kills the mutation. A listed spec that does not exist is skipped (some
--- name the hostile-server suite, which may land later).
+-- contains `filter` (busted --filter), written as the name reads: any
+-- character but letters, digits and _ matches any one character, and Lua
+-- pattern items (%, ^, $) are refused. The first that fails kills the mutation; a filter
+-- that matches no test is an error. List a whole spec file only as a last
+-- resort: the filtered entries are what keeps `make mutate` quick.
 --
 -- Keep `from` short and distinctive, one line where possible: other work
 -- moves the code around, and a STALE report is easy to refresh. A mutant
--- must still build with -Werror (BROKEN otherwise): keep the variables the
--- removed check used in use, as in `if (0 && x)`.
+-- must still build with -Werror (BROKEN otherwise): keep the variables and
+-- functions the removed check used in use, as in `if (0 && x)`.
+-- (The runner also takes `variants = { { from =, to = [, file =] }, ... }`,
+-- the first found exactly once being used, for code that branches being
+-- merged word differently; once merged, keep only the form in the code.)
 local K = "spec/mutation_kills_spec.lua"
 local M = "spec/malformed_spec.lua"
 local X = "spec/x509_spec.lua"
@@ -23,6 +25,11 @@ local F = "spec/fuzz_regress_spec.lua"
 local H = "spec/hostile_server_spec.lua"
 local CLIENT, SERVER, COMMON = "csrc/tls_hs_client.c", "csrc/tls_hs_server.c", "csrc/tls_hs_common.c"
 local RECORD, X509 = "csrc/tls_record.c", "csrc/tls_x509.c"
+local EXT, KEX = "csrc/tls_ext.c", "csrc/tls_kex.c"
+local R = "spec/record_rules_spec.lua"
+local KU = "spec/keyupdate_spec.lua"
+local HL = "spec/hello_liberal_spec.lua"
+local G = "spec/groups_spec.lua"
 
 return {
    ---------------------------------------------------------------- the client's ServerHello checks
@@ -41,16 +48,10 @@ return {
      from = [[if (group != c->group)]], to = [[if (0)]],
      specs = { { K, "names another group than ours" }, H } },
    { name = "sh_version_unchecked", file = CLIENT,
-     variants = {
-        { from = [[if (version != TLS_VERSION_13 || legacy_version != TLS_VERSION_12)]], to = [[if (0)]] },
-        { from = [[if (version != TLS_VERSION_13)]], to = [[if (0 && version)]] },
-     },
+     from = [[if (version != TLS_VERSION_13)]], to = [[if (0 && version)]],
      specs = { { M, "supported_versions selecting TLS 1.2" } } },
    { name = "sh_legacy_version_unchecked", file = CLIENT,
-     variants = {
-        { from = [[|| legacy_version != TLS_VERSION_12)]], to = [[)]] },
-        { from = [[if (legacy_version != TLS_VERSION_12)]], to = [[if (0)]] },
-     },
+     from = [[if (legacy_version != TLS_VERSION_12)]], to = [[if (0)]],
      specs = { { K, "legacy_version other than TLS 1.2" }, H } },
    { name = "sh_suite_change_after_hrr_accepted", file = CLIENT,
      from = [[if (c->suite != NULL && c->suite->id != suite)]], to = [[if (0)]],
@@ -58,11 +59,7 @@ return {
 
    ---------------------------------------------------------------- the client's HelloRetryRequest checks
    { name = "hrr_second_accepted", file = CLIENT,
-     variants = {
-        { from = "if (c->hello_retry)\n        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, \"second HelloRetryRequest\");",
-          to = "if (0)\n        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, \"second HelloRetryRequest\");" },
-        { from = [[if (is_retry && c->hello_retry)]], to = [[if (0 && is_retry)]] },
-     },
+     from = [[if (is_retry && c->hello_retry)]], to = [[if (0 && is_retry)]],
      specs = { { K, "a second HelloRetryRequest" }, H } },
    { name = "hrr_same_group_accepted", file = CLIENT,
      from = [[|| group == c->group)]], to = [[)]],
@@ -77,10 +74,7 @@ return {
 
    ---------------------------------------------------------------- the client's checks of encrypted messages
    { name = "ee_disallowed_extension_accepted", file = CLIENT,
-     variants = {
-        { from = [[tls_hs_only_extensions(c, &exts, allowed, 2, "EncryptedExtensions") != 0]], to = [[((void)allowed, 0)]] },
-        { from = [[tls_ext_check(c, &exts, TLS_EXT_IN_EE) != 0]], to = [[0]] },
-     },
+     from = [[tls_ext_check(c, &exts, TLS_EXT_IN_EE) != 0]], to = [[0]],
      specs = { { K, "EncryptedExtensions with an extension we did not offer" }, H } },
    { name = "empty_certificate_accepted", file = COMMON,
      from = [[if (sk_X509_num(c->peer_chain) == 0)]], to = [[if (0)]],
@@ -153,22 +147,13 @@ return {
      from = [[if (compression.len != 1 || compression.p[0] != 0)]], to = [[if (0)]],
      specs = { { M, "compression other than null" } } },
    { name = "ch_share_outside_groups_accepted", file = SERVER,
-     variants = {
-        { from = [[if (j == ch->n_groups)]], to = [[if (0)]] },
-        { from = [[if (listed != NULL && !tls_u16_set_has(listed, group))]], to = [[if (0 && listed)]] },
-     },
+     from = [[if (listed != NULL && !tls_u16_set_has(listed, group))]], to = [[if (0 && listed)]],
      specs = { { M, "not in supported_groups" } } },
    { name = "ch_duplicate_share_accepted", file = SERVER,
-     variants = {
-        { from = [[if (ch->share_groups[i] == group)]], to = [[if (0)]] },
-        { from = [[if (tls_u16_set_add(&seen, group))]], to = [[if ((tls_u16_set_add(&seen, group), 0))]] },
-     },
+     from = [[if (tls_u16_set_add(&seen, group))]], to = [[if ((tls_u16_set_add(&seen, group), 0))]],
      specs = { { M, "two key shares for one group" } } },
    { name = "ch_missing_sigalgs_accepted", file = SERVER,
-     variants = {
-        { from = [[if (!ch->has_sigalgs)]], to = [[if (0)]] },
-        { from = [[if (tls_hs_find_ext(&exts, TLS_EXT_SIGNATURE_ALGORITHMS) == NULL)]], to = [[if (0)]] },
-     },
+     from = [[if (tls_hs_find_ext(&exts, TLS_EXT_SIGNATURE_ALGORITHMS) == NULL)]], to = [[if (0)]],
      specs = { { K, "without signature_algorithms" } } },
    { name = "ch_missing_key_share_accepted", file = SERVER,
      from = [[if (!ch->has_groups || !ch->has_key_share)]], to = [[if (!ch->has_groups)]],
@@ -180,11 +165,8 @@ return {
      from = [[if (share == NULL || c->group != retry_group || ch.n_shares != 1)]],
      to = [[if (share == NULL || ch.n_shares != 1)]],
      specs = { { K, "another group than the one asked for" } } },
-   { name = "duplicate_extension_accepted", file = COMMON,
-     variants = {
-        { from = "            if (list->ext[i].type == type)\n                return", to = "            if (0)\n                return" },
-        { file = "csrc/tls_ext.c", from = [[if (duplicate)]], to = [[if (0 && duplicate)]] },
-     },
+   { name = "duplicate_extension_accepted", file = EXT,
+     from = [[if (duplicate)]], to = [[if (0 && duplicate)]],
      specs = { { M, "a duplicate extension is" } } },
 
    ---------------------------------------------------------------- the record layer
@@ -195,20 +177,14 @@ return {
      from = [[if (len > TLS_MAX_CIPHERTEXT)]], to = [[if (0)]],
      specs = { { K, "header longer than" } } },
    { name = "plaintext_length_unchecked", file = RECORD,
-     variants = {
-        { from = [[if (full > TLS_MAX_PLAINTEXT + 1) {]], to = [[if (0) {]] },
-        { from = [[if (full > c->recv_limit) {]], to = [[if (0) {]] },
-     },
+     from = [[if (full > c->recv_limit) {]], to = [[if (0) {]],
      specs = { { M, "protected record of more than" }, F } },
    { name = "padding_only_record_accepted", file = RECORD,
      from = [[rc = tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "protected record without a content type");]],
      to = [[rc = 0;]],
      specs = { { K, "padding only" }, F } },
    { name = "handshake_message_size_unlimited", file = RECORD,
-     variants = {
-        { from = [[if (body > TLS_MAX_HANDSHAKE_MESSAGE)]], to = [[if (0)]] },
-        { from = [[if (body > max)]], to = [[if (0 && max)]] },
-     },
+     from = [[if (body > max)]], to = [[if (0 && max)]],
      specs = { { M, "larger than 64 KiB" } } },
    { name = "handshake_continues_after_key_change", file = RECORD,
      from = [[if (epoch != c->rd_epoch && pos < c->hs_in.len)]], to = [[if (0 && epoch)]],
@@ -255,4 +231,214 @@ return {
      from = [[if (type == TLS_HS_NEW_SESSION_TICKET && !c->is_server)]],
      to = [[if (type == TLS_HS_NEW_SESSION_TICKET)]],
      specs = { { K, "NewSessionTicket" } } },
+
+   ---------------------------------------------------------------- floods after the handshake
+   { name = "key_update_flood_allowed", file = COMMON,
+     from = [[if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)]],
+     to = [[if ((++c->key_updates_in_row, 0))]],
+     specs = { { R, "32 KeyUpdates in a row are taken" } } },
+   { name = "key_update_cap_one_more", file = COMMON,
+     from = [[if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)]],
+     to = [[if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW + 1)]],
+     specs = { { R, "32 KeyUpdates in a row are taken" } } },
+   { name = "key_update_cap_one_less", file = COMMON,
+     from = [[if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)]],
+     to = [[if (++c->key_updates_in_row >= TLS_MAX_KEY_UPDATES_IN_ROW)]],
+     specs = { { R, "32 KeyUpdates in a row are taken" } } },
+   { name = "key_update_count_not_reset", file = RECORD,
+     from = "            c->key_updates_in_row = 0;\n", to = "",
+     specs = { { R, "application data resets the count" } } },
+   { name = "ticket_flood_allowed", file = COMMON,
+     from = [[if (++c->tickets_in_row > TLS_MAX_TICKETS_IN_ROW)]],
+     to = [[if ((++c->tickets_in_row, 0))]],
+     specs = { { R, "32 NewSessionTickets in a row are taken" } } },
+   { name = "ticket_cap_one_more", file = COMMON,
+     from = [[if (++c->tickets_in_row > TLS_MAX_TICKETS_IN_ROW)]],
+     to = [[if (++c->tickets_in_row > TLS_MAX_TICKETS_IN_ROW + 1)]],
+     specs = { { R, "32 NewSessionTickets in a row are taken" } } },
+   { name = "ticket_cap_one_less", file = COMMON,
+     from = [[if (++c->tickets_in_row > TLS_MAX_TICKETS_IN_ROW)]],
+     to = [[if (++c->tickets_in_row >= TLS_MAX_TICKETS_IN_ROW)]],
+     specs = { { R, "32 NewSessionTickets in a row are taken" } } },
+   { name = "ticket_count_not_reset", file = RECORD,
+     from = "            c->tickets_in_row = 0;\n", to = "",
+     specs = { { R, "application data resets the count of tickets" } } },
+   { name = "key_update_answered_with_request", file = COMMON,
+     from = [[return tls_record_key_update(c, 0);]], to = [[return tls_record_key_update(c, 1);]],
+     specs = { { K, "answers a KeyUpdate that requests one" }, { KU, "from both sides at once" } } },
+
+   ---------------------------------------------------------------- unprotected alerts
+   { name = "plaintext_alert_client_believes", file = RECORD,
+     from = [[return c->is_server && c->rd_epoch == 1 && c->rd.seq == 0;]],
+     to = [[return c->rd_epoch == 1 && c->rd.seq == 0;]],
+     specs = { { R, "a client refuses a plaintext alert after the ServerHello" } } },
+   { name = "plaintext_alert_server_after_protected_record", file = RECORD,
+     from = [[return c->is_server && c->rd_epoch == 1 && c->rd.seq == 0;]],
+     to = [[return c->is_server && c->rd_epoch == 1;]],
+     specs = { { R, "a server refuses a plaintext alert after a protected record" } } },
+   { name = "plaintext_alert_server_after_handshake", file = RECORD,
+     from = [[return c->is_server && c->rd_epoch == 1 && c->rd.seq == 0;]],
+     to = [[return c->is_server && c->rd.seq == 0;]],
+     specs = { { R, "a server refuses a plaintext alert after the handshake" } } },
+   { name = "plaintext_alert_client_never_believes", file = RECORD,
+     from = "        if (type != TLS_CT_APPLICATION_DATA)\n            return handle_content(c, type, frag, len);",
+     to = "        if (type == TLS_CT_ALERT && !c->is_server)\n"
+        .. "            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, \"planted\");\n"
+        .. "        if (type != TLS_CT_APPLICATION_DATA)\n            return handle_content(c, type, frag, len);",
+     specs = { { R, "a client takes a plaintext alert before the ServerHello" } } },
+   { name = "plaintext_alert_server_never_believes", file = RECORD,
+     from = [[return c->is_server && c->rd_epoch == 1 && c->rd.seq == 0;]],
+     to = [[return 0 && c->is_server && c->rd_epoch == 1 && c->rd.seq == 0;]],
+     specs = { { R, "a server takes a plaintext alert before any protected record" } } },
+
+   ---------------------------------------------------------------- protected records
+   { name = "empty_protected_alert_accepted", file = RECORD,
+     from = [[(inner == TLS_CT_ALERT || inner == TLS_CT_HANDSHAKE)) {]], to = [[(inner == TLS_CT_HANDSHAKE)) {]],
+     specs = { { R, "an empty alert record after the handshake" } } },
+   { name = "empty_protected_handshake_accepted", file = RECORD,
+     from = [[(inner == TLS_CT_ALERT || inner == TLS_CT_HANDSHAKE)) {]], to = [[(inner == TLS_CT_ALERT)) {]],
+     specs = { { R, "an empty handshake record after the handshake" } } },
+   { name = "record_size_limit_not_enforced", file = RECORD,
+     from = [[if (full > c->recv_limit) {]], to = [[if (full > TLS_MAX_PLAINTEXT + 1) {]],
+     specs = { { R, "a record of 2001 bytes of inner plaintext is record_overflow" } } },
+   { name = "record_size_limit_not_advertised_to_record_layer", file = SERVER,
+     from = "        c->recv_limit = limit;", to = "        (void)limit;",
+     specs = { { R, "a record of 2001 bytes of inner plaintext is record_overflow" } } },
+   { name = "peer_record_size_limit_ignored", file = RECORD,
+     from = [[n = len < c->send_limit ? len : c->send_limit;]],
+     to = [[n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;]],
+     specs = { { R, "our server sends at most 999 bytes" } } },
+   { name = "peer_record_size_limit_one_over", file = SERVER,
+     from = [[size_t content = (size_t)limit - 1;]], to = [[size_t content = (size_t)limit;]],
+     specs = { { R, "our server sends at most 999 bytes" } } },
+   { name = "record_size_limit_minimum_unchecked", file = SERVER,
+     from = [[if (limit < TLS_RECORD_SIZE_LIMIT_MIN)]], to = [[if (0 && limit < TLS_RECORD_SIZE_LIMIT_MIN)]],
+     specs = { { M, "a record_size_limit below 64 is illegal_parameter" } } },
+
+   ---------------------------------------------------------------- declined 0-RTT data
+   { name = "early_skip_unbounded", file = RECORD,
+     from = [[return c->early_skipped <= TLS_MAX_EARLY_DATA_SKIP;]], to = [[return c->early_skipped != 0;]],
+     specs = { { R, "up to 64 KiB are skipped, then bad_record_mac" },
+               { R, "more than 64 KiB of them are unexpected_message" } } },
+   { name = "early_trial_skip_without_early_data", file = RECORD,
+     from = [[if (c->early_skip == TLS_EARLY_SKIP_TRIAL)]], to = [[if (1)]],
+     specs = { { R, "without early_data in the ClientHello, a record that does not open is bad_record_mac" } } },
+   { name = "early_plain_skip_without_early_data", file = RECORD,
+     from = [[if (c->early_skip == TLS_EARLY_SKIP_PLAIN) {]], to = [[if (1) {]],
+     specs = { { R, "without early_data in the first ClientHello" } } },
+   { name = "early_trial_skip_not_ended", file = RECORD,
+     from = "    c->early_skip = TLS_EARLY_NONE;\n", to = "",
+     specs = { { R, "once the client's Finished opened, a bad record is bad_record_mac" } } },
+   { name = "early_data_in_second_client_hello_accepted", file = SERVER,
+     from = [[if (second && ch.early_data)]], to = [[if (0 && second && ch.early_data)]],
+     specs = { { M, "a second ClientHello with early_data is illegal_parameter" } } },
+
+   ---------------------------------------------------------------- sending keys
+   { name = "automatic_key_update_never", file = RECORD,
+     from = [[if (type == TLS_CT_APPLICATION_DATA && c->wr.seq >= c->key_update_after &&]],
+     to = [[if (0 && type == TLS_CT_APPLICATION_DATA && c->wr.seq >= c->key_update_after &&]],
+     specs = { { KU, "do not happen below the threshold" } } },
+   { name = "automatic_key_update_one_late", file = RECORD,
+     from = [[if (type == TLS_CT_APPLICATION_DATA && c->wr.seq >= c->key_update_after &&]],
+     to = [[if (type == TLS_CT_APPLICATION_DATA && c->wr.seq > c->key_update_after &&]],
+     specs = { { KU, "do not happen below the threshold" } } },
+   { name = "key_update_write_key_kept", file = RECORD,
+     from = [[tls13_next_traffic_secret(c->suite->md, own, &c->err) != 0 || install_write_key(c, own) != 0)]],
+     to = [[tls13_next_traffic_secret(c->suite->md, own, &c->err) != 0)]],
+     specs = { { KU, "without a request moves our write key" } } },
+   { name = "key_update_request_flag_dropped", file = RECORD,
+     from = [[request_peer ? 1 : 0 };]], to = [[0 };]],
+     specs = { { KU, "with request_peer makes the peer update its own key" } } },
+
+   ---------------------------------------------------------------- the extension table
+   { name = "misplaced_extension_accepted", file = EXT,
+     from = [[if (!(allowed_in[type] & msg))]], to = [[if (0 && !(allowed_in[type] & msg))]],
+     specs = { { M, "oid_filters (CertificateRequest only) is illegal_parameter" } } },
+   { name = "unsolicited_extension_accepted", file = EXT,
+     from = [[if (unsolicited != 0) {]], to = [[if (0 && unsolicited != 0) {]],
+     specs = { { M, "pre_shared_key, allowed there but never offered" } } },
+   { name = "unknown_extension_in_response_accepted", file = EXT,
+     from = [[if (list->n_unknown > 0)]], to = [[if (0)]],
+     specs = { { M, "an unknown (GREASE) type is unsupported_extension" } } },
+   { name = "duplicate_known_extension_accepted", file = EXT,
+     from = [[duplicate = (list->present & bit) != 0;]], to = [[duplicate = 0;]],
+     specs = { { M, "ClientHello contents: a duplicate extension is illegal_parameter" } } },
+   { name = "duplicate_unknown_extension_accepted", file = EXT,
+     from = [[duplicate = tls_u16_set_add(&unknown, type);]], to = [[duplicate = (tls_u16_set_add(&unknown, type), 0);]],
+     specs = { { M, "a duplicate unknown extension is illegal_parameter" } } },
+   { name = "psk_not_last_accepted", file = EXT,
+     from = [[list->last_type != TLS_EXT_PRE_SHARED_KEY)]], to = [[0)]],
+     specs = { { M, "pre_shared_key that is not the last extension" } } },
+
+   ---------------------------------------------------------------- ClientHello size and key shares
+   { name = "client_hello_limit_for_other_messages", file = SERVER,
+     from = [[if (c->is_server && type == TLS_HS_CLIENT_HELLO &&]], to = [[if (c->is_server && type &&]],
+     specs = { { K, "a Finished larger than 64 KiB" } } },
+   { name = "client_hello_limit_after_the_hellos", file = SERVER,
+     from = [[(c->state == ST_SERVER_WAIT_CH || c->state == ST_SERVER_WAIT_CH2))]], to = [[1)]],
+     specs = { { K, "a ClientHello larger than 64 KiB after the handshake" } } },
+   { name = "client_hello_limit_one_short", file = SERVER,
+     from = [[return TLS_MAX_CLIENT_HELLO;]], to = [[return TLS_MAX_CLIENT_HELLO - 1;]],
+     specs = { { HL, "a ClientHello of exactly the largest size is read" } } },
+   { name = "client_hello_limit_one_over", file = SERVER,
+     from = [[return TLS_MAX_CLIENT_HELLO;]], to = [[return TLS_MAX_CLIENT_HELLO + 1;]],
+     specs = { { M, "a ClientHello larger than its length fields allow is decode_error" } } },
+   { name = "share_for_unknown_group_used", file = SERVER,
+     from = [[int i = index_of(c->cfg->groups, c->cfg->n_groups, group);]],
+     to = [[int i = index_of(c->cfg->groups, c->cfg->n_groups, group) < 0 ? 0 : index_of(c->cfg->groups, c->cfg->n_groups, group);]],
+     specs = { { HL, "answers HelloRetryRequest when no share is usable but a listed group is" } } },
+   { name = "share_for_unknown_group_refused", file = SERVER,
+     from = "        if (i >= 0) {\n            ch->shares |=",
+     to = "        if (i < 0)\n            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, \"planted\");\n"
+        .. "        if (i >= 0) {\n            ch->shares |=",
+     specs = { { HL, "skips a share for a group it does not know" } } },
+
+   ---------------------------------------------------------------- finite-field key exchange
+   { name = "ffdhe_range_unchecked", file = KEX,
+     from = [[if (!ffdhe_in_range(k->priv, peer, peer_len)) {]], to = [[if (0 && !ffdhe_in_range(k->priv, peer, peer_len)) {]],
+     specs = { { G, "ffdhe: 0, 1, p-1, p, p+1 and 2^2048-1 are illegal_parameter" } } },
+   { name = "ffdhe_range_takes_p_minus_1", file = KEX,
+     from = [[BN_sub_word(p, 1) == 1]], to = [[BN_sub_word(p, 0) == 1]],
+     specs = { { G, "ffdhe: 0, 1, p-1, p, p+1 and 2^2048-1 are illegal_parameter" } } },
+   { name = "ffdhe_range_takes_1", file = KEX,
+     from = [[!BN_is_one(v) && ]], to = "",
+     specs = { { G, "ffdhe: 0, 1, p-1, p, p+1 and 2^2048-1 are illegal_parameter" } } },
+   { name = "ffdhe_secret_not_padded", file = KEX,
+     from = [[EVP_PKEY_CTX_set_dh_pad(ctx, 1)]], to = [[EVP_PKEY_CTX_set_dh_pad(ctx, 0)]],
+     specs = { { G, "an ffdhe secret is left-padded" } } },
+
+   ---------------------------------------------------------------- names, strength, usage
+   { name = "empty_server_name_accepted", file = X509,
+     from = "    if (len == 0) {\n        snprintf(why, size, \"is empty",
+     to = "    if (len == 0)\n        return 0;\n    if (len == 0) {\n        snprintf(why, size, \"is empty",
+     specs = { { "spec/servername_spec.lua", "is refused by the C layer too" } } },
+   { name = "server_name_control_characters_accepted", file = X509,
+     from = [[if (ch < 0x20 || ch == 0x7f) {]], to = [[if (0) {]],
+     specs = { { "spec/servername_spec.lua", "is refused by the C layer too" } } },
+   { name = "subject_cn_checked", file = X509,
+     from = "X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);", to = "0);",
+     specs = { { "spec/servername_spec.lua", "never matches a name that is only in the subject CN" },
+               { P, "does not name the host when there is no subjectAltName" } } },
+   { name = "security_level_zero", file = X509,
+     from = [[X509_VERIFY_PARAM_set_auth_level(param, c->security_level);]],
+     to = [[X509_VERIFY_PARAM_set_auth_level(param, 0);]],
+     specs = { { "spec/security_level_spec.lua", "rejects an RSA-768 leaf by default" } } },
+   { name = "security_level_not_applied", file = X509,
+     from = [[X509_VERIFY_PARAM_set_auth_level(param, c->security_level);]], to = [[(void)param;]],
+     specs = { { "spec/security_level_spec.lua", "rejects an RSA-768 leaf by default" } } },
+   { name = "key_usage_digital_signature_unchecked", file = X509,
+     from = [[if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&]],
+     to = [[if (0 && (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&]],
+     specs = { { P, "keyUsage lacks digitalSignature" } } },
+   { name = "peer_text_not_sanitised", file = X509,
+     from = [[if (seq == 0 || is_control(cp)) {]], to = [[if (seq == 0 || (0 && is_control(cp))) {]],
+     specs = { { "spec/sanitize_spec.lua", "the client's SNI reaches a server's trace" } } },
+
+   ---------------------------------------------------------------- the Lua binding
+   { name = "reentry_guard_never_set", file = "csrc/lua_tls.c",
+     from = "    *flag = 1;\n", to = "    *flag = 0;\n",
+     specs = { { "spec/reentry_spec.lua", "into the engine while read copies data" } } },
+   { name = "strict_close_ignored", file = "csrc/lua_conn.c",
+     from = [[if (c->strict_close && (st == TLS_IO_CLOSED]], to = [[if (0 && c->strict_close && (st == TLS_IO_CLOSED]],
+     specs = { { "spec/close_spec.lua", "with strict_close, a close without close_notify fails receive" } } },
 }

@@ -231,6 +231,30 @@ describe("our server engine, behind encryption,", function()
    end)
 end)
 
+describe("our server engine's limit on a handshake message", function()
+   -- A ClientHello may be as large as its length fields allow (131396
+   -- bytes); every other message, and a ClientHello once the hellos are
+   -- over, has the 64 KiB limit. A header alone is enough: the engine
+   -- refuses before it buffers the body.
+   it("refuses a Finished larger than 64 KiB in place of the ClientHello", function()
+      local sv = server_engine()
+      local ok, msg = sv:feed(B.record(B.CT.handshake, B.u8(B.HS.finished) .. B.u24(65537)))
+      assert_refused(sv, ok, msg, "decode_error", "Finished message of 65537 bytes is larger than the 65536 we accept")
+   end)
+
+   it("refuses a ClientHello larger than 64 KiB after the handshake", function()
+      local sv = server_engine()
+      local fake = B.fake_client()
+      assert(sv:feed(fake:hello()))
+      assert(fake:receive_flight(sv:output()))
+      assert(sv:feed(fake:finished(false)))
+      assert.is_true(sv:status().handshake_done)
+      local header = B.u8(B.HS.client_hello) .. B.u24(65537)
+      local ok, msg = sv:feed(fake:seal(fake.client_ap, B.CT.handshake, header))
+      assert_refused(sv, ok, msg, "decode_error", "ClientHello message of 65537 bytes is larger than the 65536 we accept")
+   end)
+end)
+
 ---------------------------------------------------------------------------
 -- Through the fuzz_hsmsg entry point (see fuzz/fuzz_hsmsg.c for the input
 -- format): byte 0 = state + 16 * suite, byte 1 = message type, then the body.
