@@ -395,7 +395,8 @@ return {
 
    ---------------------------------------------------------------- finite-field key exchange
    { name = "ffdhe_range_unchecked", file = KEX,
-     from = [[if (!ffdhe_in_range(k->priv, peer, peer_len)) {]], to = [[if (0 && !ffdhe_in_range(k->priv, peer, peer_len)) {]],
+     from = [[if (g->kind == KEX_FFDHE && !ffdhe_in_range(g, peer, peer_len)) {]],
+     to = [[if (0 && g->kind == KEX_FFDHE && !ffdhe_in_range(g, peer, peer_len)) {]],
      specs = { { G, "ffdhe: 0, 1, p-1, p, p+1 and 2^2048-1 are illegal_parameter" } } },
    { name = "ffdhe_range_takes_p_minus_1", file = KEX,
      from = [[BN_sub_word(p, 1) == 1]], to = [[BN_sub_word(p, 0) == 1]],
@@ -406,6 +407,9 @@ return {
    { name = "ffdhe_secret_not_padded", file = KEX,
      from = [[EVP_PKEY_CTX_set_dh_pad(ctx, 1)]], to = [[EVP_PKEY_CTX_set_dh_pad(ctx, 0)]],
      specs = { { G, "an ffdhe secret is left-padded" } } },
+   { name = "ffdhe8192_on_by_default", file = "csrc/tls_config.c",
+     from = "    TLS_GROUP_FFDHE3072,\n};", to = "    TLS_GROUP_FFDHE3072,\n    TLS_GROUP_FFDHE8192,\n};",
+     specs = { { G, "takes ffdhe2048 and ffdhe3072 by default" } } },
 
    ---------------------------------------------------------------- names, strength, usage
    { name = "empty_server_name_accepted", file = X509,
@@ -441,4 +445,18 @@ return {
    { name = "strict_close_ignored", file = "csrc/lua_conn.c",
      from = [[if (c->strict_close && (st == TLS_IO_CLOSED]], to = [[if (0 && c->strict_close && (st == TLS_IO_CLOSED]],
      specs = { { "spec/close_spec.lua", "with strict_close, a close without close_notify fails receive" } } },
+   { name = "engine_gc_unguarded", file = "csrc/lua_engine.c",
+     from = [[return luaL_error(L, "tls: engine is in use (its __gc was called while a method runs)");]],
+     to = [[(void)0;]],
+     specs = { { "spec/reentry_spec.lua", "on an engine, from its trace function" } } },
+   { name = "conn_gc_unguarded", file = "csrc/lua_conn.c",
+     from = [[return luaL_error(L, "tls: connection is in use (its __gc was called while a method runs)");]],
+     to = [[(void)0;]],
+     specs = { { "spec/reentry_spec.lua", "on a connection, from its trace function" } } },
+   { name = "key_update_run_not_ended_by_our_writes", file = "csrc/tls_engine.c",
+     from = "    c->key_updates_in_row = 0;\n", to = "",
+     specs = { { KU, "40 times from a side that only reads" } } },
+   { name = "engine_takes_strict_close", file = "csrc/lua_engine.c",
+     from = [[if (cfg->strict_close)]], to = [[if (0 && cfg->strict_close)]],
+     specs = { { "spec/api_spec.lua", "refuses to make an engine from a context with strict_close" } } },
 }
