@@ -9,10 +9,10 @@
 --   * crafted ServerHellos fed to our client engine in memory.
 -- Every case checks that the connection ends, the peer gets the alert, and
 -- the Lua caller gets nil plus a message (no crash, no raise).
-local tls = require "tls"
 local socket = require "socket"
 local proc = require "spec.support.proc"
 local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
 
 local A = B.ALERT
 
@@ -26,17 +26,7 @@ local function describe_bytes(s)
    return B.hex(s)
 end
 
-local CERT, KEY = assert(tls.selfsigned { names = { "localhost" } })
-
-local function server_engine()
-   return assert(tls.engine(assert(tls.context { mode = "server", certificate = CERT, key = KEY })))
-end
-
-local function client_engine(opts)
-   local o = { mode = "client", verify = false }
-   for k, v in pairs(opts or {}) do o[k] = v end
-   return assert(tls.engine(assert(tls.context(o)), { servername = "localhost" }))
-end
+local server_engine, client_engine = E.server_engine, E.client_engine
 
 -- Checks that engine `e` failed on the last feed with `alert`, the way a Lua
 -- caller sees it: nil + message from feed, the same message and the alert
@@ -350,13 +340,7 @@ end)
 describe("our server engine, behind encryption,", function()
    -- A server engine that has answered the scripted client's hello: the
    -- client knows every key.
-   local function started()
-      local sv = server_engine()
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello()))
-      assert(fake:receive_flight(sv:output()))
-      return sv, fake
-   end
+   local started = E.scripted_hello
 
    -- After the server failed: its alert is the last record, protected under
    -- its application traffic key (it switched after its Finished).
@@ -717,22 +701,9 @@ end)
 describe("post-handshake messages and protected records, malformed,", function()
    local P = require "spec.support.tlsbytes_post"
 
-   -- Our server engine and the scripted client, connected.
-   local function server_connected()
-      local sv = server_engine()
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello()))
-      assert(fake:receive_flight(sv:output()))
-      assert(sv:feed(fake:finished(false)))
-      return sv, fake
-   end
-
-   -- Our client engine and the scripted server, connected.
-   local function client_connected()
-      local cl = client_engine()
-      assert(cl:start())
-      return cl, P.handshake_with(cl, CERT, KEY)
-   end
+   -- Our server engine and the scripted client, connected; our client
+   -- engine and the scripted server.
+   local server_connected, client_connected = E.scripted_handshake, E.scripted_server_handshake
 
    local function expect(sv, fake, bytes, alert, reason)
       local ok, msg = sv:feed(bytes)
@@ -981,8 +952,7 @@ describe("ClientHello contents our server refuses (liberal rules, strict limits)
    end)
 
    it("a second ClientHello with early_data is illegal_parameter (rfc8446#4.1.2)", function()
-      local sv = assert(tls.engine(assert(tls.context { mode = "server", certificate = CERT, key = KEY,
-                                                         groups = "secp384r1" })))
+      local sv = server_engine { groups = "secp384r1" }
       local early = { { B.EXT.early_data, "" } }
       assert(sv:feed(B.client_hello_record { groups = { B.GROUP.x25519, B.GROUP.secp384r1 }, extra = early }))
       assert.is_true(B.first_server_hello(sv:output()).hrr)

@@ -13,22 +13,12 @@
 --     that misbehaves.
 local tls = require "tls"
 local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
 local I = require("tls.core")._internal
 
-local CERT, KEY = assert(tls.selfsigned { names = { "localhost" } })
+local CERT = E.CERT
+local server_engine, client_engine = E.server_engine, E.client_engine
 local HRR_RANDOM = B.unhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
-
-local function server_engine(opts)
-   local o = { mode = "server", certificate = CERT, key = KEY }
-   for k, v in pairs(opts or {}) do o[k] = v end
-   return assert(tls.engine(assert(tls.context(o))))
-end
-
-local function client_engine(opts)
-   local o = { mode = "client", verify = false }
-   for k, v in pairs(opts or {}) do o[k] = v end
-   return assert(tls.engine(assert(tls.context(o)), { servername = "localhost" }))
-end
 
 -- The last feed failed with exactly `alert` and a reason matching `pattern`
 -- (anchored), and the engine sent that alert.
@@ -152,20 +142,7 @@ describe("our server engine refuses a ClientHello", function()
 end)
 
 describe("our server engine, behind encryption,", function()
-   local function started()
-      local sv = server_engine()
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello()))
-      assert(fake:receive_flight(sv:output()))
-      return sv, fake
-   end
-
-   local function connected()
-      local sv, fake = started()
-      assert(sv:feed(fake:finished(false)))
-      assert.is_true(sv:status().handshake_done)
-      return sv, fake
-   end
+   local started, connected = E.scripted_hello, E.scripted_handshake
 
    it("refuses a Finished one byte too long", function()
       local sv, fake = started()
@@ -243,12 +220,7 @@ describe("our server engine's limit on a handshake message", function()
    end)
 
    it("refuses a ClientHello larger than 64 KiB after the handshake", function()
-      local sv = server_engine()
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello()))
-      assert(fake:receive_flight(sv:output()))
-      assert(sv:feed(fake:finished(false)))
-      assert.is_true(sv:status().handshake_done)
+      local sv, fake = E.scripted_handshake()
       local header = B.u8(B.HS.client_hello) .. B.u24(65537)
       local ok, msg = sv:feed(fake:seal(fake.client_ap, B.CT.handshake, header))
       assert_refused(sv, ok, msg, "decode_error", "ClientHello message of 65537 bytes is larger than the 65536 we accept")

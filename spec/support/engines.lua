@@ -1,0 +1,65 @@
+-- Engines in one process for the specs: our client and server engines with
+-- a self-signed certificate, and our server against the scripted client of
+-- spec/support/tlsbytes.lua and our client against the scripted server of
+-- spec/support/tlsbytes_post.lua.
+--
+--   local E = require "spec.support.engines"
+--   local sv, fake = E.scripted_handshake({ record_size_limit = 100 })
+local tls = require "tls"
+local assert = require "luassert"
+local B = require "spec.support.tlsbytes"
+local P = require "spec.support.tlsbytes_post"
+
+local E = {}
+
+-- A self-signed certificate for localhost and its key (PEM text).
+E.CERT, E.KEY = assert(tls.selfsigned { names = { "localhost" } })
+
+-- base with every field of extra (may be nil) copied over it.
+function E.merge(base, extra)
+   for k, v in pairs(extra or {}) do base[k] = v end
+   return base
+end
+
+-- A server context with E.CERT unless opts say otherwise.
+function E.server_ctx(opts)
+   return assert(tls.context(E.merge({ mode = "server", certificate = E.CERT, key = E.KEY }, opts)))
+end
+
+function E.server_engine(opts)
+   return assert(tls.engine(E.server_ctx(opts)))
+end
+
+-- A client engine that checks no certificate, for localhost.
+function E.client_engine(opts)
+   return assert(tls.engine(assert(tls.context(E.merge({ mode = "client", verify = false }, opts))),
+      { servername = "localhost" }))
+end
+
+-- Our server engine (E.server_ctx options) after the scripted client's
+-- hello (Fake:hello options) and its answer: the client knows every key.
+function E.scripted_hello(server_opts, hello_opts)
+   local sv = E.server_engine(server_opts)
+   local fake = B.fake_client()
+   assert(sv:feed(fake:hello(hello_opts)))
+   assert(fake:receive_flight(sv:output()))
+   return sv, fake
+end
+
+-- The same after the scripted client's Finished: the handshake is complete.
+function E.scripted_handshake(server_opts, hello_opts)
+   local sv, fake = E.scripted_hello(server_opts, hello_opts)
+   assert(sv:feed(fake:finished(false)))
+   assert.is_true(sv:status().handshake_done)
+   return sv, fake
+end
+
+-- Our client engine (E.client_engine options) and the scripted server
+-- after a complete handshake.
+function E.scripted_server_handshake(client_opts, ee_extensions)
+   local cl = E.client_engine(client_opts)
+   assert(cl:start())
+   return cl, P.handshake_with(cl, E.CERT, E.KEY, ee_extensions)
+end
+
+return E
