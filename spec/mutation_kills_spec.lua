@@ -22,16 +22,7 @@ local HRR_RANDOM = B.unhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e
 
 -- The last feed failed with exactly `alert` and a reason matching `pattern`
 -- (anchored), and the engine sent that alert.
-local function assert_refused(e, ok, msg, alert, pattern)
-   assert.is_nil(ok, "the engine accepted the input")
-   local emsg, name, from_peer = e:error()
-   assert.equal(msg, emsg)
-   assert.equal(alert, name, "reason: " .. tostring(emsg))
-   assert.is_false(from_peer)
-   assert.truthy(emsg:match("^" .. pattern .. "$"), "reason: " .. emsg)
-   assert.is_true(e:status().failed)
-   assert.truthy(#e:output() > 0, "no alert was sent")
-end
+local assert_refused = E.assert_refused
 
 local function p256_public()
    return select(3, I.kex_pair("secp256r1"))

@@ -17,15 +17,7 @@ local server_engine, client_engine = E.server_engine, E.client_engine
 
 -- The engine failed on the last feed with `alert` and `reason`, and says so
 -- the same way through feed and error(); it was our alert, not the peer's.
-local function assert_failed(e, ok, msg, alert, reason)
-   assert.is_nil(ok, "the engine accepted it")
-   local emsg, name, from_peer = e:error()
-   assert.equal(msg, emsg)
-   assert.equal(alert, name, "reason: " .. tostring(emsg))
-   if reason then assert.equal(reason, msg) end
-   assert.is_false(from_peer)
-   assert.is_true(e:status().failed)
-end
+local assert_failed = E.assert_failed
 
 -- The alert a peer sent in `bytes`: its last record, protected under
 -- `secret` (opened by `opener`, which counts the records before it).

@@ -1,7 +1,8 @@
 -- Engines in one process for the specs: our client and server engines with
 -- a self-signed certificate, and our server against the scripted client of
 -- spec/support/tlsbytes.lua and our client against the scripted server of
--- spec/support/tlsbytes_post.lua.
+-- spec/support/tlsbytes_post.lua; and the checks of an engine that refused
+-- its input.
 --
 --   local E = require "spec.support.engines"
 --   local sv, fake = E.scripted_handshake({ record_size_limit = 100 })
@@ -60,6 +61,30 @@ function E.scripted_server_handshake(client_opts, ee_extensions)
    local cl = E.client_engine(client_opts)
    assert(cl:start())
    return cl, P.handshake_with(cl, E.CERT, E.KEY, ee_extensions)
+end
+
+-- Engine e refused the input of the last feed, which returned ok, msg: with
+-- exactly `alert` (our alert, not the peer's), a reason that feed and
+-- error() give alike, and `reason` exactly when given; e is failed and closed.
+function E.assert_failed(e, ok, msg, alert, reason)
+   assert.is_nil(ok, "the engine accepted the input")
+   assert.is_string(msg)
+   assert.truthy(#msg > 0, "empty error message")
+   local emsg, name, from_peer = e:error()
+   assert.equal(msg, emsg)
+   assert.equal(alert, name, "reason: " .. tostring(emsg))
+   if reason then assert.equal(reason, msg) end
+   assert.is_false(from_peer)
+   assert.is_true(e:status().failed)
+   assert.is_true(e:status().closed)
+end
+
+-- E.assert_failed with a reason matching `pattern` (anchored), and the
+-- engine sent its alert (this takes e's output).
+function E.assert_refused(e, ok, msg, alert, pattern)
+   E.assert_failed(e, ok, msg, alert)
+   assert.truthy(msg:match("^" .. pattern .. "$"), "reason: " .. msg)
+   assert.truthy(#e:output() > 0, "no alert was sent")
 end
 
 return E
