@@ -474,19 +474,7 @@ end)
 ---------------------------------------------------------------------------
 describe("an engine pair after the handshake", function()
    local function connected()
-      local cl = client_engine()
-      local sv = server_engine()
-      assert(cl:start())
-      for _ = 1, 10 do
-         local a = cl:output()
-         if #a > 0 then assert(sv:feed(a)) end
-         local b = sv:output()
-         if #b > 0 then assert(cl:feed(b)) end
-         if #a == 0 and #b == 0 then break end
-      end
-      assert.is_true(cl:status().handshake_done)
-      assert.is_true(sv:status().handshake_done)
-      return cl, sv
+      return E.handshake(client_engine(), server_engine())
    end
 
    it("reports bad_record_mac for a flipped tag, and the peer hears it", function()

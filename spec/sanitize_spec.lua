@@ -4,6 +4,7 @@
 -- UTF-8 replaced by '?', the same way everywhere.
 local tls = require "tls"
 local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
 
 local pki = require("spec.support.pki").new()
 pki:ca("root", "ec256", "/CN=luatls sanitise root")
@@ -44,18 +45,9 @@ describe("peer text", function()
   end)
 
   it("certificate names reach the client's trace, info() and messages sanitised", function()
-    local events = {}
-    local s = assert(tls.engine(assert(tls.context { mode = "server",
-      certificate = read(pki:path("evil.pem")), key = read(pki:path("evil.key")) })))
-    local c = assert(tls.engine(assert(tls.context { ca = pki:path("root.pem"),
-      trace = function(ev) events[#events + 1] = ev end }), { servername = "other.example" }))
-    assert(c:start())
-    for _ = 1, 10 do
-      local a, b = c:output(), s:output()
-      if a == "" and b == "" then break end
-      if a ~= "" then s:feed(a) end
-      if b ~= "" then c:feed(b) end
-    end
+    local copts, events = E.traced { ca = pki:path("root.pem") }
+    local c = E.pair(copts, { certificate = read(pki:path("evil.pem")), key = read(pki:path("evil.key")) },
+      "other.example")
     local msg = c:error()
     assert.equal("host name mismatch: expected other.example, certificate is for localhost, evil?[31m.example", msg)
     local cert_event
@@ -75,19 +67,8 @@ describe("peer text", function()
 
   it("the trace writes names as info() does", function()
     local events = {}
-    local cert, key = assert(tls.selfsigned { names = { "localhost" } })
-    local s = assert(tls.engine(assert(tls.context { mode = "server", certificate = cert, key = key,
-      trace = function(ev) if ev.message == "Certificate" then events.sent = ev end end })))
-    local c = assert(tls.engine(assert(tls.context { ca = cert,
-      trace = function(ev) if ev.message == "Certificate" then events.received = ev end end }),
-      { servername = "localhost" }))
-    assert(c:start())
-    for _ = 1, 10 do
-      local a, b = c:output(), s:output()
-      if a == "" and b == "" then break end
-      if a ~= "" then s:feed(a) end
-      if b ~= "" then c:feed(b) end
-    end
+    local c = E.pair({ trace = function(ev) if ev.message == "Certificate" then events.received = ev end end },
+      { trace = function(ev) if ev.message == "Certificate" then events.sent = ev end end })
     assert.is_true(c:status().handshake_done)
     assert.equal("CN=localhost", c:info().peer_certificate.subject)
     assert.equal("CN=localhost", events.received.subject)

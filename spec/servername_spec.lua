@@ -5,6 +5,7 @@ local tls = require "tls"
 local core = require "tls.core"
 local socket = require "socket"
 local child = require "spec.support.luachild"
+local E = require "spec.support.engines"
 
 local pki = require("spec.support.pki").new()
 pki:ca("root", "ec256", "/CN=luatls names root")
@@ -126,18 +127,8 @@ end)
 
 describe("the host-name check", function()
   local function pair(cert, servername)
-    local s = assert(tls.engine(assert(tls.context {
-      mode = "server", certificate = pki:path(cert .. ".pem"), key = pki:path(cert .. ".key") })))
-    local c = assert(tls.engine(client_ctx(), { servername = servername }))
-    assert(c:start())
-    for _ = 1, 20 do
-      local a = c:output()
-      if #a > 0 then s:feed(a) end
-      local b = s:output()
-      if #b > 0 then c:feed(b) end
-      if #a == 0 and #b == 0 then break end
-    end
-    return c, s
+    return E.pair({ ca = pki:path("root.pem") },
+      { certificate = pki:path(cert .. ".pem"), key = pki:path(cert .. ".key") }, servername)
   end
 
   it("never matches a name that is only in the subject CN", function()

@@ -1,11 +1,14 @@
 -- Engines in one process for the specs: our client and server engines with
--- a self-signed certificate, and our server against the scripted client of
--- spec/support/tlsbytes.lua and our client against the scripted server of
--- spec/support/tlsbytes_post.lua; and the checks of an engine that refused
--- its input.
+-- a self-signed certificate, the bytes between them moved by hand; our
+-- server against the scripted client of spec/support/tlsbytes.lua, our
+-- client against the scripted server of spec/support/tlsbytes_post.lua; and
+-- the checks of an engine that refused its input.
 --
 --   local E = require "spec.support.engines"
+--   local c, s = E.connected({ groups = "x448" }, { record_size_limit = 100 })
 --   local sv, fake = E.scripted_handshake({ record_size_limit = 100 })
+--   local ok, msg = sv:feed(bad)
+--   E.assert_failed(sv, ok, msg, "decode_error", "Finished message has the wrong length")
 local tls = require "tls"
 local assert = require "luassert"
 local B = require "spec.support.tlsbytes"
@@ -22,6 +25,12 @@ function E.merge(base, extra)
    return base
 end
 
+-- opts (copied) plus a trace function appending every event to the list returned.
+function E.traced(opts)
+   local events = {}
+   return E.merge({ trace = function(ev) events[#events + 1] = ev end }, opts), events
+end
+
 -- A server context with E.CERT unless opts say otherwise.
 function E.server_ctx(opts)
    return assert(tls.context(E.merge({ mode = "server", certificate = E.CERT, key = E.KEY }, opts)))
@@ -35,6 +44,63 @@ end
 function E.client_engine(opts)
    return assert(tls.engine(assert(tls.context(E.merge({ mode = "client", verify = false }, opts))),
       { servername = "localhost" }))
+end
+
+-- A client trusting E.CERT (unless client_opts say otherwise) for
+-- `servername` (default localhost), and a server (E.server_ctx); not started.
+function E.engines(client_opts, server_opts, servername)
+   local cctx = assert(tls.context(E.merge({ mode = "client", ca = E.CERT }, client_opts)))
+   local c = assert(tls.engine(cctx, { servername = servername or "localhost" }))
+   return c, E.server_engine(server_opts)
+end
+
+-- Moves bytes a -> b, then b -> a, until neither has anything to say;
+-- returns how many non-empty flights went each way. A failed feed shows in
+-- status() and its alert still flows back, unless opts.strict: then every
+-- feed must succeed. opts.tap(from, bytes) sees every flight.
+function E.pump(a, b, opts)
+   opts = opts or {}
+   local to_b, to_a = 0, 0
+   local function move(from, to)
+      local out = from:output()
+      if #out == 0 then return false end
+      if opts.tap then opts.tap(from, out) end
+      local ok, err = to:feed(out)
+      if opts.strict then assert(ok, err) end
+      return true
+   end
+   for _ = 1, 50 do
+      local ab = move(a, b)
+      if ab then to_b = to_b + 1 end
+      local ba = move(b, a)
+      if ba then to_a = to_a + 1 end
+      if not ab and not ba then return to_b, to_a end
+   end
+   error("engines did not settle")
+end
+
+-- E.engines, the client started and the pair pumped: the handshake may
+-- have failed.
+function E.pair(client_opts, server_opts, servername)
+   local c, s = E.engines(client_opts, server_opts, servername)
+   assert(c:start())
+   E.pump(c, s)
+   return c, s
+end
+
+-- Starts client c and pumps (every feed must succeed; pump_opts as for
+-- E.pump) until both sides have completed the handshake.
+function E.handshake(c, s, pump_opts)
+   assert(c:start())
+   E.pump(c, s, E.merge({ strict = true }, pump_opts))
+   assert.is_true(c:status().handshake_done, tostring(c:error()))
+   assert.is_true(s:status().handshake_done, tostring(s:error()))
+   return c, s
+end
+
+-- E.engines after a complete handshake.
+function E.connected(client_opts, server_opts, servername)
+   return E.handshake(E.engines(client_opts, server_opts, servername))
 end
 
 -- Our server engine (E.server_ctx options) after the scripted client's
