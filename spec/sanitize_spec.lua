@@ -14,13 +14,6 @@ pki:key("evil", "ec256")
 pki:issue("evil", "/CN=evil\194\15531m\226\128\174txt.exe\195\169", "root",
   { utf8 = true, san = "DNS:localhost,DNS:evil\27[31m.example" })
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local data = f:read("a")
-  f:close()
-  return data
-end
-
 -- No byte below 0x20, no DEL, no C1 control, no bidi control.
 local function clean(s)
   return not s:find("[%z\1-\31\127]") and not s:find("\194[\128-\159]") and not s:find("\226\128[\170-\174]")
@@ -30,8 +23,8 @@ end
 describe("peer text", function()
   it("the client's SNI reaches a server's trace and info() sanitised", function()
     local events = {}
-    local sctx = assert(tls.context { mode = "server", certificate = read(pki:path("evil.pem")),
-      key = read(pki:path("evil.key")), trace = function(ev) events[#events + 1] = ev end })
+    local sctx = assert(tls.context { mode = "server", certificate = pki:read("evil.pem"),
+      key = pki:read("evil.key"), trace = function(ev) events[#events + 1] = ev end })
     local s = assert(tls.engine(sctx))
     assert(s:feed(B.client_hello_record { server_name = "evil\27[31m\n.example\194\155\255" }))
     local hello
@@ -46,7 +39,7 @@ describe("peer text", function()
 
   it("certificate names reach the client's trace, info() and messages sanitised", function()
     local copts, events = E.traced { ca = pki:path("root.pem") }
-    local c = E.pair(copts, { certificate = read(pki:path("evil.pem")), key = read(pki:path("evil.key")) },
+    local c = E.pair(copts, { certificate = pki:read("evil.pem"), key = pki:read("evil.key") },
       "other.example")
     local msg = c:error()
     assert.equal("host name mismatch: expected other.example, certificate is for localhost, evil?[31m.example", msg)

@@ -16,13 +16,6 @@ pki:issue("dnsonly", "/CN=localhost", "root", { san = "DNS:localhost" })
 pki:key("ipsan", "ec256")
 pki:issue("ipsan", "/CN=localhost", "root", { san = "DNS:localhost,IP:127.0.0.1" })
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local data = f:read("a")
-  f:close()
-  return data
-end
-
 local function client_ctx() return assert(tls.context { ca = pki:path("root.pem") }) end
 
 -- Each bad name and what is wrong with it, as the messages say.
@@ -146,14 +139,14 @@ describe("the host-name check", function()
   end)
 
   it("checks IP subjectAltNames when tls.connect is given an IP address", function()
-    local port, reap = child.tls_server(read(pki:path("dnsonly.pem")), read(pki:path("dnsonly.key")),
+    local port, reap = child.tls_server(pki:read("dnsonly.pem"), pki:read("dnsonly.key"),
       [[ conn:handshake() ]])
     local conn, err = tls.connect("127.0.0.1", port, client_ctx(), { timeout = 10 })
     assert.is_nil(conn)
     assert.equal("IP address mismatch: expected 127.0.0.1, certificate is for localhost", err)
     reap()
 
-    port, reap = child.tls_server(read(pki:path("ipsan.pem")), read(pki:path("ipsan.key")),
+    port, reap = child.tls_server(pki:read("ipsan.pem"), pki:read("ipsan.key"),
       [[ assert(conn:handshake()) ]])
     conn = assert(tls.connect("127.0.0.1", port, client_ctx(), { timeout = 10 }))
     assert.equal("127.0.0.1", conn:info().servername)

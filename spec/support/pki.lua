@@ -54,6 +54,14 @@ end
 
 function pki:path(file) return self.dir .. "/" .. file end
 
+-- The contents of one of our files.
+function pki:read(file)
+  local f = assert(io.open(self:path(file), "rb"))
+  local data = f:read("a")
+  f:close()
+  return data
+end
+
 function pki:key(name, kind)
   self:sh(assert(KEYGEN[kind], kind) .. " -out " .. name .. ".key")
 end
