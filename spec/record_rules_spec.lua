@@ -21,11 +21,7 @@ local assert_failed = E.assert_failed
 
 -- The alert a peer sent in `bytes`: its last record, protected under
 -- `secret` (opened by `opener`, which counts the records before it).
-local function alert_sent(opener, bytes, secret)
-   local level, desc = opener:alert_in(bytes, secret)
-   assert.equal(2, level, tostring(desc))
-   return B.ALERT_NAME[desc]
-end
+local alert_sent = E.alert_sent
 
 -- Our server engine and the scripted client after a complete handshake;
 -- our client engine and the scripted server.

@@ -129,6 +129,15 @@ function E.scripted_server_handshake(client_opts, ee_extensions)
    return cl, P.handshake_with(cl, E.CERT, E.KEY, ee_extensions)
 end
 
+-- The alert in `bytes`, which must be their last record: a fatal alert,
+-- protected under `secret` (opened by `opener`, the scripted peer, which
+-- counts the records before it). Returns its name.
+function E.alert_sent(opener, bytes, secret)
+   local level, desc = opener:alert_in(bytes, secret)
+   assert.equal(2, level, tostring(desc))
+   return B.ALERT_NAME[desc]
+end
+
 -- Engine e refused the input of the last feed, which returned ok, msg: with
 -- exactly `alert` (our alert, not the peer's), a reason that feed and
 -- error() give alike, and `reason` exactly when given; e is failed and closed.
