@@ -230,12 +230,7 @@ describe("a message handed to our engine in a handshake state", function()
    local AES128, ALL = 0, 3
    local sid
 
-   local function run(cmd)
-      local p = assert(io.popen(cmd .. " 2>&1", "r"))
-      local out = p:read("a")
-      local _, _, code = p:close()
-      return code, out
-   end
+   local run = require("spec.support.proc").capture
 
    setup(function()
       local code, out = run("env -u LD_PRELOAD make -s fuzz-replay")
