@@ -3,6 +3,7 @@
 -- (or ::1). Each socket test starts its own small server script with
 -- io.popen, reads "ready <port>" from it, and reaps it at the end.
 local tls = require "tls"
+local E = require "spec.support.engines"
 
 local LUA = "lua5.4"
 
@@ -15,20 +16,7 @@ local function write_file(path, data)
 end
 
 -- Pumps bytes between two engines until neither has anything to say.
-local function pump(a, b)
-  for _ = 1, 50 do
-    local moved = false
-    for _, pair in ipairs { { a, b }, { b, a } } do
-      local out = pair[1]:output()
-      if #out > 0 then
-        moved = true
-        pair[2]:feed(out) -- a failure shows in status(); the alert still flows back
-      end
-    end
-    if not moved then return end
-  end
-  error("engines did not settle")
-end
+local pump = E.pump
 
 local function engine_pair(client_opts, server_opts, servername)
   local sctx = assert(tls.context(server_opts))

@@ -4,26 +4,14 @@
 -- test instead of the whole run.
 local tls = require "tls"
 local socket = require "socket"
-
-local LUA = "lua5.4"
-
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local child = require "spec.support.luachild"
 
 local cert, key = assert(tls.selfsigned { names = { "localhost", "127.0.0.1", "::1" } })
 
 -- Runs a Lua chunk in a child interpreter (with `tls`, `cert`, `key` in
 -- scope) and returns whether it exited cleanly, and its output.
 local function run_child(body)
-  local script = os.tmpname()
-  local f = assert(io.open(script, "wb"))
-  f:write(("local tls = require 'tls'\nlocal cert, key = %q, %q\n"):format(cert, key), body)
-  f:close()
-  local env = "LUA_PATH=" .. q(package.path) .. " LUA_CPATH=" .. q(package.cpath)
-  local p = assert(io.popen(env .. " " .. LUA .. " " .. q(script) .. " 2>&1; echo \"exit=$?\"", "r"))
-  local out = p:read("a")
-  p:close()
-  os.remove(script)
-  return out:match("exit=0%s*$") ~= nil, out
+  return child.run(body, { cert = cert, key = key })
 end
 
 -- Pumps two engines until neither has output.
@@ -40,37 +28,11 @@ local function pump(a, b)
 end
 ]]
 
--- A luatls server on 127.0.0.1 (or host) that runs body with `conn` after
--- accept, in a child process; returns the port and a function that waits for
--- the child and returns its output.
-local function tls_server(body, host)
-  local script = os.tmpname()
-  local f = assert(io.open(script, "wb"))
-  f:write(([[
-local tls = require "tls"
-io.stdout:setvbuf("line")
-local ctx = assert(tls.context { mode = "server", certificate = %q, key = %q })
-local server = assert(tls.listen(%q, 0, ctx, { timeout = 10 }))
-local _, port = server:getsockname()
-print("ready " .. port)
-local conn = assert(server:accept())
-conn:settimeout(10)
-%s
-conn:close()
-server:close()
-]]):format(cert, key, host or "127.0.0.1", body))
-  f:close()
-  local env = "LUA_PATH=" .. q(package.path) .. " LUA_CPATH=" .. q(package.cpath)
-  local p = assert(io.popen(env .. " " .. LUA .. " " .. q(script) .. " 2>&1", "r"))
-  local line = p:read("l")
-  local port = line and tonumber(line:match("^ready (%d+)"))
-  if not port then error("server did not start: " .. tostring(line) .. (p:read("a") or "")) end
-  return port, function()
-    local out = p:read("a")
-    p:close()
-    os.remove(script)
-    return out
-  end
+-- A luatls server on 127.0.0.1 that runs body with `conn` after accept, in
+-- a child process; returns the port and a function that waits for the child
+-- and returns its output.
+local function tls_server(body)
+  return child.tls_server(cert, key, body)
 end
 
 local function client_ctx(opts)

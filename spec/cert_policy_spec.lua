@@ -4,26 +4,14 @@
 -- how long a chain may be. Each case runs a handshake between two engines
 -- in memory (our server with the certificate under test, our client
 -- trusting the test root CA) and checks the exact alert and reason.
-local tls = require "tls"
 local certs = require "spec.support.certs"
+local E = require "spec.support.engines"
 
 local c = certs.get()
 local p = certs.policy()
 
 local function handshake(pair, servername)
-   local cctx = assert(tls.context { mode = "client", ca = c.ca })
-   local sctx = assert(tls.context { mode = "server", certificate = pair.cert, key = pair.key })
-   local cli = assert(tls.engine(cctx, { servername = servername }))
-   local srv = assert(tls.engine(sctx))
-   cli:start()
-   for _ = 1, 10 do
-      local a = cli:output()
-      if #a > 0 then srv:feed(a) end
-      local b = srv:output()
-      if #b > 0 then cli:feed(b) end
-      if #a == 0 and #b == 0 then break end
-   end
-   return cli, srv
+   return E.pair({ ca = c.ca }, { certificate = pair.cert, key = pair.key }, servername)
 end
 
 local function accepted(pair, servername)

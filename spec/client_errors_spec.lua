@@ -17,13 +17,6 @@ local function client_ctx(extra)
   return assert(tls.context(o))
 end
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local data = f:read("a")
-  f:close()
-  return data
-end
-
 describe("a client against a peer that does not speak TLS", function()
   it("says so, and that it looks like HTTP when it answers HTTP/", function()
     local port, reap = child.tcp_server [[
@@ -117,7 +110,7 @@ end)
 
 describe("small mismatches", function()
   it("README's example error is the real one", function()
-    local readme = read("README.md")
+    local readme = proc.read_file("README.md")
     local example = readme:match('Errors are returned as `nil, message`.-%(`"([^"]+)"`%)')
     assert.truthy(example, "README example not found")
     local cert, key = assert(tls.selfsigned { names = { "a.example" } })

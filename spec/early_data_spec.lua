@@ -2,17 +2,11 @@
 -- records with its ClientHello gets a full handshake; our server skips the
 -- records it cannot read instead of failing. The hello side sets what to
 -- skip (tls_hs_server.c), the record layer skips it.
-local tls = require "tls"
 local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
 local I = require("tls.core")._internal
 
-local CERT, KEY = assert(tls.selfsigned { names = { "localhost" } })
-
-local function server_engine(extra)
-   local o = { mode = "server", certificate = CERT, key = KEY }
-   for k, v in pairs(extra or {}) do o[k] = v end
-   return assert(tls.engine(assert(tls.context(o))))
-end
+local server_engine = E.server_engine
 
 -- A protected-looking record: what 0-RTT data under a key we never had
 -- looks like to us.

@@ -1,30 +1,13 @@
 -- Rules of the sans-I/O engine that a careless caller (or a hostile peer)
 -- could otherwise break: re-entry from the trace callback, closing before
 -- the handshake ends.
-local tls = require "tls"
+local E = require "spec.support.engines"
 
-local cert, key = assert(tls.selfsigned{ names = { "localhost" } })
-
-local function pair(client_opts)
-  local sctx = assert(tls.context{ mode = "server", certificate = cert, key = key })
-  local copts = { mode = "client", ca = cert }
-  for k, v in pairs(client_opts or {}) do copts[k] = v end
-  local cctx = assert(tls.context(copts))
-  local c = assert(tls.engine(cctx, { servername = "localhost" }))
-  local s = assert(tls.engine(sctx))
-  return c, s
-end
+-- A client (options client_opts) and a server engine, not started.
+local pair = E.engines
 
 -- Moves bytes both ways until neither side has anything to say.
-local function pump(c, s)
-  for _ = 1, 10 do
-    local a, b = c:output(), ""
-    if #a > 0 then s:feed(a) end
-    b = s:output()
-    if #b > 0 then c:feed(b) end
-    if #a == 0 and #b == 0 then return end
-  end
-end
+local pump = E.pump
 
 describe("the trace callback", function()
   for _, method in ipairs { "feed", "read", "write", "output", "close", "start" } do

@@ -8,12 +8,12 @@
 -- engine or the wire that leaves the corpus stale fails here rather than
 -- silently making the fuzzer start from inputs that no longer get far.
 
+local proc = require "spec.support.proc"
+
 local TARGETS = { "fuzz_server", "fuzz_client", "fuzz_record", "fuzz_hsmsg" }
 local REPLAY_DIR = "build-fuzz/replay/"
 
-local function q(s)
-   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local q = proc.quote
 
 -- The environment of `make test-asan` preloads the ASan runtime and turns
 -- leak checks off for Lua; the replay programs carry their own sanitizers
@@ -22,12 +22,7 @@ local CLEAN_ENV = "env -u LD_PRELOAD ASAN_OPTIONS=detect_leaks=1 "
    .. "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "
 
 -- Runs a shell command; returns its exit code and its output.
-local function run(cmd)
-   local p = assert(io.popen(cmd .. " 2>&1", "r"))
-   local out = p:read("a")
-   local _, _, code = p:close()
-   return code, out
-end
+local run = proc.capture
 
 local function count_files(dir)
    local code, out = run("find " .. q(dir) .. " -maxdepth 1 -type f ! -name '.*' | wc -l")

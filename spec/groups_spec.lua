@@ -7,6 +7,7 @@ local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
 local certs = require "spec.support.certs"
 local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
 local I = require("tls.core")._internal
 
 local FFDHE = { ffdhe2048 = 256, ffdhe3072 = 384, ffdhe4096 = 512, ffdhe6144 = 768, ffdhe8192 = 1024 }
@@ -25,35 +26,12 @@ local FFDHE2048_P = B.unhex [[
    9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005
    C58EF1837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF]]
 
-local CERT, KEY = assert(tls.selfsigned { names = { "localhost" } })
-
-local function server_ctx(extra)
-   local o = { mode = "server", certificate = CERT, key = KEY }
-   for k, v in pairs(extra or {}) do o[k] = v end
-   return assert(tls.context(o))
-end
-
-local function pump(a, b)
-   for _ = 1, 20 do
-      local x, y = a:output(), b:output()
-      if #x > 0 then b:feed(x) end
-      if #y > 0 then a:feed(y) end
-      if #x == 0 and #y == 0 then return end
-   end
-   error("engines did not settle")
-end
+local server_ctx = E.server_ctx
 
 local function pair(client_opts, server_opts)
-   local o = { ca = CERT }
-   for k, v in pairs(client_opts) do o[k] = v end
-   local c = assert(tls.engine(assert(tls.context(o)), { servername = "localhost" }))
-   local s = assert(tls.engine(server_ctx(server_opts)))
-   assert(c:start())
-   pump(c, s)
-   assert.is_true(c:status().handshake_done, tostring(c:error()))
-   assert.is_true(s:status().handshake_done, tostring(s:error()))
+   local c, s = E.connected(client_opts, server_opts)
    assert(c:write("over " .. c:info().group))
-   pump(c, s)
+   E.pump(c, s)
    assert.equal("over " .. c:info().group, s:read())
    return c, s
 end

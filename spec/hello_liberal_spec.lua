@@ -9,15 +9,10 @@ local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
 local certs = require "spec.support.certs"
 local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
 local I = require("tls.core")._internal
 
-local CERT, KEY = assert(tls.selfsigned { names = { "localhost" } })
-
-local function server_engine(extra)
-   local o = { mode = "server", certificate = CERT, key = KEY }
-   for k, v in pairs(extra or {}) do o[k] = v end
-   return assert(tls.engine(assert(tls.context(o))))
-end
+local server_engine = E.server_engine
 
 -- n consecutive values from `first`, then the values in `tail`.
 local function values(first, n, tail)
@@ -30,12 +25,7 @@ end
 -- The scripted client's hello (options as for Fake:hello) to a fresh
 -- server, then the whole handshake; returns the server engine and the client.
 local function complete(opts, server_extra)
-   local sv = server_engine(server_extra)
-   local fake = B.fake_client()
-   assert(sv:feed(fake:hello(opts)))
-   assert(fake:receive_flight(sv:output()))
-   assert(sv:feed(fake:finished(false)))
-   assert.is_true(sv:status().handshake_done)
+   local sv, fake = E.scripted_handshake(server_extra, opts)
    assert(sv:feed(fake:seal(fake.client_ap, B.CT.application_data, "ping")))
    assert.equal("ping", sv:read())
    return sv, fake

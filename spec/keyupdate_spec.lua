@@ -6,43 +6,26 @@ local tls = require "tls"
 local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
 local certs = require "spec.support.certs"
-
-local CERT, KEY = assert(tls.selfsigned { names = { "localhost" } })
+local E = require "spec.support.engines"
 
 -- A client and a server engine; each side's trace events are collected in
 -- the returned lists.
 local function pair(client_opts, server_opts)
-  local ctrace, strace = {}, {}
-  local sopts = { mode = "server", certificate = CERT, key = KEY,
-                  trace = function(ev) strace[#strace + 1] = ev end }
-  for k, v in pairs(server_opts or {}) do sopts[k] = v end
-  local copts = { mode = "client", ca = CERT, trace = function(ev) ctrace[#ctrace + 1] = ev end }
-  for k, v in pairs(client_opts or {}) do copts[k] = v end
-  local c = assert(tls.engine(assert(tls.context(copts)), { servername = "localhost" }))
-  local s = assert(tls.engine(assert(tls.context(sopts))))
+  local copts, ctrace = E.traced(client_opts)
+  local sopts, strace = E.traced(server_opts)
+  local c, s = E.engines(copts, sopts)
   return c, s, ctrace, strace
 end
 
--- Moves bytes both ways until neither side has anything to say; returns
--- how many non-empty flights went each way.
+-- Moves bytes both ways (every feed must succeed) until neither side has
+-- anything to say; returns how many non-empty flights went each way.
 local function pump(c, s)
-  local to_s, to_c = 0, 0
-  for _ = 1, 20 do
-    local a = c:output()
-    if #a > 0 then assert(s:feed(a)); to_s = to_s + 1 end
-    local b = s:output()
-    if #b > 0 then assert(c:feed(b)); to_c = to_c + 1 end
-    if #a == 0 and #b == 0 then return to_s, to_c end
-  end
-  error("the engines never stopped talking")
+  return E.pump(c, s, { strict = true })
 end
 
 local function connected(client_opts, server_opts)
   local c, s, ctrace, strace = pair(client_opts, server_opts)
-  assert(c:start())
-  pump(c, s)
-  assert.is_true(c:status().handshake_done)
-  assert.is_true(s:status().handshake_done)
+  E.handshake(c, s)
   -- Only what happens from here on.
   for i = #ctrace, 1, -1 do ctrace[i] = nil end
   for i = #strace, 1, -1 do strace[i] = nil end

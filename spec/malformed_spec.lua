@@ -9,10 +9,10 @@
 --   * crafted ServerHellos fed to our client engine in memory.
 -- Every case checks that the connection ends, the peer gets the alert, and
 -- the Lua caller gets nil plus a message (no crash, no raise).
-local tls = require "tls"
 local socket = require "socket"
 local proc = require "spec.support.proc"
 local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
 
 local A = B.ALERT
 
@@ -26,32 +26,12 @@ local function describe_bytes(s)
    return B.hex(s)
 end
 
-local CERT, KEY = assert(tls.selfsigned { names = { "localhost" } })
+local server_engine, client_engine = E.server_engine, E.client_engine
 
-local function server_engine()
-   return assert(tls.engine(assert(tls.context { mode = "server", certificate = CERT, key = KEY })))
-end
-
-local function client_engine(opts)
-   local o = { mode = "client", verify = false }
-   for k, v in pairs(opts or {}) do o[k] = v end
-   return assert(tls.engine(assert(tls.context(o)), { servername = "localhost" }))
-end
-
--- Checks that engine `e` failed on the last feed with `alert`, the way a Lua
--- caller sees it: nil + message from feed, the same message and the alert
--- name from e:error(), status failed.
-local function assert_failed(e, ok, msg, alert)
-   assert.is_nil(ok, "the engine accepted the malformed input")
-   assert.is_string(msg)
-   assert.truthy(#msg > 0, "empty error message")
-   local emsg, name, from_peer = e:error()
-   assert.equal(msg, emsg)
-   assert.equal(alert, name, "reason: " .. tostring(emsg))
-   assert.is_false(from_peer)
-   assert.is_true(e:status().failed)
-   assert.is_true(e:status().closed)
-end
+-- Engine `e` failed on the last feed with `alert`, the way a Lua caller
+-- sees it: nil + message from feed, the same message and the alert name
+-- from e:error(), status failed and closed.
+local assert_failed = E.assert_failed
 
 ---------------------------------------------------------------------------
 -- Raw bytes over TCP to our server
@@ -350,20 +330,12 @@ end)
 describe("our server engine, behind encryption,", function()
    -- A server engine that has answered the scripted client's hello: the
    -- client knows every key.
-   local function started()
-      local sv = server_engine()
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello()))
-      assert(fake:receive_flight(sv:output()))
-      return sv, fake
-   end
+   local started = E.scripted_hello
 
    -- After the server failed: its alert is the last record, protected under
    -- its application traffic key (it switched after its Finished).
    local function assert_server_alert(sv, fake, alert)
-      local level, desc = fake:alert_in(sv:output(), fake.server_ap)
-      assert.equal(2, level, tostring(desc))
-      assert.equal(alert, B.ALERT_NAME[desc])
+      assert.equal(alert, E.alert_sent(fake, sv:output(), fake.server_ap))
    end
 
    it("completes a handshake with the scripted client (sanity check)", function()
@@ -500,19 +472,7 @@ end)
 ---------------------------------------------------------------------------
 describe("an engine pair after the handshake", function()
    local function connected()
-      local cl = client_engine()
-      local sv = server_engine()
-      assert(cl:start())
-      for _ = 1, 10 do
-         local a = cl:output()
-         if #a > 0 then assert(sv:feed(a)) end
-         local b = sv:output()
-         if #b > 0 then assert(cl:feed(b)) end
-         if #a == 0 and #b == 0 then break end
-      end
-      assert.is_true(cl:status().handshake_done)
-      assert.is_true(sv:status().handshake_done)
-      return cl, sv
+      return E.handshake(client_engine(), server_engine())
    end
 
    it("reports bad_record_mac for a flipped tag, and the peer hears it", function()
@@ -717,30 +677,14 @@ end)
 describe("post-handshake messages and protected records, malformed,", function()
    local P = require "spec.support.tlsbytes_post"
 
-   -- Our server engine and the scripted client, connected.
-   local function server_connected()
-      local sv = server_engine()
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello()))
-      assert(fake:receive_flight(sv:output()))
-      assert(sv:feed(fake:finished(false)))
-      return sv, fake
-   end
-
-   -- Our client engine and the scripted server, connected.
-   local function client_connected()
-      local cl = client_engine()
-      assert(cl:start())
-      return cl, P.handshake_with(cl, CERT, KEY)
-   end
+   -- Our server engine and the scripted client, connected; our client
+   -- engine and the scripted server.
+   local server_connected, client_connected = E.scripted_handshake, E.scripted_server_handshake
 
    local function expect(sv, fake, bytes, alert, reason)
       local ok, msg = sv:feed(bytes)
-      assert_failed(sv, ok, msg, alert)
-      if reason then assert.equal(reason, msg) end
-      local level, desc = fake:alert_in(sv:output(), fake.server_ap)
-      assert.equal(2, level, tostring(desc))
-      assert.equal(alert, B.ALERT_NAME[desc])
+      assert_failed(sv, ok, msg, alert, reason)
+      assert.equal(alert, E.alert_sent(fake, sv:output(), fake.server_ap))
    end
 
    it("a KeyUpdate with request_update 2 is illegal_parameter", function()
@@ -981,8 +925,7 @@ describe("ClientHello contents our server refuses (liberal rules, strict limits)
    end)
 
    it("a second ClientHello with early_data is illegal_parameter (rfc8446#4.1.2)", function()
-      local sv = assert(tls.engine(assert(tls.context { mode = "server", certificate = CERT, key = KEY,
-                                                         groups = "secp384r1" })))
+      local sv = server_engine { groups = "secp384r1" }
       local early = { { B.EXT.early_data, "" } }
       assert(sv:feed(B.client_hello_record { groups = { B.GROUP.x25519, B.GROUP.secp384r1 }, extra = early }))
       assert.is_true(B.first_server_hello(sv:output()).hrr)

@@ -13,35 +13,16 @@
 --     that misbehaves.
 local tls = require "tls"
 local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
 local I = require("tls.core")._internal
 
-local CERT, KEY = assert(tls.selfsigned { names = { "localhost" } })
+local CERT = E.CERT
+local server_engine, client_engine = E.server_engine, E.client_engine
 local HRR_RANDOM = B.unhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
-
-local function server_engine(opts)
-   local o = { mode = "server", certificate = CERT, key = KEY }
-   for k, v in pairs(opts or {}) do o[k] = v end
-   return assert(tls.engine(assert(tls.context(o))))
-end
-
-local function client_engine(opts)
-   local o = { mode = "client", verify = false }
-   for k, v in pairs(opts or {}) do o[k] = v end
-   return assert(tls.engine(assert(tls.context(o)), { servername = "localhost" }))
-end
 
 -- The last feed failed with exactly `alert` and a reason matching `pattern`
 -- (anchored), and the engine sent that alert.
-local function assert_refused(e, ok, msg, alert, pattern)
-   assert.is_nil(ok, "the engine accepted the input")
-   local emsg, name, from_peer = e:error()
-   assert.equal(msg, emsg)
-   assert.equal(alert, name, "reason: " .. tostring(emsg))
-   assert.is_false(from_peer)
-   assert.truthy(emsg:match("^" .. pattern .. "$"), "reason: " .. emsg)
-   assert.is_true(e:status().failed)
-   assert.truthy(#e:output() > 0, "no alert was sent")
-end
+local assert_refused = E.assert_refused
 
 local function p256_public()
    return select(3, I.kex_pair("secp256r1"))
@@ -152,20 +133,7 @@ describe("our server engine refuses a ClientHello", function()
 end)
 
 describe("our server engine, behind encryption,", function()
-   local function started()
-      local sv = server_engine()
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello()))
-      assert(fake:receive_flight(sv:output()))
-      return sv, fake
-   end
-
-   local function connected()
-      local sv, fake = started()
-      assert(sv:feed(fake:finished(false)))
-      assert.is_true(sv:status().handshake_done)
-      return sv, fake
-   end
+   local started, connected = E.scripted_hello, E.scripted_handshake
 
    it("refuses a Finished one byte too long", function()
       local sv, fake = started()
@@ -243,12 +211,7 @@ describe("our server engine's limit on a handshake message", function()
    end)
 
    it("refuses a ClientHello larger than 64 KiB after the handshake", function()
-      local sv = server_engine()
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello()))
-      assert(fake:receive_flight(sv:output()))
-      assert(sv:feed(fake:finished(false)))
-      assert.is_true(sv:status().handshake_done)
+      local sv, fake = E.scripted_handshake()
       local header = B.u8(B.HS.client_hello) .. B.u24(65537)
       local ok, msg = sv:feed(fake:seal(fake.client_ap, B.CT.handshake, header))
       assert_refused(sv, ok, msg, "decode_error", "ClientHello message of 65537 bytes is larger than the 65536 we accept")
@@ -267,12 +230,7 @@ describe("a message handed to our engine in a handshake state", function()
    local AES128, ALL = 0, 3
    local sid
 
-   local function run(cmd)
-      local p = assert(io.popen(cmd .. " 2>&1", "r"))
-      local out = p:read("a")
-      local _, _, code = p:close()
-      return code, out
-   end
+   local run = require("spec.support.proc").capture
 
    setup(function()
       local code, out = run("env -u LD_PRELOAD make -s fuzz-replay")

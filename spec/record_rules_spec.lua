@@ -7,64 +7,25 @@
 -- engine; the scripted server of spec/support/tlsbytes_post.lua against our
 -- client engine. Both know every key, so they can send anything protected
 -- and read the alert they get back.
-local tls = require "tls"
 local proc = require "spec.support.proc"
 local certs = require "spec.support.certs"
 local B = require "spec.support.tlsbytes"
 local P = require "spec.support.tlsbytes_post"
+local E = require "spec.support.engines"
 
-local CERT, KEY = assert(tls.selfsigned { names = { "localhost" } })
-
-local function server_engine(opts)
-   local o = { mode = "server", certificate = CERT, key = KEY }
-   for k, v in pairs(opts or {}) do o[k] = v end
-   return assert(tls.engine(assert(tls.context(o))))
-end
-
-local function client_engine(opts)
-   local o = { mode = "client", verify = false }
-   for k, v in pairs(opts or {}) do o[k] = v end
-   return assert(tls.engine(assert(tls.context(o)), { servername = "localhost" }))
-end
+local server_engine, client_engine = E.server_engine, E.client_engine
 
 -- The engine failed on the last feed with `alert` and `reason`, and says so
 -- the same way through feed and error(); it was our alert, not the peer's.
-local function assert_failed(e, ok, msg, alert, reason)
-   assert.is_nil(ok, "the engine accepted it")
-   local emsg, name, from_peer = e:error()
-   assert.equal(msg, emsg)
-   assert.equal(alert, name, "reason: " .. tostring(emsg))
-   if reason then assert.equal(reason, msg) end
-   assert.is_false(from_peer)
-   assert.is_true(e:status().failed)
-end
+local assert_failed = E.assert_failed
 
 -- The alert a peer sent in `bytes`: its last record, protected under
 -- `secret` (opened by `opener`, which counts the records before it).
-local function alert_sent(opener, bytes, secret)
-   local level, desc = opener:alert_in(bytes, secret)
-   assert.equal(2, level, tostring(desc))
-   return B.ALERT_NAME[desc]
-end
+local alert_sent = E.alert_sent
 
--- Our server engine and the scripted client after a complete handshake.
-local function server_connected(opts)
-   local sv = server_engine(opts)
-   local fake = B.fake_client()
-   assert(sv:feed(fake:hello()))
-   assert(fake:receive_flight(sv:output()))
-   assert(sv:feed(fake:finished(false)))
-   assert.is_true(sv:status().handshake_done)
-   return sv, fake
-end
-
--- Our client engine and the scripted server after a complete handshake.
-local function client_connected(opts, ee_extensions)
-   local cl = client_engine(opts)
-   assert(cl:start())
-   local srv = P.handshake_with(cl, CERT, KEY, ee_extensions)
-   return cl, srv
-end
+-- Our server engine and the scripted client after a complete handshake;
+-- our client engine and the scripted server.
+local server_connected, client_connected = E.scripted_handshake, E.scripted_server_handshake
 
 ---------------------------------------------------------------------------
 describe("floods of post-handshake messages", function()
@@ -236,10 +197,7 @@ describe("unprotected alerts once handshake keys are in use", function()
    end)
 
    it("a server takes a plaintext alert before any protected record from the client as the client's", function()
-      local sv = server_engine()
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello()))
-      assert(fake:receive_flight(sv:output()))
+      local sv = E.scripted_hello()
       local ok, msg = sv:feed(B.record(B.CT.ccs, "\1") .. B.record(B.CT.alert, "\2\42"))
       assert.is_nil(ok)
       local emsg, alert, from_peer = sv:error()
@@ -249,10 +207,7 @@ describe("unprotected alerts once handshake keys are in use", function()
    end)
 
    it("a server refuses a plaintext alert after a protected record from the client", function()
-      local sv = server_engine()
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello()))
-      assert(fake:receive_flight(sv:output()))
+      local sv, fake = E.scripted_hello()
       -- A protected warning (user_canceled) proves the client has its keys.
       assert(sv:feed(fake:seal(fake.client_hs, B.CT.alert, "\1\90")))
       local ok, msg = sv:feed(B.record(B.CT.alert, "\2\42"))
@@ -313,10 +268,7 @@ describe("empty content in a protected record", function()
       end)
 
       it("an empty " .. case[1] .. " record under the handshake keys is unexpected_message", function()
-         local sv = server_engine()
-         local fake = B.fake_client()
-         assert(sv:feed(fake:hello()))
-         assert(fake:receive_flight(sv:output()))
+         local sv, fake = E.scripted_hello()
          local ok, msg = sv:feed(fake:seal(fake.client_hs, case[2], ""))
          assert_failed(sv, ok, msg, "unexpected_message", case[3])
       end)
@@ -436,10 +388,7 @@ describe("0-RTT data our server declines", function()
    -- These hold with or without the ClientHello side: nothing is skipped
    -- unless the client offered early data.
    it("without early_data in the ClientHello, a record that does not open is bad_record_mac", function()
-      local sv = server_engine()
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello()))
-      assert(fake:receive_flight(sv:output()))
+      local sv = E.scripted_hello()
       local ok, msg = sv:feed(early_records { 100 })
       assert_failed(sv, ok, msg, "bad_record_mac", "bad record MAC (record could not be authenticated)")
    end)
@@ -498,21 +447,13 @@ describe("record sizes", function()
    local function limit_ext(n) return { P.EXT.record_size_limit, B.u16(n) } end
 
    it("with the client's record_size_limit of 1000, our server sends at most 999 bytes of content per record", function()
-      local sv = server_engine { record_size_limit = 2000 }
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello { extra = { limit_ext(1000) } }))
-      assert(fake:receive_flight(sv:output()))
-      assert(sv:feed(fake:finished(false)))
+      local sv, fake = E.scripted_handshake({ record_size_limit = 2000 }, { extra = { limit_ext(1000) } })
       assert(sv:write(("w"):rep(2500)))
       assert.same({ 1000, 1000, 503 }, inner_lengths(sv:output()))
    end)
 
    it("with our server's record_size_limit of 2000, a record of 2001 bytes of inner plaintext is record_overflow", function()
-      local sv = server_engine { record_size_limit = 2000 }
-      local fake = B.fake_client()
-      assert(sv:feed(fake:hello { extra = { limit_ext(1000) } }))
-      assert(fake:receive_flight(sv:output()))
-      assert(sv:feed(fake:finished(false)))
+      local sv, fake = E.scripted_handshake({ record_size_limit = 2000 }, { extra = { limit_ext(1000) } })
       assert(sv:feed(fake:seal(fake.client_ap, B.CT.application_data, ("x"):rep(1999))))
       assert.equal(1999, #sv:read())
       local ok, msg = sv:feed(fake:seal(fake.client_ap, B.CT.application_data, ("x"):rep(2000)))

@@ -6,34 +6,23 @@ local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
 local certs = require "spec.support.certs"
 local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
 
-local CERT, KEY = assert(tls.selfsigned { names = { "localhost" } })
+local CERT, KEY = E.CERT, E.KEY
 local TAG = 16 -- every suite's AEAD tag
 
 -- An engine pair; `wire` collects, per direction, the bytes each side sent.
 local function pair(client_opts, server_opts)
-   local c_events, s_events = {}, {}
-   local co = { ca = CERT, trace = function(ev) c_events[#c_events + 1] = ev end }
-   for k, v in pairs(client_opts or {}) do co[k] = v end
-   local so = { mode = "server", certificate = CERT, key = KEY,
-                trace = function(ev) s_events[#s_events + 1] = ev end }
-   for k, v in pairs(server_opts or {}) do so[k] = v end
-   local c = assert(tls.engine(assert(tls.context(co)), { servername = "localhost" }))
-   local s = assert(tls.engine(assert(tls.context(so))))
+   local co, c_events = E.traced(client_opts)
+   local so, s_events = E.traced(server_opts)
+   local c, s = E.engines(co, so)
    local wire = { c = {}, s = {} }
-   local function pump()
-      for _ = 1, 200 do
-         local x, y = c:output(), s:output()
-         if #x > 0 then wire.c[#wire.c + 1] = x; s:feed(x) end
-         if #y > 0 then wire.s[#wire.s + 1] = y; c:feed(y) end
-         if #x == 0 and #y == 0 then return end
-      end
-      error("engines did not settle")
+   local function tap(from, bytes)
+      local sent = from == c and wire.c or wire.s
+      sent[#sent + 1] = bytes
    end
-   assert(c:start())
-   pump()
-   assert.is_true(c:status().handshake_done, tostring(c:error()))
-   assert.is_true(s:status().handshake_done, tostring(s:error()))
+   local function pump() E.pump(c, s, { tap = tap }) end
+   E.handshake(c, s, { tap = tap })
    return { c = c, s = s, pump = pump, wire = wire, c_events = c_events, s_events = s_events }
 end
 

@@ -4,6 +4,7 @@ local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
 local certs = require "spec.support.certs"
 local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
 local socket = require "socket"
 
 local c = certs.get()
@@ -116,33 +117,11 @@ end)
 -- Two engines talking in memory: we control every byte between them.
 describe("engine-level failures", function()
    local function engines()
-      local cctx = client_ctx()
-      local sctx = assert(tls.context { mode = "server", certificate = c.leaf.ecdsa_p256.cert,
-                                        key = c.leaf.ecdsa_p256.key })
-      local cl = assert(tls.engine(cctx, { servername = "localhost" }))
-      local sv = assert(tls.engine(sctx))
-      return cl, sv
-   end
-
-   -- Moves bytes both ways until neither side has anything to say.
-   local function pump(cl, sv)
-      for _ = 1, 20 do
-         local a = cl:output()
-         if #a > 0 then assert(sv:feed(a)) end
-         local b = sv:output()
-         if #b > 0 then assert(cl:feed(b)) end
-         if #a == 0 and #b == 0 then return end
-      end
-      error("handshake did not settle")
+      return E.engines({ ca = c.ca }, { certificate = c.leaf.ecdsa_p256.cert, key = c.leaf.ecdsa_p256.key })
    end
 
    local function connected()
-      local cl, sv = engines()
-      cl:start()
-      pump(cl, sv)
-      assert.is_true(cl:status().handshake_done)
-      assert.is_true(sv:status().handshake_done)
-      return cl, sv
+      return E.handshake(engines())
    end
 
    -- Rewrites a plaintext handshake record so that its first message keeps

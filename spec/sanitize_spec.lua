@@ -4,6 +4,7 @@
 -- UTF-8 replaced by '?', the same way everywhere.
 local tls = require "tls"
 local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
 
 local pki = require("spec.support.pki").new()
 pki:ca("root", "ec256", "/CN=luatls sanitise root")
@@ -12,13 +13,6 @@ pki:key("evil", "ec256")
 -- (kept); a DNS name with ESC and a newline.
 pki:issue("evil", "/CN=evil\194\15531m\226\128\174txt.exe\195\169", "root",
   { utf8 = true, san = "DNS:localhost,DNS:evil\27[31m.example" })
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local data = f:read("a")
-  f:close()
-  return data
-end
 
 -- No byte below 0x20, no DEL, no C1 control, no bidi control.
 local function clean(s)
@@ -29,8 +23,8 @@ end
 describe("peer text", function()
   it("the client's SNI reaches a server's trace and info() sanitised", function()
     local events = {}
-    local sctx = assert(tls.context { mode = "server", certificate = read(pki:path("evil.pem")),
-      key = read(pki:path("evil.key")), trace = function(ev) events[#events + 1] = ev end })
+    local sctx = assert(tls.context { mode = "server", certificate = pki:read("evil.pem"),
+      key = pki:read("evil.key"), trace = function(ev) events[#events + 1] = ev end })
     local s = assert(tls.engine(sctx))
     assert(s:feed(B.client_hello_record { server_name = "evil\27[31m\n.example\194\155\255" }))
     local hello
@@ -44,18 +38,9 @@ describe("peer text", function()
   end)
 
   it("certificate names reach the client's trace, info() and messages sanitised", function()
-    local events = {}
-    local s = assert(tls.engine(assert(tls.context { mode = "server",
-      certificate = read(pki:path("evil.pem")), key = read(pki:path("evil.key")) })))
-    local c = assert(tls.engine(assert(tls.context { ca = pki:path("root.pem"),
-      trace = function(ev) events[#events + 1] = ev end }), { servername = "other.example" }))
-    assert(c:start())
-    for _ = 1, 10 do
-      local a, b = c:output(), s:output()
-      if a == "" and b == "" then break end
-      if a ~= "" then s:feed(a) end
-      if b ~= "" then c:feed(b) end
-    end
+    local copts, events = E.traced { ca = pki:path("root.pem") }
+    local c = E.pair(copts, { certificate = pki:read("evil.pem"), key = pki:read("evil.key") },
+      "other.example")
     local msg = c:error()
     assert.equal("host name mismatch: expected other.example, certificate is for localhost, evil?[31m.example", msg)
     local cert_event
@@ -75,19 +60,8 @@ describe("peer text", function()
 
   it("the trace writes names as info() does", function()
     local events = {}
-    local cert, key = assert(tls.selfsigned { names = { "localhost" } })
-    local s = assert(tls.engine(assert(tls.context { mode = "server", certificate = cert, key = key,
-      trace = function(ev) if ev.message == "Certificate" then events.sent = ev end end })))
-    local c = assert(tls.engine(assert(tls.context { ca = cert,
-      trace = function(ev) if ev.message == "Certificate" then events.received = ev end end }),
-      { servername = "localhost" }))
-    assert(c:start())
-    for _ = 1, 10 do
-      local a, b = c:output(), s:output()
-      if a == "" and b == "" then break end
-      if a ~= "" then s:feed(a) end
-      if b ~= "" then c:feed(b) end
-    end
+    local c = E.pair({ trace = function(ev) if ev.message == "Certificate" then events.received = ev end end },
+      { trace = function(ev) if ev.message == "Certificate" then events.sent = ev end end })
     assert.is_true(c:status().handshake_done)
     assert.equal("CN=localhost", c:info().peer_certificate.subject)
     assert.equal("CN=localhost", events.received.subject)

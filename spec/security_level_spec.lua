@@ -4,6 +4,7 @@
 local tls = require "tls"
 local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
+local E = require "spec.support.engines"
 
 local pki = require("spec.support.pki").new()
 pki:ca("root", "ec256", "/CN=luatls strength root")
@@ -39,18 +40,8 @@ local function connect_weak(level)
 end
 
 local function engine_pair(ca, level, cert, key)
-  local s = assert(tls.engine(assert(tls.context {
-    mode = "server", certificate = pki:path(cert .. ".pem"), key = pki:path(key .. ".key") })))
-  local c = assert(tls.engine(client_ctx(ca, level), { servername = "localhost" }))
-  assert(c:start())
-  for _ = 1, 20 do
-    local a = c:output()
-    if #a > 0 then s:feed(a) end
-    local b = s:output()
-    if #b > 0 then c:feed(b) end
-    if #a == 0 and #b == 0 then break end
-  end
-  return c, s
+  return E.pair({ ca = pki:path(ca .. ".pem"), security_level = level },
+    { certificate = pki:path(cert .. ".pem"), key = pki:path(key .. ".key") })
 end
 
 describe("security_level", function()

@@ -5,6 +5,7 @@ local tls = require "tls"
 local core = require "tls.core"
 local socket = require "socket"
 local child = require "spec.support.luachild"
+local E = require "spec.support.engines"
 
 local pki = require("spec.support.pki").new()
 pki:ca("root", "ec256", "/CN=luatls names root")
@@ -14,13 +15,6 @@ pki:key("dnsonly", "ec256")
 pki:issue("dnsonly", "/CN=localhost", "root", { san = "DNS:localhost" })
 pki:key("ipsan", "ec256")
 pki:issue("ipsan", "/CN=localhost", "root", { san = "DNS:localhost,IP:127.0.0.1" })
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local data = f:read("a")
-  f:close()
-  return data
-end
 
 local function client_ctx() return assert(tls.context { ca = pki:path("root.pem") }) end
 
@@ -126,18 +120,8 @@ end)
 
 describe("the host-name check", function()
   local function pair(cert, servername)
-    local s = assert(tls.engine(assert(tls.context {
-      mode = "server", certificate = pki:path(cert .. ".pem"), key = pki:path(cert .. ".key") })))
-    local c = assert(tls.engine(client_ctx(), { servername = servername }))
-    assert(c:start())
-    for _ = 1, 20 do
-      local a = c:output()
-      if #a > 0 then s:feed(a) end
-      local b = s:output()
-      if #b > 0 then c:feed(b) end
-      if #a == 0 and #b == 0 then break end
-    end
-    return c, s
+    return E.pair({ ca = pki:path("root.pem") },
+      { certificate = pki:path(cert .. ".pem"), key = pki:path(cert .. ".key") }, servername)
   end
 
   it("never matches a name that is only in the subject CN", function()
@@ -155,14 +139,14 @@ describe("the host-name check", function()
   end)
 
   it("checks IP subjectAltNames when tls.connect is given an IP address", function()
-    local port, reap = child.tls_server(read(pki:path("dnsonly.pem")), read(pki:path("dnsonly.key")),
+    local port, reap = child.tls_server(pki:read("dnsonly.pem"), pki:read("dnsonly.key"),
       [[ conn:handshake() ]])
     local conn, err = tls.connect("127.0.0.1", port, client_ctx(), { timeout = 10 })
     assert.is_nil(conn)
     assert.equal("IP address mismatch: expected 127.0.0.1, certificate is for localhost", err)
     reap()
 
-    port, reap = child.tls_server(read(pki:path("ipsan.pem")), read(pki:path("ipsan.key")),
+    port, reap = child.tls_server(pki:read("ipsan.pem"), pki:read("ipsan.key"),
       [[ assert(conn:handshake()) ]])
     conn = assert(tls.connect("127.0.0.1", port, client_ctx(), { timeout = 10 }))
     assert.equal("127.0.0.1", conn:info().servername)

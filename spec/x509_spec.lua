@@ -5,6 +5,7 @@
 local tls = require "tls"
 local proc = require "spec.support.proc"
 local certs = require "spec.support.certs"
+local E = require "spec.support.engines"
 
 local c = certs.get()
 
@@ -27,21 +28,7 @@ local function handshake(client_ctx, server_ctx, servername)
    local cli = assert(tls.engine(client_ctx, { servername = servername or "localhost" }))
    local srv = assert(tls.engine(server_ctx))
    cli:start()
-   for _ = 1, 20 do
-      local to_server = cli:output()
-      if #to_server > 0 then srv:feed(to_server) end
-      local to_client = srv:output()
-      if #to_client > 0 then cli:feed(to_client) end
-      local cs, ss = cli:status(), srv:status()
-      if (cs.handshake_done and ss.handshake_done) or cs.failed or ss.failed then
-         -- deliver a last alert, if any
-         local rest = cli:output()
-         if #rest > 0 then srv:feed(rest) end
-         rest = srv:output()
-         if #rest > 0 then cli:feed(rest) end
-         break
-      end
-   end
+   E.pump(cli, srv)
    return cli, srv
 end
 

@@ -25,27 +25,22 @@
 --   p.chain10, p.chain11 leaf + 9 or 10 intermediates: 10 or 11 certificates sent
 -- each -> { cert=, key= } (cert: the leaf, then the intermediates).
 local proc = require "spec.support.proc"
+local pki = require "spec.support.pki"
 
 local certs = {}
 local made
 
-local function sh(dir, cmd)
-   local out, code = proc.run("cd " .. proc.quote(dir) .. " && " .. cmd, nil, 60)
-   if code ~= 0 then error("certificate generation failed: " .. cmd .. "\n" .. out, 2) end
-   return out
-end
+local sh, key = pki.run, pki.keygen
 
-local LEAF_EXT = [[
+-- The extension sections of a leaf for localhost and of a CA.
+local LEAF_SECTION = [[
 [ leaf ]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth,clientAuth
 subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
-[ wronghost ]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth,clientAuth
-subjectAltName = DNS:wrong.example
+]]
+local CA_SECTION = [[
 [ ca ]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
@@ -53,9 +48,18 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 ]]
 
+local LEAF_EXT = LEAF_SECTION .. [[
+[ wronghost ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = DNS:wrong.example
+]] .. CA_SECTION
+
 -- `openssl ca` is the only OpenSSL 3.0 tool that takes explicit validity
--- dates; it needs a small database and this configuration.
-local CA_CNF = [[
+-- dates; it needs a small database and this configuration (followed by
+-- the extension sections).
+local CA_DB = [[
 [ ca ]
 default_ca = any
 [ any ]
@@ -67,18 +71,7 @@ policy = policy_any
 unique_subject = no
 [ policy_any ]
 commonName = supplied
-]] .. LEAF_EXT
-
-local KEYGEN = {
-   ec256 = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256",
-   ec384 = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384",
-   rsa2048 = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048",
-   ed25519 = "openssl genpkey -algorithm ED25519",
-}
-
-local function key(dir, name, kind)
-   sh(dir, KEYGEN[kind] .. " -out " .. name .. ".key")
-end
+]]
 
 -- Issues name.pem for name.key, signed by issuer (a name) with extension section `ext`.
 local function issue(dir, name, cn, issuer, ext)
@@ -93,10 +86,9 @@ local function pair(dir, name)
 end
 
 local function generate()
-   local dir = proc.run("mktemp -d /tmp/luatls-certs.XXXXXX"):gsub("%s+$", "")
-   assert(dir:match("^/tmp/luatls%-certs"), "mktemp failed: " .. dir)
+   local dir, cleanup = pki.tempdir("certs")
    proc.write_file(dir .. "/ext.cnf", LEAF_EXT)
-   proc.write_file(dir .. "/ca.cnf", CA_CNF)
+   proc.write_file(dir .. "/ca.cnf", CA_DB .. LEAF_EXT)
 
    local function self_signed_ca(name, cn)
       key(dir, name, "ec256")
@@ -139,8 +131,8 @@ local function generate()
       .. "-startdate 20200101000000Z -enddate 20200201000000Z -extensions leaf -notext -out expired.pem")
    c.expired = pair(dir, "expired")
 
-   -- Removed when the Lua state closes (busted exits with os.exit(code, true)).
-   c._cleanup = setmetatable({}, { __gc = function() os.execute("rm -rf " .. proc.quote(dir)) end })
+   -- Removed when the Lua state closes.
+   c._cleanup = cleanup
    return c
 end
 
@@ -150,17 +142,7 @@ function certs.get()
 end
 
 -- The extension sections of the policy certificates.
-local POLICY_EXT = [[
-[ leaf ]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth,clientAuth
-subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
-[ ca ]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
+local POLICY_EXT = LEAF_SECTION .. CA_SECTION .. [[
 [ wildcard ]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -227,7 +209,7 @@ local function generate_policy()
    local dir = c.dir .. "/policy"
    sh(c.dir, "mkdir -p policy && cp ca.pem ca.key policy/")
    proc.write_file(dir .. "/ext.cnf", POLICY_EXT)
-   proc.write_file(dir .. "/ca.cnf", CA_CNF:gsub("%[ leaf %].*$", "") .. POLICY_EXT)
+   proc.write_file(dir .. "/ca.cnf", CA_DB .. POLICY_EXT)
    local p = {}
 
    -- One key for every leaf: what is under test is the certificate.

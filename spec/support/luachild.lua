@@ -3,14 +3,17 @@
 -- server that runs a body after accept, and a client chunk run to the end.
 -- Both load our module from this tree with the runner's package paths, and
 -- inherit its environment (LD_PRELOAD and ASAN_OPTIONS under test-asan).
+local proc = require "spec.support.proc"
+
 local child = {}
 
 local LUA = "lua5.4"
+local q = proc.quote
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function env()
-  return "LUA_PATH=" .. q(package.path) .. " LUA_CPATH=" .. q(package.cpath)
+-- Runs script with our package paths; its output (stdout and stderr, then
+-- the shell text `after`) is read from the handle returned.
+local function popen(script, after)
+  return assert(io.popen(proc.lua_env() .. " " .. LUA .. " " .. q(script) .. " 2>&1" .. (after or ""), "r"))
 end
 
 local function write_script(text)
@@ -30,11 +33,27 @@ local function prelude(vars)
   return table.concat(lines, "\n") .. "\n"
 end
 
+-- Starts a server script that prints "ready <port>" once it listens;
+-- returns the port and a function that waits for the child and returns its
+-- output.
+local function serve(script)
+  local p = popen(script)
+  local line = p:read("l")
+  local port = line and tonumber(line:match("^ready (%d+)"))
+  if not port then error("server did not start: " .. tostring(line) .. (p:read("a") or "")) end
+  return port, function()
+    local out = p:read("a")
+    p:close()
+    os.remove(script)
+    return out
+  end
+end
+
 -- Runs body in a child interpreter; returns whether it exited with status 0,
 -- and everything it printed.
 function child.run(body, vars)
   local script = write_script(prelude(vars) .. body)
-  local p = assert(io.popen(env() .. " " .. LUA .. " " .. q(script) .. " 2>&1; echo \"exit=$?\"", "r"))
+  local p = popen(script, '; echo "exit=$?"')
   local out = p:read("a")
   p:close()
   os.remove(script)
@@ -58,16 +77,7 @@ conn:settimeout(20)
 conn:close()
 server:close()
 ]]):format(cert, key, body))
-  local p = assert(io.popen(env() .. " " .. LUA .. " " .. q(script) .. " 2>&1", "r"))
-  local line = p:read("l")
-  local port = line and tonumber(line:match("^ready (%d+)"))
-  if not port then error("server did not start: " .. tostring(line) .. (p:read("a") or "")) end
-  return port, function()
-    local out = p:read("a")
-    p:close()
-    os.remove(script)
-    return out
-  end
+  return serve(script)
 end
 
 -- Starts a plain TCP server (LuaSocket) on 127.0.0.1 that accepts one
@@ -86,16 +96,7 @@ c:settimeout(20)
 %s
 c:close()
 ]]):format(body))
-  local p = assert(io.popen(env() .. " " .. LUA .. " " .. q(script) .. " 2>&1", "r"))
-  local line = p:read("l")
-  local port = line and tonumber(line:match("^ready (%d+)"))
-  if not port then error("server did not start: " .. tostring(line) .. (p:read("a") or "")) end
-  return port, function()
-    local out = p:read("a")
-    p:close()
-    os.remove(script)
-    return out
-  end
+  return serve(script)
 end
 
 return child

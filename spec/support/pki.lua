@@ -8,6 +8,9 @@
 --   pki:ca("root", "ec256", "/CN=test root")        -- root.key, root.pem (self-signed)
 --   pki:issue("leaf", "/CN=localhost", "root", { md = "sha1", ext = "leaf" })
 --   pki:path("leaf.pem")
+--
+-- spec/support/certs.lua makes its certificates with the same pki.tempdir,
+-- pki.run and pki.keygen.
 local proc = require "spec.support.proc"
 
 local pki = {}
@@ -32,31 +35,53 @@ subjectKeyIdentifier = hash
 
 local KEYGEN = {
   ec256 = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+  ec384 = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384",
   rsa768 = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:768",
   rsa1024 = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024",
   rsa2048 = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048",
+  ed25519 = "openssl genpkey -algorithm ED25519",
 }
 
-function pki.new()
-  local dir = proc.run("mktemp -d /tmp/luatls-pki.XXXXXX"):gsub("%s+$", "")
-  assert(dir:match("^/tmp/luatls%-pki"), "mktemp failed: " .. dir)
-  proc.write_file(dir .. "/ext.cnf", EXT)
-  local self = setmetatable({ dir = dir, serial = 0 }, pki)
-  self._cleanup = setmetatable({}, { __gc = function() os.execute("rm -rf " .. proc.quote(dir)) end })
-  return self
+-- A new directory /tmp/luatls-<name>.XXXXXX, and an object that removes it
+-- when collected (keep it as long as the directory: busted exits with
+-- os.exit(code, true), which closes the Lua state).
+function pki.tempdir(name)
+  local dir = proc.run("mktemp -d /tmp/luatls-" .. name .. ".XXXXXX"):gsub("%s+$", "")
+  assert(dir:match("^/tmp/luatls%-" .. name), "mktemp failed: " .. dir)
+  return dir, setmetatable({}, { __gc = function() os.execute("rm -rf " .. proc.quote(dir)) end })
 end
 
-function pki:sh(cmd)
-  local out, code = proc.run("cd " .. proc.quote(self.dir) .. " && " .. cmd, nil, 60)
-  if code ~= 0 then error("openssl failed: " .. cmd .. "\n" .. out, 2) end
+-- Runs the shell command cmd in dir; raises with its output if it fails.
+function pki.run(dir, cmd)
+  local out, code = proc.run("cd " .. proc.quote(dir) .. " && " .. cmd, nil, 60)
+  if code ~= 0 then error("certificate generation failed: " .. cmd .. "\n" .. out, 2) end
   return out
 end
 
+-- A new key of `kind` (ec256, ec384, rsa768, rsa1024, rsa2048, ed25519) in dir/name.key.
+function pki.keygen(dir, name, kind)
+  pki.run(dir, assert(KEYGEN[kind], kind) .. " -out " .. name .. ".key")
+end
+
+function pki.new()
+  local dir, cleanup = pki.tempdir("pki")
+  proc.write_file(dir .. "/ext.cnf", EXT)
+  return setmetatable({ dir = dir, serial = 0, _cleanup = cleanup }, pki)
+end
+
+function pki:sh(cmd) return pki.run(self.dir, cmd) end
+
 function pki:path(file) return self.dir .. "/" .. file end
 
-function pki:key(name, kind)
-  self:sh(assert(KEYGEN[kind], kind) .. " -out " .. name .. ".key")
+-- The contents of one of our files.
+function pki:read(file)
+  local f = assert(io.open(self:path(file), "rb"))
+  local data = f:read("a")
+  f:close()
+  return data
 end
+
+function pki:key(name, kind) pki.keygen(self.dir, name, kind) end
 
 -- A self-signed CA certificate name.pem for a new key of `kind`.
 function pki:ca(name, kind, subject)

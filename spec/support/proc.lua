@@ -134,6 +134,16 @@ function proc.run(cmd, input, limit)
    return out, code
 end
 
+-- Runs the shell command cmd to completion, however long it takes (a build,
+-- a replay of every fuzz input); returns its exit code and its combined
+-- stdout+stderr.
+function proc.capture(cmd)
+   local p = assert(io.popen(cmd .. " 2>&1", "r"))
+   local out = p:read("a")
+   local _, _, code = p:close()
+   return code, out
+end
+
 -- A port that is free right now on `host` (the kernel picks it).
 function proc.free_port(host)
    host = host or "127.0.0.1"

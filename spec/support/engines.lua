@@ -1,0 +1,165 @@
+-- Engines in one process for the specs: our client and server engines with
+-- a self-signed certificate, the bytes between them moved by hand; our
+-- server against the scripted client of spec/support/tlsbytes.lua, our
+-- client against the scripted server of spec/support/tlsbytes_post.lua; and
+-- the checks of an engine that refused its input.
+--
+--   local E = require "spec.support.engines"
+--   local c, s = E.connected({ groups = "x448" }, { record_size_limit = 100 })
+--   local sv, fake = E.scripted_handshake({ record_size_limit = 100 })
+--   local ok, msg = sv:feed(bad)
+--   E.assert_failed(sv, ok, msg, "decode_error", "Finished message has the wrong length")
+local tls = require "tls"
+local assert = require "luassert"
+local B = require "spec.support.tlsbytes"
+local P = require "spec.support.tlsbytes_post"
+
+local E = {}
+
+-- A self-signed certificate for localhost and its key (PEM text).
+E.CERT, E.KEY = assert(tls.selfsigned { names = { "localhost" } })
+
+-- base with every field of extra (may be nil) copied over it.
+function E.merge(base, extra)
+   for k, v in pairs(extra or {}) do base[k] = v end
+   return base
+end
+
+-- opts (copied) plus a trace function appending every event to the list returned.
+function E.traced(opts)
+   local events = {}
+   return E.merge({ trace = function(ev) events[#events + 1] = ev end }, opts), events
+end
+
+-- A server context with E.CERT unless opts say otherwise.
+function E.server_ctx(opts)
+   return assert(tls.context(E.merge({ mode = "server", certificate = E.CERT, key = E.KEY }, opts)))
+end
+
+function E.server_engine(opts)
+   return assert(tls.engine(E.server_ctx(opts)))
+end
+
+-- A client engine that checks no certificate, for localhost.
+function E.client_engine(opts)
+   return assert(tls.engine(assert(tls.context(E.merge({ mode = "client", verify = false }, opts))),
+      { servername = "localhost" }))
+end
+
+-- A client trusting E.CERT (unless client_opts say otherwise) for
+-- `servername` (default localhost), and a server (E.server_ctx); not started.
+function E.engines(client_opts, server_opts, servername)
+   local cctx = assert(tls.context(E.merge({ mode = "client", ca = E.CERT }, client_opts)))
+   local c = assert(tls.engine(cctx, { servername = servername or "localhost" }))
+   return c, E.server_engine(server_opts)
+end
+
+-- Moves bytes a -> b, then b -> a, until neither has anything to say;
+-- returns how many non-empty flights went each way. A failed feed shows in
+-- status() and its alert still flows back, unless opts.strict: then every
+-- feed must succeed. opts.tap(from, bytes) sees every flight.
+function E.pump(a, b, opts)
+   opts = opts or {}
+   local to_b, to_a = 0, 0
+   local function move(from, to)
+      local out = from:output()
+      if #out == 0 then return false end
+      if opts.tap then opts.tap(from, out) end
+      local ok, err = to:feed(out)
+      if opts.strict then assert(ok, err) end
+      return true
+   end
+   for _ = 1, 50 do
+      local ab = move(a, b)
+      if ab then to_b = to_b + 1 end
+      local ba = move(b, a)
+      if ba then to_a = to_a + 1 end
+      if not ab and not ba then return to_b, to_a end
+   end
+   error("engines did not settle")
+end
+
+-- E.engines, the client started and the pair pumped: the handshake may
+-- have failed.
+function E.pair(client_opts, server_opts, servername)
+   local c, s = E.engines(client_opts, server_opts, servername)
+   assert(c:start())
+   E.pump(c, s)
+   return c, s
+end
+
+-- Starts client c and pumps (every feed must succeed; pump_opts as for
+-- E.pump) until both sides have completed the handshake.
+function E.handshake(c, s, pump_opts)
+   assert(c:start())
+   E.pump(c, s, E.merge({ strict = true }, pump_opts))
+   assert.is_true(c:status().handshake_done, tostring(c:error()))
+   assert.is_true(s:status().handshake_done, tostring(s:error()))
+   return c, s
+end
+
+-- E.engines after a complete handshake.
+function E.connected(client_opts, server_opts, servername)
+   return E.handshake(E.engines(client_opts, server_opts, servername))
+end
+
+-- Our server engine (E.server_ctx options) after the scripted client's
+-- hello (Fake:hello options) and its answer: the client knows every key.
+function E.scripted_hello(server_opts, hello_opts)
+   local sv = E.server_engine(server_opts)
+   local fake = B.fake_client()
+   assert(sv:feed(fake:hello(hello_opts)))
+   assert(fake:receive_flight(sv:output()))
+   return sv, fake
+end
+
+-- The same after the scripted client's Finished: the handshake is complete.
+function E.scripted_handshake(server_opts, hello_opts)
+   local sv, fake = E.scripted_hello(server_opts, hello_opts)
+   assert(sv:feed(fake:finished(false)))
+   assert.is_true(sv:status().handshake_done)
+   return sv, fake
+end
+
+-- Our client engine (E.client_engine options) and the scripted server
+-- after a complete handshake.
+function E.scripted_server_handshake(client_opts, ee_extensions)
+   local cl = E.client_engine(client_opts)
+   assert(cl:start())
+   return cl, P.handshake_with(cl, E.CERT, E.KEY, ee_extensions)
+end
+
+-- The alert in `bytes`, which must be their last record: a fatal alert,
+-- protected under `secret` (opened by `opener`, the scripted peer, which
+-- counts the records before it). Returns its name.
+function E.alert_sent(opener, bytes, secret)
+   local level, desc = opener:alert_in(bytes, secret)
+   assert.equal(2, level, tostring(desc))
+   return B.ALERT_NAME[desc]
+end
+
+-- Engine e refused the input of the last feed, which returned ok, msg: with
+-- exactly `alert` (our alert, not the peer's), a reason that feed and
+-- error() give alike, and `reason` exactly when given; e is failed and closed.
+function E.assert_failed(e, ok, msg, alert, reason)
+   assert.is_nil(ok, "the engine accepted the input")
+   assert.is_string(msg)
+   assert.truthy(#msg > 0, "empty error message")
+   local emsg, name, from_peer = e:error()
+   assert.equal(msg, emsg)
+   assert.equal(alert, name, "reason: " .. tostring(emsg))
+   if reason then assert.equal(reason, msg) end
+   assert.is_false(from_peer)
+   assert.is_true(e:status().failed)
+   assert.is_true(e:status().closed)
+end
+
+-- E.assert_failed with a reason matching `pattern` (anchored), and the
+-- engine sent its alert (this takes e's output).
+function E.assert_refused(e, ok, msg, alert, pattern)
+   E.assert_failed(e, ok, msg, alert)
+   assert.truthy(msg:match("^" .. pattern .. "$"), "reason: " .. msg)
+   assert.truthy(#e:output() > 0, "no alert was sent")
+end
+
+return E
