@@ -1,5 +1,5 @@
 # luatls: builds build/tls/core.so (the C part of the `tls` module) from
-# every csrc/*.c, and runs the busted specs against it.
+# every csrc/<layer>/*.c, and runs the busted specs against it.
 #
 #   make            build (same as `make build`)
 #   make test       deps + build + the busted specs
@@ -22,13 +22,16 @@ STD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT ?= -O2
 CFLAGS ?=
 LDFLAGS ?=
-ALL_CFLAGS = $(STD) $(WARN) $(OPT) -fPIC $(LUA_CFLAGS) $(CRYPTO_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(STD) $(WARN) $(OPT) -fPIC -Icsrc $(LUA_CFLAGS) $(CRYPTO_CFLAGS) $(CFLAGS)
 # A Lua C module takes the Lua API from the interpreter that loads it, so it
 # links against libcrypto only.
 ALL_LDFLAGS = -shared -Wl,-z,nodelete $(LDFLAGS)
 
-SRCS := $(sort $(wildcard csrc/*.c))
-HDRS := $(wildcard csrc/*.h)
+# csrc/ holds one folder per layer (README.md, "How it is built"); files
+# include each other by folder-relative path ("util/tls_buf.h") from the one
+# include directory csrc/, so every #include names the layer it depends on.
+SRCS := $(sort $(wildcard csrc/*/*.c))
+HDRS := $(wildcard csrc/*/*.h)
 BUILD ?= build
 OBJS = $(SRCS:csrc/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/tls/core.so

@@ -18,7 +18,7 @@ CRYPTO_CFLAGS ?= $(shell pkg-config --cflags libcrypto)
 
 BENCH_BIN := $(BUILD)/bench/bench_engine
 # The engine only (no Lua binding), compiled straight into the benchmark.
-BENCH_ENGINE_SRCS := $(sort $(wildcard csrc/tls_*.c))
+BENCH_ENGINE_SRCS := $(sort $(wildcard csrc/*/tls_*.c))
 BENCH_SSL_LIBS := $(shell pkg-config --libs libssl libcrypto)
 # The engine's own malloc/calloc/free calls go through counting wrappers.
 BENCH_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
@@ -26,7 +26,7 @@ BENCH_RUN_ENV := LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;
 
 .PHONY: bench bench-quick bench-callgrind
 
-$(BENCH_BIN): bench/bench_engine.c $(BENCH_ENGINE_SRCS) $(wildcard csrc/*.h)
+$(BENCH_BIN): bench/bench_engine.c $(BENCH_ENGINE_SRCS) $(wildcard csrc/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -g -Icsrc $(CRYPTO_CFLAGS) -o $@ bench/bench_engine.c \
 		$(BENCH_ENGINE_SRCS) $(BENCH_WRAP) $(BENCH_SSL_LIBS) -lm

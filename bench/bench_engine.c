@@ -28,8 +28,8 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
-#include "tls_config.h"
-#include "tls_engine.h"
+#include "pki/tls_config.h"
+#include "engine/tls_engine.h"
 
 /* ---- Allocation counting ------------------------------------------------ */
 void *__real_malloc(size_t n);

@@ -16,7 +16,7 @@
 #include <openssl/rand.h>
 
 #include "fuzz_certs.h"
-#include "tls_x509.h"
+#include "pki/tls_x509.h"
 
 /* ---- Random numbers ------------------------------------------------------ */
 

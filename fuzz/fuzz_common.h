@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tls_conn_int.h"
+#include "engine/tls_conn_int.h"
 
 /* ---- Random numbers ------------------------------------------------------ */
 /* Client and server draw from separate streams, so that what one side gets

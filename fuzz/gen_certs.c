@@ -7,12 +7,12 @@
  * the same bytes at record time and at fuzz time, and a certificate made at
  * start-up carries the current time. Valid for 36500 days.
  *
- *   cc -Icsrc fuzz/gen_certs.c csrc/tls_*.c -lcrypto -lm > fuzz/fuzz_certs.h */
+ *   cc -Icsrc fuzz/gen_certs.c $(find csrc -name 'tls_*.c') -lcrypto -lm > fuzz/fuzz_certs.h */
 #include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
-#include "tls_x509.h"
+#include "pki/tls_x509.h"
 
 static void put_string(const char *name, const char *pem)
 {

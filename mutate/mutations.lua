@@ -23,9 +23,9 @@ local X = "spec/x509_spec.lua"
 local P = "spec/cert_policy_spec.lua"
 local F = "spec/fuzz_regress_spec.lua"
 local H = "spec/hostile_server_spec.lua"
-local CLIENT, SERVER, COMMON = "csrc/tls_hs_client.c", "csrc/tls_hs_server.c", "csrc/tls_hs_common.c"
-local RECORD, X509 = "csrc/tls_record.c", "csrc/tls_x509.c"
-local EXT, KEX = "csrc/tls_ext.c", "csrc/tls_kex.c"
+local CLIENT, SERVER, COMMON = "csrc/hs/tls_hs_client.c", "csrc/hs/tls_hs_server.c", "csrc/hs/tls_hs_common.c"
+local RECORD, X509 = "csrc/record/tls_record.c", "csrc/pki/tls_x509.c"
+local EXT, KEX = "csrc/hs/tls_ext.c", "csrc/crypto/tls_kex.c"
 local R = "spec/record_rules_spec.lua"
 local KU = "spec/keyupdate_spec.lua"
 local HL = "spec/hello_liberal_spec.lua"
@@ -135,7 +135,7 @@ return {
      from = [[if (sk_X509_num(c->peer_chain) >= TLS_MAX_CHAIN_LENGTH)]],
      to = [[if (sk_X509_num(c->peer_chain) >= TLS_MAX_CHAIN_LENGTH - 1)]],
      specs = { { P, "accepts 10 certificates" } } },
-   { name = "verify_without_name_allowed", file = "csrc/tls_engine.c",
+   { name = "verify_without_name_allowed", file = "csrc/engine/tls_engine.c",
      from = [[if (c->cfg->verify && c->server_name == NULL) {]], to = [[if (0) {]],
      specs = { { K, "without a name to check" } } },
 
@@ -205,14 +205,14 @@ return {
    { name = "empty_record_flood_allowed", file = RECORD,
      from = [[if (++c->empty_records > TLS_MAX_EMPTY_RECORDS)]], to = [[if (0)]],
      specs = { { M, "more than 32" } } },
-   { name = "bad_record_mac_ignored", file = "csrc/tls_aead.c",
+   { name = "bad_record_mac_ignored", file = "csrc/crypto/tls_aead.c",
      from = [[if (EVP_CipherFinal_ex(a->ctx, out + outl, &finl) != 1) {]],
      to = [[if (EVP_CipherFinal_ex(a->ctx, out + outl, &finl) != 1 && 0) {]],
      specs = { { M, "flipped tag" }, "spec/rejections_spec.lua" } },
-   { name = "read_sequence_not_incremented", file = "csrc/tls_aead.c",
+   { name = "read_sequence_not_incremented", file = "csrc/crypto/tls_aead.c",
      from = "    *pt_len = ct_len;\n    a->seq++;", to = "    *pt_len = ct_len;",
      specs = { { M, "resets the count of empty records" }, F } },
-   { name = "nonce_without_sequence_number", file = "csrc/tls_aead.c",
+   { name = "nonce_without_sequence_number", file = "csrc/crypto/tls_aead.c",
      from = [[^= (uint8_t)(a->seq >> (8 * i));]], to = [[^= 0;]],
      specs = { "spec/kat_rfc8448_spec.lua", "spec/interop_openssl_spec.lua" } },
 
@@ -407,7 +407,7 @@ return {
    { name = "ffdhe_secret_not_padded", file = KEX,
      from = [[EVP_PKEY_CTX_set_dh_pad(ctx, 1)]], to = [[EVP_PKEY_CTX_set_dh_pad(ctx, 0)]],
      specs = { { G, "an ffdhe secret is left-padded" } } },
-   { name = "ffdhe8192_on_by_default", file = "csrc/tls_config.c",
+   { name = "ffdhe8192_on_by_default", file = "csrc/pki/tls_config.c",
      from = "    TLS_GROUP_FFDHE3072,\n};", to = "    TLS_GROUP_FFDHE3072,\n    TLS_GROUP_FFDHE8192,\n};",
      specs = { { G, "takes ffdhe2048 and ffdhe3072 by default" } } },
 
@@ -439,24 +439,24 @@ return {
      specs = { { "spec/sanitize_spec.lua", "the client's SNI reaches a server's trace" } } },
 
    ---------------------------------------------------------------- the Lua binding
-   { name = "reentry_guard_never_set", file = "csrc/lua_tls.c",
+   { name = "reentry_guard_never_set", file = "csrc/lua/lua_tls.c",
      from = "    *flag = 1;\n", to = "    *flag = 0;\n",
      specs = { { "spec/reentry_spec.lua", "into the engine while read copies data" } } },
-   { name = "strict_close_ignored", file = "csrc/lua_conn.c",
+   { name = "strict_close_ignored", file = "csrc/lua/lua_conn.c",
      from = [[if (c->strict_close && (st == TLS_IO_CLOSED]], to = [[if (0 && c->strict_close && (st == TLS_IO_CLOSED]],
      specs = { { "spec/close_spec.lua", "with strict_close, a close without close_notify fails receive" } } },
-   { name = "engine_gc_unguarded", file = "csrc/lua_engine.c",
+   { name = "engine_gc_unguarded", file = "csrc/lua/lua_engine.c",
      from = [[return luaL_error(L, "tls: engine is in use (its __gc was called while a method runs)");]],
      to = [[(void)0;]],
      specs = { { "spec/reentry_spec.lua", "on an engine, from its trace function" } } },
-   { name = "conn_gc_unguarded", file = "csrc/lua_conn.c",
+   { name = "conn_gc_unguarded", file = "csrc/lua/lua_conn.c",
      from = [[return luaL_error(L, "tls: connection is in use (its __gc was called while a method runs)");]],
      to = [[(void)0;]],
      specs = { { "spec/reentry_spec.lua", "on a connection, from its trace function" } } },
-   { name = "key_update_run_not_ended_by_our_writes", file = "csrc/tls_engine.c",
+   { name = "key_update_run_not_ended_by_our_writes", file = "csrc/engine/tls_engine.c",
      from = "    c->key_updates_in_row = 0;\n", to = "",
      specs = { { KU, "40 times from a side that only reads" } } },
-   { name = "engine_takes_strict_close", file = "csrc/lua_engine.c",
+   { name = "engine_takes_strict_close", file = "csrc/lua/lua_engine.c",
      from = [[if (cfg->strict_close)]], to = [[if (0 && cfg->strict_close)]],
      specs = { { "spec/api_spec.lua", "refuses to make an engine from a context with strict_close" } } },
 }

@@ -1,0 +1,187 @@
+/* The thin layer over libcrypto: cipher suites, the TLS 1.3 key schedule,
+ * the transcript hash, record protection, key exchange and signatures.
+ * EVP algorithms are fetched once (tls_crypto_init) and reused; nothing here
+ * looks an algorithm up by name on a per-connection or per-record path.
+ * All functions returning int return 0 on success and -1 on failure, with
+ * the alert and a reason recorded in the tls_error. */
+#ifndef TLS_CRYPTO_H
+#define TLS_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+
+#include "util/tls_buf.h"
+#include "util/tls_consts.h"
+#include "util/tls_err.h"
+
+/* Fetches the EVP objects; idempotent and thread-safe (CRYPTO_THREAD_run_once).
+ * Returns 0, or -1 if libcrypto lacks an algorithm we need. */
+int tls_crypto_init(void);
+
+/* ---- Cipher suites ---------------------------------------------------- */
+typedef struct tls_suite {
+    uint16_t id;
+    const char *name;
+    const EVP_MD *md;          /* fetched once */
+    size_t hash_len;
+    const EVP_CIPHER *cipher;  /* fetched once */
+    size_t key_len;
+    size_t iv_len;             /* 12 */
+    size_t tag_len;            /* 16 */
+} tls_suite;
+
+/* NULL if the suite is unknown or not a TLS 1.3 AEAD suite we implement. */
+const tls_suite *tls_suite_get(uint16_t id);
+
+/* The objects fetched by tls_crypto_init (which these call), for the files
+ * of this layer: SHA-256/384/512 by bit length (NULL for other lengths), and
+ * the HKDF and HMAC implementations. */
+const EVP_MD *tls_crypto_sha(int bits);
+EVP_KDF *tls_crypto_hkdf(void);
+EVP_MAC *tls_crypto_hmac(void);
+
+/* ---- HKDF and the TLS 1.3 key schedule (rfc8446#7.1) ------------------ */
+int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
+                     const uint8_t *ikm, size_t ikm_len, uint8_t *out);
+/* HKDF-Expand-Label(secret, "tls13 " + label, context, out_len) */
+int tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
+                          const char *label, const uint8_t *context, size_t context_len,
+                          uint8_t *out, size_t out_len);
+/* Hash of the empty string, for Derive-Secret(., "derived", ""). */
+int tls_hash(const EVP_MD *md, const uint8_t *data, size_t len, uint8_t *out);
+
+typedef struct tls13_keys {
+    const EVP_MD *md;
+    size_t hlen;
+    uint8_t early[TLS_MAX_HASH_LEN];
+    uint8_t handshake[TLS_MAX_HASH_LEN];
+    uint8_t master[TLS_MAX_HASH_LEN];
+    uint8_t client_hs[TLS_MAX_HASH_LEN];   /* client_handshake_traffic_secret */
+    uint8_t server_hs[TLS_MAX_HASH_LEN];
+    uint8_t client_ap[TLS_MAX_HASH_LEN];   /* client_application_traffic_secret_0 */
+    uint8_t server_ap[TLS_MAX_HASH_LEN];
+    uint8_t exporter[TLS_MAX_HASH_LEN];
+    uint8_t resumption[TLS_MAX_HASH_LEN];
+} tls13_keys;
+
+/* Early Secret with no PSK (HKDF-Extract(0, 0...)). */
+int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err);
+/* Handshake Secret from the (EC)DHE shared secret, then the two handshake
+ * traffic secrets; th = Transcript-Hash(ClientHello..ServerHello). */
+int tls13_keys_handshake(tls13_keys *k, const uint8_t *shared, size_t shared_len,
+                         const uint8_t *th, tls_error *err);
+/* Master Secret, application traffic secrets and exporter master secret;
+ * th = Transcript-Hash(ClientHello..server Finished). */
+int tls13_keys_master(tls13_keys *k, const uint8_t *th, tls_error *err);
+/* resumption_master_secret; th = Transcript-Hash(ClientHello..client Finished). */
+int tls13_keys_resumption(tls13_keys *k, const uint8_t *th, tls_error *err);
+/* verify_data = HMAC(finished_key, th), finished_key from base_secret. */
+int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *th,
+                   uint8_t *out, tls_error *err);
+/* key and iv from a traffic secret (rfc8446#7.3). */
+int tls13_traffic_keys(const tls_suite *s, const uint8_t *secret, uint8_t *key, uint8_t *iv,
+                       tls_error *err);
+/* application_traffic_secret_N+1, in place (rfc8446#7.2). */
+int tls13_next_traffic_secret(const EVP_MD *md, uint8_t *secret, tls_error *err);
+void tls13_keys_wipe(tls13_keys *k);
+
+/* ---- Transcript hash --------------------------------------------------- */
+/* Until the suite (and so the hash) is known, messages are kept verbatim. */
+typedef struct tls_transcript {
+    const EVP_MD *md;    /* NULL until tls_transcript_set_hash */
+    EVP_MD_CTX *ctx;
+    tls_buf pending;
+} tls_transcript;
+
+void tls_transcript_init(tls_transcript *t);
+int tls_transcript_set_hash(tls_transcript *t, const EVP_MD *md, tls_error *err);
+/* msg is a whole handshake message with its 4-byte header. */
+int tls_transcript_add(tls_transcript *t, const uint8_t *msg, size_t len, tls_error *err);
+/* Replaces the transcript so far (ClientHello1) by the synthetic
+ * message_hash message of rfc8446#4.4.1; the hash must be set. */
+int tls_transcript_hrr_rewrite(tls_transcript *t, tls_error *err);
+/* Current hash (the transcript keeps going). out gets EVP_MD_get_size bytes. */
+int tls_transcript_hash(tls_transcript *t, uint8_t *out, tls_error *err);
+void tls_transcript_free(tls_transcript *t);
+
+/* ---- Record protection -------------------------------------------------- */
+/* One direction of AEAD protection. The EVP_CIPHER_CTX is keyed once per
+ * traffic secret and only given a new nonce per record. */
+typedef struct tls_aead {
+    EVP_CIPHER_CTX *ctx;
+    const tls_suite *suite;
+    uint8_t iv[TLS_AEAD_IV_LEN];
+    uint64_t seq;
+    int encrypt;
+} tls_aead;
+
+/* Derives key and iv from the traffic secret and keys the context; seq = 0.
+ * May be called again on an initialised tls_aead to rekey. */
+int tls_aead_init(tls_aead *a, const tls_suite *s, const uint8_t *traffic_secret, int encrypt,
+                  tls_error *err);
+/* Encrypts data[0..len) in place and writes the tag to tag (tag_len bytes).
+ * aad is the record header. Increments seq. */
+int tls_aead_seal(tls_aead *a, const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len,
+                  uint8_t *tag, tls_error *err);
+/* Decrypts data[0..len) in place, where the last tag_len bytes are the tag;
+ * *pt_len = len - tag_len. A bad tag fails with bad_record_mac. Increments seq. */
+int tls_aead_open(tls_aead *a, const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len,
+                  size_t *pt_len, tls_error *err);
+/* Frees the context and wipes the iv. */
+void tls_aead_free(tls_aead *a);
+/* Out-of-place forms: open from in (ciphertext + tag) into out (len - tag_len
+ * bytes); seal in (len bytes) followed by the content type byte into out
+ * (len + 1 bytes). */
+int tls_aead_open_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                     uint8_t *out, size_t *pt_len, tls_error *err);
+int tls_aead_seal_to(tls_aead *a, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                     uint8_t type, uint8_t *out, uint8_t *tag, tls_error *err);
+
+/* ---- Key exchange ((EC)DHE) --------------------------------------------- */
+typedef struct tls_kex {
+    uint16_t group;
+    EVP_PKEY *priv;
+} tls_kex;
+
+/* x25519, x448, secp256r1, secp384r1, secp521r1, ffdhe2048 ... ffdhe8192. */
+int tls_group_supported(uint16_t group);
+int tls_group_is_ffdhe(uint16_t group);
+/* Generates a key pair for group and appends the encoded public key (the
+ * key_exchange bytes of a KeyShareEntry: the raw key for x25519/x448, an
+ * uncompressed point for the NIST curves, Y padded to the size of p for
+ * ffdhe) to out. */
+int tls_kex_generate(tls_kex *k, uint16_t group, tls_buf *out, tls_error *err);
+/* The cheap checks of a peer's share (length; for ffdhe 1 < Y < p-1),
+ * without a key of ours: a server runs them before generating its own. */
+int tls_kex_check_share(uint16_t group, const uint8_t *peer, size_t peer_len, tls_error *err);
+/* Checks the peer's public value (illegal_parameter if malformed, off the
+ * curve, outside 1 < Y < p-1, or giving an all-zero x25519/x448 result) and
+ * derives the shared secret into out (out_size bytes of room; at most
+ * TLS_MAX_SHARED_SECRET are needed); *out_len receives its length. */
+int tls_kex_derive(tls_kex *k, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t out_size,
+                   size_t *out_len, tls_error *err);
+/* For known-answer tests: our key for group from a given private value (raw
+ * for x25519/x448, a big-endian scalar or exponent otherwise). */
+int tls_kex_set_private(tls_kex *k, uint16_t group, const uint8_t *priv, size_t len, tls_error *err);
+void tls_kex_free(tls_kex *k);
+
+/* ---- Signatures ---------------------------------------------------------- */
+/* True if scheme can be used with key in TLS 1.3 (ecdsa schemes bind the
+ * curve; rsa_pss_rsae_* need an RSA key; ed25519 an Ed25519 key). */
+int tls_sig_scheme_fits_key(EVP_PKEY *key, uint16_t scheme);
+/* First scheme in ours (our preference order) that the peer offered and
+ * that fits key; 0 if none. */
+uint16_t tls_sig_choose(EVP_PKEY *key, const uint16_t *ours, size_t n_ours,
+                        const uint16_t *peer, size_t n_peer);
+int tls_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
+                 tls_error *err);
+/* illegal_parameter if the scheme does not fit the key, decrypt_error if
+ * the signature does not verify. */
+int tls_sig_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
+                   const uint8_t *sig, size_t sig_len, tls_error *err);
+
+/* ---- Randomness ------------------------------------------------------------ */
+int tls_random(uint8_t *out, size_t len, tls_error *err);
+
+#endif

@@ -1,0 +1,261 @@
+/* HKDF and the TLS 1.3 key schedule (rfc8446#7.1 - #7.3), on EVP_KDF and
+ * EVP_MAC objects fetched once by tls_crypto_init. Every intermediate secret
+ * lives on the stack and is wiped before returning, on every path. */
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#include "crypto/tls_crypto.h"
+
+/* rfc8446#7.1: HkdfLabel.label is opaque label<7..255> = "tls13 " + Label */
+#define LABEL_PREFIX "tls13 "
+#define LABEL_PREFIX_LEN 6
+#define MAX_LABEL_LEN 255
+#define MAX_CONTEXT_LEN 255
+#define MAX_HKDF_LABEL (2 + 1 + MAX_LABEL_LEN + 1 + MAX_CONTEXT_LEN)
+
+/* One HKDF step (extract-only or expand-only) through EVP_KDF. */
+static int hkdf_run(const EVP_MD *md, int mode, const uint8_t *key, size_t key_len,
+                    const uint8_t *salt, size_t salt_len, const uint8_t *info, size_t info_len,
+                    uint8_t *out, size_t out_len)
+{
+    EVP_KDF *kdf = tls_crypto_hkdf();
+    if (kdf == NULL || md == NULL)
+        return -1;
+    EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
+    if (kctx == NULL)
+        return -1;
+
+    /* The const casts are for OSSL_PARAM's void *data; libcrypto copies and
+     * never writes to these inputs. */
+    OSSL_PARAM params[6];
+    size_t n = 0;
+    params[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+                                                   (char *)EVP_MD_get0_name(md), 0);
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, key_len);
+    if (salt != NULL)
+        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
+                                                        salt_len);
+    if (info != NULL)
+        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+                                                        info_len);
+    params[n] = OSSL_PARAM_construct_end();
+
+    int ok = EVP_KDF_derive(kctx, out, out_len, params) == 1;
+    EVP_KDF_CTX_free(kctx);
+    return ok ? 0 : -1;
+}
+
+int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
+                     const uint8_t *ikm, size_t ikm_len, uint8_t *out)
+{
+    /* rfc5869#2.2: a missing salt is HashLen zero bytes; HMAC pads any key
+     * to the block size with zeros, so an empty salt is the same thing. */
+    static const uint8_t zeros[TLS_MAX_HASH_LEN];
+    int hlen = EVP_MD_get_size(md);
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN)
+        return -1;
+    if (salt == NULL || salt_len == 0) {
+        salt = zeros;
+        salt_len = (size_t)hlen;
+    }
+    /* An empty IKM stands for the key schedule's "0" (rfc8446#7.1: "a
+     * string of Hash.length bytes set to zeros"); TLS never extracts from a
+     * truly empty input. */
+    if (ikm == NULL || ikm_len == 0) {
+        ikm = zeros;
+        ikm_len = (size_t)hlen;
+    }
+    return hkdf_run(md, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, ikm, ikm_len, salt, salt_len, NULL, 0,
+                    out, (size_t)hlen);
+}
+
+int tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
+                          const char *label, const uint8_t *context, size_t context_len,
+                          uint8_t *out, size_t out_len)
+{
+    size_t label_len = strlen(label);
+    if (label_len > MAX_LABEL_LEN - LABEL_PREFIX_LEN || context_len > MAX_CONTEXT_LEN
+        || out_len > 0xffff)
+        return -1;
+
+    /* rfc8446#7.1: struct { uint16 length; opaque label<7..255>;
+     * opaque context<0..255>; } HkdfLabel; */
+    uint8_t info[MAX_HKDF_LABEL];
+    size_t n = 0;
+    info[n++] = (uint8_t)(out_len >> 8);
+    info[n++] = (uint8_t)out_len;
+    info[n++] = (uint8_t)(LABEL_PREFIX_LEN + label_len);
+    memcpy(info + n, LABEL_PREFIX, LABEL_PREFIX_LEN);
+    n += LABEL_PREFIX_LEN;
+    memcpy(info + n, label, label_len);
+    n += label_len;
+    info[n++] = (uint8_t)context_len;
+    if (context_len > 0) {
+        memcpy(info + n, context, context_len);
+        n += context_len;
+    }
+
+    int rc = hkdf_run(md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, secret, secret_len, NULL, 0, info, n,
+                      out, out_len);
+    OPENSSL_cleanse(info, n);
+    return rc;
+}
+
+int tls_hash(const EVP_MD *md, const uint8_t *data, size_t len, uint8_t *out)
+{
+    static const uint8_t nothing[1];
+    return EVP_Digest(len ? data : nothing, len, out, NULL, md, NULL) == 1 ? 0 : -1;
+}
+
+/* rfc8446#7.1: Derive-Secret(Secret, Label, Messages) =
+ *   HKDF-Expand-Label(Secret, Label, Transcript-Hash(Messages), Hash.length)
+ * with the transcript hash th already computed by the caller. */
+static int derive_secret(const tls13_keys *k, const uint8_t *secret, const char *label,
+                         const uint8_t *th, uint8_t *out)
+{
+    return tls_hkdf_expand_label(k->md, secret, k->hlen, label, th, k->hlen, out, k->hlen);
+}
+
+/* Derive-Secret(secret, "derived", ""), the salt of the next extract. */
+static int derive_salt(const tls13_keys *k, const uint8_t *secret, uint8_t *out)
+{
+    uint8_t empty_hash[TLS_MAX_HASH_LEN];
+    if (tls_hash(k->md, NULL, 0, empty_hash) != 0)
+        return -1;
+    return derive_secret(k, secret, "derived", empty_hash, out);
+}
+
+int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err)
+{
+    memset(k, 0, sizeof *k);
+    int hlen = md ? EVP_MD_get_size(md) : -1;
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN)
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: unusable hash");
+    k->md = md;
+    k->hlen = (size_t)hlen;
+    /* rfc8446#7.1: without a PSK, "0" is a string of Hash.length zero bytes
+     * for both the salt and the IKM of the Early Secret. */
+    if (tls_hkdf_extract(md, NULL, 0, NULL, 0, k->early) != 0)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: early secret");
+    return 0;
+}
+
+int tls13_keys_handshake(tls13_keys *k, const uint8_t *shared, size_t shared_len,
+                         const uint8_t *th, tls_error *err)
+{
+    uint8_t salt[TLS_MAX_HASH_LEN];
+    int rc = -1;
+    if (derive_salt(k, k->early, salt) != 0
+        || tls_hkdf_extract(k->md, salt, k->hlen, shared, shared_len, k->handshake) != 0
+        || derive_secret(k, k->handshake, "c hs traffic", th, k->client_hs) != 0
+        || derive_secret(k, k->handshake, "s hs traffic", th, k->server_hs) != 0)
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: handshake secrets");
+    else
+        rc = 0;
+    OPENSSL_cleanse(salt, sizeof salt);
+    return rc;
+}
+
+int tls13_keys_master(tls13_keys *k, const uint8_t *th, tls_error *err)
+{
+    uint8_t salt[TLS_MAX_HASH_LEN];
+    int rc = -1;
+    /* rfc8446#7.1: Master Secret = HKDF-Extract(Derive-Secret(Handshake
+     * Secret, "derived", ""), 0) */
+    if (derive_salt(k, k->handshake, salt) != 0
+        || tls_hkdf_extract(k->md, salt, k->hlen, NULL, 0, k->master) != 0
+        || derive_secret(k, k->master, "c ap traffic", th, k->client_ap) != 0
+        || derive_secret(k, k->master, "s ap traffic", th, k->server_ap) != 0
+        || derive_secret(k, k->master, "exp master", th, k->exporter) != 0)
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: application secrets");
+    else
+        rc = 0;
+    OPENSSL_cleanse(salt, sizeof salt);
+    return rc;
+}
+
+int tls13_keys_resumption(tls13_keys *k, const uint8_t *th, tls_error *err)
+{
+    if (derive_secret(k, k->master, "res master", th, k->resumption) != 0)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: resumption secret");
+    return 0;
+}
+
+int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *th,
+                   uint8_t *out, tls_error *err)
+{
+    int hlen = md ? EVP_MD_get_size(md) : -1;
+    EVP_MAC *mac = tls_crypto_hmac();
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN || mac == NULL)
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "Finished: unusable hash");
+
+    /* rfc8446#4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished",
+     * "", Hash.length); verify_data = HMAC(finished_key, Transcript-Hash) */
+    uint8_t finished_key[TLS_MAX_HASH_LEN];
+    EVP_MAC_CTX *mctx = NULL;
+    size_t out_len = 0;
+    int rc = -1;
+    if (tls_hkdf_expand_label(md, base_secret, (size_t)hlen, "finished", NULL, 0, finished_key,
+                              (size_t)hlen)
+        != 0)
+        goto done;
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *)EVP_MD_get0_name(md), 0);
+    params[1] = OSSL_PARAM_construct_end();
+    mctx = EVP_MAC_CTX_new(mac);
+    if (mctx == NULL || EVP_MAC_init(mctx, finished_key, (size_t)hlen, params) != 1
+        || EVP_MAC_update(mctx, th, (size_t)hlen) != 1
+        || EVP_MAC_final(mctx, out, &out_len, (size_t)hlen) != 1 || out_len != (size_t)hlen)
+        goto done;
+    rc = 0;
+done:
+    EVP_MAC_CTX_free(mctx);
+    OPENSSL_cleanse(finished_key, sizeof finished_key);
+    if (rc != 0)
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "Finished: computing verify_data");
+    return rc;
+}
+
+int tls13_traffic_keys(const tls_suite *s, const uint8_t *secret, uint8_t *key, uint8_t *iv,
+                       tls_error *err)
+{
+    /* rfc8446#7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "",
+     * key_length); [sender]_write_iv = HKDF-Expand-Label(Secret, "iv", "",
+     * iv_length) */
+    if (tls_hkdf_expand_label(s->md, secret, s->hash_len, "key", NULL, 0, key, s->key_len) != 0
+        || tls_hkdf_expand_label(s->md, secret, s->hash_len, "iv", NULL, 0, iv, s->iv_len) != 0) {
+        OPENSSL_cleanse(key, s->key_len);
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "deriving traffic keys");
+    }
+    return 0;
+}
+
+int tls13_next_traffic_secret(const EVP_MD *md, uint8_t *secret, tls_error *err)
+{
+    /* rfc8446#7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(
+     * application_traffic_secret_N, "traffic upd", "", Hash.length) */
+    int hlen = md ? EVP_MD_get_size(md) : -1;
+    uint8_t next[TLS_MAX_HASH_LEN];
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN
+        || tls_hkdf_expand_label(md, secret, (size_t)hlen, "traffic upd", NULL, 0, next,
+                                 (size_t)hlen)
+               != 0) {
+        OPENSSL_cleanse(next, sizeof next);
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "KeyUpdate: next traffic secret");
+    }
+    memcpy(secret, next, (size_t)hlen);
+    OPENSSL_cleanse(next, sizeof next);
+    return 0;
+}
+
+void tls13_keys_wipe(tls13_keys *k)
+{
+    OPENSSL_cleanse(k, sizeof *k);
+}

@@ -1,0 +1,193 @@
+/* CertificateVerify signatures (rfc8446#4.2.3, #4.4.3) with
+ * EVP_DigestSign / EVP_DigestVerify. msg is the whole content covered by
+ * the signature (the 64 spaces, context string, 0 byte and transcript hash),
+ * built by the caller. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+
+#include "crypto/tls_crypto.h"
+#include "util/tls_names.h"
+
+typedef enum { SIG_ECDSA, SIG_RSA_PSS_RSAE, SIG_RSA_PSS_PSS, SIG_ED25519 } sig_kind;
+
+typedef struct scheme_info {
+    uint16_t id;
+    sig_kind kind;
+    int hash_bits;   /* 0 for ed25519, which hashes internally */
+    int curve_nid;   /* ECDSA in TLS 1.3 binds the curve (rfc8446#4.2.3) */
+} scheme_info;
+
+static const scheme_info schemes[] = {
+    {TLS_SIG_ECDSA_SECP256R1_SHA256, SIG_ECDSA, 256, NID_X9_62_prime256v1},
+    {TLS_SIG_ECDSA_SECP384R1_SHA384, SIG_ECDSA, 384, NID_secp384r1},
+    {TLS_SIG_RSA_PSS_RSAE_SHA256, SIG_RSA_PSS_RSAE, 256, 0},
+    {TLS_SIG_RSA_PSS_RSAE_SHA384, SIG_RSA_PSS_RSAE, 384, 0},
+    {TLS_SIG_RSA_PSS_RSAE_SHA512, SIG_RSA_PSS_RSAE, 512, 0},
+    {TLS_SIG_RSA_PSS_PSS_SHA256, SIG_RSA_PSS_PSS, 256, 0},
+    {TLS_SIG_RSA_PSS_PSS_SHA384, SIG_RSA_PSS_PSS, 384, 0},
+    {TLS_SIG_RSA_PSS_PSS_SHA512, SIG_RSA_PSS_PSS, 512, 0},
+    {TLS_SIG_ED25519, SIG_ED25519, 0, 0},
+};
+
+static const scheme_info *find_scheme(uint16_t id)
+{
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+        if (schemes[i].id == id)
+            return &schemes[i];
+    return NULL;
+}
+
+static int key_curve_nid(EVP_PKEY *key)
+{
+    char name[64];
+    size_t len = 0;
+    if (EVP_PKEY_get_group_name(key, name, sizeof name, &len) != 1)
+        return NID_undef;
+    int nid = OBJ_sn2nid(name);
+    if (nid == NID_undef)
+        nid = EC_curve_nist2nid(name);
+    return nid;
+}
+
+static int fits(EVP_PKEY *key, const scheme_info *s)
+{
+    if (key == NULL || s == NULL)
+        return 0;
+    switch (s->kind) {
+    case SIG_ECDSA:
+        return EVP_PKEY_is_a(key, "EC") && key_curve_nid(key) == s->curve_nid;
+    case SIG_RSA_PSS_RSAE:
+    case SIG_RSA_PSS_PSS:
+        /* rfc8446#4.2.3: rsae for rsaEncryption keys, pss for RSASSA-PSS
+         * keys. PSS needs emLen >= hLen + sLen + 2 with sLen = hLen. */
+        return EVP_PKEY_is_a(key, s->kind == SIG_RSA_PSS_RSAE ? "RSA" : "RSA-PSS")
+               && EVP_PKEY_get_size(key) >= 2 * (s->hash_bits / 8) + 2;
+    case SIG_ED25519:
+        return EVP_PKEY_is_a(key, "ED25519");
+    }
+    return 0;
+}
+
+int tls_sig_scheme_fits_key(EVP_PKEY *key, uint16_t scheme)
+{
+    return fits(key, find_scheme(scheme));
+}
+
+uint16_t tls_sig_choose(EVP_PKEY *key, const uint16_t *ours, size_t n_ours,
+                        const uint16_t *peer, size_t n_peer)
+{
+    for (size_t i = 0; i < n_ours; i++)
+        for (size_t j = 0; j < n_peer; j++)
+            if (ours[i] == peer[j] && tls_sig_scheme_fits_key(key, ours[i]))
+                return ours[i];
+    return 0;
+}
+
+static const char *scheme_name(uint16_t id, char *buf, size_t size)
+{
+    const char *name = tls_sigscheme_name(id);
+    if (name != NULL)
+        return name;
+    snprintf(buf, size, "0x%04x", id);
+    return buf;
+}
+
+/* Sets up ctx for signing or verifying with scheme s. */
+static int digest_init(EVP_MD_CTX *ctx, EVP_PKEY *key, const scheme_info *s, int sign)
+{
+    const EVP_MD *md = s->hash_bits ? tls_crypto_sha(s->hash_bits) : NULL;
+    EVP_PKEY_CTX *pctx = NULL;
+    if (s->hash_bits && md == NULL)
+        return -1;
+    int ok = sign ? EVP_DigestSignInit(ctx, &pctx, md, NULL, key)
+                  : EVP_DigestVerifyInit(ctx, &pctx, md, NULL, key);
+    if (ok != 1)
+        return -1;
+    if (s->kind == SIG_RSA_PSS_RSAE || s->kind == SIG_RSA_PSS_PSS) {
+        /* rfc8446#4.2.3: "The length of the Salt MUST be equal to the length
+         * of the output of the digest algorithm", MGF1 with the same hash. */
+        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1
+            || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1
+            || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1)
+            return -1;
+    }
+    return 0;
+}
+
+int tls_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
+                 tls_error *err)
+{
+    const scheme_info *s = find_scheme(scheme);
+    char buf[16];
+    if (!fits(key, s))
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR,
+                        "signature scheme %s cannot be used with our %s key",
+                        scheme_name(scheme, buf, sizeof buf), EVP_PKEY_get0_type_name(key));
+
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t max = 0, sig_len = 0;
+    size_t start = out->len;
+    int rc = -1;
+    if (ctx == NULL || digest_init(ctx, key, s, 1) != 0
+        || EVP_DigestSign(ctx, NULL, &max, msg, len) != 1) {
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "signing CertificateVerify");
+        goto done;
+    }
+    uint8_t *dst = tls_buf_extend(out, max);
+    if (dst == NULL) {
+        tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory signing CertificateVerify");
+        goto done;
+    }
+    sig_len = max;
+    if (EVP_DigestSign(ctx, dst, &sig_len, msg, len) != 1 || sig_len > max) {
+        out->len = start;
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "signing CertificateVerify");
+        goto done;
+    }
+    /* ECDSA signatures are shorter than the maximum as often as not. */
+    out->len = start + sig_len;
+    rc = 0;
+done:
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+int tls_sig_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
+                   const uint8_t *sig, size_t sig_len, tls_error *err)
+{
+    const scheme_info *s = find_scheme(scheme);
+    char buf[16];
+    /* rfc8446#4.4.3: "If the CertificateVerify message is sent by a server,
+     * the signature algorithm MUST be one offered in the client's
+     * "signature_algorithms" extension" - and it must fit the key. */
+    if (!fits(key, s))
+        return tls_fail(err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "signature scheme %s in CertificateVerify does not fit the %s key of the "
+                        "certificate",
+                        scheme_name(scheme, buf, sizeof buf),
+                        key ? EVP_PKEY_get0_type_name(key) : "missing");
+
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int rc = -1;
+    if (ctx == NULL || digest_init(ctx, key, s, 0) != 0) {
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "verifying CertificateVerify");
+        goto done;
+    }
+    /* 0 is a bad signature, a negative value a malformed one: both fail. */
+    if (EVP_DigestVerify(ctx, sig, sig_len, msg, len) != 1) {
+        ERR_clear_error();
+        tls_fail(err, TLS_ALERT_DECRYPT_ERROR, "signature in CertificateVerify does not verify");
+        goto done;
+    }
+    rc = 0;
+done:
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}

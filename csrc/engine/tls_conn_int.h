@@ -1,0 +1,201 @@
+/* The connection's insides, shared by the engine's own files only
+ * (record layer, handshake common code, client and server state machines).
+ * Nothing outside the engine includes this. */
+#ifndef TLS_CONN_INT_H
+#define TLS_CONN_INT_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <openssl/x509.h>
+
+#include "util/tls_buf.h"
+#include "pki/tls_config.h"
+#include "util/tls_consts.h"
+#include "crypto/tls_crypto.h"
+#include "engine/tls_engine.h"
+#include "util/tls_err.h"
+#include "hs/tls_ext.h"
+
+/* Limits on what a peer can make us hold or do. */
+/* The largest handshake message accepted: a certificate chain of a few
+ * certificates with large keys fits many times over. */
+#define TLS_MAX_HANDSHAKE_MESSAGE (64 * 1024)
+/* A ClientHello may be as large as its length fields allow (rfc8446#4.1.2):
+ * legacy_version, random, legacy_session_id<0..32>,
+ * cipher_suites<2..2^16-2>, legacy_compression_methods<1..2^8-1>,
+ * extensions<8..2^16-1>. */
+#define TLS_MAX_CLIENT_HELLO (2 + 32 + (1 + 32) + (2 + 65534) + (1 + 255) + (2 + 65535))
+/* Certificates in a peer's chain; real chains have 2 to 4. */
+#define TLS_MAX_CHAIN_LENGTH 10
+/* A peer that sends endless empty records, warnings or change_cipher_spec
+ * records makes us spin without progress: cut it off after this many in a row. */
+#define TLS_MAX_EMPTY_RECORDS 32
+#define TLS_MAX_CCS_RECORDS 1
+/* Entries of a peer's offered lists shown in a trace event. */
+#define TLS_MAX_PEER_LIST 64
+/* Decrypted application data held before we stop reading records: bounds
+ * memory whatever the peer sends while the application is not reading. */
+#define TLS_APP_IN_HIGH_WATER (64 * 1024)
+/* Post-handshake messages accepted between two application-data records:
+ * each KeyUpdate request costs key derivations and a queued reply, so a
+ * peer could otherwise make our output grow without bound. */
+#define TLS_MAX_KEY_UPDATES_IN_ROW 32
+#define TLS_MAX_TICKETS_IN_ROW 32
+/* Ciphertext of rejected 0-RTT records a server skips (rfc8446#4.2.10). */
+#define TLS_MAX_EARLY_DATA_SKIP (64 * 1024)
+
+/* How a server that declined 0-RTT treats the client's early records. */
+typedef enum tls_early_skip {
+    TLS_EARLY_NONE,           /* nothing to skip */
+    TLS_EARLY_SKIP_TRIAL,     /* protected records that fail to open under the
+                                 client handshake key are skipped, up to the bound */
+    TLS_EARLY_SKIP_PLAIN,     /* after HelloRetryRequest: application_data
+                                 records before the second ClientHello are skipped */
+} tls_early_skip;
+
+typedef enum tls_state {
+    ST_CLIENT_START,
+    ST_CLIENT_WAIT_SH,
+    ST_CLIENT_WAIT_EE,
+    ST_CLIENT_WAIT_CERT_CR,
+    ST_CLIENT_WAIT_CERT,
+    ST_CLIENT_WAIT_CV,
+    ST_CLIENT_WAIT_FINISHED,
+    ST_SERVER_WAIT_CH,
+    ST_SERVER_WAIT_CH2,       /* after HelloRetryRequest */
+    ST_SERVER_WAIT_FINISHED,
+    ST_CONNECTED,
+    ST_CLOSED,
+} tls_state;
+
+struct tls_conn {
+    tls_config *cfg;
+    int is_server;
+    tls_state state;
+    unsigned status;
+    tls_error err;
+    tls_trace_fn trace;
+    void *trace_ud;
+    int in_callback;          /* inside the trace callback: the API refuses calls */
+    int handshake_wiped;
+    tls_buf client_share;     /* client: our key share's public value */
+    char *server_name;        /* client: asked for; server: SNI received */
+
+    /* Record layer */
+    tls_buf in;               /* bytes from the peer not yet processed */
+    tls_buf out;              /* records waiting to be sent */
+    tls_buf app_in;           /* decrypted application data */
+    tls_buf hs_in;            /* handshake bytes not yet a whole message */
+    tls_aead rd, wr;
+    int rd_protected, wr_protected;
+    unsigned rd_epoch;        /* counts read key changes */
+    unsigned empty_records;   /* consecutive records without progress */
+    unsigned ccs_records;
+    int first_record_sent;
+    int ccs_sent;             /* our compatibility change_cipher_spec */
+    size_t send_limit;        /* most plaintext content we put in one protected
+                                 record (the peer's record_size_limit, rfc8449) */
+    size_t recv_limit;        /* most inner plaintext (content + type + padding)
+                                 we accept in one protected record */
+    tls_early_skip early_skip;
+    size_t early_skipped;     /* ciphertext bytes skipped so far */
+    unsigned key_updates_in_row; /* KeyUpdates since the last application data */
+    unsigned tickets_in_row;     /* NewSessionTickets since the last application data */
+    uint64_t key_update_after;   /* records under one write key before we update it
+                                    (the context's value until the first write key,
+                                    then the effective one: see tls_record.c) */
+
+    /* Handshake */
+    tls_transcript transcript;
+    tls13_keys keys;
+    const tls_suite *suite;
+    uint16_t version;
+    uint16_t group;
+    uint16_t sigscheme;
+    int hello_retry;
+    tls_kex kex;
+    uint8_t client_random[TLS_RANDOM_LEN];
+    uint8_t session_id[32];
+    size_t session_id_len;
+    tls_buf cookie;           /* client: cookie from a HelloRetryRequest */
+    int cert_requested;       /* client: the server sent CertificateRequest */
+    STACK_OF(X509) *peer_chain;
+    EVP_PKEY *peer_key;       /* the leaf's public key, for CertificateVerify */
+    uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */
+    size_t n_peer_sigalgs;
+    uint64_t ext_sent;        /* client: tls_ext_bit of each extension in our ClientHello */
+};
+
+/* ---- Record layer (tls_record.c) ---- */
+int tls_record_process(tls_conn *c);
+/* Processes whole records from data (never written to); *used gets the bytes consumed. */
+int tls_record_feed_direct(tls_conn *c, const uint8_t *data, size_t len, size_t *used);
+/* Writes data as records of the given content type, protected when the
+ * write direction has keys. */
+int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len);
+int tls_record_send_alert(tls_conn *c, uint8_t level, uint8_t desc);
+int tls_record_send_ccs(tls_conn *c);
+/* Switches a direction to a new traffic secret (and traces it). */
+int tls_record_set_read_key(tls_conn *c, const uint8_t *secret, const char *name);
+int tls_record_set_write_key(tls_conn *c, const uint8_t *secret, const char *name);
+/* rfc8446#4.6.3: writes a KeyUpdate under the current write key, then moves
+ * the write direction to our next application traffic secret. Only once
+ * the application traffic secrets exist. */
+int tls_record_key_update(tls_conn *c, int request_peer);
+
+/* ---- Handshake, both sides (tls_hs_common.c) ---- */
+/* Dispatches one whole handshake message (with its header) to the state machine. */
+int tls_hs_handle(tls_conn *c, const uint8_t *msg, size_t len);
+/* Appends a message to the transcript and writes it as handshake records. */
+int tls_hs_send(tls_conn *c, tls_buf *msg);
+/* Starts a message: type and a 3-byte length placeholder; returns the offset
+ * to pass to tls_hs_end_message. */
+size_t tls_hs_begin_message(tls_buf *msg, uint8_t type);
+void tls_hs_end_message(tls_buf *msg, size_t off);
+
+/* Extension blocks: tls_hs_parse_extensions, tls_hs_find_ext, tls_ext_check (tls_ext.h). */
+
+int tls_hs_send_certificate(tls_conn *c, const uint8_t *context, size_t context_len, int empty);
+int tls_hs_parse_certificate(tls_conn *c, tls_reader *body);
+int tls_hs_send_certificate_verify(tls_conn *c);
+int tls_hs_check_certificate_verify(tls_conn *c, tls_reader *body);
+int tls_hs_send_finished(tls_conn *c, const uint8_t *base_secret);
+int tls_hs_check_finished(tls_conn *c, tls_reader *body, const uint8_t *base_secret);
+/* The rest of the key schedule after the (EC)DHE secret is known. */
+int tls_hs_derive_handshake_secrets(tls_conn *c, const uint8_t *shared, size_t shared_len);
+int tls_hs_derive_application_secrets(tls_conn *c);
+/* Post-handshake messages: NewSessionTicket, KeyUpdate. */
+int tls_hs_post_handshake(tls_conn *c, uint8_t type, tls_reader *body);
+
+extern const uint8_t tls_hrr_random[TLS_RANDOM_LEN];
+
+/* ---- The two state machines ---- */
+int tls_client_start(tls_conn *c);
+int tls_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+int tls_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+/* The largest body of a handshake message of this type that c accepts now:
+ * TLS_MAX_CLIENT_HELLO for a ClientHello to a server, else
+ * TLS_MAX_HANDSHAKE_MESSAGE. */
+size_t tls_hs_max_message(const tls_conn *c, uint8_t type);
+
+/* ---- Trace (tls_trace.c) ---- */
+typedef struct tls_trace_builder {
+    tls_trace_event ev;
+    char store[2048];
+    size_t used;
+} tls_trace_builder;
+
+void tls_trace_begin(tls_trace_builder *tb, const char *direction, const char *message);
+void tls_trace_add(tls_trace_builder *tb, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Appends a list of names ("x25519, secp256r1") from ids via a name function. */
+void tls_trace_add_list(tls_trace_builder *tb, const char *key, const uint16_t *ids, size_t n,
+                        const char *(*name)(uint16_t));
+/* Calls the user's trace function; a non-zero return fails the connection. */
+int tls_trace_emit(tls_conn *c, tls_trace_builder *tb);
+static inline int tls_tracing(const tls_conn *c) { return c->trace != NULL; }
+
+#endif

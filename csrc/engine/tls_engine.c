@@ -1,0 +1,278 @@
+/* The public face of the engine: life cycle, bytes in and out, status.
+ * This is also the one place where a recorded error becomes a fatal alert. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "engine/tls_conn_int.h"
+#include "pki/tls_x509.h"
+
+tls_conn *tls_conn_new(tls_config *cfg)
+{
+    if (tls_crypto_init() != 0)
+        return NULL;
+    tls_conn *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    tls_config_ref(cfg);
+    c->cfg = cfg;
+    c->is_server = cfg->is_server;
+    c->state = c->is_server ? ST_SERVER_WAIT_CH : ST_CLIENT_START;
+    tls_error_clear(&c->err);
+    tls_buf_init(&c->in);
+    tls_buf_init(&c->out);
+    tls_buf_init(&c->app_in);
+    tls_buf_init(&c->hs_in);
+    tls_buf_init(&c->cookie);
+    tls_buf_init(&c->client_share);
+    tls_transcript_init(&c->transcript);
+    c->send_limit = TLS_MAX_PLAINTEXT;
+    c->recv_limit = TLS_MAX_PLAINTEXT + 1;
+    c->key_update_after = cfg->key_update_after;
+    return c;
+}
+
+/* Releases what only the handshake needs, once it is over or has failed. */
+static void wipe_handshake(tls_conn *c)
+{
+    if (c->handshake_wiped)
+        return;
+    c->handshake_wiped = 1;
+    tls_kex_free(&c->kex);
+    tls_transcript_free(&c->transcript);
+    tls_buf_free(&c->cookie);
+    tls_buf_free(&c->client_share);
+    /* Only the application traffic secrets live on, for KeyUpdate. */
+    OPENSSL_cleanse(c->keys.early, sizeof c->keys.early);
+    OPENSSL_cleanse(c->keys.handshake, sizeof c->keys.handshake);
+    OPENSSL_cleanse(c->keys.master, sizeof c->keys.master);
+    OPENSSL_cleanse(c->keys.client_hs, sizeof c->keys.client_hs);
+    OPENSSL_cleanse(c->keys.server_hs, sizeof c->keys.server_hs);
+    OPENSSL_cleanse(c->keys.exporter, sizeof c->keys.exporter);
+    OPENSSL_cleanse(c->keys.resumption, sizeof c->keys.resumption);
+}
+
+void tls_conn_free(tls_conn *c)
+{
+    if (c == NULL)
+        return;
+    wipe_handshake(c);
+    tls_aead_free(&c->rd);
+    tls_aead_free(&c->wr);
+    tls13_keys_wipe(&c->keys);
+    tls_buf_free(&c->in);
+    tls_buf_free(&c->hs_in);
+    tls_buf_free(&c->out);
+    tls_buf_free(&c->app_in);
+    sk_X509_pop_free(c->peer_chain, X509_free);
+    EVP_PKEY_free(c->peer_key);
+    OPENSSL_free(c->server_name);
+    tls_config_unref(c->cfg);
+    OPENSSL_cleanse(c, sizeof *c);
+    free(c);
+}
+
+int tls_conn_set_server_name(tls_conn *c, const char *name)
+{
+    char why[200];
+    if (c->is_server || c->state != ST_CLIENT_START)
+        return -1;
+    /* rfc6066#3: an empty or malformed HostName must not be sent; and an
+     * empty name would clear the certificate's host check. */
+    if (name != NULL && tls_server_name_problem(name, strlen(name), why, sizeof why) != 0)
+        return tls_fail(&c->err, -1, "server name %s", why);
+    OPENSSL_free(c->server_name);
+    c->server_name = name ? OPENSSL_strdup(name) : NULL;
+    return name && c->server_name == NULL ? -1 : 0;
+}
+
+void tls_conn_set_trace(tls_conn *c, tls_trace_fn fn, void *ud)
+{
+    c->trace = fn;
+    c->trace_ud = ud;
+}
+
+/* The single place that turns a failure into a fatal alert. */
+static int fail(tls_conn *c)
+{
+    if (c->status & TLS_STATUS_FAILED)
+        return -1;
+    if (!c->err.set)
+        tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "internal error");
+    c->status |= TLS_STATUS_FAILED;
+    if (!c->err.from_peer && c->err.alert >= 0 && !(c->status & TLS_STATUS_CLOSED)) {
+        /* Whatever was not processed is dropped; the alert is the last record. */
+        tls_record_send_alert(c, TLS_ALERT_LEVEL_FATAL, (uint8_t)c->err.alert);
+    }
+    c->status |= TLS_STATUS_CLOSED;
+    c->state = ST_CLOSED;
+    wipe_handshake(c);
+    tls13_keys_wipe(&c->keys);
+    tls_buf_free(&c->in);
+    tls_buf_free(&c->hs_in);
+    return -1;
+}
+
+int tls_conn_start(tls_conn *c)
+{
+    if ((c->status & TLS_STATUS_FAILED) || c->in_callback)
+        return -1;
+    if (c->is_server)
+        return 0;
+    if (c->cfg->n_groups == 0 || c->cfg->n_suites == 0 || c->cfg->n_sigalgs == 0) {
+        tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "no cipher suite, group or signature algorithm configured");
+        return fail(c);
+    }
+    if (c->cfg->verify && c->server_name == NULL) {
+        tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR,
+                 "certificate verification needs a server name (or turn verify off)");
+        return fail(c);
+    }
+    return tls_client_start(c) == 0 ? 0 : fail(c);
+}
+
+int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len)
+{
+    if ((c->status & TLS_STATUS_FAILED) || c->in_callback)
+        return -1;
+    /* A handshake we cancelled takes no more input. */
+    if ((c->status & TLS_STATUS_CLOSED) && !(c->status & TLS_STATUS_HANDSHAKE_DONE))
+        return 0;
+    if (!c->is_server && c->state == ST_CLIENT_START)
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "tls_conn_start was not called"), fail(c);
+    if (len > 0 && c->in.len == 0 && c->rd_protected) {
+        /* Nothing buffered: open whole records straight from the caller's bytes. */
+        size_t used = 0;
+        if (tls_record_feed_direct(c, data, len, &used) != 0)
+            return fail(c);
+        data += used;
+        len -= used;
+        if (c->status & TLS_STATUS_PEER_CLOSED)
+            len = 0;
+    }
+    if (len > 0) {
+        tls_buf_bytes(&c->in, data, len);
+        if (!tls_buf_ok(&c->in)) {
+            tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+            return fail(c);
+        }
+    }
+    if (tls_record_process(c) != 0)
+        return fail(c);
+    if (c->status & TLS_STATUS_HANDSHAKE_DONE)
+        wipe_handshake(c);
+    return 0;
+}
+
+size_t tls_conn_output(tls_conn *c, const uint8_t **data)
+{
+    *data = c->out.data;
+    return c->out.len;
+}
+
+void tls_conn_output_done(tls_conn *c, size_t n)
+{
+    if (c->in_callback)
+        return;
+    tls_buf_drop(&c->out, n);
+    tls_buf_release_if_empty(&c->out);
+}
+
+int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len)
+{
+    if ((c->status & TLS_STATUS_FAILED) || c->in_callback)
+        return -1;
+    if (!(c->status & TLS_STATUS_HANDSHAKE_DONE) || (c->status & TLS_STATUS_CLOSED))
+        return -1;
+    if (len == 0)
+        return 0;
+    /* The KeyUpdate cap is against a peer that makes us rekey and reply
+     * while no data flows; a peer that updates between our writes (a
+     * client reading a long download, rfc8446#4.6.3) is not flooding. */
+    c->key_updates_in_row = 0;
+    return tls_record_write(c, TLS_CT_APPLICATION_DATA, data, len) == 0 ? 0 : fail(c);
+}
+
+size_t tls_conn_app_data(tls_conn *c, const uint8_t **data)
+{
+    *data = c->app_in.data;
+    return c->app_in.len;
+}
+
+void tls_conn_app_data_done(tls_conn *c, size_t n)
+{
+    if (c->in_callback)
+        return;
+    /* Keys and secrets are wiped; application data read by the application
+     * is not: the caller holds its own copy (a Lua string nobody can wipe),
+     * and wiping ours cost 5% of bulk throughput for no protection. libssl,
+     * BoringSSL and rustls do the same. Unauthenticated plaintext is still
+     * wiped where a record fails to open. */
+    tls_buf_drop(&c->app_in, n);
+    tls_buf_release_if_empty(&c->app_in);
+    /* Records held back while the application was not reading. */
+    if (c->in.len > 0 && c->app_in.len < TLS_APP_IN_HIGH_WATER && tls_record_process(c) != 0)
+        fail(c);
+}
+
+const char *tls_conn_key_update_refusal(const tls_conn *c)
+{
+    if (c->in_callback)
+        return "cannot update keys from the trace callback";
+    if (c->status & TLS_STATUS_FAILED)
+        return c->err.set && c->err.reason[0] ? c->err.reason : "connection failed";
+    if (c->status & TLS_STATUS_CLOSED)
+        return "closed";
+    if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
+        return "cannot update keys before the handshake is complete";
+    return NULL;
+}
+
+int tls_conn_key_update(tls_conn *c, int request_peer)
+{
+    /* A refusal leaves the connection as it was: the caller's mistake is
+     * not the peer's business. */
+    if (tls_conn_key_update_refusal(c) != NULL)
+        return -1;
+    return tls_record_key_update(c, request_peer != 0) == 0 ? 0 : fail(c);
+}
+
+void tls_conn_close(tls_conn *c)
+{
+    if ((c->status & (TLS_STATUS_CLOSED | TLS_STATUS_FAILED)) || c->in_callback)
+        return;
+    if (!(c->status & TLS_STATUS_HANDSHAKE_DONE)) {
+        /* rfc8446#6.1: user_canceled cancels a handshake "for some reason
+         * unrelated to a protocol failure" and SHOULD be followed by close_notify. */
+        tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_USER_CANCELED);
+        c->state = ST_CLOSED;
+        wipe_handshake(c);
+    }
+    tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_CLOSE_NOTIFY);
+    c->status |= TLS_STATUS_CLOSED;
+}
+
+int tls_conn_in_callback(const tls_conn *c) { return c->in_callback > 0; }
+
+unsigned tls_conn_status(const tls_conn *c) { return c->status; }
+
+int tls_conn_wants_read(const tls_conn *c)
+{
+    if (c->status & (TLS_STATUS_FAILED | TLS_STATUS_PEER_CLOSED))
+        return 0;
+    return c->out.len == 0 && !(c->status & TLS_STATUS_HANDSHAKE_DONE);
+}
+
+const tls_error *tls_conn_error(const tls_conn *c) { return &c->err; }
+
+void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->version = c->version;
+    info->suite = c->suite ? c->suite->id : 0;
+    info->group = c->group;
+    info->sigscheme = c->sigscheme;
+    info->hello_retry = c->hello_retry;
+    info->server_name = c->server_name;
+    info->peer_chain = c->peer_chain;
+}

@@ -1,0 +1,123 @@
+/* The sans-I/O protocol engine: bytes from the peer go in, bytes for the
+ * peer come out, application data is protected and unprotected, and the
+ * status says what the engine needs next. It never touches a socket or the
+ * clock; a driver (the Lua socket layer, an event loop, a test) moves the
+ * bytes.
+ *
+ * A driver's loop:
+ *   1. send everything tls_conn_output returns, then tls_conn_output_done;
+ *   2. if what it waits for has happened (handshake done, app data
+ *      available, closed, failed) stop;
+ *   3. otherwise read from the peer and tls_conn_feed the bytes. */
+#ifndef TLS_ENGINE_H
+#define TLS_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/x509.h>
+
+#include "pki/tls_config.h"
+#include "util/tls_err.h"
+
+typedef struct tls_conn tls_conn;
+
+/* ---- Trace: every handshake message and key-schedule step ------------- */
+#define TLS_TRACE_MAX_FIELDS 16
+typedef struct tls_trace_field {
+    const char *key;
+    const char *value;
+} tls_trace_field;
+
+typedef struct tls_trace_event {
+    const char *direction;   /* "send", "receive" or "key" */
+    const char *message;     /* "ClientHello", ..., or for "key" the step:
+                                "handshake traffic keys", ... */
+    tls_trace_field fields[TLS_TRACE_MAX_FIELDS];
+    int n_fields;
+} tls_trace_event;
+
+/* Returns 0 to go on; non-zero aborts the handshake with the reason that the
+ * callback wrote to reason (a NUL-terminated string of at most reason_size). */
+typedef int (*tls_trace_fn)(void *ud, const tls_trace_event *ev, char *reason,
+                            size_t reason_size);
+
+/* ---- Status bits --------------------------------------------------------- */
+#define TLS_STATUS_HANDSHAKE_DONE 0x01 /* application data may flow */
+#define TLS_STATUS_PEER_CLOSED 0x02    /* close_notify received */
+#define TLS_STATUS_CLOSED 0x04         /* we sent close_notify */
+#define TLS_STATUS_FAILED 0x08         /* fatal error; see tls_conn_error */
+
+/* ---- Life cycle ---------------------------------------------------------- */
+/* Takes a reference on cfg. */
+tls_conn *tls_conn_new(tls_config *cfg);
+void tls_conn_free(tls_conn *c);
+/* Client only, before tls_conn_start: the name to send as SNI (not sent for
+ * IP literals) and to verify the certificate against. A name that cannot be
+ * a host name or IP address ("", control characters, ...) is refused: -1,
+ * with the reason in tls_conn_error. */
+int tls_conn_set_server_name(tls_conn *c, const char *name);
+void tls_conn_set_trace(tls_conn *c, tls_trace_fn fn, void *ud);
+/* Client: queues the ClientHello. Server: no-op. Returns 0 or -1. */
+int tls_conn_start(tls_conn *c);
+
+/* ---- Bytes in and out ------------------------------------------------------ */
+/* Takes bytes received from the peer and processes every complete record.
+ * Returns 0, or -1 on a fatal error (the alert is then queued as output,
+ * and the status has TLS_STATUS_FAILED). */
+int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len);
+/* Bytes waiting to be sent to the peer (may be 0). */
+size_t tls_conn_output(tls_conn *c, const uint8_t **data);
+void tls_conn_output_done(tls_conn *c, size_t n);
+
+/* ---- Application data ------------------------------------------------------- */
+/* Protects data into records (split at 2^14). Only after the handshake and
+ * before close. Returns 0 or -1. */
+int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len);
+/* Decrypted application data waiting to be read. */
+size_t tls_conn_app_data(tls_conn *c, const uint8_t **data);
+void tls_conn_app_data_done(tls_conn *c, size_t n);
+
+/* TLS 1.3: queues a KeyUpdate and moves our sending direction to the next
+ * traffic secret; with request_peer the peer is asked to update its own
+ * (it answers with a KeyUpdate that moves our reading direction). Returns
+ * 0, or -1 when refused or failed: refused (tls_conn_key_update_refusal
+ * says why; nothing changed, nothing is sent) before the handshake is
+ * done, after close or from the trace callback; failed (the status has
+ * TLS_STATUS_FAILED) otherwise.
+ * The engine also updates its sending keys by itself, well before the
+ * cipher's safe limit of records under one key (rfc8446#5.5), or after the
+ * context's key_update_after records if that is lower. */
+int tls_conn_key_update(tls_conn *c, int request_peer);
+/* Why tls_conn_key_update would refuse now (a message a person can read),
+ * or NULL if it would not. */
+const char *tls_conn_key_update_refusal(const tls_conn *c);
+
+/* Queues close_notify. Idempotent. Before the handshake completed, it
+ * cancels the handshake (user_canceled, then close_notify) and later input
+ * is ignored. */
+void tls_conn_close(tls_conn *c);
+/* True while the trace callback runs. The engine is then in the middle of
+ * processing: feed, write, start, close and the *_done calls are refused
+ * (they return -1 or do nothing), and tls_conn_free must not be called. */
+int tls_conn_in_callback(const tls_conn *c);
+unsigned tls_conn_status(const tls_conn *c);
+/* True when the engine cannot progress without more bytes from the peer:
+ * handshake in progress and nothing to send. */
+int tls_conn_wants_read(const tls_conn *c);
+const tls_error *tls_conn_error(const tls_conn *c);
+
+/* ---- What was negotiated --------------------------------------------------- */
+typedef struct tls_conn_info {
+    uint16_t version;          /* 0 until known */
+    uint16_t suite;
+    uint16_t group;
+    uint16_t sigscheme;        /* the peer's CertificateVerify scheme (client)
+                                  or ours (server) */
+    int hello_retry;           /* a HelloRetryRequest happened */
+    const char *server_name;   /* client: the name we asked for; server: SNI received */
+    STACK_OF(X509) *peer_chain;/* owned by the connection; NULL if none */
+} tls_conn_info;
+
+void tls_conn_get_info(const tls_conn *c, tls_conn_info *info);
+
+#endif

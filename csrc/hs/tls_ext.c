@@ -1,0 +1,189 @@
+/* Where each extension may appear (rfc8446#4.2), and extension blocks
+ * parsed in one pass. */
+#include "hs/tls_ext.h"
+
+#include "engine/tls_conn_int.h"
+#include "util/tls_names.h"
+
+enum {
+    CH = TLS_EXT_IN_CH,
+    SH = TLS_EXT_IN_SH,
+    HRR = TLS_EXT_IN_HRR,
+    EE = TLS_EXT_IN_EE,
+    CT = TLS_EXT_IN_CT,
+    CR = TLS_EXT_IN_CR,
+    NST = TLS_EXT_IN_NST,
+};
+
+/* rfc8446#4.2's table, by extension type: the TLS 1.3 messages each may
+ * appear in; 0 for a type we do not know. The TLS 1.2 extensions are known
+ * too: a ClientHello offering TLS 1.2 carries them, and any TLS 1.3 message
+ * that does is misplaced. */
+static const uint8_t allowed_in[TLS_EXT_TABLE_SIZE] = {
+    [TLS_EXT_SERVER_NAME] = CH | EE,
+    [TLS_EXT_MAX_FRAGMENT_LENGTH] = CH | EE,
+    [TLS_EXT_STATUS_REQUEST] = CH | CR | CT,
+    [TLS_EXT_SUPPORTED_GROUPS] = CH | EE,
+    [TLS_EXT_EC_POINT_FORMATS] = CH,
+    [TLS_EXT_SIGNATURE_ALGORITHMS] = CH | CR,
+    [TLS_EXT_USE_SRTP] = CH | EE,
+    [TLS_EXT_HEARTBEAT] = CH | EE,
+    [TLS_EXT_ALPN] = CH | EE,
+    [TLS_EXT_SCT] = CH | CR | CT,
+    [TLS_EXT_CLIENT_CERTIFICATE_TYPE] = CH | EE,
+    [TLS_EXT_SERVER_CERTIFICATE_TYPE] = CH | EE,
+    [TLS_EXT_PADDING] = CH,
+    [TLS_EXT_ENCRYPT_THEN_MAC] = CH,
+    [TLS_EXT_EXTENDED_MASTER_SECRET] = CH,
+    /* rfc8449#4: "In TLS 1.3, the server sends the "record_size_limit"
+     * extension in the EncryptedExtensions message." */
+    [TLS_EXT_RECORD_SIZE_LIMIT] = CH | EE,
+    [TLS_EXT_SESSION_TICKET] = CH,
+    [TLS_EXT_PRE_SHARED_KEY] = CH | SH,
+    [TLS_EXT_EARLY_DATA] = CH | EE | NST,
+    [TLS_EXT_SUPPORTED_VERSIONS] = CH | SH | HRR,
+    [TLS_EXT_COOKIE] = CH | HRR,
+    [TLS_EXT_PSK_KEY_EXCHANGE_MODES] = CH,
+    [TLS_EXT_CERTIFICATE_AUTHORITIES] = CH | CR,
+    [TLS_EXT_OID_FILTERS] = CR,
+    [TLS_EXT_POST_HANDSHAKE_AUTH] = CH,
+    [TLS_EXT_SIGNATURE_ALGORITHMS_CERT] = CH | CR,
+    [TLS_EXT_KEY_SHARE] = CH | SH | HRR,
+};
+
+uint64_t tls_ext_bit(uint16_t type)
+{
+    if (type >= TLS_EXT_TABLE_SIZE || allowed_in[type] == 0)
+        return 0;
+    return (uint64_t)1 << type;
+}
+
+static const char *ext_name(uint16_t type)
+{
+    const char *name = tls_extension_name(type);
+    return name ? name : "unknown";
+}
+
+static const char *msg_name(tls_ext_msg msg)
+{
+    switch (msg) {
+    case TLS_EXT_IN_CH: return "ClientHello";
+    case TLS_EXT_IN_SH: return "ServerHello";
+    case TLS_EXT_IN_HRR: return "HelloRetryRequest";
+    case TLS_EXT_IN_EE: return "EncryptedExtensions";
+    case TLS_EXT_IN_CT: return "Certificate entry";
+    case TLS_EXT_IN_CR: return "CertificateRequest";
+    case TLS_EXT_IN_NST: return "NewSessionTicket";
+    }
+    return "handshake message";
+}
+
+/* The lowest type in a non-empty mask. */
+static uint16_t first_type(uint64_t mask)
+{
+    uint16_t t = 0;
+    while (!(mask & 1)) {
+        mask >>= 1;
+        t++;
+    }
+    return t;
+}
+
+int tls_hs_parse_extensions(tls_conn *c, tls_reader *block, tls_ext_list *list, const char *where)
+{
+    /* Duplicates among unknown types are found with a set of all 2^16
+     * types, cleared only once a block has an unknown extension. */
+    tls_u16_set unknown;
+    int unknown_clear = 0;
+    list->present = 0;
+    list->n = 0;
+    list->n_unknown = 0;
+    list->first_unknown = 0;
+    list->last_type = 0;
+    while (tls_rd_left(block) > 0) {
+        uint16_t type = tls_rd_u16(block);
+        tls_reader body = tls_rd_vec(block, 2);
+        if (!tls_rd_ok(block))
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "%s: malformed extension block", where);
+        uint64_t bit = tls_ext_bit(type);
+        int duplicate;
+        if (bit != 0) {
+            duplicate = (list->present & bit) != 0;
+            list->present |= bit;
+            list->body[type] = body;
+        } else {
+            if (!unknown_clear) {
+                tls_u16_set_clear(&unknown);
+                unknown_clear = 1;
+            }
+            duplicate = tls_u16_set_add(&unknown, type);
+            if (list->n_unknown++ == 0)
+                list->first_unknown = type;
+        }
+        /* rfc8446#4.2: "There MUST NOT be more than one extension of the
+         * same type in a given extension block." */
+        if (duplicate)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "%s: duplicate %s extension (%u)", where,
+                            ext_name(type), type);
+        list->last_type = type;
+        list->n++;
+    }
+    if (!tls_rd_end(block))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "%s: malformed extension block", where);
+    return 0;
+}
+
+tls_reader *tls_hs_find_ext(tls_ext_list *list, uint16_t type)
+{
+    uint64_t bit = tls_ext_bit(type);
+    return bit != 0 && (list->present & bit) ? &list->body[type] : NULL;
+}
+
+int tls_ext_check(tls_conn *c, const tls_ext_list *list, tls_ext_msg msg)
+{
+    const char *where = msg_name(msg);
+    /* rfc8446#4.2: "If an implementation receives an extension which it
+     * recognizes and which is not specified for the message in which it
+     * appears, it MUST abort the handshake with an "illegal_parameter"
+     * alert." */
+    uint64_t misplaced = 0;
+    for (uint64_t m = list->present; m != 0; m &= m - 1) {
+        uint16_t type = first_type(m);
+        if (!(allowed_in[type] & msg))
+            misplaced |= (uint64_t)1 << type;
+    }
+    if (misplaced != 0) {
+        uint16_t type = first_type(misplaced);
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "%s: %s extension (%u) is not allowed there",
+                        where, ext_name(type), type);
+    }
+    int response = msg == TLS_EXT_IN_SH || msg == TLS_EXT_IN_HRR || msg == TLS_EXT_IN_EE ||
+                   msg == TLS_EXT_IN_CT;
+    if (response) {
+        /* rfc8446#4.2: "Implementations MUST NOT send extension responses
+         * if the remote endpoint did not send the corresponding extension
+         * requests, with the exception of the "cookie" extension in the
+         * HelloRetryRequest. Upon receiving such an extension, an endpoint
+         * MUST abort the handshake with an "unsupported_extension" alert." */
+        if (list->n_unknown > 0)
+            return tls_fail(&c->err, TLS_ALERT_UNSUPPORTED_EXTENSION, "%s: unknown extension %u", where,
+                            list->first_unknown);
+        uint64_t solicited = c->ext_sent;
+        if (msg == TLS_EXT_IN_HRR)
+            solicited |= tls_ext_bit(TLS_EXT_COOKIE);
+        uint64_t unsolicited = list->present & ~solicited;
+        if (unsolicited != 0) {
+            uint16_t type = first_type(unsolicited);
+            return tls_fail(&c->err, TLS_ALERT_UNSUPPORTED_EXTENSION,
+                            "%s: %s extension (%u), which we did not ask for", where, ext_name(type), type);
+        }
+    }
+    /* rfc8446#4.2.11: "The "pre_shared_key" extension MUST be the last
+     * extension in the ClientHello ... Servers MUST check that it is the
+     * last extension and otherwise fail the handshake with an
+     * "illegal_parameter" alert." */
+    if (msg == TLS_EXT_IN_CH && (list->present & tls_ext_bit(TLS_EXT_PRE_SHARED_KEY)) &&
+        list->last_type != TLS_EXT_PRE_SHARED_KEY)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "pre_shared_key is not the last extension");
+    return 0;
+}

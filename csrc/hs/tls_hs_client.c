@@ -1,0 +1,463 @@
+/* The TLS 1.3 client: one state, one expected message (rfc8446#A.1). */
+#include <string.h>
+
+#include "engine/tls_conn_int.h"
+#include "util/tls_names.h"
+#include "pki/tls_x509.h"
+
+static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
+{
+    const char *name = tls_handshake_name(type);
+    return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "expected %s, got %s", wanted,
+                    name ? name : "an unknown handshake message");
+}
+
+static void put_list16(tls_buf *b, const uint16_t *ids, size_t n)
+{
+    size_t off = tls_buf_open_block(b, 2);
+    for (size_t i = 0; i < n; i++)
+        tls_buf_u16(b, ids[i]);
+    tls_buf_close_block(b, off, 2);
+}
+
+/* Starts an extension and notes that we sent it: the server may answer
+ * only those (rfc8446#4.2). */
+static void put_extension_start(tls_conn *c, tls_buf *b, uint16_t type, size_t *off)
+{
+    c->ext_sent |= tls_ext_bit(type);
+    tls_buf_u16(b, type);
+    *off = tls_buf_open_block(b, 2);
+}
+
+/* A new key pair for c->group; its public value goes in every ClientHello
+ * until a HelloRetryRequest asks for another group. */
+static int make_key_share(tls_conn *c)
+{
+    tls_buf_clear(&c->client_share);
+    return tls_kex_generate(&c->kex, c->group, &c->client_share, &c->err);
+}
+
+static int send_client_hello(tls_conn *c)
+{
+    const tls_config *cfg = c->cfg;
+    const tls_buf *share = &c->client_share;
+    tls_buf msg;
+    size_t off, ext, e, inner;
+    tls_buf_init(&msg);
+    off = tls_hs_begin_message(&msg, TLS_HS_CLIENT_HELLO);
+    tls_buf_u16(&msg, TLS_VERSION_12); /* legacy_version, rfc8446#4.1.2 */
+    tls_buf_bytes(&msg, c->client_random, TLS_RANDOM_LEN);
+    inner = tls_buf_open_block(&msg, 1);
+    tls_buf_bytes(&msg, c->session_id, c->session_id_len);
+    tls_buf_close_block(&msg, inner, 1);
+    put_list16(&msg, cfg->suites, cfg->n_suites);
+    tls_buf_u8(&msg, 1); /* legacy_compression_methods: null only */
+    tls_buf_u8(&msg, 0);
+
+    c->ext_sent = 0;
+    ext = tls_buf_open_block(&msg, 2);
+    /* rfc6066#3: literal IP addresses are not permitted in server_name. */
+    if (c->server_name != NULL && !tls_is_ip_literal(c->server_name)) {
+        put_extension_start(c, &msg, TLS_EXT_SERVER_NAME, &e);
+        inner = tls_buf_open_block(&msg, 2);
+        tls_buf_u8(&msg, 0); /* host_name */
+        size_t name = tls_buf_open_block(&msg, 2);
+        tls_buf_bytes(&msg, c->server_name, strlen(c->server_name));
+        tls_buf_close_block(&msg, name, 2);
+        tls_buf_close_block(&msg, inner, 2);
+        tls_buf_close_block(&msg, e, 2);
+    }
+    put_extension_start(c, &msg, TLS_EXT_SUPPORTED_VERSIONS, &e);
+    tls_buf_u8(&msg, 2);
+    tls_buf_u16(&msg, TLS_VERSION_13);
+    tls_buf_close_block(&msg, e, 2);
+
+    put_extension_start(c, &msg, TLS_EXT_SUPPORTED_GROUPS, &e);
+    put_list16(&msg, cfg->groups, cfg->n_groups);
+    tls_buf_close_block(&msg, e, 2);
+
+    put_extension_start(c, &msg, TLS_EXT_SIGNATURE_ALGORITHMS, &e);
+    put_list16(&msg, cfg->sigalgs, cfg->n_sigalgs);
+    tls_buf_close_block(&msg, e, 2);
+
+    put_extension_start(c, &msg, TLS_EXT_KEY_SHARE, &e);
+    inner = tls_buf_open_block(&msg, 2);
+    tls_buf_u16(&msg, c->group);
+    size_t kx = tls_buf_open_block(&msg, 2);
+    tls_buf_bytes(&msg, share->data, share->len);
+    tls_buf_close_block(&msg, kx, 2);
+    tls_buf_close_block(&msg, inner, 2);
+    tls_buf_close_block(&msg, e, 2);
+
+    if (cfg->record_size_limit != 0) {
+        put_extension_start(c, &msg, TLS_EXT_RECORD_SIZE_LIMIT, &e);
+        tls_buf_u16(&msg, cfg->record_size_limit);
+        tls_buf_close_block(&msg, e, 2);
+    }
+
+    if (c->cookie.len > 0) {
+        put_extension_start(c, &msg, TLS_EXT_COOKIE, &e);
+        inner = tls_buf_open_block(&msg, 2);
+        tls_buf_bytes(&msg, c->cookie.data, c->cookie.len);
+        tls_buf_close_block(&msg, inner, 2);
+        tls_buf_close_block(&msg, e, 2);
+    }
+    tls_buf_close_block(&msg, ext, 2);
+    tls_hs_end_message(&msg, off);
+
+    int rc = tls_hs_send(c, &msg);
+    tls_buf_free(&msg);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "ClientHello");
+        tls_trace_add(&tb, "versions", "TLSv1.3");
+        tls_trace_add_list(&tb, "cipher_suites", cfg->suites, cfg->n_suites, tls_suite_name);
+        tls_trace_add_list(&tb, "groups", cfg->groups, cfg->n_groups, tls_group_name);
+        tls_trace_add(&tb, "key_share", "%s", tls_group_name(c->group));
+        tls_trace_add_list(&tb, "signature_algorithms", cfg->sigalgs, cfg->n_sigalgs, tls_sigscheme_name);
+        if (c->server_name != NULL)
+            tls_trace_add(&tb, "server_name", "%s%s", c->server_name,
+                          tls_is_ip_literal(c->server_name) ? " (IP address: not sent as SNI)" : "");
+        if (cfg->record_size_limit != 0)
+            tls_trace_add(&tb, "record_size_limit", "%u", cfg->record_size_limit);
+        if (c->hello_retry)
+            tls_trace_add(&tb, "retry", "second ClientHello, answering HelloRetryRequest");
+        rc = tls_trace_emit(c, &tb);
+    }
+    return rc;
+}
+
+int tls_client_start(tls_conn *c)
+{
+    if (c->state != ST_CLIENT_START)
+        return 0;
+    c->group = c->cfg->groups[0];
+    c->session_id_len = sizeof c->session_id; /* middlebox compatibility, rfc8446#D.4 */
+    if (tls_random(c->client_random, TLS_RANDOM_LEN, &c->err) != 0 ||
+        tls_random(c->session_id, c->session_id_len, &c->err) != 0)
+        return -1;
+    if (make_key_share(c) != 0 || send_client_hello(c) != 0)
+        return -1;
+    c->state = ST_CLIENT_WAIT_SH;
+    return 0;
+}
+
+static int offered(const uint16_t *list, size_t n, uint16_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == v)
+            return 1;
+    return 0;
+}
+
+static int handle_hello_retry(tls_conn *c, tls_ext_list *exts, const uint8_t *msg, size_t len)
+{
+    if (tls_ext_check(c, exts, TLS_EXT_IN_HRR) != 0)
+        return -1;
+    tls_reader *ks = tls_hs_find_ext(exts, TLS_EXT_KEY_SHARE);
+    tls_reader *cookie = tls_hs_find_ext(exts, TLS_EXT_COOKIE);
+    uint16_t group = c->group;
+    if (ks != NULL) {
+        group = tls_rd_u16(ks);
+        if (!tls_rd_end(ks))
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "HelloRetryRequest key_share is malformed");
+        /* rfc8446#4.2.8: the group must be offered and not already shared. */
+        if (!offered(c->cfg->groups, c->cfg->n_groups, group) || group == c->group)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                            "HelloRetryRequest asks for group %s, which is not usable",
+                            tls_group_name(group) ? tls_group_name(group) : "unknown");
+    }
+    tls_buf_clear(&c->cookie);
+    if (cookie != NULL) {
+        tls_reader value = tls_rd_vec(cookie, 2);
+        if (!tls_rd_end(cookie) || value.len == 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "HelloRetryRequest cookie is malformed");
+        tls_buf_bytes(&c->cookie, value.p, value.len);
+    }
+    /* rfc8446#4.1.4: a HelloRetryRequest that changes nothing is illegal_parameter. */
+    if (ks == NULL && cookie == NULL)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "HelloRetryRequest asks for no change");
+    c->hello_retry = 1;
+    if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) != 0 ||
+        tls_transcript_hrr_rewrite(&c->transcript, &c->err) != 0 ||
+        tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
+        return -1;
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "HelloRetryRequest");
+        tls_trace_add(&tb, "cipher", "%s", c->suite->name);
+        tls_trace_add(&tb, "group", "%s", tls_group_name(group));
+        tls_trace_add(&tb, "meaning", "the server wants a key share for another group: try again");
+        if (tls_trace_emit(c, &tb) != 0)
+            return -1;
+    }
+    /* rfc8446#4.1.2: the key share is replaced only if the HelloRetryRequest
+     * names a group; after a cookie-only one the same share goes again. */
+    if (ks != NULL) {
+        c->group = group;
+        if (make_key_share(c) != 0)
+            return -1;
+    }
+    /* rfc8446#D.4: the dummy change_cipher_spec goes before the second flight. */
+    if (tls_record_send_ccs(c) != 0)
+        return -1;
+    c->ccs_sent = 1;
+    return send_client_hello(c);
+}
+
+static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    uint16_t legacy_version = tls_rd_u16(body);
+    const uint8_t *random = tls_rd_bytes(body, TLS_RANDOM_LEN);
+    tls_reader sid = tls_rd_vec(body, 1);
+    uint16_t suite = tls_rd_u16(body);
+    uint8_t compression = tls_rd_u8(body);
+    tls_reader ext_block = tls_rd_left(body) > 0 ? tls_rd_vec(body, 2) : tls_rd_init(NULL, 0);
+    if (!tls_rd_end(body))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello is malformed");
+    int is_retry = memcmp(random, tls_hrr_random, TLS_RANDOM_LEN) == 0;
+    /* rfc8446#4.1.4: a second HelloRetryRequest is unexpected_message,
+     * whatever else is wrong with it. */
+    if (is_retry && c->hello_retry)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
+    tls_ext_list exts;
+    if (tls_hs_parse_extensions(c, &ext_block, &exts, "ServerHello") != 0)
+        return -1;
+    tls_reader *sv = tls_hs_find_ext(&exts, TLS_EXT_SUPPORTED_VERSIONS);
+    if (sv == NULL) {
+        const char *v = tls_version_name(legacy_version);
+        return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
+                        "server chose %s, but this client speaks only TLS 1.3",
+                        v ? v : "an unknown protocol version");
+    }
+    uint16_t version = tls_rd_u16(sv);
+    if (!tls_rd_end(sv))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello supported_versions is malformed");
+    /* rfc8446#4.2.1: a version not offered is illegal_parameter. */
+    if (version != TLS_VERSION_13)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server selected version 0x%04x, not offered",
+                        version);
+    /* rfc8446#4.1.3: legacy_version MUST be 0x0303 in a TLS 1.3 ServerHello. */
+    if (legacy_version != TLS_VERSION_12)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "ServerHello legacy_version is 0x%04x (must be 0x0303 in TLS 1.3)", legacy_version);
+    /* rfc8446#4.1.3: legacy_session_id_echo must match what we sent. */
+    if (sid.len != c->session_id_len || memcmp(sid.p, c->session_id, sid.len) != 0)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "ServerHello does not echo our session id");
+    if (!offered(c->cfg->suites, c->cfg->n_suites, suite) || tls_suite_get(suite) == NULL)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server chose cipher suite 0x%04x, not offered",
+                        suite);
+    if (compression != 0)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server chose compression method %u",
+                        compression);
+    /* rfc8446#4.1.4: the suite after HelloRetryRequest must not change. */
+    if (c->suite != NULL && c->suite->id != suite)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "ServerHello changes the cipher suite chosen in HelloRetryRequest");
+    c->suite = tls_suite_get(suite);
+    c->version = version;
+    if (is_retry)
+        return handle_hello_retry(c, &exts, msg, len);
+
+    if (tls_ext_check(c, &exts, TLS_EXT_IN_SH) != 0)
+        return -1;
+    tls_reader *ks = tls_hs_find_ext(&exts, TLS_EXT_KEY_SHARE);
+    if (ks == NULL)
+        return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION, "ServerHello has no key_share");
+    uint16_t group = tls_rd_u16(ks);
+    tls_reader kx = tls_rd_vec(ks, 2);
+    if (!tls_rd_end(ks))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello key_share is malformed");
+    if (group != c->group)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "server's key share is for %s, we sent %s",
+                        tls_group_name(group) ? tls_group_name(group) : "an unknown group",
+                        tls_group_name(c->group));
+    uint8_t shared[TLS_MAX_SHARED_SECRET];
+    size_t shared_len = 0;
+    int rc = -1;
+    if (tls_kex_derive(&c->kex, kx.p, kx.len, shared, sizeof shared, &shared_len, &c->err) == 0 &&
+        tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) == 0 &&
+        tls_transcript_add(&c->transcript, msg, len, &c->err) == 0)
+        rc = 0;
+    tls_kex_free(&c->kex);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "ServerHello");
+        tls_trace_add(&tb, "version", "TLSv1.3");
+        tls_trace_add(&tb, "cipher", "%s", c->suite->name);
+        tls_trace_add(&tb, "group", "%s", tls_group_name(group));
+        tls_trace_add(&tb, "key_exchange", "%s: both sides now share a secret",
+                      tls_group_is_ffdhe(group) ? "DHE" : "ECDHE");
+        rc = tls_trace_emit(c, &tb);
+    }
+    if (rc == 0)
+        rc = tls_hs_derive_handshake_secrets(c, shared, shared_len);
+    OPENSSL_cleanse(shared, sizeof shared);
+    if (rc != 0)
+        return -1;
+    /* Both directions move to handshake keys now, so that an alert we send
+     * before our Finished is protected as the server expects (rfc8446#6). */
+    if (tls_record_set_read_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0 ||
+        tls_record_set_write_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0)
+        return -1;
+    c->state = ST_CLIENT_WAIT_EE;
+    return 0;
+}
+
+/* rfc8449#4: the server's limit bounds our protected records (less the
+ * content type byte, and never beyond TLS 1.3's own limit); ours, which it
+ * answered, bounds its records from now on. */
+static int handle_record_size_limit(tls_conn *c, tls_reader *r)
+{
+    uint16_t limit = tls_rd_u16(r);
+    if (!tls_rd_end(r))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions record_size_limit is malformed");
+    /* rfc8449#4: "An endpoint MUST treat receipt of a smaller value as a
+     * fatal error and generate an "illegal_parameter" alert." */
+    if (limit < TLS_RECORD_SIZE_LIMIT_MIN)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "server's record_size_limit of %u (at least %d is required)", limit,
+                        TLS_RECORD_SIZE_LIMIT_MIN);
+    size_t content = (size_t)limit - 1;
+    c->send_limit = content < TLS_MAX_PLAINTEXT ? content : TLS_MAX_PLAINTEXT;
+    c->recv_limit = c->cfg->record_size_limit;
+    return 0;
+}
+
+static int handle_encrypted_extensions(tls_conn *c, tls_reader *body)
+{
+    tls_reader block = tls_rd_vec(body, 2);
+    tls_ext_list exts;
+    if (!tls_rd_end(body))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions is malformed");
+    if (tls_hs_parse_extensions(c, &block, &exts, "EncryptedExtensions") != 0 ||
+        tls_ext_check(c, &exts, TLS_EXT_IN_EE) != 0)
+        return -1;
+    tls_reader *sni = tls_hs_find_ext(&exts, TLS_EXT_SERVER_NAME);
+    if (sni != NULL && tls_rd_left(sni) != 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions server_name is not empty");
+    /* rfc8446#4.2.7: the server's groups are informational; only their
+     * form is checked. */
+    tls_reader *groups = tls_hs_find_ext(&exts, TLS_EXT_SUPPORTED_GROUPS);
+    if (groups != NULL) {
+        tls_reader list = tls_rd_vec(groups, 2);
+        if (!tls_rd_end(groups) || list.len == 0 || list.len % 2 != 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions supported_groups is malformed");
+    }
+    tls_reader *rsl = tls_hs_find_ext(&exts, TLS_EXT_RECORD_SIZE_LIMIT);
+    if (rsl != NULL && handle_record_size_limit(c, rsl) != 0)
+        return -1;
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "EncryptedExtensions");
+        tls_trace_add(&tb, "extensions", "%zu", exts.n);
+        if (rsl != NULL)
+            tls_trace_add(&tb, "record_size_limit", "%zu", c->send_limit + 1);
+        tls_trace_add(&tb, "note", "first message under the handshake key: everything from here is encrypted");
+        return tls_trace_emit(c, &tb);
+    }
+    return 0;
+}
+
+static int handle_certificate_request(tls_conn *c, tls_reader *body)
+{
+    tls_reader context = tls_rd_vec(body, 1);
+    tls_reader block = tls_rd_vec(body, 2);
+    tls_ext_list exts;
+    if (!tls_rd_end(body))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "CertificateRequest is malformed");
+    /* rfc8446#4.3.2: the context "SHALL be zero length unless used for the
+     * post-handshake authentication exchanges". */
+    if (context.len != 0)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "CertificateRequest during the handshake has a request context");
+    /* rfc8446#4.3.2: "Clients MUST ignore unrecognized extensions." */
+    if (tls_hs_parse_extensions(c, &block, &exts, "CertificateRequest") != 0 ||
+        tls_ext_check(c, &exts, TLS_EXT_IN_CR) != 0)
+        return -1;
+    /* rfc8446#4.3.2: signature_algorithms MUST be present. */
+    if (tls_hs_find_ext(&exts, TLS_EXT_SIGNATURE_ALGORITHMS) == NULL)
+        return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION,
+                        "CertificateRequest without signature_algorithms");
+    c->cert_requested = 1;
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "CertificateRequest");
+        tls_trace_add(&tb, "note", "the server asks for a client certificate; we will send none");
+        return tls_trace_emit(c, &tb);
+    }
+    return 0;
+}
+
+static int finish_handshake(tls_conn *c)
+{
+    if (tls_hs_derive_application_secrets(c) != 0)
+        return -1;
+    if (!c->ccs_sent) {
+        if (tls_record_send_ccs(c) != 0)
+            return -1;
+        c->ccs_sent = 1;
+    }
+    if (c->cert_requested &&
+        tls_hs_send_certificate(c, NULL, 0, 1) != 0)
+        return -1;
+    if (tls_hs_send_finished(c, c->keys.client_hs) != 0)
+        return -1;
+    if (tls_record_set_write_key(c, c->keys.client_ap, "client_application_traffic_secret_0") != 0 ||
+        tls_record_set_read_key(c, c->keys.server_ap, "server_application_traffic_secret_0") != 0)
+        return -1;
+    c->state = ST_CONNECTED;
+    c->status |= TLS_STATUS_HANDSHAKE_DONE;
+    return 0;
+}
+
+int tls_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    switch (c->state) {
+    case ST_CLIENT_WAIT_SH:
+        if (type != TLS_HS_SERVER_HELLO)
+            return unexpected(c, type, "ServerHello");
+        return handle_server_hello(c, body, msg, len);
+    case ST_CLIENT_WAIT_EE:
+        if (type != TLS_HS_ENCRYPTED_EXTENSIONS)
+            return unexpected(c, type, "EncryptedExtensions");
+        if (handle_encrypted_extensions(c, body) != 0)
+            return -1;
+        c->state = ST_CLIENT_WAIT_CERT_CR;
+        break;
+    case ST_CLIENT_WAIT_CERT_CR:
+        if (type == TLS_HS_CERTIFICATE_REQUEST) {
+            if (handle_certificate_request(c, body) != 0)
+                return -1;
+            c->state = ST_CLIENT_WAIT_CERT;
+            break;
+        }
+        /* fall through */
+    case ST_CLIENT_WAIT_CERT:
+        if (type != TLS_HS_CERTIFICATE)
+            return unexpected(c, type, "Certificate");
+        if (tls_hs_parse_certificate(c, body) != 0)
+            return -1;
+        c->state = ST_CLIENT_WAIT_CV;
+        break;
+    case ST_CLIENT_WAIT_CV:
+        if (type != TLS_HS_CERTIFICATE_VERIFY)
+            return unexpected(c, type, "CertificateVerify");
+        /* The signature covers the transcript up to the Certificate. */
+        if (tls_hs_check_certificate_verify(c, body) != 0)
+            return -1;
+        c->state = ST_CLIENT_WAIT_FINISHED;
+        break;
+    case ST_CLIENT_WAIT_FINISHED:
+        if (type != TLS_HS_FINISHED)
+            return unexpected(c, type, "Finished");
+        if (tls_hs_check_finished(c, body, c->keys.server_hs) != 0 ||
+            tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
+            return -1;
+        return finish_handshake(c);
+    default:
+        return unexpected(c, type, "no handshake message");
+    }
+    return tls_transcript_add(&c->transcript, msg, len, &c->err);
+}

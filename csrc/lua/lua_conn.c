@@ -1,0 +1,757 @@
+/* tls.conn: a TLS connection over a socket, with LuaSocket's methods.
+ *
+ * Every method drives the engine the same way (see tls_engine.h): flush the
+ * engine's output, stop if what the method waits for has happened, else read
+ * from the socket and feed the engine. One deadline, computed when the
+ * method is called, bounds all the waiting the method does, so a timeout
+ * covers a whole handshake or a whole receive("*l"). */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "lua/lua_tls.h"
+#include "util/tls_consts.h"
+#include "io/tls_socket.h"
+
+/* Read whole records (and then some) per system call. */
+#define RECV_CHUNK (TLS_MAX_CIPHERTEXT + TLS_RECORD_HEADER_LEN + 1024)
+/* Plaintext handed to the engine per write: four full records, one send. */
+#define SEND_CHUNK (4 * TLS_MAX_PLAINTEXT)
+/* How long close() may wait to deliver close_notify on a blocking socket. */
+#define CLOSE_NOTIFY_WAIT 1.0
+
+/* The connection failed at the TLS level; the reason is in c->msg. */
+#define CONN_FAILED (-10)
+
+struct lua_conn {
+    tls_conn *tls;   /* NULL once collected */
+    int fd;          /* -1 once closed */
+    int owns_fd;     /* 0 over a wrapped LuaSocket socket, which closes it */
+    int is_server;
+    int started;     /* tls_conn_start called */
+    int eof;         /* the peer closed TCP (or reset it) */
+    int busy;        /* a method is running (see tls_lua_enter) */
+    int strict_close; /* a TCP close without close_notify fails receive */
+    double timeout;  /* seconds; negative blocks */
+    double hs_limit; /* server: seconds a client has to finish its handshake; negative: none */
+    double hs_deadline;
+    tls_lua_trace trace;
+    char msg[TLS_REASON_MAX + TLS_SOCK_MSG_MAX];
+};
+
+enum goal { WANT_HANDSHAKE, WANT_DATA, WANT_FLUSH };
+
+/* A wrapped LuaSocket socket may have been closed through its own object;
+ * its descriptor number may then belong to the next socket opened, which
+ * the connection must never touch. */
+static void forget_fd_if_socket_closed(lua_State *L, lua_conn *c)
+{
+    if (c->owns_fd || c->fd < 0)
+        return;
+    int top = lua_gettop(L);
+    int moved = 0;
+    if (lua_getiuservalue(L, 1, 1) == LUA_TUSERDATA &&
+        lua_getfield(L, -1, "getfd") == LUA_TFUNCTION) {
+        lua_pushvalue(L, -2);
+        if (lua_pcall(L, 1, 1, 0) == LUA_OK) {
+            int isnum;
+            lua_Number fd = lua_tonumberx(L, -1, &isnum);
+            moved = isnum && fd != (lua_Number)c->fd;
+        }
+    }
+    lua_settop(L, top);
+    if (moved)
+        c->fd = -1;
+}
+
+static lua_conn *to_conn(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    forget_fd_if_socket_closed(L, c);
+    return c;
+}
+
+/* For the methods that drive the engine: from inside the connection's own
+ * trace callback, or from a finalizer run by an allocation of a method in
+ * progress, they would change buffers the running method still uses. */
+static lua_conn *to_idle_conn(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    if (c->tls && tls_conn_in_callback(c->tls))
+        luaL_error(L, "tls: this method cannot be called from the connection's own trace callback");
+    tls_lua_enter(L, &c->busy, "connection");
+    /* Only now: it calls into LuaSocket, and a nested call must not touch
+     * the descriptor of the method it interrupted. */
+    forget_fd_if_socket_closed(L, c);
+    /* Trace callbacks run on this call's state. Only engine-driving calls
+     * set it: one from inside a callback (say in a coroutine that dies
+     * before the handshake goes on) must not replace the state the engine
+     * is calling back on. */
+    c->trace.L = L;
+    return c;
+}
+
+static int failed(lua_conn *c)
+{
+    snprintf(c->msg, sizeof c->msg, "%s", tls_lua_failure_reason(c->tls));
+    return CONN_FAILED;
+}
+
+static int flush_output(lua_conn *c, double deadline)
+{
+    const uint8_t *out;
+    size_t n = tls_conn_output(c->tls, &out);
+    if (n == 0)
+        return TLS_IO_DONE;
+    size_t sent = 0;
+    int st = tls_sock_send(c->fd, out, n, deadline, &sent, c->msg, sizeof c->msg);
+    tls_conn_output_done(c->tls, sent);
+    return st;
+}
+
+static int goal_reached(lua_conn *c, enum goal goal, unsigned status)
+{
+    const uint8_t *data;
+    switch (goal) {
+    case WANT_HANDSHAKE:
+        return (status & TLS_STATUS_HANDSHAKE_DONE) != 0;
+    case WANT_DATA:
+        return tls_conn_app_data(c->tls, &data) > 0;
+    case WANT_FLUSH:
+        return 1; /* flush_output succeeded */
+    }
+    return 0;
+}
+
+/* The driver loop. Returns TLS_IO_DONE, TLS_IO_TIMEOUT, TLS_IO_CLOSED, or
+ * TLS_IO_ERROR / CONN_FAILED with c->msg set. */
+static int pump(lua_conn *c, enum goal goal, double deadline)
+{
+    uint8_t buf[RECV_CHUNK];
+    if (c->fd < 0)
+        return TLS_IO_CLOSED;
+    if (!c->started) {
+        c->started = 1;
+        if (tls_conn_start(c->tls) != 0)
+            return failed(c);
+    }
+    for (;;) {
+        int st = flush_output(c, deadline);
+        unsigned status = tls_conn_status(c->tls);
+        if (status & TLS_STATUS_FAILED)
+            return failed(c);
+        if (st != TLS_IO_DONE)
+            return st;
+        if (goal_reached(c, goal, status))
+            return TLS_IO_DONE;
+        if ((status & TLS_STATUS_PEER_CLOSED) || c->eof)
+            return TLS_IO_CLOSED;
+        size_t got = 0;
+        st = tls_sock_recv(c->fd, buf, sizeof buf, deadline, &got, c->msg, sizeof c->msg);
+        if (st == TLS_IO_CLOSED) {
+            c->eof = 1;
+            continue;
+        }
+        if (st != TLS_IO_DONE)
+            return st;
+        /* A failure queues an alert; the next turn flushes it and reports. */
+        tls_conn_feed(c->tls, buf, got);
+    }
+}
+
+static int ensure_handshake(lua_conn *c, double deadline)
+{
+    if (tls_conn_status(c->tls) & TLS_STATUS_HANDSHAKE_DONE)
+        return TLS_IO_DONE;
+    /* A client that stalls its handshake must not hold a server's socket and
+     * memory for ever, whatever timeout the application chose for I/O. */
+    int limited = c->hs_limit >= 0 && (deadline < 0 || c->hs_deadline < deadline);
+    int st = pump(c, WANT_HANDSHAKE, limited ? c->hs_deadline : deadline);
+    if (st == TLS_IO_TIMEOUT && limited) {
+        snprintf(c->msg, sizeof c->msg, "handshake not completed within %g second%s: connection dropped",
+                 c->hs_limit, c->hs_limit == 1 ? "" : "s");
+        tls_sock_close(c->fd);
+        c->fd = -1;
+        return CONN_FAILED;
+    }
+    return st;
+}
+
+void tls_lua_conn_limit_handshake(lua_conn *c, double seconds)
+{
+    c->hs_limit = seconds;
+    c->hs_deadline = tls_sock_deadline(seconds);
+}
+
+/* The error word LuaSocket users test for, or the reason in words. */
+static const char *status_message(lua_conn *c, int st)
+{
+    switch (st) {
+    case TLS_IO_TIMEOUT:
+        return "timeout";
+    case TLS_IO_CLOSED:
+        return "closed";
+    default:
+        return c->msg[0] ? c->msg : "connection failed";
+    }
+}
+
+/* ---- Creation -------------------------------------------------------------- */
+
+/* Creating a connection comes in two steps so that a socket is never held
+ * while Lua may raise: the object is allocated first (which may raise an
+ * out-of-memory error, with nothing to leak), and only then is a socket
+ * opened and handed to it, after which the object's finalizer closes it. */
+lua_conn *tls_lua_conn_new(lua_State *L)
+{
+    lua_conn *c = lua_newuserdatauv(L, sizeof *c, TLS_LUA_GUARD_SLOT);
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    c->timeout = -1;
+    c->hs_limit = -1;
+    c->trace.ref = LUA_NOREF;
+    luaL_setmetatable(L, TLS_LUA_CONN);
+    tls_lua_guard_new(L, &c->busy);
+    lua_setiuservalue(L, -2, TLS_LUA_GUARD_SLOT);
+    return c;
+}
+
+int tls_lua_conn_setup(lua_State *L, lua_conn *c, int ctx_index, int fd, int owns_fd, double timeout)
+{
+    ctx_index = lua_absindex(L, ctx_index);
+    tls_config *cfg = tls_lua_check_context(L, ctx_index);
+    c->fd = fd;
+    c->owns_fd = owns_fd;
+    c->is_server = cfg->is_server;
+    c->strict_close = cfg->strict_close;
+    c->timeout = timeout;
+    c->tls = tls_conn_new(cfg);
+    if (!c->tls) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "out of memory");
+        return -1;
+    }
+    tls_lua_trace_init(&c->trace, L, ctx_index, c->tls);
+    c->trace.L = L;
+    return 0;
+}
+
+/* Client side: the name sent as SNI and checked in the certificate. */
+static int set_server_name(lua_State *L, lua_conn *c, const char *servername)
+{
+    if (!servername || c->is_server || tls_conn_set_server_name(c->tls, servername) == 0)
+        return 0;
+    lua_pushnil(L);
+    lua_pushstring(L, tls_lua_failure_reason(c->tls));
+    return -1;
+}
+
+static void close_socket(lua_State *L, lua_conn *c, int conn_index)
+{
+    if (c->fd < 0)
+        return;
+    if (c->owns_fd) {
+        tls_sock_close(c->fd);
+    } else {
+        /* The LuaSocket object owns the descriptor: let it close it, or it
+         * would later close a number the system may have reused. */
+        int top = lua_gettop(L);
+        conn_index = lua_absindex(L, conn_index);
+        if (lua_getiuservalue(L, conn_index, 1) != LUA_TNIL &&
+            lua_getfield(L, -1, "close") != LUA_TNIL) {
+            lua_pushvalue(L, -2);
+            lua_pcall(L, 1, 0, 0);
+        }
+        lua_settop(L, top);
+    }
+    c->fd = -1;
+}
+
+/* core.connect(host, port, ctx, servername, handshake_timeout, timeout):
+ * handshake_timeout covers the TCP connect and the handshake, timeout is the
+ * connection's own for later calls. */
+int tls_lua_connect(lua_State *L)
+{
+    const char *host = luaL_checkstring(L, 1);
+    const char *port = luaL_checkstring(L, 2);
+    tls_config *cfg = tls_lua_check_context(L, 3);
+    const char *servername = luaL_optstring(L, 4, host);
+    double hs_timeout = luaL_optnumber(L, 5, -1);
+    double timeout = luaL_optnumber(L, 6, -1);
+    if (cfg->is_server) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "tls.connect needs a client context (this one has mode=\"server\")");
+        return 2;
+    }
+    if (tls_lua_check_server_name(L, lua_isnoneornil(L, 4) ? 1 : 4) != 0)
+        return 2;
+    lua_settop(L, 6);
+    lua_conn *c = tls_lua_conn_new(L); /* index 7 */
+    double deadline = tls_sock_deadline(hs_timeout);
+    char msg[TLS_SOCK_MSG_MAX];
+    int fd = -1;
+    if (tls_sock_connect(host, port, deadline, &fd, msg, sizeof msg) != TLS_IO_DONE) {
+        lua_pushnil(L);
+        lua_pushstring(L, msg);
+        return 2;
+    }
+    if (tls_lua_conn_setup(L, c, 3, fd, 1, timeout) != 0 || set_server_name(L, c, servername) != 0) {
+        close_socket(L, c, 7);
+        return 2;
+    }
+    int st = ensure_handshake(c, deadline);
+    if (st != TLS_IO_DONE) {
+        lua_pushnil(L);
+        lua_pushstring(L, status_message(c, st));
+        close_socket(L, c, 7);
+        return 2;
+    }
+    lua_settop(L, 7);
+    return 1;
+}
+
+/* core.wrap(fd, ctx, servername, socket, timeout): the handshake waits for
+ * conn:handshake() or the first send/receive, as after accept. */
+int tls_lua_wrap(lua_State *L)
+{
+    lua_Integer fd = luaL_checkinteger(L, 1);
+    tls_config *cfg = tls_lua_check_context(L, 2);
+    const char *servername = luaL_optstring(L, 3, NULL);
+    double timeout = luaL_optnumber(L, 5, -1);
+    luaL_argcheck(L, fd >= 0 && fd <= 0x7fffffff, 1, "not an open socket");
+    if (tls_lua_check_server_name(L, 3) != 0)
+        return 2;
+    if (tls_sock_prepare((int)fd) != 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "not an open socket");
+        return 2;
+    }
+    char ip[TLS_SOCK_ADDR_MAX];
+    int port;
+    /* Without a name we still check the certificate against the address we
+     * are connected to: never silently skip the name check. */
+    if (!servername && !cfg->is_server && tls_sock_address((int)fd, 1, ip, sizeof ip, &port) == 0)
+        servername = ip;
+    lua_settop(L, 5);
+    lua_conn *c = tls_lua_conn_new(L); /* index 6 */
+    /* The connection keeps the LuaSocket object, which owns the descriptor. */
+    lua_pushvalue(L, 4);
+    lua_setiuservalue(L, 6, 1);
+    if (tls_lua_conn_setup(L, c, 2, (int)fd, 0, timeout) != 0 || set_server_name(L, c, servername) != 0)
+        return 2;
+    lua_settop(L, 6);
+    return 1;
+}
+
+/* ---- Methods ----------------------------------------------------------------- */
+
+static int conn_handshake(lua_State *L)
+{
+    lua_conn *c = to_idle_conn(L);
+    if (!c->tls || c->fd < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    int st = ensure_handshake(c, tls_sock_deadline(c->timeout));
+    if (st != TLS_IO_DONE) {
+        lua_pushnil(L);
+        lua_pushstring(L, status_message(c, st));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* conn:send(data, i, j) -> index of the last byte sent | nil, err, lastsent.
+ * Bytes handed to the engine count as sent: they are encrypted and queued,
+ * and go out with the next flush. */
+static int conn_send(lua_State *L)
+{
+    lua_conn *c = to_idle_conn(L);
+    size_t size;
+    const char *data = luaL_checklstring(L, 2, &size);
+    lua_Integer start = luaL_optinteger(L, 3, 1);
+    lua_Integer end = luaL_optinteger(L, 4, -1);
+    /* LuaSocket's index rules (string.sub's). */
+    if (start < 0)
+        start = (lua_Integer)size + start + 1;
+    if (end < 0)
+        end = (lua_Integer)size + end + 1;
+    if (start < 1)
+        start = 1;
+    if (end > (lua_Integer)size)
+        end = (lua_Integer)size;
+    size_t total = start <= end ? (size_t)(end - start + 1) : 0;
+    /* Only within the string: start may be far past its end when total is 0. */
+    const uint8_t *p = (const uint8_t *)data + (total ? start - 1 : 0);
+    if (!c->tls || c->fd < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        lua_pushinteger(L, start - 1);
+        return 3;
+    }
+    double deadline = tls_sock_deadline(c->timeout);
+    int st = ensure_handshake(c, deadline);
+    size_t committed = 0;
+    while (st == TLS_IO_DONE) {
+        st = pump(c, WANT_FLUSH, deadline);
+        if (st != TLS_IO_DONE || committed == total)
+            break;
+        size_t n = total - committed < SEND_CHUNK ? total - committed : SEND_CHUNK;
+        unsigned status = tls_conn_status(c->tls);
+        if (status & TLS_STATUS_CLOSED) {
+            st = TLS_IO_CLOSED;
+            break;
+        }
+        if (tls_conn_write(c->tls, p + committed, n) != 0) {
+            st = failed(c);
+            break;
+        }
+        committed += n;
+    }
+    if (st == TLS_IO_DONE) {
+        lua_pushinteger(L, start - 1 + (lua_Integer)committed);
+        return 1;
+    }
+    lua_pushnil(L);
+    lua_pushstring(L, status_message(c, st));
+    lua_pushinteger(L, start - 1 + (lua_Integer)committed);
+    return 3;
+}
+
+/* Moves up to n bytes of decrypted data into b, dropping every '\r' when
+ * drop_cr is set; returns how many bytes of the engine's data it used.
+ * Growing the buffer allocates, which may run a GC step and finalizers:
+ * the pointer into the engine's buffer is taken only afterwards. */
+static size_t take_data(lua_conn *c, luaL_Buffer *b, size_t n, int drop_cr)
+{
+    char *dst = luaL_prepbuffsize(b, n);
+    const uint8_t *data;
+    size_t avail = tls_conn_app_data(c->tls, &data);
+    if (n > avail) /* cannot happen while the connection is busy; never read past the data */
+        n = avail;
+    size_t out = n;
+    if (drop_cr) {
+        out = 0;
+        for (size_t i = 0; i < n; i++)
+            if (data[i] != '\r')
+                dst[out++] = (char)data[i];
+    } else {
+        memcpy(dst, data, n);
+    }
+    luaL_addsize(b, out);
+    tls_conn_app_data_done(c->tls, n);
+    return n;
+}
+
+/* LuaSocket's "*l": up to '\n', which is dropped, and every '\r' dropped. */
+static int receive_line(lua_conn *c, luaL_Buffer *b, double deadline)
+{
+    for (;;) {
+        const uint8_t *data;
+        size_t n = tls_conn_app_data(c->tls, &data);
+        if (n == 0) {
+            int st = pump(c, WANT_DATA, deadline);
+            if (st != TLS_IO_DONE)
+                return st;
+            continue;
+        }
+        const uint8_t *nl = memchr(data, '\n', n);
+        size_t line = nl ? (size_t)(nl - data) : n;
+        take_data(c, b, line, 1);
+        if (nl) {
+            tls_conn_app_data_done(c->tls, 1);
+            return TLS_IO_DONE;
+        }
+        int st = pump(c, WANT_DATA, deadline);
+        if (st != TLS_IO_DONE)
+            return st;
+    }
+}
+
+/* LuaSocket 3's "*a": everything until the peer closes; closing before any
+ * byte arrived is reported as "closed". */
+static int receive_all(lua_conn *c, luaL_Buffer *b, double deadline)
+{
+    size_t total = 0;
+    for (;;) {
+        const uint8_t *data;
+        size_t n = tls_conn_app_data(c->tls, &data);
+        if (n > 0)
+            total += take_data(c, b, n, 0);
+        int st = pump(c, WANT_DATA, deadline);
+        if (st == TLS_IO_CLOSED)
+            return total > 0 ? TLS_IO_DONE : TLS_IO_CLOSED;
+        if (st != TLS_IO_DONE)
+            return st;
+    }
+}
+
+static int receive_count(lua_conn *c, luaL_Buffer *b, size_t wanted, double deadline)
+{
+    while (wanted > 0) {
+        const uint8_t *data;
+        size_t n = tls_conn_app_data(c->tls, &data);
+        if (n > wanted)
+            n = wanted;
+        if (n > 0)
+            wanted -= take_data(c, b, n, 0);
+        if (wanted == 0)
+            break;
+        int st = pump(c, WANT_DATA, deadline);
+        if (st != TLS_IO_DONE)
+            return st;
+    }
+    return TLS_IO_DONE;
+}
+
+/* The peer closed TCP without close_notify: an attacker may have cut the
+ * data short (rfc8446#6.1). */
+static int truncated(const lua_conn *c)
+{
+    return c->eof && !(tls_conn_status(c->tls) & (TLS_STATUS_PEER_CLOSED | TLS_STATUS_FAILED));
+}
+
+/* conn:receive(pattern, prefix) -> data | nil, err, partial */
+static int conn_receive(lua_State *L)
+{
+    lua_conn *c = to_idle_conn(L);
+    size_t prefix_len;
+    const char *prefix = luaL_optlstring(L, 3, "", &prefix_len);
+    enum { LINE, ALL, COUNT } mode = LINE;
+    size_t count = 0;
+    if (lua_isnumber(L, 2)) { /* as LuaSocket: "10" is a count too */
+        lua_Number n = lua_tonumber(L, 2);
+        luaL_argcheck(L, n >= 0, 2, "invalid receive pattern");
+        mode = COUNT;
+        /* Converting a double beyond size_t is undefined; no receive can
+         * get that many bytes anyway. */
+        size_t wanted = n < (lua_Number)(SIZE_MAX / 2) ? (size_t)n : SIZE_MAX / 2;
+        /* LuaSocket counts the prefix as part of the bytes wanted. */
+        count = wanted > prefix_len ? wanted - prefix_len : 0;
+    } else {
+        const char *p = luaL_optstring(L, 2, "*l");
+        if (p[0] == '*')
+            p++;
+        if (p[0] == 'l')
+            mode = LINE;
+        else if (p[0] == 'a')
+            mode = ALL;
+        else
+            return luaL_argerror(L, 2, "invalid receive pattern");
+    }
+    if (!c->tls || c->fd < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        lua_pushlstring(L, prefix, prefix_len);
+        return 3;
+    }
+    double deadline = tls_sock_deadline(c->timeout);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addlstring(&b, prefix, prefix_len);
+    int st = ensure_handshake(c, deadline);
+    if (st == TLS_IO_DONE) {
+        if (mode == LINE)
+            st = receive_line(c, &b, deadline);
+        else if (mode == ALL)
+            st = receive_all(c, &b, deadline);
+        else
+            st = receive_count(c, &b, count, deadline);
+        /* "*a" ends at the close; other patterns see it as "closed". */
+        if (c->strict_close && (st == TLS_IO_CLOSED || (mode == ALL && st == TLS_IO_DONE)) &&
+            truncated(c)) {
+            snprintf(c->msg, sizeof c->msg,
+                     "connection truncated: the peer closed TCP without close_notify");
+            st = CONN_FAILED;
+        }
+    }
+    luaL_pushresult(&b);
+    if (st == TLS_IO_DONE)
+        return 1;
+    lua_pushnil(L);
+    lua_pushstring(L, status_message(c, st));
+    lua_rotate(L, -3, -1); /* nil, err, partial */
+    return 3;
+}
+
+/* conn:keyupdate([request_peer]) -> true | nil, message. Like send, it
+ * completes a pending handshake first, then sends the KeyUpdate. */
+static int conn_keyupdate(lua_State *L)
+{
+    lua_conn *c = to_idle_conn(L);
+    int request_peer = lua_toboolean(L, 2);
+    if (!c->tls || c->fd < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    double deadline = tls_sock_deadline(c->timeout);
+    int st = ensure_handshake(c, deadline);
+    if (st == TLS_IO_DONE) {
+        if (tls_conn_key_update(c->tls, request_peer) != 0) {
+            const char *why = tls_conn_key_update_refusal(c->tls);
+            if (why == NULL)
+                st = failed(c);
+            else {
+                lua_pushnil(L);
+                lua_pushstring(L, why);
+                return 2;
+            }
+        } else {
+            st = pump(c, WANT_FLUSH, deadline);
+        }
+    }
+    if (st != TLS_IO_DONE) {
+        lua_pushnil(L);
+        lua_pushstring(L, status_message(c, st));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int conn_settimeout(lua_State *L)
+{
+    lua_conn *c = to_conn(L);
+    c->timeout = luaL_optnumber(L, 2, -1);
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+static int conn_gettimeout(lua_State *L)
+{
+    lua_conn *c = to_conn(L);
+    if (c->timeout < 0)
+        lua_pushnil(L);
+    else
+        lua_pushnumber(L, c->timeout);
+    return 1;
+}
+
+/* Sends close_notify (if the handshake finished) and closes the socket. */
+static int conn_close(lua_State *L)
+{
+    lua_conn *c = to_idle_conn(L);
+    if (c->fd >= 0 && c->tls) {
+        unsigned status = tls_conn_status(c->tls);
+        if ((status & TLS_STATUS_HANDSHAKE_DONE) && !(status & TLS_STATUS_FAILED)) {
+            tls_conn_close(c->tls);
+            double wait = c->timeout >= 0 && c->timeout < CLOSE_NOTIFY_WAIT ? c->timeout
+                                                                            : CLOSE_NOTIFY_WAIT;
+            flush_output(c, tls_sock_deadline(wait));
+        }
+    }
+    close_socket(L, c, 1);
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+static int conn_info(lua_State *L)
+{
+    lua_conn *c = to_conn(L);
+    if (!c->tls)
+        return luaL_error(L, "connection already collected");
+    tls_lua_push_info(L, c->tls);
+    lua_pushboolean(L, truncated(c));
+    lua_setfield(L, -2, "truncated");
+    return 1;
+}
+
+static int conn_getfd(lua_State *L)
+{
+    lua_conn *c = to_conn(L);
+    lua_pushinteger(L, c->fd);
+    return 1;
+}
+
+static int push_address(lua_State *L, lua_conn *c, int peer)
+{
+    char ip[TLS_SOCK_ADDR_MAX];
+    int port;
+    if (c->fd < 0 || tls_sock_address(c->fd, peer, ip, sizeof ip, &port) != 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    lua_pushstring(L, ip);
+    lua_pushinteger(L, port);
+    lua_pushstring(L, strchr(ip, ':') ? "inet6" : "inet"); /* LuaSocket 3's family */
+    return 3;
+}
+
+static int conn_getpeername(lua_State *L)
+{
+    return push_address(L, to_conn(L), 1);
+}
+
+static int conn_getsockname(lua_State *L)
+{
+    return push_address(L, to_conn(L), 0);
+}
+
+/* Collection closes without close_notify: a finalizer must not block. */
+static int conn_gc(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    /* The collector never finalizes an object a running method holds; only
+     * a direct call of the metamethod (from a trace function) can get here
+     * then, and freeing the engine under that method would be a
+     * use-after-free. */
+    if (c->busy)
+        return luaL_error(L, "tls: connection is in use (its __gc was called while a method runs)");
+    if (c->owns_fd)
+        close_socket(L, c, 1);
+    c->fd = -1;
+    /* No trace calls from a finalizer. */
+    tls_lua_trace_release(&c->trace, L);
+    if (c->tls) {
+        tls_conn_free(c->tls);
+        c->tls = NULL;
+    }
+    return 0;
+}
+
+static int conn_tostring(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    const char *side = c->is_server ? "server" : "client";
+    if (c->fd < 0)
+        lua_pushfstring(L, "tls.conn{%s, closed}: %p", side, (void *)c);
+    else
+        lua_pushfstring(L, "tls.conn{%s, fd %d}: %p", side, c->fd, (void *)c);
+    return 1;
+}
+
+void tls_lua_conn_register(lua_State *L)
+{
+    static const luaL_Reg methods[] = {
+        {"handshake", conn_handshake},
+        {"dohandshake", conn_handshake},
+        {"send", conn_send},
+        {"receive", conn_receive},
+        {"settimeout", conn_settimeout},
+        {"gettimeout", conn_gettimeout},
+        {"close", conn_close},
+        {"info", conn_info},
+        {"keyupdate", conn_keyupdate},
+        {"getfd", conn_getfd},
+        {"getpeername", conn_getpeername},
+        {"getsockname", conn_getsockname},
+        {NULL, NULL},
+    };
+    static const luaL_Reg meta[] = {
+        {"__gc", conn_gc},
+        {"__close", conn_close},
+        {"__tostring", conn_tostring},
+        {NULL, NULL},
+    };
+    luaL_newmetatable(L, TLS_LUA_CONN);
+    luaL_setfuncs(L, meta, 0);
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}

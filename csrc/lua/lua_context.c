@@ -1,0 +1,274 @@
+/* The context object: a tls_config shared by connections, plus the trace
+ * function. lua/tls.lua validates the user's options and calls the setters
+ * below; each returns true or nil, message. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lua/lua_tls.h"
+#include "util/tls_consts.h"
+#include "pki/tls_x509.h"
+
+typedef struct lua_context {
+    tls_config *cfg; /* NULL once collected */
+} lua_context;
+
+static lua_context *check_ctx(lua_State *L, int idx)
+{
+    lua_context *ctx = luaL_checkudata(L, idx, TLS_LUA_CONTEXT);
+    if (!ctx->cfg)
+        luaL_argerror(L, idx, "context already collected");
+    return ctx;
+}
+
+tls_config *tls_lua_check_context(lua_State *L, int idx)
+{
+    return check_ctx(L, idx)->cfg;
+}
+
+static int push_result(lua_State *L, int rc, const tls_error *err)
+{
+    if (rc == 0) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    lua_pushnil(L);
+    lua_pushstring(L, err->set ? err->reason : "failed");
+    return 2;
+}
+
+/* core.context(is_server) */
+int tls_lua_context_new(lua_State *L)
+{
+    int is_server = lua_toboolean(L, 1);
+    lua_context *ctx = lua_newuserdatauv(L, sizeof *ctx, 1);
+    ctx->cfg = NULL;
+    luaL_setmetatable(L, TLS_LUA_CONTEXT);
+    ctx->cfg = tls_config_new(is_server);
+    if (!ctx->cfg) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "out of memory");
+        return 2;
+    }
+    return 1;
+}
+
+/* Until mutual TLS exists, a client would send an empty Certificate
+ * whatever it holds, and a server would authenticate nobody: refused here
+ * too, not only in tls.lua. */
+static int refuse_client_certificates(lua_State *L, const char *what)
+{
+    lua_pushnil(L);
+    lua_pushfstring(L, "client certificates are not supported yet: %s", what);
+    return 2;
+}
+
+static int ctx_set_chain(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    if (!ctx->cfg->is_server)
+        return refuse_client_certificates(L, "a client context cannot have a certificate");
+    size_t len;
+    const char *src = luaL_checklstring(L, 2, &len);
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(L, tls_config_set_chain(ctx->cfg, src, len, lua_toboolean(L, 3), &err), &err);
+}
+
+static int ctx_set_key(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    if (!ctx->cfg->is_server)
+        return refuse_client_certificates(L, "a client context cannot have a key");
+    size_t len;
+    const char *src = luaL_checklstring(L, 2, &len);
+    const char *password = luaL_optstring(L, 4, NULL);
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(
+        L, tls_config_set_key(ctx->cfg, src, len, lua_toboolean(L, 3), password, &err), &err);
+}
+
+static int ctx_load_ca_pem(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    size_t len;
+    const char *pem = luaL_checklstring(L, 2, &len);
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(L, tls_config_load_ca_pem(ctx->cfg, pem, len, &err), &err);
+}
+
+/* A path names a bundle file or a hashed directory (c_rehash layout). */
+static int ctx_load_ca_path(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "ca: cannot read %s: %s", path, strerror(errno));
+        return 2;
+    }
+    tls_error err;
+    tls_error_clear(&err);
+    int rc = S_ISDIR(st.st_mode) ? tls_config_load_ca_dir(ctx->cfg, path, &err)
+                                 : tls_config_load_ca_file(ctx->cfg, path, &err);
+    return push_result(L, rc, &err);
+}
+
+static int ctx_load_system_ca(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(L, tls_config_load_system_ca(ctx->cfg, &err), &err);
+}
+
+typedef int (*list_setter)(tls_config *, const char *, tls_error *);
+
+static int set_list(lua_State *L, list_setter set)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    const char *list = luaL_checkstring(L, 2);
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(L, set(ctx->cfg, list, &err), &err);
+}
+
+static int ctx_set_suites(lua_State *L)
+{
+    return set_list(L, tls_config_set_suites);
+}
+
+static int ctx_set_groups(lua_State *L)
+{
+    return set_list(L, tls_config_set_groups);
+}
+
+static int ctx_set_sigalgs(lua_State *L)
+{
+    return set_list(L, tls_config_set_sigalgs);
+}
+
+static int ctx_set_verify(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    if (ctx->cfg->is_server && lua_toboolean(L, 2))
+        return refuse_client_certificates(L, "a server cannot verify clients");
+    ctx->cfg->verify = lua_toboolean(L, 2);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* Records under one write key before we update it; lua/tls.lua checks
+ * the value. */
+static int ctx_set_key_update_after(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 1, 2, "must be at least 1");
+    ctx->cfg->key_update_after = (uint64_t)n;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* libcrypto's authentication security level for the peer's chain, 0 to 5
+ * (tls.lua checks the range). */
+static int ctx_set_security_level(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    lua_Integer level = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, level >= 0 && level <= 5, 2, "security level 0 to 5 expected");
+    ctx->cfg->security_level = (int)level;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* record_size_limit (rfc8449), already checked by lua/tls.lua. */
+static int ctx_set_record_size_limit(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= TLS_RECORD_SIZE_LIMIT_MIN && n <= TLS_RECORD_SIZE_LIMIT_MAX, 2,
+                  "record size limit out of range");
+    ctx->cfg->record_size_limit = (uint16_t)n;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int ctx_set_strict_close(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    ctx->cfg->strict_close = lua_toboolean(L, 2);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int ctx_set_trace(lua_State *L)
+{
+    check_ctx(L, 1);
+    if (!lua_isnoneornil(L, 2))
+        luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    lua_setiuservalue(L, 1, 1);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int ctx_mode(lua_State *L)
+{
+    lua_pushstring(L, check_ctx(L, 1)->cfg->is_server ? "server" : "client");
+    return 1;
+}
+
+static int ctx_gc(lua_State *L)
+{
+    lua_context *ctx = luaL_checkudata(L, 1, TLS_LUA_CONTEXT);
+    if (ctx->cfg) {
+        tls_config_unref(ctx->cfg);
+        ctx->cfg = NULL;
+    }
+    return 0;
+}
+
+static int ctx_tostring(lua_State *L)
+{
+    lua_context *ctx = luaL_checkudata(L, 1, TLS_LUA_CONTEXT);
+    lua_pushfstring(L, "tls.context{%s}: %p",
+                    ctx->cfg ? (ctx->cfg->is_server ? "server" : "client") : "collected",
+                    (void *)ctx);
+    return 1;
+}
+
+void tls_lua_context_register(lua_State *L)
+{
+    static const luaL_Reg methods[] = {
+        {"set_chain", ctx_set_chain},
+        {"set_key", ctx_set_key},
+        {"load_ca_pem", ctx_load_ca_pem},
+        {"load_ca_path", ctx_load_ca_path},
+        {"load_system_ca", ctx_load_system_ca},
+        {"set_suites", ctx_set_suites},
+        {"set_groups", ctx_set_groups},
+        {"set_sigalgs", ctx_set_sigalgs},
+        {"set_verify", ctx_set_verify},
+        {"set_security_level", ctx_set_security_level},
+        {"set_strict_close", ctx_set_strict_close},
+        {"set_trace", ctx_set_trace},
+        {"set_key_update_after", ctx_set_key_update_after},
+        {"set_record_size_limit", ctx_set_record_size_limit},
+        {"mode", ctx_mode},
+        {NULL, NULL},
+    };
+    static const luaL_Reg meta[] = {
+        {"__gc", ctx_gc},
+        {"__tostring", ctx_tostring},
+        {NULL, NULL},
+    };
+    luaL_newmetatable(L, TLS_LUA_CONTEXT);
+    luaL_setfuncs(L, meta, 0);
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}

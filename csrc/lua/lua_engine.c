@@ -1,0 +1,259 @@
+/* tls.engine: the sans-I/O engine as a Lua object, for event loops and
+ * tests. The caller moves the bytes: e:output() to the peer, the peer's
+ * bytes into e:feed(). */
+#include <string.h>
+
+#include "lua/lua_tls.h"
+
+typedef struct lua_engine {
+    tls_conn *tls; /* NULL once collected */
+    int busy;      /* a method is running (see tls_lua_enter) */
+    tls_lua_trace trace;
+} lua_engine;
+
+static lua_engine *check_engine(lua_State *L)
+{
+    lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
+    if (!e->tls)
+        luaL_argerror(L, 1, "engine already collected");
+    return e;
+}
+
+/* For the methods that drive the engine: from inside the engine's own trace
+ * callback, or from a finalizer run by an allocation of a method in
+ * progress, they would change buffers the running method still uses. */
+static lua_engine *check_idle_engine(lua_State *L)
+{
+    lua_engine *e = check_engine(L);
+    if (tls_conn_in_callback(e->tls))
+        luaL_error(L, "tls.engine: this method cannot be called from the engine's own trace callback");
+    tls_lua_enter(L, &e->busy, "engine");
+    /* Trace callbacks run on this call's state. Only engine-driving calls
+     * set it: one from inside a callback (say in a coroutine that dies
+     * before the engine goes on) must not replace the state the engine is
+     * calling back on. */
+    e->trace.L = L;
+    return e;
+}
+
+static int push_failure(lua_State *L, const char *msg)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, msg);
+    return 2;
+}
+
+/* core.engine(ctx, servername) */
+int tls_lua_engine_new(lua_State *L)
+{
+    tls_config *cfg = tls_lua_check_context(L, 1);
+    const char *servername = luaL_optstring(L, 2, NULL);
+    if (tls_lua_check_server_name(L, 2) != 0)
+        return 2;
+    /* An engine never sees the TCP connection, so it cannot tell a close
+     * without close_notify: accepting the option would do nothing. */
+    if (cfg->strict_close)
+        return push_failure(L, "tls.engine: the context's option 'strict_close' would do nothing on an "
+                               "engine, which never sees the TCP close (when your peer closes, check "
+                               "e:status().close_notify)");
+    lua_engine *e = lua_newuserdatauv(L, sizeof *e, TLS_LUA_GUARD_SLOT);
+    e->tls = NULL;
+    e->busy = 0;
+    e->trace.L = NULL;
+    e->trace.ref = LUA_NOREF;
+    luaL_setmetatable(L, TLS_LUA_ENGINE);
+    tls_lua_guard_new(L, &e->busy);
+    lua_setiuservalue(L, -2, TLS_LUA_GUARD_SLOT);
+    e->tls = tls_conn_new(cfg);
+    if (!e->tls)
+        return push_failure(L, "out of memory");
+    if (servername && !cfg->is_server && tls_conn_set_server_name(e->tls, servername) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, tls_lua_failure_reason(e->tls));
+        return 2;
+    }
+    tls_lua_trace_init(&e->trace, L, 1, e->tls);
+    return 1;
+}
+
+static int engine_start(lua_State *L)
+{
+    lua_engine *e = check_idle_engine(L);
+    if (tls_conn_start(e->tls) != 0)
+        return push_failure(L, tls_lua_failure_reason(e->tls));
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int engine_feed(lua_State *L)
+{
+    lua_engine *e = check_idle_engine(L);
+    size_t len;
+    const char *data = luaL_checklstring(L, 2, &len);
+    if (tls_conn_feed(e->tls, (const uint8_t *)data, len) != 0)
+        return push_failure(L, tls_lua_failure_reason(e->tls));
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int engine_output(lua_State *L)
+{
+    lua_engine *e = check_idle_engine(L);
+    const uint8_t *out;
+    size_t n = tls_conn_output(e->tls, &out);
+    lua_pushlstring(L, n ? (const char *)out : "", n);
+    tls_conn_output_done(e->tls, n);
+    return 1;
+}
+
+static int engine_write(lua_State *L)
+{
+    lua_engine *e = check_idle_engine(L);
+    size_t len;
+    const char *data = luaL_checklstring(L, 2, &len);
+    unsigned status = tls_conn_status(e->tls);
+    if (status & TLS_STATUS_FAILED)
+        return push_failure(L, tls_lua_failure_reason(e->tls));
+    if (status & TLS_STATUS_CLOSED)
+        return push_failure(L, "closed");
+    if (!(status & TLS_STATUS_HANDSHAKE_DONE))
+        return push_failure(L, "handshake not complete");
+    if (tls_conn_write(e->tls, (const uint8_t *)data, len) != 0)
+        return push_failure(L, tls_lua_failure_reason(e->tls));
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int engine_read(lua_State *L)
+{
+    lua_engine *e = check_idle_engine(L);
+    const uint8_t *data;
+    size_t n = tls_conn_app_data(e->tls, &data);
+    lua_pushlstring(L, n ? (const char *)data : "", n);
+    tls_conn_app_data_done(e->tls, n);
+    return 1;
+}
+
+/* e:keyupdate([request_peer]) -> true | nil, message */
+static int engine_keyupdate(lua_State *L)
+{
+    lua_engine *e = check_idle_engine(L);
+    int request_peer = lua_toboolean(L, 2);
+    if (tls_conn_key_update(e->tls, request_peer) != 0) {
+        const char *why = tls_conn_key_update_refusal(e->tls);
+        return push_failure(L, why ? why : tls_lua_failure_reason(e->tls));
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int engine_close(lua_State *L)
+{
+    lua_engine *e = check_idle_engine(L);
+    tls_conn_close(e->tls);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int engine_status(lua_State *L)
+{
+    lua_engine *e = check_engine(L);
+    unsigned status = tls_conn_status(e->tls);
+    lua_createtable(L, 0, 6);
+    lua_pushboolean(L, (status & TLS_STATUS_HANDSHAKE_DONE) != 0);
+    lua_setfield(L, -2, "handshake_done");
+    lua_pushboolean(L, (status & TLS_STATUS_PEER_CLOSED) != 0);
+    lua_setfield(L, -2, "peer_closed");
+    /* The same, under the name conn:info() uses: the peer ended the data
+     * with close_notify (a TCP close alone may be a truncation). */
+    lua_pushboolean(L, (status & TLS_STATUS_PEER_CLOSED) != 0);
+    lua_setfield(L, -2, "close_notify");
+    lua_pushboolean(L, (status & TLS_STATUS_CLOSED) != 0);
+    lua_setfield(L, -2, "closed");
+    lua_pushboolean(L, (status & TLS_STATUS_FAILED) != 0);
+    lua_setfield(L, -2, "failed");
+    lua_pushboolean(L, tls_conn_wants_read(e->tls) != 0);
+    lua_setfield(L, -2, "wants_read");
+    return 1;
+}
+
+/* e:error() -> message, alert_name, from_peer | nil */
+static int engine_error(lua_State *L)
+{
+    lua_engine *e = check_engine(L);
+    const tls_error *err = tls_conn_error(e->tls);
+    if (!err || !err->set) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushstring(L, err->reason);
+    if (err->alert >= 0)
+        lua_pushstring(L, tls_alert_name(err->alert));
+    else
+        lua_pushnil(L);
+    lua_pushboolean(L, err->from_peer);
+    return 3;
+}
+
+static int engine_info(lua_State *L)
+{
+    lua_engine *e = check_engine(L);
+    tls_lua_push_info(L, e->tls);
+    return 1;
+}
+
+static int engine_gc(lua_State *L)
+{
+    lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
+    /* As conn_gc: only a direct call can find a method running. */
+    if (e->busy)
+        return luaL_error(L, "tls: engine is in use (its __gc was called while a method runs)");
+    /* No trace calls from a finalizer. */
+    tls_lua_trace_release(&e->trace, L);
+    if (e->tls) {
+        tls_conn_free(e->tls);
+        e->tls = NULL;
+    }
+    return 0;
+}
+
+static int engine_close_variable(lua_State *L)
+{
+    lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
+    if (e->tls && tls_conn_in_callback(e->tls))
+        return luaL_error(L, "tls.engine: cannot be closed from its own trace callback");
+    /* Say, a finalizer closing a coroutine that holds the engine in a
+     * to-be-closed variable while a method of it runs. */
+    if (e->busy)
+        return luaL_error(L, "tls: engine is in use (re-entered from a finalizer or callback)");
+    return engine_gc(L);
+}
+
+static int engine_tostring(lua_State *L)
+{
+    lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
+    lua_pushfstring(L, "tls.engine: %p", (void *)e);
+    return 1;
+}
+
+void tls_lua_engine_register(lua_State *L)
+{
+    static const luaL_Reg methods[] = {
+        {"start", engine_start},   {"feed", engine_feed},     {"output", engine_output},
+        {"write", engine_write},   {"read", engine_read},     {"close", engine_close},
+        {"status", engine_status}, {"error", engine_error},   {"info", engine_info},
+        {"keyupdate", engine_keyupdate},
+        {NULL, NULL},
+    };
+    static const luaL_Reg meta[] = {
+        {"__gc", engine_gc},
+        {"__close", engine_close_variable},
+        {"__tostring", engine_tostring},
+        {NULL, NULL},
+    };
+    luaL_newmetatable(L, TLS_LUA_ENGINE);
+    luaL_setfuncs(L, meta, 0);
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}

@@ -1,0 +1,61 @@
+/* The info() table shared by connections and engines. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lua/lua_cert.h"
+#include "lua/lua_tls.h"
+#include "util/tls_names.h"
+#include "pki/tls_x509.h"
+
+/* Names the field, or the number in hex when we have no name for it. */
+static void set_name(lua_State *L, const char *field, const char *name, uint16_t id)
+{
+    if (id == 0)
+        return;
+    if (name)
+        lua_pushstring(L, name);
+    else
+        lua_pushfstring(L, "0x%04x", (unsigned)id);
+    lua_setfield(L, -2, field);
+}
+
+void tls_lua_push_info(lua_State *L, const tls_conn *c)
+{
+    tls_conn_info info;
+    tls_conn_get_info(c, &info);
+    lua_createtable(L, 0, 11);
+    set_name(L, "version", tls_version_name(info.version), info.version);
+    set_name(L, "cipher", tls_suite_name(info.suite), info.suite);
+    set_name(L, "group", tls_group_name(info.group), info.group);
+    set_name(L, "signature", tls_sigscheme_name(info.sigscheme), info.sigscheme);
+    lua_pushboolean(L, info.hello_retry);
+    lua_setfield(L, -2, "hello_retry");
+    if (info.server_name) {
+        /* On a server, the client's SNI: peer text (it may hold anything
+         * but NUL). */
+        char name[256 * 4];
+        tls_sanitize(info.server_name, strlen(info.server_name), name, sizeof name);
+        lua_pushstring(L, name);
+        lua_setfield(L, -2, "servername");
+    }
+    int n = info.peer_chain ? sk_X509_num(info.peer_chain) : 0;
+    if (n > 0) {
+        tls_lua_push_cert(L, sk_X509_value(info.peer_chain, 0));
+        lua_setfield(L, -2, "peer_certificate");
+    }
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "peer_chain_length");
+    unsigned status = tls_conn_status(c);
+    lua_pushboolean(L, (status & TLS_STATUS_HANDSHAKE_DONE) != 0);
+    lua_setfield(L, -2, "handshake_done");
+    lua_pushboolean(L, (status & TLS_STATUS_PEER_CLOSED) != 0);
+    lua_setfield(L, -2, "close_notify");
+}
+
+const char *tls_lua_failure_reason(const tls_conn *c)
+{
+    const tls_error *err = tls_conn_error(c);
+    if (!err || !err->set || !err->reason[0])
+        return "connection failed";
+    return err->reason;
+}

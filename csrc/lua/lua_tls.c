@@ -1,0 +1,153 @@
+/* luaopen_tls_core: the C half of the `tls` module. lua/tls.lua checks the
+ * user's options and calls these functions with plain arguments. */
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "lua/lua_internal.h"
+#include "lua/lua_tls.h"
+#include "crypto/tls_crypto.h"
+#include "pki/tls_x509.h"
+
+#define SELFSIGNED_MAX_NAMES 64
+#define TLS_LUA_GUARD "tls.guard"
+
+/* ---- Re-entry guard ------------------------------------------------------ */
+
+typedef struct lua_guard {
+    int *flag;
+} lua_guard;
+
+static int guard_close(lua_State *L)
+{
+    lua_guard *g = luaL_checkudata(L, 1, TLS_LUA_GUARD);
+    *g->flag = 0;
+    return 0;
+}
+
+void tls_lua_guard_new(lua_State *L, int *flag)
+{
+    lua_guard *g = lua_newuserdatauv(L, sizeof *g, 0);
+    g->flag = flag;
+    luaL_setmetatable(L, TLS_LUA_GUARD);
+}
+
+void tls_lua_enter(lua_State *L, int *flag, const char *what)
+{
+    if (*flag)
+        luaL_error(L, "tls: %s is in use (re-entered from a finalizer or callback)", what);
+    lua_settop(L, TLS_LUA_METHOD_ARGS);
+    if (lua_getiuservalue(L, 1, TLS_LUA_GUARD_SLOT) != LUA_TUSERDATA)
+        luaL_error(L, "tls: %s has no guard", what);
+    *flag = 1;
+    lua_toclose(L, -1);
+}
+
+static void guard_register(lua_State *L)
+{
+    luaL_newmetatable(L, TLS_LUA_GUARD);
+    lua_pushcfunction(L, guard_close);
+    lua_setfield(L, -2, "__close");
+    lua_pop(L, 1);
+}
+
+/* ---- Server names ----------------------------------------------------------- */
+
+int tls_lua_check_server_name(lua_State *L, int idx)
+{
+    size_t len;
+    char why[200];
+    if (lua_type(L, idx) != LUA_TSTRING)
+        return 0;
+    const char *name = lua_tolstring(L, idx, &len);
+    if (tls_server_name_problem(name, len, why, sizeof why) == 0)
+        return 0;
+    lua_pushnil(L);
+    lua_pushfstring(L, "server name %s", why);
+    return -1;
+}
+
+/* core.server_name_problem(name) -> nil | what is wrong with it */
+static int core_server_name_problem(lua_State *L)
+{
+    size_t len;
+    const char *name = luaL_checklstring(L, 1, &len);
+    char why[200];
+    if (tls_server_name_problem(name, len, why, sizeof why) == 0)
+        lua_pushnil(L);
+    else
+        lua_pushstring(L, why);
+    return 1;
+}
+
+/* Runs under lua_pcall: pushes the two PEM strings of a light userdata
+ * char *[2], so that a memory error cannot leak them. */
+static int push_pems(lua_State *L)
+{
+    char **pem = lua_touserdata(L, 1);
+    lua_pushstring(L, pem[0]);
+    lua_pushstring(L, pem[1]);
+    return 2;
+}
+
+/* core.selfsigned(names, key_type, days) -> cert_pem, key_pem | nil, msg */
+static int core_selfsigned(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    const char *key_type = luaL_optstring(L, 2, "ec");
+    lua_Integer days = luaL_optinteger(L, 3, 30);
+    const char *names[SELFSIGNED_MAX_NAMES];
+    lua_Integer n = luaL_len(L, 1);
+    luaL_argcheck(L, n > 0 && n <= SELFSIGNED_MAX_NAMES, 1, "between 1 and 64 names expected");
+    luaL_argcheck(L, days > 0 && days <= 36500, 3, "days out of range");
+    /* The strings stay alive in the table, which stays on the stack (only
+     * strings: a number converted by lua_tostring would be a temporary). */
+    for (lua_Integer i = 1; i <= n; i++) {
+        luaL_argcheck(L, lua_rawgeti(L, 1, i) == LUA_TSTRING, 1, "names must be strings");
+        names[i - 1] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    char *pem[2] = { NULL, NULL }; /* certificate, key */
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls_selfsigned(names, (size_t)n, key_type, (int)days, &pem[0], &pem[1], &err) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err.set ? err.reason : "cannot make a certificate");
+        return 2;
+    }
+    lua_pushcfunction(L, push_pems);
+    lua_pushlightuserdata(L, pem);
+    int rc = lua_pcall(L, 1, 2, 0);
+    OPENSSL_free(pem[0]);
+    OPENSSL_clear_free(pem[1], strlen(pem[1]));
+    if (rc != LUA_OK)
+        return lua_error(L);
+    return 2;
+}
+
+int luaopen_tls_core(lua_State *L);
+
+int luaopen_tls_core(lua_State *L)
+{
+    if (tls_crypto_init() != 0)
+        return luaL_error(L, "tls.core: libcrypto lacks an algorithm TLS 1.3 needs");
+    guard_register(L);
+    tls_lua_context_register(L);
+    tls_lua_conn_register(L);
+    tls_lua_server_register(L);
+    tls_lua_engine_register(L);
+    static const luaL_Reg functions[] = {
+        {"context", tls_lua_context_new},
+        {"connect", tls_lua_connect},
+        {"listen", tls_lua_listen},
+        {"wrap", tls_lua_wrap},
+        {"engine", tls_lua_engine_new},
+        {"selfsigned", core_selfsigned},
+        {"server_name_problem", core_server_name_problem},
+        {NULL, NULL},
+    };
+    luaL_newlib(L, functions);
+    tls_lua_push_internal(L);
+    lua_setfield(L, -2, "_internal");
+    return 1;
+}

@@ -1,0 +1,99 @@
+/* What the files of the Lua binding share: the context object, the trace
+ * bridge, the info table, and each object's registration. */
+#ifndef LUA_TLS_H
+#define LUA_TLS_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "pki/tls_config.h"
+#include "engine/tls_engine.h"
+
+#define TLS_LUA_CONTEXT "tls.context"
+#define TLS_LUA_CONN "tls.conn"
+#define TLS_LUA_SERVER "tls.server"
+#define TLS_LUA_ENGINE "tls.engine"
+
+/* ---- Context (lua_context.c) -------------------------------------------- */
+/* The uservalue of a context holds its trace function (or nil). */
+tls_config *tls_lua_check_context(lua_State *L, int idx);
+int tls_lua_context_new(lua_State *L);
+void tls_lua_context_register(lua_State *L);
+
+/* ---- Trace bridge (lua_trace.c) ------------------------------------------ */
+/* Calls the Lua trace function for every engine trace event. The engine
+ * calls back only from inside tls_conn_* calls, and those happen only inside
+ * a method call on the Lua object; L is that call's state (possibly a
+ * coroutine), stored for the duration of the call. */
+typedef struct tls_lua_trace {
+    lua_State *L;
+    int ref; /* registry reference to the function, or LUA_NOREF */
+} tls_lua_trace;
+
+/* Takes the trace function of the context at ctx_index (if any) and hooks
+ * it to c. */
+void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn *c);
+void tls_lua_trace_release(tls_lua_trace *t, lua_State *L);
+
+/* ---- Re-entry guard (lua_tls.c) ------------------------------------------ */
+/* A finalizer can run inside any allocation a method makes (a luaL_Buffer
+ * growing, a string pushed), and a trace function runs inside the engine;
+ * either may call a method of the object already in use, whose buffers the
+ * running method still points into. Every method that drives an object
+ * therefore marks it busy, and a nested call raises instead of running.
+ *
+ * The flag is cleared by a to-be-closed guard, so that it is also cleared
+ * when the method raises. Each object keeps its guard in uservalue slot
+ * TLS_LUA_GUARD_SLOT; the guard points at the object's flag. */
+#define TLS_LUA_GUARD_SLOT 2
+/* Methods take at most this many arguments; the guard sits above them. */
+#define TLS_LUA_METHOD_ARGS 4
+
+/* Pushes a guard for *flag (to be stored in the object's uservalue). */
+void tls_lua_guard_new(lua_State *L, int *flag);
+/* For a method on the object at index 1: raises "tls: <what> is in use
+ * (re-entered from a finalizer or callback)" if *flag is set; else sets it,
+ * sets the stack to TLS_LUA_METHOD_ARGS arguments and pushes the guard as a
+ * to-be-closed value, which clears *flag when the method returns or raises. */
+void tls_lua_enter(lua_State *L, int *flag, const char *what);
+
+/* ---- Server names (lua_tls.c) --------------------------------------------- */
+/* If the value at idx is a string that cannot be a server name (empty, a
+ * NUL or control character, ...: tls_server_name_problem), pushes nil and
+ * "server name <what is wrong>" and returns -1; else returns 0. */
+int tls_lua_check_server_name(lua_State *L, int idx);
+
+/* ---- What was negotiated (lua_info.c) ------------------------------------ */
+/* Pushes the table of conn:info() / e:info(). */
+void tls_lua_push_info(lua_State *L, const tls_conn *c);
+/* Pushes the message for an engine failure ("" if none recorded). */
+const char *tls_lua_failure_reason(const tls_conn *c);
+
+/* ---- Objects --------------------------------------------------------------- */
+void tls_lua_conn_register(lua_State *L);
+/* core.connect(host, port, ctx, servername, handshake_timeout, timeout) -> conn | nil, msg */
+int tls_lua_connect(lua_State *L);
+/* core.wrap(fd, ctx, servername, socket, timeout) -> conn | nil, msg */
+int tls_lua_wrap(lua_State *L);
+typedef struct lua_conn lua_conn;
+/* Pushes a connection object without a socket or engine yet. It may raise
+ * (out of memory) and holds nothing that could leak. */
+lua_conn *tls_lua_conn_new(lua_State *L);
+/* Gives c its socket (closed with the object from now on when owns_fd is
+ * set, whatever happens next), and an engine built from the context at
+ * ctx_index, handshake not started. Returns 0, or -1 with nil, message
+ * pushed. */
+int tls_lua_conn_setup(lua_State *L, lua_conn *c, int ctx_index, int fd, int owns_fd, double timeout);
+/* Server side: the client has this many seconds from now to finish its
+ * handshake; after that the connection fails and its socket is closed. */
+void tls_lua_conn_limit_handshake(lua_conn *c, double seconds);
+
+void tls_lua_server_register(lua_State *L);
+/* core.listen(host, port, ctx, backlog, timeout, handshake_timeout) -> server | nil, msg */
+int tls_lua_listen(lua_State *L);
+
+void tls_lua_engine_register(lua_State *L);
+/* core.engine(ctx, servername) -> engine | nil, msg */
+int tls_lua_engine_new(lua_State *L);
+
+#endif

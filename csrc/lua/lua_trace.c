@@ -1,0 +1,81 @@
+/* The bridge from the engine's C trace callback to a Lua function.
+ *
+ * The event table is built and the function called inside one lua_pcall,
+ * so that neither a Lua error nor a memory error can unwind through the
+ * engine's C frames; an error becomes the reason the handshake fails. */
+#include <stdio.h>
+
+#include "lua/lua_tls.h"
+
+/* Runs under lua_pcall: upvalue-free, arguments (function, event). */
+static int call_trace(lua_State *L)
+{
+    const tls_trace_event *ev = lua_touserdata(L, 2);
+    lua_settop(L, 1);
+    lua_createtable(L, 0, 3 + ev->n_fields);
+    lua_createtable(L, ev->n_fields, 0);
+    for (int i = 0; i < ev->n_fields; i++) {
+        const tls_trace_field *f = &ev->fields[i];
+        if (!f->key)
+            continue;
+        lua_createtable(L, 2, 0);
+        lua_pushstring(L, f->key);
+        lua_rawseti(L, -2, 1);
+        lua_pushstring(L, f->value ? f->value : "");
+        lua_rawseti(L, -2, 2);
+        lua_rawseti(L, -2, i + 1);
+        lua_pushstring(L, f->value ? f->value : "");
+        lua_setfield(L, -3, f->key);
+    }
+    /* Set last, so that a field named like them cannot hide them. */
+    lua_setfield(L, -2, "fields");
+    lua_pushstring(L, ev->direction ? ev->direction : "");
+    lua_setfield(L, -2, "direction");
+    lua_pushstring(L, ev->message ? ev->message : "");
+    lua_setfield(L, -2, "message");
+    lua_call(L, 1, 0);
+    return 0;
+}
+
+static int trace_bridge(void *ud, const tls_trace_event *ev, char *reason, size_t reason_size)
+{
+    tls_lua_trace *t = ud;
+    lua_State *L = t->L;
+    if (!L || t->ref == LUA_NOREF)
+        return 0;
+    if (!lua_checkstack(L, 4)) {
+        snprintf(reason, reason_size, "trace: Lua stack overflow");
+        return 1;
+    }
+    lua_pushcfunction(L, call_trace);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, t->ref);
+    lua_pushlightuserdata(L, (void *)ev);
+    if (lua_pcall(L, 2, 0, 0) == LUA_OK)
+        return 0;
+    const char *msg = lua_tostring(L, -1);
+    snprintf(reason, reason_size, "%s", msg ? msg : "trace function failed");
+    lua_pop(L, 1);
+    return 1;
+}
+
+void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn *c)
+{
+    t->L = NULL;
+    t->ref = LUA_NOREF;
+    lua_getiuservalue(L, ctx_index, 1);
+    if (lua_isfunction(L, -1)) {
+        t->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        tls_conn_set_trace(c, trace_bridge, t);
+    } else {
+        lua_pop(L, 1);
+    }
+}
+
+void tls_lua_trace_release(tls_lua_trace *t, lua_State *L)
+{
+    if (t->ref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, t->ref);
+        t->ref = LUA_NOREF;
+    }
+    t->L = NULL;
+}

@@ -1,0 +1,527 @@
+/* Configuration shared by connections: our chain and key, the trust store
+ * and the algorithm lists. Everything that reads PEM goes through
+ * libcrypto's PEM_read_bio_* and X509_STORE loaders; messages name the
+ * option and, for files, the path. Configuration errors carry no alert
+ * (-1): they are reported to the Lua caller, never sent to a peer. */
+#include "pki/tls_config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/proverr.h>
+#include <openssl/x509_vfy.h>
+
+#include "util/tls_consts.h"
+#include "crypto/tls_crypto.h"
+#include "util/tls_names.h"
+
+#define NO_ALERT (-1)
+
+static const uint16_t default_suites[] = {
+    TLS_AES_128_GCM_SHA256,
+    TLS_AES_256_GCM_SHA384,
+    TLS_CHACHA20_POLY1305_SHA256,
+};
+
+/* What a client offers unless told otherwise (groups[0] gets the key share). */
+static const uint16_t default_groups[] = {
+    TLS_GROUP_X25519,
+    TLS_GROUP_SECP256R1,
+    TLS_GROUP_SECP384R1,
+};
+
+/* A server accepts every elliptic-curve group and the two cheaper
+ * finite-field ones, ECDHE first. ffdhe4096 to ffdhe8192 are on request
+ * only: a client that names one makes the server pay 10 to 45 ms of CPU
+ * for a ClientHello that costs the client nothing. */
+static const uint16_t default_server_groups[] = {
+    TLS_GROUP_X25519,
+    TLS_GROUP_SECP256R1,
+    TLS_GROUP_SECP384R1,
+    TLS_GROUP_X448,
+    TLS_GROUP_SECP521R1,
+    TLS_GROUP_FFDHE2048,
+    TLS_GROUP_FFDHE3072,
+};
+
+/* rfc8446#4.2.3 schemes for handshake signatures, in preference order. */
+static const uint16_t default_sigalgs[] = {
+    TLS_SIG_ECDSA_SECP256R1_SHA256,
+    TLS_SIG_ECDSA_SECP384R1_SHA384,
+    TLS_SIG_RSA_PSS_RSAE_SHA256,
+    TLS_SIG_RSA_PSS_RSAE_SHA384,
+    TLS_SIG_RSA_PSS_RSAE_SHA512,
+    TLS_SIG_ED25519,
+};
+
+/* The schemes tls_sig.c can both produce and check; a user may ask for
+ * these by name. */
+static const uint16_t implemented_sigalgs[] = {
+    TLS_SIG_ECDSA_SECP256R1_SHA256,
+    TLS_SIG_ECDSA_SECP384R1_SHA384,
+    TLS_SIG_RSA_PSS_RSAE_SHA256,
+    TLS_SIG_RSA_PSS_RSAE_SHA384,
+    TLS_SIG_RSA_PSS_RSAE_SHA512,
+    TLS_SIG_RSA_PSS_PSS_SHA256,
+    TLS_SIG_RSA_PSS_PSS_SHA384,
+    TLS_SIG_RSA_PSS_PSS_SHA512,
+    TLS_SIG_ED25519,
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+tls_config *tls_config_new(int is_server)
+{
+    tls_config *c = OPENSSL_zalloc(sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->refs = 1;
+    c->is_server = is_server != 0;
+    c->verify = !c->is_server;
+    c->security_level = 2;
+    tls_buf_init(&c->cert_entries);
+    memcpy(c->suites, default_suites, sizeof default_suites);
+    c->n_suites = COUNT(default_suites);
+    if (c->is_server) {
+        memcpy(c->groups, default_server_groups, sizeof default_server_groups);
+        c->n_groups = COUNT(default_server_groups);
+    } else {
+        memcpy(c->groups, default_groups, sizeof default_groups);
+        c->n_groups = COUNT(default_groups);
+    }
+    memcpy(c->sigalgs, default_sigalgs, sizeof default_sigalgs);
+    c->n_sigalgs = COUNT(default_sigalgs);
+    return c;
+}
+
+void tls_config_ref(tls_config *c)
+{
+    if (c != NULL)
+        c->refs++;
+}
+
+void tls_config_unref(tls_config *c)
+{
+    if (c == NULL || --c->refs > 0)
+        return;
+    tls_cert_cache_clear(c);
+    X509_STORE_free(c->store);
+    sk_X509_pop_free(c->chain, X509_free);
+    EVP_PKEY_free(c->key);
+    tls_buf_free(&c->cert_entries);
+    OPENSSL_free(c);
+}
+
+/* ---- Reading PEM from text or a file ------------------------------------ */
+
+/* Opens src as a BIO: the PEM text itself, or the file it names. fopen is
+ * ours (not BIO_new_file) so that errno tells the user why. */
+static BIO *open_source(const char *what, const char *src, size_t len, int is_path,
+                        tls_error *err)
+{
+    BIO *bio;
+    if (!is_path) {
+        bio = BIO_new_mem_buf(src, (int)len);
+        if (bio == NULL)
+            tls_fail_crypto(err, NO_ALERT, what);
+        return bio;
+    }
+    FILE *f = fopen(src, "rb");
+    if (f == NULL) {
+        tls_fail(err, NO_ALERT, "%s: cannot read %s: %s", what, src, strerror(errno));
+        return NULL;
+    }
+    bio = BIO_new_fp(f, BIO_CLOSE);
+    if (bio == NULL) {
+        fclose(f);
+        tls_fail_crypto(err, NO_ALERT, what);
+    }
+    return bio;
+}
+
+/* "in /path/to/file" or "in PEM text", for messages. */
+static const char *source_name(const char *src, int is_path)
+{
+    return is_path ? src : "the PEM text";
+}
+
+/* True when the last libcrypto error only says there was no more PEM. */
+static int error_is_end_of_pem(void)
+{
+    unsigned long e = ERR_peek_last_error();
+    return e == 0 || (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
+}
+
+static void crypto_detail(char *out, size_t size)
+{
+    unsigned long e = ERR_peek_last_error();
+    const char *r = e != 0 ? ERR_reason_error_string(e) : NULL;
+    snprintf(out, size, "%s", r != NULL ? r : "unreadable data");
+    ERR_clear_error();
+}
+
+/* ---- Our chain and key ----------------------------------------------------- */
+
+/* The key kinds we sign handshakes with: ECDSA on P-256/P-384, RSA of at
+ * least 2048 bits (RSASSA-PSS), Ed25519. */
+static int check_key_kind(EVP_PKEY *key, tls_error *err)
+{
+    if (EVP_PKEY_is_a(key, "EC")) {
+        char group[64] = "";
+        size_t glen = 0;
+        if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                            sizeof group, &glen)) {
+            ERR_clear_error();
+            return tls_fail(err, NO_ALERT, "key: EC key on an unnamed curve is not supported");
+        }
+        if (strcmp(group, "prime256v1") == 0 || strcmp(group, "secp384r1") == 0)
+            return 0;
+        return tls_fail(err, NO_ALERT,
+                        "key: EC curve %s is not supported (use P-256 or P-384)", group);
+    }
+    if (EVP_PKEY_is_a(key, "RSA")) {
+        int bits = EVP_PKEY_get_bits(key);
+        if (bits >= 2048)
+            return 0;
+        return tls_fail(err, NO_ALERT, "key: RSA key of %d bits is too small (need 2048 or more)",
+                        bits);
+    }
+    if (EVP_PKEY_is_a(key, "ED25519"))
+        return 0;
+    return tls_fail(err, NO_ALERT, "key: %s keys are not supported (use EC, RSA or Ed25519)",
+                    EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "such");
+}
+
+static int check_key_matches_leaf(X509 *leaf, EVP_PKEY *key, tls_error *err)
+{
+    if (X509_check_private_key(leaf, key) == 1)
+        return 0;
+    ERR_clear_error();
+    return tls_fail(err, NO_ALERT, "key does not match the certificate");
+}
+
+/* certificate_list entries of rfc8446#4.4.2: opaque cert_data<1..2^24-1>
+ * followed by Extension extensions<0..2^16-1> (empty). */
+static int encode_cert_entries(tls_config *c, tls_error *err)
+{
+    tls_buf_clear(&c->cert_entries);
+    for (int i = 0; i < sk_X509_num(c->chain); i++) {
+        X509 *cert = sk_X509_value(c->chain, i);
+        int der_len = i2d_X509(cert, NULL);
+        if (der_len <= 0 || der_len > 0xffffff)
+            return tls_fail_crypto(err, NO_ALERT, "certificate: cannot encode");
+        tls_buf_u24(&c->cert_entries, (uint32_t)der_len);
+        uint8_t *p = tls_buf_extend(&c->cert_entries, (size_t)der_len);
+        if (p == NULL)
+            break;
+        if (i2d_X509(cert, &p) != der_len)
+            return tls_fail_crypto(err, NO_ALERT, "certificate: cannot encode");
+        tls_buf_u16(&c->cert_entries, 0);
+    }
+    if (!tls_buf_ok(&c->cert_entries))
+        return tls_fail(err, NO_ALERT, "certificate: out of memory");
+    return 0;
+}
+
+int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path, tls_error *err)
+{
+    BIO *bio = open_source("certificate", src, len, is_path, err);
+    if (bio == NULL)
+        return -1;
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    if (chain == NULL) {
+        BIO_free(bio);
+        return tls_fail_crypto(err, NO_ALERT, "certificate");
+    }
+    ERR_clear_error();
+    X509 *cert;
+    while ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if (!sk_X509_push(chain, cert)) {
+            X509_free(cert);
+            goto fail_crypto;
+        }
+    }
+    if (!error_is_end_of_pem()) {
+        char detail[120];
+        crypto_detail(detail, sizeof detail);
+        tls_fail(err, NO_ALERT, "certificate: bad PEM in %s: %s", source_name(src, is_path),
+                 detail);
+        goto fail;
+    }
+    ERR_clear_error();
+    if (sk_X509_num(chain) == 0) {
+        tls_fail(err, NO_ALERT, "certificate: no certificate found in %s",
+                 source_name(src, is_path));
+        goto fail;
+    }
+    if (c->key != NULL && check_key_matches_leaf(sk_X509_value(chain, 0), c->key, err) != 0)
+        goto fail;
+    BIO_free(bio);
+    sk_X509_pop_free(c->chain, X509_free);
+    c->chain = chain;
+    return encode_cert_entries(c, err);
+
+fail_crypto:
+    tls_fail_crypto(err, NO_ALERT, "certificate");
+fail:
+    BIO_free(bio);
+    sk_X509_pop_free(chain, X509_free);
+    return -1;
+}
+
+/* Never lets libcrypto prompt on the terminal: without a password an
+ * encrypted key simply fails to load. */
+static int password_callback(char *buf, int size, int rwflag, void *u)
+{
+    (void)rwflag;
+    const char *password = u;
+    if (password == NULL)
+        return -1;
+    size_t n = strlen(password);
+    if (n > (size_t)size)
+        return -1;
+    memcpy(buf, password, n);
+    return (int)n;
+}
+
+enum { KEY_NOT_FOUND, KEY_NEEDS_PASSWORD, KEY_BAD_PASSWORD };
+
+/* Why PEM_read_bio_PrivateKey failed, from libcrypto's error queue (which
+ * it empties): the decoders report a missing or wrong password in several
+ * libraries, so every entry is looked at. */
+static int key_failure_reason(void)
+{
+    int why = KEY_NOT_FOUND;
+    unsigned long e;
+    while ((e = ERR_get_error()) != 0) {
+        int lib = ERR_GET_LIB(e), reason = ERR_GET_REASON(e);
+        if (lib == ERR_LIB_PEM &&
+            (reason == PEM_R_BAD_PASSWORD_READ || reason == PEM_R_PROBLEMS_GETTING_PASSWORD))
+            return KEY_NEEDS_PASSWORD;
+        if ((lib == ERR_LIB_PEM && reason == PEM_R_BAD_DECRYPT) ||
+            (lib == ERR_LIB_PROV && reason == PROV_R_BAD_DECRYPT) ||
+            (lib == ERR_LIB_EVP && reason == EVP_R_BAD_DECRYPT))
+            why = KEY_BAD_PASSWORD;
+    }
+    return why;
+}
+
+int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
+                       const char *password, tls_error *err)
+{
+    BIO *bio = open_source("key", src, len, is_path, err);
+    if (bio == NULL)
+        return -1;
+    ERR_clear_error();
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, password_callback, (void *)password);
+    BIO_free(bio);
+    if (key == NULL) {
+        int why = key_failure_reason();
+        if (why == KEY_NEEDS_PASSWORD)
+            return tls_fail(err, NO_ALERT, "key: %s is encrypted and no password was given",
+                            source_name(src, is_path));
+        if (why == KEY_BAD_PASSWORD)
+            return tls_fail(err, NO_ALERT, "key: wrong password for %s",
+                            source_name(src, is_path));
+        return tls_fail(err, NO_ALERT, "key: no private key found in %s (not a private key, "
+                        "or a wrong password)", source_name(src, is_path));
+    }
+    if (check_key_kind(key, err) != 0 ||
+        (c->chain != NULL && check_key_matches_leaf(sk_X509_value(c->chain, 0), key, err) != 0)) {
+        EVP_PKEY_free(key);
+        return -1;
+    }
+    EVP_PKEY_free(c->key);
+    c->key = key;
+    return 0;
+}
+
+/* ---- Trust anchors -------------------------------------------------------- */
+
+static int ensure_store(tls_config *c, tls_error *err)
+{
+    if (c->store != NULL)
+        return 0;
+    c->store = X509_STORE_new();
+    if (c->store == NULL)
+        return tls_fail_crypto(err, NO_ALERT, "ca: cannot create a trust store");
+    return 0;
+}
+
+int tls_config_load_ca_file(tls_config *c, const char *path, tls_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return tls_fail(err, NO_ALERT, "ca: cannot read %s: %s", path, strerror(errno));
+    if (ensure_store(c, err) != 0)
+        return -1;
+    ERR_clear_error();
+    if (X509_STORE_load_file(c->store, path) != 1) {
+        char detail[120];
+        crypto_detail(detail, sizeof detail);
+        return tls_fail(err, NO_ALERT, "ca: cannot load certificates from %s: %s", path, detail);
+    }
+    return 0;
+}
+
+/* A hashed directory (c_rehash / openssl rehash), read lazily by libcrypto
+ * when a certificate is looked up. */
+int tls_config_load_ca_dir(tls_config *c, const char *path, tls_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return tls_fail(err, NO_ALERT, "ca: cannot read %s: %s", path, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return tls_fail(err, NO_ALERT, "ca: %s is not a directory", path);
+    if (ensure_store(c, err) != 0)
+        return -1;
+    ERR_clear_error();
+    if (X509_STORE_load_path(c->store, path) != 1)
+        return tls_fail_crypto(err, NO_ALERT, "ca: cannot use the directory");
+    return 0;
+}
+
+int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error *err)
+{
+    if (ensure_store(c, err) != 0)
+        return -1;
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    if (bio == NULL)
+        return tls_fail_crypto(err, NO_ALERT, "ca");
+    ERR_clear_error();
+    int added = 0;
+    X509 *cert;
+    while ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        int ok = X509_STORE_add_cert(c->store, cert);
+        X509_free(cert);
+        if (!ok) {
+            BIO_free(bio);
+            return tls_fail_crypto(err, NO_ALERT, "ca: cannot add a certificate");
+        }
+        added++;
+    }
+    BIO_free(bio);
+    if (!error_is_end_of_pem()) {
+        char detail[120];
+        crypto_detail(detail, sizeof detail);
+        return tls_fail(err, NO_ALERT, "ca: bad PEM in the PEM text: %s", detail);
+    }
+    ERR_clear_error();
+    if (added == 0)
+        return tls_fail(err, NO_ALERT, "ca: no certificate found in the PEM text");
+    return 0;
+}
+
+int tls_config_load_system_ca(tls_config *c, tls_error *err)
+{
+    if (ensure_store(c, err) != 0)
+        return -1;
+    if (X509_STORE_set_default_paths(c->store) != 1)
+        return tls_fail_crypto(err, NO_ALERT, "ca: cannot load the system trust store");
+    ERR_clear_error();
+    return 0;
+}
+
+/* ---- Algorithm lists -------------------------------------------------------- */
+
+typedef struct list_kind {
+    const char *option;                   /* "ciphers" */
+    const char *what;                     /* "cipher suite" */
+    uint16_t (*by_name)(const char *);
+    int (*implemented)(uint16_t);
+} list_kind;
+
+/* Splits list at ':' or ',' (spaces around names ignored), maps each name,
+ * and fills out (duplicates dropped). */
+static int parse_list(const list_kind *kind, const char *list, uint16_t *out, size_t *n_out,
+                      tls_error *err)
+{
+    uint16_t ids[TLS_CONFIG_MAX_LIST];
+    size_t n = 0;
+    const char *p = list;
+    while (*p != '\0') {
+        while (*p == ' ' || *p == ':' || *p == ',')
+            p++;
+        if (*p == '\0')
+            break;
+        const char *start = p;
+        while (*p != '\0' && *p != ':' && *p != ',')
+            p++;
+        size_t len = (size_t)(p - start);
+        while (len > 0 && start[len - 1] == ' ')
+            len--;
+        char name[64];
+        if (len >= sizeof name)
+            return tls_fail(err, NO_ALERT, "%s: unknown %s '%.*s'", kind->option, kind->what,
+                            (int)len > 60 ? 60 : (int)len, start);
+        memcpy(name, start, len);
+        name[len] = '\0';
+        uint16_t id = kind->by_name(name);
+        if (id == 0)
+            return tls_fail(err, NO_ALERT, "%s: unknown %s '%s'", kind->option, kind->what, name);
+        if (!kind->implemented(id))
+            return tls_fail(err, NO_ALERT, "%s: %s '%s' is not supported", kind->option,
+                            kind->what, name);
+        int seen = 0;
+        for (size_t i = 0; i < n; i++)
+            seen |= ids[i] == id;
+        if (seen)
+            continue;
+        if (n == TLS_CONFIG_MAX_LIST)
+            return tls_fail(err, NO_ALERT, "%s: too many names (at most %d)", kind->option,
+                            TLS_CONFIG_MAX_LIST);
+        ids[n++] = id;
+    }
+    if (n == 0)
+        return tls_fail(err, NO_ALERT, "%s: the list is empty", kind->option);
+    memcpy(out, ids, n * sizeof ids[0]);
+    *n_out = n;
+    return 0;
+}
+
+static int suite_implemented(uint16_t id) { return tls_suite_get(id) != NULL; }
+
+static int sigalg_implemented(uint16_t id)
+{
+    for (size_t i = 0; i < COUNT(implemented_sigalgs); i++)
+        if (implemented_sigalgs[i] == id)
+            return 1;
+    return 0;
+}
+
+int tls_config_set_suites(tls_config *c, const char *list, tls_error *err)
+{
+    static const list_kind kind = { "ciphers", "cipher suite", tls_suite_by_name,
+                                    suite_implemented };
+    return parse_list(&kind, list, c->suites, &c->n_suites, err);
+}
+
+int tls_config_set_groups(tls_config *c, const char *list, tls_error *err)
+{
+    static const list_kind kind = { "groups", "group", tls_group_by_name, tls_group_supported };
+    uint16_t groups[TLS_CONFIG_MAX_LIST];
+    size_t n;
+    if (parse_list(&kind, list, groups, &n, err) != 0)
+        return -1;
+    /* A client's first group gets a key share in every ClientHello, and
+     * finite-field shares are large and slow: servers only. */
+    for (size_t i = 0; i < n && !c->is_server; i++)
+        if (tls_group_is_ffdhe(groups[i]))
+            return tls_fail(err, NO_ALERT, "groups: group '%s' is not supported by clients "
+                            "(finite-field groups are for servers only)", tls_group_name(groups[i]));
+    memcpy(c->groups, groups, n * sizeof groups[0]);
+    c->n_groups = n;
+    return 0;
+}
+
+int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err)
+{
+    static const list_kind kind = { "sigalgs", "signature scheme", tls_sigscheme_by_name,
+                                    sigalg_implemented };
+    return parse_list(&kind, list, c->sigalgs, &c->n_sigalgs, err);
+}

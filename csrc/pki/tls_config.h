@@ -1,0 +1,87 @@
+/* Configuration shared by many connections: our certificate chain and key,
+ * the trust store, and the algorithms we offer. Reference counted, because
+ * a Lua context may be collected while its connections live on. */
+#ifndef TLS_CONFIG_H
+#define TLS_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/x509.h>
+#include <openssl/evp.h>
+
+#include "util/tls_buf.h"
+#include "util/tls_err.h"
+
+#define TLS_CONFIG_MAX_LIST 16
+/* Parsed peer certificates kept for the next handshake with the same peer:
+ * parsing a certificate (d2i_X509) is a fifth of a client's handshake. */
+#define TLS_CERT_CACHE_SLOTS 4
+#define TLS_CERT_CACHE_MAX_DER 16384
+
+typedef struct tls_cert_cache_entry {
+    uint8_t *der;
+    size_t len;
+    X509 *cert;
+} tls_cert_cache_entry;
+
+typedef struct tls_config {
+    int refs;
+    int is_server;
+    int verify;                  /* verify the peer's chain and name */
+    X509_STORE *store;           /* trust anchors; NULL until loaded */
+    STACK_OF(X509) *chain;       /* our certificate chain, leaf first */
+    EVP_PKEY *key;               /* our private key */
+    tls_buf cert_entries;        /* pre-encoded TLS 1.3 certificate_list
+                                    content (entries with empty extensions),
+                                    without the outer 3-byte length */
+    uint16_t suites[TLS_CONFIG_MAX_LIST];
+    size_t n_suites;
+    uint16_t groups[TLS_CONFIG_MAX_LIST];   /* preference order; groups[0]
+                                               is the client's key share */
+    size_t n_groups;
+    uint16_t sigalgs[TLS_CONFIG_MAX_LIST];
+    size_t n_sigalgs;
+    int security_level;          /* OpenSSL authentication level for peer chains (default 2) */
+    int strict_close;            /* a TCP close without close_notify is an error */
+    uint16_t record_size_limit;  /* rfc8449 limit we advertise; 0: none */
+    uint64_t key_update_after;   /* records under one write key before we
+                                    update it; 0: the suite's default */
+    tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
+    unsigned cert_cache_next;    /* the slot to replace next */
+} tls_config;
+
+/* New config with the defaults: verify on for clients, off for servers
+ * (client certificates come later); suites AES-128-GCM, AES-256-GCM,
+ * ChaCha20-Poly1305; groups x25519, secp256r1, secp384r1 (servers: also
+ * x448, secp521r1, ffdhe2048..ffdhe8192); signature
+ * schemes ecdsa P-256/P-384, rsa_pss_rsae 256/384/512, ed25519. */
+tls_config *tls_config_new(int is_server);
+/* A config, like the Lua state that owns it, is used from one thread at a
+ * time: the reference count and the certificate cache are not locked. */
+void tls_config_ref(tls_config *c);
+void tls_config_unref(tls_config *c);
+
+/* Certificate chain (leaf first) and key, each as PEM text or a file path:
+ * `is_path` tells which. The key must match the leaf (checked here) and be
+ * of a kind we can sign with. */
+int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path, tls_error *err);
+int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
+                       const char *password, tls_error *err);
+/* Trust anchors. Each call adds to the store. */
+int tls_config_load_ca_file(tls_config *c, const char *path, tls_error *err);
+int tls_config_load_ca_dir(tls_config *c, const char *path, tls_error *err);
+int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error *err);
+int tls_config_load_system_ca(tls_config *c, tls_error *err);
+/* Lists as colon- or comma-separated names; an unknown name fails with a
+ * message naming it. */
+int tls_config_set_suites(tls_config *c, const char *list, tls_error *err);
+int tls_config_set_groups(tls_config *c, const char *list, tls_error *err);
+int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err);
+
+/* The certificate for these DER bytes: a new reference to the cached object
+ * when the same bytes were seen before, else freshly parsed (and cached).
+ * NULL if the bytes are not exactly one certificate. */
+X509 *tls_cert_cache_get(tls_config *c, const uint8_t *der, size_t len);
+void tls_cert_cache_clear(tls_config *c);
+
+#endif

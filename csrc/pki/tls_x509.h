@@ -1,0 +1,63 @@
+/* Certificate path validation and names, on X509_STORE / X509_verify_cert. */
+#ifndef TLS_X509_H
+#define TLS_X509_H
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include "pki/tls_config.h"
+#include "util/tls_err.h"
+
+/* Verifies chain (leaf first; the rest are untrusted intermediates) against
+ * the config's trust store, at the current time, for TLS server (or client,
+ * when peer_is_client) use; checks the host name or IP literal when name is
+ * not NULL. On failure records the alert (certificate_expired, unknown_ca,
+ * bad_certificate, ...) and a reason such as "certificate has expired",
+ * "unknown certificate authority" or "host name mismatch: expected
+ * example.org, certificate is for a.example, b.example". */
+int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name,
+                    int peer_is_client, tls_error *err);
+
+/* True if s is an IPv4 or IPv6 literal (no SNI for those, rfc6066#3). */
+int tls_is_ip_literal(const char *s);
+/* Checks that name (len bytes, which may include NULs) can be a server name:
+ * an IPv4 or IPv6 literal, or a DNS host name (ASCII letters, digits, '-'
+ * and '_' in labels of 1 to 63 bytes, 253 bytes at most, no trailing dot).
+ * Returns 0, or -1 with what is wrong written to why ("is empty: ...",
+ * "contains a control character (0x1b at byte 5)"), to follow "server name"
+ * or "option 'servername'". */
+int tls_server_name_problem(const char *name, size_t len, char *why, size_t size);
+
+/* Copies len bytes of peer-supplied text (a certificate field, a server
+ * name) for display: each control character (C0, DEL, C1, line and
+ * paragraph separators, bidirectional overrides) and each byte that is not
+ * part of valid UTF-8 becomes '?', so that a hostile peer cannot forge
+ * lines in a log or repaint a terminal. Writes a NUL-terminated string of
+ * at most size bytes, never cutting a character; returns its length. out
+ * may be src (the text only ever shrinks). */
+size_t tls_sanitize(const void *src, size_t len, char *out, size_t size);
+
+/* Self-signed certificate for quick servers and tests. names are DNS names
+ * or IP literals (put in subjectAltName; the first also becomes the CN).
+ * key_type: "ec" (P-256, default), "rsa" (2048), "ed25519".
+ * Returns PEM strings (caller OPENSSL_free's them). */
+int tls_selfsigned(const char *const *names, size_t n_names, const char *key_type, int days,
+                   char **cert_pem, char **key_pem, tls_error *err);
+
+/* Text forms shared by messages and the Lua certificate table (added by
+ * the certificates engineer). Each writes a NUL-terminated string, truncated
+ * to size. */
+/* "2026-11-27 12:00:00 UTC" */
+void tls_x509_time_text(const ASN1_TIME *t, char *out, size_t size);
+/* One-line RFC 2253 form, most specific first: "CN=leaf,O=Example",
+ * sanitised (tls_sanitize). */
+void tls_x509_name_text(const X509_NAME *name, char *out, size_t size);
+/* One subjectAltName entry as text: the DNS name, or the IP address in
+ * its usual notation. Returns 0 for other kinds of names (nothing written). */
+int tls_x509_general_name_text(const GENERAL_NAME *gn, char *out, size_t size);
+/* The DNS and IP subjectAltNames joined by ", " ("a.example, 192.0.2.1");
+ * returns how many there are. */
+int tls_x509_names_text(X509 *cert, char *out, size_t size);
+/* A public key as "EC P-256", "RSA 2048", "Ed25519". */
+void tls_x509_key_text(EVP_PKEY *key, char *out, size_t size);
+
+#endif

@@ -1,0 +1,73 @@
+#include "util/tls_err.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <openssl/err.h>
+
+#include "util/tls_consts.h"
+
+void tls_error_clear(tls_error *e) { memset(e, 0, sizeof *e); e->alert = -1; }
+
+int tls_failv(tls_error *e, int alert, const char *fmt, va_list ap)
+{
+    if (e == NULL || e->set)
+        return -1;
+    e->set = 1;
+    e->alert = alert;
+    e->from_peer = 0;
+    vsnprintf(e->reason, sizeof e->reason, fmt, ap);
+    return -1;
+}
+
+int tls_fail(tls_error *e, int alert, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tls_failv(e, alert, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int tls_fail_crypto(tls_error *e, int alert, const char *what)
+{
+    unsigned long code = ERR_get_error();
+    char detail[200] = "no detail from libcrypto";
+    if (code != 0)
+        ERR_error_string_n(code, detail, sizeof detail);
+    ERR_clear_error();
+    return tls_fail(e, alert, "%s (%s)", what, detail);
+}
+
+const char *tls_alert_name(int alert)
+{
+    switch (alert) {
+    case TLS_ALERT_CLOSE_NOTIFY: return "close_notify";
+    case TLS_ALERT_UNEXPECTED_MESSAGE: return "unexpected_message";
+    case TLS_ALERT_BAD_RECORD_MAC: return "bad_record_mac";
+    case TLS_ALERT_RECORD_OVERFLOW: return "record_overflow";
+    case TLS_ALERT_HANDSHAKE_FAILURE: return "handshake_failure";
+    case TLS_ALERT_BAD_CERTIFICATE: return "bad_certificate";
+    case TLS_ALERT_UNSUPPORTED_CERTIFICATE: return "unsupported_certificate";
+    case TLS_ALERT_CERTIFICATE_REVOKED: return "certificate_revoked";
+    case TLS_ALERT_CERTIFICATE_EXPIRED: return "certificate_expired";
+    case TLS_ALERT_CERTIFICATE_UNKNOWN: return "certificate_unknown";
+    case TLS_ALERT_ILLEGAL_PARAMETER: return "illegal_parameter";
+    case TLS_ALERT_UNKNOWN_CA: return "unknown_ca";
+    case TLS_ALERT_ACCESS_DENIED: return "access_denied";
+    case TLS_ALERT_DECODE_ERROR: return "decode_error";
+    case TLS_ALERT_DECRYPT_ERROR: return "decrypt_error";
+    case TLS_ALERT_PROTOCOL_VERSION: return "protocol_version";
+    case TLS_ALERT_INSUFFICIENT_SECURITY: return "insufficient_security";
+    case TLS_ALERT_INTERNAL_ERROR: return "internal_error";
+    case TLS_ALERT_INAPPROPRIATE_FALLBACK: return "inappropriate_fallback";
+    case TLS_ALERT_USER_CANCELED: return "user_canceled";
+    case TLS_ALERT_MISSING_EXTENSION: return "missing_extension";
+    case TLS_ALERT_UNSUPPORTED_EXTENSION: return "unsupported_extension";
+    case TLS_ALERT_UNRECOGNIZED_NAME: return "unrecognized_name";
+    case TLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE: return "bad_certificate_status_response";
+    case TLS_ALERT_UNKNOWN_PSK_IDENTITY: return "unknown_psk_identity";
+    case TLS_ALERT_CERTIFICATE_REQUIRED: return "certificate_required";
+    case TLS_ALERT_NO_APPLICATION_PROTOCOL: return "no_application_protocol";
+    default: return "unknown_alert";
+    }
+}
