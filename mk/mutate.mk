@@ -20,6 +20,6 @@ MUTATE_ARGS ?=
 mutate: deps build $(REFCRYPTO)
 	$(LUA) scripts/mutate.lua $(if $(ONLY),--only $(ONLY)) $(MUTATE_ARGS)
 
-# Loads the specs (busted --list), so it needs the module; builds no mutant.
-mutate-check: deps build
+# Loads the specs (busted --list), so it needs the module and the specs' helpers; builds no mutant.
+mutate-check: deps build $(REFCRYPTO)
 	$(LUA) scripts/mutate.lua --check $(if $(ONLY),--only $(ONLY))
