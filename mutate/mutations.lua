@@ -308,11 +308,11 @@ return {
      from = [[n = len < c->send_limit ? len : c->send_limit;]],
      to = [[n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;]],
      specs = { { R, "our server sends at most 999 bytes" } } },
-   { name = "peer_record_size_limit_one_over", file = SERVER,
+   { name = "peer_record_size_limit_one_over", file = EXT,
      from = [[size_t content = (size_t)limit - 1;]], to = [[size_t content = (size_t)limit;]],
      specs = { { R, "our server sends at most 999 bytes" } } },
-   { name = "record_size_limit_minimum_unchecked", file = SERVER,
-     from = [[if (limit < TLS_RECORD_SIZE_LIMIT_MIN)]], to = [[if (0 && limit < TLS_RECORD_SIZE_LIMIT_MIN)]],
+   { name = "record_size_limit_minimum_unchecked", file = EXT,
+     from = [[if (*limit < TLS_RECORD_SIZE_LIMIT_MIN)]], to = [[if (0 && *limit < TLS_RECORD_SIZE_LIMIT_MIN)]],
      specs = { { M, "a record_size_limit below 64 is illegal_parameter" } } },
 
    ---------------------------------------------------------------- declined 0-RTT data

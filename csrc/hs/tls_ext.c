@@ -187,3 +187,22 @@ int tls_ext_check(tls_conn *c, const tls_ext_list *list, tls_ext_msg msg)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "pre_shared_key is not the last extension");
     return 0;
 }
+
+int tls_ext_read_record_size_limit(tls_conn *c, tls_reader *body, const char *where, uint16_t *limit)
+{
+    *limit = tls_rd_u16(body);
+    if (!tls_rd_end(body))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "%s record_size_limit is malformed", where);
+    /* rfc8449#4: "An endpoint MUST treat receipt of a smaller value as a
+     * fatal error and generate an "illegal_parameter" alert." */
+    if (*limit < TLS_RECORD_SIZE_LIMIT_MIN)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "%s record_size_limit of %u (at least %d is required)",
+                        where, *limit, TLS_RECORD_SIZE_LIMIT_MIN);
+    return 0;
+}
+
+size_t tls_ext_send_limit(uint16_t limit)
+{
+    size_t content = (size_t)limit - 1;
+    return content < TLS_MAX_PLAINTEXT ? content : TLS_MAX_PLAINTEXT;
+}

@@ -58,6 +58,14 @@ tls_reader *tls_hs_find_ext(tls_ext_list *list, uint16_t type);
  *  - in ClientHello, pre_shared_key that is not last: illegal_parameter. */
 int tls_ext_check(tls_conn *c, const tls_ext_list *list, tls_ext_msg msg);
 
+/* rfc8449#4: the record_size_limit extension's body, read for the message
+ * named by `where`; below 64 is illegal_parameter. */
+int tls_ext_read_record_size_limit(tls_conn *c, tls_reader *body, const char *where, uint16_t *limit);
+/* rfc8449#4: the most content we put in one protected record for a peer
+ * that advertised `limit` (less the content type byte, and never beyond
+ * TLS 1.3's own limit). */
+size_t tls_ext_send_limit(uint16_t limit);
+
 /* A set of 16-bit protocol values (groups, extension types): membership and
  * duplicates in constant time per value, so lists of any length the
  * protocol allows cost linear time. 8 KiB: lives on the stack. */

@@ -305,22 +305,14 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     return 0;
 }
 
-/* rfc8449#4: the server's limit bounds our protected records (less the
- * content type byte, and never beyond TLS 1.3's own limit); ours, which it
- * answered, bounds its records from now on. */
+/* rfc8449#4: the server's limit bounds our protected records; ours, which
+ * it answered, bounds its records from now on. */
 static int handle_record_size_limit(tls_conn *c, tls_reader *r)
 {
-    uint16_t limit = tls_rd_u16(r);
-    if (!tls_rd_end(r))
-        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions record_size_limit is malformed");
-    /* rfc8449#4: "An endpoint MUST treat receipt of a smaller value as a
-     * fatal error and generate an "illegal_parameter" alert." */
-    if (limit < TLS_RECORD_SIZE_LIMIT_MIN)
-        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                        "server's record_size_limit of %u (at least %d is required)", limit,
-                        TLS_RECORD_SIZE_LIMIT_MIN);
-    size_t content = (size_t)limit - 1;
-    c->send_limit = content < TLS_MAX_PLAINTEXT ? content : TLS_MAX_PLAINTEXT;
+    uint16_t limit;
+    if (tls_ext_read_record_size_limit(c, r, "EncryptedExtensions", &limit) != 0)
+        return -1;
+    c->send_limit = tls_ext_send_limit(limit);
     c->recv_limit = c->cfg->record_size_limit;
     return 0;
 }

@@ -164,21 +164,6 @@ static int check_versions(tls_conn *c, tls_reader *sv, client_hello *ch)
     return 0;
 }
 
-static int parse_record_size_limit(tls_conn *c, tls_reader *r, client_hello *ch)
-{
-    uint16_t limit = tls_rd_u16(r);
-    if (!tls_rd_end(r))
-        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello record_size_limit is malformed");
-    /* rfc8449#4: "An endpoint MUST treat receipt of a smaller value as a
-     * fatal error and generate an "illegal_parameter" alert." */
-    if (limit < TLS_RECORD_SIZE_LIMIT_MIN)
-        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                        "ClientHello record_size_limit of %u (at least %d is required)", limit,
-                        TLS_RECORD_SIZE_LIMIT_MIN);
-    ch->record_size_limit = limit;
-    return 0;
-}
-
 static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
 {
     const tls_config *cfg = c->cfg;
@@ -233,7 +218,7 @@ static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
     if ((r = tls_hs_find_ext(&exts, TLS_EXT_SERVER_NAME)) != NULL && parse_server_name(c, r, ch) != 0)
         return -1;
     if ((r = tls_hs_find_ext(&exts, TLS_EXT_RECORD_SIZE_LIMIT)) != NULL &&
-        parse_record_size_limit(c, r, ch) != 0)
+        tls_ext_read_record_size_limit(c, r, "ClientHello", &ch->record_size_limit) != 0)
         return -1;
     if ((r = tls_hs_find_ext(&exts, TLS_EXT_EARLY_DATA)) != NULL) {
         /* rfc8446#4.2.10: in a ClientHello the extension_data is empty. */
@@ -456,14 +441,6 @@ static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **sha
     return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no key exchange group in common with the client");
 }
 
-/* rfc8449#4: we never send a protected record larger than the client's
- * limit, less the content type byte, nor larger than TLS 1.3 allows. */
-static void apply_peer_record_limit(tls_conn *c, uint16_t limit)
-{
-    size_t content = (size_t)limit - 1;
-    c->send_limit = content < TLS_MAX_PLAINTEXT ? content : TLS_MAX_PLAINTEXT;
-}
-
 static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
 {
     client_hello ch;
@@ -505,7 +482,7 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     }
     c->version = TLS_VERSION_13;
     if (ch.record_size_limit != 0)
-        apply_peer_record_limit(c, ch.record_size_limit);
+        c->send_limit = tls_ext_send_limit(ch.record_size_limit);
     if (send_server_hello(c, &ch, share) != 0 ||
         tls_record_set_write_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0 ||
         tls_record_set_read_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0 ||
