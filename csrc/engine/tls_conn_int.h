@@ -101,9 +101,8 @@ struct tls_conn {
     size_t early_skipped;     /* ciphertext bytes skipped so far */
     unsigned key_updates_in_row; /* KeyUpdates since the last application data */
     unsigned tickets_in_row;     /* NewSessionTickets since the last application data */
-    uint64_t key_update_after;   /* records under one write key before we update it
-                                    (the context's value until the first write key,
-                                    then the effective one: see tls_record.c) */
+    uint64_t key_update_after;   /* records under the current write key before we
+                                    update it: set with each write key (tls_record.c) */
 
     /* Handshake */
     tls_transcript transcript;

@@ -28,7 +28,6 @@ tls_conn *tls_conn_new(tls_config *cfg)
     tls_transcript_init(&c->transcript);
     c->send_limit = TLS_MAX_PLAINTEXT;
     c->recv_limit = TLS_MAX_PLAINTEXT + 1;
-    c->key_update_after = cfg->key_update_after;
     return c;
 }
 

@@ -525,9 +525,8 @@ static int install_write_key(tls_conn *c, const uint8_t *secret)
         return -1;
     c->wr_protected = 1;
     /* The context's key_update_after may lower the limit (tests do), never raise it. */
-    uint64_t limit = write_key_limit(c->suite);
-    if (c->key_update_after == 0 || c->key_update_after > limit)
-        c->key_update_after = limit;
+    uint64_t limit = write_key_limit(c->suite), wanted = c->cfg->key_update_after;
+    c->key_update_after = wanted != 0 && wanted < limit ? wanted : limit;
     return 0;
 }
 
