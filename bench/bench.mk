@@ -18,7 +18,7 @@ CRYPTO_CFLAGS ?= $(shell pkg-config --cflags libcrypto)
 
 BENCH_BIN := $(BUILD)/bench/bench_engine
 # The engine only (no Lua binding), compiled straight into the benchmark.
-BENCH_ENGINE_SRCS := $(sort $(wildcard csrc/*/tls_*.c))
+BENCH_ENGINE_SRCS := $(sort $(wildcard csrc/*/tls*.c))
 BENCH_SSL_LIBS := $(shell pkg-config --libs libssl libcrypto)
 # The engine's own malloc/calloc/free calls go through counting wrappers.
 BENCH_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free

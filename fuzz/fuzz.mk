@@ -11,7 +11,7 @@
 #                      pairs, openssl s_client and s_server)
 #   make fuzz-clean    removes build-fuzz/
 #
-# The targets (fuzz/fuzz_*.c) link the real engine, csrc/*/tls_*.c. A crash
+# The targets (fuzz/fuzz_*.c) link the real engine, csrc/*/tls*.c. A crash
 # leaves its input in build-fuzz/run/<target>/artifacts/; once fixed, copy
 # it to fuzz/regress/<target>/ so that `make test` replays it for ever.
 
@@ -22,7 +22,7 @@ FUZZ_ARGS ?=
 FUZZ_BUILD := build-fuzz
 FUZZ_TARGETS := fuzz_server fuzz_client fuzz_record fuzz_hsmsg
 
-FUZZ_ENGINE_SRCS := $(sort $(wildcard csrc/*/tls_*.c))
+FUZZ_ENGINE_SRCS := $(sort $(wildcard csrc/*/tls*.c))
 FUZZ_HDRS = $(HDRS) $(wildcard fuzz/*.h)
 FUZZ_INCLUDES = -Icsrc -Ifuzz $(CRYPTO_CFLAGS)
 FUZZ_LIBS = $(CRYPTO_LIBS) -lm

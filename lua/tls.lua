@@ -60,7 +60,20 @@ local context_options = {
   mode = true, certificate = true, key = true, password = true, ca = true, verify = true,
   ciphers = true, groups = true, sigalgs = true, trace = true,
   record_size_limit = true, security_level = true, strict_close = true, key_update_after = true,
+  min_version = true, max_version = true, require_ems = true,
 }
+
+local VERSIONS = { ["TLSv1.2"] = true, ["TLSv1.3"] = true }
+local OLD_VERSIONS = { ["SSLv3"] = true, ["TLSv1"] = true, ["TLSv1.0"] = true, ["TLSv1.1"] = true }
+
+local function check_version(option, v)
+  if v == nil or VERSIONS[v] then return true end
+  if OLD_VERSIONS[v] then
+    return fail("option '%s': %s is not supported (SSL 3.0, TLS 1.0 and 1.1 are insecure and "
+      .. "deprecated by RFC 8996): use \"TLSv1.2\" or \"TLSv1.3\"", option, tostring(v))
+  end
+  return fail("option '%s' must be \"TLSv1.2\" or \"TLSv1.3\" (got %s)", option, tostring(v))
+end
 
 -- Until mutual TLS exists, options that would need it are refused rather
 -- than silently authenticating nobody.
@@ -74,7 +87,8 @@ local function with_option(option, ok, err)
 end
 
 --- tls.context{ mode=, certificate=, key=, password=, ca=, verify=, ciphers=,
--- groups=, sigalgs=, trace=, security_level=, strict_close= } -> ctx | nil, msg
+-- groups=, sigalgs=, trace=, security_level=, strict_close=, min_version=,
+-- max_version=, require_ems= } -> ctx | nil, msg
 function tls.context(opts)
   local o, err = check_options("tls.context", opts or {}, context_options)
   if not o then return nil, err end
@@ -100,6 +114,19 @@ function tls.context(opts)
   end
   if o.strict_close ~= nil and type(o.strict_close) ~= "boolean" then
     return fail("option 'strict_close' must be true or false (got %s)", type(o.strict_close))
+  end
+  if o.require_ems ~= nil and type(o.require_ems) ~= "boolean" then
+    return fail("option 'require_ems' must be true or false (got %s)", type(o.require_ems))
+  end
+  for _, option in ipairs { "min_version", "max_version" } do
+    local vok, verr = check_version(option, o[option])
+    if not vok then return nil, verr end
+  end
+  if o.min_version and o.max_version and o.min_version > o.max_version then
+    return fail("option 'min_version' (%s) is above 'max_version' (%s)", o.min_version, o.max_version)
+  end
+  if o.require_ems ~= nil and o.min_version == "TLSv1.3" then
+    return fail("option 'require_ems' is about TLS 1.2, which min_version = \"TLSv1.3\" turns off")
   end
   if server and o.verify then
     return fail("%sa server cannot ask for or verify them, so 'verify = true' "
@@ -149,6 +176,11 @@ function tls.context(opts)
     if not ok then return fail("cannot load the system's trusted certificates: %s", why) end
   end
   if o.security_level ~= nil then ctx:set_security_level(o.security_level) end
+  if o.min_version or o.max_version then
+    ok, why = ctx:set_versions(o.min_version or "TLSv1.2", o.max_version or "TLSv1.3")
+    if not ok then return nil, why end
+  end
+  if o.require_ems ~= nil then ctx:set_require_ems(o.require_ems) end
   if o.strict_close ~= nil then ctx:set_strict_close(o.strict_close) end
   for option, setter in pairs { ciphers = "set_suites", groups = "set_groups", sigalgs = "set_sigalgs" } do
     if o[option] ~= nil then

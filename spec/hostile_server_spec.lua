@@ -401,7 +401,7 @@ describe("our client against a hostile CertificateVerify", function()
       local s = H.new{ leaf = "rsa2048", scheme = "rsa_pkcs1_sha256" }
       s:hello()
       s:flight()
-      fails_with(s, "illegal_parameter", "did not offer")
+      fails_with(s, "illegal_parameter", "signed with rsa_pkcs1_sha256, which TLS 1.3 does not allow in CertificateVerify")
    end)
 
    it("refuses a scheme for another curve than the certificate's key", function()

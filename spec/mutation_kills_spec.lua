@@ -284,7 +284,7 @@ describe("a message handed to our engine in a handshake state", function()
    end)
 
    it("a CertificateVerify with a scheme we did not offer: illegal_parameter (rfc8446#4.4.3)", function()
-      assert.equal("target: rejected illegal_parameter: peer signed with rsa_pkcs1_sha256, which we did not offer",
+      assert.equal("target: rejected illegal_parameter: peer signed with rsa_pkcs1_sha256, which TLS 1.3 does not allow in CertificateVerify",
          status(ST.client_wait_cv, AES128, B.HS.certificate_verify, B.u16(0x0401) .. B.vec(2, ("\1"):rep(256))))
    end)
 

@@ -20,18 +20,30 @@
 int tls_crypto_init(void);
 
 /* ---- Cipher suites ---------------------------------------------------- */
+/* TLS 1.2 suites name their key exchange and the certificate key that
+ * authenticates it; TLS 1.3 suites name neither (TLS_KX_ANY, TLS_AUTH_ANY). */
+typedef enum tls_kx { TLS_KX_ANY, TLS_KX_ECDHE, TLS_KX_RSA } tls_kx;
+typedef enum tls_auth { TLS_AUTH_ANY, TLS_AUTH_ECDSA, TLS_AUTH_RSA } tls_auth;
+
 typedef struct tls_suite {
     uint16_t id;
     const char *name;
-    const EVP_MD *md;          /* fetched once */
+    const EVP_MD *md;          /* fetched once; TLS 1.2: the PRF hash */
     size_t hash_len;
     const EVP_CIPHER *cipher;  /* fetched once */
     size_t key_len;
-    size_t iv_len;             /* 12 */
+    size_t iv_len;             /* 12: the per-record nonce */
     size_t tag_len;            /* 16 */
+    uint16_t version;          /* TLS_VERSION_13 or TLS_VERSION_12 */
+    tls_kx kx;
+    tls_auth auth;
+    size_t fixed_iv_len;       /* TLS 1.2: the implicit part of the nonce from
+                                  the key block: 4 for AES-GCM (rfc5288#3),
+                                  12 for ChaCha20-Poly1305 (rfc7905#2) */
 } tls_suite;
 
-/* NULL if the suite is unknown or not a TLS 1.3 AEAD suite we implement. */
+/* NULL if the suite is unknown or not an AEAD suite we implement (TLS 1.3
+ * or TLS 1.2: check ->version). */
 const tls_suite *tls_suite_get(uint16_t id);
 
 /* The objects fetched by tls_crypto_init (which these call), for the files
@@ -111,10 +123,27 @@ void tls_transcript_free(tls_transcript *t);
 typedef struct tls_aead {
     EVP_CIPHER_CTX *ctx;
     const tls_suite *suite;
-    uint8_t iv[TLS_AEAD_IV_LEN];
+    uint8_t iv[TLS_AEAD_IV_LEN]; /* TLS 1.2 AES-GCM: only the first 4 bytes */
     uint64_t seq;
     int encrypt;
 } tls_aead;
+
+/* TLS 1.2: keys the direction with a key and fixed IV from the key block
+ * (suite->key_len and suite->fixed_iv_len bytes); seq = 0. */
+int tls_aead_init_raw(tls_aead *a, const tls_suite *s, const uint8_t *key, const uint8_t *fixed_iv,
+                      int encrypt, tls_error *err);
+/* TLS 1.2 record protection (rfc5246#6.2.3.3): nonce from the fixed IV and
+ * the explicit part (AES-GCM: explicit = the sequence number, sent before
+ * the ciphertext, rfc5288#3; ChaCha20-Poly1305: iv XOR seq, nothing sent,
+ * rfc7905#2); additional data seq || type || version || plaintext length.
+ * seal: writes explicit nonce (if any), ciphertext and tag to out
+ * (tls12_aead_overhead(s) + len bytes). open: in is the record fragment;
+ * out gets the plaintext (*pt_len bytes, at most len). Both increment seq. */
+size_t tls12_aead_overhead(const tls_suite *s);
+int tls12_aead_seal(tls_aead *a, uint8_t type, uint16_t version, const uint8_t *in, size_t len,
+                    uint8_t *out, tls_error *err);
+int tls12_aead_open(tls_aead *a, uint8_t type, uint16_t version, const uint8_t *in, size_t len,
+                    uint8_t *out, size_t *pt_len, tls_error *err);
 
 /* Derives key and iv from the traffic secret and keys the context; seq = 0.
  * May be called again on an initialised tls_aead to rekey. */
@@ -167,6 +196,18 @@ int tls_kex_set_private(tls_kex *k, uint16_t group, const uint8_t *priv, size_t 
 void tls_kex_free(tls_kex *k);
 
 /* ---- Signatures ---------------------------------------------------------- */
+/* The tls_sig_* functions follow TLS 1.3 (rfc8446#4.2.3: ecdsa schemes bind
+ * the curve, rsa_pkcs1_* never sign the handshake). The tls12_sig_* ones
+ * follow TLS 1.2 (rfc5246#7.4.1.4.1: the hash and signature pair, any
+ * curve, rsa_pkcs1_* allowed), for ServerKeyExchange. */
+int tls12_sig_scheme_fits_key(EVP_PKEY *key, uint16_t scheme);
+uint16_t tls12_sig_choose(EVP_PKEY *key, const uint16_t *ours, size_t n_ours,
+                          const uint16_t *peer, size_t n_peer);
+int tls12_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
+                   tls_error *err);
+int tls12_sig_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
+                     const uint8_t *sig, size_t sig_len, tls_error *err);
+
 /* True if scheme can be used with key in TLS 1.3 (ecdsa schemes bind the
  * curve; rsa_pss_rsae_* need an RSA key; ed25519 an Ed25519 key). */
 int tls_sig_scheme_fits_key(EVP_PKEY *key, uint16_t scheme);

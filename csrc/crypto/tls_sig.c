@@ -15,7 +15,7 @@
 #include "crypto/tls_crypto.h"
 #include "util/tls_names.h"
 
-typedef enum { SIG_ECDSA, SIG_RSA_PSS_RSAE, SIG_RSA_PSS_PSS, SIG_ED25519 } sig_kind;
+typedef enum { SIG_ECDSA, SIG_RSA_PSS_RSAE, SIG_RSA_PSS_PSS, SIG_ED25519, SIG_RSA_PKCS1 } sig_kind;
 
 typedef struct scheme_info {
     uint16_t id;
@@ -34,6 +34,10 @@ static const scheme_info schemes[] = {
     {TLS_SIG_RSA_PSS_PSS_SHA384, SIG_RSA_PSS_PSS, 384, 0},
     {TLS_SIG_RSA_PSS_PSS_SHA512, SIG_RSA_PSS_PSS, 512, 0},
     {TLS_SIG_ED25519, SIG_ED25519, 0, 0},
+    /* TLS 1.2 only (rfc8446#4.2.3: not for TLS 1.3 handshake signatures). */
+    {TLS_SIG_RSA_PKCS1_SHA256, SIG_RSA_PKCS1, 256, 0},
+    {TLS_SIG_RSA_PKCS1_SHA384, SIG_RSA_PKCS1, 384, 0},
+    {TLS_SIG_RSA_PKCS1_SHA512, SIG_RSA_PKCS1, 512, 0},
 };
 
 static const scheme_info *find_scheme(uint16_t id)
@@ -56,13 +60,17 @@ static int key_curve_nid(EVP_PKEY *key)
     return nid;
 }
 
-static int fits(EVP_PKEY *key, const scheme_info *s)
+/* tls12: rfc5246#7.4.1.4.1 names a hash and a signature algorithm, so an
+ * ECDSA scheme fits any curve and rsa_pkcs1 is allowed. */
+static int fits_version(EVP_PKEY *key, const scheme_info *s, int tls12)
 {
     if (key == NULL || s == NULL)
         return 0;
     switch (s->kind) {
     case SIG_ECDSA:
-        return EVP_PKEY_is_a(key, "EC") && key_curve_nid(key) == s->curve_nid;
+        return EVP_PKEY_is_a(key, "EC") && (tls12 || key_curve_nid(key) == s->curve_nid);
+    case SIG_RSA_PKCS1:
+        return tls12 && EVP_PKEY_is_a(key, "RSA");
     case SIG_RSA_PSS_RSAE:
     case SIG_RSA_PSS_PSS:
         /* rfc8446#4.2.3: rsae for rsaEncryption keys, pss for RSASSA-PSS
@@ -75,19 +83,38 @@ static int fits(EVP_PKEY *key, const scheme_info *s)
     return 0;
 }
 
+static int fits(EVP_PKEY *key, const scheme_info *s) { return fits_version(key, s, 0); }
+
 int tls_sig_scheme_fits_key(EVP_PKEY *key, uint16_t scheme)
 {
     return fits(key, find_scheme(scheme));
 }
 
-uint16_t tls_sig_choose(EVP_PKEY *key, const uint16_t *ours, size_t n_ours,
-                        const uint16_t *peer, size_t n_peer)
+int tls12_sig_scheme_fits_key(EVP_PKEY *key, uint16_t scheme)
+{
+    return fits_version(key, find_scheme(scheme), 1);
+}
+
+static uint16_t choose(EVP_PKEY *key, const uint16_t *ours, size_t n_ours, const uint16_t *peer,
+                       size_t n_peer, int tls12)
 {
     for (size_t i = 0; i < n_ours; i++)
         for (size_t j = 0; j < n_peer; j++)
-            if (ours[i] == peer[j] && tls_sig_scheme_fits_key(key, ours[i]))
+            if (ours[i] == peer[j] && fits_version(key, find_scheme(ours[i]), tls12))
                 return ours[i];
     return 0;
+}
+
+uint16_t tls_sig_choose(EVP_PKEY *key, const uint16_t *ours, size_t n_ours,
+                        const uint16_t *peer, size_t n_peer)
+{
+    return choose(key, ours, n_ours, peer, n_peer, 0);
+}
+
+uint16_t tls12_sig_choose(EVP_PKEY *key, const uint16_t *ours, size_t n_ours,
+                          const uint16_t *peer, size_t n_peer)
+{
+    return choose(key, ours, n_ours, peer, n_peer, 1);
 }
 
 static const char *scheme_name(uint16_t id, char *buf, size_t size)
@@ -121,12 +148,13 @@ static int digest_init(EVP_MD_CTX *ctx, EVP_PKEY *key, const scheme_info *s, int
     return 0;
 }
 
-int tls_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
-                 tls_error *err)
+static int sign_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
+                   int tls12, tls_error *err)
 {
     const scheme_info *s = find_scheme(scheme);
+    const char *what = tls12 ? "ServerKeyExchange" : "CertificateVerify";
     char buf[16];
-    if (!fits(key, s))
+    if (!fits_version(key, s, tls12))
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR,
                         "signature scheme %s cannot be used with our %s key",
                         scheme_name(scheme, buf, sizeof buf), EVP_PKEY_get0_type_name(key));
@@ -137,18 +165,18 @@ int tls_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
     int rc = -1;
     if (ctx == NULL || digest_init(ctx, key, s, 1) != 0
         || EVP_DigestSign(ctx, NULL, &max, msg, len) != 1) {
-        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "signing CertificateVerify");
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, tls12 ? "signing ServerKeyExchange" : "signing CertificateVerify");
         goto done;
     }
     uint8_t *dst = tls_buf_extend(out, max);
     if (dst == NULL) {
-        tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory signing CertificateVerify");
+        tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory signing %s", what);
         goto done;
     }
     sig_len = max;
     if (EVP_DigestSign(ctx, dst, &sig_len, msg, len) != 1 || sig_len > max) {
         out->len = start;
-        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "signing CertificateVerify");
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, tls12 ? "signing ServerKeyExchange" : "signing CertificateVerify");
         goto done;
     }
     /* ECDSA signatures are shorter than the maximum as often as not. */
@@ -159,35 +187,59 @@ done:
     return rc;
 }
 
-int tls_sig_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
-                   const uint8_t *sig, size_t sig_len, tls_error *err)
+static int verify_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
+                     const uint8_t *sig, size_t sig_len, int tls12, tls_error *err)
 {
     const scheme_info *s = find_scheme(scheme);
+    const char *what = tls12 ? "ServerKeyExchange" : "CertificateVerify";
     char buf[16];
     /* rfc8446#4.4.3: "If the CertificateVerify message is sent by a server,
      * the signature algorithm MUST be one offered in the client's
      * "signature_algorithms" extension" - and it must fit the key. */
-    if (!fits(key, s))
+    if (!fits_version(key, s, tls12))
         return tls_fail(err, TLS_ALERT_ILLEGAL_PARAMETER,
-                        "signature scheme %s in CertificateVerify does not fit the %s key of the "
-                        "certificate",
-                        scheme_name(scheme, buf, sizeof buf),
+                        "signature scheme %s in %s does not fit the %s key of the certificate",
+                        scheme_name(scheme, buf, sizeof buf), what,
                         key ? EVP_PKEY_get0_type_name(key) : "missing");
 
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int rc = -1;
     if (ctx == NULL || digest_init(ctx, key, s, 0) != 0) {
-        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "verifying CertificateVerify");
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, tls12 ? "verifying ServerKeyExchange" : "verifying CertificateVerify");
         goto done;
     }
     /* 0 is a bad signature, a negative value a malformed one: both fail. */
     if (EVP_DigestVerify(ctx, sig, sig_len, msg, len) != 1) {
         ERR_clear_error();
-        tls_fail(err, TLS_ALERT_DECRYPT_ERROR, "signature in CertificateVerify does not verify");
+        tls_fail(err, TLS_ALERT_DECRYPT_ERROR, "signature in %s does not verify", what);
         goto done;
     }
     rc = 0;
 done:
     EVP_MD_CTX_free(ctx);
     return rc;
+}
+
+int tls_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
+                 tls_error *err)
+{
+    return sign_as(key, scheme, msg, len, out, 0, err);
+}
+
+int tls12_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
+                   tls_error *err)
+{
+    return sign_as(key, scheme, msg, len, out, 1, err);
+}
+
+int tls_sig_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
+                   const uint8_t *sig, size_t sig_len, tls_error *err)
+{
+    return verify_as(key, scheme, msg, len, sig, sig_len, 0, err);
+}
+
+int tls12_sig_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
+                     const uint8_t *sig, size_t sig_len, tls_error *err)
+{
+    return verify_as(key, scheme, msg, len, sig, sig_len, 1, err);
 }

@@ -18,13 +18,27 @@ static CRYPTO_ONCE init_once = CRYPTO_ONCE_STATIC_INIT;
 
 /* rfc8446#B.4: the AEAD suites and the hash each one uses for HKDF and the
  * transcript. The EVP pointers are filled in by fetch_all. */
+#define SUITE13(id, hash, key) \
+    {id, #id, NULL, hash, NULL, key, TLS_AEAD_IV_LEN, TLS_AEAD_TAG_LEN, TLS_VERSION_13, \
+     TLS_KX_ANY, TLS_AUTH_ANY, 0}
+/* rfc5289#3.2 (AES-GCM with SHA-256/384 PRF), rfc7905#2 (ChaCha20-Poly1305,
+ * SHA-256 PRF), rfc5288#3 (RSA key transport with AES-GCM). */
+#define SUITE12(id, hash, key, kx, auth, fixed) \
+    {id, #id, NULL, hash, NULL, key, TLS_AEAD_IV_LEN, TLS_AEAD_TAG_LEN, TLS_VERSION_12, kx, \
+     auth, fixed}
+
 static tls_suite suites[] = {
-    {TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", NULL, 32, NULL, 16,
-     TLS_AEAD_IV_LEN, TLS_AEAD_TAG_LEN},
-    {TLS_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384", NULL, 48, NULL, 32,
-     TLS_AEAD_IV_LEN, TLS_AEAD_TAG_LEN},
-    {TLS_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256", NULL, 32, NULL, 32,
-     TLS_AEAD_IV_LEN, TLS_AEAD_TAG_LEN},
+    SUITE13(TLS_AES_128_GCM_SHA256, 32, 16),
+    SUITE13(TLS_AES_256_GCM_SHA384, 48, 32),
+    SUITE13(TLS_CHACHA20_POLY1305_SHA256, 32, 32),
+    SUITE12(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 32, 16, TLS_KX_ECDHE, TLS_AUTH_ECDSA, 4),
+    SUITE12(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, 48, 32, TLS_KX_ECDHE, TLS_AUTH_ECDSA, 4),
+    SUITE12(TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, 32, 32, TLS_KX_ECDHE, TLS_AUTH_ECDSA, 12),
+    SUITE12(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 32, 16, TLS_KX_ECDHE, TLS_AUTH_RSA, 4),
+    SUITE12(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, 48, 32, TLS_KX_ECDHE, TLS_AUTH_RSA, 4),
+    SUITE12(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, 32, 32, TLS_KX_ECDHE, TLS_AUTH_RSA, 12),
+    SUITE12(TLS_RSA_WITH_AES_128_GCM_SHA256, 32, 16, TLS_KX_RSA, TLS_AUTH_RSA, 4),
+    SUITE12(TLS_RSA_WITH_AES_256_GCM_SHA384, 48, 32, TLS_KX_RSA, TLS_AUTH_RSA, 4),
 };
 
 static void fetch_all(void)
@@ -41,12 +55,13 @@ static void fetch_all(void)
         || !hmac)
         return;
 
-    suites[0].md = sha256;
-    suites[0].cipher = aes128gcm;
-    suites[1].md = sha384;
-    suites[1].cipher = aes256gcm;
-    suites[2].md = sha256;
-    suites[2].cipher = chacha20poly1305;
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        tls_suite *s = &suites[i];
+        s->md = s->hash_len == 48 ? sha384 : sha256;
+        s->cipher = s->fixed_iv_len == 12 || s->id == TLS_CHACHA20_POLY1305_SHA256
+                        ? chacha20poly1305
+                        : s->key_len == 32 ? aes256gcm : aes128gcm;
+    }
     init_ok = 1;
 }
 

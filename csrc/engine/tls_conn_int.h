@@ -64,9 +64,30 @@ typedef enum tls_state {
     ST_SERVER_WAIT_CH,
     ST_SERVER_WAIT_CH2,       /* after HelloRetryRequest */
     ST_SERVER_WAIT_FINISHED,
+    /* TLS 1.2 (rfc5246#7.3), after the shared hello phase */
+    ST_CLIENT12_WAIT_CERT,
+    ST_CLIENT12_WAIT_SKE,     /* ECDHE: ServerKeyExchange */
+    ST_CLIENT12_WAIT_SHD,     /* CertificateRequest or ServerHelloDone */
+    ST_CLIENT12_WAIT_CCS,
+    ST_CLIENT12_WAIT_FINISHED,
+    ST_SERVER12_WAIT_CKE,     /* (room for the client's Certificate) ClientKeyExchange */
+    ST_SERVER12_WAIT_CCS,
+    ST_SERVER12_WAIT_FINISHED,
     ST_CONNECTED,
     ST_CLOSED,
 } tls_state;
+
+/* What only a TLS 1.2 handshake needs (rfc5246, rfc7627, rfc5746); wiped
+ * when the handshake ends. */
+typedef struct tls12_state {
+    uint8_t server_random[TLS_RANDOM_LEN];
+    uint8_t master[48];            /* the master secret */
+    int ems;                       /* extended master secret negotiated (rfc7627) */
+    int secure_renegotiation;      /* the peer signalled rfc5746 */
+    uint16_t client_version;       /* ClientHello.client_version: goes in (client)
+                                      and is checked in (server) an RSA premaster */
+    int peer_sent_certificate;     /* room for mutual TLS */
+} tls12_state;
 
 struct tls_conn {
     tls_config *cfg;
@@ -93,6 +114,11 @@ struct tls_conn {
     unsigned ccs_records;
     int first_record_sent;
     int ccs_sent;             /* our compatibility change_cipher_spec */
+    int ccs_ignorable;        /* TLS 1.3: the handshake layer opened the window in
+                                 which one change_cipher_spec is dropped (rfc8446#5) */
+    int ccs_expected;         /* TLS 1.2: the peer's ChangeCipherSpec is the next
+                                 message, passed to tls_hs_change_cipher_spec */
+    unsigned long records_read; /* records handed to the engine so far */
     size_t send_limit;        /* most plaintext content we put in one protected
                                  record (the peer's record_size_limit, rfc8449) */
     size_t recv_limit;        /* most inner plaintext (content + type + padding)
@@ -123,12 +149,24 @@ struct tls_conn {
     uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */
     size_t n_peer_sigalgs;
     uint64_t ext_sent;        /* client: tls_ext_bit of each extension in our ClientHello */
+    tls12_state t12;          /* TLS 1.2 only */
 };
 
 /* ---- Record layer (tls_record.c) ---- */
-int tls_record_process(tls_conn *c);
-/* Processes whole records from data (never written to); *used gets the bytes consumed. */
-int tls_record_feed_direct(tls_conn *c, const uint8_t *data, size_t len, size_t *used);
+/* A record from the peer, opened, as the record layer hands it over. */
+typedef struct tls_record_in {
+    uint8_t type;             /* content type (TLS 1.3: the inner one) */
+    const uint8_t *data;
+    size_t len;
+    size_t opened;            /* >0: decrypted into app_in's tail, that many bytes */
+} tls_record_in;
+/* Reads the next record from base[0..avail): 1 with *rec, 0 when more bytes
+ * are needed, -1 on error; *used gets the bytes consumed. Declined 0-RTT
+ * records are skipped here. */
+int tls_record_next(tls_conn *c, const uint8_t *base, size_t avail, size_t *used, tls_record_in *rec);
+/* Done with rec: keep makes its content application data in app_in;
+ * otherwise decrypted bytes are wiped. */
+void tls_record_release(tls_conn *c, tls_record_in *rec, int keep);
 /* Writes data as records of the given content type, protected when the
  * write direction has keys. */
 int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len);
@@ -137,14 +175,25 @@ int tls_record_send_ccs(tls_conn *c);
 /* Switches a direction to a new traffic secret (and traces it). */
 int tls_record_set_read_key(tls_conn *c, const uint8_t *secret, const char *name);
 int tls_record_set_write_key(tls_conn *c, const uint8_t *secret, const char *name);
-/* rfc8446#4.6.3: writes a KeyUpdate under the current write key, then moves
- * the write direction to our next application traffic secret. Only once
- * the application traffic secrets exist. */
-int tls_record_key_update(tls_conn *c, int request_peer);
+/* The same without the trace, for KeyUpdate. */
+int tls_record_install_write_key(tls_conn *c, const uint8_t *secret);
+/* TLS 1.2: keys one direction (write or read) from the key block. */
+int tls12_record_set_keys(tls_conn *c, int write, const uint8_t *key, const uint8_t *fixed_iv,
+                          const char *name);
 
-/* ---- Handshake, both sides (tls_hs_common.c) ---- */
+/* ---- Engine (tls_dispatch.c): records in, to the layers above ---- */
+int tls_engine_process(tls_conn *c);
+/* Processes whole records from data (never written to); *used gets the bytes consumed. */
+int tls_engine_process_direct(tls_conn *c, const uint8_t *data, size_t len, size_t *used);
+
+/* ---- Handshake, both sides and versions (tls_hs_common.c) ---- */
 /* Dispatches one whole handshake message (with its header) to the state machine. */
 int tls_hs_handle(tls_conn *c, const uint8_t *msg, size_t len);
+/* TLS 1.2: the peer's ChangeCipherSpec arrived while c->ccs_expected. */
+int tls_hs_change_cipher_spec(tls_conn *c);
+/* The peer's chain is in c->peer_chain: takes the leaf's key, traces it and
+ * verifies chain and name as configured. Both versions. */
+int tls_hs_accept_peer_chain(tls_conn *c);
 /* Appends a message to the transcript and writes it as handshake records. */
 int tls_hs_send(tls_conn *c, tls_buf *msg);
 /* Starts a message: type and a 3-byte length placeholder; returns the offset
@@ -154,6 +203,7 @@ void tls_hs_end_message(tls_buf *msg, size_t off);
 
 /* Extension blocks: tls_hs_parse_extensions, tls_hs_find_ext, tls_ext_check (tls_ext.h). */
 
+/* ---- TLS 1.3 pieces both sides share (tls13_common.c) ---- */
 int tls_hs_send_certificate(tls_conn *c, const uint8_t *context, size_t context_len, int empty);
 int tls_hs_parse_certificate(tls_conn *c, tls_reader *body);
 int tls_hs_send_certificate_verify(tls_conn *c);
@@ -165,13 +215,29 @@ int tls_hs_derive_handshake_secrets(tls_conn *c, const uint8_t *shared, size_t s
 int tls_hs_derive_application_secrets(tls_conn *c);
 /* Post-handshake messages: NewSessionTicket, KeyUpdate. */
 int tls_hs_post_handshake(tls_conn *c, uint8_t type, tls_reader *body);
+/* rfc8446#4.6.3: writes a KeyUpdate under the current write key, then moves
+ * the write direction to our next application traffic secret. Only once
+ * the application traffic secrets exist. */
+int tls13_key_update(tls_conn *c, int request_peer);
 
 extern const uint8_t tls_hrr_random[TLS_RANDOM_LEN];
 
-/* ---- The two state machines ---- */
+/* ---- The state machines: a shared hello phase, then one per version and
+ * side (tls_hello_client.c, tls_hello_server.c, tls13_client.c,
+ * tls13_server.c, tls12_client.c, tls12_server.c; hs/tls_hello.h) ---- */
 int tls_client_start(tls_conn *c);
 int tls_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
 int tls_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+int tls13_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+int tls13_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+int tls12_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+int tls12_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+int tls12_client_change_cipher_spec(tls_conn *c);
+int tls12_server_change_cipher_spec(tls_conn *c);
+/* TLS 1.2 after the handshake: renegotiation is refused (rfc5746). */
+int tls12_post_handshake(tls_conn *c, uint8_t type, tls_reader *body);
+/* Wipes c->t12. */
+void tls12_state_wipe(tls_conn *c);
 /* The largest body of a handshake message of this type that c accepts now:
  * TLS_MAX_CLIENT_HELLO for a ClientHello to a server, else
  * TLS_MAX_HANDSHAKE_MESSAGE. */

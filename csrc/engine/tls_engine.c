@@ -41,6 +41,7 @@ static void wipe_handshake(tls_conn *c)
     tls_transcript_free(&c->transcript);
     tls_buf_free(&c->cookie);
     tls_buf_free(&c->client_share);
+    tls12_state_wipe(c);
     /* Only the application traffic secrets live on, for KeyUpdate. */
     OPENSSL_cleanse(c->keys.early, sizeof c->keys.early);
     OPENSSL_cleanse(c->keys.handshake, sizeof c->keys.handshake);
@@ -142,7 +143,7 @@ int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len)
     if (len > 0 && c->in.len == 0 && c->rd_protected) {
         /* Nothing buffered: open whole records straight from the caller's bytes. */
         size_t used = 0;
-        if (tls_record_feed_direct(c, data, len, &used) != 0)
+        if (tls_engine_process_direct(c, data, len, &used) != 0)
             return fail(c);
         data += used;
         len -= used;
@@ -156,7 +157,7 @@ int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len)
             return fail(c);
         }
     }
-    if (tls_record_process(c) != 0)
+    if (tls_engine_process(c) != 0)
         return fail(c);
     if (c->status & TLS_STATUS_HANDSHAKE_DONE)
         wipe_handshake(c);
@@ -189,7 +190,22 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len)
      * while no data flows; a peer that updates between our writes (a
      * client reading a long download, rfc8446#4.6.3) is not flooding. */
     c->key_updates_in_row = 0;
-    return tls_record_write(c, TLS_CT_APPLICATION_DATA, data, len) == 0 ? 0 : fail(c);
+    do {
+        /* rfc8446#5.5: "Implementations SHOULD do a key update as
+         * described in Section 4.6.3 prior to reaching these limits."
+         * Checked before each record of data: a handshake message or an
+         * alert never waits for a key update. TLS 1.2 has no key update;
+         * its sequence number ends the connection long before (rfc5246#6.1). */
+        if (c->version == TLS_VERSION_13 && c->wr.seq >= c->key_update_after &&
+            tls13_key_update(c, 0) != 0)
+            return fail(c);
+        size_t n = len < c->send_limit ? len : c->send_limit;
+        if (tls_record_write(c, TLS_CT_APPLICATION_DATA, data, n) != 0)
+            return fail(c);
+        data += n;
+        len -= n;
+    } while (len > 0);
+    return 0;
 }
 
 size_t tls_conn_app_data(tls_conn *c, const uint8_t **data)
@@ -210,7 +226,7 @@ void tls_conn_app_data_done(tls_conn *c, size_t n)
     tls_buf_drop(&c->app_in, n);
     tls_buf_release_if_empty(&c->app_in);
     /* Records held back while the application was not reading. */
-    if (c->in.len > 0 && c->app_in.len < TLS_APP_IN_HIGH_WATER && tls_record_process(c) != 0)
+    if (c->in.len > 0 && c->app_in.len < TLS_APP_IN_HIGH_WATER && tls_engine_process(c) != 0)
         fail(c);
 }
 
@@ -224,6 +240,8 @@ const char *tls_conn_key_update_refusal(const tls_conn *c)
         return "closed";
     if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
         return "cannot update keys before the handshake is complete";
+    if (c->version != TLS_VERSION_13)
+        return "key updates exist only in TLS 1.3 (this connection is TLS 1.2)";
     return NULL;
 }
 
@@ -233,7 +251,7 @@ int tls_conn_key_update(tls_conn *c, int request_peer)
      * not the peer's business. */
     if (tls_conn_key_update_refusal(c) != NULL)
         return -1;
-    return tls_record_key_update(c, request_peer != 0) == 0 ? 0 : fail(c);
+    return tls13_key_update(c, request_peer != 0) == 0 ? 0 : fail(c);
 }
 
 void tls_conn_close(tls_conn *c)

@@ -13,32 +13,35 @@ enum {
     CT = TLS_EXT_IN_CT,
     CR = TLS_EXT_IN_CR,
     NST = TLS_EXT_IN_NST,
+    SH12 = TLS_EXT_IN_SH12,
 };
 
 /* rfc8446#4.2's table, by extension type: the TLS 1.3 messages each may
  * appear in; 0 for a type we do not know. The TLS 1.2 extensions are known
  * too: a ClientHello offering TLS 1.2 carries them, and any TLS 1.3 message
  * that does is misplaced. */
-static const uint8_t allowed_in[TLS_EXT_TABLE_SIZE] = {
-    [TLS_EXT_SERVER_NAME] = CH | EE,
-    [TLS_EXT_MAX_FRAGMENT_LENGTH] = CH | EE,
-    [TLS_EXT_STATUS_REQUEST] = CH | CR | CT,
+/* SH12: the TLS 1.2 ServerHello answers (rfc6066, rfc8422#5.2, rfc7627#5.1,
+ * rfc5746#3.6, rfc7301#3.1, rfc8449#4, rfc5077#3.2, rfc7366#2). */
+static const uint16_t allowed_in[TLS_EXT_TABLE_SIZE] = {
+    [TLS_EXT_SERVER_NAME] = CH | EE | SH12,
+    [TLS_EXT_MAX_FRAGMENT_LENGTH] = CH | EE | SH12,
+    [TLS_EXT_STATUS_REQUEST] = CH | CR | CT | SH12,
     [TLS_EXT_SUPPORTED_GROUPS] = CH | EE,
-    [TLS_EXT_EC_POINT_FORMATS] = CH,
+    [TLS_EXT_EC_POINT_FORMATS] = CH | SH12,
     [TLS_EXT_SIGNATURE_ALGORITHMS] = CH | CR,
     [TLS_EXT_USE_SRTP] = CH | EE,
     [TLS_EXT_HEARTBEAT] = CH | EE,
-    [TLS_EXT_ALPN] = CH | EE,
-    [TLS_EXT_SCT] = CH | CR | CT,
+    [TLS_EXT_ALPN] = CH | EE | SH12,
+    [TLS_EXT_SCT] = CH | CR | CT | SH12,
     [TLS_EXT_CLIENT_CERTIFICATE_TYPE] = CH | EE,
     [TLS_EXT_SERVER_CERTIFICATE_TYPE] = CH | EE,
     [TLS_EXT_PADDING] = CH,
-    [TLS_EXT_ENCRYPT_THEN_MAC] = CH,
-    [TLS_EXT_EXTENDED_MASTER_SECRET] = CH,
+    [TLS_EXT_ENCRYPT_THEN_MAC] = CH | SH12,
+    [TLS_EXT_EXTENDED_MASTER_SECRET] = CH | SH12,
     /* rfc8449#4: "In TLS 1.3, the server sends the "record_size_limit"
      * extension in the EncryptedExtensions message." */
-    [TLS_EXT_RECORD_SIZE_LIMIT] = CH | EE,
-    [TLS_EXT_SESSION_TICKET] = CH,
+    [TLS_EXT_RECORD_SIZE_LIMIT] = CH | EE | SH12,
+    [TLS_EXT_SESSION_TICKET] = CH | SH12,
     [TLS_EXT_PRE_SHARED_KEY] = CH | SH,
     [TLS_EXT_EARLY_DATA] = CH | EE | NST,
     [TLS_EXT_SUPPORTED_VERSIONS] = CH | SH | HRR,
@@ -49,13 +52,30 @@ static const uint8_t allowed_in[TLS_EXT_TABLE_SIZE] = {
     [TLS_EXT_POST_HANDSHAKE_AUTH] = CH,
     [TLS_EXT_SIGNATURE_ALGORITHMS_CERT] = CH | CR,
     [TLS_EXT_KEY_SHARE] = CH | SH | HRR,
+    /* rfc5746#3.6; in TLS 1.3 not used (rfc8446#4.1.2 drops renegotiation). */
+    [TLS_EXT_SLOT_RENEGOTIATION_INFO] = CH | SH12,
 };
+
+/* The table slot of a type, or -1 if the table does not know it. */
+static int slot_of(uint16_t type)
+{
+    if (type == TLS_EXT_RENEGOTIATION_INFO)
+        return TLS_EXT_SLOT_RENEGOTIATION_INFO;
+    if (type >= TLS_EXT_TABLE_SIZE || type == TLS_EXT_SLOT_RENEGOTIATION_INFO || allowed_in[type] == 0)
+        return -1;
+    return type;
+}
+
+/* The type held in a slot. */
+static uint16_t type_of(int slot)
+{
+    return slot == TLS_EXT_SLOT_RENEGOTIATION_INFO ? TLS_EXT_RENEGOTIATION_INFO : (uint16_t)slot;
+}
 
 uint64_t tls_ext_bit(uint16_t type)
 {
-    if (type >= TLS_EXT_TABLE_SIZE || allowed_in[type] == 0)
-        return 0;
-    return (uint64_t)1 << type;
+    int slot = slot_of(type);
+    return slot < 0 ? 0 : (uint64_t)1 << slot;
 }
 
 static const char *ext_name(uint16_t type)
@@ -74,20 +94,23 @@ static const char *msg_name(tls_ext_msg msg)
     case TLS_EXT_IN_CT: return "Certificate entry";
     case TLS_EXT_IN_CR: return "CertificateRequest";
     case TLS_EXT_IN_NST: return "NewSessionTicket";
+    case TLS_EXT_IN_SH12: return "ServerHello";
     }
     return "handshake message";
 }
 
-/* The lowest type in a non-empty mask. */
-static uint16_t first_type(uint64_t mask)
+/* The lowest slot in a non-empty mask. */
+static int first_slot(uint64_t mask)
 {
-    uint16_t t = 0;
+    int t = 0;
     while (!(mask & 1)) {
         mask >>= 1;
         t++;
     }
     return t;
 }
+
+static uint16_t first_type(uint64_t mask) { return type_of(first_slot(mask)); }
 
 int tls_hs_parse_extensions(tls_conn *c, tls_reader *block, tls_ext_list *list, const char *where)
 {
@@ -110,7 +133,7 @@ int tls_hs_parse_extensions(tls_conn *c, tls_reader *block, tls_ext_list *list, 
         if (bit != 0) {
             duplicate = (list->present & bit) != 0;
             list->present |= bit;
-            list->body[type] = body;
+            list->body[slot_of(type)] = body;
         } else {
             if (!unknown_clear) {
                 tls_u16_set_clear(&unknown);
@@ -136,7 +159,7 @@ int tls_hs_parse_extensions(tls_conn *c, tls_reader *block, tls_ext_list *list, 
 tls_reader *tls_hs_find_ext(tls_ext_list *list, uint16_t type)
 {
     uint64_t bit = tls_ext_bit(type);
-    return bit != 0 && (list->present & bit) ? &list->body[type] : NULL;
+    return bit != 0 && (list->present & bit) ? &list->body[slot_of(type)] : NULL;
 }
 
 int tls_ext_check(tls_conn *c, const tls_ext_list *list, tls_ext_msg msg)
@@ -148,9 +171,9 @@ int tls_ext_check(tls_conn *c, const tls_ext_list *list, tls_ext_msg msg)
      * alert." */
     uint64_t misplaced = 0;
     for (uint64_t m = list->present; m != 0; m &= m - 1) {
-        uint16_t type = first_type(m);
-        if (!(allowed_in[type] & msg))
-            misplaced |= (uint64_t)1 << type;
+        int slot = first_slot(m);
+        if (!(allowed_in[slot] & msg))
+            misplaced |= (uint64_t)1 << slot;
     }
     if (misplaced != 0) {
         uint16_t type = first_type(misplaced);
@@ -158,7 +181,7 @@ int tls_ext_check(tls_conn *c, const tls_ext_list *list, tls_ext_msg msg)
                         where, ext_name(type), type);
     }
     int response = msg == TLS_EXT_IN_SH || msg == TLS_EXT_IN_HRR || msg == TLS_EXT_IN_EE ||
-                   msg == TLS_EXT_IN_CT;
+                   msg == TLS_EXT_IN_CT || msg == TLS_EXT_IN_SH12;
     if (response) {
         /* rfc8446#4.2: "Implementations MUST NOT send extension responses
          * if the remote endpoint did not send the corresponding extension

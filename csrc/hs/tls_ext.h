@@ -21,11 +21,14 @@ typedef enum tls_ext_msg {
     TLS_EXT_IN_CT = 1 << 4,
     TLS_EXT_IN_CR = 1 << 5,
     TLS_EXT_IN_NST = 1 << 6,
+    TLS_EXT_IN_SH12 = 1 << 7,   /* a TLS 1.2 ServerHello (rfc5246#7.4.1.4) */
 } tls_ext_msg;
 
 /* Every extension type the table knows is below this, so a type is its own
- * slot and a block's known extensions fit one 64-bit mask. */
+ * slot and a block's known extensions fit one 64-bit mask; the one known
+ * type above (renegotiation_info, 0xff01) takes a free slot. */
 #define TLS_EXT_TABLE_SIZE 64
+#define TLS_EXT_SLOT_RENEGOTIATION_INFO 62
 
 /* The bit of a known extension type in tls_ext_list.present and in
  * tls_conn.ext_sent; 0 for a type the table does not know. */

@@ -7,6 +7,7 @@
 
 #include "lua/lua_tls.h"
 #include "util/tls_consts.h"
+#include "util/tls_names.h"
 #include "pki/tls_x509.h"
 
 typedef struct lua_context {
@@ -205,6 +206,25 @@ static int ctx_set_strict_close(lua_State *L)
     return 1;
 }
 
+/* ctx:set_versions(min_name, max_name): "TLSv1.2" / "TLSv1.3". */
+static int ctx_set_versions(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    const char *min = luaL_checkstring(L, 2), *max = luaL_checkstring(L, 3);
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(L, tls_config_set_versions(ctx->cfg, tls_version_by_name(min),
+                                                  tls_version_by_name(max), &err), &err);
+}
+
+static int ctx_set_require_ems(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    ctx->cfg->require_ems = lua_toboolean(L, 2);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int ctx_set_trace(lua_State *L)
 {
     check_ctx(L, 1);
@@ -255,6 +275,8 @@ void tls_lua_context_register(lua_State *L)
         {"set_verify", ctx_set_verify},
         {"set_security_level", ctx_set_security_level},
         {"set_strict_close", ctx_set_strict_close},
+        {"set_versions", ctx_set_versions},
+        {"set_require_ems", ctx_set_require_ems},
         {"set_trace", ctx_set_trace},
         {"set_key_update_after", ctx_set_key_update_after},
         {"set_record_size_limit", ctx_set_record_size_limit},

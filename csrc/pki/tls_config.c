@@ -22,10 +22,19 @@
 
 #define NO_ALERT (-1)
 
+/* TLS 1.3 suites, then the TLS 1.2 ECDHE ones with AEAD (rfc9325#4.2
+ * recommends these). RSA key transport (TLS_RSA_WITH_*) has no forward
+ * secrecy: only when named in `ciphers`. */
 static const uint16_t default_suites[] = {
     TLS_AES_128_GCM_SHA256,
     TLS_AES_256_GCM_SHA384,
     TLS_CHACHA20_POLY1305_SHA256,
+    TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 };
 
 /* What a client offers unless told otherwise (groups[0] gets the key share). */
@@ -49,7 +58,8 @@ static const uint16_t default_server_groups[] = {
     TLS_GROUP_FFDHE3072,
 };
 
-/* rfc8446#4.2.3 schemes for handshake signatures, in preference order. */
+/* rfc8446#4.2.3 schemes for handshake signatures, in preference order;
+ * rsa_pkcs1_* sign only TLS 1.2 ServerKeyExchange (and certificates). */
 static const uint16_t default_sigalgs[] = {
     TLS_SIG_ECDSA_SECP256R1_SHA256,
     TLS_SIG_ECDSA_SECP384R1_SHA384,
@@ -57,6 +67,9 @@ static const uint16_t default_sigalgs[] = {
     TLS_SIG_RSA_PSS_RSAE_SHA384,
     TLS_SIG_RSA_PSS_RSAE_SHA512,
     TLS_SIG_ED25519,
+    TLS_SIG_RSA_PKCS1_SHA256,
+    TLS_SIG_RSA_PKCS1_SHA384,
+    TLS_SIG_RSA_PKCS1_SHA512,
 };
 
 /* The schemes tls_sig.c can both produce and check; a user may ask for
@@ -71,6 +84,9 @@ static const uint16_t implemented_sigalgs[] = {
     TLS_SIG_RSA_PSS_PSS_SHA384,
     TLS_SIG_RSA_PSS_PSS_SHA512,
     TLS_SIG_ED25519,
+    TLS_SIG_RSA_PKCS1_SHA256,
+    TLS_SIG_RSA_PKCS1_SHA384,
+    TLS_SIG_RSA_PKCS1_SHA512,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -84,6 +100,9 @@ tls_config *tls_config_new(int is_server)
     c->is_server = is_server != 0;
     c->verify = !c->is_server;
     c->security_level = 2;
+    c->min_version = TLS_VERSION_12;
+    c->max_version = TLS_VERSION_13;
+    c->require_ems = 1;
     tls_buf_init(&c->cert_entries);
     memcpy(c->suites, default_suites, sizeof default_suites);
     c->n_suites = COUNT(default_suites);
@@ -499,6 +518,19 @@ int tls_config_set_suites(tls_config *c, const char *list, tls_error *err)
     static const list_kind kind = { "ciphers", "cipher suite", tls_suite_by_name,
                                     suite_implemented };
     return parse_list(&kind, list, c->suites, &c->n_suites, err);
+}
+
+int tls_config_set_versions(tls_config *c, uint16_t min, uint16_t max, tls_error *err)
+{
+    /* rfc8996: TLS 1.0 and 1.1 are deprecated; SSL 3.0 is long gone (rfc7568). */
+    if ((min != TLS_VERSION_12 && min != TLS_VERSION_13) || (max != TLS_VERSION_12 && max != TLS_VERSION_13))
+        return tls_fail(err, NO_ALERT, "versions: only TLSv1.2 and TLSv1.3 are supported");
+    if (min > max)
+        return tls_fail(err, NO_ALERT, "min_version %s is above max_version %s",
+                        tls_version_name(min), tls_version_name(max));
+    c->min_version = min;
+    c->max_version = max;
+    return 0;
 }
 
 int tls_config_set_groups(tls_config *c, const char *list, tls_error *err)

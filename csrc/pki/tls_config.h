@@ -46,13 +46,15 @@ typedef struct tls_config {
     uint16_t record_size_limit;  /* rfc8449 limit we advertise; 0: none */
     uint64_t key_update_after;   /* records under one write key before we
                                     update it; 0: the suite's default */
+    uint16_t min_version, max_version; /* TLS_VERSION_12 or _13 (default both) */
+    int require_ems;             /* TLS 1.2 peers must do rfc7627 (default 1) */
     tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
     unsigned cert_cache_next;    /* the slot to replace next */
 } tls_config;
 
 /* New config with the defaults: verify on for clients, off for servers
- * (client certificates come later); suites AES-128-GCM, AES-256-GCM,
- * ChaCha20-Poly1305; groups x25519, secp256r1, secp384r1 (servers: also
+ * (client certificates come later); TLS 1.2 and 1.3; suites AES-128-GCM,
+ * AES-256-GCM, ChaCha20-Poly1305 (TLS 1.3, then TLS 1.2 ECDHE); groups x25519, secp256r1, secp384r1 (servers: also
  * x448, secp521r1, ffdhe2048..ffdhe8192); signature
  * schemes ecdsa P-256/P-384, rsa_pss_rsae 256/384/512, ed25519. */
 tls_config *tls_config_new(int is_server);
@@ -77,6 +79,8 @@ int tls_config_load_system_ca(tls_config *c, tls_error *err);
 int tls_config_set_suites(tls_config *c, const char *list, tls_error *err);
 int tls_config_set_groups(tls_config *c, const char *list, tls_error *err);
 int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err);
+/* TLS_VERSION_12 / TLS_VERSION_13 only; min <= max. */
+int tls_config_set_versions(tls_config *c, uint16_t min, uint16_t max, tls_error *err);
 
 /* The certificate for these DER bytes: a new reference to the cached object
  * when the same bytes were seen before, else freshly parsed (and cached).

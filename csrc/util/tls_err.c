@@ -61,6 +61,7 @@ const char *tls_alert_name(int alert)
     case TLS_ALERT_INTERNAL_ERROR: return "internal_error";
     case TLS_ALERT_INAPPROPRIATE_FALLBACK: return "inappropriate_fallback";
     case TLS_ALERT_USER_CANCELED: return "user_canceled";
+    case TLS_ALERT_NO_RENEGOTIATION: return "no_renegotiation";
     case TLS_ALERT_MISSING_EXTENSION: return "missing_extension";
     case TLS_ALERT_UNSUPPORTED_EXTENSION: return "unsupported_extension";
     case TLS_ALERT_UNRECOGNIZED_NAME: return "unrecognized_name";

@@ -25,6 +25,16 @@ static const name_entry suites[] = {
     { 0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256" },
     { 0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384" },
     { 0x00ff, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV" },
+    { 0x5600, "TLS_FALLBACK_SCSV" },
+    /* OpenSSL's names, which LuaSec users write in `ciphers`. */
+    { 0xc02b, "ECDHE-ECDSA-AES128-GCM-SHA256" },
+    { 0xc02c, "ECDHE-ECDSA-AES256-GCM-SHA384" },
+    { 0xc02f, "ECDHE-RSA-AES128-GCM-SHA256" },
+    { 0xc030, "ECDHE-RSA-AES256-GCM-SHA384" },
+    { 0xcca8, "ECDHE-RSA-CHACHA20-POLY1305" },
+    { 0xcca9, "ECDHE-ECDSA-CHACHA20-POLY1305" },
+    { 0x009c, "AES128-GCM-SHA256" },
+    { 0x009d, "AES256-GCM-SHA384" },
     { 0, NULL },
 };
 
@@ -77,6 +87,7 @@ static const name_entry versions[] = {
 };
 
 static const name_entry handshakes[] = {
+    { TLS_HS_HELLO_REQUEST, "HelloRequest" },
     { TLS_HS_CLIENT_HELLO, "ClientHello" },
     { TLS_HS_SERVER_HELLO, "ServerHello" },
     { TLS_HS_NEW_SESSION_TICKET, "NewSessionTicket" },
@@ -153,3 +164,4 @@ const char *tls_extension_name(uint16_t type) { return lookup(extensions, type);
 uint16_t tls_suite_by_name(const char *name) { return reverse(suites, name); }
 uint16_t tls_group_by_name(const char *name) { return reverse(groups, name); }
 uint16_t tls_sigscheme_by_name(const char *name) { return reverse(sigschemes, name); }
+uint16_t tls_version_by_name(const char *name) { return reverse(versions, name); }

@@ -19,5 +19,6 @@ const char *tls_extension_name(uint16_t type);      /* "server_name" */
 uint16_t tls_suite_by_name(const char *name);
 uint16_t tls_group_by_name(const char *name);
 uint16_t tls_sigscheme_by_name(const char *name);
+uint16_t tls_version_by_name(const char *name);     /* "TLSv1.2" */
 
 #endif

@@ -1,7 +1,8 @@
-/* The TLS 1.3 client: one state, one expected message (rfc8446#A.1). */
+/* The TLS 1.3 client after the ServerHello: one state, one expected
+ * message (rfc8446#A.1). */
 #include <string.h>
 
-#include "engine/tls_conn_int.h"
+#include "hs/tls_hello.h"
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
 
@@ -12,142 +13,11 @@ static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
                     name ? name : "an unknown handshake message");
 }
 
-static void put_list16(tls_buf *b, const uint16_t *ids, size_t n)
-{
-    size_t off = tls_buf_open_block(b, 2);
-    for (size_t i = 0; i < n; i++)
-        tls_buf_u16(b, ids[i]);
-    tls_buf_close_block(b, off, 2);
-}
-
-/* Starts an extension and notes that we sent it: the server may answer
- * only those (rfc8446#4.2). */
-static void put_extension_start(tls_conn *c, tls_buf *b, uint16_t type, size_t *off)
-{
-    c->ext_sent |= tls_ext_bit(type);
-    tls_buf_u16(b, type);
-    *off = tls_buf_open_block(b, 2);
-}
-
-/* A new key pair for c->group; its public value goes in every ClientHello
- * until a HelloRetryRequest asks for another group. */
+/* A new key pair for c->group, for the second ClientHello. */
 static int make_key_share(tls_conn *c)
 {
     tls_buf_clear(&c->client_share);
     return tls_kex_generate(&c->kex, c->group, &c->client_share, &c->err);
-}
-
-static int send_client_hello(tls_conn *c)
-{
-    const tls_config *cfg = c->cfg;
-    const tls_buf *share = &c->client_share;
-    tls_buf msg;
-    size_t off, ext, e, inner;
-    tls_buf_init(&msg);
-    off = tls_hs_begin_message(&msg, TLS_HS_CLIENT_HELLO);
-    tls_buf_u16(&msg, TLS_VERSION_12); /* legacy_version, rfc8446#4.1.2 */
-    tls_buf_bytes(&msg, c->client_random, TLS_RANDOM_LEN);
-    inner = tls_buf_open_block(&msg, 1);
-    tls_buf_bytes(&msg, c->session_id, c->session_id_len);
-    tls_buf_close_block(&msg, inner, 1);
-    put_list16(&msg, cfg->suites, cfg->n_suites);
-    tls_buf_u8(&msg, 1); /* legacy_compression_methods: null only */
-    tls_buf_u8(&msg, 0);
-
-    c->ext_sent = 0;
-    ext = tls_buf_open_block(&msg, 2);
-    /* rfc6066#3: literal IP addresses are not permitted in server_name. */
-    if (c->server_name != NULL && !tls_is_ip_literal(c->server_name)) {
-        put_extension_start(c, &msg, TLS_EXT_SERVER_NAME, &e);
-        inner = tls_buf_open_block(&msg, 2);
-        tls_buf_u8(&msg, 0); /* host_name */
-        size_t name = tls_buf_open_block(&msg, 2);
-        tls_buf_bytes(&msg, c->server_name, strlen(c->server_name));
-        tls_buf_close_block(&msg, name, 2);
-        tls_buf_close_block(&msg, inner, 2);
-        tls_buf_close_block(&msg, e, 2);
-    }
-    put_extension_start(c, &msg, TLS_EXT_SUPPORTED_VERSIONS, &e);
-    tls_buf_u8(&msg, 2);
-    tls_buf_u16(&msg, TLS_VERSION_13);
-    tls_buf_close_block(&msg, e, 2);
-
-    put_extension_start(c, &msg, TLS_EXT_SUPPORTED_GROUPS, &e);
-    put_list16(&msg, cfg->groups, cfg->n_groups);
-    tls_buf_close_block(&msg, e, 2);
-
-    put_extension_start(c, &msg, TLS_EXT_SIGNATURE_ALGORITHMS, &e);
-    put_list16(&msg, cfg->sigalgs, cfg->n_sigalgs);
-    tls_buf_close_block(&msg, e, 2);
-
-    put_extension_start(c, &msg, TLS_EXT_KEY_SHARE, &e);
-    inner = tls_buf_open_block(&msg, 2);
-    tls_buf_u16(&msg, c->group);
-    size_t kx = tls_buf_open_block(&msg, 2);
-    tls_buf_bytes(&msg, share->data, share->len);
-    tls_buf_close_block(&msg, kx, 2);
-    tls_buf_close_block(&msg, inner, 2);
-    tls_buf_close_block(&msg, e, 2);
-
-    if (cfg->record_size_limit != 0) {
-        put_extension_start(c, &msg, TLS_EXT_RECORD_SIZE_LIMIT, &e);
-        tls_buf_u16(&msg, cfg->record_size_limit);
-        tls_buf_close_block(&msg, e, 2);
-    }
-
-    if (c->cookie.len > 0) {
-        put_extension_start(c, &msg, TLS_EXT_COOKIE, &e);
-        inner = tls_buf_open_block(&msg, 2);
-        tls_buf_bytes(&msg, c->cookie.data, c->cookie.len);
-        tls_buf_close_block(&msg, inner, 2);
-        tls_buf_close_block(&msg, e, 2);
-    }
-    tls_buf_close_block(&msg, ext, 2);
-    tls_hs_end_message(&msg, off);
-
-    int rc = tls_hs_send(c, &msg);
-    tls_buf_free(&msg);
-    if (rc == 0 && tls_tracing(c)) {
-        tls_trace_builder tb;
-        tls_trace_begin(&tb, "send", "ClientHello");
-        tls_trace_add(&tb, "versions", "TLSv1.3");
-        tls_trace_add_list(&tb, "cipher_suites", cfg->suites, cfg->n_suites, tls_suite_name);
-        tls_trace_add_list(&tb, "groups", cfg->groups, cfg->n_groups, tls_group_name);
-        tls_trace_add(&tb, "key_share", "%s", tls_group_name(c->group));
-        tls_trace_add_list(&tb, "signature_algorithms", cfg->sigalgs, cfg->n_sigalgs, tls_sigscheme_name);
-        if (c->server_name != NULL)
-            tls_trace_add(&tb, "server_name", "%s%s", c->server_name,
-                          tls_is_ip_literal(c->server_name) ? " (IP address: not sent as SNI)" : "");
-        if (cfg->record_size_limit != 0)
-            tls_trace_add(&tb, "record_size_limit", "%u", cfg->record_size_limit);
-        if (c->hello_retry)
-            tls_trace_add(&tb, "retry", "second ClientHello, answering HelloRetryRequest");
-        rc = tls_trace_emit(c, &tb);
-    }
-    return rc;
-}
-
-int tls_client_start(tls_conn *c)
-{
-    if (c->state != ST_CLIENT_START)
-        return 0;
-    c->group = c->cfg->groups[0];
-    c->session_id_len = sizeof c->session_id; /* middlebox compatibility, rfc8446#D.4 */
-    if (tls_random(c->client_random, TLS_RANDOM_LEN, &c->err) != 0 ||
-        tls_random(c->session_id, c->session_id_len, &c->err) != 0)
-        return -1;
-    if (make_key_share(c) != 0 || send_client_hello(c) != 0)
-        return -1;
-    c->state = ST_CLIENT_WAIT_SH;
-    return 0;
-}
-
-static int offered(const uint16_t *list, size_t n, uint16_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (list[i] == v)
-            return 1;
-    return 0;
 }
 
 static int handle_hello_retry(tls_conn *c, tls_ext_list *exts, const uint8_t *msg, size_t len)
@@ -162,7 +32,7 @@ static int handle_hello_retry(tls_conn *c, tls_ext_list *exts, const uint8_t *ms
         if (!tls_rd_end(ks))
             return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "HelloRetryRequest key_share is malformed");
         /* rfc8446#4.2.8: the group must be offered and not already shared. */
-        if (!offered(c->cfg->groups, c->cfg->n_groups, group) || group == c->group)
+        if (!tls_hello_offered(c->cfg->groups, c->cfg->n_groups, group) || group == c->group)
             return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                             "HelloRetryRequest asks for group %s, which is not usable",
                             tls_group_name(group) ? tls_group_name(group) : "unknown");
@@ -202,66 +72,40 @@ static int handle_hello_retry(tls_conn *c, tls_ext_list *exts, const uint8_t *ms
     if (tls_record_send_ccs(c) != 0)
         return -1;
     c->ccs_sent = 1;
-    return send_client_hello(c);
+    return tls_hello_send_client_hello(c);
 }
 
-static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
+/* rfc8446#4.1.3 and on: the ServerHello chose TLS 1.3. */
+int tls13_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg, size_t len)
 {
-    uint16_t legacy_version = tls_rd_u16(body);
-    const uint8_t *random = tls_rd_bytes(body, TLS_RANDOM_LEN);
-    tls_reader sid = tls_rd_vec(body, 1);
-    uint16_t suite = tls_rd_u16(body);
-    uint8_t compression = tls_rd_u8(body);
-    tls_reader ext_block = tls_rd_left(body) > 0 ? tls_rd_vec(body, 2) : tls_rd_init(NULL, 0);
-    if (!tls_rd_end(body))
-        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello is malformed");
-    int is_retry = memcmp(random, tls_hrr_random, TLS_RANDOM_LEN) == 0;
-    /* rfc8446#4.1.4: a second HelloRetryRequest is unexpected_message,
-     * whatever else is wrong with it. */
-    if (is_retry && c->hello_retry)
-        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
-    tls_ext_list exts;
-    if (tls_hs_parse_extensions(c, &ext_block, &exts, "ServerHello") != 0)
-        return -1;
-    tls_reader *sv = tls_hs_find_ext(&exts, TLS_EXT_SUPPORTED_VERSIONS);
-    if (sv == NULL) {
-        const char *v = tls_version_name(legacy_version);
-        return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
-                        "server chose %s, but this client speaks only TLS 1.3",
-                        v ? v : "an unknown protocol version");
-    }
-    uint16_t version = tls_rd_u16(sv);
-    if (!tls_rd_end(sv))
-        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello supported_versions is malformed");
-    /* rfc8446#4.2.1: a version not offered is illegal_parameter. */
-    if (version != TLS_VERSION_13)
-        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server selected version 0x%04x, not offered",
-                        version);
-    /* rfc8446#4.1.3: legacy_version MUST be 0x0303 in a TLS 1.3 ServerHello. */
-    if (legacy_version != TLS_VERSION_12)
+    uint16_t suite = sh->suite;
+    /* rfc8446#4.1.3: sh->legacy_version MUST be 0x0303 in a TLS 1.3 ServerHello. */
+    if (sh->legacy_version != TLS_VERSION_12)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                        "ServerHello legacy_version is 0x%04x (must be 0x0303 in TLS 1.3)", legacy_version);
+                        "ServerHello legacy_version is 0x%04x (must be 0x0303 in TLS 1.3)", sh->legacy_version);
     /* rfc8446#4.1.3: legacy_session_id_echo must match what we sent. */
-    if (sid.len != c->session_id_len || memcmp(sid.p, c->session_id, sid.len) != 0)
+    if (sh->session_id.len != c->session_id_len || memcmp(sh->session_id.p, c->session_id, sh->session_id.len) != 0)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "ServerHello does not echo our session id");
-    if (!offered(c->cfg->suites, c->cfg->n_suites, suite) || tls_suite_get(suite) == NULL)
+    const tls_suite *chosen = tls_suite_get(suite);
+    if (!tls_hello_offered(c->cfg->suites, c->cfg->n_suites, suite) || chosen == NULL ||
+        chosen->version != TLS_VERSION_13)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server chose cipher suite 0x%04x, not offered",
                         suite);
-    if (compression != 0)
+    if (sh->compression != 0)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server chose compression method %u",
-                        compression);
+                        sh->compression);
     /* rfc8446#4.1.4: the suite after HelloRetryRequest must not change. */
     if (c->suite != NULL && c->suite->id != suite)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "ServerHello changes the cipher suite chosen in HelloRetryRequest");
     c->suite = tls_suite_get(suite);
-    c->version = version;
-    if (is_retry)
-        return handle_hello_retry(c, &exts, msg, len);
+    c->version = TLS_VERSION_13;
+    if (sh->is_retry)
+        return handle_hello_retry(c, &sh->exts, msg, len);
 
-    if (tls_ext_check(c, &exts, TLS_EXT_IN_SH) != 0)
+    if (tls_ext_check(c, &sh->exts, TLS_EXT_IN_SH) != 0)
         return -1;
-    tls_reader *ks = tls_hs_find_ext(&exts, TLS_EXT_KEY_SHARE);
+    tls_reader *ks = tls_hs_find_ext(&sh->exts, TLS_EXT_KEY_SHARE);
     if (ks == NULL)
         return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION, "ServerHello has no key_share");
     uint16_t group = tls_rd_u16(ks);
@@ -304,6 +148,7 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     c->state = ST_CLIENT_WAIT_EE;
     return 0;
 }
+
 
 /* rfc8449#4: the server's limit bounds our protected records; ours, which
  * it answered, bounds its records from now on. */
@@ -404,13 +249,9 @@ static int finish_handshake(tls_conn *c)
     return 0;
 }
 
-int tls_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
+int tls13_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
 {
     switch (c->state) {
-    case ST_CLIENT_WAIT_SH:
-        if (type != TLS_HS_SERVER_HELLO)
-            return unexpected(c, type, "ServerHello");
-        return handle_server_hello(c, body, msg, len);
     case ST_CLIENT_WAIT_EE:
         if (type != TLS_HS_ENCRYPTED_EXTENSIONS)
             return unexpected(c, type, "EncryptedExtensions");

@@ -1,0 +1,205 @@
+/* The engine's side of incoming records: the record layer hands over each
+ * opened record, and this passes handshake bytes to the handshake layer,
+ * alerts to the connection's status and application data to the
+ * application. The record layer never calls the handshake layer. */
+#include <string.h>
+
+#include "engine/tls_conn_int.h"
+#include "util/tls_names.h"
+
+static int too_many_empty(tls_conn *c)
+{
+    if (++c->empty_records > TLS_MAX_EMPTY_RECORDS)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "peer sent more than %d records in a row without content",
+                        TLS_MAX_EMPTY_RECORDS);
+    return 0;
+}
+
+static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
+{
+    /* rfc8446#6: an alert is two bytes; fragments are not allowed. */
+    if (len != 2)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "alert record of %zu bytes (must be 2)", len);
+    uint8_t level = data[0], desc = data[1];
+    if (desc == TLS_ALERT_CLOSE_NOTIFY) {
+        c->status |= TLS_STATUS_PEER_CLOSED;
+        if (tls_tracing(c)) {
+            tls_trace_builder tb;
+            tls_trace_begin(&tb, "receive", "Alert");
+            tls_trace_add(&tb, "alert", "close_notify");
+            return tls_trace_emit(c, &tb);
+        }
+        return 0;
+    }
+    if (desc == TLS_ALERT_USER_CANCELED && level == TLS_ALERT_LEVEL_WARNING)
+        return too_many_empty(c);
+    /* rfc8446#6.2: all other alerts are fatal whatever their level. */
+    const char *meaning = "";
+    /* A server refusing our ClientHello: say what it most likely means. */
+    if (!c->is_server && c->state == ST_CLIENT_WAIT_SH) {
+        int only13 = c->cfg->min_version == TLS_VERSION_13;
+        switch (desc) {
+        case TLS_ALERT_PROTOCOL_VERSION:
+            meaning = only13 ? ": the server does not support TLS 1.3, the only version we offer "
+                               "(min_version is TLSv1.3; it may speak TLS 1.2)"
+                             : ": the server supports neither TLS 1.3 nor TLS 1.2 (it speaks an older, "
+                               "insecure version)";
+            break;
+        case TLS_ALERT_HANDSHAKE_FAILURE:
+            meaning = ": the server found no cipher suite, group or signature algorithm in "
+                      "common with ours";
+            break;
+        case TLS_ALERT_INSUFFICIENT_SECURITY:
+            meaning = ": the server wants stronger algorithms than the ones we offered";
+            break;
+        case TLS_ALERT_UNRECOGNIZED_NAME:
+            meaning = ": the server does not serve the name we asked for (servername)";
+            break;
+        default:
+            break;
+        }
+    }
+    tls_fail(&c->err, desc, "peer sent alert %s (%u)%s", tls_alert_name(desc), desc, meaning);
+    c->err.from_peer = 1;
+    return -1;
+}
+
+static int handle_handshake(tls_conn *c, const uint8_t *data, size_t len)
+{
+    /* rfc8446#5.1: zero-length fragments of Handshake MUST NOT be sent. */
+    if (len == 0)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "empty handshake record");
+    tls_buf_bytes(&c->hs_in, data, len);
+    if (!tls_buf_ok(&c->hs_in))
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    size_t pos = 0;
+    while (c->hs_in.len - pos >= TLS_HS_HEADER_LEN) {
+        const uint8_t *m = c->hs_in.data + pos;
+        size_t body = ((size_t)m[1] << 16) | ((size_t)m[2] << 8) | m[3];
+        size_t max = tls_hs_max_message(c, m[0]);
+        if (body > max)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR,
+                            "%s message of %zu bytes is larger than the %zu we accept",
+                            tls_handshake_name(m[0]) ? tls_handshake_name(m[0]) : "handshake",
+                            body, max);
+        if (c->hs_in.len - pos < TLS_HS_HEADER_LEN + body)
+            break;
+        unsigned epoch = c->rd_epoch;
+        if (tls_hs_handle(c, m, TLS_HS_HEADER_LEN + body) != 0)
+            return -1;
+        pos += TLS_HS_HEADER_LEN + body;
+        /* rfc8446#5.1: handshake messages MUST NOT span key changes. */
+        if (epoch != c->rd_epoch && pos < c->hs_in.len)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "handshake data continues in the record that ended a key epoch");
+        if (c->status & TLS_STATUS_FAILED)
+            return -1;
+    }
+    tls_buf_consume(&c->hs_in, pos);
+    tls_buf_release_if_empty(&c->hs_in);
+    return 0;
+}
+
+static int handle_ccs(tls_conn *c, const uint8_t *data, size_t len)
+{
+    if (len != 1 || data[0] != 0x01)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "change_cipher_spec record with wrong contents");
+    /* rfc5246#7.1: in TLS 1.2 it is a message of the handshake, which
+     * switches the peer's direction to the new keys. */
+    if (c->ccs_expected)
+        return tls_hs_change_cipher_spec(c);
+    /* rfc8446#5: a change_cipher_spec of the single byte 0x01 received between
+     * the first ClientHello and the peer's Finished is dropped; any other
+     * value, or one outside that window, is unexpected_message. The
+     * handshake layer opens the window. */
+    if (!c->ccs_ignorable || (c->status & TLS_STATUS_HANDSHAKE_DONE))
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "change_cipher_spec record outside the handshake");
+    if (++c->ccs_records > TLS_MAX_CCS_RECORDS)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "more than one change_cipher_spec record");
+    return too_many_empty(c);
+}
+
+/* *keep: the record is application data to hand to the application. */
+static int handle_content(tls_conn *c, uint8_t type, const uint8_t *data, size_t len, int *keep)
+{
+    *keep = 0;
+    switch (type) {
+    case TLS_CT_HANDSHAKE:
+        c->empty_records = 0;
+        return handle_handshake(c, data, len);
+    case TLS_CT_ALERT:
+        if (c->hs_in.len > 0)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "alert record inside a fragmented handshake message");
+        return handle_alert(c, data, len);
+    case TLS_CT_APPLICATION_DATA:
+        if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "application data before the handshake finished");
+        /* rfc8446#5.1: handshake messages MUST NOT be interleaved with other record types. */
+        if (c->hs_in.len > 0)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "application data inside a fragmented handshake message");
+        if (len == 0)
+            return too_many_empty(c);
+        /* Post-handshake messages are counted between data records
+         * (empty ones do not count: a peer could alternate them). */
+        c->empty_records = 0;
+        c->key_updates_in_row = 0;
+        c->tickets_in_row = 0;
+        *keep = 1;
+        return 0;
+    case TLS_CT_CHANGE_CIPHER_SPEC:
+        return handle_ccs(c, data, len);
+    default:
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected content type %u", type);
+    }
+}
+
+static int process_from(tls_conn *c, const uint8_t *base, size_t avail, size_t *used)
+{
+    size_t pos = 0;
+    int rc = 0;
+    while (!(c->status & (TLS_STATUS_FAILED | TLS_STATUS_PEER_CLOSED))) {
+        /* Back-pressure: a peer cannot make us decrypt without bound while
+         * the application is not reading. */
+        if (c->app_in.len >= TLS_APP_IN_HIGH_WATER)
+            break;
+        tls_record_in rec;
+        size_t n = 0;
+        int got = tls_record_next(c, base + pos, avail - pos, &n, &rec);
+        pos += n;
+        if (got <= 0) {
+            rc = got;
+            break;
+        }
+        int keep = 0;
+        rc = handle_content(c, rec.type, rec.data, rec.len, &keep);
+        tls_record_release(c, &rec, rc == 0 && keep);
+        if (rc != 0)
+            break;
+    }
+    /* rfc8446#6.1: data received after a closure alert is ignored. */
+    if (c->status & TLS_STATUS_PEER_CLOSED)
+        pos = avail;
+    *used = pos;
+    return rc;
+}
+
+int tls_engine_process(tls_conn *c)
+{
+    size_t used;
+    int rc = process_from(c, c->in.data, c->in.len, &used);
+    tls_buf_drop(&c->in, used);
+    tls_buf_release_if_empty(&c->in);
+    return rc;
+}
+
+int tls_engine_process_direct(tls_conn *c, const uint8_t *data, size_t len, size_t *used)
+{
+    return process_from(c, data, len, used);
+}

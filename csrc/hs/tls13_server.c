@@ -1,0 +1,279 @@
+/* The TLS 1.3 server after the shared hello phase: one state, one
+ * expected message (rfc8446#A.2). */
+#include <string.h>
+
+#include "hs/tls_hello.h"
+#include "util/tls_names.h"
+
+static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
+{
+    const char *name = tls_handshake_name(type);
+    return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "expected %s, got %s", wanted,
+                    name ? name : "an unknown handshake message");
+}
+
+/* rfc8446 rules for a ClientHello that negotiates TLS 1.3. */
+static int check_client_hello13(tls_conn *c, const client_hello *ch)
+{
+    /* rfc8446#4.1.2: legacy_compression_methods is exactly one zero byte in TLS 1.3. */
+    if (ch->compression.len != 1 || ch->compression.p[0] != 0)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "ClientHello offers compression");
+    /* rfc8446#9.2: without a PSK, these are mandatory. */
+    if (!ch->has_sigalgs)
+        return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION, "ClientHello has no signature_algorithms");
+    if (!ch->has_groups || !ch->has_key_share)
+        return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION,
+                        "ClientHello lacks supported_groups or key_share");
+    return 0;
+}
+
+static void put_server_hello_start(tls_conn *c, tls_buf *msg, const client_hello *ch,
+                                   const uint8_t *random, size_t *off, size_t *ext)
+{
+    *off = tls_hs_begin_message(msg, TLS_HS_SERVER_HELLO);
+    tls_buf_u16(msg, TLS_VERSION_12);
+    tls_buf_bytes(msg, random, TLS_RANDOM_LEN);
+    size_t sid = tls_buf_open_block(msg, 1);
+    tls_buf_bytes(msg, ch->session_id.p, ch->session_id.len);
+    tls_buf_close_block(msg, sid, 1);
+    tls_buf_u16(msg, c->suite->id);
+    tls_buf_u8(msg, 0);
+    *ext = tls_buf_open_block(msg, 2);
+    tls_buf_u16(msg, TLS_EXT_SUPPORTED_VERSIONS);
+    tls_buf_u16(msg, 2);
+    tls_buf_u16(msg, TLS_VERSION_13);
+}
+
+static int send_hello_retry(tls_conn *c, const client_hello *ch)
+{
+    tls_buf msg;
+    size_t off, ext;
+    tls_buf_init(&msg);
+    put_server_hello_start(c, &msg, ch, tls_hrr_random, &off, &ext);
+    tls_buf_u16(&msg, TLS_EXT_KEY_SHARE);
+    tls_buf_u16(&msg, 2);
+    tls_buf_u16(&msg, c->group);
+    tls_buf_close_block(&msg, ext, 2);
+    tls_hs_end_message(&msg, off);
+    int rc = -1;
+    if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) == 0 &&
+        tls_transcript_hrr_rewrite(&c->transcript, &c->err) == 0)
+        rc = tls_hs_send(c, &msg);
+    tls_buf_free(&msg);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "HelloRetryRequest");
+        tls_trace_add(&tb, "cipher", "%s", c->suite->name);
+        tls_trace_add(&tb, "group", "%s", tls_group_name(c->group));
+        tls_trace_add(&tb, "meaning", "no key share for a group we accept: please send one for this group");
+        rc = tls_trace_emit(c, &tb);
+    }
+    /* rfc8446#D.4: in compatibility mode the server's dummy
+     * change_cipher_spec follows its first handshake message. */
+    if (rc == 0 && ch->session_id.len > 0) {
+        rc = tls_record_send_ccs(c);
+        c->ccs_sent = 1;
+    }
+    return rc;
+}
+
+static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_reader *peer_share)
+{
+    uint8_t random[TLS_RANDOM_LEN], shared[TLS_MAX_SHARED_SECRET];
+    size_t shared_len = 0, off, ext;
+    tls_buf msg, share;
+    tls_buf_init(&msg);
+    tls_buf_init(&share);
+    int rc = -1;
+    if (tls_random(random, sizeof random, &c->err) == 0 &&
+        tls_kex_check_share(c->group, peer_share->p, peer_share->len, &c->err) == 0 &&
+        tls_kex_generate(&c->kex, c->group, &share, &c->err) == 0 &&
+        tls_kex_derive(&c->kex, peer_share->p, peer_share->len, shared, sizeof shared, &shared_len,
+                       &c->err) == 0) {
+        put_server_hello_start(c, &msg, ch, random, &off, &ext);
+        tls_buf_u16(&msg, TLS_EXT_KEY_SHARE);
+        size_t ks = tls_buf_open_block(&msg, 2);
+        tls_buf_u16(&msg, c->group);
+        size_t kx = tls_buf_open_block(&msg, 2);
+        tls_buf_bytes(&msg, share.data, share.len);
+        tls_buf_close_block(&msg, kx, 2);
+        tls_buf_close_block(&msg, ks, 2);
+        tls_buf_close_block(&msg, ext, 2);
+        tls_hs_end_message(&msg, off);
+        if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) == 0)
+            rc = tls_hs_send(c, &msg);
+    }
+    tls_kex_free(&c->kex);
+    tls_buf_free(&msg);
+    tls_buf_free(&share);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "ServerHello");
+        tls_trace_add(&tb, "version", "TLSv1.3");
+        tls_trace_add(&tb, "cipher", "%s", c->suite->name);
+        tls_trace_add(&tb, "group", "%s", tls_group_name(c->group));
+        tls_trace_add(&tb, "key_exchange", "%s: both sides now share a secret",
+                      tls_group_is_ffdhe(c->group) ? "DHE" : "ECDHE");
+        rc = tls_trace_emit(c, &tb);
+    }
+    if (rc == 0 && ch->session_id.len > 0 && !c->ccs_sent) {
+        rc = tls_record_send_ccs(c);
+        c->ccs_sent = 1;
+    }
+    if (rc == 0)
+        rc = tls_hs_derive_handshake_secrets(c, shared, shared_len);
+    OPENSSL_cleanse(shared, sizeof shared);
+    return rc;
+}
+
+static int send_encrypted_extensions(tls_conn *c, const client_hello *ch)
+{
+    /* rfc8449#4: the limit we advertise, sent only in answer to the client's. */
+    uint16_t limit = c->cfg->record_size_limit ? c->cfg->record_size_limit : TLS_RECORD_SIZE_LIMIT_MAX;
+    tls_buf msg;
+    tls_buf_init(&msg);
+    size_t off = tls_hs_begin_message(&msg, TLS_HS_ENCRYPTED_EXTENSIONS);
+    size_t ext = tls_buf_open_block(&msg, 2);
+    /* rfc6066#3: an empty server_name tells the client we used its SNI. */
+    if (c->server_name != NULL) {
+        tls_buf_u16(&msg, TLS_EXT_SERVER_NAME);
+        tls_buf_u16(&msg, 0);
+    }
+    if (ch->record_size_limit != 0) {
+        tls_buf_u16(&msg, TLS_EXT_RECORD_SIZE_LIMIT);
+        tls_buf_u16(&msg, 2);
+        tls_buf_u16(&msg, limit);
+    }
+    tls_buf_close_block(&msg, ext, 2);
+    tls_hs_end_message(&msg, off);
+    int rc = tls_hs_send(c, &msg);
+    tls_buf_free(&msg);
+    /* The client keeps to it in what it protects after reading this. */
+    if (ch->record_size_limit != 0)
+        c->recv_limit = limit;
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "EncryptedExtensions");
+        if (ch->record_size_limit != 0)
+            tls_trace_add(&tb, "record_size_limit", "%u", limit);
+        tls_trace_add(&tb, "note", "first message under the handshake key: everything from here is encrypted");
+        rc = tls_trace_emit(c, &tb);
+    }
+    return rc;
+}
+
+/* Picks suite, signature scheme and group; *share is the client's share
+ * for the group, or NULL when a HelloRetryRequest is needed. Our
+ * preference order decides among what both sides support. */
+static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **share)
+{
+    const tls_config *cfg = c->cfg;
+    *share = NULL;
+    const tls_suite *suite = NULL;
+    for (size_t i = 0; i < cfg->n_suites && suite == NULL; i++)
+        if (ch->suites & ((uint32_t)1 << i)) {
+            const tls_suite *s = tls_suite_get(cfg->suites[i]);
+            if (s != NULL && s->version == TLS_VERSION_13)
+                suite = s;
+        }
+    if (suite == NULL)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no cipher suite in common with the client");
+    if (c->suite != NULL && c->suite != suite)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "second ClientHello changes the cipher suites");
+    c->suite = suite;
+    c->sigscheme = tls_sig_choose(cfg->key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs);
+    if (c->sigscheme == 0)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "no signature algorithm in common with the client for our certificate");
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        if (ch->shares & ((uint32_t)1 << i)) {
+            c->group = cfg->groups[i];
+            *share = &ch->share[i];
+            return 0;
+        }
+    /* rfc8446#4.1.1: no usable share, but a group both support: ask for it. */
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        if (ch->groups & ((uint32_t)1 << i)) {
+            c->group = cfg->groups[i];
+            return 0;
+        }
+    return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no key exchange group in common with the client");
+}
+
+int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg, size_t len)
+{
+        const tls_reader *share;
+    int second = c->state == ST_SERVER_WAIT_CH2;
+    uint16_t retry_group = c->group;
+    /* The second ClientHello ends the records sent as early data. */
+    if (second)
+        c->early_skip = TLS_EARLY_NONE;
+    if (check_client_hello13(c, chp) != 0)
+        return -1;
+    /* rfc8446#5: the compatibility change_cipher_spec may come from now on. */
+    c->ccs_ignorable = 1;
+    /* rfc8446#4.1.2: the second ClientHello removes early_data, "Early data
+     * is not permitted after a HelloRetryRequest". */
+    if (second && chp->early_data)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello offers early data again");
+    if (chp->has_server_name && c->server_name == NULL) {
+        c->server_name = OPENSSL_strndup((const char *)chp->server_name.p, chp->server_name.len);
+        if (c->server_name == NULL)
+            return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    }
+    if (tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 || negotiate(c, chp, &share) != 0)
+        return -1;
+    if (second) {
+        /* rfc8446#4.1.2: the second ClientHello carries one share, for the group we asked for. */
+        if (share == NULL || c->group != retry_group || chp->n_shares != 1)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                            "second ClientHello does not carry a key share for %s", tls_group_name(retry_group));
+    } else if (share == NULL) {
+        c->hello_retry = 1;
+        c->state = ST_SERVER_WAIT_CH2;
+        /* rfc8446#4.2.10: after a HelloRetryRequest "the server then
+         * ignores early data by skipping all records with an external
+         * content type of "application_data"" until the second ClientHello. */
+        if (chp->early_data)
+            c->early_skip = TLS_EARLY_SKIP_PLAIN;
+        return send_hello_retry(c, chp);
+    }
+    c->version = TLS_VERSION_13;
+    if (chp->record_size_limit != 0)
+        c->send_limit = tls_ext_send_limit(chp->record_size_limit);
+    if (send_server_hello(c, chp, share) != 0 ||
+        tls_record_set_write_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0 ||
+        tls_record_set_read_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0 ||
+        send_encrypted_extensions(c, chp) != 0 || tls_hs_send_certificate(c, NULL, 0, 0) != 0 ||
+        tls_hs_send_certificate_verify(c) != 0 || tls_hs_send_finished(c, c->keys.server_hs) != 0 ||
+        tls_hs_derive_application_secrets(c) != 0 ||
+        tls_record_set_write_key(c, c->keys.server_ap, "server_application_traffic_secret_0") != 0)
+        return -1;
+    /* rfc8446#4.2.10: we accept no early data (our EncryptedExtensions has
+     * no early_data), so we skip "past early data by attempting to
+     * deprotect received records using the handshake traffic key,
+     * discarding records which fail deprotection". */
+    if (chp->early_data)
+        c->early_skip = TLS_EARLY_SKIP_TRIAL;
+    c->state = ST_SERVER_WAIT_FINISHED;
+    return 0;
+}
+
+int tls13_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    switch (c->state) {
+    case ST_SERVER_WAIT_FINISHED:
+        if (type != TLS_HS_FINISHED)
+            return unexpected(c, type, "Finished");
+        if (tls_hs_check_finished(c, body, c->keys.client_hs) != 0 ||
+            tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 ||
+            tls_record_set_read_key(c, c->keys.client_ap, "client_application_traffic_secret_0") != 0)
+            return -1;
+        c->state = ST_CONNECTED;
+        c->status |= TLS_STATUS_HANDSHAKE_DONE;
+        return 0;
+    default:
+        return unexpected(c, type, "no handshake message");
+    }
+}

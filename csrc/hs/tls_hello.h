@@ -1,0 +1,74 @@
+/* The shared hello phase: ClientHello and ServerHello decoded into plain
+ * structs before any policy, the version chosen, then the hand-off to the
+ * version's own state machine. */
+#ifndef TLS_HELLO_H
+#define TLS_HELLO_H
+
+#include "engine/tls_conn_int.h"
+
+/* What we keep of a ClientHello. The client's lists may be as long as the
+ * protocol allows: each is read once, values we do not implement are
+ * skipped, and what is left is a bit per entry of our configured lists
+ * (bit i: cfg->suites[i], cfg->groups[i]), so our choices are never lost
+ * behind unknown entries and nothing is quadratic. */
+typedef struct client_hello {
+    uint16_t legacy_version;
+    const uint8_t *random;
+    tls_reader session_id;
+    tls_reader compression;
+    tls_reader suites_raw, versions_raw, groups_raw, sigalgs_raw, shares_raw; /* for the trace */
+    uint32_t suites;          /* ours the client offers */
+    uint32_t groups;          /* ours in supported_groups */
+    uint32_t shares;          /* ours with a key share */
+    tls_reader share[TLS_CONFIG_MAX_LIST];
+    size_t n_shares;          /* every share, usable or not */
+    int has_supported_versions;
+    int offers_13, offers_12; /* the versions the client offers that we speak */
+    uint16_t best_version;    /* the highest it offers, for messages */
+    int has_groups;
+    int has_key_share;
+    int has_sigalgs;
+    int early_data;
+    uint16_t record_size_limit; /* 0: not sent */
+    tls_reader server_name;   /* host_name bytes, if sent */
+    int has_server_name;
+    int fallback_scsv;        /* rfc7507 TLS_FALLBACK_SCSV */
+    int renegotiation_scsv;   /* rfc5746 TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+    int ems;                  /* rfc7627 extended_master_secret */
+    tls_reader *renegotiation_info; /* rfc5746 extension body, or NULL */
+    tls_reader *point_formats;      /* rfc8422 ec_point_formats body, or NULL */
+    tls_ext_list exts;
+} client_hello;
+
+_Static_assert(TLS_CONFIG_MAX_LIST <= 32, "configured lists are kept as 32-bit masks");
+
+/* Server: continue with the chosen version. msg is the whole ClientHello. */
+int tls13_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg, size_t len);
+int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg, size_t len);
+
+typedef struct server_hello {
+    uint16_t legacy_version;
+    const uint8_t *random;
+    tls_reader session_id;
+    uint16_t suite;
+    uint8_t compression;
+    int is_retry;             /* the HelloRetryRequest random */
+    tls_ext_list exts;
+} server_hello;
+
+/* Client: continue with the version the server chose. */
+int tls13_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg, size_t len);
+int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg, size_t len);
+
+/* The ClientHello again (after HelloRetryRequest). */
+int tls_hello_send_client_hello(tls_conn *c);
+/* True if v is in list[0..n). */
+int tls_hello_offered(const uint16_t *list, size_t n, uint16_t v);
+
+/* rfc8446#4.1.3: the last 8 bytes of a server random that negotiates an
+ * older version while able to do TLS 1.3: "DOWNGRD" then 01 (TLS 1.2) or
+ * 00 (TLS 1.1 and below). */
+extern const uint8_t tls_downgrade_tls12[8];
+extern const uint8_t tls_downgrade_tls11[8];
+
+#endif

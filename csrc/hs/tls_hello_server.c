@@ -1,0 +1,315 @@
+/* The server's hello phase, shared by both versions: the ClientHello
+ * decoded into a plain struct, the version chosen, and the hand-off to the
+ * version's own state machine (tls13_server.c, tls12_server.c). */
+#include <string.h>
+
+#include "hs/tls_hello.h"
+#include "util/tls_names.h"
+
+static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
+{
+    const char *name = tls_handshake_name(type);
+    return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "expected %s, got %s", wanted,
+                    name ? name : "an unknown handshake message");
+}
+
+/* Position of v in one of our configured lists (at most
+ * TLS_CONFIG_MAX_LIST entries), or -1. */
+static int index_of(const uint16_t *list, size_t n, uint16_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == v)
+            return (int)i;
+    return -1;
+}
+
+/* A vector of u16 with at least one entry: sets bit i of *mask for each
+ * entry equal to ours[i], and adds every entry to `all` if given. */
+static int read_u16_list(tls_conn *c, tls_reader *r, int prefix, const uint16_t *ours, size_t n_ours,
+                         uint32_t *mask, tls_u16_set *all, tls_reader *raw, const char *what)
+{
+    tls_reader v = tls_rd_vec(r, prefix);
+    *mask = 0;
+    if (!tls_rd_ok(&v) || v.len == 0 || v.len % 2 != 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello %s list is malformed", what);
+    *raw = v;
+    while (tls_rd_left(&v) > 0) {
+        uint16_t id = tls_rd_u16(&v);
+        int i = index_of(ours, n_ours, id);
+        if (i >= 0)
+            *mask |= (uint32_t)1 << i;
+        if (all != NULL)
+            tls_u16_set_add(all, id);
+    }
+    return 0;
+}
+
+/* One extension body that is a u16 list and nothing else. */
+static int read_u16_ext(tls_conn *c, tls_reader *r, const uint16_t *ours, size_t n_ours, uint32_t *mask,
+                        tls_u16_set *all, tls_reader *raw, const char *what)
+{
+    if (read_u16_list(c, r, 2, ours, n_ours, mask, all, raw, what) != 0)
+        return -1;
+    if (!tls_rd_end(r))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello %s is malformed", what);
+    return 0;
+}
+
+/* listed: every group in supported_groups, or NULL when the client sent
+ * none (then missing_extension follows). */
+static int parse_key_shares(tls_conn *c, tls_reader *ext, const tls_u16_set *listed, client_hello *ch)
+{
+    tls_u16_set seen;
+    tls_u16_set_clear(&seen);
+    tls_reader list = tls_rd_vec(ext, 2);
+    if (!tls_rd_end(ext))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello key_share is malformed");
+    ch->shares_raw = list;
+    while (tls_rd_left(&list) > 0) {
+        uint16_t group = tls_rd_u16(&list);
+        tls_reader kx = tls_rd_vec(&list, 2);
+        if (!tls_rd_ok(&list) || kx.len == 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello key_share entry is malformed");
+        const char *name = tls_group_name(group);
+        /* rfc8446#4.2.8: "Clients MUST NOT offer multiple KeyShareEntry
+         * values for the same group." */
+        if (tls_u16_set_add(&seen, group))
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "two key shares for group %s",
+                            name ? name : "unknown");
+        /* rfc8446#4.2.8: "Each KeyShareEntry value MUST correspond to a
+         * group offered in the "supported_groups" extension". */
+        if (listed != NULL && !tls_u16_set_has(listed, group))
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                            "key share for group %s, which the client did not list in supported_groups",
+                            name ? name : "unknown");
+        /* Shares for groups we do not use are skipped, not refused. */
+        int i = index_of(c->cfg->groups, c->cfg->n_groups, group);
+        if (i >= 0) {
+            ch->shares |= (uint32_t)1 << i;
+            ch->share[i] = kx;
+        }
+        ch->n_shares++;
+    }
+    return tls_rd_end(&list) ? 0 : tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "key_share is malformed");
+}
+
+static int parse_server_name(tls_conn *c, tls_reader *ext, client_hello *ch)
+{
+    tls_reader list = tls_rd_vec(ext, 2);
+    if (!tls_rd_end(ext) || list.len == 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello server_name is malformed");
+    while (tls_rd_left(&list) > 0) {
+        uint8_t type = tls_rd_u8(&list);
+        tls_reader name = tls_rd_vec(&list, 2);
+        if (!tls_rd_ok(&list) || name.len == 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello server_name is malformed");
+        if (type == 0 && !ch->has_server_name) {
+            if (memchr(name.p, 0, name.len) != NULL || name.len > 255)
+                return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server_name is not a host name");
+            ch->server_name = name;
+            ch->has_server_name = 1;
+        }
+    }
+    return 0;
+}
+
+/* supported_versions, or legacy_version without it (rfc8446#4.2.1: "If
+ * this extension is present, servers MUST ignore the
+ * ClientHello.legacy_version value"): which of TLS 1.3 and 1.2 the client
+ * offers, and the highest version it names, for messages. */
+static int read_versions(tls_conn *c, tls_reader *sv, client_hello *ch)
+{
+    ch->best_version = ch->legacy_version;
+    if (sv == NULL) {
+        ch->offers_12 = ch->legacy_version >= TLS_VERSION_12;
+        if (ch->legacy_version > TLS_VERSION_12)
+            ch->best_version = TLS_VERSION_12;
+        return 0;
+    }
+    ch->has_supported_versions = 1;
+    tls_reader v = tls_rd_vec(sv, 1);
+    if (!tls_rd_ok(&v) || v.len == 0 || v.len % 2 != 0 || !tls_rd_end(sv))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello supported_versions list is malformed");
+    ch->versions_raw = v;
+    ch->best_version = 0;
+    while (tls_rd_left(&v) > 0) {
+        uint16_t version = tls_rd_u16(&v);
+        ch->offers_13 |= version == TLS_VERSION_13;
+        ch->offers_12 |= version == TLS_VERSION_12;
+        /* GREASE and drafts (0x7fxx) are not versions to name. */
+        if ((version >> 8) == 3 && version <= TLS_VERSION_13 && version > ch->best_version)
+            ch->best_version = version;
+    }
+    return 0;
+}
+
+/* The signalling values in the suite list (rfc5746#3.3, rfc7507#2). */
+static void read_signalling_suites(tls_reader raw, client_hello *ch)
+{
+    while (tls_rd_left(&raw) >= 2) {
+        uint16_t id = tls_rd_u16(&raw);
+        ch->renegotiation_scsv |= id == TLS_EMPTY_RENEGOTIATION_INFO_SCSV;
+        ch->fallback_scsv |= id == TLS_FALLBACK_SCSV;
+    }
+}
+
+static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
+{
+    const tls_config *cfg = c->cfg;
+    memset(ch, 0, sizeof *ch);
+    ch->legacy_version = tls_rd_u16(body);
+    ch->random = tls_rd_bytes(body, TLS_RANDOM_LEN);
+    ch->session_id = tls_rd_vec(body, 1);
+    if (!tls_rd_ok(body) || ch->session_id.len > 32)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello is malformed");
+    if (read_u16_list(c, body, 2, cfg->suites, cfg->n_suites, &ch->suites, NULL, &ch->suites_raw,
+                      "cipher suite") != 0)
+        return -1;
+    read_signalling_suites(ch->suites_raw, ch);
+    tls_reader compression = tls_rd_vec(body, 1);
+    ch->compression = compression;
+    /* Extensions may be absent in hellos of old clients. */
+    tls_reader block = tls_rd_left(body) > 0 ? tls_rd_vec(body, 2) : tls_rd_init(NULL, 0);
+    if (!tls_rd_end(body) || compression.len == 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello is malformed");
+    tls_ext_list *exts = &ch->exts;
+    if (tls_hs_parse_extensions(c, &block, exts, "ClientHello") != 0 ||
+        read_versions(c, tls_hs_find_ext(exts, TLS_EXT_SUPPORTED_VERSIONS), ch) != 0 ||
+        tls_ext_check(c, exts, TLS_EXT_IN_CH) != 0)
+        return -1;
+
+    tls_reader *r;
+    tls_u16_set listed;
+    if ((r = tls_hs_find_ext(exts, TLS_EXT_SUPPORTED_GROUPS)) != NULL) {
+        tls_u16_set_clear(&listed);
+        if (read_u16_ext(c, r, cfg->groups, cfg->n_groups, &ch->groups, &listed, &ch->groups_raw,
+                         "supported_groups") != 0)
+            return -1;
+        ch->has_groups = 1;
+    }
+    if ((r = tls_hs_find_ext(exts, TLS_EXT_SIGNATURE_ALGORITHMS)) != NULL) {
+        ch->has_sigalgs = 1;
+        uint32_t sigalgs;
+        if (read_u16_ext(c, r, cfg->sigalgs, cfg->n_sigalgs, &sigalgs, NULL, &ch->sigalgs_raw,
+                         "signature_algorithms") != 0)
+            return -1;
+        c->n_peer_sigalgs = 0;
+        for (size_t i = 0; i < cfg->n_sigalgs; i++)
+            if (sigalgs & ((uint32_t)1 << i))
+                c->peer_sigalgs[c->n_peer_sigalgs++] = cfg->sigalgs[i];
+    }
+    if ((r = tls_hs_find_ext(exts, TLS_EXT_KEY_SHARE)) != NULL) {
+        if (parse_key_shares(c, r, ch->has_groups ? &listed : NULL, ch) != 0)
+            return -1;
+        ch->has_key_share = 1;
+    }
+    if ((r = tls_hs_find_ext(exts, TLS_EXT_SERVER_NAME)) != NULL && parse_server_name(c, r, ch) != 0)
+        return -1;
+    if ((r = tls_hs_find_ext(exts, TLS_EXT_RECORD_SIZE_LIMIT)) != NULL &&
+        tls_ext_read_record_size_limit(c, r, "ClientHello", &ch->record_size_limit) != 0)
+        return -1;
+    if ((r = tls_hs_find_ext(exts, TLS_EXT_EARLY_DATA)) != NULL) {
+        /* rfc8446#4.2.10: in a ClientHello the extension_data is empty. */
+        if (tls_rd_left(r) != 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello early_data is not empty");
+        ch->early_data = 1;
+    }
+    if (tls_hs_find_ext(exts, TLS_EXT_EXTENDED_MASTER_SECRET) != NULL) {
+        /* rfc7627#5.1: "The "extension_data" field of this extension SHALL be empty". */
+        if (tls_rd_left(tls_hs_find_ext(exts, TLS_EXT_EXTENDED_MASTER_SECRET)) != 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello extended_master_secret is not empty");
+        ch->ems = 1;
+    }
+    ch->renegotiation_info = tls_hs_find_ext(exts, TLS_EXT_RENEGOTIATION_INFO);
+    ch->point_formats = tls_hs_find_ext(exts, TLS_EXT_EC_POINT_FORMATS);
+    return 0;
+}
+
+/* The first entries of a raw u16 list (or the groups of a key share
+ * list), for the trace. */
+static size_t trace_ids(tls_reader raw, int shares, uint16_t *ids)
+{
+    size_t n = 0;
+    while (n < TLS_MAX_PEER_LIST && tls_rd_left(&raw) >= 2) {
+        ids[n++] = tls_rd_u16(&raw);
+        if (shares)
+            tls_rd_vec(&raw, 2);
+    }
+    return n;
+}
+
+static int trace_client_hello(tls_conn *c, const client_hello *ch)
+{
+    if (!tls_tracing(c))
+        return 0;
+    uint16_t ids[TLS_MAX_PEER_LIST];
+    tls_trace_builder tb;
+    tls_trace_begin(&tb, "receive", "ClientHello");
+    tls_trace_add_list(&tb, "versions", ids, trace_ids(ch->versions_raw, 0, ids), tls_version_name);
+    tls_trace_add_list(&tb, "cipher_suites", ids, trace_ids(ch->suites_raw, 0, ids), tls_suite_name);
+    tls_trace_add_list(&tb, "groups", ids, trace_ids(ch->groups_raw, 0, ids), tls_group_name);
+    tls_trace_add_list(&tb, "key_shares", ids, trace_ids(ch->shares_raw, 1, ids), tls_group_name);
+    tls_trace_add_list(&tb, "signature_algorithms", ids, trace_ids(ch->sigalgs_raw, 0, ids),
+                       tls_sigscheme_name);
+    if (ch->has_server_name)
+        tls_trace_add(&tb, "server_name", "%.*s", (int)ch->server_name.len, (const char *)ch->server_name.p);
+    if (ch->record_size_limit != 0)
+        tls_trace_add(&tb, "record_size_limit", "%u", ch->record_size_limit);
+    if (ch->early_data)
+        tls_trace_add(&tb, "early_data", "offered; not accepted: its records will be skipped");
+    return tls_trace_emit(c, &tb);
+}
+
+/* rfc8446#4.2.1 and rfc5246#E.1: the highest version both speak; TLS 1.3
+ * first. The version's own state machine takes the hello from there. */
+static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    const tls_config *cfg = c->cfg;
+    client_hello ch;
+    if (parse_client_hello(c, body, &ch) != 0 || trace_client_hello(c, &ch) != 0)
+        return -1;
+    if (c->cfg->key == NULL || c->cfg->chain == NULL)
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "server has no certificate and key configured");
+    /* The second ClientHello after a HelloRetryRequest stays TLS 1.3. */
+    if (c->state == ST_SERVER_WAIT_CH2) {
+        if (!ch.offers_13)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                            "second ClientHello no longer offers TLS 1.3");
+        return tls13_server_client_hello(c, &ch, msg, len);
+    }
+    uint16_t version = 0;
+    if (ch.offers_13 && cfg->max_version >= TLS_VERSION_13)
+        version = TLS_VERSION_13;
+    else if (ch.offers_12 && cfg->min_version <= TLS_VERSION_12)
+        version = TLS_VERSION_12;
+    if (version == 0) {
+        const char *name = tls_version_name(ch.best_version);
+        return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION, "client offers at most %s; this server requires %s",
+                        name ? name : "an unknown protocol version",
+                        cfg->min_version == TLS_VERSION_13 ? "TLS 1.3 (min_version)"
+                        : cfg->max_version == TLS_VERSION_12 ? "TLS 1.2 (max_version)"
+                                                             : "TLS 1.2 or 1.3");
+    }
+    /* rfc7507#3: a client retrying with a lower version than it can do
+     * says so; if we can do better, someone made its first try fail. */
+    if (ch.fallback_scsv && version < cfg->max_version)
+        return tls_fail(&c->err, TLS_ALERT_INAPPROPRIATE_FALLBACK,
+                        "client fell back to %s although we both speak %s (TLS_FALLBACK_SCSV): "
+                        "an attacker may have made its first attempt fail",
+                        tls_version_name(version), tls_version_name(cfg->max_version));
+    if (version == TLS_VERSION_12)
+        return tls12_server_client_hello(c, &ch, msg, len);
+    return tls13_server_client_hello(c, &ch, msg, len);
+}
+
+int tls_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    if (c->state == ST_SERVER_WAIT_CH || c->state == ST_SERVER_WAIT_CH2) {
+        if (type != TLS_HS_CLIENT_HELLO)
+            return unexpected(c, type, "ClientHello");
+        return handle_client_hello(c, body, msg, len);
+    }
+    if (c->version == TLS_VERSION_12)
+        return tls12_server_handle(c, type, body, msg, len);
+    return tls13_server_handle(c, type, body, msg, len);
+}

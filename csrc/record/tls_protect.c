@@ -1,0 +1,20 @@
+/* The one seal/open interface, dispatching on the version of the suite
+ * each direction was keyed with. */
+#include "record/tls_protect.h"
+
+int tls_protect_read_tls12(const tls_conn *c) { return tls_protect_is_tls12(&c->rd); }
+
+int tls_protect_seal(tls_conn *c, uint8_t type, const uint8_t *data, size_t n)
+{
+    if (tls_protect_is_tls12(&c->wr))
+        return tls12_protect_seal(c, type, data, n);
+    return tls13_protect_seal(c, type, data, n);
+}
+
+int tls_protect_open(tls_conn *c, const uint8_t *header, const uint8_t *frag, size_t len, uint8_t *dst,
+                     uint8_t *type, size_t *pt_len, size_t *room)
+{
+    if (tls_protect_is_tls12(&c->rd))
+        return tls12_protect_open(c, header, frag, len, dst, type, pt_len, room);
+    return tls13_protect_open(c, header, frag, len, dst, type, pt_len, room);
+}
