@@ -31,6 +31,9 @@
  *     carrying that version is accepted too. We set it to the client version
  *     itself, which accepts nothing more: rfc5246#7.4.7.1 wants
  *     ClientHello.client_version, and the rollback check stays whole.
+ *   - One thing we cannot help: rsa_decrypt frees its raw decrypted block
+ *     (tbuf, the whole PKCS#1 block with the premaster) with OPENSSL_free,
+ *     not OPENSSL_clear_free, in the sources read.
  * So our code never sees whether the padding was good. What it may branch
  * on are public facts: the ciphertext's length against the modulus (the
  * RFC's "incorrectly formatted" case that needs no secret to see), and
@@ -135,8 +138,12 @@ int tls12_rsa_premaster_decrypt(EVP_PKEY *key, const uint8_t *enc, size_t enc_le
     }
     mod_len = (size_t)size;
 
-    /* rfc5246#7.4.7.1: "generate a string R of 46 random bytes" (with the
-     * version, 48: we do not need to know the version to fall back). */
+    /* rfc5246#7.4.7.1, in the form of its errata that OpenSSL follows:
+     * "1. Generate a string R of 48 random bytes ... If the PKCS#1 padding
+     * is not correct, or the length of message M is not exactly 48 bytes:
+     * pre_master_secret = R ... If M[0..1] != ClientHello.client_version:
+     * premaster secret = R". (The RFC's first text put client_version before
+     * 46 random bytes; either way the handshake fails at Finished.) */
     if (tls_random(fallback, sizeof fallback, err) != 0)
         goto done;
     ct = OPENSSL_zalloc(mod_len);
