@@ -125,3 +125,4 @@ include fuzz/fuzz.mk
 include mk/valgrind.mk
 include bench/bench.mk
 include mk/mutate.mk
+include mk/ct.mk

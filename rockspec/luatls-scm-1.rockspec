@@ -34,6 +34,8 @@ build = {
       ["tls.core"] = {
          -- Keep in sync with csrc/*/*.c (`make test` checks it).
          sources = {
+            "csrc/crypto/tls12_keys.c",
+            "csrc/crypto/tls12_rsa_kx.c",
             "csrc/crypto/tls_aead.c",
             "csrc/crypto/tls_kex.c",
             "csrc/crypto/tls_keysched.c",

@@ -16,6 +16,7 @@
 
 #include "lua/lua_internal.h"
 #include "crypto/tls_crypto.h"
+#include "crypto/tls12_crypto.h"
 #include "util/tls_names.h"
 
 static int push_error(lua_State *L, const tls_error *err)
@@ -546,6 +547,160 @@ static int l_random(lua_State *L)
     return 1;
 }
 
+/* ---- TLS 1.2 (csrc/crypto/tls12_*.c) ------------------------------------ */
+
+/* tls12_prf(hash_name, secret, label, seed1, seed2_or_nil, length) */
+static int l_tls12_prf(lua_State *L)
+{
+    const EVP_MD *md = check_hash(L, 1);
+    size_t secret_len, seed1_len, seed2_len = 0;
+    const uint8_t *secret = check_bytes(L, 2, &secret_len);
+    const char *label = luaL_checkstring(L, 3);
+    const uint8_t *seed1 = check_bytes(L, 4, &seed1_len);
+    const uint8_t *seed2 = lua_isnoneornil(L, 5) ? NULL : check_bytes(L, 5, &seed2_len);
+    lua_Integer length = luaL_checkinteger(L, 6);
+    luaL_argcheck(L, length > 0 && length <= 65536, 6, "bad length");
+    uint8_t *out = scratch(L, (size_t)length);
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls12_prf(md, secret, secret_len, label, seed1, seed1_len, seed2, seed2_len, out,
+                  (size_t)length, &err)
+        != 0)
+        return push_error(L, &err);
+    lua_pushlstring(L, (const char *)out, (size_t)length);
+    OPENSSL_cleanse(out, (size_t)length);
+    return 1;
+}
+
+static const uint8_t *check_random(lua_State *L, int arg)
+{
+    size_t len;
+    const uint8_t *p = check_bytes(L, arg, &len);
+    luaL_argcheck(L, len == 32, arg, "a random has 32 bytes");
+    return p;
+}
+
+/* tls12_master_secret(hash_name, pms, client_random, server_random
+ *                     [, session_hash]): with session_hash, the extended
+ * master secret (rfc7627). */
+static int l_tls12_master_secret(lua_State *L)
+{
+    const EVP_MD *md = check_hash(L, 1);
+    size_t pms_len, hash_len = 0;
+    const uint8_t *pms = check_bytes(L, 2, &pms_len);
+    const uint8_t *cr = check_random(L, 3);
+    const uint8_t *sr = check_random(L, 4);
+    const uint8_t *sh = lua_isnoneornil(L, 5) ? NULL : check_bytes(L, 5, &hash_len);
+    uint8_t master[TLS12_MASTER_LEN];
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls12_master_secret(md, pms, pms_len, sh != NULL, cr, sr, sh, hash_len, master, &err)
+        != 0)
+        return push_error(L, &err);
+    lua_pushlstring(L, (const char *)master, sizeof master);
+    OPENSSL_cleanse(master, sizeof master);
+    return 1;
+}
+
+/* tls12_key_block(hash_name, key_len, fixed_iv_len, master, client_random,
+ *                 server_random) -> { client_key=, server_key=, client_iv=,
+ *                 server_iv= } */
+static int l_tls12_key_block(lua_State *L)
+{
+    const EVP_MD *md = check_hash(L, 1);
+    lua_Integer key_len = luaL_checkinteger(L, 2);
+    lua_Integer iv_len = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, key_len >= 0 && key_len <= 64, 2, "bad length");
+    luaL_argcheck(L, iv_len >= 0 && iv_len <= 64, 3, "bad length");
+    const uint8_t *master = check_secret(L, 4, TLS12_MASTER_LEN);
+    const uint8_t *cr = check_random(L, 5);
+    const uint8_t *sr = check_random(L, 6);
+    tls12_key_block *kb = (tls12_key_block *)scratch(L, sizeof *kb);
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls12_key_block_derive(md, (size_t)key_len, (size_t)iv_len, master, cr, sr, kb, &err)
+        != 0)
+        return push_error(L, &err);
+    lua_createtable(L, 0, 4);
+    set_field(L, "client_key", kb->client_key, kb->key_len);
+    set_field(L, "server_key", kb->server_key, kb->key_len);
+    set_field(L, "client_iv", kb->client_iv, kb->iv_len);
+    set_field(L, "server_iv", kb->server_iv, kb->iv_len);
+    tls12_key_block_wipe(kb);
+    return 1;
+}
+
+/* tls12_finished(hash_name, master, by_server, transcript_hash) */
+static int l_tls12_finished(lua_State *L)
+{
+    const EVP_MD *md = check_hash(L, 1);
+    const uint8_t *master = check_secret(L, 2, TLS12_MASTER_LEN);
+    int by_server = lua_toboolean(L, 3);
+    size_t hash_len;
+    const uint8_t *th = check_bytes(L, 4, &hash_len);
+    uint8_t out[TLS12_VERIFY_DATA_LEN];
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls12_finished(md, master, by_server, th, hash_len, out, &err) != 0)
+        return push_error(L, &err);
+    lua_pushlstring(L, (const char *)out, sizeof out);
+    return 1;
+}
+
+/* rsa_premaster_encrypt(key_pem, client_version) -> pms, encrypted | nil, msg, alert */
+static int l_rsa_premaster_encrypt(lua_State *L)
+{
+    size_t pem_len;
+    const char *pem = luaL_checklstring(L, 1, &pem_len);
+    lua_Integer version = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, version >= 0 && version <= 0xffff, 2, "bad version");
+    uint8_t *pms = scratch(L, TLS12_PREMASTER_RSA_LEN);
+    EVP_PKEY *key = read_key(pem, pem_len);
+    if (key == NULL)
+        return push_fail(L, "cannot read the private key");
+    tls_buf out;
+    tls_error err;
+    tls_error_clear(&err);
+    tls_buf_init(&out);
+    int rc = tls12_rsa_premaster_encrypt(key, (uint16_t)version, pms, &out, &err);
+    EVP_PKEY_free(key);
+    if (rc != 0 || !tls_buf_ok(&out)) {
+        tls_buf_free(&out);
+        return push_error(L, &err);
+    }
+    uint8_t *copy = scratch(L, out.len);
+    size_t len = out.len;
+    memcpy(copy, out.data, out.len);
+    tls_buf_free(&out);
+    lua_pushlstring(L, (const char *)pms, TLS12_PREMASTER_RSA_LEN);
+    OPENSSL_cleanse(pms, TLS12_PREMASTER_RSA_LEN);
+    lua_pushlstring(L, (const char *)copy, len);
+    return 2;
+}
+
+/* rsa_premaster_decrypt(key_pem, encrypted, client_version) -> pms | nil, msg, alert */
+static int l_rsa_premaster_decrypt(lua_State *L)
+{
+    size_t pem_len, enc_len;
+    const char *pem = luaL_checklstring(L, 1, &pem_len);
+    const uint8_t *enc = check_bytes(L, 2, &enc_len);
+    lua_Integer version = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, version >= 0 && version <= 0xffff, 3, "bad version");
+    uint8_t *pms = scratch(L, TLS12_PREMASTER_RSA_LEN);
+    EVP_PKEY *key = read_key(pem, pem_len);
+    if (key == NULL)
+        return push_fail(L, "cannot read the private key");
+    tls_error err;
+    tls_error_clear(&err);
+    int rc = tls12_rsa_premaster_decrypt(key, enc, enc_len, (uint16_t)version, pms, &err);
+    EVP_PKEY_free(key);
+    if (rc != 0)
+        return push_error(L, &err);
+    lua_pushlstring(L, (const char *)pms, TLS12_PREMASTER_RSA_LEN);
+    OPENSSL_cleanse(pms, TLS12_PREMASTER_RSA_LEN);
+    return 1;
+}
+
 static const luaL_Reg functions[] = {
     {"hash", l_hash},
     {"hkdf_extract", l_hkdf_extract},
@@ -566,6 +721,12 @@ static const luaL_Reg functions[] = {
     {"sign", l_sign},
     {"verify", l_verify},
     {"random", l_random},
+    {"tls12_prf", l_tls12_prf},
+    {"tls12_master_secret", l_tls12_master_secret},
+    {"tls12_key_block", l_tls12_key_block},
+    {"tls12_finished", l_tls12_finished},
+    {"rsa_premaster_encrypt", l_rsa_premaster_encrypt},
+    {"rsa_premaster_decrypt", l_rsa_premaster_decrypt},
     {NULL, NULL},
 };
 
