@@ -98,7 +98,7 @@ local mutations = {
      specs = { { K, "Finished one byte too long" } } },
 
    ---------------------------------------------------------------- certificate verification
-   { name = "verify_skipped", file = COMMON,
+   { name = "verify_skipped", file = "csrc/hs/tls_hs_common.c",
      from = "if (c->cfg->verify &&\n        tls_x509_verify(", to = "if (0 &&\n        tls_x509_verify(",
      specs = { { X, "certificate verification refuses" } } },
    { name = "verify_result_ignored", file = X509,
