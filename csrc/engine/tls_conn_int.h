@@ -149,6 +149,9 @@ struct tls_conn {
     uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */
     size_t n_peer_sigalgs;
     uint64_t ext_sent;        /* client: tls_ext_bit of each extension in our ClientHello */
+    uint16_t offered_min, offered_max; /* client: the versions our ClientHello offers:
+                                          the configured range, narrowed to the
+                                          versions our suites exist for */
     tls12_state t12;          /* TLS 1.2 only */
     int extended_master_secret; /* TLS 1.2: kept from t12.ems for info() */
 };
