@@ -381,3 +381,151 @@ describe("our TLS 1.2 client judges the ServerHello", function()
       end)
    end
 end)
+
+-- A scripted TLS 1.2 server in this process (ECDHE on x25519 with an ECDSA
+-- P-256 certificate, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256) that computes
+-- every key itself, so it can misbehave where a real server cannot.
+local I = require("tls.core")._internal
+local SUITE12 = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+
+local function pem_to_der(pem)
+   local b64 = pem:match("%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-(.-)%-%-%-%-%-END"):gsub("%s", "")
+   local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+   local bits = b64:gsub("=", ""):gsub(".", function(ch)
+      local v = alphabet:find(ch, 1, true) - 1
+      local s = ""
+      for i = 5, 0, -1 do s = s .. ((v >> i) & 1) end
+      return s
+   end)
+   return (bits:gsub("%d%d%d%d%d%d%d%d", function(byte) return string.char(tonumber(byte, 2)) end)
+      :sub(1, #bits // 8))
+end
+
+local function handshakes_of(records, want_type)
+   local out = {}
+   for _, r in ipairs(records) do
+      if r.type == want_type then out[#out + 1] = r.body end
+   end
+   return table.concat(out)
+end
+
+-- opts: client (context options), sign (function(content) -> scheme, signature),
+-- group, cert (kind), finished (function(verify_data) -> verify_data to send).
+-- Returns the client engine and a table with the session's keys, after the
+-- server's flight up to ServerHelloDone; s.finish() sends CCS + Finished.
+local function scripted12(opts)
+   opts = opts or {}
+   local kind = opts.cert or "ecdsa_p256"
+   local key_pem = proc.read_file(c.leaf[kind].key)
+   local der = pem_to_der(proc.read_file(c.leaf[kind].cert))
+   local cl, hello = started_client(opts.client)
+   local cr, sr = hello:sub(12, 43), B.random(32)
+   local transcript = hello:sub(6)
+   local priv, pub = B.x25519_keypair()
+   local params = "\3" .. B.u16(opts.group or B.GROUP.x25519) .. B.vec(1, pub)
+   -- (an RSA certificate is refused before the signature matters)
+   local scheme, sig = 0x0403, I.sign(key_pem, "ecdsa_secp256r1_sha256", cr .. sr .. params) or "\0"
+   if opts.sign then scheme, sig = opts.sign(cr .. sr .. params, key_pem, sig) end
+   local flight = B.server_hello { session_id = "", suite = 0xc02b, version = false, share = false, random = sr,
+                                   extensions = { EMS, RENEGOTIATION_INFO } }
+      .. B.handshake(11, B.vec(3, B.vec(3, der)))
+      .. B.handshake(12, params .. B.u16(scheme) .. B.vec(2, sig))
+      .. B.handshake(14, "")
+   local s = { cl = cl }
+   s.ok, s.msg = cl:feed(B.records(22, flight))
+   if not s.ok then return cl, s end
+   transcript = transcript .. flight
+   local records = B.parse_records(cl:output())
+   assert.equal(22, records[1].type)
+   local cke = records[1].body
+   assert.equal(16, cke:byte(1))
+   assert.equal(20, records[2].type)
+   local client_pub = cke:sub(6, 5 + cke:byte(5))
+   transcript = transcript .. cke
+   local pms = assert(I.kex_x25519(priv, client_pub))
+   local master = assert(I.tls12_master_secret("sha256", pms, cr, sr, I.hash("sha256", transcript)))
+   s.kb = assert(I.tls12_key_block("sha256", 16, 4, master, cr, sr))
+   local fin = assert(I.tls12_open(SUITE12, s.kb.client_key, s.kb.client_iv, 0, 22, records[3].body))
+   assert.equal(B.handshake(20, I.tls12_finished("sha256", master, false, I.hash("sha256", transcript))), fin)
+   transcript = transcript .. fin
+   function s.finish()
+      local vd = I.tls12_finished("sha256", master, true, I.hash("sha256", transcript))
+      if opts.finished then vd = opts.finished(vd) end
+      return cl:feed(B.record(20, "\1")
+         .. B.record(22, assert(I.tls12_seal(SUITE12, s.kb.server_key, s.kb.server_iv, 0, 22, B.handshake(20, vd)))))
+   end
+   return cl, s
+end
+
+describe("our TLS 1.2 client against a scripted server", function()
+   it("completes the handshake and exchanges application data both ways", function()
+      local cl, s = scripted12()
+      assert(s.finish())
+      assert.is_true(cl:status().handshake_done)
+      assert.equal("TLSv1.2", cl:info().version)
+      assert(cl:feed(B.record(23, assert(I.tls12_seal(SUITE12, s.kb.server_key, s.kb.server_iv, 1, 23, "ping")))))
+      assert.equal("ping", cl:read())
+      assert(cl:write("pong"))
+      local r = B.parse_records(cl:output())
+      assert.equal("pong", I.tls12_open(SUITE12, s.kb.client_key, s.kb.client_iv, 1, 23, r[1].body))
+   end)
+
+   it("refuses a server Finished that does not match (decrypt_error)", function()
+      local cl, s = scripted12 { finished = function(vd) return string.char(vd:byte(1) ~ 1) .. vd:sub(2) end }
+      local ok, msg = s.finish()
+      E.assert_refused(cl, ok, msg, "decrypt_error",
+         "server's Finished does not match the handshake %(wrong keys, or the messages were changed on the way%)")
+   end)
+
+   it("refuses a ServerKeyExchange whose signature does not verify (decrypt_error)", function()
+      local cl, s = scripted12 { sign = function(_, _, sig)
+         return 0x0403, sig:sub(1, -2) .. string.char(sig:byte(-1) ~ 1)
+      end }
+      E.assert_failed(cl, s.ok, s.msg, "decrypt_error")
+   end)
+
+   it("refuses a ServerKeyExchange signed over other randoms (decrypt_error)", function()
+      local cl, s = scripted12 { sign = function(content, key)
+         return 0x0403, I.sign(key, "ecdsa_secp256r1_sha256", B.random(64) .. content:sub(65))
+      end }
+      E.assert_failed(cl, s.ok, s.msg, "decrypt_error")
+   end)
+
+   it("refuses a ServerKeyExchange signature scheme it did not offer", function()
+      local cl, s = scripted12 { client = { sigalgs = "rsa_pss_rsae_sha256:ecdsa_secp384r1_sha384" } }
+      E.assert_refused(cl, s.ok, s.msg, "illegal_parameter",
+         "ServerKeyExchange signed with ecdsa_secp256r1_sha256, not offered in signature_algorithms")
+   end)
+
+   it("refuses a ServerKeyExchange group it did not offer", function()
+      local cl, s = scripted12 { client = { groups = "secp256r1" } }
+      E.assert_refused(cl, s.ok, s.msg, "illegal_parameter", "ServerKeyExchange uses group x25519, not offered")
+   end)
+
+   it("refuses an RSA certificate for an ECDHE_ECDSA suite (unsupported_certificate)", function()
+      local cl, s = scripted12 { cert = "rsa2048" }
+      E.assert_refused(cl, s.ok, s.msg, "unsupported_certificate",
+         "server's certificate has a RSA key, which TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 cannot use")
+   end)
+
+   it("answers a HelloRequest after the handshake with a warning no_renegotiation and goes on", function()
+      local cl, s = scripted12()
+      assert(s.finish())
+      assert(cl:feed(B.record(22, assert(I.tls12_seal(SUITE12, s.kb.server_key, s.kb.server_iv, 1, 22,
+         B.handshake(0, ""))))))
+      local r = B.parse_records(cl:output())
+      assert.equal(1, #r)
+      assert.equal(21, r[1].type)
+      assert.equal("\1\100", I.tls12_open(SUITE12, s.kb.client_key, s.kb.client_iv, 1, 21, r[1].body))
+      assert(cl:feed(B.record(23, assert(I.tls12_seal(SUITE12, s.kb.server_key, s.kb.server_iv, 2, 23, "still here")))))
+      assert.equal("still here", cl:read())
+      assert.is_false(cl:status().failed)
+   end)
+
+   it("refuses a Finished before the server's ChangeCipherSpec", function()
+      local cl, s = scripted12()
+      local ok, msg = cl:feed(B.record(22, B.handshake(20, ("\0"):rep(12))))
+      E.assert_refused(cl, ok, msg, "unexpected_message", "expected ChangeCipherSpec, got Finished")
+      assert.truthy(s)
+   end)
+end)
