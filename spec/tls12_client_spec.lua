@@ -522,6 +522,14 @@ describe("our TLS 1.2 client against a scripted server", function()
       assert.is_false(cl:status().failed)
    end)
 
+   it("refuses a ChangeCipherSpec in the middle of a handshake message", function()
+      local cl, s = scripted12()
+      assert.truthy(s.kb)
+      local ok, msg = cl:feed(B.record(22, "\20\0\0\12") .. B.record(20, "\1"))
+      E.assert_refused(cl, ok, msg, "unexpected_message",
+         "change_cipher_spec record inside a fragmented handshake message")
+   end)
+
    it("refuses a Finished before the server's ChangeCipherSpec", function()
       local cl, s = scripted12()
       local ok, msg = cl:feed(B.record(22, B.handshake(20, ("\0"):rep(12))))

@@ -477,10 +477,6 @@ int tls12_client_change_cipher_spec(tls_conn *c)
 {
     if (c->state != ST_CLIENT12_WAIT_CCS)
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected ChangeCipherSpec");
-    /* rfc5246#7.1: the keys change between whole messages. */
-    if (c->hs_in.len > 0)
-        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
-                        "ChangeCipherSpec arrived in the middle of a handshake message");
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "ChangeCipherSpec");
