@@ -586,10 +586,10 @@ describe("our client engine, sent a malformed ServerHello,", function()
       end, "illegal_parameter")
    end)
 
-   it("a TLS 1.2 ServerHello (no supported_versions) is protocol_version", function()
+   it("a TLS 1.2 ServerHello (no supported_versions) to a TLS 1.3-only client is protocol_version", function()
       expect_alert(function(sid)
          return sh_record { session_id = sid, version = false, share = false, suite = 0xc02f }
-      end, "protocol_version")
+      end, "protocol_version", { min_version = "TLSv1.3" })
    end)
 
    it("supported_versions selecting TLS 1.2 is illegal_parameter (rfc8446#4.2.1)", function()
