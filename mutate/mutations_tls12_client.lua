@@ -6,8 +6,8 @@ local C12 = "csrc/hs/tls12_client.c"
 
 return {
    { name = "t12c_downgrade_unchecked", file = "csrc/hs/tls_hello_client.c",
-     from = [[if (cfg->max_version >= TLS_VERSION_13 &&]],
-     to = [[if (0 && cfg->max_version >= TLS_VERSION_13 &&]],
+     from = [[if (c->offered_max >= TLS_VERSION_13 &&]],
+     to = [[if (0 && c->offered_max >= TLS_VERSION_13 &&]],
      specs = { { S, "refuses the downgrade sentinel when it offered TLS 1.3" } } },
    { name = "t12c_session_id_echo_accepted", file = C12,
      from = [[if (sh->session_id.len != 0 && sh->session_id.len == c->session_id_len &&]],

@@ -260,63 +260,6 @@ static int l_seal(lua_State *L)
     return 1;
 }
 
-/* tls12_seal(suite_name, key, fixed_iv, seq, type, plaintext) -> record
- * fragment (explicit nonce if any, ciphertext, tag), for known answers. */
-static int l_tls12_seal(lua_State *L)
-{
-    const tls_suite *s = check_suite(L, 1);
-    size_t key_len, iv_len, len;
-    const uint8_t *key = check_bytes(L, 2, &key_len);
-    const uint8_t *iv = check_bytes(L, 3, &iv_len);
-    lua_Integer seq = luaL_checkinteger(L, 4);
-    lua_Integer type = luaL_checkinteger(L, 5);
-    const uint8_t *pt = check_bytes(L, 6, &len);
-    luaL_argcheck(L, s->version == TLS_VERSION_12, 1, "not a TLS 1.2 suite");
-    luaL_argcheck(L, key_len == s->key_len, 2, "wrong key length");
-    luaL_argcheck(L, iv_len == s->fixed_iv_len, 3, "wrong fixed IV length");
-    uint8_t *out = scratch(L, tls12_aead_overhead(s) + len);
-    tls_aead a = {0};
-    tls_error err;
-    tls_error_clear(&err);
-    if (tls_aead_init_raw(&a, s, key, iv, 1, &err) != 0)
-        return push_error(L, &err);
-    a.seq = (uint64_t)seq;
-    int rc = tls12_aead_seal(&a, (uint8_t)type, TLS_VERSION_12, pt, len, out, &err);
-    tls_aead_free(&a);
-    if (rc != 0)
-        return push_error(L, &err);
-    lua_pushlstring(L, (const char *)out, tls12_aead_overhead(s) + len);
-    return 1;
-}
-
-/* tls12_open(suite_name, key, fixed_iv, seq, type, fragment) -> plaintext | nil, msg */
-static int l_tls12_open(lua_State *L)
-{
-    const tls_suite *s = check_suite(L, 1);
-    size_t key_len, iv_len, len, pt_len = 0;
-    const uint8_t *key = check_bytes(L, 2, &key_len);
-    const uint8_t *iv = check_bytes(L, 3, &iv_len);
-    lua_Integer seq = luaL_checkinteger(L, 4);
-    lua_Integer type = luaL_checkinteger(L, 5);
-    const uint8_t *frag = check_bytes(L, 6, &len);
-    luaL_argcheck(L, s->version == TLS_VERSION_12, 1, "not a TLS 1.2 suite");
-    luaL_argcheck(L, key_len == s->key_len, 2, "wrong key length");
-    luaL_argcheck(L, iv_len == s->fixed_iv_len, 3, "wrong fixed IV length");
-    uint8_t *out = scratch(L, len);
-    tls_aead a = {0};
-    tls_error err;
-    tls_error_clear(&err);
-    if (tls_aead_init_raw(&a, s, key, iv, 0, &err) != 0)
-        return push_error(L, &err);
-    a.seq = (uint64_t)seq;
-    int rc = tls12_aead_open(&a, (uint8_t)type, TLS_VERSION_12, frag, len, out, &pt_len, &err);
-    tls_aead_free(&a);
-    if (rc != 0)
-        return push_error(L, &err);
-    lua_pushlstring(L, (const char *)out, pt_len);
-    return 1;
-}
-
 /* open(suite_name, secret, seq, header, ciphertext) -> plaintext | nil, msg */
 static int l_open(lua_State *L)
 {
@@ -355,6 +298,7 @@ static int tls12_record(lua_State *L, int encrypt)
     lua_Integer seq = luaL_checkinteger(L, 4);
     lua_Integer type = luaL_checkinteger(L, 5);
     const uint8_t *in = check_bytes(L, 6, &len);
+    luaL_argcheck(L, s->version == TLS_VERSION_12, 1, "not a TLS 1.2 suite");
     luaL_argcheck(L, key_len == s->key_len, 2, "wrong key length");
     luaL_argcheck(L, iv_len == s->fixed_iv_len, 3, "wrong IV length");
     uint8_t *out = scratch(L, len + tls12_aead_overhead(s));
@@ -810,8 +754,6 @@ static const luaL_Reg functions[] = {
     {"sign", l_sign},
     {"verify", l_verify},
     {"random", l_random},
-    {"tls12_seal", l_tls12_seal},
-    {"tls12_open", l_tls12_open},
     {"tls12_prf", l_tls12_prf},
     {"tls12_master_secret", l_tls12_master_secret},
     {"tls12_key_block", l_tls12_key_block},
