@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
@@ -30,13 +31,41 @@ static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 
 /* ---- Negotiation ----------------------------------------------------------- */
 
+/* The TLS group of an EC key's curve, or 0. */
+static uint16_t ec_key_group(EVP_PKEY *key)
+{
+    char name[32];
+    if (!EVP_PKEY_is_a(key, "EC") ||
+        !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, NULL))
+        return 0;
+    if (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0)
+        return TLS_GROUP_SECP256R1;
+    if (strcmp(name, "secp384r1") == 0 || strcmp(name, "P-384") == 0)
+        return TLS_GROUP_SECP384R1;
+    if (strcmp(name, "secp521r1") == 0 || strcmp(name, "P-521") == 0)
+        return TLS_GROUP_SECP521R1;
+    return 0;
+}
+
+static int raw_list_has(tls_reader raw, uint16_t v)
+{
+    while (tls_rd_left(&raw) >= 2)
+        if (tls_rd_u16(&raw) == v)
+            return 1;
+    return 0;
+}
+
 /* The certificate key a suite's authentication needs (rfc5246#7.4.2,
  * rfc8422#5.3: ECDHE_ECDSA needs an ECDSA-capable key, ECDHE_RSA and RSA
- * key transport an RSA one). */
-static int key_fits_suite(EVP_PKEY *key, const tls_suite *s)
+ * key transport an RSA one). rfc8422#5.1.1: the client's supported_groups
+ * also name the curves it can verify ECDSA signatures on, so our key's
+ * curve must be among them when it sent the extension. */
+static int key_fits_suite(EVP_PKEY *key, const client_hello *ch, const tls_suite *s)
 {
-    if (s->auth == TLS_AUTH_ECDSA)
-        return EVP_PKEY_is_a(key, "EC");
+    if (s->auth == TLS_AUTH_ECDSA) {
+        uint16_t curve = ec_key_group(key);
+        return curve != 0 && (!ch->has_groups || raw_list_has(ch->groups_raw, curve));
+    }
     if (s->auth == TLS_AUTH_RSA)
         return EVP_PKEY_is_a(key, "RSA");
     return 0;
@@ -84,7 +113,7 @@ static int negotiate(tls_conn *c, const client_hello *ch)
         if (s == NULL || s->version != TLS_VERSION_12)
             continue;
         any12 = 1;
-        if (!key_fits_suite(cfg->key, s))
+        if (!key_fits_suite(cfg->key, ch, s))
             continue;
         key_fits = 1;
         if (s->kx == TLS_KX_ECDHE && (group == 0 || scheme == 0))
@@ -103,10 +132,15 @@ static int negotiate(tls_conn *c, const client_hello *ch)
                         "to allow it");
     if (!any12)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common with the client");
+    if (!key_fits && ec_key_group(cfg->key) != 0)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client offers no TLS 1.2 cipher suite for our ECDSA certificate on %s "
+                        "(ECDHE_ECDSA suites, and %s in supported_groups)",
+                        tls_group_name(ec_key_group(cfg->key)), tls_group_name(ec_key_group(cfg->key)));
     if (!key_fits)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers no TLS 1.2 cipher suite for our %s certificate key",
-                        EVP_PKEY_is_a(cfg->key, "RSA") ? "RSA" : EVP_PKEY_is_a(cfg->key, "EC") ? "EC" : "");
+                        EVP_PKEY_is_a(cfg->key, "RSA") ? "RSA" : "kind of");
     if (group == 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "no elliptic-curve group in common with the client (TLS 1.2 uses x25519, x448, "

@@ -647,6 +647,37 @@ static int l_tls12_finished(lua_State *L)
     return 1;
 }
 
+/* tls12_seal(suite_name, key, fixed_iv, seq, content_type, plaintext) ->
+ * the protected TLS 1.2 record fragment | nil, msg, alert: for the raw
+ * TLS 1.2 clients of the specs. */
+static int l_tls12_seal(lua_State *L)
+{
+    const tls_suite *s = check_suite(L, 1);
+    size_t key_len, iv_len, len;
+    const uint8_t *key = check_bytes(L, 2, &key_len);
+    const uint8_t *iv = check_bytes(L, 3, &iv_len);
+    lua_Integer seq = luaL_checkinteger(L, 4);
+    lua_Integer type = luaL_checkinteger(L, 5);
+    const uint8_t *pt = check_bytes(L, 6, &len);
+    luaL_argcheck(L, s->version == TLS_VERSION_12, 1, "not a TLS 1.2 cipher suite");
+    luaL_argcheck(L, key_len == s->key_len, 2, "wrong key length for the suite");
+    luaL_argcheck(L, iv_len == s->fixed_iv_len, 3, "wrong fixed IV length for the suite");
+    luaL_argcheck(L, type >= 0 && type <= 255, 5, "bad content type");
+    uint8_t *buf = scratch(L, len + tls12_aead_overhead(s));
+    tls_aead a = {0};
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls_aead_init_raw(&a, s, key, iv, 1, &err) != 0)
+        return push_error(L, &err);
+    a.seq = (uint64_t)seq;
+    int rc = tls12_aead_seal(&a, (uint8_t)type, TLS_VERSION_12, pt, len, buf, &err);
+    tls_aead_free(&a);
+    if (rc != 0)
+        return push_error(L, &err);
+    lua_pushlstring(L, (const char *)buf, len + tls12_aead_overhead(s));
+    return 1;
+}
+
 /* rsa_premaster_encrypt(key_pem, client_version) -> pms, encrypted | nil, msg, alert */
 static int l_rsa_premaster_encrypt(lua_State *L)
 {
@@ -725,6 +756,7 @@ static const luaL_Reg functions[] = {
     {"tls12_master_secret", l_tls12_master_secret},
     {"tls12_key_block", l_tls12_key_block},
     {"tls12_finished", l_tls12_finished},
+    {"tls12_seal", l_tls12_seal},
     {"rsa_premaster_encrypt", l_rsa_premaster_encrypt},
     {"rsa_premaster_decrypt", l_rsa_premaster_decrypt},
     {NULL, NULL},

@@ -12,7 +12,7 @@ io.stdout:setvbuf("line")
 
 local opt = { host = "127.0.0.1", port = "0", mode = "echo" }
 for _, a in ipairs(arg) do
-   local k, v = a:match("^(%w+)=(.*)$")
+   local k, v = a:match("^([%w_]+)=(.*)$")
    assert(k, "bad argument " .. a)
    opt[k] = v
 end
