@@ -247,17 +247,19 @@ end
 local ECDSA128 = 0xc02b
 
 -- A ClientHello that offers TLS 1.2 only (no supported_versions), unless
--- opts.versions. opts: suites, random, ems (default true), version, versions.
+-- opts.versions. opts: suites, random, ems (default true), version, versions,
+-- groups, point_formats, compression.
 local function hello12(opts)
    opts = opts or {}
    local exts = {}
    if opts.versions then exts[#exts + 1] = { 43, B.vec(1, B.list16(opts.versions)) } end
    if opts.ems ~= false then exts[#exts + 1] = { EXT_EMS, "" } end
-   exts[#exts + 1] = { 10, B.vec(2, B.list16 { 0x001d, 0x0017 }) }
-   exts[#exts + 1] = { 11, B.vec(1, "\0") }
+   exts[#exts + 1] = { 10, B.vec(2, B.list16(opts.groups or { 0x001d, 0x0017 })) }
+   exts[#exts + 1] = { 11, B.vec(1, opts.point_formats or "\0") }
    exts[#exts + 1] = { 13, B.vec(2, B.list16 { 0x0403, 0x0804, 0x0401 }) }
    exts[#exts + 1] = { EXT_RENEG, "\0" }
    return B.client_hello { legacy_version = opts.version or 0x0303, random = opts.random,
+                           compression = opts.compression,
                            suites = opts.suites or { RSA128 }, extensions = exts }
 end
 
@@ -452,6 +454,37 @@ describe("TLS 1.2 server, raw client: rules", function()
       local e, ok, err = rsa_handshake(GOOD, { ems = false, require_ems = false })
       assert.is_true(ok, err)
       assert.is_true(e:status().handshake_done)
+   end)
+
+   -- The first flight's refusals: { name, hello options, alert, message }.
+   for _, case in ipairs {
+      { "a hello without the null compression method", { compression = "\1" }, "handshake_failure",
+        "ClientHello does not offer the null compression method" },
+      { "ec_point_formats without the uncompressed format", { point_formats = "\1\2" }, "illegal_parameter",
+        "ClientHello ec_point_formats lacks the uncompressed format" },
+      { "a client with only finite-field groups", { groups = { 0x0100, 0x0101 } }, "handshake_failure",
+        "no elliptic-curve group in common with the client (TLS 1.2 uses x25519, x448, secp256r1, secp384r1, "
+        .. "secp521r1)" },
+   } do
+      it("refuses " .. case[1], function()
+         local opts = case[2]
+         opts.suites = { 0xc02f, ECDSA128 }
+         local e = server_engine(RSA)
+         assert.is_nil(e:feed(B.record(B.CT.handshake, hello12(opts), { version = 0x0301 })))
+         local msg, alert = e:error()
+         assert.are.equal(case[3], alert)
+         assert.are.equal(case[4], msg)
+      end)
+   end
+
+   it("uses secp256r1 with a client that sent no supported_groups", function()
+      local e = server_engine(RSA)
+      local ch = B.client_hello { suites = { 0xc02f }, extensions = {
+         { EXT_EMS, "" }, { 13, B.vec(2, B.list16 { 0x0804 }) } } }
+      assert(e:feed(B.record(B.CT.handshake, ch, { version = 0x0301 })))
+      local msgs = flight_messages(e:output())
+      assert.are.equal(12, msgs[3].type)
+      assert.are.equal("\3\0\23", msgs[3].body:sub(1, 3)) -- named_curve secp256r1
    end)
 
    it("takes a client Certificate as unexpected_message (no client certificates yet)", function()
