@@ -487,6 +487,17 @@ describe("TLS 1.2 server, raw client: rules", function()
       assert.are.equal("\3\0\23", msgs[3].body:sub(1, 3)) -- named_curve secp256r1
    end)
 
+   it("refuses ECDHE to a client without signature_algorithms (SHA-1 only), and says so", function()
+      local e = server_engine(RSA)
+      local ch = B.client_hello { suites = { 0xc02f }, extensions = {
+         { EXT_EMS, "" }, { 10, B.vec(2, B.list16 { 0x001d }) } } }
+      assert.is_nil(e:feed(B.record(B.CT.handshake, ch, { version = 0x0301 })))
+      local msg, alert = e:error()
+      assert.are.equal("handshake_failure", alert)
+      assert.are.equal("the client sent no signature_algorithms, which in TLS 1.2 means SHA-1 signatures only; "
+         .. "we sign with SHA-256 or better", msg)
+   end)
+
    it("takes a client Certificate as unexpected_message (no client certificates yet)", function()
       local e = server_engine(ECDSA)
       assert(e:feed(B.record(B.CT.handshake, hello12 { suites = { ECDSA128 } }, { version = 0x0301 })))

@@ -145,6 +145,12 @@ static int negotiate(tls_conn *c, const client_hello *ch)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "no elliptic-curve group in common with the client (TLS 1.2 uses x25519, x448, "
                         "secp256r1, secp384r1, secp521r1)");
+    /* rfc5246#7.4.1.4.1: without the extension the client accepts only
+     * SHA-1 signatures, which we do not make. */
+    if (!ch->has_sigalgs)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client sent no signature_algorithms, which in TLS 1.2 means SHA-1 "
+                        "signatures only; we sign with SHA-256 or better");
     return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                     "no signature algorithm in common with the client for our certificate");
 }
