@@ -175,7 +175,7 @@ static void record_server_seeds(void)
         { "pair_secp256r1", NULL, "secp256r1" },
         { "pair_secp384r1", NULL, "secp384r1:x25519" },
         { "pair_tls12", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL },
-        { "pair_tls12_aes256_p384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "secp384r1" },
+        { "pair_tls12_aes256_p256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "secp256r1" },
         { "pair_tls12_chacha20", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", NULL },
     };
     for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
@@ -212,7 +212,7 @@ static void record_client_seeds(void)
         { "pair_hrr_secp384r1_aes256", FUZZ_KEY_EC, "TLS_AES_256_GCM_SHA384", "secp384r1" },
         { "pair_tls12", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL },
         { "pair_tls12_rsa", FUZZ_KEY_RSA, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", NULL },
-        { "pair_tls12_rsa_kx", FUZZ_KEY_RSA, "TLS_RSA_WITH_AES_128_GCM_SHA256", NULL },
+        { "pair_tls12_rsa_chacha20", FUZZ_KEY_RSA, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", NULL },
         { "pair_tls12_chacha20", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", NULL },
     };
     static const char *const certs[][2] = {

@@ -18,7 +18,8 @@
 VALGRIND ?= valgrind
 VALGRIND_BUILD := build-valgrind
 VALGRIND_LOGS := $(VALGRIND_BUILD)/logs
-VALGRIND_SPECS ?= spec/api_spec.lua spec/interop_openssl_spec.lua spec/malformed_spec.lua
+VALGRIND_SPECS ?= spec/api_spec.lua spec/interop_openssl_spec.lua spec/malformed_spec.lua spec/malformed12_spec.lua \
+	spec/tls12_pairs_spec.lua
 VALGRIND_FLAGS := --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --num-callers=30 --suppressions=$(CURDIR)/mk/valgrind.supp
 # Programs started by the specs that are not ours.

@@ -137,9 +137,9 @@ local mutations = {
      specs = { { K, "without a name to check" } } },
 
    ---------------------------------------------------------------- the server's ClientHello checks
-   { name = "ch_tls12_only_accepted", file = "csrc/hs/tls_hello_server.c",
+   { name = "ch_old_version_accepted", file = "csrc/hs/tls_hello_server.c",
      from = [[if (version == 0) {]], to = [[if (0) {]],
-     specs = { { M, "offering only TLS 1.2 is" } } },
+     specs = { { "spec/malformed12_spec.lua", "refuses a TLSv1.1 client" } } },
    { name = "ch_compression_unchecked", file = "csrc/hs/tls13_server.c",
      from = [[if (ch->compression.len != 1 || ch->compression.p[0] != 0)]], to = [[if (0)]],
      specs = { { M, "compression other than null" } } },

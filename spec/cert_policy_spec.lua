@@ -128,7 +128,7 @@ describe("certificate purpose", function()
    -- extension is present".
    it("refuses a certificate whose keyUsage lacks digitalSignature (keyEncipherment only)", function()
       refused(p.keyenc_only, "localhost", "unsupported_certificate",
-         "certificate is not allowed for this use %(its keyUsage lacks digitalSignature, which TLS 1%.3 needs%)")
+         "certificate is not allowed for this use %(its keyUsage lacks digitalSignature, which signing the handshake needs%)")
    end)
 end)
 

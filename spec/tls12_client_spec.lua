@@ -167,6 +167,14 @@ describe("our TLS 1.2 client against GnuTLS", function()
       end)
    end
 
+   it("uses RSA key transport with it when named in ciphers (a leaf that allows keyEncipherment)", function()
+      local _, port = gnutls_serv("NORMAL:-VERS-TLS1.3:+RSA", "rsa2048")
+      local info = echo(port, client_ctx { ciphers = "TLS_RSA_WITH_AES_128_GCM_SHA256" })
+      assert.equal("TLSv1.2", info.version)
+      assert.equal("TLS_RSA_WITH_AES_128_GCM_SHA256", info.cipher)
+      assert.equal("RSA", info.key_exchange)
+   end)
+
    it("refuses a server without extended master secret by default", function()
       local _, port = gnutls_serv("NORMAL:-VERS-TLS1.3:%NO_SESSION_HASH")
       local conn, err = tls.connect("127.0.0.1", port, client_ctx(), { servername = "localhost", timeout = 10 })

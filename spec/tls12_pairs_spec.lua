@@ -9,8 +9,14 @@ local EC_CERT, EC_KEY = E.CERT, E.KEY
 
 local function pair(suite, cert, key, group, client_extra, server_extra)
    local copts = E.merge({ ca = cert, ciphers = suite, max_version = "TLSv1.2" }, client_extra)
-   if group then copts.groups = group end
    local sopts = E.merge({ certificate = cert, key = key, ciphers = suite }, server_extra)
+   if group then
+      -- rfc8422#5.1.1: the client's groups also name the curves of the ECDSA
+      -- certificates it takes (ours is on secp256r1); the server's choice
+      -- of group is narrowed to the one under test.
+      copts.groups = group == "secp256r1" and group or group .. ":secp256r1"
+      sopts.groups = group
+   end
    return E.connected(copts, sopts)
 end
 
@@ -124,5 +130,41 @@ describe("version negotiation between our engines", function()
             end
          end
       end
+   end
+end)
+
+describe("the keyUsage of the server's certificate in TLS 1.2 (rfc5246#7.4.2, rfc8446#4.4.2.2)", function()
+   local certs = require "spec.support.certs"
+   local c, p = certs.get(), certs.policy()
+
+   local function try(leaf, suite, max)
+      local cl, sv = E.pair({ ca = c.ca, ciphers = suite, max_version = max },
+         { certificate = leaf.cert, key = leaf.key, ciphers = suite })
+      return cl, sv
+   end
+
+   it("refuses RSA key transport to a certificate that may only sign", function()
+      local cl = try(p.rsa_sign_only, "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLSv1.2")
+      local msg, alert, from_peer = cl:error()
+      assert.equal("unsupported_certificate", alert)
+      assert.is_false(from_peer)
+      assert.equal("certificate is not allowed for this use (its keyUsage lacks keyEncipherment, which RSA "
+         .. "key transport needs)", msg)
+   end)
+
+   it("takes RSA key transport to a certificate that may only encrypt", function()
+      local cl = try(p.rsa_keyenc_only, "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLSv1.2")
+      assert.is_true(cl:info().handshake_done, tostring(cl:error()))
+   end)
+
+   for _, case in ipairs { { "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLSv1.2" },
+                           { "TLS_AES_128_GCM_SHA256", "TLSv1.3" } } do
+      it("refuses " .. case[1] .. " with a certificate that may only encrypt", function()
+         local cl = try(p.rsa_keyenc_only, case[1], case[2])
+         local msg, alert = cl:error()
+         assert.equal("unsupported_certificate", alert)
+         assert.equal("certificate is not allowed for this use (its keyUsage lacks digitalSignature, which "
+            .. "signing the handshake needs)", msg)
+      end)
    end
 end)

@@ -75,6 +75,7 @@ int tls_hs_accept_peer_chain(tls_conn *c)
     }
     if (c->cfg->verify &&
         tls_x509_verify(c->cfg, c->peer_chain, c->is_server ? NULL : c->server_name, c->is_server,
+                        c->version == TLS_VERSION_12 && c->suite != NULL && c->suite->kx == TLS_KX_RSA,
                         &c->err) != 0)
         return -1;
     return 0;

@@ -433,20 +433,23 @@ static int set_expected_name(X509_VERIFY_PARAM *param, const char *name, tls_err
 }
 
 /* rfc8446#4.4.2.2: "the digitalSignature bit MUST be set if the Key Usage
- * extension is present": the leaf signs CertificateVerify. X509_verify_cert
- * checks extendedKeyUsage for the purpose, not this bit. */
-static int check_signing_usage(X509 *leaf, tls_error *err)
+ * extension is present": the leaf signs CertificateVerify (and in TLS 1.2
+ * the ServerKeyExchange). rfc5246#7.4.2: for RSA key transport, "the
+ * public key MUST be for RSA encryption": keyEncipherment. X509_verify_cert
+ * checks extendedKeyUsage for the purpose, not these bits. */
+static int check_key_usage(X509 *leaf, int key_encipherment, tls_error *err)
 {
-    if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&
-        !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
+    unsigned long need = key_encipherment ? KU_KEY_ENCIPHERMENT : KU_DIGITAL_SIGNATURE;
+    if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) && !(X509_get_key_usage(leaf) & need))
         return tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
-                        "certificate is not allowed for this use (its keyUsage lacks "
-                        "digitalSignature, which TLS 1.3 needs)");
+                        "certificate is not allowed for this use (its keyUsage lacks %s)",
+                        key_encipherment ? "keyEncipherment, which RSA key transport needs"
+                                         : "digitalSignature, which signing the handshake needs");
     return 0;
 }
 
 int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name,
-                    int peer_is_client, tls_error *err)
+                    int peer_is_client, int key_encipherment, tls_error *err)
 {
     if (chain == NULL || sk_X509_num(chain) == 0)
         return tls_fail(err,
@@ -491,7 +494,7 @@ int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name
 
     ERR_clear_error();
     if (X509_verify_cert(ctx) == 1) {
-        rc = check_signing_usage(sk_X509_value(chain, 0), err);
+        rc = check_key_usage(sk_X509_value(chain, 0), key_encipherment, err);
     } else {
         int code = X509_STORE_CTX_get_error(ctx);
         X509 *bad = X509_STORE_CTX_get_current_cert(ctx);

@@ -13,9 +13,11 @@
  * not NULL. On failure records the alert (certificate_expired, unknown_ca,
  * bad_certificate, ...) and a reason such as "certificate has expired",
  * "unknown certificate authority" or "host name mismatch: expected
- * example.org, certificate is for a.example, b.example". */
+ * example.org, certificate is for a.example, b.example". The leaf's
+ * keyUsage, when present, must allow digitalSignature, or keyEncipherment
+ * when key_encipherment (TLS 1.2 RSA key transport). */
 int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name,
-                    int peer_is_client, tls_error *err);
+                    int peer_is_client, int key_encipherment, tls_error *err);
 
 /* True if s is an IPv4 or IPv6 literal (no SNI for those, rfc6066#3). */
 int tls_is_ip_literal(const char *s);

@@ -5,6 +5,7 @@
 --   local c = require("spec.support.certs").get()
 --   c.ca                      root CA (EC P-256) that clients trust
 --   c.leaf.ecdsa_p256 / ecdsa_p384 / rsa2048 / ed25519  -> { cert=, key= }
+--                             (rsa2048: keyUsage digitalSignature and keyEncipherment)
 --   c.chain   { cert = leaf+intermediate, leaf=, inter=, key= }  issued via an intermediate CA
 --   c.expired, c.wronghost (only names wrong.example), c.untrusted (other CA) -> { cert=, key= }
 --
@@ -20,6 +21,8 @@
 --   p.client_only        extendedKeyUsage clientAuth only (localhost)
 --   p.certsign_only      keyUsage keyCertSign only (localhost)
 --   p.keyenc_only        keyUsage keyEncipherment only (localhost)
+--   p.rsa_sign_only      RSA key, keyUsage digitalSignature only (localhost)
+--   p.rsa_keyenc_only    RSA key, keyUsage keyEncipherment only (localhost)
 --   p.via_not_ca         leaf + an intermediate with CA:FALSE
 --   p.via_no_bc          leaf + an intermediate without basicConstraints (nor keyUsage)
 --   p.chain10, p.chain11 leaf + 9 or 10 intermediates: 10 or 11 certificates sent
@@ -48,7 +51,17 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 ]]
 
-local LEAF_EXT = LEAF_SECTION .. [[
+-- RSA leaves may also encrypt: TLS 1.2 RSA key transport needs
+-- keyEncipherment (rfc5246#7.4.2), ECDHE_RSA and TLS 1.3 digitalSignature.
+local RSA_LEAF_SECTION = [[
+[ leaf_rsa ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
+]]
+
+local LEAF_EXT = LEAF_SECTION .. RSA_LEAF_SECTION .. [[
 [ wronghost ]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -102,7 +115,7 @@ local function generate()
    local c = { dir = dir, ca = dir .. "/ca.pem", leaf = {} }
    for name, kind in pairs { ecdsa_p256 = "ec256", ecdsa_p384 = "ec384", rsa2048 = "rsa2048", ed25519 = "ed25519" } do
       key(dir, name, kind)
-      issue(dir, name, "localhost", "ca", "leaf")
+      issue(dir, name, "localhost", "ca", kind == "rsa2048" and "leaf_rsa" or "leaf")
       c.leaf[name] = pair(dir, name)
    end
 
@@ -143,6 +156,16 @@ end
 
 -- The extension sections of the policy certificates.
 local POLICY_EXT = LEAF_SECTION .. CA_SECTION .. [[
+[ rsa_sign_only ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1
+[ rsa_keyenc_only ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1
 [ wildcard ]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -229,6 +252,13 @@ local function generate_policy()
    leaf("client_only", "localhost", "ca", "client_only")
    leaf("certsign_only", "localhost", "ca", "certsign_only")
    leaf("keyenc_only", "localhost", "ca", "keyenc_only")
+   -- RSA leaves for TLS 1.2: key transport needs keyEncipherment, ECDHE_RSA digitalSignature.
+   key(dir, "rsaleaf", "rsa2048")
+   for _, name in ipairs { "rsa_sign_only", "rsa_keyenc_only" } do
+      sh(dir, "cp rsaleaf.key " .. name .. ".key")
+      issue(dir, name, "localhost", "ca", name)
+      p[name] = { cert = dir .. "/" .. name .. ".pem", key = dir .. "/" .. name .. ".key" }
+   end
 
    -- Valid from 2099: `openssl ca` takes explicit dates.
    sh(dir, "cp leaf.key not_yet_valid.key && mkdir -p db && : > db/index.txt && echo 2000 > db/serial")

@@ -121,7 +121,8 @@ function Peer:hello()
    local o = self.opts
    self.client_random = I.random(32)
    local exts = {
-      { T.EXT.supported_groups, B.vec(2, B.list16 { 0x001d }), name = "supported_groups" },
+      -- rfc8422#5.1.1: the groups also name the curves of ECDSA certificates we take.
+      { T.EXT.supported_groups, B.vec(2, B.list16 { 0x001d, 0x0017 }), name = "supported_groups" },
       { T.EXT.ec_point_formats, B.vec(1, "\0"), name = "ec_point_formats" },
       { T.EXT.signature_algorithms, B.vec(2, B.list16 { 0x0403, 0x0804, 0x0401 }), name = "sigalgs" },
       { T.EXT.renegotiation_info, "\0", name = "renegotiation_info" },
