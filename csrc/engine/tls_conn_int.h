@@ -150,6 +150,7 @@ struct tls_conn {
     size_t n_peer_sigalgs;
     uint64_t ext_sent;        /* client: tls_ext_bit of each extension in our ClientHello */
     tls12_state t12;          /* TLS 1.2 only */
+    int extended_master_secret; /* TLS 1.2: kept from t12.ems for info() */
 };
 
 /* ---- Record layer (tls_record.c) ---- */

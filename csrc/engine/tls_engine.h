@@ -114,6 +114,8 @@ typedef struct tls_conn_info {
     uint16_t sigscheme;        /* the peer's CertificateVerify scheme (client)
                                   or ours (server) */
     int hello_retry;           /* a HelloRetryRequest happened */
+    const char *key_exchange;  /* "ECDHE", "DHE" or (TLS 1.2) "RSA"; NULL until known */
+    int extended_master_secret;/* TLS 1.2: rfc7627 was used */
     const char *server_name;   /* client: the name we asked for; server: SNI received */
     STACK_OF(X509) *peer_chain;/* owned by the connection; NULL if none */
 } tls_conn_info;

@@ -6,7 +6,11 @@
 #include "engine/tls_conn_int.h"
 #include "util/tls_names.h"
 
-void tls12_state_wipe(tls_conn *c) { OPENSSL_cleanse(&c->t12, sizeof c->t12); }
+void tls12_state_wipe(tls_conn *c)
+{
+    c->extended_master_secret |= c->t12.ems;
+    OPENSSL_cleanse(&c->t12, sizeof c->t12);
+}
 
 int tls12_post_handshake(tls_conn *c, uint8_t type, tls_reader *body)
 {

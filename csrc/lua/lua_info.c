@@ -30,6 +30,14 @@ void tls_lua_push_info(lua_State *L, const tls_conn *c)
     set_name(L, "signature", tls_sigscheme_name(info.sigscheme), info.sigscheme);
     lua_pushboolean(L, info.hello_retry);
     lua_setfield(L, -2, "hello_retry");
+    if (info.key_exchange) {
+        lua_pushstring(L, info.key_exchange);
+        lua_setfield(L, -2, "key_exchange");
+    }
+    if (info.version == 0x0303) {
+        lua_pushboolean(L, info.extended_master_secret);
+        lua_setfield(L, -2, "extended_master_secret");
+    }
     if (info.server_name) {
         /* On a server, the client's SNI: peer text (it may hold anything
          * but NUL). */
