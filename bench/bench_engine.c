@@ -416,8 +416,11 @@ static void print_negotiated(const char *label, tls_conn *c, SSL *s)
 {
     tls_conn_info i;
     tls_conn_get_info(c, &i);
-    printf("# %s ours:   %s %s, group %s\n", label, tls_version_name(i.version),
-           tls_suite_name(i.suite), i.group ? tls_group_name(i.group) : "none (RSA key transport)");
+    printf("# %s ours:   %s %s, group %s%s\n", label, tls_version_name(i.version),
+           tls_suite_name(i.suite), i.group ? tls_group_name(i.group) : "none (RSA key transport)",
+           i.version == TLS_VERSION_12 ? (i.extended_master_secret ? ", extended master secret"
+                                                                   : ", NO extended master secret")
+                                       : "");
     int nid = SSL_get_negotiated_group(s);
     const char *g = nid > 0 ? SSL_group_to_name(s, nid) : NULL;
     printf("# %s libssl: %s %s, group %s%s\n", label, SSL_get_version(s), SSL_get_cipher_name(s),

@@ -122,6 +122,8 @@ local function tls12_rsa_walkthrough()
    print("  version:            " .. info.version)
    print("  cipher suite:       " .. info.cipher)
    print("  key exchange:       " .. tostring(info.key_exchange) .. "  (the premaster went to the server encrypted)")
+   print("  extended master secret (RFC 7627): " .. (info.extended_master_secret and "yes: the master secret\n"
+      .. "    is bound to this handshake's transcript, not only to the two randoms" or "no"))
    if info.peer_certificate then
       print("  server certificate: " .. info.peer_certificate.subject .. ", SHA-256 " .. info.peer_certificate.sha256)
    end
