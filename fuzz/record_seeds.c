@@ -86,6 +86,9 @@ static tls_config *config(int is_server, const char *cert, const char *key, cons
         rc = tls_config_set_suites(cfg, suites, &err);
     if (!rc && groups != NULL)
         rc = tls_config_set_groups(cfg, groups, &err);
+    /* A list of TLS 1.2 suites only means a TLS 1.2 peer. */
+    if (!rc && suites != NULL && strstr(suites, "TLS_AES_") == NULL && strstr(suites, "TLS_CHACHA20") == NULL)
+        rc = tls_config_set_versions(cfg, TLS_VERSION_12, TLS_VERSION_12, &err);
     if (rc) {
         fprintf(stderr, "record_seeds: config: %s\n", err.reason);
         exit(1);
@@ -171,6 +174,9 @@ static void record_server_seeds(void)
         { "pair_chacha20", "TLS_CHACHA20_POLY1305_SHA256", NULL },
         { "pair_secp256r1", NULL, "secp256r1" },
         { "pair_secp384r1", NULL, "secp384r1:x25519" },
+        { "pair_tls12", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL },
+        { "pair_tls12_aes256_p384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "secp384r1" },
+        { "pair_tls12_chacha20", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", NULL },
     };
     for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
         tls_config *cc = config(0, NULL, NULL, clients[i].suites, clients[i].groups);
@@ -204,6 +210,10 @@ static void record_client_seeds(void)
         { "pair_chacha20", FUZZ_KEY_EC, "TLS_CHACHA20_POLY1305_SHA256", NULL },
         { "pair_hrr_secp256r1", FUZZ_KEY_EC, NULL, "secp256r1" },
         { "pair_hrr_secp384r1_aes256", FUZZ_KEY_EC, "TLS_AES_256_GCM_SHA384", "secp384r1" },
+        { "pair_tls12", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL },
+        { "pair_tls12_rsa", FUZZ_KEY_RSA, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", NULL },
+        { "pair_tls12_rsa_kx", FUZZ_KEY_RSA, "TLS_RSA_WITH_AES_128_GCM_SHA256", NULL },
+        { "pair_tls12_chacha20", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", NULL },
     };
     static const char *const certs[][2] = {
         { fuzz_ec_cert_pem, fuzz_ec_key_pem },

@@ -18,8 +18,9 @@ trap 'rm -rf "$tmp"' EXIT
 # (HelloRetryRequest flights come from the engine pairs: every group openssl
 # can send a share for is one our server accepts.)
 n=0
-for args in "" "-ciphersuites TLS_CHACHA20_POLY1305_SHA256" "-groups ffdhe2048:X25519" \
-            "-groups P-384 -sigalgs ecdsa_secp256r1_sha256"; do
+for args in "-tls1_3" "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256" "-tls1_3 -groups ffdhe2048:X25519" \
+            "-tls1_3 -groups P-384 -sigalgs ecdsa_secp256r1_sha256" "-tls1_2" \
+            "-tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305"; do
     n=$((n + 1))
     port=$("$rec" freeport)
     "$rec" serve "$port" "$out/fuzz_server/openssl_s_client_$n" &
@@ -27,20 +28,21 @@ for args in "" "-ciphersuites TLS_CHACHA20_POLY1305_SHA256" "-groups ffdhe2048:X
     sleep 0.3
     # shellcheck disable=SC2086
     (sleep 1; printf 'hello from openssl\n') |
-        openssl s_client -connect "127.0.0.1:$port" -servername localhost -tls1_3 $args \
+        openssl s_client -connect "127.0.0.1:$port" -servername localhost $args \
             >"$tmp/s_client.log" 2>&1 || true
     wait "$pid" || { echo "openssl s_client case $n ($args) failed" >&2; cat "$tmp/s_client.log" >&2; exit 1; }
 done
 
 # What openssl servers answer our client (NewSessionTickets included).
 n=0
-for args in "" "-ciphersuites TLS_AES_256_GCM_SHA384" "-groups P-256" "-num_tickets 0"; do
+for args in "-tls1_3" "-tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384" "-tls1_3 -groups P-256" \
+            "-tls1_3 -num_tickets 0" "-tls1_2" "-tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384"; do
     n=$((n + 1))
     port=$("$rec" freeport)
     # -www: s_server answers by itself instead of stopping at the end of stdin.
     # shellcheck disable=SC2086
     openssl s_server -www -accept "$port" -naccept 1 -cert "$tmp/cert.pem" -key "$tmp/key.pem" \
-        -tls1_3 $args </dev/null >"$tmp/s_server.log" 2>&1 &
+        $args </dev/null >"$tmp/s_server.log" 2>&1 &
     pid=$!
     if ! "$rec" connect "$port" "$out/fuzz_client/openssl_s_server_$n"; then
         echo "openssl s_server case $n ($args) failed" >&2

@@ -46,7 +46,7 @@ local mutations = {
      from = [[if (group != c->group)]], to = [[if (0)]],
      specs = { { K, "names another group than ours" }, H } },
    { name = "sh_version_unchecked", file = "csrc/hs/tls_hello_client.c",
-     from = [[if (version != TLS_VERSION_13 || cfg->max_version < TLS_VERSION_13)]], to = [[if (0 && version)]],
+     from = [[if (version != TLS_VERSION_13 || c->offered_max < TLS_VERSION_13)]], to = [[if (0 && version)]],
      specs = { { M, "supported_versions selecting TLS 1.2" } } },
    { name = "sh_legacy_version_unchecked", file = "csrc/hs/tls13_client.c",
      from = [[if (sh->legacy_version != TLS_VERSION_12)]], to = [[if (0)]],

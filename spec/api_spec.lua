@@ -179,6 +179,57 @@ describe("tls.context", function()
   end)
 end)
 
+describe("tls.context version options", function()
+  it("takes TLSv1.2 and TLSv1.3 for min_version and max_version", function()
+    for _, o in ipairs { { min_version = "TLSv1.2" }, { max_version = "TLSv1.2" }, { min_version = "TLSv1.3" },
+                         { min_version = "TLSv1.2", max_version = "TLSv1.3" } } do
+      assert(tls.context(o))
+    end
+  end)
+
+  it("refuses the old versions, saying why", function()
+    for _, v in ipairs { "SSLv3", "TLSv1", "TLSv1.0", "TLSv1.1" } do
+      local ctx, err = tls.context { min_version = v }
+      assert.is_nil(ctx)
+      assert.equal("option 'min_version': " .. v .. " is not supported (SSL 3.0, TLS 1.0 and 1.1 are insecure "
+        .. "and deprecated by RFC 8996): use \"TLSv1.2\" or \"TLSv1.3\"", err)
+    end
+  end)
+
+  it("refuses unknown names, other types and an empty range", function()
+    assert.same({ nil, "option 'max_version' must be \"TLSv1.2\" or \"TLSv1.3\" (got 1.3)" },
+      { tls.context { max_version = 1.3 } })
+    assert.same({ nil, "option 'max_version' must be \"TLSv1.2\" or \"TLSv1.3\" (got )" },
+      { tls.context { max_version = "" } })
+    assert.same({ nil, "option 'min_version' (TLSv1.3) is above 'max_version' (TLSv1.2)" },
+      { tls.context { min_version = "TLSv1.3", max_version = "TLSv1.2" } })
+  end)
+
+  it("refuses require_ems that is not a boolean, or that TLS 1.3 alone makes meaningless", function()
+    assert.same({ nil, "option 'require_ems' must be true or false (got string)" },
+      { tls.context { require_ems = "yes" } })
+    assert.same({ nil, "option 'require_ems' is about TLS 1.2, which min_version = \"TLSv1.3\" turns off" },
+      { tls.context { require_ems = false, min_version = "TLSv1.3" } })
+  end)
+
+  it("checks the range in the C layer too", function()
+    local core = require "tls.core"
+    local ctx = assert(core.context(false))
+    assert.same({ nil, "versions: only TLSv1.2 and TLSv1.3 are supported" }, { ctx:set_versions("TLSv1.1", "TLSv1.3") })
+    assert.same({ nil, "min_version TLSv1.3 is above max_version TLSv1.2" }, { ctx:set_versions("TLSv1.3", "TLSv1.2") })
+  end)
+
+  it("refuses to start a client whose ciphers exist in none of its versions", function()
+    local ctx = assert(tls.context { verify = false, ciphers = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                                     min_version = "TLSv1.3" })
+    local e = assert(tls.engine(ctx, { servername = "localhost" }))
+    local ok, err = e:start()
+    assert.is_nil(ok)
+    assert.equal("no cipher suite for the versions allowed: 'ciphers' names only TLS 1.2 suites, but the "
+      .. "versions are TLSv1.3 to TLSv1.3", err)
+  end)
+end)
+
 describe("tls.engine", function()
   local suites = { "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256" }
   local groups = { "x25519", "secp256r1", "secp384r1" }

@@ -87,6 +87,10 @@ typedef struct tls12_state {
     uint16_t client_version;       /* ClientHello.client_version: goes in (client)
                                       and is checked in (server) an RSA premaster */
     int peer_sent_certificate;     /* room for mutual TLS */
+    uint8_t premaster[128];        /* client, ECDHE: the shared secret from the
+                                      ServerKeyExchange until ClientKeyExchange is
+                                      sent (EC groups only: at most 66 bytes) */
+    size_t premaster_len;
 } tls12_state;
 
 struct tls_conn {
@@ -149,6 +153,9 @@ struct tls_conn {
     uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */
     size_t n_peer_sigalgs;
     uint64_t ext_sent;        /* client: tls_ext_bit of each extension in our ClientHello */
+    uint16_t offered_min, offered_max; /* client: the versions our ClientHello offers:
+                                          the configured range, narrowed to the
+                                          versions our suites exist for */
     tls12_state t12;          /* TLS 1.2 only */
     int extended_master_secret; /* TLS 1.2: kept from t12.ems for info() */
 };
@@ -237,6 +244,12 @@ int tls12_client_change_cipher_spec(tls_conn *c);
 int tls12_server_change_cipher_spec(tls_conn *c);
 /* TLS 1.2 after the handshake: renegotiation is refused (rfc5746). */
 int tls12_post_handshake(tls_conn *c, uint8_t type, tls_reader *body);
+/* TLS 1.2 Certificate (rfc5246#7.4.2), both sides (tls12_client.c for now):
+ * send ours (or an empty one); parse the peer's into c->peer_chain and
+ * accept it unless empty (*empty); does key fit the suite's auth? */
+int tls12_send_certificate(tls_conn *c, int empty);
+int tls12_parse_certificate(tls_conn *c, tls_reader *body, int *empty);
+int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s);
 /* Wipes c->t12. */
 void tls12_state_wipe(tls_conn *c);
 /* The largest body of a handshake message of this type that c accepts now:

@@ -38,11 +38,11 @@ static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
     const char *meaning = "";
     /* A server refusing our ClientHello: say what it most likely means. */
     if (!c->is_server && c->state == ST_CLIENT_WAIT_SH) {
-        int only13 = c->cfg->min_version == TLS_VERSION_13;
+        int only13 = c->offered_min == TLS_VERSION_13;
         switch (desc) {
         case TLS_ALERT_PROTOCOL_VERSION:
             meaning = only13 ? ": the server does not support TLS 1.3, the only version we offer "
-                               "(min_version is TLSv1.3; it may speak TLS 1.2)"
+                               "(min_version or the ciphers leave out TLS 1.2; it may speak TLS 1.2)"
                              : ": the server supports neither TLS 1.3 nor TLS 1.2 (it speaks an older, "
                                "insecure version)";
             break;

@@ -1,22 +1,597 @@
-/* The TLS 1.2 server after the shared hello phase (rfc5246#7.3). */
+/* The TLS 1.2 server after the shared hello phase (rfc5246#7.3):
+ *
+ *   ClientHello        -------->
+ *                                        ServerHello
+ *                                        Certificate
+ *                                  ServerKeyExchange (ECDHE only)
+ *                      <--------     ServerHelloDone
+ *   ClientKeyExchange
+ *   [ChangeCipherSpec]
+ *   Finished           -------->
+ *                                 [ChangeCipherSpec]
+ *                      <--------            Finished
+ */
+#include <stdio.h>
 #include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
 
+#include "crypto/tls12_crypto.h"
 #include "hs/tls_hello.h"
+#include "pki/tls_x509.h"
 #include "util/tls_names.h"
 
-int tls12_server_client_hello(tls_conn *c, client_hello *sh, const uint8_t *msg, size_t len)
+static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 {
-    (void)sh, (void)msg, (void)len;
-    return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION, "TLS 1.2 server: not implemented yet");
+    const char *name = tls_handshake_name(type);
+    return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "expected %s, got %s", wanted,
+                    name ? name : "an unknown handshake message");
 }
 
-int tls12_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
+/* ---- Negotiation ----------------------------------------------------------- */
+
+/* The TLS group of an EC key's curve, or 0. */
+static uint16_t ec_key_group(EVP_PKEY *key)
 {
-    (void)type, (void)body, (void)msg, (void)len;
-    return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "TLS 1.2 server: not implemented yet");
+    char name[32];
+    if (!EVP_PKEY_is_a(key, "EC") ||
+        !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, NULL))
+        return 0;
+    if (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0)
+        return TLS_GROUP_SECP256R1;
+    if (strcmp(name, "secp384r1") == 0 || strcmp(name, "P-384") == 0)
+        return TLS_GROUP_SECP384R1;
+    if (strcmp(name, "secp521r1") == 0 || strcmp(name, "P-521") == 0)
+        return TLS_GROUP_SECP521R1;
+    return 0;
+}
+
+static int raw_list_has(tls_reader raw, uint16_t v)
+{
+    while (tls_rd_left(&raw) >= 2)
+        if (tls_rd_u16(&raw) == v)
+            return 1;
+    return 0;
+}
+
+/* The certificate key a suite's authentication needs (rfc5246#7.4.2,
+ * rfc8422#5.3: ECDHE_ECDSA needs an ECDSA-capable key, ECDHE_RSA and RSA
+ * key transport an RSA one). rfc8422#5.1.1: the client's supported_groups
+ * also name the curves it can verify ECDSA signatures on, so our key's
+ * curve must be among them when it sent the extension. */
+static int key_fits_suite(EVP_PKEY *key, const client_hello *ch, const tls_suite *s)
+{
+    if (s->auth == TLS_AUTH_ECDSA) {
+        uint16_t curve = ec_key_group(key);
+        return curve != 0 && (!ch->has_groups || raw_list_has(ch->groups_raw, curve));
+    }
+    if (s->auth == TLS_AUTH_RSA)
+        return EVP_PKEY_is_a(key, "RSA");
+    return 0;
+}
+
+/* The first EC group of ours the client listed; TLS 1.2 never uses
+ * ffdhe here (rfc8422#5.1.1 is about elliptic curves; our ServerKeyExchange
+ * is ECParameters only). rfc8422#4: a client without supported_groups
+ * supports secp256r1, which every implementation has. */
+static uint16_t choose_group(const tls_config *cfg, const client_hello *ch)
+{
+    for (size_t i = 0; i < cfg->n_groups; i++) {
+        uint16_t g = cfg->groups[i];
+        int offered = ch->has_groups ? (ch->groups & ((uint32_t)1 << i)) != 0 : g == TLS_GROUP_SECP256R1;
+        if (offered && !tls_group_is_ffdhe(g))
+            return g;
+    }
+    return 0;
+}
+
+/* True if the client's raw suite list has an RSA key transport suite that
+ * we implement but were not told to use. */
+static int offers_disabled_rsa_kx(const tls_config *cfg, tls_reader raw)
+{
+    while (tls_rd_left(&raw) >= 2) {
+        uint16_t id = tls_rd_u16(&raw);
+        const tls_suite *s = tls_suite_get(id);
+        if (s != NULL && s->kx == TLS_KX_RSA && !tls_hello_offered(cfg->suites, cfg->n_suites, id))
+            return 1;
+    }
+    return 0;
+}
+
+/* Suite (our preference order), group and signature scheme. */
+static int negotiate(tls_conn *c, const client_hello *ch)
+{
+    const tls_config *cfg = c->cfg;
+    uint16_t group = choose_group(cfg, ch);
+    uint16_t scheme = tls12_sig_choose(cfg->key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs);
+    int any12 = 0, key_fits = 0;
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        if (!(ch->suites & ((uint32_t)1 << i)))
+            continue;
+        const tls_suite *s = tls_suite_get(cfg->suites[i]);
+        if (s == NULL || s->version != TLS_VERSION_12)
+            continue;
+        any12 = 1;
+        if (!key_fits_suite(cfg->key, ch, s))
+            continue;
+        key_fits = 1;
+        if (s->kx == TLS_KX_ECDHE && (group == 0 || scheme == 0))
+            continue;
+        c->suite = s;
+        if (s->kx == TLS_KX_ECDHE) {
+            c->group = group;
+            c->sigscheme = scheme;
+        }
+        return 0;
+    }
+    if (!any12 && offers_disabled_rsa_kx(cfg, ch->suites_raw))
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client offers only RSA key exchange (TLS_RSA_WITH_*), which has no forward "
+                        "secrecy and is off by default: name TLS_RSA_WITH_AES_128_GCM_SHA256 in 'ciphers' "
+                        "to allow it");
+    if (!any12)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common with the client");
+    if (!key_fits && ec_key_group(cfg->key) != 0)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client offers no TLS 1.2 cipher suite for our ECDSA certificate on %s "
+                        "(ECDHE_ECDSA suites, and %s in supported_groups)",
+                        tls_group_name(ec_key_group(cfg->key)), tls_group_name(ec_key_group(cfg->key)));
+    if (!key_fits)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client offers no TLS 1.2 cipher suite for our %s certificate key",
+                        EVP_PKEY_is_a(cfg->key, "RSA") ? "RSA" : "kind of");
+    if (group == 0)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "no elliptic-curve group in common with the client (TLS 1.2 uses x25519, x448, "
+                        "secp256r1, secp384r1, secp521r1)");
+    /* rfc5246#7.4.1.4.1: without the extension the client accepts only
+     * SHA-1 signatures, which we do not make. */
+    if (!ch->has_sigalgs)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client sent no signature_algorithms, which in TLS 1.2 means SHA-1 "
+                        "signatures only; we sign with SHA-256 or better");
+    return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                    "no signature algorithm in common with the client for our certificate");
+}
+
+/* The rules of the extensions and fields a TLS 1.2 server judges. */
+static int check_client_hello12(tls_conn *c, const client_hello *ch)
+{
+    /* rfc5246#7.4.1.2: "this vector MUST contain, and all implementations
+     * MUST support, CompressionMethod.null". */
+    if (memchr(ch->compression.p, 0, ch->compression.len) == NULL)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "ClientHello does not offer the null compression method");
+    /* rfc5746#3.6: the server "MUST then verify that the length of the
+     * "renegotiated_connection" field is zero, and if it is not, MUST abort
+     * the handshake" (with handshake_failure). */
+    if (ch->renegotiation_info != NULL) {
+        tls_reader r = *ch->renegotiation_info;
+        tls_reader reneg = tls_rd_vec(&r, 1);
+        if (!tls_rd_end(&r) || reneg.len != 0)
+            return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                            "ClientHello renegotiation_info is not empty: an initial handshake cannot "
+                            "renegotiate");
+    }
+    /* rfc8422#5.1.2: the list must contain uncompressed (0). */
+    if (ch->point_formats != NULL) {
+        tls_reader r = *ch->point_formats;
+        tls_reader formats = tls_rd_vec(&r, 1);
+        if (!tls_rd_end(&r) || formats.len == 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello ec_point_formats is malformed");
+        if (memchr(formats.p, 0, formats.len) == NULL)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                            "ClientHello ec_point_formats lacks the uncompressed format");
+    }
+    /* rfc7627#5.3: a server that requires the extended master secret
+     * aborts a full handshake with a client that does not offer it. */
+    if (!ch->ems && c->cfg->require_ems)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client does not support the extended master secret (RFC 7627); set "
+                        "require_ems = false to talk to it");
+    return 0;
+}
+
+/* ---- Our flight --------------------------------------------------------------- */
+
+static int send_server_hello(tls_conn *c, const client_hello *ch)
+{
+    tls_buf msg;
+    tls_buf_init(&msg);
+    size_t off = tls_hs_begin_message(&msg, TLS_HS_SERVER_HELLO);
+    tls_buf_u16(&msg, TLS_VERSION_12);
+    tls_buf_bytes(&msg, c->t12.server_random, TLS_RANDOM_LEN);
+    /* An empty session id: we resume no sessions (rfc5246#7.4.1.3). */
+    tls_buf_u8(&msg, 0);
+    tls_buf_u16(&msg, c->suite->id);
+    tls_buf_u8(&msg, 0);
+    size_t ext = tls_buf_open_block(&msg, 2);
+    if (c->server_name != NULL) {
+        tls_buf_u16(&msg, TLS_EXT_SERVER_NAME);
+        tls_buf_u16(&msg, 0);
+    }
+    if (c->t12.secure_renegotiation) {
+        /* rfc5746#3.6: an empty renegotiated_connection. */
+        tls_buf_u16(&msg, TLS_EXT_RENEGOTIATION_INFO);
+        tls_buf_u16(&msg, 1);
+        tls_buf_u8(&msg, 0);
+    }
+    if (c->t12.ems) {
+        tls_buf_u16(&msg, TLS_EXT_EXTENDED_MASTER_SECRET);
+        tls_buf_u16(&msg, 0);
+    }
+    /* rfc8422#5.2: answered when the client sent it and we chose ECC. */
+    if (ch->point_formats != NULL && c->suite->kx == TLS_KX_ECDHE) {
+        tls_buf_u16(&msg, TLS_EXT_EC_POINT_FORMATS);
+        tls_buf_u16(&msg, 2);
+        tls_buf_u8(&msg, 1);
+        tls_buf_u8(&msg, 0);
+    }
+    tls_buf_close_block(&msg, ext, 2);
+    tls_hs_end_message(&msg, off);
+    int rc = tls_hs_send(c, &msg);
+    tls_buf_free(&msg);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        char hex[2 * TLS_RANDOM_LEN + 1];
+        for (size_t i = 0; i < TLS_RANDOM_LEN; i++)
+            snprintf(hex + 2 * i, 3, "%02x", c->t12.server_random[i]);
+        tls_trace_begin(&tb, "send", "ServerHello");
+        tls_trace_add(&tb, "version", "TLSv1.2");
+        tls_trace_add(&tb, "random", "%s", hex);
+        if (c->cfg->max_version >= TLS_VERSION_13)
+            tls_trace_add(&tb, "downgrade", "random ends with DOWNGRD 01: a TLS 1.3 client refuses this "
+                                            "hello unless it chose TLS 1.2 itself (RFC 8446 4.1.3)");
+        tls_trace_add(&tb, "cipher", "%s", c->suite->name);
+        tls_trace_add(&tb, "key_exchange", "%s", c->suite->kx == TLS_KX_ECDHE ? "ECDHE" : "RSA");
+        if (c->suite->kx == TLS_KX_ECDHE)
+            tls_trace_add(&tb, "group", "%s", tls_group_name(c->group));
+        tls_trace_add(&tb, "extended_master_secret", "%s", c->t12.ems ? "yes" : "no");
+        tls_trace_add(&tb, "secure_renegotiation", "%s", c->t12.secure_renegotiation ? "yes" : "no");
+        rc = tls_trace_emit(c, &tb);
+    }
+    return rc;
+}
+
+/* rfc5246#7.4.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>,
+ * leaf first; the TLS 1.3 entries of cfg->cert_entries without their
+ * extension blocks. */
+static int send_certificate(tls_conn *c)
+{
+    tls_buf msg;
+    tls_buf_init(&msg);
+    size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE);
+    size_t list = tls_buf_open_block(&msg, 3);
+    tls_reader entries = tls_rd_init(c->cfg->cert_entries.data, c->cfg->cert_entries.len);
+    while (tls_rd_left(&entries) > 0) {
+        tls_reader der = tls_rd_vec(&entries, 3);
+        tls_rd_vec(&entries, 2);
+        size_t cert = tls_buf_open_block(&msg, 3);
+        tls_buf_bytes(&msg, der.p, der.len);
+        tls_buf_close_block(&msg, cert, 3);
+    }
+    tls_buf_close_block(&msg, list, 3);
+    tls_hs_end_message(&msg, off);
+    int rc = tls_rd_ok(&entries) ? tls_hs_send(c, &msg)
+                                 : tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "our certificate list is malformed");
+    tls_buf_free(&msg);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        X509 *leaf = sk_X509_value(c->cfg->chain, 0);
+        char subject[256];
+        tls_x509_name_text(X509_get_subject_name(leaf), subject, sizeof subject);
+        tls_trace_begin(&tb, "send", "Certificate");
+        tls_trace_add(&tb, "subject", "%s", subject);
+        tls_trace_add(&tb, "chain_length", "%d", sk_X509_num(c->cfg->chain));
+        rc = tls_trace_emit(c, &tb);
+    }
+    return rc;
+}
+
+/* rfc8422#5.4: ServerECDHParams (curve_type named_curve, the group, our
+ * point) signed with client_random + server_random + params. */
+static int send_server_key_exchange(tls_conn *c)
+{
+    tls_buf msg, point, signed_data;
+    tls_buf_init(&msg);
+    tls_buf_init(&point);
+    tls_buf_init(&signed_data);
+    int rc = -1;
+    if (tls_kex_generate(&c->kex, c->group, &point, &c->err) != 0)
+        goto done;
+    if (point.len == 0 || point.len > 255) {
+        tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "key share of group %s does not fit ECPoint",
+                 tls_group_name(c->group));
+        goto done;
+    }
+    size_t off = tls_hs_begin_message(&msg, TLS_HS_SERVER_KEY_EXCHANGE);
+    size_t params = msg.len;
+    tls_buf_u8(&msg, 3); /* ECCurveType named_curve */
+    tls_buf_u16(&msg, c->group);
+    tls_buf_u8(&msg, (uint8_t)point.len);
+    tls_buf_bytes(&msg, point.data, point.len);
+    tls_buf_bytes(&signed_data, c->client_random, TLS_RANDOM_LEN);
+    tls_buf_bytes(&signed_data, c->t12.server_random, TLS_RANDOM_LEN);
+    tls_buf_bytes(&signed_data, msg.data + params, msg.len - params);
+    if (!tls_buf_ok(&signed_data) || !tls_buf_ok(&msg)) {
+        tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+        goto done;
+    }
+    tls_buf_u16(&msg, c->sigscheme);
+    size_t sig = tls_buf_open_block(&msg, 2);
+    if (tls12_sig_sign(c->cfg->key, c->sigscheme, signed_data.data, signed_data.len, &msg, &c->err) != 0)
+        goto done;
+    tls_buf_close_block(&msg, sig, 2);
+    tls_hs_end_message(&msg, off);
+    rc = tls_hs_send(c, &msg);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "ServerKeyExchange");
+        tls_trace_add(&tb, "group", "%s", tls_group_name(c->group));
+        tls_trace_add(&tb, "public_key_bytes", "%zu", point.len);
+        tls_trace_add(&tb, "signature", "%s", tls_sigscheme_name(c->sigscheme));
+        tls_trace_add(&tb, "proves", "we hold the private key of our certificate, and bind our ECDHE key to "
+                                     "both randoms");
+        rc = tls_trace_emit(c, &tb);
+    }
+done:
+    tls_buf_free(&msg);
+    tls_buf_free(&point);
+    tls_buf_free(&signed_data);
+    return rc;
+}
+
+static int send_server_hello_done(tls_conn *c)
+{
+    tls_buf msg;
+    tls_buf_init(&msg);
+    size_t off = tls_hs_begin_message(&msg, TLS_HS_SERVER_HELLO_DONE);
+    tls_hs_end_message(&msg, off);
+    int rc = tls_hs_send(c, &msg);
+    tls_buf_free(&msg);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "ServerHelloDone");
+        tls_trace_add(&tb, "meaning", "our hello flight is complete: the client's key exchange is next");
+        rc = tls_trace_emit(c, &tb);
+    }
+    return rc;
+}
+
+int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg, size_t len)
+{
+    c->version = TLS_VERSION_12;
+    if (check_client_hello12(c, ch) != 0 || negotiate(c, ch) != 0)
+        return -1;
+    if (ch->has_server_name && c->server_name == NULL) {
+        c->server_name = OPENSSL_strndup((const char *)ch->server_name.p, ch->server_name.len);
+        if (c->server_name == NULL)
+            return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    }
+    memcpy(c->client_random, ch->random, TLS_RANDOM_LEN);
+    c->t12.client_version = ch->legacy_version;
+    c->t12.ems = ch->ems;
+    /* rfc5746#3.6: the SCSV or an empty renegotiation_info. */
+    c->t12.secure_renegotiation = ch->renegotiation_scsv || ch->renegotiation_info != NULL;
+    if (tls_random(c->t12.server_random, TLS_RANDOM_LEN, &c->err) != 0)
+        return -1;
+    /* rfc8446#4.1.3: "TLS 1.3 servers which negotiate TLS 1.2 or below in
+     * response to a ClientHello MUST set the last 8 bytes of their Random
+     * value specially": DOWNGRD 01 for TLS 1.2. */
+    if (c->cfg->max_version >= TLS_VERSION_13)
+        memcpy(c->t12.server_random + TLS_RANDOM_LEN - 8, tls_downgrade_tls12, 8);
+    if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) != 0 ||
+        tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 || send_server_hello(c, ch) != 0 ||
+        send_certificate(c) != 0)
+        return -1;
+    if (c->suite->kx == TLS_KX_ECDHE && send_server_key_exchange(c) != 0)
+        return -1;
+    if (send_server_hello_done(c) != 0)
+        return -1;
+    c->state = ST_SERVER12_WAIT_CKE;
+    return 0;
+}
+
+/* ---- The client's flight ------------------------------------------------------- */
+
+static int trace_key_step(tls_conn *c, const char *step, const char *how)
+{
+    if (!tls_tracing(c))
+        return 0;
+    tls_trace_builder tb;
+    tls_trace_begin(&tb, "key", step);
+    tls_trace_add(&tb, "how", "%s", how);
+    tls_trace_add(&tb, "cipher", "%s", c->suite->name);
+    return tls_trace_emit(c, &tb);
+}
+
+/* The premaster secret from the ClientKeyExchange body into pms. */
+static int read_premaster(tls_conn *c, tls_reader *body, uint8_t *pms, size_t pms_size, size_t *pms_len)
+{
+    if (c->suite->kx == TLS_KX_ECDHE) {
+        /* rfc8422#5.7: ClientECDiffieHellmanPublic, ECPoint point<1..2^8-1>. */
+        tls_reader point = tls_rd_vec(body, 1);
+        if (!tls_rd_end(body) || point.len == 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientKeyExchange is malformed");
+        int rc = tls_kex_derive(&c->kex, point.p, point.len, pms, pms_size, pms_len, &c->err);
+        tls_kex_free(&c->kex);
+        if (rc != 0)
+            return -1;
+        if (tls_tracing(c)) {
+            tls_trace_builder tb;
+            tls_trace_begin(&tb, "receive", "ClientKeyExchange");
+            tls_trace_add(&tb, "key_exchange", "ECDHE");
+            tls_trace_add(&tb, "group", "%s", tls_group_name(c->group));
+            tls_trace_add(&tb, "public_key_bytes", "%zu", point.len);
+            if (tls_trace_emit(c, &tb) != 0)
+                return -1;
+        }
+        return trace_key_step(c, "premaster secret",
+                              "ECDHE: our private key with the client's public key, both ephemeral");
+    }
+    /* rfc5246#7.4.7.1: EncryptedPreMasterSecret with its 2-byte length. */
+    tls_reader enc = tls_rd_vec(body, 2);
+    if (!tls_rd_end(body))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientKeyExchange is malformed");
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "ClientKeyExchange");
+        tls_trace_add(&tb, "key_exchange", "RSA");
+        tls_trace_add(&tb, "encrypted_premaster_bytes", "%zu", enc.len);
+        if (tls_trace_emit(c, &tb) != 0)
+            return -1;
+    }
+    /* Never fails on the ciphertext: a bad padding, length or version gives
+     * a random premaster, and the handshake fails at Finished exactly as
+     * with a wrong key. Its result says only whether we failed locally
+     * (memory, RNG, an unusable key), which does not depend on the peer's
+     * bytes; nothing here looks at the premaster. */
+    if (tls12_rsa_premaster_decrypt(c->cfg->key, enc.p, enc.len, c->t12.client_version, pms, &c->err) != 0)
+        return -1;
+    *pms_len = TLS12_PREMASTER_RSA_LEN;
+    return trace_key_step(c, "premaster secret",
+                          "RSA: 48 bytes the client chose, decrypted with our private key");
+}
+
+static int handle_client_key_exchange(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    uint8_t pms[TLS_MAX_SHARED_SECRET > TLS12_PREMASTER_RSA_LEN ? TLS_MAX_SHARED_SECRET : TLS12_PREMASTER_RSA_LEN];
+    uint8_t session_hash[TLS_MAX_HASH_LEN];
+    size_t pms_len = 0;
+    int rc = -1;
+    if (read_premaster(c, body, pms, sizeof pms, &pms_len) != 0 ||
+        tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
+        goto done;
+    /* rfc7627#3: session_hash = Hash(handshake_messages) through ClientKeyExchange. */
+    if (c->t12.ems && tls_transcript_hash(&c->transcript, session_hash, &c->err) != 0)
+        goto done;
+    if (tls12_master_secret(c->suite->md, pms, pms_len, c->t12.ems, c->client_random, c->t12.server_random,
+                            session_hash, c->suite->hash_len, c->t12.master, &c->err) != 0 ||
+        trace_key_step(c, "master secret",
+                       c->t12.ems ? "extended (RFC 7627): PRF of the premaster and the hash of the "
+                                    "handshake so far"
+                                  : "PRF of the premaster and the client and server randoms") != 0)
+        goto done;
+    c->ccs_expected = 1;
+    c->state = ST_SERVER12_WAIT_CCS;
+    rc = 0;
+done:
+    OPENSSL_cleanse(pms, sizeof pms);
+    OPENSSL_cleanse(session_hash, sizeof session_hash);
+    return rc;
+}
+
+/* Keys one direction from the key block (rfc5246#6.3); the other half is
+ * wiped and derived again when its time comes. */
+static int install_keys(tls_conn *c, int write)
+{
+    tls12_key_block kb;
+    int rc = -1;
+    if (tls12_key_block_derive(c->suite->md, c->suite->key_len, c->suite->fixed_iv_len, c->t12.master,
+                               c->client_random, c->t12.server_random, &kb, &c->err) == 0 &&
+        (write || trace_key_step(c, "key block",
+                                 "client and server write keys and IVs: PRF of the master secret and "
+                                 "the randoms") == 0)) {
+        if (write)
+            rc = tls12_record_set_keys(c, 1, kb.server_key, kb.server_iv, "server write key");
+        else
+            rc = tls12_record_set_keys(c, 0, kb.client_key, kb.client_iv, "client write key");
+    }
+    tls12_key_block_wipe(&kb);
+    return rc;
 }
 
 int tls12_server_change_cipher_spec(tls_conn *c)
 {
-    return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "TLS 1.2 server: not implemented yet");
+    if (c->state != ST_SERVER12_WAIT_CCS)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected change_cipher_spec");
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "ChangeCipherSpec");
+        tls_trace_add(&tb, "meaning", "the client's next records are protected with the new keys");
+        if (tls_trace_emit(c, &tb) != 0)
+            return -1;
+    }
+    if (install_keys(c, 0) != 0)
+        return -1;
+    c->state = ST_SERVER12_WAIT_FINISHED;
+    return 0;
+}
+
+static int send_finished(tls_conn *c)
+{
+    uint8_t th[TLS_MAX_HASH_LEN], verify[TLS12_VERIFY_DATA_LEN];
+    tls_buf msg;
+    tls_buf_init(&msg);
+    int rc = -1;
+    if (tls_transcript_hash(&c->transcript, th, &c->err) == 0 &&
+        tls12_finished(c->suite->md, c->t12.master, 1, th, c->suite->hash_len, verify, &c->err) == 0) {
+        size_t off = tls_hs_begin_message(&msg, TLS_HS_FINISHED);
+        tls_buf_bytes(&msg, verify, sizeof verify);
+        tls_hs_end_message(&msg, off);
+        rc = tls_hs_send(c, &msg);
+    }
+    OPENSSL_cleanse(verify, sizeof verify);
+    tls_buf_free(&msg);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "Finished");
+        tls_trace_add(&tb, "proves", "we saw the same handshake and hold the same master secret");
+        rc = tls_trace_emit(c, &tb);
+    }
+    return rc;
+}
+
+static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    uint8_t th[TLS_MAX_HASH_LEN], expected[TLS12_VERIFY_DATA_LEN];
+    const uint8_t *got = tls_rd_bytes(body, TLS12_VERIFY_DATA_LEN);
+    if (!tls_rd_end(body))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Finished has the wrong length");
+    if (tls_transcript_hash(&c->transcript, th, &c->err) != 0 ||
+        tls12_finished(c->suite->md, c->t12.master, 0, th, c->suite->hash_len, expected, &c->err) != 0)
+        return -1;
+    /* rfc5246#7.4.9: "Recipients of Finished messages MUST verify that the
+     * contents are correct." */
+    int ok = CRYPTO_memcmp(expected, got, sizeof expected) == 0;
+    OPENSSL_cleanse(expected, sizeof expected);
+    if (!ok)
+        return tls_fail(&c->err, TLS_ALERT_DECRYPT_ERROR,
+                        "client Finished does not match: the client saw a different handshake or holds "
+                        "a different master secret");
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "Finished");
+        tls_trace_add(&tb, "verified", "the client saw the same handshake and holds the same master secret");
+        if (tls_trace_emit(c, &tb) != 0)
+            return -1;
+    }
+    if (tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 || tls_record_send_ccs(c) != 0 ||
+        install_keys(c, 1) != 0 || send_finished(c) != 0)
+        return -1;
+    c->state = ST_CONNECTED;
+    c->status |= TLS_STATUS_HANDSHAKE_DONE;
+    return 0;
+}
+
+int tls12_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    switch (c->state) {
+    case ST_SERVER12_WAIT_CKE:
+        /* Client certificates come with mutual TLS: we send no
+         * CertificateRequest, so a Certificate here is out of place
+         * (rfc5246#7.4.6: "only sent if the server requests a certificate"). */
+        if (type != TLS_HS_CLIENT_KEY_EXCHANGE)
+            return unexpected(c, type, "ClientKeyExchange");
+        return handle_client_key_exchange(c, body, msg, len);
+    case ST_SERVER12_WAIT_CCS:
+        return unexpected(c, type, "ChangeCipherSpec");
+    case ST_SERVER12_WAIT_FINISHED:
+        if (type != TLS_HS_FINISHED)
+            return unexpected(c, type, "Finished");
+        return handle_finished(c, body, msg, len);
+    default:
+        return unexpected(c, type, "no handshake message");
+    }
 }

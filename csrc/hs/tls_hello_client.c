@@ -47,10 +47,10 @@ static size_t offered_suites(const tls_conn *c, uint16_t *out)
     size_t n = 0;
     for (size_t i = 0; i < cfg->n_suites; i++) {
         const tls_suite *s = tls_suite_get(cfg->suites[i]);
-        if (s != NULL && s->version >= cfg->min_version && s->version <= cfg->max_version)
+        if (s != NULL && s->version >= c->offered_min && s->version <= c->offered_max)
             out[n++] = s->id;
     }
-    if (cfg->min_version <= TLS_VERSION_12)
+    if (c->offered_min <= TLS_VERSION_12)
         out[n++] = TLS_EMPTY_RENEGOTIATION_INFO_SCSV;
     return n;
 }
@@ -61,7 +61,7 @@ int tls_hello_send_client_hello(tls_conn *c)
     const tls_buf *share = &c->client_share;
     tls_buf msg;
     size_t off, ext, e, inner;
-    int v13 = cfg->max_version >= TLS_VERSION_13, v12 = cfg->min_version <= TLS_VERSION_12;
+    int v13 = c->offered_max >= TLS_VERSION_13, v12 = c->offered_min <= TLS_VERSION_12;
     uint16_t suites[TLS_CONFIG_MAX_LIST + 1];
     size_t n_suites = offered_suites(c, suites);
     tls_buf_init(&msg);
@@ -175,7 +175,24 @@ int tls_client_start(tls_conn *c)
 {
     if (c->state != ST_CLIENT_START)
         return 0;
-    int v13 = c->cfg->max_version >= TLS_VERSION_13;
+    /* Only versions we have suites for are offered: a TLS 1.2-only
+     * `ciphers` list must not invite a TLS 1.3 answer we cannot take. */
+    const tls_config *cfg = c->cfg;
+    int have13 = 0, have12 = 0;
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        const tls_suite *s = tls_suite_get(cfg->suites[i]);
+        have13 |= s != NULL && s->version == TLS_VERSION_13;
+        have12 |= s != NULL && s->version == TLS_VERSION_12;
+    }
+    c->offered_max = cfg->max_version >= TLS_VERSION_13 && have13 ? TLS_VERSION_13 : TLS_VERSION_12;
+    c->offered_min = cfg->min_version <= TLS_VERSION_12 && have12 ? TLS_VERSION_12 : TLS_VERSION_13;
+    if (c->offered_min > c->offered_max)
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR,
+                        "no cipher suite for the versions allowed: 'ciphers' names only %s suites, but the "
+                        "versions are %s to %s",
+                        have13 ? "TLS 1.3" : "TLS 1.2", tls_version_name(cfg->min_version),
+                        tls_version_name(cfg->max_version));
+    int v13 = c->offered_max >= TLS_VERSION_13;
     c->group = c->cfg->groups[0];
     /* Middlebox compatibility (rfc8446#D.4) with TLS 1.3; in a TLS 1.2-only
      * hello a session id would ask to resume a session. */
@@ -231,21 +248,24 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
             return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello supported_versions is malformed");
         /* rfc8446#4.2.1: a version not offered, or one before TLS 1.3, is
          * illegal_parameter. */
-        if (version != TLS_VERSION_13 || cfg->max_version < TLS_VERSION_13)
+        if (version != TLS_VERSION_13 || c->offered_max < TLS_VERSION_13)
             return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                             "server selected version 0x%04x, not offered", version);
         return tls13_client_server_hello(c, &sh, msg, len);
     }
     const char *v = tls_version_name(sh.legacy_version);
-    if (sh.legacy_version != TLS_VERSION_12 || cfg->min_version > TLS_VERSION_12 || sh.is_retry)
+    if (sh.legacy_version != TLS_VERSION_12 || c->offered_min > TLS_VERSION_12 || sh.is_retry)
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION, "server chose %s, but this client speaks only %s",
                         v ? v : "an unknown protocol version",
-                        cfg->min_version > TLS_VERSION_12 ? "TLS 1.3 (min_version)" : "TLS 1.2 and 1.3");
+                        c->offered_min == TLS_VERSION_13 && c->offered_max == TLS_VERSION_13
+                            ? (cfg->min_version > TLS_VERSION_12 ? "TLS 1.3 (min_version)"
+                                                                 : "TLS 1.3 (its ciphers are all TLS 1.3 suites)")
+                        : c->offered_max == TLS_VERSION_12 ? "TLS 1.2" : "TLS 1.2 and 1.3");
     /* rfc8446#4.1.3: "TLS 1.3 clients receiving a ServerHello indicating
      * TLS 1.2 or below MUST check that the last 8 bytes are not equal to
      * either of these values" and abort with illegal_parameter: an
      * attacker removed TLS 1.3 from our hello. */
-    if (cfg->max_version >= TLS_VERSION_13 &&
+    if (c->offered_max >= TLS_VERSION_13 &&
         (memcmp(sh.random + 24, tls_downgrade_tls12, 8) == 0 ||
          memcmp(sh.random + 24, tls_downgrade_tls11, 8) == 0))
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,

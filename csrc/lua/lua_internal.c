@@ -56,7 +56,7 @@ static const tls_suite *check_suite(lua_State *L, int arg)
     const char *name = luaL_checkstring(L, arg);
     const tls_suite *s = tls_suite_get(tls_suite_by_name(name));
     if (s == NULL)
-        luaL_argerror(L, arg, "unknown TLS 1.3 cipher suite");
+        luaL_argerror(L, arg, "unknown cipher suite");
     return s;
 }
 
@@ -286,6 +286,39 @@ static int l_open(lua_State *L)
     OPENSSL_cleanse(buf, len);
     return 1;
 }
+
+/* tls12_seal / tls12_open(suite_name, key, fixed_iv, seq, type, data):
+ * one TLS 1.2 record fragment (rfc5246#6.2.3.3), for scripted peers. */
+static int tls12_record(lua_State *L, int encrypt)
+{
+    const tls_suite *s = check_suite(L, 1);
+    size_t key_len, iv_len, len, out_len = 0;
+    const uint8_t *key = check_bytes(L, 2, &key_len);
+    const uint8_t *iv = check_bytes(L, 3, &iv_len);
+    lua_Integer seq = luaL_checkinteger(L, 4);
+    lua_Integer type = luaL_checkinteger(L, 5);
+    const uint8_t *in = check_bytes(L, 6, &len);
+    luaL_argcheck(L, s->version == TLS_VERSION_12, 1, "not a TLS 1.2 suite");
+    luaL_argcheck(L, key_len == s->key_len, 2, "wrong key length");
+    luaL_argcheck(L, iv_len == s->fixed_iv_len, 3, "wrong IV length");
+    uint8_t *out = scratch(L, len + tls12_aead_overhead(s));
+    tls_aead a = {0};
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls_aead_init_raw(&a, s, key, iv, encrypt, &err) != 0)
+        return push_error(L, &err);
+    a.seq = (uint64_t)seq;
+    int rc = encrypt ? tls12_aead_seal(&a, (uint8_t)type, TLS_VERSION_12, in, len, out, &err)
+                     : tls12_aead_open(&a, (uint8_t)type, TLS_VERSION_12, in, len, out, &out_len, &err);
+    tls_aead_free(&a);
+    if (rc != 0)
+        return push_error(L, &err);
+    lua_pushlstring(L, (const char *)out, encrypt ? len + tls12_aead_overhead(s) : out_len);
+    return 1;
+}
+
+static int l_tls12_seal(lua_State *L) { return tls12_record(L, 1); }
+static int l_tls12_open(lua_State *L) { return tls12_record(L, 0); }
 
 /* kex_x25519(private32, peer_public32) -> shared | nil, msg, alert */
 static int l_kex_x25519(lua_State *L)
@@ -725,6 +758,8 @@ static const luaL_Reg functions[] = {
     {"tls12_master_secret", l_tls12_master_secret},
     {"tls12_key_block", l_tls12_key_block},
     {"tls12_finished", l_tls12_finished},
+    {"tls12_seal", l_tls12_seal},
+    {"tls12_open", l_tls12_open},
     {"rsa_premaster_encrypt", l_rsa_premaster_encrypt},
     {"rsa_premaster_decrypt", l_rsa_premaster_decrypt},
     {NULL, NULL},

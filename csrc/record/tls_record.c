@@ -288,7 +288,9 @@ int tls_record_send_ccs(tls_conn *c)
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "send", "ChangeCipherSpec");
-        tls_trace_add(&tb, "note", "compatibility record for middleboxes (RFC 8446 D.4), ignored by the peer");
+        tls_trace_add(&tb, "note", "%s", c->version == TLS_VERSION_12
+                                             ? "our records are protected with the new keys from now on"
+                                             : "compatibility record for middleboxes (RFC 8446 D.4), ignored by the peer");
         return tls_trace_emit(c, &tb);
     }
     return 0;

@@ -11,7 +11,7 @@ local role = arg[1]
 
 if role == "server" then
    local ctx = assert(ssl.newcontext {
-      mode = "server", protocol = "tlsv1_3", certificate = arg[2], key = arg[3],
+      mode = "server", protocol = arg[4] or "tlsv1_3", certificate = arg[2], key = arg[3],
       verify = "none", options = "all",
    })
    local srv = assert(socket.bind("127.0.0.1", 0))

@@ -6,10 +6,12 @@ local proc = require "spec.support.proc"
 local peers = {}
 
 -- Our own server (spec/support/server.lua) in a separate process.
--- opts: cert, key, host, mode ("echo"|"http"), ciphers, groups.
+-- opts: cert, key, host, mode ("echo"|"http"), ciphers, groups, min_version,
+-- max_version, require_ems ("false").
 function peers.luatls_server(opts)
    local args = {}
-   for _, k in ipairs { "cert", "key", "host", "mode", "ciphers", "groups" } do
+   for _, k in ipairs { "cert", "key", "host", "mode", "ciphers", "groups", "min_version", "max_version",
+                        "require_ems" } do
       if opts[k] then args[#args + 1] = proc.quote(k .. "=" .. opts[k]) end
    end
    local h = proc.spawn(string.format("%s %s spec/support/server.lua %s",

@@ -1,6 +1,7 @@
 -- A luatls server run as a separate process by the interop specs.
 --   lua5.4 spec/support/server.lua cert=PATH key=PATH [host=127.0.0.1] [port=0]
---          [mode=echo|http] [ciphers=...] [groups=...]
+--          [mode=echo|http] [ciphers=...] [groups=...] [min_version=...]
+--          [max_version=...] [require_ems=false]
 -- Prints "ready <port>" once listening, then for every connection one line
 -- "info version=... cipher=..." (or "failed <message>"), and serves it:
 -- echo mode sends back the first line received, http mode answers one
@@ -11,14 +12,18 @@ io.stdout:setvbuf("line")
 
 local opt = { host = "127.0.0.1", port = "0", mode = "echo" }
 for _, a in ipairs(arg) do
-   local k, v = a:match("^(%w+)=(.*)$")
+   local k, v = a:match("^([%w_]+)=(.*)$")
    assert(k, "bad argument " .. a)
    opt[k] = v
 end
 
+local require_ems
+if opt.require_ems then require_ems = opt.require_ems == "true" end
 local ctx = assert(tls.context {
    mode = "server", certificate = opt.cert, key = opt.key,
    ciphers = opt.ciphers, groups = opt.groups,
+   min_version = opt.min_version, max_version = opt.max_version,
+   require_ems = require_ems,
 })
 local server = assert(tls.listen(opt.host, tonumber(opt.port), ctx))
 local _, port = server:getsockname()
@@ -34,8 +39,10 @@ local function serve(conn)
       return
    end
    local i = conn:info()
-   print(string.format("info version=%s cipher=%s group=%s signature=%s hello_retry=%s servername=%s",
-      i.version, i.cipher, i.group, tostring(i.signature), tostring(i.hello_retry), tostring(i.servername)))
+   print(string.format("info version=%s cipher=%s group=%s signature=%s hello_retry=%s servername=%s "
+      .. "key_exchange=%s",
+      i.version, i.cipher, i.group, tostring(i.signature), tostring(i.hello_retry), tostring(i.servername),
+      tostring(i.key_exchange)))
    if opt.mode == "http" then
       repeat
          local line, rerr = conn:receive("*l")

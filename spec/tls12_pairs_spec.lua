@@ -1,0 +1,128 @@
+-- TLS 1.2 between our own client and server engines: every suite with each
+-- certificate kind and group, the version chosen for every combination of
+-- min_version/max_version on both sides, and what info() and the trace say.
+local tls = require "tls"
+local E = require "spec.support.engines"
+
+local RSA_CERT, RSA_KEY = assert(tls.selfsigned { names = { "localhost" }, key = "rsa" })
+local EC_CERT, EC_KEY = E.CERT, E.KEY
+
+local function pair(suite, cert, key, group, client_extra, server_extra)
+   local copts = E.merge({ ca = cert, ciphers = suite, max_version = "TLSv1.2" }, client_extra)
+   if group then copts.groups = group end
+   local sopts = E.merge({ certificate = cert, key = key, ciphers = suite }, server_extra)
+   return E.connected(copts, sopts)
+end
+
+-- Application data both ways, larger than one record.
+local function exchange(c, s)
+   local big = string.rep("0123456789abcdef", 2048) .. "end"
+   assert(c:write(big))
+   E.pump(c, s)
+   assert.equal(big, s:read())
+   assert(s:write("pong"))
+   E.pump(s, c)
+   assert.equal("pong", c:read())
+end
+
+describe("TLS 1.2 between our engines", function()
+   local ecdhe = {
+      { "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ec" },
+      { "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ec" },
+      { "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ec" },
+      { "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "rsa" },
+      { "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "rsa" },
+      { "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "rsa" },
+   }
+   for _, case in ipairs(ecdhe) do
+      for _, group in ipairs { "x25519", "secp256r1", "secp384r1" } do
+         it(("%s with %s"):format(case[1], group), function()
+            local cert, key = EC_CERT, EC_KEY
+            if case[2] == "rsa" then cert, key = RSA_CERT, RSA_KEY end
+            local c, s = pair(case[1], cert, key, group)
+            for _, e in ipairs { c, s } do
+               local info = e:info()
+               assert.equal("TLSv1.2", info.version)
+               assert.equal(case[1], info.cipher)
+               assert.equal(group, info.group)
+               assert.equal("ECDHE", info.key_exchange)
+               assert.is_true(info.extended_master_secret)
+            end
+            exchange(c, s)
+         end)
+      end
+   end
+
+   for _, suite in ipairs { "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_256_GCM_SHA384" } do
+      it(suite .. " (RSA key transport, named on both sides)", function()
+         local c, s = pair(suite, RSA_CERT, RSA_KEY, nil)
+         for _, e in ipairs { c, s } do
+            assert.equal("TLSv1.2", e:info().version)
+            assert.equal(suite, e:info().cipher)
+            assert.equal("RSA", e:info().key_exchange)
+         end
+         exchange(c, s)
+      end)
+   end
+
+   it("chooses an ECDHE_RSA suite for an RSA certificate among the defaults", function()
+      local c, s = E.connected({ ca = RSA_CERT, max_version = "TLSv1.2" },
+         { certificate = RSA_CERT, key = RSA_KEY })
+      assert.equal("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", s:info().cipher)
+      exchange(c, s)
+   end)
+
+   it("traces the classic steps on both sides", function()
+      local copts, cev = E.traced { ca = RSA_CERT, max_version = "TLSv1.2", ciphers = "TLS_RSA_WITH_AES_128_GCM_SHA256" }
+      local sopts, sev = E.traced { certificate = RSA_CERT, key = RSA_KEY, ciphers = "TLS_RSA_WITH_AES_128_GCM_SHA256" }
+      E.connected(copts, sopts)
+      local function names(events)
+         local t = {}
+         for _, ev in ipairs(events) do t[#t + 1] = ev.direction .. " " .. ev.message end
+         return table.concat(t, "\n")
+      end
+      for _, want in ipairs { "send ClientHello", "receive ServerHello", "receive Certificate",
+         "receive ServerHelloDone", "send ClientKeyExchange", "send ChangeCipherSpec", "send Finished",
+         "receive Finished" } do
+         assert.truthy(names(cev):find(want, 1, true), want .. " in\n" .. names(cev))
+      end
+      for _, want in ipairs { "receive ClientHello", "send ServerHello", "send Certificate",
+         "send ServerHelloDone", "receive ClientKeyExchange", "send Finished", "receive Finished" } do
+         assert.truthy(names(sev):find(want, 1, true), want .. " in\n" .. names(sev))
+      end
+      for _, step in ipairs { "premaster secret", "master secret", "key block" } do
+         assert.truthy(names(cev):find("key " .. step, 1, true), step .. " in\n" .. names(cev))
+      end
+   end)
+end)
+
+describe("version negotiation between our engines", function()
+   local versions = { "TLSv1.2", "TLSv1.3" }
+   for _, cmin in ipairs(versions) do
+      for _, cmax in ipairs(versions) do
+         for _, smin in ipairs(versions) do
+            for _, smax in ipairs(versions) do
+               if cmin <= cmax and smin <= smax then
+                  local lo = cmin > smin and cmin or smin
+                  local hi = cmax < smax and cmax or smax
+                  local name = ("client %s..%s, server %s..%s"):format(cmin, cmax, smin, smax)
+                  it(name, function()
+                     local c, s = E.pair({ min_version = cmin, max_version = cmax },
+                        { min_version = smin, max_version = smax })
+                     if lo > hi then
+                        assert.is_false(c:info().handshake_done)
+                        local _, alert = c:error()
+                        local _, salert = s:error()
+                        assert.equal("protocol_version", alert or salert)
+                     else
+                        assert.is_true(c:info().handshake_done, name)
+                        assert.equal(hi, c:info().version)
+                        assert.equal(hi, s:info().version)
+                     end
+                  end)
+               end
+            end
+         end
+      end
+   end
+end)
