@@ -39,9 +39,9 @@ local function explain12_key(message)
       return "the secret both sides will share; with RSA key transport the client makes it alone, and the\n"
          .. "server learns it by decrypting the ClientKeyExchange with its private key"
    elseif message == "master secret" then
-      return "master_secret = PRF(premaster, \"master secret\" or, with the extended master secret of RFC 7627,\n"
-         .. "\"extended master secret\", client_random + server_random or the hash of the handshake so far):\n"
-         .. "48 bytes, computed independently on each side, never sent"
+      return "48 bytes computed from the premaster on each side, never sent. Classic TLS 1.2 mixes in\n"
+         .. "client_random + server_random; with the extended master secret (RFC 7627), used here, it mixes\n"
+         .. "in the hash of the whole handshake so far instead, which ties the keys to this very handshake"
    elseif message == "key block" then
       return "key_block = PRF(master_secret, \"key expansion\", server_random + client_random), cut into the\n"
          .. "client's write key and IV and the server's write key and IV (the session keys)"
@@ -82,7 +82,7 @@ local function tls12_rsa_walkthrough()
             end
          end
          for _, pair in ipairs(ev.fields or {}) do
-            if pair[2] ~= "" then print(string.format("      %-22s %s", pair[1], pair[2])) end
+            if pair[2] ~= "" then print(string.format("      %-26s %s", pair[1], pair[2])) end
          end
          print()
       end
@@ -97,11 +97,34 @@ local function tls12_rsa_walkthrough()
    local client = assert(tls.engine(cctx, { servername = "localhost" }))
    local server = assert(tls.engine(sctx))
 
+   -- What an onlooker sees of a flight: the hellos' randoms and the
+   -- encrypted premaster travel in the clear. Offsets: record header (5),
+   -- handshake header (4), then the message body.
+   local function on_the_wire(bytes)
+      if bytes:byte(1) ~= 22 then return end
+      local kind = bytes:byte(6)
+      if kind == 1 or kind == 2 then
+         -- client_version or server_version (2), then random (32)
+         print("      on the wire, " .. (kind == 1 and "client_random: " or "server_random: ") .. hex(bytes, 12, 27))
+         print("                                  " .. hex(bytes, 28, 43))
+         if kind == 2 and bytes:sub(36, 43) == "DOWNGRD\1" then
+            print("      (its last 8 bytes spell \"DOWNGRD\" 01: this server also speaks TLS 1.3 and says it chose\n"
+               .. "      TLS 1.2 because the client asked for it; a TLS 1.3 client would refuse it, RFC 8446 4.1.3)")
+         end
+      elseif kind == 16 then
+         -- ClientKeyExchange: a 2-byte length, then the RSA ciphertext
+         local n = bytes:byte(10) * 256 + bytes:byte(11)
+         print(string.format("      on the wire, the encrypted premaster (%d bytes): %s ...", n, hex(bytes, 12, 27)))
+      end
+   end
+
    -- The "network": bytes taken from one engine's output and fed to the other.
    local function move(from, to, name)
       local bytes = from:output()
       if #bytes == 0 then return false end
-      print(string.format("    [network: %d bytes from the %s]\n", #bytes, name))
+      print(string.format("    [network: %d bytes from the %s]", #bytes, name))
+      on_the_wire(bytes)
+      print()
       local ok, err = to:feed(bytes)
       if not ok then
          print("handshake failed: " .. err)
@@ -138,8 +161,9 @@ local function tls12_rsa_walkthrough()
    print(string.format("      type %d = application_data, version %02x%02x = TLS 1.2, length %d",
       record:byte(1), record:byte(2), record:byte(3), record:byte(4) * 256 + record:byte(5)))
    print("  explicit nonce (8, in the clear):  " .. hex(record, 6, 13))
-   print("      with the 4-byte IV from the key block it makes AES-GCM's 12-byte nonce")
-   print("  ciphertext (" .. #message .. "):                 " .. hex(record, 14, 13 + #message))
+   print("      with the 4-byte IV from the key block it makes AES-GCM's 12-byte nonce; this engine uses\n"
+      .. "      the record's sequence number (the client's Finished was record 0)")
+   print(string.format("  %-34s %s", "ciphertext (" .. #message .. "):", hex(record, 14, 13 + #message)))
    print("      the message encrypted with the client's write key")
    print("  tag (16):                          " .. hex(record, 14 + #message))
    print("      authenticates the ciphertext and the header (with the record's sequence number)")
