@@ -4,8 +4,8 @@
  *
  *   bench_engine [--quick] [--rounds N]   (N rounds of handshakes, 2N of bulk)
  *   bench_engine --only KIND --count N      (for callgrind; KIND is one of
- *       ours-ecdsa, libssl-ecdsa, ours-rsa, libssl-rsa: N handshakes;
- *       bulk-{ours,libssl,bound}-{aes,chacha}: N MiB)
+ *       {ours,libssl}-{ecdsa,rsa,ecdsa12,rsakx12}: N handshakes;
+ *       bulk-{ours,libssl,bound}-{aes,chacha,aes12}: N MiB)
  *
  * Output: detail lines starting with "#", then `name value` lines.
  *
@@ -30,6 +30,8 @@
 
 #include "pki/tls_config.h"
 #include "engine/tls_engine.h"
+#include "util/tls_consts.h"
+#include "util/tls_names.h"
 
 /* ---- Allocation counting ------------------------------------------------ */
 void *__real_malloc(size_t n);
@@ -191,24 +193,48 @@ static void make_pki(pki *p, const char *dir, const char *kind)
     run(cmd);
 }
 
+/* ---- What a comparison runs ------------------------------------------------ */
+/* The protocol version and the suite on each side; NULL lists mean the
+ * stack's defaults (TLS 1.3: all three AEAD suites on both). */
+typedef struct proto {
+    int tls12;               /* both stacks on both sides limited to TLS 1.2 */
+    const char *ours_suites; /* tls_config_set_suites list */
+    const char *libssl_list; /* TLS 1.3: SSL_CTX_set_ciphersuites; TLS 1.2: SSL_CTX_set_cipher_list */
+} proto;
+
+static const proto TLS13_DEFAULT = { 0, NULL, NULL };
+static const proto TLS13_AES128GCM = { 0, "TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256" };
+static const proto TLS13_CHACHA20 = { 0, "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256" };
+static const proto TLS12_ECDHE_ECDSA = { 1, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                                         "ECDHE-ECDSA-AES128-GCM-SHA256" };
+static const proto TLS12_RSA_KX = { 1, "TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256" };
+
 /* ---- Our engine ------------------------------------------------------------ */
 typedef struct ours_side {
     tls_config *client, *server;
 } ours_side;
 
-static void ours_configs(ours_side *o, const pki *p, const char *suites)
+static void ours_configs(ours_side *o, const pki *p, const proto *v)
 {
     tls_error e;
+    const char *suites = v->ours_suites;
+    /* X25519 for the key exchange. TLS 1.2 also needs the leaf's curve in
+     * the client's groups (rfc8422#5.1: the certificate's key must be on a
+     * curve the client offered; libssl enforces it), so P-256 is listed
+     * second there. */
+    const char *groups = v->tls12 ? "x25519:secp256r1" : "x25519";
     tls_error_clear(&e);
     o->client = tls_config_new(0);
     o->server = tls_config_new(1);
     if (o->client == NULL || o->server == NULL)
         die("tls_config_new", NULL);
     if (tls_config_load_ca_file(o->client, p->ca, &e) != 0
+        || (v->tls12 && tls_config_set_versions(o->client, TLS_VERSION_12, TLS_VERSION_12, &e) != 0)
+        || (v->tls12 && tls_config_set_versions(o->server, TLS_VERSION_12, TLS_VERSION_12, &e) != 0)
         || tls_config_set_chain(o->server, p->leaf, strlen(p->leaf), 1, &e) != 0
         || tls_config_set_key(o->server, p->key, strlen(p->key), 1, NULL, &e) != 0
-        || tls_config_set_groups(o->client, "x25519", &e) != 0
-        || tls_config_set_groups(o->server, "x25519", &e) != 0
+        || tls_config_set_groups(o->client, groups, &e) != 0
+        || tls_config_set_groups(o->server, groups, &e) != 0
         || (suites && tls_config_set_suites(o->client, suites, &e) != 0)
         || (suites && tls_config_set_suites(o->server, suites, &e) != 0))
         die("configuring our engine", e.reason);
@@ -269,10 +295,11 @@ typedef struct libssl_side {
     SSL_CTX *client, *server;
 } libssl_side;
 
-static void libssl_configs(libssl_side *l, const pki *p, const char *suites)
+static void libssl_configs(libssl_side *l, const pki *p, const proto *v)
 {
-    const char *list = suites ? suites
-                              : "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+    const char *list = v->libssl_list ? v->libssl_list
+                                      : "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+    int version = v->tls12 ? TLS1_2_VERSION : TLS1_3_VERSION;
     l->client = SSL_CTX_new(TLS_client_method());
     l->server = SSL_CTX_new(TLS_server_method());
     if (l->client == NULL || l->server == NULL)
@@ -280,10 +307,13 @@ static void libssl_configs(libssl_side *l, const pki *p, const char *suites)
     SSL_CTX *both[2] = { l->client, l->server };
     for (int i = 0; i < 2; i++) {
         SSL_CTX *x = both[i];
-        /* The same work as ours: TLS 1.3 only, X25519, no tickets, no
-         * session cache, no resumption. */
-        if (SSL_CTX_set_min_proto_version(x, TLS1_3_VERSION) != 1
-            || SSL_CTX_set1_groups_list(x, "X25519") != 1 || SSL_CTX_set_ciphersuites(x, list) != 1)
+        /* The same work as ours: one version, X25519, no tickets, no
+         * session cache, no resumption. Extended master secret (rfc7627)
+         * is on by default in libssl, as in ours. */
+        if (SSL_CTX_set_min_proto_version(x, version) != 1
+            || SSL_CTX_set_max_proto_version(x, version) != 1
+            || SSL_CTX_set1_groups_list(x, v->tls12 ? "X25519:P-256" : "X25519") != 1
+            || (v->tls12 ? SSL_CTX_set_cipher_list(x, list) : SSL_CTX_set_ciphersuites(x, list)) != 1)
             die("configuring libssl", NULL);
         SSL_CTX_set_options(x, SSL_OP_NO_TICKET);
         SSL_CTX_set_num_tickets(x, 0);
@@ -380,16 +410,58 @@ __attribute__((noinline)) void hs_loop_libssl(const libssl_side *l, int n)
         libssl_one_handshake(l);
 }
 
+/* ---- What was negotiated ------------------------------------------------------------ */
+/* One detail line per stack, so that a log shows both did the same work. */
+static void print_negotiated(const char *label, tls_conn *c, SSL *s)
+{
+    tls_conn_info i;
+    tls_conn_get_info(c, &i);
+    printf("# %s ours:   %s %s, group %s%s\n", label, tls_version_name(i.version),
+           tls_suite_name(i.suite), i.group ? tls_group_name(i.group) : "none (RSA key transport)",
+           i.version == TLS_VERSION_12 ? (i.extended_master_secret ? ", extended master secret"
+                                                                   : ", NO extended master secret")
+                                       : "");
+    int nid = SSL_get_negotiated_group(s);
+    const char *g = nid > 0 ? SSL_group_to_name(s, nid) : NULL;
+    printf("# %s libssl: %s %s, group %s%s\n", label, SSL_get_version(s), SSL_get_cipher_name(s),
+           g ? g : "none (RSA key transport)",
+           SSL_version(s) == TLS1_2_VERSION ? (SSL_get_extms_support(s) == 1 ? ", extended master secret"
+                                                                              : ", NO extended master secret")
+                                            : "");
+}
+
+static void print_negotiated_fresh(const char *label, const ours_side *o, const libssl_side *l)
+{
+    tls_conn *c = tls_conn_new(o->client), *s = tls_conn_new(o->server);
+    libssl_pair p;
+    if (c == NULL || s == NULL)
+        die("tls_conn_new", NULL);
+    ours_handshake(c, s);
+    libssl_net(&p, 0);
+    libssl_new(l, &p);
+    libssl_handshake(&p);
+    print_negotiated(label, c, p.c);
+    tls_conn_free(c);
+    tls_conn_free(s);
+    SSL_free(p.c);
+    SSL_free(p.s);
+    libssl_net_free(&p);
+}
+
 /* ---- Handshakes per second ------------------------------------------------------ */
-static double handshake_ratio(const pki *p, const char *label, int rounds, int per_round)
+/* label is the summary names' prefix: "tls13_ecdsa" gives
+ * tls13_ecdsa_handshake_ratio and its companions. */
+static double handshake_ratio(const pki *p, const proto *v, const char *label, int rounds,
+                              int per_round)
 {
     ours_side o;
     libssl_side l;
-    ours_configs(&o, p, NULL);
-    libssl_configs(&l, p, NULL);
+    ours_configs(&o, p, v);
+    libssl_configs(&l, p, v);
     /* Warm-up: first-use costs (provider fetches, tables) out of the timing. */
     hs_loop_ours(&o, 5);
     hs_loop_libssl(&l, 5);
+    print_negotiated_fresh(label, &o, &l);
     double ours[64], theirs[64], ratio[64];
     for (int r = 0; r < rounds; r++) {
         double t0 = now();
@@ -411,9 +483,9 @@ static double handshake_ratio(const pki *p, const char *label, int rounds, int p
     ours_free_configs(&o);
     libssl_free_configs(&l);
     stats s = summarize(ratio, rounds);
-    printf("tls13_%s_handshake_ratio %.3f\n", label, s.median);
-    printf("tls13_%s_handshakes_per_s_ours %.0f\n", label, summarize(ours, rounds).median);
-    printf("tls13_%s_handshakes_per_s_libssl %.0f\n", label, summarize(theirs, rounds).median);
+    printf("%s_handshake_ratio %.3f\n", label, s.median);
+    printf("%s_handshakes_per_s_ours %.0f\n", label, summarize(ours, rounds).median);
+    printf("%s_handshakes_per_s_libssl %.0f\n", label, summarize(theirs, rounds).median);
     fflush(stdout);
     return s.median;
 }
@@ -460,11 +532,19 @@ __attribute__((noinline)) double bulk_libssl(libssl_pair *p, size_t bytes)
 }
 
 /* The bound: libcrypto alone sealing and opening 16 KiB buffers with
- * contexts keyed once, a fresh nonce and 5 bytes of AAD per buffer. */
-__attribute__((noinline)) double bulk_evp_bound(const EVP_CIPHER *cipher, size_t bytes)
+ * contexts keyed once, a fresh nonce and the AAD the protocol needs per
+ * buffer: TLS 1.3 authenticates the 5-byte record header
+ * (rfc8446#5.2); TLS 1.2 authenticates seq_num(8) + type + version +
+ * length, 13 bytes (rfc5246#6.2.3.3), and its 8-byte explicit nonce is
+ * part of the 12-byte GCM nonce (rfc5288#3), so the cipher work per record
+ * is the same. */
+__attribute__((noinline)) double bulk_evp_bound(const EVP_CIPHER *cipher, size_t aad_len, size_t bytes)
 {
     static uint8_t buf[CHUNK];
-    uint8_t key[32], iv[12], aad[5] = { 23, 3, 3, 0x40, 0x11 }, tag[16];
+    uint8_t key[32], iv[12], tag[16];
+    uint8_t aad[13] = { 0, 0, 0, 0, 0, 0, 0, 1, 23, 3, 3, 0x40, 0x00 };
+    if (aad_len == 5)
+        memcpy(aad, (const uint8_t[5]){ 23, 3, 3, 0x40, 0x11 }, 5);
     RAND_bytes(key, sizeof key);
     RAND_bytes(iv, sizeof iv);
     EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new(), *d = EVP_CIPHER_CTX_new();
@@ -476,13 +556,13 @@ __attribute__((noinline)) double bulk_evp_bound(const EVP_CIPHER *cipher, size_t
         int outl, finl;
         iv[11]++;
         if (EVP_CipherInit_ex2(e, NULL, NULL, iv, 1, NULL) != 1
-            || EVP_CipherUpdate(e, NULL, &outl, aad, sizeof aad) != 1
+            || EVP_CipherUpdate(e, NULL, &outl, aad, (int)aad_len) != 1
             || EVP_CipherUpdate(e, buf, &outl, buf, CHUNK) != 1
             || EVP_CipherFinal_ex(e, buf + outl, &finl) != 1
             || EVP_CIPHER_CTX_ctrl(e, EVP_CTRL_AEAD_GET_TAG, 16, tag) != 1)
             die("bound: encrypt", NULL);
         if (EVP_CipherInit_ex2(d, NULL, NULL, iv, 0, NULL) != 1
-            || EVP_CipherUpdate(d, NULL, &outl, aad, sizeof aad) != 1
+            || EVP_CipherUpdate(d, NULL, &outl, aad, (int)aad_len) != 1
             || EVP_CipherUpdate(d, buf, &outl, buf, CHUNK) != 1
             || EVP_CIPHER_CTX_ctrl(d, EVP_CTRL_AEAD_SET_TAG, 16, tag) != 1
             || EVP_CipherFinal_ex(d, buf + outl, &finl) != 1)
@@ -496,13 +576,14 @@ __attribute__((noinline)) double bulk_evp_bound(const EVP_CIPHER *cipher, size_t
 
 /* which: NULL for the whole comparison, else "ours", "libssl" or "bound"
  * alone (for callgrind). */
-static void bulk(const pki *p, const char *suite, const char *evp_name, const char *label,
+static void bulk(const pki *p, const proto *v, const char *evp_name, const char *label,
                  size_t total, int rounds, const char *which)
 {
     ours_side o;
     libssl_side l;
-    ours_configs(&o, p, suite);
-    libssl_configs(&l, p, suite);
+    size_t aad_len = v->tls12 ? 13 : 5;
+    ours_configs(&o, p, v);
+    libssl_configs(&l, p, v);
     tls_conn *c = tls_conn_new(o.client), *s = tls_conn_new(o.server);
     ours_handshake(c, s);
     libssl_pair lp;
@@ -519,14 +600,14 @@ static void bulk(const pki *p, const char *suite, const char *evp_name, const ch
         else if (strcmp(which, "libssl") == 0)
             bulk_libssl(&lp, total);
         else
-            bulk_evp_bound(cipher, total);
+            bulk_evp_bound(cipher, aad_len, total);
         rounds = 0;
     } else {
         /* Warm-ups only for the timed comparison: under callgrind (which
          * set) they would be counted with the measured records. */
         bulk_ours(c, s, 64 * CHUNK);
         bulk_libssl(&lp, 64 * CHUNK);
-        bulk_evp_bound(cipher, 64 * CHUNK);
+        bulk_evp_bound(cipher, aad_len, 64 * CHUNK);
     }
     size_t per_round = rounds ? total / (size_t)rounds / CHUNK * CHUNK : 0;
     double mb = (double)per_round / 1e6;
@@ -534,13 +615,14 @@ static void bulk(const pki *p, const char *suite, const char *evp_name, const ch
     for (int r = 0; r < rounds; r++) {
         ours[r] = mb / bulk_ours(c, s, per_round);
         theirs[r] = mb / bulk_libssl(&lp, per_round);
-        bound[r] = mb / bulk_evp_bound(cipher, per_round);
+        bound[r] = mb / bulk_evp_bound(cipher, aad_len, per_round);
         ratio[r] = ours[r] / theirs[r];
         share[r] = ours[r] / bound[r];
     }
     char what[128];
     if (which != NULL)
         goto done;
+    print_negotiated(label, c, lp.c);
     snprintf(what, sizeof what, "%s bulk ours", label);
     print_stats(what, "MB/s", ours, rounds);
     snprintf(what, sizeof what, "%s bulk libssl", label);
@@ -653,8 +735,8 @@ static void memory(const pki *p)
 {
     ours_side o;
     libssl_side l;
-    ours_configs(&o, p, NULL);
-    libssl_configs(&l, p, NULL);
+    ours_configs(&o, p, &TLS13_DEFAULT);
+    libssl_configs(&l, p, &TLS13_DEFAULT);
     hs_loop_ours(&o, 3);
     hs_loop_libssl(&l, 3);
     /* Once before counting, so that lazily built tables are not charged
@@ -689,30 +771,63 @@ static void memory(const pki *p)
 }
 
 /* ---- Main ------------------------------------------------------------------------------ */
+/* The handshake kinds of --only, as KIND's suffix after "ours-"/"libssl-". */
+static const proto *only_proto(const char *kind, int *is_rsa)
+{
+    static const struct {
+        const char *suffix;
+        const proto *v;
+        int rsa;
+    } kinds[] = {
+        { "ecdsa", &TLS13_DEFAULT, 0 },
+        { "rsa", &TLS13_DEFAULT, 1 },
+        { "ecdsa12", &TLS12_ECDHE_ECDSA, 0 },
+        { "rsakx12", &TLS12_RSA_KX, 1 },
+    };
+    const char *dash = strchr(kind, '-');
+    for (size_t i = 0; dash && i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(dash + 1, kinds[i].suffix) == 0) {
+            *is_rsa = kinds[i].rsa;
+            return kinds[i].v;
+        }
+    die("unknown --only kind", kind);
+    return NULL;
+}
+
 static void only(const pki *ec, const pki *rsa, const char *kind, int count)
 {
-    const pki *p = strstr(kind, "rsa") ? rsa : ec;
     if (strncmp(kind, "bulk-", 5) == 0) {
-        /* bulk-{ours,libssl,bound}-{aes,chacha}: count MiB through one connection */
+        /* bulk-{ours,libssl,bound}-{aes,chacha,aes12}: count MiB through one connection */
         const char *which = strncmp(kind + 5, "ours", 4) == 0     ? "ours"
                             : strncmp(kind + 5, "libssl", 6) == 0 ? "libssl"
                                                                   : "bound";
+        const char *cipher = strrchr(kind, '-') + 1;
         size_t total = (size_t)count << 20;
-        if (strstr(kind, "chacha"))
-            bulk(ec, "TLS_CHACHA20_POLY1305_SHA256", "ChaCha20-Poly1305", "chacha20", total, 1, which);
+        if (strcmp(cipher, "chacha") == 0)
+            bulk(ec, &TLS13_CHACHA20, "ChaCha20-Poly1305", "chacha20", total, 1, which);
+        else if (strcmp(cipher, "aes12") == 0)
+            bulk(ec, &TLS12_ECDHE_ECDSA, "AES-128-GCM", "tls12_aes128gcm", total, 1, which);
+        else if (strcmp(cipher, "aes") == 0)
+            bulk(ec, &TLS13_AES128GCM, "AES-128-GCM", "aes128gcm", total, 1, which);
         else
-            bulk(ec, "TLS_AES_128_GCM_SHA256", "AES-128-GCM", "aes128gcm", total, 1, which);
-    } else if (strncmp(kind, "ours", 4) == 0) {
+            die("unknown --only kind", kind);
+        printf("# %s %d done\n", kind, count);
+        return;
+    }
+    int is_rsa = 0;
+    const proto *v = only_proto(kind, &is_rsa);
+    const pki *p = is_rsa ? rsa : ec;
+    if (strncmp(kind, "ours-", 5) == 0) {
         ours_side o;
-        ours_configs(&o, p, NULL);
+        ours_configs(&o, p, v);
         hs_loop_ours(&o, 0); /* keeps the symbol whatever the count */
         ours_one_handshake(&o);
         ours_one_handshake(&o);
         hs_loop_ours(&o, count);
         ours_free_configs(&o);
-    } else if (strncmp(kind, "libssl", 6) == 0) {
+    } else if (strncmp(kind, "libssl-", 7) == 0) {
         libssl_side l;
-        libssl_configs(&l, p, NULL);
+        libssl_configs(&l, p, v);
         libssl_one_handshake(&l);
         libssl_one_handshake(&l);
         hs_loop_libssl(&l, count);
@@ -761,13 +876,15 @@ int main(int argc, char **argv)
     } else {
         printf("# OpenSSL %s; %s mode, %d rounds, ours and libssl alternated; CPU time\n",
                OpenSSL_version(OPENSSL_VERSION), quick ? "quick" : "full", rounds);
-        handshake_ratio(&ec, "ecdsa", rounds, quick ? 40 : 300);
-        handshake_ratio(&rsa, "rsa", rounds, quick ? 15 : 100);
+        handshake_ratio(&ec, &TLS13_DEFAULT, "tls13_ecdsa", rounds, quick ? 40 : 300);
+        handshake_ratio(&rsa, &TLS13_DEFAULT, "tls13_rsa", rounds, quick ? 15 : 100);
+        handshake_ratio(&ec, &TLS12_ECDHE_ECDSA, "tls12_ecdsa", rounds, quick ? 40 : 300);
+        handshake_ratio(&rsa, &TLS12_RSA_KX, "tls12_rsa_kx", rounds, quick ? 15 : 100);
         size_t total = quick ? (size_t)64 << 20 : (size_t)1 << 30;
         int bulk_rounds = 2 * rounds > 64 ? 64 : 2 * rounds;
-        bulk(&ec, "TLS_AES_128_GCM_SHA256", "AES-128-GCM", "aes128gcm", total, bulk_rounds, NULL);
-        bulk(&ec, "TLS_CHACHA20_POLY1305_SHA256", "ChaCha20-Poly1305", "chacha20", total,
-             bulk_rounds, NULL);
+        bulk(&ec, &TLS13_AES128GCM, "AES-128-GCM", "aes128gcm", total, bulk_rounds, NULL);
+        bulk(&ec, &TLS13_CHACHA20, "ChaCha20-Poly1305", "chacha20", total, bulk_rounds, NULL);
+        bulk(&ec, &TLS12_ECDHE_ECDSA, "AES-128-GCM", "tls12_aes128gcm", total, bulk_rounds, NULL);
         memory(&ec);
     }
 

@@ -18,7 +18,7 @@ collect() { # kind count toggle
 }
 
 summary=""
-for kind in ours-ecdsa libssl-ecdsa ours-rsa libssl-rsa; do
+for kind in ours-ecdsa libssl-ecdsa ours-rsa libssl-rsa ours-ecdsa12 libssl-ecdsa12 ours-rsakx12 libssl-rsakx12; do
     ir=$(collect "$kind" "$n" 'hs_loop_*')
     per=$((ir / n))
     printf '# %-14s %12d Ir per handshake (%d handshakes)\n' "$kind" "$per" "$n"
@@ -26,7 +26,7 @@ for kind in ours-ecdsa libssl-ecdsa ours-rsa libssl-rsa; do
 callgrind_$(echo "$kind" | tr - _)_Ir_per_handshake $per"
 done
 records=$((mib * 64))
-for kind in bulk-ours-aes bulk-libssl-aes bulk-bound-aes; do
+for kind in bulk-ours-aes bulk-libssl-aes bulk-bound-aes bulk-ours-aes12 bulk-libssl-aes12 bulk-bound-aes12; do
     ir=$(collect "$kind" "$mib" 'bulk_*')
     per=$((ir / records))
     printf '# %-14s %12d Ir per 16 KiB record (sealed and opened)\n' "$kind" "$per"
@@ -47,8 +47,18 @@ echo "# bulk-ours-aes: top functions by self Ir"
 callgrind_annotate "$out/callgrind.bulk-ours-aes" 2>/dev/null |
     awk '/file:function/ { f = 1; getline; next } f && NF == 0 { exit } f' | head -8
 echo
+echo "# ours-ecdsa12 (TLS 1.2): our functions, inclusive Ir over $n handshakes"
+callgrind_annotate --inclusive=yes "$out/callgrind.ours-ecdsa12" 2>/dev/null |
+    grep -E '/csrc/' | grep -v '=>' | head -25
+echo
+echo "# bulk-ours-aes12 (TLS 1.2): top functions by self Ir"
+callgrind_annotate "$out/callgrind.bulk-ours-aes12" 2>/dev/null |
+    awk '/file:function/ { f = 1; getline; next } f && NF == 0 { exit } f' | head -8
+echo
 echo "== callgrind summary =="
 echo "$summary" | sed '/^$/d'
-ours=$(echo "$summary" | awk '$1 == "callgrind_ours_ecdsa_Ir_per_handshake" { print $2 }')
-theirs=$(echo "$summary" | awk '$1 == "callgrind_libssl_ecdsa_Ir_per_handshake" { print $2 }')
-awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "callgrind_ecdsa_Ir_ratio_libssl_over_ours %.3f\n", b / a }'
+for kind in ecdsa rsa ecdsa12 rsakx12; do
+    ours=$(echo "$summary" | awk -v n="callgrind_ours_${kind}_Ir_per_handshake" '$1 == n { print $2 }')
+    theirs=$(echo "$summary" | awk -v n="callgrind_libssl_${kind}_Ir_per_handshake" '$1 == n { print $2 }')
+    awk -v a="$ours" -v b="$theirs" -v k="$kind" 'BEGIN { printf "callgrind_%s_Ir_ratio_libssl_over_ours %.3f\n", k, b / a }'
+done

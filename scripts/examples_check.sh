@@ -4,7 +4,8 @@
 # bound, with their output checked. Run from the top directory after
 # `make build` (the Makefile target does both).
 #
-#   demo.lua         `make demo`: a whole handshake explained, one echo
+#   demo.lua         `make demo`: a whole handshake explained, one echo;
+#                    and --tls12-rsa: the TLS 1.2 RSA key-transport walk-through
 #   echo_server.lua  serves one connection to openssl s_client, echoes a line
 #   client.lua       fetches a page from openssl s_server -www, trusting a CA file
 set -eu
@@ -53,6 +54,17 @@ expect "$tmp/demo.out" "Handshake complete."
 expect "$tmp/demo.out" "  version:            TLSv1.3"
 expect "$tmp/demo.out" "server -> client (encrypted): Hello over TLS 1.3!"
 echo "examples-check: make demo: ok"
+
+# 1b. demo.lua --tls12-rsa: the TLS 1.2 RSA key-transport walk-through.
+timeout 60 $LUA examples/demo.lua --tls12-rsa </dev/null >"$tmp/demo12.out" 2>&1 \
+    || fail "demo.lua --tls12-rsa failed:" "$tmp/demo12.out"
+expect "$tmp/demo12.out" "client -> server  ClientKeyExchange  (sent by the client)"
+expect "$tmp/demo12.out" "server computes: master secret"
+expect "$tmp/demo12.out" "server -> client  Finished  (received by the client)"
+expect "$tmp/demo12.out" "  version:            TLSv1.2"
+expect "$tmp/demo12.out" "  cipher suite:       TLS_RSA_WITH_AES_128_GCM_SHA256"
+expect "$tmp/demo12.out" "server decrypts it with the same key and reads: \"Hello over TLS 1.2!\""
+echo "examples-check: demo.lua --tls12-rsa: ok"
 
 # A certificate for 127.0.0.1 and localhost, which also serves as the CA.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
