@@ -202,6 +202,11 @@ int tls_hs_change_cipher_spec(tls_conn *c);
 /* The peer's chain is in c->peer_chain: takes the leaf's key, traces it and
  * verifies chain and name as configured. Both versions. */
 int tls_hs_accept_peer_chain(tls_conn *c);
+/* Appends one certificate (DER) of the peer's chain to c->peer_chain
+ * (created on first use), at most TLS_MAX_CHAIN_LENGTH of them. */
+int tls_hs_push_peer_certificate(tls_conn *c, const uint8_t *der, size_t len);
+/* Traces the Certificate we sent (empty: none). */
+int tls_hs_trace_own_certificate(tls_conn *c, int empty);
 /* Appends a message to the transcript and writes it as handshake records. */
 int tls_hs_send(tls_conn *c, tls_buf *msg);
 /* Starts a message: type and a 3-byte length placeholder; returns the offset
@@ -273,6 +278,8 @@ void tls_trace_add(tls_trace_builder *tb, const char *key, const char *fmt, ...)
 /* Appends a list of names ("x25519, secp256r1") from ids via a name function. */
 void tls_trace_add_list(tls_trace_builder *tb, const char *key, const uint16_t *ids, size_t n,
                         const char *(*name)(uint16_t));
+/* Appends bytes (at most 64) in hex. */
+void tls_trace_add_hex(tls_trace_builder *tb, const char *key, const uint8_t *bytes, size_t n);
 /* Calls the user's trace function; a non-zero return fails the connection. */
 int tls_trace_emit(tls_conn *c, tls_trace_builder *tb);
 static inline int tls_tracing(const tls_conn *c) { return c->trace != NULL; }

@@ -85,3 +85,14 @@ int tls_trace_emit(tls_conn *c, tls_trace_builder *tb)
                         reason[0] ? reason : "handshake aborted by the trace callback");
     return 0;
 }
+
+void tls_trace_add_hex(tls_trace_builder *tb, const char *key, const uint8_t *bytes, size_t n)
+{
+    char hex[2 * 64 + 1];
+    if (n > 64)
+        n = 64;
+    for (size_t i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+    hex[2 * n] = '\0';
+    tls_trace_add(tb, key, "%s", hex);
+}

@@ -24,92 +24,6 @@ static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 
 static const char *name_or(const char *name, const char *fallback) { return name ? name : fallback; }
 
-/* ---- Certificate (rfc5246#7.4.2), both sides ------------------------------- */
-
-/* certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>; empty sends none
- * (a client answering CertificateRequest without a certificate). */
-int tls12_send_certificate(tls_conn *c, int empty)
-{
-    tls_buf msg;
-    tls_buf_init(&msg);
-    size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE);
-    size_t list = tls_buf_open_block(&msg, 3);
-    if (!empty) {
-        for (int i = 0; i < sk_X509_num(c->cfg->chain); i++) {
-            unsigned char *der = NULL;
-            int n = i2d_X509(sk_X509_value(c->cfg->chain, i), &der);
-            if (n <= 0) {
-                tls_buf_free(&msg);
-                return tls_fail_crypto(&c->err, TLS_ALERT_INTERNAL_ERROR, "cannot encode our certificate");
-            }
-            size_t cert = tls_buf_open_block(&msg, 3);
-            tls_buf_bytes(&msg, der, (size_t)n);
-            tls_buf_close_block(&msg, cert, 3);
-            OPENSSL_free(der);
-        }
-    }
-    tls_buf_close_block(&msg, list, 3);
-    tls_hs_end_message(&msg, off);
-    int rc = tls_hs_send(c, &msg);
-    tls_buf_free(&msg);
-    if (rc == 0 && tls_tracing(c)) {
-        tls_trace_builder tb;
-        tls_trace_begin(&tb, "send", "Certificate");
-        if (empty) {
-            tls_trace_add(&tb, "certificates", "none");
-        } else {
-            char subject[256];
-            tls_x509_name_text(X509_get_subject_name(sk_X509_value(c->cfg->chain, 0)), subject, sizeof subject);
-            tls_trace_add(&tb, "subject", "%s", subject);
-            tls_trace_add(&tb, "chain_length", "%d", sk_X509_num(c->cfg->chain));
-        }
-        rc = tls_trace_emit(c, &tb);
-    }
-    return rc;
-}
-
-/* Parses a peer's Certificate into c->peer_chain; *empty tells whether the
- * list was empty (then no chain is accepted). Otherwise the chain is
- * accepted (key, trace, verification). */
-int tls12_parse_certificate(tls_conn *c, tls_reader *body, int *empty)
-{
-    tls_reader list = tls_rd_vec(body, 3);
-    if (!tls_rd_end(body))
-        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Certificate message is malformed");
-    c->peer_chain = sk_X509_new_null();
-    if (c->peer_chain == NULL)
-        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
-    while (tls_rd_left(&list) > 0) {
-        tls_reader der = tls_rd_vec(&list, 3);
-        if (!tls_rd_ok(&list) || der.len == 0)
-            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Certificate: malformed certificate entry");
-        if (sk_X509_num(c->peer_chain) >= TLS_MAX_CHAIN_LENGTH)
-            return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE,
-                            "certificate chain longer than %d certificates", TLS_MAX_CHAIN_LENGTH);
-        X509 *cert = tls_cert_cache_get(c->cfg, der.p, der.len);
-        if (cert == NULL)
-            return tls_fail_crypto(&c->err, TLS_ALERT_BAD_CERTIFICATE, "peer certificate cannot be parsed");
-        if (!sk_X509_push(c->peer_chain, cert)) {
-            X509_free(cert);
-            return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
-        }
-    }
-    *empty = sk_X509_num(c->peer_chain) == 0;
-    return *empty ? 0 : tls_hs_accept_peer_chain(c);
-}
-
-/* rfc5246#7.4.2: "The end entity certificate's public key ... MUST be
- * compatible with the selected key exchange algorithm": RSA for
- * ECDHE_RSA and RSA key transport, EC for ECDHE_ECDSA (rfc8422#5.3). */
-int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s)
-{
-    if (s->auth == TLS_AUTH_ECDSA)
-        return EVP_PKEY_is_a(key, "EC");
-    if (s->auth == TLS_AUTH_RSA)
-        return EVP_PKEY_is_a(key, "RSA") || (s->kx == TLS_KX_ECDHE && EVP_PKEY_is_a(key, "RSA-PSS"));
-    return 0;
-}
-
 /* ---- ServerHello (rfc5246#7.4.1.3) ----------------------------------------- */
 
 static int check_renegotiation_info(tls_conn *c, tls_ext_list *exts)
@@ -191,7 +105,7 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "ServerHello");
         tls_trace_add(&tb, "version", "TLSv1.2");
-        tls_trace_add(&tb, "random", "32 bytes (server_random: goes into every key)");
+        tls_trace_add_hex(&tb, "random", sh->random, TLS_RANDOM_LEN);
         tls_trace_add(&tb, "cipher", "%s", chosen->name);
         tls_trace_add(&tb, "key_exchange", "%s", chosen->kx == TLS_KX_RSA
                                                      ? "RSA: we encrypt a premaster secret to the server's key"

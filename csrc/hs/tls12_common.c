@@ -1,10 +1,71 @@
-/* TLS 1.2 pieces both sides share: what follows the handshake
- * (renegotiation refused, rfc5746) and the wiping of the TLS 1.2 state. */
+/* TLS 1.2 pieces both sides share: the Certificate message, which key
+ * fits which suite, what follows the handshake (renegotiation refused,
+ * rfc5746) and the wiping of the TLS 1.2 state. */
 #include <string.h>
 #include <openssl/crypto.h>
 
 #include "engine/tls_conn_int.h"
 #include "util/tls_names.h"
+
+/* ---- Certificate (rfc5246#7.4.2) ------------------------------------------- */
+
+/* certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>, leaf first: the
+ * TLS 1.3 entries of cfg->cert_entries (encoded once per configuration)
+ * without their extension blocks. Empty sends none (a client answering
+ * CertificateRequest without a certificate). */
+int tls12_send_certificate(tls_conn *c, int empty)
+{
+    tls_buf msg;
+    tls_buf_init(&msg);
+    size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE);
+    size_t list = tls_buf_open_block(&msg, 3);
+    tls_reader entries = tls_rd_init(empty ? NULL : c->cfg->cert_entries.data,
+                                     empty ? 0 : c->cfg->cert_entries.len);
+    while (tls_rd_left(&entries) > 0) {
+        tls_reader der = tls_rd_vec(&entries, 3);
+        tls_rd_vec(&entries, 2);
+        size_t cert = tls_buf_open_block(&msg, 3);
+        tls_buf_bytes(&msg, der.p, der.len);
+        tls_buf_close_block(&msg, cert, 3);
+    }
+    tls_buf_close_block(&msg, list, 3);
+    tls_hs_end_message(&msg, off);
+    int rc = tls_rd_ok(&entries) ? tls_hs_send(c, &msg)
+                                 : tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "our certificate list is malformed");
+    tls_buf_free(&msg);
+    return rc == 0 ? tls_hs_trace_own_certificate(c, empty) : -1;
+}
+
+/* Parses a peer's Certificate into c->peer_chain; *empty tells whether the
+ * list was empty (then no chain is accepted). Otherwise the chain is
+ * accepted (key, trace, verification). */
+int tls12_parse_certificate(tls_conn *c, tls_reader *body, int *empty)
+{
+    tls_reader list = tls_rd_vec(body, 3);
+    if (!tls_rd_end(body))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Certificate message is malformed");
+    while (tls_rd_left(&list) > 0) {
+        tls_reader der = tls_rd_vec(&list, 3);
+        if (!tls_rd_ok(&list) || der.len == 0)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Certificate: malformed certificate entry");
+        if (tls_hs_push_peer_certificate(c, der.p, der.len) != 0)
+            return -1;
+    }
+    *empty = c->peer_chain == NULL || sk_X509_num(c->peer_chain) == 0;
+    return *empty ? 0 : tls_hs_accept_peer_chain(c);
+}
+
+/* rfc5246#7.4.2: "The end entity certificate's public key ... MUST be
+ * compatible with the selected key exchange algorithm": RSA for
+ * ECDHE_RSA and RSA key transport, EC for ECDHE_ECDSA (rfc8422#5.3). */
+int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s)
+{
+    if (s->auth == TLS_AUTH_ECDSA)
+        return EVP_PKEY_is_a(key, "EC");
+    if (s->auth == TLS_AUTH_RSA)
+        return EVP_PKEY_is_a(key, "RSA") || (s->kx == TLS_KX_ECDHE && EVP_PKEY_is_a(key, "RSA-PSS"));
+    return 0;
+}
 
 void tls12_state_wipe(tls_conn *c)
 {

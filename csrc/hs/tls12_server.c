@@ -62,13 +62,13 @@ static int raw_list_has(tls_reader raw, uint16_t v)
  * curve must be among them when it sent the extension. */
 static int key_fits_suite(EVP_PKEY *key, const client_hello *ch, const tls_suite *s)
 {
+    if (!tls12_key_fits_suite(key, s))
+        return 0;
     if (s->auth == TLS_AUTH_ECDSA) {
         uint16_t curve = ec_key_group(key);
         return curve != 0 && (!ch->has_groups || raw_list_has(ch->groups_raw, curve));
     }
-    if (s->auth == TLS_AUTH_RSA)
-        return EVP_PKEY_is_a(key, "RSA");
-    return 0;
+    return 1;
 }
 
 /* The first EC group of ours the client listed; TLS 1.2 never uses
@@ -234,12 +234,9 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
     tls_buf_free(&msg);
     if (rc == 0 && tls_tracing(c)) {
         tls_trace_builder tb;
-        char hex[2 * TLS_RANDOM_LEN + 1];
-        for (size_t i = 0; i < TLS_RANDOM_LEN; i++)
-            snprintf(hex + 2 * i, 3, "%02x", c->t12.server_random[i]);
         tls_trace_begin(&tb, "send", "ServerHello");
         tls_trace_add(&tb, "version", "TLSv1.2");
-        tls_trace_add(&tb, "random", "%s", hex);
+        tls_trace_add_hex(&tb, "random", c->t12.server_random, TLS_RANDOM_LEN);
         if (c->cfg->max_version >= TLS_VERSION_13)
             tls_trace_add(&tb, "downgrade", "random ends with DOWNGRD 01: a TLS 1.3 client refuses this "
                                             "hello unless it chose TLS 1.2 itself (RFC 8446 4.1.3)");
@@ -249,41 +246,6 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
             tls_trace_add(&tb, "group", "%s", tls_group_name(c->group));
         tls_trace_add(&tb, "extended_master_secret", "%s", c->t12.ems ? "yes" : "no");
         tls_trace_add(&tb, "secure_renegotiation", "%s", c->t12.secure_renegotiation ? "yes" : "no");
-        rc = tls_trace_emit(c, &tb);
-    }
-    return rc;
-}
-
-/* rfc5246#7.4.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>,
- * leaf first; the TLS 1.3 entries of cfg->cert_entries without their
- * extension blocks. */
-static int send_certificate(tls_conn *c)
-{
-    tls_buf msg;
-    tls_buf_init(&msg);
-    size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE);
-    size_t list = tls_buf_open_block(&msg, 3);
-    tls_reader entries = tls_rd_init(c->cfg->cert_entries.data, c->cfg->cert_entries.len);
-    while (tls_rd_left(&entries) > 0) {
-        tls_reader der = tls_rd_vec(&entries, 3);
-        tls_rd_vec(&entries, 2);
-        size_t cert = tls_buf_open_block(&msg, 3);
-        tls_buf_bytes(&msg, der.p, der.len);
-        tls_buf_close_block(&msg, cert, 3);
-    }
-    tls_buf_close_block(&msg, list, 3);
-    tls_hs_end_message(&msg, off);
-    int rc = tls_rd_ok(&entries) ? tls_hs_send(c, &msg)
-                                 : tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "our certificate list is malformed");
-    tls_buf_free(&msg);
-    if (rc == 0 && tls_tracing(c)) {
-        tls_trace_builder tb;
-        X509 *leaf = sk_X509_value(c->cfg->chain, 0);
-        char subject[256];
-        tls_x509_name_text(X509_get_subject_name(leaf), subject, sizeof subject);
-        tls_trace_begin(&tb, "send", "Certificate");
-        tls_trace_add(&tb, "subject", "%s", subject);
-        tls_trace_add(&tb, "chain_length", "%d", sk_X509_num(c->cfg->chain));
         rc = tls_trace_emit(c, &tb);
     }
     return rc;
@@ -383,7 +345,7 @@ int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg,
         memcpy(c->t12.server_random + TLS_RANDOM_LEN - 8, tls_downgrade_tls12, 8);
     if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) != 0 ||
         tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 || send_server_hello(c, ch) != 0 ||
-        send_certificate(c) != 0)
+        tls12_send_certificate(c, 0) != 0)
         return -1;
     if (c->suite->kx == TLS_KX_ECDHE && send_server_key_exchange(c) != 0)
         return -1;

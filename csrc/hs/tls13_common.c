@@ -25,28 +25,11 @@ int tls_hs_send_certificate(tls_conn *c, const uint8_t *context, size_t context_
     tls_hs_end_message(&msg, off);
     int rc = tls_hs_send(c, &msg);
     tls_buf_free(&msg);
-    if (rc == 0 && tls_tracing(c)) {
-        tls_trace_builder tb;
-        tls_trace_begin(&tb, "send", "Certificate");
-        if (empty) {
-            tls_trace_add(&tb, "certificates", "none");
-        } else {
-            X509 *leaf = sk_X509_value(c->cfg->chain, 0);
-            char subject[256];
-            tls_x509_name_text(X509_get_subject_name(leaf), subject, sizeof subject);
-            tls_trace_add(&tb, "subject", "%s", subject);
-            tls_trace_add(&tb, "chain_length", "%d", sk_X509_num(c->cfg->chain));
-        }
-        rc = tls_trace_emit(c, &tb);
-    }
-    return rc;
+    return rc == 0 ? tls_hs_trace_own_certificate(c, empty) : -1;
 }
 
 static int parse_certificate_entries(tls_conn *c, tls_reader *list)
 {
-    c->peer_chain = sk_X509_new_null();
-    if (c->peer_chain == NULL)
-        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
     while (tls_rd_left(list) > 0) {
         tls_reader der = tls_rd_vec(list, 3);
         tls_reader ext_block = tls_rd_vec(list, 2);
@@ -58,18 +41,9 @@ static int parse_certificate_entries(tls_conn *c, tls_reader *list)
          * SignedCertificateTimestamp extension"; they answer requests in
          * our ClientHello, and we send neither. */
         if (tls_hs_parse_extensions(c, &ext_block, &exts, "Certificate entry") != 0 ||
-            tls_ext_check(c, &exts, TLS_EXT_IN_CT) != 0)
+            tls_ext_check(c, &exts, TLS_EXT_IN_CT) != 0 ||
+            tls_hs_push_peer_certificate(c, der.p, der.len) != 0)
             return -1;
-        if (sk_X509_num(c->peer_chain) >= TLS_MAX_CHAIN_LENGTH)
-            return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE,
-                            "certificate chain longer than %d certificates", TLS_MAX_CHAIN_LENGTH);
-        X509 *cert = tls_cert_cache_get(c->cfg, der.p, der.len);
-        if (cert == NULL)
-            return tls_fail_crypto(&c->err, TLS_ALERT_BAD_CERTIFICATE, "peer certificate cannot be parsed");
-        if (!sk_X509_push(c->peer_chain, cert)) {
-            X509_free(cert);
-            return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
-        }
     }
     return 0;
 }
@@ -86,7 +60,7 @@ int tls_hs_parse_certificate(tls_conn *c, tls_reader *body)
     if (parse_certificate_entries(c, &list) != 0)
         return -1;
     /* rfc8446#4.4.2.4: an empty server Certificate is a decode_error. */
-    if (sk_X509_num(c->peer_chain) == 0)
+    if (c->peer_chain == NULL || sk_X509_num(c->peer_chain) == 0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "server sent no certificate");
     return tls_hs_accept_peer_chain(c);
 }

@@ -153,7 +153,7 @@ int tls_hello_send_client_hello(tls_conn *c)
         tls_trace_builder tb;
         tls_trace_begin(&tb, "send", "ClientHello");
         tls_trace_add(&tb, "versions", "%s", v13 && v12 ? "TLSv1.3, TLSv1.2" : v13 ? "TLSv1.3" : "TLSv1.2");
-        tls_trace_add(&tb, "random", "32 fresh random bytes (client_random: goes into every key)");
+        tls_trace_add_hex(&tb, "random", c->client_random, TLS_RANDOM_LEN);
         tls_trace_add_list(&tb, "cipher_suites", suites, n_suites, tls_suite_name);
         tls_trace_add_list(&tb, "groups", cfg->groups, cfg->n_groups, tls_group_name);
         if (v13)

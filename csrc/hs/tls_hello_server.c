@@ -245,7 +245,14 @@ static int trace_client_hello(tls_conn *c, const client_hello *ch)
     uint16_t ids[TLS_MAX_PEER_LIST];
     tls_trace_builder tb;
     tls_trace_begin(&tb, "receive", "ClientHello");
-    tls_trace_add_list(&tb, "versions", ids, trace_ids(ch->versions_raw, 0, ids), tls_version_name);
+    if (ch->has_supported_versions) {
+        tls_trace_add_list(&tb, "versions", ids, trace_ids(ch->versions_raw, 0, ids), tls_version_name);
+    } else {
+        const char *v = tls_version_name(ch->legacy_version);
+        tls_trace_add(&tb, "versions", "%s (legacy_version: no supported_versions extension)",
+                      v ? v : "unknown");
+    }
+    tls_trace_add_hex(&tb, "random", ch->random, TLS_RANDOM_LEN);
     tls_trace_add_list(&tb, "cipher_suites", ids, trace_ids(ch->suites_raw, 0, ids), tls_suite_name);
     tls_trace_add_list(&tb, "groups", ids, trace_ids(ch->groups_raw, 0, ids), tls_group_name);
     tls_trace_add_list(&tb, "key_shares", ids, trace_ids(ch->shares_raw, 1, ids), tls_group_name);

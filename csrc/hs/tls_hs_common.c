@@ -54,6 +54,41 @@ size_t tls_hs_max_message(const tls_conn *c, uint8_t type)
     return TLS_MAX_HANDSHAKE_MESSAGE;
 }
 
+int tls_hs_trace_own_certificate(tls_conn *c, int empty)
+{
+    if (!tls_tracing(c))
+        return 0;
+    tls_trace_builder tb;
+    tls_trace_begin(&tb, "send", "Certificate");
+    if (empty) {
+        tls_trace_add(&tb, "certificates", "none");
+    } else {
+        X509 *leaf = sk_X509_value(c->cfg->chain, 0);
+        char subject[256];
+        tls_x509_name_text(X509_get_subject_name(leaf), subject, sizeof subject);
+        tls_trace_add(&tb, "subject", "%s", subject);
+        tls_trace_add(&tb, "chain_length", "%d", sk_X509_num(c->cfg->chain));
+    }
+    return tls_trace_emit(c, &tb);
+}
+
+int tls_hs_push_peer_certificate(tls_conn *c, const uint8_t *der, size_t len)
+{
+    if (c->peer_chain == NULL && (c->peer_chain = sk_X509_new_null()) == NULL)
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    if (sk_X509_num(c->peer_chain) >= TLS_MAX_CHAIN_LENGTH)
+        return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE,
+                        "certificate chain longer than %d certificates", TLS_MAX_CHAIN_LENGTH);
+    X509 *cert = tls_cert_cache_get(c->cfg, der, len);
+    if (cert == NULL)
+        return tls_fail_crypto(&c->err, TLS_ALERT_BAD_CERTIFICATE, "peer certificate cannot be parsed");
+    if (!sk_X509_push(c->peer_chain, cert)) {
+        X509_free(cert);
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    }
+    return 0;
+}
+
 int tls_hs_accept_peer_chain(tls_conn *c)
 {
     X509 *leaf = sk_X509_value(c->peer_chain, 0);
