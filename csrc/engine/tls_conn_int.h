@@ -77,8 +77,9 @@ typedef enum tls_state {
     ST_CLOSED,
 } tls_state;
 
-/* What only a TLS 1.2 handshake needs (rfc5246, rfc7627, rfc5746); wiped
- * when the handshake ends. */
+/* What only a TLS 1.2 handshake needs (rfc5246, rfc7627, rfc5746):
+ * allocated when TLS 1.2 is chosen, wiped and freed when the handshake
+ * ends, so a TLS 1.3 connection and an established one carry none of it. */
 typedef struct tls12_state {
     uint8_t server_random[TLS_RANDOM_LEN];
     uint8_t master[48];            /* the master secret */
@@ -156,8 +157,8 @@ struct tls_conn {
     uint16_t offered_min, offered_max; /* client: the versions our ClientHello offers:
                                           the configured range, narrowed to the
                                           versions our suites exist for */
-    tls12_state t12;          /* TLS 1.2 only */
-    int extended_master_secret; /* TLS 1.2: kept from t12.ems for info() */
+    tls12_state *t12;         /* TLS 1.2, during the handshake only */
+    int extended_master_secret; /* TLS 1.2: kept from t12->ems for info() */
 };
 
 /* ---- Record layer (tls_record.c) ---- */
@@ -255,7 +256,9 @@ int tls12_post_handshake(tls_conn *c, uint8_t type, tls_reader *body);
 int tls12_send_certificate(tls_conn *c, int empty);
 int tls12_parse_certificate(tls_conn *c, tls_reader *body, int *empty);
 int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s);
-/* Wipes c->t12. */
+/* Allocates c->t12 (the hand-off to TLS 1.2 does); tls12_state_wipe
+ * wipes and frees it. */
+int tls12_state_new(tls_conn *c);
 void tls12_state_wipe(tls_conn *c);
 /* The largest body of a handshake message of this type that c accepts now:
  * TLS_MAX_CLIENT_HELLO for a ClientHello to a server, else

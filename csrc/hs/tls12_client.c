@@ -38,7 +38,7 @@ static int check_renegotiation_info(tls_conn *c, tls_ext_list *exts)
     if (!tls_rd_end(ri) || value.len != 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "server's renegotiation_info is not empty on a first handshake (RFC 5746)");
-    c->t12.secure_renegotiation = 1;
+    c->t12->secure_renegotiation = 1;
     return 0;
 }
 
@@ -84,10 +84,10 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
     tls_reader *ems = tls_hs_find_ext(&sh->exts, TLS_EXT_EXTENDED_MASTER_SECRET);
     if (ems != NULL && tls_rd_left(ems) != 0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello extended_master_secret is not empty");
-    c->t12.ems = ems != NULL;
+    c->t12->ems = ems != NULL;
     /* rfc7627#5.2: a client that requires the extension aborts with
      * handshake_failure when the server does not answer it. */
-    if (!c->t12.ems && cfg->require_ems)
+    if (!c->t12->ems && cfg->require_ems)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "server does not support the extended master secret (RFC 7627); "
                         "set require_ems = false to talk to it");
@@ -97,7 +97,7 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
      * comes with the ServerKeyExchange, RSA key transport has none. */
     tls_kex_free(&c->kex);
     c->group = 0;
-    memcpy(c->t12.server_random, sh->random, TLS_RANDOM_LEN);
+    memcpy(c->t12->server_random, sh->random, TLS_RANDOM_LEN);
     if (tls_transcript_set_hash(&c->transcript, chosen->md, &c->err) != 0 ||
         tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
         return -1;
@@ -110,8 +110,8 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         tls_trace_add(&tb, "key_exchange", "%s", chosen->kx == TLS_KX_RSA
                                                      ? "RSA: we encrypt a premaster secret to the server's key"
                                                      : "ECDHE: the server sends its share in ServerKeyExchange");
-        tls_trace_add(&tb, "extended_master_secret", "%s", c->t12.ems ? "yes" : "no");
-        tls_trace_add(&tb, "secure_renegotiation", "%s", c->t12.secure_renegotiation ? "yes" : "no");
+        tls_trace_add(&tb, "extended_master_secret", "%s", c->t12->ems ? "yes" : "no");
+        tls_trace_add(&tb, "secure_renegotiation", "%s", c->t12->secure_renegotiation ? "yes" : "no");
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }
@@ -169,7 +169,7 @@ static int handle_server_key_exchange(tls_conn *c, tls_reader *body)
     size_t params_len = params_end - params_start;
     uint8_t signed_params[2 * TLS_RANDOM_LEN + 4 + 255];
     memcpy(signed_params, c->client_random, TLS_RANDOM_LEN);
-    memcpy(signed_params + TLS_RANDOM_LEN, c->t12.server_random, TLS_RANDOM_LEN);
+    memcpy(signed_params + TLS_RANDOM_LEN, c->t12->server_random, TLS_RANDOM_LEN);
     memcpy(signed_params + 2 * TLS_RANDOM_LEN, body->p + params_start, params_len);
     if (tls12_sig_verify(c->peer_key, scheme, signed_params, 2 * TLS_RANDOM_LEN + params_len, sig.p, sig.len,
                          &c->err) != 0)
@@ -191,8 +191,8 @@ static int handle_server_key_exchange(tls_conn *c, tls_reader *body)
     tls_buf_clear(&c->client_share);
     int rc = -1;
     if (tls_kex_generate(&c->kex, group, &c->client_share, &c->err) == 0 &&
-        tls_kex_derive(&c->kex, point.p, point.len, c->t12.premaster, sizeof c->t12.premaster,
-                       &c->t12.premaster_len, &c->err) == 0)
+        tls_kex_derive(&c->kex, point.p, point.len, c->t12->premaster, sizeof c->t12->premaster,
+                       &c->t12->premaster_len, &c->err) == 0)
         rc = 0;
     tls_kex_free(&c->kex);
     if (rc != 0)
@@ -228,8 +228,8 @@ static int install_keys(tls_conn *c, int write)
 {
     tls12_key_block kb;
     const tls_suite *s = c->suite;
-    if (tls12_key_block_derive(s->md, s->key_len, s->fixed_iv_len, c->t12.master, c->client_random,
-                               c->t12.server_random, &kb, &c->err) != 0)
+    if (tls12_key_block_derive(s->md, s->key_len, s->fixed_iv_len, c->t12->master, c->client_random,
+                               c->t12->server_random, &kb, &c->err) != 0)
         return -1;
     int rc = write ? tls12_record_set_keys(c, 1, kb.client_key, kb.client_iv, "client_write_key")
                    : tls12_record_set_keys(c, 0, kb.server_key, kb.server_iv, "server_write_key");
@@ -249,16 +249,16 @@ static int send_client_key_exchange(tls_conn *c, uint8_t *pms, size_t *pms_len)
         size_t point = tls_buf_open_block(&msg, 1);
         tls_buf_bytes(&msg, c->client_share.data, c->client_share.len);
         tls_buf_close_block(&msg, point, 1);
-        memcpy(pms, c->t12.premaster, c->t12.premaster_len);
-        *pms_len = c->t12.premaster_len;
+        memcpy(pms, c->t12->premaster, c->t12->premaster_len);
+        *pms_len = c->t12->premaster_len;
     } else {
         /* rfc5246#7.4.7.1: EncryptedPreMasterSecret, with its length. */
         size_t enc = tls_buf_open_block(&msg, 2);
-        rc = tls12_rsa_premaster_encrypt(c->peer_key, c->t12.client_version, pms, &msg, &c->err);
+        rc = tls12_rsa_premaster_encrypt(c->peer_key, c->t12->client_version, pms, &msg, &c->err);
         tls_buf_close_block(&msg, enc, 2);
         *pms_len = TLS12_PREMASTER_RSA_LEN;
     }
-    OPENSSL_cleanse(c->t12.premaster, sizeof c->t12.premaster);
+    OPENSSL_cleanse(c->t12->premaster, sizeof c->t12->premaster);
     tls_hs_end_message(&msg, off);
     size_t enc_len = msg.len - enc_start;
     if (rc == 0)
@@ -285,7 +285,7 @@ static int send_client_key_exchange(tls_conn *c, uint8_t *pms, size_t *pms_len)
         else
             tls_trace_add(&tb, "from", "48 bytes: version 0x%04x and 46 random bytes, encrypted with RSA to "
                                        "the server's public key, which only the server can decrypt",
-                          c->t12.client_version);
+                          c->t12->client_version);
         rc = tls_trace_emit(c, &tb);
     }
     return rc;
@@ -297,15 +297,15 @@ static int derive_master(tls_conn *c, const uint8_t *pms, size_t pms_len)
     const tls_suite *s = c->suite;
     /* rfc7627#3: session_hash = Hash(handshake_messages) through the
      * ClientKeyExchange. */
-    if (c->t12.ems && tls_transcript_hash(&c->transcript, session_hash, &c->err) != 0)
+    if (c->t12->ems && tls_transcript_hash(&c->transcript, session_hash, &c->err) != 0)
         return -1;
-    if (tls12_master_secret(s->md, pms, pms_len, c->t12.ems, c->client_random, c->t12.server_random,
-                            session_hash, s->hash_len, c->t12.master, &c->err) != 0)
+    if (tls12_master_secret(s->md, pms, pms_len, c->t12->ems, c->client_random, c->t12->server_random,
+                            session_hash, s->hash_len, c->t12->master, &c->err) != 0)
         return -1;
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "key", "master secret");
-        if (c->t12.ems)
+        if (c->t12->ems)
             tls_trace_add(&tb, "from", "extended (RFC 7627): PRF(premaster, \"extended master secret\", "
                                        "session hash of every message so far)");
         else
@@ -329,7 +329,7 @@ static int finished_data(tls_conn *c, int by_server, uint8_t out[TLS12_VERIFY_DA
     uint8_t th[TLS_MAX_HASH_LEN];
     if (tls_transcript_hash(&c->transcript, th, &c->err) != 0)
         return -1;
-    return tls12_finished(c->suite->md, c->t12.master, by_server, th, c->suite->hash_len, out, &c->err);
+    return tls12_finished(c->suite->md, c->t12->master, by_server, th, c->suite->hash_len, out, &c->err);
 }
 
 static int send_finished(tls_conn *c)
@@ -371,7 +371,7 @@ static int handle_server_hello_done(tls_conn *c, tls_reader *body)
     /* rfc5246#7.4.6: a client with no certificate sends an empty list. */
     if (c->cert_requested && tls12_send_certificate(c, 1) != 0)
         return -1;
-    uint8_t pms[sizeof c->t12.premaster];
+    uint8_t pms[sizeof c->t12->premaster];
     size_t pms_len = 0;
     int rc = send_client_key_exchange(c, pms, &pms_len);
     if (rc == 0)

@@ -67,10 +67,20 @@ int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s)
     return 0;
 }
 
+int tls12_state_new(tls_conn *c)
+{
+    if (c->t12 == NULL && (c->t12 = OPENSSL_zalloc(sizeof *c->t12)) == NULL)
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    return 0;
+}
+
 void tls12_state_wipe(tls_conn *c)
 {
-    c->extended_master_secret |= c->t12.ems;
-    OPENSSL_cleanse(&c->t12, sizeof c->t12);
+    if (c->t12 == NULL)
+        return;
+    c->extended_master_secret |= c->t12->ems;
+    OPENSSL_clear_free(c->t12, sizeof *c->t12);
+    c->t12 = NULL;
 }
 
 int tls12_post_handshake(tls_conn *c, uint8_t type, tls_reader *body)

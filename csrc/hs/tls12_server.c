@@ -201,7 +201,7 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
     tls_buf_init(&msg);
     size_t off = tls_hs_begin_message(&msg, TLS_HS_SERVER_HELLO);
     tls_buf_u16(&msg, TLS_VERSION_12);
-    tls_buf_bytes(&msg, c->t12.server_random, TLS_RANDOM_LEN);
+    tls_buf_bytes(&msg, c->t12->server_random, TLS_RANDOM_LEN);
     /* An empty session id: we resume no sessions (rfc5246#7.4.1.3). */
     tls_buf_u8(&msg, 0);
     tls_buf_u16(&msg, c->suite->id);
@@ -211,13 +211,13 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
         tls_buf_u16(&msg, TLS_EXT_SERVER_NAME);
         tls_buf_u16(&msg, 0);
     }
-    if (c->t12.secure_renegotiation) {
+    if (c->t12->secure_renegotiation) {
         /* rfc5746#3.6: an empty renegotiated_connection. */
         tls_buf_u16(&msg, TLS_EXT_RENEGOTIATION_INFO);
         tls_buf_u16(&msg, 1);
         tls_buf_u8(&msg, 0);
     }
-    if (c->t12.ems) {
+    if (c->t12->ems) {
         tls_buf_u16(&msg, TLS_EXT_EXTENDED_MASTER_SECRET);
         tls_buf_u16(&msg, 0);
     }
@@ -236,7 +236,7 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
         tls_trace_builder tb;
         tls_trace_begin(&tb, "send", "ServerHello");
         tls_trace_add(&tb, "version", "TLSv1.2");
-        tls_trace_add_hex(&tb, "random", c->t12.server_random, TLS_RANDOM_LEN);
+        tls_trace_add_hex(&tb, "random", c->t12->server_random, TLS_RANDOM_LEN);
         if (c->cfg->max_version >= TLS_VERSION_13)
             tls_trace_add(&tb, "downgrade", "random ends with DOWNGRD 01: a TLS 1.3 client refuses this "
                                             "hello unless it chose TLS 1.2 itself (RFC 8446 4.1.3)");
@@ -244,8 +244,8 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
         tls_trace_add(&tb, "key_exchange", "%s", c->suite->kx == TLS_KX_ECDHE ? "ECDHE" : "RSA");
         if (c->suite->kx == TLS_KX_ECDHE)
             tls_trace_add(&tb, "group", "%s", tls_group_name(c->group));
-        tls_trace_add(&tb, "extended_master_secret", "%s", c->t12.ems ? "yes" : "no");
-        tls_trace_add(&tb, "secure_renegotiation", "%s", c->t12.secure_renegotiation ? "yes" : "no");
+        tls_trace_add(&tb, "extended_master_secret", "%s", c->t12->ems ? "yes" : "no");
+        tls_trace_add(&tb, "secure_renegotiation", "%s", c->t12->secure_renegotiation ? "yes" : "no");
         rc = tls_trace_emit(c, &tb);
     }
     return rc;
@@ -274,7 +274,7 @@ static int send_server_key_exchange(tls_conn *c)
     tls_buf_u8(&msg, (uint8_t)point.len);
     tls_buf_bytes(&msg, point.data, point.len);
     tls_buf_bytes(&signed_data, c->client_random, TLS_RANDOM_LEN);
-    tls_buf_bytes(&signed_data, c->t12.server_random, TLS_RANDOM_LEN);
+    tls_buf_bytes(&signed_data, c->t12->server_random, TLS_RANDOM_LEN);
     tls_buf_bytes(&signed_data, msg.data + params, msg.len - params);
     if (!tls_buf_ok(&signed_data) || !tls_buf_ok(&msg)) {
         tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
@@ -332,17 +332,17 @@ int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg,
             return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
     }
     memcpy(c->client_random, ch->random, TLS_RANDOM_LEN);
-    c->t12.client_version = ch->legacy_version;
-    c->t12.ems = ch->ems;
+    c->t12->client_version = ch->legacy_version;
+    c->t12->ems = ch->ems;
     /* rfc5746#3.6: the SCSV or an empty renegotiation_info. */
-    c->t12.secure_renegotiation = ch->renegotiation_scsv || ch->renegotiation_info != NULL;
-    if (tls_random(c->t12.server_random, TLS_RANDOM_LEN, &c->err) != 0)
+    c->t12->secure_renegotiation = ch->renegotiation_scsv || ch->renegotiation_info != NULL;
+    if (tls_random(c->t12->server_random, TLS_RANDOM_LEN, &c->err) != 0)
         return -1;
     /* rfc8446#4.1.3: "TLS 1.3 servers which negotiate TLS 1.2 or below in
      * response to a ClientHello MUST set the last 8 bytes of their Random
      * value specially": DOWNGRD 01 for TLS 1.2. */
     if (c->cfg->max_version >= TLS_VERSION_13)
-        memcpy(c->t12.server_random + TLS_RANDOM_LEN - 8, tls_downgrade_tls12, 8);
+        memcpy(c->t12->server_random + TLS_RANDOM_LEN - 8, tls_downgrade_tls12, 8);
     if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) != 0 ||
         tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 || send_server_hello(c, ch) != 0 ||
         tls12_send_certificate(c, 0) != 0)
@@ -409,7 +409,7 @@ static int read_premaster(tls_conn *c, tls_reader *body, uint8_t *pms, size_t pm
      * with a wrong key. Its result says only whether we failed locally
      * (memory, RNG, an unusable key), which does not depend on the peer's
      * bytes; nothing here looks at the premaster. */
-    if (tls12_rsa_premaster_decrypt(c->cfg->key, enc.p, enc.len, c->t12.client_version, pms, &c->err) != 0)
+    if (tls12_rsa_premaster_decrypt(c->cfg->key, enc.p, enc.len, c->t12->client_version, pms, &c->err) != 0)
         return -1;
     *pms_len = TLS12_PREMASTER_RSA_LEN;
     return trace_key_step(c, "premaster secret",
@@ -426,12 +426,12 @@ static int handle_client_key_exchange(tls_conn *c, tls_reader *body, const uint8
         tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
         goto done;
     /* rfc7627#3: session_hash = Hash(handshake_messages) through ClientKeyExchange. */
-    if (c->t12.ems && tls_transcript_hash(&c->transcript, session_hash, &c->err) != 0)
+    if (c->t12->ems && tls_transcript_hash(&c->transcript, session_hash, &c->err) != 0)
         goto done;
-    if (tls12_master_secret(c->suite->md, pms, pms_len, c->t12.ems, c->client_random, c->t12.server_random,
-                            session_hash, c->suite->hash_len, c->t12.master, &c->err) != 0 ||
+    if (tls12_master_secret(c->suite->md, pms, pms_len, c->t12->ems, c->client_random, c->t12->server_random,
+                            session_hash, c->suite->hash_len, c->t12->master, &c->err) != 0 ||
         trace_key_step(c, "master secret",
-                       c->t12.ems ? "extended (RFC 7627): PRF of the premaster and the hash of the "
+                       c->t12->ems ? "extended (RFC 7627): PRF of the premaster and the hash of the "
                                     "handshake so far"
                                   : "PRF of the premaster and the client and server randoms") != 0)
         goto done;
@@ -450,8 +450,8 @@ static int install_keys(tls_conn *c, int write)
 {
     tls12_key_block kb;
     int rc = -1;
-    if (tls12_key_block_derive(c->suite->md, c->suite->key_len, c->suite->fixed_iv_len, c->t12.master,
-                               c->client_random, c->t12.server_random, &kb, &c->err) == 0 &&
+    if (tls12_key_block_derive(c->suite->md, c->suite->key_len, c->suite->fixed_iv_len, c->t12->master,
+                               c->client_random, c->t12->server_random, &kb, &c->err) == 0 &&
         (write || trace_key_step(c, "key block",
                                  "client and server write keys and IVs: PRF of the master secret and "
                                  "the randoms") == 0)) {
@@ -488,7 +488,7 @@ static int send_finished(tls_conn *c)
     tls_buf_init(&msg);
     int rc = -1;
     if (tls_transcript_hash(&c->transcript, th, &c->err) == 0 &&
-        tls12_finished(c->suite->md, c->t12.master, 1, th, c->suite->hash_len, verify, &c->err) == 0) {
+        tls12_finished(c->suite->md, c->t12->master, 1, th, c->suite->hash_len, verify, &c->err) == 0) {
         size_t off = tls_hs_begin_message(&msg, TLS_HS_FINISHED);
         tls_buf_bytes(&msg, verify, sizeof verify);
         tls_hs_end_message(&msg, off);
@@ -512,7 +512,7 @@ static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, si
     if (!tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Finished has the wrong length");
     if (tls_transcript_hash(&c->transcript, th, &c->err) != 0 ||
-        tls12_finished(c->suite->md, c->t12.master, 0, th, c->suite->hash_len, expected, &c->err) != 0)
+        tls12_finished(c->suite->md, c->t12->master, 0, th, c->suite->hash_len, expected, &c->err) != 0)
         return -1;
     /* rfc5246#7.4.9: "Recipients of Finished messages MUST verify that the
      * contents are correct." */

@@ -197,7 +197,6 @@ int tls_client_start(tls_conn *c)
     /* Middlebox compatibility (rfc8446#D.4) with TLS 1.3; in a TLS 1.2-only
      * hello a session id would ask to resume a session. */
     c->session_id_len = v13 ? sizeof c->session_id : 0;
-    c->t12.client_version = TLS_VERSION_12;
     if (tls_random(c->client_random, TLS_RANDOM_LEN, &c->err) != 0 ||
         tls_random(c->session_id, c->session_id_len, &c->err) != 0)
         return -1;
@@ -274,6 +273,11 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
                         "removed TLS 1.3 from our hello)");
     /* No compatibility change_cipher_spec in TLS 1.2: it is a real message there. */
     c->ccs_ignorable = 0;
+    if (tls12_state_new(c) != 0)
+        return -1;
+    /* rfc5246#7.4.7.1: the premaster starts with the latest version the
+     * client offered: our legacy_version. */
+    c->t12->client_version = TLS_VERSION_12;
     return tls12_client_server_hello(c, &sh, msg, len);
 }
 

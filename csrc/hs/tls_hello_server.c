@@ -305,7 +305,7 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
                         "an attacker may have made its first attempt fail",
                         tls_version_name(version), tls_version_name(cfg->max_version));
     if (version == TLS_VERSION_12)
-        return tls12_server_client_hello(c, &ch, msg, len);
+        return tls12_state_new(c) == 0 ? tls12_server_client_hello(c, &ch, msg, len) : -1;
     return tls13_server_client_hello(c, &ch, msg, len);
 }
 
