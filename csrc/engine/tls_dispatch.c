@@ -169,6 +169,9 @@ static int process_from(tls_conn *c, const uint8_t *base, size_t avail, size_t *
          * the application is not reading. */
         if (c->app_in.len >= TLS_APP_IN_HIGH_WATER)
             break;
+        /* Nothing left (base may then be NULL: an empty buffer). */
+        if (pos == avail)
+            break;
         tls_record_in rec;
         size_t n = 0;
         int got = tls_record_next(c, base + pos, avail - pos, &n, &rec);
