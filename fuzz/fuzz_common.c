@@ -74,8 +74,14 @@ static tls_config *server_cfg[FUZZ_N_KEYS];
 static tls_config *server_hrr_cfg;
 static tls_config *client_cfg_all;
 static tls_config *client_cfg_suite[FUZZ_N_SUITES];
+static tls_config *client12_cfg_all;
+static tls_config *client12_cfg_suite[FUZZ_N_SUITES];
 static const char *const suite_names[FUZZ_N_SUITES] = {
     "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+};
+static const char *const suite12_names[FUZZ_N_SUITES] = {
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
 };
 
 static void die(const char *what, const tls_error *err)
@@ -133,6 +139,14 @@ void fuzz_setup(void)
     client_cfg_all = make_client(NULL);
     for (int i = 0; i < FUZZ_N_SUITES; i++)
         client_cfg_suite[i] = make_client(suite_names[i]);
+    client12_cfg_all = make_client(NULL);
+    if (tls_config_set_versions(client12_cfg_all, TLS_VERSION_12, TLS_VERSION_12, &err) != 0)
+        die("client versions", &err);
+    for (int i = 0; i < FUZZ_N_SUITES; i++) {
+        client12_cfg_suite[i] = make_client(suite12_names[i]);
+        if (tls_config_set_versions(client12_cfg_suite[i], TLS_VERSION_12, TLS_VERSION_12, &err) != 0)
+            die("client versions", &err);
+    }
 }
 
 void fuzz_teardown(void)
@@ -145,9 +159,13 @@ void fuzz_teardown(void)
     server_hrr_cfg = NULL;
     tls_config_unref(client_cfg_all);
     client_cfg_all = NULL;
+    tls_config_unref(client12_cfg_all);
+    client12_cfg_all = NULL;
     for (int i = 0; i < FUZZ_N_SUITES; i++) {
         tls_config_unref(client_cfg_suite[i]);
         client_cfg_suite[i] = NULL;
+        tls_config_unref(client12_cfg_suite[i]);
+        client12_cfg_suite[i] = NULL;
     }
 }
 
@@ -157,6 +175,11 @@ tls_config *fuzz_server_hrr_config(void) { return server_hrr_cfg; }
 tls_config *fuzz_client_config(int suite)
 {
     return suite >= 0 && suite < FUZZ_N_SUITES ? client_cfg_suite[suite] : client_cfg_all;
+}
+
+tls_config *fuzz_client_config12(int suite)
+{
+    return suite >= 0 && suite < FUZZ_N_SUITES ? client12_cfg_suite[suite] : client12_cfg_all;
 }
 
 /* ---- Connections ----------------------------------------------------------- */

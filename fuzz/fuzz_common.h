@@ -37,6 +37,9 @@ tls_config *fuzz_server_hrr_config(void);
 /* Client verifying against the fixed certificates; suite -1 offers all
  * suites, 0..2 only that one (AES-128-GCM, AES-256-GCM, ChaCha20). */
 tls_config *fuzz_client_config(int suite);
+/* The same limited to TLS 1.2: suite -1 offers every TLS 1.2 suite, 0..2
+ * only ECDHE_ECDSA with AES-128-GCM, AES-256-GCM or ChaCha20. */
+tls_config *fuzz_client_config12(int suite);
 
 /* ---- Connections ----------------------------------------------------------- */
 /* New connection with a trace callback that reads every field (so hostile

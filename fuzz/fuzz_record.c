@@ -2,8 +2,10 @@
  * connected, then records made from the input are fed to one side.
  *
  * Input: byte 0 picks the direction (bit 0: 0 = client to server, 1 =
- * server to client) and the suite (bits 1-2: AES-128-GCM, AES-256-GCM,
- * ChaCha20-Poly1305, or all offered). Then chunks, each
+ * server to client), the suite (bits 1-2: AES-128-GCM, AES-256-GCM,
+ * ChaCha20-Poly1305, or all offered) and the version (bit 3 set: TLS 1.2
+ * with ECDHE_ECDSA, where the last byte of a sealed chunk is the content
+ * type that goes in the record header). Then chunks, each
  *   flag (1 byte) | length (2 bytes, big-endian) | bytes
  * (a short last chunk takes what is left). Flag bit 0 clear: the bytes are
  * a TLSInnerPlaintext (content, content type, zero padding) sealed with
@@ -32,8 +34,35 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* One record protected as the sender's record layer would, whatever the
  * inner bytes; keeps the sender's sequence number in step. */
+static void feed_sealed12(tls_conn *sender, tls_conn *receiver, const uint8_t *inner, size_t len)
+{
+    size_t overhead = tls12_aead_overhead(sender->wr.suite);
+    uint8_t type = len > 0 ? inner[len - 1] : TLS_CT_APPLICATION_DATA;
+    len = len > 0 ? len - 1 : 0;
+    if (len > 0xffff - overhead)
+        len = 0xffff - overhead;
+    uint8_t *rec = malloc(TLS_RECORD_HEADER_LEN + len + overhead);
+    if (rec == NULL)
+        abort();
+    rec[0] = type;
+    rec[1] = 0x03;
+    rec[2] = 0x03;
+    rec[3] = (uint8_t)((len + overhead) >> 8);
+    rec[4] = (uint8_t)(len + overhead);
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls12_aead_seal(&sender->wr, type, TLS_VERSION_12, inner, len, rec + TLS_RECORD_HEADER_LEN, &err) != 0)
+        abort();
+    fuzz_feed(receiver, rec, TLS_RECORD_HEADER_LEN + len + overhead);
+    free(rec);
+}
+
 static void feed_sealed(tls_conn *sender, tls_conn *receiver, const uint8_t *inner, size_t len)
 {
+    if (sender->wr.suite->version == TLS_VERSION_12) {
+        feed_sealed12(sender, receiver, inner, len);
+        return;
+    }
     size_t tag = sender->wr.suite->tag_len;
     if (len > 0xffff - tag)
         len = 0xffff - tag;
@@ -75,8 +104,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_rng_reset();
     int to_client = data[0] & 1;
     int suite = ((data[0] >> 1) & 3) == 3 ? -1 : (data[0] >> 1) & 3;
+    int tls12 = (data[0] >> 3) & 1;
     fuzz_pair pair;
-    if (fuzz_pair_connect(&pair, fuzz_client_config(suite), fuzz_server_config(FUZZ_KEY_EC)) != 0)
+    if (fuzz_pair_connect(&pair, tls12 ? fuzz_client_config12(suite) : fuzz_client_config(suite),
+                          fuzz_server_config(FUZZ_KEY_EC)) != 0)
         abort(); /* the set-up itself is broken: that is a finding too */
     tls_conn *sender = to_client ? pair.server : pair.client;
     tls_conn *receiver = to_client ? pair.client : pair.server;
@@ -96,7 +127,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fuzz_feed(receiver, data + pos, len);
             else
                 feed_sealed(sender, receiver, data + pos, len);
-            if (receiver->rd_epoch != epoch)
+            /* TLS 1.2 has no KeyUpdate: its epoch never moves after the handshake. */
+            if (receiver->rd_epoch != epoch && !tls12)
                 follow_key_update(sender);
         }
         pos += len;

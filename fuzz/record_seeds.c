@@ -342,6 +342,46 @@ static void record_record_seeds(void)
     for (int i = 0; i < 5; i++)
         chunk(&b, 7 << 1, empty_data, sizeof empty_data);
     write_seed("fuzz_record", "to_server_empty_record_flood", b.data, b.len);
+    tls_buf_clear(&b);
+
+    /* TLS 1.2 (byte 0 bit 3): the last byte of a sealed chunk is the record's
+     * content type. Data, a renegotiation request (refused with a warning,
+     * the connection goes on), data, close_notify; then the largest record
+     * and one byte more. */
+    static const uint8_t client_hello12[] = { TLS_HS_CLIENT_HELLO, 0, 0, 41, 3, 3,
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+        27, 28, 29, 30, 31, 32, 0, 0, 2, 0xc0, 0x2b, 1, 0, TLS_CT_HANDSHAKE };
+    static const uint8_t hello_request[] = { TLS_HS_HELLO_REQUEST, 0, 0, 0, TLS_CT_HANDSHAKE };
+    struct { const char *name; uint8_t first; const uint8_t *reneg; size_t reneg_len; } v12[] = {
+        { "to_server_tls12_aes128", 0x08, client_hello12, sizeof client_hello12 },
+        { "to_client_tls12_chacha20", 0x08 | 1 | (2 << 1), hello_request, sizeof hello_request },
+    };
+    for (size_t v = 0; v < sizeof v12 / sizeof v12[0]; v++) {
+        char name[128];
+        tls_buf_u8(&b, v12[v].first);
+        chunk(&b, 0, http, sizeof http - 1);
+        chunk(&b, 0, v12[v].reneg, v12[v].reneg_len);
+        chunk(&b, 0, http, sizeof http - 1);
+        chunk(&b, 0, close_notify, sizeof close_notify);
+        snprintf(name, sizeof name, "%s_data_renegotiation_close", v12[v].name);
+        write_seed("fuzz_record", name, b.data, b.len);
+        tls_buf_clear(&b);
+
+        tls_buf_u8(&b, v12[v].first);
+        chunk(&b, 0, http, sizeof http - 1);
+        chunk(&b, 1, forged, sizeof forged);
+        snprintf(name, sizeof name, "%s_forged_record", v12[v].name);
+        write_seed("fuzz_record", name, b.data, b.len);
+        tls_buf_clear(&b);
+    }
+    /* rfc5246#6.2.1: 2^14 bytes of plaintext is the largest record. */
+    big[TLS_MAX_PLAINTEXT] = TLS_CT_APPLICATION_DATA;
+    tls_buf_u8(&b, 0x08);
+    chunk(&b, 0, big, TLS_MAX_PLAINTEXT + 1);
+    big[TLS_MAX_PLAINTEXT] = 'x';
+    big[TLS_MAX_PLAINTEXT + 1] = TLS_CT_APPLICATION_DATA;
+    chunk(&b, 0, big, TLS_MAX_PLAINTEXT + 2);
+    write_seed("fuzz_record", "to_server_tls12_largest_then_overflow", b.data, b.len);
     free(big);
     tls_buf_free(&b);
 }

@@ -59,6 +59,15 @@ local EXPECTED = {
    { "regress/fuzz_client/empty_protected_record",
      "client: failed bad_record_mac: bad record MAC (record too short to hold an authentication tag) [read keys 1, data 0]" },
    -- Records sealed under the real keys (fuzz/record_seeds.c says what each holds).
+   -- TLS 1.2 records (byte 0 bit 3): a renegotiation request is refused with
+   -- a warning and data goes on; forged and oversized records are refused.
+   { "corpus/fuzz_record/to_.*_tls12_.*_data_renegotiation_close", "receiver: connected, peer closed [read keys 1, data 36]" },
+   { "corpus/fuzz_record/to_client_tls12_chacha20_forged_record",
+     "receiver: failed bad_record_mac: bad record MAC (record could not be authenticated) [read keys 1, data 18]" },
+   { "corpus/fuzz_record/to_server_tls12_aes128_forged_record",
+     "receiver: failed bad_record_mac: bad record MAC (record too short to hold a nonce and an authentication tag) [read keys 1, data 18]" },
+   { "corpus/fuzz_record/to_server_tls12_largest_then_overflow",
+     "receiver: failed record_overflow: record of 16385 bytes of plaintext (at most 16384 allowed) [read keys 1, data 16384]" },
    { "corpus/fuzz_record/.*_data_keyupdate_close", "receiver: connected, peer closed [read keys 3, data 41]" },
    { "corpus/fuzz_record/.*_fragmented_keyupdate_alert",
      "receiver: failed handshake_failure from peer: peer sent alert handshake_failure (40) [read keys 3, data 0]" },
