@@ -295,7 +295,8 @@ local mutations = {
    { name = "peer_record_size_limit_ignored", file = RECORD,
      from = [[n = len < c->send_limit ? len : c->send_limit;]],
      to = [[n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;]],
-     specs = { { R, "our server sends at most 999 bytes" } } },
+     specs = { { R, "our server sends at most 999 bytes" },
+               { "spec/record_size_limit_spec.lua", "a server keeps every record to the client's limit" } } },
    { name = "peer_record_size_limit_one_over", file = EXT,
      from = [[size_t content = (size_t)limit - 1;]], to = [[size_t content = (size_t)limit;]],
      specs = { { R, "our server sends at most 999 bytes" } } },
@@ -323,10 +324,10 @@ local mutations = {
 
    ---------------------------------------------------------------- sending keys
    { name = "automatic_key_update_never", file = "csrc/engine/tls_engine.c",
-     from = [[if (c->version == TLS_VERSION_13 && c->wr.seq >= c->key_update_after &&]], to = [[if (0 && c->version == TLS_VERSION_13 && c->wr.seq >= c->key_update_after &&]],
+     from = [[if (c->wr.seq >= c->key_update_after && tls13_key_update(c, 0) != 0)]], to = [[if (0 && c->wr.seq >= c->key_update_after && tls13_key_update(c, 0) != 0)]],
      specs = { { KU, "do not happen below the threshold" } } },
    { name = "automatic_key_update_one_late", file = "csrc/engine/tls_engine.c",
-     from = [[if (c->version == TLS_VERSION_13 && c->wr.seq >= c->key_update_after &&]], to = [[if (c->version == TLS_VERSION_13 && c->wr.seq > c->key_update_after &&]],
+     from = [[if (c->wr.seq >= c->key_update_after && tls13_key_update(c, 0) != 0)]], to = [[if (c->wr.seq > c->key_update_after && tls13_key_update(c, 0) != 0)]],
      specs = { { KU, "do not happen below the threshold" } } },
    { name = "key_update_write_key_kept", file = "csrc/hs/tls13_common.c",
      from = [[tls13_next_traffic_secret(c->suite->md, own, &c->err) != 0 || tls_record_install_write_key(c, own) != 0)]], to = [[tls13_next_traffic_secret(c->suite->md, own, &c->err) != 0)]],

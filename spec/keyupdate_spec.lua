@@ -116,6 +116,15 @@ describe("automatic key updates", function()
     assert.same({}, key_events(ctrace))
     assert(c:write("x6"))
     assert.same({ SENT, OUR_NEXT }, key_events(ctrace))
+    -- Exactly two records: the KeyUpdate (rfc8446#4.6.3: under the old key,
+    -- which then stops) and x6 under the new key; no other record, not even
+    -- an empty one, goes out under the old key past its limit.
+    local out, records, pos = c:output(), 0, 1
+    while pos <= #out do
+      records = records + 1
+      pos = pos + 5 + ((out:byte(pos + 3) << 8) | out:byte(pos + 4))
+    end
+    assert.equal(2, records)
   end)
 
   it("with key_update_after = 1 put a KeyUpdate between every two records", function()

@@ -196,10 +196,17 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len)
          * Checked before each record of data: a handshake message or an
          * alert never waits for a key update. TLS 1.2 has no key update;
          * its sequence number ends the connection long before (rfc5246#6.1). */
-        if (c->version == TLS_VERSION_13 && c->wr.seq >= c->key_update_after &&
-            tls13_key_update(c, 0) != 0)
-            return fail(c);
-        size_t n = len < c->send_limit ? len : c->send_limit;
+        size_t n = len;
+        if (c->version == TLS_VERSION_13) {
+            if (c->wr.seq >= c->key_update_after && tls13_key_update(c, 0) != 0)
+                return fail(c);
+            /* As much as fits in the records left under this key (the
+             * record layer cuts it into records of send_limit). */
+            uint64_t records_left = c->key_update_after - c->wr.seq;
+            uint64_t records_needed = len / c->send_limit + (len % c->send_limit != 0);
+            if (records_left < records_needed)
+                n = (size_t)records_left * c->send_limit;
+        }
         if (tls_record_write(c, TLS_CT_APPLICATION_DATA, data, n) != 0)
             return fail(c);
         data += n;
