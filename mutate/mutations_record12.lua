@@ -26,4 +26,10 @@ return {
      from = [[c->version == TLS_VERSION_12 && c->suite != NULL && c->suite->kx == TLS_KX_RSA,]],
      to = [[0,]],
      specs = { { "spec/tls12_pairs_spec.lua", "refuses RSA key transport to a certificate that may only sign" } } },
+   { name = "tls12_keyupdate_allowed", file = "csrc/engine/tls_engine.c",
+     from = [[if (c->version != TLS_VERSION_13)
+        return "key updates exist only in TLS 1.3 (this connection is TLS 1.2)";]],
+     to = [[if (0 && c->version != TLS_VERSION_13)
+        return "key updates exist only in TLS 1.3 (this connection is TLS 1.2)";]],
+     specs = { { "spec/tls12_pairs_spec.lua", "refuses keyupdate on a TLS 1.2 connection" } } },
 }

@@ -168,3 +168,36 @@ describe("the keyUsage of the server's certificate in TLS 1.2 (rfc5246#7.4.2, rf
       end)
    end
 end)
+
+describe("misusing TLS 1.2 options and methods", function()
+   it("refuses keyupdate on a TLS 1.2 connection, saying why, and the connection goes on", function()
+      local c, s = E.connected({ max_version = "TLSv1.2" })
+      local ok, err = c:keyupdate()
+      assert.is_nil(ok)
+      assert.equal("key updates exist only in TLS 1.3 (this connection is TLS 1.2)", err)
+      assert(c:write("after"))
+      E.pump(c, s)
+      assert.equal("after", s:read())
+   end)
+
+   it("offers only TLS 1.2 when its ciphers are all TLS 1.2 suites", function()
+      local copts, events = E.traced { ca = RSA_CERT, ciphers = "TLS_RSA_WITH_AES_128_GCM_SHA256" }
+      local c, s = E.connected(copts, { certificate = RSA_CERT, key = RSA_KEY,
+                                        ciphers = "TLS_RSA_WITH_AES_128_GCM_SHA256" })
+      assert.equal("TLSv1.2", s:info().version)
+      for _, ev in ipairs(events) do
+         if ev.direction == "send" and ev.message == "ClientHello" then
+            assert.equal("TLSv1.2", ev.versions)
+         end
+      end
+      assert.is_true(c:info().handshake_done)
+   end)
+
+   it("offers only TLS 1.3 when its ciphers are all TLS 1.3 suites, and a TLS 1.2-only server refuses it", function()
+      local c, s = E.pair({ ciphers = "TLS_AES_128_GCM_SHA256" }, { max_version = "TLSv1.2" })
+      assert.is_false(c:info().handshake_done)
+      local msg, alert = s:error()
+      assert.equal("protocol_version", alert)
+      assert.equal("client offers at most TLSv1.3; this server requires TLS 1.2 (max_version)", msg)
+   end)
+end)
