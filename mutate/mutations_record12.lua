@@ -32,4 +32,8 @@ return {
      to = [[if (0 && c->version != TLS_VERSION_13)
         return "key updates exist only in TLS 1.3 (this connection is TLS 1.2)";]],
      specs = { { "spec/tls12_pairs_spec.lua", "refuses keyupdate on a TLS 1.2 connection" } } },
+   { name = "tls12_record_version_unchecked", file = "csrc/record/tls_record.c",
+     from = [[if (c->version == TLS_VERSION_12 && version != TLS_VERSION_12)]],
+     to = [[if (0 && c->version == TLS_VERSION_12 && version != TLS_VERSION_12)]],
+     specs = { { "spec/malformed12_spec.lua", "refuses a record whose version is not TLS 1.2" } } },
 }

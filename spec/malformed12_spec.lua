@@ -113,6 +113,21 @@ describe("our TLS 1.2 server", function()
       E.assert_failed(s, ok, msg, "bad_record_mac")
    end)
 
+   it("refuses a record whose version is not TLS 1.2's once TLS 1.2 is negotiated", function()
+      local s, fake = server_connected()
+      local rec = fake:seal(B.CT.application_data, "data")
+      local ok, msg = s:feed(rec:sub(1, 1) .. "\3\1" .. rec:sub(4))
+      E.assert_refused(s, ok, msg, "protocol_version",
+         "record with version 0x0301 after TLS 1.2 was negotiated %(must be 0x0303%)")
+   end)
+
+   it("takes any 3.x record version on the ClientHello (rfc5246 E.1)", function()
+      local s = E.server_engine()
+      local hello = T.client():hello()
+      assert(s:feed(hello:sub(1, 1) .. "\3\0" .. hello:sub(4)))
+      assert.truthy(#s:output() > 0)
+   end)
+
    it("refuses a plaintext alert after the client's ChangeCipherSpec", function()
       local s, fake = server_connected()
       local ok, msg = s:feed(B.record(B.CT.alert, "\2\40"))
@@ -301,6 +316,14 @@ describe("our client against a scripted TLS 1.2 server", function()
          E.assert_refused(c, ok, msg, "protocol_version", "server chose " .. v[2] .. ".*")
       end)
    end
+
+   it("refuses a server record whose version is not TLS 1.2's after its ServerHello", function()
+      local c, fake = client_connected()
+      local rec = fake:seal(B.CT.application_data, "data")
+      local ok, msg = c:feed(rec:sub(1, 1) .. "\3\4" .. rec:sub(4))
+      E.assert_refused(c, ok, msg, "protocol_version",
+         "record with version 0x0304 after TLS 1.2 was negotiated %(must be 0x0303%)")
+   end)
 
    it("answers a HelloRequest with a warning no_renegotiation and goes on", function()
       local c, fake = client_connected()

@@ -172,6 +172,13 @@ static int check_header(tls_conn *c, const uint8_t *h)
     if ((version >> 8) != 3)
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
                         "record with version 0x%04x (not TLS)", version);
+    /* rfc5246#6.2.1: a record's version is "the version of the protocol
+     * being employed": once TLS 1.2 is negotiated, 0x0303 (before it, any
+     * 3.x, rfc5246#E.1). In TLS 1.3 legacy_record_version "MUST be ignored
+     * for all purposes" (rfc8446#5.1). */
+    if (c->version == TLS_VERSION_12 && version != TLS_VERSION_12)
+        return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
+                        "record with version 0x%04x after TLS 1.2 was negotiated (must be 0x0303)", version);
     if (len > TLS_MAX_CIPHERTEXT)
         return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW,
                         "record of %zu bytes (at most %d allowed)", len, TLS_MAX_CIPHERTEXT);
