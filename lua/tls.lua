@@ -61,7 +61,13 @@ local context_options = {
   ciphers = true, groups = true, sigalgs = true, trace = true,
   record_size_limit = true, security_level = true, strict_close = true, key_update_after = true,
   min_version = true, max_version = true, require_ems = true,
+  -- issue 9 (each validated below by the part that implements it)
+  certificates = true, client_certificate = true, servername = true, sni_strict = true,
+  alpn = true, pin = true, crl = true, crl_check_all = true, ocsp = true, keylog = true,
 }
+
+-- TLS_MAX_IDENTITIES in csrc/pki/tls_config.h
+local MAX_CERTIFICATES = 8
 
 local VERSIONS = { ["TLSv1.2"] = true, ["TLSv1.3"] = true }
 local OLD_VERSIONS = { ["SSLv3"] = true, ["TLSv1"] = true, ["TLSv1.0"] = true, ["TLSv1.1"] = true }
@@ -148,17 +154,51 @@ function tls.context(opts)
     return fail("options 'certificate' and 'key' go together: '%s' is missing",
       o.certificate == nil and "certificate" or "key")
   end
-  if server and o.certificate == nil then
-    return fail("a server context needs options 'certificate' and 'key'")
+  if o.certificates ~= nil then
+    if type(o.certificates) ~= "table" or #o.certificates == 0 then
+      return fail("option 'certificates' must be a non-empty list of { certificate =, key =, password = } "
+        .. "tables (got %s)", type(o.certificates) == "table" and "an empty table" or type(o.certificates))
+    end
+    if #o.certificates + (o.certificate and 1 or 0) > MAX_CERTIFICATES then
+      return fail("option 'certificates': at most %d certificate/key pairs per context", MAX_CERTIFICATES)
+    end
+    for i, pair in ipairs(o.certificates) do
+      if type(pair) ~= "table" then
+        return fail("option 'certificates': entry %d must be a table { certificate =, key = } (got %s)", i, type(pair))
+      end
+      for k, v in pairs(pair) do
+        if k ~= "certificate" and k ~= "key" and k ~= "password" then
+          return fail("option 'certificates': entry %d has an unknown field '%s'", i, tostring(k))
+        end
+        if type(v) ~= "string" then
+          return fail("option 'certificates': entry %d: '%s' must be a string (got %s)", i, k, type(v))
+        end
+      end
+      if pair.certificate == nil or pair.key == nil then
+        return fail("option 'certificates': entry %d needs both 'certificate' and 'key'", i)
+      end
+    end
+  end
+  if server and o.certificate == nil and o.certificates == nil then
+    return fail("a server context needs options 'certificate' and 'key' (or 'certificates')")
   end
 
   local ctx, cerr = core.context(server)
   if not ctx then return nil, cerr end
   local ok, why
+  -- 'certificate'/'key' first: the default pair of a server (the one sent
+  -- when no other fits the client's name).
   if o.certificate then
     ok, why = with_option("certificate", ctx:set_chain(o.certificate, not is_pem(o.certificate)))
     if not ok then return nil, why end
     ok, why = with_option("key", ctx:set_key(o.key, not is_pem(o.key), o.password))
+    if not ok then return nil, why end
+  end
+  for i, pair in ipairs(o.certificates or {}) do
+    local where_ = string.format("certificates[%d].", i)
+    ok, why = with_option(where_ .. "certificate", ctx:set_chain(pair.certificate, not is_pem(pair.certificate)))
+    if not ok then return nil, why end
+    ok, why = with_option(where_ .. "key", ctx:set_key(pair.key, not is_pem(pair.key), pair.password))
     if not ok then return nil, why end
   end
   local verify = o.verify

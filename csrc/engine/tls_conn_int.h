@@ -102,7 +102,9 @@ struct tls_conn {
     tls_error err;
     tls_trace_fn trace;
     void *trace_ud;
-    int in_callback;          /* inside the trace callback: the API refuses calls */
+    int in_callback;          /* inside the trace callback or a hook: the API refuses calls */
+    const tls_hooks *hooks;   /* NULL: none */
+    void *hooks_ud;
     int handshake_wiped;
     tls_buf client_share;     /* client: our key share's public value */
     char *server_name;        /* client: asked for; server: SNI received */
@@ -149,6 +151,9 @@ struct tls_conn {
     size_t session_id_len;
     tls_buf cookie;           /* client: cookie from a HelloRetryRequest */
     int cert_requested;       /* client: the server sent CertificateRequest */
+    const tls_identity *own;  /* the certificate and key we send: server, chosen
+                                 with the ClientHello; client, chosen on
+                                 CertificateRequest (NULL: none) */
     STACK_OF(X509) *peer_chain;
     EVP_PKEY *peer_key;       /* the leaf's public key, for CertificateVerify */
     uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */

@@ -92,6 +92,12 @@ void tls_conn_set_trace(tls_conn *c, tls_trace_fn fn, void *ud)
     c->trace_ud = ud;
 }
 
+void tls_conn_set_hooks(tls_conn *c, const tls_hooks *hooks, void *ud)
+{
+    c->hooks = hooks;
+    c->hooks_ud = ud;
+}
+
 /* The single place that turns a failure into a fatal alert. */
 static int fail(tls_conn *c)
 {

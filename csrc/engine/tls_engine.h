@@ -41,6 +41,45 @@ typedef struct tls_trace_event {
 typedef int (*tls_trace_fn)(void *ud, const tls_trace_event *ev, char *reason,
                             size_t reason_size);
 
+/* ---- Hooks: where the application decides -------------------------------
+ * Each is optional (NULL: the engine's default). The engine calls them with
+ * c->in_callback set, like the trace function, so the same API calls are
+ * refused from inside them. `why` receives a reason (NUL-terminated, at most
+ * why_size) when a hook fails the handshake. */
+
+/* What a server's CertificateRequest asks for (client side). */
+typedef struct tls_cert_request {
+    const uint16_t *sigalgs;       /* the server's signature_algorithms, its order */
+    size_t n_sigalgs;
+    STACK_OF(X509_NAME) *ca_names; /* certificate_authorities (TLS 1.3) or the
+                                      CA list (TLS 1.2); NULL when none sent */
+} tls_cert_request;
+
+typedef struct tls_hooks {
+    /* Client, on CertificateRequest: the index into cfg->ids of the pair to
+     * send, -1 to send none, -2 to fail the handshake (why). */
+    int (*client_certificate)(void *ud, const tls_cert_request *req, char *why, size_t why_size);
+    /* Server, once the ClientHello's server_name is known (name NULL when the
+     * client sent none): 0 keeps the config, 1 switches to *cfg (a new
+     * reference the engine takes over), -1 refuses the name
+     * (unrecognized_name), -2 fails (why). */
+    int (*servername)(void *ud, const char *name, tls_config **cfg, char *why, size_t why_size);
+    /* Server: chooses from the client's ALPN protocol_name_list (the wire
+     * bytes, rfc7301#3.1): 1 with *chosen, *chosen_len inside list, 0 for no
+     * overlap (no_application_protocol), -2 fails (why). */
+    int (*alpn_select)(void *ud, const uint8_t *list, size_t len, const uint8_t **chosen,
+                       size_t *chosen_len, char *why, size_t why_size);
+    /* Either side, after libcrypto's verdict on the peer's chain (ok, and
+     * reason when !ok): 1 accepts, 0 rejects (why). */
+    int (*verify)(void *ud, STACK_OF(X509) *chain, int ok, const char *reason, char *why,
+                  size_t why_size);
+    /* Server: the OCSP response (DER) to staple: 1 with it appended to out,
+     * 0 for none, -2 fails (why). */
+    int (*ocsp_response)(void *ud, tls_buf *out, char *why, size_t why_size);
+    /* A key-log line (NSS key log format, without the newline). */
+    void (*keylog)(void *ud, const char *line);
+} tls_hooks;
+
 /* ---- Status bits --------------------------------------------------------- */
 #define TLS_STATUS_HANDSHAKE_DONE 0x01 /* application data may flow */
 #define TLS_STATUS_PEER_CLOSED 0x02    /* close_notify received */
@@ -57,6 +96,8 @@ void tls_conn_free(tls_conn *c);
  * with the reason in tls_conn_error. */
 int tls_conn_set_server_name(tls_conn *c, const char *name);
 void tls_conn_set_trace(tls_conn *c, tls_trace_fn fn, void *ud);
+/* hooks must outlive the connection (or the next call); NULL removes them. */
+void tls_conn_set_hooks(tls_conn *c, const tls_hooks *hooks, void *ud);
 /* Client: queues the ClientHello. Server: no-op. Returns 0 or -1. */
 int tls_conn_start(tls_conn *c);
 

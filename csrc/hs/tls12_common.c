@@ -10,7 +10,7 @@
 /* ---- Certificate (rfc5246#7.4.2) ------------------------------------------- */
 
 /* certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>, leaf first: the
- * TLS 1.3 entries of cfg->cert_entries (encoded once per configuration)
+ * TLS 1.3 entries of c->own->cert_entries (encoded once per configuration)
  * without their extension blocks. Empty sends none (a client answering
  * CertificateRequest without a certificate). */
 int tls12_send_certificate(tls_conn *c, int empty)
@@ -19,8 +19,8 @@ int tls12_send_certificate(tls_conn *c, int empty)
     tls_buf_init(&msg);
     size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE);
     size_t list = tls_buf_open_block(&msg, 3);
-    tls_reader entries = tls_rd_init(empty ? NULL : c->cfg->cert_entries.data,
-                                     empty ? 0 : c->cfg->cert_entries.len);
+    tls_reader entries = tls_rd_init(empty ? NULL : c->own->cert_entries.data,
+                                     empty ? 0 : c->own->cert_entries.len);
     while (tls_rd_left(&entries) > 0) {
         tls_reader der = tls_rd_vec(&entries, 3);
         tls_rd_vec(&entries, 2);

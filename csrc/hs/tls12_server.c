@@ -104,7 +104,7 @@ static int negotiate(tls_conn *c, const client_hello *ch)
 {
     const tls_config *cfg = c->cfg;
     uint16_t group = choose_group(cfg, ch);
-    uint16_t scheme = tls12_sig_choose(cfg->key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs);
+    uint16_t scheme = tls12_sig_choose(c->own->key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs);
     int any12 = 0, key_fits = 0;
     for (size_t i = 0; i < cfg->n_suites; i++) {
         if (!(ch->suites & ((uint32_t)1 << i)))
@@ -113,7 +113,7 @@ static int negotiate(tls_conn *c, const client_hello *ch)
         if (s == NULL || s->version != TLS_VERSION_12)
             continue;
         any12 = 1;
-        if (!key_fits_suite(cfg->key, ch, s))
+        if (!key_fits_suite(c->own->key, ch, s))
             continue;
         key_fits = 1;
         if (s->kx == TLS_KX_ECDHE && (group == 0 || scheme == 0))
@@ -132,15 +132,15 @@ static int negotiate(tls_conn *c, const client_hello *ch)
                         "to allow it");
     if (!any12)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common with the client");
-    if (!key_fits && ec_key_group(cfg->key) != 0)
+    if (!key_fits && ec_key_group(c->own->key) != 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers no TLS 1.2 cipher suite for our ECDSA certificate on %s "
                         "(ECDHE_ECDSA suites, and %s in supported_groups)",
-                        tls_group_name(ec_key_group(cfg->key)), tls_group_name(ec_key_group(cfg->key)));
+                        tls_group_name(ec_key_group(c->own->key)), tls_group_name(ec_key_group(c->own->key)));
     if (!key_fits)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers no TLS 1.2 cipher suite for our %s certificate key",
-                        EVP_PKEY_is_a(cfg->key, "RSA") ? "RSA" : "kind of");
+                        EVP_PKEY_is_a(c->own->key, "RSA") ? "RSA" : "kind of");
     if (group == 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "no elliptic-curve group in common with the client (TLS 1.2 uses x25519, x448, "
@@ -282,7 +282,7 @@ static int send_server_key_exchange(tls_conn *c)
     }
     tls_buf_u16(&msg, c->sigscheme);
     size_t sig = tls_buf_open_block(&msg, 2);
-    if (tls12_sig_sign(c->cfg->key, c->sigscheme, signed_data.data, signed_data.len, &msg, &c->err) != 0)
+    if (tls12_sig_sign(c->own->key, c->sigscheme, signed_data.data, signed_data.len, &msg, &c->err) != 0)
         goto done;
     tls_buf_close_block(&msg, sig, 2);
     tls_hs_end_message(&msg, off);
@@ -409,7 +409,7 @@ static int read_premaster(tls_conn *c, tls_reader *body, uint8_t *pms, size_t pm
      * with a wrong key. Its result says only whether we failed locally
      * (memory, RNG, an unusable key), which does not depend on the peer's
      * bytes; nothing here looks at the premaster. */
-    if (tls12_rsa_premaster_decrypt(c->cfg->key, enc.p, enc.len, c->t12->client_version, pms, &c->err) != 0)
+    if (tls12_rsa_premaster_decrypt(c->own->key, enc.p, enc.len, c->t12->client_version, pms, &c->err) != 0)
         return -1;
     *pms_len = TLS12_PREMASTER_RSA_LEN;
     return trace_key_step(c, "premaster secret",

@@ -20,7 +20,7 @@ int tls_hs_send_certificate(tls_conn *c, const uint8_t *context, size_t context_
     tls_buf_close_block(&msg, ctx, 1);
     size_t list = tls_buf_open_block(&msg, 3);
     if (!empty)
-        tls_buf_bytes(&msg, c->cfg->cert_entries.data, c->cfg->cert_entries.len);
+        tls_buf_bytes(&msg, c->own->cert_entries.data, c->own->cert_entries.len);
     tls_buf_close_block(&msg, list, 3);
     tls_hs_end_message(&msg, off);
     int rc = tls_hs_send(c, &msg);
@@ -93,7 +93,7 @@ int tls_hs_send_certificate_verify(tls_conn *c)
     size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE_VERIFY);
     tls_buf_u16(&msg, c->sigscheme);
     size_t sig = tls_buf_open_block(&msg, 2);
-    int rc = tls_sig_sign(c->cfg->key, c->sigscheme, content, n, &msg, &c->err);
+    int rc = tls_sig_sign(c->own->key, c->sigscheme, content, n, &msg, &c->err);
     tls_buf_close_block(&msg, sig, 2);
     tls_hs_end_message(&msg, off);
     if (rc == 0)

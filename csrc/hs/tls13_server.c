@@ -182,7 +182,7 @@ static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **sha
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "second ClientHello changes the cipher suites");
     c->suite = suite;
-    c->sigscheme = tls_sig_choose(cfg->key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs);
+    c->sigscheme = tls_sig_choose(c->own->key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs);
     if (c->sigscheme == 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "no signature algorithm in common with the client for our certificate");

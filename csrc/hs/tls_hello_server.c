@@ -275,8 +275,10 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     client_hello ch;
     if (parse_client_hello(c, body, &ch) != 0 || trace_client_hello(c, &ch) != 0)
         return -1;
-    if (c->cfg->key == NULL || c->cfg->chain == NULL)
+    if (c->cfg->n_ids == 0)
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "server has no certificate and key configured");
+    /* TODO(issue 9, SNI): choose by server name and signature algorithms. */
+    c->own = &c->cfg->ids[0];
     /* The second ClientHello after a HelloRetryRequest stays TLS 1.3. */
     if (c->state == ST_SERVER_WAIT_CH2) {
         if (!ch.offers_13)

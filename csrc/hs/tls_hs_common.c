@@ -63,11 +63,11 @@ int tls_hs_trace_own_certificate(tls_conn *c, int empty)
     if (empty) {
         tls_trace_add(&tb, "certificates", "none");
     } else {
-        X509 *leaf = sk_X509_value(c->cfg->chain, 0);
+        X509 *leaf = sk_X509_value(c->own->chain, 0);
         char subject[256];
         tls_x509_name_text(X509_get_subject_name(leaf), subject, sizeof subject);
         tls_trace_add(&tb, "subject", "%s", subject);
-        tls_trace_add(&tb, "chain_length", "%d", sk_X509_num(c->cfg->chain));
+        tls_trace_add(&tb, "chain_length", "%d", sk_X509_num(c->own->chain));
     }
     return tls_trace_emit(c, &tb);
 }

@@ -212,6 +212,7 @@ lua_conn *tls_lua_conn_new(lua_State *L)
     c->timeout = -1;
     c->hs_limit = -1;
     c->trace.ref = LUA_NOREF;
+    c->trace.ctx_ref = LUA_NOREF;
     luaL_setmetatable(L, TLS_LUA_CONN);
     tls_lua_guard_new(L, &c->busy);
     lua_setiuservalue(L, -2, TLS_LUA_GUARD_SLOT);

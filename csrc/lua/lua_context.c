@@ -42,7 +42,7 @@ static int push_result(lua_State *L, int rc, const tls_error *err)
 int tls_lua_context_new(lua_State *L)
 {
     int is_server = lua_toboolean(L, 1);
-    lua_context *ctx = lua_newuserdatauv(L, sizeof *ctx, 1);
+    lua_context *ctx = lua_newuserdatauv(L, sizeof *ctx, TLS_LUA_CTX_SLOTS);
     ctx->cfg = NULL;
     luaL_setmetatable(L, TLS_LUA_CONTEXT);
     ctx->cfg = tls_config_new(is_server);
@@ -231,7 +231,23 @@ static int ctx_set_trace(lua_State *L)
     if (!lua_isnoneornil(L, 2))
         luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_settop(L, 2);
-    lua_setiuservalue(L, 1, 1);
+    lua_setiuservalue(L, 1, TLS_LUA_SLOT_TRACE);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ctx:set_hook(name, fn or nil): lua/tls.lua checks which options may
+ * take a function on which side. */
+static int ctx_set_hook(lua_State *L)
+{
+    static const char *const names[] = {"verify", "client_certificate", "servername", "alpn",
+                                        "ocsp", "keylog", NULL};
+    check_ctx(L, 1);
+    int slot = TLS_LUA_SLOT_VERIFY + luaL_checkoption(L, 2, NULL, names);
+    if (!lua_isnoneornil(L, 3))
+        luaL_checktype(L, 3, LUA_TFUNCTION);
+    lua_settop(L, 3);
+    lua_setiuservalue(L, 1, slot);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -278,6 +294,7 @@ void tls_lua_context_register(lua_State *L)
         {"set_versions", ctx_set_versions},
         {"set_require_ems", ctx_set_require_ems},
         {"set_trace", ctx_set_trace},
+        {"set_hook", ctx_set_hook},
         {"set_key_update_after", ctx_set_key_update_after},
         {"set_record_size_limit", ctx_set_record_size_limit},
         {"mode", ctx_mode},

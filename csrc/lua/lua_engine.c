@@ -61,6 +61,7 @@ int tls_lua_engine_new(lua_State *L)
     e->busy = 0;
     e->trace.L = NULL;
     e->trace.ref = LUA_NOREF;
+    e->trace.ctx_ref = LUA_NOREF;
     luaL_setmetatable(L, TLS_LUA_ENGINE);
     tls_lua_guard_new(L, &e->busy);
     lua_setiuservalue(L, -2, TLS_LUA_GUARD_SLOT);

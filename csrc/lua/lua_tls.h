@@ -15,25 +15,44 @@
 #define TLS_LUA_ENGINE "tls.engine"
 
 /* ---- Context (lua_context.c) -------------------------------------------- */
-/* The uservalue of a context holds its trace function (or nil). */
+/* A context's uservalues hold its Lua functions (or nil), one slot each:
+ * ctx:set_trace(fn) sets TRACE, ctx:set_hook(name, fn) the others. */
+enum {
+    TLS_LUA_SLOT_TRACE = 1,
+    TLS_LUA_SLOT_VERIFY,       /* "verify" */
+    TLS_LUA_SLOT_CLIENT_CERT,  /* "client_certificate" */
+    TLS_LUA_SLOT_SERVERNAME,   /* "servername" */
+    TLS_LUA_SLOT_ALPN,         /* "alpn" */
+    TLS_LUA_SLOT_OCSP,         /* "ocsp" */
+    TLS_LUA_SLOT_KEYLOG,       /* "keylog" */
+    TLS_LUA_CTX_SLOTS = TLS_LUA_SLOT_KEYLOG
+};
 tls_config *tls_lua_check_context(lua_State *L, int idx);
 int tls_lua_context_new(lua_State *L);
 void tls_lua_context_register(lua_State *L);
 
-/* ---- Trace bridge (lua_trace.c) ------------------------------------------ */
-/* Calls the Lua trace function for every engine trace event. The engine
- * calls back only from inside tls_conn_* calls, and those happen only inside
- * a method call on the Lua object; L is that call's state (possibly a
- * coroutine), stored for the duration of the call. */
+/* ---- Callback bridge (lua_trace.c) --------------------------------------- */
+/* Calls the context's Lua functions from the engine: the trace function for
+ * every trace event, and the hooks (tls_hooks) the context has functions
+ * for. The engine calls back only from inside tls_conn_* calls, and those
+ * happen only inside a method call on the Lua object; L is that call's state
+ * (possibly a coroutine), stored for the duration of the call. */
 typedef struct tls_lua_trace {
     lua_State *L;
-    int ref; /* registry reference to the function, or LUA_NOREF */
+    int ref;      /* registry reference to the trace function, or LUA_NOREF */
+    int ctx_ref;  /* registry reference to the context object (for its hook
+                     functions), or LUA_NOREF when it has none */
+    tls_hooks hooks; /* the bridges for the slots that hold a function */
 } tls_lua_trace;
 
-/* Takes the trace function of the context at ctx_index (if any) and hooks
- * it to c. */
+/* Takes the trace function and hook functions of the context at ctx_index
+ * (if any) and hooks them to c. */
 void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn *c);
 void tls_lua_trace_release(tls_lua_trace *t, lua_State *L);
+/* For a hook bridge (t is its ud): pushes the context's function in slot
+ * and returns 1, or pushes nothing and returns 0 (no L, no function, or no
+ * stack room). Call it, under lua_pcall, on t->L. */
+int tls_lua_hook_push(tls_lua_trace *t, int slot);
 
 /* ---- Re-entry guard (lua_tls.c) ------------------------------------------ */
 /* A finalizer can run inside any allocation a method makes (a luaL_Buffer

@@ -4,6 +4,7 @@
  * so that neither a Lua error nor a memory error can unwind through the
  * engine's C frames; an error becomes the reason the handshake fails. */
 #include <stdio.h>
+#include <string.h>
 
 #include "lua/lua_tls.h"
 
@@ -58,16 +59,52 @@ static int trace_bridge(void *ud, const tls_trace_event *ev, char *reason, size_
     return 1;
 }
 
+int tls_lua_hook_push(tls_lua_trace *t, int slot)
+{
+    lua_State *L = t->L;
+    if (!L || t->ctx_ref == LUA_NOREF || !lua_checkstack(L, 4))
+        return 0;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, t->ctx_ref);
+    int type = lua_getiuservalue(L, -1, slot);
+    lua_remove(L, -2);
+    if (type == LUA_TFUNCTION)
+        return 1;
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* Whether the context at ctx_index has a function in slot. */
+static int has_hook(lua_State *L, int ctx_index, int slot)
+{
+    int type = lua_getiuservalue(L, ctx_index, slot);
+    lua_pop(L, 1);
+    return type == LUA_TFUNCTION;
+}
+
 void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn *c)
 {
+    ctx_index = lua_absindex(L, ctx_index);
     t->L = NULL;
     t->ref = LUA_NOREF;
-    lua_getiuservalue(L, ctx_index, 1);
+    t->ctx_ref = LUA_NOREF;
+    memset(&t->hooks, 0, sizeof t->hooks);
+    lua_getiuservalue(L, ctx_index, TLS_LUA_SLOT_TRACE);
     if (lua_isfunction(L, -1)) {
         t->ref = luaL_ref(L, LUA_REGISTRYINDEX);
         tls_conn_set_trace(c, trace_bridge, t);
     } else {
         lua_pop(L, 1);
+    }
+    /* Each bridge is set only when its function exists, so that the engine
+     * keeps its default otherwise. Bridges are added here per hook:
+     *   if (has_hook(L, ctx_index, TLS_LUA_SLOT_X)) t->hooks.x = x_bridge; */
+    int any = 0;
+    for (int slot = TLS_LUA_SLOT_VERIFY; slot <= TLS_LUA_CTX_SLOTS; slot++)
+        any |= has_hook(L, ctx_index, slot);
+    if (any) {
+        lua_pushvalue(L, ctx_index);
+        t->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        tls_conn_set_hooks(c, &t->hooks, t);
     }
 }
 
@@ -76,6 +113,10 @@ void tls_lua_trace_release(tls_lua_trace *t, lua_State *L)
     if (t->ref != LUA_NOREF) {
         luaL_unref(L, LUA_REGISTRYINDEX, t->ref);
         t->ref = LUA_NOREF;
+    }
+    if (t->ctx_ref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, t->ctx_ref);
+        t->ctx_ref = LUA_NOREF;
     }
     t->L = NULL;
 }

@@ -98,12 +98,13 @@ tls_config *tls_config_new(int is_server)
         return NULL;
     c->refs = 1;
     c->is_server = is_server != 0;
-    c->verify = !c->is_server;
+    c->verify = c->is_server ? TLS_VERIFY_NONE : TLS_VERIFY_PEER;
     c->security_level = 2;
     c->min_version = TLS_VERSION_12;
     c->max_version = TLS_VERSION_13;
     c->require_ems = 1;
-    tls_buf_init(&c->cert_entries);
+    for (size_t i = 0; i < TLS_MAX_IDENTITIES; i++)
+        tls_buf_init(&c->ids[i].cert_entries);
     memcpy(c->suites, default_suites, sizeof default_suites);
     c->n_suites = COUNT(default_suites);
     if (c->is_server) {
@@ -130,9 +131,11 @@ void tls_config_unref(tls_config *c)
         return;
     tls_cert_cache_clear(c);
     X509_STORE_free(c->store);
-    sk_X509_pop_free(c->chain, X509_free);
-    EVP_PKEY_free(c->key);
-    tls_buf_free(&c->cert_entries);
+    for (size_t i = 0; i < TLS_MAX_IDENTITIES; i++) {
+        sk_X509_pop_free(c->ids[i].chain, X509_free);
+        EVP_PKEY_free(c->ids[i].key);
+        tls_buf_free(&c->ids[i].cert_entries);
+    }
     OPENSSL_free(c);
 }
 
@@ -226,29 +229,50 @@ static int check_key_matches_leaf(X509 *leaf, EVP_PKEY *key, tls_error *err)
 
 /* certificate_list entries of rfc8446#4.4.2: opaque cert_data<1..2^24-1>
  * followed by Extension extensions<0..2^16-1> (empty). */
-static int encode_cert_entries(tls_config *c, tls_error *err)
+static int encode_cert_entries(tls_identity *id, tls_error *err)
 {
-    tls_buf_clear(&c->cert_entries);
-    for (int i = 0; i < sk_X509_num(c->chain); i++) {
-        X509 *cert = sk_X509_value(c->chain, i);
+    tls_buf_clear(&id->cert_entries);
+    for (int i = 0; i < sk_X509_num(id->chain); i++) {
+        X509 *cert = sk_X509_value(id->chain, i);
         int der_len = i2d_X509(cert, NULL);
         if (der_len <= 0 || der_len > 0xffffff)
             return tls_fail_crypto(err, NO_ALERT, "certificate: cannot encode");
-        tls_buf_u24(&c->cert_entries, (uint32_t)der_len);
-        uint8_t *p = tls_buf_extend(&c->cert_entries, (size_t)der_len);
+        tls_buf_u24(&id->cert_entries, (uint32_t)der_len);
+        uint8_t *p = tls_buf_extend(&id->cert_entries, (size_t)der_len);
         if (p == NULL)
             break;
         if (i2d_X509(cert, &p) != der_len)
             return tls_fail_crypto(err, NO_ALERT, "certificate: cannot encode");
-        tls_buf_u16(&c->cert_entries, 0);
+        tls_buf_u16(&id->cert_entries, 0);
     }
-    if (!tls_buf_ok(&c->cert_entries))
+    if (!tls_buf_ok(&id->cert_entries))
         return tls_fail(err, NO_ALERT, "certificate: out of memory");
     return 0;
 }
 
+/* The pair being filled, or NULL (with err set) when the config is full. */
+static tls_identity *pending_identity(tls_config *c, tls_error *err)
+{
+    if (c->n_ids >= TLS_MAX_IDENTITIES) {
+        tls_fail(err, NO_ALERT, "certificate: at most %d certificate/key pairs per context",
+                 TLS_MAX_IDENTITIES);
+        return NULL;
+    }
+    return &c->ids[c->n_ids];
+}
+
+static void complete_identity(tls_config *c)
+{
+    tls_identity *id = &c->ids[c->n_ids];
+    if (id->chain != NULL && id->key != NULL)
+        c->n_ids++;
+}
+
 int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path, tls_error *err)
 {
+    tls_identity *id = pending_identity(c, err);
+    if (id == NULL)
+        return -1;
     BIO *bio = open_source("certificate", src, len, is_path, err);
     if (bio == NULL)
         return -1;
@@ -278,12 +302,15 @@ int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path
                  source_name(src, is_path));
         goto fail;
     }
-    if (c->key != NULL && check_key_matches_leaf(sk_X509_value(chain, 0), c->key, err) != 0)
+    if (id->key != NULL && check_key_matches_leaf(sk_X509_value(chain, 0), id->key, err) != 0)
         goto fail;
     BIO_free(bio);
-    sk_X509_pop_free(c->chain, X509_free);
-    c->chain = chain;
-    return encode_cert_entries(c, err);
+    sk_X509_pop_free(id->chain, X509_free);
+    id->chain = chain;
+    if (encode_cert_entries(id, err) != 0)
+        return -1;
+    complete_identity(c);
+    return 0;
 
 fail_crypto:
     tls_fail_crypto(err, NO_ALERT, "certificate");
@@ -333,6 +360,9 @@ static int key_failure_reason(void)
 int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
                        const char *password, tls_error *err)
 {
+    tls_identity *id = pending_identity(c, err);
+    if (id == NULL)
+        return -1;
     BIO *bio = open_source("key", src, len, is_path, err);
     if (bio == NULL)
         return -1;
@@ -351,12 +381,13 @@ int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
                         "or a wrong password)", source_name(src, is_path));
     }
     if (check_key_kind(key, err) != 0 ||
-        (c->chain != NULL && check_key_matches_leaf(sk_X509_value(c->chain, 0), key, err) != 0)) {
+        (id->chain != NULL && check_key_matches_leaf(sk_X509_value(id->chain, 0), key, err) != 0)) {
         EVP_PKEY_free(key);
         return -1;
     }
-    EVP_PKEY_free(c->key);
-    c->key = key;
+    EVP_PKEY_free(id->key);
+    id->key = key;
+    complete_identity(c);
     return 0;
 }
 

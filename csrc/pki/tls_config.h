@@ -24,16 +24,35 @@ typedef struct tls_cert_cache_entry {
     X509 *cert;
 } tls_cert_cache_entry;
 
-typedef struct tls_config {
-    int refs;
-    int is_server;
-    int verify;                  /* verify the peer's chain and name */
-    X509_STORE *store;           /* trust anchors; NULL until loaded */
-    STACK_OF(X509) *chain;       /* our certificate chain, leaf first */
-    EVP_PKEY *key;               /* our private key */
+/* Certificate/key pairs a config holds: a server picks one per connection
+ * (by SNI and the client's signature algorithms), a client answers a
+ * CertificateRequest with one (or none). */
+#define TLS_MAX_IDENTITIES 8
+
+/* One certificate chain with its private key. */
+typedef struct tls_identity {
+    STACK_OF(X509) *chain;       /* leaf first */
+    EVP_PKEY *key;
     tls_buf cert_entries;        /* pre-encoded TLS 1.3 certificate_list
                                     content (entries with empty extensions),
                                     without the outer 3-byte length */
+} tls_identity;
+
+/* cfg->verify: a client verifies (chain and name) or not; a server asks
+ * for a client certificate and verifies it when given (optional) or
+ * also insists on one (required). */
+#define TLS_VERIFY_NONE 0
+#define TLS_VERIFY_PEER 1        /* client: chain and name; server: optional */
+#define TLS_VERIFY_REQUIRED 2    /* server only: a client without one fails */
+
+typedef struct tls_config {
+    int refs;
+    int is_server;
+    int verify;                  /* TLS_VERIFY_* */
+    X509_STORE *store;           /* trust anchors; NULL until loaded */
+    tls_identity ids[TLS_MAX_IDENTITIES]; /* complete pairs: ids[0..n_ids) */
+    size_t n_ids;                /* ids[n_ids] may hold a half-set pair (chain or
+                                    key) until its other half is set */
     uint16_t suites[TLS_CONFIG_MAX_LIST];
     size_t n_suites;
     uint16_t groups[TLS_CONFIG_MAX_LIST];   /* preference order; groups[0]
@@ -65,7 +84,9 @@ void tls_config_unref(tls_config *c);
 
 /* Certificate chain (leaf first) and key, each as PEM text or a file path:
  * `is_path` tells which. The key must match the leaf (checked here) and be
- * of a kind we can sign with. */
+ * of a kind we can sign with. Each pair adds an identity: set_chain and
+ * set_key fill ids[n_ids] in either order, and the pair counts (n_ids
+ * grows) once both are set; at most TLS_MAX_IDENTITIES. */
 int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path, tls_error *err);
 int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
                        const char *password, tls_error *err);
