@@ -27,6 +27,18 @@
 --   p.via_no_bc          leaf + an intermediate without basicConstraints (nor keyUsage)
 --   p.chain10, p.chain11 leaf + 9 or 10 intermediates: 10 or 11 certificates sent
 -- each -> { cert=, key= } (cert: the leaf, then the intermediates).
+--
+-- Client certificates for mutual TLS, made on first use:
+--
+--   local m = require("spec.support.certs").clients()
+--   m.ca              a CA for clients only ("luatls client CA", EC P-256): servers name it
+--   m.ecdsa           EC P-256, extendedKeyUsage clientAuth, CN=luatls client, under m.ca
+--   m.rsa             RSA 2048, clientAuth, CN=luatls rsa client, under m.ca
+--   m.expired         clientAuth, valid in January 2020 only, under m.ca
+--   m.server_only     extendedKeyUsage serverAuth only, under m.ca
+--   m.untrusted       clientAuth, under the untrusted CA (c.untrusted's issuer)
+--   m.main_ca         clientAuth, CN=luatls main-CA client, under c.ca (the servers' CA)
+-- each -> { cert=, key= }.
 local proc = require "spec.support.proc"
 local pki = require "spec.support.pki"
 
@@ -288,6 +300,53 @@ local function generate_policy()
       end
    end
    return p
+end
+
+local CLIENT_EXT = [[
+[ client ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+[ server_only ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+]] .. CA_SECTION
+
+local clients_made
+
+local function generate_clients()
+   local c = certs.get()
+   local dir = c.dir .. "/clients"
+   sh(c.dir, "mkdir -p clients && cp ca.pem ca.key otherca.pem otherca.key clients/")
+   proc.write_file(dir .. "/ext.cnf", CLIENT_EXT)
+   proc.write_file(dir .. "/ca.cnf", CA_DB .. CLIENT_EXT)
+   key(dir, "clientca", "ec256")
+   sh(dir, "openssl req -x509 -new -key clientca.key -subj '/CN=luatls client CA' -days 2 -sha256 "
+      .. "-config ext.cnf -extensions ca -out clientca.pem")
+   local m = { ca = dir .. "/clientca.pem" }
+   local function client(name, kind, cn, issuer, ext)
+      key(dir, name, kind)
+      issue(dir, name, cn, issuer, ext)
+      m[name] = pair(dir, name)
+   end
+   client("ecdsa", "ec256", "luatls client", "clientca", "client")
+   client("rsa", "rsa2048", "luatls rsa client", "clientca", "client")
+   client("server_only", "ec256", "luatls server-only client", "clientca", "server_only")
+   client("untrusted", "ec256", "luatls untrusted client", "otherca", "client")
+   client("main_ca", "ec256", "luatls main-CA client", "ca", "client")
+   key(dir, "expired", "ec256")
+   sh(dir, "mkdir -p db && : > db/index.txt && echo 3000 > db/serial")
+   sh(dir, "openssl req -new -key expired.key -subj '/CN=luatls expired client' -out expired.csr")
+   sh(dir, "openssl ca -batch -config ca.cnf -cert clientca.pem -keyfile clientca.key -in expired.csr "
+      .. "-startdate 20200101000000Z -enddate 20200201000000Z -extensions client -notext -out expired.pem")
+   m.expired = pair(dir, "expired")
+   return m
+end
+
+function certs.clients()
+   clients_made = clients_made or generate_clients()
+   return clients_made
 end
 
 function certs.policy()
