@@ -179,6 +179,44 @@ function tls.context(opts)
       end
     end
   end
+  -- SNI and ALPN (RFC 6066, RFC 7301)
+  if o.servername ~= nil then
+    if not server then
+      return fail("option 'servername' on a context is a server's function choosing a context per name; "
+        .. "a client sets the name it asks for with tls.connect's or tls.wrap's 'servername'")
+    end
+    if type(o.servername) ~= "function" then
+      return fail("option 'servername' must be a function (got %s)", type(o.servername))
+    end
+  end
+  if o.sni_strict ~= nil then
+    if not server then return fail("option 'sni_strict' is for server contexts") end
+    if type(o.sni_strict) ~= "boolean" then
+      return fail("option 'sni_strict' must be true or false (got %s)", type(o.sni_strict))
+    end
+  end
+  local alpn_wire
+  if o.alpn ~= nil and not (server and type(o.alpn) == "function") then
+    local list = o.alpn
+    if type(list) == "string" then list = { list } end
+    if type(list) ~= "table" then
+      return fail("option 'alpn' must be a list of protocol names%s (got %s)",
+        server and " or a function" or "", type(o.alpn))
+    end
+    if #list == 0 then return fail("option 'alpn' is an empty list") end
+    local parts = {}
+    for i, name in ipairs(list) do
+      if type(name) ~= "string" then
+        return fail("option 'alpn': entry %d must be a string (got %s)", i, type(name))
+      end
+      if #name == 0 or #name > 255 then
+        return fail("option 'alpn': entry %d must be 1 to 255 bytes long (got %d)", i, #name)
+      end
+      parts[i] = string.char(#name) .. name
+    end
+    alpn_wire = table.concat(parts)
+    if #alpn_wire > 65535 then return fail("option 'alpn': the list is longer than 65535 bytes") end
+  end
   if server and o.certificate == nil and o.certificates == nil then
     return fail("a server context needs options 'certificate' and 'key' (or 'certificates')")
   end
@@ -239,6 +277,14 @@ function tls.context(opts)
     ctx:set_record_size_limit(n)
   end
   if o.trace then ctx:set_trace(o.trace) end
+  if o.servername then ctx:set_hook("servername", o.servername) end
+  if o.sni_strict ~= nil then ctx:set_sni_strict(o.sni_strict) end
+  if type(o.alpn) == "function" then
+    ctx:set_hook("alpn", o.alpn)
+  elseif alpn_wire then
+    ok, why = with_option("alpn", ctx:set_alpn(alpn_wire))
+    if not ok then return nil, why end
+  end
   if o.key_update_after ~= nil then
     if math.type(o.key_update_after) ~= "integer" or o.key_update_after < 1 then
       return fail("option 'key_update_after' must be a whole number of records >= 1 (got %s)",

@@ -154,6 +154,8 @@ struct tls_conn {
     const tls_identity *own;  /* the certificate and key we send: server, chosen
                                  with the ClientHello; client, chosen on
                                  CertificateRequest (NULL: none) */
+    uint8_t alpn[255];        /* the ALPN protocol agreed (rfc7301) */
+    uint8_t alpn_len;         /* 0: none */
     STACK_OF(X509) *peer_chain;
     EVP_PKEY *peer_key;       /* the leaf's public key, for CertificateVerify */
     uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */

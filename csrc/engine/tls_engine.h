@@ -66,7 +66,8 @@ typedef struct tls_hooks {
     int (*servername)(void *ud, const char *name, tls_config **cfg, char *why, size_t why_size);
     /* Server: chooses from the client's ALPN protocol_name_list (the wire
      * bytes, rfc7301#3.1): 1 with *chosen, *chosen_len inside list, 0 for no
-     * overlap (no_application_protocol), -2 fails (why). */
+     * overlap (no_application_protocol), -1 to answer without ALPN (the
+     * connection goes on without a protocol), -2 fails (why). */
     int (*alpn_select)(void *ud, const uint8_t *list, size_t len, const uint8_t **chosen,
                        size_t *chosen_len, char *why, size_t why_size);
     /* Either side, after libcrypto's verdict on the peer's chain (ok, and
@@ -159,6 +160,8 @@ typedef struct tls_conn_info {
     int extended_master_secret;/* TLS 1.2: rfc7627 was used */
     const char *server_name;   /* client: the name we asked for; server: SNI received */
     STACK_OF(X509) *peer_chain;/* owned by the connection; NULL if none */
+    const uint8_t *alpn;       /* the ALPN protocol agreed (rfc7301), alpn_len bytes */
+    size_t alpn_len;           /* 0: none */
 } tls_conn_info;
 
 void tls_conn_get_info(const tls_conn *c, tls_conn_info *info);

@@ -79,7 +79,8 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server chose compression method %u",
                         sh->compression);
     if (tls_ext_check(c, &sh->exts, TLS_EXT_IN_SH12) != 0 || check_renegotiation_info(c, &sh->exts) != 0 ||
-        check_point_formats(c, &sh->exts) != 0)
+        check_point_formats(c, &sh->exts) != 0 ||
+        tls_alpn_client_answer(c, tls_hs_find_ext(&sh->exts, TLS_EXT_ALPN), "ServerHello") != 0)
         return -1;
     tls_reader *ems = tls_hs_find_ext(&sh->exts, TLS_EXT_EXTENDED_MASTER_SECRET);
     if (ems != NULL && tls_rd_left(ems) != 0)

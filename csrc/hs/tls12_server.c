@@ -155,6 +155,20 @@ static int negotiate(tls_conn *c, const client_hello *ch)
                     "no signature algorithm in common with the client for our certificate");
 }
 
+int tls12_server_key_fits(const tls_conn *c, const client_hello *ch, EVP_PKEY *key)
+{
+    const tls_config *cfg = c->cfg;
+    int ecdhe = choose_group(cfg, ch) != 0 &&
+                tls12_sig_choose(key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        const tls_suite *s = tls_suite_get(cfg->suites[i]);
+        if ((ch->suites & ((uint32_t)1 << i)) && s != NULL && s->version == TLS_VERSION_12 &&
+            key_fits_suite(key, ch, s) && (s->kx != TLS_KX_ECDHE || ecdhe))
+            return 1;
+    }
+    return 0;
+}
+
 /* The rules of the extensions and fields a TLS 1.2 server judges. */
 static int check_client_hello12(tls_conn *c, const client_hello *ch)
 {
@@ -228,6 +242,7 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
         tls_buf_u8(&msg, 1);
         tls_buf_u8(&msg, 0);
     }
+    tls_alpn_put_answer(c, &msg);
     tls_buf_close_block(&msg, ext, 2);
     tls_hs_end_message(&msg, off);
     int rc = tls_hs_send(c, &msg);

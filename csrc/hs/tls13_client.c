@@ -185,6 +185,8 @@ static int handle_encrypted_extensions(tls_conn *c, tls_reader *body)
     tls_reader *rsl = tls_hs_find_ext(&exts, TLS_EXT_RECORD_SIZE_LIMIT);
     if (rsl != NULL && handle_record_size_limit(c, rsl) != 0)
         return -1;
+    if (tls_alpn_client_answer(c, tls_hs_find_ext(&exts, TLS_EXT_ALPN), "EncryptedExtensions") != 0)
+        return -1;
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "EncryptedExtensions");

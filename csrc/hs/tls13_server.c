@@ -144,6 +144,7 @@ static int send_encrypted_extensions(tls_conn *c, const client_hello *ch)
         tls_buf_u16(&msg, 2);
         tls_buf_u16(&msg, limit);
     }
+    tls_alpn_put_answer(c, &msg);
     tls_buf_close_block(&msg, ext, 2);
     tls_hs_end_message(&msg, off);
     int rc = tls_hs_send(c, &msg);

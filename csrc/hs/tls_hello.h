@@ -60,6 +60,29 @@ typedef struct server_hello {
 int tls13_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg, size_t len);
 int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg, size_t len);
 
+/* ---- ALPN, rfc7301 (tls_alpn.c) ---- */
+/* Client: the server's answer (EncryptedExtensions or the TLS 1.2
+ * ServerHello; body NULL when it sent none): exactly one protocol, one we
+ * offered, into c->alpn. `where` names the message in errors. */
+int tls_alpn_client_answer(tls_conn *c, tls_reader *body, const char *where);
+/* Server: decides c->alpn from the ClientHello's extension body (NULL:
+ * none), with the alpn_select hook or our list; no overlap with our list
+ * is no_application_protocol. */
+int tls_alpn_server_choose(tls_conn *c, tls_reader *body);
+/* Server: appends the ALPN extension answering with c->alpn, if any. */
+void tls_alpn_put_answer(const tls_conn *c, tls_buf *msg);
+
+/* ---- The certificate a server sends (tls_sni.c) ---- */
+/* Chooses c->own for a ClientHello that negotiates `version`: among the
+ * pairs whose leaf matches the client's server_name, one whose key the
+ * client can verify; else the default pair (ids[0]) if it fits, else the
+ * first that fits; with sni_strict, a name no pair matches is
+ * unrecognized_name. */
+int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t version);
+/* TLS 1.2 (tls12_server.c): whether `key` could authenticate a suite we
+ * would choose for this ClientHello. */
+int tls12_server_key_fits(const tls_conn *c, const client_hello *ch, EVP_PKEY *key);
+
 /* The ClientHello again (after HelloRetryRequest). */
 int tls_hello_send_client_hello(tls_conn *c);
 /* True if v is in list[0..n). */

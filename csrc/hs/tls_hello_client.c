@@ -1,6 +1,7 @@
 /* The client's hello phase, shared by both versions: the ClientHello, and
  * the ServerHello decoded and judged for its version before the version's
  * own state machine (tls13_client.c, tls12_client.c) takes over. */
+#include <stdio.h>
 #include <string.h>
 
 #include "hs/tls_hello.h"
@@ -137,6 +138,15 @@ int tls_hello_send_client_hello(tls_conn *c)
         tls_buf_close_block(&msg, e, 2);
     }
 
+    /* rfc7301#3.1: our protocols, in our preference order. */
+    if (cfg->alpn.len > 0) {
+        put_extension_start(c, &msg, TLS_EXT_ALPN, &e);
+        inner = tls_buf_open_block(&msg, 2);
+        tls_buf_bytes(&msg, cfg->alpn.data, cfg->alpn.len);
+        tls_buf_close_block(&msg, inner, 2);
+        tls_buf_close_block(&msg, e, 2);
+    }
+
     if (c->cookie.len > 0) {
         put_extension_start(c, &msg, TLS_EXT_COOKIE, &e);
         inner = tls_buf_open_block(&msg, 2);
@@ -164,6 +174,17 @@ int tls_hello_send_client_hello(tls_conn *c)
                           tls_is_ip_literal(c->server_name) ? " (IP address: not sent as SNI)" : "");
         if (cfg->record_size_limit != 0)
             tls_trace_add(&tb, "record_size_limit", "%u", cfg->record_size_limit);
+        if (cfg->alpn.len > 0) {
+            char alpn[512];
+            size_t used = 0;
+            tls_reader r = tls_rd_init(cfg->alpn.data, cfg->alpn.len);
+            while (tls_rd_left(&r) > 0 && used + 260 < sizeof alpn) {
+                tls_reader p = tls_rd_vec(&r, 1);
+                used += (size_t)snprintf(alpn + used, sizeof alpn - used, "%s%.*s", used ? ", " : "",
+                                         (int)p.len, (const char *)p.p);
+            }
+            tls_trace_add(&tb, "alpn", "%s", used ? alpn : "");
+        }
         if (c->hello_retry)
             tls_trace_add(&tb, "retry", "second ClientHello, answering HelloRetryRequest");
         rc = tls_trace_emit(c, &tb);

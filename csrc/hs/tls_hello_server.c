@@ -5,6 +5,7 @@
 
 #include "hs/tls_hello.h"
 #include "util/tls_names.h"
+#include "pki/tls_x509.h"
 
 static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 {
@@ -267,23 +268,89 @@ static int trace_client_hello(tls_conn *c, const client_hello *ch)
     return tls_trace_emit(c, &tb);
 }
 
+/* The servername hook (first ClientHello only): the application may keep
+ * the config, switch the connection to another server config, refuse the
+ * name, or fail. After a switch the ClientHello is read again against the
+ * new config, since what we kept of it (our suites, groups and signature
+ * schemes the client offers) is relative to a config's lists. */
+static int run_servername_hook(tls_conn *c, const tls_reader *saved_body, client_hello *ch)
+{
+    char name[256];
+    const char *sni = NULL;
+    if (ch->has_server_name) {
+        memcpy(name, ch->server_name.p, ch->server_name.len);
+        name[ch->server_name.len] = '\0';
+        sni = name;
+    }
+    tls_config *next = NULL;
+    char why[256] = "";
+    c->in_callback = 1;
+    int rc = c->hooks->servername(c->hooks_ud, sni, &next, why, sizeof why);
+    c->in_callback = 0;
+    if (rc == -1) {
+        char text[256];
+        tls_sanitize(name, sni ? strlen(name) : 0, text, sizeof text);
+        return tls_fail(&c->err, TLS_ALERT_UNRECOGNIZED_NAME, "the servername function refused the name %s",
+                        sni ? text : "(none sent)");
+    }
+    if (rc == -2 || (rc == 1 && next == NULL))
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "servername function: %s", why[0] ? why : "failed");
+    if (rc != 1)
+        return 0;
+    if (!next->is_server) {
+        tls_config_unref(next);
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR,
+                        "servername function returned a client context; it must return a server context");
+    }
+    tls_config_unref(c->cfg);
+    c->cfg = next;
+    tls_reader body = *saved_body;
+    if (parse_client_hello(c, &body, ch) != 0)
+        return -1;
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "decide", "servername");
+        tls_trace_add(&tb, "name", "%s", sni ? sni : "none");
+        tls_trace_add(&tb, "context", "switched by the servername function: its certificates, versions, "
+                                      "suites, groups, signature algorithms and ALPN apply");
+        return tls_trace_emit(c, &tb);
+    }
+    return 0;
+}
+
+/* rfc8446#4.1.2: the second ClientHello repeats the first but for the
+ * key share, cookie, early data and padding; the name we chose a
+ * certificate for must stay. */
+static int same_server_name(const tls_conn *c, const client_hello *ch)
+{
+    if (!ch->has_server_name)
+        return c->server_name == NULL;
+    return c->server_name != NULL && strlen(c->server_name) == ch->server_name.len &&
+           memcmp(c->server_name, ch->server_name.p, ch->server_name.len) == 0;
+}
+
 /* rfc8446#4.2.1 and rfc5246#E.1: the highest version both speak; TLS 1.3
  * first. The version's own state machine takes the hello from there. */
 static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
 {
-    const tls_config *cfg = c->cfg;
     client_hello ch;
+    tls_reader saved_body = *body;
     if (parse_client_hello(c, body, &ch) != 0 || trace_client_hello(c, &ch) != 0)
         return -1;
-    if (c->cfg->n_ids == 0)
+    if (c->state == ST_SERVER_WAIT_CH && c->hooks && c->hooks->servername &&
+        run_servername_hook(c, &saved_body, &ch) != 0)
+        return -1;
+    const tls_config *cfg = c->cfg;
+    if (cfg->n_ids == 0)
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "server has no certificate and key configured");
-    /* TODO(issue 9, SNI): choose by server name and signature algorithms. */
-    c->own = &c->cfg->ids[0];
-    /* The second ClientHello after a HelloRetryRequest stays TLS 1.3. */
+    /* The second ClientHello after a HelloRetryRequest stays TLS 1.3, with
+     * the certificate and protocol chosen for the first. */
     if (c->state == ST_SERVER_WAIT_CH2) {
         if (!ch.offers_13)
             return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                             "second ClientHello no longer offers TLS 1.3");
+        if (!same_server_name(c, &ch))
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello changes the server_name");
         return tls13_server_client_hello(c, &ch, msg, len);
     }
     uint16_t version = 0;
@@ -306,6 +373,9 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
                         "client fell back to %s although we both speak %s (TLS_FALLBACK_SCSV): "
                         "an attacker may have made its first attempt fail",
                         tls_version_name(version), tls_version_name(cfg->max_version));
+    if (tls_sni_choose_identity(c, &ch, version) != 0 ||
+        tls_alpn_server_choose(c, tls_hs_find_ext(&ch.exts, TLS_EXT_ALPN)) != 0)
+        return -1;
     if (version == TLS_VERSION_12)
         return tls12_state_new(c) == 0 ? tls12_server_client_hello(c, &ch, msg, len) : -1;
     return tls13_server_client_hello(c, &ch, msg, len);

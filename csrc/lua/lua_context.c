@@ -225,6 +225,25 @@ static int ctx_set_require_ems(lua_State *L)
     return 1;
 }
 
+/* ctx:set_alpn(wire): the ProtocolNameList content lua/tls.lua built. */
+static int ctx_set_alpn(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    size_t len;
+    const char *list = luaL_checklstring(L, 2, &len);
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(L, tls_config_set_alpn(ctx->cfg, (const uint8_t *)list, len, &err), &err);
+}
+
+static int ctx_set_sni_strict(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    ctx->cfg->sni_strict = lua_toboolean(L, 2);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int ctx_set_trace(lua_State *L)
 {
     check_ctx(L, 1);
@@ -293,6 +312,8 @@ void tls_lua_context_register(lua_State *L)
         {"set_strict_close", ctx_set_strict_close},
         {"set_versions", ctx_set_versions},
         {"set_require_ems", ctx_set_require_ems},
+        {"set_alpn", ctx_set_alpn},
+        {"set_sni_strict", ctx_set_sni_strict},
         {"set_trace", ctx_set_trace},
         {"set_hook", ctx_set_hook},
         {"set_key_update_after", ctx_set_key_update_after},

@@ -46,6 +46,10 @@ void tls_lua_push_info(lua_State *L, const tls_conn *c)
         lua_pushstring(L, name);
         lua_setfield(L, -2, "servername");
     }
+    if (info.alpn_len > 0) {
+        lua_pushlstring(L, (const char *)info.alpn, info.alpn_len);
+        lua_setfield(L, -2, "alpn");
+    }
     int n = info.peer_chain ? sk_X509_num(info.peer_chain) : 0;
     if (n > 0) {
         tls_lua_push_cert(L, sk_X509_value(info.peer_chain, 0));

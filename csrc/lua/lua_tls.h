@@ -54,6 +54,17 @@ void tls_lua_trace_release(tls_lua_trace *t, lua_State *L);
  * stack room). Call it, under lua_pcall, on t->L. */
 int tls_lua_hook_push(tls_lua_trace *t, int slot);
 
+/* ---- servername and alpn functions (lua_hook_sni.c) ---------------------- */
+/* tls_hooks.servername: calls fn(name or nil); a server context returned
+ * switches the connection to it (its functions apply from then on), nil
+ * keeps the context, false refuses the name. */
+int tls_lua_servername_bridge(void *ud, const char *name, tls_config **cfg, char *why, size_t why_size);
+/* tls_hooks.alpn_select: calls fn(protocols) with the client's list; a
+ * string chooses (one of the client's), nil answers without ALPN, false
+ * refuses (no_application_protocol). */
+int tls_lua_alpn_bridge(void *ud, const uint8_t *list, size_t len, const uint8_t **chosen, size_t *chosen_len,
+                        char *why, size_t why_size);
+
 /* ---- Re-entry guard (lua_tls.c) ------------------------------------------ */
 /* A finalizer can run inside any allocation a method makes (a luaL_Buffer
  * growing, a string pushed), and a trace function runs inside the engine;

@@ -105,6 +105,7 @@ tls_config *tls_config_new(int is_server)
     c->require_ems = 1;
     for (size_t i = 0; i < TLS_MAX_IDENTITIES; i++)
         tls_buf_init(&c->ids[i].cert_entries);
+    tls_buf_init(&c->alpn);
     memcpy(c->suites, default_suites, sizeof default_suites);
     c->n_suites = COUNT(default_suites);
     if (c->is_server) {
@@ -136,6 +137,7 @@ void tls_config_unref(tls_config *c)
         EVP_PKEY_free(c->ids[i].key);
         tls_buf_free(&c->ids[i].cert_entries);
     }
+    tls_buf_free(&c->alpn);
     OPENSSL_free(c);
 }
 
@@ -562,6 +564,23 @@ int tls_config_set_versions(tls_config *c, uint16_t min, uint16_t max, tls_error
     c->min_version = min;
     c->max_version = max;
     return 0;
+}
+
+int tls_config_set_alpn(tls_config *c, const uint8_t *list, size_t len, tls_error *err)
+{
+    /* rfc7301#3.1: ProtocolNameList protocol_name_list<2..2^16-1> of
+     * ProtocolName<1..2^8-1>; "Empty strings MUST NOT be included". */
+    if (len > 0xffff)
+        return tls_fail(err, NO_ALERT, "alpn: the protocol list is longer than 65535 bytes");
+    tls_reader r = tls_rd_init(list, len);
+    while (tls_rd_left(&r) > 0) {
+        tls_reader name = tls_rd_vec(&r, 1);
+        if (!tls_rd_ok(&r) || name.len == 0)
+            return tls_fail(err, NO_ALERT, "alpn: malformed protocol list");
+    }
+    tls_buf_clear(&c->alpn);
+    tls_buf_bytes(&c->alpn, list, len);
+    return tls_buf_ok(&c->alpn) ? 0 : tls_fail(err, NO_ALERT, "alpn: out of memory");
 }
 
 int tls_config_set_groups(tls_config *c, const char *list, tls_error *err)

@@ -67,6 +67,11 @@ typedef struct tls_config {
                                     update it; 0: the suite's default */
     uint16_t min_version, max_version; /* TLS_VERSION_12 or _13 (default both) */
     int require_ems;             /* TLS 1.2 peers must do rfc7627 (default 1) */
+    tls_buf alpn;                /* rfc7301#3.1 ProtocolNameList content (each name
+                                    with its 1-byte length), our preference order;
+                                    empty: no ALPN */
+    int sni_strict;              /* server: a server_name no pair matches is
+                                    refused (unrecognized_name) */
     tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
     unsigned cert_cache_next;    /* the slot to replace next */
 } tls_config;
@@ -100,6 +105,10 @@ int tls_config_load_system_ca(tls_config *c, tls_error *err);
 int tls_config_set_suites(tls_config *c, const char *list, tls_error *err);
 int tls_config_set_groups(tls_config *c, const char *list, tls_error *err);
 int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err);
+/* ALPN protocols (rfc7301#3.1), as the wire's ProtocolNameList content:
+ * names of 1 to 255 bytes, each after its length byte; at least one.
+ * len 0 clears the list. A malformed list fails with a message. */
+int tls_config_set_alpn(tls_config *c, const uint8_t *list, size_t len, tls_error *err);
 /* TLS_VERSION_12 / TLS_VERSION_13 only; min <= max. */
 int tls_config_set_versions(tls_config *c, uint16_t min, uint16_t max, tls_error *err);
 

@@ -1,0 +1,107 @@
+/* Which of its certificate/key pairs a server sends (rfc6066#3 server_name,
+ * rfc8446#4.4.2.2): by the name the client asked for, then by what the
+ * client can verify, so that an ECDSA and an RSA certificate for the same
+ * name both serve their clients. */
+#include <string.h>
+#include <openssl/x509v3.h>
+
+#include "hs/tls_hello.h"
+#include "pki/tls_x509.h"
+
+/* The client can verify a signature by key: TLS 1.3 needs a scheme of
+ * signature_algorithms for it; TLS 1.2 a suite we would choose whose
+ * authentication it does (ECDSA also needs its curve among the client's
+ * groups, rfc8422#5.1.1). */
+static int key_fits(const tls_conn *c, const client_hello *ch, uint16_t version, EVP_PKEY *key)
+{
+    const tls_config *cfg = c->cfg;
+    if (version == TLS_VERSION_13)
+        return tls_sig_choose(key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
+    return tls12_server_key_fits(c, ch, key);
+}
+
+/* rfc6066#3: the name is a host name, matched as a client would match it
+ * (subjectAltName, wildcards; never an IP literal, which SNI cannot carry). */
+static int leaf_matches(const tls_identity *id, const char *name)
+{
+    X509 *leaf = sk_X509_value(id->chain, 0);
+    return X509_check_host(leaf, name, strlen(name), 0, NULL) == 1;
+}
+
+static int trace_choice(tls_conn *c, const char *name, const char *why)
+{
+    if (!tls_tracing(c))
+        return 0;
+    char subject[256];
+    X509 *leaf = sk_X509_value(c->own->chain, 0);
+    tls_x509_name_text(X509_get_subject_name(leaf), subject, sizeof subject);
+    tls_trace_builder tb;
+    tls_trace_begin(&tb, "decide", "server_name");
+    tls_trace_add(&tb, "name", "%s", name ? name : "none (the client sent no server_name)");
+    tls_trace_add(&tb, "certificate", "%s", subject);
+    tls_trace_add(&tb, "key", "%s", EVP_PKEY_get0_type_name(c->own->key));
+    tls_trace_add(&tb, "pair", "%zu of %zu", (size_t)(c->own - c->cfg->ids) + 1, c->cfg->n_ids);
+    tls_trace_add(&tb, "why", "%s", why);
+    return tls_trace_emit(c, &tb);
+}
+
+int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t version)
+{
+    const tls_config *cfg = c->cfg;
+    char name[256];
+    const char *sni = NULL;
+    if (ch->has_server_name) {
+        /* parse_server_name made sure: at most 255 bytes, no NUL. */
+        memcpy(name, ch->server_name.p, ch->server_name.len);
+        name[ch->server_name.len] = '\0';
+        sni = name;
+    }
+    size_t n = cfg->n_ids;
+    int matched = -1;
+    if (sni != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            if (!leaf_matches(&cfg->ids[i], sni))
+                continue;
+            if (matched < 0)
+                matched = (int)i;
+            if (key_fits(c, ch, version, cfg->ids[i].key)) {
+                c->own = &cfg->ids[i];
+                return trace_choice(c, sni, "its certificate is for this name, with a key the client can verify");
+            }
+        }
+        /* rfc6066#3: "If the server understood the ClientHello extension
+         * but does not recognize the server name, the server SHOULD take
+         * one of two actions: either abort the handshake by sending a fatal
+         * unrecognized_name(112) alert or continue the handshake." */
+        if (matched < 0 && cfg->sni_strict) {
+            char text[256];
+            tls_sanitize(name, strlen(name), text, sizeof text);
+            return tls_fail(&c->err, TLS_ALERT_UNRECOGNIZED_NAME,
+                            "no certificate for the name the client asked for (%s), and sni_strict is set", text);
+        }
+        /* Certificates for the name, none the client can verify: the
+         * first of them, and negotiation says precisely what is missing
+         * (a certificate for another name would not help the client). */
+        if (matched >= 0) {
+            c->own = &cfg->ids[matched];
+            return trace_choice(c, sni, "its certificate is for this name, but the client can verify none "
+                                        "of the keys for it");
+        }
+    }
+    const char *why = sni ? "no certificate for this name: the default one" : "the default certificate";
+    if (key_fits(c, ch, version, cfg->ids[0].key)) {
+        c->own = &cfg->ids[0];
+        return trace_choice(c, sni, why);
+    }
+    for (size_t i = 1; i < n; i++)
+        if (key_fits(c, ch, version, cfg->ids[i].key)) {
+            c->own = &cfg->ids[i];
+            return trace_choice(c, sni, sni ? "no certificate for this name: the first whose key the client "
+                                              "can verify (the default's it cannot)"
+                                            : "the first whose key the client can verify (the default's it "
+                                              "cannot)");
+        }
+    /* None fits: negotiation fails with the precise reason. */
+    c->own = &cfg->ids[0];
+    return trace_choice(c, sni, "the default certificate (the client can verify none of our keys)");
+}
