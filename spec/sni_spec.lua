@@ -89,6 +89,18 @@ describe("SNI: our client against our server", function()
       assert.equal(1, calls)
    end)
 
+   it("refuses a second ClientHello that changes the server_name (illegal_parameter)", function()
+      local B = require "spec.support.tlsbytes"
+      local I = require("tls.core")._internal
+      local sv = assert(tls.engine(assert(tls.context(pairs_opts { groups = "secp256r1" }))))
+      assert(sv:feed(B.client_hello_record { server_name = "a.example" }))
+      local sh = B.first_server_hello(sv:output())
+      assert.is_true(sh.hrr)
+      local ok, msg = sv:feed(B.record(B.CT.handshake, B.client_hello {
+         server_name = "b.example", shares = { { B.GROUP.secp256r1, select(3, I.kex_pair("secp256r1")) } } }))
+      E.assert_failed(sv, ok, msg, "illegal_parameter", "second ClientHello changes the server_name")
+   end)
+
    it("shows the decision in the trace", function()
       local events = {}
       local sctx = assert(tls.context(pairs_opts { trace = function(ev)

@@ -8,7 +8,9 @@
 #include "lua/lua_tls.h"
 
 /* Under lua_pcall: (function, name or NULL as light userdata). Returns the
- * hook's code (0 keep, 1 switch, -1 refuse) and, for 1, the context. */
+ * hook's code (0 keep, 1 switch, -1 refuse) and, for 1, the new context's
+ * config (light userdata) and a registry reference to the context object,
+ * taken here so that no allocation happens outside the pcall. */
 static int call_servername(lua_State *L)
 {
     const char *name = lua_touserdata(L, 2);
@@ -32,17 +34,19 @@ static int call_servername(lua_State *L)
     tls_config *cfg = tls_lua_check_context(L, -1);
     if (!cfg->is_server)
         return luaL_error(L, "it returned a client context; it must return a server context (mode = \"server\")");
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushinteger(L, 1);
-    lua_insert(L, -2);
-    return 2;
+    lua_pushlightuserdata(L, cfg);
+    lua_pushinteger(L, ref);
+    return 3;
 }
 
 /* The functions of a context the connection switched to apply from now
  * on: the alpn function and every other hook look in t->ctx_ref. */
-static void switch_context(tls_lua_trace *t, lua_State *L)
+static void switch_context(tls_lua_trace *t, lua_State *L, int ref)
 {
     luaL_unref(L, LUA_REGISTRYINDEX, t->ctx_ref);
-    t->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    t->ctx_ref = ref;
     t->hooks.alpn_select = NULL;
     if (tls_lua_hook_push(t, TLS_LUA_SLOT_ALPN)) {
         lua_pop(L, 1);
@@ -64,17 +68,17 @@ int tls_lua_servername_bridge(void *ud, const char *name, tls_config **cfg, char
         return 0;
     }
     lua_pushlightuserdata(L, (void *)name);
-    if (lua_pcall(L, 2, 2, 0) != LUA_OK) {
+    if (lua_pcall(L, 2, 3, 0) != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
         snprintf(why, why_size, "%s", msg ? msg : "error");
         lua_settop(L, top);
         return -2;
     }
-    int rc = (int)lua_tointeger(L, -2);
+    int rc = (int)lua_tointeger(L, -3);
     if (rc == 1) {
-        *cfg = tls_lua_check_context(L, -1);
+        *cfg = lua_touserdata(L, -2);
         tls_config_ref(*cfg);
-        switch_context(t, L); /* pops the context */
+        switch_context(t, L, (int)lua_tointeger(L, -1));
     }
     lua_settop(L, top);
     return rc;
