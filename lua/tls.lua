@@ -108,8 +108,14 @@ function tls.context(opts)
       return fail("option '%s' must be a string (got %s)", option, type(o[option]))
     end
   end
-  if o.verify ~= nil and type(o.verify) ~= "boolean" then
-    return fail("option 'verify' must be true or false (got %s)", type(o.verify))
+  if server then
+    if o.verify ~= nil and type(o.verify) ~= "boolean" and o.verify ~= "optional" and o.verify ~= "required" then
+      return fail("option 'verify' on a server must be \"optional\", \"required\", true (= \"required\") "
+        .. "or false (got %s)", type(o.verify) == "string" and string.format("%q", o.verify) or type(o.verify))
+    end
+  elseif o.verify ~= nil and type(o.verify) ~= "boolean" then
+    return fail("option 'verify' on a client must be true or false (got %s): \"optional\" and \"required\" "
+      .. "are for servers", type(o.verify) == "string" and string.format("%q", o.verify) or type(o.verify))
   end
   if o.trace ~= nil and type(o.trace) ~= "function" then
     return fail("option 'trace' must be a function (got %s)", type(o.trace))
@@ -134,16 +140,18 @@ function tls.context(opts)
   if o.require_ems ~= nil and o.min_version == "TLSv1.3" then
     return fail("option 'require_ems' is about TLS 1.2, which min_version = \"TLSv1.3\" turns off")
   end
-  if server and o.verify then
-    return fail("%sa server cannot ask for or verify them, so 'verify = true' "
-      .. "would authenticate nobody (leave 'verify' out on a server)", NO_CLIENT_CERTIFICATES)
+  -- A server checks client chains only against the CAs it is given: the
+  -- system's store names every public CA, whose certificates say nothing
+  -- about who may use this service.
+  if server and o.verify and o.ca == nil then
+    return fail("a server that verifies clients needs option 'ca' naming the client CAs")
   end
-  -- Options that only act on a peer's certificate chain would do nothing on
-  -- a server until it can verify clients: refused, not silently ignored.
+  -- Options that only act on a client's chain do nothing on a server that
+  -- asks for none: refused, not silently ignored.
   for _, option in ipairs { "ca", "security_level" } do
-    if server and o[option] ~= nil then
-      return fail("%sa server does not check client chains, so option '%s' would do nothing "
-        .. "(leave it out on a server)", NO_CLIENT_CERTIFICATES, option)
+    if server and not o.verify and o[option] ~= nil then
+      return fail("option '%s' would do nothing on a server that does not verify clients "
+        .. "(set verify = \"required\" or \"optional\", or leave '%s' out)", option, option)
     end
   end
   if not server and (o.certificate ~= nil or o.key ~= nil) then

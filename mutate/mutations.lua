@@ -77,7 +77,7 @@ local mutations = {
      from = [[if (c->peer_chain == NULL || sk_X509_num(c->peer_chain) == 0)]], to = [[if (0)]],
      specs = { { K, "Certificate without certificates" }, H } },
    { name = "server_certificate_context_accepted", file = "csrc/hs/tls13_common.c",
-     from = [[if (!c->is_server && context.len != 0)]], to = [[if (0 && context.len)]],
+     from = [[    if (context.len != 0)]], to = [[    if (0 && context.len)]],
      specs = { { K, "Certificate with a request context" }, H } },
    { name = "cv_signature_unchecked", file = "csrc/hs/tls13_common.c",
      from = [[if (tls_sig_verify(c->peer_key, scheme, content, n, sig.p, sig.len, &c->err) != 0)]],
@@ -99,7 +99,7 @@ local mutations = {
 
    ---------------------------------------------------------------- certificate verification
    { name = "verify_skipped", file = "csrc/hs/tls_hs_common.c",
-     from = "if (c->cfg->verify &&\n        tls_x509_verify(", to = "if (0 &&\n        tls_x509_verify(",
+     from = "if (!c->cfg->verify)\n        return 0;", to = "if (1)\n        return 0;",
      specs = { { X, "certificate verification refuses" } } },
    { name = "verify_result_ignored", file = X509,
      from = [[if (X509_verify_cert(ctx) == 1) {]], to = [[if (X509_verify_cert(ctx) == 1 || 1) {]],

@@ -129,12 +129,11 @@ describe("tls.context", function()
     assert.has_error(function() tls.context("client") end)
   end)
 
-  -- Until mutual TLS exists: refused, rather than authenticating nobody.
-  it("refuses verify = true on a server", function()
+  -- Mutual TLS options: spec/mtls_server_spec.lua.
+  it("refuses verify = true on a server without 'ca'", function()
     local ok, err = tls.context(server_opts("ec", { verify = true }))
     assert.is_nil(ok)
-    assert.equal("client certificates are not supported yet: a server cannot ask for or verify them, "
-      .. "so 'verify = true' would authenticate nobody (leave 'verify' out on a server)", err)
+    assert.equal("a server that verifies clients needs option 'ca' naming the client CAs", err)
     assert.truthy(tls.context(server_opts("ec", { verify = false })))
   end)
 
@@ -149,12 +148,12 @@ describe("tls.context", function()
   end)
 
   -- A security option accepted but doing nothing is worse than an error.
-  it("refuses ca and security_level on a server, which checks no client chain", function()
+  it("refuses ca and security_level on a server that checks no client chain", function()
     for option, value in pairs { ca = certs.ec.cert, security_level = 3 } do
       local ok, err = tls.context(server_opts("ec", { [option] = value }))
       assert.is_nil(ok)
-      assert.equal("client certificates are not supported yet: a server does not check client chains, "
-        .. "so option '" .. option .. "' would do nothing (leave it out on a server)", err)
+      assert.equal("option '" .. option .. "' would do nothing on a server that does not verify clients "
+        .. "(set verify = \"required\" or \"optional\", or leave '" .. option .. "' out)", err)
     end
   end)
 
@@ -169,8 +168,7 @@ describe("tls.context", function()
   it("refuses them in the C layer too", function()
     local core = require "tls.core"
     local server, client = assert(core.context(true)), assert(core.context(false))
-    assert.same({ nil, "client certificates are not supported yet: a server cannot verify clients" },
-      { server:set_verify(true) })
+    assert.is_true(server:set_verify(true))
     assert.is_true(server:set_verify(false))
     assert.same({ nil, "client certificates are not supported yet: a client context cannot have a certificate" },
       { client:set_chain(certs.ec.cert, false) })

@@ -31,6 +31,10 @@
  * records makes us spin without progress: cut it off after this many in a row. */
 #define TLS_MAX_EMPTY_RECORDS 32
 #define TLS_MAX_CCS_RECORDS 1
+/* Bytes of CA names a server's CertificateRequest carries at most: past
+ * this (a large bundle in 'ca') the list is left out and the client
+ * chooses its certificate without it. */
+#define TLS_MAX_CA_NAMES_BYTES (16 * 1024)
 /* Entries of a peer's offered lists shown in a trace event. */
 #define TLS_MAX_PEER_LIST 64
 /* Decrypted application data held before we stop reading records: bounds
@@ -63,6 +67,8 @@ typedef enum tls_state {
     ST_CLIENT_WAIT_FINISHED,
     ST_SERVER_WAIT_CH,
     ST_SERVER_WAIT_CH2,       /* after HelloRetryRequest */
+    ST_SERVER_WAIT_CERT,      /* mutual TLS: the client's Certificate (may be empty) */
+    ST_SERVER_WAIT_CV,        /* mutual TLS: its CertificateVerify */
     ST_SERVER_WAIT_FINISHED,
     /* TLS 1.2 (rfc5246#7.3), after the shared hello phase */
     ST_CLIENT12_WAIT_CERT,
@@ -70,7 +76,9 @@ typedef enum tls_state {
     ST_CLIENT12_WAIT_SHD,     /* CertificateRequest or ServerHelloDone */
     ST_CLIENT12_WAIT_CCS,
     ST_CLIENT12_WAIT_FINISHED,
-    ST_SERVER12_WAIT_CKE,     /* (room for the client's Certificate) ClientKeyExchange */
+    ST_SERVER12_WAIT_CERT,    /* mutual TLS: the client's Certificate (may be empty) */
+    ST_SERVER12_WAIT_CKE,     /* ClientKeyExchange */
+    ST_SERVER12_WAIT_CV,      /* mutual TLS: CertificateVerify, after a non-empty Certificate */
     ST_SERVER12_WAIT_CCS,
     ST_SERVER12_WAIT_FINISHED,
     ST_CONNECTED,
@@ -158,6 +166,7 @@ struct tls_conn {
     uint8_t alpn_len;         /* 0: none */
     STACK_OF(X509) *peer_chain;
     EVP_PKEY *peer_key;       /* the leaf's public key, for CertificateVerify */
+    int peer_verified;        /* the peer's chain passed tls_x509_verify */
     uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */
     size_t n_peer_sigalgs;
     uint64_t ext_sent;        /* client: tls_ext_bit of each extension in our ClientHello */

@@ -311,4 +311,5 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
     info->peer_chain = c->peer_chain;
     info->alpn = c->alpn;
     info->alpn_len = c->alpn_len;
+    info->peer_verified = c->peer_verified;
 }

@@ -162,6 +162,7 @@ typedef struct tls_conn_info {
     STACK_OF(X509) *peer_chain;/* owned by the connection; NULL if none */
     const uint8_t *alpn;       /* the ALPN protocol agreed (rfc7301), alpn_len bytes */
     size_t alpn_len;           /* 0: none */
+    int peer_verified;         /* peer_chain was verified against the trust store */
 } tls_conn_info;
 
 void tls_conn_get_info(const tls_conn *c, tls_conn_info *info);

@@ -4,8 +4,11 @@
  *                                        ServerHello
  *                                        Certificate
  *                                  ServerKeyExchange (ECDHE only)
+ *                                 CertificateRequest (verify on)
  *                      <--------     ServerHelloDone
+ *   Certificate (verify on; may be empty)
  *   ClientKeyExchange
+ *   CertificateVerify (after a non-empty Certificate)
  *   [ChangeCipherSpec]
  *   Finished           -------->
  *                                 [ChangeCipherSpec]
@@ -319,6 +322,45 @@ done:
     return rc;
 }
 
+/* rfc5246#7.4.4: asks for the client's certificate: of the kinds we
+ * verify (rsa_sign, ecdsa_sign, which rfc8422#5.5 extends to EdDSA), signed
+ * with a scheme we offer, under one of the CAs we trust for clients. */
+static int send_certificate_request(tls_conn *c)
+{
+    const tls_config *cfg = c->cfg;
+    tls_buf msg, names;
+    tls_buf_init(&msg);
+    tls_buf_init(&names);
+    size_t n_names = tls_x509_ca_names(cfg, &names, TLS_MAX_CA_NAMES_BYTES);
+    size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE_REQUEST);
+    tls_buf_u8(&msg, 2);
+    tls_buf_u8(&msg, 1);  /* rsa_sign */
+    tls_buf_u8(&msg, 64); /* ecdsa_sign */
+    size_t sa = tls_buf_open_block(&msg, 2);
+    for (size_t i = 0; i < cfg->n_sigalgs; i++)
+        tls_buf_u16(&msg, cfg->sigalgs[i]);
+    tls_buf_close_block(&msg, sa, 2);
+    size_t ca = tls_buf_open_block(&msg, 2);
+    tls_buf_bytes(&msg, names.data, names.len);
+    tls_buf_close_block(&msg, ca, 2);
+    tls_hs_end_message(&msg, off);
+    int rc = tls_buf_ok(&names) ? tls_hs_send(c, &msg)
+                                : tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    tls_buf_free(&msg);
+    tls_buf_free(&names);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "CertificateRequest");
+        tls_trace_add(&tb, "certificate_types", "rsa_sign, ecdsa_sign");
+        tls_trace_add_list(&tb, "signature_algorithms", cfg->sigalgs, cfg->n_sigalgs, tls_sigscheme_name);
+        tls_trace_add(&tb, "certificate_authorities", "%zu", n_names);
+        tls_trace_add(&tb, "client_certificate", "%s",
+                      cfg->verify == TLS_VERIFY_REQUIRED ? "required" : "optional");
+        rc = tls_trace_emit(c, &tb);
+    }
+    return rc;
+}
+
 static int send_server_hello_done(tls_conn *c)
 {
     tls_buf msg;
@@ -353,6 +395,10 @@ int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg,
     c->t12->secure_renegotiation = ch->renegotiation_scsv || ch->renegotiation_info != NULL;
     if (tls_random(c->t12->server_random, TLS_RANDOM_LEN, &c->err) != 0)
         return -1;
+    /* rfc5246#7.4.8: a client's CertificateVerify signs the handshake
+     * messages themselves, with a hash of its choice. */
+    if (c->cfg->verify)
+        tls_transcript_keep(&c->transcript, 1);
     /* rfc8446#4.1.3: "TLS 1.3 servers which negotiate TLS 1.2 or below in
      * response to a ClientHello MUST set the last 8 bytes of their Random
      * value specially": DOWNGRD 01 for TLS 1.2. */
@@ -364,9 +410,9 @@ int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg,
         return -1;
     if (c->suite->kx == TLS_KX_ECDHE && send_server_key_exchange(c) != 0)
         return -1;
-    if (send_server_hello_done(c) != 0)
+    if ((c->cfg->verify && send_certificate_request(c) != 0) || send_server_hello_done(c) != 0)
         return -1;
-    c->state = ST_SERVER12_WAIT_CKE;
+    c->state = c->cfg->verify ? ST_SERVER12_WAIT_CERT : ST_SERVER12_WAIT_CKE;
     return 0;
 }
 
@@ -381,6 +427,91 @@ static int trace_key_step(tls_conn *c, const char *step, const char *how)
     tls_trace_add(&tb, "how", "%s", how);
     tls_trace_add(&tb, "cipher", "%s", c->suite->name);
     return tls_trace_emit(c, &tb);
+}
+
+/* rfc5246#7.4.6: the client's answer to our CertificateRequest. */
+static int handle_client_certificate(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    int empty = 0;
+    if (tls12_parse_certificate(c, body, &empty) != 0 || tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
+        return -1;
+    c->state = ST_SERVER12_WAIT_CKE;
+    if (!empty) {
+        /* Our certificate_types: rsa_sign and ecdsa_sign (EdDSA too, rfc8422#5.5). */
+        if (!EVP_PKEY_is_a(c->peer_key, "RSA") && !EVP_PKEY_is_a(c->peer_key, "EC") &&
+            !EVP_PKEY_is_a(c->peer_key, "ED25519"))
+            return tls_fail(&c->err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                            "client certificate has a %s key, which is none of the kinds we asked for "
+                            "(RSA, ECDSA, Ed25519)", EVP_PKEY_get0_type_name(c->peer_key));
+        c->t12->peer_sent_certificate = 1;
+        return 0;
+    }
+    int required = c->cfg->verify == TLS_VERIFY_REQUIRED;
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "Certificate");
+        tls_trace_add(&tb, "certificates", "none");
+        tls_trace_add(&tb, "meaning", "%s",
+                      required ? "the client has no certificate for us, and verify = \"required\""
+                               : "the client has no certificate for us: it goes on unauthenticated "
+                                 "(verify = \"optional\")");
+        if (tls_trace_emit(c, &tb) != 0)
+            return -1;
+    }
+    /* rfc5246#7.4.6: "If the client does not send any certificates, the
+     * server MAY at its discretion either continue the handshake without
+     * client authentication, or respond with a fatal handshake_failure
+     * alert" (TLS 1.2 has no certificate_required). */
+    if (required)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "client sent no certificate, and this server requires one (verify = \"required\")");
+    tls_transcript_keep(&c->transcript, 0);
+    return 0;
+}
+
+/* rfc5246#7.4.8: the client proves it holds its certificate's key by
+ * signing every handshake message before this one. */
+static int handle_certificate_verify(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    uint16_t scheme = tls_rd_u16(body);
+    tls_reader sig = tls_rd_vec(body, 2);
+    if (!tls_rd_end(body) || sig.len == 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "CertificateVerify is malformed");
+    const char *name = tls_sigscheme_name(scheme);
+    /* rfc5246#7.4.8: "The hash and signature algorithms used in the
+     * signature MUST be one of those present in the
+     * supported_signature_algorithms field of the CertificateRequest". */
+    if (!tls_hello_offered(c->cfg->sigalgs, c->cfg->n_sigalgs, scheme))
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "client signed its CertificateVerify with %s, which our CertificateRequest did not offer",
+                        name ? name : "an unknown scheme");
+    if (!tls12_sig_scheme_fits_key(c->peer_key, scheme))
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "client signed its CertificateVerify with %s, which does not fit its %s certificate key",
+                        name, EVP_PKEY_get0_type_name(c->peer_key));
+    size_t n = 0;
+    const uint8_t *messages = tls_transcript_verbatim(&c->transcript, &n);
+    tls_error why;
+    tls_error_clear(&why);
+    if (tls12_sig_verify(c->peer_key, scheme, messages, n, sig.p, sig.len, &why) != 0)
+        return tls_fail(&c->err, why.alert, "%s",
+                        why.alert == TLS_ALERT_DECRYPT_ERROR
+                            ? "signature in the client's CertificateVerify does not verify with its certificate's key"
+                            : why.reason);
+    tls_transcript_keep(&c->transcript, 0);
+    if (tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
+        return -1;
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "CertificateVerify");
+        tls_trace_add(&tb, "signature", "%s", name);
+        tls_trace_add(&tb, "result", "signature over the handshake messages verified with the client "
+                                     "certificate's key");
+        if (tls_trace_emit(c, &tb) != 0)
+            return -1;
+    }
+    c->state = ST_SERVER12_WAIT_CCS;
+    return 0;
 }
 
 /* The premaster secret from the ClientKeyExchange body into pms. */
@@ -450,8 +581,10 @@ static int handle_client_key_exchange(tls_conn *c, tls_reader *body, const uint8
                                     "handshake so far"
                                   : "PRF of the premaster and the client and server randoms") != 0)
         goto done;
+    /* The ChangeCipherSpec comes after the CertificateVerify, if any; one
+     * arriving before it is refused by tls12_server_change_cipher_spec. */
     c->ccs_expected = 1;
-    c->state = ST_SERVER12_WAIT_CCS;
+    c->state = c->t12->peer_sent_certificate ? ST_SERVER12_WAIT_CV : ST_SERVER12_WAIT_CCS;
     rc = 0;
 done:
     OPENSSL_cleanse(pms, sizeof pms);
@@ -481,6 +614,12 @@ static int install_keys(tls_conn *c, int write)
 
 int tls12_server_change_cipher_spec(tls_conn *c)
 {
+    /* rfc5246#7.4.8: a client that sent a certificate must prove it holds
+     * its key before anything else. */
+    if (c->state == ST_SERVER12_WAIT_CV)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "expected CertificateVerify, got ChangeCipherSpec: the client sent a certificate "
+                        "without proving it holds its key");
     if (c->state != ST_SERVER12_WAIT_CCS)
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected change_cipher_spec");
     if (tls_tracing(c)) {
@@ -555,13 +694,23 @@ static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, si
 int tls12_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
 {
     switch (c->state) {
+    case ST_SERVER12_WAIT_CERT:
+        /* rfc5246#7.4.6: "This is the first message the client can send
+         * after receiving a ServerHelloDone message", even when empty. */
+        if (type != TLS_HS_CERTIFICATE)
+            return unexpected(c, type, "Certificate");
+        return handle_client_certificate(c, body, msg, len);
     case ST_SERVER12_WAIT_CKE:
-        /* Client certificates come with mutual TLS: we send no
-         * CertificateRequest, so a Certificate here is out of place
-         * (rfc5246#7.4.6: "only sent if the server requests a certificate"). */
+        /* Without our CertificateRequest a Certificate here is out of
+         * place (rfc5246#7.4.6: "only sent if the server requests a
+         * certificate"). */
         if (type != TLS_HS_CLIENT_KEY_EXCHANGE)
             return unexpected(c, type, "ClientKeyExchange");
         return handle_client_key_exchange(c, body, msg, len);
+    case ST_SERVER12_WAIT_CV:
+        if (type != TLS_HS_CERTIFICATE_VERIFY)
+            return unexpected(c, type, "CertificateVerify");
+        return handle_certificate_verify(c, body, msg, len);
     case ST_SERVER12_WAIT_CCS:
         return unexpected(c, type, "ChangeCipherSpec");
     case ST_SERVER12_WAIT_FINISHED:

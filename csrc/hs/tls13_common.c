@@ -54,14 +54,23 @@ int tls_hs_parse_certificate(tls_conn *c, tls_reader *body)
     tls_reader list = tls_rd_vec(body, 3);
     if (!tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Certificate message is malformed");
-    /* rfc8446#4.4.2: in the server's Certificate the context is empty. */
-    if (!c->is_server && context.len != 0)
-        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server Certificate has a request context");
+    /* rfc8446#4.4.2: in the server's Certificate the context is empty; a
+     * client's echoes its CertificateRequest's, and ours is empty. */
+    if (context.len != 0)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        c->is_server ? "client Certificate has a request context we did not send"
+                                     : "server Certificate has a request context");
     if (parse_certificate_entries(c, &list) != 0)
         return -1;
-    /* rfc8446#4.4.2.4: an empty server Certificate is a decode_error. */
-    if (c->peer_chain == NULL || sk_X509_num(c->peer_chain) == 0)
+    if (c->peer_chain == NULL || sk_X509_num(c->peer_chain) == 0) {
+        /* rfc8446#4.4.2: a client without a suitable certificate "MUST
+         * send a Certificate message containing no certificates"; the
+         * server decides (tls13_server.c). */
+        if (c->is_server)
+            return 0;
+        /* rfc8446#4.4.2.4: an empty server Certificate is a decode_error. */
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "server sent no certificate");
+    }
     return tls_hs_accept_peer_chain(c);
 }
 

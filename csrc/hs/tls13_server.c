@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hs/tls_hello.h"
+#include "pki/tls_x509.h"
 #include "util/tls_names.h"
 
 static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
@@ -163,6 +164,54 @@ static int send_encrypted_extensions(tls_conn *c, const client_hello *ch)
     return rc;
 }
 
+/* rfc8446#4.3.2: asks for the client's certificate, with an empty
+ * certificate_request_context (this is the handshake's request, not a
+ * post-handshake one), the signature schemes we verify, and the names of
+ * the CAs we trust for clients (rfc8446#4.2.4). */
+static int send_certificate_request(tls_conn *c)
+{
+    const tls_config *cfg = c->cfg;
+    tls_buf msg, names;
+    tls_buf_init(&msg);
+    tls_buf_init(&names);
+    size_t n_names = tls_x509_ca_names(cfg, &names, TLS_MAX_CA_NAMES_BYTES);
+    size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE_REQUEST);
+    tls_buf_u8(&msg, 0);
+    size_t ext = tls_buf_open_block(&msg, 2);
+    tls_buf_u16(&msg, TLS_EXT_SIGNATURE_ALGORITHMS);
+    size_t sa = tls_buf_open_block(&msg, 2);
+    size_t sa_list = tls_buf_open_block(&msg, 2);
+    for (size_t i = 0; i < cfg->n_sigalgs; i++)
+        tls_buf_u16(&msg, cfg->sigalgs[i]);
+    tls_buf_close_block(&msg, sa_list, 2);
+    tls_buf_close_block(&msg, sa, 2);
+    if (n_names > 0) {
+        tls_buf_u16(&msg, TLS_EXT_CERTIFICATE_AUTHORITIES);
+        size_t ca = tls_buf_open_block(&msg, 2);
+        size_t ca_list = tls_buf_open_block(&msg, 2);
+        tls_buf_bytes(&msg, names.data, names.len);
+        tls_buf_close_block(&msg, ca_list, 2);
+        tls_buf_close_block(&msg, ca, 2);
+    }
+    tls_buf_close_block(&msg, ext, 2);
+    tls_hs_end_message(&msg, off);
+    int rc = tls_buf_ok(&names) ? tls_hs_send(c, &msg)
+                                : tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    tls_buf_free(&msg);
+    tls_buf_free(&names);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "CertificateRequest");
+        tls_trace_add(&tb, "context", "empty (during the handshake)");
+        tls_trace_add_list(&tb, "signature_algorithms", cfg->sigalgs, cfg->n_sigalgs, tls_sigscheme_name);
+        tls_trace_add(&tb, "certificate_authorities", "%zu", n_names);
+        tls_trace_add(&tb, "client_certificate", "%s",
+                      cfg->verify == TLS_VERIFY_REQUIRED ? "required" : "optional");
+        rc = tls_trace_emit(c, &tb);
+    }
+    return rc;
+}
+
 /* Picks suite, signature scheme and group; *share is the client's share
  * for the group, or NULL when a HelloRetryRequest is needed. Our
  * preference order decides among what both sides support. */
@@ -246,7 +295,8 @@ int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg
     if (send_server_hello(c, chp, share) != 0 ||
         tls_record_set_write_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0 ||
         tls_record_set_read_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0 ||
-        send_encrypted_extensions(c, chp) != 0 || tls_hs_send_certificate(c, NULL, 0, 0) != 0 ||
+        send_encrypted_extensions(c, chp) != 0 || (c->cfg->verify && send_certificate_request(c) != 0) ||
+        tls_hs_send_certificate(c, NULL, 0, 0) != 0 ||
         tls_hs_send_certificate_verify(c) != 0 || tls_hs_send_finished(c, c->keys.server_hs) != 0 ||
         tls_hs_derive_application_secrets(c) != 0 ||
         tls_record_set_write_key(c, c->keys.server_ap, "server_application_traffic_secret_0") != 0)
@@ -257,6 +307,50 @@ int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg
      * discarding records which fail deprotection". */
     if (chp->early_data)
         c->early_skip = TLS_EARLY_SKIP_TRIAL;
+    c->state = c->cfg->verify ? ST_SERVER_WAIT_CERT : ST_SERVER_WAIT_FINISHED;
+    return 0;
+}
+
+/* rfc8446#4.4.2: the client's answer to our CertificateRequest. */
+static int handle_client_certificate(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    if (tls_hs_parse_certificate(c, body) != 0 || tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
+        return -1;
+    if (c->peer_chain != NULL && sk_X509_num(c->peer_chain) > 0) {
+        c->state = ST_SERVER_WAIT_CV;
+        return 0;
+    }
+    int required = c->cfg->verify == TLS_VERIFY_REQUIRED;
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "Certificate");
+        tls_trace_add(&tb, "certificates", "none");
+        tls_trace_add(&tb, "meaning", "%s",
+                      required ? "the client has no certificate for us, and verify = \"required\""
+                               : "the client has no certificate for us: it goes on unauthenticated "
+                                 "(verify = \"optional\")");
+        if (tls_trace_emit(c, &tb) != 0)
+            return -1;
+    }
+    /* rfc8446#4.4.2.4: without client certificates the server "MAY at its
+     * discretion either continue the handshake without client
+     * authentication or abort the handshake with a "certificate_required"
+     * alert". */
+    if (required)
+        return tls_fail(&c->err, TLS_ALERT_CERTIFICATE_REQUIRED,
+                        "client sent no certificate, and this server requires one (verify = \"required\")");
+    c->state = ST_SERVER_WAIT_FINISHED;
+    return 0;
+}
+
+static int handle_client_certificate_verify(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    /* info().signature on a server stays the scheme we signed with. */
+    uint16_t ours = c->sigscheme;
+    int rc = tls_hs_check_certificate_verify(c, body);
+    c->sigscheme = ours;
+    if (rc != 0 || tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
+        return -1;
     c->state = ST_SERVER_WAIT_FINISHED;
     return 0;
 }
@@ -264,6 +358,14 @@ int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg
 int tls13_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
 {
     switch (c->state) {
+    case ST_SERVER_WAIT_CERT:
+        if (type != TLS_HS_CERTIFICATE)
+            return unexpected(c, type, "Certificate");
+        return handle_client_certificate(c, body, msg, len);
+    case ST_SERVER_WAIT_CV:
+        if (type != TLS_HS_CERTIFICATE_VERIFY)
+            return unexpected(c, type, "CertificateVerify");
+        return handle_client_certificate_verify(c, body, msg, len);
     case ST_SERVER_WAIT_FINISHED:
         if (type != TLS_HS_FINISHED)
             return unexpected(c, type, "Finished");

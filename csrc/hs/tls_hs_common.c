@@ -104,15 +104,26 @@ int tls_hs_accept_peer_chain(tls_conn *c)
         tls_trace_add(&tb, "subject", "%s", subject);
         tls_trace_add(&tb, "issuer", "%s", issuer);
         tls_trace_add(&tb, "chain_length", "%d", sk_X509_num(c->peer_chain));
-        tls_trace_add(&tb, "verification", "%s", c->cfg->verify ? "checking chain and name" : "off");
+        tls_trace_add(&tb, "verification", "%s",
+                      !c->cfg->verify ? "off"
+                      : c->is_server  ? "checking the client's chain (clientAuth, no name)"
+                                      : "checking chain and name");
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }
-    if (c->cfg->verify &&
-        tls_x509_verify(c->cfg, c->peer_chain, c->is_server ? NULL : c->server_name, c->is_server,
-                        c->version == TLS_VERSION_12 && c->suite != NULL && c->suite->kx == TLS_KX_RSA,
-                        &c->err) != 0)
-        return -1;
+    if (!c->cfg->verify)
+        return 0;
+    /* A client's certificate signs its CertificateVerify, whatever the key
+     * exchange: only a server's may need keyEncipherment (TLS 1.2 RSA). */
+    tls_error why;
+    tls_error_clear(&why);
+    if (tls_x509_verify(c->cfg, c->peer_chain, c->is_server ? NULL : c->server_name, c->is_server,
+                        !c->is_server && c->version == TLS_VERSION_12 && c->suite != NULL &&
+                            c->suite->kx == TLS_KX_RSA,
+                        &why) != 0)
+        return tls_fail(&c->err, why.alert, "%s%s", c->is_server ? "client certificate rejected: " : "",
+                        why.reason);
+    c->peer_verified = 1;
     return 0;
 }
 

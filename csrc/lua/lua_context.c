@@ -152,12 +152,28 @@ static int ctx_set_sigalgs(lua_State *L)
     return set_list(L, tls_config_set_sigalgs);
 }
 
+/* ctx:set_verify(mode): a client takes true or false; a server also
+ * "optional" and "required" (true is "required"). lua/tls.lua checks the
+ * option and names it; this refuses the rest. */
 static int ctx_set_verify(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
-    if (ctx->cfg->is_server && lua_toboolean(L, 2))
-        return refuse_client_certificates(L, "a server cannot verify clients");
-    ctx->cfg->verify = lua_toboolean(L, 2);
+    int mode;
+    if (lua_type(L, 2) == LUA_TSTRING && ctx->cfg->is_server) {
+        const char *s = lua_tostring(L, 2);
+        if (strcmp(s, "optional") == 0)
+            mode = TLS_VERIFY_PEER;
+        else if (strcmp(s, "required") == 0)
+            mode = TLS_VERIFY_REQUIRED;
+        else
+            return luaL_argerror(L, 2, "\"optional\", \"required\", true or false expected");
+    } else {
+        luaL_checktype(L, 2, LUA_TBOOLEAN);
+        mode = !lua_toboolean(L, 2)     ? TLS_VERIFY_NONE
+               : ctx->cfg->is_server ? TLS_VERIFY_REQUIRED
+                                     : TLS_VERIFY_PEER;
+    }
+    ctx->cfg->verify = mode;
     lua_pushboolean(L, 1);
     return 1;
 }

@@ -23,7 +23,7 @@ void tls_lua_push_info(lua_State *L, const tls_conn *c)
 {
     tls_conn_info info;
     tls_conn_get_info(c, &info);
-    lua_createtable(L, 0, 11);
+    lua_createtable(L, 0, 12);
     set_name(L, "version", tls_version_name(info.version), info.version);
     set_name(L, "cipher", tls_suite_name(info.suite), info.suite);
     set_name(L, "group", tls_group_name(info.group), info.group);
@@ -57,6 +57,10 @@ void tls_lua_push_info(lua_State *L, const tls_conn *c)
     }
     lua_pushinteger(L, n);
     lua_setfield(L, -2, "peer_chain_length");
+    /* On a server: the client sent a chain that passed verification (with
+     * verify = "optional", false for a client that sent none). */
+    lua_pushboolean(L, n > 0 && info.peer_verified);
+    lua_setfield(L, -2, "peer_verified");
     unsigned status = tls_conn_status(c);
     lua_pushboolean(L, (status & TLS_STATUS_HANDSHAKE_DONE) != 0);
     lua_setfield(L, -2, "handshake_done");

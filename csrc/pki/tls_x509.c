@@ -448,6 +448,37 @@ static int check_key_usage(X509 *leaf, int key_encipherment, tls_error *err)
     return 0;
 }
 
+size_t tls_x509_ca_names(const tls_config *c, tls_buf *out, size_t max)
+{
+    if (c->store == NULL)
+        return 0;
+    size_t start = out->len, n = 0;
+    int fits = 1;
+    X509_STORE_lock(c->store);
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(c->store);
+    for (int i = 0; i < sk_X509_OBJECT_num(objs) && fits; i++) {
+        X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+        const unsigned char *der = NULL;
+        size_t len = 0;
+        if (ca == NULL || !X509_NAME_get0_der(X509_get_subject_name(ca), &der, &len) || len == 0)
+            continue;
+        if (out->len - start + 2 + len > max) {
+            fits = 0;
+            break;
+        }
+        tls_buf_u16(out, (uint16_t)len);
+        tls_buf_bytes(out, der, len);
+        n++;
+    }
+    X509_STORE_unlock(c->store);
+    ERR_clear_error();
+    if (!fits) {
+        out->len = start;
+        return 0;
+    }
+    return n;
+}
+
 int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name,
                     int peer_is_client, int key_encipherment, tls_error *err)
 {
@@ -500,7 +531,14 @@ int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name
         X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
         if (bad == NULL)
             bad = sk_X509_value(chain, 0);
-        fail_verification(err, code, X509_STORE_CTX_get_error_depth(ctx), bad, name,
+        /* rfc5280#4.2.1.12: a leaf whose extendedKeyUsage leaves out
+         * clientAuth (X509_PURPOSE_SSL_CLIENT) is not for client use. */
+        if (peer_is_client && code == X509_V_ERR_INVALID_PURPOSE && X509_STORE_CTX_get_error_depth(ctx) == 0)
+            tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                     "certificate is not allowed for client authentication (its extendedKeyUsage lacks "
+                     "clientAuth)");
+        else
+            fail_verification(err, code, X509_STORE_CTX_get_error_depth(ctx), bad, name,
                           c->security_level);
     }
     ERR_clear_error();

@@ -19,6 +19,15 @@
 int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name,
                     int peer_is_client, int key_encipherment, tls_error *err);
 
+/* The subject names of the CA certificates in c->store, each as a TLS
+ * DistinguishedName (2-byte length, then the DER name), appended to out:
+ * the content of certificate_authorities (rfc8446#4.2.4) and of the TLS
+ * 1.2 CertificateRequest's list (rfc5246#7.4.4). Names of certificates a
+ * hashed directory has not loaded yet are not known. Returns how many were
+ * written; 0 (and out as it was) if none, or if they would take more than
+ * max bytes: the client then chooses without them. */
+size_t tls_x509_ca_names(const tls_config *c, tls_buf *out, size_t max);
+
 /* True if s is an IPv4 or IPv6 literal (no SNI for those, rfc6066#3). */
 int tls_is_ip_literal(const char *s);
 /* Checks that name (len bytes, which may include NULs) can be a server name:

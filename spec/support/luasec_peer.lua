@@ -2,7 +2,8 @@
 -- (LuaSec blocks, and keeping the two libraries apart keeps the test honest).
 --   luasec_peer.lua server CERT KEY      prints "ready <port>", then for each
 --       connection reads a line and answers "<protocol> <cipher> <line>"
---   luasec_peer.lua client PORT CAFILE   sends a line, prints the answer
+--   luasec_peer.lua client PORT CAFILE [CERT KEY [PROTOCOL]]
+--       sends a line (with a client certificate when given), prints the answer
 local socket = require "socket"
 local ssl = require "ssl"
 
@@ -34,7 +35,8 @@ if role == "server" then
    end
 elseif role == "client" then
    local ctx = assert(ssl.newcontext {
-      mode = "client", protocol = "tlsv1_3", cafile = arg[3], verify = "peer", options = "all",
+      mode = "client", protocol = arg[6] or "tlsv1_3", cafile = arg[3], verify = "peer", options = "all",
+      certificate = arg[4], key = arg[5],
    })
    local raw = assert(socket.connect("127.0.0.1", tonumber(arg[2])))
    raw:settimeout(10)

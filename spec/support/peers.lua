@@ -7,11 +7,11 @@ local peers = {}
 
 -- Our own server (spec/support/server.lua) in a separate process.
 -- opts: cert, key, host, mode ("echo"|"http"), ciphers, groups, min_version,
--- max_version, require_ems ("false").
+-- max_version, require_ems ("false"), verify ("optional"|"required") with ca.
 function peers.luatls_server(opts)
    local args = {}
    for _, k in ipairs { "cert", "key", "host", "mode", "ciphers", "groups", "min_version", "max_version",
-                        "require_ems" } do
+                        "require_ems", "verify", "ca" } do
       if opts[k] then args[#args + 1] = proc.quote(k .. "=" .. opts[k]) end
    end
    local h = proc.spawn(string.format("%s %s spec/support/server.lua %s",

@@ -1,9 +1,11 @@
 -- A luatls server run as a separate process by the interop specs.
 --   lua5.4 spec/support/server.lua cert=PATH key=PATH [host=127.0.0.1] [port=0]
 --          [mode=echo|http] [ciphers=...] [groups=...] [min_version=...]
---          [max_version=...] [require_ems=false]
+--          [max_version=...] [require_ems=false] [verify=optional|required ca=PATH]
 -- Prints "ready <port>" once listening, then for every connection one line
--- "info version=... cipher=..." (or "failed <message>"), and serves it:
+-- "info version=... cipher=..." (or "failed <message>"), with verify a
+-- line "peer subject=... verified=true|false" (subject "none" without a
+-- client certificate), and serves it:
 -- echo mode sends back the first line received, http mode answers one
 -- request with a small page; then the connection is closed (close_notify).
 local tls = require "tls"
@@ -23,7 +25,7 @@ local ctx = assert(tls.context {
    mode = "server", certificate = opt.cert, key = opt.key,
    ciphers = opt.ciphers, groups = opt.groups,
    min_version = opt.min_version, max_version = opt.max_version,
-   require_ems = require_ems,
+   require_ems = require_ems, verify = opt.verify, ca = opt.ca,
 })
 local server = assert(tls.listen(opt.host, tonumber(opt.port), ctx))
 local _, port = server:getsockname()
@@ -43,6 +45,10 @@ local function serve(conn)
       .. "key_exchange=%s",
       i.version, i.cipher, i.group, tostring(i.signature), tostring(i.hello_retry), tostring(i.servername),
       tostring(i.key_exchange)))
+   if opt.verify then
+      print(string.format("peer subject=%s verified=%s",
+         i.peer_certificate and i.peer_certificate.subject or "none", tostring(i.peer_verified)))
+   end
    if opt.mode == "http" then
       repeat
          local line, rerr = conn:receive("*l")
