@@ -146,9 +146,14 @@ function tls.context(opts)
         .. "(leave it out on a server)", NO_CLIENT_CERTIFICATES, option)
     end
   end
-  if not server and (o.certificate ~= nil or o.key ~= nil) then
-    return fail("%sa client context cannot use options 'certificate' and 'key' "
-      .. "(it would answer a request for one with none)", NO_CLIENT_CERTIFICATES)
+  if o.client_certificate ~= nil then
+    if server then
+      return fail("option 'client_certificate' is for client contexts: it chooses what a client "
+        .. "answers a server's request for a certificate with")
+    end
+    if type(o.client_certificate) ~= "function" then
+      return fail("option 'client_certificate' must be a function (got %s)", type(o.client_certificate))
+    end
   end
   if (o.certificate == nil) ~= (o.key == nil) then
     return fail("options 'certificate' and 'key' go together: '%s' is missing",
@@ -239,6 +244,7 @@ function tls.context(opts)
     ctx:set_record_size_limit(n)
   end
   if o.trace then ctx:set_trace(o.trace) end
+  if o.client_certificate then ctx:set_hook("client_certificate", o.client_certificate) end
   if o.key_update_after ~= nil then
     if math.type(o.key_update_after) ~= "integer" or o.key_update_after < 1 then
       return fail("option 'key_update_after' must be a whole number of records >= 1 (got %s)",

@@ -12,6 +12,7 @@ void tls_transcript_init(tls_transcript *t)
 {
     t->md = NULL;
     t->ctx = NULL;
+    t->keep = 0;
     tls_buf_init(&t->pending);
 }
 
@@ -32,8 +33,10 @@ int tls_transcript_set_hash(tls_transcript *t, const EVP_MD *md, tls_error *err)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "starting the transcript hash");
     }
     t->md = md;
-    tls_buf_clear(&t->pending);
-    tls_buf_release_if_empty(&t->pending);
+    if (!t->keep) {
+        tls_buf_clear(&t->pending);
+        tls_buf_release_if_empty(&t->pending);
+    }
     return 0;
 }
 
@@ -48,8 +51,24 @@ int tls_transcript_add(tls_transcript *t, const uint8_t *msg, size_t len, tls_er
     }
     if (EVP_DigestUpdate(t->ctx, msg, len) != 1)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "updating the transcript hash");
+    if (t->keep) {
+        tls_buf_bytes(&t->pending, msg, len);
+        if (!tls_buf_ok(&t->pending))
+            return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory keeping the transcript");
+    }
     return 0;
 }
+
+void tls_transcript_keep_messages(tls_transcript *t, int keep)
+{
+    t->keep = keep;
+    if (!keep && t->md != NULL) {
+        tls_buf_clear(&t->pending);
+        tls_buf_release_if_empty(&t->pending);
+    }
+}
+
+const tls_buf *tls_transcript_messages(const tls_transcript *t) { return &t->pending; }
 
 int tls_transcript_hash(tls_transcript *t, uint8_t *out, tls_error *err)
 {

@@ -154,6 +154,9 @@ struct tls_conn {
     const tls_identity *own;  /* the certificate and key we send: server, chosen
                                  with the ClientHello; client, chosen on
                                  CertificateRequest (NULL: none) */
+    uint16_t client_sigscheme; /* client: the scheme of our CertificateVerify */
+    struct tls_cert_req *cert_req; /* client: the server's CertificateRequest until
+                                      we answer it (hs/tls_client_cert.h) */
     STACK_OF(X509) *peer_chain;
     EVP_PKEY *peer_key;       /* the leaf's public key, for CertificateVerify */
     uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */

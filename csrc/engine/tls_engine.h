@@ -53,6 +53,7 @@ typedef struct tls_cert_request {
     size_t n_sigalgs;
     STACK_OF(X509_NAME) *ca_names; /* certificate_authorities (TLS 1.3) or the
                                       CA list (TLS 1.2); NULL when none sent */
+    uint16_t version;              /* TLS_VERSION_13 or TLS_VERSION_12 */
 } tls_cert_request;
 
 typedef struct tls_hooks {
@@ -159,6 +160,8 @@ typedef struct tls_conn_info {
     int extended_master_secret;/* TLS 1.2: rfc7627 was used */
     const char *server_name;   /* client: the name we asked for; server: SNI received */
     STACK_OF(X509) *peer_chain;/* owned by the connection; NULL if none */
+    X509 *client_certificate;  /* client: the leaf we sent on a CertificateRequest
+                                  (owned by the config); NULL if none */
 } tls_conn_info;
 
 void tls_conn_get_info(const tls_conn *c, tls_conn_info *info);

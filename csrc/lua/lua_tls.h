@@ -54,6 +54,10 @@ void tls_lua_trace_release(tls_lua_trace *t, lua_State *L);
  * stack room). Call it, under lua_pcall, on t->L. */
 int tls_lua_hook_push(tls_lua_trace *t, int slot);
 
+/* ---- Hook bridges (one file each: lua_hook_<part>.c) ---------------------- */
+/* tls_hooks.client_certificate: the context's client_certificate function. */
+int tls_lua_client_cert_bridge(void *ud, const tls_cert_request *req, char *why, size_t why_size);
+
 /* ---- Re-entry guard (lua_tls.c) ------------------------------------------ */
 /* A finalizer can run inside any allocation a method makes (a luaL_Buffer
  * growing, a string pushed), and a trace function runs inside the engine;
