@@ -54,7 +54,7 @@ return {
      from = [[    return req->ecdsa_sign;]], to = [[    return 1;]],
      specs = { { S, "certificate type the server did not list" } } },
    { name = "mtlsc_ca_names_ignored", file = CC,
-     from = [[if (X509_NAME_cmp(issuer, sk_X509_NAME_value(req->ca_names, j)) == 0)]], to = [[if (1)]],
+     from = [[if (X509_NAME_cmp(issuer, sk_X509_NAME_value(req->ca_names, j)) == 0)]], to = [[if (issuer != NULL)]],
      specs = { { S, "sends an empty Certificate when its only certificate is under none of the named CAs" },
                { S, "sends an empty Certificate when it is under none of the named CAs" } } },
    { name = "mtlsc_long_ca_list_refused", file = CC,
