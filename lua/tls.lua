@@ -154,9 +154,14 @@ function tls.context(opts)
         .. "(set verify = \"required\" or \"optional\", or leave '%s' out)", option, option)
     end
   end
-  if not server and (o.certificate ~= nil or o.key ~= nil) then
-    return fail("%sa client context cannot use options 'certificate' and 'key' "
-      .. "(it would answer a request for one with none)", NO_CLIENT_CERTIFICATES)
+  if o.client_certificate ~= nil then
+    if server then
+      return fail("option 'client_certificate' is for client contexts: it chooses what a client "
+        .. "answers a server's request for a certificate with")
+    end
+    if type(o.client_certificate) ~= "function" then
+      return fail("option 'client_certificate' must be a function (got %s)", type(o.client_certificate))
+    end
   end
   if (o.certificate == nil) ~= (o.key == nil) then
     return fail("options 'certificate' and 'key' go together: '%s' is missing",
@@ -293,6 +298,7 @@ function tls.context(opts)
     ok, why = with_option("alpn", ctx:set_alpn(alpn_wire))
     if not ok then return nil, why end
   end
+  if o.client_certificate then ctx:set_hook("client_certificate", o.client_certificate) end
   if o.key_update_after ~= nil then
     if math.type(o.key_update_after) ~= "integer" or o.key_update_after < 1 then
       return fail("option 'key_update_after' must be a whole number of records >= 1 (got %s)",

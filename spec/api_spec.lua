@@ -137,13 +137,12 @@ describe("tls.context", function()
     assert.truthy(tls.context(server_opts("ec", { verify = false })))
   end)
 
-  it("refuses a certificate or key in a client context", function()
-    for _, extra in ipairs { { certificate = certs.ec.cert, key = certs.ec.key }, { certificate = certs.ec.cert },
-                             { key = certs.ec.key } } do
+  it("takes a certificate and key in a client context (mutual TLS), but not half a pair", function()
+    assert.truthy(tls.context(client_opts("ec", { certificate = certs.ec.cert, key = certs.ec.key })))
+    for missing, extra in pairs { key = { certificate = certs.ec.cert }, certificate = { key = certs.ec.key } } do
       local ok, err = tls.context(client_opts("ec", extra))
       assert.is_nil(ok)
-      assert.equal("client certificates are not supported yet: a client context cannot use options "
-        .. "'certificate' and 'key' (it would answer a request for one with none)", err)
+      assert.equal("options 'certificate' and 'key' go together: '" .. missing .. "' is missing", err)
     end
   end)
 
@@ -170,10 +169,8 @@ describe("tls.context", function()
     local server, client = assert(core.context(true)), assert(core.context(false))
     assert.is_true(server:set_verify(true))
     assert.is_true(server:set_verify(false))
-    assert.same({ nil, "client certificates are not supported yet: a client context cannot have a certificate" },
-      { client:set_chain(certs.ec.cert, false) })
-    assert.same({ nil, "client certificates are not supported yet: a client context cannot have a key" },
-      { client:set_key(certs.ec.key, false) })
+    assert.is_true(client:set_chain(certs.ec.cert, false))
+    assert.is_true(client:set_key(certs.ec.key, false))
   end)
 end)
 

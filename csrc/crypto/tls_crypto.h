@@ -104,9 +104,7 @@ typedef struct tls_transcript {
     const EVP_MD *md;    /* NULL until tls_transcript_set_hash */
     EVP_MD_CTX *ctx;
     tls_buf pending;
-    int keep;            /* pending keeps every message after the hash is
-                            set too: a TLS 1.2 CertificateVerify signs the
-                            messages themselves, with a hash of its choice */
+    int keep;            /* pending keeps every message, hashed or not */
 } tls_transcript;
 
 void tls_transcript_init(tls_transcript *t);
@@ -116,13 +114,15 @@ int tls_transcript_add(tls_transcript *t, const uint8_t *msg, size_t len, tls_er
 /* Replaces the transcript so far (ClientHello1) by the synthetic
  * message_hash message of rfc8446#4.4.1; the hash must be set. */
 int tls_transcript_hrr_rewrite(tls_transcript *t, tls_error *err);
-/* keep = 1: from now on every message is also kept verbatim (and, if the
- * hash is not set yet, those before it stay too); keep = 0 drops them. */
-void tls_transcript_keep(tls_transcript *t, int keep);
-/* The messages kept verbatim (only meaningful while keep is on). */
-const uint8_t *tls_transcript_verbatim(const tls_transcript *t, size_t *len);
 /* Current hash (the transcript keeps going). out gets EVP_MD_get_size bytes. */
 int tls_transcript_hash(tls_transcript *t, uint8_t *out, tls_error *err);
+/* rfc5246#7.4.8: a TLS 1.2 CertificateVerify signs the handshake messages
+ * themselves, with a hash its signer picks from the peer's list. Once on
+ * (before the hash is set: the verbatim messages are kept from there),
+ * every message is kept as well as hashed; off drops them. */
+void tls_transcript_keep_messages(tls_transcript *t, int keep);
+/* The messages kept so far (empty unless keep_messages is on). */
+const tls_buf *tls_transcript_messages(const tls_transcript *t);
 void tls_transcript_free(tls_transcript *t);
 
 /* ---- Record protection -------------------------------------------------- */

@@ -59,7 +59,7 @@ int tls_transcript_add(tls_transcript *t, const uint8_t *msg, size_t len, tls_er
     return 0;
 }
 
-void tls_transcript_keep(tls_transcript *t, int keep)
+void tls_transcript_keep_messages(tls_transcript *t, int keep)
 {
     t->keep = keep;
     if (!keep && t->md != NULL) {
@@ -68,11 +68,7 @@ void tls_transcript_keep(tls_transcript *t, int keep)
     }
 }
 
-const uint8_t *tls_transcript_verbatim(const tls_transcript *t, size_t *len)
-{
-    *len = t->pending.len;
-    return t->pending.data;
-}
+const tls_buf *tls_transcript_messages(const tls_transcript *t) { return &t->pending; }
 
 int tls_transcript_hash(tls_transcript *t, uint8_t *out, tls_error *err)
 {

@@ -164,6 +164,9 @@ struct tls_conn {
                                  CertificateRequest (NULL: none) */
     uint8_t alpn[255];        /* the ALPN protocol agreed (rfc7301) */
     uint8_t alpn_len;         /* 0: none */
+    uint16_t client_sigscheme; /* client: the scheme of our CertificateVerify */
+    struct tls_cert_req *cert_req; /* client: the server's CertificateRequest until
+                                      we answer it (hs/tls_client_cert.h) */
     STACK_OF(X509) *peer_chain;
     EVP_PKEY *peer_key;       /* the leaf's public key, for CertificateVerify */
     int peer_verified;        /* the peer's chain passed tls_x509_verify */

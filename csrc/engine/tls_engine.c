@@ -6,6 +6,7 @@
 
 #include "engine/tls_conn_int.h"
 #include "pki/tls_x509.h"
+#include "hs/tls_client_cert.h"
 
 tls_conn *tls_conn_new(tls_config *cfg)
 {
@@ -42,6 +43,7 @@ static void wipe_handshake(tls_conn *c)
     tls_buf_free(&c->cookie);
     tls_buf_free(&c->client_share);
     tls12_state_wipe(c);
+    tls_cert_req_free(c);
     /* Only the application traffic secrets live on, for KeyUpdate. */
     OPENSSL_cleanse(c->keys.early, sizeof c->keys.early);
     OPENSSL_cleanse(c->keys.handshake, sizeof c->keys.handshake);
@@ -312,4 +314,6 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
     info->alpn = c->alpn;
     info->alpn_len = c->alpn_len;
     info->peer_verified = c->peer_verified;
+    if (!c->is_server && c->own != NULL)
+        info->client_certificate = sk_X509_value(c->own->chain, 0);
 }

@@ -53,6 +53,7 @@ typedef struct tls_cert_request {
     size_t n_sigalgs;
     STACK_OF(X509_NAME) *ca_names; /* certificate_authorities (TLS 1.3) or the
                                       CA list (TLS 1.2); NULL when none sent */
+    uint16_t version;              /* TLS_VERSION_13 or TLS_VERSION_12 */
 } tls_cert_request;
 
 typedef struct tls_hooks {
@@ -163,6 +164,8 @@ typedef struct tls_conn_info {
     const uint8_t *alpn;       /* the ALPN protocol agreed (rfc7301), alpn_len bytes */
     size_t alpn_len;           /* 0: none */
     int peer_verified;         /* peer_chain was verified against the trust store */
+    X509 *client_certificate;  /* client: the leaf we sent on a CertificateRequest
+                                  (owned by the config); NULL if none */
 } tls_conn_info;
 
 void tls_conn_get_info(const tls_conn *c, tls_conn_info *info);

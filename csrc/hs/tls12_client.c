@@ -14,6 +14,7 @@
 #include "crypto/tls12_crypto.h"
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
+#include "hs/tls_client_cert.h"
 
 static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 {
@@ -99,6 +100,11 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
     tls_kex_free(&c->kex);
     c->group = 0;
     memcpy(c->t12->server_random, sh->random, TLS_RANDOM_LEN);
+    /* A CertificateVerify of ours would sign the messages themselves
+     * (rfc5246#7.4.8), from this ClientHello on: kept while we might send
+     * one, that is while we hold a certificate. */
+    if (cfg->n_ids > 0)
+        tls_transcript_keep_messages(&c->transcript, 1);
     if (tls_transcript_set_hash(&c->transcript, chosen->md, &c->err) != 0 ||
         tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
         return -1;
@@ -209,17 +215,57 @@ static int handle_certificate_request(tls_conn *c, tls_reader *body)
     tls_reader types = tls_rd_vec(body, 1);
     tls_reader sigalgs = tls_rd_vec(body, 2);
     tls_reader cas = tls_rd_vec(body, 2);
-    (void)cas;
-    if (!tls_rd_end(body) || types.len == 0 || sigalgs.len < 2 || sigalgs.len % 2 != 0)
+    if (!tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "CertificateRequest is malformed");
-    c->cert_requested = 1;
-    if (tls_tracing(c)) {
-        tls_trace_builder tb;
-        tls_trace_begin(&tb, "receive", "CertificateRequest");
-        tls_trace_add(&tb, "note", "the server asks for a client certificate; we will send none");
-        return tls_trace_emit(c, &tb);
+    /* rfc5246#7.4.4: ClientCertificateType certificate_types<1..2^8-1>. */
+    if (types.len == 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "CertificateRequest has no certificate_types");
+    if (tls_cert_req_new(c) != 0)
+        return -1;
+    struct tls_cert_req *req = c->cert_req;
+    req->rsa_sign = req->ecdsa_sign = 0;
+    /* rsa_sign(1), ecdsa_sign(64); the fixed_* types (rfc5246, rfc8422)
+     * would need a key exchange with the certificate's own key. */
+    while (tls_rd_left(&types) > 0) {
+        uint8_t type = tls_rd_u8(&types);
+        req->rsa_sign |= type == 1;
+        req->ecdsa_sign |= type == 64;
     }
-    return 0;
+    if (tls_cert_req_sigalgs(c, &sigalgs, "CertificateRequest") != 0 ||
+        tls_cert_req_ca_names(c, &cas, "CertificateRequest certificate_authorities") != 0)
+        return -1;
+    c->cert_requested = 1;
+    return tls_cert_req_trace(c);
+}
+
+/* rfc5246#7.4.8: digitally-signed struct { opaque handshake_messages[...] }:
+ * every message from the ClientHello through the ClientKeyExchange, signed
+ * with a scheme the server listed (chosen with the certificate). */
+static int send_certificate_verify(tls_conn *c)
+{
+    const tls_buf *messages = tls_transcript_messages(&c->transcript);
+    size_t signed_len = messages->len;
+    uint16_t scheme = c->client_sigscheme;
+    tls_buf msg;
+    tls_buf_init(&msg);
+    size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE_VERIFY);
+    tls_buf_u16(&msg, scheme);
+    size_t sig = tls_buf_open_block(&msg, 2);
+    int rc = tls12_sig_sign(c->own->key, scheme, messages->data, messages->len, &msg, &c->err);
+    tls_buf_close_block(&msg, sig, 2);
+    tls_hs_end_message(&msg, off);
+    if (rc == 0)
+        rc = tls_hs_send(c, &msg);
+    tls_buf_free(&msg);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "CertificateVerify");
+        tls_trace_add(&tb, "signature", "%s", tls_sigscheme_name(scheme));
+        tls_trace_add(&tb, "signed", "every handshake message so far (%zu bytes)", signed_len);
+        tls_trace_add(&tb, "proves", "we hold the private key of our certificate");
+        rc = tls_trace_emit(c, &tb);
+    }
+    return rc;
 }
 
 /* ---- ServerHelloDone, then our flight (rfc5246#7.4.5 to #7.4.9) -------------- */
@@ -369,8 +415,9 @@ static int handle_server_hello_done(tls_conn *c, tls_reader *body)
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }
-    /* rfc5246#7.4.6: a client with no certificate sends an empty list. */
-    if (c->cert_requested && tls12_send_certificate(c, 1) != 0)
+    /* rfc5246#7.4.6: our certificate, or an empty list when none fits. */
+    if (c->cert_requested &&
+        (tls_client_cert_choose(c) != 0 || tls12_send_certificate(c, c->own == NULL) != 0))
         return -1;
     uint8_t pms[sizeof c->t12->premaster];
     size_t pms_len = 0;
@@ -380,6 +427,11 @@ static int handle_server_hello_done(tls_conn *c, tls_reader *body)
     OPENSSL_cleanse(pms, sizeof pms);
     if (rc != 0)
         return -1;
+    /* rfc5246#7.4.8: CertificateVerify follows the ClientKeyExchange,
+     * after the extended master secret's session hash (rfc7627#3). */
+    if (c->own != NULL && send_certificate_verify(c) != 0)
+        return -1;
+    tls_transcript_keep_messages(&c->transcript, 0);
     /* rfc5246#7.1: ChangeCipherSpec in the clear, then our write keys. */
     if (tls_record_send_ccs(c) != 0 || install_keys(c, 1) != 0 || send_finished(c) != 0)
         return -1;

@@ -398,7 +398,7 @@ int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg,
     /* rfc5246#7.4.8: a client's CertificateVerify signs the handshake
      * messages themselves, with a hash of its choice. */
     if (c->cfg->verify)
-        tls_transcript_keep(&c->transcript, 1);
+        tls_transcript_keep_messages(&c->transcript, 1);
     /* rfc8446#4.1.3: "TLS 1.3 servers which negotiate TLS 1.2 or below in
      * response to a ClientHello MUST set the last 8 bytes of their Random
      * value specially": DOWNGRD 01 for TLS 1.2. */
@@ -465,7 +465,7 @@ static int handle_client_certificate(tls_conn *c, tls_reader *body, const uint8_
     if (required)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "client sent no certificate, and this server requires one (verify = \"required\")");
-    tls_transcript_keep(&c->transcript, 0);
+    tls_transcript_keep_messages(&c->transcript, 0);
     return 0;
 }
 
@@ -489,16 +489,15 @@ static int handle_certificate_verify(tls_conn *c, tls_reader *body, const uint8_
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "client signed its CertificateVerify with %s, which does not fit its %s certificate key",
                         name, EVP_PKEY_get0_type_name(c->peer_key));
-    size_t n = 0;
-    const uint8_t *messages = tls_transcript_verbatim(&c->transcript, &n);
+    const tls_buf *messages = tls_transcript_messages(&c->transcript);
     tls_error why;
     tls_error_clear(&why);
-    if (tls12_sig_verify(c->peer_key, scheme, messages, n, sig.p, sig.len, &why) != 0)
+    if (tls12_sig_verify(c->peer_key, scheme, messages->data, messages->len, sig.p, sig.len, &why) != 0)
         return tls_fail(&c->err, why.alert, "%s",
                         why.alert == TLS_ALERT_DECRYPT_ERROR
                             ? "signature in the client's CertificateVerify does not verify with its certificate's key"
                             : why.reason);
-    tls_transcript_keep(&c->transcript, 0);
+    tls_transcript_keep_messages(&c->transcript, 0);
     if (tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
         return -1;
     if (tls_tracing(c)) {

@@ -5,6 +5,7 @@
 #include "hs/tls_hello.h"
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
+#include "hs/tls_client_cert.h"
 
 static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 {
@@ -215,18 +216,46 @@ static int handle_certificate_request(tls_conn *c, tls_reader *body)
     if (tls_hs_parse_extensions(c, &block, &exts, "CertificateRequest") != 0 ||
         tls_ext_check(c, &exts, TLS_EXT_IN_CR) != 0)
         return -1;
-    /* rfc8446#4.3.2: signature_algorithms MUST be present. */
-    if (tls_hs_find_ext(&exts, TLS_EXT_SIGNATURE_ALGORITHMS) == NULL)
+    /* rfc8446#4.3.2: "The "signature_algorithms" extension MUST be
+     * specified". */
+    tls_reader *sigalgs = tls_hs_find_ext(&exts, TLS_EXT_SIGNATURE_ALGORITHMS);
+    if (sigalgs == NULL)
         return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION,
                         "CertificateRequest without signature_algorithms");
-    c->cert_requested = 1;
-    if (tls_tracing(c)) {
-        tls_trace_builder tb;
-        tls_trace_begin(&tb, "receive", "CertificateRequest");
-        tls_trace_add(&tb, "note", "the server asks for a client certificate; we will send none");
-        return tls_trace_emit(c, &tb);
+    if (tls_cert_req_new(c) != 0)
+        return -1;
+    tls_reader list = tls_rd_vec(sigalgs, 2);
+    if (!tls_rd_end(sigalgs))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "CertificateRequest signature_algorithms is malformed");
+    if (tls_cert_req_sigalgs(c, &list, "CertificateRequest") != 0)
+        return -1;
+    /* rfc8446#4.2.4: DistinguishedName authorities<3..2^16-1>. */
+    tls_reader *cas = tls_hs_find_ext(&exts, TLS_EXT_CERTIFICATE_AUTHORITIES);
+    if (cas != NULL) {
+        tls_reader names = tls_rd_vec(cas, 2);
+        if (!tls_rd_end(cas) || names.len < 3)
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR,
+                            "CertificateRequest certificate_authorities is malformed");
+        if (tls_cert_req_ca_names(c, &names, "CertificateRequest certificate_authorities") != 0)
+            return -1;
     }
-    return 0;
+    /* signature_algorithms_cert (rfc8446#4.2.3) only narrows which chains
+     * the server can check; ours go as they are, so it is not read. */
+    c->cert_requested = 1;
+    return tls_cert_req_trace(c);
+}
+
+/* rfc8446#4.4.2, #4.4.3: Certificate (empty if we have none that fits),
+ * CertificateVerify with it, both before our Finished. */
+static int send_client_certificate(tls_conn *c)
+{
+    if (tls_client_cert_choose(c) != 0)
+        return -1;
+    /* rfc8446#4.4.2: certificate_request_context echoes the request's,
+     * which during the handshake is empty (checked on receipt). */
+    if (tls_hs_send_certificate(c, NULL, 0, c->own == NULL) != 0)
+        return -1;
+    return c->own != NULL ? tls_hs_send_certificate_verify(c) : 0;
 }
 
 static int finish_handshake(tls_conn *c)
@@ -238,8 +267,7 @@ static int finish_handshake(tls_conn *c)
             return -1;
         c->ccs_sent = 1;
     }
-    if (c->cert_requested &&
-        tls_hs_send_certificate(c, NULL, 0, 1) != 0)
+    if (c->cert_requested && send_client_certificate(c) != 0)
         return -1;
     if (tls_hs_send_finished(c, c->keys.client_hs) != 0)
         return -1;

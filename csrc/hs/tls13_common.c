@@ -97,12 +97,14 @@ int tls_hs_send_certificate_verify(tls_conn *c)
     size_t n = certificate_verify_content(c, c->is_server, content, &c->err);
     if (n == 0)
         return -1;
+    /* A client keeps c->sigscheme for the server's scheme (info()). */
+    uint16_t scheme = c->is_server ? c->sigscheme : c->client_sigscheme;
     tls_buf msg;
     tls_buf_init(&msg);
     size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE_VERIFY);
-    tls_buf_u16(&msg, c->sigscheme);
+    tls_buf_u16(&msg, scheme);
     size_t sig = tls_buf_open_block(&msg, 2);
-    int rc = tls_sig_sign(c->own->key, c->sigscheme, content, n, &msg, &c->err);
+    int rc = tls_sig_sign(c->own->key, scheme, content, n, &msg, &c->err);
     tls_buf_close_block(&msg, sig, 2);
     tls_hs_end_message(&msg, off);
     if (rc == 0)
@@ -111,7 +113,7 @@ int tls_hs_send_certificate_verify(tls_conn *c)
     if (rc == 0 && tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "send", "CertificateVerify");
-        tls_trace_add(&tb, "signature", "%s", tls_sigscheme_name(c->sigscheme));
+        tls_trace_add(&tb, "signature", "%s", tls_sigscheme_name(scheme));
         tls_trace_add(&tb, "proves", "we hold the private key of our certificate");
         rc = tls_trace_emit(c, &tb);
     }

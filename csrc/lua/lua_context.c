@@ -67,8 +67,6 @@ static int refuse_client_certificates(lua_State *L, const char *what)
 static int ctx_set_chain(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
-    if (!ctx->cfg->is_server)
-        return refuse_client_certificates(L, "a client context cannot have a certificate");
     size_t len;
     const char *src = luaL_checklstring(L, 2, &len);
     tls_error err;
@@ -79,8 +77,6 @@ static int ctx_set_chain(lua_State *L)
 static int ctx_set_key(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
-    if (!ctx->cfg->is_server)
-        return refuse_client_certificates(L, "a client context cannot have a key");
     size_t len;
     const char *src = luaL_checklstring(L, 2, &len);
     const char *password = luaL_optstring(L, 4, NULL);

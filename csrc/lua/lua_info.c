@@ -61,6 +61,13 @@ void tls_lua_push_info(lua_State *L, const tls_conn *c)
      * verify = "optional", false for a client that sent none). */
     lua_pushboolean(L, n > 0 && info.peer_verified);
     lua_setfield(L, -2, "peer_verified");
+    if (info.client_certificate) {
+        /* Client: the certificate we answered a CertificateRequest with. */
+        char subject[1024];
+        tls_x509_name_text(X509_get_subject_name(info.client_certificate), subject, sizeof subject);
+        lua_pushstring(L, subject);
+        lua_setfield(L, -2, "client_certificate");
+    }
     unsigned status = tls_conn_status(c);
     lua_pushboolean(L, (status & TLS_STATUS_HANDSHAKE_DONE) != 0);
     lua_setfield(L, -2, "handshake_done");

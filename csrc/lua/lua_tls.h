@@ -64,6 +64,9 @@ int tls_lua_servername_bridge(void *ud, const char *name, tls_config **cfg, char
  * refuses (no_application_protocol). */
 int tls_lua_alpn_bridge(void *ud, const uint8_t *list, size_t len, const uint8_t **chosen, size_t *chosen_len,
                         char *why, size_t why_size);
+/* ---- Hook bridges (one file each: lua_hook_<part>.c) ---------------------- */
+/* tls_hooks.client_certificate: the context's client_certificate function. */
+int tls_lua_client_cert_bridge(void *ud, const tls_cert_request *req, char *why, size_t why_size);
 
 /* ---- Re-entry guard (lua_tls.c) ------------------------------------------ */
 /* A finalizer can run inside any allocation a method makes (a luaL_Buffer
