@@ -81,10 +81,6 @@ local function check_version(option, v)
   return fail("option '%s' must be \"TLSv1.2\" or \"TLSv1.3\" (got %s)", option, tostring(v))
 end
 
--- Until mutual TLS exists, options that would need it are refused rather
--- than silently authenticating nobody.
-local NO_CLIENT_CERTIFICATES = "client certificates are not supported yet: "
-
 -- The C layer usually starts its messages with the option's name already.
 local function with_option(option, ok, err)
   if ok then return true end

@@ -54,16 +54,6 @@ int tls_lua_context_new(lua_State *L)
     return 1;
 }
 
-/* Until mutual TLS exists, a client would send an empty Certificate
- * whatever it holds, and a server would authenticate nobody: refused here
- * too, not only in tls.lua. */
-static int refuse_client_certificates(lua_State *L, const char *what)
-{
-    lua_pushnil(L);
-    lua_pushfstring(L, "client certificates are not supported yet: %s", what);
-    return 2;
-}
-
 static int ctx_set_chain(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
