@@ -435,6 +435,7 @@ static int handle_client_key_exchange(tls_conn *c, tls_reader *body, const uint8
                                     "handshake so far"
                                   : "PRF of the premaster and the client and server randoms") != 0)
         goto done;
+    tls_keylog12_master(c);
     c->ccs_expected = 1;
     c->state = ST_SERVER12_WAIT_CCS;
     rc = 0;

@@ -54,6 +54,17 @@ void tls_lua_trace_release(tls_lua_trace *t, lua_State *L);
  * stack room). Call it, under lua_pcall, on t->L. */
 int tls_lua_hook_push(tls_lua_trace *t, int slot);
 
+/* ---- Hook bridges (lua_hook_*.c), for tls_hooks ---------------------------- */
+/* keylog: calls the context's function with the line; errors are warnings. */
+void tls_lua_keylog_bridge(void *ud, const char *line);
+
+/* ---- Exporter (lua_export.c) ----------------------------------------------- */
+/* Raises unless the arguments at arg.. are (label string, context string or
+ * nil, length integer). */
+void tls_lua_export_check_args(lua_State *L, int arg);
+/* Pushes the exported bytes, or nil and a message; returns the count. */
+int tls_lua_export(lua_State *L, const tls_conn *c, int arg);
+
 /* ---- Re-entry guard (lua_tls.c) ------------------------------------------ */
 /* A finalizer can run inside any allocation a method makes (a luaL_Buffer
  * growing, a string pushed), and a trace function runs inside the engine;

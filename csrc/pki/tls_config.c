@@ -136,6 +136,7 @@ void tls_config_unref(tls_config *c)
         EVP_PKEY_free(c->ids[i].key);
         tls_buf_free(&c->ids[i].cert_entries);
     }
+    OPENSSL_free(c->keylog_path);
     OPENSSL_free(c);
 }
 

@@ -67,6 +67,7 @@ typedef struct tls_config {
                                     update it; 0: the suite's default */
     uint16_t min_version, max_version; /* TLS_VERSION_12 or _13 (default both) */
     int require_ems;             /* TLS 1.2 peers must do rfc7627 (default 1) */
+    char *keylog_path;           /* NSS key log file (tls_keylog.c); NULL: none */
     tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
     unsigned cert_cache_next;    /* the slot to replace next */
 } tls_config;
