@@ -78,8 +78,14 @@ int tls12_export(const EVP_MD *md, const uint8_t master[48], const uint8_t clien
                  size_t context_len, int use_context, uint8_t *out, size_t out_len,
                  tls_error *err)
 {
-    if (tls_export_check(label, strlen(label), context_len, out_len, err) != 0)
+    size_t label_len = strlen(label);
+    if (tls_export_check(label, label_len, context_len, out_len, err) != 0)
         return -1;
+    if (label_len + 2 * 32 + 2 + context_len > TLS12_EXPORT_MAX_SEED)
+        return tls_fail(err, -1,
+                        "exporter context of %zu bytes is too long for TLS 1.2 with this label "
+                        "(label, randoms and context: at most %d bytes)",
+                        context_len, TLS12_EXPORT_MAX_SEED);
     /* rfc5705#4: seed = client_random + server_random, then, with a
      * context, context_value_length (uint16) + context_value. */
     uint8_t seed[2 * 32 + 2];

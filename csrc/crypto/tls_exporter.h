@@ -18,6 +18,9 @@
 #define TLS_EXPORT_MAX_LABEL (255 - 6)
 /* rfc5705#4: the context is prefixed with a uint16 length. */
 #define TLS_EXPORT_MAX_CONTEXT 0xffff
+/* libcrypto's TLS1-PRF takes at most 1024 bytes of label and seed, which
+ * bounds a TLS 1.2 context to 1024 - 66 - the label's length. */
+#define TLS12_EXPORT_MAX_SEED 1024
 
 /* 0, or -1 with a reason (alert -1: a caller's mistake, nothing is sent)
  * when the label is empty, too long, holds a NUL byte or is one rfc5705
