@@ -226,6 +226,9 @@ function tls.context(opts)
     alpn_wire = table.concat(parts)
     if #alpn_wire > 65535 then return fail("option 'alpn': the list is longer than 65535 bytes") end
   end
+  if o.keylog ~= nil and o.keylog ~= false and type(o.keylog) ~= "string" and type(o.keylog) ~= "function" then
+    return fail("option 'keylog' must be a file name, a function(line) or false (got %s)", type(o.keylog))
+  end
   if server and o.certificate == nil and o.certificates == nil then
     return fail("a server context needs options 'certificate' and 'key' (or 'certificates')")
   end
@@ -295,6 +298,22 @@ function tls.context(opts)
     if not ok then return nil, why end
   end
   if o.client_certificate then ctx:set_hook("client_certificate", o.client_certificate) end
+  -- The NSS key log. With the option absent, a client honours SSLKEYLOGFILE
+  -- as curl and browsers do (a server never does: its environment is not
+  -- its clients'); keylog = false turns that off.
+  if type(o.keylog) == "string" then
+    ok, why = with_option("keylog", ctx:set_keylog(o.keylog))
+    if not ok then return nil, why end
+  elseif type(o.keylog) == "function" then
+    ctx:set_hook("keylog", o.keylog)
+  elseif o.keylog == nil and not server then
+    local env = os.getenv("SSLKEYLOGFILE")
+    if env and env ~= "" then
+      -- A file that cannot be opened must not stop the program: warned, ignored.
+      ok, why = ctx:set_keylog(env)
+      if not ok then warn("tls: SSLKEYLOGFILE ignored: ", why) end
+    end
+  end
   if o.key_update_after ~= nil then
     if math.type(o.key_update_after) ~= "integer" or o.key_update_after < 1 then
       return fail("option 'key_update_after' must be a whole number of records >= 1 (got %s)",

@@ -178,6 +178,11 @@ struct tls_conn {
                                           versions our suites exist for */
     tls12_state *t12;         /* TLS 1.2, during the handshake only */
     int extended_master_secret; /* TLS 1.2: kept from t12->ems for info() */
+    /* TLS 1.2 exporter (rfc5705), kept from t12 when the handshake ends and
+     * wiped at free or failure; TLS 1.3 keeps keys.exporter instead. */
+    int export12_ready;
+    uint8_t export12_master[48];
+    uint8_t export12_server_random[TLS_RANDOM_LEN];
 };
 
 /* ---- Record layer (tls_record.c) ---- */
@@ -283,6 +288,22 @@ void tls12_state_wipe(tls_conn *c);
  * TLS_MAX_CLIENT_HELLO for a ClientHello to a server, else
  * TLS_MAX_HANDSHAKE_MESSAGE. */
 size_t tls_hs_max_message(const tls_conn *c, uint8_t type);
+
+/* ---- Key log (tls_keylog.c): NSS key log lines for the context's file
+ * and the keylog hook; nothing happens when neither is set, and nothing
+ * that happens there changes the handshake. ---- */
+/* TLS 1.3: after the handshake traffic secrets, then after the
+ * application traffic and exporter secrets. */
+void tls_keylog13_handshake(tls_conn *c);
+void tls_keylog13_application(tls_conn *c);
+/* TLS 1.2: once c->t12->master is derived. */
+void tls_keylog12_master(tls_conn *c);
+
+/* ---- Exporter (tls_export.c) ---- */
+/* TLS 1.2: copies what the exporter needs out of c->t12 before it goes
+ * (the handshake has completed); forget wipes it. */
+void tls_export_keep(tls_conn *c);
+void tls_export_forget(tls_conn *c);
 
 /* ---- Trace (tls_trace.c) ---- */
 typedef struct tls_trace_builder {

@@ -42,15 +42,17 @@ static void wipe_handshake(tls_conn *c)
     tls_transcript_free(&c->transcript);
     tls_buf_free(&c->cookie);
     tls_buf_free(&c->client_share);
+    if (c->status & TLS_STATUS_HANDSHAKE_DONE)
+        tls_export_keep(c);
     tls12_state_wipe(c);
     tls_cert_req_free(c);
-    /* Only the application traffic secrets live on, for KeyUpdate. */
+    /* Only the application traffic secrets live on, for KeyUpdate, and the
+     * exporter master secret, for tls_conn_export (wiped at free). */
     OPENSSL_cleanse(c->keys.early, sizeof c->keys.early);
     OPENSSL_cleanse(c->keys.handshake, sizeof c->keys.handshake);
     OPENSSL_cleanse(c->keys.master, sizeof c->keys.master);
     OPENSSL_cleanse(c->keys.client_hs, sizeof c->keys.client_hs);
     OPENSSL_cleanse(c->keys.server_hs, sizeof c->keys.server_hs);
-    OPENSSL_cleanse(c->keys.exporter, sizeof c->keys.exporter);
     OPENSSL_cleanse(c->keys.resumption, sizeof c->keys.resumption);
 }
 
@@ -62,6 +64,7 @@ void tls_conn_free(tls_conn *c)
     tls_aead_free(&c->rd);
     tls_aead_free(&c->wr);
     tls13_keys_wipe(&c->keys);
+    tls_export_forget(c);
     tls_buf_free(&c->in);
     tls_buf_free(&c->hs_in);
     tls_buf_free(&c->out);
@@ -116,6 +119,7 @@ static int fail(tls_conn *c)
     c->state = ST_CLOSED;
     wipe_handshake(c);
     tls13_keys_wipe(&c->keys);
+    tls_export_forget(c);
     tls_buf_free(&c->in);
     tls_buf_free(&c->hs_in);
     return -1;

@@ -170,4 +170,18 @@ typedef struct tls_conn_info {
 
 void tls_conn_get_info(const tls_conn *c, tls_conn_info *info);
 
+/* ---- Keying-material exporter and key log ---------------------------------- */
+/* rfc8446#7.5 (TLS 1.3) or rfc5705 (TLS 1.2): out_len bytes for label and
+ * context into out. has_context tells a missing context from an empty one
+ * (the same in TLS 1.3, not in TLS 1.2). Only once the handshake is done
+ * and until the connection fails. Returns 0, or -1 with why (a message a
+ * person can read; the connection is unchanged). */
+int tls_conn_export(const tls_conn *c, const char *label, size_t label_len, const uint8_t *context,
+                    size_t context_len, int has_context, uint8_t *out, size_t out_len, char *why,
+                    size_t why_size);
+/* Sets the NSS key log file of cfg (NULL: none): created if missing with
+ * mode 0600, opened to append each line. Fails (a message in err) when it
+ * cannot be opened now. */
+int tls_keylog_set_file(tls_config *cfg, const char *path, tls_error *err);
+
 #endif

@@ -349,6 +349,7 @@ static int derive_master(tls_conn *c, const uint8_t *pms, size_t pms_len)
     if (tls12_master_secret(s->md, pms, pms_len, c->t12->ems, c->client_random, c->t12->server_random,
                             session_hash, s->hash_len, c->t12->master, &c->err) != 0)
         return -1;
+    tls_keylog12_master(c);
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "key", "master secret");

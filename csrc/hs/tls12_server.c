@@ -582,6 +582,7 @@ static int handle_client_key_exchange(tls_conn *c, tls_reader *body, const uint8
         goto done;
     /* The ChangeCipherSpec comes after the CertificateVerify, if any; one
      * arriving before it is refused by tls12_server_change_cipher_spec. */
+    tls_keylog12_master(c);
     c->ccs_expected = 1;
     c->state = c->t12->peer_sent_certificate ? ST_SERVER12_WAIT_CV : ST_SERVER12_WAIT_CCS;
     rc = 0;

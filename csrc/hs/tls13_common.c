@@ -231,6 +231,7 @@ int tls_hs_derive_handshake_secrets(tls_conn *c, const uint8_t *shared, size_t s
         tls13_keys_init(&c->keys, c->suite->md, &c->err) != 0 ||
         tls13_keys_handshake(&c->keys, shared, shared_len, th, &c->err) != 0)
         return -1;
+    tls_keylog13_handshake(c);
     return trace_secret(c, "handshake secret",
                         "handshake secret from the shared ECDHE secret; client and server handshake "
                         "traffic secrets from it and the transcript through ServerHello");
@@ -242,6 +243,7 @@ int tls_hs_derive_application_secrets(tls_conn *c)
     if (tls_transcript_hash(&c->transcript, th, &c->err) != 0 ||
         tls13_keys_master(&c->keys, th, &c->err) != 0)
         return -1;
+    tls_keylog13_application(c);
     return trace_secret(c, "master secret",
                         "master secret; client and server application traffic secrets from it and "
                         "the transcript through the server's Finished");

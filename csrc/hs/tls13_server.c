@@ -261,6 +261,7 @@ int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg
         c->early_skip = TLS_EARLY_NONE;
     if (check_client_hello13(c, chp) != 0)
         return -1;
+    memcpy(c->client_random, chp->random, TLS_RANDOM_LEN); /* for the key log */
     /* rfc8446#5: the compatibility change_cipher_spec may come from now on. */
     c->ccs_ignorable = 1;
     /* rfc8446#4.1.2: the second ClientHello removes early_data, "Early data

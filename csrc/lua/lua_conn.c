@@ -615,6 +615,28 @@ static int conn_keyupdate(lua_State *L)
     return 1;
 }
 
+/* conn:export(label, context, length) -> bytes | nil, message. Like send,
+ * it completes a pending handshake first. */
+static int conn_export(lua_State *L)
+{
+    lua_conn *c = to_idle_conn(L);
+    tls_lua_export_check_args(L, 2);
+    if (!c->tls) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    if (!(tls_conn_status(c->tls) & TLS_STATUS_HANDSHAKE_DONE) && c->fd >= 0) {
+        int st = ensure_handshake(c, tls_sock_deadline(c->timeout));
+        if (st != TLS_IO_DONE) {
+            lua_pushnil(L);
+            lua_pushstring(L, status_message(c, st));
+            return 2;
+        }
+    }
+    return tls_lua_export(L, c->tls, 2);
+}
+
 static int conn_settimeout(lua_State *L)
 {
     lua_conn *c = to_conn(L);
@@ -739,6 +761,7 @@ void tls_lua_conn_register(lua_State *L)
         {"close", conn_close},
         {"info", conn_info},
         {"keyupdate", conn_keyupdate},
+        {"export", conn_export},
         {"getfd", conn_getfd},
         {"getpeername", conn_getpeername},
         {"getsockname", conn_getsockname},

@@ -273,6 +273,16 @@ static int ctx_set_hook(lua_State *L)
     return 1;
 }
 
+/* ctx:set_keylog(path or nil): the NSS key log file. */
+static int ctx_set_keylog(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    const char *path = luaL_optstring(L, 2, NULL);
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(L, tls_keylog_set_file(ctx->cfg, path, &err), &err);
+}
+
 static int ctx_mode(lua_State *L)
 {
     lua_pushstring(L, check_ctx(L, 1)->cfg->is_server ? "server" : "client");
@@ -318,6 +328,7 @@ void tls_lua_context_register(lua_State *L)
         {"set_sni_strict", ctx_set_sni_strict},
         {"set_trace", ctx_set_trace},
         {"set_hook", ctx_set_hook},
+        {"set_keylog", ctx_set_keylog},
         {"set_key_update_after", ctx_set_key_update_after},
         {"set_record_size_limit", ctx_set_record_size_limit},
         {"mode", ctx_mode},

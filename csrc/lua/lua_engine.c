@@ -148,6 +148,12 @@ static int engine_keyupdate(lua_State *L)
     return 1;
 }
 
+/* e:export(label, context, length) -> bytes | nil, message */
+static int engine_export(lua_State *L)
+{
+    return tls_lua_export(L, check_engine(L)->tls, 2);
+}
+
 static int engine_close(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
@@ -243,7 +249,7 @@ void tls_lua_engine_register(lua_State *L)
         {"start", engine_start},   {"feed", engine_feed},     {"output", engine_output},
         {"write", engine_write},   {"read", engine_read},     {"close", engine_close},
         {"status", engine_status}, {"error", engine_error},   {"info", engine_info},
-        {"keyupdate", engine_keyupdate},
+        {"keyupdate", engine_keyupdate}, {"export", engine_export},
         {NULL, NULL},
     };
     static const luaL_Reg meta[] = {

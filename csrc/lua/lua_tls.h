@@ -54,7 +54,8 @@ void tls_lua_trace_release(tls_lua_trace *t, lua_State *L);
  * stack room). Call it, under lua_pcall, on t->L. */
 int tls_lua_hook_push(tls_lua_trace *t, int slot);
 
-/* ---- servername and alpn functions (lua_hook_sni.c) ---------------------- */
+/* ---- Hook bridges (one file each: lua_hook_<part>.c), for tls_hooks ------- */
+/* servername and alpn functions (lua_hook_sni.c). */
 /* tls_hooks.servername: calls fn(name or nil); a server context returned
  * switches the connection to it (its functions apply from then on), nil
  * keeps the context, false refuses the name. */
@@ -64,9 +65,17 @@ int tls_lua_servername_bridge(void *ud, const char *name, tls_config **cfg, char
  * refuses (no_application_protocol). */
 int tls_lua_alpn_bridge(void *ud, const uint8_t *list, size_t len, const uint8_t **chosen, size_t *chosen_len,
                         char *why, size_t why_size);
-/* ---- Hook bridges (one file each: lua_hook_<part>.c) ---------------------- */
 /* tls_hooks.client_certificate: the context's client_certificate function. */
 int tls_lua_client_cert_bridge(void *ud, const tls_cert_request *req, char *why, size_t why_size);
+/* keylog: calls the context's function with the line; errors are warnings. */
+void tls_lua_keylog_bridge(void *ud, const char *line);
+
+/* ---- Exporter (lua_export.c) ----------------------------------------------- */
+/* Raises unless the arguments at arg.. are (label string, context string or
+ * nil, length integer). */
+void tls_lua_export_check_args(lua_State *L, int arg);
+/* Pushes the exported bytes, or nil and a message; returns the count. */
+int tls_lua_export(lua_State *L, const tls_conn *c, int arg);
 
 /* ---- Re-entry guard (lua_tls.c) ------------------------------------------ */
 /* A finalizer can run inside any allocation a method makes (a luaL_Buffer

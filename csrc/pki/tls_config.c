@@ -138,6 +138,7 @@ void tls_config_unref(tls_config *c)
         tls_buf_free(&c->ids[i].cert_entries);
     }
     tls_buf_free(&c->alpn);
+    OPENSSL_free(c->keylog_path);
     OPENSSL_free(c);
 }
 

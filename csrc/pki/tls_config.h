@@ -72,6 +72,7 @@ typedef struct tls_config {
                                     empty: no ALPN */
     int sni_strict;              /* server: a server_name no pair matches is
                                     refused (unrecognized_name) */
+    char *keylog_path;           /* NSS key log file (tls_keylog.c); NULL: none */
     tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
     unsigned cert_cache_next;    /* the slot to replace next */
 } tls_config;

@@ -10,10 +10,12 @@ local child = {}
 local LUA = "lua5.4"
 local q = proc.quote
 
--- Runs script with our package paths; its output (stdout and stderr, then
--- the shell text `after`) is read from the handle returned.
-local function popen(script, after)
-  return assert(io.popen(proc.lua_env() .. " " .. LUA .. " " .. q(script) .. " 2>&1" .. (after or ""), "r"))
+-- Runs script with our package paths (after the shell assignments `env`,
+-- if any); its output (stdout and stderr, then the shell text `after`) is
+-- read from the handle returned.
+local function popen(script, after, env)
+  return assert(io.popen((env and env .. " " or "") .. proc.lua_env() .. " " .. LUA .. " " .. q(script)
+    .. " 2>&1" .. (after or ""), "r"))
 end
 
 local function write_script(text)
@@ -50,10 +52,11 @@ local function serve(script)
 end
 
 -- Runs body in a child interpreter; returns whether it exited with status 0,
--- and everything it printed.
-function child.run(body, vars)
+-- and everything it printed. env: shell assignments for its environment
+-- ("NAME='value'"), or nil.
+function child.run(body, vars, env)
   local script = write_script(prelude(vars) .. body)
-  local p = popen(script, '; echo "exit=$?"')
+  local p = popen(script, '; echo "exit=$?"', env)
   local out = p:read("a")
   p:close()
   os.remove(script)

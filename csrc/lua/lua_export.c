@@ -1,0 +1,45 @@
+/* conn:export and e:export: the keying-material exporter (rfc8446#7.5,
+ * rfc5705) for Lua. Types are programming mistakes and raise; a refusal
+ * (no handshake yet, a reserved label, a length out of range) is
+ * nil, message. */
+#include <stdio.h>
+#include <openssl/crypto.h>
+
+#include "crypto/tls_exporter.h"
+#include "lua/lua_tls.h"
+
+void tls_lua_export_check_args(lua_State *L, int arg)
+{
+    luaL_checktype(L, arg, LUA_TSTRING);
+    if (!lua_isnil(L, arg + 1))
+        luaL_checktype(L, arg + 1, LUA_TSTRING);
+    luaL_checkinteger(L, arg + 2);
+}
+
+int tls_lua_export(lua_State *L, const tls_conn *c, int arg)
+{
+    tls_lua_export_check_args(L, arg);
+    size_t label_len, context_len = 0;
+    const char *label = lua_tolstring(L, arg, &label_len);
+    const char *context = lua_isnil(L, arg + 1) ? NULL : lua_tolstring(L, arg + 1, &context_len);
+    lua_Integer n = lua_tointeger(L, arg + 2);
+    if (n < 1 || n > TLS_EXPORT_MAX_LEN) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "exporter length must be from 1 to %d bytes (got %I)", TLS_EXPORT_MAX_LEN, n);
+        return 2;
+    }
+    uint8_t out[TLS_EXPORT_MAX_LEN];
+    char why[TLS_REASON_MAX];
+    if (tls_conn_export(c, label, label_len, (const uint8_t *)context, context_len, context != NULL, out,
+                        (size_t)n, why, sizeof why) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, why);
+        return 2;
+    }
+    /* Should lua_pushlstring raise (out of memory), out is left unwiped:
+     * it is what the caller asked for, derived one way from the exporter
+     * secret, and the caller's string copy cannot be wiped anyway. */
+    lua_pushlstring(L, (const char *)out, (size_t)n);
+    OPENSSL_cleanse(out, (size_t)n);
+    return 1;
+}

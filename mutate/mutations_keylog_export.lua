@@ -1,0 +1,58 @@
+-- Mutations of the key log (csrc/engine/tls_keylog.c) and the exporter
+-- (csrc/crypto/tls_exporter.c, csrc/engine/tls_export.c), each killed by
+-- spec/keylog_spec.lua or spec/exporter_spec.lua. Same form as
+-- mutate/mutations.lua.
+local K = "spec/keylog_spec.lua"
+local X = "spec/exporter_spec.lua"
+
+return {
+   { name = "kx_exporter_wrong_secret", file = "csrc/engine/tls_export.c",
+     from = [[rc = tls13_export(c->suite->md, c->keys.exporter, label,]],
+     to = [[rc = tls13_export(c->suite->md, c->keys.client_ap, label,]],
+     specs = { { X, "our server and openssl s_client, TLSv1.3" } } },
+   { name = "kx_exporter_context_not_hashed", file = "csrc/crypto/tls_exporter.c",
+     from = [[tls_hash(md, context, context_len, context_hash) == 0 &&]],
+     to = [[tls_hash(md, context, 0, context_hash) == 0 &&]],
+     specs = { { X, "TLSv1.3 TLS_AES_128_GCM_SHA256, with and without context" } } },
+   { name = "kx_exporter12_context_length_omitted", file = "csrc/crypto/tls_exporter.c",
+     from = [[        seed[seed_len++] = (uint8_t)(context_len >> 8);
+        seed[seed_len++] = (uint8_t)context_len;]],
+     to = [[        (void)0;]],
+     specs = { { X, "TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256, with and without context" } } },
+   { name = "kx_exporter12_no_context_is_empty", file = "csrc/lua/lua_export.c",
+     from = [[context, context_len, context != NULL, out,]],
+     to = [[context, context_len, 1, out,]],
+     specs = { { X, "tells no context from an empty one in TLS 1.2" } } },
+   { name = "kx_exporter_reserved_label_accepted", file = "csrc/crypto/tls_exporter.c",
+     from = [[if (label_len == strlen(reserved_labels[i]) && memcmp(label, reserved_labels[i], label_len) == 0)]],
+     to = [[if (0 && label_len == strlen(reserved_labels[i]) && memcmp(label, reserved_labels[i], label_len) == 0)]],
+     specs = { { X, "refuses bad lengths, labels and contexts, TLSv1.2" } } },
+   { name = "kx_exporter_before_handshake", file = "csrc/engine/tls_export.c",
+     from = [[if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))]],
+     to = [[if (0)]],
+     specs = { { X, "is refused before the handshake is complete" } } },
+   { name = "kx_exporter_after_failure", file = "csrc/engine/tls_export.c",
+     from = [[if (c->status & TLS_STATUS_FAILED)]],
+     to = [[if (0)]],
+     specs = { { X, "is refused after the connection failed" } } },
+   { name = "kx_keylog_wrong_label", file = "csrc/engine/tls_keylog.c",
+     from = [[keylog(c, "CLIENT_TRAFFIC_SECRET_0", c->keys.client_ap, c->keys.hlen);]],
+     to = [[keylog(c, "CLIENT_TRAFFIC_SECRET_0", c->keys.server_ap, c->keys.hlen);]],
+     specs = { { K, "our client against openssl s_server, TLSv1.3" } } },
+   { name = "kx_keylog_server13_no_client_random", file = "csrc/hs/tls13_server.c",
+     from = [[memcpy(c->client_random, chp->random, TLS_RANDOM_LEN); /* for the key log */]],
+     to = [[(void)0;]],
+     specs = { { K, "our server against openssl s_client, TLSv1.3" } } },
+   { name = "kx_keylog_file_mode", file = "csrc/engine/tls_keylog.c",
+     from = [[O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);]],
+     to = [[O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);]],
+     specs = { { K, "are appended to the file, created with mode 0600" } } },
+   { name = "kx_keylog_not_appended", file = "csrc/engine/tls_keylog.c",
+     from = [[O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);]],
+     to = [[O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0600);]],
+     specs = { { K, "are appended to the file, created with mode 0600" } } },
+   { name = "kx_keylog12_wrong_secret", file = "csrc/engine/tls_keylog.c",
+     from = [[keylog(c, "CLIENT_RANDOM", c->t12->master, sizeof c->t12->master);]],
+     to = [[keylog(c, "CLIENT_RANDOM", c->t12->premaster, sizeof c->t12->master);]],
+     specs = { { K, "our server against openssl s_client, TLSv1.2" } } },
+}
