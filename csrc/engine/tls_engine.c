@@ -41,6 +41,7 @@ static void wipe_handshake(tls_conn *c)
     tls_transcript_free(&c->transcript);
     tls_buf_free(&c->cookie);
     tls_buf_free(&c->client_share);
+    tls_buf_free(&c->ocsp_staple);
     tls12_state_wipe(c);
     /* Only the application traffic secrets live on, for KeyUpdate. */
     OPENSSL_cleanse(c->keys.early, sizeof c->keys.early);
@@ -309,4 +310,5 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
     info->extended_master_secret = c->extended_master_secret || (c->t12 != NULL && c->t12->ems);
     info->server_name = c->server_name;
     info->peer_chain = c->peer_chain;
+    info->ocsp = !c->is_server && c->ocsp_asked ? &c->ocsp : NULL;
 }

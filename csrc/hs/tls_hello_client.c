@@ -137,6 +137,8 @@ int tls_hello_send_client_hello(tls_conn *c)
         tls_buf_close_block(&msg, e, 2);
     }
 
+    tls_ocsp_put_status_request(c, &msg);
+
     if (c->cookie.len > 0) {
         put_extension_start(c, &msg, TLS_EXT_COOKIE, &e);
         inner = tls_buf_open_block(&msg, 2);
@@ -164,6 +166,8 @@ int tls_hello_send_client_hello(tls_conn *c)
                           tls_is_ip_literal(c->server_name) ? " (IP address: not sent as SNI)" : "");
         if (cfg->record_size_limit != 0)
             tls_trace_add(&tb, "record_size_limit", "%u", cfg->record_size_limit);
+        if (c->ocsp_asked)
+            tls_trace_add(&tb, "status_request", "ocsp (a stapled OCSP response)");
         if (c->hello_retry)
             tls_trace_add(&tb, "retry", "second ClientHello, answering HelloRetryRequest");
         rc = tls_trace_emit(c, &tb);

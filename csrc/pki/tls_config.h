@@ -45,6 +45,13 @@ typedef struct tls_identity {
 #define TLS_VERIFY_PEER 1        /* client: chain and name; server: optional */
 #define TLS_VERIFY_REQUIRED 2    /* server only: a client without one fails */
 
+/* cfg->ocsp, a client's OCSP stapling (rfc6066#8): off (the default: the
+ * ClientHello stays as before), ask and report, or also insist on a good
+ * response. */
+#define TLS_OCSP_OFF 0
+#define TLS_OCSP_ASK 1
+#define TLS_OCSP_REQUIRE 2
+
 typedef struct tls_config {
     int refs;
     int is_server;
@@ -67,6 +74,9 @@ typedef struct tls_config {
                                     update it; 0: the suite's default */
     uint16_t min_version, max_version; /* TLS_VERSION_12 or _13 (default both) */
     int require_ems;             /* TLS 1.2 peers must do rfc7627 (default 1) */
+    int ocsp;                    /* client: TLS_OCSP_* */
+    tls_buf ocsp_response;       /* server: the DER OCSPResponse stapled for
+                                    ids[0] (pki/tls_ocsp.c); empty: none */
     tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
     unsigned cert_cache_next;    /* the slot to replace next */
 } tls_config;
