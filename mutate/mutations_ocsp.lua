@@ -61,6 +61,6 @@ return {
      specs = { { S, OURS .. "fails the server when the function fails" } } },
    { name = "ocsp_intermediate_staple_taken", file = "csrc/hs/tls13_common.c",
      from = [[if (leaf && (status = tls_hs_find_ext(&exts, TLS_EXT_STATUS_REQUEST)) != NULL &&]],
-     to = [[if ((status = tls_hs_find_ext(&exts, TLS_EXT_STATUS_REQUEST)) != NULL &&]],
+     to = [[if ((leaf || 1) && (status = tls_hs_find_ext(&exts, TLS_EXT_STATUS_REQUEST)) != NULL &&]],
      specs = { { S, "ignores a response in an intermediate's entry" } } },
 }
