@@ -50,8 +50,8 @@ return {
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello status_request is not empty");]],
      specs = { { S, "refuses a ServerHello status_request that is not empty" } } },
    { name = "ocsp_staple_unasked", file = HS,
-     from = [[if (!c->ocsp_asked || c->ocsp_prepared)]],
-     to = [[if (c->ocsp_prepared)]],
+     from = [[if (!c->ocsp_asked || c->ocsp_done)]],
+     to = [[if (c->ocsp_done)]],
      specs = { { S, OURS .. "keeps today's hello when not asked" } } },
    { name = "ocsp_function_response_unchecked", file = HS,
      from = [[if (c->ocsp_staple.len > 0 &&

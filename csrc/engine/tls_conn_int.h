@@ -170,7 +170,8 @@ struct tls_conn {
     int ocsp_asked;           /* server: the ClientHello asked for an OCSP response;
                                  client: ours did */
     int ocsp_acked;           /* client, TLS 1.2: the ServerHello answered it */
-    int ocsp_prepared;        /* server: ocsp_staple holds this handshake's answer */
+    int ocsp_done;            /* server: ocsp_staple holds this handshake's answer;
+                                 client: the verdict is in c->ocsp */
     tls_buf ocsp_staple;      /* server: the response we staple; client: the one
                                  received, until judged */
     tls_ocsp_result ocsp;     /* client that asked: the verdict, for info() */

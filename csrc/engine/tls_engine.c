@@ -310,5 +310,5 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
     info->extended_master_secret = c->extended_master_secret || (c->t12 != NULL && c->t12->ems);
     info->server_name = c->server_name;
     info->peer_chain = c->peer_chain;
-    info->ocsp = !c->is_server && c->ocsp_asked ? &c->ocsp : NULL;
+    info->ocsp = !c->is_server && c->ocsp_done ? &c->ocsp : NULL;
 }

@@ -159,8 +159,9 @@ typedef struct tls_conn_info {
     int extended_master_secret;/* TLS 1.2: rfc7627 was used */
     const char *server_name;   /* client: the name we asked for; server: SNI received */
     STACK_OF(X509) *peer_chain;/* owned by the connection; NULL if none */
-    const struct tls_ocsp_result *ocsp; /* client that asked for OCSP stapling:
-                                  the verdict (pki/tls_ocsp.h); else NULL */
+    const struct tls_ocsp_result *ocsp; /* client that asked for OCSP stapling,
+                                  once the server's certificate is judged: the
+                                  verdict (pki/tls_ocsp.h); else NULL */
 } tls_conn_info;
 
 void tls_conn_get_info(const tls_conn *c, tls_conn_info *info);

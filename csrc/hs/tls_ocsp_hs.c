@@ -76,9 +76,9 @@ static int trace_server_decision(tls_conn *c, const char *source)
 
 int tls_ocsp_server_prepare(tls_conn *c)
 {
-    if (!c->ocsp_asked || c->ocsp_prepared)
+    if (!c->ocsp_asked || c->ocsp_done)
         return 0;
-    c->ocsp_prepared = 1;
+    c->ocsp_done = 1;
     tls_buf_clear(&c->ocsp_staple);
     const char *source;
     if (c->hooks && c->hooks->ocsp_response) {
@@ -123,7 +123,7 @@ static void put_certificate_status(tls_conn *c, tls_buf *msg)
 void tls13_ocsp_put_cert_entries(tls_conn *c, tls_buf *msg)
 {
     const tls_buf *e = &c->own->cert_entries;
-    if (c->ocsp_staple.len == 0 || e->len < 5) {
+    if (!c->is_server || c->ocsp_staple.len == 0 || e->len < 5) {
         tls_buf_bytes(msg, e->data, e->len);
         return;
     }
@@ -279,6 +279,7 @@ int tls_ocsp_client_decide(tls_conn *c)
         tls_ocsp_check(c->cfg->store, c->peer_chain, c->ocsp_staple.data, c->ocsp_staple.len, r);
     }
     tls_buf_free(&c->ocsp_staple);
+    c->ocsp_done = 1;
     int require = c->cfg->ocsp == TLS_OCSP_REQUIRE;
     /* A revoked status signed by the issuer is a definite answer whatever
      * the client asked for: the certificate must not be used. */
