@@ -229,6 +229,22 @@ function tls.context(opts)
   if o.keylog ~= nil and o.keylog ~= false and type(o.keylog) ~= "string" and type(o.keylog) ~= "function" then
     return fail("option 'keylog' must be a file name, a function(line) or false (got %s)", type(o.keylog))
   end
+  -- OCSP stapling (RFC 6066 section 8): a server staples a response, a
+  -- client asks for one.
+  if o.ocsp ~= nil then
+    local v = o.ocsp
+    if server and type(v) ~= "string" and type(v) ~= "function" then
+      return fail("option 'ocsp': on a server it is the OCSP response to staple: a file, the DER bytes "
+        .. "or a function returning them (got %s)", type(v) == "string" and string.format("%q", v) or type(v))
+    end
+    if not server and v ~= true and v ~= false and v ~= "require" then
+      return fail("option 'ocsp': on a client it is true (ask for a stapled OCSP response), \"require\" "
+        .. "(and insist on a good one) or false (got %s)", type(v) == "string" and string.format("%q", v) or type(v))
+    end
+    if not server and v and o.verify == false then
+      return fail("option 'ocsp' checks the server's certificate, which 'verify = false' leaves unchecked")
+    end
+  end
   if server and o.certificate == nil and o.certificates == nil then
     return fail("a server context needs options 'certificate' and 'key' (or 'certificates')")
   end
@@ -313,6 +329,14 @@ function tls.context(opts)
       ok, why = ctx:set_keylog(env)
       if not ok then warn("tls: SSLKEYLOGFILE ignored: ", why) end
     end
+  end
+  if server and type(o.ocsp) == "function" then
+    ctx:set_hook("ocsp", o.ocsp)
+  elseif server and o.ocsp ~= nil then
+    ok, why = with_option("ocsp", ctx:set_ocsp_response(o.ocsp))
+    if not ok then return nil, why end
+  elseif o.ocsp ~= nil then
+    ctx:set_ocsp(o.ocsp == "require" and "require" or o.ocsp and "ask" or "off")
   end
   if o.key_update_after ~= nil then
     if math.type(o.key_update_after) ~= "integer" or o.key_update_after < 1 then

@@ -15,6 +15,7 @@
 #include "engine/tls_engine.h"
 #include "util/tls_err.h"
 #include "hs/tls_ext.h"
+#include "pki/tls_ocsp.h"
 
 /* Limits on what a peer can make us hold or do. */
 /* The largest handshake message accepted: a certificate chain of a few
@@ -72,6 +73,7 @@ typedef enum tls_state {
     ST_SERVER_WAIT_FINISHED,
     /* TLS 1.2 (rfc5246#7.3), after the shared hello phase */
     ST_CLIENT12_WAIT_CERT,
+    ST_CLIENT12_WAIT_CERT_STATUS, /* rfc6066#8: CertificateStatus, which the server may omit */
     ST_CLIENT12_WAIT_SKE,     /* ECDHE: ServerKeyExchange */
     ST_CLIENT12_WAIT_SHD,     /* CertificateRequest or ServerHelloDone */
     ST_CLIENT12_WAIT_CCS,
@@ -183,6 +185,15 @@ struct tls_conn {
     int export12_ready;
     uint8_t export12_master[48];
     uint8_t export12_server_random[TLS_RANDOM_LEN];
+    /* OCSP stapling (rfc6066#8, hs/tls_ocsp_hs.c) */
+    int ocsp_asked;           /* server: the ClientHello asked for an OCSP response;
+                                 client: ours did */
+    int ocsp_acked;           /* client, TLS 1.2: the ServerHello answered it */
+    int ocsp_done;            /* server: ocsp_staple holds this handshake's answer;
+                                 client: the verdict is in c->ocsp */
+    tls_buf ocsp_staple;      /* server: the response we staple; client: the one
+                                 received, until judged */
+    tls_ocsp_result ocsp;     /* client that asked: the verdict, for info() */
 };
 
 /* ---- Record layer (tls_record.c) ---- */
@@ -304,6 +315,32 @@ void tls_keylog12_master(tls_conn *c);
  * (the handshake has completed); forget wipes it. */
 void tls_export_keep(tls_conn *c);
 void tls_export_forget(tls_conn *c);
+/* ---- OCSP stapling (tls_ocsp_hs.c) ---- */
+/* Client: the status_request extension of our ClientHello, when asked for. */
+void tls_ocsp_put_status_request(tls_conn *c, tls_buf *msg);
+/* Server: a ClientHello's status_request (its body). */
+int tls_ocsp_read_status_request(tls_conn *c, tls_reader *body);
+/* Server: gets the response to staple (the ocsp_response hook, else the
+ * config's for its first pair) into c->ocsp_staple, once per handshake. */
+int tls_ocsp_server_prepare(tls_conn *c);
+/* Server, TLS 1.3: our certificate_list entries, the leaf's with the
+ * status_request extension when we staple. */
+void tls13_ocsp_put_cert_entries(tls_conn *c, tls_buf *msg);
+/* Server, TLS 1.2: the CertificateStatus message, when we staple. */
+int tls12_ocsp_send_certificate_status(tls_conn *c);
+/* Client, TLS 1.2: the ServerHello's answer to status_request. */
+int tls12_ocsp_server_hello(tls_conn *c, tls_ext_list *exts);
+/* Client, TLS 1.2: after the server's Certificate; c->state is the state
+ * that follows without a CertificateStatus. */
+int tls12_ocsp_after_certificate(tls_conn *c);
+/* Client, TLS 1.2: in ST_CLIENT12_WAIT_CERT_STATUS. */
+int tls12_ocsp_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+/* Client: a CertificateStatus structure (the TLS 1.2 message body, or the
+ * TLS 1.3 leaf entry's status_request extension) into c->ocsp_staple. */
+int tls_ocsp_read_certificate_status(tls_conn *c, tls_reader *body, const char *where);
+/* Client: judges c->ocsp_staple (or its absence) once the peer's chain is
+ * accepted, records the verdict and fails as configured. */
+int tls_ocsp_client_decide(tls_conn *c);
 
 /* ---- Trace (tls_trace.c) ---- */
 typedef struct tls_trace_builder {

@@ -44,6 +44,7 @@ static void wipe_handshake(tls_conn *c)
     tls_buf_free(&c->client_share);
     if (c->status & TLS_STATUS_HANDSHAKE_DONE)
         tls_export_keep(c);
+    tls_buf_free(&c->ocsp_staple);
     tls12_state_wipe(c);
     tls_cert_req_free(c);
     /* Only the application traffic secrets live on, for KeyUpdate, and the
@@ -320,4 +321,5 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
     info->peer_verified = c->peer_verified;
     if (!c->is_server && c->own != NULL)
         info->client_certificate = sk_X509_value(c->own->chain, 0);
+    info->ocsp = !c->is_server && c->ocsp_done ? &c->ocsp : NULL;
 }

@@ -166,6 +166,9 @@ typedef struct tls_conn_info {
     int peer_verified;         /* peer_chain was verified against the trust store */
     X509 *client_certificate;  /* client: the leaf we sent on a CertificateRequest
                                   (owned by the config); NULL if none */
+    const struct tls_ocsp_result *ocsp; /* client that asked for OCSP stapling,
+                                  once the server's certificate is judged: the
+                                  verdict (pki/tls_ocsp.h); else NULL */
 } tls_conn_info;
 
 void tls_conn_get_info(const tls_conn *c, tls_conn_info *info);

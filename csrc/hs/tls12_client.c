@@ -81,7 +81,8 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
                         sh->compression);
     if (tls_ext_check(c, &sh->exts, TLS_EXT_IN_SH12) != 0 || check_renegotiation_info(c, &sh->exts) != 0 ||
         check_point_formats(c, &sh->exts) != 0 ||
-        tls_alpn_client_answer(c, tls_hs_find_ext(&sh->exts, TLS_EXT_ALPN), "ServerHello") != 0)
+        tls_alpn_client_answer(c, tls_hs_find_ext(&sh->exts, TLS_EXT_ALPN), "ServerHello") != 0 ||
+        tls12_ocsp_server_hello(c, &sh->exts) != 0)
         return -1;
     tls_reader *ems = tls_hs_find_ext(&sh->exts, TLS_EXT_EXTENDED_MASTER_SECRET);
     if (ems != NULL && tls_rd_left(ems) != 0)
@@ -141,7 +142,7 @@ static int handle_certificate(tls_conn *c, tls_reader *body)
                         "server's certificate has a %s key, which %s cannot use", EVP_PKEY_get0_type_name(c->peer_key),
                         c->suite->name);
     c->state = c->suite->kx == TLS_KX_ECDHE ? ST_CLIENT12_WAIT_SKE : ST_CLIENT12_WAIT_SHD;
-    return 0;
+    return tls12_ocsp_after_certificate(c);
 }
 
 /* ---- ServerKeyExchange (rfc8422#5.4) ----------------------------------------- */
@@ -506,6 +507,8 @@ int tls12_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8
             return unexpected(c, type, "Certificate");
         rc = handle_certificate(c, body);
         break;
+    case ST_CLIENT12_WAIT_CERT_STATUS:
+        return tls12_ocsp_handle(c, type, body, msg, len);
     case ST_CLIENT12_WAIT_SKE:
         if (type != TLS_HS_SERVER_KEY_EXCHANGE)
             return unexpected(c, type, "ServerKeyExchange");

@@ -238,6 +238,11 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
         tls_buf_u16(&msg, TLS_EXT_EXTENDED_MASTER_SECRET);
         tls_buf_u16(&msg, 0);
     }
+    /* rfc6066#8: an empty status_request announces our CertificateStatus. */
+    if (c->ocsp_staple.len > 0) {
+        tls_buf_u16(&msg, TLS_EXT_STATUS_REQUEST);
+        tls_buf_u16(&msg, 0);
+    }
     /* rfc8422#5.2: answered when the client sent it and we chose ECC. */
     if (ch->point_formats != NULL && c->suite->kx == TLS_KX_ECDHE) {
         tls_buf_u16(&msg, TLS_EXT_EC_POINT_FORMATS);
@@ -405,8 +410,9 @@ int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg,
     if (c->cfg->max_version >= TLS_VERSION_13)
         memcpy(c->t12->server_random + TLS_RANDOM_LEN - 8, tls_downgrade_tls12, 8);
     if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) != 0 ||
-        tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 || send_server_hello(c, ch) != 0 ||
-        tls12_send_certificate(c, 0) != 0)
+        tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 || tls_ocsp_server_prepare(c) != 0 ||
+        send_server_hello(c, ch) != 0 || tls12_send_certificate(c, 0) != 0 ||
+        tls12_ocsp_send_certificate_status(c) != 0)
         return -1;
     if (c->suite->kx == TLS_KX_ECDHE && send_server_key_exchange(c) != 0)
         return -1;

@@ -12,6 +12,8 @@
 
 int tls_hs_send_certificate(tls_conn *c, const uint8_t *context, size_t context_len, int empty)
 {
+    if (!empty && c->is_server && tls_ocsp_server_prepare(c) != 0)
+        return -1;
     tls_buf msg;
     tls_buf_init(&msg);
     size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE);
@@ -20,7 +22,7 @@ int tls_hs_send_certificate(tls_conn *c, const uint8_t *context, size_t context_
     tls_buf_close_block(&msg, ctx, 1);
     size_t list = tls_buf_open_block(&msg, 3);
     if (!empty)
-        tls_buf_bytes(&msg, c->own->cert_entries.data, c->own->cert_entries.len);
+        tls13_ocsp_put_cert_entries(c, &msg);
     tls_buf_close_block(&msg, list, 3);
     tls_hs_end_message(&msg, off);
     int rc = tls_hs_send(c, &msg);
@@ -39,10 +41,18 @@ static int parse_certificate_entries(tls_conn *c, tls_reader *list)
         /* rfc8446#4.4.2: "Valid extensions for server certificates at
          * present include the OCSP Status extension and the
          * SignedCertificateTimestamp extension"; they answer requests in
-         * our ClientHello, and we send neither. */
+         * our ClientHello (status_request only, when asked). */
+        int leaf = c->peer_chain == NULL || sk_X509_num(c->peer_chain) == 0;
+        tls_reader *status;
         if (tls_hs_parse_extensions(c, &ext_block, &exts, "Certificate entry") != 0 ||
             tls_ext_check(c, &exts, TLS_EXT_IN_CT) != 0 ||
             tls_hs_push_peer_certificate(c, der.p, der.len) != 0)
+            return -1;
+        /* rfc8446#4.4.2.1: the OCSP response sits in the entry of the
+         * certificate it is about; only the leaf's is judged (others, for
+         * intermediates, are allowed and ignored). */
+        if (leaf && (status = tls_hs_find_ext(&exts, TLS_EXT_STATUS_REQUEST)) != NULL &&
+            tls_ocsp_read_certificate_status(c, status, "Certificate entry status_request") != 0)
             return -1;
     }
     return 0;
@@ -71,7 +81,9 @@ int tls_hs_parse_certificate(tls_conn *c, tls_reader *body)
         /* rfc8446#4.4.2.4: an empty server Certificate is a decode_error. */
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "server sent no certificate");
     }
-    return tls_hs_accept_peer_chain(c);
+    if (tls_hs_accept_peer_chain(c) != 0)
+        return -1;
+    return c->is_server ? 0 : tls_ocsp_client_decide(c);
 }
 
 /* ---- CertificateVerify -------------------------------------------------------- */

@@ -146,6 +146,7 @@ int tls_hello_send_client_hello(tls_conn *c)
         tls_buf_close_block(&msg, inner, 2);
         tls_buf_close_block(&msg, e, 2);
     }
+    tls_ocsp_put_status_request(c, &msg);
 
     if (c->cookie.len > 0) {
         put_extension_start(c, &msg, TLS_EXT_COOKIE, &e);
@@ -185,6 +186,8 @@ int tls_hello_send_client_hello(tls_conn *c)
             }
             tls_trace_add(&tb, "alpn", "%s", used ? alpn : "");
         }
+        if (c->ocsp_asked)
+            tls_trace_add(&tb, "status_request", "ocsp (a stapled OCSP response)");
         if (c->hello_retry)
             tls_trace_add(&tb, "retry", "second ClientHello, answering HelloRetryRequest");
         rc = tls_trace_emit(c, &tb);

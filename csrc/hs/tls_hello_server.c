@@ -221,6 +221,8 @@ static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
             return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello extended_master_secret is not empty");
         ch->ems = 1;
     }
+    if ((r = tls_hs_find_ext(exts, TLS_EXT_STATUS_REQUEST)) != NULL && tls_ocsp_read_status_request(c, r) != 0)
+        return -1;
     ch->renegotiation_info = tls_hs_find_ext(exts, TLS_EXT_RENEGOTIATION_INFO);
     ch->point_formats = tls_hs_find_ext(exts, TLS_EXT_EC_POINT_FORMATS);
     return 0;

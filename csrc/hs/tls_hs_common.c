@@ -68,6 +68,8 @@ int tls_hs_trace_own_certificate(tls_conn *c, int empty)
         tls_x509_name_text(X509_get_subject_name(leaf), subject, sizeof subject);
         tls_trace_add(&tb, "subject", "%s", subject);
         tls_trace_add(&tb, "chain_length", "%d", sk_X509_num(c->own->chain));
+        if (c->ocsp_staple.len > 0 && c->version == TLS_VERSION_13)
+            tls_trace_add(&tb, "ocsp_staple", "%zu bytes, in the leaf's status_request", c->ocsp_staple.len);
     }
     return tls_trace_emit(c, &tb);
 }
@@ -108,6 +110,9 @@ int tls_hs_accept_peer_chain(tls_conn *c)
                       !c->cfg->verify ? "off"
                       : c->is_server  ? "checking the client's chain (clientAuth, no name)"
                                       : "checking chain and name");
+        if (!c->is_server && c->ocsp_asked && c->version == TLS_VERSION_13)
+            tls_trace_add(&tb, "ocsp_staple", "%zu bytes%s", c->ocsp_staple.len,
+                          c->ocsp_staple.len > 0 ? ", in the leaf's status_request" : ": none stapled");
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }

@@ -9,6 +9,7 @@
 #include "util/tls_consts.h"
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
+#include "pki/tls_ocsp.h"
 
 typedef struct lua_context {
     tls_config *cfg; /* NULL once collected */
@@ -246,6 +247,32 @@ static int ctx_set_sni_strict(lua_State *L)
     return 1;
 }
 
+/* ctx:set_ocsp_response(src): a server's stapled OCSP response. A string
+ * holding a zero byte is the DER itself (every successful OCSPResponse has
+ * one: its responseStatus is ENUMERATED 0, and a path cannot); anything
+ * else names a file. */
+static int ctx_set_ocsp_response(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    size_t len;
+    const char *src = luaL_checklstring(L, 2, &len);
+    int is_path = memchr(src, 0, len) == NULL;
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(L, tls_config_set_ocsp_response(ctx->cfg, src, len, is_path, &err), &err);
+}
+
+/* ctx:set_ocsp(mode): a client's stapling, "off", "ask" or "require". */
+static int ctx_set_ocsp(lua_State *L)
+{
+    static const char *const modes[] = {"off", "ask", "require", NULL};
+    static const int values[] = {TLS_OCSP_OFF, TLS_OCSP_ASK, TLS_OCSP_REQUIRE};
+    lua_context *ctx = check_ctx(L, 1);
+    ctx->cfg->ocsp = values[luaL_checkoption(L, 2, NULL, modes)];
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int ctx_set_trace(lua_State *L)
 {
     check_ctx(L, 1);
@@ -329,6 +356,8 @@ void tls_lua_context_register(lua_State *L)
         {"set_trace", ctx_set_trace},
         {"set_hook", ctx_set_hook},
         {"set_keylog", ctx_set_keylog},
+        {"set_ocsp_response", ctx_set_ocsp_response},
+        {"set_ocsp", ctx_set_ocsp},
         {"set_key_update_after", ctx_set_key_update_after},
         {"set_record_size_limit", ctx_set_record_size_limit},
         {"mode", ctx_mode},

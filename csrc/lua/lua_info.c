@@ -6,6 +6,7 @@
 #include "lua/lua_tls.h"
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
+#include "pki/tls_ocsp.h"
 
 /* Names the field, or the number in hex when we have no name for it. */
 static void set_name(lua_State *L, const char *field, const char *name, uint16_t id)
@@ -67,6 +68,29 @@ void tls_lua_push_info(lua_State *L, const tls_conn *c)
         tls_x509_name_text(X509_get_subject_name(info.client_certificate), subject, sizeof subject);
         lua_pushstring(L, subject);
         lua_setfield(L, -2, "client_certificate");
+    }
+    if (info.ocsp) {
+        /* { status =, this_update =, next_update =, revocation_time =, reason = } */
+        lua_createtable(L, 0, 5);
+        lua_pushstring(L, tls_ocsp_status_name(info.ocsp->status));
+        lua_setfield(L, -2, "status");
+        if (info.ocsp->this_update) {
+            lua_pushinteger(L, (lua_Integer)info.ocsp->this_update);
+            lua_setfield(L, -2, "this_update");
+        }
+        if (info.ocsp->next_update) {
+            lua_pushinteger(L, (lua_Integer)info.ocsp->next_update);
+            lua_setfield(L, -2, "next_update");
+        }
+        if (info.ocsp->status == TLS_OCSP_STATUS_REVOKED) {
+            lua_pushinteger(L, (lua_Integer)info.ocsp->revocation_time);
+            lua_setfield(L, -2, "revocation_time");
+        }
+        if (info.ocsp->reason[0]) {
+            lua_pushstring(L, info.ocsp->reason);
+            lua_setfield(L, -2, "reason");
+        }
+        lua_setfield(L, -2, "ocsp");
     }
     unsigned status = tls_conn_status(c);
     lua_pushboolean(L, (status & TLS_STATUS_HANDSHAKE_DONE) != 0);

@@ -53,6 +53,8 @@ void tls_lua_trace_release(tls_lua_trace *t, lua_State *L);
  * and returns 1, or pushes nothing and returns 0 (no L, no function, or no
  * stack room). Call it, under lua_pcall, on t->L. */
 int tls_lua_hook_push(tls_lua_trace *t, int slot);
+/* The bridges (csrc/lua/lua_hook_<part>.c), each a tls_hooks member. */
+int tls_lua_ocsp_bridge(void *ud, tls_buf *out, char *why, size_t why_size);
 
 /* ---- Hook bridges (one file each: lua_hook_<part>.c), for tls_hooks ------- */
 /* servername and alpn functions (lua_hook_sni.c). */

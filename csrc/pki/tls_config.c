@@ -132,6 +132,7 @@ void tls_config_unref(tls_config *c)
         return;
     tls_cert_cache_clear(c);
     X509_STORE_free(c->store);
+    tls_buf_free(&c->ocsp_response);
     for (size_t i = 0; i < TLS_MAX_IDENTITIES; i++) {
         sk_X509_pop_free(c->ids[i].chain, X509_free);
         EVP_PKEY_free(c->ids[i].key);

@@ -45,6 +45,13 @@ typedef struct tls_identity {
 #define TLS_VERIFY_PEER 1        /* client: chain and name; server: optional */
 #define TLS_VERIFY_REQUIRED 2    /* server only: a client without one fails */
 
+/* cfg->ocsp, a client's OCSP stapling (rfc6066#8): off (the default: the
+ * ClientHello stays as before), ask and report, or also insist on a good
+ * response. */
+#define TLS_OCSP_OFF 0
+#define TLS_OCSP_ASK 1
+#define TLS_OCSP_REQUIRE 2
+
 typedef struct tls_config {
     int refs;
     int is_server;
@@ -73,6 +80,9 @@ typedef struct tls_config {
     int sni_strict;              /* server: a server_name no pair matches is
                                     refused (unrecognized_name) */
     char *keylog_path;           /* NSS key log file (tls_keylog.c); NULL: none */
+    int ocsp;                    /* client: TLS_OCSP_* */
+    tls_buf ocsp_response;       /* server: the DER OCSPResponse stapled for
+                                    ids[0] (pki/tls_ocsp.c); empty: none */
     tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
     unsigned cert_cache_next;    /* the slot to replace next */
 } tls_config;

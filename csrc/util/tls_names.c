@@ -100,6 +100,7 @@ static const name_entry handshakes[] = {
     { TLS_HS_CERTIFICATE_VERIFY, "CertificateVerify" },
     { TLS_HS_CLIENT_KEY_EXCHANGE, "ClientKeyExchange" },
     { TLS_HS_FINISHED, "Finished" },
+    { TLS_HS_CERTIFICATE_STATUS, "CertificateStatus" },
     { TLS_HS_KEY_UPDATE, "KeyUpdate" },
     { TLS_HS_MESSAGE_HASH, "message_hash" },
     { 0, NULL },

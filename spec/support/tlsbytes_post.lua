@@ -144,8 +144,9 @@ function Server:answer(client_flight, ee_extensions)
    local exts = {}
    for i, e in ipairs(ee_extensions or {}) do exts[i] = B.u16(e[1]) .. B.vec(2, e[2]) end
    local ee = B.handshake(P.HS.encrypted_extensions, B.vec(2, table.concat(exts)))
+   -- self.certificate_list (optional): the whole certificate_list content.
    local cert = B.handshake(P.HS.certificate,
-      B.vec(1, "") .. B.vec(3, B.vec(3, self.cert_der) .. B.vec(2, "")))
+      B.vec(1, "") .. B.vec(3, self.certificate_list or (B.vec(3, self.cert_der) .. B.vec(2, ""))))
    transcript = transcript .. ee .. cert
    -- rfc8446#4.4.3: 64 spaces, the context string, a zero byte, the transcript hash.
    local content = (" "):rep(64) .. "TLS 1.3, server CertificateVerify\0" .. I.hash(HASH, transcript)
