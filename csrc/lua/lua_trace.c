@@ -98,6 +98,7 @@ void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn 
     /* Each bridge is set only when its function exists, so that the engine
      * keeps its default otherwise. Bridges are added here per hook:
      *   if (has_hook(L, ctx_index, TLS_LUA_SLOT_X)) t->hooks.x = x_bridge; */
+    if (has_hook(L, ctx_index, TLS_LUA_SLOT_VERIFY)) t->hooks.verify = tls_lua_verify_bridge;
     int any = 0;
     for (int slot = TLS_LUA_SLOT_VERIFY; slot <= TLS_LUA_CTX_SLOTS; slot++)
         any |= has_hook(L, ctx_index, slot);
