@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "pki/tls_pin.h"
 #include "pki/tls_x509.h"
 
 /* Every field is peer text (or made from it): sanitised, whatever made it. */
@@ -302,12 +303,9 @@ static int cert_digest(lua_State *L)
  * and curl's --pinnedpubkey. */
 static int push_spki_sha256(lua_State *L, X509 *x)
 {
-    unsigned char md[32], b64[48];
-    unsigned int len = 0;
-    if (!X509_pubkey_digest(x, EVP_sha256(), md, &len) || len != sizeof md) {
-        ERR_clear_error();
+    unsigned char md[TLS_PIN_LEN], b64[48];
+    if (tls_spki_sha256(x, md) != 0)
         return 0;
-    }
     int n = EVP_EncodeBlock(b64, md, (int)sizeof md);
     lua_pushlstring(L, (const char *)b64, (size_t)n);
     return 1;

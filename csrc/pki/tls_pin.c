@@ -1,8 +1,8 @@
 /* Public key pinning (pin option): SHA-256 of the DER SubjectPublicKeyInfo,
  * compared with the pins of the config after the chain was verified. The
- * hash is libcrypto's X509_pubkey_digest, which hashes exactly the DER
- * SubjectPublicKeyInfo, as `openssl x509 -pubkey | openssl pkey -pubin
- * -outform der | openssl dgst -sha256 -binary | base64` does. */
+ * hash covers the whole DER SubjectPublicKeyInfo, as `openssl x509 -pubkey
+ * | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary |
+ * base64` does. */
 #include "pki/tls_pin.h"
 
 #include <stdio.h>
@@ -68,20 +68,24 @@ int tls_config_add_pin(tls_config *c, const char *pin, size_t len, tls_error *er
     return 0;
 }
 
-static int spki_sha256(X509 *cert, unsigned char out[TLS_PIN_LEN])
+/* Not X509_pubkey_digest, which hashes only the key's BIT STRING: a pin
+ * covers the algorithm too (rfc7469#2.4). */
+int tls_spki_sha256(X509 *cert, unsigned char out[TLS_PIN_LEN])
 {
-    unsigned int len = 0;
-    if (!X509_pubkey_digest(cert, EVP_sha256(), out, &len) || len != TLS_PIN_LEN) {
-        ERR_clear_error();
-        return -1;
-    }
-    return 0;
+    unsigned char *der = NULL;
+    unsigned int md_len = 0;
+    int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+    int ok = len > 0 && EVP_Digest(der, (size_t)len, out, &md_len, EVP_sha256(), NULL) &&
+             md_len == TLS_PIN_LEN;
+    OPENSSL_free(der);
+    ERR_clear_error();
+    return ok ? 0 : -1;
 }
 
 int tls_pin_of(X509 *cert, char *out, size_t size)
 {
     unsigned char md[TLS_PIN_LEN], b64[PIN_B64_LEN + 1];
-    if (spki_sha256(cert, md) != 0)
+    if (tls_spki_sha256(cert, md) != 0)
         return -1;
     EVP_EncodeBlock(b64, md, TLS_PIN_LEN);
     snprintf(out, size, "sha256/%s", (const char *)b64);
@@ -91,7 +95,7 @@ int tls_pin_of(X509 *cert, char *out, size_t size)
 static int pinned(const tls_config *c, X509 *cert)
 {
     unsigned char md[TLS_PIN_LEN];
-    if (spki_sha256(cert, md) != 0)
+    if (tls_spki_sha256(cert, md) != 0)
         return 0;
     for (size_t i = 0; i < c->n_pins; i++)
         if (CRYPTO_memcmp(c->pins[i], md, TLS_PIN_LEN) == 0)

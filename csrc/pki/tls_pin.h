@@ -22,6 +22,9 @@ int tls_config_add_pin(tls_config *c, const char *pin, size_t len, tls_error *er
  * handshake). Without pins: 0. */
 int tls_pin_check(const tls_config *c, STACK_OF(X509) *candidates, X509 *leaf, tls_error *err);
 
+/* SHA-256 of cert's DER SubjectPublicKeyInfo; 0 or -1. */
+int tls_spki_sha256(X509 *cert, unsigned char out[TLS_PIN_LEN]);
+
 /* The pin of cert's key, "sha256/<base64>", into out (at least 52 bytes);
  * returns 0, or -1 when the key cannot be encoded. */
 int tls_pin_of(X509 *cert, char *out, size_t size);
