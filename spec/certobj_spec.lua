@@ -190,3 +190,61 @@ describe("certificate objects", function()
       end)
    end)
 end)
+
+describe("signature_algorithms_cert", function()
+   local core = require "tls.core"
+   local peers = require "spec.support.peers"
+   local fits = core._internal.chain_fits_sigalgs_cert
+   local ECDSA_P256, ECDSA_P384, PKCS1_SHA256, PKCS1_SHA384, PSS_RSAE_SHA256 = 0x0403, 0x0503, 0x0401, 0x0501, 0x0804
+
+   after_each(proc.kill_all)
+
+   it("tls_chain_fits_sigalgs_cert: ECDSA chains by digest", function()
+      local chain = proc.read_file(c.chain.cert)
+      assert.is_true(fits(chain, { ECDSA_P256 }))
+      assert.is_true(fits(chain, { PKCS1_SHA256, ECDSA_P256 }))
+      assert.is_false(fits(chain, { ECDSA_P384 }))
+      assert.is_false(fits(chain, { PKCS1_SHA256, PSS_RSAE_SHA256 }))
+      assert.is_false(fits(chain, {}))
+   end)
+
+   it("tls_chain_fits_sigalgs_cert: RSA PKCS#1 signatures, and a self-signed root is not judged", function()
+      local p = pki_mod.new()
+      p:ca("rsaroot", "rsa2048", "/CN=rsa root")          -- self-signed with sha256
+      p:key("leaf", "ec256")
+      p:issue("leaf", "/CN=localhost", "rsaroot", { md = "sha384" })
+      local leaf = p:read("leaf.pem")
+      assert.is_true(fits(leaf, { PKCS1_SHA384 }))
+      assert.is_false(fits(leaf, { PKCS1_SHA256, PSS_RSAE_SHA256, ECDSA_P384 }))
+      -- leaf + root: the root's own sha256 signature does not count
+      assert.is_true(fits(leaf .. p:read("rsaroot.pem"), { PKCS1_SHA384 }))
+      -- but a leaf's signature does, even when self-signed
+      assert.is_false(fits(p:read("rsaroot.pem"), { PKCS1_SHA384 }))
+   end)
+
+   it("our ClientHello carries it, with the rsa_pkcs1 schemes, in TLS 1.3 and TLS 1.2", function()
+      for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+         local h, port = peers.s_server(string.format("-www -trace -cert %s -key %s", c.leaf.ecdsa_p256.cert,
+            c.leaf.ecdsa_p256.key))
+         local events = {}
+         local conn = assert(tls.connect("127.0.0.1", port, { ca = c.ca, max_version = version,
+            trace = function(ev) events[#events + 1] = ev end }, { servername = "localhost", timeout = 10 }))
+         assert.equal(version, conn:info().version)
+         conn:close()
+         proc.sleep(0.2)
+         local out = h:output()
+         local ext = out:match("extension_type=signature_algorithms_cert%(50%).-\n(.-)extension_type")
+         assert.truthy(ext, out)
+         -- s_server dumps this extension in hex: the list, strongest first.
+         local hex = {}
+         for line in ext:gmatch("[^\n]+") do
+            local bytes = line:match("%x%x%x%x %- (.-)%s%s%s")
+            if bytes then for b in bytes:gmatch("%x%x") do hex[#hex + 1] = b end end
+         end
+         assert.equal("001c 0403 0503 0603 0807 0808 0804 0805 0806 0809 080a 080b 0401 0501 0601",
+            table.concat(hex):gsub("(%x%x%x%x)", "%1 "):gsub(" $", ""))
+         assert.matches("rsa_pkcs1_sha256", events[1].signature_algorithms_cert)
+         h:kill()
+      end
+   end)
+end)
