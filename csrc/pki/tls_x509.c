@@ -610,10 +610,13 @@ int tls_chain_fits_sigalgs_cert(STACK_OF(X509) *chain, const uint16_t *sigalgs, 
     return 1;
 }
 
-/* The schemes libcrypto verifies in a chain at the security level, strongest
- * first; SHA-1 only at level 0 (levels 1 and up refuse it, tls_x509_verify).
- * rfc8446#4.2.3: rsa_pkcs1_* "MAY appear in signature_algorithms_cert" in
- * TLS 1.3 too: certificates are signed with it every day. */
+/* The schemes libcrypto verifies in a chain, strongest first. rfc8446#4.2.3:
+ * rsa_pkcs1_* "MAY appear in signature_algorithms_cert" in TLS 1.3 too:
+ * certificates are signed with it every day. The SHA-1 ones come last at
+ * every level: a server holding only a SHA-1 chain (OpenSSL's refuses to
+ * send a chain the list excludes, with a bare handshake_failure) then
+ * sends it, and the security level refuses it with a message naming
+ * SHA-1. */
 size_t tls_sigalgs_cert(int security_level, uint16_t *out, size_t max)
 {
     static const uint16_t schemes[] = {
@@ -624,15 +627,11 @@ size_t tls_sigalgs_cert(int security_level, uint16_t *out, size_t max)
         TLS_SIG_RSA_PSS_PSS_SHA256,     TLS_SIG_RSA_PSS_PSS_SHA384,
         TLS_SIG_RSA_PSS_PSS_SHA512,     TLS_SIG_RSA_PKCS1_SHA256,
         TLS_SIG_RSA_PKCS1_SHA384,       TLS_SIG_RSA_PKCS1_SHA512,
+        0x0203 /* ecdsa_sha1 */,        0x0201 /* rsa_pkcs1_sha1 */,
     };
+    (void)security_level;
     size_t n = 0;
     for (size_t i = 0; i < sizeof schemes / sizeof schemes[0] && n < max; i++)
         out[n++] = schemes[i];
-    if (security_level == 0) {
-        if (n < max)
-            out[n++] = 0x0203; /* ecdsa_sha1 */
-        if (n < max)
-            out[n++] = 0x0201; /* rsa_pkcs1_sha1 */
-    }
     return n;
 }

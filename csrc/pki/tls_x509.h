@@ -34,9 +34,10 @@ int tls_x509_verify_chain(const tls_config *c, STACK_OF(X509) *chain, const char
  * choosing among its pairs prefers a chain that fits; a CertificateRequest
  * answer likewise. */
 int tls_chain_fits_sigalgs_cert(STACK_OF(X509) *chain, const uint16_t *sigalgs, size_t n);
-/* The schemes we accept in the peer's certificates at this security level
- * (what a ClientHello's signature_algorithms_cert lists): at most max
- * written to out; returns how many. */
+/* What a ClientHello's signature_algorithms_cert lists: the schemes
+ * libcrypto verifies in certificates, SHA-1 last (the security level, not
+ * this list, refuses it, with a clearer message). At most max written to
+ * out; returns how many. */
 size_t tls_sigalgs_cert(int security_level, uint16_t *out, size_t max);
 
 /* True if s is an IPv4 or IPv6 literal (no SNI for those, rfc6066#3). */
