@@ -88,6 +88,59 @@ local function with_option(option, ok, err)
   return fail("option '%s': %s", option, err)
 end
 
+-- 'pin', 'crl' and 'crl_check_all' (after 'verify' and 'ca' are set).
+-- A pin on a client without verification is allowed: the leaf's key is
+-- then all that is checked (a self-signed server). On a server, and for
+-- CRLs everywhere, they need the peer's chain verified.
+local function pki_options(ctx, o, server)
+  local verifying = o.verify
+  if verifying == nil then verifying = not server end
+  if o.pin ~= nil then
+    local pins = o.pin
+    if type(pins) == "string" then pins = { pins } end
+    if type(pins) ~= "table" or #pins == 0 then
+      return fail("option 'pin' must be a pin \"sha256/<base64>\" or a non-empty list of them (got %s)",
+        type(pins) == "table" and "an empty table" or type(pins))
+    end
+    if server and not verifying then
+      return fail("option 'pin' checks client certificates: it needs 'verify' on a server")
+    end
+    for i, pin in ipairs(pins) do
+      if type(pin) ~= "string" then
+        return fail("option 'pin': entry %d must be a string (got %s)", i, type(pin))
+      end
+      local ok, why = with_option("pin", ctx:add_pin(pin))
+      if not ok then return nil, why end
+    end
+  end
+  if o.crl_check_all ~= nil and type(o.crl_check_all) ~= "boolean" then
+    return fail("option 'crl_check_all' must be true or false (got %s)", type(o.crl_check_all))
+  end
+  if o.crl_check_all ~= nil and o.crl == nil then
+    return fail("option 'crl_check_all' needs option 'crl' (the CRLs to check against)")
+  end
+  if o.crl ~= nil then
+    local crls = o.crl
+    if type(crls) == "string" then crls = { crls } end
+    if type(crls) ~= "table" or #crls == 0 then
+      return fail("option 'crl' must be a file, PEM text, or a non-empty list of them (got %s)",
+        type(crls) == "table" and "an empty table" or type(crls))
+    end
+    if not verifying then
+      return fail("option 'crl' needs verification: the peer's chain is not checked with 'verify' off")
+    end
+    for i, crl in ipairs(crls) do
+      if type(crl) ~= "string" then
+        return fail("option 'crl': entry %d must be a string (got %s)", i, type(crl))
+      end
+      local ok, why = with_option("crl", ctx:load_crl(crl, not is_pem(crl)))
+      if not ok then return nil, why end
+    end
+    ctx:set_crl_check_all(o.crl_check_all == true)
+  end
+  return true
+end
+
 --- tls.context{ mode=, certificate=, key=, password=, ca=, verify=, ciphers=,
 -- groups=, sigalgs=, trace=, security_level=, strict_close=, min_version=,
 -- max_version=, require_ems= } -> ctx | nil, msg
@@ -99,6 +152,16 @@ function tls.context(opts)
     return fail("option 'mode' must be \"client\" or \"server\" (got %s)", tostring(mode))
   end
   local server = mode == "server"
+  -- verify = function(chain, ok, reason): verification stays on (a server
+  -- requires a client certificate) and the function has the last word.
+  local verify_fn
+  if type(o.verify) == "function" then
+    verify_fn = o.verify
+    local copy = {}
+    for k, v in pairs(o) do copy[k] = v end
+    copy.verify = server and "required" or true
+    o = copy
+  end
   for _, option in ipairs { "certificate", "key", "password", "ca" } do
     if o[option] ~= nil and type(o[option]) ~= "string" then
       return fail("option '%s' must be a string (got %s)", option, type(o[option]))
@@ -338,6 +401,9 @@ function tls.context(opts)
   elseif o.ocsp ~= nil then
     ctx:set_ocsp(o.ocsp == "require" and "require" or o.ocsp and "ask" or "off")
   end
+  if verify_fn then ctx:set_hook("verify", verify_fn) end
+  ok, why = pki_options(ctx, o, server)
+  if not ok then return nil, why end
   if o.key_update_after ~= nil then
     if math.type(o.key_update_after) ~= "integer" or o.key_update_after < 1 then
       return fail("option 'key_update_after' must be a whole number of records >= 1 (got %s)",
@@ -535,6 +601,23 @@ function tls.engine(ctx, opts)
   local c, cerr = as_context(ctx, "client")
   if not c then return nil, cerr end
   return core.engine(c, o.servername)
+end
+
+--- tls.certificate(pem_or_der) -> certificate object | nil, msg: the first
+-- certificate of PEM text, or exactly one DER certificate (text, not a path).
+function tls.certificate(text)
+  if type(text) ~= "string" then
+    error(string.format("bad argument #1 to 'certificate' (PEM or DER string expected, got %s)", type(text)), 2)
+  end
+  return core.certificate(text)
+end
+
+--- tls.certificates(pem) -> { certificate, ... } | nil, msg: every certificate of PEM text.
+function tls.certificates(text)
+  if type(text) ~= "string" then
+    error(string.format("bad argument #1 to 'certificates' (PEM string expected, got %s)", type(text)), 2)
+  end
+  return core.certificates(text)
 end
 
 return tls

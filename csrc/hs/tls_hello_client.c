@@ -121,6 +121,15 @@ int tls_hello_send_client_hello(tls_conn *c)
     put_list16(&msg, cfg->sigalgs, cfg->n_sigalgs);
     tls_buf_close_block(&msg, e, 2);
 
+    /* rfc8446#4.2.3: what we accept in certificates, which is not what we
+     * accept for handshake signatures (rsa_pkcs1_* among others). */
+    uint16_t cert_sigalgs[TLS_CONFIG_MAX_LIST + 4];
+    size_t n_cert_sigalgs = tls_sigalgs_cert(cfg->security_level, cert_sigalgs,
+                                             sizeof cert_sigalgs / sizeof cert_sigalgs[0]);
+    put_extension_start(c, &msg, TLS_EXT_SIGNATURE_ALGORITHMS_CERT, &e);
+    put_list16(&msg, cert_sigalgs, n_cert_sigalgs);
+    tls_buf_close_block(&msg, e, 2);
+
     if (v13) {
         put_extension_start(c, &msg, TLS_EXT_KEY_SHARE, &e);
         inner = tls_buf_open_block(&msg, 2);
@@ -170,6 +179,8 @@ int tls_hello_send_client_hello(tls_conn *c)
         if (v13)
             tls_trace_add(&tb, "key_share", "%s", tls_group_name(c->group));
         tls_trace_add_list(&tb, "signature_algorithms", cfg->sigalgs, cfg->n_sigalgs, tls_sigscheme_name);
+        tls_trace_add_list(&tb, "signature_algorithms_cert", cert_sigalgs, n_cert_sigalgs,
+                           tls_sigscheme_name);
         if (c->server_name != NULL)
             tls_trace_add(&tb, "server_name", "%s%s", c->server_name,
                           tls_is_ip_literal(c->server_name) ? " (IP address: not sent as SNI)" : "");

@@ -7,6 +7,7 @@
 
 #include "engine/tls_conn_int.h"
 #include "util/tls_names.h"
+#include "pki/tls_pin.h"
 #include "pki/tls_x509.h"
 
 size_t tls_hs_begin_message(tls_buf *msg, uint8_t type)
@@ -116,19 +117,43 @@ int tls_hs_accept_peer_chain(tls_conn *c)
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }
-    if (!c->cfg->verify)
-        return 0;
-    /* A client's certificate signs its CertificateVerify, whatever the key
-     * exchange: only a server's may need keyEncipherment (TLS 1.2 RSA). */
-    tls_error why;
-    tls_error_clear(&why);
-    if (tls_x509_verify(c->cfg, c->peer_chain, c->is_server ? NULL : c->server_name, c->is_server,
-                        !c->is_server && c->version == TLS_VERSION_12 && c->suite != NULL &&
-                            c->suite->kx == TLS_KX_RSA,
-                        &why) != 0)
-        return tls_fail(&c->err, why.alert, "%s%s", c->is_server ? "client certificate rejected: " : "",
-                        why.reason);
-    c->peer_verified = 1;
-    return 0;
+    /* libcrypto's verdict goes to the verify hook when there is one, which
+     * has the last word; without one a failure stands. A client's
+     * certificate signs its CertificateVerify, whatever the key exchange:
+     * only a server's may need keyEncipherment (TLS 1.2 RSA). */
+    tls_error verdict;
+    tls_error_clear(&verdict);
+    STACK_OF(X509) *verified = NULL;
+    int ok = !c->cfg->verify ||
+             tls_x509_verify_chain(c->cfg, c->peer_chain, c->is_server ? NULL : c->server_name,
+                                   c->is_server,
+                                   !c->is_server && c->version == TLS_VERSION_12 && c->suite != NULL &&
+                                       c->suite->kx == TLS_KX_RSA,
+                                   &verified, &verdict) == 0;
+    if (c->hooks && c->hooks->verify) {
+        char why[TLS_REASON_MAX] = "";
+        c->in_callback = 1;
+        int accept = c->hooks->verify(c->hooks_ud, c->peer_chain, ok && c->cfg->verify,
+                                      ok ? (c->cfg->verify ? NULL : "verification is off")
+                                         : verdict.reason,
+                                      why, sizeof why);
+        c->in_callback = 0;
+        if (accept != 1) {
+            sk_X509_pop_free(verified, X509_free);
+            /* rfc8446#6.2: bad_certificate, as for a chain libcrypto refuses. */
+            return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE,
+                            "certificate rejected by the verify function: %s",
+                            why[0] ? why : "it returned false");
+        }
+    } else if (!ok) {
+        return tls_fail(&c->err, verdict.alert, "%s%s", c->is_server ? "client certificate rejected: " : "",
+                        verdict.reason);
+    }
+    /* Pins count only keys of a verified path (or the leaf alone). */
+    int rc = tls_pin_check(c->cfg, verified, leaf, &c->err);
+    sk_X509_pop_free(verified, X509_free);
+    if (rc == 0 && ok && c->cfg->verify)
+        c->peer_verified = 1;
+    return rc;
 }
 

@@ -684,6 +684,20 @@ static int conn_info(lua_State *L)
     return 1;
 }
 
+/* conn:peercertificate() / conn:peerchain(): certificate objects once the
+ * handshake is done; nil before, or when the peer sent none. */
+static int conn_peercertificate(lua_State *L)
+{
+    lua_conn *c = to_conn(L);
+    return tls_lua_push_peer(L, c->tls, 0);
+}
+
+static int conn_peerchain(lua_State *L)
+{
+    lua_conn *c = to_conn(L);
+    return tls_lua_push_peer(L, c->tls, 1);
+}
+
 static int conn_getfd(lua_State *L)
 {
     lua_conn *c = to_conn(L);
@@ -760,6 +774,8 @@ void tls_lua_conn_register(lua_State *L)
         {"gettimeout", conn_gettimeout},
         {"close", conn_close},
         {"info", conn_info},
+        {"peercertificate", conn_peercertificate},
+        {"peerchain", conn_peerchain},
         {"keyupdate", conn_keyupdate},
         {"export", conn_export},
         {"getfd", conn_getfd},

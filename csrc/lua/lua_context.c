@@ -8,6 +8,7 @@
 #include "lua/lua_tls.h"
 #include "util/tls_consts.h"
 #include "util/tls_names.h"
+#include "pki/tls_pin.h"
 #include "pki/tls_x509.h"
 #include "pki/tls_ocsp.h"
 
@@ -273,6 +274,37 @@ static int ctx_set_ocsp(lua_State *L)
     return 1;
 }
 
+/* ctx:add_pin("sha256/<base64>") */
+static int ctx_add_pin(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    size_t len;
+    const char *pin = luaL_checklstring(L, 2, &len);
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(L, tls_config_add_pin(ctx->cfg, pin, len, &err), &err);
+}
+
+/* ctx:load_crl(pem_or_path, is_path) */
+static int ctx_load_crl(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    size_t len;
+    const char *src = luaL_checklstring(L, 2, &len);
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(L, tls_config_load_crl(ctx->cfg, src, len, lua_toboolean(L, 3), &err), &err);
+}
+
+/* ctx:set_crl_check_all(bool): every certificate of the chain, or the leaf only. */
+static int ctx_set_crl_check_all(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    ctx->cfg->crl_check = lua_toboolean(L, 2) ? TLS_CRL_CHECK_ALL : TLS_CRL_CHECK_LEAF;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int ctx_set_trace(lua_State *L)
 {
     check_ctx(L, 1);
@@ -358,6 +390,9 @@ void tls_lua_context_register(lua_State *L)
         {"set_keylog", ctx_set_keylog},
         {"set_ocsp_response", ctx_set_ocsp_response},
         {"set_ocsp", ctx_set_ocsp},
+        {"add_pin", ctx_add_pin},
+        {"load_crl", ctx_load_crl},
+        {"set_crl_check_all", ctx_set_crl_check_all},
         {"set_key_update_after", ctx_set_key_update_after},
         {"set_record_size_limit", ctx_set_record_size_limit},
         {"mode", ctx_mode},

@@ -209,6 +209,17 @@ static int engine_info(lua_State *L)
     return 1;
 }
 
+/* e:peercertificate() / e:peerchain(), as on connections. */
+static int engine_peercertificate(lua_State *L)
+{
+    return tls_lua_push_peer(L, check_engine(L)->tls, 0);
+}
+
+static int engine_peerchain(lua_State *L)
+{
+    return tls_lua_push_peer(L, check_engine(L)->tls, 1);
+}
+
 static int engine_gc(lua_State *L)
 {
     lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
@@ -250,6 +261,7 @@ void tls_lua_engine_register(lua_State *L)
         {"write", engine_write},   {"read", engine_read},     {"close", engine_close},
         {"status", engine_status}, {"error", engine_error},   {"info", engine_info},
         {"keyupdate", engine_keyupdate}, {"export", engine_export},
+        {"peercertificate", engine_peercertificate}, {"peerchain", engine_peerchain},
         {NULL, NULL},
     };
     static const luaL_Reg meta[] = {

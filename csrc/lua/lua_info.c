@@ -99,6 +99,24 @@ void tls_lua_push_info(lua_State *L, const tls_conn *c)
     lua_setfield(L, -2, "close_notify");
 }
 
+int tls_lua_push_peer(lua_State *L, const tls_conn *c, int whole_chain)
+{
+    tls_conn_info info;
+    if (c == NULL)
+        return luaL_error(L, "tls: already collected");
+    tls_conn_get_info(c, &info);
+    if (!(tls_conn_status(c) & TLS_STATUS_HANDSHAKE_DONE) || info.peer_chain == NULL ||
+        sk_X509_num(info.peer_chain) == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (whole_chain)
+        tls_lua_push_chain(L, info.peer_chain);
+    else
+        tls_lua_push_certobj(L, sk_X509_value(info.peer_chain, 0));
+    return 1;
+}
+
 const char *tls_lua_failure_reason(const tls_conn *c)
 {
     const tls_error *err = tls_conn_error(c);

@@ -18,6 +18,7 @@
 #include "crypto/tls_crypto.h"
 #include "crypto/tls12_crypto.h"
 #include "util/tls_names.h"
+#include "pki/tls_x509.h"
 
 static int push_error(lua_State *L, const tls_error *err)
 {
@@ -734,7 +735,37 @@ static int l_rsa_premaster_decrypt(lua_State *L)
     return 1;
 }
 
+/* chain_fits_sigalgs_cert(pem_chain, { scheme, ... }) -> boolean */
+static int l_chain_fits_sigalgs_cert(lua_State *L)
+{
+    size_t len;
+    const char *pem = luaL_checklstring(L, 1, &len);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    uint16_t ids[64];
+    lua_Integer n = luaL_len(L, 2);
+    luaL_argcheck(L, n >= 0 && n <= 64, 2, "at most 64 schemes");
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, 2, i);
+        ids[i - 1] = (uint16_t)luaL_checkinteger(L, -1);
+        lua_pop(L, 1);
+    }
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    X509 *x;
+    while (bio != NULL && chain != NULL && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+        if (!sk_X509_push(chain, x))
+            X509_free(x);
+    ERR_clear_error();
+    int fits = chain != NULL && sk_X509_num(chain) > 0 &&
+               tls_chain_fits_sigalgs_cert(chain, ids, (size_t)n);
+    sk_X509_pop_free(chain, X509_free);
+    BIO_free(bio);
+    lua_pushboolean(L, fits);
+    return 1;
+}
+
 static const luaL_Reg functions[] = {
+    {"chain_fits_sigalgs_cert", l_chain_fits_sigalgs_cert},
     {"hash", l_hash},
     {"hkdf_extract", l_hkdf_extract},
     {"expand_label", l_expand_label},

@@ -4,6 +4,7 @@
 
 #include <openssl/crypto.h>
 
+#include "lua/lua_cert.h"
 #include "lua/lua_internal.h"
 #include "lua/lua_tls.h"
 #include "crypto/tls_crypto.h"
@@ -136,6 +137,7 @@ int luaopen_tls_core(lua_State *L)
     tls_lua_conn_register(L);
     tls_lua_server_register(L);
     tls_lua_engine_register(L);
+    tls_lua_cert_register(L);
     static const luaL_Reg functions[] = {
         {"context", tls_lua_context_new},
         {"connect", tls_lua_connect},
@@ -143,6 +145,8 @@ int luaopen_tls_core(lua_State *L)
         {"wrap", tls_lua_wrap},
         {"engine", tls_lua_engine_new},
         {"selfsigned", core_selfsigned},
+        {"certificate", tls_lua_certificate_load},
+        {"certificates", tls_lua_certificates_load},
         {"server_name_problem", core_server_name_problem},
         {NULL, NULL},
     };

@@ -78,6 +78,9 @@ void tls_lua_keylog_bridge(void *ud, const char *line);
 void tls_lua_export_check_args(lua_State *L, int arg);
 /* Pushes the exported bytes, or nil and a message; returns the count. */
 int tls_lua_export(lua_State *L, const tls_conn *c, int arg);
+/* tls_hooks.verify for the context's `verify` function (lua_hook_verify.c). */
+int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, int ok, const char *reason, char *why,
+                          size_t why_size);
 
 /* ---- Re-entry guard (lua_tls.c) ------------------------------------------ */
 /* A finalizer can run inside any allocation a method makes (a luaL_Buffer
@@ -110,6 +113,10 @@ int tls_lua_check_server_name(lua_State *L, int idx);
 /* ---- What was negotiated (lua_info.c) ------------------------------------ */
 /* Pushes the table of conn:info() / e:info(). */
 void tls_lua_push_info(lua_State *L, const tls_conn *c);
+/* conn:peercertificate() (whole_chain 0) and conn:peerchain() (1): the
+ * peer's leaf or chain as certificate objects once the handshake is done,
+ * else nil. Returns 1 (values pushed). */
+int tls_lua_push_peer(lua_State *L, const tls_conn *c, int whole_chain);
 /* Pushes the message for an engine failure ("" if none recorded). */
 const char *tls_lua_failure_reason(const tls_conn *c);
 

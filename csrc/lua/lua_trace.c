@@ -103,6 +103,7 @@ void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn 
     if (has_hook(L, ctx_index, TLS_LUA_SLOT_CLIENT_CERT)) t->hooks.client_certificate = tls_lua_client_cert_bridge;
     if (has_hook(L, ctx_index, TLS_LUA_SLOT_KEYLOG)) t->hooks.keylog = tls_lua_keylog_bridge;
     if (has_hook(L, ctx_index, TLS_LUA_SLOT_OCSP)) t->hooks.ocsp_response = tls_lua_ocsp_bridge;
+    if (has_hook(L, ctx_index, TLS_LUA_SLOT_VERIFY)) t->hooks.verify = tls_lua_verify_bridge;
     int any = 0;
     for (int slot = TLS_LUA_SLOT_VERIFY; slot <= TLS_LUA_CTX_SLOTS; slot++)
         any |= has_hook(L, ctx_index, slot);

@@ -481,6 +481,59 @@ int tls_config_load_system_ca(tls_config *c, tls_error *err)
     return 0;
 }
 
+/* ---- Revocation lists ------------------------------------------------------ */
+
+int tls_config_load_crl(tls_config *c, const char *src, size_t len, int is_path, tls_error *err)
+{
+    if (ensure_store(c, err) != 0)
+        return -1;
+    BIO *bio = open_source("crl", src, len, is_path, err);
+    if (bio == NULL)
+        return -1;
+    ERR_clear_error();
+    int added = 0;
+    X509_CRL *crl;
+    while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
+        int ok = X509_STORE_add_crl(c->store, crl);
+        X509_CRL_free(crl);
+        if (!ok) {
+            BIO_free(bio);
+            return tls_fail_crypto(err, NO_ALERT, "crl: cannot add a CRL");
+        }
+        added++;
+    }
+    if (added == 0 && is_path && BIO_reset(bio) == 0) {
+        /* `openssl ca -gencrl` writes PEM; a file may be DER as served by
+         * CRL distribution points. */
+        ERR_clear_error();
+        if ((crl = d2i_X509_CRL_bio(bio, NULL)) != NULL) {
+            int ok = X509_STORE_add_crl(c->store, crl);
+            X509_CRL_free(crl);
+            if (!ok) {
+                BIO_free(bio);
+                return tls_fail_crypto(err, NO_ALERT, "crl: cannot add a CRL");
+            }
+            BIO_free(bio);
+            ERR_clear_error();
+            if (c->crl_check == TLS_CRL_CHECK_NONE)
+                c->crl_check = TLS_CRL_CHECK_LEAF;
+            return 0;
+        }
+    }
+    BIO_free(bio);
+    if (added > 0 && !error_is_end_of_pem()) {
+        char detail[120];
+        crypto_detail(detail, sizeof detail);
+        return tls_fail(err, NO_ALERT, "crl: bad PEM in %s: %s", source_name(src, is_path), detail);
+    }
+    ERR_clear_error();
+    if (added == 0)
+        return tls_fail(err, NO_ALERT, "crl: no CRL found in %s", source_name(src, is_path));
+    if (c->crl_check == TLS_CRL_CHECK_NONE)
+        c->crl_check = TLS_CRL_CHECK_LEAF;
+    return 0;
+}
+
 /* ---- Algorithm lists -------------------------------------------------------- */
 
 typedef struct list_kind {

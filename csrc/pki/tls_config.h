@@ -51,6 +51,15 @@ typedef struct tls_identity {
 #define TLS_OCSP_OFF 0
 #define TLS_OCSP_ASK 1
 #define TLS_OCSP_REQUIRE 2
+/* Pinned keys (rfc7469#2.4 pin-sha256, curl's --pinnedpubkey): SHA-256 of
+ * a DER SubjectPublicKeyInfo. See pki/tls_pin.h. */
+#define TLS_MAX_PINS 16
+#define TLS_PIN_LEN 32
+/* cfg->crl_check: which certificates of the peer's chain must be covered by
+ * a CRL of the store (X509_V_FLAG_CRL_CHECK or _CRL_CHECK_ALL). */
+#define TLS_CRL_CHECK_NONE 0
+#define TLS_CRL_CHECK_LEAF 1
+#define TLS_CRL_CHECK_ALL 2
 
 typedef struct tls_config {
     int refs;
@@ -83,6 +92,9 @@ typedef struct tls_config {
     int ocsp;                    /* client: TLS_OCSP_* */
     tls_buf ocsp_response;       /* server: the DER OCSPResponse stapled for
                                     ids[0] (pki/tls_ocsp.c); empty: none */
+    uint8_t pins[TLS_MAX_PINS][TLS_PIN_LEN]; /* the peer's chain must hold one of these keys */
+    size_t n_pins;
+    int crl_check;               /* TLS_CRL_CHECK_*: set by tls_config_load_crl and the Lua option */
     tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
     unsigned cert_cache_next;    /* the slot to replace next */
 } tls_config;
@@ -111,6 +123,10 @@ int tls_config_load_ca_file(tls_config *c, const char *path, tls_error *err);
 int tls_config_load_ca_dir(tls_config *c, const char *path, tls_error *err);
 int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error *err);
 int tls_config_load_system_ca(tls_config *c, tls_error *err);
+/* Certificate revocation lists (PEM, one or more; a file may also be one
+ * DER CRL) added to the trust store; turns on the leaf's CRL check unless
+ * crl_check is already set. */
+int tls_config_load_crl(tls_config *c, const char *src, size_t len, int is_path, tls_error *err);
 /* Lists as colon- or comma-separated names; an unknown name fails with a
  * message naming it. */
 int tls_config_set_suites(tls_config *c, const char *list, tls_error *err);

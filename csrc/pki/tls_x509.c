@@ -366,6 +366,12 @@ static int fail_verification(tls_error *err, int code, int depth, X509 *cert, co
                         "self-signed certificate in chain is not trusted (%s)", subject);
     case X509_V_ERR_CERT_REVOKED:
         return tls_fail(err, TLS_ALERT_CERTIFICATE_REVOKED, "certificate is revoked%s", where);
+    /* CRL checking is on (crl option) and the store has no CRL from this
+     * certificate's issuer: bad_certificate, as libssl sends. */
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
+        return tls_fail(err, TLS_ALERT_BAD_CERTIFICATE,
+                        "unable to get certificate CRL: no CRL from its issuer (%s) was given "
+                        "in option 'crl'%s", issuer, where);
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH: {
         char names[200];
@@ -482,6 +488,13 @@ size_t tls_x509_ca_names(const tls_config *c, tls_buf *out, size_t max)
 int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name,
                     int peer_is_client, int key_encipherment, tls_error *err)
 {
+    return tls_x509_verify_chain(c, chain, name, peer_is_client, key_encipherment, NULL, err);
+}
+
+int tls_x509_verify_chain(const tls_config *c, STACK_OF(X509) *chain, const char *name,
+                          int peer_is_client, int key_encipherment, STACK_OF(X509) **verified,
+                          tls_error *err)
+{
     if (chain == NULL || sk_X509_num(chain) == 0)
         return tls_fail(err,
                         peer_is_client ? TLS_ALERT_CERTIFICATE_REQUIRED
@@ -522,10 +535,19 @@ int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name
     X509_VERIFY_PARAM_set_auth_level(param, c->security_level);
     if (name != NULL && set_expected_name(param, name, err) != 0)
         goto done;
+    /* Revocation against the CRLs of the store (crl option). */
+    if (c->crl_check != TLS_CRL_CHECK_NONE)
+        X509_VERIFY_PARAM_set_flags(param, c->crl_check == TLS_CRL_CHECK_ALL
+                                               ? X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL
+                                               : X509_V_FLAG_CRL_CHECK);
 
     ERR_clear_error();
     if (X509_verify_cert(ctx) == 1) {
         rc = check_key_usage(sk_X509_value(chain, 0), key_encipherment, err);
+        /* The path libcrypto built, up to the trust anchor: what pins are
+         * matched against (the peer may add unrelated certificates). */
+        if (rc == 0 && verified != NULL && (*verified = X509_STORE_CTX_get1_chain(ctx)) == NULL)
+            rc = tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "cannot verify the certificate");
     } else {
         int code = X509_STORE_CTX_get_error(ctx);
         X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
@@ -547,4 +569,107 @@ done:
     sk_X509_free(untrusted);
     X509_STORE_CTX_free(ctx);
     return rc;
+}
+
+/* ---- signature_algorithms_cert --------------------------------------------- */
+
+/* The rfc8446#4.2.3 schemes of cert's own signature (the issuer's
+ * signature on it): ECDSA by digest only (the curve is the issuer's, which
+ * a TLS 1.2 scheme does not name either), RSA-PSS as either the rsae or the
+ * pss scheme (the issuer's key kind is not in the certificate). Writes up
+ * to 2; returns how many, 0 for a signature no scheme names. */
+static size_t cert_sig_schemes(X509 *cert, uint16_t out[2])
+{
+    int mdnid = NID_undef, pknid = NID_undef;
+    if (!X509_get_signature_info(cert, &mdnid, &pknid, NULL, NULL)) {
+        ERR_clear_error();
+        return 0;
+    }
+    switch (pknid) {
+    case NID_ED25519:
+        out[0] = TLS_SIG_ED25519;
+        return 1;
+    case NID_ED448:
+        out[0] = 0x0808; /* ed448 */
+        return 1;
+    case NID_X9_62_id_ecPublicKey:
+        out[0] = mdnid == NID_sha256 ? TLS_SIG_ECDSA_SECP256R1_SHA256
+                 : mdnid == NID_sha384 ? TLS_SIG_ECDSA_SECP384R1_SHA384
+                 : mdnid == NID_sha512 ? TLS_SIG_ECDSA_SECP521R1_SHA512
+                 : mdnid == NID_sha1   ? 0x0203 /* ecdsa_sha1 */
+                                       : 0;
+        return out[0] != 0;
+    case NID_rsaEncryption:
+        out[0] = mdnid == NID_sha256 ? TLS_SIG_RSA_PKCS1_SHA256
+                 : mdnid == NID_sha384 ? TLS_SIG_RSA_PKCS1_SHA384
+                 : mdnid == NID_sha512 ? TLS_SIG_RSA_PKCS1_SHA512
+                 : mdnid == NID_sha1   ? 0x0201 /* rsa_pkcs1_sha1 */
+                                       : 0;
+        return out[0] != 0;
+    case NID_rsassaPss:
+        if (mdnid == NID_sha256)
+            out[0] = TLS_SIG_RSA_PSS_RSAE_SHA256, out[1] = TLS_SIG_RSA_PSS_PSS_SHA256;
+        else if (mdnid == NID_sha384)
+            out[0] = TLS_SIG_RSA_PSS_RSAE_SHA384, out[1] = TLS_SIG_RSA_PSS_PSS_SHA384;
+        else if (mdnid == NID_sha512)
+            out[0] = TLS_SIG_RSA_PSS_RSAE_SHA512, out[1] = TLS_SIG_RSA_PSS_PSS_SHA512;
+        else
+            return 0;
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+/* A self-signed certificate: its own issuer, by name and by signature. */
+static int self_signed(X509 *cert)
+{
+    int r = X509_check_issued(cert, cert) == X509_V_OK && X509_verify(cert, X509_get0_pubkey(cert)) == 1;
+    ERR_clear_error();
+    return r;
+}
+
+int tls_chain_fits_sigalgs_cert(STACK_OF(X509) *chain, const uint16_t *sigalgs, size_t n)
+{
+    for (int i = 0; i < sk_X509_num(chain); i++) {
+        X509 *cert = sk_X509_value(chain, i);
+        /* rfc8446#4.4.2.2: the restriction does not apply to a self-signed
+         * certificate, whose signature nobody checks. */
+        if (i > 0 && self_signed(cert))
+            continue;
+        uint16_t schemes[2];
+        size_t k = cert_sig_schemes(cert, schemes), fits = 0;
+        for (size_t j = 0; j < k && !fits; j++)
+            for (size_t m = 0; m < n && !fits; m++)
+                fits = sigalgs[m] == schemes[j];
+        if (!fits)
+            return 0;
+    }
+    return 1;
+}
+
+/* The schemes libcrypto verifies in a chain, strongest first. rfc8446#4.2.3:
+ * rsa_pkcs1_* "MAY appear in signature_algorithms_cert" in TLS 1.3 too:
+ * certificates are signed with it every day. The SHA-1 ones come last at
+ * every level: a server holding only a SHA-1 chain (OpenSSL's refuses to
+ * send a chain the list excludes, with a bare handshake_failure) then
+ * sends it, and the security level refuses it with a message naming
+ * SHA-1. */
+size_t tls_sigalgs_cert(int security_level, uint16_t *out, size_t max)
+{
+    static const uint16_t schemes[] = {
+        TLS_SIG_ECDSA_SECP256R1_SHA256, TLS_SIG_ECDSA_SECP384R1_SHA384,
+        TLS_SIG_ECDSA_SECP521R1_SHA512, TLS_SIG_ED25519,
+        0x0808 /* ed448 */,             TLS_SIG_RSA_PSS_RSAE_SHA256,
+        TLS_SIG_RSA_PSS_RSAE_SHA384,    TLS_SIG_RSA_PSS_RSAE_SHA512,
+        TLS_SIG_RSA_PSS_PSS_SHA256,     TLS_SIG_RSA_PSS_PSS_SHA384,
+        TLS_SIG_RSA_PSS_PSS_SHA512,     TLS_SIG_RSA_PKCS1_SHA256,
+        TLS_SIG_RSA_PKCS1_SHA384,       TLS_SIG_RSA_PKCS1_SHA512,
+        0x0203 /* ecdsa_sha1 */,        0x0201 /* rsa_pkcs1_sha1 */,
+    };
+    (void)security_level;
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0] && n < max; i++)
+        out[n++] = schemes[i];
+    return n;
 }

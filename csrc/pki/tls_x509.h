@@ -27,6 +27,26 @@ int tls_x509_verify(const tls_config *c, STACK_OF(X509) *chain, const char *name
  * written; 0 (and out as it was) if none, or if they would take more than
  * max bytes: the client then chooses without them. */
 size_t tls_x509_ca_names(const tls_config *c, tls_buf *out, size_t max);
+/* The same; on success, when verified is not NULL, *verified gets the path
+ * libcrypto built (leaf to trust anchor; sk_X509_pop_free it). The CRL
+ * check follows c->crl_check: a revoked certificate is certificate_revoked,
+ * a certificate without a CRL from its issuer bad_certificate ("unable to
+ * get certificate CRL: ..."). */
+int tls_x509_verify_chain(const tls_config *c, STACK_OF(X509) *chain, const char *name,
+                          int peer_is_client, int key_encipherment, STACK_OF(X509) **verified,
+                          tls_error *err);
+
+/* rfc8446#4.2.3 signature_algorithms_cert: true when every signature in
+ * chain (leaf first; self-signed certificates after the leaf excepted, as
+ * rfc8446#4.4.2.2 allows) is one of the n schemes of sigalgs. A server
+ * choosing among its pairs prefers a chain that fits; a CertificateRequest
+ * answer likewise. */
+int tls_chain_fits_sigalgs_cert(STACK_OF(X509) *chain, const uint16_t *sigalgs, size_t n);
+/* What a ClientHello's signature_algorithms_cert lists: the schemes
+ * libcrypto verifies in certificates, SHA-1 last (the security level, not
+ * this list, refuses it, with a clearer message). At most max written to
+ * out; returns how many. */
+size_t tls_sigalgs_cert(int security_level, uint16_t *out, size_t max);
 
 /* True if s is an IPv4 or IPv6 literal (no SNI for those, rfc6066#3). */
 int tls_is_ip_literal(const char *s);
