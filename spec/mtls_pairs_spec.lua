@@ -68,8 +68,15 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          assert.is_nil(c:info().client_certificate)
       end)
 
+      it("sends no certificate from a CA the server does not name, unless told to", function()
+         local c, s = E.connected(client_opts(m.untrusted, v), server_opts { verify = "optional" })
+         assert.is_nil(c:info().client_certificate)
+         assert.is_false(s:info().peer_verified)
+      end)
+
       it("still checks a certificate a client sends when verification is optional", function()
-         local _, s = E.pair(client_opts(m.untrusted, v), server_opts { verify = "optional" })
+         local forced = E.merge({ client_certificate = function() return 1 end }, v)
+         local _, s = E.pair(client_opts(m.untrusted, forced), server_opts { verify = "optional" })
          local msg, name = s:error()
          assert.equal("unknown_ca", name)
          assert.truthy(msg:match("^client certificate rejected: "), msg)
