@@ -149,3 +149,35 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
       end)
    end)
 end
+
+describe("a servername function switching to a context with its own functions", function()
+   local tls = require "tls"
+
+   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it("runs the new context's verify function, which the listening context lacks (" .. version .. ")", function()
+         local calls = 0
+         local strict = assert(tls.context { mode = "server", certificate = E.CERT, key = E.KEY, ca = m.ca,
+            verify = function(chain, ok)
+               calls = calls + 1
+               return false, "refused by the per-name policy (" .. chain[1]:subject() .. ", " .. tostring(ok) .. ")"
+            end })
+         local listening = assert(tls.context { mode = "server", certificate = E.CERT, key = E.KEY,
+            servername = function(name) if name == "localhost" then return strict end end })
+         local cctx = assert(tls.context { mode = "client", ca = E.CERT, certificate = m.ecdsa.cert,
+                                           key = m.ecdsa.key, max_version = version })
+         local c = assert(tls.engine(cctx, { servername = "localhost" }))
+         local s = assert(tls.engine(listening))
+         assert(c:start())
+         E.pump(c, s)
+         assert.equal(1, calls)
+         local msg, alert = s:error()
+         assert.equal("bad_certificate", alert)
+         assert.equal("certificate rejected by the verify function: refused by the per-name policy "
+            .. "(CN=luatls client, true)", msg)
+         -- (a TLS 1.3 client has finished its side by then: the alert comes after)
+         local _, calert, from_peer = c:error()
+         assert.equal("bad_certificate", calert)
+         assert.is_true(from_peer)
+      end)
+   end
+end)

@@ -42,16 +42,16 @@ static int call_servername(lua_State *L)
 }
 
 /* The functions of a context the connection switched to apply from now
- * on: the alpn function and every other hook look in t->ctx_ref. */
+ * on, every kind of them: a verify function or pins of a per-name context
+ * must not be dropped because the listening context had none. The hooks
+ * look in t->ctx_ref. */
 static void switch_context(tls_lua_trace *t, lua_State *L, int ref)
 {
     luaL_unref(L, LUA_REGISTRYINDEX, t->ctx_ref);
     t->ctx_ref = ref;
-    t->hooks.alpn_select = NULL;
-    if (tls_lua_hook_push(t, TLS_LUA_SLOT_ALPN)) {
-        lua_pop(L, 1);
-        t->hooks.alpn_select = tls_lua_alpn_bridge;
-    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    tls_lua_hooks_fill(t, L, -1);
+    lua_pop(L, 1);
 }
 
 int tls_lua_servername_bridge(void *ud, const char *name, tls_config **cfg, char *why, size_t why_size)

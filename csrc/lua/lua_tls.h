@@ -49,6 +49,11 @@ typedef struct tls_lua_trace {
  * (if any) and hooks them to c. */
 void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn *c);
 void tls_lua_trace_release(tls_lua_trace *t, lua_State *L);
+/* Sets t->hooks to the bridges of the functions the context at ctx_index
+ * holds (and only those): at creation, and again when a servername
+ * function switches the connection to another context, whose functions
+ * then apply (all of them, not only the kinds the first context had). */
+void tls_lua_hooks_fill(tls_lua_trace *t, lua_State *L, int ctx_index);
 /* For a hook bridge (t is its ud): pushes the context's function in slot
  * and returns 1, or pushes nothing and returns 0 (no L, no function, or no
  * stack room). Call it, under lua_pcall, on t->L. */

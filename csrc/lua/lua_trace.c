@@ -95,15 +95,7 @@ void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn 
     } else {
         lua_pop(L, 1);
     }
-    /* Each bridge is set only when its function exists, so that the engine
-     * keeps its default otherwise. Bridges are added here per hook:
-     *   if (has_hook(L, ctx_index, TLS_LUA_SLOT_X)) t->hooks.x = x_bridge; */
-    if (has_hook(L, ctx_index, TLS_LUA_SLOT_SERVERNAME)) t->hooks.servername = tls_lua_servername_bridge;
-    if (has_hook(L, ctx_index, TLS_LUA_SLOT_ALPN)) t->hooks.alpn_select = tls_lua_alpn_bridge;
-    if (has_hook(L, ctx_index, TLS_LUA_SLOT_CLIENT_CERT)) t->hooks.client_certificate = tls_lua_client_cert_bridge;
-    if (has_hook(L, ctx_index, TLS_LUA_SLOT_KEYLOG)) t->hooks.keylog = tls_lua_keylog_bridge;
-    if (has_hook(L, ctx_index, TLS_LUA_SLOT_OCSP)) t->hooks.ocsp_response = tls_lua_ocsp_bridge;
-    if (has_hook(L, ctx_index, TLS_LUA_SLOT_VERIFY)) t->hooks.verify = tls_lua_verify_bridge;
+    tls_lua_hooks_fill(t, L, ctx_index);
     int any = 0;
     for (int slot = TLS_LUA_SLOT_VERIFY; slot <= TLS_LUA_CTX_SLOTS; slot++)
         any |= has_hook(L, ctx_index, slot);
@@ -112,6 +104,20 @@ void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn 
         t->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         tls_conn_set_hooks(c, &t->hooks, t);
     }
+}
+
+void tls_lua_hooks_fill(tls_lua_trace *t, lua_State *L, int ctx_index)
+{
+    ctx_index = lua_absindex(L, ctx_index);
+    memset(&t->hooks, 0, sizeof t->hooks);
+    /* Each bridge is set only when its function exists, so that the engine
+     * keeps its default otherwise. */
+    if (has_hook(L, ctx_index, TLS_LUA_SLOT_SERVERNAME)) t->hooks.servername = tls_lua_servername_bridge;
+    if (has_hook(L, ctx_index, TLS_LUA_SLOT_ALPN)) t->hooks.alpn_select = tls_lua_alpn_bridge;
+    if (has_hook(L, ctx_index, TLS_LUA_SLOT_CLIENT_CERT)) t->hooks.client_certificate = tls_lua_client_cert_bridge;
+    if (has_hook(L, ctx_index, TLS_LUA_SLOT_KEYLOG)) t->hooks.keylog = tls_lua_keylog_bridge;
+    if (has_hook(L, ctx_index, TLS_LUA_SLOT_OCSP)) t->hooks.ocsp_response = tls_lua_ocsp_bridge;
+    if (has_hook(L, ctx_index, TLS_LUA_SLOT_VERIFY)) t->hooks.verify = tls_lua_verify_bridge;
 }
 
 void tls_lua_trace_release(tls_lua_trace *t, lua_State *L)
