@@ -278,3 +278,60 @@ describe("SNI: openssl s_client against our server", function()
       check(s_client(port, "a.example", "-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256"), "a.example")
    end)
 end)
+
+-- rfc8446#4.2.3/#4.4.2.2: among pairs the client can verify, the server
+-- prefers one whose chain is signed with schemes the client accepts in
+-- certificates: signature_algorithms_cert, or signature_algorithms when
+-- that is absent.
+describe("SNI: the chain's signatures and signature_algorithms_cert", function()
+   local pki = require "spec.support.pki"
+   local p = pki.new()
+   p:ca("rsaca", "rsa2048", "/CN=luatls RSA-signing CA")
+   p:ca("ecca", "ec256", "/CN=luatls EC-signing CA")
+   for _, name in ipairs { "viarsa", "viaec" } do
+      p:key(name, "ec256")
+      p:issue(name, "/CN=" .. name, name == "viarsa" and "rsaca" or "ecca")
+   end
+   p:bundle("cas", "rsaca", "ecca")
+   local setup = os.tmpname()
+   proc.write_file(setup, string.format("local tls = require 'tls'\nreturn tls.context { mode = 'server', "
+      .. "certificate = %q, key = %q, certificates = { { certificate = %q, key = %q } } }",
+      p:path("viarsa.pem"), p:path("viarsa.key"), p:path("viaec.pem"), p:path("viaec.key")))
+   after_each(proc.kill_all)
+
+   local function server()
+      local h = proc.spawn(string.format("%s %s spec/support/sni_server.lua setup=%s", proc.lua_env(), proc.lua(),
+         proc.quote(setup)), { ours = true })
+      return tonumber(proc.wait_output(h, "ready (%d+)"))
+   end
+
+   local function s_client(port, extra)
+      return proc.run(string.format("openssl s_client -connect 127.0.0.1:%d -CAfile %s -servername localhost "
+         .. "-verify_return_error -ign_eof %s", port, p:path("cas.pem"), extra), "hello luatls\n")
+   end
+
+   for label, flag in pairs { ["TLS 1.3"] = "-tls1_3", ["TLS 1.2"] = "-tls1_2" } do
+      it("a client accepting only ECDSA signatures gets the EC-signed chain, not the default (" .. label .. ")",
+         function()
+            local port = server()
+            local out = s_client(port, flag .. " -sigalgs ecdsa_secp256r1_sha256")
+            assert.truthy(out:find("subject=CN = viaec\n", 1, true), out)
+            assert.truthy(out:find("Verify return code: 0 (ok)", 1, true), out)
+            -- with RSA PKCS#1 among its schemes, the default chain fits
+            out = s_client(port, flag .. " -sigalgs ecdsa_secp256r1_sha256:rsa_pkcs1_sha256")
+            assert.truthy(out:find("subject=CN = viarsa\n", 1, true), out)
+         end)
+   end
+
+   it("signature_algorithms_cert takes precedence over signature_algorithms (our client sends both)", function()
+      local sctx = assert(tls.context { mode = "server", certificate = p:path("viarsa.pem"),
+         key = p:path("viarsa.key"), certificates = { { certificate = p:path("viaec.pem"), key = p:path("viaec.key") } } })
+      -- signature_algorithms has ECDSA only; signature_algorithms_cert lists RSA PKCS#1 too.
+      local cctx = assert(tls.context { ca = p:path("cas.pem"), sigalgs = "ecdsa_secp256r1_sha256" })
+      local c = assert(tls.engine(cctx, { servername = "localhost" }))
+      local s = assert(tls.engine(sctx))
+      assert(c:start())
+      E.pump(c, s)
+      assert.equal("CN=viarsa", subject(c))
+   end)
+end)

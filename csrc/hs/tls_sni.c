@@ -20,6 +20,46 @@ static int key_fits(const tls_conn *c, const client_hello *ch, uint16_t version,
     return tls12_server_key_fits(c, ch, key);
 }
 
+/* The schemes the client accepts in certificates: rfc8446#4.2.3
+ * "signature_algorithms_cert ... If no signature_algorithms_cert extension
+ * is present, then the signature_algorithms extension also applies to
+ * signatures appearing in certificates." The first `max` entries are kept;
+ * the extension's form was checked with the ClientHello. */
+typedef struct cert_sigalgs {
+    uint16_t ids[128];
+    size_t n;
+} cert_sigalgs;
+
+static void read_cert_sigalgs(const client_hello *ch, cert_sigalgs *out)
+{
+    tls_reader list;
+    tls_reader *ext = tls_hs_find_ext((tls_ext_list *)&ch->exts, TLS_EXT_SIGNATURE_ALGORITHMS_CERT);
+    if (ext != NULL) {
+        tls_reader r = *ext;
+        list = tls_rd_vec(&r, 2);
+    } else if (ch->has_sigalgs) {
+        list = ch->sigalgs_raw;
+    } else {
+        out->n = 0;
+        return;
+    }
+    out->n = 0;
+    while (tls_rd_left(&list) >= 2 && out->n < sizeof out->ids / sizeof out->ids[0])
+        out->ids[out->n++] = tls_rd_u16(&list);
+}
+
+/* A pair the client can verify; with `prefer`, also a chain signed only
+ * with schemes it accepts in certificates (rfc8446#4.4.2.2: "the
+ * certificate chain ... SHOULD be signed with a signature algorithm
+ * listed in signature_algorithms_cert"), when it said which. */
+static int pair_fits(const tls_conn *c, const client_hello *ch, uint16_t version, const tls_identity *id,
+                     const cert_sigalgs *algs, int prefer)
+{
+    if (!key_fits(c, ch, version, id->key))
+        return 0;
+    return !prefer || algs->n == 0 || tls_chain_fits_sigalgs_cert(id->chain, algs->ids, algs->n);
+}
+
 /* rfc6066#3: the name is a host name, matched as a client would match it
  * (subjectAltName, wildcards; never an IP literal, which SNI cannot carry). */
 static int leaf_matches(const tls_identity *id, const char *name)
@@ -57,18 +97,26 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
         sni = name;
     }
     size_t n = cfg->n_ids;
+    /* With a single pair there is nothing to choose: the chain's
+     * signatures (X509 work per handshake) are looked at only when the
+     * client's lists could change the choice. */
+    cert_sigalgs algs;
+    algs.n = 0;
+    if (n > 1)
+        read_cert_sigalgs(ch, &algs);
     int matched = -1;
     if (sni != NULL) {
-        for (size_t i = 0; i < n; i++) {
-            if (!leaf_matches(&cfg->ids[i], sni))
-                continue;
-            if (matched < 0)
-                matched = (int)i;
-            if (key_fits(c, ch, version, cfg->ids[i].key)) {
-                c->own = &cfg->ids[i];
-                return trace_choice(c, sni, "its certificate is for this name, with a key the client can verify");
+        for (int prefer = 1; prefer >= 0; prefer--)
+            for (size_t i = 0; i < n; i++) {
+                if (!leaf_matches(&cfg->ids[i], sni))
+                    continue;
+                if (matched < 0)
+                    matched = (int)i;
+                if (pair_fits(c, ch, version, &cfg->ids[i], &algs, prefer)) {
+                    c->own = &cfg->ids[i];
+                    return trace_choice(c, sni, "its certificate is for this name, with a key the client can verify");
+                }
             }
-        }
         /* rfc6066#3: "If the server understood the ClientHello extension
          * but does not recognize the server name, the server SHOULD take
          * one of two actions: either abort the handshake by sending a fatal
@@ -89,18 +137,24 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
         }
     }
     const char *why = sni ? "no certificate for this name: the default one" : "the default certificate";
-    if (key_fits(c, ch, version, cfg->ids[0].key)) {
-        c->own = &cfg->ids[0];
-        return trace_choice(c, sni, why);
-    }
-    for (size_t i = 1; i < n; i++)
-        if (key_fits(c, ch, version, cfg->ids[i].key)) {
-            c->own = &cfg->ids[i];
-            return trace_choice(c, sni, sni ? "no certificate for this name: the first whose key the client "
-                                              "can verify (the default's it cannot)"
-                                            : "the first whose key the client can verify (the default's it "
-                                              "cannot)");
+    for (int prefer = 1; prefer >= 0; prefer--) {
+        if (pair_fits(c, ch, version, &cfg->ids[0], &algs, prefer)) {
+            c->own = &cfg->ids[0];
+            return trace_choice(c, sni, why);
         }
+        for (size_t i = 1; i < n; i++)
+            if (pair_fits(c, ch, version, &cfg->ids[i], &algs, prefer)) {
+                c->own = &cfg->ids[i];
+                if (prefer && key_fits(c, ch, version, cfg->ids[0].key))
+                    return trace_choice(c, sni, "the first whose chain is signed with algorithms the client "
+                                                "accepts in certificates (signature_algorithms_cert; the "
+                                                "default's chain is not)");
+                return trace_choice(c, sni, sni ? "no certificate for this name: the first whose key the client "
+                                                  "can verify (the default's it cannot)"
+                                                : "the first whose key the client can verify (the default's it "
+                                                  "cannot)");
+            }
+    }
     /* None fits: negotiation fails with the precise reason. */
     c->own = &cfg->ids[0];
     return trace_choice(c, sni, "the default certificate (the client can verify none of our keys)");
