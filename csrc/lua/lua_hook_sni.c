@@ -41,17 +41,29 @@ static int call_servername(lua_State *L)
     return 3;
 }
 
+/* Whether the context in t->ctx_ref holds a function in slot. */
+static int switched_has(tls_lua_trace *t, lua_State *L, int slot)
+{
+    if (!tls_lua_hook_push(t, slot))
+        return 0;
+    lua_pop(L, 1);
+    return 1;
+}
+
 /* The functions of a context the connection switched to apply from now
- * on: the alpn function and every other hook look in t->ctx_ref. */
+ * on, and only they: every bridge looks in t->ctx_ref, and a hook is set
+ * exactly when the new context has its function. Keeping the first
+ * context's set would skip the new context's verify function (its policy
+ * silently dropped) and fail on one the new context lacks. The servername
+ * function has run; client_certificate is a client's. */
 static void switch_context(tls_lua_trace *t, lua_State *L, int ref)
 {
     luaL_unref(L, LUA_REGISTRYINDEX, t->ctx_ref);
     t->ctx_ref = ref;
-    t->hooks.alpn_select = NULL;
-    if (tls_lua_hook_push(t, TLS_LUA_SLOT_ALPN)) {
-        lua_pop(L, 1);
-        t->hooks.alpn_select = tls_lua_alpn_bridge;
-    }
+    t->hooks.alpn_select = switched_has(t, L, TLS_LUA_SLOT_ALPN) ? tls_lua_alpn_bridge : NULL;
+    t->hooks.verify = switched_has(t, L, TLS_LUA_SLOT_VERIFY) ? tls_lua_verify_bridge : NULL;
+    t->hooks.ocsp_response = switched_has(t, L, TLS_LUA_SLOT_OCSP) ? tls_lua_ocsp_bridge : NULL;
+    t->hooks.keylog = switched_has(t, L, TLS_LUA_SLOT_KEYLOG) ? tls_lua_keylog_bridge : NULL;
 }
 
 int tls_lua_servername_bridge(void *ud, const char *name, tls_config **cfg, char *why, size_t why_size)
