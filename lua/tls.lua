@@ -213,6 +213,13 @@ function tls.context(opts)
         .. "(set verify = \"required\" or \"optional\", or leave '%s' out)", option, option)
     end
   end
+  -- The same on a client that does not check the server's chain.
+  for _, option in ipairs { "ca", "security_level" } do
+    if not server and o.verify == false and o[option] ~= nil then
+      return fail("option '%s' would do nothing on a client with verify = false, which does not check "
+        .. "the server's chain (leave '%s' out, or verify)", option, option)
+    end
+  end
   if o.client_certificate ~= nil then
     if server then
       return fail("option 'client_certificate' is for client contexts: it chooses what a client "

@@ -12,4 +12,10 @@ return {
      to = [[    (void)0;]],
      specs = { { R9, "runs its own verify function, which may reject the client" },
                { R9, "staples with its own ocsp function" } } },
+   -- A client that does not verify accepts 'ca' and 'security_level',
+   -- which then do nothing.
+   { name = "r9_client_ca_without_verify_accepted", file = "lua/tls.lua",
+     from = [[    if not server and o.verify == false and o[option] ~= nil then]],
+     to = [[    if false then]],
+     specs = { { "spec/api_spec.lua", "refuses 'ca' with verify = false" } } },
 }

@@ -680,3 +680,17 @@ teardown(function()
     os.remove(f.key)
   end
 end)
+
+describe("options that would do nothing on a client that does not verify", function()
+   local tls = require "tls"
+   for _, option in ipairs { "ca", "security_level" } do
+      it("refuses '" .. option .. "' with verify = false", function()
+         local opts = { verify = false }
+         opts[option] = option == "ca" and "/etc/ssl/certs" or 3
+         local ctx, err = tls.context(opts)
+         assert.is_nil(ctx)
+         assert.equal("option '" .. option .. "' would do nothing on a client with verify = false, which does "
+            .. "not check the server's chain (leave '" .. option .. "' out, or verify)", err)
+      end)
+   end
+end)

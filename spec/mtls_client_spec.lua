@@ -27,7 +27,9 @@ local function client_ctx(pairs, extra)
       o.certificates = {}
       for i = 2, #pairs do o.certificates[i - 1] = { certificate = pairs[i].cert, key = pairs[i].key } end
    end
-   return assert(tls.context(E.merge(o, extra)))
+   o = E.merge(o, extra)
+   if o.verify == false then o.ca = nil end -- refused: it would do nothing
+   return assert(tls.context(o))
 end
 
 -- The same with a trace of the events named "send X"/"receive X" kept by name.

@@ -12,6 +12,7 @@ local c = certs.get()
 local function client_ctx(extra)
    local o = { mode = "client", ca = c.ca }
    for k, v in pairs(extra or {}) do o[k] = v end
+   if o.verify == false then o.ca = nil end -- refused: it would do nothing
    return assert(tls.context(o))
 end
 

@@ -22,7 +22,9 @@ end
 
 -- Our client (trusting the SNI CA) and our server engine for `name`.
 local function engines(name, client_opts, server_ctx)
-   local cctx = assert(tls.context(E.merge({ ca = S.ca }, client_opts)))
+   local o = E.merge({ ca = S.ca }, client_opts)
+   if o.verify == false then o.ca = nil end
+   local cctx = assert(tls.context(o))
    local c = assert(tls.engine(cctx, { servername = name }))
    local s = assert(tls.engine(server_ctx or assert(tls.context(pairs_opts()))))
    assert(c:start())

@@ -28,6 +28,7 @@ local GROUPS = { "x25519", "secp256r1", "secp384r1" }
 local function client_ctx(extra)
    local o = { mode = "client", ca = c.ca }
    for k, v in pairs(extra or {}) do o[k] = v end
+   if o.verify == false then o.ca = nil end -- refused: it would do nothing
    return assert(tls.context(o))
 end
 
