@@ -25,7 +25,7 @@ describe("the trace callback", function()
       assert.is_true(st.failed)
       assert.is_false(st.handshake_done)
       local msg = c:error()
-      assert.matches("cannot be called from the engine's own trace callback", msg)
+      assert.matches("cannot be called from the engine's own callbacks", msg)
     end)
   end
 

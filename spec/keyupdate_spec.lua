@@ -312,7 +312,7 @@ describe("engine:keyupdate", function()
     assert(c:feed(s:output()))
     local ok, err = s:feed(c:output())
     assert.is_nil(ok)
-    assert.matches("cannot be called from the engine's own trace callback", err)
+    assert.matches("cannot be called from the engine's own callbacks", err)
   end)
 end)
 

@@ -122,7 +122,7 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          end }, { servername = "localhost", timeout = 10 }))
          assert(conn:handshake())
          assert.is_false(inner[1])
-         assert.matches("cannot be called from the connection's own trace callback", inner[2])
+         assert.matches("cannot be called from the connection's own callbacks", inner[2])
          conn:close()
       end)
 

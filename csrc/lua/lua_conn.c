@@ -80,7 +80,7 @@ static lua_conn *to_idle_conn(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
     if (c->tls && tls_conn_in_callback(c->tls))
-        luaL_error(L, "tls: this method cannot be called from the connection's own trace callback");
+        luaL_error(L, "tls: this method cannot be called from the connection's own callbacks (trace, verify, servername, alpn, ocsp, client_certificate, keylog)");
     tls_lua_enter(L, &c->busy, "connection");
     /* Only now: it calls into LuaSocket, and a nested call must not touch
      * the descriptor of the method it interrupted. */
