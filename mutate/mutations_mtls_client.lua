@@ -70,4 +70,18 @@ return {
      from = [[if (!is_int || lua_type(L, -1) != LUA_TNUMBER || i < 1 || i > n_ids)]],
      to = [[if (!is_int || i < 1)]],
      specs = { { S, "fails the handshake when it returns something that is not one of the context's pairs" } } },
+   { name = "mtlsc_chain_signatures_ignored", file = "csrc/hs/tls_client_cert.c",
+     from = [[(!prefer || tls_chain_fits_sigalgs_cert(id->chain, algs, n_algs))]],
+     to = [[(!prefer || tls_chain_fits_sigalgs_cert(id->chain, algs, n_algs) || 1)]],
+     specs = { { "spec/mtls_client_spec.lua", "sends the EC.signed chain to a server taking only ECDSA" } } },
+   { name = "mtlsc_cert_sigalgs_ext_ignored", file = "csrc/hs/tls13_client.c",
+     from = [[        if (tls_cert_req_cert_sigalgs(c, &cl, "CertificateRequest") != 0)]],
+     to = [[        if ((void)cl, 0)]],
+     specs = { { "spec/mtls_pairs_spec.lua", "traces the CertificateRequest" } } },
+   { name = "mtlss_cr_cert_sigalgs_not_sent", file = "csrc/hs/tls13_server.c",
+     from = [[    for (size_t i = 0; i < n_cert_sigalgs; i++)
+        tls_buf_u16(&msg, cert_sigalgs[i]);]],
+     to = [[    for (size_t i = 0; i < n_cert_sigalgs && i < 1; i++)
+        tls_buf_u16(&msg, cert_sigalgs[i]);]],
+     specs = { { "spec/mtls_pairs_spec.lua", "traces the CertificateRequest" } } },
 }

@@ -606,3 +606,39 @@ describe("our TLS 1.2 client against a scripted server asking for a certificate"
       E.assert_refused(s.cl, s.ok, s.msg, "decode_error", "CertificateRequest is malformed")
    end)
 end)
+
+-- rfc8446#4.2.3, rfc5246#7.4.4: of two pairs the server can take, the client
+-- sends first the one whose chain is signed with schemes it accepts.
+describe("our client's choice by the signatures of its chains", function()
+   local pki = require "spec.support.pki"
+   local p = pki.new()
+   p:ca("rsaca", "rsa2048", "/CN=luatls RSA-signing client CA")
+   p:ca("ecca", "ec256", "/CN=luatls EC-signing client CA")
+   for _, name in ipairs { "viarsa", "viaec" } do
+      p:key(name, "ec256")
+      p:issue(name, "/CN=client " .. name, name == "viarsa" and "rsaca" or "ecca")
+   end
+   p:bundle("cas", "rsaca", "ecca")
+   after_each(proc.kill_all)
+
+   for _, v in ipairs(VERSIONS) do
+      local version, flag = v[1], v[2]
+      it("sends the EC-signed chain to a server taking only ECDSA signatures, the first pair otherwise ("
+         .. version .. ")", function()
+         local ctx = assert(tls.context { ca = c.ca, certificates = {
+            { certificate = p:path("viarsa.pem"), key = p:path("viarsa.key") },
+            { certificate = p:path("viaec.pem"), key = p:path("viaec.key") } } })
+         local _, port = s_server(flag, "-Verify 1 -CAfile " .. p:path("cas.pem")
+            .. " -client_sigalgs ecdsa_secp256r1_sha256")
+         local conn = connect(port, ctx, version)
+         assert.equal("CN=client viaec", conn:info().client_certificate)
+         assert.truthy(has(fetch_status(conn), "Subject: CN=client viaec\n"))
+         conn:close()
+         _, port = s_server(flag, "-Verify 1 -CAfile " .. p:path("cas.pem")
+            .. " -client_sigalgs ecdsa_secp256r1_sha256:rsa_pkcs1_sha256")
+         conn = connect(port, ctx, version)
+         assert.equal("CN=client viarsa", conn:info().client_certificate)
+         conn:close()
+      end)
+   end
+end)

@@ -141,7 +141,13 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
             end
          end
          assert.truthy(has(sev, "send", "CertificateRequest"))
-         assert.truthy(has(cev, "receive", "CertificateRequest"))
+         local cr = assert(has(cev, "receive", "CertificateRequest"))
+         -- TLS 1.3: signature_algorithms_cert says RSA PKCS#1 is fine in a chain
+         if version == "TLSv1.3" then
+            assert.truthy(cr.sigalgs_cert:find("rsa_pkcs1_sha256", 1, true), cr.sigalgs_cert)
+         else
+            assert.is_nil(cr.sigalgs_cert)
+         end
          assert.truthy(has(cev, "send", "CertificateVerify"))
          assert.truthy(has(sev, "receive", "CertificateVerify"))
          local cert = assert(has(sev, "receive", "Certificate"))

@@ -239,8 +239,16 @@ static int handle_certificate_request(tls_conn *c, tls_reader *body)
         if (tls_cert_req_ca_names(c, &names, "CertificateRequest certificate_authorities") != 0)
             return -1;
     }
-    /* signature_algorithms_cert (rfc8446#4.2.3) only narrows which chains
-     * the server can check; ours go as they are, so it is not read. */
+    /* rfc8446#4.2.3: which signatures the server accepts in our chain. */
+    tls_reader *cert_sigalgs = tls_hs_find_ext(&exts, TLS_EXT_SIGNATURE_ALGORITHMS_CERT);
+    if (cert_sigalgs != NULL) {
+        tls_reader cl = tls_rd_vec(cert_sigalgs, 2);
+        if (!tls_rd_end(cert_sigalgs))
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR,
+                            "CertificateRequest signature_algorithms_cert is malformed");
+        if (tls_cert_req_cert_sigalgs(c, &cl, "CertificateRequest") != 0)
+            return -1;
+    }
     c->cert_requested = 1;
     return tls_cert_req_trace(c);
 }

@@ -185,6 +185,19 @@ static int send_certificate_request(tls_conn *c)
         tls_buf_u16(&msg, cfg->sigalgs[i]);
     tls_buf_close_block(&msg, sa_list, 2);
     tls_buf_close_block(&msg, sa, 2);
+    /* rfc8446#4.2.3: what we accept in the client's chain, which is not
+     * what we accept for its CertificateVerify (rsa_pkcs1_* among others):
+     * without it, signature_algorithms would apply to the chain too. */
+    uint16_t cert_sigalgs[TLS_CONFIG_MAX_LIST + 8];
+    size_t n_cert_sigalgs = tls_sigalgs_cert(cfg->security_level, cert_sigalgs,
+                                             sizeof cert_sigalgs / sizeof cert_sigalgs[0]);
+    tls_buf_u16(&msg, TLS_EXT_SIGNATURE_ALGORITHMS_CERT);
+    size_t sac = tls_buf_open_block(&msg, 2);
+    size_t sac_list = tls_buf_open_block(&msg, 2);
+    for (size_t i = 0; i < n_cert_sigalgs; i++)
+        tls_buf_u16(&msg, cert_sigalgs[i]);
+    tls_buf_close_block(&msg, sac_list, 2);
+    tls_buf_close_block(&msg, sac, 2);
     if (n_names > 0) {
         tls_buf_u16(&msg, TLS_EXT_CERTIFICATE_AUTHORITIES);
         size_t ca = tls_buf_open_block(&msg, 2);

@@ -31,25 +31,38 @@ void tls_cert_req_free(tls_conn *c)
     c->cert_req = NULL;
 }
 
-int tls_cert_req_sigalgs(tls_conn *c, tls_reader *list, const char *where)
+static int read_schemes(tls_conn *c, tls_reader *list, uint16_t *ids, size_t *n, const char *where,
+                        const char *what)
 {
-    struct tls_cert_req *req = c->cert_req;
     /* rfc8446#4.2.3, rfc5246#7.4.4: supported_signature_algorithms<2..2^16-2>. */
     if (!tls_rd_ok(list) || tls_rd_left(list) < 2 || tls_rd_left(list) % 2 != 0)
-        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "%s signature_algorithms is malformed", where);
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "%s %s is malformed", where, what);
     while (tls_rd_left(list) > 0) {
         uint16_t id = tls_rd_u16(list);
         /* Schemes we have no name for cannot be ours to sign with; the
          * rest are few, so the kept list never fills before them. */
-        if (tls_sigscheme_name(id) == NULL || req->n_sigalgs == TLS_MAX_PEER_LIST)
+        if (tls_sigscheme_name(id) == NULL || *n == TLS_MAX_PEER_LIST)
             continue;
         size_t i = 0;
-        while (i < req->n_sigalgs && req->sigalgs[i] != id)
+        while (i < *n && ids[i] != id)
             i++;
-        if (i == req->n_sigalgs)
-            req->sigalgs[req->n_sigalgs++] = id;
+        if (i == *n)
+            ids[(*n)++] = id;
     }
     return 0;
+}
+
+int tls_cert_req_sigalgs(tls_conn *c, tls_reader *list, const char *where)
+{
+    struct tls_cert_req *req = c->cert_req;
+    return read_schemes(c, list, req->sigalgs, &req->n_sigalgs, where, "signature_algorithms");
+}
+
+int tls_cert_req_cert_sigalgs(tls_conn *c, tls_reader *list, const char *where)
+{
+    struct tls_cert_req *req = c->cert_req;
+    req->has_cert_sigalgs = 1;
+    return read_schemes(c, list, req->cert_sigalgs, &req->n_cert_sigalgs, where, "signature_algorithms_cert");
 }
 
 int tls_cert_req_ca_names(tls_conn *c, tls_reader *list, const char *where)
@@ -88,6 +101,8 @@ int tls_cert_req_trace(tls_conn *c)
     tls_trace_builder tb;
     tls_trace_begin(&tb, "receive", "CertificateRequest");
     tls_trace_add_list(&tb, "sigalgs", req->sigalgs, req->n_sigalgs, tls_sigscheme_name);
+    if (req->has_cert_sigalgs)
+        tls_trace_add_list(&tb, "sigalgs_cert", req->cert_sigalgs, req->n_cert_sigalgs, tls_sigscheme_name);
     if (c->version == TLS_VERSION_12)
         tls_trace_add(&tb, "certificate_types", "%s%s%s", req->rsa_sign ? "rsa_sign" : "",
                       req->rsa_sign && req->ecdsa_sign ? ", " : "", req->ecdsa_sign ? "ecdsa_sign" : "");
@@ -195,12 +210,23 @@ static int ask_hook(tls_conn *c)
  * goes in the clear). The server then decides on an empty Certificate. */
 static int choose_default(tls_conn *c)
 {
-    for (size_t i = 0; i < c->cfg->n_ids; i++) {
-        const tls_identity *id = &c->cfg->ids[i];
-        uint16_t scheme = scheme_for(c, id);
-        if (scheme != 0 && chain_named(c->cert_req, id->chain))
-            return send_pair(c, i, scheme);
-    }
+    const struct tls_cert_req *req = c->cert_req;
+    /* rfc8446#4.2.3: without signature_algorithms_cert, signature_algorithms
+     * "also applies to signatures appearing in certificates"; rfc5246#7.4.4:
+     * "any certificates provided by the client MUST be signed using a
+     * hash/signature algorithm pair found in supported_signature_algorithms".
+     * A pair whose chain fits comes first; a pair whose chain may not is
+     * still sent when none does (the server decides, as OpenSSL does). */
+    const uint16_t *algs = req->has_cert_sigalgs ? req->cert_sigalgs : req->sigalgs;
+    size_t n_algs = req->has_cert_sigalgs ? req->n_cert_sigalgs : req->n_sigalgs;
+    for (int prefer = c->cfg->n_ids > 1; prefer >= 0; prefer--)
+        for (size_t i = 0; i < c->cfg->n_ids; i++) {
+            const tls_identity *id = &c->cfg->ids[i];
+            uint16_t scheme = scheme_for(c, id);
+            if (scheme != 0 && chain_named(req, id->chain) &&
+                (!prefer || tls_chain_fits_sigalgs_cert(id->chain, algs, n_algs)))
+                return send_pair(c, i, scheme);
+        }
     return 0;
 }
 

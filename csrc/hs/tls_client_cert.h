@@ -16,6 +16,9 @@
 struct tls_cert_req {
     uint16_t sigalgs[TLS_MAX_PEER_LIST]; /* those we know a name for, its order, no duplicates */
     size_t n_sigalgs;
+    uint16_t cert_sigalgs[TLS_MAX_PEER_LIST]; /* TLS 1.3 signature_algorithms_cert */
+    size_t n_cert_sigalgs;
+    int has_cert_sigalgs;                /* else sigalgs apply to chains too */
     int rsa_sign, ecdsa_sign;            /* TLS 1.2 certificate_types; 1 in TLS 1.3 */
     STACK_OF(X509_NAME) *ca_names;       /* NULL when the server named none */
     size_t n_ca_names;                   /* how many it sent (more may have been
@@ -28,6 +31,9 @@ int tls_cert_req_new(tls_conn *c);
 /* The server's signature schemes: the content of a
  * SignatureScheme list<2..2^16-2> (the reader is the list itself). */
 int tls_cert_req_sigalgs(tls_conn *c, tls_reader *list, const char *where);
+/* rfc8446#4.2.3 signature_algorithms_cert: what the server accepts in our
+ * chain (the reader is the list itself). */
+int tls_cert_req_cert_sigalgs(tls_conn *c, tls_reader *list, const char *where);
 /* The CA names: a list of DistinguishedName<1..2^16-1> (the reader is the
  * list's content), each decoded with d2i_X509_NAME. */
 int tls_cert_req_ca_names(tls_conn *c, tls_reader *list, const char *where);
@@ -35,7 +41,8 @@ int tls_cert_req_ca_names(tls_conn *c, tls_reader *list, const char *where);
 int tls_cert_req_trace(tls_conn *c);
 /* Chooses what we send: the client_certificate hook when there is one,
  * else the first pair that fits the server's algorithms (and certificate
- * types) and, when it named any, its CA names. Sets c->own (NULL: none)
+ * types) and, when it named any, its CA names; among those, first one whose
+ * chain is signed with schemes the server accepts in certificates. Sets c->own (NULL: none)
  * and c->client_sigscheme, then frees c->cert_req. */
 int tls_client_cert_choose(tls_conn *c);
 void tls_cert_req_free(tls_conn *c);
