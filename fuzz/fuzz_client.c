@@ -1,5 +1,7 @@
 /* A client engine, after its ClientHello, fed arbitrary bytes as the
- * server's flight. The seeds are real server flights (our server and
+ * server's flight. The client is fuzz_client_full_config: it answers a
+ * CertificateRequest with a certificate, offers ALPN and asks for OCSP
+ * (TLS 1.3 leaf entry or TLS 1.2 CertificateStatus). The seeds are real server flights (our server and
  * `openssl s_server`) answering this very ClientHello: the client's random
  * stream is the same at record time and here, so they replay through
  * Finished and the NewSessionTickets after it. */
@@ -19,7 +21,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_rng_reset();
-    tls_conn *client = fuzz_conn_new(fuzz_client_config(-1));
+    tls_conn *client = fuzz_conn_new(fuzz_client_full_config(-1));
     if (fuzz_start(client) == 0) {
         const uint8_t *hello;
         tls_conn_output_done(client, tls_conn_output(client, &hello));

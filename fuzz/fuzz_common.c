@@ -16,6 +16,8 @@
 #include <openssl/rand.h>
 
 #include "fuzz_certs.h"
+#include "fuzz_ocsp.h"
+#include "pki/tls_ocsp.h"
 #include "pki/tls_x509.h"
 
 /* ---- Random numbers ------------------------------------------------------ */
@@ -76,6 +78,11 @@ static tls_config *client_cfg_all;
 static tls_config *client_cfg_suite[FUZZ_N_SUITES];
 static tls_config *client12_cfg_all;
 static tls_config *client12_cfg_suite[FUZZ_N_SUITES];
+static tls_config *server_full_cfg;
+static tls_config *client_full_cfg[1 + FUZZ_N_SUITES];   /* [0]: all suites */
+static tls_config *client12_full_cfg[1 + FUZZ_N_SUITES];
+/* rfc7301#3.1: ProtocolNameList content. */
+static const uint8_t alpn_list[] = { 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
 static const char *const suite_names[FUZZ_N_SUITES] = {
     "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
 };
@@ -119,6 +126,47 @@ static tls_config *make_client(const char *suite)
     return cfg;
 }
 
+static void add_pair(tls_config *cfg, const char *cert, const char *key)
+{
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls_config_set_chain(cfg, cert, strlen(cert), 0, &err) != 0 ||
+        tls_config_set_key(cfg, key, strlen(key), 0, NULL, &err) != 0)
+        die("certificate pair", &err);
+}
+
+static tls_config *make_server_full(void)
+{
+    static const char *const cas[] = { fuzz_ec_cert_pem, fuzz_rsa_cert_pem, fuzz_ed25519_cert_pem };
+    tls_error err;
+    tls_error_clear(&err);
+    tls_config *cfg = make_server(fuzz_ec_cert_pem, fuzz_ec_key_pem);
+    add_pair(cfg, fuzz_rsa_cert_pem, fuzz_rsa_key_pem);
+    for (size_t i = 0; i < sizeof cas / sizeof cas[0]; i++)
+        if (tls_config_load_ca_pem(cfg, cas[i], strlen(cas[i]), &err) != 0)
+            die("server client-CA store", &err);
+    cfg->verify = TLS_VERIFY_PEER;
+    if (tls_config_set_alpn(cfg, alpn_list, sizeof alpn_list, &err) != 0 ||
+        tls_config_set_ocsp_response(cfg, (const char *)fuzz_ec_ocsp_der, sizeof fuzz_ec_ocsp_der, 0, &err) != 0)
+        die("server ALPN and OCSP", &err);
+    return cfg;
+}
+
+static tls_config *make_client_full(const char *suite, int tls12)
+{
+    tls_error err;
+    tls_error_clear(&err);
+    tls_config *cfg = make_client(suite);
+    add_pair(cfg, fuzz_ec_cert_pem, fuzz_ec_key_pem);
+    add_pair(cfg, fuzz_rsa_cert_pem, fuzz_rsa_key_pem);
+    if (tls_config_set_alpn(cfg, alpn_list, sizeof alpn_list, &err) != 0)
+        die("client ALPN", &err);
+    if (tls12 && tls_config_set_versions(cfg, TLS_VERSION_12, TLS_VERSION_12, &err) != 0)
+        die("client versions", &err);
+    cfg->ocsp = TLS_OCSP_ASK;
+    return cfg;
+}
+
 void fuzz_setup(void)
 {
     if (client_cfg_all != NULL)
@@ -147,6 +195,13 @@ void fuzz_setup(void)
         if (tls_config_set_versions(client12_cfg_suite[i], TLS_VERSION_12, TLS_VERSION_12, &err) != 0)
             die("client versions", &err);
     }
+    server_full_cfg = make_server_full();
+    client_full_cfg[0] = make_client_full(NULL, 0);
+    client12_full_cfg[0] = make_client_full(NULL, 1);
+    for (int i = 0; i < FUZZ_N_SUITES; i++) {
+        client_full_cfg[1 + i] = make_client_full(suite_names[i], 0);
+        client12_full_cfg[1 + i] = make_client_full(suite12_names[i], 1);
+    }
 }
 
 void fuzz_teardown(void)
@@ -167,6 +222,14 @@ void fuzz_teardown(void)
         tls_config_unref(client12_cfg_suite[i]);
         client12_cfg_suite[i] = NULL;
     }
+    tls_config_unref(server_full_cfg);
+    server_full_cfg = NULL;
+    for (int i = 0; i < 1 + FUZZ_N_SUITES; i++) {
+        tls_config_unref(client_full_cfg[i]);
+        client_full_cfg[i] = NULL;
+        tls_config_unref(client12_full_cfg[i]);
+        client12_full_cfg[i] = NULL;
+    }
 }
 
 tls_config *fuzz_server_config(enum fuzz_key key) { return server_cfg[key]; }
@@ -180,6 +243,18 @@ tls_config *fuzz_client_config(int suite)
 tls_config *fuzz_client_config12(int suite)
 {
     return suite >= 0 && suite < FUZZ_N_SUITES ? client12_cfg_suite[suite] : client12_cfg_all;
+}
+
+tls_config *fuzz_server_full_config(void) { return server_full_cfg; }
+
+tls_config *fuzz_client_full_config(int suite)
+{
+    return client_full_cfg[suite >= 0 && suite < FUZZ_N_SUITES ? 1 + suite : 0];
+}
+
+tls_config *fuzz_client_full_config12(int suite)
+{
+    return client12_full_cfg[suite >= 0 && suite < FUZZ_N_SUITES ? 1 + suite : 0];
 }
 
 /* ---- Connections ----------------------------------------------------------- */
@@ -344,6 +419,8 @@ const char *const fuzz_hs_state_names[FUZZ_HS_N_STATES] = {
     "client_wait_sh",  "client_wait_sh_after_hrr", "client_wait_ee",     "client_wait_cert_cr",
     "client_wait_cert", "client_wait_cv",          "client_wait_finished", "client_connected",
     "server_wait_ch",  "server_wait_ch2",          "server_wait_finished", "server_connected",
+    "client_mtls_wait_cert_cr", "client_mtls_wait_cert", "client12_wait_cert_status", "client12_wait_shd",
+    "server_wait_cert", "server_wait_cv", "server12_wait_cert", "server12_wait_cv",
 };
 
 void fuzz_pair_free(fuzz_pair *p)
@@ -383,20 +460,36 @@ static tls_state client_state_for(enum fuzz_hs_state s)
     switch (s) {
     case FUZZ_HS_CLIENT_WAIT_EE: return ST_CLIENT_WAIT_EE;
     case FUZZ_HS_CLIENT_WAIT_CERT_CR:
+    case FUZZ_HS_CLIENT_MTLS_WAIT_CERT_CR:
     case FUZZ_HS_CLIENT_WAIT_CERT: return ST_CLIENT_WAIT_CERT_CR;
+    case FUZZ_HS_CLIENT_MTLS_WAIT_CERT: return ST_CLIENT_WAIT_CERT;
     case FUZZ_HS_CLIENT_WAIT_CV: return ST_CLIENT_WAIT_CV;
     case FUZZ_HS_CLIENT_WAIT_FINISHED: return ST_CLIENT_WAIT_FINISHED;
+    case FUZZ_HS_CLIENT12_WAIT_CERT_STATUS: return ST_CLIENT12_WAIT_CERT_STATUS;
+    case FUZZ_HS_CLIENT12_WAIT_SHD: return ST_CLIENT12_WAIT_SHD;
     default: return ST_CONNECTED;
     }
+}
+
+static int is_server_state(enum fuzz_hs_state s)
+{
+    return (s >= FUZZ_HS_SERVER_WAIT_CH && s <= FUZZ_HS_SERVER_CONNECTED) || s >= FUZZ_HS_SERVER_WAIT_CERT;
 }
 
 int fuzz_hs_drive(fuzz_pair *p, enum fuzz_hs_state state, int suite)
 {
     int hrr = state == FUZZ_HS_CLIENT_WAIT_SH_AFTER_HRR || state == FUZZ_HS_SERVER_WAIT_CH2;
+    int full = state >= FUZZ_HS_CLIENT_MTLS_WAIT_CERT_CR;
+    int tls12 = state == FUZZ_HS_CLIENT12_WAIT_CERT_STATUS || state == FUZZ_HS_CLIENT12_WAIT_SHD ||
+                state == FUZZ_HS_SERVER12_WAIT_CERT || state == FUZZ_HS_SERVER12_WAIT_CV;
+    tls_config *client_cfg = !full ? fuzz_client_config(suite)
+                             : tls12 ? fuzz_client_full_config12(suite) : fuzz_client_full_config(suite);
+    tls_config *server_cfg = full ? fuzz_server_full_config()
+                             : hrr ? fuzz_server_hrr_config() : fuzz_server_config(FUZZ_KEY_EC);
     memset(p, 0, sizeof *p);
-    p->client = fuzz_conn_new(fuzz_client_config(suite));
-    p->server = fuzz_conn_new(hrr ? fuzz_server_hrr_config() : fuzz_server_config(FUZZ_KEY_EC));
-    int is_server = state >= FUZZ_HS_SERVER_WAIT_CH;
+    p->client = fuzz_conn_new(client_cfg);
+    p->server = fuzz_conn_new(server_cfg);
+    int is_server = is_server_state(state);
     p->target = is_server ? p->server : p->client;
     p->peer = is_server ? p->client : p->server;
     int rc = fuzz_start(p->client);
@@ -430,6 +523,20 @@ int fuzz_hs_drive(fuzz_pair *p, enum fuzz_hs_state state, int suite)
         fuzz_pump(p->server, p->client);
         fuzz_pump(p->client, p->server);
         rc |= p->server->state != ST_CONNECTED;
+        break;
+    case FUZZ_HS_SERVER_WAIT_CERT:
+    case FUZZ_HS_SERVER12_WAIT_CERT:
+        /* The client's whole second flight waits in its output. */
+        fuzz_pump(p->client, p->server);
+        fuzz_pump(p->server, p->client);
+        rc |= p->server->state != (state == FUZZ_HS_SERVER_WAIT_CERT ? ST_SERVER_WAIT_CERT : ST_SERVER12_WAIT_CERT);
+        break;
+    case FUZZ_HS_SERVER_WAIT_CV:
+    case FUZZ_HS_SERVER12_WAIT_CV:
+        fuzz_pump(p->client, p->server);
+        fuzz_pump(p->server, p->client);
+        rc |= fuzz_feed_until(p->client, p->server,
+                              state == FUZZ_HS_SERVER_WAIT_CV ? ST_SERVER_WAIT_CV : ST_SERVER12_WAIT_CV);
         break;
     default:
         fuzz_pump(p->client, p->server);

@@ -40,6 +40,19 @@ tls_config *fuzz_client_config(int suite);
 /* The same limited to TLS 1.2: suite -1 offers every TLS 1.2 suite, 0..2
  * only ECDHE_ECDSA with AES-128-GCM, AES-256-GCM or ChaCha20. */
 tls_config *fuzz_client_config12(int suite);
+/* The configurations of issue 9's features, which the fuzz_server and
+ * fuzz_client targets use (the others keep the plain ones above, so that
+ * their states stay what they were):
+ * - server: the EC pair, then the RSA pair (chosen by the client's
+ *   signature algorithms); asks for a client certificate, optional
+ *   (CertificateRequest naming the fixed certificates as CAs); ALPN "h2",
+ *   "http/1.1"; staples fuzz_ocsp.h's response for the EC certificate;
+ * - client: as fuzz_client_config, with the EC then the RSA pair to answer
+ *   a CertificateRequest, ALPN "h2", "http/1.1", and status_request (OCSP
+ *   asked for and judged, not required). */
+tls_config *fuzz_server_full_config(void);
+tls_config *fuzz_client_full_config(int suite);
+tls_config *fuzz_client_full_config12(int suite);
 
 /* ---- Connections ----------------------------------------------------------- */
 /* New connection with a trace callback that reads every field (so hostile
@@ -88,6 +101,15 @@ enum fuzz_hs_state {
     FUZZ_HS_SERVER_WAIT_CH2,
     FUZZ_HS_SERVER_WAIT_FINISHED,
     FUZZ_HS_SERVER_CONNECTED,
+    /* Between the full configurations (mutual TLS, ALPN, OCSP). */
+    FUZZ_HS_CLIENT_MTLS_WAIT_CERT_CR,   /* its real next: CertificateRequest */
+    FUZZ_HS_CLIENT_MTLS_WAIT_CERT,      /* after the real CertificateRequest */
+    FUZZ_HS_CLIENT12_WAIT_CERT_STATUS,  /* TLS 1.2: CertificateStatus */
+    FUZZ_HS_CLIENT12_WAIT_SHD,          /* TLS 1.2: CertificateRequest */
+    FUZZ_HS_SERVER_WAIT_CERT,           /* the client's Certificate */
+    FUZZ_HS_SERVER_WAIT_CV,             /* its CertificateVerify */
+    FUZZ_HS_SERVER12_WAIT_CERT,         /* TLS 1.2: the client's Certificate */
+    FUZZ_HS_SERVER12_WAIT_CV,           /* TLS 1.2: its CertificateVerify */
     FUZZ_HS_N_STATES
 };
 extern const char *const fuzz_hs_state_names[FUZZ_HS_N_STATES];
@@ -100,7 +122,8 @@ typedef struct fuzz_pair {
 } fuzz_pair;
 
 /* Drives a real pair so that target is in the given state, ready for the
- * next handshake message; suite -1 or 0..2 as fuzz_client_config. The
+ * next handshake message; suite -1 or 0..2 as fuzz_client_config (or
+ * fuzz_client_full_config12 for the TLS 1.2 states). The
  * peer's output holds the records target has not been fed yet (for the
  * recorder). Returns 0, or -1 (pair freed) if the state was not reached. */
 int fuzz_hs_drive(fuzz_pair *p, enum fuzz_hs_state state, int suite);

@@ -2,9 +2,10 @@
  * waits for a given message, then the input is handed to tls_hs_handle as
  * one whole handshake message.
  *
- * Input: byte 0 picks the state (low nibble, modulo the number of states,
- * see enum fuzz_hs_state) and the suite (bits 4-5: AES-128-GCM,
- * AES-256-GCM, ChaCha20-Poly1305, or all offered); byte 1 is the message
+ * Input: byte 0 picks the state (bit 6 then the low nibble, a number
+ * taken modulo the number of states, see enum fuzz_hs_state) and the suite
+ * (bits 4-5: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305, or all offered;
+ * the ECDHE_ECDSA suites of these in the TLS 1.2 states); byte 1 is the message
  * type; the rest is the body (the 3-byte length is filled in, as the
  * record layer guarantees it). The input takes the place of the real
  * message the peer has ready: that record is dropped (and the target's read
@@ -53,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2 || size - 2 > TLS_MAX_HANDSHAKE_MESSAGE)
         return 0;
     fuzz_rng_reset();
-    enum fuzz_hs_state state = (enum fuzz_hs_state)((data[0] & 0x0f) % FUZZ_HS_N_STATES);
+    enum fuzz_hs_state state = (enum fuzz_hs_state)(((data[0] & 0x0f) | (data[0] & 0x40) >> 2) % FUZZ_HS_N_STATES);
     int suite = ((data[0] >> 4) & 3) == 3 ? -1 : (data[0] >> 4) & 3;
     fuzz_pair pair;
     if (fuzz_hs_drive(&pair, state, suite) != 0)

@@ -1,7 +1,10 @@
 /* A server engine fed arbitrary bytes as a client's flight (ClientHello,
- * change_cipher_spec, Finished, application data, alerts, ...). The seeds
- * are real client flights recorded with the same random streams, so the
- * unmutated ones complete the handshake. */
+ * change_cipher_spec, the client's Certificate and CertificateVerify,
+ * Finished, application data, alerts, ...). The server is
+ * fuzz_server_full_config: two certificate pairs, a CertificateRequest
+ * (optional), ALPN and a stapled OCSP response. The seeds are real client
+ * flights recorded with the same random streams, so the unmutated ones
+ * complete the handshake. */
 #include "fuzz_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -18,7 +21,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_rng_reset();
-    tls_conn *server = fuzz_conn_new(fuzz_server_config(FUZZ_KEY_EC));
+    tls_conn *server = fuzz_conn_new(fuzz_server_full_config());
     /* Two feeds: records split across reads must give the same result. */
     size_t half = size / 2;
     if (fuzz_feed(server, data, half) == 0)

@@ -6,12 +6,14 @@
  *                                   DIR/fuzz_{server,client,record,hsmsg}/
  *   record_seeds check              the same handshakes, nothing written;
  *                                   exit 1 if one fails (for valgrind)
- *   record_seeds certs DIR          the fixed EC certificate and key as PEM
- *                                   files, for `openssl s_server`
+ *   record_seeds certs DIR          the fixed EC and RSA certificates and
+ *                                   keys as PEM files and the EC one's OCSP
+ *                                   response as DER, for openssl
  *   record_seeds freeport           prints a free TCP port on 127.0.0.1
  *   record_seeds serve PORT FILE    our server on 127.0.0.1:PORT for one
- *                                   client (`openssl s_client`); the bytes
- *                                   it receives go to FILE
+ *                                   client (`openssl s_client`); FILE is
+ *                                   created once it listens, and then
+ *                                   holds the bytes it receives
  *   record_seeds connect PORT FILE  our client against 127.0.0.1:PORT
  *                                   (`openssl s_server`); the bytes it
  *                                   receives go to FILE
@@ -34,6 +36,8 @@
 
 #include "fuzz_certs.h"
 #include "fuzz_common.h"
+#include "fuzz_ocsp.h"
+#include "pki/tls_ocsp.h"
 
 static const char *out_dir; /* NULL: check only */
 static int failures;
@@ -72,8 +76,45 @@ static void take_output(tls_conn *c, tls_buf *log)
     tls_conn_output_done(c, n);
 }
 
+/* Issue 9's features a recorder's peer may add (config's extras). */
+enum {
+    X_MTLS = 1,     /* server: asks for a client certificate (optional) */
+    X_REQUIRE = 2,  /* server: and requires one */
+    X_ALPN = 4,     /* either side: "h2", "http/1.1" (server: "http/1.1" first) */
+    X_OCSP = 8,     /* client: status_request; server: staples fuzz_ocsp.h's response */
+};
+
+static void add_extras(tls_config *cfg, int extras)
+{
+    static const uint8_t alpn_client[] = { 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+    static const uint8_t alpn_server[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1', 2, 'h', '2' };
+    static const char *const cas[] = { fuzz_ec_cert_pem, fuzz_rsa_cert_pem, fuzz_ed25519_cert_pem };
+    tls_error err;
+    tls_error_clear(&err);
+    int rc = 0;
+    if (extras & (X_MTLS | X_REQUIRE)) {
+        for (size_t i = 0; rc == 0 && i < sizeof cas / sizeof cas[0]; i++)
+            rc = tls_config_load_ca_pem(cfg, cas[i], strlen(cas[i]), &err);
+        cfg->verify = (extras & X_REQUIRE) ? TLS_VERIFY_REQUIRED : TLS_VERIFY_PEER;
+    }
+    if (rc == 0 && (extras & X_ALPN))
+        rc = cfg->is_server ? tls_config_set_alpn(cfg, alpn_server, sizeof alpn_server, &err)
+                            : tls_config_set_alpn(cfg, alpn_client, sizeof alpn_client, &err);
+    if (rc == 0 && (extras & X_OCSP)) {
+        if (cfg->is_server)
+            rc = tls_config_set_ocsp_response(cfg, (const char *)fuzz_ec_ocsp_der, sizeof fuzz_ec_ocsp_der, 0,
+                                              &err);
+        else
+            cfg->ocsp = TLS_OCSP_ASK;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "record_seeds: config: %s\n", err.reason);
+        exit(1);
+    }
+}
+
 static tls_config *config(int is_server, const char *cert, const char *key, const char *suites,
-                          const char *groups)
+                          const char *groups, int extras)
 {
     tls_error err;
     tls_error_clear(&err);
@@ -96,6 +137,7 @@ static tls_config *config(int is_server, const char *cert, const char *key, cons
     /* The recorder's own peers need not verify: only the fuzz targets'
      * clients (fuzz_client_config) do, against the fixed certificates. */
     cfg->verify = 0;
+    add_extras(cfg, extras);
     return cfg;
 }
 
@@ -165,29 +207,51 @@ static void write_fragmented(const char *target, const char *name, const tls_buf
     tls_buf_free(&b);
 }
 
-/* fuzz_server seeds: what clients of many kinds send to the target's server. */
+static const char *const certs[][2] = {
+    { fuzz_ec_cert_pem, fuzz_ec_key_pem },
+    { fuzz_rsa_cert_pem, fuzz_rsa_key_pem },
+    { fuzz_ed25519_cert_pem, fuzz_ed25519_key_pem },
+};
+
+/* fuzz_server seeds: what clients of many kinds send to the target's server
+ * (fuzz_server_full_config: it asks for a certificate, optional, so the
+ * clients without one send an empty Certificate). */
 static void record_server_seeds(void)
 {
-    static const struct { const char *name, *suites, *groups; } clients[] = {
-        { "pair_default", NULL, NULL },
-        { "pair_aes256", "TLS_AES_256_GCM_SHA384", NULL },
-        { "pair_chacha20", "TLS_CHACHA20_POLY1305_SHA256", NULL },
-        { "pair_secp256r1", NULL, "secp256r1" },
-        { "pair_secp384r1", NULL, "secp384r1:x25519" },
-        { "pair_tls12", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL },
-        { "pair_tls12_aes256_p256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "secp256r1" },
-        { "pair_tls12_chacha20", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", NULL },
+    static const struct { const char *name; int key; const char *suites, *groups; int extras; } clients[] = {
+        { "pair_default", -1, NULL, NULL, 0 },
+        { "pair_aes256", -1, "TLS_AES_256_GCM_SHA384", NULL, 0 },
+        { "pair_chacha20", -1, "TLS_CHACHA20_POLY1305_SHA256", NULL, 0 },
+        { "pair_secp256r1", -1, NULL, "secp256r1", 0 },
+        { "pair_secp384r1", -1, NULL, "secp384r1:x25519", 0 },
+        { "pair_tls12", -1, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL, 0 },
+        { "pair_tls12_aes256_p256", -1, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "secp256r1", 0 },
+        { "pair_tls12_chacha20", -1, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", NULL, 0 },
+        /* Mutual TLS: the client's Certificate and CertificateVerify. */
+        { "pair_mtls_ec", FUZZ_KEY_EC, NULL, NULL, 0 },
+        { "pair_mtls_rsa", FUZZ_KEY_RSA, NULL, NULL, 0 },
+        { "pair_mtls_ed25519_alpn_ocsp", FUZZ_KEY_ED25519, NULL, NULL, X_ALPN | X_OCSP },
+        { "pair_alpn", -1, NULL, NULL, X_ALPN },
+        { "pair_ocsp", -1, "TLS_AES_256_GCM_SHA384", NULL, X_OCSP },
+        { "pair_tls12_mtls_ec", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL, 0 },
+        { "pair_tls12_mtls_rsa_alpn_ocsp", FUZZ_KEY_RSA, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", NULL,
+          X_ALPN | X_OCSP },
+        { "pair_tls12_alpn_ocsp", -1, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", NULL, X_ALPN | X_OCSP },
     };
+    tls_config *target = fuzz_server_full_config();
     for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
-        tls_config *cc = config(0, NULL, NULL, clients[i].suites, clients[i].groups);
+        int k = clients[i].key;
+        tls_config *cc = config(0, k >= 0 ? certs[k][0] : NULL, k >= 0 ? certs[k][1] : NULL, clients[i].suites,
+                                clients[i].groups, clients[i].extras);
         tls_buf sent, ignored;
         tls_buf_init(&sent);
         tls_buf_init(&ignored);
         fuzz_rng_reset();
         tls_conn *client = fuzz_conn_new(cc);
-        tls_conn *server = fuzz_conn_new(fuzz_server_config(FUZZ_KEY_EC));
+        tls_conn *server = fuzz_conn_new(target);
         check(converse(client, server, &sent, &ignored) == 0, clients[i].name);
-        check(replays_to_the_end(fuzz_server_config(FUZZ_KEY_EC), &sent), clients[i].name);
+        check(k < 0 || server->peer_chain != NULL, clients[i].name);
+        check(replays_to_the_end(target, &sent), clients[i].name);
         write_seed("fuzz_server", clients[i].name, sent.data, sent.len);
         if (i == 0)
             write_fragmented("fuzz_server", "pair_default_fragmented", &sent);
@@ -199,38 +263,53 @@ static void record_server_seeds(void)
     }
 }
 
-/* fuzz_client seeds: what servers of many kinds answer the target's client. */
+/* fuzz_client seeds: what servers of many kinds answer the target's client
+ * (fuzz_client_full_config: it holds a certificate, offers ALPN and asks
+ * for OCSP; the servers that do none of it ignore that). */
 static void record_client_seeds(void)
 {
-    static const struct { const char *name; int key; const char *suites, *groups; } servers[] = {
-        { "pair_default", FUZZ_KEY_EC, NULL, NULL },
-        { "pair_rsa", FUZZ_KEY_RSA, NULL, NULL },
-        { "pair_ed25519", FUZZ_KEY_ED25519, NULL, NULL },
-        { "pair_aes256", FUZZ_KEY_EC, "TLS_AES_256_GCM_SHA384", NULL },
-        { "pair_chacha20", FUZZ_KEY_EC, "TLS_CHACHA20_POLY1305_SHA256", NULL },
-        { "pair_hrr_secp256r1", FUZZ_KEY_EC, NULL, "secp256r1" },
-        { "pair_hrr_secp384r1_aes256", FUZZ_KEY_EC, "TLS_AES_256_GCM_SHA384", "secp384r1" },
-        { "pair_tls12", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL },
-        { "pair_tls12_rsa", FUZZ_KEY_RSA, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", NULL },
-        { "pair_tls12_rsa_chacha20", FUZZ_KEY_RSA, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", NULL },
-        { "pair_tls12_chacha20", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", NULL },
+    static const struct { const char *name; int key; const char *suites, *groups; int extras; } servers[] = {
+        { "pair_default", FUZZ_KEY_EC, NULL, NULL, 0 },
+        { "pair_rsa", FUZZ_KEY_RSA, NULL, NULL, 0 },
+        { "pair_ed25519", FUZZ_KEY_ED25519, NULL, NULL, 0 },
+        { "pair_aes256", FUZZ_KEY_EC, "TLS_AES_256_GCM_SHA384", NULL, 0 },
+        { "pair_chacha20", FUZZ_KEY_EC, "TLS_CHACHA20_POLY1305_SHA256", NULL, 0 },
+        { "pair_hrr_secp256r1", FUZZ_KEY_EC, NULL, "secp256r1", 0 },
+        { "pair_hrr_secp384r1_aes256", FUZZ_KEY_EC, "TLS_AES_256_GCM_SHA384", "secp384r1", 0 },
+        { "pair_tls12", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL, 0 },
+        { "pair_tls12_rsa", FUZZ_KEY_RSA, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", NULL, 0 },
+        { "pair_tls12_rsa_chacha20", FUZZ_KEY_RSA, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", NULL, 0 },
+        { "pair_tls12_chacha20", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", NULL, 0 },
+        /* CertificateRequest (the client answers with its EC pair), ALPN
+         * agreed, OCSP stapled (TLS 1.3: in the leaf's entry; TLS 1.2:
+         * CertificateStatus). */
+        { "pair_mtls", FUZZ_KEY_EC, NULL, NULL, X_MTLS },
+        { "pair_mtls_required_rsa", FUZZ_KEY_RSA, "TLS_AES_256_GCM_SHA384", NULL, X_REQUIRE },
+        { "pair_alpn", FUZZ_KEY_EC, "TLS_CHACHA20_POLY1305_SHA256", NULL, X_ALPN },
+        { "pair_ocsp", FUZZ_KEY_EC, NULL, NULL, X_OCSP },
+        { "pair_mtls_alpn_ocsp", FUZZ_KEY_EC, NULL, NULL, X_MTLS | X_ALPN | X_OCSP },
+        { "pair_hrr_mtls_alpn_ocsp", FUZZ_KEY_EC, NULL, "secp384r1", X_MTLS | X_ALPN | X_OCSP },
+        { "pair_tls12_mtls", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL, X_MTLS },
+        { "pair_tls12_mtls_rsa", FUZZ_KEY_RSA, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", NULL, X_REQUIRE },
+        { "pair_tls12_ocsp", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", NULL, X_OCSP },
+        { "pair_tls12_mtls_alpn_ocsp", FUZZ_KEY_EC, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", NULL,
+          X_MTLS | X_ALPN | X_OCSP },
     };
-    static const char *const certs[][2] = {
-        { fuzz_ec_cert_pem, fuzz_ec_key_pem },
-        { fuzz_rsa_cert_pem, fuzz_rsa_key_pem },
-        { fuzz_ed25519_cert_pem, fuzz_ed25519_key_pem },
-    };
+    tls_config *target = fuzz_client_full_config(-1);
     for (size_t i = 0; i < sizeof servers / sizeof servers[0]; i++) {
         tls_config *sc = config(1, certs[servers[i].key][0], certs[servers[i].key][1], servers[i].suites,
-                                servers[i].groups);
+                                servers[i].groups, servers[i].extras);
         tls_buf sent, ignored;
         tls_buf_init(&sent);
         tls_buf_init(&ignored);
         fuzz_rng_reset();
-        tls_conn *client = fuzz_conn_new(fuzz_client_config(-1));
+        tls_conn *client = fuzz_conn_new(target);
         tls_conn *server = fuzz_conn_new(sc);
         check(converse(client, server, &ignored, &sent) == 0, servers[i].name);
-        check(replays_to_the_end(fuzz_client_config(-1), &sent), servers[i].name);
+        check(!(servers[i].extras & (X_MTLS | X_REQUIRE)) || server->peer_chain != NULL, servers[i].name);
+        check(!(servers[i].extras & X_ALPN) || client->alpn_len == 8, servers[i].name);
+        check(!(servers[i].extras & X_OCSP) || client->ocsp.status == TLS_OCSP_STATUS_GOOD, servers[i].name);
+        check(replays_to_the_end(target, &sent), servers[i].name);
         write_seed("fuzz_client", servers[i].name, sent.data, sent.len);
         if (i == 0)
             write_fragmented("fuzz_client", "pair_default_fragmented", &sent);
@@ -433,7 +512,7 @@ static void write_hsmsg(int state, int suite_bits, const char *what, const uint8
     tls_buf b;
     char name[128];
     tls_buf_init(&b);
-    tls_buf_u8(&b, (uint8_t)(state | suite_bits << 4));
+    tls_buf_u8(&b, (uint8_t)((state & 0x0f) | (state & 0x10) << 2 | suite_bits << 4));
     tls_buf_u8(&b, msg[0]);
     tls_buf_bytes(&b, msg + TLS_HS_HEADER_LEN, len - TLS_HS_HEADER_LEN);
     snprintf(name, sizeof name, "%s_%s_suite%d", fuzz_hs_state_names[state], what, suite_bits);
@@ -581,8 +660,19 @@ static int run_over_socket(int fd, tls_conn *c, const char *path)
         fuzz_feed(c, buf, (size_t)r);
     }
     int done = (tls_conn_status(c) & TLS_STATUS_HANDSHAKE_DONE) != 0;
-    if (!done)
+    if (!done) {
         fprintf(stderr, "record_seeds: handshake with openssl failed: %s\n", tls_conn_error(c)->reason);
+    } else {
+        /* What the flight holds, for the log of `make fuzz-seeds`. */
+        tls_conn_info info;
+        tls_conn_get_info(c, &info);
+        int mtls = c->is_server ? info.peer_chain != NULL : info.client_certificate != NULL;
+        printf("record_seeds: %s: TLS 1.%d, %s certificate, ALPN %.*s, OCSP %s\n", path,
+               info.version == TLS_VERSION_13 ? 3 : 2, mtls ? "client" : "no client",
+               info.alpn_len ? (int)info.alpn_len : 4, info.alpn_len ? (const char *)info.alpn : "none",
+               c->is_server ? (c->ocsp_asked ? "stapled" : "not asked")
+                            : tls_ocsp_status_name(info.ocsp ? info.ocsp->status : TLS_OCSP_STATUS_NONE));
+    }
     tls_conn_close(c);
     send_all(fd, c);
     FILE *f = fopen(path, "wb");
@@ -601,6 +691,13 @@ static int serve(int port, const char *path)
         perror("record_seeds: listen");
         return 1;
     }
+    /* FILE, empty, tells fuzz/record_seeds.sh that the client may come. */
+    FILE *ready = fopen(path, "wb");
+    if (ready == NULL || fclose(ready) != 0) {
+        perror(path);
+        close(lfd);
+        return 1;
+    }
     struct pollfd pfd = { lfd, POLLIN, 0 };
     if (poll(&pfd, 1, 10000) <= 0) {
         fprintf(stderr, "record_seeds: no client came\n");
@@ -612,7 +709,7 @@ static int serve(int port, const char *path)
     if (fd < 0)
         return 1;
     fuzz_rng_reset();
-    tls_conn *c = fuzz_conn_new(fuzz_server_config(FUZZ_KEY_EC));
+    tls_conn *c = fuzz_conn_new(fuzz_server_full_config());
     int rc = run_over_socket(fd, c, path);
     tls_conn_free(c);
     close(fd);
@@ -627,7 +724,7 @@ static int connect_to(int port, const char *path)
         return 1;
     }
     fuzz_rng_reset();
-    tls_conn *c = fuzz_conn_new(fuzz_client_config(-1));
+    tls_conn *c = fuzz_conn_new(fuzz_client_full_config(-1));
     fuzz_start(c);
     int rc = run_over_socket(fd, c, path);
     tls_conn_free(c);
@@ -643,7 +740,7 @@ static int connect_to(int port, const char *path)
             tls_buf_bytes(&flight, buf, n);
         if (f != NULL)
             fclose(f);
-        rc = replays_to_the_end(fuzz_client_config(-1), &flight) ? 0 : 1;
+        rc = replays_to_the_end(fuzz_client_full_config(-1), &flight) ? 0 : 1;
         tls_buf_free(&flight);
     }
     return rc;
@@ -661,20 +758,24 @@ static int free_port(void)
     return 0;
 }
 
-static int write_certs(const char *dir)
+static int write_file(const char *dir, const char *name, const void *data, size_t len)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/cert.pem", dir);
-    FILE *f = fopen(path, "w");
-    if (f == NULL || fputs(fuzz_ec_cert_pem, f) < 0)
-        return 1;
-    fclose(f);
-    snprintf(path, sizeof path, "%s/key.pem", dir);
-    f = fopen(path, "w");
-    if (f == NULL || fputs(fuzz_ec_key_pem, f) < 0)
-        return 1;
-    fclose(f);
-    return 0;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    int ok = f != NULL && fwrite(data, 1, len, f) == len;
+    if (f != NULL && fclose(f) != 0)
+        ok = 0;
+    return ok ? 0 : 1;
+}
+
+static int write_certs(const char *dir)
+{
+    return write_file(dir, "cert.pem", fuzz_ec_cert_pem, strlen(fuzz_ec_cert_pem)) ||
+           write_file(dir, "key.pem", fuzz_ec_key_pem, strlen(fuzz_ec_key_pem)) ||
+           write_file(dir, "rsa_cert.pem", fuzz_rsa_cert_pem, strlen(fuzz_rsa_cert_pem)) ||
+           write_file(dir, "rsa_key.pem", fuzz_rsa_key_pem, strlen(fuzz_rsa_key_pem)) ||
+           write_file(dir, "ocsp.der", fuzz_ec_ocsp_der, sizeof fuzz_ec_ocsp_der);
 }
 
 int main(int argc, char **argv)

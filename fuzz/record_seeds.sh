@@ -13,19 +13,28 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$rec" certs "$tmp"
 
-# What openssl clients send our server: the defaults, another suite, a
-# finite-field (ffdhe2048) key share, and P-384 with a narrow sigalgs list.
+# What openssl clients send our server (which asks for a certificate,
+# optional): the defaults, another suite, a finite-field (ffdhe2048) key
+# share, and P-384 with a narrow sigalgs list, all without a certificate
+# (an empty Certificate); then with one, ALPN and status_request (cases 7
+# to 9; 5, 6 and 8 are TLS 1.2, spec/fuzz_regress_spec.lua counts on it).
 # (HelloRetryRequest flights come from the engine pairs: every group openssl
 # can send a share for is one our server accepts.)
 n=0
 for args in "-tls1_3" "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256" "-tls1_3 -groups ffdhe2048:X25519" \
             "-tls1_3 -groups P-384 -sigalgs ecdsa_secp256r1_sha256" "-tls1_2" \
-            "-tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305"; do
+            "-tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305" \
+            "-tls1_3 -cert $tmp/cert.pem -key $tmp/key.pem -alpn h2,http/1.1 -status" \
+            "-tls1_2 -cert $tmp/cert.pem -key $tmp/key.pem -alpn http/1.1 -status" \
+            "-tls1_3 -cert $tmp/rsa_cert.pem -key $tmp/rsa_key.pem -ciphersuites TLS_AES_256_GCM_SHA384"; do
     n=$((n + 1))
     port=$("$rec" freeport)
-    "$rec" serve "$port" "$out/fuzz_server/openssl_s_client_$n" &
+    seed=$out/fuzz_server/openssl_s_client_$n
+    "$rec" serve "$port" "$seed" &
     pid=$!
-    sleep 0.3
+    # The recorder creates the seed file once it listens.
+    tries=0
+    while [ ! -e "$seed" ] && [ $tries -lt 200 ]; do sleep 0.05; tries=$((tries + 1)); done
     # shellcheck disable=SC2086
     (sleep 1; printf 'hello from openssl\n') |
         openssl s_client -connect "127.0.0.1:$port" -servername localhost $args \
@@ -33,10 +42,18 @@ for args in "-tls1_3" "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256" "-tls
     wait "$pid" || { echo "openssl s_client case $n ($args) failed" >&2; cat "$tmp/s_client.log" >&2; exit 1; }
 done
 
-# What openssl servers answer our client (NewSessionTickets included).
+# What openssl servers answer our client (NewSessionTickets included), which
+# holds a certificate, offers ALPN and asks for OCSP: first servers that
+# ignore all that, then CertificateRequest (-Verify: required, -verify:
+# optional), ALPN and a stapled response (cases 7 to 10; 5, 6, 8 and 10 are
+# TLS 1.2, spec/fuzz_regress_spec.lua counts on it).
 n=0
 for args in "-tls1_3" "-tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384" "-tls1_3 -groups P-256" \
-            "-tls1_3 -num_tickets 0" "-tls1_2" "-tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384"; do
+            "-tls1_3 -num_tickets 0" "-tls1_2" "-tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384" \
+            "-tls1_3 -Verify 1 -CAfile $tmp/cert.pem -alpn h2 -status_file $tmp/ocsp.der" \
+            "-tls1_2 -Verify 1 -CAfile $tmp/cert.pem -alpn http/1.1 -status_file $tmp/ocsp.der" \
+            "-tls1_3 -verify 1 -CAfile $tmp/cert.pem -ciphersuites TLS_CHACHA20_POLY1305_SHA256" \
+            "-tls1_2 -verify 1 -CAfile $tmp/cert.pem -status_file $tmp/ocsp.der"; do
     n=$((n + 1))
     port=$("$rec" freeport)
     # -www: s_server answers by itself instead of stopping at the end of stdin.

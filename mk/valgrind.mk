@@ -7,10 +7,10 @@
 #   2. each fuzz target's replay program over fuzz/regress/ and fuzz/corpus/
 #      (hostile and real flights);
 #   3. the Lua specs in VALGRIND_SPECS (the sans-I/O engine pairs of
-#      api_spec, interop with openssl, malformed input) run by busted inside
-#      valgrind; the Lua servers they start are traced too (other programs,
-#      openssl and the like, are skipped), each process logging to
-#      build-valgrind/logs/.
+#      api_spec, tls12_pairs_spec and mtls_pairs_spec, interop with
+#      openssl, malformed input) run by busted inside valgrind; the Lua
+#      servers they start are traced too (other programs, openssl and the
+#      like, are skipped), each process logging to build-valgrind/logs/.
 # Any memory error, any definitely or indirectly lost block, and any spec
 # that fails or errors under valgrind fails the target (the specs assert no
 # durations, so being 20-50 times slower is no excuse).
@@ -19,7 +19,7 @@ VALGRIND ?= valgrind
 VALGRIND_BUILD := build-valgrind
 VALGRIND_LOGS := $(VALGRIND_BUILD)/logs
 VALGRIND_SPECS ?= spec/api_spec.lua spec/interop_openssl_spec.lua spec/malformed_spec.lua spec/malformed12_spec.lua \
-	spec/tls12_pairs_spec.lua
+	spec/tls12_pairs_spec.lua spec/mtls_pairs_spec.lua
 VALGRIND_FLAGS := --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --num-callers=30 --suppressions=$(CURDIR)/mk/valgrind.supp
 # Programs started by the specs that are not ours.

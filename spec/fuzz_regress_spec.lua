@@ -42,12 +42,15 @@ end
 -- match wins; Lua patterns anchored at both ends.
 local EXPECTED = {
    -- TLS 1.2 flights: one read key change (at ChangeCipherSpec), no
-   -- handshake keys. openssl cases 5 and 6 are the -tls1_2 ones of
-   -- fuzz/record_seeds.sh.
+   -- handshake keys. The -tls1_2 cases of fuzz/record_seeds.sh: openssl
+   -- s_client 5, 6 and 8 (8 with a client certificate, ALPN and
+   -- status_request), s_server 5, 6, 8 and 10 (8 and 10 with a
+   -- CertificateRequest, 8 and 10 stapling OCSP, 8 with ALPN).
    { "corpus/fuzz_server/pair_tls12.*", "server: connected, peer closed [read keys 1, data 18]" },
-   { "corpus/fuzz_server/openssl_s_client_[56]", "server: connected, peer closed [read keys 1, data 19]" },
+   { "corpus/fuzz_server/openssl_s_client_[568]", "server: connected, peer closed [read keys 1, data 19]" },
    { "corpus/fuzz_client/pair_tls12.*", "client: connected, peer closed [read keys 1, data 26]" },
-   { "corpus/fuzz_client/openssl_s_server_[56]", "client: connected [read keys 1, data 0]" },
+   { "corpus/fuzz_client/openssl_s_server_[568]", "client: connected [read keys 1, data 0]" },
+   { "corpus/fuzz_client/openssl_s_server_10", "client: connected [read keys 1, data 0]" },
    -- Complete client flights (our client engine, openssl s_client).
    { "corpus/fuzz_server/pair_.*", "server: connected, peer closed [read keys 2, data 18]" },
    { "corpus/fuzz_server/openssl_s_client_%d", "server: connected, peer closed [read keys 2, data 19]" },
@@ -82,7 +85,14 @@ local EXPECTED = {
    { "corpus/fuzz_record/to_client_past_high_water", "receiver: connected [read keys 2, data 65536]" },
    { "corpus/fuzz_record/to_server_empty_record_flood",
      "receiver: failed unexpected_message: peer sent more than 32 records in a row without content [read keys 2, data 0]" },
-   -- The real next message of each state: the pair then completes.
+   -- The real next message of each state: the pair then completes. In the
+   -- TLS 1.2 states (CertificateRequest and CertificateStatus to a client,
+   -- the client's Certificate and CertificateVerify to a server) with one
+   -- read key change.
+   { "corpus/fuzz_hsmsg/client12_.*_real_suite%d",
+     "target: connected [read keys 1, data 0]; peer: connected [read keys 1, data 0]" },
+   { "corpus/fuzz_hsmsg/server12_.*_real_suite%d",
+     "target: connected [read keys 1, data 0]; peer: connected [read keys 1, data 0]" },
    { "corpus/fuzz_hsmsg/client_wait_cert_real_suite%d",
      -- The CertificateRequest that leads to this state is handed to the
      -- client only: the server's CertificateVerify covers a transcript
