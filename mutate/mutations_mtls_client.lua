@@ -61,7 +61,7 @@ return {
      from = [[return req->n_ca_names > TLS_MAX_CA_NAMES;]], to = [[return 0;]],
      specs = { { S, "judges a list longer than the 256 CA names" } } },
    { name = "mtlsc_default_ignores_algorithms", file = CC,
-     from = [[if (scheme != 0 && chain_named(c->cert_req, id->chain))]], to = [[if (chain_named(c->cert_req, id->chain))]],
+     from = [[if (scheme != 0 && chain_named(req, id->chain) &&]], to = [[if (chain_named(req, id->chain) &&]],
      specs = { { S, "sends an empty Certificate when its key fits none of the server's algorithms" } } },
    { name = "mtlsc_hook_choice_unchecked", file = CC,
      from = [[    if (scheme == 0) {]], to = [[    if (0) {]],
