@@ -293,9 +293,16 @@ int tls_ocsp_client_decide(tls_conn *c)
     }
     /* rfc6066#8: a client "MUST check the OCSP response and abort the
      * handshake if the response is not satisfactory with
-     * bad_certificate_status_response(113) alert"; with ocsp = true an
-     * unusable or missing response is only reported (as browsers do: a
-     * stale staple must not cut a server off), with "require" it fails. */
+     * bad_certificate_status_response(113) alert": a response that was sent
+     * and does not hold (signature, signer, validity window, another
+     * certificate) fails whatever the client asked for. With ocsp = true
+     * a missing response or status unknown is only reported (no statement
+     * either way); with "require" they fail too. */
+    if (!require && r->status == TLS_OCSP_STATUS_BAD) {
+        if (trace_client_decision(c, "fail: the stapled response is not satisfactory") != 0)
+            return -1;
+        return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE, "bad OCSP response: %s", r->reason);
+    }
     if (require && r->status != TLS_OCSP_STATUS_GOOD) {
         if (trace_client_decision(c, "fail: ocsp = \"require\"") != 0)
             return -1;
