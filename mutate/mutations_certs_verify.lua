@@ -73,4 +73,8 @@ return {
      to = [[        if (0 && !fits)
             return 0;]],
      specs = { { "spec/certobj_spec.lua", "ECDSA chains by digest" } } },
+   { name = "cv_pin_curl_prefix_by_prefix_only", file = "csrc/pki/tls_pin.c",
+     from = [[    if (len == 8 + PIN_B64_LEN && memcmp(pin, "sha256//", 8) == 0)]],
+     to = [[    if (len >= 8 && memcmp(pin, "sha256//", 8) == 0)]],
+     specs = { { "spec/pin_spec.lua", "takes a pin whose base64 starts with" } } },
 }

@@ -157,6 +157,14 @@ describe("pin", function()
          end)
       end
 
+      -- A hash whose base64 starts with '/' (1 key in 64) is "sha256//...":
+      -- ours by its length, not curl's "sha256//" prefix.
+      it("takes a pin whose base64 starts with '/', and curl's form of it", function()
+         local slash = "sha256//" .. ("A"):rep(42) .. "="
+         assert(tls.context { ca = c.ca, pin = slash })
+         assert(tls.context { ca = c.ca, pin = "sha256//" .. slash:sub(8) })
+      end)
+
       it("wrong types, an empty list, and a server without verification", function()
          assert.same({ nil, "option 'pin' must be a pin \"sha256/<base64>\" or a non-empty list of them (got an empty table)" },
             { tls.context { ca = c.ca, pin = {} } })

@@ -41,7 +41,9 @@ int tls_config_add_pin(tls_config *c, const char *pin, size_t len, tls_error *er
 {
     const char *b64 = pin;
     size_t b64_len = len;
-    if (len >= 8 && memcmp(pin, "sha256//", 8) == 0)
+    /* curl's "sha256//" form, told from ours by its length: a base64
+     * hash may itself start with '/' ("sha256/" + "/..." is ours). */
+    if (len == 8 + PIN_B64_LEN && memcmp(pin, "sha256//", 8) == 0)
         b64 += 8, b64_len -= 8;
     else if (len >= 7 && memcmp(pin, "sha256/", 7) == 0)
         b64 += 7, b64_len -= 7;
