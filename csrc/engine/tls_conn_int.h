@@ -164,7 +164,7 @@ struct tls_conn {
     const tls_identity *own;  /* the certificate and key we send: server, chosen
                                  with the ClientHello; client, chosen on
                                  CertificateRequest (NULL: none) */
-    uint8_t alpn[255];        /* the ALPN protocol agreed (rfc7301) */
+    uint8_t *alpn;            /* the ALPN protocol agreed (rfc7301), alpn_len bytes */
     uint8_t alpn_len;         /* 0: none */
     uint16_t client_sigscheme; /* client: the scheme of our CertificateVerify */
     struct tls_cert_req *cert_req; /* client: the server's CertificateRequest until
@@ -182,9 +182,10 @@ struct tls_conn {
     int extended_master_secret; /* TLS 1.2: kept from t12->ems for info() */
     /* TLS 1.2 exporter (rfc5705), kept from t12 when the handshake ends and
      * wiped at free or failure; TLS 1.3 keeps keys.exporter instead. */
-    int export12_ready;
-    uint8_t export12_master[48];
-    uint8_t export12_server_random[TLS_RANDOM_LEN];
+    struct tls_export12 {
+        uint8_t master[48];
+        uint8_t server_random[TLS_RANDOM_LEN];
+    } *export12;              /* heap: only TLS 1.2 connections keep it */
     /* OCSP stapling (rfc6066#8, hs/tls_ocsp_hs.c) */
     int ocsp_asked;           /* server: the ClientHello asked for an OCSP response;
                                  client: ours did */
@@ -193,7 +194,8 @@ struct tls_conn {
                                  client: the verdict is in c->ocsp */
     tls_buf ocsp_staple;      /* server: the response we staple; client: the one
                                  received, until judged */
-    tls_ocsp_result ocsp;     /* client that asked: the verdict, for info() */
+    tls_ocsp_result *ocsp;    /* client that asked: the verdict, for info() (heap:
+                                 most connections never ask) */
 };
 
 /* ---- Record layer (tls_record.c) ---- */

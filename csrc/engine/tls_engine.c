@@ -73,6 +73,8 @@ void tls_conn_free(tls_conn *c)
     sk_X509_pop_free(c->peer_chain, X509_free);
     EVP_PKEY_free(c->peer_key);
     OPENSSL_free(c->server_name);
+    OPENSSL_free(c->alpn);
+    OPENSSL_free(c->ocsp);
     tls_config_unref(c->cfg);
     OPENSSL_cleanse(c, sizeof *c);
     free(c);
@@ -321,5 +323,5 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
     info->peer_verified = c->peer_verified;
     if (!c->is_server && c->own != NULL)
         info->client_certificate = sk_X509_value(c->own->chain, 0);
-    info->ocsp = !c->is_server && c->ocsp_done ? &c->ocsp : NULL;
+    info->ocsp = !c->is_server && c->ocsp_done ? c->ocsp : NULL;
 }

@@ -10,17 +10,21 @@
 
 void tls_export_keep(tls_conn *c)
 {
-    if (c->t12 == NULL)
+    if (c->t12 == NULL || c->export12 != NULL)
         return;
-    memcpy(c->export12_master, c->t12->master, sizeof c->export12_master);
-    memcpy(c->export12_server_random, c->t12->server_random, sizeof c->export12_server_random);
-    c->export12_ready = 1;
+    /* Out of memory here leaves the exporter unavailable (it says so),
+     * never the connection broken. */
+    c->export12 = OPENSSL_malloc(sizeof *c->export12);
+    if (c->export12 == NULL)
+        return;
+    memcpy(c->export12->master, c->t12->master, sizeof c->export12->master);
+    memcpy(c->export12->server_random, c->t12->server_random, sizeof c->export12->server_random);
 }
 
 void tls_export_forget(tls_conn *c)
 {
-    OPENSSL_cleanse(c->export12_master, sizeof c->export12_master);
-    c->export12_ready = 0;
+    OPENSSL_clear_free(c->export12, sizeof *c->export12);
+    c->export12 = NULL;
 }
 
 static int refuse(char *why, size_t why_size, const char *msg)
@@ -45,9 +49,9 @@ int tls_conn_export(const tls_conn *c, const char *label, size_t label_len, cons
     if (c->version == TLS_VERSION_13) {
         rc = tls13_export(c->suite->md, c->keys.exporter, label, context, context_len, out, out_len,
                           &err);
-    } else if (c->export12_ready) {
-        rc = tls12_export(c->suite->md, c->export12_master, c->client_random,
-                          c->export12_server_random, label, context, context_len, has_context, out,
+    } else if (c->export12 != NULL) {
+        rc = tls12_export(c->suite->md, c->export12->master, c->client_random,
+                          c->export12->server_random, label, context, context_len, has_context, out,
                           out_len, &err);
     } else {
         rc = tls_fail(&err, -1, "no exporter secret for this connection");

@@ -64,10 +64,18 @@ static void list_text(const uint8_t *list, size_t len, char *out, size_t size)
     }
 }
 
-static void set_chosen(tls_conn *c, const uint8_t *name, size_t len)
+/* The protocol is kept on the heap: most connections have none, and an
+ * idle connection should not carry 255 bytes for it. */
+static int set_chosen(tls_conn *c, const uint8_t *name, size_t len)
 {
-    memcpy(c->alpn, name, len);
+    uint8_t *copy = OPENSSL_malloc(len);
+    if (copy == NULL)
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    memcpy(copy, name, len);
+    OPENSSL_free(c->alpn);
+    c->alpn = copy;
     c->alpn_len = (uint8_t)len;
+    return 0;
 }
 
 static int trace_decision(tls_conn *c, const tls_reader *offered, const char *how)
@@ -115,7 +123,8 @@ int tls_alpn_client_answer(tls_conn *c, tls_reader *body, const char *where)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "server chose ALPN protocol '%s', which we did not offer", text);
     }
-    set_chosen(c, name.p, name.len);
+    if (set_chosen(c, name.p, name.len) != 0)
+        return -1;
     return trace_decision(c, &offered, "the server chose one of ours");
 }
 
@@ -146,7 +155,8 @@ int tls_alpn_server_choose(tls_conn *c, tls_reader *body)
             if (chosen == NULL || chosen_len == 0 || chosen_len > 255 || !list_has(list.p, list.len, chosen, chosen_len))
                 return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR,
                                 "alpn function chose a protocol the client did not offer");
-            set_chosen(c, chosen, chosen_len);
+            if (set_chosen(c, chosen, chosen_len) != 0)
+                return -1;
         }
         return trace_decision(c, &list,
                               c->alpn_len ? "chosen by the alpn function" : "the alpn function chose none: no ALPN");
@@ -158,7 +168,8 @@ int tls_alpn_server_choose(tls_conn *c, tls_reader *body)
     while (tls_rd_left(&r) > 0) {
         tls_reader p = tls_rd_vec(&r, 1);
         if (list_has(list.p, list.len, p.p, p.len)) {
-            set_chosen(c, p.p, p.len);
+            if (set_chosen(c, p.p, p.len) != 0)
+                return -1;
             return trace_decision(c, &list, "our first preference the client offers");
         }
     }

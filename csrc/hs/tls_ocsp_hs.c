@@ -244,7 +244,7 @@ static int trace_client_decision(tls_conn *c, const char *action)
 {
     if (!tls_tracing(c))
         return 0;
-    const tls_ocsp_result *r = &c->ocsp;
+    const tls_ocsp_result *r = c->ocsp;
     char when[64];
     tls_trace_builder tb;
     tls_trace_begin(&tb, "decide", "ocsp");
@@ -271,7 +271,9 @@ int tls_ocsp_client_decide(tls_conn *c)
 {
     if (!c->ocsp_asked)
         return 0;
-    tls_ocsp_result *r = &c->ocsp;
+    if (c->ocsp == NULL && (c->ocsp = OPENSSL_zalloc(sizeof *c->ocsp)) == NULL)
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    tls_ocsp_result *r = c->ocsp;
     if (c->ocsp_staple.len == 0) {
         memset(r, 0, sizeof *r);
         r->status = TLS_OCSP_STATUS_NONE;
