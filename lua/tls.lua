@@ -64,6 +64,9 @@ local context_options = {
   -- issue 9 (each validated below by the part that implements it)
   certificates = true, client_certificate = true, servername = true, sni_strict = true,
   alpn = true, pin = true, crl = true, crl_check_all = true, ocsp = true, keylog = true,
+  -- issue 10: resumption (resumption_options below)
+  tickets = true, ticket_lifetime = true, ticket_keys = true, ticket_key_lifetime = true,
+  psk_ke = true, early_data = true, max_early_data = true, session_store = true,
 }
 
 -- TLS_MAX_IDENTITIES in csrc/pki/tls_config.h
@@ -137,6 +140,77 @@ local function pki_options(ctx, o, server)
       if not ok then return nil, why end
     end
     ctx:set_crl_check_all(o.crl_check_all == true)
+  end
+  return true
+end
+
+-- Resumption: tickets, their keys, the session store, psk_ke and 0-RTT.
+local function resumption_options(ctx, o, server)
+  local function server_only(name)
+    if o[name] ~= nil and not server then
+      return fail("option '%s' is for servers (a client takes what the server gives)", name)
+    end
+    return true
+  end
+  for _, name in ipairs { "tickets", "ticket_lifetime", "ticket_keys", "ticket_key_lifetime",
+                          "max_early_data", "session_store" } do
+    local ok, why = server_only(name)
+    if not ok then return nil, why end
+  end
+  if o.tickets ~= nil then
+    if math.type(o.tickets) ~= "integer" or o.tickets < 0 or o.tickets > 16 then
+      return fail("option 'tickets' must be a whole number from 0 to 16 (got %s)", tostring(o.tickets))
+    end
+    ctx:set_tickets(o.tickets)
+  end
+  if o.ticket_lifetime ~= nil then
+    local n = o.ticket_lifetime
+    if math.type(n) ~= "integer" or n < 1 or n > 604800 then
+      return fail("option 'ticket_lifetime' must be a whole number of seconds from 1 to 604800 "
+        .. "(7 days, RFC 8446's limit) (got %s)", tostring(n))
+    end
+    ctx:set_ticket_lifetime(n)
+  end
+  if o.ticket_keys ~= nil then
+    if type(o.ticket_keys) ~= "table" then
+      return fail("option 'ticket_keys' must be a list of keys from tls.ticketkeys.generate() (got %s)",
+        type(o.ticket_keys))
+    end
+    local ok, why = ctx:set_ticket_keys(o.ticket_keys)
+    if not ok then return nil, why end
+  end
+  if o.ticket_key_lifetime ~= nil then
+    local n = o.ticket_key_lifetime
+    if type(n) ~= "number" or n <= 0 or n ~= n then
+      return fail("option 'ticket_key_lifetime' must be a number of seconds > 0 (got %s)", tostring(n))
+    end
+    ctx:set_ticket_key_rotation(n)
+  end
+  if o.psk_ke ~= nil then
+    if type(o.psk_ke) ~= "boolean" then
+      return fail("option 'psk_ke' must be true or false (got %s)", type(o.psk_ke))
+    end
+    ctx:set_psk_ke(o.psk_ke)
+  end
+  if o.max_early_data ~= nil and (math.type(o.max_early_data) ~= "integer" or o.max_early_data < 1) then
+    return fail("option 'max_early_data' must be a whole number of bytes >= 1 (got %s)", tostring(o.max_early_data))
+  end
+  if o.early_data ~= nil then
+    if type(o.early_data) ~= "boolean" then
+      return fail("option 'early_data' must be true or false (got %s)", type(o.early_data))
+    end
+    ctx:set_early_data(o.early_data, o.max_early_data)
+  elseif o.max_early_data ~= nil then
+    return fail("option 'max_early_data' needs 'early_data = true'")
+  end
+  if o.session_store ~= nil then
+    local st = o.session_store
+    if type(st) ~= "table" or type(st.get) ~= "function" or type(st.put) ~= "function"
+        or type(st.delete) ~= "function" then
+      return fail("option 'session_store' must be a table with functions get(id), put(id, blob, ttl) "
+        .. "and delete(id), such as tls.store.memory() or tls.store.redis{...}")
+    end
+    ctx:set_session_store(st)
   end
   return true
 end
@@ -411,6 +485,8 @@ function tls.context(opts)
   if verify_fn then ctx:set_hook("verify", verify_fn) end
   ok, why = pki_options(ctx, o, server)
   if not ok then return nil, why end
+  ok, why = resumption_options(ctx, o, server)
+  if not ok then return nil, why end
   if o.key_update_after ~= nil then
     if math.type(o.key_update_after) ~= "integer" or o.key_update_after < 1 then
       return fail("option 'key_update_after' must be a whole number of records >= 1 (got %s)",
@@ -459,6 +535,12 @@ end
 
 -- Without 'servername', the host is the name: as DNS resolves it, so
 -- without a trailing dot, and for an IPv6 address without its zone.
+-- A session from conn:session() (text), or nil.
+local function session_option(what, value)
+  if value == nil or type(value) == "string" then return true end
+  return fail("%s: option 'session' must be a session from conn:session() (got %s)", what, type(value))
+end
+
 local function default_servername(host)
   local name = host:gsub("%.$", "")
   local ip6 = host:match("^([%x:.]+)%%[%w._-]+$")
@@ -484,7 +566,7 @@ function tls.connect(host, port, ctx, opts)
     error(string.format("bad argument #1 to 'connect' (host name expected, got %s)", type(host)), 2)
   end
   port = port_string("connect", port)
-  local o, err = check_options("tls.connect", opts, { servername = true, timeout = true })
+  local o, err = check_options("tls.connect", opts, { servername = true, timeout = true, session = true })
   if not o then return nil, err end
   local ok, nerr = servername_option("tls.connect", o.servername)
   if not ok then return nil, nerr end
@@ -507,7 +589,10 @@ function tls.connect(host, port, ctx, opts)
   end
   local c, cerr = as_context(ctx, "client")
   if not c then return nil, cerr end
-  local conn, msg = core.connect(host, port, c, servername, hs_timeout, timeout)
+  local serr
+  ok, serr = session_option("tls.connect", o.session)
+  if not ok then return nil, serr end
+  local conn, msg = core.connect(host, port, c, servername, hs_timeout, timeout, o.session)
   if conn then return conn end
   -- The C layer answers with LuaSocket's words; say what was going on.
   if msg == "timeout" then
@@ -563,7 +648,7 @@ function tls.wrap(sock, ctx, opts)
     error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected)", 2)
   end
   if fd < 0 then return fail("tls.wrap: the socket is closed") end
-  local o, err = check_options("tls.wrap", opts, { servername = true, timeout = true })
+  local o, err = check_options("tls.wrap", opts, { servername = true, timeout = true, session = true })
   if not o then return nil, err end
   local ok, nerr = servername_option("tls.wrap", o.servername)
   if not ok then return nil, nerr end
@@ -571,7 +656,12 @@ function tls.wrap(sock, ctx, opts)
   if not timeout then return nil, terr end
   local c, cerr = as_context(ctx, "client")
   if not c then return nil, cerr end
-  return core.wrap(fd, c, o.servername, sock, timeout)
+  local sok, serr = session_option("tls.wrap", o.session)
+  if not sok then return nil, serr end
+  if o.session ~= nil and c:mode() == "server" then
+    return fail("tls.wrap: option 'session' is for clients (a server finds sessions in tickets)")
+  end
+  return core.wrap(fd, c, o.servername, sock, timeout, o.session)
 end
 
 --- tls.selfsigned{ names=, key="ec"|"rsa"|"ed25519", days= } -> cert_pem, key_pem | nil, msg
@@ -601,13 +691,18 @@ end
 
 --- tls.engine(ctx, { servername= }) -> the sans-I/O engine
 function tls.engine(ctx, opts)
-  local o, err = check_options("tls.engine", opts, { servername = true })
+  local o, err = check_options("tls.engine", opts, { servername = true, session = true })
   if not o then return nil, err end
   local ok, nerr = servername_option("tls.engine", o.servername)
   if not ok then return nil, nerr end
   local c, cerr = as_context(ctx, "client")
   if not c then return nil, cerr end
-  return core.engine(c, o.servername)
+  local sok, serr = session_option("tls.engine", o.session)
+  if not sok then return nil, serr end
+  if o.session ~= nil and c:mode() == "server" then
+    return fail("tls.engine: option 'session' is for clients (a server finds sessions in tickets)")
+  end
+  return core.engine(c, o.servername, o.session)
 end
 
 --- tls.certificate(pem_or_der) -> certificate object | nil, msg: the first

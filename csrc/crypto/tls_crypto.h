@@ -75,12 +75,27 @@ typedef struct tls13_keys {
     uint8_t server_ap[TLS_MAX_HASH_LEN];
     uint8_t exporter[TLS_MAX_HASH_LEN];
     uint8_t resumption[TLS_MAX_HASH_LEN];
+    uint8_t client_early[TLS_MAX_HASH_LEN]; /* client_early_traffic_secret (0-RTT) */
 } tls13_keys;
 
 /* Early Secret with no PSK (HKDF-Extract(0, 0...)). */
 int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err);
-/* Handshake Secret from the (EC)DHE shared secret, then the two handshake
- * traffic secrets; th = Transcript-Hash(ClientHello..ServerHello). */
+/* Early Secret from a PSK (rfc8446#7.1: HKDF-Extract(0, PSK)). */
+int tls13_keys_init_psk(tls13_keys *k, const EVP_MD *md, const uint8_t *psk, size_t psk_len,
+                        tls_error *err);
+/* binder_key = Derive-Secret(Early Secret, "res binder" or, for an external
+ * PSK, "ext binder", ""). The binder itself is tls13_finished(md,
+ * binder_key, Transcript-Hash(truncated ClientHello), out) (rfc8446#4.2.11.2). */
+int tls13_binder_key(const tls13_keys *k, int external, uint8_t *out, tls_error *err);
+/* client_early_traffic_secret into k->client_early; th = Transcript-Hash(ClientHello). */
+int tls13_keys_early_traffic(tls13_keys *k, const uint8_t *th, tls_error *err);
+/* rfc8446#4.6.1: the PSK of a ticket = HKDF-Expand-Label(
+ * resumption_master_secret, "resumption", ticket_nonce, Hash.length). */
+int tls13_ticket_psk(const EVP_MD *md, const uint8_t *resumption, const uint8_t *nonce,
+                     size_t nonce_len, uint8_t *out, tls_error *err);
+/* Handshake Secret from the (EC)DHE shared secret (shared_len 0 for psk_ke:
+ * no (EC)DHE), then the two handshake traffic secrets; th =
+ * Transcript-Hash(ClientHello..ServerHello). */
 int tls13_keys_handshake(tls13_keys *k, const uint8_t *shared, size_t shared_len,
                          const uint8_t *th, tls_error *err);
 /* Master Secret, application traffic secrets and exporter master secret;

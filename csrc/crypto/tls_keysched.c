@@ -146,6 +146,45 @@ int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err)
     return 0;
 }
 
+int tls13_keys_init_psk(tls13_keys *k, const EVP_MD *md, const uint8_t *psk, size_t psk_len,
+                        tls_error *err)
+{
+    if (tls13_keys_init(k, md, err) != 0)
+        return -1;
+    if (psk_len == 0 || psk_len > TLS_MAX_HASH_LEN)
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: PSK of %zu bytes", psk_len);
+    if (tls_hkdf_extract(md, NULL, 0, psk, psk_len, k->early) != 0)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: early secret from the PSK");
+    return 0;
+}
+
+int tls13_binder_key(const tls13_keys *k, int external, uint8_t *out, tls_error *err)
+{
+    uint8_t empty_hash[TLS_MAX_HASH_LEN];
+    if (tls_hash(k->md, NULL, 0, empty_hash) != 0
+        || derive_secret(k, k->early, external ? "ext binder" : "res binder", empty_hash, out) != 0)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: binder key");
+    return 0;
+}
+
+int tls13_keys_early_traffic(tls13_keys *k, const uint8_t *th, tls_error *err)
+{
+    if (derive_secret(k, k->early, "c e traffic", th, k->client_early) != 0)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: early traffic secret");
+    return 0;
+}
+
+int tls13_ticket_psk(const EVP_MD *md, const uint8_t *resumption, const uint8_t *nonce,
+                     size_t nonce_len, uint8_t *out, tls_error *err)
+{
+    int hlen = md ? EVP_MD_get_size(md) : -1;
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN
+        || tls_hkdf_expand_label(md, resumption, (size_t)hlen, "resumption", nonce, nonce_len, out,
+                                 (size_t)hlen) != 0)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: ticket PSK");
+    return 0;
+}
+
 int tls13_keys_handshake(tls13_keys *k, const uint8_t *shared, size_t shared_len,
                          const uint8_t *th, tls_error *err)
 {

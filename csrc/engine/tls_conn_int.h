@@ -16,6 +16,7 @@
 #include "util/tls_err.h"
 #include "hs/tls_ext.h"
 #include "pki/tls_ocsp.h"
+#include "hs/tls_session.h"
 
 /* Limits on what a peer can make us hold or do. */
 /* The largest handshake message accepted: a certificate chain of a few
@@ -196,6 +197,14 @@ struct tls_conn {
                                  received, until judged */
     tls_ocsp_result *ocsp;    /* client that asked: the verdict, for info() (heap:
                                  most connections never ask) */
+    /* Resumption (hs/tls_session.h): heap, only when used */
+    tls_session *session;     /* client: the session offered (tls_conn_set_session);
+                                 server: the session being resumed */
+    tls_session *new_session; /* client: the latest session received, for
+                                 tls_conn_get_session */
+    int resumed;              /* this handshake resumed c->session */
+    int early_data;           /* info().early_data: 0, 1 accepted, -1 declined */
+    unsigned tickets_sent;    /* server: NewSessionTickets sent so far */
 };
 
 /* ---- Record layer (tls_record.c) ---- */
@@ -343,6 +352,14 @@ int tls_ocsp_read_certificate_status(tls_conn *c, tls_reader *body, const char *
 /* Client: judges c->ocsp_staple (or its absence) once the peer's chain is
  * accepted, records the verdict and fails as configured. */
 int tls_ocsp_client_decide(tls_conn *c);
+
+/* ---- Resumption (tls_resume.c) ---- */
+/* Frees c->session and c->new_session (wiped). */
+void tls_resume_forget(tls_conn *c);
+/* A new empty session on the heap (tls_session_init); -1 on oom. */
+int tls_resume_session_new(tls_session **s);
+/* Wipes and frees *s, sets it to NULL. */
+void tls_resume_session_free(tls_session **s);
 
 /* ---- Trace (tls_trace.c) ---- */
 typedef struct tls_trace_builder {

@@ -75,6 +75,7 @@ void tls_conn_free(tls_conn *c)
     OPENSSL_free(c->server_name);
     OPENSSL_free(c->alpn);
     OPENSSL_free(c->ocsp);
+    tls_resume_forget(c);
     tls_config_unref(c->cfg);
     OPENSSL_cleanse(c, sizeof *c);
     free(c);
@@ -324,4 +325,6 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
     if (!c->is_server && c->own != NULL)
         info->client_certificate = sk_X509_value(c->own->chain, 0);
     info->ocsp = !c->is_server && c->ocsp_done ? c->ocsp : NULL;
+    info->resumed = c->resumed;
+    info->early_data = c->early_data;
 }

@@ -80,6 +80,19 @@ typedef struct tls_hooks {
     int (*ocsp_response)(void *ud, tls_buf *out, char *why, size_t why_size);
     /* A key-log line (NSS key log format, without the newline). */
     void (*keylog)(void *ud, const char *line);
+    /* Server: the session store (TLS 1.2 session ids, 0-RTT anti-replay).
+     * Blobs are sealed with the ticket keys before they get here. A store
+     * that fails is a store that does not have the session: resumption is
+     * an optimisation, so these never fail a handshake.
+     * get: 1 with the blob appended to out, 0 when not found;
+     * put: keeps blob under id for ttl_s seconds;
+     * delete: 1 when id was there (and is now gone), 0 when it was not, -1
+     * when the store failed. It must be atomic in the store: that makes a
+     * 0-RTT ticket usable once across a whole fleet. */
+    int (*session_get)(void *ud, const uint8_t *id, size_t id_len, tls_buf *out);
+    void (*session_put)(void *ud, const uint8_t *id, size_t id_len, const uint8_t *blob, size_t len,
+                        uint32_t ttl_s);
+    int (*session_delete)(void *ud, const uint8_t *id, size_t id_len);
 } tls_hooks;
 
 /* ---- Status bits --------------------------------------------------------- */
@@ -100,6 +113,17 @@ int tls_conn_set_server_name(tls_conn *c, const char *name);
 void tls_conn_set_trace(tls_conn *c, tls_trace_fn fn, void *ud);
 /* hooks must outlive the connection (or the next call); NULL removes them. */
 void tls_conn_set_hooks(tls_conn *c, const tls_hooks *hooks, void *ud);
+/* Client only, before tls_conn_start: a session to offer (the text
+ * tls_conn_get_session gave, hs/tls_session.h). It is offered only when
+ * it fits: not expired, made for the same server name, with a version and
+ * suite this config allows; otherwise the handshake is a full one.
+ * Returns 0, or -1 with why (a message) when the text is not a session. */
+int tls_conn_set_session(tls_conn *c, const char *text, size_t len, char *why, size_t why_size);
+/* Client: the latest session the server gave (TLS 1.3: the last
+ * NewSessionTicket; TLS 1.2: the session once the handshake is done), as
+ * text appended to out: 1, or 0 when there is none. */
+int tls_conn_get_session(const tls_conn *c, tls_buf *out);
+
 /* Client: queues the ClientHello. Server: no-op. Returns 0 or -1. */
 int tls_conn_start(tls_conn *c);
 
@@ -169,6 +193,10 @@ typedef struct tls_conn_info {
     const struct tls_ocsp_result *ocsp; /* client that asked for OCSP stapling,
                                   once the server's certificate is judged: the
                                   verdict (pki/tls_ocsp.h); else NULL */
+    int resumed;               /* the handshake resumed a session (PSK or
+                                  TLS 1.2 abbreviated handshake) */
+    int early_data;            /* 0-RTT: 0 not offered, 1 accepted, -1 offered
+                                  and declined */
 } tls_conn_info;
 
 void tls_conn_get_info(const tls_conn *c, tls_conn_info *info);

@@ -281,6 +281,8 @@ int tls_lua_connect(lua_State *L)
     const char *servername = luaL_optstring(L, 4, host);
     double hs_timeout = luaL_optnumber(L, 5, -1);
     double timeout = luaL_optnumber(L, 6, -1);
+    if (!lua_isnoneornil(L, 7))
+        luaL_checktype(L, 7, LUA_TSTRING);
     if (cfg->is_server) {
         lua_pushnil(L);
         lua_pushliteral(L, "tls.connect needs a client context (this one has mode=\"server\")");
@@ -288,8 +290,8 @@ int tls_lua_connect(lua_State *L)
     }
     if (tls_lua_check_server_name(L, lua_isnoneornil(L, 4) ? 1 : 4) != 0)
         return 2;
-    lua_settop(L, 6);
-    lua_conn *c = tls_lua_conn_new(L); /* index 7 */
+    lua_settop(L, 7);
+    lua_conn *c = tls_lua_conn_new(L); /* index 8 */
     double deadline = tls_sock_deadline(hs_timeout);
     char msg[TLS_SOCK_MSG_MAX];
     int fd = -1;
@@ -298,18 +300,19 @@ int tls_lua_connect(lua_State *L)
         lua_pushstring(L, msg);
         return 2;
     }
-    if (tls_lua_conn_setup(L, c, 3, fd, 1, timeout) != 0 || set_server_name(L, c, servername) != 0) {
-        close_socket(L, c, 7);
+    if (tls_lua_conn_setup(L, c, 3, fd, 1, timeout) != 0 || set_server_name(L, c, servername) != 0
+        || tls_lua_offer_session(L, c->tls, 7) != 0) {
+        close_socket(L, c, 8);
         return 2;
     }
     int st = ensure_handshake(c, deadline);
     if (st != TLS_IO_DONE) {
         lua_pushnil(L);
         lua_pushstring(L, status_message(c, st));
-        close_socket(L, c, 7);
+        close_socket(L, c, 8);
         return 2;
     }
-    lua_settop(L, 7);
+    lua_settop(L, 8);
     return 1;
 }
 
@@ -322,6 +325,8 @@ int tls_lua_wrap(lua_State *L)
     const char *servername = luaL_optstring(L, 3, NULL);
     double timeout = luaL_optnumber(L, 5, -1);
     luaL_argcheck(L, fd >= 0 && fd <= 0x7fffffff, 1, "not an open socket");
+    if (!lua_isnoneornil(L, 6))
+        luaL_checktype(L, 6, LUA_TSTRING);
     if (tls_lua_check_server_name(L, 3) != 0)
         return 2;
     if (tls_sock_prepare((int)fd) != 0) {
@@ -335,14 +340,15 @@ int tls_lua_wrap(lua_State *L)
      * are connected to: never silently skip the name check. */
     if (!servername && !cfg->is_server && tls_sock_address((int)fd, 1, ip, sizeof ip, &port) == 0)
         servername = ip;
-    lua_settop(L, 5);
-    lua_conn *c = tls_lua_conn_new(L); /* index 6 */
+    lua_settop(L, 6);
+    lua_conn *c = tls_lua_conn_new(L); /* index 7 */
     /* The connection keeps the LuaSocket object, which owns the descriptor. */
     lua_pushvalue(L, 4);
-    lua_setiuservalue(L, 6, 1);
-    if (tls_lua_conn_setup(L, c, 2, (int)fd, 0, timeout) != 0 || set_server_name(L, c, servername) != 0)
+    lua_setiuservalue(L, 7, 1);
+    if (tls_lua_conn_setup(L, c, 2, (int)fd, 0, timeout) != 0 || set_server_name(L, c, servername) != 0
+        || tls_lua_offer_session(L, c->tls, 6) != 0)
         return 2;
-    lua_settop(L, 6);
+    lua_settop(L, 7);
     return 1;
 }
 
@@ -686,6 +692,13 @@ static int conn_info(lua_State *L)
 
 /* conn:peercertificate() / conn:peerchain(): certificate objects once the
  * handshake is done; nil before, or when the peer sent none. */
+/* conn:session(): the latest session the server gave, as text, or nil. */
+static int conn_session(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    return tls_lua_push_session(L, c->tls);
+}
+
 static int conn_peercertificate(lua_State *L)
 {
     lua_conn *c = to_conn(L);
@@ -776,6 +789,7 @@ void tls_lua_conn_register(lua_State *L)
         {"info", conn_info},
         {"peercertificate", conn_peercertificate},
         {"peerchain", conn_peerchain},
+        {"session", conn_session},
         {"keyupdate", conn_keyupdate},
         {"export", conn_export},
         {"getfd", conn_getfd},

@@ -11,6 +11,7 @@
 #include "pki/tls_pin.h"
 #include "pki/tls_x509.h"
 #include "pki/tls_ocsp.h"
+#include "hs/tls_session.h"
 
 typedef struct lua_context {
     tls_config *cfg; /* NULL once collected */
@@ -342,6 +343,120 @@ static int ctx_set_keylog(lua_State *L)
     return push_result(L, tls_keylog_set_file(ctx->cfg, path, &err), &err);
 }
 
+/* ---- Resumption (lua/tls.lua validates the options first) ---- */
+
+/* ctx:set_tickets(n): NewSessionTickets per full TLS 1.3 handshake; 0 turns
+ * tickets off in both versions. */
+static int ctx_set_tickets(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 0 && n <= 16, 2, "from 0 to 16");
+    ctx->cfg->tickets = (unsigned)n;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ctx:set_ticket_lifetime(seconds) */
+static int ctx_set_ticket_lifetime(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 1 && n <= TLS_MAX_TICKET_LIFETIME, 2, "from 1 to 604800 seconds");
+    ctx->cfg->ticket_lifetime = (uint32_t)n;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ctx:set_ticket_keys({ key, ... }): each key a string of 48 bytes
+ * (tls.ticketkeys.generate()), the current one first. */
+static int ctx_set_ticket_keys(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer n = luaL_len(L, 2);
+    if (n < 1 || n > TLS_MAX_TICKET_KEYS) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "ticket_keys: give 1 to %d keys (got %d)", TLS_MAX_TICKET_KEYS, (int)n);
+        return 2;
+    }
+    const uint8_t *keys[TLS_MAX_TICKET_KEYS];
+    for (lua_Integer i = 1; i <= n; i++) {
+        size_t len = 0;
+        lua_geti(L, 2, i);
+        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+        if (k == NULL || len != TLS_TICKET_KEY_LEN) {
+            lua_pushnil(L);
+            lua_pushfstring(L, "ticket_keys: key %d must be a string of %d bytes from "
+                               "tls.ticketkeys.generate() (got %s of %d bytes)",
+                            (int)i, TLS_TICKET_KEY_LEN, luaL_typename(L, -2), (int)len);
+            return 2;
+        }
+        keys[i - 1] = (const uint8_t *)k; /* the table keeps the string alive */
+        lua_pop(L, 1);
+    }
+    tls_error err;
+    tls_error_clear(&err);
+    int rc = tls_ticket_keys_set(&ctx->cfg->ticket_keys, keys, (size_t)n, tls_config_now_ms(ctx->cfg), &err);
+    return push_result(L, rc, &err);
+}
+
+/* ctx:set_ticket_key_rotation(seconds): 0 turns automatic rotation off. */
+static int ctx_set_ticket_key_rotation(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    lua_Number s = luaL_checknumber(L, 2);
+    luaL_argcheck(L, s >= 0 && s <= 1e9, 2, "a number of seconds >= 0");
+    ctx->cfg->ticket_keys.rotate_ms = (uint64_t)(s * 1000);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ctx:set_psk_ke(bool) */
+static int ctx_set_psk_ke(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    ctx->cfg->psk_ke = lua_toboolean(L, 2);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ctx:set_early_data(bool[, max_bytes]) */
+static int ctx_set_early_data(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    ctx->cfg->early_data = lua_toboolean(L, 2);
+    if (!lua_isnoneornil(L, 3)) {
+        lua_Integer n = luaL_checkinteger(L, 3);
+        luaL_argcheck(L, n >= 1 && n <= 0x7fffffff, 3, "a positive number of bytes");
+        ctx->cfg->max_early_data = (uint32_t)n;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ctx:set_session_store(table or nil) */
+static int ctx_set_session_store(lua_State *L)
+{
+    check_ctx(L, 1);
+    if (!lua_isnoneornil(L, 2))
+        luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    lua_setiuservalue(L, 1, TLS_LUA_SLOT_STORE);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ctx:set_clock_offset(seconds): moves the clock the resumption code
+ * reads, so tests can age tickets without waiting. */
+static int ctx_set_clock_offset(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    ctx->cfg->clock_offset_ms = (int64_t)(luaL_checknumber(L, 2) * 1000);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int ctx_mode(lua_State *L)
 {
     lua_pushstring(L, check_ctx(L, 1)->cfg->is_server ? "server" : "client");
@@ -395,6 +510,14 @@ void tls_lua_context_register(lua_State *L)
         {"set_crl_check_all", ctx_set_crl_check_all},
         {"set_key_update_after", ctx_set_key_update_after},
         {"set_record_size_limit", ctx_set_record_size_limit},
+        {"set_tickets", ctx_set_tickets},
+        {"set_ticket_lifetime", ctx_set_ticket_lifetime},
+        {"set_ticket_keys", ctx_set_ticket_keys},
+        {"set_ticket_key_rotation", ctx_set_ticket_key_rotation},
+        {"set_psk_ke", ctx_set_psk_ke},
+        {"set_early_data", ctx_set_early_data},
+        {"set_session_store", ctx_set_session_store},
+        {"set_clock_offset", ctx_set_clock_offset},
         {"mode", ctx_mode},
         {NULL, NULL},
     };

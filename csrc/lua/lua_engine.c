@@ -43,11 +43,14 @@ static int push_failure(lua_State *L, const char *msg)
     return 2;
 }
 
-/* core.engine(ctx, servername) */
+/* core.engine(ctx, servername, session) */
 int tls_lua_engine_new(lua_State *L)
 {
     tls_config *cfg = tls_lua_check_context(L, 1);
     const char *servername = luaL_optstring(L, 2, NULL);
+    if (!lua_isnoneornil(L, 3))
+        luaL_checktype(L, 3, LUA_TSTRING);
+    lua_settop(L, 3);
     if (tls_lua_check_server_name(L, 2) != 0)
         return 2;
     /* An engine never sees the TCP connection, so it cannot tell a close
@@ -73,8 +76,18 @@ int tls_lua_engine_new(lua_State *L)
         lua_pushstring(L, tls_lua_failure_reason(e->tls));
         return 2;
     }
+    if (!cfg->is_server && tls_lua_offer_session(L, e->tls, 3) != 0)
+        return 2;
     tls_lua_trace_init(&e->trace, L, 1, e->tls);
+    lua_settop(L, 4);
     return 1;
+}
+
+/* e:session(): the latest session the server gave, as text, or nil. */
+static int engine_session(lua_State *L)
+{
+    lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
+    return tls_lua_push_session(L, e->tls);
 }
 
 static int engine_start(lua_State *L)
@@ -262,6 +275,7 @@ void tls_lua_engine_register(lua_State *L)
         {"status", engine_status}, {"error", engine_error},   {"info", engine_info},
         {"keyupdate", engine_keyupdate}, {"export", engine_export},
         {"peercertificate", engine_peercertificate}, {"peerchain", engine_peerchain},
+        {"session", engine_session},
         {NULL, NULL},
     };
     static const luaL_Reg meta[] = {

@@ -31,6 +31,12 @@ void tls_lua_push_info(lua_State *L, const tls_conn *c)
     set_name(L, "signature", tls_sigscheme_name(info.sigscheme), info.sigscheme);
     lua_pushboolean(L, info.hello_retry);
     lua_setfield(L, -2, "hello_retry");
+    lua_pushboolean(L, info.resumed);
+    lua_setfield(L, -2, "resumed");
+    if (info.early_data != 0) {
+        lua_pushstring(L, info.early_data > 0 ? "accepted" : "rejected");
+        lua_setfield(L, -2, "early_data");
+    }
     if (info.key_exchange) {
         lua_pushstring(L, info.key_exchange);
         lua_setfield(L, -2, "key_exchange");

@@ -25,7 +25,8 @@ enum {
     TLS_LUA_SLOT_ALPN,         /* "alpn" */
     TLS_LUA_SLOT_OCSP,         /* "ocsp" */
     TLS_LUA_SLOT_KEYLOG,       /* "keylog" */
-    TLS_LUA_CTX_SLOTS = TLS_LUA_SLOT_KEYLOG
+    TLS_LUA_SLOT_STORE,        /* session_store: a table {get=, put=, delete=} */
+    TLS_LUA_CTX_SLOTS = TLS_LUA_SLOT_STORE
 };
 tls_config *tls_lua_check_context(lua_State *L, int idx);
 int tls_lua_context_new(lua_State *L);
@@ -76,6 +77,14 @@ int tls_lua_alpn_bridge(void *ud, const uint8_t *list, size_t len, const uint8_t
 int tls_lua_client_cert_bridge(void *ud, const tls_cert_request *req, char *why, size_t why_size);
 /* keylog: calls the context's function with the line; errors are warnings. */
 void tls_lua_keylog_bridge(void *ud, const char *line);
+/* The session store (lua_hook_store.c): the context's session_store table's
+ * get(id), put(id, blob, ttl) and delete(id), ids and blobs as strings.
+ * A store that raises or answers nonsense is a warning and counts as
+ * "not found" / "not deleted". */
+int tls_lua_store_get_bridge(void *ud, const uint8_t *id, size_t id_len, tls_buf *out);
+void tls_lua_store_put_bridge(void *ud, const uint8_t *id, size_t id_len, const uint8_t *blob, size_t len,
+                              uint32_t ttl_s);
+int tls_lua_store_delete_bridge(void *ud, const uint8_t *id, size_t id_len);
 
 /* ---- Exporter (lua_export.c) ----------------------------------------------- */
 /* Raises unless the arguments at arg.. are (label string, context string or
@@ -125,11 +134,18 @@ int tls_lua_push_peer(lua_State *L, const tls_conn *c, int whole_chain);
 /* Pushes the message for an engine failure ("" if none recorded). */
 const char *tls_lua_failure_reason(const tls_conn *c);
 
+/* ---- Sessions (lua_session.c) -------------------------------------------- */
+/* Pushes the connection's latest session (text) or nil; returns 1. */
+int tls_lua_push_session(lua_State *L, const tls_conn *c);
+/* Offers the session text at idx (nil: none) to client c: 0, or -1 with
+ * nil, message pushed. */
+int tls_lua_offer_session(lua_State *L, tls_conn *c, int idx);
+
 /* ---- Objects --------------------------------------------------------------- */
 void tls_lua_conn_register(lua_State *L);
-/* core.connect(host, port, ctx, servername, handshake_timeout, timeout) -> conn | nil, msg */
+/* core.connect(host, port, ctx, servername, handshake_timeout, timeout, session) -> conn | nil, msg */
 int tls_lua_connect(lua_State *L);
-/* core.wrap(fd, ctx, servername, socket, timeout) -> conn | nil, msg */
+/* core.wrap(fd, ctx, servername, socket, timeout, session) -> conn | nil, msg */
 int tls_lua_wrap(lua_State *L);
 typedef struct lua_conn lua_conn;
 /* Pushes a connection object without a socket or engine yet. It may raise
@@ -149,7 +165,7 @@ void tls_lua_server_register(lua_State *L);
 int tls_lua_listen(lua_State *L);
 
 void tls_lua_engine_register(lua_State *L);
-/* core.engine(ctx, servername) -> engine | nil, msg */
+/* core.engine(ctx, servername, session) -> engine | nil, msg */
 int tls_lua_engine_new(lua_State *L);
 
 #endif

@@ -78,7 +78,7 @@ static int has_hook(lua_State *L, int ctx_index, int slot)
 {
     int type = lua_getiuservalue(L, ctx_index, slot);
     lua_pop(L, 1);
-    return type == LUA_TFUNCTION;
+    return type == (slot == TLS_LUA_SLOT_STORE ? LUA_TTABLE : LUA_TFUNCTION);
 }
 
 void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn *c)
@@ -118,6 +118,11 @@ void tls_lua_hooks_fill(tls_lua_trace *t, lua_State *L, int ctx_index)
     if (has_hook(L, ctx_index, TLS_LUA_SLOT_KEYLOG)) t->hooks.keylog = tls_lua_keylog_bridge;
     if (has_hook(L, ctx_index, TLS_LUA_SLOT_OCSP)) t->hooks.ocsp_response = tls_lua_ocsp_bridge;
     if (has_hook(L, ctx_index, TLS_LUA_SLOT_VERIFY)) t->hooks.verify = tls_lua_verify_bridge;
+    if (has_hook(L, ctx_index, TLS_LUA_SLOT_STORE)) {
+        t->hooks.session_get = tls_lua_store_get_bridge;
+        t->hooks.session_put = tls_lua_store_put_bridge;
+        t->hooks.session_delete = tls_lua_store_delete_bridge;
+    }
 }
 
 void tls_lua_trace_release(tls_lua_trace *t, lua_State *L)

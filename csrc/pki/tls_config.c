@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -103,6 +104,9 @@ tls_config *tls_config_new(int is_server)
     c->min_version = TLS_VERSION_12;
     c->max_version = TLS_VERSION_13;
     c->require_ems = 1;
+    c->tickets = 2;
+    c->ticket_lifetime = 7200;
+    c->max_early_data = 16384;
     for (size_t i = 0; i < TLS_MAX_IDENTITIES; i++)
         tls_buf_init(&c->ids[i].cert_entries);
     tls_buf_init(&c->alpn);
@@ -118,6 +122,14 @@ tls_config *tls_config_new(int is_server)
     memcpy(c->sigalgs, default_sigalgs, sizeof default_sigalgs);
     c->n_sigalgs = COUNT(default_sigalgs);
     return c;
+}
+
+uint64_t tls_config_now_ms(const tls_config *c)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + c->clock_offset_ms;
+    return ms > 0 ? (uint64_t)ms : 0;
 }
 
 void tls_config_ref(tls_config *c)
@@ -139,6 +151,7 @@ void tls_config_unref(tls_config *c)
         tls_buf_free(&c->ids[i].cert_entries);
     }
     tls_buf_free(&c->alpn);
+    tls_ticket_keys_wipe(&c->ticket_keys);
     OPENSSL_free(c->keylog_path);
     OPENSSL_free(c);
 }

@@ -11,6 +11,7 @@
 
 #include "util/tls_buf.h"
 #include "util/tls_err.h"
+#include "crypto/tls_ticket.h"
 
 #define TLS_CONFIG_MAX_LIST 16
 /* Parsed peer certificates kept for the next handshake with the same peer:
@@ -95,6 +96,22 @@ typedef struct tls_config {
     uint8_t pins[TLS_MAX_PINS][TLS_PIN_LEN]; /* the peer's chain must hold one of these keys */
     size_t n_pins;
     int crl_check;               /* TLS_CRL_CHECK_*: set by tls_config_load_crl and the Lua option */
+    /* Resumption (hs/tls_session.h, crypto/tls_ticket.h) */
+    unsigned tickets;            /* server: NewSessionTickets after each full TLS 1.3
+                                    handshake (default 2); 0: none, and no TLS 1.2
+                                    tickets either */
+    uint32_t ticket_lifetime;    /* server: seconds a session may be resumed
+                                    (default 7200; at most 604800, rfc8446#4.6.1) */
+    tls_ticket_keys ticket_keys; /* server: seal tickets and stored sessions; a
+                                    random key is made on first use if none given */
+    int psk_ke;                  /* server: also accept psk_ke (resumption without
+                                    (EC)DHE, rfc8446#4.2.9) when the client offers
+                                    only that; client: offer it too. Default 0 */
+    int early_data;              /* 0-RTT (rfc8446#4.2.10), both sides; default 0 */
+    uint32_t max_early_data;     /* server: early data bytes accepted per
+                                    connection (default 16384) */
+    int64_t clock_offset_ms;     /* added to the wall clock the resumption code
+                                    reads (tls_config_now_ms): for tests only */
     tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
     unsigned cert_cache_next;    /* the slot to replace next */
 } tls_config;
@@ -138,6 +155,11 @@ int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err);
 int tls_config_set_alpn(tls_config *c, const uint8_t *list, size_t len, tls_error *err);
 /* TLS_VERSION_12 / TLS_VERSION_13 only; min <= max. */
 int tls_config_set_versions(tls_config *c, uint16_t min, uint16_t max, tls_error *err);
+
+/* Milliseconds since the Unix epoch (wall clock, plus clock_offset_ms):
+ * ticket issue times, ages and lifetimes. The only clock the resumption
+ * code reads. */
+uint64_t tls_config_now_ms(const tls_config *c);
 
 /* The certificate for these DER bytes: a new reference to the cached object
  * when the same bytes were seen before, else freshly parsed (and cached).

@@ -1,0 +1,157 @@
+/* Sealing session state under named ticket keys, with libcrypto's
+ * AES-256-GCM (the cipher object fetched once for the TLS suites). */
+#include "crypto/tls_ticket.h"
+
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "crypto/tls_crypto.h"
+#include "util/tls_consts.h"
+
+#define NO_ALERT (-1)
+
+static const EVP_CIPHER *ticket_cipher(void)
+{
+    const tls_suite *s = tls_suite_get(TLS_AES_256_GCM_SHA384);
+    return s ? s->cipher : NULL;
+}
+
+int tls_ticket_key_generate(uint8_t out[TLS_TICKET_KEY_LEN], tls_error *err)
+{
+    return tls_random(out, TLS_TICKET_KEY_LEN, err);
+}
+
+int tls_ticket_keys_set(tls_ticket_keys *ks, const uint8_t *const *keys, size_t n, uint64_t now_ms,
+                        tls_error *err)
+{
+    if (n == 0 || n > TLS_MAX_TICKET_KEYS)
+        return tls_fail(err, NO_ALERT, "ticket keys: give 1 to %d keys (got %zu)", TLS_MAX_TICKET_KEYS, n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (memcmp(keys[i], keys[j], TLS_TICKET_KEY_NAME_LEN) == 0)
+                return tls_fail(err, NO_ALERT, "ticket keys: keys %zu and %zu have the same name", j + 1,
+                                i + 1);
+    tls_ticket_keys_wipe(ks);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(ks->keys[i].name, keys[i], TLS_TICKET_KEY_NAME_LEN);
+        memcpy(ks->keys[i].secret, keys[i] + TLS_TICKET_KEY_NAME_LEN, TLS_TICKET_KEY_SECRET_LEN);
+        ks->keys[i].created_ms = now_ms;
+    }
+    ks->n = n;
+    return 0;
+}
+
+void tls_ticket_keys_wipe(tls_ticket_keys *ks)
+{
+    OPENSSL_cleanse(ks->keys, sizeof ks->keys);
+    ks->n = 0;
+}
+
+/* A new random key in front; the oldest falls off when the set is full. */
+static int push_new_key(tls_ticket_keys *ks, uint64_t now_ms, tls_error *err)
+{
+    uint8_t raw[TLS_TICKET_KEY_LEN];
+    if (tls_ticket_key_generate(raw, err) != 0)
+        return -1;
+    if (ks->n == TLS_MAX_TICKET_KEYS)
+        ks->n--;
+    memmove(&ks->keys[1], &ks->keys[0], ks->n * sizeof ks->keys[0]);
+    OPENSSL_cleanse(&ks->keys[0], sizeof ks->keys[0]);
+    memcpy(ks->keys[0].name, raw, TLS_TICKET_KEY_NAME_LEN);
+    memcpy(ks->keys[0].secret, raw + TLS_TICKET_KEY_NAME_LEN, TLS_TICKET_KEY_SECRET_LEN);
+    ks->keys[0].created_ms = now_ms;
+    ks->n++;
+    OPENSSL_cleanse(raw, sizeof raw);
+    OPENSSL_cleanse(&ks->keys[ks->n], (TLS_MAX_TICKET_KEYS - ks->n) * sizeof ks->keys[0]);
+    return 0;
+}
+
+int tls_ticket_keys_prepare(tls_ticket_keys *ks, uint64_t now_ms, tls_error *err)
+{
+    if (ks->n == 0)
+        return push_new_key(ks, now_ms, err);
+    if (ks->rotate_ms == 0 || now_ms - ks->keys[0].created_ms < ks->rotate_ms)
+        return 0;
+    if (push_new_key(ks, now_ms, err) != 0)
+        return -1;
+    /* Forward secrecy of tickets: a key that could only open tickets older
+     * than their lifetime is of no use and must not outlive it. */
+    while (ks->n > 1 && now_ms - ks->keys[ks->n - 1].created_ms >= 2 * ks->rotate_ms) {
+        ks->n--;
+        OPENSSL_cleanse(&ks->keys[ks->n], sizeof ks->keys[0]);
+    }
+    return 0;
+}
+
+int tls_ticket_seal(const tls_ticket_keys *ks, const uint8_t *plain, size_t len, tls_buf *out,
+                    tls_error *err)
+{
+    const EVP_CIPHER *cipher = ticket_cipher();
+    if (ks->n == 0 || cipher == NULL || len > INT32_MAX)
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "ticket: no key to seal with");
+    const tls_ticket_key *k = &ks->keys[0];
+    uint8_t nonce[TLS_TICKET_NONCE_LEN];
+    if (tls_random(nonce, sizeof nonce, err) != 0)
+        return -1;
+    size_t start = out->len;
+    tls_buf_bytes(out, k->name, sizeof k->name);
+    tls_buf_bytes(out, nonce, sizeof nonce);
+    uint8_t *ct = tls_buf_extend(out, len + TLS_TICKET_TAG_LEN);
+    if (ct == NULL || !tls_buf_ok(out))
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int outl = 0, ok = ctx != NULL && EVP_EncryptInit_ex(ctx, cipher, NULL, k->secret, nonce) == 1
+                       && EVP_EncryptUpdate(ctx, NULL, &outl, k->name, (int)sizeof k->name) == 1
+                       && EVP_EncryptUpdate(ctx, ct, &outl, plain, (int)len) == 1
+                       && EVP_EncryptFinal_ex(ctx, ct + outl, &outl) == 1
+                       && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, TLS_TICKET_TAG_LEN, ct + len) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok) {
+        OPENSSL_cleanse(out->data + start, out->len - start);
+        out->len = start;
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "ticket: sealing");
+    }
+    return 0;
+}
+
+int tls_ticket_open(const tls_ticket_keys *ks, const uint8_t *sealed, size_t len, tls_buf *plain,
+                    tls_error *err)
+{
+    const EVP_CIPHER *cipher = ticket_cipher();
+    if (cipher == NULL)
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "ticket: no cipher");
+    if (len < TLS_TICKET_OVERHEAD || len - TLS_TICKET_OVERHEAD > INT32_MAX)
+        return 0;
+    const tls_ticket_key *k = NULL;
+    for (size_t i = 0; i < ks->n && k == NULL; i++)
+        if (CRYPTO_memcmp(ks->keys[i].name, sealed, TLS_TICKET_KEY_NAME_LEN) == 0)
+            k = &ks->keys[i];
+    if (k == NULL)
+        return 0;
+    const uint8_t *nonce = sealed + TLS_TICKET_KEY_NAME_LEN;
+    const uint8_t *ct = nonce + TLS_TICKET_NONCE_LEN;
+    size_t ct_len = len - TLS_TICKET_OVERHEAD;
+    size_t start = plain->len;
+    uint8_t *pt = tls_buf_extend(plain, ct_len);
+    if (pt == NULL || !tls_buf_ok(plain))
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int outl = 0, fin = 0;
+    int ok = ctx != NULL && EVP_DecryptInit_ex(ctx, cipher, NULL, k->secret, nonce) == 1
+             && EVP_DecryptUpdate(ctx, NULL, &outl, k->name, (int)sizeof k->name) == 1
+             && EVP_DecryptUpdate(ctx, pt, &outl, ct, (int)ct_len) == 1
+             && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, TLS_TICKET_TAG_LEN,
+                                    (void *)(ct + ct_len)) == 1;
+    if (ok)
+        fin = EVP_DecryptFinal_ex(ctx, pt + outl, &outl) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok || !fin) {
+        OPENSSL_cleanse(pt, ct_len);
+        plain->len = start;
+        if (!ok)
+            return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "ticket: opening");
+        return 0;
+    }
+    return 1;
+}

@@ -1,0 +1,72 @@
+/* The engine's session API: a client hands back a session to offer and
+ * takes the latest one the server gave. What a session holds and how it
+ * is encoded is hs/tls_session.c; when it is offered and accepted is the
+ * handshake's business (hs/tls13_psk_*.c, hs/tls12_resume_*.c). */
+#include <stdio.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "engine/tls_conn_int.h"
+
+static void session_free(tls_session *s)
+{
+    if (s == NULL)
+        return;
+    tls_session_wipe(s);
+    OPENSSL_free(s);
+}
+
+void tls_resume_forget(tls_conn *c)
+{
+    session_free(c->session);
+    session_free(c->new_session);
+    c->session = NULL;
+    c->new_session = NULL;
+}
+
+int tls_conn_set_session(tls_conn *c, const char *text, size_t len, char *why, size_t why_size)
+{
+    if (c->is_server || c->state != ST_CLIENT_START) {
+        snprintf(why, why_size, "a session is offered by a client, before its handshake starts");
+        return -1;
+    }
+    tls_session *s = OPENSSL_malloc(sizeof *s);
+    if (s == NULL) {
+        snprintf(why, why_size, "out of memory");
+        return -1;
+    }
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls_session_from_text(s, text, len, &err) != 0 || s->kind != TLS_SESSION_CLIENT) {
+        snprintf(why, why_size, "%s", err.set ? err.reason : "session: made by a server, not a client");
+        session_free(s);
+        return -1;
+    }
+    session_free(c->session);
+    c->session = s;
+    return 0;
+}
+
+int tls_conn_get_session(const tls_conn *c, tls_buf *out)
+{
+    if (c->new_session == NULL)
+        return 0;
+    tls_error err;
+    tls_error_clear(&err);
+    return tls_session_to_text(c->new_session, out, &err) == 0 ? 1 : 0;
+}
+
+int tls_resume_session_new(tls_session **s)
+{
+    *s = OPENSSL_malloc(sizeof **s);
+    if (*s == NULL)
+        return -1;
+    tls_session_init(*s);
+    return 0;
+}
+
+void tls_resume_session_free(tls_session **s)
+{
+    session_free(*s);
+    *s = NULL;
+}

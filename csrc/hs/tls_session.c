@@ -1,0 +1,194 @@
+/* The session encoding: a fixed field order, every field length-checked
+ * on the way in, and a text wrapper (libcrypto's base64) for clients. */
+#include "hs/tls_session.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#define NO_ALERT (-1)
+/* "LTS" and the format number: a blob from another format is not misread. */
+static const uint8_t magic[4] = {'L', 'T', 'S', 1};
+#define TEXT_BEGIN "-----BEGIN LUATLS SESSION-----\n"
+#define TEXT_END "-----END LUATLS SESSION-----\n"
+
+void tls_session_init(tls_session *s)
+{
+    memset(s, 0, sizeof *s);
+    tls_buf_init(&s->peer_cert);
+    tls_buf_init(&s->ticket);
+}
+
+void tls_session_wipe(tls_session *s)
+{
+    tls_buf_free(&s->peer_cert);
+    tls_buf_free(&s->ticket);
+    OPENSSL_cleanse(s, sizeof *s);
+    tls_buf_init(&s->peer_cert);
+    tls_buf_init(&s->ticket);
+}
+
+int tls_session_encode(const tls_session *s, tls_buf *out, tls_error *err)
+{
+    size_t name_len = strlen(s->name);
+    if (s->secret_len > sizeof s->secret || name_len > 255 || s->alpn_len > sizeof s->alpn
+        || s->peer_cert.len > TLS_SESSION_MAX_PEER_CERT || s->ticket.len > TLS_SESSION_MAX_TICKET
+        || s->session_id_len > sizeof s->session_id)
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "session: a field is too large to encode");
+    tls_buf_bytes(out, magic, sizeof magic);
+    tls_buf_u8(out, (uint8_t)s->kind);
+    tls_buf_u16(out, s->version);
+    tls_buf_u16(out, s->suite);
+    tls_buf_u8(out, (uint8_t)s->secret_len);
+    tls_buf_bytes(out, s->secret, s->secret_len);
+    tls_buf_u8(out, s->ems ? 1 : 0);
+    tls_buf_u32(out, (uint32_t)(s->created_ms >> 32));
+    tls_buf_u32(out, (uint32_t)s->created_ms);
+    tls_buf_u32(out, s->lifetime_s);
+    tls_buf_u32(out, s->age_add);
+    tls_buf_u32(out, s->max_early_data);
+    tls_buf_u8(out, (uint8_t)name_len);
+    tls_buf_bytes(out, s->name, name_len);
+    tls_buf_u8(out, (uint8_t)s->alpn_len);
+    tls_buf_bytes(out, s->alpn, s->alpn_len);
+    tls_buf_u8(out, s->peer_verified ? 1 : 0);
+    tls_buf_u24(out, (uint32_t)s->peer_cert.len);
+    tls_buf_bytes(out, s->peer_cert.data, s->peer_cert.len);
+    if (s->kind == TLS_SESSION_CLIENT) {
+        tls_buf_u16(out, (uint16_t)s->ticket.len);
+        tls_buf_bytes(out, s->ticket.data, s->ticket.len);
+        tls_buf_u8(out, (uint8_t)s->session_id_len);
+        tls_buf_bytes(out, s->session_id, s->session_id_len);
+    }
+    if (!tls_buf_ok(out))
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    return 0;
+}
+
+static int copy_vec(tls_reader *r, int prefix, void *dst, size_t room, size_t *len)
+{
+    tls_reader v = tls_rd_vec(r, prefix);
+    if (!tls_rd_ok(&v) || v.len > room)
+        return -1;
+    memcpy(dst, v.p, v.len);
+    *len = v.len;
+    return 0;
+}
+
+int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *err)
+{
+    tls_session_init(s);
+    tls_reader r = tls_rd_init(p, len);
+    const uint8_t *m = tls_rd_bytes(&r, sizeof magic);
+    if (m == NULL || memcmp(m, magic, sizeof magic) != 0)
+        return tls_fail(err, NO_ALERT, "session: not a luatls session (or from another version of it)");
+    s->kind = tls_rd_u8(&r);
+    s->version = tls_rd_u16(&r);
+    s->suite = tls_rd_u16(&r);
+    size_t name_len = 0;
+    int bad = copy_vec(&r, 1, s->secret, sizeof s->secret, &s->secret_len);
+    s->ems = tls_rd_u8(&r);
+    uint64_t hi = tls_rd_u32(&r);
+    s->created_ms = hi << 32 | tls_rd_u32(&r);
+    s->lifetime_s = tls_rd_u32(&r);
+    s->age_add = tls_rd_u32(&r);
+    s->max_early_data = tls_rd_u32(&r);
+    bad = bad || copy_vec(&r, 1, s->name, sizeof s->name - 1, &name_len);
+    bad = bad || copy_vec(&r, 1, s->alpn, sizeof s->alpn, &s->alpn_len);
+    s->peer_verified = tls_rd_u8(&r);
+    tls_reader cert = tls_rd_vec(&r, 3);
+    if (!bad && tls_rd_ok(&cert) && cert.len <= TLS_SESSION_MAX_PEER_CERT)
+        tls_buf_bytes(&s->peer_cert, cert.p, cert.len);
+    else
+        bad = 1;
+    if (!bad && s->kind == TLS_SESSION_CLIENT) {
+        tls_reader ticket = tls_rd_vec(&r, 2);
+        tls_buf_bytes(&s->ticket, ticket.p, ticket.len);
+        bad = copy_vec(&r, 1, s->session_id, sizeof s->session_id, &s->session_id_len);
+    }
+    if (bad || !tls_rd_end(&r) || (s->kind != TLS_SESSION_SERVER && s->kind != TLS_SESSION_CLIENT)
+        || (s->version != TLS_VERSION_13 && s->version != TLS_VERSION_12) || s->secret_len == 0
+        || s->ems > 1 || s->peer_verified > 1 || memchr(s->name, 0, name_len) != NULL
+        || !tls_buf_ok(&s->peer_cert) || !tls_buf_ok(&s->ticket)) {
+        tls_session_wipe(s);
+        return tls_fail(err, NO_ALERT, "session: malformed");
+    }
+    s->name[name_len] = 0;
+    return 0;
+}
+
+int tls_session_expired(const tls_session *s, uint64_t now_ms)
+{
+    uint64_t end = s->created_ms + (uint64_t)s->lifetime_s * 1000;
+    return now_ms >= end || now_ms + 60000 < s->created_ms; /* a clock far behind the issue time */
+}
+
+int tls_session_to_text(const tls_session *s, tls_buf *out, tls_error *err)
+{
+    tls_buf bin;
+    tls_buf_init(&bin);
+    if (tls_session_encode(s, &bin, err) != 0) {
+        tls_buf_free(&bin);
+        return -1;
+    }
+    time_t expires = (time_t)((s->created_ms / 1000) + s->lifetime_s);
+    struct tm tm;
+    char when[32] = "?";
+    if (gmtime_r(&expires, &tm) != NULL)
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char head[512];
+    int n = snprintf(head, sizeof head, TEXT_BEGIN "Server: %s\nVersion: %s\nExpires: %s\n\n",
+                     s->name[0] ? s->name : "(no name)",
+                     s->version == TLS_VERSION_13 ? "TLSv1.3" : "TLSv1.2", when);
+    tls_buf_bytes(out, head, (size_t)n);
+    /* EVP_EncodeBlock writes 4 characters per 3 bytes and a NUL; lines of 64. */
+    for (size_t off = 0; off < bin.len; off += 48) {
+        size_t chunk = bin.len - off < 48 ? bin.len - off : 48;
+        uint8_t *line = tls_buf_extend(out, 65);
+        if (line == NULL)
+            break;
+        int w = EVP_EncodeBlock(line, bin.data + off, (int)chunk);
+        out->len -= 65 - (size_t)w;
+        tls_buf_u8(out, '\n');
+    }
+    tls_buf_bytes(out, TEXT_END, strlen(TEXT_END));
+    tls_buf_free(&bin);
+    if (!tls_buf_ok(out))
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    return 0;
+}
+
+int tls_session_from_text(tls_session *s, const char *text, size_t len, tls_error *err)
+{
+    tls_session_init(s);
+    const char *begin = len >= strlen(TEXT_BEGIN) ? strstr(text, TEXT_BEGIN) : NULL;
+    if (begin == NULL || memchr(text, 0, len) != NULL)
+        return tls_fail(err, NO_ALERT, "session: not a luatls session (no \"BEGIN LUATLS SESSION\" line)");
+    const char *body = strstr(begin, "\n\n");
+    const char *end = body ? strstr(body, TEXT_END) : NULL;
+    if (end == NULL)
+        return tls_fail(err, NO_ALERT, "session: truncated (no END line)");
+    body += 2;
+    tls_buf b64, bin;
+    tls_buf_init(&b64);
+    tls_buf_init(&bin);
+    for (const char *q = body; q < end; q++)
+        if (*q != '\n' && *q != '\r')
+            tls_buf_u8(&b64, (uint8_t)*q);
+    int rc = -1;
+    if (tls_buf_ok(&b64) && b64.len % 4 == 0 && b64.len > 0) {
+        uint8_t *raw = tls_buf_extend(&bin, b64.len / 4 * 3);
+        int n = raw ? EVP_DecodeBlock(raw, b64.data, (int)b64.len) : -1;
+        if (n >= 0) {
+            size_t pad = (b64.data[b64.len - 1] == '=') + (b64.data[b64.len - 2] == '=');
+            rc = tls_session_decode(s, raw, (size_t)n - pad, err);
+        }
+    }
+    if (rc != 0 && !err->set)
+        tls_fail(err, NO_ALERT, "session: malformed base64");
+    tls_buf_free(&b64);
+    tls_buf_free(&bin);
+    return rc;
+}
