@@ -4,7 +4,8 @@
  *
  *   bench_engine [--quick] [--rounds N]   (N rounds of handshakes, 2N of bulk)
  *   bench_engine --only KIND --count N      (for callgrind; KIND is one of
- *       {ours,libssl}-{ecdsa,rsa,ecdsa12,rsakx12}: N handshakes;
+ *       {ours,libssl}-{ecdsa,rsa,ecdsa12,rsakx12,resume13,resume12}: N handshakes
+ *       (resume*: resumed ones, after a first full handshake for the session);
  *       bulk-{ours,libssl,bound}-{aes,chacha,aes12}: N MiB)
  *
  * Output: detail lines starting with "#", then `name value` lines.
@@ -238,6 +239,9 @@ static void ours_configs(ours_side *o, const pki *p, const proto *v)
         || (suites && tls_config_set_suites(o->client, suites, &e) != 0)
         || (suites && tls_config_set_suites(o->server, suites, &e) != 0))
         die("configuring our engine", e.reason);
+    /* No tickets, as libssl gets SSL_OP_NO_TICKET: a full handshake here
+     * is only a full handshake. The resumption comparison turns them on. */
+    o->server->tickets = 0;
 }
 
 static void ours_free_configs(ours_side *o)
@@ -488,6 +492,257 @@ static double handshake_ratio(const pki *p, const proto *v, const char *label, i
     printf("%s_handshakes_per_s_libssl %.0f\n", label, summarize(theirs, rounds).median);
     fflush(stdout);
     return s.median;
+}
+
+/* ---- Resumed handshakes --------------------------------------------------------------- */
+/* Both stacks with tickets on, at their default ticket settings: our
+ * server's `tickets` (2 after a full handshake), libssl's num_tickets (2
+ * after a full TLS 1.3 handshake, at most 1 after a resumed one; TLS 1.2:
+ * one rfc5077 ticket, not renewed on resumption). libssl's session cache
+ * stays off on both sides (SSL_SESS_CACHE_OFF): tickets carry the state,
+ * and ours has no in-process cache either. A first full handshake gives
+ * each client a session; every resumed handshake then offers that same
+ * session on a fresh pair of connections (libssl: SSL_set_session; ours:
+ * tls_conn_set_session with the text tls_conn_get_session gave, decoded
+ * anew each time, as a client that stores its session does). TLS 1.3
+ * resumes with psk_dhe_ke (a new X25519 exchange) on both. The full
+ * handshakes of the speed-up run on the same configs: tickets issued and
+ * taken in, no session offered. */
+static int bench_failures;
+
+static void ours_resume_configs(ours_side *o, const pki *p, const proto *v)
+{
+    ours_configs(o, p, v);
+    o->server->tickets = 2; /* tls_config_new's default, which ours_configs turned off */
+}
+
+/* One handshake on fresh connections, offering session (NULL: a full
+ * handshake); take, if given, gets the session the client ended with.
+ * Returns 1 when the client says it resumed. */
+static int ours_resume_one(const ours_side *o, const tls_buf *session, tls_buf *take)
+{
+    tls_conn *c = tls_conn_new(o->client), *s = tls_conn_new(o->server);
+    char why[256];
+    if (c == NULL || s == NULL)
+        die("tls_conn_new", NULL);
+    if (session != NULL
+        && tls_conn_set_session(c, (const char *)session->data, session->len, why, sizeof why) != 0)
+        die("tls_conn_set_session", why);
+    ours_handshake(c, s);
+    tls_conn_info i;
+    tls_conn_get_info(c, &i);
+    int resumed = i.resumed;
+    if (take != NULL)
+        tls_conn_get_session(c, take);
+    tls_conn_free(c);
+    tls_conn_free(s);
+    return resumed;
+}
+
+__attribute__((noinline)) void hs_loop_ours_resumed(const ours_side *o, const tls_buf *session, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!ours_resume_one(o, session, NULL))
+            die("our client did not resume", NULL);
+}
+
+__attribute__((noinline)) void hs_loop_ours_full_tickets(const ours_side *o, int n)
+{
+    for (int i = 0; i < n; i++)
+        ours_resume_one(o, NULL, NULL);
+}
+
+static void libssl_resume_configs(libssl_side *l, const pki *p, const proto *v)
+{
+    libssl_configs(l, p, v);
+    SSL_CTX *both[2] = { l->client, l->server };
+    for (int i = 0; i < 2; i++) {
+        SSL_CTX_clear_options(both[i], SSL_OP_NO_TICKET);
+        if (SSL_CTX_set_num_tickets(both[i], 2) != 1) /* libssl's default */
+            die("SSL_CTX_set_num_tickets", NULL);
+    }
+}
+
+/* As ours_resume_one. The client reads once after the handshake: libssl
+ * takes in TLS 1.3 NewSessionTickets only when it reads, and ours takes
+ * them in as they arrive. */
+static int libssl_resume_one(const libssl_side *l, SSL_SESSION *session, SSL_SESSION **take)
+{
+    libssl_pair p;
+    char b[1];
+    libssl_net(&p, 0);
+    libssl_new(l, &p);
+    if (session != NULL && SSL_set_session(p.c, session) != 1)
+        die("SSL_set_session", NULL);
+    libssl_handshake(&p);
+    int r = SSL_read(p.c, b, sizeof b);
+    if (r > 0 || SSL_get_error(p.c, r) != SSL_ERROR_WANT_READ)
+        die("libssl client: reading after the handshake", NULL);
+    int resumed = SSL_session_reused(p.c) == 1;
+    if (take != NULL)
+        *take = SSL_get1_session(p.c);
+    /* Freed without a shutdown, libssl would mark the session not
+     * resumable (ssl_clear_bad_session); the flags alone say the
+     * connection ended well, without sending close_notify. */
+    SSL_set_shutdown(p.c, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_set_shutdown(p.s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_free(p.c);
+    SSL_free(p.s);
+    libssl_net_free(&p);
+    return resumed;
+}
+
+__attribute__((noinline)) void hs_loop_libssl_resumed(const libssl_side *l, SSL_SESSION *session, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!libssl_resume_one(l, session, NULL))
+            die("the libssl client did not resume", NULL);
+}
+
+__attribute__((noinline)) void hs_loop_libssl_full_tickets(const libssl_side *l, int n)
+{
+    for (int i = 0; i < n; i++)
+        libssl_resume_one(l, NULL, NULL);
+}
+
+/* A first full handshake for each client's session. Ours may not resume
+ * (the code is missing or broken): then *why says so and 0 is returned,
+ * and the comparison reports libssl's side alone. */
+static int resume_sessions(const ours_side *o, const libssl_side *l, tls_buf *ours,
+                           SSL_SESSION **theirs, const char **why)
+{
+    *theirs = NULL;
+    libssl_resume_one(l, NULL, theirs);
+    if (*theirs == NULL || !SSL_SESSION_is_resumable(*theirs))
+        die("libssl gave no resumable session", NULL);
+    *why = NULL;
+    ours_resume_one(o, NULL, ours);
+    if (ours->len == 0)
+        *why = "our client got no session from the full handshake";
+    else if (!ours_resume_one(o, ours, NULL))
+        *why = "our client did not resume the session it got";
+    return *why == NULL;
+}
+
+static void print_resumed(const char *label, const ours_side *o, const tls_buf *ours,
+                          const libssl_side *l, SSL_SESSION *theirs, int ours_ok)
+{
+    if (ours_ok) {
+        tls_conn *c = tls_conn_new(o->client), *s = tls_conn_new(o->server);
+        char why[256];
+        if (c == NULL || s == NULL
+            || tls_conn_set_session(c, (const char *)ours->data, ours->len, why, sizeof why) != 0)
+            die("our resumed connection", NULL);
+        ours_handshake(c, s);
+        tls_conn_info i;
+        tls_conn_get_info(c, &i);
+        printf("# %s_resumed ours:   %s %s, group %s, %s, session text %zu bytes\n", label,
+               tls_version_name(i.version), tls_suite_name(i.suite),
+               i.group ? tls_group_name(i.group) : "none", i.resumed ? "resumed" : "NOT resumed",
+               ours->len);
+        tls_conn_free(c);
+        tls_conn_free(s);
+    }
+    libssl_pair p;
+    libssl_net(&p, 0);
+    libssl_new(l, &p);
+    SSL_set_session(p.c, theirs);
+    libssl_handshake(&p);
+    /* A resumed TLS 1.2 handshake exchanges no key; libssl still names
+     * the session's group. */
+    int nid = SSL_version(p.c) == TLS1_3_VERSION ? SSL_get_negotiated_group(p.c) : 0;
+    const char *g = nid > 0 ? SSL_group_to_name(p.c, nid) : NULL;
+    printf("# %s_resumed libssl: %s %s, group %s, %s\n", label, SSL_get_version(p.c),
+           SSL_get_cipher_name(p.c), g ? g : "none", SSL_session_reused(p.c) ? "resumed" : "NOT resumed");
+    SSL_set_shutdown(p.c, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_set_shutdown(p.s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_free(p.c);
+    SSL_free(p.s);
+    libssl_net_free(&p);
+}
+
+/* label: "tls13" gives tls13_resumed_handshake_ratio, tls13_resume_speedup
+ * and their companions. Each round times, in turn, our full handshakes,
+ * our resumed ones, libssl's full ones and libssl's resumed ones. */
+static void resumed_ratio(const pki *p, const proto *v, const char *label, int rounds, int full_n,
+                          int resumed_n)
+{
+    ours_side o;
+    libssl_side l;
+    tls_buf session;
+    SSL_SESSION *theirs;
+    const char *why;
+    ours_resume_configs(&o, p, v);
+    libssl_resume_configs(&l, p, v);
+    tls_buf_init(&session);
+    int ours_ok = resume_sessions(&o, &l, &session, &theirs, &why);
+    if (!ours_ok) {
+        printf("# %s_resumed: FAILED: %s; libssl's side alone\n", label, why);
+        bench_failures++;
+    }
+    /* Warm-up, as for full handshakes. */
+    if (ours_ok) {
+        hs_loop_ours_full_tickets(&o, 5);
+        hs_loop_ours_resumed(&o, &session, 5);
+    }
+    hs_loop_libssl_full_tickets(&l, 5);
+    hs_loop_libssl_resumed(&l, theirs, 5);
+    print_resumed(label, &o, &session, &l, theirs, ours_ok);
+    double ours_full[64], ours_res[64], lib_full[64], lib_res[64];
+    double ratio[64], ours_speedup[64], lib_speedup[64];
+    for (int r = 0; r < rounds; r++) {
+        double t0 = now();
+        if (ours_ok)
+            hs_loop_ours_full_tickets(&o, full_n);
+        double t1 = now();
+        if (ours_ok)
+            hs_loop_ours_resumed(&o, &session, resumed_n);
+        double t2 = now();
+        hs_loop_libssl_full_tickets(&l, full_n);
+        double t3 = now();
+        hs_loop_libssl_resumed(&l, theirs, resumed_n);
+        double t4 = now();
+        ours_full[r] = ours_ok ? full_n / (t1 - t0) : 0;
+        ours_res[r] = ours_ok ? resumed_n / (t2 - t1) : 0;
+        lib_full[r] = full_n / (t3 - t2);
+        lib_res[r] = resumed_n / (t4 - t3);
+        ratio[r] = ours_res[r] / lib_res[r];
+        ours_speedup[r] = ours_ok ? ours_res[r] / ours_full[r] : 0;
+        lib_speedup[r] = lib_res[r] / lib_full[r];
+    }
+    char what[128];
+    if (ours_ok) {
+        snprintf(what, sizeof what, "%s full (tickets) hs/s ours", label);
+        print_stats(what, "hs/s", ours_full, rounds);
+        snprintf(what, sizeof what, "%s resumed hs/s ours", label);
+        print_stats(what, "hs/s", ours_res, rounds);
+    }
+    snprintf(what, sizeof what, "%s full (tickets) hs/s libssl", label);
+    print_stats(what, "hs/s", lib_full, rounds);
+    snprintf(what, sizeof what, "%s resumed hs/s libssl", label);
+    print_stats(what, "hs/s", lib_res, rounds);
+    if (ours_ok) {
+        snprintf(what, sizeof what, "%s resumed ratio ours/libssl", label);
+        print_stats(what, "x", ratio, rounds);
+        snprintf(what, sizeof what, "%s resumed/full ours", label);
+        print_stats(what, "x", ours_speedup, rounds);
+    }
+    snprintf(what, sizeof what, "%s resumed/full libssl", label);
+    print_stats(what, "x", lib_speedup, rounds);
+    if (ours_ok) {
+        printf("%s_resumed_handshake_ratio %.3f\n", label, summarize(ratio, rounds).median);
+        printf("%s_resume_speedup %.3f\n", label, summarize(ours_speedup, rounds).median);
+        printf("%s_resumed_handshakes_per_s_ours %.0f\n", label, summarize(ours_res, rounds).median);
+        printf("%s_full_ticket_handshakes_per_s_ours %.0f\n", label, summarize(ours_full, rounds).median);
+    }
+    printf("%s_resume_speedup_libssl %.3f\n", label, summarize(lib_speedup, rounds).median);
+    printf("%s_resumed_handshakes_per_s_libssl %.0f\n", label, summarize(lib_res, rounds).median);
+    printf("%s_full_ticket_handshakes_per_s_libssl %.0f\n", label, summarize(lib_full, rounds).median);
+    fflush(stdout);
+    SSL_SESSION_free(theirs);
+    tls_buf_free(&session);
+    ours_free_configs(&o);
+    libssl_free_configs(&l);
 }
 
 /* ---- Bulk ---------------------------------------------------------------------------- */
@@ -814,6 +1069,34 @@ static void only(const pki *ec, const pki *rsa, const char *kind, int count)
         printf("# %s %d done\n", kind, count);
         return;
     }
+    if (strcmp(kind, "ours-resume13") == 0 || strcmp(kind, "ours-resume12") == 0
+        || strcmp(kind, "libssl-resume13") == 0 || strcmp(kind, "libssl-resume12") == 0) {
+        /* Resumed handshakes offering a session from a first full one. */
+        const proto *v = kind[strlen(kind) - 1] == '3' ? &TLS13_DEFAULT : &TLS12_ECDHE_ECDSA;
+        ours_side o;
+        libssl_side l;
+        tls_buf session;
+        SSL_SESSION *theirs;
+        const char *why;
+        ours_resume_configs(&o, ec, v);
+        libssl_resume_configs(&l, ec, v);
+        tls_buf_init(&session);
+        if (!resume_sessions(&o, &l, &session, &theirs, &why) && kind[0] == 'o')
+            die(kind, why);
+        if (kind[0] == 'o') {
+            hs_loop_ours_resumed(&o, &session, 2);
+            hs_loop_ours_resumed(&o, &session, count);
+        } else {
+            hs_loop_libssl_resumed(&l, theirs, 2);
+            hs_loop_libssl_resumed(&l, theirs, count);
+        }
+        SSL_SESSION_free(theirs);
+        tls_buf_free(&session);
+        ours_free_configs(&o);
+        libssl_free_configs(&l);
+        printf("# %s %d done\n", kind, count);
+        return;
+    }
     int is_rsa = 0;
     const proto *v = only_proto(kind, &is_rsa);
     const pki *p = is_rsa ? rsa : ec;
@@ -880,6 +1163,8 @@ int main(int argc, char **argv)
         handshake_ratio(&rsa, &TLS13_DEFAULT, "tls13_rsa", rounds, quick ? 15 : 100);
         handshake_ratio(&ec, &TLS12_ECDHE_ECDSA, "tls12_ecdsa", rounds, quick ? 40 : 300);
         handshake_ratio(&rsa, &TLS12_RSA_KX, "tls12_rsa_kx", rounds, quick ? 15 : 100);
+        resumed_ratio(&ec, &TLS13_DEFAULT, "tls13", rounds, quick ? 40 : 300, quick ? 80 : 600);
+        resumed_ratio(&ec, &TLS12_ECDHE_ECDSA, "tls12", rounds, quick ? 40 : 300, quick ? 400 : 3000);
         size_t total = quick ? (size_t)64 << 20 : (size_t)1 << 30;
         int bulk_rounds = 2 * rounds > 64 ? 64 : 2 * rounds;
         bulk(&ec, &TLS13_AES128GCM, "AES-128-GCM", "aes128gcm", total, bulk_rounds, NULL);
@@ -891,5 +1176,10 @@ int main(int argc, char **argv)
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     run(cmd);
+    if (bench_failures > 0) {
+        fprintf(stderr, "bench_engine: %d comparison(s) could not measure our engine (see FAILED above)\n",
+                bench_failures);
+        return 1;
+    }
     return 0;
 }
