@@ -18,7 +18,8 @@ collect() { # kind count toggle
 }
 
 summary=""
-for kind in ours-ecdsa libssl-ecdsa ours-rsa libssl-rsa ours-ecdsa12 libssl-ecdsa12 ours-rsakx12 libssl-rsakx12; do
+for kind in ours-ecdsa libssl-ecdsa ours-rsa libssl-rsa ours-ecdsa12 libssl-ecdsa12 ours-rsakx12 libssl-rsakx12 \
+            ours-resume13 libssl-resume13 ours-resume12 libssl-resume12; do
     ir=$(collect "$kind" "$n" 'hs_loop_*')
     per=$((ir / n))
     printf '# %-14s %12d Ir per handshake (%d handshakes)\n' "$kind" "$per" "$n"
@@ -57,7 +58,7 @@ callgrind_annotate "$out/callgrind.bulk-ours-aes12" 2>/dev/null |
 echo
 echo "== callgrind summary =="
 echo "$summary" | sed '/^$/d'
-for kind in ecdsa rsa ecdsa12 rsakx12; do
+for kind in ecdsa rsa ecdsa12 rsakx12 resume13 resume12; do
     ours=$(echo "$summary" | awk -v n="callgrind_ours_${kind}_Ir_per_handshake" '$1 == n { print $2 }')
     theirs=$(echo "$summary" | awk -v n="callgrind_libssl_${kind}_Ir_per_handshake" '$1 == n { print $2 }')
     awk -v a="$ours" -v b="$theirs" -v k="$kind" 'BEGIN { printf "callgrind_%s_Ir_ratio_libssl_over_ours %.3f\n", k, b / a }'
