@@ -4,7 +4,13 @@
  * (TLS 1.3 leaf entry or TLS 1.2 CertificateStatus). The seeds are real server flights (our server and
  * `openssl s_server`) answering this very ClientHello: the client's random
  * stream is the same at record time and here, so they replay through
- * Finished and the NewSessionTickets after it. */
+ * Finished and the NewSessionTickets after it.
+ *
+ * Resumption: an input whose first byte is 1 to FUZZ_N_SESSIONS (no record
+ * starts so) is a flight answering a client that offers set-up's session
+ * of that number less one (enum fuzz_session: a TLS 1.3 ticket, a TLS 1.2
+ * ticket or session id, the TLS 1.3 ticket with early data); the rest is
+ * the flight. The seeds of these are our server resuming. */
 #include "fuzz_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -21,7 +27,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_rng_reset();
-    tls_conn *client = fuzz_conn_new(fuzz_client_full_config(-1));
+    int which = -1;
+    if (size > 0 && data[0] >= 1 && data[0] <= FUZZ_N_SESSIONS) {
+        which = data[0] - 1;
+        data++;
+        size--;
+    }
+    tls_conn *client = fuzz_conn_new(which < 0 ? fuzz_client_full_config(-1)
+                                               : fuzz_session_client_config((enum fuzz_session)which));
+    if (which >= 0)
+        fuzz_offer_session(client, (enum fuzz_session)which);
     if (fuzz_start(client) == 0) {
         const uint8_t *hello;
         tls_conn_output_done(client, tls_conn_output(client, &hello));

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -27,11 +28,14 @@
 static uint64_t rng_state[2];
 static int rng_role = FUZZ_CLIENT;
 
+static void store_reset(void);
+
 void fuzz_rng_reset(void)
 {
     rng_state[FUZZ_CLIENT] = 0x636c69656e74ULL; /* "client" */
     rng_state[FUZZ_SERVER] = 0x736572766572ULL; /* "server" */
     rng_role = FUZZ_CLIENT;
+    store_reset();
 }
 
 static uint64_t rng_next(void)
@@ -70,6 +74,132 @@ static const RAND_METHOD fuzz_rand_method = {
     rng_seed, rng_bytes, NULL, rng_add, rng_bytes, rng_status,
 };
 
+/* ---- The clock --------------------------------------------------------------- */
+
+/* Ticket issue times, ages and lifetimes come from tls_config_now_ms, the
+ * engine's one CLOCK_REALTIME reading. The fuzz builds link with
+ * -Wl,--wrap=clock_gettime (fuzz/fuzz.mk), so that it reads a fixed
+ * instant: a session made at set-up, and a ticket's obfuscated age in a
+ * recorded ClientHello, are the same in every run and on every day, and a
+ * seed that resumes keeps resuming. Other clocks pass through. */
+int __real_clock_gettime(clockid_t id, struct timespec *ts);
+int __wrap_clock_gettime(clockid_t id, struct timespec *ts);
+
+int __wrap_clock_gettime(clockid_t id, struct timespec *ts)
+{
+    if (id != CLOCK_REALTIME)
+        return __real_clock_gettime(id, ts);
+    ts->tv_sec = FUZZ_CLOCK_S;
+    ts->tv_nsec = 0;
+    return 0;
+}
+
+/* ---- The session store stub ---------------------------------------------------- */
+
+/* The servers' session store (TLS 1.2 session ids, 0-RTT anti-replay):
+ * a few slots in memory. What set-up's handshakes put there is the
+ * fixture; every input starts from it again (fuzz_rng_reset), so what one
+ * input puts or deletes does not change the next one. */
+#define STORE_SLOTS 16
+#define STORE_MAX_ID 255
+typedef struct store_slot {
+    uint8_t id[STORE_MAX_ID];
+    size_t id_len;
+    tls_buf blob;
+} store_slot;
+
+static store_slot store[STORE_SLOTS], fixture[STORE_SLOTS];
+static size_t store_n, fixture_n;
+
+static void slot_set(store_slot *s, const uint8_t *id, size_t id_len, const uint8_t *blob, size_t len)
+{
+    memcpy(s->id, id, id_len);
+    s->id_len = id_len;
+    tls_buf_clear(&s->blob);
+    tls_buf_bytes(&s->blob, blob, len);
+}
+
+static void store_clear(store_slot *slots, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++)
+        tls_buf_free(&slots[i].blob);
+    *n = 0;
+}
+
+static void store_reset(void)
+{
+    store_clear(store, &store_n);
+    for (size_t i = 0; i < fixture_n; i++) {
+        tls_buf_init(&store[i].blob);
+        slot_set(&store[i], fixture[i].id, fixture[i].id_len, fixture[i].blob.data, fixture[i].blob.len);
+    }
+    store_n = fixture_n;
+}
+
+static long store_find(const uint8_t *id, size_t id_len)
+{
+    for (size_t i = 0; i < store_n; i++)
+        if (store[i].id_len == id_len && memcmp(store[i].id, id, id_len) == 0)
+            return (long)i;
+    return -1;
+}
+
+static int store_get(void *ud, const uint8_t *id, size_t id_len, tls_buf *out)
+{
+    (void)ud;
+    long i = store_find(id, id_len);
+    if (i < 0)
+        return 0;
+    tls_buf_bytes(out, store[i].blob.data, store[i].blob.len);
+    return 1;
+}
+
+static void store_put(void *ud, const uint8_t *id, size_t id_len, const uint8_t *blob, size_t len, uint32_t ttl_s)
+{
+    (void)ud;
+    (void)ttl_s;
+    if (id_len > STORE_MAX_ID)
+        return;
+    long i = store_find(id, id_len);
+    if (i < 0 && store_n == STORE_SLOTS)
+        return; /* full: a store may drop what it is given */
+    if (i < 0) {
+        i = (long)store_n++;
+        tls_buf_init(&store[i].blob);
+    }
+    slot_set(&store[i], id, id_len, blob, len);
+}
+
+static int store_delete(void *ud, const uint8_t *id, size_t id_len)
+{
+    (void)ud;
+    long i = store_find(id, id_len);
+    if (i < 0)
+        return 0;
+    tls_buf_free(&store[i].blob);
+    store[i] = store[--store_n];
+    return 1;
+}
+
+static const tls_hooks store_hooks = {
+    .session_get = store_get,
+    .session_put = store_put,
+    .session_delete = store_delete,
+};
+
+/* What the store holds now becomes the fixture. */
+static void store_fix(void)
+{
+    store_clear(fixture, &fixture_n);
+    for (size_t i = 0; i < store_n; i++) {
+        tls_buf_init(&fixture[i].blob);
+        slot_set(&fixture[i], store[i].id, store[i].id_len, store[i].blob.data, store[i].blob.len);
+    }
+    fixture_n = store_n;
+}
+
+size_t fuzz_store_count(void) { return store_n; }
+
 /* ---- Configurations ------------------------------------------------------ */
 
 static tls_config *server_cfg[FUZZ_N_KEYS];
@@ -81,6 +211,9 @@ static tls_config *client12_cfg_suite[FUZZ_N_SUITES];
 static tls_config *server_full_cfg;
 static tls_config *client_full_cfg[1 + FUZZ_N_SUITES];   /* [0]: all suites */
 static tls_config *client12_full_cfg[1 + FUZZ_N_SUITES];
+static tls_config *server_ids_cfg;
+static tls_config *client_early_cfg;
+static tls_buf sessions[FUZZ_N_SESSIONS];
 /* rfc7301#3.1: ProtocolNameList content. */
 static const uint8_t alpn_list[] = { 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
 static const char *const suite_names[FUZZ_N_SUITES] = {
@@ -107,6 +240,13 @@ static tls_config *make_server(const char *cert, const char *key)
     if (tls_config_set_chain(cfg, cert, strlen(cert), 0, &err) != 0 ||
         tls_config_set_key(cfg, key, strlen(key), 0, NULL, &err) != 0)
         die("server certificate", &err);
+    /* One fixed ticket key for every server: a ticket made at set-up or at
+     * record time opens in the target (a random key made on first use
+     * would also take bytes from whichever input came first). */
+    static const uint8_t ticket_key[TLS_TICKET_KEY_LEN] = "fuzz-ticket-key!0123456789abcdef0123456789abcdef";
+    const uint8_t *keys[1] = { ticket_key };
+    if (tls_ticket_keys_set(&cfg->ticket_keys, keys, 1, tls_config_now_ms(cfg), &err) != 0)
+        die("server ticket key", &err);
     return cfg;
 }
 
@@ -167,6 +307,8 @@ static tls_config *make_client_full(const char *suite, int tls12)
     return cfg;
 }
 
+static void make_session(enum fuzz_session which, tls_config *client, tls_config *server);
+
 void fuzz_setup(void)
 {
     if (client_cfg_all != NULL)
@@ -202,6 +344,21 @@ void fuzz_setup(void)
         client_full_cfg[1 + i] = make_client_full(suite_names[i], 0);
         client12_full_cfg[1 + i] = make_client_full(suite12_names[i], 1);
     }
+    server_ids_cfg = make_server_full();
+    server_ids_cfg->tickets = 0;
+    client_early_cfg = make_client_full(NULL, 0);
+    client_early_cfg->early_data = 1;
+    /* 0-RTT on the server: its tickets allow early data, and it accepts
+     * some once per ticket (the store's delete says so). */
+    server_full_cfg->early_data = 1;
+    for (int i = 0; i < FUZZ_N_SESSIONS; i++)
+        tls_buf_init(&sessions[i]);
+    make_session(FUZZ_SESSION_13, client_full_cfg[0], server_full_cfg);
+    make_session(FUZZ_SESSION_12, client12_full_cfg[0], server_full_cfg);
+    make_session(FUZZ_SESSION_12_ID, client12_full_cfg[0], server_ids_cfg);
+    tls_buf_bytes(&sessions[FUZZ_SESSION_13_EARLY], sessions[FUZZ_SESSION_13].data,
+                  sessions[FUZZ_SESSION_13].len);
+    fuzz_rng_reset();
 }
 
 void fuzz_teardown(void)
@@ -230,6 +387,14 @@ void fuzz_teardown(void)
         tls_config_unref(client12_full_cfg[i]);
         client12_full_cfg[i] = NULL;
     }
+    tls_config_unref(server_ids_cfg);
+    server_ids_cfg = NULL;
+    tls_config_unref(client_early_cfg);
+    client_early_cfg = NULL;
+    for (int i = 0; i < FUZZ_N_SESSIONS; i++)
+        tls_buf_free(&sessions[i]);
+    store_clear(fixture, &fixture_n);
+    store_clear(store, &store_n);
 }
 
 tls_config *fuzz_server_config(enum fuzz_key key) { return server_cfg[key]; }
@@ -257,6 +422,48 @@ tls_config *fuzz_client_full_config12(int suite)
     return client12_full_cfg[suite >= 0 && suite < FUZZ_N_SUITES ? 1 + suite : 0];
 }
 
+tls_config *fuzz_server_ids_config(void) { return server_ids_cfg; }
+
+/* ---- Sessions to resume ------------------------------------------------------ */
+
+const char *const fuzz_session_names[FUZZ_N_SESSIONS] = { "tls13", "tls12_ticket", "tls12_id", "tls13_early" };
+
+/* A whole handshake from a fresh start; the client's session is kept, and
+ * what the server put in the store joins the fixture. */
+static void make_session(enum fuzz_session which, tls_config *client, tls_config *server)
+{
+    fuzz_pair p;
+    fuzz_rng_reset();
+    if (fuzz_pair_connect(&p, client, server) == 0)
+        tls_conn_get_session(p.client, &sessions[which]);
+    fuzz_pair_free(&p);
+    store_fix();
+}
+
+const tls_buf *fuzz_session(enum fuzz_session which)
+{
+    return sessions[which].len > 0 ? &sessions[which] : NULL;
+}
+
+tls_config *fuzz_session_client_config(enum fuzz_session which)
+{
+    switch (which) {
+    case FUZZ_SESSION_12:
+    case FUZZ_SESSION_12_ID: return client12_full_cfg[0];
+    case FUZZ_SESSION_13_EARLY: return client_early_cfg;
+    default: return client_full_cfg[0];
+    }
+}
+
+int fuzz_offer_session(tls_conn *c, enum fuzz_session which)
+{
+    char why[256];
+    const tls_buf *s = fuzz_session(which);
+    if (s == NULL)
+        return -1;
+    return tls_conn_set_session(c, (const char *)s->data, s->len, why, sizeof why);
+}
+
 /* ---- Connections ----------------------------------------------------------- */
 
 /* Touches every byte of every field: a dangling or unterminated string from
@@ -282,6 +489,8 @@ tls_conn *fuzz_conn_new(tls_config *cfg)
     tls_conn_set_trace(c, read_every_field, &trace_sink);
     if (!cfg->is_server && tls_conn_set_server_name(c, "localhost") != 0)
         die("tls_conn_set_server_name", NULL);
+    if (cfg->is_server)
+        tls_conn_set_hooks(c, &store_hooks, NULL);
     return c;
 }
 
@@ -400,7 +609,8 @@ void fuzz_note(const char *role, const tls_conn *c)
         status_add("failed ");
         note_error(c);
     } else if (st & TLS_STATUS_HANDSHAKE_DONE) {
-        status_add("connected%s", (st & TLS_STATUS_PEER_CLOSED) ? ", peer closed" : "");
+        status_add("connected%s%s", c->resumed ? ", resumed" : "",
+                   (st & TLS_STATUS_PEER_CLOSED) ? ", peer closed" : "");
     } else {
         status_add("handshaking in state %d", (int)c->state);
     }

@@ -17,8 +17,20 @@
 /* Client and server draw from separate streams, so that what one side gets
  * does not depend on how the driver interleaves the two. */
 enum fuzz_role { FUZZ_CLIENT = 0, FUZZ_SERVER = 1 };
-/* Restarts both streams; every input starts with this. */
+/* Restarts both streams, and the session store stub (below); every input
+ * starts with this. */
 void fuzz_rng_reset(void);
+
+/* ---- The clock ------------------------------------------------------------ */
+/* What CLOCK_REALTIME reads in the fuzz builds (2026-12-01 00:00:00 UTC):
+ * tickets made at set-up or record time stay fresh for ever. */
+#define FUZZ_CLOCK_S 1796083200
+
+/* ---- Session store stub ----------------------------------------------------- */
+/* Every server connection of fuzz_conn_new has a session store (the
+ * tls_hooks session_get/put/delete): a few slots in memory, reset for each
+ * input to what set-up's handshakes put there. Entries held now: */
+size_t fuzz_store_count(void);
 
 /* ---- Set-up, once per process ------------------------------------------- */
 /* Installs the generator and builds the configurations. Aborts on failure:
@@ -53,6 +65,29 @@ tls_config *fuzz_client_config12(int suite);
 tls_config *fuzz_server_full_config(void);
 tls_config *fuzz_client_full_config(int suite);
 tls_config *fuzz_client_full_config12(int suite);
+
+/* ---- Sessions to resume ------------------------------------------------------ */
+/* Made once by fuzz_setup from real handshakes with the fixed clock, keys
+ * and random streams, so the same in every run. */
+enum fuzz_session {
+    FUZZ_SESSION_13,    /* TLS 1.3 ticket: fuzz_client_full_config <-> fuzz_server_full_config */
+    FUZZ_SESSION_12,    /* TLS 1.2 rfc5077 ticket: fuzz_client_full_config12 <-> the same server */
+    FUZZ_SESSION_12_ID, /* TLS 1.2 session id, in the store: fuzz_client_full_config12 <->
+                           fuzz_server_ids_config */
+    FUZZ_SESSION_13_EARLY, /* the TLS 1.3 session, offered by a client with early_data on */
+    FUZZ_N_SESSIONS
+};
+extern const char *const fuzz_session_names[FUZZ_N_SESSIONS];
+/* The session's text (tls_conn_get_session), or NULL when set-up got none. */
+const tls_buf *fuzz_session(enum fuzz_session which);
+/* The client configuration that offers it. */
+tls_config *fuzz_session_client_config(enum fuzz_session which);
+/* fuzz_server_full_config without tickets: TLS 1.2 sessions by id, through
+ * the store. */
+tls_config *fuzz_server_ids_config(void);
+/* tls_conn_set_session on a client of fuzz_session_client_config(which):
+ * 0, or -1 when there is no such session. */
+int fuzz_offer_session(tls_conn *c, enum fuzz_session which);
 
 /* ---- Connections ----------------------------------------------------------- */
 /* New connection with a trace callback that reads every field (so hostile
