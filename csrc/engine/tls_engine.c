@@ -7,6 +7,7 @@
 #include "engine/tls_conn_int.h"
 #include "pki/tls_x509.h"
 #include "hs/tls_client_cert.h"
+#include "hs/tls13_early.h"
 
 tls_conn *tls_conn_new(tls_config *cfg)
 {
@@ -55,6 +56,10 @@ static void wipe_handshake(tls_conn *c)
     OPENSSL_cleanse(c->keys.client_hs, sizeof c->keys.client_hs);
     OPENSSL_cleanse(c->keys.server_hs, sizeof c->keys.server_hs);
     OPENSSL_cleanse(c->keys.resumption, sizeof c->keys.resumption);
+    OPENSSL_cleanse(c->keys.client_early, sizeof c->keys.client_early);
+    /* A server keeps the early data it received until it is read. */
+    if (!c->is_server)
+        tls13_early_free(c);
 }
 
 void tls_conn_free(tls_conn *c)
@@ -76,6 +81,7 @@ void tls_conn_free(tls_conn *c)
     OPENSSL_free(c->alpn);
     OPENSSL_free(c->ocsp);
     tls_resume_forget(c);
+    tls13_early_free(c);
     tls_config_unref(c->cfg);
     OPENSSL_cleanse(c, sizeof *c);
     free(c);
