@@ -286,16 +286,6 @@ uint32_t tls13_early_ticket_max(const tls_conn *c)
     return c->cfg->max_early_data;
 }
 
-void tls13_early_put_nst_ext(tls_buf *msg, uint32_t max)
-{
-    if (max == 0)
-        return;
-    /* rfc8446#4.2.10: in NewSessionTicket, uint32 max_early_data_size. */
-    tls_buf_u16(msg, TLS_EXT_EARLY_DATA);
-    tls_buf_u16(msg, 4);
-    tls_buf_u32(msg, max);
-}
-
 void tls13_early_ticket_issued(tls_conn *c, const uint8_t *ticket, size_t len, uint32_t lifetime_s)
 {
     if (tls13_early_ticket_max(c) == 0)
@@ -313,11 +303,11 @@ void tls13_early_ticket_issued(tls_conn *c, const uint8_t *ticket, size_t len, u
  * Client
  * ====================================================================== */
 
-/* Our ClientHello offers the session as a PSK (the resumption code put
- * psk_key_exchange_modes, which goes with pre_shared_key, rfc8446#4.2.9). */
+/* Our ClientHello offers the session as a PSK: tls13_psk_client_prepare
+ * keeps c->session only when it fits (hs/tls13_psk_client.h). */
 static int psk_offered(const tls_conn *c)
 {
-    return (c->ext_sent & tls_ext_bit(TLS_EXT_PSK_KEY_EXCHANGE_MODES)) != 0;
+    return c->session != NULL && c->session->version == TLS_VERSION_13;
 }
 
 void tls13_early_client_put_ext(tls_conn *c, tls_buf *msg)

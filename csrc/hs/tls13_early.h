@@ -52,8 +52,6 @@ void tls13_early_ticket_issued(tls_conn *c, const uint8_t *ticket, size_t len, u
 /* The max_early_data_size our tickets carry: 0 when we would refuse 0-RTT
  * anyway (early data off, or no session store for anti-replay). */
 uint32_t tls13_early_ticket_max(const tls_conn *c);
-/* Appends the NewSessionTicket early_data extension (max > 0). */
-void tls13_early_put_nst_ext(tls_buf *msg, uint32_t max);
 
 /* ---- Client ---- */
 /* Whether our (first) ClientHello offers early data: early_data on, a

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "hs/tls13_early.h"
 #include "hs/tls13_psk_server.h"
 #include "crypto/tls_ticket.h"
 #include "pki/tls_x509.h"
@@ -362,7 +363,8 @@ static int base_session(tls_conn *c, tls_session *s, uint64_t now)
     s->secret_len = c->suite->hash_len;
     s->created_ms = now;
     s->lifetime_s = cfg->ticket_lifetime < TLS_MAX_TICKET_LIFETIME ? cfg->ticket_lifetime : TLS_MAX_TICKET_LIFETIME;
-    s->max_early_data = cfg->early_data ? cfg->max_early_data : 0;
+    /* 0 unless 0-RTT could be accepted (early_data on, a store for anti-replay). */
+    s->max_early_data = tls13_early_ticket_max(c);
     if (c->server_name != NULL)
         snprintf(s->name, sizeof s->name, "%s", c->server_name);
     memcpy(s->alpn, c->alpn, c->alpn_len);
@@ -423,6 +425,9 @@ static int send_ticket(tls_conn *c, tls_session *s)
             rc = tls_record_write(c, TLS_CT_HANDSHAKE, msg.data, msg.len);
         if (rc == 0)
             c->tickets_sent++;
+        /* rfc8446#8: registered for the single use of its 0-RTT. */
+        if (rc == 0 && s->max_early_data > 0)
+            tls13_early_ticket_issued(c, msg.data + ticket_start, ticket_len, s->lifetime_s);
         if (rc == 0 && tls_tracing(c)) {
             tls_trace_builder tb;
             tls_trace_begin(&tb, "send", "NewSessionTicket");
