@@ -155,7 +155,14 @@ int tls13_early_server_decide(tls_conn *c, const client_hello *chc, int selected
     const char *why = decline_reason(c, ch, selected);
     if (why != NULL) {
         c->early_data = -1;
-        return trace_early(c, "decide", "early_data", "result", "declined", why);
+        if (!tls_tracing(c))
+            return 0;
+        /* rfc8446#4.2.10: declined, its records are skipped. */
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "decide", "early_data");
+        tls_trace_add(&tb, "result", "declined");
+        tls_trace_add(&tb, "reason", "%s", why);
+        return tls_trace_emit(c, &tb);
     }
     tls_early *e = early_get(c);
     if (e == NULL)
