@@ -7,6 +7,7 @@
 #include "engine/tls_conn_int.h"
 #include "pki/tls_x509.h"
 #include "hs/tls_client_cert.h"
+#include "hs/tls13_early.h"
 
 tls_conn *tls_conn_new(tls_config *cfg)
 {
@@ -54,7 +55,14 @@ static void wipe_handshake(tls_conn *c)
     OPENSSL_cleanse(c->keys.master, sizeof c->keys.master);
     OPENSSL_cleanse(c->keys.client_hs, sizeof c->keys.client_hs);
     OPENSSL_cleanse(c->keys.server_hs, sizeof c->keys.server_hs);
-    OPENSSL_cleanse(c->keys.resumption, sizeof c->keys.resumption);
+    /* A TLS 1.3 client keeps the resumption master secret: the server's
+     * NewSessionTickets may come at any time (wiped at free). */
+    if (c->is_server || c->version != TLS_VERSION_13 || !(c->status & TLS_STATUS_HANDSHAKE_DONE))
+        OPENSSL_cleanse(c->keys.resumption, sizeof c->keys.resumption);
+    OPENSSL_cleanse(c->keys.client_early, sizeof c->keys.client_early);
+    /* A server keeps the early data it received until it is read. */
+    if (!c->is_server)
+        tls13_early_free(c);
 }
 
 void tls_conn_free(tls_conn *c)
@@ -76,6 +84,7 @@ void tls_conn_free(tls_conn *c)
     OPENSSL_free(c->alpn);
     OPENSSL_free(c->ocsp);
     tls_resume_forget(c);
+    tls13_early_free(c);
     tls_config_unref(c->cfg);
     OPENSSL_cleanse(c, sizeof *c);
     free(c);
@@ -315,6 +324,7 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
     info->hello_retry = c->hello_retry;
     if (c->suite != NULL && c->version != 0)
         info->key_exchange = c->suite->kx == TLS_KX_RSA ? "RSA"
+                             : c->version == TLS_VERSION_13 && c->resumed && c->group == 0 ? "PSK" /* psk_ke */
                              : tls_group_is_ffdhe(c->group) ? "DHE" : "ECDHE";
     info->extended_master_secret = c->extended_master_secret || (c->t12 != NULL && c->t12->ems);
     info->server_name = c->server_name;
