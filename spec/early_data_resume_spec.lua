@@ -9,6 +9,8 @@ local tls = require "tls"
 local B = require "spec.support.tlsbytes"
 local E = require "spec.support.engines"
 local P = require "spec.support.psk13"
+local R = require "spec.support.ref13"
+local C = require "refcrypto"
 local proc = require "spec.support.proc"
 
 local KEY = ("E"):rep(16) .. ("e"):rep(32)
@@ -283,6 +285,92 @@ describe("0-RTT: our server and a client offering several PSKs", function()
       local flight3 = cl3:receive(sv3:output())
       assert.equal("", B.parse_encrypted_extensions(flight3.msgs[1])[B.EXT.early_data])
       assert.equal("accepted", sv3:info().early_data)
+   end)
+end)
+
+describe("0-RTT: our server and a client whose key schedule is written from the RFC", function()
+   -- The scripted client of spec/support/psk13.lua: a full handshake, its tickets.
+   local function tickets_of(sctx)
+      local sv = assert(tls.engine(sctx))
+      local cl = P.client()
+      assert(sv:feed(cl:hello { server_name = "localhost" }))
+      cl:receive(sv:output())
+      assert(sv:feed(cl:finished()))
+      return cl:tickets(sv:output())
+   end
+
+   it("reads records under client_early_traffic_secret until EndOfEarlyData, then the handshake keys", function()
+      local sctx = server_ctx { session_store = table_store() }
+      local t = tickets_of(sctx)[1]
+      local sv = assert(tls.engine(sctx))
+      local cl = P.client()
+      local hello = cl:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }
+      -- rfc8446#7.1: client_early_traffic_secret = Derive-Secret(Early
+      -- Secret, "c e traffic", ClientHello), Early Secret = HKDF-Extract(0, PSK).
+      local suite = R.suite(t.suite)
+      local early = R.hkdf_extract(suite.md, "", t.psk)
+      local writer = R.protector(suite, R.derive_secret(suite.md, early, "c e traffic", C.digest(suite.md, cl.transcript)))
+      assert(sv:feed(hello .. B.record(B.CT.ccs, "\1") .. writer:seal(B.CT.application_data, "first ")
+         .. writer:seal(B.CT.application_data, "and second")))
+      local flight = cl:receive(sv:output())
+      assert.equal("", B.parse_encrypted_extensions(flight.msgs[1])[B.EXT.early_data])
+      assert.same({ "first and second", false }, { sv:read_early() })
+      -- rfc8446#4.5: EndOfEarlyData under the early key, in the transcript.
+      local eoed = B.handshake(5 --[[ end_of_early_data ]], "")
+      assert(sv:feed(writer:seal(B.CT.handshake, eoed)))
+      assert.same({ "", true }, { sv:read_early() })
+      cl.transcript = cl.transcript .. eoed
+      assert(sv:feed(cl:finished()))
+      assert.is_true(sv:status().handshake_done)
+      assert.equal("accepted", sv:info().early_data)
+   end)
+
+   it("wants EndOfEarlyData, not Finished, after accepting early data", function()
+      local sctx = server_ctx { session_store = table_store() }
+      local t = tickets_of(sctx)[1]
+      local sv = assert(tls.engine(sctx))
+      local cl = P.client()
+      local hello = cl:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }
+      local suite = R.suite(t.suite)
+      local early = R.hkdf_extract(suite.md, "", t.psk)
+      local writer = R.protector(suite, R.derive_secret(suite.md, early, "c e traffic", C.digest(suite.md, cl.transcript)))
+      assert(sv:feed(hello))
+      cl:receive(sv:output())
+      local fin = B.handshake(B.HS.finished, ("\0"):rep(32))
+      local ok, msg = sv:feed(writer:seal(B.CT.handshake, fin))
+      E.assert_failed(sv, ok, msg, "unexpected_message", "expected EndOfEarlyData, got Finished")
+   end)
+
+   it("logs CLIENT_EARLY_TRAFFIC_SECRET on both sides: the secret that opens the client's early records", function()
+      local lines = {}
+      local sctx = server_ctx { session_store = table_store(), keylog = function(l) lines[#lines + 1] = "server " .. l end }
+      local cctx = client_ctx { keylog = function(l) lines[#lines + 1] = "client " .. l end }
+      local session = first_session(cctx, sctx)
+      lines = {}
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "logged" }))
+      assert(c:start())
+      local flight = c:output()
+      local logged = {}
+      for _, l in ipairs(lines) do
+         local who, secret = l:match("^(%a+) CLIENT_EARLY_TRAFFIC_SECRET %x+ (%x+)$")
+         if who then logged[who] = secret end
+      end
+      assert.is_string(logged.client)
+      local records = B.parse_records(flight)
+      assert.same({ B.CT.handshake, B.CT.ccs, B.CT.application_data }, { records[1].type, records[2].type, records[3].type })
+      local secret = logged.client:gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
+      local r = records[3]
+      local ctype, content = R.protector(R.suite("TLS_AES_128_GCM_SHA256"), secret)
+         :open(string.pack(">BI2I2", r.type, r.version, #r.body) .. r.body)
+      assert.equal(B.CT.application_data, ctype)
+      assert.equal("logged", content)
+      local s = assert(tls.engine(sctx))
+      assert(s:feed(flight))
+      for _, l in ipairs(lines) do
+         local secret = l:match("^server CLIENT_EARLY_TRAFFIC_SECRET %x+ (%x+)$")
+         if secret then logged.server = secret end
+      end
+      assert.equal(logged.client, logged.server)
    end)
 end)
 
