@@ -71,6 +71,7 @@ static int derive_early_secret(tls_conn *c, const tls_suite *suite, const tls_se
     else if (tls13_keys_init_psk(&k, suite->md, s->secret, s->secret_len, &c->err) == 0 &&
              tls13_keys_early_traffic(&k, th, &c->err) == 0) {
         memcpy(c->keys.client_early, k.client_early, k.hlen);
+        tls_keylog13_early(c, k.hlen);
         rc = 0;
     }
     tls13_keys_wipe(&k);
@@ -185,8 +186,10 @@ int tls13_early_server_decide(tls_conn *c, const client_hello *chc, int selected
                      tls13_keys_early_traffic(&k, th, &c->err) == 0
                  ? 0
                  : -1;
-        if (rc == 0)
+        if (rc == 0) {
             memcpy(c->keys.client_early, k.client_early, k.hlen);
+            tls_keylog13_early(c, k.hlen);
+        }
         tls13_keys_wipe(&k);
         OPENSSL_cleanse(th, sizeof th);
     }
@@ -283,19 +286,13 @@ int tls13_early_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const
     return tls_record_set_read_key(c, c->keys.client_hs, "client_handshake_traffic_secret");
 }
 
-uint32_t tls13_early_ticket_max(const tls_conn *c)
-{
-    /* A ticket that invites 0-RTT we would refuse anyway costs the client
-     * its early data: without a store there is no anti-replay, so no 0-RTT. */
-    if (!c->cfg->early_data || c->hooks == NULL || c->hooks->session_put == NULL ||
-        c->hooks->session_delete == NULL)
-        return 0;
-    return c->cfg->max_early_data;
-}
-
 void tls13_early_ticket_issued(tls_conn *c, const uint8_t *ticket, size_t len, uint32_t lifetime_s)
 {
-    if (tls13_early_ticket_max(c) == 0)
+    /* Without a store nothing is registered, and replay_check refuses
+     * every 0-RTT offer: one process cannot know what the others of a
+     * fleet accepted, and a process-local set would not survive a
+     * restart either. */
+    if (c->hooks == NULL || c->hooks->session_put == NULL)
         return;
     uint8_t id[EARLY_ID_MAX];
     if (ticket_id(ticket, len, id) != 0)

@@ -49,9 +49,6 @@ int tls13_early_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const
 /* A NewSessionTicket that allows 0-RTT was made (sealed ticket bytes):
  * registers it in the session store for the anti-replay check. */
 void tls13_early_ticket_issued(tls_conn *c, const uint8_t *ticket, size_t len, uint32_t lifetime_s);
-/* The max_early_data_size our tickets carry: 0 when we would refuse 0-RTT
- * anyway (early data off, or no session store for anti-replay). */
-uint32_t tls13_early_ticket_max(const tls_conn *c);
 
 /* ---- Client ---- */
 /* Whether our (first) ClientHello offers early data: early_data on, a

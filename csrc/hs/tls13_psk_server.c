@@ -363,8 +363,7 @@ static int base_session(tls_conn *c, tls_session *s, uint64_t now)
     s->secret_len = c->suite->hash_len;
     s->created_ms = now;
     s->lifetime_s = cfg->ticket_lifetime < TLS_MAX_TICKET_LIFETIME ? cfg->ticket_lifetime : TLS_MAX_TICKET_LIFETIME;
-    /* 0 unless 0-RTT could be accepted (early_data on, a store for anti-replay). */
-    s->max_early_data = tls13_early_ticket_max(c);
+    s->max_early_data = cfg->early_data ? cfg->max_early_data : 0;
     if (c->server_name != NULL)
         snprintf(s->name, sizeof s->name, "%s", c->server_name);
     memcpy(s->alpn, c->alpn, c->alpn_len);
