@@ -290,7 +290,8 @@ static int seal_new_session(tls_conn *c, tls_buf *out, char *why, size_t why_siz
     s.lifetime_s = c->cfg->ticket_lifetime;
     if (c->server_name != NULL)
         snprintf(s.name, sizeof s.name, "%s", c->server_name);
-    memcpy(s.alpn, c->alpn, c->alpn_len);
+    if (c->alpn_len > 0) /* c->alpn is NULL without ALPN: memcpy from NULL is undefined */
+        memcpy(s.alpn, c->alpn, c->alpn_len);
     s.alpn_len = c->alpn_len;
     s.peer_verified = c->peer_verified;
     X509 *leaf = c->peer_chain != NULL && sk_X509_num(c->peer_chain) > 0 ? sk_X509_value(c->peer_chain, 0) : NULL;
