@@ -326,6 +326,13 @@ void fuzz_setup(void)
     tls_error_clear(&err);
     if (tls_config_set_groups(server_hrr_cfg, "secp256r1", &err) != 0)
         die("server groups", &err);
+    /* The plain servers send no tickets: a pair driven to a state after
+     * the handshake stays as it was before resumption existed (tickets in
+     * flight would cross a KeyUpdate handed to the client). The full
+     * server sends them (fuzz_hsmsg's *_WAIT_TICKET states). */
+    for (int i = 0; i < FUZZ_N_KEYS; i++)
+        server_cfg[i]->tickets = 0;
+    server_hrr_cfg->tickets = 0;
     client_cfg_all = make_client(NULL);
     for (int i = 0; i < FUZZ_N_SUITES; i++)
         client_cfg_suite[i] = make_client(suite_names[i]);
@@ -457,11 +464,15 @@ tls_config *fuzz_session_client_config(enum fuzz_session which)
 
 int fuzz_offer_session(tls_conn *c, enum fuzz_session which)
 {
+    static const char early[] = "GET /early HTTP/1.0\r\n\r\n";
     char why[256];
     const tls_buf *s = fuzz_session(which);
-    if (s == NULL)
+    if (s == NULL || tls_conn_set_session(c, (const char *)s->data, s->len, why, sizeof why) != 0)
         return -1;
-    return tls_conn_set_session(c, (const char *)s->data, s->len, why, sizeof why);
+    if (which == FUZZ_SESSION_13_EARLY &&
+        tls_conn_write_early(c, (const uint8_t *)early, sizeof early - 1, why, sizeof why) != 0)
+        return -1;
+    return 0;
 }
 
 /* ---- Connections ----------------------------------------------------------- */
@@ -598,7 +609,13 @@ static void note_error(const tls_conn *c)
 
 static void note_counts(const tls_conn *c)
 {
-    status_add(" [read keys %u, data %zu]", c->rd_epoch, c->app_in.len);
+    const uint8_t *early;
+    /* A server's accepted 0-RTT data is kept apart from app_in. */
+    size_t n = c->is_server ? tls_conn_early_data((tls_conn *)c, &early) : 0;
+    status_add(" [read keys %u, data %zu", c->rd_epoch, c->app_in.len);
+    if (n > 0)
+        status_add(", early data %zu", n);
+    status_add("]");
 }
 
 void fuzz_note(const char *role, const tls_conn *c)
@@ -631,6 +648,10 @@ const char *const fuzz_hs_state_names[FUZZ_HS_N_STATES] = {
     "server_wait_ch",  "server_wait_ch2",          "server_wait_finished", "server_connected",
     "client_mtls_wait_cert_cr", "client_mtls_wait_cert", "client12_wait_cert_status", "client12_wait_shd",
     "server_wait_cert", "server_wait_cv", "server12_wait_cert", "server12_wait_cv",
+    "client_resume_wait_sh", "client_resume_wait_ee", "client_early_wait_ee", "client_resume_wait_finished",
+    "client_wait_ticket", "server_resume_wait_ch", "server_early_wait_ch", "server_wait_eoed",
+    "server_resume_wait_finished", "client12_wait_ticket", "client12_resume_wait_sh", "server12_resume_wait_ch",
+    "server12_id_wait_ch",
 };
 
 void fuzz_pair_free(fuzz_pair *p)
@@ -683,11 +704,115 @@ static tls_state client_state_for(enum fuzz_hs_state s)
 
 static int is_server_state(enum fuzz_hs_state s)
 {
-    return (s >= FUZZ_HS_SERVER_WAIT_CH && s <= FUZZ_HS_SERVER_CONNECTED) || s >= FUZZ_HS_SERVER_WAIT_CERT;
+    return (s >= FUZZ_HS_SERVER_WAIT_CH && s <= FUZZ_HS_SERVER_CONNECTED) ||
+           (s >= FUZZ_HS_SERVER_WAIT_CERT && s <= FUZZ_HS_SERVER12_WAIT_CV);
+}
+
+/* The session a resumption state's client offers; -1: none. */
+static int state_session(enum fuzz_hs_state s)
+{
+    switch (s) {
+    case FUZZ_HS_CLIENT_RESUME_WAIT_SH:
+    case FUZZ_HS_CLIENT_RESUME_WAIT_EE:
+    case FUZZ_HS_CLIENT_RESUME_WAIT_FINISHED:
+    case FUZZ_HS_SERVER_RESUME_WAIT_CH:
+    case FUZZ_HS_SERVER_RESUME_WAIT_FINISHED: return FUZZ_SESSION_13;
+    case FUZZ_HS_CLIENT_EARLY_WAIT_EE:
+    case FUZZ_HS_SERVER_EARLY_WAIT_CH:
+    case FUZZ_HS_SERVER_WAIT_EOED: return FUZZ_SESSION_13_EARLY;
+    case FUZZ_HS_CLIENT12_RESUME_WAIT_SH:
+    case FUZZ_HS_SERVER12_RESUME_WAIT_CH: return FUZZ_SESSION_12;
+    case FUZZ_HS_SERVER12_ID_WAIT_CH: return FUZZ_SESSION_12_ID;
+    default: return -1;
+    }
+}
+
+/* The resumption states (and the two NewSessionTicket ones): the pair is
+ * driven here; 0 when target is where it should be. */
+static int drive_resumption(fuzz_pair *p, enum fuzz_hs_state state)
+{
+    int rc = 0;
+    switch (state) {
+    case FUZZ_HS_CLIENT_RESUME_WAIT_SH:
+    case FUZZ_HS_CLIENT12_RESUME_WAIT_SH:
+        fuzz_pump(p->client, p->server);
+        rc |= !p->server->resumed;
+        break;
+    case FUZZ_HS_CLIENT_RESUME_WAIT_EE:
+    case FUZZ_HS_CLIENT_EARLY_WAIT_EE:
+        fuzz_pump(p->client, p->server);
+        rc |= fuzz_feed_until(p->server, p->client, ST_CLIENT_WAIT_EE);
+        rc |= state == FUZZ_HS_CLIENT_EARLY_WAIT_EE && p->server->early_data != 1;
+        break;
+    case FUZZ_HS_CLIENT_RESUME_WAIT_FINISHED:
+        fuzz_pump(p->client, p->server);
+        rc |= fuzz_feed_until(p->server, p->client, ST_CLIENT_WAIT_FINISHED);
+        rc |= !p->client->resumed;
+        break;
+    case FUZZ_HS_CLIENT_WAIT_TICKET:
+    case FUZZ_HS_CLIENT12_WAIT_TICKET:
+        /* The server's tickets (TLS 1.2: with its change_cipher_spec and
+         * Finished) wait in its output. */
+        fuzz_pump(p->client, p->server);
+        fuzz_pump(p->server, p->client);
+        fuzz_pump(p->client, p->server);
+        rc |= p->client->state != (state == FUZZ_HS_CLIENT_WAIT_TICKET ? ST_CONNECTED : ST_CLIENT12_WAIT_CCS);
+        rc |= p->server->tickets_sent == 0;
+        break;
+    case FUZZ_HS_SERVER_RESUME_WAIT_CH:
+    case FUZZ_HS_SERVER_EARLY_WAIT_CH:
+    case FUZZ_HS_SERVER12_RESUME_WAIT_CH:
+    case FUZZ_HS_SERVER12_ID_WAIT_CH:
+        break;
+    case FUZZ_HS_SERVER_WAIT_EOED:
+        /* The early data is in; the client's EndOfEarlyData and Finished
+         * wait in its output. */
+        fuzz_pump(p->client, p->server);
+        rc |= p->server->state != ST_SERVER_WAIT_EOED;
+        fuzz_pump(p->server, p->client);
+        break;
+    case FUZZ_HS_SERVER_RESUME_WAIT_FINISHED:
+        fuzz_pump(p->client, p->server);
+        fuzz_pump(p->server, p->client);
+        rc |= p->server->state != ST_SERVER_WAIT_FINISHED || !p->server->resumed;
+        break;
+    default:
+        rc = -1;
+        break;
+    }
+    return rc;
 }
 
 int fuzz_hs_drive(fuzz_pair *p, enum fuzz_hs_state state, int suite)
 {
+    if (state >= FUZZ_HS_CLIENT_RESUME_WAIT_SH) {
+        int session = state_session(state);
+        int is_server = state == FUZZ_HS_SERVER_RESUME_WAIT_CH || state == FUZZ_HS_SERVER_EARLY_WAIT_CH ||
+                        state == FUZZ_HS_SERVER_WAIT_EOED || state == FUZZ_HS_SERVER_RESUME_WAIT_FINISHED ||
+                        state == FUZZ_HS_SERVER12_RESUME_WAIT_CH || state == FUZZ_HS_SERVER12_ID_WAIT_CH;
+        tls_config *client_cfg = session >= 0 ? fuzz_session_client_config((enum fuzz_session)session)
+                                 : state == FUZZ_HS_CLIENT12_WAIT_TICKET ? fuzz_client_full_config12(suite)
+                                                                        : fuzz_client_full_config(suite);
+        memset(p, 0, sizeof *p);
+        p->client = fuzz_conn_new(client_cfg);
+        p->server = fuzz_conn_new(fuzz_server_full_config());
+        p->target = is_server ? p->server : p->client;
+        p->peer = is_server ? p->client : p->server;
+        int rc = session >= 0 ? fuzz_offer_session(p->client, (enum fuzz_session)session) : 0;
+        rc |= fuzz_start(p->client);
+        if (rc == 0)
+            rc = drive_resumption(p, state);
+        if (rc != 0 || failed(p->client) || failed(p->server)) {
+            fprintf(stderr, "fuzz_hs_drive(%s): client state %d: %s; server state %d: %s\n",
+                    fuzz_hs_state_names[state], p->client->state, tls_conn_error(p->client)->reason,
+                    p->server->state, tls_conn_error(p->server)->reason);
+            fuzz_pair_free(p);
+            return -1;
+        }
+        use_stream(p->target);
+        return 0;
+    }
+
     int hrr = state == FUZZ_HS_CLIENT_WAIT_SH_AFTER_HRR || state == FUZZ_HS_SERVER_WAIT_CH2;
     int full = state >= FUZZ_HS_CLIENT_MTLS_WAIT_CERT_CR;
     int tls12 = state == FUZZ_HS_CLIENT12_WAIT_CERT_STATUS || state == FUZZ_HS_CLIENT12_WAIT_SHD ||

@@ -41,10 +41,10 @@ void fuzz_teardown(void);
 
 enum fuzz_key { FUZZ_KEY_EC, FUZZ_KEY_RSA, FUZZ_KEY_ED25519, FUZZ_N_KEYS };
 #define FUZZ_N_SUITES 3
-/* Server with all defaults and the given certificate. */
+/* Server with all defaults and the given certificate, but no tickets. */
 tls_config *fuzz_server_config(enum fuzz_key key);
 /* Server that accepts only secp256r1: a default client (x25519 share)
- * gets a HelloRetryRequest. */
+ * gets a HelloRetryRequest. No tickets either. */
 tls_config *fuzz_server_hrr_config(void);
 /* Client verifying against the fixed certificates; suite -1 offers all
  * suites, 0..2 only that one (AES-128-GCM, AES-256-GCM, ChaCha20). */
@@ -59,6 +59,8 @@ tls_config *fuzz_client_config12(int suite);
  *   signature algorithms); asks for a client certificate, optional
  *   (CertificateRequest naming the fixed certificates as CAs); ALPN "h2",
  *   "http/1.1"; staples fuzz_ocsp.h's response for the EC certificate;
+ *   issue 10's resumption: tickets (the default 2, sealed under a fixed
+ *   key), early_data on, and the session store stub;
  * - client: as fuzz_client_config, with the EC then the RSA pair to answer
  *   a CertificateRequest, ALPN "h2", "http/1.1", and status_request (OCSP
  *   asked for and judged, not required). */
@@ -85,7 +87,8 @@ tls_config *fuzz_session_client_config(enum fuzz_session which);
 /* fuzz_server_full_config without tickets: TLS 1.2 sessions by id, through
  * the store. */
 tls_config *fuzz_server_ids_config(void);
-/* tls_conn_set_session on a client of fuzz_session_client_config(which):
+/* tls_conn_set_session on a client of fuzz_session_client_config(which),
+ * and for FUZZ_SESSION_13_EARLY a line of early data (tls_conn_write_early):
  * 0, or -1 when there is no such session. */
 int fuzz_offer_session(tls_conn *c, enum fuzz_session which);
 
@@ -145,8 +148,30 @@ enum fuzz_hs_state {
     FUZZ_HS_SERVER_WAIT_CV,             /* its CertificateVerify */
     FUZZ_HS_SERVER12_WAIT_CERT,         /* TLS 1.2: the client's Certificate */
     FUZZ_HS_SERVER12_WAIT_CV,           /* TLS 1.2: its CertificateVerify */
+    /* Resumption, between a client offering one of set-up's sessions
+     * (fuzz_session) and fuzz_server_full_config; the suite bits do not
+     * apply (the session fixes the suite), except in the two *_TICKET
+     * states, which are full handshakes. */
+    FUZZ_HS_CLIENT_RESUME_WAIT_SH,      /* TLS 1.3 PSK offered: ServerHello with pre_shared_key */
+    FUZZ_HS_CLIENT_RESUME_WAIT_EE,      /* resumed: EncryptedExtensions */
+    FUZZ_HS_CLIENT_EARLY_WAIT_EE,       /* 0-RTT sent: EncryptedExtensions with early_data */
+    FUZZ_HS_CLIENT_RESUME_WAIT_FINISHED,/* resumed: the server's Finished, no certificate */
+    FUZZ_HS_CLIENT_WAIT_TICKET,         /* full handshake done: the server's real NewSessionTicket */
+    FUZZ_HS_SERVER_RESUME_WAIT_CH,      /* a ClientHello with pre_shared_key */
+    FUZZ_HS_SERVER_EARLY_WAIT_CH,       /* the same with early_data, early data following */
+    FUZZ_HS_SERVER_WAIT_EOED,           /* 0-RTT accepted: EndOfEarlyData */
+    FUZZ_HS_SERVER_RESUME_WAIT_FINISHED,/* resumed: the client's Finished */
+    FUZZ_HS_CLIENT12_WAIT_TICKET,       /* TLS 1.2 full handshake: NewSessionTicket before CCS */
+    FUZZ_HS_CLIENT12_RESUME_WAIT_SH,    /* TLS 1.2 ticket offered: ServerHello */
+    FUZZ_HS_SERVER12_RESUME_WAIT_CH,    /* TLS 1.2: a ClientHello with a ticket */
+    FUZZ_HS_SERVER12_ID_WAIT_CH,        /* TLS 1.2: a ClientHello with a session id in the store */
     FUZZ_HS_N_STATES
 };
+/* Byte 0 of a fuzz_hsmsg input: the state's bits 0-3, 4 and 5 in bits
+ * 0-3, 6 and 7; the suite in bits 4-5. */
+#define FUZZ_HS_STATE_BYTE(state, suite_bits)                                                         \
+    ((uint8_t)(((state) & 0x0f) | ((state) & 0x30) << 2 | (suite_bits) << 4))
+#define FUZZ_HS_STATE_OF(byte) ((((byte) & 0x0f) | ((byte) & 0xc0) >> 2) % FUZZ_HS_N_STATES)
 extern const char *const fuzz_hs_state_names[FUZZ_HS_N_STATES];
 
 typedef struct fuzz_pair {

@@ -2,8 +2,9 @@
  * waits for a given message, then the input is handed to tls_hs_handle as
  * one whole handshake message.
  *
- * Input: byte 0 picks the state (bit 6 then the low nibble, a number
- * taken modulo the number of states, see enum fuzz_hs_state) and the suite
+ * Input: byte 0 picks the state (bits 7 and 6, then the low nibble, a
+ * number taken modulo the number of states, see enum fuzz_hs_state and
+ * FUZZ_HS_STATE_OF) and the suite
  * (bits 4-5: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305, or all offered;
  * the ECDHE_ECDSA suites of these in the TLS 1.2 states); byte 1 is the message
  * type; the rest is the body (the 3-byte length is filled in, as the
@@ -54,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2 || size - 2 > TLS_MAX_HANDSHAKE_MESSAGE)
         return 0;
     fuzz_rng_reset();
-    enum fuzz_hs_state state = (enum fuzz_hs_state)(((data[0] & 0x0f) | (data[0] & 0x40) >> 2) % FUZZ_HS_N_STATES);
+    enum fuzz_hs_state state = (enum fuzz_hs_state)FUZZ_HS_STATE_OF(data[0]);
     int suite = ((data[0] >> 4) & 3) == 3 ? -1 : (data[0] >> 4) & 3;
     fuzz_pair pair;
     if (fuzz_hs_drive(&pair, state, suite) != 0)

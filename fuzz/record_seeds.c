@@ -177,12 +177,16 @@ static int converse(tls_conn *client, tls_conn *server, tls_buf *client_sent, tl
     return 0;
 }
 
-/* Feeds a recorded flight into a fresh engine, as the target will. */
-static int replays_to_the_end(tls_config *cfg, const tls_buf *flight)
+/* Feeds a recorded flight into a fresh engine, as the target will; a
+ * client offers session `which` first (-1: none), and the handshake must
+ * then resume. */
+static int replays_resuming(tls_config *cfg, const tls_buf *flight, int which, int want_resumed)
 {
     fuzz_rng_reset();
     tls_conn *c = fuzz_conn_new(cfg);
     if (!cfg->is_server) {
+        if (which >= 0)
+            fuzz_offer_session(c, (enum fuzz_session)which);
         fuzz_start(c);
         take_output(c, NULL);
     }
@@ -190,8 +194,44 @@ static int replays_to_the_end(tls_config *cfg, const tls_buf *flight)
     int ok = (tls_conn_status(c) & TLS_STATUS_HANDSHAKE_DONE) && !(tls_conn_status(c) & TLS_STATUS_FAILED);
     if (!ok)
         fprintf(stderr, "record_seeds: replay stopped: %s\n", tls_conn_error(c)->reason);
+    else if (want_resumed && !c->resumed) {
+        fprintf(stderr, "record_seeds: replay did not resume\n");
+        ok = 0;
+    }
     tls_conn_free(c);
     return ok;
+}
+
+static int replays_to_the_end(tls_config *cfg, const tls_buf *flight)
+{
+    return replays_resuming(cfg, flight, -1, 0);
+}
+
+static const char *const resume_seed_names[FUZZ_N_SESSIONS] = {
+    "pair_resume13", "pair_tls12_resume_ticket", "pair_tls12_resume_id", "pair_resume13_early",
+};
+
+/* A client offering set-up's session `which` against server: the bytes
+ * each side sent. 0 when both resumed (and the early data was accepted,
+ * for FUZZ_SESSION_13_EARLY). */
+static int converse_resuming(int which, tls_config *server_cfg, tls_buf *client_sent, tls_buf *server_sent)
+{
+    fuzz_rng_reset();
+    tls_conn *client = fuzz_conn_new(fuzz_session_client_config((enum fuzz_session)which));
+    tls_conn *server = fuzz_conn_new(server_cfg);
+    int rc = fuzz_offer_session(client, (enum fuzz_session)which);
+    if (rc == 0)
+        rc = converse(client, server, client_sent, server_sent);
+    if (rc == 0 && (!client->resumed || !server->resumed))
+        rc = -1;
+    if (rc == 0 && which == FUZZ_SESSION_13_EARLY && (client->early_data != 1 || server->early_data != 1))
+        rc = -1;
+    if (rc != 0)
+        fprintf(stderr, "record_seeds: %s: client %s; server %s\n", resume_seed_names[which],
+                tls_conn_error(client)->reason, tls_conn_error(server)->reason);
+    tls_conn_free(client);
+    tls_conn_free(server);
+    return rc;
 }
 
 /* The same flight with the first handshake record cut in two records:
@@ -247,6 +287,20 @@ static void record_server_seeds(void)
         { "pair_tls12_alpn_ocsp", -1, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", NULL, X_ALPN | X_OCSP },
     };
     tls_config *target = fuzz_server_full_config();
+    /* Resumption: clients offering set-up's sessions. The target's server
+     * opens their tickets with the fixed key, finds the session id in its
+     * store's fixture, and accepts the early data once per input. */
+    for (int w = 0; w < FUZZ_N_SESSIONS; w++) {
+        tls_buf sent, ignored;
+        tls_buf_init(&sent);
+        tls_buf_init(&ignored);
+        check(fuzz_session((enum fuzz_session)w) != NULL, "a session from set-up");
+        check(converse_resuming(w, target, &sent, &ignored) == 0, resume_seed_names[w]);
+        check(replays_resuming(target, &sent, -1, 1), resume_seed_names[w]);
+        write_seed("fuzz_server", resume_seed_names[w], sent.data, sent.len);
+        tls_buf_free(&sent);
+        tls_buf_free(&ignored);
+    }
     for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
         int k = clients[i].key;
         tls_config *cc = config(0, k >= 0 ? certs[k][0] : NULL, k >= 0 ? certs[k][1] : NULL, clients[i].suites,
@@ -304,6 +358,23 @@ static void record_client_seeds(void)
           X_MTLS | X_ALPN | X_OCSP },
     };
     tls_config *target = fuzz_client_full_config(-1);
+    /* Our server resuming: the input's first byte tells fuzz_client which
+     * session its client offers (fuzz/fuzz_client.c). */
+    for (int w = 0; w < FUZZ_N_SESSIONS; w++) {
+        tls_buf sent, ignored, seed;
+        tls_buf_init(&sent);
+        tls_buf_init(&ignored);
+        tls_buf_init(&seed);
+        tls_config *server = w == FUZZ_SESSION_12_ID ? fuzz_server_ids_config() : fuzz_server_full_config();
+        check(converse_resuming(w, server, &ignored, &sent) == 0, resume_seed_names[w]);
+        check(replays_resuming(fuzz_session_client_config((enum fuzz_session)w), &sent, w, 1), resume_seed_names[w]);
+        tls_buf_u8(&seed, (uint8_t)(w + 1));
+        tls_buf_bytes(&seed, sent.data, sent.len);
+        write_seed("fuzz_client", resume_seed_names[w], seed.data, seed.len);
+        tls_buf_free(&sent);
+        tls_buf_free(&ignored);
+        tls_buf_free(&seed);
+    }
     for (size_t i = 0; i < sizeof servers / sizeof servers[0]; i++) {
         tls_config *sc = config(1, certs[servers[i].key][0], certs[servers[i].key][1], servers[i].suites,
                                 servers[i].groups, servers[i].extras);
@@ -520,7 +591,7 @@ static void write_hsmsg(int state, int suite_bits, const char *what, const uint8
     tls_buf b;
     char name[128];
     tls_buf_init(&b);
-    tls_buf_u8(&b, (uint8_t)((state & 0x0f) | (state & 0x10) << 2 | suite_bits << 4));
+    tls_buf_u8(&b, FUZZ_HS_STATE_BYTE(state, suite_bits));
     tls_buf_u8(&b, msg[0]);
     tls_buf_bytes(&b, msg + TLS_HS_HEADER_LEN, len - TLS_HS_HEADER_LEN);
     snprintf(name, sizeof name, "%s_%s_suite%d", fuzz_hs_state_names[state], what, suite_bits);
@@ -540,6 +611,10 @@ static void record_hsmsg_seeds(void)
     for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
         int suite = suites[s] == 3 ? -1 : suites[s];
         for (int state = 0; state < FUZZ_HS_N_STATES; state++) {
+            /* A session fixes the suite: one seed for such a state. */
+            if (suites[s] != 3 && state >= FUZZ_HS_CLIENT_RESUME_WAIT_SH && state != FUZZ_HS_CLIENT_WAIT_TICKET &&
+                state != FUZZ_HS_CLIENT12_WAIT_TICKET)
+                continue;
             fuzz_rng_reset();
             fuzz_pair p;
             if (fuzz_hs_drive(&p, (enum fuzz_hs_state)state, suite) != 0) {

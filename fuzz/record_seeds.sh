@@ -42,6 +42,42 @@ for args in "-tls1_3" "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256" "-tls
     wait "$pid" || { echo "openssl s_client case $n ($args) failed" >&2; cat "$tmp/s_client.log" >&2; exit 1; }
 done
 
+# openssl s_client resuming with our server: a first connection saves the
+# session (-sess_out; the ticket is sealed under the fixed key at the fixed
+# clock, fuzz_common.c), the second offers it (-sess_in) to a new recorder
+# process, and its flight is the seed. TLS 1.3, TLS 1.2 (ticket), and TLS
+# 1.3 with early data, which that second server declines (its store holds
+# set-up's tickets only) and skips.
+printf 'GET /early HTTP/1.0\r\n\r\n' > "$tmp/early.txt"
+for case in "resume13 -tls1_3" "resume12 -tls1_2" "resume13_early -tls1_3 -early_data $tmp/early.txt"; do
+    # shellcheck disable=SC2086
+    set -- $case
+    name=$1 version=$2
+    shift 2
+    for step in first second; do
+        port=$("$rec" freeport)
+        if [ $step = first ]; then
+            seed=$tmp/first_$name
+            set -- -sess_out "$tmp/sess_$name"
+        else
+            seed=$out/fuzz_server/openssl_s_client_$name
+            # shellcheck disable=SC2086
+            set -- -sess_in "$tmp/sess_$name" ${case#"$name $version"}
+        fi
+        "$rec" serve "$port" "$seed" &
+        pid=$!
+        tries=0
+        while [ ! -e "$seed" ] && [ $tries -lt 200 ]; do sleep 0.05; tries=$((tries + 1)); done
+        (sleep 1; printf 'hello from openssl\n') |
+            openssl s_client -connect "127.0.0.1:$port" -servername localhost "$version" "$@" \
+                >"$tmp/s_client.log" 2>&1 || true
+        wait "$pid" || { echo "openssl s_client $name ($step) failed" >&2; cat "$tmp/s_client.log" >&2; exit 1; }
+        if [ $step = second ] && ! grep -q '^Reused' "$tmp/s_client.log"; then
+            echo "openssl s_client $name did not resume" >&2; cat "$tmp/s_client.log" >&2; exit 1
+        fi
+    done
+done
+
 # What openssl servers answer our client (NewSessionTickets included), which
 # holds a certificate, offers ALPN and asks for OCSP: first servers that
 # ignore all that, then CertificateRequest (-Verify: required, -verify:
