@@ -491,6 +491,38 @@ describe("0-RTT with openssl", function()
          h:output())
    end)
 
+   it("tls.connect and tls.wrap send early data to our server over sockets; it answers before our Finished", function()
+      local h, port = our_server("store")
+      local ctx = client_ctx()
+      local conn = assert(tls.connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10 }))
+      assert(conn:send("one\n"))
+      assert.equal("echo one", conn:receive("*l"))
+      local session = assert(conn:session())
+      conn:close()
+      local conn2 = assert(tls.connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10,
+         session = session, early_data = "early by connect\n" }))
+      assert.equal("accepted", conn2:info().early_data)
+      assert.equal("early reply", conn2:receive("*l"))
+      assert(conn2:send("two\n"))
+      assert.equal("echo two", conn2:receive("*l"))
+      local session2 = assert(conn2:session())
+      conn2:close()
+      local socket = require "socket"
+      local sock = assert(socket.connect("127.0.0.1", port))
+      local conn3 = assert(tls.wrap(sock, ctx, { servername = "localhost", timeout = 10, session = session2,
+         early_data = "early by wrap\n" }))
+      assert(conn3:handshake())
+      assert.equal("accepted", conn3:info().early_data)
+      assert.equal("early reply", conn3:receive("*l"))
+      assert.has_error(function() conn3:receive_early() end, "tls: receive_early is for servers (a client sends "
+         .. "early data with the 'early_data' option)")
+      conn3:close()
+      proc.wait_output(h, "line closed")
+      local out = h:output()
+      assert.truthy(out:find('early "early by connect\\\n"\nline two early_data=accepted', 1, true), out)
+      assert.truthy(out:find('early "early by wrap\\\n"\nline closed early_data=accepted', 1, true), out)
+   end)
+
    it("our client's early data reaches openssl s_server -early_data", function()
       local port = proc.free_port("127.0.0.1")
       -- s_server ends when its stdin does: keep it open.
