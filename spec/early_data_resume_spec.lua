@@ -110,6 +110,30 @@ describe("0-RTT between our client and our server", function()
       assert.equal(3, n)
    end)
 
+   it("lets the server answer the early data before the handshake completes (0.5-RTT data)", function()
+      local sctx = server_ctx { session_store = table_store() }
+      local cctx = client_ctx()
+      local session = first_session(cctx, sctx)
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "GET /" }))
+      local s = assert(tls.engine(sctx))
+      assert(c:start())
+      assert(s:feed(c:output()))
+      assert.is_false(s:status().handshake_done)
+      assert.same({ "GET /", false }, { s:read_early() })
+      assert.is_true(s:write("200 OK, at once"))
+      E.pump(s, c, { strict = true })
+      assert.is_true(c:status().handshake_done)
+      assert.equal("200 OK, at once", c:read())
+      assert.is_true(s:status().handshake_done)
+      -- Without accepted early data, a server waits for the handshake as always.
+      local c2 = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "GET /" }))
+      local s2 = assert(tls.engine(sctx))
+      assert(c2:start())
+      assert(s2:feed(c2:output()))
+      assert.equal("rejected", s2:info().early_data)
+      assert.same({ nil, "handshake not complete" }, { s2:write("too soon") })
+   end)
+
    it("refuses the replay of a ticket's 0-RTT; the handshake goes on as a 1-RTT resumption", function()
       local st = table_store()
       local sctx, sev = server_ctx { session_store = st }
@@ -392,6 +416,8 @@ while true do
    conn:settimeout(10)
    local early, why = conn:receive_early()
    print(early and ("early " .. string.format("%q", early)) or ("no early data: " .. tostring(why)))
+   -- 0.5-RTT: the answer to the early data goes before the client's Finished.
+   if early then assert(conn:send("early reply\n")) end
    local line, err = conn:receive("*l")
    print("line " .. tostring(line or err) .. " early_data=" .. tostring(conn:info().early_data))
    if line then conn:send("echo " .. line .. "\n") end
@@ -438,7 +464,7 @@ describe("0-RTT with openssl", function()
       local out2 = s_client(port, early, "two")
       assert.truthy(out2:find("Reused, TLSv1.3", 1, true), out2)
       assert.truthy(out2:find("Early data was accepted", 1, true), out2)
-      assert.truthy(out2:find("echo two", 1, true), out2)
+      assert.truthy(out2:find("early reply\necho two", 1, true), out2)
       proc.wait_output(h, "line two")
       assert.truthy(h:output():find('early "EARLY FROM S_CLIENT\\\n"\nline two early_data=accepted', 1, true),
          h:output())
@@ -463,6 +489,38 @@ describe("0-RTT with openssl", function()
       proc.wait_output(h, "line two")
       assert.truthy(h:output():find("no early data: early data rejected\nline two early_data=rejected", 1, true),
          h:output())
+   end)
+
+   it("tls.connect and tls.wrap send early data to our server over sockets; it answers before our Finished", function()
+      local h, port = our_server("store")
+      local ctx = client_ctx()
+      local conn = assert(tls.connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10 }))
+      assert(conn:send("one\n"))
+      assert.equal("echo one", conn:receive("*l"))
+      local session = assert(conn:session())
+      conn:close()
+      local conn2 = assert(tls.connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10,
+         session = session, early_data = "early by connect\n" }))
+      assert.equal("accepted", conn2:info().early_data)
+      assert.equal("early reply", conn2:receive("*l"))
+      assert(conn2:send("two\n"))
+      assert.equal("echo two", conn2:receive("*l"))
+      local session2 = assert(conn2:session())
+      conn2:close()
+      local socket = require "socket"
+      local sock = assert(socket.connect("127.0.0.1", port))
+      local conn3 = assert(tls.wrap(sock, ctx, { servername = "localhost", timeout = 10, session = session2,
+         early_data = "early by wrap\n" }))
+      assert(conn3:handshake())
+      assert.equal("accepted", conn3:info().early_data)
+      assert.equal("early reply", conn3:receive("*l"))
+      assert.has_error(function() conn3:receive_early() end, "tls: receive_early is for servers (a client sends "
+         .. "early data with the 'early_data' option)")
+      conn3:close()
+      proc.wait_output(h, "line closed")
+      local out = h:output()
+      assert.truthy(out:find('early "early by connect\\\n"\nline two early_data=accepted', 1, true), out)
+      assert.truthy(out:find('early "early by wrap\\\n"\nline closed early_data=accepted', 1, true), out)
    end)
 
    it("our client's early data reaches openssl s_server -early_data", function()

@@ -518,6 +518,13 @@ void tls_conn_early_data_done(tls_conn *c, size_t n)
     tls_buf_release_if_empty(&c->early->data);
 }
 
+int tls_conn_half_rtt_ok(const tls_conn *c)
+{
+    return c->is_server && c->early_data == 1 && !(c->status & (TLS_STATUS_FAILED | TLS_STATUS_CLOSED)) &&
+           (c->state == ST_SERVER_WAIT_EOED || c->state == ST_SERVER_WAIT_FINISHED ||
+            (c->status & TLS_STATUS_HANDSHAKE_DONE));
+}
+
 int tls_conn_early_data_complete(const tls_conn *c)
 {
     if (c->status & (TLS_STATUS_HANDSHAKE_DONE | TLS_STATUS_FAILED))
