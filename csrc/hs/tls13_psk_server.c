@@ -318,6 +318,10 @@ int tls13_psk_server_resume(tls_conn *c, tls13_psk_choice *choice)
     c->session = choice->session;
     choice->session = NULL;
     c->resumed = 1;
+    /* rfc8446#4.2.10: early data is accepted only with "the first
+     * identity"; the 0-RTT code reads the session's max_early_data. */
+    if (choice->identity != 0)
+        c->session->max_early_data = 0;
     /* The Early Secret now, so that 0-RTT keys can follow the ClientHello. */
     if (tls13_keys_init_psk(&c->keys, c->suite->md, c->session->secret, c->session->secret_len, &c->err) != 0)
         return -1;
