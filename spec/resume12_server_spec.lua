@@ -489,6 +489,24 @@ describe("TLS 1.2 server resumption against our own client (engines in one proce
       assert.equal(s1:info().cipher, s2:info().cipher)
    end)
 
+   it("renews a ticket of an older key, and our client keeps the renewed session", function()
+      local old, current = I.random(48), I.random(48)
+      local cctx, sctx = client_ctx(), E.server_ctx { max_version = "TLSv1.2", ticket_keys = { old } }
+      local c1 = visit(cctx, sctx)
+      assert(sctx:set_ticket_keys { current, old })
+      local c2, s2, hello2 = visit(cctx, sctx, c1:session())
+      assert.is_true(s2:info().resumed)
+      assert.equal("", hello2.ext[SESSION_TICKET])
+      local renewed = c2:session()
+      assert.are_not.equal(c1:session(), renewed)
+      assert(sctx:set_ticket_keys { current })
+      local _, s3, hello3 = visit(cctx, sctx, renewed)
+      assert.is_true(s3:info().resumed)
+      assert.is_nil(hello3.ext[SESSION_TICKET])
+      local _, s4 = visit(cctx, sctx, c1:session())
+      assert.is_false(s4:info().resumed)
+   end)
+
    it("resumes by session id through a Lua table store, echoing the id", function()
       local store, kept = table_store()
       local master
