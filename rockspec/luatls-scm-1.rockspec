@@ -53,6 +53,7 @@ build = {
             "csrc/hs/tls12_client.c",
             "csrc/hs/tls12_resume_client.c",
             "csrc/hs/tls12_common.c",
+            "csrc/hs/tls12_resume_server.c",
             "csrc/hs/tls12_server.c",
             "csrc/hs/tls13_client.c",
             "csrc/hs/tls13_common.c",
