@@ -315,6 +315,7 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
     info->hello_retry = c->hello_retry;
     if (c->suite != NULL && c->version != 0)
         info->key_exchange = c->suite->kx == TLS_KX_RSA ? "RSA"
+                             : c->version == TLS_VERSION_13 && c->resumed && c->group == 0 ? "PSK" /* psk_ke */
                              : tls_group_is_ffdhe(c->group) ? "DHE" : "ECDHE";
     info->extended_master_secret = c->extended_master_secret || (c->t12 != NULL && c->t12->ems);
     info->server_name = c->server_name;

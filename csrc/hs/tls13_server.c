@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hs/tls_hello.h"
+#include "hs/tls13_psk_server.h"
 #include "pki/tls_x509.h"
 #include "util/tls_names.h"
 
@@ -19,7 +20,20 @@ static int check_client_hello13(tls_conn *c, const client_hello *ch)
     /* rfc8446#4.1.2: legacy_compression_methods is exactly one zero byte in TLS 1.3. */
     if (ch->compression.len != 1 || ch->compression.p[0] != 0)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "ClientHello offers compression");
-    /* rfc8446#9.2: without a PSK, these are mandatory. */
+    /* rfc8446#9.2: "If containing a "supported_groups" extension, it MUST
+     * also contain a "key_share" extension, and vice versa." */
+    if (ch->has_groups != ch->has_key_share)
+        return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION,
+                        "ClientHello lacks supported_groups or key_share");
+    return 0;
+}
+
+/* rfc8446#9.2: "If not containing a "pre_shared_key" extension, it MUST
+ * contain both a "signature_algorithms" extension and a
+ * "supported_groups" extension." A PSK we do not resume is as good as
+ * none: the full handshake needs them. */
+static int check_full_handshake_extensions(tls_conn *c, const client_hello *ch)
+{
     if (!ch->has_sigalgs)
         return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION, "ClientHello has no signature_algorithms");
     if (!ch->has_groups || !ch->has_key_share)
@@ -78,7 +92,9 @@ static int send_hello_retry(tls_conn *c, const client_hello *ch)
     return rc;
 }
 
-static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_reader *peer_share)
+/* peer_share NULL: psk_ke, no key exchange. psk: the accepted PSK, or NULL. */
+static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_reader *peer_share,
+                             const tls13_psk_choice *psk)
 {
     uint8_t random[TLS_RANDOM_LEN], shared[TLS_MAX_SHARED_SECRET];
     size_t shared_len = 0, off, ext;
@@ -87,18 +103,28 @@ static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_read
     tls_buf_init(&share);
     int rc = -1;
     if (tls_random(random, sizeof random, &c->err) == 0 &&
-        tls_kex_check_share(c->group, peer_share->p, peer_share->len, &c->err) == 0 &&
-        tls_kex_generate(&c->kex, c->group, &share, &c->err) == 0 &&
-        tls_kex_derive(&c->kex, peer_share->p, peer_share->len, shared, sizeof shared, &shared_len,
-                       &c->err) == 0) {
+        (peer_share == NULL ||
+         (tls_kex_check_share(c->group, peer_share->p, peer_share->len, &c->err) == 0 &&
+          tls_kex_generate(&c->kex, c->group, &share, &c->err) == 0 &&
+          tls_kex_derive(&c->kex, peer_share->p, peer_share->len, shared, sizeof shared, &shared_len,
+                         &c->err) == 0))) {
         put_server_hello_start(c, &msg, ch, random, &off, &ext);
-        tls_buf_u16(&msg, TLS_EXT_KEY_SHARE);
-        size_t ks = tls_buf_open_block(&msg, 2);
-        tls_buf_u16(&msg, c->group);
-        size_t kx = tls_buf_open_block(&msg, 2);
-        tls_buf_bytes(&msg, share.data, share.len);
-        tls_buf_close_block(&msg, kx, 2);
-        tls_buf_close_block(&msg, ks, 2);
+        if (peer_share != NULL) {
+            tls_buf_u16(&msg, TLS_EXT_KEY_SHARE);
+            size_t ks = tls_buf_open_block(&msg, 2);
+            tls_buf_u16(&msg, c->group);
+            size_t kx = tls_buf_open_block(&msg, 2);
+            tls_buf_bytes(&msg, share.data, share.len);
+            tls_buf_close_block(&msg, kx, 2);
+            tls_buf_close_block(&msg, ks, 2);
+        }
+        /* rfc8446#4.2.11: the server's pre_shared_key names the identity
+         * it selected. */
+        if (psk != NULL) {
+            tls_buf_u16(&msg, TLS_EXT_PRE_SHARED_KEY);
+            tls_buf_u16(&msg, 2);
+            tls_buf_u16(&msg, psk->identity);
+        }
         tls_buf_close_block(&msg, ext, 2);
         tls_hs_end_message(&msg, off);
         if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) == 0)
@@ -112,9 +138,15 @@ static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_read
         tls_trace_begin(&tb, "send", "ServerHello");
         tls_trace_add(&tb, "version", "TLSv1.3");
         tls_trace_add(&tb, "cipher", "%s", c->suite->name);
-        tls_trace_add(&tb, "group", "%s", tls_group_name(c->group));
-        tls_trace_add(&tb, "key_exchange", "%s: both sides now share a secret",
-                      tls_group_is_ffdhe(c->group) ? "DHE" : "ECDHE");
+        if (peer_share != NULL) {
+            tls_trace_add(&tb, "group", "%s", tls_group_name(c->group));
+            tls_trace_add(&tb, "key_exchange", "%s%s: both sides now share a secret", psk ? "PSK with " : "",
+                          tls_group_is_ffdhe(c->group) ? "DHE" : "ECDHE");
+        } else {
+            tls_trace_add(&tb, "key_exchange", "PSK only (psk_ke): the keys come from the resumed session alone");
+        }
+        if (psk != NULL)
+            tls_trace_add(&tb, "pre_shared_key", "identity %u: resuming a session", psk->identity);
         rc = tls_trace_emit(c, &tb);
     }
     if (rc == 0 && ch->session_id.len > 0 && !c->ccs_sent) {
@@ -122,7 +154,8 @@ static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_read
         c->ccs_sent = 1;
     }
     if (rc == 0)
-        rc = tls_hs_derive_handshake_secrets(c, shared, shared_len);
+        rc = psk != NULL ? tls13_psk_server_handshake_secrets(c, shared, shared_len)
+                         : tls_hs_derive_handshake_secrets(c, shared, shared_len);
     OPENSSL_cleanse(shared, sizeof shared);
     return rc;
 }
@@ -228,11 +261,11 @@ static int send_certificate_request(tls_conn *c)
 /* Picks suite, signature scheme and group; *share is the client's share
  * for the group, or NULL when a HelloRetryRequest is needed. Our
  * preference order decides among what both sides support. */
-static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **share)
+static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **share, const tls13_psk_choice *psk)
 {
     const tls_config *cfg = c->cfg;
     *share = NULL;
-    const tls_suite *suite = NULL;
+    const tls_suite *suite = psk ? psk->suite : NULL;
     for (size_t i = 0; i < cfg->n_suites && suite == NULL; i++)
         if (ch->suites & ((uint32_t)1 << i)) {
             const tls_suite *s = tls_suite_get(cfg->suites[i]);
@@ -245,10 +278,19 @@ static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **sha
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "second ClientHello changes the cipher suites");
     c->suite = suite;
-    c->sigscheme = tls_sig_choose(c->own->key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs);
-    if (c->sigscheme == 0)
-        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
-                        "no signature algorithm in common with the client for our certificate");
+    /* rfc8446#2.2: a resumed handshake is authenticated by the PSK: no
+     * certificate, no signature. psk_ke has no key exchange either. */
+    if (psk != NULL && psk->mode == TLS_PSK_KE) {
+        c->group = 0;
+        return 0;
+    }
+    if (psk == NULL) {
+        c->sigscheme = tls_sig_choose(c->own->key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs,
+                                      c->n_peer_sigalgs);
+        if (c->sigscheme == 0)
+            return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                            "no signature algorithm in common with the client for our certificate");
+    }
     for (size_t i = 0; i < cfg->n_groups; i++)
         if (ch->shares & ((uint32_t)1 << i)) {
             c->group = cfg->groups[i];
@@ -264,9 +306,29 @@ static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **sha
     return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no key exchange group in common with the client");
 }
 
+/* After the hello: the server's flight, full or resumed (rfc8446#2.2: no
+ * CertificateRequest, Certificate or CertificateVerify with a PSK). */
+static int send_flight(tls_conn *c, client_hello *chp, const tls_reader *share, tls13_psk_choice *psk)
+{
+    int resumed = psk->session != NULL;
+    if (resumed && tls13_psk_server_resume(c, psk) != 0)
+        return -1;
+    int ask_cert = c->cfg->verify && !resumed;
+    if (send_server_hello(c, chp, share, resumed ? psk : NULL) != 0 ||
+        tls_record_set_write_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0 ||
+        tls_record_set_read_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0 ||
+        send_encrypted_extensions(c, chp) != 0 || (ask_cert && send_certificate_request(c) != 0) ||
+        (!resumed && (tls_hs_send_certificate(c, NULL, 0, 0) != 0 || tls_hs_send_certificate_verify(c) != 0)) ||
+        tls_hs_send_finished(c, c->keys.server_hs) != 0 || tls_hs_derive_application_secrets(c) != 0 ||
+        tls_record_set_write_key(c, c->keys.server_ap, "server_application_traffic_secret_0") != 0)
+        return -1;
+    c->state = ask_cert ? ST_SERVER_WAIT_CERT : ST_SERVER_WAIT_FINISHED;
+    return 0;
+}
+
 int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg, size_t len)
 {
-        const tls_reader *share;
+    const tls_reader *share;
     int second = c->state == ST_SERVER_WAIT_CH2;
     uint16_t retry_group = c->group;
     /* The second ClientHello ends the records sent as early data. */
@@ -286,14 +348,24 @@ int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg
         if (c->server_name == NULL)
             return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
     }
-    if (tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 || negotiate(c, chp, &share) != 0)
+    /* The binder covers the transcript before this hello, and the hello
+     * up to the binders: judged before the hello joins the transcript. */
+    tls13_psk_choice psk;
+    if (tls13_psk_server_select(c, chp, msg, len, &psk) != 0)
         return -1;
-    if (second) {
+    int rc = -1;
+    if ((psk.session == NULL && check_full_handshake_extensions(c, chp) != 0) ||
+        tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 || negotiate(c, chp, &share, psk.session ? &psk : NULL) != 0)
+        goto done;
+    int psk_ke = psk.session != NULL && psk.mode == TLS_PSK_KE;
+    if (second && !psk_ke) {
         /* rfc8446#4.1.2: the second ClientHello carries one share, for the group we asked for. */
-        if (share == NULL || c->group != retry_group || chp->n_shares != 1)
-            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                            "second ClientHello does not carry a key share for %s", tls_group_name(retry_group));
-    } else if (share == NULL) {
+        if (share == NULL || c->group != retry_group || chp->n_shares != 1) {
+            tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                     "second ClientHello does not carry a key share for %s", tls_group_name(retry_group));
+            goto done;
+        }
+    } else if (share == NULL && !psk_ke) {
         c->hello_retry = 1;
         c->state = ST_SERVER_WAIT_CH2;
         /* rfc8446#4.2.10: after a HelloRetryRequest "the server then
@@ -301,28 +373,25 @@ int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg
          * content type of "application_data"" until the second ClientHello. */
         if (chp->early_data)
             c->early_skip = TLS_EARLY_SKIP_PLAIN;
-        return send_hello_retry(c, chp);
+        /* The second ClientHello's PSK is judged again, with its own binder. */
+        rc = send_hello_retry(c, chp);
+        goto done;
     }
     c->version = TLS_VERSION_13;
     if (chp->record_size_limit != 0)
         c->send_limit = tls_ext_send_limit(chp->record_size_limit);
-    if (send_server_hello(c, chp, share) != 0 ||
-        tls_record_set_write_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0 ||
-        tls_record_set_read_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0 ||
-        send_encrypted_extensions(c, chp) != 0 || (c->cfg->verify && send_certificate_request(c) != 0) ||
-        tls_hs_send_certificate(c, NULL, 0, 0) != 0 ||
-        tls_hs_send_certificate_verify(c) != 0 || tls_hs_send_finished(c, c->keys.server_hs) != 0 ||
-        tls_hs_derive_application_secrets(c) != 0 ||
-        tls_record_set_write_key(c, c->keys.server_ap, "server_application_traffic_secret_0") != 0)
-        return -1;
+    if (send_flight(c, chp, psk_ke ? NULL : share, &psk) != 0)
+        goto done;
     /* rfc8446#4.2.10: we accept no early data (our EncryptedExtensions has
      * no early_data), so we skip "past early data by attempting to
      * deprotect received records using the handshake traffic key,
      * discarding records which fail deprotection". */
     if (chp->early_data)
         c->early_skip = TLS_EARLY_SKIP_TRIAL;
-    c->state = c->cfg->verify ? ST_SERVER_WAIT_CERT : ST_SERVER_WAIT_FINISHED;
-    return 0;
+    rc = 0;
+done:
+    tls13_psk_choice_free(&psk);
+    return rc;
 }
 
 /* rfc8446#4.4.2: the client's answer to our CertificateRequest. */
@@ -385,7 +454,8 @@ int tls13_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8
             return unexpected(c, type, "Finished");
         if (tls_hs_check_finished(c, body, c->keys.client_hs) != 0 ||
             tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 ||
-            tls_record_set_read_key(c, c->keys.client_ap, "client_application_traffic_secret_0") != 0)
+            tls_record_set_read_key(c, c->keys.client_ap, "client_application_traffic_secret_0") != 0 ||
+            tls13_psk_server_send_tickets(c) != 0)
             return -1;
         c->state = ST_CONNECTED;
         c->status |= TLS_STATUS_HANDSHAKE_DONE;
