@@ -54,6 +54,7 @@ build = {
             "csrc/engine/tls_trace.c",
             "csrc/hs/tls12_client.c",
             "csrc/hs/tls12_common.c",
+            "csrc/hs/tls12_resume_server.c",
             "csrc/hs/tls12_server.c",
             "csrc/hs/tls13_client.c",
             "csrc/hs/tls13_common.c",

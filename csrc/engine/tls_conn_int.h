@@ -99,6 +99,8 @@ typedef struct tls12_state {
     uint16_t client_version;       /* ClientHello.client_version: goes in (client)
                                       and is checked in (server) an RSA premaster */
     int peer_sent_certificate;     /* room for mutual TLS */
+    int ticket_promised;           /* server: our ServerHello's SessionTicket extension
+                                      promises a NewSessionTicket (rfc5077#3.2) */
     uint8_t premaster[128];        /* client, ECDHE: the shared secret from the
                                       ServerKeyExchange until ClientKeyExchange is
                                       sent (EC groups only: at most 66 bytes) */

@@ -13,6 +13,20 @@
  *   Finished           -------->
  *                                 [ChangeCipherSpec]
  *                      <--------            Finished
+ *
+ * and, resuming a session (rfc5246#7.3, rfc5077#3.1; the decision is
+ * tls12_resume_server.c's):
+ *
+ *   ClientHello        -------->
+ *                                        ServerHello
+ *                                  [NewSessionTicket]
+ *                                 [ChangeCipherSpec]
+ *                      <--------            Finished
+ *   [ChangeCipherSpec]
+ *   Finished           -------->
+ *
+ * A full handshake that promised a ticket sends NewSessionTicket before
+ * its ChangeCipherSpec too (rfc5077#3.3).
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +35,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/tls12_crypto.h"
+#include "hs/tls12_resume_server.h"
 #include "hs/tls_hello.h"
 #include "pki/tls_x509.h"
 #include "util/tls_names.h"
@@ -219,13 +234,23 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
     size_t off = tls_hs_begin_message(&msg, TLS_HS_SERVER_HELLO);
     tls_buf_u16(&msg, TLS_VERSION_12);
     tls_buf_bytes(&msg, c->t12->server_random, TLS_RANDOM_LEN);
-    /* An empty session id: we resume no sessions (rfc5246#7.4.1.3). */
-    tls_buf_u8(&msg, 0);
+    /* rfc5246#7.4.1.3: the id of the session we resume, or of the new one
+     * the store keeps, or empty: this session cannot be resumed by id. */
+    tls_buf_u8(&msg, (uint8_t)c->session_id_len);
+    tls_buf_bytes(&msg, c->session_id, c->session_id_len);
     tls_buf_u16(&msg, c->suite->id);
     tls_buf_u8(&msg, 0);
     size_t ext = tls_buf_open_block(&msg, 2);
-    if (c->server_name != NULL) {
+    /* rfc6066#3: "When resuming a session, the server MUST NOT include a
+     * server_name extension in the server hello." */
+    if (c->server_name != NULL && !c->resumed) {
         tls_buf_u16(&msg, TLS_EXT_SERVER_NAME);
+        tls_buf_u16(&msg, 0);
+    }
+    /* rfc5077#3.2: an empty SessionTicket extension promises a
+     * NewSessionTicket. */
+    if (c->t12->ticket_promised) {
+        tls_buf_u16(&msg, TLS_EXT_SESSION_TICKET);
         tls_buf_u16(&msg, 0);
     }
     if (c->t12->secure_renegotiation) {
@@ -264,9 +289,16 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
             tls_trace_add(&tb, "downgrade", "random ends with DOWNGRD 01: a TLS 1.3 client refuses this "
                                             "hello unless it chose TLS 1.2 itself (RFC 8446 4.1.3)");
         tls_trace_add(&tb, "cipher", "%s", c->suite->name);
-        tls_trace_add(&tb, "key_exchange", "%s", c->suite->kx == TLS_KX_ECDHE ? "ECDHE" : "RSA");
-        if (c->suite->kx == TLS_KX_ECDHE)
+        if (c->resumed)
+            tls_trace_add(&tb, "key_exchange", "none: the resumed session's master secret");
+        else
+            tls_trace_add(&tb, "key_exchange", "%s", c->suite->kx == TLS_KX_ECDHE ? "ECDHE" : "RSA");
+        if (c->suite->kx == TLS_KX_ECDHE && !c->resumed)
             tls_trace_add(&tb, "group", "%s", tls_group_name(c->group));
+        if (c->session_id_len > 0)
+            tls_trace_add_hex(&tb, "session_id", c->session_id, c->session_id_len);
+        if (c->t12->ticket_promised)
+            tls_trace_add(&tb, "session_ticket", "a NewSessionTicket follows");
         tls_trace_add(&tb, "extended_master_secret", "%s", c->t12->ems ? "yes" : "no");
         tls_trace_add(&tb, "secure_renegotiation", "%s", c->t12->secure_renegotiation ? "yes" : "no");
         rc = tls_trace_emit(c, &tb);
@@ -383,26 +415,33 @@ static int send_server_hello_done(tls_conn *c)
     return rc;
 }
 
+static int send_abbreviated_flight(tls_conn *c, const client_hello *ch);
+
 int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg, size_t len)
 {
     c->version = TLS_VERSION_12;
-    if (check_client_hello12(c, ch) != 0 || negotiate(c, ch) != 0)
+    if (check_client_hello12(c, ch) != 0)
         return -1;
     if (ch->has_server_name && c->server_name == NULL) {
         c->server_name = OPENSSL_strndup((const char *)ch->server_name.p, ch->server_name.len);
         if (c->server_name == NULL)
             return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
     }
+    /* A resumed session brings its suite and master secret. */
+    int resumed = tls12_resume_server_decide(c, ch);
+    if (resumed < 0 || (!resumed && negotiate(c, ch) != 0))
+        return -1;
     memcpy(c->client_random, ch->random, TLS_RANDOM_LEN);
     c->t12->client_version = ch->legacy_version;
-    c->t12->ems = ch->ems;
+    if (!resumed)
+        c->t12->ems = ch->ems;
     /* rfc5746#3.6: the SCSV or an empty renegotiation_info. */
     c->t12->secure_renegotiation = ch->renegotiation_scsv || ch->renegotiation_info != NULL;
     if (tls_random(c->t12->server_random, TLS_RANDOM_LEN, &c->err) != 0)
         return -1;
     /* rfc5246#7.4.8: a client's CertificateVerify signs the handshake
      * messages themselves, with a hash of its choice. */
-    if (c->cfg->verify)
+    if (c->cfg->verify && !resumed)
         tls_transcript_keep_messages(&c->transcript, 1);
     /* rfc8446#4.1.3: "TLS 1.3 servers which negotiate TLS 1.2 or below in
      * response to a ClientHello MUST set the last 8 bytes of their Random
@@ -410,7 +449,11 @@ int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg,
     if (c->cfg->max_version >= TLS_VERSION_13)
         memcpy(c->t12->server_random + TLS_RANDOM_LEN - 8, tls_downgrade_tls12, 8);
     if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) != 0 ||
-        tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 || tls_ocsp_server_prepare(c) != 0 ||
+        tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
+        return -1;
+    if (resumed)
+        return send_abbreviated_flight(c, ch);
+    if (tls_ocsp_server_prepare(c) != 0 ||
         send_server_hello(c, ch) != 0 || tls12_send_certificate(c, 0) != 0 ||
         tls12_ocsp_send_certificate_status(c) != 0)
         return -1;
@@ -689,11 +732,33 @@ static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, si
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }
-    if (tls_transcript_add(&c->transcript, msg, len, &c->err) != 0 || tls_record_send_ccs(c) != 0 ||
-        install_keys(c, 1) != 0 || send_finished(c) != 0)
+    if (tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
         return -1;
+    /* Resumed: our Finished went first; the client's completes it. */
+    if (!c->resumed) {
+        /* rfc5077#3.3: "the server ... MUST send a NewSessionTicket
+         * handshake message" before its ChangeCipherSpec. */
+        if ((c->t12->ticket_promised && tls12_resume_server_send_ticket(c) != 0) || tls_record_send_ccs(c) != 0 ||
+            install_keys(c, 1) != 0 || send_finished(c) != 0 || tls12_resume_server_store(c) != 0)
+            return -1;
+    }
     c->state = ST_CONNECTED;
     c->status |= TLS_STATUS_HANDSHAKE_DONE;
+    return 0;
+}
+
+/* rfc5246#7.3: resuming, the server's ChangeCipherSpec and Finished follow
+ * its ServerHello (and a renewed ticket, rfc5077#3.4), under keys from
+ * the session's master secret and the new randoms. */
+static int send_abbreviated_flight(tls_conn *c, const client_hello *ch)
+{
+    tls_keylog12_master(c);
+    if (send_server_hello(c, ch) != 0 ||
+        (c->t12->ticket_promised && tls12_resume_server_send_ticket(c) != 0) ||
+        tls_record_send_ccs(c) != 0 || install_keys(c, 1) != 0 || send_finished(c) != 0)
+        return -1;
+    c->ccs_expected = 1;
+    c->state = ST_SERVER12_WAIT_CCS;
     return 0;
 }
 

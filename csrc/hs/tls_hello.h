@@ -37,6 +37,8 @@ typedef struct client_hello {
     int ems;                  /* rfc7627 extended_master_secret */
     tls_reader *renegotiation_info; /* rfc5746 extension body, or NULL */
     tls_reader *point_formats;      /* rfc8422 ec_point_formats body, or NULL */
+    tls_reader *session_ticket;     /* rfc5077 SessionTicket body (the ticket, may be
+                                       empty), or NULL */
     tls_ext_list exts;
 } client_hello;
 

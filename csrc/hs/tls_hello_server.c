@@ -225,6 +225,7 @@ static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
         return -1;
     ch->renegotiation_info = tls_hs_find_ext(exts, TLS_EXT_RENEGOTIATION_INFO);
     ch->point_formats = tls_hs_find_ext(exts, TLS_EXT_EC_POINT_FORMATS);
+    ch->session_ticket = tls_hs_find_ext(exts, TLS_EXT_SESSION_TICKET);
     return 0;
 }
 
