@@ -58,6 +58,7 @@ build = {
             "csrc/hs/tls12_server.c",
             "csrc/hs/tls13_client.c",
             "csrc/hs/tls13_common.c",
+            "csrc/hs/tls13_psk_client.c",
             "csrc/hs/tls13_server.c",
             "csrc/hs/tls13_psk_server.c",
             "csrc/hs/tls_alpn.c",

@@ -54,7 +54,10 @@ static void wipe_handshake(tls_conn *c)
     OPENSSL_cleanse(c->keys.master, sizeof c->keys.master);
     OPENSSL_cleanse(c->keys.client_hs, sizeof c->keys.client_hs);
     OPENSSL_cleanse(c->keys.server_hs, sizeof c->keys.server_hs);
-    OPENSSL_cleanse(c->keys.resumption, sizeof c->keys.resumption);
+    /* A TLS 1.3 client keeps the resumption master secret: the server's
+     * NewSessionTickets may come at any time (wiped at free). */
+    if (c->is_server || c->version != TLS_VERSION_13 || !(c->status & TLS_STATUS_HANDSHAKE_DONE))
+        OPENSSL_cleanse(c->keys.resumption, sizeof c->keys.resumption);
 }
 
 void tls_conn_free(tls_conn *c)

@@ -6,6 +6,7 @@
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
 #include "hs/tls_client_cert.h"
+#include "hs/tls13_psk_client.h"
 
 static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 {
@@ -106,22 +107,30 @@ int tls13_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
 
     if (tls_ext_check(c, &sh->exts, TLS_EXT_IN_SH) != 0)
         return -1;
+    if (tls13_psk_client_server_hello(c, tls_hs_find_ext(&sh->exts, TLS_EXT_PRE_SHARED_KEY)) != 0)
+        return -1;
     tls_reader *ks = tls_hs_find_ext(&sh->exts, TLS_EXT_KEY_SHARE);
-    if (ks == NULL)
+    /* rfc8446#4.2.9: without a key_share the server chose psk_ke, which
+     * only a resumption where we offered it allows. */
+    if (ks == NULL && !tls13_psk_client_psk_ke_ok(c))
         return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION, "ServerHello has no key_share");
-    uint16_t group = tls_rd_u16(ks);
-    tls_reader kx = tls_rd_vec(ks, 2);
-    if (!tls_rd_end(ks))
-        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello key_share is malformed");
-    if (group != c->group)
-        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                        "server's key share is for %s, we sent %s",
-                        tls_group_name(group) ? tls_group_name(group) : "an unknown group",
-                        tls_group_name(c->group));
+    uint16_t group = 0;
+    tls_reader kx = tls_rd_init(NULL, 0);
+    if (ks != NULL) {
+        group = tls_rd_u16(ks);
+        kx = tls_rd_vec(ks, 2);
+        if (!tls_rd_end(ks))
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello key_share is malformed");
+        if (group != c->group)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                            "server's key share is for %s, we sent %s",
+                            tls_group_name(group) ? tls_group_name(group) : "an unknown group",
+                            tls_group_name(c->group));
+    }
     uint8_t shared[TLS_MAX_SHARED_SECRET];
     size_t shared_len = 0;
     int rc = -1;
-    if (tls_kex_derive(&c->kex, kx.p, kx.len, shared, sizeof shared, &shared_len, &c->err) == 0 &&
+    if ((ks == NULL || tls_kex_derive(&c->kex, kx.p, kx.len, shared, sizeof shared, &shared_len, &c->err) == 0) &&
         tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) == 0 &&
         tls_transcript_add(&c->transcript, msg, len, &c->err) == 0)
         rc = 0;
@@ -131,9 +140,15 @@ int tls13_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         tls_trace_begin(&tb, "receive", "ServerHello");
         tls_trace_add(&tb, "version", "TLSv1.3");
         tls_trace_add(&tb, "cipher", "%s", c->suite->name);
-        tls_trace_add(&tb, "group", "%s", tls_group_name(group));
-        tls_trace_add(&tb, "key_exchange", "%s: both sides now share a secret",
-                      tls_group_is_ffdhe(group) ? "DHE" : "ECDHE");
+        if (ks != NULL) {
+            tls_trace_add(&tb, "group", "%s", tls_group_name(group));
+            tls_trace_add(&tb, "key_exchange", "%s%s: both sides now share a secret",
+                          tls_group_is_ffdhe(group) ? "DHE" : "ECDHE", c->resumed ? " with the session's PSK" : "");
+        } else {
+            tls_trace_add(&tb, "key_exchange", "%s", "PSK only (psk_ke): no (EC)DHE, no forward secrecy");
+        }
+        if (c->resumed)
+            tls_trace_add(&tb, "pre_shared_key", "%s", "our session, accepted: no certificate follows");
         rc = tls_trace_emit(c, &tb);
     }
     if (rc == 0)
@@ -279,6 +294,11 @@ static int finish_handshake(tls_conn *c)
         return -1;
     if (tls_hs_send_finished(c, c->keys.client_hs) != 0)
         return -1;
+    /* rfc8446#7.1: the resumption master secret, through our Finished:
+     * the PSK of every NewSessionTicket that follows derives from it. */
+    uint8_t th[TLS_MAX_HASH_LEN];
+    if (tls_transcript_hash(&c->transcript, th, &c->err) != 0 || tls13_keys_resumption(&c->keys, th, &c->err) != 0)
+        return -1;
     if (tls_record_set_write_key(c, c->keys.client_ap, "client_application_traffic_secret_0") != 0 ||
         tls_record_set_read_key(c, c->keys.server_ap, "server_application_traffic_secret_0") != 0)
         return -1;
@@ -295,7 +315,10 @@ int tls13_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8
             return unexpected(c, type, "EncryptedExtensions");
         if (handle_encrypted_extensions(c, body) != 0)
             return -1;
-        c->state = ST_CLIENT_WAIT_CERT_CR;
+        /* rfc8446#2.2: a resumed handshake authenticates with the PSK:
+         * Finished follows (a CertificateRequest too is unexpected,
+         * rfc8446#4.3.2: not with PSK authentication). */
+        c->state = c->resumed ? ST_CLIENT_WAIT_FINISHED : ST_CLIENT_WAIT_CERT_CR;
         break;
     case ST_CLIENT_WAIT_CERT_CR:
         if (type == TLS_HS_CERTIFICATE_REQUEST) {

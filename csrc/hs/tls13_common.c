@@ -7,6 +7,7 @@
 #include "engine/tls_conn_int.h"
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
+#include "hs/tls13_psk_client.h"
 
 /* ---- Certificate ----------------------------------------------------------- */
 
@@ -239,14 +240,26 @@ static int trace_secret(tls_conn *c, const char *step, const char *derived)
 int tls_hs_derive_handshake_secrets(tls_conn *c, const uint8_t *shared, size_t shared_len)
 {
     uint8_t th[TLS_MAX_HASH_LEN];
-    if (tls_transcript_hash(&c->transcript, th, &c->err) != 0 ||
-        tls13_keys_init(&c->keys, c->suite->md, &c->err) != 0 ||
+    /* rfc8446#7.1: a resumed handshake's Early Secret is extracted from
+     * the PSK (c->session: the one offered, or being resumed), and the
+     * Handshake Secret from it. */
+    int init = c->resumed && c->session != NULL
+                   ? tls13_keys_init_psk(&c->keys, c->suite->md, c->session->secret, c->session->secret_len,
+                                         &c->err)
+                   : tls13_keys_init(&c->keys, c->suite->md, &c->err);
+    if (tls_transcript_hash(&c->transcript, th, &c->err) != 0 || init != 0 ||
         tls13_keys_handshake(&c->keys, shared, shared_len, th, &c->err) != 0)
         return -1;
     tls_keylog13_handshake(c);
     return trace_secret(c, "handshake secret",
-                        "handshake secret from the shared ECDHE secret; client and server handshake "
-                        "traffic secrets from it and the transcript through ServerHello");
+                        !c->resumed ? "handshake secret from the shared ECDHE secret; client and server handshake "
+                                      "traffic secrets from it and the transcript through ServerHello"
+                        : shared_len > 0 ? "early secret from the session's PSK, handshake secret from it and "
+                                           "the shared ECDHE secret; client and server handshake traffic "
+                                           "secrets from it and the transcript through ServerHello"
+                                         : "early secret from the session's PSK, handshake secret from it alone "
+                                           "(psk_ke: no ECDHE); client and server handshake traffic secrets "
+                                           "from it and the transcript through ServerHello");
 }
 
 int tls_hs_derive_application_secrets(tls_conn *c)
@@ -305,26 +318,33 @@ static int handle_new_session_ticket(tls_conn *c, tls_reader *body)
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                         "peer sent more than %d NewSessionTicket messages without application data in between",
                         TLS_MAX_TICKETS_IN_ROW);
-    tls_rd_u32(body); /* ticket_lifetime */
-    tls_rd_u32(body); /* ticket_age_add */
+    uint32_t lifetime = tls_rd_u32(body);
+    uint32_t age_add = tls_rd_u32(body);
     tls_reader nonce = tls_rd_vec(body, 1);
     tls_reader ticket = tls_rd_vec(body, 2);
     tls_reader ext_block = tls_rd_vec(body, 2);
-    (void)nonce;
+    /* rfc8446#4.6.1: opaque ticket<1..2^16-1>. */
     if (!tls_rd_end(body) || ticket.len == 0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "NewSessionTicket message is malformed");
+    /* rfc8446#4.6.1: "Servers MUST NOT use any value greater than 604800
+     * seconds (7 days)". */
+    if (lifetime > TLS_MAX_TICKET_LIFETIME)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "NewSessionTicket lifetime of %u seconds (at most 604800 allowed)", (unsigned)lifetime);
     tls_ext_list exts;
     if (tls_hs_parse_extensions(c, &ext_block, &exts, "NewSessionTicket") != 0 ||
         tls_ext_check(c, &exts, TLS_EXT_IN_NST) != 0)
         return -1;
-    if (tls_tracing(c)) {
-        tls_trace_builder tb;
-        tls_trace_begin(&tb, "receive", "NewSessionTicket");
-        tls_trace_add(&tb, "ticket_bytes", "%zu", ticket.len);
-        tls_trace_add(&tb, "note", "kept for nothing: session resumption is not supported yet");
-        return tls_trace_emit(c, &tb);
+    /* rfc8446#4.2.10: in a NewSessionTicket, early_data carries uint32
+     * max_early_data_size. */
+    uint32_t max_early_data = 0;
+    tls_reader *early = tls_hs_find_ext(&exts, TLS_EXT_EARLY_DATA);
+    if (early != NULL) {
+        max_early_data = tls_rd_u32(early);
+        if (!tls_rd_end(early))
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "NewSessionTicket early_data is malformed");
     }
-    return 0;
+    return tls13_psk_client_new_ticket(c, lifetime, age_add, &nonce, &ticket, max_early_data);
 }
 
 int tls_hs_post_handshake(tls_conn *c, uint8_t type, tls_reader *body)

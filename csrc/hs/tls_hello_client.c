@@ -7,6 +7,7 @@
 #include "hs/tls_hello.h"
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
+#include "hs/tls13_psk_client.h"
 
 static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 {
@@ -166,6 +167,11 @@ int tls_hello_send_client_hello(tls_conn *c)
     }
     tls_buf_close_block(&msg, ext, 2);
     tls_hs_end_message(&msg, off);
+    /* TLS 1.3 resumption: its extensions come last (hs/tls13_psk_client.c). */
+    if (v13 && tls13_psk_client_put(c, &msg, off, ext) != 0) {
+        tls_buf_free(&msg);
+        return -1;
+    }
 
     int rc = tls_hs_send(c, &msg);
     tls_buf_free(&msg);
@@ -235,7 +241,8 @@ int tls_client_start(tls_conn *c)
     if (tls_random(c->client_random, TLS_RANDOM_LEN, &c->err) != 0 ||
         tls_random(c->session_id, c->session_id_len, &c->err) != 0)
         return -1;
-    if ((v13 && make_key_share(c) != 0) || tls_hello_send_client_hello(c) != 0)
+    if ((v13 && make_key_share(c) != 0) || tls13_psk_client_prepare(c) != 0 ||
+        tls_hello_send_client_hello(c) != 0)
         return -1;
     /* rfc8446#5: a TLS 1.3 server's compatibility change_cipher_spec may come now. */
     c->ccs_ignorable = v13;
