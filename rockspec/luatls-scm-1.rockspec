@@ -53,6 +53,7 @@ build = {
             "csrc/engine/tls_resume.c",
             "csrc/engine/tls_trace.c",
             "csrc/hs/tls12_client.c",
+            "csrc/hs/tls12_resume_client.c",
             "csrc/hs/tls12_common.c",
             "csrc/hs/tls12_resume_server.c",
             "csrc/hs/tls12_server.c",

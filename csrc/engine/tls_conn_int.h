@@ -105,6 +105,13 @@ typedef struct tls12_state {
                                       ServerKeyExchange until ClientKeyExchange is
                                       sent (EC groups only: at most 66 bytes) */
     size_t premaster_len;
+    /* Client resumption (hs/tls12_resume_client.c) */
+    uint8_t session_id[32];        /* the ServerHello's session id (a cache entry) */
+    size_t session_id_len;
+    int ticket_expected;           /* the ServerHello echoed SessionTicket (rfc5077#3.2) */
+    int ticket_received;           /* its NewSessionTicket came */
+    uint32_t ticket_lifetime_hint;
+    tls_buf ticket;                /* the ticket received; empty: none */
 } tls12_state;
 
 struct tls_conn {

@@ -15,6 +15,7 @@
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
 #include "hs/tls_client_cert.h"
+#include "hs/tls12_resume_client.h"
 
 static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 {
@@ -64,11 +65,14 @@ static int check_point_formats(tls_conn *c, tls_ext_list *exts)
 int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg, size_t len)
 {
     const tls_config *cfg = c->cfg;
+    int resuming = tls12_resume_client_answer(c, sh);
+    if (resuming < 0)
+        return -1;
     /* rfc5246#7.4.1.3: a session id equal to ours means the server resumes
-     * that session; we offered ours only for TLS 1.3 middlebox
-     * compatibility, never to resume. */
+     * that session; without a session offered we sent ours only for TLS 1.3
+     * middlebox compatibility, never to resume. */
     if (sh->session_id.len != 0 && sh->session_id.len == c->session_id_len &&
-        memcmp(sh->session_id.p, c->session_id, c->session_id_len) == 0)
+        memcmp(sh->session_id.p, c->session_id, c->session_id_len) == 0 && !resuming)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "TLS 1.2 ServerHello echoes our session id: a resumption we never asked for");
     const tls_suite *chosen = tls_suite_get(sh->suite);
@@ -82,12 +86,14 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
     if (tls_ext_check(c, &sh->exts, TLS_EXT_IN_SH12) != 0 || check_renegotiation_info(c, &sh->exts) != 0 ||
         check_point_formats(c, &sh->exts) != 0 ||
         tls_alpn_client_answer(c, tls_hs_find_ext(&sh->exts, TLS_EXT_ALPN), "ServerHello") != 0 ||
-        tls12_ocsp_server_hello(c, &sh->exts) != 0)
+        tls12_ocsp_server_hello(c, &sh->exts) != 0 || tls12_resume_client_server_hello(c, sh) != 0)
         return -1;
     tls_reader *ems = tls_hs_find_ext(&sh->exts, TLS_EXT_EXTENDED_MASTER_SECRET);
     if (ems != NULL && tls_rd_left(ems) != 0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello extended_master_secret is not empty");
     c->t12->ems = ems != NULL;
+    if (resuming && tls12_resume_client_check(c, sh->suite) != 0)
+        return -1;
     /* rfc7627#5.2: a client that requires the extension aborts with
      * handshake_failure when the server does not answer it. */
     if (!c->t12->ems && cfg->require_ems)
@@ -123,6 +129,8 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }
+    if (resuming)
+        return tls12_resume_client_begin(c);
     c->state = ST_CLIENT12_WAIT_CERT;
     return 0;
 }
@@ -446,6 +454,8 @@ int tls12_client_change_cipher_spec(tls_conn *c)
 {
     if (c->state != ST_CLIENT12_WAIT_CCS)
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected ChangeCipherSpec");
+    if (tls12_resume_client_before_ccs(c) != 0)
+        return -1;
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "ChangeCipherSpec");
@@ -459,7 +469,9 @@ int tls12_client_change_cipher_spec(tls_conn *c)
     return 0;
 }
 
-static int handle_finished(tls_conn *c, tls_reader *body)
+/* The server's Finished; in an abbreviated handshake ours follow it
+ * (rfc5246#7.3), over a transcript that includes it. */
+static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
 {
     const uint8_t *got = tls_rd_bytes(body, TLS12_VERIFY_DATA_LEN);
     if (!tls_rd_end(body))
@@ -483,6 +495,12 @@ static int handle_finished(tls_conn *c, tls_reader *body)
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }
+    if (tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
+        return -1;
+    if (c->resumed && (tls_record_send_ccs(c) != 0 || install_keys(c, 1) != 0 || send_finished(c) != 0))
+        return -1;
+    if (tls12_resume_client_keep(c) != 0)
+        return -1;
     c->state = ST_CONNECTED;
     c->status |= TLS_STATUS_HANDSHAKE_DONE;
     return 0;
@@ -526,12 +544,15 @@ int tls12_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8
             return -1;
         return handle_server_hello_done(c, body);
     case ST_CLIENT12_WAIT_CCS:
-        return unexpected(c, type, "ChangeCipherSpec");
+        /* rfc5077#3.3: the NewSessionTicket comes before ChangeCipherSpec. */
+        if (type != TLS_HS_NEW_SESSION_TICKET)
+            return unexpected(c, type, "ChangeCipherSpec");
+        rc = tls12_resume_client_ticket(c, body);
+        break;
     case ST_CLIENT12_WAIT_FINISHED:
         if (type != TLS_HS_FINISHED)
             return unexpected(c, type, "Finished");
-        rc = handle_finished(c, body);
-        break;
+        return handle_finished(c, body, msg, len);
     default:
         return unexpected(c, type, "no handshake message");
     }

@@ -79,6 +79,7 @@ void tls12_state_wipe(tls_conn *c)
     if (c->t12 == NULL)
         return;
     c->extended_master_secret |= c->t12->ems;
+    tls_buf_free(&c->t12->ticket);
     OPENSSL_clear_free(c->t12, sizeof *c->t12);
     c->t12 = NULL;
 }

@@ -8,6 +8,7 @@
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
 #include "hs/tls13_psk_client.h"
+#include "hs/tls12_resume_client.h"
 
 static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 {
@@ -109,6 +110,7 @@ int tls_hello_send_client_hello(tls_conn *c)
         /* rfc7627#5.1: always offered. */
         put_extension_start(c, &msg, TLS_EXT_EXTENDED_MASTER_SECRET, &e);
         tls_buf_close_block(&msg, e, 2);
+        tls12_resume_client_put_ticket(c, &msg);
         /* rfc5746#3.4: the client signals with the SCSV in the suite list;
          * a server answers with the extension, which we must accept. */
         c->ext_sent |= tls_ext_bit(TLS_EXT_RENEGOTIATION_INFO);
@@ -240,6 +242,9 @@ int tls_client_start(tls_conn *c)
     c->session_id_len = v13 ? sizeof c->session_id : 0;
     if (tls_random(c->client_random, TLS_RANDOM_LEN, &c->err) != 0 ||
         tls_random(c->session_id, c->session_id_len, &c->err) != 0)
+        return -1;
+    /* A TLS 1.2 session to offer sets the session id (tls12_resume_client.c). */
+    if (tls12_resume_client_offer(c) != 0)
         return -1;
     if ((v13 && make_key_share(c) != 0) || tls13_psk_client_prepare(c) != 0 ||
         tls_hello_send_client_hello(c) != 0)
