@@ -409,6 +409,12 @@ describe("automatic rotation (ticket_key_lifetime)", function()
     assert.are.same(d, ctx:ticketkeynames())
   end)
 
+  it("a context collected (its finalizer run) is skipped, not refreshed", function()
+    local ctx = assert(server_ctx { ticket_key_lifetime = 60 })
+    getmetatable(ctx).__gc(ctx)   -- as the collector does, before the weak entry goes
+    assert(tls.engine(assert(server_ctx())))
+  end)
+
   it("keys the application gives are not rotated by the server", function()
     local ctx = assert(server_ctx { ticket_key_lifetime = 60 })
     local ok, err = ctx:setticketkeys { tk.generate() }
@@ -416,4 +422,97 @@ describe("automatic rotation (ticket_key_lifetime)", function()
     assert.are.equal("ctx:setticketkeys: this context makes and rotates its own keys (ticket_key_lifetime); "
       .. "keys from the application are rotated by the application (tls.ticketkeys.rotate on a key file)", err)
   end)
+end)
+
+describe("ticket keys and resumption", function()
+  local E = require "spec.support.engines"
+
+  -- A full or resumed handshake of our client and server engines; returns
+  -- whether it resumed, the client's latest session, and the server's
+  -- resumption decisions.
+  local function connect(sctx, cctx, session)
+    local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+    local s = assert(tls.engine(sctx))
+    E.handshake(c, s)
+    assert.are.equal(c:info().resumed, s:info().resumed)
+    return c:info().resumed, c:session()
+  end
+
+  for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+    describe(version, function()
+      local decisions
+      local function server(opts)
+        decisions = {}
+        return E.server_ctx(E.merge({ max_version = version, trace = function(ev)
+          if ev.message == "resumption" then decisions[#decisions + 1] = ev.result .. ": " .. tostring(ev.reason) end
+        end }, opts))
+      end
+      local function client()
+        return assert(tls.context { ca = E.CERT, max_version = version })
+      end
+
+      it("ctx:setticketkeys while running: tickets of a kept key resume, of a dropped one mean a full "
+        .. "handshake", function()
+        local a, b = tk.generate(), tk.generate()
+        local sctx, cctx = server { ticket_keys = { a } }, client()
+        local resumed, session = connect(sctx, cctx)
+        assert.is_false(resumed)
+        assert.truthy(session:find("\nVersion: " .. version .. "\n", 1, true))
+        assert.is_true(sctx:setticketkeys { b, a })   -- b seals now, a still opens
+        assert.is_true((connect(sctx, cctx, session)))
+        assert.is_true(sctx:setticketkeys { b })      -- a dropped
+        assert.is_false((connect(sctx, cctx, session)))
+        if version == "TLSv1.3" then
+          assert.are.equal("full handshake: ticket 0: not a ticket of ours (unknown or dropped key, or altered)",
+            decisions[#decisions])
+        end
+      end)
+
+      it("a session sealed under a key resumes on another context given the same key (a fleet)", function()
+        local k = tk.generate()
+        local s1, s2, cctx = server { ticket_keys = { k } }, server { ticket_keys = { tk.generate(), k } }, client()
+        local _, session = connect(s1, cctx)
+        assert.is_true((connect(s2, cctx, session)))
+        local s3 = server { ticket_keys = { tk.generate() } }
+        assert.is_false((connect(s3, cctx, session)))
+      end)
+
+      it("a file-backed context, its file rotated: old tickets resume, new ones are sealed under the new key",
+        function()
+        local _, out = proc.capture("mktemp -d")
+        local dir = assert(out:match("^(%S+)"))
+        local path = dir .. "/keys"
+        assert(tk.rotate(path))
+        tk.recheck = 0
+        local sctx, cctx = server { ticket_keys = path }, client()
+        local _, old = connect(sctx, cctx)
+        assert(tk.rotate(path))
+        local resumed, renewed = connect(sctx, cctx, old)
+        assert.is_true(resumed)
+        local only_new = server { ticket_keys = { assert(tk.read(path))[1] } }
+        if version == "TLSv1.3" then
+          -- a resumed TLS 1.3 connection gets new tickets, sealed under the new key
+          assert.is_true((connect(only_new, cctx, renewed)))
+        end
+        assert.is_false((connect(only_new, cctx, old)))
+        tk.recheck = 1
+        os.execute("rm -rf " .. proc.quote(dir))
+      end)
+
+      it("automatic rotation: a ticket resumes while its key opens, not once the key is dropped", function()
+        local sctx, cctx = server { ticket_key_lifetime = 100 }, client()
+        local _, session = connect(sctx, cctx)
+        local first = sctx:ticketkeynames()
+        -- both clocks move (a TLS 1.3 server checks the ticket's age against the client's)
+        sctx:set_clock_offset(150)
+        cctx:set_clock_offset(150)
+        assert.is_true((connect(sctx, cctx, session)))  -- a new key seals, the first still opens
+        assert.are.equal(first[1], sctx:ticketkeynames()[2])
+        sctx:set_clock_offset(200)
+        cctx:set_clock_offset(200)
+        assert.is_false((connect(sctx, cctx, session))) -- the first key is gone
+        assert.are.equal(1, #sctx:ticketkeynames())
+      end)
+    end)
+  end
 end)

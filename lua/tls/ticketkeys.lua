@@ -255,15 +255,25 @@ end
 -- replaced; every rotating context rotates and drops (wipes) expired keys.
 -- All of them, not only the accepting one, since a servername function may
 -- hand the connection to another context.
+-- A context whose finalizer has run stays a key of a weak table until the
+-- next collection: it has no keys left to refresh.
+local function collected(ctx)
+  return not pcall(ctx.mode, ctx)
+end
+
 function M.refresh()
   local now
   for ctx, st in pairs(files) do
-    now = now or os.time()
-    refresh_file(ctx, st, now)
+    if not collected(ctx) then
+      now = now or os.time()
+      refresh_file(ctx, st, now)
+    end
   end
   for ctx in pairs(rotating) do
-    local ok, err = core.ticketkeys_tick(ctx)
-    if not ok then warn("tls: ticket key rotation failed: ", tostring(err)) end
+    if not collected(ctx) then
+      local ok, err = core.ticketkeys_tick(ctx)
+      if not ok then warn("tls: ticket key rotation failed: ", tostring(err)) end
+    end
   end
 end
 
