@@ -184,3 +184,107 @@ describe("tls.store.redis", function()
       "bad argument #3 to 'put' (ttl in whole seconds expected, got 1.5)")
   end)
 end)
+
+describe("session stores in TLS 1.2 handshakes (session ids)", function()
+  local E = require "spec.support.engines"
+  local child = require "spec.support.luachild"
+
+  local function unhex(h) return (h:gsub("%x%x", function(x) return string.char(tonumber(x, 16)) end)) end
+
+  it("a session resumes through tls.store.memory; the store holds it sealed, never the master secret", function()
+    local key = tls.ticketkeys.generate()
+    local mem, puts, secrets = tls.store.memory(), {}, {}
+    local store = {
+      get = mem.get, delete = mem.delete,
+      put = function(id, blob, ttl) puts[#puts + 1] = { id = id, blob = blob, ttl = ttl }; mem.put(id, blob, ttl) end,
+    }
+    local sctx = E.server_ctx { max_version = "TLSv1.2", tickets = 0, session_store = store, ticket_keys = { key },
+      ticket_lifetime = 600,
+      keylog = function(line) secrets[#secrets + 1] = unhex(line:match("^CLIENT_RANDOM %x+ (%x+)$")) end }
+    local cctx = assert(tls.context { ca = E.CERT })
+    local c = assert(tls.engine(cctx, { servername = "localhost" }))
+    E.handshake(c, assert(tls.engine(sctx)))
+    assert.are.equal(1, #puts)
+    assert.are.equal(32, #puts[1].id)
+    assert.are.equal(600, puts[1].ttl)
+    assert.are.equal(key:sub(1, 16), puts[1].blob:sub(1, 16)) -- sealed under the current key
+    assert.are.equal(48, #secrets[1])
+    assert.is_nil(puts[1].blob:find(secrets[1], 1, true))
+    local c2 = assert(tls.engine(cctx, { servername = "localhost", session = c:session() }))
+    local s2 = assert(tls.engine(sctx))
+    E.handshake(c2, s2)
+    assert.is_true(c2:info().resumed)
+    assert.is_true(s2:info().resumed)
+  end)
+
+  -- Runs two handshakes (the second offering the first's session) in a
+  -- child with warnings on, the server's session_store made by store_src
+  -- (Lua source); returns the child's output.
+  local function two_handshakes(store_src, vars)
+    local ok, out = child.run([[
+warn("@on")
+local E = require "spec.support.engines"
+local store = ]] .. store_src .. [[
+
+local sctx = E.server_ctx { max_version = "TLSv1.2", tickets = 0, session_store = store }
+local cctx = assert(tls.context { ca = E.CERT })
+local session
+for i = 1, 2 do
+  local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+  E.handshake(c, assert(tls.engine(sctx)))
+  print("handshake " .. i .. " resumed=" .. tostring(c:info().resumed))
+  session = c:session()
+end
+]], vars)
+    assert.is_true(ok, out)
+    return out
+  end
+
+  it("a store that raises is a warning and a full handshake, never an error", function()
+    local out = two_handshakes([[{ get = function() error("get broke", 0) end,
+      put = function() error("put broke", 0) end, delete = function() return false end }]])
+    assert.truthy(out:find("handshake 1 resumed=false\n", 1, true), out)
+    assert.truthy(out:find("handshake 2 resumed=false\n", 1, true), out)
+    assert.truthy(out:find("Lua warning: tls: session store put failed (the session is not stored): put broke",
+      1, true), out)
+    assert.truthy(out:find("Lua warning: tls: session store get failed (treated as a miss): get broke", 1, true), out)
+  end)
+
+  it("a store that answers with the wrong type is a warning and a miss", function()
+    local out = two_handshakes([[{ get = function() return { "not", "a", "string" } end,
+      put = function() end, delete = function() return false end }]])
+    assert.truthy(out:find("handshake 2 resumed=false\n", 1, true), out)
+    assert.truthy(out:find("Lua warning: tls: session store get failed (treated as a miss): get returned a table, "
+      .. "not the stored string or nil", 1, true), out)
+    out = two_handshakes([[{ get = function() return 42 end, put = function() end, delete = function() end }]])
+    assert.truthy(out:find("get returned a number, not the stored string or nil", 1, true), out)
+  end)
+
+  it("a store that answers with more than a sealed session can be is a warning and a miss", function()
+    local out = two_handshakes([[{ get = function() return ("x"):rep(200000) end, put = function() end,
+      delete = function() return false end }]])
+    assert.truthy(out:find("handshake 2 resumed=false\n", 1, true), out)
+    assert.truthy(out:find("Lua warning: tls: session store get failed (treated as a miss): get returned 200000 "
+      .. "bytes, more than a sealed session can be", 1, true), out)
+  end)
+
+  it("a dead Redis is a warning and a full handshake, never an error", function()
+    local port = proc.free_port("127.0.0.1")
+    local out = two_handshakes("tls.store.redis { port = " .. port .. " }")
+    assert.truthy(out:find("handshake 1 resumed=false\n", 1, true), out)
+    assert.truthy(out:find("handshake 2 resumed=false\n", 1, true), out)
+    local refused = "tls.store.redis 127.0.0.1:" .. port .. ": connection refused"
+    assert.truthy(out:find("Lua warning: tls: session store put failed (the session is not stored): " .. refused,
+      1, true), out)
+    assert.truthy(out:find("Lua warning: tls: session store get failed (treated as a miss): " .. refused, 1, true),
+      out)
+  end)
+
+  it("a live Redis store resumes the session", function()
+    local db = redis.start()
+    local out = two_handshakes("tls.store.redis { port = " .. db.port .. " }")
+    db:remove()
+    assert.truthy(out:find("handshake 1 resumed=false\nhandshake 2 resumed=true\n", 1, true), out)
+    assert.is_nil(out:find("warning", 1, true), out)
+  end)
+end)
