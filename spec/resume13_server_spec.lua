@@ -424,3 +424,195 @@ describe("TLS 1.3 server: PSK offers it refuses", function()
       end)
    end
 end)
+
+---------------------------------------------------------------------------
+-- Real peers, against our server in a separate process (spec/support/resume13_server.lua)
+---------------------------------------------------------------------------
+local certs = require "spec.support.certs"
+
+local HEX_A = B.hex(KEY_A)
+local HEX_B = B.hex(KEY_B)
+
+-- Starts our server; opts as resume13_server.lua's arguments. Returns the
+-- process handle and the port.
+local function start(opts)
+   local c = certs.get()
+   local args = { "cert=" .. c.leaf.ecdsa_p256.cert, "key=" .. c.leaf.ecdsa_p256.key, "keys=" .. HEX_A }
+   for k, v in pairs(opts or {}) do args[#args + 1] = k .. "=" .. v end
+   for i, a in ipairs(args) do args[i] = proc.quote(a) end
+   local h = proc.spawn(string.format("%s %s spec/support/resume13_server.lua %s", proc.lua_env(), proc.lua(),
+      table.concat(args, " ")), { ours = true })
+   return h, tonumber(proc.wait_output(h, "ready (%d+)"))
+end
+
+-- The server's "info" lines (one per connection), and its "decide" lines.
+local function infos(h, n)
+   proc.wait_output(h, ("info [^\n]*\n.-"):rep(n))
+   local out = {}
+   for line in h:output():gmatch("info ([^\n]*)") do out[#out + 1] = line end
+   return out
+end
+
+local function decides(h)
+   local out = {}
+   for line in h:output():gmatch("decide ([^\n]*)") do out[#out + 1] = line end
+   return out
+end
+
+describe("TLS 1.3 server resumption with openssl s_client", function()
+   after_each(proc.kill_all)
+   local sess
+
+   before_each(function() sess = proc.tmpname() end)
+   after_each(function() os.remove(sess) end)
+
+   -- s_client against port; extra arguments.
+   local function s_client(port, extra)
+      return proc.run(string.format("openssl s_client -connect 127.0.0.1:%d -tls1_3 -CAfile %s -ign_eof %s",
+         port, certs.get().ca, extra), "hello\n")
+   end
+   local function out_in(port, first, second)
+      local out1 = s_client(port, "-servername localhost -sess_out " .. sess .. " " .. (first or ""))
+      assert.truthy(out1:find("New, TLSv1.3", 1, true), out1)
+      return s_client(port, "-sess_in " .. sess .. " " .. (second or "-servername localhost"))
+   end
+
+   it("resumes: s_client reports \"Reused, TLSv1.3\" and info().resumed is true", function()
+      local h, port = start()
+      local out = out_in(port)
+      assert.truthy(out:find("Reused, TLSv1.3, Cipher is TLS_AES_128_GCM_SHA256", 1, true), out)
+      assert.truthy(out:find("\nhello\n", 1, true), out)
+      local i = infos(h, 2)
+      assert.matches("^resumed=false ", i[1])
+      assert.matches("^resumed=true version=TLSv1.3 cipher=TLS_AES_128_GCM_SHA256 key_exchange=ECDHE group=x25519", i[2])
+      assert.same({ "resumed: ticket 0 accepted (psk_dhe_ke)" }, decides(h))
+   end)
+
+   it("does not resume with tickets = 0", function()
+      local h, port = start { tickets = 0 }
+      local out = s_client(port, "-servername localhost -sess_out " .. sess)
+      assert.truthy(out:find("New, TLSv1.3", 1, true), out)
+      assert.falsy(out:find("New Session Ticket", 1, true), out)
+      -- nothing to resume: s_client does not even write a session
+      assert.equal("", proc.read_file(sess))
+      assert.matches("^resumed=false ", infos(h, 1)[1])
+      assert.falsy(h:output():find("ticket ", 1, true))
+   end)
+
+   it("resumes with psk_ke (-allow_no_dhe_kex) when psk_ke = true: no ECDHE", function()
+      local h, port = start { psk_ke = "true" }
+      local out = out_in(port, "-allow_no_dhe_kex", "-servername localhost -allow_no_dhe_kex")
+      assert.truthy(out:find("Reused, TLSv1.3", 1, true), out)
+      assert.falsy(out:find("Server Temp Key", 1, true), out)
+      assert.matches("^resumed=true .* key_exchange=PSK group=nil", infos(h, 2)[2])
+   end)
+
+   it("resumes with ECDHE although s_client allows psk_ke when psk_ke = false", function()
+      local h, port = start()
+      local out = out_in(port, "-allow_no_dhe_kex", "-servername localhost -allow_no_dhe_kex")
+      assert.truthy(out:find("Reused, TLSv1.3", 1, true), out)
+      assert.truthy(out:find("Server Temp Key: X25519", 1, true), out)
+      assert.matches("^resumed=true .* key_exchange=ECDHE group=x25519", infos(h, 2)[2])
+   end)
+
+   it("carries the client certificate of mutual TLS over to the resumed connection", function()
+      local m = certs.clients()
+      local h, port = start { verify = "optional", ca = m.ca }
+      local cert = string.format("-cert %s -key %s", m.ecdsa.cert, m.ecdsa.key)
+      local out = out_in(port, cert, "-servername localhost " .. cert)
+      assert.truthy(out:find("Reused, TLSv1.3", 1, true), out)
+      local i = infos(h, 2)
+      assert.matches("^resumed=false .* peer=CN=luatls client verified=true", i[1])
+      assert.matches("^resumed=true .* peer=CN=luatls client verified=true", i[2])
+   end)
+
+   it("falls back to a full handshake for a ticket under a key it no longer holds", function()
+      local h1, port1 = start()
+      local out1 = s_client(port1, "-servername localhost -sess_out " .. sess)
+      assert.truthy(out1:find("New, TLSv1.3", 1, true), out1)
+      infos(h1, 1)
+      local h2, port2 = start { keys = HEX_B }
+      local out = s_client(port2, "-servername localhost -sess_in " .. sess)
+      assert.truthy(out:find("New, TLSv1.3", 1, true), out)
+      assert.truthy(out:find("\nhello\n", 1, true), out)
+      assert.matches("^resumed=false ", infos(h2, 1)[1])
+      assert.same({ "full handshake: ticket 0: not a ticket of ours (unknown or dropped key, or altered)" },
+         decides(h2))
+   end)
+
+   it("resumes on a second server holding the key among older ones", function()
+      local _, port1 = start()
+      assert.truthy(s_client(port1, "-servername localhost -sess_out " .. sess):find("New, TLSv1.3", 1, true))
+      local h2, port2 = start { keys = HEX_B .. "," .. HEX_A }
+      local out = s_client(port2, "-servername localhost -sess_in " .. sess)
+      assert.truthy(out:find("Reused, TLSv1.3", 1, true), out)
+      assert.matches("^resumed=true ", infos(h2, 1)[1])
+   end)
+
+   it("falls back to a full handshake for an expired ticket", function()
+      local _, port1 = start { lifetime = 60 }
+      assert.truthy(s_client(port1, "-servername localhost -sess_out " .. sess):find("New, TLSv1.3", 1, true))
+      local h2, port2 = start { clock = 61 }
+      local out = s_client(port2, "-servername localhost -sess_in " .. sess)
+      assert.truthy(out:find("New, TLSv1.3", 1, true), out)
+      assert.matches("^resumed=false ", infos(h2, 1)[1])
+      assert.same({ "full handshake: ticket 0: ticket expired (lifetime 60 s)" }, decides(h2))
+   end)
+
+   it("falls back to a full handshake for another server name", function()
+      local h, port = start()
+      local out = out_in(port, nil, "-servername other.example")
+      assert.truthy(out:find("New, TLSv1.3", 1, true), out)
+      assert.matches("^resumed=false ", infos(h, 2)[2])
+      assert.same({ "full handshake: ticket 0: ticket made for server name 'localhost', not 'other.example'" },
+         decides(h))
+   end)
+
+   it("falls back to a full handshake when the session's suite has a hash no offered suite has", function()
+      local h, port = start()
+      local out = out_in(port, "-ciphersuites TLS_AES_256_GCM_SHA384",
+         "-servername localhost -ciphersuites TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256")
+      assert.truthy(out:find("New, TLSv1.3, Cipher is TLS_AES_128_GCM_SHA256", 1, true), out)
+      assert.matches("^resumed=false ", infos(h, 2)[2])
+      assert.same({ "full handshake: ticket 0: no cipher suite in common with the client has the session's hash "
+                    .. "(SHA2-384)" }, decides(h))
+   end)
+end)
+
+describe("TLS 1.3 server resumption with other clients", function()
+   after_each(proc.kill_all)
+
+   it("Python's ssl resumes (session=, session_reused)", function()
+      local h, port = start()
+      local script = proc.tmpname()
+      proc.write_file(script, [[
+import ssl, socket, sys
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+def once(session=None):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost",
+                        session=session)
+    s.sendall(b"ping\n")
+    data = s.recv(100)
+    print("reused=%s echo=%s" % (s.session_reused, data.decode().strip()))
+    sess = s.session
+    s.close()
+    return sess
+once(once())
+]])
+      local out = proc.run(string.format("%s %s %d %s", require("spec.support.peers").python(), script, port,
+         certs.get().ca))
+      os.remove(script)
+      assert.equal("reused=False echo=ping\nreused=True echo=ping\n", out)
+      assert.matches("^resumed=true ", infos(h, 2)[2])
+   end)
+
+   it("gnutls-cli --resume resumes", function()
+      local h, port = start()
+      local out = proc.run(string.format("gnutls-cli --x509cafile %s -p %d localhost --resume",
+         certs.get().ca, port), "hello\n")
+      assert.truthy(out:find("*** This is a resumed session", 1, true), out)
+      assert.matches("^resumed=true ", infos(h, 2)[2])
+   end)
+end)
