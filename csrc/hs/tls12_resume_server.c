@@ -100,7 +100,7 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
         snprintf(why, why_size, "its cipher suite %s is not enabled here", suite ? suite->name : "(unknown)");
         goto done;
     }
-    if (!(ch->suites & ((uint32_t)1 << ours))) {
+    if (ours < 0 || !(ch->suites & ((uint32_t)1 << ours))) {
         snprintf(why, why_size, "the client does not offer its cipher suite %s", suite->name);
         goto done;
     }
