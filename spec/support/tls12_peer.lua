@@ -16,10 +16,10 @@ local T = {}
 
 T.SUITE = { ecdhe_ecdsa_aes128 = 0xc02b, rsa_aes128 = 0x009c }
 T.HS = { hello_request = 0, client_hello = 1, server_hello = 2, certificate = 11,
-         server_key_exchange = 12, certificate_request = 13, server_hello_done = 14,
+         server_key_exchange = 12, certificate_request = 13, server_hello_done = 14, new_session_ticket = 4,
          client_key_exchange = 16, finished = 20 }
 T.EXT = { ec_point_formats = 11, extended_master_secret = 23, renegotiation_info = 0xff01,
-          supported_groups = 10, signature_algorithms = 13, supported_versions = 43 }
+          supported_groups = 10, signature_algorithms = 13, supported_versions = 43, session_ticket = 35 }
 T.DOWNGRD12 = "DOWNGRD\1"
 
 local X25519_BASE = "\9" .. ("\0"):rep(31)
@@ -64,6 +64,12 @@ function Peer:derive(pms)
    local session_hash = not self.opts.no_ems and self:transcript_hash() or nil
    self.master = assert(I.tls12_master_secret("sha256", pms, self.client_random, self.server_random,
       session_hash))
+   self:key_block()
+end
+
+-- The key block from self.master and the randoms (a resumed session's
+-- master gives new keys with new randoms).
+function Peer:key_block()
    local kb = assert(I.tls12_key_block("sha256", 16, 4, self.master, self.client_random, self.server_random))
    if self.is_server then
       self.wr_key, self.wr_iv, self.rd_key, self.rd_iv = kb.server_key, kb.server_iv, kb.client_key, kb.client_iv
@@ -188,8 +194,11 @@ end
 ---------------------------------------------------------------------------
 -- opts: cert_pem, key_pem (ECDSA P-256), suite, random (32 bytes; or
 -- sentinel = true for the downgrade sentinel), session_id, no_ems,
+-- resume (a session's master secret: answer with the ServerHello alone,
+-- then finish() as in an abbreviated handshake),
 -- extensions (replacing ours: list of {type, body}), legacy_version,
--- bad_signature, group.
+-- bad_signature, group, session_ticket (the empty SessionTicket extension
+-- in the default list: rfc5077).
 function T.server(opts)
    return new(true, opts)
 end
@@ -207,12 +216,21 @@ function Peer:answer(bytes)
    if not exts then
       exts = { { T.EXT.renegotiation_info, "\0" }, { T.EXT.ec_point_formats, B.vec(1, "\0") } }
       if not o.no_ems then exts[#exts + 1] = { T.EXT.extended_master_secret, "" } end
+      if o.session_ticket then exts[#exts + 1] = { T.EXT.session_ticket, "" } end
    end
    local block = {}
    for i, e in ipairs(exts) do block[i] = B.u16(e[1]) .. B.vec(2, e[2]) end
    local sh = B.handshake(T.HS.server_hello, B.u16(o.legacy_version or 0x0303) .. self.server_random
       .. B.vec(1, o.session_id or "") .. B.u16(o.suite or T.SUITE.ecdhe_ecdsa_aes128) .. "\0"
       .. B.vec(2, table.concat(block)))
+   if o.resume then
+      -- rfc5246#7.3: the abbreviated handshake: keys from the session's
+      -- master secret (o.resume) and the new randoms, no Certificate.
+      self:add(sh)
+      self.master = o.resume
+      self:key_block()
+      return B.record(B.CT.handshake, sh)
+   end
    local cert = B.handshake(T.HS.certificate, B.vec(3, B.vec(3, T.der(o.cert_pem))))
    local params = "\3" .. B.u16(o.group or 0x001d) .. B.vec(1, self.pub)
    local sig = assert(I.sign(o.key_pem, "ecdsa_secp256r1_sha256", self.client_random .. self.server_random .. params))
@@ -247,12 +265,26 @@ function Peer:client_flight(bytes)
    self:add(fin)
 end
 
--- Our ChangeCipherSpec and Finished; opts.corrupt_finished.
+-- Our ChangeCipherSpec and Finished; opts.corrupt_finished,
+-- new_session_ticket (the body of a NewSessionTicket sent before the
+-- ChangeCipherSpec, rfc5077#3.3), skip_ccs.
 function Peer:finish(opts)
    opts = opts or {}
+   local out = ""
+   if opts.new_session_ticket then
+      local nst = B.handshake(T.HS.new_session_ticket, opts.new_session_ticket)
+      self:add(nst)
+      out = B.record(B.CT.handshake, nst)
+   end
+   if not opts.skip_ccs then out = out .. B.record(B.CT.ccs, "\1") end
    local fin = self:finished_message(opts.corrupt_finished)
    self:add(fin)
-   return B.record(B.CT.ccs, "\1") .. self:seal(B.CT.handshake, fin)
+   return out .. self:seal(B.CT.handshake, fin)
+end
+
+-- rfc5077#3.3: uint32 ticket_lifetime_hint; opaque ticket<0..2^16-1>.
+function T.new_session_ticket(ticket, lifetime_hint)
+   return string.pack(">I4", lifetime_hint or 0) .. B.vec(2, ticket)
 end
 
 return T
