@@ -569,6 +569,26 @@ local function session_option(what, value)
   return fail("%s: option 'session' must be a session from conn:session() (got %s)", what, type(value))
 end
 
+-- 0-RTT data for a client's first flight (rfc8446#2.3): a string, and only
+-- with a session to resume. Sent early when the session's ticket allows it
+-- and the context has early_data = true; info().early_data says whether the
+-- server took it ("accepted"). Otherwise it was not delivered: the
+-- application sends it again (never automatically: only it knows whether
+-- the data is safe to send twice).
+local function early_data_option(what, o, c)
+  if o.early_data == nil then return true end
+  if type(o.early_data) ~= "string" then
+    return fail("%s: option 'early_data' must be a string (got %s)", what, type(o.early_data))
+  end
+  if c:mode() == "server" then
+    return fail("%s: option 'early_data' is for clients (a server reads 0-RTT data with receive_early)", what)
+  end
+  if o.session == nil then
+    return fail("%s: option 'early_data' needs option 'session' (0-RTT data goes only to a server resumed)", what)
+  end
+  return true
+end
+
 local function default_servername(host)
   local name = host:gsub("%.$", "")
   local ip6 = host:match("^([%x:.]+)%%[%w._-]+$")
@@ -594,7 +614,8 @@ function tls.connect(host, port, ctx, opts)
     error(string.format("bad argument #1 to 'connect' (host name expected, got %s)", type(host)), 2)
   end
   port = port_string("connect", port)
-  local o, err = check_options("tls.connect", opts, { servername = true, timeout = true, session = true })
+  local o, err = check_options("tls.connect", opts,
+    { servername = true, timeout = true, session = true, early_data = true })
   if not o then return nil, err end
   local ok, nerr = servername_option("tls.connect", o.servername)
   if not ok then return nil, nerr end
@@ -620,7 +641,9 @@ function tls.connect(host, port, ctx, opts)
   local serr
   ok, serr = session_option("tls.connect", o.session)
   if not ok then return nil, serr end
-  local conn, msg = core.connect(host, port, c, servername, hs_timeout, timeout, o.session)
+  ok, serr = early_data_option("tls.connect", o, c)
+  if not ok then return nil, serr end
+  local conn, msg = core.connect(host, port, c, servername, hs_timeout, timeout, o.session, o.early_data)
   if conn then return conn end
   -- The C layer answers with LuaSocket's words; say what was going on.
   if msg == "timeout" then
@@ -695,7 +718,8 @@ function tls.wrap(sock, ctx, opts)
     error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected)", 2)
   end
   if fd < 0 then return fail("tls.wrap: the socket is closed") end
-  local o, err = check_options("tls.wrap", opts, { servername = true, timeout = true, session = true })
+  local o, err = check_options("tls.wrap", opts,
+    { servername = true, timeout = true, session = true, early_data = true })
   if not o then return nil, err end
   local ok, nerr = servername_option("tls.wrap", o.servername)
   if not ok then return nil, nerr end
@@ -708,8 +732,10 @@ function tls.wrap(sock, ctx, opts)
   if o.session ~= nil and c:mode() == "server" then
     return fail("tls.wrap: option 'session' is for clients (a server finds sessions in tickets)")
   end
+  local eok, eerr = early_data_option("tls.wrap", o, c)
+  if not eok then return nil, eerr end
   if c:mode() == "server" then ticketkeys.refresh() end
-  return core.wrap(fd, c, o.servername, sock, timeout, o.session)
+  return core.wrap(fd, c, o.servername, sock, timeout, o.session, o.early_data)
 end
 
 --- tls.selfsigned{ names=, key="ec"|"rsa"|"ed25519", days= } -> cert_pem, key_pem | nil, msg
@@ -739,7 +765,7 @@ end
 
 --- tls.engine(ctx, { servername= }) -> the sans-I/O engine
 function tls.engine(ctx, opts)
-  local o, err = check_options("tls.engine", opts, { servername = true, session = true })
+  local o, err = check_options("tls.engine", opts, { servername = true, session = true, early_data = true })
   if not o then return nil, err end
   local ok, nerr = servername_option("tls.engine", o.servername)
   if not ok then return nil, nerr end
@@ -750,8 +776,10 @@ function tls.engine(ctx, opts)
   if o.session ~= nil and c:mode() == "server" then
     return fail("tls.engine: option 'session' is for clients (a server finds sessions in tickets)")
   end
+  local eok, eerr = early_data_option("tls.engine", o, c)
+  if not eok then return nil, eerr end
   if c:mode() == "server" then ticketkeys.refresh() end
-  return core.engine(c, o.servername, o.session)
+  return core.engine(c, o.servername, o.session, o.early_data)
 end
 
 --- tls.certificate(pem_or_der) -> certificate object | nil, msg: the first

@@ -59,6 +59,7 @@ build = {
             "csrc/hs/tls12_server.c",
             "csrc/hs/tls13_client.c",
             "csrc/hs/tls13_common.c",
+            "csrc/hs/tls13_early.c",
             "csrc/hs/tls13_psk_client.c",
             "csrc/hs/tls13_server.c",
             "csrc/hs/tls13_psk_server.c",

@@ -71,6 +71,8 @@ typedef enum tls_state {
     ST_SERVER_WAIT_CH2,       /* after HelloRetryRequest */
     ST_SERVER_WAIT_CERT,      /* mutual TLS: the client's Certificate (may be empty) */
     ST_SERVER_WAIT_CV,        /* mutual TLS: its CertificateVerify */
+    ST_SERVER_WAIT_EOED,      /* 0-RTT accepted: early data, then EndOfEarlyData
+                                 (hs/tls13_early.c) */
     ST_SERVER_WAIT_FINISHED,
     /* TLS 1.2 (rfc5246#7.3), after the shared hello phase */
     ST_CLIENT12_WAIT_CERT,
@@ -213,6 +215,7 @@ struct tls_conn {
                                  tls_conn_get_session */
     int resumed;              /* this handshake resumed c->session */
     int early_data;           /* info().early_data: 0, 1 accepted, -1 declined */
+    struct tls_early *early;  /* 0-RTT state (hs/tls13_early.h), heap, only when used */
     unsigned tickets_sent;    /* server: NewSessionTickets sent so far */
 };
 

@@ -6,6 +6,7 @@
 
 #include "engine/tls_conn_int.h"
 #include "util/tls_names.h"
+#include "hs/tls13_early.h"
 
 static int too_many_empty(tls_conn *c)
 {
@@ -137,6 +138,13 @@ static int handle_content(tls_conn *c, uint8_t type, const uint8_t *data, size_t
                             "alert record inside a fragmented handshake message");
         return handle_alert(c, data, len);
     case TLS_CT_APPLICATION_DATA:
+        /* rfc8446#4.2.10: 0-RTT data we accepted, kept apart from 1-RTT data. */
+        if (c->state == ST_SERVER_WAIT_EOED) {
+            if (len == 0)
+                return too_many_empty(c);
+            c->empty_records = 0;
+            return tls13_early_server_data(c, data, len);
+        }
         if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
             return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                             "application data before the handshake finished");

@@ -7,6 +7,7 @@
 #include "engine/tls_conn_int.h"
 #include "pki/tls_x509.h"
 #include "hs/tls_client_cert.h"
+#include "hs/tls13_early.h"
 
 tls_conn *tls_conn_new(tls_config *cfg)
 {
@@ -58,6 +59,10 @@ static void wipe_handshake(tls_conn *c)
      * NewSessionTickets may come at any time (wiped at free). */
     if (c->is_server || c->version != TLS_VERSION_13 || !(c->status & TLS_STATUS_HANDSHAKE_DONE))
         OPENSSL_cleanse(c->keys.resumption, sizeof c->keys.resumption);
+    OPENSSL_cleanse(c->keys.client_early, sizeof c->keys.client_early);
+    /* A server keeps the early data it received until it is read. */
+    if (!c->is_server)
+        tls13_early_free(c);
 }
 
 void tls_conn_free(tls_conn *c)
@@ -79,6 +84,7 @@ void tls_conn_free(tls_conn *c)
     OPENSSL_free(c->alpn);
     OPENSSL_free(c->ocsp);
     tls_resume_forget(c);
+    tls13_early_free(c);
     tls_config_unref(c->cfg);
     OPENSSL_cleanse(c, sizeof *c);
     free(c);

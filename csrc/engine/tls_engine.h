@@ -124,6 +124,25 @@ int tls_conn_set_session(tls_conn *c, const char *text, size_t len, char *why, s
  * text appended to out: 1, or 0 when there is none. */
 int tls_conn_get_session(const tls_conn *c, tls_buf *out);
 
+/* ---- 0-RTT early data (TLS 1.3, rfc8446#2.3; hs/tls13_early.c) ----------
+ * Early data is replayable by the network: send only what is safe to
+ * repeat (idempotent requests). Off unless the config has early_data. */
+/* Client, before tls_conn_start, after tls_conn_set_session: data to send
+ * with the ClientHello under the early traffic key (may be called several
+ * times; at most the ticket's max_early_data in all). It goes only if the
+ * session is offered (it fits); info.early_data then says 1 (accepted) or
+ * -1 (declined). Unless it says 1 the data was NOT delivered: the
+ * application sends it again after the handshake (the engine does not).
+ * Returns 0, or -1 with why when refused (nothing queued). */
+int tls_conn_write_early(tls_conn *c, const uint8_t *data, size_t len, char *why, size_t why_size);
+/* Server: early data accepted and not yet taken (kept apart from the
+ * 1-RTT data of tls_conn_app_data). */
+size_t tls_conn_early_data(tls_conn *c, const uint8_t **data);
+void tls_conn_early_data_done(tls_conn *c, size_t n);
+/* Server: 1 when no more early data can come (EndOfEarlyData received,
+ * early data declined or not offered, handshake over or failed). */
+int tls_conn_early_data_complete(const tls_conn *c);
+
 /* Client: queues the ClientHello. Server: no-op. Returns 0 or -1. */
 int tls_conn_start(tls_conn *c);
 

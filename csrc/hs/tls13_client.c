@@ -6,6 +6,7 @@
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
 #include "hs/tls_client_cert.h"
+#include "hs/tls13_early.h"
 #include "hs/tls13_psk_client.h"
 
 static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
@@ -70,8 +71,9 @@ static int handle_hello_retry(tls_conn *c, tls_ext_list *exts, const uint8_t *ms
         if (make_key_share(c) != 0)
             return -1;
     }
-    /* rfc8446#D.4: the dummy change_cipher_spec goes before the second flight. */
-    if (tls_record_send_ccs(c) != 0)
+    /* rfc8446#D.4: the dummy change_cipher_spec goes before the second
+     * flight (with early data offered, it went after the first ClientHello). */
+    if (tls13_early_client_retry(c) != 0 || (!c->ccs_sent && tls_record_send_ccs(c) != 0))
         return -1;
     c->ccs_sent = 1;
     return tls_hello_send_client_hello(c);
@@ -159,7 +161,8 @@ int tls13_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
     /* Both directions move to handshake keys now, so that an alert we send
      * before our Finished is protected as the server expects (rfc8446#6). */
     if (tls_record_set_read_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0 ||
-        tls_record_set_write_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0)
+        (!tls13_early_client_keeps_write_key(c) &&
+         tls_record_set_write_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0))
         return -1;
     c->state = ST_CLIENT_WAIT_EE;
     return 0;
@@ -201,7 +204,8 @@ static int handle_encrypted_extensions(tls_conn *c, tls_reader *body)
     tls_reader *rsl = tls_hs_find_ext(&exts, TLS_EXT_RECORD_SIZE_LIMIT);
     if (rsl != NULL && handle_record_size_limit(c, rsl) != 0)
         return -1;
-    if (tls_alpn_client_answer(c, tls_hs_find_ext(&exts, TLS_EXT_ALPN), "EncryptedExtensions") != 0)
+    if (tls_alpn_client_answer(c, tls_hs_find_ext(&exts, TLS_EXT_ALPN), "EncryptedExtensions") != 0 ||
+        tls13_early_client_answer(c, tls_hs_find_ext(&exts, TLS_EXT_EARLY_DATA), c->resumed ? 0 : -1) != 0)
         return -1;
     if (tls_tracing(c)) {
         tls_trace_builder tb;
@@ -290,7 +294,7 @@ static int finish_handshake(tls_conn *c)
             return -1;
         c->ccs_sent = 1;
     }
-    if (c->cert_requested && send_client_certificate(c) != 0)
+    if (tls13_early_client_finish(c) != 0 || (c->cert_requested && send_client_certificate(c) != 0))
         return -1;
     if (tls_hs_send_finished(c, c->keys.client_hs) != 0)
         return -1;

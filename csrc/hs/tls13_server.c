@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hs/tls_hello.h"
+#include "hs/tls13_early.h"
 #include "hs/tls13_psk_server.h"
 #include "pki/tls_x509.h"
 #include "util/tls_names.h"
@@ -179,6 +180,7 @@ static int send_encrypted_extensions(tls_conn *c, const client_hello *ch)
         tls_buf_u16(&msg, limit);
     }
     tls_alpn_put_answer(c, &msg);
+    tls13_early_server_put_ee(c, &msg);
     tls_buf_close_block(&msg, ext, 2);
     tls_hs_end_message(&msg, off);
     int rc = tls_hs_send(c, &msg);
@@ -314,16 +316,18 @@ static int send_flight(tls_conn *c, client_hello *chp, const tls_reader *share, 
     if (resumed && tls13_psk_server_resume(c, psk) != 0)
         return -1;
     int ask_cert = c->cfg->verify && !resumed;
-    if (send_server_hello(c, chp, share, resumed ? psk : NULL) != 0 ||
+    if (tls13_early_server_decide(c, chp, resumed ? psk->identity : -1) != 0 ||
+        send_server_hello(c, chp, share, resumed ? psk : NULL) != 0 ||
         tls_record_set_write_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0 ||
-        tls_record_set_read_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0 ||
+        (c->early_data != 1 &&
+         tls_record_set_read_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0) ||
         send_encrypted_extensions(c, chp) != 0 || (ask_cert && send_certificate_request(c) != 0) ||
         (!resumed && (tls_hs_send_certificate(c, NULL, 0, 0) != 0 || tls_hs_send_certificate_verify(c) != 0)) ||
         tls_hs_send_finished(c, c->keys.server_hs) != 0 || tls_hs_derive_application_secrets(c) != 0 ||
         tls_record_set_write_key(c, c->keys.server_ap, "server_application_traffic_secret_0") != 0)
         return -1;
     c->state = ask_cert ? ST_SERVER_WAIT_CERT : ST_SERVER_WAIT_FINISHED;
-    return 0;
+    return tls13_early_server_after_flight(c);
 }
 
 int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg, size_t len)
@@ -386,7 +390,7 @@ int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg
      * no early_data), so we skip "past early data by attempting to
      * deprotect received records using the handshake traffic key,
      * discarding records which fail deprotection". */
-    if (chp->early_data)
+    if (chp->early_data && c->early_data != 1)
         c->early_skip = TLS_EARLY_SKIP_TRIAL;
     rc = 0;
 done:
@@ -441,6 +445,8 @@ static int handle_client_certificate_verify(tls_conn *c, tls_reader *body, const
 int tls13_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
 {
     switch (c->state) {
+    case ST_SERVER_WAIT_EOED:
+        return tls13_early_server_handle(c, type, body, msg, len);
     case ST_SERVER_WAIT_CERT:
         if (type != TLS_HS_CERTIFICATE)
             return unexpected(c, type, "Certificate");

@@ -7,6 +7,7 @@
 #include "hs/tls_hello.h"
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
+#include "hs/tls13_early.h"
 #include "hs/tls13_psk_client.h"
 #include "hs/tls12_resume_client.h"
 
@@ -167,6 +168,9 @@ int tls_hello_send_client_hello(tls_conn *c)
         tls_buf_close_block(&msg, inner, 2);
         tls_buf_close_block(&msg, e, 2);
     }
+    /* rfc8446#4.2.10: right before pre_shared_key, which comes last. */
+    if (v13)
+        tls13_early_client_put_ext(c, &msg);
     tls_buf_close_block(&msg, ext, 2);
     tls_hs_end_message(&msg, off);
     /* TLS 1.3 resumption: its extensions come last (hs/tls13_psk_client.c). */
@@ -247,7 +251,7 @@ int tls_client_start(tls_conn *c)
     if (tls12_resume_client_offer(c) != 0)
         return -1;
     if ((v13 && make_key_share(c) != 0) || tls13_psk_client_prepare(c) != 0 ||
-        tls_hello_send_client_hello(c) != 0)
+        tls_hello_send_client_hello(c) != 0 || tls13_early_client_send(c) != 0)
         return -1;
     /* rfc8446#5: a TLS 1.3 server's compatibility change_cipher_spec may come now. */
     c->ccs_ignorable = v13;

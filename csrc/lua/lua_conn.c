@@ -41,7 +41,7 @@ struct lua_conn {
     char msg[TLS_REASON_MAX + TLS_SOCK_MSG_MAX];
 };
 
-enum goal { WANT_HANDSHAKE, WANT_DATA, WANT_FLUSH };
+enum goal { WANT_HANDSHAKE, WANT_DATA, WANT_FLUSH, WANT_EARLY };
 
 /* A wrapped LuaSocket socket may have been closed through its own object;
  * its descriptor number may then belong to the next socket opened, which
@@ -121,6 +121,8 @@ static int goal_reached(lua_conn *c, enum goal goal, unsigned status)
         return tls_conn_app_data(c->tls, &data) > 0;
     case WANT_FLUSH:
         return 1; /* flush_output succeeded */
+    case WANT_EARLY:
+        return tls_conn_early_data_complete(c->tls);
     }
     return 0;
 }
@@ -270,7 +272,22 @@ static void close_socket(lua_State *L, lua_conn *c, int conn_index)
     c->fd = -1;
 }
 
-/* core.connect(host, port, ctx, servername, handshake_timeout, timeout):
+/* Client: the 'early_data' option (the string at idx, or nil): sent as
+ * 0-RTT data when the session allows it. When it cannot go early (no
+ * session that allows it, early_data off, too large) nothing fails: the
+ * application sees it in info().early_data (absent or "rejected") and
+ * sends the data again, as it must after any rejection. */
+void tls_lua_offer_early(lua_State *L, tls_conn *c, int idx)
+{
+    if (lua_isnoneornil(L, idx))
+        return;
+    size_t len;
+    const char *data = luaL_checklstring(L, idx, &len);
+    char why[256];
+    (void)tls_conn_write_early(c, (const uint8_t *)data, len, why, sizeof why);
+}
+
+/* core.connect(host, port, ctx, servername, handshake_timeout, timeout, session, early_data):
  * handshake_timeout covers the TCP connect and the handshake, timeout is the
  * connection's own for later calls. */
 int tls_lua_connect(lua_State *L)
@@ -283,6 +300,8 @@ int tls_lua_connect(lua_State *L)
     double timeout = luaL_optnumber(L, 6, -1);
     if (!lua_isnoneornil(L, 7))
         luaL_checktype(L, 7, LUA_TSTRING);
+    if (!lua_isnoneornil(L, 8))
+        luaL_checktype(L, 8, LUA_TSTRING);
     if (cfg->is_server) {
         lua_pushnil(L);
         lua_pushliteral(L, "tls.connect needs a client context (this one has mode=\"server\")");
@@ -290,8 +309,8 @@ int tls_lua_connect(lua_State *L)
     }
     if (tls_lua_check_server_name(L, lua_isnoneornil(L, 4) ? 1 : 4) != 0)
         return 2;
-    lua_settop(L, 7);
-    lua_conn *c = tls_lua_conn_new(L); /* index 8 */
+    lua_settop(L, 8);
+    lua_conn *c = tls_lua_conn_new(L); /* index 9 */
     double deadline = tls_sock_deadline(hs_timeout);
     char msg[TLS_SOCK_MSG_MAX];
     int fd = -1;
@@ -302,21 +321,22 @@ int tls_lua_connect(lua_State *L)
     }
     if (tls_lua_conn_setup(L, c, 3, fd, 1, timeout) != 0 || set_server_name(L, c, servername) != 0
         || tls_lua_offer_session(L, c->tls, 7) != 0) {
-        close_socket(L, c, 8);
+        close_socket(L, c, 9);
         return 2;
     }
+    tls_lua_offer_early(L, c->tls, 8);
     int st = ensure_handshake(c, deadline);
     if (st != TLS_IO_DONE) {
         lua_pushnil(L);
         lua_pushstring(L, status_message(c, st));
-        close_socket(L, c, 8);
+        close_socket(L, c, 9);
         return 2;
     }
-    lua_settop(L, 8);
+    lua_settop(L, 9);
     return 1;
 }
 
-/* core.wrap(fd, ctx, servername, socket, timeout): the handshake waits for
+/* core.wrap(fd, ctx, servername, socket, timeout, session, early_data): the handshake waits for
  * conn:handshake() or the first send/receive, as after accept. */
 int tls_lua_wrap(lua_State *L)
 {
@@ -327,6 +347,8 @@ int tls_lua_wrap(lua_State *L)
     luaL_argcheck(L, fd >= 0 && fd <= 0x7fffffff, 1, "not an open socket");
     if (!lua_isnoneornil(L, 6))
         luaL_checktype(L, 6, LUA_TSTRING);
+    if (!lua_isnoneornil(L, 7))
+        luaL_checktype(L, 7, LUA_TSTRING);
     if (tls_lua_check_server_name(L, 3) != 0)
         return 2;
     if (tls_sock_prepare((int)fd) != 0) {
@@ -340,15 +362,17 @@ int tls_lua_wrap(lua_State *L)
      * are connected to: never silently skip the name check. */
     if (!servername && !cfg->is_server && tls_sock_address((int)fd, 1, ip, sizeof ip, &port) == 0)
         servername = ip;
-    lua_settop(L, 6);
-    lua_conn *c = tls_lua_conn_new(L); /* index 7 */
+    lua_settop(L, 7);
+    lua_conn *c = tls_lua_conn_new(L); /* index 8 */
     /* The connection keeps the LuaSocket object, which owns the descriptor. */
     lua_pushvalue(L, 4);
-    lua_setiuservalue(L, 7, 1);
+    lua_setiuservalue(L, 8, 1);
     if (tls_lua_conn_setup(L, c, 2, (int)fd, 0, timeout) != 0 || set_server_name(L, c, servername) != 0
         || tls_lua_offer_session(L, c->tls, 6) != 0)
         return 2;
-    lua_settop(L, 7);
+    if (!cfg->is_server)
+        tls_lua_offer_early(L, c->tls, 7);
+    lua_settop(L, 8);
     return 1;
 }
 
@@ -369,6 +393,44 @@ static int conn_handshake(lua_State *L)
         return 2;
     }
     lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* conn:receive_early() -> bytes | nil, message (server): drives the
+ * handshake until the client's 0-RTT data is complete (EndOfEarlyData),
+ * without waiting for its Finished, and returns the early data not yet
+ * taken; nil and why when none was accepted (info().early_data tells
+ * "rejected" from not offered) or the handshake failed. */
+static int conn_receive_early(lua_State *L)
+{
+    lua_conn *c = to_idle_conn(L);
+    if (!c->tls || c->fd < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    if (!c->is_server)
+        return luaL_error(L, "tls: receive_early is for servers (a client sends early data with the "
+                             "'early_data' option)");
+    int st = TLS_IO_DONE;
+    if (!tls_conn_early_data_complete(c->tls))
+        st = pump(c, WANT_EARLY, tls_sock_deadline(c->timeout));
+    if (st != TLS_IO_DONE) {
+        lua_pushnil(L);
+        lua_pushstring(L, status_message(c, st));
+        return 2;
+    }
+    tls_conn_info info;
+    tls_conn_get_info(c->tls, &info);
+    if (info.early_data != 1) {
+        lua_pushnil(L);
+        lua_pushstring(L, info.early_data < 0 ? "early data rejected" : "no early data offered");
+        return 2;
+    }
+    const uint8_t *data;
+    size_t n = tls_conn_early_data(c->tls, &data);
+    lua_pushlstring(L, n ? (const char *)data : "", n);
+    tls_conn_early_data_done(c->tls, n);
     return 1;
 }
 
@@ -783,6 +845,7 @@ void tls_lua_conn_register(lua_State *L)
         {"dohandshake", conn_handshake},
         {"send", conn_send},
         {"receive", conn_receive},
+        {"receive_early", conn_receive_early},
         {"settimeout", conn_settimeout},
         {"gettimeout", conn_gettimeout},
         {"close", conn_close},

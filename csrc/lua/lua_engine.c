@@ -43,14 +43,16 @@ static int push_failure(lua_State *L, const char *msg)
     return 2;
 }
 
-/* core.engine(ctx, servername, session) */
+/* core.engine(ctx, servername, session, early_data) */
 int tls_lua_engine_new(lua_State *L)
 {
     tls_config *cfg = tls_lua_check_context(L, 1);
     const char *servername = luaL_optstring(L, 2, NULL);
     if (!lua_isnoneornil(L, 3))
         luaL_checktype(L, 3, LUA_TSTRING);
-    lua_settop(L, 3);
+    if (!lua_isnoneornil(L, 4))
+        luaL_checktype(L, 4, LUA_TSTRING);
+    lua_settop(L, 4);
     if (tls_lua_check_server_name(L, 2) != 0)
         return 2;
     /* An engine never sees the TCP connection, so it cannot tell a close
@@ -78,8 +80,10 @@ int tls_lua_engine_new(lua_State *L)
     }
     if (!cfg->is_server && tls_lua_offer_session(L, e->tls, 3) != 0)
         return 2;
+    if (!cfg->is_server)
+        tls_lua_offer_early(L, e->tls, 4);
     tls_lua_trace_init(&e->trace, L, 1, e->tls);
-    lua_settop(L, 4);
+    lua_settop(L, 5);
     return 1;
 }
 
@@ -136,6 +140,33 @@ static int engine_write(lua_State *L)
         return push_failure(L, tls_lua_failure_reason(e->tls));
     lua_pushboolean(L, 1);
     return 1;
+}
+
+/* e:write_early(data) -> true | nil, message (client, before start): 0-RTT
+ * data for the ClientHello's flight (see tls_conn_write_early). */
+static int engine_write_early(lua_State *L)
+{
+    lua_engine *e = check_idle_engine(L);
+    size_t len;
+    const char *data = luaL_checklstring(L, 2, &len);
+    char why[256];
+    if (tls_conn_write_early(e->tls, (const uint8_t *)data, len, why, sizeof why) != 0)
+        return push_failure(L, why);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* e:read_early() -> bytes, complete (server): the 0-RTT data received and
+ * not yet read, and whether more can come. */
+static int engine_read_early(lua_State *L)
+{
+    lua_engine *e = check_idle_engine(L);
+    const uint8_t *data;
+    size_t n = tls_conn_early_data(e->tls, &data);
+    lua_pushlstring(L, n ? (const char *)data : "", n);
+    tls_conn_early_data_done(e->tls, n);
+    lua_pushboolean(L, tls_conn_early_data_complete(e->tls));
+    return 2;
 }
 
 static int engine_read(lua_State *L)
@@ -276,6 +307,7 @@ void tls_lua_engine_register(lua_State *L)
         {"keyupdate", engine_keyupdate}, {"export", engine_export},
         {"peercertificate", engine_peercertificate}, {"peerchain", engine_peerchain},
         {"session", engine_session},
+        {"write_early", engine_write_early}, {"read_early", engine_read_early},
         {NULL, NULL},
     };
     static const luaL_Reg meta[] = {

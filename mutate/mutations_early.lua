@@ -1,0 +1,53 @@
+-- Mutations of 0-RTT early data (csrc/hs/tls13_early.c), each killed by
+-- spec/early_data_resume_spec.lua. Same form as mutate/mutations.lua.
+local S = "spec/early_data_resume_spec.lua"
+local F = "csrc/hs/tls13_early.c"
+
+return {
+   -- rfc8446#8: a ticket's 0-RTT accepted once: the store's delete must
+   -- say the ticket was there.
+   { name = "early_replay_not_checked", file = F,
+     from = [[    if (deleted == 1)
+        return NULL;]],
+     to = [[    if (deleted >= 0)
+        return NULL;]],
+     specs = { { S, "refuses the replay of a ticket's 0-RTT" } } },
+   -- Without a store there is no anti-replay: refuse.
+   { name = "early_accepted_without_store", file = F,
+     from = [[        return "no session store to check replays against";]],
+     to = [[        return NULL;]],
+     specs = { { S, "is refused by a server without a session store" } } },
+   -- rfc8446#4.6.1: more than max_early_data_size is unexpected_message.
+   { name = "early_max_not_enforced", file = F,
+     from = [[    if (len > e->limit - e->count)]],
+     to = [[    if (0 && len > e->limit - e->count)]],
+     specs = { { S, "ends the connection with unexpected_message when the client sends more than max_early_data" } } },
+   { name = "early_max_off_by_one", file = F,
+     from = [[    if (len > e->limit - e->count)]],
+     to = [[    if (len >= e->limit - e->count)]],
+     specs = { { S, "takes exactly max_early_data bytes" } } },
+   -- rfc8446#4.2.10: only with the client's first PSK.
+   { name = "early_first_identity_not_required", file = F,
+     from = [[    if (selected != 0 || s == NULL || !c->resumed)]],
+     to = [[    if (selected < 0 || s == NULL || !c->resumed)]],
+     specs = { { S, "accepts early data only when the PSK it accepted is the client's first" } } },
+   -- Off by default: a server without early_data never accepts.
+   { name = "early_accepted_without_option", file = F,
+     from = [[    if (!c->cfg->early_data)
+        return "early_data is off on this server";]],
+     to = [[    if (0)
+        return "early_data is off on this server";]],
+     specs = { { S, "is refused by a server with early_data off" } } },
+   -- rfc8446#4.2.10: the same ALPN protocol as the session's.
+   { name = "early_alpn_not_compared", file = F,
+     from = [[    if (s->alpn_len != c->alpn_len || (s->alpn_len > 0 && memcmp(s->alpn, c->alpn, s->alpn_len) != 0))
+        return "ALPN protocol differs from the session's";]],
+     to = [[    if (0)
+        return "ALPN protocol differs from the session's";]],
+     specs = { { S, "is declined when the server would choose another ALPN protocol" } } },
+   -- The client keeps to the ticket's max_early_data.
+   { name = "early_client_max_not_enforced", file = F,
+     from = [[    else if (len > s->max_early_data || (c->early != NULL && c->early->data.len + len > s->max_early_data))]],
+     to = [[    else if (0)]],
+     specs = { { S, "refuses e:write_early beyond the ticket's max_early_data" } } },
+}
