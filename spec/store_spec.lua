@@ -288,3 +288,64 @@ end
     assert.is_nil(out:find("warning", 1, true), out)
   end)
 end)
+
+describe("session stores and 0-RTT anti-replay (delete says true once per ticket)", function()
+  local E = require "spec.support.engines"
+
+  local function contexts(store)
+    local sctx = E.server_ctx { early_data = true, ticket_keys = { tls.ticketkeys.generate() },
+      session_store = store }
+    return sctx, assert(tls.context { ca = E.CERT, early_data = true })
+  end
+
+  local function first_session(cctx, sctx)
+    local c = assert(tls.engine(cctx, { servername = "localhost" }))
+    local s = assert(tls.engine(sctx))
+    E.handshake(c, s)
+    assert(s:write("tickets first"))
+    E.pump(s, c, { strict = true })
+    assert.are.equal("tickets first", c:read())
+    return assert(c:session())
+  end
+
+  -- Offers the session with early data; returns what the server says of it.
+  local function zero_rtt(cctx, sctx, session)
+    local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "early bytes" }))
+    local s = assert(tls.engine(sctx))
+    assert(c:start())
+    E.pump(c, s)
+    assert.is_true(s:status().handshake_done, tostring(s:error()))
+    assert.is_true(s:info().resumed)
+    return s:info().early_data
+  end
+
+  local function once_then_refused(store)
+    local sctx, cctx = contexts(store)
+    local session = first_session(cctx, sctx)
+    assert.are.equal("accepted", zero_rtt(cctx, sctx, session))
+    assert.are.equal("rejected", zero_rtt(cctx, sctx, session)) -- the replay
+  end
+
+  it("tls.store.memory: accepted once, the replay refused", function()
+    once_then_refused(tls.store.memory())
+  end)
+
+  it("tls.store.redis: accepted once, the replay refused", function()
+    local db = redis.start()
+    local ok, err = pcall(once_then_refused, tls.store.redis { port = db.port })
+    db:remove()
+    assert(ok, err)
+  end)
+
+  it("a delete that answers Redis's DEL count (1, then 0) is understood: the replay refused", function()
+    local mem = tls.store.memory()
+    once_then_refused { get = mem.get, put = mem.put, delete = function(id) return mem.delete(id) and 1 or 0 end }
+  end)
+
+  it("a delete that answers anything else (\"OK\") counts as not deleted: 0-RTT refused", function()
+    local mem = tls.store.memory()
+    local sctx, cctx = contexts { get = mem.get, put = mem.put, delete = function(id) mem.delete(id); return "OK" end }
+    local session = first_session(cctx, sctx)
+    assert.are.equal("rejected", zero_rtt(cctx, sctx, session))
+  end)
+end)
