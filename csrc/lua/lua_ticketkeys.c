@@ -78,13 +78,14 @@ static int core_ticketkeys_write(lua_State *L)
     const char *path = luaL_checkstring(L, 1);
     size_t len;
     const char *text = luaL_checklstring(L, 2, &len);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    luaL_addstring(&b, path);
-    luaL_addstring(&b, ".tmp.XXXXXX");
-    luaL_pushresult(&b);
-    char *tmp = (char *)lua_tostring(L, -1); /* a copy of ours, on the stack: writable */
-    int fd = mkstemp(tmp);                   /* O_EXCL, mode 0600 */
+    static const char suffix[] = ".tmp.XXXXXX";
+    size_t plen = strlen(path);
+    /* mkstemp writes into its template: a block of our own (a Lua string
+     * must never change), freed by the collector whatever happens. */
+    char *tmp = lua_newuserdatauv(L, plen + sizeof suffix, 0);
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, suffix, sizeof suffix);
+    int fd = mkstemp(tmp); /* O_EXCL, mode 0600 */
     if (fd < 0)
         return push_errno(L, "cannot write ticket keys file", path, errno);
     int e = 0;
