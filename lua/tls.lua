@@ -6,6 +6,7 @@
 -- returned, never raised, except for programming errors (a non-table where
 -- options belong).
 local core = require "tls.core"
+local ticketkeys = require "tls.ticketkeys"
 
 local tls = { _VERSION = "luatls scm" }
 
@@ -171,20 +172,27 @@ local function resumption_options(ctx, o, server)
     end
     ctx:set_ticket_lifetime(n)
   end
+  -- Keys come from the application (a list, or a key file a fleet shares
+  -- and an operator rotates), or the server makes its own and, with a
+  -- lifetime, rotates them itself; not both.
+  if o.ticket_keys ~= nil and o.ticket_key_lifetime ~= nil then
+    return fail("option 'ticket_key_lifetime' rotates keys the server makes itself: with 'ticket_keys', "
+      .. "rotate the keys yourself (tls.ticketkeys.rotate on the key file, ctx:setticketkeys)")
+  end
   if o.ticket_keys ~= nil then
-    if type(o.ticket_keys) ~= "table" then
-      return fail("option 'ticket_keys' must be a list of keys from tls.ticketkeys.generate() (got %s)",
-        type(o.ticket_keys))
+    if type(o.ticket_keys) ~= "table" and type(o.ticket_keys) ~= "string" then
+      return fail("option 'ticket_keys' must be a list of keys from tls.ticketkeys.generate() or the name of "
+        .. "a key file (got %s)", type(o.ticket_keys))
     end
-    local ok, why = ctx:set_ticket_keys(o.ticket_keys)
+    local ok, why = ticketkeys.use(ctx, o.ticket_keys, "option 'ticket_keys'")
     if not ok then return nil, why end
   end
   if o.ticket_key_lifetime ~= nil then
     local n = o.ticket_key_lifetime
-    if type(n) ~= "number" or n <= 0 or n ~= n then
+    if type(n) ~= "number" or n <= 0 or n ~= n or n > 1e9 then
       return fail("option 'ticket_key_lifetime' must be a number of seconds > 0 (got %s)", tostring(n))
     end
-    ctx:set_ticket_key_rotation(n)
+    ticketkeys.rotate_automatically(ctx, n)
   end
   if o.psk_ke ~= nil then
     if type(o.psk_ke) ~= "boolean" then
@@ -213,6 +221,25 @@ local function resumption_options(ctx, o, server)
     ctx:set_session_store(st)
   end
   return true
+end
+
+-- Methods of contexts written in Lua, added to the C methods once.
+local function add_context_methods(ctx)
+  local methods = getmetatable(ctx).__index
+  if methods.setticketkeys then return end
+  --- ctx:setticketkeys(list or path) -> true | nil, msg: new ticket keys
+  -- while the server runs (connections in progress keep working; tickets
+  -- sealed under a key no longer in the set mean a full handshake).
+  function methods.setticketkeys(self, keys)
+    if self:mode() ~= "server" then
+      return fail("ctx:setticketkeys: ticket keys are for servers")
+    end
+    return ticketkeys.use(self, keys, "ctx:setticketkeys")
+  end
+  --- ctx:ticketkeynames() -> { name_hex, ... }: the current key first.
+  function methods.ticketkeynames(self)
+    return ticketkeys.names(self)
+  end
 end
 
 --- tls.context{ mode=, certificate=, key=, password=, ca=, verify=, ciphers=,
@@ -395,6 +422,7 @@ function tls.context(opts)
 
   local ctx, cerr = core.context(server)
   if not ctx then return nil, cerr end
+  add_context_methods(ctx)
   local ok, why
   -- 'certificate'/'key' first: the default pair of a server (the one sent
   -- when no other fits the client's name).
@@ -627,6 +655,23 @@ function tls.connect(host, port, ctx, opts)
   return nil, msg
 end
 
+-- A server's accept() brings the ticket keys up to date (a rotated key
+-- file, automatic rotation) before the connection's handshake: after the
+-- wait for a client, so that one arriving after a long quiet time is not
+-- served with keys from before it.
+local accept_wrapped = false
+local function wrap_accept(server)
+  if accept_wrapped then return end
+  accept_wrapped = true
+  local methods = getmetatable(server).__index
+  local accept = methods.accept
+  methods.accept = function(self, ...)
+    local conn, err = accept(self, ...)
+    if conn then ticketkeys.refresh() end
+    return conn, err
+  end
+end
+
 -- A client has this long to finish its handshake on a server, so that one
 -- that stalls cannot hold a socket and memory for ever.
 local DEFAULT_HANDSHAKE_TIMEOUT = 30
@@ -658,7 +703,9 @@ function tls.listen(host, port, ctx, opts)
   if ctx == nil then return fail("tls.listen needs a server context") end
   local c, cerr = as_context(ctx, "server")
   if not c then return nil, cerr end
-  return core.listen(host or "*", port, c, o.backlog, timeout, hs_timeout)
+  local server, lerr = core.listen(host or "*", port, c, o.backlog, timeout, hs_timeout)
+  if server then wrap_accept(server) end
+  return server, lerr
 end
 
 --- tls.wrap(sock, ctx, { servername=, timeout= }) -> conn over a connected
@@ -687,6 +734,7 @@ function tls.wrap(sock, ctx, opts)
   end
   local eok, eerr = early_data_option("tls.wrap", o, c)
   if not eok then return nil, eerr end
+  if c:mode() == "server" then ticketkeys.refresh() end
   return core.wrap(fd, c, o.servername, sock, timeout, o.session, o.early_data)
 end
 
@@ -730,6 +778,7 @@ function tls.engine(ctx, opts)
   end
   local eok, eerr = early_data_option("tls.engine", o, c)
   if not eok then return nil, eerr end
+  if c:mode() == "server" then ticketkeys.refresh() end
   return core.engine(c, o.servername, o.session, o.early_data)
 end
 
@@ -749,5 +798,8 @@ function tls.certificates(text)
   end
   return core.certificates(text)
 end
+
+tls.ticketkeys = ticketkeys
+tls.store = require "tls.store"
 
 return tls

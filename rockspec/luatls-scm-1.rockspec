@@ -31,6 +31,8 @@ build = {
    type = "builtin",
    modules = {
       tls = "lua/tls.lua",
+      ["tls.ticketkeys"] = "lua/tls/ticketkeys.lua",
+      ["tls.store"] = "lua/tls/store.lua",
       ["tls.core"] = {
          -- Keep in sync with csrc/*/*.c (`make test` checks it).
          sources = {
@@ -79,6 +81,7 @@ build = {
             "csrc/lua/lua_export.c",
             "csrc/lua/lua_hook_keylog.c",
             "csrc/lua/lua_hook_store.c",
+            "csrc/lua/lua_ticketkeys.c",
             "csrc/lua/lua_session.c",
             "csrc/lua/lua_hook_verify.c",
             "csrc/lua/lua_info.c",

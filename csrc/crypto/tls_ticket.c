@@ -67,20 +67,36 @@ static int push_new_key(tls_ticket_keys *ks, uint64_t now_ms, tls_error *err)
     return 0;
 }
 
+/* A key's age; a clock that went back (NTP, a test's offset) makes it
+ * young again rather than ancient, so that a step back in time never
+ * throws every key away at once. */
+static uint64_t key_age(const tls_ticket_key *k, uint64_t now_ms)
+{
+    return now_ms > k->created_ms ? now_ms - k->created_ms : 0;
+}
+
+void tls_ticket_keys_expire(tls_ticket_keys *ks, uint64_t now_ms)
+{
+    if (ks->rotate_ms == 0)
+        return;
+    /* Forward secrecy of tickets: a key that sealed for rotate_ms and then
+     * opened for as long again has done its work, and while it exists it
+     * opens every ticket it ever sealed. keys[0] is never dropped here (it
+     * is replaced first, by prepare). */
+    while (ks->n > 1 && key_age(&ks->keys[ks->n - 1], now_ms) >= 2 * ks->rotate_ms) {
+        ks->n--;
+        OPENSSL_cleanse(&ks->keys[ks->n], sizeof ks->keys[0]);
+    }
+}
+
 int tls_ticket_keys_prepare(tls_ticket_keys *ks, uint64_t now_ms, tls_error *err)
 {
     if (ks->n == 0)
         return push_new_key(ks, now_ms, err);
-    if (ks->rotate_ms == 0 || now_ms - ks->keys[0].created_ms < ks->rotate_ms)
-        return 0;
-    if (push_new_key(ks, now_ms, err) != 0)
+    if (ks->rotate_ms != 0 && key_age(&ks->keys[0], now_ms) >= ks->rotate_ms
+        && push_new_key(ks, now_ms, err) != 0)
         return -1;
-    /* Forward secrecy of tickets: a key that could only open tickets older
-     * than their lifetime is of no use and must not outlive it. */
-    while (ks->n > 1 && now_ms - ks->keys[ks->n - 1].created_ms >= 2 * ks->rotate_ms) {
-        ks->n--;
-        OPENSSL_cleanse(&ks->keys[ks->n], sizeof ks->keys[0]);
-    }
+    tls_ticket_keys_expire(ks, now_ms);
     return 0;
 }
 

@@ -47,8 +47,15 @@ int tls_ticket_keys_set(tls_ticket_keys *ks, const uint8_t *const *keys, size_t 
 /* Wipes every key. */
 void tls_ticket_keys_wipe(tls_ticket_keys *ks);
 /* Makes the set ready to seal at now_ms: a first random key if it has none,
- * automatic rotation if rotate_ms is set. */
+ * automatic rotation if rotate_ms is set (a fresh keys[0] once the current
+ * one is rotate_ms old), then tls_ticket_keys_expire. A server calls it
+ * before opening a ticket too, so that a key past its time cannot open
+ * one (the Lua binding also calls it as each connection is accepted). */
 int tls_ticket_keys_prepare(tls_ticket_keys *ks, uint64_t now_ms, tls_error *err);
+/* With rotate_ms set: drops and wipes every key but keys[0] that is
+ * 2 * rotate_ms old (it sealed for rotate_ms, then opened for as long). A
+ * clock that went back counts as no time passed. */
+void tls_ticket_keys_expire(tls_ticket_keys *ks, uint64_t now_ms);
 /* Seals plain under keys[0] (after tls_ticket_keys_prepare): appends name ||
  * nonce || ciphertext || tag to out. */
 int tls_ticket_seal(const tls_ticket_keys *ks, const uint8_t *plain, size_t len, tls_buf *out,

@@ -29,14 +29,32 @@ static int push_store_fn(tls_lua_trace *t, const char *name)
     return 1;
 }
 
-static void warn_failure(lua_State *L, const char *what)
+/* A stored blob is one sealed session (tls_ticket_seal of
+ * tls_session_encode): a few KiB with a peer certificate. Anything much
+ * larger is not ours, and must not make the handshake allocate it. */
+#define STORE_MAX_BLOB (128 * 1024)
+
+/* Warns "tls: session store <what> failed (<consequence>): <message at -1>"
+ * and pops the message. */
+static void warn_failure(lua_State *L, const char *what, const char *consequence)
 {
     const char *msg = lua_tostring(L, -1);
     lua_warning(L, "tls: session store ", 1);
     lua_warning(L, what, 1);
-    lua_warning(L, " failed (treated as a miss): ", 1);
+    lua_warning(L, " failed (", 1);
+    lua_warning(L, consequence, 1);
+    lua_warning(L, "): ", 1);
     lua_warning(L, msg ? msg : "(error object is not a string)", 0);
     lua_pop(L, 1);
+}
+
+/* Replaces the value at -1 by a message saying what the store returned. */
+static void wrong_answer(lua_State *L, const char *fn, const char *expected)
+{
+    const char *type = luaL_typename(L, -1);
+    lua_pushfstring(L, "%s returned %s %s, not %s", fn, strcmp(type, "integer") == 0 ? "an" : "a", type,
+                    expected);
+    lua_remove(L, -2);
 }
 
 int tls_lua_store_get_bridge(void *ud, const uint8_t *id, size_t id_len, tls_buf *out)
@@ -47,15 +65,26 @@ int tls_lua_store_get_bridge(void *ud, const uint8_t *id, size_t id_len, tls_buf
     lua_State *L = t->L;
     lua_pushlstring(L, (const char *)id, id_len);
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        warn_failure(L, "get");
+        warn_failure(L, "get", "treated as a miss");
         return 0;
     }
-    int found = 0;
-    if (lua_type(L, -1) == LUA_TSTRING) {
+    int found = 0, type = lua_type(L, -1);
+    if (type == LUA_TSTRING) {
         size_t len;
         const char *blob = lua_tolstring(L, -1, &len);
+        if (len > STORE_MAX_BLOB) {
+            lua_pushfstring(L, "get returned %d bytes, more than a sealed session can be", (int)len);
+            lua_remove(L, -2);
+            warn_failure(L, "get", "treated as a miss");
+            return 0;
+        }
         tls_buf_bytes(out, blob, len);
         found = tls_buf_ok(out);
+    } else if (type != LUA_TNIL && !(type == LUA_TBOOLEAN && !lua_toboolean(L, -1))) {
+        /* nil (or false) is the one way to say "not found" */
+        wrong_answer(L, "get", "the stored string or nil");
+        warn_failure(L, "get", "treated as a miss");
+        return 0;
     }
     lua_pop(L, 1);
     return found;
@@ -72,9 +101,12 @@ void tls_lua_store_put_bridge(void *ud, const uint8_t *id, size_t id_len, const 
     lua_pushlstring(L, (const char *)blob, len);
     lua_pushinteger(L, (lua_Integer)ttl_s);
     if (lua_pcall(L, 3, 0, 0) != LUA_OK)
-        warn_failure(L, "put");
+        warn_failure(L, "put", "the session is not stored");
 }
 
+/* Anti-replay of 0-RTT rests on this answer: only true (or Redis's DEL
+ * count 1) says "it was there and is gone now". Lua's truth would count 0
+ * (DEL of a missing key) and "OK" as deleted, and so accept a replay. */
 int tls_lua_store_delete_bridge(void *ud, const uint8_t *id, size_t id_len)
 {
     tls_lua_trace *t = ud;
@@ -83,10 +115,19 @@ int tls_lua_store_delete_bridge(void *ud, const uint8_t *id, size_t id_len)
     lua_State *L = t->L;
     lua_pushlstring(L, (const char *)id, id_len);
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        warn_failure(L, "delete");
+        warn_failure(L, "delete", "treated as not deleted");
         return -1;
     }
-    int deleted = lua_toboolean(L, -1);
+    int deleted;
+    if (lua_isboolean(L, -1) || lua_isnil(L, -1)) {
+        deleted = lua_toboolean(L, -1);
+    } else if (lua_isinteger(L, -1) && (lua_tointeger(L, -1) == 0 || lua_tointeger(L, -1) == 1)) {
+        deleted = lua_tointeger(L, -1) == 1;
+    } else {
+        wrong_answer(L, "delete", "true, false or nil");
+        warn_failure(L, "delete", "treated as not deleted");
+        return -1;
+    }
     lua_pop(L, 1);
     return deleted ? 1 : 0;
 }

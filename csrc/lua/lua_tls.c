@@ -151,6 +151,7 @@ int luaopen_tls_core(lua_State *L)
         {NULL, NULL},
     };
     luaL_newlib(L, functions);
+    tls_lua_ticketkeys_add(L);
     tls_lua_push_internal(L);
     lua_setfield(L, -2, "_internal");
     return 1;

@@ -85,6 +85,9 @@ int tls_lua_store_get_bridge(void *ud, const uint8_t *id, size_t id_len, tls_buf
 void tls_lua_store_put_bridge(void *ud, const uint8_t *id, size_t id_len, const uint8_t *blob, size_t len,
                               uint32_t ttl_s);
 int tls_lua_store_delete_bridge(void *ud, const uint8_t *id, size_t id_len);
+/* Adds the ticketkey*_ functions of lua_ticketkeys.c to the table on top
+ * (tls.core). */
+void tls_lua_ticketkeys_add(lua_State *L);
 
 /* ---- Exporter (lua_export.c) ----------------------------------------------- */
 /* Raises unless the arguments at arg.. are (label string, context string or

@@ -1,0 +1,164 @@
+/* The C half of tls.ticketkeys (lua/tls/ticketkeys.lua): random keys, the
+ * key file's identity and permissions, its atomic replacement, and the
+ * context's key set as far as a program may see it (names only; a secret
+ * never goes back to Lua once a context holds it). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "lua/lua_tls.h"
+#include "crypto/tls_ticket.h"
+
+static int push_errno(lua_State *L, const char *what, const char *path, int e)
+{
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s %s: %s", what, path, strerror(e));
+    return 2;
+}
+
+/* core.ticketkey_generate() -> 48 bytes: name (16), secret (32). */
+static int core_ticketkey_generate(lua_State *L)
+{
+    uint8_t key[TLS_TICKET_KEY_LEN];
+    tls_error err;
+    tls_error_clear(&err);
+    if (tls_ticket_key_generate(key, &err) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err.reason);
+        return 2;
+    }
+    lua_pushlstring(L, (const char *)key, sizeof key);
+    OPENSSL_cleanse(key, sizeof key);
+    return 1;
+}
+
+/* core.ticketkeys_stat(path) -> identity, mode, regular | nil, msg.
+ * The identity changes whenever the file is replaced (a new inode after
+ * a rename) or written (size, modification time to the nanosecond): a
+ * server compares it to decide whether to read the file again. */
+static int core_ticketkeys_stat(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return push_errno(L, "cannot read ticket keys file", path, errno);
+    char id[128];
+    snprintf(id, sizeof id, "%ju:%ju:%jd:%jd.%09ld", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
+             (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    lua_pushstring(L, id);
+    lua_pushinteger(L, (lua_Integer)(st.st_mode & 07777));
+    lua_pushboolean(L, S_ISREG(st.st_mode));
+    return 3;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* core.ticketkeys_write(path, text) -> true | nil, msg. Readers never see
+ * a half-written file: the text goes to a new file of mode 0600 next to
+ * path (same file system), is flushed to disk, then renamed over path. */
+static int core_ticketkeys_write(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    size_t len;
+    const char *text = luaL_checklstring(L, 2, &len);
+    static const char suffix[] = ".tmp.XXXXXX";
+    size_t plen = strlen(path);
+    /* mkstemp writes into its template: a block of our own (a Lua string
+     * must never change), freed by the collector whatever happens. */
+    char *tmp = lua_newuserdatauv(L, plen + sizeof suffix, 0);
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, suffix, sizeof suffix);
+    int fd = mkstemp(tmp); /* O_EXCL, mode 0600 */
+    if (fd < 0)
+        return push_errno(L, "cannot write ticket keys file", path, errno);
+    int e = 0;
+    if (fchmod(fd, 0600) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0)
+        e = errno ? errno : EIO;
+    if (close(fd) != 0 && e == 0)
+        e = errno;
+    if (e == 0 && rename(tmp, path) != 0)
+        e = errno;
+    if (e != 0) {
+        unlink(tmp);
+        return push_errno(L, "cannot write ticket keys file", path, e);
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* core.ticketkeys_tick(ctx) -> true | nil, msg: automatic rotation and the
+ * dropping of expired keys, now rather than at the next ticket sealed, so
+ * that a key past its time is wiped even on a server that stopped issuing
+ * tickets (and the first key made now, as the first ticket would).
+ * Does nothing to a set without rotation. */
+static int core_ticketkeys_tick(lua_State *L)
+{
+    tls_config *cfg = tls_lua_check_context(L, 1);
+    tls_error err;
+    tls_error_clear(&err);
+    if (cfg->ticket_keys.rotate_ms > 0
+        && tls_ticket_keys_prepare(&cfg->ticket_keys, tls_config_now_ms(cfg), &err) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err.reason);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* core.ticketkeys_names(ctx) -> { name_hex, ... }: the names of the keys
+ * the context holds, the sealing one first (names are public: every ticket
+ * starts with one). */
+static int core_ticketkeys_names(lua_State *L)
+{
+    const tls_config *cfg = tls_lua_check_context(L, 1);
+    const tls_ticket_keys *ks = &cfg->ticket_keys;
+    lua_createtable(L, (int)ks->n, 0);
+    for (size_t i = 0; i < ks->n; i++) {
+        char hex[2 * TLS_TICKET_KEY_NAME_LEN + 1];
+        for (size_t j = 0; j < TLS_TICKET_KEY_NAME_LEN; j++)
+            snprintf(hex + 2 * j, 3, "%02x", ks->keys[i].name[j]);
+        lua_pushstring(L, hex);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* core.ticketkeys_rotation(ctx) -> seconds (0: no automatic rotation). */
+static int core_ticketkeys_rotation(lua_State *L)
+{
+    const tls_config *cfg = tls_lua_check_context(L, 1);
+    lua_pushnumber(L, (lua_Number)cfg->ticket_keys.rotate_ms / 1000);
+    return 1;
+}
+
+void tls_lua_ticketkeys_add(lua_State *L)
+{
+    static const luaL_Reg functions[] = {
+        {"ticketkey_generate", core_ticketkey_generate},
+        {"ticketkeys_stat", core_ticketkeys_stat},
+        {"ticketkeys_write", core_ticketkeys_write},
+        {"ticketkeys_tick", core_ticketkeys_tick},
+        {"ticketkeys_names", core_ticketkeys_names},
+        {"ticketkeys_rotation", core_ticketkeys_rotation},
+        {NULL, NULL},
+    };
+    luaL_setfuncs(L, functions, 0);
+}

@@ -1,0 +1,283 @@
+-- tls.store: session stores for a server context's `session_store`.
+--
+-- A store is a table of three functions (not methods):
+--   get(id) -> blob or nil
+--   put(id, blob, ttl)          ttl: seconds the entry may be used
+--   delete(id) -> true if the entry was there (and still live), else false
+-- The server keeps TLS 1.2 sessions under their session ids, and the ids of
+-- tickets that allow 0-RTT (delete() is the anti-replay check: it must say
+-- true once at most per id). Ids and blobs are byte strings; a blob is a
+-- session sealed with the ticket keys, so a store never holds a secret in
+-- the clear. A store that raises is a warning and counts as a miss: the
+-- handshake goes on without resumption (or 0-RTT).
+local M = {}
+
+local function check_options(what, opts, known)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    error(string.format("bad argument #1 to '%s' (table of options expected, got %s)", what, type(opts)), 3)
+  end
+  for k in pairs(opts) do
+    if not known[k] then error(string.format("%s: unknown option '%s'", what, tostring(k)), 3) end
+  end
+  return opts
+end
+
+local function check_string(what, name, v)
+  if type(v) ~= "string" then
+    error(string.format("bad argument #1 to '%s' (%s string expected, got %s)", what, name, type(v)), 3)
+  end
+end
+
+-- ---------------------------------------------------------------------
+-- tls.store.memory{ size = n, clock = fn }: one process's sessions, in a
+-- table. At most `size` entries (default 10000): when full, the least
+-- recently used one goes. `clock` (default os.time) gives the time in
+-- seconds, for TTLs.
+
+--- tls.store.memory{ size=, clock= } -> store
+function M.memory(opts)
+  local o = check_options("tls.store.memory", opts, { size = true, clock = true })
+  local size = o.size or 10000
+  if math.type(size) ~= "integer" or size < 1 then
+    error("tls.store.memory: option 'size' must be a whole number of entries >= 1 (got " .. tostring(size) .. ")", 2)
+  end
+  local clock = o.clock or os.time
+  if type(clock) ~= "function" then
+    error("tls.store.memory: option 'clock' must be a function returning seconds (got " .. type(clock) .. ")", 2)
+  end
+
+  -- entries[id] = node; nodes form a list from the most recently used
+  -- (head.next) to the least (head.prev).
+  local entries, count = {}, 0
+  local head = {}
+  head.next, head.prev = head, head
+
+  local function unlink(node)
+    node.prev.next, node.next.prev = node.next, node.prev
+  end
+  local function push_front(node)
+    node.next, node.prev = head.next, head
+    head.next.prev = node
+    head.next = node
+  end
+  local function remove(id, node)
+    unlink(node)
+    entries[id] = nil
+    count = count - 1
+  end
+  -- The live entry for id (and it becomes the most recently used), or nil.
+  local function live(id)
+    local node = entries[id]
+    if not node then return nil end
+    if clock() >= node.expires then
+      remove(id, node)
+      return nil
+    end
+    unlink(node)
+    push_front(node)
+    return node
+  end
+
+  local store = {}
+  function store.get(id)
+    check_string("get", "id", id)
+    local node = live(id)
+    return node and node.blob
+  end
+  function store.put(id, blob, ttl)
+    check_string("put", "id", id)
+    check_string("put", "blob", blob)
+    if type(ttl) ~= "number" then
+      error("bad argument #3 to 'put' (ttl in seconds expected, got " .. type(ttl) .. ")", 2)
+    end
+    local old = entries[id]
+    if old then remove(id, old) end
+    if ttl <= 0 then return end
+    local node = { id = id, blob = blob, expires = clock() + ttl }
+    entries[id] = node
+    push_front(node)
+    count = count + 1
+    if count > size then
+      local last = head.prev
+      remove(last.id, last)
+    end
+  end
+  function store.delete(id)
+    check_string("delete", "id", id)
+    local node = live(id)
+    if not node then return false end
+    remove(id, node)
+    return true
+  end
+  --- store.count() -> entries held (expired ones not yet noticed included)
+  function store.count()
+    return count
+  end
+  return store
+end
+
+-- ---------------------------------------------------------------------
+-- tls.store.redis{ host=, port=, timeout=, prefix=, password=, db= }: a
+-- store that several server processes (and machines) share, over Redis's
+-- protocol (RESP) on a LuaSocket connection. Keys are prefix .. hex(id),
+-- with Redis's own expiry (SET ... EX ttl).
+
+local function hex(s)
+  return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+end
+
+-- A RESP command: an array of bulk strings.
+local function encode(args)
+  local out = { "*" .. #args .. "\r\n" }
+  for _, a in ipairs(args) do
+    a = tostring(a)
+    out[#out + 1] = "$" .. #a .. "\r\n" .. a .. "\r\n"
+  end
+  return table.concat(out)
+end
+
+-- Redis's "no such key" (a nil bulk string), apart from every string.
+local NULL = setmetatable({}, { __tostring = function() return "(nil)" end })
+
+-- Reads one reply: a string, an integer, NULL, or a table for an array;
+-- a Redis error comes back as false, message; a network error as nil, message.
+local function read_reply(sock)
+  local line, err = sock:receive("*l")
+  if not line then return nil, err end
+  local kind, rest = line:sub(1, 1), line:sub(2)
+  if kind == "+" then return rest end
+  if kind == "-" then return false, rest end
+  if kind == ":" then return math.tointeger(tonumber(rest)) end
+  if kind == "$" then
+    local n = math.tointeger(tonumber(rest))
+    if n == nil then return nil, "bad reply from redis" end
+    if n < 0 then return NULL end
+    local data, derr = sock:receive(n + 2)
+    if not data then return nil, derr end
+    return data:sub(1, n)
+  end
+  if kind == "*" then
+    local n = math.tointeger(tonumber(rest))
+    if n == nil then return nil, "bad reply from redis" end
+    local t = {}
+    for i = 1, n do
+      local v, verr = read_reply(sock)
+      if v == nil then return nil, verr end
+      t[i] = v
+    end
+    return t
+  end
+  return nil, "bad reply from redis"
+end
+
+--- tls.store.redis{ host=, port=, timeout=, prefix=, password=, db= } -> store
+-- host "127.0.0.1", port 6379, timeout 1 (seconds, each network step),
+-- prefix "luatls:session:", password and db (a number) as the server needs.
+-- The functions raise on a network or Redis error (the server turns that
+-- into a warning and a full handshake); the next call connects again.
+function M.redis(opts)
+  local o = check_options("tls.store.redis", opts,
+    { host = true, port = true, timeout = true, prefix = true, password = true, db = true })
+  local socket = require "socket"
+  local host, port = o.host or "127.0.0.1", o.port or 6379
+  local timeout, prefix = o.timeout or 1, o.prefix or "luatls:session:"
+  if type(host) ~= "string" then error("tls.store.redis: option 'host' must be a string", 2) end
+  if math.type(port) ~= "integer" or port < 1 or port > 65535 then
+    error("tls.store.redis: option 'port' must be a port number (got " .. tostring(port) .. ")", 2)
+  end
+  if type(timeout) ~= "number" or timeout <= 0 then
+    error("tls.store.redis: option 'timeout' must be a number of seconds > 0", 2)
+  end
+  if type(prefix) ~= "string" then error("tls.store.redis: option 'prefix' must be a string", 2) end
+  if o.password ~= nil and type(o.password) ~= "string" then
+    error("tls.store.redis: option 'password' must be a string", 2)
+  end
+  if o.db ~= nil and (math.type(o.db) ~= "integer" or o.db < 0) then
+    error("tls.store.redis: option 'db' must be a database number >= 0", 2)
+  end
+  local where = (host:find(":", 1, true) and "[" .. host .. "]" or host) .. ":" .. port
+
+  local sock -- the connection, or nil (connect on next use)
+
+  local function raise(msg)
+    error("tls.store.redis " .. where .. ": " .. msg, 0)
+  end
+
+  local function call(s, args)
+    local ok, err = s:send(encode(args))
+    if not ok then return nil, err end
+    return read_reply(s)
+  end
+
+  local function connect()
+    local s = host:find(":", 1, true) and socket.tcp6() or socket.tcp()
+    s:settimeout(timeout) -- the connect too: a host that is down must not hold up handshakes
+    local ok, err = s:connect(host, port)
+    if not ok then
+      s:close()
+      return nil, err
+    end
+    for _, args in ipairs { o.password and { "AUTH", o.password } or false,
+                            o.db and { "SELECT", o.db } or false } do
+      if args then
+        local v, cerr = call(s, args)
+        if v ~= "OK" then
+          s:close()
+          return nil, v == false and cerr or ("no answer to " .. args[1] .. ": " .. tostring(cerr))
+        end
+      end
+    end
+    return s
+  end
+
+  -- One command; a connection that broke (Redis restarted, an idle
+  -- timeout) is replaced once. A Redis error reply raises as it is.
+  local function command(...)
+    local args = { ... }
+    local err
+    for attempt = 1, 2 do
+      if not sock then
+        sock, err = connect()
+        if not sock then raise(tostring(err)) end
+      end
+      local v, rerr = call(sock, args)
+      if v == false then raise(rerr) end
+      if v ~= nil then return v end
+      sock:close()
+      sock, err = nil, rerr
+      if attempt == 2 then break end
+    end
+    raise(tostring(err))
+  end
+
+  local store = {}
+  function store.get(id)
+    check_string("get", "id", id)
+    local v = command("GET", prefix .. hex(id))
+    if v == NULL then return nil end
+    if type(v) ~= "string" then raise("GET answered " .. type(v)) end
+    return v
+  end
+  function store.put(id, blob, ttl)
+    check_string("put", "id", id)
+    check_string("put", "blob", blob)
+    if math.type(ttl) ~= "integer" then
+      error("bad argument #3 to 'put' (ttl in whole seconds expected, got " .. tostring(ttl) .. ")", 2)
+    end
+    if ttl <= 0 then return end
+    command("SET", prefix .. hex(id), blob, "EX", ttl)
+  end
+  function store.delete(id)
+    check_string("delete", "id", id)
+    return command("DEL", prefix .. hex(id)) == 1
+  end
+  --- store.close(): drops the connection (the next call makes a new one).
+  function store.close()
+    if sock then sock:close() end
+    sock = nil
+  end
+  return store
+end
+
+return M
