@@ -369,7 +369,8 @@ static int base_session(tls_conn *c, tls_session *s, uint64_t now)
     s->max_early_data = cfg->early_data ? cfg->max_early_data : 0;
     if (c->server_name != NULL)
         snprintf(s->name, sizeof s->name, "%s", c->server_name);
-    memcpy(s->alpn, c->alpn, c->alpn_len);
+    if (c->alpn_len > 0)
+        memcpy(s->alpn, c->alpn, c->alpn_len);
     s->alpn_len = c->alpn_len;
     X509 *leaf = c->peer_chain != NULL && sk_X509_num(c->peer_chain) > 0 ? sk_X509_value(c->peer_chain, 0) : NULL;
     int der_len = leaf ? i2d_X509(leaf, NULL) : 0;
