@@ -8,7 +8,6 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
-#include "hs/tls13_early.h"
 #include "hs/tls13_psk_server.h"
 #include "crypto/tls_ticket.h"
 #include "pki/tls_x509.h"
@@ -370,7 +369,7 @@ static int base_session(tls_conn *c, tls_session *s, uint64_t now)
     s->max_early_data = cfg->early_data ? cfg->max_early_data : 0;
     if (c->server_name != NULL)
         snprintf(s->name, sizeof s->name, "%s", c->server_name);
-    if (c->alpn_len > 0) /* c->alpn is NULL without ALPN: memcpy from NULL is undefined */
+    if (c->alpn_len > 0)
         memcpy(s->alpn, c->alpn, c->alpn_len);
     s->alpn_len = c->alpn_len;
     X509 *leaf = c->peer_chain != NULL && sk_X509_num(c->peer_chain) > 0 ? sk_X509_value(c->peer_chain, 0) : NULL;
@@ -429,9 +428,6 @@ static int send_ticket(tls_conn *c, tls_session *s)
             rc = tls_record_write(c, TLS_CT_HANDSHAKE, msg.data, msg.len);
         if (rc == 0)
             c->tickets_sent++;
-        /* rfc8446#8: registered for the single use of its 0-RTT. */
-        if (rc == 0 && s->max_early_data > 0)
-            tls13_early_ticket_issued(c, msg.data + ticket_start, ticket_len, s->lifetime_s);
         if (rc == 0 && tls_tracing(c)) {
             tls_trace_builder tb;
             tls_trace_begin(&tb, "send", "NewSessionTicket");
