@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "hs/tls13_early.h"
 #include "hs/tls13_psk_server.h"
 #include "crypto/tls_ticket.h"
 #include "pki/tls_x509.h"
@@ -428,6 +429,9 @@ static int send_ticket(tls_conn *c, tls_session *s)
             rc = tls_record_write(c, TLS_CT_HANDSHAKE, msg.data, msg.len);
         if (rc == 0)
             c->tickets_sent++;
+        /* rfc8446#8: registered for the single use of its 0-RTT. */
+        if (rc == 0 && s->max_early_data > 0)
+            tls13_early_ticket_issued(c, msg.data + ticket_start, ticket_len, s->lifetime_s);
         if (rc == 0 && tls_tracing(c)) {
             tls_trace_builder tb;
             tls_trace_begin(&tb, "send", "NewSessionTicket");
