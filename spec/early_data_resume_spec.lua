@@ -552,3 +552,123 @@ describe("0-RTT with openssl", function()
       assert.truthy(out:find("EARLY FROM LUATLS", 1, true), out)
    end)
 end)
+
+---------------------------------------------------------------------------
+-- Our client against the scripted server of spec/support/hostile_server.lua,
+-- whose key schedule is written from the RFC: what it does when a server
+-- answers its early data wrongly.
+---------------------------------------------------------------------------
+describe("0-RTT: our client and a scripted server", function()
+   local H = require "spec.support.hostile_server"
+   local certs = require "spec.support.certs"
+
+   -- A full handshake, then one NewSessionTicket allowing 1000 bytes of
+   -- early data (allow = false: none): the session text and its PSK.
+   local function make_session(allow, alpn)
+      local s = H.new { client = { early_data = true, alpn = alpn and { "h2", "http/1.1" } } }
+      local ee = alpn and { extensions = { { H.EXT.alpn, H.u16(#alpn + 1) .. string.char(#alpn) .. alpn } } }
+      assert(s:handshake { encrypted_extensions = ee })
+      s.ks:resumption(s:th())
+      local exts = allow == false and {} or { { H.EXT.early_data, string.pack(">I4", 1000) } }
+      assert(s:send(s:new_session_ticket { nonce = "\0\1", ticket = "ticket " .. C.random(8), extensions = exts }))
+      assert.is_false(s.engine:status().failed, tostring(s.engine:error()))
+      return s.engine:session(), R.expand_label(s.suite.md, s.ks.resumption_secret, "resumption", "\0\1",
+         s.suite.hash_len), s.suite
+   end
+
+   -- The scripted server again, its client an engine offering the session
+   -- (and early data when given), its ClientHello read, and its early
+   -- records opened with the early key of RFC 8446 §7.1.
+   local function resume_with(text, psk, suite, early, client)
+      local s = H.new {}
+      s.ctx = assert(tls.context(E.merge({ ca = certs.get().ca, verify = true, early_data = true }, client)))
+      s.engine = assert(tls.engine(s.ctx, { servername = s.servername, session = text, early_data = early }))
+      s.transcript, s.from_client, s.client_messages, s.seen_records, s.client_hellos = "", "", {}, {}, 0
+      assert(s.engine:start())
+      local out = s.engine:output()
+      local ch = H.parse_handshakes(H.parse_records(out)[1].body)[1].raw
+      local es = R.hkdf_extract(suite.md, "", psk)
+      s.reader = R.protector(suite, R.derive_secret(suite.md, es, "c e traffic", C.digest(suite.md, ch)))
+      s.from_client = out
+      s:read_client_hello()
+      s.suite = suite
+      return s
+   end
+
+   -- ServerHello resuming with the PSK (o.suite: another one), our handshake keys.
+   local function resumed_hello(s, psk, o)
+      o = o or {}
+      local sh = s:server_hello { extra = { { H.EXT.pre_shared_key, H.u16(0) } }, suite = o.suite }
+      if o.suite then s.suite = R.suite(o.suite) end
+      local ks = R.key_schedule(s.suite)
+      ks.early = R.hkdf_extract(s.suite.md, "", psk)
+      ks.derived_early = R.derive_secret(s.suite.md, ks.early, "derived", ks.empty_hash)
+      s.ks = ks:handshake(s.shared, s:th())
+      assert(s:deliver(s:record(H.CT.handshake, sh) .. H.plain_record(H.CT.ccs, "\1")))
+      s:use_keys("handshake")
+   end
+
+   local function failed_with(s, alert, reason)
+      assert.is_true(s.engine:status().failed, "the client did not fail")
+      local msg, name, from_peer = s.engine:error()
+      assert.equal(alert, name, "error: " .. tostring(msg))
+      assert.equal(reason, msg)
+      assert.is_false(from_peer)
+   end
+
+   it("sends its early data under client_early_traffic_secret right after the ClientHello", function()
+      local text, psk, suite = make_session()
+      local s = resume_with(text, psk, suite, "early bytes")
+      assert.equal("", s.ch.ext[H.EXT.early_data])
+      local kinds = {}
+      for _, r in ipairs(s.seen_records) do kinds[#kinds + 1] = r.type .. ":" .. r.content end
+      assert.same({ H.CT.ccs .. ":\1", H.CT.application_data .. ":early bytes" }, { kinds[2], kinds[3] })
+   end)
+
+   it("refuses early_data accepted with another cipher suite than the session's (illegal_parameter)", function()
+      local text, psk, suite = make_session()
+      assert.equal("TLS_AES_128_GCM_SHA256", suite.name)
+      local s = resume_with(text, psk, suite, "early")
+      resumed_hello(s, psk, { suite = "TLS_CHACHA20_POLY1305_SHA256" })
+      s:send(s:encrypted_extensions { extensions = { { H.EXT.early_data, "" } } })
+      failed_with(s, "illegal_parameter", "server accepted our early data with another cipher suite than the session's")
+   end)
+
+   it("refuses early_data accepted with another ALPN protocol than the session's (illegal_parameter)", function()
+      local text, psk, suite = make_session(true, "h2")
+      local s = resume_with(text, psk, suite, "early", { alpn = { "h2", "http/1.1" } })
+      resumed_hello(s, psk)
+      local alpn = "http/1.1"
+      s:send(s:encrypted_extensions { extensions = { { H.EXT.alpn, H.u16(#alpn + 1) .. string.char(#alpn) .. alpn },
+                                                     { H.EXT.early_data, "" } } })
+      failed_with(s, "illegal_parameter", "server accepted our early data with another ALPN protocol than the session's")
+   end)
+
+   it("refuses an early_data answer that is not empty (decode_error)", function()
+      local text, psk, suite = make_session()
+      local s = resume_with(text, psk, suite, "early")
+      resumed_hello(s, psk)
+      s:send(s:encrypted_extensions { extensions = { { H.EXT.early_data, "\0\0\0\1" } } })
+      failed_with(s, "decode_error", "EncryptedExtensions early_data is not empty")
+   end)
+
+   it("refuses early_data in EncryptedExtensions when it sent none (unsupported_extension)", function()
+      local text, psk, suite = make_session(false)
+      local s = resume_with(text, psk, suite, "not allowed by the ticket")
+      assert.is_nil(s.ch.ext[H.EXT.early_data])
+      resumed_hello(s, psk)
+      s:send(s:encrypted_extensions { extensions = { { H.EXT.early_data, "" } } })
+      assert.is_true(s.engine:status().failed)
+      assert.equal("unsupported_extension", select(2, s.engine:error()))
+   end)
+
+   it("moves to the handshake key when the server declines, and its Finished follows", function()
+      local text, psk, suite = make_session()
+      local s = resume_with(text, psk, suite, "declined")
+      resumed_hello(s, psk)
+      s.reader = R.protector(s.suite, s.ks.client_hs)
+      assert(s:send(s:encrypted_extensions(), s:finished()))
+      assert(s:client_finished())
+      assert.equal("rejected", s.engine:info().early_data)
+   end)
+end)

@@ -549,6 +549,46 @@ describe("TLS 1.2 server resumption against our own client (engines in one proce
       assert.equal("h2", c2:info().alpn)
    end)
 
+   -- The resumption decisions a server context traced: { {result=, reason=, via=, issues=}, ... }.
+   local function decisions_of(events)
+      local out = {}
+      for _, ev in ipairs(events) do
+         if ev.message == "resumption" then out[#out + 1] = ev end
+      end
+      return out
+   end
+
+   it("with tickets = 0 does not open a ticket, even one of its own keys", function()
+      local key = I.random(48)
+      local cctx = client_ctx()
+      local c1 = visit(cctx, E.server_ctx { max_version = "TLSv1.2", ticket_keys = { key } })
+      local events = {}
+      local off = E.server_ctx { max_version = "TLSv1.2", ticket_keys = { key }, tickets = 0,
+                                 trace = function(ev) events[#events + 1] = ev end }
+      local _, s2, hello2 = visit(cctx, off, c1:session())
+      assert.is_false(s2:info().resumed)
+      assert.is_nil(hello2.ext[SESSION_TICKET])
+      local d = decisions_of(events)
+      assert.equal("tickets are off (tickets = 0)", d[1].reason)
+      assert.equal("nothing: tickets are off (tickets = 0) and there is no session store", d[2].issues)
+   end)
+
+   it("takes a blob from the store that is not a sealed session as a miss", function()
+      local store, kept = table_store()
+      local events = {}
+      local cctx = client_ctx()
+      local sctx = E.server_ctx { max_version = "TLSv1.2", tickets = 0, session_store = store,
+                                  trace = function(ev) events[#events + 1] = ev end }
+      local c1, _, hello1 = visit(cctx, sctx)
+      kept[hello1.session_id] = ("x"):rep(200)
+      local _, s2 = visit(cctx, sctx, c1:session())
+      assert.is_false(s2:info().resumed)
+      local d = decisions_of(events)
+      assert.equal("session id not used", d[2].result)
+      assert.equal("session id", d[2].via)
+      assert.equal("not sealed by any of our ticket keys (an unknown or dropped key, or altered bytes)", d[2].reason)
+   end)
+
    it("traces why a session was not resumed, and what the full handshake issues", function()
       local cctx = client_ctx()
       local sctx = E.server_ctx { max_version = "TLSv1.2" }

@@ -349,7 +349,9 @@ int tls12_resume_server_send_ticket(tls_conn *c)
     uint32_t hint = c->cfg->ticket_lifetime;
     int sealed;
     if (c->resumed) {
-        uint64_t now = tls_config_now_ms(c->cfg), end = c->session->created_ms + (uint64_t)c->session->lifetime_s * 1000;
+        /* What is left of the session's lifetime. */
+        uint64_t now = tls_config_now_ms(c->cfg);
+        uint64_t end = c->session->created_ms + (uint64_t)c->session->lifetime_s * 1000;
         hint = end > now ? (uint32_t)((end - now) / 1000) : 0;
         sealed = reseal_session(c, &ticket, why, sizeof why) == 0;
     } else {

@@ -129,8 +129,7 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
     tls_buf_init(&plain);
     int opened = tls_ticket_open(&cfg->ticket_keys, id->p, id->len, &plain, &local);
     int decoded = opened == 1 && tls_session_decode(s, plain.data, plain.len, &local) == 0;
-    OPENSSL_cleanse(plain.data, plain.len);
-    tls_buf_free(&plain);
+    tls_buf_free(&plain); /* wipes the session's plaintext */
     if (opened != 1) {
         snprintf(why, why_size, "%s", opened == 0 ? "not a ticket of ours (unknown or dropped key, or altered)"
                                                   : local.reason);
@@ -370,7 +369,7 @@ static int base_session(tls_conn *c, tls_session *s, uint64_t now)
     s->max_early_data = cfg->early_data ? cfg->max_early_data : 0;
     if (c->server_name != NULL)
         snprintf(s->name, sizeof s->name, "%s", c->server_name);
-    if (c->alpn_len > 0) /* c->alpn is NULL without ALPN: memcpy from NULL is undefined */
+    if (c->alpn_len > 0)
         memcpy(s->alpn, c->alpn, c->alpn_len);
     s->alpn_len = c->alpn_len;
     X509 *leaf = c->peer_chain != NULL && sk_X509_num(c->peer_chain) > 0 ? sk_X509_value(c->peer_chain, 0) : NULL;
@@ -445,8 +444,7 @@ static int send_ticket(tls_conn *c, tls_session *s)
             rc = tls_trace_emit(c, &tb);
         }
     }
-    OPENSSL_cleanse(plain.data, plain.len);
-    tls_buf_free(&plain);
+    tls_buf_free(&plain); /* wipes the encoded session (its PSK) */
     tls_buf_free(&msg);
     return rc;
 }
