@@ -277,6 +277,9 @@ function M.refresh()
   end
 end
 
+-- server:accept() calls it (in C, inside the server's re-entry guard).
+core.ticketkeys_on_accept(M.refresh)
+
 --- ctx:ticketkeynames() -> { name_hex, ... }: the names of the keys the
 -- context holds now, the sealing one first.
 function M.names(ctx)
