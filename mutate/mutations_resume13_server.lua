@@ -61,6 +61,10 @@ return {
      to = [[if (0 && c->cfg->tickets == 0)
         return trace_decision]],
      specs = { { S, "every ticket when tickets = 0" } } },
+   { name = "t13s_identities_unbounded", file = PSK,
+     from = [[tls_rd_left(&ids) > 0 && i < TLS13_PSK_MAX_TRIED; i++]],
+     to = [[tls_rd_left(&ids) > 0; i++]],
+     specs = { { S, "tries at most 8 identities" } } },
    { name = "t13s_full_handshake_extensions_skipped", file = "csrc/hs/tls13_server.c",
      from = [[if ((psk.session == NULL && check_full_handshake_extensions(c, chp) != 0) ||]],
      to = [[if ((0 && psk.session == NULL && check_full_handshake_extensions(c, chp) != 0) ||]],

@@ -447,7 +447,8 @@ describe("openssl s_client with a client certificate against our server", functi
          it(version .. ": sends its " .. kind .. " certificate; our server verifies it", function()
             local srv, port = start("required")
             local out = s_client(port, flag, m[kind])
-            assert.truthy(out:find("\nhello luatls\n", 1, true), out)
+            -- s_client's dump of a long session ticket may end without a newline
+            assert.truthy(out:find("hello luatls\n", 1, true), out)
             assert.equal("peer subject=CN=luatls " .. (kind == "rsa" and "rsa " or "") .. "client verified=true",
                verdict(srv))
             assert.truthy(srv:output():find("info version=" .. version, 1, true), srv:output())

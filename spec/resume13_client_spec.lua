@@ -512,7 +512,10 @@ describe("TLS 1.3 client resumption against a scripted server", function()
       assert(s:send(s:encrypted_extensions(), s:finished()))
       assert(s:client_finished())
       talks(s)
-      assert.is_true(s.engine:info().resumed)
+      local info = s.engine:info()
+      assert.is_true(info.resumed)
+      assert.equal("PSK", info.key_exchange)
+      assert.is_nil(info.group)
    end)
 
    it("refuses psk_ke when it did not offer it (missing_extension)", function()
@@ -644,5 +647,66 @@ describe("sessions as text", function()
       local e3, err3 = tls.engine(ctx, { servername = "localhost", session = short })
       assert.is_nil(e3)
       assert.equal("option 'session': session: malformed", err3)
+   end)
+end)
+
+describe("TLS 1.3 client resumption against our own server (engines in one process)", function()
+   local E = require "spec.support.engines"
+
+   -- One handshake between a client engine offering `session` and an
+   -- engine of server context `sctx`, with data both ways so the
+   -- tickets arrive; returns both engines.
+   local function connect(cctx, sctx, session)
+      local cl = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+      local sv = assert(tls.engine(sctx))
+      assert(cl:start())
+      E.pump(cl, sv, { strict = true })
+      assert.is_true(cl:status().handshake_done, tostring(cl:error()))
+      assert(sv:write("ping"))
+      E.pump(sv, cl, { strict = true })
+      assert.equal("ping", cl:read())
+      return cl, sv
+   end
+
+   it("resumes, and resumes again with the session the resumed connection got", function()
+      local sctx = E.server_ctx()
+      local cctx = assert(tls.context { mode = "client", ca = E.CERT })
+      local cl1 = connect(cctx, sctx)
+      assert.is_false(cl1:info().resumed)
+      local cl2, sv2 = connect(cctx, sctx, cl1:session())
+      assert.is_true(cl2:info().resumed)
+      assert.is_true(sv2:info().resumed)
+      assert.is_true(cl2:info().peer_verified)
+      assert.equal("CN=localhost", cl2:peercertificate():subject())
+      local cl3 = connect(cctx, sctx, cl2:session())
+      assert.is_true(cl3:info().resumed)
+   end)
+
+   it("resumes with psk_ke when both sides allow it", function()
+      local sctx = E.server_ctx { psk_ke = true }
+      local cctx = assert(tls.context { mode = "client", ca = E.CERT, psk_ke = true })
+      local cl1 = connect(cctx, sctx)
+      local cl2, sv2 = connect(cctx, sctx, cl1:session())
+      assert.is_true(cl2:info().resumed)
+      assert.is_true(sv2:info().resumed)
+      assert.equal("PSK", cl2:info().key_exchange)
+      assert.equal("PSK", sv2:info().key_exchange)
+   end)
+
+   it("resumes after a HelloRetryRequest", function()
+      local sctx = E.server_ctx { groups = "secp256r1" }
+      local cctx = assert(tls.context { mode = "client", ca = E.CERT })
+      local cl1 = connect(cctx, sctx)
+      local cl2 = connect(cctx, sctx, cl1:session())
+      assert.is_true(cl2:info().hello_retry)
+      assert.is_true(cl2:info().resumed)
+   end)
+
+   it("gets a full handshake from a server that cannot open the ticket", function()
+      local cctx = assert(tls.context { mode = "client", ca = E.CERT })
+      local cl1 = connect(cctx, E.server_ctx())
+      local cl2, sv2 = connect(cctx, E.server_ctx(), cl1:session())
+      assert.is_false(cl2:info().resumed)
+      assert.is_false(sv2:info().resumed)
    end)
 end)

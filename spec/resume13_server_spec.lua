@@ -158,6 +158,31 @@ describe("TLS 1.3 server: resuming with a ticket", function()
                     "resumed: ticket 1 accepted (psk_dhe_ke)" }, decisions(events))
    end)
 
+   it("tries at most 8 identities", function()
+      local t = ticket_from()
+      local psks = {}
+      for i = 1, 8 do psks[i] = { ticket = ("j"):rep(80) .. i, psk = ("x"):rep(32), suite = t.suite, age_add = 0 } end
+      psks[9] = t
+      local sv, events = server()
+      local cl = resume(sv, { psks = psks })
+      assert.is_nil(cl.resumed)
+      assert.equal(8, #decisions(events))
+      table.remove(psks, 1)
+      assert.is_true((resume(server(), { psks = psks })).resumed)
+   end)
+
+   it("negotiates ALPN afresh: a session made with h2 resumes with http/1.1", function()
+      local function alpn(name) return { 16, B.vec(2, B.vec(1, name)) } end
+      local opts = { alpn = { "h2", "http/1.1" } }
+      local t = ticket_from(opts, { extra = { alpn("h2") } })
+      local sv = server(opts)
+      local cl = resume(sv, { psks = { t }, extra = { alpn("http/1.1") } })
+      assert.is_true(cl.resumed)
+      assert(sv:feed(cl:finished()))
+      assert.is_true(sv:info().resumed)
+      assert.equal("http/1.1", sv:info().alpn)
+   end)
+
    it("resumes on another server holding the same ticket keys", function()
       local t = ticket_from { ticket_keys = { KEY_A } }
       local cl = resume(server { ticket_keys = { KEY_B, KEY_A } }, { psks = { t } })

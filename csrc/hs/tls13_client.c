@@ -118,6 +118,9 @@ int tls13_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION, "ServerHello has no key_share");
     uint16_t group = 0;
     tls_reader kx = tls_rd_init(NULL, 0);
+    /* psk_ke: no group was used (info() says key_exchange "PSK"). */
+    if (ks == NULL)
+        c->group = 0;
     if (ks != NULL) {
         group = tls_rd_u16(ks);
         kx = tls_rd_vec(ks, 2);

@@ -318,6 +318,10 @@ int tls13_psk_server_resume(tls_conn *c, tls13_psk_choice *choice)
     c->session = choice->session;
     choice->session = NULL;
     c->resumed = 1;
+    /* rfc8446#4.2.10: early data is accepted only with "the first
+     * identity"; the 0-RTT code reads the session's max_early_data. */
+    if (choice->identity != 0)
+        c->session->max_early_data = 0;
     /* The Early Secret now, so that 0-RTT keys can follow the ClientHello. */
     if (tls13_keys_init_psk(&c->keys, c->suite->md, c->session->secret, c->session->secret_len, &c->err) != 0)
         return -1;
@@ -366,7 +370,8 @@ static int base_session(tls_conn *c, tls_session *s, uint64_t now)
     s->max_early_data = cfg->early_data ? cfg->max_early_data : 0;
     if (c->server_name != NULL)
         snprintf(s->name, sizeof s->name, "%s", c->server_name);
-    memcpy(s->alpn, c->alpn, c->alpn_len);
+    if (c->alpn_len > 0)
+        memcpy(s->alpn, c->alpn, c->alpn_len);
     s->alpn_len = c->alpn_len;
     X509 *leaf = c->peer_chain != NULL && sk_X509_num(c->peer_chain) > 0 ? sk_X509_value(c->peer_chain, 0) : NULL;
     int der_len = leaf ? i2d_X509(leaf, NULL) : 0;

@@ -117,10 +117,19 @@ function E.scripted_hello(server_opts, hello_opts)
 end
 
 -- The same after the scripted client's Finished: the handshake is complete.
+-- The server's NewSessionTickets that follow are taken (opened, so that the
+-- client's read sequence stays in step) into fake.tickets: the server's
+-- output starts empty.
 function E.scripted_handshake(server_opts, hello_opts)
    local sv, fake = E.scripted_hello(server_opts, hello_opts)
    assert(sv:feed(fake:finished(false)))
    assert.is_true(sv:status().handshake_done)
+   fake.tickets = {}
+   for _, r in ipairs((B.parse_records(sv:output()))) do
+      local ctype, content = fake:open(fake.server_ap, r)
+      assert(ctype == B.CT.handshake, tostring(content))
+      fake.tickets[#fake.tickets + 1] = content
+   end
    return sv, fake
 end
 
