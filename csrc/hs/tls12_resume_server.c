@@ -150,7 +150,8 @@ static int resume(tls_conn *c, const client_hello *ch, tls_session *s, const cha
     /* rfc5246#7.4.1.3 and rfc5077#3.4: the client's session id echoed says
      * "resumed". */
     c->session_id_len = ch->session_id.len;
-    memcpy(c->session_id, ch->session_id.p, ch->session_id.len);
+    if (ch->session_id.len > 0)
+        memcpy(c->session_id, ch->session_id.p, ch->session_id.len);
     /* The secret now lives in t12 (wiped with it); a ticket renewal seals
      * the session again first. */
     if (!renew) {
@@ -290,7 +291,8 @@ static int seal_new_session(tls_conn *c, tls_buf *out, char *why, size_t why_siz
     s.lifetime_s = c->cfg->ticket_lifetime;
     if (c->server_name != NULL)
         snprintf(s.name, sizeof s.name, "%s", c->server_name);
-    memcpy(s.alpn, c->alpn, c->alpn_len);
+    if (c->alpn_len > 0)
+        memcpy(s.alpn, c->alpn, c->alpn_len);
     s.alpn_len = c->alpn_len;
     s.peer_verified = c->peer_verified;
     X509 *leaf = c->peer_chain != NULL && sk_X509_num(c->peer_chain) > 0 ? sk_X509_value(c->peer_chain, 0) : NULL;
@@ -347,7 +349,9 @@ int tls12_resume_server_send_ticket(tls_conn *c)
     uint32_t hint = c->cfg->ticket_lifetime;
     int sealed;
     if (c->resumed) {
-        uint64_t now = tls_config_now_ms(c->cfg), end = c->session->created_ms + (uint64_t)c->session->lifetime_s * 1000;
+        /* What is left of the session's lifetime. */
+        uint64_t now = tls_config_now_ms(c->cfg);
+        uint64_t end = c->session->created_ms + (uint64_t)c->session->lifetime_s * 1000;
         hint = end > now ? (uint32_t)((end - now) / 1000) : 0;
         sealed = reseal_session(c, &ticket, why, sizeof why) == 0;
     } else {

@@ -736,10 +736,12 @@ static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, si
         return -1;
     /* Resumed: our Finished went first; the client's completes it. */
     if (!c->resumed) {
-        /* rfc5077#3.3: "the server ... MUST send a NewSessionTicket
-         * handshake message" before its ChangeCipherSpec. */
-        if ((c->t12->ticket_promised && tls12_resume_server_send_ticket(c) != 0) || tls_record_send_ccs(c) != 0 ||
-            install_keys(c, 1) != 0 || send_finished(c) != 0 || tls12_resume_server_store(c) != 0)
+        /* rfc5077#3.3: NewSessionTicket "MUST be sent if the server
+         * included a SessionTicket extension in the ServerHello", before
+         * its ChangeCipherSpec. */
+        if ((c->t12->ticket_promised && tls12_resume_server_send_ticket(c) != 0) ||
+            tls_record_send_ccs(c) != 0 || install_keys(c, 1) != 0 || send_finished(c) != 0 ||
+            tls12_resume_server_store(c) != 0)
             return -1;
     }
     c->state = ST_CONNECTED;
