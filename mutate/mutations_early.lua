@@ -50,4 +50,17 @@ return {
      from = [[    else if (len > s->max_early_data || (c->early != NULL && c->early->data.len + len > s->max_early_data))]],
      to = [[    else if (0)]],
      specs = { { S, "refuses e:write_early beyond the ticket's max_early_data" } } },
+   -- Client: a server that accepts our early data must keep the session's suite.
+   { name = "early_client_suite_not_checked", file = F,
+     from = [[    if (c->suite->id != s->suite)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,]],
+     to = [[    if (0)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,]],
+     specs = { { S, "refuses early_data accepted with another cipher suite" } } },
+   { name = "early_client_ee_body_not_checked", file = F,
+     from = [[    if (tls_rd_left(ext) != 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions early_data is not empty");]],
+     to = [[    if (0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions early_data is not empty");]],
+     specs = { { S, "refuses an early_data answer that is not empty" } } },
 }

@@ -9,6 +9,8 @@ local tls = require "tls"
 local B = require "spec.support.tlsbytes"
 local E = require "spec.support.engines"
 local P = require "spec.support.psk13"
+local R = require "spec.support.ref13"
+local C = require "refcrypto"
 local proc = require "spec.support.proc"
 
 local KEY = ("E"):rep(16) .. ("e"):rep(32)
@@ -106,6 +108,30 @@ describe("0-RTT between our client and our server", function()
       local n = 0
       for _ in pairs(data) do n = n + 1 end
       assert.equal(3, n)
+   end)
+
+   it("lets the server answer the early data before the handshake completes (0.5-RTT data)", function()
+      local sctx = server_ctx { session_store = table_store() }
+      local cctx = client_ctx()
+      local session = first_session(cctx, sctx)
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "GET /" }))
+      local s = assert(tls.engine(sctx))
+      assert(c:start())
+      assert(s:feed(c:output()))
+      assert.is_false(s:status().handshake_done)
+      assert.same({ "GET /", false }, { s:read_early() })
+      assert.is_true(s:write("200 OK, at once"))
+      E.pump(s, c, { strict = true })
+      assert.is_true(c:status().handshake_done)
+      assert.equal("200 OK, at once", c:read())
+      assert.is_true(s:status().handshake_done)
+      -- Without accepted early data, a server waits for the handshake as always.
+      local c2 = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "GET /" }))
+      local s2 = assert(tls.engine(sctx))
+      assert(c2:start())
+      assert(s2:feed(c2:output()))
+      assert.equal("rejected", s2:info().early_data)
+      assert.same({ nil, "handshake not complete" }, { s2:write("too soon") })
    end)
 
    it("refuses the replay of a ticket's 0-RTT; the handshake goes on as a 1-RTT resumption", function()
@@ -286,6 +312,92 @@ describe("0-RTT: our server and a client offering several PSKs", function()
    end)
 end)
 
+describe("0-RTT: our server and a client whose key schedule is written from the RFC", function()
+   -- The scripted client of spec/support/psk13.lua: a full handshake, its tickets.
+   local function tickets_of(sctx)
+      local sv = assert(tls.engine(sctx))
+      local cl = P.client()
+      assert(sv:feed(cl:hello { server_name = "localhost" }))
+      cl:receive(sv:output())
+      assert(sv:feed(cl:finished()))
+      return cl:tickets(sv:output())
+   end
+
+   it("reads records under client_early_traffic_secret until EndOfEarlyData, then the handshake keys", function()
+      local sctx = server_ctx { session_store = table_store() }
+      local t = tickets_of(sctx)[1]
+      local sv = assert(tls.engine(sctx))
+      local cl = P.client()
+      local hello = cl:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }
+      -- rfc8446#7.1: client_early_traffic_secret = Derive-Secret(Early
+      -- Secret, "c e traffic", ClientHello), Early Secret = HKDF-Extract(0, PSK).
+      local suite = R.suite(t.suite)
+      local early = R.hkdf_extract(suite.md, "", t.psk)
+      local writer = R.protector(suite, R.derive_secret(suite.md, early, "c e traffic", C.digest(suite.md, cl.transcript)))
+      assert(sv:feed(hello .. B.record(B.CT.ccs, "\1") .. writer:seal(B.CT.application_data, "first ")
+         .. writer:seal(B.CT.application_data, "and second")))
+      local flight = cl:receive(sv:output())
+      assert.equal("", B.parse_encrypted_extensions(flight.msgs[1])[B.EXT.early_data])
+      assert.same({ "first and second", false }, { sv:read_early() })
+      -- rfc8446#4.5: EndOfEarlyData under the early key, in the transcript.
+      local eoed = B.handshake(5 --[[ end_of_early_data ]], "")
+      assert(sv:feed(writer:seal(B.CT.handshake, eoed)))
+      assert.same({ "", true }, { sv:read_early() })
+      cl.transcript = cl.transcript .. eoed
+      assert(sv:feed(cl:finished()))
+      assert.is_true(sv:status().handshake_done)
+      assert.equal("accepted", sv:info().early_data)
+   end)
+
+   it("wants EndOfEarlyData, not Finished, after accepting early data", function()
+      local sctx = server_ctx { session_store = table_store() }
+      local t = tickets_of(sctx)[1]
+      local sv = assert(tls.engine(sctx))
+      local cl = P.client()
+      local hello = cl:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }
+      local suite = R.suite(t.suite)
+      local early = R.hkdf_extract(suite.md, "", t.psk)
+      local writer = R.protector(suite, R.derive_secret(suite.md, early, "c e traffic", C.digest(suite.md, cl.transcript)))
+      assert(sv:feed(hello))
+      cl:receive(sv:output())
+      local fin = B.handshake(B.HS.finished, ("\0"):rep(32))
+      local ok, msg = sv:feed(writer:seal(B.CT.handshake, fin))
+      E.assert_failed(sv, ok, msg, "unexpected_message", "expected EndOfEarlyData, got Finished")
+   end)
+
+   it("logs CLIENT_EARLY_TRAFFIC_SECRET on both sides: the secret that opens the client's early records", function()
+      local lines = {}
+      local sctx = server_ctx { session_store = table_store(), keylog = function(l) lines[#lines + 1] = "server " .. l end }
+      local cctx = client_ctx { keylog = function(l) lines[#lines + 1] = "client " .. l end }
+      local session = first_session(cctx, sctx)
+      lines = {}
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "logged" }))
+      assert(c:start())
+      local flight = c:output()
+      local logged = {}
+      for _, l in ipairs(lines) do
+         local who, secret = l:match("^(%a+) CLIENT_EARLY_TRAFFIC_SECRET %x+ (%x+)$")
+         if who then logged[who] = secret end
+      end
+      assert.is_string(logged.client)
+      local records = B.parse_records(flight)
+      assert.same({ B.CT.handshake, B.CT.ccs, B.CT.application_data }, { records[1].type, records[2].type, records[3].type })
+      local secret = logged.client:gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
+      local r = records[3]
+      local ctype, content = R.protector(R.suite("TLS_AES_128_GCM_SHA256"), secret)
+         :open(string.pack(">BI2I2", r.type, r.version, #r.body) .. r.body)
+      assert.equal(B.CT.application_data, ctype)
+      assert.equal("logged", content)
+      local s = assert(tls.engine(sctx))
+      assert(s:feed(flight))
+      for _, l in ipairs(lines) do
+         local secret = l:match("^server CLIENT_EARLY_TRAFFIC_SECRET %x+ (%x+)$")
+         if secret then logged.server = secret end
+      end
+      assert.equal(logged.client, logged.server)
+   end)
+end)
+
 -- Our server in a child process, serving connections one after the
 -- other: it prints what receive_early gave, then echoes a 1-RTT line.
 local SERVER = [[
@@ -304,6 +416,8 @@ while true do
    conn:settimeout(10)
    local early, why = conn:receive_early()
    print(early and ("early " .. string.format("%q", early)) or ("no early data: " .. tostring(why)))
+   -- 0.5-RTT: the answer to the early data goes before the client's Finished.
+   if early then assert(conn:send("early reply\n")) end
    local line, err = conn:receive("*l")
    print("line " .. tostring(line or err) .. " early_data=" .. tostring(conn:info().early_data))
    if line then conn:send("echo " .. line .. "\n") end
@@ -350,7 +464,7 @@ describe("0-RTT with openssl", function()
       local out2 = s_client(port, early, "two")
       assert.truthy(out2:find("Reused, TLSv1.3", 1, true), out2)
       assert.truthy(out2:find("Early data was accepted", 1, true), out2)
-      assert.truthy(out2:find("echo two", 1, true), out2)
+      assert.truthy(out2:find("early reply\necho two", 1, true), out2)
       proc.wait_output(h, "line two")
       assert.truthy(h:output():find('early "EARLY FROM S_CLIENT\\\n"\nline two early_data=accepted', 1, true),
          h:output())
@@ -375,6 +489,38 @@ describe("0-RTT with openssl", function()
       proc.wait_output(h, "line two")
       assert.truthy(h:output():find("no early data: early data rejected\nline two early_data=rejected", 1, true),
          h:output())
+   end)
+
+   it("tls.connect and tls.wrap send early data to our server over sockets; it answers before our Finished", function()
+      local h, port = our_server("store")
+      local ctx = client_ctx()
+      local conn = assert(tls.connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10 }))
+      assert(conn:send("one\n"))
+      assert.equal("echo one", conn:receive("*l"))
+      local session = assert(conn:session())
+      conn:close()
+      local conn2 = assert(tls.connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10,
+         session = session, early_data = "early by connect\n" }))
+      assert.equal("accepted", conn2:info().early_data)
+      assert.equal("early reply", conn2:receive("*l"))
+      assert(conn2:send("two\n"))
+      assert.equal("echo two", conn2:receive("*l"))
+      local session2 = assert(conn2:session())
+      conn2:close()
+      local socket = require "socket"
+      local sock = assert(socket.connect("127.0.0.1", port))
+      local conn3 = assert(tls.wrap(sock, ctx, { servername = "localhost", timeout = 10, session = session2,
+         early_data = "early by wrap\n" }))
+      assert(conn3:handshake())
+      assert.equal("accepted", conn3:info().early_data)
+      assert.equal("early reply", conn3:receive("*l"))
+      assert.has_error(function() conn3:receive_early() end, "tls: receive_early is for servers (a client sends "
+         .. "early data with the 'early_data' option)")
+      conn3:close()
+      proc.wait_output(h, "line closed")
+      local out = h:output()
+      assert.truthy(out:find('early "early by connect\\\n"\nline two early_data=accepted', 1, true), out)
+      assert.truthy(out:find('early "early by wrap\\\n"\nline closed early_data=accepted', 1, true), out)
    end)
 
    it("our client's early data reaches openssl s_server -early_data", function()
@@ -404,5 +550,114 @@ describe("0-RTT with openssl", function()
       local out = h:output()
       assert.truthy(out:find("Early data received:", 1, true), out)
       assert.truthy(out:find("EARLY FROM LUATLS", 1, true), out)
+   end)
+end)
+
+---------------------------------------------------------------------------
+-- Our client against the scripted server of spec/support/hostile_server.lua,
+-- whose key schedule is written from the RFC: what it does when a server
+-- answers its early data wrongly.
+---------------------------------------------------------------------------
+describe("0-RTT: our client and a scripted server", function()
+   local H = require "spec.support.hostile_server"
+   local certs = require "spec.support.certs"
+
+   -- A full handshake, then one NewSessionTicket allowing 1000 bytes of
+   -- early data (allow = false: none): the session text and its PSK.
+   local function make_session(allow)
+      local s = H.new { client = { early_data = true } }
+      assert(s:handshake())
+      s.ks:resumption(s:th())
+      local exts = allow == false and {} or { { H.EXT.early_data, string.pack(">I4", 1000) } }
+      assert(s:send(s:new_session_ticket { nonce = "\0\1", ticket = "ticket " .. C.random(8), extensions = exts }))
+      assert.is_false(s.engine:status().failed, tostring(s.engine:error()))
+      return s.engine:session(), R.expand_label(s.suite.md, s.ks.resumption_secret, "resumption", "\0\1",
+         s.suite.hash_len), s.suite
+   end
+
+   -- The scripted server again, its client an engine offering the session
+   -- (and early data when given), its ClientHello read, and its early
+   -- records opened with the early key of RFC 8446 §7.1.
+   local function resume_with(text, psk, suite, early, client)
+      local s = H.new {}
+      s.ctx = assert(tls.context(E.merge({ ca = certs.get().ca, verify = true, early_data = true }, client)))
+      s.engine = assert(tls.engine(s.ctx, { servername = s.servername, session = text, early_data = early }))
+      s.transcript, s.from_client, s.client_messages, s.seen_records, s.client_hellos = "", "", {}, {}, 0
+      assert(s.engine:start())
+      local out = s.engine:output()
+      local ch = H.parse_handshakes(H.parse_records(out)[1].body)[1].raw
+      local es = R.hkdf_extract(suite.md, "", psk)
+      s.reader = R.protector(suite, R.derive_secret(suite.md, es, "c e traffic", C.digest(suite.md, ch)))
+      s.from_client = out
+      s:read_client_hello()
+      s.suite = suite
+      return s
+   end
+
+   -- ServerHello resuming with the PSK (o.suite: another one), our handshake keys.
+   local function resumed_hello(s, psk, o)
+      o = o or {}
+      local sh = s:server_hello { extra = { { H.EXT.pre_shared_key, H.u16(0) } }, suite = o.suite }
+      if o.suite then s.suite = R.suite(o.suite) end
+      local ks = R.key_schedule(s.suite)
+      ks.early = R.hkdf_extract(s.suite.md, "", psk)
+      ks.derived_early = R.derive_secret(s.suite.md, ks.early, "derived", ks.empty_hash)
+      s.ks = ks:handshake(s.shared, s:th())
+      assert(s:deliver(s:record(H.CT.handshake, sh) .. H.plain_record(H.CT.ccs, "\1")))
+      s:use_keys("handshake")
+   end
+
+   local function failed_with(s, alert, reason)
+      assert.is_true(s.engine:status().failed, "the client did not fail")
+      local msg, name, from_peer = s.engine:error()
+      assert.equal(alert, name, "error: " .. tostring(msg))
+      assert.equal(reason, msg)
+      assert.is_false(from_peer)
+   end
+
+   it("sends its early data under client_early_traffic_secret right after the ClientHello", function()
+      local text, psk, suite = make_session()
+      local s = resume_with(text, psk, suite, "early bytes")
+      assert.equal("", s.ch.ext[H.EXT.early_data])
+      local kinds = {}
+      for _, r in ipairs(s.seen_records) do kinds[#kinds + 1] = r.type .. ":" .. r.content end
+      assert.same({ H.CT.ccs .. ":\1", H.CT.application_data .. ":early bytes" }, { kinds[2], kinds[3] })
+   end)
+
+   it("refuses early_data accepted with another cipher suite than the session's (illegal_parameter)", function()
+      local text, psk, suite = make_session()
+      assert.equal("TLS_AES_128_GCM_SHA256", suite.name)
+      local s = resume_with(text, psk, suite, "early")
+      resumed_hello(s, psk, { suite = "TLS_CHACHA20_POLY1305_SHA256" })
+      s:send(s:encrypted_extensions { extensions = { { H.EXT.early_data, "" } } })
+      failed_with(s, "illegal_parameter", "server accepted our early data with another cipher suite than the session's")
+   end)
+
+   it("refuses an early_data answer that is not empty (decode_error)", function()
+      local text, psk, suite = make_session()
+      local s = resume_with(text, psk, suite, "early")
+      resumed_hello(s, psk)
+      s:send(s:encrypted_extensions { extensions = { { H.EXT.early_data, "\0\0\0\1" } } })
+      failed_with(s, "decode_error", "EncryptedExtensions early_data is not empty")
+   end)
+
+   it("refuses early_data in EncryptedExtensions when it sent none (unsupported_extension)", function()
+      local text, psk, suite = make_session(false)
+      local s = resume_with(text, psk, suite, "not allowed by the ticket")
+      assert.is_nil(s.ch.ext[H.EXT.early_data])
+      resumed_hello(s, psk)
+      s:send(s:encrypted_extensions { extensions = { { H.EXT.early_data, "" } } })
+      assert.is_true(s.engine:status().failed)
+      assert.equal("unsupported_extension", select(2, s.engine:error()))
+   end)
+
+   it("moves to the handshake key when the server declines, and its Finished follows", function()
+      local text, psk, suite = make_session()
+      local s = resume_with(text, psk, suite, "declined")
+      resumed_hello(s, psk)
+      s.reader = R.protector(s.suite, s.ks.client_hs)
+      assert(s:send(s:encrypted_extensions(), s:finished()))
+      assert(s:client_finished())
+      assert.equal("rejected", s.engine:info().early_data)
    end)
 end)

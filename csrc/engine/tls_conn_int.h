@@ -330,6 +330,8 @@ size_t tls_hs_max_message(const tls_conn *c, uint8_t type);
  * application traffic and exporter secrets. */
 void tls_keylog13_handshake(tls_conn *c);
 void tls_keylog13_application(tls_conn *c);
+/* TLS 1.3 0-RTT: once client_early_traffic_secret (hlen bytes) is derived. */
+void tls_keylog13_early(tls_conn *c, size_t hlen);
 /* TLS 1.2: once c->t12->master is derived. */
 void tls_keylog12_master(tls_conn *c);
 

@@ -207,7 +207,7 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len)
 {
     if ((c->status & TLS_STATUS_FAILED) || c->in_callback)
         return -1;
-    if (!(c->status & TLS_STATUS_HANDSHAKE_DONE) || (c->status & TLS_STATUS_CLOSED))
+    if ((!(c->status & TLS_STATUS_HANDSHAKE_DONE) && !tls_conn_half_rtt_ok(c)) || (c->status & TLS_STATUS_CLOSED))
         return -1;
     if (len == 0)
         return 0;

@@ -142,6 +142,12 @@ void tls_conn_early_data_done(tls_conn *c, size_t n);
 /* Server: 1 when no more early data can come (EndOfEarlyData received,
  * early data declined or not offered, handshake over or failed). */
 int tls_conn_early_data_complete(const tls_conn *c);
+/* Server: 1 while the handshake is not complete but tls_conn_write may
+ * already answer (0.5-RTT data, rfc8446#2.3): 0-RTT was accepted and our
+ * flight went out under the application key. The client is not yet
+ * authenticated by its Finished; only the holder of the session's key can
+ * read the answer. */
+int tls_conn_half_rtt_ok(const tls_conn *c);
 
 /* Client: queues the ClientHello. Server: no-op. Returns 0 or -1. */
 int tls_conn_start(tls_conn *c);

@@ -114,6 +114,13 @@ void tls_keylog13_handshake(tls_conn *c)
     keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->keys.server_hs, c->keys.hlen);
 }
 
+void tls_keylog13_early(tls_conn *c, size_t hlen)
+{
+    if (!keylog_wanted(c))
+        return;
+    keylog(c, "CLIENT_EARLY_TRAFFIC_SECRET", c->keys.client_early, hlen);
+}
+
 void tls_keylog13_application(tls_conn *c)
 {
     if (!keylog_wanted(c))

@@ -71,6 +71,7 @@ static int derive_early_secret(tls_conn *c, const tls_suite *suite, const tls_se
     else if (tls13_keys_init_psk(&k, suite->md, s->secret, s->secret_len, &c->err) == 0 &&
              tls13_keys_early_traffic(&k, th, &c->err) == 0) {
         memcpy(c->keys.client_early, k.client_early, k.hlen);
+        tls_keylog13_early(c, k.hlen);
         rc = 0;
     }
     tls13_keys_wipe(&k);
@@ -185,8 +186,10 @@ int tls13_early_server_decide(tls_conn *c, const client_hello *chc, int selected
                      tls13_keys_early_traffic(&k, th, &c->err) == 0
                  ? 0
                  : -1;
-        if (rc == 0)
+        if (rc == 0) {
             memcpy(c->keys.client_early, k.client_early, k.hlen);
+            tls_keylog13_early(c, k.hlen);
+        }
         tls13_keys_wipe(&k);
         OPENSSL_cleanse(th, sizeof th);
     }
@@ -513,6 +516,13 @@ void tls_conn_early_data_done(tls_conn *c, size_t n)
         return;
     tls_buf_drop(&c->early->data, n);
     tls_buf_release_if_empty(&c->early->data);
+}
+
+int tls_conn_half_rtt_ok(const tls_conn *c)
+{
+    return c->is_server && c->early_data == 1 && !(c->status & (TLS_STATUS_FAILED | TLS_STATUS_CLOSED)) &&
+           (c->state == ST_SERVER_WAIT_EOED || c->state == ST_SERVER_WAIT_FINISHED ||
+            (c->status & TLS_STATUS_HANDSHAKE_DONE));
 }
 
 int tls_conn_early_data_complete(const tls_conn *c)

@@ -463,7 +463,9 @@ static int conn_send(lua_State *L)
         return 3;
     }
     double deadline = tls_sock_deadline(c->timeout);
-    int st = ensure_handshake(c, deadline);
+    /* A server that accepted 0-RTT answers it at once (0.5-RTT data): the
+     * client's Finished is read with the next receive. */
+    int st = tls_conn_half_rtt_ok(c->tls) ? TLS_IO_DONE : ensure_handshake(c, deadline);
     size_t committed = 0;
     while (st == TLS_IO_DONE) {
         st = pump(c, WANT_FLUSH, deadline);

@@ -134,7 +134,9 @@ static int engine_write(lua_State *L)
         return push_failure(L, tls_lua_failure_reason(e->tls));
     if (status & TLS_STATUS_CLOSED)
         return push_failure(L, "closed");
-    if (!(status & TLS_STATUS_HANDSHAKE_DONE))
+    /* A server that accepted 0-RTT may answer it before the handshake
+     * completes (0.5-RTT data). */
+    if (!(status & TLS_STATUS_HANDSHAKE_DONE) && !tls_conn_half_rtt_ok(e->tls))
         return push_failure(L, "handshake not complete");
     if (tls_conn_write(e->tls, (const uint8_t *)data, len) != 0)
         return push_failure(L, tls_lua_failure_reason(e->tls));
