@@ -599,3 +599,86 @@ describe("our TLS 1.2 client refuses a server that breaks the resumption rules",
          "TLS 1.2 ServerHello echoes our session id: a resumption we never asked for")
    end)
 end)
+
+describe("our TLS 1.2 client against our own server (engines)", function()
+   -- A session store in a table (get, put, delete), for session ids.
+   local function table_store()
+      local m = {}
+      return { get = function(id) return m[id] end,
+               put = function(id, blob) m[id] = blob; return true end,
+               delete = function(id) local had = m[id] ~= nil; m[id] = nil; return had end }, m
+   end
+
+   -- Rounds of connections from one client context to one server context,
+   -- each offering the session the one before left; their infos.
+   local function rounds(n, client_opts, server_opts)
+      local cctx = client_ctx(E.merge({ ca = E.CERT }, client_opts))
+      local sctx = E.server_ctx(server_opts)
+      local session, out = nil, {}
+      for i = 1, n do
+         local cl = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+         local sv = assert(tls.engine(sctx))
+         E.handshake(cl, sv)
+         local ci, si = cl:info(), sv:info()
+         assert.equal(ci.resumed, si.resumed)
+         assert.equal(sv:export("EXPERIMENTER", "ctx", 32), cl:export("EXPERIMENTER", "ctx", 32))
+         out[i] = ci
+         session = cl:session()
+      end
+      return out
+   end
+
+   for _, case in ipairs {
+      { "tickets, offering TLS 1.3 too", {}, { max_version = "TLSv1.2" } },
+      { "tickets, TLS 1.2 only", { max_version = "TLSv1.2" }, {} },
+      { "session ids through the server's store", {}, { max_version = "TLSv1.2", tickets = 0, session_store = table_store() } },
+   } do
+      it("resumes with " .. case[1], function()
+         local infos = rounds(3, case[2], case[3])
+         assert.is_false(infos[1].resumed)
+         assert.is_true(infos[2].resumed)
+         assert.is_true(infos[3].resumed)
+         for _, info in ipairs(infos) do
+            assert.equal("TLSv1.2", info.version)
+            assert.is_true(info.peer_verified)
+            assert.equal(infos[1].peer_certificate.sha256, info.peer_certificate.sha256)
+         end
+      end)
+   end
+
+   it("does a full handshake when the server's ticket key changed, and keeps the new session", function()
+      local cctx = client_ctx { ca = E.CERT }
+      local function connect_to(sctx, session)
+         local cl = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+         E.handshake(cl, assert(tls.engine(sctx)))
+         return cl:info().resumed, cl:session()
+      end
+      local _, s = connect_to(E.server_ctx { max_version = "TLSv1.2" })
+      local other = E.server_ctx { max_version = "TLSv1.2" }
+      local resumed, s2 = connect_to(other, s)
+      assert.is_false(resumed)
+      assert.is_true((connect_to(other, s2)))
+   end)
+
+   it("offers a TLS 1.2 session id as TLS 1.3's legacy_session_id; a TLS 1.3 server answers with a full handshake", function()
+      local cctx = client_ctx { ca = E.CERT }
+      local store, stored = table_store()
+      local sid_server = E.server_ctx { max_version = "TLSv1.2", tickets = 0, session_store = store }
+      local cl = assert(tls.engine(cctx, { servername = "localhost" }))
+      E.handshake(cl, assert(tls.engine(sid_server)))
+      local s = assert(cl:session())
+      local cl2 = assert(tls.engine(cctx, { servername = "localhost", session = s }))
+      local sv2 = assert(tls.engine(E.server_ctx()))
+      local hello
+      assert(cl2:start())
+      E.pump(cl2, sv2, { strict = true, tap = function(from, bytes) if from == cl2 then hello = hello or bytes end end })
+      assert.is_true(cl2:info().handshake_done)
+      assert.equal("TLSv1.3", cl2:info().version)
+      assert.is_false(cl2:info().resumed)
+      local exts, sid = hello_fields(hello)
+      assert.equal("", exts[T.EXT.session_ticket])
+      -- the id the first server gave (the key of its store)
+      assert.equal(32, #sid)
+      assert.is_string(stored[sid])
+   end)
+end)

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "hs/tls_hello.h"
+#include "hs/tls12_resume_client.h"
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
 #include "hs/tls13_early.h"
 #include "hs/tls13_psk_client.h"
-#include "hs/tls12_resume_client.h"
 
 static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 {
@@ -68,6 +68,10 @@ int tls_hello_send_client_hello(tls_conn *c)
     int v13 = c->offered_max >= TLS_VERSION_13, v12 = c->offered_min <= TLS_VERSION_12;
     uint16_t suites[TLS_CONFIG_MAX_LIST + 1];
     size_t n_suites = offered_suites(c, suites);
+    /* A TLS 1.2 session to offer sets the session id, in the first hello
+     * (tls12_resume_client.c). */
+    if (!c->hello_retry && tls12_resume_client_offer(c) != 0)
+        return -1;
     tls_buf_init(&msg);
     off = tls_hs_begin_message(&msg, TLS_HS_CLIENT_HELLO);
     tls_buf_u16(&msg, TLS_VERSION_12); /* legacy_version, rfc8446#4.1.2 */
@@ -246,9 +250,6 @@ int tls_client_start(tls_conn *c)
     c->session_id_len = v13 ? sizeof c->session_id : 0;
     if (tls_random(c->client_random, TLS_RANDOM_LEN, &c->err) != 0 ||
         tls_random(c->session_id, c->session_id_len, &c->err) != 0)
-        return -1;
-    /* A TLS 1.2 session to offer sets the session id (tls12_resume_client.c). */
-    if (tls12_resume_client_offer(c) != 0)
         return -1;
     if ((v13 && make_key_share(c) != 0) || tls13_psk_client_prepare(c) != 0 ||
         tls_hello_send_client_hello(c) != 0 || tls13_early_client_send(c) != 0)
