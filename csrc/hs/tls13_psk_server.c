@@ -129,8 +129,7 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
     tls_buf_init(&plain);
     int opened = tls_ticket_open(&cfg->ticket_keys, id->p, id->len, &plain, &local);
     int decoded = opened == 1 && tls_session_decode(s, plain.data, plain.len, &local) == 0;
-    OPENSSL_cleanse(plain.data, plain.len);
-    tls_buf_free(&plain);
+    tls_buf_free(&plain); /* wipes the session's plaintext */
     if (opened != 1) {
         snprintf(why, why_size, "%s", opened == 0 ? "not a ticket of ours (unknown or dropped key, or altered)"
                                                   : local.reason);
@@ -445,8 +444,7 @@ static int send_ticket(tls_conn *c, tls_session *s)
             rc = tls_trace_emit(c, &tb);
         }
     }
-    OPENSSL_cleanse(plain.data, plain.len);
-    tls_buf_free(&plain);
+    tls_buf_free(&plain); /* wipes the encoded session (its PSK) */
     tls_buf_free(&msg);
     return rc;
 }
