@@ -63,4 +63,9 @@ return {
      to = [[    if (0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "EncryptedExtensions early_data is not empty");]],
      specs = { { S, "refuses an early_data answer that is not empty" } } },
+   { name = "early_client_alpn_not_checked", file = F,
+     from = [[        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "server accepted our early data with another ALPN protocol than the session's");]],
+     to = [[        (void)0;]],
+     specs = { { S, "refuses early_data accepted with another ALPN protocol" } } },
 }

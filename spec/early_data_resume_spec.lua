@@ -564,9 +564,10 @@ describe("0-RTT: our client and a scripted server", function()
 
    -- A full handshake, then one NewSessionTicket allowing 1000 bytes of
    -- early data (allow = false: none): the session text and its PSK.
-   local function make_session(allow)
-      local s = H.new { client = { early_data = true } }
-      assert(s:handshake())
+   local function make_session(allow, alpn)
+      local s = H.new { client = { early_data = true, alpn = alpn and { "h2", "http/1.1" } } }
+      local ee = alpn and { extensions = { { H.EXT.alpn, H.u16(#alpn + 1) .. string.char(#alpn) .. alpn } } }
+      assert(s:handshake { encrypted_extensions = ee })
       s.ks:resumption(s:th())
       local exts = allow == false and {} or { { H.EXT.early_data, string.pack(">I4", 1000) } }
       assert(s:send(s:new_session_ticket { nonce = "\0\1", ticket = "ticket " .. C.random(8), extensions = exts }))
@@ -631,6 +632,16 @@ describe("0-RTT: our client and a scripted server", function()
       resumed_hello(s, psk, { suite = "TLS_CHACHA20_POLY1305_SHA256" })
       s:send(s:encrypted_extensions { extensions = { { H.EXT.early_data, "" } } })
       failed_with(s, "illegal_parameter", "server accepted our early data with another cipher suite than the session's")
+   end)
+
+   it("refuses early_data accepted with another ALPN protocol than the session's (illegal_parameter)", function()
+      local text, psk, suite = make_session(true, "h2")
+      local s = resume_with(text, psk, suite, "early", { alpn = { "h2", "http/1.1" } })
+      resumed_hello(s, psk)
+      local alpn = "http/1.1"
+      s:send(s:encrypted_extensions { extensions = { { H.EXT.alpn, H.u16(#alpn + 1) .. string.char(#alpn) .. alpn },
+                                                     { H.EXT.early_data, "" } } })
+      failed_with(s, "illegal_parameter", "server accepted our early data with another ALPN protocol than the session's")
    end)
 
    it("refuses an early_data answer that is not empty (decode_error)", function()
