@@ -655,23 +655,6 @@ function tls.connect(host, port, ctx, opts)
   return nil, msg
 end
 
--- A server's accept() brings the ticket keys up to date (a rotated key
--- file, automatic rotation) before the connection's handshake: after the
--- wait for a client, so that one arriving after a long quiet time is not
--- served with keys from before it.
-local accept_wrapped = false
-local function wrap_accept(server)
-  if accept_wrapped then return end
-  accept_wrapped = true
-  local methods = getmetatable(server).__index
-  local accept = methods.accept
-  methods.accept = function(self, ...)
-    local conn, err = accept(self, ...)
-    if conn then ticketkeys.refresh() end
-    return conn, err
-  end
-end
-
 -- A client has this long to finish its handshake on a server, so that one
 -- that stalls cannot hold a socket and memory for ever.
 local DEFAULT_HANDSHAKE_TIMEOUT = 30
@@ -703,9 +686,7 @@ function tls.listen(host, port, ctx, opts)
   if ctx == nil then return fail("tls.listen needs a server context") end
   local c, cerr = as_context(ctx, "server")
   if not c then return nil, cerr end
-  local server, lerr = core.listen(host or "*", port, c, o.backlog, timeout, hs_timeout)
-  if server then wrap_accept(server) end
-  return server, lerr
+  return core.listen(host or "*", port, c, o.backlog, timeout, hs_timeout)
 end
 
 --- tls.wrap(sock, ctx, { servername=, timeout= }) -> conn over a connected

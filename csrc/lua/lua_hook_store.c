@@ -101,7 +101,7 @@ void tls_lua_store_put_bridge(void *ud, const uint8_t *id, size_t id_len, const 
     lua_pushlstring(L, (const char *)blob, len);
     lua_pushinteger(L, (lua_Integer)ttl_s);
     if (lua_pcall(L, 3, 0, 0) != LUA_OK)
-        warn_failure(L, "put", "the session is not stored");
+        warn_failure(L, "put", "treated as a miss");
 }
 
 /* Anti-replay of 0-RTT rests on this answer: only true (or Redis's DEL

@@ -90,6 +90,9 @@ static int server_accept(lua_State *L)
         return 2; /* the object's finalizer closes fd */
     if (s->handshake_timeout >= 0)
         tls_lua_conn_limit_handshake(c, s->handshake_timeout);
+    /* After the wait for a client, before its handshake: ticket keys from
+     * a key file replaced meanwhile, rotation due (lua_ticketkeys.c). */
+    tls_lua_ticketkeys_refresh(L);
     lua_settop(L, ctx + 1);
     return 1;
 }

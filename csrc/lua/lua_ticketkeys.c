@@ -149,6 +149,36 @@ static int core_ticketkeys_rotation(lua_State *L)
     return 1;
 }
 
+/* The registry slot of tls.ticketkeys.refresh (its address is the key). */
+static const char refresh_slot = 0;
+
+/* core.ticketkeys_on_accept(fn): fn runs as each server accepts. */
+static int core_ticketkeys_on_accept(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &refresh_slot);
+    return 0;
+}
+
+void tls_lua_ticketkeys_refresh(lua_State *L)
+{
+    if (!lua_checkstack(L, 2))
+        return;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &refresh_slot) != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        return;
+    }
+    /* A key file that cannot be read is the refresh's own warning; an
+     * error here (out of memory) must not cost the accepted connection. */
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        lua_warning(L, "tls: ticket keys not refreshed: ", 1);
+        lua_warning(L, msg ? msg : "(error object is not a string)", 0);
+        lua_pop(L, 1);
+    }
+}
+
 void tls_lua_ticketkeys_add(lua_State *L)
 {
     static const luaL_Reg functions[] = {
@@ -158,6 +188,7 @@ void tls_lua_ticketkeys_add(lua_State *L)
         {"ticketkeys_tick", core_ticketkeys_tick},
         {"ticketkeys_names", core_ticketkeys_names},
         {"ticketkeys_rotation", core_ticketkeys_rotation},
+        {"ticketkeys_on_accept", core_ticketkeys_on_accept},
         {NULL, NULL},
     };
     luaL_setfuncs(L, functions, 0);

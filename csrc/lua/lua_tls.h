@@ -88,6 +88,11 @@ int tls_lua_store_delete_bridge(void *ud, const uint8_t *id, size_t id_len);
 /* Adds the ticketkey*_ functions of lua_ticketkeys.c to the table on top
  * (tls.core). */
 void tls_lua_ticketkeys_add(lua_State *L);
+/* Brings every context's ticket keys up to date (a replaced key file,
+ * automatic rotation) by calling the function core.ticketkeys_on_accept
+ * was given (tls.ticketkeys.refresh); errors are warnings. server:accept()
+ * calls it for each connection, inside its re-entry guard. */
+void tls_lua_ticketkeys_refresh(lua_State *L);
 
 /* ---- Exporter (lua_export.c) ----------------------------------------------- */
 /* Raises unless the arguments at arg.. are (label string, context string or

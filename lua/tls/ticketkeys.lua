@@ -67,7 +67,6 @@ local function check_keys(what, keys)
   end
   return true
 end
-M.check = check_keys
 
 -- The file's permissions: a key file others may read gives away every
 -- session resumed under its keys; one they may write lets them plant a key
@@ -225,10 +224,6 @@ function M.rotate_automatically(ctx, seconds)
   rotating[ctx] = seconds > 0 or nil
 end
 
-function M.has_file(ctx)
-  return files[ctx] ~= nil
-end
-
 local function refresh_file(ctx, st, now)
   if now - st.checked < M.recheck then return end
   st.checked = now
@@ -249,18 +244,18 @@ local function refresh_file(ctx, st, now)
   warn("tls: ticket keys file not reloaded, the keys from before stay in use: ", tostring(err))
 end
 
---- Called as a server accepts a connection (and as tls.wrap or tls.engine
--- make a server connection): every file-backed context looks at its file
--- (at most once per M.recheck seconds) and takes the new keys if it was
--- replaced; every rotating context rotates and drops (wipes) expired keys.
--- All of them, not only the accepting one, since a servername function may
--- hand the connection to another context.
 -- A context whose finalizer has run stays a key of a weak table until the
 -- next collection: it has no keys left to refresh.
 local function collected(ctx)
   return not pcall(ctx.mode, ctx)
 end
 
+--- Called as a server accepts a connection (and as tls.wrap or tls.engine
+-- make a server connection): every file-backed context looks at its file
+-- (at most once per M.recheck seconds) and takes the new keys if it was
+-- replaced; every rotating context rotates and drops (wipes) expired keys.
+-- All of them, not only the accepting one, since a servername function may
+-- hand the connection to another context.
 function M.refresh()
   local now
   for ctx, st in pairs(files) do
@@ -276,6 +271,9 @@ function M.refresh()
     end
   end
 end
+
+-- server:accept() calls it (in C, inside the server's re-entry guard).
+core.ticketkeys_on_accept(M.refresh)
 
 --- ctx:ticketkeynames() -> { name_hex, ... }: the names of the keys the
 -- context holds now, the sealing one first.
