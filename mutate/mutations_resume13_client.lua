@@ -83,4 +83,12 @@ return {
      from = [[if (c->is_server || c->version != TLS_VERSION_13 || !(c->status & TLS_STATUS_HANDSHAKE_DONE))]],
      to = [[if (1 || c->is_server || c->version != TLS_VERSION_13 || !(c->status & TLS_STATUS_HANDSHAKE_DONE))]],
      specs = { { S, "keeps the ticket as a session and resumes it" } } },
+   { name = "t13c_session_pin_unchecked", file = "csrc/hs/tls13_psk_client.c",
+     from = [[return tls_resume_pin_misfit(c->cfg, s);]],
+     to = [[return NULL;]],
+     specs = { { S, "offers a session only when its certificate holds a pinned key" } } },
+   { name = "resume_pin_misfit_always_fits", file = "csrc/engine/tls_resume.c",
+     from = [[return pinned ? NULL : "the session's certificate does not hold a pinned key";]],
+     to = [[return pinned || 1 ? NULL : "the session's certificate does not hold a pinned key";]],
+     specs = { { S, "offers a session only when its certificate holds a pinned key" } } },
 }

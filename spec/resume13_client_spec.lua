@@ -706,6 +706,31 @@ describe("TLS 1.3 client resumption against our own server (engines in one proce
       assert.is_true(cl2:info().resumed)
    end)
 
+   it("offers a session only when its certificate holds a pinned key", function()
+      local sctx = E.server_ctx()
+      local cl1 = connect(assert(tls.context { mode = "client", ca = E.CERT }), sctx)
+      local good = "sha256/" .. tls.certificate(E.CERT):pubkey().spki_sha256
+      local events = {}
+      local function trace(ev) events[#events + 1] = ev end
+      local cl2 = connect(assert(tls.context { mode = "client", ca = E.CERT, pin = good }), sctx, cl1:session())
+      assert.is_true(cl2:info().resumed)
+      -- A pin the server's key does not match: the session made without
+      -- a pin is not offered, and the full handshake then fails on the pin.
+      local bad = assert(tls.context { mode = "client", ca = E.CERT, trace = trace,
+                                       pin = "sha256/" .. ("A"):rep(43) .. "=" })
+      local cl = assert(tls.engine(bad, { servername = "localhost", session = cl1:session() }))
+      local sv = assert(tls.engine(sctx))
+      assert(cl:start())
+      E.pump(cl, sv)
+      assert.is_false(cl:status().handshake_done)
+      assert.matches("pin", tostring(cl:error()))
+      local reasons = {}
+      for _, ev in ipairs(events) do
+         if ev.direction == "decide" and ev.message == "resumption" then reasons[#reasons + 1] = ev.reason end
+      end
+      assert.same({ "the session's certificate does not hold a pinned key" }, reasons)
+   end)
+
    it("gets a full handshake from a server that cannot open the ticket", function()
       local cctx = assert(tls.context { mode = "client", ca = E.CERT })
       local cl1 = connect(cctx, E.server_ctx())

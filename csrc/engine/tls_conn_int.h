@@ -374,6 +374,10 @@ void tls_resume_forget(tls_conn *c);
 int tls_resume_session_new(tls_session **s);
 /* Wipes and frees *s, sets it to NULL. */
 void tls_resume_session_free(tls_session **s);
+/* Client, both versions: pins hold for resumed connections too, where only
+ * the session's leaf is known: why a session may not be offered under
+ * cfg's pins, or NULL when it may (or there are none). */
+const char *tls_resume_pin_misfit(tls_config *cfg, const tls_session *s);
 
 /* ---- Trace (tls_trace.c) ---- */
 typedef struct tls_trace_builder {

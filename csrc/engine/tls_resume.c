@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "engine/tls_conn_int.h"
+#include "pki/tls_pin.h"
 
 static void session_free(tls_session *s)
 {
@@ -69,4 +70,16 @@ void tls_resume_session_free(tls_session **s)
 {
     session_free(*s);
     *s = NULL;
+}
+
+const char *tls_resume_pin_misfit(tls_config *cfg, const tls_session *s)
+{
+    if (cfg->n_pins == 0)
+        return NULL;
+    X509 *leaf = s->peer_cert.len > 0 ? tls_cert_cache_get(cfg, s->peer_cert.data, s->peer_cert.len) : NULL;
+    tls_error err;
+    tls_error_clear(&err);
+    int pinned = leaf != NULL && tls_pin_check(cfg, NULL, leaf, &err) == 0;
+    X509_free(leaf);
+    return pinned ? NULL : "the session's certificate does not hold a pinned key";
 }

@@ -73,17 +73,7 @@ static const char *misfit(tls_conn *c, const tls_session *s)
         return "the session has neither a ticket nor a session id";
     if (s->ticket.len > TLS12_MAX_OFFERED_TICKET)
         return "the session's ticket is too large for a ClientHello";
-    /* Pins hold for resumed connections too: only the leaf is known now. */
-    if (cfg->n_pins > 0) {
-        X509 *leaf = s->peer_cert.len > 0 ? tls_cert_cache_get(cfg, s->peer_cert.data, s->peer_cert.len) : NULL;
-        tls_error err;
-        tls_error_clear(&err);
-        int pinned = leaf != NULL && tls_pin_check(cfg, NULL, leaf, &err) == 0;
-        X509_free(leaf);
-        if (!pinned)
-            return "the session's certificate does not hold a pinned key";
-    }
-    return NULL;
+    return tls_resume_pin_misfit(cfg, s);
 }
 
 int tls12_resume_client_offer(tls_conn *c)

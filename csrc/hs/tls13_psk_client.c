@@ -50,7 +50,7 @@ static const char *unfit_reason(const tls_conn *c, const tls_session *s, uint64_
      * verified would bypass verification. */
     if (cfg->verify && !s->peer_verified)
         return "the server's certificate was not verified when the session was made";
-    return NULL;
+    return tls_resume_pin_misfit(c->cfg, s);
 }
 
 int tls13_psk_client_prepare(tls_conn *c)
