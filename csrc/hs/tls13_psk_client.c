@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "hs/tls_hello.h"
+#include "pki/tls_pin.h"
 #include "util/tls_names.h"
 
 /* rfc8446#4.2.9: PskKeyExchangeMode values. */
@@ -50,6 +51,19 @@ static const char *unfit_reason(const tls_conn *c, const tls_session *s, uint64_
      * verified would bypass verification. */
     if (cfg->verify && !s->peer_verified)
         return "the server's certificate was not verified when the session was made";
+    /* Pins hold for resumed connections too (as in TLS 1.2): a session made
+     * under a context without these pins would skip them. Only the leaf is
+     * known now. */
+    if (cfg->n_pins > 0) {
+        X509 *leaf = s->peer_cert.len > 0 ? tls_cert_cache_get(c->cfg, s->peer_cert.data, s->peer_cert.len)
+                                          : NULL;
+        tls_error err;
+        tls_error_clear(&err);
+        int pinned = leaf != NULL && tls_pin_check(cfg, NULL, leaf, &err) == 0;
+        X509_free(leaf);
+        if (!pinned)
+            return "the session's certificate does not hold a pinned key";
+    }
     return NULL;
 }
 

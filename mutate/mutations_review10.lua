@@ -1,0 +1,10 @@
+-- Mutations of the issue 10 review's fixes, each killed by
+-- spec/review10_spec.lua. Same form as mutate/mutations.lua.
+local S = "spec/review10_spec.lua"
+
+return {
+   { name = "r10_t13c_pin_unchecked", file = "csrc/hs/tls13_psk_client.c",
+     from = [[int pinned = leaf != NULL && tls_pin_check(cfg, NULL, leaf, &err) == 0;]],
+     to = [[int pinned = 1;]],
+     specs = { { S, "does not offer a session whose certificate holds no pinned key" } } },
+}
