@@ -7,4 +7,8 @@ return {
      from = [[int pinned = leaf != NULL && tls_pin_check(cfg, NULL, leaf, &err) == 0;]],
      to = [[int pinned = 1;]],
      specs = { { S, "does not offer a session whose certificate holds no pinned key" } } },
+   { name = "r10_t13s_lifetime_not_shortened", file = "csrc/hs/tls13_psk_server.c",
+     from = [[if (s->lifetime_s > cfg->ticket_lifetime)]],
+     to = [[if (0 && s->lifetime_s > cfg->ticket_lifetime)]],
+     specs = { { S, "no longer resumes a ticket older than the lifetime now set" } } },
 }

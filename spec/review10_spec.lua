@@ -40,3 +40,31 @@ describe("review10: our TLS 1.3 client and pins", function()
       assert.truthy(d[1]:find("^offered"), d[1])
    end)
 end)
+
+describe("review10: our TLS 1.3 server and a shortened ticket_lifetime", function()
+   it("no longer resumes a ticket older than the lifetime now set (as TLS 1.2 does not)", function()
+      local key = tls.ticketkeys.generate()
+      local sctx = E.server_ctx { ticket_keys = { key } }
+      local c = E.handshake(E.engines(), assert(tls.engine(sctx)))
+      local session = assert(c:session())
+      -- both clocks two minutes on: the client's age of the ticket is right
+      local function again(lifetime)
+         local o, events = E.traced { ticket_keys = { key }, ticket_lifetime = lifetime }
+         local ctx = E.server_ctx(o)
+         ctx:set_clock_offset(120)
+         local cctx = assert(tls.context { mode = "client", ca = E.CERT })
+         cctx:set_clock_offset(120)
+         local cl = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+         local sv = assert(tls.engine(ctx))
+         E.handshake(cl, sv)
+         return cl:info().resumed, decisions(events)
+      end
+      local resumed, d = again(60)
+      assert.is_false(resumed)
+      assert.same({ "full handshake | ticket 0: ticket expired (lifetime 60 s)" }, d)
+      -- a lifetime still longer than its age: resumed
+      resumed, d = again(600)
+      assert.is_true(resumed)
+      assert.same({ "resumed | ticket 0 accepted (psk_dhe_ke)" }, d)
+   end)
+end)
