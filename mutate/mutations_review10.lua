@@ -11,4 +11,12 @@ return {
      from = [[if (s->lifetime_s > cfg->ticket_lifetime)]],
      to = [[if (0 && s->lifetime_s > cfg->ticket_lifetime)]],
      specs = { { S, "no longer resumes a ticket older than the lifetime now set" } } },
+   { name = "r10_t13s_pin_unchecked", file = "csrc/hs/tls13_psk_server.c",
+     from = [[int pinned = leaf != NULL && tls_pin_check(cfg, NULL, leaf, &pin_err) == 0;]],
+     to = [[int pinned = 1;]],
+     specs = { { S, "TLS 1.3: not resumed when the session's client certificate holds no pinned key" } } },
+   { name = "r10_t12s_pin_unchecked", file = "csrc/hs/tls12_resume_server.c",
+     from = [[int pinned = leaf != NULL && tls_pin_check(cfg, NULL, leaf, &pin_err) == 0;]],
+     to = [[int pinned = 1;]],
+     specs = { { S, "TLS 1.2: not resumed when the session's client certificate holds no pinned key" } } },
 }

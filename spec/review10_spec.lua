@@ -68,3 +68,47 @@ describe("review10: our TLS 1.3 server and a shortened ticket_lifetime", functio
       assert.same({ "resumed | ticket 0 accepted (psk_dhe_ke)" }, d)
    end)
 end)
+
+describe("review10: our server and pins on a resumed client certificate", function()
+   local PIN = "sha256/" .. assert(tls.certificate(E.CERT)):pubkey().spki_sha256
+   local WRONG = "sha256/" .. ("A"):rep(43) .. "="
+
+   -- A session of a client holding E.CERT with a server that requires a
+   -- client certificate, then the client back on a server with the same
+   -- ticket keys and `pin`: its "decide resumption" lines and whether it
+   -- resumed.
+   local function back_with_pin(version, pin)
+      local key = tls.ticketkeys.generate()
+      local copts = { certificate = E.CERT, key = E.KEY, max_version = version }
+      local sopts = { ticket_keys = { key }, verify = "required", ca = E.CERT }
+      local c = E.connected(copts, sopts)
+      assert.equal(version, c:info().version)
+      local session = assert(c:session())
+      local o, events = E.traced(E.merge(E.merge({}, sopts), { pin = pin }))
+      local cl = assert(tls.engine(assert(tls.context(E.merge({ mode = "client", ca = E.CERT }, copts))),
+         { servername = "localhost", session = session }))
+      local sv = assert(tls.engine(E.server_ctx(o)))
+      assert(cl:start())
+      E.pump(cl, sv)
+      return decisions(events), sv:status().handshake_done and sv:info().resumed
+   end
+
+   it("TLS 1.3: not resumed when the session's client certificate holds no pinned key", function()
+      local d, resumed = back_with_pin("TLSv1.3", WRONG)
+      assert.same({ "full handshake | ticket 0: the session's client certificate does not hold a pinned key" }, d)
+      assert.is_falsy(resumed)
+      d, resumed = back_with_pin("TLSv1.3", PIN)
+      assert.same({ "resumed | ticket 0 accepted (psk_dhe_ke)" }, d)
+      assert.is_true(resumed)
+   end)
+
+   it("TLS 1.2: not resumed when the session's client certificate holds no pinned key", function()
+      local d, resumed = back_with_pin("TLSv1.2", WRONG)
+      assert.same({ "ticket not used | the session's client certificate does not hold a pinned key",
+                    "full handshake" }, d)
+      assert.is_falsy(resumed)
+      d, resumed = back_with_pin("TLSv1.2", PIN)
+      assert.same({ "resumed" }, d)
+      assert.is_true(resumed)
+   end)
+end)

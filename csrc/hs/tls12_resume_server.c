@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "hs/tls12_resume_server.h"
+#include "pki/tls_pin.h"
 #include "util/tls_names.h"
 
 static int has_store(const tls_conn *c)
@@ -110,6 +111,19 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
         snprintf(why, why_size, "this server requires a verified client certificate, and the session "
                                 "has none");
         goto done;
+    }
+    /* Pins hold for resumed connections too: a session made by a context
+     * that shares our ticket keys but not our pins would skip them. */
+    if (cfg->n_pins > 0 && s->peer_cert.len > 0) {
+        X509 *leaf = tls_cert_cache_get(cfg, s->peer_cert.data, s->peer_cert.len);
+        tls_error pin_err;
+        tls_error_clear(&pin_err);
+        int pinned = leaf != NULL && tls_pin_check(cfg, NULL, leaf, &pin_err) == 0;
+        X509_free(leaf);
+        if (!pinned) {
+            snprintf(why, why_size, "the session's client certificate does not hold a pinned key");
+            goto done;
+        }
     }
     /* rfc7627#5.3: "If the original session used the
      * "extended_master_secret" extension but the new ClientHello does not

@@ -12,6 +12,7 @@
 #include "hs/tls13_psk_server.h"
 #include "crypto/tls_ticket.h"
 #include "pki/tls_x509.h"
+#include "pki/tls_pin.h"
 #include "util/tls_names.h"
 
 /* ---- The offer ------------------------------------------------------------- */
@@ -197,6 +198,19 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
     if (cfg->verify == TLS_VERIFY_REQUIRED && !s->peer_verified) {
         snprintf(why, why_size, "the session has no verified client certificate, and verify = \"required\"");
         return 0;
+    }
+    /* Pins hold for resumed connections too: a session made by a context
+     * that shares our ticket keys but not our pins would skip them. */
+    if (cfg->n_pins > 0 && s->peer_cert.len > 0) {
+        X509 *leaf = tls_cert_cache_get(cfg, s->peer_cert.data, s->peer_cert.len);
+        tls_error pin_err;
+        tls_error_clear(&pin_err);
+        int pinned = leaf != NULL && tls_pin_check(cfg, NULL, leaf, &pin_err) == 0;
+        X509_free(leaf);
+        if (!pinned) {
+            snprintf(why, why_size, "the session's client certificate does not hold a pinned key");
+            return 0;
+        }
     }
     return 1;
 }
