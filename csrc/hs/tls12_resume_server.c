@@ -111,6 +111,12 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
                                 "has none");
         goto done;
     }
+    /* Pins hold for resumed connections too: a session made by a context
+     * that shares our ticket keys but not our pins would skip them. */
+    if (s->peer_cert.len > 0 && tls_resume_pin_misfit(cfg, s) != NULL) {
+        snprintf(why, why_size, "the session's client certificate does not hold a pinned key");
+        goto done;
+    }
     /* rfc7627#5.3: "If the original session used the
      * "extended_master_secret" extension but the new ClientHello does not
      * contain it, the server MUST abort the abbreviated handshake." */

@@ -146,7 +146,11 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
         snprintf(why, why_size, "not a TLS 1.3 session of a server");
         return 0;
     }
-    /* rfc8446#4.6.1: the ticket "MUST NOT" be used past ticket_lifetime. */
+    /* rfc8446#4.6.1: the ticket "MUST NOT" be used past ticket_lifetime.
+     * A lifetime shortened since the ticket was issued applies to it too
+     * (as in TLS 1.2): shortening it is how an operator retires tickets. */
+    if (s->lifetime_s > cfg->ticket_lifetime)
+        s->lifetime_s = cfg->ticket_lifetime;
     if (tls_session_expired(s, now)) {
         snprintf(why, why_size, "ticket expired (lifetime %u s)", s->lifetime_s);
         return 0;
@@ -192,6 +196,12 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
      * whose client was verified. */
     if (cfg->verify == TLS_VERIFY_REQUIRED && !s->peer_verified) {
         snprintf(why, why_size, "the session has no verified client certificate, and verify = \"required\"");
+        return 0;
+    }
+    /* Pins hold for resumed connections too: a session made by a context
+     * that shares our ticket keys but not our pins would skip them. */
+    if (s->peer_cert.len > 0 && tls_resume_pin_misfit(cfg, s) != NULL) {
+        snprintf(why, why_size, "the session's client certificate does not hold a pinned key");
         return 0;
     }
     return 1;
