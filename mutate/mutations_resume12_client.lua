@@ -38,8 +38,8 @@ return {
      to = [[if (0 && cfg->verify && !s->peer_verified)]],
      specs = { { S, "not to a verifying client when the session's server was not verified" } } },
    { name = "r12c_pin_ignored", file = R,
-     from = [[if (!pinned)]],
-     to = [[if (0 && !pinned)]],
+     from = [[return tls_resume_pin_misfit(cfg, s);]],
+     to = [[return NULL;]],
      specs = { { S, "not when a pin does not match its certificate" } } },
    { name = "r12c_nst_trailing_bytes", file = R,
      from = [[    tls_reader ticket = tls_rd_vec(body, 2);
