@@ -131,7 +131,8 @@ static int derive_salt(const tls13_keys *k, const uint8_t *secret, uint8_t *out)
     return derive_secret(k, secret, "derived", empty_hash, out);
 }
 
-int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err)
+/* The hash of the schedule, no secret yet. */
+static int keys_start(tls13_keys *k, const EVP_MD *md, tls_error *err)
 {
     memset(k, 0, sizeof *k);
     int hlen = md ? EVP_MD_get_size(md) : -1;
@@ -139,6 +140,13 @@ int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: unusable hash");
     k->md = md;
     k->hlen = (size_t)hlen;
+    return 0;
+}
+
+int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err)
+{
+    if (keys_start(k, md, err) != 0)
+        return -1;
     /* rfc8446#7.1: without a PSK, "0" is a string of Hash.length zero bytes
      * for both the salt and the IKM of the Early Secret. */
     if (tls_hkdf_extract(md, NULL, 0, NULL, 0, k->early) != 0)
@@ -149,7 +157,9 @@ int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err)
 int tls13_keys_init_psk(tls13_keys *k, const EVP_MD *md, const uint8_t *psk, size_t psk_len,
                         tls_error *err)
 {
-    if (tls13_keys_init(k, md, err) != 0)
+    /* Not tls13_keys_init: its Early Secret (from no PSK) would be
+     * overwritten here, an HKDF-Extract for nothing. */
+    if (keys_start(k, md, err) != 0)
         return -1;
     if (psk_len == 0 || psk_len > TLS_MAX_HASH_LEN)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: PSK of %zu bytes", psk_len);
@@ -230,8 +240,8 @@ int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *
                    uint8_t *out, tls_error *err)
 {
     int hlen = md ? EVP_MD_get_size(md) : -1;
-    EVP_MAC *mac = tls_crypto_hmac();
-    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN || mac == NULL)
+    const EVP_MAC_CTX *tmpl = tls_crypto_hmac_template(md);
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN || tmpl == NULL)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "Finished: unusable hash");
 
     /* rfc8446#4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished",
@@ -244,12 +254,9 @@ int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *
                               (size_t)hlen)
         != 0)
         goto done;
-    OSSL_PARAM params[2];
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *)EVP_MD_get0_name(md), 0);
-    params[1] = OSSL_PARAM_construct_end();
-    mctx = EVP_MAC_CTX_new(mac);
-    if (mctx == NULL || EVP_MAC_init(mctx, finished_key, (size_t)hlen, params) != 1
+    /* The copy carries the template's digest; the template never sees a key. */
+    mctx = EVP_MAC_CTX_dup(tmpl);
+    if (mctx == NULL || EVP_MAC_init(mctx, finished_key, (size_t)hlen, NULL) != 1
         || EVP_MAC_update(mctx, th, (size_t)hlen) != 1
         || EVP_MAC_final(mctx, out, &out_len, (size_t)hlen) != 1 || out_len != (size_t)hlen)
         goto done;
