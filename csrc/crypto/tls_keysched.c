@@ -202,13 +202,40 @@ static int derive_secret(const tls13_keys *k, const uint8_t *secret, const char 
     return tls_hkdf_expand_label(k->md, secret, k->hlen, label, th, k->hlen, out, k->hlen);
 }
 
+/* Transcript-Hash("") of SHA-256 and SHA-384, hashed once per process:
+ * every handshake needs it two or three times. */
+static uint8_t empty_sha256[32], empty_sha384[48];
+static int empty_ok;
+static CRYPTO_ONCE empty_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void hash_empty(void)
+{
+    empty_ok = tls_hash(tls_crypto_sha(256), NULL, 0, empty_sha256) == 0
+               && tls_hash(tls_crypto_sha(384), NULL, 0, empty_sha384) == 0;
+}
+
+static int empty_hash(const tls13_keys *k, uint8_t *out)
+{
+    if (CRYPTO_THREAD_run_once(&empty_once, hash_empty) && empty_ok) {
+        if (k->md == tls_crypto_sha(256)) {
+            memcpy(out, empty_sha256, sizeof empty_sha256);
+            return 0;
+        }
+        if (k->md == tls_crypto_sha(384)) {
+            memcpy(out, empty_sha384, sizeof empty_sha384);
+            return 0;
+        }
+    }
+    return tls_hash(k->md, NULL, 0, out);
+}
+
 /* Derive-Secret(secret, "derived", ""), the salt of the next extract. */
 static int derive_salt(const tls13_keys *k, const uint8_t *secret, uint8_t *out)
 {
-    uint8_t empty_hash[TLS_MAX_HASH_LEN];
-    if (tls_hash(k->md, NULL, 0, empty_hash) != 0)
+    uint8_t eh[TLS_MAX_HASH_LEN];
+    if (empty_hash(k, eh) != 0)
         return -1;
-    return derive_secret(k, secret, "derived", empty_hash, out);
+    return derive_secret(k, secret, "derived", eh, out);
 }
 
 /* The hash of the schedule, no secret yet. */
@@ -250,9 +277,9 @@ int tls13_keys_init_psk(tls13_keys *k, const EVP_MD *md, const uint8_t *psk, siz
 
 int tls13_binder_key(const tls13_keys *k, int external, uint8_t *out, tls_error *err)
 {
-    uint8_t empty_hash[TLS_MAX_HASH_LEN];
-    if (tls_hash(k->md, NULL, 0, empty_hash) != 0
-        || derive_secret(k, k->early, external ? "ext binder" : "res binder", empty_hash, out) != 0)
+    uint8_t eh[TLS_MAX_HASH_LEN];
+    if (empty_hash(k, eh) != 0
+        || derive_secret(k, k->early, external ? "ext binder" : "res binder", eh, out) != 0)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: binder key");
     return 0;
 }
