@@ -52,6 +52,11 @@ const tls_suite *tls_suite_get(uint16_t id);
 const EVP_MD *tls_crypto_sha(int bits);
 EVP_KDF *tls_crypto_hkdf(void);
 EVP_MAC *tls_crypto_hmac(void);
+/* An HMAC context with md (SHA-256 or SHA-384) already set, made once per
+ * process: EVP_MAC_CTX_dup it and init with the key, never use it as is
+ * (shared between threads). NULL for another hash. Setting the digest by
+ * name costs a provider fetch; the copy does not. */
+const EVP_MAC_CTX *tls_crypto_hmac_template(const EVP_MD *md);
 
 /* ---- HKDF and the TLS 1.3 key schedule (rfc8446#7.1) ------------------ */
 int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,

@@ -18,6 +18,85 @@
 #define MAX_CONTEXT_LEN 255
 #define MAX_HKDF_LABEL (2 + 1 + MAX_LABEL_LEN + 1 + MAX_CONTEXT_LEN)
 
+/* HKDF contexts with their digest already set, kept for reuse: giving
+ * OSSL_KDF_PARAM_DIGEST by name costs a provider fetch on every derive, and
+ * OpenSSL 3.0's HKDF cannot be duplicated (no dupctx) nor reset without
+ * losing its digest. A derive on a kept context sets mode, key, salt or
+ * info anew (the provider replaces each one given), so the result is that
+ * of a fresh context (rfc8448 known answers in spec/kat_rfc8448_spec.lua).
+ * A context goes back to the pool only with its key and salt replaced by
+ * one zero byte (the provider clear-frees the old key), so no secret waits
+ * there. Pool slots per hash: beyond that many threads deriving at once,
+ * the extra contexts are freed. The pool lives as long as the process,
+ * like the algorithms tls_crypto_init fetches. */
+#define HKDF_POOL_MAX 8
+enum { POOL_SHA256, POOL_SHA384, POOL_HASHES };
+static EVP_KDF_CTX *hkdf_pool[POOL_HASHES][HKDF_POOL_MAX];
+static size_t hkdf_pool_len[POOL_HASHES];
+static CRYPTO_RWLOCK *hkdf_pool_lock;
+static CRYPTO_ONCE hkdf_pool_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void hkdf_pool_init(void)
+{
+    hkdf_pool_lock = CRYPTO_THREAD_lock_new();
+}
+
+/* The pool slot of md, or -1 (another hash: a fresh context each time). */
+static int pool_index(const EVP_MD *md)
+{
+    if (md == tls_crypto_sha(256))
+        return POOL_SHA256;
+    if (md == tls_crypto_sha(384))
+        return POOL_SHA384;
+    return -1;
+}
+
+/* A context for md with the digest set: from the pool if one waits there. */
+static EVP_KDF_CTX *hkdf_take(EVP_KDF *kdf, const EVP_MD *md, int slot)
+{
+    EVP_KDF_CTX *kctx = NULL;
+    if (slot >= 0 && CRYPTO_THREAD_write_lock(hkdf_pool_lock)) {
+        if (hkdf_pool_len[slot] > 0)
+            kctx = hkdf_pool[slot][--hkdf_pool_len[slot]];
+        CRYPTO_THREAD_unlock(hkdf_pool_lock);
+        if (kctx != NULL)
+            return kctx;
+    }
+    kctx = EVP_KDF_CTX_new(kdf);
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+                                                 (char *)EVP_MD_get0_name(md), 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (kctx != NULL && EVP_KDF_CTX_set_params(kctx, params) != 1) {
+        EVP_KDF_CTX_free(kctx);
+        kctx = NULL;
+    }
+    return kctx;
+}
+
+/* Returns kctx to the pool with its key and salt overwritten, or frees it
+ * (which wipes the key) when that fails or the pool is full. */
+static void hkdf_give_back(EVP_KDF_CTX *kctx, int slot, int ok)
+{
+    static const uint8_t zero[1];
+    OSSL_PARAM scrub[3];
+    scrub[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)zero, 1);
+    scrub[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)zero, 1);
+    scrub[2] = OSSL_PARAM_construct_end();
+    if (slot >= 0 && ok && EVP_KDF_CTX_set_params(kctx, scrub) == 1
+        && CRYPTO_THREAD_write_lock(hkdf_pool_lock)) {
+        int kept = 0;
+        if (hkdf_pool_len[slot] < HKDF_POOL_MAX) {
+            hkdf_pool[slot][hkdf_pool_len[slot]++] = kctx;
+            kept = 1;
+        }
+        CRYPTO_THREAD_unlock(hkdf_pool_lock);
+        if (kept)
+            return;
+    }
+    EVP_KDF_CTX_free(kctx);
+}
+
 /* One HKDF step (extract-only or expand-only) through EVP_KDF. */
 static int hkdf_run(const EVP_MD *md, int mode, const uint8_t *key, size_t key_len,
                     const uint8_t *salt, size_t salt_len, const uint8_t *info, size_t info_len,
@@ -26,17 +105,18 @@ static int hkdf_run(const EVP_MD *md, int mode, const uint8_t *key, size_t key_l
     EVP_KDF *kdf = tls_crypto_hkdf();
     if (kdf == NULL || md == NULL)
         return -1;
-    EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
+    int slot = -1;
+    if (CRYPTO_THREAD_run_once(&hkdf_pool_once, hkdf_pool_init) && hkdf_pool_lock != NULL)
+        slot = pool_index(md);
+    EVP_KDF_CTX *kctx = hkdf_take(kdf, md, slot);
     if (kctx == NULL)
         return -1;
 
     /* The const casts are for OSSL_PARAM's void *data; libcrypto copies and
      * never writes to these inputs. */
-    OSSL_PARAM params[6];
+    OSSL_PARAM params[5];
     size_t n = 0;
     params[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-                                                   (char *)EVP_MD_get0_name(md), 0);
     params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, key_len);
     if (salt != NULL)
         params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
@@ -47,7 +127,7 @@ static int hkdf_run(const EVP_MD *md, int mode, const uint8_t *key, size_t key_l
     params[n] = OSSL_PARAM_construct_end();
 
     int ok = EVP_KDF_derive(kctx, out, out_len, params) == 1;
-    EVP_KDF_CTX_free(kctx);
+    hkdf_give_back(kctx, slot, ok);
     return ok ? 0 : -1;
 }
 
@@ -122,16 +202,44 @@ static int derive_secret(const tls13_keys *k, const uint8_t *secret, const char 
     return tls_hkdf_expand_label(k->md, secret, k->hlen, label, th, k->hlen, out, k->hlen);
 }
 
+/* Transcript-Hash("") of SHA-256 and SHA-384, hashed once per process:
+ * every handshake needs it two or three times. */
+static uint8_t empty_sha256[32], empty_sha384[48];
+static int empty_ok;
+static CRYPTO_ONCE empty_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void hash_empty(void)
+{
+    empty_ok = tls_hash(tls_crypto_sha(256), NULL, 0, empty_sha256) == 0
+               && tls_hash(tls_crypto_sha(384), NULL, 0, empty_sha384) == 0;
+}
+
+static int empty_hash(const tls13_keys *k, uint8_t *out)
+{
+    if (CRYPTO_THREAD_run_once(&empty_once, hash_empty) && empty_ok) {
+        if (k->md == tls_crypto_sha(256)) {
+            memcpy(out, empty_sha256, sizeof empty_sha256);
+            return 0;
+        }
+        if (k->md == tls_crypto_sha(384)) {
+            memcpy(out, empty_sha384, sizeof empty_sha384);
+            return 0;
+        }
+    }
+    return tls_hash(k->md, NULL, 0, out);
+}
+
 /* Derive-Secret(secret, "derived", ""), the salt of the next extract. */
 static int derive_salt(const tls13_keys *k, const uint8_t *secret, uint8_t *out)
 {
-    uint8_t empty_hash[TLS_MAX_HASH_LEN];
-    if (tls_hash(k->md, NULL, 0, empty_hash) != 0)
+    uint8_t eh[TLS_MAX_HASH_LEN];
+    if (empty_hash(k, eh) != 0)
         return -1;
-    return derive_secret(k, secret, "derived", empty_hash, out);
+    return derive_secret(k, secret, "derived", eh, out);
 }
 
-int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err)
+/* The hash of the schedule, no secret yet. */
+static int keys_start(tls13_keys *k, const EVP_MD *md, tls_error *err)
 {
     memset(k, 0, sizeof *k);
     int hlen = md ? EVP_MD_get_size(md) : -1;
@@ -139,6 +247,13 @@ int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: unusable hash");
     k->md = md;
     k->hlen = (size_t)hlen;
+    return 0;
+}
+
+int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err)
+{
+    if (keys_start(k, md, err) != 0)
+        return -1;
     /* rfc8446#7.1: without a PSK, "0" is a string of Hash.length zero bytes
      * for both the salt and the IKM of the Early Secret. */
     if (tls_hkdf_extract(md, NULL, 0, NULL, 0, k->early) != 0)
@@ -149,7 +264,9 @@ int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err)
 int tls13_keys_init_psk(tls13_keys *k, const EVP_MD *md, const uint8_t *psk, size_t psk_len,
                         tls_error *err)
 {
-    if (tls13_keys_init(k, md, err) != 0)
+    /* Not tls13_keys_init: its Early Secret (from no PSK) would be
+     * overwritten here, an HKDF-Extract for nothing. */
+    if (keys_start(k, md, err) != 0)
         return -1;
     if (psk_len == 0 || psk_len > TLS_MAX_HASH_LEN)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: PSK of %zu bytes", psk_len);
@@ -160,9 +277,9 @@ int tls13_keys_init_psk(tls13_keys *k, const EVP_MD *md, const uint8_t *psk, siz
 
 int tls13_binder_key(const tls13_keys *k, int external, uint8_t *out, tls_error *err)
 {
-    uint8_t empty_hash[TLS_MAX_HASH_LEN];
-    if (tls_hash(k->md, NULL, 0, empty_hash) != 0
-        || derive_secret(k, k->early, external ? "ext binder" : "res binder", empty_hash, out) != 0)
+    uint8_t eh[TLS_MAX_HASH_LEN];
+    if (empty_hash(k, eh) != 0
+        || derive_secret(k, k->early, external ? "ext binder" : "res binder", eh, out) != 0)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: binder key");
     return 0;
 }
@@ -230,8 +347,8 @@ int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *
                    uint8_t *out, tls_error *err)
 {
     int hlen = md ? EVP_MD_get_size(md) : -1;
-    EVP_MAC *mac = tls_crypto_hmac();
-    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN || mac == NULL)
+    const EVP_MAC_CTX *tmpl = tls_crypto_hmac_template(md);
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN || tmpl == NULL)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "Finished: unusable hash");
 
     /* rfc8446#4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished",
@@ -244,12 +361,9 @@ int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *
                               (size_t)hlen)
         != 0)
         goto done;
-    OSSL_PARAM params[2];
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *)EVP_MD_get0_name(md), 0);
-    params[1] = OSSL_PARAM_construct_end();
-    mctx = EVP_MAC_CTX_new(mac);
-    if (mctx == NULL || EVP_MAC_init(mctx, finished_key, (size_t)hlen, params) != 1
+    /* The copy carries the template's digest; the template never sees a key. */
+    mctx = EVP_MAC_CTX_dup(tmpl);
+    if (mctx == NULL || EVP_MAC_init(mctx, finished_key, (size_t)hlen, NULL) != 1
         || EVP_MAC_update(mctx, th, (size_t)hlen) != 1
         || EVP_MAC_final(mctx, out, &out_len, (size_t)hlen) != 1 || out_len != (size_t)hlen)
         goto done;

@@ -2,6 +2,7 @@
  * process, and the TLS 1.3 cipher suites built on them. */
 #include <limits.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -13,6 +14,7 @@ static EVP_MD *sha256, *sha384, *sha512;
 static EVP_CIPHER *aes128gcm, *aes256gcm, *chacha20poly1305;
 static EVP_KDF *hkdf;
 static EVP_MAC *hmac;
+static EVP_MAC_CTX *hmac_sha256, *hmac_sha384;
 static int init_ok;
 static CRYPTO_ONCE init_once = CRYPTO_ONCE_STATIC_INIT;
 
@@ -41,6 +43,21 @@ static tls_suite suites[] = {
     SUITE12(TLS_RSA_WITH_AES_256_GCM_SHA384, 48, 32, TLS_KX_RSA, TLS_AUTH_RSA, 4),
 };
 
+/* An HMAC context with the digest set, for tls_crypto_hmac_template. */
+static EVP_MAC_CTX *hmac_with(const EVP_MD *md)
+{
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac);
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *)EVP_MD_get0_name(md), 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (ctx != NULL && EVP_MAC_CTX_set_params(ctx, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
 static void fetch_all(void)
 {
     sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
@@ -53,6 +70,10 @@ static void fetch_all(void)
     hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     if (!sha256 || !sha384 || !sha512 || !aes128gcm || !aes256gcm || !chacha20poly1305 || !hkdf
         || !hmac)
+        return;
+    hmac_sha256 = hmac_with(sha256);
+    hmac_sha384 = hmac_with(sha384);
+    if (!hmac_sha256 || !hmac_sha384)
         return;
 
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
@@ -102,6 +123,13 @@ EVP_KDF *tls_crypto_hkdf(void)
 EVP_MAC *tls_crypto_hmac(void)
 {
     return tls_crypto_init() == 0 ? hmac : NULL;
+}
+
+const EVP_MAC_CTX *tls_crypto_hmac_template(const EVP_MD *md)
+{
+    if (tls_crypto_init() != 0 || md == NULL)
+        return NULL;
+    return md == sha256 ? hmac_sha256 : md == sha384 ? hmac_sha384 : NULL;
 }
 
 int tls_random(uint8_t *out, size_t len, tls_error *err)

@@ -12,6 +12,7 @@
 #include "pki/tls_config.h"
 #include "util/tls_consts.h"
 #include "crypto/tls_crypto.h"
+#include "crypto/tls12_crypto.h"
 #include "engine/tls_engine.h"
 #include "util/tls_err.h"
 #include "hs/tls_ext.h"
@@ -96,6 +97,10 @@ typedef enum tls_state {
 typedef struct tls12_state {
     uint8_t server_random[TLS_RANDOM_LEN];
     uint8_t master[48];            /* the master secret */
+    tls12_key_block key_block;     /* derived once from master for both directions
+                                      (a PRF run costs as much as the rest of a
+                                      resumed handshake); wiped with the rest */
+    int key_block_ready;
     int ems;                       /* extended master secret negotiated (rfc7627) */
     int secure_renegotiation;      /* the peer signalled rfc5746 */
     uint16_t client_version;       /* ClientHello.client_version: goes in (client)

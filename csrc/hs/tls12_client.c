@@ -282,15 +282,17 @@ static int send_certificate_verify(tls_conn *c)
 /* The key block, one direction installed (client write or server write). */
 static int install_keys(tls_conn *c, int write)
 {
-    tls12_key_block kb;
+    /* Derived once for both directions; tls12_state_wipe wipes it. */
+    tls12_key_block *kb = &c->t12->key_block;
     const tls_suite *s = c->suite;
-    if (tls12_key_block_derive(s->md, s->key_len, s->fixed_iv_len, c->t12->master, c->client_random,
-                               c->t12->server_random, &kb, &c->err) != 0)
-        return -1;
-    int rc = write ? tls12_record_set_keys(c, 1, kb.client_key, kb.client_iv, "client_write_key")
-                   : tls12_record_set_keys(c, 0, kb.server_key, kb.server_iv, "server_write_key");
-    tls12_key_block_wipe(&kb);
-    return rc;
+    if (!c->t12->key_block_ready) {
+        if (tls12_key_block_derive(s->md, s->key_len, s->fixed_iv_len, c->t12->master, c->client_random,
+                                   c->t12->server_random, kb, &c->err) != 0)
+            return -1;
+        c->t12->key_block_ready = 1;
+    }
+    return write ? tls12_record_set_keys(c, 1, kb->client_key, kb->client_iv, "client_write_key")
+                 : tls12_record_set_keys(c, 0, kb->server_key, kb->server_iv, "server_write_key");
 }
 
 static int send_client_key_exchange(tls_conn *c, uint8_t *pms, size_t *pms_len)

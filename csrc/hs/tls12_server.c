@@ -641,24 +641,26 @@ done:
     return rc;
 }
 
-/* Keys one direction from the key block (rfc5246#6.3); the other half is
- * wiped and derived again when its time comes. */
+/* Keys one direction from the key block (rfc5246#6.3), derived once for
+ * both directions and kept in c->t12 (wiped with it when the handshake
+ * ends). */
 static int install_keys(tls_conn *c, int write)
 {
-    tls12_key_block kb;
-    int rc = -1;
-    if (tls12_key_block_derive(c->suite->md, c->suite->key_len, c->suite->fixed_iv_len, c->t12->master,
-                               c->client_random, c->t12->server_random, &kb, &c->err) == 0 &&
-        (write || trace_key_step(c, "key block",
-                                 "client and server write keys and IVs: PRF of the master secret and "
-                                 "the randoms") == 0)) {
-        if (write)
-            rc = tls12_record_set_keys(c, 1, kb.server_key, kb.server_iv, "server write key");
-        else
-            rc = tls12_record_set_keys(c, 0, kb.client_key, kb.client_iv, "client write key");
+    tls12_key_block *kb = &c->t12->key_block;
+    if (!c->t12->key_block_ready) {
+        if (tls12_key_block_derive(c->suite->md, c->suite->key_len, c->suite->fixed_iv_len,
+                                   c->t12->master, c->client_random, c->t12->server_random, kb,
+                                   &c->err) != 0)
+            return -1;
+        c->t12->key_block_ready = 1;
     }
-    tls12_key_block_wipe(&kb);
-    return rc;
+    if (!write && trace_key_step(c, "key block",
+                                 "client and server write keys and IVs: PRF of the master secret and "
+                                 "the randoms") != 0)
+        return -1;
+    if (write)
+        return tls12_record_set_keys(c, 1, kb->server_key, kb->server_iv, "server write key");
+    return tls12_record_set_keys(c, 0, kb->client_key, kb->client_iv, "client write key");
 }
 
 int tls12_server_change_cipher_spec(tls_conn *c)

@@ -473,7 +473,12 @@ int tls13_psk_server_send_tickets(tls_conn *c)
     tls_session s;
     tls_session_init(&s);
     int rc = base_session(c, &s, now);
-    for (unsigned i = 0; rc == 0 && i < cfg->tickets; i++)
+    /* After a resumed handshake one ticket replaces the one just used, as
+     * libssl does: the client already holds the rest of the full
+     * handshake's tickets, and each ticket costs a key derivation and a
+     * sealing on both sides. A full handshake still issues cfg->tickets. */
+    unsigned count = c->resumed ? 1 : cfg->tickets;
+    for (unsigned i = 0; rc == 0 && i < count; i++)
         rc = send_ticket(c, &s);
     tls_session_wipe(&s);
     return rc;
