@@ -7,7 +7,9 @@
 #   2. each fuzz target's replay program over fuzz/regress/ and fuzz/corpus/
 #      (hostile and real flights);
 #   3. the Lua specs in VALGRIND_SPECS (the sans-I/O engine pairs of
-#      api_spec, tls12_pairs_spec and mtls_pairs_spec, interop with
+#      api_spec, tls12_pairs_spec and mtls_pairs_spec, TLS 1.2 resumption
+#      (resume12_client_spec: tickets and ids, our pairs and openssl), TLS 1.3
+#      PSK and 0-RTT (early_data_resume_spec), interop with
 #      openssl, malformed input) run by busted inside valgrind; the Lua
 #      servers they start are traced too (other programs, openssl and the
 #      like, are skipped), each process logging to build-valgrind/logs/.
@@ -19,6 +21,7 @@ VALGRIND ?= valgrind
 VALGRIND_BUILD := build-valgrind
 VALGRIND_LOGS := $(VALGRIND_BUILD)/logs
 VALGRIND_SPECS ?= spec/api_spec.lua spec/interop_openssl_spec.lua spec/malformed_spec.lua spec/malformed12_spec.lua \
+	spec/resume12_client_spec.lua spec/early_data_resume_spec.lua \
 	spec/tls12_pairs_spec.lua spec/mtls_pairs_spec.lua
 VALGRIND_FLAGS := --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --num-callers=30 --suppressions=$(CURDIR)/mk/valgrind.supp
@@ -44,7 +47,7 @@ valgrind-c: $(VALGRIND_PLAIN)/record_seeds $(FUZZ_TARGETS:%=$(VALGRIND_PLAIN)/%)
 	done
 
 valgrind-lua:
-	$(MAKE) BUILD=$(VALGRIND_BUILD) OPT="-O1 -g" build
+	$(MAKE) BUILD=$(VALGRIND_BUILD) OPT="-O1 -g" build refcrypto
 	rm -rf $(VALGRIND_LOGS) && mkdir -p $(VALGRIND_LOGS)
 	@echo "valgrind: busted $(VALGRIND_SPECS)"; \
 	busted=0; LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(VALGRIND_BUILD)/?.so;;" \
