@@ -153,7 +153,7 @@ local mutations = {
      from = [[if (!ch->has_sigalgs)]], to = [[if (0)]],
      specs = { { K, "without signature_algorithms" } } },
    { name = "ch_missing_key_share_accepted", file = "csrc/hs/tls13_server.c",
-     from = [[if (!ch->has_groups || !ch->has_key_share)]], to = [[if (!ch->has_groups)]],
+     from = [[if (ch->has_groups != ch->has_key_share)]], to = [[if (0)]],
      specs = { { K, "without a key_share extension" } } },
    { name = "ch2_suite_change_accepted", file = "csrc/hs/tls13_server.c",
      from = [[if (c->suite != NULL && c->suite != suite)]], to = [[if (0)]],

@@ -37,7 +37,8 @@ static int check_full_handshake_extensions(tls_conn *c, const client_hello *ch)
 {
     if (!ch->has_sigalgs)
         return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION, "ClientHello has no signature_algorithms");
-    if (!ch->has_groups || !ch->has_key_share)
+    /* check_client_hello13 already made key_share go with supported_groups. */
+    if (!ch->has_groups)
         return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION,
                         "ClientHello lacks supported_groups or key_share");
     return 0;
