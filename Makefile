@@ -37,6 +37,11 @@ OBJS = $(SRCS:csrc/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/tls/core.so
 
 ROCKSPEC := rockspec/luatls-scm-1.rockspec
+VERSION := 0.2.0
+ROCK_REVISION := 1
+RELEASE_ROCKSPEC := rockspec/luatls-$(VERSION)-$(ROCK_REVISION).rockspec
+ROCKSPECS := $(ROCKSPEC) $(RELEASE_ROCKSPEC)
+LUA_SRCS := $(sort $(shell find lua -name '*.lua'))
 RUN_ENV = LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;"
 
 .PHONY: all build deps test demo examples-check clean test-asan check-rockspec test-rock refcrypto
@@ -67,13 +72,11 @@ $(REFCRYPTO): spec/support/refcrypto.c
 deps:
 	sh scripts/deps.sh
 
-# The rockspec cannot glob, so a C file missing from it would only show up
-# as an undefined symbol after `luarocks make`.
+# The rockspecs cannot glob, so a C file missing from one would only show up
+# as an undefined symbol after LuaRocks builds it, and a Lua module as a rock
+# without it. Both rockspecs must list the whole tree and build the same thing.
 check-rockspec:
-	@missing=""; for f in $(SRCS); do \
-		grep -q "\"$$f\"" $(ROCKSPEC) || missing="$$missing $$f"; \
-	done; \
-	if [ -n "$$missing" ]; then echo "$(ROCKSPEC) does not list:$$missing" >&2; exit 1; fi
+	@$(LUA) scripts/rockspec_check.lua $(ROCKSPECS) -- $(SRCS) $(LUA_SRCS)
 
 # Installs the rock into a scratch tree, offline, as a user would, and loads
 # it from another directory: catches a rockspec that builds differently.
