@@ -159,8 +159,9 @@ for _, path in ipairs(rockspecs) do
   ::next::
 end
 
--- What gets built and what it needs is the same whichever rockspec builds it.
-for i = 2, #specs do
+-- What gets built and what it needs is the same whichever rockspec builds it
+-- (once each lists the tree, which is what the messages above ask for).
+for i = 2, (#problems == 0 and #specs or 0) do
   local a, b = specs[1], specs[i]
   for _, field in ipairs{ "dependencies", "external_dependencies", "build" } do
     local d = first_difference(a.spec[field], b.spec[field], field)
