@@ -18,6 +18,7 @@ every handshake message and key-schedule step.
 
 dependencies = {
    "lua >= 5.4",
+   "luasocket >= 3.0",
 }
 
 external_dependencies = {
