@@ -377,7 +377,7 @@ describe("non-blocking connections", function()
       client:close(); sconn:close(); server:close()
    end)
 
-   it("a keyupdate stopped by wantwrite is finished by the next call, not sent twice", function()
+   it("a keyupdate stopped by wantwrite is finished by the next call, not sent twice, and a later one is never swallowed", function()
       local updates = 0
       -- A server whose trace counts the client's KeyUpdates.
       local srv = assert(tls.listen("127.0.0.1", 0, assert(tls.context {
@@ -426,6 +426,54 @@ describe("non-blocking connections", function()
       sconn:settimeout(10)
       assert.equal("end", sconn:receive("*l"))
       assert.equal(1, updates)
+      -- A keyupdate left at "wantwrite" and then sent out by a send that
+      -- went on with more data: a keyupdate asked for after that data is a
+      -- new KeyUpdate, even while the data still waits for the socket.
+      sconn:settimeout(0)
+      local last2, err2, lastsent2 = client:send(big)
+      assert.is_nil(last2)
+      assert.equal("wantwrite", err2)
+      local ok3, kerr3 = client:keyupdate()
+      assert.is_nil(ok3)
+      assert.equal("wantwrite", kerr3)
+      local big2 = string.rep("z", 4 * 1024 * 1024)
+      local committed2 = 0
+      total = 0
+      local function drain(want_total)
+         return function()
+            if want_total and total == want_total() then return true end
+            local d, e, p = sconn:receive(65536)
+            total = total + #(d or p)
+            if want_total and total == want_total() then return true end
+            if d then return nil, "again" end
+            return nil, e
+         end
+      end
+      local client_task = { conn = client, step = function()
+         local l, e, ls = client:send(big2, committed2 + 1)
+         assert.is_nil(l, "all of big2 went through")
+         committed2 = ls
+         if ls > 0 then return true end -- the KeyUpdate went out, data follows it
+         return nil, e
+      end }
+      local server_task = { conn = sconn }
+      server_task.step = function()
+         if client_task.done then return true end
+         return drain()()
+      end
+      drive { client_task, server_task }
+      assert(committed2 > 0)
+      local ok4, kerr4 = client:keyupdate()
+      assert.is_nil(ok4)
+      assert.equal("wantwrite", kerr4)
+      drive {
+         { conn = client, step = function() return client:keyupdate() end },
+         { conn = sconn, step = drain(function() return lastsent2 + committed2 end) },
+      }
+      assert.equal(4, client:send("end\n"))
+      sconn:settimeout(10)
+      assert.equal("end", sconn:receive("*l"))
+      assert.equal(3, updates)
       client:close(); sconn:close(); srv:close()
    end)
 
