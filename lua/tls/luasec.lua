@@ -656,8 +656,9 @@ end
 local function want_word(self, err)
   if err == "timeout" then
     local w = self.conn and self.conn.want and self.conn:want()
-    return w == "write" and "wantwrite" or "wantread"
+    err = w == "write" and "wantwrite" or "wantread"
   end
+  self.wanted = err == "wantread" and "read" or err == "wantwrite" and "write" or "nothing"
   return err
 end
 
@@ -692,13 +693,14 @@ end
 
 function Conn:dohandshake()
   local ok, err = drive(self, "handshake")
-  if ok then return true end
+  if ok then self.wanted = nil; return true end
   return false, want_word(self, err)
 end
 
 function Conn:send(data, i, j)
   local last, err, partial = drive(self, "send", data, i, j)
   if last then
+    self.wanted = nil
     self.sent = self.sent + (last - (i or 1) + 1)
     return last
   end
@@ -709,6 +711,7 @@ end
 function Conn:receive(pattern, prefix)
   local data, err, partial = drive(self, "receive", pattern, prefix)
   if data then
+    self.wanted = nil
     self.received = self.received + #data - (prefix and #prefix or 0)
     return data
   end
@@ -755,8 +758,9 @@ function Conn:dirty()
 end
 
 function Conn:want()
-  if self.closed or not self.conn or not self.conn.want then return "nothing" end
-  return self.conn:want()
+  if self.closed or not self.conn then return "nothing" end
+  if self.conn.want then return self.conn:want() end
+  return self.wanted or "nothing"
 end
 
 function Conn:getstats()
