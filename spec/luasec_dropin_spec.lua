@@ -113,7 +113,8 @@ describe("tls.luasec: LuaSec's samples, each side under either library", functio
       end)
 
       it("a non-blocking client waits with want() and socket.select" .. title, function()
-         local h, port = serve(S, "server.lua", c.leaf.ecdsa_p256.cert, c.leaf.ecdsa_p256.key)
+         local h, port = serve(S, "server.lua", c.leaf.ecdsa_p256.cert, c.leaf.ecdsa_p256.key, "-", "-", "1",
+            "-", "0.3")
          local out = run(C, "want_client.lua", port, c.ca)
          has(out, "handshake done\n")
          has(out, "received oneshot test 1\n")

@@ -672,9 +672,9 @@ local function engine(self)
   local core, err = ctx:core(ctx.extra.server or name ~= nil, self.alpn)
   if not core then return nil, err end
   local conn
-  conn, err = tls.wrap(self.holder, core, { servername = (not ctx.extra.server) and name or nil,
-                                            timeout = self.timeout })
+  conn, err = tls.wrap(self.holder, core, { servername = (not ctx.extra.server) and name or nil })
   if not conn then return nil, err end
+  conn:settimeout(self.timeout)
   self.conn = conn
   return conn
 end
@@ -701,10 +701,8 @@ function Conn:send(data, i, j)
   local last, err, partial = drive(self, "send", data, i, j)
   if last then
     self.wanted = nil
-    self.sent = self.sent + (last - (i or 1) + 1)
     return last
   end
-  if partial and partial >= (i or 1) then self.sent = self.sent + (partial - (i or 1) + 1) end
   return nil, want_word(self, err), partial
 end
 
@@ -712,10 +710,8 @@ function Conn:receive(pattern, prefix)
   local data, err, partial = drive(self, "receive", pattern, prefix)
   if data then
     self.wanted = nil
-    self.received = self.received + #data - (prefix and #prefix or 0)
     return data
   end
-  if partial then self.received = self.received + #partial - (prefix and #prefix or 0) end
   return nil, want_word(self, err), partial
 end
 
@@ -763,11 +759,14 @@ function Conn:want()
   return self.wanted or "nothing"
 end
 
+-- Bytes of application data received and sent, and seconds since wrap.
 function Conn:getstats()
+  if self.conn and self.conn.getstats then return self.conn:getstats() end
   return self.received, self.sent, socket.gettime() - self.birth
 end
 
 function Conn:setstats(received, sent, age)
+  if self.conn and self.conn.setstats then return self.conn:setstats(received, sent, age) end
   self.received = tonumber(received) or self.received
   self.sent = tonumber(sent) or self.sent
   if tonumber(age) then self.birth = socket.gettime() - tonumber(age) end

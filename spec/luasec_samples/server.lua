@@ -1,14 +1,15 @@
 -- One-shot server (LuaSec's samples/oneshot, info, verification, alpn, chain
 -- servers in one): accepts COUNT connections and answers each with a line.
---   server.lua CERT KEY [CAFILE|-] [ALPN,LIST|-] [COUNT] [PROTOCOL]
--- With CAFILE the client must present a certificate under it.
+--   server.lua CERT KEY [CAFILE|-] [ALPN,LIST|-] [COUNT] [PROTOCOL|-] [PAUSE]
+-- With CAFILE the client must present a certificate under it; PAUSE seconds
+-- pass between accept and the handshake.
 local socket = require("socket")
 local ssl    = require("ssl")
 
-local cert, key, cafile, alpn, count, protocol = ...
+local cert, key, cafile, alpn, count, protocol, pause = ...
 local params = {
    mode = "server",
-   protocol = protocol or "any",
+   protocol = (protocol ~= "-" and protocol) or "any",
    key = key,
    certificate = cert,
    options = {"all", "no_sslv3"},
@@ -39,6 +40,7 @@ for i = 1, tonumber(count) or 1 do
    peer = assert(ssl.wrap(peer, ctx))
    print("before handshake info: " .. tostring(peer:info()))
    peer:settimeout(10)
+   if pause then socket.sleep(tonumber(pause)) end
    local ok, err = peer:dohandshake()
    if not ok then
       print("handshake failed: " .. tostring(err))
