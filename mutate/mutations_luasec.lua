@@ -8,8 +8,8 @@ return {
    -- The name check: a connection that names a host must get the context
    -- that checks it.
    { name = "luasec_name_never_checked", file = L,
-     from = [[  if not self.extra.server and not named then c:set_verify_chain_only(true) end]],
-     to = [[  if not self.extra.server then c:set_verify_chain_only(true) end]],
+     from = [[  if not self.extra.server and (not named or self.extra.record_verification) then]],
+     to = [[  if not self.extra.server then]],
      specs = { { D, "a servername parameter is checked like sni" },
                { D, "checks the name given with sni" } } },
    { name = "luasec_sni_name_ignored", file = L,

@@ -345,6 +345,21 @@ describe("tls.luasec: parameters", function()
       cl:close(); sv:close()
    end)
 
+   it("verify = \"none\" reports on the chain only, as LuaSec, even with a name", function()
+      local cl, sv, cok, cerr = pair(server_params { certificate = c.wronghost.cert, key = c.wronghost.key },
+         client_params { verify = "none" }, "localhost")
+      assert.is_true(cok, cerr)
+      assert.same({ true }, { cl:getpeerverification() })
+      cl:close(); sv:close()
+      cl, sv, cok, cerr = pair(server_params { certificate = c.untrusted.cert, key = c.untrusted.key },
+         client_params { verify = "none" }, "localhost")
+      assert.is_true(cok, cerr)
+      local ok, why = cl:getpeerverification()
+      assert.is_false(ok)
+      assert.truthy(why:find("^unknown certificate authority"), why)
+      cl:close(); sv:close()
+   end)
+
    it("verify = \"peer\" without a name still checks the chain: another CA fails", function()
       local cl, sv, cok, cerr = pair(server_params { certificate = c.untrusted.cert, key = c.untrusted.key },
          client_params())

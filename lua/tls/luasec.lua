@@ -422,8 +422,12 @@ function Context:core(named, alpn)
   c, err = tls.context(o)
   if not c then return nil, err end
   -- The name is checked whenever the program gives one; without one the
-  -- chain alone, as LuaSec (which never checks names).
-  if not self.extra.server and not named then c:set_verify_chain_only(true) end
+  -- chain alone, as LuaSec (which never checks names). With verify =
+  -- "none" nothing is enforced, and getpeerverification() reports on the
+  -- chain as LuaSec's does.
+  if not self.extra.server and (not named or self.extra.record_verification) then
+    c:set_verify_chain_only(true)
+  end
   self.variants[key] = c
   return c
 end
