@@ -80,6 +80,14 @@ describe("tls.luasec: LuaSec's samples, each side under either library", functio
          has(sout, "client verified true\n")
       end)
 
+      it("a client certificate under another CA is refused by the server" .. title, function()
+         local h, port = serve(S, "server.lua", c.leaf.ecdsa_p256.cert, c.leaf.ecdsa_p256.key, c.ca)
+         run(C, "client.lua", port, c.ca, "localhost", c.untrusted.cert, c.untrusted.key)
+         local sout = finish(h, S)
+         has(sout, "handshake failed: ")
+         assert.is_nil(sout:find("client CN", 1, true), sout)
+      end)
+
       it("info() before and after the handshake, TLS 1.3 and TLS 1.2" .. title, function()
          for _, protocol in ipairs { "tlsv1_3", "tlsv1_2" } do
             local h, port = serve(S, "server.lua", c.leaf.ecdsa_p256.cert, c.leaf.ecdsa_p256.key)
