@@ -34,6 +34,8 @@ build = {
       tls = "lua/tls.lua",
       ["tls.ticketkeys"] = "lua/tls/ticketkeys.lua",
       ["tls.store"] = "lua/tls/store.lua",
+      ["tls.luasec"] = "lua/tls/luasec.lua",
+      ["tls.luasec.https"] = "lua/tls/luasec/https.lua",
       ["tls.core"] = {
          -- Keep in sync with csrc/*/*.c (`make test` checks it).
          sources = {

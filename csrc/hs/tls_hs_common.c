@@ -110,6 +110,7 @@ int tls_hs_accept_peer_chain(tls_conn *c)
         tls_trace_add(&tb, "verification", "%s",
                       !c->cfg->verify ? "off"
                       : c->is_server  ? "checking the client's chain (clientAuth, no name)"
+                      : c->cfg->verify_chain_only ? "checking the chain only (no name was given)"
                                       : "checking chain and name");
         if (!c->is_server && c->ocsp_asked && c->version == TLS_VERSION_13)
             tls_trace_add(&tb, "ocsp_staple", "%zu bytes%s", c->ocsp_staple.len,
@@ -125,7 +126,8 @@ int tls_hs_accept_peer_chain(tls_conn *c)
     tls_error_clear(&verdict);
     STACK_OF(X509) *verified = NULL;
     int ok = !c->cfg->verify ||
-             tls_x509_verify_chain(c->cfg, c->peer_chain, c->is_server ? NULL : c->server_name,
+             tls_x509_verify_chain(c->cfg, c->peer_chain,
+                                   c->is_server || c->cfg->verify_chain_only ? NULL : c->server_name,
                                    c->is_server,
                                    !c->is_server && c->version == TLS_VERSION_12 && c->suite != NULL &&
                                        c->suite->kx == TLS_KX_RSA,

@@ -167,6 +167,19 @@ static int ctx_set_verify(lua_State *L)
     return 1;
 }
 
+/* ctx:set_verify_chain_only(true): a client checks the server's chain but
+ * no name, as LuaSec does when a program gives none (lua/tls/luasec.lua uses
+ * it only then; tls.context has no option for it). */
+static int ctx_set_verify_chain_only(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    luaL_checktype(L, 2, LUA_TBOOLEAN);
+    luaL_argcheck(L, !ctx->cfg->is_server, 1, "a server checks no name anyway");
+    ctx->cfg->verify_chain_only = lua_toboolean(L, 2);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* Records under one write key before we update it; lua/tls.lua checks
  * the value. */
 static int ctx_set_key_update_after(lua_State *L)
@@ -494,6 +507,7 @@ void tls_lua_context_register(lua_State *L)
         {"set_groups", ctx_set_groups},
         {"set_sigalgs", ctx_set_sigalgs},
         {"set_verify", ctx_set_verify},
+        {"set_verify_chain_only", ctx_set_verify_chain_only},
         {"set_security_level", ctx_set_security_level},
         {"set_strict_close", ctx_set_strict_close},
         {"set_versions", ctx_set_versions},

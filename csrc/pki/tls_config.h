@@ -66,6 +66,8 @@ typedef struct tls_config {
     int refs;
     int is_server;
     int verify;                  /* TLS_VERIFY_* */
+    int verify_chain_only;       /* client: the chain, never a name (the LuaSec
+                                    drop-in when the program names no host) */
     X509_STORE *store;           /* trust anchors; NULL until loaded */
     tls_identity ids[TLS_MAX_IDENTITIES]; /* complete pairs: ids[0..n_ids) */
     size_t n_ids;                /* ids[n_ids] may hold a half-set pair (chain or

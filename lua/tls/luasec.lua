@@ -1,0 +1,954 @@
+-- tls.luasec: LuaSec's `ssl` API on luatls, so that programs written for
+-- LuaSec run unchanged after one line:
+--
+--   require("tls.luasec").install()   -- package.loaded.ssl, ["ssl.https"]
+--
+-- newcontext(params) takes LuaSec's parameter names and maps them onto a
+-- tls.context; wrap(sock, ctx) returns a connection with LuaSec's methods.
+-- What LuaSec asks for that would weaken the connection (TLS 1.0/1.1,
+-- verification extensions that accept bad chains) is refused with a
+-- message; what has no meaning here (SSLv3 switches, DH parameters, bug
+-- workarounds) is accepted and ignored. The differences are listed in the
+-- README ("The LuaSec drop-in").
+local tls = require "tls"
+local socket = require "socket"
+
+local M = {
+  _VERSION = "1.2.0",   -- the LuaSec API this follows (programs compare it)
+  _COPYRIGHT = "luatls " .. tls._VERSION .. " (LuaSec-compatible API of tls.luasec)",
+  _LUATLS = tls._VERSION,
+}
+
+-- LuaSec's ssl.config, for programs that look before they ask.
+M.config = {
+  protocols = { tlsv1_2 = true, tlsv1_3 = true },
+  algorithms = { ec = true },
+  capabilities = { alpn = true, curves_list = true },
+  curves = { ["P-256"] = true, ["P-384"] = true, ["P-521"] = true, prime256v1 = true, secp256r1 = true,
+             secp384r1 = true, secp521r1 = true, X25519 = true, X448 = true },
+  options = {},
+}
+
+local function fail(fmt, ...)
+  return nil, string.format(fmt, ...)
+end
+
+-- Lists given as one string or a table of strings.
+local function as_list(v)
+  if type(v) == "table" then return v end
+  return { v }
+end
+
+---------------------------------------------------------------------------
+-- Parameters
+---------------------------------------------------------------------------
+
+-- protocol: LuaSec's "tlsv1_2" and "tlsv1_3" mean exactly that version,
+-- "any" (and the older "sslv23") every version OpenSSL allows.
+local PROTOCOLS = {
+  any = { "TLSv1.2", "TLSv1.3" }, sslv23 = { "TLSv1.2", "TLSv1.3" },
+  tlsv1_2 = { "TLSv1.2", "TLSv1.2" }, tlsv1_3 = { "TLSv1.3", "TLSv1.3" },
+}
+local OLD_PROTOCOLS = { sslv2 = "SSL 2.0", sslv3 = "SSL 3.0", tlsv1 = "TLS 1.0", tlsv1_1 = "TLS 1.1" }
+
+-- options: what each LuaSec (OpenSSL) option becomes. "ignore" options
+-- either ask for what luatls always does (no compression, fresh ECDHE keys,
+-- no renegotiation, no SSLv2/3) or tune OpenSSL internals and bug
+-- workarounds that have no counterpart here; none of them loosens a check.
+local OPTION_ACTIONS = {
+  no_tlsv1_2 = "no_tlsv1_2", no_tlsv1_3 = "no_tlsv1_3", no_ticket = "no_ticket",
+  ignore_unexpected_eof = "ignore_unexpected_eof",
+}
+for name in ([[all no_sslv2 no_sslv3 no_tlsv1 no_tlsv1_1 no_compression single_dh_use single_ecdh_use
+  no_renegotiation cipher_server_preference no_session_resumption_on_renegotiation
+  dont_insert_empty_fragments allow_client_renegotiation allow_unsafe_legacy_renegotiation
+  legacy_server_connect no_encrypt_then_mac no_extended_master_secret enable_middlebox_compat
+  prioritize_chacha enable_ktls tlsext_padding cleanse_plaintext no_query_mtu cookie_exchange
+  no_dtlsv1 no_dtlsv1_2 no_dtls_mask no_ssl_mask no_anti_replay allow_no_dhe_kex cisco_anyconnect
+  disable_tlsext_ca_names microsoft_sess_id_bug netscape_challenge_bug
+  netscape_reuse_cipher_change_bug sslref2_reuse_cert_type_bug microsoft_big_sslv3_buffer
+  msie_sslv2_rsa_padding ssleay_080_client_dh_bug tls_d5_bug tls_block_padding_bug tls_rollback_bug
+  netscape_ca_dn_bug netscape_demo_cipher_change_bug safari_ecdhe_ecdsa_bug cryptopro_tlsext_bug
+  pkcs1_check_1 pkcs1_check_2 ephemeral_rsa]]):gmatch("%S+") do
+  OPTION_ACTIONS[name] = OPTION_ACTIONS[name] or "ignore"
+end
+for name in pairs(OPTION_ACTIONS) do M.config.options[name] = true end
+
+-- TLS 1.2 suites luatls has, under OpenSSL's names (what LuaSec's
+-- `ciphers` holds), in our order of preference.
+local TLS12_SUITES = {
+  "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+}
+local TLS12_KNOWN = { ["AES128-GCM-SHA256"] = true, ["AES256-GCM-SHA384"] = true }
+for _, s in ipairs(TLS12_SUITES) do TLS12_KNOWN[s] = true end
+local TLS13_SUITES = { "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256" }
+local TLS13_KNOWN = {}
+for _, s in ipairs(TLS13_SUITES) do TLS13_KNOWN[s] = true end
+
+-- IANA names (our info().cipher) -> OpenSSL's (LuaSec's info().cipher).
+local OPENSSL_NAME = {
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = "ECDHE-ECDSA-AES128-GCM-SHA256",
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = "ECDHE-RSA-AES128-GCM-SHA256",
+  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = "ECDHE-ECDSA-AES256-GCM-SHA384",
+  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = "ECDHE-RSA-AES256-GCM-SHA384",
+  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = "ECDHE-ECDSA-CHACHA20-POLY1305",
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = "ECDHE-RSA-CHACHA20-POLY1305",
+  TLS_RSA_WITH_AES_128_GCM_SHA256 = "AES128-GCM-SHA256",
+  TLS_RSA_WITH_AES_256_GCM_SHA384 = "AES256-GCM-SHA384",
+}
+
+-- OpenSSL's cipher list syntax: explicit suite names, or rules (keywords
+-- such as HIGH or ALL, exclusions !x, -x, +x, @STRENGTH).
+local function is_rule(token)
+  return token:match("^[!%-%+@]") ~= nil or not token:find("-", 1, true)
+end
+
+-- `ciphers` (TLS 1.2, OpenSSL syntax) -> a list of OpenSSL names we have.
+-- Rules keep our own list, which holds only AEAD suites with ECDHE and is
+-- inside every list a rule like HIGH or DEFAULT makes. A list of explicit
+-- names keeps those we have, in its order; one that names none of ours is
+-- refused: quietly using other suites would overrule the program's choice.
+local function tls12_ciphers(spec)
+  if type(spec) ~= "string" then return fail("invalid cipher list type (%s)", type(spec)) end
+  local explicit, ruled = {}, false
+  for token in spec:gmatch("[^:, ]+") do
+    if is_rule(token) then
+      ruled = true
+    elseif TLS12_KNOWN[token] then
+      explicit[#explicit + 1] = token
+    end
+  end
+  if ruled then
+    local seen, out = {}, {}
+    for _, s in ipairs(explicit) do if not seen[s] then seen[s] = true; out[#out + 1] = s end end
+    for _, s in ipairs(TLS12_SUITES) do if not seen[s] then seen[s] = true; out[#out + 1] = s end end
+    return out
+  end
+  if #explicit == 0 then
+    return fail("ciphers: none of the suites in '%s' exists in luatls, which has only AEAD suites "
+      .. "(%s, and AES128-GCM-SHA256/AES256-GCM-SHA384 with RSA key transport)", spec,
+      table.concat(TLS12_SUITES, ", "))
+  end
+  return explicit
+end
+
+local function tls13_ciphers(spec)
+  if type(spec) ~= "string" then return fail("invalid cipher suites type (%s)", type(spec)) end
+  local out = {}
+  for token in spec:gmatch("[^:, ]+") do
+    if not TLS13_KNOWN[token] then
+      return fail("ciphersuites: unknown TLS 1.3 cipher suite '%s' (luatls has %s)", token,
+        table.concat(TLS13_SUITES, ", "))
+    end
+    out[#out + 1] = token
+  end
+  if #out == 0 then return fail("ciphersuites: the list is empty") end
+  return out
+end
+
+-- curve/curveslist: OpenSSL's names (and NIST's) -> our group names.
+local GROUPS = {
+  prime256v1 = "secp256r1", secp256r1 = "secp256r1", ["P-256"] = "secp256r1",
+  secp384r1 = "secp384r1", ["P-384"] = "secp384r1", secp521r1 = "secp521r1", ["P-521"] = "secp521r1",
+  X25519 = "x25519", x25519 = "x25519", X448 = "x448", x448 = "x448",
+  ffdhe2048 = "ffdhe2048", ffdhe3072 = "ffdhe3072", ffdhe4096 = "ffdhe4096",
+}
+
+local function groups(spec, option)
+  local out = {}
+  for token in tostring(spec):gmatch("[^:, ]+") do
+    local g = GROUPS[token]
+    if not g then return fail("elliptic curve '%s' not supported (%s)", token, option) end
+    out[#out + 1] = g
+  end
+  if #out == 0 then return fail("%s: the list is empty", option) end
+  return out
+end
+
+-- The deepest chain luatls accepts: a leaf and 9 intermediates, as
+-- OpenSSL's depth 9 allows (up to the trust anchor).
+local MAX_DEPTH = 9
+
+local function readable(path)
+  local f = io.open(path, "rb")
+  if not f then return false end
+  f:close()
+  return true
+end
+
+-- LuaSec's params -> tls.context options, plus what the drop-in itself
+-- needs (verify mode, ALPN on servers, ...). Returns opts, extra or nil, msg.
+local function translate(cfg)
+  if type(cfg.mode) ~= "string" then
+    error(string.format("bad argument #1 to 'newcontext' (mode: string expected, got %s)", type(cfg.mode)), 3)
+  end
+  if type(cfg.protocol) ~= "string" then
+    error(string.format("bad argument #1 to 'newcontext' (protocol: string expected, got %s)",
+      type(cfg.protocol)), 3)
+  end
+  local mode = cfg.mode
+  if mode ~= "client" and mode ~= "server" then return fail("invalid mode (%s)", mode) end
+  local server = mode == "server"
+  local o = { mode = mode }
+  local extra = { server = server }
+
+  -- protocol and the no_tlsv1_x options
+  if OLD_PROTOCOLS[cfg.protocol] then
+    return fail("protocol '%s' (%s only) is refused: %s is insecure and deprecated by RFC 8996; use "
+      .. "'tlsv1_2', 'tlsv1_3' or 'any' (TLS 1.2 and 1.3)", cfg.protocol, OLD_PROTOCOLS[cfg.protocol],
+      OLD_PROTOCOLS[cfg.protocol])
+  end
+  local range = PROTOCOLS[cfg.protocol]
+  if not range then return fail("invalid protocol (%s)", cfg.protocol) end
+  local min, max = range[1], range[2]
+  local no_ticket, ignore_eof = false, false
+  if cfg.options ~= nil then
+    for _, name in ipairs(as_list(cfg.options)) do
+      local action = OPTION_ACTIONS[name]
+      if not action then return fail("invalid option (%s)", tostring(name)) end
+      if action == "no_tlsv1_2" then
+        min = "TLSv1.3"
+      elseif action == "no_tlsv1_3" then
+        max = "TLSv1.2"
+      elseif action == "no_ticket" then
+        no_ticket = true
+      elseif action == "ignore_unexpected_eof" then
+        ignore_eof = true
+      end
+    end
+  end
+  if min > max then
+    return fail("no protocol version left: protocol '%s' with options %s", cfg.protocol,
+      table.concat(as_list(cfg.options), ","))
+  end
+  o.min_version, o.max_version = min, max
+  -- OpenSSL 3 (under LuaSec 1.2) fails a read when the peer closes TCP
+  -- without close_notify unless told to ignore it.
+  o.strict_close = not ignore_eof
+  if no_ticket and server then o.tickets = 0 end
+
+  -- certificates and keys
+  local password = cfg.password
+  local function pw(p)
+    if p == nil then return nil end
+    if type(p) == "function" then p = p() end
+    if type(p) ~= "string" then return nil, "invalid password type" end
+    return p
+  end
+  local perr
+  if cfg.certificates ~= nil then
+    if type(cfg.certificates) ~= "table" then return fail("invalid certificates parameter") end
+    local list = {}
+    for i, pair in ipairs(cfg.certificates) do
+      local p, e = pw(pair.password or password)
+      if e then return nil, e end
+      list[i] = { certificate = pair.certificate, key = pair.key, password = p }
+    end
+    if #list > 0 then
+      o.certificate, o.key, o.password = list[1].certificate, list[1].key, list[1].password
+      if #list > 1 then o.certificates = { table.unpack(list, 2) } end
+    end
+  else
+    o.certificate, o.key = cfg.certificate, cfg.key
+    o.password, perr = pw(password)
+    if perr then return nil, perr end
+  end
+  for _, k in ipairs { "certificate", "key" } do
+    if o[k] ~= nil and type(o[k]) ~= "string" then return fail("invalid %s parameter (%s)", k, type(o[k])) end
+  end
+  if not server and (o.certificate == nil) ~= (o.key == nil) then
+    -- LuaSec loads a lone key or certificate and fails later; say it now.
+    return fail("a client certificate needs both 'certificate' and 'key'")
+  end
+
+  -- trust anchors
+  if cfg.cafile ~= nil and cfg.capath ~= nil then
+    return fail("cafile and capath together: luatls takes one of them (put the certificates of "
+      .. "cafile into the hashed directory, or the reverse)")
+  end
+  local ca = cfg.cafile or cfg.capath
+  if ca ~= nil then
+    if type(ca) ~= "string" then return fail("invalid %s parameter", cfg.cafile and "cafile" or "capath") end
+    if not readable(ca) then
+      return fail("error loading CA locations (%s: cannot read %s)", cfg.cafile and "cafile" or "capath", ca)
+    end
+  end
+
+  -- verify: "none", "peer", "client_once", "fail_if_no_peer_cert"
+  local peer, required = false, false
+  if cfg.verify ~= nil then
+    for _, v in ipairs(as_list(cfg.verify)) do
+      if v == "peer" then peer = true
+      elseif v == "fail_if_no_peer_cert" then required = true
+      elseif v ~= "none" and v ~= "client_once" then
+        return fail("invalid verify option (%s)", tostring(v))
+      end
+    end
+  end
+  extra.peer = peer
+  if server then
+    if peer then
+      o.verify = required and "required" or "optional"
+      o.ca = ca
+    end
+    -- Without 'peer' a server asks for no certificate: LuaSec's cafile then
+    -- does nothing, and is left out (it was checked to exist above).
+  else
+    if peer then
+      o.verify = true
+      o.ca = ca
+    else
+      -- verify = "none": the handshake goes on whatever the chain, as in
+      -- LuaSec; the chain is still checked, for getpeerverification().
+      extra.record_verification = true
+      o.ca = ca
+    end
+  end
+
+  if cfg.verifyext ~= nil then
+    for _, v in ipairs(as_list(cfg.verifyext)) do
+      if v == "lsec_continue" or v == "lsec_ignore_purpose" then
+        return fail("verifyext '%s' is refused: it accepts certificates that fail verification; "
+          .. "use verify = \"none\" and check getpeerverification() yourself", v)
+      end
+      return fail("verifyext '%s' is not supported by luatls (for CRLs use tls.context's 'crl')", tostring(v))
+    end
+  end
+  if cfg.dane ~= nil and cfg.dane ~= false then
+    return fail("dane is not supported by luatls")
+  end
+  if cfg.depth ~= nil then
+    if type(cfg.depth) ~= "number" then
+      error(string.format("bad argument #1 to 'newcontext' (depth: number expected, got %s)", type(cfg.depth)), 3)
+    end
+    if cfg.depth < MAX_DEPTH then
+      return fail("depth %d is refused: luatls cannot limit the chain below %d intermediate certificates "
+        .. "(its own limit); leave depth out or set it to %d or more", cfg.depth, MAX_DEPTH, MAX_DEPTH)
+    end
+  end
+  if cfg.dhparam ~= nil and type(cfg.dhparam) ~= "function" then
+    return fail("invalid DH parameter type")
+  end
+
+  -- ciphers (TLS 1.2) and ciphersuites (TLS 1.3)
+  local list12, list13 = TLS12_SUITES, TLS13_SUITES
+  local err
+  if cfg.ciphers ~= nil then
+    list12, err = tls12_ciphers(cfg.ciphers)
+    if not list12 then return nil, err end
+  end
+  if cfg.ciphersuites ~= nil then
+    list13, err = tls13_ciphers(cfg.ciphersuites)
+    if not list13 then return nil, err end
+  end
+  if cfg.ciphers ~= nil or cfg.ciphersuites ~= nil then
+    local all = {}
+    if max == "TLSv1.3" then for _, s in ipairs(list13) do all[#all + 1] = s end end
+    if min == "TLSv1.2" then for _, s in ipairs(list12) do all[#all + 1] = s end end
+    o.ciphers = all
+  end
+
+  local curves = cfg.curveslist or cfg.curve
+  if curves ~= nil then
+    local g
+    g, err = groups(curves, cfg.curveslist and "curveslist" or "curve")
+    if not g then return nil, err end
+    o.groups = g
+  end
+
+  -- ALPN
+  if cfg.alpn ~= nil then
+    local a = cfg.alpn
+    if server then
+      if type(a) ~= "table" and type(a) ~= "function" then return fail("invalid ALPN parameter") end
+      extra.alpn = a
+    else
+      if type(a) ~= "string" and type(a) ~= "table" then return fail("invalid ALPN parameter") end
+      a = as_list(a)
+      if #a == 0 then return fail("invalid ALPN list (empty)") end
+      for _, p in ipairs(a) do
+        if type(p) ~= "string" then return fail("invalid ALPN parameter") end
+        if #p == 0 then return fail("invalid ALPN name (empty string)") end
+        if #p > 255 then return fail("invalid ALPN name (length > 255)") end
+      end
+      o.alpn = a
+    end
+  end
+
+  -- Not LuaSec's: the name a client checks, when it never calls sni().
+  if cfg.servername ~= nil then
+    if server or type(cfg.servername) ~= "string" then
+      return fail("servername: a client's host name (a string)")
+    end
+    extra.servername = cfg.servername
+  end
+  return o, extra
+end
+
+---------------------------------------------------------------------------
+-- Contexts
+---------------------------------------------------------------------------
+
+-- The connection whose handshake the engine is driving right now: the
+-- context hooks below (a server's SNI map, a client's record of
+-- verification) belong to it. Set before each call into the engine, read
+-- by the hooks, which run inside that call.
+local current
+
+local Context = {}
+Context.__index = Context
+Context.__name = "SSL:Context"
+function Context.__tostring(self)
+  return "SSL context: " .. self.id
+end
+
+local function context_id(t)
+  return string.format("%p", t)
+end
+
+-- One tls.context per variant a connection may need: with or without the
+-- name check (a client that gives a name, or not), with an ALPN list set
+-- by conn:setalpn. Made on first use from the same options.
+function Context:core(named, alpn)
+  local key = (named and "n" or "c") .. (alpn and ("|" .. table.concat(alpn, "\0")) or "")
+  local c = self.variants[key]
+  if c then return c end
+  local o = {}
+  for k, v in pairs(self.opts) do o[k] = v end
+  if alpn then o.alpn = alpn end
+  local err
+  c, err = tls.context(o)
+  if not c then return nil, err end
+  -- The name is checked whenever the program gives one; without one the
+  -- chain alone, as LuaSec (which never checks names). With verify =
+  -- "none" nothing is enforced, and getpeerverification() reports on the
+  -- chain as LuaSec's does.
+  if not self.extra.server and (not named or self.extra.record_verification) then
+    c:set_verify_chain_only(true)
+  end
+  self.variants[key] = c
+  return c
+end
+
+local function verification_recorder(chain, ok, reason)
+  local _ = chain
+  if current then
+    current.verified = ok and true or false
+    current.verify_reason = reason
+  end
+  return true
+end
+
+-- LuaSec's server ALPN: the protocols the program accepts (a list, or a
+-- function of the client's list returning one or a list); the first of
+-- them the client offered wins, and with none in common the handshake goes
+-- on without ALPN.
+local function alpn_selector(accepted)
+  return function(offered)
+    local mine = accepted
+    if type(accepted) == "function" then
+      mine = accepted(offered)
+      if type(mine) == "string" then mine = { mine } end
+      if type(mine) ~= "table" then return nil end
+    end
+    for _, p in ipairs(mine) do
+      for _, q in ipairs(offered) do
+        if p == q then return q end
+      end
+    end
+    return nil
+  end
+end
+
+-- A server's SNI: the map the connection got from conn:sni(map, strict).
+local function sni_chooser(name)
+  local conn = current
+  if not conn or not conn.sni_map then return nil end
+  local ctx = conn.sni_map[name]
+  if ctx then
+    local c = ctx:core(true)
+    return c
+  end
+  if conn.sni_strict then return false end
+  return nil
+end
+
+function M.newcontext(cfg)
+  if type(cfg) ~= "table" then
+    error(string.format("bad argument #1 to 'newcontext' (table expected, got %s)", type(cfg)), 2)
+  end
+  local o, extra = translate(cfg)
+  if not o then return nil, extra end
+  if extra.server then
+    if extra.alpn then o.alpn = alpn_selector(extra.alpn) end
+    o.servername = sni_chooser
+  elseif extra.record_verification then
+    o.verify = verification_recorder
+  end
+  local self = setmetatable({ opts = o, extra = extra, variants = {} }, Context)
+  self.id = context_id(self)
+  -- The variant most connections use is made now, so that a bad option or
+  -- file fails here as in LuaSec.
+  local c, err = self:core(extra.server or extra.servername ~= nil)
+  if not c then return nil, err end
+  return self
+end
+
+---------------------------------------------------------------------------
+-- Certificates (LuaSec's X509 objects over ours)
+---------------------------------------------------------------------------
+
+local Cert = {}
+Cert.__index = Cert
+Cert.__name = "SSL:Certificate"
+
+local function wrap_cert(c)
+  if c == nil then return nil end
+  return setmetatable({ cert = c }, Cert)
+end
+
+function Cert.__tostring(self)
+  return "X509 certificate: " .. context_id(self)
+end
+
+function Cert.__eq(a, b)
+  return a.cert == b.cert
+end
+
+--- The luatls certificate object underneath (tls.certificate's methods).
+function Cert:luatls()
+  return self.cert
+end
+
+function Cert:pem()
+  return self.cert:pem()
+end
+
+function Cert:digest(alg)
+  return self.cert:digest(alg or "sha1")
+end
+
+function Cert:serial()
+  return self.cert:serial()
+end
+
+-- ASN1_TIME_print's form, as LuaSec returns it: "Nov  2 11:00:00 2026 GMT".
+local function asn1_time(t)
+  return os.date("!%b %e %H:%M:%S %Y GMT", t)
+end
+
+function Cert:notbefore()
+  return asn1_time(self.cert:notbefore())
+end
+
+function Cert:notafter()
+  return asn1_time(self.cert:notafter())
+end
+
+function Cert:validat(t)
+  t = t or os.time()
+  return t >= self.cert:notbefore() and t <= self.cert:notafter()
+end
+
+function Cert:pubkey()
+  local k = self.cert:pubkey()
+  return k.pem, k.kind, k.bits
+end
+
+local NAME_OIDS = {
+  CN = "2.5.4.3", C = "2.5.4.6", L = "2.5.4.7", ST = "2.5.4.8", O = "2.5.4.10", OU = "2.5.4.11",
+  STREET = "2.5.4.9", SN = "2.5.4.4", GN = "2.5.4.42", serialNumber = "2.5.4.5",
+  emailAddress = "1.2.840.113549.1.9.1", DC = "0.9.2342.19200300.100.1.25", UID = "0.9.2342.19200300.100.1.1",
+}
+local LONG_NAMES = {
+  CN = "commonName", C = "countryName", L = "localityName", ST = "stateOrProvinceName",
+  O = "organizationName", OU = "organizationalUnitName", DC = "domainComponent",
+}
+
+-- RFC 2253 text (last RDN first) -> LuaSec's list of { oid, name, value },
+-- in the certificate's order (first RDN first).
+local function parse_name(text)
+  local entries, field, i = {}, {}, 1
+  local function flush()
+    local s = table.concat(field)
+    field = {}
+    local k, v = s:match("^([^=]+)=(.*)$")
+    if k then
+      entries[#entries + 1] = { oid = NAME_OIDS[k] or k, name = LONG_NAMES[k] or k, value = v }
+    end
+  end
+  while i <= #text do
+    local ch = text:sub(i, i)
+    if ch == "\\" and i < #text then
+      field[#field + 1] = text:sub(i + 1, i + 1)
+      i = i + 2
+    else
+      if ch == "," or ch == "+" then flush() else field[#field + 1] = ch end
+      i = i + 1
+    end
+  end
+  flush()
+  local out = {}
+  for j = #entries, 1, -1 do out[#out + 1] = entries[j] end
+  return out
+end
+
+function Cert:subject()
+  return parse_name(self.cert:subject())
+end
+
+function Cert:issuer()
+  return parse_name(self.cert:issuer())
+end
+
+-- LuaSec lists the general names of subjectAltName and issuerAltName,
+-- keyed by OID; luatls has those of subjectAltName.
+local SAN_KEYS = { DNS = "dNSName", IP = "iPAddress", email = "rfc822Name", URI = "uniformResourceIdentifier" }
+function Cert:extensions()
+  local out = {}
+  local names = self.cert:names()
+  if #names > 0 then
+    local san = { name = "subjectAltName" }
+    for _, n in ipairs(names) do
+      local key = SAN_KEYS[n.type]
+      if key then
+        san[key] = san[key] or {}
+        table.insert(san[key], n.value)
+      end
+    end
+    out["2.5.29.17"] = san
+  end
+  return out
+end
+
+function Cert:setencode(enc)
+  if enc ~= "ai5" and enc ~= "utf8" then return false end
+  return true
+end
+
+local function missing(what)
+  return function()
+    return nil, what .. " is not available in luatls's LuaSec API"
+  end
+end
+Cert.issued = missing("cert:issued()")
+Cert.getsignaturename = missing("cert:getsignaturename()")
+
+function M.loadcertificate(pem)
+  local c, err = tls.certificate(pem)
+  if not c then return nil, err end
+  return wrap_cert(c)
+end
+
+---------------------------------------------------------------------------
+-- Connections
+---------------------------------------------------------------------------
+
+local Conn = {}
+Conn.__index = Conn
+Conn.__name = "SSL:Connection"
+
+function Conn.__tostring(self)
+  return "SSL connection: " .. self.id .. (self.closed and " (closed)" or "")
+end
+
+-- LuaSec answers a call that ran out of time with the direction it waited
+-- in (an SSL connection never says "timeout"): copas and LuaSec programs
+-- look for these words.
+local function want_word(self, err)
+  if err == "timeout" then
+    local w = self.conn and self.conn.want and self.conn:want()
+    err = w == "write" and "wantwrite" or "wantread"
+  end
+  self.wanted = err == "wantread" and "read" or err == "wantwrite" and "write" or "nothing"
+  return err
+end
+
+-- The engine's connection, made on first use: by then the program has
+-- said which name it expects (conn:sni) and which protocols (setalpn).
+local function engine(self)
+  if self.conn then return self.conn end
+  if self.closed then return nil, "closed" end
+  local ctx = self.ctx
+  local name = self.name or ctx.extra.servername
+  local core, err = ctx:core(ctx.extra.server or name ~= nil, self.alpn)
+  if not core then return nil, err end
+  local conn
+  conn, err = tls.wrap(self.holder, core, { servername = (not ctx.extra.server) and name or nil })
+  if not conn then return nil, err end
+  conn:settimeout(self.timeout)
+  self.conn = conn
+  return conn
+end
+
+-- Runs method on the engine's connection with this connection as the one
+-- the context hooks serve.
+local function drive(self, method, ...)
+  local conn, err = engine(self)
+  if not conn then return nil, err end
+  local before = current
+  current = self
+  local a, b, c = conn[method](conn, ...)
+  current = before
+  return a, b, c
+end
+
+function Conn:dohandshake()
+  local ok, err = drive(self, "handshake")
+  if ok then self.wanted = nil; return true end
+  return false, want_word(self, err)
+end
+
+function Conn:send(data, i, j)
+  local last, err, partial = drive(self, "send", data, i, j)
+  if last then
+    self.wanted = nil
+    return last
+  end
+  return nil, want_word(self, err), partial
+end
+
+function Conn:receive(pattern, prefix)
+  local data, err, partial = drive(self, "receive", pattern, prefix)
+  if data then
+    self.wanted = nil
+    return data
+  end
+  return nil, want_word(self, err), partial
+end
+
+function Conn:settimeout(t)
+  self.timeout = t
+  if self.conn then self.conn:settimeout(t) end
+  return 1
+end
+
+function Conn:close()
+  if self.closed then return end
+  self.closed = true
+  if self.conn then
+    self.conn:close()
+  else
+    self.holder:close()
+  end
+end
+Conn.__close = Conn.close
+Conn.__gc = Conn.close
+
+function Conn:getfd()
+  if self.closed then return -1 end
+  if self.conn then return self.conn:getfd() end
+  return self.holder:getfd()
+end
+
+-- Before the handshake, the descriptor may be replaced (LuaSec's setfd).
+function Conn:setfd(fd)
+  if self.conn or self.closed then
+    error("bad argument #1 to 'setfd' (invalid SSL object state)", 2)
+  end
+  self.holder:setfd(fd)
+end
+
+function Conn:dirty()
+  if self.closed or not self.conn then return false end
+  if self.conn.dirty then return self.conn:dirty() end
+  return false
+end
+
+function Conn:want()
+  if self.closed or not self.conn then return "nothing" end
+  if self.conn.want then return self.conn:want() end
+  return self.wanted or "nothing"
+end
+
+-- Bytes of application data received and sent, and seconds since wrap.
+function Conn:getstats()
+  if self.conn and self.conn.getstats then return self.conn:getstats() end
+  return self.received, self.sent, socket.gettime() - self.birth
+end
+
+function Conn:setstats(received, sent, age)
+  if self.conn and self.conn.setstats then return self.conn:setstats(received, sent, age) end
+  self.received = tonumber(received) or self.received
+  self.sent = tonumber(sent) or self.sent
+  if tonumber(age) then self.birth = socket.gettime() - tonumber(age) end
+  return 1
+end
+
+local function handshake_done(self)
+  if self.closed or not self.conn then return nil end
+  local info = self.conn:info()
+  if not info or not info.handshake_done then return nil end
+  return info
+end
+
+function Conn:getpeercertificate(n)
+  n = n or 1
+  if math.type(n) ~= "integer" then
+    error("bad argument #2 to 'getpeercertificate' (number has no integer representation)", 2)
+  end
+  if not handshake_done(self) then return nil, "closed" end
+  if n < 1 then return nil, "invalid certificate index" end
+  local chain = self.conn:peerchain()
+  return wrap_cert(chain and chain[n])
+end
+
+function Conn:getpeerchain()
+  if not handshake_done(self) then return nil, "closed" end
+  local out = {}
+  for i, c in ipairs(self.conn:peerchain() or {}) do out[i] = wrap_cert(c) end
+  return out
+end
+
+-- true once the peer's chain was verified; false and why when it was not
+-- (a client with verify = "none" whose server's chain fails).
+function Conn:getpeerverification()
+  local info = handshake_done(self)
+  if not info then return false, "closed" end
+  if self.ctx.extra.record_verification then
+    if self.verified == false then return false, self.verify_reason end
+    return true
+  end
+  if info.peer_verified or (info.peer_chain_length or 0) == 0 then return true end
+  return false, "the peer's certificate was not verified"
+end
+
+function Conn:getfinished()
+  return nil, "getfinished: the Finished messages are not available in luatls (for channel binding use "
+    .. "conn:exportkeyingmaterial, RFC 9266's tls-exporter)"
+end
+
+function Conn:getpeerfinished()
+  return nil, "getpeerfinished: the Finished messages are not available in luatls (for channel binding "
+    .. "use conn:exportkeyingmaterial, RFC 9266's tls-exporter)"
+end
+
+function Conn:exportkeyingmaterial(label, len, context)
+  if not handshake_done(self) then return nil, "closed" end
+  return self.conn:export(label, context, len)
+end
+
+local BITS = { AES_128 = 128, AES_256 = 256, CHACHA20 = 256, AES128 = 128, AES256 = 256 }
+
+-- LuaSec's info(): protocol, cipher (OpenSSL's name), bits, algbits, key,
+-- authentication, encryption, mac, export, compression; plus `luatls`
+-- (our own info() table), which also tells which library served.
+function Conn:info(field)
+  local info = handshake_done(self)
+  if not info then return nil end
+  local cipher = OPENSSL_NAME[info.cipher] or info.cipher
+  local bits = BITS[info.cipher:match("(AES_%d+)") or info.cipher:match("(CHACHA20)") or ""] or 0
+  local auth = info.signature and (info.signature:match("^ecdsa") and "ECDSA" or info.signature:match("^rsa")
+    and "RSA" or info.signature:match("^ed25519") and "Ed25519") or "any"
+  local t = {
+    protocol = info.version, cipher = cipher, bits = bits, algbits = bits,
+    key = info.version == "TLSv1.3" and "any" or (info.key_exchange == "ECDHE" and "ECDH" or info.key_exchange),
+    authentication = info.version == "TLSv1.3" and "any" or auth,
+    encryption = info.cipher:find("CHACHA20", 1, true) and "CHACHA20/POLY1305(256)"
+      or string.format("AESGCM(%d)", bits),
+    mac = "AEAD", export = false, luatls = info,
+  }
+  if field == "compression" then return nil end
+  if field then return t[field] end
+  return t
+end
+
+-- Client: the name to send and check. Server: a map name -> context and
+-- whether a name outside it is refused.
+function Conn:sni(arg, strict)
+  if self.ctx.extra.server then
+    if type(arg) ~= "table" then
+      error(string.format("bad argument #2 to 'sni' (table expected, got %s)", type(arg)), 2)
+    end
+    for name, ctx in pairs(arg) do
+      if type(name) ~= "string" or getmetatable(ctx) ~= Context then
+        error("bad argument #2 to 'sni' (a table of names and contexts from ssl.newcontext expected)", 2)
+      end
+      if not ctx.extra.server then error("bad argument #2 to 'sni' (" .. name .. ": a client context)", 2) end
+    end
+    self.sni_map, self.sni_strict = arg, strict and true or false
+    return
+  end
+  if type(arg) ~= "string" then
+    error(string.format("bad argument #2 to 'sni' (string expected, got %s)", type(arg)), 2)
+  end
+  if self.conn then error("bad argument #1 to 'sni' (the handshake has started)", 2) end
+  self.name = arg
+end
+
+function Conn:getsniname()
+  if self.ctx.extra.server then
+    local info = handshake_done(self)
+    return info and info.servername or nil
+  end
+  return self.name
+end
+
+-- A client's ALPN list for this connection, before its handshake.
+function Conn:setalpn(protocols)
+  if self.ctx.extra.server then return nil, "setalpn: a server chooses with the context's alpn" end
+  if self.conn then return nil, "setalpn: the handshake has started" end
+  protocols = as_list(protocols)
+  for _, p in ipairs(protocols) do
+    if type(p) ~= "string" or #p == 0 or #p > 255 then return nil, "invalid ALPN name" end
+  end
+  self.alpn = protocols
+  return true
+end
+
+function Conn:getalpn()
+  local info = handshake_done(self)
+  return info and info.alpn or nil
+end
+
+-- The socket's descriptor moves into the connection, as with LuaSec: the
+-- LuaSocket object given to wrap no longer owns it (closing or collecting
+-- it does nothing). A closed LuaSocket object that takes the descriptor
+-- owns it now and closes it with the connection.
+local function take_fd(sock)
+  local ok, fd = pcall(function() return sock:getfd() end)
+  fd = ok and math.tointeger(fd)
+  if not fd then error("bad argument #1 to 'wrap' (LuaSocket TCP socket expected)", 3) end
+  if fd < 0 then return nil end
+  local holder = assert(socket.tcp())
+  holder:close()
+  holder:setfd(fd)
+  sock:setfd(-1)
+  return holder
+end
+
+function M.wrap(sock, cfg)
+  local ctx, err = cfg, nil
+  if type(cfg) == "table" and getmetatable(cfg) ~= Context then
+    ctx, err = M.newcontext(cfg)
+    if not ctx then return nil, err end
+  elseif getmetatable(cfg) ~= Context then
+    error("bad argument #2 to 'wrap' (a context from tls.luasec's newcontext or a table of parameters expected)", 2)
+  end
+  local holder = take_fd(sock)
+  if not holder then return nil, "closed" end
+  local self = setmetatable({ ctx = ctx, holder = holder, sent = 0, received = 0, birth = socket.gettime() },
+    Conn)
+  self.id = context_id(self)
+  return self
+end
+
+-- ssl.https is tls.luasec.https; loaded on use, as it needs socket.http.
+setmetatable(M, { __index = function(t, k)
+  if k == "https" then
+    local https = require "tls.luasec.https"
+    rawset(t, "https", https)
+    return https
+  end
+end })
+
+--- install(): programs that require "ssl" and "ssl.https" get these.
+function M.install()
+  package.loaded["ssl"] = M
+  package.loaded["ssl.https"] = require "tls.luasec.https"
+  return M
+end
+
+return M

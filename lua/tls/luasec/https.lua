@@ -1,0 +1,128 @@
+-- tls.luasec.https: LuaSec's ssl.https on luatls. request(url [, body]) and
+-- request{...} as LuaSocket's http.request, over TLS, with LuaSec's TLS
+-- parameters in the table form (protocol, cafile, verify, certificate, ...).
+--
+-- One difference on purpose: LuaSec's ssl.https verifies nothing unless
+-- told to (verify = "none" by default). Here the server's chain is checked
+-- against the system's trusted CAs (or cafile/capath) and its name against
+-- the host of the URL, unless the request says verify = "none".
+local socket = require "socket"
+local ltn12 = require "ltn12"
+local http = require "socket.http"
+local url = require "socket.url"
+local ssl = require "tls.luasec"
+
+local M = {
+  _VERSION = "1.2.0",
+  _COPYRIGHT = ssl._COPYRIGHT,
+  PORT = 443,
+  TIMEOUT = 60,
+}
+
+-- What a request gets unless it says otherwise.
+local DEFAULTS = {
+  protocol = "any",
+  options = { "all", "no_sslv2", "no_sslv3", "no_tlsv1" },
+  verify = "peer",
+}
+
+-- The TLS parameters LuaSec's https takes from the request table.
+local TLS_PARAMS = {
+  "protocol", "options", "verify", "certificate", "key", "password", "cafile", "capath", "ciphers",
+  "ciphersuites", "curve", "curveslist", "depth", "alpn", "certificates", "dhparam", "verifyext",
+}
+
+local function with_port(u)
+  return url.build(url.parse(u, { port = M.PORT }))
+end
+
+-- The TLS socket socket.http talks through: a TCP socket that becomes a
+-- wrapped connection on connect, with the URL's host as the name to check.
+local function tcp(params)
+  params = params or {}
+  local cfg = {}
+  for _, k in ipairs(TLS_PARAMS) do cfg[k] = params[k] end
+  for k, v in pairs(DEFAULTS) do
+    if cfg[k] == nil then cfg[k] = v end
+  end
+  cfg.mode = "client"
+  local ctx, cerr
+  return function()
+    local raw, err = socket.tcp()
+    if not raw then return nil, err end
+    local conn = { sock = raw }
+    -- socket.http sets its own timeout; the module's TIMEOUT rules, as in LuaSec.
+    function conn:settimeout()
+      return self.sock:settimeout(M.TIMEOUT)
+    end
+    function conn:connect(host, port)
+      local ok, cerr2 = self.sock:connect(host, port)
+      if not ok then return nil, cerr2 end
+      if not ctx then
+        ctx, cerr = ssl.newcontext(cfg)
+        if not ctx then return nil, cerr end
+      end
+      local s, werr = ssl.wrap(self.sock, ctx)
+      if not s then return nil, werr end
+      s:sni(host)
+      s:settimeout(M.TIMEOUT)
+      local hok, herr = s:dohandshake()
+      if not hok then
+        s:close()
+        return nil, herr
+      end
+      self.sock = s
+      return 1
+    end
+    -- Everything else goes to the connection (send, receive, close, ...).
+    return setmetatable(conn, { __index = function(t, name)
+      local sock = rawget(t, "sock")
+      local method = sock[name]
+      if type(method) ~= "function" then return nil end
+      return function(_, ...) return method(sock, ...) end
+    end })
+  end
+end
+
+local function string_request(u, body, result)
+  local req = { url = with_port(u), method = body and "POST" or "GET", sink = ltn12.sink.table(result) }
+  if body then
+    req.source = ltn12.source.string(body)
+    req.headers = { ["content-length"] = #body, ["content-type"] = "application/x-www-form-urlencoded" }
+  end
+  return req
+end
+
+--- request(url [, body]) -> body, code, headers, status | nil, message
+--- request{ url=, sink=, method=, headers=, source=, <TLS parameters> } -> 1, code, headers, status
+function M.request(u, body)
+  local result = {}
+  local simple = type(u) == "string"
+  local req
+  if simple then
+    req = string_request(u, body, result)
+  else
+    if type(u) ~= "table" or type(u.url) ~= "string" then
+      error("bad argument #1 to 'request' (url string or request table expected)", 2)
+    end
+    req = {}
+    for k, v in pairs(u) do req[k] = v end
+    req.url = with_port(u.url)
+  end
+  if url.parse(req.url).scheme ~= "https" then
+    return nil, "not an https URL: " .. tostring(req.url)
+  end
+  if http.PROXY or req.proxy then return nil, "proxy not supported" end
+  if req.redirect then return nil, "redirect not supported" end
+  if req.create then return nil, "create function not permitted" end
+  -- socket.http follows redirects itself, with this create function (so
+  -- to https URLs only: it never downgrades to http), as under LuaSec.
+  req.create = tcp(simple and {} or u)
+  local res, code, headers, status = http.request(req)
+  if res and simple then return table.concat(result), code, headers, status end
+  return res, code, headers, status
+end
+
+M.tcp = tcp
+
+return M
