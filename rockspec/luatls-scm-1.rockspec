@@ -33,6 +33,7 @@ build = {
       tls = "lua/tls.lua",
       ["tls.ticketkeys"] = "lua/tls/ticketkeys.lua",
       ["tls.store"] = "lua/tls/store.lua",
+      ["tls.https"] = "lua/tls/https.lua",
       ["tls.core"] = {
          -- Keep in sync with csrc/*/*.c (`make test` checks it).
          sources = {
