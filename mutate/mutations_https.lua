@@ -1,0 +1,38 @@
+-- Mutations of tls.https (lua/tls/https.lua), each killed by spec/https_spec.lua.
+-- Same form as mutate/mutations.lua.
+local S, F = "spec/https_spec.lua", "lua/tls/https.lua"
+
+return {
+  { name = "https_redirect_to_http_followed", file = F,
+    from = [[if scheme == nil or scheme:lower() ~= "https" then]],
+    to = [[if false and (scheme == nil or scheme:lower() ~= "https") then]],
+    specs = { { S, "refuses a redirect from https to http with an error" } } },
+  { name = "https_http_url_accepted", file = F,
+    from = [[  if p.scheme:lower() ~= "https" then]],
+    to = [[  if false then]],
+    specs = { { S, "refuses http:// URLs" } } },
+  { name = "https_redirect_limit_doubled", file = F,
+    from = [[if nredirects > max then]],
+    to = [[if nredirects > max * 2 then]],
+    specs = { { S, "follows 5 redirects and no more" } } },
+  { name = "https_verify_off_by_default", file = F,
+    from = [[local o = { mode = "client" }]],
+    to = [[local o = { mode = "client", verify = false }]],
+    specs = { { S, "verifies by default" } } },
+  { name = "https_host_header_names_server", file = F,
+    from = [[local name = t.host:gsub("%.$", "")]],
+    to = [[local name = (user_headers.Host or user_headers.host or t.host):gsub("%.$", "")]],
+    specs = { { S, "checks the URL's host, never the Host header" } } },
+  { name = "https_servername_on_every_hop", file = F,
+    from = [[if reqt.servername and t.host == origin.host and t.port == origin.port then]],
+    to = [[if reqt.servername then]],
+    specs = { { S, "servername applies to the first host only" } } },
+  { name = "https_credentials_to_other_host", file = F,
+    from = [[if PER_SERVER[string.lower(k)] then]],
+    to = [[if false and PER_SERVER[string.lower(k)] then]],
+    specs = { { S, "keeps Authorization on the same host and drops it on another" } } },
+  { name = "https_alpn_not_offered", file = F,
+    from = [[if o.alpn == nil then o.alpn = "http/1.1" end]],
+    to = [[if false then o.alpn = "http/1.1" end]],
+    specs = { { S, "offers ALPN http/1.1 and SNI the URL's host" } } },
+}
