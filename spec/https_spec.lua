@@ -22,9 +22,9 @@ local function python_server(cert, key, client_ca)
 end
 
 -- Our https_luatls_server.lua (alpn: the server's list, "none" for none).
-local function luatls_server(cert, key, alpn)
-  local h = proc.spawn(string.format("%s %s spec/support/https_luatls_server.lua %s %s %s", proc.lua_env(),
-    proc.lua(), proc.quote(cert), proc.quote(key), alpn or ""), { ours = true, timeout = 600 })
+local function luatls_server(cert, key, alpn, host)
+  local h = proc.spawn(string.format("%s %s spec/support/https_luatls_server.lua %s %s %s %s", proc.lua_env(),
+    proc.lua(), proc.quote(cert), proc.quote(key), alpn or "http/1.1", host or ""), { ours = true, timeout = 600 })
   return h, tonumber(proc.wait_output(h, "ready (%d+)"))
 end
 
@@ -227,6 +227,17 @@ describe("tls.https with client certificates (Python requiring them)", function(
     assert.equal("luatls client", body)
   end)
 
+  it("takes the password of an encrypted key", function()
+    local kf = os.tmpname()
+    local out, code = proc.run(string.format("openssl pkey -in %s -aes256 -passout pass:s3cret -out %s",
+      proc.quote(m.ecdsa.key), proc.quote(kf)))
+    assert.equal(0, code, out)
+    local body = get { url = "https://localhost:" .. port .. "/whoami", ca = c.ca,
+      certificate = m.ecdsa.cert, key = kf, password = "s3cret" }
+    os.remove(kf)
+    assert.equal("luatls client", body)
+  end)
+
   it("fails without one, with the server's alert in words", function()
     local ok, err = get { url = "https://localhost:" .. port .. "/whoami", ca = c.ca }
     assert.is_nil(ok)
@@ -249,6 +260,14 @@ describe("tls.https against our own tls.listen server", function()
     local _, port = luatls_server(leaf.cert, leaf.key, "none")
     local body = get { url = "https://localhost:" .. port .. "/", ca = c.ca }
     assert.matches("^alpn=nil\n", body)
+  end)
+
+  it("reaches an IPv6 address, verified against the certificate's IP addresses", function()
+    local _, port = luatls_server(leaf.cert, leaf.key, "http/1.1", "::1")
+    local body, code = get { url = "https://[::1]:" .. port .. "/v6", ca = c.ca }
+    assert.equal(200, code)
+    assert.matches("\nsni=nil\nGET /v6 HTTP/1.1\n", body, 1, true)
+    assert.matches("\nHost: [::1]:" .. port .. "\n", body, 1, true)
   end)
 
   it("refuses a certificate for another host, naming both", function()

@@ -109,7 +109,8 @@ local function creator(ctx, servername, timeout)
     function o:send(...) return self.conn:send(...) end
     function o:receive(...) return self.conn:receive(...) end
     function o:getfd() return self.conn and self.conn:getfd() or -1 end
-    function o:dirty() return false end
+    -- Decrypted bytes buffered in the engine, for socket.select loops (contract 1's dirty, when present).
+    function o:dirty() return self.conn ~= nil and self.conn.dirty ~= nil and self.conn:dirty() or false end
     function o:close()
       if self.conn then self.conn:close(); self.conn = nil end
       return 1

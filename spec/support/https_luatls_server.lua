@@ -1,8 +1,8 @@
 -- A small HTTPS server on our own tls.listen for spec/https_spec.lua.
 --
---   lua5.4 spec/support/https_luatls_server.lua CERT KEY [ALPN]
+--   lua5.4 spec/support/https_luatls_server.lua CERT KEY [ALPN [HOST]]
 --
--- Listens on 127.0.0.1 (a port the kernel picks), prints "ready <port>",
+-- Listens on HOST (default 127.0.0.1; a port the kernel picks), prints "ready <port>",
 -- then serves connections one after another until killed: reads the request
 -- head and answers 200 with a body saying what the handshake chose and what
 -- the client sent ("alpn=http/1.1", "sni=localhost", the request line and
@@ -11,11 +11,11 @@
 local tls = require "tls"
 io.stdout:setvbuf("line")
 
-local cert, key, alpn = arg[1], arg[2], arg[3] or "http/1.1"
+local cert, key, alpn, host = arg[1], arg[2], arg[3] or "http/1.1", arg[4] or "127.0.0.1"
 local opts = { mode = "server", certificate = cert, key = key }
 if alpn ~= "none" then opts.alpn = alpn end
 local ctx = assert(tls.context(opts))
-local server = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 60 }))
+local server = assert(tls.listen(host, 0, ctx, { timeout = 60 }))
 local _, port = server:getsockname()
 print("ready " .. port)
 
