@@ -78,10 +78,41 @@ local function make_context(reqt)
   return ctx
 end
 
--- A connection object for socket.http.open: connect(host, port) opens TCP,
--- runs the TLS handshake with `servername` (the URL's host, never the Host
--- header) and then forwards send/receive/close to the TLS connection.
-local function creator(ctx, servername, timeout)
+-- Opens a tunnel to host:port through an HTTP proxy with CONNECT
+-- (rfc9110#9.3.6). The proxy sees only the target's name and port; TLS
+-- runs end to end inside and verifies the target, as without a proxy.
+-- Its credentials go on the CONNECT only, never to the target.
+local function tunnel(sock, proxy, host, port)
+  local target = (host:find(":", 1, true) and "[" .. host .. "]" or host) .. ":" .. port
+  local head = "CONNECT " .. target .. " HTTP/1.1\r\nHost: " .. target .. "\r\n"
+  if proxy.user and proxy.password then
+    head = head .. "Proxy-Authorization: Basic " .. mime.b64(proxy.user .. ":" .. url.unescape(proxy.password))
+      .. "\r\n"
+  end
+  local ok, err = sock:send(head .. "\r\n")
+  if not ok then return nil, err end
+  -- The reply is read line by line through LuaSocket's buffer: nothing
+  -- follows it before our ClientHello, so nothing is left there for TLS.
+  local status
+  status, err = sock:receive("*l")
+  if not status then return nil, err end
+  repeat
+    local line
+    line, err = sock:receive("*l")
+    if not line then return nil, err end
+  until line == ""
+  if not status:match("^HTTP/%d%.%d 2%d%d") then
+    return nil, string.format("the proxy %s refused to connect to %s: %s", proxy.where, target,
+      (status:gsub("%c", "?")))
+  end
+  return true
+end
+
+-- A connection object for socket.http.open: connect(host, port) opens TCP
+-- (through the proxy's tunnel when there is one), runs the TLS handshake
+-- with `servername` (the URL's host, never the Host header) and then
+-- forwards send/receive/close to the TLS connection.
+local function creator(ctx, servername, timeout, proxy)
   return function()
     local o = {}
     -- socket.http.open sets its own TIMEOUT first; ours wins, as LuaSec's does.
@@ -91,7 +122,12 @@ local function creator(ctx, servername, timeout)
       if not sock then return nil, err end
       sock:settimeout(timeout)
       local ok
-      ok, err = sock:connect(host, port)
+      if proxy then
+        ok, err = sock:connect(proxy.host, proxy.port)
+        if ok then ok, err = tunnel(sock, proxy, host, port) end
+      else
+        ok, err = sock:connect(host, port)
+      end
       if not ok then sock:close(); return nil, err end
       local conn
       conn, err = tls.wrap(sock, ctx, { servername = servername, timeout = timeout })
@@ -227,9 +263,6 @@ local function check_request(reqt)
   if reqt.create ~= nil then
     return fail("option 'create' is not allowed: tls.https makes its own TLS connections")
   end
-  if reqt.proxy ~= nil or http.PROXY ~= nil then
-    return fail("proxies are not supported (%s is set)", reqt.proxy ~= nil and "option 'proxy'" or "socket.http.PROXY")
-  end
   local timeout = reqt.timeout
   if timeout == nil then
     timeout = M.TIMEOUT
@@ -253,13 +286,35 @@ local function check_request(reqt)
   return timeout, max
 end
 
+-- reqt.proxy or socket.http.PROXY (LuaSocket's default), an http:// URL
+-- -> { host=, port=, user=, password=, where= }, false (none) or nil, message.
+local function proxy_option(reqt)
+  local p = reqt.proxy
+  if p == nil then p = http.PROXY end
+  if p == nil or p == false then return false end
+  local what = reqt.proxy ~= nil and "option 'proxy'" or "socket.http.PROXY"
+  if type(p) ~= "string" then return fail("%s must be a URL string (got %s)", what, type(p)) end
+  local u = url.parse(p)
+  if not u.host or u.host == "" or (u.scheme and u.scheme:lower() ~= "http") then
+    return fail("%s must be an http:// proxy URL such as 'http://proxy:3128' (got '%s')", what, p)
+  end
+  -- LuaSocket's default proxy port
+  local port = math.tointeger(tonumber(u.port or 3128))
+  if not port or port < 1 or port > 65535 then return fail("%s: bad port in '%s'", what, p) end
+  return { host = u.host, port = port, user = u.user, password = u.password,
+    where = (u.host:find(":", 1, true) and "[" .. u.host .. "]" or u.host) .. ":" .. port }
+end
+
 -- Headers a user gave for one server that must not travel to another.
 local PER_SERVER = { host = true, authorization = true, cookie = true }
 
 local function trequest(reqt)
   local timeout, max = check_request(reqt)
   if not timeout then return nil, max end
-  local ctx, err = make_context(reqt)
+  local proxy, err = proxy_option(reqt)
+  if proxy == nil then return nil, err end
+  local ctx
+  ctx, err = make_context(reqt)
   if not ctx then return nil, err end
   local u
   u, err = first_url(reqt)
@@ -278,7 +333,7 @@ local function trequest(reqt)
     -- first host), without the trailing dot DNS allows.
     local name = t.host:gsub("%.$", "")
     if reqt.servername and t.host == origin.host and t.port == origin.port then name = reqt.servername end
-    local create = creator(ctx, name, timeout)
+    local create = creator(ctx, name, timeout, proxy)
     local code, headers, status, follow = hop(reqt, t, method, hop_headers(reqt, t, user_headers), create)
     if not follow then
       if nredirects > 0 then
