@@ -35,4 +35,12 @@ return {
     from = [[if o.alpn == nil then o.alpn = "http/1.1" end]],
     to = [[if false then o.alpn = "http/1.1" end]],
     specs = { { S, "offers ALPN http/1.1 and SNI the URL's host" } } },
+  { name = "https_alpn_choice_unchecked", file = F,
+    from = [[if alpn ~= nil and alpn ~= "http/1.1" then]],
+    to = [[if false and alpn ~= nil and alpn ~= "http/1.1" then]],
+    specs = { { S, "refuses a server that chose another protocol than http/1.1" } } },
+  { name = "https_proxy_refusal_ignored", file = F,
+    from = [[if not status:match("^HTTP/%d%.%d 2%d%d") then]],
+    to = [[if false and not status:match("^HTTP/%d%.%d 2%d%d") then]],
+    specs = { { S, "reports a proxy that refuses the tunnel" } } },
 }

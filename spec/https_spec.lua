@@ -272,6 +272,13 @@ describe("tls.https against our own tls.listen server", function()
     assert.matches("\nHost: [::1]:" .. port .. "\n", body, 1, true)
   end)
 
+  it("refuses a server that chose another protocol than http/1.1 from the client's alpn", function()
+    local _, port = luatls_server(leaf.cert, leaf.key, "h2")
+    local ok, err = get { url = "https://localhost:" .. port .. "/", ca = c.ca, alpn = { "h2", "http/1.1" } }
+    assert.is_nil(ok)
+    assert.equal("the server chose ALPN protocol 'h2'; this client speaks only http/1.1", err)
+  end)
+
   it("refuses a certificate for another host, naming both", function()
     local _, port = luatls_server(c.wronghost.cert, c.wronghost.key)
     local ok, err = get { url = "https://localhost:" .. port .. "/", ca = c.ca }
