@@ -13,6 +13,7 @@
 -- silently answers with the 3xx when it will not follow. Here every hop
 -- verifies the host of its own URL, redirects stop after `maxredirects`
 -- (5) with an error, and a redirect from https to anything else is an error.
+-- A proxy is reached with CONNECT, TLS running end to end through it.
 local socket = require "socket"
 local http = require "socket.http"
 local url = require "socket.url"
