@@ -782,5 +782,9 @@ end
 
 tls.ticketkeys = ticketkeys
 tls.store = require "tls.store"
+-- tls.https (lua/tls/https.lua) needs LuaSocket, which tls itself does not: loaded on first use.
+setmetatable(tls, { __index = function(t, k)
+  if k == "https" then rawset(t, k, require "tls.https"); return rawget(t, k) end
+end })
 
 return tls

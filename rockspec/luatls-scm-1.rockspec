@@ -36,6 +36,7 @@ build = {
       ["tls.store"] = "lua/tls/store.lua",
       ["tls.luasec"] = "lua/tls/luasec.lua",
       ["tls.luasec.https"] = "lua/tls/luasec/https.lua",
+      ["tls.https"] = "lua/tls/https.lua",
       ["tls.core"] = {
          -- Keep in sync with csrc/*/*.c (`make test` checks it).
          sources = {

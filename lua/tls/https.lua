@@ -1,0 +1,403 @@
+-- tls.https: HTTPS requests with LuaSocket's socket.http interface, over
+-- luatls connections.
+--
+--   local https = require "tls.https"        -- or tls.https
+--   local body, code, headers, status = https.request("https://example.org/")
+--   local ok, code = https.request { url = ..., sink = ..., ca = ..., timeout = 10 }
+--
+-- The HTTP side is LuaSocket's: socket.http.open and its methods send the
+-- request and read the answer (chunked bodies, 100-continue, sinks and
+-- sources). The request is built and redirects are followed here, not by
+-- socket.http.request, because LuaSocket's own redirect drops the method
+-- and the options, reuses one connection factory for every host, and
+-- silently answers with the 3xx when it will not follow. Here every hop
+-- verifies the host of its own URL, redirects stop after `maxredirects`
+-- (5) with an error, and a redirect from https to anything else is an error.
+-- A proxy is reached with CONNECT, TLS running end to end through it.
+local socket = require "socket"
+local http = require "socket.http"
+local url = require "socket.url"
+local ltn12 = require "ltn12"
+local mime = require "mime"
+local tls = require "tls"
+
+local M = {
+  PORT = 443,
+  -- Seconds each connect, handshake, send and receive may take (LuaSocket's
+  -- http.TIMEOUT is the same default).
+  TIMEOUT = 60,
+  MAXREDIRECTS = 5,
+  USERAGENT = "luatls (" .. socket._VERSION .. ")",
+}
+
+local function fail(fmt, ...)
+  return nil, "tls.https: " .. string.format(fmt, ...)
+end
+
+-- Options of tls.context a client can use here; mode is always "client".
+local CONTEXT_OPTIONS = {
+  ca = true, verify = true, certificate = true, key = true, password = true, certificates = true,
+  client_certificate = true, alpn = true, min_version = true, max_version = true, ciphers = true,
+  groups = true, sigalgs = true, security_level = true, pin = true, crl = true, crl_check_all = true,
+  ocsp = true, keylog = true, trace = true, record_size_limit = true, require_ems = true,
+  strict_close = true, key_update_after = true,
+}
+
+-- LuaSocket's request fields, plus ours (context, servername, timeout).
+local REQUEST_FIELDS = {
+  url = true, sink = true, source = true, method = true, headers = true, step = true,
+  redirect = true, maxredirects = true, proxy = true, create = true, user = true,
+  scheme = true, host = true, port = true, path = true, params = true, query = true, fragment = true,
+  context = true, servername = true, timeout = true,
+}
+
+-- The context for a whole request (every hop of its redirects): a ready
+-- one, or one made from the request's context options. Verification is
+-- tls.context's default (on); ALPN offers http/1.1 unless told otherwise.
+local function make_context(reqt)
+  local o = { mode = "client" }
+  for k, v in pairs(reqt) do
+    if CONTEXT_OPTIONS[k] then o[k] = v end
+  end
+  -- 'password' with 'user' is HTTP Basic authentication (LuaSocket's);
+  -- it is the key's password only when a key is given without 'user'.
+  if reqt.user ~= nil or (reqt.key == nil and reqt.certificates == nil) then o.password = nil end
+  if reqt.context ~= nil then
+    for k in pairs(o) do
+      if k ~= "mode" then
+        return fail("give either option 'context' or context options such as '%s', not both", k)
+      end
+    end
+    if type(reqt.context) ~= "userdata" then
+      return fail("option 'context' must be a context from tls.context (got %s)", type(reqt.context))
+    end
+    return reqt.context
+  end
+  if o.alpn == nil then o.alpn = "http/1.1" end
+  local ctx, err = tls.context(o)
+  if not ctx then return nil, "tls.https: " .. err end
+  return ctx
+end
+
+-- Opens a tunnel to host:port through an HTTP proxy with CONNECT
+-- (rfc9110#9.3.6). The proxy sees only the target's name and port; TLS
+-- runs end to end inside and verifies the target, as without a proxy.
+-- Its credentials go on the CONNECT only, never to the target.
+local function tunnel(sock, proxy, host, port)
+  local target = (host:find(":", 1, true) and "[" .. host .. "]" or host) .. ":" .. port
+  local head = "CONNECT " .. target .. " HTTP/1.1\r\nHost: " .. target .. "\r\n"
+  if proxy.user and proxy.password then
+    head = head .. "Proxy-Authorization: Basic " .. mime.b64(proxy.user .. ":" .. url.unescape(proxy.password))
+      .. "\r\n"
+  end
+  local ok, err = sock:send(head .. "\r\n")
+  if not ok then return nil, err end
+  -- The reply is read line by line through LuaSocket's buffer: nothing
+  -- follows it before our ClientHello, so nothing is left there for TLS.
+  local status
+  status, err = sock:receive("*l")
+  if not status then return nil, err end
+  repeat
+    local line
+    line, err = sock:receive("*l")
+    if not line then return nil, err end
+  until line == ""
+  if not status:match("^HTTP/%d%.%d 2%d%d") then
+    return nil, string.format("the proxy %s refused to connect to %s: %s", proxy.where, target,
+      (status:gsub("%c", "?")))
+  end
+  return true
+end
+
+-- A connection object for socket.http.open: connect(host, port) opens TCP
+-- (through the proxy's tunnel when there is one), runs the TLS handshake
+-- with `servername` (the URL's host, never the Host header) and then
+-- forwards send/receive/close to the TLS connection.
+local function creator(ctx, servername, timeout, proxy)
+  return function()
+    local o = {}
+    -- socket.http.open sets its own TIMEOUT first; ours wins, as LuaSec's does.
+    function o.settimeout() return 1 end
+    function o:connect(host, port)
+      local sock, err = socket.tcp()
+      if not sock then return nil, err end
+      sock:settimeout(timeout)
+      local ok
+      if proxy then
+        ok, err = sock:connect(proxy.host, proxy.port)
+        if ok then ok, err = tunnel(sock, proxy, host, port) end
+      else
+        ok, err = sock:connect(host, port)
+      end
+      if not ok then sock:close(); return nil, err end
+      local conn
+      conn, err = tls.wrap(sock, ctx, { servername = servername, timeout = timeout })
+      if not conn then sock:close(); return nil, err end
+      ok, err = conn:handshake()
+      if not ok then conn:close(); return nil, err end
+      local alpn = conn:info().alpn
+      if alpn ~= nil and alpn ~= "http/1.1" then
+        conn:close()
+        return nil, string.format("the server chose ALPN protocol '%s'; this client speaks only http/1.1", alpn)
+      end
+      self.conn = conn
+      return 1
+    end
+    function o:send(...) return self.conn:send(...) end
+    function o:receive(...) return self.conn:receive(...) end
+    function o:getfd() return self.conn and self.conn:getfd() or -1 end
+    -- Decrypted bytes buffered in the engine, for socket.select loops (contract 1's dirty, when present).
+    function o:dirty() return self.conn ~= nil and self.conn.dirty ~= nil and self.conn:dirty() or false end
+    function o:close()
+      if self.conn then self.conn:close(); self.conn = nil end
+      return 1
+    end
+    return o
+  end
+end
+
+-- The host as a URL and a Host header write it (IPv6 in brackets).
+local function authority(host, port)
+  if host:find(":", 1, true) then host = "[" .. host .. "]" end
+  if tonumber(port) ~= M.PORT then host = host .. ":" .. port end
+  return host
+end
+
+-- One URL (string) -> { host=, port=, uri=, url=, user=, password= } or nil, message.
+local function target(u)
+  local p = url.parse(u)
+  if p.scheme == nil then return fail("'%s' is not an absolute https:// URL", u) end
+  if p.scheme:lower() ~= "https" then
+    if p.scheme:lower() == "http" then
+      return fail("refusing the plain http URL '%s': tls.https speaks only https (use socket.http for http)", u)
+    end
+    return fail("unsupported scheme '%s' in '%s' (only https)", p.scheme, u)
+  end
+  if not p.host or p.host == "" then return fail("no host in URL '%s'", u) end
+  local port = M.PORT
+  if p.port and p.port ~= "" then
+    port = math.tointeger(tonumber(p.port))
+    if not port or port < 1 or port > 65535 then return fail("bad port '%s' in URL '%s'", p.port, u) end
+  end
+  -- The request target never carries the fragment (RFC 9110 section 4.2.4).
+  local uri = url.build { path = (p.path and p.path ~= "") and p.path or "/", params = p.params, query = p.query }
+  return { host = p.host, port = port, uri = uri, url = u, user = p.user, password = p.password }
+end
+
+-- The first URL: reqt.url, with explicit fields overriding its parts (LuaSocket's rule).
+local function first_url(reqt)
+  if reqt.url ~= nil and type(reqt.url) ~= "string" then
+    error("bad field 'url' to 'tls.https.request' (string expected, got " .. type(reqt.url) .. ")", 4)
+  end
+  local p = reqt.url and url.parse(reqt.url) or {}
+  for _, k in ipairs { "scheme", "host", "port", "path", "params", "query", "fragment" } do
+    if reqt[k] ~= nil then p[k] = tostring(reqt[k]) end
+  end
+  if reqt.url == nil and p.scheme == nil then p.scheme = "https" end
+  if p.scheme == nil and p.host ~= nil then p.scheme = "https" end
+  if p.host == nil then return fail("no host in the request (give 'url' or 'host')") end
+  p.authority = nil
+  return url.build(p)
+end
+
+local REDIRECT_CODES = { [301] = true, [302] = true, [303] = true, [307] = true, [308] = true }
+
+-- Headers for one hop, lower-case names: LuaSocket's defaults, then the user's.
+local function hop_headers(reqt, t, user_headers)
+  local h = {
+    ["user-agent"] = M.USERAGENT,
+    ["host"] = authority(t.host, t.port),
+    ["connection"] = "close, TE",
+    ["te"] = "trailers",
+  }
+  local user, password = t.user, t.password
+  if reqt.user ~= nil then user, password = reqt.user, reqt.password end
+  if user and password then
+    h["authorization"] = "Basic " .. mime.b64(user .. ":" .. url.unescape(password))
+  end
+  for k, v in pairs(user_headers) do h[string.lower(k)] = v end
+  if reqt.source and not h["content-length"] and not h["transfer-encoding"] then
+    h["transfer-encoding"] = "chunked"
+  end
+  return h
+end
+
+-- Sends one request and reads its answer. Returns code, headers, status,
+-- and whether the body was left unread because the answer is a redirect
+-- to follow. Errors are thrown by LuaSocket's try (caught in request).
+local function hop(reqt, t, method, headers, create)
+  local h = http.open(t.host, t.port, create)
+  h:sendrequestline(method, t.uri)
+  h:sendheaders(headers)
+  if reqt.source then h:sendbody(headers, reqt.source, reqt.step) end
+  local code, status = h:receivestatusline()
+  if not code then  -- HTTP/0.9: no status line, the body is all there is
+    h:receive09body(status, reqt.sink, reqt.step)
+    h:close()
+    return 200
+  end
+  while code == 100 do
+    h:receiveheaders()
+    code, status = h:receivestatusline()
+  end
+  local rheaders = h:receiveheaders()
+  local follow = reqt.redirect ~= false and REDIRECT_CODES[code] and rheaders.location
+    and (method == "GET" or method == "HEAD") and not reqt.source
+    and rheaders.location:gsub("%s", "") ~= ""
+  if follow then
+    h:close()
+    return code, rheaders, status, true
+  end
+  if method ~= "HEAD" and code ~= 204 and code ~= 304 and not (code >= 100 and code < 200) then
+    h:receivebody(rheaders, reqt.sink, reqt.step)
+  end
+  h:close()
+  return code, rheaders, status, false
+end
+
+local function check_request(reqt)
+  for k in pairs(reqt) do
+    if not REQUEST_FIELDS[k] and not CONTEXT_OPTIONS[k] then
+      return fail("unknown option '%s'", tostring(k))
+    end
+  end
+  if reqt.create ~= nil then
+    return fail("option 'create' is not allowed: tls.https makes its own TLS connections")
+  end
+  local timeout = reqt.timeout
+  if timeout == nil then
+    timeout = M.TIMEOUT
+  elseif timeout == false then
+    timeout = -1
+  elseif type(timeout) ~= "number" or timeout ~= timeout or timeout < 0 then
+    return fail("option 'timeout' must be a number of seconds >= 0 or false (got %s)", tostring(timeout))
+  end
+  local max = reqt.maxredirects
+  if max == nil then
+    max = M.MAXREDIRECTS
+  elseif math.type(max) ~= "integer" or max < 0 then
+    return fail("option 'maxredirects' must be a whole number >= 0 (got %s)", tostring(max))
+  end
+  if reqt.servername ~= nil and type(reqt.servername) ~= "string" then
+    return fail("option 'servername' must be a string (got %s)", type(reqt.servername))
+  end
+  if reqt.headers ~= nil and type(reqt.headers) ~= "table" then
+    return fail("option 'headers' must be a table (got %s)", type(reqt.headers))
+  end
+  return timeout, max
+end
+
+-- reqt.proxy or socket.http.PROXY (LuaSocket's default), an http:// URL
+-- -> { host=, port=, user=, password=, where= }, false (none) or nil, message.
+local function proxy_option(reqt)
+  local p = reqt.proxy
+  if p == nil then p = http.PROXY end
+  if p == nil or p == false then return false end
+  local what = reqt.proxy ~= nil and "option 'proxy'" or "socket.http.PROXY"
+  if type(p) ~= "string" then return fail("%s must be a URL string (got %s)", what, type(p)) end
+  local u = url.parse(p)
+  if not u.host or u.host == "" or (u.scheme and u.scheme:lower() ~= "http") then
+    return fail("%s must be an http:// proxy URL such as 'http://proxy:3128' (got '%s')", what, p)
+  end
+  -- LuaSocket's default proxy port
+  local port = math.tointeger(tonumber(u.port or 3128))
+  if not port or port < 1 or port > 65535 then return fail("%s: bad port in '%s'", what, p) end
+  return { host = u.host, port = port, user = u.user, password = u.password,
+    where = (u.host:find(":", 1, true) and "[" .. u.host .. "]" or u.host) .. ":" .. port }
+end
+
+-- Headers a user gave for one server that must not travel to another.
+local PER_SERVER = { host = true, authorization = true, cookie = true }
+
+local function trequest(reqt)
+  local timeout, max = check_request(reqt)
+  if not timeout then return nil, max end
+  local proxy, err = proxy_option(reqt)
+  if proxy == nil then return nil, err end
+  local ctx
+  ctx, err = make_context(reqt)
+  if not ctx then return nil, err end
+  local u
+  u, err = first_url(reqt)
+  if not u then return nil, err end
+  local t
+  t, err = target(u)
+  if not t then return nil, err end
+  local origin = { host = t.host, port = t.port }
+  local method = reqt.method
+  if method == nil or method == "" then method = "GET" end
+  local user_headers = {}
+  for k, v in pairs(reqt.headers or {}) do user_headers[k] = v end
+  local nredirects = 0
+  while true do
+    -- The name checked is the URL's host (or 'servername' while at the
+    -- first host), without the trailing dot DNS allows.
+    local name = t.host:gsub("%.$", "")
+    if reqt.servername and t.host == origin.host and t.port == origin.port then name = reqt.servername end
+    local create = creator(ctx, name, timeout, proxy)
+    local code, headers, status, follow = hop(reqt, t, method, hop_headers(reqt, t, user_headers), create)
+    if not follow then
+      if nredirects > 0 then
+        headers = headers or {}
+        headers.location = headers.location or t.url  -- LuaSocket's hint that we were redirected
+      end
+      return 1, code, headers, status
+    end
+    local location = headers.location:gsub("%s", "")
+    local newurl = url.absolute(t.url, location)
+    local scheme = url.parse(newurl).scheme
+    if scheme == nil or scheme:lower() ~= "https" then
+      return fail("refusing to follow a redirect from https to %s ('%s' answered %d with location '%s')",
+        scheme and scheme .. "://" or "a URL without a scheme", t.url, code, location)
+    end
+    nredirects = nredirects + 1
+    if nredirects > max then
+      return fail("too many redirects: more than %d (the last from '%s' to '%s')", max, t.url, newurl)
+    end
+    local nt
+    nt, err = target(newurl)
+    if not nt then return nil, err end
+    if nt.host ~= t.host or nt.port ~= t.port then
+      for k in pairs(user_headers) do
+        if PER_SERVER[string.lower(k)] then user_headers[k] = nil end
+      end
+      if reqt.user ~= nil then reqt = setmetatable({ user = false }, { __index = reqt }) end
+    end
+    -- rfc9110#15.4.4: a 303 is followed by a GET (HEAD stays HEAD).
+    if code == 303 and method ~= "HEAD" then method = "GET" end
+    t = nt
+  end
+end
+
+local protected = socket.protect(function(reqt)
+  local ok, code, headers, status = trequest(reqt)
+  return ok, code, headers, status
+end)
+
+--- tls.https.request(url [, body]) -> body, code, headers, status | nil, message
+--- tls.https.request{ url=, sink=, ... } -> 1, code, headers, status | nil, message
+function M.request(reqt, body)
+  if type(reqt) == "string" then
+    if body ~= nil and type(body) ~= "string" then
+      error("bad argument #2 to 'tls.https.request' (string expected, got " .. type(body) .. ")", 2)
+    end
+    local chunks = {}
+    local r = { url = reqt, sink = ltn12.sink.table(chunks) }
+    if body then
+      r.source = ltn12.source.string(body)
+      r.headers = { ["content-length"] = #body, ["content-type"] = "application/x-www-form-urlencoded" }
+      r.method = "POST"
+    end
+    local ok, code, headers, status = protected(r)
+    if not ok then return nil, code end
+    return table.concat(chunks), code, headers, status
+  end
+  if type(reqt) ~= "table" then
+    error("bad argument #1 to 'tls.https.request' (URL or table expected, got " .. type(reqt) .. ")", 2)
+  end
+  local ok, code, headers, status = protected(reqt)
+  if not ok then return nil, code end
+  return ok, code, headers, status
+end
+
+return M
