@@ -114,6 +114,24 @@ static int failed(lua_conn *c)
     return CONN_FAILED;
 }
 
+/* A peer that refuses us (say, our client certificate, after our Finished)
+ * sends its alert and resets the connection, and our next send fails on the
+ * reset. The alert is usually still in the socket's receive queue: read
+ * what is there, without waiting, so the caller reports the peer's reason
+ * rather than a bare "closed". */
+static void read_parting_alert(lua_conn *c)
+{
+    uint8_t buf[4096];
+    char ignored[TLS_SOCK_MSG_MAX];
+    for (int i = 0; i < 16 && !(tls_conn_status(c->tls) & TLS_STATUS_FAILED); i++) {
+        size_t got = 0;
+        if (tls_sock_recv(c->fd, buf, sizeof buf, tls_sock_deadline(0), &got, ignored, sizeof ignored)
+            != TLS_IO_DONE)
+            break;
+        tls_conn_feed(c->tls, buf, got);
+    }
+}
+
 static int flush_output(lua_conn *c, double deadline)
 {
     const uint8_t *out;
@@ -123,6 +141,8 @@ static int flush_output(lua_conn *c, double deadline)
     size_t sent = 0;
     int st = tls_sock_send(c->fd, out, n, deadline, &sent, c->msg, sizeof c->msg);
     tls_conn_output_done(c->tls, sent);
+    if (st == TLS_IO_CLOSED || st == TLS_IO_ERROR)
+        read_parting_alert(c);
     return st;
 }
 
