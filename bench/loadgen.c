@@ -325,7 +325,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (v == NULL)
             usage();
@@ -340,7 +340,6 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--warmup")) opt.warmup = atol(v);
         else if (!strcmp(a, "--pid") && opt.npids < MAX_PIDS) opt.pids[opt.npids++] = atoi(v);
         else usage();
-        i++;
     }
     if (opt.port <= 0 || opt.ca == NULL || opt.npids == 0 || opt.inflight <= 0 ||
         (opt.conns <= 0 && opt.seconds <= 0) || opt.request[0] == '\0')
