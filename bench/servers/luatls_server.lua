@@ -35,17 +35,6 @@ assert(nchunks * CHUNK == reply_bytes, "REPLY_BYTES must be a multiple of 64 KiB
 
 local poll = cqueues.poll
 
--- Reads what is there (at least one byte, waiting for it); nil at EOF or error.
-local function recv(sock, waitr)
-  while true do
-    local data, err, partial = sock:receive(65536)
-    if data then return data end
-    if partial and #partial > 0 then return partial end
-    if err ~= "timeout" then return nil end
-    poll(waitr)
-  end
-end
-
 -- Sends all of s, waiting for the socket when it is full; false on error.
 local function sendall(sock, s, waitw)
   local i = 1
@@ -59,26 +48,54 @@ local function sendall(sock, s, waitw)
   return true
 end
 
+-- Reads one TLS record (header and body); nil at EOF or error. Record by
+-- record, as libssl reads, because LuaSocket's receive(65536) on a
+-- non-blocking socket reads until the socket is empty: one more recv() that
+-- fails with EAGAIN per read. Here a recv() happens only when LuaSocket's own
+-- buffer does not already hold the bytes. What the engine has queued is sent
+-- only before waiting (flush), so that e.g. the tickets after the client's
+-- Finished leave in the same write as the reply to the request behind it.
+local function recv_record(sock, waitr, flush)
+  local hdr, err, part = sock:receive(5)
+  while not hdr do
+    if err ~= "timeout" or not flush() then return nil end
+    poll(waitr)
+    hdr, err, part = sock:receive(5, part)
+  end
+  local want = 5 + hdr:byte(4) * 256 + hdr:byte(5)
+  local rec
+  rec, err, part = sock:receive(want, hdr)
+  while not rec do
+    if err ~= "timeout" or not flush() then return nil end
+    poll(waitr)
+    rec, err, part = sock:receive(want, part)
+  end
+  return rec
+end
+
 local function handle(sock)
   sock:settimeout(0)
   sock:setoption("tcp-nodelay", true)
   local fd = sock:getfd()
   local waitr, waitw = { pollfd = fd, events = "r" }, { pollfd = fd, events = "w" }
   local e = tls.engine(ctx)
-  while true do
-    local data = recv(sock, waitr)
-    if not data or not e:feed(data) then break end
+  local function flush()
     local out = e:output()
-    if #out > 0 and not sendall(sock, out, waitw) then break end
+    return #out == 0 or sendall(sock, out, waitw)
+  end
+  while true do
+    local rec = recv_record(sock, waitr, flush)
+    if not rec or not e:feed(rec) then break end
     if #e:read() > 0 then
+      -- The request: the reply and close_notify.
       for i = 1, nchunks do
         assert(e:write(chunk))
         if i == nchunks then e:close() end
-        if not sendall(sock, e:output(), waitw) then break end
+        if not flush() then break end
       end
       break
     end
-    if e:status().closed then break end
+    if e:status().closed then flush() break end
   end
   -- cqueues keeps the fd in its epoll set until told: a reused fd number
   -- would otherwise meet a stale registration.
