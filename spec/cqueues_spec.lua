@@ -223,7 +223,7 @@ describe("cqueues", function()
       inside = table.pack(tls.connect("127.0.0.1", port, client_ctx(), { timeout = 5 }))
     end)
     run(cq)
-    assert.same({ n = 2, nil, "Connection refused (127.0.0.1:" .. port .. ")" }, outside)
+    assert.same({ n = 2, nil, "connection refused (127.0.0.1:" .. port .. ")" }, outside)
     assert.same(outside, inside)
   end)
 

@@ -77,7 +77,15 @@ end
 
 -- Runs raw(obj, ...) with the C timeout at 0, restoring the application's
 -- timeout `t` afterwards, also when raw raises (a programming mistake).
+-- Past its handshake deadline a connection still in its handshake has its
+-- socket closed by the C call: cqueues forgets the descriptor first.
 local function nonblocking(obj, t, raw, ...)
+  local hs = hs_deadline[obj]
+  if hs then
+    local cq = loaded.cqueues
+    local fd = obj:getfd()
+    if cq.monotime() >= hs and fd and fd >= 0 then cq.cancel(fd) end
+  end
   obj:settimeout(0)
   local r = table.pack(pcall(raw, obj, ...))
   obj:settimeout(t)
@@ -174,34 +182,17 @@ local function send(raw)
   end
 end
 
--- close(): close_notify may have to wait for the socket. The descriptor
--- is cancelled in cqueues before each attempt that may close it, so that a
--- later socket given the same number is not mistaken for this one.
+-- close(): the C close with timeout 0 sends close_notify if the socket
+-- takes it at once (it nearly always does: a few bytes) and closes. The
+-- descriptor is first cancelled in cqueues, so that a later socket given
+-- the same number is not mistaken for this one.
 local function close(raw)
-  local function co(cq, self)
-    local t = self:gettimeout()
-    local deadline = deadline_of(cq, t)
-    while true do
-      local fd = self:getfd()
-      if fd and fd >= 0 then cq.cancel(fd) end
-      if t == 0 then return raw(self) end
-      local r, err = nonblocking(self, t, raw)
-      if r ~= nil or not WANT[err] then return r, err end
-      if not wait(cq, self, deadline) then
-        -- Out of time for close_notify: the socket is closed all the same.
-        fd = self:getfd()
-        if fd and fd >= 0 then cq.cancel(fd) end
-        self:settimeout(0)
-        raw(self)
-        self:settimeout(t)
-        return nil, "timeout"
-      end
-    end
-  end
   return function(self)
     local cq = controller()
     if not cq then return raw(self) end
-    return co(cq, self)
+    local fd = self:getfd()
+    if fd and fd >= 0 then cq.cancel(fd) end
+    return nonblocking(self, self:gettimeout(), raw)
   end
 end
 
@@ -251,13 +242,15 @@ local function connect(raw, core)
     local deadline = deadline_of(cq, hs_timeout)
     local ok, sock = pcall(csocket.connect, { host = host, port = tonumber(port) })
     if not ok or not sock then return nil, "cannot connect to " .. where(host, port) .. ": " .. tostring(sock) end
+    sock:onerror(function(_, _, err) return err end)  -- errors as values (errno numbers), not raised
     local left = deadline and math.max(deadline - cq.monotime(), 0) or nil
     local cok, cerr = sock:connect(left)
     if not cok then
       sock:close()
       if cerr == errno.ETIMEDOUT then return nil, "timeout" end
-      return nil, string.format("%s (%s)", type(cerr) == "number" and errno.strerror(cerr) or tostring(cerr),
-        where(host, port))
+      -- As the C connect words it (LuaSocket's way): "connection refused".
+      local text = type(cerr) == "number" and errno.strerror(cerr):gsub("^%u", string.lower) or tostring(cerr)
+      return nil, string.format("%s (%s)", text, where(host, port))
     end
     local conn, err = core.wrap(sock:pollfd(), ctx, servername, sock, hs_timeout, session, early)
     if not conn then
