@@ -128,14 +128,14 @@ describe("cqueues", function()
   it("receive honours the connection's timeout and returns nil, 'timeout', partial while the loop goes on", function()
     local cq = cqueues.new()
     local release = require("cqueues.condition").new()
+    local result, ticks = nil, 0
     local port = serve(cq, 1, function(conn)
       conn:settimeout(10)
       assert(conn:handshake())
       assert(conn:send("partial"))        -- no newline: the client's line never ends
-      release:wait(10)
+      while not result do release:wait(10) end
       conn:close()
     end)
-    local result, ticks = nil, 0
     cq:wrap(function()
       local conn = assert(tls.connect("127.0.0.1", port, client_ctx(), { timeout = 10 }))
       conn:settimeout(0.3)
@@ -155,13 +155,13 @@ describe("cqueues", function()
   it("settimeout(0) inside cqueues gives wantread as it is", function()
     local cq = cqueues.new()
     local release = require("cqueues.condition").new()
+    local result, want
     local port = serve(cq, 1, function(conn)
       conn:settimeout(10)
       assert(conn:handshake())
-      release:wait(10)
+      while not result do release:wait(10) end
       conn:close()
     end)
-    local result, want
     cq:wrap(function()
       local conn = assert(tls.connect("127.0.0.1", port, client_ctx(), { timeout = 10 }))
       conn:settimeout(0)
