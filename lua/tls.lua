@@ -782,5 +782,7 @@ end
 
 tls.ticketkeys = ticketkeys
 tls.store = require "tls.store"
+require("tls.loop").install(core) -- cqueues: blocking-style calls yield to the loop
+tls.copas = require "tls.copas"    -- copas 1.2 adapter (loads copas only when used)
 
 return tls

@@ -33,6 +33,8 @@ build = {
       tls = "lua/tls.lua",
       ["tls.ticketkeys"] = "lua/tls/ticketkeys.lua",
       ["tls.store"] = "lua/tls/store.lua",
+      ["tls.loop"] = "lua/tls/loop.lua",
+      ["tls.copas"] = "lua/tls/copas.lua",
       ["tls.core"] = {
          -- Keep in sync with csrc/*/*.c (`make test` checks it).
          sources = {

@@ -305,11 +305,51 @@ int tls_conn_in_callback(const tls_conn *c) { return c->in_callback > 0; }
 
 unsigned tls_conn_status(const tls_conn *c) { return c->status; }
 
+/* A handshake we cancelled (tls_conn_close before it completed) ignores
+ * what comes after. */
+static int cancelled(const tls_conn *c)
+{
+    return (c->status & TLS_STATUS_CLOSED) && !(c->status & TLS_STATUS_HANDSHAKE_DONE);
+}
+
 int tls_conn_wants_read(const tls_conn *c)
 {
     if (c->status & (TLS_STATUS_FAILED | TLS_STATUS_PEER_CLOSED))
         return 0;
-    return c->out.len == 0 && !(c->status & TLS_STATUS_HANDSHAKE_DONE);
+    /* After our close_notify the peer may still send (rfc8446#6.1: "Each
+     * party MUST send a "close_notify" alert before closing its write side
+     * of the connection"), and its data and close_notify are read. */
+    return !cancelled(c);
+}
+
+tls_want tls_conn_want(const tls_conn *c)
+{
+    if (c->out.len > 0)
+        return TLS_WANT_OUTPUT; /* a fatal alert too, before "failed" */
+    if (c->app_in.len > 0)
+        return TLS_WANT_DATA;
+    if (c->status & TLS_STATUS_FAILED)
+        return TLS_WANT_FAILED;
+    if ((c->status & TLS_STATUS_PEER_CLOSED) || cancelled(c))
+        return TLS_WANT_CLOSED;
+    return TLS_WANT_INPUT;
+}
+
+const char *tls_want_name(tls_want w)
+{
+    switch (w) {
+    case TLS_WANT_OUTPUT:
+        return "output";
+    case TLS_WANT_DATA:
+        return "data";
+    case TLS_WANT_FAILED:
+        return "failed";
+    case TLS_WANT_CLOSED:
+        return "closed";
+    case TLS_WANT_INPUT:
+        break;
+    }
+    return "input";
 }
 
 const tls_error *tls_conn_error(const tls_conn *c) { return &c->err; }

@@ -193,9 +193,27 @@ void tls_conn_close(tls_conn *c);
  * (they return -1 or do nothing), and tls_conn_free must not be called. */
 int tls_conn_in_callback(const tls_conn *c);
 unsigned tls_conn_status(const tls_conn *c);
-/* True when the engine cannot progress without more bytes from the peer:
- * handshake in progress and nothing to send. */
+/* True whenever the engine would use more bytes from the peer, during the
+ * handshake and after it (whatever else it waits for as well); false once
+ * the peer has closed, the connection failed, or we cancelled the handshake
+ * (later input is ignored then). */
 int tls_conn_wants_read(const tls_conn *c);
+
+/* What the engine waits for, one answer, in the order a driver acts on it:
+ * records to send (tls_conn_output), decrypted data to read
+ * (tls_conn_app_data), failed, closed (the peer closed, or our cancelled
+ * handshake: nothing more will come), else bytes from the peer. An event
+ * loop sleeps on the socket only when the answer is TLS_WANT_INPUT. */
+typedef enum tls_want {
+    TLS_WANT_OUTPUT,
+    TLS_WANT_DATA,
+    TLS_WANT_FAILED,
+    TLS_WANT_CLOSED,
+    TLS_WANT_INPUT,
+} tls_want;
+tls_want tls_conn_want(const tls_conn *c);
+/* "output", "data", "failed", "closed", "input". */
+const char *tls_want_name(tls_want w);
 const tls_error *tls_conn_error(const tls_conn *c);
 
 /* ---- What was negotiated --------------------------------------------------- */

@@ -343,6 +343,118 @@ int tls_sock_address(int fd, int peer, char *ip, size_t ip_size, int *port)
     return 0;
 }
 
+int tls_sock_wait(int fd, int want_read, int want_write, double deadline, char *msg, size_t msg_size)
+{
+    short events = (short)((want_read ? POLLIN : 0) | (want_write ? POLLOUT : 0));
+    return wait_ready(fd, events, deadline, msg, msg_size);
+}
+
+struct sock_option {
+    const char *name; /* LuaSocket's */
+    int level;
+    int optname;
+    int kind;
+};
+
+static const struct sock_option sock_options[] = {
+    {"keepalive", SOL_SOCKET, SO_KEEPALIVE, TLS_SOCK_OPT_BOOL},
+    {"reuseaddr", SOL_SOCKET, SO_REUSEADDR, TLS_SOCK_OPT_BOOL},
+#ifdef SO_REUSEPORT
+    {"reuseport", SOL_SOCKET, SO_REUSEPORT, TLS_SOCK_OPT_BOOL},
+#endif
+    {"linger", SOL_SOCKET, SO_LINGER, TLS_SOCK_OPT_LINGER},
+    {"send-buffer-size", SOL_SOCKET, SO_SNDBUF, TLS_SOCK_OPT_INT},
+    {"recv-buffer-size", SOL_SOCKET, SO_RCVBUF, TLS_SOCK_OPT_INT},
+    {"tcp-nodelay", IPPROTO_TCP, TCP_NODELAY, TLS_SOCK_OPT_BOOL},
+#ifdef TCP_KEEPIDLE
+    {"tcp-keepidle", IPPROTO_TCP, TCP_KEEPIDLE, TLS_SOCK_OPT_INT},
+#endif
+#ifdef TCP_KEEPCNT
+    {"tcp-keepcnt", IPPROTO_TCP, TCP_KEEPCNT, TLS_SOCK_OPT_INT},
+#endif
+#ifdef TCP_KEEPINTVL
+    {"tcp-keepintvl", IPPROTO_TCP, TCP_KEEPINTVL, TLS_SOCK_OPT_INT},
+#endif
+    {"ipv6-v6only", IPPROTO_IPV6, IPV6_V6ONLY, TLS_SOCK_OPT_BOOL},
+};
+#define N_SOCK_OPTIONS (sizeof sock_options / sizeof sock_options[0])
+
+static const struct sock_option *find_option(const char *name)
+{
+    for (size_t i = 0; i < N_SOCK_OPTIONS; i++)
+        if (strcmp(sock_options[i].name, name) == 0)
+            return &sock_options[i];
+    return NULL;
+}
+
+int tls_sock_option_kind(const char *name)
+{
+    const struct sock_option *o = find_option(name);
+    return o ? o->kind : TLS_SOCK_OPT_UNKNOWN;
+}
+
+const char *tls_sock_option_names(void)
+{
+    static char names[256];
+    if (names[0] == '\0') {
+        size_t used = 0;
+        for (size_t i = 0; i < N_SOCK_OPTIONS; i++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                     sock_options[i].name);
+    }
+    return names;
+}
+
+int tls_sock_setoption(int fd, const char *name, int value, int seconds, char *msg, size_t msg_size)
+{
+    const struct sock_option *o = find_option(name);
+    if (o == NULL) {
+        snprintf(msg, msg_size, "unsupported option '%s'", name);
+        return TLS_IO_ERROR;
+    }
+    int rc;
+    if (o->kind == TLS_SOCK_OPT_LINGER) {
+        struct linger li = {.l_onoff = value != 0, .l_linger = seconds};
+        rc = setsockopt(fd, o->level, o->optname, &li, sizeof li);
+    } else {
+        rc = setsockopt(fd, o->level, o->optname, &value, sizeof value);
+    }
+    if (rc < 0) {
+        describe_errno(errno, name, msg, msg_size);
+        return TLS_IO_ERROR;
+    }
+    return TLS_IO_DONE;
+}
+
+int tls_sock_getoption(int fd, const char *name, int *value, int *seconds, char *msg, size_t msg_size)
+{
+    const struct sock_option *o = find_option(name);
+    if (o == NULL) {
+        snprintf(msg, msg_size, "unsupported option '%s'", name);
+        return TLS_IO_ERROR;
+    }
+    int rc;
+    *seconds = 0;
+    if (o->kind == TLS_SOCK_OPT_LINGER) {
+        struct linger li;
+        socklen_t len = sizeof li;
+        memset(&li, 0, sizeof li);
+        rc = getsockopt(fd, o->level, o->optname, &li, &len);
+        *value = li.l_onoff != 0;
+        *seconds = li.l_linger;
+    } else {
+        int v = 0;
+        socklen_t len = sizeof v;
+        rc = getsockopt(fd, o->level, o->optname, &v, &len);
+        *value = o->kind == TLS_SOCK_OPT_BOOL ? v != 0 : v;
+    }
+    if (rc < 0) {
+        describe_errno(errno, name, msg, msg_size);
+        return TLS_IO_ERROR;
+    }
+    return TLS_IO_DONE;
+}
+
 void tls_sock_close(int fd)
 {
     if (fd >= 0)

@@ -47,6 +47,23 @@ int tls_sock_send(int fd, const uint8_t *data, size_t len, double deadline, size
 int tls_sock_recv(int fd, uint8_t *buf, size_t cap, double deadline, size_t *got, char *msg,
                   size_t msg_size);
 
+/* Waits until fd can be read (want_read) or written (want_write), or the
+ * deadline passes: TLS_IO_DONE, TLS_IO_TIMEOUT or TLS_IO_ERROR. */
+int tls_sock_wait(int fd, int want_read, int want_write, double deadline, char *msg, size_t msg_size);
+
+/* Socket options under LuaSocket's names ("tcp-nodelay", "keepalive",
+ * "linger", "reuseaddr", ...). Booleans are 0/1; "linger" has on (0/1)
+ * and seconds. Unknown names give TLS_SOCK_OPT_UNKNOWN. */
+#define TLS_SOCK_OPT_UNKNOWN (-1)
+#define TLS_SOCK_OPT_BOOL 0
+#define TLS_SOCK_OPT_INT 1
+#define TLS_SOCK_OPT_LINGER 2
+int tls_sock_option_kind(const char *name);
+/* Every name tls_sock_option_kind knows, comma-separated, for messages. */
+const char *tls_sock_option_names(void);
+int tls_sock_setoption(int fd, const char *name, int value, int seconds, char *msg, size_t msg_size);
+int tls_sock_getoption(int fd, const char *name, int *value, int *seconds, char *msg, size_t msg_size);
+
 /* Makes an existing socket (e.g. LuaSocket's) fit this layer. */
 int tls_sock_prepare(int fd);
 /* Numeric address of our end (local) or the peer's. Returns 0 or -1. */

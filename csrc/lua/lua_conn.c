@@ -4,7 +4,13 @@
  * engine's output, stop if what the method waits for has happened, else read
  * from the socket and feed the engine. One deadline, computed when the
  * method is called, bounds all the waiting the method does, so a timeout
- * covers a whole handshake or a whole receive("*l"). */
+ * covers a whole handshake or a whole receive("*l").
+ *
+ * With a timeout of 0 the deadline is "now": a method that would wait
+ * returns at once with LuaSec's "wantread" or "wantwrite" (c->want says
+ * which) and whatever partial result LuaSocket gives, and the engine keeps
+ * its state, so the same call made again when the socket is ready goes on
+ * where it stopped. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,11 +43,19 @@ struct lua_conn {
     double timeout;  /* seconds; negative blocks */
     double hs_limit; /* server: seconds a client has to finish its handshake; negative: none */
     double hs_deadline;
+    int want;        /* WAIT_*: what the last call that stopped early waited for */
+    int ku_pending;  /* keyupdate queued a KeyUpdate that is not all sent yet */
+    double received; /* bytes of application data returned by receive */
+    double sent;     /* bytes of application data accepted by send */
+    double born;     /* tls_sock_now() at creation, for getstats' age */
     tls_lua_trace trace;
     char msg[TLS_REASON_MAX + TLS_SOCK_MSG_MAX];
 };
 
 enum goal { WANT_HANDSHAKE, WANT_DATA, WANT_FLUSH, WANT_EARLY };
+
+/* The direction a call stopped on (conn:want()). */
+enum { WAIT_NOTHING, WAIT_READ, WAIT_WRITE };
 
 /* A wrapped LuaSocket socket may have been closed through its own object;
  * its descriptor number may then belong to the next socket opened, which
@@ -82,6 +96,7 @@ static lua_conn *to_idle_conn(lua_State *L)
     if (c->tls && tls_conn_in_callback(c->tls))
         luaL_error(L, "tls: this method cannot be called from the connection's own callbacks (trace, verify, servername, alpn, ocsp, client_certificate, keylog)");
     tls_lua_enter(L, &c->busy, "connection");
+    c->want = WAIT_NOTHING;
     /* Only now: it calls into LuaSocket, and a nested call must not touch
      * the descriptor of the method it interrupted. */
     forget_fd_if_socket_closed(L, c);
@@ -140,22 +155,40 @@ static int pump(lua_conn *c, enum goal goal, double deadline)
             return failed(c);
     }
     for (;;) {
-        int st = flush_output(c, deadline);
+        /* Data to read never waits on our own output (queued by a send that
+         * stopped early, or a KeyUpdate answer): a peer that writes before
+         * it reads, say the other end of an echo in the same event loop,
+         * would otherwise wait on us as we wait on it. The output goes as
+         * the socket takes it. */
+        int read_first = goal == WANT_DATA;
+        int st = flush_output(c, read_first ? tls_sock_deadline(0) : deadline);
         unsigned status = tls_conn_status(c->tls);
         if (status & TLS_STATUS_FAILED)
             return failed(c);
-        if (st != TLS_IO_DONE)
+        int out_blocked = st == TLS_IO_TIMEOUT && read_first;
+        if (st == TLS_IO_TIMEOUT && !out_blocked)
+            c->want = WAIT_WRITE;
+        if (st != TLS_IO_DONE && !out_blocked)
             return st;
         if (goal_reached(c, goal, status))
             return TLS_IO_DONE;
         if ((status & TLS_STATUS_PEER_CLOSED) || c->eof)
             return TLS_IO_CLOSED;
         size_t got = 0;
-        st = tls_sock_recv(c->fd, buf, sizeof buf, deadline, &got, c->msg, sizeof c->msg);
+        st = tls_sock_recv(c->fd, buf, sizeof buf, out_blocked ? tls_sock_deadline(0) : deadline, &got,
+                           c->msg, sizeof c->msg);
+        if (st == TLS_IO_TIMEOUT && out_blocked) {
+            /* Nothing to read yet: wait for either, and flush or read. */
+            st = tls_sock_wait(c->fd, 1, 1, deadline, c->msg, sizeof c->msg);
+            if (st == TLS_IO_DONE)
+                continue;
+        }
         if (st == TLS_IO_CLOSED) {
             c->eof = 1;
             continue;
         }
+        if (st == TLS_IO_TIMEOUT)
+            c->want = WAIT_READ;
         if (st != TLS_IO_DONE)
             return st;
         /* A failure queues an alert; the next turn flushes it and reports. */
@@ -192,6 +225,10 @@ static const char *status_message(lua_conn *c, int st)
 {
     switch (st) {
     case TLS_IO_TIMEOUT:
+        /* LuaSec's words for a socket in non-blocking mode; a real timeout
+         * that expired keeps LuaSocket's. */
+        if (c->timeout == 0 && c->want != WAIT_NOTHING)
+            return c->want == WAIT_READ ? "wantread" : "wantwrite";
         return "timeout";
     case TLS_IO_CLOSED:
         return "closed";
@@ -213,6 +250,7 @@ lua_conn *tls_lua_conn_new(lua_State *L)
     c->fd = -1;
     c->timeout = -1;
     c->hs_limit = -1;
+    c->born = tls_sock_now();
     c->trace.ref = LUA_NOREF;
     c->trace.ctx_ref = LUA_NOREF;
     luaL_setmetatable(L, TLS_LUA_CONN);
@@ -482,6 +520,7 @@ static int conn_send(lua_State *L)
             break;
         }
         committed += n;
+        c->sent += (double)n;
     }
     if (st == TLS_IO_DONE) {
         lua_pushinteger(L, start - 1 + (lua_Integer)committed);
@@ -515,6 +554,7 @@ static size_t take_data(lua_conn *c, luaL_Buffer *b, size_t n, int drop_cr)
     }
     luaL_addsize(b, out);
     tls_conn_app_data_done(c->tls, n);
+    c->received += (double)n;
     return n;
 }
 
@@ -535,6 +575,7 @@ static int receive_line(lua_conn *c, luaL_Buffer *b, double deadline)
         take_data(c, b, line, 1);
         if (nl) {
             tls_conn_app_data_done(c->tls, 1);
+            c->received += 1;
             return TLS_IO_DONE;
         }
         int st = pump(c, WANT_DATA, deadline);
@@ -662,7 +703,14 @@ static int conn_keyupdate(lua_State *L)
     }
     double deadline = tls_sock_deadline(c->timeout);
     int st = ensure_handshake(c, deadline);
-    if (st == TLS_IO_DONE) {
+    const uint8_t *queued;
+    if (st == TLS_IO_DONE && c->ku_pending && tls_conn_output(c->tls, &queued) > 0) {
+        /* Called again after "wantwrite": the KeyUpdate is queued, it only
+         * has to go out (a second one would move our keys once more). Once
+         * the output has gone, by this call or another, a new call is a
+         * new KeyUpdate: never swallow one the application asked for. */
+        st = pump(c, WANT_FLUSH, deadline);
+    } else if (st == TLS_IO_DONE) {
         if (tls_conn_key_update(c->tls, request_peer) != 0) {
             const char *why = tls_conn_key_update_refusal(c->tls);
             if (why == NULL)
@@ -673,9 +721,12 @@ static int conn_keyupdate(lua_State *L)
                 return 2;
             }
         } else {
+            c->ku_pending = 1;
             st = pump(c, WANT_FLUSH, deadline);
         }
     }
+    if (st != TLS_IO_TIMEOUT)
+        c->ku_pending = 0;
     if (st != TLS_IO_DONE) {
         lua_pushnil(L);
         lua_pushstring(L, status_message(c, st));
@@ -782,6 +833,184 @@ static int conn_getfd(lua_State *L)
     return 1;
 }
 
+/* conn:dirty(): decrypted data waits in the engine, so a socket.select
+ * loop must not sleep on the descriptor (LuaSocket's select asks). Called
+ * for every connection on every select: no call into LuaSocket here. */
+static int conn_dirty(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    const uint8_t *data;
+    lua_pushboolean(L, c->tls && c->fd >= 0 && tls_conn_app_data(c->tls, &data) > 0);
+    return 1;
+}
+
+/* conn:want() -> "nothing" | "read" | "write" (LuaSec's): what the last
+ * call that stopped early waited for. */
+static int conn_want(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    lua_pushstring(L, c->want == WAIT_READ ? "read" : c->want == WAIT_WRITE ? "write" : "nothing");
+    return 1;
+}
+
+/* conn:setfd(fd): the descriptor to use from now on (LuaSec's); -1
+ * detaches it, so that close() leaves it open. Over a wrapped LuaSocket
+ * object the object gets it too: it owns the descriptor. */
+static int conn_setfd(lua_State *L)
+{
+    lua_conn *c = to_idle_conn(L);
+    lua_Integer fd = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, fd >= -1 && fd <= 0x7fffffff, 2, "not a descriptor");
+    if (fd >= 0 && tls_sock_prepare((int)fd) != 0)
+        return luaL_argerror(L, 2, "not an open descriptor");
+    if (!c->owns_fd) {
+        int top = lua_gettop(L);
+        if (lua_getiuservalue(L, 1, 1) == LUA_TUSERDATA &&
+            lua_getfield(L, -1, "setfd") == LUA_TFUNCTION) {
+            lua_pushvalue(L, -2);
+            lua_pushinteger(L, fd);
+            lua_call(L, 2, 0);
+        }
+        lua_settop(L, top);
+    }
+    c->fd = (int)fd;
+    return 0;
+}
+
+/* conn:getstats() -> received, sent, age: bytes of application data
+ * through receive and send, and seconds since the connection was made
+ * (LuaSocket's and LuaSec's). */
+static int conn_getstats(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    lua_pushnumber(L, c->received);
+    lua_pushnumber(L, c->sent);
+    lua_pushnumber(L, tls_sock_now() - c->born);
+    return 3;
+}
+
+/* conn:setstats([received [, sent [, age]]]) -> 1; nil keeps a value. */
+static int conn_setstats(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    double now = tls_sock_now();
+    c->received = luaL_optnumber(L, 2, c->received);
+    c->sent = luaL_optnumber(L, 3, c->sent);
+    c->born = now - luaL_optnumber(L, 4, now - c->born);
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+/* Over a wrapped LuaSocket object: its own setoption/getoption, with the
+ * arguments this call got. Returns the number of results, or -1 when
+ * there is no such object. */
+static int delegate_option(lua_State *L, lua_conn *c, const char *method)
+{
+    if (c->owns_fd)
+        return -1;
+    int nargs = lua_gettop(L) - 1;
+    if (lua_getiuservalue(L, 1, 1) != LUA_TUSERDATA || lua_getfield(L, -1, method) != LUA_TFUNCTION) {
+        lua_pop(L, 2);
+        return -1;
+    }
+    int base = lua_gettop(L) - 2; /* below the object and its method */
+    lua_insert(L, -2);           /* method, object */
+    for (int i = 2; i <= nargs + 1; i++)
+        lua_pushvalue(L, i);
+    lua_call(L, nargs + 1, LUA_MULTRET);
+    return lua_gettop(L) - base;
+}
+
+static const char *check_option_name(lua_State *L, int *kind)
+{
+    const char *name = luaL_checkstring(L, 2);
+    *kind = tls_sock_option_kind(name);
+    if (*kind == TLS_SOCK_OPT_UNKNOWN)
+        luaL_argerror(L, 2, lua_pushfstring(L, "unsupported option '%s' (known: %s)", name,
+                                            tls_sock_option_names()));
+    return name;
+}
+
+/* conn:setoption(name, value) -> 1 | nil, message: a socket option under
+ * LuaSocket's name; "linger" takes { on = bool, timeout = seconds }. */
+static int conn_setoption(lua_State *L)
+{
+    lua_conn *c = to_conn(L);
+    int kind;
+    const char *name = check_option_name(L, &kind);
+    if (c->fd < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    int n = delegate_option(L, c, "setoption");
+    if (n >= 0)
+        return n;
+    int value = 0, seconds = 0;
+    if (kind == TLS_SOCK_OPT_BOOL) {
+        luaL_checktype(L, 3, LUA_TBOOLEAN);
+        value = lua_toboolean(L, 3);
+    } else if (kind == TLS_SOCK_OPT_INT) {
+        lua_Integer v = luaL_checkinteger(L, 3);
+        luaL_argcheck(L, v >= 0 && v <= 0x7fffffff, 3, "out of range");
+        value = (int)v;
+    } else {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        lua_getfield(L, 3, "on");
+        luaL_argcheck(L, lua_isboolean(L, -1), 3, "boolean 'on' field expected");
+        value = lua_toboolean(L, -1);
+        lua_getfield(L, 3, "timeout");
+        lua_Integer t = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+        luaL_argcheck(L, t >= 0 && t <= 0x7fffffff, 3, "'timeout' field out of range");
+        seconds = (int)t;
+        lua_pop(L, 2);
+    }
+    char msg[TLS_SOCK_MSG_MAX];
+    if (tls_sock_setoption(c->fd, name, value, seconds, msg, sizeof msg) != TLS_IO_DONE) {
+        lua_pushnil(L);
+        lua_pushstring(L, msg);
+        return 2;
+    }
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+/* conn:getoption(name) -> value | nil, message */
+static int conn_getoption(lua_State *L)
+{
+    lua_conn *c = to_conn(L);
+    int kind;
+    const char *name = check_option_name(L, &kind);
+    if (c->fd < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    lua_settop(L, 2);
+    int n = delegate_option(L, c, "getoption");
+    if (n >= 0)
+        return n;
+    int value = 0, seconds = 0;
+    char msg[TLS_SOCK_MSG_MAX];
+    if (tls_sock_getoption(c->fd, name, &value, &seconds, msg, sizeof msg) != TLS_IO_DONE) {
+        lua_pushnil(L);
+        lua_pushstring(L, msg);
+        return 2;
+    }
+    if (kind == TLS_SOCK_OPT_BOOL) {
+        lua_pushboolean(L, value);
+    } else if (kind == TLS_SOCK_OPT_INT) {
+        lua_pushinteger(L, value);
+    } else {
+        lua_createtable(L, 0, 2);
+        lua_pushboolean(L, value);
+        lua_setfield(L, -2, "on");
+        lua_pushinteger(L, seconds);
+        lua_setfield(L, -2, "timeout");
+    }
+    return 1;
+}
+
 static int push_address(lua_State *L, lua_conn *c, int peer)
 {
     char ip[TLS_SOCK_ADDR_MAX];
@@ -858,6 +1087,13 @@ void tls_lua_conn_register(lua_State *L)
         {"keyupdate", conn_keyupdate},
         {"export", conn_export},
         {"getfd", conn_getfd},
+        {"setfd", conn_setfd},
+        {"dirty", conn_dirty},
+        {"want", conn_want},
+        {"getstats", conn_getstats},
+        {"setstats", conn_setstats},
+        {"setoption", conn_setoption},
+        {"getoption", conn_getoption},
         {"getpeername", conn_getpeername},
         {"getsockname", conn_getsockname},
         {NULL, NULL},

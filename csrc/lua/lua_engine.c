@@ -212,7 +212,7 @@ static int engine_status(lua_State *L)
 {
     lua_engine *e = check_engine(L);
     unsigned status = tls_conn_status(e->tls);
-    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, 8);
     lua_pushboolean(L, (status & TLS_STATUS_HANDSHAKE_DONE) != 0);
     lua_setfield(L, -2, "handshake_done");
     lua_pushboolean(L, (status & TLS_STATUS_PEER_CLOSED) != 0);
@@ -227,6 +227,17 @@ static int engine_status(lua_State *L)
     lua_setfield(L, -2, "failed");
     lua_pushboolean(L, tls_conn_wants_read(e->tls) != 0);
     lua_setfield(L, -2, "wants_read");
+    lua_pushstring(L, tls_want_name(tls_conn_want(e->tls)));
+    lua_setfield(L, -2, "want");
+    return 1;
+}
+
+/* e:want() -> "output" | "data" | "failed" | "closed" | "input": what to do
+ * next (see tls_conn_want). */
+static int engine_want(lua_State *L)
+{
+    lua_engine *e = check_engine(L);
+    lua_pushstring(L, tls_want_name(tls_conn_want(e->tls)));
     return 1;
 }
 
@@ -308,7 +319,7 @@ void tls_lua_engine_register(lua_State *L)
         {"status", engine_status}, {"error", engine_error},   {"info", engine_info},
         {"keyupdate", engine_keyupdate}, {"export", engine_export},
         {"peercertificate", engine_peercertificate}, {"peerchain", engine_peerchain},
-        {"session", engine_session},
+        {"session", engine_session}, {"want", engine_want},
         {"write_early", engine_write_early}, {"read_early", engine_read_early},
         {NULL, NULL},
     };

@@ -127,6 +127,15 @@ static int server_getfd(lua_State *L)
     return 1;
 }
 
+/* server:dirty() -> false: nothing is ever buffered in a listening socket
+ * (LuaSocket's select asks every object it is given). */
+static int server_dirty(lua_State *L)
+{
+    check_server(L);
+    lua_pushboolean(L, 0);
+    return 1;
+}
+
 static int server_close(lua_State *L)
 {
     lua_server *s = check_idle_server(L);
@@ -165,6 +174,7 @@ void tls_lua_server_register(lua_State *L)
         {"settimeout", server_settimeout},
         {"getsockname", server_getsockname},
         {"getfd", server_getfd},
+        {"dirty", server_dirty},
         {"close", server_close},
         {NULL, NULL},
     };
