@@ -1,7 +1,7 @@
 -- Server benchmark under concurrent load: a luatls Lua server, a LuaSec Lua
 -- server and nginx, each fed by the same load generator (bench/loadgen.c).
 --
---   lua5.4 bench/server_bench.lua LOADGEN [--quick] [--rounds N] [--only luatls|luasec|nginx]
+--   lua5.4 bench/server_bench.lua LOADGEN [--quick] [--rounds N] [--only SERVER]
 --
 -- (LUA_PATH/LUA_CPATH must find luatls: bench/bench.mk sets them.) Each round
 -- starts every server afresh, in turn, and measures:
@@ -10,6 +10,10 @@
 --     flight: connections per CPU-second of the server;
 --   - bulk: the same with a 16 MiB reply, 8 in flight: MB per CPU-second of
 --     the server.
+-- Servers (bench/servers/): luatls (tls.listen and the ordinary calls,
+-- yielding to cqueues), luasec (LuaSec's non-blocking calls on the same
+-- cqueues loop), nginx (one worker), luatls_engine (tls.engine over LuaSocket
+-- on cqueues; not in --quick), luatls_notickets (only with --only).
 -- The server's CPU time is utime+stime from /proc (nginx: master and worker);
 -- the load generator's is not counted. When taskset is there, each server is
 -- pinned to CPU 1 and the load generator to CPU 0. Figures are medians over
@@ -34,9 +38,9 @@ if not loadgen then
   os.exit(2)
 end
 rounds = rounds or (quick and 1 or 3)
-local HS_CONNS = quick and 800 or 4000
+local HS_CONNS = quick and 600 or 2000
 local BULK_BYTES = 16 * 1024 * 1024
-local BULK_CONNS = quick and 8 or 32
+local BULK_CONNS = quick and 8 or 24
 local SMALL = 1024
 local LUA = arg[-1] or "lua5.4"
 
@@ -152,9 +156,12 @@ local servers = {
   { name = "luatls", start = lua_server("bench/servers/luatls_server.lua", "2") },
   { name = "luasec", start = lua_server("bench/servers/luasec_server.lua") },
   { name = "nginx", start = nginx },
+  -- Not in --quick: the same work through tls.engine over LuaSocket.
+  { name = "luatls_engine", start = lua_server("bench/servers/luatls_engine_server.lua", "2"), full = true },
+  -- Only with --only: the luatls server without tickets (LuaSec and nginx
+  -- cannot turn off libssl's two TLS 1.3 tickets).
+  { name = "luatls_notickets", start = lua_server("bench/servers/luatls_server.lua", "0"), asked = true },
 }
--- Extra: the luatls server without tickets (nginx and LuaSec cannot stop libssl's two).
-local extra = { name = "luatls_notickets", start = lua_server("bench/servers/luatls_server.lua", "0") }
 
 local function measure(srv, reply, conns, inflight)
   local s = srv.start(reply)
@@ -190,9 +197,9 @@ end
 ---------------------------------------------------------------------------
 local list = {}
 for _, s in ipairs(servers) do
-  if not only or only == s.name then list[#list + 1] = s end
+  if only == s.name or (not only and not s.asked and not (quick and s.full)) then list[#list + 1] = s end
 end
-if not only or only == extra.name then list[#list + 1] = extra end
+if #list == 0 then die("no server named %s", only) end
 print(string.format("# server benchmark: %d round(s); %d connections (1 KiB reply, 64 in flight) and %d x 16 MiB (8 in flight) per server; servers %s",
                     rounds, HS_CONNS, BULK_CONNS, pin and "on CPU 1, load generator on CPU 0" or "not pinned"))
 local hs, bulk, tickets, ratio_sec, ratio_ngx = {}, {}, {}, {}, {}

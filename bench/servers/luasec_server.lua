@@ -2,15 +2,16 @@
 --
 --   lua5.4 bench/servers/luasec_server.lua CERT KEY REPLY_BYTES
 --
--- The same loop as luatls_server.lua (one cqueues controller, a coroutine per
--- connection, LuaSocket's non-blocking TCP waited on through cqueues.poll),
--- with LuaSec's non-blocking connections: dohandshake/receive/send return
--- "wantread"/"wantwrite" and the coroutine waits for that direction.
+-- One cqueues controller, a coroutine per connection (as luatls_server.lua),
+-- LuaSocket's non-blocking TCP waited on through cqueues.poll (as
+-- luatls_engine_server.lua), with LuaSec's non-blocking connections:
+-- dohandshake/receive/send return "wantread"/"wantwrite" and the coroutine
+-- waits for that direction.
 --
 -- Why cqueues and not copas: Debian's copas is 1.2.0, which yields only on
 -- "timeout" and so cannot drive LuaSec's wantread/wantwrite; a socket.select
--- loop rescans every socket per wakeup, where cqueues waits with epoll. Both
--- Lua servers use the same loop, so the difference measured is the TLS stack.
+-- loop rescans every socket per wakeup, where cqueues waits with epoll. The
+-- Lua servers all use the same loop, so the difference is the TLS stack.
 --
 -- LuaSec 1.2 has no way to turn TLS 1.3 session tickets off (its "no_ticket"
 -- option only makes them stateful), so this server sends libssl's default
