@@ -38,9 +38,9 @@ if not loadgen then
   os.exit(2)
 end
 rounds = rounds or (quick and 1 or 3)
-local HS_CONNS = quick and 600 or 2000
+local HS_CONNS = quick and 400 or 1500
 local BULK_BYTES = 16 * 1024 * 1024
-local BULK_CONNS = quick and 8 or 24
+local BULK_CONNS = quick and 6 or 16
 local SMALL = 1024
 local LUA = arg[-1] or "lua5.4"
 
