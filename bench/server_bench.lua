@@ -4,7 +4,9 @@
 --   lua5.4 bench/server_bench.lua LOADGEN [--quick] [--rounds N] [--only SERVER]
 --
 -- (LUA_PATH/LUA_CPATH must find luatls: bench/bench.mk sets them.) Each round
--- starts every server afresh, in turn, and measures:
+-- starts all the servers at once and feeds them in turn, a batch of
+-- connections each, batch after batch (so that a busy spell of the neighbours
+-- falls on all of them alike; the machine is shared), and measures:
 --   - handshakes: new TLS 1.3 connections (full handshakes, ECDSA P-256 leaf
 --     issued by a CA, X25519, AES-128-GCM), a request, a 1 KiB reply, 64 in
 --     flight: connections per CPU-second of the server;
@@ -16,8 +18,9 @@
 -- on cqueues; not in --quick), luatls_notickets (only with --only).
 -- The server's CPU time is utime+stime from /proc (nginx: master and worker);
 -- the load generator's is not counted. When taskset is there, each server is
--- pinned to CPU 1 and the load generator to CPU 0. Figures are medians over
--- the rounds; ratios are medians of the per-round ratios.
+-- pinned to CPU 1 and the load generator to CPU 0. A round's figure is its
+-- total connections (or MB) over its total server CPU time; figures are
+-- medians over the rounds, ratios the medians of the per-round ratios.
 --
 -- Output: detail lines starting with "#", then `name value` lines.
 
@@ -38,9 +41,9 @@ if not loadgen then
   os.exit(2)
 end
 rounds = rounds or (quick and 1 or 3)
-local HS_CONNS = quick and 400 or 1500
+local HS_BATCHES, HS_BATCH = quick and 4 or 5, quick and 100 or 300
 local BULK_BYTES = 16 * 1024 * 1024
-local BULK_CONNS = quick and 6 or 16
+local BULK_BATCHES, BULK_BATCH = quick and 2 or 4, 4
 local SMALL = 1024
 local LUA = arg[-1] or "lua5.4"
 
@@ -106,9 +109,11 @@ local function kill(pid)
 end
 
 -- A Lua server from bench/servers/: it prints "port N".
+local started = 0
 local function lua_server(script, extra)
   return function(reply)
-    local out = dir .. "/server.out"
+    started = started + 1
+    local out = string.format("%s/server%d.out", dir, started)
     local pid = sh(string.format("sh -c 'echo $$; exec %s >%s 2>%s.err' </dev/null & ",
                                  pinned(1, string.format("%s %s %s %s %d %s", LUA, script, pki.leaf,
                                                          pki.key, reply, extra or "")),
@@ -163,21 +168,53 @@ local servers = {
   { name = "luatls_notickets", start = lua_server("bench/servers/luatls_server.lua", "0"), asked = true },
 }
 
-local function measure(srv, reply, conns, inflight)
-  local s = srv.start(reply)
+-- One batch of connections against a running server; the load generator's
+-- `key value` pairs.
+local function batch(srv, h, reply, conns, inflight, warmup)
   local pids = {}
-  for _, p in ipairs(s.pids) do pids[#pids + 1] = "--pid " .. p end
+  for _, p in ipairs(h.pids) do pids[#pids + 1] = "--pid " .. p end
   local cmd = pinned(0, string.format("%s --port %d --ca %s %s --conns %d --inflight %d --reply %d --request '%s' --warmup %d",
-                                      loadgen, s.port, pki.ca, table.concat(pids, " "), conns, inflight,
-                                      reply, s.request, reply == SMALL and 64 or 0))
+                                      loadgen, h.port, pki.ca, table.concat(pids, " "), conns, inflight,
+                                      reply, h.request, warmup))
   local out, ok = sh(cmd .. " 2>&1")
-  s.stop()
   local v = {}
   for k, x in out:gmatch("(%S+) ([%d.]+)") do v[k] = tonumber(x) end
-  if not ok or not v.conns_per_server_cpu_s then die("%s: load generator failed: %s", srv.name, out) end
-  print(string.format("# %-16s %s", srv.name, (out:gsub("\n$", ""))))
-  io.stdout:flush()
+  if not ok or not v.server_cpu_s then die("%s: load generator failed: %s", srv.name, out) end
   return v
+end
+
+-- Every server of the list started at once (each on CPU 1), then fed in
+-- turn, batch after batch, so that a busy spell of the neighbours falls on
+-- all of them alike. Returns, per server name, the totals.
+local function measure(list, reply, batches, per_batch, inflight)
+  local running, tot = {}, {}
+  for _, srv in ipairs(list) do
+    running[srv.name] = srv.start(reply)
+    tot[srv.name] = { conns = 0, cpu = 0, mb = 0, tickets = 0, wall = 0 }
+  end
+  for b = 1, batches do
+    for _, srv in ipairs(list) do
+      local v = batch(srv, running[srv.name], reply, per_batch, inflight,
+                      (b == 1 and reply == SMALL) and 64 or 0)
+      local t = tot[srv.name]
+      t.conns = t.conns + v.conns
+      t.cpu = t.cpu + v.server_cpu_s
+      t.mb = t.mb + v.MB
+      t.tickets = t.tickets + v.tickets_per_conn * v.conns
+      t.wall = t.wall + v.wall_s
+    end
+  end
+  for _, srv in ipairs(list) do
+    running[srv.name].stop()
+    local t = tot[srv.name]
+    t.per_cpu = t.conns / t.cpu
+    t.mb_per_cpu = t.mb / t.cpu
+    t.tickets = t.tickets / t.conns
+    print(string.format("# %-16s %5d connections, reply %8d bytes: server CPU %.2f s, wall %.1f s, %.0f connections and %.0f MB per server CPU-second, %.1f tickets each",
+                        srv.name, t.conns, reply, t.cpu, t.wall, t.per_cpu, t.mb_per_cpu, t.tickets))
+    io.stdout:flush()
+  end
+  return tot
 end
 
 ---------------------------------------------------------------------------
@@ -200,22 +237,22 @@ for _, s in ipairs(servers) do
   if only == s.name or (not only and not s.asked and not (quick and s.full)) then list[#list + 1] = s end
 end
 if #list == 0 then die("no server named %s", only) end
-print(string.format("# server benchmark: %d round(s); %d connections (1 KiB reply, 64 in flight) and %d x 16 MiB (8 in flight) per server; servers %s",
-                    rounds, HS_CONNS, BULK_CONNS, pin and "on CPU 1, load generator on CPU 0" or "not pinned"))
+print(string.format("# server benchmark: %d round(s); per server and round %d connections (1 KiB reply, 64 in flight) and %d x 16 MiB (8 in flight), in %d batches taken in turn; servers %s",
+                    rounds, HS_BATCHES * HS_BATCH, BULK_BATCHES * BULK_BATCH, HS_BATCHES,
+                    pin and "on CPU 1, load generator on CPU 0" or "not pinned"))
+io.stdout:flush()
 local hs, bulk, tickets, ratio_sec, ratio_ngx = {}, {}, {}, {}, {}
 for _, s in ipairs(list) do hs[s.name], bulk[s.name], tickets[s.name] = {}, {}, {} end
 for round = 1, rounds do
-  local this = {}
+  local small = measure(list, SMALL, HS_BATCHES, HS_BATCH, 64)
+  local big = measure(list, BULK_BYTES, BULK_BATCHES, BULK_BATCH, 8)
   for _, s in ipairs(list) do
-    local v = measure(s, SMALL, HS_CONNS, 64)
-    table.insert(hs[s.name], v.conns_per_server_cpu_s)
-    table.insert(tickets[s.name], v.tickets_per_conn)
-    this[s.name] = v.conns_per_server_cpu_s
-    v = measure(s, BULK_BYTES, BULK_CONNS, 8)
-    table.insert(bulk[s.name], v.MB_per_server_cpu_s)
+    table.insert(hs[s.name], small[s.name].per_cpu)
+    table.insert(tickets[s.name], small[s.name].tickets)
+    table.insert(bulk[s.name], big[s.name].mb_per_cpu)
   end
-  if this.luatls and this.luasec then ratio_sec[round] = this.luatls / this.luasec end
-  if this.luatls and this.nginx then ratio_ngx[round] = this.luatls / this.nginx end
+  if small.luatls and small.luasec then ratio_sec[round] = small.luatls.per_cpu / small.luasec.per_cpu end
+  if small.luatls and small.nginx then ratio_ngx[round] = small.luatls.per_cpu / small.nginx.per_cpu end
 end
 
 for _, s in ipairs(list) do
