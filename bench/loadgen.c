@@ -210,9 +210,12 @@ static void drive(struct conn *c)
     case ST_HANDSHAKE:
         r = SSL_connect(c->ssl);
         if (r != 1) {
-            if ((w = ssl_wait(c, r)) == 0)
-                return fail(c, "handshake");
-            return want(c, w);
+            if ((w = ssl_wait(c, r)) == 0) {
+                fail(c, "handshake");
+                return;
+            }
+            want(c, w);
+            return;
         }
         c->st = ST_WRITING;
         /* fall through */
@@ -220,9 +223,12 @@ static void drive(struct conn *c)
         while (c->sent < strlen(opt.request)) {
             r = SSL_write(c->ssl, opt.request + c->sent, (int)(strlen(opt.request) - c->sent));
             if (r <= 0) {
-                if ((w = ssl_wait(c, r)) == 0)
-                    return fail(c, "write");
-                return want(c, w);
+                if ((w = ssl_wait(c, r)) == 0) {
+                    fail(c, "write");
+                    return;
+                }
+                want(c, w);
+                return;
             }
             c->sent += (size_t)r;
         }
@@ -236,26 +242,34 @@ static void drive(struct conn *c)
                 continue;
             }
             int e = SSL_get_error(c->ssl, r);
-            if (e == SSL_ERROR_WANT_READ)
-                return want(c, EPOLLIN);
-            if (e == SSL_ERROR_WANT_WRITE)
-                return want(c, EPOLLOUT);
+            if (e == SSL_ERROR_WANT_READ) {
+                want(c, EPOLLIN);
+                return;
+            }
+            if (e == SSL_ERROR_WANT_WRITE) {
+                want(c, EPOLLOUT);
+                return;
+            }
             /* close_notify, or a TCP close without it (libssl 3: SSL_R_UNEXPECTED_EOF_WHILE_READING):
              * either ends the reply; its size says whether it was whole. */
             int eof = e == SSL_ERROR_ZERO_RETURN ||
                       (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) ||
                       (e == SSL_ERROR_SSL &&
                        ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
-            if (!eof)
-                return fail(c, "read");
+            if (!eof) {
+                fail(c, "read");
+                return;
+            }
             ERR_clear_error();
             bytes_in += c->got;
             if (c->got < opt.reply) {
                 if (short_replies++ < 5)
                     fprintf(stderr, "loadgen: short reply: %llu of %llu bytes\n", c->got, opt.reply);
-                return finish(c, 0);
+                finish(c, 0);
+                return;
             }
-            return finish(c, 1);
+            finish(c, 1);
+            return;
         }
     case ST_FREE:
         return;
