@@ -36,6 +36,11 @@ local function sockets(fds)
   return n
 end
 
+-- Under `make test-asan` freed memory waits in ASan's quarantine (256 MiB by
+-- default) before it is reused, so RSS there says little: the bound is wider.
+local ASAN = (os.getenv("LD_PRELOAD") or ""):find("asan", 1, true) ~= nil
+local RSS_BOUND_KIB = ASAN and 512 * 1024 or 32 * 1024
+
 local function rss_kib()
   return tonumber(proc.read_file("/proc/self/status"):match("VmRSS:%s*(%d+) kB"))
 end
@@ -44,7 +49,7 @@ after_each(proc.kill_all)
 
 describe("concurrency", function()
   it("one cqueues server serves 1000 TLS clients connected at once, each a handshake, a request and a reply; "
-    .. "no failure, Lua memory back within 1 MiB and RSS within 32 MiB after, every socket closed", function()
+    .. "no failure, Lua memory back within 1 MiB and RSS within 32 MiB after (512 MiB under ASan), every socket closed", function()
     local c = certs.get()
     local ctx = assert(tls.context { mode = "server", certificate = c.leaf.ecdsa_p256.cert,
       key = c.leaf.ecdsa_p256.key })
@@ -100,11 +105,10 @@ describe("concurrency", function()
     collectgarbage("collect")
     collectgarbage("collect")
     local lua_after, rss_after = collectgarbage("count"), rss_kib()
-    if os.getenv("LOOPS_DEBUG") then print(lua_before, lua_after, rss_before, rss_after, sockets_before) end
     assert.equal(sockets_before, sockets(my_fds()))
     assert.is_true(lua_after - lua_before < 1024,
       string.format("Lua memory grew by %.0f KiB", lua_after - lua_before))
-    assert.is_true(rss_after - rss_before < 32 * 1024,
+    assert.is_true(rss_after - rss_before < RSS_BOUND_KIB,
       string.format("RSS grew by %d KiB", rss_after - rss_before))
   end)
 end)
