@@ -271,6 +271,9 @@ local function connect(raw, core)
   end
 end
 
+-- core.connect as it is, or wrapped once cqueues is loaded.
+local connect_impl
+
 -- Wraps the methods (once cqueues is loaded: until then they stay the C
 -- functions themselves, so a program without cqueues sees no difference
 -- at all, not even in the position of an error message).
@@ -304,20 +307,21 @@ local function wrap_methods(core)
     return raw_server_close(self, ...)
   end
   sm.pollfd, sm.events, sm.timeout = pollfd, server_events, poll_timeout
-  core.connect = connect(core.connect, core)
+  connect_impl = connect(connect_impl, core)
 end
 
-local HOOK = "luatls: wraps connection methods when cqueues is loaded"
-
---- loop.install(core): called by lua/tls.lua. Servers' timeouts are
--- recorded from the start (core.listen is called by tls.listen only); the
--- methods are wrapped as soon as cqueues is loaded: now, or when require
--- stores it in package.loaded (a __newindex on package.loaded, removed once
--- it has fired). If package.loaded already has a metatable of someone
--- else's, the methods are wrapped at once.
+--- loop.install(core): called by lua/tls.lua. Every connection and server
+-- comes from tls.connect, tls.wrap or tls.listen (or a server's accept),
+-- which call core.connect, core.wrap and core.listen: when cqueues is
+-- loaded by then, the methods are wrapped first. Servers' timeouts are
+-- recorded from the start.
 function loop.install(core)
-  local raw_listen = core.listen
+  local function check()
+    if loaded.cqueues then wrap_methods(core) end
+  end
+  local raw_listen, raw_wrap = core.listen, core.wrap
   core.listen = function(host, port, ctx, backlog, timeout, hs_timeout)
+    check()
     local server, err = raw_listen(host, port, ctx, backlog, timeout, hs_timeout)
     if server then
       server_timeout[server] = timeout
@@ -325,16 +329,15 @@ function loop.install(core)
     end
     return server, err
   end
-  if loaded.cqueues then return wrap_methods(core) end
-  local mt = getmetatable(loaded)
-  if mt ~= nil and (type(mt) ~= "table" or mt.__name ~= HOOK) then return wrap_methods(core) end
-  setmetatable(loaded, { __name = HOOK, __newindex = function(t, k, v)
-    rawset(t, k, v)
-    if k == "cqueues" and v ~= nil then
-      setmetatable(t, nil)
-      wrap_methods(core)
-    end
-  end })
+  core.wrap = function(...)
+    check()
+    return raw_wrap(...)
+  end
+  connect_impl = core.connect
+  core.connect = function(...)
+    check()
+    return connect_impl(...)
+  end
 end
 
 return loop
