@@ -41,6 +41,12 @@ return {
      from = [[if (st == TLS_IO_DONE && c->ku_pending && tls_conn_output(c->tls, &queued) > 0) {]],
      to = [[if (st == TLS_IO_DONE && 0 && c->ku_pending && tls_conn_output(c->tls, &queued) > 0) {]],
      specs = { { NB, "a keyupdate stopped by wantwrite is finished by the next call" } } },
+   -- ... but a keyupdate asked for after more data was sent is a new one
+   { name = "nb_keyupdate_swallowed", file = CONN,
+     from = [[        /* All that was queued went out first: a KeyUpdate too. */
+        c->ku_pending = 0;]],
+     to = [[        /* All that was queued went out first: a KeyUpdate too. */]],
+     specs = { { NB, "a keyupdate stopped by wantwrite is finished by the next call" } } },
    -- bytes returned by receive are counted
    { name = "nb_stats_received_uncounted", file = CONN,
      from = [[    c->received += (double)n;]],
