@@ -313,6 +313,24 @@ with socket.create_connection(("127.0.0.1", port), timeout=20) as raw:
     end
   end)
 
+  it("a program that never loads cqueues keeps the C methods; one that does gets them wrapped at its first listen", function()
+    local child = require "spec.support.luachild"
+    local ok, out = child.run([[
+local reg = debug.getregistry()
+local function kind() return debug.getinfo(reg["tls.conn"].__index.receive, "S").what end
+local ctx = assert(tls.context { mode = "server", certificate = cert, key = key })
+local server = assert(tls.listen("127.0.0.1", 0, ctx))
+print("without cqueues: " .. kind() .. " " .. tostring(reg["tls.server"].__index.pollfd))
+server:close()
+require "cqueues"
+server = assert(tls.listen("127.0.0.1", 0, ctx))
+print("with cqueues: " .. kind() .. " " .. type(reg["tls.server"].__index.pollfd))
+server:close()
+]], { cert = c.leaf.ecdsa_p256.cert, key = c.leaf.ecdsa_p256.key })
+    assert.is_true(ok, out)
+    assert.equal("without cqueues: C nil\nwith cqueues: Lua function\nexit=0\n", out)
+  end)
+
   it("outside a controller nothing changes, with cqueues loaded", function()
     local h, port = peers.s_server("-cert " .. proc.quote(c.leaf.ecdsa_p256.cert) .. " -key "
       .. proc.quote(c.leaf.ecdsa_p256.key) .. " -www")

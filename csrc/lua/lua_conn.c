@@ -521,6 +521,8 @@ static int conn_send(lua_State *L)
         }
         committed += n;
         c->sent += (double)n;
+        /* All that was queued went out first: a KeyUpdate too. */
+        c->ku_pending = 0;
     }
     if (st == TLS_IO_DONE) {
         lua_pushinteger(L, start - 1 + (lua_Integer)committed);

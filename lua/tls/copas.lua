@@ -48,6 +48,11 @@ end
 
 function Waiter:settimeout() return 1 end
 
+-- copas closes the socket that last woke a coroutine when it ends
+-- (copas.autoclose): for a coroutine woken through a waiter, that is its
+-- connection.
+function Waiter:close() return self.conn:close() end
+
 -- Yields to copas until the connection's descriptor is ready for `want`.
 local function wait(self, want)
   local w = self.waiter

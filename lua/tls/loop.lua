@@ -1,14 +1,14 @@
 -- tls.loop: luatls connections and servers inside cqueues.
 --
--- install() replaces the blocking methods of connections and servers
--- (handshake, send, receive, close, accept, ...) and core.connect with
--- versions that, inside a coroutine run by a cqueues controller, drive the
--- non-blocking calls (timeout 0: nil, "wantread"|"wantwrite") and yield to
--- the loop while the socket is not ready. They honour the timeout the
--- application chose (nil, "timeout" when it expires) and a server's
--- handshake_timeout. Everywhere else the C method runs as before: the only
--- cost is looking up package.loaded.cqueues, which is nil unless the
--- program loaded cqueues.
+-- Once the program loads cqueues, the blocking methods of connections and
+-- servers (handshake, send, receive, close, accept, ...) and core.connect
+-- are replaced with versions that, inside a coroutine run by a cqueues
+-- controller, drive the non-blocking calls (timeout 0: nil,
+-- "wantread"|"wantwrite") and yield to the loop while the socket is not
+-- ready. They honour the timeout the application chose (nil, "timeout"
+-- when it expires) and a server's handshake_timeout. Outside a controller
+-- they call the C method as it is, after one look at cqueues.running().
+-- A program that never loads cqueues keeps the C methods themselves.
 --
 -- A connection or server is also a cqueues pollable object: pollfd(),
 -- events() ("r" or "w", from want()), timeout() (seconds left of the
@@ -61,12 +61,6 @@ end
 -- Returns false once the call's own deadline has passed.
 local function wait(cq, obj, deadline)
   local now = cq.monotime()
-  local hs = hs_deadline[obj]
-  if hs and now >= hs then
-    -- The C call that just answered "want..." saw its handshake deadline
-    -- pass without failing: the handshake is done. Stop watching it.
-    hs_deadline[obj] = nil
-  end
   if deadline and now >= deadline then return false end
   local at = wake_at(obj, deadline)
   call_deadline[obj] = at
@@ -80,16 +74,20 @@ end
 -- Past its handshake deadline a connection still in its handshake has its
 -- socket closed by the C call: cqueues forgets the descriptor first.
 local function nonblocking(obj, t, raw, ...)
-  local hs = hs_deadline[obj]
+  local hs, past = hs_deadline[obj], false
   if hs then
     local cq = loaded.cqueues
     local fd = obj:getfd()
-    if cq.monotime() >= hs and fd and fd >= 0 then cq.cancel(fd) end
+    past = cq.monotime() >= hs
+    if past and fd and fd >= 0 then cq.cancel(fd) end
   end
   obj:settimeout(0)
   local r = table.pack(pcall(raw, obj, ...))
   obj:settimeout(t)
   if not r[1] then error(r[2], 0) end
+  -- Called past the deadline (ours is later than the C one) and still open:
+  -- the handshake is done, nothing more to watch.
+  if past and obj:getfd() >= 0 then hs_deadline[obj] = nil end
   return unpack(r, 2, r.n)
 end
 
@@ -273,15 +271,17 @@ local function connect(raw, core)
   end
 end
 
-local installed = false
+-- core.connect as it is, or wrapped once cqueues is loaded.
+local connect_impl
 
---- loop.install(core): called once by lua/tls.lua.
-function loop.install(core)
-  if installed then return end
-  installed = true
+-- Wraps the methods (once cqueues is loaded: until then they stay the C
+-- functions themselves, so a program without cqueues sees no difference
+-- at all, not even in the position of an error message).
+local function wrap_methods(core)
   local reg = debug.getregistry()
   local cm = assert(reg["tls.conn"], "tls.conn metatable").__index
   local sm = assert(reg["tls.server"], "tls.server metatable").__index
+  if cm.pollfd then return end        -- done already (tls loaded twice)
 
   for _, name in ipairs { "handshake", "dohandshake", "receive_early", "keyupdate" } do
     if cm[name] then cm[name] = plain(cm[name]) end
@@ -307,9 +307,21 @@ function loop.install(core)
     return raw_server_close(self, ...)
   end
   sm.pollfd, sm.events, sm.timeout = pollfd, server_events, poll_timeout
+  connect_impl = connect(connect_impl, core)
+end
 
-  local raw_listen = core.listen
+--- loop.install(core): called by lua/tls.lua. Every connection and server
+-- comes from tls.connect, tls.wrap or tls.listen (or a server's accept),
+-- which call core.connect, core.wrap and core.listen: when cqueues is
+-- loaded by then, the methods are wrapped first. Servers' timeouts are
+-- recorded from the start.
+function loop.install(core)
+  local function check()
+    if loaded.cqueues then wrap_methods(core) end
+  end
+  local raw_listen, raw_wrap = core.listen, core.wrap
   core.listen = function(host, port, ctx, backlog, timeout, hs_timeout)
+    check()
     local server, err = raw_listen(host, port, ctx, backlog, timeout, hs_timeout)
     if server then
       server_timeout[server] = timeout
@@ -317,7 +329,15 @@ function loop.install(core)
     end
     return server, err
   end
-  core.connect = connect(core.connect, core)
+  core.wrap = function(...)
+    check()
+    return raw_wrap(...)
+  end
+  connect_impl = core.connect
+  core.connect = function(...)
+    check()
+    return connect_impl(...)
+  end
 end
 
 return loop
