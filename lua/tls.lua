@@ -786,5 +786,7 @@ tls.store = require "tls.store"
 setmetatable(tls, { __index = function(t, k)
   if k == "https" then rawset(t, k, require "tls.https"); return rawget(t, k) end
 end })
+require("tls.loop").install(core) -- cqueues: blocking-style calls yield to the loop
+tls.copas = require "tls.copas"    -- copas 1.2 adapter (loads copas only when used)
 
 return tls

@@ -8,6 +8,9 @@
 #                    and --tls12-rsa: the TLS 1.2 RSA key-transport walk-through
 #   echo_server.lua  serves one connection to openssl s_client, echoes a line
 #   client.lua       fetches a page from openssl s_server -www, trusting a CA file
+#   cqueues_server.lua, copas_server.lua, luv_echo.lua
+#                    concurrent echo servers: two openssl s_client at once, the
+#                    first kept connected until the second has its echo
 set -eu
 
 LUA=${LUA:-lua5.4}
@@ -100,3 +103,36 @@ expect "$tmp/client.out" "# server certificate: CN=localhost, issued by CN=local
 expect "$tmp/client.out" "HTTP/1.0 200 ok"
 expect "$tmp/client.out" "New, TLSv1.3, Cipher is TLS_"
 echo "examples-check: client.lua: ok"
+
+# 4. The event-loop servers: each serves two openssl s_client at once. The
+# first client stays connected (its input open) until the second has had
+# its echo, so a server that took one client at a time would fail here.
+for ex in cqueues_server copas_server luv_echo; do
+    timeout 60 $LUA examples/$ex.lua "$tmp/cert.pem" "$tmp/key.pem" 127.0.0.1 0 2 >"$tmp/$ex.out" 2>&1 &
+    pids="$pids $!"
+    wait_for "$tmp/$ex.out" "listening on 127.0.0.1 port "
+    port=$(sed -n 's/^listening on 127\.0\.0\.1 port \([0-9]*\)$/\1/p' "$tmp/$ex.out")
+    [ -n "$port" ] || fail "$ex.lua printed no port:" "$tmp/$ex.out"
+    : >"$tmp/$ex.second.out"
+    (echo "first line"; i=0; while ! grep -q "^second line" "$tmp/$ex.second.out" && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1)); done) | (unset LD_PRELOAD; timeout 20 openssl s_client -connect "127.0.0.1:$port" \
+        -servername localhost -CAfile "$tmp/cert.pem" -verify_return_error -quiet -no_ign_eof) \
+        >"$tmp/$ex.first.out" 2>&1 &
+    first=$!
+    wait_for "$tmp/$ex.first.out" "first line"
+    (echo "second line"; i=0; while ! grep -q "^second line" "$tmp/$ex.second.out" && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1)); done) | (unset LD_PRELOAD; timeout 20 openssl s_client -connect "127.0.0.1:$port" \
+        -servername localhost -CAfile "$tmp/cert.pem" -verify_return_error -quiet -no_ign_eof) \
+        >>"$tmp/$ex.second.out" 2>&1 || fail "the second s_client against $ex.lua failed:" "$tmp/$ex.second.out"
+    wait $first || fail "the first s_client against $ex.lua failed:" "$tmp/$ex.first.out"
+    expect "$tmp/$ex.second.out" "second line"
+    wait_for "$tmp/$ex.out" "served 2 connections"
+    if [ $ex = luv_echo ]; then
+        expect "$tmp/$ex.out" "client 1: TLSv1.3 TLS_AES_128_GCM_SHA256, 11 bytes echoed"
+        expect "$tmp/$ex.out" "client 2: TLSv1.3 TLS_AES_128_GCM_SHA256, 12 bytes echoed"
+    else
+        expect "$tmp/$ex.out" "client 1: TLSv1.3 TLS_AES_128_GCM_SHA256"
+        expect "$tmp/$ex.out" "client 2: TLSv1.3 TLS_AES_128_GCM_SHA256"
+    fi
+    echo "examples-check: $ex.lua: ok"
+done

@@ -1,0 +1,149 @@
+-- tls.copas: luatls connections in copas 1.x (Debian's lua-copas).
+--
+-- copas 1.x waits for a socket only when a call answers "timeout", and
+-- then always in the direction of the call (receive waits to read, send to
+-- write). A TLS connection may need the other direction (a receive that
+-- must first send a handshake message, a send that must first read one),
+-- which it says with "wantread"/"wantwrite" at timeout 0. So wrap(conn)
+-- runs each call with the connection non-blocking and, when it must wait,
+-- makes copas wait on a small waiter object for the right set, through
+-- copas's own copas.receive (read) or copas.send (write): the waiter
+-- answers "timeout" once, which makes copas yield to its loop, and
+-- succeeds when copas resumes it once the descriptor is ready.
+--
+-- copas is loaded on first use (it must come before socket.http, and
+-- lua-copas installs it under the Lua 5.2 path). copas 2 and later
+-- understands wantread/wantwrite itself and wraps TLS connections alone.
+local M = {}
+
+local function copas()
+  return require "copas"
+end
+
+-- The waiter: copas.receive(w) / copas.send(w, "") call w:receive() /
+-- w:send(); LuaSocket's socket.select (under copas.step) calls w:getfd()
+-- and w:dirty().
+local Waiter = {}
+Waiter.__index = Waiter
+
+function Waiter:getfd() return self.conn:getfd() end
+-- Only waited on after "wantread", which means nothing decrypted is held.
+function Waiter:dirty() return false end
+
+function Waiter:receive()
+  if self.armed then
+    self.armed = false
+    return nil, "timeout"
+  end
+  return ""
+end
+
+function Waiter:send(_, i)
+  if self.armed then
+    self.armed = false
+    return nil, "timeout", (i or 1) - 1
+  end
+  return 0
+end
+
+function Waiter:settimeout() return 1 end
+
+-- copas closes the socket that last woke a coroutine when it ends
+-- (copas.autoclose): for a coroutine woken through a waiter, that is its
+-- connection.
+function Waiter:close() return self.conn:close() end
+
+-- Yields to copas until the connection's descriptor is ready for `want`.
+local function wait(self, want)
+  local w = self.waiter
+  w.armed = true
+  if want == "wantread" then
+    copas().receive(w, "*l")
+  else
+    copas().send(w, "")
+  end
+end
+
+local WANT = { wantread = true, wantwrite = true }
+
+local Conn = {}
+
+-- Methods copas and LuaSocket code use; the rest (info, peercertificate,
+-- getpeername, export, session, ...) go to the connection as they are.
+function Conn:handshake()
+  while true do
+    local ok, err = self.conn:handshake()
+    if ok or not WANT[err] then return ok, err end
+    wait(self, err)
+  end
+end
+Conn.dohandshake = Conn.handshake
+
+function Conn:receive(pattern, prefix)
+  while true do
+    local data, err, partial = self.conn:receive(pattern, prefix)
+    if data or not WANT[err] then return data, err, partial end
+    prefix = partial
+    wait(self, err)
+  end
+end
+
+function Conn:send(data, i, j)
+  while true do
+    local last, err, sent = self.conn:send(data, i, j)
+    if last or not WANT[err] then return last, err, sent end
+    if sent and sent >= (i or 1) then i = sent + 1 end
+    wait(self, err)
+  end
+end
+
+function Conn:close()
+  while true do
+    local ok, err = self.conn:close()
+    if ok or not WANT[err] then return ok, err end
+    wait(self, err)
+  end
+end
+
+-- copas 1.x has no timeouts: a wrapped connection waits as long as the
+-- peer takes. settimeout is accepted (as copas's own wrapper does) and
+-- ignored; the connection itself stays at 0.
+function Conn:settimeout() return 1 end
+
+function Conn:getfd() return self.conn:getfd() end
+function Conn:dirty() return self.conn:dirty() end
+
+local Conn_mt = {
+  __index = function(self, name)
+    local m = Conn[name]
+    if m then return m end
+    local conn = rawget(self, "conn")
+    local f = conn[name]
+    if type(f) ~= "function" then return f end
+    return function(_, ...) return f(conn, ...) end
+  end,
+  __tostring = function(self) return "copas " .. tostring(self.conn) end,
+}
+
+--- tls.copas.wrap(conn) -> an object with the connection's methods whose
+-- calls, inside a copas coroutine, let other coroutines run while they wait.
+function M.wrap(conn)
+  if getmetatable(conn) == Conn_mt then return conn end
+  conn:settimeout(0)
+  return setmetatable({ conn = conn, waiter = setmetatable({ conn = conn }, Waiter) }, Conn_mt)
+end
+
+--- tls.copas.addserver(server, handler): serves a tls.listen server from
+-- copas; handler(conn) runs in its own coroutine with a wrapped connection
+-- (its handshake happens on conn:handshake() or the first send/receive).
+-- The connection is closed (close_notify sent) when the handler returns.
+function M.addserver(server, handler)
+  local c = copas()
+  c.addserver(server, function(raw)
+    local conn = M.wrap(raw)
+    handler(conn)
+    if conn:getfd() >= 0 then conn:close() end
+  end, 0)
+end
+
+return M

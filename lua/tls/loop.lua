@@ -1,0 +1,343 @@
+-- tls.loop: luatls connections and servers inside cqueues.
+--
+-- Once the program loads cqueues, the blocking methods of connections and
+-- servers (handshake, send, receive, close, accept, ...) and core.connect
+-- are replaced with versions that, inside a coroutine run by a cqueues
+-- controller, drive the non-blocking calls (timeout 0: nil,
+-- "wantread"|"wantwrite") and yield to the loop while the socket is not
+-- ready. They honour the timeout the application chose (nil, "timeout"
+-- when it expires) and a server's handshake_timeout. Outside a controller
+-- they call the C method as it is, after one look at cqueues.running().
+-- A program that never loads cqueues keeps the C methods themselves.
+--
+-- A connection or server is also a cqueues pollable object: pollfd(),
+-- events() ("r" or "w", from want()), timeout() (seconds left of the
+-- deadline of the call waiting on it, or nil).
+local loop = {}
+
+local loaded = package.loaded
+local unpack = table.unpack
+
+-- Per object, weak: the monotonic deadline of the call now waiting on it
+-- (absent: none), the handshake deadline of a connection accepted by a
+-- server with handshake_timeout (dropped once the handshake is done), and
+-- a server's own timeout and handshake_timeout (the C object keeps them but
+-- does not show them).
+local call_deadline = setmetatable({}, { __mode = "k" })
+local hs_deadline = setmetatable({}, { __mode = "k" })
+local server_timeout = setmetatable({}, { __mode = "k" })
+local server_hs_timeout = setmetatable({}, { __mode = "k" })
+
+local WANT = { wantread = true, wantwrite = true }
+
+-- The controller when the caller runs inside cqueues, else nil. One table
+-- lookup when cqueues was never loaded.
+local function controller()
+  local cq = loaded.cqueues
+  if cq and cq.running() then return cq end
+  return nil
+end
+
+-- The deadline of a call that may wait t seconds (nil or negative: none).
+local function deadline_of(cq, t)
+  if t == nil or t < 0 then return nil end
+  return cq.monotime() + t
+end
+
+local function earliest(a, b)
+  if a == nil then return b end
+  if b == nil then return a end
+  return a < b and a or b
+end
+
+-- The deadline poll must wake up at: the call's own, or the handshake's
+-- (so that a server drops a client that stalls its handshake on time, as
+-- the blocking calls do).
+local function wake_at(obj, deadline)
+  return earliest(deadline, hs_deadline[obj])
+end
+
+-- Waits until obj is ready for what it wants, or until its deadline.
+-- Returns false once the call's own deadline has passed.
+local function wait(cq, obj, deadline)
+  local now = cq.monotime()
+  if deadline and now >= deadline then return false end
+  local at = wake_at(obj, deadline)
+  call_deadline[obj] = at
+  cq.poll(obj, at and math.max(at - now, 0) or nil)
+  call_deadline[obj] = nil
+  return true
+end
+
+-- Runs raw(obj, ...) with the C timeout at 0, restoring the application's
+-- timeout `t` afterwards, also when raw raises (a programming mistake).
+-- Past its handshake deadline a connection still in its handshake has its
+-- socket closed by the C call: cqueues forgets the descriptor first.
+local function nonblocking(obj, t, raw, ...)
+  local hs, past = hs_deadline[obj], false
+  if hs then
+    local cq = loaded.cqueues
+    local fd = obj:getfd()
+    past = cq.monotime() >= hs
+    if past and fd and fd >= 0 then cq.cancel(fd) end
+  end
+  obj:settimeout(0)
+  local r = table.pack(pcall(raw, obj, ...))
+  obj:settimeout(t)
+  if not r[1] then error(r[2], 0) end
+  -- Called past the deadline (ours is later than the C one) and still open:
+  -- the handshake is done, nothing more to watch.
+  if past and obj:getfd() >= 0 then hs_deadline[obj] = nil end
+  return unpack(r, 2, r.n)
+end
+
+-- The pollable protocol (cqueues calls these on objects given to poll).
+local function pollfd(self) return self:getfd() end
+
+local function conn_events(self)
+  return self:want() == "write" and "w" or "r"
+end
+
+local function server_events() return "r" end
+
+local function poll_timeout(self)
+  local at = call_deadline[self]
+  if not at then return nil end
+  local cq = loaded.cqueues
+  local left = at - cq.monotime()
+  return left > 0 and left or 0
+end
+
+-- handshake, dohandshake, receive_early, keyupdate: calls without a
+-- partial result.
+local function plain(raw)
+  local function co(cq, self, ...)
+    local t = self:gettimeout()
+    if t == 0 then return raw(self, ...) end
+    local deadline = deadline_of(cq, t)
+    while true do
+      local r = table.pack(nonblocking(self, t, raw, ...))
+      if r[1] ~= nil or not WANT[r[2]] then
+        if r[1] ~= nil then hs_deadline[self] = nil end
+        return unpack(r, 1, r.n)
+      end
+      if not wait(cq, self, deadline) then return nil, "timeout" end
+    end
+  end
+  return function(self, ...)
+    local cq = controller()
+    if not cq then return raw(self, ...) end
+    return co(cq, self, ...)
+  end
+end
+
+-- receive(pattern, prefix): nil, "wantread", partial goes back as the prefix.
+local function receive(raw)
+  local function co(cq, self, pattern, prefix)
+    local t = self:gettimeout()
+    if t == 0 then return raw(self, pattern, prefix) end
+    local deadline = deadline_of(cq, t)
+    while true do
+      local data, err, partial = nonblocking(self, t, raw, pattern, prefix)
+      if data ~= nil then
+        hs_deadline[self] = nil
+        return data
+      end
+      if not WANT[err] then return nil, err, partial end
+      prefix = partial
+      if not wait(cq, self, deadline) then return nil, "timeout", partial end
+    end
+  end
+  return function(self, pattern, prefix)
+    local cq = controller()
+    if not cq then return raw(self, pattern, prefix) end
+    return co(cq, self, pattern, prefix)
+  end
+end
+
+-- send(data, i, j): nil, "wantwrite", last means bytes up to `last` were
+-- taken; the next call starts after them (and flushes what is queued).
+local function send(raw)
+  local function co(cq, self, data, i, j)
+    local t = self:gettimeout()
+    if t == 0 then return raw(self, data, i, j) end
+    local deadline = deadline_of(cq, t)
+    while true do
+      local last, err, sent = nonblocking(self, t, raw, data, i, j)
+      if last ~= nil then
+        hs_deadline[self] = nil
+        return last
+      end
+      if not WANT[err] then return nil, err, sent end
+      if sent and sent >= (i or 1) then i = sent + 1 end
+      if not wait(cq, self, deadline) then return nil, "timeout", sent end
+    end
+  end
+  return function(self, data, i, j)
+    local cq = controller()
+    if not cq then return raw(self, data, i, j) end
+    return co(cq, self, data, i, j)
+  end
+end
+
+-- close(): the C close with timeout 0 sends close_notify if the socket
+-- takes it at once (it nearly always does: a few bytes) and closes. The
+-- descriptor is first cancelled in cqueues, so that a later socket given
+-- the same number is not mistaken for this one.
+local function close(raw)
+  return function(self)
+    local cq = controller()
+    if not cq then return raw(self) end
+    local fd = self:getfd()
+    if fd and fd >= 0 then cq.cancel(fd) end
+    return nonblocking(self, self:gettimeout(), raw)
+  end
+end
+
+-- server:accept(): nil, "timeout" at once while no client waits; the
+-- accepted connection gets the server's timeout (which the C accept would
+-- have copied from the 0 set here).
+local function accept(raw, raw_settimeout)
+  local function co(cq, self)
+    local t = server_timeout[self]
+    if t == 0 then return raw(self) end
+    local deadline = deadline_of(cq, t)
+    while true do
+      raw_settimeout(self, 0)
+      local ok, conn, err = pcall(raw, self)
+      raw_settimeout(self, t)
+      if not ok then error(conn, 0) end
+      if conn then
+        conn:settimeout(t)
+        local hs = server_hs_timeout[self]
+        if hs and hs >= 0 then hs_deadline[conn] = cq.monotime() + hs end
+        return conn
+      end
+      if err ~= "timeout" then return nil, err end
+      if not wait(cq, self, deadline) then return nil, "timeout" end
+    end
+  end
+  return function(self)
+    local cq = controller()
+    if not cq then return raw(self) end
+    return co(cq, self)
+  end
+end
+
+local function where(host, port)
+  if host:find(":", 1, true) then return string.format("[%s]:%s", host, port) end
+  return string.format("%s:%s", host, port)
+end
+
+-- core.connect inside cqueues: the TCP connect (and its name lookup) on a
+-- cqueues socket, which the connection then owns (it closes it), and the
+-- handshake through the yielding handshake above. The same answers as the
+-- C connect: a connection, or nil and "timeout", "closed" or a message.
+local function connect(raw, core)
+  local function co(cq, host, port, ctx, servername, hs_timeout, timeout, session, early)
+    local csocket = require "cqueues.socket"
+    local errno = require "cqueues.errno"
+    local deadline = deadline_of(cq, hs_timeout)
+    local ok, sock = pcall(csocket.connect, { host = host, port = tonumber(port) })
+    if not ok or not sock then return nil, "cannot connect to " .. where(host, port) .. ": " .. tostring(sock) end
+    sock:onerror(function(_, _, err) return err end)  -- errors as values (errno numbers), not raised
+    local left = deadline and math.max(deadline - cq.monotime(), 0) or nil
+    local cok, cerr = sock:connect(left)
+    if not cok then
+      sock:close()
+      if cerr == errno.ETIMEDOUT then return nil, "timeout" end
+      -- As the C connect words it (LuaSocket's way): "connection refused".
+      local text = type(cerr) == "number" and errno.strerror(cerr):gsub("^%u", string.lower) or tostring(cerr)
+      return nil, string.format("%s (%s)", text, where(host, port))
+    end
+    local conn, err = core.wrap(sock:pollfd(), ctx, servername, sock, hs_timeout, session, early)
+    if not conn then
+      sock:close()
+      return nil, err
+    end
+    if deadline then conn:settimeout(math.max(deadline - cq.monotime(), 0)) end
+    local hok, herr = conn:handshake()
+    if not hok then
+      conn:close()
+      return nil, herr
+    end
+    conn:settimeout(timeout)
+    return conn
+  end
+  return function(host, port, ctx, servername, hs_timeout, timeout, session, early)
+    local cq = controller()
+    if not cq then return raw(host, port, ctx, servername, hs_timeout, timeout, session, early) end
+    return co(cq, host, port, ctx, servername, hs_timeout, timeout, session, early)
+  end
+end
+
+-- core.connect as it is, or wrapped once cqueues is loaded.
+local connect_impl
+
+-- Wraps the methods (once cqueues is loaded: until then they stay the C
+-- functions themselves, so a program without cqueues sees no difference
+-- at all, not even in the position of an error message).
+local function wrap_methods(core)
+  local reg = debug.getregistry()
+  local cm = assert(reg["tls.conn"], "tls.conn metatable").__index
+  local sm = assert(reg["tls.server"], "tls.server metatable").__index
+  if cm.pollfd then return end        -- done already (tls loaded twice)
+
+  for _, name in ipairs { "handshake", "dohandshake", "receive_early", "keyupdate" } do
+    if cm[name] then cm[name] = plain(cm[name]) end
+  end
+  cm.receive = receive(cm.receive)
+  cm.send = send(cm.send)
+  cm.close = close(cm.close)
+  cm.pollfd, cm.events, cm.timeout = pollfd, conn_events, poll_timeout
+
+  local raw_settimeout = sm.settimeout
+  function sm.settimeout(self, t, ...)
+    server_timeout[self] = t
+    return raw_settimeout(self, t, ...)
+  end
+  sm.accept = accept(sm.accept, raw_settimeout)
+  local raw_server_close = sm.close
+  function sm.close(self, ...)
+    local cq = loaded.cqueues
+    if cq then
+      local fd = self:getfd()
+      if fd and fd >= 0 then cq.cancel(fd) end
+    end
+    return raw_server_close(self, ...)
+  end
+  sm.pollfd, sm.events, sm.timeout = pollfd, server_events, poll_timeout
+  connect_impl = connect(connect_impl, core)
+end
+
+--- loop.install(core): called by lua/tls.lua. Every connection and server
+-- comes from tls.connect, tls.wrap or tls.listen (or a server's accept),
+-- which call core.connect, core.wrap and core.listen: when cqueues is
+-- loaded by then, the methods are wrapped first. Servers' timeouts are
+-- recorded from the start.
+function loop.install(core)
+  local function check()
+    if loaded.cqueues then wrap_methods(core) end
+  end
+  local raw_listen, raw_wrap = core.listen, core.wrap
+  core.listen = function(host, port, ctx, backlog, timeout, hs_timeout)
+    check()
+    local server, err = raw_listen(host, port, ctx, backlog, timeout, hs_timeout)
+    if server then
+      server_timeout[server] = timeout
+      server_hs_timeout[server] = hs_timeout
+    end
+    return server, err
+  end
+  core.wrap = function(...)
+    check()
+    return raw_wrap(...)
+  end
+  connect_impl = core.connect
+  core.connect = function(...)
+    check()
+    return connect_impl(...)
+  end
+end
+
+return loop
