@@ -215,6 +215,13 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len)
      * while no data flows; a peer that updates between our writes (a
      * client reading a long download, rfc8446#4.6.3) is not flooding. */
     c->key_updates_in_row = 0;
+    /* Room for every record of this write at once: grown record by record,
+     * the buffer was copied and wiped at each doubling, which cost more
+     * than the encryption for a 64 KiB send. Header, TLS 1.2's explicit
+     * nonce, the content type byte and the tag: at most 5 + 8 + 1 + 16. */
+    size_t records = len / c->send_limit + (len % c->send_limit != 0);
+    if (records <= (SIZE_MAX - len) / 32)
+        (void)tls_buf_reserve(&c->out, len + records * 32); /* out of memory shows in the record write */
     do {
         /* rfc8446#5.5: "Implementations SHOULD do a key update as
          * described in Section 4.6.3 prior to reaching these limits."
