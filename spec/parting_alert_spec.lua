@@ -23,6 +23,7 @@ describe("a peer's parting alert", function()
       local ctx = assert(tls.context { ca = c.ca, certificate = cl.untrusted.cert, key = cl.untrusted.key })
       for _ = 1, 3 do
          local conn = assert(tls.connect("127.0.0.1", port, ctx, { servername = "localhost" }))
+         conn:settimeout(5) -- a planted bug must fail the test, not hang it
          -- sends succeed until the server's refusal and reset arrive
          local ok, err
          for _ = 1, 200 do
