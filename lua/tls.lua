@@ -8,7 +8,7 @@
 local core = require "tls.core"
 local ticketkeys = require "tls.ticketkeys"
 
-local tls = { _VERSION = "luatls scm" }
+local tls = { _VERSION = "luatls 0.2.0" }
 
 local function fail(fmt, ...)
   return nil, string.format(fmt, ...)

@@ -45,6 +45,11 @@ build = {
       tls = "lua/tls.lua",
       ["tls.ticketkeys"] = "lua/tls/ticketkeys.lua",
       ["tls.store"] = "lua/tls/store.lua",
+      ["tls.luasec"] = "lua/tls/luasec.lua",
+      ["tls.luasec.https"] = "lua/tls/luasec/https.lua",
+      ["tls.https"] = "lua/tls/https.lua",
+      ["tls.loop"] = "lua/tls/loop.lua",
+      ["tls.copas"] = "lua/tls/copas.lua",
       ["tls.core"] = {
          -- Keep in sync with csrc/*/*.c (`make test` checks it).
          sources = {
