@@ -110,13 +110,13 @@ end
 
 -- handshake, dohandshake, receive_early, keyupdate: calls without a
 -- partial result.
-local function plain(raw)
+local function plain(method)
   local function co(cq, self, ...)
     local t = self:gettimeout()
-    if t == 0 then return raw(self, ...) end
+    if t == 0 then return method(self, ...) end
     local deadline = deadline_of(cq, t)
     while true do
-      local r = table.pack(nonblocking(self, t, raw, ...))
+      local r = table.pack(nonblocking(self, t, method, ...))
       if r[1] ~= nil or not WANT[r[2]] then
         if r[1] ~= nil then hs_deadline[self] = nil end
         return unpack(r, 1, r.n)
@@ -126,19 +126,19 @@ local function plain(raw)
   end
   return function(self, ...)
     local cq = controller()
-    if not cq then return raw(self, ...) end
+    if not cq then return method(self, ...) end
     return co(cq, self, ...)
   end
 end
 
 -- receive(pattern, prefix): nil, "wantread", partial goes back as the prefix.
-local function receive(raw)
+local function receive(receive)
   local function co(cq, self, pattern, prefix)
     local t = self:gettimeout()
-    if t == 0 then return raw(self, pattern, prefix) end
+    if t == 0 then return receive(self, pattern, prefix) end
     local deadline = deadline_of(cq, t)
     while true do
-      local data, err, partial = nonblocking(self, t, raw, pattern, prefix)
+      local data, err, partial = nonblocking(self, t, receive, pattern, prefix)
       if data ~= nil then
         hs_deadline[self] = nil
         return data
@@ -150,20 +150,20 @@ local function receive(raw)
   end
   return function(self, pattern, prefix)
     local cq = controller()
-    if not cq then return raw(self, pattern, prefix) end
+    if not cq then return receive(self, pattern, prefix) end
     return co(cq, self, pattern, prefix)
   end
 end
 
 -- send(data, i, j): nil, "wantwrite", last means bytes up to `last` were
 -- taken; the next call starts after them (and flushes what is queued).
-local function send(raw)
+local function send(send)
   local function co(cq, self, data, i, j)
     local t = self:gettimeout()
-    if t == 0 then return raw(self, data, i, j) end
+    if t == 0 then return send(self, data, i, j) end
     local deadline = deadline_of(cq, t)
     while true do
-      local last, err, sent = nonblocking(self, t, raw, data, i, j)
+      local last, err, sent = nonblocking(self, t, send, data, i, j)
       if last ~= nil then
         hs_deadline[self] = nil
         return last
@@ -175,7 +175,7 @@ local function send(raw)
   end
   return function(self, data, i, j)
     local cq = controller()
-    if not cq then return raw(self, data, i, j) end
+    if not cq then return send(self, data, i, j) end
     return co(cq, self, data, i, j)
   end
 end
@@ -184,27 +184,27 @@ end
 -- takes it at once (it nearly always does: a few bytes) and closes. The
 -- descriptor is first cancelled in cqueues, so that a later socket given
 -- the same number is not mistaken for this one.
-local function close(raw)
+local function close(close)
   return function(self)
     local cq = controller()
-    if not cq then return raw(self) end
+    if not cq then return close(self) end
     local fd = self:getfd()
     if fd and fd >= 0 then cq.cancel(fd) end
-    return nonblocking(self, self:gettimeout(), raw)
+    return nonblocking(self, self:gettimeout(), close)
   end
 end
 
 -- server:accept(): nil, "timeout" at once while no client waits; the
 -- accepted connection gets the server's timeout (which the C accept would
 -- have copied from the 0 set here).
-local function accept(raw, raw_settimeout)
+local function accept(accept, raw_settimeout)
   local function co(cq, self)
     local t = server_timeout[self]
-    if t == 0 then return raw(self) end
+    if t == 0 then return accept(self) end
     local deadline = deadline_of(cq, t)
     while true do
       raw_settimeout(self, 0)
-      local ok, conn, err = pcall(raw, self)
+      local ok, conn, err = pcall(accept, self)
       raw_settimeout(self, t)
       if not ok then error(conn, 0) end
       if conn then
@@ -219,7 +219,7 @@ local function accept(raw, raw_settimeout)
   end
   return function(self)
     local cq = controller()
-    if not cq then return raw(self) end
+    if not cq then return accept(self) end
     return co(cq, self)
   end
 end
