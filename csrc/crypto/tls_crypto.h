@@ -81,6 +81,7 @@ typedef struct tls13_keys {
     uint8_t exporter[TLS_MAX_HASH_LEN];
     uint8_t resumption[TLS_MAX_HASH_LEN];
     uint8_t client_early[TLS_MAX_HASH_LEN]; /* client_early_traffic_secret (0-RTT) */
+    int early_psk;                          /* early is from a PSK (init_psk, init_early) */
 } tls13_keys;
 
 /* Early Secret with no PSK (HKDF-Extract(0, 0...)). */
@@ -88,6 +89,9 @@ int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err);
 /* Early Secret from a PSK (rfc8446#7.1: HKDF-Extract(0, PSK)). */
 int tls13_keys_init_psk(tls13_keys *k, const EVP_MD *md, const uint8_t *psk, size_t psk_len,
                         tls_error *err);
+/* The same from an Early Secret already extracted from the PSK with md
+ * (the binder's): the extract is not done twice. */
+int tls13_keys_init_early(tls13_keys *k, const EVP_MD *md, const uint8_t *early, tls_error *err);
 /* binder_key = Derive-Secret(Early Secret, "res binder" or, for an external
  * PSK, "ext binder", ""). The binder itself is tls13_finished(md,
  * binder_key, Transcript-Hash(truncated ClientHello), out) (rfc8446#4.2.11.2). */

@@ -272,6 +272,16 @@ int tls13_keys_init_psk(tls13_keys *k, const EVP_MD *md, const uint8_t *psk, siz
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: PSK of %zu bytes", psk_len);
     if (tls_hkdf_extract(md, NULL, 0, psk, psk_len, k->early) != 0)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: early secret from the PSK");
+    k->early_psk = 1;
+    return 0;
+}
+
+int tls13_keys_init_early(tls13_keys *k, const EVP_MD *md, const uint8_t *early, tls_error *err)
+{
+    if (keys_start(k, md, err) != 0)
+        return -1;
+    memcpy(k->early, early, k->hlen);
+    k->early_psk = 1;
     return 0;
 }
 
