@@ -115,6 +115,11 @@ int tls13_keys_resumption(tls13_keys *k, const uint8_t *th, tls_error *err);
 /* verify_data = HMAC(finished_key, th), finished_key from base_secret. */
 int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *th,
                    uint8_t *out, tls_error *err);
+/* The two halves of tls13_finished: finished_key from base_secret, and the
+ * HMAC keyed with it (for a binder key whose finished_key is kept). */
+int tls13_finished_key(const EVP_MD *md, const uint8_t *base_secret, uint8_t *out, tls_error *err);
+int tls13_finished_mac(const EVP_MD *md, const uint8_t *finished_key, const uint8_t *th, uint8_t *out,
+                       tls_error *err);
 /* key and iv from a traffic secret (rfc8446#7.3). */
 int tls13_traffic_keys(const tls_suite *s, const uint8_t *secret, uint8_t *key, uint8_t *iv,
                        tls_error *err);

@@ -362,36 +362,45 @@ int tls13_keys_resumption(tls13_keys *k, const uint8_t *th, tls_error *err)
     return 0;
 }
 
-int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *th,
-                   uint8_t *out, tls_error *err)
+int tls13_finished_key(const EVP_MD *md, const uint8_t *base_secret, uint8_t *out, tls_error *err)
+{
+    int hlen = md ? EVP_MD_get_size(md) : -1;
+    /* rfc8446#4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished",
+     * "", Hash.length) */
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN
+        || tls_hkdf_expand_label(md, base_secret, (size_t)hlen, "finished", NULL, 0, out, (size_t)hlen)
+               != 0)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "Finished: deriving finished_key");
+    return 0;
+}
+
+int tls13_finished_mac(const EVP_MD *md, const uint8_t *finished_key, const uint8_t *th, uint8_t *out,
+                       tls_error *err)
 {
     int hlen = md ? EVP_MD_get_size(md) : -1;
     const EVP_MAC_CTX *tmpl = tls_crypto_hmac_template(md);
     if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN || tmpl == NULL)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "Finished: unusable hash");
-
-    /* rfc8446#4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished",
-     * "", Hash.length); verify_data = HMAC(finished_key, Transcript-Hash) */
-    uint8_t finished_key[TLS_MAX_HASH_LEN];
-    EVP_MAC_CTX *mctx = NULL;
+    /* rfc8446#4.4.4: verify_data = HMAC(finished_key, Transcript-Hash).
+     * The copy carries the template's digest; the template never sees a key. */
     size_t out_len = 0;
-    int rc = -1;
-    if (tls_hkdf_expand_label(md, base_secret, (size_t)hlen, "finished", NULL, 0, finished_key,
-                              (size_t)hlen)
-        != 0)
-        goto done;
-    /* The copy carries the template's digest; the template never sees a key. */
-    mctx = EVP_MAC_CTX_dup(tmpl);
-    if (mctx == NULL || EVP_MAC_init(mctx, finished_key, (size_t)hlen, NULL) != 1
-        || EVP_MAC_update(mctx, th, (size_t)hlen) != 1
-        || EVP_MAC_final(mctx, out, &out_len, (size_t)hlen) != 1 || out_len != (size_t)hlen)
-        goto done;
-    rc = 0;
-done:
+    EVP_MAC_CTX *mctx = EVP_MAC_CTX_dup(tmpl);
+    int ok = mctx != NULL && EVP_MAC_init(mctx, finished_key, (size_t)hlen, NULL) == 1
+             && EVP_MAC_update(mctx, th, (size_t)hlen) == 1
+             && EVP_MAC_final(mctx, out, &out_len, (size_t)hlen) == 1 && out_len == (size_t)hlen;
     EVP_MAC_CTX_free(mctx);
+    return ok ? 0 : tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "Finished: computing verify_data");
+}
+
+int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *th,
+                   uint8_t *out, tls_error *err)
+{
+    uint8_t finished_key[TLS_MAX_HASH_LEN];
+    int rc = tls13_finished_key(md, base_secret, finished_key, err) == 0
+                     && tls13_finished_mac(md, finished_key, th, out, err) == 0
+                 ? 0
+                 : -1;
     OPENSSL_cleanse(finished_key, sizeof finished_key);
-    if (rc != 0)
-        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "Finished: computing verify_data");
     return rc;
 }
 

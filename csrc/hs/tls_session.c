@@ -119,6 +119,20 @@ int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *
     return 0;
 }
 
+int tls_session_copy(tls_session *dst, const tls_session *src)
+{
+    *dst = *src;
+    tls_buf_init(&dst->peer_cert);
+    tls_buf_init(&dst->ticket);
+    tls_buf_bytes(&dst->peer_cert, src->peer_cert.data, src->peer_cert.len);
+    tls_buf_bytes(&dst->ticket, src->ticket.data, src->ticket.len);
+    if (!tls_buf_ok(&dst->peer_cert) || !tls_buf_ok(&dst->ticket)) {
+        tls_session_wipe(dst);
+        return -1;
+    }
+    return 0;
+}
+
 int tls_session_expired(const tls_session *s, uint64_t now_ms)
 {
     uint64_t end = s->created_ms + (uint64_t)s->lifetime_s * 1000;
