@@ -140,6 +140,40 @@ static void prep_give_back(const group_info *g, int kind, EVP_PKEY_CTX *ctx)
     EVP_PKEY_CTX_free(ctx);
 }
 
+/* Public-key objects for x25519/x448 peers, kept for reuse: each new
+ * EVP_PKEY costs a walk over the key manager's names (about 11 k
+ * instructions), while replacing the public value of a kept one
+ * (EVP_PKEY_set1_encoded_public_key) does not. They hold only a peer's
+ * public value. Same pool rules as above. */
+static EVP_PKEY *peer_pool[N_GROUPS][PREP_POOL_MAX];
+static size_t peer_pool_len[N_GROUPS];
+
+static EVP_PKEY *peer_take(const group_info *g)
+{
+    size_t gi = (size_t)(g - groups);
+    EVP_PKEY *key = NULL;
+    if (CRYPTO_THREAD_run_once(&prep_once, prep_init) && prep_lock != NULL
+        && CRYPTO_THREAD_write_lock(prep_lock)) {
+        if (peer_pool_len[gi] > 0)
+            key = peer_pool[gi][--peer_pool_len[gi]];
+        CRYPTO_THREAD_unlock(prep_lock);
+    }
+    return key;
+}
+
+static void peer_give_back(const group_info *g, EVP_PKEY *key)
+{
+    size_t gi = (size_t)(g - groups);
+    if (key != NULL && prep_lock != NULL && CRYPTO_THREAD_write_lock(prep_lock)) {
+        if (peer_pool_len[gi] < PREP_POOL_MAX) {
+            peer_pool[gi][peer_pool_len[gi]++] = key;
+            key = NULL;
+        }
+        CRYPTO_THREAD_unlock(prep_lock);
+    }
+    EVP_PKEY_free(key);
+}
+
 /* A new key pair for an ECX or EC group, from a prepared context. */
 static EVP_PKEY *prep_keygen(const group_info *g)
 {
@@ -296,15 +330,22 @@ static EVP_PKEY *peer_key(const tls_kex *k, const group_info *g, const uint8_t *
     case KEX_ECX: {
         /* rfc7748#5: any 32 (56) bytes are a public value; a low-order
          * one shows up as the all-zero result tls_kex_derive refuses. */
-        OSSL_PARAM params[2];
-        params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer, peer_len);
-        params[1] = OSSL_PARAM_construct_end();
-        EVP_PKEY_CTX *ctx = prep_take(g, PREP_IMPORT);
-        if (ctx != NULL && EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        key = peer_take(g);
+        if (key != NULL && EVP_PKEY_set1_encoded_public_key(key, peer, peer_len) != 1) {
             EVP_PKEY_free(key);
             key = NULL;
         }
-        prep_give_back(g, PREP_IMPORT, ctx);
+        if (key == NULL) {
+            OSSL_PARAM params[2];
+            params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer, peer_len);
+            params[1] = OSSL_PARAM_construct_end();
+            EVP_PKEY_CTX *ctx = prep_take(g, PREP_IMPORT);
+            if (ctx != NULL && EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+                EVP_PKEY_free(key);
+                key = NULL;
+            }
+            prep_give_back(g, PREP_IMPORT, ctx);
+        }
         if (key == NULL)
             tls_fail_crypto(err, TLS_ALERT_ILLEGAL_PARAMETER, g->name);
         return key;
@@ -408,7 +449,10 @@ int tls_kex_derive(tls_kex *k, const uint8_t *peer, size_t peer_len, uint8_t *ou
     rc = 0;
 done:
     EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(pkey);
+    if (g->kind == KEX_ECX)
+        peer_give_back(g, pkey);
+    else
+        EVP_PKEY_free(pkey);
     return rc;
 }
 
