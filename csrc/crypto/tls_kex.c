@@ -400,13 +400,14 @@ int tls_kex_derive(tls_kex *k, const uint8_t *peer, size_t peer_len, uint8_t *ou
         tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key exchange");
         goto done;
     }
-    /* No second check of the peer's key here (validate_peer 0): its whole
-     * work would be one more EVP_PKEY_public_check on a context made by
-     * name. peer_key ran that check for EC points, ffdhe's range was
-     * checked (ffdhe_in_range), and for x25519/x448 it tests only that a
-     * public key is present; their low-order points are the all-zero
-     * result refused below. */
-    if (EVP_PKEY_derive_set_peer_ex(ctx, pkey, 0) != 1) {
+    /* The check libcrypto adds here (validate_peer) is one more
+     * EVP_PKEY_public_check on a context made by name. For x25519/x448 it
+     * tests only that a public key is present (their low-order points are
+     * the all-zero result refused below), so it is skipped; ffdhe's range
+     * was checked (ffdhe_in_range). EC points keep it, although peer_key
+     * ran the same check: it draws randomness (blinding), and the fuzz
+     * seeds replay recorded flights under a fixed random stream. */
+    if (EVP_PKEY_derive_set_peer_ex(ctx, pkey, g->kind == KEX_EC) != 1) {
         ERR_clear_error();
         tls_fail(err, TLS_ALERT_ILLEGAL_PARAMETER, "the peer's %s key share is not a valid public value",
                  g->name);
