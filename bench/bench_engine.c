@@ -494,6 +494,111 @@ static double handshake_ratio(const pki *p, const proto *v, const char *label, i
     return s.median;
 }
 
+/* ---- Cold handshakes: the client has never seen the server's certificate ------------- */
+/* issue 11's tls13_cold_handshake_ratio. COLD_CERTS servers, each with its
+ * own P-256 leaf (own key, issued by the same CA), take turns answering one
+ * client config: more distinct certificates than our client's
+ * parsed-certificate cache holds (TLS_CERT_CACHE_SLOTS, replaced in turn),
+ * so every handshake decodes the server's certificate afresh (d2i_X509,
+ * public-key decoder set-up) as a first contact does. libssl keeps no such
+ * cache and does the same work as in tls13_ecdsa. TLS 1.3 defaults, X25519,
+ * no tickets, as in tls13_ecdsa. */
+#define COLD_CERTS (TLS_CERT_CACHE_SLOTS + 2)
+
+static void make_cold_leaf(pki *leaf, const pki *p, int i)
+{
+    char cmd[1024];
+    *leaf = *p;
+    snprintf(leaf->leaf, sizeof leaf->leaf, "%s/ec-cold%d.pem", p->dir, i);
+    snprintf(leaf->key, sizeof leaf->key, "%s/ec-cold%d.key", p->dir, i);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+             "-keyout ec-cold%d.key -out ec-cold%d.csr -subj '/CN=localhost' 2>/dev/null && "
+             "openssl x509 -req -in ec-cold%d.csr -CA ec-ca.pem -CAkey ec-ca.key -CAcreateserial -days 30 "
+             "-extfile ec-leaf.ext -out ec-cold%d.pem 2>/dev/null",
+             p->dir, i, i, i, i);
+    run(cmd);
+}
+
+/* o[0].client (l[0].client) against the servers in turn. The warm-ups
+ * call these directly, the measured loops through hs_loop_cold_* (what
+ * callgrind collects). */
+static unsigned cold_next_ours, cold_next_libssl;
+
+static void cold_ours(const ours_side *o, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ours_side pair = { o[0].client, o[cold_next_ours++ % COLD_CERTS].server };
+        ours_one_handshake(&pair);
+    }
+}
+
+static void cold_libssl(const libssl_side *l, int n)
+{
+    for (int i = 0; i < n; i++) {
+        libssl_side pair = { l[0].client, l[cold_next_libssl++ % COLD_CERTS].server };
+        libssl_one_handshake(&pair);
+    }
+}
+
+__attribute__((noinline)) void hs_loop_cold_ours(const ours_side *o, int n)
+{
+    cold_ours(o, n);
+}
+
+__attribute__((noinline)) void hs_loop_cold_libssl(const libssl_side *l, int n)
+{
+    cold_libssl(l, n);
+}
+
+static void cold_configs(const pki *p, ours_side *o, libssl_side *l)
+{
+    for (int i = 0; i < COLD_CERTS; i++) {
+        pki leaf;
+        make_cold_leaf(&leaf, p, i);
+        ours_configs(&o[i], &leaf, &TLS13_DEFAULT);
+        libssl_configs(&l[i], &leaf, &TLS13_DEFAULT);
+    }
+}
+
+static void cold_free_configs(ours_side *o, libssl_side *l)
+{
+    for (int i = 0; i < COLD_CERTS; i++) {
+        ours_free_configs(&o[i]);
+        libssl_free_configs(&l[i]);
+    }
+}
+
+static void cold_ratio(const pki *p, int rounds, int per_round)
+{
+    ours_side o[COLD_CERTS];
+    libssl_side l[COLD_CERTS];
+    cold_configs(p, o, l);
+    cold_ours(o, 2 * COLD_CERTS);
+    cold_libssl(l, 2 * COLD_CERTS);
+    double ours[64], theirs[64], ratio[64];
+    for (int r = 0; r < rounds; r++) {
+        double t0 = now();
+        hs_loop_cold_ours(o, per_round);
+        double t1 = now();
+        hs_loop_cold_libssl(l, per_round);
+        double t2 = now();
+        ours[r] = per_round / (t1 - t0);
+        theirs[r] = per_round / (t2 - t1);
+        ratio[r] = ours[r] / theirs[r];
+    }
+    printf("# tls13_cold: %d server certificates in turn, our client's cache holds %d\n", COLD_CERTS,
+           TLS_CERT_CACHE_SLOTS);
+    print_stats("tls13_cold handshakes/s ours", "hs/s", ours, rounds);
+    print_stats("tls13_cold handshakes/s libssl", "hs/s", theirs, rounds);
+    print_stats("tls13_cold handshake ratio ours/libssl", "x", ratio, rounds);
+    printf("tls13_cold_handshake_ratio %.3f\n", summarize(ratio, rounds).median);
+    printf("tls13_cold_handshakes_per_s_ours %.0f\n", summarize(ours, rounds).median);
+    printf("tls13_cold_handshakes_per_s_libssl %.0f\n", summarize(theirs, rounds).median);
+    fflush(stdout);
+    cold_free_configs(o, l);
+}
+
 /* ---- Resumed handshakes --------------------------------------------------------------- */
 /* Both stacks with tickets on, at their default ticket settings: our
  * server's `tickets` (2 after a full handshake), libssl's num_tickets (2
@@ -1107,6 +1212,21 @@ static void only(const pki *ec, const pki *rsa, const char *kind, int count)
         printf("# %s %d done\n", kind, count);
         return;
     }
+    if (strcmp(kind, "ours-cold") == 0 || strcmp(kind, "libssl-cold") == 0) {
+        ours_side o[COLD_CERTS];
+        libssl_side l[COLD_CERTS];
+        cold_configs(ec, o, l);
+        if (kind[0] == 'o') {
+            cold_ours(o, 2 * COLD_CERTS);
+            hs_loop_cold_ours(o, count);
+        } else {
+            cold_libssl(l, 2 * COLD_CERTS);
+            hs_loop_cold_libssl(l, count);
+        }
+        cold_free_configs(o, l);
+        printf("# %s %d done\n", kind, count);
+        return;
+    }
     int is_rsa = 0;
     const proto *v = only_proto(kind, &is_rsa);
     const pki *p = is_rsa ? rsa : ec;
@@ -1171,6 +1291,7 @@ int main(int argc, char **argv)
                OpenSSL_version(OPENSSL_VERSION), quick ? "quick" : "full", rounds);
         handshake_ratio(&ec, &TLS13_DEFAULT, "tls13_ecdsa", rounds, quick ? 40 : 300);
         handshake_ratio(&rsa, &TLS13_DEFAULT, "tls13_rsa", rounds, quick ? 15 : 100);
+        cold_ratio(&ec, rounds, quick ? 30 : 240);
         handshake_ratio(&ec, &TLS12_ECDHE_ECDSA, "tls12_ecdsa", rounds, quick ? 40 : 300);
         handshake_ratio(&rsa, &TLS12_RSA_KX, "tls12_rsa_kx", rounds, quick ? 15 : 100);
         resumed_ratio(&ec, &TLS13_DEFAULT, "tls13", rounds, quick ? 40 : 300, quick ? 80 : 600);

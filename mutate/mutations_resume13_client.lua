@@ -67,8 +67,8 @@ return {
      to = [[c->state = ST_CLIENT_WAIT_CERT_CR;]],
      specs = { { S, "treats a CertificateRequest in a resumed handshake as unexpected_message" } } },
    { name = "t13c_early_secret_not_from_psk", file = "csrc/hs/tls13_common.c",
-     from = [[int init = c->resumed && c->session != NULL]],
-     to = [[int init = 0 && c->resumed && c->session != NULL]],
+     from = [[int init = !c->resumed || c->session == NULL ? tls13_keys_init(]],
+     to = [[int init = 1 || !c->resumed || c->session == NULL ? tls13_keys_init(]],
      specs = { { S, "keeps the ticket as a session and resumes it" } } },
    -- NewSessionTicket.
    { name = "t13c_ticket_lifetime_unbounded", file = "csrc/hs/tls13_common.c",

@@ -81,6 +81,7 @@ typedef struct tls13_keys {
     uint8_t exporter[TLS_MAX_HASH_LEN];
     uint8_t resumption[TLS_MAX_HASH_LEN];
     uint8_t client_early[TLS_MAX_HASH_LEN]; /* client_early_traffic_secret (0-RTT) */
+    int early_psk;                          /* early is from a PSK (init_psk, init_early) */
 } tls13_keys;
 
 /* Early Secret with no PSK (HKDF-Extract(0, 0...)). */
@@ -88,6 +89,9 @@ int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err);
 /* Early Secret from a PSK (rfc8446#7.1: HKDF-Extract(0, PSK)). */
 int tls13_keys_init_psk(tls13_keys *k, const EVP_MD *md, const uint8_t *psk, size_t psk_len,
                         tls_error *err);
+/* The same from an Early Secret already extracted from the PSK with md
+ * (the binder's): the extract is not done twice. */
+int tls13_keys_init_early(tls13_keys *k, const EVP_MD *md, const uint8_t *early, tls_error *err);
 /* binder_key = Derive-Secret(Early Secret, "res binder" or, for an external
  * PSK, "ext binder", ""). The binder itself is tls13_finished(md,
  * binder_key, Transcript-Hash(truncated ClientHello), out) (rfc8446#4.2.11.2). */
@@ -111,6 +115,11 @@ int tls13_keys_resumption(tls13_keys *k, const uint8_t *th, tls_error *err);
 /* verify_data = HMAC(finished_key, th), finished_key from base_secret. */
 int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *th,
                    uint8_t *out, tls_error *err);
+/* The two halves of tls13_finished: finished_key from base_secret, and the
+ * HMAC keyed with it (for a binder key whose finished_key is kept). */
+int tls13_finished_key(const EVP_MD *md, const uint8_t *base_secret, uint8_t *out, tls_error *err);
+int tls13_finished_mac(const EVP_MD *md, const uint8_t *finished_key, const uint8_t *th, uint8_t *out,
+                       tls_error *err);
 /* key and iv from a traffic secret (rfc8446#7.3). */
 int tls13_traffic_keys(const tls_suite *s, const uint8_t *secret, uint8_t *key, uint8_t *iv,
                        tls_error *err);

@@ -77,6 +77,116 @@ static EVP_PKEY *ffdhe_keygen(const group_info *g)
     return key;
 }
 
+/* Prepared EVP_PKEY_CTXs per group, kept for reuse: EVP_PKEY_Q_keygen and
+ * EVP_PKEY_new_raw_public_key_ex look the algorithm up by name (a walk over
+ * the provider's key managers) on every call, several thousand
+ * instructions each. A keygen context generates a fresh key, with fresh
+ * randomness, on every EVP_PKEY_generate; a fromdata context only imports.
+ * Neither holds a secret between uses. Taken and given back under a lock,
+ * as the HKDF contexts of tls_keysched.c; beyond PREP_POOL_MAX users at
+ * once the extra contexts are freed. They live as long as the process. */
+#define PREP_POOL_MAX 8
+#define N_GROUPS (sizeof groups / sizeof groups[0])
+enum { PREP_KEYGEN, PREP_IMPORT, PREP_KINDS };
+static EVP_PKEY_CTX *prep_pool[PREP_KINDS][N_GROUPS][PREP_POOL_MAX];
+static size_t prep_pool_len[PREP_KINDS][N_GROUPS];
+static CRYPTO_RWLOCK *prep_lock;
+static CRYPTO_ONCE prep_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void prep_init(void)
+{
+    prep_lock = CRYPTO_THREAD_lock_new();
+}
+
+static EVP_PKEY_CTX *prep_new(const group_info *g, int kind)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, g->kind == KEX_EC ? "EC" : g->alg, NULL);
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->alg, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    int ok = ctx != NULL
+             && (kind == PREP_KEYGEN ? EVP_PKEY_keygen_init(ctx) : EVP_PKEY_fromdata_init(ctx)) == 1
+             && (kind != PREP_KEYGEN || g->kind != KEX_EC || EVP_PKEY_CTX_set_params(ctx, params) == 1);
+    if (!ok) {
+        EVP_PKEY_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
+static EVP_PKEY_CTX *prep_take(const group_info *g, int kind)
+{
+    size_t gi = (size_t)(g - groups);
+    EVP_PKEY_CTX *ctx = NULL;
+    if (CRYPTO_THREAD_run_once(&prep_once, prep_init) && prep_lock != NULL
+        && CRYPTO_THREAD_write_lock(prep_lock)) {
+        if (prep_pool_len[kind][gi] > 0)
+            ctx = prep_pool[kind][gi][--prep_pool_len[kind][gi]];
+        CRYPTO_THREAD_unlock(prep_lock);
+    }
+    return ctx != NULL ? ctx : prep_new(g, kind);
+}
+
+static void prep_give_back(const group_info *g, int kind, EVP_PKEY_CTX *ctx)
+{
+    size_t gi = (size_t)(g - groups);
+    if (ctx != NULL && prep_lock != NULL && CRYPTO_THREAD_write_lock(prep_lock)) {
+        if (prep_pool_len[kind][gi] < PREP_POOL_MAX) {
+            prep_pool[kind][gi][prep_pool_len[kind][gi]++] = ctx;
+            ctx = NULL;
+        }
+        CRYPTO_THREAD_unlock(prep_lock);
+    }
+    EVP_PKEY_CTX_free(ctx);
+}
+
+/* Public-key objects for x25519/x448 peers, kept for reuse: each new
+ * EVP_PKEY costs a walk over the key manager's names (about 11 k
+ * instructions), while replacing the public value of a kept one
+ * (EVP_PKEY_set1_encoded_public_key) does not. They hold only a peer's
+ * public value. Same pool rules as above. */
+static EVP_PKEY *peer_pool[N_GROUPS][PREP_POOL_MAX];
+static size_t peer_pool_len[N_GROUPS];
+
+static EVP_PKEY *peer_take(const group_info *g)
+{
+    size_t gi = (size_t)(g - groups);
+    EVP_PKEY *key = NULL;
+    if (CRYPTO_THREAD_run_once(&prep_once, prep_init) && prep_lock != NULL
+        && CRYPTO_THREAD_write_lock(prep_lock)) {
+        if (peer_pool_len[gi] > 0)
+            key = peer_pool[gi][--peer_pool_len[gi]];
+        CRYPTO_THREAD_unlock(prep_lock);
+    }
+    return key;
+}
+
+static void peer_give_back(const group_info *g, EVP_PKEY *key)
+{
+    size_t gi = (size_t)(g - groups);
+    if (key != NULL && prep_lock != NULL && CRYPTO_THREAD_write_lock(prep_lock)) {
+        if (peer_pool_len[gi] < PREP_POOL_MAX) {
+            peer_pool[gi][peer_pool_len[gi]++] = key;
+            key = NULL;
+        }
+        CRYPTO_THREAD_unlock(prep_lock);
+    }
+    EVP_PKEY_free(key);
+}
+
+/* A new key pair for an ECX or EC group, from a prepared context. */
+static EVP_PKEY *prep_keygen(const group_info *g)
+{
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *ctx = prep_take(g, PREP_KEYGEN);
+    if (ctx != NULL && EVP_PKEY_generate(ctx, &key) != 1) {
+        EVP_PKEY_free(key);
+        key = NULL;
+    }
+    prep_give_back(g, PREP_KEYGEN, ctx);
+    return key;
+}
+
 int tls_kex_generate(tls_kex *k, uint16_t group, tls_buf *out, tls_error *err)
 {
     const group_info *g = find_group(group);
@@ -87,8 +197,8 @@ int tls_kex_generate(tls_kex *k, uint16_t group, tls_buf *out, tls_error *err)
     EVP_PKEY_free(k->priv);
     k->group = group;
     switch (g->kind) {
-    case KEX_ECX: k->priv = EVP_PKEY_Q_keygen(NULL, NULL, g->alg); break;
-    case KEX_EC: k->priv = EVP_PKEY_Q_keygen(NULL, NULL, "EC", g->alg); break;
+    case KEX_ECX:
+    case KEX_EC: k->priv = prep_keygen(g); break;
     case KEX_FFDHE: k->priv = ffdhe_keygen(g); break;
     }
     if (k->priv == NULL)
@@ -217,11 +327,29 @@ static EVP_PKEY *peer_key(const tls_kex *k, const group_info *g, const uint8_t *
     EVP_PKEY *key = NULL;
     (void)k;
     switch (g->kind) {
-    case KEX_ECX:
-        key = EVP_PKEY_new_raw_public_key_ex(NULL, g->alg, NULL, peer, peer_len);
+    case KEX_ECX: {
+        /* rfc7748#5: any 32 (56) bytes are a public value; a low-order
+         * one shows up as the all-zero result tls_kex_derive refuses. */
+        key = peer_take(g);
+        if (key != NULL && EVP_PKEY_set1_encoded_public_key(key, peer, peer_len) != 1) {
+            EVP_PKEY_free(key);
+            key = NULL;
+        }
+        if (key == NULL) {
+            OSSL_PARAM params[2];
+            params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer, peer_len);
+            params[1] = OSSL_PARAM_construct_end();
+            EVP_PKEY_CTX *ctx = prep_take(g, PREP_IMPORT);
+            if (ctx != NULL && EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+                EVP_PKEY_free(key);
+                key = NULL;
+            }
+            prep_give_back(g, PREP_IMPORT, ctx);
+        }
         if (key == NULL)
             tls_fail_crypto(err, TLS_ALERT_ILLEGAL_PARAMETER, g->name);
         return key;
+    }
     case KEX_EC:
         /* rfc8446#4.2.8.2: "the legacy_form MUST be 4" (uncompressed). */
         if (peer[0] != 0x04) {
@@ -272,9 +400,14 @@ int tls_kex_derive(tls_kex *k, const uint8_t *peer, size_t peer_len, uint8_t *ou
         tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key exchange");
         goto done;
     }
-    /* For EC and X keys libcrypto checks the peer's key once more here;
-     * ffdhe's range was checked above (see ffdhe_in_range). */
-    if (EVP_PKEY_derive_set_peer_ex(ctx, pkey, g->kind != KEX_FFDHE) != 1) {
+    /* The check libcrypto adds here (validate_peer) is one more
+     * EVP_PKEY_public_check on a context made by name. For x25519/x448 it
+     * tests only that a public key is present (their low-order points are
+     * the all-zero result refused below), so it is skipped; ffdhe's range
+     * was checked (ffdhe_in_range). EC points keep it, although peer_key
+     * ran the same check: it draws randomness (blinding), and the fuzz
+     * seeds replay recorded flights under a fixed random stream. */
+    if (EVP_PKEY_derive_set_peer_ex(ctx, pkey, g->kind == KEX_EC) != 1) {
         ERR_clear_error();
         tls_fail(err, TLS_ALERT_ILLEGAL_PARAMETER, "the peer's %s key share is not a valid public value",
                  g->name);
@@ -317,7 +450,10 @@ int tls_kex_derive(tls_kex *k, const uint8_t *peer, size_t peer_len, uint8_t *ou
     rc = 0;
 done:
     EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(pkey);
+    if (g->kind == KEX_ECX)
+        peer_give_back(g, pkey);
+    else
+        EVP_PKEY_free(pkey);
     return rc;
 }
 

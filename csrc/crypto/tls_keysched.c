@@ -18,21 +18,25 @@
 #define MAX_CONTEXT_LEN 255
 #define MAX_HKDF_LABEL (2 + 1 + MAX_LABEL_LEN + 1 + MAX_CONTEXT_LEN)
 
-/* HKDF contexts with their digest already set, kept for reuse: giving
- * OSSL_KDF_PARAM_DIGEST by name costs a provider fetch on every derive, and
- * OpenSSL 3.0's HKDF cannot be duplicated (no dupctx) nor reset without
- * losing its digest. A derive on a kept context sets mode, key, salt or
- * info anew (the provider replaces each one given), so the result is that
- * of a fresh context (rfc8448 known answers in spec/kat_rfc8448_spec.lua).
- * A context goes back to the pool only with its key and salt replaced by
- * one zero byte (the provider clear-frees the old key), so no secret waits
- * there. Pool slots per hash: beyond that many threads deriving at once,
- * the extra contexts are freed. The pool lives as long as the process,
- * like the algorithms tls_crypto_init fetches. */
+/* HKDF contexts with their digest and mode already set, kept for reuse:
+ * giving OSSL_KDF_PARAM_DIGEST by name costs a provider fetch on every
+ * derive, and OpenSSL 3.0's HKDF cannot be duplicated (no dupctx) nor reset
+ * without losing its digest. A derive on a kept context sets key and salt
+ * (extract) or key and info (expand) anew (the provider replaces each one
+ * given), so the result is that of a fresh context (rfc8448 known answers
+ * in spec/kat_rfc8448_spec.lua). Extract and expand contexts are kept
+ * apart, so each derive passes only its inputs and an expand context never
+ * holds a salt. A context goes back to the pool only with its key (and an
+ * extract context's salt) replaced by one zero byte (the provider
+ * clear-frees the old key), so no secret waits there; an expand context's
+ * info is public (label and transcript hash). Pool slots per hash and
+ * mode: beyond that many threads deriving at once, the extra contexts are
+ * freed. The pool lives as long as the process, like the algorithms
+ * tls_crypto_init fetches. */
 #define HKDF_POOL_MAX 8
-enum { POOL_SHA256, POOL_SHA384, POOL_HASHES };
-static EVP_KDF_CTX *hkdf_pool[POOL_HASHES][HKDF_POOL_MAX];
-static size_t hkdf_pool_len[POOL_HASHES];
+enum { POOL_SHA256_EXTRACT, POOL_SHA256_EXPAND, POOL_SHA384_EXTRACT, POOL_SHA384_EXPAND, POOL_SLOTS };
+static EVP_KDF_CTX *hkdf_pool[POOL_SLOTS][HKDF_POOL_MAX];
+static size_t hkdf_pool_len[POOL_SLOTS];
 static CRYPTO_RWLOCK *hkdf_pool_lock;
 static CRYPTO_ONCE hkdf_pool_once = CRYPTO_ONCE_STATIC_INIT;
 
@@ -41,18 +45,21 @@ static void hkdf_pool_init(void)
     hkdf_pool_lock = CRYPTO_THREAD_lock_new();
 }
 
-/* The pool slot of md, or -1 (another hash: a fresh context each time). */
-static int pool_index(const EVP_MD *md)
+/* The pool slot of md and mode, or -1 (another hash: a fresh context each
+ * time). */
+static int pool_index(const EVP_MD *md, int mode)
 {
+    int expand = mode == EVP_KDF_HKDF_MODE_EXPAND_ONLY;
     if (md == tls_crypto_sha(256))
-        return POOL_SHA256;
+        return expand ? POOL_SHA256_EXPAND : POOL_SHA256_EXTRACT;
     if (md == tls_crypto_sha(384))
-        return POOL_SHA384;
+        return expand ? POOL_SHA384_EXPAND : POOL_SHA384_EXTRACT;
     return -1;
 }
 
-/* A context for md with the digest set: from the pool if one waits there. */
-static EVP_KDF_CTX *hkdf_take(EVP_KDF *kdf, const EVP_MD *md, int slot)
+/* A context for md with the digest and mode set: from the pool if one
+ * waits there. */
+static EVP_KDF_CTX *hkdf_take(EVP_KDF *kdf, const EVP_MD *md, int mode, int slot)
 {
     EVP_KDF_CTX *kctx = NULL;
     if (slot >= 0 && CRYPTO_THREAD_write_lock(hkdf_pool_lock)) {
@@ -63,10 +70,11 @@ static EVP_KDF_CTX *hkdf_take(EVP_KDF *kdf, const EVP_MD *md, int slot)
             return kctx;
     }
     kctx = EVP_KDF_CTX_new(kdf);
-    OSSL_PARAM params[2];
+    OSSL_PARAM params[3];
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
                                                  (char *)EVP_MD_get0_name(md), 0);
-    params[1] = OSSL_PARAM_construct_end();
+    params[1] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    params[2] = OSSL_PARAM_construct_end();
     if (kctx != NULL && EVP_KDF_CTX_set_params(kctx, params) != 1) {
         EVP_KDF_CTX_free(kctx);
         kctx = NULL;
@@ -74,14 +82,16 @@ static EVP_KDF_CTX *hkdf_take(EVP_KDF *kdf, const EVP_MD *md, int slot)
     return kctx;
 }
 
-/* Returns kctx to the pool with its key and salt overwritten, or frees it
- * (which wipes the key) when that fails or the pool is full. */
-static void hkdf_give_back(EVP_KDF_CTX *kctx, int slot, int ok)
+/* Returns kctx to the pool with its key (and salt, for extract) overwritten,
+ * or frees it (which wipes the key) when that fails or the pool is full. */
+static void hkdf_give_back(EVP_KDF_CTX *kctx, int mode, int slot, int ok)
 {
     static const uint8_t zero[1];
     OSSL_PARAM scrub[3];
     scrub[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)zero, 1);
-    scrub[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)zero, 1);
+    scrub[1] = mode == EVP_KDF_HKDF_MODE_EXPAND_ONLY
+                   ? OSSL_PARAM_construct_end()
+                   : OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)zero, 1);
     scrub[2] = OSSL_PARAM_construct_end();
     if (slot >= 0 && ok && EVP_KDF_CTX_set_params(kctx, scrub) == 1
         && CRYPTO_THREAD_write_lock(hkdf_pool_lock)) {
@@ -107,16 +117,15 @@ static int hkdf_run(const EVP_MD *md, int mode, const uint8_t *key, size_t key_l
         return -1;
     int slot = -1;
     if (CRYPTO_THREAD_run_once(&hkdf_pool_once, hkdf_pool_init) && hkdf_pool_lock != NULL)
-        slot = pool_index(md);
-    EVP_KDF_CTX *kctx = hkdf_take(kdf, md, slot);
+        slot = pool_index(md, mode);
+    EVP_KDF_CTX *kctx = hkdf_take(kdf, md, mode, slot);
     if (kctx == NULL)
         return -1;
 
     /* The const casts are for OSSL_PARAM's void *data; libcrypto copies and
      * never writes to these inputs. */
-    OSSL_PARAM params[5];
+    OSSL_PARAM params[4];
     size_t n = 0;
-    params[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
     params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, key_len);
     if (salt != NULL)
         params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
@@ -127,7 +136,7 @@ static int hkdf_run(const EVP_MD *md, int mode, const uint8_t *key, size_t key_l
     params[n] = OSSL_PARAM_construct_end();
 
     int ok = EVP_KDF_derive(kctx, out, out_len, params) == 1;
-    hkdf_give_back(kctx, slot, ok);
+    hkdf_give_back(kctx, mode, slot, ok);
     return ok ? 0 : -1;
 }
 
@@ -272,6 +281,16 @@ int tls13_keys_init_psk(tls13_keys *k, const EVP_MD *md, const uint8_t *psk, siz
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: PSK of %zu bytes", psk_len);
     if (tls_hkdf_extract(md, NULL, 0, psk, psk_len, k->early) != 0)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: early secret from the PSK");
+    k->early_psk = 1;
+    return 0;
+}
+
+int tls13_keys_init_early(tls13_keys *k, const EVP_MD *md, const uint8_t *early, tls_error *err)
+{
+    if (keys_start(k, md, err) != 0)
+        return -1;
+    memcpy(k->early, early, k->hlen);
+    k->early_psk = 1;
     return 0;
 }
 
@@ -343,36 +362,45 @@ int tls13_keys_resumption(tls13_keys *k, const uint8_t *th, tls_error *err)
     return 0;
 }
 
-int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *th,
-                   uint8_t *out, tls_error *err)
+int tls13_finished_key(const EVP_MD *md, const uint8_t *base_secret, uint8_t *out, tls_error *err)
+{
+    int hlen = md ? EVP_MD_get_size(md) : -1;
+    /* rfc8446#4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished",
+     * "", Hash.length) */
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN
+        || tls_hkdf_expand_label(md, base_secret, (size_t)hlen, "finished", NULL, 0, out, (size_t)hlen)
+               != 0)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "Finished: deriving finished_key");
+    return 0;
+}
+
+int tls13_finished_mac(const EVP_MD *md, const uint8_t *finished_key, const uint8_t *th, uint8_t *out,
+                       tls_error *err)
 {
     int hlen = md ? EVP_MD_get_size(md) : -1;
     const EVP_MAC_CTX *tmpl = tls_crypto_hmac_template(md);
     if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN || tmpl == NULL)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "Finished: unusable hash");
-
-    /* rfc8446#4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished",
-     * "", Hash.length); verify_data = HMAC(finished_key, Transcript-Hash) */
-    uint8_t finished_key[TLS_MAX_HASH_LEN];
-    EVP_MAC_CTX *mctx = NULL;
+    /* rfc8446#4.4.4: verify_data = HMAC(finished_key, Transcript-Hash).
+     * The copy carries the template's digest; the template never sees a key. */
     size_t out_len = 0;
-    int rc = -1;
-    if (tls_hkdf_expand_label(md, base_secret, (size_t)hlen, "finished", NULL, 0, finished_key,
-                              (size_t)hlen)
-        != 0)
-        goto done;
-    /* The copy carries the template's digest; the template never sees a key. */
-    mctx = EVP_MAC_CTX_dup(tmpl);
-    if (mctx == NULL || EVP_MAC_init(mctx, finished_key, (size_t)hlen, NULL) != 1
-        || EVP_MAC_update(mctx, th, (size_t)hlen) != 1
-        || EVP_MAC_final(mctx, out, &out_len, (size_t)hlen) != 1 || out_len != (size_t)hlen)
-        goto done;
-    rc = 0;
-done:
+    EVP_MAC_CTX *mctx = EVP_MAC_CTX_dup(tmpl);
+    int ok = mctx != NULL && EVP_MAC_init(mctx, finished_key, (size_t)hlen, NULL) == 1
+             && EVP_MAC_update(mctx, th, (size_t)hlen) == 1
+             && EVP_MAC_final(mctx, out, &out_len, (size_t)hlen) == 1 && out_len == (size_t)hlen;
     EVP_MAC_CTX_free(mctx);
+    return ok ? 0 : tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "Finished: computing verify_data");
+}
+
+int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *th,
+                   uint8_t *out, tls_error *err)
+{
+    uint8_t finished_key[TLS_MAX_HASH_LEN];
+    int rc = tls13_finished_key(md, base_secret, finished_key, err) == 0
+                     && tls13_finished_mac(md, finished_key, th, out, err) == 0
+                 ? 0
+                 : -1;
     OPENSSL_cleanse(finished_key, sizeof finished_key);
-    if (rc != 0)
-        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "Finished: computing verify_data");
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "engine/tls_conn_int.h"
+#include "hs/tls13_psk_client.h"
 #include "pki/tls_pin.h"
 
 static void session_free(tls_session *s)
@@ -25,6 +26,44 @@ void tls_resume_forget(tls_conn *c)
     c->new_session = NULL;
 }
 
+/* The last session text a client config decoded, with the decoded session
+ * (and the key schedule's values of its PSK): a client that offers the
+ * same stored session again and again (each connection to one server)
+ * decodes it and derives from its PSK once. Holds the session's secret
+ * like the text does; wiped when replaced and with the config. */
+struct tls_session_memo {
+    char *text;
+    size_t len;
+    tls_session session;
+};
+
+void tls_session_memo_clear(tls_config *cfg)
+{
+    struct tls_session_memo *m = cfg->session_memo;
+    if (m == NULL)
+        return;
+    tls_session_wipe(&m->session);
+    OPENSSL_clear_free(m->text, m->len);
+    OPENSSL_free(m);
+    cfg->session_memo = NULL;
+}
+
+/* Keeps a copy of text and s as the config's memo (out of memory: none). */
+static void memo_keep(tls_config *cfg, const char *text, size_t len, const tls_session *s)
+{
+    tls_session_memo_clear(cfg);
+    struct tls_session_memo *m = OPENSSL_malloc(sizeof *m);
+    char *copy = OPENSSL_memdup(text, len);
+    if (m == NULL || copy == NULL || tls_session_copy(&m->session, s) != 0) {
+        OPENSSL_free(m);
+        OPENSSL_clear_free(copy, len);
+        return;
+    }
+    m->text = copy;
+    m->len = len;
+    cfg->session_memo = m;
+}
+
 int tls_conn_set_session(tls_conn *c, const char *text, size_t len, char *why, size_t why_size)
 {
     if (c->is_server || c->state != ST_CLIENT_START) {
@@ -36,12 +75,26 @@ int tls_conn_set_session(tls_conn *c, const char *text, size_t len, char *why, s
         snprintf(why, why_size, "out of memory");
         return -1;
     }
-    tls_error err;
-    tls_error_clear(&err);
-    if (tls_session_from_text(s, text, len, &err) != 0 || s->kind != TLS_SESSION_CLIENT) {
-        snprintf(why, why_size, "%s", err.set ? err.reason : "session: made by a server, not a client");
-        session_free(s);
-        return -1;
+    struct tls_session_memo *m = c->cfg->session_memo;
+    /* The text holds the secret: compared in constant time. */
+    if (m != NULL && m->len == len && CRYPTO_memcmp(m->text, text, len) == 0) {
+        if (tls_session_copy(s, &m->session) != 0) {
+            OPENSSL_free(s);
+            snprintf(why, why_size, "out of memory");
+            return -1;
+        }
+    } else {
+        tls_error err;
+        tls_error_clear(&err);
+        if (tls_session_from_text(s, text, len, &err) != 0 || s->kind != TLS_SESSION_CLIENT) {
+            snprintf(why, why_size, "%s", err.set ? err.reason : "session: made by a server, not a client");
+            session_free(s);
+            return -1;
+        }
+        /* Failing here only means the offer derives them itself. */
+        if (tls13_psk_client_keep_psk_keys(s, &err) != 0)
+            tls_error_clear(&err);
+        memo_keep(c->cfg, text, len, s);
     }
     session_free(c->session);
     c->session = s;

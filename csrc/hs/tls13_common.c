@@ -243,10 +243,13 @@ int tls_hs_derive_handshake_secrets(tls_conn *c, const uint8_t *shared, size_t s
     /* rfc8446#7.1: a resumed handshake's Early Secret is extracted from
      * the PSK (c->session: the one offered, or being resumed), and the
      * Handshake Secret from it. */
-    int init = c->resumed && c->session != NULL
-                   ? tls13_keys_init_psk(&c->keys, c->suite->md, c->session->secret, c->session->secret_len,
-                                         &c->err)
-                   : tls13_keys_init(&c->keys, c->suite->md, &c->err);
+    int init = !c->resumed || c->session == NULL ? tls13_keys_init(&c->keys, c->suite->md, &c->err)
+               /* A client extracted it for the binder of this session,
+                * the one it offered (tls13_psk_client.c). */
+               : c->keys.early_psk && c->keys.md == c->suite->md
+                   ? 0
+                   : tls13_keys_init_psk(&c->keys, c->suite->md, c->session->secret, c->session->secret_len,
+                                         &c->err);
     if (tls_transcript_hash(&c->transcript, th, &c->err) != 0 || init != 0 ||
         tls13_keys_handshake(&c->keys, shared, shared_len, th, &c->err) != 0)
         return -1;

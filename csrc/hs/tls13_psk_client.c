@@ -89,11 +89,42 @@ static int compute_binder(tls_conn *c, const tls_session *s, const EVP_MD *md, c
 {
     uint8_t th[TLS_MAX_HASH_LEN], key[TLS_MAX_HASH_LEN];
     int rc = -1;
+    if (s->psk_md == md) {
+        /* Derived from this PSK when its text was decoded. */
+        if (tls13_keys_init_early(&c->keys, md, s->psk_early, &c->err) == 0
+            && transcript_hash_with(c, md, hello, truncated_len, th) == 0
+            && tls13_finished_mac(md, s->psk_binder_fk, th, binder, &c->err) == 0)
+            rc = 0;
+        return rc;
+    }
     if (tls13_keys_init_psk(&c->keys, md, s->secret, s->secret_len, &c->err) == 0
         && tls13_binder_key(&c->keys, 0, key, &c->err) == 0
         && transcript_hash_with(c, md, hello, truncated_len, th) == 0
         && tls13_finished(md, key, th, binder, &c->err) == 0)
         rc = 0;
+    OPENSSL_cleanse(key, sizeof key);
+    return rc;
+}
+
+int tls13_psk_client_keep_psk_keys(tls_session *s, tls_error *err)
+{
+    const tls_suite *suite = s->version == TLS_VERSION_13 ? tls_suite_get(s->suite) : NULL;
+    if (suite == NULL)
+        return 0;
+    tls13_keys k;
+    uint8_t key[TLS_MAX_HASH_LEN];
+    int rc = -1;
+    /* rfc8446#7.1: Early Secret = HKDF-Extract(0, PSK); binder_key =
+     * Derive-Secret(., "res binder", ""); rfc8446#4.2.11.2: the binder is
+     * the Finished computation keyed from it. */
+    if (tls13_keys_init_psk(&k, suite->md, s->secret, s->secret_len, err) == 0
+        && tls13_binder_key(&k, 0, key, err) == 0
+        && tls13_finished_key(suite->md, key, s->psk_binder_fk, err) == 0) {
+        memcpy(s->psk_early, k.early, k.hlen);
+        s->psk_md = suite->md;
+        rc = 0;
+    }
+    tls13_keys_wipe(&k);
     OPENSSL_cleanse(key, sizeof key);
     return rc;
 }

@@ -13,6 +13,10 @@
  * or suite the config no longer allows, an unverified peer while we
  * verify) is dropped, with a trace event saying why: a full handshake. */
 int tls13_psk_client_prepare(tls_conn *c);
+/* A TLS 1.3 client session just decoded from its text: derives what the
+ * key schedule takes from the PSK alone (Early Secret, the binder's
+ * finished_key) into s, so that every offer of it skips those steps. */
+int tls13_psk_client_keep_psk_keys(tls_session *s, tls_error *err);
 /* Appends psk_key_exchange_modes and pre_shared_key (rfc8446#4.2.11: the
  * last extension) to a ClientHello in msg whose extension block (ext_off)
  * and message (msg_off, from tls_hs_begin_message) are already closed;

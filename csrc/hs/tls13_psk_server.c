@@ -229,7 +229,7 @@ static int truncated_hash(tls_conn *c, const EVP_MD *md, const uint8_t *msg, siz
 /* rfc8446#4.2.11.2: the binder proves the client holds the PSK and binds
  * this ClientHello to it. */
 static int check_binder(tls_conn *c, const tls_session *s, const EVP_MD *md, const tls_reader *binders,
-                        uint16_t index, const uint8_t *msg, size_t len)
+                        uint16_t index, const uint8_t *msg, size_t len, tls13_psk_choice *choice)
 {
     /* The binders list is the end of the message (pre_shared_key is the
      * last extension, rfc8446#4.2.11): what precedes its length field is
@@ -257,6 +257,11 @@ static int check_binder(tls_conn *c, const tls_session *s, const EVP_MD *md, con
         else
             rc = 0;
     }
+    /* Kept for the key schedule of the resumed handshake (tls13_psk_server_resume). */
+    if (rc == 0) {
+        memcpy(choice->early, k.early, hlen);
+        choice->early_md = md;
+    }
     tls13_keys_wipe(&k);
     OPENSSL_cleanse(key, sizeof key);
     OPENSSL_cleanse(expected, sizeof expected);
@@ -266,6 +271,8 @@ static int check_binder(tls_conn *c, const tls_session *s, const EVP_MD *md, con
 void tls13_psk_choice_free(tls13_psk_choice *choice)
 {
     tls_resume_session_free(&choice->session);
+    OPENSSL_cleanse(choice->early, sizeof choice->early);
+    choice->early_md = NULL;
 }
 
 int tls13_psk_server_select(tls_conn *c, const client_hello *ch, const uint8_t *msg, size_t len,
@@ -302,7 +309,7 @@ int tls13_psk_server_select(tls_conn *c, const client_hello *ch, const uint8_t *
         if (rc == 1) {
             choice->identity = i;
             const EVP_MD *md = tls_suite_get(choice->session->suite)->md;
-            if (check_binder(c, choice->session, md, &binders, i, msg, len) != 0 ||
+            if (check_binder(c, choice->session, md, &binders, i, msg, len, choice) != 0 ||
                 trace_decision(c, "resumed", "ticket %u accepted (%s)", i,
                                choice->mode == TLS_PSK_KE ? "psk_ke: no ECDHE" : "psk_dhe_ke") != 0) {
                 tls13_psk_choice_free(choice);
@@ -331,8 +338,15 @@ int tls13_psk_server_resume(tls_conn *c, tls13_psk_choice *choice)
      * identity"; the 0-RTT code reads the session's max_early_data. */
     if (choice->identity != 0)
         c->session->max_early_data = 0;
-    /* The Early Secret now, so that 0-RTT keys can follow the ClientHello. */
-    if (tls13_keys_init_psk(&c->keys, c->suite->md, c->session->secret, c->session->secret_len, &c->err) != 0)
+    /* The Early Secret now, so that 0-RTT keys can follow the ClientHello:
+     * the binder's, when the suite has its hash (it always should). */
+    int init = choice->early_md != NULL && choice->early_md == c->suite->md
+                   ? tls13_keys_init_early(&c->keys, c->suite->md, choice->early, &c->err)
+                   : tls13_keys_init_psk(&c->keys, c->suite->md, c->session->secret, c->session->secret_len,
+                                         &c->err);
+    OPENSSL_cleanse(choice->early, sizeof choice->early);
+    choice->early_md = NULL;
+    if (init != 0)
         return -1;
     /* The client proved itself when the session was made: its certificate
      * and verdict carry over (info().peer_certificate, peer_verified). */

@@ -29,6 +29,8 @@ typedef struct tls13_psk_choice {
     uint16_t identity;           /* its index, for ServerHello.selected_identity */
     int mode;                    /* TLS_PSK_DHE_KE or TLS_PSK_KE */
     const tls_suite *suite;      /* ours, offered by the client, with the PSK's hash */
+    uint8_t early[TLS_MAX_HASH_LEN]; /* the Early Secret the binder was checked with */
+    const EVP_MD *early_md;          /* its hash; NULL: none */
 } tls13_psk_choice;
 
 /* Reads the ClientHello's pre_shared_key and psk_key_exchange_modes (msg:

@@ -119,6 +119,20 @@ int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *
     return 0;
 }
 
+int tls_session_copy(tls_session *dst, const tls_session *src)
+{
+    *dst = *src;
+    tls_buf_init(&dst->peer_cert);
+    tls_buf_init(&dst->ticket);
+    tls_buf_bytes(&dst->peer_cert, src->peer_cert.data, src->peer_cert.len);
+    tls_buf_bytes(&dst->ticket, src->ticket.data, src->ticket.len);
+    if (!tls_buf_ok(&dst->peer_cert) || !tls_buf_ok(&dst->ticket)) {
+        tls_session_wipe(dst);
+        return -1;
+    }
+    return 0;
+}
+
 int tls_session_expired(const tls_session *s, uint64_t now_ms)
 {
     uint64_t end = s->created_ms + (uint64_t)s->lifetime_s * 1000;
@@ -174,9 +188,23 @@ int tls_session_from_text(tls_session *s, const char *text, size_t len, tls_erro
     tls_buf b64, bin;
     tls_buf_init(&b64);
     tls_buf_init(&bin);
-    for (const char *q = body; q < end; q++)
-        if (*q != '\n' && *q != '\r')
-            tls_buf_u8(&b64, (uint8_t)*q);
+    /* Line by line (a byte at a time was most of the cost of an offer). */
+    tls_buf_reserve(&b64, (size_t)(end - body));
+    for (const char *q = body; q < end;) {
+        const char *eol = memchr(q, '\n', (size_t)(end - q));
+        const char *stop = eol != NULL ? eol : end;
+        size_t n = (size_t)(stop - q);
+        if (n > 0 && q[n - 1] == '\r')
+            n--;
+        if (memchr(q, '\r', n) != NULL) {
+            for (size_t i = 0; i < n; i++)
+                if (q[i] != '\r')
+                    tls_buf_u8(&b64, (uint8_t)q[i]);
+        } else {
+            tls_buf_bytes(&b64, q, n);
+        }
+        q = eol != NULL ? eol + 1 : end;
+    }
     int rc = -1;
     if (tls_buf_ok(&b64) && b64.len % 4 == 0 && b64.len > 0) {
         uint8_t *raw = tls_buf_extend(&bin, b64.len / 4 * 3);

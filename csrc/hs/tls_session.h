@@ -51,6 +51,12 @@ typedef struct tls_session {
     tls_buf ticket;            /* TLS 1.3 PSK identity or rfc5077 ticket; empty: none */
     uint8_t session_id[32];    /* TLS 1.2 session id (session-store resumption) */
     size_t session_id_len;
+    /* Client, TLS 1.3, never encoded: what the key schedule derives from
+     * the PSK alone (tls13_psk_client_keep_psk_keys); psk_md NULL: not
+     * derived. */
+    const void *psk_md;        /* the EVP_MD they were derived with */
+    uint8_t psk_early[TLS_MAX_HASH_LEN];      /* Early Secret */
+    uint8_t psk_binder_fk[TLS_MAX_HASH_LEN];  /* finished_key of the binder key */
 } tls_session;
 
 void tls_session_init(tls_session *s);
@@ -65,6 +71,8 @@ int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *
  * expiry (UTC), then the encoding in base64. */
 int tls_session_to_text(const tls_session *s, tls_buf *out, tls_error *err);
 int tls_session_from_text(tls_session *s, const char *text, size_t len, tls_error *err);
+/* A deep copy of src into dst (initialised here); -1 when out of memory. */
+int tls_session_copy(tls_session *dst, const tls_session *src);
 /* True when now_ms is past the session's lifetime. */
 int tls_session_expired(const tls_session *s, uint64_t now_ms);
 

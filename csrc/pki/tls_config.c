@@ -143,6 +143,7 @@ void tls_config_unref(tls_config *c)
     if (c == NULL || --c->refs > 0)
         return;
     tls_cert_cache_clear(c);
+    tls_session_memo_clear(c);
     X509_STORE_free(c->store);
     tls_buf_free(&c->ocsp_response);
     for (size_t i = 0; i < TLS_MAX_IDENTITIES; i++) {

@@ -116,6 +116,8 @@ typedef struct tls_config {
                                     reads (tls_config_now_ms): for tests only */
     tls_cert_cache_entry cert_cache[TLS_CERT_CACHE_SLOTS];
     unsigned cert_cache_next;    /* the slot to replace next */
+    struct tls_session_memo *session_memo; /* client: the last session text decoded
+                                              (engine/tls_resume.c) */
 } tls_config;
 
 /* New config with the defaults: verify on for clients, off for servers
@@ -168,5 +170,7 @@ uint64_t tls_config_now_ms(const tls_config *c);
  * NULL if the bytes are not exactly one certificate. */
 X509 *tls_cert_cache_get(tls_config *c, const uint8_t *der, size_t len);
 void tls_cert_cache_clear(tls_config *c);
+/* Wipes and frees c->session_memo (engine/tls_resume.c). */
+void tls_session_memo_clear(tls_config *c);
 
 #endif
