@@ -6,17 +6,18 @@ local tls = require "tls"
 local socket = require "socket"
 local certs = require "spec.support.certs"
 local peers = require "spec.support.peers"
+local proc = require "spec.support.proc"
 
 describe("a peer's parting alert", function()
-   local c, cl, proc_handle, port
+   local c, cl, server, port
    setup(function()
       c, cl = certs.get(), certs.clients()
-      proc_handle = io.popen(string.format("%s spec/support/rejecting_server.py %s %s %s 3", peers.python(),
+      server = proc.spawn(string.format("%s spec/support/rejecting_server.py %s %s %s 3", peers.python(),
          c.leaf.ecdsa_p256.cert, c.leaf.ecdsa_p256.key, cl.ca))
-      port = proc_handle:read("l")
+      port = proc.wait_output(server, "^(%d+)\n")
    end)
    teardown(function()
-      if proc_handle then proc_handle:close() end
+      if server then server:kill() end
    end)
 
    it("is reported by the send that fails on the reset, and by receive after it", function()
