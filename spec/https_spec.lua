@@ -124,6 +124,23 @@ print(body)
     assert.matches("header connection=close, TE\n", body, 1, true)
   end)
 
+  it("refuses a CR or LF in a header value or the URL, which would add headers of the input's choosing", function()
+    local body, err = get { url = base .. "/echo", ca = c.ca, headers = { ["X-A"] = "a\r\nX-Injected: yes" } }
+    assert.is_nil(body)
+    assert.equal("tls.https: header 'X-A' has a control character (CR, LF, NUL, ...) in its value", err)
+    body, err = get { url = base .. "/echo", ca = c.ca, headers = { ["X-A\r\nX-Injected"] = "yes" } }
+    assert.is_nil(body)
+    assert.equal("tls.https: header name 'X-A\\13\\10X-Injected' is not an HTTP token", err)
+    body, err = get { url = base .. "/echo?q=1 HTTP/1.1\r\nX-Injected: yes\r\nX-Pad: z", ca = c.ca }
+    assert.is_nil(body)
+    assert.equal("tls.https: refusing a URL with a control character (CR, LF, NUL, ...): '" .. base
+      .. "/echo?q=1 HTTP/1.1\\13\\10X-Injected: yes\\13\\10X-Pad: z'", err)
+    -- A tab inside a value is allowed (rfc9110#5.5), and a number is sent as such.
+    body = assert(get { url = base .. "/echo", ca = c.ca, headers = { ["X-A"] = "a\tb", ["X-N"] = 7 } })
+    assert.matches("header x-a=a\tb\n", body, 1, true)
+    assert.matches("header x-n=7\n", body, 1, true)
+  end)
+
   it("HEAD returns the headers and no body", function()
     local body, code, headers = get { url = base .. "/hello", method = "HEAD", ca = c.ca }
     assert.equal(200, code)
