@@ -2,6 +2,7 @@
 -- spec named. Same form as mutate/mutations.lua.
 local HS, HF = "spec/https_spec.lua", "lua/tls/https.lua"
 local INJ = "refuses a CR or LF in a header value or the URL"
+local DS, LH = "spec/luasec_dropin_spec.lua", "lua/tls/luasec/https.lua"
 
 return {
   -- tls.https: CR/LF in what becomes the request's head
@@ -17,4 +18,14 @@ return {
     from = [[  if u:find("%c") then]],
     to = [[  if false then]],
     specs = { { HS, INJ } } },
+  -- tls.luasec.https: a redirect's hops with the request's own factory
+  { name = "review12_luasec_https_hop_unverified", file = LH,
+    from = [[  if create then return create end]],
+    to = [[  if false then return create end]],
+    specs = { { DS, "verifies every hop of a redirect with the request's own parameters" } } },
+  { name = "review12_luasec_https_hop_to_luasec", file = LH,
+    from = [[  package.loaded["ssl.https"] = M
+  active[co] = create]],
+    to = [[  active[co] = create]],
+    specs = { { DS, "verifies every hop of a redirect with the request's own parameters" } } },
 }

@@ -84,6 +84,9 @@ local function tcp(params)
   end
 end
 
+-- The create function of the request running in each coroutine.
+local active = setmetatable({}, { __mode = "k" })
+
 local function string_request(u, body, result)
   local req = { url = with_port(u), method = body and "POST" or "GET", sink = ltn12.sink.table(result) }
   if body then
@@ -117,12 +120,35 @@ function M.request(u, body)
   if req.create then return nil, "create function not permitted" end
   -- socket.http follows redirects itself, with this create function (so
   -- to https URLs only: it never downgrades to http), as under LuaSec.
-  req.create = tcp(simple and {} or u)
-  local res, code, headers, status = http.request(req)
+  local create = tcp(simple and {} or u)
+  req.create = create
+  -- No hop of a redirect gets this create function from LuaSocket: it
+  -- drops it when the hop's scheme differs from reqt.scheme, a field our
+  -- table and its own hop tables lack, and asks require("ssl.https").tcp
+  -- for one, with none of the request's TLS parameters: real LuaSec's,
+  -- verifying nothing, when the program did not install() us. For the
+  -- length of the request ssl.https is this module, and its tcp gives the
+  -- hops of this coroutine's request this request's factory: its cafile,
+  -- its verification.
+  local co = coroutine.running()
+  local saved = package.loaded["ssl.https"]
+  package.loaded["ssl.https"] = M
+  active[co] = create
+  local r = table.pack(pcall(http.request, req))
+  active[co] = nil
+  if saved ~= M and package.loaded["ssl.https"] == M then package.loaded["ssl.https"] = saved end
+  if not r[1] then error(r[2], 0) end
+  local res, code, headers, status = r[2], r[3], r[4], r[5]
   if res and simple then return table.concat(result), code, headers, status end
   return res, code, headers, status
 end
 
-M.tcp = tcp
+--- tcp(params): LuaSec's connection factory for socket.http; inside one of
+--- our requests (a redirect's hop), that request's own.
+function M.tcp(params)
+  local create = active[coroutine.running()]
+  if create then return create end
+  return tcp(params)
+end
 
 return M
