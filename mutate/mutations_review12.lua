@@ -28,4 +28,13 @@ return {
   active[co] = create]],
     to = [[  active[co] = create]],
     specs = { { DS, "verifies every hop of a redirect with the request's own parameters" } } },
+  -- tls.luasec.https: credentials and cookies stay with their host
+  { name = "review12_luasec_https_credentials_follow_redirect", file = LH,
+    from = [[      if guard and (tostring(host):lower() ~= guard.host or tostring(port) ~= guard.port) then]],
+    to = [[      if false then]],
+    specs = { { DS, "never hands Authorization or Cookie to another host a redirect names" } } },
+  { name = "review12_luasec_https_cookie_not_guarded", file = LH,
+    from = [[    if name == "authorization" or name == "cookie" or name == "proxy-authorization" then]],
+    to = [[    if name == "authorization" or name == "proxy-authorization" then]],
+    specs = { { DS, "never hands Authorization or Cookie to another host a redirect names" } } },
 }

@@ -38,7 +38,12 @@ end
 
 -- The TLS socket socket.http talks through: a TCP socket that becomes a
 -- wrapped connection on connect, with the URL's host as the name to check.
-local function tcp(params)
+--
+-- guard (request's own use): { host=, port=, header= } when the request
+-- carries credentials or cookies for its first host. LuaSocket's redirect
+-- hands the same headers to every hop, so a hop elsewhere is refused
+-- rather than given them (LuaSec sends them).
+local function tcp(params, guard)
   params = params or {}
   local cfg = {}
   for _, k in ipairs(TLS_PARAMS) do cfg[k] = params[k] end
@@ -56,6 +61,10 @@ local function tcp(params)
       return self.sock:settimeout(M.TIMEOUT)
     end
     function conn:connect(host, port)
+      if guard and (tostring(host):lower() ~= guard.host or tostring(port) ~= guard.port) then
+        return nil, string.format("refusing to follow a redirect to %s:%s with the %s header meant for %s:%s",
+          tostring(host), tostring(port), guard.header, guard.host, guard.port)
+      end
       local ok, cerr2 = self.sock:connect(host, port)
       if not ok then return nil, cerr2 end
       if not ctx then
@@ -120,7 +129,16 @@ function M.request(u, body)
   if req.create then return nil, "create function not permitted" end
   -- socket.http follows redirects itself, with this create function (so
   -- to https URLs only: it never downgrades to http), as under LuaSec.
-  local create = tcp(simple and {} or u)
+  local guard
+  for k in pairs(req.headers or {}) do
+    local name = type(k) == "string" and k:lower()
+    if name == "authorization" or name == "cookie" or name == "proxy-authorization" then
+      local p = url.parse(req.url)
+      guard = { host = tostring(p.host):lower(), port = tostring(p.port), header = k }
+      break
+    end
+  end
+  local create = tcp(simple and {} or u, guard)
   req.create = create
   -- No hop of a redirect gets this create function from LuaSocket: it
   -- drops it when the hop's scheme differs from reqt.scheme, a field our
@@ -129,7 +147,7 @@ function M.request(u, body)
   -- verifying nothing, when the program did not install() us. For the
   -- length of the request ssl.https is this module, and its tcp gives the
   -- hops of this coroutine's request this request's factory: its cafile,
-  -- its verification.
+  -- its verification, its guard.
   local co = coroutine.running()
   local saved = package.loaded["ssl.https"]
   package.loaded["ssl.https"] = M
