@@ -37,4 +37,13 @@ return {
     from = [[    if name == "authorization" or name == "cookie" or name == "proxy-authorization" then]],
     to = [[    if name == "authorization" or name == "proxy-authorization" then]],
     specs = { { DS, "never hands Authorization or Cookie to another host a redirect names" } } },
+  -- tls.https: per-server headers dropped on a redirect elsewhere
+  { name = "review12_https_proxy_authorization_follows_redirect", file = HF,
+    from = [[cookie = true, ["proxy-authorization"] = true }]],
+    to = [[cookie = true }]],
+    specs = { { HS, "drops Cookie and Proxy-Authorization on a redirect to another host" } } },
+  { name = "review12_https_cookie_follows_redirect", file = HF,
+    from = [[cookie = true, ["proxy-authorization"] = true }]],
+    to = [[["proxy-authorization"] = true }]],
+    specs = { { HS, "drops Cookie and Proxy-Authorization on a redirect to another host" } } },
 }

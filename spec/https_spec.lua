@@ -215,6 +215,17 @@ print(body)
     assert.not_matches("authorization", other, 1, true)
   end)
 
+  it("drops Cookie and Proxy-Authorization on a redirect to another host", function()
+    local h = { Cookie = "sid=s3cret", ["Proxy-Authorization"] = "Basic cHJveHk6cHc=" }
+    local same = get { url = base .. "/redirect?to=/echo", ca = c.ca, headers = h }
+    assert.matches("header cookie=sid=s3cret\n", same, 1, true)
+    assert.matches("header proxy-authorization=Basic cHJveHk6cHc=\n", same, 1, true)
+    local other = get { url = base .. "/redirect?to=https://127.0.0.1:" .. port .. "/echo", ca = c.ca, headers = h }
+    assert.matches("header host=127.0.0.1:" .. port .. "\n", other, 1, true)
+    assert.not_matches("cookie", other, 1, true)
+    assert.not_matches("proxy-authorization", other, 1, true)
+  end)
+
   it("sends Basic credentials from the URL", function()
     local body = get { url = "https://alice:pw@localhost:" .. port .. "/echo", ca = c.ca }
     assert.matches("header authorization=Basic YWxpY2U6cHc=\n", body, 1, true)

@@ -333,7 +333,7 @@ local function proxy_option(reqt)
 end
 
 -- Headers a user gave for one server that must not travel to another.
-local PER_SERVER = { host = true, authorization = true, cookie = true }
+local PER_SERVER = { host = true, authorization = true, cookie = true, ["proxy-authorization"] = true }
 
 local function trequest(reqt)
   local timeout, max = check_request(reqt)
