@@ -124,6 +124,23 @@ print(body)
     assert.matches("header connection=close, TE\n", body, 1, true)
   end)
 
+  it("refuses a CR or LF in a header value or the URL, which would add headers of the input's choosing", function()
+    local body, err = get { url = base .. "/echo", ca = c.ca, headers = { ["X-A"] = "a\r\nX-Injected: yes" } }
+    assert.is_nil(body)
+    assert.equal("tls.https: header 'X-A' has a control character (CR, LF, NUL, ...) in its value", err)
+    body, err = get { url = base .. "/echo", ca = c.ca, headers = { ["X-A\r\nX-Injected"] = "yes" } }
+    assert.is_nil(body)
+    assert.equal("tls.https: header name 'X-A\\13\\10X-Injected' is not an HTTP token", err)
+    body, err = get { url = base .. "/echo?q=1 HTTP/1.1\r\nX-Injected: yes\r\nX-Pad: z", ca = c.ca }
+    assert.is_nil(body)
+    assert.equal("tls.https: refusing a URL with a control character (CR, LF, NUL, ...): '" .. base
+      .. "/echo?q=1 HTTP/1.1\\13\\10X-Injected: yes\\13\\10X-Pad: z'", err)
+    -- A tab inside a value is allowed (rfc9110#5.5), and a number is sent as such.
+    body = assert(get { url = base .. "/echo", ca = c.ca, headers = { ["X-A"] = "a\tb", ["X-N"] = 7 } })
+    assert.matches("header x-a=a\tb\n", body, 1, true)
+    assert.matches("header x-n=7\n", body, 1, true)
+  end)
+
   it("HEAD returns the headers and no body", function()
     local body, code, headers = get { url = base .. "/hello", method = "HEAD", ca = c.ca }
     assert.equal(200, code)
@@ -196,6 +213,17 @@ print(body)
       headers = { authorization = "Bearer s3cret" } }
     assert.matches("header host=127.0.0.1:" .. port .. "\n", other, 1, true)
     assert.not_matches("authorization", other, 1, true)
+  end)
+
+  it("drops Cookie and Proxy-Authorization on a redirect to another host", function()
+    local h = { Cookie = "sid=s3cret", ["Proxy-Authorization"] = "Basic cHJveHk6cHc=" }
+    local same = get { url = base .. "/redirect?to=/echo", ca = c.ca, headers = h }
+    assert.matches("header cookie=sid=s3cret\n", same, 1, true)
+    assert.matches("header proxy-authorization=Basic cHJveHk6cHc=\n", same, 1, true)
+    local other = get { url = base .. "/redirect?to=https://127.0.0.1:" .. port .. "/echo", ca = c.ca, headers = h }
+    assert.matches("header host=127.0.0.1:" .. port .. "\n", other, 1, true)
+    assert.not_matches("cookie", other, 1, true)
+    assert.not_matches("proxy-authorization", other, 1, true)
   end)
 
   it("sends Basic credentials from the URL", function()

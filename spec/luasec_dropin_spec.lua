@@ -534,3 +534,68 @@ describe("tls.luasec: install() and ssl.https", function()
       assert.is_nil(package.loaded["ssl.core"])
    end)
 end)
+
+describe("tls.luasec.https redirects", function()
+   local peers = require "spec.support.peers"
+   local https = require "tls.luasec.https"
+   local ltn12 = require "ltn12"
+   local srv, port
+   setup(function()
+      srv = proc.spawn(string.format("%s spec/support/https_server.py %s %s", peers.python(),
+         proc.quote(c.leaf.ecdsa_p256.cert), proc.quote(c.leaf.ecdsa_p256.key)), { timeout = 120 })
+      port = tonumber(proc.wait_output(srv, "ready (%d+)"))
+   end)
+   teardown(function() srv:kill() end)
+
+   local function get(u, headers)
+      local t = {}
+      local one, code = https.request { url = u, sink = ltn12.sink.table(t), cafile = c.ca, headers = headers }
+      if not one then return nil, code end
+      return table.concat(t), code
+   end
+
+   it("never hands Authorization or Cookie to another host a redirect names", function()
+      local base = "https://localhost:" .. port
+      -- The same host keeps them.
+      local body = assert(get(base .. "/redirect?to=" .. base .. "/echo", { Authorization = "Bearer s3cret" }))
+      assert.matches("header authorization=Bearer s3cret\n", body, 1, true)
+      -- Another host (and port) is refused instead of given them.
+      local other = "https://127.0.0.1:" .. port .. "/echo"
+      local ok, err = get(base .. "/redirect?to=" .. other, { Authorization = "Bearer s3cret" })
+      assert.is_nil(ok)
+      assert.equal("refusing to follow a redirect to 127.0.0.1:" .. port .. " with the Authorization header "
+         .. "meant for localhost:" .. port, err)
+      ok, err = get(base .. "/redirect?to=" .. other, { cookie = "sid=1" })
+      assert.is_nil(ok)
+      assert.equal("refusing to follow a redirect to 127.0.0.1:" .. port .. " with the cookie header "
+         .. "meant for localhost:" .. port, err)
+      -- Without them, the redirect elsewhere is followed.
+      body = assert(get(base .. "/redirect?to=" .. other, { ["X-Plain"] = "1" }))
+      assert.matches("header host=127.0.0.1:" .. port .. "\n", body, 1, true)
+   end)
+
+   it("verifies every hop of a redirect with the request's own parameters", function()
+      local saved = package.loaded["ssl.https"]
+      package.loaded["ssl.https"] = nil  -- a program that did not install() the drop-in
+      local bad = proc.spawn(string.format("%s spec/support/https_server.py %s %s", peers.python(),
+         proc.quote(c.untrusted.cert), proc.quote(c.untrusted.key)), { timeout = 120 })
+      finally(function() bad:kill() end)
+      local bad_port = tonumber(proc.wait_output(bad, "ready (%d+)"))
+      local base = "https://localhost:" .. port
+      -- Two hops, the second elsewhere: checked against the request's cafile.
+      local hop2 = base .. "/redirect?to=https://127.0.0.1:" .. port .. "/hello"
+      local body = assert(get(base .. "/redirect?to=" .. hop2))
+      assert.equal("hello from python", body)
+      -- A hop to a server under a CA the request does not trust fails,
+      -- first or second.
+      local untrusted = "https://localhost:" .. bad_port .. "/hello"
+      local ok, err = get(base .. "/redirect?to=" .. untrusted)
+      assert.is_nil(ok)
+      assert.equal("unknown certificate authority (issuer: CN=luatls untrusted CA)", err)
+      ok, err = get(base .. "/redirect?to=" .. base .. "/redirect?to=" .. untrusted)
+      assert.is_nil(ok)
+      assert.equal("unknown certificate authority (issuer: CN=luatls untrusted CA)", err)
+      assert.is_nil(package.loaded["ssl.https"])
+      package.loaded["ssl.https"] = saved
+   end)
+end)

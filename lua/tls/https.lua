@@ -163,8 +163,20 @@ local function authority(host, port)
   return host
 end
 
+-- Text for an error message, its control characters as \13 and so on.
+local function shown(s)
+  return (s:gsub("%c", function(ch) return "\\" .. ch:byte() end))
+end
+
 -- One URL (string) -> { host=, port=, uri=, url=, user=, password= } or nil, message.
 local function target(u)
+  -- A CR or LF in the URL would end the request line (or, through a proxy,
+  -- the CONNECT line) early and let the rest be read as headers of the
+  -- URL's author's choosing (rfc9112#3: the request-target has no control
+  -- characters); a URL built from untrusted input must not get that far.
+  if u:find("%c") then
+    return fail("refusing a URL with a control character (CR, LF, NUL, ...): '%s'", shown(u))
+  end
   local p = url.parse(u)
   if p.scheme == nil then return fail("'%s' is not an absolute https:// URL", u) end
   if p.scheme:lower() ~= "https" then
@@ -284,6 +296,20 @@ local function check_request(reqt)
   if reqt.headers ~= nil and type(reqt.headers) ~= "table" then
     return fail("option 'headers' must be a table (got %s)", type(reqt.headers))
   end
+  -- rfc9110#5.1, 5.5: a field name is a token and a value holds no CR, LF
+  -- or NUL (HTAB is allowed); either would let a value from untrusted input
+  -- add headers or a whole second request.
+  for k, v in pairs(reqt.headers or {}) do
+    if type(k) ~= "string" or not k:match("^[%w!#$%%&'*+%-.^_`|~]+$") then
+      return fail("header name '%s' is not an HTTP token", shown(tostring(k)))
+    end
+    if type(v) ~= "string" and type(v) ~= "number" then
+      return fail("header '%s' must be a string or number (got %s)", k, type(v))
+    end
+    if tostring(v):find("[\0-\8\10-\31\127]") then
+      return fail("header '%s' has a control character (CR, LF, NUL, ...) in its value", k)
+    end
+  end
   return timeout, max
 end
 
@@ -307,7 +333,7 @@ local function proxy_option(reqt)
 end
 
 -- Headers a user gave for one server that must not travel to another.
-local PER_SERVER = { host = true, authorization = true, cookie = true }
+local PER_SERVER = { host = true, authorization = true, cookie = true, ["proxy-authorization"] = true }
 
 local function trequest(reqt)
   local timeout, max = check_request(reqt)

@@ -38,7 +38,12 @@ end
 
 -- The TLS socket socket.http talks through: a TCP socket that becomes a
 -- wrapped connection on connect, with the URL's host as the name to check.
-local function tcp(params)
+--
+-- guard (request's own use): { host=, port=, header= } when the request
+-- carries credentials or cookies for its first host. LuaSocket's redirect
+-- hands the same headers to every hop, so a hop elsewhere is refused
+-- rather than given them (LuaSec sends them).
+local function tcp(params, guard)
   params = params or {}
   local cfg = {}
   for _, k in ipairs(TLS_PARAMS) do cfg[k] = params[k] end
@@ -56,6 +61,10 @@ local function tcp(params)
       return self.sock:settimeout(M.TIMEOUT)
     end
     function conn:connect(host, port)
+      if guard and (tostring(host):lower() ~= guard.host or tostring(port) ~= guard.port) then
+        return nil, string.format("refusing to follow a redirect to %s:%s with the %s header meant for %s:%s",
+          tostring(host), tostring(port), guard.header, guard.host, guard.port)
+      end
       local ok, cerr2 = self.sock:connect(host, port)
       if not ok then return nil, cerr2 end
       if not ctx then
@@ -83,6 +92,9 @@ local function tcp(params)
     end })
   end
 end
+
+-- The create function of the request running in each coroutine.
+local active = setmetatable({}, { __mode = "k" })
 
 local function string_request(u, body, result)
   local req = { url = with_port(u), method = body and "POST" or "GET", sink = ltn12.sink.table(result) }
@@ -117,12 +129,44 @@ function M.request(u, body)
   if req.create then return nil, "create function not permitted" end
   -- socket.http follows redirects itself, with this create function (so
   -- to https URLs only: it never downgrades to http), as under LuaSec.
-  req.create = tcp(simple and {} or u)
-  local res, code, headers, status = http.request(req)
+  local guard
+  for k in pairs(req.headers or {}) do
+    local name = type(k) == "string" and k:lower()
+    if name == "authorization" or name == "cookie" or name == "proxy-authorization" then
+      local p = url.parse(req.url)
+      guard = { host = tostring(p.host):lower(), port = tostring(p.port), header = k }
+      break
+    end
+  end
+  local create = tcp(simple and {} or u, guard)
+  req.create = create
+  -- No hop of a redirect gets this create function from LuaSocket: it
+  -- drops it when the hop's scheme differs from reqt.scheme, a field our
+  -- table and its own hop tables lack, and asks require("ssl.https").tcp
+  -- for one, with none of the request's TLS parameters: real LuaSec's,
+  -- verifying nothing, when the program did not install() us. For the
+  -- length of the request ssl.https is this module, and its tcp gives the
+  -- hops of this coroutine's request this request's factory: its cafile,
+  -- its verification, its guard.
+  local co = coroutine.running()
+  local saved = package.loaded["ssl.https"]
+  package.loaded["ssl.https"] = M
+  active[co] = create
+  local r = table.pack(pcall(http.request, req))
+  active[co] = nil
+  if saved ~= M and package.loaded["ssl.https"] == M then package.loaded["ssl.https"] = saved end
+  if not r[1] then error(r[2], 0) end
+  local res, code, headers, status = r[2], r[3], r[4], r[5]
   if res and simple then return table.concat(result), code, headers, status end
   return res, code, headers, status
 end
 
-M.tcp = tcp
+--- tcp(params): LuaSec's connection factory for socket.http; inside one of
+--- our requests (a redirect's hop), that request's own.
+function M.tcp(params)
+  local create = active[coroutine.running()]
+  if create then return create end
+  return tcp(params)
+end
 
 return M
