@@ -82,7 +82,7 @@ print("post", code)
 print(body)
 ]]):format(base .. "/hello", base .. "/echo"))
     local out = proc.run(string.format("SSL_CERT_FILE=%s %s %s %s", proc.quote(c.ca), proc.lua_env(), proc.lua(),
-      proc.quote(script)))
+      proc.quote(script)), nil, nil, { ours = true })
     os.remove(script)
     assert.matches("get\thello from python\t200\ttext/plain\tHTTP/1.1 200 OK\n", out, 1, true)
     assert.matches("post\t200\nmethod=POST\npath=/echo\n", out, 1, true)

@@ -32,7 +32,7 @@ end
 -- A sample client run to its end: its output (which must end with the
 -- library that served it).
 local function run(lib, sample, ...)
-   local out, code = proc.run(command(lib, sample, ...), nil, 40)
+   local out, code = proc.run(command(lib, sample, ...), nil, 40, { ours = lib == "luatls" })
    assert.equal(0, code, out)
    assert.truthy(out:find("served-by " .. lib .. "\n", 1, true), out)
    return out

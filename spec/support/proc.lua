@@ -118,15 +118,16 @@ end
 
 -- Runs `cmd` to completion (at most `limit` seconds, default 20), with
 -- stdin from the string `input` (or /dev/null). Returns its combined
--- stdout+stderr and its exit code.
-function proc.run(cmd, input, limit)
+-- stdout+stderr and its exit code. opts.ours: the command runs our module
+-- (under `make test-asan` it keeps the preloaded ASan runtime).
+function proc.run(cmd, input, limit, opts)
    local infile
    if input then
       infile = os.tmpname()
       proc.write_file(infile, input)
    end
    local shell = string.format("timeout -k 2 %d sh -c %s <%s 2>&1",
-      limit or 20, proc.quote(proc.env_for(cmd, {})), infile and proc.quote(infile) or "/dev/null")
+      limit or 20, proc.quote(proc.env_for(cmd, opts or {})), infile and proc.quote(infile) or "/dev/null")
    local pipe = assert(io.popen(shell, "r"))
    local out = pipe:read("a")
    local _, _, code = pipe:close()
