@@ -276,6 +276,14 @@ static void ours_handshake(tls_conn *c, tls_conn *s)
     die("our handshake did not finish", tls_conn_error(c)->reason);
 }
 
+/* Per handshake, ours: two tls_conn_new, the handshake, two tls_conn_free.
+ * Each connection's receive and output buffers are its own, allocated by
+ * the engine as it needs them and freed with the connection (they are part
+ * of the engine, as libssl's SSL buffers are of libssl). There is no
+ * network buffer: pump() hands one side's output straight to the other's
+ * tls_conn_feed. The libssl side is made symmetric: its network (the BIO
+ * pair) is made once per loop, before the timing, and only the two SSL
+ * objects are made and freed per handshake (libssl_one_handshake). */
 static void ours_one_handshake(const ours_side *o)
 {
     tls_conn *c = tls_conn_new(o->client), *s = tls_conn_new(o->server);
@@ -343,11 +351,22 @@ typedef struct libssl_pair {
 
 /* The BIO pair stands in for the network. It is made (and counted) apart
  * from the connections: each BIO gets an extra reference so that SSL_free
- * does not take the network down with it. */
+ * does not take the network down with it. The handshake loops make one
+ * pair before their timing and reuse it for every handshake, as ours has
+ * no network buffer to make per handshake (see ours_one_handshake). */
 static void libssl_net(libssl_pair *p, size_t buf)
 {
+    p->c = p->s = NULL;
     if (BIO_new_bio_pair(&p->bc, buf, &p->bs, buf) != 1)
         die("BIO_new_bio_pair", NULL);
+}
+
+/* A reused pair must carry nothing from one handshake into the next: both
+ * directions empty, or the next handshake would read stale records. */
+static void libssl_net_check_empty(const libssl_pair *net)
+{
+    if (BIO_ctrl_pending(net->bc) != 0 || BIO_ctrl_pending(net->bs) != 0)
+        die("the reused BIO pair still holds bytes after a handshake", NULL);
 }
 
 static void libssl_net_free(libssl_pair *p)
@@ -397,21 +416,24 @@ static void libssl_handshake(libssl_pair *p)
         die("libssl client did not verify", NULL);
 }
 
-static void libssl_one_handshake(const libssl_side *l)
+/* Per handshake, libssl: two SSL_new (each with its own read and write
+ * buffers, as our connections have theirs), SSL_set_bio on the loop's BIO
+ * pair, the handshake, two SSL_free. The pair (net) is made once per loop,
+ * outside the timing; its buffers are checked empty after each handshake. */
+static void libssl_one_handshake(const libssl_side *l, const libssl_pair *net)
 {
-    libssl_pair p;
-    libssl_net(&p, 0);
+    libssl_pair p = { NULL, NULL, net->bc, net->bs };
     libssl_new(l, &p);
     libssl_handshake(&p);
     SSL_free(p.c);
     SSL_free(p.s);
-    libssl_net_free(&p);
+    libssl_net_check_empty(net);
 }
 
-__attribute__((noinline)) void hs_loop_libssl(const libssl_side *l, int n)
+__attribute__((noinline)) void hs_loop_libssl(const libssl_side *l, const libssl_pair *net, int n)
 {
     for (int i = 0; i < n; i++)
-        libssl_one_handshake(l);
+        libssl_one_handshake(l, net);
 }
 
 /* ---- What was negotiated ------------------------------------------------------------ */
@@ -460,18 +482,20 @@ static double handshake_ratio(const pki *p, const proto *v, const char *label, i
 {
     ours_side o;
     libssl_side l;
+    libssl_pair net;
     ours_configs(&o, p, v);
     libssl_configs(&l, p, v);
+    libssl_net(&net, 0);
     /* Warm-up: first-use costs (provider fetches, tables) out of the timing. */
     hs_loop_ours(&o, 5);
-    hs_loop_libssl(&l, 5);
+    hs_loop_libssl(&l, &net, 5);
     print_negotiated_fresh(label, &o, &l);
     double ours[64], theirs[64], ratio[64];
     for (int r = 0; r < rounds; r++) {
         double t0 = now();
         hs_loop_ours(&o, per_round);
         double t1 = now();
-        hs_loop_libssl(&l, per_round);
+        hs_loop_libssl(&l, &net, per_round);
         double t2 = now();
         ours[r] = per_round / (t1 - t0);
         theirs[r] = per_round / (t2 - t1);
@@ -486,6 +510,7 @@ static double handshake_ratio(const pki *p, const proto *v, const char *label, i
     print_stats(what, "x", ratio, rounds);
     ours_free_configs(&o);
     libssl_free_configs(&l);
+    libssl_net_free(&net);
     stats s = summarize(ratio, rounds);
     printf("%s_handshake_ratio %.3f\n", label, s.median);
     printf("%s_handshakes_per_s_ours %.0f\n", label, summarize(ours, rounds).median);
@@ -533,11 +558,11 @@ static void cold_ours(const ours_side *o, int n)
     }
 }
 
-static void cold_libssl(const libssl_side *l, int n)
+static void cold_libssl(const libssl_side *l, const libssl_pair *net, int n)
 {
     for (int i = 0; i < n; i++) {
         libssl_side pair = { l[0].client, l[cold_next_libssl++ % COLD_CERTS].server };
-        libssl_one_handshake(&pair);
+        libssl_one_handshake(&pair, net);
     }
 }
 
@@ -546,9 +571,9 @@ __attribute__((noinline)) void hs_loop_cold_ours(const ours_side *o, int n)
     cold_ours(o, n);
 }
 
-__attribute__((noinline)) void hs_loop_cold_libssl(const libssl_side *l, int n)
+__attribute__((noinline)) void hs_loop_cold_libssl(const libssl_side *l, const libssl_pair *net, int n)
 {
-    cold_libssl(l, n);
+    cold_libssl(l, net, n);
 }
 
 static void cold_configs(const pki *p, ours_side *o, libssl_side *l)
@@ -573,15 +598,17 @@ static void cold_ratio(const pki *p, int rounds, int per_round)
 {
     ours_side o[COLD_CERTS];
     libssl_side l[COLD_CERTS];
+    libssl_pair net;
     cold_configs(p, o, l);
+    libssl_net(&net, 0);
     cold_ours(o, 2 * COLD_CERTS);
-    cold_libssl(l, 2 * COLD_CERTS);
+    cold_libssl(l, &net, 2 * COLD_CERTS);
     double ours[64], theirs[64], ratio[64];
     for (int r = 0; r < rounds; r++) {
         double t0 = now();
         hs_loop_cold_ours(o, per_round);
         double t1 = now();
-        hs_loop_cold_libssl(l, per_round);
+        hs_loop_cold_libssl(l, &net, per_round);
         double t2 = now();
         ours[r] = per_round / (t1 - t0);
         theirs[r] = per_round / (t2 - t1);
@@ -597,6 +624,7 @@ static void cold_ratio(const pki *p, int rounds, int per_round)
     printf("tls13_cold_handshakes_per_s_libssl %.0f\n", summarize(theirs, rounds).median);
     fflush(stdout);
     cold_free_configs(o, l);
+    libssl_net_free(&net);
 }
 
 /* ---- Resumed handshakes --------------------------------------------------------------- */
@@ -671,11 +699,11 @@ static void libssl_resume_configs(libssl_side *l, const pki *p, const proto *v)
 /* As ours_resume_one. The client reads once after the handshake: libssl
  * takes in TLS 1.3 NewSessionTickets only when it reads, and ours takes
  * them in as they arrive. */
-static int libssl_resume_one(const libssl_side *l, SSL_SESSION *session, SSL_SESSION **take)
+static int libssl_resume_one(const libssl_side *l, const libssl_pair *net, SSL_SESSION *session,
+                             SSL_SESSION **take)
 {
-    libssl_pair p;
+    libssl_pair p = { NULL, NULL, net->bc, net->bs };
     char b[1];
-    libssl_net(&p, 0);
     libssl_new(l, &p);
     if (session != NULL && SSL_set_session(p.c, session) != 1)
         die("SSL_set_session", NULL);
@@ -693,31 +721,32 @@ static int libssl_resume_one(const libssl_side *l, SSL_SESSION *session, SSL_SES
     SSL_set_shutdown(p.s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     SSL_free(p.c);
     SSL_free(p.s);
-    libssl_net_free(&p);
+    libssl_net_check_empty(net);
     return resumed;
 }
 
-__attribute__((noinline)) void hs_loop_libssl_resumed(const libssl_side *l, SSL_SESSION *session, int n)
+__attribute__((noinline)) void hs_loop_libssl_resumed(const libssl_side *l, const libssl_pair *net,
+                                                      SSL_SESSION *session, int n)
 {
     for (int i = 0; i < n; i++)
-        if (!libssl_resume_one(l, session, NULL))
+        if (!libssl_resume_one(l, net, session, NULL))
             die("the libssl client did not resume", NULL);
 }
 
-__attribute__((noinline)) void hs_loop_libssl_full_tickets(const libssl_side *l, int n)
+__attribute__((noinline)) void hs_loop_libssl_full_tickets(const libssl_side *l, const libssl_pair *net, int n)
 {
     for (int i = 0; i < n; i++)
-        libssl_resume_one(l, NULL, NULL);
+        libssl_resume_one(l, net, NULL, NULL);
 }
 
 /* A first full handshake for each client's session. Ours may not resume
  * (the code is missing or broken): then *why says so and 0 is returned,
  * and the comparison reports libssl's side alone. */
-static int resume_sessions(const ours_side *o, const libssl_side *l, tls_buf *ours,
-                           SSL_SESSION **theirs, const char **why)
+static int resume_sessions(const ours_side *o, const libssl_side *l, const libssl_pair *net,
+                           tls_buf *ours, SSL_SESSION **theirs, const char **why)
 {
     *theirs = NULL;
-    libssl_resume_one(l, NULL, theirs);
+    libssl_resume_one(l, net, NULL, theirs);
     if (*theirs == NULL || !SSL_SESSION_is_resumable(*theirs))
         die("libssl gave no resumable session", NULL);
     *why = NULL;
@@ -777,10 +806,12 @@ static void resumed_ratio(const pki *p, const proto *v, const char *label, int r
     tls_buf session;
     SSL_SESSION *theirs;
     const char *why;
+    libssl_pair net;
     ours_resume_configs(&o, p, v);
     libssl_resume_configs(&l, p, v);
+    libssl_net(&net, 0);
     tls_buf_init(&session);
-    int ours_ok = resume_sessions(&o, &l, &session, &theirs, &why);
+    int ours_ok = resume_sessions(&o, &l, &net, &session, &theirs, &why);
     if (!ours_ok) {
         printf("# %s_resumed: FAILED: %s; libssl's side alone\n", label, why);
         bench_failures++;
@@ -790,8 +821,8 @@ static void resumed_ratio(const pki *p, const proto *v, const char *label, int r
         hs_loop_ours_full_tickets(&o, 5);
         hs_loop_ours_resumed(&o, &session, 5);
     }
-    hs_loop_libssl_full_tickets(&l, 5);
-    hs_loop_libssl_resumed(&l, theirs, 5);
+    hs_loop_libssl_full_tickets(&l, &net, 5);
+    hs_loop_libssl_resumed(&l, &net, theirs, 5);
     print_resumed(label, &o, &session, &l, theirs, ours_ok);
     double ours_full[64], ours_res[64], lib_full[64], lib_res[64];
     double ratio[64], ours_speedup[64], lib_speedup[64];
@@ -803,9 +834,9 @@ static void resumed_ratio(const pki *p, const proto *v, const char *label, int r
         if (ours_ok)
             hs_loop_ours_resumed(&o, &session, resumed_n);
         double t2 = now();
-        hs_loop_libssl_full_tickets(&l, full_n);
+        hs_loop_libssl_full_tickets(&l, &net, full_n);
         double t3 = now();
-        hs_loop_libssl_resumed(&l, theirs, resumed_n);
+        hs_loop_libssl_resumed(&l, &net, theirs, resumed_n);
         double t4 = now();
         ours_full[r] = ours_ok ? full_n / (t1 - t0) : 0;
         ours_res[r] = ours_ok ? resumed_n / (t2 - t1) : 0;
@@ -848,6 +879,7 @@ static void resumed_ratio(const pki *p, const proto *v, const char *label, int r
     tls_buf_free(&session);
     ours_free_configs(&o);
     libssl_free_configs(&l);
+    libssl_net_free(&net);
 }
 
 /* ---- Bulk ---------------------------------------------------------------------------- */
@@ -1097,8 +1129,11 @@ static void memory(const pki *p)
     libssl_side l;
     ours_configs(&o, p, &TLS13_DEFAULT);
     libssl_configs(&l, p, &TLS13_DEFAULT);
+    libssl_pair net;
+    libssl_net(&net, 0);
     hs_loop_ours(&o, 3);
-    hs_loop_libssl(&l, 3);
+    hs_loop_libssl(&l, &net, 3);
+    libssl_net_free(&net);
     /* Once before counting, so that lazily built tables are not charged
      * to the connections. */
     ours_memory(&o, 1);
@@ -1183,10 +1218,12 @@ static void only(const pki *ec, const pki *rsa, const char *kind, int count)
         tls_buf session;
         SSL_SESSION *theirs;
         const char *why;
+        libssl_pair net;
         ours_resume_configs(&o, ec, v);
         libssl_resume_configs(&l, ec, v);
+        libssl_net(&net, 0);
         tls_buf_init(&session);
-        if (!resume_sessions(&o, &l, &session, &theirs, &why) && kind[0] == 'o')
+        if (!resume_sessions(&o, &l, &net, &session, &theirs, &why) && kind[0] == 'o')
             die(kind, why);
         /* Warm-ups outside the hs_loop_* functions callgrind collects.
          * BENCH_FULL_TICKETS set: full handshakes on the same configs
@@ -1195,35 +1232,39 @@ static void only(const pki *ec, const pki *rsa, const char *kind, int count)
             if (kind[0] == 'o')
                 hs_loop_ours_full_tickets(&o, count);
             else
-                hs_loop_libssl_full_tickets(&l, count);
+                hs_loop_libssl_full_tickets(&l, &net, count);
         } else if (kind[0] == 'o') {
             ours_resume_one(&o, &session, NULL);
             ours_resume_one(&o, &session, NULL);
             hs_loop_ours_resumed(&o, &session, count);
         } else {
-            libssl_resume_one(&l, theirs, NULL);
-            libssl_resume_one(&l, theirs, NULL);
-            hs_loop_libssl_resumed(&l, theirs, count);
+            libssl_resume_one(&l, &net, theirs, NULL);
+            libssl_resume_one(&l, &net, theirs, NULL);
+            hs_loop_libssl_resumed(&l, &net, theirs, count);
         }
         SSL_SESSION_free(theirs);
         tls_buf_free(&session);
         ours_free_configs(&o);
         libssl_free_configs(&l);
+        libssl_net_free(&net);
         printf("# %s %d done\n", kind, count);
         return;
     }
     if (strcmp(kind, "ours-cold") == 0 || strcmp(kind, "libssl-cold") == 0) {
         ours_side o[COLD_CERTS];
         libssl_side l[COLD_CERTS];
+        libssl_pair net;
         cold_configs(ec, o, l);
+        libssl_net(&net, 0);
         if (kind[0] == 'o') {
             cold_ours(o, 2 * COLD_CERTS);
             hs_loop_cold_ours(o, count);
         } else {
-            cold_libssl(l, 2 * COLD_CERTS);
-            hs_loop_cold_libssl(l, count);
+            cold_libssl(l, &net, 2 * COLD_CERTS);
+            hs_loop_cold_libssl(l, &net, count);
         }
         cold_free_configs(o, l);
+        libssl_net_free(&net);
         printf("# %s %d done\n", kind, count);
         return;
     }
@@ -1240,11 +1281,14 @@ static void only(const pki *ec, const pki *rsa, const char *kind, int count)
         ours_free_configs(&o);
     } else if (strncmp(kind, "libssl-", 7) == 0) {
         libssl_side l;
+        libssl_pair net;
         libssl_configs(&l, p, v);
-        libssl_one_handshake(&l);
-        libssl_one_handshake(&l);
-        hs_loop_libssl(&l, count);
+        libssl_net(&net, 0);
+        libssl_one_handshake(&l, &net);
+        libssl_one_handshake(&l, &net);
+        hs_loop_libssl(&l, &net, count);
         libssl_free_configs(&l);
+        libssl_net_free(&net);
     } else {
         die("unknown --only kind", kind);
     }
