@@ -4,8 +4,9 @@
  *
  *   bench_engine [--quick] [--rounds N]   (N rounds of handshakes, 2N of bulk)
  *   bench_engine --only KIND --count N      (for callgrind; KIND is one of
- *       {ours,libssl}-{ecdsa,rsa,ecdsa12,rsakx12,resume13,resume12}: N handshakes
+ *       {ours,libssl}-{ecdsa,rsa,ecdsa12,rsakx12,resume13,resume12,cold}: N handshakes
  *       (resume*: resumed ones, after a first full handshake for the session);
+ *       bound-ecdsa: N of the TLS 1.3 ECDSA handshake's crypto bound;
  *       bulk-{ours,libssl,bound}-{aes,chacha,aes12}: N MiB)
  *
  * Output: detail lines starting with "#", then `name value` lines.
@@ -23,11 +24,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "pki/tls_config.h"
 #include "engine/tls_engine.h"
@@ -625,6 +631,420 @@ static void cold_ratio(const pki *p, int rounds, int per_round)
     fflush(stdout);
     cold_free_configs(o, l);
     libssl_net_free(&net);
+}
+
+/* ---- The crypto bound of a full TLS 1.3 ECDSA handshake ---------------------------- */
+/* issue 11's tls13_ecdsa_share_of_bound: what libcrypto alone needs for one
+ * full TLS 1.3 handshake as tls13_ecdsa runs it (ECDSA P-256 leaf issued by
+ * the bench's CA, X25519, SHA-256 suites, no PSK, no client certificate),
+ * client and server together, each operation done the fastest way libcrypto
+ * allows: contexts fetched, created and initialised once, keys loaded and
+ * certificates parsed once. Per bound handshake, counted in bench/README.md:
+ *   - 2 X25519 key generations (EVP_PKEY_keygen on a context initialised
+ *     once), each public key taken out raw and put into a kept peer
+ *     EVP_PKEY (EVP_PKEY_set1_encoded_public_key), 2 X25519 derivations
+ *     (a derive context per own key: libcrypto has no way to re-key one);
+ *   - 1 ECDSA P-256 signature: SHA-256 over the 130-byte CertificateVerify
+ *     content (rfc8446#4.4.3), EVP_PKEY_sign on a context initialised once;
+ *   - 1 ECDSA verification of it, the same way with the leaf's key;
+ *   - the chain: X509_verify_cert on the parsed leaf against a store with
+ *     the CA (one X509_STORE_CTX, re-initialised), purpose sslserver, host
+ *     name "localhost", auth level 2, as our client (and any client) must:
+ *     path validation, not only the CA's signature on the leaf;
+ *   - the transcript: SHA-256 over as many bytes as our real handshake's
+ *     messages (counted once at the start, printed), on each side, with the
+ *     5 intermediate hashes rfc8446 needs per side (after ServerHello,
+ *     Certificate, CertificateVerify, server Finished, client Finished);
+ *   - the key schedule of rfc8446#7.1-7.3 on each side: 3 HKDF-Extract
+ *     (early, handshake, master secret) and 18 HKDF-Expand-Label (2
+ *     "derived", 2 handshake and 2 application traffic secrets, exporter
+ *     and resumption master secrets, 8 traffic keys and IVs, 2 finished
+ *     keys), through EVP_KDF "HKDF" with one extract and one expand context
+ *     kept with their digest and mode set.
+ * Not counted (so the bound is, if anything, too fast): the Finished HMACs,
+ * record protection (AEAD keying, sealing and opening the handshake
+ * records), client and server randoms, decoding the certificate (the bound
+ * is a warm client, as tls13_ecdsa's is) and all parsing and encoding. */
+typedef struct bound_hs {
+    EVP_MD *sha256;
+    EVP_KDF *hkdf;
+    EVP_KDF_CTX *extract, *expand;
+    EVP_PKEY_CTX *keygen;       /* X25519, keygen_init done */
+    EVP_PKEY *peer[2];          /* kept X25519 objects taking the peer's value */
+    EVP_PKEY *server_key;       /* the leaf's private key */
+    EVP_PKEY_CTX *sign, *verify; /* sign_init / verify_init done, SHA-256 set */
+    EVP_MD_CTX *th, *snap, *cv; /* transcript, its snapshots, CertificateVerify content */
+    X509_STORE *store;
+    X509_STORE_CTX *vctx;
+    X509 *leaf;
+    uint8_t empty_hash[32];     /* Transcript-Hash(""), once per process */
+    size_t seg[5];              /* transcript bytes up to each intermediate hash */
+    uint8_t *msgs;              /* seg[4] bytes standing in for the messages */
+    uint8_t sig[80];
+    size_t sig_len;
+} bound_hs;
+
+/* Our real transcript, measured on one handshake of the tls13_ecdsa config:
+ * every handshake record's content, in the order sent. Plaintext records
+ * (ClientHello, ServerHello) count their length; protected ones their
+ * length less the 16-byte tag and the content-type byte (ours adds no
+ * padding); change_cipher_spec records are not handshake messages. The
+ * split points are at message ends as each record ends one (ours puts
+ * each handshake message of the encrypted flight in its own record). */
+typedef struct transcript_count {
+    size_t bytes;
+    size_t rec[16];
+    int n;
+} transcript_count;
+
+static void count_records(transcript_count *t, const uint8_t *d, size_t n)
+{
+    while (n >= 5) {
+        size_t len = (size_t)d[3] << 8 | d[4];
+        if (d[0] == 22 || (d[0] == 23 && len > 17)) {
+            size_t m = d[0] == 22 ? len : len - 17;
+            t->bytes += m;
+            if (t->n < 16)
+                t->rec[t->n++] = m;
+        }
+        if (len + 5 > n)
+            die("counting the transcript: a record cut short", NULL);
+        d += 5 + len;
+        n -= 5 + len;
+    }
+}
+
+static void count_transcript(const ours_side *o, transcript_count *t)
+{
+    tls_conn *c = tls_conn_new(o->client), *s = tls_conn_new(o->server);
+    memset(t, 0, sizeof *t);
+    if (c == NULL || s == NULL || tls_conn_set_server_name(c, "localhost") != 0 || tls_conn_start(c) != 0)
+        die("counting the transcript", NULL);
+    for (int i = 0; i < 16 && !(tls_conn_status(c) & tls_conn_status(s) & TLS_STATUS_HANDSHAKE_DONE
+                                && tls_conn_output(c, &(const uint8_t *){ 0 }) == 0); i++) {
+        tls_conn *from[2] = { c, s }, *to[2] = { s, c };
+        for (int k = 0; k < 2; k++) {
+            const uint8_t *d;
+            size_t n = tls_conn_output(from[k], &d);
+            count_records(t, d, n);
+            pump(from[k], to[k]);
+        }
+    }
+    if (!(tls_conn_status(c) & tls_conn_status(s) & TLS_STATUS_HANDSHAKE_DONE))
+        die("counting the transcript: the handshake did not finish", NULL);
+    tls_conn_free(c);
+    tls_conn_free(s);
+}
+
+static void bound_kdf(bound_hs *b, EVP_KDF_CTX *k, const char *a, const void *av, size_t al,
+                      const char *x, const void *xv, size_t xl, uint8_t *out, size_t out_len)
+{
+    OSSL_PARAM params[3] = {
+        OSSL_PARAM_construct_octet_string(a, (void *)av, al),
+        OSSL_PARAM_construct_octet_string(x, (void *)xv, xl),
+        OSSL_PARAM_construct_end(),
+    };
+    (void)b;
+    if (EVP_KDF_derive(k, out, out_len, params) != 1)
+        die("bound: HKDF", NULL);
+}
+
+static void bound_extract(bound_hs *b, const uint8_t *salt, const uint8_t *ikm, uint8_t *out)
+{
+    bound_kdf(b, b->extract, OSSL_KDF_PARAM_KEY, ikm, 32, OSSL_KDF_PARAM_SALT, salt, 32, out, 32);
+}
+
+/* rfc8446#7.1 HKDF-Expand-Label: HkdfLabel is length, "tls13 " + label,
+ * context. */
+static void bound_expand_label(bound_hs *b, const uint8_t *secret, const char *label,
+                               const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len)
+{
+    uint8_t info[2 + 1 + 255 + 1 + 64];
+    size_t ll = 6 + strlen(label), n = 0;
+    info[n++] = (uint8_t)(out_len >> 8);
+    info[n++] = (uint8_t)out_len;
+    info[n++] = (uint8_t)ll;
+    memcpy(info + n, "tls13 ", 6);
+    memcpy(info + n + 6, label, ll - 6);
+    n += ll;
+    info[n++] = (uint8_t)ctx_len;
+    memcpy(info + n, ctx, ctx_len);
+    n += ctx_len;
+    bound_kdf(b, b->expand, OSSL_KDF_PARAM_KEY, secret, 32, OSSL_KDF_PARAM_INFO, info, n, out, out_len);
+}
+
+static void bound_traffic_keys(bound_hs *b, const uint8_t *secret)
+{
+    uint8_t key[16], iv[12];
+    bound_expand_label(b, secret, "key", NULL, 0, key, sizeof key);
+    bound_expand_label(b, secret, "iv", NULL, 0, iv, sizeof iv);
+    OPENSSL_cleanse(key, sizeof key);
+}
+
+/* The transcript up to the end of segment i, then its hash (a copy is
+ * finalised; the running hash goes on). */
+static void bound_transcript_to(bound_hs *b, int i, uint8_t *h)
+{
+    size_t from = i == 0 ? 0 : b->seg[i - 1];
+    if (EVP_DigestUpdate(b->th, b->msgs + from, b->seg[i] - from) != 1
+        || EVP_MD_CTX_copy_ex(b->snap, b->th) != 1 || EVP_DigestFinal_ex(b->snap, h, NULL) != 1)
+        die("bound: transcript hash", NULL);
+}
+
+/* rfc8446#4.4.3: 64 spaces, the context string, a zero byte, the hash:
+ * 130 bytes with SHA-256. Hashed, then signed or verified. */
+static void bound_cv_digest(bound_hs *b, const uint8_t *h, uint8_t *dgst)
+{
+    static const char context[] = "TLS 1.3, server CertificateVerify";
+    uint8_t content[64 + sizeof context + 32];
+    memset(content, 0x20, 64);
+    memcpy(content + 64, context, sizeof context); /* with its terminating zero byte */
+    memcpy(content + 64 + sizeof context, h, 32);
+    if (EVP_DigestInit_ex2(b->cv, b->sha256, NULL) != 1
+        || EVP_DigestUpdate(b->cv, content, sizeof content) != 1
+        || EVP_DigestFinal_ex(b->cv, dgst, NULL) != 1)
+        die("bound: CertificateVerify hash", NULL);
+}
+
+static void bound_chain(bound_hs *b)
+{
+    if (X509_STORE_CTX_init(b->vctx, b->store, b->leaf, NULL) != 1)
+        die("bound: X509_STORE_CTX_init", NULL);
+    X509_STORE_CTX_set_purpose(b->vctx, X509_PURPOSE_SSL_SERVER);
+    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(b->vctx);
+    X509_VERIFY_PARAM_set_auth_level(param, 2);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (X509_VERIFY_PARAM_set1_host(param, "localhost", 9) != 1 || X509_verify_cert(b->vctx) != 1)
+        die("bound: the chain did not verify", NULL);
+    X509_STORE_CTX_cleanup(b->vctx);
+}
+
+/* One side's transcript and key schedule, with the server's signature or
+ * the client's verifications where they fall. */
+static void bound_side(bound_hs *b, const uint8_t *shared, int server)
+{
+    static const uint8_t zero[32];
+    uint8_t h[5][32], early[32], derived[32], hs[32], ms[32], c_hs[32], s_hs[32], t[32], dgst[32];
+    if (EVP_DigestInit_ex2(b->th, b->sha256, NULL) != 1)
+        die("bound: transcript", NULL);
+    bound_transcript_to(b, 0, h[0]); /* ClientHello, ServerHello */
+    bound_extract(b, zero, zero, early);
+    bound_expand_label(b, early, "derived", b->empty_hash, 32, derived, 32);
+    bound_extract(b, derived, shared, hs);
+    bound_expand_label(b, hs, "c hs traffic", h[0], 32, c_hs, 32);
+    bound_expand_label(b, hs, "s hs traffic", h[0], 32, s_hs, 32);
+    bound_traffic_keys(b, c_hs);
+    bound_traffic_keys(b, s_hs);
+    bound_transcript_to(b, 1, h[1]); /* EncryptedExtensions, Certificate */
+    bound_cv_digest(b, h[1], dgst);
+    if (server) {
+        b->sig_len = sizeof b->sig;
+        if (EVP_PKEY_sign(b->sign, b->sig, &b->sig_len, dgst, 32) != 1)
+            die("bound: ECDSA sign", NULL);
+    } else {
+        bound_chain(b);
+        if (EVP_PKEY_verify(b->verify, b->sig, b->sig_len, dgst, 32) != 1)
+            die("bound: ECDSA verify", NULL);
+    }
+    bound_transcript_to(b, 2, h[2]); /* CertificateVerify */
+    bound_expand_label(b, s_hs, "finished", NULL, 0, t, 32);
+    bound_transcript_to(b, 3, h[3]); /* server Finished */
+    bound_expand_label(b, hs, "derived", b->empty_hash, 32, derived, 32);
+    bound_extract(b, derived, zero, ms);
+    bound_expand_label(b, ms, "c ap traffic", h[3], 32, t, 32);
+    bound_traffic_keys(b, t);
+    bound_expand_label(b, ms, "s ap traffic", h[3], 32, t, 32);
+    bound_traffic_keys(b, t);
+    bound_expand_label(b, ms, "exp master", h[3], 32, t, 32);
+    bound_expand_label(b, c_hs, "finished", NULL, 0, t, 32);
+    bound_transcript_to(b, 4, h[4]); /* client Finished */
+    bound_expand_label(b, ms, "res master", h[4], 32, t, 32);
+    OPENSSL_cleanse(early, sizeof early);
+    OPENSSL_cleanse(hs, sizeof hs);
+    OPENSSL_cleanse(ms, sizeof ms);
+    OPENSSL_cleanse(c_hs, sizeof c_hs);
+    OPENSSL_cleanse(s_hs, sizeof s_hs);
+    OPENSSL_cleanse(t, sizeof t);
+}
+
+static void bound_pub(EVP_PKEY *own, EVP_PKEY *peer)
+{
+    uint8_t pub[32];
+    size_t n = sizeof pub;
+    if (EVP_PKEY_get_raw_public_key(own, pub, &n) != 1 || n != 32
+        || EVP_PKEY_set1_encoded_public_key(peer, pub, n) != 1)
+        die("bound: X25519 public key", NULL);
+}
+
+static void bound_derive(EVP_PKEY *own, EVP_PKEY *peer, uint8_t *shared)
+{
+    size_t n = 32;
+    EVP_PKEY_CTX *d = EVP_PKEY_CTX_new_from_pkey(NULL, own, NULL);
+    if (d == NULL || EVP_PKEY_derive_init(d) != 1 || EVP_PKEY_derive_set_peer_ex(d, peer, 0) != 1
+        || EVP_PKEY_derive(d, shared, &n) != 1 || n != 32)
+        die("bound: X25519 derive", NULL);
+    EVP_PKEY_CTX_free(d);
+}
+
+static void bound_one(bound_hs *b)
+{
+    EVP_PKEY *kc = NULL, *ks = NULL;
+    uint8_t zc[32], zs[32];
+    if (EVP_PKEY_keygen(b->keygen, &kc) != 1) /* client: its key share */
+        die("bound: X25519 keygen", NULL);
+    bound_pub(kc, b->peer[1]);               /* server: takes it in */
+    if (EVP_PKEY_keygen(b->keygen, &ks) != 1) /* server: its key share */
+        die("bound: X25519 keygen", NULL);
+    bound_derive(ks, b->peer[1], zs);
+    bound_pub(ks, b->peer[0]); /* client: takes the server's in */
+    bound_derive(kc, b->peer[0], zc);
+    if (memcmp(zc, zs, 32) != 0)
+        die("bound: the two sides' X25519 secrets differ", NULL);
+    bound_side(b, zs, 1);
+    bound_side(b, zc, 0);
+    OPENSSL_cleanse(zc, sizeof zc);
+    OPENSSL_cleanse(zs, sizeof zs);
+    EVP_PKEY_free(kc);
+    EVP_PKEY_free(ks);
+}
+
+__attribute__((noinline)) void hs_loop_bound_ecdsa(bound_hs *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        bound_one(b);
+}
+
+static EVP_PKEY_CTX *bound_sig_ctx(bound_hs *b, EVP_PKEY *key, int sign)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    if (ctx == NULL || (sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) != 1
+        || EVP_PKEY_CTX_set_signature_md(ctx, b->sha256) != 1)
+        die("bound: signature context", NULL);
+    return ctx;
+}
+
+/* The transcript's split points from the counted records: ClientHello and
+ * ServerHello; EncryptedExtensions and Certificate; CertificateVerify;
+ * server Finished; client Finished (the last four records are those). */
+static void bound_new(bound_hs *b, const pki *p, const transcript_count *t)
+{
+    memset(b, 0, sizeof *b);
+    if (t->n < 6)
+        die("bound: fewer handshake records than a TLS 1.3 handshake has", NULL);
+    size_t cf = t->rec[t->n - 1], sf = t->rec[t->n - 2], cv = t->rec[t->n - 3];
+    b->seg[0] = t->rec[0] + t->rec[1];
+    b->seg[4] = t->bytes;
+    b->seg[3] = t->bytes - cf;
+    b->seg[2] = b->seg[3] - sf;
+    b->seg[1] = b->seg[2] - cv;
+    if ((b->msgs = malloc(t->bytes)) == NULL || RAND_bytes(b->msgs, (int)t->bytes) != 1)
+        die("bound: transcript bytes", NULL);
+    b->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    b->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    b->th = EVP_MD_CTX_new();
+    b->snap = EVP_MD_CTX_new();
+    b->cv = EVP_MD_CTX_new();
+    if (b->sha256 == NULL || b->hkdf == NULL || b->th == NULL || b->snap == NULL || b->cv == NULL
+        || EVP_Digest("", 0, b->empty_hash, NULL, b->sha256, NULL) != 1)
+        die("bound: digests", NULL);
+    EVP_KDF_CTX **kc[2] = { &b->extract, &b->expand };
+    int modes[2] = { EVP_KDF_HKDF_MODE_EXTRACT_ONLY, EVP_KDF_HKDF_MODE_EXPAND_ONLY };
+    for (int i = 0; i < 2; i++) {
+        OSSL_PARAM params[3] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0),
+            OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &modes[i]),
+            OSSL_PARAM_construct_end(),
+        };
+        if ((*kc[i] = EVP_KDF_CTX_new(b->hkdf)) == NULL || EVP_KDF_CTX_set_params(*kc[i], params) != 1)
+            die("bound: HKDF contexts", NULL);
+    }
+    static const uint8_t some[32] = { 9 };
+    b->keygen = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
+    if (b->keygen == NULL || EVP_PKEY_keygen_init(b->keygen) != 1)
+        die("bound: X25519 keygen context", NULL);
+    for (int i = 0; i < 2; i++)
+        if ((b->peer[i] = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, some, 32)) == NULL)
+            die("bound: X25519 peer key", NULL);
+    /* The server's key and the client's store and parsed leaf, loaded once. */
+    FILE *f = fopen(p->key, "r");
+    if (f == NULL || (b->server_key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL)
+        die("bound: reading the leaf's key", p->key);
+    fclose(f);
+    f = fopen(p->leaf, "r");
+    if (f == NULL || (b->leaf = PEM_read_X509(f, NULL, NULL, NULL)) == NULL)
+        die("bound: reading the leaf", p->leaf);
+    fclose(f);
+    b->store = X509_STORE_new();
+    b->vctx = X509_STORE_CTX_new();
+    if (b->store == NULL || b->vctx == NULL || X509_STORE_load_file(b->store, p->ca) != 1)
+        die("bound: the CA store", p->ca);
+    b->sign = bound_sig_ctx(b, b->server_key, 1);
+    b->verify = bound_sig_ctx(b, X509_get0_pubkey(b->leaf), 0);
+}
+
+static void bound_free(bound_hs *b)
+{
+    EVP_PKEY_CTX_free(b->sign);
+    EVP_PKEY_CTX_free(b->verify);
+    EVP_PKEY_CTX_free(b->keygen);
+    EVP_PKEY_free(b->peer[0]);
+    EVP_PKEY_free(b->peer[1]);
+    EVP_PKEY_free(b->server_key);
+    X509_free(b->leaf);
+    X509_STORE_CTX_free(b->vctx);
+    X509_STORE_free(b->store);
+    EVP_KDF_CTX_free(b->extract);
+    EVP_KDF_CTX_free(b->expand);
+    EVP_KDF_free(b->hkdf);
+    EVP_MD_CTX_free(b->th);
+    EVP_MD_CTX_free(b->snap);
+    EVP_MD_CTX_free(b->cv);
+    EVP_MD_free(b->sha256);
+    free(b->msgs);
+}
+
+static void print_transcript(const transcript_count *t)
+{
+    printf("# tls13_ecdsa transcript: %zu bytes of handshake messages in %d records (", t->bytes, t->n);
+    for (int i = 0; i < t->n; i++)
+        printf("%s%zu", i ? " " : "", t->rec[i]);
+    printf("), hashed on each side\n");
+}
+
+/* Our tls13_ecdsa handshakes and the bound in alternating rounds, as
+ * handshake_ratio alternates ours and libssl. */
+static void bound_ratio(const pki *p, int rounds, int per_round)
+{
+    ours_side o;
+    bound_hs b;
+    transcript_count t;
+    ours_configs(&o, p, &TLS13_DEFAULT);
+    hs_loop_ours(&o, 5);
+    count_transcript(&o, &t);
+    bound_new(&b, p, &t);
+    hs_loop_bound_ecdsa(&b, 5);
+    print_transcript(&t);
+    double ours[64], bound[64], share[64];
+    for (int r = 0; r < rounds; r++) {
+        double t0 = now();
+        hs_loop_ours(&o, per_round);
+        double t1 = now();
+        hs_loop_bound_ecdsa(&b, per_round);
+        double t2 = now();
+        ours[r] = per_round / (t1 - t0);
+        bound[r] = per_round / (t2 - t1);
+        share[r] = ours[r] / bound[r];
+    }
+    print_stats("tls13_ecdsa handshakes/s ours (bound run)", "hs/s", ours, rounds);
+    print_stats("tls13_ecdsa crypto bound handshakes/s", "hs/s", bound, rounds);
+    print_stats("tls13_ecdsa ours / crypto bound", "x", share, rounds);
+    printf("tls13_ecdsa_share_of_bound %.3f\n", summarize(share, rounds).median);
+    printf("tls13_ecdsa_bound_handshakes_per_s %.0f\n", summarize(bound, rounds).median);
+    printf("tls13_ecdsa_bound_ours_handshakes_per_s %.0f\n", summarize(ours, rounds).median);
+    printf("tls13_ecdsa_transcript_bytes %zu\n", t.bytes);
+    fflush(stdout);
+    bound_free(&b);
+    ours_free_configs(&o);
 }
 
 /* ---- Resumed handshakes --------------------------------------------------------------- */
@@ -1250,6 +1670,24 @@ static void only(const pki *ec, const pki *rsa, const char *kind, int count)
         printf("# %s %d done\n", kind, count);
         return;
     }
+    if (strcmp(kind, "bound-ecdsa") == 0) {
+        /* The crypto bound alone, after two warm-up bound handshakes. */
+        ours_side o;
+        bound_hs b;
+        transcript_count t;
+        ours_configs(&o, ec, &TLS13_DEFAULT);
+        ours_one_handshake(&o);
+        count_transcript(&o, &t);
+        bound_new(&b, ec, &t);
+        print_transcript(&t);
+        bound_one(&b);
+        bound_one(&b);
+        hs_loop_bound_ecdsa(&b, count);
+        bound_free(&b);
+        ours_free_configs(&o);
+        printf("# %s %d done\n", kind, count);
+        return;
+    }
     if (strcmp(kind, "ours-cold") == 0 || strcmp(kind, "libssl-cold") == 0) {
         ours_side o[COLD_CERTS];
         libssl_side l[COLD_CERTS];
@@ -1334,6 +1772,7 @@ int main(int argc, char **argv)
         printf("# OpenSSL %s; %s mode, %d rounds, ours and libssl alternated; CPU time\n",
                OpenSSL_version(OPENSSL_VERSION), quick ? "quick" : "full", rounds);
         handshake_ratio(&ec, &TLS13_DEFAULT, "tls13_ecdsa", rounds, quick ? 40 : 300);
+        bound_ratio(&ec, rounds, quick ? 40 : 300);
         handshake_ratio(&rsa, &TLS13_DEFAULT, "tls13_rsa", rounds, quick ? 15 : 100);
         cold_ratio(&ec, rounds, quick ? 30 : 240);
         handshake_ratio(&ec, &TLS12_ECDHE_ECDSA, "tls12_ecdsa", rounds, quick ? 40 : 300);
