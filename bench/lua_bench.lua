@@ -199,6 +199,25 @@ local function bulk(impl, pki, bytes, suite)
   return mb / wall, mb / (cpu + server_cpu)
 end
 
+-- TLS 1.3 NewSessionTickets one handshake of a server gets, as `openssl
+-- s_client -msg` sees them: the handshake loop below uses each stack's
+-- server as it comes (ours: `tickets` defaults to 2; LuaSec: libssl's
+-- default of 2, which LuaSec has no option to turn off), so both clients
+-- take in and process that many tickets per handshake.
+local function tickets_sent(impl, pki)
+  local p, port = start_server(impl, "handshakes", 1, pki)
+  local cmd = string.format("openssl s_client -connect 127.0.0.1:%d -servername localhost -CAfile %q "
+                              .. "-tls1_3 -msg -ign_eof </dev/null 2>&1", port, pki.ca)
+  local s = check(io.popen(cmd, "r"))
+  local n = 0
+  for line in s:lines() do
+    if line:match("^<<< .*NewSessionTicket") then n = n + 1 end
+  end
+  s:close()
+  finish_server(p)
+  return n
+end
+
 ---------------------------------------------------------------------------
 -- Certificates (ECDSA P-256 leaf for "localhost", issued by a CA)
 ---------------------------------------------------------------------------
@@ -268,6 +287,17 @@ local pki = make_pki()
 print(string.format("# Lua loopback: %d rounds, %d handshakes and %d MiB per round and stack%s",
                     rounds, hs_count, bulk_bytes >> 20, has_luasec and "" or " (LuaSec missing)"))
 
+-- What each server sends after a handshake, next to the figures.
+local tickets = {}
+for _, impl in ipairs { "luatls", "luasec" } do
+  if (impl == "luatls" and only ~= "luasec") or (impl == "luasec" and has_luasec) then
+    tickets[impl] = tickets_sent(impl, pki)
+  end
+end
+print(string.format("# session tickets per handshake (TLS 1.3 NewSessionTicket, counted with openssl "
+                      .. "s_client): luatls server %s, LuaSec server %s; both clients take them in",
+                    tostring(tickets.luatls or "n/a"), tostring(tickets.luasec or "n/a")))
+
 local r = { hs = {}, hs_cpu = {}, bulk = {}, bulk_cpu = {} }
 for _, impl in ipairs { "luatls", "luasec" } do
   for k in pairs(r) do r[k][impl] = {} end
@@ -310,6 +340,8 @@ local function ratio_line(name, v)
 end
 if has_luasec and only == nil then
   report("handshake ratio luatls/LuaSec", "x", hs_ratio)
+  print(string.format("#   (session tickets per handshake: luatls server %s, LuaSec server %s)",
+                      tostring(tickets.luatls), tostring(tickets.luasec)))
   report("handshakes per CPU-s ratio luatls/LuaSec", "x", hs_cpu_ratio)
   report("bulk MB/s ratio luatls/LuaSec", "x", bulk_ratio)
   report("bulk MB per CPU-s ratio luatls/LuaSec", "x", bulk_cpu_ratio)
@@ -318,6 +350,8 @@ ratio_line("lua_handshake_ratio_vs_luasec", hs_ratio)
 ratio_line("lua_bulk_cpu_ratio_vs_luasec", bulk_cpu_ratio)
 ratio_line("lua_bulk_ratio_vs_luasec", bulk_ratio)
 ratio_line("lua_handshake_cpu_ratio_vs_luasec", hs_cpu_ratio)
+if tickets.luatls then print(string.format("lua_tickets_per_handshake_luatls %d", tickets.luatls)) end
+if tickets.luasec then print(string.format("lua_tickets_per_handshake_luasec %d", tickets.luasec)) end
 if m.hs_luatls then print(string.format("lua_handshakes_per_s_luatls %.0f", m.hs_luatls)) end
 if m.hs_luasec then print(string.format("lua_handshakes_per_s_luasec %.0f", m.hs_luasec)) end
 if m.bulkcpu_luatls then print(string.format("lua_bulk_MB_per_cpu_s_luatls %.0f", m.bulkcpu_luatls)) end
