@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs the engine benchmark and the Lua loopback benchmark, then prints the
 # summary block of `name value` lines (required names first, in a fixed
-# order, then every other figure). Called by `make bench` / `make bench-quick`.
+# order: the nineteen of issues 1 to 12, then the two of issue 11 that
+# are new, tls13_ecdsa_share_of_bound and tls13_cold_handshake_ratio),
+# then every other figure. Called by `make bench` / `make bench-quick`.
 #
 #   sh bench/run.sh BENCH_ENGINE_BINARY LUA [--quick]
 #
@@ -25,7 +27,7 @@ server_rc=$?
 
 echo
 echo "== summary ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(openssl version | cut -d' ' -f1-2)) =="
-required="tls13_ecdsa_handshake_ratio tls13_rsa_handshake_ratio aes128gcm_bulk_ratio chacha20_bulk_ratio aes128gcm_share_of_bound client_memory_ratio server_memory_ratio idle_connection_bytes lua_handshake_ratio_vs_luasec lua_bulk_cpu_ratio_vs_luasec tls12_ecdsa_handshake_ratio tls12_rsa_kx_handshake_ratio tls12_aes128gcm_share_of_bound tls13_resumed_handshake_ratio tls12_resumed_handshake_ratio tls13_resume_speedup tls12_resume_speedup lua_server_ratio_vs_luasec lua_server_ratio_vs_nginx"
+required="tls13_ecdsa_handshake_ratio tls13_rsa_handshake_ratio aes128gcm_bulk_ratio chacha20_bulk_ratio aes128gcm_share_of_bound client_memory_ratio server_memory_ratio idle_connection_bytes lua_handshake_ratio_vs_luasec lua_bulk_cpu_ratio_vs_luasec tls12_ecdsa_handshake_ratio tls12_rsa_kx_handshake_ratio tls12_aes128gcm_share_of_bound tls13_resumed_handshake_ratio tls12_resumed_handshake_ratio tls13_resume_speedup tls12_resume_speedup lua_server_ratio_vs_luasec lua_server_ratio_vs_nginx tls13_ecdsa_share_of_bound tls13_cold_handshake_ratio"
 for name in $required; do
     value=$(awk -v n="$name" '$1 == n && NF == 2 { v = $2 } END { print v }' "$log")
     echo "$name ${value:-n/a}"
