@@ -61,6 +61,9 @@ const EVP_MAC_CTX *tls_crypto_hmac_template(const EVP_MD *md);
 /* ---- HKDF and the TLS 1.3 key schedule (rfc8446#7.1) ------------------ */
 int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
                      const uint8_t *ikm, size_t ikm_len, uint8_t *out);
+/* rfc5869#2.3 HKDF-Expand (out_len at most 255 * the hash length). */
+int tls_hkdf_expand(const EVP_MD *md, const uint8_t *prk, size_t prk_len, const uint8_t *info,
+                    size_t info_len, uint8_t *out, size_t out_len);
 /* HKDF-Expand-Label(secret, "tls13 " + label, context, out_len) */
 int tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
                           const char *label, const uint8_t *context, size_t context_len,
