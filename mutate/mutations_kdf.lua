@@ -1,9 +1,11 @@
--- Mutations of HKDF on libcrypto's HMAC (csrc/crypto/tls_keysched.c), each
--- killed by the RFC 5869 known answers (spec/kat_rfc5869_spec.lua) or
--- RFC 8448's trace (spec/kat_rfc8448_spec.lua). Same form as
+-- Mutations of HKDF and the TLS 1.2 PRF on libcrypto's HMAC
+-- (csrc/crypto/tls_keysched.c, tls12_keys.c), each killed by the RFC 5869
+-- known answers (spec/kat_rfc5869_spec.lua), RFC 8448's trace
+-- (spec/kat_rfc8448_spec.lua) or the P_hash vectors (spec/kat_tls12_spec.lua). Same form as
 -- mutate/mutations.lua.
 local H = "spec/kat_rfc5869_spec.lua"
 local T = "spec/kat_rfc8448_spec.lua"
+local P = "spec/kat_tls12_spec.lua"
 
 return {
    -- rfc5869#2.3: T(i) = HMAC(PRK, T(i-1) | info | i); without T(i-1) only
@@ -22,4 +24,9 @@ return {
      from = [[if (p->used && EVP_MAC_init(p->mac, NULL, 0, NULL) != 1)]],
      to = [[if (0 && EVP_MAC_init(p->mac, NULL, 0, NULL) != 1)]],
      specs = { { T, "derives the client handshake write key and iv" } } },
+   -- rfc5246#5: A(i) = HMAC(secret, A(i-1)), without the seed.
+   { name = "kdf_prf_a_with_seed", file = "csrc/crypto/tls12_keys.c",
+     from = [[rc = prf_mac(mac, &used, a, hlen, NULL, a, hlen);]],
+     to = [[rc = prf_mac(mac, &used, a, hlen, seed, a, hlen);]],
+     specs = { { P, "gives the published P_SHA256 test vector" } } },
 }

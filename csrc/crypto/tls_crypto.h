@@ -58,6 +58,13 @@ EVP_MAC *tls_crypto_hmac(void);
  * name costs a provider fetch; the copy does not. */
 const EVP_MAC_CTX *tls_crypto_hmac_template(const EVP_MD *md);
 
+/* An HMAC context for md with no key yet (EVP_MAC_init it with one; free
+ * it with EVP_MAC_CTX_free, which wipes the key): a copy of the per-process
+ * template for SHA-256 and SHA-384 (no digest fetch), else one made with a
+ * fetch (only the known-answer hooks ask for another hash). NULL if out of
+ * memory. */
+EVP_MAC_CTX *tls_hmac_new(const EVP_MD *md);
+
 /* ---- HKDF and the TLS 1.3 key schedule (rfc8446#7.1) ------------------ */
 int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
                      const uint8_t *ikm, size_t ikm_len, uint8_t *out);

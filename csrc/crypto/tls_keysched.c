@@ -28,10 +28,7 @@
  * construction is checked against rfc5869's test vectors A.1-A.3 and
  * rfc8448's traces (spec/kat_rfc8448_spec.lua). */
 
-/* An HMAC context for md with no key yet: a copy of the per-process
- * template for SHA-256 and SHA-384 (no digest fetch), else one made here
- * (only the known-answer hooks ask for another hash). */
-static EVP_MAC_CTX *hmac_new(const EVP_MD *md)
+EVP_MAC_CTX *tls_hmac_new(const EVP_MD *md)
 {
     const EVP_MAC_CTX *tmpl = tls_crypto_hmac_template(md);
     if (tmpl != NULL)
@@ -73,7 +70,7 @@ static int prk_start(hkdf_prk *p, const EVP_MD *md, const uint8_t *key, size_t k
     if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN)
         return -1;
     p->hlen = (size_t)hlen;
-    p->mac = hmac_new(md);
+    p->mac = tls_hmac_new(md);
     if (p->mac == NULL || EVP_MAC_init(p->mac, key_len ? key : nothing, key_len, NULL) != 1) {
         prk_end(p);
         return -1;
@@ -185,7 +182,7 @@ int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
     }
     /* rfc5869#2.2: PRK = HMAC-Hash(salt, IKM) */
     size_t n = 0;
-    EVP_MAC_CTX *mac = hmac_new(md);
+    EVP_MAC_CTX *mac = tls_hmac_new(md);
     int ok = mac != NULL && EVP_MAC_init(mac, salt, salt_len, NULL) == 1
              && EVP_MAC_update(mac, ikm, ikm_len) == 1
              && EVP_MAC_final(mac, out, &n, (size_t)hlen) == 1 && n == (size_t)hlen;
