@@ -29,4 +29,10 @@ return {
      from = [[rc = prf_mac(mac, &used, a, hlen, NULL, a, hlen);]],
      to = [[rc = prf_mac(mac, &used, a, hlen, seed, a, hlen);]],
      specs = { { P, "gives the published P_SHA256 test vector" } } },
+   -- The client's Finished is under the client's finished_key; our own
+   -- client and server would agree on a swapped one, openssl does not.
+   { name = "kdf_finished_key_of_other_side", file = "csrc/hs/tls13_common.c",
+     from = [[return tls13_finished_mac(c->suite->md, k->client_finished_key, th, out, &c->err);]],
+     to = [[return tls13_finished_mac(c->suite->md, k->server_finished_key, th, out, &c->err);]],
+     specs = { { "spec/interop_openssl_spec.lua", "negotiates TLS_AES_128_GCM_SHA256" } } },
 }

@@ -15,10 +15,16 @@ static int key_cipher(tls_aead *a, const tls_suite *s, uint8_t *key, int encrypt
 int tls_aead_init(tls_aead *a, const tls_suite *s, const uint8_t *traffic_secret, int encrypt,
                   tls_error *err)
 {
+    return tls_aead_init_finished(a, s, traffic_secret, encrypt, NULL, err);
+}
+
+int tls_aead_init_finished(tls_aead *a, const tls_suite *s, const uint8_t *traffic_secret,
+                           int encrypt, uint8_t *finished_key, tls_error *err)
+{
     uint8_t key[TLS_MAX_KEY_LEN];
     if (s->key_len > sizeof key || s->iv_len != TLS_AEAD_IV_LEN)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "unsupported AEAD parameters");
-    if (tls13_traffic_keys(s, traffic_secret, key, a->iv, err) != 0) {
+    if (tls13_traffic_keys_finished(s, traffic_secret, key, a->iv, finished_key, err) != 0) {
         tls_aead_free(a);
         return -1;
     }

@@ -92,6 +92,12 @@ typedef struct tls13_keys {
     uint8_t resumption[TLS_MAX_HASH_LEN];
     uint8_t client_early[TLS_MAX_HASH_LEN]; /* client_early_traffic_secret (0-RTT) */
     int early_psk;                          /* early is from a PSK (init_psk, init_early) */
+    /* finished_key (rfc8446#4.4.4) of client_hs and server_hs, derived with
+     * their traffic keys (one keyed HMAC for all three labels) when the
+     * record layer installs them; valid when the flag is set. */
+    uint8_t client_finished_key[TLS_MAX_HASH_LEN];
+    uint8_t server_finished_key[TLS_MAX_HASH_LEN];
+    int have_client_finished_key, have_server_finished_key;
 } tls13_keys;
 
 /* Early Secret with no PSK (HKDF-Extract(0, 0...)). */
@@ -133,6 +139,10 @@ int tls13_finished_mac(const EVP_MD *md, const uint8_t *finished_key, const uint
 /* key and iv from a traffic secret (rfc8446#7.3). */
 int tls13_traffic_keys(const tls_suite *s, const uint8_t *secret, uint8_t *key, uint8_t *iv,
                        tls_error *err);
+/* The same, and finished_key (hash_len bytes) from the same secret when
+ * finished_key is not NULL (a handshake traffic secret). */
+int tls13_traffic_keys_finished(const tls_suite *s, const uint8_t *secret, uint8_t *key,
+                                uint8_t *iv, uint8_t *finished_key, tls_error *err);
 /* application_traffic_secret_N+1, in place (rfc8446#7.2). */
 int tls13_next_traffic_secret(const EVP_MD *md, uint8_t *secret, tls_error *err);
 void tls13_keys_wipe(tls13_keys *k);
@@ -196,6 +206,10 @@ int tls12_aead_open(tls_aead *a, uint8_t type, uint16_t version, const uint8_t *
  * May be called again on an initialised tls_aead to rekey. */
 int tls_aead_init(tls_aead *a, const tls_suite *s, const uint8_t *traffic_secret, int encrypt,
                   tls_error *err);
+/* The same, also writing the secret's finished_key (tls13_traffic_keys_finished)
+ * when finished_key is not NULL. */
+int tls_aead_init_finished(tls_aead *a, const tls_suite *s, const uint8_t *traffic_secret,
+                           int encrypt, uint8_t *finished_key, tls_error *err);
 /* Encrypts data[0..len) in place and writes the tag to tag (tag_len bytes).
  * aad is the record header. Increments seq. */
 int tls_aead_seal(tls_aead *a, const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len,

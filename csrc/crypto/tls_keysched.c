@@ -383,6 +383,7 @@ int tls13_keys_handshake(tls13_keys *k, const uint8_t *shared, size_t shared_len
         memcpy(salt, hc->early_derived, k->hlen);
     else if (derive_salt_with(k->md, k->hlen, k->early, eh, salt) != 0)
         goto out;
+    k->have_client_finished_key = k->have_server_finished_key = 0;
     if (tls_hkdf_extract(k->md, salt, k->hlen, shared, shared_len, k->handshake) != 0
         || prk_start(&p, k->md, k->handshake, k->hlen) != 0
         || prk_expand_label(&p, "c hs traffic", th, k->hlen, k->client_hs, k->hlen) != 0
@@ -465,6 +466,12 @@ int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *
 int tls13_traffic_keys(const tls_suite *s, const uint8_t *secret, uint8_t *key, uint8_t *iv,
                        tls_error *err)
 {
+    return tls13_traffic_keys_finished(s, secret, key, iv, NULL, err);
+}
+
+int tls13_traffic_keys_finished(const tls_suite *s, const uint8_t *secret, uint8_t *key,
+                                uint8_t *iv, uint8_t *finished_key, tls_error *err)
+{
     /* rfc8446#7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "",
      * key_length); [sender]_write_iv = HKDF-Expand-Label(Secret, "iv", "",
      * iv_length) */
@@ -472,9 +479,15 @@ int tls13_traffic_keys(const tls_suite *s, const uint8_t *secret, uint8_t *key, 
     int ok = prk_start(&p, s->md, secret, s->hash_len) == 0;
     ok = ok && prk_expand_label(&p, "key", NULL, 0, key, s->key_len) == 0
          && prk_expand_label(&p, "iv", NULL, 0, iv, s->iv_len) == 0;
+    /* rfc8446#4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished",
+     * "", Hash.length) */
+    if (ok && finished_key != NULL)
+        ok = prk_expand_label(&p, "finished", NULL, 0, finished_key, s->hash_len) == 0;
     prk_end(&p);
     if (!ok) {
         OPENSSL_cleanse(key, s->key_len);
+        if (finished_key != NULL)
+            OPENSSL_cleanse(finished_key, s->hash_len);
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "deriving traffic keys");
     }
     return 0;
