@@ -1,69 +1,91 @@
 /* The TLS 1.2 key schedule: the PRF (rfc5246#5), the master secret
  * (rfc5246#8.1, rfc7627#4), the key block of the AEAD suites (rfc5246#6.3)
- * and Finished (rfc5246#7.4.9). The PRF is libcrypto's TLS1-PRF KDF,
- * fetched once per process; every output is wiped when a step fails. */
+ * and Finished (rfc5246#7.4.9). The PRF is rfc5246's P_hash on libcrypto's
+ * HMAC (EVP_MAC); every output is wiped when a step fails. */
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 
 #include "crypto/tls12_crypto.h"
 
-static EVP_KDF *tls1_prf;
-static CRYPTO_ONCE prf_once = CRYPTO_ONCE_STATIC_INIT;
+/* P_hash is on EVP_MAC rather than OpenSSL 3.0's TLS1-PRF KDF, which
+ * fetches its digest by name, builds a keyed HMAC template and copies it
+ * for each HMAC of every derive (about 49,000 instructions for a 12-byte
+ * verify_data). Here one HMAC context is keyed with the secret per call and
+ * restarted (EVP_MAC_init without a key) for each HMAC. The published
+ * P_SHA256/P_SHA384 vectors, an independent P_hash and openssl's kdf command
+ * check it (spec/kat_tls12_spec.lua). */
 
-static void fetch_prf(void)
+/* The PRF's seed: label + seed1 + seed2, fed in parts. */
+typedef struct prf_seed {
+    const char *label;
+    size_t label_len;
+    const uint8_t *seed1, *seed2;
+    size_t seed1_len, seed2_len;
+} prf_seed;
+
+/* out (hlen bytes) = HMAC(secret, a || seed), seed left out when NULL. */
+static int prf_mac(EVP_MAC_CTX *mac, int *used, const uint8_t *a, size_t a_len,
+                   const prf_seed *seed, uint8_t *out, size_t hlen)
 {
-    tls1_prf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_PRF, NULL);
+    size_t n = 0;
+    if (*used && EVP_MAC_init(mac, NULL, 0, NULL) != 1)
+        return -1;
+    *used = 1;
+    int ok = (a_len == 0 || EVP_MAC_update(mac, a, a_len) == 1)
+             && (seed == NULL
+                 || ((seed->label_len == 0
+                      || EVP_MAC_update(mac, (const uint8_t *)seed->label, seed->label_len) == 1)
+                     && (seed->seed1_len == 0 || EVP_MAC_update(mac, seed->seed1, seed->seed1_len) == 1)
+                     && (seed->seed2_len == 0 || EVP_MAC_update(mac, seed->seed2, seed->seed2_len) == 1)))
+             && EVP_MAC_final(mac, out, &n, hlen) == 1 && n == hlen;
+    return ok ? 0 : -1;
 }
 
-static EVP_KDF *prf_kdf(void)
+/* rfc5246#5: P_hash(secret, seed) = HMAC_hash(secret, A(1) + seed) +
+ * HMAC_hash(secret, A(2) + seed) + ..., A(0) = seed,
+ * A(i) = HMAC_hash(secret, A(i-1)); cut to out_len bytes. */
+static int p_hash(EVP_MAC_CTX *mac, size_t hlen, const prf_seed *seed, uint8_t *out,
+                  size_t out_len)
 {
-    if (!CRYPTO_THREAD_run_once(&prf_once, fetch_prf))
-        return NULL;
-    return tls1_prf;
+    uint8_t a[TLS_MAX_HASH_LEN], block[TLS_MAX_HASH_LEN];
+    int used = 0, rc = prf_mac(mac, &used, NULL, 0, seed, a, hlen);
+    size_t done = 0;
+    while (rc == 0 && done < out_len) {
+        rc = prf_mac(mac, &used, a, hlen, seed, block, hlen);
+        if (rc != 0)
+            break;
+        size_t take = out_len - done < hlen ? out_len - done : hlen;
+        memcpy(out + done, block, take);
+        done += take;
+        if (done < out_len)
+            rc = prf_mac(mac, &used, a, hlen, NULL, a, hlen);
+    }
+    OPENSSL_cleanse(a, sizeof a);
+    OPENSSL_cleanse(block, sizeof block);
+    return rc;
 }
 
 int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len, const char *label,
               const uint8_t *seed1, size_t seed1_len, const uint8_t *seed2, size_t seed2_len,
               uint8_t *out, size_t out_len, tls_error *err)
 {
-    /* OSSL_PARAM wants a pointer even for an empty string. */
     static const uint8_t empty[1];
-    EVP_KDF *kdf = prf_kdf();
-    if (kdf == NULL)
-        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "libcrypto lacks the TLS1-PRF KDF");
     if (md == NULL || label == NULL || out_len == 0)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "TLS 1.2 PRF called without hash or output");
-    EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
-    if (kctx == NULL)
-        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "TLS 1.2 PRF");
-
-    /* rfc5246#5: PRF(secret, label, seed) = P_<hash>(secret, label + seed).
-     * TLS1-PRF concatenates its "seed" parameters in order. The const casts
-     * are for OSSL_PARAM's void *data: libcrypto copies, never writes. */
-    OSSL_PARAM params[6];
-    size_t n = 0;
-    params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-                                                   (char *)EVP_MD_get0_name(md), 0);
-    params[n++] = OSSL_PARAM_construct_octet_string(
-        OSSL_KDF_PARAM_SECRET, (void *)(secret_len ? secret : empty), secret_len);
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)label,
-                                                    strlen(label));
-    if (seed1_len > 0)
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)seed1,
-                                                        seed1_len);
-    if (seed2_len > 0)
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)seed2,
-                                                        seed2_len);
-    params[n] = OSSL_PARAM_construct_end();
-
-    int ok = EVP_KDF_derive(kctx, out, out_len, params) == 1;
-    /* Freeing the context wipes its copies of the secret and the seed. */
-    EVP_KDF_CTX_free(kctx);
+    int hlen = EVP_MD_get_size(md);
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN)
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "TLS 1.2 PRF: unusable hash");
+    /* rfc5246#5: PRF(secret, label, seed) = P_<hash>(secret, label + seed) */
+    prf_seed seed = {label, strlen(label), seed1, seed2, seed1 ? seed1_len : 0,
+                     seed2 ? seed2_len : 0};
+    /* The context holds the secret: freeing it wipes the key and the
+     * padded key states. */
+    EVP_MAC_CTX *mac = tls_hmac_new(md);
+    int ok = mac != NULL && EVP_MAC_init(mac, secret_len ? secret : empty, secret_len, NULL) == 1
+             && p_hash(mac, (size_t)hlen, &seed, out, out_len) == 0;
+    EVP_MAC_CTX_free(mac);
     if (!ok) {
         OPENSSL_cleanse(out, out_len);
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "TLS 1.2 PRF");

@@ -15,10 +15,16 @@ static int key_cipher(tls_aead *a, const tls_suite *s, uint8_t *key, int encrypt
 int tls_aead_init(tls_aead *a, const tls_suite *s, const uint8_t *traffic_secret, int encrypt,
                   tls_error *err)
 {
+    return tls_aead_init_finished(a, s, traffic_secret, encrypt, NULL, err);
+}
+
+int tls_aead_init_finished(tls_aead *a, const tls_suite *s, const uint8_t *traffic_secret,
+                           int encrypt, uint8_t *finished_key, tls_error *err)
+{
     uint8_t key[TLS_MAX_KEY_LEN];
     if (s->key_len > sizeof key || s->iv_len != TLS_AEAD_IV_LEN)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "unsupported AEAD parameters");
-    if (tls13_traffic_keys(s, traffic_secret, key, a->iv, err) != 0) {
+    if (tls13_traffic_keys_finished(s, traffic_secret, key, a->iv, finished_key, err) != 0) {
         tls_aead_free(a);
         return -1;
     }
@@ -41,10 +47,16 @@ int tls_aead_init_raw(tls_aead *a, const tls_suite *s, const uint8_t *key, const
 static int key_cipher(tls_aead *a, const tls_suite *s, uint8_t *key, int encrypt, tls_error *err)
 {
     int rc = 0;
+    /* A context already set up for this cipher and direction is only
+     * given the new key: naming the cipher again makes libcrypto free and
+     * rebuild its provider context (about twice the instructions). */
+    const EVP_CIPHER *cipher = s->cipher;
+    if (a->ctx != NULL && a->suite != NULL && a->suite->cipher == cipher && a->encrypt == encrypt)
+        cipher = NULL;
     if (a->ctx == NULL)
         a->ctx = EVP_CIPHER_CTX_new();
     /* The nonce is set per record; the key schedule is computed here. */
-    if (a->ctx == NULL || EVP_CipherInit_ex2(a->ctx, s->cipher, key, NULL, encrypt, NULL) != 1)
+    if (a->ctx == NULL || EVP_CipherInit_ex2(a->ctx, cipher, key, NULL, encrypt, NULL) != 1)
         rc = tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "keying the record cipher");
     OPENSSL_cleanse(key, s->key_len);
     if (rc != 0) {

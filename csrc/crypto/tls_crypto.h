@@ -58,9 +58,19 @@ EVP_MAC *tls_crypto_hmac(void);
  * name costs a provider fetch; the copy does not. */
 const EVP_MAC_CTX *tls_crypto_hmac_template(const EVP_MD *md);
 
+/* An HMAC context for md with no key yet (EVP_MAC_init it with one; free
+ * it with EVP_MAC_CTX_free, which wipes the key): a copy of the per-process
+ * template for SHA-256 and SHA-384 (no digest fetch), else one made with a
+ * fetch (only the known-answer hooks ask for another hash). NULL if out of
+ * memory. */
+EVP_MAC_CTX *tls_hmac_new(const EVP_MD *md);
+
 /* ---- HKDF and the TLS 1.3 key schedule (rfc8446#7.1) ------------------ */
 int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
                      const uint8_t *ikm, size_t ikm_len, uint8_t *out);
+/* rfc5869#2.3 HKDF-Expand (out_len at most 255 * the hash length). */
+int tls_hkdf_expand(const EVP_MD *md, const uint8_t *prk, size_t prk_len, const uint8_t *info,
+                    size_t info_len, uint8_t *out, size_t out_len);
 /* HKDF-Expand-Label(secret, "tls13 " + label, context, out_len) */
 int tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
                           const char *label, const uint8_t *context, size_t context_len,
@@ -82,6 +92,12 @@ typedef struct tls13_keys {
     uint8_t resumption[TLS_MAX_HASH_LEN];
     uint8_t client_early[TLS_MAX_HASH_LEN]; /* client_early_traffic_secret (0-RTT) */
     int early_psk;                          /* early is from a PSK (init_psk, init_early) */
+    /* finished_key (rfc8446#4.4.4) of client_hs and server_hs, derived with
+     * their traffic keys (one keyed HMAC for all three labels) when the
+     * record layer installs them; valid when the flag is set. */
+    uint8_t client_finished_key[TLS_MAX_HASH_LEN];
+    uint8_t server_finished_key[TLS_MAX_HASH_LEN];
+    int have_client_finished_key, have_server_finished_key;
 } tls13_keys;
 
 /* Early Secret with no PSK (HKDF-Extract(0, 0...)). */
@@ -123,6 +139,10 @@ int tls13_finished_mac(const EVP_MD *md, const uint8_t *finished_key, const uint
 /* key and iv from a traffic secret (rfc8446#7.3). */
 int tls13_traffic_keys(const tls_suite *s, const uint8_t *secret, uint8_t *key, uint8_t *iv,
                        tls_error *err);
+/* The same, and finished_key (hash_len bytes) from the same secret when
+ * finished_key is not NULL (a handshake traffic secret). */
+int tls13_traffic_keys_finished(const tls_suite *s, const uint8_t *secret, uint8_t *key,
+                                uint8_t *iv, uint8_t *finished_key, tls_error *err);
 /* application_traffic_secret_N+1, in place (rfc8446#7.2). */
 int tls13_next_traffic_secret(const EVP_MD *md, uint8_t *secret, tls_error *err);
 void tls13_keys_wipe(tls13_keys *k);
@@ -186,6 +206,10 @@ int tls12_aead_open(tls_aead *a, uint8_t type, uint16_t version, const uint8_t *
  * May be called again on an initialised tls_aead to rekey. */
 int tls_aead_init(tls_aead *a, const tls_suite *s, const uint8_t *traffic_secret, int encrypt,
                   tls_error *err);
+/* The same, also writing the secret's finished_key (tls13_traffic_keys_finished)
+ * when finished_key is not NULL. */
+int tls_aead_init_finished(tls_aead *a, const tls_suite *s, const uint8_t *traffic_secret,
+                           int encrypt, uint8_t *finished_key, tls_error *err);
 /* Encrypts data[0..len) in place and writes the tag to tag (tag_len bytes).
  * aad is the record header. Increments seq. */
 int tls_aead_seal(tls_aead *a, const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len,

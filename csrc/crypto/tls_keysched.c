@@ -1,12 +1,11 @@
-/* HKDF and the TLS 1.3 key schedule (rfc8446#7.1 - #7.3), on EVP_KDF and
- * EVP_MAC objects fetched once by tls_crypto_init. Every intermediate secret
+/* HKDF and the TLS 1.3 key schedule (rfc8446#7.1 - #7.3), on libcrypto's
+ * HMAC (EVP_MAC, fetched once by tls_crypto_init). Every intermediate secret
  * lives on the stack and is wiped before returning, on every path. */
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/params.h>
 
 #include "crypto/tls_crypto.h"
@@ -18,164 +17,120 @@
 #define MAX_CONTEXT_LEN 255
 #define MAX_HKDF_LABEL (2 + 1 + MAX_LABEL_LEN + 1 + MAX_CONTEXT_LEN)
 
-/* HKDF contexts with their digest and mode already set, kept for reuse:
- * giving OSSL_KDF_PARAM_DIGEST by name costs a provider fetch on every
- * derive, and OpenSSL 3.0's HKDF cannot be duplicated (no dupctx) nor reset
- * without losing its digest. A derive on a kept context sets key and salt
- * (extract) or key and info (expand) anew (the provider replaces each one
- * given), so the result is that of a fresh context (rfc8448 known answers
- * in spec/kat_rfc8448_spec.lua). Extract and expand contexts are kept
- * apart, so each derive passes only its inputs and an expand context never
- * holds a salt. A context goes back to the pool only with its key (and an
- * extract context's salt) replaced by one zero byte (the provider
- * clear-frees the old key), so no secret waits there; an expand context's
- * info is public (label and transcript hash). Pool slots per hash and
- * mode: beyond that many threads deriving at once, the extra contexts are
- * freed. The pool lives as long as the process, like the algorithms
- * tls_crypto_init fetches. */
-#define HKDF_POOL_MAX 8
-enum { POOL_SHA256_EXTRACT, POOL_SHA256_EXPAND, POOL_SHA384_EXTRACT, POOL_SHA384_EXPAND, POOL_SLOTS };
-static EVP_KDF_CTX *hkdf_pool[POOL_SLOTS][HKDF_POOL_MAX];
-static size_t hkdf_pool_len[POOL_SLOTS];
-static CRYPTO_RWLOCK *hkdf_pool_lock;
-static CRYPTO_ONCE hkdf_pool_once = CRYPTO_ONCE_STATIC_INIT;
+/* HKDF is rfc5869's construction on EVP_MAC HMAC rather than EVP_KDF: in
+ * OpenSSL 3.0 every HKDF derive builds and frees its own HMAC context and
+ * keys it (about 13,000 instructions for one short expand, against some
+ * 2,000 for the four SHA-256 compressions it needs), and its extract
+ * fetches HMAC by name each time. Here an HMAC context is keyed once per
+ * pseudorandom key and restarted (EVP_MAC_init without a key: the padded
+ * key states are kept) for each label taken from that key: the key
+ * schedule draws two or three labels from most of its secrets. The
+ * construction is checked against rfc5869's test vectors A.1-A.3 and
+ * rfc8448's traces (spec/kat_rfc8448_spec.lua). */
 
-static void hkdf_pool_init(void)
+EVP_MAC_CTX *tls_hmac_new(const EVP_MD *md)
 {
-    hkdf_pool_lock = CRYPTO_THREAD_lock_new();
-}
-
-/* The pool slot of md and mode, or -1 (another hash: a fresh context each
- * time). */
-static int pool_index(const EVP_MD *md, int mode)
-{
-    int expand = mode == EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    if (md == tls_crypto_sha(256))
-        return expand ? POOL_SHA256_EXPAND : POOL_SHA256_EXTRACT;
-    if (md == tls_crypto_sha(384))
-        return expand ? POOL_SHA384_EXPAND : POOL_SHA384_EXTRACT;
-    return -1;
-}
-
-/* A context for md with the digest and mode set: from the pool if one
- * waits there. */
-static EVP_KDF_CTX *hkdf_take(EVP_KDF *kdf, const EVP_MD *md, int mode, int slot)
-{
-    EVP_KDF_CTX *kctx = NULL;
-    if (slot >= 0 && CRYPTO_THREAD_write_lock(hkdf_pool_lock)) {
-        if (hkdf_pool_len[slot] > 0)
-            kctx = hkdf_pool[slot][--hkdf_pool_len[slot]];
-        CRYPTO_THREAD_unlock(hkdf_pool_lock);
-        if (kctx != NULL)
-            return kctx;
-    }
-    kctx = EVP_KDF_CTX_new(kdf);
-    OSSL_PARAM params[3];
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+    const EVP_MAC_CTX *tmpl = tls_crypto_hmac_template(md);
+    if (tmpl != NULL)
+        return EVP_MAC_CTX_dup(tmpl);
+    EVP_MAC *mac = tls_crypto_hmac();
+    EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
                                                  (char *)EVP_MD_get0_name(md), 0);
-    params[1] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    params[2] = OSSL_PARAM_construct_end();
-    if (kctx != NULL && EVP_KDF_CTX_set_params(kctx, params) != 1) {
-        EVP_KDF_CTX_free(kctx);
-        kctx = NULL;
+    params[1] = OSSL_PARAM_construct_end();
+    if (ctx != NULL && EVP_MAC_CTX_set_params(ctx, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = NULL;
     }
-    return kctx;
+    return ctx;
 }
 
-/* Returns kctx to the pool with its key (and salt, for extract) overwritten,
- * or frees it (which wipes the key) when that fails or the pool is full. */
-static void hkdf_give_back(EVP_KDF_CTX *kctx, int mode, int slot, int ok)
+/* A pseudorandom key ready for HKDF-Expand: an HMAC context keyed with it.
+ * The context holds the key: prk_end frees it (EVP_MAC_CTX_free wipes the
+ * key and the padded key states) on every path. */
+typedef struct hkdf_prk {
+    EVP_MAC_CTX *mac;
+    size_t hlen;
+    int used; /* an HMAC was finished: restart before the next one */
+} hkdf_prk;
+
+static void prk_end(hkdf_prk *p)
 {
-    static const uint8_t zero[1];
-    OSSL_PARAM scrub[3];
-    scrub[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)zero, 1);
-    scrub[1] = mode == EVP_KDF_HKDF_MODE_EXPAND_ONLY
-                   ? OSSL_PARAM_construct_end()
-                   : OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)zero, 1);
-    scrub[2] = OSSL_PARAM_construct_end();
-    if (slot >= 0 && ok && EVP_KDF_CTX_set_params(kctx, scrub) == 1
-        && CRYPTO_THREAD_write_lock(hkdf_pool_lock)) {
-        int kept = 0;
-        if (hkdf_pool_len[slot] < HKDF_POOL_MAX) {
-            hkdf_pool[slot][hkdf_pool_len[slot]++] = kctx;
-            kept = 1;
-        }
-        CRYPTO_THREAD_unlock(hkdf_pool_lock);
-        if (kept)
-            return;
-    }
-    EVP_KDF_CTX_free(kctx);
+    EVP_MAC_CTX_free(p->mac);
+    p->mac = NULL;
 }
 
-/* One HKDF step (extract-only or expand-only) through EVP_KDF. */
-static int hkdf_run(const EVP_MD *md, int mode, const uint8_t *key, size_t key_len,
-                    const uint8_t *salt, size_t salt_len, const uint8_t *info, size_t info_len,
-                    uint8_t *out, size_t out_len)
+static int prk_start(hkdf_prk *p, const EVP_MD *md, const uint8_t *key, size_t key_len)
 {
-    EVP_KDF *kdf = tls_crypto_hkdf();
-    if (kdf == NULL || md == NULL)
+    static const uint8_t nothing[1];
+    int hlen = md != NULL ? EVP_MD_get_size(md) : -1;
+    p->mac = NULL;
+    p->used = 0;
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN)
         return -1;
-    int slot = -1;
-    if (CRYPTO_THREAD_run_once(&hkdf_pool_once, hkdf_pool_init) && hkdf_pool_lock != NULL)
-        slot = pool_index(md, mode);
-    EVP_KDF_CTX *kctx = hkdf_take(kdf, md, mode, slot);
-    if (kctx == NULL)
+    p->hlen = (size_t)hlen;
+    p->mac = tls_hmac_new(md);
+    if (p->mac == NULL || EVP_MAC_init(p->mac, key_len ? key : nothing, key_len, NULL) != 1) {
+        prk_end(p);
         return -1;
+    }
+    return 0;
+}
 
-    /* The const casts are for OSSL_PARAM's void *data; libcrypto copies and
-     * never writes to these inputs. */
-    OSSL_PARAM params[4];
+/* out = HMAC(PRK, a || b || c), out of p->hlen bytes (which may be a:
+ * it is read before out is written). */
+static int prk_mac(hkdf_prk *p, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                   uint8_t c, uint8_t *out)
+{
     size_t n = 0;
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, key_len);
-    if (salt != NULL)
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
-                                                        salt_len);
-    if (info != NULL)
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
-                                                        info_len);
-    params[n] = OSSL_PARAM_construct_end();
-
-    int ok = EVP_KDF_derive(kctx, out, out_len, params) == 1;
-    hkdf_give_back(kctx, mode, slot, ok);
+    if (p->used && EVP_MAC_init(p->mac, NULL, 0, NULL) != 1)
+        return -1;
+    p->used = 1;
+    int ok = (a_len == 0 || EVP_MAC_update(p->mac, a, a_len) == 1)
+             && (b_len == 0 || EVP_MAC_update(p->mac, b, b_len) == 1)
+             && EVP_MAC_update(p->mac, &c, 1) == 1
+             && EVP_MAC_final(p->mac, out, &n, p->hlen) == 1 && n == p->hlen;
     return ok ? 0 : -1;
 }
 
-int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
-                     const uint8_t *ikm, size_t ikm_len, uint8_t *out)
+/* rfc5869#2.3: N = ceil(L/HashLen); T(0) = empty string;
+ * T(i) = HMAC-Hash(PRK, T(i-1) | info | i), i = 1..N;
+ * OKM = first L octets of T(1) | T(2) | ... | T(N); L <= 255*HashLen. */
+static int prk_expand(hkdf_prk *p, const uint8_t *info, size_t info_len, uint8_t *out,
+                      size_t out_len)
 {
-    /* rfc5869#2.2: a missing salt is HashLen zero bytes; HMAC pads any key
-     * to the block size with zeros, so an empty salt is the same thing. */
-    static const uint8_t zeros[TLS_MAX_HASH_LEN];
-    int hlen = EVP_MD_get_size(md);
-    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN)
+    if (out_len == 0 || out_len > 255 * p->hlen)
         return -1;
-    if (salt == NULL || salt_len == 0) {
-        salt = zeros;
-        salt_len = (size_t)hlen;
+    uint8_t t[TLS_MAX_HASH_LEN];
+    size_t t_len = 0, done = 0;
+    int rc = 0;
+    for (unsigned i = 1; done < out_len; i++) {
+        if (prk_mac(p, t, t_len, info, info_len, (uint8_t)i, t) != 0) {
+            rc = -1;
+            break;
+        }
+        t_len = p->hlen;
+        size_t take = out_len - done < t_len ? out_len - done : t_len;
+        memcpy(out + done, t, take);
+        done += take;
     }
-    /* An empty IKM stands for the key schedule's "0" (rfc8446#7.1: "a
-     * string of Hash.length bytes set to zeros"); TLS never extracts from a
-     * truly empty input. */
-    if (ikm == NULL || ikm_len == 0) {
-        ikm = zeros;
-        ikm_len = (size_t)hlen;
-    }
-    return hkdf_run(md, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, ikm, ikm_len, salt, salt_len, NULL, 0,
-                    out, (size_t)hlen);
+    OPENSSL_cleanse(t, sizeof t);
+    if (rc != 0)
+        OPENSSL_cleanse(out, out_len);
+    return rc;
 }
 
-int tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
-                          const char *label, const uint8_t *context, size_t context_len,
-                          uint8_t *out, size_t out_len)
+/* rfc8446#7.1: struct { uint16 length; opaque label<7..255>;
+ * opaque context<0..255>; } HkdfLabel; written to info (MAX_HKDF_LABEL
+ * bytes); returns its length, 0 if an argument is out of range. */
+static size_t hkdf_label(uint8_t *info, const char *label, const uint8_t *context,
+                         size_t context_len, size_t out_len)
 {
     size_t label_len = strlen(label);
     if (label_len > MAX_LABEL_LEN - LABEL_PREFIX_LEN || context_len > MAX_CONTEXT_LEN
         || out_len > 0xffff)
-        return -1;
-
-    /* rfc8446#7.1: struct { uint16 length; opaque label<7..255>;
-     * opaque context<0..255>; } HkdfLabel; */
-    uint8_t info[MAX_HKDF_LABEL];
+        return 0;
     size_t n = 0;
     info[n++] = (uint8_t)(out_len >> 8);
     info[n++] = (uint8_t)out_len;
@@ -189,10 +144,74 @@ int tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret
         memcpy(info + n, context, context_len);
         n += context_len;
     }
+    return n;
+}
 
-    int rc = hkdf_run(md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, secret, secret_len, NULL, 0, info, n,
-                      out, out_len);
+/* HKDF-Expand-Label with the key of p. */
+static int prk_expand_label(hkdf_prk *p, const char *label, const uint8_t *context,
+                            size_t context_len, uint8_t *out, size_t out_len)
+{
+    uint8_t info[MAX_HKDF_LABEL];
+    size_t n = hkdf_label(info, label, context, context_len, out_len);
+    if (n == 0)
+        return -1;
+    int rc = prk_expand(p, info, n, out, out_len);
     OPENSSL_cleanse(info, n);
+    return rc;
+}
+
+int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
+                     const uint8_t *ikm, size_t ikm_len, uint8_t *out)
+{
+    /* rfc5869#2.2: a missing salt is HashLen zero bytes; HMAC pads any key
+     * to the block size with zeros, so an empty salt is the same thing. */
+    static const uint8_t zeros[TLS_MAX_HASH_LEN];
+    int hlen = md != NULL ? EVP_MD_get_size(md) : -1;
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN)
+        return -1;
+    if (salt == NULL || salt_len == 0) {
+        salt = zeros;
+        salt_len = (size_t)hlen;
+    }
+    /* An empty IKM stands for the key schedule's "0" (rfc8446#7.1: "a
+     * string of Hash.length bytes set to zeros"); TLS never extracts from a
+     * truly empty input. */
+    if (ikm == NULL || ikm_len == 0) {
+        ikm = zeros;
+        ikm_len = (size_t)hlen;
+    }
+    /* rfc5869#2.2: PRK = HMAC-Hash(salt, IKM) */
+    size_t n = 0;
+    EVP_MAC_CTX *mac = tls_hmac_new(md);
+    int ok = mac != NULL && EVP_MAC_init(mac, salt, salt_len, NULL) == 1
+             && EVP_MAC_update(mac, ikm, ikm_len) == 1
+             && EVP_MAC_final(mac, out, &n, (size_t)hlen) == 1 && n == (size_t)hlen;
+    EVP_MAC_CTX_free(mac);
+    if (!ok)
+        OPENSSL_cleanse(out, (size_t)hlen);
+    return ok ? 0 : -1;
+}
+
+int tls_hkdf_expand(const EVP_MD *md, const uint8_t *prk, size_t prk_len, const uint8_t *info,
+                    size_t info_len, uint8_t *out, size_t out_len)
+{
+    hkdf_prk p;
+    if (prk_start(&p, md, prk, prk_len) != 0)
+        return -1;
+    int rc = prk_expand(&p, info, info_len, out, out_len);
+    prk_end(&p);
+    return rc;
+}
+
+int tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
+                          const char *label, const uint8_t *context, size_t context_len,
+                          uint8_t *out, size_t out_len)
+{
+    hkdf_prk p;
+    if (prk_start(&p, md, secret, secret_len) != 0)
+        return -1;
+    int rc = prk_expand_label(&p, label, context, context_len, out, out_len);
+    prk_end(&p);
     return rc;
 }
 
@@ -211,40 +230,62 @@ static int derive_secret(const tls13_keys *k, const uint8_t *secret, const char 
     return tls_hkdf_expand_label(k->md, secret, k->hlen, label, th, k->hlen, out, k->hlen);
 }
 
-/* Transcript-Hash("") of SHA-256 and SHA-384, hashed once per process:
- * every handshake needs it two or three times. */
-static uint8_t empty_sha256[32], empty_sha384[48];
-static int empty_ok;
-static CRYPTO_ONCE empty_once = CRYPTO_ONCE_STATIC_INIT;
+/* Per hash, values every handshake needs that depend on no secret,
+ * computed once per process: Transcript-Hash(""), the Early Secret without
+ * a PSK (rfc8446#7.1: HKDF-Extract(0, 0), "0" being Hash.length zero
+ * bytes) and its Derive-Secret(., "derived", ""), the salt of the
+ * Handshake Secret. They are public: anyone can compute them. */
+typedef struct hash_consts {
+    uint8_t empty[TLS_MAX_HASH_LEN];
+    uint8_t early[TLS_MAX_HASH_LEN];
+    uint8_t early_derived[TLS_MAX_HASH_LEN];
+} hash_consts;
+static hash_consts consts_sha256, consts_sha384;
+static int consts_ok;
+static CRYPTO_ONCE consts_once = CRYPTO_ONCE_STATIC_INIT;
 
-static void hash_empty(void)
+static int derive_salt_with(const EVP_MD *md, size_t hlen, const uint8_t *secret,
+                            const uint8_t *empty, uint8_t *out);
+
+static int consts_for(const EVP_MD *md, hash_consts *hc)
 {
-    empty_ok = tls_hash(tls_crypto_sha(256), NULL, 0, empty_sha256) == 0
-               && tls_hash(tls_crypto_sha(384), NULL, 0, empty_sha384) == 0;
+    int hlen = md != NULL ? EVP_MD_get_size(md) : -1;
+    return hlen > 0 && tls_hash(md, NULL, 0, hc->empty) == 0
+           && tls_hkdf_extract(md, NULL, 0, NULL, 0, hc->early) == 0
+           && derive_salt_with(md, (size_t)hlen, hc->early, hc->empty, hc->early_derived) == 0;
+}
+
+static void consts_init(void)
+{
+    consts_ok = consts_for(tls_crypto_sha(256), &consts_sha256)
+                && consts_for(tls_crypto_sha(384), &consts_sha384);
+}
+
+/* The constants of md, or NULL (another hash: compute them). */
+static const hash_consts *consts(const EVP_MD *md)
+{
+    if (!CRYPTO_THREAD_run_once(&consts_once, consts_init) || !consts_ok)
+        return NULL;
+    return md == tls_crypto_sha(256) ? &consts_sha256
+           : md == tls_crypto_sha(384) ? &consts_sha384
+                                       : NULL;
 }
 
 static int empty_hash(const tls13_keys *k, uint8_t *out)
 {
-    if (CRYPTO_THREAD_run_once(&empty_once, hash_empty) && empty_ok) {
-        if (k->md == tls_crypto_sha(256)) {
-            memcpy(out, empty_sha256, sizeof empty_sha256);
-            return 0;
-        }
-        if (k->md == tls_crypto_sha(384)) {
-            memcpy(out, empty_sha384, sizeof empty_sha384);
-            return 0;
-        }
+    const hash_consts *hc = consts(k->md);
+    if (hc != NULL) {
+        memcpy(out, hc->empty, k->hlen);
+        return 0;
     }
     return tls_hash(k->md, NULL, 0, out);
 }
 
-/* Derive-Secret(secret, "derived", ""), the salt of the next extract. */
-static int derive_salt(const tls13_keys *k, const uint8_t *secret, uint8_t *out)
+/* Derive-Secret(secret, "derived", "") with Transcript-Hash("") given. */
+static int derive_salt_with(const EVP_MD *md, size_t hlen, const uint8_t *secret,
+                            const uint8_t *empty, uint8_t *out)
 {
-    uint8_t eh[TLS_MAX_HASH_LEN];
-    if (empty_hash(k, eh) != 0)
-        return -1;
-    return derive_secret(k, secret, "derived", eh, out);
+    return tls_hkdf_expand_label(md, secret, hlen, "derived", empty, hlen, out, hlen);
 }
 
 /* The hash of the schedule, no secret yet. */
@@ -265,7 +306,10 @@ int tls13_keys_init(tls13_keys *k, const EVP_MD *md, tls_error *err)
         return -1;
     /* rfc8446#7.1: without a PSK, "0" is a string of Hash.length zero bytes
      * for both the salt and the IKM of the Early Secret. */
-    if (tls_hkdf_extract(md, NULL, 0, NULL, 0, k->early) != 0)
+    const hash_consts *hc = consts(md);
+    if (hc != NULL)
+        memcpy(k->early, hc->early, k->hlen);
+    else if (tls_hkdf_extract(md, NULL, 0, NULL, 0, k->early) != 0)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: early secret");
     return 0;
 }
@@ -324,35 +368,50 @@ int tls13_ticket_psk(const EVP_MD *md, const uint8_t *resumption, const uint8_t 
 int tls13_keys_handshake(tls13_keys *k, const uint8_t *shared, size_t shared_len,
                          const uint8_t *th, tls_error *err)
 {
-    uint8_t salt[TLS_MAX_HASH_LEN];
+    uint8_t eh[TLS_MAX_HASH_LEN], salt[TLS_MAX_HASH_LEN];
+    const hash_consts *hc = k->early_psk ? NULL : consts(k->md);
+    hkdf_prk p = {0};
     int rc = -1;
-    if (derive_salt(k, k->early, salt) != 0
-        || tls_hkdf_extract(k->md, salt, k->hlen, shared, shared_len, k->handshake) != 0
-        || derive_secret(k, k->handshake, "c hs traffic", th, k->client_hs) != 0
-        || derive_secret(k, k->handshake, "s hs traffic", th, k->server_hs) != 0)
-        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: handshake secrets");
-    else
-        rc = 0;
+    /* rfc8446#7.1: Handshake Secret = HKDF-Extract(Derive-Secret(Early
+     * Secret, "derived", ""), (EC)DHE); without a PSK that salt is a
+     * constant. The Master Secret, HKDF-Extract(Derive-Secret(Handshake
+     * Secret, "derived", ""), 0), needs no transcript: it is made here, so
+     * that one keyed HMAC gives the Handshake Secret's three labels. */
+    if (empty_hash(k, eh) != 0)
+        goto out;
+    if (hc != NULL)
+        memcpy(salt, hc->early_derived, k->hlen);
+    else if (derive_salt_with(k->md, k->hlen, k->early, eh, salt) != 0)
+        goto out;
+    k->have_client_finished_key = k->have_server_finished_key = 0;
+    if (tls_hkdf_extract(k->md, salt, k->hlen, shared, shared_len, k->handshake) != 0
+        || prk_start(&p, k->md, k->handshake, k->hlen) != 0
+        || prk_expand_label(&p, "c hs traffic", th, k->hlen, k->client_hs, k->hlen) != 0
+        || prk_expand_label(&p, "s hs traffic", th, k->hlen, k->server_hs, k->hlen) != 0
+        || prk_expand_label(&p, "derived", eh, k->hlen, salt, k->hlen) != 0
+        || tls_hkdf_extract(k->md, salt, k->hlen, NULL, 0, k->master) != 0)
+        goto out;
+    rc = 0;
+out:
+    prk_end(&p);
     OPENSSL_cleanse(salt, sizeof salt);
-    return rc;
+    if (rc != 0)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: handshake secrets");
+    return 0;
 }
 
 int tls13_keys_master(tls13_keys *k, const uint8_t *th, tls_error *err)
 {
-    uint8_t salt[TLS_MAX_HASH_LEN];
-    int rc = -1;
-    /* rfc8446#7.1: Master Secret = HKDF-Extract(Derive-Secret(Handshake
-     * Secret, "derived", ""), 0) */
-    if (derive_salt(k, k->handshake, salt) != 0
-        || tls_hkdf_extract(k->md, salt, k->hlen, NULL, 0, k->master) != 0
-        || derive_secret(k, k->master, "c ap traffic", th, k->client_ap) != 0
-        || derive_secret(k, k->master, "s ap traffic", th, k->server_ap) != 0
-        || derive_secret(k, k->master, "exp master", th, k->exporter) != 0)
-        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: application secrets");
-    else
-        rc = 0;
-    OPENSSL_cleanse(salt, sizeof salt);
-    return rc;
+    /* The Master Secret is tls13_keys_handshake's. */
+    hkdf_prk p;
+    int ok = prk_start(&p, k->md, k->master, k->hlen) == 0;
+    ok = ok && prk_expand_label(&p, "c ap traffic", th, k->hlen, k->client_ap, k->hlen) == 0
+         && prk_expand_label(&p, "s ap traffic", th, k->hlen, k->server_ap, k->hlen) == 0
+         && prk_expand_label(&p, "exp master", th, k->hlen, k->exporter, k->hlen) == 0;
+    prk_end(&p);
+    if (!ok)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: application secrets");
+    return 0;
 }
 
 int tls13_keys_resumption(tls13_keys *k, const uint8_t *th, tls_error *err)
@@ -407,12 +466,28 @@ int tls13_finished(const EVP_MD *md, const uint8_t *base_secret, const uint8_t *
 int tls13_traffic_keys(const tls_suite *s, const uint8_t *secret, uint8_t *key, uint8_t *iv,
                        tls_error *err)
 {
+    return tls13_traffic_keys_finished(s, secret, key, iv, NULL, err);
+}
+
+int tls13_traffic_keys_finished(const tls_suite *s, const uint8_t *secret, uint8_t *key,
+                                uint8_t *iv, uint8_t *finished_key, tls_error *err)
+{
     /* rfc8446#7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "",
      * key_length); [sender]_write_iv = HKDF-Expand-Label(Secret, "iv", "",
      * iv_length) */
-    if (tls_hkdf_expand_label(s->md, secret, s->hash_len, "key", NULL, 0, key, s->key_len) != 0
-        || tls_hkdf_expand_label(s->md, secret, s->hash_len, "iv", NULL, 0, iv, s->iv_len) != 0) {
+    hkdf_prk p;
+    int ok = prk_start(&p, s->md, secret, s->hash_len) == 0;
+    ok = ok && prk_expand_label(&p, "key", NULL, 0, key, s->key_len) == 0
+         && prk_expand_label(&p, "iv", NULL, 0, iv, s->iv_len) == 0;
+    /* rfc8446#4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished",
+     * "", Hash.length) */
+    if (ok && finished_key != NULL)
+        ok = prk_expand_label(&p, "finished", NULL, 0, finished_key, s->hash_len) == 0;
+    prk_end(&p);
+    if (!ok) {
         OPENSSL_cleanse(key, s->key_len);
+        if (finished_key != NULL)
+            OPENSSL_cleanse(finished_key, s->hash_len);
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "deriving traffic keys");
     }
     return 0;

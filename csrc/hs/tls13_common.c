@@ -174,12 +174,24 @@ int tls_hs_check_certificate_verify(tls_conn *c, tls_reader *body)
 
 /* ---- Finished -------------------------------------------------------------------- */
 
+/* verify_data under base_secret; the finished_key of a handshake traffic
+ * secret is the one the record layer derived with its traffic keys. */
+static int finished_mac(tls_conn *c, const uint8_t *base_secret, const uint8_t *th, uint8_t *out)
+{
+    const tls13_keys *k = &c->keys;
+    if (base_secret == k->client_hs && k->have_client_finished_key)
+        return tls13_finished_mac(c->suite->md, k->client_finished_key, th, out, &c->err);
+    if (base_secret == k->server_hs && k->have_server_finished_key)
+        return tls13_finished_mac(c->suite->md, k->server_finished_key, th, out, &c->err);
+    return tls13_finished(c->suite->md, base_secret, th, out, &c->err);
+}
+
 int tls_hs_send_finished(tls_conn *c, const uint8_t *base_secret)
 {
     uint8_t th[TLS_MAX_HASH_LEN], verify[TLS_MAX_HASH_LEN];
     int rc = -1;
     if (tls_transcript_hash(&c->transcript, th, &c->err) == 0 &&
-        tls13_finished(c->suite->md, base_secret, th, verify, &c->err) == 0) {
+        finished_mac(c, base_secret, th, verify) == 0) {
         tls_buf msg;
         tls_buf_init(&msg);
         size_t off = tls_hs_begin_message(&msg, TLS_HS_FINISHED);
@@ -206,7 +218,7 @@ int tls_hs_check_finished(tls_conn *c, tls_reader *body, const uint8_t *base_sec
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Finished message has the wrong length");
     int rc = -1;
     if (tls_transcript_hash(&c->transcript, th, &c->err) == 0 &&
-        tls13_finished(c->suite->md, base_secret, th, expected, &c->err) == 0) {
+        finished_mac(c, base_secret, th, expected) == 0) {
         /* rfc8446#4.4.4: a wrong verify_data is a decrypt_error. */
         if (CRYPTO_memcmp(expected, got, c->suite->hash_len) != 0)
             tls_fail(&c->err, TLS_ALERT_DECRYPT_ERROR,

@@ -103,6 +103,23 @@ static int l_hkdf_extract(lua_State *L)
     return 1;
 }
 
+/* hkdf_expand(hash_name, prk, info, length): rfc5869#2.3 as it is. */
+static int l_hkdf_expand(lua_State *L)
+{
+    const EVP_MD *md = check_hash(L, 1);
+    size_t prk_len, info_len;
+    const uint8_t *prk = check_bytes(L, 2, &prk_len);
+    const uint8_t *info = check_bytes(L, 3, &info_len);
+    lua_Integer length = luaL_checkinteger(L, 4);
+    luaL_argcheck(L, length > 0 && length <= 255 * EVP_MD_get_size(md), 4, "bad length");
+    uint8_t *out = scratch(L, (size_t)length);
+    if (tls_hkdf_expand(md, prk, prk_len, info, info_len, out, (size_t)length) != 0)
+        return push_fail(L, "HKDF-Expand failed");
+    lua_pushlstring(L, (const char *)out, (size_t)length);
+    OPENSSL_cleanse(out, (size_t)length);
+    return 1;
+}
+
 /* expand_label(hash_name, secret, label, context, length) */
 static int l_expand_label(lua_State *L)
 {
@@ -768,6 +785,7 @@ static const luaL_Reg functions[] = {
     {"chain_fits_sigalgs_cert", l_chain_fits_sigalgs_cert},
     {"hash", l_hash},
     {"hkdf_extract", l_hkdf_extract},
+    {"hkdf_expand", l_hkdf_expand},
     {"expand_label", l_expand_label},
     {"derive_secret", l_derive_secret},
     {"keyschedule", l_keyschedule},

@@ -314,9 +314,31 @@ static int trace_key(tls_conn *c, const char *message, const char *name)
     return tls_trace_emit(c, &tb);
 }
 
+/* Installs secret's key and iv in a; for a handshake traffic secret of
+ * c->keys, also its finished_key, from the same keyed HMAC (the Finished
+ * of tls13_common.c takes it from there). */
+static int install_key(tls_conn *c, tls_aead *a, const uint8_t *secret, int encrypt)
+{
+    tls13_keys *k = &c->keys;
+    uint8_t *fk = NULL;
+    int *have = NULL;
+    if (secret == k->client_hs) {
+        fk = k->client_finished_key;
+        have = &k->have_client_finished_key;
+    } else if (secret == k->server_hs) {
+        fk = k->server_finished_key;
+        have = &k->have_server_finished_key;
+    }
+    if (tls_aead_init_finished(a, c->suite, secret, encrypt, fk, &c->err) != 0)
+        return -1;
+    if (have != NULL)
+        *have = 1;
+    return 0;
+}
+
 int tls_record_set_read_key(tls_conn *c, const uint8_t *secret, const char *name)
 {
-    if (tls_aead_init(&c->rd, c->suite, secret, 0, &c->err) != 0)
+    if (install_key(c, &c->rd, secret, 0) != 0)
         return -1;
     c->rd_protected = 1;
     c->rd_epoch++;
@@ -348,7 +370,7 @@ static void set_key_update_threshold(tls_conn *c)
 
 int tls_record_install_write_key(tls_conn *c, const uint8_t *secret)
 {
-    if (tls_aead_init(&c->wr, c->suite, secret, 1, &c->err) != 0)
+    if (install_key(c, &c->wr, secret, 1) != 0)
         return -1;
     c->wr_protected = 1;
     set_key_update_threshold(c);
