@@ -4,6 +4,7 @@
 local SIG = "csrc/crypto/tls_sig.c"
 local H = "spec/hostile_server_spec.lua"
 local KAT = "spec/kat_rfc8448_spec.lua"
+local PK = "spec/pk_prepared_spec.lua"
 
 return {
    { name = "pk_prepared_verify_takes_bad_signature", file = SIG,
@@ -14,4 +15,12 @@ return {
      from = [[if (md == NULL || EVP_Digest(msg, len, hash, &hash_len, md, NULL) != 1)]],
      to = [[if (md == NULL || EVP_Digest(msg, 0, hash, &hash_len, md, NULL) != 1)]],
      specs = { { KAT, "signs and verifies with ecdsa_secp256r1_sha256" } } },
+   { name = "pk_verify_context_serves_any_scheme", file = SIG,
+     from = [[if (e->key == key && e->scheme == s->id) {]],
+     to = [[if (e->key == key) {]],
+     specs = { { PK, "one client verifies one server key under each scheme in turn" } } },
+   { name = "pk_sign_context_serves_any_scheme", file = SIG,
+     from = [[size_t si = (size_t)(s - schemes);]],
+     to = [[size_t si = 0;]],
+     specs = { { PK, "one server key signs under each scheme in turn" } } },
 }
