@@ -368,8 +368,12 @@ static int sign_prehashed(EVP_PKEY *key, const scheme_info *s, const uint8_t *ms
     unsigned int hash_len = 0;
     size_t max = 0, sig_len = 0, start = out->len;
     int rc = -1;
+    /* The key's cached maximum: asking EVP_PKEY_sign for it makes ECDSA
+     * encode a dummy signature (eight allocations). */
+    int size = EVP_PKEY_get_size(key);
+    max = size > 0 ? (size_t)size : 0;
     if (EVP_Digest(msg, len, hash, &hash_len, tls_crypto_sha(s->hash_bits), NULL) != 1
-        || EVP_PKEY_sign(ctx, NULL, &max, hash, hash_len) != 1)
+        || (max == 0 && EVP_PKEY_sign(ctx, NULL, &max, hash, hash_len) != 1))
         goto done;
     uint8_t *dst = tls_buf_extend(out, max);
     if (dst == NULL)
