@@ -282,6 +282,11 @@ int tls_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
  * the signature does not verify. */
 int tls_sig_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
                    const uint8_t *sig, size_t sig_len, tls_error *err);
+/* A private key signed with again and again (a configuration's): signing
+ * contexts are prepared for it until tls_sig_forget, which must come
+ * before the owner frees the key. At most 16 keys; more just sign without. */
+void tls_sig_keep(EVP_PKEY *key);
+void tls_sig_forget(EVP_PKEY *key);
 
 /* ---- Randomness ------------------------------------------------------------ */
 int tls_random(uint8_t *out, size_t len, tls_error *err);

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -148,6 +150,247 @@ static int digest_init(EVP_MD_CTX *ctx, EVP_PKEY *key, const scheme_info *s, int
     return 0;
 }
 
+/* Prepared verification contexts, kept for reuse: EVP_DigestVerifyInit
+ * fetches the digest and signature algorithms and builds a key context on
+ * every call (about 25 k instructions). A context made once per (public
+ * key, scheme) with EVP_PKEY_verify_init and the scheme's parameters is
+ * duplicated per use instead, and verifies the digest of msg: the same
+ * check (rfc8446#4.4.3: the signature over the hash of the content), only
+ * the hashing moves out of libcrypto's signature code. A client meets the
+ * same public key again through the certificate cache
+ * (pki/tls_cert_cache.c), which hands out the same EVP_PKEY. The cache
+ * holds a reference to each key, so its address cannot name another key
+ * while the entry lives; it holds only public keys and never a result.
+ * Taken under a lock like the contexts of tls_kex.c; round-robin
+ * replacement; they live as long as the process. Ed25519 hashes inside the
+ * signature and keeps EVP_DigestVerify. */
+#define VERIFY_SLOTS 8
+typedef struct verify_slot {
+    EVP_PKEY *key;
+    uint16_t scheme;
+    EVP_PKEY_CTX *ctx;
+} verify_slot;
+static verify_slot verify_cache[VERIFY_SLOTS];
+static size_t verify_next;
+static CRYPTO_RWLOCK *verify_lock;
+static CRYPTO_ONCE verify_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void verify_init_lock(void)
+{
+    verify_lock = CRYPTO_THREAD_lock_new();
+}
+
+/* A signing or verification context for key and s, its parameters set. */
+static EVP_PKEY_CTX *prepared_new(EVP_PKEY *key, const scheme_info *s, int sign)
+{
+    const EVP_MD *md = tls_crypto_sha(s->hash_bits);
+    EVP_PKEY_CTX *ctx = md != NULL ? EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL) : NULL;
+    int ok = ctx != NULL && (sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) == 1;
+    if (ok && (s->kind == SIG_RSA_PSS_RSAE || s->kind == SIG_RSA_PSS_PSS))
+        /* rfc8446#4.2.3: "The length of the Salt MUST be equal to the
+         * length of the output of the digest algorithm", MGF1 with the
+         * same hash. */
+        ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1
+             && EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) == 1
+             && EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) == 1;
+    else if (ok && s->kind == SIG_RSA_PKCS1)
+        ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1;
+    ok = ok && EVP_PKEY_CTX_set_signature_md(ctx, md) == 1;
+    if (!ok) {
+        EVP_PKEY_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
+static int has_private(EVP_PKEY *key)
+{
+    BIGNUM *d = NULL;
+    int has = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1
+              || EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_D, &d) == 1;
+    BN_clear_free(d);
+    ERR_clear_error();
+    return has;
+}
+
+/* A context of the caller's own, duplicated from the kept one. */
+static EVP_PKEY_CTX *prepared_take(EVP_PKEY *key, const scheme_info *s)
+{
+    EVP_PKEY_CTX *ctx = NULL;
+    if (!CRYPTO_THREAD_run_once(&verify_once, verify_init_lock) || verify_lock == NULL
+        || !CRYPTO_THREAD_write_lock(verify_lock))
+        return prepared_new(key, s, 0);
+    for (size_t i = 0; i < VERIFY_SLOTS; i++) {
+        verify_slot *e = &verify_cache[i];
+        if (e->key == key && e->scheme == s->id) {
+            ctx = EVP_PKEY_CTX_dup(e->ctx);
+            CRYPTO_THREAD_unlock(verify_lock);
+            return ctx;
+        }
+    }
+    CRYPTO_THREAD_unlock(verify_lock);
+    EVP_PKEY_CTX *kept = prepared_new(key, s, 0);
+    /* A key with its private half (tls.internal's verify reads one) is
+     * not kept: a secret must not outlive its owner's free. */
+    if (kept != NULL && has_private(key)) {
+        ctx = kept;
+        kept = NULL;
+    }
+    if (kept == NULL || (ctx = EVP_PKEY_CTX_dup(kept)) == NULL || EVP_PKEY_up_ref(key) != 1) {
+        EVP_PKEY_CTX_free(kept);
+        return ctx;
+    }
+    EVP_PKEY *old_key = NULL;
+    EVP_PKEY_CTX *old_ctx = kept;
+    if (CRYPTO_THREAD_write_lock(verify_lock)) {
+        verify_slot *e = &verify_cache[verify_next];
+        verify_next = (verify_next + 1) % VERIFY_SLOTS;
+        old_key = e->key;
+        old_ctx = e->ctx;
+        e->key = key;
+        e->scheme = s->id;
+        e->ctx = kept;
+        CRYPTO_THREAD_unlock(verify_lock);
+    } else {
+        old_key = key;
+    }
+    EVP_PKEY_CTX_free(old_ctx);
+    EVP_PKEY_free(old_key);
+    return ctx;
+}
+
+static int verify_prehashed(EVP_PKEY *key, const scheme_info *s, const uint8_t *msg, size_t len,
+                            const uint8_t *sig, size_t sig_len, int *bad)
+{
+    uint8_t hash[EVP_MAX_MD_SIZE];
+    unsigned int hash_len = 0;
+    const EVP_MD *md = tls_crypto_sha(s->hash_bits);
+    *bad = 0;
+    if (md == NULL || EVP_Digest(msg, len, hash, &hash_len, md, NULL) != 1)
+        return -1;
+    EVP_PKEY_CTX *ctx = prepared_take(key, s);
+    if (ctx == NULL)
+        return -1;
+    /* 0 is a bad signature, a negative value a malformed one: both fail. */
+    *bad = EVP_PKEY_verify(ctx, sig, sig_len, hash, hash_len) != 1;
+    EVP_PKEY_CTX_free(ctx);
+    return 0;
+}
+
+/* Prepared signing contexts for the private keys a configuration holds
+ * (pki/tls_config.c keeps them with tls_sig_keep and drops them with
+ * tls_sig_forget before it frees the key, so no secret outlives its
+ * owner): EVP_DigestSignInit per CertificateVerify costs as much as its
+ * verifying twin. Per kept key, one context per scheme, made on first use
+ * and duplicated per signature; the signature is over the content's digest
+ * as EVP_DigestSign's. Keys nobody kept (tls.internal's, a hook's) take
+ * EVP_DigestSign. Same lock and lifetime as the verification contexts. */
+#define SIGN_KEYS 16
+#define N_SCHEMES (sizeof schemes / sizeof schemes[0])
+typedef struct sign_slot {
+    EVP_PKEY *key;
+    EVP_PKEY_CTX *ctx[N_SCHEMES];
+} sign_slot;
+static sign_slot sign_keys[SIGN_KEYS];
+
+static int lock_ready(void)
+{
+    return CRYPTO_THREAD_run_once(&verify_once, verify_init_lock) && verify_lock != NULL;
+}
+
+void tls_sig_keep(EVP_PKEY *key)
+{
+    if (key == NULL || !lock_ready() || !CRYPTO_THREAD_write_lock(verify_lock))
+        return;
+    for (size_t i = 0; i < SIGN_KEYS; i++) {
+        if (sign_keys[i].key == key)
+            break;
+        if (sign_keys[i].key == NULL) {
+            if (EVP_PKEY_up_ref(key) == 1)
+                sign_keys[i].key = key;
+            break;
+        }
+    }
+    CRYPTO_THREAD_unlock(verify_lock);
+}
+
+void tls_sig_forget(EVP_PKEY *key)
+{
+    sign_slot gone = {0};
+    if (key == NULL || !lock_ready() || !CRYPTO_THREAD_write_lock(verify_lock))
+        return;
+    for (size_t i = 0; i < SIGN_KEYS; i++) {
+        if (sign_keys[i].key == key) {
+            gone = sign_keys[i];
+            memset(&sign_keys[i], 0, sizeof sign_keys[i]);
+            break;
+        }
+    }
+    CRYPTO_THREAD_unlock(verify_lock);
+    for (size_t j = 0; j < N_SCHEMES; j++)
+        EVP_PKEY_CTX_free(gone.ctx[j]);
+    EVP_PKEY_free(gone.key);
+}
+
+/* A signing context for key and s of the caller's own; NULL if the key
+ * is not kept (or on failure: the caller then signs the slow way). */
+static EVP_PKEY_CTX *sign_take(EVP_PKEY *key, const scheme_info *s)
+{
+    size_t si = (size_t)(s - schemes);
+    EVP_PKEY_CTX *ctx = NULL;
+    if (!lock_ready() || !CRYPTO_THREAD_write_lock(verify_lock))
+        return NULL;
+    for (size_t i = 0; i < SIGN_KEYS; i++) {
+        sign_slot *e = &sign_keys[i];
+        if (e->key != key)
+            continue;
+        if (e->ctx[si] == NULL)
+            e->ctx[si] = prepared_new(key, s, 1);
+        if (e->ctx[si] != NULL)
+            ctx = EVP_PKEY_CTX_dup(e->ctx[si]);
+        break;
+    }
+    CRYPTO_THREAD_unlock(verify_lock);
+    return ctx;
+}
+
+/* Signs the digest of msg with a prepared context; 1 if it did, 0 if the
+ * key is not kept, -1 on failure. */
+static int sign_prehashed(EVP_PKEY *key, const scheme_info *s, const uint8_t *msg, size_t len,
+                          tls_buf *out)
+{
+    if (s->hash_bits == 0)
+        return 0;
+    EVP_PKEY_CTX *ctx = sign_take(key, s);
+    if (ctx == NULL)
+        return 0;
+    uint8_t hash[EVP_MAX_MD_SIZE];
+    unsigned int hash_len = 0;
+    size_t max = 0, sig_len = 0, start = out->len;
+    int rc = -1;
+    /* The key's cached maximum: asking EVP_PKEY_sign for it makes ECDSA
+     * encode a dummy signature (eight allocations). */
+    int size = EVP_PKEY_get_size(key);
+    max = size > 0 ? (size_t)size : 0;
+    if (EVP_Digest(msg, len, hash, &hash_len, tls_crypto_sha(s->hash_bits), NULL) != 1
+        || (max == 0 && EVP_PKEY_sign(ctx, NULL, &max, hash, hash_len) != 1))
+        goto done;
+    uint8_t *dst = tls_buf_extend(out, max);
+    if (dst == NULL)
+        goto done;
+    sig_len = max;
+    if (EVP_PKEY_sign(ctx, dst, &sig_len, hash, hash_len) != 1 || sig_len > max) {
+        out->len = start;
+        goto done;
+    }
+    /* ECDSA signatures are shorter than the maximum as often as not. */
+    out->len = start + sig_len;
+    rc = 1;
+done:
+    EVP_PKEY_CTX_free(ctx);
+    return rc;
+}
+
 static int sign_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
                    int tls12, tls_error *err)
 {
@@ -158,6 +401,13 @@ static int sign_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t le
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR,
                         "signature scheme %s cannot be used with our %s key",
                         scheme_name(scheme, buf, sizeof buf), EVP_PKEY_get0_type_name(key));
+
+    int prepared = sign_prehashed(key, s, msg, len, out);
+    if (prepared < 0)
+        return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR,
+                               tls12 ? "signing ServerKeyExchange" : "signing CertificateVerify");
+    if (prepared > 0)
+        return 0;
 
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     size_t max = 0, sig_len = 0;
@@ -201,6 +451,18 @@ static int verify_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t 
                         "signature scheme %s in %s does not fit the %s key of the certificate",
                         scheme_name(scheme, buf, sizeof buf), what,
                         key ? EVP_PKEY_get0_type_name(key) : "missing");
+
+    if (s->hash_bits != 0) {
+        int bad = 0;
+        if (verify_prehashed(key, s, msg, len, sig, sig_len, &bad) != 0)
+            return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR,
+                                   tls12 ? "verifying ServerKeyExchange" : "verifying CertificateVerify");
+        if (bad) {
+            ERR_clear_error();
+            return tls_fail(err, TLS_ALERT_DECRYPT_ERROR, "signature in %s does not verify", what);
+        }
+        return 0;
+    }
 
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int rc = -1;

@@ -148,6 +148,7 @@ void tls_config_unref(tls_config *c)
     tls_buf_free(&c->ocsp_response);
     for (size_t i = 0; i < TLS_MAX_IDENTITIES; i++) {
         sk_X509_pop_free(c->ids[i].chain, X509_free);
+        tls_sig_forget(c->ids[i].key);
         EVP_PKEY_free(c->ids[i].key);
         tls_buf_free(&c->ids[i].cert_entries);
     }
@@ -403,8 +404,10 @@ int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
         EVP_PKEY_free(key);
         return -1;
     }
+    tls_sig_forget(id->key);
     EVP_PKEY_free(id->key);
     id->key = key;
+    tls_sig_keep(key);
     complete_identity(c);
     return 0;
 }
