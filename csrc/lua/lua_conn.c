@@ -878,9 +878,26 @@ static int conn_want(lua_State *L)
     return 1;
 }
 
+/* A descriptor about to be closed under a cqueues program: cqueues forgets
+ * it first (as tls.loop's close does), so that a later socket given the
+ * same number is not mistaken for it. */
+static void forget_in_cqueues(lua_State *L, int fd)
+{
+    int top = lua_gettop(L);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE) == LUA_TTABLE &&
+        lua_getfield(L, -1, "cqueues") == LUA_TTABLE && lua_getfield(L, -1, "cancel") == LUA_TFUNCTION) {
+        lua_pushinteger(L, fd);
+        lua_pcall(L, 1, 0, 0);
+    }
+    lua_settop(L, top);
+}
+
 /* conn:setfd(fd): the descriptor to use from now on (LuaSec's); -1
  * detaches it, so that close() leaves it open. Over a wrapped LuaSocket
- * object the object gets it too: it owns the descriptor. */
+ * object the object gets it too: it owns the descriptor. A connection that
+ * owns its descriptor (tls.connect, accept) owns the one it is given, and
+ * closes the one it replaces, as close() would have: nobody else holds it
+ * (LuaSec leaks it; setfd(-1) first keeps it open). */
 static int conn_setfd(lua_State *L)
 {
     lua_conn *c = to_idle_conn(L);
@@ -897,6 +914,9 @@ static int conn_setfd(lua_State *L)
             lua_call(L, 2, 0);
         }
         lua_settop(L, top);
+    } else if (fd >= 0 && c->fd >= 0 && c->fd != fd) {
+        forget_in_cqueues(L, c->fd);
+        tls_sock_close(c->fd);
     }
     c->fd = (int)fd;
     return 0;
