@@ -15,4 +15,16 @@ return {
      from = [[} else if (fd >= 0 && c->fd >= 0 && c->fd != fd) {]],
      to = [[} else if (fd >= 0 && c->fd >= 0) {]],
      specs = { { NB, "setfd closes the descriptor it replaces" } } },
+   -- receive holds the tickets its handshake queued when its data is there
+   { name = "srv_receive_flushes_held_output", file = CONN,
+     from = [[    c->hold_output = 1;
+    int st = ensure_handshake(c, deadline);]],
+     to = [[    c->hold_output = 0;
+    int st = ensure_handshake(c, deadline);]],
+     specs = { { NB, "a server's tickets wait for its reply" } } },
+   -- ... and sends them before it waits
+   { name = "srv_held_output_kept_while_waiting", file = CONN,
+     from = [[int st = flush_output(c, read_first ? tls_sock_deadline(0) : deadline);]],
+     to = [[int st = c->hold_output ? TLS_IO_DONE : flush_output(c, read_first ? tls_sock_deadline(0) : deadline);]],
+     specs = { { NB, "held tickets leave once a receive must wait" } } },
 }
