@@ -27,4 +27,10 @@ return {
      from = [[int st = flush_output(c, read_first ? tls_sock_deadline(0) : deadline);]],
      to = [[int st = c->hold_output ? TLS_IO_DONE : flush_output(c, read_first ? tls_sock_deadline(0) : deadline);]],
      specs = { { NB, "held tickets leave once a receive must wait" } } },
+   -- accepted sockets get TCP_NODELAY from the listening socket (Linux)
+   { name = "srv_listener_nagle", file = "csrc/io/tls_socket.c",
+     from = [[        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (tls_sock_prepare(s) < 0]],
+     to = [[        if (tls_sock_prepare(s) < 0]],
+     specs = { { NB, "setoption/getoption reach the socket" } } },
 }
