@@ -579,6 +579,92 @@ describe("non-blocking connections", function()
       assert.equal("ok2", sconn:receive("*l"))
       client:close(); sconn:close(); server:close()
    end)
+
+   -- A server's tickets, queued when the client's Finished arrives, wait
+   -- in the engine when the receive that completed the handshake already
+   -- has its data: they leave with the reply, in the same write. A call
+   -- that must wait sends them first.
+   local function lazy_handshake_and_request()
+      local server, port = listen()
+      local client, tcp = wrapped_client(port)
+      -- Without Nagle our Finished and the request are both there when the
+      -- server reads (as from a libssl client, which turns Nagle off).
+      assert(tcp:setoption("tcp-nodelay", true))
+      local sconn = accept(server)
+      sconn:settimeout(0)
+      local sent, got = false, nil
+      drive({
+         { name = "client", conn = client, step = function()
+              local ok, err = client:handshake()
+              if not ok then return nil, err end
+              if not sent then sent = assert(client:send("hi\n")) end
+              return true
+           end },
+         { name = "server", conn = sconn, step = function()
+              local data, err = sconn:receive("*l")
+              got = data
+              return data ~= nil, err
+           end },
+      })
+      assert.equal("hi", got)
+      return client, tcp, sconn, server
+   end
+
+   it("a server's tickets wait for its reply when the receive that completed the handshake has its data", function()
+      local client, tcp, sconn, server = lazy_handshake_and_request()
+      -- Nothing reached the client after our Finished: the tickets are held.
+      local readable = socket.select({ tcp }, nil, 0)
+      assert.equal(0, #readable)
+      assert.is_nil(client:session())
+      assert.equal(3, sconn:send("ok\n"))
+      client:settimeout(5)
+      assert.equal("ok", client:receive("*l"))
+      -- They came before the reply.
+      assert.is_string(client:session())
+      client:close(); sconn:close(); server:close()
+   end)
+
+   it("held tickets leave once a receive must wait", function()
+      local client, tcp, sconn, server = lazy_handshake_and_request()
+      local data, err = sconn:receive("*l")
+      assert.is_nil(data)
+      assert.equal("wantread", err)
+      local readable = socket.select({ tcp }, nil, 10)
+      assert.equal(tcp, readable[1])
+      data, err = client:receive("*l")
+      assert.is_nil(data)
+      assert.equal("wantread", err)
+      assert.is_string(client:session())
+      client:close(); sconn:close(); server:close()
+   end)
+
+   it("setfd closes the descriptor it replaces when the connection owns it, never one it is given again", function()
+      local client, sconn, server = connected_pair()
+      local client2, sconn2, server2 = connected_pair()
+      local fd, fd2 = sconn:getfd(), sconn2:getfd()
+      -- The same descriptor again: nothing is closed.
+      sconn:setfd(fd)
+      assert.equal(3, client:send("ok\n"))
+      sconn:settimeout(5)
+      assert.equal("ok", sconn:receive("*l"))
+      -- Detached descriptors are the caller's; the one replaced is closed
+      -- (a TCP close without close_notify: its peer sees it at once).
+      sconn2:setfd(-1)
+      sconn:setfd(fd2)
+      assert.equal(fd2, sconn:getfd())
+      client:settimeout(5)
+      local data, err = client:receive("*l")
+      assert.is_nil(data)
+      assert.equal("closed", err)
+      -- fd2 goes back to the connection whose TLS it carries, still open.
+      sconn:setfd(-1)
+      sconn2:setfd(fd2)
+      assert.equal(4, client2:send("ok2\n"))
+      sconn2:settimeout(5)
+      assert.equal("ok2", sconn2:receive("*l"))
+      client:close(); sconn:close(); server:close()
+      client2:close(); sconn2:close(); server2:close()
+   end)
 end)
 
 describe("non-blocking connections against openssl", function()

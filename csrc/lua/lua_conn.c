@@ -28,6 +28,11 @@
  * output buffer, freed once the socket took it, is not mapped and unmapped
  * (and its pages faulted in) again for every send. */
 #define SEND_CHUNK (3 * TLS_MAX_PLAINTEXT)
+/* send appends its records to output still queued when there is less than
+ * this (what a handshake, a receive or a KeyUpdate leaves: tickets, a
+ * KeyUpdate answer), so that both leave in one write; more than this was
+ * left by a send the socket did not take, and goes first, as before. */
+#define SEND_COALESCE_MAX 4096
 /* How long close() may wait to deliver close_notify on a blocking socket. */
 #define CLOSE_NOTIFY_WAIT 1.0
 
@@ -48,6 +53,8 @@ struct lua_conn {
     double hs_deadline;
     int want;        /* WAIT_*: what the last call that stopped early waited for */
     int ku_pending;  /* keyupdate queued a KeyUpdate that is not all sent yet */
+    int hold_output; /* receive runs: output queued by the read that brought
+                        what it waits for may stay queued (see pump) */
     double received; /* bytes of application data returned by receive */
     double sent;     /* bytes of application data accepted by send */
     double born;     /* tls_sock_now() at creation, for getstats' age */
@@ -100,6 +107,7 @@ static lua_conn *to_idle_conn(lua_State *L)
         luaL_error(L, "tls: this method cannot be called from the connection's own callbacks (trace, verify, servername, alpn, ocsp, client_certificate, keylog)");
     tls_lua_enter(L, &c->busy, "connection");
     c->want = WAIT_NOTHING;
+    c->hold_output = 0;
     /* Only now: it calls into LuaSocket, and a nested call must not touch
      * the descriptor of the method it interrupted. */
     forget_fd_if_socket_closed(L, c);
@@ -178,6 +186,14 @@ static int pump(lua_conn *c, enum goal goal, double deadline)
             return failed(c);
     }
     for (;;) {
+        /* Inside receive, once what it waits for is there, output the last
+         * read queued (a server's tickets after the client's Finished, a
+         * KeyUpdate answer) stays queued: it leaves with the next call that
+         * writes (the reply, close) or must wait, in one write with it. The
+         * peer never waits on it. A failure is flushed and reported below. */
+        if (c->hold_output && !(tls_conn_status(c->tls) & TLS_STATUS_FAILED) &&
+            goal_reached(c, goal, tls_conn_status(c->tls)))
+            return TLS_IO_DONE;
         /* Data to read never waits on our own output (queued by a send that
          * stopped early, or a KeyUpdate answer): a peer that writes before
          * it reads, say the other end of an echo in the same event loop,
@@ -529,9 +545,14 @@ static int conn_send(lua_State *L)
     int st = tls_conn_half_rtt_ok(c->tls) ? TLS_IO_DONE : ensure_handshake(c, deadline);
     size_t committed = 0;
     while (st == TLS_IO_DONE) {
-        st = pump(c, WANT_FLUSH, deadline);
-        if (st != TLS_IO_DONE || committed == total)
-            break;
+        const uint8_t *queued;
+        size_t nqueued = tls_conn_output(c->tls, &queued);
+        int append = committed < total && nqueued > 0 && nqueued < SEND_COALESCE_MAX && !c->ku_pending;
+        if (!append) {
+            st = pump(c, WANT_FLUSH, deadline);
+            if (st != TLS_IO_DONE || committed == total)
+                break;
+        }
         size_t n = total - committed < SEND_CHUNK ? total - committed : SEND_CHUNK;
         unsigned status = tls_conn_status(c->tls);
         if (status & TLS_STATUS_CLOSED) {
@@ -690,6 +711,7 @@ static int conn_receive(lua_State *L)
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     luaL_addlstring(&b, prefix, prefix_len);
+    c->hold_output = 1;
     int st = ensure_handshake(c, deadline);
     if (st == TLS_IO_DONE) {
         if (mode == LINE)
@@ -706,6 +728,7 @@ static int conn_receive(lua_State *L)
             st = CONN_FAILED;
         }
     }
+    c->hold_output = 0;
     luaL_pushresult(&b);
     if (st == TLS_IO_DONE)
         return 1;
@@ -878,9 +901,26 @@ static int conn_want(lua_State *L)
     return 1;
 }
 
+/* A descriptor about to be closed under a cqueues program: cqueues forgets
+ * it first (as tls.loop's close does), so that a later socket given the
+ * same number is not mistaken for it. */
+static void forget_in_cqueues(lua_State *L, int fd)
+{
+    int top = lua_gettop(L);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE) == LUA_TTABLE &&
+        lua_getfield(L, -1, "cqueues") == LUA_TTABLE && lua_getfield(L, -1, "cancel") == LUA_TFUNCTION) {
+        lua_pushinteger(L, fd);
+        lua_pcall(L, 1, 0, 0);
+    }
+    lua_settop(L, top);
+}
+
 /* conn:setfd(fd): the descriptor to use from now on (LuaSec's); -1
  * detaches it, so that close() leaves it open. Over a wrapped LuaSocket
- * object the object gets it too: it owns the descriptor. */
+ * object the object gets it too: it owns the descriptor. A connection that
+ * owns its descriptor (tls.connect, accept) owns the one it is given, and
+ * closes the one it replaces, as close() would have: nobody else holds it
+ * (LuaSec leaks it; setfd(-1) first keeps it open). */
 static int conn_setfd(lua_State *L)
 {
     lua_conn *c = to_idle_conn(L);
@@ -897,6 +937,9 @@ static int conn_setfd(lua_State *L)
             lua_call(L, 2, 0);
         }
         lua_settop(L, top);
+    } else if (fd >= 0 && c->fd >= 0 && c->fd != fd) {
+        forget_in_cqueues(L, c->fd);
+        tls_sock_close(c->fd);
     }
     c->fd = (int)fd;
     return 0;

@@ -69,6 +69,17 @@ local function wait(cq, obj, deadline)
   return true
 end
 
+-- The end of nonblocking(): the results pass through as they are (no
+-- table per call: this runs for every operation of every connection).
+local function restore(obj, t, past, ok, ...)
+  obj:settimeout(t)
+  if not ok then error((...), 0) end
+  -- Called past the deadline (ours is later than the C one) and still open:
+  -- the handshake is done, nothing more to watch.
+  if past and obj:getfd() >= 0 then hs_deadline[obj] = nil end
+  return ...
+end
+
 -- Runs raw(obj, ...) with the C timeout at 0, restoring the application's
 -- timeout `t` afterwards, also when raw raises (a programming mistake).
 -- Past its handshake deadline a connection still in its handshake has its
@@ -82,13 +93,7 @@ local function nonblocking(obj, t, raw, ...)
     if past and fd and fd >= 0 then cq.cancel(fd) end
   end
   obj:settimeout(0)
-  local r = table.pack(pcall(raw, obj, ...))
-  obj:settimeout(t)
-  if not r[1] then error(r[2], 0) end
-  -- Called past the deadline (ours is later than the C one) and still open:
-  -- the handshake is done, nothing more to watch.
-  if past and obj:getfd() >= 0 then hs_deadline[obj] = nil end
-  return unpack(r, 2, r.n)
+  return restore(obj, t, past, pcall(raw, obj, ...))
 end
 
 -- The pollable protocol (cqueues calls these on objects given to poll).
