@@ -1,0 +1,77 @@
+-- Review of session 13: a server's handshake_timeout must bound every call
+-- that drives the handshake. receive_early drives it (up to the client's
+-- EndOfEarlyData) but went around the deadline: a client that connected and
+-- sent nothing (or one byte now and then) held the server's socket and memory
+-- for as long as the application's own I/O timeout, or for ever without one
+-- (mutate/mutations_review13.lua plants it back).
+local tls = require "tls"
+local socket = require "socket"
+
+local DROPPED = "handshake not completed within 0.3 seconds: connection dropped"
+
+describe("review13: receive_early under the server's handshake_timeout", function()
+  local cert, key = assert(tls.selfsigned { names = { "localhost" } })
+  local sctx = assert(tls.context { mode = "server", certificate = cert, key = key, early_data = true })
+
+  -- A server with a 0.3 s handshake deadline, a client that connected and
+  -- sent nothing, and the server's connection to it.
+  local function stalled(opts)
+    local server = assert(tls.listen("127.0.0.1", 0, sctx, opts))
+    local _, port = server:getsockname()
+    local raw = assert(socket.connect("127.0.0.1", port))
+    local conn = assert(server:accept())
+    return server, raw, conn
+  end
+
+  -- The server closed its end: the client reads the end of the stream.
+  local function assert_closed(raw)
+    raw:settimeout(2)
+    local data, rerr, partial = raw:receive("*a")
+    assert.is_true(data == "" or (rerr == "closed" and partial == ""),
+      "expected the end of the stream, got " .. tostring(data) .. ", " .. tostring(rerr))
+  end
+
+  it("drops a client that stalls, where the connection's own timeout (5 s) would say 'timeout'", function()
+    local server, raw, conn = stalled { handshake_timeout = 0.3, timeout = 5 }
+    local data, err = conn:receive_early()
+    assert.is_nil(data)
+    assert.equal(DROPPED, err)
+    assert.equal(-1, conn:getfd())
+    assert_closed(raw)
+    raw:close()
+    server:close()
+  end)
+
+  it("drops it in non-blocking mode too, on the first call after the deadline", function()
+    local server, raw, conn = stalled { handshake_timeout = 0.3, timeout = 5 }
+    conn:settimeout(0)
+    assert.same({ n = 2, nil, "wantread" }, table.pack(conn:receive_early()))
+    socket.sleep(0.4)
+    assert.same({ n = 2, nil, DROPPED }, table.pack(conn:receive_early()))
+    assert.equal(-1, conn:getfd())
+    assert_closed(raw)
+    raw:close()
+    server:close()
+  end)
+
+  it("drops it inside cqueues, where the call has no timeout of its own", function()
+    local cqueues = require "cqueues"
+    local server = assert(tls.listen("127.0.0.1", 0, sctx, { handshake_timeout = 0.3, timeout = 10 }))
+    local _, port = server:getsockname()
+    local raw = assert(socket.connect("127.0.0.1", port))
+    local cq = cqueues.new()
+    local result
+    cq:wrap(function()
+      local conn = assert(server:accept())
+      conn:settimeout(nil)      -- only the server's limit can end the wait
+      result = table.pack(conn:receive_early())
+    end)
+    local ok, err = cq:loop(10)
+    assert(ok, err)
+    assert.is_true(cq:empty(), "receive_early still waits after 10 s")
+    assert.same({ n = 2, nil, DROPPED }, result)
+    assert_closed(raw)
+    raw:close()
+    server:close()
+  end)
+end)
