@@ -2,6 +2,7 @@
 -- spec named. Same form as mutate/mutations.lua.
 local HT, CONN = "spec/review13_handshake_timeout_spec.lua", "csrc/lua/lua_conn.c"
 local HS, HF = "spec/review13_https_spec.lua", "lua/tls/https.lua"
+local CQ, LOOP = "spec/review13_cqueues_spec.lua", "lua/tls/loop.lua"
 
 return {
   -- receive_early drives the handshake: under the server's handshake_timeout
@@ -14,4 +15,22 @@ return {
     from = [[    if mode ~= "client" then]],
     to = [[    if false then]],
     specs = { { HS, "refuses a server context" } } },
+  -- cqueues: a connection the application polls itself, dropped at its handshake deadline
+  { name = "review13_loop_direct_call_no_cancel", file = LOOP,
+    from = [=[  if not hs_cancel[obj] then return raw(obj, ...) end]=],
+    to = [=[  if true then return raw(obj, ...) end]=],
+    specs = { { CQ, "the application polls with a timeout" } } },
+  { name = "review13_loop_cancel_dropped", file = LOOP,
+    from = [=[  if fd and fd >= 0 then cq.cancel(fd) end
+  return now >= hs_deadline[obj]]=],
+    to = [=[  return now >= hs_deadline[obj]]=],
+    specs = { { CQ, "the application polls with a timeout" } } },
+  { name = "review13_loop_poll_timeout_ignores_handshake", file = LOOP,
+    from = [=[  local at = call_deadline[self] or hs_deadline[self]]=],
+    to = [=[  local at = call_deadline[self]]=],
+    specs = { { CQ, "wakes a poll without a timeout of its own" } } },
+  { name = "review13_loop_accept_at_0_unmarked", file = LOOP,
+    from = [=[    if t == 0 then return marked(cq, self) end]=],
+    to = [=[    if t == 0 then return accept(self) end]=],
+    specs = { { CQ, "server at timeout 0" } } },
 }
