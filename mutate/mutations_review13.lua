@@ -33,4 +33,12 @@ return {
     from = [=[    if t == 0 then return marked(cq, self) end]=],
     to = [=[    if t == 0 then return accept(self) end]=],
     specs = { { CQ, "server at timeout 0" } } },
+  { name = "review13_loop_conn_close_variable_raw", file = LOOP,
+    from = [=[  reg["tls.conn"].__close = cm.close]=],
+    to = [=[  local _ = cm.close]=],
+    specs = { { CQ, "a connection in a .close. variable" } } },
+  { name = "review13_loop_server_close_variable_raw", file = LOOP,
+    from = [=[  reg["tls.server"].__close = sm.close]=],
+    to = [=[  local _ = sm.close]=],
+    specs = { { CQ, "a server in a .close. variable" } } },
 }

@@ -143,3 +143,59 @@ describe("review13: handshake_timeout for connections polled by the application 
     assert.equal("still here", line)
   end)
 end)
+
+-- The same stop, from Lua 5.4's to-be-closed variables: `<close>` called
+-- the C close, which closed a descriptor cqueues still watched (the last
+-- poll of it had ended by its timeout).
+describe("review13: <close> inside cqueues", function()
+  local cert, key = assert(tls.selfsigned { names = { "localhost" } })
+  local sctx = assert(tls.context { mode = "server", certificate = cert, key = key })
+
+  local function run(cq)
+    local ok, err = cq:loop(5)
+    assert(ok, err)
+    assert.is_true(cq:empty(), "the controller still has work after 5 s")
+  end
+
+  local function poll_more()
+    local other = csocket.listen("127.0.0.1", 0)
+    cqueues.poll(other, 0.05)
+    other:close()
+    return "polled on"
+  end
+
+  it("a connection in a <close> variable: the controller runs on", function()
+    local server = assert(tls.listen("127.0.0.1", 0, sctx, { timeout = 5 }))
+    local _, port = server:getsockname()
+    local cq, result = cqueues.new(), {}
+    cq:wrap(function()
+      local c = assert(tls.connect("127.0.0.1", port, tls.context { verify = false }, { timeout = 5 }))
+      cqueues.sleep(0.5)
+      c:close()
+    end)
+    cq:wrap(function()
+      do
+        local conn <close> = assert(server:accept())
+        conn:settimeout(0.1)
+        result.receive = table.pack(conn:receive("*l"))   -- the client says nothing
+      end
+      result.after = poll_more()
+      server:close()
+    end)
+    run(cq)
+    assert.same({ receive = { n = 3, nil, "timeout", "" }, after = "polled on" }, result)
+  end)
+
+  it("a server in a <close> variable: the controller runs on", function()
+    local cq, result = cqueues.new(), {}
+    cq:wrap(function()
+      do
+        local server <close> = assert(tls.listen("127.0.0.1", 0, sctx, { timeout = 0.1 }))
+        result.accept = table.pack(server:accept())     -- nobody comes
+      end
+      result.after = poll_more()
+    end)
+    run(cq)
+    assert.same({ accept = { n = 2, nil, "timeout" }, after = "polled on" }, result)
+  end)
+end)

@@ -346,6 +346,10 @@ local function wrap_methods(core)
     return raw_server_close(self, ...)
   end
   sm.pollfd, sm.events, sm.timeout = pollfd, server_events, poll_timeout
+  -- `local conn <close> = ...` closes through these too: the C close would
+  -- close a descriptor cqueues may still watch.
+  reg["tls.conn"].__close = cm.close
+  reg["tls.server"].__close = sm.close
   connect_impl = connect(connect_impl, core)
 end
 
