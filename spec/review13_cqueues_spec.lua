@@ -142,6 +142,33 @@ describe("review13: handshake_timeout for connections polled by the application 
     run(cq)
     assert.equal("still here", line)
   end)
+
+  it("wakes an application that only polls once at the deadline, not in a busy loop", function()
+    local server = assert(tls.listen("127.0.0.1", 0, sctx, { timeout = 0, handshake_timeout = 1 }))
+    local _, port = server:getsockname()
+    local cq, timeouts = cqueues.new(), {}
+    cq:wrap(function()
+      local conn
+      repeat
+        conn = server:accept()
+        if not conn then cqueues.poll(server, 1) end
+      until conn
+      assert(handshake_polled(conn, 0.1))
+      timeouts[1] = conn:timeout() > 0          -- the deadline is ahead
+      cqueues.sleep(1.1)
+      timeouts[2] = conn:timeout()              -- past it: wake now, once
+      timeouts[3] = conn:timeout() or "none"    -- then only what the application asks
+      conn:close()
+      server:close()
+    end)
+    cq:wrap(function()
+      local c = assert(tls.connect("127.0.0.1", port, tls.context { verify = false }, { timeout = 5 }))
+      cqueues.sleep(1.2)
+      c:close()
+    end)
+    run(cq)
+    assert.same({ true, 0, "none" }, timeouts)
+  end)
 end)
 
 -- The same stop, from Lua 5.4's to-be-closed variables: `<close>` called

@@ -28,6 +28,8 @@ local hs_deadline = setmetatable({}, { __mode = "k" })
 -- The same deadline taken before the C accept, so never later than the C
 -- one: from then on a call may drop the client and close its socket.
 local hs_cancel = setmetatable({}, { __mode = "k" })
+-- Connections whose application's poll was woken once at that deadline.
+local hs_woken = setmetatable({}, { __mode = "k" })
 local server_timeout = setmetatable({}, { __mode = "k" })
 local server_hs_timeout = setmetatable({}, { __mode = "k" })
 
@@ -125,12 +127,17 @@ end
 local function server_events() return "r" end
 
 local function poll_timeout(self)
-  -- Polled by the application itself: it must wake to see a client dropped.
-  local at = call_deadline[self] or hs_deadline[self]
+  local at = call_deadline[self]
+  -- Polled by the application itself: it must wake to see a client dropped,
+  -- once (if it only polls, the polls must not turn into a busy loop).
+  local hs = not at and not hs_woken[self] and hs_deadline[self]
+  if hs then at = hs end
   if not at then return nil end
   local cq = loaded.cqueues
   local left = at - cq.monotime()
-  return left > 0 and left or 0
+  if left > 0 then return left end
+  if hs then hs_woken[self] = true end
+  return 0
 end
 
 -- handshake, dohandshake, receive_early, keyupdate: calls without a
