@@ -45,4 +45,13 @@ return {
     from = [=[  if hs then hs_woken[self] = true end]=],
     to = [=[  if false then hs_woken[self] = true end]=],
     specs = { { CQ, "not in a busy loop" } } },
+  -- cqueues: receive_early and a 0.5-RTT send succeed before the client's Finished
+  { name = "review13_loop_receive_early_ends_deadline", file = LOOP,
+    from = [=[plain(cm[name], name ~= "receive_early")]=],
+    to = [=[plain(cm[name], true)]=],
+    specs = { { HT, "withholds its Finished" } } },
+  { name = "review13_loop_half_rtt_send_ends_deadline", file = LOOP,
+    from = [=[      if last ~= nil then return last end]=],
+    to = [=[      if last ~= nil then hs_deadline[self], hs_cancel[self] = nil, nil; return last end]=],
+    specs = { { HT, "withholds its Finished" } } },
 }

@@ -141,8 +141,9 @@ local function poll_timeout(self)
 end
 
 -- handshake, dohandshake, receive_early, keyupdate: calls without a
--- partial result.
-local function plain(method)
+-- partial result. `completes`: a success means the handshake is done
+-- (not so for receive_early, which returns before the client's Finished).
+local function plain(method, completes)
   local function co(cq, self, ...)
     local t = self:gettimeout()
     if t == 0 then return direct(self, method, ...) end
@@ -150,7 +151,7 @@ local function plain(method)
     while true do
       local r = table.pack(nonblocking(self, t, method, ...))
       if r[1] ~= nil or not WANT[r[2]] then
-        if r[1] ~= nil then hs_deadline[self], hs_cancel[self] = nil, nil end
+        if r[1] ~= nil and completes then hs_deadline[self], hs_cancel[self] = nil, nil end
         return unpack(r, 1, r.n)
       end
       if not wait(cq, self, deadline) then return nil, "timeout" end
@@ -196,10 +197,8 @@ local function send(send)
     local deadline = deadline_of(cq, t)
     while true do
       local last, err, sent = nonblocking(self, t, send, data, i, j)
-      if last ~= nil then
-        hs_deadline[self], hs_cancel[self] = nil, nil
-        return last
-      end
+      -- (a success may be 0.5-RTT data, before the client's Finished)
+      if last ~= nil then return last end
       if not WANT[err] then return nil, err, sent end
       if sent and sent >= (i or 1) then i = sent + 1 end
       if not wait(cq, self, deadline) then return nil, "timeout", sent end
@@ -330,7 +329,7 @@ local function wrap_methods(core)
   if cm.pollfd then return end        -- done already (tls loaded twice)
 
   for _, name in ipairs { "handshake", "dohandshake", "receive_early", "keyupdate" } do
-    if cm[name] then cm[name] = plain(cm[name]) end
+    if cm[name] then cm[name] = plain(cm[name], name ~= "receive_early") end
   end
   cm.receive = receive(cm.receive)
   cm.send = send(cm.send)
