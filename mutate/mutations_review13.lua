@@ -3,6 +3,7 @@
 local HT, CONN = "spec/review13_handshake_timeout_spec.lua", "csrc/lua/lua_conn.c"
 local HS, HF = "spec/review13_https_spec.lua", "lua/tls/https.lua"
 local CQ, LOOP = "spec/review13_cqueues_spec.lua", "lua/tls/loop.lua"
+local EX = "spec/review13_export_spec.lua"
 
 return {
   -- receive_early drives the handshake: under the server's handshake_timeout
@@ -54,4 +55,9 @@ return {
     from = [=[      if last ~= nil then return last end]=],
     to = [=[      if last ~= nil then hs_deadline[self], hs_cancel[self] = nil, nil; return last end]=],
     specs = { { HT, "withholds its Finished" } } },
+  -- cqueues: export completes a pending handshake, yielding
+  { name = "review13_loop_export_blocks_controller", file = LOOP,
+    from = [=["receive_early", "keyupdate", "export" } do]=],
+    to = [=["receive_early", "keyupdate" } do]=],
+    specs = { { EX, "yields while it completes a pending handshake" } } },
 }

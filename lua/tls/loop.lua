@@ -328,7 +328,7 @@ local function wrap_methods(core)
   local sm = assert(reg["tls.server"], "tls.server metatable").__index
   if cm.pollfd then return end        -- done already (tls loaded twice)
 
-  for _, name in ipairs { "handshake", "dohandshake", "receive_early", "keyupdate" } do
+  for _, name in ipairs { "handshake", "dohandshake", "receive_early", "keyupdate", "export" } do
     if cm[name] then cm[name] = plain(cm[name], name ~= "receive_early") end
   end
   cm.receive = receive(cm.receive)
