@@ -235,14 +235,14 @@ static int pump(lua_conn *c, enum goal goal, double deadline)
     }
 }
 
-static int ensure_handshake(lua_conn *c, double deadline)
+/* pump() for a goal reached during the handshake (its end, or the end of
+ * the client's 0-RTT data), under the server's handshake_timeout. */
+static int pump_handshake(lua_conn *c, enum goal goal, double deadline)
 {
-    if (tls_conn_status(c->tls) & TLS_STATUS_HANDSHAKE_DONE)
-        return TLS_IO_DONE;
     /* A client that stalls its handshake must not hold a server's socket and
      * memory for ever, whatever timeout the application chose for I/O. */
     int limited = c->hs_limit >= 0 && (deadline < 0 || c->hs_deadline < deadline);
-    int st = pump(c, WANT_HANDSHAKE, limited ? c->hs_deadline : deadline);
+    int st = pump(c, goal, limited ? c->hs_deadline : deadline);
     if (st == TLS_IO_TIMEOUT && limited) {
         snprintf(c->msg, sizeof c->msg, "handshake not completed within %g second%s: connection dropped",
                  c->hs_limit, c->hs_limit == 1 ? "" : "s");
@@ -251,6 +251,13 @@ static int ensure_handshake(lua_conn *c, double deadline)
         return CONN_FAILED;
     }
     return st;
+}
+
+static int ensure_handshake(lua_conn *c, double deadline)
+{
+    if (tls_conn_status(c->tls) & TLS_STATUS_HANDSHAKE_DONE)
+        return TLS_IO_DONE;
+    return pump_handshake(c, WANT_HANDSHAKE, deadline);
 }
 
 void tls_lua_conn_limit_handshake(lua_conn *c, double seconds)
@@ -490,8 +497,9 @@ static int conn_receive_early(lua_State *L)
         return luaL_error(L, "tls: receive_early is for servers (a client sends early data with the "
                              "'early_data' option)");
     int st = TLS_IO_DONE;
+    /* It drives the handshake: a client that stalls it is dropped on time. */
     if (!tls_conn_early_data_complete(c->tls))
-        st = pump(c, WANT_EARLY, tls_sock_deadline(c->timeout));
+        st = pump_handshake(c, WANT_EARLY, tls_sock_deadline(c->timeout));
     if (st != TLS_IO_DONE) {
         lua_pushnil(L);
         lua_pushstring(L, status_message(c, st));

@@ -68,8 +68,15 @@ local function make_context(reqt)
         return fail("give either option 'context' or context options such as '%s', not both", k)
       end
     end
-    if type(reqt.context) ~= "userdata" then
+    local ok, mode = pcall(function() return reqt.context:mode() end)
+    if type(reqt.context) ~= "userdata" or not ok then
       return fail("option 'context' must be a context from tls.context (got %s)", type(reqt.context))
+    end
+    -- A server context would play the server's part over the connection:
+    -- no certificate asked of the peer, the request sent to whoever answers.
+    if mode ~= "client" then
+      return fail("option 'context' must be a client context (this one has mode=\"%s\", which would not "
+        .. "verify the server)", tostring(mode))
     end
     return reqt.context
   end

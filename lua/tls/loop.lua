@@ -25,6 +25,11 @@ local unpack = table.unpack
 -- does not show them).
 local call_deadline = setmetatable({}, { __mode = "k" })
 local hs_deadline = setmetatable({}, { __mode = "k" })
+-- The same deadline taken before the C accept, so never later than the C
+-- one: from then on a call may drop the client and close its socket.
+local hs_cancel = setmetatable({}, { __mode = "k" })
+-- Connections whose application's poll was woken once at that deadline.
+local hs_woken = setmetatable({}, { __mode = "k" })
 local server_timeout = setmetatable({}, { __mode = "k" })
 local server_hs_timeout = setmetatable({}, { __mode = "k" })
 
@@ -69,14 +74,31 @@ local function wait(cq, obj, deadline)
   return true
 end
 
+-- A descriptor cqueues still watches must not be closed under it: its
+-- next update of the poll set fails (EBADF) and stops the controller.
+local function cancel_if_due(obj)
+  local at = hs_cancel[obj]
+  if not at then return false end
+  local cq = loaded.cqueues
+  local now = cq.monotime()
+  if now < at then return false end
+  local fd = obj:getfd()
+  if fd and fd >= 0 then cq.cancel(fd) end
+  return now >= hs_deadline[obj]
+end
+
+-- Called past the deadline (ours is later than the C one) and still open:
+-- the handshake is done, nothing more to watch.
+local function forget_if_done(obj, past)
+  if past and obj:getfd() >= 0 then hs_deadline[obj], hs_cancel[obj] = nil, nil end
+end
+
 -- The end of nonblocking(): the results pass through as they are (no
 -- table per call: this runs for every operation of every connection).
 local function restore(obj, t, past, ok, ...)
   obj:settimeout(t)
   if not ok then error((...), 0) end
-  -- Called past the deadline (ours is later than the C one) and still open:
-  -- the handshake is done, nothing more to watch.
-  if past and obj:getfd() >= 0 then hs_deadline[obj] = nil end
+  forget_if_done(obj, past)
   return ...
 end
 
@@ -85,15 +107,19 @@ end
 -- Past its handshake deadline a connection still in its handshake has its
 -- socket closed by the C call: cqueues forgets the descriptor first.
 local function nonblocking(obj, t, raw, ...)
-  local hs, past = hs_deadline[obj], false
-  if hs then
-    local cq = loaded.cqueues
-    local fd = obj:getfd()
-    past = cq.monotime() >= hs
-    if past and fd and fd >= 0 then cq.cancel(fd) end
-  end
+  local past = cancel_if_due(obj)
   obj:settimeout(0)
   return restore(obj, t, past, pcall(raw, obj, ...))
+end
+
+-- A call on a connection the application made non-blocking itself (it
+-- polls it): the same care for a client dropped at its deadline.
+local function direct(obj, raw, ...)
+  if not hs_cancel[obj] then return raw(obj, ...) end
+  local past = cancel_if_due(obj)
+  local r = table.pack(raw(obj, ...))
+  forget_if_done(obj, past)
+  return unpack(r, 1, r.n)
 end
 
 -- The pollable protocol (cqueues calls these on objects given to poll).
@@ -107,23 +133,30 @@ local function server_events() return "r" end
 
 local function poll_timeout(self)
   local at = call_deadline[self]
+  -- Polled by the application itself: it must wake to see a client dropped,
+  -- once (if it only polls, the polls must not turn into a busy loop).
+  local hs = not at and not hs_woken[self] and hs_deadline[self]
+  if hs then at = hs end
   if not at then return nil end
   local cq = loaded.cqueues
   local left = at - cq.monotime()
-  return left > 0 and left or 0
+  if left > 0 then return left end
+  if hs then hs_woken[self] = true end
+  return 0
 end
 
 -- handshake, dohandshake, receive_early, keyupdate: calls without a
--- partial result.
-local function plain(method)
+-- partial result. `completes`: a success means the handshake is done
+-- (not so for receive_early, which returns before the client's Finished).
+local function plain(method, completes)
   local function co(cq, self, ...)
     local t = self:gettimeout()
-    if t == 0 then return method(self, ...) end
+    if t == 0 then return direct(self, method, ...) end
     local deadline = deadline_of(cq, t)
     while true do
       local r = table.pack(nonblocking(self, t, method, ...))
       if r[1] ~= nil or not WANT[r[2]] then
-        if r[1] ~= nil then hs_deadline[self] = nil end
+        if r[1] ~= nil and completes then hs_deadline[self], hs_cancel[self] = nil, nil end
         return unpack(r, 1, r.n)
       end
       if not wait(cq, self, deadline) then return nil, "timeout" end
@@ -140,12 +173,12 @@ end
 local function receive(receive)
   local function co(cq, self, pattern, prefix)
     local t = self:gettimeout()
-    if t == 0 then return receive(self, pattern, prefix) end
+    if t == 0 then return direct(self, receive, pattern, prefix) end
     local deadline = deadline_of(cq, t)
     while true do
       local data, err, partial = nonblocking(self, t, receive, pattern, prefix)
       if data ~= nil then
-        hs_deadline[self] = nil
+        hs_deadline[self], hs_cancel[self] = nil, nil
         return data
       end
       if not WANT[err] then return nil, err, partial end
@@ -165,14 +198,12 @@ end
 local function send(send)
   local function co(cq, self, data, i, j)
     local t = self:gettimeout()
-    if t == 0 then return send(self, data, i, j) end
+    if t == 0 then return direct(self, send, data, i, j) end
     local deadline = deadline_of(cq, t)
     while true do
       local last, err, sent = nonblocking(self, t, send, data, i, j)
-      if last ~= nil then
-        hs_deadline[self] = nil
-        return last
-      end
+      -- (a success may be 0.5-RTT data, before the client's Finished)
+      if last ~= nil then return last end
       if not WANT[err] then return nil, err, sent end
       if sent and sent >= (i or 1) then i = sent + 1 end
       if not wait(cq, self, deadline) then return nil, "timeout", sent end
@@ -203,19 +234,33 @@ end
 -- accepted connection gets the server's timeout (which the C accept would
 -- have copied from the 0 set here).
 local function accept(accept, raw_settimeout)
+  -- The handshake deadline of an accepted connection, as the C accept set
+  -- it: `before` was taken before that accept, `after` after it.
+  local function mark(self, conn, before, after)
+    local hs = server_hs_timeout[self]
+    if hs and hs >= 0 then hs_cancel[conn], hs_deadline[conn] = before + hs, after + hs end
+  end
+  -- Accepted outside a controller or by a server at timeout 0: the
+  -- connection may still be polled in cqueues later.
+  local function marked(cq, self)
+    local before = cq.monotime()
+    local conn, err = accept(self)
+    if conn then mark(self, conn, before, cq.monotime()) end
+    return conn, err
+  end
   local function co(cq, self)
     local t = server_timeout[self]
-    if t == 0 then return accept(self) end
+    if t == 0 then return marked(cq, self) end
     local deadline = deadline_of(cq, t)
     while true do
       raw_settimeout(self, 0)
+      local before = cq.monotime()
       local ok, conn, err = pcall(accept, self)
       raw_settimeout(self, t)
       if not ok then error(conn, 0) end
       if conn then
         conn:settimeout(t)
-        local hs = server_hs_timeout[self]
-        if hs and hs >= 0 then hs_deadline[conn] = cq.monotime() + hs end
+        mark(self, conn, before, cq.monotime())
         return conn
       end
       if err ~= "timeout" then return nil, err end
@@ -224,7 +269,7 @@ local function accept(accept, raw_settimeout)
   end
   return function(self)
     local cq = controller()
-    if not cq then return accept(self) end
+    if not cq then return marked(loaded.cqueues, self) end
     return co(cq, self)
   end
 end
@@ -288,8 +333,8 @@ local function wrap_methods(core)
   local sm = assert(reg["tls.server"], "tls.server metatable").__index
   if cm.pollfd then return end        -- done already (tls loaded twice)
 
-  for _, name in ipairs { "handshake", "dohandshake", "receive_early", "keyupdate" } do
-    if cm[name] then cm[name] = plain(cm[name]) end
+  for _, name in ipairs { "handshake", "dohandshake", "receive_early", "keyupdate", "export" } do
+    if cm[name] then cm[name] = plain(cm[name], name ~= "receive_early") end
   end
   cm.receive = receive(cm.receive)
   cm.send = send(cm.send)
@@ -312,6 +357,10 @@ local function wrap_methods(core)
     return raw_server_close(self, ...)
   end
   sm.pollfd, sm.events, sm.timeout = pollfd, server_events, poll_timeout
+  -- `local conn <close> = ...` closes through these too: the C close would
+  -- close a descriptor cqueues may still watch.
+  reg["tls.conn"].__close = cm.close
+  reg["tls.server"].__close = sm.close
   connect_impl = connect(connect_impl, core)
 end
 
