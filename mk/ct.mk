@@ -14,7 +14,7 @@
 
 VALGRIND ?= valgrind
 CT_BUILD = $(BUILD)/ct
-CT_SRCS := csrc/crypto/tls12_rsa_kx.c csrc/crypto/tls12_keys.c csrc/crypto/tls_suite.c \
+CT_SRCS := csrc/crypto/tls12_rsa_kx.c csrc/crypto/tls12_keys.c csrc/crypto/tls_keysched.c csrc/crypto/tls_suite.c \
 	csrc/util/tls_err.c csrc/util/tls_buf.c
 CT_CFLAGS = $(STD) $(WARN) $(OPT) -gdwarf-4 -Icsrc $(CRYPTO_CFLAGS) -DTLS_CTGRIND $(CFLAGS)
 CT_VALGRIND = $(VALGRIND) -q --error-exitcode=99 --num-callers=30 --track-origins=yes
