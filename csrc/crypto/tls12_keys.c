@@ -82,10 +82,10 @@ int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len, const 
                      seed2 ? seed2_len : 0};
     /* The context holds the secret: freeing it wipes the key and the
      * padded key states. */
-    EVP_MAC_CTX *mac = tls_hmac_new(md);
+    EVP_MAC_CTX *mac = tls_hmac_take(md);
     int ok = mac != NULL && EVP_MAC_init(mac, secret_len ? secret : empty, secret_len, NULL) == 1
              && p_hash(mac, (size_t)hlen, &seed, out, out_len) == 0;
-    EVP_MAC_CTX_free(mac);
+    tls_hmac_give(mac, md);
     if (!ok) {
         OPENSSL_cleanse(out, out_len);
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "TLS 1.2 PRF");

@@ -65,6 +65,20 @@ const EVP_MAC_CTX *tls_crypto_hmac_template(const EVP_MD *md);
  * memory. */
 EVP_MAC_CTX *tls_hmac_new(const EVP_MD *md);
 
+/* The same, but inside a scope (tls_hmac_scope_enter) the context may be
+ * the one the last tls_hmac_give of that thread kept: EVP_MAC_init it with
+ * a key before use, as a new one. tls_hmac_give keeps a SHA-256 or SHA-384
+ * context for the next take while a scope is open (one per hash and
+ * thread) and frees (wipes) any other; leaving the outermost scope frees
+ * the kept ones. A handshake keys an HMAC some ten times per flight, and a
+ * copy of the template with its free costs a third of a keyed HMAC. */
+EVP_MAC_CTX *tls_hmac_take(const EVP_MD *md);
+void tls_hmac_give(EVP_MAC_CTX *ctx, const EVP_MD *md);
+void tls_hmac_scope_enter(void);
+void tls_hmac_scope_leave(void);
+/* How many contexts this thread keeps now (for the specs). */
+size_t tls_hmac_kept(void);
+
 /* ---- HKDF and the TLS 1.3 key schedule (rfc8446#7.1) ------------------ */
 int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
                      const uint8_t *ikm, size_t ikm_len, uint8_t *out);

@@ -46,18 +46,75 @@ EVP_MAC_CTX *tls_hmac_new(const EVP_MD *md)
     return ctx;
 }
 
+/* Kept contexts hold the key of their last use: only within a scope, that
+ * is within one call into the engine, which holds those secrets anyway. */
+static _Thread_local struct {
+    unsigned depth;
+    EVP_MAC_CTX *kept[2]; /* SHA-256, SHA-384 */
+} hmac_scope;
+
+static EVP_MAC_CTX **kept_slot(const EVP_MD *md)
+{
+    if (hmac_scope.depth == 0 || md == NULL)
+        return NULL;
+    return md == tls_crypto_sha(256) ? &hmac_scope.kept[0]
+           : md == tls_crypto_sha(384) ? &hmac_scope.kept[1]
+                                       : NULL;
+}
+
+EVP_MAC_CTX *tls_hmac_take(const EVP_MD *md)
+{
+    EVP_MAC_CTX **slot = kept_slot(md);
+    if (slot != NULL && *slot != NULL) {
+        EVP_MAC_CTX *ctx = *slot;
+        *slot = NULL;
+        return ctx;
+    }
+    return tls_hmac_new(md);
+}
+
+void tls_hmac_give(EVP_MAC_CTX *ctx, const EVP_MD *md)
+{
+    EVP_MAC_CTX **slot = ctx != NULL ? kept_slot(md) : NULL;
+    if (slot != NULL && *slot == NULL)
+        *slot = ctx;
+    else
+        EVP_MAC_CTX_free(ctx);
+}
+
+void tls_hmac_scope_enter(void)
+{
+    hmac_scope.depth++;
+}
+
+void tls_hmac_scope_leave(void)
+{
+    if (hmac_scope.depth == 0 || --hmac_scope.depth > 0)
+        return;
+    for (size_t i = 0; i < 2; i++) {
+        EVP_MAC_CTX_free(hmac_scope.kept[i]);
+        hmac_scope.kept[i] = NULL;
+    }
+}
+
+size_t tls_hmac_kept(void)
+{
+    return (size_t)(hmac_scope.kept[0] != NULL) + (size_t)(hmac_scope.kept[1] != NULL);
+}
+
 /* A pseudorandom key ready for HKDF-Expand: an HMAC context keyed with it.
  * The context holds the key: prk_end frees it (EVP_MAC_CTX_free wipes the
  * key and the padded key states) on every path. */
 typedef struct hkdf_prk {
     EVP_MAC_CTX *mac;
+    const EVP_MD *md;
     size_t hlen;
     int used; /* an HMAC was finished: restart before the next one */
 } hkdf_prk;
 
 static void prk_end(hkdf_prk *p)
 {
-    EVP_MAC_CTX_free(p->mac);
+    tls_hmac_give(p->mac, p->md);
     p->mac = NULL;
 }
 
@@ -70,7 +127,8 @@ static int prk_start(hkdf_prk *p, const EVP_MD *md, const uint8_t *key, size_t k
     if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN)
         return -1;
     p->hlen = (size_t)hlen;
-    p->mac = tls_hmac_new(md);
+    p->md = md;
+    p->mac = tls_hmac_take(md);
     if (p->mac == NULL || EVP_MAC_init(p->mac, key_len ? key : nothing, key_len, NULL) != 1) {
         prk_end(p);
         return -1;
@@ -182,11 +240,11 @@ int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
     }
     /* rfc5869#2.2: PRK = HMAC-Hash(salt, IKM) */
     size_t n = 0;
-    EVP_MAC_CTX *mac = tls_hmac_new(md);
+    EVP_MAC_CTX *mac = tls_hmac_take(md);
     int ok = mac != NULL && EVP_MAC_init(mac, salt, salt_len, NULL) == 1
              && EVP_MAC_update(mac, ikm, ikm_len) == 1
              && EVP_MAC_final(mac, out, &n, (size_t)hlen) == 1 && n == (size_t)hlen;
-    EVP_MAC_CTX_free(mac);
+    tls_hmac_give(mac, md);
     if (!ok)
         OPENSSL_cleanse(out, (size_t)hlen);
     return ok ? 0 : -1;
@@ -437,17 +495,15 @@ int tls13_finished_mac(const EVP_MD *md, const uint8_t *finished_key, const uint
                        tls_error *err)
 {
     int hlen = md ? EVP_MD_get_size(md) : -1;
-    const EVP_MAC_CTX *tmpl = tls_crypto_hmac_template(md);
-    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN || tmpl == NULL)
+    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN || tls_crypto_hmac_template(md) == NULL)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "Finished: unusable hash");
-    /* rfc8446#4.4.4: verify_data = HMAC(finished_key, Transcript-Hash).
-     * The copy carries the template's digest; the template never sees a key. */
+    /* rfc8446#4.4.4: verify_data = HMAC(finished_key, Transcript-Hash) */
     size_t out_len = 0;
-    EVP_MAC_CTX *mctx = EVP_MAC_CTX_dup(tmpl);
+    EVP_MAC_CTX *mctx = tls_hmac_take(md);
     int ok = mctx != NULL && EVP_MAC_init(mctx, finished_key, (size_t)hlen, NULL) == 1
              && EVP_MAC_update(mctx, th, (size_t)hlen) == 1
              && EVP_MAC_final(mctx, out, &out_len, (size_t)hlen) == 1 && out_len == (size_t)hlen;
-    EVP_MAC_CTX_free(mctx);
+    tls_hmac_give(mctx, md);
     return ok ? 0 : tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "Finished: computing verify_data");
 }
 

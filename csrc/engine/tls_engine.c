@@ -138,7 +138,7 @@ static int fail(tls_conn *c)
     return -1;
 }
 
-int tls_conn_start(tls_conn *c)
+static int start(tls_conn *c)
 {
     if ((c->status & TLS_STATUS_FAILED) || c->in_callback)
         return -1;
@@ -156,7 +156,7 @@ int tls_conn_start(tls_conn *c)
     return tls_client_start(c) == 0 ? 0 : fail(c);
 }
 
-int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len)
+static int feed(tls_conn *c, const uint8_t *data, size_t len)
 {
     if ((c->status & TLS_STATUS_FAILED) || c->in_callback)
         return -1;
@@ -187,6 +187,23 @@ int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len)
     if (c->status & TLS_STATUS_HANDSHAKE_DONE)
         wipe_handshake(c);
     return 0;
+}
+
+/* One scope of kept HMAC contexts per call: a flight keys many. */
+int tls_conn_start(tls_conn *c)
+{
+    tls_hmac_scope_enter();
+    int rc = start(c);
+    tls_hmac_scope_leave();
+    return rc;
+}
+
+int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len)
+{
+    tls_hmac_scope_enter();
+    int rc = feed(c, data, len);
+    tls_hmac_scope_leave();
+    return rc;
 }
 
 size_t tls_conn_output(tls_conn *c, const uint8_t **data)

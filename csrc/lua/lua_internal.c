@@ -178,10 +178,15 @@ static int l_keyschedule(lua_State *L)
     tls13_keys *k = (tls13_keys *)scratch(L, sizeof *k);
     tls_error err;
     tls_error_clear(&err);
-    if (tls13_keys_init(k, s->md, &err) != 0
-        || tls13_keys_handshake(k, shared, shared_len, th_sh, &err) != 0
-        || tls13_keys_master(k, th_sf, &err) != 0
-        || (th_cf != NULL && tls13_keys_resumption(k, th_cf, &err) != 0)) {
+    /* In a scope, as the engine runs it: one HMAC context re-keyed for
+     * every secret, so that the known answers check that path too. */
+    tls_hmac_scope_enter();
+    int rc = tls13_keys_init(k, s->md, &err) != 0
+             || tls13_keys_handshake(k, shared, shared_len, th_sh, &err) != 0
+             || tls13_keys_master(k, th_sf, &err) != 0
+             || (th_cf != NULL && tls13_keys_resumption(k, th_cf, &err) != 0);
+    tls_hmac_scope_leave();
+    if (rc) {
         tls13_keys_wipe(k);
         return push_error(L, &err);
     }
@@ -197,6 +202,14 @@ static int l_keyschedule(lua_State *L)
     if (th_cf != NULL)
         set_field(L, "resumption", k->resumption, k->hlen);
     tls13_keys_wipe(k);
+    return 1;
+}
+
+/* hmac_kept() -> how many HMAC contexts this thread keeps for reuse: none
+ * outside a call into the engine (they hold the key of their last use). */
+static int l_hmac_kept(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)tls_hmac_kept());
     return 1;
 }
 
@@ -789,6 +802,7 @@ static const luaL_Reg functions[] = {
     {"expand_label", l_expand_label},
     {"derive_secret", l_derive_secret},
     {"keyschedule", l_keyschedule},
+    {"hmac_kept", l_hmac_kept},
     {"traffic_keys", l_traffic_keys},
     {"finished", l_finished},
     {"next_traffic_secret", l_next_traffic_secret},
