@@ -5,7 +5,6 @@
 -- context re-keyed wrongly fails the Finished), and nothing stays kept
 -- after them. spec/kat_rfc8448_spec.lua checks the re-keyed path against
 -- the RFC's secrets (its keyschedule hook runs inside a scope).
-local tls = require "tls"
 local I = require "tls.core"._internal
 local E = require "spec.support.engines"
 
