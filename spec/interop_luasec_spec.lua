@@ -39,6 +39,27 @@ describe("LuaSec interop", function()
       end)
    end
 
+   for _, v in ipairs { { "tlsv1_3", "TLSv1.3", 32 }, { "tlsv1_2", "TLSv1.2", 12 } } do
+      it("our Finished values are LuaSec's getpeerfinished and getfinished (" .. v[2] .. ")", function()
+         local srv = proc.spawn(string.format("%s spec/support/luasec_peer.lua server %s %s %s",
+            lua, c.leaf.ecdsa_p256.cert, c.leaf.ecdsa_p256.key, v[1]))
+         local port = tonumber(proc.wait_output(srv, "ready (%d+)"))
+         local ctx = assert(tls.context { mode = "client", ca = c.ca })
+         local conn = assert(tls.connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10 }))
+         conn:settimeout(10)
+         assert.equal(v[2], conn:info().version)
+         assert(conn:send("hi\n"))
+         assert(conn:receive("*l"))
+         local mine, peer = conn:finished()
+         conn:close()
+         local theirs, their_peer = proc.wait_output(srv, "finished (%x+) (%x+)")
+         local hex = function(s) return (s:gsub(".", function(b) return ("%02x"):format(b:byte()) end)) end
+         assert.equal(v[3], #mine)
+         assert.equal(hex(mine), their_peer)
+         assert.equal(hex(peer), theirs)
+      end)
+   end
+
    for _, kind in ipairs { "ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519" } do
       it("a LuaSec client talks to our server with a " .. kind .. " certificate", function()
          local srv, port = peers.luatls_server { cert = c.leaf[kind].cert, key = c.leaf[kind].key }

@@ -197,6 +197,12 @@ struct tls_conn {
                                           versions our suites exist for */
     tls12_state *t12;         /* TLS 1.2, during the handshake only */
     int extended_master_secret; /* TLS 1.2: kept from t12->ems for info() */
+    /* The verify_data of the last Finished we sent and of the last one the
+     * peer sent that we verified (rfc8446#4.4.4, rfc5246#7.4.9): what
+     * LuaSec's getfinished/getpeerfinished give, for tls-unique channel
+     * binding (rfc5929) and the like. Lengths 0 until then. */
+    uint8_t finished_sent[TLS_MAX_HASH_LEN], finished_peer[TLS_MAX_HASH_LEN];
+    uint8_t finished_sent_len, finished_peer_len;
     /* TLS 1.2 exporter (rfc5705), kept from t12 when the handshake ends and
      * wiped at free or failure; TLS 1.3 keeps keys.exporter instead. */
     struct tls_export12 {
@@ -287,6 +293,9 @@ int tls_hs_send_certificate_verify(tls_conn *c);
 int tls_hs_check_certificate_verify(tls_conn *c, tls_reader *body);
 int tls_hs_send_finished(tls_conn *c, const uint8_t *base_secret);
 int tls_hs_check_finished(tls_conn *c, tls_reader *body, const uint8_t *base_secret);
+/* Records verify_data of a Finished sent (peer 0) or verified (peer 1), for
+ * tls_conn_finished. */
+void tls_hs_note_finished(tls_conn *c, int peer, const uint8_t *verify_data, size_t len);
 /* The rest of the key schedule after the (EC)DHE secret is known. */
 int tls_hs_derive_handshake_secrets(tls_conn *c, const uint8_t *shared, size_t shared_len);
 int tls_hs_derive_application_secrets(tls_conn *c);

@@ -378,6 +378,25 @@ const char *tls_want_name(tls_want w)
 
 const tls_error *tls_conn_error(const tls_conn *c) { return &c->err; }
 
+void tls_hs_note_finished(tls_conn *c, int peer, const uint8_t *verify_data, size_t len)
+{
+    uint8_t *to = peer ? c->finished_peer : c->finished_sent;
+    if (len > TLS_MAX_HASH_LEN)
+        len = 0;
+    memcpy(to, verify_data, len);
+    if (peer)
+        c->finished_peer_len = (uint8_t)len;
+    else
+        c->finished_sent_len = (uint8_t)len;
+}
+
+size_t tls_conn_finished(const tls_conn *c, int peer, const uint8_t **data)
+{
+    size_t len = peer ? c->finished_peer_len : c->finished_sent_len;
+    *data = len == 0 ? NULL : peer ? c->finished_peer : c->finished_sent;
+    return len;
+}
+
 void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
 {
     memset(info, 0, sizeof *info);

@@ -253,6 +253,10 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info);
 int tls_conn_export(const tls_conn *c, const char *label, size_t label_len, const uint8_t *context,
                     size_t context_len, int has_context, uint8_t *out, size_t out_len, char *why,
                     size_t why_size);
+/* The verify_data of the last Finished this side sent (peer 0) or the
+ * peer sent and we verified (peer 1): its length, 0 (and *data NULL)
+ * before there is one. */
+size_t tls_conn_finished(const tls_conn *c, int peer, const uint8_t **data);
 /* Sets the NSS key log file of cfg (NULL: none): created if missing with
  * mode 0600, opened to append each line. Fails (a message in err) when it
  * cannot be opened now. */

@@ -401,6 +401,7 @@ static int send_finished(tls_conn *c)
     size_t off = tls_hs_begin_message(&msg, TLS_HS_FINISHED);
     tls_buf_bytes(&msg, vd, sizeof vd);
     tls_hs_end_message(&msg, off);
+    tls_hs_note_finished(c, 0, vd, sizeof vd);
     OPENSSL_cleanse(vd, sizeof vd);
     int rc = tls_hs_send(c, &msg);
     OPENSSL_cleanse(msg.data, msg.len);
@@ -489,6 +490,7 @@ static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, si
         return tls_fail(&c->err, TLS_ALERT_DECRYPT_ERROR,
                         "server's Finished does not match the handshake (wrong keys, or the messages "
                         "were changed on the way)");
+    tls_hs_note_finished(c, 1, got, TLS12_VERIFY_DATA_LEN);
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "Finished");

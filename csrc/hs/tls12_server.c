@@ -698,6 +698,8 @@ static int send_finished(tls_conn *c)
         tls_buf_bytes(&msg, verify, sizeof verify);
         tls_hs_end_message(&msg, off);
         rc = tls_hs_send(c, &msg);
+        if (rc == 0)
+            tls_hs_note_finished(c, 0, verify, sizeof verify);
     }
     OPENSSL_cleanse(verify, sizeof verify);
     tls_buf_free(&msg);
@@ -727,6 +729,7 @@ static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, si
         return tls_fail(&c->err, TLS_ALERT_DECRYPT_ERROR,
                         "client Finished does not match: the client saw a different handshake or holds "
                         "a different master secret");
+    tls_hs_note_finished(c, 1, got, TLS12_VERIFY_DATA_LEN);
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "Finished");

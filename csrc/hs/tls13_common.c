@@ -199,6 +199,8 @@ int tls_hs_send_finished(tls_conn *c, const uint8_t *base_secret)
         tls_hs_end_message(&msg, off);
         rc = tls_hs_send(c, &msg);
         tls_buf_free(&msg);
+        if (rc == 0)
+            tls_hs_note_finished(c, 0, verify, c->suite->hash_len);
     }
     OPENSSL_cleanse(verify, sizeof verify);
     if (rc == 0 && tls_tracing(c)) {
@@ -223,8 +225,10 @@ int tls_hs_check_finished(tls_conn *c, tls_reader *body, const uint8_t *base_sec
         if (CRYPTO_memcmp(expected, got, c->suite->hash_len) != 0)
             tls_fail(&c->err, TLS_ALERT_DECRYPT_ERROR,
                      "peer's Finished does not match the handshake we saw");
-        else
+        else {
+            tls_hs_note_finished(c, 1, got, c->suite->hash_len);
             rc = 0;
+        }
     }
     OPENSSL_cleanse(expected, sizeof expected);
     if (rc == 0 && tls_tracing(c)) {

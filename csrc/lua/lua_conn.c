@@ -892,6 +892,12 @@ static int conn_getfd(lua_State *L)
 /* conn:dirty(): decrypted data waits in the engine, so a socket.select
  * loop must not sleep on the descriptor (LuaSocket's select asks). Called
  * for every connection on every select: no call into LuaSocket here. */
+static int conn_finished(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    return tls_lua_finished(L, c->tls);
+}
+
 static int conn_dirty(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
@@ -1162,6 +1168,7 @@ void tls_lua_conn_register(lua_State *L)
         {"session", conn_session},
         {"keyupdate", conn_keyupdate},
         {"export", conn_export},
+        {"finished", conn_finished},
         {"getfd", conn_getfd},
         {"setfd", conn_setfd},
         {"dirty", conn_dirty},

@@ -200,6 +200,11 @@ static int engine_export(lua_State *L)
     return tls_lua_export(L, check_engine(L)->tls, 2);
 }
 
+static int engine_finished(lua_State *L)
+{
+    return tls_lua_finished(L, check_engine(L)->tls);
+}
+
 static int engine_close(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
@@ -318,6 +323,7 @@ void tls_lua_engine_register(lua_State *L)
         {"write", engine_write},   {"read", engine_read},     {"close", engine_close},
         {"status", engine_status}, {"error", engine_error},   {"info", engine_info},
         {"keyupdate", engine_keyupdate}, {"export", engine_export},
+        {"finished", engine_finished},
         {"peercertificate", engine_peercertificate}, {"peerchain", engine_peerchain},
         {"session", engine_session}, {"want", engine_want},
         {"write_early", engine_write_early}, {"read_early", engine_read_early},

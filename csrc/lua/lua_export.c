@@ -1,5 +1,6 @@
 /* conn:export and e:export: the keying-material exporter (rfc8446#7.5,
- * rfc5705) for Lua. Types are programming mistakes and raise; a refusal
+ * rfc5705) for Lua, and conn:finished / e:finished. Types are programming
+ * mistakes and raise; a refusal
  * (no handshake yet, a reserved label, a length out of range) is
  * nil, message. */
 #include <stdio.h>
@@ -42,4 +43,17 @@ int tls_lua_export(lua_State *L, const tls_conn *c, int arg)
     lua_pushlstring(L, (const char *)out, (size_t)n);
     OPENSSL_cleanse(out, (size_t)n);
     return 1;
+}
+
+int tls_lua_finished(lua_State *L, const tls_conn *c)
+{
+    for (int peer = 0; peer <= 1; peer++) {
+        const uint8_t *data = NULL;
+        size_t len = c != NULL ? tls_conn_finished(c, peer, &data) : 0;
+        if (len == 0)
+            lua_pushnil(L);
+        else
+            lua_pushlstring(L, (const char *)data, len);
+    }
+    return 2;
 }

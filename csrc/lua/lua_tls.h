@@ -100,6 +100,10 @@ void tls_lua_ticketkeys_refresh(lua_State *L);
 void tls_lua_export_check_args(lua_State *L, int arg);
 /* Pushes the exported bytes, or nil and a message; returns the count. */
 int tls_lua_export(lua_State *L, const tls_conn *c, int arg);
+/* conn:finished() and e:finished(): the verify_data of the last Finished
+ * sent and of the peer's last verified one, each nil until there is one
+ * (and both nil for c NULL: a closed connection). */
+int tls_lua_finished(lua_State *L, const tls_conn *c);
 /* tls_hooks.verify for the context's `verify` function (lua_hook_verify.c). */
 int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, int ok, const char *reason, char *why,
                           size_t why_size);

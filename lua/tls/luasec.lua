@@ -815,14 +815,17 @@ function Conn:getpeerverification()
   return false, "the peer's certificate was not verified"
 end
 
+-- The verify_data of the last Finished sent, and of the peer's (LuaSec's
+-- SSL_get_finished and SSL_get_peer_finished); as in LuaSec, nil, "closed"
+-- until the handshake is done and after close.
 function Conn:getfinished()
-  return nil, "getfinished: the Finished messages are not available in luatls (for channel binding use "
-    .. "conn:exportkeyingmaterial, RFC 9266's tls-exporter)"
+  if not handshake_done(self) then return nil, "closed" end
+  return (self.conn:finished())
 end
 
 function Conn:getpeerfinished()
-  return nil, "getpeerfinished: the Finished messages are not available in luatls (for channel binding "
-    .. "use conn:exportkeyingmaterial, RFC 9266's tls-exporter)"
+  if not handshake_done(self) then return nil, "closed" end
+  return (select(2, self.conn:finished()))
 end
 
 function Conn:exportkeyingmaterial(label, len, context)

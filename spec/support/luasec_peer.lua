@@ -1,7 +1,8 @@
 -- The LuaSec side of spec/interop_luasec_spec.lua, run in its own process
 -- (LuaSec blocks, and keeping the two libraries apart keeps the test honest).
 --   luasec_peer.lua server CERT KEY      prints "ready <port>", then for each
---       connection reads a line and answers "<protocol> <cipher> <line>"
+--       connection reads a line and answers "<protocol> <cipher> <line>", then
+--       prints "finished <hex> <hex>" (its getfinished, getpeerfinished)
 --   luasec_peer.lua client PORT CAFILE [CERT KEY [PROTOCOL]]
 --       sends a line (with a client certificate when given), prints the answer
 local socket = require "socket"
@@ -28,6 +29,8 @@ if role == "server" then
          local info = conn:info()
          conn:send(string.format("%s %s %s\n", info.protocol, info.cipher, tostring(line)))
          print("served " .. info.protocol .. " " .. info.cipher)
+         local hex = function(s) return (tostring(s):gsub(".", function(b) return ("%02x"):format(b:byte()) end)) end
+         print("finished " .. hex(conn:getfinished()) .. " " .. hex(conn:getpeerfinished()))
       else
          print("failed " .. tostring(err))
       end

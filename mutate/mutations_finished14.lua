@@ -1,0 +1,22 @@
+-- Mutations for session 14's conn:finished() (the Finished verify_data kept
+-- for getfinished/getpeerfinished), each killed by the spec named. Same form
+-- as mutate/mutations.lua.
+local F, I = "spec/finished_spec.lua", "spec/interop_luasec_spec.lua"
+
+return {
+  -- a peer's Finished is recorded only once it verified
+  { name = "finished14_peer_recorded_unverified", file = "csrc/hs/tls13_common.c",
+    from = [[        if (CRYPTO_memcmp(expected, got, c->suite->hash_len) != 0)]],
+    to = [[        if (tls_hs_note_finished(c, 1, got, c->suite->hash_len), CRYPTO_memcmp(expected, got, c->suite->hash_len) != 0)]],
+    specs = { { F, "fails to verify" } } },
+  -- TLS 1.2: the server's record of the client's Finished
+  { name = "finished14_tls12_server_peer_unrecorded", file = "csrc/hs/tls12_server.c",
+    from = [[    tls_hs_note_finished(c, 1, got, TLS12_VERIFY_DATA_LEN);]],
+    to = [[    (void)got;]],
+    specs = { { F, "TLS 1.2" } } },
+  -- TLS 1.2: the client's own Finished, as libssl saw it
+  { name = "finished14_tls12_client_sent_wrong", file = "csrc/hs/tls12_client.c",
+    from = [[    tls_hs_note_finished(c, 0, vd, sizeof vd);]],
+    to = [[    tls_hs_note_finished(c, 0, vd, sizeof vd - 1);]],
+    specs = { { F, "TLS 1.2" }, { I, "Finished values" } } },
+}
