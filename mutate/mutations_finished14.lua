@@ -1,5 +1,6 @@
 -- Mutations for session 14's conn:finished() (the Finished verify_data kept
--- for getfinished/getpeerfinished), each killed by the spec named. Same form
+-- for getfinished/getpeerfinished) and receive_early's message after a
+-- failed handshake, each killed by the spec named. Same form
 -- as mutate/mutations.lua.
 local F, I = "spec/finished_spec.lua", "spec/interop_luasec_spec.lua"
 
@@ -19,4 +20,9 @@ return {
     from = [[    tls_hs_note_finished(c, 0, vd, sizeof vd);]],
     to = [[    tls_hs_note_finished(c, 0, vd, sizeof vd - 1);]],
     specs = { { F, "TLS 1.2" }, { I, "Finished values" } } },
+  -- receive_early after a failed handshake says why (spec/receive_early_failed_spec.lua)
+  { name = "session14_receive_early_failed_unreported", file = "csrc/lua/lua_conn.c",
+    from = [[    if (st == TLS_IO_DONE && (tls_conn_status(c->tls) & TLS_STATUS_FAILED))]],
+    to = [[    if (0 && (tls_conn_status(c->tls) & TLS_STATUS_FAILED))]],
+    specs = { { "spec/receive_early_failed_spec.lua", "reports the failure" } } },
 }

@@ -500,6 +500,10 @@ static int conn_receive_early(lua_State *L)
     /* It drives the handshake: a client that stalls it is dropped on time. */
     if (!tls_conn_early_data_complete(c->tls))
         st = pump_handshake(c, WANT_EARLY, tls_sock_deadline(c->timeout));
+    /* A handshake that failed before (in handshake(), say) is that
+     * failure, not "no early data offered". */
+    if (st == TLS_IO_DONE && (tls_conn_status(c->tls) & TLS_STATUS_FAILED))
+        st = failed(c);
     if (st != TLS_IO_DONE) {
         lua_pushnil(L);
         lua_pushstring(L, status_message(c, st));
