@@ -1,6 +1,6 @@
 -- Mutations for session 14's conn:finished() (the Finished verify_data kept
--- for getfinished/getpeerfinished) and receive_early's message after a
--- failed handshake, each killed by the spec named. Same form
+-- for getfinished/getpeerfinished), receive_early's message after a failed
+-- handshake and ca:issued(cert, ...), each killed by the spec named. Same form
 -- as mutate/mutations.lua.
 local F, I = "spec/finished_spec.lua", "spec/interop_luasec_spec.lua"
 
@@ -25,4 +25,14 @@ return {
     from = [[    if (st == TLS_IO_DONE && (tls_conn_status(c->tls) & TLS_STATUS_FAILED))]],
     to = [[    if (0 && (tls_conn_status(c->tls) & TLS_STATUS_FAILED))]],
     specs = { { "spec/receive_early_failed_spec.lua", "reports the failure" } } },
+  -- ca:issued verifies the chain: only X509_verify_cert's yes is a yes
+  { name = "session14_issued_any_result", file = "csrc/lua/lua_cert_issued.c",
+    from = [[    if (verified == 1) {]],
+    to = [[    if (verified >= 0) {]],
+    specs = { { "spec/luasec_cert14_spec.lua", "issued agrees with LuaSec" } } },
+  -- ca:issued trusts only ca: intermediates stay untrusted
+  { name = "session14_issued_intermediates_trusted", file = "csrc/lua/lua_cert_issued.c",
+    from = [[        ok = sk_X509_push(untrusted, tls_lua_check_certobj(L, i)) > 0;]],
+    to = [[        ok = X509_STORE_add_cert(store, tls_lua_check_certobj(L, i)) == 1;]],
+    specs = { { "spec/luasec_cert14_spec.lua", "issued agrees with LuaSec" } } },
 }

@@ -80,6 +80,7 @@ build = {
             "csrc/hs/tls_ocsp_hs.c",
             "csrc/io/tls_socket.c",
             "csrc/lua/lua_cert.c",
+            "csrc/lua/lua_cert_issued.c",
             "csrc/lua/lua_conn.c",
             "csrc/lua/lua_context.c",
             "csrc/lua/lua_engine.c",

@@ -110,7 +110,7 @@ typedef struct lua_certobj {
     X509 *x; /* NULL only while being made */
 } lua_certobj;
 
-static X509 *check_certobj(lua_State *L, int idx)
+X509 *tls_lua_check_certobj(lua_State *L, int idx)
 {
     lua_certobj *o = luaL_checkudata(L, idx, TLS_LUA_CERTIFICATE);
     if (o->x == NULL)
@@ -188,7 +188,7 @@ static void push_bio_text(lua_State *L, BIO *bio, int sanitize)
 
 static int cert_pem(lua_State *L)
 {
-    X509 *x = check_certobj(L, 1);
+    X509 *x = tls_lua_check_certobj(L, 1);
     BIO *bio = push_bio(L);
     if (!PEM_write_bio_X509(bio, x)) {
         ERR_clear_error();
@@ -200,7 +200,7 @@ static int cert_pem(lua_State *L)
 
 static int cert_der(lua_State *L)
 {
-    X509 *x = check_certobj(L, 1);
+    X509 *x = tls_lua_check_certobj(L, 1);
     int len = i2d_X509(x, NULL);
     if (len <= 0) {
         ERR_clear_error();
@@ -227,18 +227,18 @@ static int push_name(lua_State *L, const X509_NAME *name)
 
 static int cert_subject(lua_State *L)
 {
-    return push_name(L, X509_get_subject_name(check_certobj(L, 1)));
+    return push_name(L, X509_get_subject_name(tls_lua_check_certobj(L, 1)));
 }
 
 static int cert_issuer(lua_State *L)
 {
-    return push_name(L, X509_get_issuer_name(check_certobj(L, 1)));
+    return push_name(L, X509_get_issuer_name(tls_lua_check_certobj(L, 1)));
 }
 
 static int cert_serial(lua_State *L)
 {
     char text[256];
-    serial_text(check_certobj(L, 1), text, sizeof text);
+    serial_text(tls_lua_check_certobj(L, 1), text, sizeof text);
     ERR_clear_error();
     lua_pushstring(L, text);
     return 1;
@@ -258,12 +258,12 @@ static int push_time(lua_State *L, const ASN1_TIME *t)
 
 static int cert_notbefore(lua_State *L)
 {
-    return push_time(L, X509_get0_notBefore(check_certobj(L, 1)));
+    return push_time(L, X509_get0_notBefore(tls_lua_check_certobj(L, 1)));
 }
 
 static int cert_notafter(lua_State *L)
 {
-    return push_time(L, X509_get0_notAfter(check_certobj(L, 1)));
+    return push_time(L, X509_get0_notAfter(tls_lua_check_certobj(L, 1)));
 }
 
 static void push_hex(lua_State *L, const unsigned char *p, size_t n)
@@ -282,7 +282,7 @@ static void push_hex(lua_State *L, const unsigned char *p, size_t n)
  * | nil, message for a digest libcrypto does not know. */
 static int cert_digest(lua_State *L)
 {
-    X509 *x = check_certobj(L, 1);
+    X509 *x = tls_lua_check_certobj(L, 1);
     const char *alg = luaL_optstring(L, 2, "sha256");
     EVP_MD *md = EVP_MD_fetch(NULL, alg, NULL);
     unsigned char out[EVP_MAX_MD_SIZE];
@@ -324,7 +324,7 @@ static const char *curve_name(const char *group)
 /* cert:pubkey() -> { kind=, bits=, curve= (EC), spki_sha256=, pem= } */
 static int cert_pubkey(lua_State *L)
 {
-    X509 *x = check_certobj(L, 1);
+    X509 *x = tls_lua_check_certobj(L, 1);
     EVP_PKEY *key = X509_get0_pubkey(x);
     lua_createtable(L, 0, 5);
     if (key == NULL) {
@@ -385,7 +385,7 @@ static void push_clean(lua_State *L, const void *p, size_t len)
  * certificate's order; other kinds of subjectAltName are left out. */
 static int cert_names(lua_State *L)
 {
-    X509 *x = check_certobj(L, 1);
+    X509 *x = tls_lua_check_certobj(L, 1);
     GENERAL_NAMES **box = lua_newuserdatauv(L, sizeof *box, 0);
     *box = NULL;
     luaL_setmetatable(L, "tls.certificate.names");
@@ -425,7 +425,7 @@ static int cert_names(lua_State *L)
  * extensions it cannot print. */
 static int cert_extensions(lua_State *L)
 {
-    X509 *x = check_certobj(L, 1);
+    X509 *x = tls_lua_check_certobj(L, 1);
     int n = X509_get_ext_count(x);
     lua_createtable(L, n, 0);
     for (int i = 0; i < n; i++) {
@@ -602,6 +602,8 @@ void tls_lua_cert_register(lua_State *L)
         {"notbefore", cert_notbefore}, {"notafter", cert_notafter},
         {"digest", cert_digest},     {"pubkey", cert_pubkey},
         {"extensions", cert_extensions},
+        {"issued", tls_lua_cert_issued},
+        {"signature_algorithm", tls_lua_cert_signature_algorithm},
         {NULL, NULL},
     };
     static const luaL_Reg meta[] = {

@@ -610,7 +610,7 @@ function Cert:extensions()
   local out = {}
   local names = self.cert:names()
   if #names > 0 then
-    local san = { name = "subjectAltName" }
+    local san = { name = "X509v3 Subject Alternative Name" }
     for _, n in ipairs(names) do
       local key = SAN_KEYS[n.type]
       if key then
@@ -628,13 +628,22 @@ function Cert:setencode(enc)
   return true
 end
 
-local function missing(what)
-  return function()
-    return nil, what .. " is not available in luatls's LuaSec API"
+-- ca:issued(cert, intermediate...): true, or nil and libcrypto's reason,
+-- as LuaSec says it.
+function Cert:issued(...)
+  local certs = table.pack(...)
+  for i = 1, certs.n do
+    if getmetatable(certs[i]) ~= Cert then
+      error(("bad argument #%d to 'issued' (X509 certificate expected, got %s)"):format(i, type(certs[i])), 2)
+    end
+    certs[i] = certs[i].cert
   end
+  return self.cert:issued(table.unpack(certs, 1, certs.n))
 end
-Cert.issued = missing("cert:issued()")
-Cert.getsignaturename = missing("cert:getsignaturename()")
+
+function Cert:getsignaturename()
+  return self.cert:signature_algorithm()
+end
 
 function M.loadcertificate(pem)
   local c, err = tls.certificate(pem)
