@@ -1,0 +1,25 @@
+-- Mutations for the session 14 security review's fixes, each killed by the
+-- spec named. Same form as mutate/mutations.lua.
+local DISPATCH = "csrc/engine/tls_dispatch.c"
+local W = "spec/review14_tls12_warnings_spec.lua"
+
+return {
+  -- TLS 1.2 warnings: fatal again, as in TLS 1.3
+  { name = "review14_tls12_warning_fatal", file = DISPATCH,
+    from = [[    if (level == TLS_ALERT_LEVEL_WARNING &&]],
+    to = [[    if (0 && level == TLS_ALERT_LEVEL_WARNING &&]],
+    specs = { { W, "server goes on after a client.s warning" } } },
+  { name = "review14_tls12_warning_before_server_hello_fatal", file = DISPATCH,
+    from = [[(c->version == 0 && !c->is_server && c->offered_min == TLS_VERSION_12)]],
+    to = [[(0 && c->version == 0 && !c->is_server && c->offered_min == TLS_VERSION_12)]],
+    specs = { { W, "warning unrecognized_name before the ServerHello" } } },
+  -- ... and taken where TLS 1.3's rule holds
+  { name = "review14_warning_taken_by_tls13_only_client", file = DISPATCH,
+    from = [[!c->is_server && c->offered_min == TLS_VERSION_12)]],
+    to = [[!c->is_server && c->offered_min != 0)]],
+    specs = { { W, "offering only TLS 1.3 still fails" } } },
+  { name = "review14_warning_taken_in_tls13", file = DISPATCH,
+    from = [[        (c->version == TLS_VERSION_12 ||]],
+    to = [[        (c->version != 0 ||]],
+    specs = { { W, "TLS 1.3 server still fails on a warning" } } },
+}
