@@ -2,6 +2,7 @@
 -- spec named. Same form as mutate/mutations.lua.
 local DISPATCH = "csrc/engine/tls_dispatch.c"
 local W = "spec/review14_tls12_warnings_spec.lua"
+local SN, TLS = "spec/review14_server_servername_spec.lua", "lua/tls.lua"
 
 return {
   -- TLS 1.2 warnings: fatal again, as in TLS 1.3
@@ -22,4 +23,9 @@ return {
     from = [[        (c->version == TLS_VERSION_12 ||]],
     to = [[        (c->version != 0 ||]],
     specs = { { W, "TLS 1.3 server still fails on a warning" } } },
+  -- tls.wrap / tls.engine: a client's 'servername' with a server context, ignored again
+  { name = "review14_server_context_servername_ignored", file = TLS,
+    from = [=[  if o.servername ~= nil and c:mode() == "server" then]=],
+    to = [=[  if false and o.servername ~= nil then]=],
+    specs = { { SN, "refused by tls.engine" }, { SN, "refused by tls.wrap" } } },
 }
