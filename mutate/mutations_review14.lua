@@ -28,4 +28,9 @@ return {
     from = [=[  if o.servername ~= nil and c:mode() == "server" then]=],
     to = [=[  if false and o.servername ~= nil then]=],
     specs = { { SN, "refused by tls.engine" }, { SN, "refused by tls.wrap" } } },
+  -- tls.luasec: one "connection being driven" for the whole program again
+  { name = "review14_luasec_current_shared_by_coroutines", file = "lua/tls/luasec.lua",
+    from = [=[  return (coroutine.running())]=],
+    to = [=[  return current_of]=],
+    specs = { { "spec/review14_luasec_cqueues_spec.lua", "untrusted server after 0.2 s" } } },
 }
