@@ -33,4 +33,9 @@ return {
     from = [=[  return (coroutine.running())]=],
     to = [=[  return current_of]=],
     specs = { { "spec/review14_luasec_cqueues_spec.lua", "untrusted server after 0.2 s" } } },
+  -- tls.luasec.https: each request restoring package.loaded["ssl.https"] itself again
+  { name = "review14_luasec_https_restored_under_running_request", file = "lua/tls/luasec/https.lua",
+    from = [=[  if running == 0 and saved ~= M and package.loaded["ssl.https"] == M then]=],
+    to = [=[  if saved ~= M and package.loaded["ssl.https"] == M then]=],
+    specs = { { "spec/review14_luasec_https_spec.lua", "started redirected first" } } },
 }
