@@ -38,4 +38,9 @@ return {
     from = [=[  if running == 0 and saved ~= M and package.loaded["ssl.https"] == M then]=],
     to = [=[  if saved ~= M and package.loaded["ssl.https"] == M then]=],
     specs = { { "spec/review14_luasec_https_spec.lua", "started redirected first" } } },
+  -- tls.luasec: no verdict recorded taken for "verified" again
+  { name = "review14_luasec_unrecorded_verdict_verified", file = "lua/tls/luasec.lua",
+    from = [=[    if self.verified == nil and not info.peer_verified then]=],
+    to = [=[    if false and self.verified == nil then]=],
+    specs = { { "spec/review14_luasec_cqueues_spec.lua", "verdict was never recorded" } } },
 }

@@ -13,6 +13,8 @@ local tls = require "tls"
 local cqueues = require "cqueues"
 local socket = require "socket"
 local ssl = require "tls.luasec"
+local proc = require "spec.support.proc"
+local peers = require "spec.support.peers"
 
 describe("review14: tls.luasec inside cqueues", function()
   local good_cert, good_key = assert(tls.selfsigned { names = { "localhost" } })
@@ -26,6 +28,7 @@ describe("review14: tls.luasec inside cqueues", function()
     f:close()
   end)
   teardown(function() os.remove(cafile) end)
+  after_each(proc.kill_all)
 
   -- A luatls server in the controller that waits `delay` seconds before
   -- its handshake; returns its port.
@@ -70,4 +73,29 @@ describe("review14: tls.luasec inside cqueues", function()
       assert.same({ true }, results.good)
     end)
   end
+
+  -- And getpeerverification() no longer takes "no verdict recorded" for
+  -- "verified": here the handshake is completed under the drop-in, on its
+  -- engine's connection, where no hook knows the connection.
+  it("says false for an untrusted chain whose verdict was never recorded", function()
+    local files = {}
+    for name, text in pairs { cert = bad_cert, key = bad_key } do
+      files[name] = proc.tmpname()
+      proc.write_file(files[name], text)
+    end
+    finally(function()
+      for _, path in pairs(files) do os.remove(path) end
+    end)
+    local _, port = peers.s_server("-quiet -cert " .. files.cert .. " -key " .. files.key)
+    local ctx = assert(ssl.newcontext { mode = "client", protocol = "any", verify = "none", cafile = cafile })
+    local s = socket.tcp()
+    assert(s:connect("127.0.0.1", port))
+    local c = assert(ssl.wrap(s, ctx))
+    c:settimeout(0)
+    assert.same({ false, "wantread" }, { c:dohandshake() })
+    c.conn:settimeout(5)
+    assert(c.conn:handshake())
+    assert.same({ false, "the peer's certificate was not verified" }, { c:getpeerverification() })
+    c:close()
+  end)
 end)

@@ -822,6 +822,11 @@ function Conn:getpeerverification()
   if not info then return false, "closed" end
   if self.ctx.extra.record_verification then
     if self.verified == false then return false, self.verify_reason end
+    -- No verdict recorded (the hook never served this connection): ask
+    -- the engine rather than answer true.
+    if self.verified == nil and not info.peer_verified then
+      return false, "the peer's certificate was not verified"
+    end
     return true
   end
   if info.peer_verified or (info.peer_chain_length or 0) == 0 then return true end
