@@ -589,6 +589,18 @@ local function early_data_option(what, o, c)
   return true
 end
 
+-- 'servername' is the name a client verifies: given with a server context
+-- it did nothing, and a program that meant to be the client (and passed the
+-- wrong context) played the server's part, verifying nobody.
+local function server_named(what, o, c)
+  if o.servername ~= nil and c:mode() == "server" then
+    return fail("%s: option 'servername' is for clients (the name the server's certificate must carry); "
+      .. "this context has mode=\"server\", which verifies no server (a server reads the client's name in "
+      .. "info().servername)", what)
+  end
+  return true
+end
+
 local function default_servername(host)
   local name = host:gsub("%.$", "")
   local ip6 = host:match("^([%x:.]+)%%[%w._-]+$")
@@ -713,6 +725,8 @@ function tls.wrap(sock, ctx, opts)
   if o.session ~= nil and c:mode() == "server" then
     return fail("tls.wrap: option 'session' is for clients (a server finds sessions in tickets)")
   end
+  local mok, merr = server_named("tls.wrap", o, c)
+  if not mok then return nil, merr end
   local eok, eerr = early_data_option("tls.wrap", o, c)
   if not eok then return nil, eerr end
   if c:mode() == "server" then ticketkeys.refresh() end
@@ -757,6 +771,8 @@ function tls.engine(ctx, opts)
   if o.session ~= nil and c:mode() == "server" then
     return fail("tls.engine: option 'session' is for clients (a server finds sessions in tickets)")
   end
+  local mok, merr = server_named("tls.engine", o, c)
+  if not mok then return nil, merr end
   local eok, eerr = early_data_option("tls.engine", o, c)
   if not eok then return nil, eerr end
   if c:mode() == "server" then ticketkeys.refresh() end

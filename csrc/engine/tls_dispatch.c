@@ -35,6 +35,26 @@ static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
     }
     if (desc == TLS_ALERT_USER_CANCELED && level == TLS_ALERT_LEVEL_WARNING)
         return too_many_empty(c);
+    /* rfc5246#7.2: in TLS 1.2, after a warning "generally the connection can
+     * continue normally". OpenSSL's and Apache's TLS 1.2 servers send a
+     * warning unrecognized_name (rfc6066#3) before their ServerHello when
+     * they do not serve the name asked for, so a client offering TLS 1.2
+     * takes one before the version is known too. TLS 1.3 has no warnings
+     * (rfc8446#6.2: all alerts but close_notify and user_canceled are
+     * errors, whatever their level). */
+    if (level == TLS_ALERT_LEVEL_WARNING &&
+        (c->version == TLS_VERSION_12 ||
+         (c->version == 0 && !c->is_server && c->offered_min == TLS_VERSION_12))) {
+        if (tls_tracing(c)) {
+            tls_trace_builder tb;
+            tls_trace_begin(&tb, "receive", "Alert");
+            tls_trace_add(&tb, "alert", "warning %s (%u)", tls_alert_name(desc), desc);
+            tls_trace_add(&tb, "meaning", "%s", "a TLS 1.2 warning: the connection goes on");
+            if (tls_trace_emit(c, &tb) != 0)
+                return -1;
+        }
+        return too_many_empty(c);
+    }
     /* rfc8446#6.2: all other alerts are fatal whatever their level. */
     const char *meaning = "";
     /* A server refusing our ClientHello: say what it most likely means. */

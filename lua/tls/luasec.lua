@@ -391,11 +391,22 @@ end
 -- Contexts
 ---------------------------------------------------------------------------
 
--- The connection whose handshake the engine is driving right now: the
--- context hooks below (a server's SNI map, a client's record of
--- verification) belong to it. Set before each call into the engine, read
--- by the hooks, which run inside that call.
-local current
+-- The connection whose handshake the engine is driving right now, per
+-- coroutine: the context hooks below (a server's SNI map, a client's record
+-- of verification) belong to it. Set before each call into the engine, read
+-- by the hooks, which run inside that call, on the calling coroutine. One
+-- variable for the whole program was wrong as soon as calls interleave: in
+-- cqueues a handshake yields inside the call, another connection's call
+-- set it meanwhile, and the first one's hooks then served that connection
+-- (its verdict recorded on the other, its own left true; the other's SNI
+-- map choosing its context).
+local current_of = setmetatable({}, { __mode = "k" })
+local function driver()
+  return (coroutine.running())
+end
+local function current()
+  return current_of[driver()]
+end
 
 local Context = {}
 Context.__index = Context
@@ -434,9 +445,10 @@ end
 
 local function verification_recorder(chain, ok, reason)
   local _ = chain
-  if current then
-    current.verified = ok and true or false
-    current.verify_reason = reason
+  local conn = current()
+  if conn then
+    conn.verified = ok and true or false
+    conn.verify_reason = reason
   end
   return true
 end
@@ -464,7 +476,7 @@ end
 
 -- A server's SNI: the map the connection got from conn:sni(map, strict).
 local function sni_chooser(name)
-  local conn = current
+  local conn = current()
   if not conn or not conn.sni_map then return nil end
   local ctx = conn.sni_map[name]
   if ctx then
@@ -697,10 +709,11 @@ end
 local function drive(self, method, ...)
   local conn, err = engine(self)
   if not conn then return nil, err end
-  local before = current
-  current = self
+  local co = driver()
+  local before = current_of[co]
+  current_of[co] = self
   local a, b, c = conn[method](conn, ...)
-  current = before
+  current_of[co] = before
   return a, b, c
 end
 
@@ -818,6 +831,11 @@ function Conn:getpeerverification()
   if not info then return false, "closed" end
   if self.ctx.extra.record_verification then
     if self.verified == false then return false, self.verify_reason end
+    -- No verdict recorded (the hook never served this connection): ask
+    -- the engine rather than answer true.
+    if self.verified == nil and not info.peer_verified then
+      return false, "the peer's certificate was not verified"
+    end
     return true
   end
   if info.peer_verified or (info.peer_chain_length or 0) == 0 then return true end

@@ -95,6 +95,13 @@ end
 
 -- The create function of the request running in each coroutine.
 local active = setmetatable({}, { __mode = "k" })
+-- Requests under way (in several coroutines: cqueues, copas), and what
+-- package.loaded["ssl.https"] held before the first of them. The first to
+-- start saves it and the last to end puts it back: each request saving and
+-- restoring its own left the first one to end restoring it under the
+-- others, whose redirects then went through real LuaSec's tcp, verifying
+-- nothing.
+local running, saved = 0, nil
 
 local function string_request(u, body, result)
   local req = { url = with_port(u), method = body and "POST" or "GET", sink = ltn12.sink.table(result) }
@@ -149,12 +156,14 @@ function M.request(u, body)
   -- hops of this coroutine's request this request's factory: its cafile,
   -- its verification, its guard.
   local co = coroutine.running()
-  local saved = package.loaded["ssl.https"]
+  if running == 0 then saved = package.loaded["ssl.https"] end
+  running = running + 1
   package.loaded["ssl.https"] = M
   active[co] = create
   local r = table.pack(pcall(http.request, req))
   active[co] = nil
-  if saved ~= M and package.loaded["ssl.https"] == M then package.loaded["ssl.https"] = saved end
+  running = running - 1
+  if running == 0 and saved ~= M and package.loaded["ssl.https"] == M then package.loaded["ssl.https"] = saved end
   if not r[1] then error(r[2], 0) end
   local res, code, headers, status = r[2], r[3], r[4], r[5]
   if res and simple then return table.concat(result), code, headers, status end
