@@ -10,6 +10,7 @@ local socket = require "socket"
 local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
 local certs = require "spec.support.certs"
+local bigcert = require "spec.support.bigcert"
 
 local c = certs.get()
 local E = c.leaf.ecdsa_p256
@@ -39,23 +40,6 @@ local function status_page(conn)
    local page, err, partial = conn:receive("*a")
    assert(page, "receive failed: " .. tostring(err) .. " after " .. #(partial or "") .. " bytes")
    return page
-end
-
--- A big leaf: 700 DNS names make it about 36 KB of DER, so the Certificate
--- message spans three records each way.
-local function big_leaf()
-   local d = c.dir
-   if proc.read_file(d .. "/big14.pem") ~= "" then return { cert = d .. "/big14.pem", key = d .. "/big14.key" } end
-   local names = { "DNS:localhost", "IP:127.0.0.1" }
-   for i = 1, 700 do names[#names + 1] = string.format("DNS:host%04d.a-rather-long-subdomain-name.example.com", i) end
-   proc.write_file(d .. "/big14.cnf", "[big]\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n"
-      .. "extendedKeyUsage=serverAuth\nsubjectAltName=" .. table.concat(names, ",") .. "\n")
-   local out, code = proc.run("cd " .. proc.quote(d) .. " && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
-      .. "-out big14.key && openssl req -new -key big14.key -subj /CN=localhost -out big14.csr && openssl x509 -req "
-      .. "-in big14.csr -CA ca.pem -CAkey ca.key -set_serial 1414 -days 2 -sha256 -extfile big14.cnf -extensions big "
-      .. "-out big14.pem", nil, 30)
-   assert(code == 0, out)
-   return { cert = d .. "/big14.pem", key = d .. "/big14.key" }
 end
 
 describe("conformance 14: our client against unusual openssl s_server setups", function()
@@ -149,7 +133,7 @@ describe("conformance 14: our client against unusual openssl s_server setups", f
 
    for _, v in ipairs { "1_3", "1_2" } do
       it("reads a 36 KB server certificate in TLS 1." .. v:sub(3) .. ", in 512-byte records too", function()
-         local big = big_leaf()
+         local big = bigcert.get()
          for _, extra in ipairs { "", " -max_send_frag 512" } do
             local _, port = s_server("-www -tls" .. v .. extra, big)
             local conn = connect(port)

@@ -8,6 +8,7 @@
 local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
 local certs = require "spec.support.certs"
+local bigcert = require "spec.support.bigcert"
 
 local c = certs.get()
 local E = c.leaf.ecdsa_p256
@@ -85,6 +86,34 @@ describe("conformance 14: openssl s_client with unusual options against our serv
       local out = s_client(port, "-sigalgs rsa_pss_pss_sha256:rsa_pss_rsae_sha384")
       assert.is_true(echoed(out), out)
       assert.matches("signature=rsa_pss_rsae_sha384 ", served(srv))
+   end)
+
+   it("takes a 1.3 and a 1.2 ClientHello of about 1.3 KB (60 ALPN names) in 512-byte records", function()
+      local names = {}
+      for i = 1, 60 do names[i] = string.format("protocol-name-%03d", i) end
+      for _, v in ipairs { "1_3", "1_2" } do
+         local srv, port = server()
+         local out = s_client(port, "-msg -max_send_frag 512 -tls" .. v .. " -alpn " .. table.concat(names, ","))
+         assert.is_true(echoed(out), out:sub(-400))
+         local hello = tonumber(out:match(">>> TLS 1%.%d, Handshake %[length (%x+)%], ClientHello") or "0", 16)
+         assert.truthy(hello > 1024, out:sub(1, 400))
+         assert.matches("version=TLSv1%." .. v:sub(3) .. " ", served(srv))
+         proc.kill_all()
+      end
+   end)
+
+   it("sends a 36 KB certificate that s_client (1.3 and 1.2) and gnutls-cli verify", function()
+      local big = bigcert.get()
+      local srv, port = server(big)
+      for _, extra in ipairs { "-tls1_3", "-tls1_2" } do
+         local out = s_client(port, extra)
+         assert.is_true(echoed(out), out:sub(-400))
+         assert.truthy(out:find("Verify return code: 0 (ok)", 1, true), out:sub(-400))
+      end
+      local out = proc.run(string.format("gnutls-cli -p %d --x509cafile %s localhost", port, c.ca), "hello luatls\n", 15)
+      assert.truthy(out:find("\nhello luatls", 1, true), out:sub(-400))
+      local _, n = srv:output():gsub("\ninfo version=", "")
+      assert.equal(3, n, srv:output())
    end)
 
    it("refuses a client with only suites we lack, with handshake_failure and a clear reason", function()
