@@ -259,6 +259,15 @@ describe("conformance 14: our client against unusual gnutls-serv priorities", fu
       assert.equal("TLSv1.3", echo(port).version)
    end)
 
+   -- gnutls-serv (and s_server -tls1_2) warn unrecognized_name before their
+   -- ServerHello for a name they do not serve; review14 takes it as a warning.
+   for _, v in ipairs { { "NORMAL", "TLSv1.3" }, { "NORMAL:-VERS-TLS1.3", "TLSv1.2" } } do
+      it("goes on after a warning unrecognized_name before the ServerHello (" .. v[2] .. ")", function()
+         local _, port = gnutls_serv(v[1], nil, "--sni-hostname other.example")
+         assert.equal(v[2], echo(port).version)
+      end)
+   end
+
    it("retries with secp256r1 when %SERVER_PRECEDENCE puts it before our x25519 share", function()
       local _, port = gnutls_serv("NORMAL:%SERVER_PRECEDENCE:-CIPHER-ALL:+CHACHA20-POLY1305:+AES-128-GCM")
       local info = echo(port)
