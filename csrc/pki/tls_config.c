@@ -64,6 +64,7 @@ static const uint16_t default_server_groups[] = {
 static const uint16_t default_sigalgs[] = {
     TLS_SIG_ECDSA_SECP256R1_SHA256,
     TLS_SIG_ECDSA_SECP384R1_SHA384,
+    TLS_SIG_ECDSA_SECP521R1_SHA512,
     TLS_SIG_RSA_PSS_RSAE_SHA256,
     TLS_SIG_RSA_PSS_RSAE_SHA384,
     TLS_SIG_RSA_PSS_RSAE_SHA512,
@@ -78,6 +79,7 @@ static const uint16_t default_sigalgs[] = {
 static const uint16_t implemented_sigalgs[] = {
     TLS_SIG_ECDSA_SECP256R1_SHA256,
     TLS_SIG_ECDSA_SECP384R1_SHA384,
+    TLS_SIG_ECDSA_SECP521R1_SHA512,
     TLS_SIG_RSA_PSS_RSAE_SHA256,
     TLS_SIG_RSA_PSS_RSAE_SHA384,
     TLS_SIG_RSA_PSS_RSAE_SHA512,
@@ -208,7 +210,7 @@ static void crypto_detail(char *out, size_t size)
 
 /* ---- Our chain and key ----------------------------------------------------- */
 
-/* The key kinds we sign handshakes with: ECDSA on P-256/P-384, RSA of at
+/* The key kinds we sign handshakes with: ECDSA on P-256/P-384/P-521, RSA of at
  * least 2048 bits (RSASSA-PSS), Ed25519. */
 static int check_key_kind(EVP_PKEY *key, tls_error *err)
 {
@@ -220,10 +222,11 @@ static int check_key_kind(EVP_PKEY *key, tls_error *err)
             ERR_clear_error();
             return tls_fail(err, NO_ALERT, "key: EC key on an unnamed curve is not supported");
         }
-        if (strcmp(group, "prime256v1") == 0 || strcmp(group, "secp384r1") == 0)
+        if (strcmp(group, "prime256v1") == 0 || strcmp(group, "secp384r1") == 0
+            || strcmp(group, "secp521r1") == 0)
             return 0;
         return tls_fail(err, NO_ALERT,
-                        "key: EC curve %s is not supported (use P-256 or P-384)", group);
+                        "key: EC curve %s is not supported (use P-256, P-384 or P-521)", group);
     }
     if (EVP_PKEY_is_a(key, "RSA")) {
         int bits = EVP_PKEY_get_bits(key);

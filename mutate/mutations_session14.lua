@@ -1,7 +1,7 @@
--- Mutations for session 14's conn:finished() (the Finished verify_data kept
--- for getfinished/getpeerfinished), receive_early's message after a failed
--- handshake and ca:issued(cert, ...), each killed by the spec named. Same form
--- as mutate/mutations.lua.
+-- Mutations for session 14's lead work, each killed by the spec named
+-- (same form as mutate/mutations.lua): conn:finished() (the Finished
+-- verify_data kept for getfinished/getpeerfinished), receive_early's message
+-- after a failed handshake, ca:issued(cert, ...) and ecdsa_secp521r1_sha512.
 local F, I = "spec/finished_spec.lua", "spec/interop_luasec_spec.lua"
 
 return {
@@ -35,4 +35,9 @@ return {
     from = [[        ok = sk_X509_push(untrusted, tls_lua_check_certobj(L, i)) > 0;]],
     to = [[        ok = X509_STORE_add_cert(store, tls_lua_check_certobj(L, i)) == 1;]],
     specs = { { "spec/luasec_cert14_spec.lua", "issued agrees with LuaSec" } } },
+  -- TLS 1.3 binds ecdsa_secp521r1_sha512 to P-521 keys (spec/p521_spec.lua)
+  { name = "session14_p521_scheme_any_curve", file = "csrc/crypto/tls_sig.c",
+    from = [[    {TLS_SIG_ECDSA_SECP521R1_SHA512, SIG_ECDSA, 512, NID_secp521r1},]],
+    to = [[    {TLS_SIG_ECDSA_SECP521R1_SHA512, SIG_ECDSA, 512, NID_X9_62_prime256v1},]],
+    specs = { { "spec/p521_spec.lua", "binds the curve" } } },
 }
