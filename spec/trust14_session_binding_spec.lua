@@ -10,6 +10,13 @@ local tls = require "tls"
 local E = require "spec.support.engines"
 local K = require("spec.support.certs_crl").get()
 
+-- E.CERT as a file: another ca file than K.ca
+local OTHER_CA = K.dir .. "/trust14_other_ca.pem"
+do
+   local f = assert(io.open(OTHER_CA, "w"))
+   f:write(E.CERT)
+   f:close()
+end
 local KEY = require("tls.ticketkeys").generate() -- shared by every server context here
 local SETTINGS = "the session was made under other verification settings"
 
@@ -136,7 +143,7 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
       it("is not offered under another ca: the full handshake verifies the server under it", function()
          local sctx = server_ctx(version)
          local session = first_session(client_ctx(version), sctx)
-         local cctx, decisions = client_ctx(version, { ca = E.CERT })
+         local cctx, decisions = client_ctx(version, { ca = OTHER_CA })
          local c = again(cctx, sctx, session)
          assert.is_false(c:info().resumed)
          assert.is_true(traced(decisions, SETTINGS))
@@ -165,6 +172,50 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          assert.is_true(c:info().peer_verified)
       end)
 
+      it("is not offered after the ca file's content changes (the same path)", function()
+         local path = K.dir .. "/trust14_bundle_" .. version .. ".pem"
+         local f = assert(io.open(K.ca))
+         local root = f:read("a")
+         f:close()
+         local function write(text)
+            local w = assert(io.open(path, "w"))
+            w:write(text)
+            w:close()
+         end
+         write(root)
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version, { ca = path }), sctx)
+         assert.is_true(again(client_ctx(version, { ca = path }), sctx, session):info().resumed)
+         write(root .. E.CERT)
+         local cctx, decisions = client_ctx(version, { ca = path })
+         local c = again(cctx, sctx, session)
+         assert.is_nil(c:error())
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+      end)
+
+      it("made with verify on is not offered once verify is off (any change is a full handshake)", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version), sctx)
+         local cctx, decisions = client_ctx(version, { verify = false, ca = false })
+         local c = again(cctx, sctx, session)
+         assert.is_nil(c:error())
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+      end)
+
+      it("made checking the chain only (tls.luasec without a name) is not offered where names are checked", function()
+         local sctx = server_ctx(version)
+         local loose = client_ctx(version)
+         loose:set_verify_chain_only(true)
+         local session = first_session(loose, sctx)
+         local cctx, decisions = client_ctx(version)
+         local c = again(cctx, sctx, session)
+         assert.is_nil(c:error())
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+      end)
+
       it("is not offered once a CRL is added: the revoked server is refused", function()
          local sctx = E.server_ctx { certificate = K.revoked.cert, key = K.revoked.key, ticket_keys = { KEY },
                                      max_version = version }
@@ -174,6 +225,22 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          assert.is_false(c:info().resumed)
          assert.is_true(traced(decisions, SETTINGS))
          assert.matches("revoked", c:error() or "")
+      end)
+
+      it("is not offered under other CRLs, or once every certificate of the chain is checked", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version, { crl = K.crl_root }), sctx)
+         local same = again(client_ctx(version, { crl = K.crl_root }), sctx, session)
+         assert.is_true(same:info().resumed)
+         local cctx, decisions = client_ctx(version, { crl = { K.crl_root, K.crl_inter_good } })
+         local c = again(cctx, sctx, session)
+         assert.is_nil(c:error())
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+         local all, all_decisions = client_ctx(version, { crl = K.crl_root, crl_check_all = true })
+         local c2 = again(all, sctx, session)
+         assert.is_false(c2:info().resumed)
+         assert.is_true(traced(all_decisions, SETTINGS))
       end)
 
       it("is not offered once OCSP is required: no staple, no connection", function()
@@ -262,6 +329,17 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          local _, s2 = again(mtls_client(), mtls_server { ca = E.CERT }, session)
          assert.is_false(s2:info().resumed)
          assert.truthy(s2:error())
+      end)
+
+      it("is not resumed once the server requires client certificates (it was optional)", function()
+         local session = first_session(mtls_client(), mtls_server { verify = "optional" })
+         local s_events = {}
+         local sctx = mtls_server { trace = function(ev) s_events[#s_events + 1] = ev end }
+         local _, s = again(mtls_client(), sctx, session)
+         assert.is_nil(s:error())
+         assert.is_false(s:info().resumed)
+         assert.is_true(s:info().peer_verified)
+         assert.is_true(traced(s_events, SETTINGS))
       end)
 
       it("without a client certificate resumes under changed client-verification settings", function()

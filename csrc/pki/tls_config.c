@@ -447,7 +447,7 @@ static void trust_feed(tls_config *c, const char *kind, const void *what, size_t
 void tls_config_verify_digest(const tls_config *c, int verify_hook, uint8_t out[TLS_VERIFY_DIGEST_LEN])
 {
     /* Fixed-width, fixed-order fields after a label naming this layout. */
-    uint8_t in[64 + TLS_VERIFY_DIGEST_LEN + 7];
+    uint8_t in[64 + TLS_VERIFY_DIGEST_LEN + 6];
     static const char label[] = "luatls verification settings 1";
     size_t n = 0;
     memcpy(in, label, sizeof label);
@@ -460,7 +460,6 @@ void tls_config_verify_digest(const tls_config *c, int verify_hook, uint8_t out[
     in[n++] = (uint8_t)c->crl_check;
     in[n++] = (uint8_t)(c->ocsp == TLS_OCSP_REQUIRE);
     in[n++] = (uint8_t)(verify_hook != 0);
-    in[n++] = (uint8_t)(c->store != NULL);
     if (EVP_Digest(in, n, out, NULL, EVP_sha256(), NULL) != 1)
         memset(out, 0xff, TLS_VERIFY_DIGEST_LEN);
 }
