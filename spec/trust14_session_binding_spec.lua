@@ -9,6 +9,7 @@
 local tls = require "tls"
 local E = require "spec.support.engines"
 local K = require("spec.support.certs_crl").get()
+local proc = require "spec.support.proc"
 
 -- E.CERT as a file: another ca file than K.ca
 local OTHER_CA = K.dir .. "/trust14_other_ca.pem"
@@ -291,6 +292,40 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          local fresh = assert(c:session())
          local c2 = again(client_ctx(version), sctx, fresh)
          assert.is_true(c2:info().resumed)
+      end)
+   end)
+
+   describe("a session (" .. version .. ") given to another process", function()
+      it("resumes there under the same options (the digest is the same in every process)", function()
+         local opts = { crl = K.crl_root, security_level = 3, ocsp = true }
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version, opts), sctx)
+         local dir = K.dir .. "/trust14_child_" .. version
+         os.execute("mkdir -p " .. proc.quote(dir))
+         proc.write_file(dir .. "/session", session)
+         proc.write_file(dir .. "/key", KEY)
+         proc.write_file(dir .. "/child.lua", string.format([[
+            local tls = require "tls"
+            local function read(p) local f = assert(io.open(p, "rb")); local t = f:read("a"); f:close(); return t end
+            local sctx = assert(tls.context { mode = "server", certificate = %q, key = %q,
+               ticket_keys = { read(%q) }, max_version = %q })
+            local cctx = assert(tls.context { mode = "client", ca = %q, crl = %q, security_level = 3,
+               ocsp = true, max_version = %q })
+            local c = assert(tls.engine(cctx, { servername = "localhost", session = read(%q) }))
+            local s = assert(tls.engine(sctx))
+            assert(c:start())
+            for _ = 1, 20 do
+               local a, b = c:output(), nil
+               if #a > 0 then s:feed(a) end
+               b = s:output()
+               if #b > 0 then c:feed(b) end
+               if #a == 0 and #b == 0 then break end
+            end
+            print("resumed=" .. tostring(c:info().resumed), "error=" .. tostring(c:error()))
+         ]], K.good.cert, K.good.key, dir .. "/key", version, K.ca, K.crl_root, version, dir .. "/session"))
+         local out = proc.run(proc.lua_env() .. " lua5.4 " .. proc.quote(dir .. "/child.lua"), nil, 30,
+                              { ours = true })
+         assert.matches("resumed=true\terror=nil", out)
       end)
    end)
 
