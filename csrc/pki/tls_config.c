@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/proverr.h>
+#include <openssl/rand.h>
 #include <openssl/x509_vfy.h>
 
 #include "util/tls_consts.h"
@@ -414,6 +415,14 @@ int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
 
 /* ---- What a peer is verified under ------------------------------------------ */
 
+/* A digest that failed (out of memory): random, so that it matches no
+ * session's digest, nor another failure's. */
+static void unmatched(uint8_t out[TLS_VERIFY_DIGEST_LEN])
+{
+    if (RAND_bytes(out, TLS_VERIFY_DIGEST_LEN) != 1)
+        memset(out, 0xff, TLS_VERIFY_DIGEST_LEN);
+}
+
 /* trust_digest = SHA-256(trust_digest || kind || NUL || what): PEM text as
  * given, a file's bytes (read again here: a trust file is small, and its
  * content, not its path, is what verifies), or, when that cannot be read,
@@ -440,7 +449,7 @@ static void trust_feed(tls_config *c, const char *kind, const void *what, size_t
     }
     unsigned out_len = 0;
     if (!ok || EVP_DigestFinal_ex(md, c->trust_digest, &out_len) != 1)
-        memset(c->trust_digest, 0xff, sizeof c->trust_digest); /* matches no session's */
+        unmatched(c->trust_digest);
     EVP_MD_CTX_free(md);
 }
 
@@ -461,7 +470,7 @@ void tls_config_verify_digest(const tls_config *c, int verify_hook, uint8_t out[
     in[n++] = (uint8_t)(c->ocsp == TLS_OCSP_REQUIRE);
     in[n++] = (uint8_t)(verify_hook != 0);
     if (EVP_Digest(in, n, out, NULL, EVP_sha256(), NULL) != 1)
-        memset(out, 0xff, TLS_VERIFY_DIGEST_LEN);
+        unmatched(out);
 }
 
 /* ---- Trust anchors -------------------------------------------------------- */
