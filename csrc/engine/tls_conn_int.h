@@ -392,6 +392,14 @@ void tls_resume_session_free(tls_session **s);
  * the session's leaf is known: why a session may not be offered under
  * cfg's pins, or NULL when it may (or there are none). */
 const char *tls_resume_pin_misfit(tls_config *cfg, const tls_session *s);
+/* A resumed handshake carries no certificate: the verdict of the one that
+ * made the session stands, so it stands only under the same verification
+ * settings (tls_config_verify_digest of c's config, and whether c has a
+ * verify hook). tls_resume_stamp records them in a new session;
+ * tls_resume_settings_misfit says why a session was made under others
+ * (or records none), NULL when they are the same. */
+void tls_resume_stamp(const tls_conn *c, tls_session *s);
+const char *tls_resume_settings_misfit(const tls_conn *c, const tls_session *s);
 
 /* ---- Trace (tls_trace.c) ---- */
 typedef struct tls_trace_builder {

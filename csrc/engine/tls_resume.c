@@ -136,3 +136,29 @@ const char *tls_resume_pin_misfit(tls_config *cfg, const tls_session *s)
     X509_free(leaf);
     return pinned ? NULL : "the session's certificate does not hold a pinned key";
 }
+
+/* ---- The settings a session's peer was verified under ---------------------- */
+
+static void settings_digest(const tls_conn *c, uint8_t out[TLS_VERIFY_DIGEST_LEN])
+{
+    tls_config_verify_digest(c->cfg, c->hooks != NULL && c->hooks->verify != NULL, out);
+}
+
+void tls_resume_stamp(const tls_conn *c, tls_session *s)
+{
+    settings_digest(c, s->verify_digest);
+    s->has_verify_digest = 1;
+}
+
+const char *tls_resume_settings_misfit(const tls_conn *c, const tls_session *s)
+{
+    if (!s->has_verify_digest)
+        return "the session was made under other verification settings (it records none: made before "
+               "sessions did)";
+    uint8_t now[TLS_VERIFY_DIGEST_LEN];
+    settings_digest(c, now);
+    if (memcmp(now, s->verify_digest, sizeof now) != 0)
+        return "the session was made under other verification settings (ca, crl, ocsp, security_level, "
+               "verify or a verify function differ)";
+    return NULL;
+}

@@ -73,6 +73,9 @@ static const char *misfit(tls_conn *c, const tls_session *s)
         return "the session has neither a ticket nor a session id";
     if (s->ticket.len > TLS12_MAX_OFFERED_TICKET)
         return "the session's ticket is too large for a ClientHello";
+    const char *other = tls_resume_settings_misfit(c, s);
+    if (other != NULL)
+        return other;
     return tls_resume_pin_misfit(cfg, s);
 }
 
@@ -301,6 +304,7 @@ static tls_session *session_of_full(tls_conn *c, const char **why)
         memcpy(s->alpn, c->alpn, c->alpn_len);
     s->alpn_len = c->alpn_len;
     s->peer_verified = c->peer_verified;
+    tls_resume_stamp(c, s);
     tls_buf_bytes(&s->ticket, t->ticket.data, t->ticket.len);
     memcpy(s->session_id, t->session_id, t->session_id_len);
     s->session_id_len = t->session_id_len;

@@ -117,6 +117,13 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
         snprintf(why, why_size, "the session's client certificate does not hold a pinned key");
         goto done;
     }
+    /* Its client certificate was verified (or not) under the settings that
+     * made the session; under others it is verified afresh. */
+    const char *other = s->peer_cert.len > 0 ? tls_resume_settings_misfit(c, s) : NULL;
+    if (other != NULL) {
+        snprintf(why, why_size, "the session holds a client certificate, and %s", other);
+        goto done;
+    }
     /* rfc7627#5.3: "If the original session used the
      * "extended_master_secret" extension but the new ClientHello does not
      * contain it, the server MUST abort the abbreviated handshake." */
@@ -301,6 +308,7 @@ static int seal_new_session(tls_conn *c, tls_buf *out, char *why, size_t why_siz
         memcpy(s.alpn, c->alpn, c->alpn_len);
     s.alpn_len = c->alpn_len;
     s.peer_verified = c->peer_verified;
+    tls_resume_stamp(c, &s);
     X509 *leaf = c->peer_chain != NULL && sk_X509_num(c->peer_chain) > 0 ? sk_X509_value(c->peer_chain, 0) : NULL;
     if (leaf != NULL) {
         int n = i2d_X509(leaf, NULL);

@@ -50,6 +50,9 @@ static const char *unfit_reason(const tls_conn *c, const tls_session *s, uint64_
      * verified would bypass verification. */
     if (cfg->verify && !s->peer_verified)
         return "the server's certificate was not verified when the session was made";
+    const char *other = tls_resume_settings_misfit(c, s);
+    if (other != NULL)
+        return other;
     return tls_resume_pin_misfit(c->cfg, s);
 }
 
@@ -292,6 +295,7 @@ int tls13_psk_client_new_ticket(tls_conn *c, uint32_t lifetime, uint32_t age_add
         s->alpn_len = c->alpn_len;
     }
     s->peer_verified = c->peer_verified;
+    tls_resume_stamp(c, s);
     tls_buf_bytes(&s->ticket, ticket->p, ticket->len);
     if (keep_peer_leaf(c, s) != 0 || !tls_buf_ok(&s->ticket) || !tls_buf_ok(&s->peer_cert)) {
         tls_resume_session_free(&s);

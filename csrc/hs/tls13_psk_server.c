@@ -204,6 +204,13 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
         snprintf(why, why_size, "the session's client certificate does not hold a pinned key");
         return 0;
     }
+    /* Its client certificate was verified (or not) under the settings that
+     * made the session; under others it is verified afresh. */
+    const char *other = s->peer_cert.len > 0 ? tls_resume_settings_misfit(c, s) : NULL;
+    if (other != NULL) {
+        snprintf(why, why_size, "the session holds a client certificate, and %s", other);
+        return 0;
+    }
     return 1;
 }
 
@@ -391,6 +398,7 @@ static int base_session(tls_conn *c, tls_session *s, uint64_t now)
     s->created_ms = now;
     s->lifetime_s = cfg->ticket_lifetime < TLS_MAX_TICKET_LIFETIME ? cfg->ticket_lifetime : TLS_MAX_TICKET_LIFETIME;
     s->max_early_data = cfg->early_data ? cfg->max_early_data : 0;
+    tls_resume_stamp(c, s);
     if (c->server_name != NULL)
         snprintf(s->name, sizeof s->name, "%s", c->server_name);
     if (c->alpn_len > 0)

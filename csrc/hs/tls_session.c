@@ -62,6 +62,12 @@ int tls_session_encode(const tls_session *s, tls_buf *out, tls_error *err)
         tls_buf_u8(out, (uint8_t)s->session_id_len);
         tls_buf_bytes(out, s->session_id, s->session_id_len);
     }
+    /* Trailing, so a session encoded before it decodes: its length byte,
+     * then the digest. */
+    if (s->has_verify_digest) {
+        tls_buf_u8(out, TLS_VERIFY_DIGEST_LEN);
+        tls_buf_bytes(out, s->verify_digest, TLS_VERIFY_DIGEST_LEN);
+    }
     if (!tls_buf_ok(out))
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
     return 0;
@@ -107,6 +113,13 @@ int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *
         tls_reader ticket = tls_rd_vec(&r, 2);
         tls_buf_bytes(&s->ticket, ticket.p, ticket.len);
         bad = copy_vec(&r, 1, s->session_id, sizeof s->session_id, &s->session_id_len);
+    }
+    /* Optional trailing field: present when bytes are left. */
+    if (!bad && tls_rd_ok(&r) && tls_rd_left(&r) > 0) {
+        size_t digest_len = 0;
+        bad = copy_vec(&r, 1, s->verify_digest, sizeof s->verify_digest, &digest_len)
+              || digest_len != TLS_VERIFY_DIGEST_LEN;
+        s->has_verify_digest = !bad;
     }
     if (bad || !tls_rd_end(&r) || (s->kind != TLS_SESSION_SERVER && s->kind != TLS_SESSION_CLIENT)
         || (s->version != TLS_VERSION_13 && s->version != TLS_VERSION_12) || s->secret_len == 0

@@ -47,6 +47,12 @@ typedef struct tls_session {
     size_t alpn_len;
     int peer_verified;         /* the peer's chain was verified then */
     tls_buf peer_cert;         /* the peer's leaf (DER), or empty */
+    /* The verification settings of the config that made it
+     * (tls_config_verify_digest): a trailing field of the encoding, absent
+     * from sessions encoded before it was added (has_verify_digest 0:
+     * made under settings we cannot know). */
+    uint8_t verify_digest[TLS_VERIFY_DIGEST_LEN];
+    int has_verify_digest;
     /* Client only: what to present. */
     tls_buf ticket;            /* TLS 1.3 PSK identity or rfc5077 ticket; empty: none */
     uint8_t session_id[32];    /* TLS 1.2 session id (session-store resumption) */

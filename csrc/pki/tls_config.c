@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/proverr.h>
+#include <openssl/rand.h>
 #include <openssl/x509_vfy.h>
 
 #include "util/tls_consts.h"
@@ -415,6 +416,66 @@ int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
     return 0;
 }
 
+/* ---- What a peer is verified under ------------------------------------------ */
+
+/* A digest that failed (out of memory): random, so that it matches no
+ * session's digest, nor another failure's. */
+static void unmatched(uint8_t out[TLS_VERIFY_DIGEST_LEN])
+{
+    if (RAND_bytes(out, TLS_VERIFY_DIGEST_LEN) != 1)
+        memset(out, 0xff, TLS_VERIFY_DIGEST_LEN);
+}
+
+/* trust_digest = SHA-256(trust_digest || kind || NUL || what): PEM text as
+ * given, a file's bytes (read again here: a trust file is small, and its
+ * content, not its path, is what verifies), or, when that cannot be read,
+ * the path itself. Feeding fails quietly: a digest that no session matches
+ * only costs a full handshake. */
+static void trust_feed(tls_config *c, const char *kind, const void *what, size_t len, const char *path)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1
+             && EVP_DigestUpdate(md, c->trust_digest, sizeof c->trust_digest) == 1
+             && EVP_DigestUpdate(md, kind, strlen(kind) + 1) == 1;
+    FILE *f = ok && path != NULL ? fopen(path, "rb") : NULL;
+    if (f != NULL) {
+        uint8_t chunk[4096];
+        size_t n;
+        while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            ok = EVP_DigestUpdate(md, chunk, n) == 1;
+        ok = ok && !ferror(f);
+        fclose(f);
+    } else if (ok && path != NULL) {
+        ok = EVP_DigestUpdate(md, "path:", 5) == 1 && EVP_DigestUpdate(md, path, strlen(path)) == 1;
+    } else if (ok) {
+        ok = EVP_DigestUpdate(md, what, len) == 1;
+    }
+    unsigned out_len = 0;
+    if (!ok || EVP_DigestFinal_ex(md, c->trust_digest, &out_len) != 1)
+        unmatched(c->trust_digest);
+    EVP_MD_CTX_free(md);
+}
+
+void tls_config_verify_digest(const tls_config *c, int verify_hook, uint8_t out[TLS_VERIFY_DIGEST_LEN])
+{
+    /* Fixed-width, fixed-order fields after a label naming this layout. */
+    uint8_t in[64 + TLS_VERIFY_DIGEST_LEN + 6];
+    static const char label[] = "luatls verification settings 1";
+    size_t n = 0;
+    memcpy(in, label, sizeof label);
+    n += sizeof label;
+    memcpy(in + n, c->trust_digest, sizeof c->trust_digest);
+    n += sizeof c->trust_digest;
+    in[n++] = (uint8_t)c->verify;
+    in[n++] = (uint8_t)(c->verify_chain_only != 0);
+    in[n++] = (uint8_t)c->security_level;
+    in[n++] = (uint8_t)c->crl_check;
+    in[n++] = (uint8_t)(c->ocsp == TLS_OCSP_REQUIRE);
+    in[n++] = (uint8_t)(verify_hook != 0);
+    if (EVP_Digest(in, n, out, NULL, EVP_sha256(), NULL) != 1)
+        unmatched(out);
+}
+
 /* ---- Trust anchors -------------------------------------------------------- */
 
 static int ensure_store(tls_config *c, tls_error *err)
@@ -440,6 +501,7 @@ int tls_config_load_ca_file(tls_config *c, const char *path, tls_error *err)
         crypto_detail(detail, sizeof detail);
         return tls_fail(err, NO_ALERT, "ca: cannot load certificates from %s: %s", path, detail);
     }
+    trust_feed(c, "ca file", NULL, 0, path);
     return 0;
 }
 
@@ -457,6 +519,8 @@ int tls_config_load_ca_dir(tls_config *c, const char *path, tls_error *err)
     ERR_clear_error();
     if (X509_STORE_load_path(c->store, path) != 1)
         return tls_fail_crypto(err, NO_ALERT, "ca: cannot use the directory");
+    /* Read lazily by libcrypto: the path stands for what it holds. */
+    trust_feed(c, "ca dir", path, strlen(path), NULL);
     return 0;
 }
 
@@ -488,6 +552,7 @@ int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error
     ERR_clear_error();
     if (added == 0)
         return tls_fail(err, NO_ALERT, "ca: no certificate found in the PEM text");
+    trust_feed(c, "ca pem", pem, len, NULL);
     return 0;
 }
 
@@ -498,12 +563,13 @@ int tls_config_load_system_ca(tls_config *c, tls_error *err)
     if (X509_STORE_set_default_paths(c->store) != 1)
         return tls_fail_crypto(err, NO_ALERT, "ca: cannot load the system trust store");
     ERR_clear_error();
+    trust_feed(c, "ca system", "", 0, NULL);
     return 0;
 }
 
 /* ---- Revocation lists ------------------------------------------------------ */
 
-int tls_config_load_crl(tls_config *c, const char *src, size_t len, int is_path, tls_error *err)
+static int load_crl(tls_config *c, const char *src, size_t len, int is_path, tls_error *err)
 {
     if (ensure_store(c, err) != 0)
         return -1;
@@ -551,6 +617,14 @@ int tls_config_load_crl(tls_config *c, const char *src, size_t len, int is_path,
         return tls_fail(err, NO_ALERT, "crl: no CRL found in %s", source_name(src, is_path));
     if (c->crl_check == TLS_CRL_CHECK_NONE)
         c->crl_check = TLS_CRL_CHECK_LEAF;
+    return 0;
+}
+
+int tls_config_load_crl(tls_config *c, const char *src, size_t len, int is_path, tls_error *err)
+{
+    if (load_crl(c, src, len, is_path, err) != 0)
+        return -1;
+    trust_feed(c, "crl", src, len, is_path ? src : NULL);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "util/tls_buf.h"
+#include "util/tls_consts.h"
 #include "util/tls_err.h"
 #include "crypto/tls_ticket.h"
 
@@ -98,6 +99,10 @@ typedef struct tls_config {
     uint8_t pins[TLS_MAX_PINS][TLS_PIN_LEN]; /* the peer's chain must hold one of these keys */
     size_t n_pins;
     int crl_check;               /* TLS_CRL_CHECK_*: set by tls_config_load_crl and the Lua option */
+    uint8_t trust_digest[TLS_VERIFY_DIGEST_LEN]; /* every trust anchor and CRL load so far,
+                                    chained: SHA-256(before || kind || what was loaded);
+                                    all zero before the first. Part of
+                                    tls_config_verify_digest */
     /* Resumption (hs/tls_session.h, crypto/tls_ticket.h) */
     unsigned tickets;            /* server: NewSessionTickets after each full TLS 1.3
                                     handshake (default 2); 0: none, and no TLS 1.2
@@ -148,6 +153,14 @@ int tls_config_load_system_ca(tls_config *c, tls_error *err);
  * DER CRL) added to the trust store; turns on the leaf's CRL check unless
  * crl_check is already set. */
 int tls_config_load_crl(tls_config *c, const char *src, size_t len, int is_path, tls_error *err);
+/* The settings a peer is verified under, as a digest a session keeps (a
+ * resumed handshake skips the certificate: its verdict stands only under
+ * the settings that gave it). SHA-256 over trust_digest (the anchors and
+ * CRLs loaded), verify, verify_chain_only, security_level, crl_check,
+ * whether OCSP is required, and verify_hook (whether a verify function
+ * has the last word). Not suites, groups, ALPN, lifetimes or pins (checked
+ * on their own). The same options give the same digest in any process. */
+void tls_config_verify_digest(const tls_config *c, int verify_hook, uint8_t out[TLS_VERIFY_DIGEST_LEN]);
 /* Lists as colon- or comma-separated names; an unknown name fails with a
  * message naming it. */
 int tls_config_set_suites(tls_config *c, const char *list, tls_error *err);

@@ -157,6 +157,8 @@
 #define TLS_MAX_SHARED_SECRET 1024
 
 #define TLS_MAX_HASH_LEN 48 /* SHA-384 */
+/* SHA-256 of the settings a peer is verified under (pki/tls_config.h). */
+#define TLS_VERIFY_DIGEST_LEN 32
 #define TLS_MAX_KEY_LEN 32
 #define TLS_AEAD_IV_LEN 12
 #define TLS_AEAD_TAG_LEN 16

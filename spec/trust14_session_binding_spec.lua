@@ -1,0 +1,391 @@
+-- Sessions are bound to the verification settings that made them: a
+-- resumed handshake carries no certificate, so the verdict of the full
+-- handshake stands only under the same ca, CRLs, OCSP requirement,
+-- security_level, verify mode and verify function. A client does not offer
+-- a session made under other settings (a full handshake verifies the
+-- server under the new ones); a server does not resume a session holding a
+-- client certificate under other client-verification settings. Engine pairs
+-- in one process (spec/support/engines.lua).
+local tls = require "tls"
+local E = require "spec.support.engines"
+local K = require("spec.support.certs_crl").get()
+local proc = require "spec.support.proc"
+
+-- E.CERT as a file: another ca file than K.ca
+local OTHER_CA = K.dir .. "/trust14_other_ca.pem"
+do
+   local f = assert(io.open(OTHER_CA, "w"))
+   f:write(E.CERT)
+   f:close()
+end
+local KEY = require("tls.ticketkeys").generate() -- shared by every server context here
+local SETTINGS = "the session was made under other verification settings"
+
+-- The server: K.good (a leaf under K.ca) with the shared ticket keys.
+local function server_ctx(version, extra)
+   return E.server_ctx(E.merge({ certificate = K.good.cert, key = K.good.key, ticket_keys = { KEY },
+                                 max_version = version }, extra))
+end
+
+-- A client context trusting K.ca (extra on top; ca = false: none), and the
+-- list of the "resumption" decisions it traces.
+local function client_ctx(version, extra)
+   local decisions = {}
+   local o = E.merge({ mode = "client", ca = K.ca, max_version = version, trace = function(ev)
+      if ev.message == "resumption" then decisions[#decisions + 1] = ev end
+   end }, extra)
+   if o.ca == false then o.ca = nil end
+   return assert(tls.context(o)), decisions
+end
+
+-- A full handshake of a client on cctx with a server on sctx: the session
+-- text the client keeps (TLS 1.3: after reading the tickets).
+local function first_session(cctx, sctx)
+   local c = assert(tls.engine(cctx, { servername = "localhost" }))
+   local s = assert(tls.engine(sctx))
+   E.handshake(c, s)
+   assert.is_false(c:info().resumed)
+   assert(s:write("tickets first"))
+   E.pump(s, c, { strict = true })
+   assert.equal("tickets first", c:read())
+   return assert(c:session())
+end
+
+-- A client on cctx offering `session` to a server on sctx, pumped until
+-- both are done or failed.
+local function again(cctx, sctx, session)
+   local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+   local s = assert(tls.engine(sctx))
+   assert(c:start())
+   E.pump(c, s)
+   return c, s
+end
+
+-- Any string in the decisions matching `text` (plain).
+local function traced(decisions, text)
+   for _, d in ipairs(decisions) do
+      local function walk(t)
+         for _, v in pairs(t) do
+            if type(v) == "string" and v:find(text, 1, true) then return true end
+            if type(v) == "table" and walk(v) then return true end
+         end
+      end
+      if walk(d) then return true end
+   end
+   return false
+end
+
+-- Minimal base64 (RFC 4648) for crafting a session text of the old format.
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+local function b64dec(s)
+   s = s:gsub("[^%w%+/=]", "")
+   local out, bits, n = {}, 0, 0
+   for ch in s:gmatch(".") do
+      if ch == "=" then break end
+      bits = bits * 64 + (B64:find(ch, 1, true) - 1)
+      n = n + 6
+      if n >= 8 then
+         n = n - 8
+         out[#out + 1] = string.char((bits >> n) & 0xff)
+         bits = bits & ((1 << n) - 1)
+      end
+   end
+   return table.concat(out)
+end
+local function b64enc(s)
+   local out = {}
+   for i = 1, #s, 3 do
+      local a, b, c = s:byte(i, i + 2)
+      local v = (a << 16) | ((b or 0) << 8) | (c or 0)
+      for k = 0, 3 do
+         if k <= 1 + (b and 1 or 0) + (c and 1 or 0) then
+            out[#out + 1] = B64:sub(((v >> (18 - 6 * k)) & 63) + 1, ((v >> (18 - 6 * k)) & 63) + 1)
+         else
+            out[#out + 1] = "="
+         end
+      end
+   end
+   return table.concat(out)
+end
+
+-- The session text without its trailing verification-settings field: a
+-- session as the format was before it (the field is its last 33 bytes:
+-- length 32, then the digest).
+local function old_format(text)
+   local head, body, tail = text:match("^(.-\n\n)(.-)(%-%-%-%-%-END LUATLS SESSION%-%-%-%-%-\n)$")
+   assert(head, "not a session text")
+   local bin = b64dec(body)
+   assert.equal(32, bin:byte(#bin - 32))
+   local old = b64enc(bin:sub(1, #bin - 33))
+   local lines = {}
+   for i = 1, #old, 64 do lines[#lines + 1] = old:sub(i, i + 63) end
+   return head .. table.concat(lines, "\n") .. "\n" .. tail
+end
+
+for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+   describe("a client session (" .. version .. ") is bound to its verification settings", function()
+      it("resumes in a new context with the same options", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version), sctx)
+         local cctx, decisions = client_ctx(version)
+         local c = again(cctx, sctx, session)
+         assert.is_true(c:info().resumed)
+         assert.is_true(c:info().peer_verified)
+         assert.is_false(traced(decisions, SETTINGS))
+      end)
+
+      it("resumes with options that do not verify (alpn, key updates) changed", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version), sctx)
+         local c = again(client_ctx(version, { alpn = { "h2", "http/1.1" }, key_update_after = 1000 }), sctx, session)
+         assert.is_true(c:info().resumed)
+      end)
+
+      it("is not offered under another ca: the full handshake verifies the server under it", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version), sctx)
+         local cctx, decisions = client_ctx(version, { ca = OTHER_CA })
+         local c = again(cctx, sctx, session)
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+         assert.matches("certificate", c:error() or "")
+      end)
+
+      it("binds the ca by content: the same PEM text resumes, another anchor added does not", function()
+         -- K.ca's own text in PEM resumes like the file: content, not path
+         local f = assert(io.open(K.ca))
+         local pem = f:read("a")
+         f:close()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version, { ca = pem }), sctx)
+         local c = again(client_ctx(version, { ca = pem }), sctx, session)
+         assert.is_true(c:info().resumed)
+         local c2, _ = again(client_ctx(version, { ca = pem .. E.CERT }), sctx, session)
+         assert.is_false(c2:info().resumed)
+         assert.is_nil(c2:error())
+      end)
+
+      it("made with verify = false is not offered once verify is on", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version, { verify = false, ca = false }), sctx)
+         local c = again(client_ctx(version), sctx, session)
+         assert.is_false(c:info().resumed)
+         assert.is_true(c:info().peer_verified)
+      end)
+
+      it("is not offered after the ca file's content changes (the same path)", function()
+         local path = K.dir .. "/trust14_bundle_" .. version .. ".pem"
+         local f = assert(io.open(K.ca))
+         local root = f:read("a")
+         f:close()
+         local function write(text)
+            local w = assert(io.open(path, "w"))
+            w:write(text)
+            w:close()
+         end
+         write(root)
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version, { ca = path }), sctx)
+         assert.is_true(again(client_ctx(version, { ca = path }), sctx, session):info().resumed)
+         write(root .. E.CERT)
+         local cctx, decisions = client_ctx(version, { ca = path })
+         local c = again(cctx, sctx, session)
+         assert.is_nil(c:error())
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+      end)
+
+      it("made with verify on is not offered once verify is off (any change is a full handshake)", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version), sctx)
+         local cctx, decisions = client_ctx(version, { verify = false, ca = false })
+         local c = again(cctx, sctx, session)
+         assert.is_nil(c:error())
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+      end)
+
+      it("made checking the chain only (tls.luasec without a name) is not offered where names are checked", function()
+         local sctx = server_ctx(version)
+         local loose = client_ctx(version)
+         loose:set_verify_chain_only(true)
+         local session = first_session(loose, sctx)
+         local cctx, decisions = client_ctx(version)
+         local c = again(cctx, sctx, session)
+         assert.is_nil(c:error())
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+      end)
+
+      it("is not offered once a CRL is added: the revoked server is refused", function()
+         local sctx = E.server_ctx { certificate = K.revoked.cert, key = K.revoked.key, ticket_keys = { KEY },
+                                     max_version = version }
+         local session = first_session(client_ctx(version), sctx)
+         local cctx, decisions = client_ctx(version, { crl = K.crl_root })
+         local c = again(cctx, sctx, session)
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+         assert.matches("revoked", c:error() or "")
+      end)
+
+      it("is not offered under other CRLs, or once every certificate of the chain is checked", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version, { crl = K.crl_root }), sctx)
+         local same = again(client_ctx(version, { crl = K.crl_root }), sctx, session)
+         assert.is_true(same:info().resumed)
+         local cctx, decisions = client_ctx(version, { crl = { K.crl_root, K.crl_inter_good } })
+         local c = again(cctx, sctx, session)
+         assert.is_nil(c:error())
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+         local all, all_decisions = client_ctx(version, { crl = K.crl_root, crl_check_all = true })
+         local c2 = again(all, sctx, session)
+         assert.is_false(c2:info().resumed)
+         assert.is_true(traced(all_decisions, SETTINGS))
+      end)
+
+      it("is not offered once OCSP is required: no staple, no connection", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version), sctx)
+         local cctx, decisions = client_ctx(version, { ocsp = "require" })
+         local c = again(cctx, sctx, session)
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+         assert.matches("OCSP", c:error() or "")
+      end)
+
+      it("is not offered under a higher security_level", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version, { security_level = 1 }), sctx)
+         local cctx, decisions = client_ctx(version, { security_level = 3 })
+         local c = again(cctx, sctx, session)
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+      end)
+
+      it("is not offered once a verify function is added: the function sees the server's chain", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version), sctx)
+         local calls = 0
+         local cctx, decisions = client_ctx(version, { verify = function(_, ok)
+            calls = calls + 1
+            return false, "refused by the new verify function"
+         end })
+         local c = again(cctx, sctx, session)
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+         assert.equal(1, calls)
+         assert.matches("refused by the new verify function", c:error() or "")
+      end)
+
+      it("of the format before the field is not offered, and does not fail", function()
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version), sctx)
+         local old = old_format(session)
+         local cctx, decisions = client_ctx(version)
+         local c = again(cctx, sctx, old)
+         assert.is_nil(c:error())
+         assert.is_false(c:info().resumed)
+         assert.is_true(c:info().peer_verified)
+         assert.is_true(traced(decisions, SETTINGS))
+         -- and the new session it leaves records them: it resumes
+         local fresh = assert(c:session())
+         local c2 = again(client_ctx(version), sctx, fresh)
+         assert.is_true(c2:info().resumed)
+      end)
+   end)
+
+   describe("a session (" .. version .. ") given to another process", function()
+      it("resumes there under the same options (the digest is the same in every process)", function()
+         local opts = { crl = K.crl_root, security_level = 3, ocsp = true }
+         local sctx = server_ctx(version)
+         local session = first_session(client_ctx(version, opts), sctx)
+         local dir = K.dir .. "/trust14_child_" .. version
+         os.execute("mkdir -p " .. proc.quote(dir))
+         proc.write_file(dir .. "/session", session)
+         proc.write_file(dir .. "/key", KEY)
+         proc.write_file(dir .. "/child.lua", string.format([[
+            local tls = require "tls"
+            local function read(p) local f = assert(io.open(p, "rb")); local t = f:read("a"); f:close(); return t end
+            local sctx = assert(tls.context { mode = "server", certificate = %q, key = %q,
+               ticket_keys = { read(%q) }, max_version = %q })
+            local cctx = assert(tls.context { mode = "client", ca = %q, crl = %q, security_level = 3,
+               ocsp = true, max_version = %q })
+            local c = assert(tls.engine(cctx, { servername = "localhost", session = read(%q) }))
+            local s = assert(tls.engine(sctx))
+            assert(c:start())
+            for _ = 1, 20 do
+               local a, b = c:output(), nil
+               if #a > 0 then s:feed(a) end
+               b = s:output()
+               if #b > 0 then c:feed(b) end
+               if #a == 0 and #b == 0 then break end
+            end
+            print("resumed=" .. tostring(c:info().resumed), "error=" .. tostring(c:error()))
+         ]], K.good.cert, K.good.key, dir .. "/key", version, K.ca, K.crl_root, version, dir .. "/session"))
+         local out = proc.run(proc.lua_env() .. " lua5.4 " .. proc.quote(dir .. "/child.lua"), nil, 30,
+                              { ours = true })
+         assert.matches("resumed=true\terror=nil", out)
+      end)
+   end)
+
+   describe("a server session (" .. version .. ") holding a client certificate", function()
+      local function mtls_server(extra)
+         return E.server_ctx(E.merge({ certificate = E.CERT, key = E.KEY, ticket_keys = { KEY },
+                                       max_version = version, verify = "required", ca = K.ca }, extra))
+      end
+      local function mtls_client()
+         return (client_ctx(version, { ca = E.CERT, certificate = K.good.cert, key = K.good.key }))
+      end
+
+      it("resumes on a server context with the same options", function()
+         local session = first_session(mtls_client(), mtls_server())
+         local c, s = again(mtls_client(), mtls_server(), session)
+         assert.is_true(s:info().resumed)
+         assert.is_true(c:info().resumed)
+         assert.is_true(s:info().peer_verified)
+      end)
+
+      it("is not resumed after the server's client ca changes: the client is verified afresh", function()
+         local session = first_session(mtls_client(), mtls_server())
+         -- another anchor next to K.ca: the client's certificate still verifies
+         local f = assert(io.open(K.ca))
+         local both = f:read("a") .. E.CERT
+         f:close()
+         local s_events = {}
+         local sctx = mtls_server { ca = both, trace = function(ev) s_events[#s_events + 1] = ev end }
+         local c, s = again(mtls_client(), sctx, session)
+         assert.is_nil(s:error())
+         assert.is_false(s:info().resumed)
+         assert.is_false(c:info().resumed)
+         assert.is_true(s:info().peer_verified)
+         assert.is_true(traced(s_events, SETTINGS))
+         -- and under a ca that does not trust it, the client is refused
+         local _, s2 = again(mtls_client(), mtls_server { ca = E.CERT }, session)
+         assert.is_false(s2:info().resumed)
+         assert.truthy(s2:error())
+      end)
+
+      it("is not resumed once the server requires client certificates (it was optional)", function()
+         local session = first_session(mtls_client(), mtls_server { verify = "optional" })
+         local s_events = {}
+         local sctx = mtls_server { trace = function(ev) s_events[#s_events + 1] = ev end }
+         local _, s = again(mtls_client(), sctx, session)
+         assert.is_nil(s:error())
+         assert.is_false(s:info().resumed)
+         assert.is_true(s:info().peer_verified)
+         assert.is_true(traced(s_events, SETTINGS))
+      end)
+
+      it("without a client certificate resumes under changed client-verification settings", function()
+         local plain = function(extra)
+            return E.server_ctx(E.merge({ certificate = E.CERT, key = E.KEY, ticket_keys = { KEY },
+                                          max_version = version }, extra))
+         end
+         local cl = function() return (client_ctx(version, { ca = E.CERT })) end
+         local session = first_session(cl(), plain { verify = "optional", ca = K.ca })
+         local _, s = again(cl(), plain { verify = "optional", ca = K.ca, security_level = 3 }, session)
+         assert.is_true(s:info().resumed)
+      end)
+   end)
+end
