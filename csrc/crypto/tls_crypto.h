@@ -76,6 +76,19 @@ EVP_MAC_CTX *tls_hmac_take(const EVP_MD *md);
 void tls_hmac_give(EVP_MAC_CTX *ctx, const EVP_MD *md);
 void tls_hmac_scope_enter(void);
 void tls_hmac_scope_leave(void);
+/* Kept contexts a connection holds between its calls into the engine
+ * while its handshake runs (a server's two flights would otherwise copy
+ * the template twice). Entering the outermost scope from a keep moves its
+ * contexts to the thread; leaving it to a keep moves them back, unless
+ * another scope was entered inside (a hook driving another connection):
+ * then they are freed, so no connection holds another's keys. The owner
+ * frees its keep (tls_hmac_keep_free) when its handshake secrets go. */
+typedef struct tls_hmac_keep {
+    EVP_MAC_CTX *kept[2];
+} tls_hmac_keep;
+void tls_hmac_scope_enter_from(tls_hmac_keep *keep);
+void tls_hmac_scope_leave_to(tls_hmac_keep *keep);
+void tls_hmac_keep_free(tls_hmac_keep *keep);
 /* How many contexts this thread keeps now (for the specs). */
 size_t tls_hmac_kept(void);
 

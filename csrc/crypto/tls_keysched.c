@@ -50,6 +50,7 @@ EVP_MAC_CTX *tls_hmac_new(const EVP_MD *md)
  * is within one call into the engine, which holds those secrets anyway. */
 static _Thread_local struct {
     unsigned depth;
+    int nested; /* a scope was entered inside the outermost one */
     EVP_MAC_CTX *kept[2]; /* SHA-256, SHA-384 */
 } hmac_scope;
 
@@ -82,20 +83,45 @@ void tls_hmac_give(EVP_MAC_CTX *ctx, const EVP_MD *md)
         EVP_MAC_CTX_free(ctx);
 }
 
-void tls_hmac_scope_enter(void)
+void tls_hmac_keep_free(tls_hmac_keep *keep)
 {
-    hmac_scope.depth++;
+    for (size_t i = 0; keep != NULL && i < 2; i++) {
+        EVP_MAC_CTX_free(keep->kept[i]);
+        keep->kept[i] = NULL;
+    }
 }
 
-void tls_hmac_scope_leave(void)
+void tls_hmac_scope_enter_from(tls_hmac_keep *keep)
+{
+    if (hmac_scope.depth++ > 0) {
+        hmac_scope.nested = 1;
+        return;
+    }
+    hmac_scope.nested = 0;
+    for (size_t i = 0; keep != NULL && i < 2; i++) {
+        hmac_scope.kept[i] = keep->kept[i];
+        keep->kept[i] = NULL;
+    }
+}
+
+void tls_hmac_scope_leave_to(tls_hmac_keep *keep)
 {
     if (hmac_scope.depth == 0 || --hmac_scope.depth > 0)
         return;
+    if (hmac_scope.nested)
+        keep = NULL;
     for (size_t i = 0; i < 2; i++) {
-        EVP_MAC_CTX_free(hmac_scope.kept[i]);
+        if (keep != NULL && keep->kept[i] == NULL)
+            keep->kept[i] = hmac_scope.kept[i];
+        else
+            EVP_MAC_CTX_free(hmac_scope.kept[i]);
         hmac_scope.kept[i] = NULL;
     }
 }
+
+void tls_hmac_scope_enter(void) { tls_hmac_scope_enter_from(NULL); }
+
+void tls_hmac_scope_leave(void) { tls_hmac_scope_leave_to(NULL); }
 
 size_t tls_hmac_kept(void)
 {
@@ -446,8 +472,11 @@ int tls13_keys_handshake(tls13_keys *k, const uint8_t *shared, size_t shared_len
         || prk_start(&p, k->md, k->handshake, k->hlen) != 0
         || prk_expand_label(&p, "c hs traffic", th, k->hlen, k->client_hs, k->hlen) != 0
         || prk_expand_label(&p, "s hs traffic", th, k->hlen, k->server_hs, k->hlen) != 0
-        || prk_expand_label(&p, "derived", eh, k->hlen, salt, k->hlen) != 0
-        || tls_hkdf_extract(k->md, salt, k->hlen, NULL, 0, k->master) != 0)
+        || prk_expand_label(&p, "derived", eh, k->hlen, salt, k->hlen) != 0)
+        goto out;
+    /* Given back first, the context keys the extract too, not a second one. */
+    prk_end(&p);
+    if (tls_hkdf_extract(k->md, salt, k->hlen, NULL, 0, k->master) != 0)
         goto out;
     rc = 0;
 out:

@@ -133,6 +133,7 @@ struct tls_conn {
     const tls_hooks *hooks;   /* NULL: none */
     void *hooks_ud;
     int handshake_wiped;
+    tls_hmac_keep hmac_keep; /* HMAC contexts between calls, until handshake_wiped */
     tls_buf client_share;     /* client: our key share's public value */
     char *server_name;        /* client: asked for; server: SNI received */
 
@@ -141,6 +142,10 @@ struct tls_conn {
     tls_buf out;              /* records waiting to be sent */
     tls_buf app_in;           /* decrypted application data */
     tls_buf hs_in;            /* handshake bytes not yet a whole message */
+    tls_buf hs_out;           /* handshake messages of this flight, not yet a record */
+    int hs_batching;          /* inside tls_record_batch_begin/end */
+    int record_per_message;   /* no batching: the fuzz harness steps through a
+                                 flight one message (so one record) at a time */
     tls_aead rd, wr;
     int rd_protected, wr_protected;
     unsigned rd_epoch;        /* counts read key changes */
@@ -250,6 +255,17 @@ void tls_record_release(tls_conn *c, tls_record_in *rec, int keep);
 int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len);
 int tls_record_send_alert(tls_conn *c, uint8_t level, uint8_t desc);
 int tls_record_send_ccs(tls_conn *c);
+/* Between these, handshake messages written under one write key share
+ * records (rfc8446#5.1), instead of a record each: a TLS 1.3 server's
+ * EncryptedExtensions to Finished become one record, sealed once. Any other
+ * record, a change_cipher_spec or a new write key first sends what is
+ * batched, so the order on the wire is the order of the writes and no
+ * message spans a key change. batch_end sends the rest; its -1 is an out
+ * of memory, with c->err set. */
+void tls_record_batch_begin(tls_conn *c);
+int tls_record_batch_end(tls_conn *c);
+/* Sends the batched handshake messages now (before a fatal alert). */
+int tls_record_flush_handshake(tls_conn *c);
 /* Switches a direction to a new traffic secret (and traces it). */
 int tls_record_set_read_key(tls_conn *c, const uint8_t *secret, const char *name);
 int tls_record_set_write_key(tls_conn *c, const uint8_t *secret, const char *name);

@@ -25,6 +25,7 @@ tls_conn *tls_conn_new(tls_config *cfg)
     tls_buf_init(&c->out);
     tls_buf_init(&c->app_in);
     tls_buf_init(&c->hs_in);
+    tls_buf_init(&c->hs_out);
     tls_buf_init(&c->cookie);
     tls_buf_init(&c->client_share);
     tls_transcript_init(&c->transcript);
@@ -39,6 +40,7 @@ static void wipe_handshake(tls_conn *c)
     if (c->handshake_wiped)
         return;
     c->handshake_wiped = 1;
+    tls_hmac_keep_free(&c->hmac_keep);
     tls_kex_free(&c->kex);
     tls_transcript_free(&c->transcript);
     tls_buf_free(&c->cookie);
@@ -76,6 +78,7 @@ void tls_conn_free(tls_conn *c)
     tls_export_forget(c);
     tls_buf_free(&c->in);
     tls_buf_free(&c->hs_in);
+    tls_buf_free(&c->hs_out);
     tls_buf_free(&c->out);
     tls_buf_free(&c->app_in);
     sk_X509_pop_free(c->peer_chain, X509_free);
@@ -124,6 +127,10 @@ static int fail(tls_conn *c)
     if (!c->err.set)
         tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "internal error");
     c->status |= TLS_STATUS_FAILED;
+    /* What was written before the failure goes out first, as it did when
+     * every message was its own record. */
+    (void)tls_record_flush_handshake(c);
+    tls_buf_free(&c->hs_out);
     if (!c->err.from_peer && c->err.alert >= 0 && !(c->status & TLS_STATUS_CLOSED)) {
         /* Whatever was not processed is dropped; the alert is the last record. */
         tls_record_send_alert(c, TLS_ALERT_LEVEL_FATAL, (uint8_t)c->err.alert);
@@ -189,20 +196,33 @@ static int feed(tls_conn *c, const uint8_t *data, size_t len)
     return 0;
 }
 
-/* One scope of kept HMAC contexts per call: a flight keys many. */
+/* A batch ends with the call that began it: nothing stays unsent between
+ * calls into the engine. */
+static int end_batch(tls_conn *c, int rc)
+{
+    if (tls_record_batch_end(c) != 0 && rc == 0)
+        rc = fail(c);
+    return rc;
+}
+
+/* One scope of kept HMAC contexts per call, kept by the connection until
+ * its handshake is over: a flight keys many. One batch of handshake
+ * records per call: a flight is written in one. */
 int tls_conn_start(tls_conn *c)
 {
-    tls_hmac_scope_enter();
-    int rc = start(c);
-    tls_hmac_scope_leave();
+    tls_hmac_scope_enter_from(&c->hmac_keep);
+    tls_record_batch_begin(c);
+    int rc = end_batch(c, start(c));
+    tls_hmac_scope_leave_to(c->handshake_wiped ? NULL : &c->hmac_keep);
     return rc;
 }
 
 int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len)
 {
-    tls_hmac_scope_enter();
-    int rc = feed(c, data, len);
-    tls_hmac_scope_leave();
+    tls_hmac_scope_enter_from(&c->hmac_keep);
+    tls_record_batch_begin(c);
+    int rc = end_batch(c, feed(c, data, len));
+    tls_hmac_scope_leave_to(c->handshake_wiped ? NULL : &c->hmac_keep);
     return rc;
 }
 

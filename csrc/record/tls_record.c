@@ -239,7 +239,7 @@ void tls_record_release(tls_conn *c, tls_record_in *rec, int keep)
     rec->opened = 0;
 }
 
-int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
+static int write_records(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
 {
     do {
         size_t n;
@@ -268,6 +268,37 @@ int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
     return 0;
 }
 
+int tls_record_flush_handshake(tls_conn *c)
+{
+    if (c->hs_out.len == 0)
+        return 0;
+    int rc = write_records(c, TLS_CT_HANDSHAKE, c->hs_out.data, c->hs_out.len);
+    tls_buf_clear(&c->hs_out);
+    return rc;
+}
+
+void tls_record_batch_begin(tls_conn *c) { c->hs_batching++; }
+
+int tls_record_batch_end(tls_conn *c)
+{
+    if (c->hs_batching == 0 || --c->hs_batching > 0)
+        return 0;
+    int rc = tls_record_flush_handshake(c);
+    tls_buf_free(&c->hs_out);
+    return rc;
+}
+
+int tls_record_write(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
+{
+    if (type == TLS_CT_HANDSHAKE && c->hs_batching > 0 && !c->record_per_message) {
+        tls_buf_bytes(&c->hs_out, data, len);
+        return tls_buf_ok(&c->hs_out) ? 0 : tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    }
+    if (tls_record_flush_handshake(c) != 0)
+        return -1;
+    return write_records(c, type, data, len);
+}
+
 int tls_record_send_alert(tls_conn *c, uint8_t level, uint8_t desc)
 {
     uint8_t alert[2] = { level, desc };
@@ -289,6 +320,8 @@ int tls_record_send_ccs(tls_conn *c)
 {
     static const uint8_t ccs[1] = { 0x01 };
     uint8_t h[TLS_RECORD_HEADER_LEN] = { TLS_CT_CHANGE_CIPHER_SPEC, 0x03, 0x03, 0x00, 0x01 };
+    if (tls_record_flush_handshake(c) != 0)
+        return -1;
     /* Always in the clear, even when the write direction has keys. */
     tls_buf_bytes(&c->out, h, sizeof h);
     tls_buf_bytes(&c->out, ccs, sizeof ccs);
@@ -370,7 +403,7 @@ static void set_key_update_threshold(tls_conn *c)
 
 int tls_record_install_write_key(tls_conn *c, const uint8_t *secret)
 {
-    if (install_key(c, &c->wr, secret, 1) != 0)
+    if (tls_record_flush_handshake(c) != 0 || install_key(c, &c->wr, secret, 1) != 0)
         return -1;
     c->wr_protected = 1;
     set_key_update_threshold(c);
@@ -388,6 +421,8 @@ int tls12_record_set_keys(tls_conn *c, int write, const uint8_t *key, const uint
                           const char *name)
 {
     tls_aead *a = write ? &c->wr : &c->rd;
+    if (write && tls_record_flush_handshake(c) != 0)
+        return -1;
     if (tls_aead_init_raw(a, c->suite, key, fixed_iv, write, &c->err) != 0)
         return -1;
     if (write) {
