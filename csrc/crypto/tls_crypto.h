@@ -314,6 +314,12 @@ int tls_sig_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t le
  * before the owner frees the key. At most 16 keys; more just sign without. */
 void tls_sig_keep(EVP_PKEY *key);
 void tls_sig_forget(EVP_PKEY *key);
+/* What kind of key this is, and for EC its curve (NID_undef otherwise):
+ * from what tls_sig_keep noted once for a kept key, else asked of libcrypto
+ * (a type and group query costs some 4 k instructions, and a server asks
+ * several times per handshake). */
+typedef enum { TLS_KEY_OTHER, TLS_KEY_EC, TLS_KEY_RSA, TLS_KEY_RSA_PSS, TLS_KEY_ED25519 } tls_key_kind;
+tls_key_kind tls_key_kind_of(EVP_PKEY *key, int *curve_nid);
 
 /* ---- Randomness ------------------------------------------------------------ */
 int tls_random(uint8_t *out, size_t len, tls_error *err);

@@ -63,27 +63,72 @@ static int key_curve_nid(EVP_PKEY *key)
     return nid;
 }
 
+typedef struct key_facts {
+    tls_key_kind kind;
+    int curve_nid;
+    int size;
+} key_facts;
+
+static void ask_facts(EVP_PKEY *key, key_facts *f)
+{
+    f->curve_nid = NID_undef;
+    f->kind = EVP_PKEY_is_a(key, "EC")        ? TLS_KEY_EC
+              : EVP_PKEY_is_a(key, "RSA")     ? TLS_KEY_RSA
+              : EVP_PKEY_is_a(key, "RSA-PSS") ? TLS_KEY_RSA_PSS
+              : EVP_PKEY_is_a(key, "ED25519") ? TLS_KEY_ED25519
+                                              : TLS_KEY_OTHER;
+    if (f->kind == TLS_KEY_EC)
+        f->curve_nid = key_curve_nid(key);
+    f->size = EVP_PKEY_get_size(key);
+}
+
+static int noted_facts(EVP_PKEY *key, key_facts *f);
+
+static void facts_of(EVP_PKEY *key, key_facts *f)
+{
+    if (!noted_facts(key, f))
+        ask_facts(key, f);
+}
+
+tls_key_kind tls_key_kind_of(EVP_PKEY *key, int *curve_nid)
+{
+    key_facts f;
+    facts_of(key, &f);
+    if (curve_nid != NULL)
+        *curve_nid = f.curve_nid;
+    return f.kind;
+}
+
 /* tls12: rfc5246#7.4.1.4.1 names a hash and a signature algorithm, so an
  * ECDSA scheme fits any curve and rsa_pkcs1 is allowed. */
-static int fits_version(EVP_PKEY *key, const scheme_info *s, int tls12)
+static int fits_facts(const key_facts *f, const scheme_info *s, int tls12)
 {
-    if (key == NULL || s == NULL)
+    if (s == NULL)
         return 0;
     switch (s->kind) {
     case SIG_ECDSA:
-        return EVP_PKEY_is_a(key, "EC") && (tls12 || key_curve_nid(key) == s->curve_nid);
+        return f->kind == TLS_KEY_EC && (tls12 || f->curve_nid == s->curve_nid);
     case SIG_RSA_PKCS1:
-        return tls12 && EVP_PKEY_is_a(key, "RSA");
+        return tls12 && f->kind == TLS_KEY_RSA;
     case SIG_RSA_PSS_RSAE:
     case SIG_RSA_PSS_PSS:
         /* rfc8446#4.2.3: rsae for rsaEncryption keys, pss for RSASSA-PSS
          * keys. PSS needs emLen >= hLen + sLen + 2 with sLen = hLen. */
-        return EVP_PKEY_is_a(key, s->kind == SIG_RSA_PSS_RSAE ? "RSA" : "RSA-PSS")
-               && EVP_PKEY_get_size(key) >= 2 * (s->hash_bits / 8) + 2;
+        return f->kind == (s->kind == SIG_RSA_PSS_RSAE ? TLS_KEY_RSA : TLS_KEY_RSA_PSS)
+               && f->size >= 2 * (s->hash_bits / 8) + 2;
     case SIG_ED25519:
-        return EVP_PKEY_is_a(key, "ED25519");
+        return f->kind == TLS_KEY_ED25519;
     }
     return 0;
+}
+
+static int fits_version(EVP_PKEY *key, const scheme_info *s, int tls12)
+{
+    key_facts f;
+    if (key == NULL || s == NULL)
+        return 0;
+    facts_of(key, &f);
+    return fits_facts(&f, s, tls12);
 }
 
 static int fits(EVP_PKEY *key, const scheme_info *s) { return fits_version(key, s, 0); }
@@ -101,9 +146,13 @@ int tls12_sig_scheme_fits_key(EVP_PKEY *key, uint16_t scheme)
 static uint16_t choose(EVP_PKEY *key, const uint16_t *ours, size_t n_ours, const uint16_t *peer,
                        size_t n_peer, int tls12)
 {
+    key_facts f;
+    if (key == NULL)
+        return 0;
+    facts_of(key, &f);
     for (size_t i = 0; i < n_ours; i++)
         for (size_t j = 0; j < n_peer; j++)
-            if (ours[i] == peer[j] && fits_version(key, find_scheme(ours[i]), tls12))
+            if (ours[i] == peer[j] && fits_facts(&f, find_scheme(ours[i]), tls12))
                 return ours[i];
     return 0;
 }
@@ -290,6 +339,7 @@ static int verify_prehashed(EVP_PKEY *key, const scheme_info *s, const uint8_t *
 #define N_SCHEMES (sizeof schemes / sizeof schemes[0])
 typedef struct sign_slot {
     EVP_PKEY *key;
+    key_facts facts;
     EVP_PKEY_CTX *ctx[N_SCHEMES];
 } sign_slot;
 static sign_slot sign_keys[SIGN_KEYS];
@@ -301,18 +351,40 @@ static int lock_ready(void)
 
 void tls_sig_keep(EVP_PKEY *key)
 {
-    if (key == NULL || !lock_ready() || !CRYPTO_THREAD_write_lock(verify_lock))
+    key_facts facts;
+    if (key == NULL || !lock_ready())
+        return;
+    ask_facts(key, &facts);
+    if (!CRYPTO_THREAD_write_lock(verify_lock))
         return;
     for (size_t i = 0; i < SIGN_KEYS; i++) {
         if (sign_keys[i].key == key)
             break;
         if (sign_keys[i].key == NULL) {
-            if (EVP_PKEY_up_ref(key) == 1)
+            if (EVP_PKEY_up_ref(key) == 1) {
                 sign_keys[i].key = key;
+                sign_keys[i].facts = facts;
+            }
             break;
         }
     }
     CRYPTO_THREAD_unlock(verify_lock);
+}
+
+/* A kept key's facts, noted when it was kept: the slot's reference keeps
+ * its address from naming another key meanwhile. */
+static int noted_facts(EVP_PKEY *key, key_facts *f)
+{
+    int found = 0;
+    if (!lock_ready() || !CRYPTO_THREAD_write_lock(verify_lock))
+        return 0;
+    for (size_t i = 0; i < SIGN_KEYS && !found; i++)
+        if (sign_keys[i].key == key) {
+            *f = sign_keys[i].facts;
+            found = 1;
+        }
+    CRYPTO_THREAD_unlock(verify_lock);
+    return found;
 }
 
 void tls_sig_forget(EVP_PKEY *key)

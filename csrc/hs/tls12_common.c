@@ -60,10 +60,11 @@ int tls12_parse_certificate(tls_conn *c, tls_reader *body, int *empty)
  * ECDHE_RSA and RSA key transport, EC for ECDHE_ECDSA (rfc8422#5.3). */
 int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s)
 {
+    tls_key_kind kind = tls_key_kind_of(key, NULL);
     if (s->auth == TLS_AUTH_ECDSA)
-        return EVP_PKEY_is_a(key, "EC");
+        return kind == TLS_KEY_EC;
     if (s->auth == TLS_AUTH_RSA)
-        return EVP_PKEY_is_a(key, "RSA") || (s->kx == TLS_KX_ECDHE && EVP_PKEY_is_a(key, "RSA-PSS"));
+        return kind == TLS_KEY_RSA || (s->kx == TLS_KX_ECDHE && kind == TLS_KEY_RSA_PSS);
     return 0;
 }
 

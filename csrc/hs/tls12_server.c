@@ -52,16 +52,17 @@ static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 /* The TLS group of an EC key's curve, or 0. */
 static uint16_t ec_key_group(EVP_PKEY *key)
 {
-    char name[32];
-    if (!EVP_PKEY_is_a(key, "EC") ||
-        !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, NULL))
+    int nid = NID_undef;
+    if (tls_key_kind_of(key, &nid) != TLS_KEY_EC)
         return 0;
-    if (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0)
+    switch (nid) {
+    case NID_X9_62_prime256v1:
         return TLS_GROUP_SECP256R1;
-    if (strcmp(name, "secp384r1") == 0 || strcmp(name, "P-384") == 0)
+    case NID_secp384r1:
         return TLS_GROUP_SECP384R1;
-    if (strcmp(name, "secp521r1") == 0 || strcmp(name, "P-521") == 0)
+    case NID_secp521r1:
         return TLS_GROUP_SECP521R1;
+    }
     return 0;
 }
 
