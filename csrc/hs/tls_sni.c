@@ -97,6 +97,14 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
         sni = name;
     }
     size_t n = cfg->n_ids;
+    /* One pair and no sni_strict: it is the answer whatever the name and
+     * the client's lists (negotiation then says what does not fit). The
+     * name is matched against the certificate (X509_check_host, some 8 k
+     * instructions) only to say why in the trace. */
+    if (n == 1 && !cfg->sni_strict && !tls_tracing(c)) {
+        c->own = &cfg->ids[0];
+        return 0;
+    }
     /* With a single pair there is nothing to choose: the chain's
      * signatures (X509 work per handshake) are looked at only when the
      * client's lists could change the choice. */
