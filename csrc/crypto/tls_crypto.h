@@ -181,6 +181,8 @@ typedef struct tls_transcript {
     EVP_MD_CTX *ctx;
     tls_buf pending;
     int keep;            /* pending keeps every message, hashed or not */
+    int have_last;       /* last is the hash of everything added so far */
+    uint8_t last[TLS_MAX_HASH_LEN];
 } tls_transcript;
 
 void tls_transcript_init(tls_transcript *t);

@@ -13,6 +13,7 @@ void tls_transcript_init(tls_transcript *t)
     t->md = NULL;
     t->ctx = NULL;
     t->keep = 0;
+    t->have_last = 0;
     tls_buf_init(&t->pending);
 }
 
@@ -49,6 +50,7 @@ int tls_transcript_add(tls_transcript *t, const uint8_t *msg, size_t len, tls_er
                             "out of memory buffering the transcript");
         return 0;
     }
+    t->have_last = 0;
     if (EVP_DigestUpdate(t->ctx, msg, len) != 1)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "updating the transcript hash");
     if (t->keep) {
@@ -74,6 +76,13 @@ int tls_transcript_hash(tls_transcript *t, uint8_t *out, tls_error *err)
 {
     if (t->md == NULL)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "transcript hash used before it is known");
+    /* The same hash is asked twice in a row: after the peer's Finished for
+     * the application secrets, then for our own Finished. */
+    size_t hlen = (size_t)EVP_MD_get_size(t->md);
+    if (t->have_last) {
+        memcpy(out, t->last, hlen);
+        return 0;
+    }
     /* Finalise a copy so that the transcript itself keeps going. */
     EVP_MD_CTX *copy = EVP_MD_CTX_new();
     int ok = copy != NULL && EVP_MD_CTX_copy_ex(copy, t->ctx) == 1
@@ -81,6 +90,10 @@ int tls_transcript_hash(tls_transcript *t, uint8_t *out, tls_error *err)
     EVP_MD_CTX_free(copy);
     if (!ok)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "computing the transcript hash");
+    if (hlen <= sizeof t->last) {
+        memcpy(t->last, out, hlen);
+        t->have_last = 1;
+    }
     return 0;
 }
 
@@ -102,6 +115,7 @@ int tls_transcript_hrr_rewrite(tls_transcript *t, tls_error *err)
     msg[1] = 0;
     msg[2] = 0;
     msg[3] = (uint8_t)hlen;
+    t->have_last = 0;
     int ok = EVP_DigestInit_ex2(t->ctx, t->md, NULL) == 1
              && EVP_DigestUpdate(t->ctx, msg, TLS_HS_HEADER_LEN + (size_t)hlen) == 1;
     OPENSSL_cleanse(msg, sizeof msg);
@@ -116,5 +130,6 @@ void tls_transcript_free(tls_transcript *t)
     EVP_MD_CTX_free(t->ctx);
     t->ctx = NULL;
     t->md = NULL;
+    t->have_last = 0;
     tls_buf_free(&t->pending);
 }
