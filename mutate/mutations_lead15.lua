@@ -30,6 +30,13 @@ return {
     to = [[        if (sign_keys[i].key != NULL && key != NULL) {
             *f = sign_keys[i].facts;]],
     specs = { { L15, "is never taken for another kept key" } } },
+  -- a peer key's facts, noted with its verification context, are its own
+  { name = "lead15_verify_facts_of_any_key", file = "csrc/crypto/tls_sig.c",
+    from = [[        if (verify_cache[i].key == key) {
+            *f = verify_cache[i].facts;]],
+    to = [[        if (verify_cache[i].key != NULL && key != NULL) {
+            *f = verify_cache[i].facts;]],
+    specs = { { L15, "is never taken for another kept key" } } },
   -- TLS 1.3 ECDSA schemes are bound to the key's curve (rfc8446#4.2.3)
   { name = "lead15_ecdsa_curve_unbound", file = "csrc/crypto/tls_sig.c",
     from = [[        return f->kind == TLS_KEY_EC && (tls12 || f->curve_nid == s->curve_nid);]],

@@ -219,6 +219,7 @@ typedef struct verify_slot {
     EVP_PKEY *key;
     uint16_t scheme;
     EVP_PKEY_CTX *ctx;
+    key_facts facts; /* what the key is, for the scheme checks */
 } verify_slot;
 static verify_slot verify_cache[VERIFY_SLOTS];
 static size_t verify_next;
@@ -292,6 +293,8 @@ static EVP_PKEY_CTX *prepared_take(EVP_PKEY *key, const scheme_info *s)
     }
     EVP_PKEY *old_key = NULL;
     EVP_PKEY_CTX *old_ctx = kept;
+    key_facts facts;
+    ask_facts(key, &facts);
     if (CRYPTO_THREAD_write_lock(verify_lock)) {
         verify_slot *e = &verify_cache[verify_next];
         verify_next = (verify_next + 1) % VERIFY_SLOTS;
@@ -300,6 +303,7 @@ static EVP_PKEY_CTX *prepared_take(EVP_PKEY *key, const scheme_info *s)
         e->key = key;
         e->scheme = s->id;
         e->ctx = kept;
+        e->facts = facts;
         CRYPTO_THREAD_unlock(verify_lock);
     } else {
         old_key = key;
@@ -371,7 +375,9 @@ void tls_sig_keep(EVP_PKEY *key)
     CRYPTO_THREAD_unlock(verify_lock);
 }
 
-/* A kept key's facts, noted when it was kept: the slot's reference keeps
+/* A kept key's facts, noted when it was kept (a configuration's private
+ * key) or when a verification context was prepared for it (a peer's key,
+ * met again through the certificate cache): the slot's reference keeps
  * its address from naming another key meanwhile. */
 static int noted_facts(EVP_PKEY *key, key_facts *f)
 {
@@ -381,6 +387,11 @@ static int noted_facts(EVP_PKEY *key, key_facts *f)
     for (size_t i = 0; i < SIGN_KEYS && !found; i++)
         if (sign_keys[i].key == key) {
             *f = sign_keys[i].facts;
+            found = 1;
+        }
+    for (size_t i = 0; i < VERIFY_SLOTS && !found; i++)
+        if (verify_cache[i].key == key) {
+            *f = verify_cache[i].facts;
             found = 1;
         }
     CRYPTO_THREAD_unlock(verify_lock);
