@@ -31,6 +31,15 @@ function E.traced(opts)
    return E.merge({ trace = function(ev) events[#events + 1] = ev end }, opts), events
 end
 
+-- The events of a list (from E.traced) with this direction and message.
+function E.events_of(events, direction, message)
+   local out = {}
+   for _, ev in ipairs(events) do
+      if ev.direction == direction and ev.message == message then out[#out + 1] = ev end
+   end
+   return out
+end
+
 -- A server context with E.CERT unless opts say otherwise.
 function E.server_ctx(opts)
    return assert(tls.context(E.merge({ mode = "server", certificate = E.CERT, key = E.KEY }, opts)))
