@@ -32,13 +32,7 @@ local function table_store()
    return st, data, log
 end
 
-local function events_of(events, direction, message)
-   local out = {}
-   for _, ev in ipairs(events) do
-      if ev.direction == direction and ev.message == message then out[#out + 1] = ev end
-   end
-   return out
-end
+local events_of = E.events_of
 
 -- A server context: early_data on, the shared ticket key, options on top.
 local function server_ctx(opts)
@@ -51,27 +45,12 @@ local function client_ctx(opts)
    return assert(tls.context(o)), events
 end
 
--- A full handshake of a client on cctx with a server on sctx: the session
--- (with its tickets read).
+-- The session of a full handshake (its tickets read), and a client
+-- offering it with early data: spec/support/engines.lua.
 local function first_session(cctx, sctx)
-   local c = assert(tls.engine(cctx, { servername = "localhost" }))
-   local s = assert(tls.engine(sctx))
-   E.handshake(c, s)
-   assert(s:write("tickets first"))
-   E.pump(s, c, { strict = true })
-   assert.equal("tickets first", c:read())
-   return assert(c:session())
+   return (E.first_session(cctx, sctx))
 end
-
--- A client engine offering `session` with early data `early` (nil: none)
--- to a new server engine on sctx; pumped until both are done (or failed).
-local function resume(cctx, sctx, session, early)
-   local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = early }))
-   local s = assert(tls.engine(sctx))
-   assert(c:start())
-   E.pump(c, s)
-   return c, s
-end
+local resume = E.resume
 
 describe("0-RTT between our client and our server", function()
    it("is accepted once per ticket: the early data arrives apart from 1-RTT data", function()

@@ -115,6 +115,31 @@ function E.connected(client_opts, server_opts, servername)
    return E.handshake(E.engines(client_opts, server_opts, servername))
 end
 
+-- A full handshake of a client on cctx (for localhost) with a server on
+-- sctx, then the server's "tickets first" read by the client (in TLS 1.3
+-- it reads the tickets with it): the session text the client keeps, and
+-- both engines.
+function E.first_session(cctx, sctx)
+   local c = assert(tls.engine(cctx, { servername = "localhost" }))
+   local s = assert(tls.engine(sctx))
+   E.handshake(c, s)
+   assert(s:write("tickets first"))
+   E.pump(s, c, { strict = true })
+   assert.equal("tickets first", c:read())
+   return assert(c:session()), c, s
+end
+
+-- A client on cctx offering `session` (with early data `early`; nil: none)
+-- to a new server engine on sctx, pumped until both are done or failed:
+-- the handshake may have failed.
+function E.resume(cctx, sctx, session, early)
+   local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = early }))
+   local s = assert(tls.engine(sctx))
+   assert(c:start())
+   E.pump(c, s)
+   return c, s
+end
+
 -- Our server engine (E.server_ctx options) after the scripted client's
 -- hello (Fake:hello options) and its answer: the client knows every key.
 function E.scripted_hello(server_opts, hello_opts)
