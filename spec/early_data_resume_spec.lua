@@ -260,16 +260,32 @@ describe("0-RTT between our client and our server", function()
    end)
 end)
 
+-- The scripted client of spec/support/psk13.lua: a full handshake with a
+-- server engine on sctx, its tickets.
+local function tickets_of(sctx)
+   local sv = assert(tls.engine(sctx))
+   local cl = P.client()
+   assert(sv:feed(cl:hello { server_name = "localhost" }))
+   cl:receive(sv:output())
+   assert(sv:feed(cl:finished()))
+   return cl:tickets(sv:output())
+end
+
+-- A scripted client's writer under client_early_traffic_secret for ticket
+-- t, once its hello (offering t) is in cl.transcript. rfc8446#7.1:
+-- client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic",
+-- ClientHello), Early Secret = HKDF-Extract(0, PSK).
+local function early_writer(cl, t)
+   local suite = R.suite(t.suite)
+   local early = R.hkdf_extract(suite.md, "", t.psk)
+   return R.protector(suite, R.derive_secret(suite.md, early, "c e traffic", C.digest(suite.md, cl.transcript)))
+end
+
 describe("0-RTT: our server and a client offering several PSKs", function()
    it("accepts early data only when the PSK it accepted is the client's first (rfc8446#4.2.10)", function()
       local st = table_store()
       local sctx, sev = server_ctx { session_store = st }
-      local sv = assert(tls.engine(sctx))
-      local cl = P.client()
-      assert(sv:feed(cl:hello { server_name = "localhost" }))
-      cl:receive(sv:output())
-      assert(sv:feed(cl:finished()))
-      local tickets = cl:tickets(sv:output())
+      local tickets = tickets_of(sctx)
       local unknown = { ticket = ("?"):rep(100), psk = ("\0"):rep(32), suite = tickets[1].suite, age_add = 0 }
       local sv2 = assert(tls.engine(sctx))
       local cl2 = P.client()
@@ -293,27 +309,13 @@ describe("0-RTT: our server and a client offering several PSKs", function()
 end)
 
 describe("0-RTT: our server and a client whose key schedule is written from the RFC", function()
-   -- The scripted client of spec/support/psk13.lua: a full handshake, its tickets.
-   local function tickets_of(sctx)
-      local sv = assert(tls.engine(sctx))
-      local cl = P.client()
-      assert(sv:feed(cl:hello { server_name = "localhost" }))
-      cl:receive(sv:output())
-      assert(sv:feed(cl:finished()))
-      return cl:tickets(sv:output())
-   end
-
    it("reads records under client_early_traffic_secret until EndOfEarlyData, then the handshake keys", function()
       local sctx = server_ctx { session_store = table_store() }
       local t = tickets_of(sctx)[1]
       local sv = assert(tls.engine(sctx))
       local cl = P.client()
       local hello = cl:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }
-      -- rfc8446#7.1: client_early_traffic_secret = Derive-Secret(Early
-      -- Secret, "c e traffic", ClientHello), Early Secret = HKDF-Extract(0, PSK).
-      local suite = R.suite(t.suite)
-      local early = R.hkdf_extract(suite.md, "", t.psk)
-      local writer = R.protector(suite, R.derive_secret(suite.md, early, "c e traffic", C.digest(suite.md, cl.transcript)))
+      local writer = early_writer(cl, t)
       assert(sv:feed(hello .. B.record(B.CT.ccs, "\1") .. writer:seal(B.CT.application_data, "first ")
          .. writer:seal(B.CT.application_data, "and second")))
       local flight = cl:receive(sv:output())
@@ -335,9 +337,7 @@ describe("0-RTT: our server and a client whose key schedule is written from the 
       local sv = assert(tls.engine(sctx))
       local cl = P.client()
       local hello = cl:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }
-      local suite = R.suite(t.suite)
-      local early = R.hkdf_extract(suite.md, "", t.psk)
-      local writer = R.protector(suite, R.derive_secret(suite.md, early, "c e traffic", C.digest(suite.md, cl.transcript)))
+      local writer = early_writer(cl, t)
       assert(sv:feed(hello))
       cl:receive(sv:output())
       local fin = B.handshake(B.HS.finished, ("\0"):rep(32))
