@@ -116,16 +116,17 @@ function E.connected(client_opts, server_opts, servername)
 end
 
 -- A full handshake of a client on cctx (for localhost) with a server on
--- sctx, then the server's "tickets first" read by the client (in TLS 1.3
--- it reads the tickets with it): the session text the client keeps, and
--- both engines.
-function E.first_session(cctx, sctx)
+-- sctx, then the server's `text` (default "tickets first") read by the
+-- client (in TLS 1.3 it reads the tickets with it): the session text the
+-- client keeps, and both engines.
+function E.first_session(cctx, sctx, text)
+   text = text or "tickets first"
    local c = assert(tls.engine(cctx, { servername = "localhost" }))
    local s = assert(tls.engine(sctx))
    E.handshake(c, s)
-   assert(s:write("tickets first"))
+   assert(s:write(text))
    E.pump(s, c, { strict = true })
-   assert.equal("tickets first", c:read())
+   assert.equal(text, c:read())
    return assert(c:session()), c, s
 end
 
