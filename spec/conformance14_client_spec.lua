@@ -11,35 +11,32 @@ local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
 local certs = require "spec.support.certs"
 local bigcert = require "spec.support.bigcert"
+local engines = require "spec.support.engines"
 
 local c = certs.get()
 local E = c.leaf.ecdsa_p256
 local R = c.leaf.rsa2048
 
 local function client_ctx(extra)
-   local o = { mode = "client", ca = c.ca }
-   for k, v in pairs(extra or {}) do o[k] = v end
-   return assert(tls.context(o))
+   return peers.client_ctx(c.ca, extra)
 end
 
 local function connect(port, extra)
-   local conn, err = tls.connect("127.0.0.1", port, client_ctx(extra), { servername = "localhost", timeout = 10 })
-   assert(conn, "connect failed: " .. tostring(err))
-   conn:settimeout(10)
-   return conn
+   return peers.connect(port, client_ctx(extra))
 end
 
 local function s_server(args, cert)
-   cert = cert or E
-   return peers.s_server(string.format("-cert %s -key %s %s", cert.cert, cert.key, args))
+   return peers.s_server(args, nil, cert or E)
 end
 
--- s_server -www's status page: how the server saw the session.
-local function status_page(conn)
-   assert(conn:send("GET / HTTP/1.0\r\n\r\n"))
-   local page, err, partial = conn:receive("*a")
-   assert(page, "receive failed: " .. tostring(err) .. " after " .. #(partial or "") .. " bytes")
-   return page
+local status_page = peers.status_page
+
+-- connect(port, extra) with a trace recording every event; returns the
+-- connection and a function counting the `message`s received.
+local function connect_counting(port, message, extra)
+   local o, events = engines.traced(extra)
+   local conn = connect(port, o)
+   return conn, function() return #engines.events_of(events, "receive", message) end
 end
 
 describe("conformance 14: our client against unusual openssl s_server setups", function()
@@ -76,17 +73,12 @@ describe("conformance 14: our client against unusual openssl s_server setups", f
 
    it("takes eight tickets (-num_tickets 8) and resumes with the one it keeps", function()
       local h, port = s_server("-www -tls1_3 -num_tickets 8")
-      local tickets = 0
-      local conn = connect(port, { trace = function(ev)
-         if ev.message == "NewSessionTicket" and ev.direction == "receive" then tickets = tickets + 1 end
-      end })
+      local conn, tickets = connect_counting(port, "NewSessionTicket")
       status_page(conn)
-      assert.equal(8, tickets)
+      assert.equal(8, tickets())
       local session = assert(conn:session())
       conn:close()
-      local again = assert(tls.connect("127.0.0.1", port, client_ctx(),
-         { servername = "localhost", timeout = 10, session = session }))
-      again:settimeout(10)
+      local again = peers.connect(port, client_ctx(), { session = session })
       assert.is_true(again:info().resumed, h:output())
       local page = status_page(again)
       assert.truthy(page:find("Reused, TLSv1.3", 1, true), page)
@@ -95,14 +87,11 @@ describe("conformance 14: our client against unusual openssl s_server setups", f
 
    it("completes a HelloRetryRequest with a server that sends no ChangeCipherSpec (-no_middlebox)", function()
       local _, port = s_server("-www -tls1_3 -no_middlebox -groups secp384r1")
-      local ccs = 0
-      local conn = connect(port, { trace = function(ev)
-         if ev.message == "ChangeCipherSpec" and ev.direction == "receive" then ccs = ccs + 1 end
-      end })
+      local conn, ccs = connect_counting(port, "ChangeCipherSpec")
       local info = conn:info()
       assert.is_true(info.hello_retry)
       assert.equal("secp384r1", info.group)
-      assert.equal(0, ccs)
+      assert.equal(0, ccs())
       assert.truthy(status_page(conn):find("New, TLSv1.3", 1, true))
       conn:close()
    end)
@@ -237,9 +226,7 @@ describe("conformance 14: our client against unusual gnutls-serv priorities", fu
    after_each(proc.kill_all)
 
    local function gnutls_serv(priority, cert, extra)
-      cert = cert or E
-      return peers.gnutls_serv(string.format("--x509certfile %s --x509keyfile %s --echo --priority '%s' %s",
-         cert.cert, cert.key, priority, extra or ""))
+      return peers.gnutls_serv(string.format("--echo --priority '%s' %s", priority, extra or ""), cert or E)
    end
 
    local function echo(port, ctx_extra)

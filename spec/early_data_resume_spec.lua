@@ -32,13 +32,7 @@ local function table_store()
    return st, data, log
 end
 
-local function events_of(events, direction, message)
-   local out = {}
-   for _, ev in ipairs(events) do
-      if ev.direction == direction and ev.message == message then out[#out + 1] = ev end
-   end
-   return out
-end
+local events_of = E.events_of
 
 -- A server context: early_data on, the shared ticket key, options on top.
 local function server_ctx(opts)
@@ -51,27 +45,12 @@ local function client_ctx(opts)
    return assert(tls.context(o)), events
 end
 
--- A full handshake of a client on cctx with a server on sctx: the session
--- (with its tickets read).
+-- The session of a full handshake (its tickets read), and a client
+-- offering it with early data: spec/support/engines.lua.
 local function first_session(cctx, sctx)
-   local c = assert(tls.engine(cctx, { servername = "localhost" }))
-   local s = assert(tls.engine(sctx))
-   E.handshake(c, s)
-   assert(s:write("tickets first"))
-   E.pump(s, c, { strict = true })
-   assert.equal("tickets first", c:read())
-   return assert(c:session())
+   return (E.first_session(cctx, sctx))
 end
-
--- A client engine offering `session` with early data `early` (nil: none)
--- to a new server engine on sctx; pumped until both are done (or failed).
-local function resume(cctx, sctx, session, early)
-   local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = early }))
-   local s = assert(tls.engine(sctx))
-   assert(c:start())
-   E.pump(c, s)
-   return c, s
-end
+local resume = E.resume
 
 describe("0-RTT between our client and our server", function()
    it("is accepted once per ticket: the early data arrives apart from 1-RTT data", function()
@@ -281,16 +260,32 @@ describe("0-RTT between our client and our server", function()
    end)
 end)
 
+-- The scripted client of spec/support/psk13.lua: a full handshake with a
+-- server engine on sctx, its tickets.
+local function tickets_of(sctx)
+   local sv = assert(tls.engine(sctx))
+   local cl = P.client()
+   assert(sv:feed(cl:hello { server_name = "localhost" }))
+   cl:receive(sv:output())
+   assert(sv:feed(cl:finished()))
+   return cl:tickets(sv:output())
+end
+
+-- A scripted client's writer under client_early_traffic_secret for ticket
+-- t, once its hello (offering t) is in cl.transcript. rfc8446#7.1:
+-- client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic",
+-- ClientHello), Early Secret = HKDF-Extract(0, PSK).
+local function early_writer(cl, t)
+   local suite = R.suite(t.suite)
+   local early = R.hkdf_extract(suite.md, "", t.psk)
+   return R.protector(suite, R.derive_secret(suite.md, early, "c e traffic", C.digest(suite.md, cl.transcript)))
+end
+
 describe("0-RTT: our server and a client offering several PSKs", function()
    it("accepts early data only when the PSK it accepted is the client's first (rfc8446#4.2.10)", function()
       local st = table_store()
       local sctx, sev = server_ctx { session_store = st }
-      local sv = assert(tls.engine(sctx))
-      local cl = P.client()
-      assert(sv:feed(cl:hello { server_name = "localhost" }))
-      cl:receive(sv:output())
-      assert(sv:feed(cl:finished()))
-      local tickets = cl:tickets(sv:output())
+      local tickets = tickets_of(sctx)
       local unknown = { ticket = ("?"):rep(100), psk = ("\0"):rep(32), suite = tickets[1].suite, age_add = 0 }
       local sv2 = assert(tls.engine(sctx))
       local cl2 = P.client()
@@ -314,27 +309,13 @@ describe("0-RTT: our server and a client offering several PSKs", function()
 end)
 
 describe("0-RTT: our server and a client whose key schedule is written from the RFC", function()
-   -- The scripted client of spec/support/psk13.lua: a full handshake, its tickets.
-   local function tickets_of(sctx)
-      local sv = assert(tls.engine(sctx))
-      local cl = P.client()
-      assert(sv:feed(cl:hello { server_name = "localhost" }))
-      cl:receive(sv:output())
-      assert(sv:feed(cl:finished()))
-      return cl:tickets(sv:output())
-   end
-
    it("reads records under client_early_traffic_secret until EndOfEarlyData, then the handshake keys", function()
       local sctx = server_ctx { session_store = table_store() }
       local t = tickets_of(sctx)[1]
       local sv = assert(tls.engine(sctx))
       local cl = P.client()
       local hello = cl:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }
-      -- rfc8446#7.1: client_early_traffic_secret = Derive-Secret(Early
-      -- Secret, "c e traffic", ClientHello), Early Secret = HKDF-Extract(0, PSK).
-      local suite = R.suite(t.suite)
-      local early = R.hkdf_extract(suite.md, "", t.psk)
-      local writer = R.protector(suite, R.derive_secret(suite.md, early, "c e traffic", C.digest(suite.md, cl.transcript)))
+      local writer = early_writer(cl, t)
       assert(sv:feed(hello .. B.record(B.CT.ccs, "\1") .. writer:seal(B.CT.application_data, "first ")
          .. writer:seal(B.CT.application_data, "and second")))
       local flight = cl:receive(sv:output())
@@ -356,9 +337,7 @@ describe("0-RTT: our server and a client whose key schedule is written from the 
       local sv = assert(tls.engine(sctx))
       local cl = P.client()
       local hello = cl:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }
-      local suite = R.suite(t.suite)
-      local early = R.hkdf_extract(suite.md, "", t.psk)
-      local writer = R.protector(suite, R.derive_secret(suite.md, early, "c e traffic", C.digest(suite.md, cl.transcript)))
+      local writer = early_writer(cl, t)
       assert(sv:feed(hello))
       cl:receive(sv:output())
       local fin = B.handshake(B.HS.finished, ("\0"):rep(32))

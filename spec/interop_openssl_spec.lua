@@ -18,9 +18,7 @@ local KINDS = {
 local c = certs.get()
 
 local function client_ctx(extra)
-   local o = { mode = "client", ca = c.ca }
-   for k, v in pairs(extra or {}) do o[k] = v end
-   return assert(tls.context(o))
+   return peers.client_ctx(c.ca, extra)
 end
 
 local function s_server(args, cert, host)
@@ -37,12 +35,7 @@ local function connect(port, ctx, host, opts)
 end
 
 -- Fetches s_server -www's status page, which describes the session as the server saw it.
-local function fetch_status(conn)
-   assert(conn:send("GET / HTTP/1.0\r\n\r\n"))
-   local page, err, partial = conn:receive("*a")
-   assert(page, "receive failed: " .. tostring(err) .. " after " .. #(partial or "") .. " bytes")
-   return page
-end
+local fetch_status = peers.status_page
 
 describe("our client against openssl s_server", function()
    after_each(proc.kill_all)

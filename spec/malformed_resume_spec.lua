@@ -41,16 +41,8 @@ local function decisions(events)
 end
 
 -- A full handshake of the scripted client with sv: sv is connected, and
--- the tickets it sent are returned.
-local function full(sv, hello_opts)
-   local cl = P.client()
-   assert(sv:feed(cl:hello(E.merge({ server_name = "localhost" }, hello_opts))))
-   local flight = cl:receive(sv:output())
-   assert.is_false(flight.hrr)
-   assert(sv:feed(cl:finished()))
-   assert.is_true(sv:status().handshake_done)
-   return cl:tickets(sv:output()), cl, flight
-end
+-- the tickets it sent are returned (spec/support/psk13.lua).
+local full = P.full
 
 local function a_ticket(opts)
    return full(server(opts))[1]

@@ -51,12 +51,7 @@ local function connect(port, ctx, version)
 end
 
 -- s_server -www's status page: it describes the client certificate it got.
-local function fetch_status(conn)
-   assert(conn:send("GET / HTTP/1.0\r\n\r\n"))
-   local page, err, partial = conn:receive("*a")
-   assert(page, "receive failed: " .. tostring(err) .. " after " .. #(partial or "") .. " bytes")
-   return page
-end
+local fetch_status = peers.status_page
 
 local function s_server(flag, args)
    return peers.s_server(string.format("-%s -www -cert %s -key %s %s", flag, LEAF.cert, LEAF.key, args))

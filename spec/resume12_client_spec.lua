@@ -29,11 +29,7 @@ local function traced_ctx(extra)
 end
 
 local function connect(port, ctx, session, servername)
-   local conn, err = tls.connect("127.0.0.1", port, ctx or client_ctx(),
-      { servername = servername or "localhost", timeout = 10, session = session })
-   assert(conn, "connect failed: " .. tostring(err))
-   conn:settimeout(10)
-   return conn
+   return peers.connect(port, ctx or client_ctx(), { servername = servername or "localhost", session = session })
 end
 
 local function hex(s)
@@ -41,12 +37,7 @@ local function hex(s)
 end
 
 -- s_server -www's status page: "New, ..." or "Reused, ..." for the session.
-local function www(conn)
-   assert(conn:send("GET / HTTP/1.0\r\n\r\n"))
-   local page, err, partial = conn:receive("*a")
-   assert(page, "receive failed: " .. tostring(err) .. " after " .. #(partial or "") .. " bytes")
-   return page
-end
+local www = peers.status_page
 
 -- One connection to an s_server -www: its info, the session it leaves and the status page.
 local function visit(port, ctx, session, servername)

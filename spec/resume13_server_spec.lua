@@ -37,16 +37,8 @@ local function decisions(events)
 end
 
 -- A full handshake of the scripted client with sv; returns the tickets it
--- received, and the client.
-local function full(sv, hello_opts)
-   local cl = P.client()
-   assert(sv:feed(cl:hello(E.merge({ server_name = "localhost" }, hello_opts))))
-   local flight = cl:receive(sv:output())
-   assert.is_false(flight.hrr)
-   assert(sv:feed(cl:finished()))
-   assert.is_true(sv:status().handshake_done)
-   return cl:tickets(sv:output()), cl, flight
-end
+-- received, the client and the server's flight (spec/support/psk13.lua).
+local full = P.full
 
 -- A ticket from a fresh server with these options (the server is returned too).
 local function ticket_from(opts, hello_opts)

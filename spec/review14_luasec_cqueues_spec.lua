@@ -15,19 +15,12 @@ local socket = require "socket"
 local ssl = require "tls.luasec"
 local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
+local certs = require "spec.support.certs"
 
 describe("review14: tls.luasec inside cqueues", function()
-  local good_cert, good_key = assert(tls.selfsigned { names = { "localhost" } })
-  local bad_cert, bad_key = assert(tls.selfsigned { names = { "localhost" } })
-  local cafile
-
-  setup(function()
-    cafile = os.tmpname()
-    local f = assert(io.open(cafile, "w"))
-    f:write(good_cert)
-    f:close()
-  end)
-  teardown(function() os.remove(cafile) end)
+  -- good: trusted (cafile); bad: self-signed, trusted by nobody
+  local S = certs.selfsigned()
+  local cafile = S.ca
   after_each(proc.kill_all)
 
   -- A luatls server in the controller that waits `delay` seconds before
@@ -52,8 +45,8 @@ describe("review14: tls.luasec inside cqueues", function()
     it(string.format("gives each connection its own verdict (untrusted server after %.1f s, trusted after %.1f s)",
       delays.bad, delays.good), function()
       local cq = cqueues.new()
-      local ports = { bad = server(cq, bad_cert, bad_key, delays.bad),
-                      good = server(cq, good_cert, good_key, delays.good) }
+      local ports = { bad = server(cq, S.bad.cert, S.bad.key, delays.bad),
+                      good = server(cq, S.good.cert, S.good.key, delays.good) }
       local ctx = assert(ssl.newcontext { mode = "client", protocol = "any", verify = "none", cafile = cafile })
       local results = {}
       for _, name in ipairs { "bad", "good" } do
@@ -78,15 +71,7 @@ describe("review14: tls.luasec inside cqueues", function()
   -- "verified": here the handshake is completed under the drop-in, on its
   -- engine's connection, where no hook knows the connection.
   it("says false for an untrusted chain whose verdict was never recorded", function()
-    local files = {}
-    for name, text in pairs { cert = bad_cert, key = bad_key } do
-      files[name] = proc.tmpname()
-      proc.write_file(files[name], text)
-    end
-    finally(function()
-      for _, path in pairs(files) do os.remove(path) end
-    end)
-    local _, port = peers.s_server("-quiet -cert " .. files.cert .. " -key " .. files.key)
+    local _, port = peers.s_server("-quiet", nil, S.bad_files)
     local ctx = assert(ssl.newcontext { mode = "client", protocol = "any", verify = "none", cafile = cafile })
     local s = socket.tcp()
     assert(s:connect("127.0.0.1", port))

@@ -12,28 +12,18 @@ local cqueues = require "cqueues"
 local ltn12 = require "ltn12"
 local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
+local certs = require "spec.support.certs"
 local lhttps = require "tls.luasec.https"
 
 describe("review14: tls.luasec.https, two requests at once in cqueues", function()
-  local good_cert, good_key = assert(tls.selfsigned { names = { "localhost" } })
-  local bad_cert, bad_key = assert(tls.selfsigned { names = { "localhost" } })
-  local files = {}
-
-  setup(function()
-    for name, text in pairs { ca = good_cert, bad_cert = bad_cert, bad_key = bad_key } do
-      files[name] = proc.tmpname()
-      proc.write_file(files[name], text)
-    end
-  end)
-  teardown(function()
-    for _, path in pairs(files) do os.remove(path) end
-  end)
+  -- good: trusted (S.ca), the servers here; bad: self-signed, trusted by nobody
+  local S = certs.selfsigned()
   after_each(proc.kill_all)
 
   -- A one-request HTTPS server in the controller, with a trusted certificate,
   -- answering `answer` after `delay` seconds; returns its port.
   local function http_server(cq, delay, answer)
-    local ctx = assert(tls.context { mode = "server", certificate = good_cert, key = good_key })
+    local ctx = assert(tls.context { mode = "server", certificate = S.good.cert, key = S.good.key })
     local srv = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 5 }))
     local _, port = srv:getsockname()
     cq:wrap(function()
@@ -52,7 +42,7 @@ describe("review14: tls.luasec.https, two requests at once in cqueues", function
     it("verifies the redirect of the request still running when the other ends (started " .. order[1]
       .. " first)", function()
       -- The untrusted server: another process (real LuaSec's hop would block the controller).
-      local _, untrusted = peers.s_server("-www -quiet -cert " .. files.bad_cert .. " -key " .. files.bad_key)
+      local _, untrusted = peers.s_server("-www -quiet", nil, S.bad_files)
       local cq = cqueues.new()
       local fast = http_server(cq, 0, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
       local slow = http_server(cq, 0.4, "HTTP/1.1 302 Found\r\nLocation: https://localhost:" .. untrusted
@@ -61,7 +51,7 @@ describe("review14: tls.luasec.https, two requests at once in cqueues", function
       for _, name in ipairs(order) do
         cq:wrap(function()
           local body = {}
-          local ok, code = lhttps.request { url = "https://localhost:" .. ports[name] .. "/", cafile = files.ca,
+          local ok, code = lhttps.request { url = "https://localhost:" .. ports[name] .. "/", cafile = S.ca,
                                              sink = ltn12.sink.table(body) }
           results[name] = { ok, code, table.concat(body) }
         end)

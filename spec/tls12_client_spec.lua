@@ -33,10 +33,7 @@ local function client_ctx(extra)
 end
 
 local function connect(port, ctx)
-   local conn, err = tls.connect("127.0.0.1", port, ctx or client_ctx(), { servername = "localhost", timeout = 10 })
-   assert(conn, "connect failed: " .. tostring(err))
-   conn:settimeout(10)
-   return conn
+   return peers.connect(port, ctx or client_ctx())
 end
 
 local function s_server12(kind, args)
@@ -45,12 +42,7 @@ local function s_server12(kind, args)
 end
 
 -- s_server -www's status page, which describes the session as the server saw it.
-local function fetch_status(conn)
-   assert(conn:send("GET / HTTP/1.0\r\n\r\n"))
-   local page, err, partial = conn:receive("*a")
-   assert(page, "receive failed: " .. tostring(err) .. " after " .. #(partial or "") .. " bytes")
-   return page
-end
+local fetch_status = peers.status_page
 
 describe("our TLS 1.2 client against openssl s_server -tls1_2", function()
    after_each(proc.kill_all)

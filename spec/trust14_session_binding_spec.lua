@@ -38,28 +38,18 @@ local function client_ctx(version, extra)
    return assert(tls.context(o)), decisions
 end
 
--- A full handshake of a client on cctx with a server on sctx: the session
--- text the client keeps (TLS 1.3: after reading the tickets).
+-- A full handshake of a client on cctx with a server on sctx, not
+-- resumed: the session text the client keeps (TLS 1.3: after reading the
+-- tickets). E.first_session, shared with spec/early_data_resume_spec.lua.
 local function first_session(cctx, sctx)
-   local c = assert(tls.engine(cctx, { servername = "localhost" }))
-   local s = assert(tls.engine(sctx))
-   E.handshake(c, s)
+   local session, c = E.first_session(cctx, sctx)
    assert.is_false(c:info().resumed)
-   assert(s:write("tickets first"))
-   E.pump(s, c, { strict = true })
-   assert.equal("tickets first", c:read())
-   return assert(c:session())
+   return session
 end
 
 -- A client on cctx offering `session` to a server on sctx, pumped until
--- both are done or failed.
-local function again(cctx, sctx, session)
-   local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
-   local s = assert(tls.engine(sctx))
-   assert(c:start())
-   E.pump(c, s)
-   return c, s
-end
+-- both are done or failed: the client and the server engines.
+local again = E.resume
 
 -- Any string in the decisions matching `text` (plain).
 local function traced(decisions, text)
@@ -73,6 +63,29 @@ local function traced(decisions, text)
       if walk(d) then return true end
    end
    return false
+end
+
+-- The session of a client under `made` options (client_ctx extra) and a
+-- server on sctx (default: server_ctx(version)); returns it and sctx.
+local function made_under(version, made, sctx)
+   sctx = sctx or server_ctx(version)
+   return first_session(client_ctx(version, made), sctx), sctx
+end
+
+-- A client under `offered` options (client_ctx extra) offering `session`
+-- to a server on sctx: the client, pumped, and its "resumption" decisions.
+local function offer(version, sctx, session, offered)
+   local cctx, decisions = client_ctx(version, offered)
+   return (again(cctx, sctx, session)), decisions
+end
+
+-- offer(), where the session must not be offered for the verification
+-- settings it was made under: a full handshake, and the decision says why.
+local function not_offered(version, sctx, session, offered)
+   local c, decisions = offer(version, sctx, session, offered)
+   assert.is_false(c:info().resumed)
+   assert.is_true(traced(decisions, SETTINGS))
+   return c
 end
 
 -- Minimal base64 (RFC 4648) for crafting a session text of the old format.
@@ -125,29 +138,22 @@ end
 for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
    describe("a client session (" .. version .. ") is bound to its verification settings", function()
       it("resumes in a new context with the same options", function()
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version), sctx)
-         local cctx, decisions = client_ctx(version)
-         local c = again(cctx, sctx, session)
+         local session, sctx = made_under(version)
+         local c, decisions = offer(version, sctx, session)
          assert.is_true(c:info().resumed)
          assert.is_true(c:info().peer_verified)
          assert.is_false(traced(decisions, SETTINGS))
       end)
 
       it("resumes with options that do not verify (alpn, key updates) changed", function()
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version), sctx)
-         local c = again(client_ctx(version, { alpn = { "h2", "http/1.1" }, key_update_after = 1000 }), sctx, session)
+         local session, sctx = made_under(version)
+         local c = offer(version, sctx, session, { alpn = { "h2", "http/1.1" }, key_update_after = 1000 })
          assert.is_true(c:info().resumed)
       end)
 
       it("is not offered under another ca: the full handshake verifies the server under it", function()
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version), sctx)
-         local cctx, decisions = client_ctx(version, { ca = OTHER_CA })
-         local c = again(cctx, sctx, session)
-         assert.is_false(c:info().resumed)
-         assert.is_true(traced(decisions, SETTINGS))
+         local session, sctx = made_under(version)
+         local c = not_offered(version, sctx, session, { ca = OTHER_CA })
          assert.matches("certificate", c:error() or "")
       end)
 
@@ -156,19 +162,17 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          local f = assert(io.open(K.ca))
          local pem = f:read("a")
          f:close()
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version, { ca = pem }), sctx)
-         local c = again(client_ctx(version, { ca = pem }), sctx, session)
+         local session, sctx = made_under(version, { ca = pem })
+         local c = offer(version, sctx, session, { ca = pem })
          assert.is_true(c:info().resumed)
-         local c2, _ = again(client_ctx(version, { ca = pem .. E.CERT }), sctx, session)
+         local c2 = offer(version, sctx, session, { ca = pem .. E.CERT })
          assert.is_false(c2:info().resumed)
          assert.is_nil(c2:error())
       end)
 
       it("made with verify = false is not offered once verify is on", function()
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version, { verify = false, ca = false }), sctx)
-         local c = again(client_ctx(version), sctx, session)
+         local session, sctx = made_under(version, { verify = false, ca = false })
+         local c = offer(version, sctx, session)
          assert.is_false(c:info().resumed)
          assert.is_true(c:info().peer_verified)
       end)
@@ -184,25 +188,17 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
             w:close()
          end
          write(root)
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version, { ca = path }), sctx)
-         assert.is_true(again(client_ctx(version, { ca = path }), sctx, session):info().resumed)
+         local session, sctx = made_under(version, { ca = path })
+         assert.is_true(offer(version, sctx, session, { ca = path }):info().resumed)
          write(root .. E.CERT)
-         local cctx, decisions = client_ctx(version, { ca = path })
-         local c = again(cctx, sctx, session)
+         local c = not_offered(version, sctx, session, { ca = path })
          assert.is_nil(c:error())
-         assert.is_false(c:info().resumed)
-         assert.is_true(traced(decisions, SETTINGS))
       end)
 
       it("made with verify on is not offered once verify is off (any change is a full handshake)", function()
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version), sctx)
-         local cctx, decisions = client_ctx(version, { verify = false, ca = false })
-         local c = again(cctx, sctx, session)
+         local session, sctx = made_under(version)
+         local c = not_offered(version, sctx, session, { verify = false, ca = false })
          assert.is_nil(c:error())
-         assert.is_false(c:info().resumed)
-         assert.is_true(traced(decisions, SETTINGS))
       end)
 
       it("made checking the chain only (tls.luasec without a name) is not offered where names are checked", function()
@@ -210,87 +206,56 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          local loose = client_ctx(version)
          loose:set_verify_chain_only(true)
          local session = first_session(loose, sctx)
-         local cctx, decisions = client_ctx(version)
-         local c = again(cctx, sctx, session)
+         local c = not_offered(version, sctx, session)
          assert.is_nil(c:error())
-         assert.is_false(c:info().resumed)
-         assert.is_true(traced(decisions, SETTINGS))
       end)
 
       it("is not offered once a CRL is added: the revoked server is refused", function()
-         local sctx = E.server_ctx { certificate = K.revoked.cert, key = K.revoked.key, ticket_keys = { KEY },
-                                     max_version = version }
-         local session = first_session(client_ctx(version), sctx)
-         local cctx, decisions = client_ctx(version, { crl = K.crl_root })
-         local c = again(cctx, sctx, session)
-         assert.is_false(c:info().resumed)
-         assert.is_true(traced(decisions, SETTINGS))
+         local session, sctx = made_under(version, nil, E.server_ctx {
+            certificate = K.revoked.cert, key = K.revoked.key, ticket_keys = { KEY }, max_version = version })
+         local c = not_offered(version, sctx, session, { crl = K.crl_root })
          assert.matches("revoked", c:error() or "")
       end)
 
       it("is not offered under other CRLs, or once every certificate of the chain is checked", function()
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version, { crl = K.crl_root }), sctx)
-         local same = again(client_ctx(version, { crl = K.crl_root }), sctx, session)
+         local session, sctx = made_under(version, { crl = K.crl_root })
+         local same = offer(version, sctx, session, { crl = K.crl_root })
          assert.is_true(same:info().resumed)
-         local cctx, decisions = client_ctx(version, { crl = { K.crl_root, K.crl_inter_good } })
-         local c = again(cctx, sctx, session)
+         local c = not_offered(version, sctx, session, { crl = { K.crl_root, K.crl_inter_good } })
          assert.is_nil(c:error())
-         assert.is_false(c:info().resumed)
-         assert.is_true(traced(decisions, SETTINGS))
-         local all, all_decisions = client_ctx(version, { crl = K.crl_root, crl_check_all = true })
-         local c2 = again(all, sctx, session)
-         assert.is_false(c2:info().resumed)
-         assert.is_true(traced(all_decisions, SETTINGS))
+         not_offered(version, sctx, session, { crl = K.crl_root, crl_check_all = true })
       end)
 
       it("is not offered once OCSP is required: no staple, no connection", function()
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version), sctx)
-         local cctx, decisions = client_ctx(version, { ocsp = "require" })
-         local c = again(cctx, sctx, session)
-         assert.is_false(c:info().resumed)
-         assert.is_true(traced(decisions, SETTINGS))
+         local session, sctx = made_under(version)
+         local c = not_offered(version, sctx, session, { ocsp = "require" })
          assert.matches("OCSP", c:error() or "")
       end)
 
       it("is not offered under a higher security_level", function()
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version, { security_level = 1 }), sctx)
-         local cctx, decisions = client_ctx(version, { security_level = 3 })
-         local c = again(cctx, sctx, session)
-         assert.is_false(c:info().resumed)
-         assert.is_true(traced(decisions, SETTINGS))
+         local session, sctx = made_under(version, { security_level = 1 })
+         not_offered(version, sctx, session, { security_level = 3 })
       end)
 
       it("is not offered once a verify function is added: the function sees the server's chain", function()
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version), sctx)
+         local session, sctx = made_under(version)
          local calls = 0
-         local cctx, decisions = client_ctx(version, { verify = function(_, ok)
+         local c = not_offered(version, sctx, session, { verify = function(_, ok)
             calls = calls + 1
             return false, "refused by the new verify function"
          end })
-         local c = again(cctx, sctx, session)
-         assert.is_false(c:info().resumed)
-         assert.is_true(traced(decisions, SETTINGS))
          assert.equal(1, calls)
          assert.matches("refused by the new verify function", c:error() or "")
       end)
 
       it("of the format before the field is not offered, and does not fail", function()
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version), sctx)
-         local old = old_format(session)
-         local cctx, decisions = client_ctx(version)
-         local c = again(cctx, sctx, old)
+         local session, sctx = made_under(version)
+         local c = not_offered(version, sctx, old_format(session))
          assert.is_nil(c:error())
-         assert.is_false(c:info().resumed)
          assert.is_true(c:info().peer_verified)
-         assert.is_true(traced(decisions, SETTINGS))
          -- and the new session it leaves records them: it resumes
          local fresh = assert(c:session())
-         local c2 = again(client_ctx(version), sctx, fresh)
+         local c2 = offer(version, sctx, fresh)
          assert.is_true(c2:info().resumed)
       end)
    end)
@@ -298,8 +263,7 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
    describe("a session (" .. version .. ") given to another process", function()
       it("resumes there under the same options (the digest is the same in every process)", function()
          local opts = { crl = K.crl_root, security_level = 3, ocsp = true }
-         local sctx = server_ctx(version)
-         local session = first_session(client_ctx(version, opts), sctx)
+         local session = made_under(version, opts)
          local dir = K.dir .. "/trust14_child_" .. version
          os.execute("mkdir -p " .. proc.quote(dir))
          proc.write_file(dir .. "/session", session)

@@ -39,6 +39,14 @@
 --   m.untrusted       clientAuth, under the untrusted CA (c.untrusted's issuer)
 --   m.main_ca         clientAuth, CN=luatls main-CA client, under c.ca (the servers' CA)
 -- each -> { cert=, key= }.
+--
+-- Two self-signed certificates for localhost (tls.selfsigned), new at each
+-- call: a client trusts the good one (s.ca is its cafile) and not the bad:
+--
+--   local s = require("spec.support.certs").selfsigned()
+--   s.good, s.bad     { cert=, key= } as PEM text
+--   s.ca              a file holding s.good.cert
+--   s.bad_files       { cert=, key= }: s.bad in files (for peers.s_server)
 local proc = require "spec.support.proc"
 local pki = require "spec.support.pki"
 
@@ -352,6 +360,20 @@ end
 function certs.policy()
    policy_made = policy_made or generate_policy()
    return policy_made
+end
+
+function certs.selfsigned()
+   local tls = require "tls"
+   local dir, cleanup = pki.tempdir("selfsigned")
+   local s = { good = {}, bad = {}, _cleanup = cleanup }
+   s.good.cert, s.good.key = assert(tls.selfsigned { names = { "localhost" } })
+   s.bad.cert, s.bad.key = assert(tls.selfsigned { names = { "localhost" } })
+   s.ca = dir .. "/good.pem"
+   proc.write_file(s.ca, s.good.cert)
+   s.bad_files = { cert = dir .. "/bad.pem", key = dir .. "/bad.key" }
+   proc.write_file(s.bad_files.cert, s.bad.cert)
+   proc.write_file(s.bad_files.key, s.bad.key)
+   return s
 end
 
 return certs

@@ -31,6 +31,15 @@ function E.traced(opts)
    return E.merge({ trace = function(ev) events[#events + 1] = ev end }, opts), events
 end
 
+-- The events of a list (from E.traced) with this direction and message.
+function E.events_of(events, direction, message)
+   local out = {}
+   for _, ev in ipairs(events) do
+      if ev.direction == direction and ev.message == message then out[#out + 1] = ev end
+   end
+   return out
+end
+
 -- A server context with E.CERT unless opts say otherwise.
 function E.server_ctx(opts)
    return assert(tls.context(E.merge({ mode = "server", certificate = E.CERT, key = E.KEY }, opts)))
@@ -104,6 +113,32 @@ end
 -- E.engines after a complete handshake.
 function E.connected(client_opts, server_opts, servername)
    return E.handshake(E.engines(client_opts, server_opts, servername))
+end
+
+-- A full handshake of a client on cctx (for localhost) with a server on
+-- sctx, then the server's `text` (default "tickets first") read by the
+-- client (in TLS 1.3 it reads the tickets with it): the session text the
+-- client keeps, and both engines.
+function E.first_session(cctx, sctx, text)
+   text = text or "tickets first"
+   local c = assert(tls.engine(cctx, { servername = "localhost" }))
+   local s = assert(tls.engine(sctx))
+   E.handshake(c, s)
+   assert(s:write(text))
+   E.pump(s, c, { strict = true })
+   assert.equal(text, c:read())
+   return assert(c:session()), c, s
+end
+
+-- A client on cctx offering `session` (with early data `early`; nil: none)
+-- to a new server engine on sctx, pumped until both are done or failed:
+-- the handshake may have failed.
+function E.resume(cctx, sctx, session, early)
+   local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = early }))
+   local s = assert(tls.engine(sctx))
+   assert(c:start())
+   E.pump(c, s)
+   return c, s
 end
 
 -- Our server engine (E.server_ctx options) after the scripted client's

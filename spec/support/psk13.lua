@@ -13,6 +13,7 @@
 --   local tickets = cl:tickets(sv:output())         -- { {lifetime=, age_add=, nonce=, ticket=, psk=, suite=, ext=} }
 --   local cl2 = P.client()
 --   sv2:feed(cl2:hello{ psks = { tickets[1] } })   -- resumes: cl2.resumed after receive
+--   local tickets, cl, flight = P.full(sv)          -- the first four lines, checked
 --
 -- hello options: suites ({0x1301, 0x1302, 0x1303}), server_name, groups
 -- ({x25519}), shares (default: our x25519 share; a list {group, bytes}),
@@ -27,6 +28,7 @@ local B = require "spec.support.tlsbytes"
 local R = require "spec.support.ref13"
 local C = require "refcrypto"
 local I = require("tls.core")._internal
+local luassert = require "luassert"
 
 local P = {}
 
@@ -38,6 +40,22 @@ Client.__index = Client
 function P.client()
    local priv, pub = B.x25519_keypair()
    return setmetatable({ priv = priv, pub = pub, transcript = "" }, Client)
+end
+
+-- A full handshake (no HelloRetryRequest) of a new scripted client with
+-- our server engine sv, hello_opts on top of server_name = "localhost":
+-- sv's handshake is done. Returns the tickets sv sent, the client and the
+-- server's flight.
+function P.full(sv, hello_opts)
+   local o = { server_name = "localhost" }
+   for k, v in pairs(hello_opts or {}) do o[k] = v end
+   local cl = P.client()
+   assert(sv:feed(cl:hello(o)))
+   local flight = cl:receive(sv:output())
+   luassert.is_false(flight.hrr)
+   assert(sv:feed(cl:finished()))
+   luassert.is_true(sv:status().handshake_done)
+   return cl:tickets(sv:output()), cl, flight
 end
 
 -- The PSK key schedule (rfc8446#7.1): Early Secret = HKDF-Extract(0, PSK).
