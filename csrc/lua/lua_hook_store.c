@@ -9,19 +9,65 @@
 
 #include "lua/lua_tls.h"
 
-/* Pushes the store table's function `name` and returns 1; else 0. */
-static int push_store_fn(tls_lua_trace *t, const char *name)
+/* One call to the store: its function's name and the arguments. */
+typedef struct store_call {
+    const char *name;
+    const uint8_t *id;
+    size_t id_len;
+    int nargs;           /* 1 (id), or 3 for put (id, blob, ttl) */
+    const uint8_t *blob;
+    size_t blob_len;
+    uint32_t ttl_s;
+} store_call;
+
+/* Run under lua_pcall (1: the store_call, 2: the store table): looking the
+ * function up may run an __index that raises, and making the arguments may
+ * run out of memory; either is the store's failure, and nothing unwinds
+ * through the engine (which would leave it inside a callback, and its
+ * thread's kept HMAC contexts in a scope nobody leaves). Returns false, or
+ * true and the function's result. */
+static int call_protected(lua_State *L)
+{
+    const store_call *sc = lua_touserdata(L, 1);
+    if (lua_getfield(L, 2, sc->name) != LUA_TFUNCTION) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    lua_pushlstring(L, (const char *)sc->id, sc->id_len);
+    if (sc->nargs == 3) {
+        lua_pushlstring(L, (const char *)sc->blob, sc->blob_len);
+        lua_pushinteger(L, (lua_Integer)sc->ttl_s);
+    }
+    lua_call(L, sc->nargs, 1);
+    lua_pushboolean(L, 1);
+    lua_insert(L, -2);
+    return 2;
+}
+
+static void warn_failure(lua_State *L, const char *what, const char *consequence);
+
+/* Calls the store's function sc->name: 1 with its result at -1; 0 when
+ * there is no store or no such function (nothing pushed); -1 after it
+ * failed (warned, with the consequence). Nothing before lua_pcall can
+ * raise. */
+static int call_store(tls_lua_trace *t, store_call *sc, const char *consequence)
 {
     lua_State *L = t->L;
     if (!L || t->ctx_ref == LUA_NOREF || !lua_checkstack(L, 8))
         return 0;
+    lua_pushcfunction(L, call_protected);
+    lua_pushlightuserdata(L, sc);
     lua_rawgeti(L, LUA_REGISTRYINDEX, t->ctx_ref);
     if (lua_getiuservalue(L, -1, TLS_LUA_SLOT_STORE) != LUA_TTABLE) {
-        lua_pop(L, 2);
+        lua_pop(L, 4);
         return 0;
     }
     lua_remove(L, -2);
-    if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
+    if (lua_pcall(L, 2, 2, 0) != LUA_OK) {
+        warn_failure(L, sc->name, consequence);
+        return -1;
+    }
+    if (!lua_toboolean(L, -2)) {
         lua_pop(L, 2);
         return 0;
     }
@@ -60,14 +106,10 @@ static void wrong_answer(lua_State *L, const char *fn, const char *expected)
 int tls_lua_store_get_bridge(void *ud, const uint8_t *id, size_t id_len, tls_buf *out)
 {
     tls_lua_trace *t = ud;
-    if (!push_store_fn(t, "get"))
+    store_call sc = { "get", id, id_len, 1, NULL, 0, 0 };
+    if (call_store(t, &sc, "treated as a miss") <= 0)
         return 0;
     lua_State *L = t->L;
-    lua_pushlstring(L, (const char *)id, id_len);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        warn_failure(L, "get", "treated as a miss");
-        return 0;
-    }
     int found = 0, type = lua_type(L, -1);
     if (type == LUA_TSTRING) {
         size_t len;
@@ -94,14 +136,9 @@ void tls_lua_store_put_bridge(void *ud, const uint8_t *id, size_t id_len, const 
                               uint32_t ttl_s)
 {
     tls_lua_trace *t = ud;
-    if (!push_store_fn(t, "put"))
-        return;
-    lua_State *L = t->L;
-    lua_pushlstring(L, (const char *)id, id_len);
-    lua_pushlstring(L, (const char *)blob, len);
-    lua_pushinteger(L, (lua_Integer)ttl_s);
-    if (lua_pcall(L, 3, 0, 0) != LUA_OK)
-        warn_failure(L, "put", "treated as a miss");
+    store_call sc = { "put", id, id_len, 3, blob, len, ttl_s };
+    if (call_store(t, &sc, "treated as a miss") > 0)
+        lua_pop(t->L, 1);
 }
 
 /* Anti-replay of 0-RTT rests on this answer: only true (or Redis's DEL
@@ -110,14 +147,10 @@ void tls_lua_store_put_bridge(void *ud, const uint8_t *id, size_t id_len, const 
 int tls_lua_store_delete_bridge(void *ud, const uint8_t *id, size_t id_len)
 {
     tls_lua_trace *t = ud;
-    if (!push_store_fn(t, "delete"))
+    store_call sc = { "delete", id, id_len, 1, NULL, 0, 0 };
+    if (call_store(t, &sc, "treated as not deleted") <= 0)
         return -1;
     lua_State *L = t->L;
-    lua_pushlstring(L, (const char *)id, id_len);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        warn_failure(L, "delete", "treated as not deleted");
-        return -1;
-    }
     int deleted;
     if (lua_isboolean(L, -1) || lua_isnil(L, -1)) {
         deleted = lua_toboolean(L, -1);
