@@ -382,7 +382,7 @@ void tls_sig_keep(EVP_PKEY *key)
 static int noted_facts(EVP_PKEY *key, key_facts *f)
 {
     int found = 0;
-    if (!lock_ready() || !CRYPTO_THREAD_write_lock(verify_lock))
+    if (!lock_ready() || !CRYPTO_THREAD_read_lock(verify_lock))
         return 0;
     for (size_t i = 0; i < SIGN_KEYS && !found; i++)
         if (sign_keys[i].key == key) {

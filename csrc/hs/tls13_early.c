@@ -389,6 +389,10 @@ int tls13_early_client_retry(tls_conn *c)
     c->early->offered = 0;
     c->early_data = -1;
     forget_early_data(c);
+    /* Nothing batched may go out under a key that is gone (nothing is
+     * batched here today: the retry comes before our next message). */
+    if (tls_record_flush_handshake(c) != 0)
+        return -1;
     tls_aead_free(&c->wr);
     c->wr_protected = 0;
     return trace_early(c, "receive", "early_data", "result", "rejected (HelloRetryRequest)",
