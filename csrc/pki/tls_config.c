@@ -39,11 +39,17 @@ static const uint16_t default_suites[] = {
     TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 };
 
-/* What a client offers unless told otherwise (groups[0] gets the key share). */
+/* What a client offers unless told otherwise (groups[0] gets the key share).
+ * secp521r1 is listed (never a key share) because in TLS 1.2 the list also
+ * names the curves a server's ECDSA certificate may use (rfc8422#5.1, #5.3:
+ * "The public key MUST use a curve and point format supported by the
+ * client"): without it a TLS 1.2 server holding only a P-521 certificate,
+ * whose ecdsa_secp521r1_sha512 we verify, has nothing to offer us. */
 static const uint16_t default_groups[] = {
     TLS_GROUP_X25519,
     TLS_GROUP_SECP256R1,
     TLS_GROUP_SECP384R1,
+    TLS_GROUP_SECP521R1,
 };
 
 /* A server accepts every elliptic-curve group and the two cheaper
