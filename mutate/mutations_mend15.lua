@@ -16,6 +16,10 @@ return {
     from = [[    const EVP_MD *sha256 = tls_crypto_sha(256);]],
     to = [[    const EVP_MD *sha256 = EVP_sha256();]],
     specs = { { DIGEST, "no implicit fetch per call" } } },
+  { name = "mend15_pin_digest_implicit_fetch", file = "csrc/pki/tls_pin.c",
+    from = [[EVP_Digest(der, (size_t)len, out, &md_len, tls_crypto_sha(256), NULL)]],
+    to = [[EVP_Digest(der, (size_t)len, out, &md_len, EVP_sha256(), NULL)]],
+    specs = { { DIGEST, "computed for each handshake of a context with pins" } } },
   -- ... and a trust file read a second time (libcrypto's read after ours)
   { name = "mend15_ca_file_read_twice", file = CONFIG,
     from = [[    BIO *bio = BIO_new_mem_buf(data.data, (int)data.len);

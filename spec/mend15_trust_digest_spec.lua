@@ -7,8 +7,9 @@
 --    second open waited for a writer that never came, and tls.context hung.
 -- 2. SHA-256 is the module's prefetched digest (tls_crypto_sha), not
 --    EVP_sha256(), which makes libcrypto fetch it from the provider on each
---    call (each session stamped or checked). A fetch cannot be seen from Lua,
---    so that part is checked in the source.
+--    call (each session stamped or checked); the same for a pin's digest
+--    (csrc/pki/tls_pin.c, each handshake with pins). A fetch cannot be seen
+--    from Lua, so that part is checked in the source.
 -- mutate/mutations_mend15.lua plants both back.
 local proc = require "spec.support.proc"
 local certs_crl = require "spec.support.certs_crl"
@@ -78,5 +79,13 @@ describe("mend15: the verification digest", function()
       -- fetches the provider's implementation again.
       assert.falsy(src:find("EVP_sha%d+%(%)"), "an implicitly fetched digest in tls_config.c")
       assert.falsy(src:find("EVP_get_digestbyname", 1, true), "an implicitly fetched digest in tls_config.c")
+   end)
+
+   it("a pin's SHA-256, computed for each handshake of a context with pins, is prefetched too", function()
+      local src = proc.read_file("csrc/pki/tls_pin.c")
+      local body = src:match("\nint tls_spki_sha256%(.-\n}\n")
+      assert.truthy(body, "tls_spki_sha256 not found")
+      assert.truthy(body:find("tls_crypto_sha(256)", 1, true), body)
+      assert.falsy(src:find("EVP_sha%d+%(%)"), "an implicitly fetched digest in tls_pin.c")
    end)
 end)
