@@ -85,6 +85,12 @@ local function check_version(option, v)
   return fail("option '%s' must be \"TLSv1.2\" or \"TLSv1.3\" (got %s)", option, tostring(v))
 end
 
+local function readable(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
 -- The C layer usually starts its messages with the option's name already.
 local function with_option(option, ok, err)
   if ok then return true end
@@ -210,6 +216,19 @@ local function resumption_options(ctx, o, server)
     ctx:set_early_data(o.early_data, o.max_early_data)
   elseif o.max_early_data ~= nil then
     return fail("option 'max_early_data' needs 'early_data = true'")
+  end
+  -- tickets = 0: a TLS 1.3 server then resumes nothing (README, Resumption),
+  -- and both options act only on a resumed TLS 1.3 handshake; luatls has no
+  -- external PSKs. Accepted, they would promise something that never happens.
+  if server and o.tickets == 0 then
+    for _, name in ipairs { "early_data", "psk_ke" } do
+      if o[name] == true then
+        return fail("option '%s = true' can never take effect with 'tickets = 0': %s, and a server without "
+          .. "tickets resumes no TLS 1.3 session (leave '%s' out, or allow tickets)", name,
+          name == "early_data" and "0-RTT data comes only with a resumed TLS 1.3 session"
+            or "psk_ke is a way of resuming a TLS 1.3 session", name)
+      end
+    end
   end
   if o.session_store ~= nil then
     local st = o.session_store
@@ -404,6 +423,21 @@ function tls.context(opts)
   -- client asks for one.
   if o.ocsp ~= nil then
     local v = o.ocsp
+    -- A client's value on a server, or a server's on a client: named as
+    -- such, not read as a file called "require" nor refused as a bad type.
+    if server and (v == "require" or type(v) == "boolean") then
+      return fail("option 'ocsp = %s' is a client's setting (true asks the server for a stapled OCSP "
+        .. "response, \"require\" also insists on a good one); a server staples a response instead: its "
+        .. "'ocsp' is the DER response's file, its bytes, or a function returning them",
+        v == "require" and '"require"' or tostring(v))
+    end
+    if not server and v ~= true and v ~= false and v ~= "require" and (type(v) == "function"
+        or (type(v) == "string" and (v:find("\0", 1, true) or readable(v)))) then
+      return fail("option 'ocsp': %s is a server's setting (the OCSP response it staples); on a client "
+        .. "'ocsp' is true (ask for a stapled OCSP response), \"require\" (and insist on a good one) or false",
+        type(v) == "function" and "a function" or v:find("\0", 1, true) and "a DER response"
+          or string.format("a file (%q)", v))
+    end
     if server and type(v) ~= "string" and type(v) ~= "function" then
       return fail("option 'ocsp': on a server it is the OCSP response to staple: a file, the DER bytes "
         .. "or a function returning them (got %s)", type(v) == "string" and string.format("%q", v) or type(v))

@@ -117,22 +117,23 @@ return {
     specs = { { SP, "is not offered once a verify function is added" } } },
   -- a trust load not fed into the chain
   { name = "trust14_ca_file_not_fed", file = CFG,
-    from = [[    trust_feed(c, "ca file", NULL, 0, path);
+    from = [[    trust_feed(c, "ca file", data.data, data.len);
 ]],
     to = "",
     specs = { { SP, OTHER_CA } } },
   { name = "trust14_ca_file_path_not_content", file = CFG,
-    from = [[    FILE *f = ok && path != NULL ? fopen(path, "rb") : NULL;]],
-    to = [[    FILE *f = NULL;]],
+    from = [[    trust_feed(c, "ca file", data.data, data.len);]],
+    to = [[    trust_feed(c, "ca file", path, strlen(path));]],
     specs = { { SP, "is not offered after the ca file.s content changes" } } },
   { name = "trust14_ca_pem_not_fed", file = CFG,
-    from = [[    trust_feed(c, "ca pem", pem, len, NULL);
+    from = [[    trust_feed(c, "ca pem", pem, len);
 ]],
     to = "",
     specs = { { SP, "binds the ca by content" } } },
   { name = "trust14_crl_not_fed", file = CFG,
-    from = [[    trust_feed(c, "crl", src, len, is_path ? src : NULL);
+    from = [[        trust_feed(c, "crl", data.data, data.len);
 ]],
-    to = "",
+    to = [[        (void)data;
+]],
     specs = { { SP, "is not offered under other CRLs" } } },
 }

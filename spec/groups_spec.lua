@@ -1,5 +1,6 @@
--- Key exchange groups: x25519, secp256r1, secp384r1 (offered by default),
--- x448 and secp521r1 (both sides, on request), and the RFC 7919 groups
+-- Key exchange groups: x25519, secp256r1, secp384r1 and secp521r1 (offered
+-- by default, x25519 the key share), x448 (both sides, on request; a server
+-- accepts secp521r1 by default), and the RFC 7919 groups
 -- ffdhe2048 to ffdhe8192 (servers only). Known answers, the checks on the
 -- peer's public value, engine pairs, and real peers.
 local tls = require "tls"
@@ -137,13 +138,13 @@ describe("key exchange, the peer's public value", function()
 end)
 
 describe("groups in contexts", function()
-   it("clients offer x25519, secp256r1 and secp384r1 by default, x25519 shared", function()
+   it("clients offer x25519, secp256r1, secp384r1 and secp521r1 by default, x25519 shared", function()
       local events = {}
       local ctx = assert(tls.context { verify = false, trace = function(ev) events[#events + 1] = ev end })
       local e = assert(tls.engine(ctx))
       assert(e:start())
       assert.equal("ClientHello", events[1].message)
-      assert.equal("x25519, secp256r1, secp384r1", events[1].groups)
+      assert.equal("x25519, secp256r1, secp384r1, secp521r1", events[1].groups)
       assert.equal("x25519", events[1].key_share)
    end)
 

@@ -76,8 +76,9 @@ describe("OCSP options", function()
    it("refuses values that do not fit the side", function()
       local ctx, err = tls.context { mode = "server", certificate = o.good.cert, key = o.good.key, ocsp = true }
       assert.is_nil(ctx)
-      assert.equal("option 'ocsp': on a server it is the OCSP response to staple: a file, the DER bytes or a "
-         .. "function returning them (got boolean)", err)
+      assert.equal("option 'ocsp = true' is a client's setting (true asks the server for a stapled OCSP "
+         .. "response, \"require\" also insists on a good one); a server staples a response instead: its "
+         .. "'ocsp' is the DER response's file, its bytes, or a function returning them", err)
       ctx, err = tls.context { ocsp = "yes" }
       assert.is_nil(ctx)
       assert.equal("option 'ocsp': on a client it is true (ask for a stapled OCSP response), \"require\" (and "

@@ -6,6 +6,7 @@
 #include "pki/tls_config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,11 +40,17 @@ static const uint16_t default_suites[] = {
     TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 };
 
-/* What a client offers unless told otherwise (groups[0] gets the key share). */
+/* What a client offers unless told otherwise (groups[0] gets the key share).
+ * secp521r1 is listed (never a key share) because in TLS 1.2 the list also
+ * names the curves a server's ECDSA certificate may use (rfc8422#5.1, #5.3:
+ * "The public key MUST use a curve and point format supported by the
+ * client"): without it a TLS 1.2 server holding only a P-521 certificate,
+ * whose ecdsa_secp521r1_sha512 we verify, has nothing to offer us. */
 static const uint16_t default_groups[] = {
     TLS_GROUP_X25519,
     TLS_GROUP_SECP256R1,
     TLS_GROUP_SECP384R1,
+    TLS_GROUP_SECP521R1,
 };
 
 /* A server accepts every elliptic-curve group and the two cheaper
@@ -427,33 +434,45 @@ static void unmatched(uint8_t out[TLS_VERIFY_DIGEST_LEN])
 }
 
 /* trust_digest = SHA-256(trust_digest || kind || NUL || what): PEM text as
- * given, a file's bytes (read again here: a trust file is small, and its
- * content, not its path, is what verifies), or, when that cannot be read,
- * the path itself. Feeding fails quietly: a digest that no session matches
- * only costs a full handshake. */
-static void trust_feed(tls_config *c, const char *kind, const void *what, size_t len, const char *path)
+ * given, a file's bytes as read once for libcrypto (read_trust_file: its
+ * content, not its path, is what verifies), or a directory's path (read
+ * lazily by libcrypto). SHA-256 is the module's prefetched digest
+ * (tls_crypto_sha): no provider fetch per call. Feeding fails quietly: a
+ * digest that no session matches only costs a full handshake. */
+static void trust_feed(tls_config *c, const char *kind, const void *what, size_t len)
 {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1
+    const EVP_MD *sha256 = tls_crypto_sha(256);
+    EVP_MD_CTX *md = sha256 != NULL ? EVP_MD_CTX_new() : NULL;
+    int ok = md != NULL && EVP_DigestInit_ex2(md, sha256, NULL) == 1
              && EVP_DigestUpdate(md, c->trust_digest, sizeof c->trust_digest) == 1
-             && EVP_DigestUpdate(md, kind, strlen(kind) + 1) == 1;
-    FILE *f = ok && path != NULL ? fopen(path, "rb") : NULL;
-    if (f != NULL) {
-        uint8_t chunk[4096];
-        size_t n;
-        while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            ok = EVP_DigestUpdate(md, chunk, n) == 1;
-        ok = ok && !ferror(f);
-        fclose(f);
-    } else if (ok && path != NULL) {
-        ok = EVP_DigestUpdate(md, "path:", 5) == 1 && EVP_DigestUpdate(md, path, strlen(path)) == 1;
-    } else if (ok) {
-        ok = EVP_DigestUpdate(md, what, len) == 1;
-    }
+             && EVP_DigestUpdate(md, kind, strlen(kind) + 1) == 1
+             && EVP_DigestUpdate(md, what, len) == 1;
     unsigned out_len = 0;
     if (!ok || EVP_DigestFinal_ex(md, c->trust_digest, &out_len) != 1)
         unmatched(c->trust_digest);
     EVP_MD_CTX_free(md);
+}
+
+/* The whole of a trust file (ca, crl) in out, read once: the bytes
+ * libcrypto loads are the bytes trust_feed digests. */
+static int read_trust_file(const char *what, const char *path, tls_buf *out, tls_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return tls_fail(err, NO_ALERT, "%s: cannot read %s: %s", what, path, strerror(errno));
+    size_t n = 0;
+    do {
+        if (tls_buf_reserve(out, 16384) != 0)
+            break;
+        n = fread(out->data + out->len, 1, 16384, f);
+        out->len += n;
+    } while (n > 0 && out->len <= INT_MAX);
+    int failed = ferror(f);
+    fclose(f);
+    if (!tls_buf_ok(out) || failed || out->len > INT_MAX)
+        return tls_fail(err, NO_ALERT, "%s: cannot read %s: %s", what, path,
+                        !tls_buf_ok(out) ? "out of memory" : failed ? "read error" : "file too large");
+    return 0;
 }
 
 void tls_config_verify_digest(const tls_config *c, int verify_hook, uint8_t out[TLS_VERIFY_DIGEST_LEN])
@@ -472,7 +491,7 @@ void tls_config_verify_digest(const tls_config *c, int verify_hook, uint8_t out[
     in[n++] = (uint8_t)c->crl_check;
     in[n++] = (uint8_t)(c->ocsp == TLS_OCSP_REQUIRE);
     in[n++] = (uint8_t)(verify_hook != 0);
-    if (EVP_Digest(in, n, out, NULL, EVP_sha256(), NULL) != 1)
+    if (EVP_Digest(in, n, out, NULL, tls_crypto_sha(256), NULL) != 1)
         unmatched(out);
 }
 
@@ -488,20 +507,44 @@ static int ensure_store(tls_config *c, tls_error *err)
     return 0;
 }
 
+/* A bundle of PEM certificates (and CRLs, as X509_STORE_load_file takes
+ * them), read once (read_trust_file). */
 int tls_config_load_ca_file(tls_config *c, const char *path, tls_error *err)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return tls_fail(err, NO_ALERT, "ca: cannot read %s: %s", path, strerror(errno));
     if (ensure_store(c, err) != 0)
         return -1;
+    tls_buf data;
+    tls_buf_init(&data);
+    if (read_trust_file("ca", path, &data, err) != 0) {
+        tls_buf_free(&data);
+        return -1;
+    }
+    BIO *bio = BIO_new_mem_buf(data.data, (int)data.len);
     ERR_clear_error();
-    if (X509_STORE_load_file(c->store, path) != 1) {
+    STACK_OF(X509_INFO) *infos = bio != NULL ? PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    int added = 0, failed = infos == NULL;
+    for (int i = 0; !failed && i < sk_X509_INFO_num(infos); i++) {
+        X509_INFO *info = sk_X509_INFO_value(infos, i);
+        if (info->x509 != NULL)
+            failed = X509_STORE_add_cert(c->store, info->x509) != 1;
+        if (!failed && info->crl != NULL)
+            failed = X509_STORE_add_crl(c->store, info->crl) != 1;
+        added += info->x509 != NULL || info->crl != NULL;
+    }
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    if (failed || added == 0) {
+        tls_buf_free(&data);
         char detail[120];
-        crypto_detail(detail, sizeof detail);
+        if (!failed)
+            snprintf(detail, sizeof detail, "no certificate or crl found");
+        else
+            crypto_detail(detail, sizeof detail);
         return tls_fail(err, NO_ALERT, "ca: cannot load certificates from %s: %s", path, detail);
     }
-    trust_feed(c, "ca file", NULL, 0, path);
+    ERR_clear_error();
+    trust_feed(c, "ca file", data.data, data.len);
+    tls_buf_free(&data);
     return 0;
 }
 
@@ -520,7 +563,7 @@ int tls_config_load_ca_dir(tls_config *c, const char *path, tls_error *err)
     if (X509_STORE_load_path(c->store, path) != 1)
         return tls_fail_crypto(err, NO_ALERT, "ca: cannot use the directory");
     /* Read lazily by libcrypto: the path stands for what it holds. */
-    trust_feed(c, "ca dir", path, strlen(path), NULL);
+    trust_feed(c, "ca dir", path, strlen(path));
     return 0;
 }
 
@@ -552,7 +595,7 @@ int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error
     ERR_clear_error();
     if (added == 0)
         return tls_fail(err, NO_ALERT, "ca: no certificate found in the PEM text");
-    trust_feed(c, "ca pem", pem, len, NULL);
+    trust_feed(c, "ca pem", pem, len);
     return 0;
 }
 
@@ -563,17 +606,20 @@ int tls_config_load_system_ca(tls_config *c, tls_error *err)
     if (X509_STORE_set_default_paths(c->store) != 1)
         return tls_fail_crypto(err, NO_ALERT, "ca: cannot load the system trust store");
     ERR_clear_error();
-    trust_feed(c, "ca system", "", 0, NULL);
+    trust_feed(c, "ca system", "", 0);
     return 0;
 }
 
 /* ---- Revocation lists ------------------------------------------------------ */
 
-static int load_crl(tls_config *c, const char *src, size_t len, int is_path, tls_error *err)
+/* CRLs from data: PEM text, or a file's bytes (name is then its path),
+ * which may also be one DER CRL. */
+static int load_crl(tls_config *c, const char *data, size_t len, const char *name, int is_file,
+                    tls_error *err)
 {
     if (ensure_store(c, err) != 0)
         return -1;
-    BIO *bio = open_source("crl", src, len, is_path, err);
+    BIO *bio = open_source("crl", data, len, 0, err);
     if (bio == NULL)
         return -1;
     ERR_clear_error();
@@ -588,11 +634,12 @@ static int load_crl(tls_config *c, const char *src, size_t len, int is_path, tls
         }
         added++;
     }
-    if (added == 0 && is_path && BIO_reset(bio) == 0) {
+    if (added == 0 && is_file && len <= LONG_MAX) {
         /* `openssl ca -gencrl` writes PEM; a file may be DER as served by
          * CRL distribution points. */
         ERR_clear_error();
-        if ((crl = d2i_X509_CRL_bio(bio, NULL)) != NULL) {
+        const unsigned char *der = (const unsigned char *)data;
+        if ((crl = d2i_X509_CRL(NULL, &der, (long)len)) != NULL) {
             int ok = X509_STORE_add_crl(c->store, crl);
             X509_CRL_free(crl);
             if (!ok) {
@@ -610,11 +657,11 @@ static int load_crl(tls_config *c, const char *src, size_t len, int is_path, tls
     if (added > 0 && !error_is_end_of_pem()) {
         char detail[120];
         crypto_detail(detail, sizeof detail);
-        return tls_fail(err, NO_ALERT, "crl: bad PEM in %s: %s", source_name(src, is_path), detail);
+        return tls_fail(err, NO_ALERT, "crl: bad PEM in %s: %s", name, detail);
     }
     ERR_clear_error();
     if (added == 0)
-        return tls_fail(err, NO_ALERT, "crl: no CRL found in %s", source_name(src, is_path));
+        return tls_fail(err, NO_ALERT, "crl: no CRL found in %s", name);
     if (c->crl_check == TLS_CRL_CHECK_NONE)
         c->crl_check = TLS_CRL_CHECK_LEAF;
     return 0;
@@ -622,10 +669,22 @@ static int load_crl(tls_config *c, const char *src, size_t len, int is_path, tls
 
 int tls_config_load_crl(tls_config *c, const char *src, size_t len, int is_path, tls_error *err)
 {
-    if (load_crl(c, src, len, is_path, err) != 0)
-        return -1;
-    trust_feed(c, "crl", src, len, is_path ? src : NULL);
-    return 0;
+    if (!is_path) {
+        if (load_crl(c, src, len, source_name(src, 0), 0, err) != 0)
+            return -1;
+        trust_feed(c, "crl", src, len);
+        return 0;
+    }
+    /* A file is read once: what is loaded is what the digest covers. */
+    tls_buf data;
+    tls_buf_init(&data);
+    int rc = read_trust_file("crl", src, &data, err);
+    if (rc == 0)
+        rc = load_crl(c, (const char *)data.data, data.len, src, 1, err);
+    if (rc == 0)
+        trust_feed(c, "crl", data.data, data.len);
+    tls_buf_free(&data);
+    return rc;
 }
 
 /* ---- Algorithm lists -------------------------------------------------------- */

@@ -127,8 +127,8 @@ typedef struct tls_config {
 
 /* New config with the defaults: verify on for clients, off for servers
  * (client certificates come later); TLS 1.2 and 1.3; suites AES-128-GCM,
- * AES-256-GCM, ChaCha20-Poly1305 (TLS 1.3, then TLS 1.2 ECDHE); groups x25519, secp256r1, secp384r1 (servers: also
- * x448, secp521r1, ffdhe2048..ffdhe8192); signature
+ * AES-256-GCM, ChaCha20-Poly1305 (TLS 1.3, then TLS 1.2 ECDHE); groups x25519, secp256r1, secp384r1, secp521r1
+ * (servers: also x448, ffdhe2048, ffdhe3072); signature
  * schemes ecdsa P-256/P-384, rsa_pss_rsae 256/384/512, ed25519. */
 tls_config *tls_config_new(int is_server);
 /* A config, like the Lua state that owns it, is used from one thread at a

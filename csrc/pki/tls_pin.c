@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "crypto/tls_crypto.h"
 #include "util/tls_consts.h"
 
 #define NO_ALERT (-1)
@@ -71,13 +72,14 @@ int tls_config_add_pin(tls_config *c, const char *pin, size_t len, tls_error *er
 }
 
 /* Not X509_pubkey_digest, which hashes only the key's BIT STRING: a pin
- * covers the algorithm too (rfc7469#2.4). */
+ * covers the algorithm too (rfc7469#2.4). Run for each handshake of a
+ * context with pins: the module's prefetched SHA-256, no provider fetch. */
 int tls_spki_sha256(X509 *cert, unsigned char out[TLS_PIN_LEN])
 {
     unsigned char *der = NULL;
     unsigned int md_len = 0;
     int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
-    int ok = len > 0 && EVP_Digest(der, (size_t)len, out, &md_len, EVP_sha256(), NULL) &&
+    int ok = len > 0 && EVP_Digest(der, (size_t)len, out, &md_len, tls_crypto_sha(256), NULL) &&
              md_len == TLS_PIN_LEN;
     OPENSSL_free(der);
     ERR_clear_error();

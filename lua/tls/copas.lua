@@ -26,9 +26,33 @@ end
 local Waiter = {}
 Waiter.__index = Waiter
 
-function Waiter:getfd() return self.conn:getfd() end
--- Only waited on after "wantread", which means nothing decrypted is held.
-function Waiter:dirty() return false end
+-- A connection closed while a coroutine waits on it (by another coroutine)
+-- has no descriptor left, which socket.select skips: copas 1.x would resume
+-- the waiter only at its 120 s watchdog, and it has no wakeup call. So a
+-- closed connection's waiter stands on a descriptor select never waits on:
+-- a UDP socket of our own, always writable (a write waiter is reported at
+-- once), and dirty (a read waiter is reported at once, LuaSocket's select
+-- asks dirty() of what it reads). Woken, the coroutine's call finds the
+-- connection closed and returns nil, "closed".
+local waker
+local function waker_fd()
+  if not waker then
+    -- socket.udp() opens its descriptor only when first used; udp4() at once.
+    local socket = require "socket"
+    waker = assert((socket.udp4 or socket.udp)())
+    if waker:getfd() < 0 then assert(waker:setsockname("127.0.0.1", 0)) end
+  end
+  return waker:getfd()
+end
+
+function Waiter:getfd()
+  local fd = self.conn:getfd()
+  if fd < 0 then return waker_fd() end
+  return fd
+end
+-- Only waited on after "wantread", which means nothing decrypted is held;
+-- closed, it is ready at once (above).
+function Waiter:dirty() return self.conn:getfd() < 0 end
 
 function Waiter:receive()
   if self.armed then
