@@ -37,6 +37,7 @@
 
 #include "pki/tls_config.h"
 #include "engine/tls_engine.h"
+#include "engine/tls_conn_int.h" /* record_per_message, for count_transcript only */
 #include "util/tls_consts.h"
 #include "util/tls_names.h"
 
@@ -785,8 +786,9 @@ typedef struct bound_hs {
  * (ClientHello, ServerHello) count their length; protected ones their
  * length less the 16-byte tag and the content-type byte (ours adds no
  * padding); change_cipher_spec records are not handshake messages. The
- * split points are at message ends as each record ends one (ours puts
- * each handshake message of the encrypted flight in its own record). */
+ * split points are at message ends as each record ends one: the counting
+ * pair writes a record per message (the engine otherwise coalesces a
+ * flight into one record; record_per_message is the fuzz harness's knob). */
 typedef struct transcript_count {
     size_t bytes;
     size_t rec[16];
@@ -814,7 +816,10 @@ static void count_transcript(const ours_side *o, transcript_count *t)
 {
     tls_conn *c = tls_conn_new(o->client), *s = tls_conn_new(o->server);
     memset(t, 0, sizeof *t);
-    if (c == NULL || s == NULL || tls_conn_set_server_name(c, "localhost") != 0 || tls_conn_start(c) != 0)
+    if (c == NULL || s == NULL)
+        die("counting the transcript", NULL);
+    c->record_per_message = s->record_per_message = 1;
+    if (tls_conn_set_server_name(c, "localhost") != 0 || tls_conn_start(c) != 0)
         die("counting the transcript", NULL);
     for (int i = 0; i < 16 && !(tls_conn_status(c) & tls_conn_status(s) & TLS_STATUS_HANDSHAKE_DONE
                                 && tls_conn_output(c, &(const uint8_t *){ 0 }) == 0); i++) {
