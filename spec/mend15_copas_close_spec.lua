@@ -67,7 +67,7 @@ local function run(direction)
   proc.write_file(certfile, E.CERT)
   proc.write_file(keyfile, E.KEY)
   local out = proc.run(string.format("%s %s %s %s %s %s", proc.lua_env(), proc.lua(), proc.quote(script),
-    proc.quote(certfile), proc.quote(keyfile), direction), nil, 40)
+    proc.quote(certfile), proc.quote(keyfile), direction), nil, 40, { ours = true })
   os.remove(script); os.remove(certfile); os.remove(keyfile)
   return out
 end
