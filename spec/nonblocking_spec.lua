@@ -387,6 +387,16 @@ describe("non-blocking connections", function()
       client:close(); sconn:close(); server:close()
    end)
 
+   -- A keyupdate asked for while the socket is full: true once it is all
+   -- out, or still waiting on the socket, and never anything else.
+   local function keyupdate_finished(conn)
+      local ok, err = conn:keyupdate()
+      if ok then return true end
+      assert.equal("wantwrite", err)
+      assert.equal("write", conn:want())
+      return false
+   end
+
    it("a keyupdate stopped by wantwrite is finished by the next call, not sent twice, and a later one is never swallowed", function()
       local updates = 0
       -- A server whose trace counts the client's KeyUpdates.
@@ -407,17 +417,17 @@ describe("non-blocking connections", function()
       local last, err, lastsent = client:send(big)
       assert.is_nil(last)
       assert.equal("wantwrite", err)
-      local ok, kerr = client:keyupdate()
-      assert.is_nil(ok)
-      assert.equal("wantwrite", kerr)
-      local ok2, kerr2 = client:keyupdate()
-      assert.is_nil(ok2)
-      assert.equal("wantwrite", kerr2)
+      local done_ku = keyupdate_finished(client)
+      -- The kernel may open room between two calls (it compacts the
+      -- server's receive queue when it likes, and more so under ASan), so
+      -- a second call may finish the KeyUpdate or still wait: both are
+      -- right, and the count below says it went out once.
+      if not done_ku then done_ku = keyupdate_finished(client) end
       -- Now the server reads everything; the client finishes its keyupdate.
       local total = 0
-      local done_ku = false
       drive {
          { conn = client, step = function()
+            if done_ku then return true end
             local k, e = client:keyupdate()
             if k then done_ku = true end
             return k, e
@@ -443,9 +453,7 @@ describe("non-blocking connections", function()
       local last2, err2, lastsent2 = client:send(big)
       assert.is_nil(last2)
       assert.equal("wantwrite", err2)
-      local ok3, kerr3 = client:keyupdate()
-      assert.is_nil(ok3)
-      assert.equal("wantwrite", kerr3)
+      keyupdate_finished(client)
       local big2 = string.rep("z", 4 * 1024 * 1024)
       local committed2 = 0
       total = 0
@@ -473,11 +481,14 @@ describe("non-blocking connections", function()
       end
       drive { client_task, server_task }
       assert(committed2 > 0)
-      local ok4, kerr4 = client:keyupdate()
-      assert.is_nil(ok4)
-      assert.equal("wantwrite", kerr4)
+      local done4 = keyupdate_finished(client)
       drive {
-         { conn = client, step = function() return client:keyupdate() end },
+         { conn = client, step = function()
+            if done4 then return true end
+            local k, e = client:keyupdate()
+            done4 = k == true
+            return k, e
+         end },
          { conn = sconn, step = drain(function() return lastsent2 + committed2 end) },
       }
       assert.equal(4, client:send("end\n"))
