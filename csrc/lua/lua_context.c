@@ -95,9 +95,12 @@ static int ctx_load_ca_path(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     const char *path = luaL_checkstring(L, 2);
     struct stat st;
-    if (stat(path, &st) != 0) {
+    if (path[0] == '\0' || stat(path, &st) != 0) {
         lua_pushnil(L);
-        lua_pushfstring(L, "ca: cannot read %s: %s", path, strerror(errno));
+        if (path[0] == '\0')
+            lua_pushliteral(L, "ca: the file name is empty");
+        else
+            lua_pushfstring(L, "ca: cannot read %s: %s", path, strerror(errno));
         return 2;
     }
     tls_error err;

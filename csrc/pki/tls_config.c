@@ -182,6 +182,10 @@ static BIO *open_source(const char *what, const char *src, size_t len, int is_pa
             tls_fail_crypto(err, NO_ALERT, what);
         return bio;
     }
+    if (src[0] == '\0') {
+        tls_fail(err, NO_ALERT, "%s: the file name is empty", what);
+        return NULL;
+    }
     FILE *f = fopen(src, "rb");
     if (f == NULL) {
         tls_fail(err, NO_ALERT, "%s: cannot read %s: %s", what, src, strerror(errno));
@@ -457,6 +461,8 @@ static void trust_feed(tls_config *c, const char *kind, const void *what, size_t
  * libcrypto loads are the bytes trust_feed digests. */
 static int read_trust_file(const char *what, const char *path, tls_buf *out, tls_error *err)
 {
+    if (path[0] == '\0')
+        return tls_fail(err, NO_ALERT, "%s: the file name is empty", what);
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return tls_fail(err, NO_ALERT, "%s: cannot read %s: %s", what, path, strerror(errno));
@@ -553,6 +559,8 @@ int tls_config_load_ca_file(tls_config *c, const char *path, tls_error *err)
 int tls_config_load_ca_dir(tls_config *c, const char *path, tls_error *err)
 {
     struct stat st;
+    if (path[0] == '\0')
+        return tls_fail(err, NO_ALERT, "ca: the file name is empty");
     if (stat(path, &st) != 0)
         return tls_fail(err, NO_ALERT, "ca: cannot read %s: %s", path, strerror(errno));
     if (!S_ISDIR(st.st_mode))

@@ -73,6 +73,8 @@ int tls_config_set_ocsp_response(tls_config *c, const char *src, size_t len, int
     tls_buf der;
     tls_buf_init(&der);
     if (is_path) {
+        if (src[0] == '\0')
+            return tls_fail(err, -1, "ocsp: the file name is empty");
         FILE *f = fopen(src, "rb");
         if (f == NULL)
             return tls_fail(err, -1, "ocsp: cannot read %s: %s", src, strerror(errno));

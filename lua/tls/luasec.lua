@@ -271,6 +271,9 @@ local function translate(cfg)
   local ca = cfg.cafile or cfg.capath
   if ca ~= nil then
     if type(ca) ~= "string" then return fail("invalid %s parameter", cfg.cafile and "cafile" or "capath") end
+    if ca == "" then
+      return fail("error loading CA locations (%s: the file name is empty)", cfg.cafile and "cafile" or "capath")
+    end
     if not readable(ca) then
       return fail("error loading CA locations (%s: cannot read %s)", cfg.cafile and "cafile" or "capath", ca)
     end
