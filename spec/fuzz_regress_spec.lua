@@ -41,6 +41,32 @@ end
 -- then [read keys installed, decrypted bytes held]. Matched by name, first
 -- match wins; Lua patterns anchored at both ends.
 local EXPECTED = {
+   -- Record batching (first byte 0x20 + pair, fuzz_batch_run in
+   -- fuzz/fuzz_common.c): the connection under test writes its flights in
+   -- shared records, and its real peer, whose own flight the seed begins
+   -- with ("peer", not "unmatched peer"), reads them and finishes too.
+   { "corpus/fuzz_client/batched_full13",
+     "client: connected, peer closed [read keys 2, data 26]; peer: connected [read keys 2, data 0]" },
+   { "corpus/fuzz_client/batched_full12",
+     "client: connected, peer closed [read keys 1, data 26]; peer: connected [read keys 1, data 0]" },
+   { "corpus/fuzz_client/batched_resume13",
+     "client: connected, resumed, peer closed [read keys 2, data 26]; peer: connected, resumed [read keys 2, data 0]" },
+   { "corpus/fuzz_client/batched_resume13_early",
+     "client: connected, resumed, peer closed [read keys 2, data 26]; "
+        .. "peer: connected, resumed [read keys 3, data 0, early data 23]" },
+   { "corpus/fuzz_client/batched_tls12_resume_.*",
+     "client: connected, resumed, peer closed [read keys 1, data 26]; peer: connected, resumed [read keys 1, data 0]" },
+   { "corpus/fuzz_server/batched_full13",
+     "server: connected, peer closed [read keys 2, data 18]; peer: connected [read keys 2, data 0]" },
+   { "corpus/fuzz_server/batched_full12",
+     "server: connected, peer closed [read keys 1, data 18]; peer: connected [read keys 1, data 0]" },
+   { "corpus/fuzz_server/batched_resume13",
+     "server: connected, resumed, peer closed [read keys 2, data 18]; peer: connected, resumed [read keys 2, data 0]" },
+   { "corpus/fuzz_server/batched_resume13_early",
+     "server: connected, resumed, peer closed [read keys 3, data 18, early data 23]; "
+        .. "peer: connected, resumed [read keys 2, data 0]" },
+   { "corpus/fuzz_server/batched_tls12_resume_.*",
+     "server: connected, resumed, peer closed [read keys 1, data 18]; peer: connected, resumed [read keys 1, data 0]" },
    -- Resumption (fuzz/fuzz_common.c's set-up sessions, fixed clock and
    -- ticket key): every such seed must still resume. 0-RTT accepted: the
    -- early traffic key is a third read key and the server holds the 23
