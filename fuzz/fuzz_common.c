@@ -967,11 +967,8 @@ int fuzz_batch_pair_new(fuzz_pair *p, int k, int target_is_server)
     return 0;
 }
 
-/* See fuzz_common.h: the peer has read everything the connection under
- * test wrote, from transcripts that agree. */
-static void check_peer_read(const fuzz_pair *p)
+void fuzz_check_peer_read(const tls_conn *t, const tls_conn *peer)
 {
-    const tls_conn *t = p->target, *peer = p->peer;
     const tls_error *te = tls_conn_error(t), *pe = tls_conn_error(peer);
     unsigned ts = tls_conn_status(t), ps = tls_conn_status(peer);
     if ((ts & TLS_STATUS_FAILED) && !te->from_peer && te->alert >= 0) {
@@ -983,6 +980,10 @@ static void check_peer_read(const fuzz_pair *p)
                       t, "failed with an alert its peer did not read as the last word");
         return;
     }
+    /* The peer's own limit (tls13_common.c): answers to as many KeyUpdate
+     * requests as fuzz_record's input sends, with no data in between. */
+    if ((ps & TLS_STATUS_FAILED) && !pe->from_peer && strstr(pe->reason, "KeyUpdate messages without") != NULL)
+        return;
     if (ps & TLS_STATUS_FAILED)
         fprintf(stderr, "fuzz harness: the peer failed: %s\n", pe->reason);
     harness_check(!(ps & TLS_STATUS_FAILED), t, "wrote records its peer could not read");
@@ -1020,7 +1021,7 @@ void fuzz_batch_run(int target_is_server, int k, const uint8_t *data, size_t siz
         int matched = first.len > 0 && size >= first.len && memcmp(data, first.data, first.len) == 0;
         fuzz_pump(p.target, p.peer);
         if (matched)
-            check_peer_read(&p);
+            fuzz_check_peer_read(p.target, p.peer);
         fuzz_note(matched ? "peer" : "unmatched peer", p.peer);
     }
     fuzz_after_feed(p.target);

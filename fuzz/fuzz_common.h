@@ -233,6 +233,10 @@ int fuzz_pair_connect(fuzz_pair *p, tls_config *client_cfg, tls_config *server_c
  * the input began with the peer's flight (the check above ran) or
  * "unmatched peer: ..." when it did not. */
 void fuzz_batch_run(int target_is_server, int k, const uint8_t *data, size_t size);
+/* The check above, on a pair whose transcripts agree, once peer has been
+ * fed everything target wrote (fuzz_batch_run; fuzz_record's batching
+ * mode). Aborts when it fails. */
+void fuzz_check_peer_read(const tls_conn *target, const tls_conn *peer);
 /* The pair k as fuzz_batch_run makes it (client and server new, the
  * session offered, nothing started; record_per_message still 1). 0, or -1
  * (pair freed) when the session cannot be offered. */

@@ -50,7 +50,7 @@ static void check(int ok, const char *what)
     }
 }
 
-static void write_seed(const char *target, const char *name, const uint8_t *data, size_t len)
+static void write_seed_file(const char *target, const char *name, const uint8_t *data, size_t len)
 {
     if (out_dir == NULL)
         return;
@@ -65,6 +65,32 @@ static void write_seed(const char *target, const char *name, const uint8_t *data
     }
     if (f != NULL)
         fclose(f);
+}
+
+/* fuzz_record seeds that are also written with byte 0 bit 4 set, as
+ * batched_NAME: the receiver batches (its KeyUpdate answer, its alert) and
+ * the sender must read what it wrote. */
+static const char *const batched_record_seeds[] = {
+    "to_server_aes128_data_keyupdate_close", "to_client_aes256_data_keyupdate_close",
+    "to_client_tls12_chacha20_data_renegotiation_close", "to_server_aes128_forged_record",
+};
+
+static void write_seed(const char *target, const char *name, const uint8_t *data, size_t len)
+{
+    write_seed_file(target, name, data, len);
+    for (size_t i = 0; i < sizeof batched_record_seeds / sizeof batched_record_seeds[0]; i++) {
+        if (strcmp(target, "fuzz_record") != 0 || strcmp(name, batched_record_seeds[i]) != 0 || len == 0)
+            continue;
+        char batched[128];
+        uint8_t *copy = malloc(len);
+        if (copy == NULL)
+            abort();
+        memcpy(copy, data, len);
+        copy[0] |= 0x10;
+        snprintf(batched, sizeof batched, "batched_%s", name);
+        write_seed_file(target, batched, copy, len);
+        free(copy);
+    }
 }
 
 static void take_output(tls_conn *c, tls_buf *log)

@@ -112,6 +112,16 @@ local EXPECTED = {
    { "corpus/fuzz_client/openssl_s_server_%d", "client: connected [read keys 2, data 0]" },
    { "regress/fuzz_client/empty_protected_record",
      "client: failed bad_record_mac: bad record MAC (record too short to hold an authentication tag) [read keys 1, data 0]" },
+   -- The same with the receiver batching (byte 0 bit 4): the sender then
+   -- reads what the receiver wrote, its KeyUpdate answer (a third read
+   -- key) or its alert.
+   { "corpus/fuzz_record/batched_.*_data_keyupdate_close",
+     "receiver: connected, peer closed [read keys 3, data 41]; sender: connected [read keys 3, data 0]" },
+   { "corpus/fuzz_record/batched_to_client_tls12_.*_renegotiation_close",
+     "receiver: connected, peer closed [read keys 1, data 36]; sender: connected [read keys 1, data 0]" },
+   { "corpus/fuzz_record/batched_to_server_aes128_forged_record",
+     "receiver: failed bad_record_mac: bad record MAC (record could not be authenticated) [read keys 2, data 18]; "
+        .. "sender: failed bad_record_mac from peer: peer sent alert bad_record_mac (20) [read keys 2, data 0]" },
    -- Records sealed under the real keys (fuzz/record_seeds.c says what each holds).
    -- TLS 1.2 records (byte 0 bit 3): a renegotiation request is refused with
    -- a warning and data goes on; forged and oversized records are refused.
