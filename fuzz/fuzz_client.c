@@ -10,7 +10,14 @@
  * starts so) is a flight answering a client that offers set-up's session
  * of that number less one (enum fuzz_session: a TLS 1.3 ticket, a TLS 1.2
  * ticket or session id, the TLS 1.3 ticket with early data); the rest is
- * the flight. The seeds of these are our server resuming. */
+ * the flight. The seeds of these are our server resuming.
+ *
+ * Record batching: a first byte FUZZ_BATCH_BYTE + k runs the client with
+ * a flight's messages in shared records, as a library user's, against a
+ * real server of ours (pair k, fuzz_common.h: k = 1..4 offer the same
+ * sessions as the first bytes 1..4); the rest is the flight. When it
+ * begins with that server's real answer, the server must read what the
+ * client wrote. The seeds batched_* are these pairs' own conversations. */
 #include "fuzz_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -27,6 +34,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_rng_reset();
+    if (size > 0 && data[0] >= FUZZ_BATCH_BYTE && data[0] < FUZZ_BATCH_BYTE + FUZZ_N_BATCH_PAIRS) {
+        fuzz_batch_run(0, data[0] - FUZZ_BATCH_BYTE, data + 1, size - 1);
+        return 0;
+    }
     int which = -1;
     if (size > 0 && data[0] >= 1 && data[0] <= FUZZ_N_SESSIONS) {
         which = data[0] - 1;

@@ -509,16 +509,66 @@ tls_conn *fuzz_conn_new(tls_config *cfg)
 
 static void use_stream(const tls_conn *c) { rng_role = c->is_server ? FUZZ_SERVER : FUZZ_CLIENT; }
 
+/* A broken promise of the engine: the fuzzer reports the abort as a crash
+ * and keeps the input. */
+static void harness_check(int ok, const tls_conn *c, const char *what)
+{
+    if (ok)
+        return;
+    fprintf(stderr, "fuzz harness: %s %s\n", c->is_server ? "server" : "client", what);
+    abort();
+}
+
+/* rfc8446#5.2: TLSCiphertext.length at most 2^14 + 256 (TLS 1.2's
+ * rfc5246#6.2.3 allows 2^14 + 2048; ours never add more than 256). */
+#define MAX_RECORD (TLS_MAX_PLAINTEXT + 256)
+
+/* See fuzz_common.h: what a call into the engine leaves; from is where its
+ * output began. */
+static void check_call(const tls_conn *c, size_t from)
+{
+    harness_check(c->hs_batching == 0, c, "is still batching after the call returned");
+    harness_check(c->hs_out.len == 0, c, "kept batched handshake messages after the call returned");
+    harness_check(from <= c->out.len, c, "lost output it had not been told was sent");
+    const uint8_t *p = c->out.data;
+    int seen_protected = 0;
+    for (size_t off = from, n; off < c->out.len; off += n) {
+        n = fuzz_record_len(p + off, c->out.len - off);
+        harness_check(n > 0, c, "left a partial record in its output");
+        uint8_t type = p[off];
+        uint16_t version = (uint16_t)(p[off + 1] << 8 | p[off + 2]);
+        size_t len = n - TLS_RECORD_HEADER_LEN;
+        harness_check(type >= TLS_CT_CHANGE_CIPHER_SPEC && type <= TLS_CT_APPLICATION_DATA, c,
+                      "wrote a record of an unknown content type");
+        harness_check(version == TLS_VERSION_12 || version == TLS_VERSION_10, c,
+                      "wrote a record with a wrong legacy_record_version");
+        harness_check(len > 0 && len <= MAX_RECORD, c, "wrote a record of an impossible length");
+        if (c->version == TLS_VERSION_13) {
+            /* rfc8446#5: once a write key is in use, every record but
+             * change_cipher_spec is protected (outer type application_data). */
+            harness_check(!seen_protected || type == TLS_CT_APPLICATION_DATA || type == TLS_CT_CHANGE_CIPHER_SPEC,
+                          c, "wrote an unprotected record after a protected one");
+            seen_protected |= type == TLS_CT_APPLICATION_DATA;
+        }
+    }
+}
+
 int fuzz_start(tls_conn *c)
 {
     use_stream(c);
-    return tls_conn_start(c);
+    size_t from = c->out.len;
+    int rc = tls_conn_start(c);
+    check_call(c, from);
+    return rc;
 }
 
 int fuzz_feed(tls_conn *c, const uint8_t *data, size_t len)
 {
     use_stream(c);
-    return tls_conn_feed(c, data, len);
+    size_t from = c->out.len;
+    int rc = tls_conn_feed(c, data, len);
+    check_call(c, from);
+    return rc;
 }
 
 void fuzz_pump(tls_conn *from, tls_conn *to)
@@ -894,4 +944,87 @@ int fuzz_hs_drive(fuzz_pair *p, enum fuzz_hs_state state, int suite)
     }
     use_stream(p->target);
     return 0;
+}
+
+/* ---- Record batching -------------------------------------------------------- */
+
+int fuzz_batch_pair_new(fuzz_pair *p, int k, int target_is_server)
+{
+    int session = k >= 1 && k <= FUZZ_N_SESSIONS ? k - 1 : -1;
+    tls_config *client_cfg = session >= 0 ? fuzz_session_client_config((enum fuzz_session)session)
+                             : k == FUZZ_BATCH_FULL12 ? fuzz_client_full_config12(-1)
+                                                      : fuzz_client_full_config(-1);
+    tls_config *server_cfg = session == FUZZ_SESSION_12_ID ? fuzz_server_ids_config() : fuzz_server_full_config();
+    memset(p, 0, sizeof *p);
+    p->client = fuzz_conn_new(client_cfg);
+    p->server = fuzz_conn_new(server_cfg);
+    p->target = target_is_server ? p->server : p->client;
+    p->peer = target_is_server ? p->client : p->server;
+    if (session >= 0 && fuzz_offer_session(p->client, (enum fuzz_session)session) != 0) {
+        fuzz_pair_free(p);
+        return -1;
+    }
+    return 0;
+}
+
+void fuzz_check_peer_read(const tls_conn *t, const tls_conn *peer)
+{
+    const tls_error *te = tls_conn_error(t), *pe = tls_conn_error(peer);
+    unsigned ts = tls_conn_status(t), ps = tls_conn_status(peer);
+    if ((ts & TLS_STATUS_FAILED) && !te->from_peer && te->alert >= 0) {
+        /* The alert is the last record, after every message written before
+         * the failure: the peer reads them all and then the alert (unless
+         * a close_notify of ours came first and the alert was not sent). */
+        harness_check(((ps & TLS_STATUS_FAILED) && pe->from_peer && pe->alert == te->alert) ||
+                          (!(ps & TLS_STATUS_FAILED) && (ps & TLS_STATUS_PEER_CLOSED)),
+                      t, "failed with an alert its peer did not read as the last word");
+        return;
+    }
+    /* The peer's own limit (tls13_common.c): answers to as many KeyUpdate
+     * requests as fuzz_record's input sends, with no data in between. */
+    if ((ps & TLS_STATUS_FAILED) && !pe->from_peer && strstr(pe->reason, "KeyUpdate messages without") != NULL)
+        return;
+    if (ps & TLS_STATUS_FAILED)
+        fprintf(stderr, "fuzz harness: the peer failed: %s\n", pe->reason);
+    harness_check(!(ps & TLS_STATUS_FAILED), t, "wrote records its peer could not read");
+    harness_check(!(ts & TLS_STATUS_HANDSHAKE_DONE) || (ts & TLS_STATUS_FAILED) || (ps & TLS_STATUS_HANDSHAKE_DONE),
+                  t, "finished its handshake, but its peer did not finish from what it wrote");
+}
+
+void fuzz_batch_run(int target_is_server, int k, const uint8_t *data, size_t size)
+{
+    const char *role = target_is_server ? "server" : "client";
+    fuzz_pair p;
+    if (fuzz_batch_pair_new(&p, k, target_is_server) != 0) {
+        status_add("%s%s: no session to offer", status_used ? "; " : "", role);
+        return;
+    }
+    tls_buf first;
+    tls_buf_init(&first);
+    int started = fuzz_start(p.client) == 0;
+    if (started) {
+        /* The server answers the real ClientHello: its first flight is in
+         * its output, as the client's ClientHello is in the client's. */
+        if (!target_is_server)
+            fuzz_pump(p.client, p.server);
+        const uint8_t *out;
+        size_t n = tls_conn_output(p.peer, &out);
+        tls_buf_bytes(&first, out, n);
+        tls_conn_output_done(p.peer, n);
+        p.target->record_per_message = 0;
+        size_t half = size / 2;
+        if (fuzz_feed(p.target, data, half) == 0)
+            fuzz_feed(p.target, data + half, size - half);
+    }
+    fuzz_note(role, p.target);
+    if (started) {
+        int matched = first.len > 0 && size >= first.len && memcmp(data, first.data, first.len) == 0;
+        fuzz_pump(p.target, p.peer);
+        if (matched)
+            fuzz_check_peer_read(p.target, p.peer);
+        fuzz_note(matched ? "peer" : "unmatched peer", p.peer);
+    }
+    fuzz_after_feed(p.target);
+    tls_buf_free(&first);
+    fuzz_pair_free(&p);
 }

@@ -106,6 +106,14 @@ void fuzz_pump(tls_conn *from, tls_conn *to);
 int fuzz_feed_until(tls_conn *from, tls_conn *to, tls_state want);
 /* Length of the first whole record in p[0..n), or 0. */
 size_t fuzz_record_len(const uint8_t *p, size_t n);
+/* fuzz_start and fuzz_feed check what every call into the engine must
+ * leave behind, whatever the input and with or without record batching
+ * (they abort otherwise, which the fuzzer reports): nothing batched left
+ * unsent (a batch ends with the call that began it), and the output the
+ * call added is whole records, each of a known content type, version
+ * 0x0301 or 0x0303, and a length the peer accepts (rfc8446#5.1, 5.2); in
+ * TLS 1.3, no unprotected handshake or alert record after a protected
+ * one. */
 /* Exercises what a driver does after feeding: drains output, reads and
  * acknowledges application data, answers and closes once connected. */
 void fuzz_after_feed(tls_conn *c);
@@ -191,5 +199,47 @@ void fuzz_pair_free(fuzz_pair *p);
 
 /* A whole handshake; returns 0 when both sides are connected. */
 int fuzz_pair_connect(fuzz_pair *p, tls_config *client_cfg, tls_config *server_cfg);
+
+/* ---- Record batching (fuzz_client, fuzz_server) ------------------------------ */
+/* fuzz_conn_new gives every connection a record per handshake message
+ * (record_per_message), because fuzz_hs_drive's states lie between the
+ * messages of a flight. A library user's connection instead puts a
+ * flight's messages in shared records (tls_record_batch_begin), flushed
+ * before a change_cipher_spec, a new write key, an alert and at the end of
+ * each tls_conn_start/tls_conn_feed call. An input of fuzz_client or
+ * fuzz_server whose first byte is FUZZ_BATCH_BYTE + k (k below
+ * FUZZ_N_BATCH_PAIRS) runs the connection under test that way, against a
+ * real peer of ours (pair k):
+ *   k = 0      fuzz_client_full_config <-> fuzz_server_full_config
+ *   k = 1..4   a client offering set-up's session k - 1 (enum fuzz_session,
+ *              as fuzz_client's own first byte 1..4) <-> the server that
+ *              made it (fuzz_server_full_config, or fuzz_server_ids_config)
+ *   k = 5      fuzz_client_full_config12 <-> fuzz_server_full_config
+ * The rest of the input is the flight fed to the connection under test.
+ * When it begins with the peer's own first flight (the peer's answer to
+ * the ClientHello, or the ClientHello itself), the two transcripts agree,
+ * and what the connection under test wrote is handed to the peer, which
+ * must be able to read it: when the connection under test failed with an
+ * alert of its own, the peer must end failed by that alert (or closed by
+ * the peer); otherwise the peer must not fail, and must have finished its
+ * handshake when the connection under test did. A message batched across
+ * a key change, a flush missing before an alert or a change_cipher_spec,
+ * or a batched message lost or sent twice fails that. */
+#define FUZZ_BATCH_BYTE 0x20
+#define FUZZ_N_BATCH_PAIRS 6
+#define FUZZ_BATCH_FULL13 0
+#define FUZZ_BATCH_FULL12 5
+/* Notes "ROLE: ..." for the connection under test, then "peer: ..." when
+ * the input began with the peer's flight (the check above ran) or
+ * "unmatched peer: ..." when it did not. */
+void fuzz_batch_run(int target_is_server, int k, const uint8_t *data, size_t size);
+/* The check above, on a pair whose transcripts agree, once peer has been
+ * fed everything target wrote (fuzz_batch_run; fuzz_record's batching
+ * mode). Aborts when it fails. */
+void fuzz_check_peer_read(const tls_conn *target, const tls_conn *peer);
+/* The pair k as fuzz_batch_run makes it (client and server new, the
+ * session offered, nothing started; record_per_message still 1). 0, or -1
+ * (pair freed) when the session cannot be offered. */
+int fuzz_batch_pair_new(fuzz_pair *p, int k, int target_is_server);
 
 #endif

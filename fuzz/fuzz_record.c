@@ -15,7 +15,14 @@
  * 64 KiB high-water mark of unread application data).
  *
  * When the receiver takes a KeyUpdate, the sender moves to its next write
- * key as a real peer would, so records after it still decrypt. */
+ * key as a real peer would, so records after it still decrypt.
+ *
+ * Byte 0 bit 4 set: the receiver runs with record batching, as a library
+ * user's connection (fuzz_conn_new gives a record per handshake message):
+ * its KeyUpdate answers are batched, then flushed before its new write
+ * key. Once the input is fed, the sender reads everything the receiver
+ * wrote and must make sense of it (fuzz_check_peer_read, fuzz_common.h):
+ * the receiver's alert as the last word, else no failure. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,12 +112,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int to_client = data[0] & 1;
     int suite = ((data[0] >> 1) & 3) == 3 ? -1 : (data[0] >> 1) & 3;
     int tls12 = (data[0] >> 3) & 1;
+    int batched = (data[0] >> 4) & 1;
     fuzz_pair pair;
     if (fuzz_pair_connect(&pair, tls12 ? fuzz_client_config12(suite) : fuzz_client_config(suite),
                           fuzz_server_config(FUZZ_KEY_EC)) != 0)
         abort(); /* the set-up itself is broken: that is a finding too */
     tls_conn *sender = to_client ? pair.server : pair.client;
     tls_conn *receiver = to_client ? pair.client : pair.server;
+    if (batched)
+        receiver->record_per_message = 0;
     size_t pos = 1;
     while (pos < size && !(tls_conn_status(receiver) & TLS_STATUS_FAILED)) {
         uint8_t flag = data[pos++];
@@ -134,6 +144,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pos += len;
     }
     fuzz_note("receiver", receiver);
+    if (batched) {
+        fuzz_pump(receiver, sender);
+        fuzz_check_peer_read(receiver, sender);
+        fuzz_note("sender", sender);
+    }
     fuzz_after_feed(receiver);
     /* Whatever the receiver answered (a KeyUpdate, an alert) goes back. */
     fuzz_pump(receiver, sender);

@@ -50,7 +50,7 @@ static void check(int ok, const char *what)
     }
 }
 
-static void write_seed(const char *target, const char *name, const uint8_t *data, size_t len)
+static void write_seed_file(const char *target, const char *name, const uint8_t *data, size_t len)
 {
     if (out_dir == NULL)
         return;
@@ -65,6 +65,32 @@ static void write_seed(const char *target, const char *name, const uint8_t *data
     }
     if (f != NULL)
         fclose(f);
+}
+
+/* fuzz_record seeds that are also written with byte 0 bit 4 set, as
+ * batched_NAME: the receiver batches (its KeyUpdate answer, its alert) and
+ * the sender must read what it wrote. */
+static const char *const batched_record_seeds[] = {
+    "to_server_aes128_data_keyupdate_close", "to_client_aes256_data_keyupdate_close",
+    "to_client_tls12_chacha20_data_renegotiation_close", "to_server_aes128_forged_record",
+};
+
+static void write_seed(const char *target, const char *name, const uint8_t *data, size_t len)
+{
+    write_seed_file(target, name, data, len);
+    for (size_t i = 0; i < sizeof batched_record_seeds / sizeof batched_record_seeds[0]; i++) {
+        if (strcmp(target, "fuzz_record") != 0 || strcmp(name, batched_record_seeds[i]) != 0 || len == 0)
+            continue;
+        char batched[128];
+        uint8_t *copy = malloc(len);
+        if (copy == NULL)
+            abort();
+        memcpy(copy, data, len);
+        copy[0] |= 0x10;
+        snprintf(batched, sizeof batched, "batched_%s", name);
+        write_seed_file(target, batched, copy, len);
+        free(copy);
+    }
 }
 
 static void take_output(tls_conn *c, tls_buf *log)
@@ -799,6 +825,41 @@ static int serve(int port, const char *path)
     return rc;
 }
 
+/* fuzz_client and fuzz_server with record batching: the first byte picks
+ * the pair (fuzz_common.h, fuzz_batch_run), the rest is what the peer of
+ * the connection under test sent in the pair's own conversation. */
+static void record_batch_seeds(void)
+{
+    static const char *const names[FUZZ_N_BATCH_PAIRS] = {
+        "batched_full13", "batched_resume13", "batched_tls12_resume_ticket", "batched_tls12_resume_id",
+        "batched_resume13_early", "batched_full12",
+    };
+    for (int k = 0; k < FUZZ_N_BATCH_PAIRS; k++) {
+        fuzz_pair p;
+        tls_buf client_sent, server_sent, seed;
+        tls_buf_init(&client_sent);
+        tls_buf_init(&server_sent);
+        fuzz_rng_reset();
+        int rc = fuzz_batch_pair_new(&p, k, 0);
+        check(rc == 0, names[k]);
+        if (rc == 0) {
+            check(converse(p.client, p.server, &client_sent, &server_sent) == 0, names[k]);
+            check(k == 0 || k == FUZZ_BATCH_FULL12 || (p.client->resumed && p.server->resumed), names[k]);
+            fuzz_pair_free(&p);
+        }
+        for (int to_server = 0; to_server < 2; to_server++) {
+            const tls_buf *sent = to_server ? &client_sent : &server_sent;
+            tls_buf_init(&seed);
+            tls_buf_u8(&seed, (uint8_t)(FUZZ_BATCH_BYTE + k));
+            tls_buf_bytes(&seed, sent->data, sent->len);
+            write_seed(to_server ? "fuzz_server" : "fuzz_client", names[k], seed.data, seed.len);
+            tls_buf_free(&seed);
+        }
+        tls_buf_free(&client_sent);
+        tls_buf_free(&server_sent);
+    }
+}
+
 static int connect_to(int port, const char *path)
 {
     int fd = tcp_socket(port, 0);
@@ -873,6 +934,7 @@ int main(int argc, char **argv)
     if ((strcmp(mode, "pairs") == 0 && argc == 3) || (strcmp(mode, "check") == 0 && argc == 2)) {
         record_server_seeds();
         record_client_seeds();
+        record_batch_seeds();
         record_record_seeds();
         record_hsmsg_seeds();
         printf("record_seeds: %s, %d failure(s)\n", out_dir ? "seeds written" : "pairs checked", failures);

@@ -41,6 +41,32 @@ end
 -- then [read keys installed, decrypted bytes held]. Matched by name, first
 -- match wins; Lua patterns anchored at both ends.
 local EXPECTED = {
+   -- Record batching (first byte 0x20 + pair, fuzz_batch_run in
+   -- fuzz/fuzz_common.c): the connection under test writes its flights in
+   -- shared records, and its real peer, whose own flight the seed begins
+   -- with ("peer", not "unmatched peer"), reads them and finishes too.
+   { "corpus/fuzz_client/batched_full13",
+     "client: connected, peer closed [read keys 2, data 26]; peer: connected [read keys 2, data 0]" },
+   { "corpus/fuzz_client/batched_full12",
+     "client: connected, peer closed [read keys 1, data 26]; peer: connected [read keys 1, data 0]" },
+   { "corpus/fuzz_client/batched_resume13",
+     "client: connected, resumed, peer closed [read keys 2, data 26]; peer: connected, resumed [read keys 2, data 0]" },
+   { "corpus/fuzz_client/batched_resume13_early",
+     "client: connected, resumed, peer closed [read keys 2, data 26]; "
+        .. "peer: connected, resumed [read keys 3, data 0, early data 23]" },
+   { "corpus/fuzz_client/batched_tls12_resume_.*",
+     "client: connected, resumed, peer closed [read keys 1, data 26]; peer: connected, resumed [read keys 1, data 0]" },
+   { "corpus/fuzz_server/batched_full13",
+     "server: connected, peer closed [read keys 2, data 18]; peer: connected [read keys 2, data 0]" },
+   { "corpus/fuzz_server/batched_full12",
+     "server: connected, peer closed [read keys 1, data 18]; peer: connected [read keys 1, data 0]" },
+   { "corpus/fuzz_server/batched_resume13",
+     "server: connected, resumed, peer closed [read keys 2, data 18]; peer: connected, resumed [read keys 2, data 0]" },
+   { "corpus/fuzz_server/batched_resume13_early",
+     "server: connected, resumed, peer closed [read keys 3, data 18, early data 23]; "
+        .. "peer: connected, resumed [read keys 2, data 0]" },
+   { "corpus/fuzz_server/batched_tls12_resume_.*",
+     "server: connected, resumed, peer closed [read keys 1, data 18]; peer: connected, resumed [read keys 1, data 0]" },
    -- Resumption (fuzz/fuzz_common.c's set-up sessions, fixed clock and
    -- ticket key): every such seed must still resume. 0-RTT accepted: the
    -- early traffic key is a third read key and the server holds the 23
@@ -86,6 +112,16 @@ local EXPECTED = {
    { "corpus/fuzz_client/openssl_s_server_%d", "client: connected [read keys 2, data 0]" },
    { "regress/fuzz_client/empty_protected_record",
      "client: failed bad_record_mac: bad record MAC (record too short to hold an authentication tag) [read keys 1, data 0]" },
+   -- The same with the receiver batching (byte 0 bit 4): the sender then
+   -- reads what the receiver wrote, its KeyUpdate answer (a third read
+   -- key) or its alert.
+   { "corpus/fuzz_record/batched_.*_data_keyupdate_close",
+     "receiver: connected, peer closed [read keys 3, data 41]; sender: connected [read keys 3, data 0]" },
+   { "corpus/fuzz_record/batched_to_client_tls12_.*_renegotiation_close",
+     "receiver: connected, peer closed [read keys 1, data 36]; sender: connected [read keys 1, data 0]" },
+   { "corpus/fuzz_record/batched_to_server_aes128_forged_record",
+     "receiver: failed bad_record_mac: bad record MAC (record could not be authenticated) [read keys 2, data 18]; "
+        .. "sender: failed bad_record_mac from peer: peer sent alert bad_record_mac (20) [read keys 2, data 0]" },
    -- Records sealed under the real keys (fuzz/record_seeds.c says what each holds).
    -- TLS 1.2 records (byte 0 bit 3): a renegotiation request is refused with
    -- a warning and data goes on; forged and oversized records are refused.

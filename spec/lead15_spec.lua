@@ -81,16 +81,10 @@ describe("what a kept key is", function()
    end)
 
    it("an ECDSA key on P-384 signs only with ecdsa_secp384r1_sha384 in TLS 1.3", function()
-      local proc = require "spec.support.proc"
-      local d = os.tmpname()
-      os.remove(d)
-      assert(os.execute("mkdir -p " .. d))
-      local out, code = proc.run("cd " .. d .. " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 "
-         .. "-nodes -keyout k.pem -out c.pem -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost", nil, 30)
-      assert(code == 0, out)
-      local sctx = assert(tls.context { mode = "server", certificate = proc.read_file(d .. "/c.pem"),
-                                        key = proc.read_file(d .. "/k.pem"), tickets = 0 })
-      os.execute("rm -rf " .. d)
+      local p384 = require("spec.support.certs").ec_selfsigned("P-384")
+      local sctx = assert(tls.context { mode = "server", certificate = p384.cert_pem, key = p384.key_pem,
+                                        tickets = 0 })
+      p384.remove()
       local c = handshake(client(), sctx, "localhost")
       assert.equal("ecdsa_secp384r1_sha384", c:info().signature)
       -- a client that offers only the P-256 scheme gets no signature it can use

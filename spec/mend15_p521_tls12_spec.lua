@@ -4,25 +4,21 @@
 -- §5.1, §5.3: "The public key MUST use a curve and point format supported
 -- by the client"), so a TLS 1.2 server holding only a P-521 certificate
 -- failed with our default client, although we verify its signature.
--- mutate/mutations_mend15.lua plants it back. Certificates made as in
--- spec/p521_spec.lua.
+-- mutate/mutations_mend15.lua plants it back. The P-521 certificate is
+-- certs.ec_selfsigned's, as in spec/p521_spec.lua.
 local tls = require "tls"
 local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
+local certs = require "spec.support.certs"
 
-local dir = proc.tmpname()
-local CERT, KEY = dir .. "/p521.pem", dir .. "/p521.key"
+local p521, CERT, KEY
 
 describe("mend15: secp521r1 offered by default", function()
    setup(function()
-      os.remove(dir)
-      os.execute("mkdir -p " .. proc.quote(dir))
-      local out, code = proc.run(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-521 -nodes "
-         .. "-keyout %s -out %s -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>&1")
-         :format(proc.quote(KEY), proc.quote(CERT)))
-      assert.equal(0, code, out)
+      p521 = certs.ec_selfsigned("P-521")
+      CERT, KEY = p521.cert, p521.key
    end)
-   teardown(function() os.execute("rm -rf " .. proc.quote(dir)) end)
+   teardown(function() p521.remove() end)
    after_each(proc.kill_all)
 
    it("in the ClientHello's supported_groups, last, and not as a key share", function()

@@ -6,9 +6,9 @@ local tls = require "tls"
 local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
 local E = require "spec.support.engines"
+local certs = require "spec.support.certs"
 
-local dir = proc.tmpname()
-local CERT, KEY = dir .. "/p521.pem", dir .. "/p521.key"
+local p521, CERT, KEY
 
 local function engines(copts, sopts)
    local cctx = assert(tls.context(E.merge({ mode = "client", ca = CERT }, copts)))
@@ -18,14 +18,10 @@ end
 
 describe("ECDSA P-521", function()
    setup(function()
-      os.remove(dir)
-      os.execute("mkdir -p " .. proc.quote(dir))
-      local out, code = proc.run(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-521 -nodes "
-         .. "-keyout %s -out %s -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>&1")
-         :format(proc.quote(KEY), proc.quote(CERT)))
-      assert.equal(0, code, out)
+      p521 = certs.ec_selfsigned("P-521")
+      CERT, KEY = p521.cert, p521.key
    end)
-   teardown(function() os.execute("rm -rf " .. proc.quote(dir)) end)
+   teardown(function() p521.remove() end)
    after_each(proc.kill_all)
 
    it("a P-521 server key signs with ecdsa_secp521r1_sha512 in TLS 1.3", function()

@@ -47,6 +47,15 @@
 --   s.good, s.bad     { cert=, key= } as PEM text
 --   s.ca              a file holding s.good.cert
 --   s.bad_files       { cert=, key= }: s.bad in files (for peers.s_server)
+--
+-- A self-signed ECDSA certificate for localhost on one curve, new at each
+-- call, made the way a user would (`openssl req -x509 -newkey ec`, two
+-- days, CN and subjectAltName localhost):
+--
+--   local e = require("spec.support.certs").ec_selfsigned("P-521")   -- or "P-256", "P-384"
+--   e.cert, e.key     files (PEM), for contexts and peers.s_server
+--   e.cert_pem, e.key_pem   the same as text
+--   e.remove()        deletes the files (else they go when e is collected)
 local proc = require "spec.support.proc"
 local pki = require "spec.support.pki"
 
@@ -374,6 +383,16 @@ function certs.selfsigned()
    proc.write_file(s.bad_files.cert, s.bad.cert)
    proc.write_file(s.bad_files.key, s.bad.key)
    return s
+end
+
+function certs.ec_selfsigned(curve)
+   local dir, cleanup = pki.tempdir("ec_selfsigned")
+   sh(dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:" .. curve .. " -nodes -keyout key.pem "
+      .. "-out cert.pem -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>&1")
+   local e = { cert = dir .. "/cert.pem", key = dir .. "/key.pem", _cleanup = cleanup }
+   e.cert_pem, e.key_pem = proc.read_file(e.cert), proc.read_file(e.key)
+   function e.remove() os.execute("rm -rf " .. proc.quote(dir)) end
+   return e
 end
 
 return certs
