@@ -28,4 +28,12 @@ return {
     to = [[        if (c->version != 0)
             return tls_engine_answer_close(c);]],
     specs = { { S, "the server goes on writing after the client's close_notify" } } },
+  -- conn:send refuses after the peer's close_notify but leaves our answer queued
+  { name = "close12_send_keeps_answer_queued", file = "csrc/lua/lua_conn.c",
+    from = [[        flush_output(c, tls_sock_deadline(0));
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");]],
+    to = [[        lua_pushnil(L);
+        lua_pushliteral(L, "closed");]],
+    specs = { { S, "leaves with send" } } },
 }

@@ -6,6 +6,7 @@
 -- still read. TLS 1.3 keeps its half-close (rfc8446#6.1): the peer's
 -- close_notify ends only the peer's direction.
 local tls = require "tls"
+local socket = require "socket"
 local E = require "spec.support.engines"
 local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
@@ -276,6 +277,29 @@ describe("TLS 1.2 close_notify (rfc5246#7.2.1), real peers on loopback", functio
       assert.is_true(h:wait(10))
       cleanup()
       assert.equal("ready\nTLSv1.2\nunwrapped\n", h:output())
+   end)
+
+   it("an answer still queued after receive (data and close_notify read together) leaves with send", function()
+      local events = {}
+      local cleanup
+      local conn, h = accept_one(events, function(port)
+         local ph, cl = python(string.format("client %d %s", port, c.ca))
+         cleanup = cl
+         return ph
+      end)
+      -- Both records wait in the socket: one read takes them.
+      proc.wait_output(h, "TLSv1.2")
+      socket.sleep(0.3)
+      assert.equal("hello luatls", conn:receive("*l"))
+      assert.same({ "close_notify/warning" }, alerts(events, "send"))
+      local ok, err = conn:send("too late\n")
+      assert.is_nil(ok)
+      assert.equal("closed", err)
+      -- The peer has our close_notify before we close the socket.
+      assert.is_true(h:wait(10))
+      assert.equal("TLSv1.2\nunwrapped\n", h:output())
+      cleanup()
+      assert.equal(1, conn:close())
    end)
 
    it("in non-blocking mode, send after the peer's close_notify says closed at once", function()
