@@ -279,6 +279,10 @@ int tls12_record_set_keys(tls_conn *c, int write, const uint8_t *key, const uint
 int tls_engine_process(tls_conn *c);
 /* Processes whole records from data (never written to); *used gets the bytes consumed. */
 int tls_engine_process_direct(tls_conn *c, const uint8_t *data, size_t len, size_t *used);
+/* TLS 1.2 (rfc5246#7.2.1): the peer's close_notify closes both directions.
+ * Queues our close_notify unless we sent one, and refuses later writes
+ * (tls_engine.c). */
+int tls_engine_answer_close(tls_conn *c);
 
 /* ---- Handshake, both sides and versions (tls_hs_common.c) ---- */
 /* Dispatches one whole handshake message (with its header) to the state machine. */

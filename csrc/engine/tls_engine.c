@@ -345,6 +345,24 @@ void tls_conn_close(tls_conn *c)
     c->status |= TLS_STATUS_CLOSED;
 }
 
+int tls_engine_answer_close(tls_conn *c)
+{
+    /* Our close_notify went already: nothing may follow it. */
+    if (c->status & TLS_STATUS_CLOSED)
+        return 0;
+    /* "discarding any pending writes": a flight not yet made a record is
+     * dropped, and tls_conn_write refuses from now on. Records already
+     * sealed stay queued, ahead of the close_notify: they are data the
+     * caller was told is sent, and dropping them would mean sealing the
+     * close_notify again under their sequence number, a nonce that may
+     * have been used on bytes the caller took but did not acknowledge. */
+    tls_buf_clear(&c->hs_out);
+    if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
+        c->state = ST_CLOSED;
+    c->status |= TLS_STATUS_CLOSED;
+    return tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_CLOSE_NOTIFY);
+}
+
 int tls_conn_in_callback(const tls_conn *c) { return c->in_callback > 0; }
 
 unsigned tls_conn_status(const tls_conn *c) { return c->status; }

@@ -551,6 +551,17 @@ static int conn_send(lua_State *L)
         lua_pushinteger(L, start - 1);
         return 3;
     }
+    unsigned status0 = tls_conn_status(c->tls);
+    if ((status0 & TLS_STATUS_CLOSED) && !(status0 & TLS_STATUS_FAILED)) {
+        /* TLS 1.2, the peer closed (rfc5246#7.2.1): the engine answered
+         * with its close_notify, which leaves now if it has not, and
+         * takes no more data. */
+        flush_output(c, tls_sock_deadline(0));
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        lua_pushinteger(L, start - 1);
+        return 3;
+    }
     double deadline = tls_sock_deadline(c->timeout);
     /* A server that accepted 0-RTT answers it at once (0.5-RTT data): the
      * client's Finished is read with the next receive. */

@@ -1,0 +1,39 @@
+-- Mutations for the TLS 1.2 closure rule (rfc5246#7.2.1), each killed by
+-- spec/close12_spec.lua. Same form as mutate/mutations.lua.
+local ENGINE, DISPATCH = "csrc/engine/tls_engine.c", "csrc/engine/tls_dispatch.c"
+local S = "spec/close12_spec.lua"
+
+return {
+  -- the peer's close_notify is not answered with ours
+  { name = "close12_no_answer", file = ENGINE,
+    from = [[    c->status |= TLS_STATUS_CLOSED;
+    return tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_CLOSE_NOTIFY);]],
+    to = [[    c->status |= TLS_STATUS_CLOSED;
+    return 0;]],
+    specs = { { S, "the server answers the peer's close_notify" },
+              { S, "Python client that closed first" } } },
+  -- writes still taken after the peer's close_notify in TLS 1.2
+  { name = "close12_writes_after_peer_close", file = ENGINE,
+    from = [[        c->state = ST_CLOSED;
+    c->status |= TLS_STATUS_CLOSED;
+    return tls_record_send_alert(]],
+    to = [[        c->state = ST_CLOSED;
+    return tls_record_send_alert(]],
+    specs = { { S, "the client answers the peer's close_notify" },
+              { S, "non-blocking mode, send after the peer's close_notify" } } },
+  -- the TLS 1.2 rule applied to TLS 1.3 too: its half-close broken
+  { name = "close12_rule_in_tls13", file = DISPATCH,
+    from = [[        if (c->version == TLS_VERSION_12)
+            return tls_engine_answer_close(c);]],
+    to = [[        if (c->version != 0)
+            return tls_engine_answer_close(c);]],
+    specs = { { S, "the server goes on writing after the client's close_notify" } } },
+  -- conn:send refuses after the peer's close_notify but leaves our answer queued
+  { name = "close12_send_keeps_answer_queued", file = "csrc/lua/lua_conn.c",
+    from = [[        flush_output(c, tls_sock_deadline(0));
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");]],
+    to = [[        lua_pushnil(L);
+        lua_pushliteral(L, "closed");]],
+    specs = { { S, "leaves with send" } } },
+}
