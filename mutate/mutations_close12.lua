@@ -28,6 +28,16 @@ return {
     to = [[        if (c->version != 0)
             return tls_engine_answer_close(c);]],
     specs = { { S, "the server goes on writing after the client's close_notify" } } },
+  -- the answer drops handshake messages still batched (a TLS 1.2 server's
+  -- Finished answering a client that closed right after its own)
+  { name = "close12_answer_drops_batched_flight", file = ENGINE,
+    from = [[     * Finished). */
+    if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))]],
+    to = [[     * Finished). */
+    tls_buf_clear(&c->hs_out);
+    if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))]],
+    specs = { { S, "sends its own Finished first" },
+              { "spec/fuzz_regress_spec.lua", "takes every seed of fuzz_server to the state" } } },
   -- conn:send refuses after the peer's close_notify but leaves our answer queued
   { name = "close12_send_keeps_answer_queued", file = "csrc/lua/lua_conn.c",
     from = [[        flush_output(c, tls_sock_deadline(0));

@@ -117,6 +117,34 @@ describe("TLS 1.2 close_notify (rfc5246#7.2.1), engines", function()
       assert.equal("closed", err)
    end)
 
+   it("a server answering a client that closes right after its Finished sends its own Finished first", function()
+      -- The server's ChangeCipherSpec and Finished answer the client's
+      -- Finished in the same feed as the close_notify: the batched Finished
+      -- goes out ahead of our close_notify, as it would without batching.
+      local so, sev = E.traced({ max_version = "TLSv1.2" })
+      local cl, sv = E.engines({ max_version = "TLSv1.2" }, so)
+      assert(cl:start())
+      assert(sv:feed(cl:output()))
+      assert(cl:feed(sv:output()))
+      local flight = cl:output()
+      assert(cl:close())
+      assert(sv:feed(flight .. cl:output()))
+      local out, types, i = sv:output(), {}, 1
+      while i + 4 <= #out do
+         types[#types + 1] = out:byte(i)
+         i = i + 5 + out:byte(i + 3) * 256 + out:byte(i + 4)
+      end
+      -- NewSessionTicket, ChangeCipherSpec, Finished (sealed), close_notify
+      assert.same({ 22, 20, 22, 21 }, types)
+      assert.equal(#out + 1, i)
+      local st = sv:status()
+      assert.is_true(st.handshake_done)
+      assert.is_true(st.peer_closed)
+      assert.is_false(st.failed)
+      assert.equal(1, #E.events_of(sev, "send", "Finished"))
+      assert.same({ "close_notify/warning" }, alerts(sev, "send"))
+   end)
+
    it("data after the peer's close_notify is ignored, and the answer is still sent once", function()
       local cl, sv, _, sev = traced_pair("TLSv1.2")
       assert(cl:close())

@@ -350,13 +350,15 @@ int tls_engine_answer_close(tls_conn *c)
     /* Our close_notify went already: nothing may follow it. */
     if (c->status & TLS_STATUS_CLOSED)
         return 0;
-    /* "discarding any pending writes": a flight not yet made a record is
-     * dropped, and tls_conn_write refuses from now on. Records already
-     * sealed stay queued, ahead of the close_notify: they are data the
-     * caller was told is sent, and dropping them would mean sealing the
+    /* "discarding any pending writes": tls_conn_write refuses from now on.
+     * What is already queued goes out ahead of the close_notify: records
+     * the caller was told are sent (dropping them would mean sealing the
      * close_notify again under their sequence number, a nonce that may
-     * have been used on bytes the caller took but did not acknowledge. */
-    tls_buf_clear(&c->hs_out);
+     * have been used on bytes the caller took but did not acknowledge),
+     * and handshake messages still batched, which are flushed into records
+     * before the alert as they would have been without batching (a TLS 1.2
+     * server's Finished answering a client that closes right after its own
+     * Finished). */
     if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
         c->state = ST_CLOSED;
     c->status |= TLS_STATUS_CLOSED;
