@@ -191,7 +191,9 @@ static int feed(tls_conn *c, const uint8_t *data, size_t len)
     }
     if (tls_engine_process(c) != 0)
         return fail(c);
-    if (c->status & TLS_STATUS_HANDSHAKE_DONE)
+    /* A close_notify before the handshake completed ends it as a cancel
+     * does: its secrets go now, not when the connection is freed. */
+    if (c->status & (TLS_STATUS_HANDSHAKE_DONE | TLS_STATUS_PEER_CLOSED))
         wipe_handshake(c);
     return 0;
 }
