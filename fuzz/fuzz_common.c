@@ -984,6 +984,12 @@ void fuzz_check_peer_read(const tls_conn *t, const tls_conn *peer)
      * requests as fuzz_record's input sends, with no data in between. */
     if ((ps & TLS_STATUS_FAILED) && !pe->from_peer && strstr(pe->reason, "KeyUpdate messages without") != NULL)
         return;
+    /* TLS 1.2: its no_renegotiation warnings, one per HelloRequest or
+     * ClientHello fuzz_record forges, with data between them that the
+     * peer never sees: the peer's empty-record limit (tls_dispatch.c). */
+    if ((ps & TLS_STATUS_FAILED) && !pe->from_peer && t->version == TLS_VERSION_12 &&
+        strstr(pe->reason, "records in a row without content") != NULL)
+        return;
     if (ps & TLS_STATUS_FAILED)
         fprintf(stderr, "fuzz harness: the peer failed: %s\n", pe->reason);
     harness_check(!(ps & TLS_STATUS_FAILED), t, "wrote records its peer could not read");

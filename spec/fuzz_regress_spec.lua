@@ -41,6 +41,15 @@ end
 -- then [read keys installed, decrypted bytes held]. Matched by name, first
 -- match wins; Lua patterns anchored at both ends.
 local EXPECTED = {
+   -- Found by review (session 16): a batching TLS 1.2 receiver answers 64
+   -- forged HelloRequests with no_renegotiation warnings; the data record
+   -- between them resets its own count, which the sender never sees, so the
+   -- sender stops at its empty-record limit. The harness takes that as the
+   -- sender's own limit (fuzz_check_peer_read), not as records it could
+   -- not read.
+   { "regress/fuzz_record/tls12_reneg_flood_batched",
+     "receiver: connected [read keys 1, data 1]; sender: failed unexpected_message: peer sent more than 32 "
+        .. "records in a row without content [read keys 1, data 0]" },
    -- Record batching (first byte 0x20 + pair, fuzz_batch_run in
    -- fuzz/fuzz_common.c): the connection under test writes its flights in
    -- shared records, and its real peer, whose own flight the seed begins
