@@ -190,7 +190,6 @@ local function resumption_options(ctx, o, server)
       return fail("option 'ticket_keys' must be a list of keys from tls.ticketkeys.generate() or the name of "
         .. "a key file (got %s)", type(o.ticket_keys))
     end
-    if o.ticket_keys == "" then return fail("option 'ticket_keys': the file name is empty") end
     local ok, why = ticketkeys.use(ctx, o.ticket_keys, "option 'ticket_keys'")
     if not ok then return nil, why end
   end

@@ -46,6 +46,15 @@ describe("lead16: an empty file name", function()
   it("is refused by the context's loading methods", function()
     local ctx = assert(tls.context {})
     assert.same({ nil, "ca: the file name is empty" }, { ctx:load_ca_path("") })
+    local sctx = assert(tls.context(server {}))
+    assert.same({ nil, "ctx:setticketkeys: the file name is empty" }, { sctx:setticketkeys("") })
+  end)
+
+  it("is refused by tls.ticketkeys' file functions", function()
+    local tk = require "tls.ticketkeys"
+    assert.same({ nil, "tls.ticketkeys.read: the file name is empty" }, { tk.read("") })
+    assert.same({ nil, "tls.ticketkeys.write: the file name is empty" }, { tk.write("", { tk.generate() }) })
+    assert.same({ nil, "tls.ticketkeys.rotate: the file name is empty" }, { tk.rotate("") })
   end)
 
   it("is refused by the LuaSec drop-in's cafile and capath", function()
