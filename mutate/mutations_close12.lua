@@ -28,6 +28,13 @@ return {
     to = [[        if (c->version != 0)
             return tls_engine_answer_close(c);]],
     specs = { { S, "the server goes on writing after the client's close_notify" } } },
+  -- a second close_notify after our own (both sides closed at once)
+  { name = "close12_answer_after_own_close", file = ENGINE,
+    from = [[    /* Our close_notify went already: nothing may follow it. */
+    if (c->status & TLS_STATUS_CLOSED)
+        return 0;]],
+    to = [[    /* Our close_notify went already: nothing may follow it. */]],
+    specs = { { S, "no answer when our own close_notify went first" } } },
   -- the answer drops handshake messages still batched (a TLS 1.2 server's
   -- Finished answering a client that closed right after its own)
   { name = "close12_answer_drops_batched_flight", file = ENGINE,
