@@ -6,17 +6,20 @@ local S12 = "csrc/hs/tls12_server.c"
 local T = "spec/mtls_server_spec.lua"
 
 return {
-   { name = "mtlss13_required_but_empty", file = S13,
+   { name = "mtlss_required_but_empty", file = "csrc/hs/tls_hs_common.c",
      from = [[    if (required)
-        return tls_fail(&c->err, TLS_ALERT_CERTIFICATE_REQUIRED,]],
+        return tls_fail(&c->err, alert,]],
      to = [[    if (0)
-        return tls_fail(&c->err, TLS_ALERT_CERTIFICATE_REQUIRED,]],
+        return tls_fail(&c->err, alert,]],
+     specs = { { T, "refuses an empty Certificate with certificate_required" },
+               { T, "refuses an empty Certificate with handshake_failure" } } },
+   { name = "mtlss13_required_alert", file = S13,
+     from = [[tls_hs_client_sent_no_certificate(c, TLS_ALERT_CERTIFICATE_REQUIRED)]],
+     to = [[tls_hs_client_sent_no_certificate(c, TLS_ALERT_HANDSHAKE_FAILURE)]],
      specs = { { T, "refuses an empty Certificate with certificate_required" } } },
-   { name = "mtlss12_required_but_empty", file = S12,
-     from = [[    if (required)
-        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,]],
-     to = [[    if (0)
-        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,]],
+   { name = "mtlss12_required_alert", file = S12,
+     from = [[tls_hs_client_sent_no_certificate(c, TLS_ALERT_HANDSHAKE_FAILURE)]],
+     to = [[tls_hs_client_sent_no_certificate(c, TLS_ALERT_CERTIFICATE_REQUIRED)]],
      specs = { { T, "refuses an empty Certificate with handshake_failure" } } },
    { name = "mtlss13_cv_skipped", file = S13,
      from = [[        c->state = ST_SERVER_WAIT_CV;]],

@@ -297,6 +297,10 @@ int tls_hs_accept_peer_chain(tls_conn *c);
 int tls_hs_push_peer_certificate(tls_conn *c, const uint8_t *der, size_t len);
 /* Traces the Certificate we sent (empty: none). */
 int tls_hs_trace_own_certificate(tls_conn *c, int empty);
+/* A server's answer to a client's empty Certificate, in both versions:
+ * traced, then refused with `alert` when verify = "required", else
+ * accepted (the client goes on unauthenticated). */
+int tls_hs_client_sent_no_certificate(tls_conn *c, uint8_t alert);
 /* Appends a message to the transcript and writes it as handshake records. */
 int tls_hs_send(tls_conn *c, tls_buf *msg);
 /* Starts a message: type and a 3-byte length placeholder; returns the offset

@@ -496,25 +496,12 @@ static int handle_client_certificate(tls_conn *c, tls_reader *body, const uint8_
         c->t12->peer_sent_certificate = 1;
         return 0;
     }
-    int required = c->cfg->verify == TLS_VERIFY_REQUIRED;
-    if (tls_tracing(c)) {
-        tls_trace_builder tb;
-        tls_trace_begin(&tb, "receive", "Certificate");
-        tls_trace_add(&tb, "certificates", "none");
-        tls_trace_add(&tb, "meaning", "%s",
-                      required ? "the client has no certificate for us, and verify = \"required\""
-                               : "the client has no certificate for us: it goes on unauthenticated "
-                                 "(verify = \"optional\")");
-        if (tls_trace_emit(c, &tb) != 0)
-            return -1;
-    }
     /* rfc5246#7.4.6: "If the client does not send any certificates, the
      * server MAY at its discretion either continue the handshake without
      * client authentication, or respond with a fatal handshake_failure
      * alert" (TLS 1.2 has no certificate_required). */
-    if (required)
-        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
-                        "client sent no certificate, and this server requires one (verify = \"required\")");
+    if (tls_hs_client_sent_no_certificate(c, TLS_ALERT_HANDSHAKE_FAILURE) != 0)
+        return -1;
     tls_transcript_keep_messages(&c->transcript, 0);
     return 0;
 }

@@ -408,25 +408,12 @@ static int handle_client_certificate(tls_conn *c, tls_reader *body, const uint8_
         c->state = ST_SERVER_WAIT_CV;
         return 0;
     }
-    int required = c->cfg->verify == TLS_VERIFY_REQUIRED;
-    if (tls_tracing(c)) {
-        tls_trace_builder tb;
-        tls_trace_begin(&tb, "receive", "Certificate");
-        tls_trace_add(&tb, "certificates", "none");
-        tls_trace_add(&tb, "meaning", "%s",
-                      required ? "the client has no certificate for us, and verify = \"required\""
-                               : "the client has no certificate for us: it goes on unauthenticated "
-                                 "(verify = \"optional\")");
-        if (tls_trace_emit(c, &tb) != 0)
-            return -1;
-    }
     /* rfc8446#4.4.2.4: without client certificates the server "MAY at its
      * discretion either continue the handshake without client
      * authentication or abort the handshake with a "certificate_required"
      * alert". */
-    if (required)
-        return tls_fail(&c->err, TLS_ALERT_CERTIFICATE_REQUIRED,
-                        "client sent no certificate, and this server requires one (verify = \"required\")");
+    if (tls_hs_client_sent_no_certificate(c, TLS_ALERT_CERTIFICATE_REQUIRED) != 0)
+        return -1;
     c->state = ST_SERVER_WAIT_FINISHED;
     return 0;
 }

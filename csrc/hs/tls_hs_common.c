@@ -75,6 +75,26 @@ int tls_hs_trace_own_certificate(tls_conn *c, int empty)
     return tls_trace_emit(c, &tb);
 }
 
+int tls_hs_client_sent_no_certificate(tls_conn *c, uint8_t alert)
+{
+    int required = c->cfg->verify == TLS_VERIFY_REQUIRED;
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "Certificate");
+        tls_trace_add(&tb, "certificates", "none");
+        tls_trace_add(&tb, "meaning", "%s",
+                      required ? "the client has no certificate for us, and verify = \"required\""
+                               : "the client has no certificate for us: it goes on unauthenticated "
+                                 "(verify = \"optional\")");
+        if (tls_trace_emit(c, &tb) != 0)
+            return -1;
+    }
+    if (required)
+        return tls_fail(&c->err, alert,
+                        "client sent no certificate, and this server requires one (verify = \"required\")");
+    return 0;
+}
+
 int tls_hs_push_peer_certificate(tls_conn *c, const uint8_t *der, size_t len)
 {
     if (c->peer_chain == NULL && (c->peer_chain = sk_X509_new_null()) == NULL)
