@@ -121,6 +121,7 @@ build = {
             "csrc/record/tls_record.c",
             "csrc/util/tls_buf.c",
             "csrc/util/tls_err.c",
+            "csrc/util/tls_file.c",
             "csrc/util/tls_names.c",
          },
          defines = { "_POSIX_C_SOURCE=200809L", "_DEFAULT_SOURCE" },
