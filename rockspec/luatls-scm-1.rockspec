@@ -33,6 +33,7 @@ build = {
    modules = {
       tls = "lua/tls.lua",
       ["tls.ticketkeys"] = "lua/tls/ticketkeys.lua",
+      ["tls.file"] = "lua/tls/file.lua",
       ["tls.store"] = "lua/tls/store.lua",
       ["tls.luasec"] = "lua/tls/luasec.lua",
       ["tls.luasec.https"] = "lua/tls/luasec/https.lua",
