@@ -33,6 +33,7 @@ build = {
    modules = {
       tls = "lua/tls.lua",
       ["tls.ticketkeys"] = "lua/tls/ticketkeys.lua",
+      ["tls.file"] = "lua/tls/file.lua",
       ["tls.store"] = "lua/tls/store.lua",
       ["tls.luasec"] = "lua/tls/luasec.lua",
       ["tls.luasec.https"] = "lua/tls/luasec/https.lua",
@@ -110,6 +111,7 @@ build = {
             "csrc/record/tls_record.c",
             "csrc/util/tls_buf.c",
             "csrc/util/tls_err.c",
+            "csrc/util/tls_file.c",
             "csrc/util/tls_names.c",
          },
          defines = { "_POSIX_C_SOURCE=200809L", "_DEFAULT_SOURCE" },

@@ -241,6 +241,15 @@ local function accept_one(events, start)
    return conn, h, cleanup
 end
 
+-- Our server, traced, accepting the Python client (PY's "client" mode).
+local function accept_python_client()
+   local events = {}
+   local conn, h, cleanup = accept_one(events, function(port)
+      return python(string.format("client %d %s", port, c.ca))
+   end)
+   return conn, h, cleanup, events
+end
+
 -- What our end sees once the peer's close_notify arrived after "hello luatls\n".
 local function check_answered(conn, events)
    assert.equal("hello luatls", conn:receive("*l"))
@@ -280,13 +289,7 @@ describe("TLS 1.2 close_notify (rfc5246#7.2.1), real peers on loopback", functio
    end)
 
    it("our server's close_notify reaches a Python client that closed first (unwrap waits for it)", function()
-      local events = {}
-      local cleanup
-      local conn, h = accept_one(events, function(port)
-         local ph, cl = python(string.format("client %d %s", port, c.ca))
-         cleanup = cl
-         return ph
-      end)
+      local conn, h, cleanup, events = accept_python_client()
       check_answered(conn, events)
       assert.is_true(h:wait(10))
       cleanup()
@@ -308,13 +311,7 @@ describe("TLS 1.2 close_notify (rfc5246#7.2.1), real peers on loopback", functio
    end)
 
    it("an answer still queued after receive (data and close_notify read together) leaves with send", function()
-      local events = {}
-      local cleanup
-      local conn, h = accept_one(events, function(port)
-         local ph, cl = python(string.format("client %d %s", port, c.ca))
-         cleanup = cl
-         return ph
-      end)
+      local conn, h, cleanup, events = accept_python_client()
       -- Both records wait in the socket: one read takes them.
       proc.wait_output(h, "TLSv1.2")
       socket.sleep(0.3)
@@ -331,13 +328,7 @@ describe("TLS 1.2 close_notify (rfc5246#7.2.1), real peers on loopback", functio
    end)
 
    it("in non-blocking mode, send after the peer's close_notify says closed at once", function()
-      local events = {}
-      local cleanup
-      local conn, h = accept_one(events, function(port)
-         local ph, cl = python(string.format("client %d %s", port, c.ca))
-         cleanup = cl
-         return ph
-      end)
+      local conn, h, cleanup, events = accept_python_client()
       assert.equal("hello luatls", conn:receive("*l"))
       -- Wait for the close_notify with a blocking receive, then go non-blocking.
       local _, err = conn:receive(1)

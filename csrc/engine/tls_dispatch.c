@@ -25,22 +25,21 @@ static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
     uint8_t level = data[0], desc = data[1];
     if (desc == TLS_ALERT_CLOSE_NOTIFY) {
         c->status |= TLS_STATUS_PEER_CLOSED;
-        if (tls_tracing(c)) {
-            tls_trace_builder tb;
-            tls_trace_begin(&tb, "receive", "Alert");
-            tls_trace_add(&tb, "alert", "close_notify");
-            if (c->version == TLS_VERSION_12)
-                tls_trace_add(&tb, "meaning", "%s", "TLS 1.2: the connection is closed both ways");
-            if (tls_trace_emit(c, &tb) != 0)
-                return -1;
-        }
         /* rfc5246#7.2.1: "The other party MUST respond with a close_notify
          * alert of its own and close down the connection immediately,
          * discarding any pending writes." TLS 1.3 closes only the
          * sender's direction (rfc8446#6.1): we may go on writing. */
-        if (c->version == TLS_VERSION_12)
-            return tls_engine_answer_close(c);
-        return 0;
+        int both_ways = c->version == TLS_VERSION_12;
+        if (tls_tracing(c)) {
+            tls_trace_builder tb;
+            tls_trace_begin(&tb, "receive", "Alert");
+            tls_trace_add(&tb, "alert", "close_notify");
+            if (both_ways)
+                tls_trace_add(&tb, "meaning", "%s", "TLS 1.2: the connection is closed both ways");
+            if (tls_trace_emit(c, &tb) != 0)
+                return -1;
+        }
+        return both_ways ? tls_engine_answer_close(c) : 0;
     }
     if (desc == TLS_ALERT_USER_CANCELED && level == TLS_ALERT_LEVEL_WARNING)
         return too_many_empty(c);

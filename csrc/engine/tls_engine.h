@@ -257,9 +257,10 @@ int tls_conn_export(const tls_conn *c, const char *label, size_t label_len, cons
  * peer sent and we verified (peer 1): its length, 0 (and *data NULL)
  * before there is one. */
 size_t tls_conn_finished(const tls_conn *c, int peer, const uint8_t **data);
-/* Sets the NSS key log file of cfg (NULL: none): created if missing with
- * mode 0600, opened to append each line. Fails (a message in err) when it
- * cannot be opened now. */
-int tls_keylog_set_file(tls_config *cfg, const char *path, tls_error *err);
+/* Sets the NSS key log file of cfg (path NULL: none; len is its length,
+ * util/tls_file.h checks the name): created if missing with mode 0600,
+ * opened to append each line. Fails (a message in err) when it cannot be
+ * opened now. */
+int tls_keylog_set_file(tls_config *cfg, const char *path, size_t len, tls_error *err);
 
 #endif

@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "engine/tls_conn_int.h"
+#include "util/tls_file.h"
 
 /* The longest label, two hex fields (a random, a secret of at most
  * TLS_MAX_HASH_LEN bytes), two spaces, the newline and the NUL. */
@@ -24,20 +25,16 @@
  * programs share one SSLKEYLOGFILE); the file is opened per line, so no
  * descriptor is held by a config, inherited across fork/exec, or left
  * pointing at a file rotated away. 0600: the lines decrypt the traffic. */
-static int open_keylog(const char *path)
-{
-    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-}
+#define KEYLOG_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC)
+#define KEYLOG_MODE 0600
 
-int tls_keylog_set_file(tls_config *cfg, const char *path, tls_error *err)
+int tls_keylog_set_file(tls_config *cfg, const char *path, size_t len, tls_error *err)
 {
     char *copy = NULL;
     if (path != NULL) {
-        if (path[0] == '\0')
-            return tls_fail(err, -1, "keylog: the file name is empty");
-        int fd = open_keylog(path);
+        int fd = tls_file_open_fd("keylog", path, len, KEYLOG_FLAGS, KEYLOG_MODE, err);
         if (fd < 0)
-            return tls_fail(err, -1, "keylog: cannot open %s: %s", path, strerror(errno));
+            return -1;
         close(fd);
         copy = OPENSSL_strdup(path);
         if (copy == NULL)
@@ -55,7 +52,7 @@ static int keylog_wanted(const tls_conn *c)
 
 static void write_line(const char *path, const char *line, size_t len)
 {
-    int fd = open_keylog(path);
+    int fd = open(path, KEYLOG_FLAGS, KEYLOG_MODE);
     if (fd < 0)
         return;
     /* One write per line, so that appenders do not interleave within one. */

@@ -545,18 +545,15 @@ static int conn_send(lua_State *L)
     size_t total = start <= end ? (size_t)(end - start + 1) : 0;
     /* Only within the string: start may be far past its end when total is 0. */
     const uint8_t *p = (const uint8_t *)data + (total ? start - 1 : 0);
-    if (!c->tls || c->fd < 0) {
-        lua_pushnil(L);
-        lua_pushliteral(L, "closed");
-        lua_pushinteger(L, start - 1);
-        return 3;
-    }
-    unsigned status0 = tls_conn_status(c->tls);
-    if ((status0 & TLS_STATUS_CLOSED) && !(status0 & TLS_STATUS_FAILED)) {
-        /* TLS 1.2, the peer closed (rfc5246#7.2.1): the engine answered
-         * with its close_notify, which leaves now if it has not, and
-         * takes no more data. */
-        flush_output(c, tls_sock_deadline(0));
+    /* "closed": we closed (no engine or socket left), or, in TLS 1.2, the
+     * peer did (rfc5246#7.2.1): the engine answered with its close_notify,
+     * which leaves now if it has not, and takes no more data. */
+    int ours = !c->tls || c->fd < 0;
+    unsigned status0 = ours ? 0 : tls_conn_status(c->tls);
+    int peers = (status0 & TLS_STATUS_CLOSED) && !(status0 & TLS_STATUS_FAILED);
+    if (ours || peers) {
+        if (peers)
+            flush_output(c, tls_sock_deadline(0));
         lua_pushnil(L);
         lua_pushliteral(L, "closed");
         lua_pushinteger(L, start - 1);

@@ -1,9 +1,7 @@
 /* The context object: a tls_config shared by connections, plus the trace
  * function. lua/tls.lua validates the user's options and calls the setters
  * below; each returns true or nil, message. */
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "lua/lua_tls.h"
 #include "util/tls_consts.h"
@@ -89,25 +87,16 @@ static int ctx_load_ca_pem(lua_State *L)
     return push_result(L, tls_config_load_ca_pem(ctx->cfg, pem, len, &err), &err);
 }
 
-/* A path names a bundle file or a hashed directory (c_rehash layout). */
+/* A path names a bundle file or a hashed directory (c_rehash layout); its
+ * length goes along, so a zero byte inside it is refused by name. */
 static int ctx_load_ca_path(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
-    const char *path = luaL_checkstring(L, 2);
-    struct stat st;
-    if (path[0] == '\0' || stat(path, &st) != 0) {
-        lua_pushnil(L);
-        if (path[0] == '\0')
-            lua_pushliteral(L, "ca: the file name is empty");
-        else
-            lua_pushfstring(L, "ca: cannot read %s: %s", path, strerror(errno));
-        return 2;
-    }
+    size_t len;
+    const char *path = luaL_checklstring(L, 2, &len);
     tls_error err;
     tls_error_clear(&err);
-    int rc = S_ISDIR(st.st_mode) ? tls_config_load_ca_dir(ctx->cfg, path, &err)
-                                 : tls_config_load_ca_file(ctx->cfg, path, &err);
-    return push_result(L, rc, &err);
+    return push_result(L, tls_config_load_ca_path(ctx->cfg, path, len, &err), &err);
 }
 
 static int ctx_load_system_ca(lua_State *L)
@@ -353,10 +342,11 @@ static int ctx_set_hook(lua_State *L)
 static int ctx_set_keylog(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
-    const char *path = luaL_optstring(L, 2, NULL);
+    size_t len = 0;
+    const char *path = luaL_optlstring(L, 2, NULL, &len);
     tls_error err;
     tls_error_clear(&err);
-    return push_result(L, tls_keylog_set_file(ctx->cfg, path, &err), &err);
+    return push_result(L, tls_keylog_set_file(ctx->cfg, path, len, &err), &err);
 }
 
 /* ---- Resumption (lua/tls.lua validates the options first) ---- */

@@ -5,7 +5,6 @@
  * (-1): they are reported to the Lua caller, never sent to a peer. */
 #include "pki/tls_config.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "util/tls_consts.h"
+#include "util/tls_file.h"
 #include "crypto/tls_crypto.h"
 #include "util/tls_names.h"
 
@@ -170,8 +170,8 @@ void tls_config_unref(tls_config *c)
 
 /* ---- Reading PEM from text or a file ------------------------------------ */
 
-/* Opens src as a BIO: the PEM text itself, or the file it names. fopen is
- * ours (not BIO_new_file) so that errno tells the user why. */
+/* Opens src as a BIO: the PEM text itself, or the file it names
+ * (util/tls_file.h: fopen, so that errno tells the user why). */
 static BIO *open_source(const char *what, const char *src, size_t len, int is_path,
                         tls_error *err)
 {
@@ -182,15 +182,9 @@ static BIO *open_source(const char *what, const char *src, size_t len, int is_pa
             tls_fail_crypto(err, NO_ALERT, what);
         return bio;
     }
-    if (src[0] == '\0') {
-        tls_fail(err, NO_ALERT, "%s: the file name is empty", what);
+    FILE *f = tls_file_open(what, src, len, err);
+    if (f == NULL)
         return NULL;
-    }
-    FILE *f = fopen(src, "rb");
-    if (f == NULL) {
-        tls_fail(err, NO_ALERT, "%s: cannot read %s: %s", what, src, strerror(errno));
-        return NULL;
-    }
     bio = BIO_new_fp(f, BIO_CLOSE);
     if (bio == NULL) {
         fclose(f);
@@ -459,26 +453,9 @@ static void trust_feed(tls_config *c, const char *kind, const void *what, size_t
 
 /* The whole of a trust file (ca, crl) in out, read once: the bytes
  * libcrypto loads are the bytes trust_feed digests. */
-static int read_trust_file(const char *what, const char *path, tls_buf *out, tls_error *err)
+static int read_trust_file(const char *what, const char *path, size_t len, tls_buf *out, tls_error *err)
 {
-    if (path[0] == '\0')
-        return tls_fail(err, NO_ALERT, "%s: the file name is empty", what);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return tls_fail(err, NO_ALERT, "%s: cannot read %s: %s", what, path, strerror(errno));
-    size_t n = 0;
-    do {
-        if (tls_buf_reserve(out, 16384) != 0)
-            break;
-        n = fread(out->data + out->len, 1, 16384, f);
-        out->len += n;
-    } while (n > 0 && out->len <= INT_MAX);
-    int failed = ferror(f);
-    fclose(f);
-    if (!tls_buf_ok(out) || failed || out->len > INT_MAX)
-        return tls_fail(err, NO_ALERT, "%s: cannot read %s: %s", what, path,
-                        !tls_buf_ok(out) ? "out of memory" : failed ? "read error" : "file too large");
-    return 0;
+    return tls_file_read(what, path, len, INT_MAX, out, err);
 }
 
 void tls_config_verify_digest(const tls_config *c, int verify_hook, uint8_t out[TLS_VERIFY_DIGEST_LEN])
@@ -515,13 +492,13 @@ static int ensure_store(tls_config *c, tls_error *err)
 
 /* A bundle of PEM certificates (and CRLs, as X509_STORE_load_file takes
  * them), read once (read_trust_file). */
-int tls_config_load_ca_file(tls_config *c, const char *path, tls_error *err)
+int tls_config_load_ca_file(tls_config *c, const char *path, size_t len, tls_error *err)
 {
     if (ensure_store(c, err) != 0)
         return -1;
     tls_buf data;
     tls_buf_init(&data);
-    if (read_trust_file("ca", path, &data, err) != 0) {
+    if (read_trust_file("ca", path, len, &data, err) != 0) {
         tls_buf_free(&data);
         return -1;
     }
@@ -556,13 +533,11 @@ int tls_config_load_ca_file(tls_config *c, const char *path, tls_error *err)
 
 /* A hashed directory (c_rehash / openssl rehash), read lazily by libcrypto
  * when a certificate is looked up. */
-int tls_config_load_ca_dir(tls_config *c, const char *path, tls_error *err)
+int tls_config_load_ca_dir(tls_config *c, const char *path, size_t len, tls_error *err)
 {
     struct stat st;
-    if (path[0] == '\0')
-        return tls_fail(err, NO_ALERT, "ca: the file name is empty");
-    if (stat(path, &st) != 0)
-        return tls_fail(err, NO_ALERT, "ca: cannot read %s: %s", path, strerror(errno));
+    if (tls_file_stat("ca", path, len, &st, err) != 0)
+        return -1;
     if (!S_ISDIR(st.st_mode))
         return tls_fail(err, NO_ALERT, "ca: %s is not a directory", path);
     if (ensure_store(c, err) != 0)
@@ -571,8 +546,18 @@ int tls_config_load_ca_dir(tls_config *c, const char *path, tls_error *err)
     if (X509_STORE_load_path(c->store, path) != 1)
         return tls_fail_crypto(err, NO_ALERT, "ca: cannot use the directory");
     /* Read lazily by libcrypto: the path stands for what it holds. */
-    trust_feed(c, "ca dir", path, strlen(path));
+    trust_feed(c, "ca dir", path, len);
     return 0;
+}
+
+/* A bundle file or a hashed directory, whichever path names. */
+int tls_config_load_ca_path(tls_config *c, const char *path, size_t len, tls_error *err)
+{
+    struct stat st;
+    if (tls_file_stat("ca", path, len, &st, err) != 0)
+        return -1;
+    return S_ISDIR(st.st_mode) ? tls_config_load_ca_dir(c, path, len, err)
+                               : tls_config_load_ca_file(c, path, len, err);
 }
 
 int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error *err)
@@ -686,7 +671,7 @@ int tls_config_load_crl(tls_config *c, const char *src, size_t len, int is_path,
     /* A file is read once: what is loaded is what the digest covers. */
     tls_buf data;
     tls_buf_init(&data);
-    int rc = read_trust_file("crl", src, &data, err);
+    int rc = read_trust_file("crl", src, len, &data, err);
     if (rc == 0)
         rc = load_crl(c, (const char *)data.data, data.len, src, 1, err);
     if (rc == 0)

@@ -145,8 +145,11 @@ int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path
 int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
                        const char *password, tls_error *err);
 /* Trust anchors. Each call adds to the store. */
-int tls_config_load_ca_file(tls_config *c, const char *path, tls_error *err);
-int tls_config_load_ca_dir(tls_config *c, const char *path, tls_error *err);
+/* Paths carry their length (util/tls_file.h checks the name). */
+int tls_config_load_ca_file(tls_config *c, const char *path, size_t len, tls_error *err);
+int tls_config_load_ca_dir(tls_config *c, const char *path, size_t len, tls_error *err);
+/* A bundle file or a hashed directory, whichever the path names. */
+int tls_config_load_ca_path(tls_config *c, const char *path, size_t len, tls_error *err);
 int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error *err);
 int tls_config_load_system_ca(tls_config *c, tls_error *err);
 /* Certificate revocation lists (PEM, one or more; a file may also be one

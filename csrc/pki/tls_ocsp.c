@@ -2,12 +2,13 @@
  * client's judgement of what it receives (rfc6960 on libcrypto's OCSP_*). */
 #include "pki/tls_ocsp.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
+
+#include "util/tls_file.h"
 
 /* rfc6960#4.2.2.1 does not fix a tolerance; OpenSSL's own tools allow the
  * same five minutes of clock skew either side. */
@@ -73,21 +74,11 @@ int tls_config_set_ocsp_response(tls_config *c, const char *src, size_t len, int
     tls_buf der;
     tls_buf_init(&der);
     if (is_path) {
-        if (src[0] == '\0')
-            return tls_fail(err, -1, "ocsp: the file name is empty");
-        FILE *f = fopen(src, "rb");
-        if (f == NULL)
-            return tls_fail(err, -1, "ocsp: cannot read %s: %s", src, strerror(errno));
-        /* One byte more than allowed tells a file that is too large. */
-        uint8_t *p = tls_buf_extend(&der, TLS_OCSP_MAX_RESPONSE + 1);
-        size_t n = p ? fread(p, 1, TLS_OCSP_MAX_RESPONSE + 1, f) : 0;
-        int failed = p == NULL || ferror(f);
-        fclose(f);
-        if (failed) {
+        /* One byte more than allowed is a file too large for the extension. */
+        if (tls_file_read("ocsp", src, len, TLS_OCSP_MAX_RESPONSE, &der, err) != 0) {
             tls_buf_free(&der);
-            return tls_fail(err, -1, "ocsp: cannot read %s", src);
+            return -1;
         }
-        der.len = n;
     } else {
         tls_buf_bytes(&der, src, len);
         if (!tls_buf_ok(&der))

@@ -11,6 +11,7 @@
 -- workarounds) is accepted and ignored. The differences are listed in the
 -- README ("The LuaSec drop-in").
 local tls = require "tls"
+local file = require "tls.file"
 local socket = require "socket"
 
 local M = {
@@ -271,9 +272,8 @@ local function translate(cfg)
   local ca = cfg.cafile or cfg.capath
   if ca ~= nil then
     if type(ca) ~= "string" then return fail("invalid %s parameter", cfg.cafile and "cafile" or "capath") end
-    if ca == "" then
-      return fail("error loading CA locations (%s: the file name is empty)", cfg.cafile and "cafile" or "capath")
-    end
+    local named, nerr = file.check_name(cfg.cafile and "cafile" or "capath", ca)
+    if not named then return fail("error loading CA locations (%s)", nerr) end
     if not readable(ca) then
       return fail("error loading CA locations (%s: cannot read %s)", cfg.cafile and "cafile" or "capath", ca)
     end

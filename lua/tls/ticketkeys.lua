@@ -13,6 +13,7 @@
 -- Keys pass through Lua strings, which cannot be wiped; the copy a context
 -- holds (in C) is wiped when the keys are replaced or dropped.
 local core = require "tls.core"
+local file = require "tls.file"
 
 local M = {}
 
@@ -132,7 +133,8 @@ function M.read(path)
   if type(path) ~= "string" then
     error(string.format("bad argument #1 to 'read' (file name expected, got %s)", type(path)), 2)
   end
-  if path == "" then return fail("tls.ticketkeys.read: the file name is empty") end
+  local named, nerr = file.check_name("tls.ticketkeys.read", path)
+  if not named then return nil, nerr end
   local keys, err = read_file(path)
   if not keys then return nil, err end
   return keys
@@ -151,7 +153,8 @@ function M.write(path, keys)
   if type(path) ~= "string" then
     error(string.format("bad argument #1 to 'write' (file name expected, got %s)", type(path)), 2)
   end
-  if path == "" then return fail("tls.ticketkeys.write: the file name is empty") end
+  local named, nerr = file.check_name("tls.ticketkeys.write", path)
+  if not named then return nil, nerr end
   local ok, err = check_keys("tls.ticketkeys.write", keys)
   if not ok then return nil, err end
   local lines = { HEADER }
@@ -167,7 +170,8 @@ function M.rotate(path, keep)
   if type(path) ~= "string" then
     error(string.format("bad argument #1 to 'rotate' (file name expected, got %s)", type(path)), 2)
   end
-  if path == "" then return fail("tls.ticketkeys.rotate: the file name is empty") end
+  local named, nerr = file.check_name("tls.ticketkeys.rotate", path)
+  if not named then return nil, nerr end
   keep = keep == nil and 2 or keep
   if math.type(keep) ~= "integer" or keep < 0 or keep > MAX_KEYS - 1 then
     error(string.format("bad argument #2 to 'rotate' (a number of old keys from 0 to %d expected, got %s)",
@@ -193,7 +197,8 @@ local files = setmetatable({}, { __mode = "k" })
 local rotating = setmetatable({}, { __mode = "k" })
 
 local function set_from_file(ctx, path, what)
-  if path == "" then return fail("%s: the file name is empty", what) end
+  local named, nerr = file.check_name(what, path)
+  if not named then return nil, nerr end
   local keys, ident = read_file(path)
   if not keys then return fail("%s: %s", what, ident) end
   local ok, err = ctx:set_ticket_keys(keys)

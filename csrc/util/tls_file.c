@@ -1,0 +1,77 @@
+/* One way to open a file a caller names (util/tls_file.h). */
+#include "util/tls_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+int tls_file_check_name(const char *what, const char *name, size_t len, tls_error *err)
+{
+    if (len == 0)
+        return tls_fail(err, -1, "%s: the file name is empty", what);
+    if (memchr(name, '\0', len) != NULL)
+        return tls_fail(err, -1, "%s: the file name contains a zero byte", what);
+    return 0;
+}
+
+static int cannot(const char *what, const char *verb, const char *name, int e, tls_error *err)
+{
+    return tls_fail(err, -1, "%s: cannot %s %s: %s", what, verb, name, strerror(e));
+}
+
+FILE *tls_file_open(const char *what, const char *name, size_t len, tls_error *err)
+{
+    if (tls_file_check_name(what, name, len, err) != 0)
+        return NULL;
+    FILE *f = fopen(name, "rb");
+    if (f == NULL)
+        cannot(what, "read", name, errno, err);
+    return f;
+}
+
+int tls_file_open_fd(const char *what, const char *name, size_t len, int flags, int mode, tls_error *err)
+{
+    if (tls_file_check_name(what, name, len, err) != 0)
+        return -1;
+    int fd = open(name, flags, mode);
+    if (fd < 0)
+        cannot(what, (flags & O_ACCMODE) == O_RDONLY ? "read" : "open", name, errno, err);
+    return fd;
+}
+
+int tls_file_stat(const char *what, const char *name, size_t len, struct stat *st, tls_error *err)
+{
+    if (tls_file_check_name(what, name, len, err) != 0)
+        return -1;
+    if (stat(name, st) != 0)
+        return cannot(what, "read", name, errno, err);
+    return 0;
+}
+
+int tls_file_read(const char *what, const char *name, size_t len, size_t max, tls_buf *out,
+                  tls_error *err)
+{
+    FILE *f = tls_file_open(what, name, len, err);
+    if (f == NULL)
+        return -1;
+    /* Up to one byte more than allowed tells a file that is too large. */
+    size_t start = out->len, n = 0;
+    do {
+        size_t want = max - (out->len - start) + 1;
+        if (want > 16384)
+            want = 16384;
+        if (tls_buf_reserve(out, want) != 0)
+            break;
+        n = fread(out->data + out->len, 1, want, f);
+        out->len += n;
+    } while (n > 0 && out->len - start <= max);
+    int failed = ferror(f);
+    fclose(f);
+    if (!tls_buf_ok(out))
+        return tls_fail(err, -1, "%s: cannot read %s: out of memory", what, name);
+    if (failed)
+        return tls_fail(err, -1, "%s: cannot read %s: read error", what, name);
+    if (out->len - start > max)
+        return tls_fail(err, -1, "%s: %s is larger than %zu bytes", what, name, max);
+    return 0;
+}
