@@ -308,6 +308,12 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
                             "server selected version 0x%04x, not offered", version);
         return tls13_client_server_hello(c, &sh, msg, len);
     }
+    /* rfc8446#4.1.4: "The value of selected_version in the
+     * HelloRetryRequest "supported_versions" extension MUST be retained in
+     * the ServerHello" (else illegal_parameter). */
+    if (c->hello_retry)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "ServerHello after a TLS 1.3 HelloRetryRequest chose another version");
     const char *v = tls_version_name(sh.legacy_version);
     if (sh.legacy_version != TLS_VERSION_12 || c->offered_min > TLS_VERSION_12 || sh.is_retry)
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION, "server chose %s, but this client speaks only %s",
