@@ -1,6 +1,7 @@
 -- Mutations for the checks added by review 17, each killed by
 -- spec/review17_spec.lua. Same form as mutate/mutations.lua.
 local HELLO_CLIENT = "csrc/hs/tls_hello_client.c"
+local EARLY = "csrc/hs/tls13_early.c"
 local S = "spec/review17_spec.lua"
 
 return {
@@ -12,4 +13,18 @@ return {
     to = [[]],
     specs = { { S, "a crafted ServerHello" },
               { S, "a TLS 1.2-only server's answer" } } },
+  -- rfc8446#D.3 ignored: TLS 1.2 taken after our 0-RTT data
+  { name = "review17_tls12_after_early_data", file = HELLO_CLIENT,
+    from = [[    if (tls13_early_client_keeps_write_key(c))
+        return tls13_early_client_refuse_tls12(c);]],
+    to = [[    if (0 && tls13_early_client_keeps_write_key(c))
+        return tls13_early_client_refuse_tls12(c);]],
+    specs = { { S, "fails the handshake with protocol_version, sent in the clear" } } },
+  -- that refusal's alert sealed under the 0-RTT key a TLS 1.2 server cannot read
+  { name = "review17_early_refusal_alert_sealed", file = EARLY,
+    from = [[    tls_aead_free(&c->wr);
+    c->wr_protected = 0;
+    return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,]],
+    to = [[    return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,]],
+    specs = { { S, "fails the handshake with protocol_version, sent in the clear" } } },
 }

@@ -62,3 +62,51 @@ describe("review17: a TLS 1.2 ServerHello after a TLS 1.3 HelloRetryRequest", fu
       assert.is_true(from_peer)
    end)
 end)
+
+describe("review17: a TLS 1.2 ServerHello after our 0-RTT data", function()
+   -- rfc8446#D.3: "A client that attempts to send 0-RTT data MUST fail a
+   -- connection if it receives a ServerHello with TLS 1.2 or older." Our
+   -- client used to go on with TLS 1.2, its ClientKeyExchange and alerts
+   -- sealed under the 0-RTT key (a server rolled back to TLS 1.2 saw
+   -- garbage and the user an unexplained unexpected_message).
+   local tls = require "tls"
+   local KEY = ("E"):rep(16) .. ("e"):rep(32)
+   local function store()
+      return { get = function() end, put = function() end, delete = function() return true end }
+   end
+
+   it("fails the handshake with protocol_version, sent in the clear", function()
+      local sctx = E.server_ctx { early_data = true, ticket_keys = { KEY }, session_store = store() }
+      local cctx = assert(tls.context { mode = "client", ca = E.CERT, early_data = true })
+      local session = E.first_session(cctx, sctx)
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+      assert(c:write_early("GET / early"))
+      assert(c:start())
+      local first = H.parse_records(c:output())
+      assert.are.equal(23, first[#first].type) -- the early data went
+      local s12 = E.server_engine { max_version = "TLSv1.2" }
+      assert(s12:feed(first[1].raw))
+      local ok, msg = c:feed(s12:output())
+      E.assert_failed(c, ok, msg, "protocol_version",
+         "server answered our 0-RTT data with TLS 1.2, which has no early data (RFC 8446 D.3): the data was "
+         .. "not delivered; connect again without early data")
+      local out = H.parse_records(c:output())
+      assert.are.equal(1, #out)
+      assert.are.equal(21, out[1].type)
+      assert.are.equal("\2\70", out[1].body)
+      assert.is_nil(s12:feed(out[1].raw))
+      local _, alert, from_peer = s12:error()
+      assert.are.equal("protocol_version", alert)
+      assert.is_true(from_peer)
+      assert.are_not.equal("accepted", c:info().early_data)
+   end)
+
+   it("still takes TLS 1.2 from a server when no early data was offered", function()
+      local c = E.client_engine {}
+      local s12 = E.server_engine { max_version = "TLSv1.2" }
+      assert(c:start())
+      pump(c, s12)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.are.equal("TLSv1.2", c:info().version)
+   end)
+end)
