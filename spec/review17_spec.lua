@@ -110,3 +110,63 @@ describe("review17: a TLS 1.2 ServerHello after our 0-RTT data", function()
       assert.are.equal("TLSv1.2", c:info().version)
    end)
 end)
+
+describe("review17: a server whose ciphers are all TLS 1.2 suites", function()
+   -- A client offers only the versions it has suites for; the server
+   -- answered every TLS 1.3-capable client (every modern one) with TLS 1.3
+   -- and then "no cipher suite in common", and had it picked TLS 1.2 its
+   -- random would have carried the downgrade sentinel, which such clients
+   -- refuse (rfc8446#4.1.3): that server is a TLS 1.2 server.
+   local SUITE12 = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+
+   it("speaks TLS 1.2 to a client offering TLS 1.2 and 1.3, without the downgrade sentinel", function()
+      local c = E.client_engine {}
+      local s = E.server_engine { ciphers = SUITE12 }
+      assert(c:start())
+      assert(s:feed(c:output()))
+      local hello = H.parse_records(s:output())[1].body
+      assert.are.equal(2, hello:byte(1)) -- ServerHello
+      assert.are_not.equal("DOWNGRD\1", hello:sub(5 + 2 + 24, 5 + 2 + 31))
+      local c2 = E.client_engine {}
+      local s2 = E.server_engine { ciphers = SUITE12 }
+      assert(c2:start())
+      pump(c2, s2)
+      assert.is_true(c2:status().handshake_done, tostring(c2:error()))
+      assert.is_true(s2:status().handshake_done, tostring(s2:error()))
+      assert.are.equal("TLSv1.2", c2:info().version)
+      assert.are.equal(SUITE12, c2:info().cipher)
+   end)
+
+   it("still marks its random when it could speak TLS 1.3 but the client offers only TLS 1.2", function()
+      local c = E.client_engine { max_version = "TLSv1.2" }
+      local s = E.server_engine {}
+      assert(c:start())
+      assert(s:feed(c:output()))
+      local hello = H.parse_records(s:output())[1].body
+      assert.are.equal("DOWNGRD\1", hello:sub(5 + 2 + 24, 5 + 2 + 31))
+   end)
+
+   it("takes a TLS_FALLBACK_SCSV client at TLS 1.2, its best version", function()
+      -- the client's ClientHello with TLS_FALLBACK_SCSV (0x5600) added to its suites
+      local c = E.client_engine { max_version = "TLSv1.2" }
+      assert(c:start())
+      local rec = H.parse_records(c:output())[1]
+      local body = rec.body
+      -- handshake header (4), version (2), random (32), session id
+      local sid_len = body:byte(39)
+      local at = 40 + sid_len
+      local n = body:byte(at) * 256 + body:byte(at + 1)
+      local suites = body:sub(at + 2, at + 1 + n) .. "\86\0"
+      local rest = body:sub(at + 2 + n)
+      local inner = body:sub(5, at - 1) .. u16(n + 2) .. suites .. rest
+      local msg = "\1" .. string.char(0, #inner >> 8, #inner & 0xff) .. inner
+      local s = E.server_engine { ciphers = SUITE12 }
+      assert(s:feed(H.plain_record(22, msg)), tostring(select(1, s:error())))
+      assert.is_false(s:status().failed)
+      local refused = E.server_engine {}
+      local ok = refused:feed(H.plain_record(22, msg))
+      assert.is_nil(ok)
+      local _, alert = refused:error()
+      assert.are.equal("inappropriate_fallback", alert)
+   end)
+end)
