@@ -399,6 +399,19 @@ int tls13_early_client_retry(tls_conn *c)
                        "the server did not take our 0-RTT data: send it again after the handshake");
 }
 
+int tls13_early_client_refuse_tls12(tls_conn *c)
+{
+    c->early->offered = 0;
+    c->early_data = -1;
+    forget_early_data(c);
+    /* The alert goes in the clear, as a TLS 1.2 peer can read it. */
+    tls_aead_free(&c->wr);
+    c->wr_protected = 0;
+    return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
+                    "server answered our 0-RTT data with TLS 1.2, which has no early data (RFC 8446 D.3): "
+                    "the data was not delivered; connect again without early data");
+}
+
 int tls13_early_client_keeps_write_key(const tls_conn *c)
 {
     return c->early != NULL && c->early->offered;

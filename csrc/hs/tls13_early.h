@@ -64,6 +64,9 @@ int tls13_early_client_retry(tls_conn *c);
 /* ServerHello: 1 when the write direction stays under the early key until
  * EncryptedExtensions answers (early data offered). */
 int tls13_early_client_keeps_write_key(const tls_conn *c);
+/* rfc8446#D.3: a TLS 1.2 ServerHello after our 0-RTT data fails the
+ * connection (protocol_version, sent in the clear); the early data is dropped. */
+int tls13_early_client_refuse_tls12(tls_conn *c);
 /* EncryptedExtensions' early_data (NULL: absent); selected_identity is the
  * ServerHello's pre_shared_key choice (-1 none). Switches our write key to
  * the handshake key when declined. */

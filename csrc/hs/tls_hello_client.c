@@ -308,6 +308,12 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
                             "server selected version 0x%04x, not offered", version);
         return tls13_client_server_hello(c, &sh, msg, len);
     }
+    /* rfc8446#4.1.4: "The value of selected_version in the
+     * HelloRetryRequest "supported_versions" extension MUST be retained in
+     * the ServerHello" (else illegal_parameter). */
+    if (c->hello_retry)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "ServerHello after a TLS 1.3 HelloRetryRequest chose another version");
     const char *v = tls_version_name(sh.legacy_version);
     if (sh.legacy_version != TLS_VERSION_12 || c->offered_min > TLS_VERSION_12 || sh.is_retry)
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION, "server chose %s, but this client speaks only %s",
@@ -327,6 +333,11 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
                         "downgrade detected: the server can do TLS 1.3 but answered with TLS 1.2 "
                         "(its random carries the RFC 8446 downgrade sentinel; someone on the path "
                         "removed TLS 1.3 from our hello)");
+    /* rfc8446#D.3: "A client that attempts to send 0-RTT data MUST fail a
+     * connection if it receives a ServerHello with TLS 1.2 or older." Our
+     * write key is still the 0-RTT one. */
+    if (tls13_early_client_keeps_write_key(c))
+        return tls13_early_client_refuse_tls12(c);
     /* No compatibility change_cipher_spec in TLS 1.2: it is a real message there. */
     c->ccs_ignorable = 0;
     if (tls12_state_new(c) != 0)

@@ -332,6 +332,18 @@ static int same_server_name(const tls_conn *c, const client_hello *ch)
            memcmp(c->server_name, ch->server_name.p, ch->server_name.len) == 0;
 }
 
+int tls_hello_server_speaks13(const tls_config *cfg)
+{
+    if (cfg->max_version < TLS_VERSION_13)
+        return 0;
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        const tls_suite *s = tls_suite_get(cfg->suites[i]);
+        if (s != NULL && s->version == TLS_VERSION_13)
+            return 1;
+    }
+    return 0;
+}
+
 /* rfc8446#4.2.1 and rfc5246#E.1: the highest version both speak; TLS 1.3
  * first. The version's own state machine takes the hello from there. */
 static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
@@ -357,7 +369,9 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
         return tls13_server_client_hello(c, &ch, msg, len);
     }
     uint16_t version = 0;
-    if (ch.offers_13 && cfg->max_version >= TLS_VERSION_13)
+    /* A `ciphers` list of TLS 1.2 suites only makes a TLS 1.2 server (as a
+     * client offers only the versions it has suites for). */
+    if (ch.offers_13 && tls_hello_server_speaks13(cfg))
         version = TLS_VERSION_13;
     else if (ch.offers_12 && cfg->min_version <= TLS_VERSION_12)
         version = TLS_VERSION_12;
@@ -371,11 +385,12 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     }
     /* rfc7507#3: a client retrying with a lower version than it can do
      * says so; if we can do better, someone made its first try fail. */
-    if (ch.fallback_scsv && version < cfg->max_version)
+    uint16_t best = tls_hello_server_speaks13(cfg) ? TLS_VERSION_13 : TLS_VERSION_12;
+    if (ch.fallback_scsv && version < best)
         return tls_fail(&c->err, TLS_ALERT_INAPPROPRIATE_FALLBACK,
                         "client fell back to %s although we both speak %s (TLS_FALLBACK_SCSV): "
                         "an attacker may have made its first attempt fail",
-                        tls_version_name(version), tls_version_name(cfg->max_version));
+                        tls_version_name(version), tls_version_name(best));
     if (tls_sni_choose_identity(c, &ch, version) != 0 ||
         tls_alpn_server_choose(c, tls_hs_find_ext(&ch.exts, TLS_EXT_ALPN)) != 0)
         return -1;
