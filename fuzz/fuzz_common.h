@@ -111,9 +111,14 @@ size_t fuzz_record_len(const uint8_t *p, size_t n);
  * (they abort otherwise, which the fuzzer reports): nothing batched left
  * unsent (a batch ends with the call that began it), and the output the
  * call added is whole records, each of a known content type, version
- * 0x0301 or 0x0303, and a length the peer accepts (rfc8446#5.1, 5.2); in
- * TLS 1.3, no unprotected handshake or alert record after a protected
- * one. */
+ * 0x0303 (0x0301 allowed on a client's first record only: the initial
+ * ClientHello), and a length the peer accepts (rfc8446#5.1, 5.2; rfc5246
+ * #6.2.1); in TLS 1.3, no unprotected handshake or alert record after a
+ * protected one, in this call or an earlier one; in TLS 1.2, every record
+ * after the connection's own change_cipher_spec protected (the suite's
+ * overhead and content; AES-GCM: the explicit nonce is the sequence
+ * number). These span calls: fuzz_rng_reset forgets the connections, and
+ * fuzz_conn_new makes each one known. */
 /* Exercises what a driver does after feeding: drains output, reads and
  * acknowledges application data, answers and closes once connected. */
 void fuzz_after_feed(tls_conn *c);
