@@ -793,7 +793,7 @@ void fuzz_note(const char *role, const tls_conn *c)
         status_add("failed ");
         note_error(c);
     } else if (st & TLS_STATUS_HANDSHAKE_DONE) {
-        status_add("connected%s%s", c->resumed ? ", resumed" : "",
+        status_add("connected%s%s%s", c->resumed ? ", resumed" : "", c->hello_retry ? ", hello retry" : "",
                    (st & TLS_STATUS_PEER_CLOSED) ? ", peer closed" : "");
     } else {
         status_add("handshaking in state %d", (int)c->state);
@@ -1069,7 +1069,9 @@ int fuzz_batch_pair_new(fuzz_pair *p, int k, int target_is_server)
     tls_config *client_cfg = session >= 0 ? fuzz_session_client_config((enum fuzz_session)session)
                              : k == FUZZ_BATCH_FULL12 ? fuzz_client_full_config12(-1)
                                                       : fuzz_client_full_config(-1);
-    tls_config *server_cfg = session == FUZZ_SESSION_12_ID ? fuzz_server_ids_config() : fuzz_server_full_config();
+    tls_config *server_cfg = session == FUZZ_SESSION_12_ID ? fuzz_server_ids_config()
+                             : k == FUZZ_BATCH_HRR           ? fuzz_server_hrr_config()
+                                                             : fuzz_server_full_config();
     memset(p, 0, sizeof *p);
     p->client = fuzz_conn_new(client_cfg);
     p->server = fuzz_conn_new(server_cfg);
@@ -1122,6 +1124,10 @@ void fuzz_batch_run(int target_is_server, int k, const uint8_t *data, size_t siz
     }
     tls_buf first;
     tls_buf_init(&first);
+    /* A client under test batches its first flight too (its ClientHello,
+     * and with early data the change_cipher_spec and data after it). */
+    if (!target_is_server)
+        p.target->record_per_message = 0;
     int started = fuzz_start(p.client) == 0;
     if (started) {
         /* The server answers the real ClientHello: its first flight is in

@@ -125,8 +125,9 @@ void fuzz_after_feed(tls_conn *c);
 
 /* ---- What an input did ------------------------------------------------------ */
 /* Each target notes, once its input is consumed and before it closes
- * anything, where the connections it drove ended up: "ROLE: connected" (or
- * "handshaking in state N"), "failed ALERT[ from peer]: REASON", then the
+ * anything, where the connections it drove ended up: "ROLE: connected" (",
+ * resumed", ", hello retry", ", peer closed" as they apply; or "handshaking
+ * in state N"), "failed ALERT[ from peer]: REASON", then the
  * count of read keys installed and of decrypted bytes held. The replay
  * program prints the notes per input when FUZZ_STATUS is set, so that
  * spec/fuzz_regress_spec.lua can tell a seed that still completes its
@@ -220,6 +221,10 @@ int fuzz_pair_connect(fuzz_pair *p, tls_config *client_cfg, tls_config *server_c
  *              as fuzz_client's own first byte 1..4) <-> the server that
  *              made it (fuzz_server_full_config, or fuzz_server_ids_config)
  *   k = 5      fuzz_client_full_config12 <-> fuzz_server_full_config
+ *   k = 6      fuzz_client_full_config <-> fuzz_server_hrr_config: a
+ *              HelloRetryRequest, then the second ClientHello, under
+ *              batching on both sides of the pair
+ * A client under test batches from its first flight on (tls_conn_start).
  * The rest of the input is the flight fed to the connection under test.
  * When it begins with the peer's own first flight (the peer's answer to
  * the ClientHello, or the ClientHello itself), the two transcripts agree,
@@ -231,9 +236,10 @@ int fuzz_pair_connect(fuzz_pair *p, tls_config *client_cfg, tls_config *server_c
  * a key change, a flush missing before an alert or a change_cipher_spec,
  * or a batched message lost or sent twice fails that. */
 #define FUZZ_BATCH_BYTE 0x20
-#define FUZZ_N_BATCH_PAIRS 6
+#define FUZZ_N_BATCH_PAIRS 7
 #define FUZZ_BATCH_FULL13 0
 #define FUZZ_BATCH_FULL12 5
+#define FUZZ_BATCH_HRR 6
 /* Notes "ROLE: ..." for the connection under test, then "peer: ..." when
  * the input began with the peer's flight (the check above ran) or
  * "unmatched peer: ..." when it did not. */
