@@ -1092,9 +1092,12 @@ void fuzz_check_peer_read(const tls_conn *t, const tls_conn *peer)
         /* The alert is the last record, after every message written before
          * the failure: the peer reads them all and then the alert (unless
          * a close_notify of ours came first and the alert was not sent). */
-        harness_check(((ps & TLS_STATUS_FAILED) && pe->from_peer && pe->alert == te->alert) ||
-                          (!(ps & TLS_STATUS_FAILED) && (ps & TLS_STATUS_PEER_CLOSED)),
-                      t, "failed with an alert its peer did not read as the last word");
+        int read = ((ps & TLS_STATUS_FAILED) && pe->from_peer && pe->alert == te->alert) ||
+                   (!(ps & TLS_STATUS_FAILED) && (ps & TLS_STATUS_PEER_CLOSED));
+        if (!read)
+            fprintf(stderr, "fuzz harness: it failed: %s; the peer: %s\n", te->reason,
+                    (ps & TLS_STATUS_FAILED) ? pe->reason : "did not fail");
+        harness_check(read, t, "failed with an alert its peer did not read as the last word");
         return;
     }
     /* The peer's own limit (tls13_common.c): answers to as many KeyUpdate
@@ -1114,16 +1117,49 @@ void fuzz_check_peer_read(const tls_conn *t, const tls_conn *peer)
                   t, "finished its handshake, but its peer did not finish from what it wrote");
 }
 
+/* The peer's first `flights` flights in pair k's own conversation, in a
+ * pair thrown away at once; the random streams then start again, so the
+ * caller's pair talks the same. */
+static void peer_flights(int k, int target_is_server, int flights, tls_buf *out)
+{
+    fuzz_pair s;
+    if (fuzz_batch_pair_new(&s, k, target_is_server) == 0 && fuzz_start(s.client) == 0) {
+        tls_conn *from = s.client;
+        for (int i = 0; i < 8 && flights > 0; i++) {
+            tls_conn *to = from == s.client ? s.server : s.client;
+            const uint8_t *d;
+            size_t n = tls_conn_output(from, &d);
+            if (n == 0)
+                break;
+            if (from == s.peer) {
+                tls_buf_bytes(out, d, n);
+                flights--;
+            }
+            fuzz_feed(to, d, n);
+            tls_conn_output_done(from, n);
+            from = to;
+        }
+    }
+    if (s.client != NULL)
+        fuzz_pair_free(&s);
+    fuzz_rng_reset();
+}
+
 void fuzz_batch_run(int target_is_server, int k, const uint8_t *data, size_t size)
 {
     const char *role = target_is_server ? "server" : "client";
     fuzz_pair p;
-    if (fuzz_batch_pair_new(&p, k, target_is_server) != 0) {
-        status_add("%s%s: no session to offer", status_used ? "; " : "", role);
-        return;
-    }
+    /* After a HelloRetryRequest the keys depend on the peer's second
+     * flight too (the second ClientHello, or the answer to it). */
     tls_buf first;
     tls_buf_init(&first);
+    if (k == FUZZ_BATCH_HRR)
+        peer_flights(k, target_is_server, 2, &first);
+    if (fuzz_batch_pair_new(&p, k, target_is_server) != 0) {
+        status_add("%s%s: no session to offer", status_used ? "; " : "", role);
+        tls_buf_free(&first);
+        return;
+    }
     /* A client under test batches its first flight too (its ClientHello,
      * and with early data the change_cipher_spec and data after it). */
     if (!target_is_server)
@@ -1136,7 +1172,8 @@ void fuzz_batch_run(int target_is_server, int k, const uint8_t *data, size_t siz
             fuzz_pump(p.client, p.server);
         const uint8_t *out;
         size_t n = tls_conn_output(p.peer, &out);
-        tls_buf_bytes(&first, out, n);
+        if (k != FUZZ_BATCH_HRR)
+            tls_buf_bytes(&first, out, n);
         tls_conn_output_done(p.peer, n);
         p.target->record_per_message = 0;
         size_t half = size / 2;

@@ -223,7 +223,9 @@ int fuzz_pair_connect(fuzz_pair *p, tls_config *client_cfg, tls_config *server_c
  *   k = 5      fuzz_client_full_config12 <-> fuzz_server_full_config
  *   k = 6      fuzz_client_full_config <-> fuzz_server_hrr_config: a
  *              HelloRetryRequest, then the second ClientHello, under
- *              batching on both sides of the pair
+ *              batching on both sides of the pair; here the input must
+ *              begin with the peer's first two flights (the keys depend
+ *              on the second) for the check below
  * A client under test batches from its first flight on (tls_conn_start).
  * The rest of the input is the flight fed to the connection under test.
  * When it begins with the peer's own first flight (the peer's answer to
