@@ -15,7 +15,8 @@
  * Record batching: a first byte FUZZ_BATCH_BYTE + k runs the client with
  * a flight's messages in shared records, as a library user's, against a
  * real server of ours (pair k, fuzz_common.h: k = 1..4 offer the same
- * sessions as the first bytes 1..4); the rest is the flight. When it
+ * sessions as the first bytes 1..4, k = 6 meets a HelloRetryRequest), from
+ * its first flight (the ClientHello) on; the rest is the flight. When it
  * begins with that server's real answer, the server must read what the
  * client wrote. The seeds batched_* are these pairs' own conversations. */
 #include "fuzz_common.h"

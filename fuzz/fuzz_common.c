@@ -29,6 +29,7 @@ static uint64_t rng_state[2];
 static int rng_role = FUZZ_CLIENT;
 
 static void store_reset(void);
+static void tracks_reset(void);
 
 void fuzz_rng_reset(void)
 {
@@ -36,6 +37,7 @@ void fuzz_rng_reset(void)
     rng_state[FUZZ_SERVER] = 0x736572766572ULL; /* "server" */
     rng_role = FUZZ_CLIENT;
     store_reset();
+    tracks_reset();
 }
 
 static uint64_t rng_next(void)
@@ -475,6 +477,54 @@ int fuzz_offer_session(tls_conn *c, enum fuzz_session which)
     return 0;
 }
 
+/* ---- What check_call remembers of each connection ----------------------- */
+/* The output checks of fuzz_start/fuzz_feed (check_call) span calls: what
+ * a connection wrote in an earlier call decides what it may write now.
+ * Every connection of fuzz_conn_new gets a slot, emptied with the others
+ * by fuzz_rng_reset (each input starts with it); a connection whose slot
+ * was taken by later ones (more than N_TRACKS since the reset) is checked
+ * call by call only. Output written outside fuzz_start/fuzz_feed (the
+ * tls_hs_handle calls of fuzz_hs_drive, fuzz_after_feed) is not seen. */
+typedef struct conn_track {
+    const tls_conn *c;
+    unsigned long calls;   /* checked calls before this one */
+    unsigned long records; /* records seen in them */
+    int protected13;       /* a TLS 1.3 protected record seen (not the client's early data) */
+    int ccs12;             /* its TLS 1.2 change_cipher_spec seen */
+    uint64_t next_nonce;   /* TLS 1.2 AES-GCM: the least explicit nonce the next record may carry */
+    int nonce_exact;       /* and exactly that one (the record before it was seen in this call) */
+} conn_track;
+
+#define N_TRACKS 16
+static conn_track tracks[N_TRACKS];
+static size_t tracks_next;
+
+static void tracks_reset(void)
+{
+    memset(tracks, 0, sizeof tracks);
+    tracks_next = 0;
+}
+
+static void track_new(const tls_conn *c)
+{
+    conn_track *t = NULL;
+    for (size_t i = 0; i < N_TRACKS && t == NULL; i++)
+        if (tracks[i].c == c)
+            t = &tracks[i];
+    if (t == NULL)
+        t = &tracks[tracks_next++ % N_TRACKS];
+    memset(t, 0, sizeof *t);
+    t->c = c;
+}
+
+static conn_track *track_of(const tls_conn *c)
+{
+    for (size_t i = 0; i < N_TRACKS; i++)
+        if (tracks[i].c == c)
+            return &tracks[i];
+    return NULL;
+}
+
 /* ---- Connections ----------------------------------------------------------- */
 
 /* Touches every byte of every field: a dangling or unterminated string from
@@ -504,6 +554,7 @@ tls_conn *fuzz_conn_new(tls_config *cfg)
         die("tls_conn_set_server_name", NULL);
     if (cfg->is_server)
         tls_conn_set_hooks(c, &store_hooks, NULL);
+    track_new(c);
     return c;
 }
 
@@ -523,15 +574,66 @@ static void harness_check(int ok, const tls_conn *c, const char *what)
  * rfc5246#6.2.3 allows 2^14 + 2048; ours never add more than 256). */
 #define MAX_RECORD (TLS_MAX_PLAINTEXT + 256)
 
+/* The TLS 1.2 checks of one record written after our change_cipher_spec
+ * (rfc5246#6.2.3.3, rfc5288#3, rfc7905#2): it is protected, so it holds
+ * the suite's overhead (explicit nonce, tag) and at least its content (a
+ * handshake message header, an alert's two bytes); with AES-GCM the
+ * explicit nonce is the write sequence number, one more per record, 0
+ * for the first after the change_cipher_spec. A plaintext Finished or
+ * alert fails either. */
+static void check_after_ccs12(const tls_conn *c, conn_track *t, uint8_t type, const uint8_t *body, size_t len)
+{
+    harness_check(c->suite != NULL && c->suite->version == TLS_VERSION_12, c,
+                  "wrote a record after its TLS 1.2 change_cipher_spec without a TLS 1.2 suite");
+    size_t overhead = tls12_aead_overhead(c->suite);
+    size_t explicit_len = overhead - c->suite->tag_len;
+    if (type == TLS_CT_ALERT)
+        harness_check(len == overhead + 2, c, "wrote an unprotected alert after its change_cipher_spec");
+    else if (type == TLS_CT_HANDSHAKE)
+        harness_check(len >= overhead + 4, c, "wrote an unprotected handshake record after its change_cipher_spec");
+    else
+        harness_check(len >= overhead, c, "wrote an unprotected record after its change_cipher_spec");
+    if (explicit_len == 8) {
+        uint64_t nonce = 0;
+        for (int i = 0; i < 8; i++)
+            nonce = nonce << 8 | body[i];
+        /* Within a call every record is seen: exactly the next one.
+         * Between calls, records written outside the checks
+         * (fuzz_after_feed, tls_hs_handle) move it on unseen. */
+        harness_check(t->nonce_exact ? nonce == t->next_nonce : nonce >= t->next_nonce, c,
+                      "wrote a TLS 1.2 record whose explicit nonce is not its sequence number");
+        t->next_nonce = nonce + 1;
+        t->nonce_exact = 1;
+    }
+}
+
 /* See fuzz_common.h: what a call into the engine leaves; from is where its
- * output began. */
+ * output began. Across calls (conn_track): rfc8446#5.1, legacy_record_version
+ * 0x0303 on every record but an initial ClientHello, which MAY say 0x0301
+ * (so: a client's first record only), and rfc5246#6.2.1 (TLS 1.2 after the
+ * hellos: the negotiated 0x0303); TLS 1.3, no unprotected record but
+ * change_cipher_spec once one was protected; TLS 1.2, every record after
+ * our change_cipher_spec protected (check_after_ccs12). */
 static void check_call(const tls_conn *c, size_t from)
 {
     harness_check(c->hs_batching == 0, c, "is still batching after the call returned");
     harness_check(c->hs_out.len == 0, c, "kept batched handshake messages after the call returned");
     harness_check(from <= c->out.len, c, "lost output it had not been told was sent");
+    conn_track *t = track_of(c);
+    conn_track scratch;
+    if (t == NULL) {
+        /* Unknown history: as a connection after its first record. */
+        memset(&scratch, 0, sizeof scratch);
+        scratch.c = c;
+        scratch.calls = scratch.records = 1;
+        t = &scratch;
+    }
+    /* A client's first call may write early data (protected) before a
+     * HelloRetryRequest makes it send its second ClientHello in the clear
+     * (rfc8446#4.1.2): that call does not count as protection begun. */
+    int counts13 = c->version == TLS_VERSION_13 && (c->is_server || t->calls > 0);
+    t->nonce_exact = 0;
     const uint8_t *p = c->out.data;
-    int seen_protected = 0;
     for (size_t off = from, n; off < c->out.len; off += n) {
         n = fuzz_record_len(p + off, c->out.len - off);
         harness_check(n > 0, c, "left a partial record in its output");
@@ -540,17 +642,30 @@ static void check_call(const tls_conn *c, size_t from)
         size_t len = n - TLS_RECORD_HEADER_LEN;
         harness_check(type >= TLS_CT_CHANGE_CIPHER_SPEC && type <= TLS_CT_APPLICATION_DATA, c,
                       "wrote a record of an unknown content type");
-        harness_check(version == TLS_VERSION_12 || version == TLS_VERSION_10, c,
+        int first_of_client = !c->is_server && t->records == 0;
+        harness_check(version == TLS_VERSION_12 || (first_of_client && version == TLS_VERSION_10), c,
                       "wrote a record with a wrong legacy_record_version");
         harness_check(len > 0 && len <= MAX_RECORD, c, "wrote a record of an impossible length");
+        t->records++;
         if (c->version == TLS_VERSION_13) {
             /* rfc8446#5: once a write key is in use, every record but
              * change_cipher_spec is protected (outer type application_data). */
-            harness_check(!seen_protected || type == TLS_CT_APPLICATION_DATA || type == TLS_CT_CHANGE_CIPHER_SPEC,
+            harness_check(!t->protected13 || type == TLS_CT_APPLICATION_DATA || type == TLS_CT_CHANGE_CIPHER_SPEC,
                           c, "wrote an unprotected record after a protected one");
-            seen_protected |= type == TLS_CT_APPLICATION_DATA;
+            t->protected13 |= counts13 && type == TLS_CT_APPLICATION_DATA;
+        } else if (c->version == TLS_VERSION_12) {
+            if (t->ccs12 && type != TLS_CT_CHANGE_CIPHER_SPEC)
+                check_after_ccs12(c, t, type, p + off + TLS_RECORD_HEADER_LEN, len);
+            else if (type == TLS_CT_CHANGE_CIPHER_SPEC) {
+                /* rfc5246#7.1: one per handshake (no renegotiation here). */
+                harness_check(!t->ccs12, c, "wrote a second change_cipher_spec");
+                t->ccs12 = 1;
+                t->next_nonce = 0;
+                t->nonce_exact = 1;
+            }
         }
     }
+    t->calls++;
 }
 
 int fuzz_start(tls_conn *c)
@@ -678,7 +793,7 @@ void fuzz_note(const char *role, const tls_conn *c)
         status_add("failed ");
         note_error(c);
     } else if (st & TLS_STATUS_HANDSHAKE_DONE) {
-        status_add("connected%s%s", c->resumed ? ", resumed" : "",
+        status_add("connected%s%s%s", c->resumed ? ", resumed" : "", c->hello_retry ? ", hello retry" : "",
                    (st & TLS_STATUS_PEER_CLOSED) ? ", peer closed" : "");
     } else {
         status_add("handshaking in state %d", (int)c->state);
@@ -954,7 +1069,9 @@ int fuzz_batch_pair_new(fuzz_pair *p, int k, int target_is_server)
     tls_config *client_cfg = session >= 0 ? fuzz_session_client_config((enum fuzz_session)session)
                              : k == FUZZ_BATCH_FULL12 ? fuzz_client_full_config12(-1)
                                                       : fuzz_client_full_config(-1);
-    tls_config *server_cfg = session == FUZZ_SESSION_12_ID ? fuzz_server_ids_config() : fuzz_server_full_config();
+    tls_config *server_cfg = session == FUZZ_SESSION_12_ID ? fuzz_server_ids_config()
+                             : k == FUZZ_BATCH_HRR           ? fuzz_server_hrr_config()
+                                                             : fuzz_server_full_config();
     memset(p, 0, sizeof *p);
     p->client = fuzz_conn_new(client_cfg);
     p->server = fuzz_conn_new(server_cfg);
@@ -975,9 +1092,12 @@ void fuzz_check_peer_read(const tls_conn *t, const tls_conn *peer)
         /* The alert is the last record, after every message written before
          * the failure: the peer reads them all and then the alert (unless
          * a close_notify of ours came first and the alert was not sent). */
-        harness_check(((ps & TLS_STATUS_FAILED) && pe->from_peer && pe->alert == te->alert) ||
-                          (!(ps & TLS_STATUS_FAILED) && (ps & TLS_STATUS_PEER_CLOSED)),
-                      t, "failed with an alert its peer did not read as the last word");
+        int read = ((ps & TLS_STATUS_FAILED) && pe->from_peer && pe->alert == te->alert) ||
+                   (!(ps & TLS_STATUS_FAILED) && (ps & TLS_STATUS_PEER_CLOSED));
+        if (!read)
+            fprintf(stderr, "fuzz harness: it failed: %s; the peer: %s\n", te->reason,
+                    (ps & TLS_STATUS_FAILED) ? pe->reason : "did not fail");
+        harness_check(read, t, "failed with an alert its peer did not read as the last word");
         return;
     }
     /* The peer's own limit (tls13_common.c): answers to as many KeyUpdate
@@ -997,16 +1117,53 @@ void fuzz_check_peer_read(const tls_conn *t, const tls_conn *peer)
                   t, "finished its handshake, but its peer did not finish from what it wrote");
 }
 
+/* The peer's first `flights` flights in pair k's own conversation, in a
+ * pair thrown away at once; the random streams then start again, so the
+ * caller's pair talks the same. */
+static void peer_flights(int k, int target_is_server, int flights, tls_buf *out)
+{
+    fuzz_pair s;
+    if (fuzz_batch_pair_new(&s, k, target_is_server) == 0 && fuzz_start(s.client) == 0) {
+        tls_conn *from = s.client;
+        for (int i = 0; i < 8 && flights > 0; i++) {
+            tls_conn *to = from == s.client ? s.server : s.client;
+            const uint8_t *d;
+            size_t n = tls_conn_output(from, &d);
+            if (n == 0)
+                break;
+            if (from == s.peer) {
+                tls_buf_bytes(out, d, n);
+                flights--;
+            }
+            fuzz_feed(to, d, n);
+            tls_conn_output_done(from, n);
+            from = to;
+        }
+    }
+    if (s.client != NULL)
+        fuzz_pair_free(&s);
+    fuzz_rng_reset();
+}
+
 void fuzz_batch_run(int target_is_server, int k, const uint8_t *data, size_t size)
 {
     const char *role = target_is_server ? "server" : "client";
     fuzz_pair p;
-    if (fuzz_batch_pair_new(&p, k, target_is_server) != 0) {
-        status_add("%s%s: no session to offer", status_used ? "; " : "", role);
-        return;
-    }
+    /* After a HelloRetryRequest the keys depend on the peer's second
+     * flight too (the second ClientHello, or the answer to it). */
     tls_buf first;
     tls_buf_init(&first);
+    if (k == FUZZ_BATCH_HRR)
+        peer_flights(k, target_is_server, 2, &first);
+    if (fuzz_batch_pair_new(&p, k, target_is_server) != 0) {
+        status_add("%s%s: no session to offer", status_used ? "; " : "", role);
+        tls_buf_free(&first);
+        return;
+    }
+    /* A client under test batches its first flight too (its ClientHello,
+     * and with early data the change_cipher_spec and data after it). */
+    if (!target_is_server)
+        p.target->record_per_message = 0;
     int started = fuzz_start(p.client) == 0;
     if (started) {
         /* The server answers the real ClientHello: its first flight is in
@@ -1015,7 +1172,8 @@ void fuzz_batch_run(int target_is_server, int k, const uint8_t *data, size_t siz
             fuzz_pump(p.client, p.server);
         const uint8_t *out;
         size_t n = tls_conn_output(p.peer, &out);
-        tls_buf_bytes(&first, out, n);
+        if (k != FUZZ_BATCH_HRR)
+            tls_buf_bytes(&first, out, n);
         tls_conn_output_done(p.peer, n);
         p.target->record_per_message = 0;
         size_t half = size / 2;

@@ -111,17 +111,23 @@ size_t fuzz_record_len(const uint8_t *p, size_t n);
  * (they abort otherwise, which the fuzzer reports): nothing batched left
  * unsent (a batch ends with the call that began it), and the output the
  * call added is whole records, each of a known content type, version
- * 0x0301 or 0x0303, and a length the peer accepts (rfc8446#5.1, 5.2); in
- * TLS 1.3, no unprotected handshake or alert record after a protected
- * one. */
+ * 0x0303 (0x0301 allowed on a client's first record only: the initial
+ * ClientHello), and a length the peer accepts (rfc8446#5.1, 5.2; rfc5246
+ * #6.2.1); in TLS 1.3, no unprotected handshake or alert record after a
+ * protected one, in this call or an earlier one; in TLS 1.2, every record
+ * after the connection's own change_cipher_spec protected (the suite's
+ * overhead and content; AES-GCM: the explicit nonce is the sequence
+ * number). These span calls: fuzz_rng_reset forgets the connections, and
+ * fuzz_conn_new makes each one known. */
 /* Exercises what a driver does after feeding: drains output, reads and
  * acknowledges application data, answers and closes once connected. */
 void fuzz_after_feed(tls_conn *c);
 
 /* ---- What an input did ------------------------------------------------------ */
 /* Each target notes, once its input is consumed and before it closes
- * anything, where the connections it drove ended up: "ROLE: connected" (or
- * "handshaking in state N"), "failed ALERT[ from peer]: REASON", then the
+ * anything, where the connections it drove ended up: "ROLE: connected" (",
+ * resumed", ", hello retry", ", peer closed" as they apply; or "handshaking
+ * in state N"), "failed ALERT[ from peer]: REASON", then the
  * count of read keys installed and of decrypted bytes held. The replay
  * program prints the notes per input when FUZZ_STATUS is set, so that
  * spec/fuzz_regress_spec.lua can tell a seed that still completes its
@@ -215,6 +221,12 @@ int fuzz_pair_connect(fuzz_pair *p, tls_config *client_cfg, tls_config *server_c
  *              as fuzz_client's own first byte 1..4) <-> the server that
  *              made it (fuzz_server_full_config, or fuzz_server_ids_config)
  *   k = 5      fuzz_client_full_config12 <-> fuzz_server_full_config
+ *   k = 6      fuzz_client_full_config <-> fuzz_server_hrr_config: a
+ *              HelloRetryRequest, then the second ClientHello, under
+ *              batching on both sides of the pair; here the input must
+ *              begin with the peer's first two flights (the keys depend
+ *              on the second) for the check below
+ * A client under test batches from its first flight on (tls_conn_start).
  * The rest of the input is the flight fed to the connection under test.
  * When it begins with the peer's own first flight (the peer's answer to
  * the ClientHello, or the ClientHello itself), the two transcripts agree,
@@ -226,9 +238,10 @@ int fuzz_pair_connect(fuzz_pair *p, tls_config *client_cfg, tls_config *server_c
  * a key change, a flush missing before an alert or a change_cipher_spec,
  * or a batched message lost or sent twice fails that. */
 #define FUZZ_BATCH_BYTE 0x20
-#define FUZZ_N_BATCH_PAIRS 6
+#define FUZZ_N_BATCH_PAIRS 7
 #define FUZZ_BATCH_FULL13 0
 #define FUZZ_BATCH_FULL12 5
+#define FUZZ_BATCH_HRR 6
 /* Notes "ROLE: ..." for the connection under test, then "peer: ..." when
  * the input began with the peer's flight (the check above ran) or
  * "unmatched peer: ..." when it did not. */

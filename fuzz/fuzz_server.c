@@ -9,8 +9,8 @@
  * Record batching: a first byte FUZZ_BATCH_BYTE + k (no record starts so)
  * runs the server with a flight's messages in shared records, as a
  * library user's, against a real client of ours (pair k, fuzz_common.h:
- * which server configuration, which client, which session it offers); the
- * rest is the client's flight. When it begins with that client's real
+ * which server configuration, which client, which session it offers; k =
+ * 6 sends a HelloRetryRequest); the rest is the client's flight. When it begins with that client's real
  * ClientHello, the client must read what the server wrote. The seeds
  * batched_* are these pairs' own conversations. */
 #include "fuzz_common.h"

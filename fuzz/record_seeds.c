@@ -832,7 +832,7 @@ static void record_batch_seeds(void)
 {
     static const char *const names[FUZZ_N_BATCH_PAIRS] = {
         "batched_full13", "batched_resume13", "batched_tls12_resume_ticket", "batched_tls12_resume_id",
-        "batched_resume13_early", "batched_full12",
+        "batched_resume13_early", "batched_full12", "batched_hrr",
     };
     for (int k = 0; k < FUZZ_N_BATCH_PAIRS; k++) {
         fuzz_pair p;
@@ -844,7 +844,9 @@ static void record_batch_seeds(void)
         check(rc == 0, names[k]);
         if (rc == 0) {
             check(converse(p.client, p.server, &client_sent, &server_sent) == 0, names[k]);
-            check(k == 0 || k == FUZZ_BATCH_FULL12 || (p.client->resumed && p.server->resumed), names[k]);
+            check(k == 0 || k == FUZZ_BATCH_FULL12 || (k == FUZZ_BATCH_HRR && p.client->hello_retry) ||
+                      (p.client->resumed && p.server->resumed),
+                  names[k]);
             fuzz_pair_free(&p);
         }
         for (int to_server = 0; to_server < 2; to_server++) {

@@ -56,6 +56,33 @@ local EXPECTED = {
    -- with ("peer", not "unmatched peer"), reads them and finishes too. In
    -- TLS 1.2 the seed's close_notify is answered by one of ours
    -- (rfc5246#7.2.1), which the peer reads: "peer closed" on both sides.
+   -- Pair 6: a HelloRetryRequest (the server takes only secp256r1), then
+   -- the second ClientHello, batched on the side under test.
+   { "corpus/fuzz_client/batched_hrr",
+     "client: connected, hello retry, peer closed [read keys 2, data 26]; "
+        .. "peer: connected, hello retry [read keys 2, data 0]" },
+   { "corpus/fuzz_server/batched_hrr",
+     "server: connected, hello retry, peer closed [read keys 2, data 18]; "
+        .. "peer: connected, hello retry [read keys 2, data 0]" },
+   -- Found by `make fuzz-ci` in pair 6 (session 17): the input began with
+   -- the peer's first flight but not its second (the keys come from that
+   -- one too), so the peer could not read the alert; the harness now asks
+   -- for both flights before it judges the peer ("unmatched peer").
+   { "regress/fuzz_server/hrr_batched_other_second_flight",
+     "server: failed bad_record_mac: bad record MAC (record could not be authenticated) [read keys 1, data 0]; "
+        .. "unmatched peer: failed bad_record_mac: bad record MAC (record could not be authenticated) [read keys 1, data 0]" },
+   { "regress/fuzz_client/hrr_batched_other_second_flight",
+     "client: failed bad_record_mac: bad record MAC (record could not be authenticated) [read keys 1, data 0]; "
+        .. "unmatched peer: failed bad_record_mac: bad record MAC (record could not be authenticated) [read keys 1, data 0]" },
+   -- The other HelloRetryRequest seeds (fuzz_note says ", hello retry"):
+   -- our pairs where the server takes only another group, openssl s_server
+   -- case 3, fuzz_hsmsg's second-ClientHello states.
+   { "corpus/fuzz_client/pair_hrr_.*", "client: connected, hello retry, peer closed [read keys 2, data 26]" },
+   { "corpus/fuzz_client/openssl_s_server_3", "client: connected, hello retry [read keys 2, data 0]" },
+   { "corpus/fuzz_hsmsg/client_wait_sh_after_hrr_real_suite%d",
+     "target: connected, hello retry [read keys 2, data 0]; peer: connected, hello retry [read keys 2, data 0]" },
+   { "corpus/fuzz_hsmsg/server_wait_ch2_real_suite%d",
+     "target: connected, hello retry [read keys 2, data 0]; peer: connected, hello retry [read keys 2, data 0]" },
    { "corpus/fuzz_client/batched_full13",
      "client: connected, peer closed [read keys 2, data 26]; peer: connected [read keys 2, data 0]" },
    { "corpus/fuzz_client/batched_full12",
