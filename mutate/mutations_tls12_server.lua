@@ -22,14 +22,14 @@ return {
      to = [[(void)tls_downgrade_tls12;]],
      specs = { { T, "writes DOWNGRD 01" } } },
    { name = "tls12s_downgrade_sentinel_always", file = S12,
-     from = [[if (c->cfg->max_version >= TLS_VERSION_13)
+     from = [[if (tls_hello_server_speaks13(c->cfg))
         memcpy(c->t12->server_random]],
      to = [[if (1)
         memcpy(c->t12->server_random]],
      specs = { { T, "does not write the sentinel with max_version" } } },
    { name = "tls12s_fallback_scsv_ignored", file = "csrc/hs/tls_hello_server.c",
-     from = [[if (ch.fallback_scsv && version < cfg->max_version)]],
-     to = [[if (0 && ch.fallback_scsv && version < cfg->max_version)]],
+     from = [[if (ch.fallback_scsv && version < best)]],
+     to = [[if (0 && ch.fallback_scsv && version < best)]],
      specs = { { T, "answers -fallback_scsv with inappropriate_fallback" } } },
    { name = "tls12s_key_fits_suite_skipped", file = S12,
      from = [[if (!key_fits_suite(c->own->key, ch, s))]],
