@@ -7,6 +7,7 @@ local tls = require "tls"
 local ssl = require "tls.luasec"
 local E = require "spec.support.engines"
 local proc = require "spec.support.proc"
+local optfiles = require "spec.support.optfiles"
 
 describe("lead16: an empty file name", function()
   local certfile, keyfile
@@ -17,11 +18,7 @@ describe("lead16: an empty file name", function()
   end)
   teardown(function() os.remove(certfile); os.remove(keyfile) end)
 
-  local function server(extra)
-    local t = { mode = "server", certificate = certfile, key = keyfile }
-    for k, v in pairs(extra) do t[k] = v end
-    return t
-  end
+  local function server(extra) return optfiles.server_maker(certfile, keyfile)(extra) end
 
   it("is refused by name in each option that names a file", function()
     local cases = {
@@ -36,11 +33,7 @@ describe("lead16: an empty file name", function()
       { server { ticket_keys = "" }, "option 'ticket_keys': the file name is empty" },
       { server { verify = "required", ca = "" }, "ca: the file name is empty" },
     }
-    for _, case in ipairs(cases) do
-      local ctx, err = tls.context(case[1])
-      assert.is_nil(ctx)
-      assert.equal(case[2], err)
-    end
+    optfiles.assert_context_refusals(cases)
   end)
 
   it("is refused by the context's loading methods", function()

@@ -13,6 +13,24 @@
 
 #include "lua/lua_tls.h"
 #include "crypto/tls_ticket.h"
+#include "util/tls_file.h"
+
+static int push_reason(lua_State *L, const char *reason)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, reason);
+    return 2;
+}
+
+/* The Lua half checks names first (lua/tls/file.lua); checked again here
+ * so that no caller can hand the OS a name cut short at a zero byte. */
+static const char *check_path(lua_State *L, int idx, tls_error *err)
+{
+    size_t len;
+    const char *path = luaL_checklstring(L, idx, &len);
+    tls_error_clear(err);
+    return tls_file_check_name("ticket keys file", path, len, err) == 0 ? path : NULL;
+}
 
 static int push_errno(lua_State *L, const char *what, const char *path, int e)
 {
@@ -27,11 +45,8 @@ static int core_ticketkey_generate(lua_State *L)
     uint8_t key[TLS_TICKET_KEY_LEN];
     tls_error err;
     tls_error_clear(&err);
-    if (tls_ticket_key_generate(key, &err) != 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, err.reason);
-        return 2;
-    }
+    if (tls_ticket_key_generate(key, &err) != 0)
+        return push_reason(L, err.reason);
     lua_pushlstring(L, (const char *)key, sizeof key);
     OPENSSL_cleanse(key, sizeof key);
     return 1;
@@ -43,7 +58,10 @@ static int core_ticketkey_generate(lua_State *L)
  * server compares it to decide whether to read the file again. */
 static int core_ticketkeys_stat(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    tls_error err;
+    const char *path = check_path(L, 1, &err);
+    if (path == NULL)
+        return push_reason(L, err.reason);
     struct stat st;
     if (stat(path, &st) != 0)
         return push_errno(L, "cannot read ticket keys file", path, errno);
@@ -75,7 +93,10 @@ static int write_all(int fd, const char *p, size_t len)
  * path (same file system), is flushed to disk, then renamed over path. */
 static int core_ticketkeys_write(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    tls_error err;
+    const char *path = check_path(L, 1, &err);
+    if (path == NULL)
+        return push_reason(L, err.reason);
     size_t len;
     const char *text = luaL_checklstring(L, 2, &len);
     static const char suffix[] = ".tmp.XXXXXX";
@@ -114,11 +135,8 @@ static int core_ticketkeys_tick(lua_State *L)
     tls_error err;
     tls_error_clear(&err);
     if (cfg->ticket_keys.rotate_ms > 0
-        && tls_ticket_keys_prepare(&cfg->ticket_keys, tls_config_now_ms(cfg), &err) != 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, err.reason);
-        return 2;
-    }
+        && tls_ticket_keys_prepare(&cfg->ticket_keys, tls_config_now_ms(cfg), &err) != 0)
+        return push_reason(L, err.reason);
     lua_pushboolean(L, 1);
     return 1;
 }
