@@ -236,7 +236,7 @@ static void ours_configs(ours_side *o, const pki *p, const proto *v)
     o->server = tls_config_new(1);
     if (o->client == NULL || o->server == NULL)
         die("tls_config_new", NULL);
-    if (tls_config_load_ca_file(o->client, p->ca, &e) != 0
+    if (tls_config_load_ca_file(o->client, p->ca, strlen(p->ca), &e) != 0
         || (v->tls12 && tls_config_set_versions(o->client, TLS_VERSION_12, TLS_VERSION_12, &e) != 0)
         || (v->tls12 && tls_config_set_versions(o->server, TLS_VERSION_12, TLS_VERSION_12, &e) != 0)
         || tls_config_set_chain(o->server, p->leaf, strlen(p->leaf), 1, &e) != 0
