@@ -107,7 +107,7 @@ describe("openfile: a file name that contains a zero byte", function()
   it("refuses an ocsp file larger than a TLS 1.3 extension holds, without reading all of it", function()
     local big = os.tmpname()
     proc.write_file(big, string.rep("\48", 65531 + 100))
-    assert.same({ nil, "ocsp: " .. big .. " is larger than 65531 bytes" }, { tls.context(server { ocsp = big }) })
+    assert.same({ nil, "ocsp: " .. big .. " is larger than the 65531 bytes a TLS 1.3 certificate extension holds" }, { tls.context(server { ocsp = big }) })
     os.remove(big)
   end)
 

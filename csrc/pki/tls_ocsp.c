@@ -75,10 +75,16 @@ int tls_config_set_ocsp_response(tls_config *c, const char *src, size_t len, int
     tls_buf_init(&der);
     if (is_path) {
         /* One byte more than allowed is a file too large for the extension. */
-        if (tls_file_read("ocsp", src, len, TLS_OCSP_MAX_RESPONSE, &der, err) != 0) {
+        int rc = tls_file_read("ocsp", src, len, TLS_OCSP_MAX_RESPONSE, &der, err);
+        if (rc != 0)
             tls_buf_free(&der);
-            return -1;
+        if (rc == TLS_FILE_TOO_LARGE) {
+            tls_error_clear(err); /* the first failure's words would win */
+            return tls_fail(err, -1, "ocsp: %s is larger than the %d bytes a TLS 1.3 certificate extension holds",
+                            src, TLS_OCSP_MAX_RESPONSE);
         }
+        if (rc != 0)
+            return -1;
     } else {
         tls_buf_bytes(&der, src, len);
         if (!tls_buf_ok(&der))

@@ -71,7 +71,9 @@ int tls_file_read(const char *what, const char *name, size_t len, size_t max, tl
         return tls_fail(err, -1, "%s: cannot read %s: out of memory", what, name);
     if (failed)
         return tls_fail(err, -1, "%s: cannot read %s: read error", what, name);
-    if (out->len - start > max)
-        return tls_fail(err, -1, "%s: %s is larger than %zu bytes", what, name, max);
+    if (out->len - start > max) {
+        tls_fail(err, -1, "%s: %s is larger than %zu bytes", what, name, max);
+        return TLS_FILE_TOO_LARGE;
+    }
     return 0;
 }

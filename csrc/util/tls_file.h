@@ -26,7 +26,9 @@ int tls_file_open_fd(const char *what, const char *name, size_t len, int flags, 
 /* stat(2) after the name check: 0, or -1 with the message. */
 int tls_file_stat(const char *what, const char *name, size_t len, struct stat *st, tls_error *err);
 /* Appends the whole file to out: 0, or -1 with the message; a file of more
- * than max bytes is "<what>: <name> is larger than <max> bytes". */
+ * than max bytes is TLS_FILE_TOO_LARGE with "<what>: <name> is larger than
+ * <max> bytes", so that a caller can say where its limit comes from. */
+#define TLS_FILE_TOO_LARGE (-2)
 int tls_file_read(const char *what, const char *name, size_t len, size_t max, tls_buf *out,
                   tls_error *err);
 
