@@ -297,6 +297,11 @@ int tls_hs_accept_peer_chain(tls_conn *c);
 int tls_hs_push_peer_certificate(tls_conn *c, const uint8_t *der, size_t len);
 /* Traces the Certificate we sent (empty: none). */
 int tls_hs_trace_own_certificate(tls_conn *c, int empty);
+/* Sends a server's CertificateRequest msg built with the CA names in names
+ * (n_names of them; both buffers are freed) and traces it; the field and
+ * value are what the version's message has of its own. */
+int tls_hs_send_certificate_request(tls_conn *c, tls_buf *msg, tls_buf *names, size_t n_names,
+                                    const char *field, const char *value);
 /* A server's answer to a client's empty Certificate, in both versions:
  * traced, then refused with `alert` when verify = "required", else
  * accepted (the client goes on unauthenticated). */

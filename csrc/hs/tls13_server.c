@@ -244,21 +244,7 @@ static int send_certificate_request(tls_conn *c)
     }
     tls_buf_close_block(&msg, ext, 2);
     tls_hs_end_message(&msg, off);
-    int rc = tls_buf_ok(&names) ? tls_hs_send(c, &msg)
-                                : tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
-    tls_buf_free(&msg);
-    tls_buf_free(&names);
-    if (rc == 0 && tls_tracing(c)) {
-        tls_trace_builder tb;
-        tls_trace_begin(&tb, "send", "CertificateRequest");
-        tls_trace_add(&tb, "context", "empty (during the handshake)");
-        tls_trace_add_list(&tb, "signature_algorithms", cfg->sigalgs, cfg->n_sigalgs, tls_sigscheme_name);
-        tls_trace_add(&tb, "certificate_authorities", "%zu", n_names);
-        tls_trace_add(&tb, "client_certificate", "%s",
-                      cfg->verify == TLS_VERIFY_REQUIRED ? "required" : "optional");
-        rc = tls_trace_emit(c, &tb);
-    }
-    return rc;
+    return tls_hs_send_certificate_request(c, &msg, &names, n_names, "context", "empty (during the handshake)");
 }
 
 /* Picks suite, signature scheme and group; *share is the client's share

@@ -75,6 +75,26 @@ int tls_hs_trace_own_certificate(tls_conn *c, int empty)
     return tls_trace_emit(c, &tb);
 }
 
+int tls_hs_send_certificate_request(tls_conn *c, tls_buf *msg, tls_buf *names, size_t n_names,
+                                    const char *field, const char *value)
+{
+    const tls_config *cfg = c->cfg;
+    int rc = tls_buf_ok(names) ? tls_hs_send(c, msg) : tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    tls_buf_free(msg);
+    tls_buf_free(names);
+    if (rc == 0 && tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "send", "CertificateRequest");
+        tls_trace_add(&tb, field, "%s", value);
+        tls_trace_add_list(&tb, "signature_algorithms", cfg->sigalgs, cfg->n_sigalgs, tls_sigscheme_name);
+        tls_trace_add(&tb, "certificate_authorities", "%zu", n_names);
+        tls_trace_add(&tb, "client_certificate", "%s",
+                      cfg->verify == TLS_VERIFY_REQUIRED ? "required" : "optional");
+        rc = tls_trace_emit(c, &tb);
+    }
+    return rc;
+}
+
 int tls_hs_client_sent_no_certificate(tls_conn *c, uint8_t alert)
 {
     int required = c->cfg->verify == TLS_VERIFY_REQUIRED;
