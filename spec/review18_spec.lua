@@ -56,3 +56,132 @@ describe("review18: TLS 1.2 exporter without the extended master secret (RFC 762
       conn:close()
    end)
 end)
+
+---------------------------------------------------------------------------
+-- record_size_limit in TLS 1.2 (RFC 8449 4): answered in the ServerHello,
+-- a limit of the plaintext alone, at most 2^14; each side keeps its
+-- protected records to the other's and refuses records over its own.
+---------------------------------------------------------------------------
+local E = require "spec.support.engines"
+local B = require "spec.support.tlsbytes"
+local T = require "spec.support.tls12_peer"
+
+local GCM12 = 8 + 16 -- TLS 1.2 AES-GCM: explicit nonce and tag
+local AES128 = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+
+-- The largest protected application_data record body in these bytes.
+local function largest_protected(bytes)
+   local records, rest = B.parse_records(bytes)
+   assert.equal("", rest)
+   local max = 0
+   for _, r in ipairs(records) do
+      if r.type == B.CT.application_data and #r.body > max then max = #r.body end
+   end
+   return max
+end
+
+local function pair12(client_opts, server_opts)
+   local co, c_events = E.traced(E.merge({ max_version = "TLSv1.2", ciphers = AES128 }, client_opts))
+   local so, s_events = E.traced(server_opts)
+   local c, s = E.engines(co, so)
+   E.handshake(c, s)
+   assert.equal("TLSv1.2", c:info().version)
+   return c, s, c_events, s_events
+end
+
+local function event(events, direction, message)
+   for _, ev in ipairs(events) do
+      if ev.direction == direction and ev.message == message then return ev end
+   end
+   error("no " .. direction .. " " .. message .. " event")
+end
+
+describe("review18: record_size_limit in TLS 1.2 (RFC 8449)", function()
+   it("our server answers the client's limit in its ServerHello and keeps its records to it", function()
+      local c, s, _, s_events = pair12({ record_size_limit = 64 })
+      assert.equal("16384", event(s_events, "send", "ServerHello").record_size_limit)
+      assert(s:write(("s"):rep(5000)))
+      local out = s:output()
+      assert.equal(64 + GCM12, largest_protected(out))
+      assert(c:feed(out))
+      local got = {}
+      repeat local chunk = c:read(); got[#got + 1] = chunk until chunk == ""
+      assert.equal(("s"):rep(5000), table.concat(got))
+   end)
+
+   it("our client keeps its records to the limit in the server's ServerHello", function()
+      local c, s = pair12({ record_size_limit = 2000 }, { record_size_limit = 100 })
+      assert(c:write(("c"):rep(5000)))
+      local out = c:output()
+      assert.equal(100 + GCM12, largest_protected(out))
+      assert(s:feed(out))
+      assert.equal(("c"):rep(5000), s:read())
+      assert(s:write(("s"):rep(5000)))
+      assert.equal(2000 + GCM12, largest_protected(s:output()))
+   end)
+
+   it("nobody answers it unless the client sent it", function()
+      local c, s, _, s_events = pair12(nil, { record_size_limit = 100 })
+      assert.is_nil(event(s_events, "send", "ServerHello").record_size_limit)
+      assert(c:write(("c"):rep(5000)))
+      assert.equal(5000 + GCM12, largest_protected(c:output()))
+      assert(s:write(("s"):rep(5000)))
+      assert.equal(5000 + GCM12, largest_protected(s:output()))
+   end)
+
+   local function client_with_limit(limit, server_limit)
+      local c = E.client_engine { max_version = "TLSv1.2", record_size_limit = limit }
+      assert(c:start())
+      local fake = T.server { cert_pem = E.CERT, key_pem = E.KEY, extensions = {
+         { T.EXT.renegotiation_info, "\0" }, { T.EXT.ec_point_formats, B.vec(1, "\0") },
+         { T.EXT.extended_master_secret, "" }, { 28, B.u16(server_limit) } } }
+      assert(c:feed(fake:answer(c:output())))
+      fake:client_flight(c:output())
+      assert(c:feed(fake:finish()))
+      assert.is_true(c:info().handshake_done)
+      return c, fake
+   end
+
+   it("our client refuses a record over the limit it sent once the server answered (record_overflow)", function()
+      local c, fake = client_with_limit(64, 16384)
+      assert(c:feed(fake:seal(B.CT.application_data, ("x"):rep(64))))
+      assert.equal(64, #c:read())
+      local ok, msg = c:feed(fake:seal(B.CT.application_data, ("x"):rep(65)))
+      E.assert_failed(c, ok, msg, "record_overflow", "record of 65 bytes of plaintext (at most 64 allowed)")
+   end)
+
+   it("our client takes a server's limit above 2^14 as 2^14", function()
+      local c, fake = client_with_limit(100, 16385)
+      assert(c:write(("c"):rep(20000)))
+      local recs = B.parse_records(c:output())
+      assert.equal(16384, #fake:open(recs[1]))
+   end)
+
+   it("our server refuses a record over the limit it answered (record_overflow)", function()
+      local s = E.server_engine { record_size_limit = 100 }
+      local fake = T.client { extensions = { { 28, B.u16(16385) } } }
+      assert(s:feed(fake:hello()))
+      fake:server_flight(s:output())
+      assert(s:feed(fake:key_exchange()))
+      assert.is_true(s:info().handshake_done)
+      assert(s:feed(fake:seal(B.CT.application_data, ("x"):rep(100))))
+      local ok, msg = s:feed(fake:seal(B.CT.application_data, ("x"):rep(101)))
+      E.assert_failed(s, ok, msg, "record_overflow", "record of 101 bytes of plaintext (at most 100 allowed)")
+   end)
+end)
+
+describe("review18: record_size_limit in TLS 1.2 with GnuTLS", function()
+   after_each(proc.kill_all)
+   local peers = require "spec.support.peers"
+
+   it("gnutls-cli --recordsize=512 forced to TLS 1.2 takes our server's answer", function()
+      local _, port = peers.luatls_server { cert = c.leaf.ecdsa_p256.cert, key = c.leaf.ecdsa_p256.key }
+      local line = ("0123456789"):rep(40)
+      local out = proc.run(string.format("(printf '%s\\n'; sleep 1) | gnutls-cli -d 4 --x509cafile %s "
+         .. "--verify-hostname localhost --sni-hostname localhost --recordsize=512 -p %d --priority %s 127.0.0.1",
+         line, c.ca, port, "NORMAL:-VERS-ALL:+VERS-TLS1.2"))
+      assert.truthy(out:find("- Handshake was completed", 1, true), out)
+      assert.truthy(out:find("record_size_limit 16384 negotiated", 1, true), out)
+      assert.truthy(out:find("\n" .. line .. "\n", 1, true), out)
+   end)
+end)
