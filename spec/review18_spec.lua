@@ -150,6 +150,26 @@ describe("review18: record_size_limit in TLS 1.2 (RFC 8449)", function()
       E.assert_failed(c, ok, msg, "record_overflow", "record of 65 bytes of plaintext (at most 64 allowed)")
    end)
 
+   it("our client refuses a record_size_limit answer it did not ask for", function()
+      local c = E.client_engine { max_version = "TLSv1.2" }
+      assert(c:start())
+      local fake = T.server { cert_pem = E.CERT, key_pem = E.KEY, extensions = {
+         { T.EXT.renegotiation_info, "\0" }, { T.EXT.ec_point_formats, B.vec(1, "\0") },
+         { T.EXT.extended_master_secret, "" }, { 28, B.u16(100) } } }
+      local ok, msg = c:feed(fake:answer(c:output()))
+      E.assert_refused(c, ok, msg, "unsupported_extension", ".*record_size_limit.*")
+   end)
+
+   it("our client refuses a limit below 64 in a TLS 1.2 ServerHello (illegal_parameter)", function()
+      local c = E.client_engine { max_version = "TLSv1.2", record_size_limit = 64 }
+      assert(c:start())
+      local fake = T.server { cert_pem = E.CERT, key_pem = E.KEY, extensions = {
+         { T.EXT.renegotiation_info, "\0" }, { T.EXT.ec_point_formats, B.vec(1, "\0") },
+         { T.EXT.extended_master_secret, "" }, { 28, B.u16(63) } } }
+      local ok, msg = c:feed(fake:answer(c:output()))
+      E.assert_refused(c, ok, msg, "illegal_parameter", "ServerHello record_size_limit of 63 %(at least 64 is required%)")
+   end)
+
    it("our client takes a server's limit above 2^14 as 2^14", function()
       local c, fake = client_with_limit(100, 16385)
       assert(c:write(("c"):rep(20000)))
