@@ -11,7 +11,8 @@ return {
     from = [[    if (!c->t12->ems)
         return;]],
     to = [[]],
-    specs = { { S, "is refused by a client with require_ems = false talking to a server without it" } } },
+    specs = { { S, "is refused by a client with require_ems = false talking to a server without it" },
+              { S, "is refused with a client that does not do it" } } },
   -- rfc8449#4 in TLS 1.2: our server ignores the client's limit
   { name = "review18_rsl12_server_ignores_limit", file = SERVER12,
     from = [[        c->send_limit = ch->record_size_limit < TLS_MAX_PLAINTEXT ? ch->record_size_limit : TLS_MAX_PLAINTEXT;]],

@@ -205,3 +205,29 @@ describe("review18: record_size_limit in TLS 1.2 with GnuTLS", function()
       assert.truthy(out:find("\n" .. line .. "\n", 1, true), out)
    end)
 end)
+
+describe("review18: the exporter of our TLS 1.2 server without the extended master secret", function()
+   local WANT = "no keying material to export: this TLS 1.2 connection has no extended master secret "
+      .. "(RFC 7627 5.4: a peer in the middle could share it)"
+
+   local function server_connected(client_opts)
+      local s = E.server_engine { require_ems = false }
+      local fake = T.client(client_opts)
+      assert(s:feed(fake:hello()))
+      fake:server_flight(s:output())
+      assert(s:feed(fake:key_exchange()))
+      assert.is_true(s:info().handshake_done)
+      return s
+   end
+
+   it("is refused with a client that does not do it (require_ems = false)", function()
+      local s = server_connected { no_ems = true }
+      assert.is_false(s:info().extended_master_secret)
+      assert.same({ nil, WANT }, { s:export("EXPERIMENTAL-x", nil, 32) })
+   end)
+
+   it("works with a client that does it", function()
+      local s = server_connected()
+      assert.equal(32, #assert(s:export("EXPERIMENTAL-x", nil, 32)))
+   end)
+end)
