@@ -137,6 +137,8 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
                                                      : "ECDHE: the server sends its share in ServerKeyExchange");
         tls_trace_add(&tb, "extended_master_secret", "%s", c->t12->ems ? "yes" : "no");
         tls_trace_add(&tb, "secure_renegotiation", "%s", c->t12->secure_renegotiation ? "yes" : "no");
+        if (rsl != NULL)
+            tls_trace_add(&tb, "record_size_limit", "%zu", c->send_limit);
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }
