@@ -12,6 +12,11 @@ void tls_export_keep(tls_conn *c)
 {
     if (c->t12 == NULL || c->export12 != NULL)
         return;
+    /* rfc7627#5.4: without the extended master secret the parties "MUST
+     * NOT export any key material based on the new master secret ... In
+     * particular, it MUST disable [RFC5705]" (and #5.3 for resumption). */
+    if (!c->t12->ems)
+        return;
     /* Out of memory here leaves the exporter unavailable (it says so),
      * never the connection broken. */
     c->export12 = OPENSSL_malloc(sizeof *c->export12);
@@ -53,6 +58,9 @@ int tls_conn_export(const tls_conn *c, const char *label, size_t label_len, cons
         rc = tls12_export(c->suite->md, c->export12->master, c->client_random,
                           c->export12->server_random, label, context, context_len, has_context, out,
                           out_len, &err);
+    } else if (!c->extended_master_secret) {
+        rc = tls_fail(&err, -1, "no keying material to export: this TLS 1.2 connection has no extended "
+                                "master secret (RFC 7627 5.4: a peer in the middle could share it)");
     } else {
         rc = tls_fail(&err, -1, "no exporter secret for this connection");
     }

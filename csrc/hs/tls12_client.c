@@ -88,6 +88,17 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         tls_alpn_client_answer(c, tls_hs_find_ext(&sh->exts, TLS_EXT_ALPN), "ServerHello") != 0 ||
         tls12_ocsp_server_hello(c, &sh->exts) != 0 || tls12_resume_client_server_hello(c, sh) != 0)
         return -1;
+    /* rfc8449#4: a TLS 1.2 server answers our record_size_limit here; its
+     * limit (of the plaintext alone in TLS 1.2) bounds our protected
+     * records, ours its records. */
+    tls_reader *rsl = tls_hs_find_ext(&sh->exts, TLS_EXT_RECORD_SIZE_LIMIT);
+    if (rsl != NULL) {
+        uint16_t limit;
+        if (tls_ext_read_record_size_limit(c, rsl, "ServerHello", &limit) != 0)
+            return -1;
+        c->send_limit = limit < TLS_MAX_PLAINTEXT ? limit : TLS_MAX_PLAINTEXT;
+        c->recv_limit = cfg->record_size_limit;
+    }
     tls_reader *ems = tls_hs_find_ext(&sh->exts, TLS_EXT_EXTENDED_MASTER_SECRET);
     if (ems != NULL && tls_rd_left(ems) != 0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello extended_master_secret is not empty");
@@ -126,6 +137,8 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
                                                      : "ECDHE: the server sends its share in ServerKeyExchange");
         tls_trace_add(&tb, "extended_master_secret", "%s", c->t12->ems ? "yes" : "no");
         tls_trace_add(&tb, "secure_renegotiation", "%s", c->t12->secure_renegotiation ? "yes" : "no");
+        if (rsl != NULL)
+            tls_trace_add(&tb, "record_size_limit", "%zu", c->send_limit);
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }

@@ -276,15 +276,34 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
         tls_buf_u8(&msg, 1);
         tls_buf_u8(&msg, 0);
     }
+    /* rfc8449#4: answered in the ServerHello in TLS 1.2, where the limit
+     * is of the plaintext alone and "2^14 octets" at most. */
+    uint16_t limit = c->cfg->record_size_limit ? c->cfg->record_size_limit : TLS_RECORD_SIZE_LIMIT_MAX;
+    if (limit > TLS_MAX_PLAINTEXT)
+        limit = TLS_MAX_PLAINTEXT;
+    if (ch->record_size_limit != 0) {
+        tls_buf_u16(&msg, TLS_EXT_RECORD_SIZE_LIMIT);
+        tls_buf_u16(&msg, 2);
+        tls_buf_u16(&msg, limit);
+    }
     tls_alpn_put_answer(c, &msg);
     tls_buf_close_block(&msg, ext, 2);
     tls_hs_end_message(&msg, off);
     int rc = tls_hs_send(c, &msg);
     tls_buf_free(&msg);
+    /* rfc8449#4: "An endpoint MUST NOT generate a protected record with
+     * plaintext that is larger than the RecordSizeLimit value it receives
+     * from its peer"; the client keeps to ours. */
+    if (ch->record_size_limit != 0) {
+        c->send_limit = ch->record_size_limit < TLS_MAX_PLAINTEXT ? ch->record_size_limit : TLS_MAX_PLAINTEXT;
+        c->recv_limit = limit;
+    }
     if (rc == 0 && tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "send", "ServerHello");
         tls_trace_add(&tb, "version", "TLSv1.2");
+        if (ch->record_size_limit != 0)
+            tls_trace_add(&tb, "record_size_limit", "%u", limit);
         tls_trace_add_hex(&tb, "random", c->t12->server_random, TLS_RANDOM_LEN);
         if (c->cfg->max_version >= TLS_VERSION_13)
             tls_trace_add(&tb, "downgrade", "random ends with DOWNGRD 01: a TLS 1.3 client refuses this "

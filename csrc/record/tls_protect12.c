@@ -27,11 +27,13 @@ int tls12_protect_open(tls_conn *c, const uint8_t *header, const uint8_t *frag, 
     size_t n;
     if (tls12_aead_open(&c->rd, header[0], version, frag, len, dst, &n, &c->err) != 0)
         return -1;
-    /* rfc5246#6.2.1: "The length MUST NOT exceed 2^14." */
-    if (n > TLS_MAX_PLAINTEXT) {
+    /* rfc5246#6.2.1: "The length MUST NOT exceed 2^14"; rfc8449#4: nor
+     * the record_size_limit we advertised and the peer answered. */
+    size_t most = c->recv_limit < TLS_MAX_PLAINTEXT ? c->recv_limit : TLS_MAX_PLAINTEXT;
+    if (n > most) {
         OPENSSL_cleanse(dst, n);
         return tls_fail(&c->err, TLS_ALERT_RECORD_OVERFLOW,
-                        "record of %zu bytes of plaintext (at most %d allowed)", n, TLS_MAX_PLAINTEXT);
+                        "record of %zu bytes of plaintext (at most %zu allowed)", n, most);
     }
     *type = header[0];
     *pt_len = n;
