@@ -265,8 +265,9 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len)
         /* rfc8446#5.5: "Implementations SHOULD do a key update as
          * described in Section 4.6.3 prior to reaching these limits."
          * Checked before each record of data: a handshake message or an
-         * alert never waits for a key update. TLS 1.2 has no key update;
-         * its sequence number ends the connection long before (rfc5246#6.1). */
+         * alert never waits for a key update. TLS 1.2 has no key update
+         * and we refuse renegotiation: its keys serve the whole connection,
+         * past this margin if it carries that much (README, Limits). */
         size_t n = len;
         if (c->version == TLS_VERSION_13) {
             if (c->wr.seq >= c->key_update_after && tls13_key_update(c, 0) != 0)
