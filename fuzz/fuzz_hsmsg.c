@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(msg + TLS_HS_HEADER_LEN, data + 2, body);
     if (drop_next_record(pair.peer) == TLS_CT_APPLICATION_DATA && pair.target->rd_protected)
         pair.target->rd.seq++;
-    int rc = tls_hs_handle(pair.target, msg, TLS_HS_HEADER_LEN + body);
+    int rc = fuzz_hs_handle(pair.target, msg, TLS_HS_HEADER_LEN + body);
     free(msg);
     if (rc != 0)
         fuzz_note_rejected("target", pair.target);
