@@ -750,11 +750,20 @@ int fuzz_feed(tls_conn *c, const uint8_t *data, size_t len)
     return rc;
 }
 
+/* In one batch, as tls_conn_feed handles the messages of a record: with
+ * record_per_message clear, what the message makes the connection write
+ * shares records (flushed before a key change, an alert, a
+ * change_cipher_spec, and at the end). A flush that fails (out of memory
+ * only) is the call's -1, though the connection is not marked failed as
+ * tls_conn_feed would mark it. */
 int fuzz_hs_handle(tls_conn *c, const uint8_t *msg, size_t len)
 {
     use_stream(c);
     size_t from = c->out.len;
+    tls_record_batch_begin(c);
     int rc = tls_hs_handle(c, msg, len);
+    if (tls_record_batch_end(c) != 0)
+        rc = -1;
     check_call(c, from, 0, rc == 0);
     return rc;
 }

@@ -70,4 +70,13 @@ return {
      to = [[        (!tls13_early_client_keeps_write_key(c) && 0 &&
          tls_record_set_write_key(c, c->keys.client_hs, "client_handshake_traffic_secret") != 0))]],
      specs = { seeds("fuzz_hsmsg") } },
+   -- Item 4 (fuzz_hsmsg's target batches after the drive): the batch is
+   -- not flushed before a new write key, so a server's batched Finished
+   -- goes out sealed under its application key; its real peer cannot read
+   -- it (the seeds' recorded states: bad_record_mac). With a record per
+   -- message, as before session 18, fuzz_hsmsg could not see this.
+   { name = "fuzz18_hsmsg_batch_across_write_key", file = RECORD,
+     from = [[    if (tls_record_flush_handshake(c) != 0 || install_key(c, &c->wr, secret, 1) != 0)]],
+     to = [[    if (install_key(c, &c->wr, secret, 1) != 0)]],
+     specs = { seeds("fuzz_hsmsg") } },
 }
