@@ -106,21 +106,38 @@ void fuzz_pump(tls_conn *from, tls_conn *to);
 int fuzz_feed_until(tls_conn *from, tls_conn *to, tls_state want);
 /* Length of the first whole record in p[0..n), or 0. */
 size_t fuzz_record_len(const uint8_t *p, size_t n);
-/* fuzz_start and fuzz_feed check what every call into the engine must
- * leave behind, whatever the input and with or without record batching
- * (they abort otherwise, which the fuzzer reports): nothing batched left
- * unsent (a batch ends with the call that began it), and the output the
- * call added is whole records, each of a known content type, version
- * 0x0303 (0x0301 allowed on a client's first record only: the initial
+/* The harness's other engine calls that may write, with the same checks:
+ * tls_hs_handle (a message handed over directly), tls_conn_write,
+ * tls_conn_close, tls_conn_app_data_done (it processes records held back). */
+int fuzz_hs_handle(tls_conn *c, const uint8_t *msg, size_t len);
+int fuzz_write(tls_conn *c, const uint8_t *data, size_t len);
+void fuzz_close(tls_conn *c);
+void fuzz_app_data_done(tls_conn *c, size_t n);
+/* The harness sealed a record with c's own write key (fuzz_record's
+ * forged sender): c's TLS 1.2 write sequence number moved on unseen. */
+void fuzz_track_sealed(const tls_conn *c);
+/* Every call above checks what every call into the engine must leave
+ * behind, whatever the input and with or without record batching (they
+ * abort otherwise, which the fuzzer reports): nothing batched left unsent
+ * (a batch ends with the call that began it), and the output the call
+ * added is whole records, each of a known content type, version 0x0303
+ * (0x0301 allowed on a client's first record only: the initial
  * ClientHello), and a length the peer accepts (rfc8446#5.1, 5.2; rfc5246
- * #6.2.1); in TLS 1.3, no unprotected handshake or alert record after a
- * protected one, in this call or an earlier one; in TLS 1.2, every record
- * after the connection's own change_cipher_spec protected (the suite's
- * overhead and content; AES-GCM: the explicit nonce is the sequence
- * number). These span calls: fuzz_rng_reset forgets the connections, and
- * fuzz_conn_new makes each one known. */
+ * #6.2.1); a change_cipher_spec is the one byte 1; in TLS 1.3, no
+ * unprotected handshake or alert record after a protected one, in this
+ * call or an earlier one, no handshake message but a hello in the clear,
+ * every application_data record long enough to be protected (type byte
+ * and tag) with room for what the caller wrote; in TLS 1.2, every record after the connection's
+ * own change_cipher_spec protected: its length is the suite's overhead
+ * (AES-GCM: explicit nonce and tag; ChaCha20-Poly1305: the tag only, no
+ * explicit nonce, rfc7905) plus its known plaintext (an alert's 2 bytes,
+ * the one Finished's 16, the application data the caller wrote), and with
+ * AES-GCM the explicit nonce is the sequence number. These span calls:
+ * fuzz_rng_reset forgets the connections, and fuzz_conn_new makes each one
+ * known (as many as an input makes). */
 /* Exercises what a driver does after feeding: drains output, reads and
- * acknowledges application data, answers and closes once connected. */
+ * acknowledges application data, answers and closes once connected (with
+ * fuzz_app_data_done, fuzz_write and fuzz_close: checked as above). */
 void fuzz_after_feed(tls_conn *c);
 
 /* ---- What an input did ------------------------------------------------------ */

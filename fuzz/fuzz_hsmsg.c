@@ -11,7 +11,12 @@
  * record layer guarantees it). The input takes the place of the real
  * message the peer has ready: that record is dropped (and the target's read
  * sequence number moved past it), so that when the input is accepted, the
- * handshake goes on with the real peer's following records. */
+ * handshake goes on with the real peer's following records.
+ *
+ * Once driven, the target batches as a library user's connection does
+ * (record_per_message clear; fuzz_hs_handle hands the message over in one
+ * batch, as tls_conn_feed would): what it answers shares records, which
+ * its real peer reads in the pumps after. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +65,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_pair pair;
     if (fuzz_hs_drive(&pair, state, suite) != 0)
         abort(); /* the set-up itself is broken: that is a finding too */
+    /* From here on the target batches as a library user's connection
+     * does (fuzz_hs_drive needs a record per message only to stop between
+     * the messages of a flight): what it writes for the input, and its
+     * flights after it, share records, which its real peer must read. */
+    pair.target->record_per_message = 0;
     size_t body = size - 2;
     uint8_t *msg = malloc(TLS_HS_HEADER_LEN + body);
     if (msg == NULL)
@@ -71,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(msg + TLS_HS_HEADER_LEN, data + 2, body);
     if (drop_next_record(pair.peer) == TLS_CT_APPLICATION_DATA && pair.target->rd_protected)
         pair.target->rd.seq++;
-    int rc = tls_hs_handle(pair.target, msg, TLS_HS_HEADER_LEN + body);
+    int rc = fuzz_hs_handle(pair.target, msg, TLS_HS_HEADER_LEN + body);
     free(msg);
     if (rc != 0)
         fuzz_note_rejected("target", pair.target);

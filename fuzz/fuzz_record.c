@@ -60,6 +60,7 @@ static void feed_sealed12(tls_conn *sender, tls_conn *receiver, const uint8_t *i
     tls_error_clear(&err);
     if (tls12_aead_seal(&sender->wr, type, TLS_VERSION_12, inner, len, rec + TLS_RECORD_HEADER_LEN, &err) != 0)
         abort();
+    fuzz_track_sealed(sender);
     fuzz_feed(receiver, rec, TLS_RECORD_HEADER_LEN + len + overhead);
     free(rec);
 }

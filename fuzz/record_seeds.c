@@ -194,10 +194,10 @@ static int converse(tls_conn *client, tls_conn *server, tls_buf *client_sent, tl
     unsigned both = tls_conn_status(client) & tls_conn_status(server);
     if (!(both & TLS_STATUS_HANDSHAKE_DONE) || (both & TLS_STATUS_FAILED))
         return -1;
-    tls_conn_write(client, (const uint8_t *)"GET / HTTP/1.0\r\n\r\n", 18);
-    tls_conn_close(client);
-    tls_conn_write(server, (const uint8_t *)"HTTP/1.0 200 OK\r\n\r\nhello\n", 26);
-    tls_conn_close(server);
+    fuzz_write(client, (const uint8_t *)"GET / HTTP/1.0\r\n\r\n", 18);
+    fuzz_close(client);
+    fuzz_write(server, (const uint8_t *)"HTTP/1.0 200 OK\r\n\r\nhello\n", 26);
+    fuzz_close(server);
     take_output(client, client_sent);
     take_output(server, server_sent);
     return 0;
@@ -660,7 +660,7 @@ static void record_hsmsg_seeds(void)
             } else if (peek_message(p.target, p.peer, &msg) == 0) {
                 write_hsmsg(state, suites[s], "real", msg.data, msg.len);
                 /* The real message must be accepted where the target hands it over. */
-                check(tls_hs_handle(p.target, msg.data, msg.len) == 0, fuzz_hs_state_names[state]);
+                check(fuzz_hs_handle(p.target, msg.data, msg.len) == 0, fuzz_hs_state_names[state]);
             } else {
                 check(0, fuzz_hs_state_names[state]);
             }
@@ -753,7 +753,7 @@ static int run_over_socket(int fd, tls_conn *c, const char *path)
         if (st & (TLS_STATUS_FAILED | TLS_STATUS_PEER_CLOSED))
             break;
         if ((st & TLS_STATUS_HANDSHAKE_DONE) && !said_hello) {
-            tls_conn_write(c, (const uint8_t *)"hello from luatls\n", 18);
+            fuzz_write(c, (const uint8_t *)"hello from luatls\n", 18);
             said_hello = 1;
             continue;
         }
@@ -782,7 +782,7 @@ static int run_over_socket(int fd, tls_conn *c, const char *path)
                c->is_server ? (c->ocsp_asked ? "stapled" : "not asked")
                             : tls_ocsp_status_name(info.ocsp ? info.ocsp->status : TLS_OCSP_STATUS_NONE));
     }
-    tls_conn_close(c);
+    fuzz_close(c);
     send_all(fd, c);
     FILE *f = fopen(path, "wb");
     if (f == NULL || (log.len > 0 && fwrite(log.data, 1, log.len, f) != log.len))
