@@ -837,6 +837,11 @@ int tls_config_sigalgs13(const tls_config *c)
     return 0;
 }
 
+int tls_config_can13(const tls_config *c)
+{
+    return c->max_version >= TLS_VERSION_13 && has_suite(c, TLS_VERSION_13) && tls_config_sigalgs13(c);
+}
+
 /* "the certificate's RSA key", for the messages below. */
 static const char *keys_name(const tls_config *c, char *buf, size_t size)
 {

@@ -180,6 +180,10 @@ int tls_config_set_versions(tls_config *c, uint16_t min, uint16_t max, tls_error
  * signature); a server's fits the key of one of its pairs under TLS 1.3's
  * rules (a server without pairs: as a client's). */
 int tls_config_sigalgs13(const tls_config *c);
+/* Whether c can negotiate TLS 1.3: max_version allows it, `ciphers` names
+ * a TLS 1.3 suite and tls_config_sigalgs13. Without it, a client does not
+ * offer TLS 1.3 and a server is a TLS 1.2 server. */
+int tls_config_can13(const tls_config *c);
 /* Fails, naming the options, if c can connect with no valid peer at all:
  * no version in min_version..max_version has a suite in `ciphers`, the
  * signature schemes it needs (for a server: for one of its keys) and, for a
