@@ -556,6 +556,10 @@ function tls.context(opts)
     end
     ctx:set_key_update_after(o.key_update_after)
   end
+  -- Last, with every list, version and key set: a context no peer could
+  -- ever connect with is refused now, not at its first handshake.
+  ok, why = ctx:check()
+  if not ok then return nil, why end
   return ctx
 end
 

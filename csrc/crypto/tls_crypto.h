@@ -322,6 +322,12 @@ void tls_sig_forget(EVP_PKEY *key);
  * several times per handshake). */
 typedef enum { TLS_KEY_OTHER, TLS_KEY_EC, TLS_KEY_RSA, TLS_KEY_RSA_PSS, TLS_KEY_ED25519 } tls_key_kind;
 tls_key_kind tls_key_kind_of(EVP_PKEY *key, int *curve_nid);
+/* rfc5246#7.4.2: whether a TLS 1.2 suite's authentication fits the key
+ * (RSA for ECDHE_RSA and RSA key transport, EC for ECDHE_ECDSA). */
+int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s);
+/* Whether scheme may sign a TLS 1.3 handshake with some key: every scheme
+ * we implement but rsa_pkcs1_* (rfc8446#4.2.3). */
+int tls_sig_scheme_in13(uint16_t scheme);
 
 /* ---- Randomness ------------------------------------------------------------ */
 int tls_random(uint8_t *out, size_t len, tls_error *err);

@@ -99,6 +99,19 @@ tls_key_kind tls_key_kind_of(EVP_PKEY *key, int *curve_nid)
     return f.kind;
 }
 
+/* rfc5246#7.4.2: "The end entity certificate's public key ... MUST be
+ * compatible with the selected key exchange algorithm": RSA for
+ * ECDHE_RSA and RSA key transport, EC for ECDHE_ECDSA (rfc8422#5.3). */
+int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s)
+{
+    tls_key_kind kind = tls_key_kind_of(key, NULL);
+    if (s->auth == TLS_AUTH_ECDSA)
+        return kind == TLS_KEY_EC;
+    if (s->auth == TLS_AUTH_RSA)
+        return kind == TLS_KEY_RSA || (s->kx == TLS_KX_ECDHE && kind == TLS_KEY_RSA_PSS);
+    return 0;
+}
+
 /* tls12: rfc5246#7.4.1.4.1 names a hash and a signature algorithm, so an
  * ECDSA scheme fits any curve and rsa_pkcs1 is allowed. */
 static int fits_facts(const key_facts *f, const scheme_info *s, int tls12)
@@ -136,6 +149,12 @@ static int fits(EVP_PKEY *key, const scheme_info *s) { return fits_version(key, 
 int tls_sig_scheme_fits_key(EVP_PKEY *key, uint16_t scheme)
 {
     return fits(key, find_scheme(scheme));
+}
+
+int tls_sig_scheme_in13(uint16_t scheme)
+{
+    const scheme_info *s = find_scheme(scheme);
+    return s != NULL && s->kind != SIG_RSA_PKCS1;
 }
 
 int tls12_sig_scheme_fits_key(EVP_PKEY *key, uint16_t scheme)

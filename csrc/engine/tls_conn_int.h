@@ -353,10 +353,9 @@ int tls12_server_change_cipher_spec(tls_conn *c);
 int tls12_post_handshake(tls_conn *c, uint8_t type, tls_reader *body);
 /* TLS 1.2 Certificate (rfc5246#7.4.2), both sides (tls12_client.c for now):
  * send ours (or an empty one); parse the peer's into c->peer_chain and
- * accept it unless empty (*empty); does key fit the suite's auth? */
+ * accept it unless empty (*empty). */
 int tls12_send_certificate(tls_conn *c, int empty);
 int tls12_parse_certificate(tls_conn *c, tls_reader *body, int *empty);
-int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s);
 /* Allocates c->t12 (the hand-off to TLS 1.2 does); tls12_state_wipe
  * wipes and frees it. */
 int tls12_state_new(tls_conn *c);

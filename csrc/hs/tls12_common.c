@@ -55,19 +55,6 @@ int tls12_parse_certificate(tls_conn *c, tls_reader *body, int *empty)
     return *empty ? 0 : tls_hs_accept_peer_chain(c);
 }
 
-/* rfc5246#7.4.2: "The end entity certificate's public key ... MUST be
- * compatible with the selected key exchange algorithm": RSA for
- * ECDHE_RSA and RSA key transport, EC for ECDHE_ECDSA (rfc8422#5.3). */
-int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s)
-{
-    tls_key_kind kind = tls_key_kind_of(key, NULL);
-    if (s->auth == TLS_AUTH_ECDSA)
-        return kind == TLS_KEY_EC;
-    if (s->auth == TLS_AUTH_RSA)
-        return kind == TLS_KEY_RSA || (s->kx == TLS_KX_ECDHE && kind == TLS_KEY_RSA_PSS);
-    return 0;
-}
-
 int tls12_state_new(tls_conn *c)
 {
     if (c->t12 == NULL && (c->t12 = OPENSSL_zalloc(sizeof *c->t12)) == NULL)

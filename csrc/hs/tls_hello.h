@@ -89,8 +89,10 @@ int tls12_server_key_fits(const tls_conn *c, const client_hello *ch, EVP_PKEY *k
 int tls_hello_send_client_hello(tls_conn *c);
 /* True if v is in list[0..n). */
 int tls_hello_offered(const uint16_t *list, size_t n, uint16_t v);
-/* Server: whether cfg can negotiate TLS 1.3 (max_version allows it and
- * `ciphers` names a TLS 1.3 suite); only then is TLS 1.2 a downgrade. */
+/* Server: whether cfg can negotiate TLS 1.3 (max_version allows it,
+ * `ciphers` names a TLS 1.3 suite and `sigalgs` a scheme one of our keys
+ * signs with in TLS 1.3: tls_config_can13); only then is TLS 1.2 a
+ * downgrade. */
 int tls_hello_server_speaks13(const tls_config *cfg);
 
 /* rfc8446#4.1.3: the last 8 bytes of a server random that negotiates an

@@ -226,23 +226,22 @@ int tls_client_start(tls_conn *c)
 {
     if (c->state != ST_CLIENT_START)
         return 0;
-    /* Only versions we have suites for are offered: a TLS 1.2-only
-     * `ciphers` list must not invite a TLS 1.3 answer we cannot take. */
+    /* Only versions we can do are offered: a TLS 1.2-only `ciphers` list,
+     * or `sigalgs` of rsa_pkcs1_* only (no TLS 1.3 server signature we
+     * would accept), must not invite a TLS 1.3 answer we cannot take. */
     const tls_config *cfg = c->cfg;
-    int have13 = 0, have12 = 0;
+    int have12 = 0;
     for (size_t i = 0; i < cfg->n_suites; i++) {
         const tls_suite *s = tls_suite_get(cfg->suites[i]);
-        have13 |= s != NULL && s->version == TLS_VERSION_13;
         have12 |= s != NULL && s->version == TLS_VERSION_12;
     }
-    c->offered_max = cfg->max_version >= TLS_VERSION_13 && have13 ? TLS_VERSION_13 : TLS_VERSION_12;
+    c->offered_max = tls_config_can13(cfg) ? TLS_VERSION_13 : TLS_VERSION_12;
     c->offered_min = cfg->min_version <= TLS_VERSION_12 && have12 ? TLS_VERSION_12 : TLS_VERSION_13;
-    if (c->offered_min > c->offered_max)
-        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR,
-                        "no cipher suite for the versions allowed: 'ciphers' names only %s suites, but the "
-                        "versions are %s to %s",
-                        have13 ? "TLS 1.3" : "TLS 1.2", tls_version_name(cfg->min_version),
-                        tls_version_name(cfg->max_version));
+    if (c->offered_min > c->offered_max) {
+        if (tls_config_check(cfg, &c->err) != 0)
+            return -1;
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "no version left to offer");
+    }
     int v13 = c->offered_max >= TLS_VERSION_13;
     c->group = c->cfg->groups[0];
     /* Middlebox compatibility (rfc8446#D.4) with TLS 1.3; in a TLS 1.2-only

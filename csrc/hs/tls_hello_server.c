@@ -334,14 +334,7 @@ static int same_server_name(const tls_conn *c, const client_hello *ch)
 
 int tls_hello_server_speaks13(const tls_config *cfg)
 {
-    if (cfg->max_version < TLS_VERSION_13)
-        return 0;
-    for (size_t i = 0; i < cfg->n_suites; i++) {
-        const tls_suite *s = tls_suite_get(cfg->suites[i]);
-        if (s != NULL && s->version == TLS_VERSION_13)
-            return 1;
-    }
-    return 0;
+    return tls_config_can13(cfg);
 }
 
 /* rfc8446#4.2.1 and rfc5246#E.1: the highest version both speak; TLS 1.3

@@ -216,6 +216,16 @@ static int ctx_set_strict_close(lua_State *L)
     return 1;
 }
 
+/* ctx:check(): true, or nil and why no peer could ever connect with
+ * these settings (tls_config_check). lua/tls.lua calls it last. */
+static int ctx_check(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    tls_error err;
+    tls_error_clear(&err);
+    return push_result(L, tls_config_check(ctx->cfg, &err), &err);
+}
+
 /* ctx:set_versions(min_name, max_name): "TLSv1.2" / "TLSv1.3". */
 static int ctx_set_versions(lua_State *L)
 {
@@ -504,6 +514,7 @@ void tls_lua_context_register(lua_State *L)
         {"set_security_level", ctx_set_security_level},
         {"set_strict_close", ctx_set_strict_close},
         {"set_versions", ctx_set_versions},
+        {"check", ctx_check},
         {"set_require_ems", ctx_set_require_ems},
         {"set_alpn", ctx_set_alpn},
         {"set_sni_strict", ctx_set_sni_strict},

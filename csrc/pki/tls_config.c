@@ -13,6 +13,7 @@
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/proverr.h>
 #include <openssl/rand.h>
@@ -807,4 +808,123 @@ int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err)
     static const list_kind kind = { "sigalgs", "signature scheme", tls_sigscheme_by_name,
                                     sigalg_implemented };
     return parse_list(&kind, list, c->sigalgs, &c->n_sigalgs, err);
+}
+
+/* ---- Contexts that can never connect ---------------------------------------- */
+
+static int has_suite(const tls_config *c, uint16_t version)
+{
+    for (size_t i = 0; i < c->n_suites; i++) {
+        const tls_suite *s = tls_suite_get(c->suites[i]);
+        if (s != NULL && s->version == version)
+            return 1;
+    }
+    return 0;
+}
+
+int tls_config_sigalgs13(const tls_config *c)
+{
+    for (size_t j = 0; j < c->n_sigalgs; j++) {
+        if (!c->is_server || c->n_ids == 0) {
+            if (tls_sig_scheme_in13(c->sigalgs[j]))
+                return 1;
+            continue;
+        }
+        for (size_t i = 0; i < c->n_ids; i++)
+            if (tls_sig_scheme_fits_key(c->ids[i].key, c->sigalgs[j]))
+                return 1;
+    }
+    return 0;
+}
+
+int tls_config_can13(const tls_config *c)
+{
+    return c->max_version >= TLS_VERSION_13 && has_suite(c, TLS_VERSION_13) && tls_config_sigalgs13(c);
+}
+
+/* "the certificate's RSA key", for the messages below. */
+static const char *keys_name(const tls_config *c, char *buf, size_t size)
+{
+    if (c->n_ids != 1)
+        return "any certificate's key";
+    static const char *const kinds[] = { "kind of", "EC", "RSA", "RSA-PSS", "Ed25519" };
+    int nid = NID_undef;
+    tls_key_kind kind = tls_key_kind_of(c->ids[0].key, &nid);
+    if (kind == TLS_KEY_EC)
+        snprintf(buf, size, "the certificate's EC %s key",
+                 EC_curve_nid2nist(nid) ? EC_curve_nid2nist(nid) : "?");
+    else
+        snprintf(buf, size, "the certificate's %s key", kinds[kind]);
+    return buf;
+}
+
+/* Why no peer can ever do TLS 1.3 with c, or NULL if one can. */
+static const char *why_not13(const tls_config *c, char *buf, size_t size)
+{
+    if (c->max_version < TLS_VERSION_13)
+        return "'max_version' is TLSv1.2";
+    if (!has_suite(c, TLS_VERSION_13))
+        return "'ciphers' names no TLS 1.3 suite";
+    if (tls_config_sigalgs13(c))
+        return NULL;
+    if (!c->is_server || c->n_ids == 0)
+        return "'sigalgs' names only rsa_pkcs1_* schemes, which TLS 1.3 forbids";
+    char key[96];
+    snprintf(buf, size, "'sigalgs' has no TLS 1.3 scheme for %s", keys_name(c, key, sizeof key));
+    return buf;
+}
+
+/* The same for TLS 1.2. A client's `sigalgs` always has a scheme TLS 1.2
+ * allows, and its groups are all elliptic curves; a server needs a suite
+ * for one of its keys and, unless that suite is RSA key transport, a
+ * scheme that key signs with and a group for ECDHE. */
+static const char *why_not12(const tls_config *c, char *buf, size_t size)
+{
+    if (c->min_version > TLS_VERSION_12)
+        return "'min_version' is TLSv1.3";
+    if (!has_suite(c, TLS_VERSION_12))
+        return "'ciphers' names no TLS 1.2 suite";
+    if (!c->is_server || c->n_ids == 0)
+        return NULL;
+    int ec_group = 0, suite_fits = 0, sig_fits = 0;
+    for (size_t i = 0; i < c->n_groups; i++)
+        ec_group |= !tls_group_is_ffdhe(c->groups[i]);
+    for (size_t i = 0; i < c->n_ids; i++) {
+        EVP_PKEY *key = c->ids[i].key;
+        int sig = 0;
+        for (size_t j = 0; j < c->n_sigalgs && !sig; j++)
+            sig = tls12_sig_scheme_fits_key(key, c->sigalgs[j]);
+        for (size_t j = 0; j < c->n_suites; j++) {
+            const tls_suite *s = tls_suite_get(c->suites[j]);
+            if (s == NULL || s->version != TLS_VERSION_12 || !tls12_key_fits_suite(key, s))
+                continue;
+            suite_fits = 1;
+            if (s->kx == TLS_KX_RSA)
+                return NULL;
+            sig_fits |= sig;
+            if (sig && ec_group)
+                return NULL;
+        }
+    }
+    char key[96];
+    if (!suite_fits)
+        snprintf(buf, size, "no TLS 1.2 suite in 'ciphers' fits %s", keys_name(c, key, sizeof key));
+    else if (!sig_fits)
+        snprintf(buf, size, "'sigalgs' has no TLS 1.2 scheme for %s", keys_name(c, key, sizeof key));
+    else
+        snprintf(buf, size, "'groups' names no elliptic curve for TLS 1.2 ECDHE (ffdhe* serve TLS 1.3 only)");
+    return buf;
+}
+
+int tls_config_check(const tls_config *c, tls_error *err)
+{
+    char b13[256], b12[256];
+    const char *no13 = why_not13(c, b13, sizeof b13);
+    if (no13 == NULL)
+        return 0;
+    const char *no12 = why_not12(c, b12, sizeof b12);
+    if (no12 == NULL)
+        return 0;
+    return tls_fail(err, NO_ALERT, "no peer can ever connect with these options: TLSv1.3 is out because %s, "
+                    "and TLSv1.2 because %s", no13, no12);
 }

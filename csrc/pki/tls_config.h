@@ -175,6 +175,21 @@ int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err);
 int tls_config_set_alpn(tls_config *c, const uint8_t *list, size_t len, tls_error *err);
 /* TLS_VERSION_12 / TLS_VERSION_13 only; min <= max. */
 int tls_config_set_versions(tls_config *c, uint16_t min, uint16_t max, tls_error *err);
+/* Whether `sigalgs` allows TLS 1.3 handshake signatures: a client's names
+ * a scheme other than rsa_pkcs1_* (it accepts no other kind of server
+ * signature); a server's fits the key of one of its pairs under TLS 1.3's
+ * rules (a server without pairs: as a client's). */
+int tls_config_sigalgs13(const tls_config *c);
+/* Whether c can negotiate TLS 1.3: max_version allows it, `ciphers` names
+ * a TLS 1.3 suite and tls_config_sigalgs13. Without it, a client does not
+ * offer TLS 1.3 and a server is a TLS 1.2 server. */
+int tls_config_can13(const tls_config *c);
+/* Fails, naming the options, if c can connect with no valid peer at all:
+ * no version in min_version..max_version has a suite in `ciphers`, the
+ * signature schemes it needs (for a server: for one of its keys) and, for a
+ * server's TLS 1.2 ECDHE, an elliptic-curve group. RSA key transport
+ * (opt-in) needs neither a scheme nor a group. Call once all are set. */
+int tls_config_check(const tls_config *c, tls_error *err);
 
 /* Milliseconds since the Unix epoch (wall clock, plus clock_offset_ms):
  * ticket issue times, ages and lifetimes. The only clock the resumption

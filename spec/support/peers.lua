@@ -12,13 +12,13 @@ local peers = {}
 
 -- Our own server (spec/support/server.lua) in a separate process.
 -- opts: cert, key, host, mode ("echo"|"http"), ciphers, groups, min_version,
--- max_version, require_ems ("false"), verify ("optional"|"required") with ca.
+-- max_version, sigalgs, require_ems ("false"), verify ("optional"|"required") with ca.
 -- pair (optional): a { cert=, key= } of spec.support.certs, for opts.cert
 -- and opts.key (opts is not changed).
 function peers.luatls_server(opts, pair)
    local args = {}
    for _, k in ipairs { "cert", "key", "host", "mode", "ciphers", "groups", "min_version", "max_version",
-                        "require_ems", "verify", "ca" } do
+                        "sigalgs", "require_ems", "verify", "ca" } do
       local v = opts[k]
       if pair and (k == "cert" or k == "key") then v = pair[k] end
       if v then args[#args + 1] = proc.quote(k .. "=" .. v) end

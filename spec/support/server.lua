@@ -1,7 +1,7 @@
 -- A luatls server run as a separate process by the interop specs.
 --   lua5.4 spec/support/server.lua cert=PATH key=PATH [host=127.0.0.1] [port=0]
 --          [mode=echo|http] [ciphers=...] [groups=...] [min_version=...]
---          [max_version=...] [require_ems=false] [verify=optional|required ca=PATH]
+--          [max_version=...] [sigalgs=...] [require_ems=false] [verify=optional|required ca=PATH]
 -- Prints "ready <port>" once listening, then for every connection one line
 -- "info version=... cipher=..." (or "failed <message>"), with verify a
 -- line "peer subject=... verified=true|false" (subject "none" without a
@@ -23,7 +23,7 @@ local require_ems
 if opt.require_ems then require_ems = opt.require_ems == "true" end
 local ctx = assert(tls.context {
    mode = "server", certificate = opt.cert, key = opt.key,
-   ciphers = opt.ciphers, groups = opt.groups,
+   ciphers = opt.ciphers, groups = opt.groups, sigalgs = opt.sigalgs,
    min_version = opt.min_version, max_version = opt.max_version,
    require_ems = require_ems, verify = opt.verify, ca = opt.ca,
 })
