@@ -47,6 +47,14 @@ int tls_lua_export(lua_State *L, const tls_conn *c, int arg)
 
 int tls_lua_finished(lua_State *L, const tls_conn *c)
 {
+    const char *refused = c != NULL ? tls_conn_finished_refusal(c) : NULL;
+    if (refused != NULL) {
+        /* Never a message where a caller reads the peer's verify_data. */
+        lua_pushnil(L);
+        lua_pushnil(L);
+        lua_pushstring(L, refused);
+        return 3;
+    }
     for (int peer = 0; peer <= 1; peer++) {
         const uint8_t *data = NULL;
         size_t len = c != NULL ? tls_conn_finished(c, peer, &data) : 0;

@@ -1,0 +1,14 @@
+-- Mutations for the checks added by review 18b, each killed by
+-- spec/review18b_spec.lua. Same form as mutate/mutations.lua.
+local ENGINE = "csrc/engine/tls_engine.c"
+local S = "spec/review18b_spec.lua"
+
+return {
+  -- rfc7627#5.4: tls-unique (the Finished values) over a TLS 1.2 master
+  -- secret without EMS
+  { name = "review18b_finished_without_ems", file = ENGINE,
+    from = [[    if (c->version == TLS_VERSION_12 && !c->extended_master_secret && !(c->t12 != NULL && c->t12->ems))]],
+    to = [[    if (c == NULL && 0)]],
+    specs = { { S, "our server gives no Finished values to a client without it" },
+              { S, "our client gives no Finished values with a server without it" } } },
+}

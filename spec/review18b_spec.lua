@@ -1,0 +1,80 @@
+-- Review 18b: misuse of luatls's own Lua API, and what a fresh review found
+-- there, each with the check that now holds.
+local tls = require "tls"
+local E = require "spec.support.engines"
+local B = require "spec.support.tlsbytes"
+local T = require "spec.support.tls12_peer"
+
+---------------------------------------------------------------------------
+-- tls-unique (RFC 5929) over a TLS 1.2 connection without the extended
+-- master secret: rfc7627#5.4 "MUST NOT use the current handshake's
+-- verify_data for application-level authentication ... MUST disable ...
+-- any use of the tls-unique channel binding" (resumed), and a full
+-- handshake's master secret must not serve application-level
+-- authentication either (#5.2, #5.4). So conn:finished() gives no values
+-- there, and says why in a third.
+---------------------------------------------------------------------------
+local WANT = "no Finished values for channel binding: this TLS 1.2 connection has no extended master secret "
+   .. "(RFC 7627 5.4: a peer in the middle could share them)"
+
+-- Our server engine after a full TLS 1.2 handshake with the scripted client.
+local function server12(fake_opts, server_opts)
+   local s = E.server_engine(server_opts)
+   local fake = T.client(fake_opts)
+   assert(s:feed(fake:hello()))
+   fake:server_flight(s:output())
+   assert(s:feed(fake:key_exchange()))
+   local recs = B.parse_records(s:output())
+   assert(fake:open(recs[2]))
+   assert.is_true(s:status().handshake_done)
+   assert.equal("TLSv1.2", s:info().version)
+   return s, fake
+end
+
+-- Our client engine after a full TLS 1.2 handshake with the scripted server.
+local function client12(fake_opts, client_opts)
+   local c = E.client_engine(client_opts)
+   assert(c:start())
+   local fake = T.server(E.merge({ cert_pem = E.CERT, key_pem = E.KEY }, fake_opts))
+   assert(c:feed(fake:answer(c:output())))
+   fake:client_flight(c:output())
+   assert(c:feed(fake:finish()))
+   assert.is_true(c:status().handshake_done)
+   assert.equal("TLSv1.2", c:info().version)
+   return c, fake
+end
+
+describe("review18b: tls-unique without the extended master secret (RFC 7627 5.4)", function()
+   it("our server gives no Finished values to a client without it", function()
+      local s = server12({ no_ems = true }, { require_ems = false })
+      assert.is_false(s:info().extended_master_secret)
+      assert.same({ nil, nil, WANT }, { s:finished() })
+   end)
+
+   it("our client gives no Finished values with a server without it", function()
+      local c = client12({ no_ems = true }, { require_ems = false })
+      assert.is_false(c:info().extended_master_secret)
+      assert.same({ nil, nil, WANT }, { c:finished() })
+   end)
+
+   it("both still give them in TLS 1.2 with it", function()
+      local s = server12({}, {})
+      local mine, peer = s:finished()
+      assert.equal(12, #mine)
+      assert.equal(12, #peer)
+      local c = client12({}, {})
+      mine, peer = c:finished()
+      assert.equal(12, #mine)
+      assert.equal(12, #peer)
+   end)
+
+   it("our engines give them to each other with it, full and in TLS 1.3", function()
+      for _, v in ipairs { "TLSv1.2", "TLSv1.3" } do
+         local c, s = E.connected({ max_version = v })
+         local cm, cp = c:finished()
+         local sm, sp = s:finished()
+         assert.equal(cm, sp)
+         assert.equal(sm, cp)
+      end
+   end)
+end)
