@@ -1,6 +1,7 @@
 -- Mutations for the checks added by review 18b, each killed by
 -- spec/review18b_spec.lua. Same form as mutate/mutations.lua.
 local ENGINE = "csrc/engine/tls_engine.c"
+local CONN = "csrc/lua/lua_conn.c"
 local S = "spec/review18b_spec.lua"
 
 return {
@@ -11,4 +12,12 @@ return {
     to = [[    if (c == NULL && 0)]],
     specs = { { S, "our server gives no Finished values to a client without it" },
               { S, "our client gives no Finished values with a server without it" } } },
+  -- settimeout(NaN) blocked for ever
+  { name = "review18b_settimeout_nan", file = CONN,
+    from = [[    if (t != t)
+        luaL_argerror]],
+    to = [[    if (t != t && 0)
+        luaL_argerror]],
+    specs = { { S, "is refused on a connection, which keeps its timeout" },
+              { S, "is refused on a server" } } },
 }

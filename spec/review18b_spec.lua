@@ -78,3 +78,42 @@ describe("review18b: tls-unique without the extended master secret (RFC 7627 5.4
       end
    end)
 end)
+
+---------------------------------------------------------------------------
+-- settimeout(NaN): no deadline can be computed from it, and it used to
+-- block for ever (every comparison with NaN is false), where tls.connect's
+-- and tls.listen's 'timeout' options refuse it. Now a clear error, and the
+-- timeout in force stays.
+---------------------------------------------------------------------------
+describe("review18b: settimeout with NaN", function()
+   local socket = require "socket"
+
+   it("is refused on a connection, which keeps its timeout", function()
+      local srv = assert(socket.bind("127.0.0.1", 0))
+      local _, port = srv:getsockname()
+      local raw = socket.tcp()
+      raw:settimeout(5)
+      assert(raw:connect("127.0.0.1", port))
+      local peer = assert(srv:accept())
+      local conn = assert(tls.wrap(raw, assert(tls.context { verify = false }), { servername = "localhost" }))
+      assert.equal(1, conn:settimeout(0.05))
+      local ok, err = pcall(conn.settimeout, conn, 0 / 0)
+      assert.is_false(ok)
+      assert.truthy(err:find("(timeout is NaN: give seconds, or nil or a negative number to block)", 1, true), err)
+      assert.equal(0.05, conn:gettimeout())
+      -- the silent peer never answers: the handshake times out, and does not block
+      assert.same({ nil, "timeout" }, { conn:handshake() })
+      conn:close()
+      peer:close()
+      srv:close()
+   end)
+
+   it("is refused on a server", function()
+      local server = assert(tls.listen("127.0.0.1", 0, E.server_ctx()))
+      local ok, err = pcall(server.settimeout, server, 0 / 0)
+      assert.is_false(ok)
+      assert.truthy(err:find("(timeout is NaN: give seconds, or nil or a negative number to block)", 1, true), err)
+      assert.equal(1, server:settimeout(0.01))
+      server:close()
+   end)
+end)
