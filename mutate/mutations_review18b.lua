@@ -2,6 +2,7 @@
 -- spec/review18b_spec.lua. Same form as mutate/mutations.lua.
 local ENGINE = "csrc/engine/tls_engine.c"
 local CONN = "csrc/lua/lua_conn.c"
+local HTTPS = "lua/tls/https.lua"
 local S = "spec/review18b_spec.lua"
 
 return {
@@ -20,4 +21,9 @@ return {
         luaL_argerror]],
     specs = { { S, "is refused on a connection, which keeps its timeout" },
               { S, "is refused on a server" } } },
+  -- rfc9110#9.1: a request method with CR LF splits the request
+  { name = "review18b_https_method_not_token", file = HTTPS,
+    from = [[  if m ~= nil and m ~= "" and (type(m) ~= "string" or not m:match("^[%w!#$%%&'*+%-.^_`|~]+$")) then]],
+    to = [[  if m ~= nil and m ~= "" and type(m) ~= "string" then]],
+    specs = { { S, "is refused when it is not an HTTP token, before anything is sent" } } },
 }

@@ -117,3 +117,43 @@ describe("review18b: settimeout with NaN", function()
       server:close()
    end)
 end)
+
+---------------------------------------------------------------------------
+-- tls.https: the request method goes on the request line as it is
+-- (LuaSocket's sendrequestline formats "%s %s HTTP/1.1\r\n"), so a CR LF in
+-- it ended the line early and let the rest add headers or a whole second
+-- request, where header values and the URL are already refused for that.
+-- rfc9110#9.1: method = token.
+---------------------------------------------------------------------------
+describe("review18b: tls.https request method", function()
+   local https = require "tls.https"
+   local socket = require "socket"
+
+   -- a port nobody listens on: any request that got past the checks fails to connect
+   local function closed_port()
+      local s = assert(socket.bind("127.0.0.1", 0))
+      local _, port = s:getsockname()
+      s:close()
+      return port
+   end
+
+   it("is refused when it is not an HTTP token, before anything is sent", function()
+      local url = "https://127.0.0.1:" .. closed_port() .. "/"
+      for _, m in ipairs { "GET / HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET", "GET\n", "G T", "GET\0" } do
+         local shown = m:gsub("%c", function(ch) return "\\" .. ch:byte() end)
+         assert.same({ nil, "tls.https: option 'method' must be an HTTP token such as 'GET' or 'POST' (got '"
+            .. shown .. "')" }, { https.request { url = url, method = m } })
+      end
+      assert.same({ nil, "tls.https: option 'method' must be an HTTP token such as 'GET' or 'POST' (got table)" },
+         { https.request { url = url, method = {} } })
+   end)
+
+   it("is still taken when it is a token (the request then goes on, here to a closed port)", function()
+      local url = "https://127.0.0.1:" .. closed_port() .. "/"
+      for _, m in ipairs { "GET", "PROPFIND", "M-SEARCH", "" } do
+         local ok, err = https.request { url = url, method = m, timeout = 5 }
+         assert.is_nil(ok)
+         assert.is_nil(err:find("option 'method'", 1, true), err)
+      end
+   end)
+end)
