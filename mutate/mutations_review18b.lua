@@ -3,6 +3,7 @@
 local ENGINE = "csrc/engine/tls_engine.c"
 local CONN = "csrc/lua/lua_conn.c"
 local HTTPS = "lua/tls/https.lua"
+local TLS = "lua/tls.lua"
 local S = "spec/review18b_spec.lua"
 
 return {
@@ -26,4 +27,9 @@ return {
     from = [[  if m ~= nil and m ~= "" and (type(m) ~= "string" or not m:match("^[%w!#$%%&'*+%-.^_`|~]+$")) then]],
     to = [[  if m ~= nil and m ~= "" and type(m) ~= "string" then]],
     specs = { { S, "is refused when it is not an HTTP token, before anything is sent" } } },
+  -- handshake_timeout = NaN turned the server's handshake limit off
+  { name = "review18b_listen_hs_timeout_nan", file = TLS,
+    from = [[    if type(t) ~= "number" or t ~= t or t < 0 then]],
+    to = [[    if type(t) ~= "number" or t < 0 then]],
+    specs = { { S, "refuses NaN, as tls.connect's and tls.listen's 'timeout' do" } } },
 }

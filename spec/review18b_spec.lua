@@ -157,3 +157,27 @@ describe("review18b: tls.https request method", function()
       end
    end)
 end)
+
+---------------------------------------------------------------------------
+-- tls.listen's handshake_timeout = NaN: NaN < 0 is false, so it passed the
+-- check, and NaN >= 0 is false too, so the server then gave no handshake a
+-- limit at all: the default 30 seconds against clients that connect and
+-- say nothing was silently gone. Now refused as the 'timeout' options are.
+---------------------------------------------------------------------------
+describe("review18b: tls.listen handshake_timeout", function()
+   it("refuses NaN, as tls.connect's and tls.listen's 'timeout' do", function()
+      for _, v in ipairs { 0 / 0, -(0 / 0) } do
+         local server, err = tls.listen("127.0.0.1", 0, E.server_ctx(), { handshake_timeout = v })
+         assert.is_nil(server)
+         assert.equal("tls.listen: option 'handshake_timeout' must be a number of seconds >= 0 or false (got "
+            .. tostring(v) .. ")", err)
+      end
+   end)
+
+   it("still takes 0, a number of seconds and false", function()
+      for _, v in ipairs { 0, 0.5, 30, false } do
+         local server = assert(tls.listen("127.0.0.1", 0, E.server_ctx(), { handshake_timeout = v }))
+         server:close()
+      end
+   end)
+end)
