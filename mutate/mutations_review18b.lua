@@ -4,6 +4,7 @@ local ENGINE = "csrc/engine/tls_engine.c"
 local CONN = "csrc/lua/lua_conn.c"
 local HTTPS = "lua/tls/https.lua"
 local TLS = "lua/tls.lua"
+local STORE = "lua/tls/store.lua"
 local S = "spec/review18b_spec.lua"
 
 return {
@@ -32,4 +33,9 @@ return {
     from = [[    if type(t) ~= "number" or t ~= t or t < 0 then]],
     to = [[    if type(t) ~= "number" or t < 0 then]],
     specs = { { S, "refuses NaN, as tls.connect's and tls.listen's 'timeout' do" } } },
+  -- a memory store entry with a NaN ttl never expired
+  { name = "review18b_store_ttl_nan", file = STORE,
+    from = [[    if type(ttl) ~= "number" or ttl ~= ttl then]],
+    to = [[    if type(ttl) ~= "number" then]],
+    specs = { { S, "memory put refuses a NaN ttl and stores nothing" } } },
 }

@@ -181,3 +181,23 @@ describe("review18b: tls.listen handshake_timeout", function()
       end
    end)
 end)
+
+---------------------------------------------------------------------------
+-- tls.store: a NaN ttl made a memory entry that never expires
+-- (clock() >= NaN never holds), and a NaN redis timeout passed "<= 0".
+---------------------------------------------------------------------------
+describe("review18b: tls.store with NaN", function()
+   it("memory put refuses a NaN ttl and stores nothing", function()
+      local st = tls.store.memory()
+      assert.has_error(function() st.put("id", "blob", 0 / 0) end,
+         "bad argument #3 to 'put' (ttl in seconds expected, got NaN)")
+      assert.is_nil(st.get("id"))
+      st.put("id", "blob", 60)
+      assert.equal("blob", st.get("id"))
+   end)
+
+   it("redis refuses a NaN timeout", function()
+      assert.has_error(function() tls.store.redis { timeout = 0 / 0 } end,
+         "tls.store.redis: option 'timeout' must be a number of seconds > 0")
+   end)
+end)
