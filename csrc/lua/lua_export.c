@@ -1,5 +1,6 @@
 /* conn:export and e:export: the keying-material exporter (rfc8446#7.5,
- * rfc5705) for Lua, and conn:finished / e:finished. Types are programming
+ * rfc5705) for Lua, and conn:finished / e:finished (nil, nil, reason over
+ * a TLS 1.2 master secret without EMS: rfc7627#5.4). Types are programming
  * mistakes and raise; a refusal
  * (no handshake yet, a reserved label, a length out of range) is
  * nil, message. */
