@@ -201,3 +201,23 @@ describe("review18b: tls.store with NaN", function()
          "tls.store.redis: option 'timeout' must be a number of seconds > 0")
    end)
 end)
+
+describe("review18b: a refused server:settimeout(NaN) inside cqueues", function()
+   it("leaves the server's timeout as it was for the next accept", function()
+      local cqueues = require "cqueues"
+      local cq = cqueues.new()
+      local result
+      cq:wrap(function()
+         local srv = assert(tls.listen("127.0.0.1", 0, E.server_ctx()))
+         srv:settimeout(0.05)
+         assert.is_false((pcall(srv.settimeout, srv, 0 / 0)))
+         local t0 = cqueues.monotime()
+         local ok, conn, err = pcall(srv.accept, srv)
+         result = { ok, conn, err, cqueues.monotime() - t0 }
+         srv:close()
+      end)
+      assert(cq:loop(5))
+      assert.same({ true, nil, "timeout" }, { result[1], result[2], result[3] })
+      assert.truthy(result[4] < 2)
+   end)
+end)
