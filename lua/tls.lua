@@ -722,7 +722,9 @@ function tls.listen(host, port, ctx, opts)
   if o.handshake_timeout == false then
     hs_timeout = -1
   elseif o.handshake_timeout ~= nil then
-    if type(o.handshake_timeout) ~= "number" or o.handshake_timeout < 0 then
+    -- NaN passes "< 0" and then limits nothing (the core tests ">= 0")
+    local t = o.handshake_timeout
+    if type(t) ~= "number" or t ~= t or t < 0 then
       return fail("tls.listen: option 'handshake_timeout' must be a number of seconds >= 0 or false (got %s)",
         tostring(o.handshake_timeout))
     end

@@ -433,8 +433,25 @@ void tls_hs_note_finished(tls_conn *c, int peer, const uint8_t *verify_data, siz
         c->finished_sent_len = (uint8_t)len;
 }
 
+const char *tls_conn_finished_refusal(const tls_conn *c)
+{
+    /* rfc7627#5.4: without the extended master secret the parties "MUST NOT
+     * use the current handshake's "verify_data" for application-level
+     * authentication. In particular, the client MUST disable ... any use of
+     * the "tls-unique" channel binding" (resumed); a full handshake's master
+     * secret must not serve application-level authentication either. */
+    if (c->version == TLS_VERSION_12 && !c->extended_master_secret && !(c->t12 != NULL && c->t12->ems))
+        return "no Finished values for channel binding: this TLS 1.2 connection has no extended master secret "
+               "(RFC 7627 5.4: a peer in the middle could share them)";
+    return NULL;
+}
+
 size_t tls_conn_finished(const tls_conn *c, int peer, const uint8_t **data)
 {
+    if (tls_conn_finished_refusal(c) != NULL) {
+        *data = NULL;
+        return 0;
+    }
     size_t len = peer ? c->finished_peer_len : c->finished_sent_len;
     *data = len == 0 ? NULL : peer ? c->finished_peer : c->finished_sent;
     return len;

@@ -826,10 +826,19 @@ static int conn_export(lua_State *L)
     return tls_lua_export(L, c->tls, 2);
 }
 
+double tls_lua_opt_timeout(lua_State *L, int arg)
+{
+    double t = luaL_optnumber(L, arg, -1);
+    /* NaN gives no deadline and no "block": it blocked for ever. */
+    if (t != t)
+        luaL_argerror(L, arg, "timeout is NaN: give seconds, or nil or a negative number to block");
+    return t;
+}
+
 static int conn_settimeout(lua_State *L)
 {
     lua_conn *c = to_conn(L);
-    c->timeout = luaL_optnumber(L, 2, -1);
+    c->timeout = tls_lua_opt_timeout(L, 2);
     lua_pushinteger(L, 1);
     return 1;
 }

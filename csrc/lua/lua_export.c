@@ -1,5 +1,6 @@
 /* conn:export and e:export: the keying-material exporter (rfc8446#7.5,
- * rfc5705) for Lua, and conn:finished / e:finished. Types are programming
+ * rfc5705) for Lua, and conn:finished / e:finished (nil, nil, reason over
+ * a TLS 1.2 master secret without EMS: rfc7627#5.4). Types are programming
  * mistakes and raise; a refusal
  * (no handshake yet, a reserved label, a length out of range) is
  * nil, message. */
@@ -47,6 +48,14 @@ int tls_lua_export(lua_State *L, const tls_conn *c, int arg)
 
 int tls_lua_finished(lua_State *L, const tls_conn *c)
 {
+    const char *refused = c != NULL ? tls_conn_finished_refusal(c) : NULL;
+    if (refused != NULL) {
+        /* Never a message where a caller reads the peer's verify_data. */
+        lua_pushnil(L);
+        lua_pushnil(L);
+        lua_pushstring(L, refused);
+        return 3;
+    }
     for (int peer = 0; peer <= 1; peer++) {
         const uint8_t *data = NULL;
         size_t len = c != NULL ? tls_conn_finished(c, peer, &data) : 0;

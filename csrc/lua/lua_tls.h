@@ -159,6 +159,9 @@ void tls_lua_offer_early(lua_State *L, tls_conn *c, int idx);
 void tls_lua_conn_register(lua_State *L);
 /* core.connect(host, port, ctx, servername, handshake_timeout, timeout, session) -> conn | nil, msg */
 int tls_lua_connect(lua_State *L);
+/* settimeout's argument at arg: seconds, or -1 (nil, negative: block);
+ * NaN raises. */
+double tls_lua_opt_timeout(lua_State *L, int arg);
 /* core.wrap(fd, ctx, servername, socket, timeout, session) -> conn | nil, msg */
 int tls_lua_wrap(lua_State *L);
 typedef struct lua_conn lua_conn;

@@ -300,6 +300,13 @@ local function check_request(reqt)
   if reqt.servername ~= nil and type(reqt.servername) ~= "string" then
     return fail("option 'servername' must be a string (got %s)", type(reqt.servername))
   end
+  -- rfc9110#9.1: a method is a token. It goes on the request line as it is,
+  -- so a CR LF in it would add headers or a whole second request.
+  local m = reqt.method
+  if m ~= nil and m ~= "" and (type(m) ~= "string" or not m:match("^[%w!#$%%&'*+%-.^_`|~]+$")) then
+    return fail("option 'method' must be an HTTP token such as 'GET' or 'POST' (got %s)",
+      type(m) == "string" and "'" .. shown(m) .. "'" or type(m))
+  end
   if reqt.headers ~= nil and type(reqt.headers) ~= "table" then
     return fail("option 'headers' must be a table (got %s)", type(reqt.headers))
   end

@@ -343,8 +343,10 @@ local function wrap_methods(core)
 
   local raw_settimeout = sm.settimeout
   function sm.settimeout(self, t, ...)
+    -- Kept only once the C call took it: a refused one (NaN) changes nothing.
+    local r = raw_settimeout(self, t, ...)
     server_timeout[self] = t
-    return raw_settimeout(self, t, ...)
+    return r
   end
   sm.accept = accept(sm.accept, raw_settimeout)
   local raw_server_close = sm.close

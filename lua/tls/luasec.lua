@@ -847,15 +847,20 @@ end
 
 -- The verify_data of the last Finished sent, and of the peer's (LuaSec's
 -- SSL_get_finished and SSL_get_peer_finished); as in LuaSec, nil, "closed"
--- until the handshake is done and after close.
+-- until the handshake is done and after close. A TLS 1.2 connection without
+-- the extended master secret gives none (RFC 7627 5.4): nil and the reason.
 function Conn:getfinished()
   if not handshake_done(self) then return nil, "closed" end
-  return (self.conn:finished())
+  local mine, _, refused = self.conn:finished()
+  if refused then return nil, refused end
+  return mine
 end
 
 function Conn:getpeerfinished()
   if not handshake_done(self) then return nil, "closed" end
-  return (select(2, self.conn:finished()))
+  local _, peer, refused = self.conn:finished()
+  if refused then return nil, refused end
+  return peer
 end
 
 function Conn:exportkeyingmaterial(label, len, context)

@@ -88,8 +88,9 @@ function M.memory(opts)
   function store.put(id, blob, ttl)
     check_string("put", "id", id)
     check_string("put", "blob", blob)
-    if type(ttl) ~= "number" then
-      error("bad argument #3 to 'put' (ttl in seconds expected, got " .. type(ttl) .. ")", 2)
+    -- NaN: "clock() >= expires" never holds, and the entry would never expire
+    if type(ttl) ~= "number" or ttl ~= ttl then
+      error("bad argument #3 to 'put' (ttl in seconds expected, got " .. (type(ttl) == "number" and "NaN" or type(ttl)) .. ")", 2)
     end
     local old = entries[id]
     if old then remove(id, old) end
@@ -186,7 +187,7 @@ function M.redis(opts)
   if math.type(port) ~= "integer" or port < 1 or port > 65535 then
     error("tls.store.redis: option 'port' must be a port number (got " .. tostring(port) .. ")", 2)
   end
-  if type(timeout) ~= "number" or timeout <= 0 then
+  if type(timeout) ~= "number" or timeout ~= timeout or timeout <= 0 then
     error("tls.store.redis: option 'timeout' must be a number of seconds > 0", 2)
   end
   if type(prefix) ~= "string" then error("tls.store.redis: option 'prefix' must be a string", 2) end
