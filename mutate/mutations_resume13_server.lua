@@ -52,8 +52,8 @@ return {
         return tls_fail]],
      specs = { { S, "pre_shared_key without psk_key_exchange_modes is missing_extension" } } },
    { name = "t13s_verify_required_unchecked", file = PSK,
-     from = [[if (cfg->verify == TLS_VERIFY_REQUIRED && !s->peer_verified) {]],
-     to = [[if (0 && cfg->verify == TLS_VERIFY_REQUIRED && !s->peer_verified) {]],
+     from = [[if (c->pol.verify == TLS_VERIFY_REQUIRED && !s->peer_verified) {]],
+     to = [[if (0 && c->pol.verify == TLS_VERIFY_REQUIRED && !s->peer_verified) {]],
      specs = { { S, "a session without a verified client certificate when verify" } } },
    { name = "t13s_tickets_zero_resumes", file = PSK,
      from = [[if (c->cfg->tickets == 0)

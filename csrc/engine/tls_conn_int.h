@@ -121,8 +121,32 @@ typedef struct tls12_state {
     tls_buf ticket;                /* the ticket received; empty: none */
 } tls12_state;
 
+/* The settings of its context a connection negotiates and verifies with,
+ * copied from c->cfg when the connection is made (and again when a
+ * server's servername function switches contexts, before anything is
+ * chosen). The context's setters may change the context at any time;
+ * a connection keeps what it started with, so a client checks the
+ * ServerHello against what its own ClientHello offered (rfc8446#4.1.3,
+ * rfc5246#7.4.1.3), a server keeps one policy through a handshake, and
+ * set_verify(false) weakens only connections made afterwards (like
+ * OpenSSL's SSL_new, which copies its SSL_CTX's settings). */
+typedef struct tls_policy {
+    uint16_t suites[TLS_CONFIG_MAX_LIST];
+    size_t n_suites;
+    uint16_t groups[TLS_CONFIG_MAX_LIST];
+    size_t n_groups;
+    uint16_t sigalgs[TLS_CONFIG_MAX_LIST];
+    size_t n_sigalgs;
+    uint16_t min_version, max_version;
+    int verify;               /* TLS_VERIFY_* */
+    int verify_chain_only;
+    int require_ems;
+    tls_buf alpn;             /* a copy of cfg->alpn */
+} tls_policy;
+
 struct tls_conn {
     tls_config *cfg;
+    tls_policy pol;           /* what this connection took from cfg */
     int is_server;
     tls_state state;
     unsigned status;
@@ -234,6 +258,10 @@ struct tls_conn {
     struct tls_early *early;  /* 0-RTT state (hs/tls13_early.h), heap, only when used */
     unsigned tickets_sent;    /* server: NewSessionTickets sent so far */
 };
+
+/* Copies the policy fields of c->cfg into c->pol (tls_engine.c): 0, or -1
+ * with c->err set when memory runs out. */
+int tls_policy_take(tls_conn *c);
 
 /* ---- Record layer (tls_record.c) ---- */
 /* A record from the peer, opened, as the record layer hands it over. */

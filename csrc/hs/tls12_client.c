@@ -76,7 +76,7 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "TLS 1.2 ServerHello echoes our session id: a resumption we never asked for");
     const tls_suite *chosen = tls_suite_get(sh->suite);
-    if (!tls_hello_offered(cfg->suites, cfg->n_suites, sh->suite) || chosen == NULL ||
+    if (!tls_hello_offered(c->pol.suites, c->pol.n_suites, sh->suite) || chosen == NULL ||
         chosen->version != TLS_VERSION_12)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server chose cipher suite %s (0x%04x), not offered",
                         name_or(tls_suite_name(sh->suite), "unknown"), sh->suite);
@@ -107,7 +107,7 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         return -1;
     /* rfc7627#5.2: a client that requires the extension aborts with
      * handshake_failure when the server does not answer it. */
-    if (!c->t12->ems && cfg->require_ems)
+    if (!c->t12->ems && c->pol.require_ems)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "server does not support the extended master secret (RFC 7627); "
                         "set require_ems = false to talk to it");
@@ -170,7 +170,6 @@ static int handle_certificate(tls_conn *c, tls_reader *body)
 
 static int handle_server_key_exchange(tls_conn *c, tls_reader *body)
 {
-    const tls_config *cfg = c->cfg;
     size_t params_start = body->pos;
     uint8_t curve_type = tls_rd_u8(body);
     uint16_t group = tls_rd_u16(body);
@@ -186,11 +185,11 @@ static int handle_server_key_exchange(tls_conn *c, tls_reader *body)
                         "ServerKeyExchange uses curve type %u (only named curves are allowed)", curve_type);
     /* rfc8422#5.4: the curve must be one the client offered; ffdhe groups
      * belong to DHE suites, which we do not speak. */
-    if (!tls_hello_offered(cfg->groups, cfg->n_groups, group) || tls_group_is_ffdhe(group))
+    if (!tls_hello_offered(c->pol.groups, c->pol.n_groups, group) || tls_group_is_ffdhe(group))
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "ServerKeyExchange uses group %s, not offered",
                         name_or(tls_group_name(group), "unknown"));
     /* rfc5246#7.4.1.4.1: the signature must use a pair we offered. */
-    if (!tls_hello_offered(cfg->sigalgs, cfg->n_sigalgs, scheme))
+    if (!tls_hello_offered(c->pol.sigalgs, c->pol.n_sigalgs, scheme))
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "ServerKeyExchange signed with %s, not offered in signature_algorithms",
                         name_or(tls_sigscheme_name(scheme), "an unknown scheme"));

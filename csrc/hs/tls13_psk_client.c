@@ -31,12 +31,11 @@ static int trace_decision(tls_conn *c, const char *result, const char *reason)
 /* NULL when the session may be offered, else why not (for the trace). */
 static const char *unfit_reason(const tls_conn *c, const tls_session *s, uint64_t now_ms)
 {
-    const tls_config *cfg = c->cfg;
     const tls_suite *suite = tls_suite_get(s->suite);
     if (c->offered_max < TLS_VERSION_13)
         return "TLS 1.3 is not offered by this config (versions or ciphers)";
     if (suite == NULL || suite->version != TLS_VERSION_13
-        || !tls_hello_offered(cfg->suites, cfg->n_suites, s->suite))
+        || !tls_hello_offered(c->pol.suites, c->pol.n_suites, s->suite))
         return "the session's cipher suite is not in this config's ciphers";
     if (s->secret_len != suite->hash_len || s->ticket.len == 0)
         return "the session has no usable ticket";
@@ -48,7 +47,7 @@ static const char *unfit_reason(const tls_conn *c, const tls_session *s, uint64_
         return "the session has expired";
     /* Resuming skips the certificate: a session whose peer was never
      * verified would bypass verification. */
-    if (cfg->verify && !s->peer_verified)
+    if (c->pol.verify && !s->peer_verified)
         return "the server's certificate was not verified when the session was made";
     const char *other = tls_resume_settings_misfit(c, s);
     if (other != NULL)

@@ -98,9 +98,9 @@ static const tls_suite *suite_with_hash(const tls_conn *c, const client_hello *c
      * PSK (if any) and cipher suite": the PSK's hash is the suite's. */
     if (c->suite != NULL)
         return c->suite->md == md ? c->suite : NULL;
-    for (size_t i = 0; i < c->cfg->n_suites; i++)
+    for (size_t i = 0; i < c->pol.n_suites; i++)
         if (ch->suites & ((uint32_t)1 << i)) {
-            const tls_suite *s = tls_suite_get(c->cfg->suites[i]);
+            const tls_suite *s = tls_suite_get(c->pol.suites[i]);
             if (s != NULL && s->version == TLS_VERSION_13 && s->md == md)
                 return s;
         }
@@ -194,7 +194,7 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
     }
     /* A server that requires client certificates resumes only sessions
      * whose client was verified. */
-    if (cfg->verify == TLS_VERIFY_REQUIRED && !s->peer_verified) {
+    if (c->pol.verify == TLS_VERIFY_REQUIRED && !s->peer_verified) {
         snprintf(why, why_size, "the session has no verified client certificate, and verify = \"required\"");
         return 0;
     }

@@ -1,0 +1,84 @@
+-- Mutations for session 18's checks, each killed by spec/hs18_spec.lua.
+-- Same form as mutate/mutations.lua. Each puts back the context's current
+-- setting (c->cfg) where a connection must use what it took when it was
+-- made (c->pol, engine/tls_conn_int.h).
+local S = "spec/hs18_spec.lua"
+local CLIENT13, COMMON13 = "csrc/hs/tls13_client.c", "csrc/hs/tls13_common.c"
+local CLIENT12, HS_COMMON = "csrc/hs/tls12_client.c", "csrc/hs/tls_hs_common.c"
+
+return {
+  -- rfc8446#4.1.3: a ServerHello suite judged against the context, not the ClientHello
+  { name = "hs18_suite_against_context", file = CLIENT13,
+    from = [[if (!tls_hello_offered(c->pol.suites, c->pol.n_suites, suite) || chosen == NULL ||]],
+    to = [[if (!tls_hello_offered(c->cfg->suites, c->cfg->n_suites, suite) || chosen == NULL ||]],
+    specs = { { S, "refuses a suite it did not offer, though its context now lists it" } } },
+  -- rfc8446#4.1.4: a HelloRetryRequest group judged against the context
+  { name = "hs18_hrr_group_against_context", file = CLIENT13,
+    from = [[if (!tls_hello_offered(c->pol.groups, c->pol.n_groups, group) || group == c->group)]],
+    to = [[if (!tls_hello_offered(c->cfg->groups, c->cfg->n_groups, group) || group == c->group)]],
+    specs = { { S, "refuses a HelloRetryRequest for a group it did not offer" } } },
+  -- rfc8446#4.4.3: a CertificateVerify scheme judged against the context
+  { name = "hs18_cv_scheme_against_context", file = COMMON13,
+    from = [[    while (i < c->pol.n_sigalgs && c->pol.sigalgs[i] != scheme)
+        i++;
+    /* rfc8446#4.4.3: "RSA signatures MUST use an RSASSA-PSS algorithm,
+     * regardless of whether RSASSA-PKCS1-v1_5 algorithms appear in
+     * "signature_algorithms"" (we offer those for TLS 1.2). */
+    if (scheme == TLS_SIG_RSA_PKCS1_SHA256 || scheme == TLS_SIG_RSA_PKCS1_SHA384 ||
+        scheme == TLS_SIG_RSA_PKCS1_SHA512)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "peer signed with %s, which TLS 1.3 does not allow in CertificateVerify",
+                        tls_sigscheme_name(scheme));
+    if (i == c->pol.n_sigalgs)]],
+    to = [[    while (i < c->cfg->n_sigalgs && c->cfg->sigalgs[i] != scheme)
+        i++;
+    /* rfc8446#4.4.3: "RSA signatures MUST use an RSASSA-PSS algorithm,
+     * regardless of whether RSASSA-PKCS1-v1_5 algorithms appear in
+     * "signature_algorithms"" (we offer those for TLS 1.2). */
+    if (scheme == TLS_SIG_RSA_PKCS1_SHA256 || scheme == TLS_SIG_RSA_PKCS1_SHA384 ||
+        scheme == TLS_SIG_RSA_PKCS1_SHA512)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "peer signed with %s, which TLS 1.3 does not allow in CertificateVerify",
+                        tls_sigscheme_name(scheme));
+    if (i == c->cfg->n_sigalgs)]],
+    specs = { { S, "refuses a CertificateVerify scheme it did not offer" } } },
+  -- rfc7301#3.2: the server's ALPN answer judged against the context
+  { name = "hs18_alpn_against_context", file = "csrc/hs/tls_alpn.c",
+    from = [[    const tls_buf *ours = &c->pol.alpn;
+    tls_reader offered]],
+    to = [[    const tls_buf *ours = &c->cfg->alpn;
+    tls_reader offered]],
+    specs = { { S, "refuses an ALPN protocol it did not offer" } } },
+  -- a client's verification turned off by set_verify(false) mid-handshake
+  { name = "hs18_client_verify_from_context", file = HS_COMMON,
+    from = [[int ok = !c->pol.verify ||]],
+    to = [[int ok = !c->cfg->verify ||]],
+    specs = { { S, "keeps verifying the server after set_verify" } } },
+  -- a server's required client certificate dropped by set_verify(false) mid-handshake
+  { name = "hs18_server_required_from_context", file = HS_COMMON,
+    from = [[int required = c->pol.verify == TLS_VERIFY_REQUIRED;]],
+    to = [[int required = c->cfg->verify == TLS_VERIFY_REQUIRED;]],
+    specs = { { S, "still requires a client certificate after set_verify" } } },
+  -- rfc5246#7.4.1.3: a TLS 1.2 ServerHello suite judged against the context
+  { name = "hs18_tls12_suite_against_context", file = CLIENT12,
+    from = [[if (!tls_hello_offered(c->pol.suites, c->pol.n_suites, sh->suite) || chosen == NULL ||]],
+    to = [[if (!tls_hello_offered(c->cfg->suites, c->cfg->n_suites, sh->suite) || chosen == NULL ||]],
+    specs = { { S, "TLSv1.2: suites, groups, signature schemes and ALPN changed mid-handshake" } } },
+  -- rfc8422#5.4: a ServerKeyExchange group judged against the context
+  { name = "hs18_tls12_ske_group_against_context", file = CLIENT12,
+    from = [[if (!tls_hello_offered(c->pol.groups, c->pol.n_groups, group) || tls_group_is_ffdhe(group))]],
+    to = [[if (!tls_hello_offered(c->cfg->groups, c->cfg->n_groups, group) || tls_group_is_ffdhe(group))]],
+    specs = { { S, "the ServerKeyExchange group and scheme are judged against the ClientHello" } } },
+  -- rfc5246#7.4.1.4.1: a ServerKeyExchange scheme judged against the context
+  { name = "hs18_tls12_ske_scheme_against_context", file = CLIENT12,
+    from = [[if (!tls_hello_offered(c->pol.sigalgs, c->pol.n_sigalgs, scheme))]],
+    to = [[if (!tls_hello_offered(c->cfg->sigalgs, c->cfg->n_sigalgs, scheme))]],
+    specs = { { S, "the ServerKeyExchange group and scheme are judged against the ClientHello" } } },
+  -- a servername switch that keeps the first context's settings
+  { name = "hs18_servername_switch_keeps_policy", file = "csrc/hs/tls_hello_server.c",
+    from = [[    c->cfg = next;
+    if (tls_policy_take(c) != 0)
+        return -1;]],
+    to = [[    c->cfg = next;]],
+    specs = { { S, "a servername switch takes the chosen context" } } },
+}
