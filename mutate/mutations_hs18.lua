@@ -81,4 +81,32 @@ return {
         return -1;]],
     to = [[    c->cfg = next;]],
     specs = { { S, "a servername switch takes the chosen context" } } },
+  -- rfc5246#7.4.1.1: a HelloRequest before the ServerHello is unexpected_message again
+  { name = "hs18_hello_request_before_sh_refused", file = "csrc/hs/tls_hello_client.c",
+    from = [[        if (type == TLS_HS_HELLO_REQUEST && !c->hello_retry && c->offered_min <= TLS_VERSION_12)
+            return tls12_client_ignore_hello_request(c, body);]],
+    to = [[]],
+    specs = { { S, "is ignored by a client offering TLS 1.3 and 1.2" } } },
+  -- ... ignored after a HelloRetryRequest, where the server has chosen TLS 1.3
+  { name = "hs18_hello_request_after_hrr_ignored", file = "csrc/hs/tls_hello_client.c",
+    from = [[if (type == TLS_HS_HELLO_REQUEST && !c->hello_retry && c->offered_min <= TLS_VERSION_12)]],
+    to = [[if (type == TLS_HS_HELLO_REQUEST && c->offered_min <= TLS_VERSION_12)]],
+    specs = { { S, "is unexpected after a HelloRetryRequest" } } },
+  -- ... ignored by a client that offers TLS 1.3 alone
+  { name = "hs18_hello_request_13only_ignored", file = "csrc/hs/tls_hello_client.c",
+    from = [[if (type == TLS_HS_HELLO_REQUEST && !c->hello_retry && c->offered_min <= TLS_VERSION_12)]],
+    to = [[if (type == TLS_HS_HELLO_REQUEST && !c->hello_retry)]],
+    specs = { { S, "is unexpected to a client offering only TLS 1.3" } } },
+  -- ... without a bound
+  { name = "hs18_hello_request_unbounded", file = CLIENT12,
+    from = [[    if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "too many HelloRequest messages");]],
+    to = [[]],
+    specs = { { S, "is refused past a bound" } } },
+  -- ... with a body
+  { name = "hs18_hello_request_body_taken", file = CLIENT12,
+    from = [[    if (tls_rd_left(body) != 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "HelloRequest is not empty");]],
+    to = [[    (void)body;]],
+    specs = { { S, "is refused when it is not empty" } } },
 }

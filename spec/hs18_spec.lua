@@ -169,3 +169,55 @@ describe("hs18: a server keeps its policy through a handshake", function()
       assert.are.equal("http/1.1", c:info().alpn)
    end)
 end)
+
+-- rfc5246#7.4.1.1: "This message will be ignored by the client if the
+-- client is currently negotiating a session." Before the ServerHello a
+-- client offering TLS 1.2 cannot know the server will not speak it.
+describe("hs18: a HelloRequest before the ServerHello", function()
+   local HELLO_REQUEST = H.handshake(H.HS.hello_request or 0, "")
+
+   it("is ignored by a client offering TLS 1.3 and 1.2, and left out of the transcript", function()
+      local s = H.new{}
+      assert(s:send(HELLO_REQUEST))
+      assert(s:send(HELLO_REQUEST .. HELLO_REQUEST))
+      assert.is_false(s.engine:status().failed, tostring(s.engine:error()))
+      s:handshake()
+      assert.is_true(s.engine:status().handshake_done, tostring(s.engine:error()))
+      assert.are.equal("TLSv1.3", s.engine:info().version)
+   end)
+
+   it("is ignored by a TLS 1.2 client", function()
+      local c, sv = E.engines({ max_version = "TLSv1.2" }, nil)
+      assert(c:start())
+      assert(sv:feed(c:output()))
+      assert(c:feed(H.plain_record(H.CT.handshake, HELLO_REQUEST) .. sv:output()))
+      E.pump(c, sv, { strict = true })
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.are.equal("TLSv1.2", c:info().version)
+   end)
+
+   it("is refused when it is not empty", function()
+      local s = H.new{}
+      s:send(H.handshake(0, "x"))
+      fails_with(s, "decode_error", "HelloRequest is not empty")
+   end)
+
+   it("is refused past a bound, so a flood costs the server its connection", function()
+      local s = H.new{}
+      s:send(HELLO_REQUEST:rep(40))
+      fails_with(s, "unexpected_message", "too many HelloRequest messages")
+   end)
+
+   it("is unexpected to a client offering only TLS 1.3", function()
+      local s = H.new{ client = { min_version = "TLSv1.3" } }
+      s:send(HELLO_REQUEST)
+      fails_with(s, "unexpected_message", "HelloRequest")
+   end)
+
+   it("is unexpected after a HelloRetryRequest (the server chose TLS 1.3)", function()
+      local s = H.new{ client = { groups = "x25519:secp256r1" } }
+      assert(s:retry{ group = "secp256r1" })
+      s:send(HELLO_REQUEST)
+      fails_with(s, "unexpected_message", "HelloRequest")
+   end)
+end)

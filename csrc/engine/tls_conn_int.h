@@ -374,6 +374,9 @@ int tls_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t
 int tls13_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
 int tls13_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
 int tls12_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+/* An empty HelloRequest during a client's handshake: ignored, at most
+ * TLS_MAX_KEY_UPDATES_IN_ROW of them (rfc5246#7.4.1.1). */
+int tls12_client_ignore_hello_request(tls_conn *c, tls_reader *body);
 int tls12_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
 int tls12_client_change_cipher_spec(tls_conn *c);
 int tls12_server_change_cipher_spec(tls_conn *c);

@@ -522,19 +522,29 @@ static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, si
     return 0;
 }
 
-int tls12_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
+int tls12_client_ignore_hello_request(tls_conn *c, tls_reader *body)
 {
-    int rc;
     /* rfc5246#7.4.1.1: "This message will be ignored by the client if the
      * client is currently negotiating a session"; it is not part of the
      * transcript. Each costs a round, so a flood is cut off. */
-    if (type == TLS_HS_HELLO_REQUEST) {
-        if (tls_rd_left(body) != 0)
-            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "HelloRequest is not empty");
-        if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)
-            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "too many HelloRequest messages");
-        return 0;
+    if (tls_rd_left(body) != 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "HelloRequest is not empty");
+    if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "too many HelloRequest messages");
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "HelloRequest");
+        tls_trace_add(&tb, "meaning", "ignored: we are negotiating already (rfc5246#7.4.1.1)");
+        return tls_trace_emit(c, &tb);
     }
+    return 0;
+}
+
+int tls12_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    int rc;
+    if (type == TLS_HS_HELLO_REQUEST)
+        return tls12_client_ignore_hello_request(c, body);
     switch (c->state) {
     case ST_CLIENT12_WAIT_CERT:
         if (type != TLS_HS_CERTIFICATE)

@@ -348,6 +348,12 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
 int tls_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
 {
     if (c->state == ST_CLIENT_WAIT_SH) {
+        /* rfc5246#7.4.1.1: a client negotiating ignores HelloRequest, also
+         * before the ServerHello says which version it is; not once the
+         * server can only speak TLS 1.3 (a HelloRetryRequest came, or we
+         * offer nothing else), where it is no message at all. */
+        if (type == TLS_HS_HELLO_REQUEST && !c->hello_retry && c->offered_min <= TLS_VERSION_12)
+            return tls12_client_ignore_hello_request(c, body);
         if (type != TLS_HS_SERVER_HELLO)
             return unexpected(c, type, "ServerHello");
         return handle_server_hello(c, body, msg, len);
