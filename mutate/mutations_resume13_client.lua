@@ -7,8 +7,8 @@ local P = "csrc/hs/tls13_psk_client.c"
 return {
    -- Offering: a session only when it fits.
    { name = "t13c_name_unchecked", file = P,
-     from = [[if (strcmp(s->name, c->server_name ? c->server_name : "") != 0)]],
-     to = [[if (0 && strcmp(s->name, c->server_name ? c->server_name : "") != 0)]],
+     from = [[if (!tls_session_name_matches(s->name, c->server_name ? c->server_name : ""))]],
+     to = [[if (0 && !tls_session_name_matches(s->name, c->server_name ? c->server_name : ""))]],
      specs = { { S, "offers a session only to the name it was made for" } } },
    { name = "t13c_expiry_unchecked", file = P,
      from = [[if (tls_session_expired(s, now_ms))]],

@@ -221,3 +221,48 @@ describe("hs18: a HelloRequest before the ServerHello", function()
       fails_with(s, "unexpected_message", "HelloRequest")
    end)
 end)
+
+-- rfc4343#3 / rfc6066#3: the server name a session was made for is a DNS
+-- name, compared without regard to ASCII case.
+describe("hs18: resumption under the same server name in another case", function()
+   local function session_for(cctx, sctx, name)
+      local c = assert(tls.engine(cctx, { servername = name }))
+      local s = assert(tls.engine(sctx))
+      E.handshake(c, s)
+      assert(s:write("x"))
+      E.pump(s, c, { strict = true })
+      assert.equal("x", c:read())
+      return assert(c:session())
+   end
+
+   local function resumed(cctx, sctx, name, session)
+      local c = assert(tls.engine(cctx, { servername = name, session = session }))
+      local s = assert(tls.engine(sctx))
+      E.handshake(c, s)
+      return c:info().resumed, s:info().resumed
+   end
+
+   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it(version .. ": a session made for Example.COM resumes for example.com", function()
+         local cctx = assert(tls.context { verify = false, max_version = version })
+         local sctx = E.server_ctx()
+         local session = session_for(cctx, sctx, "Example.COM")
+         local cr, sr = resumed(cctx, sctx, "example.com", session)
+         assert.is_true(cr)
+         assert.is_true(sr)
+         cr, sr = resumed(cctx, sctx, "EXAMPLE.com", session)
+         assert.is_true(cr and sr)
+      end)
+
+      it(version .. ": a session made for example.com does not resume for example.co or exampld.com", function()
+         local cctx = assert(tls.context { verify = false, max_version = version })
+         local sctx = E.server_ctx()
+         local session = session_for(cctx, sctx, "example.com")
+         for _, other in ipairs { "example.co", "exampld.com", "example.com.x" } do
+            local cr, sr = resumed(cctx, sctx, other, session)
+            assert.is_false(cr, other)
+            assert.is_false(sr, other)
+         end
+      end)
+   end
+end)

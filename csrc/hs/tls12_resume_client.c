@@ -54,7 +54,7 @@ static const char *misfit(tls_conn *c, const tls_session *s)
     if (tls_session_expired(s, tls_config_now_ms(cfg)))
         return "the session has expired";
     /* A session carries what was verified for one name: never another's. */
-    if (strcmp(s->name, c->server_name ? c->server_name : "") != 0)
+    if (!tls_session_name_matches(s->name, c->server_name ? c->server_name : ""))
         return "the session was made for another server name";
     if (suite == NULL || suite->version != TLS_VERSION_12 ||
         !tls_hello_offered(c->pol.suites, c->pol.n_suites, s->suite))

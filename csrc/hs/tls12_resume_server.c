@@ -84,7 +84,7 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
     /* rfc6066#3: the server "MUST NOT accept the request to resume the
      * session if the server_name extension contains a different name". */
     const char *name = c->server_name != NULL ? c->server_name : "";
-    if (strcmp(s->name, name) != 0) {
+    if (!tls_session_name_matches(s->name, name)) {
         snprintf(why, why_size, "made for server name \"%.100s\", this ClientHello names \"%.100s\"", s->name,
                  name);
         goto done;

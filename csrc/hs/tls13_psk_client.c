@@ -41,7 +41,7 @@ static const char *unfit_reason(const tls_conn *c, const tls_session *s, uint64_
         return "the session has no usable ticket";
     /* A session is offered only to the name it was made for: another name
      * is another server, which must authenticate itself. */
-    if (strcmp(s->name, c->server_name ? c->server_name : "") != 0)
+    if (!tls_session_name_matches(s->name, c->server_name ? c->server_name : ""))
         return "the session was made for another server name";
     if (tls_session_expired(s, now_ms))
         return "the session has expired";

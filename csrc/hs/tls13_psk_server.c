@@ -167,7 +167,7 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
     /* rfc8446#4.2.11 (and rfc6066#3 for the name): a session is resumed
      * only for the server name it was made for. */
     const char *name = c->server_name ? c->server_name : "";
-    if (strcmp(s->name, name) != 0) {
+    if (!tls_session_name_matches(s->name, name)) {
         char text[256], made_for[256];
         tls_sanitize(name, strlen(name), text, sizeof text);
         tls_sanitize(s->name, strlen(s->name), made_for, sizeof made_for);
