@@ -129,4 +129,20 @@ return {
     from = [[        if (ascii_lower(*a) != ascii_lower(*b))]],
     to = [[        if ((ascii_lower(*a) | 1) != (ascii_lower(*b) | 1))]],
     specs = { { S, "TLSv1.3: a session made for example.com does not resume for example.co" } } },
+  -- the peer's chain checked at the context's current security level
+  { name = "hs18_security_level_from_context", file = HS_COMMON,
+    from = [[tls_x509_verify_chain_at(c->cfg, c->pol.security_level, c->pol.crl_check, c->peer_chain,]],
+    to = [[tls_x509_verify_chain_at(c->cfg, c->cfg->security_level, c->pol.crl_check, c->peer_chain,]],
+    specs = { { S, "security_level lowered mid-handshake still refuses" } } },
+  -- ... with the context's current CRL check
+  { name = "hs18_crl_check_from_context", file = HS_COMMON,
+    from = [[tls_x509_verify_chain_at(c->cfg, c->pol.security_level, c->pol.crl_check, c->peer_chain,]],
+    to = [[tls_x509_verify_chain_at(c->cfg, c->pol.security_level, c->cfg->crl_check, c->peer_chain,]],
+    specs = { { S, "still refuses a chain with a revoked intermediate" } } },
+  -- ocsp = "require" dropped by set_ocsp("off") mid-handshake
+  { name = "hs18_ocsp_require_from_context", file = "csrc/hs/tls_ocsp_hs.c",
+    from = [[int require = c->pol.ocsp == TLS_OCSP_REQUIRE;]],
+    to = [[int require = c->cfg->ocsp == TLS_OCSP_REQUIRE;]],
+    specs = { { S, "TLSv1.3: ocsp \"require\" turned off mid-handshake" },
+              { S, "TLSv1.2: ocsp \"require\" turned off mid-handshake" } } },
 }

@@ -141,6 +141,9 @@ typedef struct tls_policy {
     int verify;               /* TLS_VERIFY_* */
     int verify_chain_only;
     int require_ems;
+    int security_level;       /* for the peer's chain and our signature_algorithms_cert */
+    int crl_check;            /* TLS_CRL_CHECK_* (the CRLs themselves stay in cfg->store) */
+    int ocsp;                 /* client: TLS_OCSP_* */
     tls_buf alpn;             /* a copy of cfg->alpn */
 } tls_policy;
 

@@ -53,6 +53,9 @@ int tls_policy_take(tls_conn *c)
     p->verify = cfg->verify;
     p->verify_chain_only = cfg->verify_chain_only;
     p->require_ems = cfg->require_ems;
+    p->security_level = cfg->security_level;
+    p->crl_check = cfg->crl_check;
+    p->ocsp = cfg->ocsp;
     tls_buf_clear(&p->alpn);
     tls_buf_bytes(&p->alpn, cfg->alpn.data, cfg->alpn.len);
     if (!tls_buf_ok(&p->alpn))

@@ -165,12 +165,12 @@ int tls_hs_accept_peer_chain(tls_conn *c)
     tls_error_clear(&verdict);
     STACK_OF(X509) *verified = NULL;
     int ok = !c->pol.verify ||
-             tls_x509_verify_chain(c->cfg, c->peer_chain,
-                                   c->is_server || c->pol.verify_chain_only ? NULL : c->server_name,
-                                   c->is_server,
-                                   !c->is_server && c->version == TLS_VERSION_12 && c->suite != NULL &&
-                                       c->suite->kx == TLS_KX_RSA,
-                                   &verified, &verdict) == 0;
+             tls_x509_verify_chain_at(c->cfg, c->pol.security_level, c->pol.crl_check, c->peer_chain,
+                                      c->is_server || c->pol.verify_chain_only ? NULL : c->server_name,
+                                      c->is_server,
+                                      !c->is_server && c->version == TLS_VERSION_12 && c->suite != NULL &&
+                                          c->suite->kx == TLS_KX_RSA,
+                                      &verified, &verdict) == 0;
     if (c->hooks && c->hooks->verify) {
         char why[TLS_REASON_MAX] = "";
         c->in_callback = 1;
