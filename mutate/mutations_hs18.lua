@@ -145,4 +145,9 @@ return {
     to = [[int require = c->cfg->ocsp == TLS_OCSP_REQUIRE;]],
     specs = { { S, "TLSv1.3: ocsp \"require\" turned off mid-handshake" },
               { S, "TLSv1.2: ocsp \"require\" turned off mid-handshake" } } },
+  -- rfc8446#4.2.9: psk_ke taken when the context allows it now, though the ClientHello did not offer it
+  { name = "hs18_psk_ke_from_context", file = "csrc/hs/tls13_psk_client.c",
+    from = [[return c->resumed && c->pol.psk_ke;]],
+    to = [[return c->resumed && c->cfg->psk_ke;]],
+    specs = { { "spec/resume13_client_spec.lua", "refuses psk_ke it did not offer, though its context allows it since" } } },
 }

@@ -55,7 +55,7 @@ return {
      to = [[if (suite == NULL)]],
      specs = { { S, "refuses a suite whose hash is not the session" } } },
    { name = "t13c_psk_ke_not_offered_accepted", file = P,
-     from = [[return c->resumed && c->cfg->psk_ke;]],
+     from = [[return c->resumed && c->pol.psk_ke;]],
      to = [[return c->resumed;]],
      specs = { { S, "refuses psk_ke when it did not offer it" } } },
    { name = "t13c_peer_verified_not_from_session", file = P,

@@ -42,7 +42,7 @@ return {
      to = [[if (s != NULL && s->version == TLS_VERSION_13)]],
      specs = { { S, "a ticket whose hash no offered suite has" } } },
    { name = "t13s_psk_ke_without_config", file = PSK,
-     from = [[if (cfg->psk_ke && ke)]],
+     from = [[if (c->pol.psk_ke && ke)]],
      to = [[if (ke)]],
      specs = { { S, "does a full handshake when the client offers only psk_ke and psk_ke = false" } } },
    { name = "t13s_modes_required", file = PSK,

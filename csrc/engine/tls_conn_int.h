@@ -144,6 +144,7 @@ typedef struct tls_policy {
     int security_level;       /* for the peer's chain and our signature_algorithms_cert */
     int crl_check;            /* TLS_CRL_CHECK_* (the CRLs themselves stay in cfg->store) */
     int ocsp;                 /* client: TLS_OCSP_* */
+    int psk_ke;               /* TLS 1.3 resumption without (EC)DHE offered (client) or accepted */
     tls_buf alpn;             /* a copy of cfg->alpn */
 } tls_policy;
 

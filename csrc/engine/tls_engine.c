@@ -56,6 +56,7 @@ int tls_policy_take(tls_conn *c)
     p->security_level = cfg->security_level;
     p->crl_check = cfg->crl_check;
     p->ocsp = cfg->ocsp;
+    p->psk_ke = cfg->psk_ke;
     tls_buf_clear(&p->alpn);
     tls_buf_bytes(&p->alpn, cfg->alpn.data, cfg->alpn.len);
     if (!tls_buf_ok(&p->alpn))

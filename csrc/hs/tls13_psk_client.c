@@ -152,7 +152,7 @@ int tls13_psk_client_put(tls_conn *c, tls_buf *msg, size_t msg_off, size_t ext_o
     size_t e = tls_buf_open_block(msg, 2);
     size_t modes = tls_buf_open_block(msg, 1);
     tls_buf_u8(msg, PSK_DHE_KE);
-    if (c->cfg->psk_ke)
+    if (c->pol.psk_ke)
         tls_buf_u8(msg, PSK_KE);
     tls_buf_close_block(msg, modes, 1);
     tls_buf_close_block(msg, e, 2);
@@ -197,7 +197,7 @@ int tls13_psk_client_put(tls_conn *c, tls_buf *msg, size_t msg_off, size_t ext_o
     tls_trace_add(&tb, "ticket_bytes", "%zu", s->ticket.len);
     tls_trace_add(&tb, "ticket_age_ms", "%llu", (unsigned long long)age_ms);
     tls_trace_add(&tb, "cipher", "%s", suite->name);
-    tls_trace_add(&tb, "psk_key_exchange_modes", "%s", c->cfg->psk_ke ? "psk_dhe_ke, psk_ke" : "psk_dhe_ke");
+    tls_trace_add(&tb, "psk_key_exchange_modes", "%s", c->pol.psk_ke ? "psk_dhe_ke, psk_ke" : "psk_dhe_ke");
     if (c->hello_retry)
         tls_trace_add(&tb, "binder", "over the new transcript (message_hash, HelloRetryRequest, ClientHello)");
     return tls_trace_emit(c, &tb);
@@ -240,7 +240,7 @@ int tls13_psk_client_server_hello(tls_conn *c, tls_reader *psk)
 
 int tls13_psk_client_psk_ke_ok(const tls_conn *c)
 {
-    return c->resumed && c->cfg->psk_ke;
+    return c->resumed && c->pol.psk_ke;
 }
 
 /* The leaf of the peer's chain, as DER, into the session (nothing if it

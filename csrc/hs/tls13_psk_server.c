@@ -183,7 +183,7 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
     /* rfc8446#4.2.9: the mode must be one the client offers. psk_dhe_ke
      * also needs a group to agree on; psk_ke (no forward secrecy for this
      * connection's keys) only when configured. */
-    if (cfg->psk_ke && ke)
+    if (c->pol.psk_ke && ke)
         choice->mode = TLS_PSK_KE;
     else if (dhe && ch->has_key_share && ch->groups != 0)
         choice->mode = TLS_PSK_DHE_KE;
