@@ -48,7 +48,7 @@ return {
      to = [[        if (0 && !is_b64((unsigned char)b64[i]))]],
      specs = { { PS, "malformed pins" } } },
    { name = "cv_crl_flag_dropped", file = X509,
-     from = [[    if (c->crl_check != TLS_CRL_CHECK_NONE)
+     from = [[    if (crl_check != TLS_CRL_CHECK_NONE)
         X509_VERIFY_PARAM_set_flags]],
      to = [[    if (0)
         X509_VERIFY_PARAM_set_flags]],

@@ -10,22 +10,24 @@ return {
   -- with rsa_pkcs1_* only offers TLS 1.3, a server with them picks it (and
   -- both then fail), and a TLS 1.2 answer carries the downgrade sentinel
   { name = "ctxcheck_can13_ignores_sigalgs", file = CONFIG,
-    from = [[    return c->max_version >= TLS_VERSION_13 && has_suite(c, TLS_VERSION_13) && tls_config_sigalgs13(c);]],
-    to = [[    return c->max_version >= TLS_VERSION_13 && has_suite(c, TLS_VERSION_13);]],
+    from = [[    return max_version >= TLS_VERSION_13 && list_has_suite(suites, n_suites, TLS_VERSION_13) &&
+           sigalgs13_in(c, sigalgs, n_sigalgs);]],
+    to = [[    (void)c, (void)sigalgs, (void)n_sigalgs;
+    return max_version >= TLS_VERSION_13 && list_has_suite(suites, n_suites, TLS_VERSION_13);]],
     specs = { { S, "a client with them does not offer TLS 1.3" },
               { S, "a server with them speaks TLS 1.2 to a client offering TLS 1.2 and 1.3" },
               { S, "a server with them takes a TLS_FALLBACK_SCSV client" } } },
   -- the client offers TLS 1.3 whatever its suites and schemes
   { name = "ctxcheck_client_offers13_regardless", file = "csrc/hs/tls_hello_client.c",
-    from = [[    c->offered_max = tls_config_can13(cfg) ? TLS_VERSION_13 : TLS_VERSION_12;]],
-    to = [[    c->offered_max = cfg->max_version;]],
+    from = [[    c->offered_max = tls_hello_conn_speaks13(c) ? TLS_VERSION_13 : TLS_VERSION_12;]],
+    to = [[    c->offered_max = c->pol.max_version;]],
     specs = { { S, "a client with them does not offer TLS 1.3" } } },
   -- a server's schemes judged without its key (any TLS 1.3 scheme counts)
   { name = "ctxcheck_server_sigalgs13_without_key", file = CONFIG,
     from = [[        if (!c->is_server || c->n_ids == 0) {
-            if (tls_sig_scheme_in13(c->sigalgs[j]))]],
+            if (tls_sig_scheme_in13(sigalgs[j]))]],
     to = [[        if (1) {
-            if (tls_sig_scheme_in13(c->sigalgs[j]))]],
+            if (tls_sig_scheme_in13(sigalgs[j]))]],
     specs = { { S, "a P-256 server with only the P-384 scheme" } } },
   -- refusal: max_version TLSv1.2 not seen
   { name = "ctxcheck_refusal_max_version", file = CONFIG,

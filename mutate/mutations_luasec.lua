@@ -17,8 +17,8 @@ return {
      to = [[  local name = ctx.extra.servername]],
      specs = { { D, "checks the name given with sni" } } },
    { name = "luasec_chain_only_skips_chain", file = "csrc/hs/tls_hs_common.c",
-     from = [[    int ok = !c->cfg->verify ||]],
-     to = [[    int ok = !c->cfg->verify || c->cfg->verify_chain_only ||]],
+     from = [[    int ok = !c->pol.verify ||]],
+     to = [[    int ok = !c->pol.verify || c->pol.verify_chain_only ||]],
      specs = { { D, "without a name still checks the chain" } } },
    -- Refusals
    { name = "luasec_old_protocol_accepted", file = L,

@@ -31,7 +31,7 @@ return {
      specs = { { T, "TLS 1.3 server asking for a client certificate .scripted client. checks the client's "
                     .. "CertificateVerify signature" } } },
    { name = "mtlss13_cv_scheme_not_offered", file = "csrc/hs/tls13_common.c",
-     from = [[    if (i == c->cfg->n_sigalgs)
+     from = [[    if (i == c->pol.n_sigalgs)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,]],
      to = [[    if (0)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,]],
@@ -46,7 +46,7 @@ return {
      specs = { { T, "TLS 1.2 server asking for a client certificate .scripted client. checks the client's "
                     .. "CertificateVerify signature" } } },
    { name = "mtlss12_cv_scheme_not_offered", file = S12,
-     from = [[if (!tls_hello_offered(c->cfg->sigalgs, c->cfg->n_sigalgs, scheme))
+     from = [[if (!tls_hello_offered(c->pol.sigalgs, c->pol.n_sigalgs, scheme))
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "client signed]],
      to = [[if (0)
@@ -66,8 +66,8 @@ return {
      to = [[c->version == TLS_VERSION_12 && c->suite != NULL &&]],
      specs = { { T, "checks an RSA client certificate for digitalSignature even with RSA key transport" } } },
    { name = "mtlss_host_name_checked_on_client_cert", file = "csrc/hs/tls_hs_common.c",
-     from = [[c->is_server || c->cfg->verify_chain_only ? NULL : c->server_name,]],
-     to = [[c->cfg->verify_chain_only ? NULL : c->server_name,]],
+     from = [[c->is_server || c->pol.verify_chain_only ? NULL : c->server_name,]],
+     to = [[c->pol.verify_chain_only ? NULL : c->server_name,]],
      specs = { { T, "TLSv1.3: sends its ecdsa certificate; our server verifies it" } } },
    { name = "mtlss_peer_verified_always", file = "csrc/lua/lua_info.c",
      from = [[lua_pushboolean(L, n > 0 && info.peer_verified);]],

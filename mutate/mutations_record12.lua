@@ -24,7 +24,7 @@ return {
      specs = { { "spec/tls12_pairs_spec.lua", "takes RSA key transport to a certificate that may only encrypt" } } },
    { name = "tls12_rsa_kx_key_usage_as_signing", file = "csrc/hs/tls_hs_common.c",
      from = [[!c->is_server && c->version == TLS_VERSION_12 && c->suite != NULL &&
-                                       c->suite->kx == TLS_KX_RSA,]],
+                                          c->suite->kx == TLS_KX_RSA,]],
      to = [[0,]],
      specs = { { "spec/tls12_pairs_spec.lua", "refuses RSA key transport to a certificate that may only sign" } } },
    { name = "tls12_keyupdate_allowed", file = "csrc/engine/tls_engine.c",

@@ -30,19 +30,19 @@ return {
     specs = { { S, "fails the handshake with protocol_version, sent in the clear" } } },
   -- a server without TLS 1.3 suites picks TLS 1.3 anyway (and fails)
   { name = "review17_tls13_without_suites", file = HELLO_SERVER,
-    from = [[    if (ch.offers_13 && tls_hello_server_speaks13(cfg))]],
-    to = [[    if (ch.offers_13 && cfg->max_version >= TLS_VERSION_13)]],
+    from = [[    if (ch.offers_13 && tls_hello_conn_speaks13(c))]],
+    to = [[    if (ch.offers_13 && c->pol.max_version >= TLS_VERSION_13)]],
     specs = { { S, "speaks TLS 1.2 to a client offering TLS 1.2 and 1.3" } } },
   -- the downgrade sentinel from a server that cannot speak TLS 1.3
   { name = "review17_sentinel_without_tls13", file = SERVER12,
-    from = [[    if (tls_hello_server_speaks13(c->cfg))
+    from = [[    if (tls_hello_conn_speaks13(c))
         memcpy(c->t12->server_random]],
-    to = [[    if (c->cfg->max_version >= TLS_VERSION_13)
+    to = [[    if (c->pol.max_version >= TLS_VERSION_13)
         memcpy(c->t12->server_random]],
     specs = { { S, "speaks TLS 1.2 to a client offering TLS 1.2 and 1.3" } } },
   -- TLS_FALLBACK_SCSV judged against max_version, not what the server can speak
   { name = "review17_fallback_against_max_version", file = HELLO_SERVER,
     from = [[    if (ch.fallback_scsv && version < best)]],
-    to = [[    if (ch.fallback_scsv && version < cfg->max_version)]],
+    to = [[    if (ch.fallback_scsv && version < c->pol.max_version)]],
     specs = { { S, "takes a TLS_FALLBACK_SCSV client at TLS 1.2" } } },
 }

@@ -529,6 +529,15 @@ describe("TLS 1.3 client resumption against a scripted server", function()
       fails_with(s, "missing_extension", "^ServerHello has no key_share$")
    end)
 
+   -- hs18: the connection keeps what it offered; the context may change under it
+   it("refuses psk_ke it did not offer, though its context allows it since", function()
+      local sess = make_session()
+      local s = resume_with(sess.text, {})
+      assert(s.ctx:set_psk_ke(true))
+      resumed_hello(s, sess.psk, { omit = { key_share = true } })
+      fails_with(s, "missing_extension", "^ServerHello has no key_share$")
+   end)
+
    it("offers the PSK again after a HelloRetryRequest, its binder over message_hash, HelloRetryRequest and the new hello", function()
       local sess = make_session()
       local s = resume_with(sess.text, {})

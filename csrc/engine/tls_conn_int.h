@@ -121,8 +121,36 @@ typedef struct tls12_state {
     tls_buf ticket;                /* the ticket received; empty: none */
 } tls12_state;
 
+/* The settings of its context a connection negotiates and verifies with,
+ * copied from c->cfg when the connection is made (and again when a
+ * server's servername function switches contexts, before anything is
+ * chosen). The context's setters may change the context at any time;
+ * a connection keeps what it started with, so a client checks the
+ * ServerHello against what its own ClientHello offered (rfc8446#4.1.3,
+ * rfc5246#7.4.1.3), a server keeps one policy through a handshake, and
+ * set_verify(false) weakens only connections made afterwards (like
+ * OpenSSL's SSL_new, which copies its SSL_CTX's settings). */
+typedef struct tls_policy {
+    uint16_t suites[TLS_CONFIG_MAX_LIST];
+    size_t n_suites;
+    uint16_t groups[TLS_CONFIG_MAX_LIST];
+    size_t n_groups;
+    uint16_t sigalgs[TLS_CONFIG_MAX_LIST];
+    size_t n_sigalgs;
+    uint16_t min_version, max_version;
+    int verify;               /* TLS_VERIFY_* */
+    int verify_chain_only;
+    int require_ems;
+    int security_level;       /* for the peer's chain and our signature_algorithms_cert */
+    int crl_check;            /* TLS_CRL_CHECK_* (the CRLs themselves stay in cfg->store) */
+    int ocsp;                 /* client: TLS_OCSP_* */
+    int psk_ke;               /* TLS 1.3 resumption without (EC)DHE offered (client) or accepted */
+    tls_buf alpn;             /* a copy of cfg->alpn */
+} tls_policy;
+
 struct tls_conn {
     tls_config *cfg;
+    tls_policy pol;           /* what this connection took from cfg */
     int is_server;
     tls_state state;
     unsigned status;
@@ -235,6 +263,10 @@ struct tls_conn {
     unsigned tickets_sent;    /* server: NewSessionTickets sent so far */
 };
 
+/* Copies the policy fields of c->cfg into c->pol (tls_engine.c): 0, or -1
+ * with c->err set when memory runs out. */
+int tls_policy_take(tls_conn *c);
+
 /* ---- Record layer (tls_record.c) ---- */
 /* A record from the peer, opened, as the record layer hands it over. */
 typedef struct tls_record_in {
@@ -346,6 +378,9 @@ int tls_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t
 int tls13_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
 int tls13_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
 int tls12_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
+/* An empty HelloRequest during a client's handshake: ignored, at most
+ * TLS_MAX_KEY_UPDATES_IN_ROW of them (rfc5246#7.4.1.1). */
+int tls12_client_ignore_hello_request(tls_conn *c, tls_reader *body);
 int tls12_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len);
 int tls12_client_change_cipher_spec(tls_conn *c);
 int tls12_server_change_cipher_spec(tls_conn *c);

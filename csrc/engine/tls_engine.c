@@ -31,7 +31,37 @@ tls_conn *tls_conn_new(tls_config *cfg)
     tls_transcript_init(&c->transcript);
     c->send_limit = TLS_MAX_PLAINTEXT;
     c->recv_limit = TLS_MAX_PLAINTEXT + 1;
+    if (tls_policy_take(c) != 0) {
+        tls_conn_free(c);
+        return NULL;
+    }
     return c;
+}
+
+int tls_policy_take(tls_conn *c)
+{
+    const tls_config *cfg = c->cfg;
+    tls_policy *p = &c->pol;
+    memcpy(p->suites, cfg->suites, sizeof p->suites);
+    p->n_suites = cfg->n_suites;
+    memcpy(p->groups, cfg->groups, sizeof p->groups);
+    p->n_groups = cfg->n_groups;
+    memcpy(p->sigalgs, cfg->sigalgs, sizeof p->sigalgs);
+    p->n_sigalgs = cfg->n_sigalgs;
+    p->min_version = cfg->min_version;
+    p->max_version = cfg->max_version;
+    p->verify = cfg->verify;
+    p->verify_chain_only = cfg->verify_chain_only;
+    p->require_ems = cfg->require_ems;
+    p->security_level = cfg->security_level;
+    p->crl_check = cfg->crl_check;
+    p->ocsp = cfg->ocsp;
+    p->psk_ke = cfg->psk_ke;
+    tls_buf_clear(&p->alpn);
+    tls_buf_bytes(&p->alpn, cfg->alpn.data, cfg->alpn.len);
+    if (!tls_buf_ok(&p->alpn))
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory copying the context's settings");
+    return 0;
 }
 
 /* Releases what only the handshake needs, once it is over or has failed. */
@@ -81,6 +111,7 @@ void tls_conn_free(tls_conn *c)
     tls_buf_free(&c->hs_out);
     tls_buf_free(&c->out);
     tls_buf_free(&c->app_in);
+    tls_buf_free(&c->pol.alpn);
     sk_X509_pop_free(c->peer_chain, X509_free);
     EVP_PKEY_free(c->peer_key);
     OPENSSL_free(c->server_name);
@@ -151,11 +182,11 @@ static int start(tls_conn *c)
         return -1;
     if (c->is_server)
         return 0;
-    if (c->cfg->n_groups == 0 || c->cfg->n_suites == 0 || c->cfg->n_sigalgs == 0) {
+    if (c->pol.n_groups == 0 || c->pol.n_suites == 0 || c->pol.n_sigalgs == 0) {
         tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "no cipher suite, group or signature algorithm configured");
         return fail(c);
     }
-    if (c->cfg->verify && c->server_name == NULL) {
+    if (c->pol.verify && c->server_name == NULL) {
         tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR,
                  "certificate verification needs a server name (or turn verify off)");
         return fail(c);

@@ -76,7 +76,7 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "TLS 1.2 ServerHello echoes our session id: a resumption we never asked for");
     const tls_suite *chosen = tls_suite_get(sh->suite);
-    if (!tls_hello_offered(cfg->suites, cfg->n_suites, sh->suite) || chosen == NULL ||
+    if (!tls_hello_offered(c->pol.suites, c->pol.n_suites, sh->suite) || chosen == NULL ||
         chosen->version != TLS_VERSION_12)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server chose cipher suite %s (0x%04x), not offered",
                         name_or(tls_suite_name(sh->suite), "unknown"), sh->suite);
@@ -107,7 +107,7 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         return -1;
     /* rfc7627#5.2: a client that requires the extension aborts with
      * handshake_failure when the server does not answer it. */
-    if (!c->t12->ems && cfg->require_ems)
+    if (!c->t12->ems && c->pol.require_ems)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "server does not support the extended master secret (RFC 7627); "
                         "set require_ems = false to talk to it");
@@ -170,7 +170,6 @@ static int handle_certificate(tls_conn *c, tls_reader *body)
 
 static int handle_server_key_exchange(tls_conn *c, tls_reader *body)
 {
-    const tls_config *cfg = c->cfg;
     size_t params_start = body->pos;
     uint8_t curve_type = tls_rd_u8(body);
     uint16_t group = tls_rd_u16(body);
@@ -186,11 +185,11 @@ static int handle_server_key_exchange(tls_conn *c, tls_reader *body)
                         "ServerKeyExchange uses curve type %u (only named curves are allowed)", curve_type);
     /* rfc8422#5.4: the curve must be one the client offered; ffdhe groups
      * belong to DHE suites, which we do not speak. */
-    if (!tls_hello_offered(cfg->groups, cfg->n_groups, group) || tls_group_is_ffdhe(group))
+    if (!tls_hello_offered(c->pol.groups, c->pol.n_groups, group) || tls_group_is_ffdhe(group))
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "ServerKeyExchange uses group %s, not offered",
                         name_or(tls_group_name(group), "unknown"));
     /* rfc5246#7.4.1.4.1: the signature must use a pair we offered. */
-    if (!tls_hello_offered(cfg->sigalgs, cfg->n_sigalgs, scheme))
+    if (!tls_hello_offered(c->pol.sigalgs, c->pol.n_sigalgs, scheme))
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "ServerKeyExchange signed with %s, not offered in signature_algorithms",
                         name_or(tls_sigscheme_name(scheme), "an unknown scheme"));
@@ -523,19 +522,29 @@ static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, si
     return 0;
 }
 
-int tls12_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
+int tls12_client_ignore_hello_request(tls_conn *c, tls_reader *body)
 {
-    int rc;
     /* rfc5246#7.4.1.1: "This message will be ignored by the client if the
      * client is currently negotiating a session"; it is not part of the
      * transcript. Each costs a round, so a flood is cut off. */
-    if (type == TLS_HS_HELLO_REQUEST) {
-        if (tls_rd_left(body) != 0)
-            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "HelloRequest is not empty");
-        if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)
-            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "too many HelloRequest messages");
-        return 0;
+    if (tls_rd_left(body) != 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "HelloRequest is not empty");
+    if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "too many HelloRequest messages");
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "HelloRequest");
+        tls_trace_add(&tb, "meaning", "ignored: we are negotiating already (rfc5246#7.4.1.1)");
+        return tls_trace_emit(c, &tb);
     }
+    return 0;
+}
+
+int tls12_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
+{
+    int rc;
+    if (type == TLS_HS_HELLO_REQUEST)
+        return tls12_client_ignore_hello_request(c, body);
     switch (c->state) {
     case ST_CLIENT12_WAIT_CERT:
         if (type != TLS_HS_CERTIFICATE)

@@ -54,20 +54,20 @@ static const char *misfit(tls_conn *c, const tls_session *s)
     if (tls_session_expired(s, tls_config_now_ms(cfg)))
         return "the session has expired";
     /* A session carries what was verified for one name: never another's. */
-    if (strcmp(s->name, c->server_name ? c->server_name : "") != 0)
+    if (!tls_session_name_matches(s->name, c->server_name ? c->server_name : ""))
         return "the session was made for another server name";
     if (suite == NULL || suite->version != TLS_VERSION_12 ||
-        !tls_hello_offered(cfg->suites, cfg->n_suites, s->suite))
+        !tls_hello_offered(c->pol.suites, c->pol.n_suites, s->suite))
         return "the session's cipher suite is not in our list";
     /* A resumed handshake carries no certificate: what was verified then
      * stands for now, so an unverified session is no good to a client
      * that verifies. */
-    if (cfg->verify && !s->peer_verified)
+    if (c->pol.verify && !s->peer_verified)
         return "the server's certificate was not verified in the session, and we verify";
     /* rfc7627#5.3: a session without the extended master secret is open
      * to the triple handshake attack; a client that requires it does not
      * resume one. */
-    if (cfg->require_ems && !s->ems)
+    if (c->pol.require_ems && !s->ems)
         return "the session was made without the extended master secret (RFC 7627), which we require";
     if (s->ticket.len == 0 && s->session_id_len == 0)
         return "the session has neither a ticket nor a session id";

@@ -84,7 +84,7 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
     /* rfc6066#3: the server "MUST NOT accept the request to resume the
      * session if the server_name extension contains a different name". */
     const char *name = c->server_name != NULL ? c->server_name : "";
-    if (strcmp(s->name, name) != 0) {
+    if (!tls_session_name_matches(s->name, name)) {
         snprintf(why, why_size, "made for server name \"%.100s\", this ClientHello names \"%.100s\"", s->name,
                  name);
         goto done;
@@ -93,8 +93,8 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
      * "MUST" be among those the client offers (and ours to use). */
     const tls_suite *suite = tls_suite_get(s->suite);
     int ours = -1;
-    for (size_t i = 0; i < cfg->n_suites; i++)
-        if (cfg->suites[i] == s->suite)
+    for (size_t i = 0; i < c->pol.n_suites; i++)
+        if (c->pol.suites[i] == s->suite)
             ours = (int)i;
     if (suite == NULL || suite->version != TLS_VERSION_12 || ours < 0) {
         snprintf(why, why_size, "its cipher suite %s is not enabled here", suite ? suite->name : "(unknown)");
@@ -106,7 +106,7 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
     }
     /* No CertificateRequest in an abbreviated handshake: the session must
      * already carry what this server insists on. */
-    if (cfg->verify == TLS_VERIFY_REQUIRED && (s->peer_cert.len == 0 || !s->peer_verified)) {
+    if (c->pol.verify == TLS_VERIFY_REQUIRED && (s->peer_cert.len == 0 || !s->peer_verified)) {
         snprintf(why, why_size, "this server requires a verified client certificate, and the session "
                                 "has none");
         goto done;

@@ -94,10 +94,10 @@ static int key_fits_suite(EVP_PKEY *key, const client_hello *ch, const tls_suite
  * ffdhe here (rfc8422#5.1.1 is about elliptic curves; our ServerKeyExchange
  * is ECParameters only). rfc8422#4: a client without supported_groups
  * supports secp256r1, which every implementation has. */
-static uint16_t choose_group(const tls_config *cfg, const client_hello *ch)
+static uint16_t choose_group(const tls_conn *c, const client_hello *ch)
 {
-    for (size_t i = 0; i < cfg->n_groups; i++) {
-        uint16_t g = cfg->groups[i];
+    for (size_t i = 0; i < c->pol.n_groups; i++) {
+        uint16_t g = c->pol.groups[i];
         int offered = ch->has_groups ? (ch->groups & ((uint32_t)1 << i)) != 0 : g == TLS_GROUP_SECP256R1;
         if (offered && !tls_group_is_ffdhe(g))
             return g;
@@ -107,12 +107,12 @@ static uint16_t choose_group(const tls_config *cfg, const client_hello *ch)
 
 /* True if the client's raw suite list has an RSA key transport suite that
  * we implement but were not told to use. */
-static int offers_disabled_rsa_kx(const tls_config *cfg, tls_reader raw)
+static int offers_disabled_rsa_kx(const tls_conn *c, tls_reader raw)
 {
     while (tls_rd_left(&raw) >= 2) {
         uint16_t id = tls_rd_u16(&raw);
         const tls_suite *s = tls_suite_get(id);
-        if (s != NULL && s->kx == TLS_KX_RSA && !tls_hello_offered(cfg->suites, cfg->n_suites, id))
+        if (s != NULL && s->kx == TLS_KX_RSA && !tls_hello_offered(c->pol.suites, c->pol.n_suites, id))
             return 1;
     }
     return 0;
@@ -121,14 +121,13 @@ static int offers_disabled_rsa_kx(const tls_config *cfg, tls_reader raw)
 /* Suite (our preference order), group and signature scheme. */
 static int negotiate(tls_conn *c, const client_hello *ch)
 {
-    const tls_config *cfg = c->cfg;
-    uint16_t group = choose_group(cfg, ch);
-    uint16_t scheme = tls12_sig_choose(c->own->key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs);
+    uint16_t group = choose_group(c, ch);
+    uint16_t scheme = tls12_sig_choose(c->own->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs);
     int any12 = 0, key_fits = 0;
-    for (size_t i = 0; i < cfg->n_suites; i++) {
+    for (size_t i = 0; i < c->pol.n_suites; i++) {
         if (!(ch->suites & ((uint32_t)1 << i)))
             continue;
-        const tls_suite *s = tls_suite_get(cfg->suites[i]);
+        const tls_suite *s = tls_suite_get(c->pol.suites[i]);
         if (s == NULL || s->version != TLS_VERSION_12)
             continue;
         any12 = 1;
@@ -144,7 +143,7 @@ static int negotiate(tls_conn *c, const client_hello *ch)
         }
         return 0;
     }
-    if (!any12 && offers_disabled_rsa_kx(cfg, ch->suites_raw))
+    if (!any12 && offers_disabled_rsa_kx(c, ch->suites_raw))
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers only RSA key exchange (TLS_RSA_WITH_*), which has no forward "
                         "secrecy and is off by default: name TLS_RSA_WITH_AES_128_GCM_SHA256 in 'ciphers' "
@@ -176,11 +175,10 @@ static int negotiate(tls_conn *c, const client_hello *ch)
 
 int tls12_server_key_fits(const tls_conn *c, const client_hello *ch, EVP_PKEY *key)
 {
-    const tls_config *cfg = c->cfg;
-    int ecdhe = choose_group(cfg, ch) != 0 &&
-                tls12_sig_choose(key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
-    for (size_t i = 0; i < cfg->n_suites; i++) {
-        const tls_suite *s = tls_suite_get(cfg->suites[i]);
+    int ecdhe = choose_group(c, ch) != 0 &&
+                tls12_sig_choose(key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
+    for (size_t i = 0; i < c->pol.n_suites; i++) {
+        const tls_suite *s = tls_suite_get(c->pol.suites[i]);
         if ((ch->suites & ((uint32_t)1 << i)) && s != NULL && s->version == TLS_VERSION_12 &&
             key_fits_suite(key, ch, s) && (s->kx != TLS_KX_ECDHE || ecdhe))
             return 1;
@@ -219,7 +217,7 @@ static int check_client_hello12(tls_conn *c, const client_hello *ch)
     }
     /* rfc7627#5.3: a server that requires the extended master secret
      * aborts a full handshake with a client that does not offer it. */
-    if (!ch->ems && c->cfg->require_ems)
+    if (!ch->ems && c->pol.require_ems)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client does not support the extended master secret (RFC 7627); set "
                         "require_ems = false to talk to it");
@@ -305,7 +303,7 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
         if (ch->record_size_limit != 0)
             tls_trace_add(&tb, "record_size_limit", "%u", limit);
         tls_trace_add_hex(&tb, "random", c->t12->server_random, TLS_RANDOM_LEN);
-        if (c->cfg->max_version >= TLS_VERSION_13)
+        if (c->pol.max_version >= TLS_VERSION_13)
             tls_trace_add(&tb, "downgrade", "random ends with DOWNGRD 01: a TLS 1.3 client refuses this "
                                             "hello unless it chose TLS 1.2 itself (RFC 8446 4.1.3)");
         tls_trace_add(&tb, "cipher", "%s", c->suite->name);
@@ -394,8 +392,8 @@ static int send_certificate_request(tls_conn *c)
     tls_buf_u8(&msg, 1);  /* rsa_sign */
     tls_buf_u8(&msg, 64); /* ecdsa_sign */
     size_t sa = tls_buf_open_block(&msg, 2);
-    for (size_t i = 0; i < cfg->n_sigalgs; i++)
-        tls_buf_u16(&msg, cfg->sigalgs[i]);
+    for (size_t i = 0; i < c->pol.n_sigalgs; i++)
+        tls_buf_u16(&msg, c->pol.sigalgs[i]);
     tls_buf_close_block(&msg, sa, 2);
     size_t ca = tls_buf_open_block(&msg, 2);
     tls_buf_bytes(&msg, names.data, names.len);
@@ -447,12 +445,12 @@ int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg,
         return -1;
     /* rfc5246#7.4.8: a client's CertificateVerify signs the handshake
      * messages themselves, with a hash of its choice. */
-    if (c->cfg->verify && !resumed)
+    if (c->pol.verify && !resumed)
         tls_transcript_keep_messages(&c->transcript, 1);
     /* rfc8446#4.1.3: "TLS 1.3 servers which negotiate TLS 1.2 or below in
      * response to a ClientHello MUST set the last 8 bytes of their Random
      * value specially": DOWNGRD 01 for TLS 1.2. */
-    if (tls_hello_server_speaks13(c->cfg))
+    if (tls_hello_conn_speaks13(c))
         memcpy(c->t12->server_random + TLS_RANDOM_LEN - 8, tls_downgrade_tls12, 8);
     if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) != 0 ||
         tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
@@ -465,9 +463,9 @@ int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg,
         return -1;
     if (c->suite->kx == TLS_KX_ECDHE && send_server_key_exchange(c) != 0)
         return -1;
-    if ((c->cfg->verify && send_certificate_request(c) != 0) || send_server_hello_done(c) != 0)
+    if ((c->pol.verify && send_certificate_request(c) != 0) || send_server_hello_done(c) != 0)
         return -1;
-    c->state = c->cfg->verify ? ST_SERVER12_WAIT_CERT : ST_SERVER12_WAIT_CKE;
+    c->state = c->pol.verify ? ST_SERVER12_WAIT_CERT : ST_SERVER12_WAIT_CKE;
     return 0;
 }
 
@@ -523,7 +521,7 @@ static int handle_certificate_verify(tls_conn *c, tls_reader *body, const uint8_
     /* rfc5246#7.4.8: "The hash and signature algorithms used in the
      * signature MUST be one of those present in the
      * supported_signature_algorithms field of the CertificateRequest". */
-    if (!tls_hello_offered(c->cfg->sigalgs, c->cfg->n_sigalgs, scheme))
+    if (!tls_hello_offered(c->pol.sigalgs, c->pol.n_sigalgs, scheme))
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "client signed its CertificateVerify with %s, which our CertificateRequest did not offer",
                         name ? name : "an unknown scheme");

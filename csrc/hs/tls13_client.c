@@ -35,7 +35,7 @@ static int handle_hello_retry(tls_conn *c, tls_ext_list *exts, const uint8_t *ms
         if (!tls_rd_end(ks))
             return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "HelloRetryRequest key_share is malformed");
         /* rfc8446#4.2.8: the group must be offered and not already shared. */
-        if (!tls_hello_offered(c->cfg->groups, c->cfg->n_groups, group) || group == c->group)
+        if (!tls_hello_offered(c->pol.groups, c->pol.n_groups, group) || group == c->group)
             return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                             "HelloRetryRequest asks for group %s, which is not usable",
                             tls_group_name(group) ? tls_group_name(group) : "unknown");
@@ -91,7 +91,7 @@ int tls13_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
     if (sh->session_id.len != c->session_id_len || memcmp(sh->session_id.p, c->session_id, sh->session_id.len) != 0)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "ServerHello does not echo our session id");
     const tls_suite *chosen = tls_suite_get(suite);
-    if (!tls_hello_offered(c->cfg->suites, c->cfg->n_suites, suite) || chosen == NULL ||
+    if (!tls_hello_offered(c->pol.suites, c->pol.n_suites, suite) || chosen == NULL ||
         chosen->version != TLS_VERSION_13)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server chose cipher suite 0x%04x, not offered",
                         suite);

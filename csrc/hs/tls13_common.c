@@ -141,7 +141,7 @@ int tls_hs_check_certificate_verify(tls_conn *c, tls_reader *body)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "CertificateVerify message is malformed");
     /* rfc8446#4.4.3: the scheme MUST be one offered in signature_algorithms. */
     size_t i = 0;
-    while (i < c->cfg->n_sigalgs && c->cfg->sigalgs[i] != scheme)
+    while (i < c->pol.n_sigalgs && c->pol.sigalgs[i] != scheme)
         i++;
     /* rfc8446#4.4.3: "RSA signatures MUST use an RSASSA-PSS algorithm,
      * regardless of whether RSASSA-PKCS1-v1_5 algorithms appear in
@@ -151,7 +151,7 @@ int tls_hs_check_certificate_verify(tls_conn *c, tls_reader *body)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "peer signed with %s, which TLS 1.3 does not allow in CertificateVerify",
                         tls_sigscheme_name(scheme));
-    if (i == c->cfg->n_sigalgs)
+    if (i == c->pol.n_sigalgs)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "peer signed with %s, which we did not offer",
                         tls_sigscheme_name(scheme) ? tls_sigscheme_name(scheme) : "an unknown scheme");

@@ -31,24 +31,23 @@ static int trace_decision(tls_conn *c, const char *result, const char *reason)
 /* NULL when the session may be offered, else why not (for the trace). */
 static const char *unfit_reason(const tls_conn *c, const tls_session *s, uint64_t now_ms)
 {
-    const tls_config *cfg = c->cfg;
     const tls_suite *suite = tls_suite_get(s->suite);
     if (c->offered_max < TLS_VERSION_13)
         return "TLS 1.3 is not offered by this config (versions or ciphers)";
     if (suite == NULL || suite->version != TLS_VERSION_13
-        || !tls_hello_offered(cfg->suites, cfg->n_suites, s->suite))
+        || !tls_hello_offered(c->pol.suites, c->pol.n_suites, s->suite))
         return "the session's cipher suite is not in this config's ciphers";
     if (s->secret_len != suite->hash_len || s->ticket.len == 0)
         return "the session has no usable ticket";
     /* A session is offered only to the name it was made for: another name
      * is another server, which must authenticate itself. */
-    if (strcmp(s->name, c->server_name ? c->server_name : "") != 0)
+    if (!tls_session_name_matches(s->name, c->server_name ? c->server_name : ""))
         return "the session was made for another server name";
     if (tls_session_expired(s, now_ms))
         return "the session has expired";
     /* Resuming skips the certificate: a session whose peer was never
      * verified would bypass verification. */
-    if (cfg->verify && !s->peer_verified)
+    if (c->pol.verify && !s->peer_verified)
         return "the server's certificate was not verified when the session was made";
     const char *other = tls_resume_settings_misfit(c, s);
     if (other != NULL)
@@ -153,7 +152,7 @@ int tls13_psk_client_put(tls_conn *c, tls_buf *msg, size_t msg_off, size_t ext_o
     size_t e = tls_buf_open_block(msg, 2);
     size_t modes = tls_buf_open_block(msg, 1);
     tls_buf_u8(msg, PSK_DHE_KE);
-    if (c->cfg->psk_ke)
+    if (c->pol.psk_ke)
         tls_buf_u8(msg, PSK_KE);
     tls_buf_close_block(msg, modes, 1);
     tls_buf_close_block(msg, e, 2);
@@ -198,7 +197,7 @@ int tls13_psk_client_put(tls_conn *c, tls_buf *msg, size_t msg_off, size_t ext_o
     tls_trace_add(&tb, "ticket_bytes", "%zu", s->ticket.len);
     tls_trace_add(&tb, "ticket_age_ms", "%llu", (unsigned long long)age_ms);
     tls_trace_add(&tb, "cipher", "%s", suite->name);
-    tls_trace_add(&tb, "psk_key_exchange_modes", "%s", c->cfg->psk_ke ? "psk_dhe_ke, psk_ke" : "psk_dhe_ke");
+    tls_trace_add(&tb, "psk_key_exchange_modes", "%s", c->pol.psk_ke ? "psk_dhe_ke, psk_ke" : "psk_dhe_ke");
     if (c->hello_retry)
         tls_trace_add(&tb, "binder", "over the new transcript (message_hash, HelloRetryRequest, ClientHello)");
     return tls_trace_emit(c, &tb);
@@ -241,7 +240,7 @@ int tls13_psk_client_server_hello(tls_conn *c, tls_reader *psk)
 
 int tls13_psk_client_psk_ke_ok(const tls_conn *c)
 {
-    return c->resumed && c->cfg->psk_ke;
+    return c->resumed && c->pol.psk_ke;
 }
 
 /* The leaf of the peer's chain, as DER, into the session (nothing if it

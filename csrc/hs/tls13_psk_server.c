@@ -98,9 +98,9 @@ static const tls_suite *suite_with_hash(const tls_conn *c, const client_hello *c
      * PSK (if any) and cipher suite": the PSK's hash is the suite's. */
     if (c->suite != NULL)
         return c->suite->md == md ? c->suite : NULL;
-    for (size_t i = 0; i < c->cfg->n_suites; i++)
+    for (size_t i = 0; i < c->pol.n_suites; i++)
         if (ch->suites & ((uint32_t)1 << i)) {
-            const tls_suite *s = tls_suite_get(c->cfg->suites[i]);
+            const tls_suite *s = tls_suite_get(c->pol.suites[i]);
             if (s != NULL && s->version == TLS_VERSION_13 && s->md == md)
                 return s;
         }
@@ -167,7 +167,7 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
     /* rfc8446#4.2.11 (and rfc6066#3 for the name): a session is resumed
      * only for the server name it was made for. */
     const char *name = c->server_name ? c->server_name : "";
-    if (strcmp(s->name, name) != 0) {
+    if (!tls_session_name_matches(s->name, name)) {
         char text[256], made_for[256];
         tls_sanitize(name, strlen(name), text, sizeof text);
         tls_sanitize(s->name, strlen(s->name), made_for, sizeof made_for);
@@ -183,7 +183,7 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
     /* rfc8446#4.2.9: the mode must be one the client offers. psk_dhe_ke
      * also needs a group to agree on; psk_ke (no forward secrecy for this
      * connection's keys) only when configured. */
-    if (cfg->psk_ke && ke)
+    if (c->pol.psk_ke && ke)
         choice->mode = TLS_PSK_KE;
     else if (dhe && ch->has_key_share && ch->groups != 0)
         choice->mode = TLS_PSK_DHE_KE;
@@ -194,7 +194,7 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
     }
     /* A server that requires client certificates resumes only sessions
      * whose client was verified. */
-    if (cfg->verify == TLS_VERIFY_REQUIRED && !s->peer_verified) {
+    if (c->pol.verify == TLS_VERIFY_REQUIRED && !s->peer_verified) {
         snprintf(why, why_size, "the session has no verified client certificate, and verify = \"required\"");
         return 0;
     }

@@ -217,8 +217,8 @@ static int send_certificate_request(tls_conn *c)
     tls_buf_u16(&msg, TLS_EXT_SIGNATURE_ALGORITHMS);
     size_t sa = tls_buf_open_block(&msg, 2);
     size_t sa_list = tls_buf_open_block(&msg, 2);
-    for (size_t i = 0; i < cfg->n_sigalgs; i++)
-        tls_buf_u16(&msg, cfg->sigalgs[i]);
+    for (size_t i = 0; i < c->pol.n_sigalgs; i++)
+        tls_buf_u16(&msg, c->pol.sigalgs[i]);
     tls_buf_close_block(&msg, sa_list, 2);
     tls_buf_close_block(&msg, sa, 2);
     /* rfc8446#4.2.3: what we accept in the client's chain, which is not
@@ -252,12 +252,11 @@ static int send_certificate_request(tls_conn *c)
  * preference order decides among what both sides support. */
 static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **share, const tls13_psk_choice *psk)
 {
-    const tls_config *cfg = c->cfg;
     *share = NULL;
     const tls_suite *suite = psk ? psk->suite : NULL;
-    for (size_t i = 0; i < cfg->n_suites && suite == NULL; i++)
+    for (size_t i = 0; i < c->pol.n_suites && suite == NULL; i++)
         if (ch->suites & ((uint32_t)1 << i)) {
-            const tls_suite *s = tls_suite_get(cfg->suites[i]);
+            const tls_suite *s = tls_suite_get(c->pol.suites[i]);
             if (s != NULL && s->version == TLS_VERSION_13)
                 suite = s;
         }
@@ -274,22 +273,22 @@ static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **sha
         return 0;
     }
     if (psk == NULL) {
-        c->sigscheme = tls_sig_choose(c->own->key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs,
+        c->sigscheme = tls_sig_choose(c->own->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs,
                                       c->n_peer_sigalgs);
         if (c->sigscheme == 0)
             return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                             "no signature algorithm in common with the client for our certificate");
     }
-    for (size_t i = 0; i < cfg->n_groups; i++)
+    for (size_t i = 0; i < c->pol.n_groups; i++)
         if (ch->shares & ((uint32_t)1 << i)) {
-            c->group = cfg->groups[i];
+            c->group = c->pol.groups[i];
             *share = &ch->share[i];
             return 0;
         }
     /* rfc8446#4.1.1: no usable share, but a group both support: ask for it. */
-    for (size_t i = 0; i < cfg->n_groups; i++)
+    for (size_t i = 0; i < c->pol.n_groups; i++)
         if (ch->groups & ((uint32_t)1 << i)) {
-            c->group = cfg->groups[i];
+            c->group = c->pol.groups[i];
             return 0;
         }
     return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no key exchange group in common with the client");
@@ -302,7 +301,7 @@ static int send_flight(tls_conn *c, client_hello *chp, const tls_reader *share, 
     int resumed = psk->session != NULL;
     if (resumed && tls13_psk_server_resume(c, psk) != 0)
         return -1;
-    int ask_cert = c->cfg->verify && !resumed;
+    int ask_cert = c->pol.verify && !resumed;
     if (tls13_early_server_decide(c, chp, resumed ? psk->identity : -1) != 0 ||
         send_server_hello(c, chp, share, resumed ? psk : NULL) != 0 ||
         tls_record_set_write_key(c, c->keys.server_hs, "server_handshake_traffic_secret") != 0 ||

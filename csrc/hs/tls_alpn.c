@@ -97,7 +97,7 @@ static int trace_decision(tls_conn *c, const tls_reader *offered, const char *ho
 
 int tls_alpn_client_answer(tls_conn *c, tls_reader *body, const char *where)
 {
-    const tls_buf *ours = &c->cfg->alpn;
+    const tls_buf *ours = &c->pol.alpn;
     tls_reader offered = tls_rd_init(ours->data, ours->len);
     c->alpn_len = 0;
     /* An answer we did not ask for was refused by tls_ext_check
@@ -130,7 +130,7 @@ int tls_alpn_client_answer(tls_conn *c, tls_reader *body, const char *where)
 
 int tls_alpn_server_choose(tls_conn *c, tls_reader *body)
 {
-    const tls_buf *ours = &c->cfg->alpn;
+    const tls_buf *ours = &c->pol.alpn;
     c->alpn_len = 0;
     if (body == NULL)
         return 0;

@@ -138,12 +138,11 @@ static int type_fits(const struct tls_cert_req *req, EVP_PKEY *key)
 static uint16_t scheme_for(const tls_conn *c, const tls_identity *id)
 {
     const struct tls_cert_req *req = c->cert_req;
-    const tls_config *cfg = c->cfg;
     if (c->version == TLS_VERSION_12)
         return type_fits(req, id->key)
-                   ? tls12_sig_choose(id->key, cfg->sigalgs, cfg->n_sigalgs, req->sigalgs, req->n_sigalgs)
+                   ? tls12_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, req->sigalgs, req->n_sigalgs)
                    : 0;
-    return tls_sig_choose(id->key, cfg->sigalgs, cfg->n_sigalgs, req->sigalgs, req->n_sigalgs);
+    return tls_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, req->sigalgs, req->n_sigalgs);
 }
 
 /* rfc8446#4.2.4, rfc5246#7.4.4: the server names the CAs it accepts; the

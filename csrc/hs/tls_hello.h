@@ -9,7 +9,8 @@
 /* What we keep of a ClientHello. The client's lists may be as long as the
  * protocol allows: each is read once, values we do not implement are
  * skipped, and what is left is a bit per entry of our configured lists
- * (bit i: cfg->suites[i], cfg->groups[i]), so our choices are never lost
+ * (bit i: c->pol.suites[i], c->pol.groups[i], the connection's own copy of its
+ * context's lists), so our choices are never lost
  * behind unknown entries and nothing is quadratic. */
 typedef struct client_hello {
     uint16_t legacy_version;
@@ -94,6 +95,8 @@ int tls_hello_offered(const uint16_t *list, size_t n, uint16_t v);
  * signs with in TLS 1.3: tls_config_can13); only then is TLS 1.2 a
  * downgrade. */
 int tls_hello_server_speaks13(const tls_config *cfg);
+/* The same for the settings connection c took from its context (c->pol). */
+int tls_hello_conn_speaks13(const tls_conn *c);
 
 /* rfc8446#4.1.3: the last 8 bytes of a server random that negotiates an
  * older version while able to do TLS 1.3: "DOWNGRD" then 01 (TLS 1.2) or

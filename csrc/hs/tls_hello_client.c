@@ -47,10 +47,9 @@ static int make_key_share(tls_conn *c)
  * signalling value. */
 static size_t offered_suites(const tls_conn *c, uint16_t *out)
 {
-    const tls_config *cfg = c->cfg;
     size_t n = 0;
-    for (size_t i = 0; i < cfg->n_suites; i++) {
-        const tls_suite *s = tls_suite_get(cfg->suites[i]);
+    for (size_t i = 0; i < c->pol.n_suites; i++) {
+        const tls_suite *s = tls_suite_get(c->pol.suites[i]);
         if (s != NULL && s->version >= c->offered_min && s->version <= c->offered_max)
             out[n++] = s->id;
     }
@@ -122,11 +121,11 @@ int tls_hello_send_client_hello(tls_conn *c)
     }
 
     put_extension_start(c, &msg, TLS_EXT_SUPPORTED_GROUPS, &e);
-    put_list16(&msg, cfg->groups, cfg->n_groups);
+    put_list16(&msg, c->pol.groups, c->pol.n_groups);
     tls_buf_close_block(&msg, e, 2);
 
     put_extension_start(c, &msg, TLS_EXT_SIGNATURE_ALGORITHMS, &e);
-    put_list16(&msg, cfg->sigalgs, cfg->n_sigalgs);
+    put_list16(&msg, c->pol.sigalgs, c->pol.n_sigalgs);
     tls_buf_close_block(&msg, e, 2);
 
     /* rfc8446#4.2.3: what we accept in certificates, which is not what we
@@ -156,10 +155,10 @@ int tls_hello_send_client_hello(tls_conn *c)
     }
 
     /* rfc7301#3.1: our protocols, in our preference order. */
-    if (cfg->alpn.len > 0) {
+    if (c->pol.alpn.len > 0) {
         put_extension_start(c, &msg, TLS_EXT_ALPN, &e);
         inner = tls_buf_open_block(&msg, 2);
-        tls_buf_bytes(&msg, cfg->alpn.data, cfg->alpn.len);
+        tls_buf_bytes(&msg, c->pol.alpn.data, c->pol.alpn.len);
         tls_buf_close_block(&msg, inner, 2);
         tls_buf_close_block(&msg, e, 2);
     }
@@ -191,10 +190,10 @@ int tls_hello_send_client_hello(tls_conn *c)
         tls_trace_add(&tb, "versions", "%s", v13 && v12 ? "TLSv1.3, TLSv1.2" : v13 ? "TLSv1.3" : "TLSv1.2");
         tls_trace_add_hex(&tb, "random", c->client_random, TLS_RANDOM_LEN);
         tls_trace_add_list(&tb, "cipher_suites", suites, n_suites, tls_suite_name);
-        tls_trace_add_list(&tb, "groups", cfg->groups, cfg->n_groups, tls_group_name);
+        tls_trace_add_list(&tb, "groups", c->pol.groups, c->pol.n_groups, tls_group_name);
         if (v13)
             tls_trace_add(&tb, "key_share", "%s", tls_group_name(c->group));
-        tls_trace_add_list(&tb, "signature_algorithms", cfg->sigalgs, cfg->n_sigalgs, tls_sigscheme_name);
+        tls_trace_add_list(&tb, "signature_algorithms", c->pol.sigalgs, c->pol.n_sigalgs, tls_sigscheme_name);
         tls_trace_add_list(&tb, "signature_algorithms_cert", cert_sigalgs, n_cert_sigalgs,
                            tls_sigscheme_name);
         if (c->server_name != NULL)
@@ -202,10 +201,10 @@ int tls_hello_send_client_hello(tls_conn *c)
                           tls_is_ip_literal(c->server_name) ? " (IP address: not sent as SNI)" : "");
         if (cfg->record_size_limit != 0)
             tls_trace_add(&tb, "record_size_limit", "%u", cfg->record_size_limit);
-        if (cfg->alpn.len > 0) {
+        if (c->pol.alpn.len > 0) {
             char alpn[512];
             size_t used = 0;
-            tls_reader r = tls_rd_init(cfg->alpn.data, cfg->alpn.len);
+            tls_reader r = tls_rd_init(c->pol.alpn.data, c->pol.alpn.len);
             while (tls_rd_left(&r) > 0 && used + 260 < sizeof alpn) {
                 tls_reader p = tls_rd_vec(&r, 1);
                 used += (size_t)snprintf(alpn + used, sizeof alpn - used, "%s%.*s", used ? ", " : "",
@@ -229,21 +228,21 @@ int tls_client_start(tls_conn *c)
     /* Only versions we can do are offered: a TLS 1.2-only `ciphers` list,
      * or `sigalgs` of rsa_pkcs1_* only (no TLS 1.3 server signature we
      * would accept), must not invite a TLS 1.3 answer we cannot take. */
-    const tls_config *cfg = c->cfg;
     int have12 = 0;
-    for (size_t i = 0; i < cfg->n_suites; i++) {
-        const tls_suite *s = tls_suite_get(cfg->suites[i]);
+    for (size_t i = 0; i < c->pol.n_suites; i++) {
+        const tls_suite *s = tls_suite_get(c->pol.suites[i]);
         have12 |= s != NULL && s->version == TLS_VERSION_12;
     }
-    c->offered_max = tls_config_can13(cfg) ? TLS_VERSION_13 : TLS_VERSION_12;
-    c->offered_min = cfg->min_version <= TLS_VERSION_12 && have12 ? TLS_VERSION_12 : TLS_VERSION_13;
+    c->offered_max = tls_hello_conn_speaks13(c) ? TLS_VERSION_13 : TLS_VERSION_12;
+    c->offered_min = c->pol.min_version <= TLS_VERSION_12 && have12 ? TLS_VERSION_12 : TLS_VERSION_13;
     if (c->offered_min > c->offered_max) {
-        if (tls_config_check(cfg, &c->err) != 0)
+        /* the context's own words for why, when it still has these settings */
+        if (tls_config_check(c->cfg, &c->err) != 0)
             return -1;
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "no version left to offer");
     }
     int v13 = c->offered_max >= TLS_VERSION_13;
-    c->group = c->cfg->groups[0];
+    c->group = c->pol.groups[0];
     /* Middlebox compatibility (rfc8446#D.4) with TLS 1.3; in a TLS 1.2-only
      * hello a session id would ask to resume a session. */
     c->session_id_len = v13 ? sizeof c->session_id : 0;
@@ -277,7 +276,6 @@ const uint8_t tls_downgrade_tls11[8] = { 'D', 'O', 'W', 'N', 'G', 'R', 'D', 0x00
 /* Decodes the ServerHello, decides the version, and hands over. */
 static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
 {
-    const tls_config *cfg = c->cfg;
     server_hello sh;
     sh.legacy_version = tls_rd_u16(body);
     sh.random = tls_rd_bytes(body, TLS_RANDOM_LEN);
@@ -318,7 +316,7 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION, "server chose %s, but this client speaks only %s",
                         v ? v : "an unknown protocol version",
                         c->offered_min == TLS_VERSION_13 && c->offered_max == TLS_VERSION_13
-                            ? (cfg->min_version > TLS_VERSION_12 ? "TLS 1.3 (min_version)"
+                            ? (c->pol.min_version > TLS_VERSION_12 ? "TLS 1.3 (min_version)"
                                                                  : "TLS 1.3 (its ciphers are all TLS 1.3 suites)")
                         : c->offered_max == TLS_VERSION_12 ? "TLS 1.2" : "TLS 1.2 and 1.3");
     /* rfc8446#4.1.3: "TLS 1.3 clients receiving a ServerHello indicating
@@ -350,6 +348,12 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
 int tls_client_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8_t *msg, size_t len)
 {
     if (c->state == ST_CLIENT_WAIT_SH) {
+        /* rfc5246#7.4.1.1: a client negotiating ignores HelloRequest, also
+         * before the ServerHello says which version it is; not once the
+         * server can only speak TLS 1.3 (a HelloRetryRequest came, or we
+         * offer nothing else), where it is no message at all. */
+        if (type == TLS_HS_HELLO_REQUEST && !c->hello_retry && c->offered_min <= TLS_VERSION_12)
+            return tls12_client_ignore_hello_request(c, body);
         if (type != TLS_HS_SERVER_HELLO)
             return unexpected(c, type, "ServerHello");
         return handle_server_hello(c, body, msg, len);

@@ -84,7 +84,7 @@ static int parse_key_shares(tls_conn *c, tls_reader *ext, const tls_u16_set *lis
                             "key share for group %s, which the client did not list in supported_groups",
                             name ? name : "unknown");
         /* Shares for groups we do not use are skipped, not refused. */
-        int i = index_of(c->cfg->groups, c->cfg->n_groups, group);
+        int i = index_of(c->pol.groups, c->pol.n_groups, group);
         if (i >= 0) {
             ch->shares |= (uint32_t)1 << i;
             ch->share[i] = kx;
@@ -156,14 +156,13 @@ static void read_signalling_suites(tls_reader raw, client_hello *ch)
 
 static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
 {
-    const tls_config *cfg = c->cfg;
     memset(ch, 0, sizeof *ch);
     ch->legacy_version = tls_rd_u16(body);
     ch->random = tls_rd_bytes(body, TLS_RANDOM_LEN);
     ch->session_id = tls_rd_vec(body, 1);
     if (!tls_rd_ok(body) || ch->session_id.len > 32)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello is malformed");
-    if (read_u16_list(c, body, 2, cfg->suites, cfg->n_suites, &ch->suites, NULL, &ch->suites_raw,
+    if (read_u16_list(c, body, 2, c->pol.suites, c->pol.n_suites, &ch->suites, NULL, &ch->suites_raw,
                       "cipher suite") != 0)
         return -1;
     read_signalling_suites(ch->suites_raw, ch);
@@ -183,7 +182,7 @@ static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
     tls_u16_set listed;
     if ((r = tls_hs_find_ext(exts, TLS_EXT_SUPPORTED_GROUPS)) != NULL) {
         tls_u16_set_clear(&listed);
-        if (read_u16_ext(c, r, cfg->groups, cfg->n_groups, &ch->groups, &listed, &ch->groups_raw,
+        if (read_u16_ext(c, r, c->pol.groups, c->pol.n_groups, &ch->groups, &listed, &ch->groups_raw,
                          "supported_groups") != 0)
             return -1;
         ch->has_groups = 1;
@@ -191,13 +190,13 @@ static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
     if ((r = tls_hs_find_ext(exts, TLS_EXT_SIGNATURE_ALGORITHMS)) != NULL) {
         ch->has_sigalgs = 1;
         uint32_t sigalgs;
-        if (read_u16_ext(c, r, cfg->sigalgs, cfg->n_sigalgs, &sigalgs, NULL, &ch->sigalgs_raw,
+        if (read_u16_ext(c, r, c->pol.sigalgs, c->pol.n_sigalgs, &sigalgs, NULL, &ch->sigalgs_raw,
                          "signature_algorithms") != 0)
             return -1;
         c->n_peer_sigalgs = 0;
-        for (size_t i = 0; i < cfg->n_sigalgs; i++)
+        for (size_t i = 0; i < c->pol.n_sigalgs; i++)
             if (sigalgs & ((uint32_t)1 << i))
-                c->peer_sigalgs[c->n_peer_sigalgs++] = cfg->sigalgs[i];
+                c->peer_sigalgs[c->n_peer_sigalgs++] = c->pol.sigalgs[i];
     }
     if ((r = tls_hs_find_ext(exts, TLS_EXT_KEY_SHARE)) != NULL) {
         if (parse_key_shares(c, r, ch->has_groups ? &listed : NULL, ch) != 0)
@@ -307,6 +306,8 @@ static int run_servername_hook(tls_conn *c, const tls_reader *saved_body, client
     }
     tls_config_unref(c->cfg);
     c->cfg = next;
+    if (tls_policy_take(c) != 0)
+        return -1;
     tls_reader body = *saved_body;
     if (parse_client_hello(c, &body, ch) != 0)
         return -1;
@@ -337,6 +338,12 @@ int tls_hello_server_speaks13(const tls_config *cfg)
     return tls_config_can13(cfg);
 }
 
+int tls_hello_conn_speaks13(const tls_conn *c)
+{
+    return tls_config_can13_with(c->cfg, c->pol.max_version, c->pol.suites, c->pol.n_suites, c->pol.sigalgs,
+                                 c->pol.n_sigalgs);
+}
+
 /* rfc8446#4.2.1 and rfc5246#E.1: the highest version both speak; TLS 1.3
  * first. The version's own state machine takes the hello from there. */
 static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
@@ -364,21 +371,21 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     uint16_t version = 0;
     /* A `ciphers` list of TLS 1.2 suites only makes a TLS 1.2 server (as a
      * client offers only the versions it has suites for). */
-    if (ch.offers_13 && tls_hello_server_speaks13(cfg))
+    if (ch.offers_13 && tls_hello_conn_speaks13(c))
         version = TLS_VERSION_13;
-    else if (ch.offers_12 && cfg->min_version <= TLS_VERSION_12)
+    else if (ch.offers_12 && c->pol.min_version <= TLS_VERSION_12)
         version = TLS_VERSION_12;
     if (version == 0) {
         const char *name = tls_version_name(ch.best_version);
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION, "client offers at most %s; this server requires %s",
                         name ? name : "an unknown protocol version",
-                        cfg->min_version == TLS_VERSION_13 ? "TLS 1.3 (min_version)"
-                        : cfg->max_version == TLS_VERSION_12 ? "TLS 1.2 (max_version)"
+                        c->pol.min_version == TLS_VERSION_13 ? "TLS 1.3 (min_version)"
+                        : c->pol.max_version == TLS_VERSION_12 ? "TLS 1.2 (max_version)"
                                                              : "TLS 1.2 or 1.3");
     }
     /* rfc7507#3: a client retrying with a lower version than it can do
      * says so; if we can do better, someone made its first try fail. */
-    uint16_t best = tls_hello_server_speaks13(cfg) ? TLS_VERSION_13 : TLS_VERSION_12;
+    uint16_t best = tls_hello_conn_speaks13(c) ? TLS_VERSION_13 : TLS_VERSION_12;
     if (ch.fallback_scsv && version < best)
         return tls_fail(&c->err, TLS_ALERT_INAPPROPRIATE_FALLBACK,
                         "client fell back to %s although we both speak %s (TLS_FALLBACK_SCSV): "

@@ -78,7 +78,6 @@ int tls_hs_trace_own_certificate(tls_conn *c, int empty)
 int tls_hs_send_certificate_request(tls_conn *c, tls_buf *msg, tls_buf *names, size_t n_names,
                                     const char *field, const char *value)
 {
-    const tls_config *cfg = c->cfg;
     int rc = tls_buf_ok(names) ? tls_hs_send(c, msg) : tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
     tls_buf_free(msg);
     tls_buf_free(names);
@@ -86,10 +85,10 @@ int tls_hs_send_certificate_request(tls_conn *c, tls_buf *msg, tls_buf *names, s
         tls_trace_builder tb;
         tls_trace_begin(&tb, "send", "CertificateRequest");
         tls_trace_add(&tb, field, "%s", value);
-        tls_trace_add_list(&tb, "signature_algorithms", cfg->sigalgs, cfg->n_sigalgs, tls_sigscheme_name);
+        tls_trace_add_list(&tb, "signature_algorithms", c->pol.sigalgs, c->pol.n_sigalgs, tls_sigscheme_name);
         tls_trace_add(&tb, "certificate_authorities", "%zu", n_names);
         tls_trace_add(&tb, "client_certificate", "%s",
-                      cfg->verify == TLS_VERIFY_REQUIRED ? "required" : "optional");
+                      c->pol.verify == TLS_VERIFY_REQUIRED ? "required" : "optional");
         rc = tls_trace_emit(c, &tb);
     }
     return rc;
@@ -97,7 +96,7 @@ int tls_hs_send_certificate_request(tls_conn *c, tls_buf *msg, tls_buf *names, s
 
 int tls_hs_client_sent_no_certificate(tls_conn *c, uint8_t alert)
 {
-    int required = c->cfg->verify == TLS_VERIFY_REQUIRED;
+    int required = c->pol.verify == TLS_VERIFY_REQUIRED;
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "Certificate");
@@ -148,9 +147,9 @@ int tls_hs_accept_peer_chain(tls_conn *c)
         tls_trace_add(&tb, "issuer", "%s", issuer);
         tls_trace_add(&tb, "chain_length", "%d", sk_X509_num(c->peer_chain));
         tls_trace_add(&tb, "verification", "%s",
-                      !c->cfg->verify ? "off"
+                      !c->pol.verify ? "off"
                       : c->is_server  ? "checking the client's chain (clientAuth, no name)"
-                      : c->cfg->verify_chain_only ? "checking the chain only (no name was given)"
+                      : c->pol.verify_chain_only ? "checking the chain only (no name was given)"
                                       : "checking chain and name");
         if (!c->is_server && c->ocsp_asked && c->version == TLS_VERSION_13)
             tls_trace_add(&tb, "ocsp_staple", "%zu bytes%s", c->ocsp_staple.len,
@@ -165,18 +164,18 @@ int tls_hs_accept_peer_chain(tls_conn *c)
     tls_error verdict;
     tls_error_clear(&verdict);
     STACK_OF(X509) *verified = NULL;
-    int ok = !c->cfg->verify ||
-             tls_x509_verify_chain(c->cfg, c->peer_chain,
-                                   c->is_server || c->cfg->verify_chain_only ? NULL : c->server_name,
-                                   c->is_server,
-                                   !c->is_server && c->version == TLS_VERSION_12 && c->suite != NULL &&
-                                       c->suite->kx == TLS_KX_RSA,
-                                   &verified, &verdict) == 0;
+    int ok = !c->pol.verify ||
+             tls_x509_verify_chain_at(c->cfg, c->pol.security_level, c->pol.crl_check, c->peer_chain,
+                                      c->is_server || c->pol.verify_chain_only ? NULL : c->server_name,
+                                      c->is_server,
+                                      !c->is_server && c->version == TLS_VERSION_12 && c->suite != NULL &&
+                                          c->suite->kx == TLS_KX_RSA,
+                                      &verified, &verdict) == 0;
     if (c->hooks && c->hooks->verify) {
         char why[TLS_REASON_MAX] = "";
         c->in_callback = 1;
-        int accept = c->hooks->verify(c->hooks_ud, c->peer_chain, ok && c->cfg->verify,
-                                      ok ? (c->cfg->verify ? NULL : "verification is off")
+        int accept = c->hooks->verify(c->hooks_ud, c->peer_chain, ok && c->pol.verify,
+                                      ok ? (c->pol.verify ? NULL : "verification is off")
                                          : verdict.reason,
                                       why, sizeof why);
         c->in_callback = 0;
@@ -194,7 +193,7 @@ int tls_hs_accept_peer_chain(tls_conn *c)
     /* Pins count only keys of a verified path (or the leaf alone). */
     int rc = tls_pin_check(c->cfg, verified, leaf, &c->err);
     sk_X509_pop_free(verified, X509_free);
-    if (rc == 0 && ok && c->cfg->verify)
+    if (rc == 0 && ok && c->pol.verify)
         c->peer_verified = 1;
     return rc;
 }

@@ -24,7 +24,7 @@
 
 void tls_ocsp_put_status_request(tls_conn *c, tls_buf *msg)
 {
-    c->ocsp_asked = c->cfg->ocsp != TLS_OCSP_OFF;
+    c->ocsp_asked = c->pol.ocsp != TLS_OCSP_OFF;
     if (!c->ocsp_asked)
         return;
     /* rfc6066#8: struct { status_type ocsp; OCSPStatusRequest {
@@ -282,7 +282,7 @@ int tls_ocsp_client_decide(tls_conn *c)
     }
     tls_buf_free(&c->ocsp_staple);
     c->ocsp_done = 1;
-    int require = c->cfg->ocsp == TLS_OCSP_REQUIRE;
+    int require = c->pol.ocsp == TLS_OCSP_REQUIRE;
     /* A revoked status signed by the issuer is a definite answer whatever
      * the client asked for: the certificate must not be used. */
     if (r->status == TLS_OCSP_STATUS_REVOKED) {

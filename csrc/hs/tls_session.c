@@ -233,3 +233,17 @@ int tls_session_from_text(tls_session *s, const char *text, size_t len, tls_erro
     tls_buf_free(&bin);
     return rc;
 }
+
+static unsigned char ascii_lower(unsigned char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch - 'A' + 'a') : ch;
+}
+
+int tls_session_name_matches(const char *made_for, const char *name)
+{
+    const unsigned char *a = (const unsigned char *)made_for, *b = (const unsigned char *)name;
+    for (; *a != '\0' && *b != '\0'; a++, b++)
+        if (ascii_lower(*a) != ascii_lower(*b))
+            return 0;
+    return *a == *b;
+}

@@ -81,5 +81,10 @@ int tls_session_from_text(tls_session *s, const char *text, size_t len, tls_erro
 int tls_session_copy(tls_session *dst, const tls_session *src);
 /* True when now_ms is past the session's lifetime. */
 int tls_session_expired(const tls_session *s, uint64_t now_ms);
+/* A session's server name (s->name) against the one a ClientHello names
+ * ("" for none): DNS names compare without regard to ASCII case
+ * (rfc4343#3; rfc6066#3 sends host names as DNS names). Only A-Z and a-z
+ * fold: other bytes must be equal. */
+int tls_session_name_matches(const char *made_for, const char *name);
 
 #endif

@@ -14,9 +14,8 @@
  * groups, rfc8422#5.1.1). */
 static int key_fits(const tls_conn *c, const client_hello *ch, uint16_t version, EVP_PKEY *key)
 {
-    const tls_config *cfg = c->cfg;
     if (version == TLS_VERSION_13)
-        return tls_sig_choose(key, cfg->sigalgs, cfg->n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
+        return tls_sig_choose(key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
     return tls12_server_key_fits(c, ch, key);
 }
 

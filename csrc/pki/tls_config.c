@@ -812,34 +812,51 @@ int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err)
 
 /* ---- Contexts that can never connect ---------------------------------------- */
 
-static int has_suite(const tls_config *c, uint16_t version)
+static int list_has_suite(const uint16_t *suites, size_t n_suites, uint16_t version)
 {
-    for (size_t i = 0; i < c->n_suites; i++) {
-        const tls_suite *s = tls_suite_get(c->suites[i]);
+    for (size_t i = 0; i < n_suites; i++) {
+        const tls_suite *s = tls_suite_get(suites[i]);
         if (s != NULL && s->version == version)
             return 1;
     }
     return 0;
 }
 
-int tls_config_sigalgs13(const tls_config *c)
+static int has_suite(const tls_config *c, uint16_t version)
 {
-    for (size_t j = 0; j < c->n_sigalgs; j++) {
+    return list_has_suite(c->suites, c->n_suites, version);
+}
+
+static int sigalgs13_in(const tls_config *c, const uint16_t *sigalgs, size_t n_sigalgs)
+{
+    for (size_t j = 0; j < n_sigalgs; j++) {
         if (!c->is_server || c->n_ids == 0) {
-            if (tls_sig_scheme_in13(c->sigalgs[j]))
+            if (tls_sig_scheme_in13(sigalgs[j]))
                 return 1;
             continue;
         }
         for (size_t i = 0; i < c->n_ids; i++)
-            if (tls_sig_scheme_fits_key(c->ids[i].key, c->sigalgs[j]))
+            if (tls_sig_scheme_fits_key(c->ids[i].key, sigalgs[j]))
                 return 1;
     }
     return 0;
 }
 
+int tls_config_sigalgs13(const tls_config *c)
+{
+    return sigalgs13_in(c, c->sigalgs, c->n_sigalgs);
+}
+
 int tls_config_can13(const tls_config *c)
 {
-    return c->max_version >= TLS_VERSION_13 && has_suite(c, TLS_VERSION_13) && tls_config_sigalgs13(c);
+    return tls_config_can13_with(c, c->max_version, c->suites, c->n_suites, c->sigalgs, c->n_sigalgs);
+}
+
+int tls_config_can13_with(const tls_config *c, uint16_t max_version, const uint16_t *suites, size_t n_suites,
+                          const uint16_t *sigalgs, size_t n_sigalgs)
+{
+    return max_version >= TLS_VERSION_13 && list_has_suite(suites, n_suites, TLS_VERSION_13) &&
+           sigalgs13_in(c, sigalgs, n_sigalgs);
 }
 
 /* "the certificate's RSA key", for the messages below. */

@@ -184,6 +184,10 @@ int tls_config_sigalgs13(const tls_config *c);
  * a TLS 1.3 suite and tls_config_sigalgs13. Without it, a client does not
  * offer TLS 1.3 and a server is a TLS 1.2 server. */
 int tls_config_can13(const tls_config *c);
+/* The same with these lists and max_version instead of c's (a connection's
+ * own copy of them); c gives the side and the pairs. */
+int tls_config_can13_with(const tls_config *c, uint16_t max_version, const uint16_t *suites, size_t n_suites,
+                          const uint16_t *sigalgs, size_t n_sigalgs);
 /* Fails, naming the options, if c can connect with no valid peer at all:
  * no version in min_version..max_version has a suite in `ciphers`, the
  * signature schemes it needs (for a server: for one of its keys) and, for a

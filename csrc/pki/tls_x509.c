@@ -495,6 +495,14 @@ int tls_x509_verify_chain(const tls_config *c, STACK_OF(X509) *chain, const char
                           int peer_is_client, int key_encipherment, STACK_OF(X509) **verified,
                           tls_error *err)
 {
+    return tls_x509_verify_chain_at(c, c->security_level, c->crl_check, chain, name, peer_is_client,
+                                    key_encipherment, verified, err);
+}
+
+int tls_x509_verify_chain_at(const tls_config *c, int security_level, int crl_check, STACK_OF(X509) *chain,
+                             const char *name, int peer_is_client, int key_encipherment,
+                             STACK_OF(X509) **verified, tls_error *err)
+{
     if (chain == NULL || sk_X509_num(chain) == 0)
         return tls_fail(err,
                         peer_is_client ? TLS_ALERT_CERTIFICATE_REQUIRED
@@ -532,12 +540,12 @@ int tls_x509_verify_chain(const tls_config *c, STACK_OF(X509) *chain, const char
     /* Minimum key sizes and signature digests along the chain (the trust
      * anchor's own signature is not checked): level 2 wants RSA, DSA and DH
      * of 2048 bits, EC of 224, and no SHA-1. */
-    X509_VERIFY_PARAM_set_auth_level(param, c->security_level);
+    X509_VERIFY_PARAM_set_auth_level(param, security_level);
     if (name != NULL && set_expected_name(param, name, err) != 0)
         goto done;
     /* Revocation against the CRLs of the store (crl option). */
-    if (c->crl_check != TLS_CRL_CHECK_NONE)
-        X509_VERIFY_PARAM_set_flags(param, c->crl_check == TLS_CRL_CHECK_ALL
+    if (crl_check != TLS_CRL_CHECK_NONE)
+        X509_VERIFY_PARAM_set_flags(param, crl_check == TLS_CRL_CHECK_ALL
                                                ? X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL
                                                : X509_V_FLAG_CRL_CHECK);
 
@@ -561,7 +569,7 @@ int tls_x509_verify_chain(const tls_config *c, STACK_OF(X509) *chain, const char
                      "clientAuth)");
         else
             fail_verification(err, code, X509_STORE_CTX_get_error_depth(ctx), bad, name,
-                          c->security_level);
+                          security_level);
     }
     ERR_clear_error();
 

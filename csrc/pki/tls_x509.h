@@ -35,6 +35,11 @@ size_t tls_x509_ca_names(const tls_config *c, tls_buf *out, size_t max);
 int tls_x509_verify_chain(const tls_config *c, STACK_OF(X509) *chain, const char *name,
                           int peer_is_client, int key_encipherment, STACK_OF(X509) **verified,
                           tls_error *err);
+/* The same with the security level and CRL check given (a connection's
+ * own copy of them, taken when it was made) instead of c's. */
+int tls_x509_verify_chain_at(const tls_config *c, int security_level, int crl_check, STACK_OF(X509) *chain,
+                             const char *name, int peer_is_client, int key_encipherment,
+                             STACK_OF(X509) **verified, tls_error *err);
 
 /* rfc8446#4.2.3 signature_algorithms_cert: true when every signature in
  * chain (leaf first; self-signed certificates after the leaf excepted, as
