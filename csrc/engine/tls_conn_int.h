@@ -129,7 +129,7 @@ typedef struct tls12_state {
  * ServerHello against what its own ClientHello offered (rfc8446#4.1.3,
  * rfc5246#7.4.1.3), a server keeps one policy through a handshake, and
  * set_verify(false) weakens only connections made afterwards (like
- * OpenSSL's SSL_new, which copies its SSL_CTX's settings). */
+ * OpenSSL's TLS library, which copies a context's settings into each new connection). */
 typedef struct tls_policy {
     uint16_t suites[TLS_CONFIG_MAX_LIST];
     size_t n_suites;
