@@ -11,18 +11,7 @@ local E = require "spec.support.engines"
 local H = require "spec.support.hostile_server"
 local certs = require "spec.support.certs"
 
--- The scripted server's client failed with this alert, sent by it.
-local function fails_with(s, alert, pattern)
-   local st = s.engine:status()
-   assert.is_true(st.failed, "the client did not fail")
-   local msg, name, from_peer = s.engine:error()
-   assert.are.equal(alert, name, "error: " .. tostring(msg))
-   assert.is_false(from_peer)
-   if pattern then assert.matches(pattern, msg) end
-   local sent, level = s:client_alert()
-   assert.are.equal(alert, sent)
-   assert.are.equal(2, level)
-end
+local function fails_with(s, alert, pattern) s:client_failed_with(alert, pattern) end
 
 -- ALPN ProtocolNameList content, as ctx:set_alpn takes it.
 local function alpn_wire(names)

@@ -721,6 +721,20 @@ function S:client_alert()
    return H.ALERT_NAME[a.content:byte(2)] or tostring(a.content:byte(2)), a.content:byte(1), a.protected
 end
 
+-- Our client failed with `alert`, sent that alert itself (fatal), and says why
+-- in words matching `pattern` (when given).
+local luassert = require "luassert"
+function S:client_failed_with(alert, pattern)
+   luassert.is_true(self.engine:status().failed, "the client did not fail")
+   local msg, name, from_peer = self.engine:error()
+   luassert.are.equal(alert, name, "error: " .. tostring(msg))
+   luassert.is_false(from_peer)
+   if pattern then luassert.matches(pattern, msg) end
+   local sent, level = self:client_alert()
+   luassert.are.equal(alert, sent)
+   luassert.are.equal(2, level)
+end
+
 ---------------------------------------------------------------------------
 -- Extra certificates, issued by the suite's test CA with the openssl tool
 ---------------------------------------------------------------------------
