@@ -74,6 +74,11 @@ static int open_record(tls_conn *c, const uint8_t *header, const uint8_t *frag, 
     /* rfc8446#4.2.10: "Once a record is deprotected successfully, it is
      * treated as the start of the client's second flight". */
     c->early_skip = TLS_EARLY_NONE;
+    /* Only the plaintext stays in app_in, not the room the tag (and a TLS
+     * 1.2 explicit nonce) took: an empty record (rfc5246#6.2.1 allows
+     * empty application data) leaves nothing, not len bytes of garbage
+     * that tls_record_release, with nothing opened, would not drop. */
+    c->app_in.len = start + room;
     rec->type = type;
     rec->data = dst;
     rec->len = pt_len;
