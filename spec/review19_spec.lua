@@ -155,3 +155,40 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
       end)
    end)
 end
+
+-- README (Contexts): "What is added rather than set is shared: trust
+-- anchors and CRLs loaded into the context ... apply to connections
+-- already made." Loading the first CRL also turns the CRL check on: a
+-- connection made before it took "no CRL check" and must not ignore it.
+describe("review19: a CRL loaded into a context that had none", function()
+   local function pem(path)
+      local f = assert(io.open(path))
+      local t = f:read("a")
+      f:close()
+      return t
+   end
+
+   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it(version .. ": applies to a client made before it: a revoked server is refused", function()
+         local cctx = assert(tls.context { ca = K.ca, max_version = version })
+         local c = assert(tls.engine(cctx, { servername = "localhost" }))
+         assert(cctx:load_crl(pem(K.crl_root)))
+         local s = E.server_engine { certificate = K.revoked.cert, key = K.revoked.key }
+         run(c, s)
+         assert.is_false(c:status().handshake_done, "connected to a revoked server")
+         local msg, alert = c:error()
+         assert.are.equal("certificate_revoked", alert, msg)
+      end)
+
+      it(version .. ": applies to a server connection accepted before it: a revoked client is refused", function()
+         local sctx = E.server_ctx { verify = "required", ca = K.ca, max_version = version }
+         local s = assert(tls.engine(sctx))
+         assert(sctx:load_crl(pem(K.crl_root)))
+         local cctx = assert(tls.context { ca = E.CERT, certificate = K.revoked.cert, key = K.revoked.key })
+         run(assert(tls.engine(cctx, { servername = "localhost" })), s)
+         assert.is_false(s:status().handshake_done, "accepted a revoked client")
+         local msg, alert = s:error()
+         assert.are.equal("certificate_revoked", alert, msg)
+      end)
+   end
+end)
