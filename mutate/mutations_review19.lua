@@ -16,4 +16,12 @@ return {
     from = [[    v.crl_check = c->pol.crl_check;]],
     to = [[    v.crl_check = c->cfg->crl_check;]],
     specs = { { S, "not resumed past a revoked intermediate" } } },
+  -- a connection made before the context's first CRL ignores it
+  { name = "review19_late_crl_ignored", file = "csrc/hs/tls_hs_common.c",
+    from = [[    if (c->pol.crl_check == TLS_CRL_CHECK_NONE)
+        c->pol.crl_check = c->cfg->crl_check;
+]],
+    to = "",
+    specs = { { S, "applies to a client made before it" },
+              { S, "applies to a server connection accepted before it" } } },
 }
