@@ -457,8 +457,8 @@ void tls_resume_session_free(tls_session **s);
 const char *tls_resume_pin_misfit(tls_config *cfg, const tls_session *s);
 /* A resumed handshake carries no certificate: the verdict of the one that
  * made the session stands, so it stands only under the same verification
- * settings (tls_config_verify_digest of c's config, and whether c has a
- * verify hook). tls_resume_stamp records them in a new session;
+ * settings (tls_config_verify_digest of those c took from its config,
+ * c->pol, and whether c has a verify hook). tls_resume_stamp records them in a new session;
  * tls_resume_settings_misfit says why a session was made under others
  * (or records none), NULL when they are the same. */
 void tls_resume_stamp(const tls_conn *c, tls_session *s);

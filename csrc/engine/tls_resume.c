@@ -139,9 +139,20 @@ const char *tls_resume_pin_misfit(tls_config *cfg, const tls_session *s)
 
 /* ---- The settings a session's peer was verified under ---------------------- */
 
+/* The settings c verifies under: the anchors and CRLs are the context's
+ * (shared, like its store), the rest c's own copy (c->pol). A session is
+ * stamped with what verified its peer and offered or accepted only by a
+ * connection that verifies the same way, whatever the context says now. */
 static void settings_digest(const tls_conn *c, uint8_t out[TLS_VERIFY_DIGEST_LEN])
 {
-    tls_config_verify_digest(c->cfg, c->hooks != NULL && c->hooks->verify != NULL, out);
+    tls_verify_settings v;
+    memcpy(v.trust_digest, c->cfg->trust_digest, sizeof v.trust_digest);
+    v.verify = c->pol.verify;
+    v.verify_chain_only = c->pol.verify_chain_only;
+    v.security_level = c->pol.security_level;
+    v.crl_check = c->pol.crl_check;
+    v.ocsp = c->pol.ocsp;
+    tls_config_verify_digest(&v, c->hooks != NULL && c->hooks->verify != NULL, out);
 }
 
 void tls_resume_stamp(const tls_conn *c, tls_session *s)

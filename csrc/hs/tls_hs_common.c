@@ -134,6 +134,11 @@ int tls_hs_push_peer_certificate(tls_conn *c, const uint8_t *der, size_t len)
 int tls_hs_accept_peer_chain(tls_conn *c)
 {
     X509 *leaf = sk_X509_value(c->peer_chain, 0);
+    /* CRLs loaded into the context apply to connections already made, and
+     * loading the first turns the check on (tls_config_load_crl): a
+     * connection made before it takes that check, never a weaker one. */
+    if (c->pol.crl_check == TLS_CRL_CHECK_NONE)
+        c->pol.crl_check = c->cfg->crl_check;
     c->peer_key = X509_get_pubkey(leaf);
     if (c->peer_key == NULL)
         return tls_fail_crypto(&c->err, TLS_ALERT_BAD_CERTIFICATE, "peer certificate has an unusable key");

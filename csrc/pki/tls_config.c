@@ -459,7 +459,7 @@ static int read_trust_file(const char *what, const char *path, size_t len, tls_b
     return tls_file_read(what, path, len, INT_MAX, out, err);
 }
 
-void tls_config_verify_digest(const tls_config *c, int verify_hook, uint8_t out[TLS_VERIFY_DIGEST_LEN])
+void tls_config_verify_digest(const tls_verify_settings *c, int verify_hook, uint8_t out[TLS_VERIFY_DIGEST_LEN])
 {
     /* Fixed-width, fixed-order fields after a label naming this layout. */
     uint8_t in[64 + TLS_VERIFY_DIGEST_LEN + 6];

@@ -163,7 +163,15 @@ int tls_config_load_crl(tls_config *c, const char *src, size_t len, int is_path,
  * whether OCSP is required, and verify_hook (whether a verify function
  * has the last word). Not suites, groups, ALPN, lifetimes or pins (checked
  * on their own). The same options give the same digest in any process. */
-void tls_config_verify_digest(const tls_config *c, int verify_hook, uint8_t out[TLS_VERIFY_DIGEST_LEN]);
+typedef struct tls_verify_settings {
+    uint8_t trust_digest[TLS_VERIFY_DIGEST_LEN];
+    int verify, verify_chain_only, security_level, crl_check, ocsp;
+} tls_verify_settings;
+/* A connection's digest is of the settings it verifies under (its own
+ * copy of the context's, engine/tls_resume.c), never the context's
+ * current ones: a session stamped with settings stricter than those that
+ * verified its peer would resume under them. */
+void tls_config_verify_digest(const tls_verify_settings *c, int verify_hook, uint8_t out[TLS_VERIFY_DIGEST_LEN]);
 /* Lists as colon- or comma-separated names; an unknown name fails with a
  * message naming it. */
 int tls_config_set_suites(tls_config *c, const char *list, tls_error *err);
