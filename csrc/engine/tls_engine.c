@@ -57,6 +57,13 @@ int tls_policy_take(tls_conn *c)
     p->crl_check = cfg->crl_check;
     p->ocsp = cfg->ocsp;
     p->psk_ke = cfg->psk_ke;
+    p->record_size_limit = cfg->record_size_limit;
+    p->key_update_after = cfg->key_update_after;
+    p->sni_strict = cfg->sni_strict;
+    p->tickets = cfg->tickets;
+    p->ticket_lifetime = cfg->ticket_lifetime;
+    p->early_data = cfg->early_data;
+    p->max_early_data = cfg->max_early_data;
     tls_buf_clear(&p->alpn);
     tls_buf_bytes(&p->alpn, cfg->alpn.data, cfg->alpn.len);
     if (!tls_buf_ok(&p->alpn))

@@ -1,0 +1,274 @@
+-- Session 19, small gaps:
+-- 1. the settings session 18 left read live from the context during a
+--    connection (early_data, max_early_data, sni_strict, tickets,
+--    ticket_lifetime, key_update_after, record_size_limit) are taken when
+--    the connection is made (engine/tls_conn_int.h, tls_policy);
+--    ticket KEYS stay shared, so that a rotation reaches live servers;
+local tls = require "tls"
+local E = require "spec.support.engines"
+local B = require "spec.support.tlsbytes"
+
+local KEY = ("M"):rep(16) .. ("m"):rep(32)
+
+-- A session store in a Lua table (0-RTT needs one, for replays).
+local function table_store()
+   local data = {}
+   return {
+      get = function(id) return data[id] end,
+      put = function(id, blob) data[id] = blob end,
+      delete = function(id)
+         local had = data[id] ~= nil
+         data[id] = nil
+         return had
+      end,
+   }
+end
+
+local function client_ctx(opts)
+   return assert(tls.context(E.merge({ mode = "client", ca = E.CERT }, opts)))
+end
+
+-- A client that checks no certificate (it then takes no 'ca').
+local function blind_ctx()
+   return assert(tls.context { mode = "client", verify = false })
+end
+
+local function records_in(bytes)
+   return #B.parse_records(bytes)
+end
+
+describe("misc19: 0-RTT settings a connection keeps", function()
+   local function setup(sopts, copts)
+      local sctx = E.server_ctx(E.merge({ early_data = true, ticket_keys = { KEY }, session_store = table_store() },
+                                        sopts))
+      local cctx = client_ctx(E.merge({ early_data = true }, copts))
+      local session = E.first_session(cctx, sctx)
+      return sctx, cctx, session
+   end
+
+   it("a server made with early_data on still accepts it after set_early_data(false)", function()
+      local sctx, cctx, session = setup()
+      local later = E.first_session(cctx, sctx)
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "GET /" }))
+      local s = assert(tls.engine(sctx))
+      sctx:set_early_data(false)
+      assert(c:start())
+      E.pump(c, s, { strict = true })
+      assert.equal("accepted", s:info().early_data)
+      assert.equal("GET /", (s:read_early()))
+      -- the next connection takes the new setting
+      local c2, s2 = E.resume(cctx, sctx, later, "GET /")
+      assert.is_true(c2:status().handshake_done, tostring(c2:error()))
+      assert.equal("rejected", s2:info().early_data)
+   end)
+
+   it("a server keeps its max_early_data when the context lowers it", function()
+      local sctx, cctx, session = setup { max_early_data = 1000 }
+      local data = ("e"):rep(600)
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = data }))
+      local s = assert(tls.engine(sctx))
+      sctx:set_early_data(true, 10)
+      assert(c:start())
+      E.pump(c, s, { strict = true })
+      assert.is_true(s:status().handshake_done, tostring(s:error()))
+      assert.equal("accepted", s:info().early_data)
+      assert.equal(data, (s:read_early()))
+   end)
+
+   it("a client made with early_data on still offers it after set_early_data(false)", function()
+      local sctx, cctx, session = setup()
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "GET /" }))
+      local s = assert(tls.engine(sctx))
+      cctx:set_early_data(false)
+      assert(c:start())
+      E.pump(c, s, { strict = true })
+      assert.equal("accepted", c:info().early_data)
+      assert.equal("GET /", (s:read_early()))
+   end)
+end)
+
+describe("misc19: sni_strict a server keeps", function()
+   it("a server made without sni_strict still serves an unknown name after set_sni_strict(true)", function()
+      local sctx = E.server_ctx()
+      local s = assert(tls.engine(sctx))
+      sctx:set_sni_strict(true)
+      local c = assert(tls.engine(blind_ctx(), { servername = "other.example" }))
+      E.handshake(c, s)
+      -- a server made now refuses the name
+      local c2 = assert(tls.engine(blind_ctx(), { servername = "other.example" }))
+      local s2 = assert(tls.engine(sctx))
+      assert(c2:start())
+      E.pump(c2, s2)
+      local msg, alert = s2:error()
+      assert.equal("unrecognized_name", alert, msg)
+   end)
+
+   it("a server made with sni_strict still refuses an unknown name after set_sni_strict(false)", function()
+      local sctx = E.server_ctx { sni_strict = true }
+      local s = assert(tls.engine(sctx))
+      sctx:set_sni_strict(false)
+      local c = assert(tls.engine(blind_ctx(), { servername = "other.example" }))
+      assert(c:start())
+      E.pump(c, s)
+      local msg, alert = s:error()
+      assert.equal("unrecognized_name", alert, msg)
+   end)
+end)
+
+describe("misc19: tickets and their lifetime a server keeps", function()
+   it("TLSv1.3: a server made with tickets still issues them after set_tickets(0)", function()
+      local sctx = E.server_ctx { ticket_keys = { KEY } }
+      local cctx = client_ctx()
+      local c = assert(tls.engine(cctx, { servername = "localhost" }))
+      local s = assert(tls.engine(sctx))
+      sctx:set_tickets(0)
+      E.handshake(c, s)
+      assert(s:write("x"))
+      E.pump(s, c, { strict = true })
+      assert.equal("x", c:read())
+      assert.is_string(c:session(), "no ticket came")
+   end)
+
+   it("TLSv1.3: a server made with tickets still resumes after set_tickets(0)", function()
+      local sctx = E.server_ctx { ticket_keys = { KEY } }
+      local cctx = client_ctx()
+      local session = E.first_session(cctx, sctx)
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+      local s = assert(tls.engine(sctx))
+      sctx:set_tickets(0)
+      E.handshake(c, s)
+      assert.is_true(s:info().resumed)
+   end)
+
+   it("TLSv1.2: a server made with tickets still promises and sends one after set_tickets(0)", function()
+      local sctx = E.server_ctx { ticket_keys = { KEY } }
+      local cctx = client_ctx { max_version = "TLSv1.2" }
+      local c = assert(tls.engine(cctx, { servername = "localhost" }))
+      local s = assert(tls.engine(sctx))
+      sctx:set_tickets(0)
+      E.handshake(c, s)
+      local session = assert(c:session())
+      local c2 = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+      local s2 = assert(tls.engine(E.server_ctx { ticket_keys = { KEY } }))
+      E.handshake(c2, s2)
+      assert.is_true(c2:info().resumed, "the session had no ticket")
+   end)
+
+   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it(version .. ": a server keeps its ticket_lifetime when the context shortens it", function()
+         local sctx = E.server_ctx { ticket_keys = { KEY }, ticket_lifetime = 3600 }
+         local cctx = client_ctx { max_version = version }
+         local session = E.first_session(cctx, sctx)
+         local s = assert(tls.engine(sctx))
+         sctx:set_ticket_lifetime(5)
+         sctx:set_clock_offset(60)
+         cctx:set_clock_offset(60)
+         local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+         E.handshake(c, s)
+         assert.is_true(s:info().resumed, "the session expired under the context's new lifetime")
+         -- a server made now retires it
+         local c2 = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+         local s2 = assert(tls.engine(sctx))
+         E.handshake(c2, s2)
+         assert.is_false(s2:info().resumed)
+      end)
+   end
+
+   it("ticket keys stay shared: a key set on the context opens tickets on a server made before", function()
+      local other = ("O"):rep(16) .. ("o"):rep(32)
+      local sctx = E.server_ctx { ticket_keys = { KEY } }
+      local cctx = client_ctx()
+      local session = E.first_session(cctx, E.server_ctx { ticket_keys = { other } })
+      local s = assert(tls.engine(sctx))
+      assert(sctx:setticketkeys { other })
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+      E.handshake(c, s)
+      assert.is_true(s:info().resumed)
+   end)
+end)
+
+describe("misc19: key_update_after a connection keeps", function()
+   it("does not update keys sooner when the context lowers key_update_after", function()
+      local o, events = E.traced { mode = "client", ca = E.CERT, key_update_after = 1000 }
+      local cctx = assert(tls.context(o))
+      local c = assert(tls.engine(cctx, { servername = "localhost" }))
+      local s = E.server_engine()
+      cctx:set_key_update_after(2)
+      E.handshake(c, s)
+      for i = 1, 6 do
+         assert(c:write("r" .. i))
+         assert(s:feed(c:output()))
+      end
+      assert.equal("r1r2r3r4r5r6", s:read())
+      assert.same({}, E.events_of(events, "send", "KeyUpdate"))
+      -- a connection made now takes the new value
+      local c2 = assert(tls.engine(cctx, { servername = "localhost" }))
+      local s2 = E.server_engine()
+      E.handshake(c2, s2)
+      for i = 1, 6 do
+         assert(c2:write("r" .. i))
+         assert(s2:feed(c2:output()))
+      end
+      assert.is_true(#E.events_of(events, "send", "KeyUpdate") > 0)
+   end)
+end)
+
+describe("misc19: record_size_limit a connection keeps", function()
+   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it(version .. ": a client enforces the limit its ClientHello advertised, though the context lowered it",
+         function()
+            local cctx = client_ctx { record_size_limit = 16385, max_version = version }
+            local c = assert(tls.engine(cctx, { servername = "localhost" }))
+            local s = E.server_engine()
+            assert(c:start())
+            local hello = c:output()
+            cctx:set_record_size_limit(64)
+            assert(s:feed(hello))
+            E.pump(s, c, { strict = true })
+            assert.is_true(c:status().handshake_done, tostring(c:error()))
+            local big = ("b"):rep(5000)
+            assert(s:write(big))
+            assert(c:feed(s:output()))
+            assert.equal(big, c:read())
+         end)
+
+      it(version .. ": a client advertises the limit it was made with", function()
+         local cctx = client_ctx { record_size_limit = 16385, max_version = version }
+         local c = assert(tls.engine(cctx, { servername = "localhost" }))
+         local s = E.server_engine()
+         cctx:set_record_size_limit(64)
+         E.handshake(c, s)
+         assert(s:write(("b"):rep(1000)))
+         assert.equal(1, records_in(s:output()), "the server was told a smaller limit")
+      end)
+
+      it(version .. ": a server advertises and enforces the limit it was made with", function()
+         local sctx = E.server_ctx { record_size_limit = 16385 }
+         local s = assert(tls.engine(sctx))
+         sctx:set_record_size_limit(64)
+         local c = assert(tls.engine(client_ctx { record_size_limit = 16385, max_version = version },
+                                     { servername = "localhost" }))
+         E.handshake(c, s)
+         assert(c:write(("c"):rep(1000)))
+         local out = c:output()
+         assert.equal(1, records_in(out), "the client was told a smaller limit")
+         assert(s:feed(out))
+         assert.equal(("c"):rep(1000), s:read())
+      end)
+   end
+end)
+
+describe("misc19: a servername switch", function()
+   it("takes the chosen context's record_size_limit", function()
+      local other = E.server_ctx { record_size_limit = 64 }
+      local sctx = E.server_ctx { servername = function() return other end }
+      local c = assert(tls.engine(client_ctx { record_size_limit = 16385 }, { servername = "localhost" }))
+      local s = assert(tls.engine(sctx))
+      E.handshake(c, s)
+      assert(c:write(("c"):rep(1000)))
+      local out = c:output()
+      assert.is_true(records_in(out) >= 16, "the client was not told the chosen context's limit")
+      assert(s:feed(out))
+      assert.equal(("c"):rep(1000), s:read())
+   end)
+end)
