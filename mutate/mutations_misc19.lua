@@ -103,4 +103,25 @@ return {
     from = [[uint16_t limit = c->pol.record_size_limit ? c->pol.record_size_limit : TLS_RECORD_SIZE_LIMIT_MAX;]],
     to = [[uint16_t limit = c->cfg->record_size_limit ? c->cfg->record_size_limit : TLS_RECORD_SIZE_LIMIT_MAX;]],
     specs = { { S, "TLSv1.2: a server advertises and enforces the limit it was made with" } } },
+  -- e:start() on a server engine quietly does nothing again
+  { name = "misc19_engine_start_server_quiet", file = "csrc/lua/lua_engine.c",
+    from = [[    if (e->is_server)
+        return luaL_error(]],
+    to = [[    if (0)
+        return luaL_error(]],
+    specs = { { S, "start() on a server engine raises" } } },
+  -- ... a second e:start() too
+  { name = "misc19_engine_start_twice_quiet", file = "csrc/lua/lua_engine.c",
+    from = [[    if (e->started)
+        return luaL_error(]],
+    to = [[    if (0)
+        return luaL_error(]],
+    specs = { { S, "start() twice raises" } } },
+  -- conn:finished() gives our Finished after the connection failed
+  { name = "misc19_finished_after_failure", file = "csrc/engine/tls_engine.c",
+    from = [[    if (c->status & TLS_STATUS_FAILED)
+        return "no Finished values: the connection failed";]],
+    to = [[]],
+    specs = { { S, "finished() gives nothing once the handshake failed" },
+              { S, "finished() gives nothing once a connection failed after its handshake" } } },
 }

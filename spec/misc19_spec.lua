@@ -4,6 +4,8 @@
 --    ticket_lifetime, key_update_after, record_size_limit) are taken when
 --    the connection is made (engine/tls_conn_int.h, tls_policy);
 --    ticket KEYS stay shared, so that a rotation reaches live servers;
+-- 2. tls.engine misuse: start() on a server engine or twice raises, and
+--    finished() gives nothing once the connection failed;
 local tls = require "tls"
 local E = require "spec.support.engines"
 local B = require "spec.support.tlsbytes"
@@ -270,5 +272,46 @@ describe("misc19: a servername switch", function()
       assert.is_true(records_in(out) >= 16, "the client was not told the chosen context's limit")
       assert(s:feed(out))
       assert.equal(("c"):rep(1000), s:read())
+   end)
+end)
+
+describe("misc19: tls.engine misuse", function()
+   it("start() on a server engine raises", function()
+      local s = E.server_engine()
+      assert.has_error(function() s:start() end,
+         "tls.engine: start() is for a client engine; a server engine begins when the client's hello is fed to it (e:feed)")
+   end)
+
+   it("start() twice raises, and the first handshake goes on", function()
+      local c, s = E.engines()
+      assert(c:start())
+      assert.has_error(function() c:start() end,
+         "tls.engine: start() was already called on this engine (one handshake per engine: make a new engine for another)")
+      E.pump(c, s, { strict = true })
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      -- also after a start that failed
+      local e = assert(tls.engine(assert(tls.context { mode = "client", ca = E.CERT })))
+      local ok, msg = e:start()
+      assert.is_nil(ok)
+      assert.matches("needs a server name", msg)
+      assert.has_error(function() e:start() end)
+   end)
+
+   it("finished() gives nothing once the handshake failed, though we sent our Finished", function()
+      local sv, fake = E.scripted_hello()
+      local vd = fake:finished_message(false):sub(5)
+      local bad = string.char(vd:byte(1) ~ 1) .. vd:sub(2)
+      sv:feed(fake:seal(fake.client_hs, B.CT.handshake, B.handshake(B.HS.finished, bad)))
+      assert.is_true(sv:status().failed)
+      assert.same({ nil, nil, "no Finished values: the connection failed" }, { sv:finished() })
+   end)
+
+   it("finished() gives nothing once a connection failed after its handshake", function()
+      local c, s = E.connected()
+      assert.is_string((c:finished()))
+      assert.is_nil(c:feed("\23\3\3\0\40" .. ("x"):rep(40)))
+      assert.is_true(c:status().failed)
+      assert.same({ nil, nil, "no Finished values: the connection failed" }, { c:finished() })
+      assert.is_string((s:finished()))
    end)
 end)

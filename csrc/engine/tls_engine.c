@@ -473,6 +473,10 @@ void tls_hs_note_finished(tls_conn *c, int peer, const uint8_t *verify_data, siz
 
 const char *tls_conn_finished_refusal(const tls_conn *c)
 {
+    /* A failed connection authenticated nothing: its Finished values bind
+     * no channel (ours may have gone out before the peer's failed). */
+    if (c->status & TLS_STATUS_FAILED)
+        return "no Finished values: the connection failed";
     /* rfc7627#5.4: without the extended master secret the parties "MUST NOT
      * use the current handshake's "verify_data" for application-level
      * authentication. In particular, the client MUST disable ... any use of
