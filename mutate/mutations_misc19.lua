@@ -124,4 +124,50 @@ return {
     to = [[]],
     specs = { { S, "finished() gives nothing once the handshake failed" },
               { S, "finished() gives nothing once a connection failed after its handshake" } } },
+  -- conn:setstats takes NaN again
+  { name = "misc19_setstats_nan", file = "csrc/lua/lua_conn.c",
+    from = [[if (!(v >= 0 && v <= 9007199254740992.0))]],
+    to = [[if (v < 0 || v > 9007199254740992.0)]],
+    specs = { { S, "conn:setstats refuses NaN, infinities and negative numbers" } } },
+  -- ... and negative or infinite numbers
+  { name = "misc19_setstats_range", file = "csrc/lua/lua_conn.c",
+    from = [[if (!(v >= 0 && v <= 9007199254740992.0))]],
+    to = [[if (v != v)]],
+    specs = { { S, "conn:setstats refuses NaN, infinities and negative numbers" } } },
+  -- ctx:set_clock_offset(NaN) converts NaN to int64_t (undefined)
+  { name = "misc19_clock_offset_nan", file = "csrc/lua/lua_context.c",
+    from = [[luaL_argcheck(L, s >= -1e12 && s <= 1e12, 2, "a number of seconds from -1e12 to 1e12 expected");]],
+    to = [[]],
+    specs = { { S, "ctx:set_clock_offset refuses NaN" } } },
+  -- tls.luasec's depth = NaN passes "< 9" and limits nothing
+  { name = "misc19_luasec_depth_nan", file = "lua/tls/luasec.lua",
+    from = [[    if not math.tointeger(cfg.depth) then]],
+    to = [[    if false then]],
+    specs = { { S, "tls.luasec refuses depth = NaN" } } },
+  -- tls.luasec's setstats takes NaN before the handshake
+  { name = "misc19_luasec_setstats_nan", file = "lua/tls/luasec.lua",
+    from = [[  if v ~= nil and not (v >= 0 and v <= 2^53) then]],
+    to = [[  if false then]],
+    specs = { { S, "tls.luasec connections refuse NaN in setstats and settimeout" } } },
+  -- ... and settimeout
+  { name = "misc19_luasec_settimeout_nan", file = "lua/tls/luasec.lua",
+    from = [[  if t ~= nil and (type(t) ~= "number" or t ~= t) then]],
+    to = [[  if false then]],
+    specs = { { S, "tls.luasec connections refuse NaN in setstats and settimeout" } } },
+  -- a NaN timeout said to be "(got number)"
+  { name = "misc19_timeout_nan_said_number", file = "lua/tls.lua",
+    from = [[  if value ~= value then return "NaN" end
+  return type(value)]],
+    to = [[  return type(value)]],
+    specs = { { S, "tls.listen says NaN" }, { S, "tls.connect and tls.wrap say NaN" } } },
+  -- a backlog out of range quietly becomes 32
+  { name = "misc19_backlog_range", file = "lua/tls.lua",
+    from = [[(math.type(o.backlog) ~= "integer" or o.backlog < 1 or o.backlog > 65535)]],
+    to = [[math.type(o.backlog) ~= "integer"]],
+    specs = { { S, "tls.listen says NaN, and refuses a backlog out of range" } } },
+  -- max_early_data past 2^31 - 1 raises from the core instead of nil, message
+  { name = "misc19_max_early_data_bound", file = "lua/tls.lua",
+    from = [[      or o.max_early_data > 0x7fffffff) then]],
+    to = [[      ) then]],
+    specs = { { S, "max_early_data past 2^31 - 1 is refused, not raised" } } },
 }

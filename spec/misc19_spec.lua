@@ -6,7 +6,9 @@
 --    ticket KEYS stay shared, so that a rotation reaches live servers;
 -- 2. tls.engine misuse: start() on a server engine or twice raises, and
 --    finished() gives nothing once the connection failed;
+-- 3. NaN, infinities, negative and fractional numbers in numeric options;
 local tls = require "tls"
+local socket = require "socket"
 local E = require "spec.support.engines"
 local B = require "spec.support.tlsbytes"
 
@@ -313,5 +315,142 @@ describe("misc19: tls.engine misuse", function()
       assert.is_true(c:status().failed)
       assert.same({ nil, nil, "no Finished values: the connection failed" }, { c:finished() })
       assert.is_string((s:finished()))
+   end)
+end)
+
+describe("misc19: numbers in options", function()
+   local NAN, INF = 0 / 0, math.huge
+
+   -- fn(...) raises an error whose message contains `text` (plain).
+   local function raises(text, fn, ...)
+      local ok, err = pcall(fn, ...)
+      assert.is_false(ok, "no error")
+      assert.truthy(tostring(err):find(text, 1, true), tostring(err))
+   end
+
+   -- A connected pair of LuaSocket TCP sockets on loopback.
+   local function tcp_pair()
+      local l = assert(socket.bind("127.0.0.1", 0))
+      local _, port = l:getsockname()
+      local a = assert(socket.connect("127.0.0.1", port))
+      local b = assert(l:accept())
+      l:close()
+      return a, b
+   end
+
+   it("tls.listen says NaN, and refuses a backlog out of range", function()
+      local sctx = E.server_ctx()
+      local ok, msg = tls.listen("127.0.0.1", 0, sctx, { timeout = NAN })
+      assert.is_nil(ok)
+      assert.equal("tls.listen: option 'timeout' must be a number of seconds (got NaN)", msg)
+      ok, msg = tls.listen("127.0.0.1", 0, sctx, { handshake_timeout = NAN })
+      assert.is_nil(ok)
+      assert.matches("%(got NaN%)$", msg)
+      for _, b in ipairs { -1, 0, 65536, NAN, 2.5, INF } do
+         ok, msg = tls.listen("127.0.0.1", 0, sctx, { backlog = b })
+         assert.is_nil(ok, tostring(b))
+         assert.matches("^tls.listen: option 'backlog' must be a whole number from 1 to 65535 %(got ", msg)
+      end
+      assert.matches("%(got NaN%)$", select(2, tls.listen("127.0.0.1", 0, sctx, { backlog = NAN })))
+      local server = assert(tls.listen("127.0.0.1", 0, sctx, { backlog = 65535, timeout = INF,
+                                                               handshake_timeout = INF }))
+      server:close()
+   end)
+
+   it("tls.connect and tls.wrap say NaN", function()
+      assert.same({ nil, "tls.connect: option 'timeout' must be a number of seconds or false (got NaN)" },
+                  { tls.connect("127.0.0.1", 1, client_ctx(), { timeout = NAN }) })
+      local a, b = tcp_pair()
+      assert.same({ nil, "tls.wrap: option 'timeout' must be a number of seconds (got NaN)" },
+                  { tls.wrap(a, client_ctx(), { timeout = NAN }) })
+      a:close()
+      b:close()
+   end)
+
+   it("tls.https says NaN", function()
+      local https = require "tls.https"
+      local ok, msg = https.request { url = "https://127.0.0.1:1/", timeout = NAN }
+      assert.is_nil(ok)
+      assert.matches("option 'timeout' must be a number of seconds >= 0 or false %(got NaN%)", msg)
+      ok, msg = https.request { url = "https://127.0.0.1:1/", maxredirects = NAN }
+      assert.is_nil(ok)
+      assert.matches("option 'maxredirects' must be a whole number >= 0 %(got NaN%)", msg)
+   end)
+
+   it("ctx:set_clock_offset refuses NaN and offsets past int64_t milliseconds", function()
+      local ctx = client_ctx()
+      for _, v in ipairs { NAN, INF, -INF, 1e300 } do
+         raises("a number of seconds from -1e12 to 1e12 expected", ctx.set_clock_offset, ctx, v)
+      end
+      assert.is_true(ctx:set_clock_offset(-60))
+   end)
+
+   it("context options say NaN, and max_early_data past 2^31 - 1 is refused, not raised", function()
+      for option, value in pairs { tickets = NAN, ticket_lifetime = NAN, security_level = NAN,
+                                   key_update_after = NAN, record_size_limit = NAN, ticket_key_lifetime = NAN } do
+         local o = { mode = "server", certificate = E.CERT, key = E.KEY, [option] = value }
+         local ok, msg = tls.context(o)
+         assert.is_nil(ok, option)
+         assert.matches("%(got NaN%)$", msg)
+      end
+      local ok, msg = tls.context { mode = "server", certificate = E.CERT, key = E.KEY, early_data = true,
+                                    max_early_data = 1 << 40 }
+      assert.is_nil(ok)
+      assert.equal("option 'max_early_data' must be a whole number of bytes from 1 to 2147483647 (got "
+                   .. (1 << 40) .. ")", msg)
+      assert.truthy(tls.context { mode = "server", certificate = E.CERT, key = E.KEY, early_data = true,
+                                  max_early_data = 0x7fffffff })
+   end)
+
+   it("conn:setstats refuses NaN, infinities and negative numbers", function()
+      local a, b = tcp_pair()
+      local conn = assert(tls.wrap(a, client_ctx(), { servername = "localhost" }))
+      for _, v in ipairs { NAN, INF, -INF, -1 } do
+         for arg = 1, 3 do
+            local args = { nil, nil, nil }
+            args[arg] = v
+            assert.has_error(function() conn:setstats(args[1], args[2], args[3]) end)
+         end
+      end
+      assert.equal(1, conn:setstats(10, 20, 30))
+      local received, sent, age = conn:getstats()
+      assert.equal(10, received)
+      assert.equal(20, sent)
+      assert.is_true(age >= 30 and age < 40)
+      local ok, err = pcall(conn.setstats, conn, NAN)
+      assert.is_false(ok)
+      assert.matches("is NaN", err)
+      assert.equal(1, conn:setstats(nil, 5))
+      local r, sent2 = conn:getstats()
+      assert.same({ 10, 5 }, { r, sent2 })
+      conn:close()
+      b:close()
+   end)
+
+   it("tls.luasec refuses depth = NaN, an infinity or 9.5 as LuaSec does, and takes 10.0", function()
+      local ssl = require "tls.luasec"
+      local certs = require "spec.support.certs"
+      local function params(depth)
+         return { mode = "client", protocol = "any", cafile = certs.get().ca, verify = "peer", depth = depth }
+      end
+      for _, d in ipairs { NAN, INF, 9.5 } do
+         raises("bad argument #1 to 'newcontext' (depth: number has no integer representation)",
+                ssl.newcontext, params(d))
+      end
+      assert.truthy(ssl.newcontext(params(10.0)))
+   end)
+
+   it("tls.luasec connections refuse NaN in setstats and settimeout before the handshake", function()
+      local ssl = require "tls.luasec"
+      local a, b = tcp_pair()
+      local conn = assert(ssl.wrap(a, { mode = "client", protocol = "any", verify = "none" }))
+      raises("bad argument #1 to 'setstats' (is NaN: a number >= 0 expected)", conn.setstats, conn, NAN)
+      raises("bad argument #2 to 'setstats' (out of range: a finite number >= 0 expected)",
+             conn.setstats, conn, nil, -1)
+      raises("bad argument #1 to 'settimeout' (timeout is NaN", conn.settimeout, conn, NAN)
+      assert.equal(1, conn:setstats(1, 2))
+      assert.equal(1, conn:settimeout(5))
+      conn:close()
+      b:close()
    end)
 end)
