@@ -7,6 +7,7 @@
 -- 2. tls.engine misuse: start() on a server engine or twice raises, and
 --    finished() gives nothing once the connection failed;
 -- 3. NaN, infinities, negative and fractional numbers in numeric options;
+-- 4. ctx:load_ca_path takes a directory with one stat.
 local tls = require "tls"
 local socket = require "socket"
 local E = require "spec.support.engines"
@@ -452,5 +453,23 @@ describe("misc19: numbers in options", function()
       assert.equal(1, conn:settimeout(5))
       conn:close()
       b:close()
+   end)
+end)
+
+describe("misc19: ctx:load_ca_path", function()
+   it("takes a hashed directory and a bundle file", function()
+      local proc = require "spec.support.proc"
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir " .. dir))
+      proc.write_file(dir .. "/localhost.pem", E.CERT)
+      assert(os.execute("openssl rehash " .. dir .. " >/dev/null 2>&1"))
+      local ctx = assert(tls.context { mode = "client", ca = dir })
+      local c, s = assert(tls.engine(ctx, { servername = "localhost" })), E.server_engine()
+      E.handshake(c, s)
+      local file = dir .. "/bundle.pem"
+      proc.write_file(file, E.CERT)
+      assert(tls.context { mode = "client", ca = file })
+      assert(os.execute("rm -rf " .. dir))
    end)
 end)
