@@ -14,6 +14,13 @@ local function fail(fmt, ...)
   return nil, string.format(fmt, ...)
 end
 
+-- A value in a message: NaN as "NaN" (tostring says "-nan" or "nan",
+-- depending on the C library).
+local function shown(v)
+  if v ~= v then return "NaN" end
+  return tostring(v)
+end
+
 local function check_options(what, opts, known)
   if opts == nil then return {} end
   if type(opts) ~= "table" then
@@ -49,10 +56,18 @@ local function name_list(option, value)
   return table.concat(value, ":")
 end
 
+-- What a timeout option got, for its message: NaN is a number, but not
+-- one a person meant ("(got number)" would puzzle).
+local function got(value)
+  if value ~= value then return "NaN" end
+  return type(value)
+end
+
+-- A negative timeout blocks, as in LuaSocket; an infinite one waits for ever.
 local function timeout_option(what, value)
   if value == nil then return -1 end
   if type(value) ~= "number" or value ~= value then
-    return fail("%s: option 'timeout' must be a number of seconds (got %s)", what, type(value))
+    return fail("%s: option 'timeout' must be a number of seconds (got %s)", what, got(value))
   end
   return value
 end
@@ -166,7 +181,7 @@ local function resumption_options(ctx, o, server)
   end
   if o.tickets ~= nil then
     if math.type(o.tickets) ~= "integer" or o.tickets < 0 or o.tickets > 16 then
-      return fail("option 'tickets' must be a whole number from 0 to 16 (got %s)", tostring(o.tickets))
+      return fail("option 'tickets' must be a whole number from 0 to 16 (got %s)", shown(o.tickets))
     end
     ctx:set_tickets(o.tickets)
   end
@@ -174,7 +189,7 @@ local function resumption_options(ctx, o, server)
     local n = o.ticket_lifetime
     if math.type(n) ~= "integer" or n < 1 or n > 604800 then
       return fail("option 'ticket_lifetime' must be a whole number of seconds from 1 to 604800 "
-        .. "(7 days, RFC 8446's limit) (got %s)", tostring(n))
+        .. "(7 days, RFC 8446's limit) (got %s)", shown(n))
     end
     ctx:set_ticket_lifetime(n)
   end
@@ -196,7 +211,7 @@ local function resumption_options(ctx, o, server)
   if o.ticket_key_lifetime ~= nil then
     local n = o.ticket_key_lifetime
     if type(n) ~= "number" or n <= 0 or n ~= n or n > 1e9 then
-      return fail("option 'ticket_key_lifetime' must be a number of seconds > 0 (got %s)", tostring(n))
+      return fail("option 'ticket_key_lifetime' must be a number of seconds > 0 (got %s)", shown(n))
     end
     ticketkeys.rotate_automatically(ctx, n)
   end
@@ -206,8 +221,11 @@ local function resumption_options(ctx, o, server)
     end
     ctx:set_psk_ke(o.psk_ke)
   end
-  if o.max_early_data ~= nil and (math.type(o.max_early_data) ~= "integer" or o.max_early_data < 1) then
-    return fail("option 'max_early_data' must be a whole number of bytes >= 1 (got %s)", tostring(o.max_early_data))
+  -- uint32 on the wire (rfc8446#4.2.10); the core takes up to 2^31 - 1.
+  if o.max_early_data ~= nil and (math.type(o.max_early_data) ~= "integer" or o.max_early_data < 1
+      or o.max_early_data > 0x7fffffff) then
+    return fail("option 'max_early_data' must be a whole number of bytes from 1 to 2147483647 (got %s)",
+      shown(o.max_early_data))
   end
   if o.early_data ~= nil then
     if type(o.early_data) ~= "boolean" then
@@ -301,7 +319,7 @@ function tls.context(opts)
   end
   if o.security_level ~= nil and (math.type(o.security_level) ~= "integer"
       or o.security_level < 0 or o.security_level > 5) then
-    return fail("option 'security_level' must be an integer from 0 to 5 (got %s)", tostring(o.security_level))
+    return fail("option 'security_level' must be an integer from 0 to 5 (got %s)", shown(o.security_level))
   end
   if o.strict_close ~= nil and type(o.strict_close) ~= "boolean" then
     return fail("option 'strict_close' must be true or false (got %s)", type(o.strict_close))
@@ -506,7 +524,7 @@ function tls.context(opts)
     -- RFC 8449: at least 64; TLS 1.3 records hold at most 2^14 + 1 bytes of inner plaintext.
     local n = o.record_size_limit
     if math.type(n) ~= "integer" or n < 64 or n > 16385 then
-      return fail("option 'record_size_limit' must be an integer from 64 to 16385 (got %s)", tostring(n))
+      return fail("option 'record_size_limit' must be an integer from 64 to 16385 (got %s)", shown(n))
     end
     ctx:set_record_size_limit(n)
   end
@@ -552,7 +570,7 @@ function tls.context(opts)
   if o.key_update_after ~= nil then
     if math.type(o.key_update_after) ~= "integer" or o.key_update_after < 1 then
       return fail("option 'key_update_after' must be a whole number of records >= 1 (got %s)",
-        tostring(o.key_update_after))
+        shown(o.key_update_after))
     end
     ctx:set_key_update_after(o.key_update_after)
   end
@@ -578,7 +596,7 @@ end
 local function port_string(what, port)
   if math.type(port) == "integer" and port >= 0 and port <= 65535 then return tostring(port) end
   if type(port) == "string" and port:match("^%d+$") and tonumber(port) <= 65535 then return port end
-  error(string.format("bad argument #2 to '%s' (port number expected, got %s)", what, tostring(port)), 3)
+  error(string.format("bad argument #2 to '%s' (port number expected, got %s)", what, shown(port)), 3)
 end
 
 local function where(host, port)
@@ -682,7 +700,7 @@ function tls.connect(host, port, ctx, opts)
   elseif o.timeout ~= nil then
     if type(o.timeout) ~= "number" or o.timeout ~= o.timeout then
       return fail("tls.connect: option 'timeout' must be a number of seconds or false (got %s)",
-        type(o.timeout))
+        got(o.timeout))
     end
     hs_timeout, timeout = o.timeout, o.timeout
   end
@@ -726,12 +744,14 @@ function tls.listen(host, port, ctx, opts)
     local t = o.handshake_timeout
     if type(t) ~= "number" or t ~= t or t < 0 then
       return fail("tls.listen: option 'handshake_timeout' must be a number of seconds >= 0 or false (got %s)",
-        tostring(o.handshake_timeout))
+        shown(o.handshake_timeout))
     end
     hs_timeout = o.handshake_timeout
   end
-  if o.backlog ~= nil and math.type(o.backlog) ~= "integer" then
-    return fail("tls.listen: option 'backlog' must be an integer (got %s)", type(o.backlog))
+  -- listen(2) takes an int; the core would quietly use 32 for one out of range.
+  if o.backlog ~= nil and (math.type(o.backlog) ~= "integer" or o.backlog < 1 or o.backlog > 65535) then
+    return fail("tls.listen: option 'backlog' must be a whole number from 1 to 65535 (got %s)",
+      math.type(o.backlog) and shown(o.backlog) or type(o.backlog))
   end
   local timeout, terr = timeout_option("tls.listen", o.timeout)
   if not timeout then return nil, terr end

@@ -33,7 +33,7 @@ return {
      specs = { { S, "accepts early data only when the PSK it accepted is the client's first" } } },
    -- Off by default: a server without early_data never accepts.
    { name = "early_accepted_without_option", file = F,
-     from = [[    if (!c->cfg->early_data)
+     from = [[    if (!c->pol.early_data)
         return "early_data is off on this server";]],
      to = [[    if (0)
         return "early_data is off on this server";]],

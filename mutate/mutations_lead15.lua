@@ -44,7 +44,7 @@ return {
     specs = { { L15, "signs only with ecdsa_secp384r1_sha384" } } },
   -- one certificate: sni_strict still matches the name
   { name = "lead15_single_pair_ignores_sni_strict", file = "csrc/hs/tls_sni.c",
-    from = [[    if (n == 1 && !cfg->sni_strict && !tls_tracing(c)) {]],
+    from = [[    if (n == 1 && !c->pol.sni_strict && !tls_tracing(c)) {]],
     to = [[    if (n == 1 && !tls_tracing(c)) {]],
     specs = { { L15, "with sni_strict refuses a name it is not for" } } },
   -- the memo is forgotten when a message is added

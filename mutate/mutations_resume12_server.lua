@@ -9,7 +9,7 @@ return {
      to = [[if (0 && tls_session_expired(s, now)) {]],
      specs = { { T, "does not resume an expired session" } } },
    { name = "t12s_shortened_lifetime_ignored", file = R,
-     from = [[uint32_t lifetime = s->lifetime_s < cfg->ticket_lifetime ? s->lifetime_s : cfg->ticket_lifetime;]],
+     from = [[uint32_t lifetime = s->lifetime_s < c->pol.ticket_lifetime ? s->lifetime_s : c->pol.ticket_lifetime;]],
      to = [[uint32_t lifetime = s->lifetime_s;]],
      specs = { { T, "applies a lifetime shortened since the session was made" } } },
    { name = "t12s_unopened_ticket_decoded", file = R,

@@ -56,9 +56,9 @@ return {
      to = [[if (0 && c->pol.verify == TLS_VERIFY_REQUIRED && !s->peer_verified) {]],
      specs = { { S, "a session without a verified client certificate when verify" } } },
    { name = "t13s_tickets_zero_resumes", file = PSK,
-     from = [[if (c->cfg->tickets == 0)
+     from = [[if (c->pol.tickets == 0)
         return trace_decision]],
-     to = [[if (0 && c->cfg->tickets == 0)
+     to = [[if (0 && c->pol.tickets == 0)
         return trace_decision]],
      specs = { { S, "every ticket when tickets = 0" } } },
    { name = "t13s_identities_unbounded", file = PSK,

@@ -146,6 +146,16 @@ typedef struct tls_policy {
     int ocsp;                 /* client: TLS_OCSP_* */
     int psk_ke;               /* TLS 1.3 resumption without (EC)DHE offered (client) or accepted */
     tls_buf alpn;             /* a copy of cfg->alpn */
+    uint16_t record_size_limit; /* rfc8449: the limit we advertise (0: none); a client
+                                   enforces the one its ClientHello carried */
+    uint64_t key_update_after;  /* records under one write key (0: the suite's limit) */
+    int sni_strict;           /* server: an unknown server_name is unrecognized_name */
+    unsigned tickets;         /* server: NewSessionTickets per full TLS 1.3 handshake; 0: no
+                                 tickets in either version (the KEYS stay in cfg, shared, so
+                                 that a rotation reaches connections already made) */
+    uint32_t ticket_lifetime; /* server: seconds a session it issues or accepts lives */
+    int early_data;           /* 0-RTT offered (client) or accepted (server) */
+    uint32_t max_early_data;  /* server: early data bytes accepted */
 } tls_policy;
 
 struct tls_conn {

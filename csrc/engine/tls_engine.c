@@ -57,6 +57,13 @@ int tls_policy_take(tls_conn *c)
     p->crl_check = cfg->crl_check;
     p->ocsp = cfg->ocsp;
     p->psk_ke = cfg->psk_ke;
+    p->record_size_limit = cfg->record_size_limit;
+    p->key_update_after = cfg->key_update_after;
+    p->sni_strict = cfg->sni_strict;
+    p->tickets = cfg->tickets;
+    p->ticket_lifetime = cfg->ticket_lifetime;
+    p->early_data = cfg->early_data;
+    p->max_early_data = cfg->max_early_data;
     tls_buf_clear(&p->alpn);
     tls_buf_bytes(&p->alpn, cfg->alpn.data, cfg->alpn.len);
     if (!tls_buf_ok(&p->alpn))
@@ -466,6 +473,10 @@ void tls_hs_note_finished(tls_conn *c, int peer, const uint8_t *verify_data, siz
 
 const char *tls_conn_finished_refusal(const tls_conn *c)
 {
+    /* A failed connection authenticated nothing: its Finished values bind
+     * no channel (ours may have gone out before the peer's failed). */
+    if (c->status & TLS_STATUS_FAILED)
+        return "no Finished values: the connection failed";
     /* rfc7627#5.4: without the extended master secret the parties "MUST NOT
      * use the current handshake's "verify_data" for application-level
      * authentication. In particular, the client MUST disable ... any use of

@@ -257,8 +257,8 @@ int tls_conn_export(const tls_conn *c, const char *label, size_t label_len, cons
  * peer sent and we verified (peer 1): its length, 0 (and *data NULL)
  * before there is one, or when tls_conn_finished_refusal says why not. */
 size_t tls_conn_finished(const tls_conn *c, int peer, const uint8_t **data);
-/* Why this connection gives no Finished values for channel binding (TLS 1.2
- * without the extended master secret), or NULL. */
+/* Why this connection gives no Finished values for channel binding (it
+ * failed, or TLS 1.2 without the extended master secret), or NULL. */
 const char *tls_conn_finished_refusal(const tls_conn *c);
 /* Sets the NSS key log file of cfg (path NULL: none; len is its length,
  * util/tls_file.h checks the name): created if missing with mode 0600,

@@ -97,7 +97,7 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         if (tls_ext_read_record_size_limit(c, rsl, "ServerHello", &limit) != 0)
             return -1;
         c->send_limit = limit < TLS_MAX_PLAINTEXT ? limit : TLS_MAX_PLAINTEXT;
-        c->recv_limit = cfg->record_size_limit;
+        c->recv_limit = c->pol.record_size_limit;
     }
     tls_reader *ems = tls_hs_find_ext(&sh->exts, TLS_EXT_EXTENDED_MASTER_SECRET);
     if (ems != NULL && tls_rd_left(ems) != 0)

@@ -73,7 +73,7 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
         goto done;
     }
     /* A lifetime shortened since the session was made applies to it too. */
-    uint32_t lifetime = s->lifetime_s < cfg->ticket_lifetime ? s->lifetime_s : cfg->ticket_lifetime;
+    uint32_t lifetime = s->lifetime_s < c->pol.ticket_lifetime ? s->lifetime_s : c->pol.ticket_lifetime;
     uint64_t age_s = now > s->created_ms ? (now - s->created_ms) / 1000 : 0;
     s->lifetime_s = lifetime;
     if (tls_session_expired(s, now)) {
@@ -232,10 +232,9 @@ static int try_session_id(tls_conn *c, const client_hello *ch, tls_session **s)
 
 int tls12_resume_server_decide(tls_conn *c, const client_hello *ch)
 {
-    const tls_config *cfg = c->cfg;
     /* rfc5077#3.2: a SessionTicket extension, empty or not, asks for a
      * ticket; tickets = 0 turns TLS 1.2 tickets off too. */
-    int tickets = cfg->tickets > 0 && ch->session_ticket != NULL;
+    int tickets = c->pol.tickets > 0 && ch->session_ticket != NULL;
     tls_session *s = NULL;
     int renew = 0;
     c->session_id_len = 0;
@@ -269,7 +268,7 @@ int tls12_resume_server_decide(tls_conn *c, const client_hello *ch)
             return -1;
         c->session_id_len = sizeof c->session_id;
         issue = "a session id, its session in the session store";
-    } else if (cfg->tickets == 0 && ch->session_ticket != NULL) {
+    } else if (c->pol.tickets == 0 && ch->session_ticket != NULL) {
         issue = "nothing: tickets are off (tickets = 0) and there is no session store";
     }
     if (tls_tracing(c)) {
@@ -301,7 +300,7 @@ static int seal_new_session(tls_conn *c, tls_buf *out, char *why, size_t why_siz
     s.secret_len = sizeof c->t12->master;
     s.ems = c->t12->ems;
     s.created_ms = tls_config_now_ms(c->cfg);
-    s.lifetime_s = c->cfg->ticket_lifetime;
+    s.lifetime_s = c->pol.ticket_lifetime;
     if (c->server_name != NULL)
         snprintf(s.name, sizeof s.name, "%s", c->server_name);
     if (c->alpn_len > 0)
@@ -360,7 +359,7 @@ int tls12_resume_server_send_ticket(tls_conn *c)
     tls_buf_init(&ticket);
     tls_buf_init(&msg);
     char why[TLS_REASON_MAX] = "";
-    uint32_t hint = c->cfg->ticket_lifetime;
+    uint32_t hint = c->pol.ticket_lifetime;
     int sealed;
     if (c->resumed) {
         /* What is left of the session's lifetime. */
@@ -415,7 +414,7 @@ int tls12_resume_server_store(tls_conn *c)
     if (seal_new_session(c, &blob, why, sizeof why) == 0) {
         c->in_callback = 1;
         c->hooks->session_put(c->hooks_ud, c->session_id, c->session_id_len, blob.data, blob.len,
-                              c->cfg->ticket_lifetime);
+                              c->pol.ticket_lifetime);
         c->in_callback = 0;
     }
     int rc = 0;
@@ -426,7 +425,7 @@ int tls12_resume_server_store(tls_conn *c)
         tls_trace_add_hex(&tb, "session_id", c->session_id, c->session_id_len);
         if (why[0] == 0) {
             tls_trace_add(&tb, "stored", "the sealed session (%zu bytes, for %lu s), handed to the store", blob.len,
-                          (unsigned long)c->cfg->ticket_lifetime);
+                          (unsigned long)c->pol.ticket_lifetime);
         } else {
             tls_trace_add(&tb, "stored", "nothing (%s)", why);
         }

@@ -276,7 +276,7 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
     }
     /* rfc8449#4: answered in the ServerHello in TLS 1.2, where the limit
      * is of the plaintext alone and "2^14 octets" at most. */
-    uint16_t limit = c->cfg->record_size_limit ? c->cfg->record_size_limit : TLS_RECORD_SIZE_LIMIT_MAX;
+    uint16_t limit = c->pol.record_size_limit ? c->pol.record_size_limit : TLS_RECORD_SIZE_LIMIT_MAX;
     if (limit > TLS_MAX_PLAINTEXT)
         limit = TLS_MAX_PLAINTEXT;
     if (ch->record_size_limit != 0) {

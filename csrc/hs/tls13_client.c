@@ -180,7 +180,7 @@ static int handle_record_size_limit(tls_conn *c, tls_reader *r)
     if (tls_ext_read_record_size_limit(c, r, "EncryptedExtensions", &limit) != 0)
         return -1;
     c->send_limit = tls_ext_send_limit(limit);
-    c->recv_limit = c->cfg->record_size_limit;
+    c->recv_limit = c->pol.record_size_limit;
     return 0;
 }
 

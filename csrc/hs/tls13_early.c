@@ -124,7 +124,7 @@ static const char *replay_check(tls_conn *c, client_hello *ch)
 static const char *decline_reason(tls_conn *c, client_hello *ch, int selected)
 {
     const tls_session *s = c->session;
-    if (!c->cfg->early_data)
+    if (!c->pol.early_data)
         return "early_data is off on this server";
     /* rfc8446#4.1.2: "Early data is not permitted after a HelloRetryRequest". */
     if (c->hello_retry)
@@ -169,8 +169,8 @@ int tls13_early_server_decide(tls_conn *c, const client_hello *chc, int selected
     if (e == NULL)
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
     /* Not more than we announced in the ticket, nor than we allow now. */
-    e->limit = c->session->max_early_data < c->cfg->max_early_data ? c->session->max_early_data
-                                                                    : c->cfg->max_early_data;
+    e->limit = c->session->max_early_data < c->pol.max_early_data ? c->session->max_early_data
+                                                                   : c->pol.max_early_data;
     /* Transcript-Hash(ClientHello): the transcript holds only it now. */
     const tls_buf *pending = &c->transcript.pending;
     uint8_t th[TLS_MAX_HASH_LEN];
@@ -322,7 +322,7 @@ void tls13_early_client_put_ext(tls_conn *c, tls_buf *msg)
     /* rfc8446#4.1.2: the second ClientHello removes early_data. */
     e->offered = 0;
     const tls_session *s = c->session;
-    if (c->hello_retry || !c->cfg->early_data || s == NULL || s->version != TLS_VERSION_13 ||
+    if (c->hello_retry || !c->pol.early_data || s == NULL || s->version != TLS_VERSION_13 ||
         s->max_early_data == 0 || e->data.len > s->max_early_data || !psk_offered(c) ||
         tls_suite_get(s->suite) == NULL)
         return;
@@ -489,7 +489,7 @@ int tls_conn_write_early(tls_conn *c, const uint8_t *data, size_t len, char *why
         refusal = "early data is sent by a client";
     else if (c->state != ST_CLIENT_START)
         refusal = "early data is given before the handshake starts";
-    else if (!c->cfg->early_data)
+    else if (!c->pol.early_data)
         refusal = "the context does not allow early data (early_data = true)";
     else if (s == NULL)
         refusal = "early data needs a session to resume (option 'session')";

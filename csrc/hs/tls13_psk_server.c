@@ -148,9 +148,10 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
     }
     /* rfc8446#4.6.1: the ticket "MUST NOT" be used past ticket_lifetime.
      * A lifetime shortened since the ticket was issued applies to it too
-     * (as in TLS 1.2): shortening it is how an operator retires tickets. */
-    if (s->lifetime_s > cfg->ticket_lifetime)
-        s->lifetime_s = cfg->ticket_lifetime;
+     * (as in TLS 1.2), on connections made after the change: shortening it
+     * is how an operator retires tickets. */
+    if (s->lifetime_s > c->pol.ticket_lifetime)
+        s->lifetime_s = c->pol.ticket_lifetime;
     if (tls_session_expired(s, now)) {
         snprintf(why, why_size, "ticket expired (lifetime %u s)", s->lifetime_s);
         return 0;
@@ -301,7 +302,7 @@ int tls13_psk_server_select(tls_conn *c, const client_hello *ch, const uint8_t *
     tls_reader ids, binders;
     if (parse_offer(c, psk, &ids, &binders) != 0)
         return -1;
-    if (c->cfg->tickets == 0)
+    if (c->pol.tickets == 0)
         return trace_decision(c, "full handshake", "tickets = 0: this server does not resume sessions");
     if (tls_resume_session_new(&choice->session) != 0)
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
@@ -390,14 +391,14 @@ int tls13_psk_server_handshake_secrets(tls_conn *c, const uint8_t *shared, size_
  * differ per ticket). */
 static int base_session(tls_conn *c, tls_session *s, uint64_t now)
 {
-    tls_config *cfg = c->cfg;
     s->kind = TLS_SESSION_SERVER;
     s->version = TLS_VERSION_13;
     s->suite = c->suite->id;
     s->secret_len = c->suite->hash_len;
     s->created_ms = now;
-    s->lifetime_s = cfg->ticket_lifetime < TLS_MAX_TICKET_LIFETIME ? cfg->ticket_lifetime : TLS_MAX_TICKET_LIFETIME;
-    s->max_early_data = cfg->early_data ? cfg->max_early_data : 0;
+    s->lifetime_s = c->pol.ticket_lifetime < TLS_MAX_TICKET_LIFETIME ? c->pol.ticket_lifetime
+                                                                     : TLS_MAX_TICKET_LIFETIME;
+    s->max_early_data = c->pol.early_data ? c->pol.max_early_data : 0;
     tls_resume_stamp(c, s);
     if (c->server_name != NULL)
         snprintf(s->name, sizeof s->name, "%s", c->server_name);
@@ -484,7 +485,7 @@ static int send_ticket(tls_conn *c, tls_session *s)
 int tls13_psk_server_send_tickets(tls_conn *c)
 {
     tls_config *cfg = c->cfg;
-    if (cfg->tickets == 0)
+    if (c->pol.tickets == 0)
         return 0;
     uint8_t th[TLS_MAX_HASH_LEN];
     uint64_t now = tls_config_now_ms(cfg);
@@ -498,8 +499,8 @@ int tls13_psk_server_send_tickets(tls_conn *c)
     /* After a resumed handshake one ticket replaces the one just used, as
      * libssl does: the client already holds the rest of the full
      * handshake's tickets, and each ticket costs a key derivation and a
-     * sealing on both sides. A full handshake still issues cfg->tickets. */
-    unsigned count = c->resumed ? 1 : cfg->tickets;
+     * sealing on both sides. A full handshake still issues c->pol.tickets. */
+    unsigned count = c->resumed ? 1 : c->pol.tickets;
     for (unsigned i = 0; rc == 0 && i < count; i++)
         rc = send_ticket(c, &s);
     tls_session_wipe(&s);

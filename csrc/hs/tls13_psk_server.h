@@ -49,7 +49,7 @@ int tls13_psk_server_handshake_secrets(tls_conn *c, const uint8_t *shared, size_
  * verification carry over, c->resumed is set. */
 int tls13_psk_server_resume(tls_conn *c, tls13_psk_choice *choice);
 /* After the client's Finished (in the transcript): the resumption master
- * secret, then cfg->tickets NewSessionTickets. */
+ * secret, then c->pol.tickets NewSessionTickets. */
 int tls13_psk_server_send_tickets(tls_conn *c);
 
 #endif

@@ -165,7 +165,7 @@ static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_read
 static int send_encrypted_extensions(tls_conn *c, const client_hello *ch)
 {
     /* rfc8449#4: the limit we advertise, sent only in answer to the client's. */
-    uint16_t limit = c->cfg->record_size_limit ? c->cfg->record_size_limit : TLS_RECORD_SIZE_LIMIT_MAX;
+    uint16_t limit = c->pol.record_size_limit ? c->pol.record_size_limit : TLS_RECORD_SIZE_LIMIT_MAX;
     tls_buf msg;
     tls_buf_init(&msg);
     size_t off = tls_hs_begin_message(&msg, TLS_HS_ENCRYPTED_EXTENSIONS);
@@ -225,7 +225,7 @@ static int send_certificate_request(tls_conn *c)
      * what we accept for its CertificateVerify (rsa_pkcs1_* among others):
      * without it, signature_algorithms would apply to the chain too. */
     uint16_t cert_sigalgs[TLS_CONFIG_MAX_LIST + 8];
-    size_t n_cert_sigalgs = tls_sigalgs_cert(cfg->security_level, cert_sigalgs,
+    size_t n_cert_sigalgs = tls_sigalgs_cert(c->pol.security_level, cert_sigalgs,
                                              sizeof cert_sigalgs / sizeof cert_sigalgs[0]);
     tls_buf_u16(&msg, TLS_EXT_SIGNATURE_ALGORITHMS_CERT);
     size_t sac = tls_buf_open_block(&msg, 2);

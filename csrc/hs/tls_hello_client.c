@@ -60,7 +60,6 @@ static size_t offered_suites(const tls_conn *c, uint16_t *out)
 
 int tls_hello_send_client_hello(tls_conn *c)
 {
-    const tls_config *cfg = c->cfg;
     const tls_buf *share = &c->client_share;
     tls_buf msg;
     size_t off, ext, e, inner;
@@ -131,7 +130,7 @@ int tls_hello_send_client_hello(tls_conn *c)
     /* rfc8446#4.2.3: what we accept in certificates, which is not what we
      * accept for handshake signatures (rsa_pkcs1_* among others). */
     uint16_t cert_sigalgs[TLS_CONFIG_MAX_LIST + 4];
-    size_t n_cert_sigalgs = tls_sigalgs_cert(cfg->security_level, cert_sigalgs,
+    size_t n_cert_sigalgs = tls_sigalgs_cert(c->pol.security_level, cert_sigalgs,
                                              sizeof cert_sigalgs / sizeof cert_sigalgs[0]);
     put_extension_start(c, &msg, TLS_EXT_SIGNATURE_ALGORITHMS_CERT, &e);
     put_list16(&msg, cert_sigalgs, n_cert_sigalgs);
@@ -148,9 +147,9 @@ int tls_hello_send_client_hello(tls_conn *c)
         tls_buf_close_block(&msg, e, 2);
     }
 
-    if (cfg->record_size_limit != 0) {
+    if (c->pol.record_size_limit != 0) {
         put_extension_start(c, &msg, TLS_EXT_RECORD_SIZE_LIMIT, &e);
-        tls_buf_u16(&msg, cfg->record_size_limit);
+        tls_buf_u16(&msg, c->pol.record_size_limit);
         tls_buf_close_block(&msg, e, 2);
     }
 
@@ -199,8 +198,8 @@ int tls_hello_send_client_hello(tls_conn *c)
         if (c->server_name != NULL)
             tls_trace_add(&tb, "server_name", "%s%s", c->server_name,
                           tls_is_ip_literal(c->server_name) ? " (IP address: not sent as SNI)" : "");
-        if (cfg->record_size_limit != 0)
-            tls_trace_add(&tb, "record_size_limit", "%u", cfg->record_size_limit);
+        if (c->pol.record_size_limit != 0)
+            tls_trace_add(&tb, "record_size_limit", "%u", c->pol.record_size_limit);
         if (c->pol.alpn.len > 0) {
             char alpn[512];
             size_t used = 0;

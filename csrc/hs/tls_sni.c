@@ -100,7 +100,7 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
      * the client's lists (negotiation then says what does not fit). The
      * name is matched against the certificate (X509_check_host, some 8 k
      * instructions) only to say why in the trace. */
-    if (n == 1 && !cfg->sni_strict && !tls_tracing(c)) {
+    if (n == 1 && !c->pol.sni_strict && !tls_tracing(c)) {
         c->own = &cfg->ids[0];
         return 0;
     }
@@ -128,7 +128,7 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
          * but does not recognize the server name, the server SHOULD take
          * one of two actions: either abort the handshake by sending a fatal
          * unrecognized_name(112) alert or continue the handshake." */
-        if (matched < 0 && cfg->sni_strict) {
+        if (matched < 0 && c->pol.sni_strict) {
             char text[256];
             tls_sanitize(name, strlen(name), text, sizeof text);
             return tls_fail(&c->err, TLS_ALERT_UNRECOGNIZED_NAME,

@@ -992,14 +992,31 @@ static int conn_getstats(lua_State *L)
     return 3;
 }
 
+/* A byte count or an age for setstats: nil keeps the old value; NaN, an
+ * infinity or a negative number would be read back by getstats (and
+ * LuaSec's callers do arithmetic on it), so they raise. */
+static double opt_stat(lua_State *L, int arg, double keep)
+{
+    if (lua_isnoneornil(L, arg))
+        return keep;
+    double v = luaL_checknumber(L, arg);
+    if (!(v >= 0 && v <= 9007199254740992.0)) /* also NaN; 2^53: integers exactly */
+        luaL_argerror(L, arg, v != v ? "is NaN: a number >= 0 expected"
+                                     : "out of range: a finite number >= 0 expected");
+    return v;
+}
+
 /* conn:setstats([received [, sent [, age]]]) -> 1; nil keeps a value. */
 static int conn_setstats(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
     double now = tls_sock_now();
-    c->received = luaL_optnumber(L, 2, c->received);
-    c->sent = luaL_optnumber(L, 3, c->sent);
-    c->born = now - luaL_optnumber(L, 4, now - c->born);
+    double received = opt_stat(L, 2, c->received);
+    double sent = opt_stat(L, 3, c->sent);
+    double age = opt_stat(L, 4, now - c->born);
+    c->received = received;
+    c->sent = sent;
+    c->born = now - age;
     lua_pushinteger(L, 1);
     return 1;
 }

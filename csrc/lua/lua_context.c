@@ -468,7 +468,10 @@ static int ctx_set_session_store(lua_State *L)
 static int ctx_set_clock_offset(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
-    ctx->cfg->clock_offset_ms = (int64_t)(luaL_checknumber(L, 2) * 1000);
+    lua_Number s = luaL_checknumber(L, 2);
+    /* NaN or a number beyond int64_t milliseconds does not convert (undefined). */
+    luaL_argcheck(L, s >= -1e12 && s <= 1e12, 2, "a number of seconds from -1e12 to 1e12 expected");
+    ctx->cfg->clock_offset_ms = (int64_t)(s * 1000);
     lua_pushboolean(L, 1);
     return 1;
 }

@@ -8,6 +8,8 @@
 typedef struct lua_engine {
     tls_conn *tls; /* NULL once collected */
     int busy;      /* a method is running (see tls_lua_enter) */
+    int is_server; /* its context's mode */
+    int started;   /* e:start() was called */
     tls_lua_trace trace;
 } lua_engine;
 
@@ -64,6 +66,8 @@ int tls_lua_engine_new(lua_State *L)
     lua_engine *e = lua_newuserdatauv(L, sizeof *e, TLS_LUA_GUARD_SLOT);
     e->tls = NULL;
     e->busy = 0;
+    e->is_server = cfg->is_server;
+    e->started = 0;
     e->trace.L = NULL;
     e->trace.ref = LUA_NOREF;
     e->trace.ctx_ref = LUA_NOREF;
@@ -94,9 +98,19 @@ static int engine_session(lua_State *L)
     return tls_lua_push_session(L, e->tls);
 }
 
+/* e:start(): a client queues its ClientHello, once. On a server engine,
+ * or a second time, it would do nothing: a caller that expects it to
+ * (re)start a handshake has made a mistake, and hears so. */
 static int engine_start(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
+    if (e->is_server)
+        return luaL_error(L, "tls.engine: start() is for a client engine; a server engine begins when "
+                             "the client's hello is fed to it (e:feed)");
+    if (e->started)
+        return luaL_error(L, "tls.engine: start() was already called on this engine (one handshake per "
+                             "engine: make a new engine for another)");
+    e->started = 1;
     if (tls_conn_start(e->tls) != 0)
         return push_failure(L, tls_lua_failure_reason(e->tls));
     lua_pushboolean(L, 1);

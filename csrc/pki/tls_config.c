@@ -534,13 +534,8 @@ int tls_config_load_ca_file(tls_config *c, const char *path, size_t len, tls_err
 
 /* A hashed directory (c_rehash / openssl rehash), read lazily by libcrypto
  * when a certificate is looked up. */
-int tls_config_load_ca_dir(tls_config *c, const char *path, size_t len, tls_error *err)
+static int load_ca_dir(tls_config *c, const char *path, size_t len, tls_error *err)
 {
-    struct stat st;
-    if (tls_file_stat("ca", path, len, &st, err) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode))
-        return tls_fail(err, NO_ALERT, "ca: %s is not a directory", path);
     if (ensure_store(c, err) != 0)
         return -1;
     ERR_clear_error();
@@ -551,14 +546,25 @@ int tls_config_load_ca_dir(tls_config *c, const char *path, size_t len, tls_erro
     return 0;
 }
 
-/* A bundle file or a hashed directory, whichever path names. */
+int tls_config_load_ca_dir(tls_config *c, const char *path, size_t len, tls_error *err)
+{
+    struct stat st;
+    if (tls_file_stat("ca", path, len, &st, err) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode))
+        return tls_fail(err, NO_ALERT, "ca: %s is not a directory", path);
+    return load_ca_dir(c, path, len, err);
+}
+
+/* A bundle file or a hashed directory, whichever path names: one stat
+ * decides (a second, in tls_config_load_ca_dir, could see the path
+ * replaced in between and fail with "not a directory"). */
 int tls_config_load_ca_path(tls_config *c, const char *path, size_t len, tls_error *err)
 {
     struct stat st;
     if (tls_file_stat("ca", path, len, &st, err) != 0)
         return -1;
-    return S_ISDIR(st.st_mode) ? tls_config_load_ca_dir(c, path, len, err)
-                               : tls_config_load_ca_file(c, path, len, err);
+    return S_ISDIR(st.st_mode) ? load_ca_dir(c, path, len, err) : tls_config_load_ca_file(c, path, len, err);
 }
 
 int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error *err)

@@ -402,7 +402,7 @@ static uint64_t write_key_limit(const tls_suite *s)
 static void set_key_update_threshold(tls_conn *c)
 {
     /* The context's key_update_after may lower the limit (tests do), never raise it. */
-    uint64_t limit = write_key_limit(c->suite), wanted = c->cfg->key_update_after;
+    uint64_t limit = write_key_limit(c->suite), wanted = c->pol.key_update_after;
     c->key_update_after = wanted != 0 && wanted < limit ? wanted : limit;
 }
 

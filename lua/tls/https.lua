@@ -289,13 +289,14 @@ local function check_request(reqt)
   elseif timeout == false then
     timeout = -1
   elseif type(timeout) ~= "number" or timeout ~= timeout or timeout < 0 then
-    return fail("option 'timeout' must be a number of seconds >= 0 or false (got %s)", tostring(timeout))
+    return fail("option 'timeout' must be a number of seconds >= 0 or false (got %s)",
+      timeout ~= timeout and "NaN" or tostring(timeout))
   end
   local max = reqt.maxredirects
   if max == nil then
     max = M.MAXREDIRECTS
   elseif math.type(max) ~= "integer" or max < 0 then
-    return fail("option 'maxredirects' must be a whole number >= 0 (got %s)", tostring(max))
+    return fail("option 'maxredirects' must be a whole number >= 0 (got %s)", max ~= max and "NaN" or tostring(max))
   end
   if reqt.servername ~= nil and type(reqt.servername) ~= "string" then
     return fail("option 'servername' must be a string (got %s)", type(reqt.servername))

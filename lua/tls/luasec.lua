@@ -326,6 +326,11 @@ local function translate(cfg)
     if type(cfg.depth) ~= "number" then
       error(string.format("bad argument #1 to 'newcontext' (depth: number expected, got %s)", type(cfg.depth)), 3)
     end
+    -- LuaSec takes it with luaL_checkinteger: NaN, an infinity or 9.5 raise
+    -- there (NaN would pass "< MAX_DEPTH" here, and limit nothing).
+    if not math.tointeger(cfg.depth) then
+      error("bad argument #1 to 'newcontext' (depth: number has no integer representation)", 3)
+    end
     if cfg.depth < MAX_DEPTH then
       return fail("depth %d is refused: luatls cannot limit the chain below %d intermediate certificates "
         .. "(its own limit); leave depth out or set it to %d or more", cfg.depth, MAX_DEPTH, MAX_DEPTH)
@@ -745,6 +750,11 @@ function Conn:receive(pattern, prefix)
 end
 
 function Conn:settimeout(t)
+  -- Checked now, not when the connection is first used (as conn:settimeout does).
+  if t ~= nil and (type(t) ~= "number" or t ~= t) then
+    error(string.format("bad argument #1 to 'settimeout' (%s)", type(t) ~= "number"
+      and "number expected, got " .. type(t) or "timeout is NaN: give seconds, or nil or a negative number to block"), 2)
+  end
   self.timeout = t
   if self.conn then self.conn:settimeout(t) end
   return 1
@@ -794,11 +804,22 @@ function Conn:getstats()
   return self.received, self.sent, socket.gettime() - self.birth
 end
 
+-- As conn:setstats: nil keeps a value; NaN, an infinity or a negative number raises.
+local function stat_value(v, arg)
+  v = tonumber(v)
+  if v ~= nil and not (v >= 0 and v <= 2^53) then
+    error(string.format("bad argument #%d to 'setstats' (%s)", arg,
+      v ~= v and "is NaN: a number >= 0 expected" or "out of range: a finite number >= 0 expected"), 3)
+  end
+  return v
+end
+
 function Conn:setstats(received, sent, age)
   if self.conn and self.conn.setstats then return self.conn:setstats(received, sent, age) end
-  self.received = tonumber(received) or self.received
-  self.sent = tonumber(sent) or self.sent
-  if tonumber(age) then self.birth = socket.gettime() - tonumber(age) end
+  received, sent, age = stat_value(received, 1), stat_value(sent, 2), stat_value(age, 3)
+  self.received = received or self.received
+  self.sent = sent or self.sent
+  if age then self.birth = socket.gettime() - age end
   return 1
 end
 
