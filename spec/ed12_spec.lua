@@ -171,6 +171,33 @@ describe("ed12: our TLS 1.2 server with only an Ed25519 certificate", function()
 end)
 
 describe("ed12: Ed25519 client certificates in TLS 1.2", function()
+   after_each(proc.kill_all)
+
+   it("our client's ed25519 CertificateVerify is accepted by openssl s_server -tls1_2 -Verify", function()
+      local _, port = peers.s_server(("-cert %s -key %s -www -tls1_2 -Verify 1 -verify_return_error -CAfile %s")
+         :format(proc.quote(CERT_FILE), proc.quote(KEY_FILE), proc.quote(CERT_FILE)))
+      local ctx = peers.client_ctx(CERT_FILE, E.merge({ certificate = CERT, key = KEY }, TLS12))
+      local conn = peers.connect(port, ctx)
+      assert.equal("TLSv1.2", conn:info().version)
+      -- -Verify 1 -verify_return_error: no handshake without a client certificate that verifies
+      local page = peers.status_page(conn)
+      assert.truthy(page:find("TLSv1.2", 1, true), page)
+      conn:close()
+   end)
+
+   it("our server verifies openssl s_client -tls1_2's ed25519 CertificateVerify", function()
+      local srv, port = peers.luatls_server { cert = CERT_FILE, key = KEY_FILE, max_version = "TLSv1.2",
+                                              verify = "required", ca = CERT_FILE }
+      local out = proc.run(string.format("openssl s_client -connect 127.0.0.1:%d -tls1_2 -CAfile %s -cert %s "
+         .. "-key %s -servername localhost -verify_return_error -ign_eof", port, proc.quote(CERT_FILE),
+         proc.quote(CERT_FILE), proc.quote(KEY_FILE)), "hello luatls\n")
+      assert.truthy(out:find("New, TLSv1.2, Cipher is ECDHE%-ECDSA%-"), out)
+      assert.truthy(out:find("\nhello luatls\n", 1, true), out)
+      local log = srv:output()
+      assert.truthy(log:find("info version=TLSv1.2 ", 1, true), log)
+      assert.truthy(log:find("peer subject=CN=localhost verified=true", 1, true), log)
+   end)
+
    it("our client signs CertificateVerify with ed25519 over the whole transcript, our server verifies it", function()
       local ccert, ckey = assert(tls.selfsigned { names = { "client" }, key = "ed25519" })
       local c, s = E.connected(E.merge({ ca = E.CERT, certificate = ccert, key = ckey }, TLS12),
