@@ -64,7 +64,7 @@ return {
   { name = "ctxcheck_refusal_key_suite12", file = CONFIG,
     from = [[            if (s == NULL || s->version != TLS_VERSION_12 || !tls12_key_fits_suite(key, s))]],
     to = [[            if (s == NULL || s->version != TLS_VERSION_12)]],
-    specs = { { S, "refuses an Ed25519 server with max_version TLSv1.2" } } },
+    specs = { { S, "refuses an Ed25519 server with max_version TLSv1.2 and only ECDHE_RSA" } } },
   -- refusal: a server key none of `sigalgs` signs with in TLS 1.2
   { name = "ctxcheck_refusal_key_sig12", file = CONFIG,
     from = [[            if (sig && ec_group)

@@ -61,8 +61,10 @@ describe("ctxcheck: tls.context refuses a context that can never connect", funct
         ec_server { ciphers = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:" .. RSA_KX },
         "TLSv1.3 is out because 'ciphers' names no TLS 1.3 suite, and TLSv1.2 because no TLS 1.2 suite in "
         .. "'ciphers' fits the certificate's EC P-256 key" },
-      { "an Ed25519 server with max_version TLSv1.2",
-        server(ED_CERT, ED_KEY, { max_version = "TLSv1.2" }),
+      -- (ECDHE_ECDSA suites take Ed25519 keys, rfc8422#5.3: spec/ed12_spec.lua)
+      { "an Ed25519 server with max_version TLSv1.2 and only ECDHE_RSA and RSA key transport suites",
+        server(ED_CERT, ED_KEY, { max_version = "TLSv1.2",
+                                  ciphers = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:" .. RSA_KX }),
         "TLSv1.3 is out because 'max_version' is TLSv1.2, and TLSv1.2 because no TLS 1.2 suite in 'ciphers' "
         .. "fits the certificate's Ed25519 key" },
       { "a TLS 1.2 server with only finite-field groups",

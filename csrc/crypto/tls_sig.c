@@ -101,12 +101,14 @@ tls_key_kind tls_key_kind_of(EVP_PKEY *key, int *curve_nid)
 
 /* rfc5246#7.4.2: "The end entity certificate's public key ... MUST be
  * compatible with the selected key exchange algorithm": RSA for
- * ECDHE_RSA and RSA key transport, EC for ECDHE_ECDSA (rfc8422#5.3). */
+ * ECDHE_RSA and RSA key transport, EC or Ed25519 for ECDHE_ECDSA
+ * (rfc8422#5.3: "ECDSA- or EdDSA-capable public key"; the signature is
+ * then scheme ed25519 over the params, no pre-hash, rfc8422#5.4). */
 int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s)
 {
     tls_key_kind kind = tls_key_kind_of(key, NULL);
     if (s->auth == TLS_AUTH_ECDSA)
-        return kind == TLS_KEY_EC;
+        return kind == TLS_KEY_EC || kind == TLS_KEY_ED25519;
     if (s->auth == TLS_AUTH_RSA)
         return kind == TLS_KEY_RSA || (s->kx == TLS_KX_ECDHE && kind == TLS_KEY_RSA_PSS);
     return 0;

@@ -83,7 +83,9 @@ static int key_fits_suite(EVP_PKEY *key, const client_hello *ch, const tls_suite
 {
     if (!tls12_key_fits_suite(key, s))
         return 0;
-    if (s->auth == TLS_AUTH_ECDSA) {
+    /* rfc8422#5.1.1 names curves for ECDSA; an Ed25519 key needs only
+     * the ed25519 scheme in signature_algorithms (negotiate checks it). */
+    if (s->auth == TLS_AUTH_ECDSA && tls_key_kind_of(key, NULL) == TLS_KEY_EC) {
         uint16_t curve = ec_key_group(key);
         return curve != 0 && (!ch->has_groups || raw_list_has(ch->groups_raw, curve));
     }
@@ -158,7 +160,9 @@ static int negotiate(tls_conn *c, const client_hello *ch)
     if (!key_fits)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers no TLS 1.2 cipher suite for our %s certificate key",
-                        EVP_PKEY_is_a(c->own->key, "RSA") ? "RSA" : "kind of");
+                        EVP_PKEY_is_a(c->own->key, "RSA")       ? "RSA"
+                        : EVP_PKEY_is_a(c->own->key, "ED25519") ? "Ed25519 (ECDHE_ECDSA suites)"
+                                                                : "kind of");
     if (group == 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "no elliptic-curve group in common with the client (TLS 1.2 uses x25519, x448, "

@@ -198,7 +198,9 @@ end
 -- then finish() as in an abbreviated handshake),
 -- extensions (replacing ours: list of {type, body}), legacy_version,
 -- bad_signature, group, session_ticket (the empty SessionTicket extension
--- in the default list: rfc5077).
+-- in the default list: rfc5077), scheme (the ServerKeyExchange's signature
+-- scheme name, default "ecdsa_secp256r1_sha256"; "ed25519" with an Ed25519
+-- key_pem, rfc8422#5.4).
 function T.server(opts)
    return new(true, opts)
 end
@@ -233,9 +235,11 @@ function Peer:answer(bytes)
    end
    local cert = B.handshake(T.HS.certificate, B.vec(3, B.vec(3, T.der(o.cert_pem))))
    local params = "\3" .. B.u16(o.group or 0x001d) .. B.vec(1, self.pub)
-   local sig = assert(I.sign(o.key_pem, "ecdsa_secp256r1_sha256", self.client_random .. self.server_random .. params))
+   local scheme = o.scheme or "ecdsa_secp256r1_sha256"
+   local scheme_id = assert(({ ecdsa_secp256r1_sha256 = 0x0403, ed25519 = 0x0807 })[scheme], scheme)
+   local sig = assert(I.sign(o.key_pem, scheme, self.client_random .. self.server_random .. params))
    if o.bad_signature then sig = sig:sub(1, -2) .. string.char(sig:byte(-1) ~ 1) end
-   local ske = B.handshake(T.HS.server_key_exchange, params .. B.u16(0x0403) .. B.vec(2, sig))
+   local ske = B.handshake(T.HS.server_key_exchange, params .. B.u16(scheme_id) .. B.vec(2, sig))
    local shd = B.handshake(T.HS.server_hello_done, "")
    local flight = { sh, cert, ske, shd }
    if o.flight then flight = o.flight(flight) end
