@@ -113,6 +113,26 @@ for _, p in ipairs(PAIRS) do
          assert.equal(want, table.concat(got))
       end)
 
+      it("keeps to the client's record_size_limit of 256 exactly, and reads what was written", function()
+         local c, s = E.connected(E.merge({ record_size_limit = 256 }, p.c))
+         local d = pattern(5000, 13)
+         assert(s:write(d))
+         local wire = s:output()
+         local recs, rest = B.parse_records(wire)
+         assert.equal("", rest or "")
+         -- TLS 1.3: 255 bytes of data, the type, the tag; TLS 1.2: 256 bytes and the overhead
+         local most = p.v13 and 255 + 1 + 16
+            or 256 + (p.c.ciphers:find("CHACHA") and 16 or 24)
+         local full = 0
+         for _, r in ipairs(recs) do
+            assert.truthy(#r.body <= most, #r.body .. " > " .. most)
+            if #r.body == most then full = full + 1 end
+         end
+         assert.truthy(full > 0, "no record of the largest size")
+         assert(c:feed(wire))
+         assert.equal(d, read_all(c))
+      end)
+
       it("reads nothing after the peer's close_notify in the same feed", function()
          local c, s = E.connected(p.c)
          assert(s:write("before"))
