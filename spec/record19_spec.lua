@@ -368,3 +368,64 @@ describe("record19: 0-RTT records, our client and server", function()
       end)
    end
 end)
+
+---------------------------------------------------------------------------
+-- Connections: partial reads (by count, by line) across records that keep
+-- arriving while app_in is compacted under them
+---------------------------------------------------------------------------
+describe("record19: a connection's partial reads across records", function()
+   local tls, socket = require "tls", require "socket"
+
+   local function socket_pair(copts)
+      local server = assert(tls.listen("127.0.0.1", 0, E.server_ctx { tickets = 0 }))
+      local _, port = server:getsockname()
+      local tcp = assert(socket.connect("127.0.0.1", port))
+      local client = assert(tls.wrap(tcp, assert(tls.context(E.merge({ verify = false }, copts))),
+         { servername = "localhost" }))
+      client:settimeout(0)
+      local sconn = assert(server:accept())
+      server:close()
+      sconn:settimeout(0)
+      local cdone, sdone
+      for _ = 1, 200 do
+         if not cdone then cdone = client:handshake() end
+         if not sdone then sdone = sconn:handshake() end
+         if cdone and sdone then break end
+         socket.select({ client, sconn }, nil, 0.1)
+      end
+      assert.is_true(cdone and sdone)
+      client:settimeout(5)
+      sconn:settimeout(5)
+      return client, sconn
+   end
+
+   for _, v in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it(v .. ": reads by 1, 7, 16385 bytes and by line return exactly the bytes sent", function()
+         local client, sconn = socket_pair { max_version = v }
+         -- lines of every length around the record size, and raw bytes
+         local parts, lines = {}, {}
+         for i, n in ipairs { 0, 1, 16383, 16384, 16385, 40000 } do
+            local line = pattern(n, 20 + i):gsub("[\r\n]", "x")
+            lines[i] = line
+            parts[#parts + 1] = line .. "\n"
+         end
+         local raw = pattern(50000, 30)
+         parts[#parts + 1] = raw
+         local sent = table.concat(parts)
+         -- the sender in pieces that cut records anywhere
+         local pos = 1
+         for _, n in ipairs { 1, 5000, 16384, 17000, 3, 70000 } do
+            if pos > #sent then break end
+            assert(sconn:send(sent:sub(pos, pos + n - 1)))
+            pos = pos + n
+         end
+         if pos <= #sent then assert(sconn:send(sent:sub(pos))) end
+         for i = 1, #lines do assert.equal(lines[i], client:receive("*l"), "line " .. i) end
+         local got = { client:receive(1), client:receive(7), client:receive(16385) }
+         got[#got + 1] = client:receive(#raw - 1 - 7 - 16385)
+         assert.equal(raw, table.concat(got))
+         client:close()
+         sconn:close()
+      end)
+   end
+end)
