@@ -179,6 +179,8 @@ struct tls_conn {
     tls_buf in;               /* bytes from the peer not yet processed */
     tls_buf out;              /* records waiting to be sent */
     tls_buf app_in;           /* decrypted application data */
+    size_t app_in_open;       /* of which the tail: the record being handled,
+                               * opened but not (yet) data to read */
     tls_buf hs_in;            /* handshake bytes not yet a whole message */
     tls_buf hs_out;           /* handshake messages of this flight, not yet a record */
     int hs_batching;          /* inside tls_record_batch_begin/end */

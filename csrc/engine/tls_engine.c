@@ -328,7 +328,7 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len)
 size_t tls_conn_app_data(tls_conn *c, const uint8_t **data)
 {
     *data = c->app_in.data;
-    return c->app_in.len;
+    return c->app_in.len - c->app_in_open;
 }
 
 void tls_conn_app_data_done(tls_conn *c, size_t n)
@@ -431,7 +431,7 @@ tls_want tls_conn_want(const tls_conn *c)
 {
     if (c->out.len > 0)
         return TLS_WANT_OUTPUT; /* a fatal alert too, before "failed" */
-    if (c->app_in.len > 0)
+    if (c->app_in.len - c->app_in_open > 0)
         return TLS_WANT_DATA;
     if (c->status & TLS_STATUS_FAILED)
         return TLS_WANT_FAILED;

@@ -79,6 +79,10 @@ static int open_record(tls_conn *c, const uint8_t *header, const uint8_t *frag, 
      * empty application data) leaves nothing, not len bytes of garbage
      * that tls_record_release, with nothing opened, would not drop. */
     c->app_in.len = start + room;
+    /* Until tls_record_release decides, these bytes are no data: a
+     * callback run while the record is handled reads only what was
+     * kept before it. */
+    c->app_in_open = room;
     rec->type = type;
     rec->data = dst;
     rec->len = pt_len;
@@ -242,6 +246,7 @@ void tls_record_release(tls_conn *c, tls_record_in *rec, int keep)
         c->app_in.len = start;
     }
     rec->opened = 0;
+    c->app_in_open = 0;
 }
 
 static int write_records(tls_conn *c, uint8_t type, const uint8_t *data, size_t len)
