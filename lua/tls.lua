@@ -38,6 +38,23 @@ local function is_pem(s)
   return s:find("-----BEGIN", 1, true) ~= nil
 end
 
+-- A list option holds entries 1 to #list and nothing else. ipairs stops at
+-- the first nil, so { nil, pin } (a pin read from an unset variable first)
+-- would otherwise add no pin at all, and a pin-only client would then
+-- accept any server: a hole or a named key is an error.
+local function whole_list(option, list)
+  local n, count = #list, 0
+  for _ in pairs(list) do count = count + 1 end
+  for i = 1, n do
+    if list[i] == nil then return fail("option '%s': entry %d is nil (a list has no holes)", option, i) end
+  end
+  if count ~= n then
+    return fail("option '%s' must be a list (it has holes or named keys: %d entries, %d in order)",
+      option, count, n)
+  end
+  return true
+end
+
 -- "a:b", "a,b" or { "a", "b" } -> "a:b"
 local function name_list(option, value)
   if type(value) == "string" then
@@ -48,6 +65,8 @@ local function name_list(option, value)
     return fail("option '%s' must be a string or a list of names (got %s)", option, type(value))
   end
   if #value == 0 then return fail("option '%s' is empty", option) end
+  local whole, werr = whole_list(option, value)
+  if not whole then return nil, werr end
   for i, name in ipairs(value) do
     if type(name) ~= "string" then
       return fail("option '%s': entry %d must be a string (got %s)", option, i, type(name))
@@ -130,6 +149,8 @@ local function pki_options(ctx, o, server)
     if server and not verifying then
       return fail("option 'pin' checks client certificates: it needs 'verify' on a server")
     end
+    local whole, werr = whole_list("pin", pins)
+    if not whole then return nil, werr end
     for i, pin in ipairs(pins) do
       if type(pin) ~= "string" then
         return fail("option 'pin': entry %d must be a string (got %s)", i, type(pin))
@@ -154,6 +175,8 @@ local function pki_options(ctx, o, server)
     if not verifying then
       return fail("option 'crl' needs verification: the peer's chain is not checked with 'verify' off")
     end
+    local whole, werr = whole_list("crl", crls)
+    if not whole then return nil, werr end
     for i, crl in ipairs(crls) do
       if type(crl) ~= "string" then
         return fail("option 'crl': entry %d must be a string (got %s)", i, type(crl))
@@ -376,6 +399,8 @@ function tls.context(opts)
       return fail("option 'certificates' must be a non-empty list of { certificate =, key =, password = } "
         .. "tables (got %s)", type(o.certificates) == "table" and "an empty table" or type(o.certificates))
     end
+    local whole, werr = whole_list("certificates", o.certificates)
+    if not whole then return nil, werr end
     if #o.certificates + (o.certificate and 1 or 0) > MAX_CERTIFICATES then
       return fail("option 'certificates': at most %d certificate/key pairs per context", MAX_CERTIFICATES)
     end
@@ -421,6 +446,8 @@ function tls.context(opts)
         server and " or a function" or "", type(o.alpn))
     end
     if #list == 0 then return fail("option 'alpn' is an empty list") end
+    local whole, werr = whole_list("alpn", list)
+    if not whole then return nil, werr end
     local parts = {}
     for i, name in ipairs(list) do
       if type(name) ~= "string" then
@@ -706,6 +733,12 @@ function tls.connect(host, port, ctx, opts)
   end
   local c, cerr = as_context(ctx, "client")
   if not c then return nil, cerr end
+  -- Said here, not only in core.connect: inside cqueues the connection is
+  -- made by wrapping a socket, which would quietly play the server.
+  local is_ctx, mode = pcall(function() return c:mode() end)  -- not a context: core.connect says so
+  if is_ctx and mode == "server" then
+    return fail("tls.connect needs a client context (this one has mode=\"server\")")
+  end
   local serr
   ok, serr = session_option("tls.connect", o.session)
   if not ok then return nil, serr end

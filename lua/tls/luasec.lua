@@ -40,6 +40,23 @@ local function as_list(v)
   return { v }
 end
 
+-- verify, verifyext and options as lists that say everything they hold.
+-- LuaSec unpacks them into C calls that check each entry, so a hole
+-- ({ nil, "peer" }) raises there; here ipairs would stop at it and quietly
+-- drop the rest, and for verify that means no verification at all.
+local function whole_list(v, what)
+  local list = as_list(v)
+  local n, count = #list, 0
+  for _ in pairs(list) do count = count + 1 end
+  for i = 1, n do
+    if list[i] == nil then return fail("%s: entry %d is nil (a list has no holes)", what, i) end
+  end
+  if count ~= n then
+    return fail("%s must be a list of names (it has holes or named keys: %d entries, %d in order)", what, count, n)
+  end
+  return list
+end
+
 ---------------------------------------------------------------------------
 -- Parameters
 ---------------------------------------------------------------------------
@@ -206,7 +223,9 @@ local function translate(cfg)
   local min, max = range[1], range[2]
   local no_ticket, ignore_eof = false, false
   if cfg.options ~= nil then
-    for _, name in ipairs(as_list(cfg.options)) do
+    local options, oerr = whole_list(cfg.options, "options")
+    if not options then return nil, oerr end
+    for _, name in ipairs(options) do
       local action = OPTION_ACTIONS[name]
       if not action then return fail("invalid option (%s)", tostring(name)) end
       if action == "no_tlsv1_2" then
@@ -282,7 +301,9 @@ local function translate(cfg)
   -- verify: "none", "peer", "client_once", "fail_if_no_peer_cert"
   local peer, required = false, false
   if cfg.verify ~= nil then
-    for _, v in ipairs(as_list(cfg.verify)) do
+    local verify, verr = whole_list(cfg.verify, "verify")
+    if not verify then return nil, verr end
+    for _, v in ipairs(verify) do
       if v == "peer" then peer = true
       elseif v == "fail_if_no_peer_cert" then required = true
       elseif v ~= "none" and v ~= "client_once" then
@@ -311,7 +332,9 @@ local function translate(cfg)
   end
 
   if cfg.verifyext ~= nil then
-    for _, v in ipairs(as_list(cfg.verifyext)) do
+    local verifyext, xerr = whole_list(cfg.verifyext, "verifyext")
+    if not verifyext then return nil, xerr end
+    for _, v in ipairs(verifyext) do
       if v == "lsec_continue" or v == "lsec_ignore_purpose" then
         return fail("verifyext '%s' is refused: it accepts certificates that fail verification; "
           .. "use verify = \"none\" and check getpeerverification() yourself", v)

@@ -1,0 +1,89 @@
+-- Session 19's read-only review: list options with holes (a pin list whose
+-- first entry is nil added no pin at all), the LuaSec drop-in's verify
+-- list likewise, and tls.connect with a server context inside cqueues.
+local tls = require "tls"
+local certs = require "spec.support.certs"
+local E = require "spec.support.engines"
+
+-- The pin of a key that is not the server's: a pin-only client must refuse.
+local WRONG_PIN = "sha256/" .. string.rep("A", 43) .. "="
+
+describe("lead19: list options hold no holes", function()
+   it("refuses a pin list whose first entry is nil (it added no pin: a pin-only client accepted any server)", function()
+      local ctx, err = tls.context { verify = false, pin = { nil, WRONG_PIN } }
+      assert.is_nil(ctx)
+      assert.matches("option 'pin': entry 1 is nil", err, 1, true)
+   end)
+
+   it("a pin-only client with a whole pin list still refuses a server whose key is not pinned", function()
+      local cctx = assert(tls.context { verify = false, pin = { WRONG_PIN } })
+      local sctx = assert(tls.context { mode = "server", certificate = certs.get().leaf.ecdsa_p256.cert, key = certs.get().leaf.ecdsa_p256.key })
+      local c = assert(tls.engine(cctx))
+      local s = assert(tls.engine(sctx))
+      assert(c:start())
+      E.pump(c, s)
+      assert.is_true(c:status().failed, "the client accepted a server whose key is not pinned")
+   end)
+
+   it("refuses holes and named keys in crl, certificates, alpn, ciphers", function()
+      local cases = {
+         { { crl = { nil, "x.pem" } }, "option 'crl': entry 1 is nil" },
+         { { alpn = { nil, "h2" } }, "option 'alpn': entry 1 is nil" },
+         { { alpn = { "h2", extra = "http/1.1" } }, "option 'alpn' must be a list" },
+         { { ciphers = { nil, "TLS_AES_128_GCM_SHA256" } }, "option 'ciphers': entry 1 is nil" },
+         { { pin = { WRONG_PIN, backup = WRONG_PIN } }, "option 'pin' must be a list" },
+         { { mode = "server", certificates = { nil, { certificate = "c", key = "k" } } },
+            "option 'certificates': entry 1 is nil" },
+      }
+      for _, case in ipairs(cases) do
+         local ctx, err = tls.context(case[1])
+         assert.is_nil(ctx, case[2])
+         assert.matches(case[2], err, 1, true)
+      end
+   end)
+end)
+
+describe("lead19: the LuaSec drop-in's verify list holds no holes", function()
+   local ssl = require "tls.luasec"
+   it("refuses verify = { nil, \"peer\" } (it meant no verification)", function()
+      local ctx, err = ssl.newcontext { mode = "client", protocol = "any", verify = { nil, "peer" } }
+      assert.is_nil(ctx)
+      assert.matches("verify: entry 1 is nil", err, 1, true)
+   end)
+   it("refuses verify = { peer = true } (named keys: no verification either)", function()
+      local ctx, err = ssl.newcontext { mode = "client", protocol = "any", verify = { peer = true } }
+      assert.is_nil(ctx)
+      assert.matches("verify must be a list of names", err, 1, true)
+   end)
+   it("refuses options with a hole", function()
+      local ctx, err = ssl.newcontext { mode = "client", protocol = "any", verify = "peer",
+         options = { nil, "no_ticket" } }
+      assert.is_nil(ctx)
+      assert.matches("options: entry 1 is nil", err, 1, true)
+   end)
+   it("still takes a whole verify list", function()
+      assert(ssl.newcontext { mode = "client", protocol = "any", verify = { "peer", "fail_if_no_peer_cert" } })
+   end)
+end)
+
+describe("lead19: tls.connect never plays the server", function()
+   it("refuses a server context before anything is connected, as inside cqueues", function()
+      local sctx = assert(tls.context { mode = "server", certificate = certs.get().leaf.ecdsa_p256.cert, key = certs.get().leaf.ecdsa_p256.key })
+      -- Port 9 on loopback: the refusal must come before any connect.
+      local conn, err = tls.connect("127.0.0.1", 9, sctx)
+      assert.is_nil(conn)
+      assert.matches("tls.connect needs a client context", err, 1, true)
+   end)
+
+   it("inside a cqueues coroutine too", function()
+      local ok, cqueues = pcall(require, "cqueues")
+      assert(ok, "lua-cqueues is a test dependency (scripts/deps.sh)")
+      local sctx = assert(tls.context { mode = "server", certificate = certs.get().leaf.ecdsa_p256.cert, key = certs.get().leaf.ecdsa_p256.key })
+      local conn, err
+      local cq = cqueues.new()
+      cq:wrap(function() conn, err = tls.connect("127.0.0.1", 9, sctx) end)
+      assert(cq:loop())
+      assert.is_nil(conn)
+      assert.matches("tls.connect needs a client context", err, 1, true)
+   end)
+end)
