@@ -34,4 +34,13 @@ return {
     from = [[  if is_ctx and mode == "server" then]],
     to = [[  if is_ctx and mode == "server" and false then]],
     specs = { { S, "inside a cqueues coroutine too" } } },
+  -- a drop-in SNI map context without the client certificate the connection requires (LuaSec keeps it)
+  { name = "lead19_luasec_sni_weaker_verify", file = LUASEC,
+    from = [[  if (VERIFY_RANK[chosen.verify] or 0) < (VERIFY_RANK[own.verify] or 0) then]],
+    to = [[  if (VERIFY_RANK[chosen.verify] or 0) < (VERIFY_RANK[own.verify] or 0) and false then]],
+    specs = { { S, "refuses a mapped context without the client certificate" } } },
+  { name = "lead19_luasec_sni_wider_versions", file = LUASEC,
+    from = [[  if chosen.min_version < own.min_version or chosen.max_version > own.max_version then]],
+    to = [[  if chosen.max_version > own.max_version then]],
+    specs = { { S, "refuses a mapped context allowing TLS 1.2 where" } } },
 }

@@ -87,3 +87,55 @@ describe("lead19: tls.connect never plays the server", function()
       assert.matches("tls.connect needs a client context", err, 1, true)
    end)
 end)
+
+describe("lead19: the LuaSec drop-in's SNI map never asks less of clients than the connection", function()
+   local ssl = require "tls.luasec"
+   local socket = require "socket"
+   local leaf = certs.get().leaf.ecdsa_p256
+   local function server_ctx(extra)
+      local cfg = { mode = "server", protocol = "any", certificate = leaf.cert, key = leaf.key }
+      for k, v in pairs(extra or {}) do cfg[k] = v end
+      return assert(ssl.newcontext(cfg))
+   end
+   -- A connected socket's server end, wrapped (sni only records the map).
+   local peers = {}
+   local function server_conn(ctx)
+      local listener = assert(socket.bind("127.0.0.1", 0))
+      local ip, port = listener:getsockname()
+      local client = assert(socket.connect(ip, port))
+      local accepted = assert(listener:accept())
+      listener:close()
+      peers[#peers + 1] = client
+      return assert(ssl.wrap(accepted, ctx))
+   end
+   after_each(function()
+      for _, p in ipairs(peers) do p:close() end
+      peers = {}
+   end)
+   local REQUIRED = { verify = { "peer", "fail_if_no_peer_cert" }, cafile = certs.get().ca }
+
+   it("refuses a mapped context without the client certificate the connection's context requires", function()
+      local conn = server_conn(server_ctx(REQUIRED))
+      local ok, err = pcall(conn.sni, conn, { ["a.example"] = server_ctx() })
+      assert.is_false(ok)
+      assert.matches("a.example: its context verifies clients less than this connection's", err, 1, true)
+      conn:close()
+   end)
+
+   it("refuses a mapped context allowing TLS 1.2 where the connection's allows only TLS 1.3", function()
+      local conn = server_conn(server_ctx { protocol = "tlsv1_3" })
+      local ok, err = pcall(conn.sni, conn, { ["a.example"] = server_ctx() })
+      assert.is_false(ok)
+      assert.matches("a.example: its context allows TLSv1.2 to TLSv1.3", err, 1, true)
+      conn:close()
+   end)
+
+   it("takes mapped contexts as strict or stricter", function()
+      local conn = server_conn(server_ctx())
+      conn:sni({ ["a.example"] = server_ctx(REQUIRED), ["b.example"] = server_ctx { protocol = "tlsv1_3" } })
+      conn:close()
+      local strict = server_conn(server_ctx(REQUIRED))
+      strict:sni({ ["a.example"] = server_ctx(REQUIRED) })
+      strict:close()
+   end)
+end)
