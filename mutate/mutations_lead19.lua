@@ -43,4 +43,9 @@ return {
     from = [[  if chosen.min_version < own.min_version or chosen.max_version > own.max_version then]],
     to = [[  if chosen.max_version > own.max_version then]],
     specs = { { S, "refuses a mapped context allowing TLS 1.2 where" } } },
+  -- LuaSec never reads SSLKEYLOGFILE; the drop-in did (traffic secrets to a file)
+  { name = "lead19_luasec_keylog_env", file = LUASEC,
+    from = [[  if not server then o.keylog = false end]],
+    to = [[  if not server then o.keylog = nil end]],
+    specs = { { S, "writes no key log from a drop-in client" } } },
 }

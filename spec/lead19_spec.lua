@@ -139,3 +139,28 @@ describe("lead19: the LuaSec drop-in's SNI map never asks less of clients than t
       strict:close()
    end)
 end)
+
+describe("lead19: the LuaSec drop-in ignores SSLKEYLOGFILE, as LuaSec does", function()
+   local child = require "spec.support.luachild"
+   local proc = require "spec.support.proc"
+   local leaf = certs.get().leaf.ecdsa_p256
+   local BODY = [[
+local ssl = require "tls.luasec"
+local socket = require "socket"
+local sock = assert(socket.connect("127.0.0.1", port))
+local conn = assert(ssl.wrap(sock, { mode = "client", protocol = "any", verify = "none" }))
+assert(conn:dohandshake())
+print("handshake done")
+conn:close()
+]]
+   it("writes no key log from a drop-in client", function()
+      local port, wait = child.tls_server(proc.read_file(leaf.cert), proc.read_file(leaf.key), "conn:handshake()")
+      local path = os.tmpname()
+      local ok, out = child.run(BODY, { port = port }, "SSLKEYLOGFILE=" .. proc.quote(path))
+      wait()
+      assert.is_true(ok, out)
+      assert.truthy(out:find("handshake done", 1, true), out)
+      assert.equal("", proc.read_file(path))
+      os.remove(path)
+   end)
+end)

@@ -415,6 +415,9 @@ local function translate(cfg)
     end
     extra.servername = cfg.servername
   end
+  -- LuaSec never reads SSLKEYLOGFILE: a ported program must not start
+  -- writing its traffic secrets because a shell or service file set it.
+  if not server then o.keylog = false end
   return o, extra
 end
 
