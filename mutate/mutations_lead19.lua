@@ -48,4 +48,9 @@ return {
     from = [[  if not server then o.keylog = false end]],
     to = [[  if not server then o.keylog = nil end]],
     specs = { { S, "writes no key log from a drop-in client" } } },
+  -- tls.https: a field with '@' moved the request (and its credentials) to another host
+  { name = "lead19_https_fields_move_host", file = "lua/tls/https.lua",
+    from = [[  if back.host ~= p.host or (back.port or "") ~= (p.port or "") or back.user ~= p.user then]],
+    to = [[  if back.host ~= p.host and false then]],
+    specs = { { S, "refuses query = a=1@evil.example before connecting" } } },
 }

@@ -164,3 +164,23 @@ conn:close()
       os.remove(path)
    end)
 end)
+
+describe("lead19: tls.https's request fields never move it to another host", function()
+   local https = require "tls.https"
+   for _, case in ipairs {
+      { query = "a=1@evil.example" },
+      { fragment = "x@evil.example" },
+      { params = "x@evil.example" },
+      { path = "@evil.example/" },
+      { port = "443@evil.example" },
+   } do
+      local field, value = next(case)
+      it("refuses " .. field .. " = " .. value .. " before connecting", function()
+         local reqt = { url = "https://127.0.0.1", user = "svc", password = "secret" }
+         reqt[field] = value
+         local body, err = https.request(reqt)
+         assert.is_nil(body)
+         assert.matches("do not make one URL with host '127.0.0.1'", err, 1, true)
+      end)
+   end
+end)

@@ -216,7 +216,17 @@ local function first_url(reqt)
   if p.scheme == nil and p.host ~= nil then p.scheme = "https" end
   if p.host == nil then return fail("no host in the request (give 'url' or 'host')") end
   p.authority = nil
-  return url.build(p)
+  local built = url.build(p)
+  -- The fields are joined into one URL that target() parses again: a query,
+  -- fragment, params, path or port holding '@', '/' or '?' where it cannot
+  -- would move the host (credentials, cookies and all) to a name of its
+  -- author's choosing. The URL must name the host the fields named.
+  local back = url.parse(built)
+  if back.host ~= p.host or (back.port or "") ~= (p.port or "") or back.user ~= p.user then
+    return fail("the request's fields do not make one URL with host '%s': refusing '%s' "
+      .. "(a field holds '@', '/', '?' or '#' where it cannot)", shown(tostring(p.host)), shown(built))
+  end
+  return built
 end
 
 local REDIRECT_CODES = { [301] = true, [302] = true, [303] = true, [307] = true, [308] = true }
