@@ -184,3 +184,37 @@ describe("lead19: tls.https's request fields never move it to another host", fun
       end)
    end
 end)
+
+describe("lead19: the LuaSec drop-in's cipher rules never widen the program's list", function()
+   local ssl = require "tls.luasec"
+   -- The TLS 1.2 suites a drop-in context ends up with, in OpenSSL's names.
+   local function suites(ciphers)
+      local ctx, err = ssl.newcontext { mode = "client", protocol = "tlsv1_2", verify = "none", ciphers = ciphers }
+      if not ctx then return nil, err end
+      return ctx.opts.ciphers
+   end
+   local ALL6 = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+      .. "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+   for _, case in ipairs {
+      { "ECDHE-RSA-AES256-GCM-SHA384:!aNULL:!eNULL", "ECDHE-RSA-AES256-GCM-SHA384" },
+      { "ECDHE-RSA-AES256-GCM-SHA384:@STRENGTH", "ECDHE-RSA-AES256-GCM-SHA384" },
+      { "ECDHE-ECDSA-AES128-GCM-SHA256:@SECLEVEL=2", "ECDHE-ECDSA-AES128-GCM-SHA256" },
+      { "HIGH:!AES128:!CHACHA20", "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384" },
+      { "HIGH:!ECDSA", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305" },
+      { "ECDHE+AESGCM:!AES256", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256" },
+      { "HIGH:!aNULL:!MD5", ALL6 },
+      { "ALL:!ADH:@STRENGTH", ALL6 },
+      { "AES128-GCM-SHA256:!ECDHE", "AES128-GCM-SHA256" },
+   } do
+      it(case[1] .. " gives " .. case[2], function()
+         local got, err = suites(case[1])
+         assert(got, err)
+         assert.are.equal(case[2], type(got) == "table" and table.concat(got, ":") or got)
+      end)
+   end
+   it("refuses a list whose rules leave none of ours", function()
+      local got, err = suites("HIGH:!AESGCM:!CHACHA20")
+      assert.is_nil(got)
+      assert.matches("ciphers: none of the suites in", err, 1, true)
+   end)
+end)

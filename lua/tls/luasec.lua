@@ -123,33 +123,85 @@ local function is_rule(token)
   return token:match("^[!%-%+@]") ~= nil or not token:find("-", 1, true)
 end
 
--- `ciphers` (TLS 1.2, OpenSSL syntax) -> a list of OpenSSL names we have.
--- Rules keep our own list, which holds only AEAD suites with ECDHE and is
--- inside every list a rule like HIGH or DEFAULT makes. A list of explicit
--- names keeps those we have, in its order; one that names none of ours is
--- refused: quietly using other suites would overrule the program's choice.
+-- The OpenSSL keywords each suite we have answers to (ciphers(1): key
+-- exchange, authentication, encryption, MAC, version, strength), so that a
+-- rule is evaluated on our suites as OpenSSL would on its own: "HIGH:!AES128"
+-- keeps only what HIGH gives without AES128. A keyword not listed names
+-- suites we do not have (DHE, CBC, SHA1, PSK, ...): it adds and removes
+-- nothing here.
+local SUITE_KEYWORDS = {}
+do
+  local common = { "ALL", "HIGH", "DEFAULT", "TLSv1.2", "AEAD" }
+  local ecdhe = { "kECDHE", "kEECDH", "ECDHE", "EECDH", "ECDH" }
+  local rsa_kx = { "kRSA", "RSA" }
+  local function add(name, ...)
+    local set = {}
+    for _, list in ipairs { common, ... } do for _, k in ipairs(list) do set[k] = true end end
+    SUITE_KEYWORDS[name] = set
+  end
+  local gcm128, gcm256 = { "AES", "AESGCM", "AES128", "SHA256" }, { "AES", "AESGCM", "AES256", "SHA384" }
+  local chacha = { "CHACHA20", "SHA256" }
+  add("ECDHE-ECDSA-AES128-GCM-SHA256", ecdhe, { "aECDSA", "ECDSA" }, gcm128)
+  add("ECDHE-RSA-AES128-GCM-SHA256", ecdhe, { "aRSA" }, gcm128)
+  add("ECDHE-ECDSA-AES256-GCM-SHA384", ecdhe, { "aECDSA", "ECDSA" }, gcm256)
+  add("ECDHE-RSA-AES256-GCM-SHA384", ecdhe, { "aRSA" }, gcm256)
+  add("ECDHE-ECDSA-CHACHA20-POLY1305", ecdhe, { "aECDSA", "ECDSA" }, chacha)
+  add("ECDHE-RSA-CHACHA20-POLY1305", ecdhe, { "aRSA" }, chacha)
+  add("AES128-GCM-SHA256", rsa_kx, { "aRSA" }, gcm128)
+  add("AES256-GCM-SHA384", rsa_kx, { "aRSA" }, gcm256)
+end
+
+-- Whether suite answers to a rule's selector: its own name, or keywords
+-- joined with "+" (all of them).
+local function selects(selector, suite)
+  if selector == suite then return true end
+  for k in selector:gmatch("[^+]+") do
+    if not SUITE_KEYWORDS[suite][k] then return false end
+  end
+  return true
+end
+
+-- `ciphers` (TLS 1.2, OpenSSL syntax) -> a list of OpenSSL names we have,
+-- evaluated as OpenSSL does: names and keywords add (keywords only our
+-- ECDHE suites: RSA key transport is taken only by name), "-x" removes,
+-- "!x" removes for good, "+x" and "@..." only order. A list that leaves
+-- none of ours is refused: quietly using other suites would overrule the
+-- program's choice, and so would widening it.
 local function tls12_ciphers(spec)
   if type(spec) ~= "string" then return fail("invalid cipher list type (%s)", type(spec)) end
-  local explicit, ruled = {}, false
+  local chosen, order, banned = {}, {}, {}
+  local function take(suite)
+    if banned[suite] or chosen[suite] then return end
+    chosen[suite] = true
+    order[#order + 1] = suite
+  end
   for token in spec:gmatch("[^:, ]+") do
-    if is_rule(token) then
-      ruled = true
+    local op, selector = token:match("^([!%-%+@]?)(.*)$")
+    if op == "@" or op == "+" then
+      -- ordering only (@STRENGTH, @SECLEVEL=n, +x)
+    elseif op == "!" or op == "-" then
+      for suite in pairs(SUITE_KEYWORDS) do
+        if selects(selector, suite) then
+          chosen[suite] = nil
+          if op == "!" then banned[suite] = true end
+        end
+      end
     elseif TLS12_KNOWN[token] then
-      explicit[#explicit + 1] = token
+      take(token)
+    elseif is_rule(token) then
+      for _, suite in ipairs(TLS12_SUITES) do
+        if selects(token, suite) then take(suite) end
+      end
     end
   end
-  if ruled then
-    local seen, out = {}, {}
-    for _, s in ipairs(explicit) do if not seen[s] then seen[s] = true; out[#out + 1] = s end end
-    for _, s in ipairs(TLS12_SUITES) do if not seen[s] then seen[s] = true; out[#out + 1] = s end end
-    return out
-  end
-  if #explicit == 0 then
+  local out = {}
+  for _, suite in ipairs(order) do if chosen[suite] then out[#out + 1] = suite end end
+  if #out == 0 then
     return fail("ciphers: none of the suites in '%s' exists in luatls, which has only AEAD suites "
       .. "(%s, and AES128-GCM-SHA256/AES256-GCM-SHA384 with RSA key transport)", spec,
       table.concat(TLS12_SUITES, ", "))
   end
-  return explicit
+  return out
 end
 
 local function tls13_ciphers(spec)
