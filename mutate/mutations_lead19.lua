@@ -53,4 +53,17 @@ return {
     from = [[  if back.host ~= p.host or (back.port or "") ~= (p.port or "") or back.user ~= p.user then]],
     to = [[  if back.host ~= p.host and false then]],
     specs = { { S, "refuses query = a=1@evil.example before connecting" } } },
+  -- the drop-in's cipher exclusions ignored ("HIGH:!AES128" kept AES-128)
+  { name = "lead19_luasec_cipher_exclusion_ignored", file = LUASEC,
+    from = [[        if selects(selector, suite) then
+          chosen[suite] = nil]],
+    to = [[        if selects(selector, suite) and false then
+          chosen[suite] = nil]],
+    specs = { { S, "HIGH:!AES128:!CHACHA20 gives" } } },
+  -- any keyword took every suite (a named suite plus "@STRENGTH" became all six)
+  { name = "lead19_luasec_cipher_keyword_widens", file = LUASEC,
+    from = [[    if op == "@" or op == "+" then]],
+    to = [[    if op == "@" or op == "+" then
+      for _, suite in ipairs(TLS12_SUITES) do take(suite) end]],
+    specs = { { S, "ECDHE-RSA-AES256-GCM-SHA384:@STRENGTH gives" } } },
 }

@@ -38,8 +38,10 @@ return {
      to = [[    if false then]],
      specs = { { D, "refuses a cafile that does not exist" } } },
    { name = "luasec_unknown_ciphers_replaced", file = L,
-     from = [[  if #explicit == 0 then]],
-     to = [[  if #explicit == 0 then do return TLS12_SUITES end]],
+     from = [[  if #out == 0 then
+    return fail("ciphers: none of the suites in]],
+     to = [[  if #out == 0 then do return TLS12_SUITES end
+    return fail("ciphers: none of the suites in]],
      specs = { { D, "refuses a cipher list that names none of its suites" } } },
    { name = "luasec_no_tlsv1_3_ignored", file = L,
      from = [[        max = "TLSv1.2"]],
