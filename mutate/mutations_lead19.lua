@@ -66,4 +66,9 @@ return {
     to = [[    if op == "@" or op == "+" then
       for _, suite in ipairs(TLS12_SUITES) do take(suite) end]],
     specs = { { S, "ECDHE-RSA-AES256-GCM-SHA384:@STRENGTH gives" } } },
+  -- through a proxy, a Proxy-Authorization header went to the server inside the tunnel
+  { name = "lead19_https_proxy_auth_to_server", file = "lua/tls/https.lua",
+    from = [[    if k:lower() == "proxy-authorization" then]],
+    to = [[    if k:lower() == "proxy-authorization" and false then]],
+    specs = { { S, "refuses a Proxy-Authorization header" } } },
 }

@@ -218,3 +218,13 @@ describe("lead19: the LuaSec drop-in's cipher rules never widen the program's li
       assert.matches("ciphers: none of the suites in", err, 1, true)
    end)
 end)
+
+describe("lead19: tls.https sends no proxy credentials to the server", function()
+   it("refuses a Proxy-Authorization header (it went inside the tunnel, to the server)", function()
+      local https = require "tls.https"
+      local body, err = https.request { url = "https://127.0.0.1:9/", proxy = "http://127.0.0.1:9",
+         headers = { ["Proxy-Authorization"] = "Basic c2VjcmV0" } }
+      assert.is_nil(body)
+      assert.matches("header 'Proxy-Authorization' would go to the server inside the TLS tunnel", err, 1, true)
+   end)
+end)

@@ -365,6 +365,15 @@ local function trequest(reqt)
   if not timeout then return nil, max end
   local proxy, err = proxy_option(reqt)
   if proxy == nil then return nil, err end
+  -- Through a proxy, headers go inside the TLS tunnel, to the server: the
+  -- proxy's credentials given as a header would reach the server, never
+  -- the proxy (which takes them from its URL, on the CONNECT).
+  for k in pairs(proxy and reqt.headers or {}) do
+    if k:lower() == "proxy-authorization" then
+      return fail("header '%s' would go to the server inside the TLS tunnel, not to the proxy: "
+        .. "give the proxy's credentials in its URL (proxy = \"http://user:password@proxy:3128\")", k)
+    end
+  end
   local ctx
   ctx, err = make_context(reqt)
   if not ctx then return nil, err end
