@@ -71,4 +71,9 @@ return {
     from = [[    if k:lower() == "proxy-authorization" then]],
     to = [[    if k:lower() == "proxy-authorization" and false then]],
     specs = { { S, "refuses a Proxy-Authorization header" } } },
+  -- ssl.https: an inner request in the same coroutine cleared the outer one's factory and guard
+  { name = "lead19_luasec_https_nested_guard_lost", file = "lua/tls/luasec/https.lua",
+    from = [[  active[co] = outer]],
+    to = [[  active[co] = nil]],
+    specs = { { S, "gives the outer request its own connection factory back" } } },
 }

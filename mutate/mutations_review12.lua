@@ -25,8 +25,8 @@ return {
     specs = { { DS, "verifies every hop of a redirect with the request's own parameters" } } },
   { name = "review12_luasec_https_hop_to_luasec", file = LH,
     from = [[  package.loaded["ssl.https"] = M
-  active[co] = create]],
-    to = [[  active[co] = create]],
+  -- A request made inside]],
+    to = [[  -- A request made inside]],
     specs = { { DS, "verifies every hop of a redirect with the request's own parameters" } } },
   -- tls.luasec.https: credentials and cookies stay with their host
   { name = "review12_luasec_https_credentials_follow_redirect", file = LH,

@@ -228,3 +228,45 @@ describe("lead19: tls.https sends no proxy credentials to the server", function(
       assert.matches("header 'Proxy-Authorization' would go to the server inside the TLS tunnel", err, 1, true)
    end)
 end)
+
+describe("lead19: ssl.https, a request inside another's sink", function()
+   it("gives the outer request its own connection factory back for its later hops", function()
+      local cqueues = require "cqueues"
+      local lhttps = require "tls.luasec.https"
+      local S = certs.selfsigned()
+      local cq = cqueues.new()
+      local function http_server(answer)
+         local ctx = assert(tls.context { mode = "server", certificate = S.good.cert, key = S.good.key })
+         local srv = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 5 }))
+         local _, port = srv:getsockname()
+         cq:wrap(function()
+            local c = assert(srv:accept())
+            c:settimeout(5)
+            repeat local line = c:receive("*l") until not line or line == ""
+            c:send(answer)
+            c:close()
+            srv:close()
+         end)
+         return port
+      end
+      local OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+      local outer_port, inner_port = http_server(OK), http_server(OK)
+      local same_factory, inner_code
+      cq:wrap(function()
+         local function sink(chunk)
+            if chunk and inner_code == nil then
+               local _, code = lhttps.request { url = "https://localhost:" .. inner_port .. "/", cafile = S.ca }
+               inner_code = code
+               -- Inside a request, tcp() gives that request's factory (the same each time);
+               -- outside any, a new one per call.
+               same_factory = lhttps.tcp({}) == lhttps.tcp({})
+            end
+            return 1
+         end
+         assert(lhttps.request { url = "https://localhost:" .. outer_port .. "/", cafile = S.ca, sink = sink })
+      end)
+      assert(cq:loop(10))
+      assert.are.equal(200, inner_code)
+      assert.is_true(same_factory, "the outer request lost its factory when the inner one ended")
+   end)
+end)

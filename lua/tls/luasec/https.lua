@@ -159,9 +159,12 @@ function M.request(u, body)
   if running == 0 then saved = package.loaded["ssl.https"] end
   running = running + 1
   package.loaded["ssl.https"] = M
+  -- A request made inside another's sink or source, in the same coroutine:
+  -- the outer one's factory (and guard) comes back when this one ends.
+  local outer = active[co]
   active[co] = create
   local r = table.pack(pcall(http.request, req))
-  active[co] = nil
+  active[co] = outer
   running = running - 1
   if running == 0 and saved ~= M and package.loaded["ssl.https"] == M then package.loaded["ssl.https"] = saved end
   if not r[1] then error(r[2], 0) end
