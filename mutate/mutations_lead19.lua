@@ -76,4 +76,9 @@ return {
     from = [[  active[co] = outer]],
     to = [[  active[co] = nil]],
     specs = { { S, "gives the outer request its own connection factory back" } } },
+  -- tls.https messages showed URL passwords (they end up in logs)
+  { name = "lead19_https_password_in_message", file = "lua/tls/https.lua",
+    from = [[    if user then u = head .. user .. ":***" .. auth:sub(at) .. tail end]],
+    to = [[    if user and false then u = head .. user .. ":***" .. auth:sub(at) .. tail end]],
+    specs = { { S, "refusing the plain http URL" } } },
 }

@@ -270,3 +270,20 @@ describe("lead19: ssl.https, a request inside another's sink", function()
       assert.is_true(same_factory, "the outer request lost its factory when the inner one ended")
    end)
 end)
+
+describe("lead19: tls.https keeps passwords out of its messages", function()
+   local https = require "tls.https"
+   for _, case in ipairs {
+      { { url = "http://svc:s3cret@127.0.0.1/" }, "refusing the plain http URL 'http://svc:***@127.0.0.1/'" },
+      { { url = "ftp://svc:s3cret@127.0.0.1/" }, "in 'ftp://svc:***@127.0.0.1/'" },
+      { { url = "https://svc:s3cret@127.0.0.1:99999/" }, "bad port '99999' in URL 'https://svc:***@127.0.0.1:99999/'" },
+      { { url = "https://127.0.0.1/", proxy = "ftp://pu:s3cret@proxy:3128" }, "(got 'ftp://pu:***@proxy:3128')" },
+   } do
+      it("hides it in: " .. case[2], function()
+         local body, err = https.request(case[1])
+         assert.is_nil(body)
+         assert.matches(case[2], err, 1, true)
+         assert.is_nil(err:find("s3cret", 1, true), err)
+      end)
+   end
+end)

@@ -175,6 +175,19 @@ local function shown(s)
   return (s:gsub("%c", function(ch) return "\\" .. ch:byte() end))
 end
 
+-- A URL for a message, its password hidden (messages end up in logs):
+-- https://user:secret@host/ -> https://user:***@host/.
+local function url_shown(u)
+  u = tostring(u)
+  local head, auth, tail = u:match("^(%a[%w+.-]*://)([^/?#]*)(.*)$")
+  if auth then
+    local at = auth:match("^.*()@")
+    local user = at and auth:sub(1, at - 1):match("^([^:]*):")
+    if user then u = head .. user .. ":***" .. auth:sub(at) .. tail end
+  end
+  return shown(u)
+end
+
 -- One URL (string) -> { host=, port=, uri=, url=, user=, password= } or nil, message.
 local function target(u)
   -- A CR or LF in the URL would end the request line (or, through a proxy,
@@ -182,21 +195,22 @@ local function target(u)
   -- URL's author's choosing (rfc9112#3: the request-target has no control
   -- characters); a URL built from untrusted input must not get that far.
   if u:find("%c") then
-    return fail("refusing a URL with a control character (CR, LF, NUL, ...): '%s'", shown(u))
+    return fail("refusing a URL with a control character (CR, LF, NUL, ...): '%s'", url_shown(u))
   end
   local p = url.parse(u)
-  if p.scheme == nil then return fail("'%s' is not an absolute https:// URL", u) end
+  if p.scheme == nil then return fail("'%s' is not an absolute https:// URL", url_shown(u)) end
   if p.scheme:lower() ~= "https" then
     if p.scheme:lower() == "http" then
-      return fail("refusing the plain http URL '%s': tls.https speaks only https (use socket.http for http)", u)
+      return fail("refusing the plain http URL '%s': tls.https speaks only https (use socket.http for http)",
+        url_shown(u))
     end
-    return fail("unsupported scheme '%s' in '%s' (only https)", p.scheme, u)
+    return fail("unsupported scheme '%s' in '%s' (only https)", p.scheme, url_shown(u))
   end
-  if not p.host or p.host == "" then return fail("no host in URL '%s'", u) end
+  if not p.host or p.host == "" then return fail("no host in URL '%s'", url_shown(u)) end
   local port = M.PORT
   if p.port and p.port ~= "" then
     port = math.tointeger(tonumber(p.port))
-    if not port or port < 1 or port > 65535 then return fail("bad port '%s' in URL '%s'", p.port, u) end
+    if not port or port < 1 or port > 65535 then return fail("bad port '%s' in URL '%s'", p.port, url_shown(u)) end
   end
   -- The request target never carries the fragment (RFC 9110 section 4.2.4).
   local uri = url.build { path = (p.path and p.path ~= "") and p.path or "/", params = p.params, query = p.query }
@@ -224,7 +238,7 @@ local function first_url(reqt)
   local back = url.parse(built)
   if back.host ~= p.host or (back.port or "") ~= (p.port or "") or back.user ~= p.user then
     return fail("the request's fields do not make one URL with host '%s': refusing '%s' "
-      .. "(a field holds '@', '/', '?' or '#' where it cannot)", shown(tostring(p.host)), shown(built))
+      .. "(a field holds '@', '/', '?' or '#' where it cannot)", shown(tostring(p.host)), url_shown(built))
   end
   return built
 end
@@ -348,11 +362,11 @@ local function proxy_option(reqt)
   if type(p) ~= "string" then return fail("%s must be a URL string (got %s)", what, type(p)) end
   local u = url.parse(p)
   if not u.host or u.host == "" or (u.scheme and u.scheme:lower() ~= "http") then
-    return fail("%s must be an http:// proxy URL such as 'http://proxy:3128' (got '%s')", what, p)
+    return fail("%s must be an http:// proxy URL such as 'http://proxy:3128' (got '%s')", what, url_shown(p))
   end
   -- LuaSocket's default proxy port
   local port = math.tointeger(tonumber(u.port or 3128))
-  if not port or port < 1 or port > 65535 then return fail("%s: bad port in '%s'", what, p) end
+  if not port or port < 1 or port > 65535 then return fail("%s: bad port in '%s'", what, url_shown(p)) end
   return { host = u.host, port = port, user = u.user, password = u.password,
     where = (u.host:find(":", 1, true) and "[" .. u.host .. "]" or u.host) .. ":" .. port }
 end
@@ -408,11 +422,12 @@ local function trequest(reqt)
     local scheme = url.parse(newurl).scheme
     if scheme == nil or scheme:lower() ~= "https" then
       return fail("refusing to follow a redirect from https to %s ('%s' answered %d with location '%s')",
-        scheme and scheme .. "://" or "a URL without a scheme", t.url, code, location)
+        scheme and scheme .. "://" or "a URL without a scheme", url_shown(t.url), code, url_shown(location))
     end
     nredirects = nredirects + 1
     if nredirects > max then
-      return fail("too many redirects: more than %d (the last from '%s' to '%s')", max, t.url, newurl)
+      return fail("too many redirects: more than %d (the last from '%s' to '%s')", max, url_shown(t.url),
+        url_shown(newurl))
     end
     local nt
     nt, err = target(newurl)
