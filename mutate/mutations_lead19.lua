@@ -81,4 +81,9 @@ return {
     from = [[    if user then u = head .. user .. ":***" .. auth:sub(at) .. tail end]],
     to = [[    if user and false then u = head .. user .. ":***" .. auth:sub(at) .. tail end]],
     specs = { { S, "refusing the plain http URL" } } },
+  -- the drop-in read "admin\\01" (a control byte) as "admin01": two names became one
+  { name = "lead19_luasec_name_hex_escape", file = LUASEC,
+    from = [[    local hex = ch == "\\" and text:match("^%x%x", i + 1)]],
+    to = [[    local hex = false]],
+    specs = { { S, "reads a control byte escaped as" } } },
 }

@@ -287,3 +287,32 @@ describe("lead19: tls.https keeps passwords out of its messages", function()
       end)
    end
 end)
+
+describe("lead19: the LuaSec drop-in's certificate names keep escaped bytes apart", function()
+   local ssl = require "tls.luasec"
+   local proc = require "spec.support.proc"
+   -- A self-signed certificate with this subject (openssl -subj syntax), as PEM text.
+   local function cert_with_subject(subject)
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir -p " .. proc.quote(dir)))
+      local ok = os.execute(string.format("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+         .. "-keyout %s/k -out %s/c -days 1 -utf8 -subj %s 2>/dev/null", dir, dir, proc.quote(subject)))
+      assert(ok, "openssl req failed")
+      local pem = proc.read_file(dir .. "/c")
+      os.execute("rm -rf " .. proc.quote(dir))
+      return assert(ssl.loadcertificate(pem))
+   end
+   local function cn(cert)
+      for _, e in ipairs(cert:subject()) do if e.name == "commonName" then return e.value end end
+   end
+
+   it("reads a control byte escaped as \\01 as that byte, not as the text 01", function()
+      assert.are.equal("admin\1", cn(cert_with_subject("/CN=admin\1")))
+      assert.are.equal("admin01", cn(cert_with_subject("/CN=admin01")))
+   end)
+   it("still reads escaped specials and UTF-8", function()
+      assert.are.equal("a,b", cn(cert_with_subject("/CN=a,b")))
+      assert.are.equal("Müller", cn(cert_with_subject("/CN=Müller")))
+   end)
+end)

@@ -679,7 +679,13 @@ local function parse_name(text)
   end
   while i <= #text do
     local ch = text:sub(i, i)
-    if ch == "\\" and i < #text then
+    local hex = ch == "\\" and text:match("^%x%x", i + 1)
+    if hex then
+      -- RFC 2253 2.4: a byte as two hex digits (our text escapes control
+      -- characters so): "admin\01" is the byte 1, not the text "admin01".
+      field[#field + 1] = string.char(tonumber(hex, 16))
+      i = i + 3
+    elseif ch == "\\" and i < #text then
       field[#field + 1] = text:sub(i + 1, i + 1)
       i = i + 2
     else
