@@ -86,4 +86,9 @@ return {
     from = [[    local hex = ch == "\\" and text:match("^%x%x", i + 1)]],
     to = [[    local hex = false]],
     specs = { { S, "reads a control byte escaped as" } } },
+  -- a drop-in method that raised left its connection as the coroutine's current one, for ever
+  { name = "lead19_luasec_drive_raise_holds", file = LUASEC,
+    from = [[  local ok, a, b, c = pcall(conn[method], conn, ...)]],
+    to = [[  local ok, a, b, c = true, conn[method](conn, ...)]],
+    specs = { { S, "lets the connection be collected after receive" } } },
 }

@@ -316,3 +316,28 @@ describe("lead19: the LuaSec drop-in's certificate names keep escaped bytes apar
       assert.are.equal("Müller", cn(cert_with_subject("/CN=Müller")))
    end)
 end)
+
+describe("lead19: a drop-in method that raises holds nothing", function()
+   it("lets the connection be collected after receive({}) raised", function()
+      local ssl = require "tls.luasec"
+      local socket = require "socket"
+      local listener = assert(socket.bind("127.0.0.1", 0))
+      local ip, port = listener:getsockname()
+      local client = assert(socket.connect(ip, port))
+      local accepted = assert(listener:accept())
+      listener:close()
+      local weak = setmetatable({}, { __mode = "v" })
+      do
+         local conn = assert(ssl.wrap(client, { mode = "client", protocol = "any", verify = "none" }))
+         weak[1] = conn
+         local ok, err = pcall(conn.receive, conn, {})
+         assert.is_false(ok)
+         assert.matches("bad argument", tostring(err), 1, true)
+         conn:close()
+      end
+      collectgarbage()
+      collectgarbage()
+      assert.is_nil(weak[1], "the drop-in kept the connection whose method raised")
+      accepted:close()
+   end)
+end)

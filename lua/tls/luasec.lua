@@ -804,8 +804,11 @@ local function drive(self, method, ...)
   local co = driver()
   local before = current_of[co]
   current_of[co] = self
-  local a, b, c = conn[method](conn, ...)
+  -- A method that raises (a bad argument) must not leave this connection
+  -- as the coroutine's current one, held for ever.
+  local ok, a, b, c = pcall(conn[method], conn, ...)
   current_of[co] = before
+  if not ok then error(a, 0) end
   return a, b, c
 end
 
