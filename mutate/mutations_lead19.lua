@@ -91,4 +91,9 @@ return {
     from = [[  local ok, a, b, c = pcall(conn[method], conn, ...)]],
     to = [[  local ok, a, b, c = true, conn[method](conn, ...)]],
     specs = { { S, "lets the connection be collected after receive" } } },
+  -- tls.https: a space in the URL split the request line
+  { name = "lead19_https_space_in_url", file = "lua/tls/https.lua",
+    from = [[  if u:find(" ", 1, true) then]],
+    to = [[  if u:find(" ", 1, true) and false then]],
+    specs = { { S, "refuses a URL or path with a space" } } },
 }

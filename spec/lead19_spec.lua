@@ -341,3 +341,17 @@ describe("lead19: a drop-in method that raises holds nothing", function()
       accepted:close()
    end)
 end)
+
+describe("lead19: tls.https keeps the request line whole", function()
+   it("refuses a URL or path with a space before connecting", function()
+      local https = require "tls.https"
+      for _, reqt in ipairs {
+         { url = "https://127.0.0.1/a b" },
+         { url = "https://127.0.0.1/", path = "/x HTTP/1.0" },
+      } do
+         local body, err = https.request(reqt)
+         assert.is_nil(body)
+         assert.matches("refusing a URL with a space", err, 1, true)
+      end
+   end)
+end)

@@ -197,6 +197,11 @@ local function target(u)
   if u:find("%c") then
     return fail("refusing a URL with a control character (CR, LF, NUL, ...): '%s'", url_shown(u))
   end
+  -- A space would split the request line ("GET /a b HTTP/1.1"): the
+  -- server reads another target or version than the one meant.
+  if u:find(" ", 1, true) then
+    return fail("refusing a URL with a space: '%s' (write it as %%20)", url_shown(u))
+  end
   local p = url.parse(u)
   if p.scheme == nil then return fail("'%s' is not an absolute https:// URL", url_shown(u)) end
   if p.scheme:lower() ~= "https" then
