@@ -34,7 +34,7 @@ return {
    { name = "mtlsc_cr12_messages_not_kept", file = C12,
      from = [[    if (cfg->n_ids > 0)
         tls_transcript_keep_messages(&c->transcript, 1);]],
-     to = [[    if (0)
+     to = [[    if (0 && cfg->n_ids > 0)
         tls_transcript_keep_messages(&c->transcript, 1);]],
      specs = { { S, "CertificateVerify over every message before it" } } },
 

@@ -5,11 +5,10 @@
 local F, I = "spec/finished_spec.lua", "spec/interop_luasec_spec.lua"
 
 return {
-  -- a peer's Finished is recorded only once it verified
-  { name = "finished14_peer_recorded_unverified", file = "csrc/hs/tls13_common.c",
-    from = [[        if (CRYPTO_memcmp(expected, got, c->suite->hash_len) != 0)]],
-    to = [[        if (tls_hs_note_finished(c, 1, got, c->suite->hash_len), CRYPTO_memcmp(expected, got, c->suite->hash_len) != 0)]],
-    specs = { { F, "fails to verify" } } },
+  -- (finished14_peer_recorded_unverified, a peer Finished recorded before it
+  -- verified, is gone: since session 19 a failed connection gives no
+  -- Finished values at all, so the record can no longer be seen; that
+  -- refusal has its own planted bug, misc19's in mutations_misc19.lua.)
   -- TLS 1.2: the server's record of the client's Finished
   { name = "finished14_tls12_server_peer_unrecorded", file = "csrc/hs/tls12_server.c",
     from = [[    tls_hs_note_finished(c, 1, got, TLS12_VERIFY_DATA_LEN);]],
