@@ -12,6 +12,7 @@
 -- README ("The LuaSec drop-in").
 local tls = require "tls"
 local file = require "tls.file"
+local util = require "tls.util"
 local socket = require "socket"
 
 local M = {
@@ -46,14 +47,8 @@ end
 -- drop the rest, and for verify that means no verification at all.
 local function whole_list(v, what)
   local list = as_list(v)
-  local n, count = #list, 0
-  for _ in pairs(list) do count = count + 1 end
-  for i = 1, n do
-    if list[i] == nil then return fail("%s: entry %d is nil (a list has no holes)", what, i) end
-  end
-  if count ~= n then
-    return fail("%s must be a list of names (it has holes or named keys: %d entries, %d in order)", what, count, n)
-  end
+  local ok, err = util.whole_list(list, what, "a list of names")
+  if not ok then return nil, err end
   return list
 end
 
