@@ -34,3 +34,23 @@ describe("dropin20: one whole_list for tls and tls.luasec", function()
    end)
 end)
 
+describe("dropin20: the drop-in's certificates with certificate/key", function()
+   local a, b = c.leaf.ecdsa_p256, c.leaf.rsa2048
+   it("refuses certificates together with certificate or key (LuaSec ignores the pair then)", function()
+      local ctx, err = ssl.newcontext { mode = "server", protocol = "any", certificate = a.cert, key = a.key,
+         certificates = { { certificate = b.cert, key = b.key } } }
+      assert.is_nil(ctx)
+      assert.matches("'certificates' together with 'certificate': LuaSec loads only the 'certificates' list", err,
+         1, true)
+      ctx, err = ssl.newcontext { mode = "server", protocol = "any", key = a.key,
+         certificates = { { certificate = b.cert, key = b.key } } }
+      assert.is_nil(ctx)
+      assert.matches("'certificates' together with 'key'", err, 1, true)
+   end)
+
+   it("still takes either alone", function()
+      assert(ssl.newcontext { mode = "server", protocol = "any", certificate = a.cert, key = a.key })
+      assert(ssl.newcontext { mode = "server", protocol = "any",
+         certificates = { { certificate = a.cert, key = a.key }, { certificate = b.cert, key = b.key } } })
+   end)
+end)

@@ -307,6 +307,14 @@ local function translate(cfg)
   local perr
   if cfg.certificates ~= nil then
     if type(cfg.certificates) ~= "table" then return fail("invalid certificates parameter") end
+    -- LuaSec (1.x) then loads only the list and ignores certificate and
+    -- key without a word; which identity a server presents must not depend
+    -- on a parameter that does nothing, so the two together are refused.
+    if cfg.certificate ~= nil or cfg.key ~= nil then
+      return fail("'certificates' together with '%s': LuaSec loads only the 'certificates' list then and "
+        .. "ignores 'certificate' and 'key'; put that pair into the list (first, to be the default) or "
+        .. "leave it out", cfg.certificate ~= nil and "certificate" or "key")
+    end
     local list = {}
     for i, pair in ipairs(cfg.certificates) do
       local p, e = pw(pair.password or password)
