@@ -10,4 +10,15 @@ return {
     from = [[    if cfg.certificate ~= nil or cfg.key ~= nil then]],
     to = [[    if (cfg.certificate ~= nil or cfg.key ~= nil) and false then]],
     specs = { { S, "refuses certificates together with certificate or key" } } },
+  -- sni(map, true) refused every client that sends no name (LuaSec keeps the default context)
+  { name = "dropin20_sni_strict_refuses_no_name", file = LUASEC,
+    from = [[  if name == nil then return nil end]],
+    to = [[  if name == nil and false then return nil end]],
+    specs = { { S, "strict: no SNI gets the listening context, an unknown name is refused (luatls server)" } } },
+  -- a client without SNI served by a context weaker than the listening one
+  -- (the certificate alone, no client certificate asked)
+  { name = "dropin20_no_sni_weaker_context", file = LUASEC,
+    from = [[  if name == nil then return nil end]],
+    to = [[  if name == nil then return tls.context { mode = "server", certificate = conn.ctx.opts.certificate, key = conn.ctx.opts.key } end]],
+    specs = { { S, "a client without SNI meets the listening context's client certificate requirement" } } },
 }

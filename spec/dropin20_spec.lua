@@ -54,3 +54,79 @@ describe("dropin20: the drop-in's certificates with certificate/key", function()
          certificates = { { certificate = a.cert, key = a.key }, { certificate = b.cert, key = b.key } } })
    end)
 end)
+
+-- `openssl s_client` against a drop-in server in this process: the
+-- server's handshake result and what s_client printed.
+local function s_client_against(server_ctx, map, strict, client_args)
+   local listener = assert(socket.bind("127.0.0.1", 0))
+   local _, port = listener:getsockname()
+   listener:settimeout(10)
+   local h = proc.spawn(string.format("openssl s_client -connect 127.0.0.1:%d -ign_eof %s", port, client_args),
+      { timeout = 20 })
+   local raw = assert(listener:accept())
+   listener:close()
+   local conn = assert(ssl.wrap(raw, server_ctx))
+   if map then conn:sni(map, strict) end
+   conn:settimeout(10)
+   local ok, err = conn:dohandshake()
+   local name = ok and conn:getsniname() or nil
+   if ok then conn:send("one line\n") end
+   conn:close()
+   h:wait(10)
+   local out = h:output()
+   h:kill()
+   return ok, err, out, name
+end
+
+describe("dropin20: sni(map, true) and a client that sends no name", function()
+   after_each(proc.kill_all)
+   local s = certs_sni.get()
+   local LIBS = { "luatls", "luasec" }
+   local RUN = "spec/support/luasec_run.lua"
+
+   -- (s_client prints the data on stdout and the session on stderr, which
+   -- may interleave in one line: the data is looked for without the line
+   -- start.)
+   -- LuaSec's sni sample under either library, s_client as the client:
+   -- without SNI the listening context serves; an unknown name is refused.
+   for _, lib in ipairs(LIBS) do
+      it("strict: no SNI gets the listening context, an unknown name is refused (" .. lib .. " server)", function()
+         local cmd = string.format("%s %s %s %s spec/luasec_samples/sni_server.lua %s %s default.example %s %s "
+            .. "b.example strict 2", proc.lua_env(), proc.lua(), RUN, lib, proc.quote(s.default.cert),
+            proc.quote(s.default.key), proc.quote(s.b.cert), proc.quote(s.b.key))
+         local srv = proc.spawn(cmd, { ours = lib == "luatls", timeout = 40 })
+         local port = tonumber(proc.wait_output(srv, "listening (%d+)", 20))
+         local client = "openssl s_client -connect 127.0.0.1:" .. port .. " -CAfile " .. proc.quote(s.ca)
+            .. " -ign_eof "
+         local out = proc.run(client .. "-noservername", nil, 20)
+         assert.truthy(out:find("subject=CN = default.example\n", 1, true), out)
+         assert.truthy(out:find("one line\n", 1, true), out)
+         out = proc.run(client .. "-servername other.example", nil, 20)
+         assert.falsy(out:find("one line\n", 1, true), out)
+         assert.is_true(srv:wait(20), srv:output())
+         local sout = srv:output()
+         assert.truthy(sout:find("client asked for nil\nhandshake failed\nserved-by " .. lib, 1, true), sout)
+      end)
+   end
+
+   it("a client without SNI meets the listening context's client certificate requirement", function()
+      local m = certs.clients()
+      local function ctx(pair)
+         return assert(ssl.newcontext { mode = "server", protocol = "any", certificate = pair.cert, key = pair.key,
+            verify = { "peer", "fail_if_no_peer_cert" }, cafile = m.ca })
+      end
+      local listening, mapped = ctx(s.default), ctx(s.b)
+      local base = "-noservername -CAfile " .. proc.quote(s.ca)
+      local ok, err, out = s_client_against(listening, { ["b.example"] = mapped }, true, base)
+      assert.is_false(ok, out)
+      assert.falsy(out:find("one line\n", 1, true), out)
+      assert.truthy(err, out)
+      local name
+      ok, err, out, name = s_client_against(listening, { ["b.example"] = mapped }, true,
+         base .. " -cert " .. proc.quote(m.ecdsa.cert) .. " -key " .. proc.quote(m.ecdsa.key))
+      assert.is_true(ok, err)
+      assert.is_nil(name)
+      assert.truthy(out:find("subject=CN = default.example\n", 1, true), out)
+      assert.truthy(out:find("one line\n", 1, true), out)
+   end)
+end)

@@ -567,6 +567,10 @@ end
 local function sni_chooser(name)
   local conn = current()
   if not conn or not conn.sni_map then return nil end
+  -- A client that sends no name keeps the listening context, strict or not:
+  -- LuaSec's callback answers NOACK then; strict refuses only names
+  -- outside the map.
+  if name == nil then return nil end
   local ctx = conn.sni_map[name]
   if ctx then
     local c = ctx:core(true)
