@@ -21,4 +21,9 @@ return {
     from = [[  if name == nil then return nil end]],
     to = [[  if name == nil then return tls.context { mode = "server", certificate = conn.ctx.opts.certificate, key = conn.ctx.opts.key } end]],
     specs = { { S, "a client without SNI meets the listening context's client certificate requirement" } } },
+  -- ALPN lists joined by a separator: { "a\0b" } and { "a", "b" } shared a variant
+  { name = "dropin20_alpn_variant_key_joined", file = LUASEC,
+    from = [[  local key = (named and "n" or "c") .. (alpn and ("|" .. alpn_key(alpn)) or "")]],
+    to = [[  local key = (named and "n" or "c") .. (alpn and ("|" .. table.concat(alpn, "\0")) or "")]],
+    specs = { { S, "offers each connection its own list" } } },
 }

@@ -130,3 +130,42 @@ describe("dropin20: sni(map, true) and a client that sends no name", function()
       assert.truthy(out:find("one line\n", 1, true), out)
    end)
 end)
+
+describe("dropin20: the drop-in's ALPN variants", function()
+   -- Two connections of one client context, each with its own setalpn
+   -- list, against a server recording what each offered.
+   it("offers each connection its own list: { \"a\\0b\" } and { \"a\", \"b\" } are two lists", function()
+      local offered = {}
+      local sctx = assert(ssl.newcontext { mode = "server", protocol = "any", certificate = c.leaf.ecdsa_p256.cert,
+         key = c.leaf.ecdsa_p256.key, alpn = function(list)
+            offered[#offered + 1] = list
+            return list[1]
+         end })
+      local cctx = assert(ssl.newcontext { mode = "client", protocol = "any", cafile = c.ca, verify = "peer" })
+      local function connect(alpn)
+         local srv = assert(socket.bind("127.0.0.1", 0))
+         local _, port = srv:getsockname()
+         local raw = assert(socket.connect("127.0.0.1", port))
+         local sraw = assert(srv:accept())
+         srv:close()
+         local cl, sv = assert(ssl.wrap(raw, cctx)), assert(ssl.wrap(sraw, sctx))
+         cl:sni("localhost")
+         assert.is_true(cl:setalpn(alpn))
+         cl:settimeout(0); sv:settimeout(0)
+         local cok, sok
+         for _ = 1, 50 do
+            cok = cok or cl:dohandshake()
+            sok = sok or sv:dohandshake()
+            if cok and sok then break end
+            socket.select({ cl, sv }, nil, 1)
+         end
+         assert.is_true(cok and sok)
+         local got = cl:getalpn()
+         cl:close(); sv:close()
+         return got
+      end
+      assert.equal("a\0b", connect { "a\0b" })
+      assert.equal("a", connect { "a", "b" })
+      assert.same({ { "a\0b" }, { "a", "b" } }, offered)
+   end)
+end)

@@ -510,9 +510,18 @@ end
 
 -- One tls.context per variant a connection may need: with or without the
 -- name check (a client that gives a name, or not), with an ALPN list set
--- by conn:setalpn. Made on first use from the same options.
+-- by conn:setalpn. Made on first use from the same options. The ALPN
+-- list is in the key as on the wire (each name after its length), so that
+-- two lists share a variant only when they are the same list: with the
+-- names joined by a separator, { "a\0b" } and { "a", "b" } did.
+local function alpn_key(alpn)
+  local parts = {}
+  for i, p in ipairs(alpn) do parts[i] = string.pack("s1", p) end
+  return table.concat(parts)
+end
+
 function Context:core(named, alpn)
-  local key = (named and "n" or "c") .. (alpn and ("|" .. table.concat(alpn, "\0")) or "")
+  local key = (named and "n" or "c") .. (alpn and ("|" .. alpn_key(alpn)) or "")
   local c = self.variants[key]
   if c then return c end
   local o = {}
