@@ -26,4 +26,9 @@ return {
     from = [[  local key = (named and "n" or "c") .. (alpn and ("|" .. alpn_key(alpn)) or "")]],
     to = [[  local key = (named and "n" or "c") .. (alpn and ("|" .. table.concat(alpn, "\0")) or "")]],
     specs = { { S, "offers each connection its own list" } } },
+  -- a handler that raised left its connection open until the collector ran
+  { name = "dropin20_copas_handler_error_leaves_open", file = COPAS,
+    from = [[      if not pcall(abort, raw) then pcall(raw.close, raw) end]],
+    to = [[      local _ = raw]],
+    specs = { { S, "closes the connection at once, without close_notify" } } },
 }

@@ -169,3 +169,66 @@ describe("dropin20: the drop-in's ALPN variants", function()
       assert.same({ { "a\0b" }, { "a", "b" } }, offered)
    end)
 end)
+
+-- tls.copas in copas 1.x (Lua 5.2 path), in a child interpreter (copas
+-- keeps its sockets in module-level sets). The handler sends a line, waits
+-- on another socket (so copas last resumes it for that one, and its own
+-- autoclose closes that one), then raises. The collector is stopped: only
+-- an explicit close reaches the client.
+local COPAS_PROGRAM = [=[
+collectgarbage("stop")
+local copas = require "copas"
+local socket = require "socket"
+local tls = require "tls"
+io.stdout:setvbuf("line")
+local cert, key = arg[1], arg[2]
+local sctx = assert(tls.context { mode = "server", certificate = cert, key = key })
+local server = assert(tls.listen("127.0.0.1", 0, sctx))
+local _, port = server:getsockname()
+local other = assert(socket.udp())
+other:settimeout(0)
+assert(other:setsockname("127.0.0.1", 0))
+local _, other_port = other:getsockname()
+tls.copas.addserver(server, function(conn)
+  assert(conn:handshake())
+  assert(conn:send("partial\n"))
+  copas.receive(other, 1)
+  error("handler failed on purpose")
+end)
+local cctx = assert(tls.context { ca = cert, strict_close = true })
+local result
+copas.addthread(function()
+  local sock = socket.tcp()
+  assert(copas.connect(sock, "127.0.0.1", port))
+  local conn = tls.copas.wrap(assert(tls.wrap(sock, cctx, { servername = "localhost" })))
+  assert(conn:handshake())
+  local line = conn:receive("*l")
+  local poke = assert(socket.udp())
+  assert(poke:sendto("x", "127.0.0.1", other_port))
+  local a, b = conn:receive("*a")
+  result = string.format("%s|%s|%s", tostring(line), tostring(a), tostring(b))
+end)
+local deadline = socket.gettime() + 5
+while not result and socket.gettime() < deadline do copas.step(0.1) end
+print("result " .. tostring(result))
+]=]
+
+describe("dropin20: tls.copas.addserver and a handler that raises", function()
+   if not package.path:find("/usr/share/lua/5.2/?.lua", 1, true) then
+      package.path = package.path .. ";/usr/share/lua/5.2/?.lua"
+   end
+
+   it("closes the connection at once, without close_notify, and copas gets the error", function()
+      local script, certfile, keyfile = os.tmpname(), os.tmpname(), os.tmpname()
+      proc.write_file(script, COPAS_PROGRAM)
+      proc.write_file(certfile, E.CERT)
+      proc.write_file(keyfile, E.KEY)
+      local out = proc.run(string.format("%s %s %s %s %s", proc.lua_env(), proc.lua(), proc.quote(script),
+         proc.quote(certfile), proc.quote(keyfile)), nil, 40, { ours = true })
+      os.remove(script); os.remove(certfile); os.remove(keyfile)
+      -- copas's default error handler prints the message
+      assert.truthy(out:find("handler failed on purpose", 1, true), out)
+      assert.truthy(out:find("result partial|nil|connection truncated: the peer closed TCP without close_notify\n",
+         1, true), out)
+   end)
+end)
