@@ -201,7 +201,7 @@ local function set_from_file(ctx, path, what)
   if not named then return nil, nerr end
   local keys, ident = read_file(path)
   if not keys then return fail("%s: %s", what, ident) end
-  local ok, err = ctx:set_ticket_keys(keys)
+  local ok, err = core.context_methods.set_ticket_keys(ctx, keys)
   if not ok then return fail("%s: %s", what, err) end
   files[ctx] = { path = path, ident = ident, checked = os.time() }
   return true
@@ -222,14 +222,14 @@ function M.use(ctx, keys, what)
   end
   local ok, err = check_keys(what, keys)
   if not ok then return nil, err end
-  ok, err = ctx:set_ticket_keys(keys)
+  ok, err = core.context_methods.set_ticket_keys(ctx, keys)
   if not ok then return fail("%s: %s", what, err) end
   files[ctx] = nil
   return true
 end
 
 function M.rotate_automatically(ctx, seconds)
-  ctx:set_ticket_key_rotation(seconds)
+  core.context_methods.set_ticket_key_rotation(ctx, seconds)
   rotating[ctx] = seconds > 0 or nil
 end
 
@@ -241,7 +241,7 @@ local function refresh_file(ctx, st, now)
   if ident == st.ident or ident == st.bad then return end
   local keys, err = read_file(st.path)
   if keys then
-    local ok, serr = ctx:set_ticket_keys(keys)
+    local ok, serr = core.context_methods.set_ticket_keys(ctx, keys)
     if ok then
       st.ident, st.bad = err, nil -- err is the identity of what was read
       return

@@ -1,0 +1,65 @@
+-- api20: API misuse that silently weakened security.
+--  1. A context object carries only its documented methods: the raw setters
+--     (set_verify, set_hook, load_ca_pem, ...) live in tls.core's
+--     context_methods, for lua/tls.lua and the specs.
+-- Planted bugs: mutate/mutations_api20.lua.
+local tls = require "tls"
+local core = require "tls.core"
+local CTXM = core.context_methods
+local E = require "spec.support.engines"
+local proc = require "spec.support.proc"
+
+describe("api20: a context object has only its documented methods", function()
+   local DOCUMENTED = { mode = true, check = true, setticketkeys = true, ticketkeynames = true }
+
+   it("a client or server context has no raw setter", function()
+      local contexts = {
+         assert(tls.context {}),
+         assert(tls.context { verify = false }),
+         E.server_ctx(),
+      }
+      local n = 0
+      for name in pairs(CTXM) do
+         if not DOCUMENTED[name] then
+            n = n + 1
+            for _, ctx in ipairs(contexts) do
+               assert.is_nil(ctx[name], "a context still has " .. name)
+            end
+         end
+      end
+      assert.is_true(n >= 30, "context_methods holds the setters")
+      for _, name in ipairs { "set_verify", "set_verify_chain_only", "set_hook", "load_ca_pem",
+                              "set_security_level", "add_pin", "set_suites", "set_versions" } do
+         assert.is_function(CTXM[name], name)
+         assert.is_nil(contexts[1][name], name)
+      end
+   end)
+
+   it("ctx:set_verify(false) is an error, not a weakened context", function()
+      local ctx = assert(tls.context {})
+      assert.has_error(function() ctx:set_verify(false) end)
+      -- the context still verifies: a self-signed server is refused
+      local c = assert(tls.engine(ctx, { servername = "localhost" }))
+      local s = E.server_engine()
+      assert(c:start())
+      E.pump(c, s)
+      assert.is_false(c:status().handshake_done == true)
+      assert.matches("certificate", (c:error()))
+   end)
+
+   it("the documented methods still work", function()
+      local cctx = assert(tls.context {})
+      assert.equal("client", cctx:mode())
+      assert.is_true((cctx:check()))
+      local tk = require "tls.ticketkeys"
+      local sctx = E.server_ctx()
+      assert.equal("server", sctx:mode())
+      local key = tk.generate()
+      assert.is_true(sctx:setticketkeys { key })
+      local names = sctx:ticketkeynames()
+      assert.equal(1, #names)
+      assert.equal(32, #names[1])
+      -- and a context made with options still connects
+      E.connected()
+   end)
+end)
