@@ -13,4 +13,22 @@ return {
     luaL_setfuncs(L, context_methods, 0);]],
     specs = { { S, "a client or server context has no raw setter" },
               { S, "ctx:set_verify(false) is an error" } } },
+  -- a server running as root accepts a key file another user owns (and
+  -- may rewrite): the review's finding
+  { name = "api20_keys_owner_unchecked", file = KEYS_C,
+    from = [[    else if (st.st_uid != geteuid())]],
+    to = [[    else if (st.st_uid != geteuid() && geteuid() != 0)]],
+    specs = { { S, "refuses a file another user owns" } } },
+  -- a symbolic link followed to wherever it points
+  { name = "api20_keys_symlink_followed", file = KEYS_C,
+    from = [[open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK]],
+    to = [[open(path, O_RDONLY | O_NONBLOCK]],
+    specs = { { S, "refuses a symbolic link" } } },
+  -- a FIFO (or any non-regular file) read as if it were the key file
+  { name = "api20_keys_nonregular_read", file = KEYS_C,
+    from = [[    if (!S_ISREG(st.st_mode))
+        snprintf(why, sizeof why, "is not a regular file");]],
+    to = [[    if (0)
+        snprintf(why, sizeof why, "is not a regular file");]],
+    specs = { { S, "refuses a FIFO at once" } } },
 }

@@ -2,6 +2,8 @@
 --  1. A context object carries only its documented methods: the raw setters
 --     (set_verify, set_hook, load_ca_pem, ...) live in tls.core's
 --     context_methods, for lua/tls.lua and the specs.
+--  2. Ticket key files are opened once and checked on that descriptor: no
+--     symbolic link, a regular file, owned by this user, mode 0600/0640.
 -- Planted bugs: mutate/mutations_api20.lua.
 local tls = require "tls"
 local core = require "tls.core"
@@ -61,5 +63,61 @@ describe("api20: a context object has only its documented methods", function()
       assert.equal(32, #names[1])
       -- and a context made with options still connects
       E.connected()
+   end)
+end)
+
+describe("api20: ticket key files", function()
+   local tk = require "tls.ticketkeys"
+   local dir
+   before_each(function()
+      dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir -m 700 " .. proc.quote(dir)))
+   end)
+   after_each(function() os.execute("rm -rf " .. proc.quote(dir)) end)
+
+   it("refuses a symbolic link, even to a good key file", function()
+      local real, link = dir .. "/real", dir .. "/link"
+      assert.is_true(tk.write(real, { tk.generate() }))
+      assert.equal(1, #assert(tk.read(real)))
+      assert(os.execute("ln -s " .. proc.quote(real) .. " " .. proc.quote(link)))
+      local keys, err = tk.read(link)
+      assert.is_nil(keys)
+      assert.equal(("ticket keys file %s is a symbolic link: name the file itself"):format(link), err)
+      local ctx, cerr = tls.context { mode = "server", certificate = E.CERT, key = E.KEY, ticket_keys = link }
+      assert.is_nil(ctx)
+      assert.matches("is a symbolic link", cerr, 1, true)
+   end)
+
+   it("refuses a FIFO at once (no wait for a writer)", function()
+      local fifo = dir .. "/fifo"
+      assert(os.execute("mkfifo -m 600 " .. proc.quote(fifo)))
+      local keys, err = tk.read(fifo)
+      assert.is_nil(keys)
+      assert.equal(("ticket keys file %s is not a regular file"):format(fifo), err)
+   end)
+
+   it("refuses a file another user owns, mode 0600 or not (as root)", function()
+      local id = io.popen("id -u")
+      local uid = tonumber(id:read("l"))
+      id:close()
+      if uid ~= 0 then
+         pending("needs root to give a file to another user")
+         return
+      end
+      local path = dir .. "/keys"
+      assert.is_true(tk.write(path, { tk.generate() }))
+      assert.equal(1, #assert(tk.read(path)))
+      assert(os.execute("chown nobody " .. proc.quote(path)))
+      local keys, err = tk.read(path)
+      assert.is_nil(keys)
+      assert.matches(("^ticket keys file %s belongs to user %%d+, not to this process's user 0: run chown on it")
+         :format(path:gsub("%p", "%%%0")), err)
+      local ctx, cerr = tls.context { mode = "server", certificate = E.CERT, key = E.KEY, ticket_keys = path }
+      assert.is_nil(ctx)
+      assert.matches("belongs to user", cerr, 1, true)
+      -- given back to us, it is read again
+      assert(os.execute("chown 0 " .. proc.quote(path)))
+      assert.equal(1, #assert(tk.read(path)))
    end)
 end)

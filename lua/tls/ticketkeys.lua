@@ -69,20 +69,6 @@ local function check_keys(what, keys)
   return true
 end
 
--- The file's permissions: a key file others may read gives away every
--- session resumed under its keys; one they may write lets them plant a key
--- of their own.
-local function check_file(path)
-  local ident, mode, regular = core.ticketkeys_stat(path)
-  if not ident then return nil, mode end
-  if not regular then return fail("ticket keys file %s is not a regular file", path) end
-  if mode & 0x3F & ~0x20 ~= 0 then -- 0077 but group read (040)
-    return fail("ticket keys file %s is open to other users (mode %04o): run chmod 600 (or 640) on it",
-      path, mode)
-  end
-  return ident
-end
-
 -- Parses the text of a key file.
 local function parse(path, text)
   local keys, seen, lineno = {}, {}, 0
@@ -115,14 +101,13 @@ local function parse(path, text)
 end
 
 -- The keys of the file at path, and its identity (see core.ticketkeys_stat).
+-- core.ticketkeys_read opens the file once and checks that descriptor: a
+-- key file others may read gives away every session resumed under its keys;
+-- one they may write, or that another user owns, lets them plant a key of
+-- their own. A symbolic link or anything but a regular file is refused.
 local function read_file(path)
-  local ident, err = check_file(path)
-  if not ident then return nil, err end
-  local f, oerr = io.open(path, "rb")
-  if not f then return fail("cannot read ticket keys file %s", oerr) end
-  local text = f:read("a")
-  f:close()
-  if not text then return fail("cannot read ticket keys file %s", path) end
+  local text, ident = core.ticketkeys_read(path)
+  if not text then return nil, ident end
   local keys, perr = parse(path, text)
   if not keys then return nil, perr end
   return keys, ident
