@@ -31,4 +31,16 @@ return {
     to = [[    if (0)
         snprintf(why, sizeof why, "is not a regular file");]],
     specs = { { S, "refuses a FIFO at once" } } },
+  -- the servername bridge failing open: "keep the context"
+  { name = "api20_servername_fail_open", file = SNI,
+    from = [[        snprintf(why, why_size, "the servername function is gone (removed from the context)");
+        return -2;]],
+    to = [[        return 0;]],
+    specs = { { S, "a servername function that cannot be called is internal_error" } } },
+  -- the alpn bridge failing open: "no ALPN"
+  { name = "api20_alpn_fail_open", file = SNI,
+    from = [[        snprintf(why, why_size, "the alpn function is gone (removed from the context)");
+        return -2;]],
+    to = [[        return -1;]],
+    specs = { { S, "an alpn function that cannot be called is internal_error" } } },
 }

@@ -4,6 +4,8 @@
 --     context_methods, for lua/tls.lua and the specs.
 --  2. Ticket key files are opened once and checked on that descriptor: no
 --     symbolic link, a regular file, owned by this user, mode 0600/0640.
+--  3. The servername and alpn functions fail closed (internal_error) when
+--     they cannot be called, as the verify function does.
 -- Planted bugs: mutate/mutations_api20.lua.
 local tls = require "tls"
 local core = require "tls.core"
@@ -119,5 +121,35 @@ describe("api20: ticket key files", function()
       -- given back to us, it is read again
       assert(os.execute("chown 0 " .. proc.quote(path)))
       assert.equal(1, #assert(tk.read(path)))
+   end)
+end)
+
+describe("api20: servername and alpn functions fail closed", function()
+   it("a servername function that cannot be called is internal_error, not 'keep the context'", function()
+      local sctx = E.server_ctx { servername = function() return false end }
+      local s = assert(tls.engine(sctx))
+      -- removed after the connection was made: the connection's bridge
+      -- finds no function to call
+      CTXM.set_hook(sctx, "servername", nil)
+      local c = E.client_engine()
+      assert(c:start())
+      E.pump(c, s)
+      assert.is_not_true(s:status().handshake_done)
+      local msg, alert = s:error()
+      assert.equal("internal_error", alert)
+      assert.equal("servername function: the servername function is gone (removed from the context)", msg)
+   end)
+
+   it("an alpn function that cannot be called is internal_error, not 'no ALPN'", function()
+      local sctx = E.server_ctx { alpn = function() return false end }
+      local s = assert(tls.engine(sctx))
+      CTXM.set_hook(sctx, "alpn", nil)
+      local c = E.client_engine { alpn = { "h2" } }
+      assert(c:start())
+      E.pump(c, s)
+      assert.is_not_true(s:status().handshake_done)
+      local msg, alert = s:error()
+      assert.equal("internal_error", alert)
+      assert.equal("alpn function: the alpn function is gone (removed from the context)", msg)
    end)
 end)
