@@ -43,4 +43,14 @@ return {
         return -2;]],
     to = [[        return -1;]],
     specs = { { S, "an alpn function that cannot be called is internal_error" } } },
+  -- the client certificate presented to every redirect target
+  { name = "api20_https_cert_to_every_host", file = HTTPS,
+    from = [[  if reqt.context == nil and reqt.redirect_certificate ~= true then]],
+    to = [[  if false then]],
+    specs = { { S, "a host the first server redirects to does not get it" } } },
+  -- redirect_certificate = true ignored
+  { name = "api20_https_redirect_certificate_ignored", file = HTTPS,
+    from = [[  if reqt.context == nil and reqt.redirect_certificate ~= true then]],
+    to = [[  if reqt.context == nil then]],
+    specs = { { S, "redirect_certificate = true presents it" } } },
 }

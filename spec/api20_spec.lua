@@ -6,6 +6,8 @@
 --     symbolic link, a regular file, owned by this user, mode 0600/0640.
 --  3. The servername and alpn functions fail closed (internal_error) when
 --     they cannot be called, as the verify function does.
+--  4. tls.https presents the client certificate only to the first host:
+--     after a redirect to another host or port, unless redirect_certificate.
 -- Planted bugs: mutate/mutations_api20.lua.
 local tls = require "tls"
 local core = require "tls.core"
@@ -151,5 +153,77 @@ describe("api20: servername and alpn functions fail closed", function()
       local msg, alert = s:error()
       assert.equal("internal_error", alert)
       assert.equal("alpn function: the alpn function is gone (removed from the context)", msg)
+   end)
+end)
+
+describe("api20: tls.https and the client certificate on redirects", function()
+   local https = require "tls.https"
+   local ltn12 = require "ltn12"
+   local peers = require "spec.support.peers"
+   local certs = require "spec.support.certs"
+   local c = certs.get()
+   local m = certs.clients()
+   local leaf = c.leaf.ecdsa_p256
+   local plain, plain_port, mtls, mtls_port
+
+   local function python_server(client_ca)
+      local h = proc.spawn(string.format("%s spec/support/https_server.py %s %s %s", peers.python(),
+         proc.quote(leaf.cert), proc.quote(leaf.key), client_ca and proc.quote(client_ca) or ""), { timeout = 600 })
+      return h, tonumber(proc.wait_output(h, "ready (%d+)"))
+   end
+
+   local function get(reqt)
+      local t = {}
+      reqt.sink = ltn12.sink.table(t)
+      local ok, code = https.request(reqt)
+      if not ok then return nil, code end
+      return table.concat(t), code
+   end
+
+   setup(function()
+      plain, plain_port = python_server(nil)
+      mtls, mtls_port = python_server(m.ca) -- requires a client certificate from m.ca
+   end)
+   teardown(function()
+      plain:kill()
+      mtls:kill()
+   end)
+
+   local function via_plain()
+      return "https://localhost:" .. plain_port .. "/redirect?to=https://localhost:" .. mtls_port .. "/whoami"
+   end
+
+   it("the first host gets it, also after a redirect on the same host and port", function()
+      local body, code = get { url = "https://localhost:" .. mtls_port .. "/redirect?to=/whoami", ca = c.ca,
+         certificate = m.ecdsa.cert, key = m.ecdsa.key }
+      assert.equal(200, code)
+      assert.is_string(body)
+      assert.not_equal("none", body)
+   end)
+
+   it("a host the first server redirects to does not get it", function()
+      local body, err = get { url = via_plain(), ca = c.ca, certificate = m.ecdsa.cert, key = m.ecdsa.key }
+      assert.is_nil(body)
+      -- the second server requires one and got none
+      assert.matches("certificate_required", err, 1, true)
+   end)
+
+   it("redirect_certificate = true presents it to the redirect's host", function()
+      local body, code = get { url = via_plain(), ca = c.ca, certificate = m.ecdsa.cert, key = m.ecdsa.key,
+         redirect_certificate = true }
+      assert.equal(200, code)
+      assert.not_equal("none", body)
+      -- the same name as asked directly
+      local direct = get { url = "https://localhost:" .. mtls_port .. "/whoami", ca = c.ca,
+         certificate = m.ecdsa.cert, key = m.ecdsa.key }
+      assert.equal(direct, body)
+   end)
+
+   it("refuses a redirect_certificate that is not a boolean", function()
+      for _, v in ipairs { "yes", 1, {} } do
+         local ok, err = https.request { url = via_plain(), redirect_certificate = v }
+         assert.is_nil(ok)
+         assert.equal("tls.https: option 'redirect_certificate' must be true or false (got " .. type(v) .. ")", err)
+      end
    end)
 end)
