@@ -6,6 +6,9 @@
 -- returned, never raised, except for programming errors (a non-table where
 -- options belong).
 local core = require "tls.core"
+-- The context's setters, which a context object does not carry (a program
+-- holding one cannot weaken it past the checks made here): C.set_verify(ctx, v).
+local C = core.context_methods
 local ticketkeys = require "tls.ticketkeys"
 local util = require "tls.util"
 
@@ -144,7 +147,7 @@ local function pki_options(ctx, o, server)
       if type(pin) ~= "string" then
         return fail("option 'pin': entry %d must be a string (got %s)", i, type(pin))
       end
-      local ok, why = with_option("pin", ctx:add_pin(pin))
+      local ok, why = with_option("pin", C.add_pin(ctx, pin))
       if not ok then return nil, why end
     end
   end
@@ -170,10 +173,10 @@ local function pki_options(ctx, o, server)
       if type(crl) ~= "string" then
         return fail("option 'crl': entry %d must be a string (got %s)", i, type(crl))
       end
-      local ok, why = with_option("crl", ctx:load_crl(crl, not is_pem(crl)))
+      local ok, why = with_option("crl", C.load_crl(ctx, crl, not is_pem(crl)))
       if not ok then return nil, why end
     end
-    ctx:set_crl_check_all(o.crl_check_all == true)
+    C.set_crl_check_all(ctx, o.crl_check_all == true)
   end
   return true
 end
@@ -195,7 +198,7 @@ local function resumption_options(ctx, o, server)
     if math.type(o.tickets) ~= "integer" or o.tickets < 0 or o.tickets > 16 then
       return fail("option 'tickets' must be a whole number from 0 to 16 (got %s)", shown(o.tickets))
     end
-    ctx:set_tickets(o.tickets)
+    C.set_tickets(ctx, o.tickets)
   end
   if o.ticket_lifetime ~= nil then
     local n = o.ticket_lifetime
@@ -203,7 +206,7 @@ local function resumption_options(ctx, o, server)
       return fail("option 'ticket_lifetime' must be a whole number of seconds from 1 to 604800 "
         .. "(7 days, RFC 8446's limit) (got %s)", shown(n))
     end
-    ctx:set_ticket_lifetime(n)
+    C.set_ticket_lifetime(ctx, n)
   end
   -- Keys come from the application (a list, or a key file a fleet shares
   -- and an operator rotates), or the server makes its own and, with a
@@ -231,7 +234,7 @@ local function resumption_options(ctx, o, server)
     if type(o.psk_ke) ~= "boolean" then
       return fail("option 'psk_ke' must be true or false (got %s)", type(o.psk_ke))
     end
-    ctx:set_psk_ke(o.psk_ke)
+    C.set_psk_ke(ctx, o.psk_ke)
   end
   -- uint32 on the wire (rfc8446#4.2.10); the core takes up to 2^31 - 1.
   if o.max_early_data ~= nil and (math.type(o.max_early_data) ~= "integer" or o.max_early_data < 1
@@ -243,7 +246,7 @@ local function resumption_options(ctx, o, server)
     if type(o.early_data) ~= "boolean" then
       return fail("option 'early_data' must be true or false (got %s)", type(o.early_data))
     end
-    ctx:set_early_data(o.early_data, o.max_early_data)
+    C.set_early_data(ctx, o.early_data, o.max_early_data)
   elseif o.max_early_data ~= nil then
     return fail("option 'max_early_data' needs 'early_data = true'")
   end
@@ -267,7 +270,7 @@ local function resumption_options(ctx, o, server)
       return fail("option 'session_store' must be a table with functions get(id), put(id, blob, ttl) "
         .. "and delete(id), such as tls.store.memory() or tls.store.redis{...}")
     end
-    ctx:set_session_store(st)
+    C.set_session_store(ctx, st)
   end
   return true
 end
@@ -495,44 +498,44 @@ function tls.context(opts)
   -- 'certificate'/'key' first: the default pair of a server (the one sent
   -- when no other fits the client's name).
   if o.certificate then
-    ok, why = with_option("certificate", ctx:set_chain(o.certificate, not is_pem(o.certificate)))
+    ok, why = with_option("certificate", C.set_chain(ctx, o.certificate, not is_pem(o.certificate)))
     if not ok then return nil, why end
-    ok, why = with_option("key", ctx:set_key(o.key, not is_pem(o.key), o.password))
+    ok, why = with_option("key", C.set_key(ctx, o.key, not is_pem(o.key), o.password))
     if not ok then return nil, why end
   end
   for i, pair in ipairs(o.certificates or {}) do
     local where_ = string.format("certificates[%d].", i)
-    ok, why = with_option(where_ .. "certificate", ctx:set_chain(pair.certificate, not is_pem(pair.certificate)))
+    ok, why = with_option(where_ .. "certificate", C.set_chain(ctx, pair.certificate, not is_pem(pair.certificate)))
     if not ok then return nil, why end
-    ok, why = with_option(where_ .. "key", ctx:set_key(pair.key, not is_pem(pair.key), pair.password))
+    ok, why = with_option(where_ .. "key", C.set_key(ctx, pair.key, not is_pem(pair.key), pair.password))
     if not ok then return nil, why end
   end
   local verify = o.verify
   if verify == nil then verify = not server end
-  ctx:set_verify(verify)
+  C.set_verify(ctx, verify)
   if o.ca ~= nil then
     if is_pem(o.ca) then
-      ok, why = with_option("ca", ctx:load_ca_pem(o.ca))
+      ok, why = with_option("ca", C.load_ca_pem(ctx, o.ca))
     else
-      ok, why = with_option("ca", ctx:load_ca_path(o.ca))
+      ok, why = with_option("ca", C.load_ca_path(ctx, o.ca))
     end
     if not ok then return nil, why end
   elseif verify and not server then
-    ok, why = ctx:load_system_ca()
+    ok, why = C.load_system_ca(ctx)
     if not ok then return fail("cannot load the system's trusted certificates: %s", why) end
   end
-  if o.security_level ~= nil then ctx:set_security_level(o.security_level) end
+  if o.security_level ~= nil then C.set_security_level(ctx, o.security_level) end
   if o.min_version or o.max_version then
-    ok, why = ctx:set_versions(o.min_version or "TLSv1.2", o.max_version or "TLSv1.3")
+    ok, why = C.set_versions(ctx, o.min_version or "TLSv1.2", o.max_version or "TLSv1.3")
     if not ok then return nil, why end
   end
-  if o.require_ems ~= nil then ctx:set_require_ems(o.require_ems) end
-  if o.strict_close ~= nil then ctx:set_strict_close(o.strict_close) end
+  if o.require_ems ~= nil then C.set_require_ems(ctx, o.require_ems) end
+  if o.strict_close ~= nil then C.set_strict_close(ctx, o.strict_close) end
   for option, setter in pairs { ciphers = "set_suites", groups = "set_groups", sigalgs = "set_sigalgs" } do
     if o[option] ~= nil then
       local list, lerr = name_list(option, o[option])
       if not list then return nil, lerr end
-      ok, why = with_option(option, ctx[setter](ctx, list))
+      ok, why = with_option(option, C[setter](ctx, list))
       if not ok then return nil, why end
     end
   end
@@ -542,43 +545,43 @@ function tls.context(opts)
     if math.type(n) ~= "integer" or n < 64 or n > 16385 then
       return fail("option 'record_size_limit' must be an integer from 64 to 16385 (got %s)", shown(n))
     end
-    ctx:set_record_size_limit(n)
+    C.set_record_size_limit(ctx, n)
   end
-  if o.trace then ctx:set_trace(o.trace) end
-  if o.servername then ctx:set_hook("servername", o.servername) end
-  if o.sni_strict ~= nil then ctx:set_sni_strict(o.sni_strict) end
+  if o.trace then C.set_trace(ctx, o.trace) end
+  if o.servername then C.set_hook(ctx, "servername", o.servername) end
+  if o.sni_strict ~= nil then C.set_sni_strict(ctx, o.sni_strict) end
   if type(o.alpn) == "function" then
-    ctx:set_hook("alpn", o.alpn)
+    C.set_hook(ctx, "alpn", o.alpn)
   elseif alpn_wire then
-    ok, why = with_option("alpn", ctx:set_alpn(alpn_wire))
+    ok, why = with_option("alpn", C.set_alpn(ctx, alpn_wire))
     if not ok then return nil, why end
   end
-  if o.client_certificate then ctx:set_hook("client_certificate", o.client_certificate) end
+  if o.client_certificate then C.set_hook(ctx, "client_certificate", o.client_certificate) end
   -- The NSS key log. With the option absent, a client honours SSLKEYLOGFILE
   -- as curl and browsers do (a server never does: its environment is not
   -- its clients'); keylog = false turns that off.
   if type(o.keylog) == "string" then
-    ok, why = with_option("keylog", ctx:set_keylog(o.keylog))
+    ok, why = with_option("keylog", C.set_keylog(ctx, o.keylog))
     if not ok then return nil, why end
   elseif type(o.keylog) == "function" then
-    ctx:set_hook("keylog", o.keylog)
+    C.set_hook(ctx, "keylog", o.keylog)
   elseif o.keylog == nil and not server then
     local env = os.getenv("SSLKEYLOGFILE")
     if env and env ~= "" then
       -- A file that cannot be opened must not stop the program: warned, ignored.
-      ok, why = ctx:set_keylog(env)
+      ok, why = C.set_keylog(ctx, env)
       if not ok then warn("tls: SSLKEYLOGFILE ignored: ", why) end
     end
   end
   if server and type(o.ocsp) == "function" then
-    ctx:set_hook("ocsp", o.ocsp)
+    C.set_hook(ctx, "ocsp", o.ocsp)
   elseif server and o.ocsp ~= nil then
-    ok, why = with_option("ocsp", ctx:set_ocsp_response(o.ocsp))
+    ok, why = with_option("ocsp", C.set_ocsp_response(ctx, o.ocsp))
     if not ok then return nil, why end
   elseif o.ocsp ~= nil then
-    ctx:set_ocsp(o.ocsp == "require" and "require" or o.ocsp and "ask" or "off")
+    C.set_ocsp(ctx, o.ocsp == "require" and "require" or o.ocsp and "ask" or "off")
   end
-  if verify_fn then ctx:set_hook("verify", verify_fn) end
+  if verify_fn then C.set_hook(ctx, "verify", verify_fn) end
   ok, why = pki_options(ctx, o, server)
   if not ok then return nil, why end
   ok, why = resumption_options(ctx, o, server)
@@ -588,7 +591,7 @@ function tls.context(opts)
       return fail("option 'key_update_after' must be a whole number of records >= 1 (got %s)",
         shown(o.key_update_after))
     end
-    ctx:set_key_update_after(o.key_update_after)
+    C.set_key_update_after(ctx, o.key_update_after)
   end
   -- Last, with every list, version and key set: a context no peer could
   -- ever connect with is refused now, not at its first handshake.

@@ -42,9 +42,9 @@ return {
      to = [[if false then]],
      specs = { { K, "keys the application gives are not rotated" } } },
    -- the key file: other users and the group's write refused
-   { name = "keys_file_mode_others_only", file = KEYS,
-     from = [[if mode & 0x3F & ~0x20 ~= 0 then]],
-     to = [[if mode & 0x07 ~= 0 then]],
+   { name = "keys_file_mode_others_only", file = "csrc/lua/lua_ticketkeys.c",
+     from = [[else if ((st.st_mode & 077 & ~040) != 0)]],
+     to = [[else if ((st.st_mode & 07) != 0)]],
      specs = { { K, "refuses a file other users may read or write" } } },
    { name = "keys_file_written_readable", file = "csrc/lua/lua_ticketkeys.c",
      from = [[if (fchmod(fd, 0600) != 0 ||]],

@@ -8,6 +8,7 @@
 -- handshake ran, and a later connection under the stricter settings
 -- resumes a peer they would have refused (a resumed handshake carries no
 -- certificate: engine/tls_resume.c).
+local CTXM = require("tls.core").context_methods -- a context's setters (not its methods)
 local tls = require "tls"
 local E = require "spec.support.engines"
 local K = require("spec.support.certs_crl").get()
@@ -68,7 +69,7 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          local sctx = server_ctx()
          local cctx = client_ctx { security_level = 1 }
          local c = assert(tls.engine(cctx, { servername = "localhost" }))
-         cctx:set_security_level(3) -- for connections made from now on
+         CTXM.set_security_level(cctx, 3) -- for connections made from now on
          local session = session_of(c, assert(tls.engine(sctx)))
          -- a connection at level 3 must verify the server itself
          local strict, events = client_ctx { security_level = 3 }
@@ -90,7 +91,7 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          local crls = { K.crl_root, K.crl_inter_revoked }
          local cctx = client_ctx { crl = crls }
          local c = assert(tls.engine(cctx, { servername = "localhost" }))
-         cctx:set_crl_check_all(true)
+         CTXM.set_crl_check_all(cctx, true)
          local session = session_of(c, assert(tls.engine(sctx)))
          -- the context as it is now checks every certificate of the chain
          local c2 = run(assert(tls.engine(cctx, { servername = "localhost", session = session })),
@@ -108,7 +109,7 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
                                     assert(tls.engine(sctx)))
          local cctx, events = client_ctx { security_level = 3 }
          local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
-         cctx:set_security_level(1)
+         CTXM.set_security_level(cctx, 1)
          run(c, assert(tls.engine(sctx)))
          assert.is_nil(c:error())
          assert.is_false(c:info().resumed, "a level-3 connection resumed a session verified at level 1")
@@ -128,7 +129,7 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
       it("made at security_level 1 while the context went to 3: only a level-1 server resumes it", function()
          local sctx = mtls_server { security_level = 1 }
          local s = assert(tls.engine(sctx))
-         sctx:set_security_level(3)
+         CTXM.set_security_level(sctx, 3)
          local session = session_of(assert(tls.engine(mtls_client(), { servername = "localhost" })), s)
          local strict, events = mtls_server { security_level = 3 }
          local _, s2 = run(assert(tls.engine(mtls_client(), { servername = "localhost", session = session })),
@@ -147,7 +148,7 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
                                     assert(tls.engine((mtls_server { security_level = 1 }))))
          local sctx, events = mtls_server { security_level = 3 }
          local s = assert(tls.engine(sctx))
-         sctx:set_security_level(1)
+         CTXM.set_security_level(sctx, 1)
          run(assert(tls.engine(mtls_client(), { servername = "localhost", session = session })), s)
          assert.is_nil(s:error())
          assert.is_false(s:info().resumed, "a level-3 connection resumed a client verified at level 1")
@@ -172,7 +173,7 @@ describe("review19: a CRL loaded into a context that had none", function()
       it(version .. ": applies to a client made before it: a revoked server is refused", function()
          local cctx = assert(tls.context { ca = K.ca, max_version = version })
          local c = assert(tls.engine(cctx, { servername = "localhost" }))
-         assert(cctx:load_crl(pem(K.crl_root)))
+         assert(CTXM.load_crl(cctx, pem(K.crl_root)))
          local s = E.server_engine { certificate = K.revoked.cert, key = K.revoked.key }
          run(c, s)
          assert.is_false(c:status().handshake_done, "connected to a revoked server")
@@ -183,7 +184,7 @@ describe("review19: a CRL loaded into a context that had none", function()
       it(version .. ": applies to a server connection accepted before it: a revoked client is refused", function()
          local sctx = E.server_ctx { verify = "required", ca = K.ca, max_version = version }
          local s = assert(tls.engine(sctx))
-         assert(sctx:load_crl(pem(K.crl_root)))
+         assert(CTXM.load_crl(sctx, pem(K.crl_root)))
          local cctx = assert(tls.context { ca = E.CERT, certificate = K.revoked.cert, key = K.revoked.key })
          run(assert(tls.engine(cctx, { servername = "localhost" })), s)
          assert.is_false(s:status().handshake_done, "accepted a revoked client")

@@ -501,44 +501,54 @@ static int ctx_tostring(lua_State *L)
     return 1;
 }
 
+static const luaL_Reg context_methods[] = {
+    {"set_chain", ctx_set_chain},
+    {"set_key", ctx_set_key},
+    {"load_ca_pem", ctx_load_ca_pem},
+    {"load_ca_path", ctx_load_ca_path},
+    {"load_system_ca", ctx_load_system_ca},
+    {"set_suites", ctx_set_suites},
+    {"set_groups", ctx_set_groups},
+    {"set_sigalgs", ctx_set_sigalgs},
+    {"set_verify", ctx_set_verify},
+    {"set_verify_chain_only", ctx_set_verify_chain_only},
+    {"set_security_level", ctx_set_security_level},
+    {"set_strict_close", ctx_set_strict_close},
+    {"set_versions", ctx_set_versions},
+    {"check", ctx_check},
+    {"set_require_ems", ctx_set_require_ems},
+    {"set_alpn", ctx_set_alpn},
+    {"set_sni_strict", ctx_set_sni_strict},
+    {"set_trace", ctx_set_trace},
+    {"set_hook", ctx_set_hook},
+    {"set_keylog", ctx_set_keylog},
+    {"set_ocsp_response", ctx_set_ocsp_response},
+    {"set_ocsp", ctx_set_ocsp},
+    {"add_pin", ctx_add_pin},
+    {"load_crl", ctx_load_crl},
+    {"set_crl_check_all", ctx_set_crl_check_all},
+    {"set_key_update_after", ctx_set_key_update_after},
+    {"set_record_size_limit", ctx_set_record_size_limit},
+    {"set_tickets", ctx_set_tickets},
+    {"set_ticket_lifetime", ctx_set_ticket_lifetime},
+    {"set_ticket_keys", ctx_set_ticket_keys},
+    {"set_ticket_key_rotation", ctx_set_ticket_key_rotation},
+    {"set_psk_ke", ctx_set_psk_ke},
+    {"set_early_data", ctx_set_early_data},
+    {"set_session_store", ctx_set_session_store},
+    {"set_clock_offset", ctx_set_clock_offset},
+    {"mode", ctx_mode},
+    {NULL, NULL},
+};
+
 void tls_lua_context_register(lua_State *L)
 {
-    static const luaL_Reg methods[] = {
-        {"set_chain", ctx_set_chain},
-        {"set_key", ctx_set_key},
-        {"load_ca_pem", ctx_load_ca_pem},
-        {"load_ca_path", ctx_load_ca_path},
-        {"load_system_ca", ctx_load_system_ca},
-        {"set_suites", ctx_set_suites},
-        {"set_groups", ctx_set_groups},
-        {"set_sigalgs", ctx_set_sigalgs},
-        {"set_verify", ctx_set_verify},
-        {"set_verify_chain_only", ctx_set_verify_chain_only},
-        {"set_security_level", ctx_set_security_level},
-        {"set_strict_close", ctx_set_strict_close},
-        {"set_versions", ctx_set_versions},
+    /* What a context object a program holds answers to. The setters are
+     * not among them: ctx:set_verify(false) on a shared context would
+     * weaken every later connection past tls.context's checks. lua/tls.lua
+     * adds its documented methods (setticketkeys, ticketkeynames) here. */
+    static const luaL_Reg public_methods[] = {
         {"check", ctx_check},
-        {"set_require_ems", ctx_set_require_ems},
-        {"set_alpn", ctx_set_alpn},
-        {"set_sni_strict", ctx_set_sni_strict},
-        {"set_trace", ctx_set_trace},
-        {"set_hook", ctx_set_hook},
-        {"set_keylog", ctx_set_keylog},
-        {"set_ocsp_response", ctx_set_ocsp_response},
-        {"set_ocsp", ctx_set_ocsp},
-        {"add_pin", ctx_add_pin},
-        {"load_crl", ctx_load_crl},
-        {"set_crl_check_all", ctx_set_crl_check_all},
-        {"set_key_update_after", ctx_set_key_update_after},
-        {"set_record_size_limit", ctx_set_record_size_limit},
-        {"set_tickets", ctx_set_tickets},
-        {"set_ticket_lifetime", ctx_set_ticket_lifetime},
-        {"set_ticket_keys", ctx_set_ticket_keys},
-        {"set_ticket_key_rotation", ctx_set_ticket_key_rotation},
-        {"set_psk_ke", ctx_set_psk_ke},
-        {"set_early_data", ctx_set_early_data},
-        {"set_session_store", ctx_set_session_store},
-        {"set_clock_offset", ctx_set_clock_offset},
         {"mode", ctx_mode},
         {NULL, NULL},
     };
@@ -549,7 +559,14 @@ void tls_lua_context_register(lua_State *L)
     };
     luaL_newmetatable(L, TLS_LUA_CONTEXT);
     luaL_setfuncs(L, meta, 0);
-    luaL_newlib(L, methods);
+    luaL_newlib(L, public_methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
+}
+
+/* Every method, for lua/tls.lua (and the specs) only: the module table's
+ * context_methods, called as context_methods.set_verify(ctx, v). */
+void tls_lua_push_context_methods(lua_State *L)
+{
+    luaL_newlib(L, context_methods);
 }

@@ -59,13 +59,18 @@ int tls_lua_servername_bridge(void *ud, const char *name, tls_config **cfg, char
     tls_lua_trace *t = ud;
     lua_State *L = t->L;
     *cfg = NULL;
-    if (!L || !lua_checkstack(L, 6))
-        return 0;
+    /* Fail closed, as the verify bridge does: a function that may refuse
+     * names must not be skipped because it cannot be called. */
+    if (!L || !lua_checkstack(L, 6)) {
+        snprintf(why, why_size, "the servername function cannot be called (no Lua stack)");
+        return -2;
+    }
     int top = lua_gettop(L);
     lua_pushcfunction(L, call_servername);
     if (!tls_lua_hook_push(t, TLS_LUA_SLOT_SERVERNAME)) {
         lua_settop(L, top);
-        return 0;
+        snprintf(why, why_size, "the servername function is gone (removed from the context)");
+        return -2;
     }
     lua_pushlightuserdata(L, (void *)name);
     if (lua_pcall(L, 2, 3, 0) != LUA_OK) {
@@ -126,13 +131,18 @@ int tls_lua_alpn_bridge(void *ud, const uint8_t *list, size_t len, const uint8_t
 {
     tls_lua_trace *t = ud;
     lua_State *L = t->L;
-    if (!L || !lua_checkstack(L, 6))
-        return -1;
+    /* Fail closed (see the servername bridge): an alpn function that
+     * refuses must not become "no ALPN" because it cannot be called. */
+    if (!L || !lua_checkstack(L, 6)) {
+        snprintf(why, why_size, "the alpn function cannot be called (no Lua stack)");
+        return -2;
+    }
     int top = lua_gettop(L);
     lua_pushcfunction(L, call_alpn);
     if (!tls_lua_hook_push(t, TLS_LUA_SLOT_ALPN)) {
         lua_settop(L, top);
-        return -1;
+        snprintf(why, why_size, "the alpn function is gone (removed from the context)");
+        return -2;
     }
     lua_pushlightuserdata(L, (void *)list);
     lua_pushinteger(L, (lua_Integer)len);

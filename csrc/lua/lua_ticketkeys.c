@@ -74,6 +74,88 @@ static int core_ticketkeys_stat(lua_State *L)
     return 3;
 }
 
+/* The most a key file may hold: MAX_KEYS lines of 96 digits, with room
+ * for comments; anything larger is not a key file. */
+#define TICKETKEYS_FILE_MAX (64 * 1024)
+
+/* core.ticketkeys_read(path) -> text, identity | nil, msg. The file is
+ * opened once and every check is made on that open descriptor (no
+ * stat-then-open by name): not a symbolic link (O_NOFOLLOW), a regular
+ * file, owned by this process's effective user (a file another user owns
+ * may be rewritten by them, planting keys that open our tickets), and
+ * neither writable by the group nor open in any way to others. */
+static int core_ticketkeys_read(lua_State *L)
+{
+    tls_error err;
+    const char *path = check_path(L, 1, &err);
+    if (path == NULL)
+        return push_reason(L, err.reason);
+    /* Made before the file is opened, so that running out of memory
+     * (which raises) cannot leak the descriptor. */
+    char *buf = lua_newuserdatauv(L, TICKETKEYS_FILE_MAX + 1, 0);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ELOOP) {
+            lua_pushnil(L);
+            lua_pushfstring(L, "ticket keys file %s is a symbolic link: name the file itself", path);
+            return 2;
+        }
+        return push_errno(L, "cannot read ticket keys file", path, errno);
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return push_errno(L, "cannot read ticket keys file", path, e);
+    }
+    char why[160] = "";
+    if (!S_ISREG(st.st_mode))
+        snprintf(why, sizeof why, "is not a regular file");
+    else if (st.st_uid != geteuid())
+        snprintf(why, sizeof why, "belongs to user %ju, not to this process's user %ju: run chown on it "
+                 "(its owner could plant keys in it)", (uintmax_t)st.st_uid, (uintmax_t)geteuid());
+    else if ((st.st_mode & 077 & ~040) != 0) /* 0077 but group read (040) */
+        snprintf(why, sizeof why, "is open to other users (mode %04o): run chmod 600 (or 640) on it",
+                 (unsigned)(st.st_mode & 07777));
+    else if (st.st_size > TICKETKEYS_FILE_MAX)
+        snprintf(why, sizeof why, "is larger than %d bytes", TICKETKEYS_FILE_MAX);
+    if (why[0] != '\0') {
+        close(fd);
+        lua_pushnil(L);
+        lua_pushfstring(L, "ticket keys file %s %s", path, why);
+        return 2;
+    }
+    size_t total = 0;
+    int e = 0;
+    while (total <= TICKETKEYS_FILE_MAX) {
+        ssize_t n = read(fd, buf + total, TICKETKEYS_FILE_MAX + 1 - total);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            e = errno;
+            break;
+        }
+        if (n == 0)
+            break;
+        total += (size_t)n;
+    }
+    close(fd);
+    if (e == 0 && total > TICKETKEYS_FILE_MAX)
+        e = EFBIG; /* grew since fstat */
+    if (e != 0) {
+        OPENSSL_cleanse(buf, total);
+        return push_errno(L, "cannot read ticket keys file", path, e);
+    }
+    lua_pushlstring(L, buf, total);
+    OPENSSL_cleanse(buf, total);
+    char id[128];
+    snprintf(id, sizeof id, "%ju:%ju:%jd:%jd.%09ld", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
+             (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    lua_pushstring(L, id);
+    return 2;
+}
+
 static int write_all(int fd, const char *p, size_t len)
 {
     while (len > 0) {
@@ -202,6 +284,7 @@ void tls_lua_ticketkeys_add(lua_State *L)
     static const luaL_Reg functions[] = {
         {"ticketkey_generate", core_ticketkey_generate},
         {"ticketkeys_stat", core_ticketkeys_stat},
+        {"ticketkeys_read", core_ticketkeys_read},
         {"ticketkeys_write", core_ticketkeys_write},
         {"ticketkeys_tick", core_ticketkeys_tick},
         {"ticketkeys_names", core_ticketkeys_names},

@@ -154,5 +154,7 @@ int luaopen_tls_core(lua_State *L)
     tls_lua_ticketkeys_add(L);
     tls_lua_push_internal(L);
     lua_setfield(L, -2, "_internal");
+    tls_lua_push_context_methods(L);
+    lua_setfield(L, -2, "context_methods");
     return 1;
 }

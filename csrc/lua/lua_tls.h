@@ -31,6 +31,7 @@ enum {
 tls_config *tls_lua_check_context(lua_State *L, int idx);
 int tls_lua_context_new(lua_State *L);
 void tls_lua_context_register(lua_State *L);
+void tls_lua_push_context_methods(lua_State *L);
 
 /* ---- Callback bridge (lua_trace.c) --------------------------------------- */
 /* Calls the context's Lua functions from the engine: the trace function for

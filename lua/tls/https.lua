@@ -48,12 +48,19 @@ local REQUEST_FIELDS = {
   url = true, sink = true, source = true, method = true, headers = true, step = true,
   redirect = true, maxredirects = true, proxy = true, create = true, user = true,
   scheme = true, host = true, port = true, path = true, params = true, query = true, fragment = true,
-  context = true, servername = true, timeout = true,
+  context = true, servername = true, timeout = true, redirect_certificate = true,
 }
 
--- The context for a whole request (every hop of its redirects): a ready
--- one, or one made from the request's context options. Verification is
--- tls.context's default (on); ALPN offers http/1.1 unless told otherwise.
+-- Context options that present a client certificate: after a redirect to
+-- another host or port they are left out (unless redirect_certificate =
+-- true), so a host the first server chose does not learn who we are.
+local CLIENT_CERTIFICATE = { certificate = true, key = true, certificates = true, client_certificate = true }
+
+-- The context for a request: a ready one (every hop of its redirects), or
+-- one made from the request's context options (made again without the
+-- client certificate after a change of host or port, see trequest).
+-- Verification is tls.context's default (on); ALPN offers http/1.1 unless
+-- told otherwise.
 local function make_context(reqt)
   local o = { mode = "client" }
   for k, v in pairs(reqt) do
@@ -327,6 +334,9 @@ local function check_request(reqt)
   elseif math.type(max) ~= "integer" or max < 0 then
     return fail("option 'maxredirects' must be a whole number >= 0 (got %s)", max ~= max and "NaN" or tostring(max))
   end
+  if reqt.redirect_certificate ~= nil and type(reqt.redirect_certificate) ~= "boolean" then
+    return fail("option 'redirect_certificate' must be true or false (got %s)", type(reqt.redirect_certificate))
+  end
   if reqt.servername ~= nil and type(reqt.servername) ~= "string" then
     return fail("option 'servername' must be a string (got %s)", type(reqt.servername))
   end
@@ -396,6 +406,17 @@ local function trequest(reqt)
   local ctx
   ctx, err = make_context(reqt)
   if not ctx then return nil, err end
+  -- The options again without the client certificate, for the hops after
+  -- a change of host or port (the context is made then, once).
+  local certless
+  if reqt.context == nil and reqt.redirect_certificate ~= true then
+    for k in pairs(CLIENT_CERTIFICATE) do
+      if reqt[k] ~= nil then certless = {} end
+    end
+    for k, v in pairs(certless and reqt or {}) do
+      if not CLIENT_CERTIFICATE[k] then certless[k] = v end
+    end
+  end
   local u
   u, err = first_url(reqt)
   if not u then return nil, err end
@@ -442,6 +463,11 @@ local function trequest(reqt)
         if PER_SERVER[string.lower(k)] then user_headers[k] = nil end
       end
       if reqt.user ~= nil then reqt = setmetatable({ user = false }, { __index = reqt }) end
+      if type(certless) == "table" then
+        ctx, err = make_context(certless)
+        if not ctx then return nil, err end
+        certless = true -- made
+      end
     end
     -- rfc9110#15.4.4: a 303 is followed by a GET (HEAD stays HEAD).
     if code == 303 and method ~= "HEAD" then method = "GET" end

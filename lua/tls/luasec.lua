@@ -535,7 +535,7 @@ function Context:core(named, alpn)
   -- "none" nothing is enforced, and getpeerverification() reports on the
   -- chain as LuaSec's does.
   if not self.extra.server and (not named or self.extra.record_verification) then
-    c:set_verify_chain_only(true)
+    require("tls.core").context_methods.set_verify_chain_only(c, true)
   end
   self.variants[key] = c
   return c

@@ -69,20 +69,6 @@ local function check_keys(what, keys)
   return true
 end
 
--- The file's permissions: a key file others may read gives away every
--- session resumed under its keys; one they may write lets them plant a key
--- of their own.
-local function check_file(path)
-  local ident, mode, regular = core.ticketkeys_stat(path)
-  if not ident then return nil, mode end
-  if not regular then return fail("ticket keys file %s is not a regular file", path) end
-  if mode & 0x3F & ~0x20 ~= 0 then -- 0077 but group read (040)
-    return fail("ticket keys file %s is open to other users (mode %04o): run chmod 600 (or 640) on it",
-      path, mode)
-  end
-  return ident
-end
-
 -- Parses the text of a key file.
 local function parse(path, text)
   local keys, seen, lineno = {}, {}, 0
@@ -115,14 +101,13 @@ local function parse(path, text)
 end
 
 -- The keys of the file at path, and its identity (see core.ticketkeys_stat).
+-- core.ticketkeys_read opens the file once and checks that descriptor: a
+-- key file others may read gives away every session resumed under its keys;
+-- one they may write, or that another user owns, lets them plant a key of
+-- their own. A symbolic link or anything but a regular file is refused.
 local function read_file(path)
-  local ident, err = check_file(path)
-  if not ident then return nil, err end
-  local f, oerr = io.open(path, "rb")
-  if not f then return fail("cannot read ticket keys file %s", oerr) end
-  local text = f:read("a")
-  f:close()
-  if not text then return fail("cannot read ticket keys file %s", path) end
+  local text, ident = core.ticketkeys_read(path)
+  if not text then return nil, ident end
   local keys, perr = parse(path, text)
   if not keys then return nil, perr end
   return keys, ident
@@ -201,7 +186,7 @@ local function set_from_file(ctx, path, what)
   if not named then return nil, nerr end
   local keys, ident = read_file(path)
   if not keys then return fail("%s: %s", what, ident) end
-  local ok, err = ctx:set_ticket_keys(keys)
+  local ok, err = core.context_methods.set_ticket_keys(ctx, keys)
   if not ok then return fail("%s: %s", what, err) end
   files[ctx] = { path = path, ident = ident, checked = os.time() }
   return true
@@ -222,14 +207,14 @@ function M.use(ctx, keys, what)
   end
   local ok, err = check_keys(what, keys)
   if not ok then return nil, err end
-  ok, err = ctx:set_ticket_keys(keys)
+  ok, err = core.context_methods.set_ticket_keys(ctx, keys)
   if not ok then return fail("%s: %s", what, err) end
   files[ctx] = nil
   return true
 end
 
 function M.rotate_automatically(ctx, seconds)
-  ctx:set_ticket_key_rotation(seconds)
+  core.context_methods.set_ticket_key_rotation(ctx, seconds)
   rotating[ctx] = seconds > 0 or nil
 end
 
@@ -241,7 +226,7 @@ local function refresh_file(ctx, st, now)
   if ident == st.ident or ident == st.bad then return end
   local keys, err = read_file(st.path)
   if keys then
-    local ok, serr = ctx:set_ticket_keys(keys)
+    local ok, serr = core.context_methods.set_ticket_keys(ctx, keys)
     if ok then
       st.ident, st.bad = err, nil -- err is the identity of what was read
       return

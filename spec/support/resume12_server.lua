@@ -12,6 +12,7 @@
 --   "conn n resumed=... version=... cipher=... ems=... peer=... verified=... export=HEX"
 --   or "failed n <message>";
 -- and echoes the first line received. Lua warnings go to stderr.
+local CTXM = require("tls.core").context_methods -- a context's setters (not its methods)
 local tls = require "tls"
 
 io.stdout:setvbuf("line")
@@ -103,7 +104,7 @@ while true do
    local conn, err = server:accept()
    n = n + 1
    local offset = clock[n] or clock[#clock]
-   if offset then ctx:set_clock_offset(offset) end
+   if offset then CTXM.set_clock_offset(ctx, offset) end
    if conn then
       serve(conn)
       conn:close()
