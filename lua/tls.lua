@@ -7,6 +7,7 @@
 -- options belong).
 local core = require "tls.core"
 local ticketkeys = require "tls.ticketkeys"
+local util = require "tls.util"
 
 local tls = { _VERSION = "luatls 0.2.0" }
 
@@ -40,21 +41,9 @@ local function is_pem(s)
   return s:find("-----BEGIN", 1, true) ~= nil
 end
 
--- A list option holds entries 1 to #list and nothing else. ipairs stops at
--- the first nil, so { nil, pin } (a pin read from an unset variable first)
--- would otherwise add no pin at all, and a pin-only client would then
--- accept any server: a hole or a named key is an error.
+-- A list option holds entries 1 to #list and nothing else (tls.util).
 local function whole_list(option, list)
-  local n, count = #list, 0
-  for _ in pairs(list) do count = count + 1 end
-  for i = 1, n do
-    if list[i] == nil then return fail("option '%s': entry %d is nil (a list has no holes)", option, i) end
-  end
-  if count ~= n then
-    return fail("option '%s' must be a list (it has holes or named keys: %d entries, %d in order)",
-      option, count, n)
-  end
-  return true
+  return util.whole_list(list, "option '" .. option .. "'", "a list")
 end
 
 -- "a:b", "a,b" or { "a", "b" } -> "a:b"

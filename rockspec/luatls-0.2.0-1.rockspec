@@ -45,6 +45,7 @@ build = {
       tls = "lua/tls.lua",
       ["tls.ticketkeys"] = "lua/tls/ticketkeys.lua",
       ["tls.file"] = "lua/tls/file.lua",
+      ["tls.util"] = "lua/tls/util.lua",
       ["tls.store"] = "lua/tls/store.lua",
       ["tls.luasec"] = "lua/tls/luasec.lua",
       ["tls.luasec.https"] = "lua/tls/luasec/https.lua",

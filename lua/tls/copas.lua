@@ -157,15 +157,40 @@ function M.wrap(conn)
   return setmetatable({ conn = conn, waiter = setmetatable({ conn = conn }, Waiter) }, Conn_mt)
 end
 
+-- Closes the connection's descriptor without close_notify: a handler that
+-- raised did not finish what it was sending, and close_notify would tell
+-- the peer that the data ended there on purpose (a peer reading to the
+-- close, or with strict_close, sees the truncation instead).
+local function abort(raw)
+  local fd = raw:getfd()
+  if fd < 0 then return end
+  local holder = assert(require("socket").tcp())
+  holder:close()
+  raw:setfd(-1)
+  holder:setfd(fd)
+  holder:close()
+  raw:close()
+end
+
 --- tls.copas.addserver(server, handler): serves a tls.listen server from
 -- copas; handler(conn) runs in its own coroutine with a wrapped connection
 -- (its handshake happens on conn:handshake() or the first send/receive).
 -- The connection is closed (close_notify sent) when the handler returns.
+-- When the handler raises, the connection is closed at once without
+-- close_notify, and the error goes on to copas (its error handler). Before,
+-- the descriptor stayed open until the collector ran, whenever copas last
+-- resumed the coroutine for another socket than this connection's.
 function M.addserver(server, handler)
   local c = copas()
   c.addserver(server, function(raw)
     local conn = M.wrap(raw)
-    handler(conn)
+    local ok, err = pcall(handler, conn)
+    if not ok then
+      -- (a connection another coroutine is inside of refuses setfd: then
+      -- a plain close)
+      if not pcall(abort, raw) then pcall(raw.close, raw) end
+      error(err, 0)
+    end
     if conn:getfd() >= 0 then conn:close() end
   end, 0)
 end

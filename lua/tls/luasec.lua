@@ -12,6 +12,7 @@
 -- README ("The LuaSec drop-in").
 local tls = require "tls"
 local file = require "tls.file"
+local util = require "tls.util"
 local socket = require "socket"
 
 local M = {
@@ -46,14 +47,8 @@ end
 -- drop the rest, and for verify that means no verification at all.
 local function whole_list(v, what)
   local list = as_list(v)
-  local n, count = #list, 0
-  for _ in pairs(list) do count = count + 1 end
-  for i = 1, n do
-    if list[i] == nil then return fail("%s: entry %d is nil (a list has no holes)", what, i) end
-  end
-  if count ~= n then
-    return fail("%s must be a list of names (it has holes or named keys: %d entries, %d in order)", what, count, n)
-  end
+  local ok, err = util.whole_list(list, what, "a list of names")
+  if not ok then return nil, err end
   return list
 end
 
@@ -312,6 +307,14 @@ local function translate(cfg)
   local perr
   if cfg.certificates ~= nil then
     if type(cfg.certificates) ~= "table" then return fail("invalid certificates parameter") end
+    -- LuaSec (1.x) then loads only the list and ignores certificate and
+    -- key without a word; which identity a server presents must not depend
+    -- on a parameter that does nothing, so the two together are refused.
+    if cfg.certificate ~= nil or cfg.key ~= nil then
+      return fail("'certificates' together with '%s': LuaSec loads only the 'certificates' list then and "
+        .. "ignores 'certificate' and 'key'; put that pair into the list (first, to be the default) or "
+        .. "leave it out", cfg.certificate ~= nil and "certificate" or "key")
+    end
     local list = {}
     for i, pair in ipairs(cfg.certificates) do
       local p, e = pw(pair.password or password)
@@ -507,9 +510,18 @@ end
 
 -- One tls.context per variant a connection may need: with or without the
 -- name check (a client that gives a name, or not), with an ALPN list set
--- by conn:setalpn. Made on first use from the same options.
+-- by conn:setalpn. Made on first use from the same options. The ALPN
+-- list is in the key as on the wire (each name after its length), so that
+-- two lists share a variant only when they are the same list: with the
+-- names joined by a separator, { "a\0b" } and { "a", "b" } did.
+local function alpn_key(alpn)
+  local parts = {}
+  for i, p in ipairs(alpn) do parts[i] = string.pack("s1", p) end
+  return table.concat(parts)
+end
+
 function Context:core(named, alpn)
-  local key = (named and "n" or "c") .. (alpn and ("|" .. table.concat(alpn, "\0")) or "")
+  local key = (named and "n" or "c") .. (alpn and ("|" .. alpn_key(alpn)) or "")
   local c = self.variants[key]
   if c then return c end
   local o = {}
@@ -564,6 +576,10 @@ end
 local function sni_chooser(name)
   local conn = current()
   if not conn or not conn.sni_map then return nil end
+  -- A client that sends no name keeps the listening context, strict or not:
+  -- LuaSec's callback answers NOACK then; strict refuses only names
+  -- outside the map.
+  if name == nil then return nil end
   local ctx = conn.sni_map[name]
   if ctx then
     local c = ctx:core(true)
