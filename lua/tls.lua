@@ -19,9 +19,11 @@ local function fail(fmt, ...)
 end
 
 -- A value in a message: NaN as "NaN" (tostring says "-nan" or "nan",
--- depending on the C library).
+-- depending on the C library), a string quoted (so "" and "100" do not
+-- read as nothing and as the number 100).
 local function shown(v)
   if v ~= v then return "NaN" end
+  if type(v) == "string" then return string.format("%q", v) end
   return tostring(v)
 end
 
@@ -108,7 +110,7 @@ local function check_version(option, v)
     return fail("option '%s': %s is not supported (SSL 3.0, TLS 1.0 and 1.1 are insecure and "
       .. "deprecated by RFC 8996): use \"TLSv1.2\" or \"TLSv1.3\"", option, tostring(v))
   end
-  return fail("option '%s' must be \"TLSv1.2\" or \"TLSv1.3\" (got %s)", option, tostring(v))
+  return fail("option '%s' must be \"TLSv1.2\" or \"TLSv1.3\" (got %s)", option, shown(v))
 end
 
 local function readable(path)
@@ -302,7 +304,7 @@ function tls.context(opts)
   if not o then return nil, err end
   local mode = o.mode or "client"
   if mode ~= "client" and mode ~= "server" then
-    return fail("option 'mode' must be \"client\" or \"server\" (got %s)", tostring(mode))
+    return fail("option 'mode' must be \"client\" or \"server\" (got %s)", shown(mode))
   end
   local server = mode == "server"
   -- verify = function(chain, ok, reason): verification stays on (a server
@@ -319,6 +321,12 @@ function tls.context(opts)
     if o[option] ~= nil and type(o[option]) ~= "string" then
       return fail("option '%s' must be a string (got %s)", option, type(o[option]))
     end
+  end
+  -- A password with no key to open would be taken and never used: a pair
+  -- in 'certificates' carries its own.
+  if o.password ~= nil and o.key == nil then
+    return fail("option 'password' decrypts 'key', which is not given (a pair in 'certificates' takes its own "
+      .. "'password')")
   end
   if server then
     if o.verify ~= nil and type(o.verify) ~= "boolean" and o.verify ~= "optional" and o.verify ~= "required" then

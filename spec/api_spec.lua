@@ -195,7 +195,7 @@ describe("tls.context version options", function()
   it("refuses unknown names, other types and an empty range", function()
     assert.same({ nil, "option 'max_version' must be \"TLSv1.2\" or \"TLSv1.3\" (got 1.3)" },
       { tls.context { max_version = 1.3 } })
-    assert.same({ nil, "option 'max_version' must be \"TLSv1.2\" or \"TLSv1.3\" (got )" },
+    assert.same({ nil, "option 'max_version' must be \"TLSv1.2\" or \"TLSv1.3\" (got \"\")" },
       { tls.context { max_version = "" } })
     assert.same({ nil, "option 'min_version' (TLSv1.3) is above 'max_version' (TLSv1.2)" },
       { tls.context { min_version = "TLSv1.3", max_version = "TLSv1.2" } })

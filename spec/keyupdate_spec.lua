@@ -151,7 +151,7 @@ describe("the key_update_after option", function()
       local ctx, err = tls.context { key_update_after = bad, verify = false }
       assert.is_nil(ctx)
       assert.equal("option 'key_update_after' must be a whole number of records >= 1 (got "
-        .. tostring(bad) .. ")", err)
+        .. (type(bad) == "string" and ("%q"):format(bad) or tostring(bad)) .. ")", err)
     end)
   end
 

@@ -59,7 +59,7 @@ describe("the record_size_limit option", function()
       for _, bad in ipairs { 63, 16386, 0, -1, 100.5, "100", true } do
          local ctx, err = tls.context { record_size_limit = bad }
          assert.is_nil(ctx)
-         assert.equal("option 'record_size_limit' must be an integer from 64 to 16385 (got " .. tostring(bad) .. ")",
+         assert.equal("option 'record_size_limit' must be an integer from 64 to 16385 (got " .. (type(bad) == "string" and ("%q"):format(bad) or tostring(bad)) .. ")",
             err)
       end
    end)

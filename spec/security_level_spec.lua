@@ -99,7 +99,7 @@ describe("security_level", function()
     for _, bad in ipairs { -1, 6, 1.5, "2", true } do
       local ctx, err = tls.context { security_level = bad }
       assert.is_nil(ctx)
-      assert.equal(("option 'security_level' must be an integer from 0 to 5 (got %s)"):format(tostring(bad)), err)
+      assert.equal(("option 'security_level' must be an integer from 0 to 5 (got %s)"):format((type(bad) == "string" and ("%q"):format(bad) or tostring(bad))), err)
     end
     for level = 0, 5 do assert.truthy(tls.context { security_level = level }) end
   end)

@@ -67,8 +67,9 @@ local function make_context(reqt)
     if CONTEXT_OPTIONS[k] then o[k] = v end
   end
   -- 'password' with 'user' is HTTP Basic authentication (LuaSocket's);
-  -- it is the key's password only when a key is given without 'user'.
-  if reqt.user ~= nil or (reqt.key == nil and reqt.certificates == nil) then o.password = nil end
+  -- it is the key's password only when a key is given without 'user'
+  -- (a pair in 'certificates' carries its own).
+  if reqt.user ~= nil or reqt.key == nil then o.password = nil end
   if reqt.context ~= nil then
     for k in pairs(o) do
       if k ~= "mode" then

@@ -329,6 +329,9 @@ local function translate(cfg)
     o.certificate, o.key = cfg.certificate, cfg.key
     o.password, perr = pw(password)
     if perr then return nil, perr end
+    -- LuaSec keeps a password with no key to open and never uses it;
+    -- tls.context refuses that, so it is not passed on.
+    if o.key == nil then o.password = nil end
   end
   for _, k in ipairs { "certificate", "key" } do
     if o[k] ~= nil and type(o[k]) ~= "string" then return fail("invalid %s parameter (%s)", k, type(o[k])) end

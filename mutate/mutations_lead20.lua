@@ -1,0 +1,17 @@
+-- Mutations for the lead's session 20 fixes, each killed by spec/lead20_spec.lua.
+-- Same form as mutate/mutations.lua.
+local S = "spec/lead20_spec.lua"
+
+return {
+  -- a password with no key taken and never used
+  { name = "lead20_password_alone_taken", file = "lua/tls.lua",
+    from = [[  if o.password ~= nil and o.key == nil then]],
+    to = [[  if false and o.password ~= nil and o.key == nil then]],
+    specs = { { S, "is refused on a client with no key" },
+              { S, "is refused beside 'certificates'" } } },
+  -- a string shown bare: "(got )" for ""
+  { name = "lead20_string_shown_bare", file = "lua/tls.lua",
+    from = [[  if type(v) == "string" then return string.format("%q", v) end]],
+    to = "",
+    specs = { { S, "show a string quoted" } } },
+}
