@@ -110,7 +110,8 @@ describe("conform20: our client against unusual certificate keys", function()
       local conn, err = require("tls").connect("127.0.0.1", port, peers.client_ctx(ca()),
          { servername = "localhost", timeout = 10 })
       assert.is_nil(conn)
-      assert.matches("handshake_failure", err)
+      assert.equal("peer sent alert handshake_failure (40): the server found no cipher suite, group or "
+         .. "signature algorithm in common with ours", err)
    end)
 end)
 
@@ -286,5 +287,38 @@ describe("conform20: clients offering what we do not use, against our server", f
       assert.is_true(echoed(out), out:sub(-600))
       assert.is_nil(out:find("Rekey has failed", 1, true), out)
       assert.matches("version=TLSv1.3 ", served(srv))
+   end)
+end)
+
+describe("conform20: servers with options in combination, against our client", function()
+   after_each(proc.kill_all)
+
+   local CASES = {
+      { "-tls1_3 -max_pipelines 4 -split_send_frag 700 -max_send_frag 1400", "TLSv1.3" },
+      { "-tls1_2 -max_pipelines 4 -split_send_frag 700 -max_send_frag 1400", "TLSv1.2" },
+      { "-tls1_3 -no_middlebox -num_tickets 5 -record_padding 512 -groups secp384r1", "TLSv1.3", true },
+      { "-tls1_2 -serverpref -no_ticket -cipher ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-GCM-SHA384 "
+        .. "-sigalgs RSA+SHA512", "TLSv1.2" },
+   }
+   for _, case in ipairs(CASES) do
+      it("reads s_server " .. case[1], function()
+         local _, port = peers.s_server("-rev " .. case[1], nil, leaf("rsa4096"))
+         local conn = peers.connect(port, peers.client_ctx(ca()))
+         local long = string.rep("0123456789", 1000)
+         assert(conn:send(long .. "\n"))
+         assert.equal(long:reverse(), conn:receive("*l"))
+         assert.equal(case[2], conn:info().version)
+         if case[3] then assert.is_true(conn:info().hello_retry) end
+         conn:close()
+      end)
+   end
+
+   it("answers s_client -no_middlebox with a HelloRetryRequest", function()
+      local c = require("spec.support.certs").get()
+      local srv, port = peers.luatls_server({ groups = "secp384r1" }, c.leaf.ecdsa_p256)
+      local out = proc.run(string.format("openssl s_client -connect 127.0.0.1:%d -CAfile %s -servername localhost "
+         .. "-ign_eof -tls1_3 -no_middlebox", port, c.ca), "hello luatls\n", 15)
+      assert.is_true(echoed(out), out:sub(-600))
+      assert.matches("group=secp384r1 .*hello_retry=true", served(srv))
    end)
 end)
