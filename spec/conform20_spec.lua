@@ -260,6 +260,13 @@ describe("conform20: clients offering what we do not use, against our server", f
         "signature=nil ", 2 },
       { "gnutls-cli --compress-cert zlib --recordsize 512", "gnutls-cli --compress-cert zlib --recordsize 512",
         "version=TLSv1.3 ", 1 },
+      { "gnutls-cli %LATEST_RECORD_VERSION (a ClientHello in a 0x0303 record)",
+        "gnutls-cli --priority NORMAL:%LATEST_RECORD_VERSION", "version=TLSv1.3 ", 1 },
+      { "gnutls-cli %SSL3_RECORD_VERSION, TLS 1.2 (a ClientHello in a 0x0300 record)",
+        "gnutls-cli --priority NORMAL:-VERS-TLS1.3:%SSL3_RECORD_VERSION", "version=TLSv1.2 ", 1 },
+      { "gnutls-cli offering TLS 1.2 and 1.1, %NO_TICKETS_TLS12:%NO_ETM",
+        "gnutls-cli --priority NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.1:%NO_TICKETS_TLS12:%NO_ETM",
+        "version=TLSv1.2 ", 1 },
       { "gnutls-cli --compress-cert brotli, TLS 1.2", "gnutls-cli --compress-cert brotli --priority NORMAL:-VERS-TLS1.3",
         "version=TLSv1.2 ", 1 },
    }
