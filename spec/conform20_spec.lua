@@ -237,6 +237,7 @@ describe("conform20: clients offering what we do not use, against our server", f
    after_each(proc.kill_all)
    local early = os.tmpname()
    proc.write_file(early, "early data we reject\n")
+   teardown(function() os.remove(early) end)
 
    -- { what, command (port, ca), what our server prints for the last connection, connections }
    local CASES = {
