@@ -370,6 +370,7 @@ int tls13_psk_server_resume(tls_conn *c, tls13_psk_choice *choice)
         tls_hs_push_peer_certificate(c, c->session->peer_cert.data, c->session->peer_cert.len) != 0)
         return -1;
     c->peer_verified = c->session->peer_verified;
+    tls_resume_note_resumed(c, c->session);
     return 0;
 }
 
