@@ -234,6 +234,9 @@ struct tls_conn {
     STACK_OF(X509) *peer_chain;
     EVP_PKEY *peer_key;       /* the leaf's public key, for CertificateVerify */
     int peer_verified;        /* the peer's chain passed tls_x509_verify */
+    uint8_t peer_settings[TLS_VERIFY_DIGEST_LEN]; /* the verification settings the peer
+                               * was judged under (tls_resume_note_*), set once it is */
+    int has_peer_settings;
     uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */
     size_t n_peer_sigalgs;
     uint64_t ext_sent;        /* client: tls_ext_bit of each extension in our ClientHello */
@@ -475,6 +478,13 @@ const char *tls_resume_pin_misfit(tls_config *cfg, const tls_session *s);
  * (or records none), NULL when they are the same. */
 void tls_resume_stamp(const tls_conn *c, tls_session *s);
 const char *tls_resume_settings_misfit(const tls_conn *c, const tls_session *s);
+/* The settings the peer is judged under, noted when that happens: as its
+ * chain is verified (the anchors and CRLs are the context's and may grow
+ * afterwards), or as a session is resumed (those of the session). A
+ * session stamped later (a TLS 1.3 ticket may come long after the
+ * handshake) records these, not the ones of that moment. */
+void tls_resume_note_verified(tls_conn *c);
+void tls_resume_note_resumed(tls_conn *c, const tls_session *s);
 
 /* ---- Trace (tls_trace.c) ---- */
 typedef struct tls_trace_builder {

@@ -157,8 +157,26 @@ static void settings_digest(const tls_conn *c, uint8_t out[TLS_VERIFY_DIGEST_LEN
 
 void tls_resume_stamp(const tls_conn *c, tls_session *s)
 {
-    settings_digest(c, s->verify_digest);
+    if (c->has_peer_settings)
+        memcpy(s->verify_digest, c->peer_settings, sizeof s->verify_digest);
+    else
+        settings_digest(c, s->verify_digest);
     s->has_verify_digest = 1;
+}
+
+void tls_resume_note_verified(tls_conn *c)
+{
+    settings_digest(c, c->peer_settings);
+    c->has_peer_settings = 1;
+}
+
+void tls_resume_note_resumed(tls_conn *c, const tls_session *s)
+{
+    /* A session that records none is never resumed where the settings
+     * count (tls_resume_settings_misfit); it gets the ones of now. */
+    c->has_peer_settings = s->has_verify_digest;
+    if (s->has_verify_digest)
+        memcpy(c->peer_settings, s->verify_digest, sizeof c->peer_settings);
 }
 
 const char *tls_resume_settings_misfit(const tls_conn *c, const tls_session *s)

@@ -194,6 +194,7 @@ int tls12_resume_client_begin(tls_conn *c)
     if (s->peer_cert.len > 0 && tls_hs_push_peer_certificate(c, s->peer_cert.data, s->peer_cert.len) != 0)
         return -1;
     c->peer_verified = s->peer_verified;
+    tls_resume_note_resumed(c, s);
     c->resumed = 1;
     tls_transcript_keep_messages(&c->transcript, 0);
     if (tls_tracing(c)) {

@@ -174,6 +174,7 @@ static int resume(tls_conn *c, const client_hello *ch, tls_session *s, const cha
     if (s->peer_cert.len > 0 && tls_hs_push_peer_certificate(c, s->peer_cert.data, s->peer_cert.len) != 0)
         return -1;
     c->peer_verified = s->peer_verified;
+    tls_resume_note_resumed(c, s);
     if (tls_tracing(c)) {
         uint64_t now = tls_config_now_ms(c->cfg);
         tls_trace_builder tb;

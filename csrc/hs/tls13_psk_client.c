@@ -233,6 +233,7 @@ int tls13_psk_client_server_hello(tls_conn *c, tls_reader *psk)
     if (s->peer_cert.len > 0 && tls_hs_push_peer_certificate(c, s->peer_cert.data, s->peer_cert.len) != 0)
         return -1;
     c->peer_verified = s->peer_verified;
+    tls_resume_note_resumed(c, s);
     return trace_decision(c, "resumed: the server accepted our session",
                           s->peer_verified ? "the server's certificate was verified when the session was made"
                                            : "the server's certificate was not verified (verification off)");

@@ -304,6 +304,14 @@ int tls13_psk_server_select(tls_conn *c, const client_hello *ch, const uint8_t *
         return -1;
     if (c->pol.tickets == 0)
         return trace_decision(c, "full handshake", "tickets = 0: this server does not resume sessions");
+    /* Rotation and expiry first, as for a TLS 1.2 ticket (open_session):
+     * the keys of now, not of when the connection was made, open it, so
+     * that a key past its time (tls_ticket_keys_expire) opens nothing. */
+    tls_error keys_err;
+    tls_error_clear(&keys_err);
+    if (tls_ticket_keys_prepare(&c->cfg->ticket_keys, tls_config_now_ms(c->cfg), &keys_err) != 0)
+        return trace_decision(c, "full handshake", "the ticket keys cannot be brought up to date: %.200s",
+                              keys_err.reason);
     if (tls_resume_session_new(&choice->session) != 0)
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
     char why[640] = "";
@@ -362,6 +370,7 @@ int tls13_psk_server_resume(tls_conn *c, tls13_psk_choice *choice)
         tls_hs_push_peer_certificate(c, c->session->peer_cert.data, c->session->peer_cert.len) != 0)
         return -1;
     c->peer_verified = c->session->peer_verified;
+    tls_resume_note_resumed(c, c->session);
     return 0;
 }
 

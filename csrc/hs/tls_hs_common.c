@@ -139,6 +139,9 @@ int tls_hs_accept_peer_chain(tls_conn *c)
      * connection made before it takes that check, never a weaker one. */
     if (c->pol.crl_check == TLS_CRL_CHECK_NONE)
         c->pol.crl_check = c->cfg->crl_check;
+    /* What this chain is verified under, before the verify function (which
+     * could load a CRL) runs: a session made later records these. */
+    tls_resume_note_verified(c);
     c->peer_key = X509_get_pubkey(leaf);
     if (c->peer_key == NULL)
         return tls_fail_crypto(&c->err, TLS_ALERT_BAD_CERTIFICATE, "peer certificate has an unusable key");
