@@ -5,6 +5,8 @@
 --    came still opened tickets, where TLS 1.2 (open_session) rotates and
 --    drops first. The keys are now brought up to date before a TLS 1.3
 --    ticket is opened too (hs/tls13_psk_server.c).
+-- The setters are internal (not methods of a context): tls.core's table.
+local CTXM = require("tls.core").context_methods
 local tls = require "tls"
 local E = require "spec.support.engines"
 
@@ -26,8 +28,8 @@ describe("review20: ticket keys past their time", function()
          local s = assert(tls.engine(sctx))
          -- Both clocks move (a TLS 1.3 server checks the ticket's age
          -- against the client's).
-         sctx:set_clock_offset(250)
-         cctx:set_clock_offset(250)
+         CTXM.set_clock_offset(sctx, 250)
+         CTXM.set_clock_offset(cctx, 250)
          E.handshake(c, s)
          assert.is_false(s:info().resumed)
          assert.is_false(c:info().resumed)
@@ -45,8 +47,8 @@ describe("review20: ticket keys past their time", function()
          local session = E.first_session(cctx, sctx)
          local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
          local s = assert(tls.engine(sctx))
-         sctx:set_clock_offset(150)
-         cctx:set_clock_offset(150)
+         CTXM.set_clock_offset(sctx, 150)
+         CTXM.set_clock_offset(cctx, 150)
          E.handshake(c, s)
          assert.is_true(s:info().resumed)
       end)
@@ -91,7 +93,7 @@ describe("review20: a session's stamp is of the settings its peer was verified u
    it("TLSv1.3: a CRL loaded between the handshake and the ticket does not count as checked", function()
       local empty, revoking = crls()
       local cctx = assert(tls.context { ca = K.ca, max_version = "TLSv1.3" })
-      assert(cctx:load_crl(empty))
+      assert(CTXM.load_crl(cctx, empty))
       local sctx = E.server_ctx { certificate = K.revoked.cert, key = K.revoked.key, max_version = "TLSv1.3" }
       local c, s = assert(tls.engine(cctx, { servername = "localhost" })), assert(tls.engine(sctx))
       -- By hand, so that the server's tickets wait: ClientHello, the
@@ -104,7 +106,7 @@ describe("review20: a session's stamp is of the settings its peer was verified u
       assert.is_true(c:info().peer_verified)
       assert.is_nil(c:session())
       -- The server's certificate is revoked now; its tickets come after.
-      assert(cctx:load_crl(revoking))
+      assert(CTXM.load_crl(cctx, revoking))
       assert(s:write("tickets first"))
       E.pump(s, c, { strict = true })
       assert.equal("tickets first", c:read())
@@ -123,7 +125,7 @@ describe("review20: a session's stamp is of the settings its peer was verified u
       function()
       local empty, revoking = crls()
       local cctx = assert(tls.context { ca = K.ca, max_version = "TLSv1.3" })
-      assert(cctx:load_crl(empty))
+      assert(CTXM.load_crl(cctx, empty))
       local sctx = E.server_ctx { certificate = K.revoked.cert, key = K.revoked.key, max_version = "TLSv1.3" }
       local first = E.first_session(cctx, sctx)
       -- Resumed by hand, its new tickets held back while the CRL comes.
@@ -134,7 +136,7 @@ describe("review20: a session's stamp is of the settings its peer was verified u
       assert(c:feed(s:output()))
       assert(s:feed(c:output()))
       assert.is_true(c:info().resumed)
-      assert(cctx:load_crl(revoking))
+      assert(CTXM.load_crl(cctx, revoking))
       assert(s:write("tickets first"))
       E.pump(s, c, { strict = true })
       assert.equal("tickets first", c:read())
@@ -151,7 +153,7 @@ describe("review20: a session's stamp is of the settings its peer was verified u
    it("TLSv1.3: the same session resumes when nothing changed in between (the test's control)", function()
       local empty = crls()
       local cctx = assert(tls.context { ca = K.ca, max_version = "TLSv1.3" })
-      assert(cctx:load_crl(empty))
+      assert(CTXM.load_crl(cctx, empty))
       local sctx = E.server_ctx { certificate = K.revoked.cert, key = K.revoked.key, max_version = "TLSv1.3" }
       local session = E.first_session(cctx, sctx)
       local c2 = assert(tls.engine(cctx, { servername = "localhost", session = session }))
