@@ -98,4 +98,96 @@ return {
   { name = "mutcov20_tls12_ccs_before_cv", file = S12,
     from = [[    if (c->state == ST_SERVER12_WAIT_CV)]], to = [[    if (0 && c->state == ST_SERVER12_WAIT_CV)]],
     specs = { { "spec/mtls_server_spec.lua", "wants CertificateVerify after a certificate" } } },
+  -- rfc8446#4.4.2.4: a client refuses an empty server Certificate
+  { name = "mutcov20_tls13_empty_server_certificate", file = "csrc/hs/tls13_common.c",
+    from = [[        if (c->is_server)
+            return 0;
+        /* rfc8446#4.4.2.4: an empty server Certificate is a decode_error. */]],
+    to = [[        if (1 || c->is_server)
+            return 0;
+        /* rfc8446#4.4.2.4: an empty server Certificate is a decode_error. */]],
+    specs = { { "spec/hostile_server_spec.lua", "refuses an empty certificate list" } } },
+  -- rfc5246#7.4.2: every suite we speak has a server certificate
+  { name = "mutcov20_tls12_empty_server_certificate", file = C12,
+    from = [[    if (empty)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "server sent no certificate");]],
+    to = [[    if (0 && empty)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "server sent no certificate");]],
+    specs = { { M, "refuses an empty server Certificate" } } },
+  -- rfc8446#9.2: a TLS 1.3 ClientHello without supported_groups is missing_extension
+  { name = "mutcov20_tls13_no_supported_groups", file = "csrc/hs/tls13_server.c",
+    from = [[    if (!ch->has_groups)
+        return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION,]],
+    to = [[    if (0 && !ch->has_groups)
+        return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION,]],
+    specs = { { M, "and without key_share refuses it with missing_extension" } } },
+  -- rfc8446#4.1.1: a HelloRetryRequest only for a group the client supports
+  { name = "mutcov20_tls13_retry_group_not_common", file = "csrc/hs/tls13_server.c",
+    from = [[        if (ch->groups & ((uint32_t)1 << i)) {
+            c->group = c->pol.groups[i];]],
+    to = [[        if (1 || (ch->groups & ((uint32_t)1 << i))) {
+            c->group = c->pol.groups[i];]],
+    specs = { { "spec/malformed_spec.lua", "only groups we do not know is handshake_failure" } } },
+  -- rfc8446#4.5: after accepted 0-RTT the next message is EndOfEarlyData
+  { name = "mutcov20_eoed_expected", file = "csrc/hs/tls13_early.c",
+    from = [[    if (type != TLS_HS_END_OF_EARLY_DATA) {]], to = [[    if (0 && type != TLS_HS_END_OF_EARLY_DATA) {]],
+    specs = { { "spec/early_data_resume_spec.lua", "wants EndOfEarlyData, not Finished, after accepting early data" } } },
+  -- rfc5077#3.3: one NewSessionTicket before the ChangeCipherSpec
+  { name = "mutcov20_tls12_second_ticket", file = "csrc/hs/tls12_resume_client.c",
+    from = [[    if (t->ticket_received)]], to = [[    if (0 && t->ticket_received)]],
+    specs = { { M, "refuses a second NewSessionTicket" } } },
+  -- rfc5246#7.4.6: a client certificate of a kind the server asked for
+  { name = "mutcov20_tls12_client_cert_kind", file = S12,
+    from = [[        if (!EVP_PKEY_is_a(c->peer_key, "RSA") && !EVP_PKEY_is_a(c->peer_key, "EC") &&]],
+    to = [[        if (0 && !EVP_PKEY_is_a(c->peer_key, "RSA") && !EVP_PKEY_is_a(c->peer_key, "EC") &&]],
+    specs = { { M, "refuses a client certificate of a kind it did not ask for" } } },
+  -- rfc8446#5.1: no alert, no application data inside a fragmented handshake message
+  { name = "mutcov20_alert_inside_fragment", file = DISP,
+    from = [[        if (c->hs_in.len > 0)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "alert record inside a fragmented handshake message");]],
+    to = [[        if (0 && c->hs_in.len > 0)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "alert record inside a fragmented handshake message");]],
+    specs = { { M, "refuses a protected alert between its fragments" } } },
+  { name = "mutcov20_data_inside_fragment", file = DISP,
+    from = [[        if (c->hs_in.len > 0)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "application data inside a fragmented handshake message");]],
+    to = [[        if (0 && c->hs_in.len > 0)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "application data inside a fragmented handshake message");]],
+    specs = { { M, "refuses protected application data between its fragments" } } },
+  -- rfc7301#3.2: the alpn function refusing every protocol is no_application_protocol
+  { name = "mutcov20_alpn_function_refuses_all", file = "csrc/hs/tls_alpn.c",
+    from = [[        if (rc == 0)
+            return tls_fail(&c->err, TLS_ALERT_NO_APPLICATION_PROTOCOL,]],
+    to = [[        if (0 && rc == 0)
+            return tls_fail(&c->err, TLS_ALERT_NO_APPLICATION_PROTOCOL,]],
+    specs = { { "spec/alpn_spec.lua", "a function returning false sends no_application_protocol" } } },
+  -- rfc5246#7.4.1.2: no TLS 1.2 suite in common is handshake_failure
+  { name = "mutcov20_tls12_no_suite", file = S12,
+    from = [[    if (!any12)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common with the client");]],
+    to = [[    if (0 && !any12)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common with the client");]],
+    specs = { { M, "refuses a TLS 1.2 ClientHello without a TLS 1.2 suite it speaks" } } },
+  -- a certificate that does not parse is bad_certificate
+  { name = "mutcov20_unparsable_certificate", file = "csrc/hs/tls_hs_common.c",
+    from = [[    if (cert == NULL)
+        return tls_fail_crypto(&c->err, TLS_ALERT_BAD_CERTIFICATE, "peer certificate cannot be parsed");]],
+    to = [[    if (0 && cert == NULL)
+        return tls_fail_crypto(&c->err, TLS_ALERT_BAD_CERTIFICATE, "peer certificate cannot be parsed");]],
+    specs = { { "spec/hostile_server_spec.lua", "refuses a certificate that does not parse" } } },
+  -- rfc8446#4.1.2: the second ClientHello stays TLS 1.3
+  { name = "mutcov20_hrr_second_hello_drops_13", file = "csrc/hs/tls_hello_server.c",
+    from = [[        if (!ch.offers_13)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,]],
+    to = [[        if (0 && !ch.offers_13)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,]],
+    specs = { { M, "refuses a second ClientHello that offers only TLS 1.2" } } },
+  -- rfc5246#7.4: after a TLS 1.2 handshake only a renegotiation request may come
+  { name = "mutcov20_tls12_post_handshake_message", file = "csrc/hs/tls12_common.c",
+    from = [[    if (!asks_renegotiation) {]], to = [[    if (0 && !asks_renegotiation) {]],
+    specs = { { "spec/malformed12_spec.lua", "refuses a HelloRequest from a client" } } },
 }

@@ -27,6 +27,17 @@ describe("our TLS 1.2 client", function()
       E.assert_refused(c, ok, msg, "illegal_parameter",
                        "ServerKeyExchange uses curve type 1 %(only named curves are allowed%)")
    end)
+   -- rfc5246#7.4.2: every suite we speak is authenticated by the server's certificate.
+   it("refuses an empty server Certificate (decode_error)", function()
+      local c = E.client_engine()
+      assert(c:start())
+      local fake = T.server { cert_pem = E.CERT, key_pem = E.KEY, flight = function(f)
+         f[2] = B.handshake(T.HS.certificate, B.vec(3, ""))
+         return f
+      end }
+      local ok, msg = c:feed(fake:answer(c:output()))
+      E.assert_refused(c, ok, msg, "decode_error", "server sent no certificate")
+   end)
 end)
 
 describe("our TLS 1.2 server asking for a client certificate", function()
@@ -56,6 +67,22 @@ describe("our TLS 1.2 server asking for a client certificate", function()
       local ok, msg = sv:feed(flight12(fake, m.ecdsa, 0x0804))
       E.assert_failed(sv, ok, msg, "illegal_parameter",
          "client signed its CertificateVerify with rsa_pss_rsae_sha256, which does not fit its EC certificate key")
+   end)
+   -- rfc5246#7.4.4 and rfc8422#5.5: we ask for rsa_sign and ecdsa_sign
+   -- certificates (EdDSA too); a client's Ed448 key is none of them.
+   it("refuses a client certificate of a kind it did not ask for (unsupported_certificate)", function()
+      local p = require("spec.support.pki").new()
+      p:ca("root", "ec256", "/CN=mutcov20 root")
+      p:sh("openssl genpkey -algorithm ED448 -out ed448.key")
+      p:issue("ed448", "/CN=ed448 client", "root")
+      local sv = E.server_engine { verify = "required", ca = p:path("root.pem") }
+      local fake = T.client()
+      assert(sv:feed(fake:hello()))
+      fake:server_flight(sv:output())
+      local cert = B.handshake(T.HS.certificate, B.vec(3, B.vec(3, T.der(p:read("ed448.pem")))))
+      local ok, msg = sv:feed(B.record(B.CT.handshake, cert))
+      E.assert_failed(sv, ok, msg, "unsupported_certificate",
+         "client certificate has a ED448 key, which is none of the kinds we asked for (RSA, ECDSA, Ed25519)")
    end)
 end)
 
@@ -102,5 +129,73 @@ describe("the record layer", function()
       local sv = E.server_engine()
       local ok, msg = sv:feed(B.record(B.CT.alert, ""))
       E.assert_failed(sv, ok, msg, "unexpected_message", "empty alert record")
+   end)
+end)
+
+describe("our TLS 1.3 server after the handshake, given a fragmented handshake message", function()
+   -- rfc8446#5.1: "Handshake messages MUST NOT be interleaved with other
+   -- record types": the outer type of a protected record is always
+   -- application_data, so this is seen only once it is opened.
+   for _, case in ipairs {
+      { "a protected alert", B.CT.alert, "\1\0", "alert record inside a fragmented handshake message" },
+      { "protected application data", B.CT.application_data, "data",
+        "application data inside a fragmented handshake message" },
+   } do
+      it("refuses " .. case[1] .. " between its fragments (unexpected_message)", function()
+         local sv, fake = E.scripted_handshake()
+         local ku = Post.key_update_message(false)
+         local ok, msg = sv:feed(fake:seal(fake.client_ap, B.CT.handshake, ku:sub(1, 2))
+            .. fake:seal(fake.client_ap, case[2], case[3]))
+         E.assert_failed(sv, ok, msg, "unexpected_message", case[4])
+      end)
+   end
+end)
+
+describe("our TLS 1.3 server, given a ClientHello without supported_groups", function()
+   -- rfc8446#9.2: a TLS 1.3 ClientHello "MUST" carry supported_groups
+   -- (and key_share) when it asks for (EC)DHE: missing_extension.
+   it("and without key_share refuses it with missing_extension", function()
+      local sv = E.server_engine()
+      local ok, msg = sv:feed(B.client_hello_record { groups = false, shares = false })
+      E.assert_failed(sv, ok, msg, "missing_extension", "ClientHello lacks supported_groups or key_share")
+   end)
+end)
+
+describe("our TLS 1.2 client, after a ServerHello that announced a ticket", function()
+   -- rfc5077#3.3: one NewSessionTicket, then the ChangeCipherSpec.
+   it("refuses a second NewSessionTicket (unexpected_message)", function()
+      local cl = assert(tls.engine(assert(tls.context { mode = "client", ca = E.CERT, max_version = "TLSv1.2" }),
+         { servername = "localhost" }))
+      assert(cl:start())
+      local fake = T.server { cert_pem = E.CERT, key_pem = E.KEY, session_ticket = true }
+      assert(cl:feed(fake:answer(cl:output())))
+      fake:client_flight(cl:output())
+      local nst = B.handshake(T.HS.new_session_ticket, T.new_session_ticket(("t"):rep(100), 3600))
+      local ok, msg = cl:feed(B.record(B.CT.handshake, nst .. nst))
+      E.assert_failed(cl, ok, msg, "unexpected_message", "expected ChangeCipherSpec, got a second NewSessionTicket")
+   end)
+end)
+
+describe("our TLS 1.2 server", function()
+   -- rfc5246#7.4.1.3: no suite in common is handshake_failure.
+   it("refuses a TLS 1.2 ClientHello without a TLS 1.2 suite it speaks (handshake_failure)", function()
+      local sv = E.server_engine()
+      local ok, msg = sv:feed(B.client_hello_record { versions = { 0x0303 }, suites = { 0x1301, 0x0a0a },
+                                                    extra = { { 23, "" } } })
+      E.assert_failed(sv, ok, msg, "handshake_failure", "no TLS 1.2 cipher suite in common with the client")
+   end)
+end)
+
+describe("our TLS 1.3 server after a HelloRetryRequest", function()
+   -- rfc8446#4.1.2: the second ClientHello repeats the first but for
+   -- key_share, cookie and early_data: it cannot fall back to TLS 1.2.
+   it("refuses a second ClientHello that offers only TLS 1.2 (illegal_parameter)", function()
+      local sv = E.server_engine()
+      assert(sv:feed(B.client_hello_record { shares = {} }))
+      local hrr = B.parse_handshakes(B.parse_records(sv:output())[1].body)[1]
+      assert.equal(B.HS.server_hello, hrr.type)
+      local ok, msg = sv:feed(B.client_hello_record { versions = { 0x0303 }, suites = { 0xc02b },
+                                                      extra = { { 23, "" } } })
+      E.assert_failed(sv, ok, msg, "illegal_parameter", "second ClientHello no longer offers TLS 1.3")
    end)
 end)
