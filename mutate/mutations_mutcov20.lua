@@ -190,4 +190,23 @@ return {
   { name = "mutcov20_tls12_post_handshake_message", file = "csrc/hs/tls12_common.c",
     from = [[    if (!asks_renegotiation) {]], to = [[    if (0 && !asks_renegotiation) {]],
     specs = { { "spec/malformed12_spec.lua", "refuses a HelloRequest from a client" } } },
+  -- rfc6066#3: a name the servername function refuses is unrecognized_name
+  { name = "mutcov20_servername_function_refusal", file = "csrc/hs/tls_hello_server.c",
+    from = [[    if (rc == -1) {]], to = [[    if (0 && rc == -1) {]],
+    specs = { { "spec/sni_spec.lua", "false from the servername function is unrecognized_name" } } },
+  -- rfc8446#4.2.11: PskIdentity identities<7..2^16-1>, PskBinderEntry binders<33..2^16-1>
+  { name = "mutcov20_psk_empty_lists", file = "csrc/hs/tls13_psk_server.c",
+    from = [[if (!tls_rd_end(&r) || ids->len == 0 || binders->len == 0)]], to = [[if (!tls_rd_end(&r))]],
+    specs = { { "spec/malformed_resume_spec.lua", "an empty identities list is decode_error" } } },
+  -- rfc8446#4.2.11: opaque identity<1..2^16-1>
+  { name = "mutcov20_psk_empty_identity", file = "csrc/hs/tls13_psk_server.c",
+    from = [[if (!tls_rd_ok(&v) || id.len == 0)]], to = [[if (!tls_rd_ok(&v) || (0 && id.len == 0))]],
+    specs = { { "spec/malformed_resume_spec.lua", "an identity of 0 bytes is decode_error" } } },
+  -- rfc8446#4.2.9: PskKeyExchangeMode ke_modes<1..255>
+  { name = "mutcov20_psk_modes_empty", file = "csrc/hs/tls13_psk_server.c",
+    from = [[    if (!tls_rd_end(&r) || v.len == 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello psk_key_exchange_modes is malformed");]],
+    to = [[    if (!tls_rd_end(&r))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello psk_key_exchange_modes is malformed");]],
+    specs = { { "spec/malformed_resume_spec.lua", "psk_key_exchange_modes with an empty list" } } },
 }
