@@ -54,6 +54,16 @@ local function echo(port, extra, text)
    return info
 end
 
+-- Our default client against a server that finds nothing in common with
+-- it: refused, the server's alert named.
+local function refused_for_nothing_in_common(port)
+   local conn, err = require("tls").connect("127.0.0.1", port, peers.client_ctx(ca()),
+      { servername = "localhost", timeout = 10 })
+   assert.is_nil(conn)
+   assert.equal("peer sent alert handshake_failure (40): the server found no cipher suite, group or "
+      .. "signature algorithm in common with ours", err)
+end
+
 -- What our server printed for its one connection.
 local function served(srv)
    return proc.wait_output(srv, "\n((%a+) [^\n]*)\n", 10)
@@ -112,11 +122,7 @@ describe("conform20: our client against unusual certificate keys", function()
 
    it("refuses an RSA-PSS key server with the default sigalgs (rsa_pss_pss_* only on request), naming why", function()
       local _, port = peers.s_server("-rev -tls1_3", nil, leaf("pss"))
-      local conn, err = require("tls").connect("127.0.0.1", port, peers.client_ctx(ca()),
-         { servername = "localhost", timeout = 10 })
-      assert.is_nil(conn)
-      assert.equal("peer sent alert handshake_failure (40): the server found no cipher suite, group or "
-         .. "signature algorithm in common with ours", err)
+      refused_for_nothing_in_common(port)
    end)
 end)
 
@@ -189,11 +195,7 @@ describe("conform20: a server with only a group we do not offer", function()
 
    it("our client and an openssl s_server with only ffdhe2048: refused, the server's alert named", function()
       local _, port = peers.s_server("-rev -tls1_3 -groups ffdhe2048", nil, leaf("rsa4096"))
-      local conn, err = require("tls").connect("127.0.0.1", port, peers.client_ctx(ca()),
-         { servername = "localhost", timeout = 10 })
-      assert.is_nil(conn)
-      assert.equal("peer sent alert handshake_failure (40): the server found no cipher suite, group or "
-         .. "signature algorithm in common with ours", err)
+      refused_for_nothing_in_common(port)
    end)
 end)
 
