@@ -14,4 +14,13 @@ return {
     from = [[  if type(v) == "string" then return string.format("%q", v) end]],
     to = "",
     specs = { { S, "show a string quoted" } } },
+  -- the drop-in's SNI map judged only when sni() was called: an entry
+  -- added later (or made by __index) asking less of clients was taken
+  { name = "lead20_sni_entry_unchecked_at_handshake", file = "lua/tls/luasec.lua",
+    from = [[    local refusal = sni_entry_refusal(conn.ctx.opts, name, ctx)
+    if refusal then error("sni map: " .. refusal, 0) end
+]],
+    to = "",
+    specs = { { S, "refuses an entry added after sni()" },
+              { S, "refuses a weaker context an __index function hands out" } } },
 }

@@ -68,3 +68,61 @@ describe("lead20: option values in messages", function()
          { tls.context { security_level = 0 / 0 } })
    end)
 end)
+
+describe("lead20: the drop-in's SNI map is judged when a client names an entry, not only when sni() is called", function()
+   local ssl = require "tls.luasec"
+   local socket = require "socket"
+   local certs_sni = require "spec.support.certs_sni"
+   local s = certs_sni.get()
+   local m = certs.clients()
+   after_each(proc.kill_all)
+
+   local function ctx(pair, required)
+      return assert(ssl.newcontext { mode = "server", protocol = "any", certificate = pair.cert, key = pair.key,
+         verify = required and { "peer", "fail_if_no_peer_cert" } or "none", cafile = required and m.ca or nil })
+   end
+   -- Our drop-in server (requiring a client certificate) against an
+   -- s_client without one that asks for b.example; `change` edits the
+   -- map after sni() was called.
+   local function handshake(map, change)
+      local listener = assert(socket.bind("127.0.0.1", 0))
+      local _, port = listener:getsockname()
+      listener:settimeout(10)
+      local h = proc.spawn(string.format("openssl s_client -connect 127.0.0.1:%d -ign_eof -servername b.example "
+         .. "-CAfile %s", port, proc.quote(s.ca)), { timeout = 20 })
+      local raw = assert(listener:accept())
+      listener:close()
+      local conn = assert(ssl.wrap(raw, ctx(s.default, true)))
+      conn:sni(map)
+      change(map)
+      conn:settimeout(10)
+      local ok, err = conn:dohandshake()
+      if ok then conn:send("one line\n") end
+      conn:close()
+      h:wait(10)
+      local out = h:output()
+      h:kill()
+      return ok, err, out
+   end
+
+   it("refuses an entry added after sni() that asks less of clients (it let a client in without a certificate)", function()
+      local ok, err, out = handshake({}, function(map) map["b.example"] = ctx(s.b, false) end)
+      assert.falsy(ok, out)
+      assert.falsy(out:find("one line\n", 1, true), out)
+      assert.matches("b.example: its context verifies clients less than this connection's", tostring(err), 1, true)
+   end)
+
+   it("refuses a weaker context an __index function hands out", function()
+      local map = setmetatable({}, { __index = function(_, name) return ctx(s.b, false) end })
+      local ok, err, out = handshake(map, function() end)
+      assert.falsy(ok, out)
+      assert.falsy(out:find("one line\n", 1, true), out)
+      assert.matches("b.example: its context verifies clients less", tostring(err), 1, true)
+   end)
+
+   it("takes an entry added after sni() that asks as much (the client without a certificate is then refused by it)", function()
+      local ok, err, out = handshake({}, function(map) map["b.example"] = ctx(s.b, true) end)
+      assert.falsy(ok, out)
+      assert.is_nil(tostring(err):find("sni map", 1, true), err)
+   end)
+end)

@@ -575,6 +575,43 @@ local function alpn_selector(accepted)
   end
 end
 
+-- LuaSec's SNI switch (SSL_set_SSL_CTX) changes the certificate and the
+-- trust store but keeps the connection's verify mode and versions; luatls
+-- takes all of the chosen context's settings. So a map whose context asks
+-- less of clients than the connection's own (no client certificate where
+-- one was required, TLS 1.2 where only 1.3 was allowed) would quietly let
+-- a client in by naming it: refused. Stricter contexts are fine.
+local VERIFY_RANK = { optional = 1, required = 2 }
+local function sni_weaker(own, chosen)
+  if (VERIFY_RANK[chosen.verify] or 0) < (VERIFY_RANK[own.verify] or 0) then
+    return string.format("its context verifies clients less than this connection's (verify %s, here %s): "
+      .. "LuaSec keeps this connection's verify mode after the switch, luatls takes the chosen context's; "
+      .. "give it the same verify", chosen.verify or "none", own.verify)
+  end
+  if chosen.min_version < own.min_version or chosen.max_version > own.max_version then
+    return string.format("its context allows %s to %s, this connection's only %s to %s: "
+      .. "LuaSec keeps this connection's versions after the switch, luatls takes the chosen context's; "
+      .. "give it the same protocol and options", chosen.min_version, chosen.max_version,
+      own.min_version, own.max_version)
+  end
+  return nil
+end
+
+-- What a map entry may be: a server context from newcontext that asks as
+-- much of clients as the connection's own. Checked when sni() is called
+-- and again when a client names the entry: the map is the caller's table
+-- (LuaSec reads it at the handshake too), so an entry added later, or one
+-- an __index function makes, is judged as well.
+local function sni_entry_refusal(own, name, ctx)
+  if type(name) ~= "string" or getmetatable(ctx) ~= Context then
+    return "a table of names and contexts from ssl.newcontext expected"
+  end
+  if not ctx.extra.server then return name .. ": a client context" end
+  local weaker = sni_weaker(own, ctx.opts)
+  if weaker then return name .. ": " .. weaker end
+  return nil
+end
+
 -- A server's SNI: the map the connection got from conn:sni(map, strict).
 local function sni_chooser(name)
   local conn = current()
@@ -585,6 +622,8 @@ local function sni_chooser(name)
   if name == nil then return nil end
   local ctx = conn.sni_map[name]
   if ctx then
+    local refusal = sni_entry_refusal(conn.ctx.opts, name, ctx)
+    if refusal then error("sni map: " .. refusal, 0) end
     local c = ctx:core(true)
     return c
   end
@@ -1022,40 +1061,14 @@ end
 
 -- Client: the name to send and check. Server: a map name -> context and
 -- whether a name outside it is refused.
--- LuaSec's SNI switch (SSL_set_SSL_CTX) changes the certificate and the
--- trust store but keeps the connection's verify mode and versions; luatls
--- takes all of the chosen context's settings. So a map whose context asks
--- less of clients than the connection's own (no client certificate where
--- one was required, TLS 1.2 where only 1.3 was allowed) would quietly let
--- a client in by naming it: refused. Stricter contexts are fine.
-local VERIFY_RANK = { optional = 1, required = 2 }
-local function sni_weaker(own, chosen)
-  if (VERIFY_RANK[chosen.verify] or 0) < (VERIFY_RANK[own.verify] or 0) then
-    return string.format("its context verifies clients less than this connection's (verify %s, here %s): "
-      .. "LuaSec keeps this connection's verify mode after the switch, luatls takes the chosen context's; "
-      .. "give it the same verify", chosen.verify or "none", own.verify)
-  end
-  if chosen.min_version < own.min_version or chosen.max_version > own.max_version then
-    return string.format("its context allows %s to %s, this connection's only %s to %s: "
-      .. "LuaSec keeps this connection's versions after the switch, luatls takes the chosen context's; "
-      .. "give it the same protocol and options", chosen.min_version, chosen.max_version,
-      own.min_version, own.max_version)
-  end
-  return nil
-end
-
 function Conn:sni(arg, strict)
   if self.ctx.extra.server then
     if type(arg) ~= "table" then
       error(string.format("bad argument #2 to 'sni' (table expected, got %s)", type(arg)), 2)
     end
     for name, ctx in pairs(arg) do
-      if type(name) ~= "string" or getmetatable(ctx) ~= Context then
-        error("bad argument #2 to 'sni' (a table of names and contexts from ssl.newcontext expected)", 2)
-      end
-      if not ctx.extra.server then error("bad argument #2 to 'sni' (" .. name .. ": a client context)", 2) end
-      local weaker = sni_weaker(self.ctx.opts, ctx.opts)
-      if weaker then error("bad argument #2 to 'sni' (" .. name .. ": " .. weaker .. ")", 2) end
+      local refusal = sni_entry_refusal(self.ctx.opts, name, ctx)
+      if refusal then error("bad argument #2 to 'sni' (" .. refusal .. ")", 2) end
     end
     self.sni_map, self.sni_strict = arg, strict and true or false
     return
