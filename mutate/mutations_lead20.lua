@@ -23,4 +23,13 @@ return {
     to = "",
     specs = { { S, "refuses an entry added after sni()" },
               { S, "refuses a weaker context an __index function hands out" } } },
+  -- psk_key_exchange_modes only with a session to offer: Go's (and
+  -- BoringSSL's, rustls's) servers then send no ticket, nothing resumes
+  { name = "lead20_psk_modes_only_with_session", file = "csrc/hs/tls_hello_client.c",
+    from = [[    if (v13)
+        tls13_psk_client_put_modes(c, &msg);
+]],
+    to = "",
+    specs = { { "spec/interop_go_spec.lua", "gets a session ticket from the first handshake" },
+              { "spec/interop_go_spec.lua", "is in every ClientHello that offers TLS 1.3" } } },
 }

@@ -552,7 +552,9 @@ describe("TLS 1.3 client resumption against a scripted server", function()
       local s = resume_with(sess.text, { trace = trace })
       assert(s:retry { group = "secp256r1", suite = "TLS_AES_256_GCM_SHA384" })
       assert.is_nil(s.ch.ext[H.EXT.pre_shared_key])
-      assert.is_nil(s.ch.ext[H.EXT.psk_key_exchange_modes])
+      -- The modes stay: they also say which tickets the full handshake may
+      -- bring (RFC 8446 4.2.9), so the connection can leave a new session.
+      assert.equal("\1\1", s.ch.ext[H.EXT.psk_key_exchange_modes])
       s:handshake()
       talks(s)
       assert.is_false(s.engine:info().resumed)

@@ -131,6 +131,25 @@ int tls13_psk_client_keep_psk_keys(tls_session *s, tls_error *err)
     return rc;
 }
 
+void tls13_psk_client_put_modes(tls_conn *c, tls_buf *msg)
+{
+    /* rfc8446#4.2.9: psk_dhe_ke always (forward secrecy); psk_ke too when
+     * configured, after it: the server picks. In every ClientHello that
+     * offers TLS 1.3, with a session or not: the modes also "restrict ...
+     * those PSKs which the server might supply via NewSessionTicket", and
+     * Go's, BoringSSL's and rustls's servers send no ticket to a client
+     * that lists none (spec/interop_go_spec.lua). */
+    c->ext_sent |= tls_ext_bit(TLS_EXT_PSK_KEY_EXCHANGE_MODES);
+    tls_buf_u16(msg, TLS_EXT_PSK_KEY_EXCHANGE_MODES);
+    size_t e = tls_buf_open_block(msg, 2);
+    size_t modes = tls_buf_open_block(msg, 1);
+    tls_buf_u8(msg, PSK_DHE_KE);
+    if (c->pol.psk_ke)
+        tls_buf_u8(msg, PSK_KE);
+    tls_buf_close_block(msg, modes, 1);
+    tls_buf_close_block(msg, e, 2);
+}
+
 int tls13_psk_client_put(tls_conn *c, tls_buf *msg, size_t msg_off, size_t ext_off)
 {
     tls_session *s = c->session;
@@ -145,24 +164,13 @@ int tls13_psk_client_put(tls_conn *c, tls_buf *msg, size_t msg_off, size_t ext_o
                               "the HelloRetryRequest chose a cipher suite with another hash");
     }
     size_t hlen = suite->hash_len;
-    /* rfc8446#4.2.9: psk_dhe_ke always (forward secrecy); psk_ke too when
-     * configured, after it: the server picks. */
-    c->ext_sent |= tls_ext_bit(TLS_EXT_PSK_KEY_EXCHANGE_MODES);
-    tls_buf_u16(msg, TLS_EXT_PSK_KEY_EXCHANGE_MODES);
-    size_t e = tls_buf_open_block(msg, 2);
-    size_t modes = tls_buf_open_block(msg, 1);
-    tls_buf_u8(msg, PSK_DHE_KE);
-    if (c->pol.psk_ke)
-        tls_buf_u8(msg, PSK_KE);
-    tls_buf_close_block(msg, modes, 1);
-    tls_buf_close_block(msg, e, 2);
 
     /* rfc8446#4.2.11: pre_shared_key "MUST be the last extension". */
     uint64_t now = tls_config_now_ms(c->cfg);
     uint64_t age_ms = now > s->created_ms ? now - s->created_ms : 0;
     c->ext_sent |= tls_ext_bit(TLS_EXT_PRE_SHARED_KEY);
     tls_buf_u16(msg, TLS_EXT_PRE_SHARED_KEY);
-    e = tls_buf_open_block(msg, 2);
+    size_t e = tls_buf_open_block(msg, 2);
     size_t ids = tls_buf_open_block(msg, 2);
     size_t id = tls_buf_open_block(msg, 2);
     tls_buf_bytes(msg, s->ticket.data, s->ticket.len);

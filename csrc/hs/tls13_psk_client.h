@@ -17,8 +17,10 @@ int tls13_psk_client_prepare(tls_conn *c);
  * key schedule takes from the PSK alone (Early Secret, the binder's
  * finished_key) into s, so that every offer of it skips those steps. */
 int tls13_psk_client_keep_psk_keys(tls_session *s, tls_error *err);
-/* Appends psk_key_exchange_modes and pre_shared_key (rfc8446#4.2.11: the
- * last extension) to a ClientHello in msg whose extension block (ext_off)
+/* Puts psk_key_exchange_modes into a TLS 1.3 ClientHello's extensions
+ * (every one, whether a session is offered or not). */
+void tls13_psk_client_put_modes(tls_conn *c, tls_buf *msg);
+/* Appends pre_shared_key (rfc8446#4.2.11: the last extension) to a ClientHello in msg whose extension block (ext_off)
  * and message (msg_off, from tls_hs_begin_message) are already closed;
  * re-closes both and fills in the binder over the truncated hello. After
  * a HelloRetryRequest whose suite has another hash, the PSK is dropped

@@ -170,6 +170,8 @@ int tls_hello_send_client_hello(tls_conn *c)
         tls_buf_close_block(&msg, inner, 2);
         tls_buf_close_block(&msg, e, 2);
     }
+    if (v13)
+        tls13_psk_client_put_modes(c, &msg);
     /* rfc8446#4.2.10: right before pre_shared_key, which comes last. */
     if (v13)
         tls13_early_client_put_ext(c, &msg);
