@@ -289,14 +289,17 @@ void tls_kex_free(tls_kex *k);
 /* The tls_sig_* functions follow TLS 1.3 (rfc8446#4.2.3: ecdsa schemes bind
  * the curve, rsa_pkcs1_* never sign the handshake). The tls12_sig_* ones
  * follow TLS 1.2 (rfc5246#7.4.1.4.1: the hash and signature pair, any
- * curve, rsa_pkcs1_* allowed), for ServerKeyExchange. */
+ * curve, rsa_pkcs1_* allowed), for ServerKeyExchange and a client's
+ * CertificateVerify. */
 int tls12_sig_scheme_fits_key(EVP_PKEY *key, uint16_t scheme);
 uint16_t tls12_sig_choose(EVP_PKEY *key, const uint16_t *ours, size_t n_ours,
                           const uint16_t *peer, size_t n_peer);
+/* what names the message signed, for failure messages: "ServerKeyExchange"
+ * or "CertificateVerify" (a TLS 1.2 client's). */
 int tls12_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
-                   tls_error *err);
+                   const char *what, tls_error *err);
 int tls12_sig_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
-                     const uint8_t *sig, size_t sig_len, tls_error *err);
+                     const uint8_t *sig, size_t sig_len, const char *what, tls_error *err);
 
 /* True if scheme can be used with key in TLS 1.3 (ecdsa schemes bind the
  * curve; rsa_pss_rsae_* need an RSA key; ed25519 an Ed25519 key). */

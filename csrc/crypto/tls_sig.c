@@ -496,12 +496,15 @@ done:
     return rc;
 }
 
+/* what names the signed message ("ServerKeyExchange", "CertificateVerify")
+ * for the failure messages. */
 static int sign_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
-                   int tls12, tls_error *err)
+                   int tls12, const char *what, tls_error *err)
 {
     const scheme_info *s = find_scheme(scheme);
-    const char *what = tls12 ? "ServerKeyExchange" : "CertificateVerify";
     char buf[16];
+    char doing[48];
+    snprintf(doing, sizeof doing, "signing %s", what);
     if (!fits_version(key, s, tls12))
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR,
                         "signature scheme %s cannot be used with our %s key",
@@ -510,7 +513,7 @@ static int sign_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t le
     int prepared = sign_prehashed(key, s, msg, len, out);
     if (prepared < 0)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR,
-                               tls12 ? "signing ServerKeyExchange" : "signing CertificateVerify");
+                               doing);
     if (prepared > 0)
         return 0;
 
@@ -520,7 +523,7 @@ static int sign_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t le
     int rc = -1;
     if (ctx == NULL || digest_init(ctx, key, s, 1) != 0
         || EVP_DigestSign(ctx, NULL, &max, msg, len) != 1) {
-        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, tls12 ? "signing ServerKeyExchange" : "signing CertificateVerify");
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, doing);
         goto done;
     }
     uint8_t *dst = tls_buf_extend(out, max);
@@ -531,7 +534,7 @@ static int sign_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t le
     sig_len = max;
     if (EVP_DigestSign(ctx, dst, &sig_len, msg, len) != 1 || sig_len > max) {
         out->len = start;
-        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, tls12 ? "signing ServerKeyExchange" : "signing CertificateVerify");
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, doing);
         goto done;
     }
     /* ECDSA signatures are shorter than the maximum as often as not. */
@@ -543,11 +546,12 @@ done:
 }
 
 static int verify_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
-                     const uint8_t *sig, size_t sig_len, int tls12, tls_error *err)
+                     const uint8_t *sig, size_t sig_len, int tls12, const char *what, tls_error *err)
 {
     const scheme_info *s = find_scheme(scheme);
-    const char *what = tls12 ? "ServerKeyExchange" : "CertificateVerify";
     char buf[16];
+    char doing[48];
+    snprintf(doing, sizeof doing, "verifying %s", what);
     /* rfc8446#4.4.3: "If the CertificateVerify message is sent by a server,
      * the signature algorithm MUST be one offered in the client's
      * "signature_algorithms" extension" - and it must fit the key. */
@@ -561,7 +565,7 @@ static int verify_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t 
         int bad = 0;
         if (verify_prehashed(key, s, msg, len, sig, sig_len, &bad) != 0)
             return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR,
-                                   tls12 ? "verifying ServerKeyExchange" : "verifying CertificateVerify");
+                                   doing);
         if (bad) {
             ERR_clear_error();
             return tls_fail(err, TLS_ALERT_DECRYPT_ERROR, "signature in %s does not verify", what);
@@ -572,7 +576,7 @@ static int verify_as(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t 
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int rc = -1;
     if (ctx == NULL || digest_init(ctx, key, s, 0) != 0) {
-        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, tls12 ? "verifying ServerKeyExchange" : "verifying CertificateVerify");
+        tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, doing);
         goto done;
     }
     /* 0 is a bad signature, a negative value a malformed one: both fail. */
@@ -590,23 +594,23 @@ done:
 int tls_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
                  tls_error *err)
 {
-    return sign_as(key, scheme, msg, len, out, 0, err);
+    return sign_as(key, scheme, msg, len, out, 0, "CertificateVerify", err);
 }
 
 int tls12_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len, tls_buf *out,
-                   tls_error *err)
+                   const char *what, tls_error *err)
 {
-    return sign_as(key, scheme, msg, len, out, 1, err);
+    return sign_as(key, scheme, msg, len, out, 1, what, err);
 }
 
 int tls_sig_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
                    const uint8_t *sig, size_t sig_len, tls_error *err)
 {
-    return verify_as(key, scheme, msg, len, sig, sig_len, 0, err);
+    return verify_as(key, scheme, msg, len, sig, sig_len, 0, "CertificateVerify", err);
 }
 
 int tls12_sig_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
-                     const uint8_t *sig, size_t sig_len, tls_error *err)
+                     const uint8_t *sig, size_t sig_len, const char *what, tls_error *err)
 {
-    return verify_as(key, scheme, msg, len, sig, sig_len, 1, err);
+    return verify_as(key, scheme, msg, len, sig, sig_len, 1, what, err);
 }

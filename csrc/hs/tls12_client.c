@@ -200,7 +200,7 @@ static int handle_server_key_exchange(tls_conn *c, tls_reader *body)
     memcpy(signed_params + TLS_RANDOM_LEN, c->t12->server_random, TLS_RANDOM_LEN);
     memcpy(signed_params + 2 * TLS_RANDOM_LEN, body->p + params_start, params_len);
     if (tls12_sig_verify(c->peer_key, scheme, signed_params, 2 * TLS_RANDOM_LEN + params_len, sig.p, sig.len,
-                         &c->err) != 0)
+                         "ServerKeyExchange", &c->err) != 0)
         return -1;
     c->group = group;
     c->sigscheme = scheme;
@@ -272,7 +272,8 @@ static int send_certificate_verify(tls_conn *c)
     size_t off = tls_hs_begin_message(&msg, TLS_HS_CERTIFICATE_VERIFY);
     tls_buf_u16(&msg, scheme);
     size_t sig = tls_buf_open_block(&msg, 2);
-    int rc = tls12_sig_sign(c->own->key, scheme, messages->data, messages->len, &msg, &c->err);
+    int rc = tls12_sig_sign(c->own->key, scheme, messages->data, messages->len, &msg, "CertificateVerify",
+                            &c->err);
     tls_buf_close_block(&msg, sig, 2);
     tls_hs_end_message(&msg, off);
     if (rc == 0)

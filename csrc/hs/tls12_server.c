@@ -359,7 +359,8 @@ static int send_server_key_exchange(tls_conn *c)
     }
     tls_buf_u16(&msg, c->sigscheme);
     size_t sig = tls_buf_open_block(&msg, 2);
-    if (tls12_sig_sign(c->own->key, c->sigscheme, signed_data.data, signed_data.len, &msg, &c->err) != 0)
+    if (tls12_sig_sign(c->own->key, c->sigscheme, signed_data.data, signed_data.len, &msg,
+                       "ServerKeyExchange", &c->err) != 0)
         goto done;
     tls_buf_close_block(&msg, sig, 2);
     tls_hs_end_message(&msg, off);
@@ -536,7 +537,8 @@ static int handle_certificate_verify(tls_conn *c, tls_reader *body, const uint8_
     const tls_buf *messages = tls_transcript_messages(&c->transcript);
     tls_error why;
     tls_error_clear(&why);
-    if (tls12_sig_verify(c->peer_key, scheme, messages->data, messages->len, sig.p, sig.len, &why) != 0)
+    if (tls12_sig_verify(c->peer_key, scheme, messages->data, messages->len, sig.p, sig.len,
+                         "the client's CertificateVerify", &why) != 0)
         return tls_fail(&c->err, why.alert, "%s",
                         why.alert == TLS_ALERT_DECRYPT_ERROR
                             ? "signature in the client's CertificateVerify does not verify with its certificate's key"
