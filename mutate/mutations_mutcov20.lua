@@ -138,8 +138,8 @@ return {
     specs = { { M, "refuses a second NewSessionTicket" } } },
   -- rfc5246#7.4.6: a client certificate of a kind the server asked for
   { name = "mutcov20_tls12_client_cert_kind", file = S12,
-    from = [[        if (!EVP_PKEY_is_a(c->peer_key, "RSA") && !EVP_PKEY_is_a(c->peer_key, "EC") &&]],
-    to = [[        if (0 && !EVP_PKEY_is_a(c->peer_key, "RSA") && !EVP_PKEY_is_a(c->peer_key, "EC") &&]],
+    from = [[        if (!EVP_PKEY_is_a(c->peer_key, "RSA") && !EVP_PKEY_is_a(c->peer_key, "RSA-PSS") &&]],
+    to = [[        if (0 && !EVP_PKEY_is_a(c->peer_key, "RSA") && !EVP_PKEY_is_a(c->peer_key, "RSA-PSS") &&]],
     specs = { { M, "refuses a client certificate of a kind it did not ask for" } } },
   -- rfc8446#5.1: no alert, no application data inside a fragmented handshake message
   { name = "mutcov20_alert_inside_fragment", file = DISP,

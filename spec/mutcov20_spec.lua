@@ -82,7 +82,7 @@ describe("our TLS 1.2 server asking for a client certificate", function()
       local cert = B.handshake(T.HS.certificate, B.vec(3, B.vec(3, T.der(p:read("ed448.pem")))))
       local ok, msg = sv:feed(B.record(B.CT.handshake, cert))
       E.assert_failed(sv, ok, msg, "unsupported_certificate",
-         "client certificate has a ED448 key, which is none of the kinds we asked for (RSA, ECDSA, Ed25519)")
+         "client certificate has a ED448 key, which is none of the kinds we asked for (RSA, RSA-PSS, ECDSA, Ed25519)")
    end)
 end)
 

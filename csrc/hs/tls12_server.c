@@ -495,12 +495,16 @@ static int handle_client_certificate(tls_conn *c, tls_reader *body, const uint8_
         return -1;
     c->state = ST_SERVER12_WAIT_CKE;
     if (!empty) {
-        /* Our certificate_types: rsa_sign and ecdsa_sign (EdDSA too, rfc8422#5.5). */
-        if (!EVP_PKEY_is_a(c->peer_key, "RSA") && !EVP_PKEY_is_a(c->peer_key, "EC") &&
-            !EVP_PKEY_is_a(c->peer_key, "ED25519"))
+        /* Our certificate_types: rsa_sign and ecdsa_sign (EdDSA too,
+         * rfc8422#5.5). rsa_sign takes RSASSA-PSS keys as well: rfc8446#4.2.3
+         * (updating TLS 1.2) names them for rsa_pss_pss_*, which our
+         * CertificateRequest offers; handle_certificate_verify then holds
+         * the client to a scheme that fits the key. */
+        if (!EVP_PKEY_is_a(c->peer_key, "RSA") && !EVP_PKEY_is_a(c->peer_key, "RSA-PSS") &&
+            !EVP_PKEY_is_a(c->peer_key, "EC") && !EVP_PKEY_is_a(c->peer_key, "ED25519"))
             return tls_fail(&c->err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
                             "client certificate has a %s key, which is none of the kinds we asked for "
-                            "(RSA, ECDSA, Ed25519)", EVP_PKEY_get0_type_name(c->peer_key));
+                            "(RSA, RSA-PSS, ECDSA, Ed25519)", EVP_PKEY_get0_type_name(c->peer_key));
         c->t12->peer_sent_certificate = 1;
         return 0;
     }
