@@ -92,15 +92,46 @@ static int key_fits_suite(EVP_PKEY *key, const client_hello *ch, const tls_suite
     return 1;
 }
 
+/* rfc8422#5.1.2: whether the client takes uncompressed points: true
+ * without ec_point_formats (rfc8422#5.1.2: "this is the same as the client
+ * supporting only uncompressed"), or when its list has format 0. A
+ * malformed list counts as none (check_client_hello12 refuses it). */
+static int takes_uncompressed(const client_hello *ch)
+{
+    if (ch->point_formats == NULL)
+        return 1;
+    tls_reader r = *ch->point_formats;
+    tls_reader formats = tls_rd_vec(&r, 1);
+    return tls_rd_ok(&r) && memchr(formats.p, 0, formats.len) != NULL;
+}
+
+/* True if the client's supported_groups names an elliptic curve of
+ * rfc8422#5.1.1 (1 to 30: the deprecated ones, brainpool (rfc7027),
+ * secp256r1, secp384r1, secp521r1, x25519, x448; 0xFF01-0xFF02 explicit). */
+static int names_ecc_curve(const client_hello *ch)
+{
+    if (!ch->has_groups)
+        return 0;
+    tls_reader raw = ch->groups_raw;
+    while (tls_rd_left(&raw) >= 2) {
+        uint16_t g = tls_rd_u16(&raw);
+        if ((g >= 1 && g <= 30) || g == 0xFF01 || g == 0xFF02)
+            return 1;
+    }
+    return 0;
+}
+
 /* The first EC group of ours the client listed; TLS 1.2 never uses
  * ffdhe here (rfc8422#5.1.1 is about elliptic curves; our ServerKeyExchange
  * is ECParameters only). rfc8422#4: a client without supported_groups
- * supports secp256r1, which every implementation has. */
+ * supports secp256r1, which every implementation has - unless its
+ * ec_point_formats lacks uncompressed, the only format we send. */
 static uint16_t choose_group(const tls_conn *c, const client_hello *ch)
 {
     for (size_t i = 0; i < c->pol.n_groups; i++) {
         uint16_t g = c->pol.groups[i];
-        int offered = ch->has_groups ? (ch->groups & ((uint32_t)1 << i)) != 0 : g == TLS_GROUP_SECP256R1;
+        int offered = ch->has_groups ? (ch->groups & ((uint32_t)1 << i)) != 0
+                                     : g == TLS_GROUP_SECP256R1 && takes_uncompressed(ch);
         if (offered && !tls_group_is_ffdhe(g))
             return g;
     }
@@ -163,6 +194,10 @@ static int negotiate(tls_conn *c, const client_hello *ch)
                         EVP_PKEY_is_a(c->own->key, "RSA")       ? "RSA"
                         : EVP_PKEY_is_a(c->own->key, "ED25519") ? "Ed25519 (ECDHE_ECDSA suites)"
                                                                 : "kind of");
+    if (group == 0 && !ch->has_groups && !takes_uncompressed(ch))
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client names no group and its ec_point_formats lacks the uncompressed format, "
+                        "the only one we send: no ECDHE with it (RFC 8422 5.1.2)");
     if (group == 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "no elliptic-curve group in common with the client (TLS 1.2 uses x25519, x448, "
@@ -209,13 +244,18 @@ static int check_client_hello12(tls_conn *c, const client_hello *ch)
                             "ClientHello renegotiation_info is not empty: an initial handshake cannot "
                             "renegotiate");
     }
-    /* rfc8422#5.1.2: the list must contain uncompressed (0). */
+    /* rfc8422#5.1.2: "If the client sends the extension and the extension
+     * does not contain the uncompressed point format, and the client has
+     * used the Supported Groups extension to indicate support for any of
+     * the curves defined in this specification, then the server MUST abort
+     * the handshake and return an illegal_parameter alert." Without such a
+     * curve the handshake goes on without ECDHE (choose_group). */
     if (ch->point_formats != NULL) {
         tls_reader r = *ch->point_formats;
         tls_reader formats = tls_rd_vec(&r, 1);
         if (!tls_rd_end(&r) || formats.len == 0)
             return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello ec_point_formats is malformed");
-        if (memchr(formats.p, 0, formats.len) == NULL)
+        if (memchr(formats.p, 0, formats.len) == NULL && names_ecc_curve(ch))
             return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                             "ClientHello ec_point_formats lacks the uncompressed format");
     }
