@@ -69,7 +69,13 @@ static const uint16_t default_server_groups[] = {
 };
 
 /* rfc8446#4.2.3 schemes for handshake signatures, in preference order;
- * rsa_pkcs1_* sign only TLS 1.2 ServerKeyExchange (and certificates). */
+ * rsa_pkcs1_* sign only TLS 1.2 ServerKeyExchange (and certificates).
+ * rsa_pss_pss_* are for RSASSA-PSS (id-RSASSA-PSS) certificate keys, which
+ * OpenSSL's and GnuTLS's clients accept by default: without them a server
+ * with such a certificate finds nothing in common with ours. No key fits
+ * both an rsae and a pss scheme, so their places relative to each other
+ * never decide a choice; they follow rsae, the common case, and the rest
+ * keeps its order. */
 static const uint16_t default_sigalgs[] = {
     TLS_SIG_ECDSA_SECP256R1_SHA256,
     TLS_SIG_ECDSA_SECP384R1_SHA384,
@@ -77,6 +83,9 @@ static const uint16_t default_sigalgs[] = {
     TLS_SIG_RSA_PSS_RSAE_SHA256,
     TLS_SIG_RSA_PSS_RSAE_SHA384,
     TLS_SIG_RSA_PSS_RSAE_SHA512,
+    TLS_SIG_RSA_PSS_PSS_SHA256,
+    TLS_SIG_RSA_PSS_PSS_SHA384,
+    TLS_SIG_RSA_PSS_PSS_SHA512,
     TLS_SIG_ED25519,
     TLS_SIG_RSA_PKCS1_SHA256,
     TLS_SIG_RSA_PKCS1_SHA384,
