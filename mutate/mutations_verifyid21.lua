@@ -45,7 +45,8 @@ return {
     to = [[    if (0 && !lua_isnoneornil(L, id_index)) {
         size_t len = 0;]],
     specs = { { S, C13 .. " resumes across different function values with the same verify_id" },
-              { S, S13 .. " .tickets. resumes after a restart with the same verify_id" } } },
+              { S, S13 .. " .tickets. resumes after a restart with the same verify_id" },
+              { S, C12 .. " resumes in another process under the same verify_id" } } },
   -- a named identity in the same domain as the random ones' (the label's
   -- kind not digested): a verify_id equal to the random bytes would match;
   -- seen as the name not being digested at all

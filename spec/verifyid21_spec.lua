@@ -106,6 +106,44 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          assert.is_false(c3:info().resumed)
       end)
 
+      it("resumes in another process under the same verify_id; without it, the function runs again", function()
+         local proc = require "spec.support.proc"
+         local sctx = server_ctx()
+         local session = E.first_session(client_ctx { verify = counting { 0 }, verify_id = "pin-v1" }, sctx)
+         local dir = K.dir .. "/verifyid21_child_" .. version
+         os.execute("mkdir -p " .. proc.quote(dir))
+         proc.write_file(dir .. "/session", session)
+         proc.write_file(dir .. "/key", KEY)
+         proc.write_file(dir .. "/child.lua", string.format([[
+            local tls = require "tls"
+            local function read(p) local f = assert(io.open(p, "rb")); local t = f:read("a"); f:close(); return t end
+            local sctx = assert(tls.context { mode = "server", certificate = %q, key = %q,
+               ticket_keys = { read(%q) }, max_version = %q })
+            for _, id in ipairs { "pin-v1", "none" } do
+               local calls = 0
+               local cctx = assert(tls.context { mode = "client", ca = %q, max_version = %q,
+                  verify = function(_, ok) calls = calls + 1; return ok end,
+                  verify_id = id ~= "none" and id or nil })
+               local c = assert(tls.engine(cctx, { servername = "localhost", session = read(%q) }))
+               local s = assert(tls.engine(sctx))
+               assert(c:start())
+               for _ = 1, 20 do
+                  local a = c:output()
+                  if #a > 0 then s:feed(a) end
+                  local b = s:output()
+                  if #b > 0 then c:feed(b) end
+                  if #a == 0 and #b == 0 then break end
+               end
+               print(id .. ": resumed=" .. tostring(c:info().resumed) .. " calls=" .. calls
+                  .. " error=" .. tostring(c:error()))
+            end
+         ]], K.good.cert, K.good.key, dir .. "/key", version, K.ca, version, dir .. "/session"))
+         local out = proc.run(proc.lua_env() .. " lua5.4 " .. proc.quote(dir .. "/child.lua"), nil, 30,
+                              { ours = true })
+         assert.matches("pin-v1: resumed=true calls=0 error=nil", out, 1, true)
+         assert.matches("none: resumed=false calls=1 error=nil", out, 1, true)
+      end)
+
       it("made without a verify function resumes as before when there is none (the digest's old form)", function()
          local sctx = server_ctx()
          local session = E.first_session(client_ctx(), sctx)
