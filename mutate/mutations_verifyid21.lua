@@ -17,7 +17,8 @@ return {
         memcpy(in + n, verify_fn_id, TLS_VERIFY_DIGEST_LEN);]],
     specs = { { S, C13 .. " made under a lax verify function is not resumed under a strict one" },
               { S, S13 .. " .tickets. issued under an old verify function is checked again" },
-              { S, S12 .. " .session ids. issued under an old verify function is checked again" } } },
+              { S, S12 .. " .session ids. issued under an old verify function is checked again" },
+              { S, S13 .. " .tickets. chosen by a servername function is checked again" } } },
   -- the connection's digest takes no identity even with a verify function
   { name = "verifyid21_digest_without_identity", file = "csrc/engine/tls_resume.c",
     from = [[    tls_config_verify_digest(&v, hook ? c->cfg->verify_fn_id : NULL, out);]],

@@ -177,6 +177,29 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          end }
       end
 
+      it("(tickets) chosen by a servername function is checked again by the chosen context's new function",
+         function()
+         -- the listening context has no verify function; the one chosen for
+         -- the name has, and after a restart another one
+         local function listening(chosen)
+            return E.server_ctx { certificate = E.CERT, key = E.KEY, ticket_keys = { KEY }, max_version = version,
+                                  servername = function() return chosen end }
+         end
+         local old_calls, new_calls = { 0 }, { 0 }
+         local same = counting(old_calls)
+         local session = E.first_session(mtls_client(), listening((mtls_server { verify = same })))
+         assert.equal(1, old_calls[1])
+         local _, s = E.resume(mtls_client(), listening((mtls_server { verify = same })), session)
+         assert.is_true(s:info().resumed)
+         assert.equal(1, old_calls[1])
+         local _, s2 = E.resume(mtls_client(), listening((mtls_server { verify = counting(new_calls, false) })),
+                                session)
+         assert.equal(1, new_calls[1], "the new verify function did not run")
+         assert.is_false(s2:status().handshake_done)
+         local _, alert = s2:error()
+         assert.equal("bad_certificate", alert)
+      end)
+
       for _, how in ipairs(stores) do
          local label, extra_of = how[1], how[2]
 
