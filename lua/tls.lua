@@ -86,7 +86,7 @@ local function timeout_option(what, value)
 end
 
 local context_options = {
-  mode = true, certificate = true, key = true, password = true, ca = true, verify = true,
+  mode = true, certificate = true, key = true, password = true, ca = true, verify = true, verify_id = true,
   ciphers = true, groups = true, sigalgs = true, trace = true,
   record_size_limit = true, security_level = true, strict_close = true, key_update_after = true,
   min_version = true, max_version = true, require_ems = true,
@@ -310,6 +310,22 @@ function tls.context(opts)
   -- verify = function(chain, ok, reason): verification stays on (a server
   -- requires a client certificate) and the function has the last word.
   local verify_fn
+  -- verify_id: the program vouches that every verify function given this
+  -- name is one policy, so sessions resume across contexts and processes
+  -- (without it, only under the same function value in this process).
+  if o.verify_id ~= nil then
+    if type(o.verify_id) ~= "string" then
+      return fail("option 'verify_id' must be a string naming the verify function's policy (got %s)",
+        type(o.verify_id))
+    end
+    if #o.verify_id < 1 or #o.verify_id > 255 then
+      return fail("option 'verify_id' must be 1 to 255 bytes long (got %d)", #o.verify_id)
+    end
+    if type(o.verify) ~= "function" then
+      return fail("option 'verify_id' names the policy of a 'verify' function, and there is none (verify = %s)",
+        shown(o.verify))
+    end
+  end
   if type(o.verify) == "function" then
     verify_fn = o.verify
     local copy = {}
@@ -589,7 +605,10 @@ function tls.context(opts)
   elseif o.ocsp ~= nil then
     C.set_ocsp(ctx, o.ocsp == "require" and "require" or o.ocsp and "ask" or "off")
   end
-  if verify_fn then C.set_hook(ctx, "verify", verify_fn) end
+  if verify_fn then
+    ok, why = C.set_hook(ctx, "verify", verify_fn, o.verify_id)
+    if not ok then return nil, why end
+  end
   ok, why = pki_options(ctx, o, server)
   if not ok then return nil, why end
   ok, why = resumption_options(ctx, o, server)

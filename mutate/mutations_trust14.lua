@@ -112,8 +112,10 @@ return {
     to = [[    in[n++] = 0;]],
     specs = { { SP, "is not offered once OCSP is required" } } },
   { name = "trust14_digest_without_verify_function", file = CFG,
-    from = [[    in[n++] = (uint8_t)(verify_hook != 0);]],
-    to = [[    in[n++] = (uint8_t)(verify_hook * 0);]],
+    from = [[    in[n++] = (uint8_t)(verify_fn_id != NULL);
+    if (verify_fn_id != NULL) {]],
+    to = [[    in[n++] = (uint8_t)(verify_fn_id != NULL) * 0;
+    if (0 && verify_fn_id != NULL) {]],
     specs = { { SP, "is not offered once a verify function is added" } } },
   -- a trust load not fed into the chain
   { name = "trust14_ca_file_not_fed", file = CFG,

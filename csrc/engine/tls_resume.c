@@ -152,7 +152,10 @@ static void settings_digest(const tls_conn *c, uint8_t out[TLS_VERIFY_DIGEST_LEN
     v.security_level = c->pol.security_level;
     v.crl_check = c->pol.crl_check;
     v.ocsp = c->pol.ocsp;
-    tls_config_verify_digest(&v, c->hooks != NULL && c->hooks->verify != NULL, out);
+    /* Which function judges, not only whether one does: a session checked
+     * by one verify function is not resumed under another. */
+    int hook = c->hooks != NULL && c->hooks->verify != NULL;
+    tls_config_verify_digest(&v, hook ? c->cfg->verify_fn_id : NULL, out);
 }
 
 void tls_resume_stamp(const tls_conn *c, tls_session *s)
@@ -188,6 +191,6 @@ const char *tls_resume_settings_misfit(const tls_conn *c, const tls_session *s)
     settings_digest(c, now);
     if (memcmp(now, s->verify_digest, sizeof now) != 0)
         return "the session was made under other verification settings (ca, crl, ocsp, security_level, "
-               "verify or a verify function differ)";
+               "verify, or the verify function or its verify_id differ)";
     return NULL;
 }

@@ -10,6 +10,7 @@
 #include "pki/tls_x509.h"
 #include "pki/tls_ocsp.h"
 #include "hs/tls_session.h"
+#include "crypto/tls_crypto.h"
 
 typedef struct lua_context {
     tls_config *cfg; /* NULL once collected */
@@ -332,16 +333,80 @@ static int ctx_set_trace(lua_State *L)
     return 1;
 }
 
-/* ctx:set_hook(name, fn or nil): lua/tls.lua checks which options may
- * take a function on which side. */
+/* The registry's weak-keyed table: verify function -> the 16 random
+ * bytes that are its identity in this process. */
+static const char verify_ids_key = 0;
+
+/* Sets cfg's verify function identity for the function at fn_index (nil:
+ * none) and verify_id at id_index (nil: the function's random one). One
+ * function value has one identity, however many contexts hold it (as
+ * tls.https makes per request), so their sessions resume in each other;
+ * another function, or another process, has another: a session checked by
+ * one is never resumed under another (engine/tls_resume.c). A verify_id
+ * says the program vouches for every function given it being one policy. */
+static int set_verify_fn_id(lua_State *L, tls_config *cfg, int fn_index, int id_index, tls_error *err)
+{
+    if (lua_isnil(L, fn_index)) {
+        tls_config_set_verify_fn_id(cfg, NULL, NULL, 0);
+        return 0;
+    }
+    if (!lua_isnoneornil(L, id_index)) {
+        size_t len = 0;
+        const char *id = luaL_checklstring(L, id_index, &len);
+        luaL_argcheck(L, len >= 1 && len <= 255, id_index, "verify_id: 1 to 255 bytes");
+        tls_config_set_verify_fn_id(cfg, "named", id, len);
+        return 0;
+    }
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &verify_ids_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "k");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &verify_ids_key);
+    }
+    lua_pushvalue(L, fn_index);
+    if (lua_rawget(L, -2) != LUA_TSTRING) {
+        lua_pop(L, 1);
+        uint8_t bytes[16];
+        if (tls_random(bytes, sizeof bytes, err) != 0) {
+            lua_pop(L, 1);
+            return -1;
+        }
+        lua_pushlstring(L, (const char *)bytes, sizeof bytes);
+        lua_pushvalue(L, fn_index);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, -4);
+    }
+    size_t len = 0;
+    const char *bytes = lua_tolstring(L, -1, &len);
+    tls_config_set_verify_fn_id(cfg, "random", bytes, len);
+    lua_pop(L, 2);
+    return 0;
+}
+
+/* ctx:set_hook(name, fn or nil [, verify_id]): lua/tls.lua checks which
+ * options may take a function on which side; verify_id (a string) only
+ * with "verify". */
 static int ctx_set_hook(lua_State *L)
 {
     static const char *const names[] = {"verify", "client_certificate", "servername", "alpn",
                                         "ocsp", "keylog", NULL};
-    check_ctx(L, 1);
+    lua_context *ctx = check_ctx(L, 1);
     int slot = TLS_LUA_SLOT_VERIFY + luaL_checkoption(L, 2, NULL, names);
     if (!lua_isnoneornil(L, 3))
         luaL_checktype(L, 3, LUA_TFUNCTION);
+    luaL_argcheck(L, lua_isnoneornil(L, 4) || (slot == TLS_LUA_SLOT_VERIFY && !lua_isnoneornil(L, 3)), 4,
+                  "verify_id goes with a verify function only");
+    lua_settop(L, 4);
+    /* The identity with the function, in one call: a connection reads both
+     * from the context when it verifies. */
+    tls_error err;
+    tls_error_clear(&err);
+    if (slot == TLS_LUA_SLOT_VERIFY && set_verify_fn_id(L, ctx->cfg, 3, 4, &err) != 0)
+        return push_result(L, -1, &err);
     lua_settop(L, 3);
     lua_setiuservalue(L, 1, slot);
     lua_pushboolean(L, 1);

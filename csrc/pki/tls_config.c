@@ -468,10 +468,13 @@ static int read_trust_file(const char *what, const char *path, size_t len, tls_b
     return tls_file_read(what, path, len, INT_MAX, out, err);
 }
 
-void tls_config_verify_digest(const tls_verify_settings *c, int verify_hook, uint8_t out[TLS_VERIFY_DIGEST_LEN])
+void tls_config_verify_digest(const tls_verify_settings *c, const uint8_t *verify_fn_id,
+                              uint8_t out[TLS_VERIFY_DIGEST_LEN])
 {
-    /* Fixed-width, fixed-order fields after a label naming this layout. */
-    uint8_t in[64 + TLS_VERIFY_DIGEST_LEN + 6];
+    /* Fixed-width, fixed-order fields after a label naming this layout;
+     * without a verify function the same bytes as before functions had an
+     * identity (those sessions still resume). */
+    uint8_t in[64 + 2 * TLS_VERIFY_DIGEST_LEN + 6];
     static const char label[] = "luatls verification settings 1";
     size_t n = 0;
     memcpy(in, label, sizeof label);
@@ -483,9 +486,32 @@ void tls_config_verify_digest(const tls_verify_settings *c, int verify_hook, uin
     in[n++] = (uint8_t)c->security_level;
     in[n++] = (uint8_t)c->crl_check;
     in[n++] = (uint8_t)(c->ocsp == TLS_OCSP_REQUIRE);
-    in[n++] = (uint8_t)(verify_hook != 0);
+    in[n++] = (uint8_t)(verify_fn_id != NULL);
+    if (verify_fn_id != NULL) {
+        memcpy(in + n, verify_fn_id, TLS_VERIFY_DIGEST_LEN);
+        n += TLS_VERIFY_DIGEST_LEN;
+    }
     if (EVP_Digest(in, n, out, NULL, tls_crypto_sha(256), NULL) != 1)
         unmatched(out);
+}
+
+void tls_config_set_verify_fn_id(tls_config *c, const char *kind, const void *id, size_t len)
+{
+    memset(c->verify_fn_id, 0, sizeof c->verify_fn_id);
+    if (kind == NULL)
+        return;
+    static const char label[] = "luatls verify function";
+    const EVP_MD *sha = tls_crypto_sha(256);
+    EVP_MD_CTX *md = sha != NULL ? EVP_MD_CTX_new() : NULL;
+    unsigned out_len = 0;
+    int ok = md != NULL && EVP_DigestInit_ex2(md, sha, NULL) == 1
+             && EVP_DigestUpdate(md, label, sizeof label) == 1
+             && EVP_DigestUpdate(md, kind, strlen(kind) + 1) == 1
+             && EVP_DigestUpdate(md, id, len) == 1
+             && EVP_DigestFinal_ex(md, c->verify_fn_id, &out_len) == 1;
+    if (!ok)
+        unmatched(c->verify_fn_id);
+    EVP_MD_CTX_free(md);
 }
 
 /* ---- Trust anchors -------------------------------------------------------- */

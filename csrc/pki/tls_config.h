@@ -103,6 +103,11 @@ typedef struct tls_config {
                                     chained: SHA-256(before || kind || what was loaded);
                                     all zero before the first. Part of
                                     tls_config_verify_digest */
+    uint8_t verify_fn_id[TLS_VERIFY_DIGEST_LEN]; /* which verify function (hooks.verify)
+                                    judges peers: set with the function by the
+                                    binding (tls_config_set_verify_fn_id); all zero
+                                    until then. Part of tls_config_verify_digest
+                                    when a connection has the hook */
     /* Resumption (hs/tls_session.h, crypto/tls_ticket.h) */
     unsigned tickets;            /* server: NewSessionTickets after each full TLS 1.3
                                     handshake (default 2); 0: none, and no TLS 1.2
@@ -160,9 +165,11 @@ int tls_config_load_crl(tls_config *c, const char *src, size_t len, int is_path,
  * resumed handshake skips the certificate: its verdict stands only under
  * the settings that gave it). SHA-256 over trust_digest (the anchors and
  * CRLs loaded), verify, verify_chain_only, security_level, crl_check,
- * whether OCSP is required, and verify_hook (whether a verify function
- * has the last word). Not suites, groups, ALPN, lifetimes or pins (checked
- * on their own). The same options give the same digest in any process. */
+ * whether OCSP is required, and verify_fn_id (which verify function has
+ * the last word; NULL: none). Not suites, groups, ALPN, lifetimes or pins
+ * (checked on their own). The same options give the same digest in any
+ * process; a verify function's identity is random per process unless the
+ * program names it (verify_id). */
 typedef struct tls_verify_settings {
     uint8_t trust_digest[TLS_VERIFY_DIGEST_LEN];
     int verify, verify_chain_only, security_level, crl_check, ocsp;
@@ -171,7 +178,13 @@ typedef struct tls_verify_settings {
  * copy of the context's, engine/tls_resume.c), never the context's
  * current ones: a session stamped with settings stricter than those that
  * verified its peer would resume under them. */
-void tls_config_verify_digest(const tls_verify_settings *c, int verify_hook, uint8_t out[TLS_VERIFY_DIGEST_LEN]);
+void tls_config_verify_digest(const tls_verify_settings *c, const uint8_t *verify_fn_id,
+                              uint8_t out[TLS_VERIFY_DIGEST_LEN]);
+/* c->verify_fn_id for a verify function: SHA-256 over a label, kind
+ * ("random": bytes the binding drew for one function value, "named": the
+ * program's verify_id) and id, so that a name can never equal a random id.
+ * NULL kind: no function (all zero). */
+void tls_config_set_verify_fn_id(tls_config *c, const char *kind, const void *id, size_t len);
 /* Lists as colon- or comma-separated names; an unknown name fails with a
  * message naming it. */
 int tls_config_set_suites(tls_config *c, const char *list, tls_error *err);
