@@ -13,4 +13,10 @@ return {
     to = [[    (void)verified_issuer;
     issuer = find_issuer(store, chain, leaf);]],
     specs = { { S, "refuses a staple for the serial signed by another CA of the same name" } } },
+  -- a wrapped tcp6 socket's IPv4-mapped peer address checked as a 16-byte
+  -- address: the right certificate refused (fails closed, an interop defect)
+  { name = "lead21_v4_mapped_kept", file = "csrc/lua/lua_conn.c",
+    from = [[        servername = unmapped_v4(ip);]],
+    to = [[        servername = unmapped_v4(ip) ? ip : ip;]],
+    specs = { { S, "checks the certificate against the IPv4 address" } } },
 }

@@ -109,3 +109,46 @@ describe("OCSP staple and the issuer the chain was verified through", function()
       end)
    end
 end)
+
+-- tls.wrap without a name checks the peer's address; a tcp6 socket connected
+-- to an IPv4 peer names it ::ffff:a.b.c.d, the certificate the 4-byte form.
+describe("tls.wrap on a tcp6 socket connected to an IPv4 peer (review_next21 #7)", function()
+   local socket = require "socket"
+   local peers = require "spec.support.peers"
+   after_each(proc.kill_all)
+
+   local function v4only()
+      if not pki.v4made then
+         pki:ca("v4ca", "ec256", "/CN=luatls v4 CA")
+         pki:key("v4leaf", "ec256")
+         pki:issue("v4leaf", "/CN=v4 only", "v4ca", { san = "IP:127.0.0.1" })
+         pki.v4made = true
+      end
+      return { cert = pki:path("v4leaf.pem"), key = pki:path("v4leaf.key") }
+   end
+
+   local function wrapped(port, ctx)
+      local sock = assert(socket.tcp6())
+      assert(sock:setoption("ipv6-v6only", false))
+      sock:settimeout(10)
+      assert(sock:connect("::ffff:127.0.0.1", port))
+      return assert(tls.wrap(sock, ctx))
+   end
+
+   it("checks the certificate against the IPv4 address, and still refuses one it does not carry", function()
+      local _, port = peers.s_server("-www", nil, v4only())
+      local conn = wrapped(port, assert(tls.context { mode = "client", ca = pki:path("v4ca.pem") }))
+      local ok, err = conn:handshake()
+      assert.is_true(ok, err)
+      conn:close()
+      -- A certificate for 127.0.0.2 only: the mapped address is not a way round the check.
+      pki:key("v4other", "ec256")
+      pki:issue("v4other", "/CN=v4 other", "v4ca", { san = "IP:127.0.0.2" })
+      _, port = peers.s_server("-www", nil, { cert = pki:path("v4other.pem"), key = pki:path("v4other.key") })
+      conn = wrapped(port, assert(tls.context { mode = "client", ca = pki:path("v4ca.pem") }))
+      ok, err = conn:handshake()
+      assert.is_nil(ok)
+      assert.matches("127%.0%.0%.1", err)
+      assert.not_matches("ffff", err)
+   end)
+end)
