@@ -233,6 +233,8 @@ struct tls_conn {
                                       we answer it (hs/tls_client_cert.h) */
     STACK_OF(X509) *peer_chain;
     EVP_PKEY *peer_key;       /* the leaf's public key, for CertificateVerify */
+    X509 *peer_issuer;        /* the leaf's issuer on the path libcrypto verified
+                                 (NULL: not verified), for its OCSP CertID */
     int peer_verified;        /* the peer's chain passed tls_x509_verify */
     uint8_t peer_settings[TLS_VERIFY_DIGEST_LEN]; /* the verification settings the peer
                                * was judged under (tls_resume_note_*), set once it is */

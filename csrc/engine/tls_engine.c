@@ -121,6 +121,7 @@ void tls_conn_free(tls_conn *c)
     tls_buf_free(&c->pol.alpn);
     sk_X509_pop_free(c->peer_chain, X509_free);
     EVP_PKEY_free(c->peer_key);
+    X509_free(c->peer_issuer);
     OPENSSL_free(c->server_name);
     OPENSSL_free(c->alpn);
     OPENSSL_free(c->ocsp);

@@ -198,6 +198,17 @@ int tls_hs_accept_peer_chain(tls_conn *c)
         return tls_fail(&c->err, verdict.alert, "%s%s", c->is_server ? "client certificate rejected: " : "",
                         verdict.reason);
     }
+    /* The OCSP CertID names the issuer by its key: the issuer must be the
+     * one the path was verified through, not any certificate of the peer's
+     * that merely bears the issuer's name (a second CA of that name would
+     * otherwise vouch for a certificate it never issued). A leaf that is
+     * itself the trust anchor is its own issuer. */
+    int n_verified = sk_X509_num(verified);
+    if (n_verified > 0 && c->peer_issuer == NULL) {
+        X509 *issuer = sk_X509_value(verified, n_verified > 1 ? 1 : 0);
+        if (X509_up_ref(issuer))
+            c->peer_issuer = issuer;
+    }
     /* Pins count only keys of a verified path (or the leaf alone). */
     int rc = tls_pin_check(c->cfg, verified, leaf, &c->err);
     sk_X509_pop_free(verified, X509_free);

@@ -278,7 +278,8 @@ int tls_ocsp_client_decide(tls_conn *c)
         memset(r, 0, sizeof *r);
         r->status = TLS_OCSP_STATUS_NONE;
     } else {
-        tls_ocsp_check(c->cfg->store, c->peer_chain, c->ocsp_staple.data, c->ocsp_staple.len, r);
+        tls_ocsp_check(c->cfg->store, c->peer_chain, c->peer_issuer, c->ocsp_staple.data, c->ocsp_staple.len,
+                       r);
     }
     tls_buf_free(&c->ocsp_staple);
     c->ocsp_done = 1;

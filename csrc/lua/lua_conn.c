@@ -11,6 +11,7 @@
  * which) and whatever partial result LuaSocket gives, and the engine keeps
  * its state, so the same call made again when the socket is ready goes on
  * where it stopped. */
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -325,6 +326,19 @@ int tls_lua_conn_setup(lua_State *L, lua_conn *c, int ctx_index, int fd, int own
     return 0;
 }
 
+/* A tcp6 socket connected to an IPv4 peer names it ::ffff:a.b.c.d
+ * (rfc4291#2.5.5.2), while the peer's certificate carries the 4-byte
+ * address: the name checked is the IPv4 one. */
+static const char *unmapped_v4(const char *ip)
+{
+    static const char prefix[] = "::ffff:";
+    struct in_addr v4;
+    const char *rest = ip + sizeof prefix - 1;
+    if (strncmp(ip, prefix, sizeof prefix - 1) == 0 && inet_pton(AF_INET, rest, &v4) == 1)
+        return rest;
+    return ip;
+}
+
 /* Client side: the name sent as SNI and checked in the certificate. */
 static int set_server_name(lua_State *L, lua_conn *c, const char *servername)
 {
@@ -445,7 +459,7 @@ int tls_lua_wrap(lua_State *L)
     /* Without a name we still check the certificate against the address we
      * are connected to: never silently skip the name check. */
     if (!servername && !cfg->is_server && tls_sock_address((int)fd, 1, ip, sizeof ip, &port) == 0)
-        servername = ip;
+        servername = unmapped_v4(ip);
     lua_settop(L, 7);
     lua_conn *c = tls_lua_conn_new(L); /* index 8 */
     /* The connection keeps the LuaSocket object, which owns the descriptor. */

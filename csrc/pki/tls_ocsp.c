@@ -186,8 +186,8 @@ static void verify_failure(tls_ocsp_result *res)
     }
 }
 
-void tls_ocsp_check(X509_STORE *store, STACK_OF(X509) *chain, const uint8_t *der, size_t len,
-                    tls_ocsp_result *res)
+void tls_ocsp_check(X509_STORE *store, STACK_OF(X509) *chain, X509 *verified_issuer, const uint8_t *der,
+                    size_t len, tls_ocsp_result *res)
 {
     memset(res, 0, sizeof *res);
     res->status = TLS_OCSP_STATUS_BAD;
@@ -213,7 +213,11 @@ void tls_ocsp_check(X509_STORE *store, STACK_OF(X509) *chain, const uint8_t *der
         bad(res, "%s", "no certificate or trust store to check the OCSP response against");
         goto done;
     }
-    if ((issuer = find_issuer(store, chain, leaf)) == NULL) {
+    if (verified_issuer != NULL)
+        issuer = X509_up_ref(verified_issuer) ? verified_issuer : NULL;
+    else
+        issuer = find_issuer(store, chain, leaf);
+    if (issuer == NULL) {
         bad(res, "%s", "the issuer of the server's certificate is not known: cannot check the OCSP response");
         goto done;
     }

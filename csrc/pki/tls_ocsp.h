@@ -51,13 +51,15 @@ int tls_ocsp_response_problem(const uint8_t *der, size_t len, char *why, size_t 
 int tls_config_set_ocsp_response(tls_config *c, const char *src, size_t len, int is_path, tls_error *err);
 
 /* Client: judges der (a stapled OCSPResponse) for chain's leaf (chain is
- * the peer's, leaf first; its issuer is found in the chain or the store):
+ * the peer's, leaf first; issuer is the leaf's issuer on the verified path,
+ * or NULL when the chain was not verified: then it is looked for in the
+ * chain or the store, which is as good as trusting nothing):
  * the response must be successful, signed by the issuer or by a responder
  * the issuer delegated to (id-kp-OCSPSigning), that signer's chain must
  * verify against store, it must hold a single response for the leaf, and
  * now must be within [thisUpdate - 5 min, nextUpdate + 5 min]. Fills res;
  * never fails otherwise. */
-void tls_ocsp_check(X509_STORE *store, STACK_OF(X509) *chain, const uint8_t *der, size_t len,
+void tls_ocsp_check(X509_STORE *store, STACK_OF(X509) *chain, X509 *issuer, const uint8_t *der, size_t len,
                     tls_ocsp_result *res);
 
 #endif
