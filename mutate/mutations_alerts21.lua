@@ -1,0 +1,24 @@
+-- Mutations for alerts21's conformance fixes, each killed by
+-- spec/alerts21_spec.lua. Same form as mutate/mutations.lua.
+local S = "spec/alerts21_spec.lua"
+local PSK = "csrc/hs/tls13_psk_server.c"
+
+return {
+  -- #1b: tickets to a client whose ClientHello has no psk_key_exchange_modes
+  { name = "alerts21_tickets_without_modes", file = PSK,
+    from = [[    if (c->no_ticket_mode) {]],
+    to = [[    if (0) {]],
+    specs = { { S, "sends none to a client without psk_key_exchange_modes" } } },
+  -- #1b: a psk_ke-only client counted as able to use tickets with psk_ke off
+  { name = "alerts21_tickets_psk_ke_off", file = PSK,
+    from = [[c->no_ticket_mode = !dhe && !(ke && c->pol.psk_ke);]],
+    to = [[c->no_ticket_mode = !dhe && !ke;]],
+    specs = { { S, "sends none to a psk_ke-only client while psk_ke = false" } } },
+  -- #3: 0-RTT accepted although the ticket age is off
+  { name = "alerts21_early_despite_age", file = "csrc/hs/tls13_early.c",
+    from = [[    if (c->psk_age_off)
+        return]],
+    to = [[    if (0)
+        return]],
+    specs = { { S, "a client age too large" }, { S, "a client age too small" } } },
+}

@@ -1,0 +1,140 @@
+-- Conformance items of a read-only review (notes conformance_next20), each
+-- with the RFC text it follows: tickets only for clients that can use them
+-- (RFC 8446 §4.2.9), the ticket age gating 0-RTT only (§8.3), closure
+-- alerts in TLS 1.3 whatever their level (§6), an over-long
+-- NewSessionTicket lifetime, a TLS 1.2 ticket that does not open (RFC 5077
+-- §3.4), unsolicited TLS 1.2 ServerHello extensions (RFC 5246 §7.4.1.4)
+-- and alerts between the records of one TLS 1.2 handshake message
+-- (RFC 5246 §6.2.1).
+local CTXM = require("tls.core").context_methods -- a context's setters (not its methods)
+local tls = require "tls"
+local B = require "spec.support.tlsbytes"
+local E = require "spec.support.engines"
+local P = require "spec.support.psk13"
+
+local KEY = ("T"):rep(16) .. ("t"):rep(32)
+
+-- A server engine with a ticket key (options on top), and its trace.
+local function server(opts)
+   local o, events = E.traced(E.merge({ ticket_keys = { KEY } }, opts))
+   return E.server_engine(o), events
+end
+
+describe("alerts21 #1b: NewSessionTicket only to a client whose psk_key_exchange_modes can use it", function()
+   it("sends none to a client without psk_key_exchange_modes (RFC 8446 §4.2.9)", function()
+      local sv, events = server()
+      local tickets = P.full(sv, { modes = false })
+      assert.equal(0, #tickets)
+      local d = E.events_of(events, "decide", "tickets")
+      assert.equal(1, #d)
+      assert.equal("none sent", d[1].result)
+      -- the connection goes on
+      assert.is_true(sv:status().handshake_done)
+   end)
+
+   it("sends none to a psk_ke-only client while psk_ke = false", function()
+      local sv, events = server()
+      assert.equal(0, #P.full(sv, { modes = { 0 } }))
+      assert.equal("the client's psk_key_exchange_modes offer no psk_dhe_ke (psk_ke = false)",
+         E.events_of(events, "decide", "tickets")[1].reason)
+   end)
+
+   it("sends them to a psk_ke-only client when psk_ke = true, and to a psk_dhe_ke client", function()
+      assert.equal(2, #P.full(server { psk_ke = true }, { modes = { 0 } }))
+      local sv, events = server()
+      assert.equal(2, #P.full(sv, { modes = { 0, 1 } }))
+      assert.equal(0, #E.events_of(events, "decide", "tickets"))
+      assert.equal(2, #P.full(server(), { modes = { 7, 1 } }))
+   end)
+
+   it("our own client still gets tickets and resumes with them", function()
+      local cctx = assert(tls.context { mode = "client", ca = E.CERT })
+      local sctx = E.server_ctx { ticket_keys = { KEY } }
+      local session = E.first_session(cctx, sctx)
+      assert.is_not_nil(session)
+      local _, s = E.resume(cctx, sctx, session)
+      assert.is_true(s:info().resumed)
+   end)
+end)
+
+-- A session store in a Lua table (0-RTT needs one for its single use).
+local function table_store()
+   local data = {}
+   return {
+      get = function(id) return data[id] end,
+      put = function(id, blob) data[id] = blob end,
+      delete = function(id)
+         local had = data[id] ~= nil
+         data[id] = nil
+         return had
+      end,
+   }
+end
+
+describe("alerts21 #3: the ticket age gates 0-RTT only (RFC 8446 §8.3)", function()
+   local function early_ctx(store, events)
+      return E.server_ctx { ticket_keys = { KEY }, early_data = true, session_store = store,
+                            trace = function(ev) events[#events + 1] = ev end }
+   end
+   -- A resumption of ticket t offering early data, on a new engine of sctx.
+   local function offer(sctx, t)
+      local sv = assert(tls.engine(sctx))
+      local cl = P.client()
+      assert(sv:feed(cl:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }))
+      local flight = cl:receive(sv:output())
+      return sv, cl, flight
+   end
+   local function tickets(sctx)
+      local sv = assert(tls.engine(sctx))
+      return P.full(sv)
+   end
+
+   it("a client age too large: resumed 1-RTT, early data declined, the ticket's 0-RTT not used up", function()
+      local events = {}
+      local sctx = early_ctx(table_store(), events)
+      local t = tickets(sctx)[1]
+      t.age_ms = 60000
+      local sv, cl, flight = offer(sctx, t)
+      assert.is_true(cl.resumed)
+      assert.is_nil(B.parse_encrypted_extensions(flight.msgs[1])[B.EXT.early_data])
+      assert.equal("rejected", sv:info().early_data)
+      local d = E.events_of(events, "decide", "early_data")
+      assert.equal("the client's ticket age is not ours within the window (rfc8446#8.3)", d[#d].reason)
+      assert(sv:feed(cl:finished()))
+      assert.is_true(sv:status().handshake_done)
+      assert.is_true(sv:info().resumed)
+      -- With its true age the same ticket's 0-RTT is still there.
+      t.age_ms = nil
+      local sv2, _, flight2 = offer(sctx, t)
+      assert.equal("", B.parse_encrypted_extensions(flight2.msgs[1])[B.EXT.early_data])
+      assert.equal("accepted", sv2:info().early_data)
+   end)
+
+   it("a client age too small (our clock 61 s on): resumed, early data declined", function()
+      local events = {}
+      local sctx = early_ctx(table_store(), events)
+      local t = tickets(sctx)[1]
+      CTXM.set_clock_offset(sctx, 61)
+      local sv, cl = offer(sctx, t)
+      assert.is_true(cl.resumed)
+      assert.equal("rejected", sv:info().early_data)
+      local d = E.events_of(events, "decide", "early_data")
+      assert.equal("the client's ticket age is not ours within the window (rfc8446#8.3)", d[#d].reason)
+   end)
+
+   it("still refuses an expired ticket, whatever age the client states", function()
+      local events = {}
+      local sctx = E.server_ctx { ticket_keys = { KEY }, ticket_lifetime = 60,
+                                  trace = function(ev) events[#events + 1] = ev end }
+      local t = tickets(sctx)[1]
+      CTXM.set_clock_offset(sctx, 61)
+      t.age_ms = 61000
+      local sv = assert(tls.engine(sctx))
+      local cl = P.client()
+      assert(sv:feed(cl:hello { server_name = "localhost", psks = { t } }))
+      cl:receive(sv:output())
+      assert.is_nil(cl.resumed)
+      local r = E.events_of(events, "decide", "resumption")
+      assert.equal("ticket 0: ticket expired (lifetime 60 s)", r[#r].reason)
+   end)
+end)
