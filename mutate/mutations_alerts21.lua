@@ -21,4 +21,14 @@ return {
     to = [[    if (0)
         return]],
     specs = { { S, "a client age too large" }, { S, "a client age too small" } } },
+  -- #4: a fatal user_canceled in TLS 1.3 an error again
+  { name = "alerts21_user_canceled_level_13", file = "csrc/engine/tls_dispatch.c",
+    from = [[(level == TLS_ALERT_LEVEL_WARNING || c->version == TLS_VERSION_13)]],
+    to = [[(level == TLS_ALERT_LEVEL_WARNING)]],
+    specs = { { S, "is a closure alert in TLS 1.3" } } },
+  -- #4: the level ignored in TLS 1.2 too
+  { name = "alerts21_user_canceled_level_12", file = "csrc/engine/tls_dispatch.c",
+    from = [[(level == TLS_ALERT_LEVEL_WARNING || c->version == TLS_VERSION_13)]],
+    to = [[(level == TLS_ALERT_LEVEL_WARNING || 1)]],
+    specs = { { S, "still ends a TLS 1.2 handshake as the peer's error" } } },
 }

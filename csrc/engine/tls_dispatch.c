@@ -41,7 +41,10 @@ static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
         }
         return both_ways ? tls_engine_answer_close(c) : 0;
     }
-    if (desc == TLS_ALERT_USER_CANCELED && level == TLS_ALERT_LEVEL_WARNING)
+    /* rfc8446#6: in TLS 1.3 "the "level" field can safely be ignored";
+     * user_canceled is a closure alert (rfc8446#6.1), at either level. TLS
+     * 1.2 keeps the level (rfc5246#7.2: a fatal alert ends the connection). */
+    if (desc == TLS_ALERT_USER_CANCELED && (level == TLS_ALERT_LEVEL_WARNING || c->version == TLS_VERSION_13))
         return too_many_empty(c);
     /* rfc5246#7.2: in TLS 1.2, after a warning "generally the connection can
      * continue normally". OpenSSL's and Apache's TLS 1.2 servers send a
