@@ -31,4 +31,9 @@ return {
     from = [[(level == TLS_ALERT_LEVEL_WARNING || c->version == TLS_VERSION_13)]],
     to = [[(level == TLS_ALERT_LEVEL_WARNING || 1)]],
     specs = { { S, "still ends a TLS 1.2 handshake as the peer's error" } } },
+  -- #8: the session id of a client that presented a ticket looked up
+  { name = "alerts21_tls12_sid_after_ticket", file = "csrc/hs/tls12_resume_server.c",
+    from = [[if (tickets && tls_rd_left(ch->session_ticket) > 0 && ch->session_id.len > 0 && has_store(c)) {]],
+    to = [[if (0) {]],
+    specs = { { S, "does not look the session id up" } } },
 }

@@ -11,6 +11,7 @@ local tls = require "tls"
 local B = require "spec.support.tlsbytes"
 local E = require "spec.support.engines"
 local P = require "spec.support.psk13"
+local T = require "spec.support.tls12_peer"
 
 local KEY = ("T"):rep(16) .. ("t"):rep(32)
 
@@ -173,5 +174,52 @@ describe("alerts21 #7: a TLS 1.3 NewSessionTicket lifetime over 7 days", functio
       assert(cl:feed(srv:seal(srv.server_ap, B.CT.application_data, "still here")))
       assert.equal("still here", cl:read())
       assert.is_false(cl:status().failed)
+   end)
+end)
+
+describe("alerts21 #8: a TLS 1.2 ticket that does not open", function()
+   -- The scripted TLS 1.2 client's hello with this SessionTicket body and a
+   -- 32-byte session id (put in by hand: T.client sends none).
+   local function hello_with(ticket)
+      local fake = T.client { extensions = { { T.EXT.session_ticket, ticket } } }
+      local body = B.parse_records(fake:hello())[1].body
+      local ch = body:sub(1, 4 + 2 + 32) .. B.vec(1, B.random(32)) .. body:sub(4 + 2 + 32 + 2)
+      ch = B.handshake(T.HS.client_hello, ch:sub(5))
+      fake.transcript = { ch }
+      return fake, B.record(B.CT.handshake, ch, { version = 0x0301 })
+   end
+   local function server12(store_log)
+      local events = {}
+      local st = {
+         get = function() store_log[#store_log + 1] = "get" end,
+         put = function() store_log[#store_log + 1] = "put" end,
+         delete = function() return false end,
+      }
+      local ctx = E.server_ctx { ticket_keys = { KEY }, session_store = st,
+                                 trace = function(ev) events[#events + 1] = ev end }
+      return assert(tls.engine(ctx)), events
+   end
+
+   it("does not look the session id up (RFC 5077 §3.4 MUST NOT): a full handshake with a new ticket", function()
+      local log = {}
+      local sv, events = server12(log)
+      local fake, rec = hello_with(("x"):rep(100))
+      assert(sv:feed(rec))
+      fake:server_flight(sv:output())
+      assert(sv:feed(fake:key_exchange()))
+      assert.is_true(sv:status().handshake_done, tostring(sv:error()))
+      assert.same({}, log)
+      local reasons = {}
+      for _, ev in ipairs(E.events_of(events, "decide", "resumption")) do reasons[#reasons + 1] = ev.reason end
+      assert.is_truthy(table.concat(reasons, "\n"):find(
+         "the client presented a ticket, so its session id is not looked up (RFC 5077 3.4)", 1, true))
+   end)
+
+   it("still looks the session id up when the SessionTicket extension is empty", function()
+      local log = {}
+      local sv = server12(log)
+      local _, rec = hello_with("")
+      assert(sv:feed(rec))
+      assert.same({ "get" }, log)
    end)
 end)
