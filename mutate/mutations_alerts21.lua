@@ -36,4 +36,11 @@ return {
     from = [[if (tickets && tls_rd_left(ch->session_ticket) > 0 && ch->session_id.len > 0 && has_store(c)) {]],
     to = [[if (0) {]],
     specs = { { S, "does not look the session id up" } } },
+  -- #10: the TLS 1.3 "misplaced" rule first for a TLS 1.2 ServerHello again
+  { name = "alerts21_sh12_misplaced_first", file = "csrc/hs/tls_ext.c",
+    from = [[    if (msg == TLS_EXT_IN_SH12 && check_solicited(c, list, msg, where) != 0)
+        return -1;]],
+    to = [[    if (0)
+        return -1;]],
+    specs = { { S, "one we did not send (heartbeat) is unsupported_extension" } } },
 }

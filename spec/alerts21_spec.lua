@@ -223,3 +223,23 @@ describe("alerts21 #8: a TLS 1.2 ticket that does not open", function()
       assert.same({ "get" }, log)
    end)
 end)
+
+describe("alerts21 #10: extensions in a TLS 1.2 ServerHello", function()
+   local function answered(extensions)
+      local c = E.client_engine()
+      assert(c:start())
+      local fake = T.server { cert_pem = E.CERT, key_pem = E.KEY, extensions = extensions }
+      return c, c:feed(fake:answer(c:output()))
+   end
+
+   it("one we did not send (heartbeat) is unsupported_extension (RFC 5246 §7.4.1.4), not illegal_parameter", function()
+      local c, ok, msg = answered { { 15, "\1" }, { T.EXT.extended_master_secret, "" } }
+      E.assert_failed(c, ok, msg, "unsupported_extension", "ServerHello: heartbeat extension (15), which we did not ask for")
+   end)
+
+   it("one we sent but a TLS 1.2 ServerHello cannot carry (supported_groups) stays illegal_parameter", function()
+      local c, ok, msg = answered { { T.EXT.supported_groups, B.vec(2, B.u16(0x001d)) },
+                                    { T.EXT.extended_master_secret, "" } }
+      E.assert_failed(c, ok, msg, "illegal_parameter")
+   end)
+end)
