@@ -43,4 +43,14 @@ return {
     to = [[    if (0)
         return -1;]],
     specs = { { S, "one we did not send (heartbeat) is unsupported_extension" } } },
+  -- #6: TLS 1.2 alerts inside a fragmented handshake message refused again (record layer)
+  { name = "alerts21_tls12_interleave_record", file = "csrc/record/tls_record.c",
+    from = [[        !(type == TLS_CT_ALERT && c->version == TLS_VERSION_12))]],
+    to = [[        1)]],
+    specs = { { S, "TLS 1.2: a warning there is taken" }, { S, "TLS 1.2: a fatal alert there is reported as the peer's" } } },
+  -- #6: the same in the dispatcher
+  { name = "alerts21_tls12_interleave_dispatch", file = "csrc/engine/tls_dispatch.c",
+    from = [[        if (c->hs_in.len > 0 && c->version != TLS_VERSION_12)]],
+    to = [[        if (c->hs_in.len > 0)]],
+    specs = { { S, "TLS 1.2: a warning there is taken" }, { S, "TLS 1.2: a fatal alert there is reported as the peer's" } } },
 }

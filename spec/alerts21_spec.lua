@@ -243,3 +243,49 @@ describe("alerts21 #10: extensions in a TLS 1.2 ServerHello", function()
       E.assert_failed(c, ok, msg, "illegal_parameter")
    end)
 end)
+
+describe("alerts21 #6: an alert between two records of one handshake message", function()
+   -- Our TLS 1.2 client and the scripted TLS 1.2 server, whose first
+   -- flight is cut inside the Certificate (after the ServerHello) with
+   -- `between` in the cut.
+   local function cut_flight(between)
+      local c = E.client_engine { max_version = "TLSv1.2" }
+      assert(c:start())
+      local fake = T.server { cert_pem = E.CERT, key_pem = E.KEY }
+      local body = ""
+      for _, r in ipairs(B.parse_records(fake:answer(c:output()))) do
+         assert.equal(B.CT.handshake, r.type)
+         body = body .. r.body
+      end
+      local sh_len = 4 + string.unpack(">I3", body, 2)
+      local at = sh_len + 10
+      return c, fake, B.record(B.CT.handshake, body:sub(1, at)) .. between .. B.record(B.CT.handshake, body:sub(at + 1))
+   end
+
+   it("TLS 1.2: a warning there is taken and the handshake completes (RFC 5246 §6.2.1)", function()
+      local c, fake, wire = cut_flight("\21\3\3\0\2\1\112")
+      assert(c:feed(wire))
+      fake:client_flight(c:output())
+      assert(c:feed(fake:finish()))
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+   end)
+
+   it("TLS 1.2: a fatal alert there is reported as the peer's", function()
+      local c, _, wire = cut_flight("\21\3\3\0\2\2\40")
+      local ok, msg = c:feed(wire)
+      assert.is_nil(ok)
+      assert.equal("peer sent alert handshake_failure (40)", msg)
+      local _, name, from_peer = c:error()
+      assert.equal("handshake_failure", name)
+      assert.is_true(from_peer)
+   end)
+
+   it("before the version is known, and in TLS 1.3 (RFC 8446 §5.1), it is still refused: inside a ClientHello", function()
+      local sv = E.server_engine()
+      local rec = B.client_hello_record {}
+      local body = B.parse_records(rec)[1].body
+      local ok, msg = sv:feed(B.record(B.CT.handshake, body:sub(1, 20)) .. "\21\3\3\0\2\1\112"
+         .. B.record(B.CT.handshake, body:sub(21)))
+      E.assert_failed(sv, ok, msg, "unexpected_message", "alert record inside a fragmented handshake message")
+   end)
+end)

@@ -164,7 +164,10 @@ static int handle_content(tls_conn *c, uint8_t type, const uint8_t *data, size_t
         c->empty_records = 0;
         return handle_handshake(c, data, len);
     case TLS_CT_ALERT:
-        if (c->hs_in.len > 0)
+        /* rfc8446#5.1 forbids it; rfc5246#6.2.1 lets TLS 1.2 interleave:
+         * a warning leaves the partial message to be completed, a fatal
+         * alert is the peer's error. */
+        if (c->hs_in.len > 0 && c->version != TLS_VERSION_12)
             return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                             "alert record inside a fragmented handshake message");
         return handle_alert(c, data, len);
