@@ -8,7 +8,7 @@ return {
   { name = "alerts21_tickets_without_modes", file = PSK,
     from = [[    if (c->no_ticket_mode) {]],
     to = [[    if (0) {]],
-    specs = { { S, "sends none to a client without psk_key_exchange_modes" } } },
+    specs = { { S, "sends none to a client without psk_key_exchange_modes" }, { S, "gets none; gnutls" } } },
   -- #1b: a psk_ke-only client counted as able to use tickets with psk_ke off
   { name = "alerts21_tickets_psk_ke_off", file = PSK,
     from = [[c->no_ticket_mode = !dhe && !(ke && c->pol.psk_ke);]],

@@ -289,3 +289,48 @@ describe("alerts21 #6: an alert between two records of one handshake message", f
       E.assert_failed(sv, ok, msg, "unexpected_message", "alert record inside a fragmented handshake message")
    end)
 end)
+
+describe("alerts21 #1b against real clients (spec/support/resume13_server.lua)", function()
+   local proc = require "spec.support.proc"
+   local certs = require "spec.support.certs"
+   after_each(proc.kill_all)
+
+   -- Our server in its own process: the handle and the port.
+   local function start()
+      local c = certs.get()
+      local args = { "cert=" .. c.leaf.ecdsa_p256.cert, "key=" .. c.leaf.ecdsa_p256.key, "keys=" .. B.hex(KEY) }
+      for i, a in ipairs(args) do args[i] = proc.quote(a) end
+      local h = proc.spawn(string.format("%s %s spec/support/resume13_server.lua %s", proc.lua_env(), proc.lua(),
+         table.concat(args, " ")), { ours = true })
+      return h, tonumber(proc.wait_output(h, "ready (%d+)"))
+   end
+   -- The tickets the server sent on its one connection (its "ticket" lines).
+   local function tickets_sent(h)
+      proc.wait_output(h, "info [^\n]*\n")
+      local n = 0
+      for _ in h:output():gmatch("ticket lifetime=") do n = n + 1 end
+      return n
+   end
+
+   -- GnuTLS's %NO_TICKETS priority leaves psk_key_exchange_modes (and
+   -- session_ticket) out of its ClientHello (seen on the wire with 3.7.9;
+   -- --noticket does not).
+   it("gnutls-cli with %NO_TICKETS (no psk_key_exchange_modes) gets none; gnutls-cli gets two", function()
+      local h, port = start()
+      local out = proc.run(string.format("gnutls-cli --x509cafile %s -p %d localhost --priority 'NORMAL:%%NO_TICKETS'",
+         certs.get().ca, port), "hello\n")
+      assert.truthy(out:find("TLS1.3", 1, true), out)
+      assert.equal(0, tickets_sent(h))
+      proc.kill_all()
+      local h2, port2 = start()
+      proc.run(string.format("gnutls-cli --x509cafile %s -p %d localhost", certs.get().ca, port2), "hello\n")
+      assert.equal(2, tickets_sent(h2))
+   end)
+
+   it("openssl s_client gets two", function()
+      local h, port = start()
+      proc.run(string.format("openssl s_client -connect 127.0.0.1:%d -tls1_3 -CAfile %s -servername localhost -ign_eof",
+         port, certs.get().ca), "hello\n")
+      assert.equal(2, tickets_sent(h))
+   end)
+end)
