@@ -67,8 +67,8 @@ return {
     specs = { { "spec/malformed_spec.lua", "only signature schemes we do not know is handshake_failure" } } },
   -- rfc8446#5.1: handshake messages not interleaved with other records
   { name = "mutcov20_record_interleave", file = REC,
-    from = [[    if (c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA))]],
-    to = [[    if (0 && c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA))]],
+    from = [[    if (c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA) &&]],
+    to = [[    if (0 && c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA) &&]],
     specs = { { "spec/record_rules_spec.lua", "an application_data record inside a fragmented ClientHello is named as such" } } },
   -- SSL 2.0 records refused with protocol_version
   { name = "mutcov20_ssl2_record", file = REC,
