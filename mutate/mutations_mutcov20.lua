@@ -67,8 +67,8 @@ return {
     specs = { { "spec/malformed_spec.lua", "only signature schemes we do not know is handshake_failure" } } },
   -- rfc8446#5.1: handshake messages not interleaved with other records
   { name = "mutcov20_record_interleave", file = REC,
-    from = [[    if (c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA))]],
-    to = [[    if (0 && c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA))]],
+    from = [[    if (c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA) &&]],
+    to = [[    if (0 && c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA) &&]],
     specs = { { "spec/record_rules_spec.lua", "an application_data record inside a fragmented ClientHello is named as such" } } },
   -- SSL 2.0 records refused with protocol_version
   { name = "mutcov20_ssl2_record", file = REC,
@@ -143,7 +143,7 @@ return {
     specs = { { M, "refuses a client certificate of a kind it did not ask for" } } },
   -- rfc8446#5.1: no alert, no application data inside a fragmented handshake message
   { name = "mutcov20_alert_inside_fragment", file = DISP,
-    from = [[        if (c->hs_in.len > 0)
+    from = [[        if (c->hs_in.len > 0 && c->version != TLS_VERSION_12)
             return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                             "alert record inside a fragmented handshake message");]],
     to = [[        if (0 && c->hs_in.len > 0)

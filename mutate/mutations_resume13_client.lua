@@ -71,10 +71,13 @@ return {
      to = [[int init = 1 || !c->resumed || c->session == NULL ? tls13_keys_init(]],
      specs = { { S, "keeps the ticket as a session and resumes it" } } },
    -- NewSessionTicket.
+   -- Capped at 7 days since alerts21 (spec/alerts21_spec.lua).
    { name = "t13c_ticket_lifetime_unbounded", file = "csrc/hs/tls13_common.c",
-     from = [[if (lifetime > TLS_MAX_TICKET_LIFETIME)]],
-     to = [[if (0 && lifetime > TLS_MAX_TICKET_LIFETIME)]],
-     specs = { { S, "refuses a lifetime over seven days" } } },
+     from = [[if (lifetime > TLS_MAX_TICKET_LIFETIME)
+        lifetime = TLS_MAX_TICKET_LIFETIME;]],
+     to = [[if (0 && lifetime > TLS_MAX_TICKET_LIFETIME)
+        lifetime = TLS_MAX_TICKET_LIFETIME;]],
+     specs = { { "spec/alerts21_spec.lua", "keeps a ticket of lifetime 1209600 for 7 days" } } },
    { name = "t13c_ticket_lifetime_zero_kept", file = P,
      from = [[if (lifetime == 0) {]],
      to = [[if (0 && lifetime == 0) {]],

@@ -278,6 +278,11 @@ struct tls_conn {
     int early_data;           /* info().early_data: 0, 1 accepted, -1 declined */
     struct tls_early *early;  /* 0-RTT state (hs/tls13_early.h), heap, only when used */
     unsigned tickets_sent;    /* server: NewSessionTickets sent so far */
+    int no_ticket_mode;       /* server: the ClientHello's psk_key_exchange_modes
+                                 (or their absence) allow no mode we resume
+                                 with: no NewSessionTicket (rfc8446#4.2.9) */
+    int psk_age_off;          /* server: the resumed ticket's age is outside
+                                 the window: resumed, but no 0-RTT (rfc8446#8.3) */
 };
 
 /* Copies the policy fields of c->cfg into c->pol (tls_engine.c): 0, or -1

@@ -41,7 +41,10 @@ static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
         }
         return both_ways ? tls_engine_answer_close(c) : 0;
     }
-    if (desc == TLS_ALERT_USER_CANCELED && level == TLS_ALERT_LEVEL_WARNING)
+    /* rfc8446#6: in TLS 1.3 "the "level" field can safely be ignored";
+     * user_canceled is a closure alert (rfc8446#6.1), at either level. TLS
+     * 1.2 keeps the level (rfc5246#7.2: a fatal alert ends the connection). */
+    if (desc == TLS_ALERT_USER_CANCELED && (level == TLS_ALERT_LEVEL_WARNING || c->version == TLS_VERSION_13))
         return too_many_empty(c);
     /* rfc5246#7.2: in TLS 1.2, after a warning "generally the connection can
      * continue normally". OpenSSL's and Apache's TLS 1.2 servers send a
@@ -161,7 +164,10 @@ static int handle_content(tls_conn *c, uint8_t type, const uint8_t *data, size_t
         c->empty_records = 0;
         return handle_handshake(c, data, len);
     case TLS_CT_ALERT:
-        if (c->hs_in.len > 0)
+        /* rfc8446#5.1 forbids it; rfc5246#6.2.1 lets TLS 1.2 interleave:
+         * a warning leaves the partial message to be completed, a fatal
+         * alert is the peer's error. */
+        if (c->hs_in.len > 0 && c->version != TLS_VERSION_12)
             return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                             "alert record inside a fragmented handshake message");
         return handle_alert(c, data, len);

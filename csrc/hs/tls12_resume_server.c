@@ -250,7 +250,15 @@ int tls12_resume_server_decide(tls_conn *c, const client_hello *ch)
         if (s != NULL)
             return resume(c, ch, s, "ticket", renew);
     }
-    if (ch->session_id.len > 0 && has_store(c)) {
+    /* rfc5077#3.4: "If a ticket is presented by the client, the server
+     * MUST NOT attempt to use the Session ID in the ClientHello for
+     * stateful session resumption" (with tickets off we ignore the
+     * extension, as a server without RFC 5077 would). */
+    if (tickets && tls_rd_left(ch->session_ticket) > 0 && ch->session_id.len > 0 && has_store(c)) {
+        if (trace_decision(c, "session id not used", "session id",
+                           "the client presented a ticket, so its session id is not looked up (RFC 5077 3.4)") != 0)
+            return -1;
+    } else if (ch->session_id.len > 0 && has_store(c)) {
         if (try_session_id(c, ch, &s) != 0)
             return -1;
         if (s != NULL)

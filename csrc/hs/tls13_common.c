@@ -345,15 +345,17 @@ static int handle_new_session_ticket(tls_conn *c, tls_reader *body)
     /* rfc8446#4.6.1: opaque ticket<1..2^16-1>. */
     if (!tls_rd_end(body) || ticket.len == 0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "NewSessionTicket message is malformed");
-    /* rfc8446#4.6.1: "Servers MUST NOT use any value greater than 604800
-     * seconds (7 days)". */
-    if (lifetime > TLS_MAX_TICKET_LIFETIME)
-        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                        "NewSessionTicket lifetime of %u seconds (at most 604800 allowed)", (unsigned)lifetime);
     tls_ext_list exts;
     if (tls_hs_parse_extensions(c, &ext_block, &exts, "NewSessionTicket") != 0 ||
         tls_ext_check(c, &exts, TLS_EXT_IN_NST) != 0)
         return -1;
+    /* rfc8446#4.6.1: "Servers MUST NOT use any value greater than 604800
+     * seconds (7 days)", and "Clients MUST NOT cache tickets for longer
+     * than 7 days, regardless of the ticket_lifetime": a longer one is
+     * kept for 7 days (as a TLS 1.2 lifetime hint is), not a reason to end
+     * a connection that works; the ticket is optional to us anyway. */
+    if (lifetime > TLS_MAX_TICKET_LIFETIME)
+        lifetime = TLS_MAX_TICKET_LIFETIME;
     /* rfc8446#4.2.10: in a NewSessionTicket, early_data carries uint32
      * max_early_data_size. */
     uint32_t max_early_data = 0;

@@ -136,6 +136,11 @@ static const char *decline_reason(tls_conn *c, client_hello *ch, int selected)
         return selected > 0 ? "the PSK accepted is not the client's first" : "no PSK accepted";
     if (s->max_early_data == 0)
         return "the ticket does not allow early data";
+    /* rfc8446#8.3: a ClientHello whose ticket age is off may be a replay:
+     * "only accept 0-RTT for such a ClientHello"; before the replay check,
+     * which would use up the ticket's 0-RTT. */
+    if (c->psk_age_off)
+        return "the client's ticket age is not ours within the window (rfc8446#8.3)";
     /* rfc8446#4.2.10: "it MUST verify that the following values are the
      * same as those associated with the selected PSK: The TLS version
      * number, The selected cipher suite, The selected ALPN protocol, if

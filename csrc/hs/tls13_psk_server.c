@@ -156,15 +156,16 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
         snprintf(why, why_size, "ticket expired (lifetime %u s)", s->lifetime_s);
         return 0;
     }
-    /* rfc8446#8.3: a ticket whose age the client misstates is a replay or
-     * a stolen ticket used elsewhere: not resumed. */
-    if (!age_fits(s, obfuscated, now)) {
-        snprintf(why, why_size, "the client's ticket age (%u ms) is not ours (%llu ms) within %d s",
+    /* rfc8446#8.3: a ticket whose age the client misstates may be a
+     * replay: "only accept 0-RTT for such a ClientHello, otherwise falling
+     * back to a 1-RTT handshake". The binder (checked next) and a fresh
+     * handshake make the 1-RTT resumption safe, so it still resumes. */
+    choice->age_off = !age_fits(s, obfuscated, now);
+    if (choice->age_off)
+        snprintf(why, why_size, "; the client's ticket age (%u ms) is not ours (%llu ms) within %d s: no 0-RTT",
                  (uint32_t)(obfuscated - s->age_add),
                  (unsigned long long)(now > s->created_ms ? now - s->created_ms : 0),
                  TLS13_PSK_AGE_WINDOW_MS / 1000);
-        return 0;
-    }
     /* rfc8446#4.2.11 (and rfc6066#3 for the name): a session is resumed
      * only for the server name it was made for. */
     const char *name = c->server_name ? c->server_name : "";
@@ -292,6 +293,10 @@ int tls13_psk_server_select(tls_conn *c, const client_hello *ch, const uint8_t *
     int dhe = 0, ke = 0;
     if (modes != NULL && parse_modes(c, modes, &dhe, &ke) != 0)
         return -1;
+    /* rfc8446#4.2.9: the modes also restrict "those [PSKs] which the server
+     * might supply via NewSessionTicket": no modes, or only psk_ke while
+     * ours is off, and the client takes no ticket of ours. */
+    c->no_ticket_mode = !dhe && !(ke && c->pol.psk_ke);
     if (psk == NULL)
         return 0;
     /* rfc8446#4.2.9: "If clients offer "pre_shared_key" without a
@@ -319,6 +324,7 @@ int tls13_psk_server_select(tls_conn *c, const client_hello *ch, const uint8_t *
         tls_reader id = tls_rd_vec(&ids, 2);
         uint32_t obfuscated = tls_rd_u32(&ids);
         tls_session_wipe(choice->session);
+        choice->age_off = 0;
         int rc = judge(c, ch, &id, obfuscated, dhe, ke, choice->session, choice, why, sizeof why);
         if (rc < 0)
             break;
@@ -326,8 +332,9 @@ int tls13_psk_server_select(tls_conn *c, const client_hello *ch, const uint8_t *
             choice->identity = i;
             const EVP_MD *md = tls_suite_get(choice->session->suite)->md;
             if (check_binder(c, choice->session, md, &binders, i, msg, len, choice) != 0 ||
-                trace_decision(c, "resumed", "ticket %u accepted (%s)", i,
-                               choice->mode == TLS_PSK_KE ? "psk_ke: no ECDHE" : "psk_dhe_ke") != 0) {
+                trace_decision(c, "resumed", "ticket %u accepted (%s)%s", i,
+                               choice->mode == TLS_PSK_KE ? "psk_ke: no ECDHE" : "psk_dhe_ke",
+                               choice->age_off ? why : "") != 0) {
                 tls13_psk_choice_free(choice);
                 return -1;
             }
@@ -350,6 +357,7 @@ int tls13_psk_server_resume(tls_conn *c, tls13_psk_choice *choice)
     c->session = choice->session;
     choice->session = NULL;
     c->resumed = 1;
+    c->psk_age_off = choice->age_off;
     /* rfc8446#4.2.10: early data is accepted only with "the first
      * identity"; the 0-RTT code reads the session's max_early_data. */
     if (choice->identity != 0)
@@ -496,6 +504,19 @@ int tls13_psk_server_send_tickets(tls_conn *c)
     tls_config *cfg = c->cfg;
     if (c->pol.tickets == 0)
         return 0;
+    /* rfc8446#4.2.9: "Servers SHOULD NOT send NewSessionTicket with
+     * tickets that are not compatible with the advertised modes". */
+    if (c->no_ticket_mode) {
+        if (!tls_tracing(c))
+            return 0;
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "decide", "tickets");
+        tls_trace_add(&tb, "result", "none sent");
+        tls_trace_add(&tb, "reason", "%s",
+                      c->pol.psk_ke ? "the client's psk_key_exchange_modes offer no mode it resumes with"
+                                    : "the client's psk_key_exchange_modes offer no psk_dhe_ke (psk_ke = false)");
+        return tls_trace_emit(c, &tb);
+    }
     uint8_t th[TLS_MAX_HASH_LEN];
     uint64_t now = tls_config_now_ms(cfg);
     if (tls_transcript_hash(&c->transcript, th, &c->err) != 0 ||

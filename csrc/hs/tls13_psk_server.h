@@ -14,12 +14,16 @@
  * AEAD open; more are parsed (their count must match the binders') but
  * not tried. */
 #define TLS13_PSK_MAX_TRIED 8
-/* rfc8446#8.3: the client's view of a ticket's age (obfuscated_ticket_age
- * minus ticket_age_add) must be within this of ours (now - issue time),
+/* rfc8446#8.3: for 0-RTT, the client's view of a ticket's age
+ * (obfuscated_ticket_age minus ticket_age_add) must be within this of ours
+ * (now - issue time),
  * plus TLS13_PSK_AGE_DRIFT_PERMILLE of our age for clocks running at
  * different rates. The client starts counting when it receives the
  * ticket, a round trip after we issued it, so its age is a little less
- * than ours; a few seconds cover slow networks. */
+ * than ours; a few seconds cover slow networks. A ticket outside the
+ * window still resumes (1-RTT, binder checked): rfc8446#8.3 uses the age
+ * to decide only whether to "accept 0-RTT ... otherwise falling back to a
+ * 1-RTT handshake", as OpenSSL does. */
 #define TLS13_PSK_AGE_WINDOW_MS 10000
 #define TLS13_PSK_AGE_DRIFT_PERMILLE 10
 
@@ -31,6 +35,7 @@ typedef struct tls13_psk_choice {
     const tls_suite *suite;      /* ours, offered by the client, with the PSK's hash */
     uint8_t early[TLS_MAX_HASH_LEN]; /* the Early Secret the binder was checked with */
     const EVP_MD *early_md;          /* its hash; NULL: none */
+    int age_off;                     /* the client's ticket age is outside the window: no 0-RTT */
 } tls13_psk_choice;
 
 /* Reads the ClientHello's pre_shared_key and psk_key_exchange_modes (msg:

@@ -162,9 +162,38 @@ tls_reader *tls_hs_find_ext(tls_ext_list *list, uint16_t type)
     return bit != 0 && (list->present & bit) ? &list->body[slot_of(type)] : NULL;
 }
 
+/* rfc8446#4.2: "Implementations MUST NOT send extension responses if the
+ * remote endpoint did not send the corresponding extension requests, with
+ * the exception of the "cookie" extension in the HelloRetryRequest. Upon
+ * receiving such an extension, an endpoint MUST abort the handshake with
+ * an "unsupported_extension" alert." */
+static int check_solicited(tls_conn *c, const tls_ext_list *list, tls_ext_msg msg, const char *where)
+{
+    if (list->n_unknown > 0)
+        return tls_fail(&c->err, TLS_ALERT_UNSUPPORTED_EXTENSION, "%s: unknown extension %u", where,
+                        list->first_unknown);
+    uint64_t solicited = c->ext_sent;
+    if (msg == TLS_EXT_IN_HRR)
+        solicited |= tls_ext_bit(TLS_EXT_COOKIE);
+    uint64_t unsolicited = list->present & ~solicited;
+    if (unsolicited != 0) {
+        uint16_t type = first_type(unsolicited);
+        return tls_fail(&c->err, TLS_ALERT_UNSUPPORTED_EXTENSION, "%s: %s extension (%u), which we did not ask for",
+                        where, ext_name(type), type);
+    }
+    return 0;
+}
+
 int tls_ext_check(tls_conn *c, const tls_ext_list *list, tls_ext_msg msg)
 {
     const char *where = msg_name(msg);
+    /* rfc5246#7.4.1.4: "If a client receives an extension type in
+     * ServerHello that it did not request in the associated ClientHello,
+     * it MUST abort the handshake with an unsupported_extension fatal
+     * alert": in a TLS 1.2 ServerHello that comes before the TLS 1.3 rule
+     * for known extensions in the wrong message, below. */
+    if (msg == TLS_EXT_IN_SH12 && check_solicited(c, list, msg, where) != 0)
+        return -1;
     /* rfc8446#4.2: "If an implementation receives an extension which it
      * recognizes and which is not specified for the message in which it
      * appears, it MUST abort the handshake with an "illegal_parameter"
@@ -180,27 +209,9 @@ int tls_ext_check(tls_conn *c, const tls_ext_list *list, tls_ext_msg msg)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "%s: %s extension (%u) is not allowed there",
                         where, ext_name(type), type);
     }
-    int response = msg == TLS_EXT_IN_SH || msg == TLS_EXT_IN_HRR || msg == TLS_EXT_IN_EE ||
-                   msg == TLS_EXT_IN_CT || msg == TLS_EXT_IN_SH12;
-    if (response) {
-        /* rfc8446#4.2: "Implementations MUST NOT send extension responses
-         * if the remote endpoint did not send the corresponding extension
-         * requests, with the exception of the "cookie" extension in the
-         * HelloRetryRequest. Upon receiving such an extension, an endpoint
-         * MUST abort the handshake with an "unsupported_extension" alert." */
-        if (list->n_unknown > 0)
-            return tls_fail(&c->err, TLS_ALERT_UNSUPPORTED_EXTENSION, "%s: unknown extension %u", where,
-                            list->first_unknown);
-        uint64_t solicited = c->ext_sent;
-        if (msg == TLS_EXT_IN_HRR)
-            solicited |= tls_ext_bit(TLS_EXT_COOKIE);
-        uint64_t unsolicited = list->present & ~solicited;
-        if (unsolicited != 0) {
-            uint16_t type = first_type(unsolicited);
-            return tls_fail(&c->err, TLS_ALERT_UNSUPPORTED_EXTENSION,
-                            "%s: %s extension (%u), which we did not ask for", where, ext_name(type), type);
-        }
-    }
+    int response = msg == TLS_EXT_IN_SH || msg == TLS_EXT_IN_HRR || msg == TLS_EXT_IN_EE || msg == TLS_EXT_IN_CT;
+    if (response && check_solicited(c, list, msg, where) != 0)
+        return -1;
     /* rfc8446#4.2.11: "The "pre_shared_key" extension MUST be the last
      * extension in the ClientHello ... Servers MUST check that it is the
      * last extension and otherwise fail the handshake with an

@@ -95,8 +95,12 @@ static int read_one(tls_conn *c, const uint8_t *header, const uint8_t *frag, siz
 {
     uint8_t type = header[0];
     rec->opened = 0;
-    /* rfc8446#5.1: handshake messages MUST NOT be interleaved with other record types. */
-    if (c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA))
+    /* rfc8446#5.1: handshake messages MUST NOT be interleaved with other
+     * record types. TLS 1.2 allows it (rfc5246#6.2.1: "Data of different
+     * TLS record layer content types MAY be interleaved"): an alert there
+     * is taken, the partial message kept (tls_dispatch.c). */
+    if (c->hs_in.len > 0 && type != TLS_CT_HANDSHAKE && !(c->rd_protected && type == TLS_CT_APPLICATION_DATA) &&
+        !(type == TLS_CT_ALERT && c->version == TLS_VERSION_12))
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                         "%s record inside a fragmented handshake message",
                         type == TLS_CT_ALERT                ? "alert"
