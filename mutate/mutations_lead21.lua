@@ -19,4 +19,11 @@ return {
     from = [[        servername = unmapped_v4(ip);]],
     to = [[        servername = unmapped_v4(ip) ? ip : ip;]],
     specs = { { S, "checks the certificate against the IPv4 address" } } },
+  -- an RSA-PSS key restricted to one hash (RFC 4055) taken with a scheme of
+  -- another: libcrypto then fails the check, internal_error, not illegal_parameter
+  { name = "lead21_pss_restriction_ignored", file = "csrc/crypto/tls_sig.c",
+    from = [[               && (f->pss_hash_bits == 0 || f->pss_hash_bits == s->hash_bits)
+               && f->pss_min_salt <= s->hash_bits / 8;]],
+    to = [[;]],
+    specs = { { "spec/sigpss21_spec.lua", "refuses rsa_pss_pss_sha256 from a SHA-384-restricted RSA-PSS key" } } },
 }

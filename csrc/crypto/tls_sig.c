@@ -67,7 +67,28 @@ typedef struct key_facts {
     tls_key_kind kind;
     int curve_nid;
     int size;
+    int pss_hash_bits; /* RSA-PSS key restricted to one hash (rfc4055#3.1), else 0 */
+    int pss_min_salt;  /* and to salts of at least this many bytes */
 } key_facts;
+
+/* rfc4055#3.1: an RSASSA-PSS key's parameters may bind it to one hash and
+ * a minimum salt length; a signature under another scheme is then one
+ * libcrypto refuses to make or check, so such a scheme does not fit. */
+static void ask_pss_restriction(EVP_PKEY *key, key_facts *f)
+{
+    char md_name[64];
+    int salt = 0;
+    f->pss_hash_bits = 0;
+    f->pss_min_salt = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_RSA_DIGEST, md_name, sizeof md_name, NULL) != 1)
+        return;
+    EVP_MD *md = EVP_MD_fetch(NULL, md_name, NULL);
+    /* A hash we cannot name fits no scheme: -1 matches none. */
+    f->pss_hash_bits = md != NULL ? EVP_MD_get_size(md) * 8 : -1;
+    EVP_MD_free(md);
+    if (EVP_PKEY_get_int_param(key, OSSL_PKEY_PARAM_RSA_PSS_SALTLEN, &salt) == 1 && salt > 0)
+        f->pss_min_salt = salt;
+}
 
 static void ask_facts(EVP_PKEY *key, key_facts *f)
 {
@@ -80,6 +101,10 @@ static void ask_facts(EVP_PKEY *key, key_facts *f)
     if (f->kind == TLS_KEY_EC)
         f->curve_nid = key_curve_nid(key);
     f->size = EVP_PKEY_get_size(key);
+    f->pss_hash_bits = 0;
+    f->pss_min_salt = 0;
+    if (f->kind == TLS_KEY_RSA_PSS)
+        ask_pss_restriction(key, f);
 }
 
 static int noted_facts(EVP_PKEY *key, key_facts *f);
@@ -130,7 +155,9 @@ static int fits_facts(const key_facts *f, const scheme_info *s, int tls12)
         /* rfc8446#4.2.3: rsae for rsaEncryption keys, pss for RSASSA-PSS
          * keys. PSS needs emLen >= hLen + sLen + 2 with sLen = hLen. */
         return f->kind == (s->kind == SIG_RSA_PSS_RSAE ? TLS_KEY_RSA : TLS_KEY_RSA_PSS)
-               && f->size >= 2 * (s->hash_bits / 8) + 2;
+               && f->size >= 2 * (s->hash_bits / 8) + 2
+               && (f->pss_hash_bits == 0 || f->pss_hash_bits == s->hash_bits)
+               && f->pss_min_salt <= s->hash_bits / 8;
     case SIG_ED25519:
         return f->kind == TLS_KEY_ED25519;
     }
