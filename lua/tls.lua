@@ -576,7 +576,10 @@ function tls.context(opts)
   elseif o.keylog == nil and not server then
     local env = os.getenv("SSLKEYLOGFILE")
     if env and env ~= "" then
-      -- A file that cannot be opened must not stop the program: warned, ignored.
+      -- A file that cannot be opened, or that is refused (a symbolic link, not
+      -- ours, open to others), must not stop the program: the variable is a
+      -- debugging aid set around it, and is inherited by every child. A
+      -- warning says why and what to run; no line is written anywhere else.
       ok, why = C.set_keylog(ctx, env)
       if not ok then warn("tls: SSLKEYLOGFILE ignored: ", why) end
     end

@@ -165,7 +165,7 @@ void tls_config_unref(tls_config *c)
     }
     tls_buf_free(&c->alpn);
     tls_ticket_keys_wipe(&c->ticket_keys);
-    OPENSSL_free(c->keylog_path);
+    tls_keylog_file_close(c);
     OPENSSL_free(c);
 }
 
