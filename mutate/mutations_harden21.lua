@@ -5,6 +5,7 @@
 local S = "spec/harden21_spec.lua"
 local KEYLOG = "csrc/engine/tls_keylog.c"
 local FILE_C = "csrc/util/tls_file.c"
+local CONTEXT = "csrc/lua/lua_context.c"
 
 return {
   -- a key log file the group may read accepted
@@ -27,4 +28,32 @@ return {
     from = [[        else if (e == ENXIO)]],
     to = [[        else if (0 && e == ENXIO)]],
     specs = { { S, "refuses a device, and a FIFO at once" } } },
+  -- lua/tls.lua looks its setters up at call time in the shared table
+  { name = "h21_setters_looked_up_late", file = "lua/tls.lua",
+    from = [[local C = {}
+for name, fn in pairs(core.context_methods) do C[name] = fn end]],
+    to = [[local C = core.context_methods]],
+    specs = { { S, "a setter put in its place anyway" } } },
+  -- core.context_methods assignable again
+  { name = "h21_context_methods_writable", file = CONTEXT,
+    from = [[    lua_pushcfunction(L, methods_read_only);
+    lua_setfield(L, -2, "__newindex");]],
+    to = [[    (void)methods_read_only;]],
+    specs = { { S, "core.context_methods is read-only" } } },
+  -- getmetatable(obj) gives the shared metatable, whose __index anyone may rewrite
+  { name = "h21_metatables_reachable", file = "csrc/lua/lua_tls.c",
+    from = [[    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");]],
+    to = [[    (void)L;]],
+    specs = { { S, "getmetatable() hides the metatables" } } },
+  -- add_method replaces a method contexts have (check, mode, setticketkeys)
+  { name = "h21_add_method_replaces", file = CONTEXT,
+    from = [[    if (lua_rawget(L, 4) != LUA_TNIL) {]],
+    to = [[    if (lua_rawget(L, 4) != LUA_TNIL && 0) {]],
+    specs = { { S, "add_method adds a method contexts lack, and never replaces one" } } },
+  -- any module may replace the ticket key refresh (and so stop it)
+  { name = "h21_on_accept_replaced", file = "csrc/lua/lua_ticketkeys.c",
+    from = [[    if (lua_toboolean(L, lua_upvalueindex(1)))]],
+    to = [[    if (0 && lua_toboolean(L, lua_upvalueindex(1)))]],
+    specs = { { S, "core.ticketkeys_on_accept is set once" } } },
 }

@@ -4,6 +4,10 @@
 --     symbolic link, a regular file, ours, no access for group or others;
 --     each line goes to that descriptor, closed with the context.
 --     SSLKEYLOGFILE naming such a file: a warning, no key log.
+--  2. The internal setters cannot be swapped under lua/tls.lua: it copies
+--     them as it loads, core.context_methods is read-only, the objects'
+--     metatables are hidden (__metatable = false), add_method never
+--     replaces a method, and core.ticketkeys_on_accept is set once.
 -- Planted bugs: mutate/mutations_harden21.lua.
 local tls = require "tls"
 local core = require "tls.core"
@@ -27,19 +31,19 @@ local function mode_of(path)
    return proc.run("stat -c %a " .. proc.quote(path)):match("%d+")
 end
 
--- The descriptors this process holds open (counted by ls, whose pipe adds one each time).
+-- The descriptors this process holds open. Listed by a command whose
+-- output goes to a file: a pipe from io.popen would be counted too, once or
+-- twice (its other end is closed in this process after the child starts).
 local PID = (function()
    local f = assert(io.open("/proc/self/stat", "rb"))
    local pid = f:read("a"):match("^%d+")
    f:close()
    return pid
 end)()
+local FD_LIST = os.tmpname()
 local function open_fds()
-   local p = io.popen("ls /proc/" .. PID .. "/fd")
-   local n = 0
-   for _ in p:lines() do n = n + 1 end
-   p:close()
-   return n
+   sh("ls /proc/" .. PID .. "/fd > " .. proc.quote(FD_LIST))
+   return select(2, proc.read_file(FD_LIST):gsub("%d+", ""))
 end
 
 describe("harden21: key log files", function()
@@ -50,6 +54,7 @@ describe("harden21: key log files", function()
       sh("mkdir -m 700 " .. proc.quote(dir))
    end)
    after_each(function() os.execute("rm -rf " .. proc.quote(dir)) end)
+   teardown(function() os.remove(FD_LIST) end)
 
    local function keylog_ctx(path)
       return tls.context { verify = false, keylog = path }
@@ -176,5 +181,99 @@ print("handshake done")
       assert.truthy(out:find(("tls: SSLKEYLOGFILE ignored: keylog: %s is open to other users (mode 0644): "
          .. "run chmod 600 on it"):format(path), 1, true), out)
       assert.equal("", proc.read_file(path))
+   end)
+end)
+
+describe("harden21: the internal setters and the objects' methods", function()
+   local other_cert = assert(tls.selfsigned { names = { "localhost" } })
+   local OTHER_PIN = "sha256/" .. assert(tls.certificate(other_cert)):pubkey().spki_sha256
+   local OWN_PIN = "sha256/" .. assert(tls.certificate(E.CERT)):pubkey().spki_sha256
+
+   local function pinned(pin)
+      local c, s = E.engines({ pin = pin })
+      assert(c:start())
+      E.pump(c, s)
+      return c
+   end
+
+   it("core.context_methods is read-only, and pairs() lists it without handing out the table behind", function()
+      local ok, err = pcall(function() CTXM.add_pin = function() return true end end)
+      assert.is_false(ok)
+      assert.matches("tls.core.context_methods is read-only", err, 1, true)
+      assert.is_function(CTXM.add_pin)
+      local n = 0
+      for name, fn in pairs(CTXM) do
+         n = n + 1
+         assert.is_function(fn, name)
+      end
+      assert.is_true(n >= 30)
+      local _, state = pairs(CTXM)
+      assert.equal(CTXM, state)
+      assert.is_false(getmetatable(CTXM))
+   end)
+
+   it("a setter put in its place anyway (rawset) changes no later tls.context: a pin still pins", function()
+      assert.is_true(pinned(OWN_PIN):status().handshake_done)
+      local saved = CTXM.add_pin
+      rawset(CTXM, "add_pin", function() return true end)
+      local ok, c = pcall(pinned, OTHER_PIN)
+      rawset(CTXM, "add_pin", nil)
+      assert.is_true(ok, c)
+      assert.equal(saved, CTXM.add_pin)
+      assert.is_false(c:status().handshake_done)
+      assert.matches("public key pin mismatch", tostring(c:error()), 1, true)
+   end)
+
+   it("getmetatable() hides the metatables of contexts, connections, engines, servers and certificates", function()
+      local ctx = assert(tls.context {})
+      local server = assert(tls.listen("127.0.0.1", 0, E.server_ctx()))
+      local _, port = server:getsockname()
+      local conn = assert(tls.wrap(assert(require("socket").connect("127.0.0.1", port)), ctx,
+         { servername = "localhost" }))
+      local c, s = E.connected()
+      for what, obj in pairs { context = ctx, server = server, conn = conn, client_engine = c, server_engine = s,
+                               certificate = assert(tls.certificate(E.CERT)) } do
+         assert.is_false(getmetatable(obj), what)
+      end
+      conn:close()
+      server:close()
+      local ok = pcall(function() getmetatable(ctx).__index.check = function() return true end end)
+      assert.is_false(ok)
+      assert.is_function(ctx.check)
+      assert.equal("client", ctx:mode())
+   end)
+
+   it("add_method adds a method contexts lack, and never replaces one", function()
+      local ctx = assert(tls.context {})
+      assert.is_false(CTXM.add_method("check", function() return true end))
+      assert.is_false(CTXM.add_method("setticketkeys", function() return true end))
+      assert.is_false(CTXM.add_method("mode", function() return "server" end))
+      assert.equal("client", ctx:mode())
+      local sctx = E.server_ctx()
+      local ok, err = sctx:setticketkeys { "short" }
+      assert.is_nil(ok)
+      assert.is_string(err)
+   end)
+
+   it("core.ticketkeys_on_accept is set once: a second call raises, and key files are still reloaded", function()
+      local tk = require "tls.ticketkeys"
+      local ok, err = pcall(core.ticketkeys_on_accept, function() end)
+      assert.is_false(ok)
+      assert.matches("tls.core.ticketkeys_on_accept: set already", err, 1, true)
+      local dir = os.tmpname()
+      os.remove(dir)
+      sh("mkdir -m 700 " .. proc.quote(dir))
+      local path = dir .. "/keys"
+      assert(tk.rotate(path))
+      local first = assert(tk.read(path))
+      local ctx = E.server_ctx { ticket_keys = path }
+      local recheck = tk.recheck
+      tk.recheck = 0
+      assert(tk.rotate(path))
+      local second = assert(tk.read(path))
+      assert(tls.engine(ctx))
+      tk.recheck = recheck
+      os.execute("rm -rf " .. proc.quote(dir))
+      assert.same({ tk.name(second[1]), tk.name(first[1]) }, ctx:ticketkeynames())
    end)
 end)

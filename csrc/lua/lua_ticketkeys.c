@@ -238,11 +238,20 @@ static int core_ticketkeys_rotation(lua_State *L)
 /* The registry slot of tls.ticketkeys.refresh (its address is the key). */
 static const char refresh_slot = 0;
 
-/* core.ticketkeys_on_accept(fn): fn runs as each server accepts. */
+/* core.ticketkeys_on_accept(fn): fn runs as each server accepts. Called
+ * once per load of tls.core, by lua/tls/ticketkeys.lua as it loads: a later
+ * call (another module's, by mistake) would stop every key file reload and
+ * rotation without a word, so it is an error. (Its upvalue says whether it
+ * was called; loading tls.core again, as busted does for each spec file,
+ * makes a new function, and tls.ticketkeys loaded again sets its own.) */
 static int core_ticketkeys_on_accept(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TFUNCTION);
     lua_settop(L, 1);
+    if (lua_toboolean(L, lua_upvalueindex(1)))
+        return luaL_error(L, "tls.core.ticketkeys_on_accept: set already, by tls.ticketkeys (internal)");
+    lua_pushboolean(L, 1);
+    lua_replace(L, lua_upvalueindex(1));
     lua_rawsetp(L, LUA_REGISTRYINDEX, &refresh_slot);
     return 0;
 }
@@ -275,8 +284,10 @@ void tls_lua_ticketkeys_add(lua_State *L)
         {"ticketkeys_tick", core_ticketkeys_tick},
         {"ticketkeys_names", core_ticketkeys_names},
         {"ticketkeys_rotation", core_ticketkeys_rotation},
-        {"ticketkeys_on_accept", core_ticketkeys_on_accept},
         {NULL, NULL},
     };
     luaL_setfuncs(L, functions, 0);
+    lua_pushboolean(L, 0);
+    lua_pushcclosure(L, core_ticketkeys_on_accept, 1);
+    lua_setfield(L, -2, "ticketkeys_on_accept");
 }
