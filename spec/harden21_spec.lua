@@ -8,6 +8,8 @@
 --     them as it loads, core.context_methods is read-only, the objects'
 --     metatables are hidden (__metatable = false), add_method never
 --     replaces a method, and core.ticketkeys_on_accept is set once.
+--  3. Trust files (ca, crl) are read up to 64 MiB, not INT_MAX: /dev/zero
+--     is refused after 64 MiB, not 2 GiB. A FIFO still works (mend15).
 -- Planted bugs: mutate/mutations_harden21.lua.
 local tls = require "tls"
 local core = require "tls.core"
@@ -275,5 +277,49 @@ describe("harden21: the internal setters and the objects' methods", function()
       tk.recheck = recheck
       os.execute("rm -rf " .. proc.quote(dir))
       assert.same({ tk.name(second[1]), tk.name(first[1]) }, ctx:ticketkeynames())
+   end)
+end)
+
+describe("harden21: trust files are capped at 64 MiB", function()
+   local MiB = 1024 * 1024
+   local dir
+   before_each(function()
+      dir = os.tmpname()
+      os.remove(dir)
+      sh("mkdir -m 700 " .. proc.quote(dir))
+   end)
+   after_each(function() os.execute("rm -rf " .. proc.quote(dir)) end)
+
+   local function too_large(what, path)
+      return ("%s: %s is larger than 64 MiB, which no CA bundle or CRL is (a bundle of every public CA is "
+         .. "about 200 KiB): is it the right file?"):format(what, path)
+   end
+
+   -- Sparse files: no disk used, and no memory either in the reader beyond
+   -- the limit.
+   it("a ca or crl file of 64 MiB and one byte is refused as too large, one of 64 MiB is read", function()
+      local big, fits = dir .. "/big.pem", dir .. "/fits.pem"
+      sh(("truncate -s %d %s"):format(64 * MiB + 1, proc.quote(big)))
+      sh(("truncate -s %d %s"):format(64 * MiB, proc.quote(fits)))
+      local ctx, err = tls.context { ca = big }
+      assert.is_nil(ctx)
+      assert.equal(too_large("ca", big), err)
+      ctx, err = tls.context { ca = E.CERT, crl = big }
+      assert.is_nil(ctx)
+      assert.equal(too_large("crl", big), err)
+      -- read to its end, then refused for what it holds
+      ctx, err = tls.context { ca = fits }
+      assert.is_nil(ctx)
+      assert.is_nil(err:find("larger than", 1, true), err)
+      assert.truthy(err:find(fits, 1, true), err)
+   end)
+
+   it("/dev/zero as ca or crl is refused after 64 MiB", function()
+      local ctx, err = tls.context { ca = "/dev/zero" }
+      assert.is_nil(ctx)
+      assert.equal(too_large("ca", "/dev/zero"), err)
+      ctx, err = tls.context { ca = E.CERT, crl = "/dev/zero" }
+      assert.is_nil(ctx)
+      assert.equal(too_large("crl", "/dev/zero"), err)
    end)
 end)
