@@ -62,4 +62,9 @@ for name, fn in pairs(core.context_methods) do C[name] = fn end]],
     from = [[#define TRUST_FILE_MAX (64 * 1024 * 1024)]],
     to = [[#define TRUST_FILE_MAX INT_MAX]],
     specs = { { S, "one of 64 MiB is read" } } },
+  -- math.huge accepted again (a Redis that stops answering stalls every handshake for ever)
+  { name = "h21_redis_timeout_infinite", file = "lua/tls/store.lua",
+    from = [[  if timeout > REDIS_TIMEOUT_MAX then]],
+    to = [[  if timeout > REDIS_TIMEOUT_MAX and timeout < math.huge then]],
+    specs = { { S, "refuses math.huge and anything above 60 seconds" } } },
 }

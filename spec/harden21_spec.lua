@@ -10,6 +10,8 @@
 --     replaces a method, and core.ticketkeys_on_accept is set once.
 --  3. Trust files (ca, crl) are read up to 64 MiB, not INT_MAX: /dev/zero
 --     is refused after 64 MiB, not 2 GiB. A FIFO still works (mend15).
+--  4. tls.store.redis refuses a timeout above 60 seconds (math.huge: a
+--     Redis that stops answering held every handshake for ever).
 -- Planted bugs: mutate/mutations_harden21.lua.
 local tls = require "tls"
 local core = require "tls.core"
@@ -321,5 +323,28 @@ describe("harden21: trust files are capped at 64 MiB", function()
       ctx, err = tls.context { ca = E.CERT, crl = "/dev/zero" }
       assert.is_nil(ctx)
       assert.equal(too_large("crl", "/dev/zero"), err)
+   end)
+end)
+
+describe("harden21: tls.store.redis's timeout", function()
+   local store = require "tls.store"
+
+   it("refuses math.huge and anything above 60 seconds, takes 60", function()
+      for _, t in ipairs { math.huge, 61, 60.5, 1e300 } do
+         local ok, err = pcall(store.redis, { timeout = t })
+         assert.is_false(ok, tostring(t))
+         assert.matches("tls.store.redis: option 'timeout' must be at most 60 seconds (got " .. tostring(t)
+            .. "): a Redis that stops answering holds every handshake that long", err, 1, true)
+      end
+      assert.is_table(store.redis { timeout = 60 })
+      assert.is_table(store.redis { timeout = 0.25 })
+   end)
+
+   it("still refuses NaN, 0, negative and non-numbers", function()
+      for _, t in ipairs { 0 / 0, 0, -1, -math.huge, "1" } do
+         local ok, err = pcall(store.redis, { timeout = t })
+         assert.is_false(ok, tostring(t))
+         assert.matches("tls.store.redis: option 'timeout' must be a number of seconds > 0", err, 1, true)
+      end
    end)
 end)
