@@ -31,16 +31,6 @@ FILE *tls_file_open(const char *what, const char *name, size_t len, tls_error *e
     return f;
 }
 
-int tls_file_open_fd(const char *what, const char *name, size_t len, int flags, int mode, tls_error *err)
-{
-    if (tls_file_check_name(what, name, len, err) != 0)
-        return -1;
-    int fd = open(name, flags, mode);
-    if (fd < 0)
-        cannot(what, (flags & O_ACCMODE) == O_RDONLY ? "read" : "open", name, errno, err);
-    return fd;
-}
-
 int tls_file_stat(const char *what, const char *name, size_t len, struct stat *st, tls_error *err)
 {
     if (tls_file_check_name(what, name, len, err) != 0)

@@ -20,9 +20,6 @@
 int tls_file_check_name(const char *what, const char *name, size_t len, tls_error *err);
 /* fopen(name, "rb") after the name check, or NULL with the message. */
 FILE *tls_file_open(const char *what, const char *name, size_t len, tls_error *err);
-/* open(2) after the name check (flags, mode as for open), or -1 with the
- * message ("cannot read" when flags open for reading only, else "cannot open"). */
-int tls_file_open_fd(const char *what, const char *name, size_t len, int flags, int mode, tls_error *err);
 /* stat(2) after the name check: 0, or -1 with the message. */
 int tls_file_stat(const char *what, const char *name, size_t len, struct stat *st, tls_error *err);
 /* Appends the whole file to out: 0, or -1 with the message; a file of more
