@@ -50,7 +50,12 @@ for name, fn in pairs(core.context_methods) do C[name] = fn end]],
   { name = "h21_add_method_replaces", file = CONTEXT,
     from = [[    if (lua_rawget(L, 4) != LUA_TNIL) {]],
     to = [[    if (lua_rawget(L, 4) != LUA_TNIL && 0) {]],
-    specs = { { S, "add_method adds a method contexts lack, and never replaces one" } } },
+    specs = { { S, "add_method never replaces a method" } } },
+  -- add_method makes a raw setter a method of every context again
+  { name = "h21_add_method_setter", file = CONTEXT,
+    from = [[        if (strcmp(r->name, name) == 0) {]],
+    to = [[        if (0 && strcmp(r->name, name) == 0) {]],
+    specs = { { S, "nor makes a raw setter one" } } },
   -- any module may replace the ticket key refresh (and so stop it)
   { name = "h21_on_accept_replaced", file = "csrc/lua/lua_ticketkeys.c",
     from = [[    if (lua_toboolean(L, lua_upvalueindex(1)))]],

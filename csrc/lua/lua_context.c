@@ -501,30 +501,7 @@ static int ctx_tostring(lua_State *L)
     return 1;
 }
 
-/* context_methods.add_method(name, fn) -> true | false: a method written
- * in Lua (lua/tls.lua's setticketkeys, ticketkeynames) joins the ones
- * contexts answer to. A name they already answer to is left as it is
- * (false), so that no later caller replaces a method, and a second load
- * of lua/tls.lua keeps the first one's (which do the same). */
-static int ctx_add_method(lua_State *L)
-{
-    luaL_checkstring(L, 1);
-    luaL_checktype(L, 2, LUA_TFUNCTION);
-    lua_settop(L, 2);
-    luaL_getmetatable(L, TLS_LUA_CONTEXT);
-    lua_getfield(L, 3, "__index");
-    lua_pushvalue(L, 1);
-    if (lua_rawget(L, 4) != LUA_TNIL) {
-        lua_pushboolean(L, 0);
-        return 1;
-    }
-    lua_pop(L, 1);
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, 2);
-    lua_rawset(L, 4);
-    lua_pushboolean(L, 1);
-    return 1;
-}
+static int ctx_add_method(lua_State *L);
 
 static const luaL_Reg context_methods[] = {
     {"add_method", ctx_add_method},
@@ -589,6 +566,38 @@ void tls_lua_context_register(lua_State *L)
     luaL_newlib(L, public_methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
+}
+
+/* context_methods.add_method(name, fn) -> true | false: a method written
+ * in Lua (lua/tls.lua's setticketkeys, ticketkeynames) joins the ones
+ * contexts answer to. A name they already answer to is left as it is
+ * (false), so that no later caller replaces a method, and a second load
+ * of lua/tls.lua keeps the first one's (which do the same); so is the name
+ * of a raw setter, which must never become a method (api20). */
+static int ctx_add_method(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    for (const luaL_Reg *r = context_methods; r->name != NULL; r++) {
+        if (strcmp(r->name, name) == 0) {
+            lua_pushboolean(L, 0);
+            return 1;
+        }
+    }
+    luaL_getmetatable(L, TLS_LUA_CONTEXT);
+    lua_getfield(L, 3, "__index");
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, 4) != LUA_TNIL) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_rawset(L, 4);
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 static int methods_read_only(lua_State *L)
