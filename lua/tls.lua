@@ -8,7 +8,11 @@
 local core = require "tls.core"
 -- The context's setters, which a context object does not carry (a program
 -- holding one cannot weaken it past the checks made here): C.set_verify(ctx, v).
-local C = core.context_methods
+-- Copied as this file loads: what the checks below call is fixed then, and
+-- no module loaded later can swap a setter (core.context_methods is
+-- read-only as well).
+local C = {}
+for name, fn in pairs(core.context_methods) do C[name] = fn end
 local ticketkeys = require "tls.ticketkeys"
 local util = require "tls.util"
 
@@ -277,24 +281,22 @@ local function resumption_options(ctx, o, server)
   return true
 end
 
--- Methods of contexts written in Lua, added to the C methods once.
-local function add_context_methods(ctx)
-  local methods = getmetatable(ctx).__index
-  if methods.setticketkeys then return end
-  --- ctx:setticketkeys(list or path) -> true | nil, msg: new ticket keys
-  -- while the server runs (connections in progress keep working; tickets
-  -- sealed under a key no longer in the set mean a full handshake).
-  function methods.setticketkeys(self, keys)
-    if self:mode() ~= "server" then
-      return fail("ctx:setticketkeys: ticket keys are for servers")
-    end
-    return ticketkeys.use(self, keys, "ctx:setticketkeys")
+-- Methods of contexts written in Lua, added to the C methods once, as this
+-- file loads (contexts' metatables are not reachable from Lua, so that no
+-- code can rewrite their methods; add_method never replaces one).
+--- ctx:setticketkeys(list or path) -> true | nil, msg: new ticket keys
+-- while the server runs (connections in progress keep working; tickets
+-- sealed under a key no longer in the set mean a full handshake).
+C.add_method("setticketkeys", function(self, keys)
+  if self:mode() ~= "server" then
+    return fail("ctx:setticketkeys: ticket keys are for servers")
   end
-  --- ctx:ticketkeynames() -> { name_hex, ... }: the current key first.
-  function methods.ticketkeynames(self)
-    return ticketkeys.names(self)
-  end
-end
+  return ticketkeys.use(self, keys, "ctx:setticketkeys")
+end)
+--- ctx:ticketkeynames() -> { name_hex, ... }: the current key first.
+C.add_method("ticketkeynames", function(self)
+  return ticketkeys.names(self)
+end)
 
 --- tls.context{ mode=, certificate=, key=, password=, ca=, verify=, ciphers=,
 -- groups=, sigalgs=, trace=, security_level=, strict_close=, min_version=,
@@ -517,7 +519,6 @@ function tls.context(opts)
 
   local ctx, cerr = core.context(server)
   if not ctx then return nil, cerr end
-  add_context_methods(ctx)
   local ok, why
   -- 'certificate'/'key' first: the default pair of a server (the one sent
   -- when no other fits the client's name).
@@ -592,7 +593,10 @@ function tls.context(opts)
   elseif o.keylog == nil and not server then
     local env = os.getenv("SSLKEYLOGFILE")
     if env and env ~= "" then
-      -- A file that cannot be opened must not stop the program: warned, ignored.
+      -- A file that cannot be opened, or that is refused (a symbolic link, not
+      -- ours, open to others), must not stop the program: the variable is a
+      -- debugging aid set around it, and is inherited by every child. A
+      -- warning says why and what to run; no line is written anywhere else.
       ok, why = C.set_keylog(ctx, env)
       if not ok then warn("tls: SSLKEYLOGFILE ignored: ", why) end
     end

@@ -43,8 +43,8 @@ return {
      specs = { { K, "keys the application gives are not rotated" } } },
    -- the key file: other users and the group's write refused
    { name = "keys_file_mode_others_only", file = "csrc/lua/lua_ticketkeys.c",
-     from = [[else if ((st.st_mode & 077 & ~040) != 0)]],
-     to = [[else if ((st.st_mode & 07) != 0)]],
+     from = [[static const tls_file_policy policy = {077 & ~040, "chmod 600 (or 640)",]],
+     to = [[static const tls_file_policy policy = {07, "chmod 600 (or 640)",]],
      specs = { { K, "refuses a file other users may read or write" } } },
    { name = "keys_file_written_readable", file = "csrc/lua/lua_ticketkeys.c",
      from = [[if (fchmod(fd, 0600) != 0 ||]],

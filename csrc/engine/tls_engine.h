@@ -262,8 +262,10 @@ size_t tls_conn_finished(const tls_conn *c, int peer, const uint8_t **data);
 const char *tls_conn_finished_refusal(const tls_conn *c);
 /* Sets the NSS key log file of cfg (path NULL: none; len is its length,
  * util/tls_file.h checks the name): created if missing with mode 0600,
- * opened to append each line. Fails (a message in err) when it cannot be
- * opened now. */
+ * opened now and kept open to append each line (closed with the config or
+ * the next call). Fails (a message in err) when it cannot be opened, or is
+ * not a regular file of ours closed to group and others
+ * (tls_file_open_private); the previous file is then kept. */
 int tls_keylog_set_file(tls_config *cfg, const char *path, size_t len, tls_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 
@@ -21,46 +22,70 @@
  * TLS_MAX_HASH_LEN bytes), two spaces, the newline and the NUL. */
 #define KEYLOG_LINE_MAX (32 + 1 + 2 * TLS_RANDOM_LEN + 1 + 2 * TLS_MAX_HASH_LEN + 2)
 
-/* O_APPEND makes each write land at the end whoever else appends (several
- * programs share one SSLKEYLOGFILE); the file is opened per line, so no
- * descriptor is held by a config, inherited across fork/exec, or left
- * pointing at a file rotated away. 0600: the lines decrypt the traffic. */
-#define KEYLOG_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC)
+/* The context's key log file: opened once when the option is set, every
+ * check made on that descriptor (util/tls_file.h: not a symbolic link, a
+ * regular file, ours, no access for group or others), and each line
+ * appended to the same descriptor, so that no file put at the name later
+ * (a rename, a symbolic link) receives a secret. O_APPEND makes each write
+ * land at the end whoever else appends (several programs share one
+ * SSLKEYLOGFILE); O_CLOEXEC keeps it from programs we exec; the config
+ * closes it when freed. 0600 for a new file: the lines decrypt the
+ * traffic. */
+#define KEYLOG_FLAGS (O_WRONLY | O_APPEND | O_CREAT)
 #define KEYLOG_MODE 0600
+
+struct tls_keylog_file {
+    int fd;
+};
+
+void tls_keylog_file_close(tls_config *cfg)
+{
+    if (cfg->keylog_file != NULL) {
+        close(cfg->keylog_file->fd);
+        OPENSSL_free(cfg->keylog_file);
+        cfg->keylog_file = NULL;
+    }
+}
 
 int tls_keylog_set_file(tls_config *cfg, const char *path, size_t len, tls_error *err)
 {
-    char *copy = NULL;
+    tls_keylog_file *kf = NULL;
     if (path != NULL) {
-        int fd = tls_file_open_fd("keylog", path, len, KEYLOG_FLAGS, KEYLOG_MODE, err);
-        if (fd < 0)
+        static const tls_file_policy policy = {077, "chmod 600", "its owner could read the secrets"};
+        if (tls_file_check_name("keylog", path, len, err) != 0)
             return -1;
-        close(fd);
-        copy = OPENSSL_strdup(path);
-        if (copy == NULL)
+        kf = OPENSSL_malloc(sizeof *kf);
+        if (kf == NULL)
             return tls_fail(err, -1, "out of memory");
+        struct stat st;
+        char why[200];
+        kf->fd = tls_file_open_private(path, KEYLOG_FLAGS, KEYLOG_MODE, &policy, &st, why, sizeof why);
+        if (kf->fd < 0) {
+            int e = errno;
+            OPENSSL_free(kf);
+            if (why[0] != '\0')
+                return tls_fail(err, -1, "keylog: %s %s", path, why);
+            return tls_fail(err, -1, "keylog: cannot open %s: %s", path, strerror(e));
+        }
     }
-    OPENSSL_free(cfg->keylog_path);
-    cfg->keylog_path = copy;
+    tls_keylog_file_close(cfg);
+    cfg->keylog_file = kf;
     return 0;
 }
 
 static int keylog_wanted(const tls_conn *c)
 {
-    return c->cfg->keylog_path != NULL || (c->hooks != NULL && c->hooks->keylog != NULL);
+    return c->cfg->keylog_file != NULL || (c->hooks != NULL && c->hooks->keylog != NULL);
 }
 
-static void write_line(const char *path, const char *line, size_t len)
+static void write_line(int fd, const char *line, size_t len)
 {
-    int fd = open(path, KEYLOG_FLAGS, KEYLOG_MODE);
-    if (fd < 0)
-        return;
-    /* One write per line, so that appenders do not interleave within one. */
+    /* One write per line, so that appenders do not interleave within one;
+     * an error loses the line, never the handshake. */
     ssize_t n;
     do {
         n = write(fd, line, len);
     } while (n < 0 && errno == EINTR);
-    close(fd);
 }
 
 static void put_hex(char *out, const uint8_t *bytes, size_t n)
@@ -91,8 +116,8 @@ static void keylog(tls_conn *c, const char *label, const uint8_t *secret, size_t
     put_hex(line + n, secret, secret_len);
     n += 2 * secret_len;
     line[n++] = '\n';
-    if (c->cfg->keylog_path != NULL)
-        write_line(c->cfg->keylog_path, line, n);
+    if (c->cfg->keylog_file != NULL)
+        write_line(c->cfg->keylog_file->fd, line, n);
     line[n - 1] = '\0';
     if (c->hooks != NULL && c->hooks->keylog != NULL) {
         /* As for the trace: the API refuses calls from inside the hook. */

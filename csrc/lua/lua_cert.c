@@ -2,6 +2,7 @@
  * and the certificate objects of tls.certificate(), conn:peercertificate()
  * and the verify function, all read through libcrypto's accessors. */
 #include "lua/lua_cert.h"
+#include "lua/lua_tls.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -614,6 +615,7 @@ void tls_lua_cert_register(lua_State *L)
     };
     luaL_newmetatable(L, TLS_LUA_CERTIFICATE);
     luaL_setfuncs(L, meta, 0);
+    tls_lua_seal_metatable(L);
     luaL_newlib(L, methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);

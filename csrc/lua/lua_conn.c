@@ -1241,6 +1241,7 @@ void tls_lua_conn_register(lua_State *L)
     };
     luaL_newmetatable(L, TLS_LUA_CONN);
     luaL_setfuncs(L, meta, 0);
+    tls_lua_seal_metatable(L);
     luaL_newlib(L, methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);

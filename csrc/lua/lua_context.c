@@ -566,7 +566,10 @@ static int ctx_tostring(lua_State *L)
     return 1;
 }
 
+static int ctx_add_method(lua_State *L);
+
 static const luaL_Reg context_methods[] = {
+    {"add_method", ctx_add_method},
     {"set_chain", ctx_set_chain},
     {"set_key", ctx_set_key},
     {"load_ca_pem", ctx_load_ca_pem},
@@ -624,14 +627,88 @@ void tls_lua_context_register(lua_State *L)
     };
     luaL_newmetatable(L, TLS_LUA_CONTEXT);
     luaL_setfuncs(L, meta, 0);
+    tls_lua_seal_metatable(L);
     luaL_newlib(L, public_methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 }
 
+/* context_methods.add_method(name, fn) -> true | false: a method written
+ * in Lua (lua/tls.lua's setticketkeys, ticketkeynames) joins the ones
+ * contexts answer to. A name they already answer to is left as it is
+ * (false), so that no later caller replaces a method, and a second load
+ * of lua/tls.lua keeps the first one's (which do the same); so is the name
+ * of a raw setter, which must never become a method (api20). */
+static int ctx_add_method(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    for (const luaL_Reg *r = context_methods; r->name != NULL; r++) {
+        if (strcmp(r->name, name) == 0) {
+            lua_pushboolean(L, 0);
+            return 1;
+        }
+    }
+    luaL_getmetatable(L, TLS_LUA_CONTEXT);
+    lua_getfield(L, 3, "__index");
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, 4) != LUA_TNIL) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_rawset(L, 4);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int methods_read_only(lua_State *L)
+{
+    return luaL_error(L, "tls.core.context_methods is read-only");
+}
+
+/* The iterator pairs() gets: the hidden table is its upvalue, never
+ * handed out (a caller could change it). */
+static int methods_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1)) == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    return 2;
+}
+
+static int methods_pairs(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, methods_next, 1);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
 /* Every method, for lua/tls.lua (and the specs) only: the module table's
- * context_methods, called as context_methods.set_verify(ctx, v). */
+ * context_methods, called as context_methods.set_verify(ctx, v). It is a
+ * read-only view of a table no Lua code holds: lua/tls.lua copies the
+ * functions when it loads, and a module that assigned to it (a "mock"
+ * turning add_pin or load_crl into a no-op) would otherwise have silently
+ * disarmed every later tls.context option of the process. */
 void tls_lua_push_context_methods(lua_State *L)
 {
-    luaL_newlib(L, context_methods);
+    lua_newtable(L);                      /* the view */
+    luaL_newlib(L, context_methods);      /* the methods */
+    lua_createtable(L, 0, 4);             /* the view's metatable */
+    lua_insert(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "__index");
+    lua_pushcclosure(L, methods_pairs, 1);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushcfunction(L, methods_read_only);
+    lua_setfield(L, -2, "__newindex");
+    tls_lua_seal_metatable(L);
+    lua_setmetatable(L, -2);
 }

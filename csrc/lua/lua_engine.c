@@ -351,6 +351,7 @@ void tls_lua_engine_register(lua_State *L)
     };
     luaL_newmetatable(L, TLS_LUA_ENGINE);
     luaL_setfuncs(L, meta, 0);
+    tls_lua_seal_metatable(L);
     luaL_newlib(L, methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);

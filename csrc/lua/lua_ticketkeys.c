@@ -79,11 +79,11 @@ static int core_ticketkeys_stat(lua_State *L)
 #define TICKETKEYS_FILE_MAX (64 * 1024)
 
 /* core.ticketkeys_read(path) -> text, identity | nil, msg. The file is
- * opened once and every check is made on that open descriptor (no
- * stat-then-open by name): not a symbolic link (O_NOFOLLOW), a regular
- * file, owned by this process's effective user (a file another user owns
- * may be rewritten by them, planting keys that open our tickets), and
- * neither writable by the group nor open in any way to others. */
+ * opened once and every check is made on that open descriptor
+ * (util/tls_file.h, tls_file_open_private, as for the key log): not a
+ * symbolic link, a regular file, owned by this process's effective user,
+ * neither writable by the group nor open in any way to others, and not
+ * larger than a key file can be. */
 static int core_ticketkeys_read(lua_State *L)
 {
     tls_error err;
@@ -93,35 +93,21 @@ static int core_ticketkeys_read(lua_State *L)
     /* Made before the file is opened, so that running out of memory
      * (which raises) cannot leak the descriptor. */
     char *buf = lua_newuserdatauv(L, TICKETKEYS_FILE_MAX + 1, 0);
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        if (errno == ELOOP) {
-            lua_pushnil(L);
-            lua_pushfstring(L, "ticket keys file %s is a symbolic link: name the file itself", path);
-            return 2;
-        }
-        return push_errno(L, "cannot read ticket keys file", path, errno);
-    }
+    /* The owner could plant keys that open our tickets; the group may read
+     * (a group of servers sharing keys), never write. */
+    static const tls_file_policy policy = {077 & ~040, "chmod 600 (or 640)",
+                                           "its owner could plant keys in it"};
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
+    char why[200];
+    int fd = tls_file_open_private(path, O_RDONLY, 0, &policy, &st, why, sizeof why);
+    if (fd < 0 && why[0] == '\0')
+        return push_errno(L, "cannot read ticket keys file", path, errno);
+    if (fd >= 0 && st.st_size > TICKETKEYS_FILE_MAX) {
         close(fd);
-        return push_errno(L, "cannot read ticket keys file", path, e);
-    }
-    char why[160] = "";
-    if (!S_ISREG(st.st_mode))
-        snprintf(why, sizeof why, "is not a regular file");
-    else if (st.st_uid != geteuid())
-        snprintf(why, sizeof why, "belongs to user %ju, not to this process's user %ju: run chown on it "
-                 "(its owner could plant keys in it)", (uintmax_t)st.st_uid, (uintmax_t)geteuid());
-    else if ((st.st_mode & 077 & ~040) != 0) /* 0077 but group read (040) */
-        snprintf(why, sizeof why, "is open to other users (mode %04o): run chmod 600 (or 640) on it",
-                 (unsigned)(st.st_mode & 07777));
-    else if (st.st_size > TICKETKEYS_FILE_MAX)
+        fd = -1;
         snprintf(why, sizeof why, "is larger than %d bytes", TICKETKEYS_FILE_MAX);
-    if (why[0] != '\0') {
-        close(fd);
+    }
+    if (fd < 0) {
         lua_pushnil(L);
         lua_pushfstring(L, "ticket keys file %s %s", path, why);
         return 2;
@@ -252,11 +238,20 @@ static int core_ticketkeys_rotation(lua_State *L)
 /* The registry slot of tls.ticketkeys.refresh (its address is the key). */
 static const char refresh_slot = 0;
 
-/* core.ticketkeys_on_accept(fn): fn runs as each server accepts. */
+/* core.ticketkeys_on_accept(fn): fn runs as each server accepts. Called
+ * once per load of tls.core, by lua/tls/ticketkeys.lua as it loads: a later
+ * call (another module's, by mistake) would stop every key file reload and
+ * rotation without a word, so it is an error. (Its upvalue says whether it
+ * was called; loading tls.core again, as busted does for each spec file,
+ * makes a new function, and tls.ticketkeys loaded again sets its own.) */
 static int core_ticketkeys_on_accept(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TFUNCTION);
     lua_settop(L, 1);
+    if (lua_toboolean(L, lua_upvalueindex(1)))
+        return luaL_error(L, "tls.core.ticketkeys_on_accept: set already, by tls.ticketkeys (internal)");
+    lua_pushboolean(L, 1);
+    lua_replace(L, lua_upvalueindex(1));
     lua_rawsetp(L, LUA_REGISTRYINDEX, &refresh_slot);
     return 0;
 }
@@ -289,8 +284,10 @@ void tls_lua_ticketkeys_add(lua_State *L)
         {"ticketkeys_tick", core_ticketkeys_tick},
         {"ticketkeys_names", core_ticketkeys_names},
         {"ticketkeys_rotation", core_ticketkeys_rotation},
-        {"ticketkeys_on_accept", core_ticketkeys_on_accept},
         {NULL, NULL},
     };
     luaL_setfuncs(L, functions, 0);
+    lua_pushboolean(L, 0);
+    lua_pushcclosure(L, core_ticketkeys_on_accept, 1);
+    lua_setfield(L, -2, "ticketkeys_on_accept");
 }

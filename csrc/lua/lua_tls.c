@@ -44,6 +44,12 @@ void tls_lua_enter(lua_State *L, int *flag, const char *what)
     lua_toclose(L, -1);
 }
 
+void tls_lua_seal_metatable(lua_State *L)
+{
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+}
+
 static void guard_register(lua_State *L)
 {
     luaL_newmetatable(L, TLS_LUA_GUARD);

@@ -14,6 +14,13 @@
 #define TLS_LUA_SERVER "tls.server"
 #define TLS_LUA_ENGINE "tls.engine"
 
+/* Sets __metatable = false on the metatable at the top of the stack, so
+ * that getmetatable(obj) from Lua gives false, not the shared table whose
+ * __index (the methods of every object of the kind) and __gc could then be
+ * rewritten by any code in the process. The C side (luaL_checkudata,
+ * luaL_getmetafield) and the debug library are not affected. */
+void tls_lua_seal_metatable(lua_State *L);
+
 /* ---- Context (lua_context.c) -------------------------------------------- */
 /* A context's uservalues hold its Lua functions (or nil), one slot each:
  * ctx:set_trace(fn) sets TRACE, ctx:set_hook(name, fn) the others. */

@@ -174,7 +174,7 @@ void tls_config_unref(tls_config *c)
     }
     tls_buf_free(&c->alpn);
     tls_ticket_keys_wipe(&c->ticket_keys);
-    OPENSSL_free(c->keylog_path);
+    tls_keylog_file_close(c);
     OPENSSL_free(c);
 }
 
@@ -461,11 +461,25 @@ static void trust_feed(tls_config *c, const char *kind, const void *what, size_t
     EVP_MD_CTX_free(md);
 }
 
+/* The most a trust file may hold. A bundle of every public CA is about
+ * 200 KiB, a large CA's CRL a few MiB: a file larger than this is not a
+ * trust file (/dev/zero, a log named by mistake), and reading all of it
+ * (up to 2 GiB before) would take that much memory first. */
+#define TRUST_FILE_MAX (64 * 1024 * 1024)
+
 /* The whole of a trust file (ca, crl) in out, read once: the bytes
- * libcrypto loads are the bytes trust_feed digests. */
+ * libcrypto loads are the bytes trust_feed digests. A FIFO is read as
+ * any file (to its end, within the same limit). */
 static int read_trust_file(const char *what, const char *path, size_t len, tls_buf *out, tls_error *err)
 {
-    return tls_file_read(what, path, len, INT_MAX, out, err);
+    int rc = tls_file_read(what, path, len, TRUST_FILE_MAX, out, err);
+    if (rc == TLS_FILE_TOO_LARGE) {
+        tls_error_clear(err); /* the first failure's words would win */
+        return tls_fail(err, -1, "%s: %s is larger than %d MiB, which no CA bundle or CRL is "
+                        "(a bundle of every public CA is about 200 KiB): is it the right file?",
+                        what, path, TRUST_FILE_MAX / (1024 * 1024));
+    }
+    return rc;
 }
 
 void tls_config_verify_digest(const tls_verify_settings *c, const uint8_t *verify_fn_id,

@@ -63,6 +63,9 @@ typedef struct tls_identity {
 #define TLS_CRL_CHECK_LEAF 1
 #define TLS_CRL_CHECK_ALL 2
 
+/* The key log file a config holds open (engine/tls_keylog.c). */
+typedef struct tls_keylog_file tls_keylog_file;
+
 typedef struct tls_config {
     int refs;
     int is_server;
@@ -92,7 +95,7 @@ typedef struct tls_config {
                                     empty: no ALPN */
     int sni_strict;              /* server: a server_name no pair matches is
                                     refused (unrecognized_name) */
-    char *keylog_path;           /* NSS key log file (tls_keylog.c); NULL: none */
+    tls_keylog_file *keylog_file; /* NSS key log file, open (engine/tls_keylog.c); NULL: none */
     int ocsp;                    /* client: TLS_OCSP_* */
     tls_buf ocsp_response;       /* server: the DER OCSPResponse stapled for
                                     ids[0] (pki/tls_ocsp.c); empty: none */
@@ -140,6 +143,8 @@ tls_config *tls_config_new(int is_server);
  * time: the reference count and the certificate cache are not locked. */
 void tls_config_ref(tls_config *c);
 void tls_config_unref(tls_config *c);
+/* Closes and forgets cfg's key log file, if any (engine/tls_keylog.c). */
+void tls_keylog_file_close(tls_config *cfg);
 
 /* Certificate chain (leaf first) and key, each as PEM text or a file path:
  * `is_path` tells which. The key must match the leaf (checked here) and be

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 int tls_file_check_name(const char *what, const char *name, size_t len, tls_error *err)
 {
@@ -27,16 +29,6 @@ FILE *tls_file_open(const char *what, const char *name, size_t len, tls_error *e
     if (f == NULL)
         cannot(what, "read", name, errno, err);
     return f;
-}
-
-int tls_file_open_fd(const char *what, const char *name, size_t len, int flags, int mode, tls_error *err)
-{
-    if (tls_file_check_name(what, name, len, err) != 0)
-        return -1;
-    int fd = open(name, flags, mode);
-    if (fd < 0)
-        cannot(what, (flags & O_ACCMODE) == O_RDONLY ? "read" : "open", name, errno, err);
-    return fd;
 }
 
 int tls_file_stat(const char *what, const char *name, size_t len, struct stat *st, tls_error *err)
@@ -76,4 +68,43 @@ int tls_file_read(const char *what, const char *name, size_t len, size_t max, tl
         return TLS_FILE_TOO_LARGE;
     }
     return 0;
+}
+
+int tls_file_open_private(const char *name, int flags, int mode, const tls_file_policy *policy,
+                          struct stat *st, char *why, size_t why_size)
+{
+    why[0] = '\0';
+    int fd = open(name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, mode);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ELOOP)
+            snprintf(why, why_size, "is a symbolic link: name the file itself");
+        else if (e == ENXIO) /* a FIFO without a reader, a socket, a device without its driver */
+            snprintf(why, why_size, "is not a regular file");
+        errno = e;
+        return -1;
+    }
+    if (fstat(fd, st) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    if (!S_ISREG(st->st_mode))
+        snprintf(why, why_size, "is not a regular file");
+    else if (st->st_uid != geteuid())
+        snprintf(why, why_size, "belongs to user %ju, not to this process's user %ju: run chown on it (%s)",
+                 (uintmax_t)st->st_uid, (uintmax_t)geteuid(), policy->owner_risk);
+    else if ((st->st_mode & policy->forbidden) != 0)
+        snprintf(why, why_size, "is open to other users (mode %04o): run %s on it",
+                 (unsigned)(st->st_mode & 07777), policy->chmod);
+    if (why[0] == '\0') {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0 && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == 0)
+            return fd;
+    }
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
 }

@@ -20,9 +20,6 @@
 int tls_file_check_name(const char *what, const char *name, size_t len, tls_error *err);
 /* fopen(name, "rb") after the name check, or NULL with the message. */
 FILE *tls_file_open(const char *what, const char *name, size_t len, tls_error *err);
-/* open(2) after the name check (flags, mode as for open), or -1 with the
- * message ("cannot read" when flags open for reading only, else "cannot open"). */
-int tls_file_open_fd(const char *what, const char *name, size_t len, int flags, int mode, tls_error *err);
 /* stat(2) after the name check: 0, or -1 with the message. */
 int tls_file_stat(const char *what, const char *name, size_t len, struct stat *st, tls_error *err);
 /* Appends the whole file to out: 0, or -1 with the message; a file of more
@@ -31,5 +28,27 @@ int tls_file_stat(const char *what, const char *name, size_t len, struct stat *s
 #define TLS_FILE_TOO_LARGE (-2)
 int tls_file_read(const char *what, const char *name, size_t len, size_t max, tls_buf *out,
                   tls_error *err);
+
+/* Files that hold secrets (ticket keys, the key log) are opened once and
+ * every check is made on the open descriptor, never stat-then-open by
+ * name: not a symbolic link (O_NOFOLLOW), a regular file (O_NONBLOCK: a
+ * FIFO is refused at once, never waited on), owned by this process's
+ * effective user (its owner could read or rewrite it), and with none of
+ * the policy's forbidden permission bits. */
+typedef struct {
+    unsigned forbidden;     /* permission bits that refuse the file, e.g. 077 */
+    const char *chmod;      /* what to run instead, e.g. "chmod 600" */
+    const char *owner_risk; /* why another owner is refused, e.g. "its owner could read it" */
+} tls_file_policy;
+/* open(2) of a name already checked (tls_file_check_name), with O_NOFOLLOW,
+ * O_NONBLOCK, O_CLOEXEC and O_NOCTTY added to flags, then the checks above;
+ * the descriptor is returned with O_NONBLOCK cleared and its fstat in *st.
+ * -1 either with why[0] == 0 and errno set (the OS refused: the caller
+ * says "cannot read/open"), or with why set to the refusal and what to do,
+ * to follow the name: "is a symbolic link: name the file itself", "is not a
+ * regular file", "belongs to user 1000, not to this process's user 0: run
+ * chown on it (...)", "is open to other users (mode 0644): run chmod 600 on it". */
+int tls_file_open_private(const char *name, int flags, int mode, const tls_file_policy *policy,
+                          struct stat *st, char *why, size_t why_size);
 
 #endif

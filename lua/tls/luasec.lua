@@ -12,6 +12,8 @@
 -- README ("The LuaSec drop-in").
 local tls = require "tls"
 local file = require "tls.file"
+-- Fixed as this file loads, as in lua/tls.lua.
+local set_verify_chain_only = require("tls.core").context_methods.set_verify_chain_only
 local util = require "tls.util"
 local socket = require "socket"
 
@@ -538,7 +540,7 @@ function Context:core(named, alpn)
   -- "none" nothing is enforced, and getpeerverification() reports on the
   -- chain as LuaSec's does.
   if not self.extra.server and (not named or self.extra.record_verification) then
-    require("tls.core").context_methods.set_verify_chain_only(c, true)
+    set_verify_chain_only(c, true)
   end
   self.variants[key] = c
   return c

@@ -172,8 +172,11 @@ local function read_reply(sock)
   return nil, "bad reply from redis"
 end
 
+-- The longest timeout tls.store.redis takes, in seconds.
+local REDIS_TIMEOUT_MAX = 60
+
 --- tls.store.redis{ host=, port=, timeout=, prefix=, password=, db= } -> store
--- host "127.0.0.1", port 6379, timeout 1 (seconds, each network step),
+-- host "127.0.0.1", port 6379, timeout 1 (seconds, each network step, at most 60),
 -- prefix "luatls:session:", password and db (a number) as the server needs.
 -- The functions raise on a network or Redis error (the server turns that
 -- into a warning and a full handshake); the next call connects again.
@@ -189,6 +192,13 @@ function M.redis(opts)
   end
   if type(timeout) ~= "number" or timeout ~= timeout or timeout <= 0 then
     error("tls.store.redis: option 'timeout' must be a number of seconds > 0", 2)
+  end
+  -- Each handshake waits for Redis inside the engine (blocking the
+  -- process): math.huge would let a Redis that stops answering hold every
+  -- handshake for ever.
+  if timeout > REDIS_TIMEOUT_MAX then
+    error(("tls.store.redis: option 'timeout' must be at most %d seconds (got %s): a Redis that stops "
+      .. "answering holds every handshake that long"):format(REDIS_TIMEOUT_MAX, tostring(timeout)), 2)
   end
   if type(prefix) ~= "string" then error("tls.store.redis: option 'prefix' must be a string", 2) end
   if o.password ~= nil and type(o.password) ~= "string" then

@@ -14,6 +14,9 @@
 -- holds (in C) is wiped when the keys are replaced or dropped.
 local core = require "tls.core"
 local file = require "tls.file"
+-- Fixed as this file loads, as in lua/tls.lua.
+local set_ticket_keys = core.context_methods.set_ticket_keys
+local set_ticket_key_rotation = core.context_methods.set_ticket_key_rotation
 
 local M = {}
 
@@ -186,7 +189,7 @@ local function set_from_file(ctx, path, what)
   if not named then return nil, nerr end
   local keys, ident = read_file(path)
   if not keys then return fail("%s: %s", what, ident) end
-  local ok, err = core.context_methods.set_ticket_keys(ctx, keys)
+  local ok, err = set_ticket_keys(ctx, keys)
   if not ok then return fail("%s: %s", what, err) end
   files[ctx] = { path = path, ident = ident, checked = os.time() }
   return true
@@ -207,14 +210,14 @@ function M.use(ctx, keys, what)
   end
   local ok, err = check_keys(what, keys)
   if not ok then return nil, err end
-  ok, err = core.context_methods.set_ticket_keys(ctx, keys)
+  ok, err = set_ticket_keys(ctx, keys)
   if not ok then return fail("%s: %s", what, err) end
   files[ctx] = nil
   return true
 end
 
 function M.rotate_automatically(ctx, seconds)
-  core.context_methods.set_ticket_key_rotation(ctx, seconds)
+  set_ticket_key_rotation(ctx, seconds)
   rotating[ctx] = seconds > 0 or nil
 end
 
@@ -226,7 +229,7 @@ local function refresh_file(ctx, st, now)
   if ident == st.ident or ident == st.bad then return end
   local keys, err = read_file(st.path)
   if keys then
-    local ok, serr = core.context_methods.set_ticket_keys(ctx, keys)
+    local ok, serr = set_ticket_keys(ctx, keys)
     if ok then
       st.ident, st.bad = err, nil -- err is the identity of what was read
       return
