@@ -36,6 +36,40 @@ end
 
 local events_of = E.events_of
 
+describe("early21: after a HelloRetryRequest", function()
+   it("the server says the client's early data was rejected, with the reason in its trace", function()
+      local st = table_store()
+      local sctx = server_ctx { session_store = st }
+      local retry, sev = server_ctx { session_store = st, groups = "secp384r1" }
+      local cctx = client_ctx()
+      local session = E.first_session(cctx, sctx)
+      local c, s = E.resume(cctx, retry, session, "early")
+      assert.is_true(s:status().handshake_done, tostring(s:error()))
+      assert.is_true(s:info().hello_retry)
+      assert.equal("rejected", c:info().early_data)
+      assert.equal("rejected", s:info().early_data)
+      local decided = events_of(sev, "decide", "early_data")
+      assert.equal(1, #decided)
+      assert.equal("declined", decided[1].result)
+      assert.equal("after HelloRetryRequest", decided[1].reason)
+      assert.equal("", (s:read_early()))
+   end)
+
+   it("a server whose client offered no early data still says nothing about it", function()
+      local st = table_store()
+      local sctx = server_ctx { session_store = st }
+      local retry, sev = server_ctx { session_store = st, groups = "secp384r1" }
+      local cctx = client_ctx()
+      local session = E.first_session(cctx, sctx)
+      local c, s = E.resume(cctx, retry, session)
+      assert.is_true(s:status().handshake_done, tostring(s:error()))
+      assert.is_true(s:info().hello_retry)
+      assert.is_nil(c:info().early_data)
+      assert.is_nil(s:info().early_data)
+      assert.same({}, events_of(sev, "decide", "early_data"))
+   end)
+end)
+
 describe("early21: declined early data beyond 64 KiB", function()
    local BIG = ("b"):rep(100 * 1024)
 

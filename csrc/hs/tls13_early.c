@@ -208,6 +208,23 @@ int tls13_early_server_decide(tls_conn *c, const client_hello *chc, int selected
     return 0;
 }
 
+int tls13_early_server_retry(tls_conn *c, const client_hello *ch)
+{
+    if (!ch->early_data)
+        return 0;
+    /* rfc8446#4.1.2: "Early data is not permitted after a
+     * HelloRetryRequest": the second ClientHello carries no early_data, so
+     * the decision is made (and said) now. */
+    c->early_data = -1;
+    if (!tls_tracing(c))
+        return 0;
+    tls_trace_builder tb;
+    tls_trace_begin(&tb, "decide", "early_data");
+    tls_trace_add(&tb, "result", "declined");
+    tls_trace_add(&tb, "reason", "after HelloRetryRequest");
+    return tls_trace_emit(c, &tb);
+}
+
 void tls13_early_server_put_ee(const tls_conn *c, tls_buf *msg)
 {
     /* rfc8446#4.2.10: in EncryptedExtensions the extension_data is empty. */
