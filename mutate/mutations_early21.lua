@@ -5,6 +5,17 @@ local F = "csrc/hs/tls13_early.c"
 local RECORD = "csrc/record/tls_record.c"
 
 return {
+   -- A failed handshake's early data (perhaps a replay raced ahead of the
+   -- client, rfc8446#8) must not reach the application: the engine...
+   { name = "early21_failed_early_data_handed_out", file = F,
+     from = [[    if (!c->is_server || c->early == NULL || (c->status & TLS_STATUS_FAILED)) {]],
+     to = [[    if (!c->is_server || c->early == NULL) {]],
+     specs = { { S, "is not handed out by e:read_early()" } } },
+   -- ... and e:read_early(), which says why instead of "" and complete.
+   { name = "early21_read_early_failure_not_said", file = "csrc/lua/lua_engine.c",
+     from = [[    if (n == 0 && (tls_conn_status(e->tls) & TLS_STATUS_FAILED))]],
+     to = [[    if (0)]],
+     specs = { { S, "is not handed out by e:read_early()" } } },
    -- rfc8446#4.1.2: after a HelloRetryRequest the early data is declined,
    -- and the server says so ("rejected", not "no early data offered").
    { name = "early21_hrr_not_rejected", file = F,

@@ -36,6 +36,111 @@ end
 
 local events_of = E.events_of
 
+describe("early21: a failed handshake's early data", function()
+   it("is not handed out by e:read_early(): nil and the failure instead", function()
+      local sctx = server_ctx { session_store = table_store() }
+      local cctx = client_ctx()
+      local session = E.first_session(cctx, sctx)
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = session,
+         early_data = "POST /transfer" }))
+      local s = assert(tls.engine(sctx))
+      assert(c:start())
+      assert(s:feed(c:output()))
+      assert.equal("accepted", s:info().early_data)
+      -- A record that does not open under the early key: the handshake fails
+      -- before the client's Finished (a replay would fail there too).
+      local ok, msg = s:feed("\23\3\3\0\40" .. ("x"):rep(40))
+      assert.is_nil(ok)
+      assert.is_true(s:status().failed)
+      assert.same({ nil, msg }, { s:read_early() })
+      assert.same({ nil, msg }, { s:read_early() })
+   end)
+end)
+
+-- Our server in a child process, in the deferred form: the handshake
+-- first (the client's Finished proves the connection is no replay), then
+-- the early data, kept until read.
+local SERVER = [[
+local tls = require "tls"
+io.stdout:setvbuf("line")
+local cert, key = arg[1], arg[2]
+local data = {}
+local st = { get = function(id) return data[id] end, put = function(id, b) data[id] = b end,
+   delete = function(id) local had = data[id] ~= nil; data[id] = nil; return had end }
+local ctx = assert(tls.context { mode = "server", certificate = cert, key = key, early_data = true,
+   session_store = st })
+local server = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 20 }))
+print("ready " .. select(2, server:getsockname()))
+while true do
+   local conn = assert(server:accept())
+   conn:settimeout(10)
+   local ok, herr = conn:handshake()
+   print("handshake " .. tostring(ok) .. " " .. tostring(herr))
+   local early, why = conn:receive_early()
+   print(early and ("early " .. string.format("%q", early)) or ("no early data: " .. tostring(why)))
+   if ok then
+      if early then assert(conn:send("done " .. early .. "\n")) end
+      local line = conn:receive("*l")
+      if line then conn:send("echo " .. line .. "\n") end
+   end
+   conn:close()
+end
+]]
+
+describe("early21: the deferred server form over sockets", function()
+   after_each(proc.kill_all)
+   local dir
+   setup(function()
+      dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir -p " .. proc.quote(dir)))
+      proc.write_file(dir .. "/cert.pem", E.CERT)
+      proc.write_file(dir .. "/key.pem", E.KEY)
+      proc.write_file(dir .. "/server.lua", SERVER)
+   end)
+   teardown(function() os.execute("rm -rf " .. proc.quote(dir)) end)
+
+   local function our_server()
+      local h = proc.spawn(string.format("%s %s %s %s %s", proc.lua_env(), proc.lua(),
+         proc.quote(dir .. "/server.lua"), proc.quote(dir .. "/cert.pem"), proc.quote(dir .. "/key.pem")),
+         { ours = true })
+      return h, tonumber(proc.wait_output(h, "ready (%d+)"))
+   end
+
+   it("conn:handshake() then conn:receive_early() gives the early data; a failed one gives nil and why", function()
+      local h, port = our_server()
+      local ctx = client_ctx()
+      local conn = assert(tls.connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10 }))
+      assert(conn:send("one\n"))
+      assert.equal("echo one", conn:receive("*l"))
+      local session = assert(conn:session())
+      conn:close()
+      -- The early data is answered once the handshake is complete (1-RTT).
+      local conn2 = assert(tls.connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10,
+         session = session, early_data = "POST /transfer" }))
+      assert.equal("accepted", conn2:info().early_data)
+      assert.equal("done POST /transfer", conn2:receive("*l"))
+      assert(conn2:send("two\n"))
+      assert.equal("echo two", conn2:receive("*l"))
+      local session2 = assert(conn2:session())
+      conn2:close()
+      proc.wait_output(h, 'early "POST /transfer"')
+      -- A first flight whose handshake then fails (as a replay's does): its
+      -- accepted early data is never handed out.
+      local socket = require "socket"
+      local raw = assert(socket.connect("127.0.0.1", port))
+      local c = assert(tls.engine(ctx, { servername = "localhost", session = session2, early_data = "POST /again" }))
+      assert(c:start())
+      assert(raw:send(c:output() .. "\23\3\3\0\40" .. ("x"):rep(40)))
+      local why, why_early = proc.wait_output(h, "handshake nil ([^\n]*)\nno early data: ([^\n]*)\n")
+      raw:close()
+      local out = h:output()
+      assert.truthy(why:find("bad record MAC", 1, true), out)
+      assert.equal(why, why_early)
+      assert.is_nil(out:find('early "POST /again"', 1, true), out)
+   end)
+end)
+
 describe("early21: after a HelloRetryRequest", function()
    it("the server says the client's early data was rejected, with the reason in its trace", function()
       local st = table_store()

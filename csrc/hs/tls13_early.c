@@ -536,7 +536,10 @@ int tls_conn_write_early(tls_conn *c, const uint8_t *data, size_t len, char *why
 
 size_t tls_conn_early_data(tls_conn *c, const uint8_t **data)
 {
-    if (!c->is_server || c->early == NULL) {
+    /* A failed handshake's early data never reaches the application: it
+     * may be a replay raced ahead of the client (rfc8446#8, rfc8470#3)
+     * by someone who could not finish the handshake. */
+    if (!c->is_server || c->early == NULL || (c->status & TLS_STATUS_FAILED)) {
         *data = NULL;
         return 0;
     }
