@@ -242,3 +242,100 @@ describe("early21: declined early data beyond 64 KiB", function()
    end)
 end)
 
+describe("early21: accepted early data closed unread", function()
+   it("is a trace event when the server closes", function()
+      local sctx, sev = server_ctx { session_store = table_store() }
+      local cctx = client_ctx()
+      local session = E.first_session(cctx, sctx)
+      local c, s = E.resume(cctx, sctx, session, "GET /lost")
+      assert.is_true(s:status().handshake_done, tostring(s:error()))
+      assert.equal("accepted", c:info().early_data)
+      assert(s:close())
+      local ev = events_of(sev, "decide", "early data unread")
+      assert.equal(1, #ev)
+      assert.equal("9", ev[1].bytes)
+      -- Said once.
+      assert(s:close())
+      assert.equal(1, #events_of(sev, "decide", "early data unread"))
+   end)
+
+   it("is no event when the early data was read, or none was accepted", function()
+      local st = table_store()
+      local sctx, sev = server_ctx { session_store = st }
+      local cctx = client_ctx()
+      local session = E.first_session(cctx, sctx)
+      local _, s = E.resume(cctx, sctx, session, "GET /read")
+      assert.equal("GET /read", (s:read_early()))
+      assert(s:close())
+      local _, s2 = E.resume(cctx, sctx, session, "GET /replayed")
+      assert.equal("rejected", s2:info().early_data)
+      assert(s2:close())
+      assert.same({}, events_of(sev, "decide", "early data unread"))
+   end)
+
+   it("is a Lua warning at e:close()", function()
+      local ok, out = child.run([[
+warn("@on")
+local E = require "spec.support.engines"
+local data = {}
+local st = { get = function(id) return data[id] end, put = function(id, b) data[id] = b end,
+   delete = function(id) local had = data[id] ~= nil; data[id] = nil; return had end }
+local sctx = E.server_ctx { early_data = true, session_store = st }
+local cctx = assert(tls.context { ca = E.CERT, early_data = true })
+local session = E.first_session(cctx, sctx)
+local c, s = E.resume(cctx, sctx, session, "GET /lost")
+print("early_data=" .. tostring(s:info().early_data))
+s:close()
+print("closed")
+]])
+      assert.is_true(ok, out)
+      assert.truthy(out:find("early_data=accepted\n", 1, true), out)
+      assert.truthy(out:find("Lua warning: tls: closed with 9 bytes of accepted 0-RTT data never read "
+         .. "(e:read_early()): the client was told they were delivered", 1, true), out)
+   end)
+end)
+
+describe("early21: accepted early data closed unread on a connection", function()
+   it("is a trace event and a Lua warning at conn:close()", function()
+      local ok, out = child.run([[
+warn("@on")
+local socket = require "socket"
+local E = require "spec.support.engines"
+local data = {}
+local st = { get = function(id) return data[id] end, put = function(id, b) data[id] = b end,
+   delete = function(id) local had = data[id] ~= nil; data[id] = nil; return had end }
+local sctx = E.server_ctx { early_data = true, session_store = st, trace = function(ev)
+   if ev.message == "early data unread" then print("trace " .. ev.direction .. " " .. ev.bytes) end
+end }
+local cctx = assert(tls.context { ca = E.CERT, early_data = true })
+local session = E.first_session(cctx, sctx)
+local listener = assert(socket.bind("127.0.0.1", 0))
+local host, port = listener:getsockname()
+local raw = assert(socket.connect(host, port))
+local accepted = assert(listener:accept())
+local conn = assert(tls.wrap(accepted, sctx))
+conn:settimeout(0)
+local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "GET /lost" }))
+assert(c:start())
+assert(raw:send(c:output()))
+raw:settimeout(5)
+for _ = 1, 100 do
+   local done, why = conn:handshake()
+   if done then break end
+   assert(why == "wantread" or why == "wantwrite" or why == "timeout", why)
+   raw:settimeout(0.05)
+   local got, _, part = raw:receive(65536)
+   got = got or part
+   if got and #got > 0 then assert(c:feed(got)); local o = c:output(); if #o > 0 then assert(raw:send(o)) end end
+end
+print("handshake " .. tostring(conn:info().early_data) .. " " .. tostring(c:info().early_data))
+conn:close()
+print("closed")
+]])
+      assert.is_true(ok, out)
+      assert.truthy(out:find("handshake accepted accepted\n", 1, true), out)
+      assert.truthy(out:find("trace decide 9\n", 1, true), out)
+      assert.truthy(out:find("Lua warning: tls: closed with 9 bytes of accepted 0-RTT data never read "
+         .. "(conn:receive_early()): the client was told they were delivered", 1, true), out)
+   end)
+end)

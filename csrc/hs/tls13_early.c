@@ -555,6 +555,27 @@ void tls_conn_early_data_done(tls_conn *c, size_t n)
     tls_buf_release_if_empty(&c->early->data);
 }
 
+size_t tls_conn_early_unread_at_close(tls_conn *c)
+{
+    if (!c->is_server || c->early_data != 1 || c->early == NULL || c->early->data.len == 0 ||
+        c->early->unread_told || c->in_callback || (c->status & TLS_STATUS_FAILED))
+        return 0;
+    c->early->unread_told = 1;
+    size_t n = c->early->data.len;
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "decide", "early data unread");
+        tls_trace_add(&tb, "bytes", "%zu", n);
+        tls_trace_add(&tb, "meaning", "closed with accepted 0-RTT data never read (receive_early / read_early): "
+                                      "the client was told it was delivered, and will not send it again");
+        /* Closing goes on whatever the trace function says. */
+        tls_error saved = c->err;
+        if (tls_trace_emit(c, &tb) != 0)
+            c->err = saved;
+    }
+    return n;
+}
+
 int tls_conn_half_rtt_ok(const tls_conn *c)
 {
     return c->is_server && c->early_data == 1 && !(c->status & (TLS_STATUS_FAILED | TLS_STATUS_CLOSED)) &&

@@ -20,6 +20,7 @@ typedef struct tls_early {
     int offered;              /* client: our ClientHello carries early_data */
     int sent;                 /* client: the early records went out */
     int complete;             /* server: EndOfEarlyData received */
+    int unread_told;          /* server: closed with data never read, said once */
     tls_state next_state;     /* server: the state after EndOfEarlyData */
     size_t recv_limit;        /* server: the record size limit to restore
                                  after EndOfEarlyData (rfc8449) */

@@ -225,6 +225,7 @@ static int engine_finished(lua_State *L)
 static int engine_close(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
+    tls_lua_warn_unread_early(L, e->tls, "e:read_early()");
     tls_conn_close(e->tls);
     lua_pushboolean(L, 1);
     return 1;
