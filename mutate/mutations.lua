@@ -306,7 +306,7 @@ local mutations = {
 
    ---------------------------------------------------------------- declined 0-RTT data
    { name = "early_skip_unbounded", file = RECORD,
-     from = [[return c->early_skipped <= TLS_MAX_EARLY_DATA_SKIP;]], to = [[return c->early_skipped != 0;]],
+     from = [[return c->early_skipped <= early_skip_bound(c);]], to = [[return c->early_skipped != 0;]],
      specs = { { R, "up to 64 KiB are skipped, then bad_record_mac" },
                { R, "more than 64 KiB of them are unexpected_message" } } },
    { name = "early_trial_skip_without_early_data", file = RECORD,

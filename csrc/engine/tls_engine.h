@@ -136,9 +136,13 @@ int tls_conn_get_session(const tls_conn *c, tls_buf *out);
  * Returns 0, or -1 with why when refused (nothing queued). */
 int tls_conn_write_early(tls_conn *c, const uint8_t *data, size_t len, char *why, size_t why_size);
 /* Server: early data accepted and not yet taken (kept apart from the
- * 1-RTT data of tls_conn_app_data). */
+ * 1-RTT data of tls_conn_app_data); none once the handshake failed. */
 size_t tls_conn_early_data(tls_conn *c, const uint8_t **data);
 void tls_conn_early_data_done(tls_conn *c, size_t n);
+/* Server, when the application closes: the bytes of accepted early data
+ * it never took, 0 when none (or already said); traced once ("decide"
+ * "early data unread"), for the caller to warn. */
+size_t tls_conn_early_unread_at_close(tls_conn *c);
 /* Server: 1 when no more early data can come (EndOfEarlyData received,
  * early data declined or not offered, handshake over or failed). */
 int tls_conn_early_data_complete(const tls_conn *c);

@@ -213,6 +213,23 @@ int tls13_early_server_decide(tls_conn *c, const client_hello *chc, int selected
     return 0;
 }
 
+int tls13_early_server_retry(tls_conn *c, const client_hello *ch)
+{
+    if (!ch->early_data)
+        return 0;
+    /* rfc8446#4.1.2: "Early data is not permitted after a
+     * HelloRetryRequest": the second ClientHello carries no early_data, so
+     * the decision is made (and said) now. */
+    c->early_data = -1;
+    if (!tls_tracing(c))
+        return 0;
+    tls_trace_builder tb;
+    tls_trace_begin(&tb, "decide", "early_data");
+    tls_trace_add(&tb, "result", "declined");
+    tls_trace_add(&tb, "reason", "after HelloRetryRequest");
+    return tls_trace_emit(c, &tb);
+}
+
 void tls13_early_server_put_ee(const tls_conn *c, tls_buf *msg)
 {
     /* rfc8446#4.2.10: in EncryptedExtensions the extension_data is empty. */
@@ -524,7 +541,10 @@ int tls_conn_write_early(tls_conn *c, const uint8_t *data, size_t len, char *why
 
 size_t tls_conn_early_data(tls_conn *c, const uint8_t **data)
 {
-    if (!c->is_server || c->early == NULL) {
+    /* A failed handshake's early data never reaches the application: it
+     * may be a replay raced ahead of the client (rfc8446#8, rfc8470#3)
+     * by someone who could not finish the handshake. */
+    if (!c->is_server || c->early == NULL || (c->status & TLS_STATUS_FAILED)) {
         *data = NULL;
         return 0;
     }
@@ -538,6 +558,27 @@ void tls_conn_early_data_done(tls_conn *c, size_t n)
         return;
     tls_buf_drop(&c->early->data, n);
     tls_buf_release_if_empty(&c->early->data);
+}
+
+size_t tls_conn_early_unread_at_close(tls_conn *c)
+{
+    if (!c->is_server || c->early_data != 1 || c->early == NULL || c->early->data.len == 0 ||
+        c->early->unread_told || c->in_callback || (c->status & TLS_STATUS_FAILED))
+        return 0;
+    c->early->unread_told = 1;
+    size_t n = c->early->data.len;
+    if (tls_tracing(c)) {
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "decide", "early data unread");
+        tls_trace_add(&tb, "bytes", "%zu", n);
+        tls_trace_add(&tb, "meaning", "closed with accepted 0-RTT data never read (receive_early / read_early): "
+                                      "the client was told it was delivered, and will not send it again");
+        /* Closing goes on whatever the trace function says. */
+        tls_error saved = c->err;
+        if (tls_trace_emit(c, &tb) != 0)
+            c->err = saved;
+    }
+    return n;
 }
 
 int tls_conn_half_rtt_ok(const tls_conn *c)

@@ -20,6 +20,7 @@ typedef struct tls_early {
     int offered;              /* client: our ClientHello carries early_data */
     int sent;                 /* client: the early records went out */
     int complete;             /* server: EndOfEarlyData received */
+    int unread_told;          /* server: closed with data never read, said once */
     tls_state next_state;     /* server: the state after EndOfEarlyData */
     size_t recv_limit;        /* server: the record size limit to restore
                                  after EndOfEarlyData (rfc8449) */
@@ -36,6 +37,9 @@ typedef struct tls_early {
  * (c->early_data = -1; its records are skipped). selected is the index of
  * the PSK identity accepted, -1 when none. */
 int tls13_early_server_decide(tls_conn *c, const client_hello *ch, int selected);
+/* A HelloRetryRequest answers a ClientHello: its early data, if any, is
+ * declined (c->early_data = -1, traced). */
+int tls13_early_server_retry(tls_conn *c, const client_hello *ch);
 /* Appends the early_data extension to EncryptedExtensions when accepted. */
 void tls13_early_server_put_ee(const tls_conn *c, tls_buf *msg);
 /* After our Finished, instead of reading under the client handshake key:

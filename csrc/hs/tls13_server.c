@@ -363,6 +363,8 @@ int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg
          * content type of "application_data"" until the second ClientHello. */
         if (chp->early_data)
             c->early_skip = TLS_EARLY_SKIP_PLAIN;
+        if (tls13_early_server_retry(c, chp) != 0)
+            goto done;
         /* The second ClientHello's PSK is judged again, with its own binder. */
         rc = send_hello_retry(c, chp);
         goto done;

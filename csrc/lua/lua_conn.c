@@ -872,6 +872,7 @@ static int conn_close(lua_State *L)
 {
     lua_conn *c = to_idle_conn(L);
     if (c->fd >= 0 && c->tls) {
+        tls_lua_warn_unread_early(L, c->tls, "conn:receive_early()");
         unsigned status = tls_conn_status(c->tls);
         if ((status & TLS_STATUS_HANDSHAKE_DONE) && !(status & TLS_STATUS_FAILED)) {
             tls_conn_close(c->tls);

@@ -173,12 +173,15 @@ static int engine_write_early(lua_State *L)
 }
 
 /* e:read_early() -> bytes, complete (server): the 0-RTT data received and
- * not yet read, and whether more can come. */
+ * not yet read, and whether more can come; nil and the failure once the
+ * handshake failed (the engine hands out none then). */
 static int engine_read_early(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
     const uint8_t *data;
     size_t n = tls_conn_early_data(e->tls, &data);
+    if (n == 0 && (tls_conn_status(e->tls) & TLS_STATUS_FAILED))
+        return push_failure(L, tls_lua_failure_reason(e->tls));
     lua_pushlstring(L, n ? (const char *)data : "", n);
     tls_conn_early_data_done(e->tls, n);
     lua_pushboolean(L, tls_conn_early_data_complete(e->tls));
@@ -222,6 +225,7 @@ static int engine_finished(lua_State *L)
 static int engine_close(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
+    tls_lua_warn_unread_early(L, e->tls, "e:read_early()");
     tls_conn_close(e->tls);
     lua_pushboolean(L, 1);
     return 1;

@@ -123,6 +123,18 @@ int tls_lua_push_peer(lua_State *L, const tls_conn *c, int whole_chain)
     return 1;
 }
 
+void tls_lua_warn_unread_early(lua_State *L, tls_conn *c, const char *how)
+{
+    size_t n = tls_conn_early_unread_at_close(c);
+    if (n == 0)
+        return;
+    char msg[200];
+    snprintf(msg, sizeof msg, "tls: closed with %zu bytes of accepted 0-RTT data never read (%s): the client "
+             "was told they were delivered",
+             n, how);
+    lua_warning(L, msg, 0);
+}
+
 const char *tls_lua_failure_reason(const tls_conn *c)
 {
     const tls_error *err = tls_conn_error(c);

@@ -153,6 +153,9 @@ void tls_lua_push_info(lua_State *L, const tls_conn *c);
 int tls_lua_push_peer(lua_State *L, const tls_conn *c, int whole_chain);
 /* Pushes the message for an engine failure ("" if none recorded). */
 const char *tls_lua_failure_reason(const tls_conn *c);
+/* A server closing with accepted 0-RTT data it never read: traced by the
+ * engine, and a Lua warning naming `how` (the method that reads it). */
+void tls_lua_warn_unread_early(lua_State *L, tls_conn *c, const char *how);
 
 /* ---- Sessions (lua_session.c) -------------------------------------------- */
 /* Pushes the connection's latest session (text) or nil; returns 1. */

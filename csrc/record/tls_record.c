@@ -9,12 +9,25 @@
 #include "util/tls_names.h"
 
 /* rfc8446#4.2.10: a server that declined the client's 0-RTT data skips its
- * records "up to the configured max_early_data_size". Headers count too, so
- * that empty records cannot be skipped for free. */
+ * records "up to the configured max_early_data_size": our max_early_data
+ * (or the one the ticket the client resumes with announced, when larger),
+ * plus what full records add to it (a header and at most 256 bytes of
+ * expansion each, rfc8446#5.2), and never less than 64 KiB. Headers count
+ * too, so that empty records cannot be skipped for free. */
+static size_t early_skip_bound(const tls_conn *c)
+{
+    size_t max = c->pol.max_early_data;
+    if (c->session != NULL && c->session->max_early_data > max)
+        max = c->session->max_early_data;
+    size_t per_record = TLS_RECORD_HEADER_LEN + TLS_MAX_CIPHERTEXT - TLS_MAX_PLAINTEXT;
+    size_t bound = max + (max / TLS_MAX_PLAINTEXT + 1) * per_record;
+    return bound > TLS_MAX_EARLY_DATA_SKIP ? bound : TLS_MAX_EARLY_DATA_SKIP;
+}
+
 static int skip_early_record(tls_conn *c, size_t len)
 {
     c->early_skipped += TLS_RECORD_HEADER_LEN + len;
-    return c->early_skipped <= TLS_MAX_EARLY_DATA_SKIP;
+    return c->early_skipped <= early_skip_bound(c);
 }
 
 /* A protected record that did not open while we skip declined 0-RTT data
@@ -31,8 +44,8 @@ static int skip_trial_record(tls_conn *c, size_t len)
         return 0;
     return tls_fail(&c->err, TLS_ALERT_BAD_RECORD_MAC,
                     "bad record MAC (record could not be authenticated after %zu bytes of declined "
-                    "0-RTT records were skipped; at most %d are)",
-                    skipped, TLS_MAX_EARLY_DATA_SKIP);
+                    "0-RTT records were skipped; at most %zu are)",
+                    skipped, early_skip_bound(c));
 }
 
 /* rfc8446#5: once a peer protects its records, an unprotected alert is not
@@ -117,8 +130,8 @@ static int read_one(tls_conn *c, const uint8_t *header, const uint8_t *frag, siz
                 if (skip_early_record(c, len))
                     return 0;
                 return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
-                                "client sent more than %d bytes of 0-RTT records we declined",
-                                TLS_MAX_EARLY_DATA_SKIP);
+                                "client sent more than %zu bytes of 0-RTT records we declined",
+                                early_skip_bound(c));
             }
             return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "encrypted record before keys were agreed");
         }
