@@ -63,7 +63,6 @@ int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len, const 
               const uint8_t *seed1, size_t seed1_len, const uint8_t *seed2, size_t seed2_len,
               uint8_t *out, size_t out_len, tls_error *err)
 {
-    static const uint8_t empty[1];
     if (md == NULL || label == NULL || out_len == 0)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "TLS 1.2 PRF called without hash or output");
     int hlen = EVP_MD_get_size(md);
@@ -91,9 +90,8 @@ int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len, const 
             memcpy(p + label_len + seed1_len, seed2, seed2_len);
         /* The context holds the secret: freeing it wipes the key and the
          * padded key states. */
-        EVP_MAC_CTX *mac = tls_hmac_take(md);
-        ok = mac != NULL && EVP_MAC_init(mac, secret_len ? secret : empty, secret_len, NULL) == 1
-             && p_hash(mac, (size_t)hlen, buf, seed_len, out, out_len) == 0;
+        EVP_MAC_CTX *mac = tls_hmac_take_keyed(md, secret, secret_len, 1);
+        ok = mac != NULL && p_hash(mac, (size_t)hlen, buf, seed_len, out, out_len) == 0;
         tls_hmac_give(mac, md);
         OPENSSL_cleanse(buf, need);
         if (buf != local)
