@@ -26,8 +26,8 @@ return {
      specs = { { T, "derives the client handshake write key and iv" } } },
    -- rfc5246#5: A(i) = HMAC(secret, A(i-1)), without the seed.
    { name = "kdf_prf_a_with_seed", file = "csrc/crypto/tls12_keys.c",
-     from = [[rc = prf_mac(mac, &used, a, hlen, NULL, a, hlen);]],
-     to = [[rc = prf_mac(mac, &used, a, hlen, seed, a, hlen);]],
+     from = [[rc = prf_mac(mac, &used, a, hlen, a, hlen);]],
+     to = [[rc = prf_mac(mac, &used, a, hlen + seed_len, a, hlen);]],
      specs = { { P, "gives the published P_SHA256 test vector" } } },
    -- The client's Finished is under the client's finished_key; our own
    -- client and server would agree on a swapped one, openssl does not.

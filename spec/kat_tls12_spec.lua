@@ -110,6 +110,8 @@ describe("TLS 1.2 PRF (rfc5246#5)", function()
       { "sha256", MASTER, "key expansion", SERVER_RANDOM .. CLIENT_RANDOM, 1 },
       { "sha256", PMS, "master secret", CLIENT_RANDOM .. SERVER_RANDOM, 33 },
       { "sha384", MASTER, "a label", "", 200 },
+      -- a seed longer than the PRF's stack buffer (an exporter's context)
+      { "sha256", MASTER, "a long seed", string.rep("\x5a", 300), 70 },
     } do
       local hash, secret, label, seed, n = table.unpack(case)
       same(python_prf(hash, secret, label, seed, n), I.tls12_prf(hash, secret, label, seed, nil, n))

@@ -2,6 +2,7 @@
  * (rfc5246#8.1, rfc7627#4), the key block of the AEAD suites (rfc5246#6.3)
  * and Finished (rfc5246#7.4.9). The PRF is rfc5246's P_hash on libcrypto's
  * HMAC (EVP_MAC); every output is wiped when a step fails. */
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -17,52 +18,43 @@
  * P_SHA256/P_SHA384 vectors, an independent P_hash and openssl's kdf command
  * check it (spec/kat_tls12_spec.lua). */
 
-/* The PRF's seed: label + seed1 + seed2, fed in parts. */
-typedef struct prf_seed {
-    const char *label;
-    size_t label_len;
-    const uint8_t *seed1, *seed2;
-    size_t seed1_len, seed2_len;
-} prf_seed;
-
-/* out (hlen bytes) = HMAC(secret, a || seed), seed left out when NULL. */
-static int prf_mac(EVP_MAC_CTX *mac, int *used, const uint8_t *a, size_t a_len,
-                   const prf_seed *seed, uint8_t *out, size_t hlen)
+/* out (hlen bytes) = HMAC(secret, msg) on mac, keyed with the secret;
+ * restarted (EVP_MAC_init without a key) once it has been used. */
+static int prf_mac(EVP_MAC_CTX *mac, int *used, const uint8_t *msg, size_t len, uint8_t *out,
+                   size_t hlen)
 {
     size_t n = 0;
     if (*used && EVP_MAC_init(mac, NULL, 0, NULL) != 1)
         return -1;
     *used = 1;
-    int ok = (a_len == 0 || EVP_MAC_update(mac, a, a_len) == 1)
-             && (seed == NULL
-                 || ((seed->label_len == 0
-                      || EVP_MAC_update(mac, (const uint8_t *)seed->label, seed->label_len) == 1)
-                     && (seed->seed1_len == 0 || EVP_MAC_update(mac, seed->seed1, seed->seed1_len) == 1)
-                     && (seed->seed2_len == 0 || EVP_MAC_update(mac, seed->seed2, seed->seed2_len) == 1)))
+    int ok = (len == 0 || EVP_MAC_update(mac, msg, len) == 1)
              && EVP_MAC_final(mac, out, &n, hlen) == 1 && n == hlen;
     return ok ? 0 : -1;
 }
 
 /* rfc5246#5: P_hash(secret, seed) = HMAC_hash(secret, A(1) + seed) +
  * HMAC_hash(secret, A(2) + seed) + ..., A(0) = seed,
- * A(i) = HMAC_hash(secret, A(i-1)); cut to out_len bytes. */
-static int p_hash(EVP_MAC_CTX *mac, size_t hlen, const prf_seed *seed, uint8_t *out,
+ * A(i) = HMAC_hash(secret, A(i-1)); cut to out_len bytes. buf is hlen
+ * bytes of room for A(i) followed by the seed, so that A(i) + seed goes
+ * in one EVP_MAC_update rather than four (each passes the provider's
+ * layers, some 150 instructions however short). */
+static int p_hash(EVP_MAC_CTX *mac, size_t hlen, uint8_t *buf, size_t seed_len, uint8_t *out,
                   size_t out_len)
 {
-    uint8_t a[TLS_MAX_HASH_LEN], block[TLS_MAX_HASH_LEN];
-    int used = 0, rc = prf_mac(mac, &used, NULL, 0, seed, a, hlen);
+    uint8_t block[TLS_MAX_HASH_LEN];
+    uint8_t *a = buf;
+    int used = 0, rc = prf_mac(mac, &used, buf + hlen, seed_len, a, hlen);
     size_t done = 0;
     while (rc == 0 && done < out_len) {
-        rc = prf_mac(mac, &used, a, hlen, seed, block, hlen);
+        rc = prf_mac(mac, &used, a, hlen + seed_len, block, hlen);
         if (rc != 0)
             break;
         size_t take = out_len - done < hlen ? out_len - done : hlen;
         memcpy(out + done, block, take);
         done += take;
         if (done < out_len)
-            rc = prf_mac(mac, &used, a, hlen, NULL, a, hlen);
+            rc = prf_mac(mac, &used, a, hlen, a, hlen);
     }
-    OPENSSL_cleanse(a, sizeof a);
     OPENSSL_cleanse(block, sizeof block);
     return rc;
 }
@@ -71,21 +63,40 @@ int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len, const 
               const uint8_t *seed1, size_t seed1_len, const uint8_t *seed2, size_t seed2_len,
               uint8_t *out, size_t out_len, tls_error *err)
 {
-    static const uint8_t empty[1];
     if (md == NULL || label == NULL || out_len == 0)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "TLS 1.2 PRF called without hash or output");
     int hlen = EVP_MD_get_size(md);
     if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "TLS 1.2 PRF: unusable hash");
-    /* rfc5246#5: PRF(secret, label, seed) = P_<hash>(secret, label + seed) */
-    prf_seed seed = {label, strlen(label), seed1, seed2, seed1 ? seed1_len : 0,
-                     seed2 ? seed2_len : 0};
-    /* The context holds the secret: freeing it wipes the key and the
-     * padded key states. */
-    EVP_MAC_CTX *mac = tls_hmac_take(md);
-    int ok = mac != NULL && EVP_MAC_init(mac, secret_len ? secret : empty, secret_len, NULL) == 1
-             && p_hash(mac, (size_t)hlen, &seed, out, out_len) == 0;
-    tls_hmac_give(mac, md);
+    /* rfc5246#5: PRF(secret, label, seed) = P_<hash>(secret, label + seed),
+     * laid out after room for A(i). The handshake's seeds (at most 22 bytes
+     * of label and two randoms or a SHA-384 hash) fit on the stack; an
+     * exporter's context may not. */
+    size_t label_len = strlen(label);
+    seed1_len = seed1 ? seed1_len : 0;
+    seed2_len = seed2 ? seed2_len : 0;
+    if (label_len > SIZE_MAX / 4 || seed1_len > SIZE_MAX / 4 || seed2_len > SIZE_MAX / 4)
+        return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "TLS 1.2 PRF: seed too long");
+    size_t seed_len = label_len + seed1_len + seed2_len, need = (size_t)hlen + seed_len;
+    uint8_t local[TLS_MAX_HASH_LEN + 128];
+    uint8_t *buf = need <= sizeof local ? local : OPENSSL_malloc(need);
+    int ok = 0;
+    if (buf != NULL) {
+        uint8_t *p = buf + hlen;
+        memcpy(p, label, label_len);
+        if (seed1_len)
+            memcpy(p + label_len, seed1, seed1_len);
+        if (seed2_len)
+            memcpy(p + label_len + seed1_len, seed2, seed2_len);
+        /* The context holds the secret: freeing it wipes the key and the
+         * padded key states. */
+        EVP_MAC_CTX *mac = tls_hmac_take_keyed(md, secret, secret_len, 1);
+        ok = mac != NULL && p_hash(mac, (size_t)hlen, buf, seed_len, out, out_len) == 0;
+        tls_hmac_give(mac, md);
+        OPENSSL_cleanse(buf, need);
+        if (buf != local)
+            OPENSSL_free(buf);
+    }
     if (!ok) {
         OPENSSL_cleanse(out, out_len);
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "TLS 1.2 PRF");

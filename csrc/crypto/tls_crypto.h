@@ -65,14 +65,20 @@ const EVP_MAC_CTX *tls_crypto_hmac_template(const EVP_MD *md);
  * memory. */
 EVP_MAC_CTX *tls_hmac_new(const EVP_MD *md);
 
-/* The same, but inside a scope (tls_hmac_scope_enter) the context may be
- * the one the last tls_hmac_give of that thread kept: EVP_MAC_init it with
- * a key before use, as a new one. tls_hmac_give keeps a SHA-256 or SHA-384
- * context for the next take while a scope is open (one per hash and
- * thread) and frees (wipes) any other; leaving the outermost scope frees
- * the kept ones. A handshake keys an HMAC some ten times per flight, and a
- * copy of the template with its free costs a third of a keyed HMAC. */
-EVP_MAC_CTX *tls_hmac_take(const EVP_MD *md);
+/* An HMAC context for md keyed with key (an empty key allowed), ready for
+ * EVP_MAC_update; NULL on failure. Inside a scope (tls_hmac_scope_enter)
+ * it may be the one the last tls_hmac_give of that thread kept, keyed
+ * again. With again set the caller expects to key with the same key soon
+ * (the TLS 1.2 PRF, whose master secret keys three PRFs): the key (of up
+ * to TLS_MAX_HASH_LEN bytes) is noted with the context, and when the next
+ * take with again set finds that context kept and the same key (compared
+ * with CRYPTO_memcmp), the context is only restarted. tls_hmac_give keeps
+ * a SHA-256 or SHA-384 context for the next take while a scope is open
+ * (one per hash and thread) and frees (wipes) any other; leaving the
+ * outermost scope frees the kept ones and wipes the notes. A handshake
+ * keys an HMAC some ten times per flight, and a copy of the template with
+ * its free costs a third of a keyed HMAC. */
+EVP_MAC_CTX *tls_hmac_take_keyed(const EVP_MD *md, const uint8_t *key, size_t key_len, int again);
 void tls_hmac_give(EVP_MAC_CTX *ctx, const EVP_MD *md);
 void tls_hmac_scope_enter(void);
 void tls_hmac_scope_leave(void);
@@ -89,7 +95,7 @@ typedef struct tls_hmac_keep {
 void tls_hmac_scope_enter_from(tls_hmac_keep *keep);
 void tls_hmac_scope_leave_to(tls_hmac_keep *keep);
 void tls_hmac_keep_free(tls_hmac_keep *keep);
-/* How many contexts this thread keeps now (for the specs). */
+/* How many contexts and noted keys this thread keeps now (for the specs). */
 size_t tls_hmac_kept(void);
 
 /* ---- HKDF and the TLS 1.3 key schedule (rfc8446#7.1) ------------------ */

@@ -205,11 +205,67 @@ static int l_keyschedule(lua_State *L)
     return 1;
 }
 
-/* hmac_kept() -> how many HMAC contexts this thread keeps for reuse: none
- * outside a call into the engine (they hold the key of their last use). */
+/* hmac_kept() -> how many HMAC contexts and noted keys this thread keeps
+ * for reuse: none outside a call into the engine (they hold keys). */
 static int l_hmac_kept(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)tls_hmac_kept());
+    return 1;
+}
+
+/* hmac_sequence(hash_name, steps) -> outputs: the steps, {"prf", secret}
+ * or {"expand", secret}, run in order inside one scope, as the derivations
+ * of one call into the engine, so that kept contexts and noted keys pass
+ * from each to the next (csrc/crypto/tls_keysched.c): "prf" is the TLS
+ * 1.2 PRF (label "test label", seed "seed"), "expand"
+ * HKDF-Expand-Label(secret, "test", "", 32); 32 bytes each. */
+#define HMAC_SEQ_MAX 16
+static int l_hmac_sequence(lua_State *L)
+{
+    const EVP_MD *md = check_hash(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer n = luaL_len(L, 2);
+    luaL_argcheck(L, n >= 1 && n <= HMAC_SEQ_MAX, 2, "1 to 16 steps");
+    luaL_checkstack(L, 3 * HMAC_SEQ_MAX + 2, "hmac_sequence");
+    int prf[HMAC_SEQ_MAX];
+    const uint8_t *secret[HMAC_SEQ_MAX];
+    size_t secret_len[HMAC_SEQ_MAX];
+    /* Every argument is checked before the scope is entered: a Lua error
+     * inside it would leave it open. The strings stay on the stack. */
+    for (lua_Integer i = 0; i < n; i++) {
+        luaL_argcheck(L, lua_geti(L, 2, i + 1) == LUA_TTABLE, 2, "a step is a table");
+        int top = lua_gettop(L);
+        luaL_argcheck(L, lua_geti(L, top, 1) == LUA_TSTRING && lua_geti(L, top, 2) == LUA_TSTRING, 2,
+                      "a step is {kind, secret}");
+        const char *kind = lua_tostring(L, -2);
+        luaL_argcheck(L, strcmp(kind, "prf") == 0 || strcmp(kind, "expand") == 0, 2,
+                      "a step's kind is prf or expand");
+        prf[i] = strcmp(kind, "prf") == 0;
+        secret[i] = (const uint8_t *)lua_tolstring(L, -1, &secret_len[i]);
+    }
+    uint8_t *out = scratch(L, HMAC_SEQ_MAX * 32);
+    tls_error err;
+    tls_error_clear(&err);
+    int ok = 1;
+    tls_hmac_scope_enter();
+    for (lua_Integer i = 0; ok && i < n; i++)
+        ok = prf[i] ? tls12_prf(md, secret[i], secret_len[i], "test label", (const uint8_t *)"seed",
+                                4, NULL, 0, out + 32 * i, 32, &err)
+                          == 0
+                    : tls_hkdf_expand_label(md, secret[i], secret_len[i], "test", NULL, 0,
+                                            out + 32 * i, 32)
+                          == 0;
+    tls_hmac_scope_leave();
+    if (!ok) {
+        OPENSSL_cleanse(out, HMAC_SEQ_MAX * 32);
+        return push_fail(L, "a derivation failed");
+    }
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 0; i < n; i++) {
+        lua_pushlstring(L, (const char *)out + 32 * i, 32);
+        lua_rawseti(L, -2, i + 1);
+    }
+    OPENSSL_cleanse(out, HMAC_SEQ_MAX * 32);
     return 1;
 }
 
@@ -803,6 +859,7 @@ static const luaL_Reg functions[] = {
     {"derive_secret", l_derive_secret},
     {"keyschedule", l_keyschedule},
     {"hmac_kept", l_hmac_kept},
+    {"hmac_sequence", l_hmac_sequence},
     {"traffic_keys", l_traffic_keys},
     {"finished", l_finished},
     {"next_traffic_secret", l_next_traffic_secret},

@@ -1,0 +1,48 @@
+-- The TLS 1.2 PRF's noted keys (csrc/crypto/tls_keysched.c,
+-- tls_hmac_take_keyed, session 21): a kept HMAC context already keyed with
+-- the master secret is only restarted for the next PRF with that secret.
+-- Our own client and server would agree on a wrongly reused key, so every
+-- output here is checked against the same derivation made alone, outside
+-- any scope (no context kept, no note).
+local I = require "tls.core"._internal
+
+local function hex(s) return (s:gsub(".", function(c) return ("%02x"):format(c:byte()) end)) end
+
+-- What each step gives when derived alone.
+local function alone(hash, step)
+  local kind, secret = step[1], step[2]
+  if kind == "prf" then return I.tls12_prf(hash, secret, "test label", "seed", nil, 32) end
+  return I.expand_label(hash, secret, "test", "", 32)
+end
+
+local function check(hash, steps)
+  local got = assert(I.hmac_sequence(hash, steps))
+  assert.equal(#steps, #got)
+  for i, step in ipairs(steps) do
+    assert.equal(hex(alone(hash, step)), hex(got[i]), ("step %d (%s)"):format(i, step[1]))
+  end
+  assert.equal(0, I.hmac_kept())
+end
+
+local A = string.rep("\xa5", 47) .. "\x01"
+local B = string.rep("\xa5", 47) .. "\x02" -- A's length, its last byte differs
+local A32 = A:sub(1, 32)                    -- A's first 32 bytes
+local K = string.rep("\x3c", 48)
+
+describe("noted HMAC keys of the TLS 1.2 PRF", function()
+  for _, hash in ipairs { "sha256", "sha384" } do
+    it("restart a kept context only for the same key (" .. hash .. ")", function()
+      check(hash, { { "prf", A }, { "prf", A }, { "prf", B }, { "prf", A }, { "prf", A32 },
+                    { "prf", A }, { "prf", A } })
+    end)
+
+    it("are forgotten when HKDF keys the context with another key (" .. hash .. ")", function()
+      check(hash, { { "prf", A }, { "expand", K }, { "prf", A }, { "expand", A }, { "prf", A } })
+    end)
+  end
+
+  it("are wiped when the call ends, as the kept contexts are", function()
+    assert(I.hmac_sequence("sha256", { { "prf", A } }))
+    assert.equal(0, I.hmac_kept())
+  end)
+end)
