@@ -18,7 +18,7 @@ return {
    { name = "ocsp_certid_unchecked", file = CHECK,
      from = [[int same = ours != NULL && OCSP_id_cmp(ours, theirs) == 0;]],
      to = [[int same = ours != NULL;]],
-     specs = { { S, OURS .. "fails on the bad response .not_good." } } },
+     specs = { { S, "our client against openssl s_server -status_file TLSv1.3: a response about another" } } },
    { name = "ocsp_revoked_status_ignored", file = CHECK,
      from = [[        res->status = TLS_OCSP_STATUS_REVOKED;]],
      to = [[        res->status = TLS_OCSP_STATUS_GOOD;]],
