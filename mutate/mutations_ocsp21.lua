@@ -1,10 +1,11 @@
--- Mutations for session 21's OCSP fixes (ocsp21: review_next21 #8),
+-- Mutations for session 21's OCSP fixes (ocsp21: review_next21 #8 and #2),
 -- each killed by spec/ocsp21_spec.lua (or lead21's, which shares the case).
 -- Same form as mutate/mutations.lua.
 local S = "spec/ocsp21_spec.lua"
 local CHECK = "csrc/pki/tls_ocsp.c"
 local HS = "csrc/hs/tls_ocsp_hs.c"
 local SERVER = "ocsp21: a server staples only a response about the certificate it sends (review_next21 #8) TLSv1.3 "
+local AGE = "ocsp21: a response without nextUpdate is good for 7 days after its thisUpdate (review_next21 #2) "
 
 return {
   -- the server staples whatever response it has, about any certificate
@@ -28,4 +29,9 @@ return {
     from = [[if (X509_check_issued(cand, leaf) == X509_V_OK && key != NULL && X509_verify(leaf, key) == 1)]],
     to = [[if (X509_check_issued(cand, leaf) == X509_V_OK && key != NULL)]],
     specs = { { "spec/lead21_spec.lua", "accepts the real issuer's staple" } } },
+  -- a response without nextUpdate is good for ever
+  { name = "ocsp21_no_next_update_unbounded", file = CHECK,
+    from = [[long maxsec = next_upd == NULL ? TLS_OCSP_MAX_AGE_NO_NEXT_UPDATE : -1;]],
+    to = [[long maxsec = -1;]],
+    specs = { { S, AGE .. "TLSv1.3: refuses one of 8 days" } } },
 }

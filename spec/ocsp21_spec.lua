@@ -2,6 +2,7 @@
 --   #8 a server staples only a response about the certificate it sends, and
 --      its `ocsp` function is told which one (a certificate object) and the
 --      client's server name;
+--   #2 a client bounds the age of a response without nextUpdate (7 days).
 -- Responses are made by `openssl ocsp` next to spec/support/certs_ocsp.lua's,
 -- in its directory (the CA, the delegated responder, the clock-shift library).
 local tls = require "tls"
@@ -164,6 +165,41 @@ describe("ocsp21: a server staples only a response about the certificate it send
                assert.equal("good", c:info().ocsp.status)
             end
          end)
+      end)
+   end
+end)
+
+describe("ocsp21: a response without nextUpdate is good for 7 days after its thisUpdate (review_next21 #2)", function()
+   local function judged(der, v)
+      return run({ ocsp = true, max_version = v },
+         { certificate = o.good.chain, key = o.good.key, ocsp = function() return der end })
+   end
+   for _, v in ipairs(VERSIONS) do
+      it(v .. ": accepts a fresh one and one of 6 days, with no next_update", function()
+         for _, der in ipairs { m.nonext, m.nonext_6d } do
+            local c = judged(der, v)
+            assert.is_true(c:status().handshake_done, tostring(c:error()))
+            local info = c:info().ocsp
+            assert.equal("good", info.status)
+            assert.is_nil(info.next_update)
+         end
+         assert.truthy(math.abs(judged(m.nonext_6d, v):info().ocsp.this_update - (os.time() - 6 * DAY)) < 3600)
+      end)
+
+      it(v .. ": refuses one of 8 days, with or without \"require\"", function()
+         local reason = "the OCSP response is too old: it has no nextUpdate and its thisUpdate is more than 7 days ago"
+         local c = judged(m.nonext_8d, v)
+         local msg, alert = c:error()
+         assert.equal("bad_certificate_status_response", alert)
+         assert.equal("bad OCSP response: " .. reason, msg)
+         assert.equal("bad", c:info().ocsp.status)
+         assert.equal(reason, c:info().ocsp.reason)
+      end)
+
+      it(v .. ": keeps today's rule for a response with nextUpdate, however old its thisUpdate", function()
+         local c = judged(m.next_8d, v)
+         assert.is_true(c:status().handshake_done, tostring(c:error()))
+         assert.equal("good", c:info().ocsp.status)
       end)
    end
 end)

@@ -13,6 +13,8 @@
 /* rfc6960#4.2.2.1 does not fix a tolerance; OpenSSL's own tools allow the
  * same five minutes of clock skew either side. */
 #define OCSP_CLOCK_SKEW (5 * 60)
+/* The age a response without nextUpdate may have (its thisUpdate's). */
+#define TLS_OCSP_MAX_AGE_NO_NEXT_UPDATE (7L * 86400)
 
 const char *tls_ocsp_status_name(tls_ocsp_status s)
 {
@@ -325,11 +327,18 @@ void tls_ocsp_check(X509_STORE *store, STACK_OF(X509) *chain, X509 *verified_iss
     res->this_update = unix_time(this_upd);
     res->next_update = unix_time(next_upd);
     /* rfc6960#4.2.2.1: a response past its nextUpdate (or not yet valid)
-     * says nothing about now. */
-    if (!OCSP_check_validity(this_upd, next_upd, OCSP_CLOCK_SKEW, -1)) {
+     * says nothing about now. Without nextUpdate "newer revocation
+     * information is available all the time": such a response speaks for
+     * its thisUpdate only, and stapling has no nonce, so its age is bounded
+     * here (as OpenSSL's -status_age, mozilla::pkix's one day). */
+    long maxsec = next_upd == NULL ? TLS_OCSP_MAX_AGE_NO_NEXT_UPDATE : -1;
+    if (!OCSP_check_validity(this_upd, next_upd, OCSP_CLOCK_SKEW, maxsec)) {
         int expired = next_upd != NULL && X509_cmp_time(next_upd, NULL) < 0;
-        bad(res, "the OCSP response is %s", expired ? "expired: its nextUpdate has passed"
-                                                    : "outside its validity window (thisUpdate in the future)");
+        int too_old = next_upd == NULL && this_upd != NULL && X509_cmp_time(this_upd, NULL) < 0;
+        bad(res, "the OCSP response is %s",
+            expired   ? "expired: its nextUpdate has passed"
+            : too_old ? "too old: it has no nextUpdate and its thisUpdate is more than 7 days ago"
+                      : "outside its validity window (thisUpdate in the future)");
         goto done;
     }
     switch (status) {

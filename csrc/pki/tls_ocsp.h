@@ -66,7 +66,8 @@ int tls_config_set_ocsp_response(tls_config *c, const char *src, size_t len, int
  * the response must be successful, signed by the issuer or by a responder
  * the issuer delegated to (id-kp-OCSPSigning), that signer's chain must
  * verify against store, it must hold a single response for the leaf, and
- * now must be within [thisUpdate - 5 min, nextUpdate + 5 min]. Fills res;
+ * now must be within [thisUpdate - 5 min, nextUpdate + 5 min] (without
+ * nextUpdate: thisUpdate at most 7 days + 5 min ago). Fills res;
  * never fails otherwise. */
 void tls_ocsp_check(X509_STORE *store, STACK_OF(X509) *chain, X509 *issuer, const uint8_t *der, size_t len,
                     tls_ocsp_result *res);
