@@ -2,7 +2,8 @@
 --   #8 a server staples only a response about the certificate it sends, and
 --      its `ocsp` function is told which one (a certificate object) and the
 --      client's server name;
---   #2 a client bounds the age of a response without nextUpdate (7 days).
+--   #2 a client bounds the age of a response without nextUpdate (7 days);
+--   #6 (kept, documented) the response's signature is not held to security_level.
 -- Responses are made by `openssl ocsp` next to spec/support/certs_ocsp.lua's,
 -- in its directory (the CA, the delegated responder, the clock-shift library).
 local tls = require "tls"
@@ -63,6 +64,9 @@ do
    m.nonext_8d = respond("nonext8d21", "good", "ca", "responder", nil, -8 * DAY)
    -- thisUpdate 8 days ago, nextUpdate in 2 days: today's rule
    m.next_8d = respond("next8d21", "good", "ca", "responder", "-ndays 10", -8 * DAY)
+   -- signed with SHA-1 (the responder's key is P-256: ecdsa-with-SHA1)
+   m.sha1 = respond("sha1_21", "good", "ca", "responder", "-ndays 1 -rmd sha1")
+   m.sha1_text = sh("openssl ocsp -respin sha1_21.der -resp_text -noverify")
 end
 
 local function client_ctx(opts)
@@ -198,6 +202,18 @@ describe("ocsp21: a response without nextUpdate is good for 7 days after its thi
 
       it(v .. ": keeps today's rule for a response with nextUpdate, however old its thisUpdate", function()
          local c = judged(m.next_8d, v)
+         assert.is_true(c:status().handshake_done, tostring(c:error()))
+         assert.equal("good", c:info().ocsp.status)
+      end)
+   end
+end)
+
+describe("ocsp21: the responder's signature is not held to security_level (review_next21 #6, kept)", function()
+   for _, v in ipairs(VERSIONS) do
+      it(v .. ": accepts a response signed with SHA-1 at security_level 2", function()
+         assert.truthy(m.sha1_text:match("Signature Algorithm: ecdsa%-with%-SHA1"), m.sha1_text)
+         local c = run({ ocsp = "require", max_version = v, security_level = 2 },
+            { certificate = o.good.chain, key = o.good.key, ocsp = function() return m.sha1 end })
          assert.is_true(c:status().handshake_done, tostring(c:error()))
          assert.equal("good", c:info().ocsp.status)
       end)
