@@ -10,8 +10,8 @@ local AGE = "ocsp21: a response without nextUpdate is good for 7 days after its 
 return {
   -- the server staples whatever response it has, about any certificate
   { name = "ocsp21_server_staples_any_response", file = HS,
-    from = [[                                sizeof about) == 0) {]],
-    to = [[                                sizeof about) == 99) {]],
+    from = [[about, sizeof about) == 0) {]],
+    to = [[about, sizeof about) == 99) {]],
     specs = { { S, SERVER .. "does not staple another pair's response" },
               { S, SERVER .. "does not staple a stale response" } } },
   -- holding the issuer, the server compares only the serial and the issuer's name

@@ -150,14 +150,15 @@ describe("ocsp21: a server staples only a response about the certificate it send
 
          it("checks the issuer's key when it holds the issuer, and only its name and the serial when not", function()
             -- the issuer in the chain: the twin CA's key in the CertID is not ours
-            local strace, sev = E.traced { certificate = o.good.chain, key = o.good.key, ocsp = function() return m.twin end }
+            local twin = function() return m.twin end
+            local strace, sev = E.traced { certificate = o.good.chain, key = o.good.key, ocsp = twin }
             local c = run({ ocsp = true, max_version = v }, strace)
             assert.is_true(c:status().handshake_done, tostring(c:error()))
             assert.equal("none", c:info().ocsp.status)
             assert.equal("none: the OCSP response is not about the certificate sent (serial 1001)",
                staple_events(sev)[1].staple)
             -- the leaf alone (the issuer in neither chain nor store): stapled, the client judges it
-            strace, sev = E.traced { certificate = o.good.cert, key = o.good.key, ocsp = function() return m.twin end }
+            strace, sev = E.traced { certificate = o.good.cert, key = o.good.key, ocsp = twin }
             c = run({ ocsp = true, max_version = v }, strace)
             assert.equal("bad", c:info().ocsp.status)
             assert.equal(#m.twin .. " bytes", staple_events(sev)[1].staple)

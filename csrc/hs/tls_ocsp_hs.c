@@ -86,7 +86,7 @@ int tls_ocsp_server_prepare(tls_conn *c)
     if (c->hooks && c->hooks->ocsp_response) {
         char why[TLS_REASON_MAX - 40] = "";
         c->in_callback = 1;
-        X509 *leaf = sk_X509_value(c->own->chain, 0);
+        X509 *leaf = c->own ? sk_X509_value(c->own->chain, 0) : NULL;
         int rc = c->hooks->ocsp_response(c->hooks_ud, leaf, c->server_name, &c->ocsp_staple, why, sizeof why);
         c->in_callback = 0;
         if (rc == -2)
@@ -116,8 +116,8 @@ int tls_ocsp_server_prepare(tls_conn *c)
      * renewal) would fail every client that asked: better none. */
     char about[TLS_REASON_MAX - 40];
     if (c->ocsp_staple.len > 0 &&
-        tls_ocsp_response_names(c->cfg->store, c->own->chain, c->ocsp_staple.data, c->ocsp_staple.len, about,
-                                sizeof about) == 0) {
+        tls_ocsp_response_names(c->cfg->store, c->own ? c->own->chain : NULL, c->ocsp_staple.data,
+                                c->ocsp_staple.len, about, sizeof about) == 0) {
         tls_buf_clear(&c->ocsp_staple);
         source = about;
     }

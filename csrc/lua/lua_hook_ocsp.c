@@ -13,7 +13,11 @@
 static int call_ocsp(lua_State *L)
 {
     lua_settop(L, 3);
-    tls_lua_push_certobj(L, lua_touserdata(L, 2));
+    X509 *leaf = lua_touserdata(L, 2);
+    if (leaf != NULL)
+        tls_lua_push_certobj(L, leaf);
+    else
+        lua_pushnil(L);
     lua_replace(L, 2);
     lua_call(L, 2, 1);
     return 1;
