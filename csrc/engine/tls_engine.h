@@ -75,9 +75,11 @@ typedef struct tls_hooks {
      * reason when !ok): 1 accepts, 0 rejects (why). */
     int (*verify)(void *ud, STACK_OF(X509) *chain, int ok, const char *reason, char *why,
                   size_t why_size);
-    /* Server: the OCSP response (DER) to staple: 1 with it appended to out,
-     * 0 for none, -2 fails (why). */
-    int (*ocsp_response)(void *ud, tls_buf *out, char *why, size_t why_size);
+    /* Server: the OCSP response (DER) to staple for leaf, the certificate
+     * chosen (server_name: the client's SNI, or NULL): 1 with it appended to
+     * out, 0 for none, -2 fails (why). One not about leaf is not stapled. */
+    int (*ocsp_response)(void *ud, X509 *leaf, const char *server_name, tls_buf *out, char *why,
+                         size_t why_size);
     /* A key-log line (NSS key log format, without the newline). */
     void (*keylog)(void *ud, const char *line);
     /* Server: the session store (TLS 1.2 session ids, 0-RTT anti-replay).

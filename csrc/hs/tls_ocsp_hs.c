@@ -7,7 +7,9 @@
  *           message after Certificate (the ServerHello answering with an
  *           empty status_request); tls_ocsp_client_decide judges it.
  *   server: staples when the client asked and there is a response (the
- *           application's function, else the context's for its first pair).
+ *           application's function, given the leaf chosen and the server
+ *           name, else the context's for its first pair) about the
+ *           certificate chosen (tls_ocsp_response_names).
  *
  * The response itself is read only by libcrypto (pki/tls_ocsp.c). */
 #include <string.h>
@@ -84,7 +86,8 @@ int tls_ocsp_server_prepare(tls_conn *c)
     if (c->hooks && c->hooks->ocsp_response) {
         char why[TLS_REASON_MAX - 40] = "";
         c->in_callback = 1;
-        int rc = c->hooks->ocsp_response(c->hooks_ud, &c->ocsp_staple, why, sizeof why);
+        X509 *leaf = c->own ? sk_X509_value(c->own->chain, 0) : NULL;
+        int rc = c->hooks->ocsp_response(c->hooks_ud, leaf, c->server_name, &c->ocsp_staple, why, sizeof why);
         c->in_callback = 0;
         if (rc == -2)
             return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "%s", why[0] ? why : "ocsp function failed");
@@ -107,6 +110,16 @@ int tls_ocsp_server_prepare(tls_conn *c)
     } else {
         source = c->cfg->ocsp_response.len > 0 ? "the ocsp response is for the first certificate only"
                                                : "no ocsp response configured";
+    }
+    /* rfc6066#8, rfc8446#4.4.2.1: the response is about the certificate
+     * sent. One that is not (another pair's, or a stale cache's after a
+     * renewal) would fail every client that asked: better none. */
+    char about[TLS_REASON_MAX - 40];
+    if (c->ocsp_staple.len > 0 &&
+        tls_ocsp_response_names(c->cfg->store, c->own ? c->own->chain : NULL, c->ocsp_staple.data,
+                                c->ocsp_staple.len, about, sizeof about) == 0) {
+        tls_buf_clear(&c->ocsp_staple);
+        source = about;
     }
     return trace_server_decision(c, source);
 }

@@ -1,27 +1,47 @@
 /* The bridge from the engine's ocsp_response hook to a server context's
- * `ocsp = function() return der_or_nil end`: called once per handshake in
- * which the client asked for a stapled OCSP response. */
+ * `ocsp = function(cert, server_name) return der_or_nil end`: called once
+ * per handshake in which the client asked for a stapled OCSP response, with
+ * the certificate chosen (a certificate object) and the client's SNI (nil
+ * without one). */
 #include <stdio.h>
 
+#include "lua/lua_cert.h"
 #include "lua/lua_tls.h"
 
-/* Runs under lua_pcall: (function) -> its first result. */
+/* Runs under lua_pcall: (function, leaf as light userdata, server name)
+ * -> fn(certificate object, server name)'s first result. */
 static int call_ocsp(lua_State *L)
 {
-    lua_settop(L, 1);
-    lua_call(L, 0, 1);
+    lua_settop(L, 3);
+    X509 *leaf = lua_touserdata(L, 2);
+    if (leaf != NULL)
+        tls_lua_push_certobj(L, leaf);
+    else
+        lua_pushnil(L);
+    lua_replace(L, 2);
+    lua_call(L, 2, 1);
     return 1;
 }
 
-int tls_lua_ocsp_bridge(void *ud, tls_buf *out, char *why, size_t why_size)
+int tls_lua_ocsp_bridge(void *ud, X509 *leaf, const char *server_name, tls_buf *out, char *why, size_t why_size)
 {
     tls_lua_trace *t = ud;
     if (!tls_lua_hook_push(t, TLS_LUA_SLOT_OCSP))
         return 0;
     lua_State *L = t->L;
+    if (!lua_checkstack(L, 8)) {
+        lua_pop(L, 1);
+        snprintf(why, why_size, "ocsp function: no Lua stack");
+        return -2;
+    }
     lua_pushcfunction(L, call_ocsp);
     lua_insert(L, -2);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    lua_pushlightuserdata(L, leaf);
+    if (server_name != NULL)
+        lua_pushstring(L, server_name);
+    else
+        lua_pushnil(L);
+    if (lua_pcall(L, 3, 1, 0) != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
         snprintf(why, why_size, "ocsp function: %s", msg ? msg : "failed");
         lua_pop(L, 1);

@@ -68,7 +68,7 @@ void tls_lua_hooks_fill(tls_lua_trace *t, lua_State *L, int ctx_index);
  * stack room). Call it, under lua_pcall, on t->L. */
 int tls_lua_hook_push(tls_lua_trace *t, int slot);
 /* The bridges (csrc/lua/lua_hook_<part>.c), each a tls_hooks member. */
-int tls_lua_ocsp_bridge(void *ud, tls_buf *out, char *why, size_t why_size);
+int tls_lua_ocsp_bridge(void *ud, X509 *leaf, const char *server_name, tls_buf *out, char *why, size_t why_size);
 
 /* ---- Hook bridges (one file each: lua_hook_<part>.c), for tls_hooks ------- */
 /* servername and alpn functions (lua_hook_sni.c). */

@@ -13,6 +13,8 @@
 /* rfc6960#4.2.2.1 does not fix a tolerance; OpenSSL's own tools allow the
  * same five minutes of clock skew either side. */
 #define OCSP_CLOCK_SKEW (5 * 60)
+/* The age a response without nextUpdate may have (its thisUpdate's). */
+#define TLS_OCSP_MAX_AGE_NO_NEXT_UPDATE (7L * 86400)
 
 const char *tls_ocsp_status_name(tls_ocsp_status s)
 {
@@ -127,12 +129,34 @@ static X509 *find_issuer(X509_STORE *store, STACK_OF(X509) *chain, X509 *leaf)
         if (X509_check_issued(cand, leaf) == X509_V_OK)
             return X509_up_ref(cand) ? cand : NULL;
     }
+    if (store == NULL)
+        return NULL;
     X509 *issuer = NULL;
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     if (ctx != NULL && X509_STORE_CTX_init(ctx, store, leaf, NULL) &&
         X509_STORE_CTX_get1_issuer(&issuer, ctx, leaf) <= 0)
         issuer = NULL;
     X509_STORE_CTX_free(ctx);
+    return issuer;
+}
+
+/* A server's own issuer of leaf: as find_issuer, but only a certificate
+ * whose key verifies leaf's signature (a chain may carry a certificate with
+ * the issuer's name and identifier and another key). */
+static X509 *own_issuer(X509_STORE *store, STACK_OF(X509) *chain, X509 *leaf)
+{
+    for (int i = 1; i < sk_X509_num(chain); i++) {
+        X509 *cand = sk_X509_value(chain, i);
+        EVP_PKEY *key = X509_get0_pubkey(cand);
+        if (X509_check_issued(cand, leaf) == X509_V_OK && key != NULL && X509_verify(leaf, key) == 1)
+            return X509_up_ref(cand) ? cand : NULL;
+    }
+    X509 *issuer = find_issuer(store, NULL, leaf);
+    EVP_PKEY *key = issuer ? X509_get0_pubkey(issuer) : NULL;
+    if (issuer != NULL && (key == NULL || X509_verify(leaf, key) != 1)) {
+        X509_free(issuer);
+        issuer = NULL;
+    }
     return issuer;
 }
 
@@ -155,6 +179,69 @@ static OCSP_SINGLERESP *find_single(OCSP_BASICRESP *bs, X509 *leaf, X509 *issuer
             return single;
     }
     return NULL;
+}
+
+/* The single response whose CertID names leaf by its serial and its
+ * issuer's name hash alone: for a server that does not hold the issuer's
+ * key (the issuer is in neither its chain nor its store). */
+static OCSP_SINGLERESP *find_single_by_name(OCSP_BASICRESP *bs, X509 *leaf)
+{
+    int n = OCSP_resp_count(bs);
+    for (int i = 0; i < n; i++) {
+        OCSP_SINGLERESP *single = OCSP_resp_get0(bs, i);
+        const OCSP_CERTID *theirs = OCSP_SINGLERESP_get0_id(single);
+        ASN1_OCTET_STRING *name_hash = NULL;
+        ASN1_OBJECT *md_oid = NULL;
+        ASN1_INTEGER *serial = NULL;
+        if (theirs == NULL ||
+            !OCSP_id_get0_info(&name_hash, &md_oid, NULL, &serial, (OCSP_CERTID *)theirs) ||
+            name_hash == NULL || serial == NULL)
+            continue;
+        const EVP_MD *md = EVP_get_digestbyobj(md_oid);
+        unsigned char h[EVP_MAX_MD_SIZE];
+        unsigned int hlen = 0;
+        if (md == NULL || !X509_NAME_digest(X509_get_issuer_name(leaf), md, h, &hlen))
+            continue;
+        if (ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(leaf)) == 0 &&
+            ASN1_STRING_length(name_hash) == (int)hlen && memcmp(ASN1_STRING_get0_data(name_hash), h, hlen) == 0)
+            return single;
+    }
+    return NULL;
+}
+
+int tls_ocsp_response_names(X509_STORE *store, STACK_OF(X509) *chain, const uint8_t *der, size_t len, char *why,
+                            size_t why_size)
+{
+    X509 *leaf = chain ? sk_X509_value(chain, 0) : NULL;
+    OCSP_RESPONSE *resp = parse_response(der, len);
+    OCSP_BASICRESP *bs = resp ? OCSP_response_get1_basic(resp) : NULL;
+    X509 *issuer = NULL;
+    int rc = 0;
+    if (leaf == NULL || bs == NULL) {
+        snprintf(why, why_size, "%s", leaf ? "not a basic OCSP response" : "no certificate");
+        goto done;
+    }
+    issuer = own_issuer(store, chain, leaf);
+    if (issuer != NULL)
+        rc = find_single(bs, leaf, issuer) != NULL ? 1 : 0;
+    else
+        rc = find_single_by_name(bs, leaf) != NULL ? 2 : 0;
+    if (rc == 0) {
+        char *serial = NULL;
+        BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(leaf), NULL);
+        if (bn != NULL)
+            serial = BN_bn2hex(bn);
+        BN_free(bn);
+        snprintf(why, why_size, "the OCSP response is not about the certificate sent (serial %s%s)",
+                 serial ? serial : "?", issuer ? "" : "; without its issuer, by serial and issuer name");
+        OPENSSL_free(serial);
+    }
+done:
+    X509_free(issuer);
+    OCSP_BASICRESP_free(bs);
+    OCSP_RESPONSE_free(resp);
+    ERR_clear_error();
+    return rc;
 }
 
 /* Why OCSP_basic_verify refused, in words. */
@@ -240,11 +327,18 @@ void tls_ocsp_check(X509_STORE *store, STACK_OF(X509) *chain, X509 *verified_iss
     res->this_update = unix_time(this_upd);
     res->next_update = unix_time(next_upd);
     /* rfc6960#4.2.2.1: a response past its nextUpdate (or not yet valid)
-     * says nothing about now. */
-    if (!OCSP_check_validity(this_upd, next_upd, OCSP_CLOCK_SKEW, -1)) {
+     * says nothing about now. Without nextUpdate "newer revocation
+     * information is available all the time": such a response speaks for
+     * its thisUpdate only, and stapling has no nonce, so its age is bounded
+     * here (as OpenSSL's -status_age, mozilla::pkix's one day). */
+    long maxsec = next_upd == NULL ? TLS_OCSP_MAX_AGE_NO_NEXT_UPDATE : -1;
+    if (!OCSP_check_validity(this_upd, next_upd, OCSP_CLOCK_SKEW, maxsec)) {
         int expired = next_upd != NULL && X509_cmp_time(next_upd, NULL) < 0;
-        bad(res, "the OCSP response is %s", expired ? "expired: its nextUpdate has passed"
-                                                    : "outside its validity window (thisUpdate in the future)");
+        int too_old = next_upd == NULL && this_upd != NULL && X509_cmp_time(this_upd, NULL) < 0;
+        bad(res, "the OCSP response is %s",
+            expired   ? "expired: its nextUpdate has passed"
+            : too_old ? "too old: it has no nextUpdate and its thisUpdate is more than 7 days ago"
+                      : "outside its validity window (thisUpdate in the future)");
         goto done;
     }
     switch (status) {

@@ -45,6 +45,15 @@ const char *tls_ocsp_status_name(tls_ocsp_status s);
  * TLS_OCSP_MAX_RESPONSE bytes. Returns 0, or -1 with what is wrong in why. */
 int tls_ocsp_response_problem(const uint8_t *der, size_t len, char *why, size_t why_size);
 
+/* Server, before stapling der (checked by tls_ocsp_response_problem):
+ * whether it holds a single response for chain's leaf (our own chain, leaf
+ * first). The CertID is recomputed with the issuer found in chain or
+ * store (one whose key verifies the leaf's signature): 1 when it matches; without the issuer (its key is in the CertID),
+ * only the serial and the issuer's name hash are compared: 2 when they
+ * match. 0 (why says so) when no single response names the leaf. */
+int tls_ocsp_response_names(X509_STORE *store, STACK_OF(X509) *chain, const uint8_t *der, size_t len, char *why,
+                            size_t why_size);
+
 /* Server: the response stapled when a client asks (for the first
  * certificate/key pair), as DER bytes or a file holding them; checked with
  * tls_ocsp_response_problem. Replaces any earlier one. */
@@ -57,7 +66,8 @@ int tls_config_set_ocsp_response(tls_config *c, const char *src, size_t len, int
  * the response must be successful, signed by the issuer or by a responder
  * the issuer delegated to (id-kp-OCSPSigning), that signer's chain must
  * verify against store, it must hold a single response for the leaf, and
- * now must be within [thisUpdate - 5 min, nextUpdate + 5 min]. Fills res;
+ * now must be within [thisUpdate - 5 min, nextUpdate + 5 min] (without
+ * nextUpdate: thisUpdate at most 7 days + 5 min ago). Fills res;
  * never fails otherwise. */
 void tls_ocsp_check(X509_STORE *store, STACK_OF(X509) *chain, X509 *issuer, const uint8_t *der, size_t len,
                     tls_ocsp_result *res);
