@@ -3,6 +3,8 @@
 -- mutate/mutations.lua.
 local R = "spec/redis_resp21_spec.lua"
 local STORE = "lua/tls/store.lua"
+local H = "spec/https_hostile21_spec.lua"
+local HTTPS = "lua/tls/https.lua"
 
 return {
   -- an array reply read like the others (what every command refuses)
@@ -30,4 +32,20 @@ return {
     from = [[      if bad then sock:close(); sock = nil; raise(rerr) end]],
     to = [[      if bad then raise(rerr) end]],
     specs = { { R, "drops a connection whose reply was an array: the next DEL cannot read its leftovers" } } },
+  -- a hostile response raising through tls.https.request (LuaSocket's parser errors not caught)
+  { name = "h21_https_raises", file = HTTPS,
+    from = [[  local ok, code, rheaders, status, follow = pcall(response, h, reqt, method, user_sink(reqt.sink))]],
+    to = [[  local ok, code, rheaders, status, follow = true, response(h, reqt, method, user_sink(reqt.sink))]],
+    specs = { { H, "returns nil, message for a folded header line cut by the close" } } },
+  -- the connection left to the collector after a malformed response
+  { name = "h21_https_not_closed", file = HTTPS,
+    from = [[  h:close()
+  if getmetatable(code) == USER_ERROR then]],
+    to = [[  if getmetatable(code) == USER_ERROR then]],
+    specs = { { H, "returns nil, message for chunked with a Content-Length and a trailer" } } },
+  -- no status code after a 100 Continue: HEAD returned success with code nil
+  { name = "h21_https_100_then_nothing", file = HTTPS,
+    from = [[    if not code then error("no status line after 100 Continue", 0) end]],
+    to = [[]],
+    specs = { { H, "returns nil, message for a 100 Continue followed by no status line, for GET and HEAD" } } },
 }

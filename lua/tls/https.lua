@@ -278,23 +278,31 @@ local function hop_headers(reqt, t, user_headers)
   return h
 end
 
--- Sends one request and reads its answer. Returns code, headers, status,
--- and whether the body was left unread because the answer is a redirect
--- to follow. Errors are thrown by LuaSocket's try (caught in request).
-local function hop(reqt, t, method, headers, create)
-  local h = http.open(t.host, t.port, create)
-  h:sendrequestline(method, t.uri)
-  h:sendheaders(headers)
-  if reqt.source then h:sendbody(headers, reqt.source, reqt.step) end
+-- An error raised by the user's own sink (a programming mistake, raised
+-- again as it is), apart from the errors of parsing the server's response.
+local USER_ERROR = {}
+
+local function user_sink(sink)
+  if sink == nil then return nil end
+  return function(...)
+    local r = table.pack(pcall(sink, ...))
+    if not r[1] then error(setmetatable({ err = r[2] }, USER_ERROR), 0) end
+    return table.unpack(r, 2, r.n)
+  end
+end
+
+-- Reads the answer to a request sent on h (see hop).
+local function response(h, reqt, method, sink)
   local code, status = h:receivestatusline()
   if not code then  -- HTTP/0.9: no status line, the body is all there is
-    h:receive09body(status, reqt.sink, reqt.step)
+    h:receive09body(status, sink, reqt.step)
     h:close()
     return 200
   end
   while code == 100 do
     h:receiveheaders()
     code, status = h:receivestatusline()
+    if not code then error("no status line after 100 Continue", 0) end
   end
   local rheaders = h:receiveheaders()
   local follow = reqt.redirect ~= false and REDIRECT_CODES[code] and rheaders.location
@@ -305,10 +313,30 @@ local function hop(reqt, t, method, headers, create)
     return code, rheaders, status, true
   end
   if method ~= "HEAD" and code ~= 204 and code ~= 304 and not (code >= 100 and code < 200) then
-    h:receivebody(rheaders, reqt.sink, reqt.step)
+    h:receivebody(rheaders, sink, reqt.step)
   end
   h:close()
   return code, rheaders, status, false
+end
+
+-- Sends one request and reads its answer. Returns code, headers, status,
+-- and whether the body was left unread because the answer is a redirect
+-- to follow. Errors are thrown by LuaSocket's try (caught in request);
+-- any other error while the response is read (LuaSocket's parser raising
+-- on a hostile response) closes the connection and is thrown the same
+-- way, as "the server's response is malformed"; the user's sink raising
+-- closes it too and raises again as it is.
+local function hop(reqt, t, method, headers, create)
+  local h = http.open(t.host, t.port, create)
+  h:sendrequestline(method, t.uri)
+  h:sendheaders(headers)
+  if reqt.source then h:sendbody(headers, reqt.source, reqt.step) end
+  local ok, code, rheaders, status, follow = pcall(response, h, reqt, method, user_sink(reqt.sink))
+  if ok then return code, rheaders, status, follow end
+  h:close()
+  if getmetatable(code) == USER_ERROR then error(code.err, 0) end
+  if type(code) ~= "string" then error(code, 0) end  -- LuaSocket's try: request returns nil, message
+  socket.try(nil, "tls.https: the server's response is malformed: " .. code)
 end
 
 local function check_request(reqt)
