@@ -11,7 +11,7 @@ return {
   { name = "h21_redis_array_accepted", file = STORE,
     from = [[  if not kinds:find(kind, 1, true) then]],
     to = [[  if kind ~= "*" and not kinds:find(kind, 1, true) then]],
-    specs = { { R, "refuses an array to DEL and SET, and nested arrays, without recursing" } } },
+    specs = { { R, "refuses an array to DEL and SET and nested arrays without recursing" } } },
   -- a bulk length read whatever its size
   { name = "h21_redis_bulk_unbounded", file = STORE,
     from = [[  if n > REDIS_MAX_BULK then]],
@@ -36,16 +36,42 @@ return {
   { name = "h21_https_raises", file = HTTPS,
     from = [[  local ok, code, rheaders, status, follow = pcall(response, h, reqt, method, user_sink(reqt.sink))]],
     to = [[  local ok, code, rheaders, status, follow = true, response(h, reqt, method, user_sink(reqt.sink))]],
-    specs = { { H, "returns nil, message for a folded header line cut by the close" } } },
+    specs = { { H, "returns nil and a message for a folded header line cut by the close" } } },
   -- the connection left to the collector after a malformed response
   { name = "h21_https_not_closed", file = HTTPS,
     from = [[  h:close()
   if getmetatable(code) == USER_ERROR then]],
     to = [[  if getmetatable(code) == USER_ERROR then]],
-    specs = { { H, "returns nil, message for chunked with a Content-Length and a trailer" } } },
+    specs = { { H, "returns nil and a message for a folded header line cut by the close" } } },
   -- no status code after a 100 Continue: HEAD returned success with code nil
   { name = "h21_https_100_then_nothing", file = HTTPS,
     from = [[    if not code then error("no status line after 100 Continue", 0) end]],
     to = [[]],
-    specs = { { H, "returns nil, message for a 100 Continue followed by no status line, for GET and HEAD" } } },
+    specs = { { H, "returns nil and a message for a 100 Continue followed by no status line (GET and HEAD)" } } },
+  -- a chunk size of 16+ hex digits taken (2^64 wraps to 0: "the last chunk")
+  { name = "h21_https_chunk_digits", file = HTTPS,
+    from = [[      if not hex or #hex > 15 then]],
+    to = [[      if not hex then]],
+    specs = { { H, "refuses a chunk size with a sign or spaces or more than 15 digits" } } },
+  -- a chunk read whole, as one string, whatever the sink does
+  { name = "h21_https_chunk_whole", file = HTTPS,
+    from = [[    local data, err = o:receive(math.min(left, CHUNK_PIECE))]],
+    to = [[    local data, err = o:receive(left)]],
+    specs = { { H, "hands a huge chunk to the sink in pieces: a sink that stops bounds the memory" } } },
+  -- the CRLF after chunk data not checked
+  { name = "h21_https_chunk_crlf", file = HTTPS,
+    from = [[      if crlf ~= "" then return nil,]],
+    to = [[      if false then return nil,]],
+    specs = { { H, "refuses chunk data not followed by CRLF" } } },
+  -- a line of any length held
+  { name = "h21_https_line_unbounded", file = HTTPS,
+    from = [[      if n > M.MAX_LINE then]],
+    to = [[      if false then]],
+    specs = { { H, "refuses a line longer than 64 KiB without holding it" } } },
+  -- any number of field lines (and 1xx responses, trailers)
+  { name = "h21_https_lines_uncounted", file = HTTPS,
+    from = [[        if lines > M.MAX_LINES then]],
+    to = [[        if false then]],
+    specs = { { H, "refuses more than 1000 lines of fields quickly" },
+              { H, "counts 1xx responses and trailers in the limit" } } },
 }
