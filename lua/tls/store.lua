@@ -204,8 +204,9 @@ local REDIS_TIMEOUT_MAX = 60
 --- tls.store.redis{ host=, port=, timeout=, prefix=, password=, db= } -> store
 -- host "127.0.0.1", port 6379, timeout 1 (seconds, each network step, at most 60),
 -- prefix "luatls:session:", password and db (a number) as the server needs.
--- The functions raise on a network or Redis error (the server turns that
--- into a warning and a full handshake); the next call connects again.
+-- The functions raise on a network or Redis error, or a reply that breaks
+-- the protocol (the server turns that into a warning and a full handshake);
+-- the next call connects again.
 function M.redis(opts)
   local o = check_options("tls.store.redis", opts,
     { host = true, port = true, timeout = true, prefix = true, password = true, db = true })
