@@ -124,6 +124,90 @@ local function tunnel(sock, proxy, host, port)
   return true
 end
 
+-- Limits on what a server's response may make us hold (review next21b F1,
+-- F2; rfc9110#5.4: "A client MAY discard or truncate received field lines
+-- that are larger than the client wishes to process"): the length of one
+-- line (status, field, chunk size) and the number of lines of status and
+-- fields per response, 1xx responses and trailers included.
+M.MAX_LINE = 64 * 1024
+M.MAX_LINES = 1000
+-- The largest piece of a chunk read at once: a chunk is handed to the
+-- sink in pieces, so a sink that stops at a size bounds the memory.
+local CHUNK_PIECE = 16 * 1024
+
+-- Reads one line from conn (up to LF, which is dropped, as is every CR,
+-- like LuaSocket's "*l") of at most M.MAX_LINE bytes, a byte at a time so
+-- a longer one is never held; the whole line within one timeout (seconds,
+-- or < 0 for none). Returns the line or nil, message, partial.
+local function read_line(conn, prefix, timeout)
+  local parts, n = {}, 0
+  local deadline = timeout >= 0 and socket.gettime() + timeout
+  local err
+  while true do
+    if deadline and not conn:dirty() then conn:settimeout(math.max(deadline - socket.gettime(), 0)) end
+    local ch
+    ch, err = conn:receive(1)
+    if not ch then break end
+    if ch == "\n" then
+      if deadline then conn:settimeout(timeout) end
+      return (prefix or "") .. table.concat(parts)
+    end
+    if ch ~= "\r" then
+      n = n + 1
+      if n > M.MAX_LINE then
+        err = string.format("tls.https: a line of the server's response is longer than %d bytes", M.MAX_LINE)
+        break
+      end
+      parts[n] = ch
+    end
+  end
+  if deadline then conn:settimeout(timeout) end
+  return nil, err, (prefix or "") .. table.concat(parts)
+end
+
+-- Our source for a chunked body (rfc9112#7.1), in place of LuaSocket's
+-- (which takes a sign, spaces and 17+ hex digits that wrap to 0 or -1,
+-- reads a whole chunk as one string whatever the sink does, and does not
+-- check the CRLF after it): chunk-size is 1*HEXDIG ("Recipients MUST
+-- anticipate potentially large hexadecimal numerals and prevent parsing
+-- errors due to integer conversion overflows"), at most 15 digits; an
+-- extension after ';' is ignored; trailers are read (counted in the
+-- line limit) and dropped.
+local function chunked_source(o)
+  local left, done = 0, false
+  return function()
+    if done then return nil end
+    if left == 0 then
+      local line, err = o:line()
+      if not line then return nil, err end
+      local hex = line:match("^(%x+)[ \t]*;") or line:match("^(%x+)$")
+      if not hex or #hex > 15 then
+        return nil, "tls.https: the server's response is malformed: bad chunk size '"
+          .. line:sub(1, 40):gsub("[%c\128-\255]", "?") .. "'"
+      end
+      left = tonumber(hex, 16)
+      if left == 0 then
+        done = true
+        repeat
+          line, err = o:receive("*l")
+          if not line then return nil, err end
+        until line == ""
+        return nil
+      end
+    end
+    local data, err = o:receive(math.min(left, CHUNK_PIECE))
+    if not data then return nil, err end
+    left = left - #data
+    if left == 0 then
+      local crlf
+      crlf, err = o:line()
+      if not crlf then return nil, err end
+      if crlf ~= "" then return nil, "tls.https: the server's response is malformed: no CRLF after a chunk" end
+    end
+    return data
+  end
+end
+
 -- A connection object for socket.http.open: connect(host, port) opens TCP
 -- (through the proxy's tunnel when there is one), runs the TLS handshake
 -- with `servername` (the URL's host, never the Host header) and then
@@ -159,7 +243,22 @@ local function creator(ctx, servername, timeout, proxy)
       return 1
     end
     function o:send(...) return self.conn:send(...) end
-    function o:receive(...) return self.conn:receive(...) end
+    -- LuaSocket reads the status line and every field line with "*l":
+    -- each is bounded, and so is their number.
+    local lines = 0
+    function o:receive(pattern, prefix)
+      if pattern == nil or pattern == "*l" or pattern == "l" then
+        lines = lines + 1
+        if lines > M.MAX_LINES then
+          return nil, string.format("tls.https: the server's response has more than %d lines of status and fields",
+            M.MAX_LINES), prefix
+        end
+        return read_line(self.conn, prefix, timeout)
+      end
+      return self.conn:receive(pattern, prefix)
+    end
+    -- A chunk-size line or the CRLF after a chunk: bounded, not counted.
+    function o:line() return read_line(self.conn, nil, timeout) end
     function o:getfd() return self.conn and self.conn:getfd() or -1 end
     -- Decrypted bytes buffered in the engine, for socket.select loops (contract 1's dirty, when present).
     function o:dirty() return self.conn ~= nil and self.conn.dirty ~= nil and self.conn:dirty() or false end
@@ -278,23 +377,31 @@ local function hop_headers(reqt, t, user_headers)
   return h
 end
 
--- Sends one request and reads its answer. Returns code, headers, status,
--- and whether the body was left unread because the answer is a redirect
--- to follow. Errors are thrown by LuaSocket's try (caught in request).
-local function hop(reqt, t, method, headers, create)
-  local h = http.open(t.host, t.port, create)
-  h:sendrequestline(method, t.uri)
-  h:sendheaders(headers)
-  if reqt.source then h:sendbody(headers, reqt.source, reqt.step) end
+-- An error raised by the user's own sink (a programming mistake, raised
+-- again as it is), apart from the errors of parsing the server's response.
+local USER_ERROR = {}
+
+local function user_sink(sink)
+  if sink == nil then return nil end
+  return function(...)
+    local r = table.pack(pcall(sink, ...))
+    if not r[1] then error(setmetatable({ err = r[2] }, USER_ERROR), 0) end
+    return table.unpack(r, 2, r.n)
+  end
+end
+
+-- Reads the answer to a request sent on h (see hop).
+local function response(h, reqt, method, sink)
   local code, status = h:receivestatusline()
   if not code then  -- HTTP/0.9: no status line, the body is all there is
-    h:receive09body(status, reqt.sink, reqt.step)
+    h:receive09body(status, sink, reqt.step)
     h:close()
     return 200
   end
   while code == 100 do
     h:receiveheaders()
     code, status = h:receivestatusline()
+    if not code then error("no status line after 100 Continue", 0) end
   end
   local rheaders = h:receiveheaders()
   local follow = reqt.redirect ~= false and REDIRECT_CODES[code] and rheaders.location
@@ -305,10 +412,35 @@ local function hop(reqt, t, method, headers, create)
     return code, rheaders, status, true
   end
   if method ~= "HEAD" and code ~= 204 and code ~= 304 and not (code >= 100 and code < 200) then
-    h:receivebody(rheaders, reqt.sink, reqt.step)
+    local te = rheaders["transfer-encoding"]
+    if te and te ~= "identity" then  -- as LuaSocket decides, with our chunked source
+      h.try(ltn12.pump.all(chunked_source(h.c), sink or ltn12.sink.null(), reqt.step or ltn12.pump.step))
+    else
+      h:receivebody(rheaders, sink, reqt.step)
+    end
   end
   h:close()
   return code, rheaders, status, false
+end
+
+-- Sends one request and reads its answer. Returns code, headers, status,
+-- and whether the body was left unread because the answer is a redirect
+-- to follow. Errors are thrown by LuaSocket's try (caught in request);
+-- any other error while the response is read (LuaSocket's parser raising
+-- on a hostile response) closes the connection and is thrown the same
+-- way, as "the server's response is malformed"; the user's sink raising
+-- closes it too and raises again as it is.
+local function hop(reqt, t, method, headers, create)
+  local h = http.open(t.host, t.port, create)
+  h:sendrequestline(method, t.uri)
+  h:sendheaders(headers)
+  if reqt.source then h:sendbody(headers, reqt.source, reqt.step) end
+  local ok, code, rheaders, status, follow = pcall(response, h, reqt, method, user_sink(reqt.sink))
+  if ok then return code, rheaders, status, follow end
+  h:close()
+  if getmetatable(code) == USER_ERROR then error(code.err, 0) end
+  if type(code) ~= "string" then error(code, 0) end  -- LuaSocket's try: request returns nil, message
+  socket.try(nil, "tls.https: the server's response is malformed: " .. code)
 end
 
 local function check_request(reqt)

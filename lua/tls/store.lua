@@ -141,35 +141,61 @@ end
 -- Redis's "no such key" (a nil bulk string), apart from every string.
 local NULL = setmetatable({}, { __tostring = function() return "(nil)" end })
 
--- Reads one reply: a string, an integer, NULL, or a table for an array;
--- a Redis error comes back as false, message; a network error as nil, message.
-local function read_reply(sock)
+-- The longest bulk string a reply may carry: the engine refuses a stored
+-- blob longer than 128 KiB (STORE_MAX_BLOB, csrc/lua/lua_hook_store.c), so
+-- a longer one is refused here before a byte of it is read.
+local REDIS_MAX_BULK = 128 * 1024
+
+-- A reply that breaks the protocol (or is not one the command can give):
+-- raised with this table so command() closes the connection (the rest of
+-- the reply would be read as the next command's answer).
+local Protocol = {}
+
+local function protocol_error(what)
+  error(setmetatable({ msg = "protocol error from redis: " .. what }, Protocol), 0)
+end
+
+-- Redis text (a status or an error) with control and non-ASCII bytes
+-- escaped, for messages and warnings.
+local function printable(s)
+  return (s:gsub("[%c\\\128-\255]", function(c) return ("\\%03d"):format(c:byte()) end))
+end
+
+-- A RESP length or integer: an optional '-' and 1 to 18 digits (no sign
+-- '+', no spaces, no hex, no overflow).
+local function resp_integer(rest)
+  if not rest:match("^%-?%d%d?%d?%d?%d?%d?%d?%d?%d?%d?%d?%d?%d?%d?%d?%d?%d?%d?$") then
+    protocol_error("bad number '" .. printable(rest:sub(1, 40)) .. "'")
+  end
+  return math.tointeger(tonumber(rest))
+end
+
+-- Reads one reply of a kind in `kinds` ("+", ":", "$"; an error "-" is
+-- always allowed): a string, an integer or NULL; a Redis error comes back
+-- as false, message; a network error as nil, message. A reply of another
+-- kind (an array: no command we send answers one) or malformed raises a
+-- Protocol error.
+local function read_reply(sock, kinds)
   local line, err = sock:receive("*l")
   if not line then return nil, err end
   local kind, rest = line:sub(1, 1), line:sub(2)
+  if kind == "-" then return false, printable(rest) end
+  if not kinds:find(kind, 1, true) then
+    protocol_error("unexpected reply '" .. printable(line:sub(1, 40)) .. "'")
+  end
   if kind == "+" then return rest end
-  if kind == "-" then return false, rest end
-  if kind == ":" then return math.tointeger(tonumber(rest)) end
-  if kind == "$" then
-    local n = math.tointeger(tonumber(rest))
-    if n == nil then return nil, "bad reply from redis" end
-    if n < 0 then return NULL end
-    local data, derr = sock:receive(n + 2)
-    if not data then return nil, derr end
-    return data:sub(1, n)
+  if kind == ":" then return resp_integer(rest) end
+  -- kind == "$"
+  local n = resp_integer(rest)
+  if n == -1 then return NULL end
+  if n < 0 then protocol_error("bulk length " .. n) end
+  if n > REDIS_MAX_BULK then
+    protocol_error("bulk length " .. n .. " over the limit of " .. REDIS_MAX_BULK .. " bytes")
   end
-  if kind == "*" then
-    local n = math.tointeger(tonumber(rest))
-    if n == nil then return nil, "bad reply from redis" end
-    local t = {}
-    for i = 1, n do
-      local v, verr = read_reply(sock)
-      if v == nil then return nil, verr end
-      t[i] = v
-    end
-    return t
-  end
-  return nil, "bad reply from redis"
+  local data, derr = sock:receive(n + 2)
+  if not data then return nil, derr end
+  if data:sub(n + 1) ~= "\r\n" then protocol_error("bulk string not ended by CRLF") end
+  return data:sub(1, n)
 end
 
 -- The longest timeout tls.store.redis takes, in seconds.
@@ -178,8 +204,9 @@ local REDIS_TIMEOUT_MAX = 60
 --- tls.store.redis{ host=, port=, timeout=, prefix=, password=, db= } -> store
 -- host "127.0.0.1", port 6379, timeout 1 (seconds, each network step, at most 60),
 -- prefix "luatls:session:", password and db (a number) as the server needs.
--- The functions raise on a network or Redis error (the server turns that
--- into a warning and a full handshake); the next call connects again.
+-- The functions raise on a network or Redis error, or a reply that breaks
+-- the protocol (the server turns that into a warning and a full handshake);
+-- the next call connects again.
 function M.redis(opts)
   local o = check_options("tls.store.redis", opts,
     { host = true, port = true, timeout = true, prefix = true, password = true, db = true })
@@ -215,15 +242,22 @@ function M.redis(opts)
     error("tls.store.redis " .. where .. ": " .. msg, 0)
   end
 
-  local function call(s, args)
+  -- Sends args and reads the reply (kinds: the reply kinds allowed).
+  -- Returns the reply, or nil, message (and true when the reply broke the
+  -- protocol: the caller closes the connection and does not retry).
+  local function call(s, kinds, args)
     local ok, err = s:send(encode(args))
     if not ok then return nil, err end
-    return read_reply(s)
+    local pok, v, rerr = pcall(read_reply, s, kinds)
+    if pok then return v, rerr end
+    if getmetatable(v) == Protocol then v = v.msg end
+    return nil, tostring(v), true
   end
 
   local function connect()
     local s = host:find(":", 1, true) and socket.tcp6() or socket.tcp()
     s:settimeout(timeout) -- the connect too: a host that is down must not hold up handshakes
+    s:settimeout(timeout, "t") -- and the whole of each call: a line that trickles in ends too
     local ok, err = s:connect(host, port)
     if not ok then
       s:close()
@@ -232,7 +266,7 @@ function M.redis(opts)
     for _, args in ipairs { o.password and { "AUTH", o.password } or false,
                             o.db and { "SELECT", o.db } or false } do
       if args then
-        local v, cerr = call(s, args)
+        local v, cerr = call(s, "+", args)
         if v ~= "OK" then
           s:close()
           return nil, v == false and cerr or ("no answer to " .. args[1] .. ": " .. tostring(cerr))
@@ -244,7 +278,7 @@ function M.redis(opts)
 
   -- One command; a connection that broke (Redis restarted, an idle
   -- timeout) is replaced once. A Redis error reply raises as it is.
-  local function command(...)
+  local function command(kinds, ...)
     local args = { ... }
     local err
     for attempt = 1, 2 do
@@ -252,9 +286,12 @@ function M.redis(opts)
         sock, err = connect()
         if not sock then raise(tostring(err)) end
       end
-      local v, rerr = call(sock, args)
+      local v, rerr, bad = call(sock, kinds, args)
       if v == false then raise(rerr) end
       if v ~= nil then return v end
+      -- A bad reply: the rest of it is unread, so the connection goes (the
+      -- next command must not read it as its answer), and no retry.
+      if bad then sock:close(); sock = nil; raise(rerr) end
       sock:close()
       sock, err = nil, rerr
       if attempt == 2 then break end
@@ -265,7 +302,7 @@ function M.redis(opts)
   local store = {}
   function store.get(id)
     check_string("get", "id", id)
-    local v = command("GET", prefix .. hex(id))
+    local v = command("$", "GET", prefix .. hex(id))
     if v == NULL then return nil end
     if type(v) ~= "string" then raise("GET answered " .. type(v)) end
     return v
@@ -277,11 +314,11 @@ function M.redis(opts)
       error("bad argument #3 to 'put' (ttl in whole seconds expected, got " .. tostring(ttl) .. ")", 2)
     end
     if ttl <= 0 then return end
-    command("SET", prefix .. hex(id), blob, "EX", ttl)
+    command("+", "SET", prefix .. hex(id), blob, "EX", ttl)
   end
   function store.delete(id)
     check_string("delete", "id", id)
-    return command("DEL", prefix .. hex(id)) == 1
+    return command(":", "DEL", prefix .. hex(id)) == 1
   end
   --- store.close(): drops the connection (the next call makes a new one).
   function store.close()
