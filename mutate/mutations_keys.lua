@@ -100,8 +100,8 @@ return {
      specs = { { S, "delete says true only" } } },
    -- the Redis store: DEL's count, not its truth
    { name = "store_redis_delete_any_reply", file = STORE,
-     from = [[return command("DEL", prefix .. hex(id)) == 1]],
-     to = [[return command("DEL", prefix .. hex(id)) ~= nil]],
+     from = [[return command(":", "DEL", prefix .. hex(id)) == 1]],
+     to = [[return command(":", "DEL", prefix .. hex(id)) ~= nil]],
      specs = { { S, "deletes (true once)" }, { S, "tls.store.redis: accepted once" } } },
    -- the bridge: delete counts only true or 1
    { name = "bridge_delete_zero_counts", file = BRIDGE,
