@@ -19,9 +19,8 @@ return {
    -- rfc8446#4.1.2: after a HelloRetryRequest the early data is declined,
    -- and the server says so ("rejected", not "no early data offered").
    { name = "early21_hrr_not_rejected", file = F,
-     from = [[     * the decision is made (and said) now. */
-    c->early_data = -1;]],
-     to = [[     * the decision is made (and said) now. */]],
+     from = [[    return declined(c, "after HelloRetryRequest");]],
+     to = [[    return (void)c, 0;]],
      specs = { { S, "the server says the client's early data was rejected" } } },
    -- rfc8446#4.2.10: declined records are skipped up to the configured
    -- max_early_data_size, not a fixed 64 KiB.

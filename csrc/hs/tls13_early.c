@@ -153,23 +153,28 @@ static const char *decline_reason(tls_conn *c, client_hello *ch, int selected)
     return replay_check(c, ch);
 }
 
+/* rfc8446#4.2.10: declined early data is not read; its records are
+ * skipped. */
+static int declined(tls_conn *c, const char *why)
+{
+    c->early_data = -1;
+    if (!tls_tracing(c))
+        return 0;
+    tls_trace_builder tb;
+    tls_trace_begin(&tb, "decide", "early_data");
+    tls_trace_add(&tb, "result", "declined");
+    tls_trace_add(&tb, "reason", "%s", why);
+    return tls_trace_emit(c, &tb);
+}
+
 int tls13_early_server_decide(tls_conn *c, const client_hello *chc, int selected)
 {
     client_hello *ch = (client_hello *)chc;
     if (!ch->early_data)
         return 0;
     const char *why = decline_reason(c, ch, selected);
-    if (why != NULL) {
-        c->early_data = -1;
-        if (!tls_tracing(c))
-            return 0;
-        /* rfc8446#4.2.10: declined, its records are skipped. */
-        tls_trace_builder tb;
-        tls_trace_begin(&tb, "decide", "early_data");
-        tls_trace_add(&tb, "result", "declined");
-        tls_trace_add(&tb, "reason", "%s", why);
-        return tls_trace_emit(c, &tb);
-    }
+    if (why != NULL)
+        return declined(c, why);
     tls_early *e = early_get(c);
     if (e == NULL)
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
@@ -220,14 +225,7 @@ int tls13_early_server_retry(tls_conn *c, const client_hello *ch)
     /* rfc8446#4.1.2: "Early data is not permitted after a
      * HelloRetryRequest": the second ClientHello carries no early_data, so
      * the decision is made (and said) now. */
-    c->early_data = -1;
-    if (!tls_tracing(c))
-        return 0;
-    tls_trace_builder tb;
-    tls_trace_begin(&tb, "decide", "early_data");
-    tls_trace_add(&tb, "result", "declined");
-    tls_trace_add(&tb, "reason", "after HelloRetryRequest");
-    return tls_trace_emit(c, &tb);
+    return declined(c, "after HelloRetryRequest");
 }
 
 void tls13_early_server_put_ee(const tls_conn *c, tls_buf *msg)
