@@ -8,17 +8,25 @@
 #include "lua/lua_cert.h"
 #include "lua/lua_tls.h"
 
-/* Runs under lua_pcall: (function, leaf as light userdata, server name)
- * -> fn(certificate object, server name)'s first result. */
+/* Runs under lua_pcall: (function, leaf and server name as light
+ * userdata) -> fn(certificate object, server name)'s first result. Both
+ * become Lua values here, inside the pcall: an allocation failure is then
+ * an error of the call, never a longjmp out of the engine. */
 static int call_ocsp(lua_State *L)
 {
     lua_settop(L, 3);
     X509 *leaf = lua_touserdata(L, 2);
+    const char *server_name = lua_touserdata(L, 3);
     if (leaf != NULL)
         tls_lua_push_certobj(L, leaf);
     else
         lua_pushnil(L);
     lua_replace(L, 2);
+    if (server_name != NULL)
+        lua_pushstring(L, server_name);
+    else
+        lua_pushnil(L);
+    lua_replace(L, 3);
     lua_call(L, 2, 1);
     return 1;
 }
@@ -37,10 +45,7 @@ int tls_lua_ocsp_bridge(void *ud, X509 *leaf, const char *server_name, tls_buf *
     lua_pushcfunction(L, call_ocsp);
     lua_insert(L, -2);
     lua_pushlightuserdata(L, leaf);
-    if (server_name != NULL)
-        lua_pushstring(L, server_name);
-    else
-        lua_pushnil(L);
+    lua_pushlightuserdata(L, (void *)server_name);
     if (lua_pcall(L, 3, 1, 0) != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
         snprintf(why, why_size, "ocsp function: %s", msg ? msg : "failed");
