@@ -26,4 +26,10 @@ return {
                && f->pss_min_salt <= s->hash_bits / 8;]],
     to = [[;]],
     specs = { { "spec/sigpss21_spec.lua", "refuses rsa_pss_pss_sha256 from a SHA-384-restricted RSA-PSS key" } } },
+  -- a Redis reply line read without bound: a wrong service (or one in the
+  -- middle) sending a line without end is held in memory for the timeout
+  { name = "lead21_redis_line_unbounded", file = "lua/tls/store.lua",
+    from = [[    if n > REDIS_MAX_LINE + 1 then]],
+    to = [[    if false then]],
+    specs = { { "spec/redis_resp21_spec.lua", "refuses a reply line longer than 4096 bytes" } } },
 }

@@ -175,8 +175,34 @@ end
 -- as false, message; a network error as nil, message. A reply of another
 -- kind (an array: no command we send answers one) or malformed raises a
 -- Protocol error.
-local function read_reply(sock, kinds)
-  local line, err = sock:receive("*l")
+-- The longest reply line read ("+OK", ":1", "$123", a Redis error): LuaSocket's
+-- "*l" has no bound, and a wrong service (or one in the middle) could send
+-- a line without end, held in memory for the whole timeout.
+local REDIS_MAX_LINE = 4096
+
+-- One reply line without its CR LF, read a byte at a time from LuaSocket's
+-- buffer (no system call per byte) within `timeout` seconds in all.
+local function read_line(sock, timeout)
+  local now = require("socket").gettime -- LuaSocket only for tls.store.redis
+  local deadline = now() + timeout
+  local bytes, n = {}, 0
+  while true do
+    local ch, err = sock:receive(1)
+    if not ch then return nil, err end
+    if ch == "\n" then break end
+    n = n + 1
+    if n > REDIS_MAX_LINE + 1 then
+      protocol_error("a reply line longer than " .. REDIS_MAX_LINE .. " bytes")
+    end
+    bytes[n] = ch
+    if now() > deadline then return nil, "timeout" end
+  end
+  if bytes[n] == "\r" then bytes[n] = nil end
+  return table.concat(bytes)
+end
+
+local function read_reply(sock, kinds, timeout)
+  local line, err = read_line(sock, timeout)
   if not line then return nil, err end
   local kind, rest = line:sub(1, 1), line:sub(2)
   if kind == "-" then return false, printable(rest) end
@@ -248,7 +274,7 @@ function M.redis(opts)
   local function call(s, kinds, args)
     local ok, err = s:send(encode(args))
     if not ok then return nil, err end
-    local pok, v, rerr = pcall(read_reply, s, kinds)
+    local pok, v, rerr = pcall(read_reply, s, kinds, timeout)
     if pok then return v, rerr end
     if getmetatable(v) == Protocol then v = v.msg end
     return nil, tostring(v), true
