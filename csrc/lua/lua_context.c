@@ -339,8 +339,8 @@ static const char verify_ids_key = 0;
 
 /* Sets cfg's verify function identity for the function at fn_index (nil:
  * none) and verify_id at id_index (nil: the function's random one). One
- * function value has one identity, however many contexts hold it (as
- * tls.https makes per request), so their sessions resume in each other;
+ * function value has one identity, however many contexts hold it (a
+ * context made per connection), so their sessions resume in each other;
  * another function, or another process, has another: a session checked by
  * one is never resumed under another (engine/tls_resume.c). A verify_id
  * says the program vouches for every function given it being one policy. */
