@@ -174,11 +174,25 @@ static int goal_reached(lua_conn *c, enum goal goal, unsigned status)
     return 0;
 }
 
+/* A method's deadline is checked before every read after its first, not
+ * only when the socket would block: a peer that writes faster than we
+ * decrypt keeps the socket readable, and would otherwise hold one call
+ * (and, at timeout 0 under an event loop, every other connection of the
+ * loop) for as long as it keeps sending. */
+static int out_of_time(lua_conn *c, double deadline)
+{
+    if (deadline < 0 || tls_sock_now() < deadline)
+        return 0;
+    c->want = WAIT_READ;
+    return 1;
+}
+
 /* The driver loop. Returns TLS_IO_DONE, TLS_IO_TIMEOUT, TLS_IO_CLOSED, or
  * TLS_IO_ERROR / CONN_FAILED with c->msg set. */
 static int pump(lua_conn *c, enum goal goal, double deadline)
 {
     uint8_t buf[RECV_CHUNK];
+    int fed = 0;
     if (c->fd < 0)
         return TLS_IO_CLOSED;
     if (!c->started) {
@@ -214,6 +228,8 @@ static int pump(lua_conn *c, enum goal goal, double deadline)
             return TLS_IO_DONE;
         if ((status & TLS_STATUS_PEER_CLOSED) || c->eof)
             return TLS_IO_CLOSED;
+        if (fed && out_of_time(c, deadline))
+            return TLS_IO_TIMEOUT;
         size_t got = 0;
         st = tls_sock_recv(c->fd, buf, sizeof buf, out_blocked ? tls_sock_deadline(0) : deadline, &got,
                            c->msg, sizeof c->msg);
@@ -233,6 +249,7 @@ static int pump(lua_conn *c, enum goal goal, double deadline)
             return st;
         /* A failure queues an alert; the next turn flushes it and reports. */
         tls_conn_feed(c->tls, buf, got);
+        fed = 1;
     }
 }
 
@@ -641,10 +658,12 @@ static size_t take_data(lua_conn *c, luaL_Buffer *b, size_t n, int drop_cr)
 /* LuaSocket's "*l": up to '\n', which is dropped, and every '\r' dropped. */
 static int receive_line(lua_conn *c, luaL_Buffer *b, double deadline)
 {
-    for (;;) {
+    for (int turn = 0;; turn++) {
         const uint8_t *data;
         size_t n = tls_conn_app_data(c->tls, &data);
         if (n == 0) {
+            if (turn > 0 && out_of_time(c, deadline))
+                return TLS_IO_TIMEOUT;
             int st = pump(c, WANT_DATA, deadline);
             if (st != TLS_IO_DONE)
                 return st;
@@ -658,6 +677,8 @@ static int receive_line(lua_conn *c, luaL_Buffer *b, double deadline)
             c->received += 1;
             return TLS_IO_DONE;
         }
+        if (out_of_time(c, deadline))
+            return TLS_IO_TIMEOUT;
         int st = pump(c, WANT_DATA, deadline);
         if (st != TLS_IO_DONE)
             return st;
@@ -674,6 +695,8 @@ static int receive_all(lua_conn *c, luaL_Buffer *b, double deadline)
         size_t n = tls_conn_app_data(c->tls, &data);
         if (n > 0)
             total += take_data(c, b, n, 0);
+        if (total > 0 && out_of_time(c, deadline))
+            return TLS_IO_TIMEOUT;
         int st = pump(c, WANT_DATA, deadline);
         if (st == TLS_IO_CLOSED)
             return total > 0 ? TLS_IO_DONE : TLS_IO_CLOSED;
@@ -684,7 +707,7 @@ static int receive_all(lua_conn *c, luaL_Buffer *b, double deadline)
 
 static int receive_count(lua_conn *c, luaL_Buffer *b, size_t wanted, double deadline)
 {
-    while (wanted > 0) {
+    for (int turn = 0; wanted > 0; turn++) {
         const uint8_t *data;
         size_t n = tls_conn_app_data(c->tls, &data);
         if (n > wanted)
@@ -693,6 +716,8 @@ static int receive_count(lua_conn *c, luaL_Buffer *b, size_t wanted, double dead
             wanted -= take_data(c, b, n, 0);
         if (wanted == 0)
             break;
+        if (turn > 0 && out_of_time(c, deadline))
+            return TLS_IO_TIMEOUT;
         int st = pump(c, WANT_DATA, deadline);
         if (st != TLS_IO_DONE)
             return st;
