@@ -11,4 +11,16 @@ return {
     to = [[    if (deadline < 0 || tls_sock_now() < deadline || 1)
         return 0;]],
     specs = { { S, "at timeout 0 takes one read from a socket that holds many" } } },
+  -- the application's timeout read once at the start of a waiting call and
+  -- restored after every turn: another coroutine's settimeout undone
+  { name = "lead22_loop_timeout_restored_stale", file = "lua/tls/loop.lua",
+    from = [[      local data, err, partial = nonblocking(self, self:gettimeout(), receive,]],
+    to = [[      local data, err, partial = nonblocking(self, t, receive,]],
+    specs = { { S, "a timeout set by another coroutine while a call waits is kept" } } },
+  -- each turn copying the line so far again (as handing the partial result
+  -- back as the prefix did): quadratic in a long line arriving in pieces
+  { name = "lead22_loop_partial_copied_per_turn", file = "lua/tls/loop.lua",
+    from = [[        count and count - got or pattern, pieces[1] == nil and prefix or nil)]],
+    to = [[        count and count - got or pattern, pieces[1] == nil and prefix or nil, string.rep("x", got))]],
+    specs = { { S, "a long line arriving in pieces costs linear CPU" } } },
 }

@@ -103,11 +103,25 @@ function Conn:handshake()
 end
 Conn.dohandshake = Conn.handshake
 
+-- What each turn got is kept aside and joined once at the end (handed back
+-- as the next turn's prefix it was copied again every turn: quadratic in a
+-- long line arriving in pieces); a count asks only for what is missing.
 function Conn:receive(pattern, prefix)
+  local count = tonumber(pattern)
+  local pieces, got = {}, 0
   while true do
-    local data, err, partial = self.conn:receive(pattern, prefix)
-    if data or not WANT[err] then return data, err, partial end
-    prefix = partial
+    local data, err, partial = self.conn:receive(count and count - got or pattern,
+      pieces[1] == nil and prefix or nil)
+    if data then
+      if pieces[1] == nil then return data end
+      pieces[#pieces + 1] = data
+      return table.concat(pieces)
+    end
+    if pieces[1] ~= nil or (partial or "") ~= "" then
+      pieces[#pieces + 1] = partial or ""
+      got = got + #(partial or "")
+    end
+    if not WANT[err] then return nil, err, table.concat(pieces) end
     wait(self, err)
   end
 end

@@ -154,7 +154,7 @@ local function plain(method, completes)
     if t == 0 then return direct(self, method, ...) end
     local deadline = deadline_of(cq, t)
     while true do
-      local r = table.pack(nonblocking(self, t, method, ...))
+      local r = table.pack(nonblocking(self, self:gettimeout(), method, ...))
       if r[1] ~= nil or not WANT[r[2]] then
         if r[1] ~= nil and completes then hs_deadline[self], hs_cancel[self] = nil, nil end
         return unpack(r, 1, r.n)
@@ -169,21 +169,35 @@ local function plain(method, completes)
   end
 end
 
--- receive(pattern, prefix): nil, "wantread", partial goes back as the prefix.
+-- receive(pattern, prefix): what each turn got ("wantread", partial) is
+-- kept aside and joined once at the end; handed back as the next turn's
+-- prefix it was copied again on every turn, quadratic in a long line that
+-- arrives in pieces. A count asks each turn only for what is still missing.
+-- The application's timeout is read afresh for each turn: another
+-- coroutine may change it while this call waits, and restoring the value
+-- read at the start would undo that.
 local function receive(receive)
   local function co(cq, self, pattern, prefix)
     local t = self:gettimeout()
     if t == 0 then return direct(self, receive, pattern, prefix) end
     local deadline = deadline_of(cq, t)
+    local count = tonumber(pattern)
+    local pieces, got = {}, 0
     while true do
-      local data, err, partial = nonblocking(self, t, receive, pattern, prefix)
+      local data, err, partial = nonblocking(self, self:gettimeout(), receive,
+        count and count - got or pattern, pieces[1] == nil and prefix or nil)
       if data ~= nil then
         hs_deadline[self], hs_cancel[self] = nil, nil
-        return data
+        if pieces[1] == nil then return data end
+        pieces[#pieces + 1] = data
+        return table.concat(pieces)
       end
-      if not WANT[err] then return nil, err, partial end
-      prefix = partial
-      if not wait(cq, self, deadline) then return nil, "timeout", partial end
+      if pieces[1] ~= nil or partial ~= "" then
+        pieces[#pieces + 1] = partial
+        got = got + #partial
+      end
+      if not WANT[err] then return nil, err, table.concat(pieces) end
+      if not wait(cq, self, deadline) then return nil, "timeout", table.concat(pieces) end
     end
   end
   return function(self, pattern, prefix)
@@ -201,7 +215,7 @@ local function send(send)
     if t == 0 then return direct(self, send, data, i, j) end
     local deadline = deadline_of(cq, t)
     while true do
-      local last, err, sent = nonblocking(self, t, send, data, i, j)
+      local last, err, sent = nonblocking(self, self:gettimeout(), send, data, i, j)
       -- (a success may be 0.5-RTT data, before the client's Finished)
       if last ~= nil then return last end
       if not WANT[err] then return nil, err, sent end
