@@ -28,6 +28,12 @@
  * cipher_suites<2..2^16-2>, legacy_compression_methods<1..2^8-1>,
  * extensions<8..2^16-1>. */
 #define TLS_MAX_CLIENT_HELLO (2 + 32 + (1 + 32) + (2 + 65534) + (1 + 255) + (2 + 65535))
+/* A NewSessionTicket to a client too (rfc8446#4.6.1): ticket_lifetime,
+ * ticket_age_add, ticket_nonce<0..255>, ticket<1..2^16-1>,
+ * extensions<0..2^16-2>; a TLS 1.2 one (rfc5077#3.3: lifetime hint,
+ * ticket<0..2^16-1>) is smaller. A ticket that large is kept but not
+ * offered (TLS_MAX_OFFERED_TICKET). */
+#define TLS_MAX_NEW_SESSION_TICKET (4 + 4 + (1 + 255) + (2 + 65535) + (2 + 65534))
 /* Certificates in a peer's chain; real chains have 2 to 4. */
 #define TLS_MAX_CHAIN_LENGTH 10
 /* A peer that sends endless empty records, warnings or change_cipher_spec
@@ -418,7 +424,8 @@ int tls12_parse_certificate(tls_conn *c, tls_reader *body, int *empty);
 int tls12_state_new(tls_conn *c);
 void tls12_state_wipe(tls_conn *c);
 /* The largest body of a handshake message of this type that c accepts now:
- * TLS_MAX_CLIENT_HELLO for a ClientHello to a server, else
+ * TLS_MAX_CLIENT_HELLO for a ClientHello to a server,
+ * TLS_MAX_NEW_SESSION_TICKET for a NewSessionTicket to a client, else
  * TLS_MAX_HANDSHAKE_MESSAGE. */
 size_t tls_hs_max_message(const tls_conn *c, uint8_t type);
 

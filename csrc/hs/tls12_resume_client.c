@@ -21,12 +21,6 @@
 #include "crypto/tls12_crypto.h"
 #include "pki/tls_pin.h"
 
-/* Tickets larger than this are kept but not offered: with the rest of a
- * ClientHello they would not fit its extensions block (2^16-1 bytes).
- * Real tickets are a few hundred bytes, a few KiB with a client
- * certificate in them. */
-#define TLS12_MAX_OFFERED_TICKET 49152
-
 static int trace_decision(tls_conn *c, const char *result, const char *reason)
 {
     if (!tls_tracing(c))
@@ -71,7 +65,7 @@ static const char *misfit(tls_conn *c, const tls_session *s)
         return "the session was made without the extended master secret (RFC 7627), which we require";
     if (s->ticket.len == 0 && s->session_id_len == 0)
         return "the session has neither a ticket nor a session id";
-    if (s->ticket.len > TLS12_MAX_OFFERED_TICKET)
+    if (s->ticket.len > TLS_MAX_OFFERED_TICKET)
         return "the session's ticket is too large for a ClientHello";
     const char *other = tls_resume_settings_misfit(c, s);
     if (other != NULL)

@@ -39,6 +39,9 @@ static const char *unfit_reason(const tls_conn *c, const tls_session *s, uint64_
         return "the session's cipher suite is not in this config's ciphers";
     if (s->secret_len != suite->hash_len || s->ticket.len == 0)
         return "the session has no usable ticket";
+    /* (with it, the pre_shared_key extension would not fit the ClientHello) */
+    if (s->ticket.len > TLS_MAX_OFFERED_TICKET)
+        return "the session's ticket is too large for a ClientHello";
     /* A session is offered only to the name it was made for: another name
      * is another server, which must authenticate itself. */
     if (!tls_session_name_matches(s->name, c->server_name ? c->server_name : ""))

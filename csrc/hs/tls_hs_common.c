@@ -52,6 +52,8 @@ size_t tls_hs_max_message(const tls_conn *c, uint8_t type)
     if (c->is_server && type == TLS_HS_CLIENT_HELLO &&
         (c->state == ST_SERVER_WAIT_CH || c->state == ST_SERVER_WAIT_CH2))
         return TLS_MAX_CLIENT_HELLO;
+    if (!c->is_server && type == TLS_HS_NEW_SESSION_TICKET)
+        return TLS_MAX_NEW_SESSION_TICKET;
     return TLS_MAX_HANDSHAKE_MESSAGE;
 }
 

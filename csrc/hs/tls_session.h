@@ -28,6 +28,11 @@
 #define TLS_SESSION_MAX_PEER_CERT 16384
 /* A ticket we keep as a client: rfc8446 allows up to 2^16-1 bytes. */
 #define TLS_SESSION_MAX_TICKET 65535
+/* Tickets larger than this are kept but not offered, in TLS 1.3 as in
+ * TLS 1.2: with the rest of a ClientHello they would not fit its
+ * extensions block (2^16-1 bytes). Real tickets are a few hundred bytes,
+ * a few KiB with a client certificate in them. */
+#define TLS_MAX_OFFERED_TICKET 49152
 
 typedef struct tls_session {
     int kind;                  /* TLS_SESSION_SERVER or _CLIENT */
