@@ -2,6 +2,7 @@
  * function. lua/tls.lua validates the user's options and calls the setters
  * below; each returns true or nil, message. */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lua/lua_tls.h"
 #include "util/tls_consts.h"
@@ -74,8 +75,14 @@ static int ctx_set_key(lua_State *L)
     const char *password = luaL_optstring(L, 4, NULL);
     tls_error err;
     tls_error_clear(&err);
-    return push_result(
-        L, tls_config_set_key(ctx->cfg, src, len, lua_toboolean(L, 3), password, &err), &err);
+    int rc = tls_config_set_key(ctx->cfg, src, len, lua_toboolean(L, 3), password, &err);
+    if (rc != 0 || (ctx->cfg->key_file_mode & S_IROTH) == 0)
+        return push_result(L, rc, &err);
+    /* true, nil, mode: a key file every user can read (tls.lua warns). */
+    lua_pushboolean(L, 1);
+    lua_pushnil(L);
+    lua_pushinteger(L, ctx->cfg->key_file_mode);
+    return 3;
 }
 
 static int ctx_load_ca_pem(lua_State *L)
