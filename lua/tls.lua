@@ -613,8 +613,13 @@ function tls.context(opts)
   if server and type(o.ocsp) == "function" then
     C.set_hook(ctx, "ocsp", o.ocsp)
   elseif server and o.ocsp ~= nil then
-    ok, why = with_option("ocsp", C.set_ocsp_response(ctx, o.ocsp))
+    local about
+    ok, why, about = C.set_ocsp_response(ctx, o.ocsp)
+    ok, why = with_option("ocsp", ok, why)
     if not ok then return nil, why end
+    if about then
+      warn("tls: option 'ocsp': ", about, ": it is never stapled (a client that insists on OCSP would fail)")
+    end
   elseif o.ocsp ~= nil then
     C.set_ocsp(ctx, o.ocsp == "require" and "require" or o.ocsp and "ask" or "off")
   end

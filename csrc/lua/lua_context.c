@@ -284,7 +284,20 @@ static int ctx_set_ocsp_response(lua_State *L)
     int is_path = memchr(src, 0, len) == NULL;
     tls_error err;
     tls_error_clear(&err);
-    return push_result(L, tls_config_set_ocsp_response(ctx->cfg, src, len, is_path, &err), &err);
+    int rc = tls_config_set_ocsp_response(ctx->cfg, src, len, is_path, &err);
+    /* A response that is not about the first pair's certificate is never
+     * stapled (tls_ocsp_server_prepare): true, nil, why, for tls.lua's one
+     * warning per context, where the trace says it per handshake. */
+    char why[TLS_REASON_MAX - 40];
+    tls_config *cfg = ctx->cfg;
+    if (rc != 0 || cfg->n_ids == 0 || cfg->ids[0].chain == NULL ||
+        tls_ocsp_response_names(cfg->store, cfg->ids[0].chain, cfg->ocsp_response.data, cfg->ocsp_response.len,
+                                why, sizeof why) != 0)
+        return push_result(L, rc, &err);
+    lua_pushboolean(L, 1);
+    lua_pushnil(L);
+    lua_pushstring(L, why);
+    return 3;
 }
 
 /* ctx:set_ocsp(mode): a client's stapling, "off", "ask" or "require". */
