@@ -41,11 +41,11 @@ return {
     from = [[local readable = require("tls.core").readable]],
     to = [[local function readable(path) local f = io.open(path, "rb") if f then f:close() end return f ~= nil end]],
     specs = { { S, "a client's 'ocsp' naming a FIFO is refused" } } },
-  -- the drop-in opens cafile to see if it is readable (a FIFO: its writer lost)
+  -- the drop-in opens cafile to see if it is readable (a FIFO: waits for a writer)
   { name = "f22_luasec_cafile_opened", file = "lua/tls/luasec.lua",
     from = [[local readable = require("tls.core").readable]],
     to = [[local function readable(path) local f = io.open(path, "rb") if f then f:close() end return f ~= nil end]],
-    specs = { { S, "the drop-in reads cafile from one" } } },
+    specs = { { S, "the drop-in takes a FIFO cafile" } } },
   -- accepted 0-RTT data dropped with a collected engine or connection, without a word
   { name = "f22_engine_gc_silent", file = "csrc/lua/lua_engine.c",
     from = [[        tls_lua_warn_unread_early(L, e->tls, "e:read_early(); the engine was dropped without e:close()");]],
