@@ -117,11 +117,8 @@ local function check_version(option, v)
   return fail("option '%s' must be \"TLSv1.2\" or \"TLSv1.3\" (got %s)", option, shown(v))
 end
 
-local function readable(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
+-- Without opening it (a FIFO would wait for its writer, then lose it).
+local readable = require("tls.core").readable
 
 -- The C layer usually starts its messages with the option's name already.
 local function with_option(option, ok, err)
@@ -520,19 +517,31 @@ function tls.context(opts)
   local ctx, cerr = core.context(server)
   if not ctx then return nil, cerr end
   local ok, why
+  -- A key file that every user of the machine can read is loaded, with a
+  -- warning (a group, as Debian's ssl-cert with mode 0640, is not warned
+  -- about): refusing it would stop servers that ran before.
+  local function set_key(option, key, password)
+    local path = not is_pem(key)
+    local kok, kwhy, mode = C.set_key(ctx, key, path, password)
+    if kok and mode then
+      warn("tls: option '", option, "': ", key, " can be read by every user (mode ",
+        string.format("%04o", mode), "): run chmod 600 on it (or 640 and a group of its readers)")
+    end
+    return with_option(option, kok, kwhy)
+  end
   -- 'certificate'/'key' first: the default pair of a server (the one sent
   -- when no other fits the client's name).
   if o.certificate then
     ok, why = with_option("certificate", C.set_chain(ctx, o.certificate, not is_pem(o.certificate)))
     if not ok then return nil, why end
-    ok, why = with_option("key", C.set_key(ctx, o.key, not is_pem(o.key), o.password))
+    ok, why = set_key("key", o.key, o.password)
     if not ok then return nil, why end
   end
   for i, pair in ipairs(o.certificates or {}) do
     local where_ = string.format("certificates[%d].", i)
     ok, why = with_option(where_ .. "certificate", C.set_chain(ctx, pair.certificate, not is_pem(pair.certificate)))
     if not ok then return nil, why end
-    ok, why = with_option(where_ .. "key", C.set_key(ctx, pair.key, not is_pem(pair.key), pair.password))
+    ok, why = set_key(where_ .. "key", pair.key, pair.password)
     if not ok then return nil, why end
   end
   local verify = o.verify
@@ -604,8 +613,13 @@ function tls.context(opts)
   if server and type(o.ocsp) == "function" then
     C.set_hook(ctx, "ocsp", o.ocsp)
   elseif server and o.ocsp ~= nil then
-    ok, why = with_option("ocsp", C.set_ocsp_response(ctx, o.ocsp))
+    local about
+    ok, why, about = C.set_ocsp_response(ctx, o.ocsp)
+    ok, why = with_option("ocsp", ok, why)
     if not ok then return nil, why end
+    if about then
+      warn("tls: option 'ocsp': ", about, ": it is never stapled (a client that insists on OCSP would fail)")
+    end
   elseif o.ocsp ~= nil then
     C.set_ocsp(ctx, o.ocsp == "require" and "require" or o.ocsp and "ask" or "off")
   end

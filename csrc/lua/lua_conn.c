@@ -1212,6 +1212,9 @@ static int conn_gc(lua_State *L)
     /* No trace calls from a finalizer. */
     tls_lua_trace_release(&c->trace, L);
     if (c->tls) {
+        /* With the trace released, the engine calls no Lua: the warning is
+         * lua_warning alone, which a finalizer may call (it never raises). */
+        tls_lua_warn_unread_early(L, c->tls, "conn:receive_early(); the connection was collected without close()");
         tls_conn_free(c->tls);
         c->tls = NULL;
     }

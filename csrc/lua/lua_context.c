@@ -2,6 +2,7 @@
  * function. lua/tls.lua validates the user's options and calls the setters
  * below; each returns true or nil, message. */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lua/lua_tls.h"
 #include "util/tls_consts.h"
@@ -74,8 +75,14 @@ static int ctx_set_key(lua_State *L)
     const char *password = luaL_optstring(L, 4, NULL);
     tls_error err;
     tls_error_clear(&err);
-    return push_result(
-        L, tls_config_set_key(ctx->cfg, src, len, lua_toboolean(L, 3), password, &err), &err);
+    int rc = tls_config_set_key(ctx->cfg, src, len, lua_toboolean(L, 3), password, &err);
+    if (rc != 0 || (ctx->cfg->key_file_mode & S_IROTH) == 0)
+        return push_result(L, rc, &err);
+    /* true, nil, mode: a key file every user can read (tls.lua warns). */
+    lua_pushboolean(L, 1);
+    lua_pushnil(L);
+    lua_pushinteger(L, ctx->cfg->key_file_mode);
+    return 3;
 }
 
 static int ctx_load_ca_pem(lua_State *L)
@@ -277,7 +284,20 @@ static int ctx_set_ocsp_response(lua_State *L)
     int is_path = memchr(src, 0, len) == NULL;
     tls_error err;
     tls_error_clear(&err);
-    return push_result(L, tls_config_set_ocsp_response(ctx->cfg, src, len, is_path, &err), &err);
+    int rc = tls_config_set_ocsp_response(ctx->cfg, src, len, is_path, &err);
+    /* A response that is not about the first pair's certificate is never
+     * stapled (tls_ocsp_server_prepare): true, nil, why, for tls.lua's one
+     * warning per context, where the trace says it per handshake. */
+    char why[TLS_REASON_MAX - 40];
+    tls_config *cfg = ctx->cfg;
+    if (rc != 0 || cfg->n_ids == 0 || cfg->ids[0].chain == NULL ||
+        tls_ocsp_response_names(cfg->store, cfg->ids[0].chain, cfg->ocsp_response.data, cfg->ocsp_response.len,
+                                why, sizeof why) != 0)
+        return push_result(L, rc, &err);
+    lua_pushboolean(L, 1);
+    lua_pushnil(L);
+    lua_pushstring(L, why);
+    return 3;
 }
 
 /* ctx:set_ocsp(mode): a client's stapling, "off", "ask" or "require". */

@@ -309,6 +309,9 @@ static int engine_gc(lua_State *L)
     /* No trace calls from a finalizer. */
     tls_lua_trace_release(&e->trace, L);
     if (e->tls) {
+        /* With the trace released, the engine calls no Lua: the warning is
+         * lua_warning alone, which a finalizer may call (it never raises). */
+        tls_lua_warn_unread_early(L, e->tls, "e:read_early(); the engine was dropped without e:close()");
         tls_conn_free(e->tls);
         e->tls = NULL;
     }

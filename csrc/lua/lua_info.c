@@ -128,7 +128,7 @@ void tls_lua_warn_unread_early(lua_State *L, tls_conn *c, const char *how)
     size_t n = tls_conn_early_unread_at_close(c);
     if (n == 0)
         return;
-    char msg[200];
+    char msg[256];
     snprintf(msg, sizeof msg, "tls: closed with %zu bytes of accepted 0-RTT data never read (%s): the client "
              "was told they were delivered",
              n, how);

@@ -1,6 +1,7 @@
 /* luaopen_tls_core: the C half of the `tls` module. lua/tls.lua checks the
  * user's options and calls these functions with plain arguments. */
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -75,6 +76,18 @@ int tls_lua_check_server_name(lua_State *L, int idx)
 }
 
 /* core.server_name_problem(name) -> nil | what is wrong with it */
+/* core.readable(path) -> whether a file of that name can be read, told
+ * without opening it: opening a FIFO waits for its writer, and closing it
+ * again would end the writer's stream before the real read (tls.lua's
+ * client 'ocsp' check, the LuaSec drop-in's cafile/capath). */
+static int core_readable(lua_State *L)
+{
+    size_t len;
+    const char *path = luaL_checklstring(L, 1, &len);
+    lua_pushboolean(L, len > 0 && memchr(path, '\0', len) == NULL && access(path, R_OK) == 0);
+    return 1;
+}
+
 static int core_server_name_problem(lua_State *L)
 {
     size_t len;
@@ -154,6 +167,7 @@ int luaopen_tls_core(lua_State *L)
         {"certificate", tls_lua_certificate_load},
         {"certificates", tls_lua_certificates_load},
         {"server_name_problem", core_server_name_problem},
+        {"readable", core_readable},
         {NULL, NULL},
     };
     luaL_newlib(L, functions);

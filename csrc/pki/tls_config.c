@@ -180,10 +180,19 @@ void tls_config_unref(tls_config *c)
 
 /* ---- Reading PEM from text or a file ------------------------------------ */
 
-/* Opens src as a BIO: the PEM text itself, or the file it names
- * (util/tls_file.h: fopen, so that errno tells the user why). */
-static BIO *open_source(const char *what, const char *src, size_t len, int is_path,
-                        tls_error *err)
+/* The most a certificate or key file may hold. The largest PEM key (RSA
+ * 16384) is 13 KiB and a chain of ten certificates under 100 KiB, even with
+ * the text some tools write before each PEM block: a file larger than this
+ * is not one (/dev/zero, a log or a disk image named by mistake), and
+ * reading it whole would take that much memory first. */
+#define IDENTITY_FILE_MAX (4 * 1024 * 1024)
+
+/* Opens src as a BIO: the PEM text itself, or the bytes of the file it
+ * names, read once into file (util/tls_file.h: a regular file or a FIFO,
+ * at most IDENTITY_FILE_MAX bytes; its fstat in *st). The caller frees
+ * file after the BIO (tls_buf_free wipes a key's bytes). */
+static BIO *open_source(const char *what, const char *src, size_t len, int is_path, tls_buf *file,
+                        struct stat *st, tls_error *err)
 {
     BIO *bio;
     if (!is_path) {
@@ -192,14 +201,17 @@ static BIO *open_source(const char *what, const char *src, size_t len, int is_pa
             tls_fail_crypto(err, NO_ALERT, what);
         return bio;
     }
-    FILE *f = tls_file_open(what, src, len, err);
-    if (f == NULL)
-        return NULL;
-    bio = BIO_new_fp(f, BIO_CLOSE);
-    if (bio == NULL) {
-        fclose(f);
-        tls_fail_crypto(err, NO_ALERT, what);
+    int rc = tls_file_read(what, src, len, IDENTITY_FILE_MAX, file, st, err);
+    if (rc == TLS_FILE_TOO_LARGE) {
+        tls_error_clear(err); /* the first failure's words would win */
+        tls_fail(err, -1, "%s: %s is larger than %d MiB, which no certificate chain or private key is: "
+                 "is it the right file?", what, src, IDENTITY_FILE_MAX / (1024 * 1024));
     }
+    if (rc != 0)
+        return NULL;
+    bio = BIO_new_mem_buf(file->data, (int)file->len);
+    if (bio == NULL)
+        tls_fail_crypto(err, NO_ALERT, what);
     return bio;
 }
 
@@ -311,12 +323,17 @@ int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path
     tls_identity *id = pending_identity(c, err);
     if (id == NULL)
         return -1;
-    BIO *bio = open_source("certificate", src, len, is_path, err);
-    if (bio == NULL)
+    tls_buf file;
+    tls_buf_init(&file);
+    BIO *bio = open_source("certificate", src, len, is_path, &file, NULL, err);
+    if (bio == NULL) {
+        tls_buf_free(&file);
         return -1;
+    }
     STACK_OF(X509) *chain = sk_X509_new_null();
     if (chain == NULL) {
         BIO_free(bio);
+        tls_buf_free(&file);
         return tls_fail_crypto(err, NO_ALERT, "certificate");
     }
     ERR_clear_error();
@@ -343,6 +360,7 @@ int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path
     if (id->key != NULL && check_key_matches_leaf(sk_X509_value(chain, 0), id->key, err) != 0)
         goto fail;
     BIO_free(bio);
+    tls_buf_free(&file);
     sk_X509_pop_free(id->chain, X509_free);
     id->chain = chain;
     if (encode_cert_entries(id, err) != 0)
@@ -354,6 +372,7 @@ fail_crypto:
     tls_fail_crypto(err, NO_ALERT, "certificate");
 fail:
     BIO_free(bio);
+    tls_buf_free(&file);
     sk_X509_pop_free(chain, X509_free);
     return -1;
 }
@@ -401,12 +420,21 @@ int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
     tls_identity *id = pending_identity(c, err);
     if (id == NULL)
         return -1;
-    BIO *bio = open_source("key", src, len, is_path, err);
-    if (bio == NULL)
+    tls_buf file;
+    tls_buf_init(&file);
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    BIO *bio = open_source("key", src, len, is_path, &file, &st, err);
+    if (bio == NULL) {
+        tls_buf_free(&file);
         return -1;
+    }
     ERR_clear_error();
     EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, password_callback, (void *)password);
     BIO_free(bio);
+    tls_buf_free(&file);
+    /* For the caller's warning (lua_context.c): a key file others can read. */
+    c->key_file_mode = is_path && S_ISREG(st.st_mode) ? (unsigned)(st.st_mode & 07777) : 0;
     if (key == NULL) {
         int why = key_failure_reason();
         if (why == KEY_NEEDS_PASSWORD)
@@ -472,7 +500,7 @@ static void trust_feed(tls_config *c, const char *kind, const void *what, size_t
  * any file (to its end, within the same limit). */
 static int read_trust_file(const char *what, const char *path, size_t len, tls_buf *out, tls_error *err)
 {
-    int rc = tls_file_read(what, path, len, TRUST_FILE_MAX, out, err);
+    int rc = tls_file_read(what, path, len, TRUST_FILE_MAX, out, NULL, err);
     if (rc == TLS_FILE_TOO_LARGE) {
         tls_error_clear(err); /* the first failure's words would win */
         return tls_fail(err, -1, "%s: %s is larger than %d MiB, which no CA bundle or CRL is "
@@ -668,7 +696,7 @@ static int load_crl(tls_config *c, const char *data, size_t len, const char *nam
 {
     if (ensure_store(c, err) != 0)
         return -1;
-    BIO *bio = open_source("crl", data, len, 0, err);
+    BIO *bio = open_source("crl", data, len, 0, NULL, NULL, err);
     if (bio == NULL)
         return -1;
     ERR_clear_error();

@@ -101,6 +101,8 @@ typedef struct tls_config {
                                     ids[0] (pki/tls_ocsp.c); empty: none */
     uint8_t pins[TLS_MAX_PINS][TLS_PIN_LEN]; /* the peer's chain must hold one of these keys */
     size_t n_pins;
+    unsigned key_file_mode;      /* permission bits of the last key file read (0: PEM text, a FIFO),
+                                  * for the Lua layer's warning about a key others can read */
     int crl_check;               /* TLS_CRL_CHECK_*: set by tls_config_load_crl and the Lua option */
     uint8_t trust_digest[TLS_VERIFY_DIGEST_LEN]; /* every trust anchor and CRL load so far,
                                     chained: SHA-256(before || kind || what was loaded);

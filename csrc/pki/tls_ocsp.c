@@ -77,7 +77,7 @@ int tls_config_set_ocsp_response(tls_config *c, const char *src, size_t len, int
     tls_buf_init(&der);
     if (is_path) {
         /* One byte more than allowed is a file too large for the extension. */
-        int rc = tls_file_read("ocsp", src, len, TLS_OCSP_MAX_RESPONSE, &der, err);
+        int rc = tls_file_read("ocsp", src, len, TLS_OCSP_MAX_RESPONSE, &der, NULL, err);
         if (rc != 0)
             tls_buf_free(&der);
         if (rc == TLS_FILE_TOO_LARGE) {

@@ -4,6 +4,8 @@
  *   "<what>: the file name is empty"            (an unset variable, a missing entry)
  *   "<what>: the file name contains a zero byte" (the OS would see a shorter name)
  *   "<what>: cannot read <name>: <strerror>"    (or "cannot open" for a file we write)
+ *   "<what>: <name> is a directory: name a file in it" (any other kind but a FIFO likewise)
+ *   "<what>: <name> is empty"
  * Names come with their length (a Lua string's), so a zero byte inside one
  * is seen instead of cutting the name short. */
 #ifndef TLS_FILE_H
@@ -18,16 +20,20 @@
 
 /* 0, or -1 with the empty-name or zero-byte message. */
 int tls_file_check_name(const char *what, const char *name, size_t len, tls_error *err);
-/* fopen(name, "rb") after the name check, or NULL with the message. */
-FILE *tls_file_open(const char *what, const char *name, size_t len, tls_error *err);
 /* stat(2) after the name check: 0, or -1 with the message. */
 int tls_file_stat(const char *what, const char *name, size_t len, struct stat *st, tls_error *err);
-/* Appends the whole file to out: 0, or -1 with the message; a file of more
- * than max bytes is TLS_FILE_TOO_LARGE with "<what>: <name> is larger than
- * <max> bytes", so that a caller can say where its limit comes from. */
+/* Appends the whole file to out, opened once and checked on the
+ * descriptor: a regular file, or a FIFO (a pipe, a shell's <(...)), which
+ * is read to its end as before (its open waits for a writer); a symbolic
+ * link to one is followed. 0 with the file's fstat in *st (when st is not
+ * NULL), or -1 with the message: "<what>: <name> is a directory: name a
+ * file in it", "... is a character device: name a file", "<what>: <name>
+ * is empty". A file of more than max bytes is TLS_FILE_TOO_LARGE with
+ * "<what>: <name> is larger than <max> bytes", so that a caller can say
+ * where its limit comes from. */
 #define TLS_FILE_TOO_LARGE (-2)
 int tls_file_read(const char *what, const char *name, size_t len, size_t max, tls_buf *out,
-                  tls_error *err);
+                  struct stat *st, tls_error *err);
 
 /* Files that hold secrets (ticket keys, the key log) are opened once and
  * every check is made on the open descriptor, never stat-then-open by

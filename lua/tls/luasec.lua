@@ -238,12 +238,8 @@ end
 -- OpenSSL's depth 9 allows (up to the trust anchor).
 local MAX_DEPTH = 9
 
-local function readable(path)
-  local f = io.open(path, "rb")
-  if not f then return false end
-  f:close()
-  return true
-end
+-- Without opening it (a FIFO would wait for its writer, then lose it).
+local readable = require("tls.core").readable
 
 -- LuaSec's params -> tls.context options, plus what the drop-in itself
 -- needs (verify mode, ALPN on servers, ...). Returns opts, extra or nil, msg.
