@@ -439,5 +439,11 @@ describe("https22 option checks", function()
       assert.is_nil(r)
       assert.equal("tls.https: " .. case[2], err)
     end
+    -- with a ready context strict_close is the request's alone: checked here, not by tls.context
+    local tls = require "tls"
+    local ctx = assert(tls.context { mode = "client" })
+    local r, err = https.request { url = "https://localhost:1/", context = ctx, strict_close = "no" }
+    assert.is_nil(r)
+    assert.equal("tls.https: option 'strict_close' must be true or false (got string)", err)
   end)
 end)
