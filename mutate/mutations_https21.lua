@@ -34,19 +34,19 @@ return {
     specs = { { R, "drops a connection whose reply was an array: the next DEL cannot read its leftovers" } } },
   -- a hostile response raising through tls.https.request (LuaSocket's parser errors not caught)
   { name = "h21_https_raises", file = HTTPS,
-    from = [[  local ok, code, rheaders, status, follow = pcall(response, h, reqt, method, user_sink(reqt.sink))]],
-    to = [[  local ok, code, rheaders, status, follow = true, response(h, reqt, method, user_sink(reqt.sink))]],
-    specs = { { H, "returns nil and a message for a folded header line cut by the close" } } },
-  -- the connection left to the collector after a malformed response
+    from = [[  local ok, code, rheaders, status, follow = pcall(response, h, reqt, method, user_sink(reqt.sink), opts)]],
+    to = [[  local ok, code, rheaders, status, follow = true, response(h, reqt, method, user_sink(reqt.sink), opts)]],
+    specs = { { H, "still raises the user's own sink error as it is and closes the connection" } } },
+  -- the connection left to the collector after a malformed response (or a sink's error)
   { name = "h21_https_not_closed", file = HTTPS,
     from = [[  h:close()
   if getmetatable(code) == USER_ERROR then]],
     to = [[  if getmetatable(code) == USER_ERROR then]],
-    specs = { { H, "returns nil and a message for a folded header line cut by the close" } } },
+    specs = { { H, "still raises the user's own sink error as it is and closes the connection" } } },
   -- no status code after a 100 Continue: HEAD returned success with code nil
   { name = "h21_https_100_then_nothing", file = HTTPS,
-    from = [[    if not code then error("no status line after 100 Continue", 0) end]],
-    to = [[]],
+    from = [[        h.try(nil, "tls.https: the server's response is malformed: no status line after 100 Continue")]],
+    to = [[        local _ = nil]],
     specs = { { H, "returns nil and a message for a 100 Continue followed by no status line (GET and HEAD)" } } },
   -- a chunk size of 16+ hex digits taken (2^64 wraps to 0: "the last chunk")
   { name = "h21_https_chunk_digits", file = HTTPS,
@@ -65,13 +65,13 @@ return {
     specs = { { H, "refuses chunk data not followed by CRLF" } } },
   -- a line of any length held
   { name = "h21_https_line_unbounded", file = HTTPS,
-    from = [[      if n > M.MAX_LINE then]],
-    to = [[      if false then]],
+    from = [[    if n > M.MAX_LINE then]],
+    to = [[    if false then]],
     specs = { { H, "refuses a line longer than 64 KiB without holding it" } } },
   -- any number of field lines (and 1xx responses, trailers)
   { name = "h21_https_lines_uncounted", file = HTTPS,
-    from = [[        if lines > M.MAX_LINES then]],
-    to = [[        if false then]],
+    from = [[      if lines > M.MAX_LINES then]],
+    to = [[      if false then]],
     specs = { { H, "refuses more than 1000 lines of fields quickly" },
               { H, "counts 1xx responses and trailers in the limit" } } },
 }

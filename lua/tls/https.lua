@@ -5,12 +5,15 @@
 --   local body, code, headers, status = https.request("https://example.org/")
 --   local ok, code = https.request { url = ..., sink = ..., ca = ..., timeout = 10 }
 --
--- The HTTP side is LuaSocket's: socket.http.open and its methods send the
--- request and read the answer (chunked bodies, 100-continue, sinks and
--- sources). The request is built and redirects are followed here, not by
--- socket.http.request, because LuaSocket's own redirect drops the method
--- and the options, reuses one connection factory for every host, and
--- silently answers with the 3xx when it will not follow. Here every hop
+-- LuaSocket's socket.http.open and its methods send the request (sources
+-- included); the answer is read here, strictly (rfc9112: status line,
+-- field lines, 1xx responses, the body's length, no HTTP/0.9), every line
+-- and their number bounded, the body handed to the sink in pieces, within
+-- `timeout` per wait and `deadline` for the whole request. The request is
+-- built and redirects are followed here, not by socket.http.request,
+-- because LuaSocket's own redirect drops the method and the options,
+-- reuses one connection factory for every host, and silently answers
+-- with the 3xx when it will not follow. Here every hop
 -- verifies the host of its own URL, redirects stop after `maxredirects`
 -- (5) with an error, and a redirect from https to anything else is an error.
 -- A proxy is reached with CONNECT, TLS running end to end through it.
@@ -43,12 +46,13 @@ local CONTEXT_OPTIONS = {
   strict_close = true, key_update_after = true,
 }
 
--- LuaSocket's request fields, plus ours (context, servername, timeout).
+-- LuaSocket's request fields, plus ours (context, servername, timeout, max_body, deadline, strict_close).
 local REQUEST_FIELDS = {
   url = true, sink = true, source = true, method = true, headers = true, step = true,
   redirect = true, maxredirects = true, proxy = true, create = true, user = true,
   scheme = true, host = true, port = true, path = true, params = true, query = true, fragment = true,
   context = true, servername = true, timeout = true, redirect_certificate = true,
+  max_body = true, deadline = true, strict_close = true,
 }
 
 -- Context options that present a client certificate: after a redirect to
@@ -71,8 +75,9 @@ local function make_context(reqt)
   -- (a pair in 'certificates' carries its own).
   if reqt.user ~= nil or reqt.key == nil then o.password = nil end
   if reqt.context ~= nil then
+    -- strict_close is also the request's own option (see response).
     for k in pairs(o) do
-      if k ~= "mode" then
+      if k ~= "mode" and k ~= "strict_close" then
         return fail("give either option 'context' or context options such as '%s', not both", k)
       end
     end
@@ -94,75 +99,170 @@ local function make_context(reqt)
   return ctx
 end
 
+-- Limits on what a server's response may make us hold (review next21b F1,
+-- F2; rfc9110#5.4: "A client MAY discard or truncate received field lines
+-- that are larger than the client wishes to process"): the length of one
+-- line (status, field, chunk size) and the number of lines of status and
+-- fields per response, 1xx responses and trailers included; and the number
+-- of interim (1xx) responses before the final one.
+M.MAX_LINE = 64 * 1024
+M.MAX_LINES = 1000
+M.MAX_INTERIM = 10
+-- The largest piece of a body read at once: a body is handed to the sink
+-- in pieces, so a sink that stops at a size bounds the memory.
+local CHUNK_PIECE = 16 * 1024
+-- How much of the server's text an error message shows.
+local SHOWN_BYTES = 80
+
+-- The server's bytes for a message: at most SHOWN_BYTES of them, control
+-- and non-ASCII bytes as \xNN (a message ends up in logs and terminals).
+local function peer_text(s)
+  local cut = #s > SHOWN_BYTES
+  s = s:sub(1, SHOWN_BYTES):gsub("[%c\127-\255]", function(ch) return string.format("\\x%02X", ch:byte()) end)
+  return cut and s .. "..." or s
+end
+
+-- The clock of one request: { timeout = seconds per wait (< 0: none),
+-- deadline = the time the whole request must end by (or nil), seconds =
+-- the request's `deadline` option }. budget() is how long the next wait
+-- may take: the timeout, cut to what is left before the deadline.
+local function budget(clock)
+  local t = clock.timeout
+  if clock.deadline then
+    local left = math.max(clock.deadline - socket.gettime(), 0)
+    if t < 0 or left < t then t = left end
+  end
+  return t
+end
+
+-- A "timeout" once the deadline has passed says so.
+local function late(clock, err)
+  if err == "timeout" and clock.deadline and socket.gettime() >= clock.deadline then
+    return string.format("tls.https: timeout: the request's deadline of %g seconds passed", clock.seconds)
+  end
+  return err
+end
+
+-- Reads one line from conn (up to LF, which is dropped with the CR just
+-- before it; a CR elsewhere stays, for the caller to refuse) of at most
+-- M.MAX_LINE bytes, a byte at a time so a longer one is never held; the
+-- whole line within one timeout, and before the request's deadline.
+-- `who` names the sender in a message. Returns the line or nil, message.
+local function read_line(conn, clock, who)
+  local parts, n = {}, 0
+  local stop = clock.timeout >= 0 and socket.gettime() + clock.timeout
+  if clock.deadline and (not stop or clock.deadline < stop) then stop = clock.deadline end
+  local cr, err = false, nil
+  while true do
+    if stop and not conn:dirty() then conn:settimeout(math.max(stop - socket.gettime(), 0)) end
+    local ch
+    ch, err = conn:receive(1)
+    if not ch then break end
+    if ch == "\n" then return table.concat(parts) end
+    if cr then n = n + 1; parts[n] = "\r" end
+    cr = ch == "\r"
+    if not cr then n = n + 1; parts[n] = ch end
+    if n > M.MAX_LINE then
+      return nil, string.format("tls.https: a line of %s is longer than %d bytes", who or "the server's response",
+        M.MAX_LINE)
+    end
+  end
+  return nil, late(clock, err)
+end
+
+-- s without the OWS (spaces and tabs) around it (a pattern would take
+-- quadratic time over a long run of spaces inside).
+local function trim_ows(s)
+  local i = s:find("[^ \t]")
+  if not i then return "" end
+  local j = #s
+  while s:byte(j) == 32 or s:byte(j) == 9 do j = j - 1 end
+  return s:sub(i, j)
+end
+
+-- rfc9112#4: status-line = HTTP-version SP status-code SP [ reason-phrase ],
+-- reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ). Only HTTP/1.0 and
+-- HTTP/1.1, codes 100 to 599. Returns the code or nil.
+local function status_code(line)
+  local code, reason = line:match("^HTTP/1%.[01] ([1-5]%d%d) (.*)$")
+  if not code or reason:find("[%z\1-\8\10-\31\127]") then return nil end
+  return tonumber(code)
+end
+
+-- Reads a field section (rfc9112#5) with next_line (a counted line reader)
+-- up to its empty line: { lower-case name = value }, the values of a
+-- repeated name joined with ", " (as LuaSocket's). `who` names the sender
+-- in messages. Returns the table or nil, message.
+local function read_fields(next_line, who)
+  local lists = {}
+  local function bad(what, line)
+    return nil, string.format("tls.https: %s is malformed: %s: '%s'", who, what, peer_text(line))
+  end
+  while true do
+    local line, err = next_line()
+    if not line then return nil, err end
+    if line == "" then break end
+    -- rfc9112#5.2: obs-fold is not accepted here (a line starting with SP or HTAB).
+    if line:find("^[ \t]") then return bad("a folded field line (obs-fold)", line) end
+    local name, value = line:match("^([^:]*):(.*)$")
+    if not name then return bad("a field line without a colon", line) end
+    -- rfc9112#5.1: "No whitespace is allowed between the field name and
+    -- colon ... a server MUST reject ... and a proxy MUST remove any such
+    -- whitespace from a response message before forwarding".
+    if name:find("[ \t]$") then return bad("whitespace between a field name and its colon", line) end
+    if not name:match("^[%w!#$%%&'*+%-.^_`|~]+$") then return bad("a field name that is not a token", line) end
+    -- rfc9110#5.5: "a recipient of CR, LF, or NUL within a field value
+    -- MUST either reject the message or replace each of those characters
+    -- with SP" (an LF ended the line; a CR or NUL may be left).
+    if value:find("[%z\r]") then return bad("a CR or NUL in a field value", line) end
+    value = trim_ows(value)
+    name = name:lower()
+    local list = lists[name]
+    if not list then list = {}; lists[name] = list end
+    list[#list + 1] = value
+  end
+  local fields = {}
+  for name, list in pairs(lists) do fields[name] = table.concat(list, ", ") end
+  return fields
+end
+
 -- Opens a tunnel to host:port through an HTTP proxy with CONNECT
 -- (rfc9110#9.3.6). The proxy sees only the target's name and port; TLS
 -- runs end to end inside and verifies the target, as without a proxy.
 -- Its credentials go on the CONNECT only, never to the target.
-local function tunnel(sock, proxy, host, port)
+local function tunnel(sock, proxy, host, port, clock)
   local target = (host:find(":", 1, true) and "[" .. host .. "]" or host) .. ":" .. port
   local head = "CONNECT " .. target .. " HTTP/1.1\r\nHost: " .. target .. "\r\n"
   if proxy.user and proxy.password then
     head = head .. "Proxy-Authorization: Basic " .. mime.b64(proxy.user .. ":" .. url.unescape(proxy.password))
       .. "\r\n"
   end
+  sock:settimeout(budget(clock))
   local ok, err = sock:send(head .. "\r\n")
-  if not ok then return nil, err end
-  -- The reply is read line by line through LuaSocket's buffer: nothing
-  -- follows it before our ClientHello, so nothing is left there for TLS.
+  if not ok then return nil, late(clock, err) end
+  -- The reply is read line by line through LuaSocket's buffer, each line
+  -- and their number bounded as for a server's response: nothing follows
+  -- it before our ClientHello, so nothing is left there for TLS.
+  local lines = 0
+  local function next_line()
+    lines = lines + 1
+    if lines > M.MAX_LINES then
+      return nil, string.format("tls.https: the proxy's reply has more than %d lines of status and fields", M.MAX_LINES)
+    end
+    return read_line(sock, clock, "the proxy's reply")
+  end
   local status
-  status, err = sock:receive("*l")
+  status, err = next_line()
   if not status then return nil, err end
-  repeat
-    local line
-    line, err = sock:receive("*l")
-    if not line then return nil, err end
-  until line == ""
-  if not status:match("^HTTP/%d%.%d 2%d%d") then
-    return nil, string.format("the proxy %s refused to connect to %s: %s", proxy.where, target,
-      (status:gsub("%c", "?")))
+  ok, err = read_fields(next_line, "the proxy's reply")
+  if not ok then return nil, err end
+  -- Only a 2xx opens the tunnel (rfc9110#9.3.6); anything else, a 1xx
+  -- included, is a refusal.
+  local code = status_code(status)
+  if not code or code < 200 or code > 299 then
+    return nil, string.format("the proxy %s refused to connect to %s: %s", proxy.where, target, peer_text(status))
   end
   return true
-end
-
--- Limits on what a server's response may make us hold (review next21b F1,
--- F2; rfc9110#5.4: "A client MAY discard or truncate received field lines
--- that are larger than the client wishes to process"): the length of one
--- line (status, field, chunk size) and the number of lines of status and
--- fields per response, 1xx responses and trailers included.
-M.MAX_LINE = 64 * 1024
-M.MAX_LINES = 1000
--- The largest piece of a chunk read at once: a chunk is handed to the
--- sink in pieces, so a sink that stops at a size bounds the memory.
-local CHUNK_PIECE = 16 * 1024
-
--- Reads one line from conn (up to LF, which is dropped, as is every CR,
--- like LuaSocket's "*l") of at most M.MAX_LINE bytes, a byte at a time so
--- a longer one is never held; the whole line within one timeout (seconds,
--- or < 0 for none). Returns the line or nil, message, partial.
-local function read_line(conn, prefix, timeout)
-  local parts, n = {}, 0
-  local deadline = timeout >= 0 and socket.gettime() + timeout
-  local err
-  while true do
-    if deadline and not conn:dirty() then conn:settimeout(math.max(deadline - socket.gettime(), 0)) end
-    local ch
-    ch, err = conn:receive(1)
-    if not ch then break end
-    if ch == "\n" then
-      if deadline then conn:settimeout(timeout) end
-      return (prefix or "") .. table.concat(parts)
-    end
-    if ch ~= "\r" then
-      n = n + 1
-      if n > M.MAX_LINE then
-        err = string.format("tls.https: a line of the server's response is longer than %d bytes", M.MAX_LINE)
-        break
-      end
-      parts[n] = ch
-    end
-  end
-  if deadline then conn:settimeout(timeout) end
-  return nil, err, (prefix or "") .. table.concat(parts)
 end
 
 -- Our source for a chunked body (rfc9112#7.1), in place of LuaSocket's
@@ -172,7 +272,7 @@ end
 -- anticipate potentially large hexadecimal numerals and prevent parsing
 -- errors due to integer conversion overflows"), at most 15 digits; an
 -- extension after ';' is ignored; trailers are read (counted in the
--- line limit) and dropped.
+-- line limit, checked as fields) and dropped.
 local function chunked_source(o)
   local left, done = 0, false
   return function()
@@ -182,16 +282,14 @@ local function chunked_source(o)
       if not line then return nil, err end
       local hex = line:match("^(%x+)[ \t]*;") or line:match("^(%x+)$")
       if not hex or #hex > 15 then
-        return nil, "tls.https: the server's response is malformed: bad chunk size '"
-          .. line:sub(1, 40):gsub("[%c\128-\255]", "?") .. "'"
+        return nil, "tls.https: the server's response is malformed: bad chunk size '" .. peer_text(line) .. "'"
       end
       left = tonumber(hex, 16)
       if left == 0 then
         done = true
-        repeat
-          line, err = o:receive("*l")
-          if not line then return nil, err end
-        until line == ""
+        local ok
+        ok, err = read_fields(function() return o:counted_line() end, "the server's response")
+        if not ok then return nil, err end
         return nil
       end
     end
@@ -208,11 +306,67 @@ local function chunked_source(o)
   end
 end
 
+-- A body of `total` bytes (Content-Length), read in pieces.
+local function length_source(o, total)
+  local left = total
+  return function()
+    if left == 0 then return nil end
+    local data, err, partial = o:receive(math.min(left, CHUNK_PIECE))
+    if not data then
+      if err == "closed" or tostring(err):find("^connection truncated") then
+        return nil, string.format("tls.https: the server closed the connection after %d of %d bytes of the body",
+          total - left + #(partial or ""), total)
+      end
+      return nil, err
+    end
+    left = left - #data
+    return data
+  end
+end
+
+-- A body that ends when the server closes (rfc9112#6.3 point 8). A TCP
+-- close without close_notify may be an attacker's on the path cutting it
+-- short (rfc8446#6.1): an error unless strict_close = false.
+local function close_source(o, strict)
+  local done = false
+  return function()
+    if done then return nil end
+    local data, err, partial = o:receive(CHUNK_PIECE)
+    if data then return data end
+    local truncated = tostring(err):find("^connection truncated") -- a context with strict_close = true
+    if err ~= "closed" and not truncated then return nil, err end
+    done = true
+    if truncated or (strict and not o:close_notify()) then
+      return nil, "tls.https: the server closed the connection without close_notify before the end of a body "
+        .. "delimited by the close: it may have been cut short (strict_close = false accepts it)"
+    end
+    if partial and partial ~= "" then return partial end
+    return nil
+  end
+end
+
+-- Stops a body source once more than max bytes came (max may be nil: no limit).
+local function bounded(source, max)
+  if not max then return source end
+  local got = 0
+  return function()
+    local data, err = source()
+    if data then
+      got = got + #data
+      if got > max then
+        return nil, string.format("tls.https: the response body is larger than max_body (%d bytes)", max)
+      end
+    end
+    return data, err
+  end
+end
+
 -- A connection object for socket.http.open: connect(host, port) opens TCP
 -- (through the proxy's tunnel when there is one), runs the TLS handshake
 -- with `servername` (the URL's host, never the Host header) and then
--- forwards send/receive/close to the TLS connection.
-local function creator(ctx, servername, timeout, proxy)
+-- forwards send/close to the TLS connection; the response is read with
+-- its line, counted_line and receive. Every wait is bounded by budget(clock).
+local function creator(ctx, servername, clock, proxy)
   return function()
     local o = {}
     -- socket.http.open sets its own TIMEOUT first; ours wins, as LuaSec's does.
@@ -220,20 +374,20 @@ local function creator(ctx, servername, timeout, proxy)
     function o:connect(host, port)
       local sock, err = socket.tcp()
       if not sock then return nil, err end
-      sock:settimeout(timeout)
+      sock:settimeout(budget(clock))
       local ok
       if proxy then
         ok, err = sock:connect(proxy.host, proxy.port)
-        if ok then ok, err = tunnel(sock, proxy, host, port) end
+        if ok then ok, err = tunnel(sock, proxy, host, port, clock) end
       else
         ok, err = sock:connect(host, port)
       end
-      if not ok then sock:close(); return nil, err end
+      if not ok then sock:close(); return nil, late(clock, err) end
       local conn
-      conn, err = tls.wrap(sock, ctx, { servername = servername, timeout = timeout })
+      conn, err = tls.wrap(sock, ctx, { servername = servername, timeout = budget(clock) })
       if not conn then sock:close(); return nil, err end
       ok, err = conn:handshake()
-      if not ok then conn:close(); return nil, err end
+      if not ok then conn:close(); return nil, late(clock, err) end
       local alpn = conn:info().alpn
       if alpn ~= nil and alpn ~= "http/1.1" then
         conn:close()
@@ -242,23 +396,30 @@ local function creator(ctx, servername, timeout, proxy)
       self.conn = conn
       return 1
     end
-    function o:send(...) return self.conn:send(...) end
-    -- LuaSocket reads the status line and every field line with "*l":
-    -- each is bounded, and so is their number.
+    function o:send(...)
+      self.conn:settimeout(budget(clock))
+      local i, err, last = self.conn:send(...)
+      return i, late(clock, err), last
+    end
+    -- The status line and every field line: each is bounded, and so is their number.
     local lines = 0
-    function o:receive(pattern, prefix)
-      if pattern == nil or pattern == "*l" or pattern == "l" then
-        lines = lines + 1
-        if lines > M.MAX_LINES then
-          return nil, string.format("tls.https: the server's response has more than %d lines of status and fields",
-            M.MAX_LINES), prefix
-        end
-        return read_line(self.conn, prefix, timeout)
+    function o:counted_line()
+      lines = lines + 1
+      if lines > M.MAX_LINES then
+        return nil, string.format("tls.https: the server's response has more than %d lines of status and fields",
+          M.MAX_LINES)
       end
-      return self.conn:receive(pattern, prefix)
+      return read_line(self.conn, clock)
     end
     -- A chunk-size line or the CRLF after a chunk: bounded, not counted.
-    function o:line() return read_line(self.conn, nil, timeout) end
+    function o:line() return read_line(self.conn, clock) end
+    -- n bytes (or fewer and nil, "closed", partial).
+    function o:receive(n)
+      self.conn:settimeout(budget(clock))
+      local data, err, partial = self.conn:receive(n)
+      return data, late(clock, err), partial
+    end
+    function o:close_notify() return self.conn:info().close_notify end
     function o:getfd() return self.conn and self.conn:getfd() or -1 end
     -- Decrypted bytes buffered in the engine, for socket.select loops (contract 1's dirty, when present).
     function o:dirty() return self.conn ~= nil and self.conn.dirty ~= nil and self.conn:dirty() or false end
@@ -390,20 +551,62 @@ local function user_sink(sink)
   end
 end
 
--- Reads the answer to a request sent on h (see hop).
-local function response(h, reqt, method, sink)
-  local code, status = h:receivestatusline()
-  if not code then  -- HTTP/0.9: no status line, the body is all there is
-    h:receive09body(status, sink, reqt.step)
-    h:close()
-    return 200
+-- rfc9112#6.3 point 4: Content-Length is 1*DIGIT (at most 15 here, as a
+-- chunk size); rfc9110#8.6: a list or repeated fields (joined with ", ")
+-- of one value may be taken as that value. Returns the length or nil, message.
+local function content_length(value)
+  local n
+  for item in (value .. ","):gmatch("([^,]*),") do
+    item = trim_ows(item)
+    if not item:match("^%d+$") or #item > 15 or (n and item ~= n) then
+      return nil, "tls.https: the server's response is malformed: a bad Content-Length '" .. peer_text(value) .. "'"
+    end
+    n = item
   end
-  while code == 100 do
-    h:receiveheaders()
-    code, status = h:receivestatusline()
-    if not code then error("no status line after 100 Continue", 0) end
+  return tonumber(n)
+end
+
+-- Reads the answer to a request sent on h (see hop): its status line,
+-- fields and body, all with our reader (lines bounded and counted, no
+-- HTTP/0.9, strict status and field lines). Errors raise through h.try.
+local function response(h, reqt, method, sink, opts)
+  local o = h.c
+  local function next_line() return o:counted_line() end
+  local code, status, rheaders, last
+  local interim = 0
+  while true do
+    local err
+    status, err = next_line()
+    if not status and err == "closed" then
+      h.try(nil, "tls.https: the server's response is malformed: no status line before the connection closed")
+    end
+    h.try(status, err)
+    code = status_code(status)
+    if not code then
+      -- No HTTP/0.9 (whose response is the body alone): what is not a
+      -- status line is an error, not the start of a body.
+      if last == 100 then
+        h.try(nil, "tls.https: the server's response is malformed: no status line after 100 Continue")
+      end
+      h.try(nil, "tls.https: the server's response is malformed: "
+        .. (last and "after a " .. last .. " response, " or "")
+        .. "no status line (HTTP/1.x, a code, a reason): '" .. peer_text(status) .. "'")
+    end
+    rheaders = h.try(read_fields(next_line, "the server's response"))
+    if code >= 200 then break end
+    -- rfc9110#15.2.2: 101 answers an Upgrade, which we never send.
+    if code == 101 then
+      h.try(nil, "tls.https: the server switched protocols (101) though the request asked for no upgrade")
+    end
+    -- rfc9110#15.2: "A client MUST be able to parse one or more 1xx
+    -- responses received prior to a final response, even if the client
+    -- does not expect one": skipped, up to M.MAX_INTERIM of them.
+    interim = interim + 1
+    if interim > M.MAX_INTERIM then
+      h.try(nil, string.format("tls.https: the server sent more than %d interim (1xx) responses", M.MAX_INTERIM))
+    end
+    last = code
   end
-  local rheaders = h:receiveheaders()
   local follow = reqt.redirect ~= false and REDIRECT_CODES[code] and rheaders.location
     and (method == "GET" or method == "HEAD") and not reqt.source
     and rheaders.location:gsub("%s", "") ~= ""
@@ -411,13 +614,37 @@ local function response(h, reqt, method, sink)
     h:close()
     return code, rheaders, status, true
   end
-  if method ~= "HEAD" and code ~= 204 and code ~= 304 and not (code >= 100 and code < 200) then
+  -- rfc9112#6.3: the length of the body, in its order.
+  local source
+  if method == "HEAD" or code == 204 or code == 304 then
+    source = nil -- point 1: no body
+  elseif rheaders["transfer-encoding"] then
     local te = rheaders["transfer-encoding"]
-    if te and te ~= "identity" then  -- as LuaSocket decides, with our chunked source
-      h.try(ltn12.pump.all(chunked_source(h.c), sink or ltn12.sink.null(), reqt.step or ltn12.pump.step))
-    else
-      h:receivebody(rheaders, sink, reqt.step)
+    -- rfc9112#6.1: "A server or client that receives an HTTP/1.0 message
+    -- containing a Transfer-Encoding header field MUST treat the message
+    -- as if the framing is faulty".
+    if status:sub(1, 8) == "HTTP/1.0" then
+      h.try(nil, "tls.https: the server's response is malformed: Transfer-Encoding in an HTTP/1.0 response")
     end
+    -- Point 3 and 4: chunked must be the final coding; it is the only one
+    -- we decode, so it must also be the only one. It wins over a
+    -- Content-Length (the connection is never reused).
+    if trim_ows(te):lower() ~= "chunked" then
+      h.try(nil, "tls.https: the server's response uses the transfer coding '" .. peer_text(te)
+        .. "': tls.https decodes only 'chunked' alone")
+    end
+    source = chunked_source(o)
+  elseif rheaders["content-length"] then
+    local n = h.try(content_length(rheaders["content-length"]))
+    if opts.max_body and n > opts.max_body then
+      h.try(nil, string.format("tls.https: the response body is larger than max_body (%d bytes)", opts.max_body))
+    end
+    source = length_source(o, n)
+  else
+    source = close_source(o, opts.strict_close) -- point 8
+  end
+  if source then
+    h.try(ltn12.pump.all(bounded(source, opts.max_body), sink or ltn12.sink.null(), reqt.step or ltn12.pump.step))
   end
   h:close()
   return code, rheaders, status, false
@@ -426,16 +653,15 @@ end
 -- Sends one request and reads its answer. Returns code, headers, status,
 -- and whether the body was left unread because the answer is a redirect
 -- to follow. Errors are thrown by LuaSocket's try (caught in request);
--- any other error while the response is read (LuaSocket's parser raising
--- on a hostile response) closes the connection and is thrown the same
--- way, as "the server's response is malformed"; the user's sink raising
--- closes it too and raises again as it is.
-local function hop(reqt, t, method, headers, create)
+-- any other error while the response is read closes the connection and is
+-- thrown the same way, as "the server's response is malformed"; the
+-- user's sink raising closes it too and raises again as it is.
+local function hop(reqt, t, method, headers, create, opts)
   local h = http.open(t.host, t.port, create)
   h:sendrequestline(method, t.uri)
   h:sendheaders(headers)
   if reqt.source then h:sendbody(headers, reqt.source, reqt.step) end
-  local ok, code, rheaders, status, follow = pcall(response, h, reqt, method, user_sink(reqt.sink))
+  local ok, code, rheaders, status, follow = pcall(response, h, reqt, method, user_sink(reqt.sink), opts)
   if ok then return code, rheaders, status, follow end
   h:close()
   if getmetatable(code) == USER_ERROR then error(code.err, 0) end
@@ -473,6 +699,22 @@ local function check_request(reqt)
   if reqt.servername ~= nil and type(reqt.servername) ~= "string" then
     return fail("option 'servername' must be a string (got %s)", type(reqt.servername))
   end
+  if reqt.strict_close ~= nil and type(reqt.strict_close) ~= "boolean" then
+    return fail("option 'strict_close' must be true or false (got %s)", type(reqt.strict_close))
+  end
+  local max_body = reqt.max_body
+  if max_body ~= nil then
+    max_body = type(max_body) == "number" and math.tointeger(max_body)
+    if not max_body or max_body < 1 then
+      return fail("option 'max_body' must be a whole number of bytes >= 1 (got %s)", type(reqt.max_body) == "number"
+        and (reqt.max_body ~= reqt.max_body and "NaN" or tostring(reqt.max_body)) or type(reqt.max_body))
+    end
+  end
+  local deadline = reqt.deadline
+  if deadline ~= nil and (type(deadline) ~= "number" or not (deadline > 0 and deadline < math.huge)) then
+    return fail("option 'deadline' must be a number of seconds > 0 for the whole request (got %s)",
+      type(deadline) ~= "number" and type(deadline) or deadline ~= deadline and "NaN" or tostring(deadline))
+  end
   -- rfc9110#9.1: a method is a token. It goes on the request line as it is,
   -- so a CR LF in it would add headers or a whole second request.
   local m = reqt.method
@@ -497,7 +739,8 @@ local function check_request(reqt)
       return fail("header '%s' has a control character (CR, LF, NUL, ...) in its value", k)
     end
   end
-  return timeout, max
+  -- strict_close: a body delimited by the close must end with close_notify unless it is false.
+  return timeout, max, { max_body = max_body, deadline = deadline, strict_close = reqt.strict_close ~= false }
 end
 
 -- reqt.proxy or socket.http.PROXY (LuaSocket's default), an http:// URL
@@ -523,8 +766,10 @@ end
 local PER_SERVER = { host = true, authorization = true, cookie = true, ["proxy-authorization"] = true }
 
 local function trequest(reqt)
-  local timeout, max = check_request(reqt)
+  local timeout, max, opts = check_request(reqt)
   if not timeout then return nil, max end
+  local clock = { timeout = timeout, seconds = opts.deadline,
+    deadline = opts.deadline and socket.gettime() + opts.deadline }
   local proxy, err = proxy_option(reqt)
   if proxy == nil then return nil, err end
   -- Through a proxy, headers go inside the TLS tunnel, to the server: the
@@ -567,8 +812,9 @@ local function trequest(reqt)
     -- first host), without the trailing dot DNS allows.
     local name = t.host:gsub("%.$", "")
     if reqt.servername and t.host == origin.host and t.port == origin.port then name = reqt.servername end
-    local create = creator(ctx, name, timeout, proxy)
-    local code, headers, status, follow = hop(reqt, t, method, hop_headers(reqt, t, user_headers), create)
+    if clock.deadline and socket.gettime() >= clock.deadline then return nil, late(clock, "timeout") end
+    local create = creator(ctx, name, clock, proxy)
+    local code, headers, status, follow = hop(reqt, t, method, hop_headers(reqt, t, user_headers), create, opts)
     if not follow then
       if nredirects > 0 then
         headers = headers or {}
