@@ -73,10 +73,17 @@ describe("https22 status lines (no HTTP/0.9)", function()
   it("refuses other versions, codes outside 100-599, missing spaces, control bytes", function()
     for _, line in ipairs { "HTTP/2 200 OK", "HTTP/1.2 200 OK", "HTTP/0.9 200 OK", "http/1.1 200 OK",
       "HTTP/1.1 20 OK", "HTTP/1.1 2000 OK", "HTTP/1.1 600 Nope", "HTTP/1.1 099 Low", "HTTP/1.1 200OK",
-      "HTTP/1.1  200 OK", "HTTP/1.1 200", " HTTP/1.1 200 OK", "HTTP/1.1 200 O\0K", "HTTP/1.1 200 O\rK",
+      "HTTP/1.1  200 OK", "HTTP/1.1 200x", "HTTP/1.1 2000", " HTTP/1.1 200 OK", "HTTP/1.1 200 O\0K", "HTTP/1.1 200 O\rK",
       "HTTP/1.1 +20 OK", "HTTP/1.1 2a0 OK" } do
       refused(line .. "\r\nContent-Length: 2\r\n\r\nok", MALFORMED .. "no status line")
     end
+  end)
+
+  it("takes a status line that ends at its code, without the second space", function()
+    local r, body = ok("HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok")
+    assert.equal(200, r[2])
+    assert.equal("HTTP/1.1 200", r[4])
+    assert.equal("ok", body)
   end)
 
   it("takes an empty reason phrase, obs-text in it, and a bare LF as the line end", function()

@@ -182,9 +182,17 @@ end
 
 -- rfc9112#4: status-line = HTTP-version SP status-code SP [ reason-phrase ],
 -- reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ). Only HTTP/1.0 and
--- HTTP/1.1, codes 100 to 599. Returns the code or nil.
+-- HTTP/1.1, codes 100 to 599. The second SP missing when nothing follows
+-- the code ("HTTP/1.1 200", sent by some small servers) is taken, as
+-- curl and Python take it: the reason is ignored anyway (rfc9112#4: "A
+-- client SHOULD ignore the reason-phrase content"), and the line can be
+-- read only one way. Returns the code or nil.
 local function status_code(line)
   local code, reason = line:match("^HTTP/1%.[01] ([1-5]%d%d) (.*)$")
+  if not code then
+    code = line:match("^HTTP/1%.[01] ([1-5]%d%d)$")
+    reason = ""
+  end
   if not code or reason:find("[%z\1-\8\10-\31\127]") then return nil end
   return tonumber(code)
 end
