@@ -137,3 +137,21 @@ void tls_lua_trace_release(tls_lua_trace *t, lua_State *L)
     }
     t->L = NULL;
 }
+
+const char *tls_lua_error_text(lua_State *L, int idx)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING:
+        return lua_tostring(L, idx);
+    case LUA_TNUMBER:
+        return "(error object is a number)";
+    case LUA_TNIL:
+        return "(error object is nil)";
+    case LUA_TBOOLEAN:
+        return "(error object is a boolean)";
+    case LUA_TTABLE:
+        return "(error object is a table)";
+    default:
+        return "(error object is not a string)";
+    }
+}
