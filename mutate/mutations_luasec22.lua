@@ -36,12 +36,4 @@ return {
      from = [[      elseif v == "client_once" then needs_peer = needs_peer or v]],
      to = [[      elseif v == "client_once" then]],
      specs = { { S, "refuses them without" } } },
-   -- F5: a number raised by a hook is not converted in place.
-   { name = "luasec22_error_number_converted", file = "csrc/lua/lua_trace.c",
-     from = [[    case LUA_TNUMBER:
-        return "(error object is a number)";]],
-     to = [[    case LUA_TNUMBER:
-        return lua_tostring(L, idx);]],
-     specs = { { S, "error(42) in verify, servername, alpn and ocsp" },
-               { S, "keylog: the line is lost" } } },
 }

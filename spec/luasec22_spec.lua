@@ -203,8 +203,8 @@ end)
 
 describe("luasec22 F5: a hook raising something that is not a string", function()
    local RAISES = {
-      { function() error(42) end, "(error object is a number)", "error(42)" },
-      { function() error(4.5) end, "(error object is a number)", "error(4.5)" },
+      { function() error(42) end, "42", "error(42)" },
+      { function() error(4.5) end, "4.5", "error(4.5)" },
       { function() error({}) end, "(error object is a table)", "error({})" },
       { function() error(nil) end, "(error object is nil)", "error(nil)" },
       { function() error(false) end, "(error object is a boolean)", "error(false)" },
@@ -246,7 +246,7 @@ describe("luasec22 F5: a hook raising something that is not a string", function(
       assert.truthy(#seen[1][2] > 0)
    end)
 
-   it("keylog: the line is lost with a warning naming the type, the handshake goes on", function()
+   it("keylog: the line is lost with a warning naming the number or the type, the handshake goes on", function()
       local ok, out = child.run([[
 warn("@on")
 for _, raise in ipairs { function() error(42) end, function() error({}) end, function() error(nil) end } do
@@ -265,7 +265,7 @@ end
       assert.is_true(ok, out)
       local _, n = out:gsub("handshake done", "")
       assert.equal(3, n, out)
-      for _, text in ipairs { "(error object is a number)", "(error object is a table)", "(error object is nil)" } do
+      for _, text in ipairs { "42", "(error object is a table)", "(error object is nil)" } do
          local _, k = out:gsub("tls: keylog function failed %(the line is lost%): " .. text:gsub("%p", "%%%0"), "")
          assert.equal(5, k, out)
       end
