@@ -28,9 +28,8 @@ void tls_lua_keylog_bridge(void *ud, const char *line)
     lua_insert(L, -2);
     lua_pushlightuserdata(L, (void *)line);
     if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-        const char *msg = lua_tostring(L, -1);
         lua_warning(L, "tls: keylog function failed (the line is lost): ", 1);
-        lua_warning(L, msg ? msg : "(error object is not a string)", 0);
+        lua_warning(L, tls_lua_error_text(L, -1), 0);
         lua_pop(L, 1);
     }
 }

@@ -84,13 +84,13 @@ static int call_store(tls_lua_trace *t, store_call *sc, const char *consequence)
  * and pops the message. */
 static void warn_failure(lua_State *L, const char *what, const char *consequence)
 {
-    const char *msg = lua_tostring(L, -1);
+    const char *msg = tls_lua_error_text(L, -1);
     lua_warning(L, "tls: session store ", 1);
     lua_warning(L, what, 1);
     lua_warning(L, " failed (", 1);
     lua_warning(L, consequence, 1);
     lua_warning(L, "): ", 1);
-    lua_warning(L, msg ? msg : "(error object is not a string)", 0);
+    lua_warning(L, msg, 0);
     lua_pop(L, 1);
 }
 

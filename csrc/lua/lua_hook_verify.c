@@ -9,12 +9,21 @@
 #include "lua/lua_cert.h"
 #include "lua/lua_tls.h"
 
-/* Runs under lua_pcall: (fn, chain as light userdata, ok, reason). */
+/* Runs under lua_pcall: (fn, chain as light userdata, ok, reason as light
+ * userdata or NULL). The chain and the reason become Lua values here, under
+ * the protection: an allocation failure is then an error of the pcall, not
+ * a longjmp out of the engine. */
 static int call_verify(lua_State *L)
 {
     STACK_OF(X509) *chain = lua_touserdata(L, 2);
+    const char *reason = lua_touserdata(L, 4);
     tls_lua_push_chain(L, chain);
     lua_replace(L, 2);
+    if (reason != NULL)
+        lua_pushstring(L, reason);
+    else
+        lua_pushnil(L);
+    lua_replace(L, 4);
     lua_call(L, 3, 2);
     return 2;
 }
@@ -49,13 +58,9 @@ int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, int ok, const char *r
     }
     lua_pushlightuserdata(L, chain);
     lua_pushboolean(L, ok);
-    if (reason != NULL)
-        lua_pushstring(L, reason);
-    else
-        lua_pushnil(L);
+    lua_pushlightuserdata(L, (void *)reason);
     if (lua_pcall(L, 4, 2, 0) != LUA_OK) {
-        const char *msg = lua_tostring(L, -1);
-        snprintf(why, why_size, "%s", msg != NULL ? msg : "it raised an error that is not a string");
+        snprintf(why, why_size, "%s", tls_lua_error_text(L, -1));
         lua_pop(L, 1);
         return 0;
     }

@@ -137,3 +137,29 @@ void tls_lua_trace_release(tls_lua_trace *t, lua_State *L)
     }
     t->L = NULL;
 }
+
+const char *tls_lua_error_text(lua_State *L, int idx)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING:
+        return lua_tostring(L, idx);
+    case LUA_TNUMBER: {
+        /* Formatted here, not by lua_tostring, which converts in place and
+         * allocates: error(42) still reads "42". */
+        static _Thread_local char number[64];
+        if (lua_isinteger(L, idx))
+            snprintf(number, sizeof number, LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(L, idx));
+        else
+            snprintf(number, sizeof number, LUA_NUMBER_FMT, (LUAI_UACNUMBER)lua_tonumber(L, idx));
+        return number;
+    }
+    case LUA_TNIL:
+        return "(error object is nil)";
+    case LUA_TBOOLEAN:
+        return "(error object is a boolean)";
+    case LUA_TTABLE:
+        return "(error object is a table)";
+    default:
+        return "(error object is not a string)";
+    }
+}

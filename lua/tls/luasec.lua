@@ -359,12 +359,20 @@ local function translate(cfg)
   if cfg.verify ~= nil then
     local verify, verr = whole_list(cfg.verify, "verify")
     if not verify then return nil, verr end
+    local needs_peer
     for _, v in ipairs(verify) do
       if v == "peer" then peer = true
-      elseif v == "fail_if_no_peer_cert" then required = true
-      elseif v ~= "none" and v ~= "client_once" then
+      elseif v == "fail_if_no_peer_cert" then required = true; needs_peer = needs_peer or v
+      elseif v == "client_once" then needs_peer = needs_peer or v
+      elseif v ~= "none" then
         return fail("invalid verify option (%s)", tostring(v))
       end
+    end
+    -- OpenSSL (and so LuaSec) ignores these without "peer": the word would
+    -- say the opposite of what happens (nobody is verified). Refused.
+    if needs_peer and not peer then
+      return fail("verify '%s' without 'peer' verifies nobody (OpenSSL ignores it then): "
+        .. "add \"peer\" to verify, or use verify = \"none\"", needs_peer)
     end
   end
   extra.peer = peer
@@ -579,7 +587,43 @@ end
 -- less of clients than the connection's own (no client certificate where
 -- one was required, TLS 1.2 where only 1.3 was allowed) would quietly let
 -- a client in by naming it: refused. Stricter contexts are fine.
+-- The cipher suites, groups and tickets of the chosen context apply too
+-- (OpenSSL keeps the connection's cipher list and options): a map entry
+-- that allows a suite (RSA key transport), a group (ffdhe4096) or tickets
+-- the connection's own context refused is refused as well. Signature
+-- algorithms are never set by newcontext (tls.context's defaults on both),
+-- and ALPN or the certificates are what the switch is for.
 local VERIFY_RANK = { optional = 1, required = 2 }
+-- tls.context's defaults (csrc/pki/tls_config.c) when `ciphers` or
+-- `groups` is not given: a server's groups.
+local DEFAULT_SERVER_GROUPS = { "x25519", "secp256r1", "secp384r1", "x448", "secp521r1", "ffdhe2048", "ffdhe3072" }
+local function suite_set(o)
+  local set = {}
+  local function add(list)
+    for _, s in ipairs(list) do
+      -- only the suites of the versions the context allows count
+      if TLS13_KNOWN[s] then
+        if o.max_version == "TLSv1.3" then set[s] = true end
+      elseif o.min_version == "TLSv1.2" then
+        set[s] = true
+      end
+    end
+  end
+  if o.ciphers then add(o.ciphers) else add(TLS13_SUITES); add(TLS12_SUITES) end
+  return set
+end
+local function group_set(o)
+  local set = {}
+  for _, g in ipairs(o.groups or DEFAULT_SERVER_GROUPS) do set[g] = true end
+  return set
+end
+-- The first member of a not in b, in a stable order (nil: a is within b).
+local function not_within(a, b)
+  local extra = {}
+  for k in pairs(a) do if not b[k] then extra[#extra + 1] = k end end
+  table.sort(extra)
+  return extra[1]
+end
 local function sni_weaker(own, chosen)
   if (VERIFY_RANK[chosen.verify] or 0) < (VERIFY_RANK[own.verify] or 0) then
     return string.format("its context verifies clients less than this connection's (verify %s, here %s): "
@@ -591,6 +635,22 @@ local function sni_weaker(own, chosen)
       .. "LuaSec keeps this connection's versions after the switch, luatls takes the chosen context's; "
       .. "give it the same protocol and options", chosen.min_version, chosen.max_version,
       own.min_version, own.max_version)
+  end
+  local wider = not_within(suite_set(chosen), suite_set(own))
+  if wider then
+    return string.format("its context allows the cipher suite %s, this connection's does not: "
+      .. "LuaSec keeps this connection's cipher list after the switch, luatls takes the chosen context's; "
+      .. "give it the same ciphers and ciphersuites (or fewer)", wider)
+  end
+  wider = not_within(group_set(chosen), group_set(own))
+  if wider then
+    return string.format("its context allows the group %s, this connection's does not: "
+      .. "luatls takes the chosen context's groups; give it the same curve/curveslist (or fewer)", wider)
+  end
+  if own.tickets == 0 and chosen.tickets ~= 0 then
+    return "its context issues session tickets, this connection's has option 'no_ticket': "
+      .. "LuaSec keeps this connection's options after the switch, luatls takes the chosen context's; "
+      .. "give it 'no_ticket' too"
   end
   return nil
 end
