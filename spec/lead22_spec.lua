@@ -45,13 +45,17 @@ describe("lead22: a receive ends at its deadline while the peer keeps sending", 
   after_each(function() proc.kill_all() end)
 
   for _, pattern in ipairs { "*l", "*a", 2 ^ 40 } do
-    it("receive(" .. tostring(pattern) .. ") with timeout 1 returns 'timeout' within about a second", function()
+    -- (what arrives meanwhile, hundreds of MiB a second, is kept and joined:
+    -- that takes time of its own on a loaded machine, whence the margin; the
+    -- defect ran until the peer stopped, 13 to 24 s here, and is caught
+    -- exactly by the timeout-0 tests below)
+    it("receive(" .. tostring(pattern) .. ") with timeout 0.5 returns 'timeout' within a few seconds", function()
       local server, port = listen()
       local peer = stream_zeros(port)
       local conn = assert(server:accept())
       server:close()
       assert(conn:handshake())
-      conn:settimeout(1)
+      conn:settimeout(0.5)
       local t0 = socket.gettime()
       local data, err, partial = conn:receive(pattern)
       local took = socket.gettime() - t0
@@ -60,7 +64,7 @@ describe("lead22: a receive ends at its deadline while the peer keeps sending", 
       assert.is_nil(data)
       assert.equal("timeout", err)
       assert.is_true(#partial > 0, "nothing was received: the peer did not stream")
-      assert.is_true(took < 2.5, string.format("receive took %.1f s with a 1 s timeout", took))
+      assert.is_true(took < 4, string.format("receive took %.1f s with a 0.5 s timeout", took))
     end)
   end
 
