@@ -65,7 +65,7 @@ return {
     specs = { { H, "refuses chunk data not followed by CRLF" } } },
   -- a line of any length held
   { name = "h21_https_line_unbounded", file = HTTPS,
-    from = [[    if n > M.MAX_LINE then]],
+    from = [[    if n > max then]],
     to = [[    if false then]],
     specs = { { H, "refuses a line longer than 64 KiB without holding it" } } },
   -- any number of field lines (and 1xx responses, trailers)

@@ -56,7 +56,7 @@ return {
     specs = { { S, "reads no body after HEAD with a Content-Length, nor for 204 and 304" } } },
   -- any Transfer-Encoding naming chunked read as chunked (LuaSocket's rule, more or less)
   { name = "h22_te_other_codings", file = HTTPS,
-    from = [[    if trim_ows(te):lower() ~= "chunked" then]],
+    from = [[    if #list ~= 1 or list[1] ~= "chunked" then]],
     to = [[    if not te:lower():find("chunked", 1, true) then]],
     specs = { { S, "refuses a transfer coding other than chunked alone, naming it" } } },
   -- Transfer-Encoding taken in an HTTP/1.0 response
@@ -66,13 +66,13 @@ return {
     specs = { { S, "refuses Transfer-Encoding in an HTTP/1.0 response" } } },
   -- differing Content-Length values: the last one wins
   { name = "h22_cl_differing", file = HTTPS,
-    from = [[#item > 15 or (n and item ~= n) then]],
-    to = [[#item > 15 then]],
+    from = [[#digits > 15 or (n and digits ~= n) then]],
+    to = [[#digits > 15 then]],
     specs = { { S, "refuses differing or malformed Content-Lengths" } } },
   -- any number of digits in a Content-Length
   { name = "h22_cl_digits", file = HTTPS,
-    from = [[#item > 15 or (n and item ~= n) then]],
-    to = [[#item > 30 or (n and item ~= n) then]],
+    from = [[#digits > 15 or (n and digits ~= n) then]],
+    to = [[#digits > 30 or (n and digits ~= n) then]],
     specs = { { S, "refuses differing or malformed Content-Lengths" } } },
   -- a short body (the server closed early) taken as the whole body
   { name = "h22_short_body_taken", file = HTTPS,

@@ -33,4 +33,23 @@ return {
     from = [[        count and count - got or pattern, pieces[1] == nil and prefix or nil)]],
     to = [[        count and count - got or pattern, pieces[1] == nil and prefix or nil, string.rep("x", got))]],
     specs = { { S, "a long line arriving in pieces costs linear CPU" } } },
+  -- review22b G1: chunk framing not counted against the body: 1-byte
+  -- chunks padded with extensions make a small max_body cost gigabytes
+  { name = "lead22_https_chunk_framing_unbounded", file = "lua/tls/https.lua",
+    from = [[    return framing <= FRAMING_SLACK + FRAMING_PER_BYTE * body]],
+    to = [[    return framing >= 0]],
+    specs = { { "spec/https22_spec.lua", "bounds a chunk-size line at 4 KiB and the framing of a chunked body" } } },
+  -- chunk-size lines bounded only by the 64 KiB of other lines
+  { name = "lead22_https_chunk_line_64k", file = "lua/tls/https.lua",
+    from = [[    function o:line() return read_line(self.conn, clock, nil, M.MAX_CHUNK_LINE) end]],
+    to = [[    function o:line() return read_line(self.conn, clock, nil, nil) end]],
+    specs = { { "spec/https22_spec.lua", "bounds a chunk-size line at 4 KiB and the framing of a chunked body" } } },
+  -- review22b G2: no bound on the whole head (1000 lines of 64 KiB, read a
+  -- byte at a time: half a minute of CPU)
+  { name = "lead22_https_head_unbounded", file = "lua/tls/https.lua",
+    from = [[      bytes = bytes + (line and #line + 2 or 0)
+      if bytes > M.MAX_HEAD then]],
+    to = [[      bytes = bytes + (line and #line + 2 or 0)
+      if bytes < 0 then]],
+    specs = { { "spec/https22_spec.lua", "bounds the whole head at 512 KiB" } } },
 }

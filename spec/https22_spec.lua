@@ -202,8 +202,8 @@ describe("https22 the length of the body (rfc9112 6.3)", function()
   end)
 
   it("refuses differing or malformed Content-Lengths", function()
-    for _, cl in ipairs { "2, 3", "-1", "+2", "2a", "0x2", "1e1", " ", "2,", ",2", "2 2", "1234567890123456",
-      "99999999999999999999" } do
+    for _, cl in ipairs { "2, 3", "-1", "+2", "2a", "0x2", "1e1", " ", ",", "2 2", "1234567890123456",
+      "99999999999999999999", "0001234567890123456" } do
       refused("HTTP/1.1 200 OK\r\nContent-Length: " .. cl .. "\r\n\r\nok", MALFORMED .. "a bad Content%-Length")
     end
     refused("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok", MALFORMED .. "a bad Content%-Length")
@@ -452,5 +452,57 @@ describe("https22 option checks", function()
     local r, err = https.request { url = "https://localhost:1/", context = ctx, strict_close = "no" }
     assert.is_nil(r)
     assert.equal("tls.https: option 'strict_close' must be true or false (got string)", err)
+  end)
+end)
+
+-- review22b (after the merge): what a valid server may send that the first
+-- version refused, and what a hostile one could make cost.
+describe("https22 review22b", function()
+  it("takes empty list elements (rfc9110 5.6.1) and leading zeros in Content-Length", function()
+    for _, cl in ipairs { "2,", ",2", " , 2 ,", "0002", "00000000000000000002", "2, 002" } do
+      local r, body = ok("HTTP/1.1 200 OK\r\nContent-Length: " .. cl .. "\r\n\r\nok")
+      assert.equal(200, r[2])
+      assert.equal("ok", body)
+    end
+    local _, body = ok("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    assert.equal("", body)
+  end)
+
+  it("takes empty list elements in Transfer-Encoding, and leading zeros in a chunk size", function()
+    for _, te in ipairs { ",chunked", "chunked,", " , Chunked , " } do
+      local _, body = ok("HTTP/1.1 200 OK\r\nTransfer-Encoding: " .. te .. "\r\n\r\n2\r\nok\r\n0\r\n\r\n")
+      assert.equal("ok", body)
+    end
+    refused("HTTP/1.1 200 OK\r\nTransfer-Encoding: , \r\n\r\nok", "^tls%.https: the server's response uses the transfer coding")
+    refused("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+      "^tls%.https: the server's response uses the transfer coding")
+  end)
+
+  it("bounds a chunk-size line at 4 KiB and the framing of a chunked body", function()
+    local r = fetch("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" .. string.rep("e", 4100)
+      .. "\r\nx\r\n0\r\n\r\n")
+    assert.is_nil(r[1])
+    assert.equal("tls.https: a line of the server's response is longer than 4096 bytes", r[2])
+    -- 1-byte chunks each padded with a 4000-byte extension: 16 * 1 + 64 KiB is soon spent
+    local pad = "1;" .. string.rep("e", 4000) .. "\r\nZ\r\n"
+    r = fetch("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" .. pad:rep(40) .. "0\r\n\r\n",
+      { max_body = 1000 })
+    assert.is_nil(r[1])
+    assert.equal("tls.https: the server's chunked body has far more framing (chunk sizes, extensions) than data", r[2])
+    -- 1-byte chunks without padding (5 bytes of framing each) and a short extension are fine
+    local _, body = ok("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      .. ("1;name=value\r\nZ\r\n"):rep(20000) .. "0\r\n\r\n")
+    assert.equal(string.rep("Z", 20000), body)
+  end)
+
+  it("bounds the whole head at 512 KiB", function()
+    local line = "X-Pad: " .. string.rep("p", 60000) .. "\r\n"
+    local r = fetch("HTTP/1.1 200 OK\r\n" .. line:rep(9) .. "Content-Length: 0\r\n\r\n")
+    assert.is_nil(r[1])
+    assert.equal("tls.https: the head of the server's response (status, fields, interim responses, trailers) "
+      .. "is longer than 524288 bytes", r[2])
+    -- 8 such lines (480 KB) are taken
+    local r2 = ok("HTTP/1.1 200 OK\r\n" .. line:rep(8) .. "Content-Length: 0\r\n\r\n")
+    assert.equal(200, r2[2])
   end)
 end)

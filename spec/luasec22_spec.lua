@@ -205,6 +205,8 @@ describe("luasec22 F5: a hook raising something that is not a string", function(
    local RAISES = {
       { function() error(42) end, "42", "error(42)" },
       { function() error(4.5) end, "4.5", "error(4.5)" },
+      { function() error(4.0) end, "4.0", "error(4.0)" },
+      { function() error(-7) end, "-7", "error(-7)" },
       { function() error({}) end, "(error object is a table)", "error({})" },
       { function() error(nil) end, "(error object is nil)", "error(nil)" },
       { function() error(false) end, "(error object is a boolean)", "error(false)" },

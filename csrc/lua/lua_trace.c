@@ -149,8 +149,12 @@ const char *tls_lua_error_text(lua_State *L, int idx)
         static _Thread_local char number[64];
         if (lua_isinteger(L, idx))
             snprintf(number, sizeof number, LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(L, idx));
-        else
-            snprintf(number, sizeof number, LUA_NUMBER_FMT, (LUAI_UACNUMBER)lua_tonumber(L, idx));
+        else {
+            int n = snprintf(number, sizeof number, LUA_NUMBER_FMT, (LUAI_UACNUMBER)lua_tonumber(L, idx));
+            /* as Lua writes a float that looks like an integer: 4.0 */
+            if (n > 0 && (size_t)n + 2 < sizeof number && strspn(number, "-0123456789") == (size_t)n)
+                memcpy(number + n, ".0", 3);
+        }
         return number;
     }
     case LUA_TNIL:

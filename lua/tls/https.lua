@@ -107,6 +107,18 @@ end
 -- of interim (1xx) responses before the final one.
 M.MAX_LINE = 64 * 1024
 M.MAX_LINES = 1000
+-- All the lines of one response head (status, fields, interim responses,
+-- trailers) or proxy reply together: each line is read a byte at a time,
+-- so 1000 lines of 64 KiB would cost half a minute of CPU. curl takes 300
+-- KiB; a genuine head is a few KiB.
+M.MAX_HEAD = 512 * 1024
+-- A chunk-size line (size and extensions, which we ignore): Go's client
+-- takes 4 KiB too. The bytes of chunk framing (size lines, the CRLF after
+-- each chunk) may exceed those of the body by at most 64 KiB plus 16 per
+-- body byte (a 1-byte chunk costs 5), so padding cannot make a small
+-- max_body cost gigabytes.
+M.MAX_CHUNK_LINE = 4096
+local FRAMING_SLACK, FRAMING_PER_BYTE = 64 * 1024, 16
 M.MAX_INTERIM = 10
 -- The largest piece of a body read at once: a body is handed to the sink
 -- in pieces, so a sink that stops at a size bounds the memory.
@@ -135,9 +147,12 @@ local function budget(clock)
   return t
 end
 
--- A "timeout" once the deadline has passed says so.
+-- A "timeout" once the deadline has passed says so (and so does LuaSec's
+-- "wantread"/"wantwrite", which a connection answers when budget() gave
+-- it no time left at all).
 local function late(clock, err)
-  if err == "timeout" and clock.deadline and socket.gettime() >= clock.deadline then
+  if (err == "timeout" or err == "wantread" or err == "wantwrite") and clock.deadline
+      and socket.gettime() >= clock.deadline then
     return string.format("tls.https: timeout: the request's deadline of %g seconds passed", clock.seconds)
   end
   return err
@@ -148,7 +163,8 @@ end
 -- M.MAX_LINE bytes, a byte at a time so a longer one is never held; the
 -- whole line within one timeout, and before the request's deadline.
 -- `who` names the sender in a message. Returns the line or nil, message.
-local function read_line(conn, clock, who)
+local function read_line(conn, clock, who, max)
+  max = max or M.MAX_LINE
   local parts, n = {}, 0
   local stop = clock.timeout >= 0 and socket.gettime() + clock.timeout
   if clock.deadline and (not stop or clock.deadline < stop) then stop = clock.deadline end
@@ -162,9 +178,9 @@ local function read_line(conn, clock, who)
     if cr then n = n + 1; parts[n] = "\r" end
     cr = ch == "\r"
     if not cr then n = n + 1; parts[n] = ch end
-    if n > M.MAX_LINE then
+    if n > max then
       return nil, string.format("tls.https: a line of %s is longer than %d bytes", who or "the server's response",
-        M.MAX_LINE)
+        max)
     end
   end
   return nil, late(clock, err)
@@ -251,13 +267,18 @@ local function tunnel(sock, proxy, host, port, clock)
   -- The reply is read line by line through LuaSocket's buffer, each line
   -- and their number bounded as for a server's response: nothing follows
   -- it before our ClientHello, so nothing is left there for TLS.
-  local lines = 0
+  local lines, bytes = 0, 0
   local function next_line()
     lines = lines + 1
     if lines > M.MAX_LINES then
       return nil, string.format("tls.https: the proxy's reply has more than %d lines of status and fields", M.MAX_LINES)
     end
-    return read_line(sock, clock, "the proxy's reply")
+    local line, why = read_line(sock, clock, "the proxy's reply")
+    bytes = bytes + (line and #line + 2 or 0)
+    if bytes > M.MAX_HEAD then
+      return nil, string.format("tls.https: the proxy's reply is longer than %d bytes", M.MAX_HEAD)
+    end
+    return line, why
   end
   local status
   status, err = next_line()
@@ -283,11 +304,18 @@ end
 -- line limit, checked as fields) and dropped.
 local function chunked_source(o)
   local left, done = 0, false
+  local framing, body = 0, 0
+  local function framed(line)
+    framing = framing + #line + 2
+    return framing <= FRAMING_SLACK + FRAMING_PER_BYTE * body
+  end
+  local TOO_MUCH = "tls.https: the server's chunked body has far more framing (chunk sizes, extensions) than data"
   return function()
     if done then return nil end
     if left == 0 then
       local line, err = o:line()
       if not line then return nil, err end
+      if not framed(line) then return nil, TOO_MUCH end
       local hex = line:match("^(%x+)[ \t]*;") or line:match("^(%x+)$")
       if not hex or #hex > 15 then
         return nil, "tls.https: the server's response is malformed: bad chunk size '" .. peer_text(line) .. "'"
@@ -304,10 +332,12 @@ local function chunked_source(o)
     local data, err = o:receive(math.min(left, CHUNK_PIECE))
     if not data then return nil, err end
     left = left - #data
+    body = body + #data
     if left == 0 then
       local crlf
       crlf, err = o:line()
       if not crlf then return nil, err end
+      if not framed(crlf) then return nil, TOO_MUCH end
       if crlf ~= "" then return nil, "tls.https: the server's response is malformed: no CRLF after a chunk" end
     end
     return data
@@ -410,17 +440,24 @@ local function creator(ctx, servername, clock, proxy)
       return i, late(clock, err), last
     end
     -- The status line and every field line: each is bounded, and so is their number.
-    local lines = 0
+    local lines, bytes = 0, 0
     function o:counted_line()
       lines = lines + 1
       if lines > M.MAX_LINES then
         return nil, string.format("tls.https: the server's response has more than %d lines of status and fields",
           M.MAX_LINES)
       end
-      return read_line(self.conn, clock)
+      local line, err = read_line(self.conn, clock)
+      bytes = bytes + (line and #line + 2 or 0)
+      if bytes > M.MAX_HEAD then
+        return nil, string.format("tls.https: the head of the server's response (status, fields, interim "
+          .. "responses, trailers) is longer than %d bytes", M.MAX_HEAD)
+      end
+      return line, err
     end
-    -- A chunk-size line or the CRLF after a chunk: bounded, not counted.
-    function o:line() return read_line(self.conn, clock) end
+    -- A chunk-size line or the CRLF after a chunk: bounded (chunked_source
+    -- counts their bytes), not counted as lines.
+    function o:line() return read_line(self.conn, clock, nil, M.MAX_CHUNK_LINE) end
     -- n bytes (or fewer and nil, "closed", partial).
     function o:receive(n)
       self.conn:settimeout(budget(clock))
@@ -559,19 +596,38 @@ local function user_sink(sink)
   end
 end
 
--- rfc9112#6.3 point 4: Content-Length is 1*DIGIT (at most 15 here, as a
--- chunk size); rfc9110#8.6: a list or repeated fields (joined with ", ")
--- of one value may be taken as that value. Returns the length or nil, message.
+-- rfc9112#6.3 point 4: Content-Length is 1*DIGIT (at most 15 significant
+-- digits here, as a chunk size: leading zeros are no harm); rfc9110#8.6: a
+-- list or repeated fields (joined with ", ") of one value may be taken as
+-- that value, and rfc9110#5.6.1: empty list elements are ignored. Returns
+-- the length or nil, message.
 local function content_length(value)
   local n
   for item in (value .. ","):gmatch("([^,]*),") do
     item = trim_ows(item)
-    if not item:match("^%d+$") or #item > 15 or (n and item ~= n) then
-      return nil, "tls.https: the server's response is malformed: a bad Content-Length '" .. peer_text(value) .. "'"
+    if item ~= "" then
+      local digits = item:match("^0*(%d+)$") or item:match("^(0)$")
+      if not digits or #digits > 15 or (n and digits ~= n) then
+        return nil, "tls.https: the server's response is malformed: a bad Content-Length '" .. peer_text(value) .. "'"
+      end
+      n = digits
     end
-    n = item
+  end
+  if not n then
+    return nil, "tls.https: the server's response is malformed: a bad Content-Length '" .. peer_text(value) .. "'"
   end
   return tonumber(n)
+end
+
+-- The codings a Transfer-Encoding lists, empty list elements dropped
+-- (rfc9110#5.6.1), lower-cased.
+local function codings(value)
+  local list = {}
+  for item in (value .. ","):gmatch("([^,]*),") do
+    item = trim_ows(item)
+    if item ~= "" then list[#list + 1] = item:lower() end
+  end
+  return list
 end
 
 -- Reads the answer to a request sent on h (see hop): its status line,
@@ -637,7 +693,8 @@ local function response(h, reqt, method, sink, opts)
     -- Point 3 and 4: chunked must be the final coding; it is the only one
     -- we decode, so it must also be the only one. It wins over a
     -- Content-Length (the connection is never reused).
-    if trim_ows(te):lower() ~= "chunked" then
+    local list = codings(te)
+    if #list ~= 1 or list[1] ~= "chunked" then
       h.try(nil, "tls.https: the server's response uses the transfer coding '" .. peer_text(te)
         .. "': tls.https decodes only 'chunked' alone")
     end
