@@ -473,6 +473,11 @@ describe("https22 review22b", function()
       local _, body = ok("HTTP/1.1 200 OK\r\nTransfer-Encoding: " .. te .. "\r\n\r\n2\r\nok\r\n0\r\n\r\n")
       assert.equal("ok", body)
     end
+    local _, body = ok("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000000002\r\nok\r\n"
+      .. "00000000000000000000\r\n\r\n")
+    assert.equal("ok", body)
+    refused("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\nok\r\n0\r\n\r\n",
+      MALFORMED .. "bad chunk size")
     refused("HTTP/1.1 200 OK\r\nTransfer-Encoding: , \r\n\r\nok", "^tls%.https: the server's response uses the transfer coding")
     refused("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
       "^tls%.https: the server's response uses the transfer coding")

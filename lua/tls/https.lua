@@ -317,6 +317,8 @@ local function chunked_source(o)
       if not line then return nil, err end
       if not framed(line) then return nil, TOO_MUCH end
       local hex = line:match("^(%x+)[ \t]*;") or line:match("^(%x+)$")
+      -- (leading zeros are no harm: at most 15 significant digits)
+      hex = hex and (hex:match("^0*(%x+)$"))
       if not hex or #hex > 15 then
         return nil, "tls.https: the server's response is malformed: bad chunk size '" .. peer_text(line) .. "'"
       end
