@@ -104,7 +104,8 @@ describe("lead22: a receive ends at its deadline while the peer keeps sending", 
     while total < 4 * 1024 * 1024 and socket.gettime() - t0 < 20 do
       local t1 = socket.gettime()
       local data, err, partial = conn:receive("*l")
-      assert.is_true(socket.gettime() - t1 < 0.5, "one receive at timeout 0 ran for more than 0.5 s")
+      -- (the defect: one call read for as long as the peer sent; 2 s leaves room for a slow sanitizer run)
+      assert.is_true(socket.gettime() - t1 < 2, "one receive at timeout 0 ran for more than 2 s")
       assert.is_nil(data)
       assert.is_true(err == "wantread" or err == "timeout", tostring(err))
       total, calls = total + #partial, calls + 1
