@@ -517,15 +517,20 @@ function tls.context(opts)
   local ctx, cerr = core.context(server)
   if not ctx then return nil, cerr end
   local ok, why
-  -- A key file that every user of the machine can read is loaded, with a
-  -- warning (a group, as Debian's ssl-cert with mode 0640, is not warned
-  -- about): refusing it would stop servers that ran before.
+  -- A key file that every user of the machine can read or write is
+  -- loaded, with a warning (a group, as Debian's ssl-cert with mode 0640,
+  -- is not warned about): refusing it would stop servers that ran before.
+  -- The path's control bytes are escaped: a warning reaches a terminal.
   local function set_key(option, key, password)
     local path = not is_pem(key)
     local kok, kwhy, mode = C.set_key(ctx, key, path, password)
     if kok and mode then
-      warn("tls: option '", option, "': ", key, " can be read by every user (mode ",
-        string.format("%04o", mode), "): run chmod 600 on it (or 640 and a group of its readers)")
+      local readable, writable = mode & 4 ~= 0, mode & 2 ~= 0
+      local how = readable and writable and "read and changed" or readable and "read" or "changed"
+      warn("tls: option '", option, "': ",
+        (key:gsub("[%c\127]", function(ch) return string.format("\\x%02X", ch:byte()) end)),
+        " can be ", how, " by every user (mode ", string.format("%04o", mode),
+        "): run chmod 600 on it (or 640 and a group of its readers)")
     end
     return with_option(option, kok, kwhy)
   end

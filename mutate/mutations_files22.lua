@@ -23,13 +23,13 @@ return {
     specs = { { S, "names an empty file as empty" } } },
   -- a key file every user can read loaded without a word
   { name = "f22_key_warning_missing", file = CONTEXT,
-    from = [[    if (rc != 0 || (ctx->cfg->key_file_mode & S_IROTH) == 0)]],
+    from = [[    if (rc != 0 || (ctx->cfg->key_file_mode & (S_IROTH | S_IWOTH)) == 0)]],
     to = [[    if (rc != 0 || (ctx->cfg->key_file_mode & 0) == 0)]],
     specs = { { S, "is loaded with a warning naming the option" } } },
   -- the warning given for a group that may read (Debian's ssl-cert, 0640) too
   { name = "f22_key_warning_group", file = CONTEXT,
-    from = [[    if (rc != 0 || (ctx->cfg->key_file_mode & S_IROTH) == 0)]],
-    to = [[    if (rc != 0 || (ctx->cfg->key_file_mode & (S_IROTH | S_IRGRP)) == 0)]],
+    from = [[    if (rc != 0 || (ctx->cfg->key_file_mode & (S_IROTH | S_IWOTH)) == 0)]],
+    to = [[    if (rc != 0 || (ctx->cfg->key_file_mode & (S_IROTH | S_IWOTH | S_IRGRP)) == 0)]],
     specs = { { S, "is loaded with a warning naming the option" } } },
   -- a staple about another certificate told in the trace only
   { name = "f22_ocsp_warning_missing", file = CONTEXT,

@@ -26,7 +26,11 @@ end
 -- The warnings tls.lua emits while fn runs (it calls the global warn).
 local function warnings(fn)
    local seen, saved = {}, _G.warn
-   _G.warn = function(...) seen[#seen + 1] = table.concat({ ... }) end
+   _G.warn = function(...)
+      -- strings only, as Lua's warn demands (a number would raise there)
+      for i = 1, select("#", ...) do assert(type((select(i, ...))) == "string", "warn given a non-string") end
+      seen[#seen + 1] = table.concat({ ... })
+   end
    local ok, err = pcall(fn)
    _G.warn = saved
    assert(ok, err)
@@ -216,6 +220,29 @@ describe("files22: a key file every user can read", function()
       assert.same({}, warnings(function()
          assert.truthy(tls.context { mode = "server", certificate = E.CERT, key = E.KEY })
       end))
+   end)
+
+   it("warns about a key file every user can change (another key put in its place), and escapes the path", function()
+      for mode, how in pairs { ["622"] = "changed", ["602"] = "changed", ["666"] = "read and changed" } do
+         sh("chmod " .. mode .. " " .. proc.quote(key))
+         local seen = warnings(function()
+            assert.truthy(tls.context { mode = "server", certificate = cert, key = key })
+         end)
+         assert.same({ ("tls: option 'key': %s can be %s by every user (mode 0%s): run chmod 600 on it (or 640 "
+            .. "and a group of its readers)"):format(key, how, mode) }, seen)
+      end
+      sh("chmod 620 " .. proc.quote(key))
+      assert.same({}, warnings(function()
+         assert.truthy(tls.context { mode = "server", certificate = cert, key = key })
+      end))
+      -- a name with a terminal escape and a newline in it
+      local odd = dir .. "/k\27]0;x\7\n.pem"
+      sh("cp " .. proc.quote(key) .. " " .. proc.quote(odd) .. " && chmod 644 " .. proc.quote(odd))
+      local seen = warnings(function()
+         assert.truthy(tls.context { mode = "server", certificate = cert, key = odd })
+      end)
+      assert.same({ ("tls: option 'key': %s/k\\x1B]0;x\\x07\\x0A.pem can be read by every user (mode 0644): run "
+         .. "chmod 600 on it (or 640 and a group of its readers)"):format(dir) }, seen)
    end)
 end)
 

@@ -76,9 +76,10 @@ static int ctx_set_key(lua_State *L)
     tls_error err;
     tls_error_clear(&err);
     int rc = tls_config_set_key(ctx->cfg, src, len, lua_toboolean(L, 3), password, &err);
-    if (rc != 0 || (ctx->cfg->key_file_mode & S_IROTH) == 0)
+    if (rc != 0 || (ctx->cfg->key_file_mode & (S_IROTH | S_IWOTH)) == 0)
         return push_result(L, rc, &err);
-    /* true, nil, mode: a key file every user can read (tls.lua warns). */
+    /* true, nil, mode: a key file every user can read, or replace with a
+     * key of their own (tls.lua warns). */
     lua_pushboolean(L, 1);
     lua_pushnil(L);
     lua_pushinteger(L, ctx->cfg->key_file_mode);
