@@ -212,6 +212,15 @@ describe("luasec22 F5: a hook raising something that is not a string", function(
       { function() error(false) end, "(error object is a boolean)", "error(false)" },
       { function() error(print) end, "(error object is not a string)", "error(print)" },
       { function() error("boom", 0) end, "boom", "error(\"boom\")" },
+      -- (session 23, review22b G5: an error object with __tostring, as
+      -- libraries build them, reads as its text; its __tostring runs inside
+      -- the protected call)
+      { function() error(setmetatable({}, { __tostring = function() return "a custom error" end })) end,
+        "a custom error", "error(an object with __tostring)" },
+      { function() error(setmetatable({}, { __tostring = function() error("tostring failed", 0) end })) end,
+        "tostring failed", "error(an object whose __tostring raises)" },
+      { function() error(setmetatable({}, { __tostring = function() return {} end })) end,
+        "'__tostring' must return a string", "error(an object whose __tostring returns a table)" },
    }
    for _, v in ipairs { "TLSv1.3", "TLSv1.2" } do
       for _, r in ipairs(RAISES) do

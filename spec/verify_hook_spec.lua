@@ -81,6 +81,11 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          conn, err = connect(port, { verify = function() error({}) end })
          assert.is_nil(conn)
          assert.equal("certificate rejected by the verify function: (error object is a table)", err)
+         conn, err = connect(port, { verify = function()
+            error(setmetatable({}, { __tostring = function() return "no such user" end }))
+         end })
+         assert.is_nil(conn)
+         assert.equal("certificate rejected by the verify function: no such user", err)
       end)
 
       it("gets libcrypto's verdict on an untrusted chain and may accept it", function()

@@ -84,7 +84,7 @@ int tls_lua_client_cert_bridge(void *ud, const tls_cert_request *req, char *why,
     lua_insert(L, -2);
     lua_pushlightuserdata(L, (void *)req);
     lua_pushlightuserdata(L, t);
-    if (lua_pcall(L, 3, 1, 0) != LUA_OK) {
+    if (tls_lua_pcall(L, 3, 1) != LUA_OK) {
         snprintf(why, why_size, "%s", tls_lua_error_text(L, -1));
         lua_pop(L, 1);
         return -2;

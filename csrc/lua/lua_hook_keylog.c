@@ -27,7 +27,7 @@ void tls_lua_keylog_bridge(void *ud, const char *line)
     lua_pushcfunction(L, call_keylog);
     lua_insert(L, -2);
     lua_pushlightuserdata(L, (void *)line);
-    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+    if (tls_lua_pcall(L, 2, 0) != LUA_OK) {
         lua_warning(L, "tls: keylog function failed (the line is lost): ", 1);
         lua_warning(L, tls_lua_error_text(L, -1), 0);
         lua_pop(L, 1);

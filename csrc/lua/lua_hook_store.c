@@ -63,7 +63,7 @@ static int call_store(tls_lua_trace *t, store_call *sc, const char *consequence)
         return 0;
     }
     lua_remove(L, -2);
-    if (lua_pcall(L, 2, 2, 0) != LUA_OK) {
+    if (tls_lua_pcall(L, 2, 2) != LUA_OK) {
         warn_failure(L, sc->name, consequence);
         return -1;
     }

@@ -59,7 +59,7 @@ int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, int ok, const char *r
     lua_pushlightuserdata(L, chain);
     lua_pushboolean(L, ok);
     lua_pushlightuserdata(L, (void *)reason);
-    if (lua_pcall(L, 4, 2, 0) != LUA_OK) {
+    if (tls_lua_pcall(L, 4, 2) != LUA_OK) {
         snprintf(why, why_size, "%s", tls_lua_error_text(L, -1));
         lua_pop(L, 1);
         return 0;

@@ -69,9 +69,14 @@ void tls_lua_hooks_fill(tls_lua_trace *t, lua_State *L, int ctx_index);
 int tls_lua_hook_push(tls_lua_trace *t, int slot);
 /* The text of the error object at idx after a failed lua_pcall, without
  * allocating (the bridges read it outside any protection): a string as it
- * is, anything else (error(42), error({}), error(nil)) a fixed text naming
- * its type. lua_tostring would turn a number into a string in place. */
+ * is, a number as Lua writes it, anything else (error({}), error(nil)) a
+ * fixed text naming its type. lua_tostring would turn a number into a
+ * string in place. */
 const char *tls_lua_error_text(lua_State *L, int idx);
+/* lua_pcall for the bridges: the function and its nargs arguments on top;
+ * an error object with __tostring is left as its text (error objects
+ * built by libraries: tls_lua_error_text cannot call Lua). */
+int tls_lua_pcall(lua_State *L, int nargs, int nresults);
 /* The bridges (csrc/lua/lua_hook_<part>.c), each a tls_hooks member. */
 int tls_lua_ocsp_bridge(void *ud, X509 *leaf, const char *server_name, tls_buf *out, char *why, size_t why_size);
 

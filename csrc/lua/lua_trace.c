@@ -138,6 +138,33 @@ void tls_lua_trace_release(tls_lua_trace *t, lua_State *L)
     t->L = NULL;
 }
 
+/* The message handler of the bridges' calls: an error object with a
+ * __tostring metamethod becomes its text here, while the call is still
+ * protected (a __tostring that raises fails this handler in turn, which Lua
+ * bounds and reports as an error in error handling; memory errors skip
+ * it), so tls_lua_error_text never runs Lua code. */
+static int error_as_text(lua_State *L)
+{
+    int type = lua_type(L, 1);
+    if (type != LUA_TSTRING && type != LUA_TNUMBER && luaL_getmetafield(L, 1, "__tostring") != LUA_TNIL) {
+        lua_pop(L, 1);
+        luaL_tolstring(L, 1, NULL);
+    }
+    return 1;
+}
+
+int tls_lua_pcall(lua_State *L, int nargs, int nresults)
+{
+    if (!lua_checkstack(L, 1))
+        return lua_pcall(L, nargs, nresults, 0);
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, error_as_text);
+    lua_insert(L, base);
+    int status = lua_pcall(L, nargs, nresults, base);
+    lua_remove(L, base);
+    return status;
+}
+
 const char *tls_lua_error_text(lua_State *L, int idx)
 {
     switch (lua_type(L, idx)) {
