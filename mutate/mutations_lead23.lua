@@ -1,5 +1,6 @@
 -- Mutations for the lead's session 23 fixes. Same form as mutate/mutations.lua.
 local F = "spec/files22_spec.lua"
+local L = "spec/lead23_spec.lua"
 
 return {
   -- review22b G6: a key file every user may write (another key put in its place) loaded without a word
@@ -17,4 +18,31 @@ return {
     from = [[    int status = lua_pcall(L, nargs, nresults, base);]],
     to = [[    int status = lua_pcall(L, nargs, nresults, 0);]],
     specs = { { "spec/verify_hook_spec.lua", "an error inside the function rejects with the error's text" } } },
+  -- a line's max accepted and ignored: a line that never ends is held whole
+  { name = "lead23_line_max_ignored", file = "csrc/lua/lua_conn.c",
+    from = [[            if (keep > max - kept) {]],
+    to = [[            if (0 && keep > max - kept) {]],
+    specs = { { L, "a line longer than max" } } },
+  -- the CRs of a "*l" line counted against its max where the line is cut
+  { name = "lead23_line_max_counts_cr", file = "csrc/lua/lua_conn.c",
+    from = [[        if (data[used] != '\r')]],
+    to = [[        if (data[used] != '\r' || 1)]],
+    specs = { { L, "a line longer than max" } } },
+  -- each turn of an event loop given the whole max again (or the prefix counted)
+  { name = "lead23_turns_room_wrong", file = "lua/tls/util.lua",
+    from = [[      max and (first and max or max - (got - base)))]],
+    to = [[      max and (first and max or max - got))]],
+    specs = { { L, "gives each turn the room left of a line's max" },
+              { L, "is kept across the turns of a line arriving in pieces" } } },
+  -- tls.https reading a line unbounded: a line without end held until it ends
+  { name = "lead23_https_line_unbounded", file = "lua/tls/https.lua",
+    from = [[  local data, err = conn:receive("*L", nil, max + 2)]],
+    to = [[  local data, err = conn:receive("*L")]],
+    specs = { { L, "refuses a field line over 64 KiB as soon as 64 KiB came" } } },
+  -- shutdown("send") without close_notify: the peer cannot tell an end from a cut
+  { name = "lead23_shutdown_no_close_notify", file = "csrc/lua/lua_conn.c",
+    from = [[        tls_conn_close(c->tls);
+        st = pump(c, WANT_FLUSH, deadline);]],
+    to = [[        st = pump(c, WANT_FLUSH, deadline);]],
+    specs = { { L, "an upload ends with close_notify and arrives whole" } } },
 }

@@ -495,3 +495,11 @@ void tls_sock_close(int fd)
     if (fd >= 0)
         close(fd);
 }
+
+int tls_sock_shutdown_write(int fd, char *msg, size_t msg_size)
+{
+    if (shutdown(fd, SHUT_WR) == 0)
+        return TLS_IO_DONE;
+    snprintf(msg, msg_size, "shutdown failed: %s", strerror(errno));
+    return TLS_IO_ERROR;
+}

@@ -69,5 +69,9 @@ int tls_sock_prepare(int fd);
 /* Numeric address of our end (local) or the peer's. Returns 0 or -1. */
 int tls_sock_address(int fd, int peer, char *ip, size_t ip_size, int *port);
 void tls_sock_close(int fd);
+/* Ends our direction (the peer reads an end of stream once it has read
+ * what we sent) and keeps the other open. Returns TLS_IO_DONE or
+ * TLS_IO_ERROR with msg set. */
+int tls_sock_shutdown_write(int fd, char *msg, size_t msg_size);
 
 #endif

@@ -39,6 +39,9 @@
 
 /* The connection failed at the TLS level; the reason is in c->msg. */
 #define CONN_FAILED (-10)
+/* A line longer than the receive's max: the max bytes are the partial
+ * result, the rest stays for the next call. */
+#define CONN_LINE_TOO_LONG (-11)
 
 struct lua_conn {
     tls_conn *tls;   /* NULL once collected */
@@ -54,6 +57,7 @@ struct lua_conn {
     double hs_deadline;
     int want;        /* WAIT_*: what the last call that stopped early waited for */
     int ku_pending;  /* keyupdate queued a KeyUpdate that is not all sent yet */
+    int write_shut;  /* shutdown("send") done: close_notify sent, then SHUT_WR */
     int hold_output; /* receive runs: output queued by the read that brought
                         what it waits for may stay queued (see pump) */
     double received; /* bytes of application data returned by receive */
@@ -303,6 +307,8 @@ static const char *status_message(lua_conn *c, int st)
         return "timeout";
     case TLS_IO_CLOSED:
         return "closed";
+    case CONN_LINE_TOO_LONG:
+        return "line too long";
     default:
         return c->msg[0] ? c->msg : "connection failed";
     }
@@ -662,27 +668,48 @@ static size_t take_data(lua_conn *c, luaL_Buffer *b, size_t n, int drop_cr)
     return n;
 }
 
-/* LuaSocket's "*l": up to '\n', which is dropped, and every '\r' dropped. */
-static int receive_line(lua_conn *c, luaL_Buffer *b, double deadline)
+/* How many of the first n bytes of data make at most room bytes of a
+ * "*l" line, whose CRs are dropped. */
+static size_t bytes_for_room(const uint8_t *data, size_t n, size_t room)
 {
+    size_t used = 0;
+    for (size_t kept = 0; used < n && kept < room; used++)
+        if (data[used] != '\r')
+            kept++;
+    return used;
+}
+
+/* LuaSocket's "*l" (raw = 0: up to '\n', which is dropped, and every '\r'
+ * dropped) or "*L" (raw = 1: the line as sent, its '\n' included). max
+ * (SIZE_MAX: none) bounds the bytes the line may hold, so that a peer that
+ * never ends its line cannot make us hold all it sends. */
+static int receive_line(lua_conn *c, luaL_Buffer *b, double deadline, int raw, size_t max)
+{
+    size_t kept = 0;
     for (int turn = 0;; turn++) {
         const uint8_t *data;
         size_t n = tls_conn_app_data(c->tls, &data);
-        if (n == 0) {
-            if (out_of_time(c, deadline, turn))
-                return TLS_IO_TIMEOUT;
-            int st = pump(c, WANT_DATA, deadline);
-            if (st != TLS_IO_DONE)
-                return st;
-            continue;
-        }
-        const uint8_t *nl = memchr(data, '\n', n);
-        size_t line = nl ? (size_t)(nl - data) : n;
-        take_data(c, b, line, 1);
-        if (nl) {
-            tls_conn_app_data_done(c->tls, 1);
-            c->received += 1;
-            return TLS_IO_DONE;
+        if (n > 0) {
+            const uint8_t *nl = memchr(data, '\n', n);
+            size_t line = nl ? (size_t)(nl - data) + (size_t)raw : n;
+            size_t keep = line;
+            if (!raw)
+                for (size_t i = 0; i < line; i++)
+                    keep -= data[i] == '\r';
+            if (keep > max - kept) {
+                size_t room = max - kept;
+                take_data(c, b, raw ? room : bytes_for_room(data, line, room), !raw);
+                return CONN_LINE_TOO_LONG;
+            }
+            take_data(c, b, line, !raw);
+            kept += keep;
+            if (nl) {
+                if (!raw) {
+                    tls_conn_app_data_done(c->tls, 1);
+                    c->received += 1;
+                }
+                return TLS_IO_DONE;
+            }
         }
         if (out_of_time(c, deadline, turn))
             return TLS_IO_TIMEOUT;
@@ -739,13 +766,13 @@ static int truncated(const lua_conn *c)
     return c->eof && !(tls_conn_status(c->tls) & (TLS_STATUS_PEER_CLOSED | TLS_STATUS_FAILED));
 }
 
-/* conn:receive(pattern, prefix) -> data | nil, err, partial */
+/* conn:receive(pattern, prefix, max) -> data | nil, err, partial */
 static int conn_receive(lua_State *L)
 {
     lua_conn *c = to_idle_conn(L);
     size_t prefix_len;
     const char *prefix = luaL_optlstring(L, 3, "", &prefix_len);
-    enum { LINE, ALL, COUNT } mode = LINE;
+    enum { LINE, RAW_LINE, ALL, COUNT } mode = LINE;
     size_t count = 0;
     if (lua_isnumber(L, 2)) { /* as LuaSocket: "10" is a count too */
         lua_Number n = lua_tonumber(L, 2);
@@ -762,10 +789,19 @@ static int conn_receive(lua_State *L)
             p++;
         if (p[0] == 'l')
             mode = LINE;
+        else if (p[0] == 'L')
+            mode = RAW_LINE;
         else if (p[0] == 'a')
             mode = ALL;
         else
             return luaL_argerror(L, 2, "invalid receive pattern");
+    }
+    size_t max = SIZE_MAX;
+    if (!lua_isnoneornil(L, 4)) {
+        lua_Integer m = luaL_checkinteger(L, 4);
+        luaL_argcheck(L, mode == LINE || mode == RAW_LINE, 4, "a line's max goes with \"*l\" or \"*L\" only");
+        luaL_argcheck(L, m >= 0, 4, "a line's max must not be negative");
+        max = (uint64_t)m < SIZE_MAX / 2 ? (size_t)m : SIZE_MAX / 2;
     }
     if (!c->tls || c->fd < 0) {
         lua_pushnil(L);
@@ -780,8 +816,8 @@ static int conn_receive(lua_State *L)
     c->hold_output = 1;
     int st = ensure_handshake(c, deadline);
     if (st == TLS_IO_DONE) {
-        if (mode == LINE)
-            st = receive_line(c, &b, deadline);
+        if (mode == LINE || mode == RAW_LINE)
+            st = receive_line(c, &b, deadline, mode == RAW_LINE, max);
         else if (mode == ALL)
             st = receive_all(c, &b, deadline);
         else
@@ -896,6 +932,46 @@ static int conn_gettimeout(lua_State *L)
         lua_pushnil(L);
     else
         lua_pushnumber(L, c->timeout);
+    return 1;
+}
+
+/* conn:shutdown("send") -> 1 | nil, err. Our close_notify, then the end of
+ * our direction at the TCP level, while the peer's keeps flowing: the way
+ * to know an upload arrived whole is to read until the peer closes. The
+ * socket stays open so that nothing the peer sends meanwhile (a TLS 1.3
+ * server's tickets, sent after we were done writing) meets a closed
+ * socket, whose reset would make the peer's kernel drop what it has not
+ * yet handed over. Repeatable: a call that timed out (or said "wantwrite")
+ * goes on where it stopped. */
+static int conn_shutdown(lua_State *L)
+{
+    lua_conn *c = to_idle_conn(L);
+    const char *how = luaL_checkstring(L, 2);
+    if (strcmp(how, "send") != 0)
+        return luaL_argerror(L, 2, "only \"send\" is supported (close() ends both directions)");
+    if (!c->tls || c->fd < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    double deadline = tls_sock_deadline(c->timeout);
+    int st = c->write_shut ? TLS_IO_DONE : ensure_handshake(c, deadline);
+    if (st == TLS_IO_DONE && !c->write_shut) {
+        tls_conn_close(c->tls);
+        st = pump(c, WANT_FLUSH, deadline);
+        if (st == TLS_IO_DONE && (tls_conn_status(c->tls) & TLS_STATUS_FAILED))
+            st = failed(c);
+        if (st == TLS_IO_DONE) {
+            st = tls_sock_shutdown_write(c->fd, c->msg, sizeof c->msg);
+            c->write_shut = st == TLS_IO_DONE;
+        }
+    }
+    if (st != TLS_IO_DONE) {
+        lua_pushnil(L);
+        lua_pushstring(L, status_message(c, st));
+        return 2;
+    }
+    lua_pushinteger(L, 1);
     return 1;
 }
 
@@ -1270,6 +1346,7 @@ void tls_lua_conn_register(lua_State *L)
         {"settimeout", conn_settimeout},
         {"gettimeout", conn_gettimeout},
         {"close", conn_close},
+        {"shutdown", conn_shutdown},
         {"info", conn_info},
         {"peercertificate", conn_peercertificate},
         {"peerchain", conn_peerchain},

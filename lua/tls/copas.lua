@@ -16,6 +16,8 @@
 -- understands wantread/wantwrite itself and wraps TLS connections alone.
 local M = {}
 
+local util = require "tls.util"
+
 local function copas()
   return require "copas"
 end
@@ -103,27 +105,10 @@ function Conn:handshake()
 end
 Conn.dohandshake = Conn.handshake
 
--- What each turn got is kept aside and joined once at the end (handed back
--- as the next turn's prefix it was copied again every turn: quadratic in a
--- long line arriving in pieces); a count asks only for what is missing.
-function Conn:receive(pattern, prefix)
-  local count = tonumber(pattern)
-  local pieces, got = {}, 0
-  while true do
-    local data, err, partial = self.conn:receive(count and count - got or pattern,
-      pieces[1] == nil and prefix or nil)
-    if data then
-      if pieces[1] == nil then return data end
-      pieces[#pieces + 1] = data
-      return table.concat(pieces)
-    end
-    if pieces[1] ~= nil or (partial or "") ~= "" then
-      pieces[#pieces + 1] = partial or ""
-      got = got + #(partial or "")
-    end
-    if not WANT[err] then return nil, err, table.concat(pieces) end
-    wait(self, err)
-  end
+-- (the turns joined as tls.util.receive_turns says)
+function Conn:receive(pattern, prefix, max)
+  return util.receive_turns(function(p, pre, m) return self.conn:receive(p, pre, m) end,
+    function(err) wait(self, err); return true end, pattern, prefix, max)
 end
 
 function Conn:send(data, i, j)
@@ -131,6 +116,14 @@ function Conn:send(data, i, j)
     local last, err, sent = self.conn:send(data, i, j)
     if last or not WANT[err] then return last, err, sent end
     if sent and sent >= (i or 1) then i = sent + 1 end
+    wait(self, err)
+  end
+end
+
+function Conn:shutdown(how)
+  while true do
+    local ok, err = self.conn:shutdown(how)
+    if ok or not WANT[err] then return ok, err end
     wait(self, err)
   end
 end

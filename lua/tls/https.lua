@@ -158,16 +158,46 @@ local function late(clock, err)
   return err
 end
 
--- Reads one line from conn (up to LF, which is dropped with the CR just
--- before it; a CR elsewhere stays, for the caller to refuse) of at most
--- M.MAX_LINE bytes, a byte at a time so a longer one is never held; the
--- whole line within one timeout, and before the request's deadline.
--- `who` names the sender in a message. Returns the line or nil, message.
-local function read_line(conn, clock, who, max)
-  max = max or M.MAX_LINE
-  local parts, n = {}, 0
+-- When the whole line must have come: within one timeout, and before the
+-- request's deadline (nil: no limit).
+local function line_stop(clock)
   local stop = clock.timeout >= 0 and socket.gettime() + clock.timeout
   if clock.deadline and (not stop or clock.deadline < stop) then stop = clock.deadline end
+  return stop
+end
+
+local function too_long(who, max)
+  return string.format("tls.https: a line of %s is longer than %d bytes", who or "the server's response", max)
+end
+
+-- Reads one line from a luatls connection (up to LF, which is dropped with
+-- the CR just before it; a CR elsewhere stays, for the caller to refuse) of
+-- at most `max` bytes (M.MAX_LINE by default) besides its CRLF: one call
+-- of receive("*L") bounded by max, so a longer line is never held (a byte
+-- at a time, before session 23, cost a microsecond or more per byte of
+-- every head); the whole line within one timeout, and before the request's
+-- deadline. `who` names the sender in a message. Returns the line or nil,
+-- message.
+local function read_line(conn, clock, who, max)
+  max = max or M.MAX_LINE
+  local stop = line_stop(clock)
+  conn:settimeout(stop and math.max(stop - socket.gettime(), 0) or -1)
+  local data, err = conn:receive("*L", nil, max + 2)
+  if not data then
+    if err == "line too long" then return nil, too_long(who, max) end
+    return nil, late(clock, err)
+  end
+  local line = data:sub(-2) == "\r\n" and data:sub(1, -3) or data:sub(1, -2)
+  if #line > max then return nil, too_long(who, max) end
+  return line
+end
+
+-- read_line for a plain socket (a proxy's reply, through LuaSocket, which
+-- has no bounded line): a byte at a time, a few hundred bytes in all.
+local function read_plain_line(conn, clock, who, max)
+  max = max or M.MAX_LINE
+  local parts, n = {}, 0
+  local stop = line_stop(clock)
   local cr, err = false, nil
   while true do
     if stop and not conn:dirty() then conn:settimeout(math.max(stop - socket.gettime(), 0)) end
@@ -178,10 +208,7 @@ local function read_line(conn, clock, who, max)
     if cr then n = n + 1; parts[n] = "\r" end
     cr = ch == "\r"
     if not cr then n = n + 1; parts[n] = ch end
-    if n > max then
-      return nil, string.format("tls.https: a line of %s is longer than %d bytes", who or "the server's response",
-        max)
-    end
+    if n > max then return nil, too_long(who, max) end
   end
   return nil, late(clock, err)
 end
@@ -273,7 +300,7 @@ local function tunnel(sock, proxy, host, port, clock)
     if lines > M.MAX_LINES then
       return nil, string.format("tls.https: the proxy's reply has more than %d lines of status and fields", M.MAX_LINES)
     end
-    local line, why = read_line(sock, clock, "the proxy's reply")
+    local line, why = read_plain_line(sock, clock, "the proxy's reply")
     bytes = bytes + (line and #line + 2 or 0)
     if bytes > M.MAX_HEAD then
       return nil, string.format("tls.https: the proxy's reply is longer than %d bytes", M.MAX_HEAD)

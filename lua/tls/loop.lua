@@ -15,6 +15,8 @@
 -- deadline of the call waiting on it, or nil).
 local loop = {}
 
+local util = require "tls.util"
+
 local loaded = package.loaded
 local unpack = table.unpack
 
@@ -177,33 +179,22 @@ end
 -- coroutine may change it while this call waits, and restoring the value
 -- read at the start would undo that.
 local function receive(receive)
-  local function co(cq, self, pattern, prefix)
+  local function co(cq, self, pattern, prefix, max)
     local t = self:gettimeout()
-    if t == 0 then return direct(self, receive, pattern, prefix) end
+    if t == 0 then return direct(self, receive, pattern, prefix, max) end
     local deadline = deadline_of(cq, t)
-    local count = tonumber(pattern)
-    local pieces, got = {}, 0
-    while true do
-      local data, err, partial = nonblocking(self, self:gettimeout(), receive,
-        count and count - got or pattern, pieces[1] == nil and prefix or nil)
-      if data ~= nil then
-        hs_deadline[self], hs_cancel[self] = nil, nil
-        if pieces[1] == nil then return data end
-        pieces[#pieces + 1] = data
-        return table.concat(pieces)
-      end
-      if pieces[1] ~= nil or partial ~= "" then
-        pieces[#pieces + 1] = partial
-        got = got + #partial
-      end
-      if not WANT[err] then return nil, err, table.concat(pieces) end
-      if not wait(cq, self, deadline) then return nil, "timeout", table.concat(pieces) end
-    end
+    local data, err, partial = util.receive_turns(
+      function(p, pre, m) return nonblocking(self, self:gettimeout(), receive, p, pre, m) end,
+      function() return wait(cq, self, deadline) end,
+      pattern, prefix, max)
+    if data == nil then return nil, err, partial end
+    hs_deadline[self], hs_cancel[self] = nil, nil
+    return data
   end
-  return function(self, pattern, prefix)
+  return function(self, pattern, prefix, max)
     local cq = controller()
-    if not cq then return receive(self, pattern, prefix) end
-    return co(cq, self, pattern, prefix)
+    if not cq then return receive(self, pattern, prefix, max) end
+    return co(cq, self, pattern, prefix, max)
   end
 end
 
@@ -347,7 +338,7 @@ local function wrap_methods(core)
   local sm = assert(reg["tls.server"], "tls.server metatable").__index
   if cm.pollfd then return end        -- done already (tls loaded twice)
 
-  for _, name in ipairs { "handshake", "dohandshake", "receive_early", "keyupdate", "export" } do
+  for _, name in ipairs { "handshake", "dohandshake", "receive_early", "keyupdate", "export", "shutdown" } do
     if cm[name] then cm[name] = plain(cm[name], name ~= "receive_early") end
   end
   cm.receive = receive(cm.receive)

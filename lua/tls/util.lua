@@ -24,4 +24,37 @@ function M.whole_list(list, label, kind)
   return true
 end
 
+-- receive(pattern, prefix, max) made of non-blocking turns, for the event
+-- loops (tls.loop, tls.copas). turn(pattern, prefix, max) makes one call
+-- (data | nil, err, partial); wait(err) waits until the socket is ready
+-- for what err asks ("wantread" or "wantwrite") and returns false when the
+-- call's time is up. What each turn got is kept aside and joined once at
+-- the end: handed back as the next turn's prefix it was copied again every
+-- turn, quadratic in a long line arriving in pieces. A count asks only for
+-- what is missing, a line's max only for the room left.
+local WANT = { wantread = true, wantwrite = true }
+function M.receive_turns(turn, wait, pattern, prefix, max)
+  local count = tonumber(pattern)
+  -- (the C method takes a number as the prefix too, as its text)
+  local base = prefix ~= nil and #tostring(prefix) or 0
+  local pieces, got = {}, 0
+  while true do
+    local first = pieces[1] == nil
+    local data, err, partial = turn(count and count - got or pattern, first and prefix or nil,
+      max and (first and max or max - (got - base)))
+    if data ~= nil then
+      if first then return data end
+      pieces[#pieces + 1] = data
+      return table.concat(pieces)
+    end
+    partial = partial or ""
+    if not first or partial ~= "" then
+      pieces[#pieces + 1] = partial
+      got = got + #partial
+    end
+    if not WANT[err] then return nil, err, table.concat(pieces) end
+    if not wait(err) then return nil, "timeout", table.concat(pieces) end
+  end
+end
+
 return M
