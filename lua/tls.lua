@@ -185,6 +185,9 @@ local function pki_options(ctx, o, server)
 end
 
 -- Resumption: tickets, their keys, the session store, psk_ke and 0-RTT.
+-- The most 0-RTT bytes a server's tickets may allow.
+local MAX_EARLY_DATA = 1024 * 1024
+
 local function resumption_options(ctx, o, server)
   local function server_only(name)
     if o[name] ~= nil and not server then
@@ -228,8 +231,10 @@ local function resumption_options(ctx, o, server)
   end
   if o.ticket_key_lifetime ~= nil then
     local n = o.ticket_key_lifetime
-    if type(n) ~= "number" or n <= 0 or n ~= n or n > 1e9 then
-      return fail("option 'ticket_key_lifetime' must be a number of seconds > 0 (got %s)", shown(n))
+    -- (under a millisecond the core's whole milliseconds made 0, which
+    -- means no rotation at all: review23 R3)
+    if type(n) ~= "number" or n < 0.001 or n ~= n or n > 1e9 then
+      return fail("option 'ticket_key_lifetime' must be a number of seconds from 0.001 (got %s)", shown(n))
     end
     ticketkeys.rotate_automatically(ctx, n)
   end
@@ -239,19 +244,33 @@ local function resumption_options(ctx, o, server)
     end
     C.set_psk_ke(ctx, o.psk_ke)
   end
-  -- uint32 on the wire (rfc8446#4.2.10); the core takes up to 2^31 - 1.
+  -- uint32 on the wire (rfc8446#4.2.10), but accepted 0-RTT data is held
+  -- until the application reads it, outside the 64 KiB bound on unread
+  -- data, and any client can get a ticket: at most 1 MiB per connection
+  -- (review23 R6).
   if o.max_early_data ~= nil and (math.type(o.max_early_data) ~= "integer" or o.max_early_data < 1
-      or o.max_early_data > 0x7fffffff) then
-    return fail("option 'max_early_data' must be a whole number of bytes from 1 to 2147483647 (got %s)",
-      shown(o.max_early_data))
+      or o.max_early_data > MAX_EARLY_DATA) then
+    return fail("option 'max_early_data' must be a whole number of bytes from 1 to %d (got %s)",
+      MAX_EARLY_DATA, shown(o.max_early_data))
+  end
+  if o.max_early_data ~= nil and o.early_data ~= true then
+    return fail("option 'max_early_data' needs 'early_data = true'")
   end
   if o.early_data ~= nil then
     if type(o.early_data) ~= "boolean" then
       return fail("option 'early_data' must be true or false (got %s)", type(o.early_data))
     end
     C.set_early_data(ctx, o.early_data, o.max_early_data)
-  elseif o.max_early_data ~= nil then
-    return fail("option 'max_early_data' needs 'early_data = true'")
+  end
+  -- Both act only in TLS 1.3 (review23 R5).
+  if o.max_version == "TLSv1.2" then
+    for _, name in ipairs { "early_data", "psk_ke" } do
+      if o[name] == true then
+        return fail("option '%s = true' can never take effect with 'max_version = \"TLSv1.2\"': %s exists "
+          .. "only in TLS 1.3 (leave '%s' out, or allow TLS 1.3)", name,
+          name == "early_data" and "0-RTT data" or "psk_ke", name)
+      end
+    end
   end
   -- tickets = 0: a TLS 1.3 server then resumes nothing (README, Resumption),
   -- and both options act only on a resumed TLS 1.3 handshake; luatls has no
@@ -750,6 +769,9 @@ function tls.connect(host, port, ctx, opts)
   if type(host) ~= "string" then
     error(string.format("bad argument #1 to 'connect' (host name expected, got %s)", type(host)), 2)
   end
+  if host:find("\0", 1, true) then
+    return fail("tls.connect: the host %s holds a zero byte", shown(host))
+  end
   port = port_string("connect", port)
   local o, err = check_options("tls.connect", opts,
     { servername = true, timeout = true, session = true, early_data = true })
@@ -806,6 +828,15 @@ local DEFAULT_HANDSHAKE_TIMEOUT = 30
 function tls.listen(host, port, ctx, opts)
   if host ~= nil and type(host) ~= "string" then
     error(string.format("bad argument #1 to 'listen' (address expected, got %s)", type(host)), 2)
+  end
+  -- An empty address (an environment variable set to nothing) bound every
+  -- interface, and a zero byte cut the address short (review23 R2):
+  -- LuaSocket's bind refuses the first too.
+  if host == "" then
+    return fail("tls.listen: the address is empty: give one, or \"*\" for every interface")
+  end
+  if host and host:find("\0", 1, true) then
+    return fail("tls.listen: the address %s holds a zero byte", shown(host))
   end
   port = port_string("listen", port)
   local o, err = check_options("tls.listen", opts,

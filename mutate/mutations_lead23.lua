@@ -1,6 +1,7 @@
 -- Mutations for the lead's session 23 fixes. Same form as mutate/mutations.lua.
 local F = "spec/files22_spec.lua"
 local L = "spec/lead23_spec.lua"
+local R = "spec/review23_spec.lua"
 
 return {
   -- review22b G6: a key file every user may write (another key put in its place) loaded without a word
@@ -45,4 +46,39 @@ return {
         st = pump(c, WANT_FLUSH, deadline);]],
     to = [[        st = pump(c, WANT_FLUSH, deadline);]],
     specs = { { L, "an upload ends with close_notify and arrives whole" } } },
+  -- review23 R2: an empty address listens on every interface
+  { name = "r23_listen_empty_host", file = "lua/tls.lua",
+    from = [[  if host == "" then]],
+    to = [[  if false then]],
+    specs = { { R, "refuses an empty one and one holding a zero byte" } } },
+  -- review23 R2: a zero byte cuts the address short
+  { name = "r23_listen_zero_byte", file = "lua/tls.lua",
+    from = [[  if host and host:find("\0", 1, true) then]],
+    to = [[  if false then]],
+    specs = { { R, "refuses an empty one and one holding a zero byte" } } },
+  -- review23 R3: a lifetime under a millisecond taken (no rotation at all)
+  { name = "r23_key_lifetime_under_ms", file = "lua/tls.lua",
+    from = [[    if type(n) ~= "number" or n < 0.001 or n ~= n or n > 1e9 then]],
+    to = [[    if type(n) ~= "number" or n <= 0 or n ~= n or n > 1e9 then]],
+    specs = { { R, "refuses under a millisecond" } } },
+  -- review23 R4: a clock set back holds off the key file's next look
+  { name = "r23_keyfile_clock_back", file = "lua/tls/ticketkeys.lua",
+    from = [[  if now >= st.checked and now - st.checked < M.recheck then return end]],
+    to = [[  if now - st.checked < M.recheck then return end]],
+    specs = { { R, "is looked at again at once" } } },
+  -- review23 R5: max_early_data taken with early_data = false
+  { name = "r23_max_early_without_early", file = "lua/tls.lua",
+    from = [[  if o.max_early_data ~= nil and o.early_data ~= true then]],
+    to = [[  if o.max_early_data ~= nil and o.early_data == nil then]],
+    specs = { { R, "are refused: max_early_data without early_data = true" } } },
+  -- review23 R5: TLS 1.3-only options taken with TLS 1.2 only
+  { name = "r23_tls13_options_with_tls12", file = "lua/tls.lua",
+    from = [[  if o.max_version == "TLSv1.2" then]],
+    to = [[  if false then]],
+    specs = { { R, "are refused: max_early_data without early_data = true" } } },
+  -- review23 R6: max_early_data up to 2^31-1, held in full
+  { name = "r23_max_early_unbounded", file = "lua/tls.lua",
+    from = [[local MAX_EARLY_DATA = 1024 * 1024]],
+    to = [[local MAX_EARLY_DATA = 0x7fffffff]],
+    specs = { { R, "is at most 1 MiB" } } },
 }

@@ -509,7 +509,12 @@ static int ctx_set_ticket_key_rotation(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     lua_Number s = luaL_checknumber(L, 2);
     luaL_argcheck(L, s >= 0 && s <= 1e9, 2, "a number of seconds >= 0");
-    ctx->cfg->ticket_keys.rotate_ms = (uint64_t)(s * 1000);
+    /* Rounded up: a lifetime under a millisecond truncated to 0, which
+     * means no rotation at all (review23 R3). */
+    uint64_t ms = (uint64_t)(s * 1000);
+    if ((lua_Number)ms < s * 1000)
+        ms++;
+    ctx->cfg->ticket_keys.rotate_ms = ms;
     lua_pushboolean(L, 1);
     return 1;
 }

@@ -173,8 +173,10 @@ static int engine_write_early(lua_State *L)
 }
 
 /* e:read_early() -> bytes, complete (server): the 0-RTT data received and
- * not yet read, and whether more can come; nil and the failure once the
- * handshake failed (the engine hands out none then). */
+ * not yet read, and whether it is all there (true: EndOfEarlyData came, or
+ * there is no early data, none offered or declined; false: accepted data
+ * still arriving); nil and the failure once the handshake failed (the
+ * engine hands out none then). */
 static int engine_read_early(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);

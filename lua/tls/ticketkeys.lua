@@ -20,6 +20,12 @@ local set_ticket_key_rotation = core.context_methods.set_ticket_key_rotation
 
 local M = {}
 
+-- Taken once: a program that replaces these globals (a pcall that never
+-- fails made every context look collected) must not stop rotation and
+-- reloads (review23 R4). warn stays the global: replacing it is how a
+-- program routes warnings.
+local os_time, pcall = os.time, pcall
+
 local KEY_LEN, NAME_LEN, MAX_KEYS = 48, 16, 8
 -- A context with a key file looks at the file again at most this often (in
 -- seconds; os.time()'s resolution) when it accepts a connection.
@@ -191,7 +197,7 @@ local function set_from_file(ctx, path, what)
   if not keys then return fail("%s: %s", what, ident) end
   local ok, err = set_ticket_keys(ctx, keys)
   if not ok then return fail("%s: %s", what, err) end
-  files[ctx] = { path = path, ident = ident, checked = os.time() }
+  files[ctx] = { path = path, ident = ident, checked = os_time() }
   return true
 end
 
@@ -222,7 +228,9 @@ function M.rotate_automatically(ctx, seconds)
 end
 
 local function refresh_file(ctx, st, now)
-  if now - st.checked < M.recheck then return end
+  -- (a clock stepped back, NTP or a resumed machine, must not hold off the
+  -- next look for as long as the step: review23 R4)
+  if now >= st.checked and now - st.checked < M.recheck then return end
   st.checked = now
   -- A file that went away counts as one more version (of its own).
   local ident = core.ticketkeys_stat(st.path) or "missing"
@@ -257,7 +265,7 @@ function M.refresh()
   local now
   for ctx, st in pairs(files) do
     if not collected(ctx) then
-      now = now or os.time()
+      now = now or os_time()
       refresh_file(ctx, st, now)
     end
   end
