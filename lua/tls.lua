@@ -263,14 +263,11 @@ local function resumption_options(ctx, o, server)
     C.set_early_data(ctx, o.early_data, o.max_early_data)
   end
   -- Both act only in TLS 1.3 (review23 R5).
-  if o.max_version == "TLSv1.2" then
-    for _, name in ipairs { "early_data", "psk_ke" } do
-      if o[name] == true then
-        return fail("option '%s = true' can never take effect with 'max_version = \"TLSv1.2\"': %s exists "
-          .. "only in TLS 1.3 (leave '%s' out, or allow TLS 1.3)", name,
-          name == "early_data" and "0-RTT data" or "psk_ke", name)
-      end
-    end
+  local only13 = o.early_data == true and "early_data" or o.psk_ke == true and "psk_ke" or nil
+  if o.max_version == "TLSv1.2" and only13 then
+    return fail("option '%s = true' can never take effect with 'max_version = \"TLSv1.2\"': %s exists "
+      .. "only in TLS 1.3 (leave '%s' out, or allow TLS 1.3)", only13,
+      only13 == "early_data" and "0-RTT data" or "psk_ke", only13)
   end
   -- tickets = 0: a TLS 1.3 server then resumes nothing (README, Resumption),
   -- and both options act only on a resumed TLS 1.3 handshake; luatls has no
@@ -547,7 +544,7 @@ function tls.context(opts)
       local readable, writable = mode & 4 ~= 0, mode & 2 ~= 0
       local how = readable and writable and "read and changed" or readable and "read" or "changed"
       warn("tls: option '", option, "': ",
-        (key:gsub("[%c\127]", function(ch) return string.format("\\x%02X", ch:byte()) end)),
+        (key:gsub("[%c\127-\255]", function(ch) return string.format("\\x%02X", ch:byte()) end)),
         " can be ", how, " by every user (mode ", string.format("%04o", mode),
         "): run chmod 600 on it (or 640 and a group of its readers)")
     end

@@ -72,7 +72,7 @@ return {
      to = [[]],
      specs = { { K, "picks up the rotated file at accept" } } },
    { name = "keys_file_recheck_ignored", file = KEYS,
-     from = [[if now - st.checked < M.recheck then return end]],
+     from = [[if now >= st.checked and now - st.checked < M.recheck then return end]],
      to = [[if false then return end]],
      specs = { { K, "once per recheck interval" } } },
    -- the memory store: TTL, bound, delete only what is there and live

@@ -56,7 +56,7 @@ return {
     specs = { { "spec/interop_openssl_spec.lua", "negotiates TLS_AES_128_GCM_SHA256" } } },
   -- the store's lookup and arguments run under lua_pcall
   { name = "lead15_store_call_unprotected", file = "csrc/lua/lua_hook_store.c",
-    from = [[    if (lua_pcall(L, 2, 2, 0) != LUA_OK) {]],
+    from = [[    if (tls_lua_pcall(L, 2, 2) != LUA_OK) {]],
     to = [[    lua_call(L, 2, 2);
     if (0) {]],
     specs = { { "spec/store_unwind15_spec.lua", "is a miss, the handshake completes" } } },

@@ -24,14 +24,15 @@ return {
   -- the application's timeout read once at the start of a waiting call and
   -- restored after every turn: another coroutine's settimeout undone
   { name = "lead22_loop_timeout_restored_stale", file = "lua/tls/loop.lua",
-    from = [[      local data, err, partial = nonblocking(self, self:gettimeout(), receive,]],
-    to = [[      local data, err, partial = nonblocking(self, t, receive,]],
+    from = [[      function(p, pre, m) return nonblocking(self, self:gettimeout(), receive, p, pre, m) end,]],
+    to = [[      function(p, pre, m) return nonblocking(self, t, receive, p, pre, m) end,]],
     specs = { { S, "a timeout set by another coroutine while a call waits is kept" } } },
   -- each turn copying the line so far again (as handing the partial result
   -- back as the prefix did): quadratic in a long line arriving in pieces
-  { name = "lead22_loop_partial_copied_per_turn", file = "lua/tls/loop.lua",
-    from = [[        count and count - got or pattern, pieces[1] == nil and prefix or nil)]],
-    to = [[        count and count - got or pattern, pieces[1] == nil and prefix or nil, string.rep("x", got))]],
+  { name = "lead22_loop_partial_copied_per_turn", file = "lua/tls/util.lua",
+    from = [[    local data, err, partial = turn(count and count - got or pattern, first and prefix or nil,]],
+    to = [[    local data, err, partial = turn(count and count - got or pattern, first and prefix or nil,
+      #string.rep("x", got) >= 0 and]],
     specs = { { S, "a long line arriving in pieces costs linear CPU" } } },
   -- review22b G1: chunk framing not counted against the body: 1-byte
   -- chunks padded with extensions make a small max_body cost gigabytes

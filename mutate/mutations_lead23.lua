@@ -11,7 +11,7 @@ return {
     specs = { { F, "warns about a key file every user can change" } } },
   -- review22b G6: the key file's name written to the warning as it is (terminal escapes)
   { name = "lead23_key_warning_path_raw", file = "lua/tls.lua",
-    from = [[        (key:gsub("[%c\127]", function(ch) return string.format("\\x%02X", ch:byte()) end)),]],
+    from = [[        (key:gsub("[%c\127-\255]", function(ch) return string.format("\\x%02X", ch:byte()) end)),]],
     to = [[        key,]],
     specs = { { F, "warns about a key file every user can change" } } },
   -- review22b G5: the bridges' calls without the handler that reads __tostring
@@ -37,8 +37,8 @@ return {
               { L, "is kept across the turns of a line arriving in pieces" } } },
   -- tls.https reading a line unbounded: a line without end held until it ends
   { name = "lead23_https_line_unbounded", file = "lua/tls/https.lua",
-    from = [[  local data, err = conn:receive("*L", nil, max + 2)]],
-    to = [[  local data, err = conn:receive("*L")]],
+    from = [[  local data, err, partial = conn:receive("*L", nil, math.floor(math.min(max, 2 ^ 53)))]],
+    to = [[  local data, err, partial = conn:receive("*L")]],
     specs = { { L, "refuses a field line over 64 KiB as soon as 64 KiB came" } } },
   -- shutdown("send") without close_notify: the peer cannot tell an end from a cut
   { name = "lead23_shutdown_no_close_notify", file = "csrc/lua/lua_conn.c",
@@ -46,6 +46,21 @@ return {
         st = pump(c, WANT_FLUSH, deadline);]],
     to = [[        st = pump(c, WANT_FLUSH, deadline);]],
     specs = { { L, "an upload ends with close_notify and arrives whole" } } },
+  -- review23b B1: "*a" under an event loop: the close after earlier turns reported as an error
+  { name = "lead23_turns_all_closed_error", file = "lua/tls/util.lua",
+    from = [[    if all and err == "closed" and got > base then return table.concat(pieces) end]],
+    to = [[    if false then return table.concat(pieces) end]],
+    specs = { { L, "returns what came in earlier turns when the last one finds the close" } } },
+  -- review23b B4: shutdown after the peer left reports errno's text
+  { name = "lead23_shutdown_errno_text", file = "csrc/io/tls_socket.c",
+    from = [[    if (errno == ENOTCONN || errno == EPIPE || errno == ECONNRESET)]],
+    to = [[    if (0)]],
+    specs = { { L, "says 'closed' once the peer has closed" } } },
+  -- review23b B2: a byte past MAX_LINE that is not the line's end not refused
+  { name = "lead23_https_boundary_byte_taken", file = "lua/tls/https.lua",
+    from = [[    if byte == "\n" then data = partial .. byte elseif byte then err = "line too long" end]],
+    to = [[    if byte == "\n" then data = partial .. byte end]],
+    specs = { { L, "takes a line of exactly MAX_LINE and its CRLF" } } },
   -- review23 R2: an empty address listens on every interface
   { name = "r23_listen_empty_host", file = "lua/tls.lua",
     from = [[  if host == "" then]],
@@ -73,8 +88,8 @@ return {
     specs = { { R, "are refused: max_early_data without early_data = true" } } },
   -- review23 R5: TLS 1.3-only options taken with TLS 1.2 only
   { name = "r23_tls13_options_with_tls12", file = "lua/tls.lua",
-    from = [[  if o.max_version == "TLSv1.2" then]],
-    to = [[  if false then]],
+    from = [[  if o.max_version == "TLSv1.2" and only13 then]],
+    to = [[  if false and only13 then]],
     specs = { { R, "are refused: max_early_data without early_data = true" } } },
   -- review23 R6: max_early_data up to 2^31-1, held in full
   { name = "r23_max_early_unbounded", file = "lua/tls.lua",

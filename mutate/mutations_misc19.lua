@@ -167,7 +167,7 @@ return {
     specs = { { S, "tls.listen says NaN, and refuses a backlog out of range" } } },
   -- max_early_data past 2^31 - 1 raises from the core instead of nil, message
   { name = "misc19_max_early_data_bound", file = "lua/tls.lua",
-    from = [[      or o.max_early_data > 0x7fffffff) then]],
+    from = [[      or o.max_early_data > MAX_EARLY_DATA) then]],
     to = [[      ) then]],
     specs = { { S, "max_early_data past 2^31 - 1 is refused, not raised" } } },
 }

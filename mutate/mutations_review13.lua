@@ -57,7 +57,7 @@ return {
     specs = { { HT, "withholds its Finished" } } },
   -- cqueues: export completes a pending handshake, yielding
   { name = "review13_loop_export_blocks_controller", file = LOOP,
-    from = [=["receive_early", "keyupdate", "export" } do]=],
-    to = [=["receive_early", "keyupdate" } do]=],
+    from = [=["receive_early", "keyupdate", "export", "shutdown" } do]=],
+    to = [=["receive_early", "keyupdate", "shutdown" } do]=],
     specs = { { EX, "yields while it completes a pending handshake" } } },
 }

@@ -186,6 +186,22 @@ for _, piece in ipairs { "abc", "def", "gh\n", "abc", "def", "ghi\n" } do conn:s
     assert.same({ nil, "line too long", "abcdefgh", n = 3 }, results[2])
     assert.same({ "i", n = 1 }, results[3])
   end)
+
+  it("'*a' returns what came in earlier turns when the last one finds the close (review23b B1)", function()
+    local cqueues = require "cqueues"
+    require "tls.loop"
+    local conn, wait = client_of([[
+local socket = require "socket"
+for _, piece in ipairs { "abc", "def" } do conn:send(piece) socket.sleep(0.05) end
+]])
+    local cq = cqueues.new()
+    local result
+    cq:wrap(function() result = pack(conn:receive("*a")) end)
+    assert(cq:loop(10))
+    conn:close()
+    wait()
+    assert.same({ "abcdef", n = 1 }, result)
+  end)
 end)
 
 describe("lead23: tls.https reads a line with one bounded receive", function()
@@ -205,6 +221,42 @@ conn:receive("*a")
     assert.equal("tls.https: a line of the server's response is longer than 65536 bytes", err)
     -- (a read that held the whole line waited for its end: the server's 5 s, then its close)
     assert.is_true(took < 4, "took " .. took)
+  end)
+
+  -- (review23b B2, B3) with MAX_LINE 100: a line one byte over is refused at
+  -- once, one of 100 bytes and its CRLF taken, a CR not followed by LF
+  -- refused; and a MAX_LINE that is not a whole number bounds nothing
+  it("takes a line of exactly MAX_LINE and its CRLF, refuses one byte more at once", function()
+    local https = require "tls.https"
+    local function request(head)
+      local port, wait = child.tls_server(leaf.cert, leaf.key, [[
+repeat local l = conn:receive("*l") until l == "" or l == nil
+conn:send(REPLY)
+conn:settimeout(5)
+conn:receive("*a")
+]], { REPLY = head })
+      local t0 = socket.gettime()
+      local r, code = https.request { url = "https://localhost:" .. port .. "/", ca = c.ca, timeout = 30 }
+      local took = socket.gettime() - t0
+      wait()
+      assert.is_true(took < 4, "took " .. took .. " for " .. head:sub(-30):gsub("[\r\n]", "|"))
+      return r, code
+    end
+    local saved = https.MAX_LINE
+    https.MAX_LINE = 100
+    local ok, err = pcall(function()
+      local field = "A: " .. string.rep("x", 97) -- 100 bytes
+      assert.same({ nil, "tls.https: a line of the server's response is longer than 100 bytes" },
+        { request("HTTP/1.1 200 OK\r\n" .. field .. "y") })
+      assert.same({ nil, "tls.https: a line of the server's response is longer than 100 bytes" },
+        { request("HTTP/1.1 200 OK\r\n" .. field .. "\rX") })
+      assert.same({ 1, 200 }, { request("HTTP/1.1 200 OK\r\n" .. field .. "\r\nContent-Length: 0\r\n\r\n") })
+      assert.same({ 1, 200 }, { request("HTTP/1.1 200 OK\r\n" .. field .. "\nContent-Length: 0\r\n\r\n") })
+      https.MAX_LINE = math.huge
+      assert.same({ 1, 200 }, { request("HTTP/1.1 200 OK\r\n" .. field .. "\r\nContent-Length: 0\r\n\r\n") })
+    end)
+    https.MAX_LINE = saved
+    assert(ok, err)
   end)
 end)
 
@@ -259,4 +311,19 @@ print("got " .. got)
     assert.same({ nil, "closed", n = 2 }, pack(conn:shutdown("send")))
     wait()
   end)
+
+  for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+    it(version .. ": says 'closed' once the peer has closed (review23b B4: it gave errno's text)", function()
+      local port, wait = child.tls_server(leaf.cert, leaf.key, "assert(conn:handshake())\n")
+      local conn = assert(tls.connect("127.0.0.1", port, tls.context { verify = false, max_version = version },
+        { timeout = 10 }))
+      assert.same({ nil, "closed", "", n = 3 }, pack(conn:receive("*l")))
+      wait()
+      socket.sleep(0.1)
+      -- (or 1: in TLS 1.2 the close_notify answering the peer's went already, and the socket took the end)
+      local r = pack(conn:shutdown("send"))
+      assert.is_true(r[1] == 1 or (r[1] == nil and r[2] == "closed"), tostring(r[2]))
+      conn:close()
+    end)
+  end
 end)

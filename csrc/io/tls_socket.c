@@ -500,6 +500,8 @@ int tls_sock_shutdown_write(int fd, char *msg, size_t msg_size)
 {
     if (shutdown(fd, SHUT_WR) == 0)
         return TLS_IO_DONE;
+    if (errno == ENOTCONN || errno == EPIPE || errno == ECONNRESET)
+        return TLS_IO_CLOSED; /* the peer is gone: what send and receive say then */
     snprintf(msg, msg_size, "shutdown failed: %s", strerror(errno));
     return TLS_IO_ERROR;
 }

@@ -958,9 +958,7 @@ static int conn_shutdown(lua_State *L)
     int st = c->write_shut ? TLS_IO_DONE : ensure_handshake(c, deadline);
     if (st == TLS_IO_DONE && !c->write_shut) {
         tls_conn_close(c->tls);
-        st = pump(c, WANT_FLUSH, deadline);
-        if (st == TLS_IO_DONE && (tls_conn_status(c->tls) & TLS_STATUS_FAILED))
-            st = failed(c);
+        st = pump(c, WANT_FLUSH, deadline); /* (a failure is reported by pump) */
         if (st == TLS_IO_DONE) {
             st = tls_sock_shutdown_write(c->fd, c->msg, sizeof c->msg);
             c->write_shut = st == TLS_IO_DONE;

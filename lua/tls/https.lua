@@ -181,8 +181,24 @@ end
 local function read_line(conn, clock, who, max)
   max = max or M.MAX_LINE
   local stop = line_stop(clock)
-  conn:settimeout(stop and math.max(stop - socket.gettime(), 0) or -1)
-  local data, err = conn:receive("*L", nil, max + 2)
+  local function wait_left() conn:settimeout(stop and math.max(stop - socket.gettime(), 0) or -1) end
+  -- At most max bytes; once they came, only the line's end may follow (LF
+  -- or CRLF), read a byte at a time, so a line one byte too long is
+  -- refused as soon as that byte comes. (math.huge or a fraction as the
+  -- bound: the whole number below, at most 2^53.)
+  wait_left()
+  local data, err, partial = conn:receive("*L", nil, math.floor(math.min(max, 2 ^ 53)))
+  if not data and err == "line too long" then
+    local byte
+    wait_left()
+    byte, err = conn:receive(1)
+    if byte == "\r" then
+      partial = partial .. byte
+      wait_left()
+      byte, err = conn:receive(1)
+    end
+    if byte == "\n" then data = partial .. byte elseif byte then err = "line too long" end
+  end
   if not data then
     if err == "line too long" then return nil, too_long(who, max) end
     return nil, late(clock, err)
