@@ -65,11 +65,16 @@ $(eval $(call fuzz_variant,$(FUZZ_REPLAY),$(CC),-g -O1 $(REPLAY_SAN),,$(FUZZ_REP
 $(FUZZ_REPLAY)/record_seeds: $(FUZZ_REPLAY)/obj/record_seeds.o $(FUZZ_REPLAY)/engine.a
 	$(CC) -g -O1 $(REPLAY_SAN) -o $@ $^ $(FUZZ_LIBS)
 
+# The allocation failure harness (fuzz/oom.c): our own malloc, calloc and
+# realloc calls are wrapped at link time, so that it can fail them in turn.
+$(FUZZ_REPLAY)/oom: $(FUZZ_REPLAY)/obj/oom.o $(FUZZ_REPLAY)/engine.a
+	$(CC) -g -O1 $(REPLAY_SAN) -o $@ $^ $(FUZZ_LIBS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
 .PHONY: fuzz fuzz-ci fuzz-build fuzz-replay fuzz-seeds fuzz-clean
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_LF)/%)
 
-fuzz-replay: $(FUZZ_TARGETS:%=$(FUZZ_REPLAY)/%)
+fuzz-replay: $(FUZZ_TARGETS:%=$(FUZZ_REPLAY)/%) $(FUZZ_REPLAY)/oom
 
 # Each target runs on a scratch copy of its corpus (new inputs stay out of
 # the repository); the log keeps everything, the summary shows libFuzzer's

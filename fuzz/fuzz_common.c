@@ -579,6 +579,8 @@ tls_conn *fuzz_conn_new(tls_config *cfg)
     return c;
 }
 
+void fuzz_use_store(tls_conn *c) { tls_conn_set_hooks(c, &store_hooks, NULL); }
+
 static void use_stream(const tls_conn *c) { rng_role = c->is_server ? FUZZ_SERVER : FUZZ_CLIENT; }
 
 /* A broken promise of the engine: the fuzzer reports the abort as a crash

@@ -96,6 +96,9 @@ int fuzz_offer_session(tls_conn *c, enum fuzz_session which);
 /* New connection with a trace callback that reads every field (so hostile
  * values go through the trace formatting too); clients ask for "localhost". */
 tls_conn *fuzz_conn_new(tls_config *cfg);
+/* Gives a server connection made without fuzz_conn_new the session store
+ * stub (its 0-RTT replay check needs one). */
+void fuzz_use_store(tls_conn *c);
 /* tls_conn_start / tls_conn_feed with the connection's random stream selected. */
 int fuzz_start(tls_conn *c);
 int fuzz_feed(tls_conn *c, const uint8_t *data, size_t len);

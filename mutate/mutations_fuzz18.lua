@@ -18,13 +18,9 @@ return {
    -- Item 1 (output of tls_conn_close): the close_notify goes out in the
    -- clear, as if the write key were gone before the alert.
    { name = "fuzz18_close_notify_in_clear", file = ENGINE,
-     from = [[    tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_CLOSE_NOTIFY);
-    c->status |= TLS_STATUS_CLOSED;
-}]],
+     from = [[    if (tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_CLOSE_NOTIFY) != 0) {]],
      to = [[    c->wr_protected = 0;
-    tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_CLOSE_NOTIFY);
-    c->status |= TLS_STATUS_CLOSED;
-}]],
+    if (tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_CLOSE_NOTIFY) != 0) {]],
      specs = { seeds("fuzz_client") } },
    -- Item 1 (output of tls_conn_write, TLS 1.3): a server's application
    -- data in the clear (outer type application_data, so only its length

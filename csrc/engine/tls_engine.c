@@ -372,6 +372,17 @@ int tls_conn_key_update(tls_conn *c, int request_peer)
     return tls13_key_update(c, request_peer != 0) == 0 ? 0 : fail(c);
 }
 
+/* The alert could not be written (out of memory): the peer will see the
+ * connection end without close_notify, a truncation, so ours says so too
+ * instead of reporting a clean close. */
+static void close_failed(tls_conn *c)
+{
+    if (!c->err.set || c->err.reason[0] == '\0')
+        tls_fail(&c->err, -1, "out of memory writing close_notify");
+    c->err.alert = -1; /* no memory to write one either */
+    (void)fail(c);
+}
+
 void tls_conn_close(tls_conn *c)
 {
     if ((c->status & (TLS_STATUS_CLOSED | TLS_STATUS_FAILED)) || c->in_callback)
@@ -379,11 +390,17 @@ void tls_conn_close(tls_conn *c)
     if (!(c->status & TLS_STATUS_HANDSHAKE_DONE)) {
         /* rfc8446#6.1: user_canceled cancels a handshake "for some reason
          * unrelated to a protocol failure" and SHOULD be followed by close_notify. */
-        tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_USER_CANCELED);
+        if (tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_USER_CANCELED) != 0) {
+            close_failed(c);
+            return;
+        }
         c->state = ST_CLOSED;
         wipe_handshake(c);
     }
-    tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_CLOSE_NOTIFY);
+    if (tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_CLOSE_NOTIFY) != 0) {
+        close_failed(c);
+        return;
+    }
     c->status |= TLS_STATUS_CLOSED;
 }
 
