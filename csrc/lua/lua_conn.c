@@ -693,7 +693,7 @@ static int receive_line(lua_conn *c, luaL_Buffer *b, double deadline, int raw, s
             const uint8_t *nl = memchr(data, '\n', n);
             size_t line = nl ? (size_t)(nl - data) + (size_t)raw : n;
             size_t keep = line;
-            if (!raw)
+            if (!raw && max != SIZE_MAX) /* without a bound only the data is copied */
                 for (size_t i = 0; i < line; i++)
                     keep -= data[i] == '\r';
             if (keep > max - kept) {
