@@ -50,7 +50,11 @@ return {
     specs = { { S, "TLS 1.2: a warning there is taken" }, { S, "TLS 1.2: a fatal alert there is reported as the peer's" } } },
   -- #6: the same in the dispatcher
   { name = "alerts21_tls12_interleave_dispatch", file = "csrc/engine/tls_dispatch.c",
-    from = [[        if (c->hs_in.len > 0 && c->version != TLS_VERSION_12)]],
-    to = [[        if (c->hs_in.len > 0)]],
+    from = [[        if (c->hs_in.len > 0 && c->version != TLS_VERSION_12)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "alert record inside a fragmented handshake message");]],
+    to = [[        if (c->hs_in.len > 0)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "alert record inside a fragmented handshake message");]],
     specs = { { S, "TLS 1.2: a warning there is taken" }, { S, "TLS 1.2: a fatal alert there is reported as the peer's" } } },
 }

@@ -182,8 +182,11 @@ static int handle_content(tls_conn *c, uint8_t type, const uint8_t *data, size_t
         if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
             return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                             "application data before the handshake finished");
-        /* rfc8446#5.1: handshake messages MUST NOT be interleaved with other record types. */
-        if (c->hs_in.len > 0)
+        /* rfc8446#5.1: handshake messages MUST NOT be interleaved with
+         * other record types; rfc5246#6.2.1 lets TLS 1.2 interleave them
+         * (a renegotiating ClientHello in pieces between data records: the
+         * data is delivered, the message refused once whole). */
+        if (c->hs_in.len > 0 && c->version != TLS_VERSION_12)
             return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                             "application data inside a fragmented handshake message");
         if (len == 0)

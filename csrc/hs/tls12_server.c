@@ -239,7 +239,9 @@ static int check_client_hello12(tls_conn *c, const client_hello *ch)
     if (ch->renegotiation_info != NULL) {
         tls_reader r = *ch->renegotiation_info;
         tls_reader reneg = tls_rd_vec(&r, 1);
-        if (!tls_rd_end(&r) || reneg.len != 0)
+        if (!tls_rd_end(&r))
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello renegotiation_info is malformed");
+        if (reneg.len != 0)
             return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                             "ClientHello renegotiation_info is not empty: an initial handshake cannot "
                             "renegotiate");

@@ -85,7 +85,8 @@ int tls13_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
     uint16_t suite = sh->suite;
     /* rfc8446#4.1.3: sh->legacy_version MUST be 0x0303 in a TLS 1.3 ServerHello. */
     if (sh->legacy_version != TLS_VERSION_12)
-        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+        /* rfc8446#D.5: 0x0300 or less is "protocol_version". */
+        return tls_fail(&c->err, sh->legacy_version <= 0x0300 ? TLS_ALERT_PROTOCOL_VERSION : TLS_ALERT_ILLEGAL_PARAMETER,
                         "ServerHello legacy_version is 0x%04x (must be 0x0303 in TLS 1.3)", sh->legacy_version);
     /* rfc8446#4.1.3: legacy_session_id_echo must match what we sent. */
     if (sh->session_id.len != c->session_id_len || memcmp(sh->session_id.p, c->session_id, sh->session_id.len) != 0)

@@ -72,6 +72,10 @@ static int send_hello_retry(tls_conn *c, const client_hello *ch)
     tls_buf_u16(&msg, c->group);
     tls_buf_close_block(&msg, ext, 2);
     tls_hs_end_message(&msg, off);
+    /* The second ClientHello must carry the same legacy_session_id
+     * (rfc8446#4.1.2): kept here, unused otherwise by a TLS 1.3 server. */
+    memcpy(c->session_id, ch->session_id.p, ch->session_id.len);
+    c->session_id_len = ch->session_id.len;
     int rc = -1;
     if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) == 0 &&
         tls_transcript_hrr_rewrite(&c->transcript, &c->err) == 0)

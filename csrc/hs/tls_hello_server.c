@@ -104,12 +104,23 @@ static int parse_server_name(tls_conn *c, tls_reader *ext, client_hello *ch)
         tls_reader name = tls_rd_vec(&list, 2);
         if (!tls_rd_ok(&list) || name.len == 0)
             return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello server_name is malformed");
-        if (type == 0 && !ch->has_server_name) {
-            if (memchr(name.p, 0, name.len) != NULL || name.len > 255)
-                return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server_name is not a host name");
-            ch->server_name = name;
-            ch->has_server_name = 1;
-        }
+        if (type != 0)
+            continue; /* other name types are skipped, as rfc6066#3 lets new ones come */
+        /* rfc6066#3: "The ServerNameList MUST NOT contain more than one
+         * name of the same name_type." */
+        if (ch->has_server_name)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server_name lists two host names");
+        /* rfc6066#3: a HostName is ASCII (IDNs as A-labels); control and
+         * non-ASCII bytes would reach the servername hook, the trace and
+         * the application's logs as they are. */
+        if (name.len > 255)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "server_name is not a host name");
+        for (size_t i = 0; i < name.len; i++)
+            if (name.p[i] <= 0x20 || name.p[i] >= 0x7f)
+                return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                "server_name is not a host name (byte 0x%02x at %zu)", name.p[i], i);
+        ch->server_name = name;
+        ch->has_server_name = 1;
     }
     return 0;
 }
@@ -162,6 +173,7 @@ static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
     ch->session_id = tls_rd_vec(body, 1);
     if (!tls_rd_ok(body) || ch->session_id.len > 32)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello is malformed");
+
     if (read_u16_list(c, body, 2, c->pol.suites, c->pol.n_suites, &ch->suites, NULL, &ch->suites_raw,
                       "cipher suite") != 0)
         return -1;
@@ -177,6 +189,14 @@ static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
         read_versions(c, tls_hs_find_ext(exts, TLS_EXT_SUPPORTED_VERSIONS), ch) != 0 ||
         tls_ext_check(c, exts, TLS_EXT_IN_CH) != 0)
         return -1;
+    /* rfc8446#D.5: "Any endpoint receiving a Hello message with
+     * ClientHello.legacy_version ... set to 0x0300 MUST abort the handshake
+     * with a "protocol_version" alert", even when supported_versions names
+     * a version we speak. (Without supported_versions such a hello offers
+     * nothing we speak, and is refused for that.) */
+    if (ch->has_supported_versions && ch->legacy_version <= 0x0300)
+        return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
+                        "ClientHello legacy_version is 0x%04x (SSL 3.0 or older)", ch->legacy_version);
 
     tls_reader *r;
     tls_u16_set listed;
@@ -222,6 +242,29 @@ static int parse_client_hello(tls_conn *c, tls_reader *body, client_hello *ch)
     }
     if ((r = tls_hs_find_ext(exts, TLS_EXT_STATUS_REQUEST)) != NULL && tls_ocsp_read_status_request(c, r) != 0)
         return -1;
+    /* Extensions we do not act on, checked for form all the same. */
+    if ((r = tls_hs_find_ext(exts, TLS_EXT_POST_HANDSHAKE_AUTH)) != NULL && tls_rd_left(r) != 0)
+        /* rfc8446#4.2.6: "The "extension_data" field ... is zero length." */
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello post_handshake_auth is not empty");
+    if ((r = tls_hs_find_ext(exts, TLS_EXT_SIGNATURE_ALGORITHMS_CERT)) != NULL) {
+        /* rfc8446#4.2.3: SignatureScheme supported_signature_algorithms<2..2^16-2>. */
+        tls_reader copy = *r;
+        tls_reader list = tls_rd_vec(&copy, 2);
+        if (!tls_rd_ok(&copy) || list.len == 0 || list.len % 2 != 0 || !tls_rd_end(&copy))
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello signature_algorithms_cert is malformed");
+    }
+    if ((r = tls_hs_find_ext(exts, TLS_EXT_MAX_FRAGMENT_LENGTH)) != NULL) {
+        /* rfc6066#4: a value other than 1..4 "MUST abort the handshake with
+         * an "illegal_parameter" alert"; a valid one is ignored (we keep to
+         * record_size_limit, rfc8449#5). */
+        tls_reader copy = *r;
+        uint8_t v = tls_rd_u8(&copy);
+        if (!tls_rd_end(&copy))
+            return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello max_fragment_length is malformed");
+        if (v < 1 || v > 4)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                            "ClientHello max_fragment_length has the undefined value %u", v);
+    }
     ch->renegotiation_info = tls_hs_find_ext(exts, TLS_EXT_RENEGOTIATION_INFO);
     ch->point_formats = tls_hs_find_ext(exts, TLS_EXT_EC_POINT_FORMATS);
     ch->session_ticket = tls_hs_find_ext(exts, TLS_EXT_SESSION_TICKET);
@@ -366,6 +409,10 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
                             "second ClientHello no longer offers TLS 1.3");
         if (!same_server_name(c, &ch))
             return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello changes the server_name");
+        if (ch.session_id.len != c->session_id_len ||
+            memcmp(ch.session_id.p, c->session_id, c->session_id_len) != 0)
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                            "second ClientHello changes the legacy_session_id");
         return tls13_server_client_hello(c, &ch, msg, len);
     }
     uint16_t version = 0;
