@@ -477,6 +477,11 @@ int tls_kex_set_private(tls_kex *k, uint16_t group, const uint8_t *priv, size_t 
             && EVP_PKEY_fromdata(pctx, &key, EVP_PKEY_KEYPAIR, params) != 1)
             key = NULL;
         EVP_PKEY_CTX_free(pctx);
+        /* OSSL_PARAM_free frees the builder's copy of the scalar without
+         * clearing it (BN_clear_free below wipes only the BIGNUM). */
+        OSSL_PARAM *secret = params != NULL ? OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_PRIV_KEY) : NULL;
+        if (secret != NULL && secret->data != NULL)
+            OPENSSL_cleanse(secret->data, secret->data_size);
         OSSL_PARAM_free(params);
         OSSL_PARAM_BLD_free(bld);
         BN_clear_free(x);

@@ -490,7 +490,9 @@ int tls12_client_change_cipher_spec(tls_conn *c)
 static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
 {
     const uint8_t *got = tls_rd_bytes(body, TLS12_VERIFY_DATA_LEN);
-    if (!tls_rd_end(body))
+    /* got is NULL for a short Finished; tested on its own so that it never
+     * reaches CRYPTO_memcmp, whatever becomes of the length check. */
+    if (got == NULL || !tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Finished is malformed");
     uint8_t want[TLS12_VERIFY_DATA_LEN];
     if (finished_data(c, 1, want) != 0)

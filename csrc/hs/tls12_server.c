@@ -759,7 +759,9 @@ static int handle_finished(tls_conn *c, tls_reader *body, const uint8_t *msg, si
 {
     uint8_t th[TLS_MAX_HASH_LEN], expected[TLS12_VERIFY_DATA_LEN];
     const uint8_t *got = tls_rd_bytes(body, TLS12_VERIFY_DATA_LEN);
-    if (!tls_rd_end(body))
+    /* got is NULL for a short Finished; tested on its own so that it never
+     * reaches CRYPTO_memcmp, whatever becomes of the length check. */
+    if (got == NULL || !tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Finished has the wrong length");
     if (tls_transcript_hash(&c->transcript, th, &c->err) != 0 ||
         tls12_finished(c->suite->md, c->t12->master, 0, th, c->suite->hash_len, expected, &c->err) != 0)

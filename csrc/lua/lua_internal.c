@@ -5,6 +5,8 @@
  * Errors in the inputs return nil, reason, alert_name; wrong argument types
  * raise. Scratch buffers are Lua userdata, so nothing leaks if Lua raises. */
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -798,7 +800,38 @@ static int l_rsa_premaster_encrypt(lua_State *L)
     return 2;
 }
 
-/* rsa_premaster_decrypt(key_pem, encrypted, client_version) -> pms | nil, msg, alert */
+/* A copy of bytes that ends where an inaccessible page begins, so that
+ * reading one byte past them faults in any build: the decryption keeps a
+ * ciphertext of the wrong length out of its result by a mask, so a read past
+ * the peer's bytes changes nothing else a test could see (without ASan). */
+typedef struct fenced {
+    uint8_t *map, *data;
+    size_t map_len;
+} fenced;
+
+static int fence(fenced *f, const uint8_t *bytes, size_t len)
+{
+    long page_size = sysconf(_SC_PAGESIZE);
+    if (page_size <= 0)
+        return -1;
+    size_t page = (size_t)page_size, data_pages = len / page + 1;
+    f->map_len = (data_pages + 1) * page;
+    void *map = mmap(NULL, f->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED)
+        return -1;
+    f->map = map;
+    if (mprotect(f->map + data_pages * page, page, PROT_NONE) != 0) {
+        munmap(f->map, f->map_len);
+        return -1;
+    }
+    f->data = f->map + data_pages * page - len;
+    if (len > 0)
+        memcpy(f->data, bytes, len);
+    return 0;
+}
+
+/* rsa_premaster_decrypt(key_pem, encrypted, client_version[, fenced]) -> pms | nil, msg, alert
+ * fenced: the ciphertext is read from just before an inaccessible page. */
 static int l_rsa_premaster_decrypt(lua_State *L)
 {
     size_t pem_len, enc_len;
@@ -806,14 +839,23 @@ static int l_rsa_premaster_decrypt(lua_State *L)
     const uint8_t *enc = check_bytes(L, 2, &enc_len);
     lua_Integer version = luaL_checkinteger(L, 3);
     luaL_argcheck(L, version >= 0 && version <= 0xffff, 3, "bad version");
+    int fenced_ct = lua_toboolean(L, 4);
     uint8_t *pms = scratch(L, TLS12_PREMASTER_RSA_LEN);
+    fenced f = {0};
+    if (fenced_ct && fence(&f, enc, enc_len) != 0)
+        return luaL_error(L, "cannot map a fenced buffer");
     EVP_PKEY *key = read_key(pem, pem_len);
-    if (key == NULL)
+    if (key == NULL) {
+        if (fenced_ct)
+            munmap(f.map, f.map_len);
         return push_fail(L, "cannot read the private key");
+    }
     tls_error err;
     tls_error_clear(&err);
-    int rc = tls12_rsa_premaster_decrypt(key, enc, enc_len, (uint16_t)version, pms, &err);
+    int rc = tls12_rsa_premaster_decrypt(key, fenced_ct ? f.data : enc, enc_len, (uint16_t)version, pms, &err);
     EVP_PKEY_free(key);
+    if (fenced_ct)
+        munmap(f.map, f.map_len);
     if (rc != 0)
         return push_error(L, &err);
     lua_pushlstring(L, (const char *)pms, TLS12_PREMASTER_RSA_LEN);
