@@ -141,8 +141,8 @@ return {
     specs = { { S, "still refuses a chain with a revoked intermediate" } } },
   -- ocsp = "require" dropped by set_ocsp("off") mid-handshake
   { name = "hs18_ocsp_require_from_context", file = "csrc/hs/tls_ocsp_hs.c",
-    from = [[int require = c->pol.ocsp == TLS_OCSP_REQUIRE;]],
-    to = [[int require = c->cfg->ocsp == TLS_OCSP_REQUIRE;]],
+    from = [[int require = c->pol.ocsp == TLS_OCSP_REQUIRE || must_staple;]],
+    to = [[int require = c->cfg->ocsp == TLS_OCSP_REQUIRE || must_staple;]],
     specs = { { S, "TLSv1.3: ocsp \"require\" turned off mid-handshake" },
               { S, "TLSv1.2: ocsp \"require\" turned off mid-handshake" } } },
   -- rfc8446#4.2.9: psk_ke taken when the context allows it now, though the ClientHello did not offer it

@@ -12,8 +12,11 @@
  *           certificate chosen (tls_ocsp_response_names).
  *
  * The response itself is read only by libcrypto (pki/tls_ocsp.c). */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/x509v3.h>
 
 #include "engine/tls_conn_int.h"
 #include "pki/tls_x509.h"
@@ -280,6 +283,25 @@ static int trace_client_decision(tls_conn *c, const char *action)
     return tls_trace_emit(c, &tb);
 }
 
+/* rfc7633#4.2.3.1: a certificate with the TLS feature status_request
+ * ("must-staple") is presented with a stapled OCSP response, or not at
+ * all. libcrypto decodes the extension; an extension it cannot decode is
+ * taken as the feature, the safe side. */
+static int leaf_must_staple(const tls_conn *c)
+{
+    X509 *leaf = c->peer_chain != NULL && sk_X509_num(c->peer_chain) > 0 ? sk_X509_value(c->peer_chain, 0) : NULL;
+    if (leaf == NULL || X509_get_ext_by_NID(leaf, NID_tlsfeature, -1) < 0)
+        return 0;
+    STACK_OF(ASN1_INTEGER) *features = X509_get_ext_d2i(leaf, NID_tlsfeature, NULL, NULL);
+    if (features == NULL)
+        return 1;
+    int found = 0;
+    for (int i = 0; i < sk_ASN1_INTEGER_num(features) && !found; i++)
+        found = ASN1_INTEGER_get(sk_ASN1_INTEGER_value(features, i)) == TLS_EXT_STATUS_REQUEST;
+    sk_ASN1_INTEGER_pop_free(features, ASN1_INTEGER_free);
+    return found;
+}
+
 int tls_ocsp_client_decide(tls_conn *c)
 {
     if (!c->ocsp_asked)
@@ -296,7 +318,10 @@ int tls_ocsp_client_decide(tls_conn *c)
     }
     tls_buf_free(&c->ocsp_staple);
     c->ocsp_done = 1;
-    int require = c->pol.ocsp == TLS_OCSP_REQUIRE;
+    int must_staple = leaf_must_staple(c);
+    int require = c->pol.ocsp == TLS_OCSP_REQUIRE || must_staple;
+    const char *why = c->pol.ocsp == TLS_OCSP_REQUIRE ? "ocsp = \"require\""
+                                                       : "the server's certificate is must-staple (RFC 7633)";
     /* A revoked status signed by the issuer is a definite answer whatever
      * the client asked for: the certificate must not be used. */
     if (r->status == TLS_OCSP_STATUS_REVOKED) {
@@ -320,16 +345,17 @@ int tls_ocsp_client_decide(tls_conn *c)
         return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE, "bad OCSP response: %s", r->reason);
     }
     if (require && r->status != TLS_OCSP_STATUS_GOOD) {
-        if (trace_client_decision(c, "fail: ocsp = \"require\"") != 0)
+        char decision[96];
+        snprintf(decision, sizeof decision, "fail: %s", why);
+        if (trace_client_decision(c, decision) != 0)
             return -1;
         if (r->status == TLS_OCSP_STATUS_NONE)
             return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE,
-                            "ocsp = \"require\": the server stapled no OCSP response");
+                            "%s: the server stapled no OCSP response", why);
         if (r->status == TLS_OCSP_STATUS_UNKNOWN)
             return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE,
-                            "ocsp = \"require\": the OCSP responder does not know the server's certificate "
-                            "(status unknown)");
-        return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE, "ocsp = \"require\": bad OCSP response: %s",
+                            "%s: the OCSP responder does not know the server's certificate (status unknown)", why);
+        return tls_fail(&c->err, TLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE, "%s: bad OCSP response: %s", why,
                         r->reason);
     }
     return trace_client_decision(c, r->status == TLS_OCSP_STATUS_GOOD ? "continue" : "continue (reported in info)");

@@ -5,15 +5,17 @@
 --
 --   local o = require("spec.support.certs_ocsp").get()
 --   o.ca                    path of the CA (EC P-256) clients trust
---   o.good, o.revoked, o.unknown, o.other
+--   o.good, o.revoked, o.unknown, o.other, o.must_staple
 --                           -> { cert=, key=, chain= } leaves for localhost under o.ca
---                           (chain: the leaf then o.ca); o.unknown is not in the index
+--                           (chain: the leaf then o.ca); o.unknown is not in the index;
+--                           o.must_staple has the TLS feature status_request (RFC 7633)
 --   o.resp[name]            path of a DER OCSPResponse, o.der[name] its bytes:
 --     good          good's status "good", signed by a delegated responder
 --                   (extendedKeyUsage OCSPSigning, issued by o.ca)
 --     good_by_ca    the same, signed by o.ca itself
 --     revoked       revoked's status "revoked" (keyCompromise, a day ago)
 --     unknown       unknown's status "unknown"
+--     must_staple   must_staple's status "good", by the delegated responder
 --     expired       good's status, made two days ago with nextUpdate a day ago
 --     wrong_key     good's status, signed by a self-signed "responder" no one trusts
 --     unauthorized  good's status, signed by o.other (issued by o.ca, but
@@ -36,6 +38,12 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth,clientAuth
 subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
+[ must_staple ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
+tlsfeature = status_request
 [ responder ]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -81,6 +89,7 @@ local function generate()
   issue("revoked", "1002", "leaf")
   issue("unknown", "1003", "leaf")
   issue("other", "1004", "leaf")
+  issue("must_staple", "1005", "must_staple") -- RFC 7633: a stapled response is required
   issue("responder", "2001", "responder")
   pki.keygen(dir, "rogue", "ec256")
   sh("openssl req -new -x509 -key rogue.key -subj '/CN=rogue responder' -days 30 -out rogue.pem"
@@ -93,6 +102,7 @@ local function generate()
     table.concat({ "V", expiry, "", "1001", "unknown", "/CN=good" }, "\t"),
     table.concat({ "R", expiry, revoked_at .. ",keyCompromise", "1002", "unknown", "/CN=revoked" }, "\t"),
     table.concat({ "V", expiry, "", "1004", "unknown", "/CN=other" }, "\t"),
+    table.concat({ "V", expiry, "", "1005", "unknown", "/CN=must_staple" }, "\t"),
     table.concat({ "V", expiry, "", "2001", "unknown", "/CN=responder" }, "\t"),
   }, "\n") .. "\n")
 
@@ -112,14 +122,15 @@ local function generate()
   respond("unauthorized", "good", "other")
   respond("bad_sig", "good", "responder", "-badsig")
   respond("not_good", "other", "responder")
+  respond("must_staple", "must_staple", "responder")
 
   local o = { dir = dir, _cleanup = cleanup, ca = dir .. "/ca.pem", resp = {}, der = {} }
-  for _, name in ipairs { "good", "revoked", "unknown", "other" } do
+  for _, name in ipairs { "good", "revoked", "unknown", "other", "must_staple" } do
     o[name] = { cert = dir .. "/" .. name .. ".pem", key = dir .. "/" .. name .. ".key",
                 chain = dir .. "/" .. name .. "-chain.pem" }
   end
   for _, name in ipairs { "good", "good_by_ca", "revoked", "unknown", "expired", "wrong_key", "unauthorized",
-                          "bad_sig", "not_good" } do
+                          "bad_sig", "not_good", "must_staple" } do
     o.resp[name] = dir .. "/" .. name .. ".der"
     o.der[name] = proc.read_file(o.resp[name])
   end
