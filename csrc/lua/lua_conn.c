@@ -1111,9 +1111,13 @@ static int conn_setfd(lua_State *L)
     lua_conn *c = to_idle_conn(L);
     /* Before anything: tls_sock_prepare would already change the flags of
      * a descriptor that is someone else's. */
-    if (c->closed)
-        /* Not luaL_argerror: through conn:setfd it would say "bad self". */
-        return luaL_error(L, "bad argument #1 to 'setfd' (the connection is closed)");
+    if (c->closed) {
+        /* Neither luaL_argerror (through conn:setfd it says "bad self")
+         * nor luaL_error (its prefix is the caller's line, or nothing
+         * under pcall): one text however it is called. */
+        lua_pushliteral(L, "bad argument #1 to 'setfd' (the connection is closed)");
+        return lua_error(L);
+    }
     lua_Integer fd = luaL_checkinteger(L, 2);
     luaL_argcheck(L, fd >= -1 && fd <= 0x7fffffff, 2, "not a descriptor");
     if (fd >= 0 && tls_sock_prepare((int)fd) != 0)
