@@ -21,6 +21,10 @@ return {
      from = [[    elseif level > DEFAULT_SECURITY_LEVEL then]],
      to = [[    elseif false then]],
      specs = { { S, "on a server that verifies nobody" } } },
+   { name = "review24b_sni_entry_lower_level_taken", file = L,
+     from = [[  if own.verify and chosen_level < own_level then]],
+     to = [[  if false and chosen_level < own_level then]],
+     specs = { { S, "refuses an SNI map entry that checks client chains at a lower level" } } },
    -- R2: setfd on a closed connection.
    { name = "review24b_setfd_on_closed_taken", file = "csrc/lua/lua_conn.c",
      from = [[    if (c->closed) {

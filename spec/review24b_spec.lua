@@ -113,6 +113,35 @@ describe("review24b R1: tls.luasec takes @SECLEVEL=n in ciphers as security_leve
       assert.is_true(done, tostring(err))
    end)
 
+   it("refuses an SNI map entry that checks client chains at a lower level, takes the same or higher", function()
+      local m = certs.clients()
+      local function server_ctx(ciphers)
+         return assert(ssl.newcontext { mode = "server", protocol = "any", certificate = c.leaf.ecdsa_p256.cert,
+            key = c.leaf.ecdsa_p256.key, verify = "peer", cafile = m.ca, ciphers = ciphers })
+      end
+      local function sni(own, entry)
+         local listener = assert(socket.bind("127.0.0.1", 0))
+         local ip, port = listener:getsockname()
+         local client = assert(socket.connect(ip, port))
+         local accepted = assert(listener:accept())
+         listener:close()
+         local conn = assert(ssl.wrap(accepted, own))
+         local ok, err = pcall(conn.sni, conn, { ["b.example"] = entry })
+         conn:close(); client:close()
+         return ok, err
+      end
+      local ok, err = sni(server_ctx("DEFAULT:@SECLEVEL=3"), server_ctx("DEFAULT"))
+      assert.is_false(ok)
+      assert.matches("b.example: its context checks client certificates at security level 2, this connection's "
+         .. "at 3: luatls takes the chosen context's; give it the same @SECLEVEL (or a higher one)", err, 1, true)
+      ok, err = sni(server_ctx("DEFAULT"), server_ctx("DEFAULT:@SECLEVEL=1"))
+      assert.is_false(ok)
+      assert.matches("at security level 1, this connection's at 2", err, 1, true)
+      assert.is_true(sni(server_ctx("DEFAULT:@SECLEVEL=3"), server_ctx("DEFAULT:@SECLEVEL=3")))
+      assert.is_true(sni(server_ctx("DEFAULT:@SECLEVEL=3"), server_ctx("DEFAULT:@SECLEVEL=4")))
+      assert.is_true(sni(server_ctx("DEFAULT:@SECLEVEL=1"), server_ctx("DEFAULT")))
+   end)
+
    local function refusal(params)
       local cfg = { mode = "client", protocol = "any", verify = "none" }
       for k, v in pairs(params) do cfg[k] = v end

@@ -696,6 +696,16 @@ local function sni_weaker(own, chosen)
       .. "LuaSec keeps this connection's verify mode after the switch, luatls takes the chosen context's; "
       .. "give it the same verify", chosen.verify or "none", own.verify)
   end
+  -- OpenSSL's switch takes the chosen context's level too, but a map entry
+  -- must not let a client in with a weaker chain than the listening
+  -- context asked for (@SECLEVEL), as it must not with a weaker verify.
+  local own_level = own.security_level or DEFAULT_SECURITY_LEVEL
+  local chosen_level = chosen.security_level or DEFAULT_SECURITY_LEVEL
+  if own.verify and chosen_level < own_level then
+    return string.format("its context checks client certificates at security level %d, this connection's "
+      .. "at %d: luatls takes the chosen context's; give it the same @SECLEVEL (or a higher one)",
+      chosen_level, own_level)
+  end
   if chosen.min_version < own.min_version or chosen.max_version > own.max_version then
     return string.format("its context allows %s to %s, this connection's only %s to %s: "
       .. "LuaSec keeps this connection's versions after the switch, luatls takes the chosen context's; "
