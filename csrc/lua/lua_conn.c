@@ -46,6 +46,10 @@
 struct lua_conn {
     tls_conn *tls;   /* NULL once collected */
     int fd;          /* -1 once closed */
+    /* close() or __gc ran: fd < 0 alone cannot tell that from setfd(-1),
+     * and setfd must not hand a closed connection a descriptor, which its
+     * next close() or __gc would close under its real owner. */
+    int closed;
     int owns_fd;     /* 0 over a wrapped LuaSocket socket, which closes it */
     int is_server;
     int started;     /* tls_conn_start called */
@@ -996,6 +1000,10 @@ static void drain_input(lua_conn *c)
 static int conn_close(lua_State *L)
 {
     lua_conn *c = to_idle_conn(L);
+    if (c->closed) {
+        lua_pushinteger(L, 1);
+        return 1;
+    }
     if (c->fd >= 0 && c->tls) {
         tls_lua_warn_unread_early(L, c->tls, "conn:receive_early()");
         unsigned status = tls_conn_status(c->tls);
@@ -1008,6 +1016,7 @@ static int conn_close(lua_State *L)
         drain_input(c);
     }
     close_socket(L, c, 1);
+    c->closed = 1;
     lua_pushinteger(L, 1);
     return 1;
 }
@@ -1100,6 +1109,15 @@ static void forget_in_cqueues(lua_State *L, int fd)
 static int conn_setfd(lua_State *L)
 {
     lua_conn *c = to_idle_conn(L);
+    /* Before anything: tls_sock_prepare would already change the flags of
+     * a descriptor that is someone else's. */
+    if (c->closed) {
+        /* Neither luaL_argerror (through conn:setfd it says "bad self")
+         * nor luaL_error (its prefix is the caller's line, or nothing
+         * under pcall): one text however it is called. */
+        lua_pushliteral(L, "bad argument #1 to 'setfd' (the connection is closed)");
+        return lua_error(L);
+    }
     lua_Integer fd = luaL_checkinteger(L, 2);
     luaL_argcheck(L, fd >= -1 && fd <= 0x7fffffff, 2, "not a descriptor");
     if (fd >= 0 && tls_sock_prepare((int)fd) != 0)
@@ -1310,6 +1328,7 @@ static int conn_gc(lua_State *L)
     if (c->owns_fd)
         close_socket(L, c, 1);
     c->fd = -1;
+    c->closed = 1;
     /* No trace calls from a finalizer. */
     tls_lua_trace_release(&c->trace, L);
     if (c->tls) {

@@ -158,24 +158,69 @@ local function selects(selector, suite)
   return true
 end
 
+-- `@SECLEVEL=n` as OpenSSL reads it: exactly one digit, 0 to 5; anything
+-- else makes OpenSSL (and so LuaSec) refuse the whole list.
+local function seclevel(command)
+  local digits = command:match("^@SECLEVEL=(.*)$")
+  if not digits then return nil end
+  local n = digits:match("^[0-5]$") and tonumber(digits)
+  if not n then
+    return false, string.format("ciphers: '%s' is not a security level (OpenSSL's syntax: "
+      .. "@SECLEVEL=n with one digit n from 0 to 5)", command)
+  end
+  return n
+end
+
+-- The tokens of a cipher list. "@..." starts a token of its own even
+-- without a separator: "DEFAULT@SECLEVEL=0" is common (OpenSSL reads it
+-- after a leading DEFAULT), and a security level glued to another word
+-- must not vanish into an unknown keyword.
+local function cipher_tokens(spec)
+  local out = {}
+  for token in spec:gmatch("[^:, ]+") do
+    local head = token:match("^[^@]*")
+    if head ~= "" then out[#out + 1] = head end
+    for command in token:sub(#head + 1):gmatch("@[^@]*") do out[#out + 1] = command end
+  end
+  return out
+end
+
 -- `ciphers` (TLS 1.2, OpenSSL syntax) -> a list of OpenSSL names we have,
+-- and the security level its @SECLEVEL=n asks for (nil without one),
 -- evaluated as OpenSSL does: names and keywords add (keywords only our
 -- ECDHE suites: RSA key transport is taken only by name), "-x" removes,
--- "!x" removes for good, "+x" and "@..." only order. A list that leaves
--- none of ours is refused: quietly using other suites would overrule the
--- program's choice, and so would widening it.
+-- "!x" removes for good, "+x" and "@STRENGTH" only order. A list that
+-- leaves none of ours is refused: quietly using other suites would
+-- overrule the program's choice, and so would widening it. @SECLEVEL is
+-- the only way a LuaSec program raises the security level: it is
+-- returned, never dropped, and a command OpenSSL would refuse (a
+-- misspelt @SECLEVEL among them) is refused rather than ignored.
 local function tls12_ciphers(spec)
   if type(spec) ~= "string" then return fail("invalid cipher list type (%s)", type(spec)) end
   local chosen, order, banned = {}, {}, {}
+  local level
   local function take(suite)
     if banned[suite] or chosen[suite] then return end
     chosen[suite] = true
     order[#order + 1] = suite
   end
-  for token in spec:gmatch("[^:, ]+") do
+  for _, token in ipairs(cipher_tokens(spec)) do
     local op, selector = token:match("^([!%-%+@]?)(.*)$")
-    if op == "@" or op == "+" then
-      -- ordering only (@STRENGTH, @SECLEVEL=n, +x)
+    if op == "@" then
+      local n, lerr = seclevel(token)
+      if n == false then return nil, lerr end
+      if n then
+        -- OpenSSL would take the last one; two levels in one list are a
+        -- contradiction the program should settle, not us.
+        if level and level ~= n then
+          return fail("ciphers: @SECLEVEL=%d and @SECLEVEL=%d in one list: give one security level", level, n)
+        end
+        level = n
+      elseif token ~= "@STRENGTH" then
+        return fail("ciphers: unknown command '%s' in '%s' (OpenSSL has @STRENGTH and @SECLEVEL=n)", token, spec)
+      end
+    elseif op == "+" then
+      -- ordering only
     elseif op == "!" or op == "-" then
       for suite in pairs(SUITE_KEYWORDS) do
         if selects(selector, suite) then
@@ -198,7 +243,7 @@ local function tls12_ciphers(spec)
       .. "(%s, and AES128-GCM-SHA256/AES256-GCM-SHA384 with RSA key transport)", spec,
       table.concat(TLS12_SUITES, ", "))
   end
-  return out
+  return out, level
 end
 
 local function tls13_ciphers(spec)
@@ -233,6 +278,9 @@ local function groups(spec, option)
   if #out == 0 then return fail("%s: the list is empty", option) end
   return out
 end
+
+-- tls.context's security_level when none is given (csrc/pki/tls_config.c).
+local DEFAULT_SECURITY_LEVEL = 2
 
 -- The deepest chain luatls accepts: a leaf and 9 intermediates, as
 -- OpenSSL's depth 9 allows (up to the trust anchor).
@@ -429,10 +477,28 @@ local function translate(cfg)
 
   -- ciphers (TLS 1.2) and ciphersuites (TLS 1.3)
   local list12, list13 = TLS12_SUITES, TLS13_SUITES
-  local err
+  local err, level
   if cfg.ciphers ~= nil then
     list12, err = tls12_ciphers(cfg.ciphers)
     if not list12 then return nil, err end
+    level = err
+  end
+  -- @SECLEVEL=n is tls.context's security_level = n (the same levels,
+  -- OpenSSL's), which luatls applies to the peer's chain: a client's
+  -- (verify "peer", or "none", whose recorded verdict is checked at that
+  -- level), a server's that verifies clients. A level under the default
+  -- lowers it, as in LuaSec: the program asked for it in so many words. A
+  -- server that verifies nobody has no chain to apply it to: a higher
+  -- level there would be accepted and do nothing, so it is refused; a
+  -- lower one has nothing of luatls's to lower.
+  if level then
+    if not server or peer then
+      o.security_level = level
+    elseif level > DEFAULT_SECURITY_LEVEL then
+      return fail("ciphers: @SECLEVEL=%d on a server that does not verify clients: luatls applies a "
+        .. "security level only to the peer's certificate chain (not to the server's own key); "
+        .. "add verify = \"peer\" or leave @SECLEVEL out", level)
+    end
   end
   if cfg.ciphersuites ~= nil then
     list13, err = tls13_ciphers(cfg.ciphersuites)
@@ -629,6 +695,16 @@ local function sni_weaker(own, chosen)
     return string.format("its context verifies clients less than this connection's (verify %s, here %s): "
       .. "LuaSec keeps this connection's verify mode after the switch, luatls takes the chosen context's; "
       .. "give it the same verify", chosen.verify or "none", own.verify)
+  end
+  -- OpenSSL's switch takes the chosen context's level too, but a map entry
+  -- must not let a client in with a weaker chain than the listening
+  -- context asked for (@SECLEVEL), as it must not with a weaker verify.
+  local own_level = own.security_level or DEFAULT_SECURITY_LEVEL
+  local chosen_level = chosen.security_level or DEFAULT_SECURITY_LEVEL
+  if own.verify and chosen_level < own_level then
+    return string.format("its context checks client certificates at security level %d, this connection's "
+      .. "at %d: luatls takes the chosen context's; give it the same @SECLEVEL (or a higher one)",
+      chosen_level, own_level)
   end
   if chosen.min_version < own.min_version or chosen.max_version > own.max_version then
     return string.format("its context allows %s to %s, this connection's only %s to %s: "
