@@ -138,23 +138,27 @@ static int move(tls_conn *from, tls_conn *to)
     return 1;
 }
 
-/* Appends what c has decrypted to got (at most size - 1 bytes in all). */
+/* Appends data to got (at most size - 1 bytes in all). */
+static void append(char *got, size_t size, const uint8_t *data, size_t n)
+{
+    size_t used = strlen(got);
+    size_t room = size - 1 - used;
+    size_t take = n < room ? n : room;
+    memcpy(got + used, data, take);
+    got[used + take] = '\0';
+}
+
+/* Appends what c has decrypted, 0-RTT data first, to got. */
 static void take(tls_conn *c, char *got, size_t size)
 {
     const uint8_t *data;
     size_t n;
     while ((n = tls_conn_early_data(c, &data)) > 0) {
-        size_t used = strlen(got);
-        size_t room = size - 1 - used;
-        memcpy(got + used, data, n < room ? n : room);
-        got[used + (n < room ? n : room)] = '\0';
+        append(got, size, data, n);
         tls_conn_early_data_done(c, n);
     }
     while ((n = tls_conn_app_data(c, &data)) > 0) {
-        size_t used = strlen(got);
-        size_t room = size - 1 - used;
-        memcpy(got + used, data, n < room ? n : room);
-        got[used + (n < room ? n : room)] = '\0';
+        append(got, size, data, n);
         tls_conn_app_data_done(c, n);
     }
 }

@@ -422,7 +422,7 @@ local mutations = {
      specs = { { P, "keyUsage lacks digitalSignature" } } },
    { name = "peer_text_not_sanitised", file = X509,
      from = [[if (seq == 0 || is_control(cp)) {]], to = [[if (seq == 0 || (0 && is_control(cp))) {]],
-     specs = { { "spec/sanitize_spec.lua", "the client's SNI reaches a server's trace" } } },
+     specs = { { "spec/sanitize_spec.lua", "certificate names reach the client's trace" } } },
 
    ---------------------------------------------------------------- the Lua binding
    { name = "reentry_guard_never_set", file = "csrc/lua/lua_tls.c",
