@@ -8,8 +8,9 @@
  * realloc in csrc/, through the linker's --wrap, and OPENSSL_malloc and
  * friends called from csrc/); "all" fails libcrypto's allocations too, made
  * inside our calls into it, which tests that every error libcrypto returns
- * is handled. Built with AddressSanitizer and UBSan (make test-oom): a leak
- * on any path shows in LeakSanitizer's report at exit.
+ * is handled. Built with AddressSanitizer and UBSan as
+ * build-fuzz/replay/oom (make fuzz-replay; spec/oom_spec.lua runs it): a
+ * leak on any path shows in LeakSanitizer's report at exit.
  *
  * A run with nothing failed comes first and must complete the scenario (a
  * harness that no longer reaches the end would test nothing); then run k

@@ -32,4 +32,9 @@ return {
      to = [[    if (0 && c->closed) {
         /* Neither luaL_argerror]],
      specs = { { S, "leaves the other descriptor alone" } } },
+  -- review24d F4: RSA key transport kept at @SECLEVEL=3 (OpenSSL's levels 3 to 5 drop it)
+  { name = "review24b_seclevel3_keeps_rsa_kx", file = "lua/tls/luasec.lua",
+    from = [[    if level and level >= 3 then]],
+    to = [[    if level and level >= 6 then]],
+    specs = { { "spec/review24b_spec.lua", "at @SECLEVEL=3 offers no RSA key transport" } } },
 }

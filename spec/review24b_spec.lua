@@ -191,6 +191,26 @@ describe("review24b R1: tls.luasec takes @SECLEVEL=n in ciphers as security_leve
          assert.is_nil(ctx.opts.security_level)
       end
    end)
+
+   -- review24d F4: OpenSSL's levels 3 to 5 allow only forward-secret suites.
+   it("at @SECLEVEL=3 offers no RSA key transport, and refuses a list of nothing else", function()
+      local _, port = peers.s_server("-www -tls1_2 -cipher AES128-GCM-SHA256", nil, c.leaf.rsa2048)
+      local ok, err, conn = dropin_handshake(port, { verify = "none", protocol = "tlsv1_2",
+         ciphers = "AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=3" })
+      conn:close()
+      assert.is_falsy(ok, "an RSA key transport suite was offered at level 3")
+      ok, err, conn = dropin_handshake(port, { verify = "none", protocol = "tlsv1_2",
+         ciphers = "AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=2" })
+      assert.is_true(ok, err)
+      assert.equal("AES128-GCM-SHA256", conn:info("cipher"))
+      conn:close()
+      local ctx
+      ctx, err = ssl.newcontext { mode = "client", protocol = "tlsv1_2", verify = "none",
+         ciphers = "AES128-GCM-SHA256:@SECLEVEL=3" }
+      assert.is_nil(ctx)
+      assert.equal("ciphers: @SECLEVEL=3 allows only forward-secret suites (as OpenSSL's levels 3 to 5), and "
+         .. "'AES128-GCM-SHA256:@SECLEVEL=3' names only RSA key transport", err)
+   end)
 end)
 
 describe("review24b R2: setfd on a closed connection", function()

@@ -482,6 +482,20 @@ local function translate(cfg)
     list12, err = tls12_ciphers(cfg.ciphers)
     if not list12 then return nil, err end
     level = err
+    -- OpenSSL's level 3 and up allow only forward-secret suites: RSA key
+    -- transport goes, and a list of nothing else is refused, as OpenSSL's
+    -- newcontext fails on it ("no cipher match").
+    if level and level >= 3 then
+      local kept = {}
+      for _, s in ipairs(list12) do
+        if s:find("^ECDHE%-") then kept[#kept + 1] = s end
+      end
+      if #kept == 0 then
+        return fail("ciphers: @SECLEVEL=%d allows only forward-secret suites (as OpenSSL's levels 3 to 5), "
+          .. "and '%s' names only RSA key transport", level, tostring(cfg.ciphers))
+      end
+      list12 = kept
+    end
   end
   -- @SECLEVEL=n is tls.context's security_level = n (the same levels,
   -- OpenSSL's), which luatls applies to the peer's chain: a client's
