@@ -134,6 +134,9 @@ describe("review24b R1: tls.luasec takes @SECLEVEL=n in ciphers as security_leve
       assert.is_false(ok)
       assert.matches("b.example: its context checks client certificates at security level 2, this connection's "
          .. "at 3: luatls takes the chosen context's; give it the same @SECLEVEL (or a higher one)", err, 1, true)
+      -- "level 2" above is the C core's default, which the drop-in reads
+      -- from it rather than repeating it.
+      assert.equal(2, require("tls.core").default_security_level)
       ok, err = sni(server_ctx("DEFAULT"), server_ctx("DEFAULT:@SECLEVEL=1"))
       assert.is_false(ok)
       assert.matches("at security level 1, this connection's at 2", err, 1, true)

@@ -176,5 +176,7 @@ int luaopen_tls_core(lua_State *L)
     lua_setfield(L, -2, "_internal");
     tls_lua_push_context_methods(L);
     lua_setfield(L, -2, "context_methods");
+    lua_pushinteger(L, TLS_DEFAULT_SECURITY_LEVEL);
+    lua_setfield(L, -2, "default_security_level");
     return 1;
 }

@@ -120,7 +120,7 @@ tls_config *tls_config_new(int is_server)
     c->refs = 1;
     c->is_server = is_server != 0;
     c->verify = c->is_server ? TLS_VERIFY_NONE : TLS_VERIFY_PEER;
-    c->security_level = 2;
+    c->security_level = TLS_DEFAULT_SECURITY_LEVEL;
     c->min_version = TLS_VERSION_12;
     c->max_version = TLS_VERSION_13;
     c->require_ems = 1;

@@ -66,6 +66,10 @@ typedef struct tls_identity {
 /* The key log file a config holds open (engine/tls_keylog.c). */
 typedef struct tls_keylog_file tls_keylog_file;
 
+/* OpenSSL's own default level: RSA/DH of 2048 bits, 112-bit security. The
+ * LuaSec drop-in reads it through tls.core rather than repeating it. */
+#define TLS_DEFAULT_SECURITY_LEVEL 2
+
 typedef struct tls_config {
     int refs;
     int is_server;
@@ -83,7 +87,7 @@ typedef struct tls_config {
     size_t n_groups;
     uint16_t sigalgs[TLS_CONFIG_MAX_LIST];
     size_t n_sigalgs;
-    int security_level;          /* OpenSSL authentication level for peer chains (default 2) */
+    int security_level;          /* OpenSSL authentication level for peer chains */
     int strict_close;            /* a TCP close without close_notify is an error */
     uint16_t record_size_limit;  /* rfc8449 limit we advertise; 0: none */
     uint64_t key_update_after;   /* records under one write key before we

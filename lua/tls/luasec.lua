@@ -279,8 +279,9 @@ local function groups(spec, option)
   return out
 end
 
--- tls.context's security_level when none is given (csrc/pki/tls_config.c).
-local DEFAULT_SECURITY_LEVEL = 2
+-- tls.context's security_level when none is given, from the C core that
+-- applies it, so the two cannot disagree.
+local DEFAULT_SECURITY_LEVEL = require("tls.core").default_security_level
 
 -- The deepest chain luatls accepts: a leaf and 9 intermediates, as
 -- OpenSSL's depth 9 allows (up to the trust anchor).
