@@ -24,7 +24,7 @@ FUZZ_TARGETS := fuzz_server fuzz_client fuzz_record fuzz_hsmsg
 
 FUZZ_ENGINE_SRCS := $(sort $(wildcard csrc/*/tls*.c))
 FUZZ_HDRS = $(HDRS) $(wildcard fuzz/*.h)
-FUZZ_INCLUDES = -Icsrc -Ifuzz $(CRYPTO_CFLAGS)
+FUZZ_INCLUDES = -Icsrc -Ifuzz $(LUA_CFLAGS) $(CRYPTO_CFLAGS)
 # The engine's CLOCK_REALTIME reads a fixed instant (fuzz_common.c): seeds
 # that resume a session stay valid.
 FUZZ_LIBS = $(CRYPTO_LIBS) -lm -Wl,--wrap=clock_gettime
@@ -70,11 +70,19 @@ $(FUZZ_REPLAY)/record_seeds: $(FUZZ_REPLAY)/obj/record_seeds.o $(FUZZ_REPLAY)/en
 $(FUZZ_REPLAY)/oom: $(FUZZ_REPLAY)/obj/oom.o $(FUZZ_REPLAY)/engine.a
 	$(CC) -g -O1 $(REPLAY_SAN) -o $@ $^ $(FUZZ_LIBS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
+# The Lua binding under allocation failure (fuzz/lua_oom.c): the binding's
+# objects beside the engine's, the module linked in, scripts in fuzz/lua_oom/.
+LUA_BINDING_SRCS := $(sort $(wildcard csrc/lua/lua_*.c))
+LUA_LIBS := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
+$(FUZZ_REPLAY)/lua_oom: $(FUZZ_REPLAY)/obj/lua_oom.o $(LUA_BINDING_SRCS:csrc/%.c=$(FUZZ_REPLAY)/obj/%.o) \
+		$(FUZZ_REPLAY)/engine.a
+	$(CC) -g -O1 $(REPLAY_SAN) -o $@ $^ $(LUA_LIBS) $(FUZZ_LIBS)
+
 .PHONY: fuzz fuzz-ci fuzz-build fuzz-replay fuzz-seeds fuzz-clean
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_LF)/%)
 
-fuzz-replay: $(FUZZ_TARGETS:%=$(FUZZ_REPLAY)/%) $(FUZZ_REPLAY)/oom
+fuzz-replay: $(FUZZ_TARGETS:%=$(FUZZ_REPLAY)/%) $(FUZZ_REPLAY)/oom $(FUZZ_REPLAY)/lua_oom
 
 # Each target runs on a scratch copy of its corpus (new inputs stay out of
 # the repository); the log keeps everything, the summary shows libFuzzer's

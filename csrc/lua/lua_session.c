@@ -7,13 +7,14 @@
 
 int tls_lua_push_session(lua_State *L, const tls_conn *c)
 {
-    tls_buf text;
-    tls_buf_init(&text);
-    if (c != NULL && tls_conn_get_session(c, &text) == 1 && tls_buf_ok(&text))
-        lua_pushlstring(L, (const char *)text.data, text.len);
-    else
+    tls_buf *text = tls_lua_buf_new(L);
+    if (c != NULL && tls_conn_get_session(c, text) == 1 && tls_buf_ok(text)) {
+        tls_lua_buf_push(L, -1, text);
+    } else {
+        tls_buf_free(text);
+        lua_pop(L, 1);
         lua_pushnil(L);
-    tls_buf_free(&text);
+    }
     return 1;
 }
 

@@ -13,6 +13,7 @@
 
 #define SELFSIGNED_MAX_NAMES 64
 #define TLS_LUA_GUARD "tls.guard"
+#define TLS_LUA_BUF "tls.buf"
 
 /* ---- Re-entry guard ------------------------------------------------------ */
 
@@ -51,11 +52,39 @@ void tls_lua_seal_metatable(lua_State *L)
     lua_setfield(L, -2, "__metatable");
 }
 
+/* ---- Boxed buffers -------------------------------------------------------- */
+
+static int buf_gc(lua_State *L)
+{
+    tls_buf_free(luaL_checkudata(L, 1, TLS_LUA_BUF));
+    return 0;
+}
+
+tls_buf *tls_lua_buf_new(lua_State *L)
+{
+    tls_buf *b = lua_newuserdatauv(L, sizeof *b, 0);
+    tls_buf_init(b);
+    luaL_setmetatable(L, TLS_LUA_BUF);
+    return b;
+}
+
+void tls_lua_buf_push(lua_State *L, int idx, tls_buf *b)
+{
+    idx = lua_absindex(L, idx);
+    lua_pushlstring(L, (const char *)b->data, b->len);
+    tls_buf_free(b);
+    lua_remove(L, idx);
+}
+
 static void guard_register(lua_State *L)
 {
     luaL_newmetatable(L, TLS_LUA_GUARD);
     lua_pushcfunction(L, guard_close);
     lua_setfield(L, -2, "__close");
+    lua_pop(L, 1);
+    luaL_newmetatable(L, TLS_LUA_BUF);
+    lua_pushcfunction(L, buf_gc);
+    lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
 }
 

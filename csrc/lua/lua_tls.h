@@ -140,6 +140,13 @@ int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, int ok, const char *r
 /* Methods take at most this many arguments; the guard sits above them. */
 #define TLS_LUA_METHOD_ARGS 4
 
+/* A tls_buf in a userdata on the stack, wiped and freed by the collector if
+ * a Lua allocation raises before the owner frees it: the C code filling it
+ * may call Lua (push results, raise) without leaking it. */
+tls_buf *tls_lua_buf_new(lua_State *L);
+/* Pushes b's bytes as a string, frees (wipes) b and removes its box at idx. */
+void tls_lua_buf_push(lua_State *L, int idx, tls_buf *b);
+
 /* Pushes a guard for *flag (to be stored in the object's uservalue). */
 void tls_lua_guard_new(lua_State *L, int *flag);
 /* For a method on the object at index 1: raises "tls: <what> is in use
