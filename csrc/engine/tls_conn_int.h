@@ -192,6 +192,13 @@ struct tls_conn {
     int hs_batching;          /* inside tls_record_batch_begin/end */
     int record_per_message;   /* no batching: the fuzz harness steps through a
                                  flight one message (so one record) at a time */
+    /* A TLS 1.3 server's ServerHello (and compatibility CCS) are written in
+     * the clear before its handshake write key exists: out's length before
+     * them, so that a failure in between (key derivation, a trace hook, out
+     * of memory) takes them back and answers with a plaintext alert alone.
+     * After a ServerHello the client believes no plaintext alert. */
+    size_t sh_out_mark;
+    int sh_out_marked;
     tls_aead rd, wr;
     int rd_protected, wr_protected;
     unsigned rd_epoch;        /* counts read key changes */

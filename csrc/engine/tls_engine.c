@@ -166,6 +166,10 @@ static int fail(tls_conn *c)
     if (!c->err.set)
         tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "internal error");
     c->status |= TLS_STATUS_FAILED;
+    if (c->sh_out_marked && !c->wr_protected && c->sh_out_mark <= c->out.len) {
+        tls_buf_clear(&c->hs_out);
+        c->out.len = c->sh_out_mark;
+    }
     /* What was written before the failure goes out first, as it did when
      * every message was its own record. */
     (void)tls_record_flush_handshake(c);
@@ -277,6 +281,7 @@ void tls_conn_output_done(tls_conn *c, size_t n)
 {
     if (c->in_callback)
         return;
+    c->sh_out_marked = 0; /* what the peer may have seen cannot be taken back */
     tls_buf_drop(&c->out, n);
     tls_buf_release_if_empty(&c->out);
 }

@@ -133,8 +133,12 @@ static int send_server_hello(tls_conn *c, const client_hello *ch, const tls_read
         }
         tls_buf_close_block(&msg, ext, 2);
         tls_hs_end_message(&msg, off);
-        if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) == 0)
+        if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) == 0 &&
+            tls_record_flush_handshake(c) == 0) {
+            c->sh_out_mark = c->out.len;
+            c->sh_out_marked = 1;
             rc = tls_hs_send(c, &msg);
+        }
     }
     tls_kex_free(&c->kex);
     tls_buf_free(&msg);

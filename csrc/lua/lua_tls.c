@@ -35,11 +35,31 @@ void tls_lua_guard_new(lua_State *L, int *flag)
     luaL_setmetatable(L, TLS_LUA_GUARD);
 }
 
+static int reserve_call(lua_State *L)
+{
+    (void)L;
+    return 0;
+}
+
+/* Room for the guard's __close call at the method's return: its arguments
+ * and a C function's LUA_MINSTACK, above what a method leaves on the stack. */
+#define GUARD_CLOSE_ROOM (LUA_MINSTACK + 16)
+
 void tls_lua_enter(lua_State *L, int *flag, const char *what)
 {
     if (*flag)
         luaL_error(L, "tls: %s is in use (re-entered from a finalizer or callback)", what);
     lua_settop(L, TLS_LUA_METHOD_ARGS);
+    /* Lua drops a __close it cannot call for want of memory (a CallInfo, a
+     * larger stack) and the flag would stay set for ever: the engine in use
+     * to every later call, never freed by its __gc. Both are made here,
+     * before the flag is set, where running out of memory is a plain error:
+     * lua_checkstack raises this call's stack limit (the collector does not
+     * shrink below it) and a call makes the CallInfo after ours (it keeps
+     * the first spare one). */
+    luaL_checkstack(L, GUARD_CLOSE_ROOM, NULL);
+    lua_pushcfunction(L, reserve_call);
+    lua_call(L, 0, 0);
     if (lua_getiuservalue(L, 1, TLS_LUA_GUARD_SLOT) != LUA_TUSERDATA)
         luaL_error(L, "tls: %s has no guard", what);
     *flag = 1;

@@ -1,0 +1,46 @@
+-- Mutations for the lead's session 25 work (spec/lead25_spec.lua: the
+-- ServerHello taken back; spec/lua_oom_spec.lua: the Lua binding under
+-- allocation failure). Same form as mutate/mutations.lua.
+local L = "spec/lead25_spec.lua"
+local LO = "spec/lua_oom_spec.lua"
+
+return {
+  -- the ServerHello (and CCS) go out before a plaintext alert again
+  { name = "lead25_server_hello_kept", file = "csrc/engine/tls_engine.c",
+    from = [[    if (c->sh_out_marked && !c->wr_protected && c->sh_out_mark <= c->out.len) {]],
+    to = [[    if (c->sh_out_marked && !c->wr_protected && c->sh_out_mark <= c->out.len && 0) {]],
+    specs = { { L, "answers our client with a plaintext internal_error alone" } } },
+  -- the mark set after the ServerHello: only the CCS is taken back
+  { name = "lead25_mark_after_server_hello", file = "csrc/hs/tls13_server.c",
+    from = [[            c->sh_out_mark = c->out.len;
+            c->sh_out_marked = 1;
+            rc = tls_hs_send(c, &msg);]],
+    to = [[            rc = tls_hs_send(c, &msg);
+            (void)tls_record_flush_handshake(c);
+            c->sh_out_mark = c->out.len;
+            c->sh_out_marked = 1;]],
+    specs = { { L, "answers our client with a plaintext internal_error alone" } } },
+  -- the session text pushed from a plain C buffer: leaked when Lua runs out of memory
+  { name = "lead25_session_text_unboxed", file = "csrc/lua/lua_session.c",
+    from = [[    tls_buf *text = tls_lua_buf_new(L);
+    if (c != NULL && tls_conn_get_session(c, text) == 1 && tls_buf_ok(text)) {
+        tls_lua_buf_push(L, -1, text);
+    } else {]],
+    to = [[    tls_buf *text = tls_lua_buf_new(L);
+    tls_buf plain;
+    tls_buf_init(&plain);
+    if (c != NULL && tls_conn_get_session(c, &plain) == 1 && tls_buf_ok(&plain)) {
+        lua_pop(L, 1);
+        lua_pushlstring(L, (const char *)plain.data, plain.len);
+        tls_buf_free(&plain);
+    } else {]],
+    specs = { { LO, "TLS 1.3" } } },
+  -- no CallInfo made before the flag: a __close Lua cannot call leaves the
+  -- engine "in use" for ever, and its __gc refuses to free it
+  { name = "lead25_guard_close_unreserved", file = "csrc/lua/lua_tls.c",
+    from = [[    luaL_checkstack(L, GUARD_CLOSE_ROOM, NULL);
+    lua_pushcfunction(L, reserve_call);
+    lua_call(L, 0, 0);]],
+    to = [[    (void)reserve_call;]],
+    specs = { { LO, "TLS 1.2" } } },
+}

@@ -1,0 +1,74 @@
+-- The Lua binding under allocation failure: fuzz/lua_oom.c runs each script
+-- of fuzz/lua_oom/ in a fresh Lua state whose allocator fails its k-th
+-- allocation, for every k (the engine and binding linked in, built with
+-- AddressSanitizer, UBSan and LeakSanitizer by `make fuzz-replay`). A Lua
+-- allocation that fails raises through our C functions: whatever C resource
+-- they hold at that moment must be where the collector finds it. A crash,
+-- a leak, or a run that fails for another reason than memory fails here.
+local proc = require "spec.support.proc"
+
+local HARNESS = "build-fuzz/replay/lua_oom"
+local CLEAN_ENV = "env -u LD_PRELOAD ASAN_OPTIONS=detect_leaks=1 "
+   .. "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "
+
+local SCRIPTS = {
+   -- name, script, the fewest allocations a run must make (a count near
+   -- zero would mean the script stopped early and tests nothing)
+   { "TLS 1.3 engines with every hook, resumption and 0-RTT", "fuzz/lua_oom/engine13.lua", 4000 },
+   { "TLS 1.2 engines, ChaCha20, tickets and a session store", "fuzz/lua_oom/engine12.lua", 3000 },
+   { "certificates, contexts and their refusals", "fuzz/lua_oom/objects.lua", 3000 },
+}
+
+describe("the Lua binding when Lua runs out of memory", function()
+   -- The scripts run side by side (a minute or more one after another).
+   local runs = {}
+   setup(function()
+      local code, out = proc.capture(CLEAN_ENV .. "make -s " .. HARNESS)
+      assert(code == 0, "building the harness failed:\n" .. out)
+      for _, s in ipairs(SCRIPTS) do
+         local log = os.tmpname()
+         runs[s[2]] = log
+         os.execute(string.format("(%s%s %s > %s 2>&1; echo \"exit $?\" >> %s) &", CLEAN_ENV, HARNESS, s[2],
+            proc.quote(log), proc.quote(log)))
+      end
+   end)
+
+   teardown(function()
+      for _, log in pairs(runs) do os.remove(log) end
+   end)
+
+   -- The harness's output once it has exited, and its exit code.
+   local function finished(script)
+      local deadline = os.time() + 600
+      while os.time() < deadline do
+         local out = proc.read_file(runs[script]) or ""
+         local code = out:match("exit (%d+)%s*$")
+         if code then return tonumber(code), out end
+         proc.sleep(0.2)
+      end
+      error(script .. ": the harness did not finish in 10 minutes")
+   end
+
+   for _, s in ipairs(SCRIPTS) do
+      local name, script, least = s[1], s[2], s[3]
+      it(name .. ": every allocation failed in turn, cleanly", function()
+         local code, out = finished(script)
+         assert(code == 0, out)
+         local n, problems = out:match("lua_oom: %S+ (%d+) allocations, each failed in turn: (%d+) problem")
+         assert(n, out)
+         assert.equal("0", problems, out)
+         assert(tonumber(n) >= least, out)
+      end)
+   end
+
+   it("says so when a script fails with nothing failed, so its exit status means something", function()
+      local bad = os.tmpname()
+      local f = assert(io.open(bad, "w"))
+      f:write('error("this script always fails")\n')
+      f:close()
+      local code, out = proc.capture(CLEAN_ENV .. HARNESS .. " " .. bad)
+      os.remove(bad)
+      assert.are_not.equal(0, code)
+      assert.truthy(out:find("with nothing failed: " , 1, true), out)
+   end)
+end)
