@@ -43,4 +43,16 @@ return {
     lua_call(L, 0, 0);]],
     to = [[    (void)reserve_call;]],
     specs = { { LO, "TLS 1.2" } } },
+  -- rfc8446#4.2.7: a hello of obsolete groups only gets handshake_failure again
+  { name = "lead25_obsolete_groups_unchecked", file = "csrc/hs/tls13_server.c",
+    from = [[    uint16_t obsolete = only_obsolete_groups(ch);]],
+    to = [[    uint16_t obsolete = only_obsolete_groups(ch) & 0;]],
+    specs = { { L, "refuses a TLS 1.3 hello offering only obsolete groups" } } },
+  -- one obsolete group is enough: a list with an unknown group beside it refused too
+  { name = "lead25_obsolete_groups_any", file = "csrc/hs/tls13_server.c",
+    from = [[        if (!obsolete)
+            return 0;]],
+    to = [[        if (!obsolete)
+            continue;]],
+    specs = { { L, "keeps handshake_failure for unknown groups" } } },
 }

@@ -69,3 +69,65 @@ describe("lead25: a TLS 1.3 server failing between its ServerHello and its write
       assert.is_true(c:status().handshake_done and s:status().handshake_done)
    end)
 end)
+
+local T = require "spec.support.tls12_peer"
+
+describe("lead25: conformance (review25a)", function()
+   -- A hello's key_share for group g (a few bytes: the server never reads it).
+   local function hello(groups, shares)
+      return B.client_hello_record { groups = groups, shares = shares }
+   end
+
+   local function refused(bytes)
+      local s = E.server_engine()
+      local ok, msg = s:feed(bytes)
+      assert.is_nil(ok)
+      local _, alert = s:error()
+      return msg, alert
+   end
+
+   it("refuses a TLS 1.3 hello offering only obsolete groups with illegal_parameter (RFC 8446 4.2.7)", function()
+      for _, g in ipairs { 0x0001, 0x0015, 0x0016, 0x001a, 0x001c, 0xff01, 0xff02 } do
+         local why = string.format("the client offers only obsolete groups (0x%04x...), which RFC 8446 4.2.7 "
+            .. "says TLS 1.3 must not offer", g)
+         local msg, alert = refused(hello({ g }, { { g, "\4" .. string.rep("\1", 56) } }))
+         assert.equal("illegal_parameter", alert)
+         assert.equal(why, msg)
+         msg, alert = refused(hello({ g, 0x0013 }, {}))
+         assert.equal("illegal_parameter", alert, string.format("0x%04x, empty key_share", g))
+      end
+   end)
+
+   it("takes obsolete groups listed beside one it shares (clients that may fall back to TLS 1.2)", function()
+      local pub = B.x25519_keypair()
+      local s = E.server_engine()
+      assert(s:feed(hello({ 0x0015, B.GROUP.x25519 }, { { B.GROUP.x25519, pub } })))
+      local msgs = B.parse_handshakes(B.parse_records(s:output())[1].body)
+      assert.equal(2, msgs[1].type, "a ServerHello")
+   end)
+
+   it("keeps handshake_failure for unknown groups, or obsolete ones beside an unknown one", function()
+      for _, groups in ipairs { { 0x7a7a }, { 0x0015, 0x7a7a }, { 0x0a0a, 0x0016 } } do
+         local msg, alert = refused(hello(groups, {}))
+         assert.equal("handshake_failure", alert)
+         assert.equal("no key exchange group in common with the client", msg)
+      end
+   end)
+
+   it("names an unknown group by its number", function()
+      local msg = refused(B.client_hello_record { groups = { B.GROUP.x25519 }, shares = { { 0x7a7a, "\1" } } })
+      assert.equal("key share for group 0x7a7a, which the client did not list in supported_groups", msg)
+   end)
+
+   it("says a TLS 1.2 Finished without ChangeCipherSpec is a handshake record read as plaintext", function()
+      local s = E.server_engine()
+      local k = T.client()
+      assert(s:feed(k:hello()))
+      k:server_flight(s:output())
+      local ok, msg = s:feed(k:key_exchange { skip_ccs = true })
+      assert.is_nil(ok)
+      local _, alert = s:error()
+      assert.equal("unexpected_message", alert)
+      assert.matches("^expected ChangeCipherSpec, got a handshake record %(read as plaintext, ", msg)
+   end)
+end)

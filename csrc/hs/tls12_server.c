@@ -834,8 +834,15 @@ int tls12_server_handle(tls_conn *c, uint8_t type, tls_reader *body, const uint8
         if (type != TLS_HS_CERTIFICATE_VERIFY)
             return unexpected(c, type, "CertificateVerify");
         return handle_certificate_verify(c, body, msg, len);
-    case ST_SERVER12_WAIT_CCS:
-        return unexpected(c, type, "ChangeCipherSpec");
+    case ST_SERVER12_WAIT_CCS: {
+        /* Before the ChangeCipherSpec a record is read as plaintext: a
+         * Finished sent without one is ciphertext, whose first byte would
+         * name some message it is not. */
+        const char *name = tls_handshake_name(type);
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "expected ChangeCipherSpec, got a handshake record (read as plaintext, %s; a Finished "
+                        "sent without ChangeCipherSpec is encrypted)", name ? name : "no known message");
+    }
     case ST_SERVER12_WAIT_FINISHED:
         if (type != TLS_HS_FINISHED)
             return unexpected(c, type, "Finished");

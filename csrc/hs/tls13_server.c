@@ -258,6 +258,29 @@ static int send_certificate_request(tls_conn *c)
 /* Picks suite, signature scheme and group; *share is the client's share
  * for the group, or NULL when a HelloRetryRequest is needed. Our
  * preference order decides among what both sides support. */
+/* rfc8446#4.2.7: "Values within "obsolete_RESERVED" ranges are used in
+ * previous versions of TLS and MUST NOT be offered or negotiated by TLS 1.3
+ * implementations." A hello listing nothing else breaks that rule (and is
+ * refused as tlsfuzzer expects); one listing them beside a group we share
+ * is taken, as clients falling back to TLS 1.2 send such lists. Returns the
+ * first group when all are obsolete, else 0. */
+static uint16_t only_obsolete_groups(const client_hello *ch)
+{
+    if (!ch->has_groups)
+        return 0;
+    tls_reader raw = ch->groups_raw;
+    uint16_t first = 0;
+    while (tls_rd_left(&raw) >= 2) {
+        uint16_t g = tls_rd_u16(&raw);
+        int obsolete = (g >= 0x0001 && g <= 0x0016) || (g >= 0x001a && g <= 0x001c) || g == 0xff01 || g == 0xff02;
+        if (!obsolete)
+            return 0;
+        if (first == 0)
+            first = g;
+    }
+    return first;
+}
+
 static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **share, const tls13_psk_choice *psk)
 {
     *share = NULL;
@@ -299,6 +322,11 @@ static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **sha
             c->group = c->pol.groups[i];
             return 0;
         }
+    uint16_t obsolete = only_obsolete_groups(ch);
+    if (obsolete != 0)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "the client offers only obsolete groups (0x%04x...), which RFC 8446 4.2.7 says TLS 1.3 "
+                        "must not offer", obsolete);
     return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no key exchange group in common with the client");
 }
 

@@ -1,6 +1,7 @@
 /* The server's hello phase, shared by both versions: the ClientHello
  * decoded into a plain struct, the version chosen, and the hand-off to the
  * version's own state machine (tls13_server.c, tls12_server.c). */
+#include <stdio.h>
 #include <string.h>
 
 #include "hs/tls_hello.h"
@@ -71,18 +72,22 @@ static int parse_key_shares(tls_conn *c, tls_reader *ext, const tls_u16_set *lis
         tls_reader kx = tls_rd_vec(&list, 2);
         if (!tls_rd_ok(&list) || kx.len == 0)
             return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ClientHello key_share entry is malformed");
+        /* A group we do not know is named by its number. */
+        char number[8];
         const char *name = tls_group_name(group);
+        if (name == NULL) {
+            snprintf(number, sizeof number, "0x%04x", group);
+            name = number;
+        }
         /* rfc8446#4.2.8: "Clients MUST NOT offer multiple KeyShareEntry
          * values for the same group." */
         if (tls_u16_set_add(&seen, group))
-            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "two key shares for group %s",
-                            name ? name : "unknown");
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "two key shares for group %s", name);
         /* rfc8446#4.2.8: "Each KeyShareEntry value MUST correspond to a
          * group offered in the "supported_groups" extension". */
         if (listed != NULL && !tls_u16_set_has(listed, group))
             return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                            "key share for group %s, which the client did not list in supported_groups",
-                            name ? name : "unknown");
+                            "key share for group %s, which the client did not list in supported_groups", name);
         /* Shares for groups we do not use are skipped, not refused. */
         int i = index_of(c->pol.groups, c->pol.n_groups, group);
         if (i >= 0) {
