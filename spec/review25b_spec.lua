@@ -270,4 +270,24 @@ describe("review25b F5: a client does not offer a session signed with a scheme o
          assert.is_true(c2:info().resumed)
       end)
    end
+
+   for _, v in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it(v .. ": a server whose sigalgs refuse the client's scheme does not resume its session; one that allows it does",
+         function()
+         local m = certs.clients()
+         local keys = { require("tls.ticketkeys").generate() }
+         local a = E.server_ctx { verify = "required", ca = m.ca, ticket_keys = keys }
+         local bopts, bdec = tracing { mode = "server", certificate = E.CERT, key = E.KEY, verify = "required",
+                                       ca = m.ca, ticket_keys = keys, sigalgs = "ecdsa_secp256r1_sha256" }
+         local b = assert(tls.context(bopts))
+         local cctx = assert(tls.context { ca = E.CERT, certificate = m.rsa.cert, key = m.rsa.key, max_version = v })
+         local sess = E.first_session(cctx, a)
+         local _, s = E.resume(cctx, b, sess)
+         assert.is_false(s:info() ~= nil and s:info().resumed)
+         assert.is_true(traced(bdec, "the session's client signed with a scheme not in this config's sigalgs"))
+         local _, s2 = E.resume(cctx, a, sess)
+         assert.is_true(s2:info().resumed)
+         assert.equal("CN=luatls rsa client", s2:info().peer_certificate.subject)
+      end)
+   end
 end)

@@ -39,9 +39,9 @@ void tls_resume_stamp_auth(const tls_conn *c, tls_session *s)
     /* A full handshake authenticated now (or when the chain was checked);
      * a resumed one only carries the check of the session it resumed. */
     s->auth_ms = c->auth_ms != 0 ? c->auth_ms : s->created_ms;
+    s->peer_sigscheme = c->resumed ? c->session_sigscheme : c->peer_sigscheme;
     if (c->is_server)
         return;
-    s->peer_sigscheme = c->resumed ? c->session_sigscheme : c->sigscheme;
     s->has_own_cert = c->own != NULL;
     X509 *leaf = c->own != NULL ? sk_X509_value(c->own->chain, 0) : NULL;
     /* A hash that could not be computed matches no pair: never offered. */
@@ -52,12 +52,22 @@ void tls_resume_stamp_auth(const tls_conn *c, tls_session *s)
 void tls_resume_note_auth(tls_conn *c, const tls_session *s)
 {
     c->auth_ms = s->auth_ms;
+    c->session_sigscheme = s->peer_sigscheme;
     if (c->is_server)
         return;
-    c->session_sigscheme = s->peer_sigscheme;
     /* info().client_certificate: the identity the session authenticated
      * us with (tls_resume_auth_misfit made sure we hold it). */
     c->own = s->has_own_cert ? own_pair(c, s->own_cert) : NULL;
+}
+
+int tls_resume_sigscheme_misfit(const tls_conn *c, const tls_session *s)
+{
+    if (s->peer_sigscheme == 0)
+        return 0;
+    for (size_t i = 0; i < c->pol.n_sigalgs; i++)
+        if (c->pol.sigalgs[i] == s->peer_sigscheme)
+            return 0;
+    return 1;
 }
 
 uint64_t tls_resume_auth_age_ms(const tls_session *s, uint64_t now_ms)
@@ -82,13 +92,8 @@ const char *tls_resume_auth_misfit(const tls_conn *c, const tls_session *s, uint
         if (cmp <= 0)
             return "the server's certificate kept in the session has expired (notAfter passed)";
     }
-    if (s->peer_sigscheme != 0) {
-        size_t i = 0;
-        while (i < c->pol.n_sigalgs && c->pol.sigalgs[i] != s->peer_sigscheme)
-            i++;
-        if (i == c->pol.n_sigalgs)
-            return "the server authenticated the session with a signature scheme not in this config's sigalgs";
-    }
+    if (tls_resume_sigscheme_misfit(c, s))
+        return "the server authenticated the session with a signature scheme not in this config's sigalgs";
     if (s->has_own_cert && own_pair(c, s->own_cert) == NULL)
         return "the session authenticated us with a client certificate this config does not hold";
     return NULL;

@@ -225,6 +225,10 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
         snprintf(why, why_size, "the session holds a client certificate, and %s", other);
         return 0;
     }
+    if (s->peer_cert.len > 0 && tls_resume_sigscheme_misfit(c, s)) {
+        snprintf(why, why_size, "the session's client signed with a scheme not in this config's sigalgs");
+        return 0;
+    }
     return 1;
 }
 
