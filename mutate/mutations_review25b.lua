@@ -12,9 +12,9 @@ return {
     specs = { { R, "refused past the bound even when its own lifetime is not" } } },
   -- F4, server: tickets of a resumed connection get the full lifetime again
   { name = "review25b_server_lifetime_not_cut", file = S13,
-    from = [[    if (left_s < s->lifetime_s)
+    from = [[    if (c->resumed && left_s < s->lifetime_s)
         s->lifetime_s = (uint32_t)left_s;]],
-    to = [[    if (0 && left_s < s->lifetime_s)
+    to = [[    if (0 && c->resumed && left_s < s->lifetime_s)
         s->lifetime_s = (uint32_t)left_s;]],
     specs = { { R, "tickets of resumed connections live what is left of ticket_lifetime" } } },
   -- F4, server: a ticket of lifetime 0 sent instead of none

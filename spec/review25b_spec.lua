@@ -62,10 +62,15 @@ describe("review25b F4: TLS 1.3 ticket chains are bounded by the certificate che
 
    it("server: tickets of resumed connections live what is left of ticket_lifetime; inside it they resume",
       function()
+      local lifetimes = {}
       local sctx = assert(tls.context { mode = "server", certificate = E.CERT, key = E.KEY, verify = "required",
-                                        ca = m.ca, ticket_lifetime = 7200 })
+                                        ca = m.ca, ticket_lifetime = 7200, trace = function(ev)
+         if ev.direction == "send" and ev.message == "NewSessionTicket" then lifetimes[#lifetimes + 1] = ev.lifetime end
+      end })
       local cctx = assert(tls.context { ca = E.CERT, certificate = m.ecdsa.cert, key = m.ecdsa.key })
       local sess = E.first_session(cctx, sctx)
+      -- a full handshake (its client certificate checked just before) issues the whole lifetime
+      assert.same({ "7200 s", "7200 s" }, lifetimes)
       -- 1 h: resumed; the ticket it issues lives the hour left, not 2 h
       local c, s, s2 = at(3600, cctx, sctx, sess)
       assert.is_true(c:info().resumed)

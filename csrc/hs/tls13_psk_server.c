@@ -434,12 +434,14 @@ static int base_session(tls_conn *c, tls_session *s, uint64_t now)
     s->max_early_data = c->pol.early_data ? c->pol.max_early_data : 0;
     tls_resume_stamp(c, s);
     /* A ticket of a resumed connection lives no longer than what is left
-     * of the certificate check it carries (judge refuses it after). */
+     * of the certificate check it carries (judge refuses it after). After
+     * a full handshake the check was just made: the whole lifetime, not
+     * one second less for the milliseconds since. */
     uint64_t auth_age = tls_resume_auth_age_ms(s, now);
     uint64_t left_s = auth_age < (uint64_t)c->pol.ticket_lifetime * 1000
                           ? ((uint64_t)c->pol.ticket_lifetime * 1000 - auth_age) / 1000
                           : 0;
-    if (left_s < s->lifetime_s)
+    if (c->resumed && left_s < s->lifetime_s)
         s->lifetime_s = (uint32_t)left_s;
     if (c->server_name != NULL)
         snprintf(s->name, sizeof s->name, "%s", c->server_name);
