@@ -57,8 +57,9 @@ typedef struct tls_session {
      * that chained tickets cannot carry one check for ever (rfc8446#4.6.1:
      * "place limits on the total lifetime of such keying material"). */
     uint64_t auth_ms;
-    /* The peer's handshake signature scheme (client: the server's; 0: none
-     * or not recorded), judged against `sigalgs` again on an offer. */
+    /* The peer's handshake signature scheme (0: none, as with RSA key
+     * transport or no client certificate), judged against `sigalgs` again
+     * by a client offering it and a server resuming a client certificate. */
     uint16_t peer_sigscheme;
     /* Client: SHA-256 of the leaf we authenticated with (has_own_cert 0:
      * none sent); the session is offered only by a context holding it. */
