@@ -16,17 +16,15 @@ return {
   -- the client offers a session made under other settings
   { name = "trust14_tls13_client_settings_unchecked", file = C13,
     from = [[    const char *other = tls_resume_settings_misfit(c, s);
-    if (other != NULL)
-        return other;
-    return tls_resume_pin_misfit(c->cfg, s);]],
-    to = [[    return tls_resume_pin_misfit(c->cfg, s);]],
+    if (other == NULL)
+        other = tls_resume_auth_misfit(c, s, now_ms);]],
+    to = [[    const char *other = tls_resume_auth_misfit(c, s, now_ms);]],
     specs = { { SP, OTHER_CA } } },
   { name = "trust14_tls12_client_settings_unchecked", file = C12,
     from = [[    const char *other = tls_resume_settings_misfit(c, s);
-    if (other != NULL)
-        return other;
-    return tls_resume_pin_misfit(cfg, s);]],
-    to = [[    return tls_resume_pin_misfit(cfg, s);]],
+    if (other == NULL)
+        other = tls_resume_auth_misfit(c, s, tls_config_now_ms(cfg));]],
+    to = [[    const char *other = tls_resume_auth_misfit(c, s, tls_config_now_ms(cfg));]],
     specs = { { SP, OTHER_CA } } },
   -- the server resumes a client certificate verified under other settings
   { name = "trust14_tls13_server_settings_unchecked", file = S13,
@@ -108,7 +106,7 @@ return {
     to = [[    in[n++] = 0;]],
     specs = { { SP, "is not offered under other CRLs" } } },
   { name = "trust14_digest_without_ocsp_require", file = CFG,
-    from = [[    in[n++] = (uint8_t)(c->ocsp == TLS_OCSP_REQUIRE);]],
+    from = [[    in[n++] = (uint8_t)c->ocsp;]],
     to = [[    in[n++] = 0;]],
     specs = { { SP, "is not offered once OCSP is required" } } },
   { name = "trust14_digest_without_verify_function", file = CFG,

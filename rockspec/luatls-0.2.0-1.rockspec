@@ -70,6 +70,7 @@ build = {
             "csrc/engine/tls_export.c",
             "csrc/engine/tls_keylog.c",
             "csrc/engine/tls_resume.c",
+            "csrc/engine/tls_resume_auth.c",
             "csrc/engine/tls_trace.c",
             "csrc/hs/tls12_client.c",
             "csrc/hs/tls12_resume_client.c",

@@ -252,6 +252,10 @@ struct tls_conn {
     uint8_t peer_settings[TLS_VERIFY_DIGEST_LEN]; /* the verification settings the peer
                                * was judged under (tls_resume_note_*), set once it is */
     int has_peer_settings;
+    uint64_t auth_ms;         /* when the peer was authenticated by a certificate:
+                               * this handshake, or the resumed session's (0: not yet) */
+    uint16_t peer_sigscheme;  /* the scheme the peer's handshake signature used (0: none) */
+    uint16_t session_sigscheme; /* resumed: the session's peer_sigscheme */
     uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */
     size_t n_peer_sigalgs;
     uint64_t ext_sent;        /* client: tls_ext_bit of each extension in our ClientHello */
@@ -506,6 +510,23 @@ const char *tls_resume_settings_misfit(const tls_conn *c, const tls_session *s);
  * handshake) records these, not the ones of that moment. */
 void tls_resume_note_verified(tls_conn *c);
 void tls_resume_note_resumed(tls_conn *c, const tls_session *s);
+/* The authentication a session carries (tls_resume_auth.c): stamped into
+ * each new session by tls_resume_stamp, taken over from a resumed one by
+ * tls_resume_note_resumed. tls_resume_auth_misfit (client, both versions)
+ * says why a session may not be offered: its certificate check is older
+ * than TLS_MAX_TICKET_LIFETIME, its server leaf has expired (when
+ * verifying), its peer's signature scheme is not in sigalgs, or it
+ * authenticated us with a certificate c's config does not hold; NULL when
+ * it fits. tls_resume_auth_age_ms: how long ago the check was. */
+void tls_resume_stamp_auth(const tls_conn *c, tls_session *s);
+void tls_resume_note_auth(tls_conn *c, const tls_session *s);
+const char *tls_resume_auth_misfit(const tls_conn *c, const tls_session *s, uint64_t now_ms);
+uint64_t tls_resume_auth_age_ms(const tls_session *s, uint64_t now_ms);
+/* Whether the peer signed the handshake that made s with a scheme outside
+ * c's sigalgs (a client's sigalgs restrict the server's signatures, a
+ * server's the client's): such a session is not resumed, as a full
+ * handshake would fail. */
+int tls_resume_sigscheme_misfit(const tls_conn *c, const tls_session *s);
 
 /* ---- Trace (tls_trace.c) ---- */
 typedef struct tls_trace_builder {

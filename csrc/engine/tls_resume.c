@@ -86,7 +86,14 @@ int tls_conn_set_session(tls_conn *c, const char *text, size_t len, char *why, s
     } else {
         tls_error err;
         tls_error_clear(&err);
-        if (tls_session_from_text(s, text, len, &err) != 0 || s->kind != TLS_SESSION_CLIENT) {
+        int rc = tls_session_from_text(s, text, len, &err);
+        /* A session kept across an upgrade of luatls: a full handshake,
+         * as for any session that does not fit, not an error. */
+        if (rc == TLS_SESSION_OLD_FORMAT) {
+            session_free(s);
+            return 0;
+        }
+        if (rc != 0 || s->kind != TLS_SESSION_CLIENT) {
             snprintf(why, why_size, "%s", err.set ? err.reason : "session: made by a server, not a client");
             session_free(s);
             return -1;
@@ -165,12 +172,14 @@ void tls_resume_stamp(const tls_conn *c, tls_session *s)
     else
         settings_digest(c, s->verify_digest);
     s->has_verify_digest = 1;
+    tls_resume_stamp_auth(c, s);
 }
 
 void tls_resume_note_verified(tls_conn *c)
 {
     settings_digest(c, c->peer_settings);
     c->has_peer_settings = 1;
+    c->auth_ms = tls_config_now_ms(c->cfg);
 }
 
 void tls_resume_note_resumed(tls_conn *c, const tls_session *s)
@@ -180,6 +189,7 @@ void tls_resume_note_resumed(tls_conn *c, const tls_session *s)
     c->has_peer_settings = s->has_verify_digest;
     if (s->has_verify_digest)
         memcpy(c->peer_settings, s->verify_digest, sizeof c->peer_settings);
+    tls_resume_note_auth(c, s);
 }
 
 const char *tls_resume_settings_misfit(const tls_conn *c, const tls_session *s)

@@ -204,6 +204,7 @@ static int handle_server_key_exchange(tls_conn *c, tls_reader *body)
         return -1;
     c->group = group;
     c->sigscheme = scheme;
+    c->peer_sigscheme = scheme;
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "ServerKeyExchange");

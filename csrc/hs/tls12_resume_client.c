@@ -68,6 +68,8 @@ static const char *misfit(tls_conn *c, const tls_session *s)
     if (s->ticket.len > TLS_MAX_OFFERED_TICKET)
         return "the session's ticket is too large for a ClientHello";
     const char *other = tls_resume_settings_misfit(c, s);
+    if (other == NULL)
+        other = tls_resume_auth_misfit(c, s, tls_config_now_ms(cfg));
     if (other != NULL)
         return other;
     return tls_resume_pin_misfit(cfg, s);

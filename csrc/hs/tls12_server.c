@@ -589,6 +589,7 @@ static int handle_certificate_verify(tls_conn *c, tls_reader *body, const uint8_
                         why.alert == TLS_ALERT_DECRYPT_ERROR
                             ? "signature in the client's CertificateVerify does not verify with its certificate's key"
                             : why.reason);
+    c->peer_sigscheme = scheme;
     tls_transcript_keep_messages(&c->transcript, 0);
     if (tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)
         return -1;

@@ -162,6 +162,7 @@ int tls_hs_check_certificate_verify(tls_conn *c, tls_reader *body)
     if (tls_sig_verify(c->peer_key, scheme, content, n, sig.p, sig.len, &c->err) != 0)
         return -1;
     c->sigscheme = scheme;
+    c->peer_sigscheme = scheme;
     if (tls_tracing(c)) {
         tls_trace_builder tb;
         tls_trace_begin(&tb, "receive", "CertificateVerify");

@@ -53,6 +53,8 @@ static const char *unfit_reason(const tls_conn *c, const tls_session *s, uint64_
     if (c->pol.verify && !s->peer_verified)
         return "the server's certificate was not verified when the session was made";
     const char *other = tls_resume_settings_misfit(c, s);
+    if (other == NULL)
+        other = tls_resume_auth_misfit(c, s, now_ms);
     if (other != NULL)
         return other;
     return tls_resume_pin_misfit(c->cfg, s);
@@ -311,6 +313,12 @@ int tls13_psk_client_new_ticket(tls_conn *c, uint32_t lifetime, uint32_t age_add
     if (keep_peer_leaf(c, s) != 0 || !tls_buf_ok(&s->ticket) || !tls_buf_ok(&s->peer_cert)) {
         tls_resume_session_free(&s);
         return c->err.set ? -1 : tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
+    }
+    /* Without its certificate a resumed connection could not show the
+     * server (nor check its pins or expiry): as in TLS 1.2, no session. */
+    if (s->peer_cert.len == 0 && c->peer_chain != NULL && sk_X509_num(c->peer_chain) > 0) {
+        tls_resume_session_free(&s);
+        return trace_decision(c, "no session kept", "the server's certificate could not be kept in it");
     }
     /* The latest ticket replaces the one before: a client keeps one session. */
     tls_resume_session_free(&c->new_session);

@@ -136,7 +136,7 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
         return 0;
     }
     if (!decoded) {
-        snprintf(why, why_size, "ticket content is malformed");
+        snprintf(why, why_size, "ticket content is malformed (%s)", local.reason);
         return 0;
     }
     uint64_t now = tls_config_now_ms(cfg);
@@ -154,6 +154,18 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
         s->lifetime_s = c->pol.ticket_lifetime;
     if (tls_session_expired(s, now)) {
         snprintf(why, why_size, "ticket expired (lifetime %u s)", s->lifetime_s);
+        return 0;
+    }
+    /* rfc8446#4.6.1: "place limits on the total lifetime of such keying
+     * material": tickets issued on resumed connections inherit the time of
+     * the full handshake's certificate check, which ticket_lifetime bounds
+     * too, or one check would be carried for ever. */
+    uint64_t auth_age = tls_resume_auth_age_ms(s, now);
+    if (auth_age >= (uint64_t)c->pol.ticket_lifetime * 1000) {
+        snprintf(why, why_size,
+                 "the session's certificate check is older than ticket_lifetime (%u s): made %llu s ago by the "
+                 "full handshake it was resumed from",
+                 c->pol.ticket_lifetime, (unsigned long long)(auth_age / 1000));
         return 0;
     }
     /* rfc8446#8.3: a ticket whose age the client misstates may be a
@@ -211,6 +223,10 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
     const char *other = s->peer_cert.len > 0 ? tls_resume_settings_misfit(c, s) : NULL;
     if (other != NULL) {
         snprintf(why, why_size, "the session holds a client certificate, and %s", other);
+        return 0;
+    }
+    if (s->peer_cert.len > 0 && tls_resume_sigscheme_misfit(c, s)) {
+        snprintf(why, why_size, "the session's client signed with a scheme not in this config's sigalgs");
         return 0;
     }
     return 1;
@@ -417,6 +433,16 @@ static int base_session(tls_conn *c, tls_session *s, uint64_t now)
                                                                      : TLS_MAX_TICKET_LIFETIME;
     s->max_early_data = c->pol.early_data ? c->pol.max_early_data : 0;
     tls_resume_stamp(c, s);
+    /* A ticket of a resumed connection lives no longer than what is left
+     * of the certificate check it carries (judge refuses it after). After
+     * a full handshake the check was just made: the whole lifetime, not
+     * one second less for the milliseconds since. */
+    uint64_t auth_age = tls_resume_auth_age_ms(s, now);
+    uint64_t left_s = auth_age < (uint64_t)c->pol.ticket_lifetime * 1000
+                          ? ((uint64_t)c->pol.ticket_lifetime * 1000 - auth_age) / 1000
+                          : 0;
+    if (c->resumed && left_s < s->lifetime_s)
+        s->lifetime_s = (uint32_t)left_s;
     if (c->server_name != NULL)
         snprintf(s->name, sizeof s->name, "%s", c->server_name);
     if (c->alpn_len > 0)
@@ -531,6 +557,18 @@ int tls13_psk_server_send_tickets(tls_conn *c)
      * handshake's tickets, and each ticket costs a key derivation and a
      * sealing on both sides. A full handshake still issues c->pol.tickets. */
     unsigned count = c->resumed ? 1 : c->pol.tickets;
+    if (rc == 0 && s.lifetime_s == 0) {
+        count = 0;
+        if (tls_tracing(c)) {
+            tls_trace_builder tb;
+            tls_trace_begin(&tb, "decide", "tickets");
+            tls_trace_add(&tb, "result", "none sent");
+            tls_trace_add(&tb, "reason", "the session's certificate check is as old as ticket_lifetime (%u s): "
+                                         "nothing is left of it for a new ticket",
+                          c->pol.ticket_lifetime);
+            rc = tls_trace_emit(c, &tb);
+        }
+    }
     for (unsigned i = 0; rc == 0 && i < count; i++)
         rc = send_ticket(c, &s);
     tls_session_wipe(&s);

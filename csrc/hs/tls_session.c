@@ -9,8 +9,11 @@
 #include <openssl/evp.h>
 
 #define NO_ALERT (-1)
-/* "LTS" and the format number: a blob from another format is not misread. */
-static const uint8_t magic[4] = {'L', 'T', 'S', 1};
+/* "LTS" and the format number: a blob from another format is not misread.
+ * Format 2 added auth_ms, peer_sigscheme and own_cert: a format 1 session
+ * is not resumed (tls_session_decode says TLS_SESSION_OLD_FORMAT). */
+#define FORMAT 2
+static const uint8_t magic[4] = {'L', 'T', 'S', FORMAT};
 #define TEXT_BEGIN "-----BEGIN LUATLS SESSION-----\n"
 #define TEXT_END "-----END LUATLS SESSION-----\n"
 
@@ -62,6 +65,12 @@ int tls_session_encode(const tls_session *s, tls_buf *out, tls_error *err)
         tls_buf_u8(out, (uint8_t)s->session_id_len);
         tls_buf_bytes(out, s->session_id, s->session_id_len);
     }
+    tls_buf_u32(out, (uint32_t)(s->auth_ms >> 32));
+    tls_buf_u32(out, (uint32_t)s->auth_ms);
+    tls_buf_u16(out, s->peer_sigscheme);
+    tls_buf_u8(out, s->has_own_cert ? (uint8_t)sizeof s->own_cert : 0);
+    if (s->has_own_cert)
+        tls_buf_bytes(out, s->own_cert, sizeof s->own_cert);
     /* Trailing, so a session encoded before it decodes: its length byte,
      * then the digest. */
     if (s->has_verify_digest) {
@@ -88,6 +97,10 @@ int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *
     tls_session_init(s);
     tls_reader r = tls_rd_init(p, len);
     const uint8_t *m = tls_rd_bytes(&r, sizeof magic);
+    if (m != NULL && memcmp(m, magic, 3) == 0 && m[3] < FORMAT) {
+        tls_fail(err, NO_ALERT, "session: made by an older version of luatls (format %u): not resumed", m[3]);
+        return TLS_SESSION_OLD_FORMAT;
+    }
     if (m == NULL || memcmp(m, magic, sizeof magic) != 0)
         return tls_fail(err, NO_ALERT, "session: not a luatls session (or from another version of it)");
     s->kind = tls_rd_u8(&r);
@@ -114,6 +127,13 @@ int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *
         tls_buf_bytes(&s->ticket, ticket.p, ticket.len);
         bad = copy_vec(&r, 1, s->session_id, sizeof s->session_id, &s->session_id_len);
     }
+    hi = tls_rd_u32(&r);
+    s->auth_ms = hi << 32 | tls_rd_u32(&r);
+    s->peer_sigscheme = tls_rd_u16(&r);
+    size_t own_len = 0;
+    bad = bad || copy_vec(&r, 1, s->own_cert, sizeof s->own_cert, &own_len)
+          || (own_len != 0 && own_len != sizeof s->own_cert);
+    s->has_own_cert = own_len != 0;
     /* Optional trailing field: present when bytes are left. */
     if (!bad && tls_rd_ok(&r) && tls_rd_left(&r) > 0) {
         size_t digest_len = 0;

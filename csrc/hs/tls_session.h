@@ -52,6 +52,19 @@ typedef struct tls_session {
     size_t alpn_len;
     int peer_verified;         /* the peer's chain was verified then */
     tls_buf peer_cert;         /* the peer's leaf (DER), or empty */
+    /* When the peer was last authenticated by a certificate: the time of
+     * the full handshake, which every session resumed from it inherits, so
+     * that chained tickets cannot carry one check for ever (rfc8446#4.6.1:
+     * "place limits on the total lifetime of such keying material"). */
+    uint64_t auth_ms;
+    /* The peer's handshake signature scheme (0: none, as with RSA key
+     * transport or no client certificate), judged against `sigalgs` again
+     * by a client offering it and a server resuming a client certificate. */
+    uint16_t peer_sigscheme;
+    /* Client: SHA-256 of the leaf we authenticated with (has_own_cert 0:
+     * none sent); the session is offered only by a context holding it. */
+    uint8_t own_cert[32];
+    int has_own_cert;
     /* The verification settings of the config that made it
      * (tls_config_verify_digest): a trailing field of the encoding, absent
      * from sessions encoded before it was added (has_verify_digest 0:
@@ -76,7 +89,10 @@ void tls_session_wipe(tls_session *s);
 /* Appends the binary encoding to out. */
 int tls_session_encode(const tls_session *s, tls_buf *out, tls_error *err);
 /* Decodes (s is initialised here); 0, or -1 when malformed (err gets why,
- * no alert: a bad blob from a store or a ticket just means no resumption). */
+ * no alert: a bad blob from a store or a ticket just means no resumption),
+ * or TLS_SESSION_OLD_FORMAT for a well-labelled session of an older
+ * format: not misread, only not resumed. */
+#define TLS_SESSION_OLD_FORMAT (-2)
 int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *err);
 /* The text form a client stores: a header naming the server, version and
  * expiry (UTC), then the encoding in base64. */

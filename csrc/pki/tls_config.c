@@ -527,7 +527,10 @@ void tls_config_verify_digest(const tls_verify_settings *c, const uint8_t *verif
     in[n++] = (uint8_t)(c->verify_chain_only != 0);
     in[n++] = (uint8_t)c->security_level;
     in[n++] = (uint8_t)c->crl_check;
-    in[n++] = (uint8_t)(c->ocsp == TLS_OCSP_REQUIRE);
+    /* off, on and "require" apart: under ocsp = true a stapled response is
+     * checked (and a must-staple leaf needs one, RFC 7633), which a
+     * session made under ocsp = false never did. */
+    in[n++] = (uint8_t)c->ocsp;
     in[n++] = (uint8_t)(verify_fn_id != NULL);
     if (verify_fn_id != NULL) {
         memcpy(in + n, verify_fn_id, TLS_VERIFY_DIGEST_LEN);
