@@ -13,4 +13,25 @@ return {
     from = [[        if (*p < 0x20 || *p >= 0x7f) {]],
     to = [[        if (0) {]],
     specs = { { S, "review25c #3" } } },
+  -- #1: a client fed before start() reaches the engine again
+  { name = "r25c_feed_before_start", file = "csrc/lua/lua_engine.c",
+    from = [[    if (!e->is_server && !e->started)
+        return luaL_error(L, "tls.engine: feed() before start() on a client engine: call e:start() first "]],
+    to = [[    if (!e->is_server && !e->started && len > 1000000)
+        return luaL_error(L, "tls.engine: feed() before start() on a client engine: call e:start() first "]],
+    specs = { { S, "review25c #1" } } },
+  -- #6: read_early on a client answers "", true again
+  { name = "r25c_read_early_client", file = "csrc/lua/lua_engine.c",
+    from = [[    if (!e->is_server)
+        return luaL_error(L, "tls.engine: read_early() is for a server engine]],
+    to = [[    if (0)
+        return luaL_error(L, "tls.engine: read_early() is for a server engine]],
+    specs = { { S, "review25c #6" } } },
+  -- #6: start after close quietly does nothing again
+  { name = "r25c_start_after_close", file = "csrc/lua/lua_engine.c",
+    from = [[    if (tls_conn_status(e->tls) & (TLS_STATUS_CLOSED | TLS_STATUS_FAILED))
+        return luaL_error(L, "tls.engine: start() after close()]],
+    to = [[    if (tls_conn_status(e->tls) & TLS_STATUS_FAILED)
+        return luaL_error(L, "tls.engine: start() after close()]],
+    specs = { { S, "review25c #6" } } },
 }

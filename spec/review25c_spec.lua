@@ -2,9 +2,15 @@
 --   #3 one ticket key where a list belongs was taken as a file name and
 --      printed raw in the error; it is refused without showing it, and
 --      ticket key file names are shown with \xNN escapes.
+--   #1 a client engine fed before e:start() failed for good with the text
+--      "tls_conn_start was not called" and an internal_error alert queued;
+--      it now raises and leaves the engine untouched.
+--   #6 e:read_early() on a client and e:start() after e:close() did
+--      nothing quietly; they raise.
 local tls = require "tls"
 local tk = require "tls.ticketkeys"
 local certs = require "spec.support.certs"
+local E = require "spec.support.engines"
 
 local c = certs.get()
 
@@ -80,5 +86,57 @@ describe("review25c #3: one ticket key where a list belongs", function()
       assert.is_nil(ok2)
       assert.matches("luatls25c\\x01odd.keys", err2, 1, true)
       assert.is_nil(err2:find("[%c\127-\255]"))
+   end)
+end)
+
+describe("review25c #1: a client engine fed before start()", function()
+   for _, bytes in ipairs({ "", "\22\3\3\0\1\2" }) do
+      it("raises and leaves the engine as it was (" .. #bytes .. " bytes)", function()
+         local c, s = E.engines()
+         local ok, err = pcall(c.feed, c, bytes)
+         assert.is_false(ok)
+         assert.matches("tls.engine: feed() before start() on a client engine: call e:start() first", err, 1, true)
+         assert.is_nil(err:find("tls_conn_start", 1, true))
+         local st = c:status()
+         assert.is_false(st.failed)
+         assert.is_false(st.closed)
+         assert.equal("input", c:want())
+         assert.equal("", c:output())
+         assert.is_nil(c:error())
+         -- (neighbour) the correct order still works on the same engine
+         E.handshake(c, s)
+      end)
+   end
+
+   it("(neighbour) a server engine is fed first", function()
+      local c, s = E.engines()
+      assert.is_true(s:feed(""))
+      E.handshake(c, s)
+   end)
+end)
+
+describe("review25c #6: engine methods in the wrong mode or state", function()
+   it("e:read_early() on a client raises", function()
+      local c, s = E.connected()
+      local ok, err = pcall(c.read_early, c)
+      assert.is_false(ok)
+      assert.matches("tls.engine: read_early() is for a server engine", err, 1, true)
+      -- (neighbour) on the server it answers
+      local data, complete = s:read_early()
+      assert.equal("", data)
+      assert.is_true(complete)
+   end)
+
+   it("e:start() after e:close() raises", function()
+      local c = E.engines()
+      assert.is_true(c:close())
+      local ok, err = pcall(c.start, c)
+      assert.is_false(ok)
+      assert.matches("tls.engine: start() after close()", err, 1, true)
+      -- (neighbour) a fresh engine starts
+      local c2, s2 = E.engines()
+      assert.is_true(c2:start())
+      E.pump(c2, s2)
+      assert.is_true(c2:status().handshake_done)
    end)
 end)
