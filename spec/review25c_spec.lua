@@ -7,10 +7,14 @@
 --      it now raises and leaves the engine untouched.
 --   #6 e:read_early() on a client and e:start() after e:close() did
 --      nothing quietly; they raise.
+--   #2 the wrapped LuaSocket socket closed by a callback of the running
+--      call: the handshake went on over the descriptor number, reused by
+--      another socket; the call now fails and nothing reaches that socket.
 local tls = require "tls"
 local tk = require "tls.ticketkeys"
 local certs = require "spec.support.certs"
 local E = require "spec.support.engines"
+local socket = require "socket"
 
 local c = certs.get()
 
@@ -138,5 +142,89 @@ describe("review25c #6: engine methods in the wrong mode or state", function()
       assert.is_true(c2:start())
       E.pump(c2, s2)
       assert.is_true(c2:status().handshake_done)
+   end)
+end)
+
+describe("review25c #2: the wrapped socket closed from a callback", function()
+   local function tcppair()
+      local l = assert(socket.bind("127.0.0.1", 0))
+      local _, port = l:getsockname()
+      local a = assert(socket.connect("127.0.0.1", port))
+      local b = assert(l:accept())
+      l:close()
+      return a, b
+   end
+
+   -- verify(a) runs inside the client's handshake; returns the results.
+   local function run(verify_action)
+      local third = assert(socket.bind("127.0.0.1", 0))
+      local _, tport = third:getsockname()
+      local a, b = tcppair()
+      local other
+      local cctx = assert(tls.context { mode = "client", ca = E.CERT, verify = function(_, ok)
+         if verify_action then other = verify_action(a, tport) end
+         return ok
+      end })
+      local c = assert(tls.wrap(a, cctx, { servername = "localhost" }))
+      local s = assert(tls.wrap(b, E.server_ctx()))
+      c:settimeout(0); s:settimeout(0)
+      local r1, e1, r2, e2
+      for _ = 1, 200 do
+         r1, e1 = c:handshake()
+         r2, e2 = s:handshake()
+         local cdone = r1 or (e1 ~= "wantread" and e1 ~= "wantwrite")
+         local sdone = r2 or (e2 ~= "wantread" and e2 ~= "wantwrite")
+         if cdone and sdone then break end
+         socket.sleep(0.005)
+      end
+      local got = ""
+      if other then
+         local t = assert(third:accept())
+         t:settimeout(0.2)
+         local data, _, part = t:receive("*a")
+         got = data or part or ""
+         t:close(); other:close()
+      end
+      third:close()
+      local fd = c:getfd()
+      c:close(); s:close(); b:close()
+      return r1, e1, got, fd
+   end
+
+   it("fails the call and writes nothing to the socket that took the number", function()
+      local r1, e1, got, fd = run(function(a, tport)
+         local was = a:getfd()
+         a:close()
+         -- open sockets until one gets the number (the lowest free one)
+         local spare, other = {}, nil
+         for _ = 1, 64 do
+            local s = assert((socket.tcp4 or socket.tcp)())
+            if s:getfd() == was then
+               other = s
+               break
+            end
+            spare[#spare + 1] = s
+         end
+         for _, s in ipairs(spare) do s:close() end
+         assert(other, "no socket got the number")
+         assert(other:connect("127.0.0.1", tport))
+         return other
+      end)
+      assert.is_nil(r1)
+      assert.matches("the wrapped socket was closed during this call", e1, 1, true)
+      assert.equal(0, #got)
+      assert.equal(-1, fd)
+   end)
+
+   it("fails the call when the socket was closed and the number is free", function()
+      local r1, e1, _, fd = run(function(a) a:close() end)
+      assert.is_nil(r1)
+      assert.matches("the wrapped socket was closed during this call", e1, 1, true)
+      assert.equal(-1, fd)
+   end)
+
+   it("(neighbour) a callback that leaves the socket alone completes", function()
+      local r1, e1 = run(nil)
+      assert.is_true(r1, e1)
    end)
 end)
