@@ -868,6 +868,16 @@ end
 -- LuaSocket TCP socket; the handshake happens on conn:handshake() or the
 -- first send/receive. The connection keeps the socket alive and closes it.
 function tls.wrap(sock, ctx, opts)
+  -- Our own objects have a getfd too: a connection given here would have
+  -- the inner handshake written raw under the outer session (which it
+  -- breaks), a server would be wrapped as if it were a peer.
+  local kind = core.object_kind(sock)
+  if kind then
+    error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected, got " .. kind
+      .. (kind == "tls.conn" and ": TLS over a TLS connection is not supported; tls.engine can run one"
+        or kind == "tls.server" and ": a listening server, whose accept() returns connections already under TLS"
+        or "") .. ")", 2)
+  end
   local ok, fd = pcall(function() return sock:getfd() end)
   fd = ok and math.tointeger(fd) -- LuaSocket returns the descriptor as a float
   if not fd then

@@ -48,4 +48,26 @@ return {
     to = [[    if (fstat(c->fd, &st) == 0)
         return 0;]],
     specs = { { S, "review25c #2" } } },
+  -- #4: tls.wrap takes luatls's own objects again
+  { name = "r25c_wrap_own_object", file = "lua/tls.lua",
+    from = [[  local kind = core.object_kind(sock)
+  if kind then]],
+    to = [[  local kind = core.object_kind(sock)
+  if kind and kind ~= "tls.conn" then]],
+    specs = { { S, "review25c #4" } } },
+  -- #4: a listening socket wrapped as if it were a peer
+  { name = "r25c_wrap_listening", file = "csrc/lua/lua_conn.c",
+    from = [[    if (getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && listening) {]],
+    to = [[    if (getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && !listening && 0) {]],
+    specs = { { S, "review25c #4" } } },
+  -- #4: a datagram socket taken
+  { name = "r25c_wrap_not_stream", file = "csrc/lua/lua_conn.c",
+    from = [[    if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM) {]],
+    to = [[    if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0) {]],
+    specs = { { S, "review25c #4" } } },
+  -- #4: the drop-in's wrap takes a connection again
+  { name = "r25c_dropin_wrap_conn", file = "lua/tls/luasec.lua",
+    from = [[  local kind = core_kind(sock) or getmetatable(sock) == Conn and "SSL connection"]],
+    to = [[  local kind = nil]],
+    specs = { { S, "review25c #4" } } },
 }

@@ -10,6 +10,9 @@
 --   #2 the wrapped LuaSocket socket closed by a callback of the running
 --      call: the handshake went on over the descriptor number, reused by
 --      another socket; the call now fails and nothing reaches that socket.
+--   #4 tls.wrap (and the drop-in's ssl.wrap) took a tls.conn or tls.server
+--      (anything with getfd); luatls's own objects, listening sockets and
+--      non-stream sockets are refused.
 local tls = require "tls"
 local tk = require "tls.ticketkeys"
 local certs = require "spec.support.certs"
@@ -226,5 +229,92 @@ describe("review25c #2: the wrapped socket closed from a callback", function()
    it("(neighbour) a callback that leaves the socket alone completes", function()
       local r1, e1 = run(nil)
       assert.is_true(r1, e1)
+   end)
+end)
+
+describe("review25c #4: tls.wrap given something that is no connected TCP socket", function()
+   local function tcppair()
+      local l = assert(socket.bind("127.0.0.1", 0))
+      local _, port = l:getsockname()
+      local a = assert(socket.connect("127.0.0.1", port))
+      local b = assert(l:accept())
+      l:close()
+      return a, b
+   end
+   local cctx = assert(tls.context { mode = "client", ca = E.CERT })
+
+   it("refuses a tls.conn", function()
+      local a, b = tcppair()
+      local c = assert(tls.wrap(a, cctx, { servername = "localhost" }))
+      local ok, err = pcall(tls.wrap, c, cctx, { servername = "localhost" })
+      assert.is_false(ok)
+      assert.matches("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected, got tls.conn: TLS over "
+         .. "a TLS connection is not supported", err, 1, true)
+      c:close(); b:close()
+   end)
+
+   it("refuses a tls.server and leaves it listening", function()
+      local srv = assert(tls.listen("127.0.0.1", 0, E.server_ctx()))
+      local ok, err = pcall(tls.wrap, srv, cctx, { servername = "localhost" })
+      assert.is_false(ok)
+      assert.matches("got tls.server: a listening server", err, 1, true)
+      assert.is_true(srv:getfd() >= 0)
+      srv:close()
+   end)
+
+   it("refuses an engine and a context", function()
+      local ok, err = pcall(tls.wrap, E.client_engine(), cctx)
+      assert.is_false(ok)
+      assert.matches("got tls.engine", err, 1, true)
+      ok, err = pcall(tls.wrap, cctx, cctx)
+      assert.is_false(ok)
+      assert.matches("got tls.context", err, 1, true)
+   end)
+
+   it("refuses a listening LuaSocket socket and a UDP socket", function()
+      local l = assert(socket.bind("127.0.0.1", 0))
+      local c, err = tls.wrap(l, cctx, { servername = "localhost" })
+      assert.is_nil(c)
+      assert.equal("tls.wrap: the socket is a listening one: wrap the sockets its accept() returns", err)
+      l:close()
+      local u = assert(socket.udp())
+      assert(u:setsockname("127.0.0.1", 0))
+      c, err = tls.wrap(u, cctx, { servername = "localhost" })
+      assert.is_nil(c)
+      assert.equal("tls.wrap: the descriptor is not a TCP (stream) socket", err)
+      u:close()
+   end)
+
+   it("the drop-in's ssl.wrap refuses a tls.conn and its own connection", function()
+      local ssl = require "tls.luasec"
+      local params = { mode = "client", protocol = "any", verify = "none" }
+      local a, b = tcppair()
+      local c = assert(tls.wrap(a, cctx, { servername = "localhost" }))
+      local ok, err = pcall(ssl.wrap, c, params)
+      assert.is_false(ok)
+      assert.matches("bad argument #1 to 'wrap' (LuaSocket TCP socket expected, got tls.conn", err, 1, true)
+      c:close(); b:close()
+      local a2, b2 = tcppair()
+      local s1 = assert(ssl.wrap(a2, params))
+      ok, err = pcall(ssl.wrap, s1, params)
+      assert.is_false(ok)
+      assert.matches("got SSL connection: TLS over a TLS connection is not supported", err, 1, true)
+      s1:close(); b2:close()
+   end)
+
+   it("(neighbour) a connected TCP socket is wrapped and handshakes", function()
+      local a, b = tcppair()
+      local c = assert(tls.wrap(a, cctx, { servername = "localhost" }))
+      local s = assert(tls.wrap(b, E.server_ctx()))
+      c:settimeout(0); s:settimeout(0)
+      local r1, r2
+      for _ = 1, 200 do
+         r1 = r1 or c:handshake()
+         r2 = r2 or s:handshake()
+         if r1 and r2 then break end
+         socket.sleep(0.005)
+      end
+      assert.is_true(r1); assert.is_true(r2)
+      c:close(); s:close()
    end)
 end)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
@@ -529,6 +530,23 @@ int tls_lua_wrap(lua_State *L)
         luaL_checktype(L, 7, LUA_TSTRING);
     if (tls_lua_check_server_name(L, 3) != 0)
         return 2;
+    /* TLS runs over a byte stream to one peer: a datagram socket would cut
+     * records, and a listening one has no peer (its descriptor would carry
+     * no handshake, and closing the connection would close the listener).
+     * A socket whose connect is still in progress (non-blocking) is a
+     * stream to one peer already, so "connected" is not asked. */
+    int type = 0, listening = 0;
+    socklen_t tlen = sizeof type, llen = sizeof listening;
+    if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "tls.wrap: the descriptor is not a TCP (stream) socket");
+        return 2;
+    }
+    if (getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && listening) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "tls.wrap: the socket is a listening one: wrap the sockets its accept() returns");
+        return 2;
+    }
     if (tls_sock_prepare((int)fd) != 0) {
         lua_pushnil(L);
         lua_pushliteral(L, "not an open socket");
