@@ -667,8 +667,23 @@ function tls.context(opts)
 end
 
 -- Accepts a context, a table of context options, or nil (a default client).
-local function as_context(ctx, mode)
+-- fname, argn: the public function and the context's argument number, for
+-- the message when ctx is neither a context nor a table of options (it
+-- used to fail inside the library, on a method the value lacks).
+local function as_context(ctx, mode, fname, argn)
   if ctx == nil then return tls.context { mode = mode } end
+  local mt = getmetatable(ctx)
+  if type(ctx) == "table" and type(mt) == "table" and mt.__name == "SSL:Context" then
+    error(string.format("bad argument #%d to '%s' (tls.context expected, got a context of the LuaSec drop-in: "
+      .. "it goes to tls.luasec's wrap; give tls.context options here)", argn, fname), 3)
+  end
+  if type(ctx) ~= "table" then
+    local kind = core.object_kind(ctx)
+    if kind ~= "tls.context" then
+      error(string.format("bad argument #%d to '%s' (tls.context or table of options expected, got %s)", argn,
+        fname, kind or type(ctx)), 3)
+    end
+  end
   if type(ctx) == "table" then
     local o = {}
     for k, v in pairs(ctx) do o[k] = v end
@@ -792,7 +807,7 @@ function tls.connect(host, port, ctx, opts)
     end
     hs_timeout, timeout = o.timeout, o.timeout
   end
-  local c, cerr = as_context(ctx, "client")
+  local c, cerr = as_context(ctx, "client", "connect", 3)
   if not c then return nil, cerr end
   -- Said here, not only in core.connect: inside cqueues the connection is
   -- made by wrapping a socket, which would quietly play the server.
@@ -859,7 +874,7 @@ function tls.listen(host, port, ctx, opts)
   local timeout, terr = timeout_option("tls.listen", o.timeout)
   if not timeout then return nil, terr end
   if ctx == nil then return fail("tls.listen needs a server context") end
-  local c, cerr = as_context(ctx, "server")
+  local c, cerr = as_context(ctx, "server", "listen", 3)
   if not c then return nil, cerr end
   return core.listen(host or "*", port, c, o.backlog, timeout, hs_timeout)
 end
@@ -891,7 +906,7 @@ function tls.wrap(sock, ctx, opts)
   if not ok then return nil, nerr end
   local timeout, terr = timeout_option("tls.wrap", o.timeout)
   if not timeout then return nil, terr end
-  local c, cerr = as_context(ctx, "client")
+  local c, cerr = as_context(ctx, "client", "wrap", 2)
   if not c then return nil, cerr end
   local sok, serr = session_option("tls.wrap", o.session)
   if not sok then return nil, serr end
@@ -937,7 +952,7 @@ function tls.engine(ctx, opts)
   if not o then return nil, err end
   local ok, nerr = servername_option("tls.engine", o.servername)
   if not ok then return nil, nerr end
-  local c, cerr = as_context(ctx, "client")
+  local c, cerr = as_context(ctx, "client", "engine", 1)
   if not c then return nil, cerr end
   local sok, serr = session_option("tls.engine", o.session)
   if not sok then return nil, serr end

@@ -13,6 +13,10 @@
 --   #4 tls.wrap (and the drop-in's ssl.wrap) took a tls.conn or tls.server
 --      (anything with getfd); luatls's own objects, listening sockets and
 --      non-stream sockets are refused.
+--   #5 a non-context where a context belongs failed inside the library
+--      ("attempt to call a nil value (method 'mode')", 'raw_listen'); it is
+--      now a bad argument naming the public function, and a LuaSec drop-in
+--      context given to the native API says so.
 local tls = require "tls"
 local tk = require "tls.ticketkeys"
 local certs = require "spec.support.certs"
@@ -316,5 +320,63 @@ describe("review25c #4: tls.wrap given something that is no connected TCP socket
       end
       assert.is_true(r1); assert.is_true(r2)
       c:close(); s:close()
+   end)
+end)
+
+describe("review25c #5: a non-context where a context belongs", function()
+   local cert = assert(tls.certificate(E.CERT))
+   local function tcp()
+      local l = assert(socket.bind("127.0.0.1", 0))
+      local _, port = l:getsockname()
+      local a = assert(socket.connect("127.0.0.1", port))
+      local b = assert(l:accept())
+      l:close()
+      return a, b
+   end
+   local cases = {
+      { "engine", 1, function(x) return tls.engine(x) end },
+      { "wrap", 2, function(x)
+         local a, b = tcp()
+         local ok, r1, r2 = pcall(tls.wrap, a, x)
+         a:close(); b:close()
+         if not ok then error(r1, 0) end
+         return r1, r2
+      end },
+      { "listen", 3, function(x) return tls.listen("127.0.0.1", 0, x) end },
+      { "connect", 3, function(x) return tls.connect("127.0.0.1", 1, x) end },
+   }
+   for _, case in ipairs(cases) do
+      local fname, argn, call = case[1], case[2], case[3]
+      it("tls." .. fname .. " names itself and the argument", function()
+         for _, v in ipairs({ { cert, "tls.certificate" }, { E.client_engine(), "tls.engine" }, { 5, "number" },
+            { "ctx", "string" }, { true, "boolean" } }) do
+            local ok, err = pcall(call, v[1])
+            assert.is_false(ok)
+            assert.matches(string.format("bad argument #%d to '%s' (tls.context or table of options expected, got %s)",
+               argn, fname, v[2]), err, 1, true)
+         end
+      end)
+   end
+
+   it("a LuaSec drop-in context given to tls.wrap / tls.engine says so", function()
+      local ssl = require "tls.luasec"
+      local lctx = assert(ssl.newcontext { mode = "client", protocol = "any", verify = "none" })
+      local ok, err = pcall(tls.engine, lctx)
+      assert.is_false(ok)
+      assert.matches("bad argument #1 to 'engine' (tls.context expected, got a context of the LuaSec drop-in", err, 1,
+         true)
+      ok, err = pcall(cases[2][3], lctx)
+      assert.is_false(ok)
+      assert.matches("bad argument #2 to 'wrap' (tls.context expected, got a context of the LuaSec drop-in", err, 1,
+         true)
+   end)
+
+   it("(neighbour) a context, a table of options and nil still work", function()
+      assert(tls.engine(assert(tls.context { mode = "client", verify = false })))
+      assert(tls.engine({ verify = false }))
+      local e = tls.engine(nil, { servername = "localhost" })
+      assert(e)
+      local srv = assert(tls.listen("127.0.0.1", 0, E.server_ctx()))
+      srv:close()
    end)
 end)
