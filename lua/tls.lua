@@ -934,6 +934,17 @@ function tls.selfsigned(opts)
     if type(n) ~= "string" or n == "" then
       return fail("tls.selfsigned: option 'names': entry %d must be a non-empty string", i)
     end
+    -- The C side takes names as C strings: a zero byte would cut the name
+    -- silently (a certificate for "good.example" when
+    -- "good.example\0.evil.example" was asked). And a certificate only
+    -- makes sense for names a client can ask for: the rule of 'servername'
+    -- (a leading "*." wildcard label aside).
+    local problem = core.server_name_problem(n:match("^%*%.(.+)$") or n)
+    if problem then
+      return fail("tls.selfsigned: option 'names': entry %d ('%s') is not a host name or IP address: it %s", i,
+        (n:sub(1, 64):gsub("[%c\127-\255]", function(ch) return string.format("\\x%02X", ch:byte()) end)),
+        problem)
+    end
   end
   local key = o.key or "ec"
   if key ~= "ec" and key ~= "rsa" and key ~= "ed25519" then

@@ -17,6 +17,9 @@
 --      ("attempt to call a nil value (method 'mode')", 'raw_listen'); it is
 --      now a bad argument naming the public function, and a LuaSec drop-in
 --      context given to the native API says so.
+--   #10 tls.selfsigned cut a name at a zero byte (a certificate for
+--      "good.example" when "good.example\0.evil.example" was asked) and took
+--      names no client can ask for; names follow servername's rule now.
 local tls = require "tls"
 local tk = require "tls.ticketkeys"
 local certs = require "spec.support.certs"
@@ -378,5 +381,40 @@ describe("review25c #5: a non-context where a context belongs", function()
       assert(e)
       local srv = assert(tls.listen("127.0.0.1", 0, E.server_ctx()))
       srv:close()
+   end)
+end)
+
+describe("review25c #10: tls.selfsigned names", function()
+   it("refuses a name with a zero byte instead of cutting it", function()
+      local cert, err = tls.selfsigned { names = { "good.example\0.evil.example" } }
+      assert.is_nil(cert)
+      assert.equal("tls.selfsigned: option 'names': entry 1 ('good.example\\x00.evil.example') is not a host name or "
+         .. "IP address: it contains a NUL byte (at byte 13)", err)
+   end)
+
+   it("refuses names that are no host name, shown escaped", function()
+      for _, n in ipairs({ ("a"):rep(64) .. ".example", ("a."):rep(130) .. "x", "x\nCN=evil", "a b", "foo." }) do
+         local cert, err = tls.selfsigned { names = { "localhost", n } }
+         assert.is_nil(cert, n)
+         assert.matches("tls.selfsigned: option 'names': entry 2 (", err, 1, true)
+         assert.matches("is not a host name or IP address: it ", err, 1, true)
+         assert.is_nil(err:find("[%c\127-\255]"))
+      end
+   end)
+
+   it("(neighbour) host names, IP addresses and a wildcard are issued", function()
+      local pem = assert(tls.selfsigned { names = { "localhost", "127.0.0.1", "::1", "*.example.com",
+         "xn--bcher-kva.example" } })
+      local cert = assert(tls.certificate(pem))
+      local found = false
+      local function walk(t)
+         for _, v in pairs(t) do
+            if v == "*.example.com" then found = true elseif type(v) == "table" then walk(v) end
+         end
+      end
+      local ok, names = pcall(function() return cert:names() end)
+      assert(ok and type(names) == "table", tostring(names))
+      walk(names)
+      assert.is_true(found)
    end)
 end)
