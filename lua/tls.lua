@@ -860,8 +860,10 @@ function tls.listen(host, port, ctx, opts)
   elseif o.handshake_timeout ~= nil then
     -- NaN passes "< 0" and then limits nothing (the core tests ">= 0")
     local t = o.handshake_timeout
-    if type(t) ~= "number" or t ~= t or t < 0 then
-      return fail("tls.listen: option 'handshake_timeout' must be a number of seconds >= 0 or false (got %s)",
+    -- 0 would drop every client that needs a second round trip, after the
+    -- client may already have reported success: no peer could connect.
+    if type(t) ~= "number" or t ~= t or t <= 0 then
+      return fail("tls.listen: option 'handshake_timeout' must be a number of seconds > 0 or false (got %s)",
         shown(o.handshake_timeout))
     end
     hs_timeout = o.handshake_timeout

@@ -20,6 +20,10 @@
 --   #10 tls.selfsigned cut a name at a zero byte (a certificate for
 --      "good.example" when "good.example\0.evil.example" was asked) and took
 --      names no client can ask for; names follow servername's rule now.
+--   #13 tls.listen{ handshake_timeout = 0 } dropped every client needing a
+--      second round trip; 0 and below are refused like other bad values.
+--   #15 the memory store kept a math.huge ttl for ever, and called the blob
+--      argument #1.
 local tls = require "tls"
 local tk = require "tls.ticketkeys"
 local certs = require "spec.support.certs"
@@ -416,5 +420,45 @@ describe("review25c #10: tls.selfsigned names", function()
       assert(ok and type(names) == "table", tostring(names))
       walk(names)
       assert.is_true(found)
+   end)
+end)
+
+describe("review25c #13: handshake_timeout", function()
+   it("refuses 0 and negative values", function()
+      for _, v in ipairs({ 0, -1, -0.0 }) do
+         local server, err = tls.listen("127.0.0.1", 0, E.server_ctx(), { handshake_timeout = v })
+         assert.is_nil(server)
+         assert.matches("tls.listen: option 'handshake_timeout' must be a number of seconds > 0 or false", err, 1,
+            true)
+      end
+   end)
+
+   it("(neighbour) a positive value and false are taken", function()
+      for _, v in ipairs({ 0.5, false }) do
+         local server = assert(tls.listen("127.0.0.1", 0, E.server_ctx(), { handshake_timeout = v }))
+         server:close()
+      end
+   end)
+end)
+
+describe("review25c #15: memory store put", function()
+   local store = require "tls.store"
+   it("refuses an infinite ttl", function()
+      local st = store.memory()
+      assert.has_error(function() st.put("id", "blob", math.huge) end,
+         "bad argument #3 to 'put' (ttl in seconds expected, got infinity)")
+      assert.is_nil(st.get("id"))
+   end)
+
+   it("numbers the blob argument #2", function()
+      local st = store.memory()
+      assert.has_error(function() st.put("id", nil, 10) end,
+         "bad argument #2 to 'put' (blob string expected, got nil)")
+   end)
+
+   it("(neighbour) a finite ttl is kept", function()
+      local st = store.memory()
+      st.put("id", "blob", 60)
+      assert.equal("blob", st.get("id"))
    end)
 end)
