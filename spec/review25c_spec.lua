@@ -24,6 +24,10 @@
 --      second round trip; 0 and below are refused like other bad values.
 --   #15 the memory store kept a math.huge ttl for ever, and called the blob
 --      argument #1.
+--   #7 tls.https.request{ step = 5 } was reported as the server's malformed
+--      response; a step that cannot be called raises as a bad field.
+--   #9 tls.luasec.https.request{ servername = } was accepted and ignored;
+--      it is refused.
 local tls = require "tls"
 local tk = require "tls.ticketkeys"
 local certs = require "spec.support.certs"
@@ -460,5 +464,43 @@ describe("review25c #15: memory store put", function()
       local st = store.memory()
       st.put("id", "blob", 60)
       assert.equal("blob", st.get("id"))
+   end)
+end)
+
+describe("review25c #7: tls.https step", function()
+   local https = require "tls.https"
+   it("a step that is no function raises before connecting", function()
+      for _, v in ipairs({ 5, "x", {} }) do
+         local ok, err = pcall(https.request, { url = "https://127.0.0.1:1/", step = v })
+         assert.is_false(ok)
+         assert.matches("bad field 'step' to 'tls.https.request' (function expected, got " .. type(v) .. ")", err, 1,
+            true)
+      end
+   end)
+
+   it("(neighbour) a function step passes the check (the request then fails to connect)", function()
+      local ok, r, err = pcall(https.request, { url = "https://127.0.0.1:1/", step = require("ltn12").pump.step })
+      assert.is_true(ok)
+      assert.is_nil(r)
+      assert.is_string(err)
+      assert.is_nil(err:find("step", 1, true))
+   end)
+end)
+
+describe("review25c #9: tls.luasec.https servername", function()
+   local lhttps = require "tls.luasec.https"
+   it("is refused, not ignored", function()
+      for _, v in ipairs({ "other.example", "", "localhost" }) do
+         local r, err = lhttps.request { url = "https://127.0.0.1:1/", servername = v }
+         assert.is_nil(r)
+         assert.equal("ssl.https: 'servername' is not used: the URL's host is the name checked (use tls.https "
+            .. "for a server reached by IP address)", err)
+      end
+   end)
+
+   it("(neighbour) a request without it goes on (and fails to connect here)", function()
+      local r, err = lhttps.request { url = "https://127.0.0.1:1/" }
+      assert.is_nil(r)
+      assert.is_nil(tostring(err):find("servername", 1, true))
    end)
 end)
