@@ -28,6 +28,9 @@
 --      response; a step that cannot be called raises as a bad field.
 --   #9 tls.luasec.https.request{ servername = } was accepted and ignored;
 --      it is refused.
+--   #14 after `local e <close> = engine`, methods said "engine already
+--      collected" and e:session() quietly returned nil; both now say the
+--      engine was closed.
 local tls = require "tls"
 local tk = require "tls.ticketkeys"
 local certs = require "spec.support.certs"
@@ -502,5 +505,25 @@ describe("review25c #9: tls.luasec.https servername", function()
       local r, err = lhttps.request { url = "https://127.0.0.1:1/" }
       assert.is_nil(r)
       assert.is_nil(tostring(err):find("servername", 1, true))
+   end)
+end)
+
+describe("review25c #14: an engine after its <close>", function()
+   it("says it was closed, for session() too", function()
+      local kept
+      do
+         local e <close> = E.client_engine()
+         kept = e
+      end
+      for _, m in ipairs({ "status", "session", "want" }) do
+         local ok, err = pcall(kept[m], kept)
+         assert.is_false(ok, m)
+         assert.matches("engine closed (its <close> or __gc ran): make a new engine", err, 1, true)
+      end
+   end)
+
+   it("(neighbour) a live engine's session() answers", function()
+      local c = E.connected()
+      assert.is_string(c:session())
    end)
 end)

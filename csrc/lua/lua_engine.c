@@ -17,7 +17,7 @@ static lua_engine *check_engine(lua_State *L)
 {
     lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
     if (!e->tls)
-        luaL_argerror(L, 1, "engine already collected");
+        luaL_argerror(L, 1, "engine closed (its <close> or __gc ran): make a new engine");
     return e;
 }
 
@@ -94,7 +94,9 @@ int tls_lua_engine_new(lua_State *L)
 /* e:session(): the latest session the server gave, as text, or nil. */
 static int engine_session(lua_State *L)
 {
-    lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
+    /* As every other method: a quiet nil after <close> would read as "no
+     * session to resume". */
+    lua_engine *e = check_engine(L);
     return tls_lua_push_session(L, e->tls);
 }
 
