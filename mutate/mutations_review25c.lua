@@ -70,4 +70,14 @@ return {
     from = [[  local kind = core_kind(sock) or getmetatable(sock) == Conn and "SSL connection"]],
     to = [[  local kind = nil]],
     specs = { { S, "review25c #4" } } },
+  -- #13: handshake_timeout = 0 taken again
+  { name = "r25c_hs_timeout_zero", file = "lua/tls.lua",
+    from = [[    if type(t) ~= "number" or t ~= t or t <= 0 then]],
+    to = [[    if type(t) ~= "number" or t ~= t or t < 0 then]],
+    specs = { { S, "review25c #13" } } },
+  -- #15: an infinite ttl kept for ever again
+  { name = "r25c_store_ttl_inf", file = "lua/tls/store.lua",
+    from = [[    if type(ttl) ~= "number" or ttl ~= ttl or ttl == math.huge then]],
+    to = [[    if type(ttl) ~= "number" or ttl ~= ttl then]],
+    specs = { { S, "review25c #15" } } },
 }
