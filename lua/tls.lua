@@ -667,8 +667,23 @@ function tls.context(opts)
 end
 
 -- Accepts a context, a table of context options, or nil (a default client).
-local function as_context(ctx, mode)
+-- fname, argn: the public function and the context's argument number, for
+-- the message when ctx is neither a context nor a table of options (it
+-- used to fail inside the library, on a method the value lacks).
+local function as_context(ctx, mode, fname, argn)
   if ctx == nil then return tls.context { mode = mode } end
+  local mt = getmetatable(ctx)
+  if type(ctx) == "table" and type(mt) == "table" and mt.__name == "SSL:Context" then
+    error(string.format("bad argument #%d to '%s' (tls.context expected, got a context of the LuaSec drop-in: "
+      .. "it goes to tls.luasec's wrap; give tls.context options here)", argn, fname), 3)
+  end
+  if type(ctx) ~= "table" then
+    local kind = core.object_kind(ctx)
+    if kind ~= "tls.context" then
+      error(string.format("bad argument #%d to '%s' (tls.context or table of options expected, got %s)", argn,
+        fname, kind or type(ctx)), 3)
+    end
+  end
   if type(ctx) == "table" then
     local o = {}
     for k, v in pairs(ctx) do o[k] = v end
@@ -792,7 +807,7 @@ function tls.connect(host, port, ctx, opts)
     end
     hs_timeout, timeout = o.timeout, o.timeout
   end
-  local c, cerr = as_context(ctx, "client")
+  local c, cerr = as_context(ctx, "client", "connect", 3)
   if not c then return nil, cerr end
   -- Said here, not only in core.connect: inside cqueues the connection is
   -- made by wrapping a socket, which would quietly play the server.
@@ -845,8 +860,10 @@ function tls.listen(host, port, ctx, opts)
   elseif o.handshake_timeout ~= nil then
     -- NaN passes "< 0" and then limits nothing (the core tests ">= 0")
     local t = o.handshake_timeout
-    if type(t) ~= "number" or t ~= t or t < 0 then
-      return fail("tls.listen: option 'handshake_timeout' must be a number of seconds >= 0 or false (got %s)",
+    -- 0 would drop every client that needs a second round trip, after the
+    -- client may already have reported success: no peer could connect.
+    if type(t) ~= "number" or t ~= t or t <= 0 then
+      return fail("tls.listen: option 'handshake_timeout' must be a number of seconds > 0 or false (got %s)",
         shown(o.handshake_timeout))
     end
     hs_timeout = o.handshake_timeout
@@ -859,7 +876,7 @@ function tls.listen(host, port, ctx, opts)
   local timeout, terr = timeout_option("tls.listen", o.timeout)
   if not timeout then return nil, terr end
   if ctx == nil then return fail("tls.listen needs a server context") end
-  local c, cerr = as_context(ctx, "server")
+  local c, cerr = as_context(ctx, "server", "listen", 3)
   if not c then return nil, cerr end
   return core.listen(host or "*", port, c, o.backlog, timeout, hs_timeout)
 end
@@ -868,6 +885,16 @@ end
 -- LuaSocket TCP socket; the handshake happens on conn:handshake() or the
 -- first send/receive. The connection keeps the socket alive and closes it.
 function tls.wrap(sock, ctx, opts)
+  -- Our own objects have a getfd too: a connection given here would have
+  -- the inner handshake written raw under the outer session (which it
+  -- breaks), a server would be wrapped as if it were a peer.
+  local kind = core.object_kind(sock)
+  if kind then
+    error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected, got " .. kind
+      .. (kind == "tls.conn" and ": TLS over a TLS connection is not supported; tls.engine can run one"
+        or kind == "tls.server" and ": a listening server, whose accept() returns connections already under TLS"
+        or "") .. ")", 2)
+  end
   local ok, fd = pcall(function() return sock:getfd() end)
   fd = ok and math.tointeger(fd) -- LuaSocket returns the descriptor as a float
   if not fd then
@@ -881,7 +908,7 @@ function tls.wrap(sock, ctx, opts)
   if not ok then return nil, nerr end
   local timeout, terr = timeout_option("tls.wrap", o.timeout)
   if not timeout then return nil, terr end
-  local c, cerr = as_context(ctx, "client")
+  local c, cerr = as_context(ctx, "client", "wrap", 2)
   if not c then return nil, cerr end
   local sok, serr = session_option("tls.wrap", o.session)
   if not sok then return nil, serr end
@@ -909,6 +936,17 @@ function tls.selfsigned(opts)
     if type(n) ~= "string" or n == "" then
       return fail("tls.selfsigned: option 'names': entry %d must be a non-empty string", i)
     end
+    -- The C side takes names as C strings: a zero byte would cut the name
+    -- silently (a certificate for "good.example" when
+    -- "good.example\0.evil.example" was asked). And a certificate only
+    -- makes sense for names a client can ask for: the rule of 'servername'
+    -- (a leading "*." wildcard label aside).
+    local problem = core.server_name_problem(n:match("^%*%.(.+)$") or n)
+    if problem then
+      return fail("tls.selfsigned: option 'names': entry %d ('%s') is not a host name or IP address: it %s", i,
+        (n:sub(1, 64):gsub("[%c\127-\255]", function(ch) return string.format("\\x%02X", ch:byte()) end)),
+        problem)
+    end
   end
   local key = o.key or "ec"
   if key ~= "ec" and key ~= "rsa" and key ~= "ed25519" then
@@ -927,7 +965,7 @@ function tls.engine(ctx, opts)
   if not o then return nil, err end
   local ok, nerr = servername_option("tls.engine", o.servername)
   if not ok then return nil, nerr end
-  local c, cerr = as_context(ctx, "client")
+  local c, cerr = as_context(ctx, "client", "engine", 1)
   if not c then return nil, cerr end
   local sok, serr = session_option("tls.engine", o.session)
   if not sok then return nil, serr end

@@ -30,12 +30,12 @@ return {
     specs = { { S, "is refused when it is not an HTTP token, before anything is sent" } } },
   -- handshake_timeout = NaN turned the server's handshake limit off
   { name = "review18b_listen_hs_timeout_nan", file = TLS,
-    from = [[    if type(t) ~= "number" or t ~= t or t < 0 then]],
-    to = [[    if type(t) ~= "number" or t < 0 then]],
+    from = [[    if type(t) ~= "number" or t ~= t or t <= 0 then]],
+    to = [[    if type(t) ~= "number" or t <= 0 then]],
     specs = { { S, "refuses NaN, as tls.connect's and tls.listen's 'timeout' do" } } },
   -- a memory store entry with a NaN ttl never expired
   { name = "review18b_store_ttl_nan", file = STORE,
-    from = [[    if type(ttl) ~= "number" or ttl ~= ttl then]],
-    to = [[    if type(ttl) ~= "number" then]],
+    from = [[    if type(ttl) ~= "number" or ttl ~= ttl or ttl == math.huge then]],
+    to = [[    if type(ttl) ~= "number" or ttl == math.huge then]],
     specs = { { S, "memory put refuses a NaN ttl and stores nothing" } } },
 }

@@ -86,7 +86,7 @@ describe("tls.store.memory", function()
       "tls.store.memory: option 'size' must be a whole number of entries >= 1 (got 1.5)")
     assert.has_error(function() tls.store.memory { sise = 1 } end, "tls.store.memory: unknown option 'sise'")
     assert.has_error(function() st.get(1) end, "bad argument #1 to 'get' (id string expected, got number)")
-    assert.has_error(function() st.put("a", nil, 1) end, "bad argument #1 to 'put' (blob string expected, got nil)")
+    assert.has_error(function() st.put("a", nil, 1) end, "bad argument #2 to 'put' (blob string expected, got nil)")
     assert.has_error(function() st.put("a", "b") end, "bad argument #3 to 'put' (ttl in seconds expected, got nil)")
   end)
 

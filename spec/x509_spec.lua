@@ -98,7 +98,8 @@ describe("tls.selfsigned", function()
       assert.equal([[tls.selfsigned: option 'key' must be "ec", "rsa" or "ed25519" (got dsa)]], msg)
       cert, msg = tls.selfsigned { names = { "two words" } }
       assert.is_nil(cert)
-      assert.equal("names: 'two words' is not a host name or IP address", msg)
+      assert.equal("tls.selfsigned: option 'names': entry 1 ('two words') is not a host name or IP address: it "
+         .. "contains ' ', which is not allowed in a host name", msg)
    end)
 
    for _, kind in ipairs { "ec", "rsa", "ed25519" } do

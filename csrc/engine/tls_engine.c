@@ -214,7 +214,9 @@ static int feed(tls_conn *c, const uint8_t *data, size_t len)
     if ((c->status & TLS_STATUS_CLOSED) && !(c->status & TLS_STATUS_HANDSHAKE_DONE))
         return 0;
     if (!c->is_server && c->state == ST_CLIENT_START)
-        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "tls_conn_start was not called"), fail(c);
+        /* No alert: no hello was sent, so the peer knows of no connection.
+         * The Lua binding refuses this before it gets here. */
+        return tls_fail(&c->err, -1, "bytes fed to a client before its handshake was started"), fail(c);
     if (len > 0 && c->in.len == 0 && c->rd_protected) {
         /* Nothing buffered: open whole records straight from the caller's bytes. */
         size_t used = 0;

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
@@ -51,6 +53,10 @@ struct lua_conn {
      * next close() or __gc would close under its real owner. */
     int closed;
     int owns_fd;     /* 0 over a wrapped LuaSocket socket, which closes it */
+    /* A wrapped socket's identity, taken when it is handed to us: see
+     * socket_gone. */
+    dev_t sock_dev;
+    ino_t sock_ino;
     int is_server;
     int started;     /* tls_conn_start called */
     int eof;         /* the peer closed TCP (or reset it) */
@@ -99,6 +105,40 @@ static void forget_fd_if_socket_closed(lua_State *L, lua_conn *c)
         c->fd = -1;
 }
 
+/* Remembers which socket a wrapped descriptor is (a socket's inode is its
+ * own until it is closed). */
+static void note_socket(lua_conn *c)
+{
+    struct stat st;
+    c->sock_dev = 0;
+    c->sock_ino = 0;
+    if (!c->owns_fd && c->fd >= 0 && fstat(c->fd, &st) == 0) {
+        c->sock_dev = st.st_dev;
+        c->sock_ino = st.st_ino;
+    }
+}
+
+/* forget_fd_if_socket_closed runs as a method starts; a callback of that
+ * method (verify, servername, trace...) may close the wrapped socket
+ * through its LuaSocket object while the method goes on, and the number be
+ * reused by the next socket opened (a third party's). Checked before each
+ * read and write on a wrapped socket: the same number must still be the
+ * same socket. If not, the connection lets go of the number and the call
+ * fails (c->msg). */
+static int socket_gone(lua_conn *c)
+{
+    struct stat st;
+    if (c->owns_fd || c->fd < 0)
+        return 0;
+    if (fstat(c->fd, &st) == 0 && st.st_dev == c->sock_dev && st.st_ino == c->sock_ino)
+        return 0;
+    c->fd = -1;
+    snprintf(c->msg, sizeof c->msg, "the wrapped socket was closed during this call (by a callback?): "
+                                    "nothing more is sent or read on its descriptor, which may now belong "
+                                    "to another socket");
+    return 1;
+}
+
 static lua_conn *to_conn(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
@@ -143,6 +183,8 @@ static void read_parting_alert(lua_conn *c)
 {
     uint8_t buf[4096];
     char ignored[TLS_SOCK_MSG_MAX];
+    if (socket_gone(c))
+        return;
     for (int i = 0; i < 16 && !(tls_conn_status(c->tls) & TLS_STATUS_FAILED); i++) {
         size_t got = 0;
         if (tls_sock_recv(c->fd, buf, sizeof buf, tls_sock_deadline(0), &got, ignored, sizeof ignored)
@@ -158,6 +200,8 @@ static int flush_output(lua_conn *c, double deadline)
     size_t n = tls_conn_output(c->tls, &out);
     if (n == 0)
         return TLS_IO_DONE;
+    if (socket_gone(c))
+        return CONN_FAILED;
     size_t sent = 0;
     int st = tls_sock_send(c->fd, out, n, deadline, &sent, c->msg, sizeof c->msg);
     tls_conn_output_done(c->tls, sent);
@@ -246,6 +290,8 @@ static int pump(lua_conn *c, enum goal goal, double deadline)
         if (out_of_time(c, deadline, fed))
             return TLS_IO_TIMEOUT;
         size_t got = 0;
+        if (socket_gone(c))
+            return CONN_FAILED;
         st = tls_sock_recv(c->fd, buf, sizeof buf, out_blocked ? tls_sock_deadline(0) : deadline, &got,
                            c->msg, sizeof c->msg);
         if (st == TLS_IO_TIMEOUT && out_blocked) {
@@ -346,6 +392,7 @@ int tls_lua_conn_setup(lua_State *L, lua_conn *c, int ctx_index, int fd, int own
     tls_config *cfg = tls_lua_check_context(L, ctx_index);
     c->fd = fd;
     c->owns_fd = owns_fd;
+    note_socket(c);
     c->is_server = cfg->is_server;
     c->strict_close = cfg->strict_close;
     c->timeout = timeout;
@@ -483,6 +530,23 @@ int tls_lua_wrap(lua_State *L)
         luaL_checktype(L, 7, LUA_TSTRING);
     if (tls_lua_check_server_name(L, 3) != 0)
         return 2;
+    /* TLS runs over a byte stream to one peer: a datagram socket would cut
+     * records, and a listening one has no peer (its descriptor would carry
+     * no handshake, and closing the connection would close the listener).
+     * A socket whose connect is still in progress (non-blocking) is a
+     * stream to one peer already, so "connected" is not asked. */
+    int type = 0, listening = 0;
+    socklen_t tlen = sizeof type, llen = sizeof listening;
+    if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "tls.wrap: the descriptor is not a TCP (stream) socket");
+        return 2;
+    }
+    if (getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && listening) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "tls.wrap: the socket is a listening one: wrap the sockets its accept() returns");
+        return 2;
+    }
     if (tls_sock_prepare((int)fd) != 0) {
         lua_pushnil(L);
         lua_pushliteral(L, "not an open socket");
@@ -989,6 +1053,8 @@ static void drain_input(lua_conn *c)
 {
     uint8_t buf[4096];
     char ignored[TLS_SOCK_MSG_MAX];
+    if (socket_gone(c))
+        return;
     for (int i = 0; i < 256; i++) {
         size_t got = 0;
         if (tls_sock_recv(c->fd, buf, sizeof buf, tls_sock_deadline(0), &got, ignored, sizeof ignored)
@@ -1136,6 +1202,7 @@ static int conn_setfd(lua_State *L)
         tls_sock_close(c->fd);
     }
     c->fd = (int)fd;
+    note_socket(c);
     return 0;
 }
 

@@ -17,7 +17,7 @@ static lua_engine *check_engine(lua_State *L)
 {
     lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
     if (!e->tls)
-        luaL_argerror(L, 1, "engine already collected");
+        luaL_argerror(L, 1, "engine closed (its <close> or __gc ran): make a new engine");
     return e;
 }
 
@@ -94,7 +94,9 @@ int tls_lua_engine_new(lua_State *L)
 /* e:session(): the latest session the server gave, as text, or nil. */
 static int engine_session(lua_State *L)
 {
-    lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
+    /* As every other method: a quiet nil after <close> would read as "no
+     * session to resume". */
+    lua_engine *e = check_engine(L);
     return tls_lua_push_session(L, e->tls);
 }
 
@@ -110,6 +112,11 @@ static int engine_start(lua_State *L)
     if (e->started)
         return luaL_error(L, "tls.engine: start() was already called on this engine (one handshake per "
                              "engine: make a new engine for another)");
+    /* A closed engine sends nothing more: a start() that queues no hello
+     * would leave the caller waiting for a handshake that never comes. */
+    if (tls_conn_status(e->tls) & (TLS_STATUS_CLOSED | TLS_STATUS_FAILED))
+        return luaL_error(L, "tls.engine: start() after close(): this engine is closed and sends nothing "
+                             "more (make a new engine for a handshake)");
     e->started = 1;
     if (tls_conn_start(e->tls) != 0)
         return push_failure(L, tls_lua_failure_reason(e->tls));
@@ -122,6 +129,12 @@ static int engine_feed(lua_State *L)
     lua_engine *e = check_idle_engine(L);
     size_t len;
     const char *data = luaL_checklstring(L, 2, &len);
+    /* An event loop that reads the socket before starting the client has
+     * made a mistake: said here, before the engine sees anything, so the
+     * engine is left as it was (no failure, no alert) and start() works. */
+    if (!e->is_server && !e->started)
+        return luaL_error(L, "tls.engine: feed() before start() on a client engine: call e:start() first "
+                             "and send its output");
     if (tls_conn_feed(e->tls, (const uint8_t *)data, len) != 0)
         return push_failure(L, tls_lua_failure_reason(e->tls));
     lua_pushboolean(L, 1);
@@ -180,6 +193,11 @@ static int engine_write_early(lua_State *L)
 static int engine_read_early(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
+    /* A client receives no early data: "" and complete would read as
+     * "the server's 0-RTT arrived empty" (conn:receive_early raises too). */
+    if (!e->is_server)
+        return luaL_error(L, "tls.engine: read_early() is for a server engine (a client's early data is what "
+                             "it writes with e:write_early)");
     const uint8_t *data;
     size_t n = tls_conn_early_data(e->tls, &data);
     if (n == 0 && (tls_conn_status(e->tls) & TLS_STATUS_FAILED))

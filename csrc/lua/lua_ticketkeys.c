@@ -32,10 +32,32 @@ static const char *check_path(lua_State *L, int idx, tls_error *err)
     return tls_file_check_name("ticket keys file", path, len, err) == 0 ? path : NULL;
 }
 
+/* Pushes path with control and non-ASCII bytes written as \xNN, as the
+ * other file options show names: a message goes to logs and terminals,
+ * and a string that was never meant as a name (a key given where a list
+ * belongs) must not reach them as raw binary. */
+static const char *push_shown_path(lua_State *L, const char *path)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (const unsigned char *p = (const unsigned char *)path; *p != '\0'; p++) {
+        if (*p < 0x20 || *p >= 0x7f) {
+            char hex[8];
+            snprintf(hex, sizeof hex, "\\x%02X", *p);
+            luaL_addstring(&b, hex);
+        } else {
+            luaL_addchar(&b, (char)*p);
+        }
+    }
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
+
 static int push_errno(lua_State *L, const char *what, const char *path, int e)
 {
+    const char *shown = push_shown_path(L, path);
     lua_pushnil(L);
-    lua_pushfstring(L, "%s %s: %s", what, path, strerror(e));
+    lua_pushfstring(L, "%s %s: %s", what, shown, strerror(e));
     return 2;
 }
 
@@ -108,8 +130,9 @@ static int core_ticketkeys_read(lua_State *L)
         snprintf(why, sizeof why, "is larger than %d bytes", TICKETKEYS_FILE_MAX);
     }
     if (fd < 0) {
+        const char *shown = push_shown_path(L, path);
         lua_pushnil(L);
-        lua_pushfstring(L, "ticket keys file %s %s", path, why);
+        lua_pushfstring(L, "ticket keys file %s %s", shown, why);
         return 2;
     }
     size_t total = 0;

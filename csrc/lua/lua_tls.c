@@ -194,6 +194,24 @@ static int core_selfsigned(lua_State *L)
     return 2;
 }
 
+/* core.object_kind(v) -> "tls.conn" | "tls.server" | "tls.engine" |
+ * "tls.context" | "tls.certificate" | nil: which of our own objects v is,
+ * so the Lua half can name a mixed-up argument (a connection given where a
+ * socket belongs, a certificate where a context does). */
+static int core_object_kind(lua_State *L)
+{
+    static const char *const kinds[] = {TLS_LUA_CONN, TLS_LUA_SERVER, TLS_LUA_ENGINE, TLS_LUA_CONTEXT,
+                                        TLS_LUA_CERTIFICATE};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (luaL_testudata(L, 1, kinds[i]) != NULL) {
+            lua_pushstring(L, kinds[i]);
+            return 1;
+        }
+    }
+    lua_pushnil(L);
+    return 1;
+}
+
 int luaopen_tls_core(lua_State *L);
 
 int luaopen_tls_core(lua_State *L)
@@ -217,6 +235,7 @@ int luaopen_tls_core(lua_State *L)
         {"certificates", tls_lua_certificates_load},
         {"server_name_problem", core_server_name_problem},
         {"readable", core_readable},
+        {"object_kind", core_object_kind},
         {NULL, NULL},
     };
     luaL_newlib(L, functions);

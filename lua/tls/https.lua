@@ -585,6 +585,13 @@ local function first_url(reqt)
   if reqt.url ~= nil and type(reqt.url) ~= "string" then
     error("bad field 'url' to 'tls.https.request' (string expected, got " .. type(reqt.url) .. ")", 4)
   end
+  -- The body pump runs under the pcall that reports a broken response:
+  -- a step that cannot be called would be blamed on the server.
+  local step = reqt.step
+  if step ~= nil and type(step) ~= "function"
+    and not (type(getmetatable(step)) == "table" and getmetatable(step).__call) then
+    error("bad field 'step' to 'tls.https.request' (function expected, got " .. type(step) .. ")", 4)
+  end
   local p = reqt.url and url.parse(reqt.url) or {}
   for _, k in ipairs { "scheme", "host", "port", "path", "params", "query", "fragment" } do
     if reqt[k] ~= nil then p[k] = tostring(reqt[k]) end

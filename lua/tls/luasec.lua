@@ -289,6 +289,7 @@ local MAX_DEPTH = 9
 
 -- Without opening it (a FIFO would wait for its writer, then lose it).
 local readable = require("tls.core").readable
+local core_kind = require("tls.core").object_kind
 
 -- LuaSec's params -> tls.context options, plus what the drop-in itself
 -- needs (verify mode, ALPN on servers, ...). Returns opts, extra or nil, msg.
@@ -1259,6 +1260,13 @@ end
 -- it does nothing). A closed LuaSocket object that takes the descriptor
 -- owns it now and closes it with the connection.
 local function take_fd(sock)
+  local kind = core_kind(sock) or getmetatable(sock) == Conn and "SSL connection"
+  if kind then
+    error("bad argument #1 to 'wrap' (LuaSocket TCP socket expected, got " .. kind
+      .. ((kind == "tls.conn" or kind == "SSL connection") and ": TLS over a TLS connection is not supported"
+        or kind == "tls.server" and ": a listening server, whose accept() returns connections already under TLS"
+        or "") .. ")", 3)
+  end
   local ok, fd = pcall(function() return sock:getfd() end)
   fd = ok and math.tointeger(fd)
   if not fd then error("bad argument #1 to 'wrap' (LuaSocket TCP socket expected)", 3) end

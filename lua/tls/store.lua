@@ -23,9 +23,9 @@ local function check_options(what, opts, known)
   return opts
 end
 
-local function check_string(what, name, v)
+local function check_string(what, name, v, argn)
   if type(v) ~= "string" then
-    error(string.format("bad argument #1 to '%s' (%s string expected, got %s)", what, name, type(v)), 3)
+    error(string.format("bad argument #%d to '%s' (%s string expected, got %s)", argn or 1, what, name, type(v)), 3)
   end
 end
 
@@ -87,10 +87,12 @@ function M.memory(opts)
   end
   function store.put(id, blob, ttl)
     check_string("put", "id", id)
-    check_string("put", "blob", blob)
+    check_string("put", "blob", blob, 2)
     -- NaN: "clock() >= expires" never holds, and the entry would never expire
-    if type(ttl) ~= "number" or ttl ~= ttl then
-      error("bad argument #3 to 'put' (ttl in seconds expected, got " .. (type(ttl) == "number" and "NaN" or type(ttl)) .. ")", 2)
+    -- An infinite ttl is a NaN's twin: an entry that would never expire.
+    if type(ttl) ~= "number" or ttl ~= ttl or ttl == math.huge then
+      error("bad argument #3 to 'put' (ttl in seconds expected, got " .. (type(ttl) == "number"
+        and (ttl ~= ttl and "NaN" or "infinity") or type(ttl)) .. ")", 2)
     end
     local old = entries[id]
     if old then remove(id, old) end
@@ -335,7 +337,7 @@ function M.redis(opts)
   end
   function store.put(id, blob, ttl)
     check_string("put", "id", id)
-    check_string("put", "blob", blob)
+    check_string("put", "blob", blob, 2)
     if math.type(ttl) ~= "integer" then
       error("bad argument #3 to 'put' (ttl in whole seconds expected, got " .. tostring(ttl) .. ")", 2)
     end

@@ -35,6 +35,12 @@ local function fail(fmt, ...)
   return nil, string.format(fmt, ...)
 end
 
+-- A file name as messages show it: control and non-ASCII bytes as \xNN
+-- (as the other file options), since messages go to logs and terminals.
+local function show(path)
+  return (path:gsub("[%c\127-\255]", function(ch) return string.format("\\x%02X", ch:byte()) end))
+end
+
 local function hex(s)
   return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
 end
@@ -80,6 +86,7 @@ end
 
 -- Parses the text of a key file.
 local function parse(path, text)
+  path = show(path)
   local keys, seen, lineno = {}, {}, 0
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     lineno = lineno + 1
@@ -209,7 +216,17 @@ function M.use(ctx, keys, what)
     return fail("%s: this context makes and rotates its own keys (ticket_key_lifetime); keys from the "
       .. "application are rotated by the application (tls.ticketkeys.rotate on a key file)", what)
   end
-  if type(keys) == "string" then return set_from_file(ctx, keys, what) end
+  if type(keys) == "string" then
+    -- One key where the list belongs ({ key } forgotten) would otherwise be
+    -- taken as a file name and end up in the "cannot read" message, and so
+    -- in logs: a key opens every ticket it sealed. 48 bytes that are not
+    -- all printable ASCII (random ones never are), or 96 hexadecimal digits
+    -- (a key file's line), are a key, never a name; it is never shown.
+    if (#keys == KEY_LEN and keys:find("[^\32-\126]")) or (#keys == 2 * KEY_LEN and keys:match("^%x+$")) then
+      return fail("%s: got one key, not a list of keys: give { key } (a key is never shown)", what)
+    end
+    return set_from_file(ctx, keys, what)
+  end
   if type(keys) ~= "table" then
     return fail("%s: keys must be a list of keys from tls.ticketkeys.generate() or a key file's name (got %s)",
       what, type(keys))

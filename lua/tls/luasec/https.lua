@@ -124,6 +124,13 @@ function M.request(u, body)
     if type(u) ~= "table" or type(u.url) ~= "string" then
       error("bad argument #1 to 'request' (url string or request table expected)", 2)
     end
+    -- LuaSec's https has no 'servername' (the URL's host is the name
+    -- sent and checked); one accepted and not used would be a security
+    -- option that does nothing.
+    if u.servername ~= nil then
+      return nil, "ssl.https: 'servername' is not used: the URL's host is the name checked (use tls.https for "
+        .. "a server reached by IP address)"
+    end
     req = {}
     for k, v in pairs(u) do req[k] = v end
     req.url = with_port(u.url)
