@@ -10,7 +10,8 @@
  *   lua_oom SCRIPT [FIRST [LAST]]
  *
  * The module is linked in (package.preload["tls.core"]) and the Lua half is
- * read from lua/, so run it from the top directory. The run with nothing
+ * read from lua/, so run it from the top directory; other C modules
+ * (LuaSocket) load from package.cpath as usual. The run with nothing
  * failed comes first and must finish the script. A failed run must end
  * in an error that says memory ran out (the scripts put the engines' own
  * errors in theirs), or after a Lua warning that does; anything else is a
@@ -87,10 +88,10 @@ static int run_once(const char *script, unsigned long k, unsigned long *count)
     lua_setfield(L, -2, "tls.core");
     lua_pop(L, 1);
     lua_getglobal(L, "package");
-    lua_pushliteral(L, "lua/?.lua;lua/?/init.lua;./?.lua");
+    lua_pushliteral(L, "lua/?.lua;lua/?/init.lua;./?.lua;");
+    lua_getfield(L, -2, "path");
+    lua_concat(L, 2);
     lua_setfield(L, -2, "path");
-    lua_pushliteral(L, "");
-    lua_setfield(L, -2, "cpath");
     lua_pop(L, 1);
     if (luaL_loadfile(L, script) != LUA_OK) {
         fprintf(stderr, "lua_oom: %s\n", lua_tostring(L, -1));
@@ -120,6 +121,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: lua_oom SCRIPT [FIRST [LAST]]\n");
         return 2;
     }
+    /* LeakSanitizer reports at exit and ends the process without flushing
+     * stdio: each line goes out as it is written. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     const char *script = argv[1];
     unsigned long first = argc > 2 ? strtoul(argv[2], NULL, 10) : 1;
     unsigned long last = argc > 3 ? strtoul(argv[3], NULL, 10) : (unsigned long)-1;

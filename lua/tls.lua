@@ -896,6 +896,8 @@ function tls.wrap(sock, ctx, opts)
         or "") .. ")", 2)
   end
   local ok, fd = pcall(function() return sock:getfd() end)
+  -- Lua running out of memory says nothing about the socket.
+  if not ok and fd == "not enough memory" then error(fd, 0) end
   fd = ok and math.tointeger(fd) -- LuaSocket returns the descriptor as a float
   if not fd then
     error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected)", 2)

@@ -1268,6 +1268,8 @@ local function take_fd(sock)
         or "") .. ")", 3)
   end
   local ok, fd = pcall(function() return sock:getfd() end)
+  -- Lua running out of memory says nothing about the socket.
+  if not ok and fd == "not enough memory" then error(fd, 0) end
   fd = ok and math.tointeger(fd)
   if not fd then error("bad argument #1 to 'wrap' (LuaSocket TCP socket expected)", 3) end
   if fd < 0 then return nil end
