@@ -55,4 +55,9 @@ return {
     to = [[        if (!obsolete)
             continue;]],
     specs = { { L, "keeps handshake_failure for unknown groups" } } },
+  -- Lua's memory error taken for a sign that the object is no socket
+  { name = "lead25_wrap_memory_error_as_no_socket", file = "lua/tls.lua",
+    from = [[  if not ok and fd == "not enough memory" then error(fd, 0) end]],
+    to = [[  if not ok and fd == "not enough memory" and false then error(fd, 0) end]],
+    specs = { { LO, "sockets" } } },
 }
