@@ -45,6 +45,16 @@ local function server_ctx(extra)
    return assert(tls.context(o))
 end
 
+-- A connected TCP pair on 127.0.0.1.
+local function tcppair()
+   local l = assert(socket.bind("127.0.0.1", 0))
+   local _, port = l:getsockname()
+   local a = assert(socket.connect("127.0.0.1", port))
+   local b = assert(l:accept())
+   l:close()
+   return a, b
+end
+
 describe("review25c #3: one ticket key where a list belongs", function()
    it("ctx:setticketkeys(key) is refused and the key is never shown", function()
       local ctx = server_ctx()
@@ -167,14 +177,6 @@ describe("review25c #6: engine methods in the wrong mode or state", function()
 end)
 
 describe("review25c #2: the wrapped socket closed from a callback", function()
-   local function tcppair()
-      local l = assert(socket.bind("127.0.0.1", 0))
-      local _, port = l:getsockname()
-      local a = assert(socket.connect("127.0.0.1", port))
-      local b = assert(l:accept())
-      l:close()
-      return a, b
-   end
 
    -- verify(a) runs inside the client's handshake; returns the results.
    local function run(verify_action)
@@ -251,14 +253,6 @@ describe("review25c #2: the wrapped socket closed from a callback", function()
 end)
 
 describe("review25c #4: tls.wrap given something that is no connected TCP socket", function()
-   local function tcppair()
-      local l = assert(socket.bind("127.0.0.1", 0))
-      local _, port = l:getsockname()
-      local a = assert(socket.connect("127.0.0.1", port))
-      local b = assert(l:accept())
-      l:close()
-      return a, b
-   end
    local cctx = assert(tls.context { mode = "client", ca = E.CERT })
 
    it("refuses a tls.conn", function()
