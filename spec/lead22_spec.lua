@@ -152,10 +152,12 @@ describe("lead22: a receive ends at its deadline while the peer keeps sending", 
     assert.is_true(result.err == "timeout" or result.err == "closed", tostring(result.err))
     assert.is_true(result.n > 0, "nothing was received")
     assert.is_true(result.took < 3.5, string.format("receive took %.1f s with a 2 s timeout", result.took))
-    -- (joining 64 MiB at the end takes a turn of its own: hence 1 s; the
-    -- defect itself, one call reading for as long as the peer sends, is
+    -- (joining 64 MiB at the end takes a turn of its own: hence 1 s, and
+    -- 2 s under AddressSanitizer, where that turn alone takes about 1 s;
+    -- the defect itself, one call reading for as long as the peer sends, is
     -- caught exactly by the timeout-0 tests above)
-    assert.is_true(maxgap < 1, string.format("the other coroutine waited %.2f s", maxgap))
+    local allowed = (os.getenv("LD_PRELOAD") or ""):find("asan", 1, true) and 2 or 1
+    assert.is_true(maxgap < allowed, string.format("the other coroutine waited %.2f s", maxgap))
   end)
 end)
 
