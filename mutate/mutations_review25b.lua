@@ -41,8 +41,10 @@ return {
     specs = { { R, "older than 7 days is not offered" } } },
   -- F4, client: an expired server leaf in the session not noticed
   { name = "review25b_client_leaf_expiry_unchecked", file = A,
-    from = [[        if (cmp <= 0)]],
-    to = [[        if (cmp < -1)]],
+    from = [[    if (tls_resume_peer_expired(c, s, now_ms))
+        return "the server's certificate kept in the session has expired (notAfter passed)";]],
+    to = [[    if (tls_resume_peer_expired(c, s, now_ms) && 0)
+        return "the server's certificate kept in the session has expired (notAfter passed)";]],
     specs = { { R, "whose server certificate has expired is not offered" } } },
   -- F4: a session of the older format refused instead of not resumed
   { name = "review25b_old_format_refused", file = "csrc/engine/tls_resume.c",

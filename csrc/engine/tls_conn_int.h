@@ -527,6 +527,10 @@ uint64_t tls_resume_auth_age_ms(const tls_session *s, uint64_t now_ms);
  * server's the client's): such a session is not resumed, as a full
  * handshake would fail. */
 int tls_resume_sigscheme_misfit(const tls_conn *c, const tls_session *s);
+/* Whether c verifies its peer and the peer's leaf kept in s is past its
+ * notAfter at now_ms (or cannot be decoded): such a session is not resumed
+ * (client and server alike), as a full handshake would refuse the leaf. */
+int tls_resume_peer_expired(const tls_conn *c, const tls_session *s, uint64_t now_ms);
 
 /* ---- Trace (tls_trace.c) ---- */
 typedef struct tls_trace_builder {

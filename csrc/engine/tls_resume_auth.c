@@ -70,6 +70,20 @@ int tls_resume_sigscheme_misfit(const tls_conn *c, const tls_session *s)
     return 1;
 }
 
+int tls_resume_peer_expired(const tls_conn *c, const tls_session *s, uint64_t now_ms)
+{
+    if (!c->pol.verify || s->peer_cert.len == 0)
+        return 0;
+    /* As Go does: a certificate past its notAfter is not vouched for by a
+     * session, however recent; a full handshake would refuse it. One that
+     * cannot be decoded is not vouched for either. */
+    X509 *leaf = tls_cert_cache_get(c->cfg, s->peer_cert.data, s->peer_cert.len);
+    time_t t = (time_t)(now_ms / 1000);
+    int cmp = leaf != NULL ? X509_cmp_time(X509_get0_notAfter(leaf), &t) : 0;
+    X509_free(leaf);
+    return cmp <= 0;
+}
+
 uint64_t tls_resume_auth_age_ms(const tls_session *s, uint64_t now_ms)
 {
     return now_ms > s->auth_ms ? now_ms - s->auth_ms : 0;
@@ -82,16 +96,8 @@ const char *tls_resume_auth_misfit(const tls_conn *c, const tls_session *s, uint
     if (tls_resume_auth_age_ms(s, now_ms) >= (uint64_t)TLS_MAX_TICKET_LIFETIME * 1000)
         return "the session's certificate check is older than 7 days (604800 s, RFC 8446 4.6.1): a full "
                "handshake checks the certificate again";
-    if (c->pol.verify && s->peer_cert.len > 0) {
-        /* As Go's client does: a server certificate past its notAfter is
-         * not vouched for by a session, however recent. */
-        X509 *leaf = tls_cert_cache_get(c->cfg, s->peer_cert.data, s->peer_cert.len);
-        time_t t = (time_t)(now_ms / 1000);
-        int cmp = leaf != NULL ? X509_cmp_time(X509_get0_notAfter(leaf), &t) : 0;
-        X509_free(leaf);
-        if (cmp <= 0)
-            return "the server's certificate kept in the session has expired (notAfter passed)";
-    }
+    if (tls_resume_peer_expired(c, s, now_ms))
+        return "the server's certificate kept in the session has expired (notAfter passed)";
     if (tls_resume_sigscheme_misfit(c, s))
         return "the server authenticated the session with a signature scheme not in this config's sigalgs";
     if (s->has_own_cert && own_pair(c, s->own_cert) == NULL)

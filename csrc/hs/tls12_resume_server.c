@@ -128,6 +128,10 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
         snprintf(why, why_size, "the session's client signed with a scheme not in this config's sigalgs");
         goto done;
     }
+    if (tls_resume_peer_expired(c, s, now)) {
+        snprintf(why, why_size, "the client certificate kept in the session has expired (notAfter passed)");
+        goto done;
+    }
     /* rfc7627#5.3: "If the original session used the
      * "extended_master_secret" extension but the new ClientHello does not
      * contain it, the server MUST abort the abbreviated handshake." */

@@ -229,6 +229,10 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
         snprintf(why, why_size, "the session's client signed with a scheme not in this config's sigalgs");
         return 0;
     }
+    if (tls_resume_peer_expired(c, s, now)) {
+        snprintf(why, why_size, "the client certificate kept in the session has expired (notAfter passed)");
+        return 0;
+    }
     return 1;
 }
 
