@@ -6,6 +6,7 @@
 -- they hold at that moment must be where the collector finds it. A crash,
 -- a leak, or a run that fails for another reason than memory fails here.
 local proc = require "spec.support.proc"
+local certs = require "spec.support.certs"
 
 local HARNESS = "build-fuzz/replay/lua_oom"
 local CLEAN_ENV = "env -u LD_PRELOAD ASAN_OPTIONS=detect_leaks=1 "
@@ -19,19 +20,30 @@ local SCRIPTS = {
    { "TLS 1.2 engines, ChaCha20, tickets and a session store", "fuzz/lua_oom/engine12.lua", 3000 },
    { "certificates, contexts and their refusals", "fuzz/lua_oom/objects.lua", 3000 },
    { "sockets: tls.wrap both ways without blocking, tls.listen and accept", "fuzz/lua_oom/socket.lua", 3000 },
+   { "the LuaSec drop-in: contexts, SNI map, ALPN, verification, both ends", "fuzz/lua_oom/dropin.lua", 6000 },
+   { "tls.https: GET and POST against a luatls HTTPS server", "fuzz/lua_oom/https.lua", 6000, https = true },
 }
 
 describe("the Lua binding when Lua runs out of memory", function()
    -- The scripts run side by side (a minute or more one after another);
    -- those a filtered run does not look at are stopped at the end.
    local runs = {}
+   local server
    setup(function()
       local code, out = proc.capture(CLEAN_ENV .. "make -s " .. HARNESS)
       assert(code == 0, "building the harness failed:\n" .. out)
+      -- fuzz/lua_oom/https.lua's server, in another process: its requests
+      -- block, so it cannot be in the harness's Lua state.
+      local c = certs.get()
+      server = proc.spawn(string.format("%s %s spec/support/https_luatls_server.lua %s %s",
+         proc.lua_env(), proc.lua(), proc.quote(c.leaf.ecdsa_p256.cert), proc.quote(c.leaf.ecdsa_p256.key)),
+         { ours = true, timeout = 900 })
+      local port = assert(tonumber(proc.wait_output(server, "ready (%d+)")))
+      local https_env = string.format("LUA_OOM_HTTPS_PORT=%d LUA_OOM_HTTPS_CA=%s ", port, proc.quote(c.ca))
       for _, s in ipairs(SCRIPTS) do
          local log = os.tmpname()
-         local p = assert(io.popen(string.format("%s%s %s > %s 2>&1 & echo $!", CLEAN_ENV, HARNESS, s[2],
-            proc.quote(log))))
+         local p = assert(io.popen(string.format("%s%s%s %s > %s 2>&1 & echo $!", CLEAN_ENV,
+            s.https and https_env or "", HARNESS, s[2], proc.quote(log))))
          local pid = tonumber(p:read("l"))
          p:close()
          runs[s[2]] = { log = log, pid = assert(pid) }
@@ -39,6 +51,7 @@ describe("the Lua binding when Lua runs out of memory", function()
    end)
 
    teardown(function()
+      if server then server:kill() end
       for _, run in pairs(runs) do
          os.execute("kill " .. run.pid .. " 2>/dev/null")
          os.remove(run.log)
