@@ -224,7 +224,8 @@ static int core_object_kind(lua_State *L)
  * counted), at no cost beyond the wrapper's. Otherwise run drives it; an
  * argument error of the C method (called there by pcall, so without name
  * or position) comes back as { arg, text } and is raised here, in the
- * caller's frame, by luaL_argerror: the same message again. */
+ * caller's frame, by luaL_argerror: the same message again ({ 0, text }:
+ * the method's luaL_error, given the caller's position here). */
 static int loop_method_finish(lua_State *L, int status, lua_KContext ctx)
 {
     (void)ctx;
@@ -237,6 +238,8 @@ static int loop_method_finish(lua_State *L, int status, lua_KContext ctx)
             lua_rawgeti(L, -1, 1);
             int arg = (int)lua_tointeger(L, -1);
             lua_rawgeti(L, -2, 2);
+            if (arg == 0)
+                return luaL_error(L, "%s", lua_tostring(L, -1));
             return luaL_argerror(L, arg, lua_tostring(L, -1));
         }
     }

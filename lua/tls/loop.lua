@@ -42,12 +42,15 @@ local WANT = { wantread = true, wantwrite = true }
 -- argument #2 to '?' (...)": not called as a method, it counts self and
 -- has no name nor position. It goes up as { 2, "..." } with this
 -- metatable, and core.loop_method raises it again in the caller's frame
--- with luaL_argerror: the message a program without cqueues gets.
+-- with luaL_argerror: the message a program without cqueues gets. The
+-- method's other errors ("tls: ...", luaL_error's) go up as { 0, text },
+-- raised there by luaL_error, which puts the caller's position first.
 local ARGERR = {}
 local function raised(e)
   if type(e) == "string" then
     local n, why = e:match("^bad argument #(%d+) to '[^']*' %((.*)%)$")
     if n then return setmetatable({ tonumber(n), why }, ARGERR) end
+    if e:find("^tls: ") then return setmetatable({ 0, e }, ARGERR) end
   end
   return e
 end
