@@ -5,16 +5,17 @@
  *             version = "TLSv1.3" | "TLSv1.2" }
  * The function returns the 1-based index of one of the context's
  * certificate/key pairs (certificate/key first, then certificates[...]),
- * or nil/false to send none. Everything runs under lua_pcall, so that no
- * Lua or memory error unwinds through the engine; an error, or a value that
- * is not such an index, fails the handshake with a message saying so. */
+ * or nil/false to send none. Everything runs under tls_lua_pcall, so that
+ * no Lua or memory error unwinds through the engine; an error, or a value
+ * that is not such an index, fails the handshake with
+ * "client_certificate: <message>" (the text every hook's error gets). */
 #include <stdio.h>
 
 #include "lua/lua_tls.h"
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
 
-/* Runs under lua_pcall with (function, request, t); returns the 0-based
+/* Runs under tls_lua_pcall with (function, request, t); returns the 0-based
  * index, or -1 for none. */
 static int call_client_certificate(lua_State *L)
 {
@@ -46,11 +47,10 @@ static int call_client_certificate(lua_State *L)
     lua_pushstring(L, version ? version : "unknown");
     lua_setfield(L, -2, "version");
 
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        const char *msg = luaL_tolstring(L, -1, NULL);
-        lua_pushfstring(L, "client_certificate: %s", msg);
-        return lua_error(L);
-    }
+    /* An error goes to the bridge's tls_lua_pcall as it was raised: its
+     * handler turns an object with __tostring into text while still
+     * protected, and the bridge names the function, as for every hook. */
+    lua_call(L, 1, 1);
     if (!lua_toboolean(L, -1)) {
         lua_pushinteger(L, -1);
         return 1;
@@ -63,10 +63,10 @@ static int call_client_certificate(lua_State *L)
     if (!is_int || lua_type(L, -1) != LUA_TNUMBER || i < 1 || i > n_ids) {
         const char *got = luaL_tolstring(L, -1, NULL);
         if (n_ids == 0)
-            lua_pushfstring(L, "client_certificate: returned %s, but the context holds no certificate "
+            lua_pushfstring(L, "returned %s, but the context holds no certificate "
                                "(return nil to send none)", got);
         else
-            lua_pushfstring(L, "client_certificate: returned %s; expected the index of one of the "
+            lua_pushfstring(L, "returned %s; expected the index of one of the "
                                "context's certificates (1 to %I), or nil to send none", got, n_ids);
         return lua_error(L);
     }
@@ -85,7 +85,7 @@ int tls_lua_client_cert_bridge(void *ud, const tls_cert_request *req, char *why,
     lua_pushlightuserdata(L, (void *)req);
     lua_pushlightuserdata(L, t);
     if (tls_lua_pcall(L, 3, 1) != LUA_OK) {
-        snprintf(why, why_size, "%s", tls_lua_error_text(L, -1));
+        snprintf(why, why_size, "client_certificate: %s", tls_lua_error_text(L, -1));
         lua_pop(L, 1);
         return -2;
     }

@@ -212,6 +212,73 @@ static int core_object_kind(lua_State *L)
     return 1;
 }
 
+/* tls.loop's replacement of a C method once cqueues is loaded:
+ * core.loop_method(method, run, pick, argerror_mt, tname). Upvalues:
+ * 1 the C method, 2 run(cq, self, ...) (the Lua code that drives it inside
+ * a cqueues controller), 3 pick(self) -> cq or nil, 4 the metatable of the
+ * argument errors run raises, 5 the method's userdata type.
+ *
+ * When pick says nil (outside a controller, or a non-blocking call), the C
+ * method runs in this very frame: its argument errors then read exactly as
+ * without cqueues (the caller's line, the method's name, self not
+ * counted), at no cost beyond the wrapper's. Otherwise run drives it; an
+ * argument error of the C method (called there by pcall, so without name
+ * or position) comes back as { arg, text } and is raised here, in the
+ * caller's frame, by luaL_argerror: the same message again ({ 0, text }:
+ * the method's luaL_error, given the caller's position here). */
+static int loop_method_finish(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)ctx;
+    if (status == LUA_OK || status == LUA_YIELD)
+        return lua_gettop(L);
+    if (lua_type(L, -1) == LUA_TTABLE && lua_getmetatable(L, -1)) {
+        int marked = lua_rawequal(L, -1, lua_upvalueindex(4));
+        lua_pop(L, 1);
+        if (marked) {
+            lua_rawgeti(L, -1, 1);
+            int arg = (int)lua_tointeger(L, -1);
+            lua_rawgeti(L, -2, 2);
+            if (arg == 0)
+                return luaL_error(L, "%s", lua_tostring(L, -1));
+            return luaL_argerror(L, arg, lua_tostring(L, -1));
+        }
+    }
+    return lua_error(L);
+}
+
+static int loop_method(lua_State *L)
+{
+    lua_CFunction method = lua_tocfunction(L, lua_upvalueindex(1));
+    /* Not our object: the C method says so, as without cqueues. */
+    if (!luaL_testudata(L, 1, lua_tostring(L, lua_upvalueindex(5))))
+        return method(L);
+    lua_pushvalue(L, lua_upvalueindex(3));
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return method(L);
+    }
+    int n = lua_gettop(L);
+    lua_rotate(L, 1, 1);                       /* cq, self, ... */
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_insert(L, 1);                          /* run, cq, self, ... */
+    int status = lua_pcallk(L, n, LUA_MULTRET, 0, 0, loop_method_finish);
+    return loop_method_finish(L, status, 0);
+}
+
+static int core_loop_method(lua_State *L)
+{
+    luaL_argexpected(L, lua_tocfunction(L, 1) != NULL, 1, "C function");
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    luaL_checkstring(L, 5);
+    lua_settop(L, 5);
+    lua_pushcclosure(L, loop_method, 5);
+    return 1;
+}
+
 int luaopen_tls_core(lua_State *L);
 
 int luaopen_tls_core(lua_State *L)
@@ -236,6 +303,7 @@ int luaopen_tls_core(lua_State *L)
         {"server_name_problem", core_server_name_problem},
         {"readable", core_readable},
         {"object_kind", core_object_kind},
+        {"loop_method", core_loop_method},
         {NULL, NULL},
     };
     luaL_newlib(L, functions);

@@ -1,6 +1,6 @@
 /* The bridge from the engine's C trace callback to a Lua function.
  *
- * The event table is built and the function called inside one lua_pcall,
+ * The event table is built and the function called inside one tls_lua_pcall,
  * so that neither a Lua error nor a memory error can unwind through the
  * engine's C frames; an error becomes the reason the handshake fails. */
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include "lua/lua_tls.h"
 
-/* Runs under lua_pcall: upvalue-free, arguments (function, event). */
+/* Runs under tls_lua_pcall: upvalue-free, arguments (function, event). */
 static int call_trace(lua_State *L)
 {
     const tls_trace_event *ev = lua_touserdata(L, 2);
@@ -44,17 +44,19 @@ static int trace_bridge(void *ud, const tls_trace_event *ev, char *reason, size_
     lua_State *L = t->L;
     if (!L || t->ref == LUA_NOREF)
         return 0;
-    if (!lua_checkstack(L, 4)) {
-        snprintf(reason, reason_size, "trace: Lua stack overflow");
+    if (!lua_checkstack(L, 5)) {
+        snprintf(reason, reason_size, "trace function: Lua stack overflow");
         return 1;
     }
     lua_pushcfunction(L, call_trace);
     lua_rawgeti(L, LUA_REGISTRYINDEX, t->ref);
     lua_pushlightuserdata(L, (void *)ev);
-    if (lua_pcall(L, 2, 0, 0) == LUA_OK)
+    /* As the other hooks: the function's name, then its error's text
+     * (error({}) and error(nil) named by type, __tostring applied while
+     * still protected), read without converting the value in place. */
+    if (tls_lua_pcall(L, 2, 0) == LUA_OK)
         return 0;
-    const char *msg = lua_tostring(L, -1);
-    snprintf(reason, reason_size, "%s", msg ? msg : "trace function failed");
+    snprintf(reason, reason_size, "trace function: %s", tls_lua_error_text(L, -1));
     lua_pop(L, 1);
     return 1;
 }

@@ -23,6 +23,7 @@ local url = require "socket.url"
 local ltn12 = require "ltn12"
 local mime = require "mime"
 local tls = require "tls"
+local server_name_problem = require("tls.core").server_name_problem
 
 local M = {
   PORT = 443,
@@ -816,6 +817,10 @@ local function check_request(reqt)
   if reqt.servername ~= nil and type(reqt.servername) ~= "string" then
     return fail("option 'servername' must be a string (got %s)", type(reqt.servername))
   end
+  -- Refused here, before connecting, not by tls.wrap at the handshake
+  -- (whose message would name a function the program never called).
+  local name_problem = reqt.servername and server_name_problem(reqt.servername)
+  if name_problem then return fail("option 'servername' %s", name_problem) end
   if reqt.strict_close ~= nil and type(reqt.strict_close) ~= "boolean" then
     return fail("option 'strict_close' must be true or false (got %s)", type(reqt.strict_close))
   end

@@ -7,7 +7,8 @@
 -- "wantread"|"wantwrite") and yield to the loop while the socket is not
 -- ready. They honour the timeout the application chose (nil, "timeout"
 -- when it expires) and a server's handshake_timeout. Outside a controller
--- they call the C method as it is, after one look at cqueues.running().
+-- the C method runs as it is, in the caller's frame (core.loop_method),
+-- after one look at cqueues.running(): its errors read as without cqueues.
 -- A program that never loads cqueues keeps the C methods themselves.
 --
 -- A connection or server is also a cqueues pollable object: pollfd(),
@@ -36,6 +37,23 @@ local server_timeout = setmetatable({}, { __mode = "k" })
 local server_hs_timeout = setmetatable({}, { __mode = "k" })
 
 local WANT = { wantread = true, wantwrite = true }
+
+-- An argument error of a C method called here by pcall reads "bad
+-- argument #2 to '?' (...)": not called as a method, it counts self and
+-- has no name nor position. It goes up as { 2, "..." } with this
+-- metatable, and core.loop_method raises it again in the caller's frame
+-- with luaL_argerror: the message a program without cqueues gets. The
+-- method's other errors ("tls: ...", luaL_error's) go up as { 0, text },
+-- raised there by luaL_error, which puts the caller's position first.
+local ARGERR = {}
+local function raised(e)
+  if type(e) == "string" then
+    local n, why = e:match("^bad argument #(%d+) to '[^']*' %((.*)%)$")
+    if n then return setmetatable({ tonumber(n), why }, ARGERR) end
+    if e:find("^tls: ") then return setmetatable({ 0, e }, ARGERR) end
+  end
+  return e
+end
 
 -- The controller when the caller runs inside cqueues, else nil. One table
 -- lookup when cqueues was never loaded.
@@ -99,7 +117,7 @@ end
 -- table per call: this runs for every operation of every connection).
 local function restore(obj, t, past, ok, ...)
   obj:settimeout(t)
-  if not ok then error((...), 0) end
+  if not ok then error(raised((...)), 0) end
   forget_if_done(obj, past)
   return ...
 end
@@ -119,9 +137,10 @@ end
 local function direct(obj, raw, ...)
   if not hs_cancel[obj] then return raw(obj, ...) end
   local past = cancel_if_due(obj)
-  local r = table.pack(raw(obj, ...))
+  local r = table.pack(pcall(raw, obj, ...))
   forget_if_done(obj, past)
-  return unpack(r, 1, r.n)
+  if not r[1] then error(raised(r[2]), 0) end
+  return unpack(r, 2, r.n)
 end
 
 -- The pollable protocol (cqueues calls these on objects given to poll).
@@ -147,11 +166,22 @@ local function poll_timeout(self)
   return 0
 end
 
+-- The controller to yield to for a call on a connection, or nil: the C
+-- method then runs as it is (outside a controller, or at timeout 0 with no
+-- handshake deadline to watch).
+local function pick_conn(self)
+  local cq = controller()
+  if cq and (hs_cancel[self] or self:gettimeout() ~= 0) then return cq end
+  return nil
+end
+
+local function always() return true end
+
 -- handshake, dohandshake, receive_early, keyupdate: calls without a
 -- partial result. `completes`: a success means the handshake is done
 -- (not so for receive_early, which returns before the client's Finished).
 local function plain(method, completes)
-  local function co(cq, self, ...)
+  return function(cq, self, ...)
     local t = self:gettimeout()
     if t == 0 then return direct(self, method, ...) end
     local deadline = deadline_of(cq, t)
@@ -164,11 +194,6 @@ local function plain(method, completes)
       if not wait(cq, self, deadline) then return nil, "timeout" end
     end
   end
-  return function(self, ...)
-    local cq = controller()
-    if not cq then return method(self, ...) end
-    return co(cq, self, ...)
-  end
 end
 
 -- receive(pattern, prefix): what each turn got ("wantread", partial) is
@@ -179,7 +204,7 @@ end
 -- coroutine may change it while this call waits, and restoring the value
 -- read at the start would undo that.
 local function receive(receive)
-  local function co(cq, self, pattern, prefix, max)
+  return function(cq, self, pattern, prefix, max)
     local t = self:gettimeout()
     if t == 0 then return direct(self, receive, pattern, prefix, max) end
     local deadline = deadline_of(cq, t)
@@ -191,17 +216,12 @@ local function receive(receive)
     hs_deadline[self], hs_cancel[self] = nil, nil
     return data
   end
-  return function(self, pattern, prefix, max)
-    local cq = controller()
-    if not cq then return receive(self, pattern, prefix, max) end
-    return co(cq, self, pattern, prefix, max)
-  end
 end
 
 -- send(data, i, j): nil, "wantwrite", last means bytes up to `last` were
 -- taken; the next call starts after them (and flushes what is queued).
 local function send(send)
-  local function co(cq, self, data, i, j)
+  return function(cq, self, data, i, j)
     local t = self:gettimeout()
     if t == 0 then return direct(self, send, data, i, j) end
     local deadline = deadline_of(cq, t)
@@ -213,11 +233,6 @@ local function send(send)
       if sent and sent >= (i or 1) then i = sent + 1 end
       if not wait(cq, self, deadline) then return nil, "timeout", sent end
     end
-  end
-  return function(self, data, i, j)
-    local cq = controller()
-    if not cq then return send(self, data, i, j) end
-    return co(cq, self, data, i, j)
   end
 end
 
@@ -338,21 +353,28 @@ local function wrap_methods(core)
   local sm = assert(reg["tls.server"], "tls.server metatable").__index
   if cm.pollfd then return end        -- done already (tls loaded twice)
 
-  for _, name in ipairs { "handshake", "dohandshake", "receive_early", "keyupdate", "export", "shutdown" } do
-    if cm[name] then cm[name] = plain(cm[name], name ~= "receive_early") end
+  -- Each is core.loop_method(C method, its cqueues driver, pick): the C
+  -- method itself runs, in the caller's frame, unless pick finds a
+  -- controller to yield to.
+  local function wrap(method, run)
+    return core.loop_method(method, run, pick_conn, ARGERR, "tls.conn")
   end
-  cm.receive = receive(cm.receive)
-  cm.send = send(cm.send)
+  for _, name in ipairs { "handshake", "dohandshake", "receive_early", "keyupdate", "export", "shutdown" } do
+    if cm[name] then cm[name] = wrap(cm[name], plain(cm[name], name ~= "receive_early")) end
+  end
+  cm.receive = wrap(cm.receive, receive(cm.receive))
+  cm.send = wrap(cm.send, send(cm.send))
   cm.close = close(cm.close)
   cm.pollfd, cm.events, cm.timeout = pollfd, conn_events, poll_timeout
 
   local raw_settimeout = sm.settimeout
-  function sm.settimeout(self, t, ...)
-    -- Kept only once the C call took it: a refused one (NaN) changes nothing.
-    local r = raw_settimeout(self, t, ...)
+  -- Kept only once the C call took it: a refused one (NaN) changes nothing.
+  sm.settimeout = core.loop_method(raw_settimeout, function(_, self, t, ...)
+    local ok, r = pcall(raw_settimeout, self, t, ...)
+    if not ok then error(raised(r), 0) end
     server_timeout[self] = t
     return r
-  end
+  end, always, ARGERR, "tls.server")
   sm.accept = accept(sm.accept, raw_settimeout)
   local raw_server_close = sm.close
   function sm.close(self, ...)

@@ -37,6 +37,20 @@ local function fail(fmt, ...)
   return nil, string.format(fmt, ...)
 end
 
+-- What is wrong with a client's host name (newcontext's servername, sni()),
+-- or nil: refused here rather than by tls.wrap at the handshake, whose
+-- message names a function the program never called. Left out, no name is
+-- checked (as in LuaSec); "" is no way to say so.
+local server_name_problem = require("tls.core").server_name_problem
+local function name_refusal(name)
+  if name == "" then
+    return "the host name is empty: give the name the server's certificate must carry, or none at all: then no "
+      .. "name is checked, as in LuaSec"
+  end
+  local problem = server_name_problem(name)
+  return problem and "the host name " .. problem or nil
+end
+
 -- Lists given as one string or a table of strings.
 local function as_list(v)
   if type(v) == "table" then return v end
@@ -559,6 +573,8 @@ local function translate(cfg)
     if server or type(cfg.servername) ~= "string" then
       return fail("servername: a client's host name (a string)")
     end
+    local refusal = name_refusal(cfg.servername)
+    if refusal then return fail("servername: %s", refusal) end
     extra.servername = cfg.servername
   end
   -- LuaSec never reads SSLKEYLOGFILE: a ported program must not start
@@ -1227,6 +1243,8 @@ function Conn:sni(arg, strict)
     error(string.format("bad argument #2 to 'sni' (string expected, got %s)", type(arg)), 2)
   end
   if self.conn then error("bad argument #1 to 'sni' (the handshake has started)", 2) end
+  local refusal = name_refusal(arg)
+  if refusal then error("bad argument #2 to 'sni' (" .. refusal .. ")", 2) end
   self.name = arg
 end
 
