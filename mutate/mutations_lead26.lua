@@ -3,6 +3,7 @@
 -- as mutate/mutations.lua.
 local L = "spec/lead26_spec.lua"
 local R = "spec/review25b_spec.lua"
+local LO = "spec/lua_oom_spec.lua"
 
 return {
   -- the TLS 1.3 server resumes a ticket whose client certificate expired
@@ -28,4 +29,9 @@ return {
     from = [[    return cmp <= 0;]],
     to = [[    return cmp >= 0;]],
     specs = { { L, "TLS 1.3 tickets" }, { R, "before notAfter it is" } } },
+  -- tls.https words Lua's memory error as a malformed response again
+  { name = "lead26_https_memory_error_blamed_on_server", file = "lua/tls/https.lua",
+    from = [[  if code == "not enough memory" then error(code, 0) end]],
+    to = [[]],
+    specs = { { LO, "tls.https" } } },
 }

@@ -784,6 +784,8 @@ local function hop(reqt, t, method, headers, create, opts)
   h:close()
   if getmetatable(code) == USER_ERROR then error(code.err, 0) end
   if type(code) ~= "string" then error(code, 0) end  -- LuaSocket's try: request returns nil, message
+  -- Lua's own memory error is ours, not the server's (its text is fixed).
+  if code == "not enough memory" then error(code, 0) end
   socket.try(nil, "tls.https: the server's response is malformed: " .. code)
 end
 
