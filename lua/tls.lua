@@ -943,7 +943,15 @@ function tls.selfsigned(opts)
     -- "good.example\0.evil.example" was asked). And a certificate only
     -- makes sense for names a client can ask for: the rule of 'servername'
     -- (a leading "*." wildcard label aside).
-    local problem = core.server_name_problem(n:match("^%*%.(.+)$") or n)
+    local rest = n:match("^%*%.(.+)$")
+    local problem = core.server_name_problem(rest or n)
+    -- A wildcard label goes before DNS labels only: "*.10.0.0.1" or
+    -- "*.::1" would be a DNS name no client asks for (a client matches an
+    -- address against the certificate's IP entries, never a wildcard).
+    if not problem and rest and core.is_ip_literal(rest) then
+      problem = "puts a wildcard label before an IP address: a wildcard covers DNS names only "
+        .. "(give the address alone)"
+    end
     if problem then
       return fail("tls.selfsigned: option 'names': entry %d ('%s') is not a host name or IP address: it %s", i,
         (n:sub(1, 64):gsub("[%c\127-\255]", function(ch) return string.format("\\x%02X", ch:byte()) end)),

@@ -1,0 +1,18 @@
+-- Mutations for session 26's review26a fixes #2-#5 (spec/h26b_spec.lua:
+-- tls.selfsigned wildcard before an address, the memory store's ttl bound,
+-- tls.wrap given the drop-in's connection, conn:setfd's socket checks).
+-- Same form as mutate/mutations.lua.
+local S = "spec/h26b_spec.lua"
+
+return {
+  -- "*.10.0.0.1" and "*.::1" made DNS names again
+  { name = "h26b_selfsigned_wildcard_ip", file = "lua/tls.lua",
+    from = [[    if not problem and rest and core.is_ip_literal(rest) then]],
+    to = [[    if not problem and rest and core.is_ip_literal(rest) and false then]],
+    specs = { { S, "refuses *.10.0.0.1" } } },
+  -- the address test says yes to everything: wildcard DNS names refused
+  { name = "h26b_is_ip_literal_always", file = "csrc/lua/lua_tls.c",
+    from = [[    lua_pushboolean(L, memchr(s, '\0', len) == NULL && tls_is_ip_literal(s));]],
+    to = [[    lua_pushboolean(L, memchr(s, '\0', len) == NULL);]],
+    specs = { { S, "takes the addresses alone" } } },
+}

@@ -1,0 +1,48 @@
+-- Session 26, review26a #2-#5 (/work/notes/review26a.md).
+--   #2 tls.selfsigned took "*." before an IP literal ("*.10.0.0.1",
+--      "*.::1") and made it a DNS name no client can ask for; refused.
+--   #3 the memory store refused a math.huge ttl but kept 1e300 for ever;
+--      a ttl above 604800 s (RFC 8446 4.6.1) raises as infinity does.
+--   #4 tls.wrap took the LuaSec drop-in's connection (TLS over TLS on one
+--      descriptor, two owners); refused like a tls.conn.
+--   #5 conn:setfd took a listening or non-stream descriptor (tls.wrap's
+--      checks skipped); it raises now and changes nothing.
+local tls = require "tls"
+local certs = require "spec.support.certs"
+local socket = require "socket"
+
+local c = certs.get()
+
+local function server_ctx()
+   return assert(tls.context { mode = "server", certificate = c.leaf.ecdsa_p256.cert,
+      key = c.leaf.ecdsa_p256.key })
+end
+
+-- A connected TCP pair on 127.0.0.1.
+local function tcppair()
+   local l = assert(socket.bind("127.0.0.1", 0))
+   local _, port = l:getsockname()
+   local a = assert(socket.connect("127.0.0.1", port))
+   local b = assert(l:accept())
+   l:close()
+   return a, b
+end
+
+describe("review26a #2: tls.selfsigned with a wildcard before an IP address", function()
+   for _, name in ipairs { "*.10.0.0.1", "*.::1", "*.127.0.0.1", "*.fe80::1" } do
+      it("refuses " .. name, function()
+         local cert, err = tls.selfsigned { names = { "localhost", name } }
+         assert.is_nil(cert)
+         assert.equal("tls.selfsigned: option 'names': entry 2 ('" .. name .. "') is not a host name or IP "
+            .. "address: it puts a wildcard label before an IP address: a wildcard covers DNS names only "
+            .. "(give the address alone)", err)
+      end)
+   end
+
+   it("(neighbours) takes the addresses alone, wildcard DNS names and numeric DNS labels", function()
+      for _, name in ipairs { "10.0.0.1", "::1", "*.example", "*.1.2.3.4.5", "*.10.0.0" } do
+         local cert, err = tls.selfsigned { names = { name } }
+         assert.is_string(cert, name .. ": " .. tostring(err))
+      end
+   end)
+end)
