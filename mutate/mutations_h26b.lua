@@ -15,4 +15,22 @@ return {
     from = [[    lua_pushboolean(L, memchr(s, '\0', len) == NULL && tls_is_ip_literal(s));]],
     to = [[    lua_pushboolean(L, memchr(s, '\0', len) == NULL);]],
     specs = { { S, "takes the addresses alone" } } },
+  -- a ttl of 1e300 kept for ever again
+  { name = "h26b_store_ttl_unbounded", file = "lua/tls/store.lua",
+    from = [[    if ttl > MAX_TTL then]],
+    to = [[    if ttl > MAX_TTL * 1e300 then]],
+    specs = { { S, "refuses a huge finite ttl" } } },
+  -- 7 days itself refused
+  { name = "h26b_store_ttl_bound_off_by_one", file = "lua/tls/store.lua",
+    from = [[    if ttl > MAX_TTL then]],
+    to = [[    if ttl >= MAX_TTL then]],
+    specs = { { S, "604800 s is kept" } } },
+  -- the check after the old entry is removed: a refused put loses it
+  { name = "h26b_store_ttl_checked_late", file = "lua/tls/store.lua",
+    from = [[    if ttl > MAX_TTL then
+      error(]],
+    to = [[    if ttl > MAX_TTL then
+      if entries[id] then remove(id, entries[id]) end
+      error(]],
+    specs = { { S, "a refused put leaves the entry" } } },
 }

@@ -46,3 +46,34 @@ describe("review26a #2: tls.selfsigned with a wildcard before an IP address", fu
       end
    end)
 end)
+
+describe("review26a #3: memory store ttl", function()
+   local store = require "tls.store"
+
+   it("refuses a huge finite ttl, which would never expire", function()
+      local st = store.memory()
+      assert.has_error(function() st.put("id", "blob", 1e300) end,
+         "bad argument #3 to 'put' (ttl in seconds expected, at most 604800 (7 days, RFC 8446 4.6.1), got 1e+300)")
+      assert.has_error(function() st.put("id", "blob", 604801) end,
+         "bad argument #3 to 'put' (ttl in seconds expected, at most 604800 (7 days, RFC 8446 4.6.1), got 604801)")
+      assert.is_nil(st.get("id"))
+      assert.equal(0, st.count())
+   end)
+
+   it("a refused put leaves the entry already there", function()
+      local st = store.memory()
+      st.put("id", "old", 60)
+      assert.has_error(function() st.put("id", "new", 1e300) end)
+      assert.equal("old", st.get("id"))
+   end)
+
+   it("(neighbour) 604800 s is kept and expires after 7 days", function()
+      local now = 1000
+      local st = store.memory { clock = function() return now end }
+      st.put("id", "blob", 604800)
+      now = now + 604799
+      assert.equal("blob", st.get("id"))
+      now = now + 1
+      assert.is_nil(st.get("id"))
+   end)
+end)
