@@ -887,11 +887,16 @@ end
 function tls.wrap(sock, ctx, opts)
   -- Our own objects have a getfd too: a connection given here would have
   -- the inner handshake written raw under the outer session (which it
-  -- breaks), a server would be wrapped as if it were a peer.
+  -- breaks), a server would be wrapped as if it were a peer. So has the
+  -- LuaSec drop-in's connection (a table whose metatable is named
+  -- "SSL:Connection", as as_context knows its "SSL:Context").
+  local mt = getmetatable(sock)
   local kind = core.object_kind(sock)
+    or type(sock) == "table" and type(mt) == "table" and mt.__name == "SSL:Connection" and "SSL connection"
   if kind then
     error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected, got " .. kind
-      .. (kind == "tls.conn" and ": TLS over a TLS connection is not supported; tls.engine can run one"
+      .. ((kind == "tls.conn" or kind == "SSL connection")
+        and ": TLS over a TLS connection is not supported; tls.engine can run one"
         or kind == "tls.server" and ": a listening server, whose accept() returns connections already under TLS"
         or "") .. ")", 2)
   end

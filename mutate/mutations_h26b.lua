@@ -33,4 +33,9 @@ return {
       if entries[id] then remove(id, entries[id]) end
       error(]],
     specs = { { S, "a refused put leaves the entry" } } },
+  -- the drop-in's connection wrapped raw again
+  { name = "h26b_wrap_dropin_conn_taken", file = "lua/tls.lua",
+    from = [[mt.__name == "SSL:Connection" and "SSL connection"]],
+    to = [[mt.__name == "SSL:Connexion" and "SSL connection"]],
+    specs = { { S, "refuses it like a tls.conn" } } },
 }
