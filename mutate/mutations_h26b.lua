@@ -38,4 +38,17 @@ return {
     from = [[mt.__name == "SSL:Connection" and "SSL connection"]],
     to = [[mt.__name == "SSL:Connexion" and "SSL connection"]],
     specs = { { S, "refuses it like a tls.conn" } } },
+  -- setfd skips tls.wrap's socket checks
+  { name = "h26b_setfd_unchecked", file = "csrc/lua/lua_conn.c",
+    from = [[        const char *problem = stream_problem((int)fd);
+        if (problem != NULL)
+            return luaL_argerror(L, 2, problem);]],
+    to = [[        const char *problem = stream_problem((int)fd);
+        (void)problem;]],
+    specs = { { S, "a listening socket raises" }, { S, "a UDP socket raises" } } },
+  -- the listening test dropped from the shared check (tls.wrap and setfd)
+  { name = "h26b_stream_problem_no_listening", file = "csrc/lua/lua_conn.c",
+    from = [[    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && listening)]],
+    to = [[    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && listening && 0)]],
+    specs = { { S, "a listening tls.server's raises" } } },
 }
