@@ -887,11 +887,16 @@ end
 function tls.wrap(sock, ctx, opts)
   -- Our own objects have a getfd too: a connection given here would have
   -- the inner handshake written raw under the outer session (which it
-  -- breaks), a server would be wrapped as if it were a peer.
+  -- breaks), a server would be wrapped as if it were a peer. So has the
+  -- LuaSec drop-in's connection (a table whose metatable is named
+  -- "SSL:Connection", as as_context knows its "SSL:Context").
+  local mt = getmetatable(sock)
   local kind = core.object_kind(sock)
+    or type(sock) == "table" and type(mt) == "table" and mt.__name == "SSL:Connection" and "SSL connection"
   if kind then
     error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected, got " .. kind
-      .. (kind == "tls.conn" and ": TLS over a TLS connection is not supported; tls.engine can run one"
+      .. ((kind == "tls.conn" or kind == "SSL connection")
+        and ": TLS over a TLS connection is not supported; tls.engine can run one"
         or kind == "tls.server" and ": a listening server, whose accept() returns connections already under TLS"
         or "") .. ")", 2)
   end
@@ -943,7 +948,15 @@ function tls.selfsigned(opts)
     -- "good.example\0.evil.example" was asked). And a certificate only
     -- makes sense for names a client can ask for: the rule of 'servername'
     -- (a leading "*." wildcard label aside).
-    local problem = core.server_name_problem(n:match("^%*%.(.+)$") or n)
+    local rest = n:match("^%*%.(.+)$")
+    local problem = core.server_name_problem(rest or n)
+    -- A wildcard label goes before DNS labels only: "*.10.0.0.1" or
+    -- "*.::1" would be a DNS name no client asks for (a client matches an
+    -- address against the certificate's IP entries, never a wildcard).
+    if not problem and rest and core.is_ip_literal(rest) then
+      problem = "puts a wildcard label before an IP address: a wildcard covers DNS names only "
+        .. "(give the address alone)"
+    end
     if problem then
       return fail("tls.selfsigned: option 'names': entry %d ('%s') is not a host name or IP address: it %s", i,
         (n:sub(1, 64):gsub("[%c\127-\255]", function(ch) return string.format("\\x%02X", ch:byte()) end)),

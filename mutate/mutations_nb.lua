@@ -54,8 +54,8 @@ return {
      specs = { { NB, "getstats counts application bytes both ways" } } },
    -- setfd refuses a number that is no open descriptor
    { name = "nb_setfd_unchecked", file = CONN,
-     from = [[if (fd >= 0 && tls_sock_prepare((int)fd) != 0)]],
-     to = [[if (fd >= 0 && 0 && tls_sock_prepare((int)fd) != 0)]],
+     from = [[if (fcntl((int)fd, F_GETFD) == -1)]],
+     to = [[if (0 && fcntl((int)fd, F_GETFD) == -1)]],
      specs = { { NB, "setfd with garbage raises a clear error" } } },
    -- an unknown option name is a programming mistake: it raises
    { name = "nb_unknown_option_returned", file = CONN,

@@ -50,20 +50,20 @@ return {
     specs = { { S, "review25c #2" } } },
   -- #4: tls.wrap takes luatls's own objects again
   { name = "r25c_wrap_own_object", file = "lua/tls.lua",
-    from = [[  local kind = core.object_kind(sock)
-  if kind then]],
-    to = [[  local kind = core.object_kind(sock)
-  if kind and kind ~= "tls.conn" then]],
+    from = [[  if kind then
+    error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected, got " .. kind]],
+    to = [[  if kind and kind ~= "tls.conn" then
+    error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected, got " .. kind]],
     specs = { { S, "review25c #4" } } },
   -- #4: a listening socket wrapped as if it were a peer
   { name = "r25c_wrap_listening", file = "csrc/lua/lua_conn.c",
-    from = [[    if (getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && listening) {]],
-    to = [[    if (getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && !listening && 0) {]],
+    from = [[    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && listening)]],
+    to = [[    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && !listening && 0)]],
     specs = { { S, "review25c #4" } } },
   -- #4: a datagram socket taken
   { name = "r25c_wrap_not_stream", file = "csrc/lua/lua_conn.c",
-    from = [[    if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM) {]],
-    to = [[    if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0) {]],
+    from = [[    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM)]],
+    to = [[    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0)]],
     specs = { { S, "review25c #4" } } },
   -- #4: the drop-in's wrap takes a connection again
   { name = "r25c_dropin_wrap_conn", file = "lua/tls/luasec.lua",

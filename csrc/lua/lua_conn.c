@@ -12,6 +12,7 @@
  * its state, so the same call made again when the socket is ready goes on
  * where it stopped. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -515,6 +516,24 @@ int tls_lua_connect(lua_State *L)
     return 1;
 }
 
+/* TLS runs over a byte stream to one peer: a datagram socket would cut
+ * records, and a listening one has no peer (its descriptor would carry no
+ * handshake, and closing the connection would close the listener). A
+ * socket whose connect is still in progress (non-blocking) is a stream to
+ * one peer already, so "connected" is not asked. Returns what keeps fd
+ * from carrying a connection, or NULL; asked before anything changes the
+ * descriptor (tls.wrap, conn:setfd). */
+static const char *stream_problem(int fd)
+{
+    int type = 0, listening = 0;
+    socklen_t tlen = sizeof type, llen = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM)
+        return "the descriptor is not a TCP (stream) socket";
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && listening)
+        return "the socket is a listening one: wrap the sockets its accept() returns";
+    return NULL;
+}
+
 /* core.wrap(fd, ctx, servername, socket, timeout, session, early_data): the handshake waits for
  * conn:handshake() or the first send/receive, as after accept. */
 int tls_lua_wrap(lua_State *L)
@@ -530,21 +549,10 @@ int tls_lua_wrap(lua_State *L)
         luaL_checktype(L, 7, LUA_TSTRING);
     if (tls_lua_check_server_name(L, 3) != 0)
         return 2;
-    /* TLS runs over a byte stream to one peer: a datagram socket would cut
-     * records, and a listening one has no peer (its descriptor would carry
-     * no handshake, and closing the connection would close the listener).
-     * A socket whose connect is still in progress (non-blocking) is a
-     * stream to one peer already, so "connected" is not asked. */
-    int type = 0, listening = 0;
-    socklen_t tlen = sizeof type, llen = sizeof listening;
-    if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM) {
+    const char *problem = stream_problem((int)fd);
+    if (problem != NULL) {
         lua_pushnil(L);
-        lua_pushliteral(L, "tls.wrap: the descriptor is not a TCP (stream) socket");
-        return 2;
-    }
-    if (getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && listening) {
-        lua_pushnil(L);
-        lua_pushliteral(L, "tls.wrap: the socket is a listening one: wrap the sockets its accept() returns");
+        lua_pushfstring(L, "tls.wrap: %s", problem);
         return 2;
     }
     if (tls_sock_prepare((int)fd) != 0) {
@@ -1186,8 +1194,17 @@ static int conn_setfd(lua_State *L)
     }
     lua_Integer fd = luaL_checkinteger(L, 2);
     luaL_argcheck(L, fd >= -1 && fd <= 0x7fffffff, 2, "not a descriptor");
-    if (fd >= 0 && tls_sock_prepare((int)fd) != 0)
-        return luaL_argerror(L, 2, "not an open descriptor");
+    if (fd >= 0) {
+        /* A closed number keeps its old message; then tls.wrap's checks,
+         * before tls_sock_prepare changes the descriptor's flags. */
+        if (fcntl((int)fd, F_GETFD) == -1)
+            return luaL_argerror(L, 2, "not an open descriptor");
+        const char *problem = stream_problem((int)fd);
+        if (problem != NULL)
+            return luaL_argerror(L, 2, problem);
+        if (tls_sock_prepare((int)fd) != 0)
+            return luaL_argerror(L, 2, "not an open descriptor");
+    }
     if (!c->owns_fd) {
         int top = lua_gettop(L);
         if (lua_getiuservalue(L, 1, 1) == LUA_TUSERDATA &&

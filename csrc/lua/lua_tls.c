@@ -149,6 +149,16 @@ static int core_server_name_problem(lua_State *L)
     return 1;
 }
 
+/* core.is_ip_literal(s) -> whether s is an IPv4 or IPv6 address as text
+ * (what the certificate matcher and tls.selfsigned take for an address). */
+static int core_is_ip_literal(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    lua_pushboolean(L, memchr(s, '\0', len) == NULL && tls_is_ip_literal(s));
+    return 1;
+}
+
 /* Runs under lua_pcall: pushes the two PEM strings of a light userdata
  * char *[2], so that a memory error cannot leak them. */
 static int push_pems(lua_State *L)
@@ -301,6 +311,7 @@ int luaopen_tls_core(lua_State *L)
         {"certificate", tls_lua_certificate_load},
         {"certificates", tls_lua_certificates_load},
         {"server_name_problem", core_server_name_problem},
+        {"is_ip_literal", core_is_ip_literal},
         {"readable", core_readable},
         {"object_kind", core_object_kind},
         {"loop_method", core_loop_method},

@@ -12,6 +12,9 @@
 -- handshake goes on without resumption (or 0-RTT).
 local M = {}
 
+-- rfc8446#4.6.1: no session lives longer than 7 days (TLS_MAX_TICKET_LIFETIME).
+local MAX_TTL = 604800
+
 local function check_options(what, opts, known)
   if opts == nil then return {} end
   if type(opts) ~= "table" then
@@ -93,6 +96,15 @@ function M.memory(opts)
     if type(ttl) ~= "number" or ttl ~= ttl or ttl == math.huge then
       error("bad argument #3 to 'put' (ttl in seconds expected, got " .. (type(ttl) == "number"
         and (ttl ~= ttl and "NaN" or "infinity") or type(ttl)) .. ")", 2)
+    end
+    -- So is any ttl past the longest a session may live (rfc8446#4.6.1:
+    -- "Servers MUST NOT use any value greater than 604800 seconds"): 1e300
+    -- never expires either. Refused like infinity, not cut down to 7 days:
+    -- the server never asks for more (its ticket_lifetime is at most
+    -- 604800), so a caller that does has mistaken the unit or the argument.
+    if ttl > MAX_TTL then
+      error("bad argument #3 to 'put' (ttl in seconds expected, at most 604800 (7 days, RFC 8446 4.6.1), got "
+        .. string.format("%.14g", ttl) .. ")", 2)
     end
     local old = entries[id]
     if old then remove(id, old) end
