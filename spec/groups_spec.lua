@@ -1,6 +1,6 @@
 -- Key exchange groups: x25519, secp256r1, secp384r1 and secp521r1 (offered
--- by default, x25519 the key share), x448 (both sides, on request; a server
--- accepts secp521r1 by default), and the RFC 7919 groups
+-- by default, x25519 the key share), x448 (a server accepts it by default,
+-- a client offers it on request), and the RFC 7919 groups
 -- ffdhe2048 to ffdhe8192 (servers only). Known answers, the checks on the
 -- peer's public value, engine pairs, and real peers.
 local tls = require "tls"
