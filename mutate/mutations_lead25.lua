@@ -38,7 +38,10 @@ return {
   -- no CallInfo made before the flag: a __close Lua cannot call leaves the
   -- engine "in use" for ever, and its __gc refuses to free it
   { name = "lead25_guard_close_unreserved", file = "csrc/lua/lua_tls.c",
-    from = [[    luaL_checkstack(L, GUARD_CLOSE_ROOM, NULL);
+    from = [[    if (!lua_checkstack(L, GUARD_CLOSE_ROOM))
+        /* lua_checkstack cannot tell the two apart (luaL_checkstack would
+         * say "stack overflow" when memory ran out). */
+        luaL_error(L, "tls: no stack room for this call: not enough memory, or a stack overflow");
     lua_pushcfunction(L, reserve_call);
     lua_call(L, 0, 0);]],
     to = [[    (void)reserve_call;]],

@@ -57,7 +57,10 @@ void tls_lua_enter(lua_State *L, int *flag, const char *what)
      * lua_checkstack raises this call's stack limit (the collector does not
      * shrink below it) and a call makes the CallInfo after ours (it keeps
      * the first spare one). */
-    luaL_checkstack(L, GUARD_CLOSE_ROOM, NULL);
+    if (!lua_checkstack(L, GUARD_CLOSE_ROOM))
+        /* lua_checkstack cannot tell the two apart (luaL_checkstack would
+         * say "stack overflow" when memory ran out). */
+        luaL_error(L, "tls: no stack room for this call: not enough memory, or a stack overflow");
     lua_pushcfunction(L, reserve_call);
     lua_call(L, 0, 0);
     if (lua_getiuservalue(L, 1, TLS_LUA_GUARD_SLOT) != LUA_TUSERDATA)
