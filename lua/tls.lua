@@ -889,10 +889,12 @@ function tls.wrap(sock, ctx, opts)
   -- the inner handshake written raw under the outer session (which it
   -- breaks), a server would be wrapped as if it were a peer. So has the
   -- LuaSec drop-in's connection (a table whose metatable is named
-  -- "SSL:Connection", as as_context knows its "SSL:Context").
+  -- "SSL:Connection", as as_context knows its "SSL:Context"), and real
+  -- LuaSec's (a userdata of that name).
   local mt = getmetatable(sock)
   local kind = core.object_kind(sock)
-    or type(sock) == "table" and type(mt) == "table" and mt.__name == "SSL:Connection" and "SSL connection"
+    or (type(sock) == "table" or type(sock) == "userdata") and type(mt) == "table"
+      and mt.__name == "SSL:Connection" and "SSL connection"
   if kind then
     error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected, got " .. kind
       .. ((kind == "tls.conn" or kind == "SSL connection")

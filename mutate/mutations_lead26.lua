@@ -34,4 +34,25 @@ return {
     from = [[  if code == "not enough memory" then error(code, 0) end]],
     to = [[]],
     specs = { { LO, "tls.https" } } },
+  -- review26c #6: the connection's close inside a controller lets loop.lua's
+  -- internal error table out (a trace function calling close saw a table)
+  { name = "lead26_cq_close_raises_table", file = "lua/tls/loop.lua",
+    from = [[  cm.close = core.loop_method(cm.close, close(cm.close), pick_controller, ARGERR, "tls.conn")]],
+    to = [[  cm.close = core.loop_method(cm.close, close(cm.close), pick_controller, {}, "tls.conn")]],
+    specs = { { L, "close from a trace function" } } },
+  -- review26c #2: a numeric-string server timeout kept as a string
+  { name = "lead26_cq_string_timeout_kept", file = "lua/tls/loop.lua",
+    from = [[    server_timeout[self] = type(t) == "string" and tonumber(t) or t]],
+    to = [[    server_timeout[self] = t]],
+    specs = { { L, "numeric-string timeout" } } },
+  -- review26c #7: real LuaSec's connection (a userdata) wrapped again
+  { name = "lead26_wrap_luasec_userdata", file = "lua/tls.lua",
+    from = [[    or (type(sock) == "table" or type(sock) == "userdata") and type(mt) == "table"]],
+    to = [[    or type(sock) == "table" and type(mt) == "table"]],
+    specs = { { L, "real LuaSec's connection" } } },
+  -- review26c #1: the server's accept not wrapped: argument errors read as loop.lua's
+  { name = "lead26_cq_accept_unwrapped", file = "lua/tls/loop.lua",
+    from = [[  sm.accept = core.loop_method(sm.accept, accept(sm.accept, raw_settimeout), pick_always, ARGERR, "tls.server")]],
+    to = [[  sm.accept = (function(run) return function(self) return run(pick_always(), self) end end)(accept(sm.accept, raw_settimeout))]],
+    specs = { { "spec/h26a_spec.lua", "inside a cqueues controller" } } },
 }

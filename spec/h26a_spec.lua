@@ -130,6 +130,12 @@ local calls = {
   function() return d:receive("*x") end,
   function() return d:send("x", 1, {}) end,
   function() return c:receive_early() end,
+  -- close, accept and the server's close too (review26c #1)
+  function() return c.close(42) end,
+  function() return c.close() end,
+  function() return server.accept(42) end,
+  function() return server.accept(c) end,
+  function() return server.close(42) end,
 }
 local function run(timeout)
   c:settimeout(timeout); d:settimeout(timeout)
@@ -164,6 +170,9 @@ describe("h26a #11: argument errors with cqueues loaded", function()
       assert.matches("_h26a_calls%.lua:32: bad argument #1 to 'export' %(string expected, got nil%)\n", plain)
       assert.matches("bad argument #1 to 'settimeout' %(timeout is NaN", plain)
       assert.matches("_h26a_calls%.lua:%d+: tls: receive_early is for servers", plain)
+      assert.matches("bad argument #1 to 'close' %(tls.conn expected, got number%)", plain)
+      assert.matches("bad argument #1 to 'accept' %(tls.server expected, got tls.conn%)", plain)
+      assert.matches("bad argument #1 to 'close' %(tls.server expected, got number%)", plain)
       assert.not_matches("loop%.lua", plain)
    end)
 

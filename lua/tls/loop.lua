@@ -176,6 +176,10 @@ local function pick_conn(self)
 end
 
 local function always() return true end
+-- A controller, else the cqueues module (accept marks handshake deadlines
+-- with its clock even outside one); close needs a controller.
+local function pick_always() return controller() or loaded.cqueues end
+local function pick_controller() return controller() end
 
 -- handshake, dohandshake, receive_early, keyupdate: calls without a
 -- partial result. `completes`: a success means the handshake is done
@@ -241,9 +245,7 @@ end
 -- descriptor is first cancelled in cqueues, so that a later socket given
 -- the same number is not mistaken for this one.
 local function close(close)
-  return function(self)
-    local cq = controller()
-    if not cq then return close(self) end
+  return function(cq, self)
     local fd = self:getfd()
     if fd and fd >= 0 then cq.cancel(fd) end
     return nonblocking(self, self:gettimeout(), close)
@@ -264,9 +266,11 @@ local function accept(accept, raw_settimeout)
   -- connection may still be polled in cqueues later.
   local function marked(cq, self)
     local before = cq.monotime()
-    local conn, err = accept(self)
-    if conn then mark(self, conn, before, cq.monotime()) end
-    return conn, err
+    local ok, conn, err = pcall(accept, self)
+    if not ok then error(raised(conn), 0) end
+    if not conn then return nil, err end
+    mark(self, conn, before, cq.monotime())
+    return conn
   end
   local function co(cq, self)
     local t = server_timeout[self]
@@ -277,7 +281,7 @@ local function accept(accept, raw_settimeout)
       local before = cq.monotime()
       local ok, conn, err = pcall(accept, self)
       raw_settimeout(self, t)
-      if not ok then error(conn, 0) end
+      if not ok then error(raised(conn), 0) end
       if conn then
         conn:settimeout(t)
         mark(self, conn, before, cq.monotime())
@@ -287,10 +291,11 @@ local function accept(accept, raw_settimeout)
       if not wait(cq, self, deadline) then return nil, "timeout" end
     end
   end
-  return function(self)
-    local cq = controller()
-    if not cq then return marked(loaded.cqueues, self) end
-    return co(cq, self)
+  -- run for core.loop_method: cq is the controller, or (pick_always) the
+  -- cqueues module outside one.
+  return function(cq, self)
+    if controller() then return co(cq, self) end
+    return marked(cq, self)
   end
 end
 
@@ -364,7 +369,7 @@ local function wrap_methods(core)
   end
   cm.receive = wrap(cm.receive, receive(cm.receive))
   cm.send = wrap(cm.send, send(cm.send))
-  cm.close = close(cm.close)
+  cm.close = core.loop_method(cm.close, close(cm.close), pick_controller, ARGERR, "tls.conn")
   cm.pollfd, cm.events, cm.timeout = pollfd, conn_events, poll_timeout
 
   local raw_settimeout = sm.settimeout
@@ -372,19 +377,19 @@ local function wrap_methods(core)
   sm.settimeout = core.loop_method(raw_settimeout, function(_, self, t, ...)
     local ok, r = pcall(raw_settimeout, self, t, ...)
     if not ok then error(raised(r), 0) end
-    server_timeout[self] = t
+    -- accept compares it with numbers: "0.05" is taken by the C call too
+    server_timeout[self] = type(t) == "string" and tonumber(t) or t
     return r
   end, always, ARGERR, "tls.server")
-  sm.accept = accept(sm.accept, raw_settimeout)
+  sm.accept = core.loop_method(sm.accept, accept(sm.accept, raw_settimeout), pick_always, ARGERR, "tls.server")
   local raw_server_close = sm.close
-  function sm.close(self, ...)
-    local cq = loaded.cqueues
-    if cq then
-      local fd = self:getfd()
-      if fd and fd >= 0 then cq.cancel(fd) end
-    end
-    return raw_server_close(self, ...)
-  end
+  sm.close = core.loop_method(raw_server_close, function(cq, self, ...)
+    local fd = self:getfd()
+    if fd and fd >= 0 then cq.cancel(fd) end
+    local ok, r = pcall(raw_server_close, self, ...)
+    if not ok then error(raised(r), 0) end
+    return r
+  end, pick_always, ARGERR, "tls.server")
   sm.pollfd, sm.events, sm.timeout = pollfd, server_events, poll_timeout
   -- `local conn <close> = ...` closes through these too: the C close would
   -- close a descriptor cqueues may still watch.
