@@ -18,15 +18,7 @@ local function server_ctx()
       key = c.leaf.ecdsa_p256.key })
 end
 
--- A connected TCP pair on 127.0.0.1.
-local function tcppair()
-   local l = assert(socket.bind("127.0.0.1", 0))
-   local _, port = l:getsockname()
-   local a = assert(socket.connect("127.0.0.1", port))
-   local b = assert(l:accept())
-   l:close()
-   return a, b
-end
+local tcppair = require "spec.support.tcppair"
 
 describe("review26a #2: tls.selfsigned with a wildcard before an IP address", function()
    for _, name in ipairs { "*.10.0.0.1", "*.::1", "*.127.0.0.1", "*.fe80::1" } do

@@ -331,15 +331,7 @@ describe("misc19: numbers in options", function()
       assert.truthy(tostring(err):find(text, 1, true), tostring(err))
    end
 
-   -- A connected pair of LuaSocket TCP sockets on loopback.
-   local function tcp_pair()
-      local l = assert(socket.bind("127.0.0.1", 0))
-      local _, port = l:getsockname()
-      local a = assert(socket.connect("127.0.0.1", port))
-      local b = assert(l:accept())
-      l:close()
-      return a, b
-   end
+   local tcp_pair = require "spec.support.tcppair"
 
    it("tls.listen says NaN, and refuses a backlog out of range", function()
       local sctx = E.server_ctx()

@@ -45,15 +45,7 @@ local function server_ctx(extra)
    return assert(tls.context(o))
 end
 
--- A connected TCP pair on 127.0.0.1.
-local function tcppair()
-   local l = assert(socket.bind("127.0.0.1", 0))
-   local _, port = l:getsockname()
-   local a = assert(socket.connect("127.0.0.1", port))
-   local b = assert(l:accept())
-   l:close()
-   return a, b
-end
+local tcppair = require "spec.support.tcppair"
 
 describe("review25c #3: one ticket key where a list belongs", function()
    it("ctx:setticketkeys(key) is refused and the key is never shown", function()

@@ -19,19 +19,8 @@ do
    f:close()
 end
 
-local function step(what, ok, err)
-   if ok or err == "wantread" or err == "wantwrite" or err == "timeout" then return ok end
-   error(what .. ": " .. tostring(err), 0)
-end
-
-local function tcp_pair()
-   local listener = assert(socket.bind("127.0.0.1", 0))
-   local ip, port = listener:getsockname()
-   local a = assert(socket.connect(ip, port))
-   local b = assert(listener:accept())
-   listener:close()
-   return a, b
-end
+local N = require "fuzz.lua_oom.net"
+local step, tcp_pair = N.step, N.tcp_pair
 
 local sctx = assert(ssl.newcontext { mode = "server", protocol = "any", certificate = P.CERT, key = P.KEY,
    alpn = { "h2", "http/1.1" }, options = { "all", "no_sslv3" }, curveslist = "X25519:P-256" })

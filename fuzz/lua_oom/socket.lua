@@ -12,21 +12,8 @@ local server_ctx = assert(tls.context { mode = "server", certificate = P.CERT, k
    alpn = { "http/1.1" } })
 local client_ctx = assert(tls.context { mode = "client", ca = P.CERT, alpn = { "http/1.1" } })
 
--- Raises with both ends' messages when a step fails for another reason
--- than waiting.
-local function step(what, ok, err)
-   if ok or err == "wantread" or err == "wantwrite" or err == "timeout" then return ok end
-   error(what .. ": " .. tostring(err), 0)
-end
-
-local function tcp_pair()
-   local listener = assert(socket.bind("127.0.0.1", 0))
-   local ip, port = listener:getsockname()
-   local a = assert(socket.connect(ip, port))
-   local b = assert(listener:accept())
-   listener:close()
-   return a, b, port
-end
+local N = require "fuzz.lua_oom.net"
+local step, tcp_pair = N.step, N.tcp_pair
 
 local raw_c, raw_s = tcp_pair()
 local c = assert(tls.wrap(raw_c, client_ctx, { servername = "localhost" }))
