@@ -17,22 +17,31 @@ return {
     specs = { { S, "takes the addresses alone" } } },
   -- a ttl of 1e300 kept for ever again
   { name = "h26b_store_ttl_unbounded", file = "lua/tls/store.lua",
-    from = [[    if ttl > MAX_TTL then]],
-    to = [[    if ttl > MAX_TTL * 1e300 then]],
+    from = [[  if ttl > MAX_TTL then]],
+    to = [[  if ttl > MAX_TTL * 1e300 then]],
     specs = { { S, "refuses a huge finite ttl" } } },
   -- 7 days itself refused
   { name = "h26b_store_ttl_bound_off_by_one", file = "lua/tls/store.lua",
-    from = [[    if ttl > MAX_TTL then]],
-    to = [[    if ttl >= MAX_TTL then]],
+    from = [[  if ttl > MAX_TTL then]],
+    to = [[  if ttl >= MAX_TTL then]],
     specs = { { S, "604800 s is kept" } } },
   -- the check after the old entry is removed: a refused put loses it
   { name = "h26b_store_ttl_checked_late", file = "lua/tls/store.lua",
-    from = [[    if ttl > MAX_TTL then
-      error(]],
-    to = [[    if ttl > MAX_TTL then
-      if entries[id] then remove(id, entries[id]) end
-      error(]],
+    from = [[    refuse_ttl_past_max(ttl)
+    local old = entries[id]
+    if old then remove(id, old) end]],
+    to = [[    local old = entries[id]
+    if old then remove(id, old) end
+    refuse_ttl_past_max(ttl)]],
     specs = { { S, "a refused put leaves the entry" } } },
+  -- session 27: the Redis store sends any integer ttl to Redis again
+  { name = "h26b_redis_ttl_unbounded", file = "lua/tls/store.lua",
+    from = [[    refuse_ttl_past_max(ttl)
+    if ttl <= 0 then return end
+    command("+", "SET"]],
+    to = [[    if ttl <= 0 then return end
+    command("+", "SET"]],
+    specs = { { "spec/store_spec.lua", "checks its options" } } },
   -- the drop-in's connection wrapped raw again
   { name = "h26b_wrap_dropin_conn_taken", file = "lua/tls.lua",
     from = [[mt.__name == "SSL:Connection" and "SSL connection"]],

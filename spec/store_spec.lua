@@ -182,6 +182,16 @@ describe("tls.store.redis", function()
     local st = tls.store.redis { port = server.port }
     assert.has_error(function() st.put("a", "b", 1.5) end,
       "bad argument #3 to 'put' (ttl in whole seconds expected, got 1.5)")
+    -- Above RFC 8446's 7 days, as the memory store: refused before Redis
+    -- is asked, and what was stored under the id stays.
+    st.put("keep", "blob", 604800)
+    assert.has_error(function() st.put("keep", "other", 604801) end,
+      "bad argument #3 to 'put' (ttl in seconds expected, at most 604800 (7 days, RFC 8446 4.6.1), got 604801)")
+    assert.has_error(function() st.put("keep", "other", math.maxinteger) end,
+      "bad argument #3 to 'put' (ttl in seconds expected, at most 604800 (7 days, RFC 8446 4.6.1), got "
+        .. "9.2233720368548e+18)")
+    assert.equal("blob", st.get("keep"))
+    st.delete("keep")
   end)
 end)
 

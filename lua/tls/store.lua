@@ -15,6 +15,18 @@ local M = {}
 -- rfc8446#4.6.1: no session lives longer than 7 days (TLS_MAX_TICKET_LIFETIME).
 local MAX_TTL = 604800
 
+-- Any ttl past the longest a session may live (rfc8446#4.6.1: "Servers
+-- MUST NOT use any value greater than 604800 seconds") is refused, not cut
+-- down to 7 days: the server never asks for more (its ticket_lifetime is
+-- at most 604800), so a caller that does has mistaken the unit or the
+-- argument. Raised at the caller of put.
+local function refuse_ttl_past_max(ttl)
+  if ttl > MAX_TTL then
+    error("bad argument #3 to 'put' (ttl in seconds expected, at most 604800 (7 days, RFC 8446 4.6.1), got "
+      .. string.format("%.14g", ttl) .. ")", 3)
+  end
+end
+
 local function check_options(what, opts, known)
   if opts == nil then return {} end
   if type(opts) ~= "table" then
@@ -97,15 +109,8 @@ function M.memory(opts)
       error("bad argument #3 to 'put' (ttl in seconds expected, got " .. (type(ttl) == "number"
         and (ttl ~= ttl and "NaN" or "infinity") or type(ttl)) .. ")", 2)
     end
-    -- So is any ttl past the longest a session may live (rfc8446#4.6.1:
-    -- "Servers MUST NOT use any value greater than 604800 seconds"): 1e300
-    -- never expires either. Refused like infinity, not cut down to 7 days:
-    -- the server never asks for more (its ticket_lifetime is at most
-    -- 604800), so a caller that does has mistaken the unit or the argument.
-    if ttl > MAX_TTL then
-      error("bad argument #3 to 'put' (ttl in seconds expected, at most 604800 (7 days, RFC 8446 4.6.1), got "
-        .. string.format("%.14g", ttl) .. ")", 2)
-    end
+    -- So is 1e300: it never expires either.
+    refuse_ttl_past_max(ttl)
     local old = entries[id]
     if old then remove(id, old) end
     if ttl <= 0 then return end
@@ -353,6 +358,9 @@ function M.redis(opts)
     if math.type(ttl) ~= "integer" then
       error("bad argument #3 to 'put' (ttl in whole seconds expected, got " .. tostring(ttl) .. ")", 2)
     end
+    -- Redis would keep such an entry for years, or answer an error only
+    -- at a handshake.
+    refuse_ttl_past_max(ttl)
     if ttl <= 0 then return end
     command("+", "SET", prefix .. hex(id), blob, "EX", ttl)
   end
