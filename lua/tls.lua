@@ -959,6 +959,13 @@ function tls.selfsigned(opts)
       problem = "puts a wildcard label before an IP address: a wildcard covers DNS names only "
         .. "(give the address alone)"
     end
+    -- "*.com" or "*.localhost": OpenSSL's host check (ours, curl's, every
+    -- libssl client's) matches a wildcard only when two or more labels
+    -- follow it, so such a certificate would match no name at all.
+    if not problem and rest and not rest:find(".", 1, true) then
+      problem = "puts a wildcard label before a single label: clients match a wildcard only when two or more "
+        .. "labels follow it ('*.example.com'), so it would match no name"
+    end
     if problem then
       return fail("tls.selfsigned: option 'names': entry %d ('%s') is not a host name or IP address: it %s", i,
         (n:sub(1, 64):gsub("[%c\127-\255]", function(ch) return string.format("\\x%02X", ch:byte()) end)),
