@@ -26,8 +26,8 @@ return {
     specs = { { L, "does not look at the dates" }, { R, "before notAfter it is" } } },
   -- notAfter compared the wrong way: every kept certificate is "expired"
   { name = "lead26_expiry_inverted", file = "csrc/engine/tls_resume_auth.c",
-    from = [[    return cmp <= 0;]],
-    to = [[    return cmp >= 0;]],
+    from = [[    return cmp <= 0 || (s->chain_not_after]],
+    to = [[    return cmp >= 0 || (s->chain_not_after]],
     specs = { { L, "TLS 1.3 tickets" }, { R, "before notAfter it is" } } },
   -- tls.https words Lua's memory error as a malformed response again
   { name = "lead26_https_memory_error_blamed_on_server", file = "lua/tls/https.lua",

@@ -28,7 +28,8 @@ local function has(list, text)
    return false
 end
 
-local EXPIRED = "the client certificate kept in the session has expired (notAfter passed)"
+local EXPIRED = "the client certificate kept in the session, or a certificate of its verified chain, has expired "
+   .. "(notAfter passed)"
 
 local function check(version, session_ids)
    -- a client certificate valid for 3 days, trusted by the server as itself

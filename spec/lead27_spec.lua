@@ -60,3 +60,133 @@ describe("tls.selfsigned with a wildcard over one label", function()
       assert.is_true(handshake(cert, key, "www.example.com"))
    end)
 end)
+
+describe("review27a #2: core.loop_method given a C closure", function()
+   local core = require "tls.core"
+
+   it("refuses it (it would read the wrapper's upvalues as its own and crash)", function()
+      local closure = pairs(core.context_methods)
+      assert.is_not_nil(debug.getupvalue(closure, 1), "the test needs a C closure with upvalues")
+      assert.has_error(function()
+         core.loop_method(closure, function() end, function() end, {}, "tls.conn")
+      end, "bad argument #1 to 'loop_method' (C function without upvalues expected, got function)")
+      assert.has_error(function()
+         core.loop_method(function() end, function() end, function() end, {}, "tls.conn")
+      end, "bad argument #1 to 'loop_method' (C function without upvalues expected, got function)")
+   end)
+
+   it("(neighbour) wraps a plain C method, which then runs as before", function()
+      local mode = core.context_methods.mode
+      assert.is_nil(debug.getupvalue(mode, 1))
+      local wrapped = core.loop_method(mode, function() end, function() end, {}, "tls.conn")
+      assert.equal("client", wrapped(assert(core.context(false))))
+      assert.equal("server", wrapped(assert(core.context(true))))
+      -- Not a tls.conn: the method runs in the wrapper's frame and says so.
+      assert.has_error(function() wrapped(42) end)
+   end)
+end)
+
+-- review27a #1: a session keeps the peer's leaf, not its chain; an
+-- intermediate (or trust anchor) that expired since would make a full
+-- handshake fail, so the session keeps the earliest notAfter of the
+-- verified path and is not resumed past it, on both sides.
+describe("review27a #1: resumption past the notAfter of an intermediate of the verified chain", function()
+   local CTXM = require("tls.core").context_methods
+   local E = require "spec.support.engines"
+   local pki = require "spec.support.pki"
+   local DAY = 86400
+   local EXPIRED_CLIENT = "the client certificate kept in the session, or a certificate of its verified chain, "
+      .. "has expired (notAfter passed)"
+   local EXPIRED_SERVER = "the server's certificate kept in the session, or a certificate of its verified chain, "
+      .. "has expired (notAfter passed)"
+
+   -- root (30 days) -> intermediate (3 days) -> leaf (30 days)
+   local p = pki.new()
+   p:ca("root", "ec256", "/CN=Root 30d", 30)
+   p:key("int", "ec256")
+   p:issue("int", "/CN=Intermediate 3d", "root", { ext = "ca", days = 3 })
+   p:key("leaf", "ec256")
+   p:issue("leaf", "/CN=localhost", "int", { days = 30 })
+   p:bundle("chain", "leaf", "int")
+   local ROOT, CHAIN, KEY = p:read("root.pem"), p:read("chain.pem"), p:read("leaf.key")
+
+   local function clock(off, ...)
+      for _, ctx in ipairs { ... } do CTXM.set_clock_offset(ctx, off) end
+   end
+
+   local function tracing(opts)
+      local seen = {}
+      opts.trace = function(ev)
+         if ev.reason then seen[#seen + 1] = ev.reason end
+      end
+      return opts, seen
+   end
+
+   local function has(list, text)
+      for _, v in ipairs(list) do
+         if v:find(text, 1, true) then return true end
+      end
+      return false
+   end
+
+   local function server_side(version, session_ids)
+      local sopts, seen = tracing { mode = "server", certificate = E.CERT, key = E.KEY, verify = "required",
+                                    ca = ROOT, ticket_lifetime = 604800, max_version = version,
+                                    tickets = session_ids and 0 or nil,
+                                    session_store = session_ids and tls.store.memory() or nil }
+      local sctx = assert(tls.context(sopts))
+      local cctx = assert(tls.context { ca = E.CERT, certificate = CHAIN, key = KEY, max_version = version })
+      local sess = E.first_session(cctx, sctx)
+      -- the leaf is good for 30 days; the intermediate for 3
+      clock(2 * DAY, sctx)
+      local c, s = E.resume(cctx, sctx, sess)
+      assert.is_true(c:info().resumed, tostring(c:error()))
+      assert.is_true(s:info().peer_verified)
+      assert.is_false(has(seen, EXPIRED_CLIENT))
+      clock(4 * DAY, sctx)
+      local c2, s2 = E.resume(cctx, sctx, sess)
+      assert.is_true(has(seen, EXPIRED_CLIENT), table.concat(seen, " | "))
+      assert.is_true(s2:status().handshake_done, tostring(s2:error()))
+      assert.is_false(s2:info().resumed)
+      assert.is_false(c2:info().resumed)
+   end
+
+   it("server: TLS 1.3 tickets", function() server_side("TLSv1.3") end)
+   it("server: TLS 1.2 tickets", function() server_side("TLSv1.2") end)
+   it("server: TLS 1.2 session ids", function() server_side("TLSv1.2", true) end)
+
+   it("server: a session resumed from such a session keeps the chain's date", function()
+      local sopts, seen = tracing { mode = "server", certificate = E.CERT, key = E.KEY, verify = "required",
+                                    ca = ROOT, ticket_lifetime = 604800 }
+      local sctx = assert(tls.context(sopts))
+      local cctx = assert(tls.context { ca = E.CERT, certificate = CHAIN, key = KEY })
+      local sess = E.first_session(cctx, sctx)
+      clock(2 * DAY, sctx)
+      local c, s = E.resume(cctx, sctx, sess)
+      assert.is_true(c:info().resumed)
+      -- the ticket the resumed connection sends
+      assert(s:write("x"))
+      E.pump(s, c)
+      assert.equal("x", c:read())
+      local chained = assert(c:session())
+      clock(4 * DAY, sctx)
+      local c2 = E.resume(cctx, sctx, chained)
+      assert.is_false(c2:info().resumed)
+      assert.is_true(has(seen, EXPIRED_CLIENT), table.concat(seen, " | "))
+   end)
+
+   it("client: a session whose server chain has an expired intermediate is not offered", function()
+      local sctx = assert(tls.context { mode = "server", certificate = CHAIN, key = KEY, ticket_lifetime = 604800 })
+      local copts, seen = tracing { ca = ROOT }
+      local cctx = assert(tls.context(copts))
+      local sess = E.first_session(cctx, sctx)
+      clock(2 * DAY, cctx, sctx)
+      local c = E.resume(cctx, sctx, sess)
+      assert.is_true(c:info().resumed, tostring(c:error()))
+      assert.is_false(has(seen, EXPIRED_SERVER))
+      clock(4 * DAY, cctx, sctx)
+      local c2 = E.resume(cctx, sctx, sess)
+      assert.is_false(c2:info() ~= nil and c2:info().resumed)
+      assert.is_true(has(seen, EXPIRED_SERVER), table.concat(seen, " | "))
+   end)
+end)

@@ -123,12 +123,15 @@ local function b64enc(s)
 end
 
 -- The session text without its trailing verification-settings field: a
--- session as the format was before it (the field is its last 33 bytes:
--- length 32, then the digest).
+-- session as the format was before it (the field is 33 bytes: length 32,
+-- then the digest; since session 27 the verified path's earliest notAfter
+-- follows it, 9 bytes: length 8, then the date, dropped first).
 local function old_format(text)
    local head, body, tail = text:match("^(.-\n\n)(.-)(%-%-%-%-%-END LUATLS SESSION%-%-%-%-%-\n)$")
    assert(head, "not a session text")
    local bin = b64dec(body)
+   assert.equal(8, bin:byte(#bin - 8))
+   bin = bin:sub(1, #bin - 9)
    assert.equal(32, bin:byte(#bin - 32))
    local old = b64enc(bin:sub(1, #bin - 33))
    local lines = {}

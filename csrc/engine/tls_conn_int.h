@@ -254,6 +254,8 @@ struct tls_conn {
     int has_peer_settings;
     uint64_t auth_ms;         /* when the peer was authenticated by a certificate:
                                * this handshake, or the resumed session's (0: not yet) */
+    uint64_t chain_not_after; /* the earliest notAfter of the peer's verified path,
+                               * seconds (tls_session's; 0: not known) */
     uint16_t peer_sigscheme;  /* the scheme the peer's handshake signature used (0: none) */
     uint16_t session_sigscheme; /* resumed: the session's peer_sigscheme */
     uint16_t peer_sigalgs[TLS_CONFIG_MAX_LIST]; /* server: ours the client offered, our order */
@@ -531,6 +533,9 @@ int tls_resume_sigscheme_misfit(const tls_conn *c, const tls_session *s);
  * notAfter at now_ms (or cannot be decoded): such a session is not resumed
  * (client and server alike), as a full handshake would refuse the leaf. */
 int tls_resume_peer_expired(const tls_conn *c, const tls_session *s, uint64_t now_ms);
+/* The earliest notAfter along a verified path in seconds since the epoch;
+ * 0 when a date cannot be read (or the path is empty). */
+uint64_t tls_resume_chain_not_after(STACK_OF(X509) *verified);
 
 /* ---- Trace (tls_trace.c) ---- */
 typedef struct tls_trace_builder {

@@ -40,6 +40,7 @@ void tls_resume_stamp_auth(const tls_conn *c, tls_session *s)
      * a resumed one only carries the check of the session it resumed. */
     s->auth_ms = c->auth_ms != 0 ? c->auth_ms : s->created_ms;
     s->peer_sigscheme = c->resumed ? c->session_sigscheme : c->peer_sigscheme;
+    s->chain_not_after = c->chain_not_after;
     if (c->is_server)
         return;
     s->has_own_cert = c->own != NULL;
@@ -53,6 +54,7 @@ void tls_resume_note_auth(tls_conn *c, const tls_session *s)
 {
     c->auth_ms = s->auth_ms;
     c->session_sigscheme = s->peer_sigscheme;
+    c->chain_not_after = s->chain_not_after;
     if (c->is_server)
         return;
     /* info().client_certificate: the identity the session authenticated
@@ -81,7 +83,25 @@ int tls_resume_peer_expired(const tls_conn *c, const tls_session *s, uint64_t no
     time_t t = (time_t)(now_ms / 1000);
     int cmp = leaf != NULL ? X509_cmp_time(X509_get0_notAfter(leaf), &t) : 0;
     X509_free(leaf);
-    return cmp <= 0;
+    /* The session keeps the leaf alone: an intermediate or trust anchor
+     * that expired since is known by the date kept of the path. */
+    return cmp <= 0 || (s->chain_not_after != 0 && s->chain_not_after <= now_ms / 1000);
+}
+
+uint64_t tls_resume_chain_not_after(STACK_OF(X509) *verified)
+{
+    uint64_t earliest = 0;
+    for (int i = 0; i < sk_X509_num(verified); i++) {
+        struct tm tm;
+        if (ASN1_TIME_to_tm(X509_get0_notAfter(sk_X509_value(verified, i)), &tm) != 1)
+            return 0;
+        time_t t = timegm(&tm);
+        if (t <= 0)
+            return 0;
+        if (earliest == 0 || (uint64_t)t < earliest)
+            earliest = (uint64_t)t;
+    }
+    return earliest;
 }
 
 uint64_t tls_resume_auth_age_ms(const tls_session *s, uint64_t now_ms)
@@ -97,7 +117,8 @@ const char *tls_resume_auth_misfit(const tls_conn *c, const tls_session *s, uint
         return "the session's certificate check is older than 7 days (604800 s, RFC 8446 4.6.1): a full "
                "handshake checks the certificate again";
     if (tls_resume_peer_expired(c, s, now_ms))
-        return "the server's certificate kept in the session has expired (notAfter passed)";
+        return "the server's certificate kept in the session, or a certificate of its verified chain, has "
+               "expired (notAfter passed)";
     if (tls_resume_sigscheme_misfit(c, s))
         return "the server authenticated the session with a signature scheme not in this config's sigalgs";
     if (s->has_own_cert && own_pair(c, s->own_cert) == NULL)

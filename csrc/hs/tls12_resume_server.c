@@ -129,7 +129,8 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
         goto done;
     }
     if (tls_resume_peer_expired(c, s, now)) {
-        snprintf(why, why_size, "the client certificate kept in the session has expired (notAfter passed)");
+        snprintf(why, why_size, "the client certificate kept in the session, or a certificate of its verified "
+                                "chain, has expired (notAfter passed)");
         goto done;
     }
     /* rfc7627#5.3: "If the original session used the

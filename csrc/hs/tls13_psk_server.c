@@ -230,7 +230,8 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
         return 0;
     }
     if (tls_resume_peer_expired(c, s, now)) {
-        snprintf(why, why_size, "the client certificate kept in the session has expired (notAfter passed)");
+        snprintf(why, why_size, "the client certificate kept in the session, or a certificate of its verified "
+                                "chain, has expired (notAfter passed)");
         return 0;
     }
     return 1;

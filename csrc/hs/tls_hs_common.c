@@ -213,9 +213,11 @@ int tls_hs_accept_peer_chain(tls_conn *c)
     }
     /* Pins count only keys of a verified path (or the leaf alone). */
     int rc = tls_pin_check(c->cfg, verified, leaf, &c->err);
-    sk_X509_pop_free(verified, X509_free);
-    if (rc == 0 && ok && c->pol.verify)
+    if (rc == 0 && ok && c->pol.verify) {
         c->peer_verified = 1;
+        c->chain_not_after = tls_resume_chain_not_after(verified);
+    }
+    sk_X509_pop_free(verified, X509_free);
     return rc;
 }
 

@@ -76,6 +76,11 @@ int tls_session_encode(const tls_session *s, tls_buf *out, tls_error *err)
     if (s->has_verify_digest) {
         tls_buf_u8(out, TLS_VERIFY_DIGEST_LEN);
         tls_buf_bytes(out, s->verify_digest, TLS_VERIFY_DIGEST_LEN);
+        if (s->chain_not_after != 0) {
+            tls_buf_u8(out, 8);
+            tls_buf_u32(out, (uint32_t)(s->chain_not_after >> 32));
+            tls_buf_u32(out, (uint32_t)s->chain_not_after);
+        }
     }
     if (!tls_buf_ok(out))
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
@@ -140,6 +145,15 @@ int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *
         bad = copy_vec(&r, 1, s->verify_digest, sizeof s->verify_digest, &digest_len)
               || digest_len != TLS_VERIFY_DIGEST_LEN;
         s->has_verify_digest = !bad;
+    }
+    if (!bad && tls_rd_ok(&r) && tls_rd_left(&r) > 0) {
+        tls_reader t = tls_rd_vec(&r, 1);
+        bad = !tls_rd_ok(&t) || t.len != 8;
+        if (!bad) {
+            uint64_t high = tls_rd_u32(&t);
+            s->chain_not_after = high << 32 | tls_rd_u32(&t);
+            bad = s->chain_not_after == 0;
+        }
     }
     if (bad || !tls_rd_end(&r) || (s->kind != TLS_SESSION_SERVER && s->kind != TLS_SESSION_CLIENT)
         || (s->version != TLS_VERSION_13 && s->version != TLS_VERSION_12) || s->secret_len == 0

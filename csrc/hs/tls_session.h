@@ -71,6 +71,13 @@ typedef struct tls_session {
      * made under settings we cannot know). */
     uint8_t verify_digest[TLS_VERIFY_DIGEST_LEN];
     int has_verify_digest;
+    /* The earliest notAfter along the peer's verified path, seconds since
+     * the epoch (0: not known, as in a session encoded before it was
+     * added, or a chain a verify function accepted): the leaf is kept, its
+     * intermediates and trust anchor are not, yet a full handshake would
+     * refuse any of them once expired. A second trailing field, after
+     * verify_digest. */
+    uint64_t chain_not_after;
     /* Client only: what to present. */
     tls_buf ticket;            /* TLS 1.3 PSK identity or rfc5077 ticket; empty: none */
     uint8_t session_id[32];    /* TLS 1.2 session id (session-store resumption) */

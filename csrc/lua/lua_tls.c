@@ -280,9 +280,23 @@ static int loop_method(lua_State *L)
     return loop_method_finish(L, status, 0);
 }
 
+/* The method runs in loop_method's own frame, where lua_upvalueindex
+ * reads the wrapper's upvalues: a C closure would take them for its own
+ * (tls.core is reachable from any code, and pairs over its method tables
+ * gives such a closure). The methods tls.loop wraps have none. */
+static int is_plain_c_function(lua_State *L, int idx)
+{
+    if (lua_tocfunction(L, idx) == NULL)
+        return 0;
+    if (lua_getupvalue(L, idx, 1) == NULL)
+        return 1;
+    lua_pop(L, 1);
+    return 0;
+}
+
 static int core_loop_method(lua_State *L)
 {
-    luaL_argexpected(L, lua_tocfunction(L, 1) != NULL, 1, "C function");
+    luaL_argexpected(L, is_plain_c_function(L, 1), 1, "C function without upvalues");
     luaL_checktype(L, 2, LUA_TFUNCTION);
     luaL_checktype(L, 3, LUA_TFUNCTION);
     luaL_checktype(L, 4, LUA_TTABLE);

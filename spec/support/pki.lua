@@ -83,25 +83,26 @@ end
 
 function pki:key(name, kind) pki.keygen(self.dir, name, kind) end
 
--- A self-signed CA certificate name.pem for a new key of `kind`.
-function pki:ca(name, kind, subject)
+-- A self-signed CA certificate name.pem for a new key of `kind`, valid
+-- for `days` (default 2).
+function pki:ca(name, kind, subject, days)
   self:key(name, kind)
   -- ext.cnf refers to $SAN, which must be set whenever it is read.
-  self:sh(("SAN=DNS:unused openssl req -x509 -new -key %s.key -subj %s -days 2 -sha256 -config ext.cnf "
-    .. "-extensions ca -out %s.pem"):format(name, proc.quote(subject), name))
+  self:sh(("SAN=DNS:unused openssl req -x509 -new -key %s.key -subj %s -days %d -sha256 -config ext.cnf "
+    .. "-extensions ca -out %s.pem"):format(name, proc.quote(subject), days or 2, name))
 end
 
 -- name.pem for name.key, signed by issuer. opts: md ("sha256"), ext
 -- ("leaf", "cnonly" or "ca"), san ("DNS:localhost,IP:127.0.0.1,IP:::1"),
--- utf8 (the subject is UTF-8).
+-- utf8 (the subject is UTF-8), days (2).
 function pki:issue(name, subject, issuer, opts)
   opts = opts or {}
   self.serial = self.serial + 1
   self:sh(("openssl req -new %s -key %s.key -subj %s -out %s.csr"):format(
     opts.utf8 and "-utf8" or "", name, proc.quote(subject), name))
-  self:sh(("SAN=%s openssl x509 -req -in %s.csr -CA %s.pem -CAkey %s.key -set_serial %d -days 2 "
+  self:sh(("SAN=%s openssl x509 -req -in %s.csr -CA %s.pem -CAkey %s.key -set_serial %d -days %d "
     .. "-%s -extfile ext.cnf -extensions %s -out %s.pem"):format(
-    proc.quote(opts.san or "DNS:localhost,IP:127.0.0.1,IP:::1"), name, issuer, issuer, self.serial,
+    proc.quote(opts.san or "DNS:localhost,IP:127.0.0.1,IP:::1"), name, issuer, issuer, self.serial, opts.days or 2,
     opts.md or "sha256", opts.ext or "leaf", name))
 end
 
