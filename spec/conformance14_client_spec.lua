@@ -85,6 +85,32 @@ describe("conformance 14: our client against unusual openssl s_server setups", f
       again:close()
    end)
 
+   -- Before session 27 the 33rd ticket in a row ended the connection
+   -- (review27b): RFC 8446 4.6.1 sets no limit on tickets.
+   it("takes forty tickets (-num_tickets 40): keeps the first 32, ignores the rest, reads the page and resumes", function()
+      local h, port = s_server("-www -tls1_3 -num_tickets 40")
+      local o, events = engines.traced()
+      local conn = connect(port, o)
+      local page = status_page(conn)
+      assert.truthy(page:find("New, TLSv1.3", 1, true), page)
+      local kept, ignored = 0, 0
+      for _, ev in ipairs(engines.events_of(events, "receive", "NewSessionTicket")) do
+         if ev.note == "kept as the latest session (conn:session())" then kept = kept + 1 end
+         if ev.note == "ignored: more than 32 tickets without application data in between" then
+            ignored = ignored + 1
+         end
+      end
+      assert.equal(32, kept)
+      assert.equal(8, ignored)
+      local session = assert(conn:session())
+      conn:close()
+      local again = peers.connect(port, client_ctx(), { session = session })
+      assert.is_true(again:info().resumed, h:output())
+      page = status_page(again)
+      assert.truthy(page:find("Reused, TLSv1.3", 1, true), page)
+      again:close()
+   end)
+
    it("completes a HelloRetryRequest with a server that sends no ChangeCipherSpec (-no_middlebox)", function()
       local _, port = s_server("-www -tls1_3 -no_middlebox -groups secp384r1")
       local conn, ccs = connect_counting(port, "ChangeCipherSpec")

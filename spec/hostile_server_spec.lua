@@ -830,13 +830,82 @@ end)
 
 ---------------------------------------------------------------------------
 describe("our client against hostile NewSessionTicket messages", function()
-   it("takes 32 tickets in a row, and cuts the peer off at the 33rd", function()
+   -- Ticket i of a run, told apart by its bytes in the session kept.
+   local function nth_ticket(i) return ("ticket %04d "):format(i):rep(3) end
+
+   -- The ticket bytes inside our client's latest session.
+   local function kept_session(s)
+      local text = assert(s.engine:session())
+      return H.unbase64(assert(text:match("\n\n(.-)%-%-%-%-%-END")))
+   end
+
+   -- Before session 27 the 33rd ticket ended the connection (review27b):
+   -- RFC 8446 4.6.1 sets no limit, so later ones are read and dropped.
+   it("keeps the first 32 tickets in a row, reads and ignores the rest up to 1024, and goes on", function()
+      local events = {}
+      local s = H.new{ client = { trace = function(ev) events[#events + 1] = ev end } }
+      s:handshake()
+      for i = 1, 1024 do
+         assert(s:send(s:new_session_ticket{ nonce = string.char(i % 256), ticket = nth_ticket(i) }), "ticket " .. i)
+      end
+      assert.is_false(s.engine:status().failed)
+      local body = kept_session(s)
+      assert.truthy(body:find(nth_ticket(32), 1, true), "the session kept is the 32nd ticket's")
+      for _, i in ipairs({ 33, 34, 500, 1024 }) do assert.falsy(body:find(nth_ticket(i), 1, true), i) end
+      local kept, ignored = 0, 0
+      for _, ev in ipairs(events) do
+         if ev.direction == "receive" and ev.message == "NewSessionTicket" then
+            if ev.note == "ignored: more than 32 tickets without application data in between" then
+               ignored = ignored + 1
+            elseif ev.note == "kept as the latest session (conn:session())" then
+               kept = kept + 1
+            end
+         end
+      end
+      assert.equal(32, kept)
+      assert.equal(1024 - 32, ignored)
+      talks(s)
+   end)
+
+   it("still refuses a malformed 40th ticket in a row (decode_error)", function()
       local s = H.new{}
       s:handshake()
-      for i = 1, 32 do assert(s:send(s:new_session_ticket{ nonce = string.char(i) }), "ticket " .. i) end
+      for i = 1, 39 do assert(s:send(s:new_session_ticket{ ticket = nth_ticket(i) }), "ticket " .. i) end
+      s:send(s:new_session_ticket{ ticket = "" })
+      fails_with(s, "decode_error", "NewSessionTicket message is malformed")
+   end)
+
+   it("still checks the extensions of an ignored ticket", function()
+      local s = H.new{}
+      s:handshake()
+      for i = 1, 40 do assert(s:send(s:new_session_ticket{ ticket = nth_ticket(i) }), "ticket " .. i) end
+      s:send(s:new_session_ticket{ extensions = { { H.EXT.early_data, H.u16(1) } } })
+      fails_with(s, "decode_error", "NewSessionTicket early_data is malformed")
+   end)
+
+   it("cuts the peer off at the 1025th ticket in a row", function()
+      local s = H.new{}
+      s:handshake()
+      for i = 1, 1024 do assert(s:send(s:new_session_ticket{ ticket = nth_ticket(i) }), "ticket " .. i) end
       assert.is_false(s.engine:status().failed)
       s:send(s:new_session_ticket())
-      fails_with(s, "unexpected_message", "NewSessionTicket")
+      fails_with(s, "unexpected_message",
+         "^peer sent more than 1024 NewSessionTicket messages without application data in between$")
+   end)
+
+   it("application data resets both the count of tickets kept and the cut-off", function()
+      local s = H.new{}
+      s:handshake()
+      for round = 1, 3 do
+         for i = 1, 1024 do
+            assert(s:send(s:new_session_ticket{ ticket = nth_ticket(round * 10000 + i) }), "ticket " .. i)
+         end
+         local body = kept_session(s)
+         assert.truthy(body:find(nth_ticket(round * 10000 + 32), 1, true), "round " .. round)
+         assert(s:send_app("round " .. round))
+         assert.are.equal("round " .. round, s.engine:read())
+      end
+      assert.is_false(s.engine:status().failed)
    end)
 
    it("does not count tickets separated by application data", function()

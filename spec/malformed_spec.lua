@@ -725,13 +725,24 @@ describe("post-handshake messages and protected records, malformed,", function()
       assert.equal("peer sent more than 32 KeyUpdate messages without application data in between", msg)
    end)
 
-   it("33 NewSessionTickets without application data in between are unexpected_message", function()
+   it("1025 NewSessionTickets without application data in between are unexpected_message", function()
       local cl, srv = client_connected()
       local flood = {}
-      for i = 1, 33 do flood[i] = srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message()) end
+      for i = 1, 1025 do flood[i] = srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message()) end
       local ok, msg = cl:feed(table.concat(flood))
       assert_failed(cl, ok, msg, "unexpected_message")
-      assert.equal("peer sent more than 32 NewSessionTicket messages without application data in between", msg)
+      assert.equal("peer sent more than 1024 NewSessionTicket messages without application data in between", msg)
+   end)
+
+   it("a malformed 40th NewSessionTicket in a row (one the client would ignore) is decode_error", function()
+      local cl, srv = client_connected()
+      local flood = {}
+      for i = 1, 39 do flood[i] = srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message()) end
+      local nst = B.handshake(4, ("\0"):rep(8) .. B.vec(1, "") .. B.vec(2, "t") .. B.vec(2, "") .. "\0")
+      flood[40] = srv:seal(srv.server_ap, B.CT.handshake, nst)
+      local ok, msg = cl:feed(table.concat(flood))
+      assert_failed(cl, ok, msg, "decode_error")
+      assert.equal("NewSessionTicket message is malformed", msg)
    end)
 
    it("a NewSessionTicket with an empty ticket is decode_error", function()

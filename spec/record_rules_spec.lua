@@ -30,7 +30,14 @@ local server_connected, client_connected = E.scripted_handshake, E.scripted_serv
 ---------------------------------------------------------------------------
 describe("floods of post-handshake messages", function()
    local KU_FLOOD = "peer sent more than 32 KeyUpdate messages without application data in between"
-   local NST_FLOOD = "peer sent more than 32 NewSessionTicket messages without application data in between"
+   local NST_FLOOD = "peer sent more than 1024 NewSessionTicket messages without application data in between"
+
+   -- n tickets, each in its own record.
+   local function tickets(srv, n)
+      local t = {}
+      for i = 1, n do t[i] = srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message()) end
+      return table.concat(t)
+   end
 
    it("32 KeyUpdates in a row are taken, the 33rd is unexpected_message", function()
       local sv, fake = server_connected()
@@ -93,20 +100,36 @@ describe("floods of post-handshake messages", function()
       assert_failed(sv, ok, msg, "unexpected_message", KU_FLOOD)
    end)
 
-   it("32 NewSessionTickets in a row are taken by a client, the 33rd is unexpected_message", function()
+   -- Before session 27 the 33rd ended the connection: RFC 8446 4.6.1 sets
+   -- no limit, so tickets past the 32nd are read and ignored.
+   it("1024 NewSessionTickets in a row are taken by a client, the 1025th is unexpected_message", function()
       local cl, srv = client_connected()
-      local flood = {}
-      for i = 1, 32 do flood[i] = srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message()) end
-      assert(cl:feed(table.concat(flood)))
+      assert(cl:feed(tickets(srv, 1024)))
       assert.equal("", cl:output())
+      assert.is_false(cl:status().failed)
       local ok, msg = cl:feed(srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message()))
       assert_failed(cl, ok, msg, "unexpected_message", NST_FLOOD)
       assert.equal("unexpected_message", alert_sent(srv, cl:output(), srv.client_ap))
    end)
 
-   it("33 NewSessionTickets in one record are unexpected_message", function()
+   it("33 NewSessionTickets in a row leave the connection working", function()
       local cl, srv = client_connected()
-      local ok, msg = cl:feed(srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message(8):rep(33)))
+      assert(cl:feed(tickets(srv, 33) .. srv:seal(srv.server_ap, B.CT.application_data, "after 33")))
+      assert.equal("after 33", cl:read())
+      assert.is_string(cl:session())
+      assert.is_false(cl:status().failed)
+   end)
+
+   -- 600 tickets of 26 bytes fill most of a record.
+   it("1024 NewSessionTickets in two records are taken, 1025 are unexpected_message", function()
+      local cl, srv = client_connected()
+      assert(cl:feed(srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message(8):rep(600))
+         .. srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message(8):rep(424))
+         .. srv:seal(srv.server_ap, B.CT.application_data, "two records")))
+      assert.equal("two records", cl:read())
+      cl, srv = client_connected()
+      local ok, msg = cl:feed(srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message(8):rep(600))
+         .. srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message(8):rep(425)))
       assert_failed(cl, ok, msg, "unexpected_message", NST_FLOOD)
    end)
 
@@ -114,23 +137,22 @@ describe("floods of post-handshake messages", function()
       local cl, srv = client_connected()
       for round = 1, 3 do
          local batch = {}
-         for i = 1, 32 do batch[i] = srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message()) end
-         batch[#batch + 1] = srv:seal(srv.server_ap, B.CT.application_data, "t" .. round)
+         batch[1] = tickets(srv, 1024)
+         batch[2] = srv:seal(srv.server_ap, B.CT.application_data, "t" .. round)
          assert(cl:feed(table.concat(batch)))
       end
       assert.equal("t1t2t3", cl:read())
    end)
 
-   it("KeyUpdates and tickets are counted apart", function()
+   it("KeyUpdates and tickets are counted apart, and application data resets both", function()
       local cl, srv = client_connected()
-      local batch = {}
-      for _ = 1, 32 do
-         batch[#batch + 1] = srv:seal(srv.server_ap, B.CT.handshake, P.ticket_message())
+      for round = 1, 2 do
+         local batch = { tickets(srv, 1024) }
+         for _ = 1, 32 do batch[#batch + 1] = srv:key_update(false) end
+         assert(cl:feed(table.concat(batch)))
+         assert(cl:feed(srv:seal(srv.server_ap, B.CT.application_data, "fine " .. round)))
+         assert.equal("fine " .. round, cl:read())
       end
-      for _ = 1, 32 do batch[#batch + 1] = srv:key_update(false) end
-      assert(cl:feed(table.concat(batch)))
-      assert(cl:feed(srv:seal(srv.server_ap, B.CT.application_data, "fine")))
-      assert.equal("fine", cl:read())
    end)
 
    it("a client answers a server's KeyUpdate request, and follows its keys", function()

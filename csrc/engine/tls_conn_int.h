@@ -53,7 +53,13 @@
  * each KeyUpdate request costs key derivations and a queued reply, so a
  * peer could otherwise make our output grow without bound. */
 #define TLS_MAX_KEY_UPDATES_IN_ROW 32
+/* rfc8446#4.6.1 sets no limit on tickets, and servers may be set to send
+ * many (OpenSSL's num_tickets): past the first 32 in a row they are read
+ * and dropped, since keeping each costs a derivation, a session and a copy
+ * of the server's certificate. Only a stream that looks endless is cut off,
+ * as it would keep us busy without progress. */
 #define TLS_MAX_TICKETS_IN_ROW 32
+#define TLS_MAX_TICKETS_IN_ROW_CUTOFF 1024
 /* Ciphertext of rejected 0-RTT records a server skips (rfc8446#4.2.10). */
 #define TLS_MAX_EARLY_DATA_SKIP (64 * 1024)
 

@@ -333,11 +333,12 @@ static int handle_key_update(tls_conn *c, tls_reader *body)
 
 static int handle_new_session_ticket(tls_conn *c, tls_reader *body)
 {
-    /* Cheap to take, but endless ones would keep us busy without progress. */
-    if (++c->tickets_in_row > TLS_MAX_TICKETS_IN_ROW)
+    /* Reading one is cheap, but an endless stream would keep us busy
+     * without progress. */
+    if (++c->tickets_in_row > TLS_MAX_TICKETS_IN_ROW_CUTOFF)
         return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                         "peer sent more than %d NewSessionTicket messages without application data in between",
-                        TLS_MAX_TICKETS_IN_ROW);
+                        TLS_MAX_TICKETS_IN_ROW_CUTOFF);
     uint32_t lifetime = tls_rd_u32(body);
     uint32_t age_add = tls_rd_u32(body);
     tls_reader nonce = tls_rd_vec(body, 1);
@@ -365,6 +366,19 @@ static int handle_new_session_ticket(tls_conn *c, tls_reader *body)
         max_early_data = tls_rd_u32(early);
         if (!tls_rd_end(early))
             return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "NewSessionTicket early_data is malformed");
+    }
+    /* Checked like any other (a malformed one is still the peer's error),
+     * but not kept: a client keeps one session, and deriving and copying
+     * for each of a long run would cost more than the tickets are worth. */
+    if (c->tickets_in_row > TLS_MAX_TICKETS_IN_ROW) {
+        if (!tls_tracing(c))
+            return 0;
+        tls_trace_builder tb;
+        tls_trace_begin(&tb, "receive", "NewSessionTicket");
+        tls_trace_add(&tb, "ticket_bytes", "%zu", ticket.len);
+        tls_trace_add(&tb, "note", "ignored: more than %d tickets without application data in between",
+                      TLS_MAX_TICKETS_IN_ROW);
+        return tls_trace_emit(c, &tb);
     }
     return tls13_psk_client_new_ticket(c, lifetime, age_add, &nonce, &ticket, max_early_data);
 }

@@ -175,6 +175,9 @@ local function unbase64(s)
    return table.concat(out)
 end
 
+-- The bytes of a base64 text (a session's body, a PEM's).
+H.unbase64 = unbase64
+
 function H.pem_certificates(pem)
    local ders = {}
    for b64 in pem:gmatch("%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-(.-)%-%-%-%-%-END CERTIFICATE%-%-%-%-%-") do
