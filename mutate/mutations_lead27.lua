@@ -44,7 +44,17 @@ static int core_loop_method]],
     specs = { { S, "keeps the chain's date" } } },
   -- the date left out of the encoding (tickets, session texts, stores)
   { name = "lead27_chain_date_not_encoded", file = "csrc/hs/tls_session.c",
-    from = [[        if (s->chain_not_after != 0) {]],
-    to = [[        if (0) {]],
+    from = [[        tls_buf_u32(out, (uint32_t)s->chain_not_after);]],
+    to = [[        tls_buf_u32(out, 0);]],
     specs = { { S, "server: TLS 1.2 tickets" } } },
+  -- review27c #1: a session with fields a newer version added is resumed
+  { name = "lead27_newer_session_fields_ignored", file = "csrc/hs/tls_session.c",
+    from = [[    if (newer) {]],
+    to = [[    if (newer && 0) {]],
+    specs = { { S, "one with an unknown field does not" } } },
+  -- ... or refused as malformed
+  { name = "lead27_newer_session_fields_malformed", file = "csrc/hs/tls_session.c",
+    from = [[        bad = !tls_rd_ok(&unknown);]],
+    to = [[        bad = tls_rd_ok(&unknown) || 1;]],
+    specs = { { S, "one with an unknown field does not" } } },
 }

@@ -190,3 +190,58 @@ describe("review27a #1: resumption past the notAfter of an intermediate of the v
       assert.is_true(has(seen, EXPIRED_SERVER), table.concat(seen, " | "))
    end)
 end)
+
+-- review27c #1: a session made by a later version may carry fields this
+-- one does not know after the path's date; it is not resumed (what they
+-- say may be a limit), and it is no error: a full handshake.
+describe("review27c #1: session texts with trailing fields this version does not know", function()
+   local E = require "spec.support.engines"
+   local ST = require "spec.support.session_text"
+
+   local function offered(cctx, sctx, text)
+      local c = assert(tls.engine(cctx, { servername = "localhost", session = text }))
+      local s = assert(tls.engine(sctx))
+      assert(c:start())
+      E.pump(c, s)
+      return c, s
+   end
+
+   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it(version .. ": the date field is there, a known session resumes, one with an unknown field does not",
+         function()
+         local sctx = assert(tls.context { mode = "server", certificate = E.CERT, key = E.KEY,
+                                           max_version = version })
+         local cctx = assert(tls.context { ca = E.CERT, max_version = version })
+         local text = E.first_session(cctx, sctx)
+         local bin, text_of = ST.open(text)
+         -- the date: length 8, then a time within the leaf's validity
+         assert.equal(8, bin:byte(#bin - 8))
+         local date = string.unpack(">I8", bin, #bin - 7)
+         assert.is_true(date > os.time() and date < os.time() + 40 * 365 * 86400, tostring(date))
+         local c = offered(cctx, sctx, text_of(bin))
+         assert.is_true(c:info().resumed, tostring(c:error()))
+         -- one well-formed field more: a full handshake, no error
+         local c2, s2 = offered(cctx, sctx, text_of(bin .. "\3abc"))
+         assert.is_true(c2:status().handshake_done, tostring(c2:error()))
+         assert.is_true(s2:status().handshake_done, tostring(s2:error()))
+         assert.is_false(c2:info().resumed)
+         -- an empty one too
+         local c3 = offered(cctx, sctx, text_of(bin .. "\0"))
+         assert.is_true(c3:status().handshake_done)
+         assert.is_false(c3:info().resumed)
+         -- a field cut short is malformed, as before
+         local bad, err = tls.engine(cctx, { servername = "localhost", session = text_of(bin .. "\5ab") })
+         assert.is_nil(bad)
+         assert.matches("session: malformed", err, 1, true)
+      end)
+   end
+
+   it("a date of 0 (not known) keeps the leaf's check alone, as a session made before the field", function()
+      local sctx = assert(tls.context { mode = "server", certificate = E.CERT, key = E.KEY })
+      local cctx = assert(tls.context { ca = E.CERT })
+      local bin, text_of = ST.open((E.first_session(cctx, sctx)))
+      local zeroed = bin:sub(1, #bin - 8) .. string.pack(">I8", 0)
+      local c = offered(cctx, sctx, text_of(zeroed))
+      assert.is_true(c:info().resumed, tostring(c:error()))
+   end)
+end)

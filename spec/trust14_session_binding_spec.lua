@@ -89,54 +89,18 @@ local function not_offered(version, sctx, session, offered)
    return c
 end
 
--- Minimal base64 (RFC 4648) for crafting a session text of the old format.
-local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-local function b64dec(s)
-   s = s:gsub("[^%w%+/=]", "")
-   local out, bits, n = {}, 0, 0
-   for ch in s:gmatch(".") do
-      if ch == "=" then break end
-      bits = bits * 64 + (B64:find(ch, 1, true) - 1)
-      n = n + 6
-      if n >= 8 then
-         n = n - 8
-         out[#out + 1] = string.char((bits >> n) & 0xff)
-         bits = bits & ((1 << n) - 1)
-      end
-   end
-   return table.concat(out)
-end
-local function b64enc(s)
-   local out = {}
-   for i = 1, #s, 3 do
-      local a, b, c = s:byte(i, i + 2)
-      local v = (a << 16) | ((b or 0) << 8) | (c or 0)
-      for k = 0, 3 do
-         if k <= 1 + (b and 1 or 0) + (c and 1 or 0) then
-            out[#out + 1] = B64:sub(((v >> (18 - 6 * k)) & 63) + 1, ((v >> (18 - 6 * k)) & 63) + 1)
-         else
-            out[#out + 1] = "="
-         end
-      end
-   end
-   return table.concat(out)
-end
+local ST = require "spec.support.session_text"
 
 -- The session text without its trailing verification-settings field: a
 -- session as the format was before it (the field is 33 bytes: length 32,
 -- then the digest; since session 27 the verified path's earliest notAfter
 -- follows it, 9 bytes: length 8, then the date, dropped first).
 local function old_format(text)
-   local head, body, tail = text:match("^(.-\n\n)(.-)(%-%-%-%-%-END LUATLS SESSION%-%-%-%-%-\n)$")
-   assert(head, "not a session text")
-   local bin = b64dec(body)
+   local bin, text_of = ST.open(text)
    assert.equal(8, bin:byte(#bin - 8))
    bin = bin:sub(1, #bin - 9)
    assert.equal(32, bin:byte(#bin - 32))
-   local old = b64enc(bin:sub(1, #bin - 33))
-   local lines = {}
-   for i = 1, #old, 64 do lines[#lines + 1] = old:sub(i, i + 63) end
-   return head .. table.concat(lines, "\n") .. "\n" .. tail
+   return text_of(bin:sub(1, #bin - 33))
 end
 
 for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do

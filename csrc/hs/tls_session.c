@@ -76,11 +76,11 @@ int tls_session_encode(const tls_session *s, tls_buf *out, tls_error *err)
     if (s->has_verify_digest) {
         tls_buf_u8(out, TLS_VERIFY_DIGEST_LEN);
         tls_buf_bytes(out, s->verify_digest, TLS_VERIFY_DIGEST_LEN);
-        if (s->chain_not_after != 0) {
-            tls_buf_u8(out, 8);
-            tls_buf_u32(out, (uint32_t)(s->chain_not_after >> 32));
-            tls_buf_u32(out, (uint32_t)s->chain_not_after);
-        }
+        /* Always there (0: not known), so that a field a later version
+         * adds after it is never taken for it. */
+        tls_buf_u8(out, 8);
+        tls_buf_u32(out, (uint32_t)(s->chain_not_after >> 32));
+        tls_buf_u32(out, (uint32_t)s->chain_not_after);
     }
     if (!tls_buf_ok(out))
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
@@ -152,8 +152,17 @@ int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *
         if (!bad) {
             uint64_t high = tls_rd_u32(&t);
             s->chain_not_after = high << 32 | tls_rd_u32(&t);
-            bad = s->chain_not_after == 0;
         }
+    }
+    /* Trailing fields a later version added (each a length byte, then its
+     * bytes): this version cannot apply what they say, which may be a
+     * limit, so the session is not resumed; nor is it malformed (a full
+     * handshake, not an error, for a program that went back a version). */
+    int newer = 0;
+    while (!bad && tls_rd_ok(&r) && tls_rd_left(&r) > 0) {
+        tls_reader unknown = tls_rd_vec(&r, 1);
+        bad = !tls_rd_ok(&unknown);
+        newer = 1;
     }
     if (bad || !tls_rd_end(&r) || (s->kind != TLS_SESSION_SERVER && s->kind != TLS_SESSION_CLIENT)
         || (s->version != TLS_VERSION_13 && s->version != TLS_VERSION_12) || s->secret_len == 0
@@ -161,6 +170,12 @@ int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *
         || !tls_buf_ok(&s->peer_cert) || !tls_buf_ok(&s->ticket)) {
         tls_session_wipe(s);
         return tls_fail(err, NO_ALERT, "session: malformed");
+    }
+    if (newer) {
+        tls_session_wipe(s);
+        tls_fail(err, NO_ALERT, "session: made by a newer version of luatls (fields this one does not know): not "
+                                "resumed");
+        return TLS_SESSION_OLD_FORMAT;
     }
     s->name[name_len] = 0;
     return 0;

@@ -76,7 +76,7 @@ typedef struct tls_session {
      * added, or a chain a verify function accepted): the leaf is kept, its
      * intermediates and trust anchor are not, yet a full handshake would
      * refuse any of them once expired. A second trailing field, after
-     * verify_digest. */
+     * verify_digest, written whenever it is (0 too). */
     uint64_t chain_not_after;
     /* Client only: what to present. */
     tls_buf ticket;            /* TLS 1.3 PSK identity or rfc5077 ticket; empty: none */
@@ -98,7 +98,8 @@ int tls_session_encode(const tls_session *s, tls_buf *out, tls_error *err);
 /* Decodes (s is initialised here); 0, or -1 when malformed (err gets why,
  * no alert: a bad blob from a store or a ticket just means no resumption),
  * or TLS_SESSION_OLD_FORMAT for a well-labelled session of an older
- * format: not misread, only not resumed. */
+ * format, or of this one with trailing fields a newer version added: not
+ * misread, only not resumed. */
 #define TLS_SESSION_OLD_FORMAT (-2)
 int tls_session_decode(tls_session *s, const uint8_t *p, size_t len, tls_error *err);
 /* The text form a client stores: a header naming the server, version and
