@@ -13,20 +13,8 @@ local function clock(off, ...)
    for _, ctx in ipairs { ... } do CTXM.set_clock_offset(ctx, off) end
 end
 
-local function reasons(opts)
-   local seen = {}
-   opts.trace = function(ev)
-      if ev.message == "resumption" and ev.reason then seen[#seen + 1] = ev.reason end
-   end
-   return opts, seen
-end
-
-local function has(list, text)
-   for _, v in ipairs(list) do
-      if v:find(text, 1, true) then return true end
-   end
-   return false
-end
+local RX = require "spec.support.resume_expiry"
+local reasons, has = RX.reasons, RX.has
 
 local EXPIRED = "the client certificate kept in the session, or a certificate of its verified chain, has expired "
    .. "(notAfter passed)"
@@ -34,30 +22,8 @@ local EXPIRED = "the client certificate kept in the session, or a certificate of
 local function check(version, session_ids)
    -- a client certificate valid for 3 days, trusted by the server as itself
    local ccert, ckey = tls.selfsigned { names = { "client.example" }, days = 3 }
-   local sopts, seen = reasons { mode = "server", certificate = E.CERT, key = E.KEY, verify = "required",
-                                 ca = ccert, ticket_lifetime = 604800, max_version = version,
-                                 tickets = session_ids and 0 or nil,
-                                 session_store = session_ids and tls.store.memory() or nil }
-   local sctx = assert(tls.context(sopts))
-   local cctx = assert(tls.context { ca = E.CERT, certificate = ccert, key = ckey, max_version = version })
-   local sess = E.first_session(cctx, sctx)
-   -- (only the server's clock moves: the client would stop offering a
-   -- session id's session after 2 h, and the client's own checks are
-   -- review25b_spec's)
-   -- two days later the certificate is still valid: resumed, without a Certificate
-   clock(2 * DAY, sctx)
-   local c, s = E.resume(cctx, sctx, sess)
-   assert.is_true(c:info().resumed, tostring(c:error()))
-   assert.is_true(s:info().peer_verified)
-   assert.is_false(has(seen, EXPIRED))
-   -- four days later (by the clock that judges sessions) it has expired:
-   -- the server declines the session and asks for a certificate again
-   clock(4 * DAY, sctx)
-   local c2, s2 = E.resume(cctx, sctx, sess)
-   assert.is_true(has(seen, EXPIRED), table.concat(seen, " | "))
-   assert.is_true(s2:status().handshake_done, tostring(s2:error()))
-   assert.is_false(s2:info().resumed)
-   assert.is_false(c2:info().resumed)
+   RX.server_check { certificate = ccert, key = ckey, ca = ccert, version = version, session_ids = session_ids,
+                   expired = EXPIRED }
 end
 
 describe("lead26: the server checks the notAfter of the client certificate a session keeps", function()

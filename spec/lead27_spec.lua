@@ -114,41 +114,12 @@ describe("review27a #1: resumption past the notAfter of an intermediate of the v
       for _, ctx in ipairs { ... } do CTXM.set_clock_offset(ctx, off) end
    end
 
-   local function tracing(opts)
-      local seen = {}
-      opts.trace = function(ev)
-         if ev.reason then seen[#seen + 1] = ev.reason end
-      end
-      return opts, seen
-   end
-
-   local function has(list, text)
-      for _, v in ipairs(list) do
-         if v:find(text, 1, true) then return true end
-      end
-      return false
-   end
+   local RX = require "spec.support.resume_expiry"
+   local tracing, has = RX.reasons, RX.has
 
    local function server_side(version, session_ids)
-      local sopts, seen = tracing { mode = "server", certificate = E.CERT, key = E.KEY, verify = "required",
-                                    ca = ROOT, ticket_lifetime = 604800, max_version = version,
-                                    tickets = session_ids and 0 or nil,
-                                    session_store = session_ids and tls.store.memory() or nil }
-      local sctx = assert(tls.context(sopts))
-      local cctx = assert(tls.context { ca = E.CERT, certificate = CHAIN, key = KEY, max_version = version })
-      local sess = E.first_session(cctx, sctx)
-      -- the leaf is good for 30 days; the intermediate for 3
-      clock(2 * DAY, sctx)
-      local c, s = E.resume(cctx, sctx, sess)
-      assert.is_true(c:info().resumed, tostring(c:error()))
-      assert.is_true(s:info().peer_verified)
-      assert.is_false(has(seen, EXPIRED_CLIENT))
-      clock(4 * DAY, sctx)
-      local c2, s2 = E.resume(cctx, sctx, sess)
-      assert.is_true(has(seen, EXPIRED_CLIENT), table.concat(seen, " | "))
-      assert.is_true(s2:status().handshake_done, tostring(s2:error()))
-      assert.is_false(s2:info().resumed)
-      assert.is_false(c2:info().resumed)
+      RX.server_check { certificate = CHAIN, key = KEY, ca = ROOT, version = version, session_ids = session_ids,
+                      expired = EXPIRED_CLIENT }
    end
 
    it("server: TLS 1.3 tickets", function() server_side("TLSv1.3") end)

@@ -325,14 +325,7 @@ end)
 
 describe("review25c #5: a non-context where a context belongs", function()
    local cert = assert(tls.certificate(E.CERT))
-   local function tcp()
-      local l = assert(socket.bind("127.0.0.1", 0))
-      local _, port = l:getsockname()
-      local a = assert(socket.connect("127.0.0.1", port))
-      local b = assert(l:accept())
-      l:close()
-      return a, b
-   end
+   local tcp = tcppair
    local cases = {
       { "engine", 1, function(x) return tls.engine(x) end },
       { "wrap", 2, function(x)
