@@ -216,3 +216,41 @@ describe("review27c #1: session texts with trailing fields this version does not
       assert.is_true(c:info().resumed, tostring(c:error()))
    end)
 end)
+
+-- review26c #3 (left in session 26): a method called inside a cqueues
+-- controller where the coroutine cannot yield fails with Lua's words, and
+-- left its deadline behind: the connection's poll timeout stayed set (0
+-- once past), so an application polling it woke at once, for ever.
+describe("review26c #3: a call inside cqueues that cannot yield leaves no deadline behind", function()
+   it("conn:timeout() is nil again after the failed call", function()
+      local cqueues = require "cqueues"
+      local E = require "spec.support.engines"
+      local cq = cqueues.new()
+      local srv = assert(tls.listen("127.0.0.1", 0,
+         assert(tls.context { mode = "server", certificate = E.CERT, key = E.KEY }), { timeout = 30 }))
+      local _, port = srv:getsockname()
+      local seen = {}
+      cq:wrap(function()
+         local s = assert(srv:accept())
+         assert(s:handshake())
+         cqueues.sleep(0.3)
+         s:send("x\n")
+         s:close()
+      end)
+      cq:wrap(function()
+         local conn = assert(tls.connect("127.0.0.1", port, assert(tls.context { ca = E.CERT }),
+            { servername = "localhost", timeout = 5 }))
+         seen.ok, seen.err = pcall(string.gsub, "a", "a", function() return conn:receive() end)
+         seen.timeout = conn:timeout()
+         -- and the connection still works from where it can yield
+         seen.line = conn:receive()
+         conn:close()
+      end)
+      assert(cq:loop(10))
+      srv:close()
+      assert.is_false(seen.ok)
+      assert.matches("attempt to yield across a C%-call boundary", seen.err)
+      assert.is_nil(seen.timeout)
+      assert.equal("x", seen.line)
+   end)
+end)

@@ -89,8 +89,13 @@ local function wait(cq, obj, deadline)
   if deadline and now >= deadline then return false end
   local at = wake_at(obj, deadline)
   call_deadline[obj] = at
-  cq.poll(obj, at and math.max(at - now, 0) or nil)
+  -- A call that cannot yield here (made from a string.gsub callback or a
+  -- table.sort comparator) raises; its deadline must not outlive it, or
+  -- the object's poll timeout would stay at 0 for the application's own
+  -- polls.
+  local ok, err = pcall(cq.poll, obj, at and math.max(at - now, 0) or nil)
   call_deadline[obj] = nil
+  if not ok then error(err, 0) end
   return true
 end
 
