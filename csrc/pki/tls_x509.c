@@ -5,6 +5,7 @@
 #include "pki/tls_x509.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +23,26 @@ int tls_is_ip_literal(const char *s)
     if (s == NULL)
         return 0;
     return inet_pton(AF_INET, s, addr) == 1 || inet_pton(AF_INET6, s, addr) == 1;
+}
+
+/* The system's resolver reads "1.2.3", "127.1", "0x7f.0.0.1", "2130706433"
+ * and "010.0.0.1" (octal: 8.0.0.1) as IPv4 addresses, though inet_pton and
+ * the certificate's IP entries know only four decimal numbers: such a name
+ * would connect to an address while the name check looked for a DNS name
+ * no certificate carries. Only names made of digits, dots and hex letters
+ * reach getaddrinfo (numeric only: no lookup); *addr gets the address read. */
+static int is_other_ipv4_form(const char *name, size_t len, char *addr, size_t size)
+{
+    if (len > 64 || name[0] < '0' || name[0] > '9' || strspn(name, "0123456789abcdefABCDEFxX.") != len)
+        return 0;
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_flags = AI_NUMERICHOST};
+    struct addrinfo *found = NULL;
+    if (getaddrinfo(name, NULL, &hints, &found) != 0 || found == NULL)
+        return 0;
+    const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)found->ai_addr;
+    int ok = inet_ntop(AF_INET, &in->sin_addr, addr, (socklen_t)size) != NULL;
+    freeaddrinfo(found);
+    return ok;
 }
 
 /* rfc6066#3: HostName is "the fully qualified DNS hostname of the server",
@@ -48,6 +69,12 @@ int tls_server_name_problem(const char *name, size_t len, char *why, size_t size
     }
     if (tls_is_ip_literal(name))
         return 0;
+    char addr[INET_ADDRSTRLEN];
+    if (is_other_ipv4_form(name, len, addr, sizeof addr)) {
+        snprintf(why, size, "is an IPv4 address in a short, octal or hex form (the system reads it as %s): "
+                            "write an address as four decimal numbers", addr);
+        return -1;
+    }
     if (len > 253) {
         snprintf(why, size, "is %zu bytes long (a host name has at most 253)", len);
         return -1;

@@ -936,6 +936,10 @@ local function trequest(reqt)
     -- first host), without the trailing dot DNS allows.
     local name = t.host:gsub("%.$", "")
     if reqt.servername and t.host == origin.host and t.port == origin.port then name = reqt.servername end
+    -- Refused before connecting, not by tls.wrap after it (whose message
+    -- names a function the program never called).
+    local host_problem = server_name_problem(name)
+    if host_problem then return fail("the host of '%s' %s", url_shown(t.url), host_problem) end
     if clock.deadline and socket.gettime() >= clock.deadline then return nil, late(clock, "timeout") end
     local create = creator(ctx, name, clock, proxy)
     local code, headers, status, follow = hop(reqt, t, method, hop_headers(reqt, t, user_headers), create, opts)

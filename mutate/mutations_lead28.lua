@@ -1,0 +1,16 @@
+-- Mutations for session 28's lead changes (spec/lead28_spec.lua).
+-- Same form as mutate/mutations.lua.
+local S = "spec/lead28_spec.lua"
+
+return {
+  -- "127.1", "010.0.0.1" and the like taken as DNS names again
+  { name = "lead28_short_ipv4_as_name", file = "csrc/pki/tls_x509.c",
+    from = [[    if (is_other_ipv4_form(name, len, addr, sizeof addr)) {]],
+    to = [[    if (is_other_ipv4_form(name, len, addr, sizeof addr) && 0) {]],
+    specs = { { S, "as a servername" } } },
+  -- tls.https: the URL's host left to tls.wrap, after connecting
+  { name = "lead28_https_host_checked_late", file = "lua/tls/https.lua",
+    from = [[    if host_problem then return fail("the host of '%s' %s", url_shown(t.url), host_problem) end]],
+    to = [[    if host_problem and false then return fail("the host of '%s' %s", url_shown(t.url), host_problem) end]],
+    specs = { { S, "in tls.https" } } },
+}

@@ -1,0 +1,96 @@
+-- Session 28, lead.
+--   An IPv4 address in a short, octal or hex form ("127.1", "1.2.3",
+--   "010.0.0.1", "0x7f.0.0.1", "2130706433") was taken as a DNS name by the
+--   name rules while the system's resolver connected to the address it
+--   reads (010.0.0.1 is 8.0.0.1): a name check against a name no
+--   certificate carries. Refused now wherever a client's name is given.
+local tls = require "tls"
+local socket = require "socket"
+local tcppair = require "spec.support.tcppair"
+
+local forms = {
+   ["127.1"] = "127.0.0.1",
+   ["1.2.3"] = "1.2.0.3",
+   ["010.0.0.1"] = "8.0.0.1",
+   ["0x7f.0.0.1"] = "127.0.0.1",
+   ["2130706433"] = "127.0.0.1",
+   ["0"] = "0.0.0.0",
+}
+
+local function problem(read_as)
+   return "is an IPv4 address in a short, octal or hex form (the system reads it as " .. read_as
+      .. "): write an address as four decimal numbers"
+end
+
+describe("IPv4 addresses in other forms than four decimal numbers", function()
+   for form, read_as in pairs(forms) do
+      it("refuses " .. form .. " as a servername (tls.engine, tls.connect, tls.selfsigned)", function()
+         local c = assert(tls.context { mode = "client", verify = false })
+         local e, err = tls.engine(c, { servername = form })
+         assert.is_nil(e)
+         assert.equal("tls.engine: option 'servername' " .. problem(read_as), err)
+         local conn, cerr = tls.connect("localhost", 1, c, { servername = form })
+         assert.is_nil(conn)
+         assert.equal("tls.connect: option 'servername' " .. problem(read_as), cerr)
+         local cert, serr = tls.selfsigned { names = { form } }
+         assert.is_nil(cert)
+         assert.equal("tls.selfsigned: option 'names': entry 1 ('" .. form .. "') is not a host name or IP "
+            .. "address: it " .. problem(read_as), serr)
+      end)
+   end
+
+   it("refuses a host in such a form, before connecting, when it is the default name", function()
+      local conn, err = tls.connect("127.1", 1)
+      assert.is_nil(conn)
+      assert.equal("tls.connect: host (the default 'servername') " .. problem("127.0.0.1"), err)
+   end)
+
+   it("refuses it in the drop-in's sni() and servername, and in tls.https's servername", function()
+      local ssl = require "tls.luasec"
+      local ctx, err = ssl.newcontext { mode = "client", protocol = "any", verify = "none", servername = "127.1" }
+      assert.is_nil(ctx)
+      assert.matches("the host name " .. problem("127.0.0.1"):gsub("%p", "%%%0"), err)
+      local sock, other = tcppair()
+      local conn = assert(ssl.wrap(sock, { mode = "client", protocol = "any", verify = "none" }))
+      local ok, serr = pcall(conn.sni, conn, "0x7f.0.0.1")
+      assert.is_false(ok)
+      assert.matches("the host name " .. problem("127.0.0.1"):gsub("%p", "%%%0"), serr)
+      conn:close()
+      other:close()
+      local https = require "tls.https"
+      local body, herr = https.request { url = "https://127.0.0.1:1/", servername = "010.0.0.1" }
+      assert.is_nil(body)
+      assert.matches("option 'servername' " .. problem("8.0.0.1"):gsub("%p", "%%%0"), herr)
+      -- the URL's host, before connecting (a listener that is never reached)
+      local listener = assert(socket.bind("127.0.0.1", 0))
+      local _, port = listener:getsockname()
+      body, herr = https.request("https://127.1:" .. port .. "/")
+      assert.is_nil(body)
+      assert.equal("tls.https: the host of 'https://127.1:" .. port .. "/' " .. problem("127.0.0.1"), herr)
+      listener:settimeout(0)
+      assert.is_nil(listener:accept())
+      listener:close()
+   end)
+
+   for _, name in ipairs { "1.2.3.4", "::1", "1e100.net", "123.example", "a.123", "08.1", "0x", "4294967296" } do
+      it("still takes " .. name .. " (an address in four decimal numbers, IPv6, or what the resolver cannot read as "
+         .. "an address)", function()
+         local c = assert(tls.context { mode = "client", verify = false })
+         assert.truthy(tls.engine(c, { servername = name }))
+         assert.truthy(tls.selfsigned { names = { name } })
+      end)
+   end
+
+   it("(why) the resolver does connect such a host to the address it reads", function()
+      local server = assert(socket.bind("127.0.0.1", 0))
+      local _, port = server:getsockname()
+      local sock = socket.tcp()
+      sock:settimeout(5)
+      assert(sock:connect("127.1", port))
+      local peer = assert(server:accept())
+      assert.equal("127.0.0.1", (peer:getpeername()))
+      peer:close()
+      sock:close()
+      server:close()
+   end)
+end)
