@@ -156,28 +156,11 @@ function H.parse_handshakes(bytes)
    return out, bytes:sub(pos)
 end
 
--- PEM text -> the DER of every certificate in it, in order.
-local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-local B64_VALUE = {}
-for i = 1, 64 do B64_VALUE[B64:byte(i)] = i - 1 end
-
-local function unbase64(s)
-   local out, acc, bits = {}, 0, 0
-   for ch in s:gmatch("[%w%+/]") do
-      acc = (acc << 6) | B64_VALUE[ch:byte()]
-      bits = bits + 6
-      if bits >= 8 then
-         bits = bits - 8
-         out[#out + 1] = string.char((acc >> bits) & 0xff)
-         acc = acc & ((1 << bits) - 1)
-      end
-   end
-   return table.concat(out)
-end
-
 -- The bytes of a base64 text (a session's body, a PEM's).
+local unbase64 = require("spec.support.session_text").b64dec
 H.unbase64 = unbase64
 
+-- PEM text -> the DER of every certificate in it, in order.
 function H.pem_certificates(pem)
    local ders = {}
    for b64 in pem:gmatch("%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-(.-)%-%-%-%-%-END CERTIFICATE%-%-%-%-%-") do
