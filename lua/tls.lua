@@ -951,13 +951,18 @@ function tls.selfsigned(opts)
     -- makes sense for names a client can ask for: the rule of 'servername'
     -- (a leading "*." wildcard label aside).
     local rest = n:match("^%*%.(.+)$")
-    local problem = core.server_name_problem(rest or n)
+    local problem
     -- A wildcard label goes before DNS labels only: "*.10.0.0.1" or
     -- "*.::1" would be a DNS name no client asks for (a client matches an
     -- address against the certificate's IP entries, never a wildcard).
-    if not problem and rest and core.is_ip_literal(rest) then
+    if rest and core.is_ip_literal(rest) then
       problem = "puts a wildcard label before an IP address: a wildcard covers DNS names only "
         .. "(give the address alone)"
+    else
+      -- The wildcard checked as an ordinary first label: what follows it
+      -- is DNS labels ("*.10.0.0" is no address, though "10.0.0" alone
+      -- reads as one), within the whole name's length.
+      problem = core.server_name_problem(rest and "x." .. rest or n)
     end
     -- "*.com" or "*.localhost": OpenSSL's host check (ours, curl's, every
     -- libssl client's) matches a wildcard only when two or more labels
