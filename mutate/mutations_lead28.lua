@@ -13,4 +13,15 @@ return {
     from = [[    if host_problem then return fail("the host of '%s' %s", url_shown(t.url), host_problem) end]],
     to = [[    if host_problem and false then return fail("the host of '%s' %s", url_shown(t.url), host_problem) end]],
     specs = { { S, "in tls.https" } } },
+  -- review28b F1: the anchors held strongly from the registry again (a
+  -- callback mentioning its connection keeps it alive for ever)
+  { name = "lead28_anchors_strong", file = "csrc/lua/lua_trace.c",
+    from = [[        lua_pushliteral(L, "v");]],
+    to = [[        lua_pushliteral(L, "");]],
+    specs = { { S, "does not keep engines alive" } } },
+  -- the context a servername function chose not kept by the object
+  { name = "lead28_switched_context_not_kept", file = "csrc/lua/lua_hook_sni.c",
+    from = [[    tls_lua_keep_context(t, L, ctx_index);]],
+    to = [[    (void)tls_lua_keep_context;]],
+    specs = { { S, "switched to after a full collection" } } },
 }

@@ -8,7 +8,7 @@ return {
    -- set of functions: the new context's verify function never runs when
    -- the first had none (its policy silently dropped), nor its ocsp one.
    { name = "r9_switched_hooks_not_refilled", file = SNI,
-     from = [[    tls_lua_hooks_fill(t, L, -1);]],
+     from = [[    tls_lua_hooks_fill(t, L, ctx_index);]],
      to = [[    (void)0;]],
      specs = { { R9, "runs its own verify function, which may reject the client" },
                { R9, "staples with its own ocsp function" } } },

@@ -94,3 +94,92 @@ describe("IPv4 addresses in other forms than four decimal numbers", function()
       server:close()
    end)
 end)
+
+-- review28b F1: a connection or engine kept its context and trace function
+-- through registry references until its finalizer ran, so a callback that
+-- mentioned the object (a verify function using conn) made it reachable
+-- from the registry for ever: never collected, traffic keys never wiped.
+describe("a callback that refers to its own connection or engine", function()
+   local cert, key = tls.selfsigned { names = { "localhost" } }
+
+   local function count_alive(weak)
+      collectgarbage()
+      collectgarbage()
+      local n = 0
+      for _ in pairs(weak) do n = n + 1 end
+      return n
+   end
+
+   local function pump(c, s)
+      for _ = 1, 10 do
+         local o = c:output()
+         if #o > 0 then s:feed(o) end
+         o = s:output()
+         if #o > 0 then c:feed(o) end
+      end
+   end
+
+   it("does not keep engines alive (an alpn function and a trace function mentioning them)", function()
+      local weak = setmetatable({}, { __mode = "k" })
+      for _ = 1, 20 do
+         local holder = {}
+         local sctx = assert(tls.context { mode = "server", certificate = cert, key = key,
+            alpn = function() return holder.s and "h2" end })
+         local cctx = assert(tls.context { mode = "client", ca = cert, alpn = { "h2" },
+            trace = function() return holder.c end })
+         local c = assert(tls.engine(cctx, { servername = "localhost" }))
+         local s = assert(tls.engine(sctx))
+         holder.c, holder.s = c, s
+         c:start()
+         pump(c, s)
+         assert.equal("h2", c:info().alpn)
+         c:close()
+         s:close()
+         weak[c], weak[s] = true, true
+      end
+      assert.equal(0, count_alive(weak))
+   end)
+
+   it("does not keep a wrapped connection alive (a verify function mentioning it)", function()
+      local weak = setmetatable({}, { __mode = "k" })
+      local sctx = assert(tls.context { mode = "server", certificate = cert, key = key })
+      for _ = 1, 10 do
+         local a, b = tcppair()
+         local conn
+         local cctx = assert(tls.context { mode = "client", ca = cert,
+            verify = function(chain, ok) return ok and conn ~= nil and #chain > 0 end })
+         conn = assert(tls.wrap(a, cctx, { servername = "localhost" }))
+         local s = assert(tls.wrap(b, sctx))
+         conn:settimeout(0)
+         s:settimeout(0)
+         for _ = 1, 50 do
+            local x, y = conn:handshake(), s:handshake()
+            if x and y then break end
+         end
+         assert.is_true(conn:info().handshake_done)
+         conn:close()
+         s:close()
+         weak[conn] = true
+      end
+      assert.equal(0, count_alive(weak))
+   end)
+
+   it("still finds the context a servername function switched to after a full collection", function()
+      local called = {}
+      local sctx = assert(tls.context { mode = "server", certificate = cert, key = key,
+         servername = function()
+            -- referred to by nothing but the engine once returned
+            return assert(tls.context { mode = "server", certificate = cert, key = key,
+               alpn = function(list) called[#called + 1] = list[1]; return list[1] end })
+         end,
+         trace = function() collectgarbage() end })
+      local cctx = assert(tls.context { mode = "client", ca = cert, alpn = { "h2" } })
+      local c = assert(tls.engine(cctx, { servername = "localhost" }))
+      local s = assert(tls.engine(sctx))
+      c:start()
+      pump(c, s)
+      assert.is_true(c:status().handshake_done)
+      assert.same({ "h2" }, called)
+      assert.equal("h2", c:info().alpn)
+   end)
+end)

@@ -373,17 +373,16 @@ static const char *status_message(lua_conn *c, int st)
  * opened and handed to it, after which the object's finalizer closes it. */
 lua_conn *tls_lua_conn_new(lua_State *L)
 {
-    lua_conn *c = lua_newuserdatauv(L, sizeof *c, TLS_LUA_GUARD_SLOT);
+    lua_conn *c = lua_newuserdatauv(L, sizeof *c, TLS_LUA_ANCHOR_SLOT);
     memset(c, 0, sizeof *c);
     c->fd = -1;
     c->timeout = -1;
     c->hs_limit = -1;
     c->born = tls_sock_now();
-    c->trace.ref = LUA_NOREF;
-    c->trace.ctx_ref = LUA_NOREF;
     luaL_setmetatable(L, TLS_LUA_CONN);
     tls_lua_guard_new(L, &c->busy);
     lua_setiuservalue(L, -2, TLS_LUA_GUARD_SLOT);
+    tls_lua_trace_new(&c->trace, L, -1);
     return c;
 }
 

@@ -63,17 +63,18 @@ int tls_lua_engine_new(lua_State *L)
         return push_failure(L, "tls.engine: the context's option 'strict_close' would do nothing on an "
                                "engine, which never sees the TCP close (when your peer closes, check "
                                "e:status().close_notify)");
-    lua_engine *e = lua_newuserdatauv(L, sizeof *e, TLS_LUA_GUARD_SLOT);
+    lua_engine *e = lua_newuserdatauv(L, sizeof *e, TLS_LUA_ANCHOR_SLOT);
     e->tls = NULL;
     e->busy = 0;
     e->is_server = cfg->is_server;
     e->started = 0;
     e->trace.L = NULL;
-    e->trace.ref = LUA_NOREF;
-    e->trace.ctx_ref = LUA_NOREF;
+    e->trace.has_trace = 0;
+    e->trace.has_context = 0;
     luaL_setmetatable(L, TLS_LUA_ENGINE);
     tls_lua_guard_new(L, &e->busy);
     lua_setiuservalue(L, -2, TLS_LUA_GUARD_SLOT);
+    tls_lua_trace_new(&e->trace, L, -1);
     e->tls = tls_conn_new(cfg);
     if (!e->tls)
         return push_failure(L, "out of memory");

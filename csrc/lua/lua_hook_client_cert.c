@@ -55,7 +55,8 @@ static int call_client_certificate(lua_State *L)
         lua_pushinteger(L, -1);
         return 1;
     }
-    lua_rawgeti(L, LUA_REGISTRYINDEX, t->ctx_ref);
+    if (!tls_lua_push_context(t))
+        return luaL_error(L, "the context is gone");
     lua_Integer n_ids = (lua_Integer)tls_lua_check_context(L, -1)->n_ids;
     lua_pop(L, 1);
     int is_int = 0;

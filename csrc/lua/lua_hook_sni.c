@@ -9,8 +9,7 @@
 
 /* Under lua_pcall: (function, name or NULL as light userdata). Returns the
  * hook's code (0 keep, 1 switch, -1 refuse) and, for 1, the new context's
- * config (light userdata) and a registry reference to the context object,
- * taken here so that no allocation happens outside the pcall. */
+ * config (light userdata) and the context object. */
 static int call_servername(lua_State *L)
 {
     const char *name = lua_touserdata(L, 2);
@@ -34,24 +33,20 @@ static int call_servername(lua_State *L)
     tls_config *cfg = tls_lua_check_context(L, -1);
     if (!cfg->is_server)
         return luaL_error(L, "it returned a client context; it must return a server context (mode = \"server\")");
-    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushinteger(L, 1);
     lua_pushlightuserdata(L, cfg);
-    lua_pushinteger(L, ref);
+    lua_pushvalue(L, -3);
     return 3;
 }
 
 /* The functions of a context the connection switched to apply from now
  * on, every kind of them: a verify function or pins of a per-name context
  * must not be dropped because the listening context had none. The hooks
- * look in t->ctx_ref. */
-static void switch_context(tls_lua_trace *t, lua_State *L, int ref)
+ * look in the context the object keeps. */
+static void switch_context(tls_lua_trace *t, lua_State *L, int ctx_index)
 {
-    luaL_unref(L, LUA_REGISTRYINDEX, t->ctx_ref);
-    t->ctx_ref = ref;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    tls_lua_hooks_fill(t, L, -1);
-    lua_pop(L, 1);
+    tls_lua_keep_context(t, L, ctx_index);
+    tls_lua_hooks_fill(t, L, ctx_index);
 }
 
 int tls_lua_servername_bridge(void *ud, const char *name, tls_config **cfg, char *why, size_t why_size)
@@ -82,7 +77,7 @@ int tls_lua_servername_bridge(void *ud, const char *name, tls_config **cfg, char
     if (rc == 1) {
         *cfg = lua_touserdata(L, -2);
         tls_config_ref(*cfg);
-        switch_context(t, L, (int)lua_tointeger(L, -1));
+        switch_context(t, L, -1);
     }
     lua_settop(L, top);
     return rc;

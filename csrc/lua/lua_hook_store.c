@@ -53,11 +53,14 @@ static void warn_failure(lua_State *L, const char *what, const char *consequence
 static int call_store(tls_lua_trace *t, store_call *sc, const char *consequence)
 {
     lua_State *L = t->L;
-    if (!L || t->ctx_ref == LUA_NOREF || !lua_checkstack(L, 8))
+    if (!L || !t->has_context || !lua_checkstack(L, 8))
         return 0;
     lua_pushcfunction(L, call_protected);
     lua_pushlightuserdata(L, sc);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, t->ctx_ref);
+    if (!tls_lua_push_context(t)) {
+        lua_pop(L, 2);
+        return 0;
+    }
     if (lua_getiuservalue(L, -1, TLS_LUA_SLOT_STORE) != LUA_TTABLE) {
         lua_pop(L, 4);
         return 0;

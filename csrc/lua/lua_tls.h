@@ -48,16 +48,31 @@ void tls_lua_push_context_methods(lua_State *L);
  * (possibly a coroutine), stored for the duration of the call. */
 typedef struct tls_lua_trace {
     lua_State *L;
-    int ref;      /* registry reference to the trace function, or LUA_NOREF */
-    int ctx_ref;  /* registry reference to the context object (for its hook
-                     functions), or LUA_NOREF when it has none */
+    int has_trace;   /* the anchors hold the trace function */
+    int has_context; /* the anchors hold the context object (for its hook
+                        functions): only when it has some */
     tls_hooks hooks; /* the bridges for the slots that hold a function */
 } tls_lua_trace;
 
+/* The trace function and context a connection or engine calls back are kept
+ * in a table held by the object itself (its TLS_LUA_ANCHOR_SLOT), never in
+ * the registry: a callback that refers to its own connection (a verify
+ * function mentioning conn) then makes a cycle the collector can free. The
+ * bridges, which only have t, find that table through a weak-valued
+ * registry table keyed by t. Called right after the object's
+ * lua_newuserdatauv (at owner_index); it may raise (memory). */
+void tls_lua_trace_new(tls_lua_trace *t, lua_State *L, int owner_index);
 /* Takes the trace function and hook functions of the context at ctx_index
  * (if any) and hooks them to c. */
 void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn *c);
 void tls_lua_trace_release(tls_lua_trace *t, lua_State *L);
+/* Pushes the context the hooks use and returns 1, or pushes nothing and
+ * returns 0 (no L, none kept, or no stack room). Never raises. */
+int tls_lua_push_context(tls_lua_trace *t);
+/* Makes the context at ctx_index the one the hooks use (a servername
+ * function's choice). The object already keeps a context, so this
+ * replaces a table entry: no allocation, never raises. */
+void tls_lua_keep_context(tls_lua_trace *t, lua_State *L, int ctx_index);
 /* Sets t->hooks to the bridges of the functions the context at ctx_index
  * holds (and only those): at creation, and again when a servername
  * function switches the connection to another context, whose functions
@@ -137,6 +152,9 @@ int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, int ok, const char *r
  * when the method raises. Each object keeps its guard in uservalue slot
  * TLS_LUA_GUARD_SLOT; the guard points at the object's flag. */
 #define TLS_LUA_GUARD_SLOT 2
+/* A connection's or engine's table of what its hooks call (tls_lua_trace_new);
+ * also the number of user values these objects have. */
+#define TLS_LUA_ANCHOR_SLOT 3
 /* Methods take at most this many arguments; the guard sits above them. */
 #define TLS_LUA_METHOD_ARGS 4
 

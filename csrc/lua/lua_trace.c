@@ -38,18 +38,101 @@ static int call_trace(lua_State *L)
     return 0;
 }
 
+/* ---- What the hooks call, held by their object ----------------------------- */
+
+/* Registry key of the weak-valued table {[t] = the object's anchors}. */
+static const char anchors_key;
+
+enum { ANCHOR_CONTEXT = 1, ANCHOR_TRACE = 2 };
+
+void tls_lua_trace_new(tls_lua_trace *t, lua_State *L, int owner_index)
+{
+    owner_index = lua_absindex(L, owner_index);
+    t->L = NULL;
+    t->has_trace = 0;
+    t->has_context = 0;
+    memset(&t->hooks, 0, sizeof t->hooks);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &anchors_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 4);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "v");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &anchors_key);
+    }
+    lua_createtable(L, 2, 0);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, owner_index, TLS_LUA_ANCHOR_SLOT);
+    lua_rawsetp(L, -2, t);
+    lua_pop(L, 1);
+}
+
+/* Pushes the object's anchors table and returns 1, or pushes nothing and
+ * returns 0. Only reads: never raises. */
+static int push_anchors(lua_State *L, const tls_lua_trace *t)
+{
+    if (!lua_checkstack(L, 3))
+        return 0;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &anchors_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (lua_rawgetp(L, -1, t) != LUA_TTABLE) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_remove(L, -2);
+    return 1;
+}
+
+/* Pushes anchors[which] if it has the type wanted (returns 1), else nothing. */
+static int push_anchored(lua_State *L, const tls_lua_trace *t, int which, int type)
+{
+    if (!push_anchors(L, t))
+        return 0;
+    if (lua_rawgeti(L, -1, which) != type) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_remove(L, -2);
+    return 1;
+}
+
+int tls_lua_push_context(tls_lua_trace *t)
+{
+    if (!t->L || !t->has_context)
+        return 0;
+    return push_anchored(t->L, t, ANCHOR_CONTEXT, LUA_TUSERDATA);
+}
+
+void tls_lua_keep_context(tls_lua_trace *t, lua_State *L, int ctx_index)
+{
+    ctx_index = lua_absindex(L, ctx_index);
+    if (!push_anchors(L, t))
+        return;
+    lua_pushvalue(L, ctx_index);
+    lua_rawseti(L, -2, ANCHOR_CONTEXT);
+    lua_pop(L, 1);
+    t->has_context = 1;
+}
+
 static int trace_bridge(void *ud, const tls_trace_event *ev, char *reason, size_t reason_size)
 {
     tls_lua_trace *t = ud;
     lua_State *L = t->L;
-    if (!L || t->ref == LUA_NOREF)
+    if (!L || !t->has_trace)
         return 0;
     if (!lua_checkstack(L, 5)) {
         snprintf(reason, reason_size, "trace function: Lua stack overflow");
         return 1;
     }
     lua_pushcfunction(L, call_trace);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, t->ref);
+    if (!push_anchored(L, t, ANCHOR_TRACE, LUA_TFUNCTION)) {
+        lua_pop(L, 1);
+        return 0;
+    }
     lua_pushlightuserdata(L, (void *)ev);
     /* As the other hooks: the function's name, then its error's text
      * (error({}) and error(nil) named by type, __tostring applied while
@@ -64,9 +147,8 @@ static int trace_bridge(void *ud, const tls_trace_event *ev, char *reason, size_
 int tls_lua_hook_push(tls_lua_trace *t, int slot)
 {
     lua_State *L = t->L;
-    if (!L || t->ctx_ref == LUA_NOREF || !lua_checkstack(L, 4))
+    if (!tls_lua_push_context(t))
         return 0;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, t->ctx_ref);
     int type = lua_getiuservalue(L, -1, slot);
     lua_remove(L, -2);
     if (type == LUA_TFUNCTION)
@@ -87,12 +169,15 @@ void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn 
 {
     ctx_index = lua_absindex(L, ctx_index);
     t->L = NULL;
-    t->ref = LUA_NOREF;
-    t->ctx_ref = LUA_NOREF;
+    t->has_trace = 0;
+    t->has_context = 0;
     memset(&t->hooks, 0, sizeof t->hooks);
-    lua_getiuservalue(L, ctx_index, TLS_LUA_SLOT_TRACE);
-    if (lua_isfunction(L, -1)) {
-        t->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    /* Made by tls_lua_trace_new with the object: found here without raising. */
+    if (!push_anchors(L, t))
+        return;
+    if (lua_getiuservalue(L, ctx_index, TLS_LUA_SLOT_TRACE) == LUA_TFUNCTION) {
+        lua_rawseti(L, -2, ANCHOR_TRACE);
+        t->has_trace = 1;
         tls_conn_set_trace(c, trace_bridge, t);
     } else {
         lua_pop(L, 1);
@@ -103,9 +188,11 @@ void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn 
         any |= has_hook(L, ctx_index, slot);
     if (any) {
         lua_pushvalue(L, ctx_index);
-        t->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        lua_rawseti(L, -2, ANCHOR_CONTEXT);
+        t->has_context = 1;
         tls_conn_set_hooks(c, &t->hooks, t);
     }
+    lua_pop(L, 1);
 }
 
 void tls_lua_hooks_fill(tls_lua_trace *t, lua_State *L, int ctx_index)
@@ -129,14 +216,17 @@ void tls_lua_hooks_fill(tls_lua_trace *t, lua_State *L, int ctx_index)
 
 void tls_lua_trace_release(tls_lua_trace *t, lua_State *L)
 {
-    if (t->ref != LUA_NOREF) {
-        luaL_unref(L, LUA_REGISTRYINDEX, t->ref);
-        t->ref = LUA_NOREF;
+    /* From a finalizer: the collector may have dropped the entry already.
+     * Setting a key to nil never allocates. */
+    if (lua_checkstack(L, 2)) {
+        if (lua_rawgetp(L, LUA_REGISTRYINDEX, &anchors_key) == LUA_TTABLE) {
+            lua_pushnil(L);
+            lua_rawsetp(L, -2, t);
+        }
+        lua_pop(L, 1);
     }
-    if (t->ctx_ref != LUA_NOREF) {
-        luaL_unref(L, LUA_REGISTRYINDEX, t->ctx_ref);
-        t->ctx_ref = LUA_NOREF;
-    }
+    t->has_trace = 0;
+    t->has_context = 0;
     t->L = NULL;
 }
 
