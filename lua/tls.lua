@@ -269,6 +269,12 @@ local function resumption_options(ctx, o, server)
       .. "only in TLS 1.3 (leave '%s' out, or allow TLS 1.3)", only13,
       only13 == "early_data" and "0-RTT data" or "psk_ke", only13)
   end
+  -- TLS 1.2 has no KeyUpdate: its records run to the cipher's limit
+  -- (review28a).
+  if o.max_version == "TLSv1.2" and o.key_update_after ~= nil then
+    return fail("option 'key_update_after' can never take effect with 'max_version = \"TLSv1.2\"': key updates "
+      .. "exist only in TLS 1.3 (leave 'key_update_after' out, or allow TLS 1.3)")
+  end
   -- tickets = 0: a TLS 1.3 server then resumes nothing (README, Resumption),
   -- and both options act only on a resumed TLS 1.3 handshake; luatls has no
   -- external PSKs. Accepted, they would promise something that never happens.

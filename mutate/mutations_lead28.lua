@@ -24,4 +24,14 @@ return {
     from = [[    tls_lua_keep_context(t, L, ctx_index);]],
     to = [[    (void)tls_lua_keep_context;]],
     specs = { { S, "switched to after a full collection" } } },
+  -- review28a: a resumed TLS 1.2 connection said "ECDHE"
+  { name = "lead28_tls12_resumed_said_ecdhe", file = "csrc/engine/tls_engine.c",
+    from = [[        info->key_exchange = c->resumed && c->group == 0 ? "PSK"]],
+    to = [[        info->key_exchange = c->resumed && c->group == 0 && c->version == TLS_VERSION_13 ? "PSK"]],
+    specs = { { S, "on an abbreviated (resumed) handshake" } } },
+  -- review28a: key_update_after accepted where it does nothing
+  { name = "lead28_key_update_after_tls12", file = "lua/tls.lua",
+    from = [[  if o.max_version == "TLSv1.2" and o.key_update_after ~= nil then]],
+    to = [[  if o.max_version == "TLSv1.2" and o.key_update_after ~= nil and false then]],
+    specs = { { S, "refuses key_update_after with max_version" } } },
 }

@@ -183,3 +183,50 @@ describe("a callback that refers to its own connection or engine", function()
       assert.equal("h2", c:info().alpn)
    end)
 end)
+
+-- review28a: two things said wrongly about TLS 1.2.
+describe("TLS 1.2", function()
+   local cert, key = tls.selfsigned { names = { "localhost" } }
+
+   local function pair(c, s)
+      c:start()
+      for _ = 1, 10 do
+         local o = c:output()
+         if #o > 0 then s:feed(o) end
+         o = s:output()
+         if #o > 0 then c:feed(o) end
+      end
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+   end
+
+   it("says key_exchange = \"PSK\" and no group on an abbreviated (resumed) handshake, not \"ECDHE\"", function()
+      local sctx = assert(tls.context { mode = "server", certificate = cert, key = key, max_version = "TLSv1.2" })
+      local cctx = assert(tls.context { mode = "client", ca = cert })
+      local c1, s1 = assert(tls.engine(cctx, { servername = "localhost" })), assert(tls.engine(sctx))
+      pair(c1, s1)
+      assert.equal("ECDHE", c1:info().key_exchange)
+      assert.equal("x25519", c1:info().group)
+      local session = assert(c1:session())
+      local c2 = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+      local s2 = assert(tls.engine(sctx))
+      pair(c2, s2)
+      for _, e in ipairs { c2, s2 } do
+         local info = e:info()
+         assert.equal("TLSv1.2", info.version)
+         assert.is_true(info.resumed)
+         assert.equal("PSK", info.key_exchange)
+         assert.is_nil(info.group)
+      end
+   end)
+
+   it("refuses key_update_after with max_version = \"TLSv1.2\" (no KeyUpdate in TLS 1.2), in both modes", function()
+      for _, mode in ipairs { "client", "server" } do
+         local ctx, err = tls.context { mode = mode, certificate = cert, key = key, max_version = "TLSv1.2",
+            key_update_after = 100 }
+         assert.is_nil(ctx)
+         assert.equal("option 'key_update_after' can never take effect with 'max_version = \"TLSv1.2\"': key "
+            .. "updates exist only in TLS 1.3 (leave 'key_update_after' out, or allow TLS 1.3)", err)
+         assert.truthy(tls.context { mode = mode, certificate = cert, key = key, key_update_after = 100 })
+      end
+   end)
+end)

@@ -533,8 +533,11 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
     info->sigscheme = c->sigscheme;
     info->hello_retry = c->hello_retry;
     if (c->suite != NULL && c->version != 0)
-        info->key_exchange = c->suite->kx == TLS_KX_RSA ? "RSA"
-                             : c->version == TLS_VERSION_13 && c->resumed && c->group == 0 ? "PSK" /* psk_ke */
+        /* Resumed without a group: TLS 1.3 psk_ke, or a TLS 1.2 abbreviated
+         * handshake: keys from the session's secret alone, no exchange at
+         * all (not "ECDHE", which a program may read as fresh keys). */
+        info->key_exchange = c->resumed && c->group == 0 ? "PSK"
+                             : c->suite->kx == TLS_KX_RSA ? "RSA"
                              : tls_group_is_ffdhe(c->group) ? "DHE" : "ECDHE";
     info->extended_master_secret = c->extended_master_secret || (c->t12 != NULL && c->t12->ems);
     info->server_name = c->server_name;
