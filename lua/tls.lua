@@ -44,9 +44,7 @@ local function check_options(what, opts, known)
   return opts
 end
 
-local function is_pem(s)
-  return s:find("-----BEGIN", 1, true) ~= nil
-end
+local is_pem = util.is_pem
 
 -- A list option holds entries 1 to #list and nothing else (tls.util).
 local function whole_list(option, list)

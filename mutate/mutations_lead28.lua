@@ -34,4 +34,19 @@ return {
     from = [[  if o.max_version == "TLSv1.2" and o.key_update_after ~= nil then]],
     to = [[  if o.max_version == "TLSv1.2" and o.key_update_after ~= nil and false then]],
     specs = { { S, "refuses key_update_after with max_version" } } },
+  -- review28b F2: a password a plain key never asked for, taken in silence
+  { name = "lead28_unused_password_taken", file = "csrc/pki/tls_config.c",
+    from = [[    if (password != NULL && !use.asked) {]],
+    to = [[    if (password != NULL && !use.asked && 0) {]],
+    specs = { { S, "is refused with a plain key" } } },
+  -- a password cut at its zero byte
+  { name = "lead28_password_nul_cut", file = "csrc/lua/lua_context.c",
+    from = [[    if (password != NULL && memchr(password, '\0', password_len) != NULL) {]],
+    to = [[    if (password != NULL && memchr(password, '\0', password_len) != NULL && 0) {]],
+    specs = { { S, "one with a zero byte is refused" } } },
+  -- the drop-in passes a plain key's password on (LuaSec programs refused)
+  { name = "lead28_dropin_password_kept", file = "lua/tls/luasec.lua",
+    from = [[    if not key_is_encrypted(key, not util.is_pem(key)) then return nil end]],
+    to = [[    if not key_is_encrypted(key, not util.is_pem(key)) then return p end]],
+    specs = { { S, "a password with a plain key is not used" } } },
 }

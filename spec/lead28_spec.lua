@@ -230,3 +230,55 @@ describe("TLS 1.2", function()
       end
    end)
 end)
+
+-- review28b F2: a password given with a key that is not encrypted was taken
+-- and never used (a program believing its key kept encrypted was not told).
+describe("a password and the key it opens", function()
+   local certs = require "spec.support.certs"
+   local proc = require "spec.support.proc"
+   local leaf = certs.get().leaf.ecdsa_p256
+   local enc = proc.tmpname()
+
+   setup(function()
+      local _, code = proc.run(string.format("openssl pkcs8 -topk8 -in %s -out %s -passout pass:s3cret",
+         proc.quote(leaf.key), proc.quote(enc)))
+      assert.equal(0, code)
+   end)
+   teardown(function() os.remove(enc) end)
+
+   it("is refused with a plain key, as a file and as PEM text, in 'key' and in 'certificates'", function()
+      local pem = assert(io.open(leaf.key)):read("a")
+      local ctx, err = tls.context { mode = "server", certificate = leaf.cert, key = leaf.key, password = "s3cret" }
+      assert.is_nil(ctx)
+      assert.equal("key: " .. leaf.key .. " is not encrypted, but a password was given (leave "
+         .. "'password' out, or encrypt the key)", err)
+      ctx, err = tls.context { mode = "server", certificate = leaf.cert, key = pem, password = "" }
+      assert.is_nil(ctx)
+      assert.matches("is not encrypted, but a password was given", err, 1, true)
+      ctx, err = tls.context { mode = "server",
+         certificates = { { certificate = leaf.cert, key = leaf.key, password = "s3cret" } } }
+      assert.is_nil(ctx)
+      assert.matches("^option 'certificates%[1%]%.key': key: .* is not encrypted", err)
+   end)
+
+   it("still opens an encrypted key; one with a zero byte is refused, not cut short", function()
+      assert.truthy(tls.context { mode = "server", certificate = leaf.cert, key = enc, password = "s3cret" })
+      local ctx, err = tls.context { mode = "server", certificate = leaf.cert, key = enc, password = "s3cret\0x" }
+      assert.is_nil(ctx)
+      assert.equal("key: the password contains a zero byte, which would cut it short", err)
+   end)
+
+   it("the LuaSec drop-in keeps LuaSec's way: a password with a plain key is not used", function()
+      local ssl = require "tls.luasec"
+      for _, key in ipairs { leaf.key, enc } do
+         assert.truthy(ssl.newcontext { mode = "server", protocol = "any", certificate = leaf.cert, key = key,
+            password = "s3cret" })
+         assert.truthy(ssl.newcontext { mode = "server", protocol = "any", certificate = leaf.cert, key = key,
+            password = function() return "s3cret" end })
+      end
+      local ctx, err = ssl.newcontext { mode = "server", protocol = "any", certificate = leaf.cert, key = enc,
+         password = "wrong" }
+      assert.is_nil(ctx)
+      assert.truthy(err)
+   end)
+end)

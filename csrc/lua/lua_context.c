@@ -72,9 +72,17 @@ static int ctx_set_key(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     size_t len;
     const char *src = luaL_checklstring(L, 2, &len);
-    const char *password = luaL_optstring(L, 4, NULL);
+    size_t password_len = 0;
+    const char *password = luaL_optlstring(L, 4, NULL, &password_len);
     tls_error err;
     tls_error_clear(&err);
+    /* libcrypto takes the password as a C string: a zero byte would cut it
+     * short, and the key opened with its first part. */
+    if (password != NULL && memchr(password, '\0', password_len) != NULL) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "key: the password contains a zero byte, which would cut it short");
+        return 2;
+    }
     int rc = tls_config_set_key(ctx->cfg, src, len, lua_toboolean(L, 3), password, &err);
     if (rc != 0 || (ctx->cfg->key_file_mode & (S_IROTH | S_IWOTH)) == 0)
         return push_result(L, rc, &err);

@@ -162,6 +162,15 @@ static int core_is_ip_literal(lua_State *L)
     return 1;
 }
 
+/* core.key_is_encrypted(key, is_path) -> whether the key asks for a password */
+static int core_key_is_encrypted(lua_State *L)
+{
+    size_t len;
+    const char *src = luaL_checklstring(L, 1, &len);
+    lua_pushboolean(L, tls_key_is_encrypted(src, len, lua_toboolean(L, 2)));
+    return 1;
+}
+
 /* Runs under lua_pcall: pushes the two PEM strings of a light userdata
  * char *[2], so that a memory error cannot leak them. */
 static int push_pems(lua_State *L)
@@ -329,6 +338,7 @@ int luaopen_tls_core(lua_State *L)
         {"certificates", tls_lua_certificates_load},
         {"server_name_problem", core_server_name_problem},
         {"is_ip_literal", core_is_ip_literal},
+        {"key_is_encrypted", core_key_is_encrypted},
         {"readable", core_readable},
         {"object_kind", core_object_kind},
         {"loop_method", core_loop_method},

@@ -377,12 +377,21 @@ fail:
     return -1;
 }
 
+/* What the password callback is given, and whether libcrypto asked for
+ * it: only for an encrypted key. */
+typedef struct {
+    const char *password;
+    int asked;
+} password_use;
+
 /* Never lets libcrypto prompt on the terminal: without a password an
  * encrypted key simply fails to load. */
 static int password_callback(char *buf, int size, int rwflag, void *u)
 {
     (void)rwflag;
-    const char *password = u;
+    password_use *use = u;
+    use->asked = 1;
+    const char *password = use->password;
     if (password == NULL)
         return -1;
     size_t n = strlen(password);
@@ -414,6 +423,27 @@ static int key_failure_reason(void)
     return why;
 }
 
+int tls_key_is_encrypted(const char *src, size_t len, int is_path)
+{
+    tls_buf file;
+    tls_buf_init(&file);
+    tls_error err;
+    tls_error_clear(&err);
+    BIO *bio = open_source("key", src, len, is_path, &file, NULL, &err);
+    if (bio == NULL) {
+        tls_buf_free(&file);
+        return 0;
+    }
+    /* No password: an encrypted key asks for one and fails to load. */
+    password_use use = {NULL, 0};
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, password_callback, &use);
+    EVP_PKEY_free(key);
+    BIO_free(bio);
+    tls_buf_free(&file);
+    ERR_clear_error();
+    return use.asked;
+}
+
 int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
                        const char *password, tls_error *err)
 {
@@ -430,7 +460,8 @@ int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
         return -1;
     }
     ERR_clear_error();
-    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, password_callback, (void *)password);
+    password_use use = {password, 0};
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, password_callback, &use);
     BIO_free(bio);
     tls_buf_free(&file);
     /* For the caller's warning (lua_context.c): a key file others can read. */
@@ -445,6 +476,13 @@ int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
                             source_name(src, is_path));
         return tls_fail(err, NO_ALERT, "key: no private key found in %s (not a private key, "
                         "or a wrong password)", source_name(src, is_path));
+    }
+    /* A password that opened nothing: the program believes the key is
+     * kept encrypted where it is plain text. */
+    if (password != NULL && !use.asked) {
+        EVP_PKEY_free(key);
+        return tls_fail(err, NO_ALERT, "key: %s is not encrypted, but a password was given (leave 'password' "
+                        "out, or encrypt the key)", source_name(src, is_path));
     }
     if (check_key_kind(key, err) != 0 ||
         (id->chain != NULL && check_key_matches_leaf(sk_X509_value(id->chain, 0), key, err) != 0)) {

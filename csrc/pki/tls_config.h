@@ -160,6 +160,10 @@ void tls_keylog_file_close(tls_config *cfg);
 int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path, tls_error *err);
 int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
                        const char *password, tls_error *err);
+/* Whether the key (PEM text or a file path) asks for a password: for the
+ * LuaSec drop-in, whose programs may give one with a plain key (LuaSec
+ * ignores it; tls_config_set_key refuses it). 0 also when it cannot be read. */
+int tls_key_is_encrypted(const char *src, size_t len, int is_path);
 /* Trust anchors. Each call adds to the store. */
 /* Paths carry their length (util/tls_file.h checks the name). */
 int tls_config_load_ca_file(tls_config *c, const char *path, size_t len, tls_error *err);

@@ -296,6 +296,7 @@ end
 -- tls.context's security_level when none is given, from the C core that
 -- applies it, so the two cannot disagree.
 local DEFAULT_SECURITY_LEVEL = require("tls.core").default_security_level
+local key_is_encrypted = require("tls.core").key_is_encrypted
 
 -- The deepest chain luatls accepts: a leaf and 9 intermediates, as
 -- OpenSSL's depth 9 allows (up to the trust anchor).
@@ -366,6 +367,14 @@ local function translate(cfg)
     if type(p) ~= "string" then return nil, "invalid password type" end
     return p
   end
+  -- OpenSSL asks LuaSec for the password only for a key that needs one;
+  -- tls.context refuses a password a plain key never used, so the drop-in
+  -- leaves it out there, as LuaSec in effect does.
+  local function key_password(key, p)
+    if p == nil or type(key) ~= "string" then return p end
+    if not key_is_encrypted(key, not util.is_pem(key)) then return nil end
+    return p
+  end
   local perr
   if cfg.certificates ~= nil then
     if type(cfg.certificates) ~= "table" then return fail("invalid certificates parameter") end
@@ -381,7 +390,7 @@ local function translate(cfg)
     for i, pair in ipairs(cfg.certificates) do
       local p, e = pw(pair.password or password)
       if e then return nil, e end
-      list[i] = { certificate = pair.certificate, key = pair.key, password = p }
+      list[i] = { certificate = pair.certificate, key = pair.key, password = key_password(pair.key, p) }
     end
     if #list > 0 then
       o.certificate, o.key, o.password = list[1].certificate, list[1].key, list[1].password
@@ -394,6 +403,7 @@ local function translate(cfg)
     -- LuaSec keeps a password with no key to open and never uses it;
     -- tls.context refuses that, so it is not passed on.
     if o.key == nil then o.password = nil end
+    o.password = key_password(o.key, o.password)
   end
   for _, k in ipairs { "certificate", "key" } do
     if o[k] ~= nil and type(o[k]) ~= "string" then return fail("invalid %s parameter (%s)", k, type(o[k])) end

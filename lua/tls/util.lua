@@ -24,6 +24,11 @@ function M.whole_list(list, label, kind)
   return true
 end
 
+-- Certificates and keys are given as PEM text or as a file's path.
+function M.is_pem(s)
+  return s:find("-----BEGIN", 1, true) ~= nil
+end
+
 -- receive(pattern, prefix, max) made of non-blocking turns, for the event
 -- loops (tls.loop, tls.copas). turn(pattern, prefix, max) makes one call
 -- (data | nil, err, partial); wait(err) waits until the socket is ready
