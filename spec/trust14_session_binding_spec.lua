@@ -115,7 +115,9 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
 
       it("resumes with options that do not verify (alpn, key updates) changed", function()
          local session, sctx = made_under(version)
-         local c = offer(version, sctx, session, { alpn = { "h2", "http/1.1" }, key_update_after = 1000 })
+         -- key_update_after is refused with max_version = "TLSv1.2" (session 28)
+         local c = offer(version, sctx, session, { alpn = { "h2", "http/1.1" },
+            key_update_after = version == "TLSv1.3" and 1000 or nil })
          assert.is_true(c:info().resumed)
       end)
 
