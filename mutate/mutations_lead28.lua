@@ -49,4 +49,14 @@ return {
     from = [[    if not key_is_encrypted(key, not util.is_pem(key)) then return nil end]],
     to = [[    if not key_is_encrypted(key, not util.is_pem(key)) then return p end]],
     specs = { { S, "a password with a plain key is not used" } } },
+  -- review28c #1: a server_name's trailing dot kept (matched to nothing)
+  { name = "lead28_sni_trailing_dot_kept", file = "csrc/hs/tls_hello_server.c",
+    from = [[        if (name.len > 1 && name.p[name.len - 1] == '.')]],
+    to = [[        if (name.len > 1 && name.p[name.len - 1] == '.' && 0)]],
+    specs = { { S, "is the same name without it" } } },
+  -- review28c #2: a ClientHello too long reported as out of memory
+  { name = "lead28_too_long_hello_said_oom", file = "csrc/hs/tls_hs_common.c",
+    from = [[    if (msg->oom == TLS_BUF_TOO_LONG && msg->len > 0 && msg->data[0] == TLS_HS_CLIENT_HELLO)]],
+    to = [[    if (msg->oom == TLS_BUF_TOO_LONG && msg->len > 0 && msg->data[0] == TLS_HS_CLIENT_HELLO && 0)]],
+    specs = { { S, "fails with a message that says so" } } },
 }

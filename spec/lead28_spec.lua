@@ -282,3 +282,70 @@ describe("a password and the key it opens", function()
       assert.truthy(err)
    end)
 end)
+
+-- review28c #1: a server_name with a trailing dot ("alt.example.", which
+-- openssl s_client sends as given) was taken but never matched: the client
+-- got the default certificate, or unrecognized_name with sni_strict.
+describe("a server_name with a trailing dot", function()
+   local B = require "spec.support.tlsbytes"
+   local E = require "spec.support.engines"
+   local alt_cert, alt_key = tls.selfsigned { names = { "alt.example" } }
+
+   local function sni(name)
+      return { { 0, B.vec(2, B.u8(0) .. B.vec(2, name)) } }
+   end
+   local function ch12(name)
+      return B.client_hello_record { suites = { 0xc02b }, extensions = {
+         { 10, B.vec(2, B.list16 { 0x001d, 0x0017 }) }, { 11, B.vec(1, "\0") },
+         { 13, B.vec(2, B.list16 { 0x0403, 0x0804 }) }, { 23, "" }, sni(name)[1] } }
+   end
+
+   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it("is the same name without it, for the servername function and the certificate chosen (" .. version .. ")",
+         function()
+         local seen = {}
+         local hello = version == "TLSv1.3" and B.client_hello_record { extra = sni("alt.example.") }
+            or ch12("alt.example.")
+         local events = {}
+         local s = E.server_engine { sni_strict = true, servername = function(name) seen[#seen + 1] = name end,
+            certificates = { { certificate = alt_cert, key = alt_key } },
+            trace = function(ev) events[#events + 1] = ev end }
+         local ok, why = s:feed(hello)
+         assert.is_true(ok, why)
+         assert.same({ "alt.example" }, seen)
+         local chosen
+         for _, ev in ipairs(events) do
+            if ev.message == "server_name" then chosen = ev end
+         end
+         assert.truthy(chosen, "no server_name decision traced")
+         assert.equal("alt.example", chosen.name)
+         assert.equal("2 of 2", chosen.pair)
+         assert.equal("its certificate is for this name, with a key the client can verify", chosen.why)
+      end)
+   end
+
+   it("leaves a lone '.' as it is (not a host name, matched to nothing)", function()
+      local s = E.server_engine { sni_strict = true }
+      local ok = s:feed(B.client_hello_record { extra = sni(".") })
+      assert.is_nil(ok)
+      local _, alert = s:error()
+      assert.equal("unrecognized_name", alert)
+   end)
+end)
+
+-- review28c #2: an alpn list too long for the ClientHello failed every
+-- handshake with "out of memory building a handshake message".
+describe("a ClientHello too long for its length fields", function()
+   it("fails with a message that says so, naming the alpn list", function()
+      local names = {}
+      -- 255 names of 255 bytes and one of 200: 65481 bytes with their length bytes
+      for i = 1, 255 do names[i] = string.format("%03d", i) .. ("p"):rep(252) end
+      names[256] = ("q"):rep(200)
+      local c = assert(tls.context { mode = "client", verify = false, alpn = names })
+      local e = assert(tls.engine(c, { servername = "localhost" }))
+      local ok, err = e:start()
+      assert.is_nil(ok)
+      assert.equal("the ClientHello would be too long: its extensions exceed 65535 bytes (the alpn list alone is "
+         .. "65481 bytes; a kept session's ticket counts too)", err)
+   end)
+end)

@@ -124,6 +124,11 @@ static int parse_server_name(tls_conn *c, tls_reader *ext, client_hello *ch)
             if (name.p[i] <= 0x20 || name.p[i] >= 0x7f)
                 return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                                 "server_name is not a host name (byte 0x%02x at %zu)", name.p[i], i);
+        /* rfc6066#3 says "without a trailing dot"; a client that sends one
+         * anyway (openssl s_client -servername a.example.) means the same
+         * name, and is matched, resumed and reported as such. */
+        if (name.len > 1 && name.p[name.len - 1] == '.')
+            name.len--;
         ch->server_name = name;
         ch->has_server_name = 1;
     }

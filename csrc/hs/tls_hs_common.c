@@ -20,6 +20,13 @@ void tls_hs_end_message(tls_buf *msg, size_t off) { tls_buf_close_block(msg, off
 
 int tls_hs_send(tls_conn *c, tls_buf *msg)
 {
+    if (msg->oom == TLS_BUF_TOO_LONG && msg->len > 0 && msg->data[0] == TLS_HS_CLIENT_HELLO)
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR,
+                        "the ClientHello would be too long: its extensions exceed 65535 bytes (the alpn list "
+                        "alone is %zu bytes; a kept session's ticket counts too)", c->cfg->alpn.len);
+    if (msg->oom == TLS_BUF_TOO_LONG)
+        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "a handshake message would be too long for its "
+                                                           "length fields");
     if (!tls_buf_ok(msg))
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory building a handshake message");
     if (tls_transcript_add(&c->transcript, msg->data, msg->len, &c->err) != 0)

@@ -155,7 +155,7 @@ void tls_buf_close_block(tls_buf *b, size_t offset, int prefix_bytes)
         return;
     size_t n = b->len - offset - (size_t)prefix_bytes;
     if (prefix_bytes < 4 && n >= ((size_t)1 << (8 * prefix_bytes))) {
-        b->oom = 1;
+        b->oom = TLS_BUF_TOO_LONG;
         return;
     }
     for (int i = 0; i < prefix_bytes; i++)

@@ -41,8 +41,11 @@ typedef struct tls_buf {
     uint8_t *data;
     size_t len;
     size_t cap;
-    int oom;
+    int oom; /* 0, 1 (out of memory) or TLS_BUF_TOO_LONG */
 } tls_buf;
+
+/* tls_buf.oom when a block's content was too long for its length prefix. */
+#define TLS_BUF_TOO_LONG 2
 
 void tls_buf_init(tls_buf *b);
 /* Frees the storage after wiping it with OPENSSL_cleanse. */
