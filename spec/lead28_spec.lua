@@ -7,6 +7,7 @@
 local tls = require "tls"
 local socket = require "socket"
 local tcppair = require "spec.support.tcppair"
+local E = require "spec.support.engines"
 
 local forms = {
    ["127.1"] = "127.0.0.1",
@@ -110,15 +111,6 @@ describe("a callback that refers to its own connection or engine", function()
       return n
    end
 
-   local function pump(c, s)
-      for _ = 1, 10 do
-         local o = c:output()
-         if #o > 0 then s:feed(o) end
-         o = s:output()
-         if #o > 0 then c:feed(o) end
-      end
-   end
-
    it("does not keep engines alive (an alpn function and a trace function mentioning them)", function()
       local weak = setmetatable({}, { __mode = "k" })
       for _ = 1, 20 do
@@ -130,8 +122,7 @@ describe("a callback that refers to its own connection or engine", function()
          local c = assert(tls.engine(cctx, { servername = "localhost" }))
          local s = assert(tls.engine(sctx))
          holder.c, holder.s = c, s
-         c:start()
-         pump(c, s)
+         E.handshake(c, s)
          assert.equal("h2", c:info().alpn)
          c:close()
          s:close()
@@ -176,8 +167,7 @@ describe("a callback that refers to its own connection or engine", function()
       local cctx = assert(tls.context { mode = "client", ca = cert, alpn = { "h2" } })
       local c = assert(tls.engine(cctx, { servername = "localhost" }))
       local s = assert(tls.engine(sctx))
-      c:start()
-      pump(c, s)
+      E.handshake(c, s)
       assert.is_true(c:status().handshake_done)
       assert.same({ "h2" }, called)
       assert.equal("h2", c:info().alpn)
@@ -188,28 +178,17 @@ end)
 describe("TLS 1.2", function()
    local cert, key = tls.selfsigned { names = { "localhost" } }
 
-   local function pair(c, s)
-      c:start()
-      for _ = 1, 10 do
-         local o = c:output()
-         if #o > 0 then s:feed(o) end
-         o = s:output()
-         if #o > 0 then c:feed(o) end
-      end
-      assert.is_true(c:status().handshake_done, tostring(c:error()))
-   end
-
    it("says key_exchange = \"PSK\" and no group on an abbreviated (resumed) handshake, not \"ECDHE\"", function()
       local sctx = assert(tls.context { mode = "server", certificate = cert, key = key, max_version = "TLSv1.2" })
       local cctx = assert(tls.context { mode = "client", ca = cert })
       local c1, s1 = assert(tls.engine(cctx, { servername = "localhost" })), assert(tls.engine(sctx))
-      pair(c1, s1)
+      E.handshake(c1, s1)
       assert.equal("ECDHE", c1:info().key_exchange)
       assert.equal("x25519", c1:info().group)
       local session = assert(c1:session())
       local c2 = assert(tls.engine(cctx, { servername = "localhost", session = session }))
       local s2 = assert(tls.engine(sctx))
-      pair(c2, s2)
+      E.handshake(c2, s2)
       for _, e in ipairs { c2, s2 } do
          local info = e:info()
          assert.equal("TLSv1.2", info.version)
@@ -288,7 +267,6 @@ end)
 -- got the default certificate, or unrecognized_name with sni_strict.
 describe("a server_name with a trailing dot", function()
    local B = require "spec.support.tlsbytes"
-   local E = require "spec.support.engines"
    local alt_cert, alt_key = tls.selfsigned { names = { "alt.example" } }
 
    local function sni(name)
