@@ -56,7 +56,28 @@ return {
     specs = { { S, "is the same name without it" } } },
   -- review28c #2: a ClientHello too long reported as out of memory
   { name = "lead28_too_long_hello_said_oom", file = "csrc/hs/tls_hs_common.c",
-    from = [[    if (msg->oom == TLS_BUF_TOO_LONG && msg->len > 0 && msg->data[0] == TLS_HS_CLIENT_HELLO)]],
-    to = [[    if (msg->oom == TLS_BUF_TOO_LONG && msg->len > 0 && msg->data[0] == TLS_HS_CLIENT_HELLO && 0)]],
+    from = [[    if (msg->oom == TLS_BUF_TOO_LONG && type == TLS_HS_CLIENT_HELLO)]],
+    to = [[    if (msg->oom == TLS_BUF_TOO_LONG && type == TLS_HS_CLIENT_HELLO && 0)]],
     specs = { { S, "fails with a message that says so" } } },
+  -- review28d F1: a connection used from another finalizer without its anchors
+  { name = "lead28_no_reanchor", file = "csrc/lua/lua_engine.c",
+    from = [[    tls_lua_trace_reanchor(&e->trace, L, 1);]],
+    to = [[    (void)tls_lua_trace_reanchor;]],
+    specs = { { S, "used from another object's __gc" } } },
+  -- review28d F2: long zero-padded forms let through
+  { name = "lead28_short_ipv4_64_bytes", file = "csrc/pki/tls_x509.c",
+    from = [[    if (len > 253 || name[0] < '0' ]],
+    to = [[    if (len > 64 || name[0] < '0' ]],
+    specs = { { S, "zero-padded IPv4 form" } } },
+  -- review28d F3: a named pipe read twice by the drop-in (hangs: the spec's
+  -- writer gives up after 5 s and the load fails)
+  { name = "lead28_fifo_read_twice", file = "csrc/pki/tls_config.c",
+    from = [[    if (is_path && (stat(src, &st) != 0 || !S_ISREG(st.st_mode)))]],
+    to = [[    if (is_path && (stat(src, &st) != 0 || 0))]],
+    specs = { { S, "from a named pipe once" } } },
+  -- review28d F4: the PSK path's own message
+  { name = "lead28_psk_hello_said_oom", file = "csrc/hs/tls13_psk_client.c",
+    from = [[        return tls_hs_build_failed(c, msg, TLS_HS_CLIENT_HELLO);]],
+    to = [[        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory building the ClientHello");]],
+    specs = { { S, "made too long by a TLS 1.3 session" } } },
 }

@@ -327,3 +327,84 @@ describe("a ClientHello too long for its length fields", function()
          .. "65481 bytes; a kept session's ticket counts too)", err)
    end)
 end)
+
+-- review28d: the anchors of a connection used from another object's
+-- finalizer (the collector clears weak values reachable only from objects
+-- about to be finalized, before any finalizer runs); long zero-padded IPv4
+-- forms; a key from a named pipe read twice by the drop-in; a ClientHello
+-- made too long by a session's ticket.
+describe("review28d", function()
+   it("a connection used from another object's __gc still calls its context's functions", function()
+      local traced, verify_calls = 0, 0
+      local cctx = assert(tls.context { mode = "client", ca = E.CERT,
+         verify = function(_, ok) verify_calls = verify_calls + 1; return ok end,
+         trace = function() traced = traced + 1 end })
+      local sctx = E.server_ctx()
+      local result = {}
+      do
+         local c = assert(tls.engine(cctx, { servername = "localhost" }))
+         local s = assert(tls.engine(sctx))
+         -- made after c, so its finalizer runs before c's
+         setmetatable({}, { __gc = function()
+            c:start()
+            pcall(E.pump, c, s)
+            result.done, result.err = c:status().handshake_done, c:error()
+         end })
+      end
+      collectgarbage()
+      collectgarbage()
+      assert.is_true(result.done, tostring(result.err))
+      assert.equal(1, verify_calls)
+      assert.is_true(traced > 0)
+   end)
+
+   it("refuses a zero-padded IPv4 form longer than 64 bytes", function()
+      local name = "127.0.0." .. ("0"):rep(62) .. "1"
+      local c = assert(tls.context { mode = "client", verify = false })
+      local e, err = tls.engine(c, { servername = name })
+      assert.is_nil(e)
+      assert.matches("the system reads it as 127.0.0.1", err, 1, true)
+   end)
+
+   it("the drop-in reads a key from a named pipe once (it waited for ever on a second reader)", function()
+      local proc = require "spec.support.proc"
+      local certs = require "spec.support.certs"
+      local leaf = certs.get().leaf.ecdsa_p256
+      local dir = proc.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir " .. dir))
+      local enc = dir .. "/k_enc.pem"
+      local _, code = proc.run(string.format("openssl pkcs8 -topk8 -in %s -out %s -passout pass:s3cret",
+         proc.quote(leaf.key), proc.quote(enc)))
+      assert.equal(0, code)
+      assert(os.execute("mkfifo " .. dir .. "/fifo"))
+      -- one writer, once (given up after 5 s if nothing reads); then, so that a
+      -- second read fails instead of waiting for ever, an empty write (given up
+      -- after 8 s when nothing opens the pipe again, as it should be)
+      assert(os.execute(string.format("((timeout 5 sh -c 'cat %s > %s/fifo'; sleep 2; "
+         .. "timeout 8 sh -c ': > %s/fifo') >/dev/null 2>&1 &)", enc, dir, dir)))
+      local ssl = require "tls.luasec"
+      local ctx, err = ssl.newcontext { mode = "server", protocol = "any", certificate = leaf.cert,
+         key = dir .. "/fifo", password = "s3cret" }
+      os.execute("rm -rf " .. dir)
+      assert.truthy(ctx, err)
+   end)
+
+   it("a ClientHello made too long by a TLS 1.3 session's ticket says so, not 'out of memory'", function()
+      local sctx = E.server_ctx()
+      local names = {}
+      for i = 1, 255 do names[i] = string.format("%05d", i) .. ("p"):rep(250) end
+      names[256] = ("q"):rep(69) -- 65350 bytes: the hello fits alone, not with a ticket
+      local cctx = assert(tls.context { mode = "client", ca = E.CERT, alpn = names })
+      local c, s = assert(tls.engine(cctx, { servername = "localhost" })), assert(tls.engine(sctx))
+      E.handshake(c, s)
+      assert(s:write("x"))
+      E.pump(s, c)
+      c:read()
+      local c2 = assert(tls.engine(cctx, { servername = "localhost", session = assert(c:session()) }))
+      local ok, err = c2:start()
+      assert.is_nil(ok)
+      assert.equal("the ClientHello would be too long: its extensions exceed 65535 bytes (the alpn list alone is "
+         .. "65350 bytes; a kept session's ticket counts too)", err)
+   end)
+end)

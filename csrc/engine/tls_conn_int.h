@@ -387,6 +387,9 @@ int tls_hs_send_certificate_request(tls_conn *c, tls_buf *msg, tls_buf *names, s
 int tls_hs_client_sent_no_certificate(tls_conn *c, uint8_t alert);
 /* Appends a message to the transcript and writes it as handshake records. */
 int tls_hs_send(tls_conn *c, tls_buf *msg);
+/* Fails c for a message of this type that could not be built (msg's oom):
+ * out of memory, or a block too long for its length prefix, said so. */
+int tls_hs_build_failed(tls_conn *c, const tls_buf *msg, uint8_t type);
 /* Starts a message: type and a 3-byte length placeholder; returns the offset
  * to pass to tls_hs_end_message. */
 size_t tls_hs_begin_message(tls_buf *msg, uint8_t type);

@@ -195,7 +195,7 @@ int tls13_psk_client_put(tls_conn *c, tls_buf *msg, size_t msg_off, size_t ext_o
     tls_buf_close_block(msg, ext_off, 2);
     tls_hs_end_message(msg, msg_off);
     if (!tls_buf_ok(msg))
-        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory building the ClientHello");
+        return tls_hs_build_failed(c, msg, TLS_HS_CLIENT_HELLO);
 
     uint8_t binder[TLS_MAX_HASH_LEN];
     if (compute_binder(c, s, suite->md, msg->data + msg_off - 1, truncated - (msg_off - 1), binder) != 0)

@@ -18,17 +18,22 @@ size_t tls_hs_begin_message(tls_buf *msg, uint8_t type)
 
 void tls_hs_end_message(tls_buf *msg, size_t off) { tls_buf_close_block(msg, off, 3); }
 
-int tls_hs_send(tls_conn *c, tls_buf *msg)
+int tls_hs_build_failed(tls_conn *c, const tls_buf *msg, uint8_t type)
 {
-    if (msg->oom == TLS_BUF_TOO_LONG && msg->len > 0 && msg->data[0] == TLS_HS_CLIENT_HELLO)
+    if (msg->oom == TLS_BUF_TOO_LONG && type == TLS_HS_CLIENT_HELLO)
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR,
                         "the ClientHello would be too long: its extensions exceed 65535 bytes (the alpn list "
                         "alone is %zu bytes; a kept session's ticket counts too)", c->cfg->alpn.len);
     if (msg->oom == TLS_BUF_TOO_LONG)
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "a handshake message would be too long for its "
                                                            "length fields");
+    return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory building a handshake message");
+}
+
+int tls_hs_send(tls_conn *c, tls_buf *msg)
+{
     if (!tls_buf_ok(msg))
-        return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory building a handshake message");
+        return tls_hs_build_failed(c, msg, msg->len > 0 ? msg->data[0] : 0);
     if (tls_transcript_add(&c->transcript, msg->data, msg->len, &c->err) != 0)
         return -1;
     return tls_record_write(c, TLS_CT_HANDSHAKE, msg->data, msg->len);

@@ -166,6 +166,7 @@ static lua_conn *to_idle_conn(lua_State *L)
      * before the handshake goes on) must not replace the state the engine
      * is calling back on. */
     c->trace.L = L;
+    tls_lua_trace_reanchor(&c->trace, L, 1);
     return c;
 }
 

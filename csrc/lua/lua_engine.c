@@ -35,6 +35,7 @@ static lua_engine *check_idle_engine(lua_State *L)
      * before the engine goes on) must not replace the state the engine is
      * calling back on. */
     e->trace.L = L;
+    tls_lua_trace_reanchor(&e->trace, L, 1);
     return e;
 }
 

@@ -66,6 +66,13 @@ void tls_lua_trace_new(tls_lua_trace *t, lua_State *L, int owner_index);
  * (if any) and hooks them to c. */
 void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn *c);
 void tls_lua_trace_release(tls_lua_trace *t, lua_State *L);
+/* At the start of a method that drives the object at owner_index: puts its
+ * entry back in the weak table when the collector took it out. Lua clears
+ * weak values reachable only from objects about to be finalized before any
+ * finalizer runs, so a connection used from another object's __gc (or
+ * brought back by one) would otherwise find none of its functions. May
+ * raise (memory), as a method's entry may. */
+void tls_lua_trace_reanchor(tls_lua_trace *t, lua_State *L, int owner_index);
 /* Pushes the context the hooks use and returns 1, or pushes nothing and
  * returns 0 (no L, none kept, or no stack room). Never raises. */
 int tls_lua_push_context(tls_lua_trace *t);

@@ -118,6 +118,26 @@ void tls_lua_keep_context(tls_lua_trace *t, lua_State *L, int ctx_index)
     t->has_context = 1;
 }
 
+void tls_lua_trace_reanchor(tls_lua_trace *t, lua_State *L, int owner_index)
+{
+    if (!t->has_trace && !t->has_context)
+        return;
+    if (push_anchors(L, t)) {
+        lua_pop(L, 1);
+        return;
+    }
+    owner_index = lua_absindex(L, owner_index);
+    if (!lua_checkstack(L, 2))
+        return;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &anchors_key) == LUA_TTABLE &&
+        lua_getiuservalue(L, owner_index, TLS_LUA_ANCHOR_SLOT) == LUA_TTABLE) {
+        lua_rawsetp(L, -2, t);
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 2);
+}
+
 static int trace_bridge(void *ud, const tls_trace_event *ev, char *reason, size_t reason_size)
 {
     tls_lua_trace *t = ud;
@@ -147,7 +167,8 @@ static int trace_bridge(void *ud, const tls_trace_event *ev, char *reason, size_
 int tls_lua_hook_push(tls_lua_trace *t, int slot)
 {
     lua_State *L = t->L;
-    if (!tls_lua_push_context(t))
+    /* Room for the context and what the callers push after it. */
+    if (L == NULL || !lua_checkstack(L, 4) || !tls_lua_push_context(t))
         return 0;
     int type = lua_getiuservalue(L, -1, slot);
     lua_remove(L, -2);

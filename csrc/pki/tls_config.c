@@ -425,6 +425,12 @@ static int key_failure_reason(void)
 
 int tls_key_is_encrypted(const char *src, size_t len, int is_path)
 {
+    /* A named pipe (or any file that is not a regular one) can be read only
+     * once, and tls_config_set_key reads it next: taken as asking, so that a
+     * password given goes on (a plain key is then refused, with its reason). */
+    struct stat st;
+    if (is_path && (stat(src, &st) != 0 || !S_ISREG(st.st_mode)))
+        return 1;
     tls_buf file;
     tls_buf_init(&file);
     tls_error err;

@@ -33,7 +33,7 @@ int tls_is_ip_literal(const char *s)
  * reach getaddrinfo (numeric only: no lookup); *addr gets the address read. */
 static int is_other_ipv4_form(const char *name, size_t len, char *addr, size_t size)
 {
-    if (len > 64 || name[0] < '0' || name[0] > '9' || strspn(name, "0123456789abcdefABCDEFxX.") != len)
+    if (len > 253 || name[0] < '0' || name[0] > '9' || strspn(name, "0123456789abcdefABCDEFxX.") != len)
         return 0;
     struct addrinfo hints = {.ai_family = AF_INET, .ai_flags = AI_NUMERICHOST};
     struct addrinfo *found = NULL;
