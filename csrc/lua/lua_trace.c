@@ -193,9 +193,11 @@ void tls_lua_trace_init(tls_lua_trace *t, lua_State *L, int ctx_index, tls_conn 
     t->has_trace = 0;
     t->has_context = 0;
     memset(&t->hooks, 0, sizeof t->hooks);
-    /* Made by tls_lua_trace_new with the object: found here without raising. */
+    /* Made by tls_lua_trace_new with the object, which is on the stack; only
+     * a stack that cannot grow fails here. Raised, not skipped: a verify
+     * function left out would let through what it refuses. */
     if (!push_anchors(L, t))
-        return;
+        luaL_error(L, "tls: no stack room to keep the context's functions (not enough memory)");
     if (lua_getiuservalue(L, ctx_index, TLS_LUA_SLOT_TRACE) == LUA_TFUNCTION) {
         lua_rawseti(L, -2, ANCHOR_TRACE);
         t->has_trace = 1;
