@@ -109,7 +109,8 @@ describe("conformance 14: openssl s_client with unusual options against our serv
       local out = s_client(port, "-ciphersuites TLS_AES_128_CCM_SHA256")
       assert.is_false(echoed(out), out)
       assert.truthy(out:find("alert handshake failure", 1, true), out)
-      assert.equal("no cipher suite in common with the client", proc.wait_output(srv, "failed ([^\n]*)"))
+      assert.equal("no TLS 1.3 cipher suite in common with the client (it offers TLS_AES_128_CCM_SHA256)",
+         proc.wait_output(srv, "failed ([^\n]*)"))
    end)
 
    -- Without -ign_eof, s_client takes "k"/"K" on stdin as KeyUpdate commands

@@ -281,6 +281,41 @@ static uint16_t only_obsolete_groups(const client_hello *ch)
     return first;
 }
 
+/* A client whose only TLS 1.3 suites are ones we lack (the CCM ones) may
+ * share TLS 1.2 suites with us; "no cipher suite in common" would then send
+ * its operator looking at the wrong list, so name the TLS 1.3 ones. */
+static int fail_no_suite(tls_conn *c, const client_hello *ch)
+{
+    char names[160] = "";
+    size_t used = 0, listed = 0, offered = 0;
+    tls_reader raw = ch->suites_raw;
+    while (tls_rd_left(&raw) >= 2) {
+        uint16_t id = tls_rd_u16(&raw);
+        if ((id >> 8) != 0x13)
+            continue;
+        offered++;
+        if (listed == 3)
+            continue;
+        const char *name = tls_suite_name(id);
+        char unnamed[8];
+        if (name == NULL) {
+            snprintf(unnamed, sizeof unnamed, "0x%04x", id);
+            name = unnamed;
+        }
+        int n = snprintf(names + used, sizeof names - used, "%s%s", listed ? ", " : "", name);
+        if (n < 0 || (size_t)n >= sizeof names - used)
+            break;
+        used += (size_t)n;
+        listed++;
+    }
+    if (offered == 0)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client offers TLS 1.3 but no TLS 1.3 cipher suite");
+    return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                    "no TLS 1.3 cipher suite in common with the client (it offers %s%s)", names,
+                    offered > listed ? ", ..." : "");
+}
+
 static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **share, const tls13_psk_choice *psk)
 {
     *share = NULL;
@@ -292,7 +327,7 @@ static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **sha
                 suite = s;
         }
     if (suite == NULL)
-        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no cipher suite in common with the client");
+        return fail_no_suite(c, ch);
     if (c->suite != NULL && c->suite != suite)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "second ClientHello changes the cipher suites");
