@@ -386,16 +386,7 @@ static int set_verify_fn_id(lua_State *L, tls_config *cfg, int fn_index, int id_
         tls_config_set_verify_fn_id(cfg, "named", id, len);
         return 0;
     }
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &verify_ids_key) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_createtable(L, 0, 1);
-        lua_pushliteral(L, "k");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &verify_ids_key);
-    }
+    tls_lua_weak_table(L, &verify_ids_key, "k");
     lua_pushvalue(L, fn_index);
     if (lua_rawget(L, -2) != LUA_TSTRING) {
         lua_pop(L, 1);

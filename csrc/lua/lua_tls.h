@@ -20,6 +20,9 @@
  * rewritten by any code in the process. The C side (luaL_checkudata,
  * luaL_getmetafield) and the debug library are not affected. */
 void tls_lua_seal_metatable(lua_State *L);
+/* Pushes the registry's table at `key` (a static's address), making it
+ * first with weak keys or values as `mode` ("k" or "v") says. */
+void tls_lua_weak_table(lua_State *L, const void *key, const char *mode);
 
 /* ---- Context (lua_context.c) -------------------------------------------- */
 /* A context's uservalues hold its Lua functions (or nil), one slot each:

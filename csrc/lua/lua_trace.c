@@ -52,16 +52,7 @@ void tls_lua_trace_new(tls_lua_trace *t, lua_State *L, int owner_index)
     t->has_trace = 0;
     t->has_context = 0;
     memset(&t->hooks, 0, sizeof t->hooks);
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &anchors_key) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_createtable(L, 0, 4);
-        lua_createtable(L, 0, 1);
-        lua_pushliteral(L, "v");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &anchors_key);
-    }
+    tls_lua_weak_table(L, &anchors_key, "v");
     lua_createtable(L, 2, 0);
     lua_pushvalue(L, -1);
     lua_setiuservalue(L, owner_index, TLS_LUA_ANCHOR_SLOT);

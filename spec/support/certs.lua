@@ -395,4 +395,11 @@ function certs.ec_selfsigned(curve)
    return e
 end
 
+-- Writes the key file `src` to `dst` as PKCS#8 encrypted with `password`.
+function certs.encrypt_key(src, dst, password)
+   local out, code = proc.run(string.format("openssl pkcs8 -topk8 -in %s -out %s -passout pass:%s",
+      proc.quote(src), proc.quote(dst), password))
+   assert(code == 0, out)
+end
+
 return certs
