@@ -16,8 +16,8 @@ return {
   -- review28b F1: the anchors held strongly from the registry again (a
   -- callback mentioning its connection keeps it alive for ever)
   { name = "lead28_anchors_strong", file = "csrc/lua/lua_trace.c",
-    from = [[        lua_pushliteral(L, "v");]],
-    to = [[        lua_pushliteral(L, "");]],
+    from = [[    tls_lua_weak_table(L, &anchors_key, "v");]],
+    to = [[    tls_lua_weak_table(L, &anchors_key, "");]],
     specs = { { S, "does not keep engines alive" } } },
   -- the context a servername function chose not kept by the object
   { name = "lead28_switched_context_not_kept", file = "csrc/lua/lua_hook_sni.c",

@@ -44,3 +44,83 @@ describe("a client offering TLS 1.3 with none of our TLS 1.3 suites", function()
       assert.equal("TLS_CHACHA20_POLY1305_SHA256", sv:info().cipher)
    end)
 end)
+
+-- Session 29, lead: the LuaSec drop-in's @SECLEVEL=4 and 5 applied the
+-- level to the peer's chain only, while OpenSSL's (and so LuaSec's) also
+-- narrow what is negotiated to 192 or 256 bits of security: no AES-128,
+-- no x25519 or P-256, no SHA-256 signatures at 4; only P-521 and SHA-512
+-- signatures at 5. A LuaSec program asking for level 4 got x25519 and
+-- AES-128 under luatls.
+describe("tls.luasec at @SECLEVEL=4 and 5", function()
+   local ssl = require "tls.luasec"
+   local socket = require "socket"
+   local proc = require "spec.support.proc"
+   local peers = require "spec.support.peers"
+   local pki = require("spec.support.pki").new()
+   pki:ca("root", "ec384", "/CN=luatls lead29 root")
+   pki:key("leaf", "ec384")
+   pki:issue("leaf", "/CN=localhost", "root", { md = "sha384" })
+   local leaf = { cert = pki:path("leaf.pem"), key = pki:path("leaf.key") }
+
+   after_each(proc.kill_all)
+
+   local function connect(port, params)
+      local cfg = { mode = "client", protocol = "any", verify = "peer", cafile = pki:path("root.pem") }
+      for k, v in pairs(params) do cfg[k] = v end
+      local ctx = assert(ssl.newcontext(cfg))
+      local conn = assert(ssl.wrap(assert(socket.connect("127.0.0.1", port)), ctx))
+      conn:sni("localhost")
+      conn:settimeout(10)
+      assert(conn:dohandshake())
+      local info = conn:info().luatls
+      conn:close()
+      return info
+   end
+
+   it("negotiates 192-bit groups, ciphers and signatures at 4 (TLS 1.3 and 1.2), as OpenSSL does", function()
+      for _, version in ipairs { "-tls1_3", "-tls1_2" } do
+         local _, port = peers.s_server("-www " .. version, nil, leaf)
+         local info = connect(port, { ciphers = "DEFAULT:@SECLEVEL=4" })
+         assert.equal("secp384r1", info.group)
+         assert.is_nil(info.cipher:find("128", 1, true), info.cipher)
+         assert.equal("ecdsa_secp384r1_sha384", info.signature)
+         -- the same server at the default level: x25519 and AES-128 first
+         info = connect(port, { ciphers = "DEFAULT" })
+         assert.equal("x25519", info.group)
+         assert.truthy(info.cipher:find("128", 1, true), info.cipher)
+         proc.kill_all()
+      end
+   end)
+
+   it("narrows a server's groups too, and a client's signatures only at 5", function()
+      local function opts(params)
+         local base = { protocol = "any", verify = "peer", cafile = pki:path("root.pem") }
+         for k, v in pairs(params) do base[k] = v end
+         return assert(ssl.newcontext(base)).opts
+      end
+      local server = opts { mode = "server", certificate = leaf.cert, key = leaf.key, ciphers = "HIGH@SECLEVEL=4" }
+      assert.same({ "secp384r1", "x448", "secp521r1" }, server.groups)
+      assert.is_nil(server.sigalgs)
+      local client = opts { mode = "client", ciphers = "DEFAULT:@SECLEVEL=5" }
+      assert.same({ "secp521r1" }, client.groups)
+      assert.same({ "ecdsa_secp521r1_sha512", "rsa_pss_rsae_sha512", "rsa_pss_pss_sha512", "rsa_pkcs1_sha512" },
+         client.sigalgs)
+      for _, s in ipairs(client.ciphers) do assert.is_nil(s:find("128", 1, true), s) end
+   end)
+
+   it("refuses lists that leave nothing at the level, as OpenSSL's handshake would fail", function()
+      local ctx, err = ssl.newcontext { mode = "client", protocol = "any", ciphers = "DEFAULT:@SECLEVEL=4",
+         curve = "prime256v1:X25519" }
+      assert.is_nil(ctx)
+      assert.equal("curve: @SECLEVEL=4 allows only groups of 192 bits of security or more (as OpenSSL's level 4: "
+         .. "secp384r1, secp521r1, x448), and 'prime256v1:X25519' names none", err)
+      ctx, err = ssl.newcontext { mode = "client", protocol = "tlsv1_2",
+         ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:@SECLEVEL=4" }
+      assert.is_nil(ctx)
+      assert.equal("ciphers: @SECLEVEL=4 allows only ciphers of 192 bits or more (as OpenSSL's level 4), "
+         .. "and the suites left are all AES-128", err)
+      -- at 3 nothing is narrowed but RSA key transport, as in OpenSSL
+      assert.truthy(ssl.newcontext { mode = "client", protocol = "any", ciphers = "DEFAULT:@SECLEVEL=3",
+         curve = "prime256v1" })
+   end)
+end)

@@ -10,6 +10,7 @@
 #include "lua/lua_tls.h"
 #include "crypto/tls_crypto.h"
 #include "pki/tls_x509.h"
+#include "util/tls_names.h"
 
 #define SELFSIGNED_MAX_NAMES 64
 #define TLS_LUA_GUARD "tls.guard"
@@ -230,6 +231,26 @@ static int core_selfsigned(lua_State *L)
     return 2;
 }
 
+/* default_groups(is_server): tls.context's groups when `groups` is not
+ * given, by name, from the configuration itself (the drop-in narrows them
+ * for @SECLEVEL and compares SNI map entries against them). */
+static int core_default_groups(lua_State *L)
+{
+    uint16_t groups[TLS_CONFIG_MAX_LIST];
+    tls_config *cfg = tls_config_new(lua_toboolean(L, 1));
+    if (cfg == NULL)
+        return luaL_error(L, "out of memory");
+    size_t n = cfg->n_groups;
+    memcpy(groups, cfg->groups, n * sizeof groups[0]);
+    tls_config_unref(cfg); /* before anything that may raise */
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, tls_group_name(groups[i]));
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
 /* core.object_kind(v) -> "tls.conn" | "tls.server" | "tls.engine" |
  * "tls.context" | "tls.certificate" | nil: which of our own objects v is,
  * so the Lua half can name a mixed-up argument (a connection given where a
@@ -355,6 +376,7 @@ int luaopen_tls_core(lua_State *L)
         {"key_is_encrypted", core_key_is_encrypted},
         {"readable", core_readable},
         {"object_kind", core_object_kind},
+        {"default_groups", core_default_groups},
         {"loop_method", core_loop_method},
         {NULL, NULL},
     };

@@ -293,6 +293,52 @@ local function groups(spec, option)
   return out
 end
 
+-- OpenSSL's levels 4 and 5 ask for 192 and 256 bits of security of what is
+-- negotiated as well as of the peer's chain: its ClientHello at level 4
+-- drops AES-128, x25519, P-256 and SHA-256 signatures; at 5 every group but
+-- P-521 and every signature but SHA-512 ones. Without the same narrowing a
+-- LuaSec program asking for @SECLEVEL=4 would get x25519 and AES-128 here.
+-- Bits as OpenSSL counts them (its group and cipher tables).
+local LEVEL_BITS = { [4] = 192, [5] = 256 }
+local GROUP_BITS = { x25519 = 128, secp256r1 = 128, secp384r1 = 192, x448 = 224, secp521r1 = 256,
+  ffdhe2048 = 112, ffdhe3072 = 128, ffdhe4096 = 128 }
+-- tls.context's groups when `groups` is not given, from the C core.
+local DEFAULT_CLIENT_GROUPS = require("tls.core").default_groups(false)
+local DEFAULT_SERVER_GROUPS = require("tls.core").default_groups(true)
+local LEVEL_SIGALGS = {
+  [4] = { "ecdsa_secp384r1_sha384", "ecdsa_secp521r1_sha512", "rsa_pss_rsae_sha384", "rsa_pss_rsae_sha512",
+    "rsa_pss_pss_sha384", "rsa_pss_pss_sha512", "rsa_pkcs1_sha384", "rsa_pkcs1_sha512" },
+  [5] = { "ecdsa_secp521r1_sha512", "rsa_pss_rsae_sha512", "rsa_pss_pss_sha512", "rsa_pkcs1_sha512" },
+}
+-- Narrows o's suites and groups (and a client's signature algorithms: a
+-- server's would restrict its own key's signatures, which OpenSSL judges
+-- when it loads the key, not here) to level 4 or 5. Returns an error
+-- message when nothing is left, as OpenSSL's handshake would fail then.
+local function narrow_to_level(o, level, server, cfg)
+  local bits = LEVEL_BITS[level]
+  local suites = {}
+  for _, suite in ipairs(o.ciphers) do
+    if not suite:find("AES_?128") then suites[#suites + 1] = suite end
+  end
+  if #suites == 0 then
+    return string.format("ciphers: @SECLEVEL=%d allows only ciphers of %d bits or more (as OpenSSL's level %d), "
+      .. "and the suites left are all AES-128", level, bits, level)
+  end
+  o.ciphers = suites
+  local given = o.groups or (server and DEFAULT_SERVER_GROUPS or DEFAULT_CLIENT_GROUPS)
+  local groups = {}
+  for _, g in ipairs(given) do
+    if GROUP_BITS[g] >= bits then groups[#groups + 1] = g end
+  end
+  if #groups == 0 then
+    return string.format("%s: @SECLEVEL=%d allows only groups of %d bits of security or more (as OpenSSL's "
+      .. "level %d: %s), and '%s' names none", cfg.curveslist and "curveslist" or "curve", level, bits, level,
+      level == 4 and "secp384r1, secp521r1, x448" or "secp521r1", tostring(cfg.curveslist or cfg.curve))
+  end
+  o.groups = groups
+  if not server then o.sigalgs = LEVEL_SIGALGS[level] end
+end
+
 -- tls.context's security_level when none is given, from the C core that
 -- applies it, so the two cannot disagree.
 local DEFAULT_SECURITY_LEVEL = require("tls.core").default_security_level
@@ -559,6 +605,11 @@ local function translate(cfg)
     o.groups = g
   end
 
+  if level and level >= 4 then
+    local nerr = narrow_to_level(o, level, server, cfg)
+    if nerr then return nil, nerr end
+  end
+
   -- ALPN
   if cfg.alpn ~= nil then
     local a = cfg.alpn
@@ -702,9 +753,6 @@ end
 -- algorithms are never set by newcontext (tls.context's defaults on both),
 -- and ALPN or the certificates are what the switch is for.
 local VERIFY_RANK = { optional = 1, required = 2 }
--- tls.context's defaults (csrc/pki/tls_config.c) when `ciphers` or
--- `groups` is not given: a server's groups.
-local DEFAULT_SERVER_GROUPS = { "x25519", "secp256r1", "secp384r1", "x448", "secp521r1", "ffdhe2048", "ffdhe3072" }
 local function suite_set(o)
   local set = {}
   local function add(list)
