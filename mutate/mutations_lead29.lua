@@ -18,4 +18,15 @@ return {
     from = [[  if not server then o.sigalgs = LEVEL_SIGALGS[level] end]],
     to = [[  if not server then o.sigalgs = nil end]],
     specs = { { S, "a client's signatures only at 5" } } },
+  -- review29a M1: early data of a client gone before its Finished handed out
+  { name = "lead29_early_after_eof", file = "csrc/lua/lua_conn.c",
+    from = [[    if (st == TLS_IO_DONE && !(status & TLS_STATUS_HANDSHAKE_DONE) && (c->eof || (status & TLS_STATUS_PEER_CLOSED)))]],
+    to = [[    if (st == TLS_IO_DONE && !(status & TLS_STATUS_HANDSHAKE_DONE) && 0)]],
+    specs = { { S, "after handshake() saw the close" } } },
+  -- review29a L2: a second ClientHello that drops the HelloRetryRequest's
+  -- suite resumed with it
+  { name = "lead29_hrr_suite_dropped", file = "csrc/hs/tls13_server.c",
+    from = [[    if (c->suite != NULL && !hello_offers(c, ch, c->suite))]],
+    to = [[    if (c->suite != NULL && !hello_offers(c, ch, c->suite) && 0)]],
+    specs = { { S, "is illegal_parameter when it resumes" } } },
 }

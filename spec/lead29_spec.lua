@@ -124,3 +124,101 @@ describe("tls.luasec at @SECLEVEL=4 and 5", function()
          curve = "prime256v1" })
    end)
 end)
+
+-- review29a M1: a server's conn:receive_early() handed out the 0-RTT data of
+-- a handshake that had failed on EOF (the client gone before its Finished:
+-- a copy of a client's first flight, replayed, gets exactly that far).
+describe("early data of a client that closed before its Finished", function()
+   local P = require "spec.support.psk13"
+   local R = require "spec.support.ref13"
+   local C = require "refcrypto"
+   local tcppair = require "spec.support.tcppair"
+
+   -- A server context taking 0-RTT, and a first flight with early data
+   -- and EndOfEarlyData under one of its tickets.
+   local function replayable_flight(payload)
+      local data = {}
+      local store = {
+         get = function(id) return data[id] end,
+         put = function(id, blob) data[id] = blob end,
+         delete = function(id) local had = data[id] ~= nil; data[id] = nil; return had end,
+      }
+      local sctx = E.server_ctx { early_data = true, ticket_keys = { ("K"):rep(48) }, session_store = store }
+      local sv = assert(tls.engine(sctx))
+      local cl = P.client()
+      assert(sv:feed(cl:hello { server_name = "localhost" }))
+      cl:receive(sv:output())
+      assert(sv:feed(cl:finished()))
+      local t = cl:tickets(sv:output())[1]
+      local cl2 = P.client()
+      local hello = cl2:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }
+      local suite = R.suite(t.suite)
+      local early = R.hkdf_extract(suite.md, "", t.psk)
+      local w = R.protector(suite, R.derive_secret(suite.md, early, "c e traffic",
+         C.digest(suite.md, cl2.transcript)))
+      return sctx, hello .. B.record(B.CT.ccs, "\1") .. w:seal(B.CT.application_data, payload)
+         .. w:seal(B.CT.handshake, B.handshake(5, ""))
+   end
+
+   it("is not handed out by receive_early after handshake() saw the close", function()
+      local sctx, flight = replayable_flight("POST /transfer?amount=100")
+      local a, s = tcppair()
+      assert(a:send(flight))
+      a:close()
+      local conn = assert(tls.wrap(s, sctx, { timeout = 2 }))
+      assert.same({ nil, "closed" }, { conn:handshake() })
+      assert.same({ nil, "closed" }, { conn:receive_early() })
+      conn:close()
+   end)
+
+   it("is handed out before the Finished while the client is still there (0.5-RTT)", function()
+      local sctx, flight = replayable_flight("GET /")
+      local a, s = tcppair()
+      assert(a:send(flight))
+      local conn = assert(tls.wrap(s, sctx, { timeout = 2 }))
+      assert.equal("GET /", conn:receive_early())
+      assert.equal("accepted", conn:info().early_data)
+      a:close()
+      assert.same({ nil, "closed" }, { conn:handshake() })
+      conn:close()
+   end)
+end)
+
+-- review29a L2: after a HelloRetryRequest, a second ClientHello that no
+-- longer offered the suite it named was resumed with that suite anyway
+-- (the PSK path took the suite as chosen); without a PSK it was refused.
+describe("a second ClientHello that drops the suite the HelloRetryRequest chose", function()
+   local P = require "spec.support.psk13"
+   local KEY = ("A"):rep(48)
+   local function server() return E.server_engine { ticket_keys = { KEY }, groups = "x25519" } end
+   local p256 = { B.GROUP.secp256r1, "\4" .. ("\1"):rep(64) }
+   local REASON = "second ClientHello changes the cipher suites (it no longer offers TLS_AES_128_GCM_SHA256, "
+      .. "which the HelloRetryRequest chose)"
+
+   for _, resuming in ipairs { true, false } do
+      it("is illegal_parameter " .. (resuming and "when it resumes" or "in a full handshake"), function()
+         local t = P.full(server())[1]
+         local sv, cl = server(), P.client()
+         local hello = { server_name = "localhost", psks = resuming and { t } or nil,
+            groups = { B.GROUP.secp256r1, B.GROUP.x25519 } }
+         assert(sv:feed(cl:hello(E.merge({ shares = { p256 } }, hello))))
+         local r = cl:receive(sv:output())
+         assert.is_true(r.hrr)
+         assert.equal(B.SUITE.aes128gcm, r.sh.suite)
+         local ok, msg = sv:feed(cl:hello(E.merge({ suites = { B.SUITE.chacha } }, hello)))
+         E.assert_failed(sv, ok, msg, "illegal_parameter", REASON)
+      end)
+   end
+
+   it("resumes when it keeps it", function()
+      local t = P.full(server())[1]
+      local sv, cl = server(), P.client()
+      local hello = { server_name = "localhost", psks = { t }, groups = { B.GROUP.secp256r1, B.GROUP.x25519 } }
+      assert(sv:feed(cl:hello(E.merge({ shares = { p256 } }, hello))))
+      assert.is_true(cl:receive(sv:output()).hrr)
+      assert(sv:feed(cl:hello(hello)))
+      local f = cl:receive(sv:output())
+      assert.equal(B.SUITE.aes128gcm, f.sh.suite)
+      assert.is_true(cl.resumed)
+   end)
+end)

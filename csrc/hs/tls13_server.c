@@ -316,9 +316,25 @@ static int fail_no_suite(tls_conn *c, const client_hello *ch)
                     offered > listed ? ", ..." : "");
 }
 
+/* Whether the ClientHello lists `suite` (ch->suites has a bit per suite of
+ * our policy, in its order). */
+static int hello_offers(const tls_conn *c, const client_hello *ch, const tls_suite *suite)
+{
+    for (size_t i = 0; i < c->pol.n_suites; i++)
+        if (c->pol.suites[i] == suite->id)
+            return (ch->suites & ((uint32_t)1 << i)) != 0;
+    return 0;
+}
+
 static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **share, const tls13_psk_choice *psk)
 {
     *share = NULL;
+    /* rfc8446#4.1.2: the second ClientHello keeps the suites; the one the
+     * HelloRetryRequest named must still be there, PSK or not. */
+    if (c->suite != NULL && !hello_offers(c, ch, c->suite))
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "second ClientHello changes the cipher suites (it no longer offers %s, which the "
+                        "HelloRetryRequest chose)", c->suite->name);
     const tls_suite *suite = psk ? psk->suite : NULL;
     for (size_t i = 0; i < c->pol.n_suites && suite == NULL; i++)
         if (ch->suites & ((uint32_t)1 << i)) {

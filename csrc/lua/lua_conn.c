@@ -624,6 +624,12 @@ static int conn_receive_early(lua_State *L)
      * failure, not "no early data offered". */
     if (st == TLS_IO_DONE && (tls_conn_status(c->tls) & TLS_STATUS_FAILED))
         st = failed(c);
+    /* A client gone before its Finished leaves a handshake that can never
+     * complete: a failed one, whose early data is not handed out (a copy
+     * of a client's first flight, replayed, gets this far and no further). */
+    unsigned status = tls_conn_status(c->tls);
+    if (st == TLS_IO_DONE && !(status & TLS_STATUS_HANDSHAKE_DONE) && (c->eof || (status & TLS_STATUS_PEER_CLOSED)))
+        st = TLS_IO_CLOSED;
     if (st != TLS_IO_DONE) {
         lua_pushnil(L);
         lua_pushstring(L, status_message(c, st));
