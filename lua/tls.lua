@@ -186,6 +186,33 @@ end
 -- The most 0-RTT bytes a server's tickets may allow.
 local MAX_EARLY_DATA = 1024 * 1024
 
+-- Options that act in one version only, where the lists or keys leave
+-- only the other (review29c L1, L3): the 'max_version' cases are refused
+-- above with their own words; this catches the rest ('ciphers' with TLS
+-- 1.2 suites only, a client's 'sigalgs' of rsa_pkcs1_* only, a server's
+-- 'ciphers' with TLS 1.3 suites only). Accepted, they would promise what
+-- never happens: keys that never rotate, a store never called.
+local function one_version_options(ctx, o, server)
+  local no13, no12 = C.versions_out(ctx)
+  if no13 then
+    local only13 = o.early_data == true and "early_data = true" or o.psk_ke == true and "psk_ke = true"
+      or o.key_update_after ~= nil and "key_update_after" or nil
+    if only13 then
+      local name = only13:match("^[%w_]+")
+      return fail("option '%s' can never take effect: %s only in TLS 1.3, and TLSv1.3 is out because %s "
+        .. "(leave '%s' out, or allow TLS 1.3)", only13,
+        name == "early_data" and "0-RTT data exists" or name == "psk_ke" and "psk_ke exists" or "key updates exist",
+        no13, name)
+    end
+  end
+  if server and no12 and o.session_store ~= nil and o.early_data ~= true then
+    return fail("option 'session_store' can never take effect: a server's store keeps TLS 1.2 sessions and "
+      .. "0-RTT anti-replay records, and TLSv1.2 is out because %s while 'early_data' is not set "
+      .. "(leave 'session_store' out, or set early_data = true)", no12)
+  end
+  return true
+end
+
 local function resumption_options(ctx, o, server)
   local function server_only(name)
     if o[name] ~= nil and not server then
@@ -285,6 +312,10 @@ local function resumption_options(ctx, o, server)
             or "psk_ke is a way of resuming a TLS 1.3 session", name)
       end
     end
+    -- ticket_keys, ticket_key_lifetime and ticket_lifetime stay allowed
+    -- (review29c L2): the keys also seal a session_store's TLS 1.2
+    -- sessions, and tickets = 0 is how a server that issued tickets under
+    -- them turns resumption off without a second configuration.
   end
   if o.session_store ~= nil then
     local st = o.session_store
@@ -666,6 +697,8 @@ function tls.context(opts)
   -- Last, with every list, version and key set: a context no peer could
   -- ever connect with is refused now, not at its first handshake.
   ok, why = ctx:check()
+  if not ok then return nil, why end
+  ok, why = one_version_options(ctx, o, server)
   if not ok then return nil, why end
   return ctx
 end

@@ -29,4 +29,19 @@ return {
     from = [[    if (c->suite != NULL && !hello_offers(c, ch, c->suite))]],
     to = [[    if (c->suite != NULL && !hello_offers(c, ch, c->suite) && 0)]],
     specs = { { S, "is illegal_parameter when it resumes" } } },
+  -- review29c L3: TLS 1.3's options taken where the lists leave only TLS 1.2
+  { name = "lead29_only13_options_taken", file = "lua/tls.lua",
+    from = [[  local no13, no12 = C.versions_out(ctx)]],
+    to = [[  local no13, no12 = nil, select(2, C.versions_out(ctx))]],
+    specs = { { S, "refuses TLS 1.3's options when the cipher" } } },
+  -- review29c L1: a session store a server never calls taken
+  { name = "lead29_idle_session_store_taken", file = "lua/tls.lua",
+    from = [[  if server and no12 and o.session_store ~= nil and o.early_data ~= true then]],
+    to = [[  if server and no12 and o.session_store ~= nil and o.early_data ~= true and false then]],
+    specs = { { S, "refuses a session_store a server can never call" } } },
+  -- review29c L4: the drop-in's certificates entries not checked
+  { name = "lead29_dropin_certificates_unchecked", file = "lua/tls/luasec.lua",
+    from = [[      if type(pair) ~= "table" then]],
+    to = [[      if type(pair) ~= "table" and false then]],
+    specs = { { S, "refuses certificates entries that are not pairs" } } },
 }

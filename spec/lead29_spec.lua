@@ -222,3 +222,66 @@ describe("a second ClientHello that drops the suite the HelloRetryRequest chose"
       assert.is_true(cl.resumed)
    end)
 end)
+
+-- review29c L1, L3: options that act in one TLS version only, on a context
+-- whose lists or keys leave only the other, were accepted and did nothing
+-- (refused before only for an explicit max_version/tickets = 0 case);
+-- L4: the drop-in's `certificates` entries that are not pairs.
+describe("options that can never take effect", function()
+   local ssl = require "tls.luasec"
+   local function refused(o)
+      local ctx, err = tls.context(o)
+      assert.is_nil(ctx)
+      return err
+   end
+   local function server(extra) return E.merge({ mode = "server", certificate = E.CERT, key = E.KEY }, extra) end
+   local TLS12_ONLY = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+
+   it("refuses TLS 1.3's options when the cipher or signature lists leave only TLS 1.2", function()
+      assert.equal("option 'key_update_after' can never take effect: key updates exist only in TLS 1.3, and "
+         .. "TLSv1.3 is out because 'ciphers' names no TLS 1.3 suite (leave 'key_update_after' out, or allow "
+         .. "TLS 1.3)", refused(server { ciphers = TLS12_ONLY, key_update_after = 1 }))
+      assert.equal("option 'early_data = true' can never take effect: 0-RTT data exists only in TLS 1.3, and "
+         .. "TLSv1.3 is out because 'ciphers' names no TLS 1.3 suite (leave 'early_data' out, or allow TLS 1.3)",
+         refused(server { ciphers = TLS12_ONLY, early_data = true }))
+      assert.equal("option 'psk_ke = true' can never take effect: psk_ke exists only in TLS 1.3, and TLSv1.3 is "
+         .. "out because 'sigalgs' names only rsa_pkcs1_* schemes, which TLS 1.3 forbids (leave 'psk_ke' out, or "
+         .. "allow TLS 1.3)", refused { mode = "client", sigalgs = "rsa_pkcs1_sha256", psk_ke = true })
+      assert.matches("^option 'key_update_after' can never take effect: .* 'ciphers' names no TLS 1.3 suite",
+         refused { mode = "client", ciphers = TLS12_ONLY, key_update_after = 5 })
+      -- where TLS 1.3 stays possible they are taken
+      assert.truthy(tls.context(server { ciphers = TLS12_ONLY .. ":TLS_AES_128_GCM_SHA256", key_update_after = 1,
+         early_data = true, psk_ke = true }))
+   end)
+
+   it("refuses a session_store a server can never call (no TLS 1.2, no early_data)", function()
+      local store = tls.store.memory()
+      local MSG = "option 'session_store' can never take effect: a server's store keeps TLS 1.2 sessions and "
+         .. "0-RTT anti-replay records, and TLSv1.2 is out because %s while 'early_data' is not set (leave "
+         .. "'session_store' out, or set early_data = true)"
+      assert.equal(MSG:format("'min_version' is TLSv1.3"),
+         refused(server { min_version = "TLSv1.3", session_store = store }))
+      assert.equal(MSG:format("'ciphers' names no TLS 1.2 suite"),
+         refused(server { ciphers = "TLS_AES_256_GCM_SHA384", session_store = store }))
+      assert.truthy(tls.context(server { min_version = "TLSv1.3", session_store = store, early_data = true }))
+      assert.truthy(tls.context(server { session_store = store }))
+   end)
+
+   it("tls.luasec refuses certificates entries that are not pairs, and holes", function()
+      local leaf = E.CERT
+      for _, mode in ipairs { "client", "server" } do
+         local ctx, err = ssl.newcontext { mode = mode, protocol = "any", verify = "none", certificates = { leaf } }
+         assert.is_nil(ctx)
+         assert.equal("invalid certificates parameter (entry 1 is a string, not { certificate = ..., key = ... })",
+            err)
+      end
+      local pair = { certificate = E.CERT, key = E.KEY }
+      local ctx, err = ssl.newcontext { mode = "server", protocol = "any", certificates = { pair, nil, pair } }
+      assert.is_nil(ctx)
+      assert.equal("certificates: entry 2 is nil (a list has no holes)", err)
+      ctx, err = ssl.newcontext { mode = "client", protocol = "any", certificates = { { certificate = E.CERT } } }
+      assert.is_nil(ctx)
+      assert.equal("certificates: entry 1 has no key", err)
+      assert.truthy(ssl.newcontext { mode = "server", protocol = "any", certificates = { pair, pair } })
+   end)
+end)

@@ -243,6 +243,25 @@ static int ctx_check(lua_State *L)
     return push_result(L, tls_config_check(ctx->cfg, &err), &err);
 }
 
+/* ctx:versions_out() -> why TLS 1.3 is out (or nil), why TLS 1.2 is out
+ * (or nil): for options that act in one version only. */
+static int ctx_versions_out(lua_State *L)
+{
+    lua_context *ctx = check_ctx(L, 1);
+    char b13[256], b12[256];
+    const char *no13 = tls_config_version_out(ctx->cfg, TLS_VERSION_13, b13, sizeof b13);
+    const char *no12 = tls_config_version_out(ctx->cfg, TLS_VERSION_12, b12, sizeof b12);
+    if (no13 != NULL)
+        lua_pushstring(L, no13);
+    else
+        lua_pushnil(L);
+    if (no12 != NULL)
+        lua_pushstring(L, no12);
+    else
+        lua_pushnil(L);
+    return 2;
+}
+
 /* ctx:set_versions(min_name, max_name): "TLSv1.2" / "TLSv1.3". */
 static int ctx_set_versions(lua_State *L)
 {
@@ -609,6 +628,7 @@ static const luaL_Reg context_methods[] = {
     {"set_strict_close", ctx_set_strict_close},
     {"set_versions", ctx_set_versions},
     {"check", ctx_check},
+    {"versions_out", ctx_versions_out},
     {"set_require_ems", ctx_set_require_ems},
     {"set_alpn", ctx_set_alpn},
     {"set_sni_strict", ctx_set_sni_strict},

@@ -1063,6 +1063,11 @@ static const char *why_not12(const tls_config *c, char *buf, size_t size)
     return buf;
 }
 
+const char *tls_config_version_out(const tls_config *c, uint16_t version, char *buf, size_t size)
+{
+    return version == TLS_VERSION_13 ? why_not13(c, buf, size) : why_not12(c, buf, size);
+}
+
 int tls_config_check(const tls_config *c, tls_error *err)
 {
     char b13[256], b12[256];

@@ -230,6 +230,9 @@ int tls_config_can13_with(const tls_config *c, uint16_t max_version, const uint1
  * server's TLS 1.2 ECDHE, an elliptic-curve group. RSA key transport
  * (opt-in) needs neither a scheme nor a group. Call once all are set. */
 int tls_config_check(const tls_config *c, tls_error *err);
+/* Why no peer can ever speak `version` (TLS_VERSION_13 or _12) with c, in
+ * words naming the option, or NULL when one can. buf may hold the text. */
+const char *tls_config_version_out(const tls_config *c, uint16_t version, char *buf, size_t size);
 
 /* Milliseconds since the Unix epoch (wall clock, plus clock_offset_ms):
  * ticket issue times, ages and lifetimes. The only clock the resumption

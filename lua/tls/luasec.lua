@@ -432,8 +432,19 @@ local function translate(cfg)
         .. "ignores 'certificate' and 'key'; put that pair into the list (first, to be the default) or "
         .. "leave it out", cfg.certificate ~= nil and "certificate" or "key")
     end
+    -- An entry that is not a pair, or one after a hole, left a client
+    -- without its certificate in silence (review29c L4).
+    local whole, werr = util.whole_list(cfg.certificates, "certificates", "a list of pairs")
+    if not whole then return nil, werr end
     local list = {}
     for i, pair in ipairs(cfg.certificates) do
+      if type(pair) ~= "table" then
+        return fail("invalid certificates parameter (entry %d is a %s, not { certificate = ..., key = ... })", i,
+          type(pair))
+      end
+      for _, field in ipairs { "certificate", "key" } do
+        if pair[field] == nil then return fail("certificates: entry %d has no %s", i, field) end
+      end
       local p, e = pw(pair.password or password)
       if e then return nil, e end
       list[i] = { certificate = pair.certificate, key = pair.key, password = key_password(pair.key, p) }
