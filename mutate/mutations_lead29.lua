@@ -44,4 +44,15 @@ return {
     from = [[      if type(pair) ~= "table" then]],
     to = [[      if type(pair) ~= "table" and false then]],
     specs = { { S, "refuses certificates entries that are not pairs" } } },
+  -- review29c I1: keyupdate() with nothing written since our last one
+  -- sends another (the 33rd ends the connection with a luatls peer)
+  { name = "lead29_idle_keyupdates_sent", file = "csrc/engine/tls_engine.c",
+    from = [[    if (c->own_key_update >= (request_peer ? 2 : 1) && c->wr.seq == 0)]],
+    to = [[    if (c->own_key_update >= (request_peer ? 2 : 1) && c->wr.seq == 0 && 0)]],
+    specs = { { S, "sends one KeyUpdate for calls with nothing written" } } },
+  -- a request for the peer's update taken as covered by one without
+  { name = "lead29_keyupdate_request_coalesced", file = "csrc/engine/tls_engine.c",
+    from = [[    if (c->own_key_update >= (request_peer ? 2 : 1) && c->wr.seq == 0)]],
+    to = [[    if (c->own_key_update >= 1 && c->wr.seq == 0)]],
+    specs = { { S, "sends one KeyUpdate for calls with nothing written" } } },
 }

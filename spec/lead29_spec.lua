@@ -285,3 +285,40 @@ describe("options that can never take effect", function()
       assert.truthy(ssl.newcontext { mode = "server", protocol = "any", certificates = { pair, pair } })
    end)
 end)
+
+-- review29c I1: keyupdate() sent a KeyUpdate at every call, so a program
+-- rekeying an idle connection on a timer ended it at the 33rd with any
+-- luatls peer ("more than 32 KeyUpdate messages without application data
+-- in between"). A call when nothing was written under the key our last
+-- KeyUpdate installed does nothing now.
+describe("keyupdate() on an idle connection", function()
+   local function sent_key_updates(events)
+      return #E.events_of(events, "send", "KeyUpdate")
+   end
+
+   it("sends one KeyUpdate for calls with nothing written in between, and the peer stays", function()
+      local copts, events = E.traced()
+      local c, s = E.connected(copts)
+      E.pump(c, s, { strict = true })
+      local before = sent_key_updates(events)
+      for _ = 1, 40 do assert.is_true(c:keyupdate(false)) end
+      E.pump(c, s, { strict = true })
+      assert.equal(before + 1, sent_key_updates(events))
+      assert.is_false(s:status().failed)
+      -- a request for the peer's update is not covered by one without
+      assert.is_true(c:keyupdate(true))
+      assert.is_true(c:keyupdate(true))
+      assert.is_true(c:keyupdate(false))
+      E.pump(c, s, { strict = true })
+      assert.equal(before + 2, sent_key_updates(events))
+      -- once data went under the new key, the next call updates again
+      assert(c:write("x"))
+      assert.is_true(c:keyupdate(false))
+      E.pump(c, s, { strict = true })
+      assert.equal(before + 3, sent_key_updates(events))
+      assert.equal("x", s:read())
+      assert(s:write("y"))
+      E.pump(s, c, { strict = true })
+      assert.equal("y", c:read())
+   end)
+end)

@@ -224,6 +224,8 @@ struct tls_conn {
     tls_early_skip early_skip;
     size_t early_skipped;     /* ciphertext bytes skipped so far */
     unsigned key_updates_in_row; /* KeyUpdates since the last application data */
+    int own_key_update;          /* the write key is from our KeyUpdate: 1, or 2
+                                    when it asked the peer to update too */
     unsigned tickets_in_row;     /* NewSessionTickets since the last application data */
     uint64_t key_update_after;   /* records under the current write key before we
                                     update it: set with each write key (tls_record.c) */

@@ -376,6 +376,13 @@ int tls_conn_key_update(tls_conn *c, int request_peer)
      * not the peer's business. */
     if (tls_conn_key_update_refusal(c) != NULL)
         return -1;
+    /* Nothing was written under the key our last KeyUpdate installed: a
+     * new one would protect nothing more, and each counts against the
+     * peer's limit of KeyUpdates without data in between (ours cuts off
+     * the 33rd), which a program rekeying an idle connection on a timer
+     * would reach (review29c I1). */
+    if (c->own_key_update >= (request_peer ? 2 : 1) && c->wr.seq == 0)
+        return 0;
     return tls13_key_update(c, request_peer != 0) == 0 ? 0 : fail(c);
 }
 

@@ -413,6 +413,7 @@ int tls13_key_update(tls_conn *c, int request_peer)
     if (tls_record_write(c, TLS_CT_HANDSHAKE, msg, sizeof msg) != 0 ||
         tls13_next_traffic_secret(c->suite->md, own, &c->err) != 0 || tls_record_install_write_key(c, own) != 0)
         return -1;
+    c->own_key_update = request_peer ? 2 : 1;
     if (!tls_tracing(c))
         return 0;
     tls_trace_builder tb;
