@@ -79,10 +79,12 @@ local function got(value)
 end
 
 -- A negative timeout blocks, as in LuaSocket; an infinite one waits for ever.
+-- false is "wait for ever", as in tls.connect (review29c I2: refused here
+-- before, which tripped options copied from one call to the other).
 local function timeout_option(what, value)
-  if value == nil then return -1 end
+  if value == nil or value == false then return -1 end
   if type(value) ~= "number" or value ~= value then
-    return fail("%s: option 'timeout' must be a number of seconds (got %s)", what, got(value))
+    return fail("%s: option 'timeout' must be a number of seconds or false (got %s)", what, got(value))
   end
   return value
 end

@@ -322,3 +322,22 @@ describe("keyupdate() on an idle connection", function()
       assert.equal("y", c:read())
    end)
 end)
+
+-- review29c I2: timeout = false (wait for ever) was taken by tls.connect
+-- but refused by tls.wrap and tls.listen.
+describe("timeout = false", function()
+   it("is taken by tls.wrap and tls.listen as by tls.connect", function()
+      local server = assert(tls.listen("127.0.0.1", 0, E.server_ctx(), { timeout = false }))
+      server:close()
+      local a, b = require("spec.support.tcppair")()
+      local conn = assert(tls.wrap(a, { mode = "client", verify = false }, { timeout = false,
+         servername = "localhost" }))
+      conn:close()
+      b:close()
+      a, b = require("spec.support.tcppair")()
+      assert.same({ nil, "tls.wrap: option 'timeout' must be a number of seconds or false (got boolean)" },
+         { tls.wrap(a, { mode = "client", verify = false }, { timeout = true }) })
+      a:close()
+      b:close()
+   end)
+end)
