@@ -354,7 +354,9 @@ end)
 function tls.context(opts)
   local o, err = check_options("tls.context", opts or {}, context_options)
   if not o then return nil, err end
-  local mode = o.mode or "client"
+  -- (not `o.mode or`: mode = false was taken as a client)
+  local mode = o.mode
+  if mode == nil then mode = "client" end
   if mode ~= "client" and mode ~= "server" then
     return fail("option 'mode' must be \"client\" or \"server\" (got %s)", shown(mode))
   end
@@ -726,7 +728,7 @@ local function as_context(ctx, mode, fname, argn)
   if type(ctx) == "table" then
     local o = {}
     for k, v in pairs(ctx) do o[k] = v end
-    o.mode = o.mode or mode
+    if o.mode == nil then o.mode = mode end
     return tls.context(o)
   end
   return ctx
