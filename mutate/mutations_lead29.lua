@@ -55,4 +55,14 @@ return {
     from = [[    if (c->own_key_update >= (request_peer ? 2 : 1) && c->wr.seq == 0)]],
     to = [[    if (c->own_key_update >= 1 && c->wr.seq == 0)]],
     specs = { { S, "sends one KeyUpdate for calls with nothing written" } } },
+  -- review29b F1: RSA key transport with a leaf whose keyUsage forbids it
+  { name = "lead29_rsa_kx_ignores_key_usage", file = "csrc/hs/tls12_server.c",
+    from = [[    if (s->kx == TLS_KX_RSA && !id->can_encipher)]],
+    to = [[    if (s->kx == TLS_KX_RSA && !id->can_encipher && 0)]],
+    specs = { { S, "serves gnutls-cli, which checks keyUsage" }, { S, "keeps RSA key transport away" } } },
+  -- a leaf that may not sign taken as our own
+  { name = "lead29_own_leaf_may_not_sign", file = "csrc/pki/tls_config.c",
+    from = [[    if (!(usage & KU_DIGITAL_SIGNATURE))]],
+    to = [[    if (!(usage & KU_DIGITAL_SIGNATURE) && 0)]],
+    specs = { { S, "refuses a leaf whose keyUsage lacks digitalSignature" } } },
 }

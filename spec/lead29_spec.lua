@@ -347,3 +347,74 @@ describe("mode = false", function()
       assert.same({ nil, "option 'mode' must be \"client\" or \"server\" (got false)" }, { tls.context { mode = false } })
    end)
 end)
+
+-- review29b F1: a TLS 1.2 server with RSA key transport enabled used an RSA
+-- certificate whose keyUsage is digitalSignature only for it (GnuTLS and
+-- our own client refuse: "Key usage violation", unsupported_certificate),
+-- even when the client also offered ECDHE_RSA; and a certificate whose
+-- keyUsage is keyEncipherment only signed handshakes.
+describe("our own certificate's keyUsage", function()
+   local proc = require "spec.support.proc"
+   local peers = require "spec.support.peers"
+   local pki = require("spec.support.pki").new()
+   pki:ca("root", "ec256", "/CN=luatls lead29 ku root")
+   for _, ext in ipairs { "ku_sign", "ku_encipher", "ku_both" } do
+      pki:key(ext, "rsa2048")
+      pki:issue(ext, "/CN=localhost", "root", { ext = ext })
+   end
+   local function pair(name) return { certificate = pki:path(name .. ".pem"), key = pki:path(name .. ".key") } end
+   local RSA_KX = "TLS_RSA_WITH_AES_128_GCM_SHA256"
+   local BOTH = RSA_KX .. ":TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+
+   after_each(proc.kill_all)
+
+   local function handshake(server_opts, client_ciphers)
+      local c, s = E.engines({ ca = pki:path("root.pem"), ciphers = client_ciphers, max_version = "TLSv1.2" },
+         server_opts)
+      assert(c:start())
+      E.pump(c, s)
+      return c, s
+   end
+
+   it("keeps RSA key transport away from a leaf without keyEncipherment, and says so", function()
+      local sign = pair("ku_sign")
+      local c, s = handshake(E.merge({ ciphers = BOTH }, sign), BOTH)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.equal("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", s:info().cipher)
+      c, s = handshake(E.merge({ ciphers = BOTH }, sign), RSA_KX)
+      assert.is_true(s:status().failed)
+      assert.equal("the client offers only RSA key transport for our RSA certificate, whose keyUsage lacks "
+         .. "keyEncipherment (RFC 5246 7.4.2): it serves ECDHE_RSA suites only", (s:error()))
+      -- a second pair that allows it serves such a client
+      c, s = handshake({ ciphers = BOTH, certificate = sign.certificate, key = sign.key,
+         certificates = { pair("ku_both") } }, RSA_KX)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.equal(RSA_KX, s:info().cipher)
+   end)
+
+   it("refuses a leaf whose keyUsage lacks digitalSignature, on servers and clients", function()
+      local enc = pair("ku_encipher")
+      for _, mode in ipairs { "server", "client" } do
+         local ctx, err = tls.context { mode = mode, certificate = enc.certificate, key = enc.key, verify = false,
+            ciphers = mode == "server" and BOTH or nil }
+         assert.is_nil(ctx)
+         assert.equal("option 'key': certificate: its keyUsage lacks digitalSignature, which every handshake "
+            .. "luatls makes with it needs (the key signs in TLS 1.3, with ECDHE and as a client certificate)", err)
+      end
+      assert.truthy(tls.context(E.merge({ mode = "server", ciphers = RSA_KX }, pair("ku_both"))))
+      assert.same({ nil, "no peer can ever connect with these options: TLSv1.3 is out because 'ciphers' names no "
+         .. "TLS 1.3 suite, and TLSv1.2 because the RSA key transport suites in 'ciphers' need an RSA certificate "
+         .. "whose keyUsage has keyEncipherment, and we have none" },
+         { tls.context(E.merge({ mode = "server", ciphers = RSA_KX }, pair("ku_sign"))) })
+   end)
+
+   it("serves gnutls-cli, which checks keyUsage, with ECDHE_RSA when RSA key transport comes first", function()
+      local sign = pair("ku_sign")
+      local srv, port = peers.luatls_server({ ciphers = BOTH, max_version = "TLSv1.2" },
+         { cert = sign.certificate, key = sign.key })
+      local out = proc.run(string.format("gnutls-cli -p %d --x509cafile %s localhost --priority "
+         .. "'NORMAL:-VERS-ALL:+VERS-TLS1.2:+RSA'", port, pki:path("root.pem")), "hello luatls\n", 20)
+      assert.truthy(out:find("\nhello luatls", 1, true), out:sub(-600))
+      assert.matches("cipher=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", proc.wait_output(srv, "\n(info [^\n]*)\n", 10))
+   end)
+end)

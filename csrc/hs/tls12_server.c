@@ -79,9 +79,13 @@ static int raw_list_has(tls_reader raw, uint16_t v)
  * key transport an RSA one). rfc8422#5.1.1: the client's supported_groups
  * also name the curves it can verify ECDSA signatures on, so our key's
  * curve must be among them when it sent the extension. */
-static int key_fits_suite(EVP_PKEY *key, const client_hello *ch, const tls_suite *s)
+static int key_fits_suite(const tls_identity *id, const client_hello *ch, const tls_suite *s)
 {
+    EVP_PKEY *key = id->key;
     if (!tls12_key_fits_suite(key, s))
+        return 0;
+    /* rfc5246#7.4.2: the leaf must allow "RSA encryption" (keyEncipherment). */
+    if (s->kx == TLS_KX_RSA && !id->can_encipher)
         return 0;
     /* rfc8422#5.1.1 names curves for ECDSA; an Ed25519 key needs only
      * the ed25519 scheme in signature_algorithms (negotiate checks it). */
@@ -156,7 +160,7 @@ static int negotiate(tls_conn *c, const client_hello *ch)
 {
     uint16_t group = choose_group(c, ch);
     uint16_t scheme = tls12_sig_choose(c->own->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs);
-    int any12 = 0, key_fits = 0;
+    int any12 = 0, key_fits = 0, kx_usage_only = 0;
     for (size_t i = 0; i < c->pol.n_suites; i++) {
         if (!(ch->suites & ((uint32_t)1 << i)))
             continue;
@@ -164,8 +168,10 @@ static int negotiate(tls_conn *c, const client_hello *ch)
         if (s == NULL || s->version != TLS_VERSION_12)
             continue;
         any12 = 1;
-        if (!key_fits_suite(c->own->key, ch, s))
+        if (!key_fits_suite(c->own, ch, s)) {
+            kx_usage_only |= s->kx == TLS_KX_RSA && tls12_key_fits_suite(c->own->key, s);
             continue;
+        }
         key_fits = 1;
         if (s->kx == TLS_KX_ECDHE && (group == 0 || scheme == 0))
             continue;
@@ -188,6 +194,10 @@ static int negotiate(tls_conn *c, const client_hello *ch)
                         "the client offers no TLS 1.2 cipher suite for our ECDSA certificate on %s "
                         "(ECDHE_ECDSA suites, and %s in supported_groups)",
                         tls_group_name(ec_key_group(c->own->key)), tls_group_name(ec_key_group(c->own->key)));
+    if (!key_fits && kx_usage_only)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client offers only RSA key transport for our RSA certificate, whose keyUsage "
+                        "lacks keyEncipherment (RFC 5246 7.4.2): it serves ECDHE_RSA suites only");
     if (!key_fits)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers no TLS 1.2 cipher suite for our %s certificate key",
@@ -212,14 +222,14 @@ static int negotiate(tls_conn *c, const client_hello *ch)
                     "no signature algorithm in common with the client for our certificate");
 }
 
-int tls12_server_key_fits(const tls_conn *c, const client_hello *ch, EVP_PKEY *key)
+int tls12_server_key_fits(const tls_conn *c, const client_hello *ch, const tls_identity *id)
 {
     int ecdhe = choose_group(c, ch) != 0 &&
-                tls12_sig_choose(key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
+                tls12_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
     for (size_t i = 0; i < c->pol.n_suites; i++) {
         const tls_suite *s = tls_suite_get(c->pol.suites[i]);
         if ((ch->suites & ((uint32_t)1 << i)) && s != NULL && s->version == TLS_VERSION_12 &&
-            key_fits_suite(key, ch, s) && (s->kx != TLS_KX_ECDHE || ecdhe))
+            key_fits_suite(id, ch, s) && (s->kx != TLS_KX_ECDHE || ecdhe))
             return 1;
     }
     return 0;

@@ -84,7 +84,7 @@ void tls_alpn_put_answer(const tls_conn *c, tls_buf *msg);
 int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t version);
 /* TLS 1.2 (tls12_server.c): whether `key` could authenticate a suite we
  * would choose for this ClientHello. */
-int tls12_server_key_fits(const tls_conn *c, const client_hello *ch, EVP_PKEY *key);
+int tls12_server_key_fits(const tls_conn *c, const client_hello *ch, const tls_identity *id);
 
 /* The ClientHello again (after HelloRetryRequest). */
 int tls_hello_send_client_hello(tls_conn *c);

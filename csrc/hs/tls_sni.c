@@ -12,11 +12,11 @@
  * signature_algorithms for it; TLS 1.2 a suite we would choose whose
  * authentication it does (ECDSA also needs its curve among the client's
  * groups, rfc8422#5.1.1). */
-static int key_fits(const tls_conn *c, const client_hello *ch, uint16_t version, EVP_PKEY *key)
+static int key_fits(const tls_conn *c, const client_hello *ch, uint16_t version, const tls_identity *id)
 {
     if (version == TLS_VERSION_13)
-        return tls_sig_choose(key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
-    return tls12_server_key_fits(c, ch, key);
+        return tls_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
+    return tls12_server_key_fits(c, ch, id);
 }
 
 /* The schemes the client accepts in certificates: rfc8446#4.2.3
@@ -54,7 +54,7 @@ static void read_cert_sigalgs(const client_hello *ch, cert_sigalgs *out)
 static int pair_fits(const tls_conn *c, const client_hello *ch, uint16_t version, const tls_identity *id,
                      const cert_sigalgs *algs, int prefer)
 {
-    if (!key_fits(c, ch, version, id->key))
+    if (!key_fits(c, ch, version, id))
         return 0;
     return !prefer || algs->n == 0 || tls_chain_fits_sigalgs_cert(id->chain, algs->ids, algs->n);
 }
@@ -152,7 +152,7 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
         for (size_t i = 1; i < n; i++)
             if (pair_fits(c, ch, version, &cfg->ids[i], &algs, prefer)) {
                 c->own = &cfg->ids[i];
-                if (prefer && key_fits(c, ch, version, cfg->ids[0].key))
+                if (prefer && key_fits(c, ch, version, &cfg->ids[0]))
                     return trace_choice(c, sni, "the first whose chain is signed with algorithms the client "
                                                 "accepts in certificates (signature_algorithms_cert; the "
                                                 "default's chain is not)");

@@ -13,6 +13,7 @@
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/proverr.h>
@@ -311,11 +312,36 @@ static tls_identity *pending_identity(tls_config *c, tls_error *err)
     return &c->ids[c->n_ids];
 }
 
-static void complete_identity(tls_config *c)
+/* rfc5280#4.2.1.3, rfc8446#4.4.2.2, rfc5246#7.4.2: a leaf whose keyUsage
+ * lacks digitalSignature must not sign, one that lacks keyEncipherment must
+ * not take an RSA premaster (GnuTLS and our own client refuse either use).
+ * Every pair signs in some handshake (TLS 1.3, ECDHE, client certificates;
+ * RSA key transport is only ever enabled beside ECDHE suites), so the
+ * first is refused here; the second only keeps RSA key transport away. */
+static int read_own_key_usage(tls_identity *id, tls_error *err)
+{
+    X509 *leaf = sk_X509_value(id->chain, 0);
+    id->can_encipher = 1;
+    if (!(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE))
+        return 0;
+    uint32_t usage = X509_get_key_usage(leaf);
+    if (!(usage & KU_DIGITAL_SIGNATURE))
+        return tls_fail(err, NO_ALERT, "certificate: its keyUsage lacks digitalSignature, which every "
+                                       "handshake luatls makes with it needs (the key signs in TLS 1.3, with "
+                                       "ECDHE and as a client certificate)");
+    id->can_encipher = (usage & KU_KEY_ENCIPHERMENT) != 0;
+    return 0;
+}
+
+static int complete_identity(tls_config *c, tls_error *err)
 {
     tls_identity *id = &c->ids[c->n_ids];
-    if (id->chain != NULL && id->key != NULL)
-        c->n_ids++;
+    if (id->chain == NULL || id->key == NULL)
+        return 0;
+    if (read_own_key_usage(id, err) != 0)
+        return -1;
+    c->n_ids++;
+    return 0;
 }
 
 int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path, tls_error *err)
@@ -365,8 +391,7 @@ int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path
     id->chain = chain;
     if (encode_cert_entries(id, err) != 0)
         return -1;
-    complete_identity(c);
-    return 0;
+    return complete_identity(c, err);
 
 fail_crypto:
     tls_fail_crypto(err, NO_ALERT, "certificate");
@@ -499,8 +524,7 @@ int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
     EVP_PKEY_free(id->key);
     id->key = key;
     tls_sig_keep(key);
-    complete_identity(c);
-    return 0;
+    return complete_identity(c, err);
 }
 
 /* ---- What a peer is verified under ------------------------------------------ */
@@ -1033,7 +1057,7 @@ static const char *why_not12(const tls_config *c, char *buf, size_t size)
         return "'ciphers' names no TLS 1.2 suite";
     if (!c->is_server || c->n_ids == 0)
         return NULL;
-    int ec_group = 0, suite_fits = 0, sig_fits = 0;
+    int ec_group = 0, suite_fits = 0, sig_fits = 0, usage_forbids = 0;
     for (size_t i = 0; i < c->n_groups; i++)
         ec_group |= !tls_group_is_ffdhe(c->groups[i]);
     for (size_t i = 0; i < c->n_ids; i++) {
@@ -1045,6 +1069,10 @@ static const char *why_not12(const tls_config *c, char *buf, size_t size)
             const tls_suite *s = tls_suite_get(c->suites[j]);
             if (s == NULL || s->version != TLS_VERSION_12 || !tls12_key_fits_suite(key, s))
                 continue;
+            if (s->kx == TLS_KX_RSA && !c->ids[i].can_encipher) {
+                usage_forbids = 1;
+                continue;
+            }
             suite_fits = 1;
             if (s->kx == TLS_KX_RSA)
                 return NULL;
@@ -1054,7 +1082,10 @@ static const char *why_not12(const tls_config *c, char *buf, size_t size)
         }
     }
     char key[96];
-    if (!suite_fits)
+    if (!suite_fits && usage_forbids)
+        snprintf(buf, size, "the RSA key transport suites in 'ciphers' need an RSA certificate whose keyUsage "
+                            "has keyEncipherment, and we have none");
+    else if (!suite_fits)
         snprintf(buf, size, "no TLS 1.2 suite in 'ciphers' fits %s", keys_name(c, key, sizeof key));
     else if (!sig_fits)
         snprintf(buf, size, "'sigalgs' has no TLS 1.2 scheme for %s", keys_name(c, key, sizeof key));

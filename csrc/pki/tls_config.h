@@ -38,6 +38,8 @@ typedef struct tls_identity {
     tls_buf cert_entries;        /* pre-encoded TLS 1.3 certificate_list
                                     content (entries with empty extensions),
                                     without the outer 3-byte length */
+    int can_encipher;            /* the leaf's keyUsage allows RSA key
+                                    transport (or it has none) */
 } tls_identity;
 
 /* cfg->verify: a client verifies (chain and name) or not; a server asks
