@@ -62,8 +62,8 @@ return {
     specs = { { S, "refuses a client with min_version TLSv1.3 and only rsa_pkcs1 sigalgs" } } },
   -- refusal: a server key no TLS 1.2 suite fits
   { name = "ctxcheck_refusal_key_suite12", file = CONFIG,
-    from = [[            if (s == NULL || s->version != TLS_VERSION_12 || !tls12_key_fits_suite(key, s) ||]],
-    to = [[            if (s == NULL || s->version != TLS_VERSION_12 ||]],
+    from = [[            if (s == NULL || s->version != TLS_VERSION_12 || !tls12_key_fits_suite(key, s))]],
+    to = [[            if (s == NULL || s->version != TLS_VERSION_12)]],
     specs = { { S, "refuses an Ed25519 server with max_version TLSv1.2 and only ECDHE_RSA" } } },
   -- refusal: a server key none of `sigalgs` signs with in TLS 1.2
   { name = "ctxcheck_refusal_key_sig12", file = CONFIG,

@@ -60,9 +60,9 @@ return {
     from = [[    if (s->kx == TLS_KX_RSA && !id->can_encipher)]],
     to = [[    if (s->kx == TLS_KX_RSA && !id->can_encipher && 0)]],
     specs = { { S, "serves gnutls-cli, which checks keyUsage" }, { S, "keeps RSA key transport away" } } },
-  -- a leaf that may not sign taken as our own
-  { name = "lead29_own_leaf_may_not_sign", file = "csrc/pki/tls_config.c",
-    from = [[    if (!(usage & KU_DIGITAL_SIGNATURE))]],
-    to = [[    if (!(usage & KU_DIGITAL_SIGNATURE) && 0)]],
-    specs = { { S, "refuses a leaf whose keyUsage lacks digitalSignature" } } },
+  -- the context check counting a certificate that may not encrypt
+  { name = "lead29_ctxcheck_rsa_kx_usage", file = "csrc/pki/tls_config.c",
+    from = [[            if (s->kx == TLS_KX_RSA && !c->ids[i].can_encipher) {]],
+    to = [[            if (s->kx == TLS_KX_RSA && !c->ids[i].can_encipher && 0) {]],
+    specs = { { S, "refuses RSA key transport alone with certificates" } } },
 }

@@ -29,7 +29,8 @@ local function pki_get()
    }
    for name, opts in pairs(keys) do
       P:sh("openssl genpkey " .. opts .. " -out " .. name .. ".key")
-      P:issue(name, "/CN=localhost", "root")
+      -- (rsa also serves RSA key transport, which needs keyEncipherment)
+      P:issue(name, "/CN=localhost", "root", name == "rsa" and { ext = "ku_both" } or nil)
    end
    return P
 end

