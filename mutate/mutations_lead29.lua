@@ -47,14 +47,19 @@ return {
   -- review29c I1: keyupdate() with nothing written since our last one
   -- sends another (the 33rd ends the connection with a luatls peer)
   { name = "lead29_idle_keyupdates_sent", file = "csrc/engine/tls_engine.c",
-    from = [[    if (c->own_key_update >= (request_peer ? 2 : 1) && c->wr.seq == 0)]],
-    to = [[    if (c->own_key_update >= (request_peer ? 2 : 1) && c->wr.seq == 0 && 0)]],
+    from = [[    int nothing_written = c->own_key_update && c->wr.seq == 0;]],
+    to = [[    int nothing_written = 0;]],
     specs = { { S, "sends one KeyUpdate for calls with nothing written" } } },
-  -- a request for the peer's update taken as covered by one without
+  -- a request for the peer's update skipped though the peer wrote since
   { name = "lead29_keyupdate_request_coalesced", file = "csrc/engine/tls_engine.c",
-    from = [[    if (c->own_key_update >= (request_peer ? 2 : 1) && c->wr.seq == 0)]],
-    to = [[    if (c->own_key_update >= 1 && c->wr.seq == 0)]],
-    specs = { { S, "sends one KeyUpdate for calls with nothing written" } } },
+    from = [[    int peer_key_fresh = c->key_update_asked || c->rd.seq == 0;]],
+    to = [[    int peer_key_fresh = 1;]],
+    specs = { { S, "still asks the peer each time it has written" } } },
+  -- an unanswered request asked again
+  { name = "lead29_keyupdate_request_repeated", file = "csrc/hs/tls13_common.c",
+    from = [[    c->key_update_asked |= request_peer;]],
+    to = [[    (void)0;]],
+    specs = { { S, "still asks the peer each time it has written" } } },
   -- review29b F1: RSA key transport with a leaf whose keyUsage forbids it
   { name = "lead29_rsa_kx_ignores_key_usage", file = "csrc/hs/tls12_server.c",
     from = [[    if (s->kx == TLS_KX_RSA && !id->can_encipher)]],

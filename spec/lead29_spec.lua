@@ -321,6 +321,35 @@ describe("keyupdate() on an idle connection", function()
       E.pump(s, c, { strict = true })
       assert.equal("y", c:read())
    end)
+
+   -- review29d: a reader asking a writer to rekey on a timer got one update
+   -- only (nothing written by the reader, so every later call was skipped).
+   it("still asks the peer each time it has written under its key since, though we wrote nothing", function()
+      local copts, cev = E.traced()
+      local sopts, sev = E.traced()
+      local c, s = E.connected(copts, sopts)
+      E.pump(c, s, { strict = true })
+      local mine, theirs = #E.events_of(cev, "send", "KeyUpdate"), #E.events_of(sev, "send", "KeyUpdate")
+      for round = 1, 3 do
+         assert.is_true(c:keyupdate(true))
+         assert.is_true(c:keyupdate(true)) -- unanswered yet: not asked twice
+         E.pump(c, s, { strict = true })
+         assert(s:write(("d"):rep(100)))
+         E.pump(s, c, { strict = true })
+         assert.equal(("d"):rep(100), c:read())
+         assert.equal(mine + round, #E.events_of(cev, "send", "KeyUpdate"))
+         assert.equal(theirs + round, #E.events_of(sev, "send", "KeyUpdate"))
+      end
+      -- once the peer answered and wrote nothing since, its key is fresh
+      assert.is_true(c:keyupdate(true))
+      E.pump(c, s, { strict = true })
+      assert.equal(mine + 4, #E.events_of(cev, "send", "KeyUpdate"))
+      assert.equal(theirs + 4, #E.events_of(sev, "send", "KeyUpdate"))
+      assert.is_true(c:keyupdate(true))
+      assert.is_true(c:keyupdate(false))
+      E.pump(c, s, { strict = true })
+      assert.equal(mine + 4, #E.events_of(cev, "send", "KeyUpdate"))
+   end)
 end)
 
 -- review29c I2: timeout = false (wait for ever) was taken by tls.connect

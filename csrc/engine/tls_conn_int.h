@@ -224,8 +224,9 @@ struct tls_conn {
     tls_early_skip early_skip;
     size_t early_skipped;     /* ciphertext bytes skipped so far */
     unsigned key_updates_in_row; /* KeyUpdates since the last application data */
-    int own_key_update;          /* the write key is from our KeyUpdate: 1, or 2
-                                    when it asked the peer to update too */
+    int own_key_update;          /* the write key is from our KeyUpdate */
+    int key_update_asked;        /* our KeyUpdate asked the peer for one, which
+                                    has not come yet */
     unsigned tickets_in_row;     /* NewSessionTickets since the last application data */
     uint64_t key_update_after;   /* records under the current write key before we
                                     update it: set with each write key (tls_record.c) */

@@ -380,8 +380,13 @@ int tls_conn_key_update(tls_conn *c, int request_peer)
      * new one would protect nothing more, and each counts against the
      * peer's limit of KeyUpdates without data in between (ours cuts off
      * the 33rd), which a program rekeying an idle connection on a timer
-     * would reach (review29c I1). */
-    if (c->own_key_update >= (request_peer ? 2 : 1) && c->wr.seq == 0)
+     * would reach (review29c I1). Asking the peer to update is likewise
+     * moot while our last request is unanswered, or while the peer has
+     * sent nothing under its current key; a reader asking a writer on a
+     * timer still gets an update each time (review29d). */
+    int nothing_written = c->own_key_update && c->wr.seq == 0;
+    int peer_key_fresh = c->key_update_asked || c->rd.seq == 0;
+    if (nothing_written && (!request_peer || peer_key_fresh))
         return 0;
     return tls13_key_update(c, request_peer != 0) == 0 ? 0 : fail(c);
 }

@@ -307,6 +307,7 @@ static int handle_key_update(tls_conn *c, tls_reader *body)
     uint8_t request = tls_rd_u8(body);
     if (!tls_rd_end(body))
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "KeyUpdate message is malformed");
+    c->key_update_asked = 0;
     /* rfc8446#4.6.3: any other value is an illegal_parameter. */
     if (request > 1)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "KeyUpdate with request_update %u", request);
@@ -413,7 +414,8 @@ int tls13_key_update(tls_conn *c, int request_peer)
     if (tls_record_write(c, TLS_CT_HANDSHAKE, msg, sizeof msg) != 0 ||
         tls13_next_traffic_secret(c->suite->md, own, &c->err) != 0 || tls_record_install_write_key(c, own) != 0)
         return -1;
-    c->own_key_update = request_peer ? 2 : 1;
+    c->own_key_update = 1;
+    c->key_update_asked |= request_peer;
     if (!tls_tracing(c))
         return 0;
     tls_trace_builder tb;

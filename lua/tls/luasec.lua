@@ -322,7 +322,8 @@ local function narrow_to_level(o, level, server, cfg)
   end
   if #suites == 0 then
     return string.format("ciphers: @SECLEVEL=%d allows only ciphers of %d bits or more (as OpenSSL's level %d), "
-      .. "and the suites left are all AES-128", level, bits, level)
+      .. "and the suites left%s are all AES-128", level, bits, level,
+      cfg.ciphersuites ~= nil and " (with 'ciphersuites')" or "")
   end
   o.ciphers = suites
   local given = o.groups or (server and DEFAULT_SERVER_GROUPS or DEFAULT_CLIENT_GROUPS)
