@@ -36,11 +36,12 @@ return {
      from = [[int read_first = goal == WANT_DATA;]],
      to = [[int read_first = goal == WANT_DATA && 0;]],
      specs = { { NB, "receive returns data that arrived while our own output waits" } } },
-   -- a keyupdate called again after wantwrite only flushes the queued one
-   { name = "nb_keyupdate_sent_twice", file = CONN,
-     from = [[if (st == TLS_IO_DONE && c->ku_pending && tls_conn_output(c->tls, &queued) > 0) {]],
-     to = [[if (st == TLS_IO_DONE && 0 && c->ku_pending && tls_conn_output(c->tls, &queued) > 0) {]],
-     specs = { { NB, "a keyupdate stopped by wantwrite is finished by the next call" } } },
+   -- (nb_keyupdate_sent_twice, "a keyupdate called again after wantwrite only
+   -- flushes the queued one", is gone since session 29: the engine itself
+   -- sends no second KeyUpdate while nothing was written under the key the
+   -- first installed, so skipping the connection's own check changes
+   -- nothing a test can see; lead29_idle_keyupdates_sent plants that bug
+   -- in the engine.)
    -- ... but a keyupdate asked for after more data was sent is a new one
    { name = "nb_keyupdate_swallowed", file = CONN,
      from = [[        /* All that was queued went out first: a KeyUpdate too. */
