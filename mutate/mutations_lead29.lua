@@ -62,12 +62,12 @@ return {
     specs = { { S, "still asks the peer each time it has written" } } },
   -- review29b F1: RSA key transport with a leaf whose keyUsage forbids it
   { name = "lead29_rsa_kx_ignores_key_usage", file = "csrc/hs/tls12_server.c",
-    from = [[    if (s->kx == TLS_KX_RSA && !id->can_encipher)]],
-    to = [[    if (s->kx == TLS_KX_RSA && !id->can_encipher && 0)]],
+    from = [[    if (s->kx == TLS_KX_RSA ? !id->can_encipher : !id->can_sign)]],
+    to = [[    if (s->kx == TLS_KX_RSA ? 0 : !id->can_sign)]],
     specs = { { S, "serves gnutls-cli, which checks keyUsage" }, { S, "keeps RSA key transport away" } } },
   -- the context check counting a certificate that may not encrypt
   { name = "lead29_ctxcheck_rsa_kx_usage", file = "csrc/pki/tls_config.c",
-    from = [[            if (s->kx == TLS_KX_RSA && !c->ids[i].can_encipher) {]],
-    to = [[            if (s->kx == TLS_KX_RSA && !c->ids[i].can_encipher && 0) {]],
+    from = [[            if (s->kx == TLS_KX_RSA ? !c->ids[i].can_encipher : !c->ids[i].can_sign) {]],
+    to = [[            if (s->kx == TLS_KX_RSA ? 0 : !c->ids[i].can_sign) {]],
     specs = { { S, "refuses RSA key transport alone with certificates" } } },
 }

@@ -84,8 +84,9 @@ static int key_fits_suite(const tls_identity *id, const client_hello *ch, const 
     EVP_PKEY *key = id->key;
     if (!tls12_key_fits_suite(key, s))
         return 0;
-    /* rfc5246#7.4.2: the leaf must allow "RSA encryption" (keyEncipherment). */
-    if (s->kx == TLS_KX_RSA && !id->can_encipher)
+    /* rfc5246#7.4.2: the leaf must allow "RSA encryption" (keyEncipherment)
+     * for key transport, and signing (digitalSignature) for ECDHE. */
+    if (s->kx == TLS_KX_RSA ? !id->can_encipher : !id->can_sign)
         return 0;
     /* rfc8422#5.1.1 names curves for ECDSA; an Ed25519 key needs only
      * the ed25519 scheme in signature_algorithms (negotiate checks it). */
@@ -160,7 +161,7 @@ static int negotiate(tls_conn *c, const client_hello *ch)
 {
     uint16_t group = choose_group(c, ch);
     uint16_t scheme = tls12_sig_choose(c->own->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs);
-    int any12 = 0, key_fits = 0, kx_usage_only = 0;
+    int any12 = 0, key_fits = 0, kx_usage_only = 0, sign_usage_only = 0;
     for (size_t i = 0; i < c->pol.n_suites; i++) {
         if (!(ch->suites & ((uint32_t)1 << i)))
             continue;
@@ -170,6 +171,7 @@ static int negotiate(tls_conn *c, const client_hello *ch)
         any12 = 1;
         if (!key_fits_suite(c->own, ch, s)) {
             kx_usage_only |= s->kx == TLS_KX_RSA && tls12_key_fits_suite(c->own->key, s);
+            sign_usage_only |= s->kx != TLS_KX_RSA && !c->own->can_sign && tls12_key_fits_suite(c->own->key, s);
             continue;
         }
         key_fits = 1;
@@ -189,6 +191,10 @@ static int negotiate(tls_conn *c, const client_hello *ch)
                         "to allow it");
     if (!any12)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common with the client");
+    if (!key_fits && sign_usage_only && !kx_usage_only)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client offers only ECDHE suites for our certificate, whose keyUsage lacks "
+                        "digitalSignature (RFC 5246 7.4.2): it serves RSA key transport only");
     if (!key_fits && ec_key_group(c->own->key) != 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers no TLS 1.2 cipher suite for our ECDSA certificate on %s "

@@ -8,14 +8,15 @@
 #include "hs/tls_hello.h"
 #include "pki/tls_x509.h"
 
-/* The client can verify a signature by key: TLS 1.3 needs a scheme of
- * signature_algorithms for it; TLS 1.2 a suite we would choose whose
- * authentication it does (ECDSA also needs its curve among the client's
- * groups, rfc8422#5.1.1). */
+/* The client can verify a signature by key: TLS 1.3 needs a leaf that
+ * may sign and a scheme of signature_algorithms for its key; TLS 1.2 a
+ * suite we would choose whose authentication it does (ECDSA also needs its
+ * curve among the client's groups, rfc8422#5.1.1). */
 static int key_fits(const tls_conn *c, const client_hello *ch, uint16_t version, const tls_identity *id)
 {
     if (version == TLS_VERSION_13)
-        return tls_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
+        return id->can_sign &&
+               tls_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
     return tls12_server_key_fits(c, ch, id);
 }
 

@@ -14,6 +14,8 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+
+#include "pki/tls_x509.h"
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/proverr.h>
@@ -312,16 +314,18 @@ static tls_identity *pending_identity(tls_config *c, tls_error *err)
     return &c->ids[c->n_ids];
 }
 
-/* rfc5246#7.4.2, rfc5280#4.2.1.3: a leaf whose keyUsage lacks
- * keyEncipherment must not take an RSA premaster (GnuTLS and our own client
- * refuse it): RSA key transport is kept away from it. (One that lacks
- * digitalSignature still signs: a server holding only such a certificate
- * is what the client-side checks are tested against.) */
+/* rfc5280#4.2.1.3 with rfc5246#7.4.2 and rfc8446#4.4.2.2: a leaf whose
+ * keyUsage lacks keyEncipherment must not take an RSA premaster, one that
+ * lacks digitalSignature must not sign the handshake (GnuTLS and our own
+ * client refuse either). Pair choice keeps each away from what its leaf
+ * does not allow; tls_config_check refuses pairs that allow nothing. */
 static void read_own_key_usage(tls_identity *id)
 {
     X509 *leaf = sk_X509_value(id->chain, 0);
-    id->can_encipher = !(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) ||
-                       (X509_get_key_usage(leaf) & KU_KEY_ENCIPHERMENT) != 0;
+    int any = !(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE);
+    uint32_t usage = X509_get_key_usage(leaf);
+    id->can_encipher = any || (usage & KU_KEY_ENCIPHERMENT) != 0;
+    id->can_sign = any || (usage & KU_DIGITAL_SIGNATURE) != 0;
 }
 
 static void complete_identity(tls_config *c)
@@ -981,7 +985,7 @@ static int sigalgs13_in(const tls_config *c, const uint16_t *sigalgs, size_t n_s
             continue;
         }
         for (size_t i = 0; i < c->n_ids; i++)
-            if (tls_sig_scheme_fits_key(c->ids[i].key, sigalgs[j]))
+            if (c->ids[i].can_sign && tls_sig_scheme_fits_key(c->ids[i].key, sigalgs[j]))
                 return 1;
     }
     return 0;
@@ -1031,6 +1035,14 @@ static const char *why_not13(const tls_config *c, char *buf, size_t size)
         return NULL;
     if (!c->is_server || c->n_ids == 0)
         return "'sigalgs' names only rsa_pkcs1_* schemes, which TLS 1.3 forbids";
+    int any_signs = 0;
+    for (size_t i = 0; i < c->n_ids; i++)
+        any_signs |= c->ids[i].can_sign;
+    if (!any_signs)
+        return c->n_ids == 1 ? "the certificate's keyUsage lacks digitalSignature, which TLS 1.3 needs to sign "
+                               "the handshake"
+                             : "no certificate's keyUsage has digitalSignature, which TLS 1.3 needs to sign "
+                               "the handshake";
     char key[96];
     snprintf(buf, size, "'sigalgs' has no TLS 1.3 scheme for %s", keys_name(c, key, sizeof key));
     return buf;
@@ -1048,7 +1060,7 @@ static const char *why_not12(const tls_config *c, char *buf, size_t size)
         return "'ciphers' names no TLS 1.2 suite";
     if (!c->is_server || c->n_ids == 0)
         return NULL;
-    int ec_group = 0, suite_fits = 0, sig_fits = 0, usage_forbids = 0;
+    int ec_group = 0, suite_fits = 0, sig_fits = 0, encipher_forbids = 0, sign_forbids = 0;
     for (size_t i = 0; i < c->n_groups; i++)
         ec_group |= !tls_group_is_ffdhe(c->groups[i]);
     for (size_t i = 0; i < c->n_ids; i++) {
@@ -1060,8 +1072,9 @@ static const char *why_not12(const tls_config *c, char *buf, size_t size)
             const tls_suite *s = tls_suite_get(c->suites[j]);
             if (s == NULL || s->version != TLS_VERSION_12 || !tls12_key_fits_suite(key, s))
                 continue;
-            if (s->kx == TLS_KX_RSA && !c->ids[i].can_encipher) {
-                usage_forbids = 1;
+            if (s->kx == TLS_KX_RSA ? !c->ids[i].can_encipher : !c->ids[i].can_sign) {
+                encipher_forbids |= s->kx == TLS_KX_RSA;
+                sign_forbids |= s->kx != TLS_KX_RSA;
                 continue;
             }
             suite_fits = 1;
@@ -1073,9 +1086,15 @@ static const char *why_not12(const tls_config *c, char *buf, size_t size)
         }
     }
     char key[96];
-    if (!suite_fits && usage_forbids)
+    if (!suite_fits && encipher_forbids && sign_forbids)
+        snprintf(buf, size, "the suites in 'ciphers' need a certificate whose keyUsage has digitalSignature "
+                            "(ECDHE) or keyEncipherment (RSA key transport), and we have none");
+    else if (!suite_fits && encipher_forbids)
         snprintf(buf, size, "the RSA key transport suites in 'ciphers' need an RSA certificate whose keyUsage "
                             "has keyEncipherment, and we have none");
+    else if (!suite_fits && sign_forbids)
+        snprintf(buf, size, "the ECDHE suites in 'ciphers' need a certificate whose keyUsage has "
+                            "digitalSignature, and we have none");
     else if (!suite_fits)
         snprintf(buf, size, "no TLS 1.2 suite in 'ciphers' fits %s", keys_name(c, key, sizeof key));
     else if (!sig_fits)
@@ -1090,8 +1109,35 @@ const char *tls_config_version_out(const tls_config *c, uint16_t version, char *
     return version == TLS_VERSION_13 ? why_not13(c, buf, size) : why_not12(c, buf, size);
 }
 
+/* rfc8446#4.4.2.2, rfc5246#7.4.6: a client proves its certificate by
+ * signing, so every one it holds needs digitalSignature; a server pair
+ * needs digitalSignature or keyEncipherment for some handshake. A pair
+ * nothing can use is refused rather than kept in silence. */
+static int unusable_identity(const tls_config *c, tls_error *err)
+{
+    for (size_t i = 0; i < c->n_ids; i++) {
+        const tls_identity *id = &c->ids[i];
+        int rsa = tls_key_kind_of(id->key, NULL) == TLS_KEY_RSA;
+        if (id->can_sign || (c->is_server && rsa && id->can_encipher))
+            continue;
+        char subject[256];
+        tls_x509_name_text(X509_get_subject_name(sk_X509_value(id->chain, 0)), subject, sizeof subject);
+        if (!c->is_server)
+            return tls_fail(err, NO_ALERT, "certificate %zu (%s): its keyUsage lacks digitalSignature, which a "
+                            "client certificate needs (the client signs to prove it holds the key)", i + 1, subject);
+        if (rsa)
+            return tls_fail(err, NO_ALERT, "certificate %zu (%s): its keyUsage has neither digitalSignature nor "
+                            "keyEncipherment, so no handshake can use it", i + 1, subject);
+        return tls_fail(err, NO_ALERT, "certificate %zu (%s): its keyUsage lacks digitalSignature, and signing "
+                        "is all an %s key can do in a handshake", i + 1, subject, EVP_PKEY_get0_type_name(id->key));
+    }
+    return 0;
+}
+
 int tls_config_check(const tls_config *c, tls_error *err)
 {
+    if (unusable_identity(c, err) != 0)
+        return -1;
     char b13[256], b12[256];
     const char *no13 = why_not13(c, b13, sizeof b13);
     if (no13 == NULL)

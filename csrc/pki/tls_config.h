@@ -40,6 +40,8 @@ typedef struct tls_identity {
                                     without the outer 3-byte length */
     int can_encipher;            /* the leaf's keyUsage allows RSA key
                                     transport (or it has none) */
+    int can_sign;                /* ... and signing the handshake
+                                    (digitalSignature, or no keyUsage) */
 } tls_identity;
 
 /* cfg->verify: a client verifies (chain and name) or not; a server asks

@@ -18,7 +18,7 @@ local peers = {}
 function peers.luatls_server(opts, pair)
    local args = {}
    for _, k in ipairs { "cert", "key", "host", "mode", "ciphers", "groups", "min_version", "max_version",
-                        "sigalgs", "require_ems", "verify", "ca" } do
+                        "sigalgs", "require_ems", "verify", "ca", "cert2", "key2" } do
       local v = opts[k]
       if pair and (k == "cert" or k == "key") then v = pair[k] end
       if v then args[#args + 1] = proc.quote(k .. "=" .. v) end

@@ -42,6 +42,11 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = serverAuth,clientAuth
 subjectAltName = ${ENV::SAN}
+[ ku_nonrep ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,nonRepudiation
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = ${ENV::SAN}
 [ ca ]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
@@ -108,8 +113,9 @@ function pki:ca(name, kind, subject, days)
 end
 
 -- name.pem for name.key, signed by issuer. opts: md ("sha256"), ext
--- ("leaf", "cnonly", "ca", or "ku_sign", "ku_encipher", "ku_both": a leaf
--- whose keyUsage has digitalSignature, keyEncipherment or both), san ("DNS:localhost,IP:127.0.0.1,IP:::1"),
+-- ("leaf", "cnonly", "ca", or "ku_sign", "ku_encipher", "ku_both", "ku_nonrep":
+-- a leaf whose keyUsage has digitalSignature, keyEncipherment, both, or
+-- nonRepudiation only), san ("DNS:localhost,IP:127.0.0.1,IP:::1"),
 -- utf8 (the subject is UTF-8), days (2).
 function pki:issue(name, subject, issuer, opts)
   opts = opts or {}

@@ -2,6 +2,7 @@
 --   lua5.4 spec/support/server.lua cert=PATH key=PATH [host=127.0.0.1] [port=0]
 --          [mode=echo|http] [ciphers=...] [groups=...] [min_version=...]
 --          [max_version=...] [sigalgs=...] [require_ems=false] [verify=optional|required ca=PATH]
+--          [cert2=PATH key2=PATH (a second certificate/key pair)]
 -- Prints "ready <port>" once listening, then for every connection one line
 -- "info version=... cipher=..." (or "failed <message>"), with verify a
 -- line "peer subject=... verified=true|false" (subject "none" without a
@@ -26,6 +27,7 @@ local ctx = assert(tls.context {
    ciphers = opt.ciphers, groups = opt.groups, sigalgs = opt.sigalgs,
    min_version = opt.min_version, max_version = opt.max_version,
    require_ems = require_ems, verify = opt.verify, ca = opt.ca,
+   certificates = opt.cert2 and { { certificate = opt.cert2, key = opt.key2 } } or nil,
 })
 local server = assert(tls.listen(opt.host, tonumber(opt.port), ctx))
 local _, port = server:getsockname()

@@ -1,0 +1,133 @@
+-- Our own certificates' keyUsage (rfc5280#4.2.1.3): a leaf without
+-- digitalSignature never signs a handshake (rfc8446#4.4.2.2, rfc5246#7.4.2
+-- for ECDHE, rfc5246#7.4.8 for a client's CertificateVerify), one without
+-- keyEncipherment never takes an RSA premaster (lead29_spec). A pair that
+-- allows nothing we could do with it is refused by tls.context; a pair
+-- that allows some handshakes serves those only, and another pair serves
+-- the rest. (GnuTLS and our own client refuse a peer that breaks this.)
+local tls = require "tls"
+local E = require "spec.support.engines"
+local certs = require "spec.support.certs"
+local proc = require "spec.support.proc"
+local peers = require "spec.support.peers"
+
+local pki = require("spec.support.pki").new()
+pki:ca("root", "ec256", "/CN=luatls keyusage30 root")
+for _, ext in ipairs { "ku_sign", "ku_encipher" } do
+   pki:key(ext, "rsa2048")
+   pki:issue(ext, "/CN=" .. ext, "root", { ext = ext })
+end
+-- An encipher-only pair for one name only, beside a signing default.
+pki:key("named_encipher", "rsa2048")
+pki:issue("named_encipher", "/CN=named_encipher", "root", { ext = "ku_encipher", san = "DNS:enc.example" })
+pki:key("ku_nonrep", "rsa2048")
+pki:issue("ku_nonrep", "/CN=ku_nonrep", "root", { ext = "ku_nonrep" })
+pki:key("ec_encipher", "ec256")
+pki:issue("ec_encipher", "/CN=ec_encipher", "root", { ext = "ku_encipher" })
+
+local function pair(name) return { certificate = pki:path(name .. ".pem"), key = pki:path(name .. ".key") } end
+local ROOT = pki:path("root.pem")
+local RSA_KX = "TLS_RSA_WITH_AES_128_GCM_SHA256"
+local ECDHE_RSA = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+
+local function handshake(client_opts, server_opts, servername)
+   local c, s = E.engines(E.merge({ ca = ROOT }, client_opts), server_opts, servername)
+   assert(c:start())
+   E.pump(c, s)
+   return c, s
+end
+
+local function subject_of(conn)
+   return conn:info().peer_certificate.subject
+end
+
+describe("a server certificate whose keyUsage lacks digitalSignature", function()
+   after_each(proc.kill_all)
+
+   it("is refused by tls.context when nothing else is enabled, saying why for each version", function()
+      assert.same({ nil, "no peer can ever connect with these options: TLSv1.3 is out because the certificate's "
+         .. "keyUsage lacks digitalSignature, which TLS 1.3 needs to sign the handshake, and TLSv1.2 because the "
+         .. "ECDHE suites in 'ciphers' need a certificate whose keyUsage has digitalSignature, and we have none" },
+         { tls.context(E.merge({ mode = "server" }, pair("ku_encipher"))) })
+   end)
+
+   it("serves RSA key transport only, and tells an ECDHE client why not", function()
+      local opts = E.merge({ ciphers = RSA_KX .. ":" .. ECDHE_RSA }, pair("ku_encipher"))
+      local c, s = handshake({ ciphers = RSA_KX }, opts)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.equal(RSA_KX, s:info().cipher)
+      -- a TLS 1.3 and ECDHE client: TLS 1.3 is out, ECDHE cannot be signed
+      c, s = handshake({}, opts)
+      assert.is_true(s:status().failed)
+      local msg, alert = s:error()
+      assert.equal("handshake_failure", alert)
+      assert.equal("the client offers only ECDHE suites for our certificate, whose keyUsage lacks "
+         .. "digitalSignature (RFC 5246 7.4.2): it serves RSA key transport only", msg)
+   end)
+
+   it("gives way to a pair that may sign, in TLS 1.3 and for ECDHE, even as the default", function()
+      local opts = { ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX .. ":" .. ECDHE_RSA,
+                     certificate = pair("ku_encipher").certificate, key = pair("ku_encipher").key,
+                     certificates = { pair("ku_sign") } }
+      local c, s = handshake({}, opts)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.equal("TLSv1.3", c:info().version)
+      assert.equal("CN=ku_sign", subject_of(c))
+      c, s = handshake({ ciphers = ECDHE_RSA, max_version = "TLSv1.2" }, opts)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.equal("CN=ku_sign", subject_of(c))
+      -- and RSA key transport still goes to the default, which allows it
+      c, s = handshake({ ciphers = RSA_KX, max_version = "TLSv1.2" }, opts)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.equal("CN=ku_encipher", subject_of(c))
+      assert.equal(RSA_KX, s:info().cipher)
+   end)
+
+   it("is not used to sign TLS 1.3 when the client's name chose it, and the server says so", function()
+      local opts = E.merge({ certificates = { pair("named_encipher") } }, pair("ku_sign"))
+      local c, s = handshake({ ca = ROOT }, opts, "enc.example")
+      assert.is_true(s:status().failed)
+      local msg, alert = s:error()
+      assert.equal("handshake_failure", alert)
+      assert.equal("our certificate for this name has a keyUsage without digitalSignature, which TLS 1.3 needs "
+         .. "to sign the handshake (RFC 8446 4.4.2.2)", msg)
+   end)
+
+   it("serves gnutls-cli (which checks keyUsage) in TLS 1.3 and TLS 1.2 from the pair that may sign", function()
+      local srv, port = peers.luatls_server({ ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX .. ":" .. ECDHE_RSA,
+         cert2 = pair("ku_sign").certificate, key2 = pair("ku_sign").key },
+         { cert = pair("ku_encipher").certificate, key = pair("ku_encipher").key })
+      for _, version in ipairs { "TLS1.3", "TLS1.2" } do
+         local out = proc.run(string.format("gnutls-cli -p %d --x509cafile %s --verify-hostname localhost "
+            .. "127.0.0.1 --priority 'NORMAL:-VERS-ALL:+VERS-%s:-RSA'", port, ROOT, version), "hello luatls\n", 20)
+         assert.truthy(out:find("\nhello luatls", 1, true), out:sub(-800))
+         assert.truthy(out:find("CN=ku_sign", 1, true), out:sub(-800))
+      end
+      assert(srv)
+   end)
+end)
+
+describe("a certificate whose keyUsage allows nothing we do with it", function()
+   it("is refused for a server when it allows neither signing nor key transport", function()
+      assert.same({ nil, "certificate 1 (CN=ku_nonrep): its keyUsage has neither digitalSignature nor "
+         .. "keyEncipherment, so no handshake can use it" },
+         { tls.context(E.merge({ mode = "server", ciphers = RSA_KX .. ":" .. ECDHE_RSA }, pair("ku_nonrep"))) })
+      local p = certs.policy()
+      assert.same({ nil, "certificate 1 (CN=localhost): its keyUsage lacks digitalSignature, and signing is all an "
+         .. "EC key can do in a handshake" },
+         { tls.context { mode = "server", certificate = p.certsign_only.cert, key = p.certsign_only.key } })
+      -- keyEncipherment means nothing to an EC key, even beside a pair that works
+      assert.same({ nil, "certificate 2 (CN=ec_encipher): its keyUsage lacks digitalSignature, and signing is "
+         .. "all an EC key can do in a handshake" },
+         { tls.context(E.merge({ mode = "server", certificates = { pair("ec_encipher") } }, pair("ku_sign"))) })
+   end)
+
+   it("is refused for a client when it lacks digitalSignature, even beside one that has it", function()
+      local why = "certificate 1 (CN=ku_encipher): its keyUsage lacks digitalSignature, which a client certificate "
+         .. "needs (the client signs to prove it holds the key)"
+      assert.same({ nil, why }, { tls.context(E.merge({ mode = "client", ca = ROOT }, pair("ku_encipher"))) })
+      assert.same({ nil, why }, { tls.context(E.merge({ mode = "client", ca = ROOT,
+         certificates = { pair("ku_sign") } }, pair("ku_encipher"))) })
+      assert.truthy(tls.context(E.merge({ mode = "client", ca = ROOT }, pair("ku_sign"))))
+   end)
+end)
