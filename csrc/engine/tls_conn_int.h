@@ -183,6 +183,7 @@ struct tls_conn {
     const tls_hooks *hooks;   /* NULL: none */
     void *hooks_ud;
     int handshake_wiped;
+    int secrets_forgotten;    /* tls_conn_forget_secrets: export refuses */
     tls_hmac_keep hmac_keep; /* HMAC contexts between calls, until handshake_wiped */
     tls_buf client_share;     /* client: our key share's public value */
     char *server_name;        /* client: asked for; server: SNI received */

@@ -423,6 +423,13 @@ void tls_conn_close(tls_conn *c)
     c->status |= TLS_STATUS_CLOSED;
 }
 
+void tls_conn_forget_secrets(tls_conn *c)
+{
+    c->secrets_forgotten = 1;
+    tls13_keys_wipe(&c->keys);
+    tls_export_forget(c);
+}
+
 int tls_engine_answer_close(tls_conn *c)
 {
     /* Our close_notify went already: nothing may follow it. */

@@ -194,6 +194,12 @@ const char *tls_conn_key_update_refusal(const tls_conn *c);
  * cancels the handshake (user_canceled, then close_notify) and later input
  * is ignored. */
 void tls_conn_close(tls_conn *c);
+
+/* Wipes the secrets that outlive the handshake (traffic, exporter and
+ * resumption secrets) for a binding whose transport is gone: nothing can
+ * be read or sent any more, and tls_conn_export refuses ("closed") instead
+ * of keeping the exporter secret until the connection is freed. */
+void tls_conn_forget_secrets(tls_conn *c);
 /* True while the trace callback runs. The engine is then in the middle of
  * processing: feed, write, start, close and the *_done calls are refused
  * (they return -1 or do nothing), and tls_conn_free must not be called. */

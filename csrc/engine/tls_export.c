@@ -44,6 +44,8 @@ int tls_conn_export(const tls_conn *c, const char *label, size_t label_len, cons
 {
     if (c->status & TLS_STATUS_FAILED)
         return refuse(why, why_size, c->err.set && c->err.reason[0] ? c->err.reason : "connection failed");
+    if (c->secrets_forgotten)
+        return refuse(why, why_size, "closed");
     if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
         return refuse(why, why_size, "cannot export keying material before the handshake is complete");
     tls_error err;

@@ -1095,6 +1095,11 @@ static int conn_close(lua_State *L)
         }
         drain_input(c);
     }
+    /* review29c: conn:export answered after close, from a secret kept
+     * until collection; info(), the peer's certificates and the session
+     * stay readable. */
+    if (c->tls)
+        tls_conn_forget_secrets(c->tls);
     close_socket(L, c, 1);
     c->closed = 1;
     lua_pushinteger(L, 1);
