@@ -45,17 +45,51 @@ return {
     specs = { { S, "is refused by tls.context when nothing else" } } },
   -- a client certificate that may not sign kept
   { name = "ku30_client_pair_kept", file = "csrc/pki/tls_config.c",
-    from = [[        if (id->can_sign || (c->is_server && rsa && id->can_encipher))]],
-    to = [[        if (id->can_sign || (rsa && id->can_encipher))]],
+    from = [[        if (id->can_sign || (c->is_server && rsa && id->can_encipher && rsa_kx))]],
+    to = [[        if (id->can_sign || (rsa && id->can_encipher && rsa_kx))]],
     specs = { { S, "is refused for a client when it lacks digitalSignature" } } },
+  -- review30a F5: an encipher-only pair kept with RSA key transport off
+  { name = "ku30_encipher_pair_without_rsa_kx", file = "csrc/pki/tls_config.c",
+    from = [[    int rsa_kx = has_rsa_kx_suite(c);]],
+    to = [[    int rsa_kx = has_rsa_kx_suite(c) || 1;]],
+    specs = { { S, "may only encipher and RSA key transport is off" } } },
+  { name = "ku30_rsa_kx_with_min13", file = "csrc/pki/tls_config.c",
+    from = [[            return c->min_version <= TLS_VERSION_12;]],
+    to = [[            return 1;]],
+    specs = { { S, "may only encipher and RSA key transport is off" } } },
+  -- review30a F1: pair choice by key alone: RSA key transport from an
+  -- encipher-only default where the client offered ECDHE too
+  { name = "ku30_pair_choice_without_forward_secrecy", file = "csrc/hs/tls_sni.c",
+    from = [[    return tls12_server_key_fits(c, ch, id, prefer);]],
+    to = [[    return tls12_server_key_fits(c, ch, id, prefer && 0);]],
+    specs = { { S, "gives way to a pair that may sign" } } },
+  { name = "ku30_forward_secrecy_ignored", file = "csrc/hs/tls12_server.c",
+    from = [[    int only_ecdhe = forward_secret && offers_ecdhe(c, ch);]],
+    to = [[    int only_ecdhe = forward_secret && 0 && offers_ecdhe(c, ch);]],
+    specs = { { S, "gives way to a pair that may sign" } } },
+  { name = "ku30_offers_ecdhe_never", file = "csrc/hs/tls12_server.c",
+    from = [[            s->kx == TLS_KX_ECDHE)
+            return 1;]],
+    to = [[            s->kx == TLS_KX_ECDHE)
+            return 0;]],
+    specs = { { S, "gives way to a pair that may sign" } } },
   -- keyEncipherment taken as a use of an EC key
   { name = "ku30_ec_encipher_kept", file = "csrc/pki/tls_config.c",
-    from = [[        if (id->can_sign || (c->is_server && rsa && id->can_encipher))]],
-    to = [[        if (id->can_sign || (c->is_server && id->can_encipher))]],
+    from = [[        if (id->can_sign || (c->is_server && rsa && id->can_encipher && rsa_kx))]],
+    to = [[        if (id->can_sign || (c->is_server && id->can_encipher && rsa_kx))]],
     specs = { { S, "is refused for a server when it allows neither" } } },
   -- a server pair nothing can use kept
   { name = "ku30_server_pair_kept", file = "csrc/pki/tls_config.c",
-    from = [[        if (id->can_sign || (c->is_server && rsa && id->can_encipher))]],
-    to = [[        if (id->can_sign || c->is_server)]],
+    from = [[        if (id->can_sign || (c->is_server && rsa && id->can_encipher && rsa_kx))]],
+    to = [[        if (id->can_sign || (c->is_server && (rsa_kx || 1)))]],
     specs = { { S, "is refused for a server when it allows neither" } } },
+  -- review30a F3: the client certificate's keyUsage blamed on its EKU
+  { name = "ku30_client_purpose_blames_eku", file = "csrc/pki/tls_x509.c",
+    from = [[            !(X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT))]],
+    to = [[            1)]],
+    specs = { { S, "is refused by our server, which names the keyUsage" } } },
+  { name = "ku30_client_purpose_usage_unnamed", file = "csrc/pki/tls_x509.c",
+    from = [[        else if (client_purpose && (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&]],
+    to = [[        else if (0 && client_purpose && (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&]],
+    specs = { { S, "is refused by our server, which names the keyUsage" } } },
 }

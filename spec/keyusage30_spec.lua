@@ -76,7 +76,13 @@ describe("a server certificate whose keyUsage lacks digitalSignature", function(
       c, s = handshake({ ciphers = ECDHE_RSA, max_version = "TLSv1.2" }, opts)
       assert.is_true(c:status().handshake_done, tostring(c:error()))
       assert.equal("CN=ku_sign", subject_of(c))
-      -- and RSA key transport still goes to the default, which allows it
+      -- review30a F1: a client offering RSA key transport too still gets
+      -- ECDHE from the pair that may sign, not key transport from the default
+      c, s = handshake({ ciphers = RSA_KX .. ":" .. ECDHE_RSA, max_version = "TLSv1.2" }, opts)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.equal(ECDHE_RSA, s:info().cipher)
+      assert.equal("CN=ku_sign", subject_of(c))
+      -- and RSA key transport alone still goes to the default, which allows it
       c, s = handshake({ ciphers = RSA_KX, max_version = "TLSv1.2" }, opts)
       assert.is_true(c:status().handshake_done, tostring(c:error()))
       assert.equal("CN=ku_encipher", subject_of(c))
@@ -84,7 +90,8 @@ describe("a server certificate whose keyUsage lacks digitalSignature", function(
    end)
 
    it("is not used to sign TLS 1.3 when the client's name chose it, and the server says so", function()
-      local opts = E.merge({ certificates = { pair("named_encipher") } }, pair("ku_sign"))
+      local opts = E.merge({ ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX .. ":" .. ECDHE_RSA,
+                             certificates = { pair("named_encipher") } }, pair("ku_sign"))
       local c, s = handshake({ ca = ROOT }, opts, "enc.example")
       assert.is_true(s:status().failed)
       local msg, alert = s:error()
@@ -98,36 +105,81 @@ describe("a server certificate whose keyUsage lacks digitalSignature", function(
          cert2 = pair("ku_sign").certificate, key2 = pair("ku_sign").key },
          { cert = pair("ku_encipher").certificate, key = pair("ku_encipher").key })
       for _, version in ipairs { "TLS1.3", "TLS1.2" } do
+         -- (+RSA: it offers RSA key transport too, and still gets ECDHE)
          local out = proc.run(string.format("gnutls-cli -p %d --x509cafile %s --verify-hostname localhost "
-            .. "127.0.0.1 --priority 'NORMAL:-VERS-ALL:+VERS-%s:-RSA'", port, ROOT, version), "hello luatls\n", 20)
+            .. "127.0.0.1 --priority 'NORMAL:-VERS-ALL:+VERS-%s:+RSA'", port, ROOT, version), "hello luatls\n", 20)
          assert.truthy(out:find("\nhello luatls", 1, true), out:sub(-800))
          assert.truthy(out:find("CN=ku_sign", 1, true), out:sub(-800))
+         assert.truthy(out:find(version == "TLS1.2" and "(ECDHE-" or "(TLS1.3", 1, true), out:sub(-800))
       end
       assert(srv)
    end)
 end)
 
 describe("a certificate whose keyUsage allows nothing we do with it", function()
+   -- (alone, such a pair makes tls.context say why neither version can
+   -- work, as above; beside a pair that works, it is named)
    it("is refused for a server when it allows neither signing nor key transport", function()
-      assert.same({ nil, "certificate 1 (CN=ku_nonrep): its keyUsage has neither digitalSignature nor "
+      local ALL = "TLS_AES_128_GCM_SHA256:" .. RSA_KX .. ":" .. ECDHE_RSA
+      assert.same({ nil, "certificate 2 (CN=ku_nonrep): its keyUsage has neither digitalSignature nor "
          .. "keyEncipherment, so no handshake can use it" },
-         { tls.context(E.merge({ mode = "server", ciphers = RSA_KX .. ":" .. ECDHE_RSA }, pair("ku_nonrep"))) })
+         { tls.context(E.merge({ mode = "server", ciphers = ALL, certificates = { pair("ku_nonrep") } },
+            pair("ku_sign"))) })
       local p = certs.policy()
-      assert.same({ nil, "certificate 1 (CN=localhost): its keyUsage lacks digitalSignature, and signing is all an "
+      assert.same({ nil, "certificate 2 (CN=localhost): its keyUsage lacks digitalSignature, and signing is all an "
          .. "EC key can do in a handshake" },
-         { tls.context { mode = "server", certificate = p.certsign_only.cert, key = p.certsign_only.key } })
-      -- keyEncipherment means nothing to an EC key, even beside a pair that works
+         { tls.context(E.merge({ mode = "server", certificates = { { certificate = p.certsign_only.cert,
+            key = p.certsign_only.key } } }, pair("ku_sign"))) })
+      -- keyEncipherment means nothing to an EC key, even with RSA key transport on
       assert.same({ nil, "certificate 2 (CN=ec_encipher): its keyUsage lacks digitalSignature, and signing is "
          .. "all an EC key can do in a handshake" },
-         { tls.context(E.merge({ mode = "server", certificates = { pair("ec_encipher") } }, pair("ku_sign"))) })
+         { tls.context(E.merge({ mode = "server", ciphers = ALL, certificates = { pair("ec_encipher") } },
+            pair("ku_sign"))) })
+   end)
+
+   -- review30a F5: an encipher-only RSA pair beside one that signs, with
+   -- no RSA key transport suite to use it for
+   it("is refused for a server when it may only encipher and RSA key transport is off", function()
+      assert.same({ nil, "certificate 2 (CN=ku_encipher): its keyUsage lacks digitalSignature, so it serves RSA "
+         .. "key transport only, and 'ciphers' enables no TLS_RSA_WITH_* suite" },
+         { tls.context(E.merge({ mode = "server", certificates = { pair("ku_encipher") } }, pair("ku_sign"))) })
+      assert.same({ nil, "certificate 2 (CN=ku_encipher): its keyUsage lacks digitalSignature, so it serves RSA "
+         .. "key transport only, and 'ciphers' enables no TLS_RSA_WITH_* suite" },
+         { tls.context(E.merge({ mode = "server", ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX,
+            min_version = "TLSv1.3", certificates = { pair("ku_encipher") } }, pair("ku_sign"))) })
+      assert.truthy(tls.context(E.merge({ mode = "server", ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX,
+         certificates = { pair("ku_encipher") } }, pair("ku_sign"))))
    end)
 
    it("is refused for a client when it lacks digitalSignature, even beside one that has it", function()
       local why = "certificate 1 (CN=ku_encipher): its keyUsage lacks digitalSignature, which a client certificate "
          .. "needs (the client signs to prove it holds the key)"
       assert.same({ nil, why }, { tls.context(E.merge({ mode = "client", ca = ROOT }, pair("ku_encipher"))) })
+      -- (RSA key transport on: a client still signs for its certificate)
+      assert.same({ nil, why }, { tls.context(E.merge({ mode = "client", ca = ROOT,
+         ciphers = RSA_KX .. ":" .. ECDHE_RSA }, pair("ku_encipher"))) })
       assert.same({ nil, why }, { tls.context(E.merge({ mode = "client", ca = ROOT,
          certificates = { pair("ku_sign") } }, pair("ku_encipher"))) })
       assert.truthy(tls.context(E.merge({ mode = "client", ca = ROOT }, pair("ku_sign"))))
    end)
+end)
+
+-- review30a F3: our server blamed a client certificate's extendedKeyUsage
+-- when its keyUsage was what libcrypto's client purpose refused. Our own
+-- client refuses to hold such a certificate: openssl s_client sends it.
+describe("a client certificate whose keyUsage lacks digitalSignature, from openssl s_client", function()
+   after_each(proc.kill_all)
+
+   for _, v in ipairs { { "TLSv1.3", "-tls1_3" }, { "TLSv1.2", "-tls1_2" } } do
+      it("is refused by our server, which names the keyUsage, " .. v[1], function()
+         local srv, port = peers.luatls_server({ verify = "required", ca = ROOT },
+            { cert = pair("ku_sign").certificate, key = pair("ku_sign").key })
+         proc.run(string.format("openssl s_client -connect 127.0.0.1:%d %s -CAfile %s -servername localhost "
+            .. "-ign_eof -cert %s -key %s", port, v[2], ROOT, pair("ku_encipher").certificate,
+            pair("ku_encipher").key), "hello luatls\n", 20)
+         assert.equal("client certificate rejected: certificate is not allowed for client authentication (its "
+            .. "keyUsage lacks digitalSignature, which signing the handshake needs)",
+            proc.wait_output(srv, "\nfailed ([^\n]*)\n", 10))
+      end)
+   end
 end)

@@ -11,13 +11,16 @@
 /* The client can verify a signature by key: TLS 1.3 needs a leaf that
  * may sign and a scheme of signature_algorithms for its key; TLS 1.2 a
  * suite we would choose whose authentication it does (ECDSA also needs its
- * curve among the client's groups, rfc8422#5.1.1). */
-static int key_fits(const tls_conn *c, const client_hello *ch, uint16_t version, const tls_identity *id)
+ * curve among the client's groups, rfc8422#5.1.1), with `prefer` an ECDHE
+ * one when the client offers ECDHE: a pair whose keyUsage allows only RSA
+ * key transport is not chosen over one that gives forward secrecy. */
+static int key_fits(const tls_conn *c, const client_hello *ch, uint16_t version, const tls_identity *id,
+                    int prefer)
 {
     if (version == TLS_VERSION_13)
         return id->can_sign &&
                tls_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
-    return tls12_server_key_fits(c, ch, id);
+    return tls12_server_key_fits(c, ch, id, prefer);
 }
 
 /* The schemes the client accepts in certificates: rfc8446#4.2.3
@@ -48,14 +51,14 @@ static void read_cert_sigalgs(const client_hello *ch, cert_sigalgs *out)
         out->ids[out->n++] = tls_rd_u16(&list);
 }
 
-/* A pair the client can verify; with `prefer`, also a chain signed only
- * with schemes it accepts in certificates (rfc8446#4.4.2.2: "the
+/* A pair the client can verify; with `prefer`, forward secrecy in TLS 1.2
+ * (key_fits) and a chain signed only with schemes it accepts in certificates (rfc8446#4.4.2.2: "the
  * certificate chain ... SHOULD be signed with a signature algorithm
  * listed in signature_algorithms_cert"), when it said which. */
 static int pair_fits(const tls_conn *c, const client_hello *ch, uint16_t version, const tls_identity *id,
                      const cert_sigalgs *algs, int prefer)
 {
-    if (!key_fits(c, ch, version, id))
+    if (!key_fits(c, ch, version, id, prefer))
         return 0;
     return !prefer || algs->n == 0 || tls_chain_fits_sigalgs_cert(id->chain, algs->ids, algs->n);
 }
@@ -153,10 +156,11 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
         for (size_t i = 1; i < n; i++)
             if (pair_fits(c, ch, version, &cfg->ids[i], &algs, prefer)) {
                 c->own = &cfg->ids[i];
-                if (prefer && key_fits(c, ch, version, &cfg->ids[0]))
+                if (prefer && key_fits(c, ch, version, &cfg->ids[0], 0))
                     return trace_choice(c, sni, "the first whose chain is signed with algorithms the client "
-                                                "accepts in certificates (signature_algorithms_cert; the "
-                                                "default's chain is not)");
+                                                "accepts in certificates (signature_algorithms_cert) and, in "
+                                                "TLS 1.2, that serves an ECDHE suite the client offers (the "
+                                                "default does not do both)");
                 return trace_choice(c, sni, sni ? "no certificate for this name: the first whose key the client "
                                                   "can verify (the default's it cannot)"
                                                 : "the first whose key the client can verify (the default's it "

@@ -1109,22 +1109,38 @@ const char *tls_config_version_out(const tls_config *c, uint16_t version, char *
     return version == TLS_VERSION_13 ? why_not13(c, buf, size) : why_not12(c, buf, size);
 }
 
+static int has_rsa_kx_suite(const tls_config *c)
+{
+    for (size_t i = 0; i < c->n_suites; i++) {
+        const tls_suite *s = tls_suite_get(c->suites[i]);
+        if (s != NULL && s->kx == TLS_KX_RSA)
+            return c->min_version <= TLS_VERSION_12;
+    }
+    return 0;
+}
+
 /* rfc8446#4.4.2.2, rfc5246#7.4.6: a client proves its certificate by
  * signing, so every one it holds needs digitalSignature; a server pair
- * needs digitalSignature or keyEncipherment for some handshake. A pair
- * nothing can use is refused rather than kept in silence. */
+ * without it serves RSA key transport only, which needs an RSA key,
+ * keyEncipherment and such a suite in `ciphers`. A pair nothing can use
+ * is refused rather than kept in silence. */
 static int unusable_identity(const tls_config *c, tls_error *err)
 {
+    int rsa_kx = has_rsa_kx_suite(c);
     for (size_t i = 0; i < c->n_ids; i++) {
         const tls_identity *id = &c->ids[i];
         int rsa = tls_key_kind_of(id->key, NULL) == TLS_KEY_RSA;
-        if (id->can_sign || (c->is_server && rsa && id->can_encipher))
+        if (id->can_sign || (c->is_server && rsa && id->can_encipher && rsa_kx))
             continue;
         char subject[256];
         tls_x509_name_text(X509_get_subject_name(sk_X509_value(id->chain, 0)), subject, sizeof subject);
         if (!c->is_server)
             return tls_fail(err, NO_ALERT, "certificate %zu (%s): its keyUsage lacks digitalSignature, which a "
                             "client certificate needs (the client signs to prove it holds the key)", i + 1, subject);
+        if (rsa && id->can_encipher)
+            return tls_fail(err, NO_ALERT, "certificate %zu (%s): its keyUsage lacks digitalSignature, so it "
+                            "serves RSA key transport only, and 'ciphers' enables no TLS_RSA_WITH_* suite",
+                            i + 1, subject);
         if (rsa)
             return tls_fail(err, NO_ALERT, "certificate %zu (%s): its keyUsage has neither digitalSignature nor "
                             "keyEncipherment, so no handshake can use it", i + 1, subject);
@@ -1134,17 +1150,15 @@ static int unusable_identity(const tls_config *c, tls_error *err)
     return 0;
 }
 
+/* First whether anyone can connect at all (the reasons per version), then
+ * whether each pair serves some handshake. */
 int tls_config_check(const tls_config *c, tls_error *err)
 {
-    if (unusable_identity(c, err) != 0)
-        return -1;
     char b13[256], b12[256];
     const char *no13 = why_not13(c, b13, sizeof b13);
-    if (no13 == NULL)
-        return 0;
-    const char *no12 = why_not12(c, b12, sizeof b12);
-    if (no12 == NULL)
-        return 0;
-    return tls_fail(err, NO_ALERT, "no peer can ever connect with these options: TLSv1.3 is out because %s, "
-                    "and TLSv1.2 because %s", no13, no12);
+    const char *no12 = no13 == NULL ? NULL : why_not12(c, b12, sizeof b12);
+    if (no13 != NULL && no12 != NULL)
+        return tls_fail(err, NO_ALERT, "no peer can ever connect with these options: TLSv1.3 is out because %s, "
+                        "and TLSv1.2 because %s", no13, no12);
+    return unusable_identity(c, err);
 }

@@ -590,10 +590,21 @@ int tls_x509_verify_chain_at(const tls_config *c, int security_level, int crl_ch
             bad = sk_X509_value(chain, 0);
         /* rfc5280#4.2.1.12: a leaf whose extendedKeyUsage leaves out
          * clientAuth (X509_PURPOSE_SSL_CLIENT) is not for client use. */
-        if (peer_is_client && code == X509_V_ERR_INVALID_PURPOSE && X509_STORE_CTX_get_error_depth(ctx) == 0)
+        X509 *leaf = sk_X509_value(chain, 0);
+        int client_purpose = peer_is_client && code == X509_V_ERR_INVALID_PURPOSE &&
+                             X509_STORE_CTX_get_error_depth(ctx) == 0;
+        /* libcrypto's client purpose also wants digitalSignature or
+         * keyAgreement in a keyUsage (review30a F3: blamed on the EKU). */
+        if (client_purpose && (X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) &&
+            !(X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT))
             tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
                      "certificate is not allowed for client authentication (its extendedKeyUsage lacks "
                      "clientAuth)");
+        else if (client_purpose && (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&
+                 !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
+            tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                     "certificate is not allowed for client authentication (its keyUsage lacks "
+                     "digitalSignature, which signing the handshake needs)");
         else
             fail_verification(err, code, X509_STORE_CTX_get_error_depth(ctx), bad, name,
                           security_level);
