@@ -92,4 +92,15 @@ return {
     from = [[        else if (client_purpose && (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&]],
     to = [[        else if (0 && client_purpose && (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&]],
     specs = { { S, "is refused by our server, which names the keyUsage" } } },
+  -- review30a F4: the TLS 1.3-only client not told why
+  { name = "ku30_tls13_only_reason_lost", file = "csrc/hs/tls_hello_server.c",
+    from = [[        if (no13 != NULL)
+            return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,]],
+    to = [[        if (0 && no13 != NULL)
+            return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,]],
+    specs = { { S, "tells a TLS 1.3-only client why TLS 1.3 is out" } } },
+  { name = "ku30_rsa_kx_hint_lost", file = "csrc/pki/tls_config.c",
+    from = [[        rsa_encipher |= c->ids[i].can_encipher && tls_key_kind_of(key, NULL) == TLS_KEY_RSA;]],
+    to = [[        (void)0;]],
+    specs = { { S, "is refused by tls.context when nothing else" } } },
 }

@@ -22,6 +22,8 @@ pki:key("named_encipher", "rsa2048")
 pki:issue("named_encipher", "/CN=named_encipher", "root", { ext = "ku_encipher", san = "DNS:enc.example" })
 pki:key("ku_nonrep", "rsa2048")
 pki:issue("ku_nonrep", "/CN=ku_nonrep", "root", { ext = "ku_nonrep" })
+pki:key("ed_encipher", "ed25519")
+pki:issue("ed_encipher", "/CN=ed_encipher", "root", { ext = "ku_encipher" })
 pki:key("ec_encipher", "ec256")
 pki:issue("ec_encipher", "/CN=ec_encipher", "root", { ext = "ku_encipher" })
 
@@ -46,8 +48,9 @@ describe("a server certificate whose keyUsage lacks digitalSignature", function(
 
    it("is refused by tls.context when nothing else is enabled, saying why for each version", function()
       assert.same({ nil, "no peer can ever connect with these options: TLSv1.3 is out because the certificate's "
-         .. "keyUsage lacks digitalSignature, which TLS 1.3 needs to sign the handshake, and TLSv1.2 because the "
-         .. "ECDHE suites in 'ciphers' need a certificate whose keyUsage has digitalSignature, and we have none" },
+         .. "keyUsage lacks digitalSignature, which TLS 1.3 needs to sign the handshake, and TLSv1.2 because its "
+         .. "ECDHE suites need a keyUsage with digitalSignature (name TLS_RSA_WITH_AES_128_GCM_SHA256 in 'ciphers' "
+         .. "for RSA key transport)" },
          { tls.context(E.merge({ mode = "server" }, pair("ku_encipher"))) })
    end)
 
@@ -63,6 +66,18 @@ describe("a server certificate whose keyUsage lacks digitalSignature", function(
       assert.equal("handshake_failure", alert)
       assert.equal("the client offers only ECDHE suites for our certificate, whose keyUsage lacks "
          .. "digitalSignature (RFC 5246 7.4.2): it serves RSA key transport only", msg)
+   end)
+
+   -- review30a F4: "this server requires TLS 1.2 or 1.3" before
+   it("tells a TLS 1.3-only client why TLS 1.3 is out", function()
+      local opts = E.merge({ ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX }, pair("ku_encipher"))
+      local c, s = handshake({ min_version = "TLSv1.3" }, opts)
+      assert.is_true(s:status().failed)
+      local msg, alert = s:error()
+      assert.equal("protocol_version", alert)
+      assert.equal("client offers only TLS 1.3, which this server cannot do: the certificate's keyUsage lacks "
+         .. "digitalSignature, which TLS 1.3 needs to sign the handshake", msg)
+      assert.equal("protocol_version", select(2, c:error()))
    end)
 
    it("gives way to a pair that may sign, in TLS 1.3 and for ECDHE, even as the default", function()
@@ -130,6 +145,9 @@ describe("a certificate whose keyUsage allows nothing we do with it", function()
          .. "EC key can do in a handshake" },
          { tls.context(E.merge({ mode = "server", certificates = { { certificate = p.certsign_only.cert,
             key = p.certsign_only.key } } }, pair("ku_sign"))) })
+      assert.same({ nil, "certificate 2 (CN=ed_encipher): its keyUsage lacks digitalSignature, and signing is "
+         .. "all an Ed25519 key can do in a handshake" },
+         { tls.context(E.merge({ mode = "server", certificates = { pair("ed_encipher") } }, pair("ku_sign"))) })
       -- keyEncipherment means nothing to an EC key, even with RSA key transport on
       assert.same({ nil, "certificate 2 (CN=ec_encipher): its keyUsage lacks digitalSignature, and signing is "
          .. "all an EC key can do in a handshake" },

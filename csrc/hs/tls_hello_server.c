@@ -433,6 +433,15 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     else if (ch.offers_12 && c->pol.min_version <= TLS_VERSION_12)
         version = TLS_VERSION_12;
     if (version == 0) {
+        /* review30a F4: a TLS 1.3-only client told why this server, which
+         * lists TLS 1.3, cannot do it (a keyUsage, sigalgs, ciphers). */
+        char why[256];
+        const char *no13 = ch.offers_13 && !ch.offers_12 && c->pol.max_version >= TLS_VERSION_13
+                               ? tls_config_version_out(c->cfg, TLS_VERSION_13, why, sizeof why)
+                               : NULL;
+        if (no13 != NULL)
+            return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
+                            "client offers only TLS 1.3, which this server cannot do: %s", no13);
         const char *name = tls_version_name(ch.best_version);
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION, "client offers at most %s; this server requires %s",
                         name ? name : "an unknown protocol version",

@@ -1008,19 +1008,24 @@ int tls_config_can13_with(const tls_config *c, uint16_t max_version, const uint1
            sigalgs13_in(c, sigalgs, n_sigalgs);
 }
 
+static const char *kind_name(tls_key_kind kind)
+{
+    static const char *const kinds[] = { "kind of", "EC", "RSA", "RSA-PSS", "Ed25519" };
+    return kinds[kind];
+}
+
 /* "the certificate's RSA key", for the messages below. */
 static const char *keys_name(const tls_config *c, char *buf, size_t size)
 {
     if (c->n_ids != 1)
         return "any certificate's key";
-    static const char *const kinds[] = { "kind of", "EC", "RSA", "RSA-PSS", "Ed25519" };
     int nid = NID_undef;
     tls_key_kind kind = tls_key_kind_of(c->ids[0].key, &nid);
     if (kind == TLS_KEY_EC)
         snprintf(buf, size, "the certificate's EC %s key",
                  EC_curve_nid2nist(nid) ? EC_curve_nid2nist(nid) : "?");
     else
-        snprintf(buf, size, "the certificate's %s key", kinds[kind]);
+        snprintf(buf, size, "the certificate's %s key", kind_name(kind));
     return buf;
 }
 
@@ -1060,11 +1065,12 @@ static const char *why_not12(const tls_config *c, char *buf, size_t size)
         return "'ciphers' names no TLS 1.2 suite";
     if (!c->is_server || c->n_ids == 0)
         return NULL;
-    int ec_group = 0, suite_fits = 0, sig_fits = 0, encipher_forbids = 0, sign_forbids = 0;
+    int ec_group = 0, suite_fits = 0, sig_fits = 0, encipher_forbids = 0, sign_forbids = 0, rsa_encipher = 0;
     for (size_t i = 0; i < c->n_groups; i++)
         ec_group |= !tls_group_is_ffdhe(c->groups[i]);
     for (size_t i = 0; i < c->n_ids; i++) {
         EVP_PKEY *key = c->ids[i].key;
+        rsa_encipher |= c->ids[i].can_encipher && tls_key_kind_of(key, NULL) == TLS_KEY_RSA;
         int sig = 0;
         for (size_t j = 0; j < c->n_sigalgs && !sig; j++)
             sig = tls12_sig_scheme_fits_key(key, c->sigalgs[j]);
@@ -1093,8 +1099,10 @@ static const char *why_not12(const tls_config *c, char *buf, size_t size)
         snprintf(buf, size, "the RSA key transport suites in 'ciphers' need an RSA certificate whose keyUsage "
                             "has keyEncipherment, and we have none");
     else if (!suite_fits && sign_forbids)
-        snprintf(buf, size, "the ECDHE suites in 'ciphers' need a certificate whose keyUsage has "
-                            "digitalSignature, and we have none");
+        snprintf(buf, size, "%s", rsa_encipher ? "its ECDHE suites need a keyUsage with digitalSignature (name "
+                                                 "TLS_RSA_WITH_AES_128_GCM_SHA256 in 'ciphers' for RSA key transport)"
+                                               : "its ECDHE suites need a certificate whose keyUsage has "
+                                                 "digitalSignature, and we have none");
     else if (!suite_fits)
         snprintf(buf, size, "no TLS 1.2 suite in 'ciphers' fits %s", keys_name(c, key, sizeof key));
     else if (!sig_fits)
@@ -1145,7 +1153,8 @@ static int unusable_identity(const tls_config *c, tls_error *err)
             return tls_fail(err, NO_ALERT, "certificate %zu (%s): its keyUsage has neither digitalSignature nor "
                             "keyEncipherment, so no handshake can use it", i + 1, subject);
         return tls_fail(err, NO_ALERT, "certificate %zu (%s): its keyUsage lacks digitalSignature, and signing "
-                        "is all an %s key can do in a handshake", i + 1, subject, EVP_PKEY_get0_type_name(id->key));
+                        "is all an %s key can do in a handshake", i + 1, subject,
+                        kind_name(tls_key_kind_of(id->key, NULL)));
     }
     return 0;
 }
