@@ -58,20 +58,14 @@ return {
     to = [[            return 1;]],
     specs = { { S, "may only encipher and RSA key transport is off" } } },
   -- review30a F1: pair choice by key alone: RSA key transport from an
-  -- encipher-only default where the client offered ECDHE too
-  { name = "ku30_pair_choice_without_forward_secrecy", file = "csrc/hs/tls_sni.c",
-    from = [[    return tls12_server_key_fits(c, ch, id, prefer);]],
-    to = [[    return tls12_server_key_fits(c, ch, id, prefer && 0);]],
+  -- encipher-only default where another pair gave the ECDHE we prefer
+  { name = "ku30_pair_choice_kx_ignored", file = "csrc/hs/tls_sni.c",
+    from = [[    return rank >= 0 && (!prefer || kx_at(c, rank) == best_kx12(c, ch));]],
+    to = [[    return rank >= 0 && (!prefer || 1 || kx_at(c, rank) == best_kx12(c, ch));]],
     specs = { { S, "gives way to a pair that may sign" } } },
-  { name = "ku30_forward_secrecy_ignored", file = "csrc/hs/tls12_server.c",
-    from = [[    int only_ecdhe = forward_secret && offers_ecdhe(c, ch);]],
-    to = [[    int only_ecdhe = forward_secret && 0 && offers_ecdhe(c, ch);]],
-    specs = { { S, "gives way to a pair that may sign" } } },
-  { name = "ku30_offers_ecdhe_never", file = "csrc/hs/tls12_server.c",
-    from = [[            s->kx == TLS_KX_ECDHE)
-            return 1;]],
-    to = [[            s->kx == TLS_KX_ECDHE)
-            return 0;]],
+  { name = "ku30_best_kx_from_worst_suite", file = "csrc/hs/tls_sni.c",
+    from = [[        if (rank >= 0 && (best < 0 || rank < best))]],
+    to = [[        if (rank >= 0 && (best < 0 || rank > best))]],
     specs = { { S, "gives way to a pair that may sign" } } },
   -- keyEncipherment taken as a use of an EC key
   { name = "ku30_ec_encipher_kept", file = "csrc/pki/tls_config.c",

@@ -18,8 +18,10 @@ return {
      to = [[            if (1) {]],
      specs = { { SNI, "sends the RSA certificate of a name to a client that verifies only RSA" } } },
    { name = "sni_tls12_curve_skipped", file = "csrc/hs/tls12_server.c",
-     from = [[            key_fits_suite(id, ch, s) && (s->kx != TLS_KX_ECDHE || ecdhe) &&]],
-     to = [[            tls12_key_fits_suite(id->key, s) && (s->kx != TLS_KX_ECDHE || ecdhe) &&]],
+     from = [[            key_fits_suite(id, ch, s) && (s->kx != TLS_KX_ECDHE || ecdhe))
+            return (int)i;]],
+     to = [[            tls12_key_fits_suite(id->key, s) && (s->kx != TLS_KX_ECDHE || ecdhe))
+            return (int)i;]],
      specs = { { SNI, "needs its curve in the client's groups" } } },
    { name = "sni_default_fallback_skipped", file = CS,
      from = [[        if (pair_fits(c, ch, version, &cfg->ids[0], &algs, prefer)) {]],

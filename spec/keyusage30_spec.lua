@@ -48,10 +48,17 @@ describe("a server certificate whose keyUsage lacks digitalSignature", function(
 
    it("is refused by tls.context when nothing else is enabled, saying why for each version", function()
       assert.same({ nil, "no peer can ever connect with these options: TLSv1.3 is out because the certificate's "
-         .. "keyUsage lacks digitalSignature, which TLS 1.3 needs to sign the handshake, and TLSv1.2 because its "
+         .. "keyUsage lacks digitalSignature (TLS 1.3 signs the handshake), and TLSv1.2 because its "
          .. "ECDHE suites need a keyUsage with digitalSignature (name TLS_RSA_WITH_AES_128_GCM_SHA256 in 'ciphers' "
          .. "for RSA key transport)" },
          { tls.context(E.merge({ mode = "server" }, pair("ku_encipher"))) })
+      -- review30b: the longest of these reasons, whole (TLS_REASON_MAX)
+      assert.same({ nil, "no peer can ever connect with these options: TLSv1.3 is out because no certificate's "
+         .. "keyUsage has digitalSignature (TLS 1.3 signs the handshake), and TLSv1.2 because the suites in "
+         .. "'ciphers' need a certificate whose keyUsage has digitalSignature (ECDHE) or keyEncipherment (RSA key "
+         .. "transport), and we have none" },
+         { tls.context(E.merge({ mode = "server", ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX .. ":" .. ECDHE_RSA,
+            certificates = { pair("ec_encipher") } }, pair("ku_nonrep"))) })
    end)
 
    it("serves RSA key transport only, and tells an ECDHE client why not", function()
@@ -68,6 +75,19 @@ describe("a server certificate whose keyUsage lacks digitalSignature", function(
          .. "digitalSignature (RFC 5246 7.4.2): it serves RSA key transport only", msg)
    end)
 
+   -- review30b: the pair choice compares key exchanges, not suites: an RSA
+   -- default is not passed over for an ECDSA pair whose ECDHE suite we list
+   -- first, nor for RSA key transport a server lists before ECDHE_RSA
+   it("keeps the default pair when another would give the same key exchange", function()
+      local c0 = certs.get()
+      local opts = E.merge({ certificates = { { certificate = c0.leaf.ecdsa_p256.cert,
+         key = c0.leaf.ecdsa_p256.key } } }, pair("ku_sign"))
+      local c, s = handshake({ max_version = "TLSv1.2" }, opts)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.equal("CN=ku_sign", subject_of(c))
+      assert.equal(ECDHE_RSA, s:info().cipher)
+   end)
+
    -- review30a F4: "this server requires TLS 1.2 or 1.3" before
    it("tells a TLS 1.3-only client why TLS 1.3 is out", function()
       local opts = E.merge({ ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX }, pair("ku_encipher"))
@@ -76,12 +96,13 @@ describe("a server certificate whose keyUsage lacks digitalSignature", function(
       local msg, alert = s:error()
       assert.equal("protocol_version", alert)
       assert.equal("client offers only TLS 1.3, which this server cannot do: the certificate's keyUsage lacks "
-         .. "digitalSignature, which TLS 1.3 needs to sign the handshake", msg)
+         .. "digitalSignature (TLS 1.3 signs the handshake)", msg)
       assert.equal("protocol_version", select(2, c:error()))
    end)
 
    it("gives way to a pair that may sign, in TLS 1.3 and for ECDHE, even as the default", function()
-      local opts = { ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX .. ":" .. ECDHE_RSA,
+      -- (our suite order: ECDHE_RSA before RSA key transport)
+      local opts = { ciphers = "TLS_AES_128_GCM_SHA256:" .. ECDHE_RSA .. ":" .. RSA_KX,
                      certificate = pair("ku_encipher").certificate, key = pair("ku_encipher").key,
                      certificates = { pair("ku_sign") } }
       local c, s = handshake({}, opts)
@@ -97,6 +118,13 @@ describe("a server certificate whose keyUsage lacks digitalSignature", function(
       assert.is_true(c:status().handshake_done, tostring(c:error()))
       assert.equal(ECDHE_RSA, s:info().cipher)
       assert.equal("CN=ku_sign", subject_of(c))
+      -- a server that ranks RSA key transport first keeps its order: the
+      -- default serves it (the pair choice follows the key exchange we prefer)
+      local kx_first = E.merge(opts, { ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX .. ":" .. ECDHE_RSA })
+      c, s = handshake({ ciphers = RSA_KX .. ":" .. ECDHE_RSA, max_version = "TLSv1.2" }, kx_first)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.equal(RSA_KX, s:info().cipher)
+      assert.equal("CN=ku_encipher", subject_of(c))
       -- and RSA key transport alone still goes to the default, which allows it
       c, s = handshake({ ciphers = RSA_KX, max_version = "TLSv1.2" }, opts)
       assert.is_true(c:status().handshake_done, tostring(c:error()))
@@ -116,7 +144,7 @@ describe("a server certificate whose keyUsage lacks digitalSignature", function(
    end)
 
    it("serves gnutls-cli (which checks keyUsage) in TLS 1.3 and TLS 1.2 from the pair that may sign", function()
-      local srv, port = peers.luatls_server({ ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX .. ":" .. ECDHE_RSA,
+      local srv, port = peers.luatls_server({ ciphers = "TLS_AES_128_GCM_SHA256:" .. ECDHE_RSA .. ":" .. RSA_KX,
          cert2 = pair("ku_sign").certificate, key2 = pair("ku_sign").key },
          { cert = pair("ku_encipher").certificate, key = pair("ku_encipher").key })
       for _, version in ipairs { "TLS1.3", "TLS1.2" } do

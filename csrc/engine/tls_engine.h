@@ -195,10 +195,11 @@ const char *tls_conn_key_update_refusal(const tls_conn *c);
  * is ignored. */
 void tls_conn_close(tls_conn *c);
 
-/* Wipes the secrets that outlive the handshake (traffic, exporter and
- * resumption secrets) for a binding whose transport is gone: nothing can
- * be read or sent any more, and tls_conn_export refuses ("closed") instead
- * of keeping the exporter secret until the connection is freed. */
+/* Wipes the key schedule's secrets that outlive the handshake (traffic,
+ * exporter and resumption secrets; the record layer's cipher contexts
+ * keep their keys until tls_conn_free) for a binding whose transport is
+ * gone: nothing can be read or sent any more, and tls_conn_export refuses
+ * ("closed") instead of answering until the connection is freed. */
 void tls_conn_forget_secrets(tls_conn *c);
 /* True while the trace callback runs. The engine is then in the middle of
  * processing: feed, write, start, close and the *_done calls are refused

@@ -228,33 +228,17 @@ static int negotiate(tls_conn *c, const client_hello *ch)
                     "no signature algorithm in common with the client for our certificate");
 }
 
-/* True if the client offers an ECDHE suite of ours and a group for it. */
-static int offers_ecdhe(const tls_conn *c, const client_hello *ch)
-{
-    if (choose_group(c, ch) == 0)
-        return 0;
-    for (size_t i = 0; i < c->pol.n_suites; i++) {
-        const tls_suite *s = tls_suite_get(c->pol.suites[i]);
-        if ((ch->suites & ((uint32_t)1 << i)) && s != NULL && s->version == TLS_VERSION_12 &&
-            s->kx == TLS_KX_ECDHE)
-            return 1;
-    }
-    return 0;
-}
-
-int tls12_server_key_fits(const tls_conn *c, const client_hello *ch, const tls_identity *id, int forward_secret)
+int tls12_server_key_rank(const tls_conn *c, const client_hello *ch, const tls_identity *id)
 {
     int ecdhe = choose_group(c, ch) != 0 &&
                 tls12_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
-    int only_ecdhe = forward_secret && offers_ecdhe(c, ch);
     for (size_t i = 0; i < c->pol.n_suites; i++) {
         const tls_suite *s = tls_suite_get(c->pol.suites[i]);
         if ((ch->suites & ((uint32_t)1 << i)) && s != NULL && s->version == TLS_VERSION_12 &&
-            key_fits_suite(id, ch, s) && (s->kx != TLS_KX_ECDHE || ecdhe) &&
-            (!only_ecdhe || s->kx == TLS_KX_ECDHE))
-            return 1;
+            key_fits_suite(id, ch, s) && (s->kx != TLS_KX_ECDHE || ecdhe))
+            return (int)i;
     }
-    return 0;
+    return -1;
 }
 
 /* The rules of the extensions and fields a TLS 1.2 server judges. */

@@ -82,11 +82,10 @@ void tls_alpn_put_answer(const tls_conn *c, tls_buf *msg);
  * first that fits; with sni_strict, a name no pair matches is
  * unrecognized_name. */
 int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t version);
-/* TLS 1.2 (tls12_server.c): whether the pair could authenticate a suite we
- * would choose for this ClientHello; with forward_secret, an ECDHE one
- * whenever the client offers ECDHE (so that a pair fit only for RSA key
- * transport does not take a client that could have had forward secrecy). */
-int tls12_server_key_fits(const tls_conn *c, const client_hello *ch, const tls_identity *id, int forward_secret);
+/* TLS 1.2 (tls12_server.c): the position in our suite order of the first
+ * suite the client offers that the pair could authenticate (what
+ * negotiation would choose with it), or -1 if none. */
+int tls12_server_key_rank(const tls_conn *c, const client_hello *ch, const tls_identity *id);
 
 /* The ClientHello again (after HelloRetryRequest). */
 int tls_hello_send_client_hello(tls_conn *c);

@@ -8,19 +8,42 @@
 #include "hs/tls_hello.h"
 #include "pki/tls_x509.h"
 
+/* The key exchange (TLS_KX_*) of the suite at `rank` of our order. */
+static int kx_at(const tls_conn *c, int rank)
+{
+    return tls_suite_get(c->pol.suites[rank])->kx;
+}
+
+/* The key exchange of the suite we prefer most of those the client
+ * offers and one of our pairs could serve, or -1. */
+static int best_kx12(const tls_conn *c, const client_hello *ch)
+{
+    int best = -1;
+    for (size_t i = 0; i < c->cfg->n_ids; i++) {
+        int rank = tls12_server_key_rank(c, ch, &c->cfg->ids[i]);
+        if (rank >= 0 && (best < 0 || rank < best))
+            best = rank;
+    }
+    return best < 0 ? -1 : kx_at(c, best);
+}
+
 /* The client can verify a signature by key: TLS 1.3 needs a leaf that
  * may sign and a scheme of signature_algorithms for its key; TLS 1.2 a
  * suite we would choose whose authentication it does (ECDSA also needs its
- * curve among the client's groups, rfc8422#5.1.1), with `prefer` an ECDHE
- * one when the client offers ECDHE: a pair whose keyUsage allows only RSA
- * key transport is not chosen over one that gives forward secrecy. */
+ * curve among the client's groups, rfc8422#5.1.1). With `prefer`, a TLS 1.2
+ * pair must also give the key exchange of the suite we prefer most of the
+ * client's (review30a F1: a default fit only for RSA key transport, by its
+ * keyUsage, took clients to whom another pair gave ECDHE; and a pair is
+ * not passed over for one whose suite we rank higher but whose key
+ * exchange is the same). */
 static int key_fits(const tls_conn *c, const client_hello *ch, uint16_t version, const tls_identity *id,
                     int prefer)
 {
     if (version == TLS_VERSION_13)
         return id->can_sign &&
                tls_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
-    return tls12_server_key_fits(c, ch, id, prefer);
+    int rank = tls12_server_key_rank(c, ch, id);
+    return rank >= 0 && (!prefer || kx_at(c, rank) == best_kx12(c, ch));
 }
 
 /* The schemes the client accepts in certificates: rfc8446#4.2.3
@@ -51,8 +74,8 @@ static void read_cert_sigalgs(const client_hello *ch, cert_sigalgs *out)
         out->ids[out->n++] = tls_rd_u16(&list);
 }
 
-/* A pair the client can verify; with `prefer`, forward secrecy in TLS 1.2
- * (key_fits) and a chain signed only with schemes it accepts in certificates (rfc8446#4.4.2.2: "the
+/* A pair the client can verify; with `prefer`, the key exchange we prefer
+ * in TLS 1.2 (key_fits) and a chain signed only with schemes it accepts in certificates (rfc8446#4.4.2.2: "the
  * certificate chain ... SHOULD be signed with a signature algorithm
  * listed in signature_algorithms_cert"), when it said which. */
 static int pair_fits(const tls_conn *c, const client_hello *ch, uint16_t version, const tls_identity *id,
@@ -159,8 +182,8 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
                 if (prefer && key_fits(c, ch, version, &cfg->ids[0], 0))
                     return trace_choice(c, sni, "the first whose chain is signed with algorithms the client "
                                                 "accepts in certificates (signature_algorithms_cert) and, in "
-                                                "TLS 1.2, that serves an ECDHE suite the client offers (the "
-                                                "default does not do both)");
+                                                "TLS 1.2, that gives the key exchange we prefer (the default "
+                                                "does not do both)");
                 return trace_choice(c, sni, sni ? "no certificate for this name: the first whose key the client "
                                                   "can verify (the default's it cannot)"
                                                 : "the first whose key the client can verify (the default's it "

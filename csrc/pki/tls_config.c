@@ -1044,10 +1044,8 @@ static const char *why_not13(const tls_config *c, char *buf, size_t size)
     for (size_t i = 0; i < c->n_ids; i++)
         any_signs |= c->ids[i].can_sign;
     if (!any_signs)
-        return c->n_ids == 1 ? "the certificate's keyUsage lacks digitalSignature, which TLS 1.3 needs to sign "
-                               "the handshake"
-                             : "no certificate's keyUsage has digitalSignature, which TLS 1.3 needs to sign "
-                               "the handshake";
+        return c->n_ids == 1 ? "the certificate's keyUsage lacks digitalSignature (TLS 1.3 signs the handshake)"
+                             : "no certificate's keyUsage has digitalSignature (TLS 1.3 signs the handshake)";
     char key[96];
     snprintf(buf, size, "'sigalgs' has no TLS 1.3 scheme for %s", keys_name(c, key, sizeof key));
     return buf;
@@ -1140,7 +1138,8 @@ static int unusable_identity(const tls_config *c, tls_error *err)
         int rsa = tls_key_kind_of(id->key, NULL) == TLS_KEY_RSA;
         if (id->can_sign || (c->is_server && rsa && id->can_encipher && rsa_kx))
             continue;
-        char subject[256];
+        /* (short enough that the reason fits in TLS_REASON_MAX) */
+        char subject[96];
         tls_x509_name_text(X509_get_subject_name(sk_X509_value(id->chain, 0)), subject, sizeof subject);
         if (!c->is_server)
             return tls_fail(err, NO_ALERT, "certificate %zu (%s): its keyUsage lacks digitalSignature, which a "
