@@ -315,6 +315,10 @@ conn:close()
         local data, e, partial = conn:receive(65536)
         if not data then got, err = got + #partial, e; break end
         got = got + #data
+        -- A slow reader keeps the end of the upload in the client's send
+        -- queue when it closes, which a reset would throw away (a fast one
+        -- could have taken it all already, and the reset go unseen).
+        socket.sleep(0.01)
       end
       conn:close()
       peer:kill()
