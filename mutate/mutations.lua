@@ -156,7 +156,7 @@ local mutations = {
      from = [[if (ch->has_groups != ch->has_key_share)]], to = [[if (0)]],
      specs = { { K, "without a key_share extension" } } },
    { name = "ch2_suite_change_accepted", file = "csrc/hs/tls13_server.c",
-     from = [[if (c->suite != NULL && c->suite != suite)]], to = [[if (0)]],
+     from = [[if (c->suite != NULL && ch->suites != c->retry_suites)]], to = [[if (0)]],
      specs = { { K, "a second time with other cipher suites" } } },
    { name = "ch2_share_for_other_group_accepted", file = "csrc/hs/tls13_server.c",
      from = [[if (share == NULL || c->group != retry_group || chp->n_shares != 1)]], to = [[if (share == NULL || chp->n_shares != 1)]],

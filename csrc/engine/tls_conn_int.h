@@ -240,6 +240,8 @@ struct tls_conn {
     uint16_t group;
     uint16_t sigscheme;
     int hello_retry;
+    uint32_t retry_suites;    /* server: which of our suites the first ClientHello
+                                 offered (client_hello.suites), kept by the second */
     tls_kex kex;
     uint8_t client_random[TLS_RANDOM_LEN];
     uint8_t session_id[32];

@@ -335,7 +335,12 @@ static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **sha
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "second ClientHello changes the cipher suites (it no longer offers %s, which the "
                         "HelloRetryRequest chose)", c->suite->name);
-    const tls_suite *suite = psk ? psk->suite : NULL;
+    if (c->suite != NULL && ch->suites != c->retry_suites)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello changes the cipher suites");
+    /* rfc8446#4.1.4: after a HelloRetryRequest the suite stays the one it
+     * named, even when a PSK that chose it is no longer taken. The PSK path
+     * keeps it too (suite_with_hash). */
+    const tls_suite *suite = c->suite != NULL ? c->suite : psk ? psk->suite : NULL;
     for (size_t i = 0; i < c->pol.n_suites && suite == NULL; i++)
         if (ch->suites & ((uint32_t)1 << i)) {
             const tls_suite *s = tls_suite_get(c->pol.suites[i]);
@@ -344,9 +349,6 @@ static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **sha
         }
     if (suite == NULL)
         return fail_no_suite(c, ch);
-    if (c->suite != NULL && c->suite != suite)
-        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                        "second ClientHello changes the cipher suites");
     c->suite = suite;
     /* rfc8446#2.2: a resumed handshake is authenticated by the PSK: no
      * certificate, no signature. psk_ke has no key exchange either. */
@@ -451,6 +453,7 @@ int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg
         }
     } else if (share == NULL && !psk_ke) {
         c->hello_retry = 1;
+        c->retry_suites = chp->suites;
         c->state = ST_SERVER_WAIT_CH2;
         /* rfc8446#4.2.10: after a HelloRetryRequest "the server then
          * ignores early data by skipping all records with an external

@@ -336,7 +336,12 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
      * write key is still the 0-RTT one. */
     if (tls13_early_client_keeps_write_key(c))
         return tls13_early_client_refuse_tls12(c);
-    /* No compatibility change_cipher_spec in TLS 1.2: it is a real message there. */
+    /* No compatibility change_cipher_spec in TLS 1.2: it is a real message
+     * there, and one before the ServerHello is out of order (rfc5246#7.1),
+     * even if the TLS 1.3 window we had opened let it by unread. */
+    if (c->ccs_records > 0)
+        return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                        "change_cipher_spec record before the server's TLS 1.2 ServerHello");
     c->ccs_ignorable = 0;
     if (tls12_state_new(c) != 0)
         return -1;

@@ -1,0 +1,77 @@
+-- Session 31: two findings of earlier reviews that were left open.
+local E = require "spec.support.engines"
+local B = require "spec.support.tlsbytes"
+
+-- review29d I2: after a HelloRetryRequest the suite is the one it named
+-- (rfc8446#4.1.4). A PSK of a SHA-384 session made the first choice
+-- TLS_AES_256_GCM_SHA384; a second ClientHello the server handled without
+-- that PSK had the suite re-chosen by preference (AES_128) and was refused.
+describe("the suite a HelloRetryRequest named", function()
+   local P = require "spec.support.psk13"
+   local KEY = ("B"):rep(48)
+   local function server() return E.server_engine { ticket_keys = { KEY }, groups = "x25519" } end
+   local p256 = { B.GROUP.secp256r1, "\4" .. ("\1"):rep(64) }
+   local groups = { B.GROUP.secp256r1, B.GROUP.x25519 }
+
+   local function retried(first)
+      local t = P.full(server(), { suites = { B.SUITE.aes256gcm } })[1]
+      assert.equal("TLS_AES_256_GCM_SHA384", t.suite)
+      local sv, cl = server(), P.client()
+      local hello = { server_name = "localhost", groups = groups }
+      assert(sv:feed(cl:hello(E.merge({ shares = { p256 }, psks = first and { t } or nil }, hello))))
+      local r = cl:receive(sv:output())
+      assert.is_true(r.hrr)
+      assert.equal(B.SUITE.aes256gcm, r.sh.suite)
+      return sv, cl, hello, t
+   end
+
+   it("is kept when the second ClientHello no longer carries the PSK that chose it", function()
+      local sv, cl, hello = retried(true)
+      assert(sv:feed(cl:hello(hello)))
+      local f = cl:receive(sv:output())
+      assert.is_false(f.hrr)
+      assert.equal(B.SUITE.aes256gcm, f.sh.suite)
+      assert.is_falsy(cl.resumed)
+      assert(sv:feed(cl:finished()))
+      assert.is_true(sv:status().handshake_done)
+      assert.equal("TLS_AES_256_GCM_SHA384", sv:info().cipher)
+   end)
+
+   it("is kept, and the session resumed, when it carries the PSK again", function()
+      local sv, cl, hello, t = retried(true)
+      assert(sv:feed(cl:hello(E.merge({ psks = { t } }, hello))))
+      local f = cl:receive(sv:output())
+      assert.equal(B.SUITE.aes256gcm, f.sh.suite)
+      assert.is_true(cl.resumed)
+   end)
+
+   it("still refuses a second ClientHello whose list changed around it", function()
+      local sv, cl, hello = retried(true)
+      local ok, msg = sv:feed(cl:hello(E.merge({ suites = { B.SUITE.aes256gcm, B.SUITE.aes128gcm } }, hello)))
+      E.assert_failed(sv, ok, msg, "illegal_parameter", "second ClientHello changes the cipher suites")
+   end)
+end)
+
+-- review29b I1: a client offering TLS 1.2 and 1.3 opens the TLS 1.3 window
+-- in which a change_cipher_spec is dropped unread; one that came before a
+-- TLS 1.2 ServerHello was dropped too, though in TLS 1.2 it is out of
+-- order (rfc5246#7.1), as it is for a client offering TLS 1.2 only.
+describe("a change_cipher_spec before a TLS 1.2 ServerHello", function()
+   local CCS = B.record(B.CT.ccs, "\1")
+   for _, max in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it("is unexpected_message for a client whose max_version is " .. max, function()
+         local c, s = E.engines({ max_version = max }, { max_version = "TLSv1.2" })
+         assert(c:start())
+         assert(s:feed(c:output()))
+         local ok, msg = c:feed(CCS .. s:output())
+         E.assert_failed(c, ok, msg, "unexpected_message",
+            max == "TLSv1.3" and "change_cipher_spec record before the server's TLS 1.2 ServerHello"
+               or "change_cipher_spec record outside the handshake")
+      end)
+   end
+
+   it("a TLS 1.2 handshake without one still completes for a client offering both", function()
+      local c, s = E.connected(nil, { max_version = "TLSv1.2" })
+      assert.equal("TLSv1.2", c:info().version)
+   end)
+end)
