@@ -13,4 +13,18 @@ return {
     from = [[    if (c->ccs_records > 0)]],
     to = [[    if (0)]],
     specs = { { S, "before a TLS 1.2 ServerHello" } } },
+  -- review31b F1: tls.https took redirect_certificate = false with a ready context, and did nothing
+  { name = "lead31_https_redirect_certificate_with_context", file = "lua/tls/https.lua",
+    from = [[  if reqt.redirect_certificate == false and reqt.context ~= nil then]],
+    to = [[  if false then]],
+    specs = { { "spec/api20_spec.lua", "where it could do nothing" } } },
+  -- review31a F1: the default pair's reason for a client whose suites are for another pair
+  { name = "lead31_closest_pair_not_sought", file = "csrc/hs/tls_sni.c",
+    from = [[            return i;]],
+    to = [[            return fallback;]],
+    specs = { { S, "is told what its suites' pair lacks" } } },
+  { name = "lead31_key_rank_kind_only_ignored", file = "csrc/hs/tls12_server.c",
+    from = [[    int ecdhe = kind_only || (choose_group(c, ch) != 0 &&]],
+    to = [[    int ecdhe = (kind_only & 0) || (choose_group(c, ch) != 0 &&]],
+    specs = { { S, "is told what its suites' pair lacks" } } },
 }

@@ -226,4 +226,18 @@ describe("api20: tls.https and the client certificate on redirects", function()
          assert.equal("tls.https: option 'redirect_certificate' must be true or false (got " .. type(v) .. ")", err)
       end
    end)
+
+   -- review31b F1: a ready context goes to every hop, its certificate too
+   it("refuses redirect_certificate = false with a ready context, where it could do nothing", function()
+      local ctx = assert(tls.context { mode = "client", ca = c.ca, certificate = m.ecdsa.cert, key = m.ecdsa.key })
+      local ok, err = https.request { url = via_plain(), context = ctx, redirect_certificate = false }
+      assert.is_nil(ok)
+      assert.equal("tls.https: option 'redirect_certificate = false' cannot take effect with a ready 'context', "
+         .. "which is used for every hop, its client certificate included: give the certificate as options "
+         .. "(certificate, key) instead of 'context', or set redirect = false", err)
+      -- true says what a context does anyway, and is taken
+      local body, code = get { url = via_plain(), context = ctx, redirect_certificate = true }
+      assert.equal(200, code)
+      assert.not_equal("none", body)
+   end)
 end)

@@ -75,3 +75,36 @@ describe("a change_cipher_spec before a TLS 1.2 ServerHello", function()
       assert.equal("TLSv1.2", c:info().version)
    end)
 end)
+
+-- review31a F1: with an ECDSA default and an RSA pair, a TLS 1.2 client
+-- offering only ECDHE_RSA with SHA-1 signatures (or no
+-- signature_algorithms) was refused with the default pair's reason (no
+-- ECDHE_ECDSA suite), not with what was missing for the RSA pair.
+describe("a TLS 1.2 client no pair fits", function()
+   local tls = require "tls"
+   local ec, eck = assert(tls.selfsigned { names = { "localhost" }, key = "ec" })
+   local rsa, rsak = assert(tls.selfsigned { names = { "localhost" }, key = "rsa" })
+   local SHA1 = "no signature algorithm in common with the client for our certificate"
+   local NONE = "the client sent no signature_algorithms, which in TLS 1.2 means SHA-1 signatures only; we sign "
+      .. "with SHA-256 or better"
+   for _, case in ipairs {
+      { "sigalgs rsa_pkcs1_sha1 only", { 0x0201 }, SHA1 },
+      { "no signature_algorithms", false, NONE },
+   } do
+      for _, name in ipairs { "localhost", false } do
+         it("is told what its suites' pair lacks: " .. case[1] .. (name and ", server_name" or ", no server_name"),
+            function()
+               for _, pairs in ipairs {
+                  { certificate = ec, key = eck, certificates = { { certificate = rsa, key = rsak } } },
+                  { certificate = rsa, key = rsak },
+               } do
+                  local e = assert(tls.engine(assert(tls.context(E.merge({ mode = "server" }, pairs)))))
+                  local ok, msg = e:feed(B.client_hello_record { versions = false, shares = false,
+                     groups = { B.GROUP.x25519, B.GROUP.secp256r1 }, suites = { 0xc02f }, sigalgs = case[2],
+                     server_name = name or nil, extra = { { 23, "" } } })
+                  E.assert_failed(e, ok, msg, "handshake_failure", case[3])
+               end
+            end)
+      end
+   end
+end)

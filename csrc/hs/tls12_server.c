@@ -228,10 +228,11 @@ static int negotiate(tls_conn *c, const client_hello *ch)
                     "no signature algorithm in common with the client for our certificate");
 }
 
-int tls12_server_key_rank(const tls_conn *c, const client_hello *ch, const tls_identity *id)
+int tls12_server_key_rank(const tls_conn *c, const client_hello *ch, const tls_identity *id, int kind_only)
 {
-    int ecdhe = choose_group(c, ch) != 0 &&
-                tls12_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
+    int ecdhe = kind_only || (choose_group(c, ch) != 0 &&
+                              tls12_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs,
+                                               c->n_peer_sigalgs) != 0);
     for (size_t i = 0; i < c->pol.n_suites; i++) {
         const tls_suite *s = tls_suite_get(c->pol.suites[i]);
         if ((ch->suites & ((uint32_t)1 << i)) && s != NULL && s->version == TLS_VERSION_12 &&

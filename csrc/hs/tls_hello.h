@@ -84,8 +84,9 @@ void tls_alpn_put_answer(const tls_conn *c, tls_buf *msg);
 int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t version);
 /* TLS 1.2 (tls12_server.c): the position in our suite order of the first
  * suite the client offers that the pair could authenticate (what
- * negotiation would choose with it), or -1 if none. */
-int tls12_server_key_rank(const tls_conn *c, const client_hello *ch, const tls_identity *id);
+ * negotiation would choose with it), or -1 if none. kind_only: whether
+ * ECDHE has a group and signature scheme is not asked. */
+int tls12_server_key_rank(const tls_conn *c, const client_hello *ch, const tls_identity *id, int kind_only);
 
 /* The ClientHello again (after HelloRetryRequest). */
 int tls_hello_send_client_hello(tls_conn *c);

@@ -20,7 +20,7 @@ static int best_kx12(const tls_conn *c, const client_hello *ch)
 {
     int best = -1;
     for (size_t i = 0; i < c->cfg->n_ids; i++) {
-        int rank = tls12_server_key_rank(c, ch, &c->cfg->ids[i]);
+        int rank = tls12_server_key_rank(c, ch, &c->cfg->ids[i], 0);
         if (rank >= 0 && (best < 0 || rank < best))
             best = rank;
     }
@@ -42,7 +42,7 @@ static int key_fits(const tls_conn *c, const client_hello *ch, uint16_t version,
     if (version == TLS_VERSION_13)
         return id->can_sign &&
                tls_sig_choose(id->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs, c->n_peer_sigalgs) != 0;
-    int rank = tls12_server_key_rank(c, ch, id);
+    int rank = tls12_server_key_rank(c, ch, id, 0);
     return rank >= 0 && (!prefer || kx_at(c, rank) == best_kx12(c, ch));
 }
 
@@ -111,6 +111,21 @@ static int trace_choice(tls_conn *c, const char *name, const char *why)
     return tls_trace_emit(c, &tb);
 }
 
+/* When no pair fits, the one whose failure negotiation explains: in TLS
+ * 1.2 the first (for `name`, if not NULL) that a suite the client offers
+ * is for, so that the reason names the signature schemes or groups that
+ * are missing rather than the key kind of a pair no suite is for
+ * (review31a F1); else `fallback`. */
+static size_t closest_pair(const tls_conn *c, const client_hello *ch, uint16_t version, const char *name,
+                           size_t fallback)
+{
+    for (size_t i = 0; version == TLS_VERSION_12 && i < c->cfg->n_ids; i++)
+        if ((name == NULL || leaf_matches(&c->cfg->ids[i], name)) &&
+            tls12_server_key_rank(c, ch, &c->cfg->ids[i], 1) >= 0)
+            return i;
+    return fallback;
+}
+
 int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t version)
 {
     const tls_config *cfg = c->cfg;
@@ -165,7 +180,7 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
          * first of them, and negotiation says precisely what is missing
          * (a certificate for another name would not help the client). */
         if (matched >= 0) {
-            c->own = &cfg->ids[matched];
+            c->own = &cfg->ids[closest_pair(c, ch, version, sni, (size_t)matched)];
             return trace_choice(c, sni, "its certificate is for this name, but the client can verify none "
                                         "of the keys for it");
         }
@@ -191,6 +206,9 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
             }
     }
     /* None fits: negotiation fails with the precise reason. */
-    c->own = &cfg->ids[0];
-    return trace_choice(c, sni, "the default certificate (the client can verify none of our keys)");
+    c->own = &cfg->ids[closest_pair(c, ch, version, NULL, 0)];
+    return trace_choice(c, sni, c->own == &cfg->ids[0]
+                                    ? "the default certificate (the client can verify none of our keys)"
+                                    : "the first of a kind the client's suites are for (it can verify none "
+                                      "of our keys)");
 }

@@ -816,6 +816,13 @@ local function check_request(reqt)
   if reqt.redirect_certificate ~= nil and type(reqt.redirect_certificate) ~= "boolean" then
     return fail("option 'redirect_certificate' must be true or false (got %s)", type(reqt.redirect_certificate))
   end
+  -- A ready context is used for every hop, its client certificate with it:
+  -- false would be taken and do nothing (review31b F1).
+  if reqt.redirect_certificate == false and reqt.context ~= nil then
+    return fail("option 'redirect_certificate = false' cannot take effect with a ready 'context', which is used "
+      .. "for every hop, its client certificate included: give the certificate as options (certificate, key) "
+      .. "instead of 'context', or set redirect = false")
+  end
   if reqt.servername ~= nil and type(reqt.servername) ~= "string" then
     return fail("option 'servername' must be a string (got %s)", type(reqt.servername))
   end
