@@ -27,4 +27,17 @@ return {
     from = [[    int ecdhe = kind_only || (choose_group(c, ch) != 0 &&]],
     to = [[    int ecdhe = (kind_only & 0) || (choose_group(c, ch) != 0 &&]],
     specs = { { S, "is told what its suites' pair lacks" } } },
+  -- review31d F1, F2: the drop-in's argument errors, send's fractional index
+  { name = "lead31_dropin_argerror_raw", file = "lua/tls/luasec.lua",
+    from = [[    if n and tonumber(n) > 1 then]],
+    to = [[    if false then]],
+    specs = { { S, "name the method and the argument as LuaSec does" } } },
+  { name = "lead31_send_index_integer_only", file = "csrc/lua/lua_conn.c",
+    from = [[    lua_Number x = luaL_checknumber(L, arg);]],
+    to = [[    lua_Number x = (lua_Number)luaL_checkinteger(L, arg);]],
+    specs = { { "spec/binding_spec.lua", "cuts a fractional index toward zero" } } },
+  { name = "lead31_send_index_nan", file = "csrc/lua/lua_conn.c",
+    from = [[    luaL_argcheck(L, x == x, arg, "index is NaN");]],
+    to = [[    (void)0;]],
+    specs = { { "spec/binding_spec.lua", "cuts a fractional index toward zero" } } },
 }

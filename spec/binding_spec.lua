@@ -121,6 +121,21 @@ describe("LuaSocket conventions", function()
     assert.matches("got bcdeefabcdef", reap(), 1, true)
   end)
 
+  -- review31d F2: LuaSocket cuts a fractional index toward zero; ours raised
+  it("send cuts a fractional index toward zero, as LuaSocket does", function()
+    local port, reap = tls_server([[print("got " .. conn:receive("*a"))]])
+    local conn = assert(tls.connect("127.0.0.1", port, client_ctx(), { servername = "localhost", timeout = 10 }))
+    assert.are.equal(4, conn:send("abcdef", 2.5, 4.9)) -- "bcd"
+    assert.are.equal(6, conn:send("abcdef", -2.5))     -- "ef"
+    assert.are.equal(6, conn:send("abcdef", "6"))      -- "f": a numeric string, as LuaSocket takes it
+    local ok, err = pcall(conn.send, conn, "abcdef", 0 / 0)
+    assert.is_false(ok)
+    assert.matches("(index is NaN)", err, 1, true)
+    assert.are.equal(6, conn:send("abcdef", -math.huge, math.huge))
+    conn:close()
+    assert.matches("got bcdeffabcdef", reap(), 1, true)
+  end)
+
   it("receive counts the prefix, and gives '' for 0", function()
     local port, reap = tls_server([[conn:send("12345")]])
     local conn = assert(tls.connect("127.0.0.1", port, client_ctx(), { servername = "localhost", timeout = 10 }))

@@ -108,3 +108,30 @@ describe("a TLS 1.2 client no pair fits", function()
       end
    end
 end)
+
+-- review31d F1: the drop-in's send and receive re-raised argument errors
+-- from a pcall, as "bad argument #2 to '?'" without the program's line.
+describe("the drop-in's argument errors", function()
+   it("name the method and the argument as LuaSec does, at the program's line", function()
+      local ssl = require "tls.luasec"
+      local socket = require "socket"
+      local l = assert(socket.bind("127.0.0.1", 0))
+      local c = socket.tcp()
+      assert(c:connect("127.0.0.1", select(2, l:getsockname())))
+      local conn = assert(ssl.wrap(c, { mode = "client", protocol = "any", verify = "none" }))
+      conn:settimeout(0)
+      local line = debug.getinfo(1, "l").currentline
+      local ok, err = pcall(function() local r = conn:receive("*x"); return r end)
+      assert.is_false(ok)
+      assert.equal(("spec/lead31_spec.lua:%d: bad argument #1 to 'receive' (invalid receive pattern)")
+         :format(line + 1), err)
+      ok, err = pcall(function() local r = conn:send({}); return r end)
+      assert.is_false(ok)
+      assert.equal(("spec/lead31_spec.lua:%d: bad argument #1 to 'send' (string expected, got table)")
+         :format(line + 5), err)
+      -- what is not a bad argument passes unchanged
+      assert.same({ nil, "wantread", "" }, { conn:receive("*l") })
+      conn:close()
+      l:close()
+   end)
+end)

@@ -649,6 +649,20 @@ static int conn_receive_early(lua_State *L)
     return 1;
 }
 
+/* An index of send, as LuaSocket reads it: a number cut toward zero
+ * (2.5 is 2), bounded so that the cut is defined; NaN is refused. */
+static lua_Integer opt_index(lua_State *L, int arg, lua_Integer def)
+{
+    if (lua_isnoneornil(L, arg))
+        return def;
+    if (lua_isinteger(L, arg))
+        return lua_tointeger(L, arg);
+    lua_Number x = luaL_checknumber(L, arg);
+    luaL_argcheck(L, x == x, arg, "index is NaN");
+    const lua_Number bound = 9007199254740992.0; /* 2^53: beyond any string */
+    return (lua_Integer)(x < -bound ? -bound : x > bound ? bound : x);
+}
+
 /* conn:send(data, i, j) -> index of the last byte sent | nil, err, lastsent.
  * Bytes handed to the engine count as sent: they are encrypted and queued,
  * and go out with the next flush. */
@@ -657,8 +671,8 @@ static int conn_send(lua_State *L)
     lua_conn *c = to_idle_conn(L);
     size_t size;
     const char *data = luaL_checklstring(L, 2, &size);
-    lua_Integer start = luaL_optinteger(L, 3, 1);
-    lua_Integer end = luaL_optinteger(L, 4, -1);
+    lua_Integer start = opt_index(L, 3, 1);
+    lua_Integer end = opt_index(L, 4, -1);
     /* LuaSocket's index rules (string.sub's). */
     if (start < 0)
         start = (lua_Integer)size + start + 1;

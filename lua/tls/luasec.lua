@@ -1102,7 +1102,17 @@ local function drive(self, method, ...)
   -- as the coroutine's current one, held for ever.
   local ok, a, b, c = pcall(conn[method], conn, ...)
   current_of[co] = before
-  if not ok then error(a, 0) end
+  if not ok then
+    -- Called through pcall, a bad argument is "to '?'" and counts the
+    -- connection: said as LuaSec says it, at the line of the program's
+    -- call (level 3: the program, above Conn:send or Conn:receive).
+    local n, why
+    if type(a) == "string" then n, why = a:match("^bad argument #(%d+) to '%?' (%(.*%))$") end
+    if n and tonumber(n) > 1 then
+      error(("bad argument #%d to '%s' %s"):format(tonumber(n) - 1, method, why), 3)
+    end
+    error(a, 0)
+  end
   return a, b, c
 end
 
