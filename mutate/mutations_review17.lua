@@ -35,9 +35,9 @@ return {
     specs = { { S, "speaks TLS 1.2 to a client offering TLS 1.2 and 1.3" } } },
   -- the downgrade sentinel from a server that cannot speak TLS 1.3
   { name = "review17_sentinel_without_tls13", file = SERVER12,
-    from = [[    if (tls_hello_conn_speaks13(c))
+    from = [[    if (tls_hello_conn_speaks13(c) && !c->name_without13)
         memcpy(c->t12->server_random]],
-    to = [[    if (c->pol.max_version >= TLS_VERSION_13)
+    to = [[    if (c->pol.max_version >= TLS_VERSION_13 && !c->name_without13)
         memcpy(c->t12->server_random]],
     specs = { { S, "speaks TLS 1.2 to a client offering TLS 1.2 and 1.3" } } },
   -- TLS_FALLBACK_SCSV judged against max_version, not what the server can speak

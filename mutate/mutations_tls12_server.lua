@@ -22,7 +22,7 @@ return {
      to = [[(void)tls_downgrade_tls12;]],
      specs = { { T, "writes DOWNGRD 01" } } },
    { name = "tls12s_downgrade_sentinel_always", file = S12,
-     from = [[if (tls_hello_conn_speaks13(c))
+     from = [[if (tls_hello_conn_speaks13(c) && !c->name_without13)
         memcpy(c->t12->server_random]],
      to = [[if (1)
         memcpy(c->t12->server_random]],

@@ -10,6 +10,7 @@ local E = require "spec.support.engines"
 local certs = require "spec.support.certs"
 local proc = require "spec.support.proc"
 local peers = require "spec.support.peers"
+local B = require "spec.support.tlsbytes"
 
 local pki = require("spec.support.pki").new()
 pki:ca("root", "ec256", "/CN=luatls keyusage30 root")
@@ -141,6 +142,61 @@ describe("a server certificate whose keyUsage lacks digitalSignature", function(
       assert.equal("handshake_failure", alert)
       assert.equal("our certificate for this name has a keyUsage without digitalSignature, which TLS 1.3 needs "
          .. "to sign the handshake (RFC 8446 4.4.2.2)", msg)
+   end)
+
+   -- review30b F3: the version was chosen from the whole context, then the
+   -- name chose a pair that cannot sign; a client offering TLS 1.2 too with
+   -- RSA key transport was refused where a servername function switching
+   -- to a context holding that pair alone served it
+   it("serves TLS 1.2 with RSA key transport when the client's name chose it and the client offers both", function()
+      local opts = E.merge({ ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX .. ":" .. ECDHE_RSA,
+                             certificates = { pair("named_encipher") } }, pair("ku_sign"))
+      -- (our client refuses a TLS 1.2 ServerHello carrying the downgrade
+      -- sentinel: there is none, for this name we do not speak TLS 1.3)
+      local client = { ciphers = "TLS_AES_128_GCM_SHA256:" .. ECDHE_RSA .. ":" .. RSA_KX }
+      local c, s = handshake(client, opts, "enc.example")
+      assert.is_true(c:status().handshake_done, tostring(c:error()) .. " / " .. tostring(s:error()))
+      assert.equal("TLSv1.2", c:info().version)
+      assert.equal(RSA_KX, s:info().cipher)
+      assert.equal("CN=named_encipher", subject_of(c))
+      -- another name, or none: TLS 1.3 from the default, which may sign
+      for _, name in ipairs { "localhost", false } do
+         c, s = handshake(client, opts, name or nil)
+         assert.is_true(c:status().handshake_done, tostring(c:error()))
+         assert.equal("TLSv1.3", c:info().version)
+         assert.equal("CN=ku_sign", subject_of(c))
+      end
+      -- a client whose TLS 1.2 suites the pair cannot serve is told why TLS
+      -- 1.3 failed (the test above)
+      c, s = handshake({ ciphers = "TLS_AES_128_GCM_SHA256:" .. ECDHE_RSA }, opts, "enc.example")
+      assert.is_true(s:status().failed)
+      assert.truthy(select(1, s:error()):find("keyUsage without digitalSignature, which TLS 1.3", 1, true))
+   end)
+
+   it("keeps TLS 1.3, and says why it fails, for a client that offers only TLS 1.3 for that name", function()
+      -- (a TLS 1.2 suite in a TLS 1.3-only hello is no offer of TLS 1.2)
+      local sv = tls.engine(tls.context(E.merge({ mode = "server",
+         ciphers = "TLS_AES_128_GCM_SHA256:" .. RSA_KX .. ":" .. ECDHE_RSA,
+         certificates = { pair("named_encipher") } }, pair("ku_sign"))))
+      local ok, msg = sv:feed(B.client_hello_record { server_name = "enc.example", versions = { 0x0304 },
+                                                      suites = { 0x1301, 0x009c }, sigalgs = { 0x0804, 0x0401 } })
+      E.assert_failed(sv, ok, msg, "handshake_failure", "our certificate for this name has a keyUsage without "
+         .. "digitalSignature, which TLS 1.3 needs to sign the handshake (RFC 8446 4.4.2.2)")
+   end)
+
+   it("serves openssl s_client, which checks the downgrade sentinel, TLS 1.2 for the encipher-only name", function()
+      local srv, port = peers.luatls_server({ ciphers = "TLS_AES_128_GCM_SHA256:" .. ECDHE_RSA .. ":" .. RSA_KX,
+         cert2 = pair("named_encipher").certificate, key2 = pair("named_encipher").key },
+         { cert = pair("ku_sign").certificate, key = pair("ku_sign").key })
+      local out = proc.run(string.format("openssl s_client -connect 127.0.0.1:%d -servername enc.example "
+         .. "-CAfile %s -verify_return_error -cipher AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256 "
+         .. "-ciphersuites TLS_AES_128_GCM_SHA256 -sigalgs RSA+SHA256:ECDSA+SHA256 -ign_eof", port, ROOT),
+         "hello luatls\n", 20)
+      assert.truthy(out:find("Protocol%s*:%s*TLSv1.2") or out:find("New, TLSv1.2", 1, true), out:sub(-1500))
+      assert.truthy(out:find("AES128-GCM-SHA256", 1, true), out:sub(-1500))
+      assert.truthy(out:find("CN = named_encipher", 1, true), out:sub(-1500))
+      assert.truthy(out:find("hello luatls", 1, true), out:sub(-1500))
+      assert(srv)
    end)
 
    it("serves gnutls-cli (which checks keyUsage) in TLS 1.3 and TLS 1.2 from the pair that may sign", function()

@@ -240,6 +240,9 @@ struct tls_conn {
     uint16_t group;
     uint16_t sigscheme;
     int hello_retry;
+    int name_without13;       /* server: TLS 1.2 because the pair for the name the
+                                 client asked for cannot sign (no downgrade
+                                 sentinel: for this name we do not speak 1.3) */
     uint32_t retry_suites;    /* server: which of our suites the first ClientHello
                                  offered (client_hello.suites), kept by the second */
     tls_kex kex;

@@ -514,7 +514,7 @@ int tls12_server_client_hello(tls_conn *c, client_hello *ch, const uint8_t *msg,
     /* rfc8446#4.1.3: "TLS 1.3 servers which negotiate TLS 1.2 or below in
      * response to a ClientHello MUST set the last 8 bytes of their Random
      * value specially": DOWNGRD 01 for TLS 1.2. */
-    if (tls_hello_conn_speaks13(c))
+    if (tls_hello_conn_speaks13(c) && !c->name_without13)
         memcpy(c->t12->server_random + TLS_RANDOM_LEN - 8, tls_downgrade_tls12, 8);
     if (tls_transcript_set_hash(&c->transcript, c->suite->md, &c->err) != 0 ||
         tls_transcript_add(&c->transcript, msg, len, &c->err) != 0)

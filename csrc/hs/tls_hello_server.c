@@ -397,6 +397,32 @@ int tls_hello_conn_speaks13(const tls_conn *c)
                                  c->pol.n_sigalgs);
 }
 
+/* review30b F3: the pair for the name the client asked for cannot sign
+ * (a keyUsage for RSA key transport only), so TLS 1.3 would fail; a client
+ * that also offers TLS 1.2 with a suite that pair serves gets TLS 1.2, as
+ * from a servername function switching to a context holding only that
+ * pair. Without such a suite the TLS 1.3 choice stands and says why. */
+static int choose_version_for_name(tls_conn *c, const client_hello *ch, uint16_t *version)
+{
+    if (*version != TLS_VERSION_13 || c->own->can_sign || !ch->has_server_name || !ch->offers_12 ||
+        c->pol.min_version > TLS_VERSION_12 || tls12_server_key_rank(c, ch, c->own, 0) < 0)
+        return 0;
+    *version = TLS_VERSION_12;
+    c->name_without13 = 1;
+    /* Chosen again by TLS 1.2's rules (a pair for the name giving the key
+     * exchange we prefer): one exists, the pair above fits. */
+    if (tls_sni_choose_identity(c, ch, TLS_VERSION_12) != 0)
+        return -1;
+    if (!tls_tracing(c))
+        return 0;
+    tls_trace_builder tb;
+    tls_trace_begin(&tb, "decide", "version");
+    tls_trace_add(&tb, "version", "TLS 1.2");
+    tls_trace_add(&tb, "why", "the certificate for this name may not sign (keyUsage), which TLS 1.3 needs; the "
+                              "client's TLS 1.2 suites include one it serves");
+    return tls_trace_emit(c, &tb);
+}
+
 /* rfc8446#4.2.1 and rfc5246#E.1: the highest version both speak; TLS 1.3
  * first. The version's own state machine takes the hello from there. */
 static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg, size_t len)
@@ -457,7 +483,7 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
                         "client fell back to %s although we both speak %s (TLS_FALLBACK_SCSV): "
                         "an attacker may have made its first attempt fail",
                         tls_version_name(version), tls_version_name(best));
-    if (tls_sni_choose_identity(c, &ch, version) != 0 ||
+    if (tls_sni_choose_identity(c, &ch, version) != 0 || choose_version_for_name(c, &ch, &version) != 0 ||
         tls_alpn_server_choose(c, tls_hs_find_ext(&ch.exts, TLS_EXT_ALPN)) != 0)
         return -1;
     if (version == TLS_VERSION_12)
