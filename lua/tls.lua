@@ -60,9 +60,9 @@ local function name_list(option, value)
   if type(value) ~= "table" then
     return fail("option '%s' must be a string or a list of names (got %s)", option, type(value))
   end
-  if #value == 0 then return fail("option '%s' is empty", option) end
   local whole, werr = whole_list(option, value)
   if not whole then return nil, werr end
+  if #value == 0 then return fail("option '%s' is empty", option) end
   for i, name in ipairs(value) do
     if type(name) ~= "string" then
       return fail("option '%s': entry %d must be a string (got %s)", option, i, type(name))
@@ -139,7 +139,7 @@ local function pki_options(ctx, o, server)
     if type(pins) == "string" then pins = { pins } end
     if type(pins) ~= "table" or #pins == 0 then
       return fail("option 'pin' must be a pin \"sha256/<base64>\" or a non-empty list of them (got %s)",
-        type(pins) == "table" and "an empty table" or type(pins))
+        type(pins) == "table" and util.not_a_list(pins) or type(pins))
     end
     if server and not verifying then
       return fail("option 'pin' checks client certificates: it needs 'verify' on a server")
@@ -157,7 +157,8 @@ local function pki_options(ctx, o, server)
   if o.crl_check_all ~= nil and type(o.crl_check_all) ~= "boolean" then
     return fail("option 'crl_check_all' must be true or false (got %s)", type(o.crl_check_all))
   end
-  if o.crl_check_all ~= nil and o.crl == nil then
+  -- (false asks for nothing: review32c I7)
+  if o.crl_check_all and o.crl == nil then
     return fail("option 'crl_check_all' needs option 'crl' (the CRLs to check against)")
   end
   if o.crl ~= nil then
@@ -165,7 +166,7 @@ local function pki_options(ctx, o, server)
     if type(crls) == "string" then crls = { crls } end
     if type(crls) ~= "table" or #crls == 0 then
       return fail("option 'crl' must be a file, PEM text, or a non-empty list of them (got %s)",
-        type(crls) == "table" and "an empty table" or type(crls))
+        type(crls) == "table" and util.not_a_list(crls) or type(crls))
     end
     if not verifying then
       return fail("option 'crl' needs verification: the peer's chain is not checked with 'verify' off")
@@ -261,7 +262,7 @@ local function resumption_options(ctx, o, server)
     -- (under a millisecond the core's whole milliseconds made 0, which
     -- means no rotation at all: review23 R3)
     if type(n) ~= "number" or n < 0.001 or n ~= n or n > 1e9 then
-      return fail("option 'ticket_key_lifetime' must be a number of seconds from 0.001 (got %s)", shown(n))
+      return fail("option 'ticket_key_lifetime' must be a number of seconds from 0.001 to 1e9 (got %s)", shown(n))
     end
     ticketkeys.rotate_automatically(ctx, n)
   end
@@ -467,7 +468,8 @@ function tls.context(opts)
   if o.certificates ~= nil then
     if type(o.certificates) ~= "table" or #o.certificates == 0 then
       return fail("option 'certificates' must be a non-empty list of { certificate =, key =, password = } "
-        .. "tables (got %s)", type(o.certificates) == "table" and "an empty table" or type(o.certificates))
+        .. "tables (got %s)", type(o.certificates) == "table" and util.not_a_list(o.certificates)
+        or type(o.certificates))
     end
     local whole, werr = whole_list("certificates", o.certificates)
     if not whole then return nil, werr end
@@ -515,9 +517,9 @@ function tls.context(opts)
       return fail("option 'alpn' must be a list of protocol names%s (got %s)",
         server and " or a function" or "", type(o.alpn))
     end
-    if #list == 0 then return fail("option 'alpn' is an empty list") end
     local whole, werr = whole_list("alpn", list)
     if not whole then return nil, werr end
+    if #list == 0 then return fail("option 'alpn' is an empty list") end
     local parts = {}
     for i, name in ipairs(list) do
       if type(name) ~= "string" then
@@ -950,7 +952,8 @@ function tls.wrap(sock, ctx, opts)
   if not fd then
     error("bad argument #1 to 'wrap' (connected LuaSocket TCP socket expected)", 2)
   end
-  if fd < 0 then return fail("tls.wrap: the socket is closed") end
+  -- (LuaSocket makes the descriptor at connect or bind: review32c F4)
+  if fd < 0 then return fail("tls.wrap: the socket is closed or was never connected (call sock:connect first)") end
   local o, err = check_options("tls.wrap", opts,
     { servername = true, timeout = true, session = true, early_data = true })
   if not o then return nil, err end

@@ -133,7 +133,9 @@ local mutations = {
      to = [[if (sk_X509_num(c->peer_chain) >= TLS_MAX_CHAIN_LENGTH - 1)]],
      specs = { { P, "accepts 10 certificates" } } },
    { name = "verify_without_name_allowed", file = "csrc/engine/tls_engine.c",
-     from = [[if (c->pol.verify && c->server_name == NULL) {]], to = [[if (0) {]],
+     from = [[    if (c->pol.verify && c->server_name == NULL)
+        return]], to = [[    if (0)
+        return]],
      specs = { { K, "without a name to check" } } },
 
    ---------------------------------------------------------------- the server's ClientHello checks
@@ -217,7 +219,8 @@ local mutations = {
      to = [[0]],
      specs = { { K, "reads with the client's next key" }, F, H } },
    { name = "key_update_request_ignored", file = "csrc/hs/tls13_common.c",
-     from = [[if (request == 1 && !(c->status & TLS_STATUS_CLOSED))]], to = [[if (0)]],
+     from = [[if (request == 1 && !(c->status & TLS_STATUS_CLOSED) && !(c->key_update_answered && c->wr.seq == 0)) {]],
+     to = [[if (0) {]],
      specs = { { K, "answers a KeyUpdate that requests one" }, H } },
    { name = "key_update_bad_request_accepted", file = "csrc/hs/tls13_common.c",
      from = [[if (request > 1)]], to = [[if (0)]],
@@ -276,7 +279,11 @@ local mutations = {
      from = "        c->tickets_in_row = 0;\n", to = [[]],
      specs = { { R, "application data resets the count of tickets" } } },
    { name = "key_update_answered_with_request", file = "csrc/hs/tls13_common.c",
-     from = [[return tls13_key_update(c, 0);]], to = [[return tls13_key_update(c, 1);]],
+     from = [[        if (tls13_key_update(c, 0) != 0)
+            return -1;
+        c->key_update_answered = 1;]], to = [[        if (tls13_key_update(c, 1) != 0)
+            return -1;
+        c->key_update_answered = 1;]],
      specs = { { K, "answers a KeyUpdate that requests one" }, { KU, "from both sides at once" } } },
 
    ---------------------------------------------------------------- unprotected alerts

@@ -312,7 +312,7 @@ describe("tls.engine", function()
   end)
 
   it("refuses application data before the handshake", function()
-    local c = assert(tls.engine(assert(tls.context(client_opts("ec")))))
+    local c = assert(tls.engine(assert(tls.context(client_opts("ec"))), { servername = "localhost" }))
     local ok, err = c:write("early")
     assert.is_nil(ok)
     assert.equal("string", type(err))

@@ -128,6 +128,8 @@ describe("crl options", function()
    it("refuses crl_check_all without crl, and wrong types", function()
       assert.same({ nil, "option 'crl_check_all' needs option 'crl' (the CRLs to check against)" },
          { tls.context { ca = k.ca, crl_check_all = true } })
+      -- false asks for nothing (review32c I7)
+      assert(tls.context { ca = k.ca, crl_check_all = false })
       assert.same({ nil, "option 'crl_check_all' must be true or false (got string)" },
          { tls.context { ca = k.ca, crl = k.crl_root, crl_check_all = "yes" } })
       assert.same({ nil, "option 'crl' must be a file, PEM text, or a non-empty list of them (got an empty table)" },

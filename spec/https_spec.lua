@@ -498,7 +498,7 @@ describe("tls.https refusals", function()
     _, err = https.request { url = "https://localhost/", context = assert(tls.context {}), ca = c.ca }
     assert.equal("tls.https: give either option 'context' or context options such as 'ca', not both", err)
     _, err = https.request { url = "https://localhost/", timeout = "soon" }
-    assert.equal("tls.https: option 'timeout' must be a number of seconds >= 0 or false (got soon)", err)
+    assert.equal("tls.https: option 'timeout' must be a number of seconds > 0 or false (got string)", err)
     _, err = https.request { url = "https://localhost/", ca = "/nonexistent/ca.pem" }
     assert.matches("^tls%.https: ca: ", err)
   end)

@@ -294,12 +294,8 @@ describe("misc19: tls.engine misuse", function()
          "tls.engine: start() was already called on this engine (one handshake per engine: make a new engine for another)")
       E.pump(c, s, { strict = true })
       assert.is_true(c:status().handshake_done, tostring(c:error()))
-      -- also after a start that failed
-      local e = assert(tls.engine(assert(tls.context { mode = "client", ca = E.CERT })))
-      local ok, msg = e:start()
-      assert.is_nil(ok)
-      assert.matches("needs a server name", msg)
-      assert.has_error(function() e:start() end)
+      -- (a client engine that cannot start is refused when made since
+      -- session 32: lead32_spec)
    end)
 
    it("finished() gives nothing once the handshake failed, though we sent our Finished", function()
@@ -366,7 +362,7 @@ describe("misc19: numbers in options", function()
       local https = require "tls.https"
       local ok, msg = https.request { url = "https://127.0.0.1:1/", timeout = NAN }
       assert.is_nil(ok)
-      assert.matches("option 'timeout' must be a number of seconds >= 0 or false %(got NaN%)", msg)
+      assert.matches("option 'timeout' must be a number of seconds > 0 or false %(got NaN%)", msg)
       ok, msg = https.request { url = "https://127.0.0.1:1/", maxredirects = NAN }
       assert.is_nil(ok)
       assert.matches("option 'maxredirects' must be a whole number >= 0 %(got NaN%)", msg)

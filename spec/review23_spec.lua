@@ -56,7 +56,7 @@ describe("review23 R3: ticket_key_lifetime", function()
     for _, n in ipairs { 0.0004, 1e-9, 0 } do
       local ctx, err = server_ctx { ticket_key_lifetime = n }
       assert.is_nil(ctx)
-      assert.equal(("option 'ticket_key_lifetime' must be a number of seconds from 0.001 (got %s)"):format(n), err)
+      assert.equal(("option 'ticket_key_lifetime' must be a number of seconds from 0.001 to 1e9 (got %s)"):format(n), err)
     end
     -- 1.5 ms: rounded up, not down to 1 ms (nor to 0 below a millisecond)
     local ctx = assert(server_ctx { ticket_key_lifetime = 0.0015 })

@@ -276,7 +276,7 @@ describe("contexts and ticket keys", function()
       { { ticket_keys = { tk.generate() }, ticket_key_lifetime = 3600 },
         "option 'ticket_key_lifetime' rotates keys the server makes itself: with 'ticket_keys', rotate the "
         .. "keys yourself (tls.ticketkeys.rotate on the key file, ctx:setticketkeys)" },
-      { { ticket_key_lifetime = 0 }, "option 'ticket_key_lifetime' must be a number of seconds from 0.001 (got 0)" },
+      { { ticket_key_lifetime = 0 }, "option 'ticket_key_lifetime' must be a number of seconds from 0.001 to 1e9 (got 0)" },
     }
     for _, case in ipairs(cases) do
       local ctx, err = server_ctx(case[1])

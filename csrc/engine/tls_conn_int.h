@@ -226,6 +226,7 @@ struct tls_conn {
     size_t early_skipped;     /* ciphertext bytes skipped so far */
     unsigned key_updates_in_row; /* KeyUpdates since the last application data */
     int own_key_update;          /* the write key is from our KeyUpdate */
+    int key_update_answered;     /* ... one that answered the peer's request */
     int key_update_asked;        /* our KeyUpdate asked the peer for one, which
                                     has not come yet */
     unsigned tickets_in_row;     /* NewSessionTickets since the last application data */

@@ -23,6 +23,20 @@ static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
     if (len != 2)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "alert record of %zu bytes (must be 2)", len);
     uint8_t level = data[0], desc = data[1];
+    /* review32a F2: TLS 1.2 keeps the level (rfc5246#7.2: warning(1) or
+     * fatal(2)). Another level is no alert we can read; a fatal
+     * close_notify ends the connection as a failure, not an orderly close
+     * that would make a cut-off stream look complete. */
+    if (c->version == TLS_VERSION_12 && level != TLS_ALERT_LEVEL_WARNING && level != TLS_ALERT_LEVEL_FATAL)
+        return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                        "peer sent alert %s (%u) with level %u (TLS 1.2 alerts are warning (1) or fatal (2))",
+                        tls_alert_name(desc), desc, level);
+    if (desc == TLS_ALERT_CLOSE_NOTIFY && c->version == TLS_VERSION_12 && level == TLS_ALERT_LEVEL_FATAL) {
+        tls_fail(&c->err, desc, "peer sent close_notify as a fatal alert: the connection failed (this is not "
+                                "an orderly close)");
+        c->err.from_peer = 1;
+        return -1;
+    }
     if (desc == TLS_ALERT_CLOSE_NOTIFY) {
         c->status |= TLS_STATUS_PEER_CLOSED;
         /* rfc5246#7.2.1: "The other party MUST respond with a close_notify

@@ -94,6 +94,11 @@ static void wipe_handshake(tls_conn *c)
     OPENSSL_cleanse(c->keys.master, sizeof c->keys.master);
     OPENSSL_cleanse(c->keys.client_hs, sizeof c->keys.client_hs);
     OPENSSL_cleanse(c->keys.server_hs, sizeof c->keys.server_hs);
+    /* review32b: both Finished are checked by now (post-handshake
+     * authentication derives its own key from the traffic secret). */
+    OPENSSL_cleanse(c->keys.client_finished_key, sizeof c->keys.client_finished_key);
+    OPENSSL_cleanse(c->keys.server_finished_key, sizeof c->keys.server_finished_key);
+    c->keys.have_client_finished_key = c->keys.have_server_finished_key = 0;
     /* A TLS 1.3 client keeps the resumption master secret: the server's
      * NewSessionTickets may come at any time (wiped at free). */
     if (c->is_server || c->version != TLS_VERSION_13 || !(c->status & TLS_STATUS_HANDSHAKE_DONE))
@@ -102,6 +107,15 @@ static void wipe_handshake(tls_conn *c)
     /* A server keeps the early data it received until it is read. */
     if (!c->is_server)
         tls13_early_free(c);
+}
+
+/* review32b: once both close_notify have passed no record can follow,
+ * so nothing keyed is kept until the connection is collected. */
+static void forget_when_closed(tls_conn *c)
+{
+    unsigned both = TLS_STATUS_CLOSED | TLS_STATUS_PEER_CLOSED;
+    if ((c->status & both) == both && !c->secrets_forgotten)
+        tls_conn_forget_secrets(c);
 }
 
 void tls_conn_free(tls_conn *c)
@@ -181,11 +195,21 @@ static int fail(tls_conn *c)
     c->status |= TLS_STATUS_CLOSED;
     c->state = ST_CLOSED;
     wipe_handshake(c);
-    tls13_keys_wipe(&c->keys);
-    tls_export_forget(c);
+    tls_conn_forget_secrets(c);
     tls_buf_free(&c->in);
     tls_buf_free(&c->hs_in);
     return -1;
+}
+
+const char *tls_conn_start_problem(const tls_conn *c)
+{
+    if (c->is_server)
+        return NULL;
+    if (c->pol.n_groups == 0 || c->pol.n_suites == 0 || c->pol.n_sigalgs == 0)
+        return "no cipher suite, group or signature algorithm configured";
+    if (c->pol.verify && c->server_name == NULL)
+        return "certificate verification needs a server name (or turn verify off)";
+    return NULL;
 }
 
 static int start(tls_conn *c)
@@ -194,13 +218,11 @@ static int start(tls_conn *c)
         return -1;
     if (c->is_server)
         return 0;
-    if (c->pol.n_groups == 0 || c->pol.n_suites == 0 || c->pol.n_sigalgs == 0) {
-        tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "no cipher suite, group or signature algorithm configured");
-        return fail(c);
-    }
-    if (c->pol.verify && c->server_name == NULL) {
-        tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR,
-                 "certificate verification needs a server name (or turn verify off)");
+    const char *problem = tls_conn_start_problem(c);
+    if (problem != NULL) {
+        /* No alert (review32c F2): no hello went out, so the peer knows of
+         * no connection, and the mistake is ours. */
+        tls_fail(&c->err, -1, "%s", problem);
         return fail(c);
     }
     return tls_client_start(c) == 0 ? 0 : fail(c);
@@ -240,6 +262,7 @@ static int feed(tls_conn *c, const uint8_t *data, size_t len)
      * does: its secrets go now, not when the connection is freed. */
     if (c->status & (TLS_STATUS_HANDSHAKE_DONE | TLS_STATUS_PEER_CLOSED))
         wipe_handshake(c);
+    forget_when_closed(c);
     return 0;
 }
 
@@ -406,6 +429,14 @@ void tls_conn_close(tls_conn *c)
 {
     if ((c->status & (TLS_STATUS_CLOSED | TLS_STATUS_FAILED)) || c->in_callback)
         return;
+    /* review32c I4: a client that never sent its hello has no connection
+     * to cancel: alerts would be the first bytes the peer sees. */
+    if (!c->is_server && c->state == ST_CLIENT_START) {
+        c->status |= TLS_STATUS_CLOSED;
+        c->state = ST_CLOSED;
+        wipe_handshake(c);
+        return;
+    }
     if (!(c->status & TLS_STATUS_HANDSHAKE_DONE)) {
         /* rfc8446#6.1: user_canceled cancels a handshake "for some reason
          * unrelated to a protocol failure" and SHOULD be followed by close_notify. */
@@ -421,6 +452,7 @@ void tls_conn_close(tls_conn *c)
         return;
     }
     c->status |= TLS_STATUS_CLOSED;
+    forget_when_closed(c);
 }
 
 void tls_conn_forget_secrets(tls_conn *c)
@@ -428,6 +460,10 @@ void tls_conn_forget_secrets(tls_conn *c)
     c->secrets_forgotten = 1;
     tls13_keys_wipe(&c->keys);
     tls_export_forget(c);
+    /* review32b: the ciphers' key schedules too; a record sealed or opened
+     * after this is refused ("no write key"), never sent in the clear. */
+    tls_aead_free(&c->rd);
+    tls_aead_free(&c->wr);
 }
 
 int tls_engine_answer_close(tls_conn *c)

@@ -158,6 +158,10 @@ int tls_conn_half_rtt_ok(const tls_conn *c);
 /* Client: queues the ClientHello. Server: no-op. Returns 0 or -1. */
 int tls_conn_start(tls_conn *c);
 
+/* Client: why tls_conn_start would refuse to begin (a configuration no
+ * handshake can work with), or NULL; so a binding can refuse at creation. */
+const char *tls_conn_start_problem(const tls_conn *c);
+
 /* ---- Bytes in and out ------------------------------------------------------ */
 /* Takes bytes received from the peer and processes every complete record.
  * Returns 0, or -1 on a fatal error (the alert is then queued as output,

@@ -88,6 +88,11 @@ int tls12_client_server_hello(tls_conn *c, server_hello *sh, const uint8_t *msg,
         tls_alpn_client_answer(c, tls_hs_find_ext(&sh->exts, TLS_EXT_ALPN), "ServerHello") != 0 ||
         tls12_ocsp_server_hello(c, &sh->exts) != 0 || tls12_resume_client_server_hello(c, sh) != 0)
         return -1;
+    /* review32a F1: rfc6066#3 "the "extension_data" field of this
+     * extension SHALL be empty", as in TLS 1.3's EncryptedExtensions. */
+    tls_reader *sni = tls_hs_find_ext(&sh->exts, TLS_EXT_SERVER_NAME);
+    if (sni != NULL && tls_rd_left(sni) != 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello server_name is not empty");
     /* rfc8449#4: a TLS 1.2 server answers our record_size_limit here; its
      * limit (of the plaintext alone in TLS 1.2) bounds our protected
      * records, ours its records. */

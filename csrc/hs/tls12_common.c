@@ -74,7 +74,10 @@ void tls12_state_wipe(tls_conn *c)
 
 int tls12_post_handshake(tls_conn *c, uint8_t type, tls_reader *body)
 {
-    (void)body;
+    /* review32a F3: rfc5246#7.4.1.1 "struct { } HelloRequest", refused
+     * with a body after the handshake as during it. */
+    if (!c->is_server && type == TLS_HS_HELLO_REQUEST && tls_rd_left(body) != 0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "HelloRequest is not empty");
     /* rfc5246#7.4.1.1 and rfc5746#4.2/#4.4: a HelloRequest to a client, or a
      * new ClientHello to a server, asks to renegotiate. We never do: the
      * answer is a warning no_renegotiation, and the connection goes on

@@ -326,9 +326,17 @@ static int handle_key_update(tls_conn *c, tls_reader *body)
      * "update_requested", then the receiver MUST send a KeyUpdate of its own
      * with request_update set to "update_not_requested" prior to sending its
      * next Application Data record." Never a request of our own: a peer
-     * answering our request with one would otherwise start a ping-pong. */
-    if (request == 1 && !(c->status & TLS_STATUS_CLOSED))
-        return tls13_key_update(c, 0);
+     * answering our request with one would otherwise start a ping-pong.
+     * "an implementation which receives multiple KeyUpdates while it is
+     * silent [responds] with a single update" (review32b): none if our
+     * write key comes from an answer to an earlier request and has sealed
+     * nothing yet. A KeyUpdate of ours that crossed the request is no
+     * answer to it. */
+    if (request == 1 && !(c->status & TLS_STATUS_CLOSED) && !(c->key_update_answered && c->wr.seq == 0)) {
+        if (tls13_key_update(c, 0) != 0)
+            return -1;
+        c->key_update_answered = 1;
+    }
     return 0;
 }
 
@@ -415,6 +423,7 @@ int tls13_key_update(tls_conn *c, int request_peer)
         tls13_next_traffic_secret(c->suite->md, own, &c->err) != 0 || tls_record_install_write_key(c, own) != 0)
         return -1;
     c->own_key_update = 1;
+    c->key_update_answered = 0;
     c->key_update_asked |= request_peer;
     if (!tls_tracing(c))
         return 0;

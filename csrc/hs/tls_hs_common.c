@@ -116,15 +116,20 @@ int tls_hs_client_sent_no_certificate(tls_conn *c, uint8_t alert)
         tls_trace_begin(&tb, "receive", "Certificate");
         tls_trace_add(&tb, "certificates", "none");
         tls_trace_add(&tb, "meaning", "%s",
-                      required ? "the client has no certificate for us, and verify = \"required\""
+                      required ? (c->hooks && c->hooks->verify
+                                      ? "the client has no certificate for us, and our verify function needs one"
+                                      : "the client has no certificate for us, and verify = \"required\"")
                                : "the client has no certificate for us: it goes on unauthenticated "
                                  "(verify = \"optional\")");
         if (tls_trace_emit(c, &tb) != 0)
             return -1;
     }
+    /* review32c F1: a verify function on a server asks for a certificate
+     * and requires one; the message must not name an option never set. */
     if (required)
-        return tls_fail(&c->err, alert,
-                        "client sent no certificate, and this server requires one (verify = \"required\")");
+        return tls_fail(&c->err, alert, "client sent no certificate, and this server requires one (%s)",
+                        c->hooks && c->hooks->verify ? "its verify function needs a chain to judge"
+                                                     : "verify = \"required\"");
     return 0;
 }
 

@@ -88,6 +88,19 @@ int tls_lua_engine_new(lua_State *L)
         return 2;
     if (!cfg->is_server)
         tls_lua_offer_early(L, e->tls, 4);
+    /* review32c F2: refused here, not by start() after the engine was
+     * handed out (tls.connect and tls.wrap always have a name to give). */
+    const char *problem = tls_conn_start_problem(e->tls);
+    if (problem != NULL) {
+        lua_pushnil(L);
+        if (servername == NULL && cfg->verify)
+            lua_pushstring(L, "tls.engine: a client whose context verifies the server's certificate needs "
+                              "option 'servername', the name to check it against (or verify = false in the "
+                              "context)");
+        else
+            lua_pushfstring(L, "tls.engine: %s", problem);
+        return 2;
+    }
     tls_lua_trace_init(&e->trace, L, 1, e->tls);
     lua_settop(L, 5);
     return 1;

@@ -803,15 +803,17 @@ local function check_request(reqt)
     timeout = M.TIMEOUT
   elseif timeout == false then
     timeout = -1
-  elseif type(timeout) ~= "number" or timeout ~= timeout or timeout < 0 then
-    return fail("option 'timeout' must be a number of seconds >= 0 or false (got %s)",
-      timeout ~= timeout and "NaN" or tostring(timeout))
+  elseif type(timeout) ~= "number" or timeout ~= timeout or timeout <= 0 then
+    -- review32c F5: a string "5" showed as 5; 0 let every request time out
+    return fail("option 'timeout' must be a number of seconds > 0 or false (got %s)",
+      type(timeout) ~= "number" and type(timeout) or timeout ~= timeout and "NaN" or tostring(timeout))
   end
   local max = reqt.maxredirects
   if max == nil then
     max = M.MAXREDIRECTS
   elseif math.type(max) ~= "integer" or max < 0 then
-    return fail("option 'maxredirects' must be a whole number >= 0 (got %s)", max ~= max and "NaN" or tostring(max))
+    return fail("option 'maxredirects' must be a whole number >= 0 (got %s)",
+      type(max) ~= "number" and type(max) or max ~= max and "NaN" or tostring(max))
   end
   if reqt.redirect_certificate ~= nil and type(reqt.redirect_certificate) ~= "boolean" then
     return fail("option 'redirect_certificate' must be true or false (got %s)", type(reqt.redirect_certificate))

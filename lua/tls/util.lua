@@ -17,11 +17,36 @@ function M.whole_list(list, label, kind)
   for i = 1, n do
     if list[i] == nil then return nil, string.format("%s: entry %d is nil (a list has no holes)", label, i) end
   end
+  -- review32c F3: a table of named keys alone ({ certificate =, key = }
+  -- for { { certificate =, key = } }) is no empty list.
+  if n == 0 and count > 0 then
+    return nil, string.format("%s must be %s (it has only named keys: %s)", label, kind, M.named_keys(list))
+  end
   if count ~= n then
     return nil, string.format("%s must be %s (it has holes or named keys: %d entries, %d in order)",
       label, kind, count, n)
   end
   return true
+end
+
+-- The keys of t that are not list entries, for a message: sorted, at most
+-- four named.
+function M.named_keys(t)
+  local n, keys = #t, {}
+  for k in pairs(t) do
+    if not (math.type(k) == "integer" and k >= 1 and k <= n) then
+      keys[#keys + 1] = type(k) == "string" and k or "[" .. tostring(k) .. "]"
+    end
+  end
+  table.sort(keys)
+  if #keys > 4 then keys = { keys[1], keys[2], keys[3], keys[4], "..." } end
+  return table.concat(keys, ", ")
+end
+
+-- What a table given where a non-empty list belongs holds, for a message.
+function M.not_a_list(t)
+  if next(t) == nil then return "an empty table" end
+  return "a table with only named keys: " .. M.named_keys(t)
 end
 
 -- Certificates and keys are given as PEM text or as a file's path.
