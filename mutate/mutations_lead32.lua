@@ -82,4 +82,13 @@ return {
     from = [[  if o.crl_check_all and o.crl == nil then]],
     to = [[  if o.crl_check_all ~= nil and o.crl == nil then]],
     specs = { { "spec/crl_spec.lua", "refuses crl_check_all without crl" } } },
+  -- review32a I5: the server's refusal of our empty Certificate explained
+  { name = "lead32_empty_certificate_refusal_unexplained", file = "csrc/engine/tls_dispatch.c",
+    from = [[    if (!c->is_server && c->cert_requested && c->own == NULL &&]],
+    to = [[    if (!c->is_server && c->cert_requested && c->own == NULL && desc == 255 &&]],
+    specs = { { L, "is explained" } } },
+  { name = "lead32_empty_certificate_refusal_blamed_always", file = "csrc/engine/tls_dispatch.c",
+    from = [[    if (!c->is_server && c->cert_requested && c->own == NULL &&]],
+    to = [[    if (!c->is_server && c->own == NULL &&]],
+    specs = { { L, "when the server asked for none" } } },
 }

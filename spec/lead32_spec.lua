@@ -230,3 +230,24 @@ describe("options a new user gets slightly wrong (review32c)", function()
       assert(c)
    end)
 end)
+
+describe("a server refusing the empty Certificate we answered its request with (review32a I5)", function()
+   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it("is explained, " .. version, function()
+         local c = E.pair({ max_version = version }, { ca = E.CERT, verify = "required" })
+         assert.is_true(c:status().failed)
+         local msg, alert, from_peer = c:error()
+         assert.equal(version == "TLSv1.3" and "certificate_required" or "handshake_failure", alert)
+         assert.is_true(from_peer)
+         assert.truthy(msg:find(": the server asked for a client certificate, and this context has none (give "
+            .. "it certificate and key)", 1, true), msg)
+      end)
+   end
+
+   it("is not blamed on a certificate when the server asked for none", function()
+      local c = E.pair({ ciphers = "TLS_AES_128_GCM_SHA256" }, { ciphers = "TLS_AES_256_GCM_SHA384" })
+      local msg, alert = c:error()
+      assert.equal("handshake_failure", alert)
+      assert.is_nil(msg:find("client certificate", 1, true), msg)
+   end)
+end)
