@@ -11,8 +11,8 @@ return {
     specs = { { K, "when the client's name chose it and the client offers both" } } },
   -- ... lowered for a client that offers only TLS 1.3
   { name = "lead32_name_version_without_12_offer", file = "csrc/hs/tls_hello_server.c",
-    from = [[    if (*version != TLS_VERSION_13 || c->own->can_sign || !ch->has_server_name || !ch->offers_12 ||]],
-    to = [[    if (*version != TLS_VERSION_13 || c->own->can_sign || !ch->has_server_name ||]],
+    from = [[    if (*version != TLS_VERSION_13 || c->own->can_sign || !tls_sni_name_never_signs(c, ch) || !ch->offers_12 ||]],
+    to = [[    if (*version != TLS_VERSION_13 || c->own->can_sign || !tls_sni_name_never_signs(c, ch) ||]],
     specs = { { K, "for a client that offers only TLS 1.3 for that name" } } },
   -- ... lowered with the downgrade sentinel, which a TLS 1.3 client refuses
   { name = "lead32_name_version_sentinel", file = "csrc/hs/tls12_server.c",
@@ -20,6 +20,32 @@ return {
     to = [[    if (tls_hello_conn_speaks13(c))]],
     specs = { { K, "when the client's name chose it and the client offers both" },
               { K, "which checks the downgrade sentinel" } } },
+  -- review32d F1: the version rule followed the pair the client's lists chose
+  { name = "lead32_name_version_by_client_lists", file = "csrc/hs/tls_hello_server.c",
+    from = [[    if (*version != TLS_VERSION_13 || c->own->can_sign || !tls_sni_name_never_signs(c, ch) || !ch->offers_12 ||]],
+    to = [[    if (*version != TLS_VERSION_13 || c->own->can_sign || !ch->has_server_name || !ch->offers_12 ||]],
+    specs = { { K, "whatever the client's lists" } } },
+  { name = "lead32_name_never_signs_ignores_signers", file = "csrc/hs/tls_sni.c",
+    from = [[        if (c->cfg->ids[i].can_sign)
+            return 0;]],
+    to = [[        if (c->cfg->ids[i].can_sign == 2)
+            return 0;]],
+    specs = { { K, "whatever the client's lists" } } },
+  { name = "lead32_fallback_for_tls12_only_name", file = "csrc/hs/tls_hello_server.c",
+    from = [[    uint16_t best = tls_hello_conn_speaks13(c) && !tls_sni_name_never_signs(c, &ch) ? TLS_VERSION_13 : TLS_VERSION_12;]],
+    to = [[    uint16_t best = tls_hello_conn_speaks13(c) ? TLS_VERSION_13 : TLS_VERSION_12;]],
+    specs = { { K, "takes a TLS 1.2 client's fallback" } } },
+  { name = "lead32_feed_after_close_before_start_said_start", file = "csrc/lua/lua_engine.c",
+    from = [[        if (tls_conn_status(e->tls) & TLS_STATUS_CLOSED)
+            return luaL_error(L, "tls.engine: feed() after close(): this client engine was closed before "]],
+    to = [[        if (tls_conn_status(e->tls) & 0)
+            return luaL_error(L, "tls.engine: feed() after close(): this client engine was closed before "]],
+    specs = { { L, "never started sends nothing" } } },
+  -- review32d F2: a close_notify handled by the read that made room
+  { name = "lead32_held_back_close_keeps_secrets", file = "csrc/engine/tls_engine.c",
+    from = [[            forget_when_closed(c); /* a close_notify held back (review32d F2) */]],
+    to = [[            (void)0; /* a close_notify held back (review32d F2) */]],
+    specs = { { L, "held back behind unread data" } } },
   -- review32a F2: TLS 1.2 alert levels
   { name = "lead32_alert_level_unknown_taken", file = "csrc/engine/tls_dispatch.c",
     from = [[    if (c->version == TLS_VERSION_12 && level != TLS_ALERT_LEVEL_WARNING && level != TLS_ALERT_LEVEL_FATAL)]],

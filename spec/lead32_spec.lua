@@ -39,6 +39,28 @@ describe("an engine whose connection both sides have closed (review32b)", functi
       end)
    end
 
+   -- review32d F2: a close_notify held back behind more unread data than
+   -- the engine takes in at once was handled by the read that made room
+   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it("forgets them when the peer's close_notify was held back behind unread data, " .. version, function()
+         local c, s = E.connected({ max_version = version }, {})
+         if version == "TLSv1.3" then
+            assert(c:close())
+            assert(s:feed(c:output()))
+         end
+         for _ = 1, 10 do assert(s:write(string.rep("x", 16000))) end
+         assert(s:close())
+         assert(c:feed(s:output()))
+         assert.is_false(c:status().peer_closed)
+         local got = 0
+         repeat local d = c:read(); got = got + #d until #d == 0
+         assert.equal(160000, got)
+         assert.is_true(c:status().peer_closed)
+         if version == "TLSv1.2" then s:feed(c:output()) end
+         assert.same({ nil, "closed" }, { c:export(LABEL, nil, 16) })
+      end)
+   end
+
    it("keeps them while the peer may still send after our close_notify", function()
       local c, s = E.connected({}, {})
       assert(c:close())
@@ -173,6 +195,8 @@ describe("tls.engine misuse (review32c)", function()
       assert.equal("", e:output())
       assert.is_true(e:status().closed)
       assert.has_error(function() e:start() end)
+      assert.has_error(function() e:feed("x") end, "tls.engine: feed() after close(): this client engine was "
+         .. "closed before it started (make a new engine)")
    end)
 end)
 
@@ -239,7 +263,7 @@ describe("a server refusing the empty Certificate we answered its request with (
          local msg, alert, from_peer = c:error()
          assert.equal(version == "TLSv1.3" and "certificate_required" or "handshake_failure", alert)
          assert.is_true(from_peer)
-         assert.truthy(msg:find(": the server asked for a client certificate, and this context has none (give "
+         assert.truthy(msg:find(": most likely because the server asked for a client certificate, and this context has none (give "
             .. "it certificate and key)", 1, true), msg)
       end)
    end

@@ -112,10 +112,11 @@ static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
         (desc == TLS_ALERT_CERTIFICATE_REQUIRED || desc == TLS_ALERT_HANDSHAKE_FAILURE ||
          desc == TLS_ALERT_BAD_CERTIFICATE))
         meaning = c->cfg->n_ids == 0
-                      ? ": the server asked for a client certificate, and this context has none (give it "
-                        "certificate and key)"
-                      : ": the server asked for a client certificate, and we sent none (none of ours fits the "
-                        "signature algorithms and CA names it accepts, or client_certificate chose none)";
+                      ? ": most likely because the server asked for a client certificate, and this context "
+                        "has none (give it certificate and key)"
+                      : ": most likely because the server asked for a client certificate, and we sent none "
+                        "(none of ours fits the signature algorithms and CA names it accepts, or "
+                        "client_certificate chose none)";
     tls_fail(&c->err, desc, "peer sent alert %s (%u)%s", tls_alert_name(desc), desc, meaning);
     c->err.from_peer = 1;
     return -1;

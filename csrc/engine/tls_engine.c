@@ -374,8 +374,12 @@ void tls_conn_app_data_done(tls_conn *c, size_t n)
     tls_buf_drop(&c->app_in, n);
     tls_buf_release_if_empty(&c->app_in);
     /* Records held back while the application was not reading. */
-    if (c->in.len > 0 && c->app_in.len < TLS_APP_IN_HIGH_WATER && tls_engine_process(c) != 0)
-        fail(c);
+    if (c->in.len > 0 && c->app_in.len < TLS_APP_IN_HIGH_WATER) {
+        if (tls_engine_process(c) != 0)
+            fail(c);
+        else
+            forget_when_closed(c); /* a close_notify held back (review32d F2) */
+    }
 }
 
 const char *tls_conn_key_update_refusal(const tls_conn *c)

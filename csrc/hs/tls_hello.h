@@ -86,6 +86,11 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
  * suite the client offers that the pair could authenticate (what
  * negotiation would choose with it), or -1 if none. kind_only: whether
  * ECDHE has a group and signature scheme is not asked. */
+/* review32d F1: the client names a host all of whose pairs cannot sign
+ * (keyUsage for RSA key transport only): for that name, whatever else the
+ * client offers, we do not speak TLS 1.3. 0 without a name or a pair for it. */
+int tls_sni_name_never_signs(const tls_conn *c, const client_hello *ch);
+
 int tls12_server_key_rank(const tls_conn *c, const client_hello *ch, const tls_identity *id, int kind_only);
 
 /* The ClientHello again (after HelloRetryRequest). */

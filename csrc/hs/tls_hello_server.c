@@ -397,14 +397,18 @@ int tls_hello_conn_speaks13(const tls_conn *c)
                                  c->pol.n_sigalgs);
 }
 
-/* review30b F3: the pair for the name the client asked for cannot sign
- * (a keyUsage for RSA key transport only), so TLS 1.3 would fail; a client
+/* review30b F3: no pair for the name the client asked for can sign (a
+ * keyUsage for RSA key transport only), so TLS 1.3 would fail; a client
  * that also offers TLS 1.2 with a suite that pair serves gets TLS 1.2, as
- * from a servername function switching to a context holding only that
- * pair. Without such a suite the TLS 1.3 choice stands and says why. */
+ * from a servername function switching to a context holding only those
+ * pairs. Without such a suite the TLS 1.3 choice stands and says why. The
+ * rule looks at the name alone, never at the client's lists (review32d
+ * F1): with a pair for the name that signs, a hello stripped of the
+ * signature algorithms that pair needs must not reach TLS 1.2 without the
+ * downgrade sentinel. */
 static int choose_version_for_name(tls_conn *c, const client_hello *ch, uint16_t *version)
 {
-    if (*version != TLS_VERSION_13 || c->own->can_sign || !ch->has_server_name || !ch->offers_12 ||
+    if (*version != TLS_VERSION_13 || c->own->can_sign || !tls_sni_name_never_signs(c, ch) || !ch->offers_12 ||
         c->pol.min_version > TLS_VERSION_12 || tls12_server_key_rank(c, ch, c->own, 0) < 0)
         return 0;
     *version = TLS_VERSION_12;
@@ -477,7 +481,9 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     }
     /* rfc7507#3: a client retrying with a lower version than it can do
      * says so; if we can do better, someone made its first try fail. */
-    uint16_t best = tls_hello_conn_speaks13(c) ? TLS_VERSION_13 : TLS_VERSION_12;
+    /* (for a name no pair of which may sign we speak TLS 1.2 at most:
+     * choose_version_for_name; review32d) */
+    uint16_t best = tls_hello_conn_speaks13(c) && !tls_sni_name_never_signs(c, &ch) ? TLS_VERSION_13 : TLS_VERSION_12;
     if (ch.fallback_scsv && version < best)
         return tls_fail(&c->err, TLS_ALERT_INAPPROPRIATE_FALLBACK,
                         "client fell back to %s although we both speak %s (TLS_FALLBACK_SCSV): "

@@ -126,6 +126,24 @@ static size_t closest_pair(const tls_conn *c, const client_hello *ch, uint16_t v
     return fallback;
 }
 
+int tls_sni_name_never_signs(const tls_conn *c, const client_hello *ch)
+{
+    if (!ch->has_server_name)
+        return 0;
+    char name[256];
+    memcpy(name, ch->server_name.p, ch->server_name.len);
+    name[ch->server_name.len] = '\0';
+    int matched = 0;
+    for (size_t i = 0; i < c->cfg->n_ids; i++) {
+        if (!leaf_matches(&c->cfg->ids[i], name))
+            continue;
+        if (c->cfg->ids[i].can_sign)
+            return 0;
+        matched = 1;
+    }
+    return matched;
+}
+
 int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t version)
 {
     const tls_config *cfg = c->cfg;

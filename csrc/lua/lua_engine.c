@@ -147,9 +147,14 @@ static int engine_feed(lua_State *L)
     /* An event loop that reads the socket before starting the client has
      * made a mistake: said here, before the engine sees anything, so the
      * engine is left as it was (no failure, no alert) and start() works. */
-    if (!e->is_server && !e->started)
+    if (!e->is_server && !e->started) {
+        /* review32d: closed before it started, start() cannot help */
+        if (tls_conn_status(e->tls) & TLS_STATUS_CLOSED)
+            return luaL_error(L, "tls.engine: feed() after close(): this client engine was closed before "
+                                 "it started (make a new engine)");
         return luaL_error(L, "tls.engine: feed() before start() on a client engine: call e:start() first "
                              "and send its output");
+    }
     if (tls_conn_feed(e->tls, (const uint8_t *)data, len) != 0)
         return push_failure(L, tls_lua_failure_reason(e->tls));
     lua_pushboolean(L, 1);
