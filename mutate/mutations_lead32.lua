@@ -32,8 +32,8 @@ return {
             return 0;]],
     specs = { { K, "whatever the client's lists" } } },
   { name = "lead32_fallback_for_tls12_only_name", file = "csrc/hs/tls_hello_server.c",
-    from = [[    uint16_t best = tls_hello_conn_speaks13(c) && !tls_sni_name_never_signs(c, &ch) ? TLS_VERSION_13 : TLS_VERSION_12;]],
-    to = [[    uint16_t best = tls_hello_conn_speaks13(c) ? TLS_VERSION_13 : TLS_VERSION_12;]],
+    from = [[        uint16_t best = tls_hello_conn_speaks13(c) && !tls_sni_name_never_signs(c, &ch) ? TLS_VERSION_13 : TLS_VERSION_12;]],
+    to = [[        uint16_t best = tls_hello_conn_speaks13(c) ? TLS_VERSION_13 : TLS_VERSION_12;]],
     specs = { { K, "takes a TLS 1.2 client's fallback" } } },
   { name = "lead32_feed_after_close_before_start_said_start", file = "csrc/lua/lua_engine.c",
     from = [[        if (tls_conn_status(e->tls) & TLS_STATUS_CLOSED)

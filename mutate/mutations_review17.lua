@@ -42,7 +42,7 @@ return {
     specs = { { S, "speaks TLS 1.2 to a client offering TLS 1.2 and 1.3" } } },
   -- TLS_FALLBACK_SCSV judged against max_version, not what the server can speak
   { name = "review17_fallback_against_max_version", file = HELLO_SERVER,
-    from = [[    if (ch.fallback_scsv && version < best)]],
-    to = [[    if (ch.fallback_scsv && version < c->pol.max_version)]],
+    from = [[        if (version < best)]],
+    to = [[        if (version < c->pol.max_version)]],
     specs = { { S, "takes a TLS_FALLBACK_SCSV client at TLS 1.2" } } },
 }

@@ -483,12 +483,15 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
      * says so; if we can do better, someone made its first try fail. */
     /* (for a name no pair of which may sign we speak TLS 1.2 at most:
      * choose_version_for_name; review32d) */
-    uint16_t best = tls_hello_conn_speaks13(c) && !tls_sni_name_never_signs(c, &ch) ? TLS_VERSION_13 : TLS_VERSION_12;
-    if (ch.fallback_scsv && version < best)
-        return tls_fail(&c->err, TLS_ALERT_INAPPROPRIATE_FALLBACK,
-                        "client fell back to %s although we both speak %s (TLS_FALLBACK_SCSV): "
-                        "an attacker may have made its first attempt fail",
-                        tls_version_name(version), tls_version_name(best));
+    /* (only a fallback pays for the name's pairs: X509_check_host each) */
+    if (ch.fallback_scsv) {
+        uint16_t best = tls_hello_conn_speaks13(c) && !tls_sni_name_never_signs(c, &ch) ? TLS_VERSION_13 : TLS_VERSION_12;
+        if (version < best)
+            return tls_fail(&c->err, TLS_ALERT_INAPPROPRIATE_FALLBACK,
+                            "client fell back to %s although we both speak %s (TLS_FALLBACK_SCSV): "
+                            "an attacker may have made its first attempt fail",
+                            tls_version_name(version), tls_version_name(best));
+    }
     if (tls_sni_choose_identity(c, &ch, version) != 0 || choose_version_for_name(c, &ch, &version) != 0 ||
         tls_alpn_server_choose(c, tls_hs_find_ext(&ch.exts, TLS_EXT_ALPN)) != 0)
         return -1;

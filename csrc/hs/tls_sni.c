@@ -126,13 +126,23 @@ static size_t closest_pair(const tls_conn *c, const client_hello *ch, uint16_t v
     return fallback;
 }
 
-int tls_sni_name_never_signs(const tls_conn *c, const client_hello *ch)
+/* The client's name as a C string for X509_check_host, or NULL when it
+ * sent none. parse_server_name made sure: at most 255 bytes, no NUL. */
+static const char *sni_string(const client_hello *ch, char name[256])
 {
     if (!ch->has_server_name)
-        return 0;
-    char name[256];
+        return NULL;
     memcpy(name, ch->server_name.p, ch->server_name.len);
     name[ch->server_name.len] = '\0';
+    return name;
+}
+
+int tls_sni_name_never_signs(const tls_conn *c, const client_hello *ch)
+{
+    char buf[256];
+    const char *name = sni_string(ch, buf);
+    if (name == NULL)
+        return 0;
     int matched = 0;
     for (size_t i = 0; i < c->cfg->n_ids; i++) {
         if (!leaf_matches(&c->cfg->ids[i], name))
@@ -147,14 +157,8 @@ int tls_sni_name_never_signs(const tls_conn *c, const client_hello *ch)
 int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t version)
 {
     const tls_config *cfg = c->cfg;
-    char name[256];
-    const char *sni = NULL;
-    if (ch->has_server_name) {
-        /* parse_server_name made sure: at most 255 bytes, no NUL. */
-        memcpy(name, ch->server_name.p, ch->server_name.len);
-        name[ch->server_name.len] = '\0';
-        sni = name;
-    }
+    char buf[256];
+    const char *sni = sni_string(ch, buf);
     size_t n = cfg->n_ids;
     /* One pair and no sni_strict: it is the answer whatever the name and
      * the client's lists (negotiation then says what does not fit). The
@@ -190,7 +194,7 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
          * unrecognized_name(112) alert or continue the handshake." */
         if (matched < 0 && c->pol.sni_strict) {
             char text[256];
-            tls_sanitize(name, strlen(name), text, sizeof text);
+            tls_sanitize(sni, strlen(sni), text, sizeof text);
             return tls_fail(&c->err, TLS_ALERT_UNRECOGNIZED_NAME,
                             "no certificate for the name the client asked for (%s), and sni_strict is set", text);
         }
