@@ -72,7 +72,7 @@ return {
     specs = { { "spec/record_rules_spec.lua", "an application_data record inside a fragmented ClientHello is named as such" } } },
   -- SSL 2.0 records refused with protocol_version
   { name = "mutcov20_ssl2_record", file = REC,
-    from = [[    if (type & 0x80)]], to = [[    if (0 && (type & 0x80))]],
+    from = [[    if (first && (type & 0x80))]], to = [[    if (first == 2 && (type & 0x80))]],
     specs = { { "spec/malformed_spec.lua", "an SSL 2.0 ClientHello is protocol_version" } } },
   -- rfc8446#5.1: a plaintext record holds at most 2^14 bytes
   { name = "mutcov20_plaintext_overflow", file = REC,

@@ -519,11 +519,19 @@ describe("our client against handshake messages out of order", function()
       fails_with(s, "unexpected_message", "unexpected CertificateRequest message after the handshake")
    end)
 
-   it("refuses a second change_cipher_spec, and one after the handshake", function()
+   it("drops more dummy change_cipher_spec records (rfc8446#5), at most 32 in a row; refuses one after the handshake", function()
+      -- review33a F2: "MUST simply drop it"; it was refused from the second on.
       local s = H.new{}
       s:hello()
-      s:deliver(H.plain_record(20, "\1"))
-      fails_with(s, "unexpected_message", "more than one change_cipher_spec record")
+      assert(s:deliver(H.plain_record(20, "\1") .. H.plain_record(20, "\1")))
+      assert(s:deliver(H.plain_record(20, "\1")))
+      s:flight()
+      s:client_finished()
+      talks(s)
+      s = H.new{}
+      s:hello()
+      s:deliver(H.plain_record(20, "\1"):rep(32))
+      fails_with(s, "unexpected_message", "more than 32 records in a row without content")
       s = H.new{}
       s:handshake()
       s:deliver(H.plain_record(20, "\1"))

@@ -39,7 +39,6 @@
 /* A peer that sends endless empty records, warnings or change_cipher_spec
  * records makes us spin without progress: cut it off after this many in a row. */
 #define TLS_MAX_EMPTY_RECORDS 32
-#define TLS_MAX_CCS_RECORDS 1
 /* Bytes of CA names a server's CertificateRequest carries at most: past
  * this (a large bundle in 'ca') the list is left out and the client
  * chooses its certificate without it. */

@@ -153,6 +153,11 @@ int tls12_resume_client_server_hello(tls_conn *c, server_hello *sh)
     if (st != NULL && tls_rd_left(st) != 0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello SessionTicket extension is not empty");
     t->ticket_expected = st != NULL;
+    /* (parse_server_hello refused a longer one; the copy stays in bounds
+     * on its own: review33b U1) */
+    if (sh->session_id.len > sizeof t->session_id)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "ServerHello session id of %zu bytes (at most 32)",
+                        sh->session_id.len);
     memcpy(t->session_id, sh->session_id.p, sh->session_id.len);
     t->session_id_len = sh->session_id.len;
     return 0;

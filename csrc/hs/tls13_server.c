@@ -446,9 +446,15 @@ int tls13_server_client_hello(tls_conn *c, client_hello *chp, const uint8_t *msg
     int psk_ke = psk.session != NULL && psk.mode == TLS_PSK_KE;
     if (second && !psk_ke) {
         /* rfc8446#4.1.2: the second ClientHello carries one share, for the group we asked for. */
-        if (share == NULL || c->group != retry_group || chp->n_shares != 1) {
+        if (share == NULL || c->group != retry_group) {
             tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                      "second ClientHello does not carry a key share for %s", tls_group_name(retry_group));
+            goto done;
+        }
+        if (chp->n_shares != 1) {
+            tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                     "second ClientHello carries %zu key shares (after a HelloRetryRequest only one, for %s)",
+                     chp->n_shares, tls_group_name(retry_group));
             goto done;
         }
     } else if (share == NULL && !psk_ke) {

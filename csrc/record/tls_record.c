@@ -187,7 +187,9 @@ static int check_header(tls_conn *c, const uint8_t *h)
     size_t len = ((size_t)h[3] << 8) | h[4];
     /* Nothing from the peer has been accepted yet. */
     int first = c->records_read == 0;
-    if (type & 0x80)
+    /* An SSL 2.0 hello can only be the peer's first bytes; later, a type
+     * with the high bit is an unknown type like any other (rfc8446#5). */
+    if (first && (type & 0x80))
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
                         "peer sent an SSL 2.0 record (SSL 2.0 is not supported)");
     if (type < TLS_CT_CHANGE_CIPHER_SPEC || type > TLS_CT_APPLICATION_DATA) {
