@@ -2,8 +2,9 @@
 # by the specs listed with it (scripts/mutate.lua says how). Included at the
 # end of the top Makefile.
 #
-#   make mutate                   all of them (about 4 minutes on 2 cores)
+#   make mutate                   all of them (about 30 minutes on 2 cores)
 #   make mutate ONLY=name[,name]  only those
+#   make mutate MUTATE_JOBS=1     one at a time (default: processors + 1)
 #   make mutate-check             only check that each mutation's text is
 #                                 found once and each filter names a test
 #
@@ -12,13 +13,14 @@
 
 ONLY ?=
 MUTATE_ARGS ?=
+MUTATE_JOBS ?=
 
 .PHONY: mutate mutate-check
 
 # The specs' own build helpers come first (REFCRYPTO, when the tree has the
 # hostile server's libcrypto helper), as for `make test`.
 mutate: deps build $(REFCRYPTO)
-	$(LUA) scripts/mutate.lua $(if $(ONLY),--only $(ONLY)) $(MUTATE_ARGS)
+	$(LUA) scripts/mutate.lua $(if $(ONLY),--only $(ONLY)) $(if $(MUTATE_JOBS),--jobs $(MUTATE_JOBS)) $(MUTATE_ARGS)
 
 # Loads the specs (busted --list), so it needs the module and the specs' helpers; builds no mutant.
 mutate-check: deps build $(REFCRYPTO)

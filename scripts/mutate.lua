@@ -1,7 +1,7 @@
 -- `make mutate`: plants each bug of mutate/mutations.lua in a copy of the
 -- tree, builds the module there and runs the specs that should notice.
 --
---   lua5.4 scripts/mutate.lua [--only NAME[,NAME...]] [--list FILE] [--keep] [--check]
+--   lua5.4 scripts/mutate.lua [--only NAME[,NAME...]] [--list FILE] [--keep] [--check] [--jobs N]
 --
 -- The tree (with the objects of the current build) is first copied to
 -- build/mutate/_tree, so that edits made while it runs change nothing.
@@ -24,6 +24,14 @@
 -- then once. Exits non-zero if any mutation survived, is stale or broken,
 -- or a spec fails unmutated. --check does only the first steps (texts and
 -- filters) and builds nothing.
+--
+-- The baseline runs and the mutations are shared out among N worker
+-- processes (--jobs, else $MUTATE_JOBS, else one more than processors): a copy,
+-- a build and a spec run of one mutation are one process at a time, so on
+-- a machine with N cores N of them at once take about 1/N of the time
+-- (CI has a time limit). Each worker is this script again with --worker;
+-- it takes the next task by creating its directory (mkdir is atomic), so
+-- a slow one holds up nobody. Their lines come out as they finish.
 local LUA = os.getenv("LUA") or "lua5.4"
 local BUSTED = os.getenv("BUSTED") or "busted"
 local SPEC_TIMEOUT = 300
@@ -86,33 +94,13 @@ do
       elseif a == "--list" then opts.list = arg[i + 1]; i = i + 1
       elseif a == "--keep" then opts.keep = true
       elseif a == "--check" then opts.check = true
-      else io.stderr:write("usage: mutate.lua [--only NAME[,NAME...]] [--list FILE] [--keep] [--check]\n"); os.exit(2) end
+      elseif a == "--jobs" then opts.jobs = tonumber(arg[i + 1]); i = i + 1
+      elseif a == "--worker" then opts.worker, opts.worker_id = arg[i + 1], arg[i + 2]; i = i + 2
+      else
+         io.stderr:write("usage: mutate.lua [--only NAME[,NAME...]] [--list FILE] [--keep] [--check] [--jobs N]\n")
+         os.exit(2)
+      end
       i = i + 1
-   end
-end
-
-local all = dofile(opts.list)
-local selected, wanted = {}, nil
-if opts.only and opts.only ~= "" then
-   wanted = {}
-   for name in opts.only:gmatch("[^,%s]+") do wanted[name] = true end
-end
-local names = {}
-for _, m in ipairs(all) do
-   -- `from`/`to`, or `variants = { { from =, to = }, ... }` when the code
-   -- reads differently on branches being merged.
-   m.variants = m.variants or { { from = m.from, to = m.to } }
-   for _, v in ipairs(m.variants) do
-      assert(v.from and v.to, "incomplete variant in mutation " .. tostring(m.name))
-   end
-   assert(m.name and m.file and m.specs, "incomplete mutation " .. tostring(m.name))
-   assert(not names[m.name], "two mutations named " .. m.name)
-   names[m.name] = true
-   if not wanted or wanted[m.name] then selected[#selected + 1] = m end
-end
-if wanted then
-   for name in pairs(wanted) do
-      if not names[name] then io.stderr:write("no mutation named " .. name .. "\n"); os.exit(2) end
    end
 end
 
@@ -152,9 +140,142 @@ local function run_spec(dir, file, filters)
    return false, why, out
 end
 
----------------------------------------------------------------------------
+-- Lua source for a value made of strings, numbers, booleans and tables:
+-- how the parent hands tasks to its workers and they hand back results.
+local function serialize(v)
+   if type(v) == "string" then return string.format("%q", v) end
+   if type(v) ~= "table" then return tostring(v) end
+   local parts = {}
+   for k, x in pairs(v) do parts[#parts + 1] = "[" .. serialize(k) .. "]=" .. serialize(x) end
+   return "{" .. table.concat(parts, ",") .. "}"
+end
+
 local root = sh("pwd"):gsub("%s+$", "")
 local scratch_root = root .. "/build/mutate"
+local snapshot = scratch_root .. "/_tree"
+local baseline_dir = scratch_root .. "/_unmutated"
+
+local function prepare(dir)
+   sh("rm -rf " .. q(dir) .. " && cp -a " .. q(snapshot) .. " " .. q(dir))
+end
+
+-- Spec entries on an unmutated copy: usable[label] is true once passed,
+-- false once failed (a kill by it would mean nothing).
+local usable, baseline_failures = {}, 0
+
+local function baseline(file, filters)
+   local ok, why = run_spec(baseline_dir, file, filters)
+   if ok then
+      if #filters == 0 then usable[file] = true end
+      for _, f in ipairs(filters) do usable[label(file, f)] = true end
+      return true
+   end
+   if #filters <= 1 then
+      usable[label(file, filters[1])] = false
+      baseline_failures = baseline_failures + 1
+      print(string.format("BASELINE %s fails on the unmutated tree: %s", label(file, filters[1]), why))
+      return false
+   end
+   -- One of them fails: find which.
+   for _, f in ipairs(filters) do baseline(file, { f }) end
+   return false
+end
+
+-- Plants one bug (t: name, file, from, to, specs) in its own copy of the
+-- snapshot, builds it and runs its specs; prints the verdict and returns
+-- "killed", "survived" or "broken".
+local function try_mutation(t)
+   local started = now()
+   local dir = scratch_root .. "/" .. t.name
+   prepare(dir)
+   local path = dir .. "/" .. t.file
+   local text = read_file(path)
+   local s = text:find(t.from, 1, true)
+   write_file(path, text:sub(1, s - 1) .. t.to .. text:sub(s + #t.from))
+   local built, log = run("cd " .. q(dir) .. " && env -u LD_PRELOAD make -s build")
+   if not built then
+      write_file(dir .. "/build.log", log)
+      local first = log:match("[^\n]*[Ee]rror[^\n]*") or log:match("[^\n]+") or "?"
+      print(string.format("BROKEN %s (does not build: %s; %s/build.log)", t.name, first, dir))
+      return "broken"
+   end
+   local by, why
+   local notes = {}
+   for _, spec in ipairs(t.specs) do
+      local file, filter = entry(spec)
+      local key = label(file, filter)
+      if usable[key] ~= false then
+         local ok, reason, out = run_spec(dir, file, { filter })
+         -- An unfiltered entry is judged unmutated only when it kills.
+         if not ok and usable[key] == nil then baseline(file, { filter }) end
+         if not ok and usable[key] then
+            by, why = key, reason
+            write_file(dir .. "/spec.log", out)
+            break
+         end
+      end
+      if usable[key] == false then notes[#notes + 1] = key .. " fails without the mutation" end
+   end
+   local took = now() - started
+   if not by then
+      print(string.format("SURVIVED %s%s %.0fs", t.name,
+         #notes > 0 and (" (" .. table.concat(notes, "; ") .. ")") or "", took))
+      return "survived"
+   end
+   print(string.format("killed %s by %s (%s) %.0fs", t.name, by, why, took))
+   if not opts.keep then sh("rm -rf " .. q(dir)) end
+   return "killed"
+end
+
+-- A worker: takes tasks from the state its parent wrote until none is left,
+-- then writes what it found next to it.
+if opts.worker then
+   io.stdout:setvbuf("line")
+   local state = dofile(opts.worker .. "/state.lua")
+   usable, opts.keep = state.usable, state.keep
+   local result = { counts = {}, survivors = {} }
+   for i, t in ipairs(state.tasks) do
+      if os.execute("mkdir " .. q(opts.worker .. "/claims/" .. i) .. " 2>/dev/null") then
+         if state.phase == "baseline" then
+            baseline(t.file, t.filters)
+         else
+            local verdict = try_mutation(t)
+            result.counts[verdict] = (result.counts[verdict] or 0) + 1
+            if verdict == "survived" then result.survivors[#result.survivors + 1] = i end
+         end
+      end
+   end
+   result.usable, result.baseline_failures = usable, baseline_failures
+   write_file(opts.worker .. "/result." .. opts.worker_id, "return " .. serialize(result))
+   os.exit(0)
+end
+
+---------------------------------------------------------------------------
+local all = dofile(opts.list)
+local selected, wanted = {}, nil
+if opts.only and opts.only ~= "" then
+   wanted = {}
+   for name in opts.only:gmatch("[^,%s]+") do wanted[name] = true end
+end
+local names = {}
+for _, m in ipairs(all) do
+   -- `from`/`to`, or `variants = { { from =, to = }, ... }` when the code
+   -- reads differently on branches being merged.
+   m.variants = m.variants or { { from = m.from, to = m.to } }
+   for _, v in ipairs(m.variants) do
+      assert(v.from and v.to, "incomplete variant in mutation " .. tostring(m.name))
+   end
+   assert(m.name and m.file and m.specs, "incomplete mutation " .. tostring(m.name))
+   assert(not names[m.name], "two mutations named " .. m.name)
+   names[m.name] = true
+   if not wanted or wanted[m.name] then selected[#selected + 1] = m end
+end
+if wanted then
+   for name in pairs(wanted) do
+      if not names[name] then io.stderr:write("no mutation named " .. name .. "\n"); os.exit(2) end
+   end
+end
+
 local t0 = now()
 local problems = 0
 
@@ -226,9 +347,15 @@ if opts.check then
    os.exit(problems == 0 and 0 or 1)
 end
 
+-- One more worker than processors: each spends part of its time waiting
+-- (for the disk, for its peers to start), and a test that fails for want of
+-- time can only kill a mutation, never let one survive.
+local jobs = opts.jobs or tonumber(os.getenv("MUTATE_JOBS") or "") or ((tonumber(sh("nproc"):match("%d+")) or 1) + 1)
+jobs = math.max(1, math.floor(jobs))
+
 -- The unmutated build, and a snapshot of the tree with its output: the
 -- source of every copy.
-io.write("mutate: building the unmutated tree\n")
+io.write(string.format("mutate: building the unmutated tree (then %d at a time)\n", jobs))
 io.flush()
 sh("env -u LD_PRELOAD make -s build && env -u LD_PRELOAD make -s fuzz-replay")
 
@@ -247,7 +374,6 @@ end
 -- The tree with the current build output (objects keep their times, so a
 -- copy compiles again only what a mutation touches; helpers the specs
 -- load, such as build/refcrypto.so, come along).
-local snapshot = scratch_root .. "/_tree"
 sh("rm -rf " .. q(snapshot) .. " && mkdir -p " .. q(snapshot .. "/build") .. " " .. q(snapshot .. "/build-fuzz"))
 sh("cp -a " .. tree_entries() .. " " .. q(snapshot) .. "/")
 for name in sh("ls -A " .. q(root .. "/build")):gmatch("[^\n]+") do
@@ -257,38 +383,34 @@ for name in sh("ls -A " .. q(root .. "/build")):gmatch("[^\n]+") do
 end
 sh("cp -a " .. q(root .. "/build-fuzz/replay") .. " " .. q(snapshot .. "/build-fuzz/"))
 
-local function prepare(dir)
-   sh("rm -rf " .. q(dir) .. " && cp -a " .. q(snapshot) .. " " .. q(dir))
-end
-
--- Spec entries on an unmutated copy: usable[label] is true once passed,
--- false once failed (a kill by it would mean nothing).
-local usable, baseline_failures = {}, 0
-local baseline_dir = scratch_root .. "/_unmutated"
 prepare(baseline_dir)
 sh("cd " .. q(baseline_dir) .. " && env -u LD_PRELOAD make -s build")
 
-local function baseline(file, filters)
-   local ok, why = run_spec(baseline_dir, file, filters)
-   if ok then
-      if #filters == 0 then usable[file] = true end
-      for _, f in ipairs(filters) do usable[label(file, f)] = true end
-      return true
+-- Runs the tasks in `jobs` workers (this script again); returns their results.
+local function in_workers(phase, tasks)
+   local dir = scratch_root .. "/_" .. phase
+   sh("rm -rf " .. q(dir) .. " && mkdir -p " .. q(dir .. "/claims"))
+   write_file(dir .. "/state.lua", "return " .. serialize({ phase = phase, keep = opts.keep or false,
+      tasks = tasks, usable = usable }))
+   io.flush()
+   local n, cmd = math.min(jobs, #tasks), {}
+   for k = 1, n do
+      cmd[#cmd + 1] = string.format("%s %s --worker %s %d &", q(LUA), q(arg[0]), q(dir), k)
    end
-   if #filters <= 1 then
-      usable[label(file, filters[1])] = false
-      baseline_failures = baseline_failures + 1
-      print(string.format("BASELINE %s fails on the unmutated tree: %s", label(file, filters[1]), why))
-      return false
+   os.execute(table.concat(cmd, " ") .. " wait")
+   local results = {}
+   for k = 1, n do
+      local chunk = loadfile(dir .. "/result." .. k)
+      if not chunk then error("mutate: worker " .. k .. " of the " .. phase .. " ended without its result") end
+      results[k] = chunk()
    end
-   -- One of them fails: find which.
-   for _, f in ipairs(filters) do baseline(file, { f }) end
-   return false
+   sh("rm -rf " .. q(dir))
+   return results
 end
 
 -- The filtered entries, one run per spec file.
 do
-   local filters, seen = {}, {}
+   local filters, seen, tasks = {}, {}, {}
    for _, m in ipairs(selected) do
       for _, s in ipairs(m.specs) do
          local file, filter = entry(s)
@@ -300,7 +422,26 @@ do
       end
    end
    for _, file in ipairs(spec_files) do
-      if filters[file] then baseline(file, filters[file]) end
+      if filters[file] then tasks[#tasks + 1] = { file = file, filters = filters[file] } end
+   end
+   local failed = {}
+   for _, r in ipairs(in_workers("baseline", tasks)) do
+      for key, ok in pairs(r.usable) do usable[key] = ok end
+      baseline_failures = baseline_failures + r.baseline_failures
+   end
+   -- A test with a deadline may miss it while other workers load the
+   -- machine: what failed is run once more alone before it counts.
+   for _, t in ipairs(tasks) do
+      for _, f in ipairs(t.filters) do
+         if usable[label(t.file, f)] == false then failed[#failed + 1] = { t.file, f } end
+      end
+   end
+   for _, e in ipairs(failed) do
+      if run_spec(baseline_dir, e[1], { e[2] }) then
+         usable[label(e[1], e[2])] = true
+         baseline_failures = baseline_failures - 1
+         print(string.format("BASELINE %s passes when run alone: counted as passed", label(e[1], e[2])))
+      end
    end
 end
 io.write(string.format("mutate: baseline done in %.0f s\n", now() - t0))
@@ -308,57 +449,29 @@ io.flush()
 
 local killed, survived, stale, broken = 0, 0, 0, 0
 local survivors = {}
-
-for _, m in ipairs(selected) do
-   local started = now()
-   local dir = scratch_root .. "/" .. m.name
-   local use = plan[m.name]
-   if not use then
-      stale = stale + 1
-   else
-      prepare(dir)
-      local path = dir .. "/" .. use.file
-      local text = read_file(path)
-      local s = text:find(use.from, 1, true)
-      write_file(path, text:sub(1, s - 1) .. use.to .. text:sub(s + #use.from))
-      local built, log = run("cd " .. q(dir) .. " && env -u LD_PRELOAD make -s build")
-      if not built then
-         broken = broken + 1
-         write_file(dir .. "/build.log", log)
-         local first = log:match("[^\n]*[Ee]rror[^\n]*") or log:match("[^\n]+") or "?"
-         print(string.format("BROKEN %s (does not build: %s; %s/build.log)", m.name, first, dir))
+do
+   local tasks = {}
+   for _, m in ipairs(selected) do
+      local use = plan[m.name]
+      if use then
+         tasks[#tasks + 1] = { name = m.name, file = use.file, from = use.from, to = use.to, specs = m.specs }
       else
-         local by, why
-         local notes = {}
-         for _, spec in ipairs(m.specs) do
-            local file, filter = entry(spec)
-            local key = label(file, filter)
-            if usable[key] ~= false then
-               local ok, reason, out = run_spec(dir, file, { filter })
-               -- An unfiltered entry is judged unmutated only when it kills.
-               if not ok and usable[key] == nil then baseline(file, { filter }) end
-               if not ok and usable[key] then
-                  by, why = key, reason
-                  write_file(dir .. "/spec.log", out)
-                  break
-               end
-            end
-            if usable[key] == false then notes[#notes + 1] = key .. " fails without the mutation" end
-         end
-         local took = now() - started
-         if by then
-            killed = killed + 1
-            print(string.format("killed %s by %s (%s) %.0fs", m.name, by, why, took))
-         else
-            survived = survived + 1
-            survivors[#survivors + 1] = m.name
-            print(string.format("SURVIVED %s%s %.0fs", m.name,
-               #notes > 0 and (" (" .. table.concat(notes, "; ") .. ")") or "", took))
-         end
-         if by and not opts.keep then sh("rm -rf " .. q(dir)) end
+         stale = stale + 1
       end
    end
-   io.flush()
+   local survived_at = {}
+   for _, r in ipairs(in_workers("mutations", tasks)) do
+      killed = killed + (r.counts.killed or 0)
+      survived = survived + (r.counts.survived or 0)
+      broken = broken + (r.counts.broken or 0)
+      baseline_failures = baseline_failures + r.baseline_failures
+      for _, i in ipairs(r.survivors) do survived_at[#survived_at + 1] = i end
+   end
+   -- Every task is claimed by exactly one worker.
+   local done = killed + survived + broken
+   if done ~= #tasks then error(string.format("mutate: %d of %d mutations were not run", #tasks - done, #tasks)) end
+   table.sort(survived_at)
+   for _, i in ipairs(survived_at) do survivors[#survivors + 1] = tasks[i].name end
 end
 
 sh("rm -rf " .. q(baseline_dir) .. " " .. q(snapshot))
