@@ -126,10 +126,10 @@ end
 -- Runs one spec file in `dir`, only the tests matching one of `filters`
 -- (all of them when the list is empty); returns passed, the name of the
 -- first failing test (or why it failed), the output.
-local function run_spec(dir, file, filters)
+local function run_spec(dir, file, filters, seconds)
    local args = {}
    for _, f in ipairs(filters) do args[#args + 1] = "--filter=" .. q(word(f)) end
-   local cmd = string.format("cd %s && %s timeout -k 5 %d %s --lua=%s %s %s", q(dir), TEST_ENV, SPEC_TIMEOUT,
+   local cmd = string.format("cd %s && %s timeout -k 5 %d %s --lua=%s %s %s", q(dir), TEST_ENV, seconds or SPEC_TIMEOUT,
       BUSTED, LUA, table.concat(args, " "), q(file))
    local ok, out, code = run(cmd)
    if ok then return true, nil, out end
@@ -205,7 +205,7 @@ local function try_mutation(t)
       local file, filter = entry(spec)
       local key = label(file, filter)
       if usable[key] ~= false then
-         local ok, reason, out = run_spec(dir, file, { filter })
+         local ok, reason, out = run_spec(dir, file, { filter }, t.timeout)
          -- An unfiltered entry is judged unmutated only when it kills.
          if not ok and usable[key] == nil then baseline(file, { filter }) end
          if not ok and usable[key] then
@@ -237,7 +237,9 @@ if opts.worker then
    for i, t in ipairs(state.tasks) do
       if os.execute("mkdir " .. q(opts.worker .. "/claims/" .. i) .. " 2>/dev/null") then
          if state.phase == "baseline" then
+            local started = now()
             baseline(t.file, t.filters)
+            print(string.format("baseline %s (%d entries) %.0fs", t.file, #t.filters, now() - started))
          else
             local verdict = try_mutation(t)
             result.counts[verdict] = (result.counts[verdict] or 0) + 1
@@ -422,8 +424,17 @@ do
       end
    end
    for _, file in ipairs(spec_files) do
-      if filters[file] then tasks[#tasks + 1] = { file = file, filters = filters[file] } end
+      if filters[file] then tasks[#tasks + 1] = { file = file, filters = filters[file], order = #tasks } end
    end
+   -- The files known to take minutes, then those with the most tests to
+   -- run, first: no long one is left to run alone at the end.
+   local slow = { ["spec/lua_oom_spec.lua"] = 1 }
+   table.sort(tasks, function(x, y)
+      local sx, sy = slow[x.file] or 0, slow[y.file] or 0
+      if sx ~= sy then return sx > sy end
+      if #x.filters ~= #y.filters then return #x.filters > #y.filters end
+      return x.order < y.order
+   end)
    local failed = {}
    for _, r in ipairs(in_workers("baseline", tasks)) do
       for key, ok in pairs(r.usable) do usable[key] = ok end
@@ -454,7 +465,8 @@ do
    for _, m in ipairs(selected) do
       local use = plan[m.name]
       if use then
-         tasks[#tasks + 1] = { name = m.name, file = use.file, from = use.from, to = use.to, specs = m.specs }
+         tasks[#tasks + 1] = { name = m.name, file = use.file, from = use.from, to = use.to, specs = m.specs,
+            timeout = m.timeout }
       else
          stale = stale + 1
       end
