@@ -11,14 +11,14 @@ local proc = require "spec.support.proc"
 local peers = {}
 
 -- Our own server (spec/support/server.lua) in a separate process.
--- opts: cert, key, host, mode ("echo"|"http"), ciphers, groups, min_version,
--- max_version, sigalgs, require_ems ("false"), verify ("optional"|"required") with ca.
+-- opts: cert, key, host, mode ("echo"|"lines"|"http"), ciphers, groups, min_version,
+-- max_version, sigalgs, alpn ("a,b"), tickets ("0"), store ("memory"), require_ems ("false"), verify ("optional"|"required") with ca.
 -- pair (optional): a { cert=, key= } of spec.support.certs, for opts.cert
 -- and opts.key (opts is not changed).
 function peers.luatls_server(opts, pair)
    local args = {}
    for _, k in ipairs { "cert", "key", "host", "mode", "ciphers", "groups", "min_version", "max_version",
-                        "sigalgs", "require_ems", "verify", "ca", "cert2", "key2" } do
+                        "sigalgs", "alpn", "tickets", "store", "require_ems", "verify", "ca", "cert2", "key2" } do
       local v = opts[k]
       if pair and (k == "cert" or k == "key") then v = pair[k] end
       if v then args[#args + 1] = proc.quote(k .. "=" .. v) end
