@@ -132,6 +132,60 @@ describe("our client against wolfSSL's server", function()
       served(h, 1)
    end)
 
+   it("echoes the cookie of its HelloRetryRequest", function()
+      local h, port = wolf_server { groups = "secp384r1", version = "1.3", cookie = 1 }
+      local info = echo(port, peers.client_ctx(c.ca))
+      assert.is_true(info.hello_retry)
+      served(h, 1)
+   end)
+
+   it("completes a handshake without a certificate when wolfSSL asks for one but does not require it", function()
+      local cl = certs.clients()
+      for _, version in ipairs { "1.3", "1.2" } do
+         local h, port = wolf_server { ca = cl.ca, optional = 1, version = version }
+         assert.equal("TLSv" .. version, echo(port, peers.client_ctx(c.ca)).version)
+         assert.truthy(served(h, 1):find("conn 1 version=TLSv" .. version .. " [^\n]* peercert=0"), h:output())
+      end
+   end)
+
+   for _, kind in ipairs { "ecdsa", "rsa" } do
+      it("sends a TLS 1.2 " .. kind .. " client certificate", function()
+         local cl = certs.clients()
+         -- wolfSSL's TLS 1.2 CertificateRequest asks for the kind of its own key.
+         local pair = kind == "rsa" and c.leaf.rsa2048 or c.leaf.ecdsa_p256
+         local h, port = wolf_server { ca = cl.ca, version = "1.2", cert = pair.cert, key = pair.key }
+         echo(port, peers.client_ctx(c.ca, { certificate = cl[kind].cert, key = cl[kind].key }))
+         assert.truthy(served(h, 1):find("conn 1 version=TLSv1.2 [^\n]* peercert=1"), h:output())
+      end)
+   end
+
+   it("sends no RSA certificate to a TLS 1.2 CertificateRequest for ecdsa_sign only", function()
+      -- RFC 5246 7.4.4: certificate_types lists what the client may offer;
+      -- wolfSSL with an ECDSA key asks for ecdsa_sign alone, and requires one.
+      local cl = certs.clients()
+      local h, port = wolf_server { ca = cl.ca, version = "1.2" }
+      local events = {}
+      local ctx = peers.client_ctx(c.ca, { certificate = cl.rsa.cert, key = cl.rsa.key,
+         trace = function(e) events[#events + 1] = e end })
+      local conn = require("tls").connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10 })
+      assert.is_nil(conn)
+      local sent
+      for _, e in ipairs(events) do
+         if e.message == "CertificateRequest" then assert.equal("ecdsa_sign", e.certificate_types) end
+         if e.message == "Certificate" and e.direction == "send" then sent = e.certificates end
+      end
+      assert.equal("none", sent)
+      assert.is_true(h:wait(10))
+      assert.truthy(h:output():find("conn 1 failed handshake: peer did not return a certificate", 1, true),
+         h:output())
+   end)
+
+   it("negotiates TLS 1.2 with a server that could do 1.3 when ours stops at 1.2", function()
+      local h, port = wolf_server { version = "any" }
+      assert.equal("TLSv1.2", echo(port, peers.client_ctx(c.ca, { max_version = "TLSv1.2" })).version)
+      served(h, 1)
+   end)
+
    it("sends and receives a line of 40000 bytes in several records", function()
       local h, port = wolf_server()
       echo(port, peers.client_ctx(c.ca), nil, string.rep("0123456789", 4000))
@@ -233,6 +287,22 @@ describe("wolfSSL's client against our server", function()
       local out, code = wolf_client(port, { ca = c.ca, groups = "secp521r1" })
       assert.equal(0, code, out)
       proc.wait_output(h, "info version=TLSv1.3 [^\n]* group=secp521r1 ")
+   end)
+
+   it("serves TLS 1.2 to a client that could do 1.3 when ours stops at 1.2", function()
+      local h, port = server { max_version = "TLSv1.2" }
+      local out, code = wolf_client(port, { ca = c.ca, version = "any" })
+      assert.equal(0, code, out)
+      assert.truthy(out:find("conn 1 version=TLSv1.2 ", 1, true), out)
+      proc.wait_output(h, "info version=TLSv1.2 ")
+   end)
+
+   it("refuses a TLS 1.2-only client when ours requires TLS 1.3, and says why", function()
+      local h, port = server { min_version = "TLSv1.3" }
+      local out, code = wolf_client(port, { ca = c.ca, version = "1.2" })
+      assert.is_not.equal(0, code, out)
+      assert.truthy(out:find("conn 1 failed handshake: received alert fatal error", 1, true), out)
+      proc.wait_output(h, "failed client offers at most TLSv1.2; this server requires TLS 1.3")
    end)
 
    it("sends a HelloRetryRequest to a client whose key_share is empty", function()

@@ -15,7 +15,9 @@
  * after the first offering the previous one's session; server: serve N),
  * keyupdate=1 (client: a KeyUpdate after the first echo, then another echo),
  * size=N (client: the line sent is N bytes before its LF), tickets=0 (client:
- * no session_ticket extension in TLS 1.2, so a session resumes by its id).
+ * no session_ticket extension in TLS 1.2, so a session resumes by its id),
+ * cookie=1 (server: a cookie in any HelloRetryRequest), optional=1 (server
+ * with ca: ask for a client certificate but take a client without one).
  *
  * Prints "ready PORT" (server), then a line per connection:
  * "conn I version=V cipher=C resumed=0|1 alpn=A peercert=0|1 echo=ok" or
@@ -34,7 +36,7 @@
 
 struct options {
     const char *version, *ca, *cert, *key, *ciphers, *groups, *keyshare, *sni, *alpn;
-    int conns, keyupdate, size, tickets;
+    int conns, keyupdate, size, tickets, cookie, optional;
 };
 
 static int fail(int i, const char *step, WOLFSSL *ssl, int ret)
@@ -95,7 +97,8 @@ static WOLFSSL_CTX *make_ctx(int server, const struct options *o)
             fprintf(stderr, "cannot load %s\n", o->ca);
             exit(2);
         }
-        wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER | (server ? WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+        int require = server && !o->optional;
+        wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER | (require ? WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
                                NULL);
     } else {
         wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, NULL);
@@ -262,6 +265,10 @@ static int run_server(const struct options *o)
         set_groups(ssl, o);
         if (o->alpn)
             wolfSSL_UseALPN(ssl, (char *)o->alpn, (unsigned)strlen(o->alpn), WOLFSSL_ALPN_FAILED_ON_MISMATCH);
+        if (o->cookie && wolfSSL_send_hrr_cookie(ssl, NULL, 0) != WOLFSSL_SUCCESS) {
+            fprintf(stderr, "wolfSSL_send_hrr_cookie failed\n");
+            return 2;
+        }
         int ret = wolfSSL_accept(ssl);
         if (ret != WOLFSSL_SUCCESS) {
             failures += fail(i, "handshake", ssl, ret);
@@ -309,6 +316,8 @@ int main(int argc, char **argv)
         else if (strcmp(k, "keyupdate") == 0) o.keyupdate = atoi(v);
         else if (strcmp(k, "size") == 0) o.size = atoi(v);
         else if (strcmp(k, "tickets") == 0) o.tickets = atoi(v);
+        else if (strcmp(k, "cookie") == 0) o.cookie = atoi(v);
+        else if (strcmp(k, "optional") == 0) o.optional = atoi(v);
         else {
             fprintf(stderr, "unknown option %s\n", k);
             return 2;
