@@ -192,6 +192,20 @@ describe("exporter against openssl -keymatexport on the same connection", functi
          conn:close()
       end)
    end
+
+   it("our client and openssl s_server, TLSv1.2 with a SHA-384 suite (the PRF's hash is the suite's)", function()
+      local port = proc.free_port("127.0.0.1")
+      local h = proc.spawn(string.format("sleep 30 | openssl s_server -accept 127.0.0.1:%d -tls1_2 "
+         .. "-cipher ECDHE-ECDSA-AES256-GCM-SHA384 -cert %s -key %s -keymatexport %s -keymatexportlen 32", port,
+         c.leaf.ecdsa_p256.cert, c.leaf.ecdsa_p256.key, LABEL))
+      proc.wait_port("127.0.0.1", port, 10, h)
+      local sock = assert(socket.connect("127.0.0.1", port))
+      local conn = assert(tls.wrap(sock, { ca = c.ca }, { servername = "localhost", timeout = 10 }))
+      local ours = hex(assert(conn:export(LABEL, nil, 32)))
+      assert.equal("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", conn:info().cipher)
+      assert.equal(ours, proc.wait_output(h, "Keying material: (%x+)"))
+      conn:close()
+   end)
 end)
 
 describe("exporter misuse", function()
