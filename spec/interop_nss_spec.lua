@@ -103,6 +103,23 @@ describe("our client against NSS's selfserv", function()
       end)
    end
 
+   it("sends 0-RTT data that NSS accepts and answers", function()
+      local h, port = nss.selfserv("-Z -u -V tls1.3:tls1.3")
+      local started = socket.gettime()
+      local ctx = peers.client_ctx(c.ca, { early_data = true })
+      local _, _, session = request(port, ctx)
+      -- NSS's anti-replay refuses all 0-RTT for one window (selfserv: 10 s)
+      -- after it starts, so that a restarted server takes no replay.
+      proc.sleep(math.max(0, 10.5 - (socket.gettime() - started)))
+      local conn = peers.connect(port, ctx, { session = session, early_data = "GET /early HTTP/1.0\r\n\r\n" })
+      assert.equal("accepted", conn:info().early_data)
+      assert.is_true(conn:info().resumed)
+      local page = assert(conn:receive("*a"))
+      assert.truthy(page:find("GET /early HTTP/1.0", 1, true), page)
+      conn:close()
+      h:kill()
+   end)
+
    for _, kind in ipairs { "ecdsa_p384", "rsa2048", "chain" } do
       it("verifies a " .. kind .. " identity in TLS 1.3 and TLS 1.2", function()
          for _, v in ipairs { "tls1.3", "tls1.2" } do
@@ -228,6 +245,32 @@ describe("NSS's tstclnt against our server", function()
       assert.is_nil(line)
       assert.matches("TLS_FALLBACK_SCSV", err)
       assert.truthy(out:find("SSL_ERROR_INAPPROPRIATE_FALLBACK_ALERT", 1, true), out)
+   end)
+
+   it("accepts NSS's 0-RTT offer when it has a session store, and takes what comes in early and after", function()
+      local server = assert(tls.listen("127.0.0.1", 0, assert(tls.context {
+         mode = "server", certificate = c.leaf.ecdsa_p256.cert, key = c.leaf.ecdsa_p256.key,
+         early_data = true, session_store = tls.store.memory() })))
+      local _, port = server:getsockname()
+      local h = nss.tstclnt_spawn(port, "-Z -u -L 2 -V tls1.3:tls1.3", "hello early\n")
+      server:settimeout(10)
+      local status = {}
+      for i = 1, 2 do
+         local conn = assert(server:accept())
+         conn:settimeout(10)
+         assert(conn:handshake())
+         local early = conn:receive_early() or ""
+         -- NSS 3.87's tstclnt offers 0-RTT but sends its request after the
+         -- handshake: an empty early data stream, then 1-RTT data.
+         local got = early:find("\n") and early or early .. assert(conn:receive("*l")) .. "\n"
+         assert.equal("hello early\n", got)
+         assert(conn:send(got))
+         status[i] = tostring(conn:info().early_data)
+         conn:close()
+      end
+      server:close()
+      assert.is_true(h:wait(10), h:output())
+      assert.same({ "nil", "accepted" }, status)
    end)
 
    it("resumes NSS's sessions across reconnections (TLS 1.3 and TLS 1.2 tickets)", function()
