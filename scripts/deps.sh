@@ -7,7 +7,7 @@ packages="lua5.4 liblua5.4-dev libssl-dev openssl pkg-config make gcc clang
 libclang-rt-14-dev lua-busted lua-socket lua-sec gnutls-bin python3 curl
 luarocks valgrind tshark tcpdump redis-server lua-cqueues lua-copas lua-luv
 nginx-light golang-go libwolfssl-dev
-libmbedtls-dev libnss3-tools"
+libmbedtls-dev libnss3-tools botan"
 
 missing=""
 for p in $packages; do
