@@ -214,6 +214,34 @@ describe("NSS's tstclnt against our server", function()
       end)
    end
 
+   it("refuses a TLS 1.2 client offering only finite-field DHE and RSA key transport, naming the option, "
+      .. "and serves it with RSA key transport once allowed", function()
+      local rsa = { certificate = c.leaf.rsa2048.cert, key = c.leaf.rsa2048.key }
+      local _, line, err = serve("-V tls1.2:tls1.2 -H -I FF2048", rsa)
+      assert.is_nil(line)
+      assert.equal("of the TLS 1.2 cipher suites luatls implements, the client offers only RSA key exchange "
+         .. "(TLS_RSA_WITH_*), which has no forward secrecy and is off by default: name "
+         .. "TLS_RSA_WITH_AES_128_GCM_SHA256 in 'ciphers' to allow it", err)
+      rsa.ciphers = "TLS_RSA_WITH_AES_128_GCM_SHA256"
+      local out, line2, err2, info, exported = serve("-V tls1.2:tls1.2 -H -I FF2048", rsa)
+      assert(line2, err2)
+      assert.equal("TLS_RSA_WITH_AES_128_GCM_SHA256", info.cipher)
+      assert.same(exported, nss.exported(out))
+   end)
+
+   it("signs with the one scheme a client lists, and says so when none fits", function()
+      local rsa = { certificate = c.leaf.rsa2048.cert, key = c.leaf.rsa2048.key }
+      for _, case in ipairs { { "tls1.3", "rsa_pss_rsae_sha384" }, { "tls1.2", "rsa_pkcs1_sha384" } } do
+         local _, line, err, info = serve(string.format("-V %s:%s -J %s", case[1], case[1], case[2]), rsa)
+         assert(line, err)
+         assert.equal(case[2], info.signature)
+      end
+      -- rsa_pss_pss_* needs an RSA-PSS key; ours is an rsaEncryption key.
+      local _, line, err = serve("-V tls1.3:tls1.3 -J rsa_pss_pss_sha256", rsa)
+      assert.is_nil(line)
+      assert.equal("no signature algorithm in common with the client for our certificate", err)
+   end)
+
    it("ignores a GREASE encrypted_client_hello extension and serves the outer hello", function()
       local out, line, err, info, exported = serve("-V tls1.3:tls1.3 -i 64")
       assert(line, err)

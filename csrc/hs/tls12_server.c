@@ -186,9 +186,9 @@ static int negotiate(tls_conn *c, const client_hello *ch)
     }
     if (!any12 && offers_disabled_rsa_kx(c, ch->suites_raw))
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
-                        "the client offers only RSA key exchange (TLS_RSA_WITH_*), which has no forward "
-                        "secrecy and is off by default: name TLS_RSA_WITH_AES_128_GCM_SHA256 in 'ciphers' "
-                        "to allow it");
+                        "of the TLS 1.2 cipher suites luatls implements, the client offers only RSA key "
+                        "exchange (TLS_RSA_WITH_*), which has no forward secrecy and is off by default: name "
+                        "TLS_RSA_WITH_AES_128_GCM_SHA256 in 'ciphers' to allow it");
     if (!any12)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common with the client");
     if (!key_fits && sign_usage_only && !kx_usage_only)
