@@ -40,13 +40,7 @@ local function botan_client(port, opts)
 end
 
 local function echo(port, ctx, opts, line)
-   line = line or "hello Botan"
-   local conn = peers.connect(port, ctx, opts)
-   assert(conn:send(line .. "\n"))
-   assert.equal(line, conn:receive("*l"))
-   local info, session = conn:info(), conn:session()
-   conn:close()
-   return info, session
+   return peers.echo(port, ctx, opts, line and { line })
 end
 
 describe("our client against Botan's tls_server", function()
@@ -102,9 +96,7 @@ end)
 describe("Botan's tls_client against our server", function()
    after_each(proc.kill_all)
 
-   local function server(pair)
-      return peers.luatls_server({ mode = "lines" }, pair or c.leaf.ecdsa_p256)
-   end
+   local function server(pair) return peers.lines_server(nil, pair) end
 
    it("completes TLS 1.2 with Botan's default policy, verified, and echoes", function()
       local h, port = server()

@@ -9,60 +9,19 @@ local certs = require "spec.support.certs"
 
 local c = certs.get()
 
-local binary
-local function build()
-   if binary then return binary end
-   binary = os.tmpname()
-   local out, code = proc.run(string.format("cc -std=c11 -D_DEFAULT_SOURCE -O1 -Wall -Werror -o %s "
-      .. "spec/support/mbedtls_peer.c -lmbedtls -lmbedx509 -lmbedcrypto 2>&1", proc.quote(binary)), nil, 120)
-   assert(code == 0, "building the Mbed TLS peer failed (libmbedtls-dev is installed by scripts/deps.sh): "
-      .. tostring(out))
-   return binary
-end
+local mbed = require("spec.support.cpeer").new("spec/support/mbedtls_peer.c",
+   "-lmbedtls -lmbedx509 -lmbedcrypto", "libmbedtls-dev", { cert = c.leaf.ecdsa_p256.cert, key = c.leaf.ecdsa_p256.key })
+local mbed_server, mbed_client = mbed.server, mbed.client
 
-local function args(opts)
-   local list = {}
-   for k, v in pairs(opts or {}) do list[#list + 1] = proc.quote(k .. "=" .. tostring(v)) end
-   table.sort(list)
-   return table.concat(list, " ")
-end
-
--- Mbed TLS's server (the ECDSA P-256 leaf unless opts say otherwise).
-local function mbed_server(opts)
-   local o = { cert = c.leaf.ecdsa_p256.cert, key = c.leaf.ecdsa_p256.key, conns = 1 }
-   for k, v in pairs(opts or {}) do o[k] = v end
-   local h = proc.spawn(string.format("%s server 0 %s", proc.quote(build()), args(o)), { timeout = 30 })
-   return h, tonumber(proc.wait_output(h, "ready (%d+)", 10))
-end
-
-local function mbed_client(port, opts)
-   return proc.run(string.format("%s client %d %s", proc.quote(build()), port, args(opts)), nil, 30)
-end
-
--- Our client: lines echoed through Mbed TLS's server; returns info and session.
 local function echo(port, ctx, opts, lines)
-   local conn = peers.connect(port, ctx, opts)
-   for _, line in ipairs(lines or { "hello Mbed TLS" }) do
-      assert(conn:send(line .. "\n"))
-      assert.equal(line, conn:receive("*l"))
-   end
-   local info, session = conn:info(), conn:session()
-   conn:close()
-   return info, session
+   return peers.echo(port, ctx, opts, lines or { "hello Mbed TLS" })
 end
 
 local function served(h, count)
-   assert.is_true(h:wait(10), h:output())
-   local out = h:output()
-   for i = 1, count do
-      assert.truthy(out:find("conn " .. i .. " version=TLSv1.2 ", 1, true), out)
-   end
-   return out
+   return mbed.served(h, count, "TLSv1.2 ")
 end
 
-teardown(function()
-   if binary then os.remove(binary) end
-end)
+teardown(mbed.remove)
 
 describe("our client against Mbed TLS's server", function()
    after_each(proc.kill_all)
@@ -162,10 +121,7 @@ describe("our client against Mbed TLS's server", function()
 
    it("refuses a server whose certificate names another host, with the reason", function()
       local h, port = mbed_server { cert = c.wronghost.cert, key = c.wronghost.key }
-      local conn, err = require("tls").connect("127.0.0.1", port, peers.client_ctx(c.ca),
-         { servername = "localhost", timeout = 10 })
-      assert.is_nil(conn)
-      assert.matches("localhost", err)
+      peers.refuses_wrong_host(port, peers.client_ctx(c.ca))
       h:wait(10)
    end)
 end)
@@ -173,11 +129,7 @@ end)
 describe("Mbed TLS's client against our server", function()
    after_each(proc.kill_all)
 
-   local function server(opts, pair)
-      local o = { mode = "lines" }
-      for k, v in pairs(opts or {}) do o[k] = v end
-      return peers.luatls_server(o, pair or c.leaf.ecdsa_p256)
-   end
+   local server = peers.lines_server
 
    it("completes TLS 1.2, verifies our chain and name, and echoes", function()
       local h, port = server()

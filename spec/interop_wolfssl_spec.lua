@@ -9,63 +9,20 @@ local certs = require "spec.support.certs"
 
 local c = certs.get()
 
-local binary
-local function build()
-   if binary then return binary end
-   binary = os.tmpname()
-   local out, code = proc.run(string.format("cc -std=c11 -D_DEFAULT_SOURCE -O1 -Wall -Werror -o %s "
-      .. "spec/support/wolfssl_peer.c -lwolfssl 2>&1", proc.quote(binary)), nil, 120)
-   assert(code == 0, "building the wolfSSL peer failed (libwolfssl-dev is installed by scripts/deps.sh): "
-      .. tostring(out))
-   return binary
-end
+local wolf = require("spec.support.cpeer").new("spec/support/wolfssl_peer.c", "-lwolfssl", "libwolfssl-dev",
+   { cert = c.leaf.ecdsa_p256.cert, key = c.leaf.ecdsa_p256.key })
+local wolf_server, wolf_client = wolf.server, wolf.client
 
-local function args(opts)
-   local list = {}
-   for k, v in pairs(opts or {}) do list[#list + 1] = proc.quote(k .. "=" .. tostring(v)) end
-   table.sort(list)
-   return table.concat(list, " ")
-end
-
--- wolfSSL's server; opts as wolfssl_peer.c takes them (cert and key default
--- to the ECDSA P-256 leaf). Returns the handle and its port.
-local function wolf_server(opts)
-   local o = { cert = c.leaf.ecdsa_p256.cert, key = c.leaf.ecdsa_p256.key, conns = 1 }
-   for k, v in pairs(opts or {}) do o[k] = v end
-   local h = proc.spawn(string.format("%s server 0 %s", proc.quote(build()), args(o)), { timeout = 30 })
-   return h, tonumber(proc.wait_output(h, "ready (%d+)", 10))
-end
-
--- wolfSSL's client against port; returns its output and exit code.
-local function wolf_client(port, opts)
-   return proc.run(string.format("%s client %d %s", proc.quote(build()), port, args(opts)), nil, 30)
-end
-
--- Our client: one line echoed through wolfSSL's server; returns info and session.
 local function echo(port, ctx, opts, line)
-   line = line or "hello wolfSSL"
-   local conn = peers.connect(port, ctx, opts)
-   assert(conn:send(line .. "\n"))
-   assert.equal(line, conn:receive("*l"))
-   local info, session = conn:info(), conn:session()
-   conn:close()
-   return info, session
+   return peers.echo(port, ctx, opts, line and { line })
 end
 
--- Waits for the wolfSSL server to end and returns its output, which must
--- show `count` connections served.
+-- Waits for the wolfSSL server to end; its output, showing `count` connections.
 local function served(h, count)
-   assert.is_true(h:wait(10), h:output())
-   local out = h:output()
-   for i = 1, count do
-      assert.truthy(out:find("conn " .. i .. " version=", 1, true), out)
-   end
-   return out
+   return wolf.served(h, count)
 end
 
-teardown(function()
-   if binary then os.remove(binary) end
-end)
+teardown(wolf.remove)
 
 describe("our client against wolfSSL's server", function()
    after_each(proc.kill_all)
@@ -222,10 +179,7 @@ describe("our client against wolfSSL's server", function()
 
    it("is refused, with a reason, by a wolfSSL server whose certificate names another host", function()
       local h, port = wolf_server { cert = c.wronghost.cert, key = c.wronghost.key }
-      local conn, err = require("tls").connect("127.0.0.1", port, peers.client_ctx(c.ca),
-         { servername = "localhost", timeout = 10 })
-      assert.is_nil(conn)
-      assert.matches("localhost", err)
+      peers.refuses_wrong_host(port, peers.client_ctx(c.ca))
       h:wait(10)
    end)
 end)
@@ -233,11 +187,7 @@ end)
 describe("wolfSSL's client against our server", function()
    after_each(proc.kill_all)
 
-   local function server(opts, pair)
-      local o = { mode = "lines" }
-      for k, v in pairs(opts or {}) do o[k] = v end
-      return peers.luatls_server(o, pair or c.leaf.ecdsa_p256)
-   end
+   local server = peers.lines_server
 
    it("completes TLS 1.3, verifies our chain and name, and echoes", function()
       local h, port = server()
@@ -282,12 +232,26 @@ describe("wolfSSL's client against our server", function()
       end)
    end
 
-   it("takes a secp521r1-only hello", function()
-      local h, port = server()
-      local out, code = wolf_client(port, { ca = c.ca, groups = "secp521r1" })
-      assert.equal(0, code, out)
-      proc.wait_output(h, "info version=TLSv1.3 [^\n]* group=secp521r1 ")
-   end)
+   -- Hellos wolfSSL can make unusual, each with what our server's log must show.
+   for _, case in ipairs {
+      { "a secp521r1-only hello", { groups = "secp521r1" }, "group=secp521r1 " },
+      { "a secp384r1-only hello", { groups = "secp384r1" }, "group=secp384r1 " },
+      { "a hello whose key_share is empty, with a HelloRetryRequest", { keyshare = "none", version = "1.3" },
+        "hello_retry=true " },
+      { "a hello with two key shares, by our preference and with no HelloRetryRequest",
+        { version = "1.3", groups = "secp384r1,x25519", keyshare = "secp384r1,x25519" },
+        "group=x25519 [^\n]* hello_retry=false " },
+      { "a hello without server_name", { sni = "-" }, "servername=nil " },
+   } do
+      it("takes " .. case[1], function()
+         local h, port = server()
+         local o = { ca = c.ca }
+         for k, v in pairs(case[2]) do o[k] = v end
+         local out, code = wolf_client(port, o)
+         assert.equal(0, code, out)
+         proc.wait_output(h, "info version=TLSv1.3 [^\n]* " .. case[3])
+      end)
+   end
 
    it("serves TLS 1.2 to a client that could do 1.3 when ours stops at 1.2", function()
       local h, port = server { max_version = "TLSv1.2" }
@@ -303,35 +267,6 @@ describe("wolfSSL's client against our server", function()
       assert.is_not.equal(0, code, out)
       assert.truthy(out:find("conn 1 failed handshake: received alert fatal error", 1, true), out)
       proc.wait_output(h, "failed client offers at most TLSv1.2; this server requires TLS 1.3")
-   end)
-
-   it("sends a HelloRetryRequest to a client whose key_share is empty", function()
-      local h, port = server()
-      local out, code = wolf_client(port, { ca = c.ca, keyshare = "none", version = "1.3" })
-      assert.equal(0, code, out)
-      proc.wait_output(h, "info version=TLSv1.3 [^\n]* hello_retry=true ")
-   end)
-
-   it("picks its preferred group from a hello with two key shares, with no HelloRetryRequest", function()
-      local h, port = server()
-      local out, code = wolf_client(port, { ca = c.ca, version = "1.3", groups = "secp384r1,x25519",
-                                            keyshare = "secp384r1,x25519" })
-      assert.equal(0, code, out)
-      proc.wait_output(h, "info version=TLSv1.3 [^\n]* group=x25519 [^\n]* hello_retry=false ")
-   end)
-
-   it("takes wolfSSL's secp384r1-only hello", function()
-      local h, port = server()
-      local out, code = wolf_client(port, { ca = c.ca, groups = "secp384r1" })
-      assert.equal(0, code, out)
-      proc.wait_output(h, "info version=TLSv1.3 [^\n]* group=secp384r1 ")
-   end)
-
-   it("serves a client that sends no server_name", function()
-      local h, port = server()
-      local out, code = wolf_client(port, { ca = c.ca, sni = "-" })
-      assert.equal(0, code, out)
-      proc.wait_output(h, "info version=TLSv1.3 [^\n]* servername=nil ")
    end)
 
    it("answers its KeyUpdate and reads on under the new keys", function()

@@ -7,6 +7,7 @@
 --   local conn = peers.connect(port, peers.client_ctx(c.ca, { alpn = { "h2" } }))
 --   local page = peers.status_page(conn)
 local proc = require "spec.support.proc"
+local luassert = require "luassert"
 
 local peers = {}
 
@@ -27,6 +28,22 @@ function peers.luatls_server(opts, pair)
       proc.lua_env(), proc.lua(), table.concat(args, " ")), { ours = true })
    local port = tonumber(proc.wait_output(h, "ready (%d+)"))
    return h, port
+end
+
+-- Our server in lines mode (every line echoed until the peer closes) on
+-- pair (default the ECDSA P-256 leaf), opts on top; the handle and port.
+function peers.lines_server(opts, pair)
+   local o = { mode = "lines" }
+   for k, v in pairs(opts or {}) do o[k] = v end
+   return peers.luatls_server(o, pair or require("spec.support.certs").get().leaf.ecdsa_p256)
+end
+
+-- Asserts that our client refuses the server at port, whose certificate
+-- names another host than localhost, with a reason naming localhost.
+function peers.refuses_wrong_host(port, ctx)
+   local conn, err = require("tls").connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10 })
+   luassert.is_nil(conn)
+   luassert.matches("localhost", err)
 end
 
 -- openssl s_server with `args` (a string), on host (default 127.0.0.1);
@@ -69,6 +86,21 @@ function peers.connect(port, ctx, opts)
    assert(conn, "connect failed: " .. tostring(err))
    conn:settimeout(10)
    return conn
+end
+
+-- Our client: each of `lines` (default one line saying hello) sent to an
+-- echoing server at 127.0.0.1:port and read back; returns the connection's
+-- info and session (read after the echoes, so tickets sent before them are
+-- in).
+function peers.echo(port, ctx, opts, lines)
+   local conn = peers.connect(port, ctx, opts)
+   for _, line in ipairs(lines or { "hello from luatls" }) do
+      assert(conn:send(line .. "\n"))
+      luassert.equal(line, conn:receive("*l"))
+   end
+   local info, session = conn:info(), conn:session()
+   conn:close()
+   return info, session
 end
 
 -- s_server -www's status page for conn ("New, TLSv1.3, ..." or "Reused, ..."):
