@@ -115,6 +115,27 @@ describe("TLS 1.2 server against openssl s_client -tls1_2", function()
          server_failure(srv))
    end)
 
+   it("names the RSA key transport suite the client offers, when it offers only TLS_RSA_WITH_AES_256_GCM_SHA384",
+      function()
+      local srv, port = server(RSA)
+      local out = s_client(port, "-tls1_2 -cipher AES256-GCM-SHA384")
+      assert.truthy(out:find("SSL alert number 40", 1, true), out)
+      assert.are.equal("of the TLS 1.2 cipher suites luatls implements, the client offers only RSA key exchange "
+         .. "(TLS_RSA_WITH_*), which has no forward secrecy and is off by default: name "
+         .. "TLS_RSA_WITH_AES_256_GCM_SHA384 in 'ciphers' to allow it",
+         server_failure(srv))
+   end)
+
+   it("does not say 'only RSA key exchange' to a client whose ECDHE suite our 'ciphers' leave out", function()
+      local srv, port = server(RSA, { ciphers = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" })
+      local out = s_client(port, "-tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305:AES128-GCM-SHA256")
+      assert.truthy(out:find("SSL alert number 40", 1, true), out)
+      assert.are.equal("the client offers none of the TLS 1.2 cipher suites this server's 'ciphers' allow: only "
+         .. "RSA key exchange (TLS_RSA_WITH_*, off by default: no forward secrecy; name "
+         .. "TLS_RSA_WITH_AES_128_GCM_SHA256 in 'ciphers' to allow it) and suites 'ciphers' leaves out",
+         server_failure(srv))
+   end)
+
    it("refuses a client with no suite for our key with handshake_failure", function()
       local srv, port = server(ECDSA)
       local out = s_client(port, "-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256")

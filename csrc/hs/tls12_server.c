@@ -143,17 +143,25 @@ static uint16_t choose_group(const tls_conn *c, const client_hello *ch)
     return 0;
 }
 
-/* True if the client's raw suite list has an RSA key transport suite that
- * we implement but were not told to use. */
-static int offers_disabled_rsa_kx(const tls_conn *c, tls_reader raw)
+/* The first RSA key transport suite in the client's raw list that we
+ * implement but were not told to use (NULL if none); *others set if the
+ * list also has another TLS 1.2 suite we implement, which the caller
+ * knows our 'ciphers' leave out. */
+static const tls_suite *offered_disabled_rsa_kx(const tls_conn *c, tls_reader raw, int *others)
 {
+    const tls_suite *first = NULL;
+    *others = 0;
     while (tls_rd_left(&raw) >= 2) {
         uint16_t id = tls_rd_u16(&raw);
         const tls_suite *s = tls_suite_get(id);
-        if (s != NULL && s->kx == TLS_KX_RSA && !tls_hello_offered(c->pol.suites, c->pol.n_suites, id))
-            return 1;
+        if (s == NULL || s->version != TLS_VERSION_12)
+            continue;
+        if (s->kx != TLS_KX_RSA)
+            *others = 1;
+        else if (first == NULL && !tls_hello_offered(c->pol.suites, c->pol.n_suites, id))
+            first = s;
     }
-    return 0;
+    return first;
 }
 
 /* Suite (our preference order), group and signature scheme. */
@@ -184,11 +192,18 @@ static int negotiate(tls_conn *c, const client_hello *ch)
         }
         return 0;
     }
-    if (!any12 && offers_disabled_rsa_kx(c, ch->suites_raw))
+    int others = 0;
+    const tls_suite *rsa_kx = any12 ? NULL : offered_disabled_rsa_kx(c, ch->suites_raw, &others);
+    if (rsa_kx != NULL && !others)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "of the TLS 1.2 cipher suites luatls implements, the client offers only RSA key "
                         "exchange (TLS_RSA_WITH_*), which has no forward secrecy and is off by default: name "
-                        "TLS_RSA_WITH_AES_128_GCM_SHA256 in 'ciphers' to allow it");
+                        "%s in 'ciphers' to allow it", rsa_kx->name);
+    if (rsa_kx != NULL)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "the client offers none of the TLS 1.2 cipher suites this server's 'ciphers' allow: "
+                        "only RSA key exchange (TLS_RSA_WITH_*, off by default: no forward secrecy; name %s "
+                        "in 'ciphers' to allow it) and suites 'ciphers' leaves out", rsa_kx->name);
     if (!any12)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common with the client");
     if (!key_fits && sign_usage_only && !kx_usage_only)
