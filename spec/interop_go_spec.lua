@@ -26,15 +26,8 @@ local function go_server(connections)
    return h, port
 end
 
--- One echo through our client; its info and session (the echo is read, so
--- the tickets sent before it were taken in).
 local function echo(port, ctx, opts)
-   local conn = peers.connect(port, ctx, opts)
-   assert(conn:send("hello go\n"))
-   assert.equal("hello go", conn:receive("*l"))
-   local info, session = conn:info(), conn:session()
-   conn:close()
-   return info, session
+   return peers.echo(port, ctx, opts, { "hello go" })
 end
 
 describe("our client against Go's crypto/tls server", function()

@@ -9,6 +9,13 @@ local certs = require "spec.support.certs"
 
 local c = certs.get()
 
+-- wolfSSL's names of the TLS 1.3 suites, and ours.
+local TLS13_SUITES = {
+   { "TLS13-AES128-GCM-SHA256", "TLS_AES_128_GCM_SHA256" },
+   { "TLS13-AES256-GCM-SHA384", "TLS_AES_256_GCM_SHA384" },
+   { "TLS13-CHACHA20-POLY1305-SHA256", "TLS_CHACHA20_POLY1305_SHA256" },
+}
+
 local wolf = require("spec.support.cpeer").new("spec/support/wolfssl_peer.c", "-lwolfssl", "libwolfssl-dev",
    { cert = c.leaf.ecdsa_p256.cert, key = c.leaf.ecdsa_p256.key })
 local wolf_server, wolf_client = wolf.server, wolf.client
@@ -35,11 +42,7 @@ describe("our client against wolfSSL's server", function()
       assert.truthy(served(h, 1):find("conn 1 version=TLSv1.3 ", 1, true))
    end)
 
-   for _, s in ipairs {
-      { "TLS13-AES128-GCM-SHA256", "TLS_AES_128_GCM_SHA256" },
-      { "TLS13-AES256-GCM-SHA384", "TLS_AES_256_GCM_SHA384" },
-      { "TLS13-CHACHA20-POLY1305-SHA256", "TLS_CHACHA20_POLY1305_SHA256" },
-   } do
+   for _, s in ipairs(TLS13_SUITES) do
       it("negotiates " .. s[2] .. " when wolfSSL allows only it", function()
          local h, port = wolf_server { ciphers = s[1], version = "1.3" }
          assert.equal(s[2], echo(port, peers.client_ctx(c.ca)).cipher)
@@ -197,11 +200,7 @@ describe("wolfSSL's client against our server", function()
       proc.wait_output(h, "info version=TLSv1.3 ")
    end)
 
-   for _, s in ipairs {
-      { "TLS13-AES128-GCM-SHA256", "TLS_AES_128_GCM_SHA256" },
-      { "TLS13-AES256-GCM-SHA384", "TLS_AES_256_GCM_SHA384" },
-      { "TLS13-CHACHA20-POLY1305-SHA256", "TLS_CHACHA20_POLY1305_SHA256" },
-   } do
+   for _, s in ipairs(TLS13_SUITES) do
       it("negotiates " .. s[2] .. " when wolfSSL offers only it", function()
          local h, port = server()
          local out, code = wolf_client(port, { ca = c.ca, ciphers = s[1], version = "1.3" })
