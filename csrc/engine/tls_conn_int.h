@@ -309,6 +309,8 @@ struct tls_conn {
     tls_session *new_session; /* client: the latest session received, for
                                  tls_conn_get_session */
     int resumed;              /* this handshake resumed c->session */
+    int session_in_store;     /* TLS 1.2 server: c->session_id names an entry of
+                                 the session store (put, or resumed from it) */
     int early_data;           /* info().early_data: 0, 1 accepted, -1 declined */
     struct tls_early *early;  /* 0-RTT state (hs/tls13_early.h), heap, only when used */
     unsigned tickets_sent;    /* server: NewSessionTickets sent so far */

@@ -8,6 +8,7 @@
 #include "pki/tls_x509.h"
 #include "hs/tls_client_cert.h"
 #include "hs/tls13_early.h"
+#include "hs/tls12_resume_server.h"
 
 tls_conn *tls_conn_new(tls_config *cfg)
 {
@@ -196,6 +197,13 @@ static int fail(tls_conn *c)
     c->state = ST_CLOSED;
     wipe_handshake(c);
     tls_conn_forget_secrets(c);
+    /* rfc5246#7.2.2: "any connection terminated with a fatal alert MUST NOT
+     * be resumed"; rfc8446#6: its tickets' PSKs "SHOULD be discarded". A
+     * client hands out no session from here on; a TLS 1.2 server deletes
+     * the one its store holds (tickets it sent cannot be taken back). */
+    tls_resume_forget(c);
+    if (c->is_server)
+        tls12_resume_server_unstore(c);
     tls_buf_free(&c->in);
     tls_buf_free(&c->hs_in);
     return -1;

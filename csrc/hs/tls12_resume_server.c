@@ -270,8 +270,10 @@ int tls12_resume_server_decide(tls_conn *c, const client_hello *ch)
     } else if (ch->session_id.len > 0 && has_store(c)) {
         if (try_session_id(c, ch, &s) != 0)
             return -1;
-        if (s != NULL)
+        if (s != NULL) {
+            c->session_in_store = 1;
             return resume(c, ch, s, "session id", 0);
+        }
     }
     /* A full handshake: a new session, as a ticket when the client takes
      * tickets, else under a new session id when there is a store to keep
@@ -422,6 +424,20 @@ int tls12_resume_server_send_ticket(tls_conn *c)
     return rc;
 }
 
+/* rfc5246#7.2: after a fatal alert "the session identifier MUST be
+ * invalidated, preventing the failed session from being used to establish
+ * new connections". A hook already running is not re-entered: the
+ * failure may be its own. */
+void tls12_resume_server_unstore(tls_conn *c)
+{
+    if (!c->session_in_store || c->in_callback || c->hooks == NULL || c->hooks->session_delete == NULL)
+        return;
+    c->session_in_store = 0;
+    c->in_callback = 1;
+    (void)c->hooks->session_delete(c->hooks_ud, c->session_id, c->session_id_len);
+    c->in_callback = 0;
+}
+
 int tls12_resume_server_store(tls_conn *c)
 {
     if (c->resumed || c->session_id_len == 0 || !has_store(c))
@@ -434,6 +450,7 @@ int tls12_resume_server_store(tls_conn *c)
         c->hooks->session_put(c->hooks_ud, c->session_id, c->session_id_len, blob.data, blob.len,
                               c->pol.ticket_lifetime);
         c->in_callback = 0;
+        c->session_in_store = 1;
     }
     int rc = 0;
     if (tls_tracing(c)) {

@@ -27,5 +27,8 @@ int tls12_resume_server_send_ticket(tls_conn *c);
  * to the session store under it. A store that fails is not our failure:
  * -1 only when the trace callback fails. */
 int tls12_resume_server_store(tls_conn *c);
+/* A connection failing with a fatal alert: its session, if the session
+ * store holds it, is deleted there. */
+void tls12_resume_server_unstore(tls_conn *c);
 
 #endif

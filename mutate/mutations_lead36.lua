@@ -1,0 +1,32 @@
+-- Mutations for session 36's fixes. Same form as mutate/mutations.lua.
+local L = "spec/lead36_spec.lua"
+
+return {
+  -- review36a F1: a failed connection's session still handed out
+  { name = "lead36_failed_session_kept", file = "csrc/engine/tls_engine.c",
+    from = [[    tls_resume_forget(c);
+    if (c->is_server)
+        tls12_resume_server_unstore(c);]],
+    to = [[    if (c->is_server)
+        tls12_resume_server_unstore(c);]],
+    specs = { { L, "on a client, TLSv1.3: session() is nil" }, { L, "on a client, TLSv1.2: session() is nil" },
+              { L, "after the fatal alert the peer sent" } } },
+  -- ... and left in a TLS 1.2 server's store
+  { name = "lead36_failed_session_left_in_store", file = "csrc/engine/tls_engine.c",
+    from = [[    if (c->is_server)
+        tls12_resume_server_unstore(c);]],
+    to = [[    if (0 && c->is_server)
+        tls12_resume_server_unstore(c);]],
+    specs = { { L, "deletes the session of a connection that failed" } } },
+  -- ... deleted only when stored by a full handshake, not when resumed from the store
+  { name = "lead36_resumed_from_store_not_marked", file = "csrc/hs/tls12_resume_server.c",
+    from = [[            c->session_in_store = 1;
+            return resume(c, ch, s, "session id", 0);]],
+    to = [[            return resume(c, ch, s, "session id", 0);]],
+    specs = { { L, "deletes the session of a connection that failed" } } },
+  -- ... or deleted for every failed handshake, stored or not (a store call per failure)
+  { name = "lead36_unstore_unconditional", file = "csrc/hs/tls12_resume_server.c",
+    from = [[    if (!c->session_in_store || c->in_callback || c->hooks == NULL || c->hooks->session_delete == NULL)]],
+    to = [[    if (c->in_callback || c->hooks == NULL || c->hooks->session_delete == NULL)]],
+    specs = { { L, "fails before it stored anything asks the store nothing" } } },
+}

@@ -1,0 +1,104 @@
+-- Session 36's fixes: sessions of connections that failed (review36a F1).
+local tls = require "tls"
+local E = require "spec.support.engines"
+
+-- The record `bytes` with one bit of its last byte (the AEAD tag) flipped.
+local function altered(bytes)
+   return bytes:sub(1, -2) .. string.char(bytes:byte(-1) ~ 1)
+end
+
+-- A memory store that also counts what the server asks of it.
+local function counting_store()
+   local inner = tls.store.memory()
+   local st = { puts = {}, deletes = {} }
+   st.store = {
+      get = function(id) return inner.get(id) end,
+      put = function(id, blob, ttl) st.puts[#st.puts + 1] = id; return inner.put(id, blob, ttl) end,
+      delete = function(id) st.deletes[#st.deletes + 1] = id; return inner.delete(id) end,
+   }
+   return st
+end
+
+describe("a connection that ended with a fatal alert leaves no session (RFC 5246 7.2.2, RFC 8446 6)", function()
+   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it("on a client, " .. version .. ": session() is nil after bad_record_mac, and was there before it",
+         function()
+         local cctx = assert(tls.context { ca = E.CERT })
+         local sctx = E.server_ctx { max_version = version }
+         local _, c, s = E.first_session(cctx, sctx)
+         local before = c:session()
+         assert.is_string(before)
+         assert(s:write("altered"))
+         local ok, err = c:feed(altered(s:output()))
+         assert.is_nil(ok)
+         assert.truthy(tostring(err):find("bad record MAC", 1, true), err)
+         assert.is_true(c:status().failed)
+         assert.is_nil(c:session())
+         -- a connection closed in order keeps its session
+         local _, c2, s2 = E.first_session(cctx, sctx)
+         assert(c2:close())
+         E.pump(c2, s2)
+         assert.is_string(c2:session())
+      end)
+   end
+
+   it("on a client, after the fatal alert the peer sent", function()
+      local cctx = assert(tls.context { ca = E.CERT })
+      local sctx = E.server_ctx {}
+      local _, c, s = E.first_session(cctx, sctx)
+      -- the server refuses an altered record; its alert reaches the client
+      assert(c:write("x"))
+      assert.is_nil(s:feed(altered(c:output())))
+      assert.is_nil(c:feed(s:output()))
+      local _, alert, from_peer = c:error()
+      assert.equal("bad_record_mac", alert)
+      assert.is_true(from_peer)
+      assert.is_nil(c:session())
+   end)
+
+   it("a TLS 1.2 server deletes the session of a connection that failed from its store; one closed in order "
+      .. "stays and resumes", function()
+      local st = counting_store()
+      local sctx = E.server_ctx { max_version = "TLSv1.2", tickets = 0, session_store = st.store }
+      local cctx = assert(tls.context { ca = E.CERT })
+      -- closed in order: stored, never deleted, resumed by id
+      local kept, c1, s1 = E.first_session(cctx, sctx)
+      assert(c1:close())
+      E.pump(c1, s1)
+      assert.equal(1, #st.puts)
+      assert.equal(0, #st.deletes)
+      local c2, s2 = E.resume(cctx, sctx, kept)
+      assert.is_true(s2:info().resumed)
+      assert.is_true(c2:info().resumed)
+      -- that resumed connection fails: the entry it was resumed from goes
+      assert(c2:write("x"))
+      assert.is_nil(s2:feed(altered(c2:output())))
+      assert.same({ st.puts[1] }, st.deletes)
+      local c3, s3 = E.resume(cctx, sctx, kept)
+      assert.is_false(s3:info().resumed)
+      assert.is_false(c3:info().resumed)
+      -- a full handshake's session, stored, then the connection fails
+      local lost, c4, s4 = E.first_session(cctx, sctx)
+      assert.equal(3, #st.puts)
+      assert(c4:write("x"))
+      assert.is_nil(s4:feed(altered(c4:output())))
+      assert.equal(st.puts[3], st.deletes[2])
+      local c5, s5 = E.resume(cctx, sctx, lost)
+      assert.is_true(c5:status().handshake_done)
+      assert.is_false(s5:info().resumed)
+   end)
+
+   it("a TLS 1.2 server whose handshake fails before it stored anything asks the store nothing", function()
+      local st = counting_store()
+      local sctx = E.server_ctx { max_version = "TLSv1.2", tickets = 0, session_store = st.store }
+      local c2 = assert(tls.engine(assert(tls.context { ca = E.CERT, max_version = "TLSv1.2" }),
+         { servername = "elsewhere" }))
+      local s2 = assert(tls.engine(sctx))
+      assert(c2:start())
+      E.pump(c2, s2)
+      assert.is_true(c2:status().failed)
+      assert.is_true(s2:status().failed)
+      assert.equal(0, #st.puts)
+      assert.equal(0, #st.deletes)
+   end)
+end)
