@@ -89,18 +89,7 @@ local function timeout_option(what, value)
   return value
 end
 
-local context_options = {
-  mode = true, certificate = true, key = true, password = true, ca = true, verify = true, verify_id = true,
-  ciphers = true, groups = true, sigalgs = true, trace = true,
-  record_size_limit = true, security_level = true, strict_close = true, key_update_after = true,
-  min_version = true, max_version = true, require_ems = true,
-  -- issue 9 (each validated below by the part that implements it)
-  certificates = true, client_certificate = true, servername = true, sni_strict = true,
-  alpn = true, pin = true, crl = true, crl_check_all = true, ocsp = true, keylog = true,
-  -- issue 10: resumption (resumption_options below)
-  tickets = true, ticket_lifetime = true, ticket_keys = true, ticket_key_lifetime = true,
-  psk_ke = true, early_data = true, max_early_data = true, session_store = true,
-}
+local context_options = util.context_options
 
 -- TLS_MAX_IDENTITIES in csrc/pki/tls_config.h
 local MAX_CERTIFICATES = 8

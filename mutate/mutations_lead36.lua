@@ -29,4 +29,10 @@ return {
     from = [[    if (!c->session_in_store || c->in_callback || c->hooks == NULL || c->hooks->session_delete == NULL)]],
     to = [[    if (c->in_callback || c->hooks == NULL || c->hooks->session_delete == NULL)]],
     specs = { { L, "fails before it stored anything asks the store nothing" } } },
+  -- review36b F1: the drop-in ignoring luatls's own option names
+  { name = "lead36_luasec_luatls_options_ignored", file = "lua/tls/luasec.lua",
+    from = [[  if luatls_only then return nil, luatls_only end]],
+    to = [[  if false then return nil, luatls_only end]],
+    specs = { { L, "refuses every tls.context option LuaSec has no parameter for" },
+              { L, "refuses them in wrap's parameter table" } } },
 }

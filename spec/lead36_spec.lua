@@ -1,6 +1,9 @@
--- Session 36's fixes: sessions of connections that failed (review36a F1).
+-- Session 36's fixes: sessions of connections that failed (review36a F1),
+-- luatls's own options given to the LuaSec drop-in (review36b F1).
 local tls = require "tls"
+local ssl = require "tls.luasec"
 local E = require "spec.support.engines"
+local tcppair = require "spec.support.tcppair"
 
 -- The record `bytes` with one bit of its last byte (the AEAD tag) flipped.
 local function altered(bytes)
@@ -100,5 +103,58 @@ describe("a connection that ended with a fatal alert leaves no session (RFC 5246
       assert.is_true(s2:status().failed)
       assert.equal(0, #st.puts)
       assert.equal(0, #st.deletes)
+   end)
+end)
+
+describe("the LuaSec drop-in refuses luatls's own tls.context options (review36b F1)", function()
+   local luasec_params = {
+      mode = true, protocol = true, options = true, password = true, certificate = true, key = true,
+      certificates = true, cafile = true, capath = true, verify = true, verifyext = true, dane = true,
+      depth = true, dhparam = true, ciphers = true, ciphersuites = true, curve = true, curveslist = true,
+      alpn = true, servername = true,
+   }
+   it("refuses every tls.context option LuaSec has no parameter for, naming it", function()
+      local n = 0
+      for name in pairs(require("tls.util").context_options) do
+         if not luasec_params[name] then
+            n = n + 1
+            local ctx, err = ssl.newcontext { mode = "client", protocol = "any", [name] = "x" }
+            assert.is_nil(ctx, name)
+            local prefix = name .. ": an option of luatls's tls.context, not a LuaSec parameter; the drop-in "
+               .. "would ignore it, so it is refused: "
+            assert.equal(1, err:find(prefix, 1, true), err)
+         end
+      end
+      assert.is_true(n >= 25, n)
+   end)
+
+   it("points to LuaSec's own way where there is one", function()
+      local function refusal(params)
+         params.mode, params.protocol = "client", "any"
+         return select(2, ssl.newcontext(params))
+      end
+      assert.equal("security_level: an option of luatls's tls.context, not a LuaSec parameter; the drop-in would "
+         .. "ignore it, so it is refused: LuaSec's way is @SECLEVEL=n in ciphers", refusal { security_level = 3 })
+      assert.equal("pin: an option of luatls's tls.context, not a LuaSec parameter; the drop-in would ignore it, "
+         .. "so it is refused: use tls.context with tls.wrap for it, or leave it out",
+         refusal { pin = string.rep("A", 43) .. "=" })
+      assert.truthy(refusal { ca = "x" }:find("LuaSec's way is cafile (or capath)", 1, true))
+      assert.truthy(refusal { max_version = "TLSv1.2" }:find("LuaSec's way is protocol, or options no_tlsv1_2 / "
+         .. "no_tlsv1_3", 1, true))
+      -- false is refused too: the name alone says the program meant luatls
+      assert.truthy(refusal { ocsp = false }:find("^ocsp: "))
+   end)
+
+   it("refuses them in wrap's parameter table, before the socket is taken", function()
+      local a, b = tcppair()
+      local conn, err = ssl.wrap(a, { mode = "client", protocol = "any", verify = "peer", ocsp = "require" })
+      assert.is_nil(conn)
+      assert.truthy(err:find("^ocsp: an option of luatls's tls.context"), err)
+      assert.is_true(a:getfd() >= 0)
+      a:close(); b:close()
+   end)
+
+   it("still ignores names neither API has, as LuaSec does", function()
+      assert.truthy(ssl.newcontext { mode = "client", protocol = "any", verify = "none", colour = "blue" })
    end)
 end)

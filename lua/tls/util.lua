@@ -2,6 +2,21 @@
 -- that one rule has one implementation.
 local M = {}
 
+-- The option names tls.context takes; tls.luasec refuses those LuaSec has no
+-- parameter for, rather than ignore them.
+M.context_options = {
+  mode = true, certificate = true, key = true, password = true, ca = true, verify = true, verify_id = true,
+  ciphers = true, groups = true, sigalgs = true, trace = true,
+  record_size_limit = true, security_level = true, strict_close = true, key_update_after = true,
+  min_version = true, max_version = true, require_ems = true,
+  -- issue 9 (each validated in lua/tls.lua by the part that implements it)
+  certificates = true, client_certificate = true, servername = true, sni_strict = true,
+  alpn = true, pin = true, crl = true, crl_check_all = true, ocsp = true, keylog = true,
+  -- issue 10: resumption (resumption_options in lua/tls.lua)
+  tickets = true, ticket_lifetime = true, ticket_keys = true, ticket_key_lifetime = true,
+  psk_ke = true, early_data = true, max_early_data = true, session_store = true,
+}
+
 -- A list option holds entries 1 to #list and nothing else. ipairs stops at
 -- the first nil, so { nil, pin } (a pin read from an unset variable first)
 -- would otherwise add no pin at all, and a pin-only client would then
