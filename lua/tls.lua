@@ -943,6 +943,11 @@ function tls.wrap(sock, ctx, opts)
   end
   -- (LuaSocket makes the descriptor at connect or bind: review32c F4)
   if fd < 0 then return fail("tls.wrap: the socket is closed or was never connected (call sock:connect first)") end
+  local prior = util.wrapped_by(sock, fd)
+  if prior then
+    return fail("tls.wrap: the socket is already under TLS (%s): a socket carries one TLS connection; "
+      .. "use that one", tostring(prior))
+  end
   local o, err = check_options("tls.wrap", opts,
     { servername = true, timeout = true, session = true, early_data = true })
   if not o then return nil, err end
@@ -962,7 +967,9 @@ function tls.wrap(sock, ctx, opts)
   local eok, eerr = early_data_option("tls.wrap", o, c)
   if not eok then return nil, eerr end
   if c:mode() == "server" then ticketkeys.refresh() end
-  return core.wrap(fd, c, o.servername, sock, timeout, o.session, o.early_data)
+  local conn, werr = core.wrap(fd, c, o.servername, sock, timeout, o.session, o.early_data)
+  if conn then util.wrapped_sockets[sock] = conn end
+  return conn, werr
 end
 
 --- tls.selfsigned{ names=, key="ec"|"rsa"|"ed25519", days= } -> cert_pem, key_pem | nil, msg

@@ -35,4 +35,15 @@ return {
     to = [[  if false then return nil, luatls_only end]],
     specs = { { L, "refuses every tls.context option LuaSec has no parameter for" },
               { L, "refuses them in wrap's parameter table" } } },
+  -- review36b F2: one socket wrapped twice
+  { name = "lead36_wrap_twice_allowed", file = "lua/tls.lua",
+    from = [[  if conn then util.wrapped_sockets[sock] = conn end]],
+    to = [[  if conn then local _ = util.wrapped_sockets end]],
+    specs = { { L, "tls.wrap refuses a socket a live connection wraps" } } },
+  { name = "lead36_wrap_twice_live_check", file = "lua/tls/util.lua",
+    from = [[  if prior and prior:getfd() == fd then return prior end]],
+    to = [[  if prior then return prior end]],
+    specs = { { L, "moved to another descriptor" } } },
+  -- the TLS 1.2 refusal names the RSA key transport suite the client offers (tls12_server_spec) and the
+  -- two rules of the wording are in mutate/mutations_tls12_server.lua
 }

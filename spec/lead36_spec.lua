@@ -1,5 +1,6 @@
 -- Session 36's fixes: sessions of connections that failed (review36a F1),
--- luatls's own options given to the LuaSec drop-in (review36b F1).
+-- luatls's own options given to the LuaSec drop-in (review36b F1), one
+-- socket wrapped twice (review36b F2).
 local tls = require "tls"
 local ssl = require "tls.luasec"
 local E = require "spec.support.engines"
@@ -156,5 +157,59 @@ describe("the LuaSec drop-in refuses luatls's own tls.context options (review36b
 
    it("still ignores names neither API has, as LuaSec does", function()
       assert.truthy(ssl.newcontext { mode = "client", protocol = "any", verify = "none", colour = "blue" })
+   end)
+end)
+
+describe("one socket, one TLS connection (review36b F2)", function()
+   it("tls.wrap refuses a socket a live connection wraps; the drop-in's wrap too", function()
+      local a, b = tcppair()
+      local cctx = assert(tls.context { ca = E.CERT })
+      local c1 = assert(tls.wrap(a, cctx, { servername = "localhost" }))
+      local c2, err = tls.wrap(a, cctx, { servername = "localhost" })
+      assert.is_nil(c2)
+      assert.equal("tls.wrap: the socket is already under TLS (" .. tostring(c1) .. "): a socket carries one TLS "
+         .. "connection; use that one", err)
+      local d, derr = ssl.wrap(a, { mode = "client", protocol = "any", verify = "none" })
+      assert.is_nil(d)
+      assert.equal("the socket is already under TLS (" .. tostring(c1) .. "): a socket carries one TLS connection; "
+         .. "use that one", derr)
+      -- the first connection is untouched: it completes its handshake and talks
+      local s = assert(tls.wrap(b, E.server_ctx {}))
+      c1:settimeout(0); s:settimeout(0)
+      for _ = 1, 100 do
+         local ok = c1:handshake()
+         local sok = s:handshake()
+         if ok and sok then break end
+      end
+      c1:settimeout(5); s:settimeout(5)
+      assert(c1:send("one socket\n"))
+      assert.equal("one socket", s:receive("*l"))
+      c1:close(); s:close()
+      -- closed with its connection: wrapping it again says so
+      local c3, cerr = tls.wrap(a, cctx, { servername = "localhost" })
+      assert.is_nil(c3)
+      assert.truthy(cerr:find("the socket is closed", 1, true), cerr)
+   end)
+
+   it("a LuaSocket object moved to another descriptor (its setfd) can be wrapped again", function()
+      local a, b = tcppair()
+      local x, y = tcppair()
+      local cctx = assert(tls.context { ca = E.CERT })
+      local c1 = assert(tls.wrap(a, cctx, { servername = "localhost" }))
+      local old = a:getfd()
+      a:setfd(x:getfd())
+      x:setfd(-1)
+      local c2 = assert(tls.wrap(a, cctx, { servername = "localhost" }))
+      assert.are_not.equal(old, c2:getfd())
+      c2:close(); y:close()
+      c1:close(); b:close()
+   end)
+
+   it("a socket whose first wrap was refused (no connection made) can be wrapped", function()
+      local a, b = tcppair()
+      local cctx = assert(tls.context { ca = E.CERT })
+      assert.is_nil(tls.wrap(a, cctx, { servername = "" }))
+      local c = assert(tls.wrap(a, cctx, { servername = "localhost" }))
+      c:close(); b:close()
    end)
 end)

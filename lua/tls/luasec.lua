@@ -1406,7 +1406,12 @@ local function take_fd(sock)
   if not ok and fd == "not enough memory" then error(fd, 0) end
   fd = ok and math.tointeger(fd)
   if not fd then error("bad argument #1 to 'wrap' (LuaSocket TCP socket expected)", 3) end
-  if fd < 0 then return nil end
+  if fd < 0 then return nil, "closed" end
+  local prior = util.wrapped_by(sock, fd)
+  if prior then
+    return nil, string.format("the socket is already under TLS (%s): a socket carries one TLS connection; "
+      .. "use that one", tostring(prior))
+  end
   local holder = assert(socket.tcp())
   holder:close()
   holder:setfd(fd)
@@ -1422,8 +1427,8 @@ function M.wrap(sock, cfg)
   elseif getmetatable(cfg) ~= Context then
     error("bad argument #2 to 'wrap' (a context from tls.luasec's newcontext or a table of parameters expected)", 2)
   end
-  local holder = take_fd(sock)
-  if not holder then return nil, "closed" end
+  local holder, herr = take_fd(sock)
+  if not holder then return nil, herr end
   local self = setmetatable({ ctx = ctx, holder = holder, sent = 0, received = 0, birth = socket.gettime() },
     Conn)
   self.id = context_id(self)

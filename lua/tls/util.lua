@@ -17,6 +17,19 @@ M.context_options = {
   psk_ke = true, early_data = true, max_early_data = true, session_store = true,
 }
 
+-- LuaSocket objects under a live tls.wrap connection, and that connection
+-- (keys weak: an entry goes with its socket). A second wrap of one socket
+-- would write its handshake into the first one's TLS stream.
+M.wrapped_sockets = setmetatable({}, { __mode = "k" })
+
+-- The connection that still has sock's descriptor fd under TLS, or nil
+-- (closed, or let go of it with setfd(-1)).
+function M.wrapped_by(sock, fd)
+  local prior = M.wrapped_sockets[sock]
+  if prior and prior:getfd() == fd then return prior end
+  return nil
+end
+
 -- A list option holds entries 1 to #list and nothing else. ipairs stops at
 -- the first nil, so { nil, pin } (a pin read from an unset variable first)
 -- would otherwise add no pin at all, and a pin-only client would then
