@@ -44,6 +44,15 @@ return {
     from = [[  if prior and prior:getfd() == fd then return prior end]],
     to = [[  if prior then return prior end]],
     specs = { { L, "moved to another descriptor" } } },
+  -- review36b I1: any settimeout mode taken
+  { name = "lead36_timeout_mode_unchecked", file = "csrc/lua/lua_conn.c",
+    from = [[    if (mode[0] != 'b' && mode[0] != 't' && mode[0] != 'r')]],
+    to = [[    if (0 && mode[0] != 'b' && mode[0] != 't' && mode[0] != 'r')]],
+    specs = { { L, "takes 'b', 't' and 'r' and raises on another" } } },
+  { name = "lead36_dropin_timeout_mode_unchecked", file = "lua/tls/luasec.lua",
+    from = [[  if mode ~= nil and not (type(mode) == "string" and mode:match("^[btr]")) then]],
+    to = [[  if false then]],
+    specs = { { L, "takes 'b', 't' and 'r' and raises on another" } } },
   -- the TLS 1.2 refusal names the RSA key transport suite the client offers (tls12_server_spec) and the
   -- two rules of the wording are in mutate/mutations_tls12_server.lua
 }

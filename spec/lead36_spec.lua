@@ -1,6 +1,6 @@
 -- Session 36's fixes: sessions of connections that failed (review36a F1),
 -- luatls's own options given to the LuaSec drop-in (review36b F1), one
--- socket wrapped twice (review36b F2).
+-- socket wrapped twice (review36b F2), settimeout's mode (review36b I1).
 local tls = require "tls"
 local ssl = require "tls.luasec"
 local E = require "spec.support.engines"
@@ -211,5 +211,35 @@ describe("one socket, one TLS connection (review36b F2)", function()
       assert.is_nil(tls.wrap(a, cctx, { servername = "" }))
       local c = assert(tls.wrap(a, cctx, { servername = "localhost" }))
       c:close(); b:close()
+   end)
+end)
+
+describe("settimeout's LuaSocket mode (review36b I1)", function()
+   it("takes 'b', 't' and 'r' and raises on another, on connections, servers and the drop-in", function()
+      local a, b = tcppair()
+      local conn = assert(tls.wrap(a, assert(tls.context { verify = false })))
+      for _, mode in ipairs { "b", "t", "r", "block", "total" } do
+         assert.equal(1, conn:settimeout(1, mode))
+      end
+      assert.equal(1, conn:settimeout(1))
+      local ok, err = pcall(function() return conn:settimeout(1, "x") end)
+      assert.is_false(ok)
+      assert.truthy(err:find("bad argument #2 to 'settimeout' (invalid timeout mode 'x' (LuaSocket's are 'b' and "
+         .. "'t'))", 1, true), err)
+      assert.is_false(pcall(function() return conn:settimeout(1, "") end))
+      assert.is_false(pcall(function() return conn:settimeout(1, {}) end))
+      conn:close()
+      local server = assert(tls.listen("127.0.0.1", 0, { mode = "server", certificate = E.CERT, key = E.KEY }))
+      assert.equal(1, server:settimeout(0, "t"))
+      ok, err = pcall(function() return server:settimeout(0, "q") end)
+      assert.is_false(ok)
+      assert.truthy(err:find("invalid timeout mode 'q'", 1, true), err)
+      server:close()
+      local d = assert(ssl.wrap(b, { mode = "client", protocol = "any", verify = "none" }))
+      assert.equal(1, d:settimeout(1, "t"))
+      ok, err = pcall(function() return d:settimeout(1, "x") end)
+      assert.is_false(ok)
+      assert.truthy(err:find("bad argument #2 to 'settimeout' (invalid timeout mode 'x'", 1, true), err)
+      d:close()
    end)
 end)

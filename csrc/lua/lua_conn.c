@@ -1013,9 +1013,20 @@ double tls_lua_opt_timeout(lua_State *L, int arg)
     return t;
 }
 
+void tls_lua_check_timeout_mode(lua_State *L, int arg)
+{
+    /* LuaSocket's modes: "b" (each blocking step) and "t" (the whole call),
+     * told by their first letter, with "r" an old name of "t". One deadline
+     * per call serves both here; anything else is a mistake it raises on. */
+    const char *mode = luaL_optstring(L, arg, "b");
+    if (mode[0] != 'b' && mode[0] != 't' && mode[0] != 'r')
+        luaL_argerror(L, arg, lua_pushfstring(L, "invalid timeout mode '%s' (LuaSocket's are 'b' and 't')", mode));
+}
+
 static int conn_settimeout(lua_State *L)
 {
     lua_conn *c = to_conn(L);
+    tls_lua_check_timeout_mode(L, 3);
     c->timeout = tls_lua_opt_timeout(L, 2);
     lua_pushinteger(L, 1);
     return 1;

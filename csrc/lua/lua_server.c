@@ -100,6 +100,7 @@ static int server_accept(lua_State *L)
 static int server_settimeout(lua_State *L)
 {
     lua_server *s = check_idle_server(L);
+    tls_lua_check_timeout_mode(L, 3);
     s->timeout = tls_lua_opt_timeout(L, 2);
     lua_pushinteger(L, 1);
     return 1;

@@ -218,6 +218,8 @@ int tls_lua_connect(lua_State *L);
 /* settimeout's argument at arg: seconds, or -1 (nil, negative: block);
  * NaN raises. */
 double tls_lua_opt_timeout(lua_State *L, int arg);
+/* settimeout's optional LuaSocket mode at arg: raises unless "b", "t" or "r". */
+void tls_lua_check_timeout_mode(lua_State *L, int arg);
 /* core.wrap(fd, ctx, servername, socket, timeout, session) -> conn | nil, msg */
 int tls_lua_wrap(lua_State *L);
 typedef struct lua_conn lua_conn;

@@ -1176,11 +1176,16 @@ function Conn:receive(pattern, prefix)
   return nil, want_word(self, err), partial
 end
 
-function Conn:settimeout(t)
+function Conn:settimeout(t, mode)
   -- Checked now, not when the connection is first used (as conn:settimeout does).
   if t ~= nil and (type(t) ~= "number" or t ~= t) then
     error(string.format("bad argument #1 to 'settimeout' (%s)", type(t) ~= "number"
       and "number expected, got " .. type(t) or "timeout is NaN: give seconds, or nil or a negative number to block"), 2)
+  end
+  -- LuaSec's modes are LuaSocket's (tls.conn's settimeout says the same)
+  if mode ~= nil and not (type(mode) == "string" and mode:match("^[btr]")) then
+    error(string.format("bad argument #2 to 'settimeout' (invalid timeout mode '%s' (LuaSocket's are 'b' and "
+      .. "'t'))", tostring(mode)), 2)
   end
   self.timeout = t
   if self.conn then self.conn:settimeout(t) end
