@@ -1,6 +1,7 @@
 -- Session 36's fixes: sessions of connections that failed (review36a F1),
 -- luatls's own options given to the LuaSec drop-in (review36b F1), one
--- socket wrapped twice (review36b F2), settimeout's mode (review36b I1).
+-- socket wrapped twice (review36b F2), settimeout's mode (review36b I1),
+-- "TRUSTED CERTIFICATE" blocks in `ca` given as text (review36d F1).
 local tls = require "tls"
 local ssl = require "tls.luasec"
 local E = require "spec.support.engines"
@@ -241,5 +242,62 @@ describe("settimeout's LuaSocket mode (review36b I1)", function()
       assert.is_false(ok)
       assert.truthy(err:find("bad argument #2 to 'settimeout' (invalid timeout mode 'x'", 1, true), err)
       d:close()
+   end)
+end)
+
+describe("'ca' as PEM text takes a bundle as a file does (review36d F1)", function()
+   local proc = require "spec.support.proc"
+   local c = require("spec.support.certs").get()
+   local function read(path)
+      local f = assert(io.open(path, "rb"))
+      local data = f:read("a")
+      f:close()
+      return data
+   end
+   -- c.ca in OpenSSL's trusted form, with a trust setting (openssl x509 -addreject / -addtrust)
+   local function trusted(flag)
+      local out, code = proc.run("openssl x509 -in " .. proc.quote(c.ca) .. " " .. flag)
+      assert.equal(0, code, out)
+      assert.truthy(out:find("-----BEGIN TRUSTED CERTIFICATE-----", 1, true), out)
+      return out
+   end
+   -- Our client with `ca` = text, against our server with a leaf under c.ca.
+   local function handshake(ca_text)
+      local cctx = assert(tls.context { ca = ca_text })
+      local cl = assert(tls.engine(cctx, { servername = "localhost" }))
+      local sv = assert(tls.engine(assert(tls.context { mode = "server", certificate = c.leaf.ecdsa_p256.cert,
+         key = c.leaf.ecdsa_p256.key })))
+      assert(cl:start())
+      E.pump(cl, sv)
+      return cl:status().handshake_done, cl:error()
+   end
+
+   for _, form in ipairs { "file", "text" } do
+      it("a root distrusted for serverAuth before the plain root refuses the server, " .. form, function()
+         local bundle = trusted("-addreject serverAuth") .. read(c.ca)
+         local ca = bundle
+         if form == "file" then
+            ca = os.tmpname()
+            local f = assert(io.open(ca, "wb"))
+            f:write(bundle)
+            f:close()
+         end
+         local done, err = handshake(ca)
+         if form == "file" then os.remove(ca) end
+         assert.is_false(done)
+         assert.truthy(tostring(err):find("certificate rejected", 1, true), err)
+      end)
+   end
+
+   it("a trusted-form root alone is a trust anchor, and the plain root still works", function()
+      assert.is_true((handshake(trusted("-addtrust serverAuth"))))
+      assert.is_true((handshake(read(c.ca))))
+   end)
+
+   it("bad PEM and text without a certificate are still refused", function()
+      assert.equal("ca: no certificate found in the PEM text",
+         select(2, tls.context { ca = "-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n" }))
+      local _, err = tls.context { ca = "-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n" }
+      assert.truthy(err:find("^ca: bad PEM in the PEM text: "), err)
    end)
 end)

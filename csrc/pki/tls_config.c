@@ -634,19 +634,15 @@ static int ensure_store(tls_config *c, tls_error *err)
     return 0;
 }
 
-/* A bundle of PEM certificates (and CRLs, as X509_STORE_load_file takes
- * them), read once (read_trust_file). */
-int tls_config_load_ca_file(tls_config *c, const char *path, size_t len, tls_error *err)
+/* The certificates and CRLs of a PEM bundle into the store, as
+ * X509_STORE_load_file takes them: "TRUSTED CERTIFICATE" blocks too, with
+ * the trust settings they carry (a root distrusted for serverAuth stays
+ * distrusted), whether the bundle came as a file or as text. Returns the
+ * number of certificates and CRLs added, or -1 when the PEM is bad or the
+ * store refuses one (the reason in libcrypto's error queue). */
+static int add_pem_bundle(tls_config *c, const char *data, size_t len)
 {
-    if (ensure_store(c, err) != 0)
-        return -1;
-    tls_buf data;
-    tls_buf_init(&data);
-    if (read_trust_file("ca", path, len, &data, err) != 0) {
-        tls_buf_free(&data);
-        return -1;
-    }
-    BIO *bio = BIO_new_mem_buf(data.data, (int)data.len);
+    BIO *bio = BIO_new_mem_buf(data, (int)len);
     ERR_clear_error();
     STACK_OF(X509_INFO) *infos = bio != NULL ? PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL) : NULL;
     BIO_free(bio);
@@ -660,10 +656,25 @@ int tls_config_load_ca_file(tls_config *c, const char *path, size_t len, tls_err
         added += info->x509 != NULL || info->crl != NULL;
     }
     sk_X509_INFO_pop_free(infos, X509_INFO_free);
-    if (failed || added == 0) {
+    return failed ? -1 : added;
+}
+
+/* A bundle of PEM certificates (and CRLs), read once (read_trust_file). */
+int tls_config_load_ca_file(tls_config *c, const char *path, size_t len, tls_error *err)
+{
+    if (ensure_store(c, err) != 0)
+        return -1;
+    tls_buf data;
+    tls_buf_init(&data);
+    if (read_trust_file("ca", path, len, &data, err) != 0) {
+        tls_buf_free(&data);
+        return -1;
+    }
+    int added = add_pem_bundle(c, (const char *)data.data, data.len);
+    if (added <= 0) {
         tls_buf_free(&data);
         char detail[120];
-        if (!failed)
+        if (added == 0)
             snprintf(detail, sizeof detail, "no certificate or crl found");
         else
             crypto_detail(detail, sizeof detail);
@@ -714,23 +725,8 @@ int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error
 {
     if (ensure_store(c, err) != 0)
         return -1;
-    BIO *bio = BIO_new_mem_buf(pem, (int)len);
-    if (bio == NULL)
-        return tls_fail_crypto(err, NO_ALERT, "ca");
-    ERR_clear_error();
-    int added = 0;
-    X509 *cert;
-    while ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-        int ok = X509_STORE_add_cert(c->store, cert);
-        X509_free(cert);
-        if (!ok) {
-            BIO_free(bio);
-            return tls_fail_crypto(err, NO_ALERT, "ca: cannot add a certificate");
-        }
-        added++;
-    }
-    BIO_free(bio);
-    if (!error_is_end_of_pem()) {
+    int added = add_pem_bundle(c, pem, len);
+    if (added < 0) {
         char detail[120];
         crypto_detail(detail, sizeof detail);
         return tls_fail(err, NO_ALERT, "ca: bad PEM in the PEM text: %s", detail);
