@@ -1,7 +1,8 @@
 -- Session 36's fixes: sessions of connections that failed (review36a F1),
 -- luatls's own options given to the LuaSec drop-in (review36b F1), one
 -- socket wrapped twice (review36b F2), settimeout's mode (review36b I1),
--- "TRUSTED CERTIFICATE" blocks in `ca` given as text (review36d F1).
+-- "TRUSTED CERTIFICATE" blocks in `ca` given as text (review36d F1), the
+-- IP address mismatch message (review36d F2).
 local tls = require "tls"
 local ssl = require "tls.luasec"
 local E = require "spec.support.engines"
@@ -299,5 +300,26 @@ describe("'ca' as PEM text takes a bundle as a file does (review36d F1)", functi
          select(2, tls.context { ca = "-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n" }))
       local _, err = tls.context { ca = "-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n" }
       assert.truthy(err:find("^ca: bad PEM in the PEM text: "), err)
+   end)
+end)
+
+describe("an IP address mismatch says which names are DNS names (review36d F2)", function()
+   it("a DNS name reading 127.0.0.1 does not match the address 127.0.0.1, and the message shows why", function()
+      local proc = require "spec.support.proc"
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir -p " .. proc.quote(dir)))
+      local cert, key = dir .. "/c.pem", dir .. "/k.pem"
+      local out, code = proc.run(string.format("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+         .. "-nodes -subj /CN=dns-ip -addext subjectAltName=DNS:127.0.0.1 -days 2 -keyout %s -out %s 2>&1",
+         proc.quote(key), proc.quote(cert)))
+      assert.equal(0, code, out)
+      local cl = assert(tls.engine(assert(tls.context { ca = cert }), { servername = "127.0.0.1" }))
+      local sv = assert(tls.engine(assert(tls.context { mode = "server", certificate = cert, key = key })))
+      assert(cl:start())
+      E.pump(cl, sv)
+      os.execute("rm -rf " .. proc.quote(dir))
+      assert.is_false(cl:status().handshake_done)
+      assert.equal("IP address mismatch: expected 127.0.0.1, certificate is for DNS:127.0.0.1", (cl:error()))
    end)
 end)

@@ -143,7 +143,7 @@ describe("the host-name check", function()
       [[ conn:handshake() ]])
     local conn, err = tls.connect("127.0.0.1", port, client_ctx(), { timeout = 10 })
     assert.is_nil(conn)
-    assert.equal("IP address mismatch: expected 127.0.0.1, certificate is for localhost", err)
+    assert.equal("IP address mismatch: expected 127.0.0.1, certificate is for DNS:localhost", err)
     reap()
 
     port, reap = child.tls_server(pki:read("ipsan.pem"), pki:read("ipsan.key"),

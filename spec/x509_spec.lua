@@ -120,7 +120,7 @@ describe("tls.selfsigned", function()
          "host name mismatch: expected other.example, certificate is for localhost, 127.0.0.1",
          "bad_certificate")
       expect_refused(client_ctx(cert), server_ctx(cert, key), "127.0.0.2",
-         "IP address mismatch: expected 127.0.0.2, certificate is for localhost, 127.0.0.1", "bad_certificate")
+         "IP address mismatch: expected 127.0.0.2, certificate is for DNS:localhost, IP:127.0.0.1", "bad_certificate")
    end)
 
    it("is refused by a client that trusts another certificate", function()
@@ -195,7 +195,7 @@ describe("certificate verification", function()
       local cli = handshake(client_ctx(c.ca), srv, "::1")
       assert.is_true(cli:status().handshake_done, tostring(cli:error()))
       expect_refused(client_ctx(c.ca), srv, "10.0.0.1",
-         "IP address mismatch: expected 10.0.0.1, certificate is for localhost, 127.0.0.1, ::1",
+         "IP address mismatch: expected 10.0.0.1, certificate is for DNS:localhost, IP:127.0.0.1, IP:::1",
          "bad_certificate")
    end)
 

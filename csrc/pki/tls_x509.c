@@ -247,7 +247,7 @@ static void append(char *out, size_t size, size_t *used, const char *s)
         *used = *used + (size_t)n < size ? *used + (size_t)n : size - 1;
 }
 
-int tls_x509_names_text(X509 *cert, char *out, size_t size)
+int tls_x509_names_text(X509 *cert, char *out, size_t size, int tagged)
 {
     size_t used = 0;
     int count = 0;
@@ -257,10 +257,13 @@ int tls_x509_names_text(X509 *cert, char *out, size_t size)
     GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
     for (int i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
         char one[256];
-        if (!tls_x509_general_name_text(sk_GENERAL_NAME_value(sans, i), one, sizeof one))
+        const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, i);
+        if (!tls_x509_general_name_text(gn, one, sizeof one))
             continue;
         if (used > 0)
             append(out, size, &used, ", ");
+        if (tagged)
+            append(out, size, &used, gn->type == GEN_DNS ? "DNS:" : "IP:");
         append(out, size, &used, one);
         count++;
     }
@@ -403,7 +406,9 @@ static int fail_verification(tls_error *err, int code, int depth, X509 *cert, co
     case X509_V_ERR_IP_ADDRESS_MISMATCH: {
         char names[200];
         const char *what = code == X509_V_ERR_HOSTNAME_MISMATCH ? "host name" : "IP address";
-        if (tls_x509_names_text(cert, names, sizeof names) > 0)
+        /* An IP address is checked against IP names only: a DNS name that
+         * reads "127.0.0.1" does not match it, and the message shows why. */
+        if (tls_x509_names_text(cert, names, sizeof names, code == X509_V_ERR_IP_ADDRESS_MISMATCH) > 0)
             return tls_fail(err, TLS_ALERT_BAD_CERTIFICATE,
                             "%s mismatch: expected %s, certificate is for %s", what,
                             name ? name : "?", names);
