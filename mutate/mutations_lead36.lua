@@ -53,6 +53,12 @@ return {
     from = [[  if mode ~= nil and not (type(mode) == "string" and mode:match("^[btr]")) then]],
     to = [[  if false then]],
     specs = { { L, "takes 'b', 't' and 'r' and raises on another" } } },
+  -- review36d F1: a bundle's TRUSTED CERTIFICATE settings dropped (as PEM text did)
+  { name = "lead36_ca_trust_settings_dropped", file = "csrc/pki/tls_config.c",
+    from = [[            failed = X509_STORE_add_cert(c->store, info->x509) != 1;]],
+    to = [[            failed = (X509_trust_clear(info->x509), X509_reject_clear(info->x509),
+                      X509_STORE_add_cert(c->store, info->x509) != 1);]],
+    specs = { { L, "a root distrusted for serverAuth before the plain root refuses the server, text" } } },
   -- the TLS 1.2 refusal names the RSA key transport suite the client offers (tls12_server_spec) and the
   -- two rules of the wording are in mutate/mutations_tls12_server.lua
 }
