@@ -35,3 +35,24 @@ for _, case in ipairs { { "ECDHE-ECDSA-AES128-GCM-SHA256", server_ctx },
    P.transfer(c2, s2, "again", c2, s2)
    P.close(c2, s2)
 end
+
+-- Engine calls at call depths this state never reached: each method's
+-- guard then needs a new CallInfo (and stack) to run its __close, which
+-- tls_lua_enter makes before the engine is marked in use (a failure there
+-- is a plain error, not an engine in use for ever). Which depths are new
+-- otherwise depends on what ran before, and the collector frees unused
+-- CallInfos, so the script makes them new on purpose.
+local c, s = P.handshake(assert(tls.context {
+   mode = "client", ca = P.CERT, max_version = "TLSv1.2",
+}), server_ctx)
+local function at_depth(n, f)
+   if n == 0 then return f() end
+   local r = at_depth(n - 1, f)
+   return r
+end
+for depth = 1, 8 do
+   collectgarbage()
+   at_depth(100 + 10 * depth, function() return c:status() end)
+   at_depth(101 + 10 * depth, function() return s:output() end)
+end
+P.close(c, s)
