@@ -249,12 +249,7 @@ end)
 describe("'ca' as PEM text takes a bundle as a file does (review36d F1)", function()
    local proc = require "spec.support.proc"
    local c = require("spec.support.certs").get()
-   local function read(path)
-      local f = assert(io.open(path, "rb"))
-      local data = f:read("a")
-      f:close()
-      return data
-   end
+   local read = proc.read_file
    -- c.ca in OpenSSL's trusted form, with a trust setting (openssl x509 -addreject / -addtrust)
    local function trusted(flag)
       local out, code = proc.run("openssl x509 -in " .. proc.quote(c.ca) .. " " .. flag)
@@ -279,9 +274,7 @@ describe("'ca' as PEM text takes a bundle as a file does (review36d F1)", functi
          local ca = bundle
          if form == "file" then
             ca = os.tmpname()
-            local f = assert(io.open(ca, "wb"))
-            f:write(bundle)
-            f:close()
+            proc.write_file(ca, bundle)
          end
          local done, err = handshake(ca)
          if form == "file" then os.remove(ca) end
