@@ -331,6 +331,9 @@ void tls_sig_forget(EVP_PKEY *key);
  * several times per handshake). */
 typedef enum { TLS_KEY_OTHER, TLS_KEY_EC, TLS_KEY_RSA, TLS_KEY_RSA_PSS, TLS_KEY_ED25519 } tls_key_kind;
 tls_key_kind tls_key_kind_of(EVP_PKEY *key, int *curve_nid);
+/* The TLS group (supported_groups code point) of an EC key's curve; 0 for
+ * other keys and for curves TLS does not name. */
+uint16_t tls_ec_key_group(EVP_PKEY *key);
 /* rfc5246#7.4.2: whether a TLS 1.2 suite's authentication fits the key
  * (RSA for ECDHE_RSA and RSA key transport, EC for ECDHE_ECDSA). */
 int tls12_key_fits_suite(EVP_PKEY *key, const tls_suite *s);

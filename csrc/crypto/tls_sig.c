@@ -124,6 +124,23 @@ tls_key_kind tls_key_kind_of(EVP_PKEY *key, int *curve_nid)
     return f.kind;
 }
 
+/* The TLS group of an EC key's curve, or 0 for other keys and curves. */
+uint16_t tls_ec_key_group(EVP_PKEY *key)
+{
+    int nid = NID_undef;
+    if (tls_key_kind_of(key, &nid) != TLS_KEY_EC)
+        return 0;
+    switch (nid) {
+    case NID_X9_62_prime256v1:
+        return TLS_GROUP_SECP256R1;
+    case NID_secp384r1:
+        return TLS_GROUP_SECP384R1;
+    case NID_secp521r1:
+        return TLS_GROUP_SECP521R1;
+    }
+    return 0;
+}
+
 /* rfc5246#7.4.2: "The end entity certificate's public key ... MUST be
  * compatible with the selected key exchange algorithm": RSA for
  * ECDHE_RSA and RSA key transport, EC or Ed25519 for ECDHE_ECDSA

@@ -167,6 +167,17 @@ static int handle_certificate(tls_conn *c, tls_reader *body)
         return tls_fail(&c->err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
                         "server's certificate has a %s key, which %s cannot use", EVP_PKEY_get0_type_name(c->peer_key),
                         c->suite->name);
+    /* rfc8422#5.3: an ECDSA certificate's key "MUST use a curve and point
+     * format supported by the client" (our supported_groups): the
+     * signature would verify on any curve, so only this check keeps a
+     * 'groups' option from being a preference a server can ignore. */
+    if (c->suite->auth == TLS_AUTH_ECDSA && tls_key_kind_of(c->peer_key, NULL) == TLS_KEY_EC) {
+        uint16_t curve = tls_ec_key_group(c->peer_key);
+        if (curve == 0 || !tls_hello_offered(c->pol.groups, c->pol.n_groups, curve))
+            return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                            "server's certificate key is on curve %s, which this client does not offer in its groups",
+                            name_or(tls_group_name(curve), "(a curve TLS does not name)"));
+    }
     c->state = c->suite->kx == TLS_KX_ECDHE ? ST_CLIENT12_WAIT_SKE : ST_CLIENT12_WAIT_SHD;
     return tls12_ocsp_after_certificate(c);
 }

@@ -49,23 +49,6 @@ static int unexpected(tls_conn *c, uint8_t type, const char *wanted)
 
 /* ---- Negotiation ----------------------------------------------------------- */
 
-/* The TLS group of an EC key's curve, or 0. */
-static uint16_t ec_key_group(EVP_PKEY *key)
-{
-    int nid = NID_undef;
-    if (tls_key_kind_of(key, &nid) != TLS_KEY_EC)
-        return 0;
-    switch (nid) {
-    case NID_X9_62_prime256v1:
-        return TLS_GROUP_SECP256R1;
-    case NID_secp384r1:
-        return TLS_GROUP_SECP384R1;
-    case NID_secp521r1:
-        return TLS_GROUP_SECP521R1;
-    }
-    return 0;
-}
-
 static int raw_list_has(tls_reader raw, uint16_t v)
 {
     while (tls_rd_left(&raw) >= 2)
@@ -91,7 +74,7 @@ static int key_fits_suite(const tls_identity *id, const client_hello *ch, const 
     /* rfc8422#5.1.1 names curves for ECDSA; an Ed25519 key needs only
      * the ed25519 scheme in signature_algorithms (negotiate checks it). */
     if (s->auth == TLS_AUTH_ECDSA && tls_key_kind_of(key, NULL) == TLS_KEY_EC) {
-        uint16_t curve = ec_key_group(key);
+        uint16_t curve = tls_ec_key_group(key);
         return curve != 0 && (!ch->has_groups || raw_list_has(ch->groups_raw, curve));
     }
     return 1;
@@ -210,11 +193,11 @@ static int negotiate(tls_conn *c, const client_hello *ch)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers only ECDHE suites for our certificate, whose keyUsage lacks "
                         "digitalSignature (RFC 5246 7.4.2): it serves RSA key transport only");
-    if (!key_fits && ec_key_group(c->own->key) != 0)
+    if (!key_fits && tls_ec_key_group(c->own->key) != 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers no TLS 1.2 cipher suite for our ECDSA certificate on %s "
                         "(ECDHE_ECDSA suites, and %s in supported_groups)",
-                        tls_group_name(ec_key_group(c->own->key)), tls_group_name(ec_key_group(c->own->key)));
+                        tls_group_name(tls_ec_key_group(c->own->key)), tls_group_name(tls_ec_key_group(c->own->key)));
     if (!key_fits && kx_usage_only)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers only RSA key transport for our RSA certificate, whose keyUsage "

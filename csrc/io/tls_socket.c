@@ -268,8 +268,50 @@ static int accept_prepared(int listen_fd)
 #endif
 }
 
+/* accept's errors that say the process or the system is short of
+ * descriptors or memory right now: the client stays queued, and what
+ * frees a descriptor (another connection closing) can only happen if
+ * the caller gets its hand back or time passes. */
+static int is_shortage(int e)
+{
+    return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
+/* accept(2) on Linux: errors of the connection being accepted, not of
+ * the listening socket; the next client in the queue may do better. */
+static int is_client_failure(int e)
+{
+    return e == EINTR || e == ECONNABORTED || e == EPROTO || e == ENETDOWN || e == ENETUNREACH
+           || e == EHOSTUNREACH || e == EHOSTDOWN || e == ENOPROTOOPT;
+}
+
+/* During a shortage the listening socket stays readable, so waiting on
+ * it would return at once: pause instead, 5 ms doubling to 320 ms, for
+ * at most TLS_SOCK_SHORTAGE_WAIT seconds and never past the deadline,
+ * then report the error. A loop that calls accept again at once then
+ * spins at a few calls a second, not at full speed, and a program that
+ * waits forever still hears of the shortage and can close idle clients. */
+static int pause_for_shortage(double since, double deadline, int *step_ms)
+{
+    double now = tls_sock_now();
+    double until = since + TLS_SOCK_SHORTAGE_WAIT;
+    if (deadline >= 0 && deadline < until)
+        until = deadline;
+    if (now >= until)
+        return 0;
+    double ms = (until - now) * 1000.0;
+    if (ms > *step_ms)
+        ms = *step_ms;
+    poll(NULL, 0, (int)ceil(ms));
+    if (*step_ms < 320)
+        *step_ms *= 2;
+    return 1;
+}
+
 int tls_sock_accept(int listen_fd, double deadline, int *fd, char *msg, size_t msg_size)
 {
+    double shortage_since = -1;
+    int step_ms = 5;
     for (;;) {
         int s = accept_prepared(listen_fd);
         if (s >= 0) {
@@ -288,8 +330,17 @@ int tls_sock_accept(int listen_fd, double deadline, int *fd, char *msg, size_t m
             return TLS_IO_DONE;
         }
         /* A client that gave up before we accepted is not our failure. */
-        if (errno == EINTR || errno == ECONNABORTED)
+        if (is_client_failure(errno))
             continue;
+        if (is_shortage(errno)) {
+            int e = errno;
+            if (shortage_since < 0)
+                shortage_since = tls_sock_now();
+            if (pause_for_shortage(shortage_since, deadline, &step_ms))
+                continue;
+            describe_errno(e, NULL, msg, msg_size);
+            return TLS_IO_SHORTAGE;
+        }
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
             describe_errno(errno, NULL, msg, msg_size);
             return TLS_IO_ERROR;

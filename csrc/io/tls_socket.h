@@ -19,6 +19,11 @@
 #define TLS_IO_TIMEOUT (-1)
 #define TLS_IO_CLOSED (-2) /* orderly EOF, EPIPE or ECONNRESET */
 #define TLS_IO_ERROR (-3)
+/* accept only: no descriptor or memory free now (EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM), after pausing up to TLS_SOCK_SHORTAGE_WAIT seconds
+ * (never past the deadline); msg says which. */
+#define TLS_IO_SHORTAGE (-4)
+#define TLS_SOCK_SHORTAGE_WAIT 1.0
 
 #define TLS_SOCK_MSG_MAX 256
 #define TLS_SOCK_ADDR_MAX 64 /* room for "[ipv6]:port" */
@@ -37,6 +42,7 @@ int tls_sock_connect(const char *host, const char *port, double deadline, int *f
  * free port. */
 int tls_sock_listen(const char *host, const char *port, int backlog, int *fd, char *msg,
                     size_t msg_size);
+/* TLS_IO_DONE, TLS_IO_TIMEOUT, TLS_IO_SHORTAGE or TLS_IO_ERROR. */
 int tls_sock_accept(int listen_fd, double deadline, int *fd, char *msg, size_t msg_size);
 
 /* Sends all len bytes unless the deadline passes or the peer is gone;

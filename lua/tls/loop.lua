@@ -281,6 +281,7 @@ local function accept(accept, raw_settimeout)
     local t = server_timeout[self]
     if t == 0 then return marked(cq, self) end
     local deadline = deadline_of(cq, t)
+    local shortage_since, pause = nil, 0.005
     while true do
       raw_settimeout(self, 0)
       local before = cq.monotime()
@@ -292,8 +293,22 @@ local function accept(accept, raw_settimeout)
         mark(self, conn, before, cq.monotime())
         return conn
       end
-      if err ~= "timeout" then return nil, err end
-      if not wait(cq, self, deadline) then return nil, "timeout" end
+      if err == "closed" then return nil, err end
+      if err == "timeout" then
+        if not wait(cq, self, deadline) then return nil, "timeout" end
+      else
+        -- Out of descriptors or memory ("too many open files"): the client
+        -- stays queued and the socket readable, so polling it would return
+        -- at once and starve every other coroutine, the ones whose closing
+        -- connections would end the shortage. Sleep instead, as the
+        -- blocking accept pauses (csrc/io/tls_socket.c: 5 ms doubling to
+        -- 320 ms, at most 1 s and the deadline, then the error).
+        shortage_since = shortage_since or cq.monotime()
+        local now, stop = cq.monotime(), earliest(deadline, shortage_since + 1)
+        if now >= stop then return nil, err end
+        cq.poll(math.min(pause, stop - now))
+        pause = math.min(pause * 2, 0.32)
+      end
     end
   end
   -- run for core.loop_method: cq is the controller, or (pick_always) the
