@@ -21,4 +21,32 @@ return {
     to = [[            if (0 && pause_for_shortage(shortage_since, deadline, &step_ms))
                 continue;]],
     specs = { { L, "the blocking accept pauses for at most a second" } } },
+  -- review37e F1: a URL's authority ends at "/" only (LuaSocket's url.parse), not at "?" or "#"
+  { name = "lead37_url_authority_to_slash_only", file = "lua/tls/util.lua",
+    from = [[    if rest ~= "" and rest:sub(1, 1) ~= "/" then u = head .. authority .. "/" .. rest end]],
+    to = [[]],
+    specs = { { L, "a '?' after the host ends the authority" }, { L, "the drop-in's ssl.https reads the host" } } },
+  { name = "lead37_url_backslash_taken", file = "lua/tls/util.lua",
+    from = [[    if authority:find("\\", 1, true) then]],
+    to = [[    if false then]],
+    specs = { { L, "refuses a backslash in the host part" } } },
+  -- review37e F4: a port read with tonumber
+  { name = "lead37_url_port_tonumber", file = "lua/tls/util.lua",
+    from = [[  if type(text) ~= "string" or not text:match("^%d+$") or #text > 5 then return nil end]],
+    to = [[  if type(text) ~= "string" or not tonumber(text) then return nil end]],
+    specs = { { L, "ports that are not decimal digits" } } },
+  -- review37e F2: ssl.https drops luatls's options, and LuaSec's dane
+  { name = "lead37_sslhttps_luatls_options_dropped", file = "lua/tls/luasec/https.lua",
+    from = [[    if refused then return nil, "ssl.https: " .. refused end]],
+    to = [[]],
+    specs = { { L, "luatls's tls.context names as newcontext refuses them" }, { L, "through socket.http after install()" } } },
+  { name = "lead37_sslhttps_dane_dropped", file = "lua/tls/luasec/https.lua",
+    from = [["verifyext", "dane",]],
+    to = [["verifyext",]],
+    specs = { { L, "dane (LuaSec's, which luatls lacks) is refused" } } },
+  -- review37e F3: getsignaturename's long names
+  { name = "lead37_getsignaturename_long", file = "lua/tls/luasec.lua",
+    from = [[  return self.cert:signature_algorithm("short")]],
+    to = [[  return self.cert:signature_algorithm()]],
+    specs = { { L, "for RSA PKCS#1 v1.5 and RSA-PSS signatures, as real LuaSec" } } },
 }

@@ -103,3 +103,154 @@ describe("lead37: accept while the process has no descriptor free", function()
       end
    end)
 end)
+
+-- review37e F1/F4: LuaSocket's url.parse ends a URL's authority at "/"
+-- only; RFC 3986 §3.2 ends it at "/", "?" or "#". In
+-- "https://a?@b/" Python, curl and browsers read host a; tls.https read
+-- user "a?" and host b, and sent b those "credentials". And ports went
+-- through tonumber ("0x1bb", "+443", "443.0").
+describe("lead37: tls.https reads a URL's host and port as RFC 3986 does", function()
+   local https = require "tls.https"
+   local ltn12 = require "ltn12"
+   local child = require "spec.support.luachild"
+   local c = certs.get()
+   local leaf = c.leaf.ecdsa_p256
+
+   local function fetch(make_url)
+      local port, wait = child.tls_server(leaf.cert, leaf.key, [[
+local first = conn:receive("*l")
+print("request " .. tostring(first))
+repeat
+  local l = conn:receive("*l")
+  if l and l:lower():find("^authorization:") then print("got " .. l) end
+until l == "" or l == nil
+conn:send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+]])
+      local chunks = {}
+      local r = table.pack(https.request { url = make_url(port), ca = c.ca, timeout = 5,
+                                           sink = ltn12.sink.table(chunks) })
+      return r, table.concat(chunks), wait()
+   end
+
+   it("a '?' after the host ends the authority: the host before it is the one reached, no credentials sent", function()
+      local r, body, out = fetch(function(port) return "https://localhost:" .. port .. "?@127.0.0.2:1/x" end)
+      assert.equal(1, r[1], tostring(r[2]) .. "\n" .. out)
+      assert.equal(200, r[2])
+      assert.equal("ok", body)
+      assert.truthy(out:find("request GET /?@127.0.0.2:1/x HTTP/1.1", 1, true), out)
+      assert.falsy(out:find("got ", 1, true), out)
+   end)
+
+   it("so does a '#', and a query right after the port is a valid URL, not a bad port", function()
+      local r, _, out = fetch(function(port) return "https://localhost:" .. port .. "?q=1" end)
+      assert.equal(200, r[2], tostring(r[2]) .. "\n" .. out)
+      assert.truthy(out:find("request GET /?q=1 HTTP/1.1", 1, true), out)
+      r, _, out = fetch(function(port) return "https://localhost:" .. port .. "#@127.0.0.2:1/" end)
+      assert.equal(200, r[2], tostring(r[2]) .. "\n" .. out)
+      assert.truthy(out:find("request GET / HTTP/1.1", 1, true), out)
+   end)
+
+   it("refuses a backslash in the host part and ports that are not decimal digits", function()
+      local r, err = https.request("https://localhost:1\\@127.0.0.2/")
+      assert.is_nil(r)
+      assert.equal("tls.https: a backslash in the host part of a URL (browsers read it as '/', other parsers not): "
+         .. "refused: 'https://localhost:***@127.0.0.2/'", err)  -- what may be a password is not shown
+      for _, port in ipairs { "0x1bb", "+443", "443.0", "0443000", "65536", "0" } do
+         r, err = https.request("https://localhost:" .. port .. "/")
+         assert.is_nil(r)
+         assert.equal("tls.https: bad port '" .. port .. "' in URL 'https://localhost:" .. port .. "/'", err)
+      end
+      r, err = https.request { url = "https://localhost/", proxy = "http://proxy:0x50" }
+      assert.is_nil(r)
+      assert.truthy(err:find("bad port", 1, true), err)
+   end)
+
+   it("the drop-in's ssl.https reads the host the same way", function()
+      local sslhttps = require "tls.luasec.https"
+      local port, wait = child.tls_server(leaf.cert, leaf.key, [[
+local first = conn:receive("*l")
+print("request " .. tostring(first))
+repeat local l = conn:receive("*l") until l == "" or l == nil
+conn:send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+]])
+      local body, code = sslhttps.request { url = "https://localhost:" .. port .. "?@127.0.0.2:1/x", cafile = c.ca,
+                                            sink = ltn12.sink.table({}) }
+      local out = wait()
+      assert.equal(1, body, tostring(code) .. "\n" .. out)
+      assert.equal(200, code)
+      assert.truthy(out:find("request GET /?@127.0.0.2:1/x HTTP/1.1", 1, true), out)
+      local r, err = sslhttps.request("https://localhost:1\\@127.0.0.2/")
+      assert.is_nil(r)
+      assert.truthy(err:find("^ssl.https: a backslash in the host part"), err)
+   end)
+end)
+
+-- review37e F2: ssl.https copied only LuaSec's TLS parameters into its
+-- context, so pin, crl, ocsp = "require", security_level, min_version (and
+-- LuaSec's own dane) were dropped without a word: a pin pinned nothing.
+describe("lead37: the drop-in's ssl.https refuses options it would ignore", function()
+   local sslhttps = require "tls.luasec.https"
+   it("luatls's tls.context names as newcontext refuses them, and dane", function()
+      for _, case in ipairs {
+         { pin = "sha256//AAAA" }, { ocsp = "require" }, { crl = "/nonexistent" }, { security_level = 5 },
+         { min_version = "TLSv1.3" },
+      } do
+         local name = next(case)
+         case.url = "https://localhost:1/"
+         local r, err = sslhttps.request(case)
+         assert.is_nil(r)
+         assert.truthy(err:find("^ssl.https: " .. name .. ": an option of luatls's tls.context, not a LuaSec parameter"),
+            err)
+      end
+   end)
+
+   it("through socket.http after install(), too", function()
+      local luasec = require "tls.luasec"
+      local saved = { ssl = package.loaded.ssl, https = package.loaded["ssl.https"] }
+      luasec.install()
+      local http = require "socket.http"
+      local ok, r, err = pcall(http.request, { url = "https://localhost:1/", pin = "sha256//AAAA" })
+      package.loaded.ssl, package.loaded["ssl.https"] = saved.ssl, saved.https
+      assert.is_true(ok, r)
+      assert.is_nil(r)
+      assert.truthy(tostring(err):find("pin: an option of luatls's tls.context", 1, true), err)
+   end)
+
+   it("dane (LuaSec's, which luatls lacks) is refused, not dropped", function()
+      local child = require "spec.support.luachild"
+      local c = certs.get()
+      local port, wait = child.tls_server(c.leaf.ecdsa_p256.cert, c.leaf.ecdsa_p256.key, [[
+repeat local l = conn:receive("*l") until l == "" or l == nil
+conn:send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+]])
+      local r, err = sslhttps.request { url = "https://localhost:" .. port .. "/", cafile = c.ca, dane = true }
+      wait()
+      assert.is_nil(r)
+      assert.truthy(tostring(err):find("dane is not supported by luatls", 1, true), err)
+   end)
+end)
+
+-- review37e F3: LuaSec's getsignaturename gives OpenSSL's short name.
+describe("lead37: the drop-in's getsignaturename gives LuaSec's names", function()
+   local proc = require "spec.support.proc"
+   it("for RSA PKCS#1 v1.5 and RSA-PSS signatures, as real LuaSec", function()
+      local real = require "ssl.x509"
+      local luasec = require "tls.luasec"
+      local rsa = assert(tls.selfsigned { names = { "localhost" }, key = "rsa" })
+      local dir = os.tmpname()
+      os.remove(dir)
+      local out, code = proc.run(string.format("mkdir -p %s && cd %s && openssl req -x509 -newkey rsa-pss -nodes "
+         .. "-keyout k.pem -out c.pem -days 2 -subj /CN=p", proc.quote(dir), proc.quote(dir)))
+      assert.equal(0, code, out)
+      local pss = proc.read_file(dir .. "/c.pem")
+      os.execute("rm -rf " .. proc.quote(dir))
+      assert.equal("RSA-SHA256", luasec.loadcertificate(rsa):getsignaturename())
+      assert.equal(real.load(rsa):getsignaturename(), luasec.loadcertificate(rsa):getsignaturename())
+      assert.equal("RSASSA-PSS", luasec.loadcertificate(pss):getsignaturename())
+      assert.equal(real.load(pss):getsignaturename(), luasec.loadcertificate(pss):getsignaturename())
+      assert.equal("sha256WithRSAEncryption", tls.certificate(rsa):signature_algorithm())
+      assert.equal("rsassaPss", tls.certificate(pss):signature_algorithm())
+      assert.equal("RSASSA-PSS", tls.certificate(pss):signature_algorithm("short"))
+      assert.has_error(function() tls.certificate(rsa):signature_algorithm("medium") end)
+   end)
+end)

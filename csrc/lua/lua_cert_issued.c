@@ -45,13 +45,18 @@ int tls_lua_cert_issued(lua_State *L)
     return 2;
 }
 
-/* cert:signature_algorithm() -> libcrypto's long name of the algorithm of
- * the issuer's signature ("ecdsa-with-SHA256", "sha256WithRSAEncryption",
- * "RSASSA-PSS", "ED25519"), as LuaSec's getsignaturename gives it. */
+/* cert:signature_algorithm([form]) -> libcrypto's long name of the
+ * algorithm of the issuer's signature ("ecdsa-with-SHA256",
+ * "sha256WithRSAEncryption", "rsassaPss", "ED25519"), or with form
+ * "short" its short name ("RSA-SHA256", "RSASSA-PSS"), which is what
+ * LuaSec's getsignaturename gives. */
 int tls_lua_cert_signature_algorithm(lua_State *L)
 {
     X509 *cert = tls_lua_check_certobj(L, 1);
-    const char *name = OBJ_nid2ln(X509_get_signature_nid(cert));
+    static const char *const forms[] = {"long", "short", NULL};
+    int form = luaL_checkoption(L, 2, "long", forms);
+    int nid = X509_get_signature_nid(cert);
+    const char *name = form == 1 ? OBJ_nid2sn(nid) : OBJ_nid2ln(nid);
     lua_pushstring(L, name != NULL ? name : "unknown");
     return 1;
 }

@@ -24,6 +24,7 @@ local ltn12 = require "ltn12"
 local mime = require "mime"
 local tls = require "tls"
 local server_name_problem = require("tls.core").server_name_problem
+local util = require "tls.util"
 
 local M = {
   PORT = 443,
@@ -561,7 +562,8 @@ local function target(u)
   if u:find(" ", 1, true) then
     return fail("refusing a URL with a space: '%s' (write it as %%20)", url_shown(u))
   end
-  local p = url.parse(u)
+  local p, perr = util.parse_url(u, url)
+  if not p then return fail("%s: '%s'", perr, url_shown(u)) end
   if p.scheme == nil then return fail("'%s' is not an absolute https:// URL", url_shown(u)) end
   if p.scheme:lower() ~= "https" then
     if p.scheme:lower() == "http" then
@@ -573,8 +575,8 @@ local function target(u)
   if not p.host or p.host == "" then return fail("no host in URL '%s'", url_shown(u)) end
   local port = M.PORT
   if p.port and p.port ~= "" then
-    port = math.tointeger(tonumber(p.port))
-    if not port or port < 1 or port > 65535 then return fail("bad port '%s' in URL '%s'", p.port, url_shown(u)) end
+    port = util.url_port(p.port)
+    if not port then return fail("bad port '%s' in URL '%s'", p.port, url_shown(u)) end
   end
   -- The request target never carries the fragment (RFC 9110 section 4.2.4).
   local uri = url.build { path = (p.path and p.path ~= "") and p.path or "/", params = p.params, query = p.query }
@@ -593,7 +595,11 @@ local function first_url(reqt)
     and not (type(getmetatable(step)) == "table" and getmetatable(step).__call) then
     error("bad field 'step' to 'tls.https.request' (function expected, got " .. type(step) .. ")", 4)
   end
-  local p = reqt.url and url.parse(reqt.url) or {}
+  local p, perr = {}, nil
+  if reqt.url then
+    p, perr = util.parse_url(reqt.url, url)
+    if not p then return fail("%s: '%s'", perr, url_shown(reqt.url)) end
+  end
   for _, k in ipairs { "scheme", "host", "port", "path", "params", "query", "fragment" } do
     if reqt[k] ~= nil then p[k] = tostring(reqt[k]) end
   end
@@ -606,7 +612,7 @@ local function first_url(reqt)
   -- fragment, params, path or port holding '@', '/' or '?' where it cannot
   -- would move the host (credentials, cookies and all) to a name of its
   -- author's choosing. The URL must name the host the fields named.
-  local back = url.parse(built)
+  local back = util.parse_url(built, url) or {}
   if back.host ~= p.host or (back.port or "") ~= (p.port or "") or back.user ~= p.user then
     return fail("the request's fields do not make one URL with host '%s': refusing '%s' "
       .. "(a field holds '@', '/', '?' or '#' where it cannot)", shown(tostring(p.host)), url_shown(built))
@@ -884,13 +890,13 @@ local function proxy_option(reqt)
   if p == nil or p == false then return false end
   local what = reqt.proxy ~= nil and "option 'proxy'" or "socket.http.PROXY"
   if type(p) ~= "string" then return fail("%s must be a URL string (got %s)", what, type(p)) end
-  local u = url.parse(p)
+  local u = util.parse_url(p, url) or {}
   if not u.host or u.host == "" or (u.scheme and u.scheme:lower() ~= "http") then
     return fail("%s must be an http:// proxy URL such as 'http://proxy:3128' (got '%s')", what, url_shown(p))
   end
   -- LuaSocket's default proxy port
-  local port = math.tointeger(tonumber(u.port or 3128))
-  if not port or port < 1 or port > 65535 then return fail("%s: bad port in '%s'", what, url_shown(p)) end
+  local port = util.url_port(u.port or "3128")
+  if not port then return fail("%s: bad port in '%s'", what, url_shown(p)) end
   return { host = u.host, port = port, user = u.user, password = u.password,
     where = (u.host:find(":", 1, true) and "[" .. u.host .. "]" or u.host) .. ":" .. port }
 end

@@ -353,39 +353,8 @@ local MAX_DEPTH = 9
 local readable = require("tls.core").readable
 local core_kind = require("tls.core").object_kind
 
--- The parameters newcontext reads: LuaSec 1.2's, and luatls's servername.
-local LUASEC_PARAMS = {
-  mode = true, protocol = true, options = true, password = true, certificate = true, key = true,
-  certificates = true, cafile = true, capath = true, verify = true, verifyext = true, dane = true, depth = true,
-  dhparam = true, ciphers = true, ciphersuites = true, curve = true, curveslist = true, alpn = true,
-  servername = true,
-}
--- Where LuaSec has a way to say what a refused tls.context option says.
-local LUASEC_WAY = {
-  ca = "cafile (or capath)",
-  security_level = "@SECLEVEL=n in ciphers",
-  min_version = "protocol, or options no_tlsv1_2 / no_tlsv1_3",
-  max_version = "protocol, or options no_tlsv1_2 / no_tlsv1_3",
-  groups = "curve or curveslist",
-  tickets = "options no_ticket",
-}
-
--- A tls.context option that LuaSec has no parameter for (pin, ocsp, crl,
--- security_level, min_version, ...) means luatls's meaning: ignored, as
--- LuaSec ignores names it does not know, a pin would pin nothing and
--- ocsp = "require" require nothing. So it is refused; names neither API
--- has are still ignored, as in LuaSec.
-local function luatls_only_option(cfg)
-  local found
-  for k in pairs(cfg) do
-    if util.context_options[k] and not LUASEC_PARAMS[k] and (found == nil or k < found) then found = k end
-  end
-  if found == nil then return nil end
-  local way = LUASEC_WAY[found]
-  return string.format("%s: an option of luatls's tls.context, not a LuaSec parameter; the drop-in would ignore "
-    .. "it, so it is refused: %s", found, way and ("LuaSec's way is " .. way)
-      or "use tls.context with tls.wrap for it, or leave it out")
-end
+-- A tls.context option LuaSec has no parameter for: refused (tls.util).
+local luatls_only_option = util.luasec_refusal
 
 -- LuaSec's params -> tls.context options, plus what the drop-in itself
 -- needs (verify mode, ALPN on servers, ...). Returns opts, extra or nil, msg.
@@ -1075,8 +1044,9 @@ function Cert:issued(...)
   return self.cert:issued(table.unpack(certs, 1, certs.n))
 end
 
+-- LuaSec's is the short name: "RSA-SHA256", not "sha256WithRSAEncryption".
 function Cert:getsignaturename()
-  return self.cert:signature_algorithm()
+  return self.cert:signature_algorithm("short")
 end
 
 function M.loadcertificate(pem)

@@ -17,6 +17,42 @@ M.context_options = {
   psk_ke = true, early_data = true, max_early_data = true, session_store = true,
 }
 
+-- The parameters tls.luasec's newcontext reads: LuaSec 1.2's, and luatls's
+-- servername.
+local LUASEC_PARAMS = {
+  mode = true, protocol = true, options = true, password = true, certificate = true, key = true,
+  certificates = true, cafile = true, capath = true, verify = true, verifyext = true, dane = true, depth = true,
+  dhparam = true, ciphers = true, ciphersuites = true, curve = true, curveslist = true, alpn = true,
+  servername = true,
+}
+-- Where LuaSec has a way to say what a refused tls.context option says.
+local LUASEC_WAY = {
+  ca = "cafile (or capath)",
+  security_level = "@SECLEVEL=n in ciphers",
+  min_version = "protocol, or options no_tlsv1_2 / no_tlsv1_3",
+  max_version = "protocol, or options no_tlsv1_2 / no_tlsv1_3",
+  groups = "curve or curveslist",
+  tickets = "options no_ticket",
+}
+
+-- A tls.context option that LuaSec has no parameter for (pin, ocsp, crl,
+-- security_level, min_version, ...) means luatls's meaning: ignored, as
+-- LuaSec ignores names it does not know, a pin would pin nothing and
+-- ocsp = "require" require nothing. So it is refused; names neither API
+-- has are still ignored, as in LuaSec. Returns the message, or nil. The
+-- drop-in's ssl.https asks it too, for its request tables.
+function M.luasec_refusal(cfg)
+  local found
+  for k in pairs(cfg) do
+    if M.context_options[k] and not LUASEC_PARAMS[k] and (found == nil or k < found) then found = k end
+  end
+  if found == nil then return nil end
+  local way = LUASEC_WAY[found]
+  return string.format("%s: an option of luatls's tls.context, not a LuaSec parameter; the drop-in would ignore "
+    .. "it, so it is refused: %s", found, way and ("LuaSec's way is " .. way)
+      or "use tls.context with tls.wrap for it, or leave it out")
+end
+
 -- LuaSocket objects under a live tls.wrap connection, and that connection
 -- (keys weak: an entry goes with its socket). A second wrap of one socket
 -- would write its handshake into the first one's TLS stream.
@@ -119,6 +155,38 @@ function M.receive_turns(turn, wait, pattern, prefix, max)
     if not WANT[err] then return nil, err, table.concat(pieces) end
     if not wait(err) then return nil, "timeout", table.concat(pieces) end
   end
+end
+
+-- socket.url.parse(u), but with the authority ending where RFC 3986 §3.2
+-- ends it: at the first "/", "?" or "#". LuaSocket's ends it at "/" only,
+-- so in "https://a.example?@b.example/" it read user "a.example?" and host
+-- b.example where Python, curl and browsers read host a.example: a program
+-- that checked the host with one of those and fetched with us reached
+-- another server (with the user part as Basic credentials). A "?" or "#"
+-- right after the authority gets the empty path's "/" before it
+-- (RFC 9110 §4.2.3). A backslash in the authority (WHATWG parsers read it
+-- as "/") is refused: no host it could mean is certain.
+-- Returns the parsed table (defaults as url.parse takes them), or nil and
+-- a message.
+function M.parse_url(u, url, defaults)
+  url = url or require "socket.url"
+  local head, authority, rest = u:match("^(%a[%w+.-]*://)([^/?#]*)(.*)$")
+  if head then
+    if authority:find("\\", 1, true) then
+      return nil, "a backslash in the host part of a URL (browsers read it as '/', other parsers not): refused"
+    end
+    if rest ~= "" and rest:sub(1, 1) ~= "/" then u = head .. authority .. "/" .. rest end
+  end
+  return url.parse(u, defaults)
+end
+
+-- A URL's port as a number, only when it is decimal digits (no "0x1bb",
+-- "+443", "443.0" that tonumber would take), in 1..65535; else nil.
+function M.url_port(text)
+  if type(text) ~= "string" or not text:match("^%d+$") or #text > 5 then return nil end
+  local n = tonumber(text)
+  if n < 1 or n > 65535 then return nil end
+  return math.tointeger(n)
 end
 
 return M

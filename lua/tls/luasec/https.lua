@@ -11,6 +11,7 @@ local ltn12 = require "ltn12"
 local http = require "socket.http"
 local url = require "socket.url"
 local ssl = require "tls.luasec"
+local util = require "tls.util"
 
 local M = {
   _VERSION = "1.2.0",
@@ -29,11 +30,15 @@ local DEFAULTS = {
 -- The TLS parameters LuaSec's https takes from the request table.
 local TLS_PARAMS = {
   "protocol", "options", "verify", "certificate", "key", "password", "cafile", "capath", "ciphers",
-  "ciphersuites", "curve", "curveslist", "depth", "alpn", "certificates", "dhparam", "verifyext",
+  "ciphersuites", "curve", "curveslist", "depth", "alpn", "certificates", "dhparam", "verifyext", "dane",
 }
 
+-- The URL with its port, host parsed as RFC 3986 says (tls.util.parse_url),
+-- or nil and a message.
 local function with_port(u)
-  return url.build(url.parse(u, { port = M.PORT }))
+  local p, err = util.parse_url(u, url, { port = M.PORT })
+  if not p then return nil, "ssl.https: " .. err end
+  return url.build(p)
 end
 
 -- The TLS socket socket.http talks through: a TCP socket that becomes a
@@ -45,6 +50,11 @@ end
 -- rather than given them (LuaSec sends them).
 local function tcp(params, guard)
   params = params or {}
+  -- A luatls option (pin, crl, ocsp, security_level, ...) LuaSec's https
+  -- does not take would be ignored: refused as newcontext refuses it, when
+  -- socket.http asks for the socket (before any connection), for our
+  -- request() and for socket.http's after install() alike.
+  local refused = util.luasec_refusal(params)
   local cfg = {}
   for _, k in ipairs(TLS_PARAMS) do cfg[k] = params[k] end
   for k, v in pairs(DEFAULTS) do
@@ -53,6 +63,7 @@ local function tcp(params, guard)
   cfg.mode = "client"
   local ctx, cerr
   return function()
+    if refused then return nil, "ssl.https: " .. refused end
     local raw, err = socket.tcp()
     if not raw then return nil, err end
     local conn = { sock = raw }
@@ -104,7 +115,9 @@ local active = setmetatable({}, { __mode = "k" })
 local running, saved = 0, nil
 
 local function string_request(u, body, result)
-  local req = { url = with_port(u), method = body and "POST" or "GET", sink = ltn12.sink.table(result) }
+  local full, err = with_port(u)
+  if not full then return nil, err end
+  local req = { url = full, method = body and "POST" or "GET", sink = ltn12.sink.table(result) }
   if body then
     req.source = ltn12.source.string(body)
     req.headers = { ["content-length"] = #body, ["content-type"] = "application/x-www-form-urlencoded" }
@@ -119,7 +132,9 @@ function M.request(u, body)
   local simple = type(u) == "string"
   local req
   if simple then
-    req = string_request(u, body, result)
+    local err
+    req, err = string_request(u, body, result)
+    if not req then return nil, err end
   else
     if type(u) ~= "table" or type(u.url) ~= "string" then
       error("bad argument #1 to 'request' (url string or request table expected)", 2)
@@ -133,7 +148,9 @@ function M.request(u, body)
     end
     req = {}
     for k, v in pairs(u) do req[k] = v end
-    req.url = with_port(u.url)
+    local err
+    req.url, err = with_port(u.url)
+    if not req.url then return nil, err end
   end
   if url.parse(req.url).scheme ~= "https" then
     return nil, "not an https URL: " .. tostring(req.url)
