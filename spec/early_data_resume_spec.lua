@@ -346,6 +346,20 @@ describe("0-RTT: our server and a client whose key schedule is written from the 
       E.assert_failed(sv, ok, msg, "unexpected_message", "expected EndOfEarlyData, got Finished")
    end)
 
+   -- review37c F6 (session 37): no test sent a non-empty one.
+   it("refuses an EndOfEarlyData with a body (rfc8446#4.5: struct {}) with decode_error", function()
+      local sctx = server_ctx { session_store = table_store() }
+      local t = tickets_of(sctx)[1]
+      local sv = assert(tls.engine(sctx))
+      local cl = P.client()
+      local hello = cl:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }
+      local writer = early_writer(cl, t)
+      assert(sv:feed(hello))
+      cl:receive(sv:output())
+      local ok, msg = sv:feed(writer:seal(B.CT.handshake, B.handshake(5 --[[ end_of_early_data ]], "\0")))
+      E.assert_failed(sv, ok, msg, "decode_error", "EndOfEarlyData is not empty")
+   end)
+
    it("logs CLIENT_EARLY_TRAFFIC_SECRET on both sides: the secret that opens the client's early records", function()
       local lines = {}
       local sctx = server_ctx { session_store = table_store(), keylog = function(l) lines[#lines + 1] = "server " .. l end }
