@@ -948,6 +948,8 @@ function tls.wrap(sock, ctx, opts)
     return fail("tls.wrap: the socket is already under TLS (%s): a socket carries one TLS connection; "
       .. "use that one", tostring(prior))
   end
+  local ahead = util.read_ahead_problem(sock)
+  if ahead then return fail("tls.wrap: %s", ahead) end
   local o, err = check_options("tls.wrap", opts,
     { servername = true, timeout = true, session = true, early_data = true })
   if not o then return nil, err end

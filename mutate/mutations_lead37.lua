@@ -49,4 +49,9 @@ return {
     from = [[  return self.cert:signature_algorithm("short")]],
     to = [[  return self.cert:signature_algorithm()]],
     specs = { { L, "for RSA PKCS#1 v1.5 and RSA-PSS signatures, as real LuaSec" } } },
+  -- review37d F2: bytes LuaSocket read ahead lost under tls.wrap / ssl.wrap
+  { name = "lead37_wrap_read_ahead_ignored", file = "lua/tls/util.lua",
+    from = [[  if not (ok and dirty == true) then return nil end]],
+    to = [[  if true then return nil end]],
+    specs = { { L, "are refused, saying why, instead of a handshake that times out" } } },
 }

@@ -254,3 +254,50 @@ describe("lead37: the drop-in's getsignaturename gives LuaSec's names", function
       assert.has_error(function() tls.certificate(rsa):signature_algorithm("medium") end)
    end)
 end)
+
+-- review37d F2: a STARTTLS server that read its command line with
+-- LuaSocket, when the client sent its ClientHello along (RFC 3207 §4.2 says
+-- it must wait), had those bytes in LuaSocket's buffer: tls.wrap reads the
+-- descriptor, so the handshake waited for them until its timeout.
+describe("lead37: tls.wrap and ssl.wrap of a socket holding bytes LuaSocket read ahead", function()
+   local socket = require "socket"
+   local E = require "spec.support.engines"
+   local function pair(also)
+      local l = assert(socket.bind("127.0.0.1", 0))
+      local _, port = l:getsockname()
+      local cli = assert(socket.connect("127.0.0.1", port))
+      local srv = assert(l:accept())
+      l:close()
+      local e = assert(tls.engine(assert(tls.context { mode = "client", verify = false })))
+      assert(e:start())
+      assert(cli:send("STARTTLS\r\n" .. (also and e:output() or "")))
+      srv:settimeout(3)
+      assert.equal("STARTTLS", srv:receive("*l"))
+      return srv, cli
+   end
+   local READ_AHEAD = "the socket holds bytes LuaSocket already read (sock:dirty() is true), which TLS would never "
+      .. "see: the peer sent them before it was answered (a STARTTLS client must wait for the server's go-ahead); "
+      .. "read them with sock:receive first, or close the connection"
+
+   it("are refused, saying why, instead of a handshake that times out", function()
+      local srv, cli = pair(true)
+      assert.is_true(srv:dirty())
+      local conn, err = tls.wrap(srv, E.server_ctx())
+      assert.is_nil(conn)
+      assert.equal("tls.wrap: " .. READ_AHEAD, err)
+      local luasec = require "tls.luasec"
+      local ctx = assert(luasec.newcontext { mode = "client", protocol = "any", verify = "none" })
+      local s2, err2 = luasec.wrap(srv, ctx)
+      assert.is_nil(s2)
+      assert.equal(READ_AHEAD, err2)
+      srv:close(); cli:close()
+   end)
+
+   it("while a socket whose buffer is empty is wrapped as before", function()
+      local srv, cli = pair(false)
+      assert.is_false(srv:dirty())
+      local conn, err = tls.wrap(srv, E.server_ctx())
+      assert.truthy(conn, err)
+      conn:close(); cli:close()
+   end)
+end)

@@ -1387,6 +1387,8 @@ local function take_fd(sock)
     return nil, string.format("the socket is already under TLS (%s): a socket carries one TLS connection; "
       .. "use that one", tostring(prior))
   end
+  local ahead = util.read_ahead_problem(sock)
+  if ahead then return nil, ahead end
   local holder = assert(socket.tcp())
   holder:close()
   holder:setfd(fd)

@@ -157,6 +157,19 @@ function M.receive_turns(turn, wait, pattern, prefix, max)
   end
 end
 
+-- The refusal for a LuaSocket socket whose buffer holds bytes it already
+-- read (sock:dirty()): TLS reads the descriptor, so those bytes, a
+-- ClientHello a STARTTLS peer sent with its command (RFC 3207 §4.2 says it
+-- must wait), would be lost and the handshake would wait for them until
+-- its timeout. Returns the message, or nil.
+function M.read_ahead_problem(sock)
+  local ok, dirty = pcall(function() return sock:dirty() end)
+  if not (ok and dirty == true) then return nil end
+  return "the socket holds bytes LuaSocket already read (sock:dirty() is true), which TLS would never see: "
+    .. "the peer sent them before it was answered (a STARTTLS client must wait for the server's go-ahead); "
+    .. "read them with sock:receive first, or close the connection"
+end
+
 -- socket.url.parse(u), but with the authority ending where RFC 3986 §3.2
 -- ends it: at the first "/", "?" or "#". LuaSocket's ends it at "/" only,
 -- so in "https://a.example?@b.example/" it read user "a.example?" and host
