@@ -9,10 +9,8 @@ return {
     specs = { { L, "refused with illegal_parameter when the client's groups leave the curve out" } } },
   -- review37d F1: accept under cqueues gives a shortage back at once (the loop spins, nothing else runs)
   { name = "lead37_cqueues_accept_shortage_returned", file = "lua/tls/loop.lua",
-    from = [[      if err == "closed" then return nil, err end
-      if err == "timeout" then]],
-    to = [[      if err ~= "timeout" then return nil, err end
-      if err == "timeout" then]],
+    from = [[      elseif shortage ~= "shortage" then]],
+    to = [[      elseif true then]],
     specs = { { L, "accepts once one of them frees a descriptor" } } },
   -- ... and the blocking accept without its pause
   { name = "lead37_accept_shortage_no_pause", file = "csrc/io/tls_socket.c",
@@ -22,10 +20,20 @@ return {
                 continue;]],
     specs = { { L, "the blocking accept pauses for at most a second" } } },
   -- review37e F1: a URL's authority ends at "/" only (LuaSocket's url.parse), not at "?" or "#"
+  { name = "lead37_url_ambiguous_host_taken", file = "lua/tls/util.lua",
+    from = [[      if rest:match("^[^/]*"):find("@", 1, true) then]],
+    to = [[      if false then]],
+    specs = { { L, "refuses a URL whose host RFC 3986 and LuaSocket read differently" },
+              { L, "the drop-in's ssl.https refuses the same URLs" } } },
   { name = "lead37_url_authority_to_slash_only", file = "lua/tls/util.lua",
-    from = [[    if rest ~= "" and rest:sub(1, 1) ~= "/" then u = head .. authority .. "/" .. rest end]],
+    from = [[      u = head .. authority .. "/" .. rest]],
     to = [[]],
-    specs = { { L, "a '?' after the host ends the authority" }, { L, "the drop-in's ssl.https reads the host" } } },
+    specs = { { L, "a query or fragment right after the port is a valid URL" } } },
+  -- review37g F1: a relative redirect resolved against the URL as given, not as parsed
+  { name = "lead37_redirect_base_unparsed", file = "lua/tls/https.lua",
+    from = [[  return { host = p.host, port = port, uri = uri, url = parsed, user = p.user, password = p.password }]],
+    to = [[  return { host = p.host, port = port, uri = uri, url = u, user = p.user, password = p.password }]],
+    specs = { { L, "resolves a relative redirect against a URL whose query followed the port" } } },
   { name = "lead37_url_backslash_taken", file = "lua/tls/util.lua",
     from = [[    if authority:find("\\", 1, true) then]],
     to = [[    if false then]],
@@ -54,4 +62,14 @@ return {
     from = [[  if not (ok and dirty == true) then return nil end]],
     to = [[  if true then return nil end]],
     specs = { { L, "are refused, saying why, instead of a handshake that times out" } } },
+  -- review37e F5: subject()/issuer() attribute names by text, not libcrypto's OID and long name
+  { name = "lead37_subject_names_as_text", file = "lua/tls/luasec.lua",
+    from = [[      entries[#entries + 1] = { oid = oid or k, name = name or k, value = v }]],
+    to = [[      entries[#entries + 1] = { oid = k, name = name or k, value = v }]],
+    specs = { { L, "for the less common attributes too" } } },
+  -- review37g F3: under cqueues every accept error but "timeout" was retried as a shortage
+  { name = "lead37_cqueues_accept_any_error_retried", file = "lua/tls/loop.lua",
+    from = [[      elseif shortage ~= "shortage" then]],
+    to = [[      elseif false then]],
+    specs = { { L, "under cqueues, any other error comes back at once" } } },
 }

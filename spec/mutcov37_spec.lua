@@ -1,14 +1,15 @@
 -- Session 37, review37c: an audit of which security checks no planted bug
--- covered. These five checks survived every spec when removed by hand; each
--- test here fails with its check gone (mutate/mutations_mutcov37.lua plants
--- them, with twelve more that older specs already kill).
+-- covered. These eight checks (five security checks, three decode rules)
+-- survived every spec when removed by hand; each test here fails with its
+-- check gone (mutate/mutations_mutcov37.lua plants them, with twelve that
+-- older specs already kill and one for early_data_resume_spec).
 local tls = require "tls"
 local E = require "spec.support.engines"
 local B = require "spec.support.tlsbytes"
 local T = require "spec.support.tls12_peer"
 local P = require "spec.support.psk13"
 
--- the server must decline 0-RTT when it resumes with another cipher suite than the
+-- The server must decline 0-RTT when it resumes with another cipher suite than the
 -- ticket's (rfc8446#4.2.10), tls13_early.c decline_reason(). Passes on the tree; with the check
 local KEY = ("E"):rep(16) .. ("e"):rep(32)
 local function store()
@@ -34,7 +35,7 @@ describe("mutcov37: 0-RTT and the ticket's cipher suite", function()
    end)
 end)
 
--- README "Checking certificates yourself": a connection whose verify function accepted a chain
+-- README ("Checking certificates yourself"): a connection whose verify function accepted a chain
 -- libcrypto rejected "has info().peer_verified == false", and its session is not offered by a verifying
 -- client (tls13_psk_client.c: c->pol.verify && !s->peer_verified). tls_hs_common.c
 -- `if (rc == 0 && ok && c->pol.verify)`: dropping `ok &&` passes every spec; this one fails then.
@@ -58,7 +59,7 @@ describe("mutcov37: a verify function overriding libcrypto", function()
    end)
 end)
 
--- a TLS 1.2 session ticket offered as a TLS 1.3 PSK identity (binder made with the TLS 1.2
+-- A TLS 1.2 session ticket offered as a TLS 1.3 PSK identity (binder made with the TLS 1.2
 -- master secret; same ticket keys) must not resume: tls13_psk_server.c judge() "not a TLS 1.3 session
 -- of a server". With that version/kind test removed (only `made == NULL || s->secret_len !=
 -- made->hash_len` kept) every spec passes, and this one shows the server resuming.
@@ -92,13 +93,17 @@ describe("mutcov37: a TLS 1.2 ticket offered in a TLS 1.3 pre_shared_key", funct
       local cl = P.client()
       local ok, err = s2:feed(cl:hello { server_name = "localhost", suites = { 0x1302 },
          psks = { { ticket = ticket, psk = master, suite = 0x1302, age_add = 0 } } })
+      -- taken (the unknown identity is skipped), and answered with a full handshake
+      assert.is_true(ok, err)
       local flight = cl:receive(s2:output())
+      assert.is_falsy(flight.hrr)
       assert.is_falsy(cl.resumed)
+      assert.is_false(s2:info().resumed)
    end)
 end)
 
--- rfc5246#6.2.1 "Implementations MUST NOT send zero-length fragments of Handshake ...
--- content types". In TLS 1.2 only tls_dispatch.c handle_handshake() refuses a protected empty
+-- rfc5246#6.2.1: "Implementations MUST NOT send zero-length fragments of Handshake, Alert, or
+-- ChangeCipherSpec content types". In TLS 1.2 only tls_dispatch.c handle_handshake() refuses a protected empty
 -- handshake record (tls_record.c refuses plaintext ones, tls_protect13.c TLS 1.3 ones); with
 -- `if (0 && len == 0)` there every spec passes and this one fails (the records are taken silently).
 describe("mutcov37: our TLS 1.2 server and a protected empty handshake record", function()

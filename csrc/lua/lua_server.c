@@ -84,7 +84,12 @@ static int server_accept(lua_State *L)
     if (st != TLS_IO_DONE) {
         lua_pushnil(L);
         lua_pushstring(L, st == TLS_IO_TIMEOUT ? "timeout" : msg);
-        return 2;
+        /* A third value for a loop that must wait before it accepts
+         * again (the socket stays readable meanwhile): lua/tls/loop.lua. */
+        if (st != TLS_IO_SHORTAGE)
+            return 2;
+        lua_pushliteral(L, "shortage");
+        return 3;
     }
     if (tls_lua_conn_setup(L, c, ctx, fd, 1, s->timeout) != 0)
         return 2; /* the object's finalizer closes fd */

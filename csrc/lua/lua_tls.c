@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
 
 #include "lua/lua_cert.h"
 #include "lua/lua_internal.h"
@@ -153,6 +155,33 @@ static int core_readable(lua_State *L)
     const char *path = luaL_checklstring(L, 1, &len);
     lua_pushboolean(L, len > 0 && memchr(path, '\0', len) == NULL && access(path, R_OK) == 0);
     return 1;
+}
+
+/* core.attribute_names(type) -> oid, name | nil: a name attribute's type
+ * as RFC 2253 text writes it (libcrypto's short name, "street", "SN", or
+ * a dotted OID) as its dotted OID and libcrypto's long name
+ * ("2.5.4.9", "streetAddress"), which is how LuaSec lists a certificate's
+ * subject and issuer; nil for text that names no object. */
+static int core_attribute_names(lua_State *L)
+{
+    const char *type = luaL_checkstring(L, 1);
+    ASN1_OBJECT *obj = OBJ_txt2obj(type, 0);
+    if (obj == NULL) {
+        ERR_clear_error();
+        lua_pushnil(L);
+        return 1;
+    }
+    char oid[128], name[128];
+    int oid_len = OBJ_obj2txt(oid, sizeof oid, obj, 1);
+    int name_len = OBJ_obj2txt(name, sizeof name, obj, 0);
+    ASN1_OBJECT_free(obj);
+    if (oid_len <= 0 || oid_len >= (int)sizeof oid || name_len <= 0 || name_len >= (int)sizeof name) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushstring(L, oid);
+    lua_pushstring(L, name);
+    return 2;
 }
 
 static int core_server_name_problem(lua_State *L)
@@ -375,6 +404,7 @@ int luaopen_tls_core(lua_State *L)
         {"is_ip_literal", core_is_ip_literal},
         {"key_is_encrypted", core_key_is_encrypted},
         {"readable", core_readable},
+        {"attribute_names", core_attribute_names},
         {"object_kind", core_object_kind},
         {"default_groups", core_default_groups},
         {"loop_method", core_loop_method},

@@ -539,7 +539,10 @@ end
 -- https://user:secret@host/ -> https://user:***@host/.
 local function url_shown(u)
   u = tostring(u)
-  local head, auth, tail = u:match("^(%a[%w+.-]*://)([^/?#]*)(.*)$")
+  -- Up to the first "/" (url.parse's authority, wider than RFC 3986's):
+  -- "https://user:pa?ss@host/" is refused (tls.util.parse_url), and its
+  -- message must not show what a person meant as a password.
+  local head, auth, tail = u:match("^(%a[%w+.-]*://)([^/]*)(.*)$")
   if auth then
     local at = auth:match("^.*()@")
     local user = at and auth:sub(1, at - 1):match("^([^:]*):")
@@ -562,8 +565,8 @@ local function target(u)
   if u:find(" ", 1, true) then
     return fail("refusing a URL with a space: '%s' (write it as %%20)", url_shown(u))
   end
-  local p, perr = util.parse_url(u, url)
-  if not p then return fail("%s: '%s'", perr, url_shown(u)) end
+  local p, parsed = util.parse_url(u, url)
+  if not p then return fail("%s: '%s'", parsed, url_shown(u)) end
   if p.scheme == nil then return fail("'%s' is not an absolute https:// URL", url_shown(u)) end
   if p.scheme:lower() ~= "https" then
     if p.scheme:lower() == "http" then
@@ -580,7 +583,7 @@ local function target(u)
   end
   -- The request target never carries the fragment (RFC 9110 section 4.2.4).
   local uri = url.build { path = (p.path and p.path ~= "") and p.path or "/", params = p.params, query = p.query }
-  return { host = p.host, port = port, uri = uri, url = u, user = p.user, password = p.password }
+  return { host = p.host, port = port, uri = uri, url = parsed, user = p.user, password = p.password }
 end
 
 -- The first URL: reqt.url, with explicit fields overriding its parts (LuaSocket's rule).

@@ -271,9 +271,9 @@ local function accept(accept, raw_settimeout)
   -- connection may still be polled in cqueues later.
   local function marked(cq, self)
     local before = cq.monotime()
-    local ok, conn, err = pcall(accept, self)
+    local ok, conn, err, shortage = pcall(accept, self)
     if not ok then error(raised(conn), 0) end
-    if not conn then return nil, err end
+    if not conn then return nil, err, shortage end
     mark(self, conn, before, cq.monotime())
     return conn
   end
@@ -285,7 +285,7 @@ local function accept(accept, raw_settimeout)
     while true do
       raw_settimeout(self, 0)
       local before = cq.monotime()
-      local ok, conn, err = pcall(accept, self)
+      local ok, conn, err, shortage = pcall(accept, self)
       raw_settimeout(self, t)
       if not ok then error(raised(conn), 0) end
       if conn then
@@ -293,9 +293,10 @@ local function accept(accept, raw_settimeout)
         mark(self, conn, before, cq.monotime())
         return conn
       end
-      if err == "closed" then return nil, err end
       if err == "timeout" then
         if not wait(cq, self, deadline) then return nil, "timeout" end
+      elseif shortage ~= "shortage" then
+        return nil, err
       else
         -- Out of descriptors or memory ("too many open files"): the client
         -- stays queued and the socket readable, so polling it would return
@@ -305,7 +306,7 @@ local function accept(accept, raw_settimeout)
         -- 320 ms, at most 1 s and the deadline, then the error).
         shortage_since = shortage_since or cq.monotime()
         local now, stop = cq.monotime(), earliest(deadline, shortage_since + 1)
-        if now >= stop then return nil, err end
+        if now >= stop then return nil, err, shortage end
         cq.poll(math.min(pause, stop - now))
         pause = math.min(pause * 2, 0.32)
       end

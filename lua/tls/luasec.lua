@@ -954,15 +954,8 @@ function Cert:pubkey()
   return k.pem, k.kind, k.bits
 end
 
-local NAME_OIDS = {
-  CN = "2.5.4.3", C = "2.5.4.6", L = "2.5.4.7", ST = "2.5.4.8", O = "2.5.4.10", OU = "2.5.4.11",
-  STREET = "2.5.4.9", SN = "2.5.4.4", GN = "2.5.4.42", serialNumber = "2.5.4.5",
-  emailAddress = "1.2.840.113549.1.9.1", DC = "0.9.2342.19200300.100.1.25", UID = "0.9.2342.19200300.100.1.1",
-}
-local LONG_NAMES = {
-  CN = "commonName", C = "countryName", L = "localityName", ST = "stateOrProvinceName",
-  O = "organizationName", OU = "organizationalUnitName", DC = "domainComponent",
-}
+-- "street" -> "2.5.4.9", "streetAddress": libcrypto's names, as LuaSec's.
+local attribute_names = require("tls.core").attribute_names
 
 -- RFC 2253 text (last RDN first) -> LuaSec's list of { oid, name, value },
 -- in the certificate's order (first RDN first).
@@ -973,7 +966,8 @@ local function parse_name(text)
     field = {}
     local k, v = s:match("^([^=]+)=(.*)$")
     if k then
-      entries[#entries + 1] = { oid = NAME_OIDS[k] or k, name = LONG_NAMES[k] or k, value = v }
+      local oid, name = attribute_names(k)
+      entries[#entries + 1] = { oid = oid or k, name = name or k, value = v }
     end
   end
   while i <= #text do

@@ -175,12 +175,17 @@ end
 -- so in "https://a.example?@b.example/" it read user "a.example?" and host
 -- b.example where Python, curl and browsers read host a.example: a program
 -- that checked the host with one of those and fetched with us reached
--- another server (with the user part as Basic credentials). A "?" or "#"
--- right after the authority gets the empty path's "/" before it
--- (RFC 9110 §4.2.3). A backslash in the authority (WHATWG parsers read it
--- as "/") is refused: no host it could mean is certain.
--- Returns the parsed table (defaults as url.parse takes them), or nil and
--- a message.
+-- another server (with the user part as Basic credentials). Where the two
+-- readings name different hosts (an "@" after the "?" or "#", before any
+-- "/"), the URL is refused: it is an attack, or a password with an
+-- unescaped "?" or "#" that either reading would get wrong. Otherwise a
+-- "?" or "#" right after the authority gets the empty path's "/" before
+-- it (RFC 9110 §4.2.3). A backslash in the authority (WHATWG parsers read
+-- it as "/") is refused too.
+-- Returns the parsed table (defaults as url.parse takes them) and the URL
+-- as it was parsed (with that "/"), which is what a relative reference
+-- must be resolved against (socket.url.absolute reads authorities as
+-- url.parse does); or nil and a message.
 function M.parse_url(u, url, defaults)
   url = url or require "socket.url"
   local head, authority, rest = u:match("^(%a[%w+.-]*://)([^/?#]*)(.*)$")
@@ -188,9 +193,16 @@ function M.parse_url(u, url, defaults)
     if authority:find("\\", 1, true) then
       return nil, "a backslash in the host part of a URL (browsers read it as '/', other parsers not): refused"
     end
-    if rest ~= "" and rest:sub(1, 1) ~= "/" then u = head .. authority .. "/" .. rest end
+    if rest ~= "" and rest:sub(1, 1) ~= "/" then
+      if rest:match("^[^/]*"):find("@", 1, true) then
+        return nil, "an '@' after a '?' or '#' in the host part of a URL (RFC 3986 reads the host before the "
+          .. "'?' or '#', LuaSocket and LuaSec after the '@'): refused; in a password write '?' as %3F and '#' "
+          .. "as %23"
+      end
+      u = head .. authority .. "/" .. rest
+    end
   end
-  return url.parse(u, defaults)
+  return url.parse(u, defaults), u
 end
 
 -- A URL's port as a number, only when it is decimal digits (no "0x1bb",

@@ -6,6 +6,8 @@
 --                                   another frees descriptors after 0.3 s
 --   emfile_child.lua cqueues-none   the same, nobody frees any
 --   emfile_child.lua blocking T     the blocking accept at timeout T
+--   emfile_child.lua cqueues-ebadf  no shortage: the server's descriptor
+--                                   closed under it, under cqueues
 local tls = require "tls"
 local socket = require "socket"
 local mode, timeout = arg[1], tonumber(arg[2])
@@ -23,22 +25,31 @@ client:settimeout(2)
 assert(client:connect("127.0.0.1", port))
 
 local held = {}
-while true do
+-- The listening descriptor closed behind the server's back: accept(2)
+-- fails with EBADF (or ENOTSOCK once the number is reused), no shortage.
+if mode == "cqueues-ebadf" then
+  local t = socket.tcp()
+  t:close()
+  t = socket.tcp()
+  t:setfd(server:getfd())
+  t:close()
+end
+while mode ~= "cqueues-ebadf" do
   local f = io.open("/dev/null")
   if not f then break end
   held[#held + 1] = f
 end
 
-local function report(conn, err, elapsed, extra)
-  io.write(string.format("held=%d conn=%s err=%s elapsed=%.3f cpu=%.3f%s\n", #held, tostring(conn ~= nil),
-    tostring(err), elapsed, os.clock(), extra or ""))
+local function report(conn, err, elapsed, extra, third)
+  io.write(string.format("held=%d conn=%s err=%s elapsed=%.3f cpu=%.3f third=%s%s\n", #held, tostring(conn ~= nil),
+    tostring(err), elapsed, os.clock(), tostring(third), extra or ""))
 end
 
 if mode == "blocking" then
   server:settimeout(timeout)
   local t0 = socket.gettime()
-  local conn, err = server:accept()
-  report(conn, err, socket.gettime() - t0)
+  local conn, err, third = server:accept()
+  report(conn, err, socket.gettime() - t0, nil, third)
   os.exit(0)
 end
 
@@ -46,8 +57,8 @@ local beats, freed = 0, false
 local done
 loop:wrap(function()
   local t0 = cqueues.monotime()
-  local conn, err = server:accept()
-  report(conn, err, cqueues.monotime() - t0, string.format(" beats=%d freed=%s", beats, tostring(freed)))
+  local conn, err, third = server:accept()
+  report(conn, err, cqueues.monotime() - t0, string.format(" beats=%d freed=%s", beats, tostring(freed)), third)
   done = true
 end)
 loop:wrap(function()

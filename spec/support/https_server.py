@@ -82,7 +82,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
-        elif p == "/redirect":
+        elif p == "/redirect" or (p == "/" and "to" in q):
             self.reply(302, "moved", {"Location": q["to"][0]})
         elif p == "/loop":
             self.reply(302, "again", {"Location": "/loop"})
