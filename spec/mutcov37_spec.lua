@@ -10,7 +10,8 @@ local T = require "spec.support.tls12_peer"
 local P = require "spec.support.psk13"
 
 -- The server must decline 0-RTT when it resumes with another cipher suite than the
--- ticket's (rfc8446#4.2.10), tls13_early.c decline_reason(). Passes on the tree; with the check
+-- ticket's (rfc8446#4.2.10), tls13_early.c decline_reason(); with that check removed the server
+-- accepted the early data and failed on its first record (bad_record_mac).
 local KEY = ("E"):rep(16) .. ("e"):rep(32)
 local function store()
    local data = {}
