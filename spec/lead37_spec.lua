@@ -5,6 +5,20 @@ local tls = require "tls"
 local certs = require "spec.support.certs"
 local T = require "spec.support.tls12_peer"
 
+-- A self-signed certificate made by `openssl req -x509` with the given
+-- arguments (-newkey ..., -subj ...), as PEM text.
+local function openssl_req(args)
+   local proc = require "spec.support.proc"
+   local dir = os.tmpname()
+   os.remove(dir)
+   local out, code = proc.run(string.format("mkdir -p %s && cd %s && openssl req -x509 -nodes -keyout k.pem "
+      .. "-out c.pem -days 2 %s", proc.quote(dir), proc.quote(dir), args))
+   local pem = code == 0 and proc.read_file(dir .. "/c.pem")
+   os.execute("rm -rf " .. proc.quote(dir))
+   assert(pem, out)
+   return pem
+end
+
 -- review37b F1: RFC 8422 §5.3, a TLS 1.2 server's ECDSA certificate key
 -- "MUST use a curve and point format supported by the client". The signature
 -- verifies on any curve, so without the check a client's 'groups' decided
@@ -264,18 +278,11 @@ end)
 
 -- review37e F3: LuaSec's getsignaturename gives OpenSSL's short name.
 describe("lead37: the drop-in's getsignaturename gives LuaSec's names", function()
-   local proc = require "spec.support.proc"
    it("for RSA PKCS#1 v1.5 and RSA-PSS signatures, as real LuaSec", function()
       local real = require "ssl.x509"
       local luasec = require "tls.luasec"
       local rsa = assert(tls.selfsigned { names = { "localhost" }, key = "rsa" })
-      local dir = os.tmpname()
-      os.remove(dir)
-      local out, code = proc.run(string.format("mkdir -p %s && cd %s && openssl req -x509 -newkey rsa-pss -nodes "
-         .. "-keyout k.pem -out c.pem -days 2 -subj /CN=p", proc.quote(dir), proc.quote(dir)))
-      assert.equal(0, code, out)
-      local pss = proc.read_file(dir .. "/c.pem")
-      os.execute("rm -rf " .. proc.quote(dir))
+      local pss = openssl_req("-newkey rsa-pss -subj /CN=p")
       assert.equal("RSA-SHA256", luasec.loadcertificate(rsa):getsignaturename())
       assert.equal(real.load(rsa):getsignaturename(), luasec.loadcertificate(rsa):getsignaturename())
       assert.equal("RSASSA-PSS", luasec.loadcertificate(pss):getsignaturename())
@@ -339,20 +346,12 @@ end)
 -- "GN", "UID" as names, where LuaSec gives 2.5.4.9 and streetAddress,
 -- surname, givenName, userId: libcrypto's OID and long name for each.
 describe("lead37: the drop-in's subject() and issuer() name attributes as LuaSec does", function()
-   local proc = require "spec.support.proc"
    it("for the less common attributes too", function()
       local real = require "ssl.x509"
       local luasec = require "tls.luasec"
-      local dir = os.tmpname()
-      os.remove(dir)
-      local out, code = proc.run(string.format("mkdir -p %s && cd %s && openssl req -x509 -newkey ec "
-         .. "-pkeyopt ec_paramgen_curve:P-256 -nodes -keyout k.pem -out c.pem -days 2 -subj "
+      local pem = openssl_req("-newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj "
          .. "'/CN=x/street=1 Main St/title=Dr/SN=Smith/GN=Ann/postalCode=12345/UID=u1/pseudonym=pp/"
-         .. "businessCategory=Private Organization/serialNumber=42/DC=example/emailAddress=a@example.com'",
-         proc.quote(dir), proc.quote(dir)))
-      assert.equal(0, code, out)
-      local pem = proc.read_file(dir .. "/c.pem")
-      os.execute("rm -rf " .. proc.quote(dir))
+         .. "businessCategory=Private Organization/serialNumber=42/DC=example/emailAddress=a@example.com'")
       local ours, theirs = luasec.loadcertificate(pem), real.load(pem)
       assert.same(theirs:subject(), ours:subject())
       assert.same(theirs:issuer(), ours:issuer())

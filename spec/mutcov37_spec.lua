@@ -13,14 +13,9 @@ local P = require "spec.support.psk13"
 -- ticket's (rfc8446#4.2.10), tls13_early.c decline_reason(); with that check removed the server
 -- accepted the early data and failed on its first record (bad_record_mac).
 local KEY = ("E"):rep(16) .. ("e"):rep(32)
-local function store()
-   local data = {}
-   return { get = function(id) return data[id] end, put = function(id, blob) data[id] = blob end,
-            delete = function(id) local had = data[id] ~= nil; data[id] = nil; return had end }
-end
 describe("mutcov37: 0-RTT and the ticket's cipher suite", function()
    it("is declined when the server resumes with another suite of the same hash", function()
-      local st = store()
+      local st = tls.store.memory()
       local sopts = { early_data = true, ticket_keys = { KEY }, session_store = st, ciphers = "TLS_AES_128_GCM_SHA256" }
       local sctx = E.server_ctx(sopts)
       local o2, sev = E.traced(E.merge(sopts, { ciphers = "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256" }))
