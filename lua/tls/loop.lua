@@ -273,7 +273,11 @@ local function accept(accept, raw_settimeout)
     local before = cq.monotime()
     local ok, conn, err, shortage = pcall(accept, self)
     if not ok then error(raised(conn), 0) end
-    if not conn then return nil, err, shortage end
+    -- as many values as the C accept gave (a third only for a shortage)
+    if not conn then
+      if shortage then return nil, err, shortage end
+      return nil, err
+    end
     mark(self, conn, before, cq.monotime())
     return conn
   end
