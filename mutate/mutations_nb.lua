@@ -72,9 +72,9 @@ return {
      specs = { { EW, "after a failure the alert waits as output" } } },
    -- the engine: data read before the close or the failure comes first
    { name = "nb_want_data_hidden_by_close", file = ENGINE,
-     from = [[    if (c->app_in.len - c->app_in_open > 0)
+     from = [[    if (tls_conn_unread(c) > 0)
         return TLS_WANT_DATA;]],
-     to = [[    if (c->app_in.len - c->app_in_open > 0 && !(c->status & (TLS_STATUS_PEER_CLOSED | TLS_STATUS_FAILED)))
+     to = [[    if (tls_conn_unread(c) > 0 && !(c->status & (TLS_STATUS_PEER_CLOSED | TLS_STATUS_FAILED)))
         return TLS_WANT_DATA;]],
      specs = { { EW, "at every step of a TLS 1" }, { EW, "data decrypted before a failure is still read" } } },
    -- the engine: wants_read stays true after the handshake (issue 12)

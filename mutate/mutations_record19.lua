@@ -19,13 +19,13 @@ return {
 ]],
     specs = { { S, "says 'data' for the data read before" } } },
   { name = "record19_want_counts_open_tail", file = "csrc/engine/tls_engine.c",
-    from = [[    if (c->app_in.len - c->app_in_open > 0)
+    from = [[    if (tls_conn_unread(c) > 0)
         return TLS_WANT_DATA;]],
-    to = [[    if (c->app_in.len > 0)
+    to = [[    if (c->app_in.len - c->app_in_read > 0)
         return TLS_WANT_DATA;]],
     specs = { { S, "want() is not 'data' while the server's encrypted Finished is handled" } } },
   { name = "record19_app_data_counts_open_tail", file = "csrc/engine/tls_engine.c",
-    from = [[    return c->app_in.len - c->app_in_open;]],
-    to = [[    return c->app_in.len;]],
+    from = [[    return tls_conn_unread(c);]],
+    to = [[    return c->app_in.len - c->app_in_read;]],
     specs = { { S, "dirty() is false while the server's handshake records and ticket are handled" } } },
 }

@@ -191,6 +191,10 @@ struct tls_conn {
     tls_buf in;               /* bytes from the peer not yet processed */
     tls_buf out;              /* records waiting to be sent */
     tls_buf app_in;           /* decrypted application data */
+    size_t app_in_read;       /* of which the head: already read by the
+                               * application, dropped when the next record
+                               * is opened or all is read (one move per
+                               * record, not one per line the caller takes) */
     size_t app_in_open;       /* of which the tail: the record being handled,
                                * opened but not (yet) data to read */
     tls_buf hs_in;            /* handshake bytes not yet a whole message */
@@ -578,5 +582,11 @@ void tls_trace_add_hex(tls_trace_builder *tb, const char *key, const uint8_t *by
 /* Calls the user's trace function; a non-zero return fails the connection. */
 int tls_trace_emit(tls_conn *c, tls_trace_builder *tb);
 static inline int tls_tracing(const tls_conn *c) { return c->trace != NULL; }
+
+/* Decrypted application data the application has not read yet. */
+static inline size_t tls_conn_unread(const tls_conn *c)
+{
+    return c->app_in.len - c->app_in_read - c->app_in_open;
+}
 
 #endif

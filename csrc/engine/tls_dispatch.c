@@ -237,7 +237,7 @@ static int process_from(tls_conn *c, const uint8_t *base, size_t avail, size_t *
     while (!(c->status & (TLS_STATUS_FAILED | TLS_STATUS_PEER_CLOSED))) {
         /* Back-pressure: a peer cannot make us decrypt without bound while
          * the application is not reading. */
-        if (c->app_in.len >= TLS_APP_IN_HIGH_WATER)
+        if (tls_conn_unread(c) >= TLS_APP_IN_HIGH_WATER)
             break;
         /* Nothing left (base may then be NULL: an empty buffer). */
         if (pos == avail)

@@ -366,8 +366,8 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len)
 
 size_t tls_conn_app_data(tls_conn *c, const uint8_t **data)
 {
-    *data = c->app_in.data;
-    return c->app_in.len - c->app_in_open;
+    *data = c->app_in.data + c->app_in_read;
+    return tls_conn_unread(c);
 }
 
 void tls_conn_app_data_done(tls_conn *c, size_t n)
@@ -379,10 +379,15 @@ void tls_conn_app_data_done(tls_conn *c, size_t n)
      * and wiping ours cost 5% of bulk throughput for no protection. libssl,
      * BoringSSL and rustls do the same. Unauthenticated plaintext is still
      * wiped where a record fails to open. */
-    tls_buf_drop(&c->app_in, n);
-    tls_buf_release_if_empty(&c->app_in);
+    size_t unread = tls_conn_unread(c);
+    c->app_in_read += n < unread ? n : unread;
+    if (c->app_in_read == c->app_in.len) {
+        tls_buf_drop(&c->app_in, c->app_in.len);
+        c->app_in_read = 0;
+        tls_buf_release_if_empty(&c->app_in);
+    }
     /* Records held back while the application was not reading. */
-    if (c->in.len > 0 && c->app_in.len < TLS_APP_IN_HIGH_WATER) {
+    if (c->in.len > 0 && c->app_in.len - c->app_in_read < TLS_APP_IN_HIGH_WATER) {
         if (tls_engine_process(c) != 0)
             fail(c);
         else
@@ -523,7 +528,7 @@ tls_want tls_conn_want(const tls_conn *c)
 {
     if (c->out.len > 0)
         return TLS_WANT_OUTPUT; /* a fatal alert too, before "failed" */
-    if (c->app_in.len - c->app_in_open > 0)
+    if (tls_conn_unread(c) > 0)
         return TLS_WANT_DATA;
     if (c->status & TLS_STATUS_FAILED)
         return TLS_WANT_FAILED;

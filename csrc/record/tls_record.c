@@ -72,6 +72,12 @@ static int plaintext_alert_allowed(const tls_conn *c)
 static int open_record(tls_conn *c, const uint8_t *header, const uint8_t *frag, size_t len,
                        tls_record_in *rec)
 {
+    /* Bytes the application has read go now, once per record, so the
+     * buffer never holds more than what is unread plus this record. */
+    if (c->app_in_read > 0) {
+        tls_buf_drop(&c->app_in, c->app_in_read);
+        c->app_in_read = 0;
+    }
     size_t start = c->app_in.len;
     uint8_t *dst = tls_buf_extend(&c->app_in, len);
     if (dst == NULL)
