@@ -64,6 +64,22 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          assert.equal("certificate_revoked", alert)
       end)
 
+      -- review38d F1: libcrypto took a delta CRL for a complete one, and the newer of the two won: the
+      -- revocation only the complete CRL lists was lost.
+      it("applies a delta CRL to its complete CRL and never takes it for a complete one", function()
+         for _, crls in ipairs { { k.crl_root_base, k.crl_root_delta }, { k.crl_root_delta, k.crl_root_base } } do
+            local c = handshake(k.revoked, { crl = crls }, version)
+            assert.equal("certificate is revoked", (c:error()))
+            c = handshake(k.good, { crl = crls }, version)
+            assert.is_true(c:status().handshake_done, (c:error()))
+         end
+         local c = handshake(k.good, { crl = k.crl_root_delta }, version)
+         assert.matches("^unable to get certificate CRL", (c:error()))
+         local bundle = proc.read_file(k.ca) .. proc.read_file(k.crl_root_delta)
+         c = handshake(k.revoked, { ca = bundle, crl = k.crl_root_base }, version)
+         assert.equal("certificate is revoked", (c:error()))
+      end)
+
       it("crl_check_all accepts a chain nobody revoked", function()
          local c = handshake(k.via_good, { crl = { k.crl_root, k.crl_inter_good }, crl_check_all = true }, version)
          assert.is_true(c:status().handshake_done, (c:error()))

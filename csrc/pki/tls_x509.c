@@ -575,11 +575,15 @@ int tls_x509_verify_chain_at(const tls_config *c, int security_level, int crl_ch
     X509_VERIFY_PARAM_set_auth_level(param, security_level);
     if (name != NULL && set_expected_name(param, name, err) != 0)
         goto done;
-    /* Revocation against the CRLs of the store (crl option). */
+    /* Revocation against the CRLs of the store (crl option). Without
+     * extended CRL support libcrypto scores a delta CRL (rfc5280#5.2.4) as
+     * a complete one and keeps the newer: the revocations only the complete
+     * CRL lists were lost (review38d F1). With it a delta is never a base,
+     * and with USE_DELTAS it is applied to its base. */
     if (crl_check != TLS_CRL_CHECK_NONE)
-        X509_VERIFY_PARAM_set_flags(param, crl_check == TLS_CRL_CHECK_ALL
-                                               ? X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL
-                                               : X509_V_FLAG_CRL_CHECK);
+        X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_EXTENDED_CRL_SUPPORT |
+                                               X509_V_FLAG_USE_DELTAS |
+                                               (crl_check == TLS_CRL_CHECK_ALL ? X509_V_FLAG_CRL_CHECK_ALL : 0));
 
     ERR_clear_error();
     if (X509_verify_cert(ctx) == 1) {

@@ -29,6 +29,8 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth,clientAuth
 subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
+[ delta ]
+deltaCRL = critical,DER:02:01:01
 [ v3_ca ]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
@@ -98,6 +100,14 @@ local function generate()
    sh(dir, "openssl crl -in root.crl -outform DER -out root.crl.der")
    gencrl("inter_revoked", "inter_revoked.crl")
    gencrl("inter_good", "inter_good.crl")
+   -- A complete CRL an hour old (number 02, revoking "revoked") and the
+   -- root's newer delta CRL (RFC 5280 5.2.4: number 10, base 1), which adds
+   -- nothing: its database is empty. A delta is never the whole story.
+   sh(dir, ("DB=db_root openssl ca -config ca.cnf -cert root.pem -keyfile root.key -gencrl "
+      .. "-crl_lastupdate %s -out root_base.crl"):format(os.date("!%Y%m%d%H%M%SZ", os.time() - 3600)))
+   db("root_delta")
+   sh(dir, "echo 10 > db_root_delta/crlnumber && DB=db_root_delta openssl ca -config ca.cnf -cert root.pem "
+      .. "-keyfile root.key -gencrl -crlexts delta -out root_delta.crl")
 
    local function p(name) return dir .. "/" .. name end
    return {
@@ -110,6 +120,7 @@ local function generate()
       via_good = { cert = p "via_good.pem", key = p "leaf_ig.key", leaf = p "leaf_ig.pem",
                    inter = p "inter_good.pem" },
       crl_root = p "root.crl", crl_root_der = p "root.crl.der",
+      crl_root_base = p "root_base.crl", crl_root_delta = p "root_delta.crl",
       crl_inter_revoked = p "inter_revoked.crl", crl_inter_good = p "inter_good.crl",
    }
 end
