@@ -80,6 +80,23 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
          assert.equal("certificate is revoked", (c:error()))
       end)
 
+      -- review38d F2: session 36 counted a bundle's CRLs as if they were certificates, so a `ca` of CRLs
+      -- alone made a context that trusted nobody, and said so only at the first handshake.
+      it("refuses a ca that holds only CRLs, as text and as a file", function()
+         local want = "no certificate found, only CRLs (give them as option 'crl')"
+         for _, mode in ipairs { "client", "server" } do
+            local pair = mode == "server" and k.good or {}
+            local function opts(ca) return { mode = mode, ca = ca, verify = true, certificate = pair.cert, key = pair.key } end
+            local _, err = tls.context(opts(proc.read_file(k.crl_root)))
+            assert.equal("ca: " .. want .. " in the PEM text", err)
+            _, err = tls.context(opts(k.crl_root))
+            assert.equal("ca: cannot load certificates from " .. k.crl_root .. ": " .. want, err)
+         end
+         -- Beside a certificate, a bundle's CRLs are still taken.
+         local c = handshake(k.revoked, { ca = proc.read_file(k.ca) .. proc.read_file(k.crl_root), crl = k.crl_inter_good }, version)
+         assert.equal("certificate is revoked", (c:error()))
+      end)
+
       it("crl_check_all accepts a chain nobody revoked", function()
          local c = handshake(k.via_good, { crl = { k.crl_root, k.crl_inter_good }, crl_check_all = true }, version)
          assert.is_true(c:status().handshake_done, (c:error()))

@@ -638,9 +638,11 @@ static int ensure_store(tls_config *c, tls_error *err)
  * X509_STORE_load_file takes them: "TRUSTED CERTIFICATE" blocks too, with
  * the trust settings they carry (a root distrusted for serverAuth stays
  * distrusted), whether the bundle came as a file or as text. Returns the
- * number of certificates and CRLs added, or -1 when the PEM is bad or the
- * store refuses one (the reason in libcrypto's error queue). */
-static int add_pem_bundle(tls_config *c, const char *data, size_t len)
+ * number of certificates added (the CRLs are counted in *crls), or -1 when
+ * the PEM is bad or the store refuses one (the reason in libcrypto's error
+ * queue). CRLs alone make no trust anchor: the callers refuse such a
+ * bundle (review38d F2). */
+static int add_pem_bundle(tls_config *c, const char *data, size_t len, int *crls)
 {
     BIO *bio = BIO_new_mem_buf(data, (int)len);
     ERR_clear_error();
@@ -653,10 +655,16 @@ static int add_pem_bundle(tls_config *c, const char *data, size_t len)
             failed = X509_STORE_add_cert(c->store, info->x509) != 1;
         if (!failed && info->crl != NULL)
             failed = X509_STORE_add_crl(c->store, info->crl) != 1;
-        added += info->x509 != NULL || info->crl != NULL;
+        added += info->x509 != NULL;
+        *crls += info->crl != NULL;
     }
     sk_X509_INFO_pop_free(infos, X509_INFO_free);
     return failed ? -1 : added;
+}
+
+static const char *no_certificate(int crls)
+{
+    return crls > 0 ? "no certificate found, only CRLs (give them as option 'crl')" : "no certificate found";
 }
 
 /* A bundle of PEM certificates (and CRLs), read once (read_trust_file). */
@@ -670,12 +678,13 @@ int tls_config_load_ca_file(tls_config *c, const char *path, size_t len, tls_err
         tls_buf_free(&data);
         return -1;
     }
-    int added = add_pem_bundle(c, (const char *)data.data, data.len);
+    int crls = 0;
+    int added = add_pem_bundle(c, (const char *)data.data, data.len, &crls);
     if (added <= 0) {
         tls_buf_free(&data);
         char detail[120];
         if (added == 0)
-            snprintf(detail, sizeof detail, "no certificate or crl found");
+            snprintf(detail, sizeof detail, "%s", no_certificate(crls));
         else
             crypto_detail(detail, sizeof detail);
         return tls_fail(err, NO_ALERT, "ca: cannot load certificates from %s: %s", path, detail);
@@ -725,7 +734,8 @@ int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error
 {
     if (ensure_store(c, err) != 0)
         return -1;
-    int added = add_pem_bundle(c, pem, len);
+    int crls = 0;
+    int added = add_pem_bundle(c, pem, len, &crls);
     if (added < 0) {
         char detail[120];
         crypto_detail(detail, sizeof detail);
@@ -733,7 +743,7 @@ int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error
     }
     ERR_clear_error();
     if (added == 0)
-        return tls_fail(err, NO_ALERT, "ca: no certificate found in the PEM text");
+        return tls_fail(err, NO_ALERT, "ca: %s in the PEM text", no_certificate(crls));
     trust_feed(c, "ca pem", pem, len);
     return 0;
 }
