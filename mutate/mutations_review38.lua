@@ -8,4 +8,12 @@ return {
   { name = "review38_ca_of_crls_only_taken", file = "csrc/pki/tls_config.c",
     from = "        added += info->x509 != NULL;", to = "        added += info->x509 != NULL || info->crl != NULL;",
     specs = { { CRL, "refuses a ca that holds only CRLs" } } },
+  { name = "review38_sni_case_kept", file = "csrc/hs/tls_hello_server.c",
+    from = "ch->server_name_lower[i] = name.p[i] >= 'A' && name.p[i] <= 'Z' ? (uint8_t)(name.p[i] + 32) : name.p[i];",
+    to = "ch->server_name_lower[i] = name.p[i];",
+    specs = { { "spec/sni_spec.lua", "the servername function gets the name in lower case" } } },
+  { name = "review38_dropin_sni_map_case", file = "lua/tls/luasec.lua",
+    from = "      if type(key) == \"string\" and key:lower() == name then ctx = value break end",
+    to = "      if type(key) == \"string\" and key == name then ctx = value break end",
+    specs = { { "spec/dropin20_spec.lua", "a client writing B.EXAMPLE gets the map" } } },
 }

@@ -131,6 +131,21 @@ describe("dropin20: sni(map, true) and a client that sends no name", function()
    end)
 end)
 
+describe("dropin: the sni map is looked up without case (review38d F3)", function()
+   after_each(proc.kill_all)
+   it("a client writing B.EXAMPLE gets the map's \"b.Example\" context, and getsniname() is lower case", function()
+      local s = certs_sni.get()
+      local function ctx(pair)
+         return assert(ssl.newcontext { mode = "server", protocol = "any", certificate = pair.cert, key = pair.key })
+      end
+      local ok, err, out, name = s_client_against(ctx(s.default), { ["b.Example"] = ctx(s.b) }, true,
+         "-servername B.EXAMPLE -CAfile " .. proc.quote(s.ca))
+      assert.is_true(ok, err)
+      assert.equal("b.example", name)
+      assert.truthy(out:find("subject=CN = b.example\n", 1, true), out)
+   end)
+end)
+
 describe("dropin20: the drop-in's ALPN variants", function()
    -- Two connections of one client context, each with its own setalpn
    -- list, against a server recording what each offered.

@@ -155,6 +155,25 @@ describe("SNI: sni_strict and the servername function", function()
       assert.same({ "switch.example", "a.example" }, seen)
    end)
 
+   -- review38d F3: the function got the client's spelling, so "SWITCH.Example" stayed on the listening
+   -- context, which matters when the other one is the context that requires client certificates.
+   for label, version in pairs(VERSIONS) do
+      it("the servername function gets the name in lower case (" .. label .. ")", function()
+         local seen = {}
+         local other = assert(tls.context { mode = "server", certificate = S.b.cert, key = S.b.key,
+                                            verify = "required", ca = S.ca })
+         local sctx = assert(tls.context(pairs_opts {
+            servername = function(name) seen[#seen + 1] = name; if name == "switch.example" then return other end end,
+         }))
+         local c, s = engines("SWITCH.Example", { verify = false, max_version = version }, sctx)
+         assert.equal("client sent no certificate, and this server requires one (verify = \"required\")", (s:error()))
+         assert.same({ "switch.example" }, seen)
+         c, s = engines("A.Example", { max_version = version }, sctx)
+         assert.equal("CN=a.example", subject(c))
+         assert.equal("a.example", s:info().servername)
+      end)
+   end
+
    it("the servername function sees nil without SNI", function()
       local seen = "unset"
       local sctx = assert(tls.context(pairs_opts { servername = function(name) seen = name end }))

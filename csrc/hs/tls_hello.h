@@ -31,7 +31,12 @@ typedef struct client_hello {
     int has_sigalgs;
     int early_data;
     uint16_t record_size_limit; /* 0: not sent */
-    tls_reader server_name;   /* host_name bytes, if sent */
+    tls_reader server_name;   /* host_name, if sent: over server_name_lower */
+    /* The name in lower case: DNS names are compared without case
+     * (rfc4343), and the servername function, the per-name contexts and
+     * info().servername see one spelling (review38d F3). A client_hello is
+     * never copied, so server_name may point into it. */
+    uint8_t server_name_lower[255];
     int has_server_name;
     int fallback_scsv;        /* rfc7507 TLS_FALLBACK_SCSV */
     int renegotiation_scsv;   /* rfc5746 TLS_EMPTY_RENEGOTIATION_INFO_SCSV */

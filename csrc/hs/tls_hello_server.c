@@ -129,7 +129,9 @@ static int parse_server_name(tls_conn *c, tls_reader *ext, client_hello *ch)
          * name, and is matched, resumed and reported as such. */
         if (name.len > 1 && name.p[name.len - 1] == '.')
             name.len--;
-        ch->server_name = name;
+        for (size_t i = 0; i < name.len; i++)
+            ch->server_name_lower[i] = name.p[i] >= 'A' && name.p[i] <= 'Z' ? (uint8_t)(name.p[i] + 32) : name.p[i];
+        ch->server_name = tls_rd_init(ch->server_name_lower, name.len);
         ch->has_server_name = 1;
     }
     return 0;

@@ -861,7 +861,14 @@ local function sni_chooser(name)
   -- LuaSec's callback answers NOACK then; strict refuses only names
   -- outside the map.
   if name == nil then return nil end
+  -- The engine gives the name in lower case (DNS names have no case); the
+  -- map's keys are the program's spelling.
   local ctx = conn.sni_map[name]
+  if ctx == nil then
+    for key, value in pairs(conn.sni_map) do
+      if type(key) == "string" and key:lower() == name then ctx = value break end
+    end
+  end
   if ctx then
     local refusal = sni_entry_refusal(conn.ctx.opts, name, ctx)
     if refusal then error("sni map: " .. refusal, 0) end
