@@ -1,5 +1,6 @@
 -- Session 38: what reviews 38a to 38f found. Same form as mutate/mutations.lua.
 local CRL = "spec/crl_spec.lua"
+local R38 = "spec/review38_spec.lua"
 return {
   { name = "review38_delta_crl_taken_as_complete", file = "csrc/pki/tls_x509.c",
     from = "X509_V_FLAG_CRL_CHECK | X509_V_FLAG_EXTENDED_CRL_SUPPORT |",
@@ -16,4 +17,7 @@ return {
     from = "      if type(key) == \"string\" and key:lower() == name then ctx = value break end",
     to = "      if type(key) == \"string\" and key == name then ctx = value break end",
     specs = { { "spec/dropin20_spec.lua", "a client writing B.EXAMPLE gets the map" } } },
+  { name = "review38_dropin_closed_before_close", file = "lua/tls/luasec.lua",
+    from = "  if self.closed then return end\n  -- Closed only once", to = "  if self.closed then return end\n  self.closed = true\n  -- Closed only once",
+    specs = { { R38, "leaves the connection open and usable, and a later close() closes it" } } },
 }

@@ -1165,12 +1165,15 @@ end
 
 function Conn:close()
   if self.closed then return end
-  self.closed = true
+  -- Closed only once the close went through: one refused (called from the
+  -- connection's own callback) left a drop-in that said "closed" over a
+  -- connection still open, which later closes did not close (review38c F1).
   if self.conn then
     self.conn:close()
   else
     self.holder:close()
   end
+  self.closed = true
 end
 Conn.__close = Conn.close
 Conn.__gc = Conn.close
