@@ -22,11 +22,11 @@ return {
     specs = { { DIGEST, "computed for each handshake of a context with pins" } } },
   -- ... and a trust file read a second time (libcrypto's read after ours)
   { name = "mend15_ca_file_read_twice", file = CONFIG,
-    from = [[    int added = add_pem_bundle(c, (const char *)data.data, data.len);]],
+    from = [[    int added = add_pem_bundle(c, (const char *)data.data, data.len, &crls);]],
     to = [[    tls_buf again;
     tls_buf_init(&again);
     (void)read_trust_file("ca", path, len, &again, err);
-    int added = add_pem_bundle(c, (const char *)again.data, again.len);]],
+    int added = add_pem_bundle(c, (const char *)again.data, again.len, &crls);]],
     specs = { { DIGEST, "takes .ca. from a pipe" } } },
   { name = "mend15_crl_file_read_twice", file = CONFIG,
     from = [[    BIO *bio = open_source("crl", data, len, 0, NULL, NULL, err);]],

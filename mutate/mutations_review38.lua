@@ -20,4 +20,8 @@ return {
   { name = "review38_dropin_closed_before_close", file = "lua/tls/luasec.lua",
     from = "  if self.closed then return end\n  -- Closed only once", to = "  if self.closed then return end\n  self.closed = true\n  -- Closed only once",
     specs = { { R38, "leaves the connection open and usable, and a later close() closes it" } } },
+  { name = "review38_hrr_without_versions_as_tls12", file = "csrc/hs/tls_hello_client.c",
+    from = "    if (sh.is_retry)\n        return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION,",
+    to = "    if (0 && sh.is_retry)\n        return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION,",
+    specs = { { R38, "a HelloRetryRequest without it is missing_extension" } } },
 }

@@ -312,8 +312,18 @@ static int handle_server_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
     if (c->hello_retry)
         return tls_fail(&c->err, TLS_ALERT_ILLEGAL_PARAMETER,
                         "ServerHello after a TLS 1.3 HelloRetryRequest chose another version");
+    /* rfc8446#4.1.4: a HelloRetryRequest "MUST contain the
+     * supported_versions extension"; without it nothing was chosen, and
+     * the reason below (a version we lack) would mislead (review38a F1). */
+    if (sh.is_retry)
+        return tls_fail(&c->err, TLS_ALERT_MISSING_EXTENSION,
+                        "HelloRetryRequest without supported_versions (RFC 8446 4.1.4)");
+    if (sh.legacy_version > TLS_VERSION_12 && sh.legacy_version <= TLS_VERSION_13)
+        return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
+                        "ServerHello legacy_version 0x%04x without supported_versions (TLS 1.3 is chosen "
+                        "only through that extension, RFC 8446 4.1.3)", sh.legacy_version);
     const char *v = tls_version_name(sh.legacy_version);
-    if (sh.legacy_version != TLS_VERSION_12 || c->offered_min > TLS_VERSION_12 || sh.is_retry)
+    if (sh.legacy_version != TLS_VERSION_12 || c->offered_min > TLS_VERSION_12)
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION, "server chose %s, but this client speaks only %s",
                         v ? v : "an unknown protocol version",
                         c->offered_min == TLS_VERSION_13 && c->offered_max == TLS_VERSION_13
