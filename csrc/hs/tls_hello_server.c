@@ -474,6 +474,11 @@ static int handle_client_hello(tls_conn *c, tls_reader *body, const uint8_t *msg
         if (no13 != NULL)
             return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
                             "client offers only TLS 1.3, which this server cannot do: %s", no13);
+        /* review38b: "offers at most TLSv1.3; requires TLS 1.2" read as if
+         * the client were below us. */
+        if (ch.offers_13 && !ch.offers_12 && c->pol.max_version == TLS_VERSION_12)
+            return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION,
+                            "client offers only TLS 1.3; this server speaks at most TLS 1.2 (max_version)");
         const char *name = tls_version_name(ch.best_version);
         return tls_fail(&c->err, TLS_ALERT_PROTOCOL_VERSION, "client offers at most %s; this server requires %s",
                         name ? name : "an unknown protocol version",
