@@ -108,10 +108,10 @@ return {
   -- group 2: survived every spec; killed by review38f_spec.lua (move to spec/mutcov38_spec.lua)
   { name = "mutcov38_crl_text_not_bound", file = CFG,
     from = "        trust_feed(c, \"crl\", src, len);\n", to = "        (void)src;\n",
-    specs = { { M38, "made under a CRL given as PEM text is not offered under other CRL texts" } } },
+    specs = { { "spec/trust14_session_binding_spec.lua", "made under a CRL given as PEM text is not offered under other CRL texts" } } },
   { name = "mutcov38_ca_dir_not_bound", file = CFG,
     from = "    trust_feed(c, \"ca dir\", path, len);\n", to = "    (void)len;\n",
-    specs = { { M38, "made under one ca directory is not offered under another" } } },
+    specs = { { "spec/trust14_session_binding_spec.lua", "made under one ca directory is not offered under another" } } },
   { name = "mutcov38_crl_pem_check_not_turned_on", file = CFG,
     from = "    if (c->crl_check == TLS_CRL_CHECK_NONE)\n        c->crl_check = TLS_CRL_CHECK_LEAF;\n    return 0;\n}",
     to = "    return 0;\n}",

@@ -323,3 +323,49 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
       end)
    end)
 end
+
+-- A hashed CA directory holding `pems` (texts); removed by the caller.
+local function ca_dir(pems)
+   local dir = os.tmpname()
+   os.remove(dir)
+   assert(os.execute("mkdir " .. dir))
+   for i, pem in ipairs(pems) do proc.write_file(dir .. "/ca" .. i .. ".pem", pem) end
+   assert(os.execute("openssl rehash " .. dir .. " >/dev/null 2>&1"))
+   return dir
+end
+
+-- review38f: CRLs given as PEM text and CA directories bound no session in any test.
+for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+   describe("a client session, review38f (" .. version .. ")", function()
+      -- f_crl_text_not_fed (tls_config.c:814): trust14 binds CRL *files*
+      -- only; CRLs given as PEM text must bind the session the same way.
+      it("made under a CRL given as PEM text is not offered under other CRL texts", function()
+         local sctx = server_ctx(version)
+         local root_crl, inter_crl = proc.read_file(K.crl_root), proc.read_file(K.crl_inter_good)
+         local session = E.first_session(client_ctx(version, { crl = root_crl }), sctx)
+         local cctx = client_ctx(version, { crl = root_crl })
+         assert.is_true(E.resume(cctx, sctx, session):info().resumed)
+         local other, decisions = client_ctx(version, { crl = { root_crl, inter_crl } })
+         local c = E.resume(other, sctx, session)
+         assert.is_nil(c:error())
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+      end)
+
+      -- f_ca_dir_not_fed (tls_config.c:699): a session verified under one
+      -- CA directory must not resume under another one.
+      it("made under one ca directory is not offered under another", function()
+         local root = proc.read_file(K.ca)
+         local a, b = ca_dir { root }, ca_dir { root, E.CERT }
+         local sctx = server_ctx(version)
+         local session = E.first_session(client_ctx(version, { ca = a }), sctx)
+         assert.is_true(E.resume(client_ctx(version, { ca = a }), sctx, session):info().resumed)
+         local other, decisions = client_ctx(version, { ca = b })
+         local c = E.resume(other, sctx, session)
+         os.execute("rm -rf " .. a .. " " .. b)
+         assert.is_nil(c:error())
+         assert.is_false(c:info().resumed)
+         assert.is_true(traced(decisions, SETTINGS))
+      end)
+   end)
+end
