@@ -144,6 +144,24 @@ describe("dropin: the sni map is looked up without case (review38d F3)", functio
       assert.equal("b.example", name)
       assert.truthy(out:find("subject=CN = b.example\n", 1, true), out)
    end)
+
+   -- review38g F2: with two spellings of one name, which one served changed from run to run.
+   it("refuses a map with two keys that differ only by case", function()
+      local s = certs_sni.get()
+      local function ctx(pair)
+         return assert(ssl.newcontext { mode = "server", protocol = "any", certificate = pair.cert, key = pair.key })
+      end
+      local listener = assert(socket.bind("127.0.0.1", 0))
+      local _, port = listener:getsockname()
+      local cl = assert(socket.connect("127.0.0.1", port))
+      local raw = assert(listener:accept())
+      listener:close()
+      local conn = assert(ssl.wrap(raw, ctx(s.default)))
+      local ok, err = pcall(conn.sni, conn, { ["Shop.example"] = ctx(s.b), ["shop.example"] = ctx(s.default) })
+      conn:close(); cl:close()
+      assert.is_false(ok)
+      assert.matches('"Shop.example" and "shop.example" differ only by case', err, 1, true)
+   end)
 end)
 
 describe("dropin20: the drop-in's ALPN variants", function()

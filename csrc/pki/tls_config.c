@@ -634,14 +634,27 @@ static int ensure_store(tls_config *c, tls_error *err)
     return 0;
 }
 
+/* rfc5280#5.2.4: a delta CRL lists only what changed since a complete
+ * one. libcrypto applies it only when the complete CRL or the certificate
+ * names it in freshestCRL (rfc5280#6.3.3), else drops it without a word,
+ * and with it the newest revocations; without extended CRL support it
+ * even took a delta for a complete CRL (review38d F1, review38g F1). So
+ * `crl` and `ca` refuse one, saying what to give instead. */
+static int is_delta_crl(const X509_CRL *crl)
+{
+    return X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0;
+}
+
+#define DELTA_CRL_REFUSED "holds a delta CRL (RFC 5280 5.2.4), which luatls does not take: give the CA's complete CRL"
+
 /* The certificates and CRLs of a PEM bundle into the store, as
  * X509_STORE_load_file takes them: "TRUSTED CERTIFICATE" blocks too, with
  * the trust settings they carry (a root distrusted for serverAuth stays
  * distrusted), whether the bundle came as a file or as text. Returns the
  * number of certificates added (the CRLs are counted in *crls), or -1 when
  * the PEM is bad or the store refuses one (the reason in libcrypto's error
- * queue). CRLs alone make no trust anchor: the callers refuse such a
- * bundle (review38d F2). */
+ * queue, or *crls set to -1 for a delta CRL). CRLs alone make no trust
+ * anchor: the callers refuse such a bundle (review38d F2). */
 static int add_pem_bundle(tls_config *c, const char *data, size_t len, int *crls)
 {
     BIO *bio = BIO_new_mem_buf(data, (int)len);
@@ -653,11 +666,17 @@ static int add_pem_bundle(tls_config *c, const char *data, size_t len, int *crls
         X509_INFO *info = sk_X509_INFO_value(infos, i);
         if (info->x509 != NULL)
             failed = X509_STORE_add_cert(c->store, info->x509) != 1;
+        if (!failed && info->crl != NULL && is_delta_crl(info->crl)) {
+            *crls = -1;
+            break;
+        }
         if (!failed && info->crl != NULL)
             failed = X509_STORE_add_crl(c->store, info->crl) != 1;
         added += info->x509 != NULL;
         *crls += info->crl != NULL;
     }
+    if (*crls < 0)
+        failed = 1;
     sk_X509_INFO_pop_free(infos, X509_INFO_free);
     return failed ? -1 : added;
 }
@@ -683,6 +702,8 @@ int tls_config_load_ca_file(tls_config *c, const char *path, size_t len, tls_err
     if (added <= 0) {
         tls_buf_free(&data);
         char detail[120];
+        if (crls < 0)
+            return tls_fail(err, NO_ALERT, "ca: %s " DELTA_CRL_REFUSED, path);
         if (added == 0)
             snprintf(detail, sizeof detail, "%s", no_certificate(crls));
         else
@@ -736,6 +757,8 @@ int tls_config_load_ca_pem(tls_config *c, const char *pem, size_t len, tls_error
         return -1;
     int crls = 0;
     int added = add_pem_bundle(c, pem, len, &crls);
+    if (crls < 0)
+        return tls_fail(err, NO_ALERT, "ca: the PEM text " DELTA_CRL_REFUSED);
     if (added < 0) {
         char detail[120];
         crypto_detail(detail, sizeof detail);
@@ -775,6 +798,11 @@ static int load_crl(tls_config *c, const char *data, size_t len, const char *nam
     int added = 0;
     X509_CRL *crl;
     while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
+        if (is_delta_crl(crl)) {
+            X509_CRL_free(crl);
+            BIO_free(bio);
+            return tls_fail(err, NO_ALERT, "crl: %s " DELTA_CRL_REFUSED, name);
+        }
         int ok = X509_STORE_add_crl(c->store, crl);
         X509_CRL_free(crl);
         if (!ok) {
@@ -789,6 +817,11 @@ static int load_crl(tls_config *c, const char *data, size_t len, const char *nam
         ERR_clear_error();
         const unsigned char *der = (const unsigned char *)data;
         if ((crl = d2i_X509_CRL(NULL, &der, (long)len)) != NULL) {
+            if (is_delta_crl(crl)) {
+                X509_CRL_free(crl);
+                BIO_free(bio);
+                return tls_fail(err, NO_ALERT, "crl: %s " DELTA_CRL_REFUSED, name);
+            }
             int ok = X509_STORE_add_crl(c->store, crl);
             X509_CRL_free(crl);
             if (!ok) {

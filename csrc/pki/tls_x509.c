@@ -579,7 +579,9 @@ int tls_x509_verify_chain_at(const tls_config *c, int security_level, int crl_ch
      * extended CRL support libcrypto scores a delta CRL (rfc5280#5.2.4) as
      * a complete one and keeps the newer: the revocations only the complete
      * CRL lists were lost (review38d F1). With it a delta is never a base,
-     * and with USE_DELTAS it is applied to its base. */
+     * and with USE_DELTAS it is applied where rfc5280#6.3.3 says (the
+     * complete CRL names it in freshestCRL). Only a hashed `ca` directory
+     * can bring one: `crl` and `ca` bundles refuse deltas (tls_config.c). */
     if (crl_check != TLS_CRL_CHECK_NONE)
         X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_EXTENDED_CRL_SUPPORT |
                                                X509_V_FLAG_USE_DELTAS |

@@ -865,8 +865,15 @@ local function sni_chooser(name)
   -- map's keys are the program's spelling.
   local ctx = conn.sni_map[name]
   if ctx == nil then
+    local found
     for key, value in pairs(conn.sni_map) do
-      if type(key) == "string" and key:lower() == name then ctx = value break end
+      if type(key) == "string" and key:lower() == name then
+        -- Two spellings of one name: which pairs() gives first changes from
+        -- run to run (review38g F2); sni() refuses such a map, and a map
+        -- changed since is refused here.
+        if found then error(("sni map: %q and %q differ only by case"):format(found, key), 0) end
+        found, ctx = key, value
+      end
     end
   end
   if ctx then
@@ -1327,9 +1334,16 @@ function Conn:sni(arg, strict)
     if type(arg) ~= "table" then
       error(string.format("bad argument #2 to 'sni' (table expected, got %s)", type(arg)), 2)
     end
+    local spelled = {}
     for name, ctx in pairs(arg) do
       local refusal = sni_entry_refusal(self.ctx.opts, name, ctx)
       if refusal then error("bad argument #2 to 'sni' (" .. refusal .. ")", 2) end
+      local other = spelled[name:lower()]
+      if other then
+        local a, b = other < name and other or name, other < name and name or other
+        error(("bad argument #2 to 'sni' (%q and %q differ only by case: host names have none)"):format(a, b), 2)
+      end
+      spelled[name:lower()] = name
     end
     self.sni_map, self.sni_strict = arg, strict and true or false
     return
