@@ -366,7 +366,8 @@ int tls_conn_write(tls_conn *c, const uint8_t *data, size_t len)
 
 size_t tls_conn_app_data(tls_conn *c, const uint8_t **data)
 {
-    *data = c->app_in.data + c->app_in_read;
+    /* An empty buffer has no storage: NULL plus 0 is undefined in C. */
+    *data = c->app_in.data != NULL ? c->app_in.data + c->app_in_read : NULL;
     return tls_conn_unread(c);
 }
 
