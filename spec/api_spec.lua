@@ -298,7 +298,7 @@ describe("tls.engine", function()
   it("fails on a host name mismatch", function()
     local c = engine_pair(client_opts("ec"), server_opts("ec"), "example.org")
     assert.is_true(c:status().failed)
-    assert.equal("host name mismatch: expected example.org, certificate is for localhost, 127.0.0.1, ::1", (c:error()))
+    assert.equal("host name mismatch: expected example.org, certificate is for DNS:localhost, IP:127.0.0.1, IP:::1", (c:error()))
     assert.equal("bad_certificate", select(2, c:error()))
   end)
 

@@ -117,7 +117,7 @@ describe("tls.selfsigned", function()
    it("is refused for a name it does not carry", function()
       local cert, key = assert(tls.selfsigned { names = { "localhost", "127.0.0.1" } })
       expect_refused(client_ctx(cert), server_ctx(cert, key), "other.example",
-         "host name mismatch: expected other.example, certificate is for localhost, 127.0.0.1",
+         "host name mismatch: expected other.example, certificate is for DNS:localhost, IP:127.0.0.1",
          "bad_certificate")
       expect_refused(client_ctx(cert), server_ctx(cert, key), "127.0.0.2",
          "IP address mismatch: expected 127.0.0.2, certificate is for DNS:localhost, IP:127.0.0.1", "bad_certificate")

@@ -255,6 +255,10 @@ int tls_x509_names_text(X509 *cert, char *out, size_t size, int tagged)
         return 0;
     out[0] = '\0';
     GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    /* Untagged, "127.0.0.1" could be either kind; a list of DNS names
+     * alone reads fine without the tags. */
+    for (int i = 0; !tagged && i < sk_GENERAL_NAME_num(sans); i++)
+        tagged = sk_GENERAL_NAME_value(sans, i)->type == GEN_IPADD;
     for (int i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
         char one[256];
         const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, i);
@@ -407,7 +411,7 @@ static int fail_verification(tls_error *err, int code, int depth, X509 *cert, co
         char names[200];
         const char *what = code == X509_V_ERR_HOSTNAME_MISMATCH ? "host name" : "IP address";
         /* An IP address is checked against IP names only: a DNS name that
-         * reads "127.0.0.1" does not match it, and the message shows why. */
+         * reads "127.0.0.1" does not match it, and the tags show why. */
         if (tls_x509_names_text(cert, names, sizeof names, code == X509_V_ERR_IP_ADDRESS_MISMATCH) > 0)
             return tls_fail(err, TLS_ALERT_BAD_CERTIFICATE,
                             "%s mismatch: expected %s, certificate is for %s", what,

@@ -90,8 +90,9 @@ void tls_x509_name_text(const X509_NAME *name, char *out, size_t size);
 /* One subjectAltName entry as text: the DNS name, or the IP address in
  * its usual notation. Returns 0 for other kinds of names (nothing written). */
 int tls_x509_general_name_text(const GENERAL_NAME *gn, char *out, size_t size);
-/* The DNS and IP subjectAltNames joined by ", " ("a.example, 192.0.2.1",
- * or with tagged "DNS:a.example, IP:192.0.2.1"); returns how many there are. */
+/* The DNS and IP subjectAltNames joined by ", ": "a.example, b.example"
+ * when all are DNS names and tagged is 0, else with their kinds,
+ * "DNS:a.example, IP:192.0.2.1". Returns how many there are. */
 int tls_x509_names_text(X509 *cert, char *out, size_t size, int tagged);
 /* A public key as "EC P-256", "RSA 2048", "Ed25519". */
 void tls_x509_key_text(EVP_PKEY *key, char *out, size_t size);
