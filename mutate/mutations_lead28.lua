@@ -46,8 +46,8 @@ return {
     specs = { { S, "one with a zero byte is refused" } } },
   -- the drop-in passes a plain key's password on (LuaSec programs refused)
   { name = "lead28_dropin_password_kept", file = "lua/tls/luasec.lua",
-    from = [[    if not key_is_encrypted(key, not util.is_pem(key)) then return nil end]],
-    to = [[    if not key_is_encrypted(key, not util.is_pem(key)) then return p end]],
+    from = [[    if type(key) == "string" and not key_is_encrypted(key, not util.is_pem(key)) then return nil end]],
+    to = [[    if type(key) == "string" and not key_is_encrypted(key, not util.is_pem(key)) then return type(p) == "function" and p() or p end]],
     specs = { { S, "a password with a plain key is not used" } } },
   -- review28c #1: a server_name's trailing dot kept (matched to nothing)
   { name = "lead28_sni_trailing_dot_kept", file = "csrc/hs/tls_hello_server.c",

@@ -166,6 +166,14 @@ print(body)
     assert.equal(base .. "/hops/0", headers.location)
   end)
 
+  it("says where it was sent without the URL's user and password (review39e F3)", function()
+    local with_user = base:gsub("^https://", "https://alice:s3cret@")
+    local body, code, headers = get { url = with_user .. "/hops/1", ca = c.ca }
+    assert.equal("arrived", body)
+    assert.equal(200, code)
+    assert.equal(base .. "/hops/0", headers.location)
+  end)
+
   it("follows 5 redirects and no more", function()
     assert.equal("arrived", (get { url = base .. "/hops/5", ca = c.ca }))
     local t = {}

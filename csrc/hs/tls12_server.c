@@ -364,7 +364,10 @@ static int send_server_hello(tls_conn *c, const client_hello *ch)
         if (ch->record_size_limit != 0)
             tls_trace_add(&tb, "record_size_limit", "%u", limit);
         tls_trace_add_hex(&tb, "random", c->t12->server_random, TLS_RANDOM_LEN);
-        if (c->pol.max_version >= TLS_VERSION_13)
+        /* Said from the bytes sent: a server that speaks TLS 1.3 but not
+         * on this connection (no 1.3 suite, no certificate for the name)
+         * leaves the sentinel out. */
+        if (memcmp(c->t12->server_random + TLS_RANDOM_LEN - 8, tls_downgrade_tls12, 8) == 0)
             tls_trace_add(&tb, "downgrade", "random ends with DOWNGRD 01: a TLS 1.3 client refuses this "
                                             "hello unless it chose TLS 1.2 itself (RFC 8446 4.1.3)");
         tls_trace_add(&tb, "cipher", "%s", c->suite->name);

@@ -57,15 +57,10 @@ static int call_store(tls_lua_trace *t, store_call *sc, const char *consequence)
         return 0;
     lua_pushcfunction(L, call_protected);
     lua_pushlightuserdata(L, sc);
-    if (!tls_lua_push_context(t)) {
+    if (!tls_lua_hook_push(t, TLS_LUA_SLOT_STORE)) {
         lua_pop(L, 2);
         return 0;
     }
-    if (lua_getiuservalue(L, -1, TLS_LUA_SLOT_STORE) != LUA_TTABLE) {
-        lua_pop(L, 4);
-        return 0;
-    }
-    lua_remove(L, -2);
     if (tls_lua_pcall(L, 2, 2) != LUA_OK) {
         warn_failure(L, sc->name, consequence);
         return -1;

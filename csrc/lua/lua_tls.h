@@ -88,9 +88,10 @@ void tls_lua_keep_context(tls_lua_trace *t, lua_State *L, int ctx_index);
  * function switches the connection to another context, whose functions
  * then apply (all of them, not only the kinds the first context had). */
 void tls_lua_hooks_fill(tls_lua_trace *t, lua_State *L, int ctx_index);
-/* For a hook bridge (t is its ud): pushes the context's function in slot
- * and returns 1, or pushes nothing and returns 0 (no L, no function, or no
- * stack room). Call it, under lua_pcall, on t->L. */
+/* For a hook bridge (t is its ud): pushes the function (the table for
+ * TLS_LUA_SLOT_STORE) the context had in slot when the object was made or
+ * switched to it, and returns 1; or pushes nothing and returns 0 (no L, no
+ * function, or no stack room). Call it, under lua_pcall, on t->L. */
 int tls_lua_hook_push(tls_lua_trace *t, int slot);
 /* The text of the error object at idx after a failed lua_pcall, without
  * allocating (the bridges read it outside any protection): a string as it

@@ -43,7 +43,9 @@ static int call_trace(lua_State *L)
 /* Registry key of the weak-valued table {[t] = the object's anchors}. */
 static const char anchors_key;
 
-enum { ANCHOR_CONTEXT = 1, ANCHOR_TRACE = 2 };
+/* anchors[ANCHOR_HOOKS + slot] holds the function (or store table) the
+ * context had in slot when the object was made or switched to it. */
+enum { ANCHOR_CONTEXT = 1, ANCHOR_TRACE = 2, ANCHOR_HOOKS = 2 };
 
 void tls_lua_trace_new(tls_lua_trace *t, lua_State *L, int owner_index)
 {
@@ -158,15 +160,11 @@ static int trace_bridge(void *ud, const tls_trace_event *ev, char *reason, size_
 int tls_lua_hook_push(tls_lua_trace *t, int slot)
 {
     lua_State *L = t->L;
-    /* Room for the context and what the callers push after it. */
-    if (L == NULL || !lua_checkstack(L, 4) || !tls_lua_push_context(t))
+    /* Room for what the callers push after it. */
+    if (L == NULL || !t->has_context || !lua_checkstack(L, 4))
         return 0;
-    int type = lua_getiuservalue(L, -1, slot);
-    lua_remove(L, -2);
-    if (type == LUA_TFUNCTION)
-        return 1;
-    lua_pop(L, 1);
-    return 0;
+    return push_anchored(L, t, ANCHOR_HOOKS + slot,
+                         slot == TLS_LUA_SLOT_STORE ? LUA_TTABLE : LUA_TFUNCTION);
 }
 
 /* Whether the context at ctx_index has a function in slot. */
@@ -213,6 +211,26 @@ void tls_lua_hooks_fill(tls_lua_trace *t, lua_State *L, int ctx_index)
 {
     ctx_index = lua_absindex(L, ctx_index);
     memset(&t->hooks, 0, sizeof t->hooks);
+    /* The functions are copied, not looked up in the context at each call:
+     * ctx:set_hook on a context in use changes the connections made later,
+     * never one whose handshake may be under way (README, "a verification
+     * setting changed later never weakens a handshake already under way").
+     * Without the copy, a verify function replaced by one that accepts
+     * everything would let an engine made earlier take any server. */
+    if (push_anchors(L, t)) {
+        for (int slot = TLS_LUA_SLOT_VERIFY; slot <= TLS_LUA_CTX_SLOTS; slot++) {
+            if (!has_hook(L, ctx_index, slot))
+                lua_pushnil(L);
+            else
+                lua_getiuservalue(L, ctx_index, slot);
+            lua_rawseti(L, -2, ANCHOR_HOOKS + slot);
+        }
+        lua_pop(L, 1);
+    } else {
+        /* Out of stack: no function is found, so the verify and servername
+         * bridges set below fail closed rather than call an older one. */
+        t->has_context = 0;
+    }
     /* Each bridge is set only when its function exists, so that the engine
      * keeps its default otherwise. */
     if (has_hook(L, ctx_index, TLS_LUA_SLOT_SERVERNAME)) t->hooks.servername = tls_lua_servername_bridge;

@@ -964,7 +964,10 @@ local function trequest(reqt)
     if not follow then
       if nredirects > 0 then
         headers = headers or {}
-        headers.location = headers.location or t.url  -- LuaSocket's hint that we were redirected
+        -- LuaSocket's hint that we were redirected, without the user and
+        -- password a relative Location kept from the first URL: headers
+        -- are what programs log.
+        headers.location = headers.location or (t.url:gsub("^(%a[%w+.-]*://)[^/]*@", "%1"))
       end
       return 1, code, headers, status
     end

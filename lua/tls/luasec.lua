@@ -413,18 +413,17 @@ local function translate(cfg)
 
   -- certificates and keys
   local password = cfg.password
-  local function pw(p)
+  -- OpenSSL asks LuaSec for the password only for a key that needs one:
+  -- a function is called then and only then (it may prompt, or fetch a
+  -- secret), and tls.context refuses a password a plain key never used, so
+  -- the drop-in leaves it out there, as LuaSec in effect does.
+  local function key_password(key, p)
     if p == nil then return nil end
+    if type(p) ~= "function" and type(p) ~= "string" then return nil, "invalid password type" end
+    if key == nil then return nil end
+    if type(key) == "string" and not key_is_encrypted(key, not util.is_pem(key)) then return nil end
     if type(p) == "function" then p = p() end
     if type(p) ~= "string" then return nil, "invalid password type" end
-    return p
-  end
-  -- OpenSSL asks LuaSec for the password only for a key that needs one;
-  -- tls.context refuses a password a plain key never used, so the drop-in
-  -- leaves it out there, as LuaSec in effect does.
-  local function key_password(key, p)
-    if p == nil or type(key) ~= "string" then return p end
-    if not key_is_encrypted(key, not util.is_pem(key)) then return nil end
     return p
   end
   local perr
@@ -451,9 +450,9 @@ local function translate(cfg)
       for _, field in ipairs { "certificate", "key" } do
         if pair[field] == nil then return fail("certificates: entry %d has no %s", i, field) end
       end
-      local p, e = pw(pair.password or password)
+      local p, e = key_password(pair.key, pair.password or password)
       if e then return nil, e end
-      list[i] = { certificate = pair.certificate, key = pair.key, password = key_password(pair.key, p) }
+      list[i] = { certificate = pair.certificate, key = pair.key, password = p }
     end
     if #list > 0 then
       o.certificate, o.key, o.password = list[1].certificate, list[1].key, list[1].password
@@ -461,12 +460,10 @@ local function translate(cfg)
     end
   else
     o.certificate, o.key = cfg.certificate, cfg.key
-    o.password, perr = pw(password)
-    if perr then return nil, perr end
     -- LuaSec keeps a password with no key to open and never uses it;
     -- tls.context refuses that, so it is not passed on.
-    if o.key == nil then o.password = nil end
-    o.password = key_password(o.key, o.password)
+    o.password, perr = key_password(o.key, password)
+    if perr then return nil, perr end
   end
   for _, k in ipairs { "certificate", "key" } do
     if o[k] ~= nil and type(o[k]) ~= "string" then return fail("invalid %s parameter (%s)", k, type(o[k])) end
@@ -496,6 +493,11 @@ local function translate(cfg)
   if cfg.verify ~= nil then
     local verify, verr = whole_list(cfg.verify, "verify")
     if not verify then return nil, verr end
+    -- LuaSec takes {} as "none"; where "peer" was meant (a list built by a
+    -- program, emptied by mistake) that verifies nothing, silently.
+    if #verify == 0 then
+      return fail("verify = {} names no mode: give \"peer\" to verify the peer, or \"none\" not to")
+    end
     local needs_peer
     for _, v in ipairs(verify) do
       if v == "peer" then peer = true

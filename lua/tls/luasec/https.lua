@@ -84,7 +84,15 @@ local function tcp(params, guard)
       end
       local s, werr = ssl.wrap(self.sock, ctx)
       if not s then return nil, werr end
-      s:sni(host)
+      -- The name without the trailing dot DNS allows (as tls.https); one
+      -- sni() refuses (127.1, a bad label) comes from a URL or a server's
+      -- Location, so it is an answer, nil and a message, never a raise.
+      local ok, nerr = pcall(s.sni, s, (tostring(host):gsub("%.$", "")))
+      if not ok then
+        s:close()
+        local why = tostring(nerr):match("bad argument #2 to 'sni' %((.*)%)$") or tostring(nerr)
+        return nil, string.format("ssl.https: cannot connect to '%s': %s", tostring(host), why)
+      end
       s:settimeout(M.TIMEOUT)
       local hok, herr = s:dohandshake()
       if not hok then
