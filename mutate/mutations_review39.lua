@@ -27,4 +27,8 @@ return {
     from = "    if key == nil then return nil end\n",
     to = "    if type(p) == \"function\" then p = p() end\n    if key == nil then return nil end\n",
     specs = { { R39, "as OpenSSL does for LuaSec: never for a plain key or no key, once for an encrypted one" } } },
+  { name = "review39_hrr_record_continues", file = "csrc/engine/tls_dispatch.c",
+    from = "        if (!c->is_server && !retried && c->hello_retry && pos < c->hs_in.len)",
+    to = "        if (0 && !c->is_server && !retried && c->hello_retry && pos < c->hs_in.len)",
+    specs = { { "spec/hostile_server_spec.lua", "refuses a ServerHello in the record of the HelloRetryRequest" } } },
 }

@@ -556,6 +556,19 @@ describe("our client against handshake data that continues after a key change in
       assert.is_true(s.client_finished_ok)
    end)
 
+   it("refuses a ServerHello in the record of the HelloRetryRequest (RFC 8446 5.1; review39b F1)", function()
+      local s = H.new{}
+      local hrr = s:hello_retry_request{ group = "secp256r1" }
+      -- any handshake bytes after it: a ServerHello, or the start of one
+      s:deliver(H.plain_record(22, hrr .. H.handshake(2, ("\0"):rep(40))))
+      fails_with(s, "unexpected_message", "handshake data continues in the record of the HelloRetryRequest "
+         .. "%(RFC 8446 5%.1: it must end its record%)$")
+      s = H.new{}
+      hrr = s:hello_retry_request{ group = "secp256r1" }
+      s:deliver(H.plain_record(22, hrr .. "\2\0"))
+      fails_with(s, "unexpected_message", "handshake data continues in the record of the HelloRetryRequest")
+   end)
+
    it("refuses a message in the record of a KeyUpdate", function()
       local s = H.new{}
       s:handshake()

@@ -143,6 +143,7 @@ static int handle_handshake(tls_conn *c, const uint8_t *data, size_t len)
         if (c->hs_in.len - pos < TLS_HS_HEADER_LEN + body)
             break;
         unsigned epoch = c->rd_epoch;
+        int retried = c->hello_retry;
         if (tls_hs_handle(c, m, TLS_HS_HEADER_LEN + body) != 0)
             return -1;
         pos += TLS_HS_HEADER_LEN + body;
@@ -150,6 +151,14 @@ static int handle_handshake(tls_conn *c, const uint8_t *data, size_t len)
         if (epoch != c->rd_epoch && pos < c->hs_in.len)
             return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                             "handshake data continues in the record that ended a key epoch");
+        /* rfc8446#5.1: a ServerHello, which a HelloRetryRequest is, ends its
+         * record; what follows was written before the server could see
+         * the second ClientHello. No key changes, so the check above
+         * does not see it. */
+        if (!c->is_server && !retried && c->hello_retry && pos < c->hs_in.len)
+            return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                            "handshake data continues in the record of the HelloRetryRequest "
+                            "(RFC 8446 5.1: it must end its record)");
         if (c->status & TLS_STATUS_FAILED)
             return -1;
     }
