@@ -31,4 +31,8 @@ return {
     from = "        if (!c->is_server && !retried && c->hello_retry && pos < c->hs_in.len)",
     to = "        if (0 && !c->is_server && !retried && c->hello_retry && pos < c->hs_in.len)",
     specs = { { "spec/hostile_server_spec.lua", "refuses a ServerHello in the record of the HelloRetryRequest" } } },
+  { name = "review39_plaintext_records_unbounded", file = "csrc/record/tls_record.c",
+    from = "            size_t cap = c->version == TLS_VERSION_12 ? c->send_limit : TLS_MAX_PLAINTEXT;",
+    to = "            size_t cap = TLS_MAX_PLAINTEXT;",
+    specs = { { R39, "bounds a TLS 1.2 server's plaintext flight and ticket by it too" } } },
 }

@@ -141,6 +141,22 @@ describe("record_size_limit with GnuTLS", function()
       assert.truthy(out:find("\n" .. short .. "\n", 1, true), out)
    end)
 
+   it("gnutls-cli --recordsize=512 with an RSA client certificate, TLS 1.2: the ticket record fits too "
+      .. "(review39a F1)", function()
+      -- The TLS 1.2 ticket, unprotected, carries the client certificate (689
+      -- bytes): RFC 8449 exempts it from the limit, GnuTLS does not.
+      local m = certs.clients()
+      local short = LINE:sub(1, 400)
+      local _, port = peers.luatls_server { cert = c.leaf.ecdsa_p256.cert, key = c.leaf.ecdsa_p256.key,
+         verify = "required", ca = m.ca }
+      local out = proc.run(string.format("(printf '%s\\n'; sleep 1) | gnutls-cli --x509cafile %s "
+         .. "--verify-hostname localhost --sni-hostname localhost --recordsize=512 --x509certfile %s "
+         .. "--x509keyfile %s -p %d --priority NORMAL:-VERS-ALL:+VERS-TLS1.2 127.0.0.1 2>&1",
+         short, c.ca, m.rsa.cert, m.rsa.key, port))
+      assert.truthy(out:find("- Handshake was completed", 1, true), out)
+      assert.truthy(out:find("\n" .. short .. "\n", 1, true), out)
+   end)
+
    it("our client with record_size_limit = 64 against gnutls-serv --recordsize=512", function()
       local _, port = peers.gnutls_serv(string.format("--x509certfile %s --x509keyfile %s --echo "
          .. "--recordsize=512 --priority %s", c.leaf.ecdsa_p256.cert, c.leaf.ecdsa_p256.key, TLS13))

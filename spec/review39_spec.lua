@@ -184,3 +184,27 @@ describe("review39e F4: the drop-in calls a password function only for a key tha
     assert.equal("invalid password type", err)
   end)
 end)
+
+describe("review39a F1: records without protection and the client's record_size_limit", function()
+  local B = require "spec.support.tlsbytes"
+  local T = require "spec.support.tls12_peer"
+
+  it("bounds a TLS 1.2 server's plaintext flight and ticket by it too (GnuTLS holds them to it)", function()
+    local sv = E.server_engine()
+    local fake = T.client { extensions = { { 28, B.u16(64) }, { 35, "" } } }
+    assert(sv:feed(fake:hello()))
+    local first = sv:output()
+    fake:server_flight(first)
+    assert(sv:feed(fake:key_exchange()))
+    local second = sv:output()
+    local records = {}
+    for _, out in ipairs { first, second } do
+      for _, r in ipairs(B.parse_records(out)) do
+        records[#records + 1] = r
+        assert.is_true(#r.body <= 64, ("a record of %d bytes"):format(#r.body))
+      end
+    end
+    assert.is_true(#records > 8)
+    assert.is_true(sv:status().handshake_done)
+  end)
+end)

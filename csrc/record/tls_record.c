@@ -279,7 +279,13 @@ static int write_records(tls_conn *c, uint8_t type, const uint8_t *data, size_t 
     do {
         size_t n;
         if (!c->wr_protected) {
-            n = len < TLS_MAX_PLAINTEXT ? len : TLS_MAX_PLAINTEXT;
+            /* rfc8449#4 exempts unprotected records from the peer's limit,
+             * but GnuTLS holds TLS 1.2 ones to it (a ticket carrying a client
+             * certificate, a ServerHello to ServerHelloDone): the limit,
+             * once known, bounds them too. Until then send_limit is 2^14.
+             * A TLS 1.3 ServerHello stays whole, as simple peers expect. */
+            size_t cap = c->version == TLS_VERSION_12 ? c->send_limit : TLS_MAX_PLAINTEXT;
+            n = len < cap ? len : cap;
             /* rfc8446#5.1: legacy_record_version is 0x0303, except that an
              * initial ClientHello MAY use 0x0301 for old middleboxes: so a
              * server's first record (ServerHello or alert) uses 0x0303 too. */
