@@ -35,4 +35,7 @@ return {
     from = "            size_t cap = c->version == TLS_VERSION_12 ? c->send_limit : TLS_MAX_PLAINTEXT;",
     to = "            size_t cap = TLS_MAX_PLAINTEXT;",
     specs = { { R39, "bounds a TLS 1.2 server's plaintext flight and ticket by it too" } } },
+  { name = "review39_copas_wrap_dropin_handshake", file = "lua/tls/copas.lua",
+    from = "  local step = conn.handshake or conn.dohandshake", to = "  local step = conn.handshake",
+    specs = { { "spec/copas_spec.lua", "copas client coroutines on LuaSec drop-in connections through tls.copas.wrap" } } },
 }

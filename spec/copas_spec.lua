@@ -24,6 +24,7 @@ local socket = require "socket"
 local tls = require "tls"
 io.stdout:setvbuf("line")
 local cert, key, ca, n, nclients = arg[1], arg[2], arg[3], tonumber(arg[4]), tonumber(arg[5])
+local dropin = arg[6] == "dropin"  -- the clients are LuaSec drop-in connections
 local ctx = assert(tls.context { mode = "server", certificate = cert, key = key })
 local server = assert(tls.listen("127.0.0.1", 0, ctx, { backlog = 256 }))
 local _, port = server:getsockname()
@@ -50,11 +51,19 @@ for i = 1, nclients do
   copas.addthread(function()
     local sock = socket.tcp()
     assert(copas.connect(sock, "127.0.0.1", port))
-    local conn = tls.copas.wrap(assert(tls.wrap(sock, cctx, { servername = "localhost" })))
-    local ok, err = conn:handshake()
+    local conn, ok, err
+    if dropin then
+      local ssl = require "tls.luasec"
+      conn = tls.copas.wrap(assert(ssl.wrap(sock, { mode = "client", protocol = "any", verify = "peer",
+        cafile = ca, servername = "localhost" })))
+      ok, err = conn:dohandshake()
+    else
+      conn = tls.copas.wrap(assert(tls.wrap(sock, cctx, { servername = "localhost" })))
+      ok, err = conn:handshake()
+    end
     if not ok then results[i] = "handshake: " .. err; return end
     assert(conn:send("request " .. i .. "\n"))
-    results[i] = conn:receive("*l") .. " " .. conn:info().version
+    results[i] = conn:receive("*l") .. " " .. (dropin and conn:info("protocol") or conn:info().version)
     conn:close()
   end)
 end
@@ -71,12 +80,12 @@ print("served " .. served .. " peak " .. peak)
 
 -- Starts the copas program; returns the port and a function that waits for
 -- it to end and returns its output.
-local function start(n, nclients)
+local function start(n, nclients, mode)
   local script = os.tmpname()
   proc.write_file(script, COPAS_PROGRAM)
   local p = assert(io.popen(string.format("%s timeout 90 %s %s %s %s %s %d %d 2>&1", proc.lua_env(), proc.lua(),
     proc.quote(script), proc.quote(c.leaf.ecdsa_p256.cert), proc.quote(c.leaf.ecdsa_p256.key), proc.quote(c.ca),
-    n, nclients or 0)))
+    n, nclients or 0) .. (mode and " " .. mode or "")))
   local line = p:read("l")
   local port = line and tonumber(line:match("^ready (%d+)$"))
   if not port then error("the copas server did not start: " .. tostring(line) .. "\n" .. (p:read("a") or "")) end
@@ -98,6 +107,15 @@ describe("copas", function()
       assert.truthy(out:find("client " .. i .. ": reply " .. i .. " TLSv1.3\n", 1, true), out)
     end
     assert.truthy(out:find("served 20 peak ", 1, true), out)
+    assert.falsy(out:find("failed", 1, true), out)
+  end)
+
+  it("copas client coroutines on LuaSec drop-in connections through tls.copas.wrap (review39d F2)", function()
+    local _, finish = start(5, 5, "dropin")
+    local out = finish()
+    for i = 1, 5 do
+      assert.truthy(out:find("client " .. i .. ": reply " .. i .. " TLSv1.3\n", 1, true), out)
+    end
     assert.falsy(out:find("failed", 1, true), out)
   end)
 

@@ -97,8 +97,11 @@ local Conn = {}
 -- Methods copas and LuaSocket code use; the rest (info, peercertificate,
 -- getpeername, export, session, ...) go to the connection as they are.
 function Conn:handshake()
+  -- A LuaSec drop-in connection (tls.luasec) has dohandshake only.
+  local conn = self.conn
+  local step = conn.handshake or conn.dohandshake
   while true do
-    local ok, err = self.conn:handshake()
+    local ok, err = step(conn)
     if ok or not WANT[err] then return ok, err end
     wait(self, err)
   end
