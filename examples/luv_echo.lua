@@ -21,6 +21,10 @@ local ctx = assert(tls.context { mode = "server", certificate = cert, key = key 
 local server = uv.new_tcp()
 assert(server:bind(host, port))
 local ended, clients = 0, 0
+-- A client that uploads and never reads the echo must not make the server
+-- hold everything it sent: past this much waiting in libuv's write queue,
+-- reading from that client stops until the queue has drained to half.
+local QUEUE_HIGH = 1024 * 1024
 
 -- Does what the engine wants until it needs bytes from the client; returns
 -- false once the connection is over.
@@ -28,7 +32,7 @@ local function pump(client, e, conn)
    while true do
       local want = e:want()
       if want == "output" then
-         client:write(e:output())
+         client:write(e:output(), conn.drained)
       elseif want == "data" then
          local data = e:read()
          conn.echoed = conn.echoed + #data
@@ -65,15 +69,27 @@ assert(server:listen(128, function(err)
    clients = clients + 1
    local e = assert(tls.engine(ctx))
    local conn = { id = clients, echoed = 0 }
-   client:read_start(function(rerr, bytes)
+   local function on_read(rerr, bytes)
       if rerr or not bytes then               -- error or TCP close
          conn.why = conn.why or rerr
          return finish(client, e, conn)
       end
       local ok, why = e:feed(bytes)
       if not ok then conn.why = why end
-      if not pump(client, e, conn) then finish(client, e, conn) end
-   end)
+      if not pump(client, e, conn) then return finish(client, e, conn) end
+      if client:get_write_queue_size() >= QUEUE_HIGH then
+         conn.paused = true
+         client:read_stop()
+      end
+   end
+   -- Called as each write completes: reading resumes once the queue is low.
+   function conn.drained()
+      if conn.paused and not conn.done and client:get_write_queue_size() <= QUEUE_HIGH / 2 then
+         conn.paused = false
+         client:read_start(on_read)
+      end
+   end
+   client:read_start(on_read)
 end))
 
 local addr = server:getsockname()

@@ -75,4 +75,37 @@ describe("luv echo example", function()
     assert.truthy(out:find("client 2: TLSv1.3 TLS_AES_128_GCM_SHA256, 11 bytes echoed\n", 1, true), out)
     assert.truthy(out:find("served 2 connections\n", 1, true), out)
   end)
+
+  it("stops reading from a client that uploads and never reads the echo, and then echoes it all (review39d F1)",
+    function()
+    local h, port = start(1)
+    local conn = assert(tls.connect("127.0.0.1", port, { ca = c.ca }, { servername = "localhost", timeout = 10 }))
+    local total = 64 * 1024 * 1024
+    local blob = ("0123456789abcdef"):rep(total // 16)
+    -- Not reading, the client soon cannot send: the server has stopped
+    -- reading (its write queue past 1 MiB) instead of holding it all.
+    conn:settimeout(3)
+    local last, err, partial = conn:send(blob)
+    assert.is_nil(last)
+    assert.equal("timeout", err)
+    assert.is_true(partial < total // 2, ("the server took %d bytes without the client reading"):format(partial))
+    -- Reading, it can: everything sent comes back.
+    local sent, got = partial, 0
+    conn:settimeout(0.05)
+    while got < total do
+      if sent < total then
+        local l, _, p = conn:send(blob, sent + 1)
+        sent = l or p or sent
+      end
+      local data, rerr, part = conn:receive(1024 * 1024)
+      data = data or part
+      assert.is_true(rerr == nil or rerr == "timeout", rerr)
+      got = got + #data
+    end
+    assert.equal(total, got)
+    conn:close()
+    assert.is_true(h:wait(20), h:output())
+    assert.truthy(h:output():find("client 1: TLSv1.3 TLS_AES_128_GCM_SHA256, " .. total .. " bytes echoed\n", 1, true),
+      h:output())
+  end)
 end)
