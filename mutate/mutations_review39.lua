@@ -38,4 +38,10 @@ return {
   { name = "review39_copas_wrap_dropin_handshake", file = "lua/tls/copas.lua",
     from = "  local step = conn.handshake or conn.dohandshake", to = "  local step = conn.handshake",
     specs = { { "spec/copas_spec.lua", "copas client coroutines on LuaSec drop-in connections through tls.copas.wrap" } } },
+  { name = "review39_placeholder_ticket_key_in_c", file = "csrc/crypto/tls_ticket.c",
+    from = "        if (distinct < TLS_TICKET_SECRET_MIN_VALUES)", to = "        if (distinct < 1)",
+    specs = { { "spec/ticketkeys_spec.lua", "refuse a key whose secret is a placeholder" } } },
+  { name = "review39_placeholder_ticket_key_in_lua", file = "lua/tls/ticketkeys.lua",
+    from = "  if distinct < 8 then", to = "  if distinct < 1 then",
+    specs = { { "spec/ticketkeys_spec.lua", "refuse a key whose secret is a placeholder" } } },
 }

@@ -13,7 +13,7 @@ local E = require "spec.support.engines"
 local P = require "spec.support.psk13"
 local T = require "spec.support.tls12_peer"
 
-local KEY = ("T"):rep(16) .. ("t"):rep(32)
+local KEY = ("T"):rep(16) .. ("t"):rep(24) .. "01234567"
 
 -- A server engine with a ticket key (options on top), and its trace.
 local function server(opts)

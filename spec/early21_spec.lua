@@ -9,7 +9,7 @@ local E = require "spec.support.engines"
 local proc = require "spec.support.proc"
 local child = require "spec.support.luachild"
 
-local KEY = ("E"):rep(16) .. ("e"):rep(32)
+local KEY = ("E"):rep(16) .. ("e"):rep(24) .. "01234567"
 
 local function table_store()
    local data = {}

@@ -13,7 +13,7 @@ local R = require "spec.support.ref13"
 local C = require "refcrypto"
 local proc = require "spec.support.proc"
 
-local KEY = ("E"):rep(16) .. ("e"):rep(32)
+local KEY = ("E"):rep(16) .. ("e"):rep(24) .. "01234567"
 
 -- A session store in a Lua table, as tls.store.memory would be; `log`
 -- records the calls.

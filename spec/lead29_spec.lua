@@ -143,7 +143,7 @@ describe("early data of a client that closed before its Finished", function()
          put = function(id, blob) data[id] = blob end,
          delete = function(id) local had = data[id] ~= nil; data[id] = nil; return had end,
       }
-      local sctx = E.server_ctx { early_data = true, ticket_keys = { ("K"):rep(48) }, session_store = store }
+      local sctx = E.server_ctx { early_data = true, ticket_keys = { ("K"):rep(40) .. "01234567" }, session_store = store }
       local sv = assert(tls.engine(sctx))
       local cl = P.client()
       assert(sv:feed(cl:hello { server_name = "localhost" }))
@@ -189,7 +189,7 @@ end)
 -- (the PSK path took the suite as chosen); without a PSK it was refused.
 describe("a second ClientHello that drops the suite the HelloRetryRequest chose", function()
    local P = require "spec.support.psk13"
-   local KEY = ("A"):rep(48)
+   local KEY = ("A"):rep(40) .. "01234567"
    local function server() return E.server_engine { ticket_keys = { KEY }, groups = "x25519" } end
    local p256 = { B.GROUP.secp256r1, "\4" .. ("\1"):rep(64) }
    local REASON = "second ClientHello changes the cipher suites (it no longer offers TLS_AES_128_GCM_SHA256, "

@@ -8,7 +8,7 @@ local B = require "spec.support.tlsbytes"
 -- that PSK had the suite re-chosen by preference (AES_128) and was refused.
 describe("the suite a HelloRetryRequest named", function()
    local P = require "spec.support.psk13"
-   local KEY = ("B"):rep(48)
+   local KEY = ("B"):rep(40) .. "01234567"
    local function server() return E.server_engine { ticket_keys = { KEY }, groups = "x25519" } end
    local p256 = { B.GROUP.secp256r1, "\4" .. ("\1"):rep(64) }
    local groups = { B.GROUP.secp256r1, B.GROUP.x25519 }

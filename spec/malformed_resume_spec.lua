@@ -20,7 +20,7 @@ local Post = require "spec.support.tlsbytes_post"
 local T = require "spec.support.tls12_peer"
 local I = require("tls.core")._internal
 
-local KEY = ("K"):rep(16) .. ("k"):rep(32)
+local KEY = ("K"):rep(16) .. ("k"):rep(24) .. "01234567"
 local NST = 4
 
 -- Our server with a fixed ticket key (E.server_ctx options plus opts), and
@@ -542,7 +542,7 @@ describe("our TLS 1.2 server, given a SessionTicket extension it cannot use", fu
    end)
 
    it("holding a real ticket sealed under another key: a full handshake", function()
-      local nst = assert(ticket12_in(full12(server12 { ticket_keys = { ("O"):rep(48) } },
+      local nst = assert(ticket12_in(full12(server12 { ticket_keys = { ("O"):rep(40) .. "01234567" } },
          { { T.EXT.session_ticket, "" } })))
       full12(server12(), { { T.EXT.session_ticket, nst:sub(7) } })
    end)

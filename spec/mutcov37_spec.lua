@@ -12,7 +12,7 @@ local P = require "spec.support.psk13"
 -- The server must decline 0-RTT when it resumes with another cipher suite than the
 -- ticket's (rfc8446#4.2.10), tls13_early.c decline_reason(); with that check removed the server
 -- accepted the early data and failed on its first record (bad_record_mac).
-local KEY = ("E"):rep(16) .. ("e"):rep(32)
+local KEY = ("E"):rep(16) .. ("e"):rep(24) .. "01234567"
 describe("mutcov37: 0-RTT and the ticket's cipher suite", function()
    it("is declined when the server resumes with another suite of the same hash", function()
       local st = tls.store.memory()
@@ -41,7 +41,7 @@ describe("mutcov37: a verify function overriding libcrypto", function()
       local seen
       local cctx = assert(tls.context { mode = "client", ca = OTHER,
          verify = function(chain, ok, reason) seen = { ok, reason }; return true end })
-      local sctx = E.server_ctx { ticket_keys = { ("K"):rep(48) } }
+      local sctx = E.server_ctx { ticket_keys = { ("K"):rep(40) .. "01234567" } }
       local session, c = E.first_session(cctx, sctx)
       local first_seen, first_verified = seen, c:info().peer_verified
       -- the session (verdict: not verified) is not resumed by the verifying context: full handshake
@@ -59,7 +59,7 @@ end)
 -- master secret; same ticket keys) must not resume: tls13_psk_server.c judge() "not a TLS 1.3 session
 -- of a server". With that version/kind test removed (only `made == NULL || s->secret_len !=
 -- made->hash_len` kept) every spec passes, and this one shows the server resuming.
-local KEY12 = ("T"):rep(16) .. ("t"):rep(32)
+local KEY12 = ("T"):rep(16) .. ("t"):rep(24) .. "01234567"
 describe("mutcov37: a TLS 1.2 ticket offered in a TLS 1.3 pre_shared_key", function()
    it("is not resumed", function()
       local sctx = E.server_ctx { ticket_keys = { KEY12 } }

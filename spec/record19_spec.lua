@@ -335,7 +335,7 @@ end)
 ---------------------------------------------------------------------------
 describe("record19: 0-RTT records, our client and server", function()
    local tls = require "tls"
-   local KEY = ("E"):rep(16) .. ("e"):rep(32)
+   local KEY = ("E"):rep(16) .. ("e"):rep(24) .. "01234567"
    local function store()
       local data = {}
       return { get = function(id) return data[id] end, put = function(id, blob) data[id] = blob end,

@@ -13,8 +13,8 @@ local R = require "spec.support.ref13"
 local proc = require "spec.support.proc"
 
 local AES128, AES256, CHACHA = B.SUITE.aes128gcm, B.SUITE.aes256gcm, B.SUITE.chacha
-local KEY_A = ("A"):rep(16) .. ("a"):rep(32)
-local KEY_B = ("B"):rep(16) .. ("b"):rep(32)
+local KEY_A = ("A"):rep(16) .. ("a"):rep(24) .. "01234567"
+local KEY_B = ("B"):rep(16) .. ("b"):rep(24) .. "01234567"
 
 -- A server engine (E.server_ctx options plus tls.context options in opts)
 -- whose trace events are collected.

@@ -70,7 +70,7 @@ describe("review17: a TLS 1.2 ServerHello after our 0-RTT data", function()
    -- sealed under the 0-RTT key (a server rolled back to TLS 1.2 saw
    -- garbage and the user an unexplained unexpected_message).
    local tls = require "tls"
-   local KEY = ("E"):rep(16) .. ("e"):rep(32)
+   local KEY = ("E"):rep(16) .. ("e"):rep(24) .. "01234567"
    local function store()
       return { get = function() end, put = function() end, delete = function() return true end }
    end

@@ -36,7 +36,7 @@ end
 
 -- A key whose name is 16 bytes of `c` (to test names).
 local function key_named(c, secret)
-  return string.rep(c, 16) .. (secret or string.rep("s", 32))
+  return string.rep(c, 16) .. (secret or string.rep("s", 24) .. "01234567")
 end
 
 describe("tls.ticketkeys.generate", function()
@@ -155,8 +155,8 @@ describe("the key file", function()
     assert.is_nil(keys)
     assert.are.equal(("ticket keys file %s holds no key (one per line, 96 hexadecimal digits)"):format(path), err)
 
-    write(path, hex(key_named("a", string.rep("1", 32))) .. "\n" .. hex(tk.generate()) .. "\n"
-      .. hex(key_named("a", string.rep("2", 32))) .. "\n")
+    write(path, hex(key_named("a", string.rep("1", 24) .. "01234567")) .. "\n" .. hex(tk.generate()) .. "\n"
+      .. hex(key_named("a", string.rep("2", 24) .. "01234567")) .. "\n")
     keys, err = tk.read(path)
     assert.is_nil(keys)
     assert.are.equal(("ticket keys file %s, line 3: the key's name is the same as line 1's"):format(path), err)
@@ -177,7 +177,7 @@ describe("the key file", function()
         .. "tls.ticketkeys.generate() (got 5 bytes)" },
       { { tk.generate(), 42 }, "tls.ticketkeys.write: key 2 must be a string of 48 bytes from "
         .. "tls.ticketkeys.generate() (got number)" },
-      { { key_named("x"), tk.generate(), key_named("x", string.rep("t", 32)) },
+      { { key_named("x"), tk.generate(), key_named("x", string.rep("t", 24) .. "01234567") },
         "tls.ticketkeys.write: keys 1 and 3 have the same name" },
       { "a key", "tls.ticketkeys.write: keys must be a list of keys from tls.ticketkeys.generate() (got string)" },
     }
@@ -243,6 +243,41 @@ describe("contexts and ticket keys", function()
     os.execute("rm -rf " .. proc.quote(dir))
   end)
 
+  it("refuse a key whose secret is a placeholder: fewer than 8 different byte values (review39c I1)", function()
+    local why = "its secret holds only %d different byte values: a placeholder, not a random key (whoever "
+      .. "guesses it opens and forges tickets); make keys with tls.ticketkeys.generate() or "
+      .. "`openssl rand -hex 48`"
+    local zeros = ("\0"):rep(48)
+    local seven = ("N"):rep(16) .. ("0123456"):rep(5):sub(1, 32)
+    local eight = ("E"):rep(16) .. ("01234567"):rep(4)
+    -- the option's list, in the Lua layer and in the C one behind it
+    local ctx, err = server_ctx { ticket_keys = { tk.generate(), zeros } }
+    assert.is_nil(ctx)
+    assert.are.equal("option 'ticket_keys': key 2: " .. why:format(1), err)
+    ctx, err = server_ctx { ticket_keys = { seven } }
+    assert.is_nil(ctx)
+    assert.are.equal("option 'ticket_keys': key 1: " .. why:format(7), err)
+    ctx = assert(server_ctx { ticket_keys = { eight } })
+    local ok, cerr = CTXM.set_ticket_keys(ctx, { tk.generate(), seven })
+    assert.is_nil(ok)
+    assert.are.equal("ticket keys: key 2's secret holds only 7 different byte values: a placeholder, not a random "
+      .. "key (whoever guesses it opens and forges tickets); make keys with tls.ticketkeys.generate() or "
+      .. "`openssl rand -hex 48`", cerr)
+    assert.are.same({ tk.name(eight) }, ctx:ticketkeynames())
+    -- a key file: read, write, and the option naming it
+    local path = dir .. "/keys"
+    write(path, hex(tk.generate()) .. "\n" .. ("0"):rep(96) .. "\n")
+    local keys, rerr = tk.read(path)
+    assert.is_nil(keys)
+    assert.are.equal(("ticket keys file %s, line 2: " .. why):format(path, 1), rerr)
+    ctx, err = server_ctx { ticket_keys = path }
+    assert.is_nil(ctx)
+    assert.are.equal(("option 'ticket_keys': ticket keys file %s, line 2: " .. why):format(path, 1), err)
+    local wok, werr = tk.write(dir .. "/other", { zeros })
+    assert.is_nil(wok)
+    assert.are.equal("tls.ticketkeys.write: key 1: " .. why:format(1), werr)
+  end)
+
   it("take a list, current first", function()
     local keys = { tk.generate(), tk.generate() }
     local ctx = assert(server_ctx { ticket_keys = keys })
@@ -269,7 +304,7 @@ describe("contexts and ticket keys", function()
       { { ticket_keys = {} }, "option 'ticket_keys': give 1 to 8 keys (got 0)" },
       { { ticket_keys = { "short" } }, "option 'ticket_keys': key 1 must be a string of 48 bytes from "
         .. "tls.ticketkeys.generate() (got 5 bytes)" },
-      { { ticket_keys = { key_named("n"), key_named("n", string.rep("z", 32)) } },
+      { { ticket_keys = { key_named("n"), key_named("n", string.rep("z", 24) .. "01234567") } },
         "option 'ticket_keys': keys 1 and 2 have the same name" },
       { { ticket_keys = 7 }, "option 'ticket_keys' must be a list of keys from tls.ticketkeys.generate() "
         .. "or the name of a key file (got number)" },

@@ -22,11 +22,36 @@ int tls_ticket_key_generate(uint8_t out[TLS_TICKET_KEY_LEN], tls_error *err)
     return tls_random(out, TLS_TICKET_KEY_LEN, err);
 }
 
+/* How many different byte values a key's secret holds. 32 random bytes
+ * hold fewer than 8 with a probability below 2^-100; a secret that does
+ * (all zeros, a repeated pattern from a template) is a placeholder that
+ * whoever guesses it can use to open tickets and to forge them, claiming
+ * any client certificate as verified. */
+static int secret_byte_values(const uint8_t *key)
+{
+    uint8_t seen[256] = {0};
+    int distinct = 0;
+    for (size_t i = TLS_TICKET_KEY_NAME_LEN; i < TLS_TICKET_KEY_LEN; i++)
+        if (!seen[key[i]]) {
+            seen[key[i]] = 1;
+            distinct++;
+        }
+    return distinct;
+}
+
 int tls_ticket_keys_set(tls_ticket_keys *ks, const uint8_t *const *keys, size_t n, uint64_t now_ms,
                         tls_error *err)
 {
     if (n == 0 || n > TLS_MAX_TICKET_KEYS)
         return tls_fail(err, NO_ALERT, "ticket keys: give 1 to %d keys (got %zu)", TLS_MAX_TICKET_KEYS, n);
+    for (size_t i = 0; i < n; i++) {
+        int distinct = secret_byte_values(keys[i]);
+        if (distinct < TLS_TICKET_SECRET_MIN_VALUES)
+            return tls_fail(err, NO_ALERT, "ticket keys: key %zu's secret holds only %d different byte "
+                            "values: a placeholder, not a random key (whoever guesses it opens and forges "
+                            "tickets); make keys with tls.ticketkeys.generate() or `openssl rand -hex 48`",
+                            i + 1, distinct);
+    }
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)
             if (memcmp(keys[i], keys[j], TLS_TICKET_KEY_NAME_LEN) == 0)

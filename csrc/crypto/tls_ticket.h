@@ -17,6 +17,8 @@
 #define TLS_TICKET_KEY_SECRET_LEN 32 /* AES-256-GCM */
 /* One key as tls.ticketkeys.generate() returns it: name, then secret. */
 #define TLS_TICKET_KEY_LEN (TLS_TICKET_KEY_NAME_LEN + TLS_TICKET_KEY_SECRET_LEN)
+/* A key's secret with fewer different byte values is refused as a placeholder. */
+#define TLS_TICKET_SECRET_MIN_VALUES 8
 #define TLS_MAX_TICKET_KEYS 8
 #define TLS_TICKET_NONCE_LEN 12
 #define TLS_TICKET_TAG_LEN 16

@@ -59,6 +59,22 @@ function M.name(key)
   return hex(key:sub(1, NAME_LEN))
 end
 
+-- How many different byte values the key's secret holds: fewer than 8 is a
+-- placeholder (all zeros, a template's pattern), never a random key; the
+-- context refuses it too (csrc/crypto/tls_ticket.c says why).
+local function placeholder(key)
+  local seen, distinct = {}, 0
+  for i = NAME_LEN + 1, #key do
+    local b = key:byte(i)
+    if not seen[b] then seen[b] = true; distinct = distinct + 1 end
+  end
+  if distinct < 8 then
+    return ("its secret holds only %d different byte values: a placeholder, not a random key (whoever "
+      .. "guesses it opens and forges tickets); make keys with tls.ticketkeys.generate() or "
+      .. "`openssl rand -hex 48`"):format(distinct)
+  end
+end
+
 -- nil, message unless keys is a list of 1 to 8 keys with distinct names.
 local function check_keys(what, keys)
   if type(keys) ~= "table" then
@@ -79,6 +95,8 @@ local function check_keys(what, keys)
     if seen[name] then
       return fail("%s: keys %d and %d have the same name", what, seen[name], i)
     end
+    local weak = placeholder(k)
+    if weak then return fail("%s: key %d: %s", what, i, weak) end
     seen[name] = i
   end
   return true
@@ -106,6 +124,8 @@ local function parse(path, text)
         return fail("ticket keys file %s, line %d: the key's name is the same as line %d's", path, lineno,
           seen[name])
       end
+      local weak = placeholder(key)
+      if weak then return fail("ticket keys file %s, line %d: %s", path, lineno, weak) end
       seen[name] = lineno
       keys[#keys + 1] = key
     end
