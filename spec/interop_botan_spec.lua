@@ -24,6 +24,9 @@ local function botan_server(pair, clients, policy_text)
       proc.quote(pair.key), port, clients or 1, pol and (" --policy=" .. proc.quote(pol)) or ""), { timeout = 30 })
    -- Not proc.wait_port: its probe would count as one of the clients.
    proc.wait_output(h, "Listening for new connections", 10)
+   -- Botan says so before its socket listens (a connection refused under
+   -- load, CI of session 39).
+   proc.wait_listening(port, 10, h)
    return h, port
 end
 

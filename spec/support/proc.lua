@@ -174,6 +174,28 @@ function proc.wait_port(host, port, seconds, handle)
       handle and ("\n" .. handle:output()) or ""))
 end
 
+-- Waits until a socket listens on TCP `port` (any address, IPv4 or 6),
+-- seen in /proc/net/tcp and tcp6 without connecting: for a peer that
+-- serves a fixed number of clients, which a probe would count as one.
+function proc.wait_listening(port, seconds, handle)
+   local want = string.format(":%04X", port)
+   local deadline = socket.gettime() + (seconds or 10)
+   while socket.gettime() < deadline do
+      -- (a dual-stack socket on :: shows in tcp6 only)
+      for line in (proc.read_file("/proc/net/tcp") .. proc.read_file("/proc/net/tcp6")):gmatch("[^\n]+") do
+         -- sl local_address rem_address st: state 0A is LISTEN
+         local lport, st = line:match("^%s*%d+: %x+(:%x+) %x+:%x+ (%x%x)")
+         if lport == want and st == "0A" then return true end
+      end
+      if handle and not handle:alive() then
+         error("peer exited before listening: " .. handle.cmd .. "\n" .. handle:output())
+      end
+      socket.sleep(0.02)
+   end
+   error(string.format("nothing listening on port %d after %ds%s", port, seconds or 10,
+      handle and ("\n" .. handle:output()) or ""))
+end
+
 -- Waits until the handle's log matches `pattern`; returns the captures.
 function proc.wait_output(handle, pattern, seconds)
    local deadline = socket.gettime() + (seconds or 10)
