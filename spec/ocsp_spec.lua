@@ -210,7 +210,8 @@ describe("OCSP stapling between our client and our server", function()
          end)
 
          local BAD = {
-            expired = "the OCSP response is expired: its nextUpdate has passed",
+            -- expired: our server no longer staples it (spec/review39_spec.lua);
+            -- openssl s_server does, below
             wrong_key = "the OCSP responder's certificate does not verify (Verify error: self-signed certificate)",
             unauthorized = "the OCSP response is signed by neither the certificate's issuer nor a responder it "
                .. "authorised (id-kp-OCSPSigning)",
@@ -329,6 +330,16 @@ describe("our client against openssl s_server -status_file", function()
          assert.is_nil(conn)
          assert.equal("ocsp = \"require\": bad OCSP response: the OCSP responder's certificate does not verify "
             .. "(Verify error: self-signed certificate)", err)
+      end)
+
+      it(v[1] .. ": an expired response is bad, with or without \"require\" (rfc6066#8)", function()
+         for _, ocsp in ipairs { true, "require" } do
+            local _, port = s_server(o.good, o.resp.expired, v[2])
+            local conn, err = connect(port, ocsp)
+            assert.is_nil(conn)
+            assert.equal((ocsp == "require" and "ocsp = \"require\": " or "")
+               .. "bad OCSP response: the OCSP response is expired: its nextUpdate has passed", err)
+         end
       end)
 
       it(v[1] .. ": a response about another certificate is bad, with or without \"require\"", function()

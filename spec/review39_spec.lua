@@ -208,3 +208,103 @@ describe("review39a F1: records without protection and the client's record_size_
     assert.is_true(sv:status().handshake_done)
   end)
 end)
+
+describe("review39c I2: a session text with CRLF line ends", function()
+  it("resumes as the same text with LF ends does", function()
+    local sctx = E.server_ctx { ticket_keys = { tls.ticketkeys.generate() } }
+    local cctx = assert(tls.context { mode = "client", ca = E.CERT })
+    local session = E.first_session(cctx, sctx)
+    local crlf = session:gsub("\n", "\r\n")
+    local c, s = E.resume(cctx, sctx, crlf)
+    assert.is_true(c:info().resumed)
+    assert.is_true(s:info().resumed)
+    -- a lone '\r' is not a line end: the header's blank line is missing
+    local e, err = tls.engine(cctx, { servername = "localhost", session = session:gsub("\n", "\r") })
+    assert.is_nil(e)
+    assert.matches("session: not a luatls session", err, 1, true)
+  end)
+end)
+
+describe("review39h F1: a server staples no response past its nextUpdate", function()
+  local o = require("spec.support.certs_ocsp").get()
+  local reason = "the OCSP response is expired: its nextUpdate has passed"
+
+  for _, v in ipairs { "TLSv1.3", "TLSv1.2" } do
+    it(v .. ": from a file or a function; the client that asked goes on with none, the trace says why", function()
+      for _, ocsp in ipairs { o.resp.expired, function() return o.der.expired end } do
+        local events = {}
+        local sctx
+        local saved = _G.warn
+        local warned = {}
+        _G.warn = function(...) warned[#warned + 1] = table.concat({ ... }) end
+        local ok, err = pcall(function()
+          sctx = assert(tls.context { mode = "server", certificate = o.good.chain, key = o.good.key, ocsp = ocsp,
+            trace = function(ev) if ev.message == "ocsp" then events[#events + 1] = ev.staple end end })
+        end)
+        _G.warn = saved
+        assert(ok, err)
+        if type(ocsp) == "string" then
+          assert.same({ "tls: option 'ocsp': " .. reason .. ": it is never stapled (a client that insists on "
+            .. "OCSP would fail)" }, warned)
+        end
+        local c = assert(tls.engine(assert(tls.context { ca = o.ca, ocsp = true, max_version = v }),
+          { servername = "localhost" }))
+        local s = assert(tls.engine(sctx))
+        assert(c:start())
+        E.pump(c, s)
+        assert.is_true(c:status().handshake_done, tostring(c:error()))
+        assert.equal("none", c:info().ocsp.status)
+        assert.same({ "none: " .. reason }, events)
+      end
+      -- a current response still is stapled
+      local sctx = assert(tls.context { mode = "server", certificate = o.good.chain, key = o.good.key,
+        ocsp = o.resp.good })
+      local c = assert(tls.engine(assert(tls.context { ca = o.ca, ocsp = "require", max_version = v }),
+        { servername = "localhost" }))
+      E.handshake(c, assert(tls.engine(sctx)))
+      assert.equal("good", c:info().ocsp.status)
+    end)
+  end
+end)
+
+describe("review39h F2: a server prefers a pair valid now and for servers", function()
+  local C = require "spec.support.certs"
+  local c, p = C.get(), C.policy()
+
+  local function handshake(sctx, v, servername)
+    local cl = assert(tls.engine(assert(tls.context { ca = c.ca, max_version = v }),
+      { servername = servername or "localhost" }))
+    local s = assert(tls.engine(sctx))
+    assert(cl:start())
+    E.pump(cl, s)
+    return cl, s
+  end
+
+  for _, v in ipairs { "TLSv1.3", "TLSv1.2" } do
+    it(v .. ": passes over an expired or clientAuth-only pair listed first, by name and by default", function()
+      for _, bad in ipairs { c.expired, p.client_only } do
+        local events = {}
+        local sctx = assert(tls.context { mode = "server",
+          certificates = { { certificate = bad.cert, key = bad.key },
+                           { certificate = c.leaf.ecdsa_p256.cert, key = c.leaf.ecdsa_p256.key } },
+          trace = function(ev) if ev.message == "server_name" then events[#events + 1] = ev end end })
+        local cl = handshake(sctx, v)
+        assert.is_true(cl:status().handshake_done, tostring(cl:error()))
+        assert.equal("2 of 2", events[1].pair)
+        -- no SNI (an IP address): the default pair is passed over too, and the trace says why
+        cl = handshake(sctx, v, "127.0.0.1")
+        assert.is_true(cl:status().handshake_done, tostring(cl:error()))
+        assert.equal("2 of 2", events[2].pair)
+        assert.equal("the first that is valid now and for TLS servers (extendedKeyUsage): the default's "
+          .. "certificate is not", events[2].why)
+      end
+    end)
+
+    it(v .. ": still sends such a pair when it is the only one (the client says what is wrong)", function()
+      local sctx = assert(tls.context { mode = "server", certificate = c.expired.cert, key = c.expired.key })
+      local cl = handshake(sctx, v)
+      assert.is_false(cl:status().handshake_done)
+      assert.matches("^certificate has expired", (cl:error()))
+    end)
+  end
+end)

@@ -236,14 +236,56 @@ int tls_session_to_text(const tls_session *s, tls_buf *out, tls_error *err)
     return 0;
 }
 
+static int from_text_lf(tls_session *s, const char *text, size_t len, tls_error *err);
+
+/* The first needle in the len bytes at hay, or NULL (memmem is not C11). */
+static const char *find_in(const char *hay, size_t len, const char *needle, size_t n)
+{
+    for (const char *p = hay; n <= len && (size_t)(p - hay) <= len - n; p++) {
+        p = memchr(p, needle[0], len - n + 1 - (size_t)(p - hay));
+        if (p == NULL)
+            return NULL;
+        if (memcmp(p, needle, n) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* A text that went through a Windows editor, a CRLF-converting transfer
+ * or an HTTP header has "\r\n" line ends: read as "\n" (a session text
+ * holds no other '\r'). */
 int tls_session_from_text(tls_session *s, const char *text, size_t len, tls_error *err)
 {
+    if (memchr(text, '\r', len) == NULL)
+        return from_text_lf(s, text, len, err);
+    tls_buf lf;
+    tls_buf_init(&lf);
+    tls_buf_reserve(&lf, len);
+    for (size_t i = 0; i < len; i++)
+        if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+            tls_buf_u8(&lf, (uint8_t)text[i]);
+    int rc;
+    if (!tls_buf_ok(&lf)) {
+        tls_session_init(s);
+        rc = tls_fail(err, NO_ALERT, "session: out of memory");
+    } else {
+        rc = from_text_lf(s, (const char *)lf.data, lf.len, err);
+    }
+    tls_buf_free(&lf);
+    return rc;
+}
+
+static int from_text_lf(tls_session *s, const char *text, size_t len, tls_error *err)
+{
     tls_session_init(s);
-    const char *begin = len >= strlen(TEXT_BEGIN) ? strstr(text, TEXT_BEGIN) : NULL;
-    if (begin == NULL || memchr(text, 0, len) != NULL)
+    /* Searched within len: text[len] need not be a NUL (review39i F1:
+     * strstr read past a buffer that had none). */
+    const char *limit = text + len;
+    const char *begin = memchr(text, 0, len) != NULL ? NULL : find_in(text, len, TEXT_BEGIN, strlen(TEXT_BEGIN));
+    if (begin == NULL)
         return tls_fail(err, NO_ALERT, "session: not a luatls session (no \"BEGIN LUATLS SESSION\" line)");
-    const char *body = strstr(begin, "\n\n");
-    const char *end = body ? strstr(body, TEXT_END) : NULL;
+    const char *body = find_in(begin, (size_t)(limit - begin), "\n\n", 2);
+    const char *end = body ? find_in(body, (size_t)(limit - body), TEXT_END, strlen(TEXT_END)) : NULL;
     if (end == NULL)
         return tls_fail(err, NO_ALERT, "session: truncated (no END line)");
     body += 2;

@@ -74,6 +74,18 @@ static void read_cert_sigalgs(const client_hello *ch, cert_sigalgs *out)
         out->ids[out->n++] = tls_rd_u16(&list);
 }
 
+/* A leaf every client accepts for a server today: valid now and, by its
+ * extendedKeyUsage, for TLS servers. A renewal often keeps the expired
+ * pair next to the new one, or a clientAuth-only certificate sits beside
+ * the server's: such a pair is chosen only when no other fits (review39h
+ * F2: the first in the list was sent, and every client refused it). */
+static int pair_current(const tls_identity *id)
+{
+    X509 *leaf = sk_X509_value(id->chain, 0);
+    return id->for_servers && X509_cmp_time(X509_get0_notBefore(leaf), NULL) < 0 &&
+           X509_cmp_time(X509_get0_notAfter(leaf), NULL) > 0;
+}
+
 /* A pair the client can verify; with `prefer`, the key exchange we prefer
  * in TLS 1.2 (key_fits) and a chain signed only with schemes it accepts in certificates (rfc8446#4.4.2.2: "the
  * certificate chain ... SHOULD be signed with a signature algorithm
@@ -81,7 +93,7 @@ static void read_cert_sigalgs(const client_hello *ch, cert_sigalgs *out)
 static int pair_fits(const tls_conn *c, const client_hello *ch, uint16_t version, const tls_identity *id,
                      const cert_sigalgs *algs, int prefer)
 {
-    if (!key_fits(c, ch, version, id, prefer))
+    if (!key_fits(c, ch, version, id, prefer) || (prefer && !pair_current(id)))
         return 0;
     return !prefer || algs->n == 0 || tls_chain_fits_sigalgs_cert(id->chain, algs->ids, algs->n);
 }
@@ -216,6 +228,9 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
         for (size_t i = 1; i < n; i++)
             if (pair_fits(c, ch, version, &cfg->ids[i], &algs, prefer)) {
                 c->own = &cfg->ids[i];
+                if (prefer && key_fits(c, ch, version, &cfg->ids[0], 0) && !pair_current(&cfg->ids[0]))
+                    return trace_choice(c, sni, "the first that is valid now and for TLS servers "
+                                                "(extendedKeyUsage): the default's certificate is not");
                 if (prefer && key_fits(c, ch, version, &cfg->ids[0], 0))
                     return trace_choice(c, sni, "the first whose chain is signed with algorithms the client "
                                                 "accepts in certificates (signature_algorithms_cert) and, in "

@@ -326,6 +326,10 @@ static void read_own_key_usage(tls_identity *id)
     uint32_t usage = X509_get_key_usage(leaf);
     id->can_encipher = any || (usage & KU_KEY_ENCIPHERMENT) != 0;
     id->can_sign = any || (usage & KU_DIGITAL_SIGNATURE) != 0;
+    /* rfc5280#4.2.1.12: clients refuse a server certificate whose
+     * extendedKeyUsage names neither serverAuth nor anyExtendedKeyUsage. */
+    id->for_servers = !(X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) ||
+                      (X509_get_extended_key_usage(leaf) & (XKU_SSL_SERVER | XKU_ANYEKU)) != 0;
 }
 
 static void complete_identity(tls_config *c)

@@ -42,6 +42,8 @@ typedef struct tls_identity {
                                     transport (or it has none) */
     int can_sign;                /* ... and signing the handshake
                                     (digitalSignature, or no keyUsage) */
+    int for_servers;             /* the leaf's extendedKeyUsage allows
+                                    serverAuth (or it has none) */
 } tls_identity;
 
 /* cfg->verify: a client verifies (chain and name) or not; a server asks

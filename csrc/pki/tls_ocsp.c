@@ -222,10 +222,26 @@ int tls_ocsp_response_names(X509_STORE *store, STACK_OF(X509) *chain, const uint
         goto done;
     }
     issuer = own_issuer(store, chain, leaf);
-    if (issuer != NULL)
-        rc = find_single(bs, leaf, issuer) != NULL ? 1 : 0;
-    else
-        rc = find_single_by_name(bs, leaf) != NULL ? 2 : 0;
+    OCSP_SINGLERESP *single = issuer != NULL ? find_single(bs, leaf, issuer) : find_single_by_name(bs, leaf);
+    rc = single == NULL ? 0 : issuer != NULL ? 1 : 2;
+    if (single != NULL) {
+        /* A client that asked must refuse a response past its nextUpdate
+         * (rfc6066#8 via rfc6960#4.2.2.1), as tls_ocsp_check does, with
+         * the same clock skew and the same bound without nextUpdate. */
+        ASN1_GENERALIZEDTIME *this_upd = NULL, *next_upd = NULL;
+        OCSP_single_get0_status(single, NULL, NULL, &this_upd, &next_upd);
+        long max_age = next_upd == NULL ? TLS_OCSP_MAX_AGE_NO_NEXT_UPDATE : -1;
+        if (!OCSP_check_validity(this_upd, next_upd, OCSP_CLOCK_SKEW, max_age)) {
+            rc = 0;
+            snprintf(why, why_size, "the OCSP response is %s",
+                     next_upd != NULL && X509_cmp_time(next_upd, NULL) < 0
+                         ? "expired: its nextUpdate has passed"
+                     : next_upd == NULL && this_upd != NULL && X509_cmp_time(this_upd, NULL) < 0
+                         ? "too old: it has no nextUpdate and its thisUpdate is more than 7 days ago"
+                         : "outside its validity window (thisUpdate in the future)");
+            goto done;
+        }
+    }
     if (rc == 0) {
         char *serial = NULL;
         BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(leaf), NULL);

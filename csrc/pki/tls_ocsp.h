@@ -46,11 +46,13 @@ const char *tls_ocsp_status_name(tls_ocsp_status s);
 int tls_ocsp_response_problem(const uint8_t *der, size_t len, char *why, size_t why_size);
 
 /* Server, before stapling der (checked by tls_ocsp_response_problem):
- * whether it holds a single response for chain's leaf (our own chain, leaf
- * first). The CertID is recomputed with the issuer found in chain or
- * store (one whose key verifies the leaf's signature): 1 when it matches; without the issuer (its key is in the CertID),
- * only the serial and the issuer's name hash are compared: 2 when they
- * match. 0 (why says so) when no single response names the leaf. */
+ * whether it holds a current single response for chain's leaf (our own
+ * chain, leaf first). The CertID is recomputed with the issuer found in
+ * chain or store (one whose key verifies the leaf's signature): 1 when it
+ * matches; without the issuer (its key is in the CertID), only the serial
+ * and the issuer's name hash are compared: 2 when they match. 0 (why says
+ * so) when no single response names the leaf, or when the one that does
+ * is past its nextUpdate (or not yet valid) as tls_ocsp_check judges it. */
 int tls_ocsp_response_names(X509_STORE *store, STACK_OF(X509) *chain, const uint8_t *der, size_t len, char *why,
                             size_t why_size);
 
