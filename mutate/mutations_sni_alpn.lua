@@ -52,8 +52,8 @@ return {
     char theirs[300], mine[300];]],
      specs = { { ALPN, "refuses a client without a protocol in common" } } },
    { name = "sni_cert_sigalgs_ignored", file = "csrc/hs/tls_sni.c",
-     from = [[    return !prefer || algs->n == 0 || tls_chain_fits_sigalgs_cert(id->chain, algs->ids, algs->n);]],
-     to = [[    return !prefer || algs->n == 0 || 1;]],
+     from = [[    return prefer != PREFER_ALL || algs->n == 0 || tls_chain_fits_sigalgs_cert(id->chain, algs->ids, algs->n);]],
+     to = [[    return prefer != PREFER_ALL || algs->n == 0 || 1;]],
      specs = { { "spec/sni_spec.lua", "a client accepting only ECDSA signatures gets the EC.signed chain" } } },
    { name = "sni_cert_sigalgs_ext_ignored", file = "csrc/hs/tls_sni.c",
      from = [[    if (ext != NULL) {

@@ -86,6 +86,11 @@ static int pair_current(const tls_identity *id)
            X509_cmp_time(X509_get0_notAfter(leaf), NULL) > 0;
 }
 
+/* How choosy a pass over the pairs is: the first pass wants everything, the
+ * second a current leaf for servers only, the last a key the client can
+ * verify (review39g: an expired pair could win the second pass). */
+enum { PREFER_NONE = 0, PREFER_CURRENT = 1, PREFER_ALL = 2 };
+
 /* A pair the client can verify; with `prefer`, the key exchange we prefer
  * in TLS 1.2 (key_fits) and a chain signed only with schemes it accepts in certificates (rfc8446#4.4.2.2: "the
  * certificate chain ... SHOULD be signed with a signature algorithm
@@ -93,9 +98,9 @@ static int pair_current(const tls_identity *id)
 static int pair_fits(const tls_conn *c, const client_hello *ch, uint16_t version, const tls_identity *id,
                      const cert_sigalgs *algs, int prefer)
 {
-    if (!key_fits(c, ch, version, id, prefer) || (prefer && !pair_current(id)))
+    if (!key_fits(c, ch, version, id, prefer == PREFER_ALL) || (prefer != PREFER_NONE && !pair_current(id)))
         return 0;
-    return !prefer || algs->n == 0 || tls_chain_fits_sigalgs_cert(id->chain, algs->ids, algs->n);
+    return prefer != PREFER_ALL || algs->n == 0 || tls_chain_fits_sigalgs_cert(id->chain, algs->ids, algs->n);
 }
 
 /* rfc6066#3: the name is a host name, matched as a client would match it
@@ -189,7 +194,7 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
         read_cert_sigalgs(ch, &algs);
     int matched = -1;
     if (sni != NULL) {
-        for (int prefer = 1; prefer >= 0; prefer--)
+        for (int prefer = PREFER_ALL; prefer >= PREFER_NONE; prefer--)
             for (size_t i = 0; i < n; i++) {
                 if (!leaf_matches(&cfg->ids[i], sni))
                     continue;
@@ -220,7 +225,7 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
         }
     }
     const char *why = sni ? "no certificate for this name: the default one" : "the default certificate";
-    for (int prefer = 1; prefer >= 0; prefer--) {
+    for (int prefer = PREFER_ALL; prefer >= PREFER_NONE; prefer--) {
         if (pair_fits(c, ch, version, &cfg->ids[0], &algs, prefer)) {
             c->own = &cfg->ids[0];
             return trace_choice(c, sni, why);
@@ -228,10 +233,11 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
         for (size_t i = 1; i < n; i++)
             if (pair_fits(c, ch, version, &cfg->ids[i], &algs, prefer)) {
                 c->own = &cfg->ids[i];
-                if (prefer && key_fits(c, ch, version, &cfg->ids[0], 0) && !pair_current(&cfg->ids[0]))
+                if (prefer != PREFER_NONE && key_fits(c, ch, version, &cfg->ids[0], 0) &&
+                    !pair_current(&cfg->ids[0]))
                     return trace_choice(c, sni, "the first that is valid now and for TLS servers "
                                                 "(extendedKeyUsage): the default's certificate is not");
-                if (prefer && key_fits(c, ch, version, &cfg->ids[0], 0))
+                if (prefer == PREFER_ALL && key_fits(c, ch, version, &cfg->ids[0], 0))
                     return trace_choice(c, sni, "the first whose chain is signed with algorithms the client "
                                                 "accepts in certificates (signature_algorithms_cert) and, in "
                                                 "TLS 1.2, that gives the key exchange we prefer (the default "

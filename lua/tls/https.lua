@@ -967,7 +967,7 @@ local function trequest(reqt)
         -- LuaSocket's hint that we were redirected, without the user and
         -- password a relative Location kept from the first URL: headers
         -- are what programs log.
-        headers.location = headers.location or (t.url:gsub("^(%a[%w+.-]*://)[^/]*@", "%1"))
+        headers.location = headers.location or (t.url:gsub("^(%a[%w+.-]*://)[^/?#]*@", "%1"))
       end
       return 1, code, headers, status
     end
