@@ -51,9 +51,20 @@ local function whole_list(option, list)
   return util.whole_list(list, "option '" .. option .. "'", "a list")
 end
 
+-- A zero byte in a list: the C setters read it as a C string, and dropped
+-- everything after the byte without a word, unknown names included
+-- (review40e F1).
+local function zero_byte(what, s)
+  local at = s:find("\0", 1, true)
+  if at then return fail("%s holds a zero byte (at byte %d), which would cut the list short there", what, at) end
+  return true
+end
+
 -- "a:b", "a,b" or { "a", "b" } -> "a:b"
 local function name_list(option, value)
   if type(value) == "string" then
+    local ok, zerr = zero_byte("option '" .. option .. "'", value)
+    if not ok then return nil, zerr end
     if value:match("^[%s:,]*$") then return fail("option '%s' is empty", option) end
     return value
   end
@@ -67,6 +78,8 @@ local function name_list(option, value)
     if type(name) ~= "string" then
       return fail("option '%s': entry %d must be a string (got %s)", option, i, type(name))
     end
+    local ok, zerr = zero_byte(string.format("option '%s': entry %d", option, i), name)
+    if not ok then return nil, zerr end
   end
   return table.concat(value, ":")
 end

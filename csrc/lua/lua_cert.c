@@ -284,7 +284,15 @@ static void push_hex(lua_State *L, const unsigned char *p, size_t n)
 static int cert_digest(lua_State *L)
 {
     X509 *x = tls_lua_check_certobj(L, 1);
-    const char *alg = luaL_optstring(L, 2, "sha256");
+    size_t alg_len;
+    const char *alg = luaL_optlstring(L, 2, "sha256", &alg_len);
+    /* libcrypto takes the name as a C string: "sha256\0sha1" gave SHA-256's
+     * digest as that algorithm's (review40e F2). */
+    if (memchr(alg, '\0', alg_len) != NULL) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "digest: the algorithm name holds a zero byte");
+        return 2;
+    }
     EVP_MD *md = EVP_MD_fetch(NULL, alg, NULL);
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int len = 0;

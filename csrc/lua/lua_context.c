@@ -129,7 +129,15 @@ typedef int (*list_setter)(tls_config *, const char *, tls_error *);
 static int set_list(lua_State *L, list_setter set)
 {
     lua_context *ctx = check_ctx(L, 1);
-    const char *list = luaL_checkstring(L, 2);
+    size_t len;
+    const char *list = luaL_checklstring(L, 2, &len);
+    /* The setters take a C string: what follows a zero byte, unknown names
+     * included, was dropped in silence (review40e F1). */
+    if (memchr(list, '\0', len) != NULL) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "the list holds a zero byte, which would cut it short");
+        return 2;
+    }
     tls_error err;
     tls_error_clear(&err);
     return push_result(L, set(ctx->cfg, list, &err), &err);
