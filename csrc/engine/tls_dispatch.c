@@ -223,13 +223,12 @@ static int handle_content(tls_conn *c, uint8_t type, const uint8_t *data, size_t
         if (c->hs_in.len > 0 && c->version != TLS_VERSION_12)
             return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                             "application data inside a fragmented handshake message");
-        /* review40d F1: rfc8446#5.4 lets a sender pad empty records "to
-         * generate plausibly sized cover traffic" (rfc5246#6.2.1: "a
-         * traffic analysis countermeasure"), which an idle connection
-         * may carry for hours. Each one is read at the cost of its
-         * bytes, as a 1-byte data record is, so they are not counted
-         * with the records that make no progress (nor do they reset
-         * that count). */
+        /* review40d F1: rfc8446#5.4 allows empty records for "plausibly
+         * sized cover traffic" (rfc5246#6.2.1: "a traffic analysis
+         * countermeasure"), which an idle connection may carry for
+         * hours. Each one is read at the cost of its bytes, as a 1-byte
+         * data record is, so they are not counted with the records that
+         * make no progress (nor do they reset that count). */
         if (len == 0)
             return 0;
         /* Post-handshake messages are counted between data records
