@@ -17,6 +17,24 @@ static int too_many_empty(tls_conn *c)
     return 0;
 }
 
+/* review40b I1: a close_notify ends what its sender writes (rfc8446#6.1),
+ * so a handshake it arrives in can never finish: a failure, not the
+ * orderly close of a connection that never was (a client would otherwise
+ * see want() "closed" with nothing failed). The answer is our own
+ * close_notify and no error alert: rfc8446#6.1 "Each party MUST send a
+ * "close_notify" alert before closing its write side of the connection,
+ * unless it has already sent some error alert", rfc5246#7.2.1 "The other
+ * party MUST respond with a close_notify alert of its own"; closing is no
+ * protocol error (it is how a user_canceled ends, rfc8446#6.1). */
+static int closed_before_finished(tls_conn *c)
+{
+    tls_fail(&c->err, TLS_ALERT_CLOSE_NOTIFY, "the %s closed the connection (close_notify) before the handshake "
+                                              "finished", c->is_server ? "client" : "server");
+    c->err.from_peer = 1;
+    (void)tls_engine_answer_close(c); /* its failure is out of memory: ours is said */
+    return -1;
+}
+
 static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
 {
     /* rfc8446#6: an alert is two bytes; fragments are not allowed. */
@@ -44,15 +62,20 @@ static int handle_alert(tls_conn *c, const uint8_t *data, size_t len)
          * discarding any pending writes." TLS 1.3 closes only the
          * sender's direction (rfc8446#6.1): we may go on writing. */
         int both_ways = c->version == TLS_VERSION_12;
+        int unfinished = !(c->status & TLS_STATUS_HANDSHAKE_DONE);
         if (tls_tracing(c)) {
             tls_trace_builder tb;
             tls_trace_begin(&tb, "receive", "Alert");
             tls_trace_add(&tb, "alert", "close_notify");
-            if (both_ways)
+            if (unfinished)
+                tls_trace_add(&tb, "meaning", "%s", "the handshake cannot finish: it failed");
+            else if (both_ways)
                 tls_trace_add(&tb, "meaning", "%s", "TLS 1.2: the connection is closed both ways");
             if (tls_trace_emit(c, &tb) != 0)
                 return -1;
         }
+        if (unfinished)
+            return closed_before_finished(c);
         return both_ways ? tls_engine_answer_close(c) : 0;
     }
     /* rfc8446#6: in TLS 1.3 "the "level" field can safely be ignored";
