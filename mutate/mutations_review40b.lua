@@ -15,4 +15,21 @@ return {
     from = "    (void)tls_engine_answer_close(c); /* its failure is out of memory: ours is said */",
     to = "",
     specs = { { S, "the server's close_notify in the clear, before its ServerHello" } } },
+  -- I2: the session offered only when its own suite is enabled (the old rule)
+  { name = "review40b_psk_exact_suite_only", file = "csrc/hs/tls13_psk_client.c",
+    from = "    if (suite == NULL || suite->version != TLS_VERSION_13 || !hash_enabled(c, suite->md))",
+    to = "    if (suite == NULL || suite->version != TLS_VERSION_13 || !hash_enabled(c, suite->md)\n"
+      .. "        || !tls_hello_offered(c->pol.suites, c->pol.n_suites, s->suite))",
+    specs = { { S, "is offered and resumed by a client that has only TLS_CHACHA20_POLY1305_SHA256" } } },
+  -- I2: offered whatever the hash of the suites enabled
+  { name = "review40b_psk_any_hash", file = "csrc/hs/tls13_psk_client.c",
+    from = "        if (s != NULL && s->version == TLS_VERSION_13 && s->md == md)\n            return 1;",
+    to = "        if (s != NULL && s->version == TLS_VERSION_13 && md != NULL)\n            return 1;",
+    specs = { { S, "is not offered by a client whose suites all have another hash" } } },
+  -- I2: early data given for (and sent under) a session suite that is turned off
+  { name = "review40b_write_early_suite_unchecked", file = "csrc/hs/tls13_early.c",
+    from = "    else if (!tls_hello_offered(c->pol.suites, c->pol.n_suites, s->suite))\n        refusal =",
+    to = "    else if (0)\n        refusal =",
+    specs = { { S, "e:write_early refuses early data the session's own suite, turned off, would carry" },
+              { S, "sends no early data when the session's own suite is off" } } },
 }

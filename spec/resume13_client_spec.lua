@@ -205,8 +205,8 @@ describe("TLS 1.3 client resumption against openssl s_server", function()
       local events, trace = recorder()
       local info = www(port, client_ctx { ciphers = "TLS_AES_256_GCM_SHA384", trace = trace }, { session = session })
       assert.is_false(info.resumed)
-      assert.same({ "full handshake: the session is not offered | the session's cipher suite is not in this "
-                    .. "config's ciphers" }, decisions(events))
+      assert.same({ "full handshake: the session is not offered | no cipher suite in this config's ciphers has "
+                    .. "the hash of the session's" }, decisions(events))
       local events2, trace2 = recorder()
       local _, port12 = peers.s_server(string.format("-cert %s -key %s -www", c.leaf.ecdsa_p256.cert,
                                                      c.leaf.ecdsa_p256.key))

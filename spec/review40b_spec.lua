@@ -128,3 +128,137 @@ describe("review40b I1: a close_notify before the handshake finished fails the h
       assert.equal("closed", c:want())
    end)
 end)
+
+describe("review40b I2: a TLS 1.3 session resumes under any enabled suite of its hash", function()
+   after_each(proc.kill_all)
+
+   local KEY = ("K"):rep(16) .. ("k"):rep(24) .. "01234567"
+
+   local function client_ctx(opts)
+      local o, events = E.traced(E.merge({ mode = "client", ca = E.CERT }, opts))
+      return assert(tls.context(o)), events
+   end
+
+   local function server_ctx(opts)
+      return E.server_ctx(E.merge({ ticket_keys = { KEY } }, opts))
+   end
+
+   -- The "decide resumption" events, as "result | reason".
+   local function decisions(events)
+      local t = {}
+      for _, ev in ipairs(events) do
+         if ev.direction == "decide" and ev.message == "resumption" then
+            t[#t + 1] = ev.result .. (ev.reason and (" | " .. ev.reason) or "")
+         end
+      end
+      return t
+   end
+
+   -- A session made with TLS_AES_128_GCM_SHA256 with our server.
+   local function sha256_session(sctx)
+      local session, c = E.first_session(client_ctx { ciphers = "TLS_AES_128_GCM_SHA256" }, sctx)
+      assert.equal("TLS_AES_128_GCM_SHA256", c:info().cipher)
+      return session
+   end
+
+   it("is offered and resumed by a client that has only TLS_CHACHA20_POLY1305_SHA256", function()
+      local sctx = server_ctx()
+      local session = sha256_session(sctx)
+      local cctx, events = client_ctx { ciphers = "TLS_CHACHA20_POLY1305_SHA256" }
+      local c, s = E.resume(cctx, sctx, session)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.equal("offered: pre_shared_key with the session's ticket", decisions(events)[1])
+      assert.is_true(c:info().resumed)
+      assert.is_true(s:info().resumed)
+      assert.equal("TLS_CHACHA20_POLY1305_SHA256", c:info().cipher)
+      assert.equal("TLS_CHACHA20_POLY1305_SHA256", s:info().cipher)
+   end)
+
+   it("is not offered by a client whose suites all have another hash", function()
+      local sctx = server_ctx()
+      local session = sha256_session(sctx)
+      local cctx, events = client_ctx { ciphers = "TLS_AES_256_GCM_SHA384" }
+      local c = E.resume(cctx, sctx, session)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.is_false(c:info().resumed)
+      assert.equal("full handshake: the session is not offered | no cipher suite in this config's ciphers has "
+                   .. "the hash of the session's", decisions(events)[1])
+   end)
+
+   it("our server resumes it only under a suite of its hash", function()
+      -- The client offers the SHA-256 session with SHA-384 and SHA-256
+      -- suites: a server with only SHA-384 cannot use the PSK (full
+      -- handshake), one with only ChaCha20 (SHA-256) resumes.
+      local sctx = server_ctx()
+      local session = sha256_session(sctx)
+      local cctx = client_ctx { ciphers = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256" }
+      local c, s = E.resume(cctx, server_ctx { ciphers = "TLS_AES_256_GCM_SHA384" }, session)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.is_false(s:info().resumed)
+      assert.is_false(c:info().resumed)
+      assert.equal("TLS_AES_256_GCM_SHA384", c:info().cipher)
+      c, s = E.resume(cctx, server_ctx { ciphers = "TLS_CHACHA20_POLY1305_SHA256" }, session)
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.is_true(s:info().resumed)
+      assert.is_true(c:info().resumed)
+      assert.equal("TLS_CHACHA20_POLY1305_SHA256", c:info().cipher)
+   end)
+
+   it("sends no early data when the session's own suite is off (rfc8446#4.2.10)", function()
+      local store = {}
+      local sctx = server_ctx { early_data = true, session_store = {
+         get = function(id) return store[id] end,
+         put = function(id, blob) store[id] = blob end,
+         delete = function(id) local had = store[id] ~= nil; store[id] = nil; return had end } }
+      local session = sha256_session(sctx)
+      local cctx = client_ctx { ciphers = "TLS_CHACHA20_POLY1305_SHA256", early_data = true }
+      local c, s = E.resume(cctx, sctx, session, "GET / early")
+      assert.is_true(c:status().handshake_done, tostring(c:error()))
+      assert.is_true(c:info().resumed)
+      -- not offered (nil), rather than sent under a suite we turned off and rejected
+      assert.is_nil(c:info().early_data)
+      assert.is_nil(s:info().early_data)
+      assert.equal("TLS_CHACHA20_POLY1305_SHA256", c:info().cipher)
+   end)
+
+   it("e:write_early refuses early data the session's own suite, turned off, would carry", function()
+      local sctx = server_ctx { early_data = true }
+      local session = sha256_session(sctx)
+      local cctx = client_ctx { ciphers = "TLS_CHACHA20_POLY1305_SHA256", early_data = true }
+      local e = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+      assert.same({ nil, "the session's cipher suite, which its early data would use, is not in this context's "
+                         .. "ciphers" }, { e:write_early("x") })
+      -- with the suite on, it is taken
+      local e2 = assert(tls.engine(client_ctx { early_data = true }, { servername = "localhost", session = session }))
+      assert.is_true(e2:write_early("x"))
+   end)
+
+   it("openssl s_server resumes our SHA-256 session under another suite of that hash", function()
+      local peers = require "spec.support.peers"
+      local certs = require "spec.support.certs"
+      local cc = certs.get()
+      local _, port = peers.s_server(string.format("-tls1_3 -cert %s -key %s -www -ciphersuites "
+         .. "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384",
+         cc.leaf.ecdsa_p256.cert, cc.leaf.ecdsa_p256.key))
+      local function www(ciphers, session)
+         local ctx = assert(tls.context { ca = cc.ca, ciphers = ciphers })
+         local conn = assert(tls.connect("127.0.0.1", port, ctx,
+            { servername = "localhost", timeout = 10, session = session }))
+         conn:settimeout(10)
+         assert(conn:send("GET / HTTP/1.0\r\n\r\n"))
+         local page = assert(conn:receive("*a"))
+         local info, s = conn:info(), conn:session()
+         conn:close()
+         return info, s, page
+      end
+      local info1, session = www("TLS_AES_128_GCM_SHA256")
+      assert.is_false(info1.resumed)
+      local info2, _, page2 = www("TLS_CHACHA20_POLY1305_SHA256", session)
+      assert.truthy(page2:find("Reused, TLSv1.3, Cipher is TLS_CHACHA20_POLY1305_SHA256", 1, true), page2)
+      assert.is_true(info2.resumed)
+      -- SHA-384 only: not offered, a full handshake
+      local info3, _, page3 = www("TLS_AES_256_GCM_SHA384", session)
+      assert.truthy(page3:find("New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384", 1, true), page3)
+      assert.is_false(info3.resumed)
+   end)
+end)

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "hs/tls13_early.h"
+#include "hs/tls_hello.h"
 #include "util/tls_names.h"
 
 static const char EARLY_ID_PREFIX[] = "0rtt:";
@@ -517,6 +518,13 @@ int tls_conn_write_early(tls_conn *c, const uint8_t *data, size_t len, char *why
         refusal = "the session's server does not accept early data (its ticket allows none)";
     else if (len > s->max_early_data || (c->early != NULL && c->early->data.len + len > s->max_early_data))
         refusal = "more early data than the session's ticket allows";
+    /* review40b I2: the session may resume under another suite of its
+     * hash, but its early data goes under its own, and a server accepts it
+     * only if it chooses that suite (rfc8446#4.2.10), which it cannot if we
+     * do not offer it. (Every early byte comes through here: the
+     * ClientHello needs no check of its own.) */
+    else if (!tls_hello_offered(c->pol.suites, c->pol.n_suites, s->suite))
+        refusal = "the session's cipher suite, which its early data would use, is not in this context's ciphers";
     if (refusal != NULL) {
         if (why != NULL && why_size > 0) {
             if (refusal[0] == 'm')

@@ -28,15 +28,31 @@ static int trace_decision(tls_conn *c, const char *result, const char *reason)
     return tls_trace_emit(c, &tb);
 }
 
+/* review40b I2: a TLS 1.3 PSK is tied to a hash, not to a cipher suite
+ * (rfc8446#4.2.11: "Each PSK is associated with a single Hash algorithm.
+ * For PSKs established via the ticket mechanism, this is the KDF Hash
+ * algorithm on the connection where the ticket was established";
+ * rfc8446#4.6.1: a ticket is resumed "with a cipher suite that has the
+ * same KDF hash algorithm"). A session made with TLS_AES_128_GCM_SHA256
+ * resumes under TLS_CHACHA20_POLY1305_SHA256 when only that one is on. */
+static int hash_enabled(const tls_conn *c, const EVP_MD *md)
+{
+    for (size_t i = 0; i < c->pol.n_suites; i++) {
+        const tls_suite *s = tls_suite_get(c->pol.suites[i]);
+        if (s != NULL && s->version == TLS_VERSION_13 && s->md == md)
+            return 1;
+    }
+    return 0;
+}
+
 /* NULL when the session may be offered, else why not (for the trace). */
 static const char *unfit_reason(const tls_conn *c, const tls_session *s, uint64_t now_ms)
 {
     const tls_suite *suite = tls_suite_get(s->suite);
     if (c->offered_max < TLS_VERSION_13)
         return "TLS 1.3 is not offered by this config (versions or ciphers)";
-    if (suite == NULL || suite->version != TLS_VERSION_13
-        || !tls_hello_offered(c->pol.suites, c->pol.n_suites, s->suite))
-        return "the session's cipher suite is not in this config's ciphers";
+    if (suite == NULL || suite->version != TLS_VERSION_13 || !hash_enabled(c, suite->md))
+        return "no cipher suite in this config's ciphers has the hash of the session's";
     if (s->secret_len != suite->hash_len || s->ticket.len == 0)
         return "the session has no usable ticket";
     /* (with it, the pre_shared_key extension would not fit the ClientHello) */
