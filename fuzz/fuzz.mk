@@ -11,16 +11,32 @@
 #                      pairs, openssl s_client and s_server)
 #   make fuzz-clean    removes build-fuzz/
 #
-# The targets (fuzz/fuzz_*.c) link the real engine, csrc/*/tls*.c. A crash
-# leaves its input in build-fuzz/run/<target>/artifacts/; once fixed, copy
-# it to fuzz/regress/<target>/ so that `make test` replays it for ever.
+# Only some targets: FUZZ_TARGETS="fuzz_ocsp fuzz_session" on the command
+# line (fuzz, fuzz-ci, fuzz-build, fuzz-replay).
+#
+# The targets (fuzz/fuzz_*.c) link the real engine, csrc/*/tls*.c:
+#   fuzz_server   a server (fuzz_server_full_config) fed client flights
+#   fuzz_client   a client fed server flights after its ClientHello
+#   fuzz_record   records sealed under a connected pair's real keys
+#   fuzz_hsmsg    one handshake message, to a connection driven to a state
+#   fuzz_extra    configurations the above never enable: TLS 1.2 RSA key
+#                 transport, record_size_limit, PSK resumption through a
+#                 HelloRetryRequest, a client certificate required
+#   fuzz_session  session texts (tls_session_from_text and back, the
+#                 binary decoding, a client offering it)
+#   fuzz_ocsp     DER as a stapled OCSP response (tls_ocsp_check and the
+#                 server's checks), also signed again to pass the signature
+# A crash leaves its input in build-fuzz/run/<target>/artifacts/; once
+# fixed, copy it to fuzz/regress/<target>/ so that `make test` replays it
+# for ever (spec/fuzz_regress_spec.lua lists the targets and what each
+# seed must do).
 
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
 # Extra libFuzzer flags, e.g. FUZZ_ARGS=-jobs=4
 FUZZ_ARGS ?=
 FUZZ_BUILD := build-fuzz
-FUZZ_TARGETS := fuzz_server fuzz_client fuzz_record fuzz_hsmsg
+FUZZ_TARGETS := fuzz_server fuzz_client fuzz_record fuzz_hsmsg fuzz_extra fuzz_session fuzz_ocsp
 
 FUZZ_ENGINE_SRCS := $(sort $(wildcard csrc/*/tls*.c))
 FUZZ_HDRS = $(HDRS) $(wildcard fuzz/*.h)

@@ -31,6 +31,7 @@ static int rng_role = FUZZ_CLIENT;
 static void store_reset(void);
 static void tracks_reset(void);
 static void tracks_free(void);
+static void extra_teardown(void);
 
 void fuzz_rng_reset(void)
 {
@@ -403,6 +404,7 @@ void fuzz_teardown(void)
     client_early_cfg = NULL;
     for (int i = 0; i < FUZZ_N_SESSIONS; i++)
         tls_buf_free(&sessions[i]);
+    extra_teardown();
     store_clear(fixture, &fixture_n);
     store_clear(store, &store_n);
     tracks_free();
@@ -477,6 +479,99 @@ int fuzz_offer_session(tls_conn *c, enum fuzz_session which)
         tls_conn_write_early(c, (const uint8_t *)early, sizeof early - 1, why, sizeof why) != 0)
         return -1;
     return 0;
+}
+
+/* ---- Configurations no other target enables (fuzz_extra) ------------------ */
+
+const char *const fuzz_extra_names[FUZZ_N_EXTRA] = { "rsa_kx12", "rsl13", "resume_hrr", "rsa_kx12_resume" };
+static tls_config *extra_server_cfg;
+static tls_config *extra_client_cfg[FUZZ_N_EXTRA];
+static tls_buf extra_sessions[FUZZ_N_EXTRA];
+
+void fuzz_extra_setup(void)
+{
+    static const char *const cas[] = { fuzz_ec_cert_pem, fuzz_rsa_cert_pem, fuzz_ed25519_cert_pem };
+    if (extra_server_cfg != NULL)
+        return;
+    tls_error err;
+    tls_error_clear(&err);
+    tls_config *s = make_server(fuzz_ec_cert_pem, fuzz_ec_key_pem);
+    add_pair(s, fuzz_rsa_cert_pem, fuzz_rsa_key_pem);
+    for (size_t i = 0; i < sizeof cas / sizeof cas[0]; i++)
+        if (tls_config_load_ca_pem(s, cas[i], strlen(cas[i]), &err) != 0)
+            die("extra server client-CA store", &err);
+    if (tls_config_set_suites(s, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
+                                 "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:"
+                                 "TLS_RSA_WITH_AES_128_GCM_SHA256:TLS_RSA_WITH_AES_256_GCM_SHA384", &err) != 0 ||
+        tls_config_set_groups(s, "secp256r1", &err) != 0 ||
+        tls_config_set_alpn(s, alpn_list, sizeof alpn_list, &err) != 0)
+        die("extra server", &err);
+    s->verify = TLS_VERIFY_REQUIRED;
+    s->record_size_limit = 64;
+    extra_server_cfg = s;
+    for (int k = 0; k < FUZZ_N_EXTRA; k++) {
+        if (k == FUZZ_EXTRA_RSA_KX12_RESUME) {
+            /* The same client as RSA_KX12: a session is offered only by
+             * the configuration that made it. */
+            extra_client_cfg[k] = extra_client_cfg[FUZZ_EXTRA_RSA_KX12];
+            tls_config_ref(extra_client_cfg[k]);
+            continue;
+        }
+        tls_config *c = make_client_full(k == FUZZ_EXTRA_RSA_KX12 ? "TLS_RSA_WITH_AES_128_GCM_SHA256" : NULL,
+                                         k == FUZZ_EXTRA_RSA_KX12);
+        c->ocsp = TLS_OCSP_OFF;
+        if (k == FUZZ_EXTRA_RSL13 && tls_config_set_groups(c, "secp256r1", &err) != 0)
+            die("extra client groups", &err);
+        c->record_size_limit = k == FUZZ_EXTRA_RSA_KX12 ? 512 : 64;
+        extra_client_cfg[k] = c;
+    }
+    /* The sessions: full handshakes of the same pairs (the one resumed
+     * through a HelloRetryRequest came through one too). */
+    for (int k = 0; k < FUZZ_N_EXTRA; k++) {
+        tls_buf_init(&extra_sessions[k]);
+        if (k != FUZZ_EXTRA_RESUME_HRR && k != FUZZ_EXTRA_RSA_KX12_RESUME)
+            continue;
+        fuzz_pair p;
+        fuzz_rng_reset();
+        if (fuzz_pair_connect(&p, extra_client_cfg[k], extra_server_cfg) == 0)
+            tls_conn_get_session(p.client, &extra_sessions[k]);
+        else
+            die("extra session", tls_conn_error(p.client));
+        fuzz_pair_free(&p);
+    }
+    fuzz_rng_reset();
+}
+
+static void extra_teardown(void)
+{
+    tls_config_unref(extra_server_cfg);
+    extra_server_cfg = NULL;
+    for (int k = 0; k < FUZZ_N_EXTRA; k++) {
+        tls_config_unref(extra_client_cfg[k]);
+        extra_client_cfg[k] = NULL;
+        tls_buf_free(&extra_sessions[k]);
+    }
+}
+
+tls_config *fuzz_extra_server_config(void) { return extra_server_cfg; }
+tls_config *fuzz_extra_client_config(int k) { return extra_client_cfg[k]; }
+
+const tls_buf *fuzz_extra_session(int k)
+{
+    return extra_sessions[k].len > 0 ? &extra_sessions[k] : NULL;
+}
+
+tls_conn *fuzz_extra_client(int k)
+{
+    char why[256];
+    tls_conn *c = fuzz_conn_new(extra_client_cfg[k]);
+    int resumes = k == FUZZ_EXTRA_RESUME_HRR || k == FUZZ_EXTRA_RSA_KX12_RESUME;
+    const tls_buf *s = extra_sessions[k].len > 0 ? &extra_sessions[k] : NULL;
+    if (resumes && (s == NULL || tls_conn_set_session(c, (const char *)s->data, s->len, why, sizeof why) != 0)) {
+        tls_conn_free(c);
+        return NULL;
+    }
+    return c;
 }
 
 /* ---- What check_call remembers of each connection ----------------------- */
@@ -908,6 +1003,19 @@ void fuzz_note(const char *role, const tls_conn *c)
         status_add("handshaking in state %d", (int)c->state);
     }
     note_counts(c);
+}
+
+void fuzz_note_text(const char *fmt, ...)
+{
+    va_list ap;
+    if (status_used >= sizeof status_text - 1)
+        return;
+    va_start(ap, fmt);
+    int n = vsnprintf(status_text + status_used, sizeof status_text - status_used, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        status_used += (size_t)n < sizeof status_text - status_used ? (size_t)n
+                                                                     : sizeof status_text - status_used - 1;
 }
 
 void fuzz_note_rejected(const char *role, const tls_conn *c)

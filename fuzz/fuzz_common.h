@@ -275,4 +275,37 @@ void fuzz_check_peer_read(const tls_conn *target, const tls_conn *peer);
  * (pair freed) when the session cannot be offered. */
 int fuzz_batch_pair_new(fuzz_pair *p, int k, int target_is_server);
 
+/* ---- Configurations no other target enables (fuzz_extra) ------------------ */
+/* One server, fuzz_extra_server_config: the EC then the RSA pair, every
+ * default suite and TLS 1.2 RSA key transport (TLS_RSA_WITH_*, opt-in),
+ * only secp256r1 (a default client's x25519 share gets a
+ * HelloRetryRequest), record_size_limit 64 (rfc8449's least: every
+ * protected record it gets is cut small), a client certificate required
+ * (TLS_VERIFY_REQUIRED), tickets. Its clients, pair k:
+ *   RSA_KX12     TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256 only, its own
+ *                record_size_limit 512
+ *   RSL13        TLS 1.3 with secp256r1 only (no HelloRetryRequest),
+ *                record_size_limit 64
+ *   RESUME_HRR   TLS 1.3, default groups, offering a session of this
+ *                server: PSK resumption through a HelloRetryRequest
+ *   RSA_KX12_RESUME  RSA_KX12's client offering a TLS 1.2 ticket made
+ *                with RSA key transport
+ * Every client holds the EC and RSA pairs and verifies the server. */
+enum { FUZZ_EXTRA_RSA_KX12, FUZZ_EXTRA_RSL13, FUZZ_EXTRA_RESUME_HRR, FUZZ_EXTRA_RSA_KX12_RESUME, FUZZ_N_EXTRA };
+extern const char *const fuzz_extra_names[FUZZ_N_EXTRA];
+/* Builds them (once; after fuzz_setup) and makes the pairs' sessions;
+ * fuzz_teardown frees them. */
+void fuzz_extra_setup(void);
+tls_config *fuzz_extra_server_config(void);
+tls_config *fuzz_extra_client_config(int k);
+/* The session pair k's client offers (NULL: none). */
+const tls_buf *fuzz_extra_session(int k);
+/* A client of pair k, made with fuzz_conn_new, its session offered:
+ * NULL when that session is missing (set-up failed to make it). */
+tls_conn *fuzz_extra_client(int k);
+
+/* Appends free text to what an input did (fuzz_status), for targets
+ * that drive no connection (fuzz_session, fuzz_ocsp). */
+void fuzz_note_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -3,7 +3,10 @@
  *
  *   record_seeds pairs DIR          flights of our own pairs (every suite,
  *                                   group, key type, HelloRetryRequest) into
- *                                   DIR/fuzz_{server,client,record,hsmsg}/
+ *                                   DIR/fuzz_{server,client,record,hsmsg}/,
+ *                                   the extra pairs' conversations, the
+ *                                   sessions' texts and OCSP responses into
+ *                                   DIR/fuzz_{extra,session,ocsp}/
  *   record_seeds check              the same handshakes, nothing written;
  *                                   exit 1 if one fails (for valgrind)
  *   record_seeds certs DIR          the fixed EC and RSA certificates and
@@ -33,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
 
 #include "fuzz_certs.h"
 #include "fuzz_common.h"
@@ -424,6 +429,150 @@ static void record_client_seeds(void)
         tls_buf_free(&sent);
         tls_buf_free(&ignored);
     }
+}
+
+/* ---- fuzz_extra, fuzz_session and fuzz_ocsp seeds ------------------------------ */
+
+/* Each extra pair's conversation (fuzz_common.h, fuzz_extra_setup): what
+ * the client sent, for the server under test (byte 0: 2k + 1), and what
+ * the server sent, for the client under test (byte 0: 2k). */
+static void record_extra_seeds(void)
+{
+    fuzz_extra_setup();
+    for (int k = 0; k < FUZZ_N_EXTRA; k++) {
+        tls_buf client_sent, server_sent, seed;
+        tls_buf_init(&client_sent);
+        tls_buf_init(&server_sent);
+        tls_buf_init(&seed);
+        fuzz_rng_reset();
+        tls_conn *client = fuzz_extra_client(k);
+        tls_conn *server = fuzz_conn_new(fuzz_extra_server_config());
+        int resumes = k == FUZZ_EXTRA_RESUME_HRR || k == FUZZ_EXTRA_RSA_KX12_RESUME;
+        int ok = client != NULL && converse(client, server, &client_sent, &server_sent) == 0 &&
+                 server->peer_chain != NULL && client->resumed == resumes && server->resumed == resumes &&
+                 (k != FUZZ_EXTRA_RESUME_HRR || client->hello_retry) &&
+                 (k == FUZZ_EXTRA_RSL13 || k == FUZZ_EXTRA_RESUME_HRR ? client->version == TLS_VERSION_13
+                                                                      : client->version == TLS_VERSION_12);
+        if (!ok && client != NULL)
+            fprintf(stderr, "record_seeds: extra %s: client %s; server %s\n", fuzz_extra_names[k],
+                    tls_conn_error(client)->reason, tls_conn_error(server)->reason);
+        check(ok, fuzz_extra_names[k]);
+        char name[64];
+        tls_buf_u8(&seed, (uint8_t)(2 * k + 1));
+        tls_buf_bytes(&seed, client_sent.data, client_sent.len);
+        snprintf(name, sizeof name, "to_server_%s", fuzz_extra_names[k]);
+        write_seed("fuzz_extra", name, seed.data, seed.len);
+        tls_buf_clear(&seed);
+        tls_buf_u8(&seed, (uint8_t)(2 * k));
+        tls_buf_bytes(&seed, server_sent.data, server_sent.len);
+        snprintf(name, sizeof name, "to_client_%s", fuzz_extra_names[k]);
+        write_seed("fuzz_extra", name, seed.data, seed.len);
+        if (client != NULL)
+            tls_conn_free(client);
+        tls_conn_free(server);
+        tls_buf_free(&client_sent);
+        tls_buf_free(&server_sent);
+        tls_buf_free(&seed);
+    }
+}
+
+/* Set-up's sessions as their texts, one with CRLF line ends. */
+static void record_session_seeds(void)
+{
+    for (int w = 0; w < FUZZ_N_SESSIONS; w++) {
+        const tls_buf *t = fuzz_session((enum fuzz_session)w);
+        check(t != NULL, fuzz_session_names[w]);
+        if (t == NULL)
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "session_%s", fuzz_session_names[w]);
+        write_seed("fuzz_session", name, t->data, t->len);
+        if (w == FUZZ_SESSION_13) {
+            tls_buf crlf;
+            tls_buf_init(&crlf);
+            for (size_t i = 0; i < t->len; i++) {
+                if (t->data[i] == '\n')
+                    tls_buf_u8(&crlf, '\r');
+                tls_buf_u8(&crlf, t->data[i]);
+            }
+            write_seed("fuzz_session", "session_tls13_crlf", crlf.data, crlf.len);
+            tls_buf_free(&crlf);
+        }
+    }
+    fuzz_extra_setup();
+    for (int k = 0; k < FUZZ_N_EXTRA; k++) {
+        const tls_buf *t = fuzz_extra_session(k);
+        if (t == NULL)
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "session_extra_%s", fuzz_extra_names[k]);
+        write_seed("fuzz_session", name, t->data, t->len);
+    }
+}
+
+/* An OCSP response about `about` (NULL: the fixed EC certificate) signed
+ * by the EC certificate's key: status, reason (revoked), thisUpdate and
+ * nextUpdate in days from now (next_days 0: none), response_status. */
+static void write_ocsp(const char *name, int status, int reason, long this_days, long next_days, int response_status,
+                       const char *about)
+{
+    BIO *cb = BIO_new_mem_buf(fuzz_ec_cert_pem, -1), *kb = BIO_new_mem_buf(fuzz_ec_key_pem, -1);
+    BIO *ab = BIO_new_mem_buf(about ? about : fuzz_ec_cert_pem, -1);
+    X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+    X509 *subject = ab ? PEM_read_bio_X509(ab, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    OCSP_CERTID *id = cert && subject ? OCSP_cert_to_id(EVP_sha1(), subject, cert) : NULL;
+    OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+    ASN1_TIME *this_update = X509_time_adj_ex(NULL, (int)this_days, 0, NULL);
+    ASN1_TIME *next_update = next_days ? X509_time_adj_ex(NULL, (int)next_days, 0, NULL) : NULL;
+    ASN1_TIME *revoked = X509_time_adj_ex(NULL, -30, 0, NULL);
+    OCSP_RESPONSE *resp = NULL;
+    unsigned char *der = NULL;
+    int len = -1;
+    if (response_status != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+        resp = OCSP_response_create(response_status, NULL);
+    } else if (key != NULL && id != NULL && bs != NULL && this_update != NULL && revoked != NULL &&
+               OCSP_basic_add1_status(bs, id, status, reason, status == V_OCSP_CERTSTATUS_REVOKED ? revoked : NULL,
+                                      this_update, next_update) != NULL &&
+               OCSP_basic_sign(bs, cert, key, EVP_sha256(), NULL, 0) == 1) {
+        resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+    }
+    if (resp != NULL)
+        len = i2d_OCSP_RESPONSE(resp, &der);
+    check(len > 0, name);
+    if (len > 0)
+        write_seed("fuzz_ocsp", name, der, (size_t)len);
+    OPENSSL_free(der);
+    OCSP_RESPONSE_free(resp);
+    ASN1_TIME_free(this_update);
+    ASN1_TIME_free(next_update);
+    ASN1_TIME_free(revoked);
+    OCSP_BASICRESP_free(bs);
+    OCSP_CERTID_free(id);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    X509_free(subject);
+    BIO_free(cb);
+    BIO_free(kb);
+    BIO_free(ab);
+}
+
+/* The times are relative to now (libcrypto's clock, which the fuzz
+ * builds leave alone): far from the bounds, so that a seed keeps its
+ * verdict for decades. */
+static void record_ocsp_seeds(void)
+{
+    write_seed("fuzz_ocsp", "good_stapled", fuzz_ec_ocsp_der, sizeof fuzz_ec_ocsp_der);
+    write_ocsp("good", V_OCSP_CERTSTATUS_GOOD, 0, -1, 36500, OCSP_RESPONSE_STATUS_SUCCESSFUL, NULL);
+    write_ocsp("revoked_key_compromise", V_OCSP_CERTSTATUS_REVOKED, OCSP_REVOKED_STATUS_KEYCOMPROMISE, -1, 36500,
+               OCSP_RESPONSE_STATUS_SUCCESSFUL, NULL);
+    write_ocsp("unknown", V_OCSP_CERTSTATUS_UNKNOWN, 0, -1, 36500, OCSP_RESPONSE_STATUS_SUCCESSFUL, NULL);
+    write_ocsp("no_next_update_old", V_OCSP_CERTSTATUS_GOOD, 0, -30, 0, OCSP_RESPONSE_STATUS_SUCCESSFUL, NULL);
+    write_ocsp("expired", V_OCSP_CERTSTATUS_GOOD, 0, -60, -30, OCSP_RESPONSE_STATUS_SUCCESSFUL, NULL);
+    write_ocsp("future", V_OCSP_CERTSTATUS_GOOD, 0, 36500, 36600, OCSP_RESPONSE_STATUS_SUCCESSFUL, NULL);
+    write_ocsp("other_certificate", V_OCSP_CERTSTATUS_GOOD, 0, -1, 36500, OCSP_RESPONSE_STATUS_SUCCESSFUL,
+               fuzz_rsa_cert_pem);
+    write_ocsp("try_later", 0, 0, 0, 0, OCSP_RESPONSE_STATUS_TRYLATER, NULL);
 }
 
 /* ---- fuzz_record seeds ---------------------------------------------------------- */
@@ -940,6 +1089,9 @@ int main(int argc, char **argv)
         record_batch_seeds();
         record_record_seeds();
         record_hsmsg_seeds();
+        record_extra_seeds();
+        record_session_seeds();
+        record_ocsp_seeds();
         printf("record_seeds: %s, %d failure(s)\n", out_dir ? "seeds written" : "pairs checked", failures);
         rc = failures ? 1 : 0;
     } else if (strcmp(mode, "certs") == 0 && argc == 3) {
