@@ -11,7 +11,8 @@
  *   but says anything (suite, version, ticket, name, lifetimes) must give
  *   a resumption or a full handshake, never a failure of the engine.
  * The seeds are set-up's real sessions (fuzz_session, fuzz_extra_session),
- * one of them with CRLF line ends. */
+ * one of them with CRLF line ends, and the binary encodings under the
+ * first ones. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,8 +89,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tls_error_clear(&err);
     int rc = tls_session_decode(&bin, data, size, &err);
     must(rc == 0 || err.set, "decode failed without a reason");
-    if (rc == 0)
+    if (rc == 0) {
+        fuzz_note_text("; binary: read");
         tls_session_wipe(&bin);
+    }
 
     fuzz_pair p;
     /* The client of set-up's sessions of that version, so that a real

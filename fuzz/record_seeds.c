@@ -42,6 +42,7 @@
 #include "fuzz_certs.h"
 #include "fuzz_common.h"
 #include "fuzz_ocsp.h"
+#include "hs/tls_session.h"
 #include "pki/tls_ocsp.h"
 
 static const char *out_dir; /* NULL: check only */
@@ -487,6 +488,22 @@ static void record_session_seeds(void)
         char name[64];
         snprintf(name, sizeof name, "session_%s", fuzz_session_names[w]);
         write_seed("fuzz_session", name, t->data, t->len);
+        /* The binary encoding under the text, for tls_session_decode. */
+        tls_session s;
+        tls_error err;
+        tls_error_clear(&err);
+        tls_buf bin;
+        tls_buf_init(&bin);
+        int ok = tls_session_from_text(&s, (const char *)t->data, t->len, &err) == 0;
+        if (ok) {
+            ok = tls_session_encode(&s, &bin, &err) == 0;
+            tls_session_wipe(&s);
+        }
+        check(ok, fuzz_session_names[w]);
+        snprintf(name, sizeof name, "binary_%s", fuzz_session_names[w]);
+        if (ok)
+            write_seed("fuzz_session", name, bin.data, bin.len);
+        tls_buf_free(&bin);
         if (w == FUZZ_SESSION_13) {
             tls_buf crlf;
             tls_buf_init(&crlf);
