@@ -79,12 +79,12 @@ return {
     specs = { { S, "is refused for a server when it allows neither" } } },
   -- review30a F3: the client certificate's keyUsage blamed on its EKU
   { name = "ku30_client_purpose_blames_eku", file = "csrc/pki/tls_x509.c",
-    from = [[            !(X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT))]],
-    to = [[            1)]],
+    from = [[    if ((flags & EXFLAG_XKUSAGE) && !(X509_get_extended_key_usage(cert) & want)) {]],
+    to = [[    if (1) {]],
     specs = { { S, "is refused by our server, which names the keyUsage" } } },
   { name = "ku30_client_purpose_usage_unnamed", file = "csrc/pki/tls_x509.c",
-    from = [[        else if (client_purpose && (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&]],
-    to = [[        else if (0 && client_purpose && (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&]],
+    from = [[    if (depth == 0 && (flags & EXFLAG_KUSAGE) && peer_is_client &&]],
+    to = [[    if (0 && depth == 0 && (flags & EXFLAG_KUSAGE) && peer_is_client &&]],
     specs = { { S, "is refused by our server, which names the keyUsage" } } },
   -- review30a F4: the TLS 1.3-only client not told why
   { name = "ku30_tls13_only_reason_lost", file = "csrc/hs/tls_hello_server.c",

@@ -117,7 +117,7 @@ end)
 describe("certificate purpose", function()
    it("refuses a certificate for clientAuth only", function()
       refused(p.client_only, "localhost", "unsupported_certificate",
-         "certificate is not allowed for this use %(key usage%)")
+         "certificate's extendedKeyUsage does not allow TLS server authentication %(it lacks serverAuth%)")
    end)
 
    -- Our own server refuses to serve these (tls.context says why, see
@@ -135,7 +135,8 @@ describe("certificate purpose", function()
    end
 
    it("refuses a certificate whose keyUsage allows only keyCertSign", function()
-      refused_from_openssl(p.certsign_only, "certificate is not allowed for this use %(key usage%)")
+      refused_from_openssl(p.certsign_only,
+         "certificate is not allowed for this use %(its keyUsage lacks digitalSignature, which signing the handshake needs%)")
    end)
 
    -- rfc8446#4.4.2.2: "the digitalSignature bit MUST be set if the Key Usage

@@ -701,7 +701,8 @@ describe("our client against a hostile Certificate", function()
       local s = H.new{ cert = leaf.cert, key = leaf.key }
       s:hello()
       s:flight()
-      fails_with(s, "unsupported_certificate", "not allowed for this use")
+      fails_with(s, "unsupported_certificate",
+         "^certificate's extendedKeyUsage does not allow TLS server authentication %(it lacks serverAuth%)$")
    end)
 
    it("refuses a partial wildcard (f*.example.com for foo.example.com)", function()

@@ -178,8 +178,8 @@ describe("our TLS 1.3 server asking for a client certificate (scripted client)",
 
    local rejections = {
       { "a certificate for servers only (clientAuth purpose)", m.server_only, "unsupported_certificate",
-        "client certificate rejected: certificate is not allowed for client authentication (its "
-        .. "extendedKeyUsage lacks clientAuth)" },
+        "client certificate rejected: certificate's extendedKeyUsage does not allow TLS client "
+        .. "authentication (it lacks clientAuth)" },
       { "an expired certificate", m.expired, "certificate_expired",
         "client certificate rejected: certificate has expired (notAfter 2020-02-01 00:00:00 UTC)" },
       { "a certificate from a CA it does not trust", m.untrusted, "unknown_ca",
@@ -315,8 +315,8 @@ describe("our TLS 1.2 server asking for a client certificate (scripted client)",
       local sv, fake = hello12(server_opts("required"))
       local ok, msg = sv:feed(flight12(fake, m.server_only))
       E.assert_failed(sv, ok, msg, "unsupported_certificate",
-         "client certificate rejected: certificate is not allowed for client authentication (its "
-         .. "extendedKeyUsage lacks clientAuth)")
+         "client certificate rejected: certificate's extendedKeyUsage does not allow TLS client "
+         .. "authentication (it lacks clientAuth)")
    end)
 
    it("checks an RSA client certificate for digitalSignature even with RSA key transport", function()
@@ -478,8 +478,8 @@ describe("openssl s_client with a client certificate against our server", functi
          { "a certificate from an unknown CA", m.untrusted, "unknown ca",
            "client certificate rejected: unknown certificate authority (issuer: CN=luatls untrusted CA)" },
          { "a certificate for servers only", m.server_only, "unsupported certificate",
-           "client certificate rejected: certificate is not allowed for client authentication (its "
-           .. "extendedKeyUsage lacks clientAuth)" },
+           "client certificate rejected: certificate's extendedKeyUsage does not allow TLS client "
+           .. "authentication (it lacks clientAuth)" },
       }
       for _, r in ipairs(rejections) do
          it(version .. ": " .. r[1] .. " gets alert " .. r[3], function()

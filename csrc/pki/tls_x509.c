@@ -426,9 +426,6 @@ static int fail_verification(tls_error *err, int code, int depth, X509 *cert, co
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
         return tls_fail(err, TLS_ALERT_BAD_CERTIFICATE, "certificate signature is invalid%s",
                         where);
-    case X509_V_ERR_INVALID_PURPOSE:
-        return tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
-                        "certificate is not allowed for this use (key usage)%s", where);
     /* Security level failures. bad_certificate, as libssl sends: the
      * certificate is unacceptable. insufficient_security (rfc8446#6.2) is
      * about negotiated parameters, which these are not. */
@@ -488,6 +485,40 @@ static int check_key_usage(X509 *leaf, int key_encipherment, tls_error *err)
                         key_encipherment ? "keyEncipherment, which RSA key transport needs"
                                          : "digitalSignature, which signing the handshake needs");
     return 0;
+}
+
+/* X509_PURPOSE_SSL_SERVER (_CLIENT) refused cert, at depth along the path:
+ * rfc5280#4.2.1.12, an extendedKeyUsage (the leaf's or a CA's) that leaves
+ * out serverAuth (clientAuth); or the leaf's keyUsage has none of the bits
+ * TLS uses, which libcrypto checks before check_key_usage could say which
+ * (review39h I3: all of these read "(key usage)", and review30a F3: a
+ * client's keyUsage was blamed on its extendedKeyUsage). */
+static int fail_purpose(tls_error *err, X509 *cert, int depth, int peer_is_client, int key_encipherment)
+{
+    const char *use = peer_is_client ? "TLS client authentication" : "TLS server authentication";
+    const char *eku = peer_is_client ? "clientAuth" : "serverAuth";
+    uint32_t want = peer_is_client ? XKU_SSL_CLIENT : XKU_SSL_SERVER | XKU_SGC;
+    uint32_t flags = X509_get_extension_flags(cert);
+    char subject[200] = "";
+    tls_x509_name_text(X509_get_subject_name(cert), subject, sizeof subject);
+    if ((flags & EXFLAG_XKUSAGE) && !(X509_get_extended_key_usage(cert) & want)) {
+        if (depth == 0)
+            return tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                            "certificate's extendedKeyUsage does not allow %s (it lacks %s)", use, eku);
+        return tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                        "certificate's chain does not allow %s: the extendedKeyUsage of %s lacks %s", use,
+                        subject, eku);
+    }
+    if (depth == 0 && (flags & EXFLAG_KUSAGE) && peer_is_client &&
+        !(X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE))
+        return tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                        "certificate is not allowed for client authentication (its keyUsage lacks "
+                        "digitalSignature, which signing the handshake needs)");
+    if (depth == 0 && (flags & EXFLAG_KUSAGE) && check_key_usage(cert, key_encipherment, err) != 0)
+        return -1;
+    return tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE, "certificate is not allowed for %s (%s)%s%s%s",
+                    use, X509_verify_cert_error_string(X509_V_ERR_INVALID_PURPOSE), depth > 0 ? " (in chain: " : "",
+                    depth > 0 ? subject : "", depth > 0 ? ")" : "");
 }
 
 size_t tls_x509_ca_names(const tls_config *c, tls_buf *out, size_t max)
@@ -603,26 +634,11 @@ int tls_x509_verify_chain_at(const tls_config *c, int security_level, int crl_ch
         X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
         if (bad == NULL)
             bad = sk_X509_value(chain, 0);
-        /* rfc5280#4.2.1.12: a leaf whose extendedKeyUsage leaves out
-         * clientAuth (X509_PURPOSE_SSL_CLIENT) is not for client use. */
-        X509 *leaf = sk_X509_value(chain, 0);
-        int client_purpose = peer_is_client && code == X509_V_ERR_INVALID_PURPOSE &&
-                             X509_STORE_CTX_get_error_depth(ctx) == 0;
-        /* libcrypto's client purpose also wants digitalSignature or
-         * keyAgreement in a keyUsage (review30a F3: blamed on the EKU). */
-        if (client_purpose && (X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) &&
-            !(X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT))
-            tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
-                     "certificate is not allowed for client authentication (its extendedKeyUsage lacks "
-                     "clientAuth)");
-        else if (client_purpose && (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&
-                 !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
-            tls_fail(err, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
-                     "certificate is not allowed for client authentication (its keyUsage lacks "
-                     "digitalSignature, which signing the handshake needs)");
+        int depth = X509_STORE_CTX_get_error_depth(ctx);
+        if (code == X509_V_ERR_INVALID_PURPOSE)
+            fail_purpose(err, bad, depth, peer_is_client, key_encipherment);
         else
-            fail_verification(err, code, X509_STORE_CTX_get_error_depth(ctx), bad, name,
-                          security_level);
+            fail_verification(err, code, depth, bad, name, security_level);
     }
     ERR_clear_error();
 
