@@ -33,6 +33,12 @@ subjectKeyIdentifier = hash
   P:issue("server_only", "/CN=r40c server only", "root", { ext = "eku_server" })
   P:issue("via_inter", "/CN=r40c via intermediate", "inter", { ext = "leaf" })
   P:bundle("via_inter_chain", "via_inter", "inter")
+  -- a plain intermediate, and a leaf under it sent with an unrelated certificate in between
+  P:key("ok_inter", "ec256")
+  P:issue("ok_inter", "/CN=r40c intermediate", "root", { ext = "ca" })
+  P:key("ok_leaf", "ec256")
+  P:issue("ok_leaf", "/CN=r40c leaf", "ok_inter", { ext = "leaf" })
+  P:bundle("ok_leaf_messy", "ok_leaf", "server_only", "ok_inter")
   return P
 end
 
@@ -79,4 +85,80 @@ describe("review39h I3: an extendedKeyUsage refusal says which use it does not a
         .. "authentication (it lacks clientAuth)", msg)
     end)
   end
+end)
+
+describe("review39h I1: conn:verifiedchain(), the path the chain was verified on", function()
+  local P = eku_pki()
+
+  local function subjects(list)
+    local out = {}
+    for i, cert in ipairs(list) do out[i] = cert:subject() end
+    return out
+  end
+
+  local function connect(v, copts)
+    local sctx = assert(tls.context { mode = "server", certificate = P:path("ok_leaf_messy.pem"),
+      key = P:path("ok_leaf.key"), max_version = v })
+    copts = copts or {}
+    local base = { ca = copts.verify ~= false and P:path("root.pem") or nil, max_version = v }
+    local cl = assert(tls.engine(assert(tls.context(E.merge(base, copts))), { servername = "localhost" }))
+    local s = assert(tls.engine(sctx))
+    assert(cl:start())
+    E.pump(cl, s)
+    assert.is_true(cl:status().handshake_done, tostring(cl:error()))
+    return cl, s
+  end
+
+  for _, v in ipairs { "TLSv1.3", "TLSv1.2" } do
+    it(v .. ": is leaf to trust anchor, without the certificate off the path that peerchain() has", function()
+      local seen
+      local cl = connect(v, { verify = function(chain, ok, reason, path)
+        seen = { chain = subjects(chain), ok = ok, path = path and subjects(path) }
+        return ok
+      end })
+      assert.same({ "CN=r40c leaf", "CN=r40c server only", "CN=r40c intermediate" }, subjects(cl:peerchain()))
+      local path = assert(cl:verifiedchain())
+      assert.same({ "CN=r40c leaf", "CN=r40c intermediate", "CN=r40c root" }, subjects(path))
+      assert.equal(cl:peercertificate(), path[1])
+      -- the verify function is given the same path, after the chain as sent
+      assert.same({ chain = subjects(cl:peerchain()), ok = true, path = subjects(path) }, seen)
+    end)
+
+    it(v .. ": is nil and why with verify = false, or when the verify function took a chain that failed",
+      function()
+      local cl = connect(v, { verify = false })
+      assert.same({ nil, "verification is off (verify = false)" }, { cl:verifiedchain() })
+      local given = "unset"
+      cl = connect(v, { ca = E.CERT, verify = function(_, ok, _, path) given = path; return not ok end })
+      assert.is_nil(given)
+      assert.same({ nil, "the chain did not verify (the verify function accepted it)" }, { cl:verifiedchain() })
+    end)
+  end
+
+  it("is nil and why before the handshake, on a server whose client sent none, and resumed", function()
+    local sctx = assert(tls.context { mode = "server", certificate = P:path("ok_leaf_messy.pem"),
+      key = P:path("ok_leaf.key"), verify = "optional", ca = P:path("root.pem") })
+    local cctx = assert(tls.context { ca = P:path("root.pem") })
+    local cl, s = assert(tls.engine(cctx, { servername = "localhost" })), assert(tls.engine(sctx))
+    assert.same({ nil, "the handshake has not completed" }, { cl:verifiedchain() })
+    assert(cl:start())
+    E.pump(cl, s)
+    assert.same({ nil, "the peer sent no certificate" }, { s:verifiedchain() })
+    local session = E.first_session(cctx, sctx)
+    local r = E.resume(cctx, sctx, session)
+    assert.is_true(r:info().resumed)
+    assert.same({ nil, "the session was resumed: the chain was verified when the session was made, and its "
+      .. "path is not kept" }, { r:verifiedchain() })
+  end)
+
+  it("is there on a connection too (tls.connect)", function()
+    local peers, proc = require "spec.support.peers", require "spec.support.proc"
+    local _, port = peers.luatls_server({}, { cert = P:path("ok_leaf_messy.pem"), key = P:path("ok_leaf.key") })
+    local conn = assert(tls.connect("127.0.0.1", port, assert(tls.context { ca = P:path("root.pem") }),
+      { servername = "localhost", timeout = 10 }))
+    local path = assert(conn:verifiedchain())
+    conn:close()
+    proc.kill_all()
+    assert.same({ "CN=r40c leaf", "CN=r40c intermediate", "CN=r40c root" }, subjects(path))
+  end)
 end)

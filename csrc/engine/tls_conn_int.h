@@ -268,6 +268,9 @@ struct tls_conn {
     X509 *peer_issuer;        /* the leaf's issuer on the path libcrypto verified
                                  (NULL: not verified), for its OCSP CertID */
     int peer_verified;        /* the peer's chain passed tls_x509_verify */
+    STACK_OF(X509) *peer_path; /* the path libcrypto built and verified, leaf to
+                                  trust anchor, when peer_verified was set by
+                                  this handshake (NULL: none, or resumed) */
     uint8_t peer_settings[TLS_VERIFY_DIGEST_LEN]; /* the verification settings the peer
                                * was judged under (tls_resume_note_*), set once it is */
     int has_peer_settings;

@@ -135,6 +135,7 @@ void tls_conn_free(tls_conn *c)
     tls_buf_free(&c->app_in);
     tls_buf_free(&c->pol.alpn);
     sk_X509_pop_free(c->peer_chain, X509_free);
+    sk_X509_pop_free(c->peer_path, X509_free);
     EVP_PKEY_free(c->peer_key);
     X509_free(c->peer_issuer);
     OPENSSL_free(c->server_name);
@@ -618,6 +619,8 @@ void tls_conn_get_info(const tls_conn *c, tls_conn_info *info)
     info->alpn = c->alpn;
     info->alpn_len = c->alpn_len;
     info->peer_verified = c->peer_verified;
+    info->peer_path = c->peer_path;
+    info->verifying = c->pol.verify != TLS_VERIFY_NONE;
     if (!c->is_server && c->own != NULL)
         info->client_certificate = sk_X509_value(c->own->chain, 0);
     info->ocsp = !c->is_server && c->ocsp_done ? c->ocsp : NULL;

@@ -72,9 +72,10 @@ typedef struct tls_hooks {
     int (*alpn_select)(void *ud, const uint8_t *list, size_t len, const uint8_t **chosen,
                        size_t *chosen_len, char *why, size_t why_size);
     /* Either side, after libcrypto's verdict on the peer's chain (ok, and
-     * reason when !ok): 1 accepts, 0 rejects (why). */
-    int (*verify)(void *ud, STACK_OF(X509) *chain, int ok, const char *reason, char *why,
-                  size_t why_size);
+     * reason when !ok; path: the path it verified, leaf to trust anchor, or
+     * NULL): 1 accepts, 0 rejects (why). */
+    int (*verify)(void *ud, STACK_OF(X509) *chain, STACK_OF(X509) *path, int ok, const char *reason,
+                  char *why, size_t why_size);
     /* Server: the OCSP response (DER) to staple for leaf, the certificate
      * chosen (server_name: the client's SNI, or NULL): 1 with it appended to
      * out, 0 for none, -2 fails (why). One not about leaf is not stapled. */
@@ -248,6 +249,10 @@ typedef struct tls_conn_info {
     const uint8_t *alpn;       /* the ALPN protocol agreed (rfc7301), alpn_len bytes */
     size_t alpn_len;           /* 0: none */
     int peer_verified;         /* peer_chain was verified against the trust store */
+    STACK_OF(X509) *peer_path; /* the path libcrypto verified, leaf to trust anchor
+                                  (owned by the connection); NULL when this
+                                  handshake verified none */
+    int verifying;             /* the peer's chain is checked (verify is not off) */
     X509 *client_certificate;  /* client: the leaf we sent on a CertificateRequest
                                   (owned by the config); NULL if none */
     const struct tls_ocsp_result *ocsp; /* client that asked for OCSP stapling,

@@ -201,7 +201,8 @@ int tls_hs_accept_peer_chain(tls_conn *c)
     if (c->hooks && c->hooks->verify) {
         char why[TLS_REASON_MAX] = "";
         c->in_callback = 1;
-        int accept = c->hooks->verify(c->hooks_ud, c->peer_chain, ok && c->pol.verify,
+        int accept = c->hooks->verify(c->hooks_ud, c->peer_chain, ok && c->pol.verify ? verified : NULL,
+                                      ok && c->pol.verify,
                                       ok ? (c->pol.verify ? NULL : "verification is off")
                                          : verdict.reason,
                                       why, sizeof why);
@@ -233,6 +234,11 @@ int tls_hs_accept_peer_chain(tls_conn *c)
     if (rc == 0 && ok && c->pol.verify) {
         c->peer_verified = 1;
         c->chain_not_after = tls_resume_chain_not_after(verified);
+        /* Kept for conn:verifiedchain(): the chain as sent may hold
+         * certificates off this path, or hold them out of order. */
+        sk_X509_pop_free(c->peer_path, X509_free);
+        c->peer_path = verified;
+        verified = NULL;
     }
     sk_X509_pop_free(verified, X509_free);
     return rc;

@@ -1163,6 +1163,14 @@ static int conn_peerchain(lua_State *L)
     return tls_lua_push_peer(L, c->tls, 1);
 }
 
+/* conn:verifiedchain(): the path the chain was verified on, leaf to trust
+ * anchor; nil and why when there is none. */
+static int conn_verifiedchain(lua_State *L)
+{
+    lua_conn *c = to_conn(L);
+    return tls_lua_push_verified(L, c->tls);
+}
+
 static int conn_getfd(lua_State *L)
 {
     lua_conn *c = to_conn(L);
@@ -1487,6 +1495,7 @@ void tls_lua_conn_register(lua_State *L)
         {"info", conn_info},
         {"peercertificate", conn_peercertificate},
         {"peerchain", conn_peerchain},
+        {"verifiedchain", conn_verifiedchain},
         {"session", conn_session},
         {"keyupdate", conn_keyupdate},
         {"export", conn_export},

@@ -340,6 +340,11 @@ static int engine_peerchain(lua_State *L)
     return tls_lua_push_peer(L, check_engine(L)->tls, 1);
 }
 
+static int engine_verifiedchain(lua_State *L)
+{
+    return tls_lua_push_verified(L, check_engine(L)->tls);
+}
+
 static int engine_gc(lua_State *L)
 {
     lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
@@ -386,6 +391,7 @@ void tls_lua_engine_register(lua_State *L)
         {"keyupdate", engine_keyupdate}, {"export", engine_export},
         {"finished", engine_finished},
         {"peercertificate", engine_peercertificate}, {"peerchain", engine_peerchain},
+        {"verifiedchain", engine_verifiedchain},
         {"session", engine_session}, {"want", engine_want},
         {"write_early", engine_write_early}, {"read_early", engine_read_early},
         {NULL, NULL},

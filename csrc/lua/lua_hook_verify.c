@@ -1,6 +1,7 @@
 /* The verify hook's bridge: the context's `verify` function is called once
- * per handshake as fn(chain, ok, reason), with the peer's chain as
- * certificate objects and libcrypto's verdict. Only `true` accepts;
+ * per handshake as fn(chain, ok, reason, path), with the peer's chain as
+ * certificate objects, libcrypto's verdict and, when it verified, the path
+ * it verified (leaf to trust anchor; nil otherwise). Only `true` accepts;
  * false/nil (optionally with a reason), any other value, or an error
  * rejects. */
 #include <stdio.h>
@@ -10,13 +11,14 @@
 #include "lua/lua_tls.h"
 
 /* Runs under lua_pcall: (fn, chain as light userdata, ok, reason as light
- * userdata or NULL). The chain and the reason become Lua values here, under
- * the protection: an allocation failure is then an error of the pcall, not
- * a longjmp out of the engine. */
+ * userdata or NULL, path as light userdata or NULL). The chain, the reason
+ * and the path become Lua values here, under the protection: an allocation
+ * failure is then an error of the pcall, not a longjmp out of the engine. */
 static int call_verify(lua_State *L)
 {
     STACK_OF(X509) *chain = lua_touserdata(L, 2);
     const char *reason = lua_touserdata(L, 4);
+    STACK_OF(X509) *path = lua_touserdata(L, 5);
     tls_lua_push_chain(L, chain);
     lua_replace(L, 2);
     if (reason != NULL)
@@ -24,7 +26,12 @@ static int call_verify(lua_State *L)
     else
         lua_pushnil(L);
     lua_replace(L, 4);
-    lua_call(L, 3, 2);
+    if (path != NULL)
+        tls_lua_push_chain(L, path);
+    else
+        lua_pushnil(L);
+    lua_replace(L, 5);
+    lua_call(L, 4, 2);
     return 2;
 }
 
@@ -41,8 +48,8 @@ static void rejection(lua_State *L, char *why, size_t why_size)
     }
 }
 
-int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, int ok, const char *reason, char *why,
-                          size_t why_size)
+int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, STACK_OF(X509) *path, int ok, const char *reason,
+                          char *why, size_t why_size)
 {
     tls_lua_trace *t = ud;
     lua_State *L = t->L;
@@ -59,7 +66,8 @@ int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, int ok, const char *r
     lua_pushlightuserdata(L, chain);
     lua_pushboolean(L, ok);
     lua_pushlightuserdata(L, (void *)reason);
-    if (tls_lua_pcall(L, 4, 2) != LUA_OK) {
+    lua_pushlightuserdata(L, path);
+    if (tls_lua_pcall(L, 5, 2) != LUA_OK) {
         snprintf(why, why_size, "%s", tls_lua_error_text(L, -1));
         lua_pop(L, 1);
         return 0;

@@ -123,6 +123,35 @@ int tls_lua_push_peer(lua_State *L, const tls_conn *c, int whole_chain)
     return 1;
 }
 
+int tls_lua_push_verified(lua_State *L, const tls_conn *c)
+{
+    tls_conn_info info;
+    if (c == NULL)
+        return luaL_error(L, "tls: already collected");
+    tls_conn_get_info(c, &info);
+    const char *why = NULL;
+    if (!(tls_conn_status(c) & TLS_STATUS_HANDSHAKE_DONE))
+        why = "the handshake has not completed";
+    else if (info.peer_path != NULL)
+        why = NULL;
+    else if (info.peer_chain == NULL || sk_X509_num(info.peer_chain) == 0)
+        why = "the peer sent no certificate";
+    else if (info.resumed)
+        why = "the session was resumed: the chain was verified when the session was made, and its path "
+              "is not kept";
+    else if (!info.verifying)
+        why = "verification is off (verify = false)";
+    else
+        why = "the chain did not verify (the verify function accepted it)";
+    if (why != NULL) {
+        lua_pushnil(L);
+        lua_pushstring(L, why);
+        return 2;
+    }
+    tls_lua_push_chain(L, info.peer_path);
+    return 1;
+}
+
 void tls_lua_warn_unread_early(lua_State *L, tls_conn *c, const char *how)
 {
     size_t n = tls_conn_early_unread_at_close(c);

@@ -149,8 +149,8 @@ int tls_lua_export(lua_State *L, const tls_conn *c, int arg);
  * (and both nil for c NULL: a closed connection). */
 int tls_lua_finished(lua_State *L, const tls_conn *c);
 /* tls_hooks.verify for the context's `verify` function (lua_hook_verify.c). */
-int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, int ok, const char *reason, char *why,
-                          size_t why_size);
+int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, STACK_OF(X509) *path, int ok, const char *reason,
+                          char *why, size_t why_size);
 
 /* ---- Re-entry guard (lua_tls.c) ------------------------------------------ */
 /* A finalizer can run inside any allocation a method makes (a luaL_Buffer
@@ -197,6 +197,9 @@ void tls_lua_push_info(lua_State *L, const tls_conn *c);
  * peer's leaf or chain as certificate objects once the handshake is done,
  * else nil. Returns 1 (values pushed). */
 int tls_lua_push_peer(lua_State *L, const tls_conn *c, int whole_chain);
+/* conn:verifiedchain(): the path libcrypto verified, leaf to trust anchor,
+ * as certificate objects; else nil and why. Returns the count pushed. */
+int tls_lua_push_verified(lua_State *L, const tls_conn *c);
 /* Pushes the message for an engine failure ("" if none recorded). */
 const char *tls_lua_failure_reason(const tls_conn *c);
 /* A server closing with accepted 0-RTT data it never read: traced by the
