@@ -80,7 +80,7 @@ return {
   -- review30a F3: the client certificate's keyUsage blamed on its EKU
   { name = "ku30_client_purpose_blames_eku", file = "csrc/pki/tls_x509.c",
     from = [[    if ((flags & EXFLAG_XKUSAGE) && !(X509_get_extended_key_usage(cert) & want)) {]],
-    to = [[    if (1) {]],
+    to = [[    if (want != 0) {]],
     specs = { { S, "is refused by our server, which names the keyUsage" } } },
   { name = "ku30_client_purpose_usage_unnamed", file = "csrc/pki/tls_x509.c",
     from = [[    if (depth == 0 && (flags & EXFLAG_KUSAGE) && peer_is_client &&]],
