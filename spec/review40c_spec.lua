@@ -162,3 +162,53 @@ describe("review39h I1: conn:verifiedchain(), the path the chain was verified on
     assert.same({ "CN=r40c leaf", "CN=r40c intermediate", "CN=r40c root" }, subjects(path))
   end)
 end)
+
+describe("review39h I2: a server none of whose pairs fits says why of all of them", function()
+  local c = require("spec.support.certs").get()
+  local function pair(leaf) return { certificate = leaf.cert, key = leaf.key } end
+
+  local function refused(pairs, copts, servername, trace)
+    local sctx = assert(tls.context { mode = "server", certificates = pairs, trace = trace })
+    local cl = assert(tls.engine(assert(tls.context(E.merge({ ca = c.ca }, copts))),
+      { servername = servername or "localhost" }))
+    local s = assert(tls.engine(sctx))
+    assert(cl:start())
+    E.pump(cl, s)
+    local msg, alert = s:error()
+    assert.equal("handshake_failure", alert)
+    return msg
+  end
+
+  local three = { pair(c.leaf.ecdsa_p256), pair(c.leaf.rsa2048), pair(c.leaf.ed25519) }
+
+  it("TLS 1.3: names the signatures the client accepts and every key, for its name or not", function()
+    local copts = { max_version = "TLSv1.3", sigalgs = "ecdsa_secp384r1_sha384:rsa_pkcs1_sha256" }
+    assert.equal("none of our 3 certificates for localhost fits this client: it accepts only the TLS 1.3 "
+      .. "signatures ecdsa_secp384r1_sha384, and our keys are ECDSA on secp256r1, RSA 2048 bits, Ed25519",
+      refused(three, copts))
+    assert.equal("none of our 3 certificates fits this client: it accepts only the TLS 1.3 signatures "
+      .. "ecdsa_secp384r1_sha384, and our keys are ECDSA on secp256r1, RSA 2048 bits, Ed25519",
+      refused(three, copts, "127.0.0.1"))
+  end)
+
+  it("TLS 1.2: names the keys the client's suites are for, or the keys those suites fit", function()
+    local two = { pair(c.leaf.ecdsa_p256), pair(c.leaf.ed25519) }
+    assert.equal("none of our 2 certificates for localhost fits this client: its TLS 1.2 suites are for RSA "
+      .. "keys that sign (ECDHE_RSA), and our keys are ECDSA on secp256r1, Ed25519",
+      refused(two, { max_version = "TLSv1.2", ciphers = "ECDHE-RSA-AES128-GCM-SHA256" }))
+    assert.equal("none of our 2 certificates for localhost fits this client: its TLS 1.2 suites fit only our "
+      .. "Ed25519 key, which signs with none of the signatures it accepts (ecdsa_secp256r1_sha256, "
+      .. "rsa_pss_rsae_sha256)",
+      refused(two, { max_version = "TLSv1.2", groups = "x25519",
+        sigalgs = "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256" }))
+  end)
+
+  it("keeps the one pair's own reason when there is one pair", function()
+    -- (traced: a single pair is then weighed as several are, to say why in the trace)
+    for _, trace in ipairs { false, function() end } do
+      assert.equal("no signature algorithm in common with the client for our certificate",
+        refused({ pair(c.leaf.ecdsa_p256) }, { max_version = "TLSv1.3", sigalgs = "ecdsa_secp384r1_sha384" }, nil,
+          trace or nil))
+    end
+  end)
+end)

@@ -258,6 +258,9 @@ struct tls_conn {
     const tls_identity *own;  /* the certificate and key we send: server, chosen
                                  with the ClientHello; client, chosen on
                                  CertificateRequest (NULL: none) */
+    size_t unfit_pairs;       /* server: how many pairs the choice weighed when
+                                 the client could verify none (0: one fit) */
+    int unfit_by_name;        /* those were the pairs for the client's SNI */
     uint8_t *alpn;            /* the ALPN protocol agreed (rfc7301), alpn_len bytes */
     uint8_t alpn_len;         /* 0: none */
     uint16_t client_sigscheme; /* client: the scheme of our CertificateVerify */

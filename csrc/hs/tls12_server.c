@@ -189,6 +189,10 @@ static int negotiate(tls_conn *c, const client_hello *ch)
                         "in 'ciphers' to allow it) and suites 'ciphers' leaves out", rsa_kx->name);
     if (!any12)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common with the client");
+    /* Several pairs, none the client can verify: what it accepts and what
+     * we have, rather than what the closest one lacks (review39h I2). */
+    if (!key_fits && tls_sni_fail_no_pair(c, ch, TLS_VERSION_12) != 0)
+        return -1;
     if (!key_fits && sign_usage_only && !kx_usage_only)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers only ECDHE suites for our certificate, whose keyUsage lacks "
@@ -222,6 +226,8 @@ static int negotiate(tls_conn *c, const client_hello *ch)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client sent no signature_algorithms, which in TLS 1.2 means SHA-1 "
                         "signatures only; we sign with SHA-256 or better");
+    if (tls_sni_fail_no_pair(c, ch, TLS_VERSION_12) != 0)
+        return -1;
     return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                     "no signature algorithm in common with the client for our certificate");
 }

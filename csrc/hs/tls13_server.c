@@ -360,12 +360,16 @@ static int negotiate(tls_conn *c, const client_hello *ch, const tls_reader **sha
         /* rfc8446#4.4.2.2: "the digitalSignature bit MUST be set if the
          * Key Usage extension is present". Reached when the name chose a
          * pair that may not sign while another may. */
+        if (!c->own->can_sign && tls_sni_fail_no_pair(c, ch, TLS_VERSION_13) != 0)
+            return -1;
         if (!c->own->can_sign)
             return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                             "our certificate for this name has a keyUsage without digitalSignature, which "
                             "TLS 1.3 needs to sign the handshake (RFC 8446 4.4.2.2)");
         c->sigscheme = tls_sig_choose(c->own->key, c->pol.sigalgs, c->pol.n_sigalgs, c->peer_sigalgs,
                                       c->n_peer_sigalgs);
+        if (c->sigscheme == 0 && tls_sni_fail_no_pair(c, ch, TLS_VERSION_13) != 0)
+            return -1;
         if (c->sigscheme == 0)
             return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                             "no signature algorithm in common with the client for our certificate");

@@ -87,6 +87,11 @@ void tls_alpn_put_answer(const tls_conn *c, tls_buf *msg);
  * first that fits; with sni_strict, a name no pair matches is
  * unrecognized_name. */
 int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t version);
+/* Negotiation found that the client can verify none of our keys: when the
+ * choice weighed several pairs (c->unfit_pairs), fails with one sentence on
+ * what the client accepts and what keys we have, and returns -1; else 0,
+ * and the caller says what is wrong with the one pair. */
+int tls_sni_fail_no_pair(tls_conn *c, const client_hello *ch, uint16_t version);
 /* TLS 1.2 (tls12_server.c): the position in our suite order of the first
  * suite the client offers that the pair could authenticate (what
  * negotiation would choose with it), or -1 if none. kind_only: whether

@@ -7,6 +7,7 @@
 
 #include "hs/tls_hello.h"
 #include "pki/tls_x509.h"
+#include "util/tls_names.h"
 
 /* The key exchange (TLS_KX_*) of the suite at `rank` of our order. */
 static int kx_at(const tls_conn *c, int rank)
@@ -177,6 +178,9 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
     char buf[256];
     const char *sni = sni_string(ch, buf);
     size_t n = cfg->n_ids;
+    /* (a second ClientHello chooses afresh) */
+    c->unfit_pairs = 0;
+    c->unfit_by_name = 0;
     /* One pair and no sni_strict: it is the answer whatever the name and
      * the client's lists (negotiation then says what does not fit). The
      * name is matched against the certificate (X509_check_host, some 8 k
@@ -219,6 +223,10 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
          * first of them, and negotiation says precisely what is missing
          * (a certificate for another name would not help the client). */
         if (matched >= 0) {
+            c->unfit_pairs = 0;
+            for (size_t i = 0; i < n; i++)
+                c->unfit_pairs += leaf_matches(&cfg->ids[i], sni);
+            c->unfit_by_name = 1;
             c->own = &cfg->ids[closest_pair(c, ch, version, sni, (size_t)matched)];
             return trace_choice(c, sni, "its certificate is for this name, but the client can verify none "
                                         "of the keys for it");
@@ -249,9 +257,157 @@ int tls_sni_choose_identity(tls_conn *c, const client_hello *ch, uint16_t versio
             }
     }
     /* None fits: negotiation fails with the precise reason. */
+    c->unfit_pairs = n;
     c->own = &cfg->ids[closest_pair(c, ch, version, NULL, 0)];
     return trace_choice(c, sni, c->own == &cfg->ids[0]
                                     ? "the default certificate (the client can verify none of our keys)"
                                     : "the first of a kind the client's suites are for (it can verify none "
                                       "of our keys)");
+}
+
+/* ---- When no pair fits ------------------------------------------------------- */
+
+/* Appends to out (at *used, bounded by size) the text of a list: at most
+ * `max` items, then ", ..." for the rest. */
+static void append(char *out, size_t size, size_t *used, const char *fmt, const char *item)
+{
+    if (*used >= size)
+        return;
+    int n = snprintf(out + *used, size - *used, fmt, item);
+    *used = n < 0 ? size : *used + (size_t)n;
+}
+
+/* The client's list of 16-bit ids (raw, as sent) by name, up to 4: those
+ * we know (GREASE and the like say nothing to the reader), and in TLS 1.3
+ * only the schemes it allows for handshake signatures. "none" if empty. */
+static void id_list_text(tls_reader raw, const char *(*name_of)(uint16_t), int only13, char *out, size_t size)
+{
+    size_t used = 0, listed = 0;
+    snprintf(out, size, "none");
+    while (tls_rd_left(&raw) >= 2) {
+        uint16_t id = tls_rd_u16(&raw);
+        const char *name = name_of(id);
+        if (name == NULL || (only13 && !tls_sig_scheme_in13(id)))
+            continue;
+        if (listed == 4) {
+            append(out, size, &used, "%s", ", ...");
+            break;
+        }
+        append(out, size, &used, listed ? ", %s" : "%s", name);
+        listed++;
+    }
+}
+
+/* "ECDSA on secp256r1", "RSA 2048 bits", "Ed25519"; and when its keyUsage
+ * forbids signing, which a TLS 1.3 key and an ECDHE one must do. */
+static void key_text(const tls_identity *id, int curve_refused, char *out, size_t size)
+{
+    EVP_PKEY *key = id->key;
+    uint16_t curve = tls_ec_key_group(key);
+    if (curve != 0)
+        snprintf(out, size, "ECDSA on %s", tls_group_name(curve) ? tls_group_name(curve) : "another curve");
+    else if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS"))
+        snprintf(out, size, "%s %d bits", EVP_PKEY_is_a(key, "RSA") ? "RSA" : "RSA-PSS", EVP_PKEY_get_bits(key));
+    else
+        snprintf(out, size, "%s", EVP_PKEY_is_a(key, "ED25519") ? "Ed25519"
+                                  : EVP_PKEY_is_a(key, "ED448") ? "Ed448"
+                                                                : "a key of another kind");
+    size_t len = strlen(out);
+    if (!id->can_sign)
+        snprintf(out + len, size - len, " (its keyUsage forbids signing)");
+    else if (curve_refused)
+        snprintf(out + len, size - len, " (a curve the client does not name)");
+}
+
+/* rfc8422#5.1.1: in TLS 1.2 the client's supported_groups also name the
+ * curves it verifies ECDSA signatures on. */
+static int curve_refused12(const client_hello *ch, EVP_PKEY *key)
+{
+    uint16_t curve = tls_ec_key_group(key);
+    if (curve == 0 || !ch->has_groups)
+        return 0;
+    tls_reader raw = ch->groups_raw;
+    while (tls_rd_left(&raw) >= 2)
+        if (tls_rd_u16(&raw) == curve)
+            return 0;
+    return 1;
+}
+
+/* The kinds of key the client's TLS 1.2 suites (those we allow) are for. */
+static void suite_kinds_text(const tls_conn *c, const client_hello *ch, char *out, size_t size)
+{
+    int ecdsa = 0, ecdhe_rsa = 0, rsa_kx = 0;
+    for (size_t i = 0; i < c->pol.n_suites; i++) {
+        const tls_suite *s = tls_suite_get(c->pol.suites[i]);
+        if (!(ch->suites & ((uint32_t)1 << i)) || s == NULL || s->version != TLS_VERSION_12)
+            continue;
+        ecdsa |= s->auth == TLS_AUTH_ECDSA;
+        ecdhe_rsa |= s->auth == TLS_AUTH_RSA && s->kx == TLS_KX_ECDHE;
+        rsa_kx |= s->kx == TLS_KX_RSA;
+    }
+    size_t used = 0;
+    out[0] = '\0';
+    if (ecdsa)
+        append(out, size, &used, "%s", "ECDSA and Ed25519 keys (ECDHE_ECDSA)");
+    if (ecdhe_rsa)
+        append(out, size, &used, ecdsa ? ", %s" : "%s", "RSA keys that sign (ECDHE_RSA)");
+    if (rsa_kx)
+        append(out, size, &used, ecdsa || ecdhe_rsa ? ", %s" : "%s", "RSA keys that encipher (RSA key transport)");
+}
+
+int tls_sni_fail_no_pair(tls_conn *c, const client_hello *ch, uint16_t version)
+{
+    if (c->unfit_pairs < 2)
+        return 0;
+    char name[256], sni_text[256] = "", keys[160] = "", algs[160] = "none", kinds[160] = "";
+    const char *sni = c->unfit_by_name ? sni_string(ch, name) : NULL;
+    if (sni != NULL)
+        tls_sanitize(sni, strlen(sni), sni_text, sizeof sni_text);
+    size_t used = 0, listed = 0;
+    for (size_t i = 0; i < c->cfg->n_ids; i++) {
+        if (sni != NULL && !leaf_matches(&c->cfg->ids[i], sni))
+            continue;
+        if (listed == 4) {
+            append(keys, sizeof keys, &used, "%s", ", ...");
+            break;
+        }
+        char one[80];
+        key_text(&c->cfg->ids[i], version == TLS_VERSION_12 && curve_refused12(ch, c->cfg->ids[i].key), one,
+                 sizeof one);
+        append(keys, sizeof keys, &used, listed ? ", %s" : "%s", one);
+        listed++;
+    }
+    if (ch->has_sigalgs)
+        id_list_text(ch->sigalgs_raw, tls_sigscheme_name, version == TLS_VERSION_13, algs, sizeof algs);
+    if (version == TLS_VERSION_13)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "none of our %zu certificates%s%s fits this client: it accepts only the TLS 1.3 "
+                        "signatures %s, and our keys are %s", c->unfit_pairs, sni ? " for " : "",
+                        sni ? sni_text : "", algs, keys);
+    /* TLS 1.2: a key no suite the client offers is for (by kind, and an
+     * ECDSA key by its curve), or else the signatures (negotiate has ruled
+     * out the groups and a missing signature_algorithms). */
+    char fitting[160] = "";
+    size_t kind_fits = 0;
+    used = 0;
+    for (size_t i = 0; i < c->cfg->n_ids && kind_fits < 4; i++) {
+        if ((sni != NULL && !leaf_matches(&c->cfg->ids[i], sni)) ||
+            tls12_server_key_rank(c, ch, &c->cfg->ids[i], 1) < 0)
+            continue;
+        char one[80];
+        key_text(&c->cfg->ids[i], 0, one, sizeof one);
+        append(fitting, sizeof fitting, &used, kind_fits ? ", %s" : "%s", one);
+        kind_fits++;
+    }
+    if (kind_fits > 0)
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "none of our %zu certificates%s%s fits this client: its TLS 1.2 suites fit only our %s%s%s, "
+                        "which %s with none of the signatures it accepts (%s)", c->unfit_pairs,
+                        sni ? " for " : "", sni ? sni_text : "", kind_fits > 1 ? "keys " : "", fitting,
+                        kind_fits > 1 ? "" : " key", kind_fits > 1 ? "sign" : "signs", algs);
+    suite_kinds_text(c, ch, kinds, sizeof kinds);
+    return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                    "none of our %zu certificates%s%s fits this client: its TLS 1.2 suites are for %s, and our "
+                    "keys are %s", c->unfit_pairs, sni ? " for " : "", sni ? sni_text : "",
+                    kinds[0] ? kinds : "no key we have", keys);
 }
