@@ -52,7 +52,7 @@ return {
     specs = { { R, "TLS 1.3: names the signatures the client accepts and every key" } } },
   { name = "review40c_no_pair_tls13_rsa_pkcs1_listed", file = "csrc/hs/tls_sni.c",
     from = "if (name == NULL || (only13 && !tls_sig_scheme_in13(id)))",
-    to = "if (name == NULL)",
+    to = "if (name == NULL || (only13 && 0))",
     specs = { { R, "TLS 1.3: names the signatures the client accepts and every key" } } },
   { name = "review40c_no_pair_tls12_kinds_not_weighed", file = "csrc/hs/tls_sni.c",
     from = "            tls12_server_key_rank(c, ch, &c->cfg->ids[i], 1) < 0)\n            continue;",
