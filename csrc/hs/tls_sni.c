@@ -279,15 +279,19 @@ static void append(char *out, size_t size, size_t *used, const char *fmt, const 
 
 /* The client's list of 16-bit ids (raw, as sent) by name, up to 4: those
  * we know (GREASE and the like say nothing to the reader), and in TLS 1.3
- * only the schemes it allows for handshake signatures. "none" if empty. */
-static void id_list_text(tls_reader raw, const char *(*name_of)(uint16_t), int only13, char *out, size_t size)
+ * only the schemes it allows for handshake signatures; with `off`, only
+ * those not in it (n_off ids) that 'sigalgs' could name (SHA-1 it cannot).
+ * "none" if empty. */
+static void id_list_text(tls_reader raw, const char *(*name_of)(uint16_t), int only13, const uint16_t *off,
+                         size_t n_off, char *out, size_t size)
 {
     size_t used = 0, listed = 0;
     snprintf(out, size, "none");
     while (tls_rd_left(&raw) >= 2) {
         uint16_t id = tls_rd_u16(&raw);
         const char *name = name_of(id);
-        if (name == NULL || (only13 && !tls_sig_scheme_in13(id)))
+        if (name == NULL || (only13 && !tls_sig_scheme_in13(id)) ||
+            (off != NULL && (tls_hello_offered(off, n_off, id) || !tls_config_sigalg_implemented(id))))
             continue;
         if (listed == 4) {
             append(out, size, &used, "%s", ", ...");
@@ -377,13 +381,21 @@ int tls_sni_fail_no_pair(tls_conn *c, const client_hello *ch, uint16_t version)
         append(keys, sizeof keys, &used, listed ? ", %s" : "%s", one);
         listed++;
     }
-    if (ch->has_sigalgs)
-        id_list_text(ch->sigalgs_raw, tls_sigscheme_name, version == TLS_VERSION_13, algs, sizeof algs);
+    /* Schemes it accepts that our 'sigalgs' leave out: without them the
+     * sentence would blame keys that can make those signatures. */
+    char left_out[160] = "";
+    if (ch->has_sigalgs) {
+        id_list_text(ch->sigalgs_raw, tls_sigscheme_name, version == TLS_VERSION_13, NULL, 0, algs, sizeof algs);
+        id_list_text(ch->sigalgs_raw, tls_sigscheme_name, version == TLS_VERSION_13, c->pol.sigalgs,
+                     c->pol.n_sigalgs, left_out, sizeof left_out);
+    }
+    int some_off = ch->has_sigalgs && strcmp(left_out, "none") != 0;
     if (version == TLS_VERSION_13)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "none of our %zu certificates%s%s fits this client: it accepts only the TLS 1.3 "
-                        "signatures %s, and our keys are %s", c->unfit_pairs, sni ? " for " : "",
-                        sni ? sni_text : "", algs, keys);
+                        "signatures %s%s%s%s, and our keys are %s", c->unfit_pairs, sni ? " for " : "",
+                        sni ? sni_text : "", algs, some_off ? " (our 'sigalgs' leave out " : "",
+                        some_off ? left_out : "", some_off ? ")" : "", keys);
     /* TLS 1.2: a key no suite the client offers is for (by kind, and an
      * ECDSA key by its curve), or else the signatures (negotiate has ruled
      * out the groups and a missing signature_algorithms). */
@@ -402,9 +414,11 @@ int tls_sni_fail_no_pair(tls_conn *c, const client_hello *ch, uint16_t version)
     if (kind_fits > 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "none of our %zu certificates%s%s fits this client: its TLS 1.2 suites fit only our %s%s%s, "
-                        "which %s with none of the signatures it accepts (%s)", c->unfit_pairs,
+                        "which %s with none of the signatures it accepts (%s)%s%s%s", c->unfit_pairs,
                         sni ? " for " : "", sni ? sni_text : "", kind_fits > 1 ? "keys " : "", fitting,
-                        kind_fits > 1 ? "" : " key", kind_fits > 1 ? "sign" : "signs", algs);
+                        kind_fits > 1 ? "" : " key", kind_fits > 1 ? "sign" : "signs", algs,
+                        some_off ? " that our 'sigalgs' allow (they leave out " : "", some_off ? left_out : "",
+                        some_off ? ")" : "");
     suite_kinds_text(c, ch, kinds, sizeof kinds);
     return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                     "none of our %zu certificates%s%s fits this client: its TLS 1.2 suites are for %s, and our "

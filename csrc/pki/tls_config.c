@@ -940,6 +940,8 @@ static int sigalg_implemented(uint16_t id)
     return 0;
 }
 
+int tls_config_sigalg_implemented(uint16_t id) { return sigalg_implemented(id); }
+
 int tls_config_set_suites(tls_config *c, const char *list, tls_error *err)
 {
     static const list_kind kind = { "ciphers", "cipher suite", tls_suite_by_name,

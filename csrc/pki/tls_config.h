@@ -211,6 +211,8 @@ void tls_config_set_verify_fn_id(tls_config *c, const char *kind, const void *id
 int tls_config_set_suites(tls_config *c, const char *list, tls_error *err);
 int tls_config_set_groups(tls_config *c, const char *list, tls_error *err);
 int tls_config_set_sigalgs(tls_config *c, const char *list, tls_error *err);
+/* Whether 'sigalgs' may name this scheme (luatls makes it). */
+int tls_config_sigalg_implemented(uint16_t id);
 /* ALPN protocols (rfc7301#3.1), as the wire's ProtocolNameList content:
  * names of 1 to 255 bytes, each after its length byte; at least one.
  * len 0 clears the list. A malformed list fails with a message. */
