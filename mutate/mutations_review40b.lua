@@ -32,4 +32,9 @@ return {
     to = "    else if (0)\n        refusal =",
     specs = { { S, "e:write_early refuses early data the session's own suite, turned off, would carry" },
               { S, "sends no early data when the session's own suite is off" } } },
+  -- review40g N1: the drop-in passed the engine's sentence on where LuaSec says "closed"
+  { name = "review40g_dropin_close_notify_not_closed", file = "lua/tls/luasec.lua",
+    from = "    err = \"closed\"\n  end\n  if err == \"timeout\" then",
+    to = "  end\n  if err == \"timeout\" then",
+    specs = { { S, "says \"closed\", as LuaSec" } } },
 }

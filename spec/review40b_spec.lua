@@ -262,3 +262,28 @@ describe("review40b I2: a TLS 1.3 session resumes under any enabled suite of its
       assert.is_false(info3.resumed)
    end)
 end)
+
+-- review40g N1: LuaSec programs test dohandshake's error for "closed" (what
+-- LuaSec says when OpenSSL sees the peer's close_notify there).
+describe("review40g N1: the drop-in's dohandshake after the server's close_notify", function()
+   it("says \"closed\", as LuaSec", function()
+      local socket = require "socket"
+      local ssl = require "tls.luasec"
+      local srv = assert(socket.bind("127.0.0.1", 0))
+      local _, port = srv:getsockname()
+      local cli = assert(socket.tcp())
+      assert(cli:connect("127.0.0.1", port))
+      local peer = assert(srv:accept())
+      srv:close()
+      local s = assert(ssl.wrap(cli, { mode = "client", protocol = "any", verify = "none" }))
+      s:settimeout(0)
+      assert.same({ false, "wantread" }, { s:dohandshake() })
+      peer:settimeout(5)
+      assert(peer:receive(5)) -- the ClientHello's record header
+      assert(peer:send(H.plain_record(H.CT.alert, CLOSE_NOTIFY)))
+      s:settimeout(5)
+      assert.same({ false, "closed" }, { s:dohandshake() })
+      s:close()
+      peer:close()
+   end)
+end)

@@ -1081,6 +1081,11 @@ end
 -- in (an SSL connection never says "timeout"): copas and LuaSec programs
 -- look for these words.
 local function want_word(self, err)
+  -- LuaSec (OpenSSL's SSL_ERROR_ZERO_RETURN) says "closed" when the peer's
+  -- close_notify ends the handshake, and its programs test for that word.
+  if type(err) == "string" and err:find("(close_notify) before the handshake finished", 1, true) then
+    err = "closed"
+  end
   if err == "timeout" then
     local w = self.conn and self.conn.want and self.conn:want()
     err = w == "write" and "wantwrite" or "wantread"
