@@ -957,18 +957,24 @@ void fuzz_status_reset(void)
 
 const char *fuzz_status(void) { return status_text; }
 
+static void status_vadd(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static void status_vadd(const char *fmt, va_list ap)
+{
+    if (status_used >= sizeof status_text - 1)
+        return;
+    int n = vsnprintf(status_text + status_used, sizeof status_text - status_used, fmt, ap);
+    if (n > 0)
+        status_used += (size_t)n < sizeof status_text - status_used ? (size_t)n
+                                                                     : sizeof status_text - status_used - 1;
+}
+
 static void status_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void status_add(const char *fmt, ...)
 {
     va_list ap;
-    if (status_used >= sizeof status_text - 1)
-        return;
     va_start(ap, fmt);
-    int n = vsnprintf(status_text + status_used, sizeof status_text - status_used, fmt, ap);
+    status_vadd(fmt, ap);
     va_end(ap);
-    if (n > 0)
-        status_used += (size_t)n < sizeof status_text - status_used ? (size_t)n
-                                                                     : sizeof status_text - status_used - 1;
 }
 
 static void note_error(const tls_conn *c)
@@ -1008,14 +1014,9 @@ void fuzz_note(const char *role, const tls_conn *c)
 void fuzz_note_text(const char *fmt, ...)
 {
     va_list ap;
-    if (status_used >= sizeof status_text - 1)
-        return;
     va_start(ap, fmt);
-    int n = vsnprintf(status_text + status_used, sizeof status_text - status_used, fmt, ap);
+    status_vadd(fmt, ap);
     va_end(ap);
-    if (n > 0)
-        status_used += (size_t)n < sizeof status_text - status_used ? (size_t)n
-                                                                     : sizeof status_text - status_used - 1;
 }
 
 void fuzz_note_rejected(const char *role, const tls_conn *c)
