@@ -11,4 +11,7 @@ return {
   { name = "review40e_digest_name_cut_short", file = "csrc/lua/lua_cert.c",
     from = "    if (memchr(alg, '\\0', alg_len) != NULL) {", to = "    if (0) {",
     specs = { { R, "is nil and a message, not the digest of the name cut short" } } },
+  { name = "review40e_wrap_unconnected_taken", file = "csrc/lua/lua_conn.c",
+    from = "info.tcpi_state == TCP_CLOSE)", to = "info.tcpi_state == 0xff)",
+    specs = { { R, "refuses socket.tcp4() and tcp6(), whose descriptor exists before connect" } } },
 }

@@ -50,3 +50,27 @@ describe("review40e F2: cert:digest with a zero byte in the algorithm's name", f
     assert.equal(64, #cert:digest("sha256"))
   end)
 end)
+
+describe("review40e I2: tls.wrap on a socket never connected", function()
+  local socket = require "socket"
+  it("refuses socket.tcp4() and tcp6(), whose descriptor exists before connect", function()
+    local ctx = assert(tls.context { verify = false })
+    for _, make in ipairs { socket.tcp4, socket.tcp6 } do
+      local s = assert(make())
+      local c, err = tls.wrap(s, ctx, { servername = "localhost" })
+      assert.is_nil(c)
+      assert.equal("tls.wrap: the socket is not connected (call sock:connect first, and check that it succeeded)", err)
+      s:close()
+    end
+  end)
+  it("takes a socket whose non-blocking connect is in progress", function()
+    local srv = assert(socket.bind("127.0.0.1", 0))
+    local _, port = srv:getsockname()
+    local s = assert(socket.tcp4())
+    s:settimeout(0)
+    s:connect("127.0.0.1", port) -- "timeout" while in progress, or 1 at once on loopback
+    local c = assert(tls.wrap(s, assert(tls.context { verify = false }), { servername = "localhost" }))
+    c:close()
+    srv:close()
+  end)
+end)

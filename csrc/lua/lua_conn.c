@@ -12,7 +12,10 @@
  * its state, so the same call made again when the socket is ready goes on
  * where it stopped. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -531,6 +534,18 @@ static const char *stream_problem(int fd)
         return "the descriptor is not a TCP (stream) socket";
     if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) == 0 && listening)
         return "the socket is a listening one: wrap the sockets its accept() returns";
+    /* socket.tcp4() and tcp6() make the descriptor before connect (review40e
+     * I2). A connect in progress has no peer name yet either, but its state
+     * is SYN_SENT: only a CLOSE socket has no peer coming (never connected,
+     * or its connect failed). */
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+    if (getpeername(fd, (struct sockaddr *)&peer, &plen) != 0 && errno == ENOTCONN) {
+        struct tcp_info info;
+        socklen_t ilen = sizeof info;
+        if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &ilen) == 0 && info.tcpi_state == TCP_CLOSE)
+            return "the socket is not connected (call sock:connect first, and check that it succeeded)";
+    }
     return NULL;
 }
 
