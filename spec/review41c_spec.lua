@@ -62,3 +62,61 @@ describe("review41c: resumption and the servername switch", function()
       end)
    end
 end)
+
+-- Review 41c F1: a session records which verify function judged its peer
+-- (verifyid21), but the identity was read from the context when the
+-- connection verified, while the function itself was copied into the
+-- connection when it was made (review39). A connection made under a lax
+-- function that the context then exchanged (the internal set_hook) for a
+-- strict one judged its peer with the lax function and stamped the session
+-- with the strict one's identity: connections made under the strict
+-- function resumed that session, which it never judged (and would refuse).
+describe("review41c: the verify function's identity is the one the connection took", function()
+   local CTXM = require("tls.core").context_methods
+   local m = certs.clients()
+   local function lax() return true end
+   local function strict() return false, "refused by the strict function" end
+
+   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+      it(version .. ": a client session judged by the function the engine was made with does not resume under the one set since", function()
+         local sctx = E.server_ctx { max_version = version }
+         local cctx = assert(tls.context { ca = E.CERT, verify = lax })
+         local early = assert(tls.engine(cctx, { servername = "localhost" }))
+         assert(CTXM.set_hook(cctx, "verify", strict))
+         local s = assert(tls.engine(sctx))
+         E.handshake(early, s)
+         assert(s:write("t"))
+         E.pump(s, early)
+         assert.equal("t", early:read())
+         local session = assert(early:session())
+         local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+         local s2 = assert(tls.engine(sctx))
+         assert(c:start())
+         E.pump(c, s2)
+         assert.is_falsy(c:info().resumed)
+         assert.is_true(c:status().failed)
+         assert.matches("refused by the strict function", (c:error()), 1, true)
+      end)
+
+      it(version .. ": a server does not resume, under the function set since, a client certificate judged by the one its connection was made with", function()
+         local keys = { tls.ticketkeys.generate() }
+         local sctx = E.server_ctx { max_version = version, verify = lax, ca = m.ca, ticket_keys = keys,
+            session_store = version == "TLSv1.2" and tls.store.memory() or nil }
+         local cctx = assert(tls.context { verify = false, certificate = m.ecdsa.cert, key = m.ecdsa.key })
+         local early = assert(tls.engine(sctx))
+         assert(CTXM.set_hook(sctx, "verify", strict))
+         local c = assert(tls.engine(cctx, { servername = "localhost" }))
+         E.handshake(c, early)
+         assert(early:write("t"))
+         E.pump(early, c)
+         assert.equal("t", c:read())
+         local c2 = assert(tls.engine(cctx, { servername = "localhost", session = assert(c:session()) }))
+         local s2 = assert(tls.engine(sctx))
+         assert(c2:start())
+         E.pump(c2, s2)
+         assert.is_falsy(s2:info().resumed)
+         assert.is_true(s2:status().failed)
+         assert.matches("refused by the strict function", (s2:error()), 1, true)
+      end)
+   end
+end)

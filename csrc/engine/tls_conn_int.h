@@ -167,6 +167,10 @@ typedef struct tls_policy {
     uint32_t ticket_lifetime; /* server: seconds a session it issues or accepts lives */
     int early_data;           /* 0-RTT offered (client) or accepted (server) */
     uint32_t max_early_data;  /* server: early data bytes accepted */
+    uint8_t verify_fn_id[TLS_VERIFY_DIGEST_LEN]; /* the identity of the verify function the
+                                 binding copied into this connection's hooks with it: its
+                                 sessions are stamped with the function that judged the peer,
+                                 not whichever one the context holds by then (review41c) */
 } tls_policy;
 
 struct tls_conn {

@@ -65,6 +65,7 @@ int tls_policy_take(tls_conn *c)
     p->ticket_lifetime = cfg->ticket_lifetime;
     p->early_data = cfg->early_data;
     p->max_early_data = cfg->max_early_data;
+    memcpy(p->verify_fn_id, cfg->verify_fn_id, sizeof p->verify_fn_id);
     tls_buf_clear(&p->alpn);
     tls_buf_bytes(&p->alpn, cfg->alpn.data, cfg->alpn.len);
     if (!tls_buf_ok(&p->alpn))

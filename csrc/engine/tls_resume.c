@@ -160,9 +160,12 @@ static void settings_digest(const tls_conn *c, uint8_t out[TLS_VERIFY_DIGEST_LEN
     v.crl_check = c->pol.crl_check;
     v.ocsp = c->pol.ocsp;
     /* Which function judges, not only whether one does: a session checked
-     * by one verify function is not resumed under another. */
+     * by one verify function is not resumed under another. The identity
+     * taken with the function (c->pol), as the hooks were: a verify
+     * function the context was given after this connection was made
+     * never judged its peer (review41c). */
     int hook = c->hooks != NULL && c->hooks->verify != NULL;
-    tls_config_verify_digest(&v, hook ? c->cfg->verify_fn_id : NULL, out);
+    tls_config_verify_digest(&v, hook ? c->pol.verify_fn_id : NULL, out);
 }
 
 void tls_resume_stamp(const tls_conn *c, tls_session *s)
