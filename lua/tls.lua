@@ -850,6 +850,14 @@ function tls.connect(host, port, ctx, opts)
       return fail("tls.connect: option 'timeout' must be a number of seconds or false (got %s)",
         got(o.timeout))
     end
+    -- 0 ended every connect before its handshake, as "timeout connecting
+    -- to ..." with the server up (review41e; tls.https and tls.listen's
+    -- handshake_timeout refuse 0 too).
+    if o.timeout == 0 then
+      return fail("tls.connect: option 'timeout' = 0 would end every connect before its handshake (tls.connect "
+        .. "returns once the handshake is done): give seconds, or, for a connection that never blocks, connect "
+        .. "with LuaSocket, tls.wrap the socket and call settimeout(0)")
+    end
     hs_timeout, timeout = o.timeout, o.timeout
   end
   local c, cerr = as_context(ctx, "client", "connect", 3)

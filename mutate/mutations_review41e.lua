@@ -122,4 +122,10 @@ return {
     from = "if u.servername ~= nil then",
     to = "if false and u.servername ~= nil then",
     specs = { { "spec/review25c_spec.lua", "tls.luasec.https servername" } } },
+  -- tls.connect refuses a timeout of 0, which ended every connect before
+  -- its handshake ("timeout connecting to ...", the server up).
+  { name = "review41e_connect_timeout_zero_taken", file = "lua/tls.lua",
+    from = "    if o.timeout == 0 then\n      return fail(\"tls.connect: option 'timeout' = 0",
+    to = "    if false then\n      return fail(\"tls.connect: option 'timeout' = 0",
+    specs = { { R, "tls.connect refuses a timeout of 0" } } },
 }

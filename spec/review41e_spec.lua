@@ -25,6 +25,22 @@ local function args_of(name, call)
 end
 
 describe("review41e: timeouts", function()
+  -- 0 was taken, and every connect ended before its handshake ("timeout
+  -- connecting to ...", the server up).
+  it("tls.connect refuses a timeout of 0, which no handshake could meet", function()
+    local cert, key = assert(tls.selfsigned { names = { "localhost" } })
+    local server = assert(tls.listen("127.0.0.1", 0, { mode = "server", certificate = cert, key = key }))
+    local _, port = server:getsockname()
+    for _, t in ipairs { 0, 0.0, -0.0 } do
+      local conn, err = tls.connect("127.0.0.1", port, { ca = cert }, { servername = "localhost", timeout = t })
+      assert.is_nil(conn)
+      assert.equal("tls.connect: option 'timeout' = 0 would end every connect before its handshake (tls.connect "
+        .. "returns once the handshake is done): give seconds, or, for a connection that never blocks, connect "
+        .. "with LuaSocket, tls.wrap the socket and call settimeout(0)", err)
+    end
+    server:close()
+  end)
+
   it("tls.listen bounds a client's handshake by default (30 s), and accept only when told", function()
     local sctx = assert(tls.context { mode = "server", certificate = leaf.cert, key = leaf.key })
     local a = args_of("listen", function() tls.listen("127.0.0.1", 0, sctx) end)
