@@ -86,6 +86,11 @@ $(FUZZ_REPLAY)/record_seeds: $(FUZZ_REPLAY)/obj/record_seeds.o $(FUZZ_REPLAY)/en
 $(FUZZ_REPLAY)/oom: $(FUZZ_REPLAY)/obj/oom.o $(FUZZ_REPLAY)/engine.a
 	$(CC) -g -O1 $(REPLAY_SAN) -o $@ $^ $(FUZZ_LIBS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
+# A seal that fails midway (fuzz/seal_fail.c): the write sequence number
+# set near its end inside the connection, which only a test program can do.
+$(FUZZ_REPLAY)/seal_fail: $(FUZZ_REPLAY)/obj/seal_fail.o $(FUZZ_REPLAY)/engine.a
+	$(CC) -g -O1 $(REPLAY_SAN) -o $@ $^ $(FUZZ_LIBS)
+
 # The Lua binding under allocation failure (fuzz/lua_oom.c): the binding's
 # objects beside the engine's, the module linked in, scripts in fuzz/lua_oom/.
 LUA_BINDING_SRCS := $(sort $(wildcard csrc/lua/lua_*.c))
@@ -98,7 +103,7 @@ $(FUZZ_REPLAY)/lua_oom: $(FUZZ_REPLAY)/obj/lua_oom.o $(LUA_BINDING_SRCS:csrc/%.c
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_LF)/%)
 
-fuzz-replay: $(FUZZ_TARGETS:%=$(FUZZ_REPLAY)/%) $(FUZZ_REPLAY)/oom $(FUZZ_REPLAY)/lua_oom
+fuzz-replay: $(FUZZ_TARGETS:%=$(FUZZ_REPLAY)/%) $(FUZZ_REPLAY)/oom $(FUZZ_REPLAY)/lua_oom $(FUZZ_REPLAY)/seal_fail
 
 # Each target runs on a scratch copy of its corpus (new inputs stay out of
 # the repository); the log keeps everything, the summary shows libFuzzer's
