@@ -8,10 +8,7 @@ local certs = require "spec.support.certs"
 
 local tk = tls.ticketkeys
 
-local function tmpdir()
-  local _, out = proc.capture("mktemp -d")
-  return assert(out:match("^(%S+)"))
-end
+local tmpdir = proc.tmpdir
 
 local function write(path, text, mode)
   proc.write_file(path, text)
@@ -515,8 +512,7 @@ describe("ticket keys and resumption", function()
 
       it("a file-backed context, its file rotated: old tickets resume, new ones are sealed under the new key",
         function()
-        local _, out = proc.capture("mktemp -d")
-        local dir = assert(out:match("^(%S+)"))
+        local dir = proc.tmpdir()
         local path = dir .. "/keys"
         assert(tk.rotate(path))
         tk.recheck = 0

@@ -209,7 +209,7 @@ describe("certificate verification", function()
       local srv = server_ctx(c.leaf.ecdsa_p256.cert, c.leaf.ecdsa_p256.key)
       local cli = handshake(client_ctx(proc.read_file(c.ca)), srv)
       assert.is_true(cli:status().handshake_done, tostring(cli:error()))
-      local dir = proc.run("mktemp -d /tmp/luatls-cadir.XXXXXX"):gsub("%s+$", "")
+      local dir = proc.tmpdir()
       local _, code = proc.run(string.format("cp %s %s/ && openssl rehash %s", proc.quote(c.ca),
          proc.quote(dir), proc.quote(dir)))
       assert.equal(0, code)

@@ -36,6 +36,16 @@ function proc.tmpname()
    return os.tmpname()
 end
 
+-- A new empty directory (mode 700) under a name from os.tmpname(): the
+-- run's clean-up (spec/support/tmpfiles.lua) removes it even when the test
+-- that made it fails before its own rm -rf.
+function proc.tmpdir()
+   local dir = os.tmpname()
+   os.remove(dir)
+   assert(os.execute("mkdir -m 700 " .. proc.quote(dir)), "mkdir " .. dir)
+   return dir
+end
+
 -- The environment a child Lua process needs to load our module from this tree.
 function proc.lua_env()
    return "LUA_PATH=" .. proc.quote(package.path) .. " LUA_CPATH=" .. proc.quote(package.cpath)
