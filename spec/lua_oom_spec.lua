@@ -53,7 +53,7 @@ describe(DESCRIBE, function()
    -- those a filtered run does not look at are not started (or, if one is
    -- looked at all the same, started when it is).
    local runs = {}
-   local server, start
+   local server, start, dir
    setup(function()
       local code, out = proc.capture(CLEAN_ENV .. "make -s " .. HARNESS)
       assert(code == 0, "building the harness failed:\n" .. out)
@@ -65,10 +65,12 @@ describe(DESCRIBE, function()
          { ours = true, timeout = 900 })
       local port = assert(tonumber(proc.wait_output(server, "ready (%d+)")))
       local https_env = string.format("LUA_OOM_HTTPS_PORT=%d LUA_OOM_HTTPS_CA=%s ", port, proc.quote(c.ca))
+      -- the scripts' own files (fuzz/lua_oom/dropin.lua's CA file)
+      dir = proc.tmpdir()
       start = function(s)
          local log = os.tmpname()
-         local p = assert(io.popen(string.format("%s%s%s %s > %s 2>&1 & echo $!", CLEAN_ENV,
-            s.https and https_env or "", HARNESS, s[2], proc.quote(log))))
+         local p = assert(io.popen(string.format("%sLUA_OOM_DIR=%s %s%s %s > %s 2>&1 & echo $!", CLEAN_ENV,
+            proc.quote(dir), s.https and https_env or "", HARNESS, s[2], proc.quote(log))))
          local pid = tonumber(p:read("l"))
          p:close()
          runs[s[2]] = { log = log, pid = assert(pid) }
@@ -84,6 +86,7 @@ describe(DESCRIBE, function()
          os.execute("kill " .. run.pid .. " 2>/dev/null")
          os.remove(run.log)
       end
+      if dir then os.execute("rm -rf " .. proc.quote(dir)) end
    end)
 
    -- The harness's output once it has exited.

@@ -11,29 +11,18 @@ local ssl = require "tls.luasec"
 local P = require "fuzz.lua_oom.pair"
 
 -- LuaSec's cafile is a file: the certificate is the same in every run
--- (the harness's random streams are fixed), so rewriting it is harmless.
--- It is written aside and renamed into place: CI runs this harness in two
--- builds at once, and a reader must never see the file truncated by the
--- other's rewrite ("ca: ... is empty").
-local tmp, CA
--- (CA in the directory of the temporary name, so that the rename stays
--- within one file system; made before tmpname, so that a memory error
--- between the two leaves no file behind)
-local function write_ca()
-   CA = tmp:gsub("[^/]*$", "") .. "luatls_lua_oom_dropin_ca.pem"
-   local f = assert(io.open(tmp, "w"))
+-- (the harness's random streams are fixed), so rewriting it is harmless. It
+-- goes in a directory of this process's own (LUA_OOM_DIR, which
+-- spec/lua_oom_spec.lua makes and removes): CI runs the harness in two
+-- builds at once, which must not read each other's file half rewritten, and
+-- nothing is left in /tmp (os.tmpname's file, created before its name is
+-- pushed, was lost whenever that push ran out of memory).
+local CA = assert(os.getenv("LUA_OOM_DIR"), "LUA_OOM_DIR is not set") .. "/dropin_ca.pem"
+do
+   local f = assert(io.open(CA, "w"))
    local written, werr = f:write(P.CERT)
    f:close()
    assert(written, werr)
-   assert(os.rename(tmp, CA))
-end
-tmp = assert(os.tmpname())
-do
-   local ok, err = pcall(write_ca)
-   if not ok then
-      os.remove(tmp)
-      error(err, 0)
-   end
 end
 
 local N = require "fuzz.lua_oom.net"
