@@ -242,7 +242,12 @@ do local i = -1; while arg[i] do lua = arg[i]; i = i - 1 end end
 local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 local server = assert(io.popen(string.format("LUA_PATH=%s LUA_CPATH=%s timeout 30 %s %s 127.0.0.1 0 1",
    q(package.path), q(package.cpath), lua, q(here .. "/examples/echo_server.lua") .. " " .. q(cert_file) .. " " .. q(key_file))))
-local port = tonumber(server:read("l"):match("port (%d+)"))
+local listening = server:read("l")
+-- The server has read its certificate and key once it listens: the files
+-- go now, before anything below can fail and leave them in /tmp.
+os.remove(cert_file)
+os.remove(key_file)
+local port = tonumber(assert(listening, "the server did not start"):match("port (%d+)"))
 print("A TLS 1.3 server is listening on 127.0.0.1 port " .. port .. ".\n")
 
 -- 3. The client: trusts exactly that certificate, and explains each step.
@@ -270,5 +275,3 @@ else
 end
 
 server:close()
-os.remove(cert_file)
-os.remove(key_file)
