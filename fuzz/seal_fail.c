@@ -55,7 +55,7 @@ static void drain(tls_conn *c)
         tls_conn_app_data_done(c, n);
 }
 
-/* A connected pair; NULL (with a problem noted) if the handshake failed. */
+/* A connected pair: 0, or -1 (with a problem noted) if the handshake failed. */
 static int connect_pair(const char *name, tls_config *ccfg, tls_conn **client, tls_conn **server)
 {
     fuzz_rng_reset();
