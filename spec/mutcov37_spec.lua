@@ -18,7 +18,9 @@ describe("mutcov37: 0-RTT and the ticket's cipher suite", function()
       local st = tls.store.memory()
       local sopts = { early_data = true, ticket_keys = { KEY }, session_store = st, ciphers = "TLS_AES_128_GCM_SHA256" }
       local sctx = E.server_ctx(sopts)
-      local o2, sev = E.traced(E.merge(sopts, { ciphers = "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256" }))
+      -- (the session's suite off on this server: since review41a a server that has it resumes under it
+      -- for a client sending early data)
+      local o2, sev = E.traced(E.merge(sopts, { ciphers = "TLS_CHACHA20_POLY1305_SHA256" }))
       local other = E.server_ctx(o2)
       local cctx = assert(tls.context { mode = "client", ca = E.CERT, early_data = true,
          ciphers = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256" })

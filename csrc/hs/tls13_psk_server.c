@@ -90,14 +90,27 @@ static int trace_decision(tls_conn *c, const char *result, const char *fmt, ...)
     return tls_trace_emit(c, &tb);
 }
 
-/* The first of our suites the client offers with the hash md; with a
- * suite already chosen (second ClientHello), that one if its hash is md. */
-static const tls_suite *suite_with_hash(const tls_conn *c, const client_hello *ch, const EVP_MD *md)
+/* The first of our suites the client offers with the hash of the
+ * session's suite `made`; with a suite already chosen (second
+ * ClientHello), that one if its hash is made's. A client sending early
+ * data gets made itself when both of us have it on. */
+static const tls_suite *suite_with_hash(const tls_conn *c, const client_hello *ch, const tls_suite *made)
 {
     /* rfc8446#4.2.11: "the server MUST ensure that it selects a compatible
      * PSK (if any) and cipher suite": the PSK's hash is the suite's. */
+    const EVP_MD *md = made->md;
     if (c->suite != NULL)
         return c->suite->md == md ? c->suite : NULL;
+    /* review41a: rfc8446#4.2.10 accepts 0-RTT only under the session's
+     * own suite; our first suite of that hash (AES-128 for a session made
+     * under ChaCha20) declined the early data of every client whose
+     * session our preference did not make. Without early data our order
+     * stands: it is the operator's choice (speed of AES on this machine),
+     * and a suite kept from old sessions would outlive a reordering. */
+    if (ch->early_data)
+        for (size_t i = 0; i < c->pol.n_suites; i++)
+            if ((ch->suites & ((uint32_t)1 << i)) && c->pol.suites[i] == made->id)
+                return made;
     for (size_t i = 0; i < c->pol.n_suites; i++)
         if (ch->suites & ((uint32_t)1 << i)) {
             const tls_suite *s = tls_suite_get(c->pol.suites[i]);
@@ -188,7 +201,7 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
         snprintf(why, why_size, "ticket made for server name '%s', not '%s'", made_for, text);
         return 0;
     }
-    choice->suite = suite_with_hash(c, ch, made->md);
+    choice->suite = suite_with_hash(c, ch, made);
     if (choice->suite == NULL) {
         snprintf(why, why_size, "no cipher suite in common with the client has the session's hash (%s)",
                  EVP_MD_get0_name(made->md));
