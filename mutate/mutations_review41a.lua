@@ -11,4 +11,9 @@ return {
     from = "    if (ch->early_data)\n        for (size_t i = 0; i < c->pol.n_suites; i++)",
     to = "    if (ch->early_data || 1)\n        for (size_t i = 0; i < c->pol.n_suites; i++)",
     specs = { { S, "leaves the server's order alone for a resumption without early data" } } },
+  -- I3: a resumed connection whose session kept no peer certificate says so.
+  { name = "review41a_verifiedchain_resumed_no_cert", file = "csrc/lua/lua_info.c",
+    from = "    else if ((info.peer_chain == NULL || sk_X509_num(info.peer_chain) == 0) && info.resumed)",
+    to = "    else if ((info.peer_chain == NULL || sk_X509_num(info.peer_chain) == 0) && 0)",
+    specs = { { S, "on a server whose client sent one too large to keep" } } },
 }

@@ -42,3 +42,36 @@ describe("review41a I2: 0-RTT of a session made under a suite the server does no
   end)
 end)
 
+-- I3: a TLS 1.3 server keeps a session without a client certificate over
+-- 16384 bytes (a client keeps no session without the server's); its
+-- resumption said "the peer sent no certificate" to verifiedchain().
+describe("review41a I3: verifiedchain() on a resumed session that kept no certificate", function()
+  -- 64 names of 249 bytes: a leaf of about 16.7 KB (RSA), more than a session keeps.
+  local names = { "localhost" }
+  for i = 1, 63 do
+    names[#names + 1] = ("%02d"):format(i) .. ("a"):rep(61) .. "." .. ("b"):rep(63) .. "." .. ("c"):rep(63)
+      .. "." .. ("d"):rep(57)
+  end
+  local BIG, BIGKEY = assert(tls.selfsigned { names = names, key = "rsa" })
+
+  it("on a server whose client sent one too large to keep, says so rather than that none was sent", function()
+    assert.is_true(#tls.certificate(BIG):der() > 16384)
+    local sctx = assert(tls.context { mode = "server", certificate = E.CERT, key = E.KEY, ticket_keys = { KEY },
+      verify = "optional", ca = BIG })
+    local cctx = assert(tls.context { mode = "client", ca = E.CERT, certificate = BIG, key = BIGKEY })
+    local c = assert(tls.engine(cctx, { servername = "localhost" }))
+    local s = assert(tls.engine(sctx))
+    E.handshake(c, s)
+    assert(s:verifiedchain())
+    assert(s:write("tickets"))
+    E.pump(s, c, { strict = true })
+    assert.equal("tickets", c:read())
+    local r, rs = E.resume(cctx, sctx, assert(c:session()))
+    assert.is_true(rs:status().handshake_done, tostring(rs:error()))
+    assert.is_true(rs:info().resumed)
+    assert.same({ nil, "the session was resumed, and it holds no certificate of the peer (none was sent when the "
+      .. "session was made, or one too large to keep in it, over 16384 bytes): this connection received no chain "
+      .. "and verified none" }, { rs:verifiedchain() })
+    assert.is_true(r:info().resumed)
+  end)
+end)

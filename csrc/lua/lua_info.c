@@ -7,6 +7,7 @@
 #include "util/tls_names.h"
 #include "pki/tls_x509.h"
 #include "pki/tls_ocsp.h"
+#include "hs/tls_session.h"
 
 /* Names the field, or the number in hex when we have no name for it. */
 static void set_name(lua_State *L, const char *field, const char *name, uint16_t id)
@@ -123,6 +124,10 @@ int tls_lua_push_peer(lua_State *L, const tls_conn *c, int whole_chain)
     return 1;
 }
 
+#define TEXT_OF_(n) #n
+#define TEXT_OF(n) TEXT_OF_(n)
+#define MAX_KEPT TEXT_OF(TLS_SESSION_MAX_PEER_CERT)
+
 int tls_lua_push_verified(lua_State *L, const tls_conn *c)
 {
     tls_conn_info info;
@@ -134,6 +139,15 @@ int tls_lua_push_verified(lua_State *L, const tls_conn *c)
         why = "the handshake has not completed";
     else if (info.peer_path != NULL)
         why = NULL;
+    else if ((info.peer_chain == NULL || sk_X509_num(info.peer_chain) == 0) && info.resumed)
+        /* review41a: a resumed connection shows the peer's leaf kept in
+         * the session, and a TLS 1.3 server keeps a session without a
+         * client certificate too large for it (TLS_SESSION_MAX_PEER_CERT;
+         * a client keeps no session then): "the peer sent no certificate"
+         * could be untrue. Which of the two it was is not kept. */
+        why = "the session was resumed, and it holds no certificate of the peer (none was sent when the session "
+              "was made, or one too large to keep in it, over " MAX_KEPT " bytes): this connection received no "
+              "chain and verified none";
     else if (info.peer_chain == NULL || sk_X509_num(info.peer_chain) == 0)
         why = "the peer sent no certificate";
     else if (info.resumed)
