@@ -16,4 +16,15 @@ return {
     from = "    else if ((info.peer_chain == NULL || sk_X509_num(info.peer_chain) == 0) && info.resumed)",
     to = "    else if ((info.peer_chain == NULL || sk_X509_num(info.peer_chain) == 0) && 0)",
     specs = { { S, "on a server whose client sent one too large to keep" } } },
+  -- I4: the TLS 1.2 sentence names the client's groups when an ECDSA key's curve is not among them.
+  { name = "review41a_no_pair_groups_not_named", file = "csrc/hs/tls_sni.c",
+    from = "    if (curve_off)\n        id_list_text(ch->groups_raw, tls_group_name, 0, NULL, 0, groups, sizeof groups);",
+    to = "    curve_off = 0;",
+    specs = { { S, "names the groups the client offers when no key fits its suites" },
+              { S, "names them too when another key fits the suites but not the signatures" } } },
+  -- ... and only then
+  { name = "review41a_no_pair_groups_always_named", file = "csrc/hs/tls_sni.c",
+    from = "        curve_off = (sni == NULL || leaf_matches(&c->cfg->ids[i], sni)) && curve_refused12(ch, c->cfg->ids[i].key);",
+    to = "        curve_off = 1;",
+    specs = { { "spec/review40c_spec.lua", "TLS 1.2: names the keys the client's suites are for" } } },
 }

@@ -198,7 +198,7 @@ describe("review39h I2: a server none of whose pairs fits says why of all of the
       refused(two, { max_version = "TLSv1.2", ciphers = "ECDHE-RSA-AES128-GCM-SHA256" }))
     assert.equal("none of our 2 certificates for localhost fits this client: its TLS 1.2 suites fit only our "
       .. "Ed25519 key, which signs with none of the signatures it accepts (ecdsa_secp256r1_sha256, "
-      .. "rsa_pss_rsae_sha256)",
+      .. "rsa_pss_rsae_sha256); it names the curve of none of our other ECDSA keys (its groups are x25519)",
       refused(two, { max_version = "TLSv1.2", groups = "x25519",
         sigalgs = "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256" }))
   end)

@@ -75,3 +75,39 @@ describe("review41a I3: verifiedchain() on a resumed session that kept no certif
     assert.is_true(r:info().resumed)
   end)
 end)
+
+-- I4: the TLS 1.2 sentence of a server none of whose pairs fits named an
+-- ECDSA key "on a curve the client does not name" without the groups the
+-- client does name.
+describe("review41a I4: TLS 1.2, several pairs, an ECDSA key on a curve the client leaves out", function()
+  local c = require("spec.support.certs").get()
+  local function pair(leaf) return { certificate = leaf.cert, key = leaf.key } end
+
+  local function refused(pairs, copts)
+    local sctx = assert(tls.context { mode = "server", certificates = pairs })
+    local cl = assert(tls.engine(assert(tls.context(E.merge({ ca = c.ca, max_version = "TLSv1.2" }, copts))),
+      { servername = "localhost" }))
+    local s = assert(tls.engine(sctx))
+    assert(cl:start())
+    E.pump(cl, s)
+    local msg, alert = s:error()
+    assert.equal("handshake_failure", alert)
+    return msg
+  end
+
+  it("names the groups the client offers when no key fits its suites", function()
+    assert.equal("none of our 2 certificates for localhost fits this client: its TLS 1.2 suites are for ECDSA and "
+      .. "Ed25519 keys (ECDHE_ECDSA), and our keys are ECDSA on secp256r1 (a curve the client does not name), RSA "
+      .. "2048 bits; the groups it names are x25519, secp384r1",
+      refused({ pair(c.leaf.ecdsa_p256), pair(c.leaf.rsa2048) },
+        { ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256", groups = "x25519:secp384r1" }))
+  end)
+
+  it("names them too when another key fits the suites but not the signatures", function()
+    assert.equal("none of our 2 certificates for localhost fits this client: its TLS 1.2 suites fit only our "
+      .. "Ed25519 key, which signs with none of the signatures it accepts (ecdsa_secp256r1_sha256, "
+      .. "rsa_pss_rsae_sha256); it names the curve of none of our other ECDSA keys (its groups are x25519)",
+      refused({ pair(c.leaf.ecdsa_p256), pair(c.leaf.ed25519) },
+        { groups = "x25519", sigalgs = "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256" }))
+  end)
+end)

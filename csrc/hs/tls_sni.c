@@ -398,7 +398,16 @@ int tls_sni_fail_no_pair(tls_conn *c, const client_hello *ch, uint16_t version)
                         some_off ? left_out : "", some_off ? ")" : "", keys);
     /* TLS 1.2: a key no suite the client offers is for (by kind, and an
      * ECDSA key by its curve), or else the signatures (negotiate has ruled
-     * out the groups and a missing signature_algorithms). */
+     * out the groups and a missing signature_algorithms). review41a: an
+     * ECDSA key on a curve the client's supported_groups leave out
+     * (rfc8422#5.1.1) comes with the groups it names, as the signatures
+     * come with those it accepts. */
+    int curve_off = 0;
+    for (size_t i = 0; i < c->cfg->n_ids && !curve_off; i++)
+        curve_off = (sni == NULL || leaf_matches(&c->cfg->ids[i], sni)) && curve_refused12(ch, c->cfg->ids[i].key);
+    char groups[160] = "";
+    if (curve_off)
+        id_list_text(ch->groups_raw, tls_group_name, 0, NULL, 0, groups, sizeof groups);
     char fitting[160] = "";
     size_t kind_fits = 0;
     used = 0;
@@ -414,14 +423,17 @@ int tls_sni_fail_no_pair(tls_conn *c, const client_hello *ch, uint16_t version)
     if (kind_fits > 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "none of our %zu certificates%s%s fits this client: its TLS 1.2 suites fit only our %s%s%s, "
-                        "which %s with none of the signatures it accepts (%s)%s%s%s", c->unfit_pairs,
+                        "which %s with none of the signatures it accepts (%s)%s%s%s%s%s%s", c->unfit_pairs,
                         sni ? " for " : "", sni ? sni_text : "", kind_fits > 1 ? "keys " : "", fitting,
                         kind_fits > 1 ? "" : " key", kind_fits > 1 ? "sign" : "signs", algs,
                         some_off ? " that our 'sigalgs' allow (they leave out " : "", some_off ? left_out : "",
-                        some_off ? ")" : "");
+                        some_off ? ")" : "",
+                        curve_off ? "; it names the curve of none of our other ECDSA keys (its groups are " : "",
+                        curve_off ? groups : "", curve_off ? ")" : "");
     suite_kinds_text(c, ch, kinds, sizeof kinds);
     return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                     "none of our %zu certificates%s%s fits this client: its TLS 1.2 suites are for %s, and our "
-                    "keys are %s", c->unfit_pairs, sni ? " for " : "", sni ? sni_text : "",
-                    kinds[0] ? kinds : "no key we have", keys);
+                    "keys are %s%s%s", c->unfit_pairs, sni ? " for " : "", sni ? sni_text : "",
+                    kinds[0] ? kinds : "no key we have", keys, curve_off ? "; the groups it names are " : "",
+                    curve_off ? groups : "");
 }
