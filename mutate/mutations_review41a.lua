@@ -27,4 +27,21 @@ return {
     from = "        curve_off = (sni == NULL || leaf_matches(&c->cfg->ids[i], sni)) && curve_refused12(ch, c->cfg->ids[i].key);",
     to = "        curve_off = 1;",
     specs = { { "spec/review40c_spec.lua", "TLS 1.2: names the keys the client's suites are for" } } },
+  -- I1: TLS 1.2 renegotiation requests after the handshake are cut off at the 33rd in a row ...
+  { name = "review41a_renegotiation_flood_allowed", file = "csrc/hs/tls12_common.c",
+    from = "    if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)",
+    to = "    if ((++c->key_updates_in_row, 0))",
+    specs = { { S, "TLS 1.2 client: 32 HelloRequests in a row are answered" },
+              { S, "TLS 1.2 server: 33 renegotiating ClientHellos in a row" } } },
+  { name = "review41a_renegotiation_cap_one_less", file = "csrc/hs/tls12_common.c",
+    from = "    if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)",
+    to = "    if (++c->key_updates_in_row >= TLS_MAX_KEY_UPDATES_IN_ROW)",
+    specs = { { S, "TLS 1.2 client: 32 HelloRequests in a row are answered" } } },
+  -- ... and counted between data records, not over the connection's life (the review's reading).
+  { name = "review41a_post_handshake_count_over_life", file = "csrc/engine/tls_dispatch.c",
+    from = "        c->key_updates_in_row = 0;\n        c->tickets_in_row = 0;",
+    to = "        c->tickets_in_row = 0;",
+    specs = { { S, "TLS 1.3: 40 KeyUpdates, each followed by data" },
+              { S, "TLS 1.2 client: 40 HelloRequests, each followed by data" },
+              { S, "TLS 1.2 server: 40 renegotiating ClientHellos, each followed by data" } } },
 }

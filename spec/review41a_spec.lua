@@ -111,3 +111,106 @@ describe("review41a I4: TLS 1.2, several pairs, an ECDSA key on a curve the clie
         { groups = "x25519", sigalgs = "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256" }))
   end)
 end)
+
+-- I1: the limits of 32 post-handshake messages count those without
+-- application data between them, not over the connection's life (reset in
+-- tls_dispatch.c on each non-empty data record; KeyUpdates also on our own
+-- writes). KeyUpdate: spec/record_rules_spec.lua tests rounds of 32; here
+-- the long idle connection of the review. TLS 1.2 renegotiation requests
+-- (a HelloRequest to a client, a ClientHello to a server) share the count and
+-- had no test of it.
+describe("review41a I1: post-handshake messages counted between data records", function()
+  local B = require "spec.support.tlsbytes"
+  local P = require "spec.support.tlsbytes_post"
+  local T = require "spec.support.tls12_peer"
+  local KU_FLOOD = "peer sent more than 32 KeyUpdate messages without application data in between"
+  local RENEG_FLOOD = "peer asked to renegotiate more than 32 times without application data in between"
+
+  it("TLS 1.3: 40 KeyUpdates, each followed by data, are taken; 33 in a row are not", function()
+    local sv, fake = E.scripted_handshake()
+    for i = 1, 40 do
+      assert(sv:feed(P.client_key_update(fake, false) .. fake:seal(fake.client_ap, B.CT.application_data, "d" .. i)))
+      assert.equal("d" .. i, sv:read())
+    end
+    assert.equal("", sv:output())
+    for _ = 1, 32 do assert(sv:feed(P.client_key_update(fake, false))) end
+    local ok, msg = sv:feed(P.client_key_update(fake, false))
+    E.assert_failed(sv, ok, msg, "unexpected_message", KU_FLOOD)
+  end)
+
+  -- Our TLS 1.2 client and the scripted server of spec/support/tls12_peer.lua.
+  local function client12()
+    local c = E.client_engine()
+    assert(c:start())
+    local fake = T.server { cert_pem = E.CERT, key_pem = E.KEY }
+    assert(c:feed(fake:answer(c:output())))
+    fake:client_flight(c:output())
+    assert(c:feed(fake:finish()))
+    assert.is_true(c:info().handshake_done)
+    return c, fake
+  end
+  local HELLO_REQUEST = B.handshake(T.HS.hello_request, "")
+
+  -- every record c wrote is a warning no_renegotiation
+  local function all_no_renegotiation(fake, bytes, n)
+    local recs = B.parse_records(bytes)
+    assert.equal(n, #recs)
+    for _, r in ipairs(recs) do assert.equal("\1\100", fake:open(r)) end
+  end
+
+  it("TLS 1.2 client: 40 HelloRequests, each followed by data, are refused with a warning and the connection goes on",
+    function()
+    local c, fake = client12()
+    for i = 1, 40 do
+      assert(c:feed(fake:seal(B.CT.handshake, HELLO_REQUEST) .. fake:seal(B.CT.application_data, "d" .. i)))
+      assert.equal("d" .. i, c:read())
+      all_no_renegotiation(fake, c:output(), 1)
+    end
+    assert.is_false(c:status().failed)
+  end)
+
+  it("TLS 1.2 client: 32 HelloRequests in a row are answered, the 33rd is unexpected_message", function()
+    local c, fake = client12()
+    local flood = {}
+    for i = 1, 32 do flood[i] = fake:seal(B.CT.handshake, HELLO_REQUEST) end
+    assert(c:feed(table.concat(flood)))
+    all_no_renegotiation(fake, c:output(), 32)
+    local ok, msg = c:feed(fake:seal(B.CT.handshake, HELLO_REQUEST))
+    E.assert_failed(c, ok, msg, "unexpected_message", RENEG_FLOOD)
+  end)
+
+  -- Our TLS 1.2 server and the scripted client.
+  local function server12()
+    local s = E.server_engine()
+    local fake = T.client()
+    assert(s:feed(fake:hello()))
+    fake:server_flight(s:output())
+    assert(s:feed(fake:key_exchange()))
+    local recs = B.parse_records(s:output())
+    assert(fake:open(recs[2]))
+    assert.is_true(s:info().handshake_done)
+    return s, fake
+  end
+  local CH = B.client_hello { versions = false, shares = false, suites = { 0xc02b } }
+
+  it("TLS 1.2 server: 40 renegotiating ClientHellos, each followed by data, are refused and the connection goes on",
+    function()
+    local s, fake = server12()
+    for i = 1, 40 do
+      assert(s:feed(fake:seal(B.CT.handshake, CH) .. fake:seal(B.CT.application_data, "d" .. i)))
+      assert.equal("d" .. i, s:read())
+      all_no_renegotiation(fake, s:output(), 1)
+    end
+    assert.is_false(s:status().failed)
+  end)
+
+  it("TLS 1.2 server: 33 renegotiating ClientHellos in a row are unexpected_message", function()
+    local s, fake = server12()
+    local flood = {}
+    for i = 1, 32 do flood[i] = fake:seal(B.CT.handshake, CH) end
+    assert(s:feed(table.concat(flood)))
+    all_no_renegotiation(fake, s:output(), 32)
+    local ok, msg = s:feed(fake:seal(B.CT.handshake, CH))
+    E.assert_failed(s, ok, msg, "unexpected_message", RENEG_FLOOD)
+  end)
+end)
