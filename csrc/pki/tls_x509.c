@@ -363,10 +363,46 @@ static const char *signature_digest_name(X509 *cert)
     }
 }
 
+/* The OIDs of cert's critical extensions that libcrypto does not
+ * process, "1.2.3.4, ...": libcrypto's "unhandled critical extension"
+ * alone leaves a CA's operator guessing which one. */
+static void unhandled_critical_text(X509 *cert, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; cert != NULL && i < X509_get_ext_count(cert); i++) {
+        X509_EXTENSION *ext = X509_get_ext(cert, i);
+        char oid[80];
+        if (!X509_EXTENSION_get_critical(ext) || X509_supported_extension(ext) ||
+            OBJ_obj2txt(oid, sizeof oid, X509_EXTENSION_get_object(ext), 1) <= 0)
+            continue;
+        if (used > 0)
+            append(out, size, &used, ", ");
+        append(out, size, &used, oid);
+    }
+    ERR_clear_error();
+}
+
+/* The subject of the nearest CA above depth in the built chain that
+ * carries nameConstraints: the one whose constraints the certificate at
+ * depth breaks (libcrypto reports only the broken one). */
+static void constraining_ca_text(STACK_OF(X509) *built, int depth, char *out, size_t size)
+{
+    out[0] = '\0';
+    for (int i = depth + 1; built != NULL && i < sk_X509_num(built); i++) {
+        X509 *ca = sk_X509_value(built, i);
+        if (X509_get_ext_by_NID(ca, NID_name_constraints, -1) >= 0) {
+            tls_x509_name_text(X509_get_subject_name(ca), out, size);
+            return;
+        }
+    }
+}
+
 /* Describes a verification failure of cert (the one libcrypto was looking
- * at) and picks the alert, following rfc8446#6.2's meanings. */
-static int fail_verification(tls_error *err, int code, int depth, X509 *cert, const char *name,
-                             int level)
+ * at, at depth in the chain it built) and picks the alert, following
+ * rfc8446#6.2's meanings. */
+static int fail_verification(tls_error *err, int code, int depth, X509 *cert, STACK_OF(X509) *built,
+                             const char *name, int level)
 {
     char subject[200] = "", issuer[200] = "", when[40] = "", where[240] = "";
     if (cert != NULL) {
@@ -441,6 +477,26 @@ static int fail_verification(tls_error *err, int code, int depth, X509 *cert, co
         return tls_fail(err, TLS_ALERT_BAD_CERTIFICATE,
                         "certificate signed with %s, which security level %d does not accept%s",
                         signature_digest_name(cert), level, where);
+    case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION: {
+        char oids[200];
+        unhandled_critical_text(cert, oids, sizeof oids);
+        return tls_fail(err, TLS_ALERT_BAD_CERTIFICATE, "certificate verification failed: %s%s%s%s",
+                        X509_verify_cert_error_string(code), oids[0] ? " " : "", oids, where);
+    }
+    /* rfc5280#4.2.1.10: a CA's nameConstraints bound the names of every
+     * certificate under it; say whose constraints and which names. */
+    case X509_V_ERR_PERMITTED_VIOLATION:
+    case X509_V_ERR_EXCLUDED_VIOLATION: {
+        char ca[200], names[200];
+        constraining_ca_text(built, depth, ca, sizeof ca);
+        if (tls_x509_names_text(cert, names, sizeof names, 1) == 0)
+            snprintf(names, sizeof names, "none in subjectAltName");
+        return tls_fail(err, TLS_ALERT_BAD_CERTIFICATE,
+                        "certificate verification failed: %s: the name constraints of %s%s do not allow "
+                        "the names of %s (%s)%s",
+                        X509_verify_cert_error_string(code), ca[0] ? ca : "a CA in its chain",
+                        ca[0] ? ", a CA in its chain," : "", subject, names, where);
+    }
     default:
         return tls_fail(err, TLS_ALERT_BAD_CERTIFICATE, "certificate verification failed: %s%s",
                         X509_verify_cert_error_string(code), where);
@@ -638,7 +694,7 @@ int tls_x509_verify_chain_at(const tls_config *c, int security_level, int crl_ch
         if (code == X509_V_ERR_INVALID_PURPOSE)
             fail_purpose(err, bad, depth, peer_is_client, key_encipherment);
         else
-            fail_verification(err, code, depth, bad, name, security_level);
+            fail_verification(err, code, depth, bad, X509_STORE_CTX_get0_chain(ctx), name, security_level);
     }
     ERR_clear_error();
 
