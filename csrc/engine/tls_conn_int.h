@@ -34,6 +34,11 @@
  * ticket<0..2^16-1>) is smaller. A ticket that large is kept but not
  * offered (TLS_MAX_OFFERED_TICKET). */
 #define TLS_MAX_NEW_SESSION_TICKET (4 + 4 + (1 + 255) + (2 + 65535) + (2 + 65534))
+/* A Certificate message where one is expected: real chains pass 64 KiB
+ * (a leaf naming 1500 hosts is 77 KB) and OpenSSL takes 100 KiB, so a
+ * server whose chain libssl clients accept is not refused by ours; the
+ * chain still counts at most TLS_MAX_CHAIN_LENGTH certificates. */
+#define TLS_MAX_CERTIFICATE_MESSAGE (128 * 1024)
 /* Certificates in a peer's chain; real chains have 2 to 4. */
 #define TLS_MAX_CHAIN_LENGTH 10
 /* A peer that sends endless empty records, warnings or change_cipher_spec
@@ -472,7 +477,8 @@ int tls12_state_new(tls_conn *c);
 void tls12_state_wipe(tls_conn *c);
 /* The largest body of a handshake message of this type that c accepts now:
  * TLS_MAX_CLIENT_HELLO for a ClientHello to a server,
- * TLS_MAX_NEW_SESSION_TICKET for a NewSessionTicket to a client, else
+ * TLS_MAX_NEW_SESSION_TICKET for a NewSessionTicket to a client,
+ * TLS_MAX_CERTIFICATE_MESSAGE for a Certificate where one is expected, else
  * TLS_MAX_HANDSHAKE_MESSAGE. */
 size_t tls_hs_max_message(const tls_conn *c, uint8_t type);
 

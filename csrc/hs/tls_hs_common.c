@@ -66,6 +66,10 @@ size_t tls_hs_max_message(const tls_conn *c, uint8_t type)
         return TLS_MAX_CLIENT_HELLO;
     if (!c->is_server && type == TLS_HS_NEW_SESSION_TICKET)
         return TLS_MAX_NEW_SESSION_TICKET;
+    if (type == TLS_HS_CERTIFICATE &&
+        (c->state == ST_CLIENT_WAIT_CERT_CR || c->state == ST_CLIENT_WAIT_CERT || c->state == ST_SERVER_WAIT_CERT ||
+         c->state == ST_CLIENT12_WAIT_CERT || c->state == ST_SERVER12_WAIT_CERT))
+        return TLS_MAX_CERTIFICATE_MESSAGE;
     return TLS_MAX_HANDSHAKE_MESSAGE;
 }
 
