@@ -8,7 +8,11 @@
 
 #include <stdarg.h>
 
-#define TLS_REASON_MAX 320
+/* The longest reasons are lists (a server none of whose pairs fits names
+ * its keys, the client's signatures and groups, four of each): at 320 a
+ * client offering four signature schemes cut that sentence mid-word
+ * (review41g). */
+#define TLS_REASON_MAX 512
 
 typedef struct tls_error {
     int set;            /* an error has been recorded */
