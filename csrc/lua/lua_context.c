@@ -448,8 +448,9 @@ static int ctx_set_hook(lua_State *L)
     luaL_argcheck(L, lua_isnoneornil(L, 4) || (slot == TLS_LUA_SLOT_VERIFY && !lua_isnoneornil(L, 3)), 4,
                   "verify_id goes with a verify function only");
     lua_settop(L, 4);
-    /* The identity with the function, in one call: a connection reads both
-     * from the context when it verifies. */
+    /* The identity with the function, in one call: a connection takes both
+     * from the context when it is made (its hooks and c->pol, review41c),
+     * so the two it takes always belong together. */
     tls_error err;
     tls_error_clear(&err);
     if (slot == TLS_LUA_SLOT_VERIFY && set_verify_fn_id(L, ctx->cfg, 3, 4, &err) != 0)
