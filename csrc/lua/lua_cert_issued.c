@@ -7,6 +7,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "lua/lua_cert.h"
+#include "lua/lua_tls.h"
 
 /* ca:issued(cert [, intermediate, ...]) -> true | nil, reason: whether
  * cert's chain, built from the intermediates given, verifies with ca as
@@ -54,7 +55,7 @@ int tls_lua_cert_signature_algorithm(lua_State *L)
 {
     X509 *cert = tls_lua_check_certobj(L, 1);
     static const char *const forms[] = {"long", "short", NULL};
-    int form = luaL_checkoption(L, 2, "long", forms);
+    int form = tls_lua_check_option(L, 2, "long", forms);
     int nid = X509_get_signature_nid(cert);
     const char *name = form == 1 ? OBJ_nid2sn(nid) : OBJ_nid2ln(nid);
     lua_pushstring(L, name != NULL ? name : "unknown");

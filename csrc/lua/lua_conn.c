@@ -1074,7 +1074,7 @@ static int conn_gettimeout(lua_State *L)
 static int conn_shutdown(lua_State *L)
 {
     lua_conn *c = to_idle_conn(L);
-    const char *how = luaL_checkstring(L, 2);
+    const char *how = tls_lua_check_word(L, 2);
     if (strcmp(how, "send") != 0)
         return luaL_argerror(L, 2, "only \"send\" is supported (close() ends both directions)");
     if (!c->tls || c->fd < 0) {
@@ -1351,7 +1351,7 @@ static int delegate_option(lua_State *L, lua_conn *c, const char *method)
 
 static const char *check_option_name(lua_State *L, int *kind)
 {
-    const char *name = luaL_checkstring(L, 2);
+    const char *name = tls_lua_check_word(L, 2);
     *kind = tls_sock_option_kind(name);
     if (*kind == TLS_SOCK_OPT_UNKNOWN)
         luaL_argerror(L, 2, lua_pushfstring(L, "unsupported option '%s' (known: %s)", name,

@@ -166,7 +166,7 @@ static int ctx_set_verify(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     int mode;
     if (lua_type(L, 2) == LUA_TSTRING && ctx->cfg->is_server) {
-        const char *s = lua_tostring(L, 2);
+        const char *s = tls_lua_check_word(L, 2);
         if (strcmp(s, "optional") == 0)
             mode = TLS_VERIFY_PEER;
         else if (strcmp(s, "required") == 0)
@@ -274,7 +274,7 @@ static int ctx_versions_out(lua_State *L)
 static int ctx_set_versions(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
-    const char *min = luaL_checkstring(L, 2), *max = luaL_checkstring(L, 3);
+    const char *min = tls_lua_check_word(L, 2), *max = tls_lua_check_word(L, 3);
     tls_error err;
     tls_error_clear(&err);
     return push_result(L, tls_config_set_versions(ctx->cfg, tls_version_by_name(min),
@@ -342,7 +342,7 @@ static int ctx_set_ocsp(lua_State *L)
     static const char *const modes[] = {"off", "ask", "require", NULL};
     static const int values[] = {TLS_OCSP_OFF, TLS_OCSP_ASK, TLS_OCSP_REQUIRE};
     lua_context *ctx = check_ctx(L, 1);
-    ctx->cfg->ocsp = values[luaL_checkoption(L, 2, NULL, modes)];
+    ctx->cfg->ocsp = values[tls_lua_check_option(L, 2, NULL, modes)];
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -442,7 +442,7 @@ static int ctx_set_hook(lua_State *L)
     static const char *const names[] = {"verify", "client_certificate", "servername", "alpn",
                                         "ocsp", "keylog", NULL};
     lua_context *ctx = check_ctx(L, 1);
-    int slot = TLS_LUA_SLOT_VERIFY + luaL_checkoption(L, 2, NULL, names);
+    int slot = TLS_LUA_SLOT_VERIFY + tls_lua_check_option(L, 2, NULL, names);
     if (!lua_isnoneornil(L, 3))
         luaL_checktype(L, 3, LUA_TFUNCTION);
     luaL_argcheck(L, lua_isnoneornil(L, 4) || (slot == TLS_LUA_SLOT_VERIFY && !lua_isnoneornil(L, 3)), 4,
@@ -695,7 +695,7 @@ void tls_lua_context_register(lua_State *L)
  * of a raw setter, which must never become a method (api20). */
 static int ctx_add_method(lua_State *L)
 {
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = tls_lua_check_word(L, 1);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_settop(L, 2);
     for (const luaL_Reg *r = context_methods; r->name != NULL; r++) {

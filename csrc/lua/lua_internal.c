@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 
 #include "lua/lua_internal.h"
+#include "lua/lua_tls.h"
 #include "crypto/tls_crypto.h"
 #include "crypto/tls12_crypto.h"
 #include "util/tls_names.h"
@@ -48,7 +49,7 @@ static const EVP_MD *check_hash(lua_State *L, int arg)
 {
     static const char *const names[] = {"sha256", "sha384", "sha512", NULL};
     static const int bits[] = {256, 384, 512};
-    const EVP_MD *md = tls_crypto_sha(bits[luaL_checkoption(L, arg, NULL, names)]);
+    const EVP_MD *md = tls_crypto_sha(bits[tls_lua_check_option(L, arg, NULL, names)]);
     if (md == NULL)
         luaL_error(L, "libcrypto lacks the hash");
     return md;
@@ -553,7 +554,7 @@ static int l_transcript(lua_State *L)
 static int l_genkey(lua_State *L)
 {
     static const char *const kinds[] = {"ec-p256", "ec-p384", "rsa", "rsa-pss", "ed25519", NULL};
-    int kind = luaL_checkoption(L, 1, NULL, kinds);
+    int kind = tls_lua_check_option(L, 1, NULL, kinds);
     EVP_PKEY *key = NULL;
     switch (kind) {
     case 0: key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"); break;

@@ -128,6 +128,28 @@ static void guard_register(lua_State *L)
     lua_pop(L, 1);
 }
 
+/* ---- Option words ------------------------------------------------------------ */
+
+/* A word the binding compares with strcmp ("optional", "TLSv1.3", "send"):
+ * lua_tostring's C string ends at the first zero byte, so "optional\0x"
+ * read as "optional" and the rest went unseen (review41b). Raises on one. */
+const char *tls_lua_check_word(lua_State *L, int arg)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, arg, &len);
+    if (memchr(s, '\0', len) != NULL)
+        luaL_argerror(L, arg, "the word holds a zero byte");
+    return s;
+}
+
+/* luaL_checkoption, which compares with strcmp, with the same refusal. */
+int tls_lua_check_option(lua_State *L, int arg, const char *def, const char *const list[])
+{
+    if (def == NULL || !lua_isnoneornil(L, arg))
+        tls_lua_check_word(L, arg);
+    return luaL_checkoption(L, arg, def, list);
+}
+
 /* ---- Server names ----------------------------------------------------------- */
 
 int tls_lua_check_server_name(lua_State *L, int idx)
@@ -229,7 +251,7 @@ static int push_pems(lua_State *L)
 static int core_selfsigned(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    const char *key_type = luaL_optstring(L, 2, "ec");
+    const char *key_type = lua_isnoneornil(L, 2) ? "ec" : tls_lua_check_word(L, 2);
     lua_Integer days = luaL_optinteger(L, 3, 30);
     const char *names[SELFSIGNED_MAX_NAMES];
     lua_Integer n = luaL_len(L, 1);

@@ -189,6 +189,10 @@ void tls_lua_enter(lua_State *L, int *flag, const char *what);
  * NUL or control character, ...: tls_server_name_problem), pushes nil and
  * "server name <what is wrong>" and returns -1; else returns 0. */
 int tls_lua_check_server_name(lua_State *L, int idx);
+/* A word compared with strcmp, or one of luaL_checkoption's words: a string
+ * holding a zero byte raises (its C string would end there). */
+const char *tls_lua_check_word(lua_State *L, int arg);
+int tls_lua_check_option(lua_State *L, int arg, const char *def, const char *const list[]);
 
 /* ---- What was negotiated (lua_info.c) ------------------------------------ */
 /* Pushes the table of conn:info() / e:info(). */
