@@ -522,7 +522,7 @@ function tls.context(opts)
     local whole, werr = whole_list("alpn", list)
     if not whole then return nil, werr end
     if #list == 0 then return fail("option 'alpn' is an empty list") end
-    local parts = {}
+    local parts, first = {}, {}
     for i, name in ipairs(list) do
       if type(name) ~= "string" then
         return fail("option 'alpn': entry %d must be a string (got %s)", i, type(name))
@@ -530,6 +530,12 @@ function tls.context(opts)
       if #name == 0 or #name > 255 then
         return fail("option 'alpn': entry %d must be 1 to 255 bytes long (got %d)", i, #name)
       end
+      -- A name offered twice says nothing more, and a careful server may
+      -- refuse the hello (review41b item 2): refused, not dropped.
+      if first[name] then
+        return fail("option 'alpn': entry %d (%q) repeats entry %d: give each protocol once", i, name, first[name])
+      end
+      first[name] = i
       parts[i] = string.char(#name) .. name
     end
     alpn_wire = table.concat(parts)

@@ -58,3 +58,99 @@ describe("review41b item 3: an option word compared as a C string", function()
     b:close()
   end)
 end)
+
+-- A list of `total` bytes as on the wire: names of 255 bytes, the last shorter.
+local function alpn_of(total)
+  local t, n = {}, 0
+  while total - n >= 256 do
+    t[#t + 1] = string.format("%05d", #t) .. string.rep("a", 250)
+    n = n + 256
+  end
+  if total - n >= 7 then t[#t + 1] = string.format("%05d", #t) .. string.rep("b", total - n - 6) end
+  return t
+end
+
+describe("review41b item 1: a client alpn list no ClientHello can carry", function()
+  -- It was taken by tls.context and failed every start() with "the
+  -- ClientHello would be too long".
+  it("is refused by tls.context, saying why", function()
+    for _, total in ipairs { 65400, 65535 } do
+      local ctx, err = tls.context { alpn = alpn_of(total), verify = false }
+      assert.is_nil(ctx)
+      assert.matches("^option 'alpn': no ClientHello can carry this list: .*extensions exceed 65535 bytes", err)
+    end
+  end)
+
+  it("is taken while it fits, and then the handshake starts", function()
+    local ctx = assert(tls.context { alpn = alpn_of(65000), verify = false })
+    local a, b = tcppair()
+    local conn = assert(tls.wrap(a, ctx))
+    conn:settimeout(0)
+    local ok, err = conn:handshake()
+    assert.is_nil(ok)
+    assert.equal("wantread", err) -- the ClientHello went out
+    conn:close()
+    b:close()
+  end)
+
+  it("a server's list is not a ClientHello: taken up to 65535 bytes", function()
+    assert.truthy(tls.context { mode = "server", certificate = CERT, key = KEY, alpn = alpn_of(65535) })
+  end)
+
+  it("is refused by the LuaSec drop-in's conn:setalpn, not at the handshake", function()
+    local ssl = require "tls.luasec"
+    local ctx = assert(ssl.newcontext { mode = "client", protocol = "any", verify = "none" })
+    local a, b = tcppair()
+    local conn = assert(ssl.wrap(a, ctx))
+    local ok, err = conn:setalpn(alpn_of(65535))
+    assert.is_nil(ok)
+    assert.matches("no ClientHello can carry this list", err)
+    ok, err = conn:setalpn({ "h2", "http/1.1", "h2" })
+    assert.is_nil(ok)
+    assert.matches("entry 3 %(\"h2\"%) repeats entry 1", err)
+    assert.is_true(conn:setalpn({ "h2", "http/1.1" }))
+    conn:close()
+    b:close()
+  end)
+end)
+
+describe("review41b item 2: empty and repeated list entries", function()
+  it("alpn: a repeated protocol is refused, naming both entries", function()
+    local ctx, err = tls.context { alpn = { "h2", "http/1.1", "h2" }, verify = false }
+    assert.is_nil(ctx)
+    assert.equal("option 'alpn': entry 3 (\"h2\") repeats entry 1: give each protocol once", err)
+  end)
+
+  it("groups, ciphers, sigalgs: a name given twice, or two names of one thing, is refused", function()
+    local cases = {
+      { { groups = "x25519:secp256r1:x25519" }, "groups: entry 3 ('x25519') names the same group as an earlier entry: give each once" },
+      { { groups = { "secp256r1", "P-256" } }, "entry 2 ('P-256') names the same group as an earlier entry" },
+      { { ciphers = "TLS_AES_128_GCM_SHA256,TLS_AES_128_GCM_SHA256" }, "entry 2 ('TLS_AES_128_GCM_SHA256') names the same cipher suite" },
+      { { sigalgs = { "ed25519", "ecdsa_secp256r1_sha256", "ed25519" } }, "entry 3 ('ed25519') names the same" },
+    }
+    for _, case in ipairs(cases) do
+      case[1].verify = false
+      local ctx, err = tls.context(case[1])
+      assert.is_nil(ctx)
+      assert.truthy(err:find(case[2], 1, true), err)
+    end
+  end)
+
+  it("groups, ciphers, sigalgs: an empty entry is refused", function()
+    for _, opts in ipairs { { groups = "x25519::secp256r1" }, { groups = "x25519:" }, { ciphers = ",TLS_AES_128_GCM_SHA256" },
+                            { sigalgs = { "ed25519", "" } }, { groups = { "x25519", "  " } } } do
+      opts.verify = false
+      local ctx, err = tls.context(opts)
+      assert.is_nil(ctx)
+      assert.matches("entry %d is empty", err)
+    end
+    -- spaces around names and after a separator are still fine
+    assert.truthy(tls.context { groups = " x25519 , secp256r1 ", verify = false })
+  end)
+
+  it("the LuaSec drop-in keeps a TLS 1.3 suite named twice once, as OpenSSL takes it", function()
+    local ssl = require "tls.luasec"
+    assert.truthy(ssl.newcontext { mode = "client", protocol = "any", verify = "none",
+      ciphersuites = "TLS_AES_128_GCM_SHA256:TLS_AES_128_GCM_SHA256" })
+  end)
+end)

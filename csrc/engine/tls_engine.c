@@ -222,6 +222,23 @@ const char *tls_conn_start_problem(const tls_conn *c)
     return NULL;
 }
 
+int tls_config_check_hello(tls_config *cfg, tls_error *err)
+{
+    if (cfg->is_server)
+        return 0;
+    /* Built for real, not estimated: the hello's size follows every
+     * setting (versions, lists, the first group's key share, OCSP). */
+    tls_conn *c = tls_conn_new(cfg);
+    if (c == NULL)
+        return tls_fail(err, -1, "out of memory trying the ClientHello");
+    c->pol.verify = TLS_VERIFY_NONE; /* no name is needed to build it */
+    int rc = tls_conn_start(c);
+    if (rc != 0)
+        tls_fail(err, -1, "%s", c->err.set ? c->err.reason : "the ClientHello cannot be built");
+    tls_conn_free(c);
+    return rc;
+}
+
 static int start(tls_conn *c)
 {
     if ((c->status & TLS_STATUS_FAILED) || c->in_callback)

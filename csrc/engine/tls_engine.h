@@ -163,6 +163,12 @@ int tls_conn_start(tls_conn *c);
  * handshake can work with), or NULL; so a binding can refuse at creation. */
 const char *tls_conn_start_problem(const tls_conn *c);
 
+/* Client config: 0 when its ClientHello can be built at all, -1 (err set)
+ * when even the smallest one (no server name, session or cookie) would not
+ * fit its length fields, as with an alpn list of 65 KB; so a binding can
+ * refuse the context instead of failing every connection's start. */
+int tls_config_check_hello(tls_config *cfg, tls_error *err);
+
 /* ---- Bytes in and out ------------------------------------------------------ */
 /* Takes bytes received from the peer and processes every complete record.
  * Returns 0, or -1 on a fatal error (the alert is then queued as output,

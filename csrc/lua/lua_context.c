@@ -248,7 +248,17 @@ static int ctx_check(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     tls_error err;
     tls_error_clear(&err);
-    return push_result(L, tls_config_check(ctx->cfg, &err), &err);
+    if (tls_config_check(ctx->cfg, &err) != 0)
+        return push_result(L, -1, &err);
+    /* A client's alpn list is the one setting with no small bound: one that
+     * no ClientHello can carry failed every start() (review41b item 1). The
+     * hello is tried only then, to spare other contexts a key generation. */
+    if (!ctx->cfg->is_server && ctx->cfg->alpn.len > 0 && tls_config_check_hello(ctx->cfg, &err) != 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "option 'alpn': no ClientHello can carry this list: %s", err.reason);
+        return 2;
+    }
+    return push_result(L, 0, &err);
 }
 
 /* ctx:versions_out() -> why TLS 1.3 is out (or nil), why TLS 1.2 is out

@@ -882,25 +882,34 @@ typedef struct list_kind {
     int (*implemented)(uint16_t);
 } list_kind;
 
-/* Splits list at ':' or ',' (spaces around names ignored), maps each name,
- * and fills out (duplicates dropped). */
+/* Splits list at ':' or ',' (spaces around names ignored) and maps each
+ * name. An empty entry ("a::b", a separator at either end) and a name given
+ * twice (or two names of one id, "P-256:secp256r1") are refused: taken,
+ * they were dropped in silence, and a list that says something odd is
+ * worse than an error (review41b). */
 static int parse_list(const list_kind *kind, const char *list, uint16_t *out, size_t *n_out,
                       tls_error *err)
 {
     uint16_t ids[TLS_CONFIG_MAX_LIST];
-    size_t n = 0;
+    size_t n = 0, entry = 0;
     const char *p = list;
-    while (*p != '\0') {
-        while (*p == ' ' || *p == ':' || *p == ',')
+    while (*p == ' ')
+        p++;
+    if (*p == '\0')
+        return tls_fail(err, NO_ALERT, "%s: the list is empty", kind->option);
+    for (;;) {
+        while (*p == ' ')
             p++;
-        if (*p == '\0')
-            break;
         const char *start = p;
         while (*p != '\0' && *p != ':' && *p != ',')
             p++;
         size_t len = (size_t)(p - start);
         while (len > 0 && start[len - 1] == ' ')
             len--;
+        entry++;
+        if (len == 0)
+            return tls_fail(err, NO_ALERT, "%s: entry %zu is empty (two separators in a row, or one at an end)",
+                            kind->option, entry);
         char name[64];
         if (len >= sizeof name)
             return tls_fail(err, NO_ALERT, "%s: unknown %s '%.*s'", kind->option, kind->what,
@@ -913,18 +922,18 @@ static int parse_list(const list_kind *kind, const char *list, uint16_t *out, si
         if (!kind->implemented(id))
             return tls_fail(err, NO_ALERT, "%s: %s '%s' is not supported", kind->option,
                             kind->what, name);
-        int seen = 0;
         for (size_t i = 0; i < n; i++)
-            seen |= ids[i] == id;
-        if (seen)
-            continue;
+            if (ids[i] == id)
+                return tls_fail(err, NO_ALERT, "%s: entry %zu ('%s') names the same %s as an earlier entry: "
+                                "give each once", kind->option, entry, name, kind->what);
         if (n == TLS_CONFIG_MAX_LIST)
             return tls_fail(err, NO_ALERT, "%s: too many names (at most %d)", kind->option,
                             TLS_CONFIG_MAX_LIST);
         ids[n++] = id;
+        if (*p == '\0')
+            break;
+        p++; /* the separator */
     }
-    if (n == 0)
-        return tls_fail(err, NO_ALERT, "%s: the list is empty", kind->option);
     memcpy(out, ids, n * sizeof ids[0]);
     *n_out = n;
     return 0;

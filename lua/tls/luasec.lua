@@ -262,13 +262,16 @@ end
 
 local function tls13_ciphers(spec)
   if type(spec) ~= "string" then return fail("invalid cipher suites type (%s)", type(spec)) end
-  local out = {}
+  local out, seen = {}, {}
   for token in spec:gmatch("[^:, ]+") do
     if not TLS13_KNOWN[token] then
       return fail("ciphersuites: unknown TLS 1.3 cipher suite '%s' (luatls has %s)", token,
         table.concat(TLS13_SUITES, ", "))
     end
-    out[#out + 1] = token
+    -- OpenSSL takes a suite named twice (tls.context refuses it): kept once,
+    -- where it first stands.
+    if not seen[token] then out[#out + 1] = token end
+    seen[token] = true
   end
   if #out == 0 then return fail("ciphersuites: the list is empty") end
   return out
@@ -1380,6 +1383,12 @@ function Conn:setalpn(protocols)
   for _, p in ipairs(protocols) do
     if type(p) ~= "string" or #p == 0 or #p > 255 then return nil, "invalid ALPN name" end
   end
+  -- The context variant with this list is made now, so that a list no
+  -- ClientHello can carry (or one naming a protocol twice) is refused
+  -- here, not at the handshake (review41b item 1).
+  local ctx = self.ctx
+  local _, err = ctx:core(ctx.extra.server or (self.name or ctx.extra.servername) ~= nil, protocols)
+  if err then return nil, err end
   self.alpn = protocols
   return true
 end
