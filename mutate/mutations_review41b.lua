@@ -35,4 +35,9 @@ return {
     from = "    if not seen[token] then out[#out + 1] = token end",
     to = "    out[#out + 1] = token",
     specs = { { "spec/review41b_spec.lua", "keeps a TLS 1.3 suite named twice once" } } },
+  -- Item 4: "closed" told by the connection's status, not by the message's words.
+  { name = "review41b_dropin_closed_any_close_notify", file = "lua/tls/luasec.lua",
+    from = "if info.close_notify and not info.handshake_done then",
+    to = "if info.close_notify or err:find(\"(close_notify) before the handshake finished\", 1, true) then",
+    specs = { { "spec/review41b_spec.lua", "is not said for another failure whose message holds the same words" } } },
 }

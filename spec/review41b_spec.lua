@@ -154,3 +154,29 @@ describe("review41b item 2: empty and repeated list entries", function()
       ciphersuites = "TLS_AES_128_GCM_SHA256:TLS_AES_128_GCM_SHA256" })
   end)
 end)
+
+describe("review41b item 4: the drop-in's \"closed\" for a close_notify mid-handshake", function()
+  -- It was told by the words of the engine's message: an error of the
+  -- program's alpn function holding them read as "closed" too.
+  it("is not said for another failure whose message holds the same words", function()
+    local ssl = require "tls.luasec"
+    local WORDS = "the client closed the connection (close_notify) before the handshake finished"
+    local a, b = tcppair()
+    local server = assert(ssl.wrap(b, { mode = "server", protocol = "any", certificate = CERT, key = KEY,
+      alpn = function() error(WORDS, 0) end }))
+    local client = assert(tls.wrap(a, { verify = false, alpn = { "h2" } }))
+    client:settimeout(0)
+    server:settimeout(0)
+    local ok, err
+    for _ = 1, 50 do
+      client:handshake()
+      ok, err = server:dohandshake()
+      if ok or (err ~= "wantread" and err ~= "wantwrite") then break end
+    end
+    assert.is_false(ok)
+    assert.not_equal("closed", err)
+    assert.truthy(err:find(WORDS, 1, true), err)
+    client:close()
+    server:close()
+  end)
+end)

@@ -1086,8 +1086,11 @@ end
 local function want_word(self, err)
   -- LuaSec (OpenSSL's SSL_ERROR_ZERO_RETURN) says "closed" when the peer's
   -- close_notify ends the handshake, and its programs test for that word.
-  if type(err) == "string" and err:find("(close_notify) before the handshake finished", 1, true) then
-    err = "closed"
+  -- Told by the connection's status, not by the message's words, which a
+  -- function's error or a peer's name could also hold (review41b item 4).
+  if type(err) == "string" and err ~= "timeout" and self.conn then
+    local info = self.conn:info()
+    if info.close_notify and not info.handshake_done then err = "closed" end
   end
   if err == "timeout" then
     local w = self.conn and self.conn.want and self.conn:want()
