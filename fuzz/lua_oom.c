@@ -11,7 +11,9 @@
  *
  * The module is linked in (package.preload["tls.core"]) and the Lua half is
  * read from lua/, so run it from the top directory; other C modules
- * (LuaSocket) load from package.cpath as usual. The run with nothing
+ * (LuaSocket) load from package.cpath as usual; fuzz/lua_oom/dropin.lua
+ * writes a file into the directory LUA_OOM_DIR names, which must exist
+ * (spec/lua_oom_spec.lua makes it). The run with nothing
  * failed comes first and must finish the script. A failed run must end
  * in an error that says memory ran out (the scripts put the engines' own
  * errors in theirs), or after a Lua warning that does; anything else is a

@@ -8,9 +8,14 @@ return {
     specs = { { S, "is accepted: the server resumes under the session's suite" } } },
   -- ... and only then: without early data the server's order stands.
   { name = "review41a_psk_session_suite_always", file = "csrc/hs/tls13_psk_server.c",
-    from = "    if (ch->early_data)\n        for (size_t i = 0; i < c->pol.n_suites; i++)",
-    to = "    if (ch->early_data || 1)\n        for (size_t i = 0; i < c->pol.n_suites; i++)",
+    from = "    if (ch->early_data && c->pol.early_data)\n        for (size_t i = 0; i < c->pol.n_suites; i++)",
+    to = "    if ((ch->early_data && c->pol.early_data) || 1)\n        for (size_t i = 0; i < c->pol.n_suites; i++)",
     specs = { { S, "leaves the server's order alone for a resumption without early data" } } },
+  -- review41g: nor when this server takes no early data (it would be declined anyway).
+  { name = "review41g_psk_session_suite_without_our_early_data", file = "csrc/hs/tls13_psk_server.c",
+    from = "    if (ch->early_data && c->pol.early_data)\n",
+    to = "    if (ch->early_data)\n",
+    specs = { { S, "leaves the server's order alone when the server takes no early data" } } },
   -- I3: a resumed connection whose session kept no peer certificate says so.
   { name = "review41a_verifiedchain_resumed_no_cert", file = "csrc/lua/lua_info.c",
     from = "    else if ((info.peer_chain == NULL || sk_X509_num(info.peer_chain) == 0) && info.resumed)",

@@ -10,7 +10,7 @@ local KEY = ("R"):rep(16) .. ("r"):rep(24) .. "41a56789"
 describe("review41a I2: 0-RTT of a session made under a suite the server does not prefer", function()
   local CHACHA, AES128 = "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"
 
-  local function resume(early)
+  local function resume(early, server_early)
     local st = tls.store.memory()
     local sopts = { early_data = true, ticket_keys = { KEY }, session_store = st,
       ciphers = AES128 .. ":" .. CHACHA }
@@ -21,7 +21,10 @@ describe("review41a I2: 0-RTT of a session made under a suite the server does no
     local only = assert(tls.context { mode = "client", ca = E.CERT, early_data = true, ciphers = CHACHA })
     local session, first = E.first_session(only, sctx)
     assert.equal(CHACHA, first:info().cipher)
-    local c, s = E.resume(cctx, sctx, session, early)
+    -- server_early == false: resumed by a server with the same keys that takes no early data
+    local rctx = server_early == false
+      and E.server_ctx { ticket_keys = { KEY }, ciphers = AES128 .. ":" .. CHACHA } or sctx
+    local c, s = E.resume(cctx, rctx, session, early)
     assert.is_true(s:status().handshake_done, tostring(s:error()))
     assert.is_true(c:status().handshake_done, tostring(c:error()))
     assert.is_true(s:info().resumed)
@@ -39,6 +42,12 @@ describe("review41a I2: 0-RTT of a session made under a suite the server does no
   it("leaves the server's order alone for a resumption without early data", function()
     local _, s = resume(nil)
     assert.equal(AES128, s:info().cipher)
+  end)
+
+  it("leaves the server's order alone when the server takes no early data (review41g)", function()
+    local c, s = resume("early hello", false)
+    assert.equal(AES128, s:info().cipher)
+    assert.equal("rejected", c:info().early_data)
   end)
 end)
 

@@ -106,8 +106,10 @@ static const tls_suite *suite_with_hash(const tls_conn *c, const client_hello *c
      * under ChaCha20) declined the early data of every client whose
      * session our preference did not make. Without early data our order
      * stands: it is the operator's choice (speed of AES on this machine),
-     * and a suite kept from old sessions would outlive a reordering. */
-    if (ch->early_data)
+     * and a suite kept from old sessions would outlive a reordering. So
+     * does it when we take no early data: it would be declined anyway
+     * (review41g). */
+    if (ch->early_data && c->pol.early_data)
         for (size_t i = 0; i < c->pol.n_suites; i++)
             if ((ch->suites & ((uint32_t)1 << i)) && c->pol.suites[i] == made->id)
                 return made;
