@@ -224,7 +224,7 @@ typedef struct ours_side {
 
 static void ours_configs(ours_side *o, const pki *p, const proto *v)
 {
-    tls_error e;
+    TLS_ERROR_LOCAL(e);
     const char *suites = v->ours_suites;
     /* X25519 for the key exchange. TLS 1.2 also needs the leaf's curve in
      * the client's groups (rfc8422#5.1: the certificate's key must be on a

@@ -236,7 +236,7 @@ static void die(const char *what, const tls_error *err)
 
 static tls_config *make_server(const char *cert, const char *key)
 {
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     tls_config *cfg = tls_config_new(1);
     if (cfg == NULL)
@@ -257,7 +257,7 @@ static tls_config *make_server(const char *cert, const char *key)
 static tls_config *make_client(const char *suite)
 {
     static const char *const cas[] = { fuzz_ec_cert_pem, fuzz_rsa_cert_pem, fuzz_ed25519_cert_pem };
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     tls_config *cfg = tls_config_new(0);
     if (cfg == NULL)
@@ -272,7 +272,7 @@ static tls_config *make_client(const char *suite)
 
 static void add_pair(tls_config *cfg, const char *cert, const char *key)
 {
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls_config_set_chain(cfg, cert, strlen(cert), 0, &err) != 0 ||
         tls_config_set_key(cfg, key, strlen(key), 0, NULL, &err) != 0)
@@ -282,7 +282,7 @@ static void add_pair(tls_config *cfg, const char *cert, const char *key)
 static tls_config *make_server_full(void)
 {
     static const char *const cas[] = { fuzz_ec_cert_pem, fuzz_rsa_cert_pem, fuzz_ed25519_cert_pem };
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     tls_config *cfg = make_server(fuzz_ec_cert_pem, fuzz_ec_key_pem);
     add_pair(cfg, fuzz_rsa_cert_pem, fuzz_rsa_key_pem);
@@ -298,7 +298,7 @@ static tls_config *make_server_full(void)
 
 static tls_config *make_client_full(const char *suite, int tls12)
 {
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     tls_config *cfg = make_client(suite);
     add_pair(cfg, fuzz_ec_cert_pem, fuzz_ec_key_pem);
@@ -326,7 +326,7 @@ void fuzz_setup(void)
     server_cfg[FUZZ_KEY_RSA] = make_server(fuzz_rsa_cert_pem, fuzz_rsa_key_pem);
     server_cfg[FUZZ_KEY_ED25519] = make_server(fuzz_ed25519_cert_pem, fuzz_ed25519_key_pem);
     server_hrr_cfg = make_server(fuzz_ec_cert_pem, fuzz_ec_key_pem);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls_config_set_groups(server_hrr_cfg, "secp256r1", &err) != 0)
         die("server groups", &err);
@@ -493,7 +493,7 @@ void fuzz_extra_setup(void)
     static const char *const cas[] = { fuzz_ec_cert_pem, fuzz_rsa_cert_pem, fuzz_ed25519_cert_pem };
     if (extra_server_cfg != NULL)
         return;
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     tls_config *s = make_server(fuzz_ec_cert_pem, fuzz_ec_key_pem);
     add_pair(s, fuzz_rsa_cert_pem, fuzz_rsa_key_pem);

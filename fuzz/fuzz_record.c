@@ -56,7 +56,7 @@ static void feed_sealed12(tls_conn *sender, tls_conn *receiver, const uint8_t *i
     rec[2] = 0x03;
     rec[3] = (uint8_t)((len + overhead) >> 8);
     rec[4] = (uint8_t)(len + overhead);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls12_aead_seal(&sender->wr, type, TLS_VERSION_12, inner, len, rec + TLS_RECORD_HEADER_LEN, &err) != 0)
         abort();
@@ -84,7 +84,7 @@ static void feed_sealed(tls_conn *sender, tls_conn *receiver, const uint8_t *inn
     rec[4] = (uint8_t)(len + tag);
     if (len > 0)
         memcpy(rec + TLS_RECORD_HEADER_LEN, inner, len);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls_aead_seal(&sender->wr, rec, TLS_RECORD_HEADER_LEN, rec + TLS_RECORD_HEADER_LEN, len,
                       rec + TLS_RECORD_HEADER_LEN + len, &err) != 0)
@@ -98,7 +98,7 @@ static void feed_sealed(tls_conn *sender, tls_conn *receiver, const uint8_t *inn
 static void follow_key_update(tls_conn *sender)
 {
     uint8_t *own = sender->is_server ? sender->keys.server_ap : sender->keys.client_ap;
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls13_next_traffic_secret(sender->suite->md, own, &err) != 0 ||
         tls_record_set_write_key(sender, own, "next application traffic secret") != 0)

@@ -44,7 +44,7 @@ static void must(int ok, const char *what)
 static uint16_t round_trip(const char *text, size_t len)
 {
     tls_session s, again;
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int rc = tls_session_from_text(&s, text, len, &err);
     must(rc == 0 || err.set, "from_text failed without a reason");
@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint16_t version = round_trip(text, size);
 
     tls_session bin;
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int rc = tls_session_decode(&bin, data, size, &err);
     must(rc == 0 || err.set, "decode failed without a reason");

@@ -94,7 +94,7 @@ int main(int argc, char **argv)
     printf("#ifndef FUZZ_CERTS_H\n#define FUZZ_CERTS_H\n");
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         char *cert = NULL, *key = NULL;
-        tls_error err;
+        TLS_ERROR_LOCAL(err);
         tls_error_clear(&err);
         if (tls_selfsigned(names, 2, kinds[i], 36500, &cert, &key, &err) != 0) {
             fprintf(stderr, "gen_certs: %s\n", err.reason);

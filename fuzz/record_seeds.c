@@ -121,7 +121,7 @@ static void add_extras(tls_config *cfg, int extras)
     static const uint8_t alpn_client[] = { 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
     static const uint8_t alpn_server[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1', 2, 'h', '2' };
     static const char *const cas[] = { fuzz_ec_cert_pem, fuzz_rsa_cert_pem, fuzz_ed25519_cert_pem };
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int rc = 0;
     if (extras & (X_MTLS | X_REQUIRE)) {
@@ -148,7 +148,7 @@ static void add_extras(tls_config *cfg, int extras)
 static tls_config *config(int is_server, const char *cert, const char *key, const char *suites,
                           const char *groups, int extras)
 {
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     tls_config *cfg = tls_config_new(is_server);
     int rc = cfg == NULL;
@@ -490,7 +490,7 @@ static void record_session_seeds(void)
         write_seed("fuzz_session", name, t->data, t->len);
         /* The binary encoding under the text, for tls_session_decode. */
         tls_session s;
-        tls_error err;
+        TLS_ERROR_LOCAL(err);
         tls_error_clear(&err);
         tls_buf bin;
         tls_buf_init(&bin);
@@ -758,7 +758,7 @@ static int peek_message(tls_conn *target, tls_conn *peer, tls_buf *msg)
     size_t len = n - TLS_RECORD_HEADER_LEN;
     int rc = 0;
     if (target->rd_protected) {
-        tls_error err;
+        TLS_ERROR_LOCAL(err);
         tls_error_clear(&err);
         uint64_t seq = target->rd.seq;
         rc = tls_aead_open(&target->rd, rec.data, TLS_RECORD_HEADER_LEN, payload, len, &len, &err);

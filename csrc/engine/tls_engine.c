@@ -144,6 +144,7 @@ void tls_conn_free(tls_conn *c)
     OPENSSL_free(c->ocsp);
     tls_resume_forget(c);
     tls13_early_free(c);
+    tls_error_release(&c->err);
     tls_config_unref(c->cfg);
     OPENSSL_cleanse(c, sizeof *c);
     free(c);

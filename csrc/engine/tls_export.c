@@ -48,7 +48,7 @@ int tls_conn_export(const tls_conn *c, const char *label, size_t label_len, cons
         return refuse(why, why_size, "closed");
     if (!(c->status & TLS_STATUS_HANDSHAKE_DONE))
         return refuse(why, why_size, "cannot export keying material before the handshake is complete");
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls_export_check(label, label_len, context_len, out_len, &err) != 0)
         return refuse(why, why_size, err.reason);

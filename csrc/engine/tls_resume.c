@@ -84,7 +84,7 @@ int tls_conn_set_session(tls_conn *c, const char *text, size_t len, char *why, s
             return -1;
         }
     } else {
-        tls_error err;
+        TLS_ERROR_LOCAL(err);
         tls_error_clear(&err);
         int rc = tls_session_from_text(s, text, len, &err);
         /* A session kept across an upgrade of luatls: a full handshake,
@@ -112,7 +112,7 @@ int tls_conn_get_session(const tls_conn *c, tls_buf *out)
 {
     if (c->new_session == NULL)
         return 0;
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     return tls_session_to_text(c->new_session, out, &err) == 0 ? 1 : 0;
 }
@@ -137,7 +137,7 @@ const char *tls_resume_pin_misfit(tls_config *cfg, const tls_session *s)
     if (cfg->n_pins == 0)
         return NULL;
     X509 *leaf = s->peer_cert.len > 0 ? tls_cert_cache_get(cfg, s->peer_cert.data, s->peer_cert.len) : NULL;
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int pinned = leaf != NULL && tls_pin_check(cfg, NULL, leaf, &err) == 0;
     X509_free(leaf);

@@ -42,7 +42,7 @@ static int open_session(tls_conn *c, const client_hello *ch, const uint8_t *seal
 {
     tls_config *cfg = c->cfg;
     uint64_t now = tls_config_now_ms(cfg);
-    tls_error e;
+    TLS_ERROR_LOCAL(e);
     tls_error_clear(&e);
     tls_buf plain;
     tls_buf_init(&plain);
@@ -310,7 +310,7 @@ static int seal_new_session(tls_conn *c, tls_buf *out, char *why, size_t why_siz
     tls_session_init(&s);
     tls_buf plain;
     tls_buf_init(&plain);
-    tls_error e;
+    TLS_ERROR_LOCAL(e);
     tls_error_clear(&e);
     int rc = -1;
     s.kind = TLS_SESSION_SERVER;
@@ -358,7 +358,7 @@ static int reseal_session(tls_conn *c, tls_buf *out, char *why, size_t why_size)
     tls_session *s = c->session;
     tls_buf plain;
     tls_buf_init(&plain);
-    tls_error e;
+    TLS_ERROR_LOCAL(e);
     tls_error_clear(&e);
     int rc = 0;
     if (tls_session_encode(s, &plain, &e) != 0 ||

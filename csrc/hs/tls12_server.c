@@ -605,7 +605,7 @@ static int handle_certificate_verify(tls_conn *c, tls_reader *body, const uint8_
                         "client signed its CertificateVerify with %s, which does not fit its %s certificate key",
                         name, EVP_PKEY_get0_type_name(c->peer_key));
     const tls_buf *messages = tls_transcript_messages(&c->transcript);
-    tls_error why;
+    TLS_ERROR_LOCAL(why);
     tls_error_clear(&why);
     if (tls12_sig_verify(c->peer_key, scheme, messages->data, messages->len, sig.p, sig.len,
                          "the client's CertificateVerify", &why) != 0)

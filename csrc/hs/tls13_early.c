@@ -579,10 +579,13 @@ size_t tls_conn_early_unread_at_close(tls_conn *c)
         tls_trace_add(&tb, "bytes", "%zu", n);
         tls_trace_add(&tb, "meaning", "closed with accepted 0-RTT data never read (receive_early / read_early): "
                                       "the client was told it was delivered, and will not send it again");
-        /* Closing goes on whatever the trace function says. */
-        tls_error saved = c->err;
-        if (tls_trace_emit(c, &tb) != 0)
-            c->err = saved;
+        /* Closing goes on whatever the trace function says. An error
+         * recorded before stays (tls_fail keeps the first); one the trace
+         * function made is forgotten, its buffer kept for tls_conn_free
+         * (restoring a copy of c->err would leak it). */
+        int had_error = c->err.set;
+        if (tls_trace_emit(c, &tb) != 0 && !had_error)
+            tls_error_clear(&c->err);
     }
     return n;
 }

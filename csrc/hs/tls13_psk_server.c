@@ -138,7 +138,7 @@ static int judge(tls_conn *c, const client_hello *ch, const tls_reader *id, uint
                  int ke, tls_session *s, tls13_psk_choice *choice, char *why, size_t why_size)
 {
     tls_config *cfg = c->cfg;
-    tls_error local;
+    TLS_ERROR_LOCAL(local);
     tls_error_clear(&local);
     tls_buf plain;
     tls_buf_init(&plain);
@@ -348,7 +348,7 @@ int tls13_psk_server_select(tls_conn *c, const client_hello *ch, const uint8_t *
     /* Rotation and expiry first, as for a TLS 1.2 ticket (open_session):
      * the keys of now, not of when the connection was made, open it, so
      * that a key past its time (tls_ticket_keys_expire) opens nothing. */
-    tls_error keys_err;
+    TLS_ERROR_LOCAL(keys_err);
     tls_error_clear(&keys_err);
     if (tls_ticket_keys_prepare(&c->cfg->ticket_keys, tls_config_now_ms(c->cfg), &keys_err) != 0)
         return trace_decision(c, "full handshake", "the ticket keys cannot be brought up to date: %.200s",

@@ -192,7 +192,7 @@ int tls_hs_accept_peer_chain(tls_conn *c)
      * has the last word; without one a failure stands. A client's
      * certificate signs its CertificateVerify, whatever the key exchange:
      * only a server's may need keyEncipherment (TLS 1.2 RSA). */
-    tls_error verdict;
+    TLS_ERROR_LOCAL(verdict);
     tls_error_clear(&verdict);
     STACK_OF(X509) *verified = NULL;
     int ok = !c->pol.verify ||

@@ -62,7 +62,7 @@ static int ctx_set_chain(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     size_t len;
     const char *src = luaL_checklstring(L, 2, &len);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     return push_result(L, tls_config_set_chain(ctx->cfg, src, len, lua_toboolean(L, 3), &err), &err);
 }
@@ -74,7 +74,7 @@ static int ctx_set_key(lua_State *L)
     const char *src = luaL_checklstring(L, 2, &len);
     size_t password_len = 0;
     const char *password = luaL_optlstring(L, 4, NULL, &password_len);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     /* libcrypto takes the password as a C string: a zero byte would cut it
      * short, and the key opened with its first part. */
@@ -99,7 +99,7 @@ static int ctx_load_ca_pem(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     size_t len;
     const char *pem = luaL_checklstring(L, 2, &len);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     return push_result(L, tls_config_load_ca_pem(ctx->cfg, pem, len, &err), &err);
 }
@@ -111,7 +111,7 @@ static int ctx_load_ca_path(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     size_t len;
     const char *path = luaL_checklstring(L, 2, &len);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     return push_result(L, tls_config_load_ca_path(ctx->cfg, path, len, &err), &err);
 }
@@ -119,7 +119,7 @@ static int ctx_load_ca_path(lua_State *L)
 static int ctx_load_system_ca(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     return push_result(L, tls_config_load_system_ca(ctx->cfg, &err), &err);
 }
@@ -138,7 +138,7 @@ static int set_list(lua_State *L, list_setter set)
         lua_pushliteral(L, "the list holds a zero byte, which would cut it short");
         return 2;
     }
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     return push_result(L, set(ctx->cfg, list, &err), &err);
 }
@@ -246,7 +246,7 @@ static int ctx_set_strict_close(lua_State *L)
 static int ctx_check(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls_config_check(ctx->cfg, &err) != 0)
         return push_result(L, -1, &err);
@@ -285,7 +285,7 @@ static int ctx_set_versions(lua_State *L)
 {
     lua_context *ctx = check_ctx(L, 1);
     const char *min = tls_lua_check_word(L, 2), *max = tls_lua_check_word(L, 3);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     return push_result(L, tls_config_set_versions(ctx->cfg, tls_version_by_name(min),
                                                   tls_version_by_name(max), &err), &err);
@@ -305,7 +305,7 @@ static int ctx_set_alpn(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     size_t len;
     const char *list = luaL_checklstring(L, 2, &len);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     return push_result(L, tls_config_set_alpn(ctx->cfg, (const uint8_t *)list, len, &err), &err);
 }
@@ -328,7 +328,7 @@ static int ctx_set_ocsp_response(lua_State *L)
     size_t len;
     const char *src = luaL_checklstring(L, 2, &len);
     int is_path = memchr(src, 0, len) == NULL;
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int rc = tls_config_set_ocsp_response(ctx->cfg, src, len, is_path, &err);
     /* A response that is not about the first pair's certificate is never
@@ -363,7 +363,7 @@ static int ctx_add_pin(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     size_t len;
     const char *pin = luaL_checklstring(L, 2, &len);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     return push_result(L, tls_config_add_pin(ctx->cfg, pin, len, &err), &err);
 }
@@ -374,7 +374,7 @@ static int ctx_load_crl(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     size_t len;
     const char *src = luaL_checklstring(L, 2, &len);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     return push_result(L, tls_config_load_crl(ctx->cfg, src, len, lua_toboolean(L, 3), &err), &err);
 }
@@ -461,7 +461,7 @@ static int ctx_set_hook(lua_State *L)
     /* The identity with the function, in one call: a connection takes both
      * from the context when it is made (its hooks and c->pol, review41c),
      * so the two it takes always belong together. */
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (slot == TLS_LUA_SLOT_VERIFY && set_verify_fn_id(L, ctx->cfg, 3, 4, &err) != 0)
         return push_result(L, -1, &err);
@@ -477,7 +477,7 @@ static int ctx_set_keylog(lua_State *L)
     lua_context *ctx = check_ctx(L, 1);
     size_t len = 0;
     const char *path = luaL_optlstring(L, 2, NULL, &len);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     return push_result(L, tls_keylog_set_file(ctx->cfg, path, len, &err), &err);
 }
@@ -534,7 +534,7 @@ static int ctx_set_ticket_keys(lua_State *L)
         keys[i - 1] = (const uint8_t *)k; /* the table keeps the string alive */
         lua_pop(L, 1);
     }
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int rc = tls_ticket_keys_set(&ctx->cfg->ticket_keys, keys, (size_t)n, tls_config_now_ms(ctx->cfg), &err);
     return push_result(L, rc, &err);

@@ -179,7 +179,7 @@ static int l_keyschedule(lua_State *L)
     const uint8_t *th_cf = lua_isnoneornil(L, 5) ? NULL : check_secret(L, 5, s->hash_len);
 
     tls13_keys *k = (tls13_keys *)scratch(L, sizeof *k);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     /* In a scope, as the engine runs it: one HMAC context re-keyed for
      * every secret, so that the known answers check that path too. */
@@ -247,7 +247,7 @@ static int l_hmac_sequence(lua_State *L)
         secret[i] = (const uint8_t *)lua_tolstring(L, -1, &secret_len[i]);
     }
     uint8_t *out = scratch(L, HMAC_SEQ_MAX * 32);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int ok = 1;
     tls_hmac_scope_enter();
@@ -278,7 +278,7 @@ static int l_traffic_keys(lua_State *L)
     const tls_suite *s = check_suite(L, 1);
     const uint8_t *secret = check_secret(L, 2, s->hash_len);
     uint8_t key[TLS_MAX_KEY_LEN], iv[TLS_AEAD_IV_LEN];
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls13_traffic_keys(s, secret, key, iv, &err) != 0)
         return push_error(L, &err);
@@ -297,7 +297,7 @@ static int l_finished(lua_State *L)
     const uint8_t *secret = check_secret(L, 2, hlen);
     const uint8_t *th = check_secret(L, 3, hlen);
     uint8_t out[TLS_MAX_HASH_LEN];
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls13_finished(md, secret, th, out, &err) != 0)
         return push_error(L, &err);
@@ -312,7 +312,7 @@ static int l_next_traffic_secret(lua_State *L)
     size_t hlen = (size_t)EVP_MD_get_size(md);
     const uint8_t *in = check_secret(L, 2, hlen);
     uint8_t secret[TLS_MAX_HASH_LEN];
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     memcpy(secret, in, hlen);
     if (tls13_next_traffic_secret(md, secret, &err) != 0)
@@ -335,7 +335,7 @@ static int l_seal(lua_State *L)
     memcpy(buf, pt, len);
 
     tls_aead a = {0};
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls_aead_init(&a, s, secret, 1, &err) != 0)
         return push_error(L, &err);
@@ -363,7 +363,7 @@ static int l_open(lua_State *L)
     memcpy(buf, ct, len);
 
     tls_aead a = {0};
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls_aead_init(&a, s, secret, 0, &err) != 0)
         return push_error(L, &err);
@@ -393,7 +393,7 @@ static int tls12_record(lua_State *L, int encrypt)
     luaL_argcheck(L, iv_len == s->fixed_iv_len, 3, "wrong IV length");
     uint8_t *out = scratch(L, len + tls12_aead_overhead(s));
     tls_aead a = {0};
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls_aead_init_raw(&a, s, key, iv, encrypt, &err) != 0)
         return push_error(L, &err);
@@ -418,7 +418,7 @@ static int l_kex_x25519(lua_State *L)
     const uint8_t *peer = check_bytes(L, 2, &peer_len);
     uint8_t out[TLS_MAX_SHARED_SECRET];
     tls_kex k = {TLS_GROUP_X25519, NULL};
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     k.priv = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv, priv_len);
     if (k.priv == NULL)
@@ -449,7 +449,7 @@ static int l_kex_pair(lua_State *L)
     tls_buf pa, pb;
     uint8_t sa[TLS_MAX_SHARED_SECRET], sb[TLS_MAX_SHARED_SECRET];
     size_t la = 0, lb = 0;
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     tls_buf_init(&pa);
     tls_buf_init(&pb);
@@ -486,7 +486,7 @@ static int l_kex_peer(lua_State *L)
     tls_kex k = {0, NULL};
     tls_buf pub;
     uint8_t out[TLS_MAX_SHARED_SECRET];
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     tls_buf_init(&pub);
     int rc = tls_kex_generate(&k, g, &pub, &err) == 0
@@ -511,7 +511,7 @@ static int l_kex_private(lua_State *L)
     const uint8_t *peer = check_bytes(L, 3, &peer_len);
     tls_kex k = {0, NULL};
     uint8_t out[TLS_MAX_SHARED_SECRET];
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int rc = tls_kex_set_private(&k, g, priv, priv_len, &err) == 0
              && tls_kex_derive(&k, peer, peer_len, out, sizeof out, &out_len, &err) == 0;
@@ -535,7 +535,7 @@ static int l_transcript(lua_State *L)
     int hrr = lua_toboolean(L, 4);
     tls_transcript t;
     uint8_t out[TLS_MAX_HASH_LEN];
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     tls_transcript_init(&t);
     int rc = tls_transcript_add(&t, before, before_len, &err) == 0
@@ -618,7 +618,7 @@ static int l_sign(lua_State *L)
     if (key == NULL)
         return push_fail(L, "cannot read the private key");
     tls_buf out;
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     tls_buf_init(&out);
     int rc = tls_sig_sign(key, scheme, msg, len, &out, &err);
@@ -646,7 +646,7 @@ static int l_verify(lua_State *L)
     EVP_PKEY *key = read_key(pem, pem_len);
     if (key == NULL)
         return push_fail(L, "cannot read the private key");
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int rc = tls_sig_verify(key, scheme, msg, len, sig, sig_len, &err);
     EVP_PKEY_free(key);
@@ -662,7 +662,7 @@ static int l_random(lua_State *L)
     lua_Integer n = luaL_checkinteger(L, 1);
     luaL_argcheck(L, n >= 0 && n <= 65536, 1, "bad length");
     uint8_t *buf = scratch(L, (size_t)n);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls_random(buf, (size_t)n, &err) != 0)
         return push_error(L, &err);
@@ -684,7 +684,7 @@ static int l_tls12_prf(lua_State *L)
     lua_Integer length = luaL_checkinteger(L, 6);
     luaL_argcheck(L, length > 0 && length <= 65536, 6, "bad length");
     uint8_t *out = scratch(L, (size_t)length);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls12_prf(md, secret, secret_len, label, seed1, seed1_len, seed2, seed2_len, out,
                   (size_t)length, &err)
@@ -715,7 +715,7 @@ static int l_tls12_master_secret(lua_State *L)
     const uint8_t *sr = check_random(L, 4);
     const uint8_t *sh = lua_isnoneornil(L, 5) ? NULL : check_bytes(L, 5, &hash_len);
     uint8_t master[TLS12_MASTER_LEN];
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls12_master_secret(md, pms, pms_len, sh != NULL, cr, sr, sh, hash_len, master, &err)
         != 0)
@@ -739,7 +739,7 @@ static int l_tls12_key_block(lua_State *L)
     const uint8_t *cr = check_random(L, 5);
     const uint8_t *sr = check_random(L, 6);
     tls12_key_block *kb = (tls12_key_block *)scratch(L, sizeof *kb);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls12_key_block_derive(md, (size_t)key_len, (size_t)iv_len, master, cr, sr, kb, &err)
         != 0)
@@ -762,7 +762,7 @@ static int l_tls12_finished(lua_State *L)
     size_t hash_len;
     const uint8_t *th = check_bytes(L, 4, &hash_len);
     uint8_t out[TLS12_VERIFY_DATA_LEN];
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls12_finished(md, master, by_server, th, hash_len, out, &err) != 0)
         return push_error(L, &err);
@@ -782,7 +782,7 @@ static int l_rsa_premaster_encrypt(lua_State *L)
     if (key == NULL)
         return push_fail(L, "cannot read the private key");
     tls_buf out;
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     tls_buf_init(&out);
     int rc = tls12_rsa_premaster_encrypt(key, (uint16_t)version, pms, &out, &err);
@@ -851,7 +851,7 @@ static int l_rsa_premaster_decrypt(lua_State *L)
             munmap(f.map, f.map_len);
         return push_fail(L, "cannot read the private key");
     }
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int rc = tls12_rsa_premaster_decrypt(key, fenced_ct ? f.data : enc, enc_len, (uint16_t)version, pms, &err);
     EVP_PKEY_free(key);

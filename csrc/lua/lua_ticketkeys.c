@@ -65,7 +65,7 @@ static int push_errno(lua_State *L, const char *what, const char *path, int e)
 static int core_ticketkey_generate(lua_State *L)
 {
     uint8_t key[TLS_TICKET_KEY_LEN];
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls_ticket_key_generate(key, &err) != 0)
         return push_reason(L, err.reason);
@@ -80,7 +80,7 @@ static int core_ticketkey_generate(lua_State *L)
  * server compares it to decide whether to read the file again. */
 static int core_ticketkeys_stat(lua_State *L)
 {
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     const char *path = check_path(L, 1, &err);
     if (path == NULL)
         return push_reason(L, err.reason);
@@ -108,7 +108,7 @@ static int core_ticketkeys_stat(lua_State *L)
  * larger than a key file can be. */
 static int core_ticketkeys_read(lua_State *L)
 {
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     const char *path = check_path(L, 1, &err);
     if (path == NULL)
         return push_reason(L, err.reason);
@@ -184,7 +184,7 @@ static int write_all(int fd, const char *p, size_t len)
  * path (same file system), is flushed to disk, then renamed over path. */
 static int core_ticketkeys_write(lua_State *L)
 {
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     const char *path = check_path(L, 1, &err);
     if (path == NULL)
         return push_reason(L, err.reason);
@@ -223,7 +223,7 @@ static int core_ticketkeys_write(lua_State *L)
 static int core_ticketkeys_tick(lua_State *L)
 {
     tls_config *cfg = tls_lua_check_context(L, 1);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (cfg->ticket_keys.rotate_ms > 0
         && tls_ticket_keys_prepare(&cfg->ticket_keys, tls_config_now_ms(cfg), &err) != 0)

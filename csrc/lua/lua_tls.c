@@ -265,7 +265,7 @@ static int core_selfsigned(lua_State *L)
         lua_pop(L, 1);
     }
     char *pem[2] = { NULL, NULL }; /* certificate, key */
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     if (tls_selfsigned(names, (size_t)n, key_type, (int)days, &pem[0], &pem[1], &err) != 0) {
         lua_pushnil(L);

@@ -456,7 +456,7 @@ int tls_key_is_encrypted(const char *src, size_t len, int is_path)
         return 1;
     tls_buf file;
     tls_buf_init(&file);
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     BIO *bio = open_source("key", src, len, is_path, &file, NULL, &err);
     if (bio == NULL) {

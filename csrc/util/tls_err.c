@@ -1,12 +1,27 @@
 #include "util/tls_err.h"
 
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 #include <openssl/err.h>
 
 #include "util/tls_consts.h"
 
-void tls_error_clear(tls_error *e) { memset(e, 0, sizeof *e); e->alert = -1; }
+void tls_error_clear(tls_error *e)
+{
+    e->set = 0;
+    e->alert = -1;
+    e->from_peer = 0;
+    e->reason = "";
+}
+
+void tls_error_release(tls_error *e)
+{
+    if (e->owned)
+        free(e->buf);
+    e->owned = 0;
+    e->buf = NULL;
+    tls_error_clear(e);
+}
 
 int tls_failv(tls_error *e, int alert, const char *fmt, va_list ap)
 {
@@ -15,7 +30,18 @@ int tls_failv(tls_error *e, int alert, const char *fmt, va_list ap)
     e->set = 1;
     e->alert = alert;
     e->from_peer = 0;
-    vsnprintf(e->reason, sizeof e->reason, fmt, ap);
+    if (e->buf == NULL) {
+        /* The first failure of a connection: the alert above is what the
+         * peer sees, so it stands even without memory for the words. */
+        e->buf = malloc(TLS_REASON_MAX);
+        if (e->buf == NULL) {
+            e->reason = TLS_REASON_NO_MEMORY;
+            return -1;
+        }
+        e->owned = 1;
+    }
+    vsnprintf(e->buf, TLS_REASON_MAX, fmt, ap);
+    e->reason = e->buf;
     return -1;
 }
 

@@ -14,14 +14,42 @@
  * (review41g). */
 #define TLS_REASON_MAX 512
 
+/* The reason's text lives outside the struct, so that the error every
+ * connection carries costs a few words until the connection fails (review41h:
+ * 512 inline bytes were a tenth of an idle connection). Two kinds:
+ *
+ * - a temporary on the stack, declared with TLS_ERROR_LOCAL(name), writes
+ *   into a buffer declared beside it: no allocation, nothing to free;
+ * - a tls_error in zeroed heap memory (the connection's c->err) is given
+ *   TLS_REASON_MAX bytes by malloc at its first failure, and its owner calls
+ *   tls_error_release when it goes. If that allocation fails, the error is
+ *   still recorded (set, alert) with a fixed text.
+ *
+ * A bare `tls_error x;` on the stack has no buffer and garbage pointers:
+ * never declare one (spec/review41h_spec.lua looks for them). Copying a
+ * tls_error by value shares its buffer: don't. */
 typedef struct tls_error {
     int set;            /* an error has been recorded */
     int alert;          /* TLS AlertDescription to send, or -1 for none */
     int from_peer;      /* the peer sent us this alert */
-    char reason[TLS_REASON_MAX];
+    int owned;          /* buf came from malloc: tls_error_release frees it */
+    char *buf;          /* TLS_REASON_MAX bytes for the text, or NULL until the first failure */
+    const char *reason; /* the text: "" until an error is recorded; never NULL after tls_error_clear */
 } tls_error;
 
+#define TLS_ERROR_LOCAL(name) \
+    char name##_text_[TLS_REASON_MAX]; \
+    tls_error name = { 0, -1, 0, 0, name##_text_, "" }
+
+/* What reason reads when the buffer for it could not be allocated. */
+#define TLS_REASON_NO_MEMORY "out of memory (while recording why the connection failed)"
+
+/* Forgets the recorded error and keeps the buffer for the next one. Also
+ * makes a zeroed tls_error (calloc) ready. */
 void tls_error_clear(tls_error *e);
+/* Frees a buffer tls_failv allocated (a stack buffer is left alone); the
+ * tls_error reads as cleared afterwards. */
+void tls_error_release(tls_error *e);
 /* Records the error (unless one is already recorded) and returns -1 so that
  * callers can write `return tls_fail(err, ...)`. */
 int tls_fail(tls_error *e, int alert, const char *fmt, ...)

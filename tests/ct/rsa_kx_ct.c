@@ -124,7 +124,7 @@ static void server_side(const char *name, const uint8_t *ct, size_t ct_len, uint
     uint8_t pms[PMS_LEN], master[TLS12_MASTER_LEN], master_ems[TLS12_MASTER_LEN];
     uint8_t fin_c[TLS12_VERIFY_DATA_LEN], fin_s[TLS12_VERIFY_DATA_LEN];
     tls12_key_block kb;
-    tls_error err;
+    TLS_ERROR_LOCAL(err);
     const EVP_MD *md = tls_crypto_sha(256);
     if (md == NULL)
         die("no SHA-256");
