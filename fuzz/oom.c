@@ -87,6 +87,7 @@ typedef struct scenario {
     tls_config *(*server)(void);
     int session; /* enum fuzz_session to offer, or -1 */
     int new_text; /* the client's configuration has not seen the session's text yet */
+    int refused;  /* the client asks for a name the server's certificate lacks: the handshake fails */
 } scenario;
 
 static tls_config *client13_full(void) { return fuzz_client_full_config(-1); }
@@ -98,21 +99,26 @@ static tls_config *client_early13(void) { return fuzz_session_client_config(FUZZ
 static tls_config *client_resume12(void) { return fuzz_session_client_config(FUZZ_SESSION_12); }
 static tls_config *server_rsa(void) { return fuzz_server_config(FUZZ_KEY_RSA); }
 static tls_config *server_ed25519(void) { return fuzz_server_config(FUZZ_KEY_ED25519); }
+static tls_config *server_ec(void) { return fuzz_server_config(FUZZ_KEY_EC); }
 
 static const scenario scenarios[] = {
     /* mutual TLS, ALPN, a stapled OCSP response, tickets */
-    { "tls13_full", client13_full, fuzz_server_full_config, -1, 0 },
-    { "tls13_hrr", client13, fuzz_server_hrr_config, -1, 0 },
-    { "tls13_rsa", client13, server_rsa, -1, 0 },
-    { "tls13_ed25519", client13, server_ed25519, -1, 0 },
-    { "tls13_resume", client_resume13, fuzz_server_full_config, FUZZ_SESSION_13, 0 },
+    { "tls13_full", client13_full, fuzz_server_full_config, -1, 0, 0 },
+    { "tls13_hrr", client13, fuzz_server_hrr_config, -1, 0, 0 },
+    { "tls13_rsa", client13, server_rsa, -1, 0, 0 },
+    { "tls13_ed25519", client13, server_ed25519, -1, 0, 0 },
+    { "tls13_resume", client_resume13, fuzz_server_full_config, FUZZ_SESSION_13, 0, 0 },
     /* the session's text parsed, not taken from the configuration's memo */
-    { "tls13_resume_new_text", client_resume13, fuzz_server_full_config, FUZZ_SESSION_13, 1 },
-    { "tls13_early_data", client_early13, fuzz_server_full_config, FUZZ_SESSION_13_EARLY, 0 },
-    { "tls12_full", client12_full, fuzz_server_full_config, -1, 0 },
-    { "tls12_chacha20", client12_chacha, fuzz_server_full_config, -1, 0 },
-    { "tls12_resume_ticket", client_resume12, fuzz_server_full_config, FUZZ_SESSION_12, 0 },
-    { "tls12_resume_new_text", client_resume12, fuzz_server_full_config, FUZZ_SESSION_12, 1 },
+    { "tls13_resume_new_text", client_resume13, fuzz_server_full_config, FUZZ_SESSION_13, 1, 0 },
+    { "tls13_early_data", client_early13, fuzz_server_full_config, FUZZ_SESSION_13_EARLY, 0, 0 },
+    { "tls12_full", client12_full, fuzz_server_full_config, -1, 0, 0 },
+    { "tls12_chacha20", client12_chacha, fuzz_server_full_config, -1, 0, 0 },
+    { "tls12_resume_ticket", client_resume12, fuzz_server_full_config, FUZZ_SESSION_12, 0, 0 },
+    { "tls12_resume_new_text", client_resume12, fuzz_server_full_config, FUZZ_SESSION_12, 1, 0 },
+    /* A failure with no allocation failed before it: a connection's reason
+     * is allocated at its first failure, so here that allocation is among
+     * those failed in turn, and the reason must still be there (review41h). */
+    { "tls13_refused", client13, server_ec, -1, 0, 1 },
 };
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
@@ -204,7 +210,8 @@ static unsigned long run(const scenario *s, unsigned long k)
     tls_conn *client = tls_conn_new(ccfg);
     tls_conn *server = tls_conn_new(scfg);
     int offered = 0;
-    if (client == NULL || server == NULL || tls_conn_set_server_name(client, "localhost") != 0)
+    if (client == NULL || server == NULL ||
+        tls_conn_set_server_name(client, s->refused ? "wrong.example" : "localhost") != 0)
         goto out;
     fuzz_use_store(server);
     if (s->session >= 0) {
@@ -252,7 +259,10 @@ static unsigned long run(const scenario *s, unsigned long k)
         problem(s, k, "the server received data that was not sent");
     if (strncmp(got_client, "pong", strlen(got_client)) != 0)
         problem(s, k, "the client received data that was not sent");
-    if (k == 0) {
+    if (k == 0 && s->refused) {
+        if (!is(client, TLS_STATUS_FAILED) || !is(server, TLS_STATUS_FAILED))
+            problem(s, k, "with no allocation failed, the refused handshake did not fail on both sides");
+    } else if (k == 0) {
         if (strcmp(got_client, "pong") != 0 || strcmp(got_server, want_server) != 0)
             problem(s, k, "with no allocation failed, the data did not go through");
         if (offered && !client->resumed)

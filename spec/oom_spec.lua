@@ -1,6 +1,7 @@
 -- Out of memory, on every path: fuzz/oom.c runs complete handshakes (TLS 1.3
 -- full with mutual TLS, ALPN and OCSP, HelloRetryRequest, RSA and Ed25519
--- certificates, resumption, 0-RTT; TLS 1.2 full and resumed) and makes each
+-- certificates, resumption, 0-RTT; TLS 1.2 full and resumed; a handshake
+-- refused for the certificate's name, review41h) and makes each
 -- of their allocations fail in turn, ours alone ("ours") and libcrypto's too
 -- ("all"). Built with AddressSanitizer and UBSan by `make fuzz-replay`: a
 -- crash, a leak (LeakSanitizer at exit), data that was not sent, a failure
@@ -15,6 +16,8 @@ local CLEAN_ENV = "env -u LD_PRELOAD ASAN_OPTIONS=detect_leaks=1 "
 local SCENARIOS = {
    "tls13_full", "tls13_hrr", "tls13_rsa", "tls13_ed25519", "tls13_resume", "tls13_resume_new_text",
    "tls13_early_data", "tls12_full", "tls12_chacha20", "tls12_resume_ticket", "tls12_resume_new_text",
+   -- a refused handshake: the reason's own allocation fails in turn (review41h)
+   "tls13_refused",
 }
 
 -- Runs the harness; returns its exit code, its output and the allocation
