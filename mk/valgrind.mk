@@ -10,7 +10,8 @@
 #      api_spec, tls12_pairs_spec and mtls_pairs_spec, TLS 1.2 resumption
 #      (resume12_client_spec: tickets and ids, our pairs and openssl), TLS 1.3
 #      PSK and 0-RTT (early_data_resume_spec), interop with
-#      openssl, malformed input) run by busted inside valgrind; the Lua
+#      openssl, malformed input, review41h's connection error reasons:
+#      a trace function's failure at close) run by busted inside valgrind; the Lua
 #      servers they start are traced too (other programs, openssl and the
 #      like, are skipped), each process logging to build-valgrind/logs/.
 # Any memory error, any definitely or indirectly lost block, and any spec
@@ -22,7 +23,7 @@ VALGRIND_BUILD := build-valgrind
 VALGRIND_LOGS := $(VALGRIND_BUILD)/logs
 VALGRIND_SPECS ?= spec/api_spec.lua spec/interop_openssl_spec.lua spec/malformed_spec.lua spec/malformed12_spec.lua \
 	spec/resume12_client_spec.lua spec/early_data_resume_spec.lua \
-	spec/tls12_pairs_spec.lua spec/mtls_pairs_spec.lua
+	spec/tls12_pairs_spec.lua spec/mtls_pairs_spec.lua spec/review41h_spec.lua
 VALGRIND_FLAGS := --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --num-callers=30 --suppressions=$(CURDIR)/mk/valgrind.supp
 # Programs started by the specs that are not ours.

@@ -78,7 +78,8 @@ _Static_assert(sizeof(((tls_conn *)0)->err) <= 64, "c->err embeds its reason aga
    it("is left clear when a trace function fails at close on accepted 0-RTT never read", function()
       -- tls13_early.c forgets the failure the trace function records there
       -- (closing goes on); it used to restore a copy of c->err, which with
-      -- an allocated reason would leak the block (make test-asan sees it).
+      -- an allocated reason would leak the block (valgrind sees it: run this
+      -- spec as mk/valgrind.mk's valgrind-lua runs its specs).
       local calls = 0
       local sctx = E.server_ctx { early_data = true, ticket_keys = { KEY }, session_store = table_store(),
          trace = function(ev)
