@@ -16,7 +16,8 @@
 -- yielding to cqueues), luasec (LuaSec's non-blocking calls on the same
 -- cqueues loop), nginx (one worker), luatls_engine (tls.engine over LuaSocket
 -- on cqueues; not in --quick), luatls_notickets (only with --only).
--- The server's CPU time is utime+stime from /proc (nginx: master and worker);
+-- The server's CPU time is its schedstat run time from /proc (utime+stime
+-- where there is no schedstat; nginx: master and worker);
 -- the load generator's is not counted. When taskset is there, each server is
 -- pinned to CPU 1 and the load generator to CPU 0. A round's figure is its
 -- total connections (or MB) over its total server CPU time; figures are
@@ -210,7 +211,7 @@ local function measure(list, reply, batches, per_batch, inflight)
     t.per_cpu = t.conns / t.cpu
     t.mb_per_cpu = t.mb / t.cpu
     t.tickets = t.tickets / t.conns
-    print(string.format("# %-16s %5d connections, reply %8d bytes: server CPU %.2f s, wall %.1f s, %.0f connections and %.0f MB per server CPU-second, %.1f tickets each",
+    print(string.format("# %-16s %5d connections, reply %8d bytes: server CPU %.3f s, wall %.1f s, %.0f connections and %.0f MB per server CPU-second, %.1f tickets each",
                         srv.name, t.conns, reply, t.cpu, t.wall, t.per_cpu, t.mb_per_cpu, t.tickets))
     io.stdout:flush()
   end
