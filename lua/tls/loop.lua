@@ -159,6 +159,14 @@ local function server_events() return "r" end
 
 local function poll_timeout(self)
   local at = call_deadline[self]
+  -- Past it, the call that set it is not waiting any more: cqueues woke it
+  -- by its own poll's timeout, or its coroutine will never run again (its
+  -- controller dropped, the coroutine abandoned), and nothing would clear
+  -- it: an application polling the object itself woke at once for ever.
+  if at and at <= loaded.cqueues.monotime() then
+    call_deadline[self] = nil
+    at = nil
+  end
   -- Polled by the application itself: it must wake to see a client dropped,
   -- once (if it only polls, the polls must not turn into a busy loop).
   local hs = not at and not hs_woken[self] and hs_deadline[self]

@@ -1,0 +1,62 @@
+-- Session 42, review42e: misuse of the event-loop surfaces.
+local tls = require "tls"
+
+-- F1: a call that waits inside a cqueues controller marks the object's
+-- poll timeout with its deadline, and clears it when cqueues wakes it. A
+-- coroutine that is never resumed (its controller dropped, or the
+-- coroutine abandoned by the program) left that deadline behind: once it
+-- had passed, conn:timeout() said 0 for ever, and an application polling
+-- the connection itself (settimeout(0) and cqueues.poll) woke at once, for
+-- ever: one core at 100 %.
+describe("review42e F1: a call abandoned while it waits in cqueues", function()
+   it("leaves no deadline behind: conn:timeout() is nil once it has passed, and a poll waits", function()
+      local cqueues = require "cqueues"
+      local E = require "spec.support.engines"
+      local srv = assert(tls.listen("127.0.0.1", 0,
+         assert(tls.context { mode = "server", certificate = E.CERT, key = E.KEY }), { timeout = 5 }))
+      local _, port = srv:getsockname()
+      local sconn, conn
+      local cq = cqueues.new()
+      cq:wrap(function()
+         sconn = assert(srv:accept())
+         assert(sconn:handshake())
+      end)
+      cq:wrap(function()
+         conn = assert(tls.connect("127.0.0.1", port, assert(tls.context { ca = E.CERT }),
+            { servername = "localhost", timeout = 5 }))
+         conn:settimeout(0.3)
+         conn:receive("*l")                      -- waits; never resumed
+      end)
+      local t0 = cqueues.monotime()
+      while not (conn and sconn and conn:timeout()) and cqueues.monotime() - t0 < 5 do cq:step(0.05) end
+      local waiting = conn:timeout()
+      assert.is_true(waiting ~= nil and waiting > 0 and waiting <= 0.3)
+      cq = nil                                   -- the coroutine is abandoned
+      collectgarbage()
+      collectgarbage()
+      require("socket").sleep(0.4)               -- past its deadline
+      assert.is_nil(conn:timeout())
+      -- an application that polls the connection itself sleeps until data
+      conn:settimeout(0)
+      local cq2 = cqueues.new()
+      local wakes, line = 0, nil
+      cq2:wrap(function()
+         local start = cqueues.monotime()
+         while not line and cqueues.monotime() - start < 2 do
+            cqueues.poll(conn, 1)
+            wakes = wakes + 1
+            line = conn:receive("*l")
+         end
+      end)
+      cq2:wrap(function()
+         cqueues.sleep(0.3)
+         assert(sconn:send("x\n"))
+      end)
+      assert(cq2:loop(5))
+      assert.equal("x", line)
+      assert.is_true(wakes <= 3, wakes .. " wakes")
+      conn:close()
+      sconn:close()
+      srv:close()
+   end)
+end)
