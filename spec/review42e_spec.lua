@@ -59,4 +59,22 @@ describe("review42e F1: a call abandoned while it waits in cqueues", function()
       sconn:close()
       srv:close()
    end)
+
+   it("on a server: an abandoned accept leaves server:timeout() nil once its deadline has passed", function()
+      local cqueues = require "cqueues"
+      local E = require "spec.support.engines"
+      local srv = assert(tls.listen("127.0.0.1", 0,
+         assert(tls.context { mode = "server", certificate = E.CERT, key = E.KEY }), { timeout = 0.3 }))
+      local cq = cqueues.new()
+      cq:wrap(function() srv:accept() end)      -- no client comes; never resumed
+      for _ = 1, 3 do cq:step(0.01) end
+      local waiting = srv:timeout()
+      assert.is_true(waiting ~= nil and waiting > 0 and waiting <= 0.3)
+      cq = nil
+      collectgarbage()
+      collectgarbage()
+      require("socket").sleep(0.4)
+      assert.is_nil(srv:timeout())
+      srv:close()
+   end)
 end)
