@@ -7,4 +7,20 @@ return {
     to = "  if at and at < 0 then",
     specs = { { "spec/review42e_spec.lua", "leaves no deadline behind" },
               { "spec/review42e_spec.lua", "an abandoned accept leaves" } } },
+  -- F2: the drop-in's third result when no luatls connection was made (closed before its first use, or
+  -- refused by tls.wrap): nil instead of the prefix or the index before `i`.
+  { name = "review42e_luasec_send_partial_nil", file = "lua/tls/luasec.lua",
+    from = "  if partial == nil and not self.conn then partial = nothing_sent(data, i, j) end",
+    to = "",
+    specs = { { "spec/review42e_spec.lua", "closed before its first use gives the prefix back" },
+              { "spec/review42e_spec.lua", "a socket tls.wrap refuses" } } },
+  { name = "review42e_luasec_receive_partial_nil", file = "lua/tls/luasec.lua",
+    from = "  if partial == nil and not self.conn then partial = given_back(prefix) end",
+    to = "",
+    specs = { { "spec/review42e_spec.lua", "closed before its first use gives the prefix back" },
+              { "spec/review42e_spec.lua", "a socket tls.wrap refuses" } } },
+  { name = "review42e_luasec_send_partial_index", file = "lua/tls/luasec.lua",
+    from = "  return math.max(start, 1) - 1",
+    to = "  return math.max(start, 1)",
+    specs = { { "spec/review42e_spec.lua", "closed before its first use gives the prefix back" } } },
 }

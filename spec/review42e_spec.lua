@@ -78,3 +78,46 @@ describe("review42e F1: a call abandoned while it waits in cqueues", function()
       srv:close()
    end)
 end)
+
+-- F2: the drop-in makes its luatls connection on first use. A call that
+-- reached none (the drop-in closed before its first use, or a socket
+-- tls.wrap refuses) returned nil, message, nil: LuaSocket's and LuaSec's
+-- third result is the prefix given back (receive) or the index before `i`
+-- (send, nothing sent), which the loops that carry it on use
+-- (`partial .. more`, `i = last + 1`) and which a nil broke.
+describe("review42e F2: the drop-in's partial results when no connection was made", function()
+   local ssl = require "tls.luasec"
+   local socket = require "socket"
+   local params = { mode = "client", protocol = "any", verify = "none" }
+
+   it("a drop-in closed before its first use gives the prefix back and says nothing was sent, as LuaSec", function()
+      local listener = assert(socket.bind("127.0.0.1", 0))
+      local _, port = listener:getsockname()
+      local conn = assert(ssl.wrap(assert(socket.connect("127.0.0.1", port)), params))
+      conn:close()
+      assert.same({ nil, "closed", "" }, { conn:receive("*l") })
+      assert.same({ nil, "closed", "pre" }, { conn:receive("*l", "pre") })
+      assert.same({ nil, "closed", "ab" }, { conn:receive(5, "ab") })
+      assert.same({ nil, "closed", 0 }, { conn:send("abc") })
+      assert.same({ nil, "closed", 1 }, { conn:send("abc", 2) })
+      assert.same({ nil, "closed", 2 }, { conn:send("abcdef", 3, 4) })
+      assert.same({ nil, "closed", 2 }, { conn:send("abc", -1) })
+      assert.same({ nil, "closed", 0 }, { conn:send("abc", -10) })
+      assert.same({ nil, "closed", 1 }, { conn:send("abc", 2.7) })
+      -- argument mistakes still raise, as tls.conn's send and receive raise them
+      assert.has_error(function() conn:send("abc", 0 / 0) end, "bad argument #2 to 'send' (index is NaN)")
+      assert.has_error(function() conn:send({}) end, "bad argument #1 to 'send' (string expected, got table)")
+      assert.has_error(function() conn:receive("*l", {}) end,
+         "bad argument #2 to 'receive' (string expected, got table)")
+      listener:close()
+   end)
+
+   it("a socket tls.wrap refuses: its reason, with the same partial results", function()
+      local listening = assert(socket.bind("127.0.0.1", 0))
+      local conn = assert(ssl.wrap(listening, params))
+      local why = "tls.wrap: the socket is a listening one: wrap the sockets its accept() returns"
+      assert.same({ nil, why, "pre" }, { conn:receive("*l", "pre") })
+      assert.same({ nil, why, 1 }, { conn:send("abc", 2) })
+      conn:close()
+   end)
+end)

@@ -1149,12 +1149,49 @@ function Conn:dohandshake()
   return false, want_word(self, err)
 end
 
+-- (an index argument as tls.conn's send checks it: a number, or a string
+-- that reads as one; not NaN)
+local function index_arg(v, n)
+  local x = tonumber(v)
+  if x == nil or (type(v) ~= "number" and type(v) ~= "string") then
+    error(("bad argument #%d to 'send' (number expected, got %s)"):format(n, type(v)), 4)
+  end
+  if x ~= x then error(("bad argument #%d to 'send' (index is NaN)"):format(n), 4) end
+  return x < 0 and math.ceil(math.max(x, -2^53)) or math.floor(math.min(x, 2^53))
+end
+
+-- The third result of a call that reached no connection (the drop-in was
+-- closed before its first use, or tls.wrap refused its socket): LuaSocket's
+-- and LuaSec's, as a connection's own methods give it. A send sent nothing
+-- (the index before `i`, string.sub's rules, a fraction cut toward zero as
+-- tls.conn cuts it); a receive gives its prefix back. It was nil, which
+-- broke the loops that carry it on (`i = last + 1`, `partial .. more`).
+local function nothing_sent(data, i, j)
+  if type(data) ~= "string" and type(data) ~= "number" then
+    error(("bad argument #1 to 'send' (string expected, got %s)"):format(type(data)), 3)
+  end
+  if j ~= nil then index_arg(j, 3) end
+  if i == nil then return 0 end
+  local start = index_arg(i, 2)
+  if start < 0 then start = #tostring(data) + start + 1 end
+  return math.max(start, 1) - 1
+end
+
+local function given_back(prefix)
+  if prefix == nil then return "" end
+  if type(prefix) ~= "string" and type(prefix) ~= "number" then
+    error(("bad argument #2 to 'receive' (string expected, got %s)"):format(type(prefix)), 3)
+  end
+  return tostring(prefix)
+end
+
 function Conn:send(data, i, j)
   local last, err, partial = drive(self, "send", data, i, j)
   if last then
     self.wanted = nil
     return last
   end
+  if partial == nil and not self.conn then partial = nothing_sent(data, i, j) end
   return nil, want_word(self, err), partial
 end
 
@@ -1164,6 +1201,7 @@ function Conn:receive(pattern, prefix)
     self.wanted = nil
     return data
   end
+  if partial == nil and not self.conn then partial = given_back(prefix) end
   return nil, want_word(self, err), partial
 end
 
