@@ -23,4 +23,9 @@ return {
     from = "  return math.max(start, 1) - 1",
     to = "  return math.max(start, 1)",
     specs = { { "spec/review42e_spec.lua", "closed before its first use gives the prefix back" } } },
+  -- F3: the drop-in's info() without a completed handshake: a bare nil instead of LuaSec's nil, "closed".
+  { name = "review42e_luasec_info_no_words", file = "lua/tls/luasec.lua",
+    from = '  if not info then return nil, "closed" end\n  local cipher = OPENSSL_NAME[info.cipher] or info.cipher',
+    to = '  if not info then return nil end\n  local cipher = OPENSSL_NAME[info.cipher] or info.cipher',
+    specs = { { "spec/review42e_spec.lua", "says nil, 'closed' before the handshake" } } },
 }

@@ -121,3 +121,25 @@ describe("review42e F2: the drop-in's partial results when no connection was mad
       conn:close()
    end)
 end)
+
+-- F3: the drop-in's info() before the handshake is done and after close
+-- said a bare nil; LuaSec says nil, "closed", as the drop-in's other
+-- accessors (getpeercertificate, getfinished, ...) already did.
+describe("review42e F3: the drop-in's info() without a completed handshake", function()
+   it("says nil, 'closed' before the handshake, after one that stopped, and after close, as LuaSec", function()
+      local ssl = require "tls.luasec"
+      local socket = require "socket"
+      local listener = assert(socket.bind("127.0.0.1", 0))
+      local _, port = listener:getsockname()
+      local conn = assert(ssl.wrap(assert(socket.connect("127.0.0.1", port)),
+         { mode = "client", protocol = "any", verify = "none" }))
+      assert.same({ nil, "closed" }, { conn:info() })
+      assert.same({ nil, "closed" }, { conn:info("cipher") })
+      conn:settimeout(0.05)
+      assert.same({ false, "wantread" }, { conn:dohandshake() })   -- nobody answers
+      assert.same({ nil, "closed" }, { conn:info() })
+      conn:close()
+      assert.same({ nil, "closed" }, { conn:info() })
+      listener:close()
+   end)
+end)

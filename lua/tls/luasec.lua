@@ -1360,7 +1360,9 @@ local BITS = { AES_128 = 128, AES_256 = 256, CHACHA20 = 256, AES128 = 128, AES25
 -- (our own info() table), which also tells which library served.
 function Conn:info(field)
   local info = handshake_done(self)
-  if not info then return nil end
+  -- LuaSec's words before the handshake is done and after close, as the
+  -- other accessors say them (a bare nil left a program nothing to log).
+  if not info then return nil, "closed" end
   local cipher = OPENSSL_NAME[info.cipher] or info.cipher
   local bits = BITS[info.cipher:match("(AES_%d+)") or info.cipher:match("(CHACHA20)") or ""] or 0
   local auth = info.signature and (info.signature:match("^ecdsa") and "ECDSA" or info.signature:match("^rsa")
