@@ -39,6 +39,13 @@
  * server whose chain libssl clients accept is not refused by ours; the
  * chain still counts at most TLS_MAX_CHAIN_LENGTH certificates. */
 #define TLS_MAX_CERTIFICATE_MESSAGE (128 * 1024)
+/* A CertificateRequest to a client where one may come: as large as its
+ * length fields allow, which TLS 1.2's sets highest (rfc5246#7.4.4:
+ * certificate_types<1..2^8-1>, supported_signature_algorithms<2..2^16-2>,
+ * certificate_authorities<0..2^16-1>; TLS 1.3's, rfc8446#4.3.2, stops at
+ * 65793 bytes). A server that trusts many CAs names them all, and OpenSSL
+ * takes 100 KiB of it; at 64 KiB ours refused such a server (review42b). */
+#define TLS_MAX_CERTIFICATE_REQUEST ((1 + 255) + (2 + 65534) + (2 + 65535))
 /* Certificates in a peer's chain; real chains have 2 to 4. */
 #define TLS_MAX_CHAIN_LENGTH 10
 /* A peer that sends endless empty records, warnings or change_cipher_spec
@@ -478,8 +485,9 @@ void tls12_state_wipe(tls_conn *c);
 /* The largest body of a handshake message of this type that c accepts now:
  * TLS_MAX_CLIENT_HELLO for a ClientHello to a server,
  * TLS_MAX_NEW_SESSION_TICKET for a NewSessionTicket to a client,
- * TLS_MAX_CERTIFICATE_MESSAGE for a Certificate where one is expected, else
- * TLS_MAX_HANDSHAKE_MESSAGE. */
+ * TLS_MAX_CERTIFICATE_MESSAGE for a Certificate where one is expected,
+ * TLS_MAX_CERTIFICATE_REQUEST for a CertificateRequest to a client where one
+ * may come, else TLS_MAX_HANDSHAKE_MESSAGE. */
 size_t tls_hs_max_message(const tls_conn *c, uint8_t type);
 
 /* ---- Key log (tls_keylog.c): NSS key log lines for the context's file

@@ -70,6 +70,13 @@ size_t tls_hs_max_message(const tls_conn *c, uint8_t type)
         (c->state == ST_CLIENT_WAIT_CERT_CR || c->state == ST_CLIENT_WAIT_CERT || c->state == ST_SERVER_WAIT_CERT ||
          c->state == ST_CLIENT12_WAIT_CERT || c->state == ST_SERVER12_WAIT_CERT))
         return TLS_MAX_CERTIFICATE_MESSAGE;
+    /* TLS 1.3: after EncryptedExtensions; TLS 1.2: after ServerKeyExchange,
+     * or with RSA key transport after the Certificate (and an omitted
+     * CertificateStatus). */
+    if (type == TLS_HS_CERTIFICATE_REQUEST &&
+        (c->state == ST_CLIENT_WAIT_CERT_CR || c->state == ST_CLIENT12_WAIT_SHD ||
+         c->state == ST_CLIENT12_WAIT_CERT_STATUS))
+        return TLS_MAX_CERTIFICATE_REQUEST;
     return TLS_MAX_HANDSHAKE_MESSAGE;
 }
 
