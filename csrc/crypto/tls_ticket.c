@@ -128,16 +128,22 @@ int tls_ticket_keys_prepare(tls_ticket_keys *ks, uint64_t now_ms, tls_error *err
 int tls_ticket_seal(const tls_ticket_keys *ks, const uint8_t *plain, size_t len, tls_buf *out,
                     tls_error *err)
 {
+    uint8_t nonce[TLS_TICKET_NONCE_LEN];
+    if (tls_random(nonce, sizeof nonce, err) != 0)
+        return -1;
+    return tls_ticket_seal_nonce(ks, nonce, plain, len, out, err);
+}
+
+int tls_ticket_seal_nonce(const tls_ticket_keys *ks, const uint8_t *nonce, const uint8_t *plain,
+                          size_t len, tls_buf *out, tls_error *err)
+{
     const EVP_CIPHER *cipher = ticket_cipher();
     if (ks->n == 0 || cipher == NULL || len > INT32_MAX)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "ticket: no key to seal with");
     const tls_ticket_key *k = &ks->keys[0];
-    uint8_t nonce[TLS_TICKET_NONCE_LEN];
-    if (tls_random(nonce, sizeof nonce, err) != 0)
-        return -1;
     size_t start = out->len;
     tls_buf_bytes(out, k->name, sizeof k->name);
-    tls_buf_bytes(out, nonce, sizeof nonce);
+    tls_buf_bytes(out, nonce, TLS_TICKET_NONCE_LEN);
     uint8_t *ct = tls_buf_extend(out, len + TLS_TICKET_TAG_LEN);
     if (ct == NULL || !tls_buf_ok(out))
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory");

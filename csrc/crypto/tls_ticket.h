@@ -62,6 +62,11 @@ void tls_ticket_keys_expire(tls_ticket_keys *ks, uint64_t now_ms);
  * nonce || ciphertext || tag to out. */
 int tls_ticket_seal(const tls_ticket_keys *ks, const uint8_t *plain, size_t len, tls_buf *out,
                     tls_error *err);
+/* The same with the caller's nonce (TLS_TICKET_NONCE_LEN fresh random bytes,
+ * never used before under this key): a server issuing several tickets draws
+ * the randomness of all of them at once. */
+int tls_ticket_seal_nonce(const tls_ticket_keys *ks, const uint8_t *nonce, const uint8_t *plain,
+                          size_t len, tls_buf *out, tls_error *err);
 /* Opens a sealed blob: 1 with the plaintext appended to plain; 0 when it is
  * not one of ours (unknown or dropped key name, too short, failed tag: the
  * caller falls back to a full handshake); -1 on an internal error. */

@@ -480,16 +480,24 @@ static int base_session(tls_conn *c, tls_session *s, uint64_t now)
     return 0;
 }
 
-static int send_ticket(tls_conn *c, tls_session *s)
+/* The random bytes of one ticket: its ticket_age_add, then the nonce that
+ * seals it under the ticket key. */
+#define TICKET_RANDOM_LEN (4 + TLS_TICKET_NONCE_LEN)
+/* Tickets whose random bytes are drawn in one call: each RAND_bytes costs
+ * a DRBG generate and (OpenSSL 3.0's fork check) a getpid system call, and
+ * the default 2 tickets took 4 of them. */
+#define TICKETS_PER_DRAW 4
+
+static int send_ticket(tls_conn *c, tls_session *s, const uint8_t *rnd)
 {
     tls_config *cfg = c->cfg;
     /* rfc8446#4.6.1: "a per-ticket value that is unique across all
      * tickets issued on this connection". */
-    uint8_t nonce[8], age_add[4];
+    uint8_t nonce[8];
+    const uint8_t *age_add = rnd, *seal_nonce = rnd + 4;
     for (int i = 0; i < 8; i++)
         nonce[i] = (uint8_t)((uint64_t)c->tickets_sent >> (56 - 8 * i));
-    if (tls_random(age_add, sizeof age_add, &c->err) != 0 ||
-        tls13_ticket_psk(c->suite->md, c->keys.resumption, nonce, sizeof nonce, s->secret, &c->err) != 0)
+    if (tls13_ticket_psk(c->suite->md, c->keys.resumption, nonce, sizeof nonce, s->secret, &c->err) != 0)
         return -1;
     s->age_add = (uint32_t)age_add[0] << 24 | (uint32_t)age_add[1] << 16 | (uint32_t)age_add[2] << 8 | age_add[3];
     tls_buf plain, msg;
@@ -505,7 +513,7 @@ static int send_ticket(tls_conn *c, tls_session *s)
     size_t ticket_start = msg.len;
     int rc = -1;
     if (tls_session_encode(s, &plain, &c->err) == 0 &&
-        tls_ticket_seal(&cfg->ticket_keys, plain.data, plain.len, &msg, &c->err) == 0) {
+        tls_ticket_seal_nonce(&cfg->ticket_keys, seal_nonce, plain.data, plain.len, &msg, &c->err) == 0) {
         size_t ticket_len = msg.len - ticket_start;
         tls_buf_close_block(&msg, tb_off, 2);
         size_t ext = tls_buf_open_block(&msg, 2);
@@ -589,8 +597,18 @@ int tls13_psk_server_send_tickets(tls_conn *c)
             rc = tls_trace_emit(c, &tb);
         }
     }
-    for (unsigned i = 0; rc == 0 && i < count; i++)
-        rc = send_ticket(c, &s);
+    uint8_t rnd[TICKETS_PER_DRAW * TICKET_RANDOM_LEN];
+    for (unsigned i = 0; rc == 0 && i < count; i++) {
+        unsigned slot = i % TICKETS_PER_DRAW;
+        if (slot == 0) {
+            unsigned left = count - i;
+            size_t need = (size_t)(left < TICKETS_PER_DRAW ? left : TICKETS_PER_DRAW) * TICKET_RANDOM_LEN;
+            rc = tls_random(rnd, need, &c->err);
+        }
+        if (rc == 0)
+            rc = send_ticket(c, &s, rnd + (size_t)slot * TICKET_RANDOM_LEN);
+    }
+    OPENSSL_cleanse(rnd, sizeof rnd);
     tls_session_wipe(&s);
     return rc;
 }
