@@ -18,4 +18,9 @@ return {
     from = "rnd + (size_t)slot * TICKET_RANDOM_LEN",
     to = "rnd + (size_t)slot * 4",
     specs = { { S, "are each ticket's own with 2 ticket(s) per handshake" } } },
+  -- The ticket PSK keyed (and kept for the next ticket) with a resumption secret cut short.
+  { name = "review42d_ticket_psk_key_short", file = "csrc/crypto/tls_keysched.c",
+    from = "prk_start_as(&p, md, resumption, (size_t)hlen, 1)",
+    to = "prk_start_as(&p, md, resumption, (size_t)hlen - 1, 1)",
+    specs = { { S, "still resume, each of them" } } },
 }

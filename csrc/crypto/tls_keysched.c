@@ -210,7 +210,9 @@ static void prk_end(hkdf_prk *p)
     p->mac = NULL;
 }
 
-static int prk_start(hkdf_prk *p, const EVP_MD *md, const uint8_t *key, size_t key_len)
+/* again: the same key is expected again within this call into the engine
+ * (see tls_hmac_take_keyed). */
+static int prk_start_as(hkdf_prk *p, const EVP_MD *md, const uint8_t *key, size_t key_len, int again)
 {
     int hlen = md != NULL ? EVP_MD_get_size(md) : -1;
     p->mac = NULL;
@@ -219,8 +221,13 @@ static int prk_start(hkdf_prk *p, const EVP_MD *md, const uint8_t *key, size_t k
         return -1;
     p->hlen = (size_t)hlen;
     p->md = md;
-    p->mac = tls_hmac_take_keyed(md, key, key_len, 0);
+    p->mac = tls_hmac_take_keyed(md, key, key_len, again);
     return p->mac != NULL ? 0 : -1;
+}
+
+static int prk_start(hkdf_prk *p, const EVP_MD *md, const uint8_t *key, size_t key_len)
+{
+    return prk_start_as(p, md, key, key_len, 0);
 }
 
 /* out = HMAC(PRK, a || b || c), out of p->hlen bytes (which may be a:
@@ -502,9 +509,15 @@ int tls13_ticket_psk(const EVP_MD *md, const uint8_t *resumption, const uint8_t 
                      size_t nonce_len, uint8_t *out, tls_error *err)
 {
     int hlen = md ? EVP_MD_get_size(md) : -1;
-    if (hlen <= 0 || hlen > TLS_MAX_HASH_LEN
-        || tls_hkdf_expand_label(md, resumption, (size_t)hlen, "resumption", nonce, nonce_len, out,
-                                 (size_t)hlen) != 0)
+    /* A server issues its tickets, and a client takes them, several in a
+     * row from one resumption secret: keyed once, restarted for the next. */
+    hkdf_prk p;
+    int rc = hlen > 0 && hlen <= TLS_MAX_HASH_LEN ? prk_start_as(&p, md, resumption, (size_t)hlen, 1) : -1;
+    if (rc == 0) {
+        rc = prk_expand_label(&p, "resumption", nonce, nonce_len, out, (size_t)hlen);
+        prk_end(&p);
+    }
+    if (rc != 0)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "key schedule: ticket PSK");
     return 0;
 }
