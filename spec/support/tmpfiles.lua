@@ -4,7 +4,8 @@
 -- behind on every run: hundreds in /tmp on a developer's machine. Here every
 -- name os.tmpname() hands out in this busted process is removed once its
 -- spec file is done (and at the end of the run), with what was made from it
--- (a directory in its place, NAME.."_suffix" files). Each spec file runs
+-- (a directory in its place, NAME.."_suffix" and NAME..".suffix" files, such
+-- as keylog_spec's NAME..".keep"). Each spec file runs
 -- insulated (busted's default: its modules are loaded again for the next
 -- file), so nothing a file made is used after it.
 local made = {}
@@ -26,7 +27,10 @@ local function sweep()
       for j = i, math.min(i + 99, #made) do
          -- Only names mkstemp made: a spec that reassigned a variable cannot
          -- send anything else here.
-         if made[j]:match("^/tmp/lua_[%w]+$") then words[#words + 1] = q(made[j]) .. " " .. q(made[j]) .. "_*" end
+         if made[j]:match("^/tmp/lua_[%w]+$") then
+            local n = q(made[j])
+            words[#words + 1] = n .. " " .. n .. "_* " .. n .. ".*"
+         end
       end
       if #words > 0 then os.execute("rm -rf -- " .. table.concat(words, " ") .. " 2>/dev/null") end
       i = i + 100
