@@ -83,12 +83,12 @@ $(FUZZ_REPLAY)/record_seeds: $(FUZZ_REPLAY)/obj/record_seeds.o $(FUZZ_REPLAY)/en
 
 # The allocation failure harness (fuzz/oom.c): our own malloc, calloc and
 # realloc calls are wrapped at link time, so that it can fail them in turn.
-$(FUZZ_REPLAY)/oom: $(FUZZ_REPLAY)/obj/oom.o $(FUZZ_REPLAY)/engine.a
+$(FUZZ_REPLAY)/oom: $(FUZZ_REPLAY)/obj/oom.o $(FUZZ_REPLAY)/obj/harness.o $(FUZZ_REPLAY)/engine.a
 	$(CC) -g -O1 $(REPLAY_SAN) -o $@ $^ $(FUZZ_LIBS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 # A seal that fails midway (fuzz/seal_fail.c): the write sequence number
 # set near its end inside the connection, which only a test program can do.
-$(FUZZ_REPLAY)/seal_fail: $(FUZZ_REPLAY)/obj/seal_fail.o $(FUZZ_REPLAY)/engine.a
+$(FUZZ_REPLAY)/seal_fail: $(FUZZ_REPLAY)/obj/seal_fail.o $(FUZZ_REPLAY)/obj/harness.o $(FUZZ_REPLAY)/engine.a
 	$(CC) -g -O1 $(REPLAY_SAN) -o $@ $^ $(FUZZ_LIBS)
 
 # The Lua binding under allocation failure (fuzz/lua_oom.c): the binding's

@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "fuzz_common.h"
+#include "harness.h"
 
 /* ---- Failing the k-th allocation ------------------------------------------ */
 
@@ -122,27 +123,9 @@ static const scenario scenarios[] = {
 };
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
-static int problems;
-
 static void problem(const scenario *s, unsigned long k, const char *what)
 {
-    fprintf(stderr, "oom: %s, allocation %lu failed: %s\n", s->name, k, what);
-    problems++;
-}
-
-static int is(const tls_conn *c, unsigned bit) { return (tls_conn_status(c) & bit) != 0; }
-
-/* Moves from's output to to; 1 if anything moved. */
-static int move(tls_conn *from, tls_conn *to)
-{
-    const uint8_t *data;
-    size_t n = tls_conn_output(from, &data);
-    if (n == 0)
-        return 0;
-    if (!is(to, TLS_STATUS_FAILED))
-        (void)tls_conn_feed(to, data, n);
-    tls_conn_output_done(from, n);
-    return 1;
+    harness_problem("oom: %s, allocation %lu failed: %s", s->name, k, what);
 }
 
 /* Appends data to got (at most size - 1 bytes in all). */
@@ -173,7 +156,7 @@ static void take(tls_conn *c, char *got, size_t size)
 static void exchange(tls_conn *a, tls_conn *b, char *got_a, char *got_b, size_t size)
 {
     for (int round = 0; round < 12; round++) {
-        int moved = move(a, b) | move(b, a);
+        int moved = harness_move(a, b) | harness_move(b, a);
         take(a, got_a, size);
         take(b, got_b, size);
         if (!moved)
@@ -184,7 +167,7 @@ static void exchange(tls_conn *a, tls_conn *b, char *got_a, char *got_b, size_t 
 /* A connection that failed must say why. */
 static void check_failure(const scenario *s, unsigned long k, const tls_conn *c, const char *role)
 {
-    if (!is(c, TLS_STATUS_FAILED))
+    if (!harness_is(c, TLS_STATUS_FAILED))
         return;
     const tls_error *e = tls_conn_error(c);
     if (e == NULL || !e->set || e->reason[0] == '\0') {
@@ -231,8 +214,8 @@ static unsigned long run(const scenario *s, unsigned long k)
         goto out;
     exchange(client, server, got_client, got_server, sizeof got_client);
 
-    int connected = is(client, TLS_STATUS_HANDSHAKE_DONE) && is(server, TLS_STATUS_HANDSHAKE_DONE) &&
-                    !is(client, TLS_STATUS_FAILED) && !is(server, TLS_STATUS_FAILED);
+    int connected = harness_is(client, TLS_STATUS_HANDSHAKE_DONE) && harness_is(server, TLS_STATUS_HANDSHAKE_DONE) &&
+                    !harness_is(client, TLS_STATUS_FAILED) && !harness_is(server, TLS_STATUS_FAILED);
     if (connected) {
         if (tls_conn_write(client, (const uint8_t *)"ping", 4) == 0 &&
             tls_conn_write(server, (const uint8_t *)"pong", 4) == 0)
@@ -260,7 +243,7 @@ static unsigned long run(const scenario *s, unsigned long k)
     if (strncmp(got_client, "pong", strlen(got_client)) != 0)
         problem(s, k, "the client received data that was not sent");
     if (k == 0 && s->refused) {
-        if (!is(client, TLS_STATUS_FAILED) || !is(server, TLS_STATUS_FAILED))
+        if (!harness_is(client, TLS_STATUS_FAILED) || !harness_is(server, TLS_STATUS_FAILED))
             problem(s, k, "with no allocation failed, the refused handshake did not fail on both sides");
     } else if (k == 0) {
         if (strcmp(got_client, "pong") != 0 || strcmp(got_server, want_server) != 0)
@@ -274,10 +257,10 @@ static unsigned long run(const scenario *s, unsigned long k)
     check_failure(s, k, server, "server");
     /* Each side ends closed by the peer, or failed, or waiting for a peer
      * that failed (whose alert could not be written without memory). */
-    int client_ok = is(client, TLS_STATUS_FAILED) || is(client, TLS_STATUS_PEER_CLOSED) ||
-                    is(server, TLS_STATUS_FAILED);
-    int server_ok = is(server, TLS_STATUS_FAILED) || is(server, TLS_STATUS_PEER_CLOSED) ||
-                    is(client, TLS_STATUS_FAILED);
+    int client_ok = harness_is(client, TLS_STATUS_FAILED) || harness_is(client, TLS_STATUS_PEER_CLOSED) ||
+                    harness_is(server, TLS_STATUS_FAILED);
+    int server_ok = harness_is(server, TLS_STATUS_FAILED) || harness_is(server, TLS_STATUS_PEER_CLOSED) ||
+                    harness_is(client, TLS_STATUS_FAILED);
     if (!client_ok || !server_ok)
         problem(s, k, "a side ended neither closed by its peer nor failed, with a peer that did not fail");
 out:
@@ -329,6 +312,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "oom: no scenario named %s\n", only);
         return 2;
     }
-    printf("oom: %s: %d problem(s)\n", mode, problems);
-    return problems ? 1 : 0;
+    printf("oom: %s: %d problem(s)\n", mode, harness_problems);
+    return harness_problems ? 1 : 0;
 }

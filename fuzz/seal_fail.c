@@ -24,28 +24,9 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "harness.h"
 
-static int problems;
-
-static void problem(const char *name, const char *what)
-{
-    fprintf(stderr, "seal_fail: %s: %s\n", name, what);
-    problems++;
-}
-
-static int is(const tls_conn *c, unsigned bit) { return (tls_conn_status(c) & bit) != 0; }
-
-/* Moves from's output to to; 1 if anything moved. */
-static int move(tls_conn *from, tls_conn *to)
-{
-    const uint8_t *data;
-    size_t n = tls_conn_output(from, &data);
-    if (n == 0)
-        return 0;
-    (void)tls_conn_feed(to, data, n);
-    tls_conn_output_done(from, n);
-    return 1;
-}
+static void problem(const char *name, const char *what) { harness_problem("seal_fail: %s: %s", name, what); }
 
 static void drain(tls_conn *c)
 {
@@ -66,12 +47,12 @@ static int connect_pair(const char *name, tls_config *ccfg, tls_conn **client, t
         problem(name, "could not start a connection");
         return -1;
     }
-    for (int round = 0; round < 12 && (move(*client, *server) | move(*server, *client)); round++) {
+    for (int round = 0; round < 12 && (harness_move(*client, *server) | harness_move(*server, *client)); round++) {
         drain(*client);
         drain(*server);
     }
-    if (!is(*client, TLS_STATUS_HANDSHAKE_DONE) || !is(*server, TLS_STATUS_HANDSHAKE_DONE)
-        || is(*client, TLS_STATUS_FAILED) || is(*server, TLS_STATUS_FAILED)) {
+    if (!harness_is(*client, TLS_STATUS_HANDSHAKE_DONE) || !harness_is(*server, TLS_STATUS_HANDSHAKE_DONE)
+        || harness_is(*client, TLS_STATUS_FAILED) || harness_is(*server, TLS_STATUS_FAILED)) {
         problem(name, "the handshake did not complete");
         return -1;
     }
@@ -127,7 +108,7 @@ static void write_case(const char *name, tls_config *ccfg)
     if (tls_conn_write(client, data, len) == 0)
         problem(name, "a write past the last sequence number succeeded");
     const tls_error *e = tls_conn_error(client);
-    if (!is(client, TLS_STATUS_FAILED) || e == NULL || !e->set
+    if (!harness_is(client, TLS_STATUS_FAILED) || e == NULL || !e->set
         || strstr(e->reason, "sequence number exhausted") == NULL)
         problem(name, "the connection did not fail with the reason");
 
@@ -144,7 +125,7 @@ static void write_case(const char *name, tls_config *ccfg)
         problem(name, "the data went out in the clear");
     (void)tls_conn_feed(server, out, n);
     tls_conn_output_done(client, n);
-    if (is(server, TLS_STATUS_FAILED)) {
+    if (harness_is(server, TLS_STATUS_FAILED)) {
         e = tls_conn_error(server);
         char what[TLS_REASON_MAX + 64];
         snprintf(what, sizeof what, "the peer failed on what went out: %s", e && e->set ? e->reason : "?");
@@ -175,7 +156,7 @@ static void close_case(const char *name, tls_config *ccfg)
         snprintf(what, sizeof what, "%zu bytes went out after a close_notify that could not be sealed", n);
         problem(name, what);
     }
-    if (!is(client, TLS_STATUS_FAILED))
+    if (!harness_is(client, TLS_STATUS_FAILED))
         problem(name, "a close whose close_notify could not be sealed did not fail the connection");
     printf("seal_fail: %-28s close: %zu bytes out\n", name, n);
 out:
@@ -200,6 +181,6 @@ int main(void)
         close_case(cases[i].name, ccfg);
     }
     fuzz_teardown();
-    printf("seal_fail: %d problem(s)\n", problems);
-    return problems ? 1 : 0;
+    printf("seal_fail: %d problem(s)\n", harness_problems);
+    return harness_problems ? 1 : 0;
 }
