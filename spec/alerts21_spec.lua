@@ -58,20 +58,6 @@ describe("alerts21 #1b: NewSessionTicket only to a client whose psk_key_exchange
    end)
 end)
 
--- A session store in a Lua table (0-RTT needs one for its single use).
-local function table_store()
-   local data = {}
-   return {
-      get = function(id) return data[id] end,
-      put = function(id, blob) data[id] = blob end,
-      delete = function(id)
-         local had = data[id] ~= nil
-         data[id] = nil
-         return had
-      end,
-   }
-end
-
 describe("alerts21 #3: the ticket age gates 0-RTT only (RFC 8446 §8.3)", function()
    local function early_ctx(store, events)
       return E.server_ctx { ticket_keys = { KEY }, early_data = true, session_store = store,
@@ -92,7 +78,7 @@ describe("alerts21 #3: the ticket age gates 0-RTT only (RFC 8446 §8.3)", functi
 
    it("a client age too large: resumed 1-RTT, early data declined, the ticket's 0-RTT not used up", function()
       local events = {}
-      local sctx = early_ctx(table_store(), events)
+      local sctx = early_ctx(E.table_store(), events)
       local t = tickets(sctx)[1]
       t.age_ms = 60000
       local sv, cl, flight = offer(sctx, t)
@@ -113,7 +99,7 @@ describe("alerts21 #3: the ticket age gates 0-RTT only (RFC 8446 §8.3)", functi
 
    it("a client age too small (our clock 61 s on): resumed, early data declined", function()
       local events = {}
-      local sctx = early_ctx(table_store(), events)
+      local sctx = early_ctx(E.table_store(), events)
       local t = tickets(sctx)[1]
       CTXM.set_clock_offset(sctx, 61)
       local sv, cl = offer(sctx, t)

@@ -11,19 +11,6 @@ local child = require "spec.support.luachild"
 
 local KEY = ("E"):rep(16) .. ("e"):rep(24) .. "01234567"
 
-local function table_store()
-   local data = {}
-   return {
-      get = function(id) return data[id] end,
-      put = function(id, blob) data[id] = blob end,
-      delete = function(id)
-         local had = data[id] ~= nil
-         data[id] = nil
-         return had
-      end,
-   }
-end
-
 local function server_ctx(opts)
    local o, events = E.traced(E.merge({ early_data = true, ticket_keys = { KEY } }, opts))
    return E.server_ctx(o), events
@@ -38,7 +25,7 @@ local events_of = E.events_of
 
 describe("early21: a failed handshake's early data", function()
    it("is not handed out by e:read_early(): nil and the failure instead", function()
-      local sctx = server_ctx { session_store = table_store() }
+      local sctx = server_ctx { session_store = E.table_store() }
       local cctx = client_ctx()
       local session = E.first_session(cctx, sctx)
       local c = assert(tls.engine(cctx, { servername = "localhost", session = session,
@@ -143,7 +130,7 @@ end)
 
 describe("early21: after a HelloRetryRequest", function()
    it("the server says the client's early data was rejected, with the reason in its trace", function()
-      local st = table_store()
+      local st = E.table_store()
       local sctx = server_ctx { session_store = st }
       local retry, sev = server_ctx { session_store = st, groups = "secp384r1" }
       local cctx = client_ctx()
@@ -161,7 +148,7 @@ describe("early21: after a HelloRetryRequest", function()
    end)
 
    it("a server whose client offered no early data still says nothing about it", function()
-      local st = table_store()
+      local st = E.table_store()
       local sctx = server_ctx { session_store = st }
       local retry, sev = server_ctx { session_store = st, groups = "secp384r1" }
       local cctx = client_ctx()
@@ -195,7 +182,7 @@ describe("early21: declined early data beyond 64 KiB", function()
    end)
 
    it("is skipped up to the configured max_early_data after a HelloRetryRequest too", function()
-      local st = table_store()
+      local st = E.table_store()
       local sctx = server_ctx { session_store = st, max_early_data = 200000 }
       local retry = server_ctx { session_store = st, groups = "secp384r1", max_early_data = 200000 }
       local cctx = client_ctx()
@@ -244,7 +231,7 @@ end)
 
 describe("early21: accepted early data closed unread", function()
    it("is a trace event when the server closes", function()
-      local sctx, sev = server_ctx { session_store = table_store() }
+      local sctx, sev = server_ctx { session_store = E.table_store() }
       local cctx = client_ctx()
       local session = E.first_session(cctx, sctx)
       local c, s = E.resume(cctx, sctx, session, "GET /lost")
@@ -260,7 +247,7 @@ describe("early21: accepted early data closed unread", function()
    end)
 
    it("is no event when the early data was read, or none was accepted", function()
-      local st = table_store()
+      local st = E.table_store()
       local sctx, sev = server_ctx { session_store = st }
       local cctx = client_ctx()
       local session = E.first_session(cctx, sctx)

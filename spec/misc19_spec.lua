@@ -16,20 +16,6 @@ local B = require "spec.support.tlsbytes"
 
 local KEY = ("M"):rep(16) .. ("m"):rep(24) .. "01234567"
 
--- A session store in a Lua table (0-RTT needs one, for replays).
-local function table_store()
-   local data = {}
-   return {
-      get = function(id) return data[id] end,
-      put = function(id, blob) data[id] = blob end,
-      delete = function(id)
-         local had = data[id] ~= nil
-         data[id] = nil
-         return had
-      end,
-   }
-end
-
 local function client_ctx(opts)
    return assert(tls.context(E.merge({ mode = "client", ca = E.CERT }, opts)))
 end
@@ -45,7 +31,7 @@ end
 
 describe("misc19: 0-RTT settings a connection keeps", function()
    local function setup(sopts, copts)
-      local sctx = E.server_ctx(E.merge({ early_data = true, ticket_keys = { KEY }, session_store = table_store() },
+      local sctx = E.server_ctx(E.merge({ early_data = true, ticket_keys = { KEY }, session_store = E.table_store() },
                                         sopts))
       local cctx = client_ctx(E.merge({ early_data = true }, copts))
       local session = E.first_session(cctx, sctx)

@@ -7,7 +7,6 @@
 -- explicit nonce).
 local B = require "spec.support.tlsbytes"
 local E = require "spec.support.engines"
-local T = require "spec.support.tls12_peer"
 
 -- n bytes of a pattern that tells positions apart (not all one byte).
 local function pattern(n, seed)
@@ -212,23 +211,9 @@ describe("record19: TLS 1.3 records with padding and inner types, our server", f
    end)
 end)
 
----------------------------------------------------------------------------
--- Our TLS 1.2 client and the scripted server: the plaintext maximum
----------------------------------------------------------------------------
-local function client12()
-   local c = E.client_engine()
-   assert(c:start())
-   local fake = T.server { cert_pem = E.CERT, key_pem = E.KEY }
-   assert(c:feed(fake:answer(c:output())))
-   fake:client_flight(c:output())
-   assert(c:feed(fake:finish()))
-   assert.is_true(c:status().handshake_done, tostring(c:error()))
-   return c, fake
-end
-
 describe("record19: TLS 1.2 record sizes, our client", function()
    it("takes 2^14 bytes of plaintext in one record, between empty ones", function()
-      local c, fake = client12()
+      local c, fake = E.client12()
       local big = pattern(16384, 5)
       assert(c:feed(fake:seal(B.CT.application_data, "") .. fake:seal(B.CT.application_data, big)
          .. fake:seal(B.CT.application_data, "") .. fake:seal(B.CT.application_data, "!")))
@@ -236,7 +221,7 @@ describe("record19: TLS 1.2 record sizes, our client", function()
    end)
 
    it("refuses 2^14+1 bytes of plaintext, and reads only the data before it", function()
-      local c, fake = client12()
+      local c, fake = E.client12()
       local ok, msg = c:feed(fake:seal(B.CT.application_data, "first")
          .. fake:seal(B.CT.application_data, pattern(16385, 6)))
       E.assert_failed(c, ok, msg, "record_overflow")
@@ -245,7 +230,7 @@ describe("record19: TLS 1.2 record sizes, our client", function()
    end)
 
    it("refuses a record header longer than 2^14+256 before its body arrives", function()
-      local c, fake = client12()
+      local c, fake = E.client12()
       assert(c:feed(fake:seal(B.CT.application_data, "x")))
       local ok, msg = c:feed("\23\3\3" .. string.char((16384 + 257) >> 8, (16384 + 257) & 0xff))
       E.assert_failed(c, ok, msg, "record_overflow")

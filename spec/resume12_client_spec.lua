@@ -593,14 +593,6 @@ describe("our TLS 1.2 client refuses a server that breaks the resumption rules",
 end)
 
 describe("our TLS 1.2 client against our own server (engines)", function()
-   -- A session store in a table (get, put, delete), for session ids.
-   local function table_store()
-      local m = {}
-      return { get = function(id) return m[id] end,
-               put = function(id, blob) m[id] = blob; return true end,
-               delete = function(id) local had = m[id] ~= nil; m[id] = nil; return had end }, m
-   end
-
    -- Rounds of connections from one client context to one server context,
    -- each offering the session the one before left; their infos.
    local function rounds(n, client_opts, server_opts)
@@ -623,7 +615,7 @@ describe("our TLS 1.2 client against our own server (engines)", function()
    for _, case in ipairs {
       { "tickets, offering TLS 1.3 too", {}, { max_version = "TLSv1.2" } },
       { "tickets, TLS 1.2 only", { max_version = "TLSv1.2" }, {} },
-      { "session ids through the server's store", {}, { max_version = "TLSv1.2", tickets = 0, session_store = table_store() } },
+      { "session ids through the server's store", {}, { max_version = "TLSv1.2", tickets = 0, session_store = E.table_store() } },
    } do
       it("resumes with " .. case[1], function()
          local infos = rounds(3, case[2], case[3])
@@ -654,7 +646,7 @@ describe("our TLS 1.2 client against our own server (engines)", function()
 
    it("offers a TLS 1.2 session id as TLS 1.3's legacy_session_id; a TLS 1.3 server answers with a full handshake", function()
       local cctx = client_ctx { ca = E.CERT }
-      local store, stored = table_store()
+      local store, stored = E.table_store()
       local sid_server = E.server_ctx { max_version = "TLSv1.2", tickets = 0, session_store = store }
       local cl = assert(tls.engine(cctx, { servername = "localhost" }))
       E.handshake(cl, assert(tls.engine(sid_server)))

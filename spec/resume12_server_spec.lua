@@ -444,16 +444,6 @@ describe("TLS 1.2 server resumption against our own client (engines in one proce
    local B = require "spec.support.tlsbytes"
    local SESSION_TICKET, SERVER_NAME, EMS = 35, 0, 23
 
-   -- A plain Lua table as the session store.
-   local function table_store()
-      local t = {}
-      return {
-         get = function(id) return t[id] end,
-         put = function(id, blob) t[id] = blob end,
-         delete = function(id) local had = t[id] ~= nil; t[id] = nil; return had end,
-      }, t
-   end
-
    -- One handshake of a client (context cctx, offering session) with a
    -- server engine on sctx: both engines and the server's ServerHello.
    local function visit(cctx, sctx, session)
@@ -509,7 +499,7 @@ describe("TLS 1.2 server resumption against our own client (engines in one proce
    end)
 
    it("resumes by session id through a Lua table store, echoing the id", function()
-      local store, kept = table_store()
+      local store, kept = E.table_store()
       local master
       local cctx = client_ctx { keylog = function(line) master = B.unhex(line:match("^CLIENT_RANDOM %x+ (%x+)$")) end }
       local sctx = E.server_ctx { max_version = "TLSv1.2", tickets = 0, session_store = store }
@@ -575,7 +565,7 @@ describe("TLS 1.2 server resumption against our own client (engines in one proce
    end)
 
    it("takes a blob from the store that is not a sealed session as a miss", function()
-      local store, kept = table_store()
+      local store, kept = E.table_store()
       local events = {}
       local cctx = client_ctx()
       local sctx = E.server_ctx { max_version = "TLSv1.2", tickets = 0, session_store = store,

@@ -31,19 +31,6 @@ local function server12(fake_opts, server_opts)
    return s, fake
 end
 
--- Our client engine after a full TLS 1.2 handshake with the scripted server.
-local function client12(fake_opts, client_opts)
-   local c = E.client_engine(client_opts)
-   assert(c:start())
-   local fake = T.server(E.merge({ cert_pem = E.CERT, key_pem = E.KEY }, fake_opts))
-   assert(c:feed(fake:answer(c:output())))
-   fake:client_flight(c:output())
-   assert(c:feed(fake:finish()))
-   assert.is_true(c:status().handshake_done)
-   assert.equal("TLSv1.2", c:info().version)
-   return c, fake
-end
-
 describe("review18b: tls-unique without the extended master secret (RFC 7627 5.4)", function()
    it("our server gives no Finished values to a client without it", function()
       local s = server12({ no_ems = true }, { require_ems = false })
@@ -52,7 +39,7 @@ describe("review18b: tls-unique without the extended master secret (RFC 7627 5.4
    end)
 
    it("our client gives no Finished values with a server without it", function()
-      local c = client12({ no_ems = true }, { require_ems = false })
+      local c = E.client12({ no_ems = true }, { require_ems = false })
       assert.is_false(c:info().extended_master_secret)
       assert.same({ nil, nil, WANT }, { c:finished() })
    end)
@@ -62,7 +49,7 @@ describe("review18b: tls-unique without the extended master secret (RFC 7627 5.4
       local mine, peer = s:finished()
       assert.equal(12, #mine)
       assert.equal(12, #peer)
-      local c = client12({}, {})
+      local c = E.client12({}, {})
       mine, peer = c:finished()
       assert.equal(12, #mine)
       assert.equal(12, #peer)

@@ -147,17 +147,6 @@ describe("review41a I1: post-handshake messages counted between data records", f
     E.assert_failed(sv, ok, msg, "unexpected_message", KU_FLOOD)
   end)
 
-  -- Our TLS 1.2 client and the scripted server of spec/support/tls12_peer.lua.
-  local function client12()
-    local c = E.client_engine()
-    assert(c:start())
-    local fake = T.server { cert_pem = E.CERT, key_pem = E.KEY }
-    assert(c:feed(fake:answer(c:output())))
-    fake:client_flight(c:output())
-    assert(c:feed(fake:finish()))
-    assert.is_true(c:info().handshake_done)
-    return c, fake
-  end
   local HELLO_REQUEST = B.handshake(T.HS.hello_request, "")
 
   -- every record c wrote is a warning no_renegotiation
@@ -169,7 +158,7 @@ describe("review41a I1: post-handshake messages counted between data records", f
 
   it("TLS 1.2 client: 40 HelloRequests, each followed by data, are refused with a warning and the connection goes on",
     function()
-    local c, fake = client12()
+    local c, fake = E.client12()
     for i = 1, 40 do
       assert(c:feed(fake:seal(B.CT.handshake, HELLO_REQUEST) .. fake:seal(B.CT.application_data, "d" .. i)))
       assert.equal("d" .. i, c:read())
@@ -179,7 +168,7 @@ describe("review41a I1: post-handshake messages counted between data records", f
   end)
 
   it("TLS 1.2 client: 32 HelloRequests in a row are answered, the 33rd is unexpected_message", function()
-    local c, fake = client12()
+    local c, fake = E.client12()
     local flood = {}
     for i = 1, 32 do flood[i] = fake:seal(B.CT.handshake, HELLO_REQUEST) end
     assert(c:feed(table.concat(flood)))

@@ -10,19 +10,6 @@ local proc = require "spec.support.proc"
 
 local KEY = ("H"):rep(16) .. ("h"):rep(24) .. "01234567"
 
-local function table_store()
-   local data = {}
-   return {
-      get = function(id) return data[id] end,
-      put = function(id, blob) data[id] = blob end,
-      delete = function(id)
-         local had = data[id] ~= nil
-         data[id] = nil
-         return had
-      end,
-   }
-end
-
 describe("review41h: the error record of a connection", function()
    it("is a few words in struct tls_conn, not the reason's 512 bytes", function()
       -- Checked by the compiler on the real header: the figure that matters
@@ -81,7 +68,7 @@ _Static_assert(sizeof(((tls_conn *)0)->err) <= 64, "c->err embeds its reason aga
       -- an allocated reason would leak the block (valgrind sees it: run this
       -- spec as mk/valgrind.mk's valgrind-lua runs its specs).
       local calls = 0
-      local sctx = E.server_ctx { early_data = true, ticket_keys = { KEY }, session_store = table_store(),
+      local sctx = E.server_ctx { early_data = true, ticket_keys = { KEY }, session_store = E.table_store(),
          trace = function(ev)
             if ev.message == "early data unread" then
                calls = calls + 1

@@ -55,6 +55,36 @@ function E.client_engine(opts)
       { servername = "localhost" }))
 end
 
+-- Our TLS 1.2 client (E.client_engine(client_opts)) after a whole handshake
+-- with the scripted server of spec/support/tls12_peer.lua (T.server with
+-- E.CERT and server_opts): the engine and the scripted server.
+function E.client12(server_opts, client_opts)
+   local T = require "spec.support.tls12_peer"
+   local c = E.client_engine(client_opts)
+   assert(c:start())
+   local fake = T.server(E.merge({ cert_pem = E.CERT, key_pem = E.KEY }, server_opts))
+   assert(c:feed(fake:answer(c:output())))
+   fake:client_flight(c:output())
+   assert(c:feed(fake:finish()))
+   assert.is_true(c:status().handshake_done, tostring(c:error()))
+   assert.equal("TLSv1.2", c:info().version)
+   return c, fake
+end
+
+-- A session store in a Lua table, and that table (id -> blob).
+function E.table_store()
+   local data = {}
+   return {
+      get = function(id) return data[id] end,
+      put = function(id, blob) data[id] = blob end,
+      delete = function(id)
+         local had = data[id] ~= nil
+         data[id] = nil
+         return had
+      end,
+   }, data
+end
+
 -- A client trusting E.CERT (unless client_opts say otherwise) for
 -- `servername` (default localhost), and a server (E.server_ctx); not started.
 function E.engines(client_opts, server_opts, servername)
