@@ -80,6 +80,14 @@ local function name_list(option, value)
     end
     local ok, zerr = zero_byte(string.format("option '%s': entry %d", option, i), name)
     if not ok then return nil, zerr end
+    -- The entries are joined with ':' for the C parser, which would split
+    -- this one and number every entry after it wrongly in its messages: a
+    -- list is one name per entry (or the whole list one string).
+    local sep = name:match("[:,]")
+    if sep then
+      return fail("option '%s': entry %d (%q) holds a '%s': give one name per entry (or the whole list as one "
+        .. "string, %q)", option, i, name, sep, "a:b")
+    end
   end
   return table.concat(value, ":")
 end

@@ -5,4 +5,10 @@ return {
     from = [[words[#words + 1] = n .. " " .. n .. "_* " .. n .. ".*"]],
     to = [[words[#words + 1] = n .. " " .. n .. "_* "]],
     specs = { { "spec/review42c_spec.lua", "removes NAME, NAME_* and NAME.* files" } } },
+  -- A table entry of ciphers/groups/sigalgs holding a separator is joined and split again by the C parser,
+  -- which then numbers the entries after it wrongly.
+  { name = "review42c_list_entry_separator_taken", file = "lua/tls.lua",
+    from = [[local sep = name:match("[:,]")]],
+    to = [[local sep = name:match("[\0]")]],
+    specs = { { "spec/review42c_spec.lua", "refuses an entry holding ':' or ','" } } },
 }

@@ -39,3 +39,35 @@ describe("review42c: spec/support/tmpfiles.lua", function()
       end
    end)
 end)
+
+describe("review42c: a list option given as a table", function()
+   local tls = require "tls"
+   local E = require "spec.support.engines"
+   local function refused(option, list, pattern)
+      local ctx, err = tls.context { mode = "client", verify = false, [option] = list }
+      assert.is_nil(ctx)
+      assert.truthy(err:find(pattern, 1, true), err)
+   end
+
+   it("refuses an entry holding ':' or ',', naming that entry", function()
+      -- Split, the second name counted as entry 2 and the repeat as entry 3.
+      refused("groups", { "x25519:secp256r1", "x25519" },
+         [[option 'groups': entry 1 ("x25519:secp256r1") holds a ':': give one name per entry]])
+      refused("ciphers", { "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256" },
+         [[option 'ciphers': entry 2 ("TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256") holds a ',']])
+      refused("sigalgs", { "ed25519", "ecdsa_secp256r1_sha256:" }, [[option 'sigalgs': entry 2]])
+      local ok, err = tls.context { mode = "server", certificate = E.CERT, key = E.KEY, groups = { "x25519,x448" } }
+      assert.is_nil(ok)
+      assert.truthy(err:find([[entry 1 ("x25519,x448") holds a ',']], 1, true), err)
+   end)
+
+   it("still takes one string with separators, and one name per entry", function()
+      assert.truthy(tls.context { mode = "client", verify = false, groups = "x25519:secp256r1, x448" })
+      assert.truthy(tls.context { mode = "client", verify = false, groups = { "x25519", "secp256r1" } })
+   end)
+
+   it("alpn: an entry is one protocol name, byte for byte, ':' and ',' included (RFC 7301 names are opaque)", function()
+      local c = E.connected({ alpn = { "a:b", "c,d" } }, { alpn = { "c,d" } })
+      assert.equal("c,d", c:info().alpn)
+   end)
+end)
