@@ -31,7 +31,9 @@ return {
   { name = "review41a_no_pair_groups_always_named", file = "csrc/hs/tls_sni.c",
     from = "        curve_off = (sni == NULL || leaf_matches(&c->cfg->ids[i], sni)) && curve_refused12(ch, c->cfg->ids[i].key);",
     to = "        curve_off = 1;",
-    specs = { { "spec/review40c_spec.lua", "TLS 1.2: names the keys the client's suites are for" } } },
+    specs = { { "spec/review40c_spec.lua", "TLS 1.2: names the keys the client's suites are for" },
+              -- review42c: the case above offers no ECDHE_ECDSA suite, where curves no longer count at all.
+              { "spec/review42c_spec.lua", "our curve is among its groups" } } },
   -- I1: TLS 1.2 renegotiation requests after the handshake are cut off at the 33rd in a row ...
   { name = "review41a_renegotiation_flood_allowed", file = "csrc/hs/tls12_common.c",
     from = "    if (++c->key_updates_in_row > TLS_MAX_KEY_UPDATES_IN_ROW)",

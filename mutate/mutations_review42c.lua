@@ -11,4 +11,20 @@ return {
     from = [[local sep = name:match("[:,]")]],
     to = [[local sep = name:match("[\0]")]],
     specs = { { "spec/review42c_spec.lua", "refuses an entry holding ':' or ','" } } },
+  -- The TLS 1.2 no-pair sentence names an ECDSA key's curve and the client's groups only when the client
+  -- offers ECDHE_ECDSA suites.
+  { name = "review42c_no_pair_curves_always_matter", file = "csrc/hs/tls_sni.c",
+    from = "    int curves_matter = (suite_kinds & KIND_ECDSA) != 0;",
+    to = "    int curves_matter = version == TLS_VERSION_12;",
+    specs = { { "spec/review42c_spec.lua", "says nothing of curves when" } } },
+  { name = "review42c_no_pair_curves_never_matter", file = "csrc/hs/tls_sni.c",
+    from = "    int curves_matter = (suite_kinds & KIND_ECDSA) != 0;",
+    to = "    int curves_matter = 0;",
+    specs = { { "spec/review41a_spec.lua", "names the groups the client offers when no key fits its suites" },
+              { "spec/review42c_spec.lua", "says nothing of curves when another key fits" } } },
+  -- The kinds of suite named in the sentence, after their move into suite_kinds12.
+  { name = "review42c_suite_kinds_rsa_kx_lost", file = "csrc/hs/tls_sni.c",
+    from = "        if (s->kx == TLS_KX_RSA)\n            kinds |= KIND_RSA_KX;",
+    to = "        if (0)\n            kinds |= KIND_RSA_KX;",
+    specs = { { "spec/review42c_spec.lua", "says nothing of curves when no key fits its suites" } } },
 }

@@ -71,3 +71,65 @@ describe("review42c: a list option given as a table", function()
       assert.equal("c,d", c:info().alpn)
    end)
 end)
+
+-- The TLS 1.2 sentence of a server none of whose pairs fits names an ECDSA
+-- key's curve and the client's groups only when the client offers
+-- ECDHE_ECDSA suites: to a client offering none, the key is out by its kind.
+describe("review42c: TLS 1.2, no pair fits, an ECDSA key's curve named only where it counts", function()
+   local tls = require "tls"
+   local E = require "spec.support.engines"
+   local c = require("spec.support.certs").get()
+   local function pair(leaf) return { certificate = leaf.cert, key = leaf.key } end
+   local function refused(pairs, copts)
+      local sctx = assert(tls.context { mode = "server", certificates = pairs })
+      local cl = assert(tls.engine(assert(tls.context(E.merge({ ca = c.ca, max_version = "TLSv1.2" }, copts))),
+         { servername = "localhost" }))
+      local s = assert(tls.engine(sctx))
+      assert(cl:start())
+      E.pump(cl, s)
+      local msg, alert = s:error()
+      assert.equal("handshake_failure", alert)
+      return msg
+   end
+
+   it("says nothing of curves when another key fits the suites but not the signatures", function()
+      assert.equal("none of our 2 certificates for localhost fits this client: its TLS 1.2 suites fit only our "
+         .. "RSA 2048 bits key, which signs with none of the signatures it accepts (ecdsa_secp256r1_sha256, "
+         .. "ed25519)",
+         refused({ pair(c.leaf.ecdsa_p256), pair(c.leaf.rsa2048) }, { ciphers = "ECDHE-RSA-AES128-GCM-SHA256",
+            groups = "x25519", sigalgs = "ecdsa_secp256r1_sha256:ed25519" }))
+      -- The same client offering an ECDHE_ECDSA suite too: the curve is a cause.
+      assert.equal("none of our 2 certificates for localhost fits this client: its TLS 1.2 suites fit only our "
+         .. "RSA 2048 bits key, which signs with none of the signatures it accepts (ecdsa_secp256r1_sha256, "
+         .. "ed25519); it names the curve of none of our other ECDSA keys (its groups are x25519)",
+         refused({ pair(c.leaf.ecdsa_p256), pair(c.leaf.rsa2048) },
+            { ciphers = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256", groups = "x25519",
+              sigalgs = "ecdsa_secp256r1_sha256:ed25519" }))
+   end)
+
+   it("says nothing of curves when its ECDHE_ECDSA suites are offered and our curve is among its groups", function()
+      assert.equal("none of our 2 certificates for localhost fits this client: its TLS 1.2 suites fit only our "
+         .. "keys ECDSA on secp256r1, RSA 2048 bits, which sign with none of the signatures it accepts (ed25519, "
+         .. "rsa_pss_pss_sha256)",
+         refused({ pair(c.leaf.ecdsa_p256), pair(c.leaf.rsa2048) },
+            { groups = "secp256r1", sigalgs = "ed25519:rsa_pss_pss_sha256" }))
+   end)
+
+   it("says nothing of curves when no key fits its suites", function()
+      assert.equal("none of our 2 certificates for localhost fits this client: its TLS 1.2 suites are for RSA keys "
+         .. "that sign (ECDHE_RSA), and our keys are ECDSA on secp256r1, Ed25519",
+         refused({ pair(c.leaf.ecdsa_p256), pair(c.leaf.ed25519) },
+            { ciphers = "ECDHE-RSA-AES128-GCM-SHA256", groups = "x25519" }))
+      -- RSA key transport too (the server allows it here).
+      local sctx = assert(tls.context { mode = "server", certificates = { pair(c.leaf.ecdsa_p256), pair(c.leaf.ed25519) },
+         ciphers = "ECDHE-RSA-AES128-GCM-SHA256:AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256" })
+      local cl = assert(tls.engine(assert(tls.context { ca = c.ca, max_version = "TLSv1.2", groups = "x25519",
+         ciphers = "ECDHE-RSA-AES128-GCM-SHA256:AES128-GCM-SHA256" }), { servername = "localhost" }))
+      local s = assert(tls.engine(sctx))
+      assert(cl:start())
+      E.pump(cl, s)
+      assert.equal("none of our 2 certificates for localhost fits this client: its TLS 1.2 suites are for RSA keys "
+         .. "that sign (ECDHE_RSA), RSA keys that encipher (RSA key transport), and our keys are ECDSA on secp256r1, "
+         .. "Ed25519", (s:error()))
+   end)
+end)

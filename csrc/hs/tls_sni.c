@@ -338,25 +338,35 @@ static int curve_refused12(const client_hello *ch, EVP_PKEY *key)
 }
 
 /* The kinds of key the client's TLS 1.2 suites (those we allow) are for. */
-static void suite_kinds_text(const tls_conn *c, const client_hello *ch, char *out, size_t size)
+enum { KIND_ECDSA = 1, KIND_ECDHE_RSA = 2, KIND_RSA_KX = 4 };
+
+static unsigned suite_kinds12(const tls_conn *c, const client_hello *ch)
 {
-    int ecdsa = 0, ecdhe_rsa = 0, rsa_kx = 0;
+    unsigned kinds = 0;
     for (size_t i = 0; i < c->pol.n_suites; i++) {
         const tls_suite *s = tls_suite_get(c->pol.suites[i]);
         if (!(ch->suites & ((uint32_t)1 << i)) || s == NULL || s->version != TLS_VERSION_12)
             continue;
-        ecdsa |= s->auth == TLS_AUTH_ECDSA;
-        ecdhe_rsa |= s->auth == TLS_AUTH_RSA && s->kx == TLS_KX_ECDHE;
-        rsa_kx |= s->kx == TLS_KX_RSA;
+        if (s->auth == TLS_AUTH_ECDSA)
+            kinds |= KIND_ECDSA;
+        if (s->auth == TLS_AUTH_RSA && s->kx == TLS_KX_ECDHE)
+            kinds |= KIND_ECDHE_RSA;
+        if (s->kx == TLS_KX_RSA)
+            kinds |= KIND_RSA_KX;
     }
+    return kinds;
+}
+
+static void suite_kinds_text(unsigned kinds, char *out, size_t size)
+{
     size_t used = 0;
     out[0] = '\0';
-    if (ecdsa)
+    if (kinds & KIND_ECDSA)
         append(out, size, &used, "%s", "ECDSA and Ed25519 keys (ECDHE_ECDSA)");
-    if (ecdhe_rsa)
-        append(out, size, &used, ecdsa ? ", %s" : "%s", "RSA keys that sign (ECDHE_RSA)");
-    if (rsa_kx)
-        append(out, size, &used, ecdsa || ecdhe_rsa ? ", %s" : "%s", "RSA keys that encipher (RSA key transport)");
+    if (kinds & KIND_ECDHE_RSA)
+        append(out, size, &used, used ? ", %s" : "%s", "RSA keys that sign (ECDHE_RSA)");
+    if (kinds & KIND_RSA_KX)
+        append(out, size, &used, used ? ", %s" : "%s", "RSA keys that encipher (RSA key transport)");
 }
 
 int tls_sni_fail_no_pair(tls_conn *c, const client_hello *ch, uint16_t version)
@@ -368,6 +378,11 @@ int tls_sni_fail_no_pair(tls_conn *c, const client_hello *ch, uint16_t version)
     if (sni != NULL)
         tls_sanitize(sni, strlen(sni), sni_text, sizeof sni_text);
     size_t used = 0, listed = 0;
+    /* An ECDSA key's curve matters only to a client offering ECDHE_ECDSA
+     * suites: to one that offers none, the key is out by its kind, and
+     * naming the curve or the groups would point at the wrong cause. */
+    unsigned suite_kinds = version == TLS_VERSION_12 ? suite_kinds12(c, ch) : 0;
+    int curves_matter = (suite_kinds & KIND_ECDSA) != 0;
     for (size_t i = 0; i < c->cfg->n_ids; i++) {
         if (sni != NULL && !leaf_matches(&c->cfg->ids[i], sni))
             continue;
@@ -376,8 +391,7 @@ int tls_sni_fail_no_pair(tls_conn *c, const client_hello *ch, uint16_t version)
             break;
         }
         char one[80];
-        key_text(&c->cfg->ids[i], version == TLS_VERSION_12 && curve_refused12(ch, c->cfg->ids[i].key), one,
-                 sizeof one);
+        key_text(&c->cfg->ids[i], curves_matter && curve_refused12(ch, c->cfg->ids[i].key), one, sizeof one);
         append(keys, sizeof keys, &used, listed ? ", %s" : "%s", one);
         listed++;
     }
@@ -403,7 +417,7 @@ int tls_sni_fail_no_pair(tls_conn *c, const client_hello *ch, uint16_t version)
      * (rfc8422#5.1.1) comes with the groups it names, as the signatures
      * come with those it accepts. */
     int curve_off = 0;
-    for (size_t i = 0; i < c->cfg->n_ids && !curve_off; i++)
+    for (size_t i = 0; i < c->cfg->n_ids && curves_matter && !curve_off; i++)
         curve_off = (sni == NULL || leaf_matches(&c->cfg->ids[i], sni)) && curve_refused12(ch, c->cfg->ids[i].key);
     char groups[160] = "";
     if (curve_off)
@@ -430,7 +444,7 @@ int tls_sni_fail_no_pair(tls_conn *c, const client_hello *ch, uint16_t version)
                         some_off ? ")" : "",
                         curve_off ? "; it names the curve of none of our other ECDSA keys (its groups are " : "",
                         curve_off ? groups : "", curve_off ? ")" : "");
-    suite_kinds_text(c, ch, kinds, sizeof kinds);
+    suite_kinds_text(suite_kinds, kinds, sizeof kinds);
     return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                     "none of our %zu certificates%s%s fits this client: its TLS 1.2 suites are for %s, and our "
                     "keys are %s%s%s", c->unfit_pairs, sni ? " for " : "", sni ? sni_text : "",
