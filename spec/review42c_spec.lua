@@ -133,3 +133,37 @@ describe("review42c: TLS 1.2, no pair fits, an ECDSA key's curve named only wher
          .. "Ed25519", (s:error()))
    end)
 end)
+
+-- A TLS 1.2 server makes no session when the client's certificate is too
+-- large to keep, so the "or one too large to keep" half of the TLS 1.3
+-- sentence cannot apply to a TLS 1.2 resumption.
+describe("review42c: verifiedchain() on a resumed session without the peer's certificate", function()
+   local tls = require "tls"
+   local E = require "spec.support.engines"
+   local KEY = ("R"):rep(16) .. ("r"):rep(24) .. "01234567"
+
+   local function resumed_server(version, sopts)
+      local sctx = E.server_ctx(E.merge({ ticket_keys = { KEY }, max_version = version }, sopts))
+      local cctx = assert(tls.context { mode = "client", ca = E.CERT, max_version = version })
+      local session = E.first_session(cctx, sctx)
+      local c, s = E.resume(cctx, sctx, session)
+      assert.is_true(s:info().resumed)
+      assert.is_true(c:info().resumed)
+      return s
+   end
+
+   it("TLS 1.2: says the peer sent none when the session was made", function()
+      for _, sopts in ipairs { {}, { tickets = 0, session_store = E.table_store() } } do
+         local s = resumed_server("TLSv1.2", sopts)
+         assert.same({ nil, "the session was resumed, and the peer sent no certificate when it was made: this "
+            .. "connection received no chain and verified none" }, { s:verifiedchain() })
+      end
+   end)
+
+   it("TLS 1.3: keeps both possibilities (a session there may have dropped a certificate too large)", function()
+      local s = resumed_server("TLSv1.3")
+      assert.same({ nil, "the session was resumed, and it holds no certificate of the peer (none was sent when the "
+         .. "session was made, or one too large to keep in it, over 16384 bytes): this connection received no chain "
+         .. "and verified none" }, { s:verifiedchain() })
+   end)
+end)

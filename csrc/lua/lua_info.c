@@ -139,6 +139,12 @@ int tls_lua_push_verified(lua_State *L, const tls_conn *c)
         why = "the handshake has not completed";
     else if (info.peer_path != NULL)
         why = NULL;
+    else if ((info.peer_chain == NULL || sk_X509_num(info.peer_chain) == 0) && info.resumed && info.version == 0x0303)
+        /* A TLS 1.2 server makes no session when the client's certificate
+         * is too large to keep (tls12_resume_server.c), nor does a client
+         * when the server's is (review42c): so none was sent. */
+        why = "the session was resumed, and the peer sent no certificate when it was made: this connection "
+              "received no chain and verified none";
     else if ((info.peer_chain == NULL || sk_X509_num(info.peer_chain) == 0) && info.resumed)
         /* review41a: a resumed connection shows the peer's leaf kept in
          * the session, and a TLS 1.3 server keeps a session without a
