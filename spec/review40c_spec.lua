@@ -168,15 +168,7 @@ describe("review39h I2: a server none of whose pairs fits says why of all of the
   local function pair(leaf) return { certificate = leaf.cert, key = leaf.key } end
 
   local function refused(pairs, copts, servername, trace)
-    local sctx = assert(tls.context { mode = "server", certificates = pairs, trace = trace })
-    local cl = assert(tls.engine(assert(tls.context(E.merge({ ca = c.ca }, copts))),
-      { servername = servername or "localhost" }))
-    local s = assert(tls.engine(sctx))
-    assert(cl:start())
-    E.pump(cl, s)
-    local msg, alert = s:error()
-    assert.equal("handshake_failure", alert)
-    return msg
+    return E.refusal({ certificates = pairs, trace = trace }, E.merge({ ca = c.ca }, copts), servername)
   end
 
   local three = { pair(c.leaf.ecdsa_p256), pair(c.leaf.rsa2048), pair(c.leaf.ed25519) }

@@ -71,6 +71,21 @@ function E.client12(server_opts, client_opts)
    return c, fake
 end
 
+-- The reason a server (a context of server_opts, certificates and all)
+-- gives when it refuses a client (a context of client_opts, for
+-- `servername`, default localhost) with handshake_failure, as it must.
+function E.refusal(server_opts, client_opts, servername)
+   local sctx = assert(tls.context(E.merge({ mode = "server" }, server_opts)))
+   local cl = assert(tls.engine(assert(tls.context(E.merge({ mode = "client" }, client_opts))),
+      { servername = servername or "localhost" }))
+   local s = assert(tls.engine(sctx))
+   assert(cl:start())
+   E.pump(cl, s)
+   local msg, alert = s:error()
+   assert.equal("handshake_failure", alert)
+   return msg
+end
+
 -- A session store in a Lua table, and that table (id -> blob).
 function E.table_store()
    local data = {}
