@@ -1,0 +1,123 @@
+-- review42f: the C setters behind tls.context repeat the range checks of
+-- lua/tls.lua (second copies, review41e left them without planted bugs).
+-- require("tls.core") reaches them without tls.lua in between: each must
+-- refuse on its own a value that would be stored truncated or wrapped
+-- (uint32_t/unsigned casts, uint64_t from a negative double), and take the
+-- values at both ends of its range.
+local core = require "tls.core"
+local CTXM = core.context_methods -- a context's setters (not its methods)
+
+local function refuses(pattern, fn, ...)
+   local ok, err = pcall(fn, ...)
+   assert.is_false(ok, "the setter took the value")
+   assert.matches(pattern, tostring(err), 1, true)
+end
+
+local function takes(fn, ...)
+   local ok, err = pcall(fn, ...)
+   assert.is_true(ok, tostring(err))
+   assert.is_true(err)
+end
+
+local function client() return assert(core.context(false)) end
+local function server() return assert(core.context(true)) end
+
+describe("review42f: context setters reached through tls.core check their own ranges", function()
+   it("set_key_update_after takes 1 and refuses 0 and -1", function()
+      local ctx = client()
+      takes(CTXM.set_key_update_after, ctx, 1)
+      refuses("must be at least 1", CTXM.set_key_update_after, ctx, 0)
+      refuses("must be at least 1", CTXM.set_key_update_after, ctx, -1)
+   end)
+
+   it("set_security_level takes 0 and 5 and refuses -1 and 6", function()
+      local ctx = client()
+      takes(CTXM.set_security_level, ctx, 0)
+      takes(CTXM.set_security_level, ctx, 5)
+      refuses("security level 0 to 5", CTXM.set_security_level, ctx, -1)
+      refuses("security level 0 to 5", CTXM.set_security_level, ctx, 6)
+   end)
+
+   it("set_record_size_limit takes 64 and 16385 and refuses 63 and 16386", function()
+      local ctx = client()
+      takes(CTXM.set_record_size_limit, ctx, 64)
+      takes(CTXM.set_record_size_limit, ctx, 16385)
+      refuses("record size limit out of range", CTXM.set_record_size_limit, ctx, 63)
+      refuses("record size limit out of range", CTXM.set_record_size_limit, ctx, 16386)
+      -- 65600 would wrap to 64 in the uint16_t field
+      refuses("record size limit out of range", CTXM.set_record_size_limit, ctx, 65536 + 64)
+   end)
+
+   it("set_tickets takes 0 and 16 and refuses -1 and 17", function()
+      local ctx = server()
+      takes(CTXM.set_tickets, ctx, 0)
+      takes(CTXM.set_tickets, ctx, 16)
+      refuses("from 0 to 16", CTXM.set_tickets, ctx, -1)
+      refuses("from 0 to 16", CTXM.set_tickets, ctx, 17)
+   end)
+
+   it("set_ticket_lifetime takes 1 and 604800 and refuses 0 and 604801", function()
+      local ctx = server()
+      takes(CTXM.set_ticket_lifetime, ctx, 1)
+      takes(CTXM.set_ticket_lifetime, ctx, 604800)
+      refuses("from 1 to 604800 seconds", CTXM.set_ticket_lifetime, ctx, 0)
+      refuses("from 1 to 604800 seconds", CTXM.set_ticket_lifetime, ctx, 604801)
+   end)
+
+   it("set_ticket_key_rotation takes 0 and 1e9 and refuses a negative, a larger or a NaN number", function()
+      local ctx = server()
+      takes(CTXM.set_ticket_key_rotation, ctx, 0)
+      takes(CTXM.set_ticket_key_rotation, ctx, 1e9)
+      refuses("a number of seconds >= 0", CTXM.set_ticket_key_rotation, ctx, -1)
+      refuses("a number of seconds >= 0", CTXM.set_ticket_key_rotation, ctx, -0.5)
+      refuses("a number of seconds >= 0", CTXM.set_ticket_key_rotation, ctx, 1e9 + 1)
+      refuses("a number of seconds >= 0", CTXM.set_ticket_key_rotation, ctx, 0 / 0)
+   end)
+
+   it("set_early_data takes 1 and 2^31-1 bytes and refuses 0 and 2^31", function()
+      local ctx = server()
+      takes(CTXM.set_early_data, ctx, true, 1)
+      takes(CTXM.set_early_data, ctx, true, 0x7fffffff)
+      refuses("a positive number of bytes", CTXM.set_early_data, ctx, true, 0)
+      -- 2^32 + 1 would be stored as 1 in the uint32_t field
+      refuses("a positive number of bytes", CTXM.set_early_data, ctx, true, 0x80000000)
+      refuses("a positive number of bytes", CTXM.set_early_data, ctx, true, 0x100000001)
+   end)
+
+   it("set_hook's verify_id is 1 to 255 bytes", function()
+      local ctx = client()
+      local fn = function() return true end
+      takes(CTXM.set_hook, ctx, "verify", fn, "x")
+      takes(CTXM.set_hook, ctx, "verify", fn, ("v"):rep(255))
+      refuses("verify_id: 1 to 255 bytes", CTXM.set_hook, ctx, "verify", fn, "")
+      refuses("verify_id: 1 to 255 bytes", CTXM.set_hook, ctx, "verify", fn, ("v"):rep(256))
+   end)
+
+   it("set_verify_chain_only is a client's setting", function()
+      takes(CTXM.set_verify_chain_only, client(), true)
+      refuses("a server checks no name anyway", CTXM.set_verify_chain_only, server(), true)
+   end)
+end)
+
+describe("review42f: core.selfsigned and core.wrap check their own ranges", function()
+   it("selfsigned takes 1 to 64 names and 1 to 36500 days", function()
+      assert.truthy((core.selfsigned({ "a.test" }, "ec", 1)))
+      assert.truthy((core.selfsigned({ "a.test" }, "ec", 36500)))
+      local names = {}
+      for i = 1, 64 do names[i] = "n" .. i .. ".test" end
+      assert.truthy((core.selfsigned(names, "ec", 30)))
+      refuses("days out of range", core.selfsigned, { "a.test" }, "ec", 0)
+      refuses("days out of range", core.selfsigned, { "a.test" }, "ec", 36501)
+      refuses("between 1 and 64 names expected", core.selfsigned, {}, "ec", 30)
+      names[65] = "n65.test"
+      refuses("between 1 and 64 names expected", core.selfsigned, names, "ec", 30)
+   end)
+
+   it("wrap refuses a descriptor number that is negative or beyond an int", function()
+      local ctx = client()
+      refuses("not an open socket", core.wrap, -1, ctx)
+      -- 2^32 + 0 would be descriptor 0 (stdin) once cast to int
+      refuses("not an open socket", core.wrap, 0x100000000, ctx)
+      refuses("not an open socket", core.wrap, 0x80000000, ctx)
+   end)
+end)
