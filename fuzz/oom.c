@@ -89,6 +89,7 @@ typedef struct scenario {
     int session; /* enum fuzz_session to offer, or -1 */
     int new_text; /* the client's configuration has not seen the session's text yet */
     int refused;  /* the client asks for a name the server's certificate lacks: the handshake fails */
+    int check_hello; /* no handshake: the client config's trial ClientHello (tls_config_check_hello) */
 } scenario;
 
 static tls_config *client13_full(void) { return fuzz_client_full_config(-1); }
@@ -104,22 +105,26 @@ static tls_config *server_ec(void) { return fuzz_server_config(FUZZ_KEY_EC); }
 
 static const scenario scenarios[] = {
     /* mutual TLS, ALPN, a stapled OCSP response, tickets */
-    { "tls13_full", client13_full, fuzz_server_full_config, -1, 0, 0 },
-    { "tls13_hrr", client13, fuzz_server_hrr_config, -1, 0, 0 },
-    { "tls13_rsa", client13, server_rsa, -1, 0, 0 },
-    { "tls13_ed25519", client13, server_ed25519, -1, 0, 0 },
-    { "tls13_resume", client_resume13, fuzz_server_full_config, FUZZ_SESSION_13, 0, 0 },
+    { "tls13_full", client13_full, fuzz_server_full_config, -1, 0, 0, 0 },
+    { "tls13_hrr", client13, fuzz_server_hrr_config, -1, 0, 0, 0 },
+    { "tls13_rsa", client13, server_rsa, -1, 0, 0, 0 },
+    { "tls13_ed25519", client13, server_ed25519, -1, 0, 0, 0 },
+    { "tls13_resume", client_resume13, fuzz_server_full_config, FUZZ_SESSION_13, 0, 0, 0 },
     /* the session's text parsed, not taken from the configuration's memo */
-    { "tls13_resume_new_text", client_resume13, fuzz_server_full_config, FUZZ_SESSION_13, 1, 0 },
-    { "tls13_early_data", client_early13, fuzz_server_full_config, FUZZ_SESSION_13_EARLY, 0, 0 },
-    { "tls12_full", client12_full, fuzz_server_full_config, -1, 0, 0 },
-    { "tls12_chacha20", client12_chacha, fuzz_server_full_config, -1, 0, 0 },
-    { "tls12_resume_ticket", client_resume12, fuzz_server_full_config, FUZZ_SESSION_12, 0, 0 },
-    { "tls12_resume_new_text", client_resume12, fuzz_server_full_config, FUZZ_SESSION_12, 1, 0 },
+    { "tls13_resume_new_text", client_resume13, fuzz_server_full_config, FUZZ_SESSION_13, 1, 0, 0 },
+    { "tls13_early_data", client_early13, fuzz_server_full_config, FUZZ_SESSION_13_EARLY, 0, 0, 0 },
+    { "tls12_full", client12_full, fuzz_server_full_config, -1, 0, 0, 0 },
+    { "tls12_chacha20", client12_chacha, fuzz_server_full_config, -1, 0, 0, 0 },
+    { "tls12_resume_ticket", client_resume12, fuzz_server_full_config, FUZZ_SESSION_12, 0, 0, 0 },
+    { "tls12_resume_new_text", client_resume12, fuzz_server_full_config, FUZZ_SESSION_12, 1, 0, 0 },
     /* A failure with no allocation failed before it: a connection's reason
      * is allocated at its first failure, so here that allocation is among
      * those failed in turn, and the reason must still be there (review41h). */
-    { "tls13_refused", client13, server_ec, -1, 0, 1 },
+    { "tls13_refused", client13, server_ec, -1, 0, 1, 0 },
+    /* The trial ClientHello tls.context builds for a client with alpn
+     * (review41b): a connection made and freed inside one call, whose
+     * reason block (review41h) must go with it on every path. */
+    { "check_hello", client13_full, server_ec, -1, 0, 0, 1 },
 };
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
@@ -190,8 +195,21 @@ static unsigned long run(const scenario *s, unsigned long k)
     fail_at = k;
     armed = 1;
 
-    tls_conn *client = tls_conn_new(ccfg);
-    tls_conn *server = tls_conn_new(scfg);
+    tls_conn *client = NULL, *server = NULL;
+    if (s->check_hello) {
+        TLS_ERROR_LOCAL(err);
+        tls_error_clear(&err);
+        int rc = tls_config_check_hello(ccfg, &err);
+        if (k == 0 && rc != 0)
+            problem(s, k, "with no allocation failed, the trial ClientHello was not built");
+        if (rc != 0 && (!err.set || err.reason[0] == '\0'))
+            problem(s, k, "the trial ClientHello failed without a reason");
+        if (rc == 0 && err.set)
+            problem(s, k, "the trial ClientHello was built and an error recorded");
+        goto out;
+    }
+    client = tls_conn_new(ccfg);
+    server = tls_conn_new(scfg);
     int offered = 0;
     if (client == NULL || server == NULL ||
         tls_conn_set_server_name(client, s->refused ? "wrong.example" : "localhost") != 0)

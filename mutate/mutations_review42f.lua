@@ -52,4 +52,15 @@ return {
     from = 'luaL_argcheck(L, fd >= 0 && fd <= 0x7fffffff, 1, "not an open socket");',
     to = 'luaL_argcheck(L, fd >= 0 && fd <= 0xffffffff, 1, "not an open socket");',
     specs = { { S, "wrap refuses a descriptor number" } } },
+  -- tls_config_check_hello (review41b's trial ClientHello): the trial connection freed before its
+  -- reason is copied out (a use after free on every failed trial), or never freed (a leak per client
+  -- context with alpn). Failures come from the OOM harness's check_hello scenario (AddressSanitizer).
+  { name = "review42f_check_hello_reason_after_free", file = "csrc/engine/tls_engine.c",
+    from = '    if (rc != 0)\n        tls_fail(err, -1, "%s", c->err.set ? c->err.reason : "the ClientHello cannot be built");\n    tls_conn_free(c);\n',
+    to = '    tls_conn_free(c);\n    if (rc != 0)\n        tls_fail(err, -1, "%s", c->err.set ? c->err.reason : "the ClientHello cannot be built");\n',
+    specs = { { "spec/oom_spec.lua", "fail each allocation of the trial ClientHello in turn" } } },
+  { name = "review42f_check_hello_trial_leaks", file = "csrc/engine/tls_engine.c",
+    from = '"the ClientHello cannot be built");\n    tls_conn_free(c);\n',
+    to = '"the ClientHello cannot be built");\n',
+    specs = { { "spec/oom_spec.lua", "fail each allocation of the trial ClientHello in turn" } } },
 }

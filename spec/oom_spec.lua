@@ -58,6 +58,18 @@ describe("allocation failures", function()
       end
    end)
 
+   -- review42f: the trial ClientHello of a client context with alpn
+   -- (tls_config_check_hello, review41b) makes and frees a connection
+   -- inside one call; its reason (review41h) is copied out before the free.
+   it("fail each allocation of the trial ClientHello in turn, ours and libcrypto's, cleanly", function()
+      for _, mode in ipairs { "ours", "all" } do
+         local code, out, counts = run(mode, "check_hello")
+         assert(code == 0, out)
+         assert.truthy(out:find("oom: " .. mode .. ": 0 problem(s)", 1, true), out)
+         assert(counts.check_hello and counts.check_hello >= 5, out)
+      end
+   end)
+
    it("refuses an unknown mode or scenario, so its exit status means something", function()
       assert.are_not.equal(0, (run("some")))
       assert.are_not.equal(0, (run("ours", "no_such_scenario")))
