@@ -113,6 +113,13 @@ describe("review42f: core.selfsigned and core.wrap check their own ranges", func
       refuses("between 1 and 64 names expected", core.selfsigned, names, "ec", 30)
    end)
 
+   it("selfsigned refuses a name holding a zero byte instead of cutting it there", function()
+      -- tls_selfsigned takes C strings: the certificate was made for "a.test"
+      -- alone (tls.selfsigned refuses the name first; core.selfsigned did not)
+      refuses("a name holds a zero byte", core.selfsigned, { "b.test", "a.test\0.evil.test" }, "ec", 30)
+      refuses("a name holds a zero byte", core.selfsigned, { "\0" }, "ec", 30)
+   end)
+
    it("wrap refuses a descriptor number that is negative or beyond an int", function()
       local ctx = client()
       refuses("not an open socket", core.wrap, -1, ctx)

@@ -261,7 +261,12 @@ static int core_selfsigned(lua_State *L)
      * strings: a number converted by lua_tostring would be a temporary). */
     for (lua_Integer i = 1; i <= n; i++) {
         luaL_argcheck(L, lua_rawgeti(L, 1, i) == LUA_TSTRING, 1, "names must be strings");
-        names[i - 1] = lua_tostring(L, -1);
+        size_t len = 0;
+        names[i - 1] = lua_tolstring(L, -1, &len);
+        /* tls_selfsigned takes C strings: "a.test\0.evil.test" made a
+         * certificate for "a.test" in silence (tls.selfsigned refuses it
+         * first; core.selfsigned did not, review42f). */
+        luaL_argcheck(L, memchr(names[i - 1], '\0', len) == NULL, 1, "a name holds a zero byte");
         lua_pop(L, 1);
     }
     char *pem[2] = { NULL, NULL }; /* certificate, key */
