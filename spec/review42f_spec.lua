@@ -128,3 +128,47 @@ describe("review42f: core.selfsigned and core.wrap check their own ranges", func
       refuses("not an open socket", core.wrap, 0x80000000, ctx)
    end)
 end)
+
+-- A client whose first ClientHello cannot be written (its extensions would
+-- pass 65535 bytes once a long server name joins an alpn list tls.context
+-- takes) sent a fatal internal_error alert as the first bytes of the
+-- connection: the server saw an alert for a connection it knew nothing of.
+-- A start problem sends none (review32c F2); neither does this now.
+describe("review42f: a ClientHello that cannot be written", function()
+   local tls = require "tls"
+   local tcppair = require "spec.support.tcppair"
+   local LONG_NAME = ("a"):rep(63) .. "." .. ("b"):rep(63) .. ".example"
+   local function context()
+      -- 65300 bytes of alpn: a hello carries them without a server name, not with LONG_NAME
+      local names = {}
+      for i = 1, 255 do names[i] = string.format("%03d", i) .. ("p"):rep(252) end
+      names[256] = ("q"):rep(19)
+      return assert(tls.context { mode = "client", verify = false, alpn = names })
+   end
+
+   it("puts no alert on the wire (tls.engine)", function()
+      local e = assert(tls.engine(context(), { servername = LONG_NAME }))
+      local ok, err = e:start()
+      assert.is_nil(ok)
+      assert.matches("the ClientHello would be too long", err, 1, true)
+      local out = e:output()
+      assert.is_true(out == nil or out == "", "bytes went out: " .. #(out or ""))
+      local msg, alert = e:error()
+      assert.matches("the ClientHello would be too long", msg, 1, true)
+      assert.is_nil(alert)
+   end)
+
+   it("sends the server nothing (tls.wrap over TCP)", function()
+      local a, b = tcppair()
+      local conn = assert(tls.wrap(a, context(), { servername = LONG_NAME }))
+      local ok, err = conn:handshake()
+      assert.is_nil(ok)
+      assert.matches("the ClientHello would be too long", err, 1, true)
+      conn:close()
+      b:settimeout(2)
+      local data, rerr, partial = b:receive("*a")
+      assert.equal("", data or partial, "the server received bytes")
+      assert.is_true(data ~= nil or rerr == "closed", tostring(rerr))
+      b:close()
+   end)
+end)

@@ -192,6 +192,12 @@ static int fail(tls_conn *c)
      * every message was its own record. */
     (void)tls_record_flush_handshake(c);
     tls_buf_free(&c->hs_out);
+    /* A client whose first ClientHello was never written (too long for its
+     * length fields, or no memory to build it): no alert, as for a start
+     * problem (review32c F2), or it would be the first bytes the server
+     * sees, of a connection it knows nothing of (review42f). */
+    if (!c->is_server && c->state == ST_CLIENT_START && c->out.len == 0)
+        c->err.alert = -1;
     if (!c->err.from_peer && c->err.alert >= 0 && !(c->status & TLS_STATUS_CLOSED)) {
         /* Whatever was not processed is dropped; the alert is the last record. */
         tls_record_send_alert(c, TLS_ALERT_LEVEL_FATAL, (uint8_t)c->err.alert);
