@@ -206,6 +206,9 @@ static unsigned long run(const scenario *s, unsigned long k)
             problem(s, k, "the trial ClientHello failed without a reason");
         if (rc == 0 && err.set)
             problem(s, k, "the trial ClientHello was built and an error recorded");
+        /* The list fits: a failure here is for memory, never the list's. */
+        if (rc != 0 && rc != -2)
+            problem(s, k, "a trial ClientHello that failed for memory blamed its settings");
         goto out;
     }
     client = tls_conn_new(ccfg);

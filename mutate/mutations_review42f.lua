@@ -56,12 +56,29 @@ return {
   -- reason is copied out (a use after free on every failed trial), or never freed (a leak per client
   -- context with alpn). Failures come from the OOM harness's check_hello scenario (AddressSanitizer).
   { name = "review42f_check_hello_reason_after_free", file = "csrc/engine/tls_engine.c",
-    from = '    if (rc != 0)\n        tls_fail(err, -1, "%s", c->err.set ? c->err.reason : "the ClientHello cannot be built");\n    tls_conn_free(c);\n',
-    to = '    tls_conn_free(c);\n    if (rc != 0)\n        tls_fail(err, -1, "%s", c->err.set ? c->err.reason : "the ClientHello cannot be built");\n',
+    from = [[
+    if (rc != 0) {
+        tls_fail(err, -1, "%s", c->err.set ? c->err.reason : "the ClientHello cannot be built");
+        /* Only its length condemns the settings: a hello not built for
+         * want of memory (or a key) says nothing about the list (review42f). */
+        if (!c->hello_too_long)
+            rc = -2;
+    }
+    tls_conn_free(c);
+]],
+    to = [[
+    int too_long = c->hello_too_long;
+    tls_conn_free(c);
+    if (rc != 0) {
+        tls_fail(err, -1, "%s", c->err.set ? c->err.reason : "the ClientHello cannot be built");
+        if (!too_long)
+            rc = -2;
+    }
+]],
     specs = { { "spec/oom_spec.lua", "fail each allocation of the trial ClientHello in turn" } } },
   { name = "review42f_check_hello_trial_leaks", file = "csrc/engine/tls_engine.c",
-    from = '"the ClientHello cannot be built");\n    tls_conn_free(c);\n',
-    to = '"the ClientHello cannot be built");\n',
+    from = "            rc = -2;\n    }\n    tls_conn_free(c);\n",
+    to = "            rc = -2;\n    }\n",
     specs = { { "spec/oom_spec.lua", "fail each allocation of the trial ClientHello in turn" } } },
   -- core.selfsigned cutting a name at a zero byte again (tls.selfsigned's own check does not run there).
   { name = "review42f_selfsigned_name_zero_byte", file = "csrc/lua/lua_tls.c",
@@ -74,4 +91,14 @@ return {
     from = "    if (!c->is_server && c->state == ST_CLIENT_START && c->out.len == 0)\n        c->err.alert = -1;",
     to = "    if (!c->is_server && c->state == ST_CLIENT_START && c->out.len == 0 && 0)\n        c->err.alert = -1;",
     specs = { { S, "puts no alert on the wire" } } },
+  -- tls_config_check_hello: a trial that failed for memory blamed the alpn list ("no ClientHello can
+  -- carry this list: out of memory ..."), or a list too long no longer told apart from it.
+  { name = "review42f_check_hello_oom_blames_list", file = "csrc/engine/tls_engine.c",
+    from = "        if (!c->hello_too_long)\n            rc = -2;",
+    to = "        if (!c->hello_too_long && 0)\n            rc = -2;",
+    specs = { { "spec/oom_spec.lua", "fail each allocation of the trial ClientHello in turn" } } },
+  { name = "review42f_hello_too_long_not_marked", file = "csrc/hs/tls_hs_common.c",
+    from = "        c->hello_too_long = 1;\n",
+    to = "",
+    specs = { { "spec/review41b_spec.lua", "is refused by tls.context, saying why" } } },
 }

@@ -279,6 +279,8 @@ struct tls_conn {
     int unfit_by_name;        /* those were the pairs for the client's SNI */
     uint8_t *alpn;            /* the ALPN protocol agreed (rfc7301), alpn_len bytes */
     uint8_t alpn_len;         /* 0: none */
+    uint8_t hello_too_long;   /* client: the ClientHello failed for its length fields, not
+                                 for memory (tls_config_check_hello tells the two apart) */
     uint16_t client_sigscheme; /* client: the scheme of our CertificateVerify */
     struct tls_cert_req *cert_req; /* client: the server's CertificateRequest until
                                       we answer it (hs/tls_client_cert.h) */

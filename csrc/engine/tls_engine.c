@@ -237,11 +237,16 @@ int tls_config_check_hello(tls_config *cfg, tls_error *err)
      * setting (versions, lists, the first group's key share, OCSP). */
     tls_conn *c = tls_conn_new(cfg);
     if (c == NULL)
-        return tls_fail(err, -1, "out of memory trying the ClientHello");
+        return tls_fail(err, -1, "out of memory trying the ClientHello"), -2;
     c->pol.verify = TLS_VERIFY_NONE; /* no name is needed to build it */
     int rc = tls_conn_start(c);
-    if (rc != 0)
+    if (rc != 0) {
         tls_fail(err, -1, "%s", c->err.set ? c->err.reason : "the ClientHello cannot be built");
+        /* Only its length condemns the settings: a hello not built for
+         * want of memory (or a key) says nothing about the list (review42f). */
+        if (!c->hello_too_long)
+            rc = -2;
+    }
     tls_conn_free(c);
     return rc;
 }

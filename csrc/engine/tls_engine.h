@@ -166,7 +166,9 @@ const char *tls_conn_start_problem(const tls_conn *c);
 /* Client config: 0 when its ClientHello can be built at all, -1 (err set)
  * when even the smallest one (no server name, session or cookie) would not
  * fit its length fields, as with an alpn list of 65 KB; so a binding can
- * refuse the context instead of failing every connection's start. */
+ * refuse the context instead of failing every connection's start. -2 (err
+ * set) when it could not be tried (out of memory, a key share not made):
+ * nothing is known about the settings. */
 int tls_config_check_hello(tls_config *cfg, tls_error *err);
 
 /* ---- Bytes in and out ------------------------------------------------------ */

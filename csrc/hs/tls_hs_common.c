@@ -20,10 +20,12 @@ void tls_hs_end_message(tls_buf *msg, size_t off) { tls_buf_close_block(msg, off
 
 int tls_hs_build_failed(tls_conn *c, const tls_buf *msg, uint8_t type)
 {
-    if (msg->oom == TLS_BUF_TOO_LONG && type == TLS_HS_CLIENT_HELLO)
+    if (msg->oom == TLS_BUF_TOO_LONG && type == TLS_HS_CLIENT_HELLO) {
+        c->hello_too_long = 1;
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR,
                         "the ClientHello would be too long: its extensions exceed 65535 bytes (the alpn list "
                         "alone is %zu bytes; a kept session's ticket counts too)", c->cfg->alpn.len);
+    }
     if (msg->oom == TLS_BUF_TOO_LONG)
         return tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "a handshake message would be too long for its "
                                                            "length fields");

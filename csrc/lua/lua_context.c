@@ -253,9 +253,13 @@ static int ctx_check(lua_State *L)
     /* A client's alpn list is the one setting with no small bound: one that
      * no ClientHello can carry failed every start() (review41b item 1). The
      * hello is tried only then, to spare other contexts a key generation. */
-    if (!ctx->cfg->is_server && ctx->cfg->alpn.len > 0 && tls_config_check_hello(ctx->cfg, &err) != 0) {
+    int hello = !ctx->cfg->is_server && ctx->cfg->alpn.len > 0 ? tls_config_check_hello(ctx->cfg, &err) : 0;
+    if (hello != 0) {
         lua_pushnil(L);
-        lua_pushfstring(L, "option 'alpn': no ClientHello can carry this list: %s", err.reason);
+        if (hello == -1)
+            lua_pushfstring(L, "option 'alpn': no ClientHello can carry this list: %s", err.reason);
+        else
+            lua_pushfstring(L, "the ClientHello could not be tried: %s", err.reason);
         return 2;
     }
     return push_result(L, 0, &err);
