@@ -23,65 +23,39 @@ local function client() return assert(core.context(false)) end
 local function server() return assert(core.context(true)) end
 
 describe("review42f: context setters reached through tls.core check their own ranges", function()
-   it("set_key_update_after takes 1 and refuses 0 and -1", function()
-      local ctx = client()
-      takes(CTXM.set_key_update_after, ctx, 1)
-      refuses("must be at least 1", CTXM.set_key_update_after, ctx, 0)
-      refuses("must be at least 1", CTXM.set_key_update_after, ctx, -1)
-   end)
-
-   it("set_security_level takes 0 and 5 and refuses -1 and 6", function()
-      local ctx = client()
-      takes(CTXM.set_security_level, ctx, 0)
-      takes(CTXM.set_security_level, ctx, 5)
-      refuses("security level 0 to 5", CTXM.set_security_level, ctx, -1)
-      refuses("security level 0 to 5", CTXM.set_security_level, ctx, 6)
-   end)
-
-   it("set_record_size_limit takes 64 and 16385 and refuses 63 and 16386", function()
-      local ctx = client()
-      takes(CTXM.set_record_size_limit, ctx, 64)
-      takes(CTXM.set_record_size_limit, ctx, 16385)
-      refuses("record size limit out of range", CTXM.set_record_size_limit, ctx, 63)
-      refuses("record size limit out of range", CTXM.set_record_size_limit, ctx, 16386)
+   -- name of the test, setter, server context?, what the refusal says,
+   -- values taken, values refused (arguments after the context)
+   local cases = {
+      { "set_key_update_after takes 1 and refuses 0 and -1", "set_key_update_after", false,
+        "must be at least 1", { 1 }, { 0, -1 } },
+      { "set_security_level takes 0 and 5 and refuses -1 and 6", "set_security_level", false,
+        "security level 0 to 5", { 0, 5 }, { -1, 6 } },
       -- 65600 would wrap to 64 in the uint16_t field
-      refuses("record size limit out of range", CTXM.set_record_size_limit, ctx, 65536 + 64)
-   end)
-
-   it("set_tickets takes 0 and 16 and refuses -1 and 17", function()
-      local ctx = server()
-      takes(CTXM.set_tickets, ctx, 0)
-      takes(CTXM.set_tickets, ctx, 16)
-      refuses("from 0 to 16", CTXM.set_tickets, ctx, -1)
-      refuses("from 0 to 16", CTXM.set_tickets, ctx, 17)
-   end)
-
-   it("set_ticket_lifetime takes 1 and 604800 and refuses 0 and 604801", function()
-      local ctx = server()
-      takes(CTXM.set_ticket_lifetime, ctx, 1)
-      takes(CTXM.set_ticket_lifetime, ctx, 604800)
-      refuses("from 1 to 604800 seconds", CTXM.set_ticket_lifetime, ctx, 0)
-      refuses("from 1 to 604800 seconds", CTXM.set_ticket_lifetime, ctx, 604801)
-   end)
-
-   it("set_ticket_key_rotation takes 0 and 1e9 and refuses a negative, a larger or a NaN number", function()
-      local ctx = server()
-      takes(CTXM.set_ticket_key_rotation, ctx, 0)
-      takes(CTXM.set_ticket_key_rotation, ctx, 1e9)
-      refuses("a number of seconds >= 0", CTXM.set_ticket_key_rotation, ctx, -1)
-      refuses("a number of seconds >= 0", CTXM.set_ticket_key_rotation, ctx, -0.5)
-      refuses("a number of seconds >= 0", CTXM.set_ticket_key_rotation, ctx, 1e9 + 1)
-      refuses("a number of seconds >= 0", CTXM.set_ticket_key_rotation, ctx, 0 / 0)
-   end)
+      { "set_record_size_limit takes 64 and 16385 and refuses 63 and 16386", "set_record_size_limit", false,
+        "record size limit out of range", { 64, 16385 }, { 63, 16386, 65536 + 64 } },
+      { "set_tickets takes 0 and 16 and refuses -1 and 17", "set_tickets", true,
+        "from 0 to 16", { 0, 16 }, { -1, 17 } },
+      { "set_ticket_lifetime takes 1 and 604800 and refuses 0 and 604801", "set_ticket_lifetime", true,
+        "from 1 to 604800 seconds", { 1, 604800 }, { 0, 604801 } },
+      { "set_ticket_key_rotation takes 0 and 1e9 and refuses a negative, a larger or a NaN number",
+        "set_ticket_key_rotation", true, "a number of seconds >= 0", { 0, 1e9 }, { -1, -0.5, 1e9 + 1, 0 / 0 } },
+   }
+   for _, case in ipairs(cases) do
+      local title, setter, is_server, says, good, bad = table.unpack(case)
+      it(title, function()
+         local ctx = is_server and server() or client()
+         for _, v in ipairs(good) do takes(CTXM[setter], ctx, v) end
+         for _, v in ipairs(bad) do refuses(says, CTXM[setter], ctx, v) end
+      end)
+   end
 
    it("set_early_data takes 1 and 2^31-1 bytes and refuses 0 and 2^31", function()
       local ctx = server()
-      takes(CTXM.set_early_data, ctx, true, 1)
-      takes(CTXM.set_early_data, ctx, true, 0x7fffffff)
-      refuses("a positive number of bytes", CTXM.set_early_data, ctx, true, 0)
+      for _, n in ipairs { 1, 0x7fffffff } do takes(CTXM.set_early_data, ctx, true, n) end
       -- 2^32 + 1 would be stored as 1 in the uint32_t field
-      refuses("a positive number of bytes", CTXM.set_early_data, ctx, true, 0x80000000)
-      refuses("a positive number of bytes", CTXM.set_early_data, ctx, true, 0x100000001)
+      for _, n in ipairs { 0, 0x80000000, 0x100000001 } do
+         refuses("a positive number of bytes", CTXM.set_early_data, ctx, true, n)
+      end
    end)
 
    it("set_hook's verify_id is 1 to 255 bytes", function()
