@@ -339,6 +339,12 @@ local function tunnel(sock, proxy, host, port, clock)
   return true
 end
 
+-- Whether a read failed because the server closed the connection: "closed",
+-- or with strict_close = true "connection truncated ..." (no close_notify).
+local function cut_short(err)
+  return err == "closed" or tostring(err):find("^connection truncated") ~= nil
+end
+
 -- Our source for a chunked body (rfc9112#7.1), in place of LuaSocket's
 -- (which takes a sign, spaces and 17+ hex digits that wrap to 0 or -1,
 -- reads a whole chunk as one string whatever the sink does, and does not
@@ -355,11 +361,18 @@ local function chunked_source(o)
     return framing <= FRAMING_SLACK + FRAMING_PER_BYTE * body
   end
   local TOO_MUCH = "tls.https: the server's chunked body has far more framing (chunk sizes, extensions) than data"
+  -- A close before the last chunk's trailers end cuts the body short: a
+  -- bare "closed" would not tell the user which part of the reply it hit.
+  local function fail(err, partial)
+    if not cut_short(err) then return nil, err end
+    return nil, string.format("tls.https: the server closed the connection in the middle of the chunked body "
+      .. "(after %d bytes of data)", body + #(partial or ""))
+  end
   return function()
     if done then return nil end
     if left == 0 then
       local line, err = o:line()
-      if not line then return nil, err end
+      if not line then return fail(err) end
       if not framed(line) then return nil, TOO_MUCH end
       local hex = line:match("^(%x+)[ \t]*;") or line:match("^(%x+)$")
       -- (leading zeros are no harm: at most 15 significant digits)
@@ -372,18 +385,18 @@ local function chunked_source(o)
         done = true
         local ok
         ok, err = read_fields(function() return o:counted_line() end, "the server's response")
-        if not ok then return nil, err end
+        if not ok then return fail(err) end
         return nil
       end
     end
-    local data, err = o:receive(math.min(left, CHUNK_PIECE))
-    if not data then return nil, err end
+    local data, err, partial = o:receive(math.min(left, CHUNK_PIECE))
+    if not data then return fail(err, partial) end
     left = left - #data
     body = body + #data
     if left == 0 then
       local crlf
       crlf, err = o:line()
-      if not crlf then return nil, err end
+      if not crlf then return fail(err) end
       if not framed(crlf) then return nil, TOO_MUCH end
       if crlf ~= "" then return nil, "tls.https: the server's response is malformed: no CRLF after a chunk" end
     end
@@ -398,7 +411,7 @@ local function length_source(o, total)
     if left == 0 then return nil end
     local data, err, partial = o:receive(math.min(left, CHUNK_PIECE))
     if not data then
-      if err == "closed" or tostring(err):find("^connection truncated") then
+      if cut_short(err) then
         return nil, string.format("tls.https: the server closed the connection after %d of %d bytes of the body",
           total - left + #(partial or ""), total)
       end
@@ -697,13 +710,22 @@ end
 -- HTTP/0.9, strict status and field lines). Errors raise through h.try.
 local function response(h, reqt, method, sink, opts)
   local o = h.c
-  local function next_line() return o:counted_line() end
+  -- A close after the status line, before the empty line ending the
+  -- fields, would otherwise come out as a bare "closed".
+  local function next_line()
+    local line, err = o:counted_line()
+    if not line and cut_short(err) then
+      return nil, "tls.https: the server closed the connection before the end of the response's head "
+        .. "(status line and fields)"
+    end
+    return line, err
+  end
   local code, status, rheaders, last
   local interim = 0
   while true do
     local err
-    status, err = next_line()
-    if not status and err == "closed" then
+    status, err = o:counted_line()
+    if not status and cut_short(err) then
       h.try(nil, "tls.https: the server's response is malformed: no status line before the connection closed")
     end
     h.try(status, err)

@@ -1,0 +1,13 @@
+-- Session 42: review42g's leftovers. Same form as mutate/mutations.lua.
+return {
+  -- A chunked body cut short by the server's close gave a bare "closed".
+  { name = "review42g_https_chunked_close_bare", file = "lua/tls/https.lua",
+    from = "    if not cut_short(err) then return nil, err end",
+    to = "    if true then return nil, err end",
+    specs = { { "spec/review42g_spec.lua", "says so in a chunk's data" } } },
+  -- So did a head cut short after its status line.
+  { name = "review42g_https_head_close_bare", file = "lua/tls/https.lua",
+    from = "    if not line and cut_short(err) then",
+    to = "    if false then",
+    specs = { { "spec/review42g_spec.lua", "says so in the head, after the status line" } } },
+}
