@@ -106,9 +106,9 @@ return {
   -- e:start() on a server engine quietly does nothing again
   { name = "misc19_engine_start_server_quiet", file = "csrc/lua/lua_engine.c",
     from = [[    if (e->is_server)
-        return luaL_error(]],
+        return luaL_error(L, "tls.engine: start()]],
     to = [[    if (0)
-        return luaL_error(]],
+        return luaL_error(L, "tls.engine: start()]],
     specs = { { S, "start() on a server engine raises" } } },
   -- ... a second e:start() too
   { name = "misc19_engine_start_twice_quiet", file = "csrc/lua/lua_engine.c",

@@ -58,3 +58,22 @@ describe("review42g a response cut short by the server's close", function()
     assert.equal("abc", body)
   end)
 end)
+
+describe("review42g tls.engine 0-RTT calls in the wrong mode", function()
+  local E = require "spec.support.engines"
+
+  it("e:write_early() on a server raises, as e:read_early() on a client does", function()
+    local c, s = E.engines()
+    local ok, err = pcall(s.write_early, s, "GET /")
+    assert.is_false(ok)
+    assert.matches("tls.engine: write_early() is for a client engine", err, 1, true)
+    ok, err = pcall(c.read_early, c)
+    assert.is_false(ok)
+    assert.matches("tls.engine: read_early() is for a server engine", err, 1, true)
+    -- (neighbour) the server still handshakes; a client's refusal stays nil, message
+    E.handshake(c, s)
+    local r, why = c:write_early("x")
+    assert.is_nil(r)
+    assert.equal("early data is given before the handshake starts", why)
+  end)
+end)

@@ -192,12 +192,18 @@ static int engine_write(lua_State *L)
 }
 
 /* e:write_early(data) -> true | nil, message (client, before start): 0-RTT
- * data for the ClientHello's flight (see tls_conn_write_early). */
+ * data for the ClientHello's flight (see tls_conn_write_early); raises on a
+ * server engine. */
 static int engine_write_early(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
     size_t len;
     const char *data = luaL_checklstring(L, 2, &len);
+    /* A wrong-mode call is the caller's mistake, not a refusal of this
+     * data: it raises, as read_early() on a client and start() on a server do. */
+    if (e->is_server)
+        return luaL_error(L, "tls.engine: write_early() is for a client engine (a server's early data is what "
+                             "it reads with e:read_early)");
     char why[256];
     if (tls_conn_write_early(e->tls, (const uint8_t *)data, len, why, sizeof why) != 0)
         return push_failure(L, why);
