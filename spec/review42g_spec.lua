@@ -77,3 +77,33 @@ describe("review42g tls.engine 0-RTT calls in the wrong mode", function()
     assert.equal("early data is given before the handshake starts", why)
   end)
 end)
+
+describe("review42g a non-blocking count with the partial result as its prefix", function()
+  local tls = require "tls"
+  local socket = require "socket"
+
+  it("takes the same n each turn (the count includes the prefix, as LuaSocket 3's)", function()
+    -- 4 bytes, a pause, 6 more: the first turn ends with a partial count
+    local port, wait = child.tls_server(leaf.cert, leaf.key, [[
+local socket = require "socket"
+conn:send("0123"); socket.sleep(0.3); conn:send("456789tail")
+socket.sleep(0.3)
+]])
+    local conn = assert(tls.connect("127.0.0.1", port, assert(tls.context { ca = c.ca }),
+      { servername = "localhost", timeout = 5 }))
+    conn:settimeout(0)
+    local data, err, partial = conn:receive(10)
+    local turns, stop = 0, socket.gettime() + 5
+    while not data and (err == "wantread" or err == "wantwrite") and socket.gettime() < stop do
+      turns = turns + 1
+      socket.select(err == "wantread" and { conn } or nil, err == "wantwrite" and { conn } or nil, 0.5)
+      data, err, partial = conn:receive(10, partial) -- the same n
+    end
+    assert.equal("0123456789", data, tostring(err))
+    assert.is_true(turns > 0)
+    conn:settimeout(5)
+    assert.equal("tail", conn:receive("*a"))
+    conn:close()
+    wait()
+  end)
+end)
