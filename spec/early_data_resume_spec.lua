@@ -472,6 +472,17 @@ describe("0-RTT with openssl", function()
          h:output())
    end)
 
+   -- review43b: GnuTLS's 0-RTT was only ever seen declined (conform20).
+   it("our server takes gnutls-cli's early data (--resume --earlydata) and answers its 1-RTT line", function()
+      local h, port = our_server("store")
+      local out = proc.run(string.format("gnutls-cli -p %d --no-ca-verification --resume --earlydata %s localhost",
+         port, proc.quote(dir .. "/early.txt")), "two\n")
+      assert.truthy(out:find("This is a resumed session", 1, true), out)
+      proc.wait_output(h, "line two")
+      assert.truthy(h:output():find('early "EARLY FROM S_CLIENT\\\n"\nline two early_data=accepted', 1, true),
+         h:output())
+   end)
+
    it("our server without a session store refuses s_client's early data and still serves it", function()
       local h, port = our_server("none")
       local sess = dir .. "/sess2"
