@@ -929,7 +929,10 @@ static int conn_receive(lua_State *L)
     double deadline = tls_sock_deadline(c->timeout);
     c->hold_output = 1;
     int st = ensure_handshake(c, deadline);
-    if (st == TLS_IO_DONE && mode == COUNT && prefix_len == 0 && count > 0) {
+    /* The handshake is done and reading began: from here a close may be a
+     * truncation, whichever way (below) met it. */
+    int reading = st == TLS_IO_DONE;
+    if (reading && mode == COUNT && prefix_len == 0 && count > 0) {
         /* A count the engine holds at once (a 16 KiB read of 16 KiB records)
          * becomes the string straight from the engine's plaintext: through
          * a luaL_Buffer it was copied twice, which cost as much as the
@@ -961,13 +964,12 @@ static int conn_receive(lua_State *L)
             st = receive_all(c, &b, deadline);
         else
             st = receive_count(c, &b, count, deadline);
-        /* "*a" ends at the close; other patterns see it as "closed". */
-        if (c->strict_close && (st == TLS_IO_CLOSED || (mode == ALL && st == TLS_IO_DONE)) &&
-            truncated(c)) {
-            snprintf(c->msg, sizeof c->msg,
-                     "connection truncated: the peer closed TCP without close_notify");
-            st = CONN_FAILED;
-        }
+    }
+    /* "*a" ends at the close; other patterns see it as "closed". */
+    if (c->strict_close && (st == TLS_IO_CLOSED || (mode == ALL && st == TLS_IO_DONE)) && reading &&
+        truncated(c)) {
+        snprintf(c->msg, sizeof c->msg, "connection truncated: the peer closed TCP without close_notify");
+        st = CONN_FAILED;
     }
     c->hold_output = 0;
     luaL_pushresult(&b);
