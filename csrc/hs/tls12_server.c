@@ -187,8 +187,17 @@ static int negotiate(tls_conn *c, const client_hello *ch)
                         "the client offers none of the TLS 1.2 cipher suites this server's 'ciphers' allow: "
                         "only RSA key exchange (TLS_RSA_WITH_*, off by default: no forward secrecy; name %s "
                         "in 'ciphers' to allow it) and suites 'ciphers' leaves out", rsa_kx->name);
-    if (!any12)
-        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common with the client");
+    if (!any12) {
+        /* What the client offers sends the operator to the right list (a
+         * client offering only DHE suites, which luatls lacks, looks like a
+         * misconfiguration of ours otherwise). */
+        char names[160];
+        size_t offered = 0;
+        size_t listed = tls_hello_offered_suite_names(ch, TLS_VERSION_12, names, sizeof names, &offered);
+        return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                        "no TLS 1.2 cipher suite in common with the client (it offers %s%s)",
+                        offered ? names : "none", offered > listed ? ", ..." : "");
+    }
     /* Several pairs, none the client can verify: what it accepts and what
      * we have, rather than what the closest one lacks (review39h I2). */
     if (!key_fits && tls_sni_fail_no_pair(c, ch, TLS_VERSION_12) != 0)

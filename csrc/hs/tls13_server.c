@@ -286,28 +286,9 @@ static uint16_t only_obsolete_groups(const client_hello *ch)
  * its operator looking at the wrong list, so name the TLS 1.3 ones. */
 static int fail_no_suite(tls_conn *c, const client_hello *ch)
 {
-    char names[160] = "";
-    size_t used = 0, listed = 0, offered = 0;
-    tls_reader raw = ch->suites_raw;
-    while (tls_rd_left(&raw) >= 2) {
-        uint16_t id = tls_rd_u16(&raw);
-        if ((id >> 8) != 0x13)
-            continue;
-        offered++;
-        if (listed == 3)
-            continue;
-        const char *name = tls_suite_name(id);
-        char unnamed[8];
-        if (name == NULL) {
-            snprintf(unnamed, sizeof unnamed, "0x%04x", id);
-            name = unnamed;
-        }
-        int n = snprintf(names + used, sizeof names - used, "%s%s", listed ? ", " : "", name);
-        if (n < 0 || (size_t)n >= sizeof names - used)
-            break;
-        used += (size_t)n;
-        listed++;
-    }
+    char names[160];
+    size_t offered = 0;
+    size_t listed = tls_hello_offered_suite_names(ch, TLS_VERSION_13, names, sizeof names, &offered);
     if (offered == 0)
         return tls_fail(&c->err, TLS_ALERT_HANDSHAKE_FAILURE,
                         "the client offers TLS 1.3 but no TLS 1.3 cipher suite");

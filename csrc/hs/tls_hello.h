@@ -105,6 +105,12 @@ int tls12_server_key_rank(const tls_conn *c, const client_hello *ch, const tls_i
 
 /* The ClientHello again (after HelloRetryRequest). */
 int tls_hello_send_client_hello(tls_conn *c);
+/* Server refusals: up to three of the suites the client offers for
+ * `version` (TLS 1.3's 0x13xx, or for TLS 1.2 the others), by name or in
+ * hex, comma-separated into names[size]; signalling values and GREASE left
+ * out. Returns how many were written; *offered counts them all. */
+size_t tls_hello_offered_suite_names(const client_hello *ch, uint16_t version, char *names, size_t size,
+                                     size_t *offered);
 /* True if v is in list[0..n). */
 int tls_hello_offered(const uint16_t *list, size_t n, uint16_t v);
 /* Server: whether cfg can negotiate TLS 1.3 (max_version allows it,

@@ -167,6 +167,45 @@ static int read_versions(tls_conn *c, tls_reader *sv, client_hello *ch)
     return 0;
 }
 
+/* rfc8701#2: GREASE values are 0x?a?a with both bytes equal. */
+static int is_grease(uint16_t id)
+{
+    return (id & 0x0f0f) == 0x0a0a && (id >> 8) == (id & 0xff);
+}
+
+size_t tls_hello_offered_suite_names(const client_hello *ch, uint16_t version, char *names, size_t size,
+                                     size_t *offered)
+{
+    size_t used = 0, listed = 0;
+    *offered = 0;
+    names[0] = '\0';
+    tls_reader raw = ch->suites_raw;
+    while (tls_rd_left(&raw) >= 2) {
+        uint16_t id = tls_rd_u16(&raw);
+        int is13 = (id >> 8) == 0x13;
+        if (is13 != (version == TLS_VERSION_13) || is_grease(id) || id == TLS_EMPTY_RENEGOTIATION_INFO_SCSV ||
+            id == TLS_FALLBACK_SCSV)
+            continue;
+        ++*offered;
+        if (listed == 3)
+            continue;
+        const char *name = tls_suite_name(id);
+        char unnamed[8];
+        if (name == NULL) {
+            snprintf(unnamed, sizeof unnamed, "0x%04x", id);
+            name = unnamed;
+        }
+        int n = snprintf(names + used, size - used, "%s%s", listed ? ", " : "", name);
+        if (n < 0 || (size_t)n >= size - used) {
+            names[used] = '\0';
+            break;
+        }
+        used += (size_t)n;
+        listed++;
+    }
+    return listed;
+}
+
 /* The signalling values in the suite list (rfc5746#3.3, rfc7507#2). */
 static void read_signalling_suites(tls_reader raw, client_hello *ch)
 {

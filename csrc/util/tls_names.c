@@ -24,6 +24,11 @@ static const name_entry suites[] = {
     { 0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" },
     { 0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256" },
     { 0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384" },
+    /* Finite-field DHE, which we lack: named so that a refusal tells the
+     * operator what the client wants (RFC 7919 clients often offer these). */
+    { 0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" },
+    { 0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384" },
+    { 0xccaa, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
     { 0x00ff, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV" },
     { 0x5600, "TLS_FALLBACK_SCSV" },
     /* OpenSSL's names, which LuaSec users write in `ciphers`. */
