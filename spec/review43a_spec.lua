@@ -173,3 +173,53 @@ describe("review43a: our server and a message of the wrong type with the right b
       assert.is_false(sv:status().handshake_done)
    end)
 end)
+
+-- 0-RTT accepted: the scripted client of spec/support/psk13.lua offers a
+-- ticket of sctx with early_data and writes under its early key.
+describe("review43a: our server's key change at EndOfEarlyData", function()
+   local tls = require "tls"
+   local PSK = require "spec.support.psk13"
+   local R = require "spec.support.ref13"
+   local C = require "refcrypto"
+   local KEY = ("R"):rep(16) .. ("r"):rep(24) .. "01234567"
+
+   local function accepted()
+      local data = {}
+      local store = {
+         get = function(id) return data[id] end,
+         put = function(id, blob) data[id] = blob end,
+         delete = function(id) local had = data[id] ~= nil; data[id] = nil; return had end,
+      }
+      local sctx = E.server_ctx { early_data = true, ticket_keys = { KEY }, session_store = store }
+      local sv0 = assert(tls.engine(sctx))
+      local cl0 = PSK.client()
+      assert(sv0:feed(cl0:hello { server_name = "localhost" }))
+      cl0:receive(sv0:output())
+      assert(sv0:feed(cl0:finished()))
+      local t = cl0:tickets(sv0:output())[1]
+      local sv = assert(tls.engine(sctx))
+      local cl = PSK.client()
+      local hello = cl:hello { server_name = "localhost", psks = { t }, extra = { { B.EXT.early_data, "" } } }
+      local suite = R.suite(t.suite)
+      local early = R.hkdf_extract(suite.md, "", t.psk)
+      local writer = R.protector(suite, R.derive_secret(suite.md, early, "c e traffic", C.digest(suite.md, cl.transcript)))
+      assert(sv:feed(hello))
+      cl:receive(sv:output())
+      assert.equal("accepted", sv:info().early_data)
+      return sv, cl, writer
+   end
+
+   it("refuses a Finished in the record of EndOfEarlyData (rfc8446#5.1)", function()
+      local sv, _, writer = accepted()
+      local eoed = B.handshake(5, "")
+      local ok, msg = sv:feed(writer:seal(B.CT.handshake, eoed .. B.handshake(B.HS.finished, ("\0"):rep(32))))
+      refused(sv, ok, msg, "unexpected_message", "key epoch")
+   end)
+
+   it("does not skip early data sent after EndOfEarlyData: bad_record_mac", function()
+      local sv, _, writer = accepted()
+      assert(sv:feed(writer:seal(B.CT.handshake, B.handshake(5, ""))))
+      local ok, msg = sv:feed(writer:seal(B.CT.application_data, "late"))
+      refused(sv, ok, msg, "bad_record_mac")
+   end)
+end)
