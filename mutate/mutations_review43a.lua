@@ -44,4 +44,9 @@ return {
     from = "        if (chp->early_data)\n            c->early_skip = TLS_EARLY_SKIP_PLAIN;",
     to = "        if (0)\n            c->early_skip = TLS_EARLY_SKIP_PLAIN;",
     specs = { { "spec/early_data_spec.lua", "after a HelloRetryRequest, skips application_data records until the second ClientHello" } } },
+  -- rfc8446#4.2.10: once early data is accepted, a 0-RTT record that does
+  -- not open is a bad_record_mac, not a declined record to skip.
+  { name = "review43a_early_accepted_skips_bad_records", file = "csrc/hs/tls13_server.c",
+    from = "if (chp->early_data && c->early_data != 1)", to = "if (chp->early_data)",
+    specs = { { S, "does not skip a 0-RTT record that fails to open once early data is accepted" } } },
 }

@@ -176,7 +176,7 @@ end)
 
 -- 0-RTT accepted: the scripted client of spec/support/psk13.lua offers a
 -- ticket of sctx with early_data and writes under its early key.
-describe("review43a: our server's key change at EndOfEarlyData", function()
+describe("review43a: our server with 0-RTT accepted", function()
    local tls = require "tls"
    local PSK = require "spec.support.psk13"
    local R = require "spec.support.ref13"
@@ -220,6 +220,13 @@ describe("review43a: our server's key change at EndOfEarlyData", function()
       local sv, _, writer = accepted()
       assert(sv:feed(writer:seal(B.CT.handshake, B.handshake(5, ""))))
       local ok, msg = sv:feed(writer:seal(B.CT.application_data, "late"))
+      refused(sv, ok, msg, "bad_record_mac")
+   end)
+   it("does not skip a 0-RTT record that fails to open once early data is accepted: bad_record_mac", function()
+      local sv, _, writer = accepted()
+      local rec = writer:seal(B.CT.application_data, "altered")
+      rec = rec:sub(1, -2) .. string.char(rec:byte(-1) ~ 1)
+      local ok, msg = sv:feed(rec)
       refused(sv, ok, msg, "bad_record_mac")
    end)
 end)
