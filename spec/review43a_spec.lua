@@ -1,7 +1,9 @@
--- Session 43 review (a): what our server does with a hostile TLS 1.3
--- client's records and messages around key changes, ChangeCipherSpec,
--- KeyUpdate and post-handshake messages (RFC 8446 4.6.3, 5, 5.1, D.4).
--- The scripted client (spec/support/tlsbytes.lua) knows every key.
+-- Session 43 review (a): what our server does with a hostile client's
+-- records and messages around key changes, ChangeCipherSpec, KeyUpdate and
+-- post-handshake messages (RFC 8446 4.6.3, 5, 5.1, D.4), a message of the
+-- wrong type in each state (TLS 1.3 and 1.2), and accepted 0-RTT data
+-- (RFC 8446 4.2.10, 4.5). The scripted clients (spec/support/tlsbytes.lua,
+-- tls12_peer.lua, psk13.lua) know every key.
 local E = require "spec.support.engines"
 local B = require "spec.support.tlsbytes"
 local P = require "spec.support.tlsbytes_post"
@@ -222,6 +224,7 @@ describe("review43a: our server with 0-RTT accepted", function()
       local ok, msg = sv:feed(writer:seal(B.CT.application_data, "late"))
       refused(sv, ok, msg, "bad_record_mac")
    end)
+
    it("does not skip a 0-RTT record that fails to open once early data is accepted: bad_record_mac", function()
       local sv, _, writer = accepted()
       local rec = writer:seal(B.CT.application_data, "altered")
