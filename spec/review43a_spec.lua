@@ -186,13 +186,7 @@ describe("review43a: our server with 0-RTT accepted", function()
    local KEY = ("R"):rep(16) .. ("r"):rep(24) .. "01234567"
 
    local function accepted()
-      local data = {}
-      local store = {
-         get = function(id) return data[id] end,
-         put = function(id, blob) data[id] = blob end,
-         delete = function(id) local had = data[id] ~= nil; data[id] = nil; return had end,
-      }
-      local sctx = E.server_ctx { early_data = true, ticket_keys = { KEY }, session_store = store }
+      local sctx = E.server_ctx { early_data = true, ticket_keys = { KEY }, session_store = (E.table_store()) }
       local sv0 = assert(tls.engine(sctx))
       local cl0 = PSK.client()
       assert(sv0:feed(cl0:hello { server_name = "localhost" }))
