@@ -67,8 +67,17 @@ int tls_ticket_keys_set(tls_ticket_keys *ks, const uint8_t *const *keys, size_t 
     return 0;
 }
 
+/* Frees k's cipher context (EVP_CIPHER_CTX_free wipes its key schedule). */
+static void drop_ctx(tls_ticket_key *k)
+{
+    EVP_CIPHER_CTX_free(k->ctx);
+    k->ctx = NULL;
+}
+
 void tls_ticket_keys_wipe(tls_ticket_keys *ks)
 {
+    for (size_t i = 0; i < TLS_MAX_TICKET_KEYS; i++)
+        drop_ctx(&ks->keys[i]);
     OPENSSL_cleanse(ks->keys, sizeof ks->keys);
     ks->n = 0;
 }
@@ -80,7 +89,7 @@ static int push_new_key(tls_ticket_keys *ks, uint64_t now_ms, tls_error *err)
     if (tls_ticket_key_generate(raw, err) != 0)
         return -1;
     if (ks->n == TLS_MAX_TICKET_KEYS)
-        ks->n--;
+        drop_ctx(&ks->keys[--ks->n]);
     memmove(&ks->keys[1], &ks->keys[0], ks->n * sizeof ks->keys[0]);
     OPENSSL_cleanse(&ks->keys[0], sizeof ks->keys[0]);
     memcpy(ks->keys[0].name, raw, TLS_TICKET_KEY_NAME_LEN);
@@ -110,6 +119,7 @@ void tls_ticket_keys_expire(tls_ticket_keys *ks, uint64_t now_ms)
      * is replaced first, by prepare). */
     while (ks->n > 1 && key_age(&ks->keys[ks->n - 1], now_ms) >= 2 * ks->rotate_ms) {
         ks->n--;
+        drop_ctx(&ks->keys[ks->n]);
         OPENSSL_cleanse(&ks->keys[ks->n], sizeof ks->keys[0]);
     }
 }
@@ -125,7 +135,30 @@ int tls_ticket_keys_prepare(tls_ticket_keys *ks, uint64_t now_ms, tls_error *err
     return 0;
 }
 
-int tls_ticket_seal(const tls_ticket_keys *ks, const uint8_t *plain, size_t len, tls_buf *out,
+/* A context for k's secret, set to the nonce, encrypting or decrypting:
+ * k's own (made and keyed on first use), or one made for this ticket alone
+ * (*own = 1: the caller frees it) when k's cannot be made. */
+static EVP_CIPHER_CTX *key_ctx(tls_ticket_key *k, const EVP_CIPHER *cipher, const uint8_t *nonce, int enc,
+                               int *own)
+{
+    *own = 0;
+    if (k->ctx == NULL) {
+        k->ctx = EVP_CIPHER_CTX_new();
+        if (k->ctx != NULL && EVP_CipherInit_ex2(k->ctx, cipher, k->secret, NULL, enc, NULL) != 1)
+            drop_ctx(k);
+    }
+    if (k->ctx != NULL && EVP_CipherInit_ex2(k->ctx, NULL, NULL, nonce, enc, NULL) == 1)
+        return k->ctx;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (ctx != NULL && EVP_CipherInit_ex2(ctx, cipher, k->secret, nonce, enc, NULL) != 1) {
+        EVP_CIPHER_CTX_free(ctx);
+        ctx = NULL;
+    }
+    *own = ctx != NULL;
+    return ctx;
+}
+
+int tls_ticket_seal(tls_ticket_keys *ks, const uint8_t *plain, size_t len, tls_buf *out,
                     tls_error *err)
 {
     uint8_t nonce[TLS_TICKET_NONCE_LEN];
@@ -134,26 +167,28 @@ int tls_ticket_seal(const tls_ticket_keys *ks, const uint8_t *plain, size_t len,
     return tls_ticket_seal_nonce(ks, nonce, plain, len, out, err);
 }
 
-int tls_ticket_seal_nonce(const tls_ticket_keys *ks, const uint8_t *nonce, const uint8_t *plain,
+int tls_ticket_seal_nonce(tls_ticket_keys *ks, const uint8_t *nonce, const uint8_t *plain,
                           size_t len, tls_buf *out, tls_error *err)
 {
     const EVP_CIPHER *cipher = ticket_cipher();
     if (ks->n == 0 || cipher == NULL || len > INT32_MAX)
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "ticket: no key to seal with");
-    const tls_ticket_key *k = &ks->keys[0];
+    tls_ticket_key *k = &ks->keys[0];
     size_t start = out->len;
     tls_buf_bytes(out, k->name, sizeof k->name);
     tls_buf_bytes(out, nonce, TLS_TICKET_NONCE_LEN);
     uint8_t *ct = tls_buf_extend(out, len + TLS_TICKET_TAG_LEN);
     if (ct == NULL || !tls_buf_ok(out))
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    int outl = 0, ok = ctx != NULL && EVP_EncryptInit_ex(ctx, cipher, NULL, k->secret, nonce) == 1
+    int own;
+    EVP_CIPHER_CTX *ctx = key_ctx(k, cipher, nonce, 1, &own);
+    int outl = 0, ok = ctx != NULL
                        && EVP_EncryptUpdate(ctx, NULL, &outl, k->name, (int)sizeof k->name) == 1
                        && EVP_EncryptUpdate(ctx, ct, &outl, plain, (int)len) == 1
                        && EVP_EncryptFinal_ex(ctx, ct + outl, &outl) == 1
                        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, TLS_TICKET_TAG_LEN, ct + len) == 1;
-    EVP_CIPHER_CTX_free(ctx);
+    if (own)
+        EVP_CIPHER_CTX_free(ctx);
     if (!ok) {
         OPENSSL_cleanse(out->data + start, out->len - start);
         out->len = start;
@@ -162,7 +197,7 @@ int tls_ticket_seal_nonce(const tls_ticket_keys *ks, const uint8_t *nonce, const
     return 0;
 }
 
-int tls_ticket_open(const tls_ticket_keys *ks, const uint8_t *sealed, size_t len, tls_buf *plain,
+int tls_ticket_open(tls_ticket_keys *ks, const uint8_t *sealed, size_t len, tls_buf *plain,
                     tls_error *err)
 {
     const EVP_CIPHER *cipher = ticket_cipher();
@@ -170,7 +205,7 @@ int tls_ticket_open(const tls_ticket_keys *ks, const uint8_t *sealed, size_t len
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "ticket: no cipher");
     if (len < TLS_TICKET_OVERHEAD || len - TLS_TICKET_OVERHEAD > INT32_MAX)
         return 0;
-    const tls_ticket_key *k = NULL;
+    tls_ticket_key *k = NULL;
     for (size_t i = 0; i < ks->n && k == NULL; i++)
         if (CRYPTO_memcmp(ks->keys[i].name, sealed, TLS_TICKET_KEY_NAME_LEN) == 0)
             k = &ks->keys[i];
@@ -183,16 +218,17 @@ int tls_ticket_open(const tls_ticket_keys *ks, const uint8_t *sealed, size_t len
     uint8_t *pt = tls_buf_extend(plain, ct_len);
     if (pt == NULL || !tls_buf_ok(plain))
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    int outl = 0, fin = 0;
-    int ok = ctx != NULL && EVP_DecryptInit_ex(ctx, cipher, NULL, k->secret, nonce) == 1
+    int own, outl = 0, fin = 0;
+    EVP_CIPHER_CTX *ctx = key_ctx(k, cipher, nonce, 0, &own);
+    int ok = ctx != NULL
              && EVP_DecryptUpdate(ctx, NULL, &outl, k->name, (int)sizeof k->name) == 1
              && EVP_DecryptUpdate(ctx, pt, &outl, ct, (int)ct_len) == 1
              && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, TLS_TICKET_TAG_LEN,
                                     (void *)(ct + ct_len)) == 1;
     if (ok)
         fin = EVP_DecryptFinal_ex(ctx, pt + outl, &outl) == 1;
-    EVP_CIPHER_CTX_free(ctx);
+    if (own)
+        EVP_CIPHER_CTX_free(ctx);
     if (!ok || !fin) {
         OPENSSL_cleanse(pt, ct_len);
         plain->len = start;

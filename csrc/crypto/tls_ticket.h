@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <openssl/types.h>
 
 #include "util/tls_buf.h"
 #include "util/tls_err.h"
@@ -29,6 +30,12 @@ typedef struct tls_ticket_key {
     uint8_t name[TLS_TICKET_KEY_NAME_LEN];
     uint8_t secret[TLS_TICKET_KEY_SECRET_LEN];
     uint64_t created_ms;       /* when this process took or made it */
+    EVP_CIPHER_CTX *ctx;       /* AES-256-GCM keyed with secret, made on first
+                                  use and given a fresh nonce for each ticket
+                                  (keying costs more than sealing a ticket);
+                                  freed, with its key schedule wiped, when the
+                                  key is dropped. Used from the config's one
+                                  thread at a time, as the config is */
 } tls_ticket_key;
 
 typedef struct tls_ticket_keys {
@@ -46,7 +53,7 @@ int tls_ticket_key_generate(uint8_t out[TLS_TICKET_KEY_LEN], tls_error *err);
  * Fails (no alert, a message) and changes nothing otherwise. */
 int tls_ticket_keys_set(tls_ticket_keys *ks, const uint8_t *const *keys, size_t n, uint64_t now_ms,
                         tls_error *err);
-/* Wipes every key. */
+/* Wipes every key (and frees each key's cipher context). */
 void tls_ticket_keys_wipe(tls_ticket_keys *ks);
 /* Makes the set ready to seal at now_ms: a first random key if it has none,
  * automatic rotation if rotate_ms is set (a fresh keys[0] once the current
@@ -60,17 +67,17 @@ int tls_ticket_keys_prepare(tls_ticket_keys *ks, uint64_t now_ms, tls_error *err
 void tls_ticket_keys_expire(tls_ticket_keys *ks, uint64_t now_ms);
 /* Seals plain under keys[0] (after tls_ticket_keys_prepare): appends name ||
  * nonce || ciphertext || tag to out. */
-int tls_ticket_seal(const tls_ticket_keys *ks, const uint8_t *plain, size_t len, tls_buf *out,
+int tls_ticket_seal(tls_ticket_keys *ks, const uint8_t *plain, size_t len, tls_buf *out,
                     tls_error *err);
 /* The same with the caller's nonce (TLS_TICKET_NONCE_LEN fresh random bytes,
  * never used before under this key): a server issuing several tickets draws
  * the randomness of all of them at once. */
-int tls_ticket_seal_nonce(const tls_ticket_keys *ks, const uint8_t *nonce, const uint8_t *plain,
+int tls_ticket_seal_nonce(tls_ticket_keys *ks, const uint8_t *nonce, const uint8_t *plain,
                           size_t len, tls_buf *out, tls_error *err);
 /* Opens a sealed blob: 1 with the plaintext appended to plain; 0 when it is
  * not one of ours (unknown or dropped key name, too short, failed tag: the
  * caller falls back to a full handshake); -1 on an internal error. */
-int tls_ticket_open(const tls_ticket_keys *ks, const uint8_t *sealed, size_t len, tls_buf *plain,
+int tls_ticket_open(tls_ticket_keys *ks, const uint8_t *sealed, size_t len, tls_buf *plain,
                     tls_error *err);
 
 #endif
