@@ -165,7 +165,7 @@ static void settings_digest(const tls_conn *c, uint8_t out[TLS_VERIFY_DIGEST_LEN
      * function the context was given after this connection was made
      * never judged its peer (review41c). */
     int hook = c->hooks != NULL && c->hooks->verify != NULL;
-    tls_config_verify_digest(&v, hook ? c->pol.verify_fn_id : NULL, out);
+    tls_config_verify_digest(&v, hook ? c->pol.verify_fn_id : NULL, out, &c->cfg->verify_memo);
 }
 
 void tls_resume_stamp(const tls_conn *c, tls_session *s)

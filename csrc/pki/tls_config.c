@@ -578,12 +578,12 @@ static int read_trust_file(const char *what, const char *path, size_t len, tls_b
 }
 
 void tls_config_verify_digest(const tls_verify_settings *c, const uint8_t *verify_fn_id,
-                              uint8_t out[TLS_VERIFY_DIGEST_LEN])
+                              uint8_t out[TLS_VERIFY_DIGEST_LEN], tls_verify_memo *memo)
 {
     /* Fixed-width, fixed-order fields after a label naming this layout;
      * without a verify function the same bytes as before functions had an
      * identity (those sessions still resume). */
-    uint8_t in[64 + 2 * TLS_VERIFY_DIGEST_LEN + 6];
+    uint8_t in[TLS_VERIFY_INPUT_MAX];
     static const char label[] = "luatls verification settings 1";
     size_t n = 0;
     memcpy(in, label, sizeof label);
@@ -603,8 +603,19 @@ void tls_config_verify_digest(const tls_verify_settings *c, const uint8_t *verif
         memcpy(in + n, verify_fn_id, TLS_VERIFY_DIGEST_LEN);
         n += TLS_VERIFY_DIGEST_LEN;
     }
-    if (EVP_Digest(in, n, out, NULL, tls_crypto_sha(256), NULL) != 1)
+    if (memo != NULL && memo->len == n && memcmp(memo->in, in, n) == 0) {
+        memcpy(out, memo->out, TLS_VERIFY_DIGEST_LEN);
+        return;
+    }
+    if (EVP_Digest(in, n, out, NULL, tls_crypto_sha(256), NULL) != 1) {
         unmatched(out);
+        return;
+    }
+    if (memo != NULL) {
+        memcpy(memo->in, in, n);
+        memo->len = n;
+        memcpy(memo->out, out, TLS_VERIFY_DIGEST_LEN);
+    }
 }
 
 void tls_config_set_verify_fn_id(tls_config *c, const char *kind, const void *id, size_t len)

@@ -76,6 +76,21 @@ typedef struct tls_keylog_file tls_keylog_file;
  * LuaSec drop-in reads it through tls.core rather than repeating it. */
 #define TLS_DEFAULT_SECURITY_LEVEL 2
 
+/* The bytes tls_config_verify_digest hashes: a label, the trust digest,
+ * five settings, whether a verify function judges and its identity. */
+#define TLS_VERIFY_INPUT_MAX (64 + 2 * TLS_VERIFY_DIGEST_LEN + 6)
+/* The last input tls_config_verify_digest hashed for a context, and its
+ * digest: a context's connections nearly always verify under the same
+ * settings, and the digest (about 5,500 instructions) was taken anew for
+ * every session stamped and every peer verified. Keyed by the whole input,
+ * so that any change of the settings (a CA or CRL loaded, the verify
+ * function, ocsp, ...) is a miss, with nothing to invalidate by hand. */
+typedef struct tls_verify_memo {
+    uint8_t in[TLS_VERIFY_INPUT_MAX];
+    size_t len;                  /* 0: empty */
+    uint8_t out[TLS_VERIFY_DIGEST_LEN];
+} tls_verify_memo;
+
 typedef struct tls_config {
     int refs;
     int is_server;
@@ -143,6 +158,7 @@ typedef struct tls_config {
     unsigned cert_cache_next;    /* the slot to replace next */
     struct tls_session_memo *session_memo; /* client: the last session text decoded
                                               (engine/tls_resume.c) */
+    tls_verify_memo verify_memo; /* the last verification settings digested */
 } tls_config;
 
 /* New config with the defaults: verify on for clients, off for servers
@@ -195,12 +211,13 @@ typedef struct tls_verify_settings {
     uint8_t trust_digest[TLS_VERIFY_DIGEST_LEN];
     int verify, verify_chain_only, security_level, crl_check, ocsp;
 } tls_verify_settings;
-/* A connection's digest is of the settings it verifies under (its own
+/* memo (may be NULL): the context's tls_verify_memo, consulted and updated.
+ * A connection's digest is of the settings it verifies under (its own
  * copy of the context's, engine/tls_resume.c), never the context's
  * current ones: a session stamped with settings stricter than those that
  * verified its peer would resume under them. */
 void tls_config_verify_digest(const tls_verify_settings *c, const uint8_t *verify_fn_id,
-                              uint8_t out[TLS_VERIFY_DIGEST_LEN]);
+                              uint8_t out[TLS_VERIFY_DIGEST_LEN], tls_verify_memo *memo);
 /* c->verify_fn_id for a verify function: SHA-256 over a label, kind
  * ("random": bytes the binding drew for one function value, "named": the
  * program's verify_id) and id, so that a name can never equal a random id.
