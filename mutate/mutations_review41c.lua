@@ -9,8 +9,8 @@ return {
   -- the digest reads the context's identity again: a lax function's
   -- session, stamped with the strict function set since, resumes under it
   { name = "review41c_digest_reads_context_identity", file = "csrc/engine/tls_resume.c",
-    from = [[    tls_config_verify_digest(&v, hook ? c->pol.verify_fn_id : NULL, out);]],
-    to = [[    tls_config_verify_digest(&v, hook ? c->cfg->verify_fn_id : NULL, out);]],
+    from = [[    tls_config_verify_digest(&v, hook ? c->pol.verify_fn_id : NULL, out, &c->cfg->verify_memo);]],
+    to = [[    tls_config_verify_digest(&v, hook ? c->cfg->verify_fn_id : NULL, out, &c->cfg->verify_memo);]],
     specs = { { S, ID .. "TLSv1.3: a client session judged by the function the engine was made with" },
               { S, ID .. "TLSv1.2: a server does not resume" } } },
   -- the identity never copied: every function of every context is the

@@ -21,9 +21,9 @@ return {
               { S, S13 .. " .tickets. chosen by a servername function is checked again" } } },
   -- the connection's digest takes no identity even with a verify function
   { name = "verifyid21_digest_without_identity", file = "csrc/engine/tls_resume.c",
-    from = [[    tls_config_verify_digest(&v, hook ? c->pol.verify_fn_id : NULL, out);]],
+    from = [[    tls_config_verify_digest(&v, hook ? c->pol.verify_fn_id : NULL, out, &c->cfg->verify_memo);]],
     to = [[    static const uint8_t same[TLS_VERIFY_DIGEST_LEN];
-    tls_config_verify_digest(&v, hook ? same : NULL, out);]],
+    tls_config_verify_digest(&v, hook ? same : NULL, out, &c->cfg->verify_memo);]],
     specs = { { S, C12 .. " made under a lax verify function is not resumed under a strict one" },
               { S, S12 .. " .tickets. issued under an old verify function is checked again" } } },
   -- every function gets the same identity (the random bytes not drawn per function)
