@@ -9,15 +9,7 @@ local tls = require "tls"
 local E = require "spec.support.engines"
 local tk = tls.ticketkeys
 
--- A full or resumed handshake of our client and server engines: whether it
--- resumed, and the client's latest session.
-local function connect(sctx, cctx, session)
-  local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
-  local s = assert(tls.engine(sctx))
-  E.handshake(c, s)
-  assert.are.equal(c:info().resumed, s:info().resumed)
-  return c:info().resumed, c:session()
-end
+local connect = E.connect
 
 for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
   describe("review43f (" .. version .. ")", function()

@@ -460,16 +460,7 @@ end)
 describe("ticket keys and resumption", function()
   local E = require "spec.support.engines"
 
-  -- A full or resumed handshake of our client and server engines; returns
-  -- whether it resumed, the client's latest session, and the server's
-  -- resumption decisions.
-  local function connect(sctx, cctx, session)
-    local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
-    local s = assert(tls.engine(sctx))
-    E.handshake(c, s)
-    assert.are.equal(c:info().resumed, s:info().resumed)
-    return c:info().resumed, c:session()
-  end
+  local connect = E.connect
 
   for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
     describe(version, function()

@@ -186,6 +186,17 @@ function E.resume(cctx, sctx, session, early)
    return c, s
 end
 
+-- A full or resumed handshake of our client (on cctx, for localhost,
+-- offering `session` if given) and server (on sctx) engines: whether it
+-- resumed (both sides agree), and the client's latest session.
+function E.connect(sctx, cctx, session)
+   local c = assert(tls.engine(cctx, { servername = "localhost", session = session }))
+   local s = assert(tls.engine(sctx))
+   E.handshake(c, s)
+   assert.are.equal(c:info().resumed, s:info().resumed)
+   return c:info().resumed, c:session()
+end
+
 -- Our server engine (E.server_ctx options) after the scripted client's
 -- hello (Fake:hello options) and its answer: the client knows every key.
 function E.scripted_hello(server_opts, hello_opts)
