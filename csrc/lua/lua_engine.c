@@ -193,7 +193,7 @@ static int engine_write(lua_State *L)
 
 /* e:write_early(data) -> true | nil, message (client, before start): 0-RTT
  * data for the ClientHello's flight (see tls_conn_write_early); raises on a
- * server engine. */
+ * server engine, after start() and after close(). */
 static int engine_write_early(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
@@ -204,6 +204,15 @@ static int engine_write_early(lua_State *L)
     if (e->is_server)
         return luaL_error(L, "tls.engine: write_early() is for a client engine (a server's early data is what "
                              "it reads with e:read_early)");
+    /* Wrong-state calls raise too, as start() twice and feed() before
+     * start() do: nil, message is kept for data this engine could send
+     * early but the context or session does not allow. */
+    if (e->started) /* its ClientHello, with any early data, is queued */
+        return luaL_error(L, "tls.engine: write_early() after start(): early data goes with the ClientHello, "
+                             "which start() has queued (call e:write_early before e:start())");
+    if (tls_conn_status(e->tls) & (TLS_STATUS_CLOSED | TLS_STATUS_FAILED))
+        return luaL_error(L, "tls.engine: write_early() after close(): this engine is closed and sends nothing "
+                             "more (make a new engine for a handshake)");
     char why[256];
     if (tls_conn_write_early(e->tls, (const uint8_t *)data, len, why, sizeof why) != 0)
         return push_failure(L, why);

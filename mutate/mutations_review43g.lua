@@ -1,0 +1,13 @@
+-- Session 43: review43g's leftovers. Same form as mutate/mutations.lua.
+local S = "spec/review43g_spec.lua"
+return {
+  -- e:write_early() after start() gave nil, message where the other wrong-state engine calls raise.
+  { name = "review43g_write_early_after_start", file = "csrc/lua/lua_engine.c",
+    from = "    if (e->started) /* its ClientHello, with any early data, is queued */\n        return luaL_error(L, \"tls.engine: write_early() after start()",
+    to = "    if (0)\n        return luaL_error(L, \"tls.engine: write_early() after start()",
+    specs = { { S, "raises after start(), as start() twice" } } },
+  { name = "review43g_write_early_after_close", file = "csrc/lua/lua_engine.c",
+    from = "    if (tls_conn_status(e->tls) & (TLS_STATUS_CLOSED | TLS_STATUS_FAILED))\n        return luaL_error(L, \"tls.engine: write_early() after close()",
+    to = "    if (0)\n        return luaL_error(L, \"tls.engine: write_early() after close()",
+    specs = { { S, "raises after close() (before start())" } } },
+}
