@@ -10,4 +10,13 @@ return {
     from = "    if (tls_conn_status(e->tls) & (TLS_STATUS_CLOSED | TLS_STATUS_FAILED))\n        return luaL_error(L, \"tls.engine: write_early() after close()",
     to = "    if (0)\n        return luaL_error(L, \"tls.engine: write_early() after close()",
     specs = { { S, "raises after close() (before start())" } } },
+  -- An EncryptedExtensions of 65537 bytes (a full extensions block) was over the 64 KiB limit.
+  { name = "review43g_ee_limit_64k", file = "csrc/hs/tls_hs_common.c",
+    from = "        return TLS_MAX_ENCRYPTED_EXTENSIONS;",
+    to = "        return TLS_MAX_HANDSHAKE_MESSAGE;",
+    specs = { { S, "a client takes one of 65537 bytes" } } },
+  { name = "review43g_ee_limit_any_state", file = "csrc/hs/tls_hs_common.c",
+    from = "    if (type == TLS_HS_ENCRYPTED_EXTENSIONS && c->state == ST_CLIENT_WAIT_EE)",
+    to = "    if (type == TLS_HS_ENCRYPTED_EXTENSIONS)",
+    specs = { { S, "out of place keeps the 64 KiB limit (after the handshake)" } } },
 }

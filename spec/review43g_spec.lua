@@ -36,3 +36,51 @@ describe("review43g e:write_early() in the wrong state", function()
     assert.same({ nil, "the context does not allow early data (early_data = true)" }, { c:write_early("x") })
   end)
 end)
+
+describe("review43g an EncryptedExtensions as large as its length field allows", function()
+  local H = require "spec.support.hostile_server"
+  local B = require "spec.support.tlsbytes"
+
+  -- EE whose extensions block holds `groups_len` bytes of supported_groups
+  -- (rfc8446#4.2.7: a server may send its groups) and ALPN "h2", plus `extra` bytes after the block.
+  local function big_ee(groups_len, extra)
+    local s = H.new { client = { alpn = { "h2" } } }
+    assert(s:hello {})
+    local groups = ("\0\29"):rep(groups_len // 2)
+    local block = H.extensions { { 10, B.vec(2, groups) }, { 16, B.vec(2, B.vec(1, "h2")) } }
+    local ee = s:encrypted_extensions { body = B.vec(2, block) .. (extra or "") }
+    local wire, t = ee .. s:certificate() .. s:certificate_verify() .. s:finished(), {}
+    for i = 1, #wire, 16000 do t[#t + 1] = s:record(H.CT.handshake, wire:sub(i, i + 15999)) end
+    return s, ee, table.concat(t)
+  end
+
+  it("a client takes one of 65537 bytes (a 65535-byte extensions block) and finishes", function()
+    local s, ee, bytes = big_ee(65520)
+    assert.equal(4 + 2 + 65535, #ee)
+    assert(s:deliver(bytes))
+    s:client_finished()
+    assert.is_true(s.engine:status().handshake_done)
+    assert.equal("h2", s.engine:info().alpn)
+  end)
+
+  it("one byte more is refused by the limit, naming it", function()
+    local s, ee, bytes = big_ee(65520, "\0")
+    assert.equal(4 + 65538, #ee)
+    local ok, err = s:deliver(bytes)
+    assert.is_nil(ok)
+    assert.equal("EncryptedExtensions message of 65538 bytes is larger than the 65537 we accept", err)
+    assert.equal("decode_error", (s:client_alert()))
+  end)
+
+  it("out of place keeps the 64 KiB limit (after the handshake)", function()
+    local s = H.new {}
+    assert(s:handshake {})
+    local ee = H.handshake(8, B.vec(2, H.extensions { { 0xfafa, ("x"):rep(65531) } }))
+    assert.equal(4 + 65537, #ee)
+    local t = {}
+    for i = 1, #ee, 16000 do t[#t + 1] = s:record(H.CT.handshake, ee:sub(i, i + 15999)) end
+    local ok, err = s.engine:feed(table.concat(t))
+    assert.is_nil(ok)
+    assert.equal("EncryptedExtensions message of 65537 bytes is larger than the 65536 we accept", err)
+  end)
+end)

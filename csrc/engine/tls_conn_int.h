@@ -46,6 +46,11 @@
  * 65793 bytes). A server that trusts many CAs names them all, and OpenSSL
  * takes 100 KiB of it; at 64 KiB ours refused such a server (review42b). */
 #define TLS_MAX_CERTIFICATE_REQUEST ((1 + 255) + (2 + 65534) + (2 + 65535))
+/* An EncryptedExtensions to a client where one may come (rfc8446#4.3.1:
+ * extensions<0..2^16-1>): one byte over TLS_MAX_HANDSHAKE_MESSAGE at its
+ * largest, which a server sending its supported_groups (rfc8446#4.2.7)
+ * may legally reach. */
+#define TLS_MAX_ENCRYPTED_EXTENSIONS (2 + 65535)
 /* Certificates in a peer's chain; real chains have 2 to 4. */
 #define TLS_MAX_CHAIN_LENGTH 10
 /* A peer that sends endless empty records, warnings or change_cipher_spec
@@ -489,7 +494,8 @@ void tls12_state_wipe(tls_conn *c);
  * TLS_MAX_NEW_SESSION_TICKET for a NewSessionTicket to a client,
  * TLS_MAX_CERTIFICATE_MESSAGE for a Certificate where one is expected,
  * TLS_MAX_CERTIFICATE_REQUEST for a CertificateRequest to a client where one
- * may come, else TLS_MAX_HANDSHAKE_MESSAGE. */
+ * may come, TLS_MAX_ENCRYPTED_EXTENSIONS for a TLS 1.3 client's
+ * EncryptedExtensions, else TLS_MAX_HANDSHAKE_MESSAGE. */
 size_t tls_hs_max_message(const tls_conn *c, uint8_t type);
 
 /* ---- Key log (tls_keylog.c): NSS key log lines for the context's file

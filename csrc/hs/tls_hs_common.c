@@ -79,6 +79,8 @@ size_t tls_hs_max_message(const tls_conn *c, uint8_t type)
         (c->state == ST_CLIENT_WAIT_CERT_CR || c->state == ST_CLIENT12_WAIT_SHD ||
          c->state == ST_CLIENT12_WAIT_CERT_STATUS))
         return TLS_MAX_CERTIFICATE_REQUEST;
+    if (type == TLS_HS_ENCRYPTED_EXTENSIONS && c->state == ST_CLIENT_WAIT_EE)
+        return TLS_MAX_ENCRYPTED_EXTENSIONS;
     return TLS_MAX_HANDSHAKE_MESSAGE;
 }
 
