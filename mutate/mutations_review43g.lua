@@ -19,4 +19,14 @@ return {
     from = "    if (type == TLS_HS_ENCRYPTED_EXTENSIONS && c->state == ST_CLIENT_WAIT_EE)",
     to = "    if (type == TLS_HS_ENCRYPTED_EXTENSIONS)",
     specs = { { S, "out of place keeps the 64 KiB limit (after the handshake)" } } },
+  -- The Lua connection's message buffer, now allocated at the first failure: when that fails the
+  -- call says memory ran out (it said "connection failed").
+  { name = "review43g_conn_msg_oom_unsaid", file = "csrc/lua/lua_conn.c",
+    from = "    c->msg_oom = c->msg == NULL;",
+    to = "    c->msg_oom = 0;",
+    specs = { { S, "says memory ran out when its buffer cannot be allocated" } } },
+  { name = "review43g_conn_msg_not_formed", file = "csrc/lua/lua_conn.c",
+    from = "    vsnprintf(c->msg, CONN_MSG_MAX, fmt, ap);",
+    to = "    (void)fmt;",
+    specs = { { S, "is still formed when a call fails" } } },
 }

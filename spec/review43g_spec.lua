@@ -84,3 +84,89 @@ describe("review43g an EncryptedExtensions as large as its length field allows",
     assert.equal("EncryptedExtensions message of 65537 bytes is larger than the 65536 we accept", err)
   end)
 end)
+
+describe("review43g a Lua connection's failure message", function()
+  local proc = require "spec.support.proc"
+  local socket = require "socket"
+
+  -- A client connection over loopback whose peer is no TLS server.
+  local function failing_client()
+    local ctx = assert(tls.context { mode = "client", verify = false })
+    local l = assert(socket.bind("127.0.0.1", 0))
+    local _, port = l:getsockname()
+    local sock = assert(socket.connect("127.0.0.1", port))
+    local peer = assert(l:accept())
+    l:close()
+    peer:send("HTTP/1.0 400 Bad Request\r\n\r\n")
+    local conn = assert(tls.wrap(sock, ctx, { servername = "localhost" }))
+    return conn, peer
+  end
+
+  it("is not held by an idle connection: its Lua object is far under the 768 bytes it embedded", function()
+    local ctx = assert(tls.context { mode = "client", verify = false })
+    local l = assert(socket.bind("127.0.0.1", 0))
+    local _, port = l:getsockname()
+    local N, socks, peers, conns = 50, {}, {}, {}
+    for i = 1, N do
+      socks[i] = assert(socket.connect("127.0.0.1", port))
+      peers[i] = assert(l:accept())
+    end
+    l:close()
+    collectgarbage(); collectgarbage()
+    local before = collectgarbage("count") * 1024
+    for i = 1, N do conns[i] = assert(tls.wrap(socks[i], ctx, { servername = "localhost" })) end
+    collectgarbage(); collectgarbage()
+    local per_conn = (collectgarbage("count") * 1024 - before) / N
+    -- 531 bytes after review43g, 1283 before (the msg array inline)
+    assert.is_true(per_conn < 900, ("%.0f bytes of Lua heap per idle wrapped connection"):format(per_conn))
+    for i = 1, N do conns[i]:close(); peers[i]:close() end
+  end)
+
+  it("is still formed when a call fails", function()
+    local conn, peer = failing_client()
+    local ok, err = conn:dohandshake()
+    assert.is_nil(ok)
+    assert.is_string(err)
+    assert.is_true(#err > 20, err)
+    assert.not_equal("connection failed", err)
+    conn:close()
+    peer:close()
+  end)
+
+  it("says memory ran out when its buffer cannot be allocated", function()
+    if (os.getenv("LD_PRELOAD") or "") ~= "" then
+      pending("a malloc shim cannot go under a preloaded sanitizer runtime")
+      return
+    end
+    -- A shim that fails malloc of the message buffer's size (768 bytes).
+    local dir = proc.tmpdir()
+    local src, so = dir .. "/shim.c", dir .. "/shim.so"
+    proc.write_file(src, [[
+#include <stddef.h>
+extern void *__libc_malloc(size_t);
+void *malloc(size_t n) { return n == 768 ? NULL : __libc_malloc(n); }
+]])
+    local code, out = proc.capture("cc -shared -fPIC -o " .. proc.quote(so) .. " " .. proc.quote(src))
+    assert.equal(0, code, out)
+    local script = dir .. "/client.lua"
+    proc.write_file(script, [[
+local tls = require "tls"
+local socket = require "socket"
+local ctx = assert(tls.context { mode = "client", verify = false })
+local l = assert(socket.bind("127.0.0.1", 0))
+local _, port = l:getsockname()
+local sock = assert(socket.connect("127.0.0.1", port))
+local peer = assert(l:accept())
+peer:send("HTTP/1.0 400 Bad Request\r\n\r\n")
+local conn = assert(tls.wrap(sock, ctx, { servername = "localhost" }))
+print("result", conn:dohandshake())
+conn:close()
+collectgarbage()
+print("done")
+]])
+    out = proc.run(proc.lua_env() .. " LD_PRELOAD=" .. proc.quote(so) .. " " .. proc.lua() .. " " .. proc.quote(script))
+    os.remove(src); os.remove(so); os.remove(script); os.remove(dir)
+    assert.matches("result\tnil\tout of memory (while recording why the call failed)\n", out, 1, true)
+    assert.matches("done", out, 1, true)
+  end)
+end)

@@ -16,8 +16,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -78,13 +80,57 @@ struct lua_conn {
     double sent;     /* bytes of application data accepted by send */
     double born;     /* tls_sock_now() at creation, for getstats' age */
     tls_lua_trace trace;
-    char msg[TLS_REASON_MAX + TLS_SOCK_MSG_MAX];
+    /* Why the last call failed: CONN_MSG_MAX bytes allocated at the first
+     * failure (conn_fail_msg), freed by close() and __gc; NULL until then.
+     * Inline, it was 768 of an idle connection's bytes (review43g). */
+    char *msg;
+    int msg_oom; /* the buffer could not be allocated: status_message says so */
 };
+
+#define CONN_MSG_MAX (TLS_REASON_MAX + TLS_SOCK_MSG_MAX)
+#define CONN_MSG_NO_MEMORY "out of memory (while recording why the call failed)"
 
 enum goal { WANT_HANDSHAKE, WANT_DATA, WANT_FLUSH, WANT_EARLY };
 
 /* The direction a call stopped on (conn:want()). */
 enum { WAIT_NOTHING, WAIT_READ, WAIT_WRITE };
+
+/* Records why the call failed, in c->msg (allocated now if need be). When
+ * it cannot be allocated, the call still fails, and says memory ran out. */
+static void conn_fail_msg(lua_conn *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void conn_fail_msg(lua_conn *c, const char *fmt, ...)
+{
+    if (c->msg == NULL)
+        c->msg = malloc(CONN_MSG_MAX);
+    c->msg_oom = c->msg == NULL;
+    if (c->msg == NULL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->msg, CONN_MSG_MAX, fmt, ap);
+    va_end(ap);
+}
+
+static void conn_free_msg(lua_conn *c)
+{
+    free(c->msg);
+    c->msg = NULL;
+    c->msg_oom = 0;
+}
+
+/* A socket call's result: its message (in io_msg, on the caller's stack)
+ * is kept only when it failed, so that the calls that succeed or wait, the
+ * common case, allocate nothing. */
+static int conn_io_result(lua_conn *c, int st, const char *io_msg)
+{
+    if (st == TLS_IO_ERROR)
+        conn_fail_msg(c, "%s", io_msg);
+    return st;
+}
 
 /* A wrapped LuaSocket socket may have been closed through its own object;
  * its descriptor number may then belong to the next socket opened, which
@@ -137,9 +183,9 @@ static int socket_gone(lua_conn *c)
     if (fstat(c->fd, &st) == 0 && st.st_dev == c->sock_dev && st.st_ino == c->sock_ino)
         return 0;
     c->fd = -1;
-    snprintf(c->msg, sizeof c->msg, "the wrapped socket was closed during this call (by a callback?): "
-                                    "nothing more is sent or read on its descriptor, which may now belong "
-                                    "to another socket");
+    conn_fail_msg(c, "the wrapped socket was closed during this call (by a callback?): "
+                     "nothing more is sent or read on its descriptor, which may now belong "
+                     "to another socket");
     return 1;
 }
 
@@ -175,7 +221,7 @@ static lua_conn *to_idle_conn(lua_State *L)
 
 static int failed(lua_conn *c)
 {
-    snprintf(c->msg, sizeof c->msg, "%s", tls_lua_failure_reason(c->tls));
+    conn_fail_msg(c, "%s", tls_lua_failure_reason(c->tls));
     return CONN_FAILED;
 }
 
@@ -208,7 +254,8 @@ static int flush_output(lua_conn *c, double deadline)
     if (socket_gone(c))
         return CONN_FAILED;
     size_t sent = 0;
-    int st = tls_sock_send(c->fd, out, n, deadline, &sent, c->msg, sizeof c->msg);
+    char io_msg[TLS_SOCK_MSG_MAX];
+    int st = conn_io_result(c, tls_sock_send(c->fd, out, n, deadline, &sent, io_msg, sizeof io_msg), io_msg);
     tls_conn_output_done(c->tls, sent);
     if (st == TLS_IO_CLOSED || st == TLS_IO_ERROR)
         read_parting_alert(c);
@@ -297,11 +344,12 @@ static int pump(lua_conn *c, enum goal goal, double deadline)
         size_t got = 0;
         if (socket_gone(c))
             return CONN_FAILED;
-        st = tls_sock_recv(c->fd, buf, sizeof buf, out_blocked ? tls_sock_deadline(0) : deadline, &got,
-                           c->msg, sizeof c->msg);
+        char io_msg[TLS_SOCK_MSG_MAX];
+        st = conn_io_result(c, tls_sock_recv(c->fd, buf, sizeof buf, out_blocked ? tls_sock_deadline(0) : deadline,
+                                             &got, io_msg, sizeof io_msg), io_msg);
         if (st == TLS_IO_TIMEOUT && out_blocked) {
             /* Nothing to read yet: wait for either, and flush or read. */
-            st = tls_sock_wait(c->fd, 1, 1, deadline, c->msg, sizeof c->msg);
+            st = conn_io_result(c, tls_sock_wait(c->fd, 1, 1, deadline, io_msg, sizeof io_msg), io_msg);
             if (st == TLS_IO_DONE)
                 continue;
         }
@@ -328,8 +376,8 @@ static int pump_handshake(lua_conn *c, enum goal goal, double deadline)
     int limited = c->hs_limit >= 0 && (deadline < 0 || c->hs_deadline < deadline);
     int st = pump(c, goal, limited ? c->hs_deadline : deadline);
     if (st == TLS_IO_TIMEOUT && limited) {
-        snprintf(c->msg, sizeof c->msg, "handshake not completed within %g second%s: connection dropped",
-                 c->hs_limit, c->hs_limit == 1 ? "" : "s");
+        conn_fail_msg(c, "handshake not completed within %g second%s: connection dropped", c->hs_limit,
+                      c->hs_limit == 1 ? "" : "s");
         tls_sock_close(c->fd);
         c->fd = -1;
         return CONN_FAILED;
@@ -365,7 +413,9 @@ static const char *status_message(lua_conn *c, int st)
     case CONN_LINE_TOO_LONG:
         return "line too long";
     default:
-        return c->msg[0] ? c->msg : "connection failed";
+        if (c->msg_oom)
+            return CONN_MSG_NO_MEMORY;
+        return c->msg != NULL && c->msg[0] ? c->msg : "connection failed";
     }
 }
 
@@ -968,7 +1018,7 @@ static int conn_receive(lua_State *L)
     /* "*a" ends at the close; other patterns see it as "closed". */
     if (c->strict_close && (st == TLS_IO_CLOSED || (mode == ALL && st == TLS_IO_DONE)) && reading &&
         truncated(c)) {
-        snprintf(c->msg, sizeof c->msg, "connection truncated: the peer closed TCP without close_notify");
+        conn_fail_msg(c, "connection truncated: the peer closed TCP without close_notify");
         st = CONN_FAILED;
     }
     c->hold_output = 0;
@@ -1112,7 +1162,8 @@ static int conn_shutdown(lua_State *L)
         tls_conn_close(c->tls);
         st = pump(c, WANT_FLUSH, deadline); /* (a failure is reported by pump) */
         if (st == TLS_IO_DONE) {
-            st = tls_sock_shutdown_write(c->fd, c->msg, sizeof c->msg);
+            char io_msg[TLS_SOCK_MSG_MAX];
+            st = conn_io_result(c, tls_sock_shutdown_write(c->fd, io_msg, sizeof io_msg), io_msg);
             c->write_shut = st == TLS_IO_DONE;
         }
     }
@@ -1172,6 +1223,7 @@ static int conn_close(lua_State *L)
         tls_conn_forget_secrets(c->tls);
     close_socket(L, c, 1);
     c->closed = 1;
+    conn_free_msg(c);
     lua_pushinteger(L, 1);
     return 1;
 }
@@ -1511,6 +1563,7 @@ static int conn_gc(lua_State *L)
         tls_conn_free(c->tls);
         c->tls = NULL;
     }
+    conn_free_msg(c);
     return 0;
 }
 
