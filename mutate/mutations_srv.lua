@@ -6,9 +6,11 @@ local CONN = "csrc/lua/lua_conn.c"
 return {
    -- setfd on a connection that owns its descriptor must close the one it replaces
    { name = "srv_setfd_leaks_replaced", file = CONN,
-     from = [[        forget_in_cqueues(L, c->fd);
-        tls_sock_close(c->fd);]],
-     to = [[        forget_in_cqueues(L, c->fd);]],
+     from = [[        tls_sock_close(c->fd);
+    }
+    c->fd = (int)fd;]],
+     to = [[    }
+    c->fd = (int)fd;]],
      specs = { { NB, "setfd closes the descriptor it replaces" } } },
    -- ... and never the one it is given again
    { name = "srv_setfd_closes_same", file = CONN,

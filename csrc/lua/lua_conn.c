@@ -1303,7 +1303,9 @@ static int conn_want(lua_State *L)
 
 /* A descriptor about to be closed under a cqueues program: cqueues forgets
  * it first (as tls.loop's close does), so that a later socket given the
- * same number is not mistaken for it. */
+ * same number is not mistaken for it. Also one setfd replaces: the
+ * cancellation wakes a call of another coroutine waiting on it, which then
+ * polls the new one (it slept until its timeout; review43g). */
 static void forget_in_cqueues(lua_State *L, int fd)
 {
     int top = lua_gettop(L);
@@ -1346,6 +1348,8 @@ static int conn_setfd(lua_State *L)
         if (tls_sock_prepare((int)fd) != 0)
             return luaL_argerror(L, 2, "not an open descriptor");
     }
+    if (c->fd >= 0 && c->fd != fd)
+        forget_in_cqueues(L, c->fd);
     if (!c->owns_fd) {
         int top = lua_gettop(L);
         if (lua_getiuservalue(L, 1, 1) == LUA_TUSERDATA &&
@@ -1356,7 +1360,6 @@ static int conn_setfd(lua_State *L)
         }
         lua_settop(L, top);
     } else if (fd >= 0 && c->fd >= 0 && c->fd != fd) {
-        forget_in_cqueues(L, c->fd);
         tls_sock_close(c->fd);
     }
     c->fd = (int)fd;
