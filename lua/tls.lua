@@ -218,6 +218,12 @@ local function one_version_options(ctx, o, server)
         no13, name)
     end
   end
+  -- As with min_version = "TLSv1.3" (refused above): a list that leaves
+  -- no TLS 1.2 made either value of 'require_ems' do nothing, silently.
+  if no12 and o.require_ems ~= nil then
+    return fail("option 'require_ems' can never take effect: it is about TLS 1.2, and TLSv1.2 is out because %s "
+      .. "(leave 'require_ems' out, or allow TLS 1.2)", no12)
+  end
   if server and no12 and o.session_store ~= nil and o.early_data ~= true then
     return fail("option 'session_store' can never take effect: a server's store keeps TLS 1.2 sessions and "
       .. "0-RTT anti-replay records, and TLSv1.2 is out because %s while 'early_data' is not set "

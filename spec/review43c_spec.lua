@@ -1,0 +1,34 @@
+-- Session 43, review43c: misuse of the Lua API (options that did nothing,
+-- arguments read as something else).
+local tls = require "tls"
+local E = require "spec.support.engines"
+
+-- F1: 'require_ems' acts only in TLS 1.2. min_version = "TLSv1.3" was
+-- refused with it, but a 'ciphers' list naming TLS 1.3 suites only (which
+-- leaves no TLS 1.2 just the same) took either value and did nothing.
+describe("review43c F1: require_ems where 'ciphers' leaves no TLS 1.2", function()
+   local TLS13_ONLY = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"
+
+   it("is refused on a client, true or false, naming the reason", function()
+      for _, v in ipairs { true, false } do
+         local ctx, err = tls.context { ca = E.CERT, ciphers = TLS13_ONLY, require_ems = v }
+         assert.is_nil(ctx)
+         assert.equal("option 'require_ems' can never take effect: it is about TLS 1.2, and TLSv1.2 is out because "
+            .. "'ciphers' names no TLS 1.2 suite (leave 'require_ems' out, or allow TLS 1.2)", err)
+      end
+   end)
+
+   it("is refused on a server too", function()
+      local ctx, err = tls.context { mode = "server", certificate = E.CERT, key = E.KEY, ciphers = TLS13_ONLY,
+         require_ems = true }
+      assert.is_nil(ctx)
+      assert.matches("option 'require_ems' can never take effect", err, 1, true)
+   end)
+
+   it("(neighbour) is taken while TLS 1.2 can be spoken, and the list alone is taken", function()
+      assert.truthy(tls.context { ca = E.CERT, require_ems = false,
+         ciphers = TLS13_ONLY .. ":ECDHE-ECDSA-AES128-GCM-SHA256" })
+      assert.truthy(tls.context { ca = E.CERT, require_ems = true, max_version = "TLSv1.2" })
+      assert.truthy(tls.context { ca = E.CERT, ciphers = TLS13_ONLY })
+   end)
+end)
