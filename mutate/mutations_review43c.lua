@@ -5,4 +5,14 @@ return {
     from = "if no12 and o.require_ems ~= nil then",
     to = "if false and o.require_ems ~= nil then",
     specs = { { "spec/review43c_spec.lua", "is refused on a client, true or false" } } },
+  -- F2: keyupdate's request_peer read as any truthy value again (the helper).
+  { name = "review43c_keyupdate_flag_any_value", file = "csrc/lua/lua_tls.c",
+    from = "    luaL_checktype(L, arg, LUA_TBOOLEAN);\n    return lua_toboolean(L, arg);",
+    to = "    return lua_toboolean(L, arg);",
+    specs = { { "spec/review43c_spec.lua", "on an engine, refuses what is not a boolean" } } },
+  -- F2: the connection's keyupdate alone back on lua_toboolean.
+  { name = "review43c_conn_keyupdate_toboolean", file = "csrc/lua/lua_conn.c",
+    from = "int request_peer = tls_lua_opt_flag(L, 2);",
+    to = "int request_peer = lua_toboolean(L, 2);",
+    specs = { { "spec/review43c_spec.lua", "on a connection, refuses what is not a boolean" } } },
 }

@@ -32,3 +32,46 @@ describe("review43c F1: require_ems where 'ciphers' leaves no TLS 1.2", function
       assert.truthy(tls.context { ca = E.CERT, ciphers = TLS13_ONLY })
    end)
 end)
+
+-- F2: keyupdate(request_peer) read its argument with lua_toboolean, so
+-- keyupdate("false"), keyupdate(0) or keyupdate("update_not_requested")
+-- asked the peer to update its keys, the opposite of what they say.
+describe("review43c F2: keyupdate's request_peer", function()
+   it("on an engine, refuses what is not a boolean, and sends nothing for it", function()
+      local c, s = E.connected()
+      for _, v in ipairs { "false", 0, "update_not_requested", {} } do
+         local ok, err = pcall(c.keyupdate, c, v)
+         assert.is_false(ok)
+         assert.matches("boolean expected, got " .. type(v), err, 1, true)
+      end
+      assert.equal("", c:output())
+      assert.equal("", s:output())
+   end)
+
+   it("on a connection, refuses what is not a boolean", function()
+      local pair = require "spec.support.tcppair"
+      local a, b = pair()
+      -- (before the handshake, which old code started and waited for)
+      local conn = assert(tls.wrap(a, { verify = false }, { servername = "localhost", timeout = 0.2 }))
+      for _, v in ipairs { "false", 0 } do
+         local ok, err = pcall(conn.keyupdate, conn, v)
+         assert.is_false(ok, "not refused")
+         assert.matches("boolean expected, got " .. type(v), err, 1, true)
+      end
+      conn:close()
+      b:close()
+   end)
+
+   it("(neighbour) true, false and none still work, and only true asks the peer", function()
+      local c, s = E.connected()
+      for _, case in ipairs { { {}, 0 }, { { false }, 0 }, { { nil }, 0 }, { { true }, 1 } } do
+         assert(c:write("x"))
+         E.pump(c, s, { strict = true })
+         assert.equal("x", s:read())
+         assert.is_true(c:keyupdate(table.unpack(case[1], 1, 1)))
+         local to_s, to_c = E.pump(c, s, { strict = true })
+         assert.equal(1, to_s)
+         assert.equal(case[2], to_c)  -- the server's own KeyUpdate, only when asked
+      end
+   end)
+end)

@@ -1036,7 +1036,7 @@ static int conn_receive(lua_State *L)
 static int conn_keyupdate(lua_State *L)
 {
     lua_conn *c = to_idle_conn(L);
-    int request_peer = lua_toboolean(L, 2);
+    int request_peer = tls_lua_opt_flag(L, 2);
     if (!c->tls || c->fd < 0) {
         lua_pushnil(L);
         lua_pushliteral(L, "closed");

@@ -257,7 +257,7 @@ static int engine_read(lua_State *L)
 static int engine_keyupdate(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
-    int request_peer = lua_toboolean(L, 2);
+    int request_peer = tls_lua_opt_flag(L, 2);
     if (tls_conn_key_update(e->tls, request_peer) != 0) {
         const char *why = tls_conn_key_update_refusal(e->tls);
         return push_failure(L, why ? why : tls_lua_failure_reason(e->tls));

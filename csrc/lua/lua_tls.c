@@ -142,6 +142,14 @@ const char *tls_lua_check_word(lua_State *L, int arg)
     return s;
 }
 
+int tls_lua_opt_flag(lua_State *L, int arg)
+{
+    if (lua_isnoneornil(L, arg))
+        return 0;
+    luaL_checktype(L, arg, LUA_TBOOLEAN);
+    return lua_toboolean(L, arg);
+}
+
 /* luaL_checkoption, which compares with strcmp, with the same refusal. */
 int tls_lua_check_option(lua_State *L, int arg, const char *def, const char *const list[])
 {

@@ -193,6 +193,9 @@ int tls_lua_check_server_name(lua_State *L, int idx);
  * holding a zero byte raises (its C string would end there). */
 const char *tls_lua_check_word(lua_State *L, int arg);
 int tls_lua_check_option(lua_State *L, int arg, const char *def, const char *const list[]);
+/* An optional flag: nil (or none) is false, a boolean is itself, anything
+ * else raises. lua_toboolean took "false", 0 or "no" as true. */
+int tls_lua_opt_flag(lua_State *L, int arg);
 
 /* ---- What was negotiated (lua_info.c) ------------------------------------ */
 /* Pushes the table of conn:info() / e:info(). */
