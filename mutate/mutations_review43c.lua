@@ -15,4 +15,9 @@ return {
     from = "int request_peer = tls_lua_opt_flag(L, 2);",
     to = "int request_peer = lua_toboolean(L, 2);",
     specs = { { "spec/review43c_spec.lua", "on a connection, refuses what is not a boolean" } } },
+  -- F3: two header names differing in case, one dropped in silence again.
+  { name = "review43c_https_header_case_twice", file = "lua/tls/https.lua",
+    from = "    if other then\n      local a, b",
+    to = "    if false then\n      local a, b",
+    specs = { { "spec/review43c_spec.lua", "are refused before anything is sent" } } },
 }

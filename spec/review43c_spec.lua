@@ -75,3 +75,26 @@ describe("review43c F2: keyupdate's request_peer", function()
       end
    end)
 end)
+
+-- F3: tls.https lower-cases header names (as LuaSocket does): of two names
+-- that differ in case only ("Authorization" and "authorization", a table
+-- of defaults merged with the caller's) one was sent and the other dropped
+-- without a word, which one depending on the table's order.
+describe("review43c F3: tls.https headers given twice in different case", function()
+   it("are refused before anything is sent", function()
+      local https = require "tls.https"
+      local body, err = https.request { url = "https://localhost:1/", timeout = 1,
+         headers = { Authorization = "Bearer a", authorization = "Bearer b" } }
+      assert.is_nil(body)
+      assert.equal("tls.https: headers 'Authorization' and 'authorization' are one header (names ignore case): "
+         .. "give it once", err)
+   end)
+
+   it("(neighbour) different names pass the check (the request then fails on the closed port)", function()
+      local https = require "tls.https"
+      local body, err = https.request { url = "https://127.0.0.1:1/", timeout = 1, verify = false,
+         headers = { Authorization = "Bearer a", ["X-A"] = "b" } }
+      assert.is_nil(body)
+      assert.is_nil(err:find("one header", 1, true))
+   end)
+end)

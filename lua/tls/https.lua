@@ -892,10 +892,20 @@ local function check_request(reqt)
   -- rfc9110#5.1, 5.5: a field name is a token and a value holds no CR, LF
   -- or NUL (HTAB is allowed); either would let a value from untrusted input
   -- add headers or a whole second request.
+  -- Names are case-insensitive (rfc9110#5.1) and sent lower-cased: of
+  -- "Authorization" and "authorization" one was dropped, which one
+  -- depending on the table's order (pairs).
+  local seen = {}
   for k, v in pairs(reqt.headers or {}) do
     if type(k) ~= "string" or not k:match("^[%w!#$%%&'*+%-.^_`|~]+$") then
       return fail("header name '%s' is not an HTTP token", shown(tostring(k)))
     end
+    local other = seen[k:lower()]
+    if other then
+      local a, b = other < k and other or k, other < k and k or other
+      return fail("headers '%s' and '%s' are one header (names ignore case): give it once", a, b)
+    end
+    seen[k:lower()] = k
     if type(v) ~= "string" and type(v) ~= "number" then
       return fail("header '%s' must be a string or number (got %s)", k, type(v))
     end
