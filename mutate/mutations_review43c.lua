@@ -20,4 +20,9 @@ return {
     from = "    if other then\n      local a, b",
     to = "    if false then\n      local a, b",
     specs = { { "spec/review43c_spec.lua", "are refused before anything is sent" } } },
+  -- F4: a count given to e:read ignored again.
+  { name = "review43c_engine_read_count_ignored", file = "csrc/lua/lua_engine.c",
+    from = "    if (!lua_isnoneornil(L, 2))\n        luaL_error(L, \"tls.engine: e:%s() takes no argument",
+    to = "    if (0)\n        luaL_error(L, \"tls.engine: e:%s() takes no argument",
+    specs = { { "spec/review43c_spec.lua", "is refused, and the bytes stay for the next call" } } },
 }

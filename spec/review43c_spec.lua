@@ -98,3 +98,21 @@ describe("review43c F3: tls.https headers given twice in different case", functi
       assert.is_nil(err:find("one header", 1, true))
    end)
 end)
+
+-- F4: e:read(n) and e:output(n) took everything waiting and ignored the
+-- count: a caller framing messages with e:read(5) (as conn:receive(5))
+-- got the rest of the stream with its header.
+describe("review43c F4: a count given to e:read or e:output", function()
+   it("is refused, and the bytes stay for the next call", function()
+      local c, s = E.connected()
+      assert(c:write("hello world"))
+      local ok, err = pcall(c.output, c, 5)
+      assert.is_false(ok)
+      assert.matches("e:output() takes no argument: it returns all the bytes waiting (got number)", err, 1, true)
+      assert(s:feed(c:output()))
+      ok, err = pcall(s.read, s, 5)
+      assert.is_false(ok)
+      assert.matches("e:read() takes no argument: it returns all the bytes waiting (got number)", err, 1, true)
+      assert.equal("hello world", s:read())
+   end)
+end)

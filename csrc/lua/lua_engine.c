@@ -161,9 +161,20 @@ static int engine_feed(lua_State *L)
     return 1;
 }
 
+/* e:read() and e:output() take everything waiting: a count would suggest
+ * "at most n bytes" (as conn:receive(n)), and was ignored, so a caller
+ * framing messages with e:read(5) got the rest of the stream too. */
+static void no_count(lua_State *L, const char *method)
+{
+    if (!lua_isnoneornil(L, 2))
+        luaL_error(L, "tls.engine: e:%s() takes no argument: it returns all the bytes waiting (got %s)", method,
+                   luaL_typename(L, 2));
+}
+
 static int engine_output(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
+    no_count(L, "output");
     const uint8_t *out;
     size_t n = tls_conn_output(e->tls, &out);
     lua_pushlstring(L, n ? (const char *)out : "", n);
@@ -246,6 +257,7 @@ static int engine_read_early(lua_State *L)
 static int engine_read(lua_State *L)
 {
     lua_engine *e = check_idle_engine(L);
+    no_count(L, "read");
     const uint8_t *data;
     size_t n = tls_conn_app_data(e->tls, &data);
     lua_pushlstring(L, n ? (const char *)data : "", n);
