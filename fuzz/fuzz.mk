@@ -91,6 +91,11 @@ $(FUZZ_REPLAY)/oom: $(FUZZ_REPLAY)/obj/oom.o $(FUZZ_REPLAY)/obj/harness.o $(FUZZ
 $(FUZZ_REPLAY)/seal_fail: $(FUZZ_REPLAY)/obj/seal_fail.o $(FUZZ_REPLAY)/obj/harness.o $(FUZZ_REPLAY)/engine.a
 	$(CC) -g -O1 $(REPLAY_SAN) -o $@ $^ $(FUZZ_LIBS)
 
+# The engine's input room (fuzz/input_room.c): its bounds, checked inside
+# the connection.
+$(FUZZ_REPLAY)/input_room: $(FUZZ_REPLAY)/obj/input_room.o $(FUZZ_REPLAY)/obj/harness.o $(FUZZ_REPLAY)/engine.a
+	$(CC) -g -O1 $(REPLAY_SAN) -o $@ $^ $(FUZZ_LIBS)
+
 # The Lua binding under allocation failure (fuzz/lua_oom.c): the binding's
 # objects beside the engine's, the module linked in, scripts in fuzz/lua_oom/.
 LUA_BINDING_SRCS := $(sort $(wildcard csrc/lua/lua_*.c))
@@ -103,7 +108,7 @@ $(FUZZ_REPLAY)/lua_oom: $(FUZZ_REPLAY)/obj/lua_oom.o $(LUA_BINDING_SRCS:csrc/%.c
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_LF)/%)
 
-fuzz-replay: $(FUZZ_TARGETS:%=$(FUZZ_REPLAY)/%) $(FUZZ_REPLAY)/oom $(FUZZ_REPLAY)/lua_oom $(FUZZ_REPLAY)/seal_fail
+fuzz-replay: $(FUZZ_TARGETS:%=$(FUZZ_REPLAY)/%) $(FUZZ_REPLAY)/oom $(FUZZ_REPLAY)/lua_oom $(FUZZ_REPLAY)/seal_fail $(FUZZ_REPLAY)/input_room
 
 # Each target runs on a scratch copy of its corpus (new inputs stay out of
 # the repository); the log keeps everything, the summary shows libFuzzer's

@@ -65,6 +65,9 @@
 /* Decrypted application data held before we stop reading records: bounds
  * memory whatever the peer sends while the application is not reading. */
 #define TLS_APP_IN_HIGH_WATER (64 * 1024)
+/* Most unprocessed input tls_conn_input_room lets a caller fill in: four
+ * records of the largest size. Past it the caller feeds its own buffer. */
+#define TLS_INPUT_MAX (64 * 1024)
 /* Post-handshake messages accepted between two application-data records:
  * each KeyUpdate request costs key derivations and a queued reply, so a
  * peer could otherwise make our output grow without bound. */
@@ -230,6 +233,7 @@ struct tls_conn {
      * After a ServerHello the client believes no plaintext alert. */
     size_t sh_out_mark;
     int sh_out_marked;
+    uint32_t in_room;         /* room tls_conn_input_room gave, until committed */
     tls_aead rd, wr;
     int rd_protected, wr_protected;
     unsigned rd_epoch;        /* counts read key changes */
@@ -241,6 +245,11 @@ struct tls_conn {
                                  which one change_cipher_spec is dropped (rfc8446#5) */
     int ccs_expected;         /* TLS 1.2: the peer's ChangeCipherSpec is the next
                                  message, passed to tls_hs_change_cipher_spec */
+    uint32_t in_off;          /* in's head already processed: records are taken
+                                 from the front by moving this, and the rest moves
+                                 to the front only when the room at the end runs
+                                 short (tls_conn_input_room). Below TLS_INPUT_MAX,
+                                 and in padding: idle connections stay as small */
     unsigned long records_read; /* records handed to the engine so far */
     size_t send_limit;        /* most plaintext content we put in one protected
                                  record (the peer's record_size_limit, rfc8449) */

@@ -304,9 +304,20 @@ static int process_from(tls_conn *c, const uint8_t *base, size_t avail, size_t *
 int tls_engine_process(tls_conn *c)
 {
     size_t used;
-    int rc = process_from(c, c->in.data, c->in.len, &used);
-    tls_buf_drop(&c->in, used);
-    tls_buf_release_if_empty(&c->in);
+    size_t off = c->in_off;
+    /* An empty buffer has no storage: NULL plus 0 is undefined in C. */
+    int rc = process_from(c, c->in.data != NULL ? c->in.data + off : NULL, c->in.len - off, &used);
+    off += used;
+    if (off == c->in.len) {
+        c->in.len = 0;
+        off = 0;
+        tls_buf_release_if_empty(&c->in);
+    } else if (off > TLS_INPUT_MAX) {
+        /* Bytes fed in one go past what the offset is for. */
+        tls_buf_drop(&c->in, off);
+        off = 0;
+    }
+    c->in_off = (uint32_t)off;
     return rc;
 }
 

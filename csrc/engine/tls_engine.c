@@ -214,6 +214,7 @@ static int fail(tls_conn *c)
     if (c->is_server)
         tls12_resume_server_unstore(c);
     tls_buf_free(&c->in);
+    c->in_off = 0;
     tls_buf_free(&c->hs_in);
     return -1;
 }
@@ -267,8 +268,26 @@ static int start(tls_conn *c)
     return tls_client_start(c) == 0 ? 0 : fail(c);
 }
 
+/* Moves the unprocessed input to the front of its buffer. */
+static void compact_input(tls_conn *c)
+{
+    if (c->in_off == 0)
+        return;
+    tls_buf_drop(&c->in, c->in_off);
+    c->in_off = 0;
+}
+
+/* Input that feed would neither store nor process. */
+static int input_refused(const tls_conn *c)
+{
+    return (c->status & TLS_STATUS_FAILED) || c->in_callback ||
+           ((c->status & TLS_STATUS_CLOSED) && !(c->status & TLS_STATUS_HANDSHAKE_DONE)) ||
+           (!c->is_server && c->state == ST_CLIENT_START);
+}
+
 static int feed(tls_conn *c, const uint8_t *data, size_t len)
 {
+    c->in_room = 0; /* a room given before is no longer what it was */
     if ((c->status & TLS_STATUS_FAILED) || c->in_callback)
         return -1;
     /* A handshake we cancelled takes no more input. */
@@ -289,6 +308,7 @@ static int feed(tls_conn *c, const uint8_t *data, size_t len)
             len = 0;
     }
     if (len > 0) {
+        compact_input(c);
         tls_buf_bytes(&c->in, data, len);
         if (!tls_buf_ok(&c->in)) {
             tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "out of memory");
@@ -333,6 +353,50 @@ int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len)
     int rc = end_batch(c, feed(c, data, len));
     tls_hmac_scope_leave_to(c->handshake_wiped ? NULL : &c->hmac_keep);
     return rc;
+}
+
+uint8_t *tls_conn_input_room(tls_conn *c, size_t min, size_t *len)
+{
+    *len = 0;
+    c->in_room = 0;
+    size_t held = c->in.len - c->in_off;
+    if (input_refused(c) || min == 0 || held > TLS_INPUT_MAX || min > TLS_INPUT_MAX - held)
+        return NULL;
+    /* The move is of at most the part of a record not yet whole: once per
+     * few reads, where a feed from the caller's buffer copied every byte
+     * and moved that part at each read. */
+    if (c->in.cap - c->in.len < min)
+        compact_input(c);
+    if (tls_buf_reserve(&c->in, min) != 0) {
+        c->in.oom = 0; /* the feed the caller falls back to says it */
+        return NULL;
+    }
+    size_t room = c->in.cap - c->in.len;
+    if (room > TLS_INPUT_MAX - held)
+        room = TLS_INPUT_MAX - held;
+    c->in_room = (uint32_t)room;
+    *len = room;
+    return c->in.data + c->in.len;
+}
+
+int tls_conn_input_commit(tls_conn *c, size_t n)
+{
+    if (n > c->in_room) {
+        c->in_room = 0;
+        if (c->status & TLS_STATUS_FAILED)
+            return -1;
+        tls_fail(&c->err, TLS_ALERT_INTERNAL_ERROR, "more input committed than the room given");
+        return fail(c);
+    }
+    c->in_room = 0;
+    if (n == 0) {
+        if (c->in.len == 0)
+            tls_buf_release_if_empty(&c->in);
+        return (c->status & TLS_STATUS_FAILED) ? -1 : 0;
+    }
+    c->in.len += n;
+    /* The bytes are in place: processed as feed processes what it stored. */
+    return tls_conn_feed(c, NULL, 0);
 }
 
 size_t tls_conn_output(tls_conn *c, const uint8_t **data)

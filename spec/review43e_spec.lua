@@ -1,0 +1,191 @@
+-- review43e: the binding's receive reads the socket straight into the
+-- engine's input buffer (tls_conn_input_room / tls_conn_input_commit), not
+-- into a stack buffer copied in by tls_conn_feed. The engine's bounds are
+-- checked inside the connection by fuzz/input_room.c (AddressSanitizer and
+-- UBSan, beside the fuzz replay programs); here every receive pattern is
+-- driven with the records arriving a few bytes per read, across record
+-- boundaries, with a close and an altered record midway.
+local tls = require "tls"
+local certs = require "spec.support.certs"
+local tcppair = require "spec.support.tcppair"
+local proc = require "spec.support.proc"
+local socket = require "socket"
+
+local HARNESS = "build-fuzz/replay/input_room"
+local CLEAN_ENV = "env -u LD_PRELOAD ASAN_OPTIONS=detect_leaks=1 "
+   .. "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "
+
+describe("review43e: the engine's input room", function()
+   setup(function()
+      local code, out = proc.capture(CLEAN_ENV .. "make -s " .. HARNESS)
+      assert(code == 0, "building the harness failed:\n" .. out)
+   end)
+
+   it("keeps its bounds, releases an empty buffer, refuses where feed takes nothing, fails as feed", function()
+      local code, out = proc.capture(CLEAN_ENV .. HARNESS)
+      assert(code == 0, out)
+      assert.truthy(out:find("input_room: 0 problem(s)", 1, true), out)
+      local cases = 0
+      for _ in out:gmatch("53473 out") do cases = cases + 1 end
+      assert.equal(5, cases, out)
+      assert.truthy(out:find("altered                            failed after 3000 bytes", 1, true), out)
+   end)
+end)
+
+local c = certs.get()
+
+-- client -> [a1 a2] -> the test -> [b1 b2] -> server: what the client sends
+-- reaches the server only as the test passes it on, in pieces it chooses.
+local function relayed_pair(version)
+   local a1, a2 = tcppair()
+   local b1, b2 = tcppair()
+   a2:settimeout(0); b1:settimeout(0)
+   local cctx = assert(tls.context { mode = "client", ca = c.ca, max_version = version })
+   local sctx = assert(tls.context { mode = "server", certificate = c.leaf.ecdsa_p256.cert,
+      key = c.leaf.ecdsa_p256.key, tickets = 0 })
+   local client = assert(tls.wrap(a1, cctx, { servername = "localhost" }))
+   local server = assert(tls.wrap(b2, sctx))
+   client:settimeout(0); server:settimeout(0)
+   local r = { client = client, server = server, a2 = a2, b1 = b1 }
+   -- What the client sent that the server has not been given yet; with
+   -- settle, until nothing more comes for 50 ms (loopback delivery is not
+   -- immediate on a loaded machine).
+   function r.take(settle)
+      local parts = {}
+      while true do
+         local data, err, partial = a2:receive(65536)
+         local got = data or partial
+         if got and #got > 0 then parts[#parts + 1] = got end
+         if not data then
+            if err == "closed" then r.client_closed = true end
+            if not settle or err == "closed" or #socket.select({ a2 }, nil, 0.05) == 0 then break end
+         end
+      end
+      return table.concat(parts)
+   end
+   -- The server's bytes to the client, whole.
+   function r.back()
+      while true do
+         local data, err, partial = b1:receive(65536)
+         local got = data or partial
+         if got and #got > 0 then assert(a2:send(got)) end
+         if not data then return err end
+      end
+   end
+   local cdone, sdone
+   for _ = 1, 400 do
+      if not cdone then cdone = client:handshake() end
+      local fwd = r.take()
+      if #fwd > 0 then assert(b1:send(fwd)) end
+      if not sdone then sdone = server:handshake() end
+      r.back()
+      if cdone and sdone then break end
+   end
+   assert(cdone and sdone, "handshake did not complete")
+   r.pending = ""
+   r.turn = 0
+   -- Gives the server the next piece (1 to 7 bytes) of what the client sent.
+   function r.step()
+      r.pending = r.pending .. r.take()
+      if #r.pending == 0 then return false end
+      r.turn = r.turn + 1
+      local k = 1 + r.turn % 7
+      assert(b1:send(r.pending:sub(1, k)))
+      r.pending = r.pending:sub(k + 1)
+      return true
+   end
+   -- receive(pattern) at timeout 0, a piece at a time, the partial result
+   -- passed back as the prefix each turn (as a non-blocking loop does).
+   function r.receive(pattern)
+      local acc = ""
+      local deadline = socket.gettime() + 20
+      while socket.gettime() < deadline do
+         local got, err, partial = server:receive(pattern, acc)
+         if got then return got end
+         if err ~= "wantread" and err ~= "timeout" then return nil, err, partial end
+         acc = partial
+         if not r.step() then
+            if r.client_closed and not r.eof then
+               r.eof = true
+               b1:close()
+            else
+               socket.sleep(0.001)
+            end
+         end
+      end
+      error("receive did not finish")
+   end
+   return r
+end
+
+for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+   describe("review43e: receive with records arriving a few bytes per read, " .. version, function()
+      it("gives every pattern the same bytes: lines, raw lines, counts, prefixes and '*a', across records", function()
+         local r = relayed_pair(version)
+         local big = {}
+         for i = 1, 20000 do big[i] = string.char(97 + i % 26) end
+         big = table.concat(big)
+         for _, s in ipairs { "abc\r\ndef", "ghi\nj", big .. "\n", "0123456789", "tail-a", "tail-b" } do
+            assert.equal(#s, r.client:send(s))
+         end
+         r.client:close()
+         assert.equal("abc", r.receive("*l"))
+         assert.equal("defghi\n", r.receive("*L"))
+         assert.equal("j" .. big, r.receive("*l"))
+         assert.equal("01234", r.receive(5))
+         assert.equal("567", r.receive(3))
+         -- "*a" ends at the close; as LuaSocket's, a call that read nothing
+         -- itself says "closed", the data in its partial (the prefix).
+         local got, err, partial = r.receive("*a")
+         if got == nil and err == "closed" then got = partial end
+         assert.equal("89tail-atail-b", got)
+         assert.equal(#big + 36, (r.server:getstats()))
+         r.server:close()
+      end)
+
+      it("reports a TCP close in the middle of a record as the peer's close, with what came before", function()
+         local r = relayed_pair(version)
+         assert.equal(5, r.client:send("first"))
+         assert.equal(3000, r.client:send(("x"):rep(3000)))
+         local wire = r.take(true)
+         -- all of the first record, half of the second, then the close
+         local cut = #wire - 1500
+         for i = 1, cut, 3 do assert(r.b1:send(wire:sub(i, math.min(i + 2, cut)))) end
+         r.b1:close()
+         r.server:settimeout(5)
+         local got, err, partial = r.server:receive(10)
+         assert.is_nil(got)
+         assert.equal("closed", err)
+         assert.equal("first", partial)
+         r.client:close(); r.server:close()
+      end)
+
+      it("fails on a record altered midway, after the record before it, with the reason", function()
+         local r = relayed_pair(version)
+         assert.equal(2000, r.client:send(("a"):rep(2000)))
+         assert.equal(2000, r.client:send(("b"):rep(2000)))
+         local wire = r.take(true)
+         local first = 5 + (wire:byte(4) << 8 | wire:byte(5))
+         assert(r.b1:send(wire:sub(1, first)))
+         r.server:settimeout(5)
+         assert.equal(("a"):rep(2000), r.server:receive(2000))
+         r.server:settimeout(0)
+         local at = #wire - 700
+         wire = wire:sub(first + 1, at - 1) .. string.char(wire:byte(at) ~ 1) .. wire:sub(at + 1)
+         local got, err, partial
+         local acc = ""
+         for i = 1, #wire, 5 do
+            assert(r.b1:send(wire:sub(i, i + 4)))
+            got, err, partial = r.server:receive(2000, acc)
+            if err ~= "wantread" and err ~= "timeout" then break end
+            acc = partial
+         end
+         r.server:settimeout(5)
+         if err == "wantread" or err == "timeout" then got, err, partial = r.server:receive(2000, acc) end
+         assert.is_nil(got)
+         assert.matches("bad record MAC", err, 1, true)
+         assert.equal("", partial)
+         r.client:close(); r.server:close()
+      end)
+   end)
+end
