@@ -69,6 +69,12 @@ describe("the end of a connection", function()
       assert.is_nil(data)
       assert.equal(TRUNCATED, err)
       assert.equal("again: ", partial)
+      -- review43e: and without a prefix, nothing buffered (receive(n) took
+      -- a straight way that said "closed")
+      data, err, partial = conn:receive(pattern)
+      assert.is_nil(data)
+      assert.equal(TRUNCATED, err, tostring(pattern))
+      assert.equal("", partial)
       conn:close()
       assert.equal("", reap())
     end
