@@ -37,4 +37,17 @@ return {
     from = "if (off == c->in.len) {",
     to = "if (off == c->in.len + 1) {",
     specs = HARNESS },
+  -- conn:receive("*l") straight from the engine's plaintext (review43e): the bounds of that way.
+  { name = "review43e_line_past_max", file = "csrc/lua/lua_conn.c",
+    from = "if (keep <= max && (mode == RAW_LINE || memchr(data, '\\r', line) == NULL)) {",
+    to = "if (keep <= max + 1 && (mode == RAW_LINE || memchr(data, '\\r', line) == NULL)) {",
+    specs = { { "spec/review43e_spec.lua", "gives the same lines" } } },
+  { name = "review43e_line_cr_kept", file = "csrc/lua/lua_conn.c",
+    from = "if (keep <= max && (mode == RAW_LINE || memchr(data, '\\r', line) == NULL)) {",
+    to = "if (keep <= max) {",
+    specs = { { "spec/review43e_spec.lua", "gives the same lines" } } },
+  { name = "review43e_line_newline_left", file = "csrc/lua/lua_conn.c",
+    from = "tls_conn_app_data_done(c->tls, line + 1);",
+    to = "tls_conn_app_data_done(c->tls, line);",
+    specs = { { "spec/review43e_spec.lua", "gives the same lines" } } },
 }

@@ -189,3 +189,30 @@ for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
       end)
    end)
 end
+
+for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+   describe("review43e: a whole line the engine holds, straight from its plaintext, " .. version, function()
+      it("gives the same lines: with and without '\\r', at max exactly and past it, raw, empty", function()
+         local r = relayed_pair(version)
+         local s = "one\ntwo\r\nthree\n\n" .. ("x"):rep(10) .. "\nL1\nraw\r\ntoolong1234\nend\n"
+         assert.equal(#s, r.client:send(s))
+         assert(r.b1:send(r.take(true)))
+         r.server:settimeout(5)
+         assert.equal("one", r.server:receive("*l"))
+         assert.equal("two", r.server:receive("*l"))
+         assert.equal("three", r.server:receive())
+         assert.equal("", r.server:receive("*l"))
+         assert.equal(("x"):rep(10), r.server:receive("*l", nil, 10))
+         assert.equal("L1\n", r.server:receive("*L", nil, 3))
+         assert.equal("raw\r\n", r.server:receive("*L"))
+         local got, err, partial = r.server:receive("*l", nil, 10)
+         assert.is_nil(got)
+         assert.is_string(err)
+         assert.equal("toolong123", partial)
+         assert.equal("4", r.server:receive("*l"))
+         assert.equal("end\n", r.server:receive("*L", nil, 4))
+         assert.equal(#s, (r.server:getstats()))
+         r.client:close(); r.server:close()
+      end)
+   end)
+end

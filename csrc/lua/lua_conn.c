@@ -1023,6 +1023,28 @@ static int conn_receive(lua_State *L)
             return 1;
         }
     }
+    if (st == TLS_IO_DONE && (mode == LINE || mode == RAW_LINE) && prefix_len == 0) {
+        /* Likewise a whole line the engine holds, within max, with no '\r'
+         * to drop ("*l"): straight from the plaintext, one copy. */
+        const uint8_t *data;
+        size_t avail = tls_conn_app_data(c->tls, &data);
+        if (avail == 0) {
+            st = pump(c, WANT_DATA, deadline);
+            avail = tls_conn_app_data(c->tls, &data);
+        }
+        const uint8_t *nl = st == TLS_IO_DONE && avail > 0 ? memchr(data, '\n', avail) : NULL;
+        if (nl != NULL) {
+            size_t line = (size_t)(nl - data);
+            size_t keep = mode == RAW_LINE ? line + 1 : line;
+            if (keep <= max && (mode == RAW_LINE || memchr(data, '\r', line) == NULL)) {
+                lua_pushlstring(L, (const char *)data, keep);
+                tls_conn_app_data_done(c->tls, line + 1);
+                c->received += (double)(line + 1);
+                c->hold_output = 0;
+                return 1;
+            }
+        }
+    }
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     luaL_addlstring(&b, prefix, prefix_len);
