@@ -533,6 +533,12 @@ describe("non-blocking connections", function()
       assert.equal(6, r); assert.equal(0, s)
       r, s = client:getstats()
       assert.equal(0, r); assert.equal(6, s)
+      -- A line with a '\r' takes the buffered way (a whole line without one
+      -- goes straight from the engine's plaintext): both are counted.
+      assert.equal(4, client:send("ab\r\n"))
+      assert.equal("ab", sconn:receive("*l"))
+      r = sconn:getstats()
+      assert.equal(10, r)
       assert.equal(1, client:setstats(100, 200, 3600))
       r, s, age = client:getstats()
       assert.equal(100, r); assert.equal(200, s)
