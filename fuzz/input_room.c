@@ -17,7 +17,15 @@
  * - where tls_conn_feed would store nothing (failed, a client not started,
  *   a cancelled handshake) there is no room;
  * - a record altered midway, in pieces, fails at its end with
- *   bad_record_mac, as tls_conn_feed does.
+ *   bad_record_mac, as tls_conn_feed does;
+ * - a room that a read (records held back, then processed: the buffer
+ *   freed) or a failure took back cannot be committed into (review44a);
+ * - whole conversations through the room, both ways, in pieces of 1 to 7
+ *   bytes and in the binding's reads: the handshake (plaintext records and
+ *   the first protected ones in one buffer), a HelloRetryRequest, TLS 1.2,
+ *   client certificates and OCSP, resumption, 0-RTT data with its key
+ *   change at EndOfEarlyData, a KeyUpdate with data on both sides of it,
+ *   and both close_notify (review44a).
  * Prints one line per case and "input_room: N problem(s)"; exits 1 if any. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +49,8 @@ static void check_bounds(const tls_conn *c, size_t room, int fed_by_room_only)
         problem("the offset is past the unprocessed input, or left on an empty buffer");
     if (c->in_off > TLS_INPUT_MAX)
         problem("the offset passed TLS_INPUT_MAX");
+    if (c->in.len > 0 && c->in.data == NULL)
+        problem("the buffer counts bytes it has no storage for");
     if (room > 0 && held + room > TLS_INPUT_MAX)
         problem("the room lets unprocessed input pass TLS_INPUT_MAX");
     if (fed_by_room_only && c->in.cap > TLS_INPUT_MAX)
@@ -294,6 +304,284 @@ out:
     tls_conn_free(server);
 }
 
+/* A room taken back before its commit: records held back (the
+ * application not reading) are processed when it reads, which frees the
+ * buffer the room was in; a record failing there frees it too. The commit
+ * must fail, not count bytes that were never stored (the test writes
+ * nothing into the stale room: a caller that did wrote into freed memory). */
+static int refuse_all(void *ud, const tls_trace_event *ev, char *reason, size_t size)
+{
+    (void)ud;
+    (void)ev;
+    snprintf(reason, size, "refused by the test");
+    return 1;
+}
+
+/* A room taken back by a failure outside reading: the KeyUpdate's trace
+ * event refused, which fails the connection and frees its buffers. */
+static void stale_fail_case(tls_config *ccfg)
+{
+    case_name = "stale room, key update failing";
+    tls_conn *client = NULL, *server = NULL;
+    if (connect_pair(ccfg, &client, &server) != 0)
+        goto out;
+    size_t room = 0;
+    if (tls_conn_input_room(server, 1, &room) == NULL) {
+        problem("no room on a connected server");
+        goto out;
+    }
+    tls_conn_set_trace(server, refuse_all, NULL);
+    if (tls_conn_key_update(server, 0) != -1 || !harness_is(server, TLS_STATUS_FAILED)) {
+        problem("the refused KeyUpdate did not fail the connection");
+        goto out;
+    }
+    if (tls_conn_input_commit(server, 1) != -1)
+        problem("a commit into a room taken back did not fail");
+    check_bounds(server, 0, 0);
+    if (server->in.len != 0 || server->in.data != NULL)
+        problem("a commit into a room taken back was counted");
+    printf("input_room: %-34s checked\n", case_name);
+out:
+    tls_conn_free(client);
+    tls_conn_free(server);
+}
+
+static void stale_case(tls_config *ccfg, int altered)
+{
+    case_name = altered ? "stale room, held record failing" : "stale room, buffer freed";
+    tls_conn *client = NULL, *server = NULL;
+    size_t len = 5 * TLS_MAX_PLAINTEXT; /* four fill the plaintext buffer, one is held back */
+    uint8_t *data = calloc(1, len);
+    if (data == NULL || connect_pair(ccfg, &client, &server) != 0)
+        goto out;
+    if (tls_conn_write(client, data, len) != 0) {
+        problem("the write failed");
+        goto out;
+    }
+    const uint8_t *wire;
+    size_t n = tls_conn_output(client, &wire);
+    uint8_t *copy = malloc(n);
+    if (copy == NULL)
+        goto out;
+    memcpy(copy, wire, n);
+    tls_conn_output_done(client, n);
+    if (altered)
+        copy[n - 100] ^= 1; /* inside the last record, the one held back */
+    int rc = tls_conn_feed(server, copy, n);
+    free(copy);
+    if (rc != 0 || server->in.len == 0) {
+        problem("no record was held back");
+        goto out;
+    }
+    size_t room = 0;
+    if (tls_conn_input_room(server, 1, &room) == NULL) {
+        problem("no room with a record held back");
+        goto out;
+    }
+    drain(server, NULL, 0); /* processes the held record: frees the buffer, or fails */
+    check_bounds(server, 0, 0);
+    if (altered != harness_is(server, TLS_STATUS_FAILED))
+        problem(altered ? "the altered record did not fail" : "the connection failed");
+    if (server->in.data != NULL)
+        problem("the buffer was kept after its records were processed");
+    if (tls_conn_input_commit(server, 1) != -1 || !harness_is(server, TLS_STATUS_FAILED))
+        problem("a commit into a room taken back did not fail");
+    check_bounds(server, 0, 0);
+    if (server->in.len != 0 || server->in.data != NULL)
+        problem("a commit into a room taken back was counted");
+    printf("input_room: %-34s checked\n", case_name);
+out:
+    free(data);
+    tls_conn_free(client);
+    tls_conn_free(server);
+}
+
+/* What a conversation's side has received: its 0-RTT data, then its data. */
+typedef struct {
+    uint8_t *data;
+    size_t len, cap;
+} received;
+
+static void take_all(tls_conn *c, received *r)
+{
+    const uint8_t *data;
+    size_t n;
+    while ((n = tls_conn_early_data(c, &data)) > 0) {
+        if (r->len + n <= r->cap)
+            memcpy(r->data + r->len, data, n);
+        r->len += n;
+        tls_conn_early_data_done(c, n);
+    }
+    while ((n = tls_conn_app_data(c, &data)) > 0) {
+        if (r->len + n <= r->cap)
+            memcpy(r->data + r->len, data, n);
+        r->len += n;
+        tls_conn_app_data_done(c, n);
+    }
+}
+
+/* from's output into to through the room, in pieces of 1..piece bytes (0:
+ * the binding's reads), taking what to decrypts as it comes; 1 if there
+ * was any. */
+static int move_room(tls_conn *from, tls_conn *to, size_t piece, received *r)
+{
+    const uint8_t *wire;
+    size_t n = tls_conn_output(from, &wire);
+    if (n == 0 || harness_is(to, TLS_STATUS_FAILED))
+        return 0;
+    size_t pos = 0, turn = 0;
+    while (pos < n && !harness_is(to, TLS_STATUS_FAILED)) {
+        size_t room = 0;
+        uint8_t *dst = tls_conn_input_room(to, piece ? 1 : BINDING_MIN, &room);
+        if (dst == NULL) {
+            problem("no room where the connection takes input");
+            break;
+        }
+        check_bounds(to, room, 1);
+        size_t k = piece ? 1 + turn++ % piece : BINDING_MIN;
+        if (k > room)
+            k = room;
+        if (k > n - pos)
+            k = n - pos;
+        memcpy(dst, wire + pos, k);
+        pos += k;
+        if (tls_conn_input_commit(to, k) != 0)
+            problem("a commit failed");
+        check_bounds(to, 0, 1);
+        take_all(to, r);
+    }
+    tls_conn_output_done(from, n);
+    return 1;
+}
+
+static void exchange_room(tls_conn *a, tls_conn *b, size_t piece, received *ra, received *rb)
+{
+    for (int round = 0; round < 16; round++)
+        if (!(move_room(a, b, piece, rb) | move_room(b, a, piece, ra)))
+            break;
+}
+
+typedef struct {
+    const char *name;
+    tls_config *(*client)(void);
+    tls_config *(*server)(void);
+    int session; /* enum fuzz_session, or -1 */
+} conversation;
+
+static tls_config *client13(void) { return fuzz_client_config(0); }
+static tls_config *client12(void) { return fuzz_client_config12(0); }
+static tls_config *client_full13(void) { return fuzz_client_full_config(0); }
+static tls_config *client_full12(void) { return fuzz_client_full_config12(0); }
+static tls_config *client_resume13(void) { return fuzz_session_client_config(FUZZ_SESSION_13); }
+static tls_config *client_resume12(void) { return fuzz_session_client_config(FUZZ_SESSION_12); }
+static tls_config *client_early13(void) { return fuzz_session_client_config(FUZZ_SESSION_13_EARLY); }
+static tls_config *server_ec(void) { return fuzz_server_config(FUZZ_KEY_EC); }
+
+static const conversation conversations[] = {
+    { "tls13", client13, server_ec, -1 },
+    { "tls13 hello retry", client13, fuzz_server_hrr_config, -1 },
+    { "tls12", client12, server_ec, -1 },
+    { "tls13 client cert, ocsp, tickets", client_full13, fuzz_server_full_config, -1 },
+    { "tls12 client cert, ocsp, ticket", client_full12, fuzz_server_full_config, -1 },
+    { "tls13 resumed", client_resume13, fuzz_server_full_config, FUZZ_SESSION_13 },
+    { "tls12 resumed", client_resume12, fuzz_server_full_config, FUZZ_SESSION_12 },
+    { "tls13 0-rtt", client_early13, fuzz_server_full_config, FUZZ_SESSION_13_EARLY },
+};
+
+static void conversation_case(const conversation *cv, size_t piece)
+{
+    char name[80];
+    snprintf(name, sizeof name, "%s, pieces of %s", cv->name, piece ? "1..7" : "binding's size");
+    case_name = name;
+    static const char early[] = "GET /early HTTP/1.0\r\n\r\n";
+    size_t big = 2 * TLS_MAX_PLAINTEXT + 777; /* on each side of the KeyUpdate */
+    size_t want_len = sizeof early - 1 + 2 * big;
+    uint8_t *want = malloc(want_len), *got_s = malloc(want_len), *got_c = malloc(want_len);
+    received rs = { got_s, 0, want_len }, rc = { got_c, 0, want_len };
+    tls_conn *client = NULL, *server = NULL;
+    char why[256];
+    if (want == NULL || got_s == NULL || got_c == NULL)
+        goto out;
+    fuzz_rng_reset();
+    client = tls_conn_new(cv->client());
+    server = tls_conn_new(cv->server());
+    if (client == NULL || server == NULL || tls_conn_set_server_name(client, "localhost") != 0) {
+        problem("could not make the connections");
+        goto out;
+    }
+    fuzz_use_store(server);
+    size_t early_len = 0;
+    if (cv->session >= 0) {
+        const tls_buf *text = fuzz_session((enum fuzz_session)cv->session);
+        if (text == NULL ||
+            tls_conn_set_session(client, (const char *)text->data, text->len, why, sizeof why) != 0) {
+            problem("no session to offer");
+            goto out;
+        }
+        if (cv->session == FUZZ_SESSION_13_EARLY) {
+            if (tls_conn_write_early(client, (const uint8_t *)early, sizeof early - 1, why, sizeof why) != 0) {
+                problem("the early data was refused");
+                goto out;
+            }
+            early_len = sizeof early - 1;
+        }
+    }
+    memcpy(want, early, early_len);
+    for (size_t i = 0; i < 2 * big; i++)
+        want[early_len + i] = (uint8_t)(i * 13 + i / 509);
+    size_t total = early_len + 2 * big;
+    if (tls_conn_start(client) != 0) {
+        problem("the client did not start");
+        goto out;
+    }
+    exchange_room(client, server, piece, &rc, &rs);
+    if (!harness_is(client, TLS_STATUS_HANDSHAKE_DONE) || !harness_is(server, TLS_STATUS_HANDSHAKE_DONE)) {
+        problem("the handshake did not complete");
+        goto out;
+    }
+    if (cv->session >= 0 && !client->resumed)
+        problem("the session was not resumed");
+    if (early_len > 0 && server->early_data != 1)
+        problem("the early data was not accepted");
+    /* Data on both sides of a KeyUpdate each way (the server answers the
+     * request), the records of both keys delivered in the same pieces. */
+    const uint8_t *data = want + early_len;
+    int v13 = client->version == TLS_VERSION_13;
+    unsigned epoch_c = client->rd_epoch, epoch_s = server->rd_epoch;
+    if (tls_conn_write(client, data, big) != 0 || (v13 && tls_conn_key_update(client, 1) != 0) ||
+        tls_conn_write(client, data + big, big) != 0 || tls_conn_write(server, data, big) != 0) {
+        problem("a write or the KeyUpdate failed");
+        goto out;
+    }
+    exchange_room(client, server, piece, &rc, &rs);
+    if (v13 && (client->rd_epoch != epoch_c + 1 || server->rd_epoch != epoch_s + 1))
+        problem("the KeyUpdate and its answer did not each change the reader's keys once");
+    if (tls_conn_write(server, data + big, big) != 0) {
+        problem("the server's write after the KeyUpdate failed");
+        goto out;
+    }
+    tls_conn_close(client);
+    exchange_room(client, server, piece, &rc, &rs);
+    tls_conn_close(server);
+    exchange_room(client, server, piece, &rc, &rs);
+    if (rs.len != total || memcmp(got_s, want, total) != 0)
+        problem("the server did not receive the data byte for byte");
+    if (rc.len != 2 * big || memcmp(got_c, data, 2 * big) != 0)
+        problem("the client did not receive the data byte for byte");
+    if (!harness_is(client, TLS_STATUS_PEER_CLOSED) || !harness_is(server, TLS_STATUS_PEER_CLOSED) ||
+        harness_is(client, TLS_STATUS_FAILED) || harness_is(server, TLS_STATUS_FAILED))
+        problem("the conversation did not end with both close_notify");
+    if (client->in.data != NULL || server->in.data != NULL)
+        problem("an input buffer is kept with nothing in it");
+    printf("input_room: %-48s %zu and %zu bytes\n", name, rs.len, rc.len);
+out:
+    free(want);
+    free(got_s);
+    free(got_c);
+    tls_conn_free(client);
+    tls_conn_free(server);
+}
+
 int main(void)
 {
     fuzz_setup();
@@ -305,6 +593,13 @@ int main(void)
     backlog_case(fuzz_client_config(0));
     misuse_cases(fuzz_client_config(0));
     altered_case(fuzz_client_config(0));
+    stale_case(fuzz_client_config(0), 0);
+    stale_case(fuzz_client_config(0), 1);
+    stale_fail_case(fuzz_client_config(0));
+    for (size_t i = 0; i < sizeof conversations / sizeof conversations[0]; i++) {
+        conversation_case(&conversations[i], 7);
+        conversation_case(&conversations[i], 0);
+    }
     printf("input_room: %d problem(s)\n", harness_problems);
     return harness_problems ? 1 : 0;
 }

@@ -29,6 +29,16 @@ describe("review43e: the engine's input room", function()
       for _ in out:gmatch("53473 out") do cases = cases + 1 end
       assert.equal(5, cases, out)
       assert.truthy(out:find("altered                            failed after 3000 bytes", 1, true), out)
+      -- review44a: a room taken back (by a read that frees the buffer, a
+      -- failing held record, a failure outside reading) is not committed
+      -- into; whole conversations, 0-RTT and KeyUpdate included, go
+      -- through the room in pieces.
+      for _, what in ipairs { "buffer freed", "held record failing", "key update failing" } do
+         assert.truthy(out:find("stale room, " .. what .. " +checked"), out)
+      end
+      local conversations = 0
+      for _ in out:gmatch("and 67090 bytes") do conversations = conversations + 1 end
+      assert.equal(16, conversations, out)
    end)
 end)
 

@@ -305,6 +305,10 @@ int tls_engine_process(tls_conn *c)
 {
     size_t used;
     size_t off = c->in_off;
+    /* Whatever runs this (a read freeing held-back records, a feed) may
+     * move or free the buffer: a room given before no longer exists, and
+     * a commit into it fails rather than counting bytes never stored. */
+    c->in_room = 0;
     /* An empty buffer has no storage: NULL plus 0 is undefined in C. */
     int rc = process_from(c, c->in.data != NULL ? c->in.data + off : NULL, c->in.len - off, &used);
     off += used;

@@ -215,6 +215,7 @@ static int fail(tls_conn *c)
         tls12_resume_server_unstore(c);
     tls_buf_free(&c->in);
     c->in_off = 0;
+    c->in_room = 0; /* a room given before points into the freed buffer */
     tls_buf_free(&c->hs_in);
     return -1;
 }

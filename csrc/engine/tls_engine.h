@@ -181,9 +181,12 @@ int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len);
  * much, never more than the engine's limit on unprocessed input), to
  * receive into; then tls_conn_input_commit with how many were written,
  * which processes them as tls_conn_feed does. No other call on c between
- * the two. NULL where tls_conn_feed would not store bytes (failed, inside
- * a callback, a cancelled handshake, a client not started), past the
- * limit, or out of memory: the caller then reads into its own buffer and
+ * the two: one that processes input or fails the connection (a read
+ * freeing held-back records, a feed) may move or free the buffer, and
+ * takes the room back, so that a commit of more than 0 then fails. NULL
+ * where tls_conn_feed would not store bytes (failed, inside a callback, a
+ * cancelled handshake, a client not started), past the limit, or out of
+ * memory: the caller then reads into its own buffer and
  * feeds it, and tls_conn_feed answers. Committing 0 (nothing was read)
  * releases the buffer if it holds nothing, so that an idle connection
  * keeps none. Returns as tls_conn_feed; -1 also when n is more than the
