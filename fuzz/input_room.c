@@ -25,7 +25,9 @@
  *   the first protected ones in one buffer), a HelloRetryRequest, TLS 1.2,
  *   client certificates and OCSP, resumption, 0-RTT data with its key
  *   change at EndOfEarlyData, a KeyUpdate with data on both sides of it,
- *   and both close_notify (review44a).
+ *   and both close_notify (review44a);
+ * - a turn ending mid-record (nothing more to read) keeps a buffer the
+ *   size of the bytes held, not of a whole read (review44a).
  * Prints one line per case and "input_room: N problem(s)"; exits 1 if any. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,6 +398,50 @@ out:
     tls_conn_free(server);
 }
 
+/* A turn that ends mid-record (the read would block): the few bytes held
+ * keep a buffer their size, not the room of a whole read, for as long as
+ * the peer waits (review44a: 32 KiB for a peer's 3 bytes). */
+static void idle_partial_case(tls_config *ccfg)
+{
+    case_name = "idle with 3 bytes of a record";
+    tls_conn *client = NULL, *server = NULL;
+    uint8_t data[2000], plain[sizeof data];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 11);
+    if (connect_pair(ccfg, &client, &server) != 0)
+        goto out;
+    if (tls_conn_write(client, data, 1000) != 0 || tls_conn_write(client, data + 1000, 1000) != 0) {
+        problem("the write failed");
+        goto out;
+    }
+    const uint8_t *wire;
+    size_t n = tls_conn_output(client, &wire), got = 0;
+    /* The first record and 3 bytes of the second, in one read: the 3 are
+     * past the offset of the record processed. */
+    size_t first = n / 2 + 3;
+    if (deliver(server, wire, first, BINDING_MIN, 0, plain, sizeof plain, &got) != 0 || got != 1000)
+        problem("the first record did not come through");
+    size_t room = 0;
+    if (tls_conn_input_room(server, BINDING_MIN, &room) == NULL) {
+        problem("no room with a partial record");
+        goto out;
+    }
+    if (tls_conn_input_commit(server, 0) != 0) /* the read would block */
+        problem("committing nothing failed");
+    check_bounds(server, 0, 0);
+    size_t held = server->in.cap;
+    if (server->in.len - server->in_off != 3 || held > 4096)
+        problem("an idle connection keeps more than 4 KiB for 3 bytes of a record");
+    if (deliver(server, wire + first, n - first, BINDING_MIN, 0, plain, sizeof plain, &got) != 0 || got != sizeof data ||
+        memcmp(plain, data, sizeof data) != 0)
+        problem("the record did not come through whole after the wait");
+    tls_conn_output_done(client, n);
+    printf("input_room: %-34s %zu bytes held\n", case_name, held);
+out:
+    tls_conn_free(client);
+    tls_conn_free(server);
+}
+
 /* What a conversation's side has received: its 0-RTT data, then its data. */
 typedef struct {
     uint8_t *data;
@@ -596,6 +642,7 @@ int main(void)
     stale_case(fuzz_client_config(0), 0);
     stale_case(fuzz_client_config(0), 1);
     stale_fail_case(fuzz_client_config(0));
+    idle_partial_case(fuzz_client_config(0));
     for (size_t i = 0; i < sizeof conversations / sizeof conversations[0]; i++) {
         conversation_case(&conversations[i], 7);
         conversation_case(&conversations[i], 0);

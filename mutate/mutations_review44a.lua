@@ -13,4 +13,19 @@ return {
     from = "    c->in_room = 0; /* a room given before points into the freed buffer */",
     to = "    (void)0;",
     specs = HARNESS },
+  -- A turn ending mid-record keeps the room of a whole read (32 KiB for a peer's 3 bytes).
+  { name = "review44a_idle_partial_untrimmed", file = "csrc/engine/tls_engine.c",
+    from = "    if (c->in.cap <= INPUT_TRIM_ABOVE || held > c->in.cap / 4)\n        return;",
+    to = "    if (1)\n        return;",
+    specs = HARNESS },
+  -- The trimmed buffer takes the bytes before the offset (a record already processed).
+  { name = "review44a_trim_from_start", file = "csrc/engine/tls_engine.c",
+    from = "tls_buf_bytes(&small, c->in.data + c->in_off, held);",
+    to = "tls_buf_bytes(&small, c->in.data, held);",
+    specs = HARNESS },
+  -- The offset of the old buffer is kept for the new one.
+  { name = "review44a_trim_offset_kept", file = "csrc/engine/tls_engine.c",
+    from = "    c->in = small;\n    c->in_off = 0;",
+    to = "    c->in = small;",
+    specs = HARNESS },
 }

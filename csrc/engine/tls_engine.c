@@ -380,6 +380,33 @@ uint8_t *tls_conn_input_room(tls_conn *c, size_t min, size_t *len)
     return c->in.data + c->in.len;
 }
 
+/* Buffers larger than this are trimmed when the caller's turn ends with
+ * few bytes in them: an idle connection's whole footprint is about as much. */
+#define INPUT_TRIM_ABOVE 4096
+
+/* A read that got nothing ends the caller's turn, and the connection may
+ * now wait for as long as its peer likes: the part of a record it holds
+ * moves to a buffer its size. The room of a whole read (32 KiB, for a
+ * peer's 3 bytes) was held until the record's end came (review44a). Once
+ * per turn that ends mid-record, where feeding moved that part at each
+ * read. Out of memory, the larger buffer stays. */
+static void trim_input(tls_conn *c)
+{
+    size_t held = c->in.len - c->in_off;
+    if (c->in.cap <= INPUT_TRIM_ABOVE || held > c->in.cap / 4)
+        return;
+    tls_buf small;
+    tls_buf_init(&small);
+    tls_buf_bytes(&small, c->in.data + c->in_off, held);
+    if (!tls_buf_ok(&small)) {
+        tls_buf_free(&small);
+        return;
+    }
+    tls_buf_free(&c->in);
+    c->in = small;
+    c->in_off = 0;
+}
+
 int tls_conn_input_commit(tls_conn *c, size_t n)
 {
     if (n > c->in_room) {
@@ -393,6 +420,8 @@ int tls_conn_input_commit(tls_conn *c, size_t n)
     if (n == 0) {
         if (c->in.len == 0)
             tls_buf_release_if_empty(&c->in);
+        else
+            trim_input(c);
         return (c->status & TLS_STATUS_FAILED) ? -1 : 0;
     }
     c->in.len += n;

@@ -188,8 +188,9 @@ int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len);
  * cancelled handshake, a client not started), past the limit, or out of
  * memory: the caller then reads into its own buffer and
  * feeds it, and tls_conn_feed answers. Committing 0 (nothing was read)
- * releases the buffer if it holds nothing, so that an idle connection
- * keeps none. Returns as tls_conn_feed; -1 also when n is more than the
+ * releases the buffer if it holds nothing, and moves a few bytes held
+ * (part of a record) to a buffer their size, so that an idle connection
+ * keeps none, or little. Returns as tls_conn_feed; -1 also when n is more than the
  * room given (the connection then fails: the caller wrote past it). */
 uint8_t *tls_conn_input_room(tls_conn *c, size_t min, size_t *len);
 int tls_conn_input_commit(tls_conn *c, size_t n);
