@@ -31,6 +31,19 @@ describe("review44c: our client against openssl s_server options no spec used", 
       assert.truthy(page:find("Client certificate", 1, true), page)
    end)
 
+   -- In TLS 1.3 the same option gives an empty certificate_authorities
+   -- extension (OpenSSL 3.0 drops the names after choosing to send it),
+   -- which rfc8446#4.2.4 does not allow (authorities<3..2^16-1>): refused
+   -- with decode_error, as GnuTLS 3.7 refuses it (OpenSSL clients take it).
+   it("refuses s_server -no_ca_names's empty TLS 1.3 certificate_authorities with decode_error", function()
+      local m = certs.clients()
+      local _, port = peers.s_server(string.format("-tls1_3 -www -no_ca_names -Verify 1 -CAfile %s", m.ca), nil, EC)
+      local ctx = assert(tls.context { ca = c.ca, certificate = m.ecdsa.cert, key = m.ecdsa.key })
+      local conn, err = tls.connect("127.0.0.1", port, ctx, { servername = "localhost", timeout = 10 })
+      assert.is_nil(conn)
+      assert.matches("CertificateRequest certificate_authorities is malformed", err, 1, true)
+   end)
+
    -- s_server -suiteB_128_only (RFC 6460): ECDHE_ECDSA with AES-128-GCM
    -- only, TLS 1.2; -strict: the chain's signatures must be among the
    -- client's schemes (ours lists ecdsa_secp256r1_sha256).
