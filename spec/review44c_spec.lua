@@ -118,3 +118,29 @@ describe("review44c: our TLS 1.3 client and a NewSessionTicket sharing a record 
       assert.truthy(cl:session())
    end)
 end)
+
+describe("review44c: the largest TLS 1.3 ClientHello in records of one byte", function()
+   -- rfc8446#5.1: a handshake message may be split over any number of
+   -- records; hello_liberal_spec sends the largest hello in full records,
+   -- this one in 131,000-odd records of one byte each.
+   it("is read and the handshake completes", function()
+      local fake = B.fake_client()
+      local suites = {}
+      for i = 1, 32766 do suites[i] = 0x2000 + i end
+      suites[#suites + 1] = B.SUITE.aes128gcm
+      local opts = { session_id = ("s"):rep(32), suites = suites, groups = { B.GROUP.x25519 } }
+      local base = B.client_hello_body(setmetatable({ shares = { { B.GROUP.x25519, fake.pub } } },
+         { __index = opts }))
+      opts.extra = { { B.EXT.padding, ("\0"):rep(B.MAX_CLIENT_HELLO - 254 - #base - 4) } }
+      local records = {}
+      for _, r in ipairs(B.parse_records(fake:hello(opts))) do
+         for i = 1, #r.body do records[#records + 1] = B.record(B.CT.handshake, r.body:sub(i, i)) end
+      end
+      assert.equal(4 + B.MAX_CLIENT_HELLO - 254, #records)
+      local sv = E.server_engine()
+      assert(sv:feed(table.concat(records)))
+      assert(fake:receive_flight(sv:output()))
+      assert(sv:feed(fake:finished(false)))
+      assert.is_true(sv:status().handshake_done)
+   end)
+end)
