@@ -46,3 +46,46 @@ describe("noted HMAC keys of the TLS 1.2 PRF", function()
     assert.equal(0, I.hmac_kept())
   end)
 end)
+
+-- review44e: a connection keeps its HMAC contexts between its calls into
+-- the engine (tls_hmac_keep), and with a kept context goes the note of the
+-- key it holds, so that a TLS 1.2 client checking the server's Finished in
+-- a later call than it sent its own only restarts the master secret's
+-- context. {"call"} ends a call and starts the next on one keep.
+describe("noted HMAC keys kept by a connection between its calls", function()
+  local function outputs(hash, steps)
+    local got, held, after = assert(I.hmac_sequence(hash, steps))
+    local n = 0
+    for _, step in ipairs(steps) do
+      if step[1] ~= "call" then
+        n = n + 1
+        assert.equal(hex(alone(hash, step)), hex(got[n]), ("output %d (%s)"):format(n, step[1]))
+      end
+    end
+    assert.equal(n, #got)
+    assert.equal(0, I.hmac_kept())
+    return held, after
+  end
+
+  for _, hash in ipairs { "sha256", "sha384" } do
+    it("restart a context kept across calls only for the same key (" .. hash .. ")", function()
+      outputs(hash, { { "prf", A }, { "call" }, { "prf", A }, { "call" }, { "prf", B }, { "call" },
+                      { "prf", A }, { "call" }, { "prf", A32 }, { "call" }, { "expand", A },
+                      { "call" }, { "prf", A }, { "call" }, { "prf", A } })
+    end)
+  end
+
+  it("go into the keep with their context and are wiped when it is freed", function()
+    local held, after = outputs("sha256", { { "prf", A }, { "call" }, { "prf", A } })
+    assert.equal(2, held) -- the context and its note
+    assert.equal(0, after)
+  end)
+
+  it("leave the keep when a call takes its context back", function()
+    -- HKDF keys the kept context with another key: the keep gets the
+    -- context back without any note.
+    local held, after = outputs("sha256", { { "prf", A }, { "call" }, { "expand", K } })
+    assert.equal(1, held)
+    assert.equal(0, after)
+  end)
+end)

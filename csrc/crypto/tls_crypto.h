@@ -75,26 +75,41 @@ EVP_MAC_CTX *tls_hmac_new(const EVP_MD *md);
  * with CRYPTO_memcmp), the context is only restarted. tls_hmac_give keeps
  * a SHA-256 or SHA-384 context for the next take while a scope is open
  * (one per hash and thread) and frees (wipes) any other; leaving the
- * outermost scope frees the kept ones and wipes the notes. A handshake
+ * outermost scope frees the kept ones and wipes the notes, or moves both
+ * to the connection's keep (below). A handshake
  * keys an HMAC some ten times per flight, and a copy of the template with
  * its free costs a third of a keyed HMAC. */
 EVP_MAC_CTX *tls_hmac_take_keyed(const EVP_MD *md, const uint8_t *key, size_t key_len, int again);
 void tls_hmac_give(EVP_MAC_CTX *ctx, const EVP_MD *md);
 void tls_hmac_scope_enter(void);
 void tls_hmac_scope_leave(void);
+/* A noted key (see tls_hmac_take_keyed): the context it was keyed into
+ * and a copy of the key. */
+typedef struct tls_hmac_note {
+    const EVP_MAC_CTX *ctx; /* NULL: no note */
+    size_t key_len;
+    uint8_t key[TLS_MAX_HASH_LEN];
+} tls_hmac_note;
 /* Kept contexts a connection holds between its calls into the engine
  * while its handshake runs (a server's two flights would otherwise copy
- * the template twice). Entering the outermost scope from a keep moves its
- * contexts to the thread; leaving it to a keep moves them back, unless
- * another scope was entered inside (a hook driving another connection):
- * then they are freed, so no connection holds another's keys. The owner
- * frees its keep (tls_hmac_keep_free) when its handshake secrets go. */
+ * the template twice), each with the note of the key it holds, if any (a
+ * TLS 1.2 client checks the server's Finished, a resumed TLS 1.2 server
+ * the client's, with the master secret of an earlier call). Entering the
+ * outermost scope from a keep moves its contexts and notes to the thread;
+ * leaving it to a keep moves them back, unless another scope was entered
+ * inside (a hook driving another connection): then they are freed and
+ * wiped, so no connection holds another's keys. The owner frees its keep
+ * (tls_hmac_keep_free, which wipes the notes) when its handshake secrets
+ * go. */
 typedef struct tls_hmac_keep {
     EVP_MAC_CTX *kept[2];
+    tls_hmac_note note[2];
 } tls_hmac_keep;
 void tls_hmac_scope_enter_from(tls_hmac_keep *keep);
 void tls_hmac_scope_leave_to(tls_hmac_keep *keep);
 void tls_hmac_keep_free(tls_hmac_keep *keep);
+/* How many contexts and noted keys a keep holds (for the specs). */
+size_t tls_hmac_keep_held(const tls_hmac_keep *keep);
 /* How many contexts and noted keys this thread keeps now (for the specs). */
 size_t tls_hmac_kept(void);
 

@@ -59,12 +59,11 @@ EVP_MAC_CTX *tls_hmac_new(const EVP_MD *md)
  * Every take that does not restart the noted context wipes the note
  * before it keys or makes a context, and leaving the outermost scope wipes
  * it: so a note naming a context given back and freed meanwhile (the slot
- * was full) is gone before a new one could be made at its address. */
-typedef struct hmac_note {
-    const EVP_MAC_CTX *ctx; /* NULL: no note */
-    size_t key_len;
-    uint8_t key[TLS_MAX_HASH_LEN];
-} hmac_note;
+ * was full) is gone before a new one could be made at its address. A note
+ * naming the context a connection keeps between its calls goes into the
+ * keep with it (a TLS 1.2 client keys its master secret for the server's
+ * Finished in a later call than for its own) and is wiped with the keep. */
+typedef tls_hmac_note hmac_note;
 
 static _Thread_local struct {
     unsigned depth;
@@ -148,9 +147,18 @@ void tls_hmac_give(EVP_MAC_CTX *ctx, const EVP_MD *md)
 void tls_hmac_keep_free(tls_hmac_keep *keep)
 {
     for (size_t i = 0; keep != NULL && i < 2; i++) {
+        note_wipe(&keep->note[i]);
         EVP_MAC_CTX_free(keep->kept[i]);
         keep->kept[i] = NULL;
     }
+}
+
+size_t tls_hmac_keep_held(const tls_hmac_keep *keep)
+{
+    size_t n = 0;
+    for (size_t i = 0; keep != NULL && i < 2; i++)
+        n += (size_t)(keep->kept[i] != NULL) + (size_t)(keep->note[i].key_len > 0);
+    return n;
 }
 
 void tls_hmac_scope_enter_from(tls_hmac_keep *keep)
@@ -163,6 +171,10 @@ void tls_hmac_scope_enter_from(tls_hmac_keep *keep)
     for (size_t i = 0; keep != NULL && i < 2; i++) {
         hmac_scope.kept[i] = keep->kept[i];
         keep->kept[i] = NULL;
+        /* The thread's notes are empty here (wiped when the last
+         * outermost scope was left); the keep's copy goes. */
+        hmac_scope.note[i] = keep->note[i];
+        note_wipe(&keep->note[i]);
     }
 }
 
@@ -173,6 +185,11 @@ void tls_hmac_scope_leave_to(tls_hmac_keep *keep)
     if (hmac_scope.nested)
         keep = NULL;
     for (size_t i = 0; i < 2; i++) {
+        const hmac_note *n = &hmac_scope.note[i];
+        /* A note goes with the context it names only: one naming a
+         * context freed meanwhile is dropped. */
+        if (keep != NULL && keep->kept[i] == NULL && n->ctx != NULL && n->ctx == hmac_scope.kept[i])
+            keep->note[i] = *n;
         note_wipe(&hmac_scope.note[i]);
         if (keep != NULL && keep->kept[i] == NULL)
             keep->kept[i] = hmac_scope.kept[i];

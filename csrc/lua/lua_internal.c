@@ -216,12 +216,16 @@ static int l_hmac_kept(lua_State *L)
     return 1;
 }
 
-/* hmac_sequence(hash_name, steps) -> outputs: the steps, {"prf", secret}
- * or {"expand", secret}, run in order inside one scope, as the derivations
- * of one call into the engine, so that kept contexts and noted keys pass
- * from each to the next (csrc/crypto/tls_keysched.c): "prf" is the TLS
- * 1.2 PRF (label "test label", seed "seed"), "expand"
- * HKDF-Expand-Label(secret, "test", "", 32); 32 bytes each. */
+/* hmac_sequence(hash_name, steps) -> outputs, held, held_after_free: the
+ * steps, {"prf", secret} or {"expand", secret}, run in order inside one
+ * scope, as the derivations of one call into the engine, so that kept
+ * contexts and noted keys pass from each to the next
+ * (csrc/crypto/tls_keysched.c): "prf" is the TLS 1.2 PRF (label "test
+ * label", seed "seed"), "expand" HKDF-Expand-Label(secret, "test", "", 32);
+ * 32 bytes each. A step {"call"} ends the call and starts the next, as a
+ * connection's do: the scope is left to a keep and entered again from it.
+ * held is what the keep holds after the last call (tls_hmac_keep_held),
+ * held_after_free what it holds once freed. */
 #define HMAC_SEQ_MAX 16
 static int l_hmac_sequence(lua_State *L)
 {
@@ -238,11 +242,17 @@ static int l_hmac_sequence(lua_State *L)
     for (lua_Integer i = 0; i < n; i++) {
         luaL_argcheck(L, lua_geti(L, 2, i + 1) == LUA_TTABLE, 2, "a step is a table");
         int top = lua_gettop(L);
-        luaL_argcheck(L, lua_geti(L, top, 1) == LUA_TSTRING && lua_geti(L, top, 2) == LUA_TSTRING, 2,
-                      "a step is {kind, secret}");
-        const char *kind = lua_tostring(L, -2);
+        luaL_argcheck(L, lua_geti(L, top, 1) == LUA_TSTRING, 2, "a step is {kind, secret} or {\"call\"}");
+        const char *kind = lua_tostring(L, -1);
+        if (strcmp(kind, "call") == 0) {
+            prf[i] = -1;
+            secret[i] = NULL;
+            secret_len[i] = 0;
+            continue;
+        }
+        luaL_argcheck(L, lua_geti(L, top, 2) == LUA_TSTRING, 2, "a step is {kind, secret}");
         luaL_argcheck(L, strcmp(kind, "prf") == 0 || strcmp(kind, "expand") == 0, 2,
-                      "a step's kind is prf or expand");
+                      "a step's kind is prf, expand or call");
         prf[i] = strcmp(kind, "prf") == 0;
         secret[i] = (const uint8_t *)lua_tolstring(L, -1, &secret_len[i]);
     }
@@ -250,26 +260,41 @@ static int l_hmac_sequence(lua_State *L)
     TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int ok = 1;
-    tls_hmac_scope_enter();
-    for (lua_Integer i = 0; ok && i < n; i++)
+    tls_hmac_keep keep;
+    memset(&keep, 0, sizeof keep);
+    tls_hmac_scope_enter_from(&keep);
+    for (lua_Integer i = 0; ok && i < n; i++) {
+        if (prf[i] < 0) {
+            tls_hmac_scope_leave_to(&keep);
+            tls_hmac_scope_enter_from(&keep);
+            continue;
+        }
         ok = prf[i] ? tls12_prf(md, secret[i], secret_len[i], "test label", (const uint8_t *)"seed",
                                 4, NULL, 0, out + 32 * i, 32, &err)
                           == 0
                     : tls_hkdf_expand_label(md, secret[i], secret_len[i], "test", NULL, 0,
                                             out + 32 * i, 32)
                           == 0;
-    tls_hmac_scope_leave();
+    }
+    tls_hmac_scope_leave_to(&keep);
+    size_t held = tls_hmac_keep_held(&keep);
+    tls_hmac_keep_free(&keep);
+    size_t held_after = tls_hmac_keep_held(&keep);
     if (!ok) {
         OPENSSL_cleanse(out, HMAC_SEQ_MAX * 32);
         return push_fail(L, "a derivation failed");
     }
     lua_createtable(L, (int)n, 0);
-    for (lua_Integer i = 0; i < n; i++) {
+    for (lua_Integer i = 0, k = 0; i < n; i++) {
+        if (prf[i] < 0)
+            continue;
         lua_pushlstring(L, (const char *)out + 32 * i, 32);
-        lua_rawseti(L, -2, i + 1);
+        lua_rawseti(L, -2, ++k);
     }
     OPENSSL_cleanse(out, HMAC_SEQ_MAX * 32);
-    return 1;
+    lua_pushinteger(L, (lua_Integer)held);
+    lua_pushinteger(L, (lua_Integer)held_after);
+    return 3;
 }
 
 /* traffic_keys(suite_name, secret) -> key, iv */
