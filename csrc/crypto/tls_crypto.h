@@ -200,6 +200,7 @@ void tls13_keys_wipe(tls13_keys *k);
 typedef struct tls_transcript {
     const EVP_MD *md;    /* NULL until tls_transcript_set_hash */
     EVP_MD_CTX *ctx;
+    EVP_MD_CTX *snap;    /* finalises copies of ctx; made on first use */
     tls_buf pending;
     int keep;            /* pending keeps every message, hashed or not */
     int have_last;       /* last is the hash of everything added so far */

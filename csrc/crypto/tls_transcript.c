@@ -12,6 +12,7 @@ void tls_transcript_init(tls_transcript *t)
 {
     t->md = NULL;
     t->ctx = NULL;
+    t->snap = NULL;
     t->keep = 0;
     t->have_last = 0;
     tls_buf_init(&t->pending);
@@ -83,11 +84,13 @@ int tls_transcript_hash(tls_transcript *t, uint8_t *out, tls_error *err)
         memcpy(out, t->last, hlen);
         return 0;
     }
-    /* Finalise a copy so that the transcript itself keeps going. */
-    EVP_MD_CTX *copy = EVP_MD_CTX_new();
-    int ok = copy != NULL && EVP_MD_CTX_copy_ex(copy, t->ctx) == 1
-             && EVP_DigestFinal_ex(copy, out, NULL) == 1;
-    EVP_MD_CTX_free(copy);
+    /* Finalise a copy so that the transcript itself keeps going; the
+     * copy's context is kept for the next (EVP_MD_CTX_copy_ex resets it
+     * first), a handshake asks some five times per side. */
+    if (t->snap == NULL)
+        t->snap = EVP_MD_CTX_new();
+    int ok = t->snap != NULL && EVP_MD_CTX_copy_ex(t->snap, t->ctx) == 1
+             && EVP_DigestFinal_ex(t->snap, out, NULL) == 1;
     if (!ok)
         return tls_fail_crypto(err, TLS_ALERT_INTERNAL_ERROR, "computing the transcript hash");
     if (hlen <= sizeof t->last) {
@@ -129,6 +132,8 @@ void tls_transcript_free(tls_transcript *t)
 {
     EVP_MD_CTX_free(t->ctx);
     t->ctx = NULL;
+    EVP_MD_CTX_free(t->snap);
+    t->snap = NULL;
     t->md = NULL;
     t->have_last = 0;
     tls_buf_free(&t->pending);
