@@ -1,0 +1,42 @@
+-- Review 44b: the client's checks of a hostile server's messages that no
+-- planted bug reached before (its tests, mostly older, already kill them).
+local C13 = "csrc/hs/tls13_common.c"
+local C12 = "csrc/hs/tls12_common.c"
+local X = "csrc/hs/tls_ext.c"
+local H = "spec/hostile_server_spec.lua"
+local R = "spec/review44b_spec.lua"
+return {
+  { name = "r44b_cert_entry_ext_unchecked", file = C13,
+    from = [[tls_ext_check(c, &exts, TLS_EXT_IN_CT) != 0 ||]], to = [[0 ||]],
+    specs = { { H, "certificate entry extension it never asked for" } } },
+  { name = "r44b_cert_entry_not_a_response", file = X,
+    from = [[msg == TLS_EXT_IN_EE || msg == TLS_EXT_IN_CT;]], to = [[msg == TLS_EXT_IN_EE;]],
+    specs = { { H, "certificate entry extension it never asked for" } } },
+  { name = "r44b_keyupdate_trailing_taken", file = C13,
+    from = [[    if (!tls_rd_end(body))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "KeyUpdate message is malformed");]],
+    to = [[    if (0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "KeyUpdate message is malformed");]],
+    specs = { { H, "refuses a KeyUpdate of two bytes" } } },
+  { name = "r44b_nst_early_data_trailing_taken", file = C13,
+    from = [[if (!tls_rd_end(early))]], to = [[if (0 && !tls_rd_end(early))]],
+    specs = { { H, "still checks the extensions of an ignored ticket" } } },
+  { name = "r44b_nst_ext_unchecked", file = C13,
+    from = [[tls_ext_check(c, &exts, TLS_EXT_IN_NST) != 0)]], to = [[0)]],
+    specs = { { H, "has no place in a ticket" } } },
+  { name = "r44b_cert13_trailing_taken", file = C13,
+    from = [[    if (!tls_rd_end(body))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Certificate message is malformed");]],
+    to = [[    if (0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Certificate message is malformed");]],
+    specs = { { R, "TLS 1.3 client against a malformed Certificate refuses bytes after" } } },
+  { name = "r44b_cert13_entry_truncated_taken", file = C13,
+    from = [[if (!tls_rd_ok(list) || der.len == 0)]], to = [[if (der.len == 0)]],
+    specs = { { R, "extension block runs past the list" } } },
+  { name = "r44b_cert12_trailing_taken", file = C12,
+    from = [[    if (!tls_rd_end(body))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Certificate message is malformed");]],
+    to = [[    if (0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Certificate message is malformed");]],
+    specs = { { R, "TLS 1.2 client against a malformed Certificate refuses bytes after" } } },
+}

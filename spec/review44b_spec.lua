@@ -1,0 +1,42 @@
+-- Review 44b: our client against a hostile server's Certificate message,
+-- TLS 1.3 and TLS 1.2. Each framing check here had no planted bug before
+-- (mutate/mutations_review44b.lua): bytes after the certificate list, and
+-- a TLS 1.3 entry whose extension block runs past the list, must be
+-- decode_error (rfc8446#4.4.2, rfc5246#7.4.2), never a chain accepted.
+local H = require "spec.support.hostile_server"
+local E = require "spec.support.engines"
+local B = require "spec.support.tlsbytes"
+local T = require "spec.support.tls12_peer"
+
+describe("review44b: our TLS 1.3 client against a malformed Certificate", function()
+   it("refuses bytes after the certificate list (decode_error)", function()
+      local s = H.new{}
+      s:hello()
+      local entry = H.vec(3, s.chain[1]) .. H.vec(2, "")
+      s:flight{ certificate = { body = H.vec(1, "") .. H.vec(3, entry) .. "\0" } }
+      s:client_failed_with("decode_error", "^Certificate message is malformed$")
+   end)
+
+   it("refuses an entry whose extension block runs past the list (decode_error)", function()
+      local s = H.new{}
+      s:hello()
+      -- The certificate itself is whole; its extensions' length says 4,
+      -- and the list ends after the length.
+      local entry = H.vec(3, s.chain[1]) .. H.u16(4)
+      s:flight{ certificate = { body = H.vec(1, "") .. H.vec(3, entry) } }
+      s:client_failed_with("decode_error", "^Certificate: malformed certificate entry$")
+   end)
+end)
+
+describe("review44b: our TLS 1.2 client against a malformed Certificate", function()
+   it("refuses bytes after the certificate list (decode_error)", function()
+      local c = E.client_engine()
+      assert(c:start())
+      local fake = T.server { cert_pem = E.CERT, key_pem = E.KEY, flight = function(f)
+         f[2] = B.handshake(T.HS.certificate, B.vec(3, B.vec(3, T.der(E.CERT))) .. "\0")
+         return f
+      end }
+      local ok, msg = c:feed(fake:answer(c:output()))
+      E.assert_refused(c, ok, msg, "decode_error", "Certificate message is malformed")
+   end)
+end)
