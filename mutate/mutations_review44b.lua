@@ -39,4 +39,10 @@ return {
     to = [[    if (0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "Certificate message is malformed");]],
     specs = { { R, "TLS 1.2 client against a malformed Certificate refuses bytes after" } } },
+  { name = "r44b_ocsp_empty_response_taken", file = "csrc/hs/tls_ocsp_hs.c",
+    from = [[if (!tls_rd_end(body) || resp.len == 0)]], to = [[if (!tls_rd_end(body))]],
+    specs = { { "spec/ocsp_spec.lua", "refuses a truncated CertificateStatus: decode_error" } } },
+  { name = "r44b_ocsp_overlong_response_taken", file = "csrc/hs/tls_ocsp_hs.c",
+    from = [[if (!tls_rd_end(body) || resp.len == 0)]], to = [[if (resp.len == 0)]],
+    specs = { { "spec/ocsp_spec.lua", "refuses a byte after the response in CertificateStatus" } } },
 }

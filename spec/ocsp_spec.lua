@@ -494,6 +494,13 @@ describe("OCSP stapling from a misbehaving TLS 1.2 server", function()
       E.assert_failed(c, ok, msg, "illegal_parameter", "CertificateStatus has status_type 2; we asked for ocsp (1)")
    end)
 
+   -- review44b: a bad vector length reads as an empty response, refused on
+   -- its own; only bytes after a whole response reach the end check.
+   it("refuses a byte after the response in CertificateStatus: decode_error", function()
+      local c, ok, msg = run(true, "", "\1" .. B.vec(3, o.der.good) .. "\0")
+      E.assert_failed(c, ok, msg, "decode_error", "CertificateStatus is malformed")
+   end)
+
    it("judges a response about another certificate bad, even a revoked one", function()
       local c, ok, msg = run(true, "", "\1" .. B.vec(3, o.der.revoked))
       E.assert_failed(c, ok, msg, "bad_certificate_status_response",
