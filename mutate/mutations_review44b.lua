@@ -45,4 +45,7 @@ return {
   { name = "r44b_ocsp_overlong_response_taken", file = "csrc/hs/tls_ocsp_hs.c",
     from = [[if (!tls_rd_end(body) || resp.len == 0)]], to = [[if (resp.len == 0)]],
     specs = { { "spec/ocsp_spec.lua", "refuses a byte after the response in CertificateStatus" } } },
+  { name = "r44b_cert_der_trailing_taken", file = "csrc/pki/tls_cert_cache.c",
+    from = [[if (cert == NULL || p != der + len)]], to = [[if (cert == NULL)]],
+    specs = { { R, "a byte after its DER" } } },
 }

@@ -26,6 +26,13 @@ describe("review44b: our TLS 1.3 client against a malformed Certificate", functi
       s:flight{ certificate = { body = H.vec(1, "") .. H.vec(3, entry) } }
       s:client_failed_with("decode_error", "^Certificate: malformed certificate entry$")
    end)
+
+   it("refuses a certificate with a byte after its DER (bad_certificate)", function()
+      local s = H.new{}
+      s:hello()
+      s:flight{ certificate = { chain = { s.chain[1] .. "\0" } } }
+      s:client_failed_with("bad_certificate", "^peer certificate cannot be parsed")
+   end)
 end)
 
 describe("review44b: our TLS 1.2 client against a malformed Certificate", function()
