@@ -48,4 +48,13 @@ return {
   { name = "r44b_cert_der_trailing_taken", file = "csrc/pki/tls_cert_cache.c",
     from = [[if (cert == NULL || p != der + len)]], to = [[if (cert == NULL)]],
     specs = { { R, "a byte after its DER" } } },
+  { name = "r44b_tls12_ticket_hint_uncapped", file = "csrc/hs/tls12_resume_client.c",
+    from = [[return hint > TLS_MAX_TICKET_LIFETIME ? TLS_MAX_TICKET_LIFETIME : hint;]], to = [[return hint;]],
+    specs = { { "spec/resume12_client_spec.lua", "keeps a session for the lifetime hint" } } },
+  { name = "r44b_post_handshake_certificate_request_ignored", file = C13,
+    from = [[    return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected %s message after the handshake",]],
+    to = [[    if (type == TLS_HS_CERTIFICATE_REQUEST)
+        return 0;
+    return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected %s message after the handshake",]],
+    specs = { { H, "refuses a CertificateRequest after the handshake" } } },
 }
