@@ -57,4 +57,13 @@ return {
         return 0;
     return tls_fail(&c->err, TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected %s message after the handshake",]],
     specs = { { H, "refuses a CertificateRequest after the handshake" } } },
+  { name = "r44b_sh_legacy_0304_reason_lost", file = "csrc/hs/tls_hello_client.c",
+    from = [[if (sh.legacy_version > TLS_VERSION_12 && sh.legacy_version <= TLS_VERSION_13)]], to = [[if (0)]],
+    specs = { { "spec/review38_spec.lua", "a ServerHello of legacy_version 0x0304 without it" } } },
+  { name = "r44b_rsl_malformed_taken", file = X,
+    from = [[    if (!tls_rd_end(body))
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "%s record_size_limit is malformed", where);]],
+    to = [[    if (0)
+        return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "%s record_size_limit is malformed", where);]],
+    specs = { { "spec/malformed_spec.lua", "a record_size_limit of three bytes" } } },
 }
