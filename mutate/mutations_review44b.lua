@@ -66,4 +66,13 @@ return {
     to = [[    if (0)
         return tls_fail(&c->err, TLS_ALERT_DECODE_ERROR, "%s record_size_limit is malformed", where);]],
     specs = { { "spec/malformed_spec.lua", "a record_size_limit of three bytes" } } },
+  { name = "r44b_utf8_overlong_taken", file = "csrc/pki/tls_x509.c",
+    from = [[if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))]], to = [[if ((min && 0) || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))]],
+    specs = { { R, "replaces an overlong form byte by byte" } } },
+  { name = "r44b_utf8_surrogate_taken", file = "csrc/pki/tls_x509.c",
+    from = [[if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))]], to = [[if (v < min || v > 0x10ffff)]],
+    specs = { { R, "replaces a UTF.16 surrogate byte by byte" } } },
+  { name = "r44b_utf8_past_unicode_taken", file = "csrc/pki/tls_x509.c",
+    from = [[if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))]], to = [[if (v < min || (v >= 0xd800 && v <= 0xdfff))]],
+    specs = { { R, "replaces a value past U.10FFFF byte by byte" } } },
 }

@@ -8,6 +8,16 @@ local E = require "spec.support.engines"
 local B = require "spec.support.tlsbytes"
 local T = require "spec.support.tls12_peer"
 
+-- The client's reason when the server answers ALPN with `name` (raw bytes).
+local function alpn_refusal(name)
+   local s = H.new{ client = { alpn = { "h2" } } }
+   s:hello()
+   s:flight{ encrypted_extensions = { extensions = { { "alpn", H.vec(2, H.vec(1, name)) } } } }
+   local msg, alert = s.engine:error()
+   assert.equal("illegal_parameter", alert)
+   return msg
+end
+
 describe("review44b: our TLS 1.3 client against a malformed Certificate", function()
    it("refuses bytes after the certificate list (decode_error)", function()
       local s = H.new{}
@@ -45,5 +55,33 @@ describe("review44b: our TLS 1.2 client against a malformed Certificate", functi
       end }
       local ok, msg = c:feed(fake:answer(c:output()))
       E.assert_refused(c, ok, msg, "decode_error", "Certificate message is malformed")
+   end)
+end)
+
+-- A hostile server's bytes reach error messages and traces only through
+-- tls_sanitize: what is not UTF-8 becomes one '?' per byte, so that no
+-- overlong form (a disguised control character), UTF-16 surrogate or value
+-- past U+10FFFF is handed on to a terminal, log or JSON encoder.
+describe("review44b: peer text that is not UTF-8, in the client's reason", function()
+   local function said(name)
+      return alpn_refusal(name):match("^server chose ALPN protocol '(.*)', which we did not offer$")
+   end
+
+   it("keeps valid UTF-8 of two, three and four bytes", function()
+      assert.equal("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", said("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"))
+   end)
+
+   it("replaces an overlong form byte by byte ('A' and LF in two bytes, '/' in three)", function()
+      assert.equal("??", said("\xc1\x81"))
+      assert.equal("??", said("\xc0\x8a"))
+      assert.equal("???", said("\xe0\x80\xaf"))
+   end)
+
+   it("replaces a UTF-16 surrogate byte by byte", function()
+      assert.equal("???", said("\xed\xa0\x80"))
+   end)
+
+   it("replaces a value past U+10FFFF byte by byte", function()
+      assert.equal("????", said("\xf4\x90\x80\x80"))
    end)
 end)
