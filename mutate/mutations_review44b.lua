@@ -75,4 +75,8 @@ return {
   { name = "r44b_utf8_past_unicode_taken", file = "csrc/pki/tls_x509.c",
     from = [[if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))]], to = [[if (v < min || (v >= 0xd800 && v <= 0xdfff))]],
     specs = { { R, "replaces a value past U.10FFFF byte by byte" } } },
+  { name = "r44b_names_cut_inside_character", file = "csrc/pki/tls_x509.c",
+    from = [[while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)]],
+    to = [[while (0 && n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)]],
+    specs = { { R, "are cut before a character, never inside one" } } },
 }

@@ -85,3 +85,21 @@ describe("review44b: peer text that is not UTF-8, in the client's reason", funct
       assert.equal("????", said("\xf4\x90\x80\x80"))
    end)
 end)
+
+-- review44b F1: the list of a certificate's names in a refusal is cut to
+-- fit its buffer; the cut fell inside a UTF-8 character of a hostile
+-- server's subjectAltName, and e:error() ended with half of it (a lone
+-- 0xC3), invalid UTF-8 that sanitising had promised never to pass on.
+describe("review44b: a certificate's long UTF-8 names in the client's refusal", function()
+   it("are cut before a character, never inside one", function()
+      -- untagged list of 199 bytes at most: "aa" and 98 whole e-acutes fit, the 99th would not
+      local leaf = H.issue_leaf("r44b_utf8_san", "DNS:aa" .. ("\195\169"):rep(120), "serverAuth")
+      local s = H.new{ cert = leaf.cert, key = leaf.key }
+      s:hello()
+      s:flight()
+      local msg, alert = s.engine:error()
+      assert.equal("bad_certificate", alert)
+      assert.is_not_nil(utf8.len(msg), "not UTF-8: " .. msg)
+      assert.equal("host name mismatch: expected localhost, certificate is for aa" .. ("\195\169"):rep(98), msg)
+   end)
+end)

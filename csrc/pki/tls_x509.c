@@ -240,11 +240,20 @@ int tls_x509_general_name_text(const GENERAL_NAME *gn, char *out, size_t size)
     return 0;
 }
 
+/* A name that does not fit is cut before the character it would split:
+ * peer text is sanitised to whole UTF-8 characters, and half of one would
+ * make the message that quotes it invalid UTF-8 (review44b). */
 static void append(char *out, size_t size, size_t *used, const char *s)
 {
-    int n = snprintf(out + *used, size - *used, "%s", s);
-    if (n > 0)
-        *used = *used + (size_t)n < size ? *used + (size_t)n : size - 1;
+    size_t n = strlen(s), room = size - 1 - *used;
+    if (n > room) {
+        n = room;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(out + *used, s, n);
+    *used += n;
+    out[*used] = '\0';
 }
 
 int tls_x509_names_text(X509 *cert, char *out, size_t size, int tagged)
