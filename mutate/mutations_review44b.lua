@@ -79,4 +79,7 @@ return {
     from = [[while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)]],
     to = [[while (0 && n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)]],
     specs = { { R, "are cut before a character, never inside one" } } },
+  { name = "r44b_reason_cut_inside_character", file = "csrc/util/tls_err.c",
+    from = [[if (len - (start - 1) < need)]], to = [[if (0 && len - (start - 1) < need)]],
+    specs = { { R, "ends before a character it would cut" } } },
 }

@@ -103,3 +103,47 @@ describe("review44b: a certificate's long UTF-8 names in the client's refusal", 
       assert.equal("host name mismatch: expected localhost, certificate is for aa" .. ("\195\169"):rep(98), msg)
    end)
 end)
+
+-- review44b F2: a reason longer than its 512 bytes is cut by vsnprintf,
+-- which could end it inside a UTF-8 character of the peer text it quotes.
+-- The longest a hostile server can make: its CA's nameConstraints refused,
+-- naming that CA, the leaf's subject and names, all in UTF-8.
+describe("review44b: a refusal cut at its 512 bytes", function()
+   local pki_mod = require "spec.support.pki"
+   local made
+   local function pki()
+      if made then return made end
+      local p = pki_mod.new()
+      local f = assert(io.open(p:path("ext.cnf"), "ab"))
+      f:write("[ nc_example ]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n"
+         .. "nameConstraints = critical,permitted;DNS:example.com\n")
+      f:close()
+      local e = ("\195\169"):rep(60)
+      p:ca("root", "ec256", "/CN=review44b root")
+      p:key("nc", "ec256")
+      p:issue("nc", "/CN=" .. e .. "/O=" .. e, "root", { ext = "nc_example", utf8 = true })
+      for i, prefix in ipairs { "x", "xx" } do
+         p:key("leaf" .. i, "ec256")
+         p:issue("leaf" .. i, "/CN=" .. prefix .. e .. "/O=" .. e, "nc", { utf8 = true, san = "DNS:localhost" })
+         p:bundle("chain" .. i, "leaf" .. i, "nc")
+      end
+      made = p
+      return p
+   end
+
+   it("ends before a character it would cut, whichever byte the cut falls on", function()
+      local p = pki()
+      for i = 1, 2 do
+         local s = H.new{ cert = p:path("chain" .. i .. ".pem"), key = p:path("leaf" .. i .. ".key"),
+                          client = { ca = p:path("root.pem") } }
+         s:hello()
+         s:flight()
+         local msg, alert = s.engine:error()
+         assert.equal("bad_certificate", alert)
+         assert.matches("^certificate verification failed: permitted subtree violation: the name constraints of ",
+                        msg)
+         assert.is_true(#msg >= 510 and #msg <= 511, "not cut: " .. #msg .. " bytes")
+         assert.is_not_nil(utf8.len(msg), "not UTF-8 (" .. i .. "): " .. msg)
+      end
+   end)
+end)
