@@ -59,7 +59,7 @@ static int core_loop_method]],
     specs = { { S, "one with an unknown field does not" } } },
   -- review26c #3: the deadline of a call that could not yield left set
   { name = "lead27_loop_deadline_left_on_error", file = "lua/tls/loop.lua",
-    from = [[  local ok, err = pcall(cq.poll, obj, at and math.max(at - now, 0) or nil)]],
-    to = [[  local ok, err = true, cq.poll(obj, at and math.max(at - now, 0) or nil)]],
+    from = [[  local ok, err = pcall(cq.poll, obj, cond, at and math.max(at - now, 0) or nil)]],
+    to = [[  local ok, err = true, cq.poll(obj, cond, at and math.max(at - now, 0) or nil)]],
     specs = { { S, "is nil again after the failed call" } } },
 }

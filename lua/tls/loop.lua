@@ -82,21 +82,64 @@ local function wake_at(obj, deadline)
   return earliest(deadline, hs_deadline[obj])
 end
 
+-- Per object: how many calls wait on it now, the condition they wait on
+-- beside the descriptor, and whether a close() is waiting for them to
+-- leave. cqueues cannot close a descriptor under two waiters: cancel()
+-- wakes them, but when the first one resumed removes its event, cqueues
+-- updates the descriptor for the others, closed by then, and the whole
+-- controller stops ("unable to update event disposition: Bad file
+-- descriptor"). So close() wakes them first and lets them leave with
+-- "closed" before the descriptor goes.
+local waiting = setmetatable({}, { __mode = "k" })
+local wakeup = setmetatable({}, { __mode = "k" })
+local closing = setmetatable({}, { __mode = "k" })
+
 -- Waits until obj is ready for what it wants, or until its deadline.
--- Returns false once the call's own deadline has passed.
+-- Returns false, "timeout" once the call's own deadline has passed, and
+-- false, "closed" when another coroutine closes obj meanwhile.
 local function wait(cq, obj, deadline)
+  if closing[obj] then return false, "closed" end
   local now = cq.monotime()
-  if deadline and now >= deadline then return false end
+  if deadline and now >= deadline then return false, "timeout" end
   local at = wake_at(obj, deadline)
   call_deadline[obj] = at
+  local cond = wakeup[obj]
+  if not cond then
+    cond = require("cqueues.condition").new()
+    wakeup[obj] = cond
+  end
+  local n = (waiting[obj] or 0) + 1
+  waiting[obj] = n
   -- A call that cannot yield here (made from a string.gsub callback or a
   -- table.sort comparator) raises; its deadline must not outlive it, or
   -- the object's poll timeout would stay at 0 for the application's own
   -- polls.
-  local ok, err = pcall(cq.poll, obj, at and math.max(at - now, 0) or nil)
+  local ok, err = pcall(cq.poll, obj, cond, at and math.max(at - now, 0) or nil)
   call_deadline[obj] = nil
+  n = waiting[obj] - 1
+  waiting[obj] = n > 0 and n or nil
+  if closing[obj] then
+    if n == 0 then cond:signal() end -- the last one out lets close() go on
+    if ok then return false, "closed" end
+  end
   if not ok then error(err, 0) end
   return true
+end
+
+-- close() of obj inside a controller: the calls of other coroutines waiting
+-- on it are woken and leave (with "closed") before its descriptor is
+-- cancelled and closed. Bounded: a waiter whose controller is not running
+-- would hold the close for ever (it then meets cqueues's EBADF, as before).
+local function release_waiters(cq, obj)
+  if not waiting[obj] then return end
+  closing[obj] = true
+  local cond = wakeup[obj]
+  cond:signal()
+  local stop = cq.monotime() + 1
+  while waiting[obj] do
+    local left = stop - cq.monotime()
+    if left <= 0 or not pcall(cq.poll, cond, left) then break end
+  end
 end
 
 -- A descriptor cqueues still watches must not be closed under it: its
@@ -208,7 +251,8 @@ local function plain(method, completes)
         if r[1] ~= nil and completes then hs_deadline[self], hs_cancel[self] = nil, nil end
         return unpack(r, 1, r.n)
       end
-      if not wait(cq, self, deadline) then return nil, "timeout" end
+      local ok, why = wait(cq, self, deadline)
+      if not ok then return nil, why end
     end
   end
 end
@@ -248,7 +292,8 @@ local function send(send)
       if last ~= nil then return last end
       if not WANT[err] then return nil, err, sent end
       if sent and sent >= (i or 1) then i = sent + 1 end
-      if not wait(cq, self, deadline) then return nil, "timeout", sent end
+      local ok, why = wait(cq, self, deadline)
+      if not ok then return nil, why, sent end
     end
   end
 end
@@ -259,6 +304,7 @@ end
 -- the same number is not mistaken for this one.
 local function close(close)
   return function(cq, self)
+    release_waiters(cq, self)
     local fd = self:getfd()
     if fd and fd >= 0 then cq.cancel(fd) end
     return nonblocking(self, self:gettimeout(), close)
@@ -306,7 +352,8 @@ local function accept(accept, raw_settimeout)
         return conn
       end
       if err == "timeout" then
-        if not wait(cq, self, deadline) then return nil, "timeout" end
+        local ok, why = wait(cq, self, deadline)
+        if not ok then return nil, why end
       elseif shortage ~= "shortage" then
         return nil, err
       else
@@ -417,6 +464,7 @@ local function wrap_methods(core)
   sm.accept = core.loop_method(sm.accept, accept(sm.accept, raw_settimeout), pick_always, ARGERR, "tls.server")
   local raw_server_close = sm.close
   sm.close = core.loop_method(raw_server_close, function(cq, self, ...)
+    if controller() then release_waiters(cq, self) end
     local fd = self:getfd()
     if fd and fd >= 0 then cq.cancel(fd) end
     local ok, r = pcall(raw_server_close, self, ...)

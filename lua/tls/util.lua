@@ -122,10 +122,12 @@ end
 -- loops (tls.loop, tls.copas). turn(pattern, prefix, max) makes one call
 -- (data | nil, err, partial); wait(err) waits until the socket is ready
 -- for what err asks ("wantread" or "wantwrite") and returns false when the
--- call's time is up. What each turn got is kept aside and joined once at
--- the end: handed back as the next turn's prefix it was copied again every
--- turn, quadratic in a long line arriving in pieces. A count asks only for
--- what is missing, a line's max only for the room left.
+-- call's time is up (or false and the reason to give instead of "timeout":
+-- "closed" when another coroutine closed the connection meanwhile). What
+-- each turn got is kept aside and joined once at the end: handed back as
+-- the next turn's prefix it was copied again every turn, quadratic in a
+-- long line arriving in pieces. A count asks only for what is missing, a
+-- line's max only for the room left.
 local WANT = { wantread = true, wantwrite = true }
 local ALL = { ["*a"] = true, a = true }
 function M.receive_turns(turn, wait, pattern, prefix, max)
@@ -153,7 +155,8 @@ function M.receive_turns(turn, wait, pattern, prefix, max)
     -- blocking call returns it (review23b B1).
     if all and err == "closed" and got > base then return table.concat(pieces) end
     if not WANT[err] then return nil, err, table.concat(pieces) end
-    if not wait(err) then return nil, "timeout", table.concat(pieces) end
+    local ok, why = wait(err)
+    if not ok then return nil, why or "timeout", table.concat(pieces) end
   end
 end
 

@@ -1,0 +1,21 @@
+-- Session 44, review44f: misuse of the Lua API, and leftovers.
+local LOOP = "lua/tls/loop.lua"
+local UTIL = "lua/tls/util.lua"
+local S = "spec/review44f_spec.lua"
+return {
+  { name = "review44f_close_leaves_waiters", file = LOOP,
+    from = [[  return function(cq, self)
+    release_waiters(cq, self)]], to = [[  return function(cq, self)]],
+    specs = { { S, "wakes both waiters" } } },
+  { name = "review44f_server_close_leaves_waiters", file = LOOP,
+    from = [[if controller() then release_waiters(cq, self) end]], to = [[if false then release_waiters(cq, self) end]],
+    specs = { { S, "two accept" } } },
+  { name = "review44f_waiters_not_woken", file = LOOP,
+    from = [=[  closing[obj] = true
+  local cond = wakeup[obj]
+  cond:signal()]=], to = [=[  local cond = wakeup[obj]]=],
+    specs = { { S, "wakes both waiters" } } },
+  { name = "review44f_closed_said_timeout", file = UTIL,
+    from = [[return nil, why or "timeout", table.concat(pieces)]], to = [[return nil, "timeout", table.concat(pieces)]],
+    specs = { { S, "wakes both waiters" } } },
+}

@@ -1,0 +1,87 @@
+-- Session 44, review44f: misuse of the Lua API, and leftovers.
+local tls = require "tls"
+local E = require "spec.support.engines"
+
+describe("review44f cqueues: close() while two other coroutines wait on the object", function()
+  local cqueues = require "cqueues"
+  local socket = require "socket"
+
+  -- a server-side connection over a socket whose client never speaks
+  local function silent_conn()
+    local l = assert(socket.bind("127.0.0.1", 0))
+    local _, port = l:getsockname()
+    local client = assert(socket.connect("127.0.0.1", port))
+    local s = assert(l:accept())
+    l:close()
+    local conn = assert(tls.wrap(s, E.server_ctx()))
+    conn:settimeout(30)
+    return conn, client
+  end
+
+  it("wakes both waiters with \"closed\" (the partial too) and the controller goes on", function()
+    local conn, client = silent_conn()
+    local q = cqueues.new()
+    local res = {}
+    q:wrap(function() res[1] = { conn:receive("*l", "pre") } end)
+    q:wrap(function() res[2] = { conn:dohandshake() } end)
+    q:wrap(function()
+      cqueues.sleep(0.05)
+      res[3] = { conn:close() }
+    end)
+    -- before review44f: false, "unable to update event disposition: Bad file descriptor (fd:N)"
+    local ok, err = q:loop(10)
+    assert(ok, err)
+    assert.same({ nil, "closed", "pre" }, res[1])
+    assert.same({ nil, "closed" }, res[2])
+    assert.same({ 1 }, res[3])
+    client:close()
+  end)
+
+  it("the same for two send()s", function()
+    local conn, client = silent_conn()
+    local q = cqueues.new()
+    local res = {}
+    for i = 1, 2 do q:wrap(function() res[i] = { conn:send("x") } end) end
+    q:wrap(function()
+      cqueues.sleep(0.05)
+      conn:close()
+    end)
+    local ok, err = q:loop(10)
+    assert(ok, err)
+    assert.same({ nil, "closed" }, { res[1][1], res[1][2] })
+    assert.same({ nil, "closed" }, { res[2][1], res[2][2] })
+    client:close()
+  end)
+
+  it("and for two accept()s on a server", function()
+    local server = assert(tls.listen("127.0.0.1", 0, E.server_ctx(), { timeout = 30 }))
+    local q = cqueues.new()
+    local res = {}
+    for i = 1, 2 do q:wrap(function() res[i] = { server:accept() } end) end
+    q:wrap(function()
+      cqueues.sleep(0.05)
+      server:close()
+    end)
+    local ok, err = q:loop(10)
+    assert(ok, err)
+    assert.same({ nil, "closed" }, res[1])
+    assert.same({ nil, "closed" }, res[2])
+  end)
+
+  it("a call made after the close still says \"closed\", and one waiter alone is as before", function()
+    local conn, client = silent_conn()
+    local q = cqueues.new()
+    local res = {}
+    q:wrap(function() res[1] = { conn:receive(5) } end)
+    q:wrap(function()
+      cqueues.sleep(0.05)
+      conn:close()
+      res[2] = { conn:receive(5) }
+    end)
+    local ok, err = q:loop(10)
+    assert(ok, err)
+    assert.same({ nil, "closed", "" }, res[1])
+    assert.same({ nil, "closed" }, { res[2][1], res[2][2] })
+    client:close()
+  end)
+end)
