@@ -85,3 +85,60 @@ describe("review44f cqueues: close() while two other coroutines wait on the obje
     client:close()
   end)
 end)
+
+describe("review44f receive patterns as LuaSocket reads them", function()
+  local tcppair = require "spec.support.tcppair"
+
+  -- a handshaken pair of wrapped connections: the client end, the server end
+  local function pair()
+    local a, b = tcppair()
+    local srv = assert(tls.wrap(b, E.server_ctx()))
+    local cl = assert(tls.wrap(a, assert(tls.context { mode = "client", verify = false }), { servername = "localhost" }))
+    srv:settimeout(0); cl:settimeout(0)
+    for _ = 1, 20 do
+      cl:dohandshake(); srv:dohandshake()
+      if cl:info() and cl:info().handshake_done and srv:info().handshake_done then break end
+    end
+    srv:settimeout(5); cl:settimeout(5)
+    return cl, srv
+  end
+
+  it("refuses \"l\", \"a\", \"L\", \"line\" and \"all\" without the '*', as LuaSocket 3.0 and LuaSec do", function()
+    local cl, srv = pair()
+    assert(cl:send("one\ntwo\nthree\nrest"))
+    for _, p in ipairs { "l", "a", "L", "line", "all", "", "x", "*x", "*" } do
+      -- before review44f "l", "a", "L", "line" and "all" were read as "*l", "*a" and "*L"
+      local ok, err = pcall(function() return srv:receive(p) end)
+      assert.is_false(ok, p)
+      assert.matches("bad argument #1 to 'receive' (invalid receive pattern)", err, 1, true)
+    end
+    -- LuaSocket looks at the letter after the '*' only
+    assert.equal("one", srv:receive("*line"))
+    assert.equal("two\n", srv:receive("*Lx"))
+    assert.equal("thr", srv:receive("3"))
+    assert.equal("e", srv:receive(1.5))
+    cl:close()
+    assert.equal("e\nrest", srv:receive("*all"))
+    srv:close()
+  end)
+
+  it("under cqueues \"*all\" ends at the close with what came, as \"*a\" does", function()
+    local cqueues = require "cqueues"
+    local cl, srv = pair()
+    local q = cqueues.new()
+    local got
+    q:wrap(function() got = { srv:receive("*all") } end)
+    q:wrap(function()
+      assert(cl:send("first "))
+      cqueues.sleep(0.05)
+      assert(cl:send("second"))
+      cqueues.sleep(0.05) -- the close comes in a turn of its own, with nothing new
+      cl:close()
+    end)
+    local ok, err = q:loop(10)
+    assert(ok, err)
+    -- before review44f: nil, "closed", "first second" (tls.loop knew only "*a" and "a")
+    assert.same({ "first second" }, got)
+    srv:close()
+  end)
+end)

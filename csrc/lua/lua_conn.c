@@ -970,14 +970,18 @@ static int conn_receive(lua_State *L)
         /* LuaSocket counts the prefix as part of the bytes wanted. */
         count = wanted > prefix_len ? wanted - prefix_len : 0;
     } else {
+        /* LuaSocket's rule exactly (and LuaSec's): a '*', then the letter;
+         * what follows is not looked at ("*line" is "*l"). "l" or "a"
+         * without it is refused there, so a program that works here works
+         * on LuaSocket too. */
         const char *p = luaL_optstring(L, 2, "*l");
-        if (p[0] == '*')
-            p++;
-        if (p[0] == 'l')
+        if (p[0] != '*')
+            return luaL_argerror(L, 2, "invalid receive pattern");
+        if (p[1] == 'l')
             mode = LINE;
-        else if (p[0] == 'L')
+        else if (p[1] == 'L')
             mode = RAW_LINE;
-        else if (p[0] == 'a')
+        else if (p[1] == 'a')
             mode = ALL;
         else
             return luaL_argerror(L, 2, "invalid receive pattern");

@@ -129,10 +129,14 @@ end
 -- long line arriving in pieces. A count asks only for what is missing, a
 -- line's max only for the room left.
 local WANT = { wantread = true, wantwrite = true }
-local ALL = { ["*a"] = true, a = true }
+-- "*a" as the C method reads it: a '*' and an 'a', whatever follows
+-- ("*all" too, as in LuaSocket)
+local function is_all(pattern)
+  return type(pattern) == "string" and pattern:sub(1, 2) == "*a"
+end
 function M.receive_turns(turn, wait, pattern, prefix, max)
   local count = tonumber(pattern)
-  local all = not count and ALL[pattern] ~= nil
+  local all = not count and is_all(pattern)
   -- (the C method takes a number as the prefix too, as its text)
   local base = prefix ~= nil and #tostring(prefix) or 0
   local pieces, got = {}, 0
