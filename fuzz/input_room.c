@@ -8,7 +8,9 @@
  *   buffer never grows past TLS_INPUT_MAX (moving its unprocessed bytes to
  *   the front instead), the room never lets unprocessed input pass it,
  *   and once all is processed the buffer is released (idle connections
- *   keep none);
+ *   keep none); the room is between the least read and the read asked
+ *   for, and the buffer never holds more than one record of the largest
+ *   size and one read (review44d), a record partly received included;
  * - committing 0 on an empty buffer releases it;
  * - while the application does not read, input fed in one go past the
  *   limit is taken in (tls_conn_feed) but the room is refused, and as the
@@ -36,16 +38,26 @@
 #include "fuzz_common.h"
 #include "harness.h"
 
-/* The binding's read size (csrc/lua/lua_conn.c RECV_CHUNK). */
-#define BINDING_MIN (TLS_MAX_CIPHERTEXT + TLS_RECORD_HEADER_LEN + 1024)
+/* The binding's read size and the least room it reads into
+ * (csrc/lua/lua_conn.c RECV_CHUNK, RECV_MIN). */
+#define BINDING_READ (TLS_MAX_CIPHERTEXT + TLS_RECORD_HEADER_LEN + 1024)
+#define BINDING_MIN 4096
+/* What the input buffer may hold while records arrive (review44d): one
+ * record of the largest size and one read. */
+#define HELD_BOUND (TLS_RECORD_WIRE_MAX + BINDING_READ)
 
 static const char *case_name = "";
 
 static void problem(const char *what) { harness_problem("input_room: %s: %s", case_name, what); }
 
+/* Most the input buffer held in any case so far. */
+static size_t most_held;
+
 /* What must hold after every call. */
 static void check_bounds(const tls_conn *c, size_t room, int fed_by_room_only)
 {
+    if (c->in.cap > most_held)
+        most_held = c->in.cap;
     size_t held = c->in.len - c->in_off;
     if (c->in_off > c->in.len || (c->in.len > 0 && c->in_off == c->in.len))
         problem("the offset is past the unprocessed input, or left on an empty buffer");
@@ -57,6 +69,11 @@ static void check_bounds(const tls_conn *c, size_t room, int fed_by_room_only)
         problem("the room lets unprocessed input pass TLS_INPUT_MAX");
     if (fed_by_room_only && c->in.cap > TLS_INPUT_MAX)
         problem("the room grew the buffer past TLS_INPUT_MAX");
+    if (room > BINDING_READ)
+        problem("the room is larger than the read asked for");
+    /* Records are processed as they complete: less than one waits. */
+    if (fed_by_room_only && c->in.cap > HELD_BOUND)
+        problem("the buffer holds more than one record of the largest size and one read");
 }
 
 static size_t drain(tls_conn *c, uint8_t *into, size_t cap)
@@ -101,13 +118,13 @@ static int deliver(tls_conn *c, const uint8_t *p, size_t n, size_t min, size_t p
     size_t turn = 0;
     while (n > 0) {
         size_t room = 0;
-        uint8_t *dst = tls_conn_input_room(c, min, &room);
+        uint8_t *dst = tls_conn_input_room(c, min, BINDING_READ, &room);
         if (dst == NULL || room < min) {
             problem("no room where the connection takes input");
             return -1;
         }
         check_bounds(c, room, 1);
-        size_t k = piece ? 1 + turn++ % piece : BINDING_MIN;
+        size_t k = piece ? 1 + turn++ % piece : BINDING_READ;
         if (k > room)
             k = room;
         if (k > n)
@@ -160,6 +177,51 @@ out:
     tls_conn_free(server);
 }
 
+/* A record of the largest size partly received, after a whole one, in the
+ * binding's reads (review44d): between calls the buffer holds at most that
+ * record and one read, where doubling made it 64 KiB. Then the next read's
+ * room, asked for with min bytes at least (min as the binding's read: the
+ * buffer must grow, to that bound and no more). */
+static void half_record_case(tls_config *ccfg, const char *name, size_t part, size_t min)
+{
+    case_name = name;
+    tls_conn *client = NULL, *server = NULL;
+    size_t len = 2 * TLS_MAX_PLAINTEXT;
+    uint8_t *data = calloc(1, len), *plain = malloc(len);
+    if (data == NULL || plain == NULL || connect_pair(ccfg, &client, &server) != 0)
+        goto out;
+    most_held = 0;
+    if (tls_conn_write(client, data, len) != 0) {
+        problem("the write failed");
+        goto out;
+    }
+    const uint8_t *wire;
+    size_t n = tls_conn_output(client, &wire);
+    size_t record = n / 2, got = 0; /* two records of the largest size */
+    if (part >= record) {
+        problem("the part is not less than a record");
+        goto out;
+    }
+    if (deliver(server, wire, record + part, min, 0, plain, len, &got) != 0)
+        problem("a commit failed");
+    tls_conn_output_done(client, n);
+    size_t room = 0;
+    if (tls_conn_input_room(server, min, BINDING_READ, &room) == NULL || room < min)
+        problem("no room for the next read");
+    check_bounds(server, room, 1);
+    if (tls_conn_input_commit(server, 0) != 0)
+        problem("committing nothing failed");
+    if (got != TLS_MAX_PLAINTEXT || server->in.len - server->in_off != part)
+        problem("not one record delivered and the part of the next held");
+    printf("input_room: %-34s %zu of %zu held in at most %zu bytes (bound %d)\n", name, part, record, most_held,
+           HELD_BOUND);
+out:
+    free(data);
+    free(plain);
+    tls_conn_free(client);
+    tls_conn_free(server);
+}
+
 /* Input past the limit, fed while the application does not read; then the
  * application reads it record by record. */
 static void backlog_case(tls_config *ccfg)
@@ -180,7 +242,7 @@ static void backlog_case(tls_config *ccfg)
         problem("the feed failed");
     tls_conn_output_done(client, n);
     size_t room = 1;
-    if (tls_conn_input_room(server, 1, &room) != NULL || room != 0)
+    if (tls_conn_input_room(server, 1, BINDING_READ, &room) != NULL || room != 0)
         problem("room given with more than TLS_INPUT_MAX unprocessed");
     size_t got = 0, refused = 0, given = 0;
     const uint8_t *p;
@@ -189,7 +251,7 @@ static void backlog_case(tls_config *ccfg)
         tls_conn_app_data_done(server, take);
         got += take;
         check_bounds(server, 0, 0);
-        uint8_t *dst = tls_conn_input_room(server, 1, &room);
+        uint8_t *dst = tls_conn_input_room(server, 1, BINDING_READ, &room);
         check_bounds(server, room, 0);
         if (dst == NULL) {
             refused++;
@@ -219,21 +281,24 @@ static void misuse_cases(tls_config *ccfg)
 
     case_name = "idle";
     server = tls_conn_new(fuzz_server_config(FUZZ_KEY_EC));
-    if (server == NULL || tls_conn_input_room(server, BINDING_MIN, &room) == NULL || room < BINDING_MIN)
-        problem("no room on a fresh server");
+    if (server == NULL || tls_conn_input_room(server, BINDING_MIN, BINDING_READ, &room) == NULL
+        || room != BINDING_READ || server->in.cap != BINDING_READ)
+        problem("a fresh server's room is not one read");
     if (tls_conn_input_commit(server, 0) != 0 || server->in.data != NULL || server->in.cap != 0)
         problem("committing nothing kept the empty buffer");
-    if (tls_conn_input_room(server, TLS_INPUT_MAX + 1, &room) != NULL)
+    if (tls_conn_input_room(server, TLS_INPUT_MAX + 1, TLS_INPUT_MAX + 1, &room) != NULL)
         problem("room past TLS_INPUT_MAX given");
-    if (tls_conn_input_room(server, 0, &room) != NULL)
+    if (tls_conn_input_room(server, 0, BINDING_READ, &room) != NULL)
         problem("room for nothing given");
+    if (tls_conn_input_room(server, 10, 9, &room) != NULL)
+        problem("room given with min above max");
     if (tls_conn_input_commit(server, 1) != -1 || !harness_is(server, TLS_STATUS_FAILED))
         problem("a commit with no room given did not fail");
     tls_conn_free(server);
 
     case_name = "over-commit";
     server = tls_conn_new(fuzz_server_config(FUZZ_KEY_EC));
-    uint8_t *dst = server ? tls_conn_input_room(server, 10, &room) : NULL;
+    uint8_t *dst = server ? tls_conn_input_room(server, 10, 10, &room) : NULL;
     if (dst == NULL) {
         problem("no room on a fresh server");
     } else {
@@ -242,7 +307,7 @@ static void misuse_cases(tls_config *ccfg)
         const tls_error *e = tls_conn_error(server);
         if (e == NULL || !e->set || strstr(e->reason, "more input committed than the room given") == NULL)
             problem("the failure does not say why");
-        if (tls_conn_input_room(server, 10, &room) != NULL || room != 0)
+        if (tls_conn_input_room(server, 10, 10, &room) != NULL || room != 0)
             problem("room given on a failed connection");
         if (tls_conn_input_commit(server, 0) != -1)
             problem("a failed connection's commit did not say so");
@@ -251,7 +316,7 @@ static void misuse_cases(tls_config *ccfg)
 
     case_name = "refused";
     client = tls_conn_new(ccfg);
-    if (client == NULL || tls_conn_input_room(client, 10, &room) != NULL)
+    if (client == NULL || tls_conn_input_room(client, 10, 10, &room) != NULL)
         problem("room given to a client not started");
     tls_conn_free(client);
     client = tls_conn_new(ccfg);
@@ -259,7 +324,7 @@ static void misuse_cases(tls_config *ccfg)
         problem("could not start a client");
     else {
         tls_conn_close(client); /* a cancelled handshake takes no more input */
-        if (tls_conn_input_room(client, 10, &room) != NULL)
+        if (tls_conn_input_room(client, 10, 10, &room) != NULL)
             problem("room given in a cancelled handshake");
     }
     tls_conn_free(client);
@@ -296,7 +361,7 @@ static void altered_case(tls_config *ccfg)
     if (got != sizeof data)
         problem("the record before the altered one was not delivered whole");
     size_t room = 0;
-    if (tls_conn_input_room(server, 1, &room) != NULL)
+    if (tls_conn_input_room(server, 1, 1, &room) != NULL)
         problem("room given after the failure");
     if (server->in.data != NULL)
         problem("the failed connection kept its input buffer");
@@ -328,7 +393,7 @@ static void stale_fail_case(tls_config *ccfg)
     if (connect_pair(ccfg, &client, &server) != 0)
         goto out;
     size_t room = 0;
-    if (tls_conn_input_room(server, 1, &room) == NULL) {
+    if (tls_conn_input_room(server, 1, BINDING_READ, &room) == NULL) {
         problem("no room on a connected server");
         goto out;
     }
@@ -376,7 +441,7 @@ static void stale_case(tls_config *ccfg, int altered)
         goto out;
     }
     size_t room = 0;
-    if (tls_conn_input_room(server, 1, &room) == NULL) {
+    if (tls_conn_input_room(server, 1, BINDING_READ, &room) == NULL) {
         problem("no room with a record held back");
         goto out;
     }
@@ -422,7 +487,7 @@ static void idle_partial_case(tls_config *ccfg)
     if (deliver(server, wire, first, BINDING_MIN, 0, plain, sizeof plain, &got) != 0 || got != 1000)
         problem("the first record did not come through");
     size_t room = 0;
-    if (tls_conn_input_room(server, BINDING_MIN, &room) == NULL) {
+    if (tls_conn_input_room(server, BINDING_MIN, BINDING_READ, &room) == NULL) {
         problem("no room with a partial record");
         goto out;
     }
@@ -478,7 +543,7 @@ static int move_room(tls_conn *from, tls_conn *to, size_t piece, received *r)
     size_t pos = 0, turn = 0;
     while (pos < n && !harness_is(to, TLS_STATUS_FAILED)) {
         size_t room = 0;
-        uint8_t *dst = tls_conn_input_room(to, piece ? 1 : BINDING_MIN, &room);
+        uint8_t *dst = tls_conn_input_room(to, piece ? 1 : BINDING_MIN, BINDING_READ, &room);
         if (dst == NULL) {
             problem("no room where the connection takes input");
             break;
@@ -636,6 +701,10 @@ int main(void)
     pieces_case("tls13 pieces of 1..3000 bytes", fuzz_client_config(2), BINDING_MIN, 3000);
     pieces_case("tls12 pieces of 1..7 bytes", fuzz_client_config12(0), 1, 7);
     pieces_case("tls12 reads as the binding's", fuzz_client_config12(0), BINDING_MIN, 0);
+    half_record_case(fuzz_client_config(0), "tls13 half a record", TLS_MAX_PLAINTEXT / 2, BINDING_MIN);
+    half_record_case(fuzz_client_config(0), "tls13 a record but its last byte", TLS_MAX_PLAINTEXT + 21, BINDING_MIN);
+    half_record_case(fuzz_client_config(0), "tls13 the same, whole reads", TLS_MAX_PLAINTEXT + 21, BINDING_READ);
+    half_record_case(fuzz_client_config12(0), "tls12 the same, whole reads", TLS_MAX_PLAINTEXT + 28, BINDING_READ);
     backlog_case(fuzz_client_config(0));
     misuse_cases(fuzz_client_config(0));
     altered_case(fuzz_client_config(0));

@@ -68,6 +68,8 @@
 /* Most unprocessed input tls_conn_input_room lets a caller fill in: four
  * records of the largest size. Past it the caller feeds its own buffer. */
 #define TLS_INPUT_MAX (64 * 1024)
+/* The largest record as it arrives: header and ciphertext. */
+#define TLS_RECORD_WIRE_MAX (TLS_RECORD_HEADER_LEN + TLS_MAX_CIPHERTEXT)
 /* Post-handshake messages accepted between two application-data records:
  * each KeyUpdate request costs key derivations and a queued reply, so a
  * peer could otherwise make our output grow without bound. */

@@ -176,23 +176,27 @@ int tls_config_check_hello(tls_config *cfg, tls_error *err);
  * Returns 0, or -1 on a fatal error (the alert is then queued as output,
  * and the status has TLS_STATUS_FAILED). */
 int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len);
-/* Feeding without a copy, for a caller that reads a socket: room for at
- * least min bytes at the end of the engine's input buffer (*len says how
- * much, never more than the engine's limit on unprocessed input), to
- * receive into; then tls_conn_input_commit with how many were written,
- * which processes them as tls_conn_feed does. No other call on c between
- * the two: one that processes input or fails the connection (a read
- * freeing held-back records, a feed) may move or free the buffer, and
- * takes the room back, so that a commit of more than 0 then fails. NULL
- * where tls_conn_feed would not store bytes (failed, inside a callback, a
- * cancelled handshake, a client not started), past the limit, or out of
- * memory: the caller then reads into its own buffer and
- * feeds it, and tls_conn_feed answers. Committing 0 (nothing was read)
- * releases the buffer if it holds nothing, and moves a few bytes held
- * (part of a record) to a buffer their size, so that an idle connection
- * keeps none, or little. Returns as tls_conn_feed; -1 also when n is more than the
- * room given (the connection then fails: the caller wrote past it). */
-uint8_t *tls_conn_input_room(tls_conn *c, size_t min, size_t *len);
+/* Feeding without a copy, for a caller that reads a socket: room at the
+ * end of the engine's input buffer to receive into, between min and max
+ * bytes (*len says how much, never more than the engine's limit on
+ * unprocessed input); then tls_conn_input_commit with how many were
+ * written, which processes them as tls_conn_feed does. No other call on c
+ * between the two: one that processes input or fails the connection (a
+ * read freeing held-back records, a feed) may move or free the buffer, and
+ * takes the room back, so that a commit of more than 0 then fails. The
+ * buffer holds at most one record of the largest size and max bytes (or
+ * the unprocessed input and max, where more than a record waits
+ * unprocessed): max is the caller's read, min the least room it finds
+ * worth a read. NULL where tls_conn_feed would not store bytes (failed,
+ * inside a callback, a cancelled handshake, a client not started), past
+ * the limit, with min 0 or above max, or out of memory: the caller then
+ * reads into its own buffer and feeds it, and tls_conn_feed answers.
+ * Committing 0 (nothing was read) releases the buffer if it holds nothing,
+ * and moves a few bytes held (part of a record) to a buffer their size, so
+ * that an idle connection keeps none, or little. Returns as tls_conn_feed;
+ * -1 also when n is more than the room given (the connection then fails:
+ * the caller wrote past it). */
+uint8_t *tls_conn_input_room(tls_conn *c, size_t min, size_t max, size_t *len);
 int tls_conn_input_commit(tls_conn *c, size_t n);
 /* Bytes waiting to be sent to the peer (may be 0). */
 size_t tls_conn_output(tls_conn *c, const uint8_t **data);

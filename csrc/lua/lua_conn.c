@@ -32,6 +32,9 @@
 
 /* Read whole records (and then some) per system call. */
 #define RECV_CHUNK (TLS_MAX_CIPHERTEXT + TLS_RECORD_HEADER_LEN + 1024)
+/* The least room in the engine's input buffer worth a read: less, and the
+ * engine moves the unfinished record to the front first. */
+#define RECV_MIN 4096
 /* Plaintext handed to the engine per write: three full records, one send.
  * Their ciphertext (about 48 KiB) stays under malloc's mmap threshold, so the
  * output buffer, freed once the socket took it, is not mapped and unmapped
@@ -348,18 +351,18 @@ static int pump(lua_conn *c, enum goal goal, double deadline)
          * was copied once more, and the part of a record not yet whole
          * moved at each read. Where the engine gives no room, buf and
          * tls_conn_feed, which says why it takes nothing. A read stays at
-         * RECV_CHUNK even with more room: a larger one decrypts more than
-         * the call hands out, and growing the plaintext buffer cost more
-         * (callgrind) than the reads saved. */
+         * RECV_CHUNK even where more would fit: a larger one decrypts more
+         * than the call hands out, and growing the plaintext buffer cost
+         * more (callgrind) than the reads saved. */
         size_t room = 0;
-        uint8_t *into = tls_conn_input_room(c->tls, RECV_CHUNK, &room);
+        uint8_t *into = tls_conn_input_room(c->tls, RECV_MIN, RECV_CHUNK, &room);
         if (into == NULL) {
             into = buf;
             room = sizeof buf;
         }
         char io_msg[TLS_SOCK_MSG_MAX];
-        st = tls_sock_recv(c->fd, into, room < RECV_CHUNK ? room : RECV_CHUNK,
-                           out_blocked ? tls_sock_deadline(0) : deadline, &got, io_msg, sizeof io_msg);
+        st = tls_sock_recv(c->fd, into, room, out_blocked ? tls_sock_deadline(0) : deadline, &got, io_msg,
+                           sizeof io_msg);
         if (into != buf) {
             /* Committed before anything else runs; 0 gives back an empty buffer. */
             tls_conn_input_commit(c->tls, st == TLS_IO_DONE ? got : 0);

@@ -77,7 +77,7 @@ void tls_buf_free(tls_buf *b)
 
 int tls_buf_ok(const tls_buf *b) { return !b->oom; }
 
-int tls_buf_reserve(tls_buf *b, size_t extra)
+static int grow(tls_buf *b, size_t extra, int exact)
 {
     if (b->oom)
         return -1;
@@ -88,7 +88,7 @@ int tls_buf_reserve(tls_buf *b, size_t extra)
         return -1;
     }
     size_t need = b->len + extra;
-    size_t cap = b->cap ? b->cap : 256;
+    size_t cap = exact ? need : b->cap ? b->cap : 256;
     while (cap < need)
         cap *= 2;
     /* Not realloc: the old block may hold secrets and must be wiped. */
@@ -106,6 +106,10 @@ int tls_buf_reserve(tls_buf *b, size_t extra)
     b->cap = cap;
     return 0;
 }
+
+int tls_buf_reserve(tls_buf *b, size_t extra) { return grow(b, extra, 0); }
+
+int tls_buf_reserve_exact(tls_buf *b, size_t extra) { return grow(b, extra, 1); }
 
 uint8_t *tls_buf_extend(tls_buf *b, size_t n)
 {

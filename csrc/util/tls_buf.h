@@ -53,6 +53,9 @@ void tls_buf_free(tls_buf *b);
 int tls_buf_ok(const tls_buf *b);
 /* Makes room for at least extra more bytes; returns 0 on success. */
 int tls_buf_reserve(tls_buf *b, size_t extra);
+/* The same, growing to exactly len + extra where tls_buf_reserve doubles:
+ * for a buffer whose size is a bound kept between calls (the engine's input). */
+int tls_buf_reserve_exact(tls_buf *b, size_t extra);
 void tls_buf_u8(tls_buf *b, uint8_t v);
 void tls_buf_u16(tls_buf *b, uint16_t v);
 void tls_buf_u24(tls_buf *b, uint32_t v);
