@@ -2,6 +2,7 @@
 -- record of the largest size and one read), no longer doubled to 64 KiB. fuzz/input_room.c looks inside.
 local HELD = { { "spec/review44d_spec.lua", "holds at most one record of the largest size and one read" } }
 local BOUNDS = { { "spec/review43e_spec.lua", "keeps its bounds, releases an empty buffer" } }
+local ALL = { { "spec/review44d_spec.lua", "receive('*a') with the data and the close in one read" } }
 return {
   -- Doubled as before: a half-received record held in 64 KiB.
   { name = "perf44d_input_doubled", file = "csrc/engine/tls_engine.c",
@@ -24,4 +25,25 @@ return {
     from = "min == 0 || max < min ||",
     to = "min == 0 ||",
     specs = BOUNDS },
+  -- conn:receive("*a") straight from the engine's plaintext (review44d): only once the peer's close_notify
+  -- is in, ...
+  { name = "perf44d_all_direct_before_close", file = "csrc/lua/lua_conn.c",
+    from = "if (st == TLS_IO_DONE && avail > 0 && (tls_conn_status(c->tls) & TLS_STATUS_PEER_CLOSED)) {",
+    to = "if (st == TLS_IO_DONE && avail > 0) {",
+    specs = ALL },
+  -- ... without a prefix (it is part of the result) ...
+  { name = "perf44d_all_direct_drops_prefix", file = "csrc/lua/lua_conn.c",
+    from = "if (st == TLS_IO_DONE && mode == ALL && prefix_len == 0) {",
+    to = "if (st == TLS_IO_DONE && mode == ALL) {",
+    specs = ALL },
+  -- ... and what the close left queued still goes out with the receive (TLS 1.2's close_notify answer).
+  { name = "perf44d_all_direct_not_flushed", file = "csrc/lua/lua_conn.c",
+    from = "            st = pump(c, WANT_DATA, deadline);\n            c->hold_output = 0;\n            if (st == TLS_IO_CLOSED)",
+    to = "            st = TLS_IO_CLOSED;\n            c->hold_output = 0;\n            if (st == TLS_IO_CLOSED)",
+    specs = ALL },
+  -- The one step that takes bytes: marked read and counted, whichever way they went.
+  { name = "perf44d_consume_not_marked_read", file = "csrc/lua/lua_conn.c",
+    from = "    tls_conn_app_data_done(c->tls, n);\n    c->received += (double)n;",
+    to = "    (void)0;\n    c->received += (double)n;",
+    specs = ALL },
 }

@@ -47,7 +47,7 @@ return {
     to = "if (keep <= max) {",
     specs = { { "spec/review43e_spec.lua", "gives the same lines" } } },
   { name = "review43e_line_newline_left", file = "csrc/lua/lua_conn.c",
-    from = "tls_conn_app_data_done(c->tls, line + 1);",
-    to = "tls_conn_app_data_done(c->tls, line);",
+    from = "push_direct(L, c, data, keep, line + 1);",
+    to = "push_direct(L, c, data, keep, line);",
     specs = { { "spec/review43e_spec.lua", "gives the same lines" } } },
 }

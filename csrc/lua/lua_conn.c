@@ -831,6 +831,27 @@ static int conn_send(lua_State *L)
     return 3;
 }
 
+/* The one way bytes leave the engine's plaintext for the application:
+ * marked read and counted for getstats together, so that no receive path
+ * can do one without the other. */
+static void consume(lua_conn *c, size_t n)
+{
+    tls_conn_app_data_done(c->tls, n);
+    c->received += (double)n;
+}
+
+/* A result straight from the engine's plaintext, in one copy where a
+ * luaL_Buffer made two: its first keep bytes become the string, and used
+ * of them (a line's '\n' is used, not kept) are consumed. The string is
+ * made before any GC step can run a finalizer (lua_pushlstring copies,
+ * then checks the GC; an emergency collection runs none), and the bytes
+ * are marked read only after. */
+static void push_direct(lua_State *L, lua_conn *c, const uint8_t *data, size_t keep, size_t used)
+{
+    lua_pushlstring(L, (const char *)data, keep);
+    consume(c, used);
+}
+
 /* Moves up to n bytes of decrypted data into b, dropping every '\r' when
  * drop_cr is set; returns how many bytes of the engine's data it used.
  * Growing the buffer allocates, which may run a GC step and finalizers:
@@ -852,8 +873,7 @@ static size_t take_data(lua_conn *c, luaL_Buffer *b, size_t n, int drop_cr)
         memcpy(dst, data, n);
     }
     luaL_addsize(b, out);
-    tls_conn_app_data_done(c->tls, n);
-    c->received += (double)n;
+    consume(c, n);
     return n;
 }
 
@@ -893,10 +913,8 @@ static int receive_line(lua_conn *c, luaL_Buffer *b, double deadline, int raw, s
             take_data(c, b, line, !raw);
             kept += keep;
             if (nl) {
-                if (!raw) {
-                    tls_conn_app_data_done(c->tls, 1);
-                    c->received += 1;
-                }
+                if (!raw)
+                    consume(c, 1);
                 return TLS_IO_DONE;
             }
         }
@@ -1012,10 +1030,7 @@ static int conn_receive(lua_State *L)
         /* A count the engine holds at once (a 16 KiB read of 16 KiB records)
          * becomes the string straight from the engine's plaintext: through
          * a luaL_Buffer it was copied twice, which cost as much as the
-         * decryption. The string is made before any GC step can run a
-         * finalizer (lua_pushlstring copies, then checks the GC; an
-         * emergency collection runs none), and the bytes are marked read
-         * only after. Anything short of the count takes the buffered way. */
+         * decryption. Anything short of the count takes the buffered way. */
         const uint8_t *data;
         size_t avail = tls_conn_app_data(c->tls, &data);
         if (avail == 0) {
@@ -1023,9 +1038,7 @@ static int conn_receive(lua_State *L)
             avail = tls_conn_app_data(c->tls, &data);
         }
         if (st == TLS_IO_DONE && avail >= count) {
-            lua_pushlstring(L, (const char *)data, count);
-            tls_conn_app_data_done(c->tls, count);
-            c->received += (double)count;
+            push_direct(L, c, data, count, count);
             c->hold_output = 0;
             return 1;
         }
@@ -1044,12 +1057,34 @@ static int conn_receive(lua_State *L)
             size_t line = (size_t)(nl - data);
             size_t keep = mode == RAW_LINE ? line + 1 : line;
             if (keep <= max && (mode == RAW_LINE || memchr(data, '\r', line) == NULL)) {
-                lua_pushlstring(L, (const char *)data, keep);
-                tls_conn_app_data_done(c->tls, line + 1);
-                c->received += (double)(line + 1);
+                push_direct(L, c, data, keep, line + 1);
                 c->hold_output = 0;
                 return 1;
             }
+        }
+    }
+    if (st == TLS_IO_DONE && mode == ALL && prefix_len == 0) {
+        /* "*a" whose data the engine holds whole, the peer's close_notify
+         * read with it (a short reply and its close, say): one copy too. */
+        const uint8_t *data;
+        size_t avail = tls_conn_app_data(c->tls, &data);
+        if (avail == 0) {
+            st = pump(c, WANT_DATA, deadline);
+            avail = tls_conn_app_data(c->tls, &data);
+        }
+        if (st == TLS_IO_DONE && avail > 0 && (tls_conn_status(c->tls) & TLS_STATUS_PEER_CLOSED)) {
+            push_direct(L, c, data, avail, avail);
+            /* The buffered way's last turn: what the close left queued (a
+             * TLS 1.2 close_notify in answer) goes out, and a failure to
+             * send it makes the data the partial result. */
+            st = pump(c, WANT_DATA, deadline);
+            c->hold_output = 0;
+            if (st == TLS_IO_CLOSED)
+                return 1;
+            lua_pushnil(L);
+            lua_pushstring(L, status_message(c, st));
+            lua_rotate(L, -3, -1); /* nil, err, partial */
+            return 3;
         }
     }
     luaL_Buffer b;
