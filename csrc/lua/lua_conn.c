@@ -206,7 +206,7 @@ static lua_conn *to_idle_conn(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
     if (c->tls && tls_conn_in_callback(c->tls))
-        luaL_error(L, "tls: this method cannot be called from the connection's own callbacks (trace, verify, servername, alpn, ocsp, client_certificate, keylog)");
+        luaL_error(L, "tls: this method cannot be called from the connection's own callbacks (trace, verify, servername, alpn, ocsp, client_certificate, keylog, session_store)");
     tls_lua_enter(L, &c->busy, "connection");
     c->want = WAIT_NOTHING;
     c->hold_output = 0;

@@ -28,7 +28,7 @@ static lua_engine *check_idle_engine(lua_State *L)
 {
     lua_engine *e = check_engine(L);
     if (tls_conn_in_callback(e->tls))
-        luaL_error(L, "tls.engine: this method cannot be called from the engine's own callbacks (trace, verify, servername, alpn, ocsp, client_certificate, keylog)");
+        luaL_error(L, "tls.engine: this method cannot be called from the engine's own callbacks (trace, verify, servername, alpn, ocsp, client_certificate, keylog, session_store)");
     tls_lua_enter(L, &e->busy, "engine");
     /* Trace callbacks run on this call's state. Only engine-driving calls
      * set it: one from inside a callback (say in a coroutine that dies
@@ -394,7 +394,7 @@ static int engine_close_variable(lua_State *L)
 {
     lua_engine *e = luaL_checkudata(L, 1, TLS_LUA_ENGINE);
     if (e->tls && tls_conn_in_callback(e->tls))
-        return luaL_error(L, "tls.engine: cannot be closed from its own callbacks (trace, verify, servername, alpn, ocsp, client_certificate, keylog)");
+        return luaL_error(L, "tls.engine: cannot be closed from its own callbacks (trace, verify, servername, alpn, ocsp, client_certificate, keylog, session_store)");
     /* Say, a finalizer closing a coroutine that holds the engine in a
      * to-be-closed variable while a method of it runs. */
     if (e->busy)

@@ -1,0 +1,32 @@
+-- Session 44 (lead): the refusal of a method called from a callback names
+-- every callback it applies to, session_store among them (review44f saw
+-- the check hold there while the message left it out).
+local tls = require "tls"
+local E = require "spec.support.engines"
+
+describe("lead44: a method called from a session_store function", function()
+   it("raises, and the message names session_store", function()
+      local sv
+      local inner
+      local store = {}
+      local cl
+      cl, sv = E.engines({ max_version = "TLSv1.2" }, {
+         max_version = "TLSv1.2", tickets = 0, session_store = {
+            get = function(id) return store[id] end,
+            put = function(id, blob)
+               inner = { pcall(sv.write, sv, "x") }
+               store[id] = blob
+            end,
+            delete = function(id) store[id] = nil; return true end,
+         } })
+      E.handshake(cl, sv)
+      assert.is_table(inner, "the store's put was not called")
+      assert.is_false(inner[1])
+      assert.matches("cannot be called from the engine's own callbacks (trace, verify, servername, alpn, ocsp, "
+                     .. "client_certificate, keylog, session_store)", inner[2], 1, true)
+      assert.is_true(sv:status().handshake_done)
+      assert(sv:write("after"))
+      E.pump(sv, cl, { strict = true })
+      assert.equal("after", cl:read())
+   end)
+end)
