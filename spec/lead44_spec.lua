@@ -30,3 +30,27 @@ describe("lead44: a method called from a session_store function", function()
       assert.equal("after", cl:read())
    end)
 end)
+
+describe("lead44: tls.https.request's URL fields", function()
+   local https = require "tls.https"
+   it("a host that is no string raises before any look-up (true was looked up as \"true\")", function()
+      for _, v in ipairs({ true, -1, {} }) do
+         local ok, err = pcall(https.request, { host = v, path = "/" })
+         assert.is_false(ok)
+         assert.matches("bad field 'host' to 'tls.https.request' (string expected, got "
+                        .. (math.type(v) or type(v)) .. ")", err, 1, true)
+      end
+   end)
+
+   it("a port may be a number, not a boolean", function()
+      local ok, err = pcall(https.request, { host = "127.0.0.1", port = false, path = "/" })
+      assert.is_false(ok)
+      assert.matches("bad field 'port' to 'tls.https.request' (string expected, got boolean)", err, 1, true)
+      -- a number passes the check: the request then fails to connect to port 1
+      local ok2, r, err2 = pcall(https.request, { host = "127.0.0.1", port = 1, path = "/", timeout = 5 })
+      assert.is_true(ok2)
+      assert.is_nil(r)
+      assert.is_string(err2)
+      assert.is_nil(err2:find("bad field", 1, true))
+   end)
+end)

@@ -617,7 +617,13 @@ local function first_url(reqt)
     if not p then return fail("%s: '%s'", perr, url_shown(reqt.url)) end
   end
   for _, k in ipairs { "scheme", "host", "port", "path", "params", "query", "fragment" } do
-    if reqt[k] ~= nil then p[k] = tostring(reqt[k]) end
+    local v = reqt[k]
+    -- tostring would make a name of anything: host = true looked up "true"
+    -- (review44f). A port may be a number; a host is a name.
+    if v ~= nil and type(v) ~= "string" and not (type(v) == "number" and k ~= "host") then
+      error(("bad field '%s' to 'tls.https.request' (string expected, got %s)"):format(k, math.type(v) or type(v)), 4)
+    end
+    if v ~= nil then p[k] = tostring(v) end
   end
   if reqt.url == nil and p.scheme == nil then p.scheme = "https" end
   if p.scheme == nil and p.host ~= nil then p.scheme = "https" end
