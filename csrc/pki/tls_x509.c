@@ -242,18 +242,22 @@ int tls_x509_general_name_text(const GENERAL_NAME *gn, char *out, size_t size)
 
 /* A name that does not fit is cut before the character it would split:
  * peer text is sanitised to whole UTF-8 characters, and half of one would
- * make the message that quotes it invalid UTF-8 (review44b). */
+ * make the message that quotes it invalid UTF-8 (review44b). A cut ends
+ * the list: the bytes the partial character leaves free would take the
+ * next separator and the first letter of the next name, a name ("b") the
+ * certificate does not have (review44g). */
 static void append(char *out, size_t size, size_t *used, const char *s)
 {
     size_t n = strlen(s), room = size - 1 - *used;
-    if (n > room) {
+    int cut = n > room;
+    if (cut) {
         n = room;
         while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
             n--;
     }
     memcpy(out + *used, s, n);
-    *used += n;
-    out[*used] = '\0';
+    out[*used + n] = '\0';
+    *used = cut ? size - 1 : *used + n;
 }
 
 int tls_x509_names_text(X509 *cert, char *out, size_t size, int tagged)
