@@ -507,6 +507,63 @@ out:
     tls_conn_free(server);
 }
 
+/* A commit from inside the engine's own callback: the records being
+ * processed live in the buffer a commit of 0 may trim (free), so it is
+ * refused like every input call there (review44g). */
+typedef struct {
+    tls_conn *c;
+    int called, rc;
+    const uint8_t *data_before, *data_after;
+} inside_commit;
+
+static int commit_inside(void *ud, const tls_trace_event *ev, char *reason, size_t size)
+{
+    (void)reason;
+    (void)size;
+    inside_commit *t = ud;
+    if (strcmp(ev->direction, "receive") != 0 || strcmp(ev->message, "KeyUpdate") != 0)
+        return 0;
+    t->called++;
+    t->data_before = t->c->in.data;
+    t->rc = tls_conn_input_commit(t->c, 0);
+    t->data_after = t->c->in.data;
+    return 0;
+}
+
+static void callback_commit_case(tls_config *ccfg)
+{
+    case_name = "commit inside a callback";
+    tls_conn *client = NULL, *server = NULL;
+    uint8_t data[1000] = { 0 }, plain[2 * sizeof data];
+    if (connect_pair(ccfg, &client, &server) != 0)
+        goto out;
+    if (tls_conn_write(client, data, sizeof data) != 0 || tls_conn_key_update(client, 0) != 0 ||
+        tls_conn_write(client, data, sizeof data) != 0) {
+        problem("the writes failed");
+        goto out;
+    }
+    const uint8_t *wire;
+    size_t n = tls_conn_output(client, &wire), got = 0;
+    inside_commit t = { server, 0, 0, NULL, NULL };
+    tls_conn_set_trace(server, commit_inside, &t);
+    /* Everything but the last 3 bytes in one read: the KeyUpdate is
+     * processed with a small part of a record behind it. */
+    if (deliver(server, wire, n - 3, BINDING_MIN, 0, plain, sizeof plain, &got) != 0)
+        problem("the records did not come through");
+    if (t.called != 1)
+        problem("the KeyUpdate's trace event did not come");
+    else if (t.rc != -1 || t.data_after != t.data_before)
+        problem("a commit inside a callback was taken (and could free the records being processed)");
+    tls_conn_set_trace(server, NULL, NULL);
+    if (deliver(server, wire + n - 3, 3, BINDING_MIN, 0, plain, sizeof plain, &got) != 0 || got != sizeof plain)
+        problem("the data did not come through whole");
+    tls_conn_output_done(client, n);
+    printf("input_room: %-34s checked\n", case_name);
+out:
+    tls_conn_free(client);
+    tls_conn_free(server);
+}
+
 /* What a conversation's side has received: its 0-RTT data, then its data. */
 typedef struct {
     uint8_t *data;
@@ -712,6 +769,7 @@ int main(void)
     stale_case(fuzz_client_config(0), 1);
     stale_fail_case(fuzz_client_config(0));
     idle_partial_case(fuzz_client_config(0));
+    callback_commit_case(fuzz_client_config(0));
     for (size_t i = 0; i < sizeof conversations / sizeof conversations[0]; i++) {
         conversation_case(&conversations[i], 7);
         conversation_case(&conversations[i], 0);

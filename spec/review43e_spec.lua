@@ -38,6 +38,8 @@ describe("review43e: the engine's input room", function()
       end
       -- and a turn ending mid-record keeps a buffer of tls_buf's least size
       assert.truthy(out:find("idle with 3 bytes of a record +256 bytes held"), out)
+      -- review44g: a commit from inside the engine's callback is refused
+      assert.truthy(out:find("commit inside a callback +checked"), out)
       local conversations = 0
       for _ in out:gmatch("and 67090 bytes") do conversations = conversations + 1 end
       assert.equal(16, conversations, out)

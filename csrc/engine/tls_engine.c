@@ -423,6 +423,13 @@ static void trim_input(tls_conn *c)
 
 int tls_conn_input_commit(tls_conn *c, size_t n)
 {
+    /* From a callback, the records being processed are in the buffer a
+     * commit of 0 may trim: refused as feed is there (no room is given
+     * there either, so this is a caller's mistake, not a read). */
+    if (c->in_callback) {
+        c->in_room = 0;
+        return -1;
+    }
     if (n > c->in_room) {
         c->in_room = 0;
         if (c->status & TLS_STATUS_FAILED)

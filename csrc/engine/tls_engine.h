@@ -195,7 +195,8 @@ int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len);
  * and moves a few bytes held (part of a record) to a buffer their size, so
  * that an idle connection keeps none, or little. Returns as tls_conn_feed;
  * -1 also when n is more than the room given (the connection then fails:
- * the caller wrote past it). */
+ * the caller wrote past it), and from inside one of the engine's callbacks
+ * (nothing taken, the connection goes on). */
 uint8_t *tls_conn_input_room(tls_conn *c, size_t min, size_t max, size_t *len);
 int tls_conn_input_commit(tls_conn *c, size_t n);
 /* Bytes waiting to be sent to the peer (may be 0). */
