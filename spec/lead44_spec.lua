@@ -54,3 +54,17 @@ describe("lead44: tls.https.request's URL fields", function()
       assert.is_nil(err2:find("bad field", 1, true))
    end)
 end)
+
+describe("lead44: tls.wrap when Lua runs out of memory asking the socket for its descriptor", function()
+   -- lua_oom_spec reached this only where the pcall around getfd had to
+   -- grow the Lua stack, which earlier calls may already have done: since
+   -- session 44 it no longer did, and the planted bug
+   -- lead25_wrap_memory_error_as_no_socket survived. A getfd raising
+   -- Lua's memory error reaches it every time.
+   it("raises the memory error, not a complaint about the socket", function()
+      local sock = { getfd = function() error("not enough memory", 0) end }
+      local ok, err = pcall(tls.wrap, sock, assert(tls.context { mode = "client", verify = false }))
+      assert.is_false(ok)
+      assert.equal("not enough memory", err)
+   end)
+end)
