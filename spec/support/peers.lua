@@ -13,13 +13,15 @@ local peers = {}
 
 -- Our own server (spec/support/server.lua) in a separate process.
 -- opts: cert, key, host, mode ("echo"|"lines"|"http"), ciphers, groups, min_version,
--- max_version, sigalgs, alpn ("a,b"), tickets ("0"), store ("memory"), require_ems ("false"), verify ("optional"|"required") with ca.
+-- max_version, sigalgs, alpn ("a,b"), tickets ("0"), store ("memory"), require_ems ("false"), verify ("optional"|"required") with ca,
+-- early_data ("true", with store: prints the 0-RTT bytes).
 -- pair (optional): a { cert=, key= } of spec.support.certs, for opts.cert
 -- and opts.key (opts is not changed).
 function peers.luatls_server(opts, pair)
    local args = {}
    for _, k in ipairs { "cert", "key", "host", "mode", "ciphers", "groups", "min_version", "max_version",
-                        "sigalgs", "alpn", "tickets", "store", "require_ems", "verify", "ca", "cert2", "key2" } do
+                        "sigalgs", "alpn", "tickets", "store", "require_ems", "verify", "ca", "cert2", "key2",
+                        "early_data" } do
       local v = opts[k]
       if pair and (k == "cert" or k == "key") then v = pair[k] end
       if v then args[#args + 1] = proc.quote(k .. "=" .. v) end

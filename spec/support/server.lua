@@ -4,6 +4,8 @@
 --          [max_version=...] [sigalgs=...] [alpn=a,b] [tickets=N] [store=memory]
 --          [require_ems=false] [verify=optional|required ca=PATH]
 --          [cert2=PATH key2=PATH (a second certificate/key pair)]
+--          [early_data=true (with store=memory: 0-RTT taken, printed as a
+--          line 'early <%q of the bytes, newlines as \n>' or 'early none <why>')]
 -- Prints "ready <port>" once listening, then for every connection one line
 -- "info version=... cipher=..." (or "failed <message>"), with verify a
 -- line "peer subject=... verified=true|false" (subject "none" without a
@@ -31,6 +33,7 @@ local ctx = assert(tls.context {
    require_ems = require_ems, verify = opt.verify, ca = opt.ca,
    tickets = opt.tickets and tonumber(opt.tickets),
    session_store = opt.store == "memory" and tls.store.memory() or nil,
+   early_data = opt.early_data == "true" or nil,
    alpn = opt.alpn and (function()
       local list = {}
       for name in opt.alpn:gmatch("[^,]+") do list[#list + 1] = name end
@@ -56,6 +59,14 @@ local function serve(conn)
       .. "key_exchange=%s resumed=%s alpn=%s",
       i.version, i.cipher, i.group, tostring(i.signature), tostring(i.hello_retry), tostring(i.servername),
       tostring(i.key_exchange), tostring(i.resumed), tostring(i.alpn)))
+   if opt.early_data then
+      local early, why = conn:receive_early()
+      if early then
+         print("early " .. string.format("%q", early):gsub("\\\n", "\\n"))
+      else
+         print("early none " .. tostring(why))
+      end
+   end
    if opt.verify then
       print(string.format("peer subject=%s verified=%s",
          i.peer_certificate and i.peer_certificate.subject or "none", tostring(i.peer_verified)))
