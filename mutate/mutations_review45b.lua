@@ -32,4 +32,10 @@ return {
     from = [[    return tls_record_send_alert(c, TLS_ALERT_LEVEL_WARNING, TLS_ALERT_NO_RENEGOTIATION);]],
     to = [[    return 0;]],
     specs = { { "spec/review41a_spec.lua", "TLS 1.2 server: 40 renegotiating ClientHellos" } } },
+  { name = "review45b_psk_suite_of_other_hash_taken", file = "csrc/hs/tls13_psk_server.c",
+    from = [[    if (choice->suite == NULL) {
+        snprintf(why, why_size, "no cipher suite in common with the client has the session's hash (%s)",]],
+    to = [[    if (choice->suite == NULL && 0) {
+        snprintf(why, why_size, "no cipher suite in common with the client has the session's hash (%s)",]],
+    specs = { { "spec/resume13_server_spec.lua", "a ticket whose hash no offered suite has" } } },
 }
