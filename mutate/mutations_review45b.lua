@@ -38,4 +38,8 @@ return {
     to = [[    if (choice->suite == NULL && 0) {
         snprintf(why, why_size, "no cipher suite in common with the client has the session's hash (%s)",]],
     specs = { { "spec/resume13_server_spec.lua", "a ticket whose hash no offered suite has" } } },
+  { name = "review45b_psk_hash_after_hrr_ignored", file = "csrc/hs/tls13_psk_server.c",
+    from = [[return c->suite->md == md ? c->suite : NULL;]],
+    to = [[return c->suite->md == md || 1 ? c->suite : NULL;]],
+    specs = { { S, "PSK of another hash than the HelloRetryRequest's suite" } } },
 }

@@ -49,3 +49,42 @@ describe("review45b: a ClientHello's extended_master_secret must be empty (RFC 7
       assert.equal("", B.first_server_hello(e:output()).ext[23])
    end)
 end)
+
+-- rfc8446#4.2.11: "the server MUST ensure that it selects a compatible PSK
+-- (if any) and cipher suite". After a HelloRetryRequest the suite is fixed
+-- (rfc8446#4.1.4); a PSK offered in the second ClientHello whose hash is
+-- not that suite's is declined, never resumed under the suite.
+describe("review45b: a second ClientHello offering a PSK of another hash than the HelloRetryRequest's suite", function()
+   local P = require "spec.support.psk13"
+   local tls = require "tls"
+   local KEY = tls.ticketkeys.generate()
+   local AES128, AES256 = B.SUITE.aes128gcm, B.SUITE.aes256gcm
+
+   it("is declined: a full handshake under the suite the HelloRetryRequest chose", function()
+      local tickets = P.full(E.server_engine { ticket_keys = { KEY } }, { suites = { AES256 } })
+      local t = tickets[1]
+      assert.equal("TLS_AES_256_GCM_SHA384", t.suite)
+      local o, events = E.traced { ticket_keys = { KEY }, groups = "x25519" }
+      local sv = E.server_engine(o)
+      local cl = P.client()
+      local hello = { server_name = "localhost", suites = { AES128, AES256 },
+                      groups = { B.GROUP.secp256r1, B.GROUP.x25519 } }
+      -- the first ClientHello offers no PSK and a secp256r1 share only
+      assert(sv:feed(cl:hello(E.merge({ shares = { { B.GROUP.secp256r1, "\4" .. ("\1"):rep(64) } } }, hello))))
+      local hrr = cl:receive(sv:output())
+      assert.is_true(hrr.hrr)
+      assert.equal(AES128, hrr.sh.suite)
+      local ok, msg = sv:feed(cl:hello(E.merge({ psks = { t } }, hello)))
+      assert.is_true(ok, msg)
+      assert.is_false(sv:status().failed)
+      local sh = B.first_server_hello(sv:output())
+      assert.equal(AES128, sh.suite)
+      assert.is_nil(sh.ext[41], "the ServerHello selects the PSK")
+      local decided = {}
+      for _, ev in ipairs(events) do
+         if ev.message == "resumption" then decided[#decided + 1] = ev.result .. ": " .. ev.reason end
+      end
+      assert.same({ "full handshake: ticket 0: no cipher suite in common with the client has the session's hash "
+                    .. "(SHA2-384)" }, decided)
+   end)
+end)
