@@ -130,8 +130,12 @@ end
 -- on it are woken and leave (with "closed") before its descriptor is
 -- cancelled and closed. Bounded: a waiter whose controller is not running
 -- would hold the close for ever (it then meets cqueues's EBADF, as before).
+-- Only a close that can wait for them wakes them: one made where its
+-- coroutine cannot yield, say from a callback of the connection's own
+-- (which the C close refuses, the connection going on), marked it closing
+-- for good, and its waiters and every later call said "closed".
 local function release_waiters(cq, obj)
-  if not waiting[obj] then return end
+  if not waiting[obj] or not coroutine.isyieldable() then return end
   closing[obj] = true
   local cond = wakeup[obj]
   cond:signal()
