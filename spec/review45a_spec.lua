@@ -55,3 +55,25 @@ describe("review45a cqueues: a close() the C method refuses", function()
   end)
 end)
 
+-- A reason longer than its 512 bytes ends before the character the cut
+-- would split (review44b): review44b_spec cut only two-byte characters, so
+-- nothing checked how many bytes a three- or four-byte one needs, nor how
+-- far back the cut looks for its first byte. The verify function's reason
+-- (any length, any text) puts the cut at every byte of each kind.
+describe("review45a: a reason cut at its 512 bytes", function()
+  local PREFIX = "certificate rejected by the verify function: "
+  it("ends before a character of two, three or four bytes, whichever byte the cut falls on", function()
+    for _, ch in ipairs { "\195\169", "\226\130\172", "\240\159\152\128" } do
+      for shift = 0, #ch - 1 do
+        local text = ("x"):rep(shift) .. ch:rep(300)
+        local c = E.pair({ verify = function() return false, text end }, {})
+        local msg, alert = c:error()
+        assert.equal("bad_certificate", alert)
+        assert.is_not_nil(utf8.len(msg), ("not UTF-8 (%d-byte characters, shift %d)"):format(#ch, shift))
+        -- every whole character that fits in 511 bytes, none cut
+        local whole = (511 - #PREFIX - shift) // #ch
+        assert.equal(PREFIX .. ("x"):rep(shift) .. ch:rep(whole), msg)
+      end
+    end
+  end)
+end)
