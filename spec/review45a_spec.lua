@@ -77,3 +77,33 @@ describe("review45a: a reason cut at its 512 bytes", function()
     end
   end)
 end)
+
+-- review45a F2: review44g's case without UTF-8: a list of a certificate's
+-- names cut at its 199 bytes showed the first letters of the name the cut
+-- fell in, "aaa…a, b" for a second name "bad.example", a name the
+-- certificate does not have. A name after the first that does not fit
+-- whole ends the list before it; a cut (of the first) ends it too.
+describe("review45a: a certificate's names cut in the client's refusal", function()
+  local H = require "spec.support.hostile_server"
+  local function refusal(sans)
+    local leaf = H.issue_leaf("r45a_" .. #sans, sans, "serverAuth")
+    local s = H.new { cert = leaf.cert, key = leaf.key }
+    s:hello()
+    s:flight()
+    local msg, alert = s.engine:error()
+    assert.equal("bad_certificate", alert)
+    return msg
+  end
+
+  it("leave out a later name that does not fit whole, not show its first letters", function()
+    -- 196 + ", " leaves one byte: "b" of bad.example went in
+    assert.equal("host name mismatch: expected localhost, certificate is for " .. ("a"):rep(196),
+      refusal("DNS:" .. ("a"):rep(196) .. ",DNS:bad.example"))
+  end)
+
+  it("end at a cut of the first name, even where a short next one would fit", function()
+    -- the 4-byte character is left out, which frees 3 bytes: ", b" would fit
+    assert.equal("host name mismatch: expected localhost, certificate is for " .. ("a"):rep(196),
+      refusal("DNS:" .. ("a"):rep(196) .. "\240\159\152\128,DNS:b"))
+  end)
+end)

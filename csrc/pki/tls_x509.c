@@ -277,10 +277,17 @@ int tls_x509_names_text(X509 *cert, char *out, size_t size, int tagged)
         const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, i);
         if (!tls_x509_general_name_text(gn, one, sizeof one))
             continue;
+        /* A name after the first that does not fit whole ends the list
+         * before it: cut, its first letters read as a name the
+         * certificate does not have ("aaa, b": review44g's case, with no
+         * UTF-8 at all; review45a). The first is cut, as it must show. */
+        const char *tag = !tagged ? "" : gn->type == GEN_DNS ? "DNS:" : "IP:";
+        size_t whole = (used > 0 ? 2 : 0) + strlen(tag) + strlen(one);
+        if (used > 0 && whole > size - 1 - used)
+            break;
         if (used > 0)
             append(out, size, &used, ", ");
-        if (tagged)
-            append(out, size, &used, gn->type == GEN_DNS ? "DNS:" : "IP:");
+        append(out, size, &used, tag);
         append(out, size, &used, one);
         count++;
     }
