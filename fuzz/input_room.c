@@ -707,6 +707,11 @@ static void conversation_case(const conversation *cv, size_t piece)
         problem("the handshake did not complete");
         goto out;
     }
+    /* The kept HMAC contexts and their keys' notes go with the handshake,
+     * and the keep's room with them: an idle connection holds none
+     * (review45e). */
+    if (client->hmac_keep != NULL || server->hmac_keep != NULL)
+        problem("an HMAC keep is held after the handshake");
     if (cv->session >= 0 && !client->resumed)
         problem("the session was not resumed");
     if (early_len > 0 && server->early_data != 1)

@@ -98,16 +98,22 @@ typedef struct tls_hmac_note {
  * outermost scope from a keep moves its contexts and notes to the thread;
  * leaving it to a keep moves them back, unless another scope was entered
  * inside (a hook driving another connection): then they are freed and
- * wiped, so no connection holds another's keys. The owner frees its keep
- * (tls_hmac_keep_free, which wipes the notes) when its handshake secrets
- * go. */
+ * wiped, so no connection holds another's keys. The owner holds only a
+ * pointer, NULL until a leave has something to keep: the keep is
+ * allocated then (out of memory, the contexts are freed instead), so that
+ * a connection whose handshake is over holds none of its 144 bytes. The
+ * owner frees it (tls_hmac_keep_free, which wipes the notes, frees the
+ * keep and sets the pointer to NULL) when its handshake secrets go. */
 typedef struct tls_hmac_keep {
     EVP_MAC_CTX *kept[2];
     tls_hmac_note note[2];
 } tls_hmac_keep;
 void tls_hmac_scope_enter_from(tls_hmac_keep *keep);
-void tls_hmac_scope_leave_to(tls_hmac_keep *keep);
-void tls_hmac_keep_free(tls_hmac_keep *keep);
+void tls_hmac_scope_leave_to(tls_hmac_keep **keep);
+void tls_hmac_keep_free(tls_hmac_keep **keep);
+/* What tls_hmac_keep_free does before it frees the keep: the notes wiped,
+ * the contexts freed (for the specs, which count what is left). */
+void tls_hmac_keep_empty(tls_hmac_keep *keep);
 /* How many contexts and noted keys a keep holds (for the specs). */
 size_t tls_hmac_keep_held(const tls_hmac_keep *keep);
 /* How many contexts and noted keys this thread keeps now (for the specs). */

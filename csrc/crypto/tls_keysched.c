@@ -1,6 +1,7 @@
 /* HKDF and the TLS 1.3 key schedule (rfc8446#7.1 - #7.3), on libcrypto's
  * HMAC (EVP_MAC, fetched once by tls_crypto_init). Every intermediate secret
  * lives on the stack and is wiped before returning, on every path. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -144,13 +145,23 @@ void tls_hmac_give(EVP_MAC_CTX *ctx, const EVP_MD *md)
         EVP_MAC_CTX_free(ctx);
 }
 
-void tls_hmac_keep_free(tls_hmac_keep *keep)
+void tls_hmac_keep_empty(tls_hmac_keep *keep)
 {
     for (size_t i = 0; keep != NULL && i < 2; i++) {
         note_wipe(&keep->note[i]);
         EVP_MAC_CTX_free(keep->kept[i]);
         keep->kept[i] = NULL;
     }
+}
+
+void tls_hmac_keep_free(tls_hmac_keep **keep)
+{
+    if (keep == NULL || *keep == NULL)
+        return;
+    tls_hmac_keep_empty(*keep);
+    OPENSSL_cleanse(*keep, sizeof **keep);
+    free(*keep);
+    *keep = NULL;
 }
 
 size_t tls_hmac_keep_held(const tls_hmac_keep *keep)
@@ -178,12 +189,18 @@ void tls_hmac_scope_enter_from(tls_hmac_keep *keep)
     }
 }
 
-void tls_hmac_scope_leave_to(tls_hmac_keep *keep)
+void tls_hmac_scope_leave_to(tls_hmac_keep **keep_at)
 {
     if (hmac_scope.depth == 0 || --hmac_scope.depth > 0)
         return;
+    tls_hmac_keep *keep = keep_at != NULL ? *keep_at : NULL;
     if (hmac_scope.nested)
         keep = NULL;
+    /* Made when there is something to keep: a connection whose handshake
+     * ended (or that never kept a context) holds no keep. Out of memory,
+     * the contexts are freed below, as with no keep. */
+    else if (keep == NULL && keep_at != NULL && (hmac_scope.kept[0] != NULL || hmac_scope.kept[1] != NULL))
+        keep = *keep_at = calloc(1, sizeof *keep);
     for (size_t i = 0; i < 2; i++) {
         const hmac_note *n = &hmac_scope.note[i];
         /* A note goes with the context it names only: one naming a

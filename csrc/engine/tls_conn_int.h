@@ -209,7 +209,8 @@ struct tls_conn {
     void *hooks_ud;
     int handshake_wiped;
     int secrets_forgotten;    /* tls_conn_forget_secrets: export refuses */
-    tls_hmac_keep hmac_keep; /* HMAC contexts between calls, until handshake_wiped */
+    tls_hmac_keep *hmac_keep; /* HMAC contexts between calls, until handshake_wiped
+                                 (NULL: none kept; allocated while needed) */
     tls_buf client_share;     /* client: our key share's public value */
     char *server_name;        /* client: asked for; server: SNI received */
 

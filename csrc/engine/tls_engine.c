@@ -340,7 +340,7 @@ static int end_batch(tls_conn *c, int rc)
  * records per call: a flight is written in one. */
 int tls_conn_start(tls_conn *c)
 {
-    tls_hmac_scope_enter_from(&c->hmac_keep);
+    tls_hmac_scope_enter_from(c->hmac_keep);
     tls_record_batch_begin(c);
     int rc = end_batch(c, start(c));
     tls_hmac_scope_leave_to(c->handshake_wiped ? NULL : &c->hmac_keep);
@@ -349,7 +349,7 @@ int tls_conn_start(tls_conn *c)
 
 int tls_conn_feed(tls_conn *c, const uint8_t *data, size_t len)
 {
-    tls_hmac_scope_enter_from(&c->hmac_keep);
+    tls_hmac_scope_enter_from(c->hmac_keep);
     tls_record_batch_begin(c);
     int rc = end_batch(c, feed(c, data, len));
     tls_hmac_scope_leave_to(c->handshake_wiped ? NULL : &c->hmac_keep);

@@ -225,7 +225,8 @@ static int l_hmac_kept(lua_State *L)
  * 32 bytes each. A step {"call"} ends the call and starts the next, as a
  * connection's do: the scope is left to a keep and entered again from it.
  * held is what the keep holds after the last call (tls_hmac_keep_held),
- * held_after_free what it holds once freed. */
+ * held_after_free what it holds once tls_hmac_keep_free has emptied it
+ * (the keep is then freed). */
 #define HMAC_SEQ_MAX 16
 static int l_hmac_sequence(lua_State *L)
 {
@@ -260,13 +261,12 @@ static int l_hmac_sequence(lua_State *L)
     TLS_ERROR_LOCAL(err);
     tls_error_clear(&err);
     int ok = 1;
-    tls_hmac_keep keep;
-    memset(&keep, 0, sizeof keep);
-    tls_hmac_scope_enter_from(&keep);
+    tls_hmac_keep *keep = NULL;
+    tls_hmac_scope_enter_from(keep);
     for (lua_Integer i = 0; ok && i < n; i++) {
         if (prf[i] < 0) {
             tls_hmac_scope_leave_to(&keep);
-            tls_hmac_scope_enter_from(&keep);
+            tls_hmac_scope_enter_from(keep);
             continue;
         }
         ok = prf[i] ? tls12_prf(md, secret[i], secret_len[i], "test label", (const uint8_t *)"seed",
@@ -277,9 +277,11 @@ static int l_hmac_sequence(lua_State *L)
                           == 0;
     }
     tls_hmac_scope_leave_to(&keep);
-    size_t held = tls_hmac_keep_held(&keep);
+    size_t held = tls_hmac_keep_held(keep);
+    /* Emptied first, so that what the free leaves in it can be counted. */
+    tls_hmac_keep_empty(keep);
+    size_t held_after = tls_hmac_keep_held(keep);
     tls_hmac_keep_free(&keep);
-    size_t held_after = tls_hmac_keep_held(&keep);
     if (!ok) {
         OPENSSL_cleanse(out, HMAC_SEQ_MAX * 32);
         return push_fail(L, "a derivation failed");
