@@ -76,10 +76,10 @@ return {
     from = [[if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))]], to = [[if (v < min || (v >= 0xd800 && v <= 0xdfff))]],
     specs = { { R, "replaces a value past U.10FFFF byte by byte" } } },
   { name = "r44b_names_cut_inside_character", file = "csrc/pki/tls_x509.c",
-    from = [[while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)]],
-    to = [[while (0 && n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)]],
+    from = [[n = tls_utf8_cut(s, room);]],
+    to = [[n = room;]],
     specs = { { R, "are cut before a character, never inside one" } } },
   { name = "r44b_reason_cut_inside_character", file = "csrc/util/tls_err.c",
-    from = [[if (len - (start - 1) < need)]], to = [[if (0 && len - (start - 1) < need)]],
+    from = [[e->buf[tls_utf8_cut(e->buf, TLS_REASON_MAX - 1)] = '\0';]], to = [[(void)0;]],
     specs = { { R, "ends before a character it would cut" } } },
 }

@@ -697,6 +697,17 @@ static int l_random(lua_State *L)
     return 1;
 }
 
+/* utf8_cut(text, n) -> the length tls_utf8_cut keeps of text's first n bytes */
+static int l_utf8_cut(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 0 && (lua_Unsigned)n <= len, 2, "outside the text");
+    lua_pushinteger(L, (lua_Integer)tls_utf8_cut(s, (size_t)n));
+    return 1;
+}
+
 /* ---- TLS 1.2 (csrc/crypto/tls12_*.c) ------------------------------------ */
 
 /* tls12_prf(hash_name, secret, label, seed1, seed2_or_nil, length) */
@@ -944,6 +955,7 @@ static const luaL_Reg functions[] = {
     {"sign", l_sign},
     {"verify", l_verify},
     {"random", l_random},
+    {"utf8_cut", l_utf8_cut},
     {"tls12_prf", l_tls12_prf},
     {"tls12_master_secret", l_tls12_master_secret},
     {"tls12_key_block", l_tls12_key_block},

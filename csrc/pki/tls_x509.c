@@ -250,11 +250,8 @@ static void append(char *out, size_t size, size_t *used, const char *s)
 {
     size_t n = strlen(s), room = size - 1 - *used;
     int cut = n > room;
-    if (cut) {
-        n = room;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--;
-    }
+    if (cut)
+        n = tls_utf8_cut(s, room);
     memcpy(out + *used, s, n);
     out[*used + n] = '\0';
     *used = cut ? size - 1 : *used + n;

@@ -23,20 +23,16 @@ void tls_error_release(tls_error *e)
     tls_error_clear(e);
 }
 
-/* A reason cut at TLS_REASON_MAX may end inside a UTF-8 character of the
- * peer text it quotes (sanitised whole, then formatted): that partial
- * character goes, so that the reason stays UTF-8 (review44b). */
-static void drop_partial_character(char *s, size_t len)
+size_t tls_utf8_cut(const char *s, size_t len)
 {
     size_t start = len;
     while (start > 0 && len - start < 3 && ((unsigned char)s[start - 1] & 0xc0) == 0x80)
         start--;
     if (start == 0)
-        return;
+        return len;
     unsigned char lead = (unsigned char)s[start - 1];
     size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-    if (len - (start - 1) < need)
-        s[start - 1] = '\0';
+    return len - (start - 1) < need ? start - 1 : len;
 }
 
 int tls_failv(tls_error *e, int alert, const char *fmt, va_list ap)
@@ -56,8 +52,11 @@ int tls_failv(tls_error *e, int alert, const char *fmt, va_list ap)
         }
         e->owned = 1;
     }
+    /* A reason cut at TLS_REASON_MAX may end inside a UTF-8 character of
+     * the peer text it quotes (sanitised whole, then formatted): that
+     * partial character goes, so that the reason stays UTF-8 (review44b). */
     if (vsnprintf(e->buf, TLS_REASON_MAX, fmt, ap) >= TLS_REASON_MAX)
-        drop_partial_character(e->buf, TLS_REASON_MAX - 1);
+        e->buf[tls_utf8_cut(e->buf, TLS_REASON_MAX - 1)] = '\0';
     e->reason = e->buf;
     return -1;
 }

@@ -7,6 +7,7 @@
 #define TLS_ERR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* The longest reasons are lists (a server none of whose pairs fits names
  * its keys, the client's signatures and groups, four of each): at 320 a
@@ -61,6 +62,12 @@ int tls_failv(tls_error *e, int alert, const char *fmt, va_list ap);
 /* Appends the reason of the most recent libcrypto error (ERR_get_error) to
  * the message and clears libcrypto's error queue. */
 int tls_fail_crypto(tls_error *e, int alert, const char *what);
+/* Where to cut the first len bytes of UTF-8 text so that no character is
+ * split: len, or less by the bytes of a last character that does not end
+ * within them. Reads s[0..len) only, so it serves text already cut short
+ * (vsnprintf's) as well as text to be cut. Reasons and the lists they quote
+ * are sanitised peer text, UTF-8 that must stay UTF-8 when it does not fit. */
+size_t tls_utf8_cut(const char *s, size_t len);
 /* "handshake_failure", "bad_record_mac", ... or "unknown_alert". */
 const char *tls_alert_name(int alert);
 
