@@ -89,13 +89,24 @@ static size_t drain(tls_conn *c, uint8_t *into, size_t cap)
     return got;
 }
 
-static int connect_pair(tls_config *ccfg, tls_conn **client, tls_conn **server)
+/* A client and a server not started, the same random bytes in every run. */
+static int new_pair(tls_config *ccfg, tls_config *scfg, tls_conn **client, tls_conn **server)
 {
     fuzz_rng_reset();
     *client = tls_conn_new(ccfg);
-    *server = tls_conn_new(fuzz_server_config(FUZZ_KEY_EC));
-    if (*client == NULL || *server == NULL || tls_conn_set_server_name(*client, "localhost") != 0
-        || tls_conn_start(*client) != 0) {
+    *server = tls_conn_new(scfg);
+    if (*client == NULL || *server == NULL || tls_conn_set_server_name(*client, "localhost") != 0) {
+        problem("could not make the connections");
+        return -1;
+    }
+    return 0;
+}
+
+static int connect_pair(tls_config *ccfg, tls_conn **client, tls_conn **server)
+{
+    if (new_pair(ccfg, fuzz_server_config(FUZZ_KEY_EC), client, server) != 0)
+        return -1;
+    if (tls_conn_start(*client) != 0) {
         problem("could not start a connection");
         return -1;
     }
@@ -105,6 +116,21 @@ static int connect_pair(tls_config *ccfg, tls_conn **client, tls_conn **server)
     }
     if (!harness_is(*client, TLS_STATUS_HANDSHAKE_DONE) || !harness_is(*server, TLS_STATUS_HANDSHAKE_DONE)) {
         problem("the handshake did not complete");
+        return -1;
+    }
+    return 0;
+}
+
+/* A connected pair whose client has written len bytes of data: in one
+ * write, or in two split at `split` (records of two sizes). */
+static int connect_and_write(tls_config *ccfg, tls_conn **client, tls_conn **server, const uint8_t *data,
+                             size_t len, size_t split)
+{
+    if (connect_pair(ccfg, client, server) != 0)
+        return -1;
+    if ((split > 0 && tls_conn_write(*client, data, split) != 0) ||
+        tls_conn_write(*client, data + split, len - split) != 0) {
+        problem("the write failed");
         return -1;
     }
     return 0;
@@ -147,15 +173,13 @@ static void pieces_case(const char *name, tls_config *ccfg, size_t min, size_t p
     tls_conn *client = NULL, *server = NULL;
     size_t len = 3 * TLS_MAX_PLAINTEXT + 4321;
     uint8_t *data = malloc(len), *plain = malloc(len);
-    if (data == NULL || plain == NULL || connect_pair(ccfg, &client, &server) != 0)
+    if (data == NULL || plain == NULL)
         goto out;
     for (size_t i = 0; i < len; i++)
         data[i] = (uint8_t)(i * 7 + i / 251);
     /* Several writes: records of different sizes, then the close. */
-    if (tls_conn_write(client, data, 1000) != 0 || tls_conn_write(client, data + 1000, len - 1000) != 0) {
-        problem("the write failed");
+    if (connect_and_write(ccfg, &client, &server, data, len, 1000) != 0)
         goto out;
-    }
     tls_conn_close(client);
     const uint8_t *wire;
     size_t n = tls_conn_output(client, &wire);
@@ -188,13 +212,9 @@ static void half_record_case(tls_config *ccfg, const char *name, size_t part, si
     tls_conn *client = NULL, *server = NULL;
     size_t len = 2 * TLS_MAX_PLAINTEXT;
     uint8_t *data = calloc(1, len), *plain = malloc(len);
-    if (data == NULL || plain == NULL || connect_pair(ccfg, &client, &server) != 0)
+    if (data == NULL || plain == NULL || connect_and_write(ccfg, &client, &server, data, len, 0) != 0)
         goto out;
     most_held = 0;
-    if (tls_conn_write(client, data, len) != 0) {
-        problem("the write failed");
-        goto out;
-    }
     const uint8_t *wire;
     size_t n = tls_conn_output(client, &wire);
     size_t record = n / 2, got = 0; /* two records of the largest size */
@@ -230,12 +250,8 @@ static void backlog_case(tls_config *ccfg)
     tls_conn *client = NULL, *server = NULL;
     size_t len = 12 * TLS_MAX_PLAINTEXT;
     uint8_t *data = calloc(1, len);
-    if (data == NULL || connect_pair(ccfg, &client, &server) != 0)
+    if (data == NULL || connect_and_write(ccfg, &client, &server, data, len, 0) != 0)
         goto out;
-    if (tls_conn_write(client, data, len) != 0) {
-        problem("the write failed");
-        goto out;
-    }
     const uint8_t *wire;
     size_t n = tls_conn_output(client, &wire);
     if (tls_conn_feed(server, wire, n) != 0)
@@ -335,30 +351,26 @@ static void altered_case(tls_config *ccfg)
 {
     case_name = "altered";
     tls_conn *client = NULL, *server = NULL;
-    uint8_t data[3000];
+    uint8_t data[2 * 3000]; /* two records of the same size */
     memset(data, 'z', sizeof data);
-    if (connect_pair(ccfg, &client, &server) != 0)
+    if (connect_and_write(ccfg, &client, &server, data, sizeof data, sizeof data / 2) != 0)
         goto out;
-    if (tls_conn_write(client, data, sizeof data) != 0 || tls_conn_write(client, data, sizeof data) != 0) {
-        problem("the write failed");
-        goto out;
-    }
     const uint8_t *wire;
     size_t n = tls_conn_output(client, &wire);
     uint8_t *copy = malloc(n);
     if (copy == NULL)
         goto out;
     memcpy(copy, wire, n);
-    size_t second = n / 2; /* two records of the same size */
+    size_t second = n / 2;
     copy[second + 1000] ^= 1;
     size_t got = 0;
-    uint8_t plain[2 * sizeof data];
+    uint8_t plain[sizeof data];
     int rc = deliver(server, copy, n, 1, 5, plain, sizeof plain, &got);
     free(copy);
     const tls_error *e = tls_conn_error(server);
     if (rc != -1 || !harness_is(server, TLS_STATUS_FAILED) || e == NULL || e->alert != TLS_ALERT_BAD_RECORD_MAC)
         problem("the altered record did not fail with bad_record_mac");
-    if (got != sizeof data)
+    if (got != sizeof data / 2)
         problem("the record before the altered one was not delivered whole");
     size_t room = 0;
     if (tls_conn_input_room(server, 1, 1, &room) != NULL)
@@ -419,12 +431,8 @@ static void stale_case(tls_config *ccfg, int altered)
     tls_conn *client = NULL, *server = NULL;
     size_t len = 5 * TLS_MAX_PLAINTEXT; /* four fill the plaintext buffer, one is held back */
     uint8_t *data = calloc(1, len);
-    if (data == NULL || connect_pair(ccfg, &client, &server) != 0)
+    if (data == NULL || connect_and_write(ccfg, &client, &server, data, len, 0) != 0)
         goto out;
-    if (tls_conn_write(client, data, len) != 0) {
-        problem("the write failed");
-        goto out;
-    }
     const uint8_t *wire;
     size_t n = tls_conn_output(client, &wire);
     uint8_t *copy = malloc(n);
@@ -473,12 +481,8 @@ static void idle_partial_case(tls_config *ccfg)
     uint8_t data[2000], plain[sizeof data];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)(i * 11);
-    if (connect_pair(ccfg, &client, &server) != 0)
+    if (connect_and_write(ccfg, &client, &server, data, sizeof data, 1000) != 0)
         goto out;
-    if (tls_conn_write(client, data, 1000) != 0 || tls_conn_write(client, data + 1000, 1000) != 0) {
-        problem("the write failed");
-        goto out;
-    }
     const uint8_t *wire;
     size_t n = tls_conn_output(client, &wire), got = 0;
     /* The first record and 3 bytes of the second, in one read: the 3 are
@@ -670,13 +674,8 @@ static void conversation_case(const conversation *cv, size_t piece)
     char why[256];
     if (want == NULL || got_s == NULL || got_c == NULL)
         goto out;
-    fuzz_rng_reset();
-    client = tls_conn_new(cv->client());
-    server = tls_conn_new(cv->server());
-    if (client == NULL || server == NULL || tls_conn_set_server_name(client, "localhost") != 0) {
-        problem("could not make the connections");
+    if (new_pair(cv->client(), cv->server(), &client, &server) != 0)
         goto out;
-    }
     fuzz_use_store(server);
     size_t early_len = 0;
     if (cv->session >= 0) {
