@@ -5,25 +5,13 @@
 -- UBSan, beside the fuzz replay programs); here every receive pattern is
 -- driven with the records arriving a few bytes per read, across record
 -- boundaries, with a close and an altered record midway.
-local tls = require "tls"
-local certs = require "spec.support.certs"
-local tcppair = require "spec.support.tcppair"
-local proc = require "spec.support.proc"
+local input_room = require "spec.support.input_room"
+local relay = require "spec.support.relayed_pair"
 local socket = require "socket"
 
-local HARNESS = "build-fuzz/replay/input_room"
-local CLEAN_ENV = "env -u LD_PRELOAD ASAN_OPTIONS=detect_leaks=1 "
-   .. "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "
-
 describe("review43e: the engine's input room", function()
-   setup(function()
-      local code, out = proc.capture(CLEAN_ENV .. "make -s " .. HARNESS)
-      assert(code == 0, "building the harness failed:\n" .. out)
-   end)
-
    it("keeps its bounds, releases an empty buffer, refuses where feed takes nothing, fails as feed", function()
-      local code, out = proc.capture(CLEAN_ENV .. HARNESS)
-      assert(code == 0, out)
+      local out = input_room.run()
       assert.truthy(out:find("input_room: 0 problem(s)", 1, true), out)
       local cases = 0
       for _ in out:gmatch("53473 out") do cases = cases + 1 end
@@ -46,56 +34,11 @@ describe("review43e: the engine's input room", function()
    end)
 end)
 
-local c = certs.get()
-
--- client -> [a1 a2] -> the test -> [b1 b2] -> server: what the client sends
--- reaches the server only as the test passes it on, in pieces it chooses.
+-- The relayed pair of spec/support/relayed_pair.lua, given to the server a
+-- piece at a time.
 local function relayed_pair(version)
-   local a1, a2 = tcppair()
-   local b1, b2 = tcppair()
-   a2:settimeout(0); b1:settimeout(0)
-   local cctx = assert(tls.context { mode = "client", ca = c.ca, max_version = version })
-   local sctx = assert(tls.context { mode = "server", certificate = c.leaf.ecdsa_p256.cert,
-      key = c.leaf.ecdsa_p256.key, tickets = 0 })
-   local client = assert(tls.wrap(a1, cctx, { servername = "localhost" }))
-   local server = assert(tls.wrap(b2, sctx))
-   client:settimeout(0); server:settimeout(0)
-   local r = { client = client, server = server, a2 = a2, b1 = b1 }
-   -- What the client sent that the server has not been given yet; with
-   -- settle, until nothing more comes for 50 ms (loopback delivery is not
-   -- immediate on a loaded machine).
-   function r.take(settle)
-      local parts = {}
-      while true do
-         local data, err, partial = a2:receive(65536)
-         local got = data or partial
-         if got and #got > 0 then parts[#parts + 1] = got end
-         if not data then
-            if err == "closed" then r.client_closed = true end
-            if not settle or err == "closed" or #socket.select({ a2 }, nil, 0.05) == 0 then break end
-         end
-      end
-      return table.concat(parts)
-   end
-   -- The server's bytes to the client, whole.
-   function r.back()
-      while true do
-         local data, err, partial = b1:receive(65536)
-         local got = data or partial
-         if got and #got > 0 then assert(a2:send(got)) end
-         if not data then return err end
-      end
-   end
-   local cdone, sdone
-   for _ = 1, 400 do
-      if not cdone then cdone = client:handshake() end
-      local fwd = r.take()
-      if #fwd > 0 then assert(b1:send(fwd)) end
-      if not sdone then sdone = server:handshake() end
-      r.back()
-      if cdone and sdone then break end
-   end
-   assert(cdone and sdone, "handshake did not complete")
+   local r = relay(version)
+   local server, b1 = r.server, r.b1
    r.pending = ""
    r.turn = 0
    -- Gives the server the next piece (1 to 7 bytes) of what the client sent.
