@@ -7,11 +7,9 @@ return {
   { name = "r45f_utf8_cut_never", file = F,
     from = [[return len - (start - 1) < need ? start - 1 : len;]], to = [[return (void)need, len;]],
     specs = { { R, "drops the bytes of a character the cut would split" } } },
-  -- Looking back 2 bytes instead of 3 is the same for UTF-8 (a partial
-  -- character has 2 continuation bytes at most): 1 is not.
-  { name = "r45f_utf8_cut_one_back", file = F,
-    from = [[len - start < 3 &&]], to = [[len - start < 1 &&]],
-    specs = { { R, "drops the bytes of a character the cut would split" } } },
+  -- Looking back 1 byte instead of 3 is r45a_reason_cut_looks_back_one
+  -- (review45a planted it in the same text); 2 instead of 3 is the same for
+  -- UTF-8 (a partial character has 2 continuation bytes at most).
   { name = "r45f_utf8_cut_whole_kept", file = F,
     from = [[lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3]], to = [[lead >= 0xf0 ? 5 : lead >= 0xe0 ? 3]],
     specs = { { R, "keeps every byte when the cut falls between characters" } } },
