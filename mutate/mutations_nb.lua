@@ -50,8 +50,10 @@ return {
      specs = { { NB, "a keyupdate stopped by wantwrite is finished by the next call" } } },
    -- bytes returned by receive are counted
    { name = "nb_stats_received_uncounted", file = CONN,
-     from = [[    c->received += (double)n;]],
-     to = [[    c->received += (double)0 * (double)n;]],
+     from = [[    tls_conn_app_data_done(c->tls, n);
+    c->received += (double)n;]],
+     to = [[    tls_conn_app_data_done(c->tls, n);
+    c->received += (double)0 * (double)n;]],
      specs = { { NB, "getstats counts application bytes both ways" } } },
    -- setfd refuses a number that is no open descriptor
    { name = "nb_setfd_unchecked", file = CONN,
