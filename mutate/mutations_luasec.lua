@@ -30,7 +30,7 @@ return {
      to = [[      if v == "lsec_ignore_purpose" then]],
      specs = { { D, "refuses verifyext that accepts bad chains" } } },
    { name = "luasec_depth_ignored", file = L,
-     from = [[    if cfg.depth < MAX_DEPTH then]],
+     from = [[    if depth < MAX_DEPTH then]],
      to = [[    if false then]],
      specs = { { D, "refuses verifyext that accepts bad chains, and a depth below" } } },
    { name = "luasec_missing_cafile_accepted", file = L,

@@ -141,18 +141,18 @@ return {
     specs = { { S, "ctx:set_clock_offset refuses NaN" } } },
   -- tls.luasec's depth = NaN passes "< 9" and limits nothing
   { name = "misc19_luasec_depth_nan", file = "lua/tls/luasec.lua",
-    from = [[    if not math.tointeger(cfg.depth) then]],
+    from = [[    if not depth then]],
     to = [[    if false then]],
     specs = { { S, "tls.luasec refuses depth = NaN" } } },
   -- tls.luasec's setstats takes NaN before the handshake
   { name = "misc19_luasec_setstats_nan", file = "lua/tls/luasec.lua",
-    from = [[  if v ~= nil and not (v >= 0 and v <= 2^53) then]],
+    from = [[  if not (v >= 0 and v <= 2^53) then]],
     to = [[  if false then]],
     specs = { { S, "tls.luasec connections refuse NaN in setstats and settimeout" } } },
   -- ... and settimeout
   { name = "misc19_luasec_settimeout_nan", file = "lua/tls/luasec.lua",
-    from = [[  if t ~= nil and (type(t) ~= "number" or t ~= t) then]],
-    to = [[  if false then]],
+    from = [[    if n == nil or n ~= n then]],
+    to = [[    if n == nil then]],
     specs = { { S, "tls.luasec connections refuse NaN in setstats and settimeout" } } },
   -- a NaN timeout said to be "(got number)"
   { name = "misc19_timeout_nan_said_number", file = "lua/tls.lua",

@@ -37,6 +37,18 @@ local function fail(fmt, ...)
   return nil, string.format(fmt, ...)
 end
 
+-- A whole number as LuaSec's C functions take one (luaL_checkinteger): a
+-- number or a string that reads as one ("10", " 10 ", "0xa", "1e1", 10.0);
+-- else nil and luaL_checkinteger's words. Before session 45 the drop-in
+-- raised on depth = "10", which LuaSec takes (review45d).
+local function lua_integer(v)
+  local n = (type(v) == "number" or type(v) == "string") and tonumber(v) or nil
+  if n == nil then return nil, "number expected, got " .. type(v) end
+  local i = math.tointeger(n)
+  if i == nil then return nil, "number has no integer representation" end
+  return i
+end
+
 -- What is wrong with a client's host name (newcontext's servername, sni()),
 -- or nil: refused here rather than by tls.wrap at the handshake, whose
 -- message names a function the program never called. Left out, no name is
@@ -552,17 +564,15 @@ local function translate(cfg)
     return fail("dane is not supported by luatls")
   end
   if cfg.depth ~= nil then
-    if type(cfg.depth) ~= "number" then
-      error(string.format("bad argument #1 to 'newcontext' (depth: number expected, got %s)", type(cfg.depth)), 3)
-    end
     -- LuaSec takes it with luaL_checkinteger: NaN, an infinity or 9.5 raise
     -- there (NaN would pass "< MAX_DEPTH" here, and limit nothing).
-    if not math.tointeger(cfg.depth) then
-      error("bad argument #1 to 'newcontext' (depth: number has no integer representation)", 3)
+    local depth, why = lua_integer(cfg.depth)
+    if not depth then
+      error(string.format("bad argument #1 to 'newcontext' (depth: %s)", why), 3)
     end
-    if cfg.depth < MAX_DEPTH then
+    if depth < MAX_DEPTH then
       return fail("depth %d is refused: luatls cannot limit the chain below %d intermediate certificates "
-        .. "(its own limit); leave depth out or set it to %d or more", cfg.depth, MAX_DEPTH, MAX_DEPTH)
+        .. "(its own limit); leave depth out or set it to %d or more", depth, MAX_DEPTH, MAX_DEPTH)
     end
   end
   if cfg.dhparam ~= nil and type(cfg.dhparam) ~= "function" then
@@ -1206,10 +1216,16 @@ function Conn:receive(pattern, prefix)
 end
 
 function Conn:settimeout(t, mode)
-  -- Checked now, not when the connection is first used (as conn:settimeout does).
-  if t ~= nil and (type(t) ~= "number" or t ~= t) then
-    error(string.format("bad argument #1 to 'settimeout' (%s)", type(t) ~= "number"
-      and "number expected, got " .. type(t) or "timeout is NaN: give seconds, or nil or a negative number to block"), 2)
+  -- Checked now, not when the connection is first used (as conn:settimeout
+  -- does). A string that reads as a number is one, as LuaSec's
+  -- luaL_optnumber takes it (refused before session 45).
+  if t ~= nil then
+    local n = (type(t) == "number" or type(t) == "string") and tonumber(t) or nil
+    if n == nil or n ~= n then
+      error(string.format("bad argument #1 to 'settimeout' (%s)", n == nil
+        and "number expected, got " .. type(t) or "timeout is NaN: give seconds, or nil or a negative number to block"), 2)
+    end
+    t = n
   end
   -- LuaSec's modes are LuaSocket's (tls.conn's settimeout says the same)
   if mode ~= nil and not (type(mode) == "string" and mode:match("^[btr]")) then
@@ -1268,10 +1284,18 @@ function Conn:getstats()
   return self.received, self.sent, socket.gettime() - self.birth
 end
 
--- As conn:setstats: nil keeps a value; NaN, an infinity or a negative number raises.
+-- As conn:setstats: nil keeps a value; NaN, an infinity or a negative number
+-- raises, and so does what is no number (LuaSec's luaL_optnumber): before
+-- session 45, setstats("x") or setstats({}) before the handshake kept the
+-- old value and returned 1.
 local function stat_value(v, arg)
-  v = tonumber(v)
-  if v ~= nil and not (v >= 0 and v <= 2^53) then
+  if v == nil then return nil end
+  local n = (type(v) == "number" or type(v) == "string") and tonumber(v) or nil
+  if n == nil then
+    error(string.format("bad argument #%d to 'setstats' (number expected, got %s)", arg, type(v)), 3)
+  end
+  v = n
+  if not (v >= 0 and v <= 2^53) then
     error(string.format("bad argument #%d to 'setstats' (%s)", arg,
       v ~= v and "is NaN: a number >= 0 expected" or "out of range: a finite number >= 0 expected"), 3)
   end
@@ -1279,8 +1303,10 @@ local function stat_value(v, arg)
 end
 
 function Conn:setstats(received, sent, age)
-  if self.conn and self.conn.setstats then return self.conn:setstats(received, sent, age) end
+  -- Checked here before and after the handshake alike, so that a mistake
+  -- is said at the program's line, not inside this module.
   received, sent, age = stat_value(received, 1), stat_value(sent, 2), stat_value(age, 3)
+  if self.conn and self.conn.setstats then return self.conn:setstats(received, sent, age) end
   self.received = received or self.received
   self.sent = sent or self.sent
   if age then self.birth = socket.gettime() - age end
@@ -1295,10 +1321,12 @@ local function handshake_done(self)
 end
 
 function Conn:getpeercertificate(n)
-  n = n or 1
-  if math.type(n) ~= "integer" then
-    error("bad argument #2 to 'getpeercertificate' (number has no integer representation)", 2)
-  end
+  -- luaL_optinteger, as LuaSec: "2" and 2.0 are 2 (refused before session
+  -- 45, with the argument counted as #2 where LuaSec says #1).
+  if n == nil then n = 1 end
+  local i, why = lua_integer(n)
+  if not i then error("bad argument #1 to 'getpeercertificate' (" .. why .. ")", 2) end
+  n = i
   if not handshake_done(self) then return nil, "closed" end
   if n < 1 then return nil, "invalid certificate index" end
   local chain = self.conn:peerchain()
@@ -1348,9 +1376,23 @@ function Conn:getpeerfinished()
   return peer
 end
 
+-- LuaSec's argument checks (luaL_checklstring, luaL_checkinteger), said at
+-- the program's line: they were tls.conn:export's, inside this module, with
+-- its own argument numbers.
+local function string_arg(v, n, method)
+  if type(v) ~= "string" and type(v) ~= "number" then
+    error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, method, type(v)), 3)
+  end
+  return tostring(v)
+end
+
 function Conn:exportkeyingmaterial(label, len, context)
+  label = string_arg(label, 1, "exportkeyingmaterial")
+  local n, why = lua_integer(len)
+  if not n then error("bad argument #2 to 'exportkeyingmaterial' (" .. why .. ")", 2) end
+  if context ~= nil then context = string_arg(context, 3, "exportkeyingmaterial") end
   if not handshake_done(self) then return nil, "closed" end
-  return self.conn:export(label, context, len)
+  return self.conn:export(label, context, n)
 end
 
 local BITS = { AES_128 = 128, AES_256 = 256, CHACHA20 = 256, AES128 = 128, AES256 = 256 }
