@@ -5,27 +5,15 @@
 -- the byte counter, and timeout 0 with nothing there.
 local tls = require "tls"
 local certs = require "spec.support.certs"
-local tcppair = require "spec.support.tcppair"
+local wrapped_pair = require "spec.support.wrapped_pair"
 
 local c = certs.get()
 
 local function connected_pair(version)
-   local a, b = tcppair()
    local cctx = assert(tls.context { mode = "client", ca = c.ca, max_version = version })
    local sctx = assert(tls.context { mode = "server", certificate = c.leaf.ecdsa_p256.cert,
       key = c.leaf.ecdsa_p256.key, tickets = 0 })
-   local client = assert(tls.wrap(a, cctx, { servername = "localhost" }))
-   local server = assert(tls.wrap(b, sctx))
-   client:settimeout(0); server:settimeout(0)
-   local cdone, sdone
-   for _ = 1, 200 do
-      if not cdone then cdone = client:handshake() end
-      if not sdone then sdone = server:handshake() end
-      if cdone and sdone then break end
-   end
-   assert(cdone and sdone, "handshake did not complete")
-   client:settimeout(5); server:settimeout(5)
-   return client, server
+   return wrapped_pair(cctx, sctx)
 end
 
 for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do

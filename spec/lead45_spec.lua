@@ -4,23 +4,11 @@
 -- (LuaSocket's size_t conversion of it is undefined in C: "" on x86-64).
 local tls = require "tls"
 local E = require "spec.support.engines"
-local tcppair = require "spec.support.tcppair"
+
+local wrapped_pair = require "spec.support.wrapped_pair"
 
 local function connected()
-  local a, b = tcppair()
-  local cctx = assert(tls.context { mode = "client", ca = E.CERT })
-  local client = assert(tls.wrap(a, cctx, { servername = "localhost" }))
-  local server = assert(tls.wrap(b, E.server_ctx {}))
-  client:settimeout(0); server:settimeout(0)
-  local cdone, sdone
-  for _ = 1, 200 do
-    if not cdone then cdone = client:handshake() end
-    if not sdone then sdone = server:handshake() end
-    if cdone and sdone then break end
-  end
-  assert(cdone and sdone, "handshake did not complete")
-  client:settimeout(5); server:settimeout(5)
-  return client, server
+  return wrapped_pair(assert(tls.context { mode = "client", ca = E.CERT }), E.server_ctx {})
 end
 
 describe("lead45: receive's extreme counts", function()

@@ -5,24 +5,7 @@ local tls = require "tls"
 local E = require "spec.support.engines"
 local tcppair = require "spec.support.tcppair"
 
--- A client and a server connection over a socket pair in this process,
--- stepped at timeout 0 until both handshakes are done (client_opts: the
--- third argument of tls.wrap for the client).
-local function connected(cctx, sctx, client_opts)
-  local a, b = tcppair()
-  local client = assert(tls.wrap(a, cctx, E.merge({ servername = "localhost" }, client_opts)))
-  local server = assert(tls.wrap(b, sctx))
-  client:settimeout(0); server:settimeout(0)
-  local cdone, sdone
-  for _ = 1, 200 do
-    if not cdone then cdone = client:handshake() end
-    if not sdone then sdone = server:handshake() end
-    if cdone and sdone then break end
-  end
-  assert(cdone and sdone, "handshake did not complete")
-  client:settimeout(5); server:settimeout(5)
-  return client, server
-end
+local connected = require "spec.support.wrapped_pair"
 
 describe("review45d: getstats counts the early data receive_early returns", function()
   local KEY = ("K"):rep(16) .. ("k"):rep(24) .. "76543210"
