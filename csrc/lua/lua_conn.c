@@ -1315,11 +1315,22 @@ static int conn_close(lua_State *L)
     return 1;
 }
 
+/* For the methods that read what the engine recorded: once __gc freed it
+ * (a finalizer of another object using the connection after its own ran),
+ * they raise, as every engine method does then. A quiet nil from
+ * session() read as "no session to resume", from finished() as "no
+ * Finished yet" (review45g). */
+static void check_not_collected(lua_State *L, const lua_conn *c)
+{
+    if (c->tls == NULL)
+        luaL_error(L, "tls: connection already collected (its __gc ran; a finalizer that still uses it must "
+                      "run first or keep what it needs)");
+}
+
 static int conn_info(lua_State *L)
 {
     lua_conn *c = to_conn(L);
-    if (!c->tls)
-        return luaL_error(L, "connection already collected");
+    check_not_collected(L, c);
     tls_lua_push_info(L, c->tls);
     lua_pushboolean(L, truncated(c));
     lua_setfield(L, -2, "truncated");
@@ -1332,18 +1343,21 @@ static int conn_info(lua_State *L)
 static int conn_session(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    check_not_collected(L, c);
     return tls_lua_push_session(L, c->tls);
 }
 
 static int conn_peercertificate(lua_State *L)
 {
     lua_conn *c = to_conn(L);
+    check_not_collected(L, c);
     return tls_lua_push_peer(L, c->tls, 0);
 }
 
 static int conn_peerchain(lua_State *L)
 {
     lua_conn *c = to_conn(L);
+    check_not_collected(L, c);
     return tls_lua_push_peer(L, c->tls, 1);
 }
 
@@ -1352,6 +1366,7 @@ static int conn_peerchain(lua_State *L)
 static int conn_verifiedchain(lua_State *L)
 {
     lua_conn *c = to_conn(L);
+    check_not_collected(L, c);
     return tls_lua_push_verified(L, c->tls);
 }
 
@@ -1368,6 +1383,7 @@ static int conn_getfd(lua_State *L)
 static int conn_finished(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    check_not_collected(L, c);
     return tls_lua_finished(L, c->tls);
 }
 
