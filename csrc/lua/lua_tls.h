@@ -146,7 +146,8 @@ void tls_lua_export_check_args(lua_State *L, int arg);
 int tls_lua_export(lua_State *L, const tls_conn *c, int arg);
 /* conn:finished() and e:finished(): the verify_data of the last Finished
  * sent and of the peer's last verified one, each nil until there is one
- * (and both nil for c NULL: a closed connection). */
+ * (and both nil for c NULL; conn:finished() raises before that once the
+ * connection was collected). */
 int tls_lua_finished(lua_State *L, const tls_conn *c);
 /* tls_hooks.verify for the context's `verify` function (lua_hook_verify.c). */
 int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, STACK_OF(X509) *path, int ok, const char *reason,
