@@ -81,6 +81,11 @@ struct lua_conn {
                         what it waits for may stay queued (see pump) */
     double received; /* bytes of application data returned by receive */
     double sent;     /* bytes of application data accepted by send */
+    /* Client: bytes the 'early_data' option queued as 0-RTT data, not yet
+     * in sent: they count once the server accepted them (see
+     * settle_early), and never when it declined them (the application
+     * sends them again, and send counts them then). */
+    double early_unsettled;
     double born;     /* tls_sock_now() at creation, for getstats' age */
     tls_lua_trace trace;
     /* Why the last call failed: CONN_MSG_MAX bytes allocated at the first
@@ -532,14 +537,32 @@ static void close_socket(lua_State *L, lua_conn *c, int conn_index)
  * session that allows it, early_data off, too large) nothing fails: the
  * application sees it in info().early_data (absent or "rejected") and
  * sends the data again, as it must after any rejection. */
-void tls_lua_offer_early(lua_State *L, tls_conn *c, int idx)
+size_t tls_lua_offer_early(lua_State *L, tls_conn *c, int idx)
 {
     if (lua_isnoneornil(L, idx))
-        return;
+        return 0;
     size_t len;
     const char *data = luaL_checklstring(L, idx, &len);
     char why[256];
-    (void)tls_conn_write_early(c, (const uint8_t *)data, len, why, sizeof why);
+    return tls_conn_write_early(c, (const uint8_t *)data, len, why, sizeof why) == 0 ? len : 0;
+}
+
+/* The client's 0-RTT bytes join sent once info says the server accepted
+ * them (before session 45 they never did: a client's sent count missed
+ * what the server's receive_early counted as received). Done when the
+ * counts are read or set, so that setstats before the answer still gets
+ * them added once, and setstats after it is not undone. */
+static void settle_early(lua_conn *c)
+{
+    if (c->early_unsettled == 0 || !c->tls)
+        return;
+    tls_conn_info info;
+    tls_conn_get_info(c->tls, &info);
+    if (info.early_data == 0)
+        return;
+    if (info.early_data == 1)
+        c->sent += c->early_unsettled;
+    c->early_unsettled = 0;
 }
 
 /* core.connect(host, port, ctx, servername, handshake_timeout, timeout, session, early_data):
@@ -579,7 +602,7 @@ int tls_lua_connect(lua_State *L)
         close_socket(L, c, 9);
         return 2;
     }
-    tls_lua_offer_early(L, c->tls, 8);
+    c->early_unsettled = (double)tls_lua_offer_early(L, c->tls, 8);
     int st = ensure_handshake(c, deadline);
     if (st != TLS_IO_DONE) {
         lua_pushnil(L);
@@ -668,7 +691,7 @@ int tls_lua_wrap(lua_State *L)
         || tls_lua_offer_session(L, c->tls, 6) != 0)
         return 2;
     if (!cfg->is_server)
-        tls_lua_offer_early(L, c->tls, 7);
+        c->early_unsettled = (double)tls_lua_offer_early(L, c->tls, 7);
     lua_settop(L, 8);
     return 1;
 }
@@ -1476,6 +1499,7 @@ static int conn_setfd(lua_State *L)
 static int conn_getstats(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    settle_early(c);
     lua_pushnumber(L, c->received);
     lua_pushnumber(L, c->sent);
     lua_pushnumber(L, tls_sock_now() - c->born);
@@ -1500,6 +1524,7 @@ static double opt_stat(lua_State *L, int arg, double keep)
 static int conn_setstats(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    settle_early(c);
     double now = tls_sock_now();
     double received = opt_stat(L, 2, c->received);
     double sent = opt_stat(L, 3, c->sent);

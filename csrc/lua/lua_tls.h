@@ -220,8 +220,9 @@ int tls_lua_push_session(lua_State *L, const tls_conn *c);
 /* Offers the session text at idx (nil: none) to client c: 0, or -1 with
  * nil, message pushed. */
 int tls_lua_offer_session(lua_State *L, tls_conn *c, int idx);
-/* Client: the 'early_data' option at idx (nil: none): 0-RTT data when possible (lua_conn.c). */
-void tls_lua_offer_early(lua_State *L, tls_conn *c, int idx);
+/* Client: the 'early_data' option at idx (nil: none): 0-RTT data when possible
+ * (lua_conn.c). Returns the bytes queued as early data (0: none). */
+size_t tls_lua_offer_early(lua_State *L, tls_conn *c, int idx);
 
 /* ---- Objects --------------------------------------------------------------- */
 void tls_lua_conn_register(lua_State *L);
