@@ -1321,13 +1321,15 @@ local function handshake_done(self)
 end
 
 function Conn:getpeercertificate(n)
+  -- LuaSec answers "closed" before it reads the argument (review46c: a
+  -- program that passes a bad index only before the handshake runs there).
+  if not handshake_done(self) then return nil, "closed" end
   -- luaL_optinteger, as LuaSec: "2" and 2.0 are 2 (refused before session
   -- 45, with the argument counted as #2 where LuaSec says #1).
   if n == nil then n = 1 end
   local i, why = lua_integer(n)
   if not i then error("bad argument #1 to 'getpeercertificate' (" .. why .. ")", 2) end
   n = i
-  if not handshake_done(self) then return nil, "closed" end
   if n < 1 then return nil, "invalid certificate index" end
   local chain = self.conn:peerchain()
   return wrap_cert(chain and chain[n])
@@ -1387,11 +1389,13 @@ local function string_arg(v, n, method)
 end
 
 function Conn:exportkeyingmaterial(label, len, context)
+  -- "closed" first, as LuaSec (and this module before session 45): its
+  -- arguments are read only on a connected connection (review46c).
+  if not handshake_done(self) then return nil, "closed" end
   label = string_arg(label, 1, "exportkeyingmaterial")
   local n, why = lua_integer(len)
   if not n then error("bad argument #2 to 'exportkeyingmaterial' (" .. why .. ")", 2) end
   if context ~= nil then context = string_arg(context, 3, "exportkeyingmaterial") end
-  if not handshake_done(self) then return nil, "closed" end
   return self.conn:export(label, context, n)
 end
 
