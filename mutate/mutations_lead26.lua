@@ -37,8 +37,8 @@ return {
   -- review26c #6: the connection's close inside a controller lets loop.lua's
   -- internal error table out (a trace function calling close saw a table)
   { name = "lead26_cq_close_raises_table", file = "lua/tls/loop.lua",
-    from = [[  cm.close = core.loop_method(cm.close, close(cm.close), pick_controller, ARGERR, "tls.conn")]],
-    to = [[  cm.close = core.loop_method(cm.close, close(cm.close), pick_controller, {}, "tls.conn")]],
+    from = [[  cm.close = core.loop_method(cm.close, close(cm.close), pick_always, ARGERR, "tls.conn")]],
+    to = [[  cm.close = core.loop_method(cm.close, close(cm.close), pick_always, {}, "tls.conn")]],
     specs = { { L, "close from a trace function" } } },
   -- review26c #2: a numeric-string server timeout kept as a string
   { name = "lead26_cq_string_timeout_kept", file = "lua/tls/loop.lua",

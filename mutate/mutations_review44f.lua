@@ -5,8 +5,8 @@ local CONN = "csrc/lua/lua_conn.c"
 local S = "spec/review44f_spec.lua"
 return {
   { name = "review44f_close_leaves_waiters", file = LOOP,
-    from = [[  return function(cq, self)
-    release_waiters(cq, self)]], to = [[  return function(cq, self)]],
+    from = [[    release_waiters(cq, self)
+    local fd = self:getfd()]], to = [[    local fd = self:getfd()]],
     specs = { { S, "wakes both waiters" } } },
   { name = "review44f_server_close_leaves_waiters", file = LOOP,
     from = [[if controller() then release_waiters(cq, self) end]], to = [[if false then release_waiters(cq, self) end]],

@@ -237,9 +237,8 @@ end
 
 local function always() return true end
 -- A controller, else the cqueues module (accept marks handshake deadlines
--- with its clock even outside one); close needs a controller.
+-- with its clock even outside one, close cancels the descriptor there).
 local function pick_always() return controller() or loaded.cqueues end
-local function pick_controller() return controller() end
 
 -- handshake, dohandshake, receive_early, keyupdate: calls without a
 -- partial result. `completes`: a success means the handshake is done
@@ -306,8 +305,21 @@ end
 -- takes it at once (it nearly always does: a few bytes) and closes. The
 -- descriptor is first cancelled in cqueues, so that a later socket given
 -- the same number is not mistaken for this one.
+-- Outside a controller (cq is then the cqueues module) the C close runs as
+-- without cqueues, after the same cancel, as a server's close does: a
+-- coroutine waiting on the connection wakes at its controller's next step
+-- and says "closed" (before review46a nothing woke it, and at its deadline
+-- its controller stopped with EBADF). Two or more waiters still stop that
+-- controller with EBADF: they cannot leave before the descriptor goes.
 local function close(close)
   return function(cq, self)
+    if not controller() then
+      local fd = self:getfd()
+      if fd and fd >= 0 then cq.cancel(fd) end
+      local ok, r = pcall(close, self)
+      if not ok then error(raised(r), 0) end
+      return r
+    end
     release_waiters(cq, self)
     local fd = self:getfd()
     if fd and fd >= 0 then cq.cancel(fd) end
@@ -453,7 +465,7 @@ local function wrap_methods(core)
   end
   cm.receive = wrap(cm.receive, receive(cm.receive))
   cm.send = wrap(cm.send, send(cm.send))
-  cm.close = core.loop_method(cm.close, close(cm.close), pick_controller, ARGERR, "tls.conn")
+  cm.close = core.loop_method(cm.close, close(cm.close), pick_always, ARGERR, "tls.conn")
   cm.pollfd, cm.events, cm.timeout = pollfd, conn_events, poll_timeout
 
   local raw_settimeout = sm.settimeout
