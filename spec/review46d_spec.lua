@@ -747,3 +747,60 @@ describe("review46d: what a LuaSec peer can also be told", function()
       end
    end)
 end)
+
+describe("review46d: long lines, prefixes, and a client that closes right after sending", function()
+   for _, p in ipairs { "tlsv1_3", "tlsv1_2" } do
+      it("a 300000-byte line over many records, then prefixes, then the client's close_notify (" .. p .. ")",
+         function()
+         local conn, err, h = luasec_client({}, { protocol = p },
+            { { "rep", "z", 300000, "\nabcdef" }, { "send", "tail" }, { "recv", "*l" }, { "close" } })
+         assert(conn, err)
+         local line = assert(conn:receive("*l"))
+         assert.equal(("z"):rep(300000), line)
+         -- LuaSocket's count includes the prefix: 3 bytes with a 3-byte prefix read nothing.
+         assert.equal("PRE", conn:receive(3, "PRE"))
+         assert.equal("Pab", conn:receive(3, "P"))
+         assert(conn:send("ok\n"))
+         assert.equal("Xcdeftail", conn:receive("*a", "X"))
+         assert.is_true(conn:info().close_notify)
+         assert.is_false(conn:info().truncated)
+         conn:close()
+         has(finished(h), "recv 3 =ok nil")
+      end)
+   end
+
+   -- A TLS 1.3 client that only sends never reads the server's
+   -- NewSessionTickets; LuaSec's close() then closes a socket holding unread
+   -- bytes, which the system turns into a reset that drops what the client
+   -- had not yet put on the wire (LuaSec's own server loses it the same
+   -- way). Our server must report such an end as truncation, never as a
+   -- clean one; with tickets = 0 it has nothing for the client to leave unread.
+   it("a LuaSec TLS 1.3 client that uploads and closes: whole with tickets = 0; otherwise whole or truncated", function()
+      local steps = { { "rep", "z", 300000, "\nabcdef" }, { "send", "tail" }, { "close" } }
+      local whole = ("z"):rep(300000) .. "\nabcdeftail"
+      local conn, err, h = luasec_client({ tickets = 0 }, { protocol = "tlsv1_3" }, steps)
+      assert(conn, err)
+      local data, rerr = conn:receive("*a")
+      assert.is_nil(rerr)
+      assert.equal(summary(whole), summary(data))
+      assert.same({ true, false }, { conn:info().close_notify, conn:info().truncated })
+      conn:close()
+      has(finished(h), "closed 3")
+      conn, err, h = luasec_client({}, { protocol = "tlsv1_3" }, steps)
+      assert(conn, err)
+      local partial
+      data, rerr, partial = conn:receive("*a")
+      finished(h)
+      if data == whole then
+         assert.same({ true, false }, { conn:info().close_notify, conn:info().truncated })
+      else
+         -- "*a" takes a TCP close as the end (as LuaSocket); a reset says "closed".
+         local got = data or partial
+         assert.is_true(data ~= nil or rerr == "closed", tostring(rerr))
+         assert.truthy(#got < #whole, "more than was sent")
+         assert.equal(summary(whole:sub(1, #got)), summary(got))
+         assert.same({ false, true }, { conn:info().close_notify, conn:info().truncated })
+      end
+      conn:close()
+   end)
+end)

@@ -9,6 +9,7 @@
 --   steps = { {op, arg}, ... } after the handshake, each printing one line:
 --     {"send", "text"|n}   n: n bytes of the pattern below, in one send
 --     {"sends", n}         n sends of one byte each
+--     {"rep", s, n, tail}  s:rep(n) .. tail in one send
 --     {"recv", pattern}    "recv <i> <summary of data> <error> <summary of partial>"
 --     {"close"}            conn:close() (LuaSec sends close_notify)
 --     {"exit"}             exit without closing: the TCP connection ends, no close_notify
@@ -66,6 +67,9 @@ local function serve(conn)
       if op == "send" then
          local data = type(step[2]) == "number" and pattern(step[2]) or step[2]
          local n, err = conn:send(data)
+         print(("sent %d %s %s"):format(i, tostring(n), tostring(err)))
+      elseif op == "rep" then
+         local n, err = conn:send(step[2]:rep(step[3]) .. step[4])
          print(("sent %d %s %s"):format(i, tostring(n), tostring(err)))
       elseif op == "sends" then
          local total = 0
