@@ -38,8 +38,8 @@ int tls_export_check(const char *label, size_t label_len, size_t context_len, si
     if (context_len > TLS_EXPORT_MAX_CONTEXT)
         return tls_fail(err, -1, "exporter context is %zu bytes (at most %d)", context_len,
                         TLS_EXPORT_MAX_CONTEXT);
-    if (out_len == 0 || out_len > TLS_EXPORT_MAX_LEN)
-        return tls_fail(err, -1, "exporter length must be from 1 to %d bytes (got %zu)",
+    if (out_len > TLS_EXPORT_MAX_LEN)
+        return tls_fail(err, -1, "exporter length must be from 0 to %d bytes (got %zu)",
                         TLS_EXPORT_MAX_LEN, out_len);
     return 0;
 }
@@ -55,6 +55,10 @@ int tls13_export(const EVP_MD *md, const uint8_t *exporter_secret, const char *l
         return tls_fail(err, TLS_ALERT_INTERNAL_ERROR, "exporter: unusable hash");
     if (tls_export_check(label, strlen(label), context_len, out_len, err) != 0)
         return -1;
+    /* Zero bytes of HKDF-Expand output are the empty string; libcrypto's
+     * KDFs refuse a zero-length key, so nothing is derived (review46b). */
+    if (out_len == 0)
+        return 0;
     int rc = -1;
     /* rfc8446#7.5: Derive-Secret(Secret, label, "") then
      * HKDF-Expand-Label(., "exporter", Hash(context_value), key_length). */
@@ -86,6 +90,9 @@ int tls12_export(const EVP_MD *md, const uint8_t master[48], const uint8_t clien
                         "exporter context of %zu bytes is too long for TLS 1.2 with this label "
                         "(label, randoms and context: at most %d bytes)",
                         context_len, TLS12_EXPORT_MAX_SEED);
+    /* As in tls13_export: zero bytes of the PRF are the empty string. */
+    if (out_len == 0)
+        return 0;
     /* rfc5705#4: seed = client_random + server_random, then, with a
      * context, context_value_length (uint16) + context_value. */
     uint8_t seed[2 * 32 + 2];

@@ -24,7 +24,9 @@
 
 /* 0, or -1 with a reason (alert -1: a caller's mistake, nothing is sent)
  * when the label is empty, too long, holds a NUL byte or is one rfc5705
- * reserves, the context is too long, or out_len is not 1..TLS_EXPORT_MAX_LEN. */
+ * reserves, the context is too long, or out_len is above TLS_EXPORT_MAX_LEN.
+ * A length of 0 is allowed (neither rfc5705 nor rfc8446#7.5 forbids it): the
+ * exporters then write nothing and succeed, after the same checks. */
 int tls_export_check(const char *label, size_t label_len, size_t context_len, size_t out_len,
                      tls_error *err);
 

@@ -25,9 +25,9 @@ int tls_lua_export(lua_State *L, const tls_conn *c, int arg)
     const char *label = lua_tolstring(L, arg, &label_len);
     const char *context = lua_isnil(L, arg + 1) ? NULL : lua_tolstring(L, arg + 1, &context_len);
     lua_Integer n = lua_tointeger(L, arg + 2);
-    if (n < 1 || n > TLS_EXPORT_MAX_LEN) {
+    if (n < 0 || n > TLS_EXPORT_MAX_LEN) {
         lua_pushnil(L);
-        lua_pushfstring(L, "exporter length must be from 1 to %d bytes (got %I)", TLS_EXPORT_MAX_LEN, n);
+        lua_pushfstring(L, "exporter length must be from 0 to %d bytes (got %I)", TLS_EXPORT_MAX_LEN, n);
         return 2;
     }
     uint8_t out[TLS_EXPORT_MAX_LEN];

@@ -1,0 +1,25 @@
+-- Session 46, review46b: a zero-length export, an ocsp function's "",
+-- servername = "" with verify = false, a Lua function's message cut whole.
+local R = "spec/review46b_spec.lua"
+return {
+  { name = "review46b_export_zero_refused", file = "csrc/crypto/tls_exporter.c",
+    from = [[    if (out_len > TLS_EXPORT_MAX_LEN)]],
+    to = [[    if (out_len == 0 || out_len > TLS_EXPORT_MAX_LEN)]],
+    specs = { { R, "is the empty string on both sides" } } },
+  { name = "review46b_lua_export_zero_refused", file = "csrc/lua/lua_export.c",
+    from = [[    if (n < 0 || n > TLS_EXPORT_MAX_LEN) {]],
+    to = [[    if (n < 1 || n > TLS_EXPORT_MAX_LEN) {]],
+    specs = { { R, "zero-length export" } } },
+  { name = "review46b_tls13_export_zero_derived", file = "csrc/crypto/tls_exporter.c",
+    from = [[so nothing is derived (review46b). */
+    if (out_len == 0)]],
+    to = [[so nothing is derived (review46b). */
+    if (out_len == 0 && context_len == 12345)]],
+    specs = { { R, "is the empty string on both sides, with or without context, TLSv1.3" } } },
+  { name = "review46b_tls12_export_zero_derived", file = "csrc/crypto/tls_exporter.c",
+    from = [[the PRF are the empty string. */
+    if (out_len == 0)]],
+    to = [[the PRF are the empty string. */
+    if (out_len == 0 && context_len == 12345)]],
+    specs = { { R, "is the empty string on both sides, with or without context, TLSv1.2" } } },
+}

@@ -1,0 +1,69 @@
+-- Session 46, review46b: small leftovers of the Lua API. A zero-length
+-- export is the empty string (as LuaSec gives on TLS 1.3); an ocsp function
+-- that returns "" fails as its other wrong answers do; servername = "" with
+-- verify = false says what is wrong; a Lua function's message cut to fit a
+-- reason stays UTF-8.
+local tls = require "tls"
+local E = require "spec.support.engines"
+local tcppair = require "spec.support.tcppair"
+
+local LABEL = "EXPERIMENTAL-review46b"
+
+describe("review46b: a zero-length export", function()
+  for _, version in ipairs { "TLSv1.3", "TLSv1.2" } do
+    it("is the empty string on both sides, with or without context, " .. version, function()
+      local cl, sv = E.connected({ max_version = version })
+      assert.equal(version, cl:info().version)
+      for _, context in ipairs { false, "", "ctx" } do
+        -- before review46b: nil, "exporter length must be from 1 to 8160 bytes (got 0)"
+        assert.same({ "" }, { cl:export(LABEL, context or nil, 0) })
+        assert.same({ "" }, { sv:export(LABEL, context or nil, 0) })
+      end
+      -- the other checks still come first
+      assert.same({ nil, "exporter label 'master secret' is reserved by the TLS key schedule (RFC 5705)" },
+        { cl:export("master secret", nil, 0) })
+      assert.same({ nil, "exporter label is empty" }, { cl:export("", nil, 0) })
+      assert.same({ nil, "exporter length must be from 0 to 8160 bytes (got -1)" }, { cl:export(LABEL, nil, -1) })
+      assert.equal(8160, #assert(cl:export(LABEL, nil, 8160)))
+    end)
+  end
+
+  it("is refused before the handshake and after close, as any length", function()
+    local c, s = E.engines()
+    assert.same({ nil, "cannot export keying material before the handshake is complete" }, { c:export(LABEL, nil, 0) })
+    E.handshake(c, s)
+    assert.equal("", assert(c:export(LABEL, nil, 0)))
+    local a, b = tcppair()
+    local cl = assert(tls.wrap(a, { verify = false }, { servername = "localhost" }))
+    local sv = assert(tls.wrap(b, E.server_ctx()))
+    cl:settimeout(0); sv:settimeout(0)
+    for _ = 1, 200 do
+      local x, y = cl:handshake(), sv:handshake()
+      if x and y then break end
+    end
+    assert.equal("", assert(cl:export(LABEL, nil, 0)))
+    cl:close(); sv:close()
+    assert.same({ nil, "closed" }, { cl:export(LABEL, nil, 0) })
+  end)
+
+  it("is \"\" from the LuaSec drop-in's exportkeyingmaterial, as LuaSec gives on TLS 1.3", function()
+    local ssl = require "tls.luasec"
+    local a, b = tcppair()
+    local cl = assert(ssl.wrap(a, { mode = "client", protocol = "any", verify = "none" }))
+    local sv = assert(tls.wrap(b, E.server_ctx()))
+    cl:settimeout(0); sv:settimeout(0)
+    local cdone, sdone
+    for _ = 1, 200 do
+      if not cdone then cdone = cl:dohandshake() end
+      if not sdone then sdone = sv:handshake() end
+      if cdone and sdone then break end
+    end
+    assert(cdone and sdone, "handshake did not complete")
+    -- before review46b: nil, "exporter length must be from 1 to 8160 bytes (got 0)"
+    assert.same({ "" }, { cl:exportkeyingmaterial(LABEL, 0) })
+    assert.same({ "" }, { cl:exportkeyingmaterial(LABEL, "0", "context") })
+    assert.equal(16, #assert(cl:exportkeyingmaterial(LABEL, 16)))
+    cl:close(); sv:close()
+  end)
+end)
+
