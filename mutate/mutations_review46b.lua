@@ -22,4 +22,8 @@ return {
     to = [[the PRF are the empty string. */
     if (out_len == 0 && context_len == 12345)]],
     specs = { { R, "is the empty string on both sides, with or without context, TLSv1.2" } } },
+  { name = "review46b_ocsp_empty_staples_none", file = "csrc/lua/lua_hook_ocsp.c",
+    from = [[LUA_TSTRING && lua_rawlen(L, -1) == 0) {]],
+    to = [[LUA_TSTRING && lua_rawlen(L, -1) == 12345) {]],
+    specs = { { R, "an ocsp function that returns" } } },
 }

@@ -67,3 +67,27 @@ describe("review46b: a zero-length export", function()
   end)
 end)
 
+describe("review46b: an ocsp function that returns \"\"", function()
+  it("fails the server's handshake as a wrong answer, with internal_error", function()
+    local calls = 0
+    local c, s = E.engines({ ocsp = true, verify = true, ca = E.CERT },
+      { ocsp = function() calls = calls + 1; return "" end })
+    assert(c:start())
+    E.pump(c, s)
+    assert.equal(1, calls)
+    local msg, alert = s:error()
+    -- before review46b: nothing stapled, no message, the handshake went on
+    assert.equal("ocsp function returned an empty string, which is no OCSP response (return nil to staple "
+      .. "nothing)", msg)
+    assert.equal("internal_error", alert)
+    assert.is_false(c:status().handshake_done)
+  end)
+
+  it("while nil still staples nothing", function()
+    local c, s = E.engines({ ocsp = true, verify = true, ca = E.CERT }, { ocsp = function() return nil end })
+    E.handshake(c, s)
+    assert.is_true(c:status().handshake_done, tostring(c:error()))
+    assert.equal("none", c:info().ocsp.status)
+  end)
+end)
+

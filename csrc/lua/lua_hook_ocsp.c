@@ -54,6 +54,13 @@ int tls_lua_ocsp_bridge(void *ud, X509 *leaf, const char *server_name, tls_buf *
     int rc;
     if (lua_isnil(L, -1) || (lua_isboolean(L, -1) && !lua_toboolean(L, -1))) {
         rc = 0;
+    } else if (lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, -1) == 0) {
+        /* No OCSPResponse is empty: "" is a mistake of the function (a
+         * cache miss written as ""?), said as its other wrong answers are,
+         * not quietly taken for nil (review46b). */
+        snprintf(why, why_size, "ocsp function returned an empty string, which is no OCSP response "
+                                "(return nil to staple nothing)");
+        rc = -2;
     } else if (lua_type(L, -1) == LUA_TSTRING) {
         size_t len;
         const char *der = lua_tolstring(L, -1, &len);
