@@ -777,9 +777,24 @@ local function servername_option(what, value)
   if type(value) ~= "string" then
     return fail("%s: option 'servername' must be a string (got %s)", what, type(value))
   end
+  if value == "" then return true end -- said by empty_servername, which knows the context
   local problem = core.server_name_problem(value)
   if problem then return fail("%s: option 'servername' %s", what, problem) end
   return true
+end
+
+-- servername = "": with a context that checks names, the usual words ("only
+-- verify = false skips the name check"); with verify = false those words
+-- pointed at a setting already made (review46b): the name is wrong, and
+-- leaving it out is how to send none (tls.connect then sends the host).
+local function empty_servername(what, value, c)
+  if value ~= "" then return true end
+  if c:mode() == "client" and not C.verifies(c) then
+    return fail("%s: option 'servername' is empty, which is no host name: leave it out to send %s (this "
+      .. "context has verify = false, so no name is checked)", what,
+      what == "tls.connect" and "the host's name" or "none")
+  end
+  return fail("%s: option 'servername' %s", what, core.server_name_problem(value))
 end
 
 -- Without 'servername', the host is the name: as DNS resolves it, so
@@ -887,6 +902,10 @@ function tls.connect(host, port, ctx, opts)
   local is_ctx, mode = pcall(function() return c:mode() end)  -- not a context: core.connect says so
   if is_ctx and mode == "server" then
     return fail("tls.connect needs a client context (this one has mode=\"server\")")
+  end
+  if is_ctx then
+    ok, nerr = empty_servername("tls.connect", o.servername, c)
+    if not ok then return nil, nerr end
   end
   local serr
   ok, serr = session_option("tls.connect", o.session)
@@ -1007,6 +1026,8 @@ function tls.wrap(sock, ctx, opts)
   end
   local mok, merr = server_named("tls.wrap", o, c)
   if not mok then return nil, merr end
+  mok, merr = empty_servername("tls.wrap", o.servername, c)
+  if not mok then return nil, merr end
   local eok, eerr = early_data_option("tls.wrap", o, c)
   if not eok then return nil, eerr end
   if c:mode() == "server" then ticketkeys.refresh() end
@@ -1085,6 +1106,8 @@ function tls.engine(ctx, opts)
     return fail("tls.engine: option 'session' is for clients (a server finds sessions in tickets)")
   end
   local mok, merr = server_named("tls.engine", o, c)
+  if not mok then return nil, merr end
+  mok, merr = empty_servername("tls.engine", o.servername, c)
   if not mok then return nil, merr end
   local eok, eerr = early_data_option("tls.engine", o, c)
   if not eok then return nil, eerr end

@@ -26,4 +26,12 @@ return {
     from = [[LUA_TSTRING && lua_rawlen(L, -1) == 0) {]],
     to = [[LUA_TSTRING && lua_rawlen(L, -1) == 12345) {]],
     specs = { { R, "an ocsp function that returns" } } },
+  { name = "review46b_servername_empty_old_words", file = "lua/tls.lua",
+    from = [[  if c:mode() == "client" and not C.verifies(c) then]],
+    to = [[  if false then]],
+    specs = { { R, "with verify = false says the name is wrong" } } },
+  { name = "review46b_verifies_inverted", file = "csrc/lua/lua_context.c",
+    from = [[check_ctx(L, 1)->cfg->verify != TLS_VERIFY_NONE);]],
+    to = [[check_ctx(L, 1)->cfg->verify == TLS_VERIFY_NONE);]],
+    specs = { { R, "servername = " } } },
 }

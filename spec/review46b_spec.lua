@@ -91,3 +91,37 @@ describe("review46b: an ocsp function that returns \"\"", function()
   end)
 end)
 
+describe("review46b: servername = \"\"", function()
+  local socket = require "socket"
+
+  it("with verify = false says the name is wrong and how to send none", function()
+    local ctx = assert(tls.context { verify = false })
+    -- before review46b: "... (only verify = false skips the name check)", the setting already made
+    assert.same({ nil, "tls.engine: option 'servername' is empty, which is no host name: leave it out to send "
+      .. "none (this context has verify = false, so no name is checked)" }, { tls.engine(ctx, { servername = "" }) })
+    local l = assert(socket.bind("127.0.0.1", 0))
+    local _, port = l:getsockname()
+    local sock = assert(socket.connect("127.0.0.1", port))
+    assert.same({ nil, "tls.wrap: option 'servername' is empty, which is no host name: leave it out to send "
+      .. "none (this context has verify = false, so no name is checked)" }, { tls.wrap(sock, ctx, { servername = "" }) })
+    sock:close()
+    assert.same({ nil, "tls.connect: option 'servername' is empty, which is no host name: leave it out to send "
+      .. "the host's name (this context has verify = false, so no name is checked)" },
+      { tls.connect("127.0.0.1", port, ctx, { servername = "" }) })
+    l:settimeout(0)
+    local s1 = l:accept()
+    assert.is_not_nil(s1, "the wrap's socket was accepted")
+    s1:close()
+    assert.is_nil((l:accept()), "tls.connect refused before connecting")
+    l:close()
+    -- leaving it out works
+    assert(tls.engine(ctx))
+  end)
+
+  it("with a verifying context keeps its words", function()
+    local ctx = assert(tls.context { ca = E.CERT })
+    assert.same({ nil, "tls.engine: option 'servername' is empty: give the host name or IP address the certificate "
+      .. "must carry (only verify = false skips the name check)" }, { tls.engine(ctx, { servername = "" }) })
+  end)
+end)
+

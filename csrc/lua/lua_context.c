@@ -614,6 +614,14 @@ static int ctx_mode(lua_State *L)
     return 1;
 }
 
+/* ctx:verifies() -> whether a client context checks the server's
+ * certificate (tls.lua's words for an empty 'servername' depend on it). */
+static int ctx_verifies(lua_State *L)
+{
+    lua_pushboolean(L, check_ctx(L, 1)->cfg->verify != TLS_VERIFY_NONE);
+    return 1;
+}
+
 static int ctx_gc(lua_State *L)
 {
     lua_context *ctx = luaL_checkudata(L, 1, TLS_LUA_CONTEXT);
@@ -674,6 +682,7 @@ static const luaL_Reg context_methods[] = {
     {"set_session_store", ctx_set_session_store},
     {"set_clock_offset", ctx_set_clock_offset},
     {"mode", ctx_mode},
+    {"verifies", ctx_verifies},
     {NULL, NULL},
 };
 
