@@ -18,8 +18,8 @@ return {
     specs = { { H, "client_certificate raising a table" } } },
   -- the bridge no longer names the function
   { name = "h26a_client_cert_unnamed", file = "csrc/lua/lua_hook_client_cert.c",
-    from = [[snprintf(why, why_size, "client_certificate: %s", tls_lua_error_text(L, -1));]],
-    to = [[snprintf(why, why_size, "%s", tls_lua_error_text(L, -1));]],
+    from = [[tls_text_cut(why, why_size, "client_certificate: %s", tls_lua_error_text(L, -1));]],
+    to = [[tls_text_cut(why, why_size, "%s", tls_lua_error_text(L, -1));]],
     specs = { { H, "client_certificate raising a string" } } },
   -- the trace bridge's plain lua_pcall again: no __tostring applied
   { name = "h26a_trace_plain_pcall", file = "csrc/lua/lua_trace.c",
@@ -28,8 +28,8 @@ return {
     specs = { { H, "trace raising an object with a __tostring reads" } } },
   -- the trace function's error without its name
   { name = "h26a_trace_unnamed", file = "csrc/lua/lua_trace.c",
-    from = [[snprintf(reason, reason_size, "trace function: %s", tls_lua_error_text(L, -1));]],
-    to = [[snprintf(reason, reason_size, "%s", tls_lua_error_text(L, -1));]],
+    from = [[tls_text_cut(reason, reason_size, "trace function: %s", tls_lua_error_text(L, -1));]],
+    to = [[tls_text_cut(reason, reason_size, "%s", tls_lua_error_text(L, -1));]],
     specs = { { H, "trace raising a string" } } },
   -- outside a controller the C method called by lua_call, not in the caller's frame
   { name = "h26a_loop_method_not_in_frame", file = "csrc/lua/lua_tls.c",

@@ -34,4 +34,8 @@ return {
     from = [[check_ctx(L, 1)->cfg->verify != TLS_VERIFY_NONE);]],
     to = [[check_ctx(L, 1)->cfg->verify == TLS_VERIFY_NONE);]],
     specs = { { R, "servername = " } } },
+  { name = "review46b_text_cut_splits", file = "csrc/util/tls_err.c",
+    from = [[        out[tls_utf8_cut(out, size - 1)] = '\0';]],
+    to = [[        out[size - 1] = '\0';]],
+    specs = { { R, "message cut to fit a reason" } } },
 }

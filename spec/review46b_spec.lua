@@ -125,3 +125,41 @@ describe("review46b: servername = \"\"", function()
   end)
 end)
 
+describe("review46b: a Lua function's message cut to fit a reason", function()
+  -- 2-byte characters after an odd or even number of ASCII bytes: one of
+  -- the two cuts falls inside a character.
+  local function text(pad) return ("x"):rep(pad) .. ("\195\169"):rep(400) end
+
+  local function pair_error(copts, sopts)
+    local c = assert(tls.engine(assert(tls.context(E.merge({ mode = "client", verify = false }, copts))),
+      { servername = "localhost" }))
+    local s = assert(tls.engine(E.server_ctx(sopts)))
+    assert(c:start())
+    pcall(E.pump, c, s)
+    return c:error(), s:error()
+  end
+
+  local cases = {
+    { "ocsp", function(t) return { ocsp = true, verify = true, ca = E.CERT }, { ocsp = function() error(t, 0) end } end,
+      "server", "^ocsp function: x*\195\169" },
+    { "alpn", function(t) return { alpn = { "h2" } }, { alpn = function() error(t, 0) end } end,
+      "server", "^alpn function: x*\195\169" },
+    { "servername", function(t) return {}, { servername = function() error(t, 0) end } end,
+      "server", "x*\195\169" },
+    { "client_certificate", function(t) return { client_certificate = function() error(t, 0) end },
+      { verify = "optional", ca = E.CERT } end, "client", "^client_certificate: x*\195\169" },
+  }
+  for _, case in ipairs(cases) do
+    it("of the " .. case[1] .. " function ends on a whole character", function()
+      for pad = 0, 1 do
+        local cmsg, smsg = pair_error(case[2](text(pad)))
+        local msg = case[3] == "server" and smsg or cmsg
+        assert.is_string(msg)
+        assert.matches(case[4], msg)
+        -- before review46b: half a character at the end for one of the pads
+        assert.is_not_nil(utf8.len(msg), ("invalid UTF-8 (pad %d): %q"):format(pad, msg:sub(-8)))
+        assert.is_true(#msg > 200, msg)
+      end
+    end)
+  end
+end)

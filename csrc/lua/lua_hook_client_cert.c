@@ -86,7 +86,7 @@ int tls_lua_client_cert_bridge(void *ud, const tls_cert_request *req, char *why,
     lua_pushlightuserdata(L, (void *)req);
     lua_pushlightuserdata(L, t);
     if (tls_lua_pcall(L, 3, 1) != LUA_OK) {
-        snprintf(why, why_size, "client_certificate: %s", tls_lua_error_text(L, -1));
+        tls_text_cut(why, why_size, "client_certificate: %s", tls_lua_error_text(L, -1));
         lua_pop(L, 1);
         return -2;
     }

@@ -47,7 +47,7 @@ int tls_lua_ocsp_bridge(void *ud, X509 *leaf, const char *server_name, tls_buf *
     lua_pushlightuserdata(L, leaf);
     lua_pushlightuserdata(L, (void *)server_name);
     if (tls_lua_pcall(L, 3, 1) != LUA_OK) {
-        snprintf(why, why_size, "ocsp function: %s", tls_lua_error_text(L, -1));
+        tls_text_cut(why, why_size, "ocsp function: %s", tls_lua_error_text(L, -1));
         lua_pop(L, 1);
         return -2;
     }

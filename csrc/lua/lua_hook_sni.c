@@ -69,7 +69,7 @@ int tls_lua_servername_bridge(void *ud, const char *name, tls_config **cfg, char
     }
     lua_pushlightuserdata(L, (void *)name);
     if (tls_lua_pcall(L, 2, 3) != LUA_OK) {
-        snprintf(why, why_size, "%s", tls_lua_error_text(L, -1));
+        tls_text_cut(why, why_size, "%s", tls_lua_error_text(L, -1));
         lua_settop(L, top);
         return -2;
     }
@@ -141,7 +141,7 @@ int tls_lua_alpn_bridge(void *ud, const uint8_t *list, size_t len, const uint8_t
     lua_pushlightuserdata(L, (void *)list);
     lua_pushinteger(L, (lua_Integer)len);
     if (tls_lua_pcall(L, 3, 1) != LUA_OK) {
-        snprintf(why, why_size, "%s", tls_lua_error_text(L, -1));
+        tls_text_cut(why, why_size, "%s", tls_lua_error_text(L, -1));
         lua_settop(L, top);
         return -2;
     }

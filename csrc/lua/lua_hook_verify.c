@@ -40,7 +40,7 @@ static void rejection(lua_State *L, char *why, size_t why_size)
 {
     int result = lua_type(L, -2);
     if (lua_type(L, -1) == LUA_TSTRING) {
-        snprintf(why, why_size, "%s", lua_tostring(L, -1));
+        tls_text_cut(why, why_size, "%s", lua_tostring(L, -1));
     } else if (result == LUA_TNIL || (result == LUA_TBOOLEAN && !lua_toboolean(L, -2))) {
         snprintf(why, why_size, "it returned %s", result == LUA_TNIL ? "nil" : "false");
     } else {
@@ -68,7 +68,7 @@ int tls_lua_verify_bridge(void *ud, STACK_OF(X509) *chain, STACK_OF(X509) *path,
     lua_pushlightuserdata(L, (void *)reason);
     lua_pushlightuserdata(L, path);
     if (tls_lua_pcall(L, 5, 2) != LUA_OK) {
-        snprintf(why, why_size, "%s", tls_lua_error_text(L, -1));
+        tls_text_cut(why, why_size, "%s", tls_lua_error_text(L, -1));
         lua_pop(L, 1);
         return 0;
     }

@@ -152,7 +152,7 @@ static int trace_bridge(void *ud, const tls_trace_event *ev, char *reason, size_
      * still protected), read without converting the value in place. */
     if (tls_lua_pcall(L, 2, 0) == LUA_OK)
         return 0;
-    snprintf(reason, reason_size, "trace function: %s", tls_lua_error_text(L, -1));
+    tls_text_cut(reason, reason_size, "trace function: %s", tls_lua_error_text(L, -1));
     lua_pop(L, 1);
     return 1;
 }

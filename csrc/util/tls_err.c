@@ -35,6 +35,20 @@ size_t tls_utf8_cut(const char *s, size_t len)
     return len - (start - 1) < need ? start - 1 : len;
 }
 
+void tls_text_cut(char *out, size_t size, const char *fmt, ...)
+{
+    if (size == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        out[0] = '\0';
+    else if ((size_t)n >= size)
+        out[tls_utf8_cut(out, size - 1)] = '\0';
+}
+
 int tls_failv(tls_error *e, int alert, const char *fmt, va_list ap)
 {
     if (e == NULL || e->set)

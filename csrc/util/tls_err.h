@@ -68,6 +68,14 @@ int tls_fail_crypto(tls_error *e, int alert, const char *what);
  * (vsnprintf's) as well as text to be cut. Reasons and the lists they quote
  * are sanitised peer text, UTF-8 that must stay UTF-8 when it does not fit. */
 size_t tls_utf8_cut(const char *s, size_t len);
+/* snprintf into out, except that text cut at size ends before a character
+ * it would split (tls_utf8_cut): a Lua function's message quoted in a
+ * reason stays UTF-8 (review46b). */
+void tls_text_cut(char *out, size_t size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 /* "handshake_failure", "bad_record_mac", ... or "unknown_alert". */
 const char *tls_alert_name(int alert);
 
