@@ -30,30 +30,8 @@ local function ser(v)
 end
 
 -- The same bytes and summary as the peer's.
-local function pattern(n)
-   local t = {}
-   for i = 0, 250 do t[#t + 1] = string.char(i) end
-   local block = table.concat(t)
-   return (block:rep(n // #block + 1)):sub(1, n)
-end
-
-local function adler(s)
-   local a, b = 1, 0
-   for i = 1, #s, 4096 do
-      local bytes = { s:byte(i, math.min(i + 4095, #s)) }
-      for j = 1, #bytes do
-         a = (a + bytes[j]) % 65521
-         b = (b + a) % 65521
-      end
-   end
-   return b * 65536 + a
-end
-
-local function summary(s)
-   if s == nil then return "nil" end
-   if #s <= 40 and not s:find("[^%w%p ]") then return "=" .. s:gsub(" ", "_") end
-   return ("#%d:%d"):format(#s, adler(s))
-end
+local byte_summary = require "spec.support.byte_summary"
+local pattern, summary = byte_summary.pattern, byte_summary.summary
 
 local function ones(n)
    local t = {}
