@@ -39,8 +39,18 @@ describe("review45c: our client's 0-RTT against other servers", function()
    -- come back.
    it("gnutls-serv --earlydata accepts our early data, then echoes a 1-RTT line", function()
       local _, port = peers.gnutls_serv("--echo --earlydata --priority NORMAL", EC)
-      local conn = resume_with_early(port, ("E"):rep(5000) .. "\n")
-      local info = conn:info()
+      -- GnuTLS's anti-replay window sometimes declines a valid early data
+      -- offer (about one run in ten, more under load; session 46 saw it
+      -- with the same ticket ages that it accepts otherwise): a decline
+      -- is tried again with a new ticket, up to three times; a broken early
+      -- key or EndOfEarlyData fails the handshake instead, at once.
+      local conn, info
+      for _ = 1, 3 do
+         conn = resume_with_early(port, ("E"):rep(5000) .. "\n")
+         info = conn:info()
+         if info.early_data ~= "rejected" then break end
+         conn:close()
+      end
       assert.is_true(info.resumed)
       assert.equal("accepted", info.early_data)
       assert(conn:send("second line\n"))
