@@ -36,21 +36,12 @@ describe("review45c: our client's 0-RTT against other servers", function()
    -- gnutls-serv --earlydata accepts 0-RTT (its echo loop never reads the
    -- early bytes); the EndOfEarlyData under the early key and the switch to
    -- handshake keys must be as GnuTLS computes them for the 1-RTT line to
-   -- come back.
+   -- come back. Our age of the ticket must not exceed GnuTLS's own: before
+   -- session 46 it could by a rounding, and one offer in ~30 was declined.
    it("gnutls-serv --earlydata accepts our early data, then echoes a 1-RTT line", function()
       local _, port = peers.gnutls_serv("--echo --earlydata --priority NORMAL", EC)
-      -- GnuTLS's anti-replay window sometimes declines a valid early data
-      -- offer (about one run in ten, more under load; session 46 saw it
-      -- with the same ticket ages that it accepts otherwise): a decline
-      -- is tried again with a new ticket, up to three times; a broken early
-      -- key or EndOfEarlyData fails the handshake instead, at once.
-      local conn, info
-      for _ = 1, 3 do
-         conn = resume_with_early(port, ("E"):rep(5000) .. "\n")
-         info = conn:info()
-         if info.early_data ~= "rejected" then break end
-         conn:close()
-      end
+      local conn = resume_with_early(port, ("E"):rep(5000) .. "\n")
+      local info = conn:info()
       assert.is_true(info.resumed)
       assert.equal("accepted", info.early_data)
       assert(conn:send("second line\n"))

@@ -187,8 +187,14 @@ int tls13_psk_client_put(tls_conn *c, tls_buf *msg, size_t msg_off, size_t ext_o
     size_t hlen = suite->hash_len;
 
     /* rfc8446#4.2.11: pre_shared_key "MUST be the last extension". */
+    /* Both times are whole milliseconds rounded down, so their difference
+     * can exceed the true age by almost 1 ms; the server's own age of the
+     * ticket (counted from before we received it) is rounded down too, and
+     * GnuTLS declines early data whose client age is above its own (one
+     * 0-RTT offer in ten on loopback). One millisecond less never claims
+     * more than the true age. */
     uint64_t now = tls_config_now_ms(c->cfg);
-    uint64_t age_ms = now > s->created_ms ? now - s->created_ms : 0;
+    uint64_t age_ms = now > s->created_ms + 1 ? now - s->created_ms - 1 : 0;
     c->ext_sent |= tls_ext_bit(TLS_EXT_PRE_SHARED_KEY);
     tls_buf_u16(msg, TLS_EXT_PRE_SHARED_KEY);
     size_t e = tls_buf_open_block(msg, 2);
