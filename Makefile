@@ -47,7 +47,7 @@ ROCKSPECS := $(ROCKSPEC) $(RELEASE_ROCKSPEC)
 LUA_SRCS := $(sort $(shell find lua -name '*.lua'))
 RUN_ENV = LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;"
 
-.PHONY: all build deps test demo examples-check clean test-asan check-rockspec test-rock refcrypto
+.PHONY: all build deps test demo examples-check clean test-asan check-rockspec test-rock refcrypto test-certs
 
 all: build
 
@@ -74,6 +74,15 @@ $(REFCRYPTO): spec/support/refcrypto.c
 
 deps:
 	sh scripts/deps.sh
+
+# The specs' usual certificates, made once here and copied by each spec file
+# (spec/support/certs.lua): making them took about a second per spec file,
+# most of a planted bug's check in make mutate. Made again when older than
+# 12 hours or when certs.lua changes.
+TEST_CERTS := $(CURDIR)/build/test-certs
+export LUATLS_TEST_CERTS := $(TEST_CERTS)
+test-certs:
+	@$(LUA) scripts/test_certs.lua $(TEST_CERTS)
 
 # The rockspecs cannot glob, so a C file missing from one would only show up
 # as an undefined symbol after LuaRocks builds it, and a Lua module as a rock
@@ -155,7 +164,7 @@ test-rock: rock
 		|| { cat release.log; exit 1; }
 	$(call ROCK_CHECK,release,$(VERSION)-$(ROCK_REVISION))
 
-test: deps build refcrypto check-rockspec
+test: deps build refcrypto check-rockspec test-certs
 	$(RUN_ENV) $(BUSTED) --lua=$(LUA) spec
 
 demo: deps build
@@ -180,7 +189,7 @@ ASAN_LINK :=
 ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so)
 endif
 
-test-asan:
+test-asan: test-certs
 	$(MAKE) BUILD=build-asan OPT="-O1 $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS) $(ASAN_LINK) $(LDFLAGS)" build refcrypto
 	LD_PRELOAD="$(ASAN_RUNTIME)" ASAN_OPTIONS=detect_leaks=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -19,9 +19,9 @@ MUTATE_JOBS ?=
 
 # The specs' own build helpers come first (REFCRYPTO, when the tree has the
 # hostile server's libcrypto helper), as for `make test`.
-mutate: deps build $(REFCRYPTO)
+mutate: deps build $(REFCRYPTO) test-certs
 	$(LUA) scripts/mutate.lua $(if $(ONLY),--only $(ONLY)) $(if $(MUTATE_JOBS),--jobs $(MUTATE_JOBS)) $(MUTATE_ARGS)
 
 # Loads the specs (busted --list), so it needs the module and the specs' helpers; builds no mutant.
-mutate-check: deps build $(REFCRYPTO)
+mutate-check: deps build $(REFCRYPTO) test-certs
 	$(LUA) scripts/mutate.lua --check $(if $(ONLY),--only $(ONLY))

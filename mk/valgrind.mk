@@ -47,7 +47,7 @@ valgrind-c: $(VALGRIND_PLAIN)/record_seeds $(FUZZ_TARGETS:%=$(VALGRIND_PLAIN)/%)
 		$(VALGRIND) -q $(VALGRIND_FLAGS) $(VALGRIND_PLAIN)/$$t $$dirs || exit 1; \
 	done
 
-valgrind-lua:
+valgrind-lua: test-certs
 	$(MAKE) BUILD=$(VALGRIND_BUILD) OPT="-O1 -g" build refcrypto
 	rm -rf $(VALGRIND_LOGS) && mkdir -p $(VALGRIND_LOGS)
 	@echo "valgrind: busted $(VALGRIND_SPECS)"; \

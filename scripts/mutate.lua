@@ -379,7 +379,8 @@ end
 sh("rm -rf " .. q(snapshot) .. " && mkdir -p " .. q(snapshot .. "/build") .. " " .. q(snapshot .. "/build-fuzz"))
 sh("cp -a " .. tree_entries() .. " " .. q(snapshot) .. "/")
 for name in sh("ls -A " .. q(root .. "/build")):gmatch("[^\n]+") do
-   if name ~= "mutate" and name ~= "rocktree" then
+   -- (test-certs stays: the specs copy it from here, LUATLS_TEST_CERTS)
+   if name ~= "mutate" and name ~= "rocktree" and name ~= "test-certs" then
       sh("cp -a " .. q(root .. "/build/" .. name) .. " " .. q(snapshot .. "/build/"))
    end
 end

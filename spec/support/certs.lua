@@ -1,6 +1,7 @@
 -- Test certificates, made fresh by the openssl command line tool in a
 -- temporary directory on first use (so nothing with an expiry date is
--- committed). All leaves name localhost, 127.0.0.1 and ::1 unless said.
+-- committed), or copied there from the set `make test-certs` made (see
+-- LUATLS_TEST_CERTS below). All leaves name localhost, 127.0.0.1 and ::1 unless said.
 --
 --   local c = require("spec.support.certs").get()
 --   c.ca                      root CA (EC P-256) that clients trust
@@ -62,7 +63,48 @@ local pki = require "spec.support.pki"
 local certs = {}
 local made
 
-local sh, key = pki.run, pki.keygen
+-- LUATLS_TEST_CERTS names a directory where scripts/test_certs.lua keeps one
+-- set of everything below (make test, test-asan, test-valgrind and mutate
+-- make it first): each spec file copies it instead of running openssl some
+-- ninety times, which took most of a short spec's second. The copy is
+-- used only if it was made from this very file and less than 12 hours ago
+-- (leaves are valid for two days); otherwise the files are made here.
+local CACHE = os.getenv("LUATLS_TEST_CERTS")
+local CACHE_MAX_AGE = 12 * 3600
+
+-- True while the generators below only name files copied from the cache.
+local replaying = false
+
+local function sh(dir, cmd)
+   if replaying then return "" end
+   return pki.run(dir, cmd)
+end
+
+local function key(dir, name, kind)
+   if not replaying then pki.keygen(dir, name, kind) end
+end
+
+local function own_source()
+   local path = debug.getinfo(1, "S").source:match("^@(.+)$")
+   return path and proc.read_file(path)
+end
+
+-- The stamp a cache directory must hold to be used: when it was made and
+-- from which text of this file.
+local function cache_usable(dir)
+   local f = loadfile(dir .. "/stamp.lua", "t", {})
+   local ok, stamp = pcall(f or error)
+   return ok and type(stamp) == "table" and type(stamp.made) == "number"
+      and os.time() - stamp.made < CACHE_MAX_AGE and stamp.source == own_source()
+end
+
+-- Fills dir from the cache; true when it holds a complete set.
+local function copy_cache(dir)
+   if not CACHE or CACHE == "" or not cache_usable(CACHE) then return false end
+   local _, code = proc.run("cp -a " .. proc.quote(CACHE) .. "/. " .. proc.quote(dir) .. "/")
+   -- A cache replaced while being copied fails its stamp check here.
+   return code == 0 and cache_usable(dir)
+end
 
 -- The extension sections of a leaf for localhost and of a CA.
 local LEAF_SECTION = [[
@@ -129,6 +171,7 @@ end
 
 local function generate()
    local dir, cleanup = pki.tempdir("certs")
+   replaying = copy_cache(dir)
    proc.write_file(dir .. "/ext.cnf", LEAF_EXT)
    proc.write_file(dir .. "/ca.cnf", CA_DB .. LEAF_EXT)
 
@@ -387,12 +430,32 @@ end
 
 function certs.ec_selfsigned(curve)
    local dir, cleanup = pki.tempdir("ec_selfsigned")
-   sh(dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:" .. curve .. " -nodes -keyout key.pem "
+   pki.run(dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:" .. curve .. " -nodes -keyout key.pem "
       .. "-out cert.pem -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>&1")
    local e = { cert = dir .. "/cert.pem", key = dir .. "/key.pem", _cleanup = cleanup }
    e.cert_pem, e.key_pem = proc.read_file(e.cert), proc.read_file(e.key)
    function e.remove() os.execute("rm -rf " .. proc.quote(dir)) end
    return e
+end
+
+-- Makes every certificate above afresh (whatever LUATLS_TEST_CERTS says)
+-- and puts a copy in dir for later spec files, unless dir already holds a
+-- usable one. Used by scripts/test_certs.lua.
+function certs.write_cache(dir)
+   if cache_usable(dir) then return false end
+   CACHE = nil
+   local c = certs.get()
+   certs.policy()
+   certs.clients()
+   proc.write_file(c.dir .. "/stamp.lua", string.format("return { made = %d, source = %q }\n",
+      os.time(), own_source()))
+   -- Made aside, then renamed: a spec file copying the old one meanwhile
+   -- fails the stamp check and makes its own.
+   local fresh = string.format("%s.new.%d", dir, math.random(1, 1e9))
+   local out, code = proc.run(string.format("cp -a %s %s && rm -rf %s && mv %s %s",
+      proc.quote(c.dir), proc.quote(fresh), proc.quote(dir), proc.quote(fresh), proc.quote(dir)))
+   assert(code == 0, out)
+   return true
 end
 
 -- Writes the key file `src` to `dst` as PKCS#8 encrypted with `password`.
