@@ -728,6 +728,15 @@ function tls.context(opts)
   if not ok then return nil, why end
   ok, why = one_version_options(ctx, o, server)
   if not ok then return nil, why end
+  -- A server accepts 0-RTT data once per ticket by deleting the ticket's
+  -- record from the store (csrc/hs/tls13_early.c); without a store it
+  -- declined every offer while its tickets kept inviting clients to send
+  -- early data, sent for nothing (session 47).
+  if server and o.early_data == true and o.session_store == nil then
+    return fail("option 'early_data = true' needs a 'session_store' on a server: 0-RTT data is accepted once "
+      .. "per ticket, which only the store can tell (tls.store.memory() for one process, tls.store.redis{...} "
+      .. "for several); without one every client's early data would be declined")
+  end
   return ctx
 end
 

@@ -166,8 +166,8 @@ describe("early21: declined early data beyond 64 KiB", function()
    local BIG = ("b"):rep(100 * 1024)
 
    it("is skipped up to the configured max_early_data: the 1-RTT resumption goes on", function()
-      -- No session store: declined ("no session store"), trial-decryption skipping.
-      local sctx, sev = server_ctx { max_early_data = 200000 }
+      -- A store that finds no ticket: declined as a replay, trial-decryption skipping.
+      local sctx, sev = server_ctx { session_store = E.forgetful_store(), max_early_data = 200000 }
       local cctx = client_ctx()
       local session = E.first_session(cctx, sctx)
       local c, s = E.resume(cctx, sctx, session, BIG)
@@ -175,7 +175,7 @@ describe("early21: declined early data beyond 64 KiB", function()
       assert.is_true(c:status().handshake_done, tostring(c:error()))
       assert.is_true(s:info().resumed)
       assert.equal("rejected", c:info().early_data)
-      assert.equal("no session store to check replays against", events_of(sev, "decide", "early_data")[1].reason)
+      assert.equal("replay: this ticket's 0-RTT was already used (or its store entry expired)", events_of(sev, "decide", "early_data")[1].reason)
       assert(c:write("1-RTT"))
       E.pump(c, s, { strict = true })
       assert.equal("1-RTT", s:read())
@@ -198,8 +198,8 @@ describe("early21: declined early data beyond 64 KiB", function()
    end)
 
    it("is skipped up to what the client's ticket announced, when that is more than the server's setting now", function()
-      local issuer = server_ctx { max_early_data = 300000 }
-      local lower, sev = server_ctx { max_early_data = 100000 }
+      local issuer = server_ctx { session_store = E.forgetful_store(), max_early_data = 300000 }
+      local lower, sev = server_ctx { session_store = E.forgetful_store(), max_early_data = 100000 }
       local cctx = client_ctx()
       local session = E.first_session(cctx, issuer)
       local c, s = E.resume(cctx, lower, session, ("y"):rep(250000))
@@ -210,7 +210,7 @@ describe("early21: declined early data beyond 64 KiB", function()
    end)
 
    it("is not skipped without end: past max_early_data and its record overhead, bad_record_mac", function()
-      local sctx = server_ctx { max_early_data = 100000 }
+      local sctx = server_ctx { session_store = E.forgetful_store(), max_early_data = 100000 }
       local cctx = client_ctx()
       local session = E.first_session(cctx, sctx)
       local c = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "x" }))

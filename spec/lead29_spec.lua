@@ -251,7 +251,7 @@ describe("options that can never take effect", function()
          refused { mode = "client", ciphers = TLS12_ONLY, key_update_after = 5 })
       -- where TLS 1.3 stays possible they are taken
       assert.truthy(tls.context(server { ciphers = TLS12_ONLY .. ":TLS_AES_128_GCM_SHA256", key_update_after = 1,
-         early_data = true, psk_ke = true }))
+         early_data = true, psk_ke = true, session_store = tls.store.memory() }))
    end)
 
    it("refuses a session_store a server can never call (no TLS 1.2, no early_data)", function()

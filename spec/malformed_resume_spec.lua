@@ -285,13 +285,13 @@ end)
 describe("our TLS 1.3 server, given a hostile early_data extension", function()
    it("an early_data extension that is not empty is decode_error (rfc8446#4.2.10: empty in a ClientHello)",
       function()
-         local t = a_ticket { early_data = true }
+         local t = a_ticket { early_data = true, session_store = tls.store.memory() }
          refused({ psks = { t }, extra = { { B.EXT.early_data, "\0\0\0\1" } } }, "decode_error",
-            "ClientHello early_data is not empty", { early_data = true })
+            "ClientHello early_data is not empty", { early_data = true, session_store = tls.store.memory() })
       end)
 
    it("early_data without pre_shared_key is not an error: a full handshake, the early data skipped", function()
-      local decided = full_handshake({ extra = { { B.EXT.early_data, "" } } }, { early_data = true })
+      local decided = full_handshake({ extra = { { B.EXT.early_data, "" } } }, { early_data = true, session_store = tls.store.memory() })
       assert.same({}, decided)
    end)
 end)

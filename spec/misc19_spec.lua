@@ -377,7 +377,7 @@ describe("misc19: numbers in options", function()
       assert.equal("option 'max_early_data' must be a whole number of bytes from 1 to 1048576 (got "
                    .. (1 << 40) .. ")", msg)
       assert.truthy(tls.context { mode = "server", certificate = E.CERT, key = E.KEY, early_data = true,
-                                  max_early_data = 1 << 20 })
+                                  max_early_data = 1 << 20, session_store = tls.store.memory() })
    end)
 
    it("conn:setstats refuses NaN, infinities and negative numbers", function()

@@ -91,7 +91,7 @@ describe("our TLS 1.3 client offering early data", function()
    -- selected_identity is 0"; a full handshake selected none.
    it("refuses early_data in the EncryptedExtensions of a full handshake (illegal_parameter)", function()
       local cctx = assert(tls.context { mode = "client", ca = E.CERT, early_data = true })
-      local session = E.first_session(cctx, E.server_ctx { early_data = true })
+      local session = E.first_session(cctx, E.server_ctx { early_data = true, session_store = tls.store.memory() })
       local cl = assert(tls.engine(cctx, { servername = "localhost", session = session, early_data = "GET /" }))
       assert(cl:start())
       local srv = Post.fake_server(E.CERT, E.KEY)

@@ -7,7 +7,7 @@ local E = require "spec.support.engines"
 
 describe("receive_early after a failed handshake", function()
    it("reports the failure", function()
-      local srv = assert(tls.listen("127.0.0.1", 0, E.server_ctx { early_data = true }))
+      local srv = assert(tls.listen("127.0.0.1", 0, E.server_ctx { early_data = true, session_store = tls.store.memory() }))
       local _, port = srv:getsockname()
       local raw = assert(socket.connect("127.0.0.1", port))
       assert(raw:send("\22\3\1\0\5hello")) -- a handshake message far too long

@@ -98,7 +98,7 @@ describe("TLS 1.3 server: NewSessionTicket", function()
    end)
 
    it("allows early data in its tickets (max_early_data) with early_data = true", function()
-      local sv, events = server { early_data = true, max_early_data = 1000 }
+      local sv, events = server { early_data = true, max_early_data = 1000, session_store = tls.store.memory() }
       local tickets = full(sv)
       -- rfc8446#4.2.10: extension early_data (42) with a uint32 max_early_data_size
       assert.equal(B.u16(42) .. B.u16(4) .. string.pack(">I4", 1000), tickets[1].ext)

@@ -11,7 +11,8 @@ local DROPPED = "handshake not completed within 0.3 seconds: connection dropped"
 
 describe("review13: receive_early under the server's handshake_timeout", function()
   local cert, key = assert(tls.selfsigned { names = { "localhost" } })
-  local sctx = assert(tls.context { mode = "server", certificate = cert, key = key, early_data = true })
+  local sctx = assert(tls.context { mode = "server", certificate = cert, key = key, early_data = true,
+                                    session_store = tls.store.memory() })
 
   -- A server with a 0.3 s handshake deadline, a client that connected and
   -- sent nothing, and the server's connection to it.

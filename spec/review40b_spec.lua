@@ -222,7 +222,7 @@ describe("review40b I2: a TLS 1.3 session resumes under any enabled suite of its
    end)
 
    it("e:write_early refuses early data the session's own suite, turned off, would carry", function()
-      local sctx = server_ctx { early_data = true }
+      local sctx = server_ctx { early_data = true, session_store = tls.store.memory() }
       local session = sha256_session(sctx)
       local cctx = client_ctx { ciphers = "TLS_CHACHA20_POLY1305_SHA256", early_data = true }
       local e = assert(tls.engine(cctx, { servername = "localhost", session = session }))

@@ -87,6 +87,13 @@ function E.refusal(server_opts, client_opts, servername)
 end
 
 -- A session store in a Lua table, and that table (id -> blob).
+-- A store that keeps nothing: a server with early_data = true needs a
+-- store (tls.context refuses one without), and this one declines every
+-- 0-RTT offer as a replay (its delete finds no ticket).
+function E.forgetful_store()
+   return { get = function() return nil end, put = function() end, delete = function() return false end }
+end
+
 function E.table_store()
    local data = {}
    return {

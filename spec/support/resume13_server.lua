@@ -34,6 +34,8 @@ local ctx = assert(tls.context {
    ticket_lifetime = opt.lifetime and tonumber(opt.lifetime) or nil,
    psk_ke = opt.psk_ke == "true" or nil, ticket_keys = keys,
    early_data = opt.early_data == "true" or nil,
+   -- (a server needs a store for 0-RTT's anti-replay)
+   session_store = opt.early_data == "true" and tls.store.memory() or nil,
    alpn = opt.alpn and list(opt.alpn) or nil, verify = opt.verify, ca = opt.ca,
    min_version = "TLSv1.3",
    trace = function(ev)
