@@ -22,7 +22,7 @@ return {
     to = [=[  if true then return raw(obj, ...) end]=],
     specs = { { CQ, "the application polls with a timeout" } } },
   { name = "review13_loop_cancel_dropped", file = LOOP,
-    from = [=[  if fd and fd >= 0 then cq.cancel(fd) end
+    from = [=[  unwatch(cq, obj)
   return now >= hs_deadline[obj]]=],
     to = [=[  return now >= hs_deadline[obj]]=],
     specs = { { CQ, "the application polls with a timeout" } } },

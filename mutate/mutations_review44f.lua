@@ -6,7 +6,9 @@ local S = "spec/review44f_spec.lua"
 return {
   { name = "review44f_close_leaves_waiters", file = LOOP,
     from = [[    release_waiters(cq, self)
-    local fd = self:getfd()]], to = [[    local fd = self:getfd()]],
+    unwatch(cq, self)
+    return nonblocking]], to = [[    unwatch(cq, self)
+    return nonblocking]],
     specs = { { S, "wakes both waiters" } } },
   { name = "review44f_server_close_leaves_waiters", file = LOOP,
     from = [[if controller() then release_waiters(cq, self) end]], to = [[if false then release_waiters(cq, self) end]],

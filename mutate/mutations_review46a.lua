@@ -6,9 +6,7 @@ local S = "spec/review46a_spec.lua"
 return {
   { name = "review46a_close_outside_no_cancel", file = LOOP,
     from = [[    if not controller() then
-      local fd = self:getfd()
-      if fd and fd >= 0 then cq.cancel(fd) end]], to = [[    if not controller() then
-      local fd = self:getfd()]],
+      unwatch(cq, self)]], to = [[    if not controller() then]],
     specs = { { S, "wakes a receive" }, { S, "a socket given the same number" } } },
   { name = "review46a_close_outside_raw", file = LOOP,
     from = [[cm.close = core.loop_method(cm.close, close(cm.close), pick_always,]],

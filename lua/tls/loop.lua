@@ -148,14 +148,19 @@ end
 
 -- A descriptor cqueues still watches must not be closed under it: its
 -- next update of the poll set fails (EBADF) and stops the controller.
+-- cq: the controller or the cqueues module (both have cancel).
+local function unwatch(cq, obj)
+  local fd = obj:getfd()
+  if fd and fd >= 0 then cq.cancel(fd) end
+end
+
 local function cancel_if_due(obj)
   local at = hs_cancel[obj]
   if not at then return false end
   local cq = loaded.cqueues
   local now = cq.monotime()
   if now < at then return false end
-  local fd = obj:getfd()
-  if fd and fd >= 0 then cq.cancel(fd) end
+  unwatch(cq, obj)
   return now >= hs_deadline[obj]
 end
 
@@ -314,15 +319,13 @@ end
 local function close(close)
   return function(cq, self)
     if not controller() then
-      local fd = self:getfd()
-      if fd and fd >= 0 then cq.cancel(fd) end
+      unwatch(cq, self)
       local ok, r = pcall(close, self)
       if not ok then error(raised(r), 0) end
       return r
     end
     release_waiters(cq, self)
-    local fd = self:getfd()
-    if fd and fd >= 0 then cq.cancel(fd) end
+    unwatch(cq, self)
     return nonblocking(self, self:gettimeout(), close)
   end
 end
@@ -481,8 +484,7 @@ local function wrap_methods(core)
   local raw_server_close = sm.close
   sm.close = core.loop_method(raw_server_close, function(cq, self, ...)
     if controller() then release_waiters(cq, self) end
-    local fd = self:getfd()
-    if fd and fd >= 0 then cq.cancel(fd) end
+    unwatch(cq, self)
     local ok, r = pcall(raw_server_close, self, ...)
     if not ok then error(raised(r), 0) end
     return r
