@@ -769,15 +769,20 @@ describe("review46d: long lines, prefixes, and a client that closes right after 
       local partial
       data, rerr, partial = conn:receive("*a")
       finished(h)
-      if data == whole then
-         assert.same({ true, false }, { conn:info().close_notify, conn:info().truncated })
+      -- "*a" takes a TCP close as the end (as LuaSocket); a reset says "closed".
+      local got = data or partial
+      assert.is_true(data ~= nil or rerr == "closed", tostring(rerr))
+      assert.truthy(#got <= #whole, "more than was sent")
+      assert.equal(summary(whole:sub(1, #got)), summary(got))
+      if conn:info().close_notify then
+         -- a clean end only with every byte
+         assert.equal(#whole, #got)
+         assert.is_false(conn:info().truncated)
       else
-         -- "*a" takes a TCP close as the end (as LuaSocket); a reset says "closed".
-         local got = data or partial
-         assert.is_true(data ~= nil or rerr == "closed", tostring(rerr))
-         assert.truthy(#got < #whole, "more than was sent")
-         assert.equal(summary(whole:sub(1, #got)), summary(got))
-         assert.same({ false, true }, { conn:info().close_notify, conn:info().truncated })
+         -- The reset may drop the close_notify alone, the data all there
+         -- (session 47's CI saw it once under load: this test wrongly took
+         -- whole data for a clean end), or some of the data with it.
+         assert.is_true(conn:info().truncated)
       end
       conn:close()
    end)
