@@ -452,8 +452,11 @@ function certs.write_cache(dir)
    -- Made aside, then renamed: a spec file copying the old one meanwhile
    -- fails the stamp check and makes its own.
    local fresh = string.format("%s.new.%d", dir, math.random(1, 1e9))
-   local out, code = proc.run(string.format("cp -a %s %s && rm -rf %s && mv %s %s",
-      proc.quote(c.dir), proc.quote(fresh), proc.quote(dir), proc.quote(fresh), proc.quote(dir)))
+   -- The parent too: `make -j2 test` can get here before anything made build/.
+   local parent = dir:match("^(.*)/[^/]+$") or "."
+   local out, code = proc.run(string.format("mkdir -p %s && cp -a %s %s && rm -rf %s && mv %s %s",
+      proc.quote(parent), proc.quote(c.dir), proc.quote(fresh), proc.quote(dir), proc.quote(fresh),
+      proc.quote(dir)))
    assert(code == 0, out)
    return true
 end
