@@ -11,7 +11,10 @@ return {
     return nonblocking]],
     specs = { { S, "wakes both waiters" } } },
   { name = "review44f_server_close_leaves_waiters", file = LOOP,
-    from = [[if controller() then release_waiters(cq, self) end]], to = [[if false then release_waiters(cq, self) end]],
+    from = [[    release_waiters(cq, self)
+    unwatch(cq, self)
+    local ok, r = pcall(raw_server_close, self, ...)]], to = [[    unwatch(cq, self)
+    local ok, r = pcall(raw_server_close, self, ...)]],
     specs = { { S, "two accept" } } },
   { name = "review44f_waiters_not_woken", file = LOOP,
     from = [=[  closing[obj] = true

@@ -5,8 +5,8 @@ local LOOP = "lua/tls/loop.lua"
 local S = "spec/review46a_spec.lua"
 return {
   { name = "review46a_close_outside_no_cancel", file = LOOP,
-    from = [[    if not controller() then
-      unwatch(cq, self)]], to = [[    if not controller() then]],
+    from = [[  if (waiting[obj] or 0) < 2 then
+    unwatch(cq, obj)]], to = [[  if (waiting[obj] or 0) < 2 then]],
     specs = { { S, "wakes a receive" }, { S, "a socket given the same number" } } },
   { name = "review46a_close_outside_raw", file = LOOP,
     from = [[cm.close = core.loop_method(cm.close, close(cm.close), pick_always,]],

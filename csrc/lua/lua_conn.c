@@ -93,6 +93,10 @@ struct lua_conn {
      * Inline, it was 768 of an idle connection's bytes (review43g). */
     char *msg;
     int msg_oom; /* the buffer could not be allocated: status_message says so */
+    /* Closed by core.close_holding_fd: the descriptor (held_fd) stays open
+     * until core.release_held_fd or collection (see lua/tls/loop.lua). */
+    int fd_held;
+    int held_fd;
 };
 
 #define CONN_MSG_MAX (TLS_REASON_MAX + TLS_SOCK_MSG_MAX)
@@ -1308,7 +1312,8 @@ static void drain_input(lua_conn *c)
     }
 }
 
-static int conn_close(lua_State *L)
+/* hold: the descriptor stays open (core.close_holding_fd). */
+static int close_conn(lua_State *L, int hold)
 {
     lua_conn *c = to_idle_conn(L);
     if (c->closed) {
@@ -1331,11 +1336,55 @@ static int conn_close(lua_State *L)
      * stay readable. */
     if (c->tls)
         tls_conn_forget_secrets(c->tls);
+    if (hold && c->fd >= 0) {
+        c->fd_held = 1;
+        c->held_fd = c->fd;
+        c->fd = -1;
+    }
     close_socket(L, c, 1);
     c->closed = 1;
     conn_free_msg(c);
     lua_pushinteger(L, 1);
     return 1;
+}
+
+static int conn_close(lua_State *L)
+{
+    return close_conn(L, 0);
+}
+
+/* The descriptor a holding close kept open, closed now (by its LuaSocket
+ * or cqueues socket when the connection does not own it). */
+static void release_held(lua_State *L, lua_conn *c, int conn_index)
+{
+    if (!c->fd_held)
+        return;
+    c->fd_held = 0;
+    c->fd = c->held_fd;
+    close_socket(L, c, conn_index);
+}
+
+/* core.close_holding_fd(conn) -> 1, fd | 1: close(), its close_notify
+ * included, but the descriptor (returned) stays open until
+ * core.release_held_fd(conn) or collection. cqueues stops a whole
+ * controller when a descriptor two coroutines poll is closed before both
+ * have left (lua/tls/loop.lua). */
+int tls_lua_conn_close_holding(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    close_conn(L, 1);
+    if (!c->fd_held)
+        return 1;
+    lua_pushinteger(L, c->held_fd);
+    return 2;
+}
+
+/* core.release_held_fd(conn): closes what close_holding_fd kept open. */
+int tls_lua_conn_release_held(lua_State *L)
+{
+    lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
+    release_held(L, c, 1);
+    return 0;
 }
 
 /* For the methods that read what the engine recorded: once __gc freed it
@@ -1681,8 +1730,10 @@ static int conn_gc(lua_State *L)
      * use-after-free. */
     if (c->busy)
         return luaL_error(L, "tls: connection is in use (its __gc was called while a method runs)");
-    if (c->owns_fd)
+    if (c->owns_fd) {
+        release_held(L, c, 1);
         close_socket(L, c, 1);
+    }
     c->fd = -1;
     c->closed = 1;
     /* No trace calls from a finalizer. */

@@ -8,6 +8,7 @@
 
 typedef struct lua_server {
     int fd;         /* -1 once closed */
+    int held_fd;    /* closed by core.close_holding_fd, still open; -1: none */
     int busy;       /* a method is running (see tls_lua_enter) */
     double timeout; /* for accept(), and inherited by accepted connections */
     double handshake_timeout; /* each accepted client's handshake; negative: none */
@@ -47,6 +48,7 @@ int tls_lua_listen(lua_State *L)
     lua_settop(L, 6);
     lua_server *s = lua_newuserdatauv(L, sizeof *s, TLS_LUA_GUARD_SLOT);
     s->fd = -1;
+    s->held_fd = -1;
     s->busy = 0;
     s->timeout = timeout;
     s->handshake_timeout = handshake_timeout;
@@ -151,6 +153,29 @@ static int server_close(lua_State *L)
     return 1;
 }
 
+/* core.close_holding_fd(server) -> 1, fd | 1: as the connection's (see
+ * tls_lua_conn_close_holding). */
+int tls_lua_server_close_holding(lua_State *L)
+{
+    lua_server *s = check_idle_server(L);
+    lua_pushinteger(L, 1);
+    if (s->fd < 0)
+        return 1;
+    s->held_fd = s->fd;
+    s->fd = -1;
+    lua_pushinteger(L, s->held_fd);
+    return 2;
+}
+
+/* core.release_held_fd(server) */
+int tls_lua_server_release_held(lua_State *L)
+{
+    lua_server *s = check_server(L);
+    tls_sock_close(s->held_fd);
+    s->held_fd = -1;
+    return 0;
+}
+
 /* No guard in a finalizer: nothing can be using the server any more. */
 static int server_gc(lua_State *L)
 {
@@ -160,6 +185,8 @@ static int server_gc(lua_State *L)
         return luaL_error(L, "tls: server is in use (its __gc was called while a method runs)");
     tls_sock_close(s->fd);
     s->fd = -1;
+    tls_sock_close(s->held_fd);
+    s->held_fd = -1;
     return 0;
 }
 

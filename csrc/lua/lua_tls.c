@@ -414,6 +414,24 @@ static int core_loop_method(lua_State *L)
     return 1;
 }
 
+/* core.close_holding_fd(obj), core.release_held_fd(obj): a connection's
+ * or a server's close() that leaves its descriptor open for the cqueues
+ * coroutines still polling it, and the close of that descriptor once they
+ * have left (lua/tls/loop.lua). */
+static int core_close_holding_fd(lua_State *L)
+{
+    if (luaL_testudata(L, 1, TLS_LUA_SERVER))
+        return tls_lua_server_close_holding(L);
+    return tls_lua_conn_close_holding(L);
+}
+
+static int core_release_held_fd(lua_State *L)
+{
+    if (luaL_testudata(L, 1, TLS_LUA_SERVER))
+        return tls_lua_server_release_held(L);
+    return tls_lua_conn_release_held(L);
+}
+
 int luaopen_tls_core(lua_State *L);
 
 int luaopen_tls_core(lua_State *L)
@@ -443,6 +461,8 @@ int luaopen_tls_core(lua_State *L)
         {"object_kind", core_object_kind},
         {"default_groups", core_default_groups},
         {"loop_method", core_loop_method},
+        {"close_holding_fd", core_close_holding_fd},
+        {"release_held_fd", core_release_held_fd},
         {NULL, NULL},
     };
     luaL_newlib(L, functions);

@@ -248,7 +248,14 @@ int tls_lua_conn_setup(lua_State *L, lua_conn *c, int ctx_index, int fd, int own
  * handshake; after that the connection fails and its socket is closed. */
 void tls_lua_conn_limit_handshake(lua_conn *c, double seconds);
 
+/* core.close_holding_fd(conn) and core.release_held_fd(conn): see lua_conn.c. */
+int tls_lua_conn_close_holding(lua_State *L);
+int tls_lua_conn_release_held(lua_State *L);
+
 void tls_lua_server_register(lua_State *L);
+/* The same for a server. */
+int tls_lua_server_close_holding(lua_State *L);
+int tls_lua_server_release_held(lua_State *L);
 /* core.listen(host, port, ctx, backlog, timeout, handshake_timeout) -> server | nil, msg */
 int tls_lua_listen(lua_State *L);
 

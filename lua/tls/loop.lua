@@ -93,6 +93,20 @@ end
 local waiting = setmetatable({}, { __mode = "k" })
 local wakeup = setmetatable({}, { __mode = "k" })
 local closing = setmetatable({}, { __mode = "k" })
+-- A close() made outside any controller cannot wait for two or more
+-- waiters to leave: it closes the object but leaves its descriptor open
+-- (core.close_holding_fd), noted here, until the last of them leaves
+-- (or the object is collected).
+local held = setmetatable({}, { __mode = "k" })
+local core_ -- the C module, once the methods are wrapped
+
+local function release_held(obj)
+  local fd = held[obj]
+  if not fd then return end
+  held[obj] = nil
+  loaded.cqueues.cancel(fd)
+  core_.release_held_fd(obj)
+end
 
 -- Waits until obj is ready for what it wants, or until its deadline.
 -- Returns false, "timeout" once the call's own deadline has passed, and
@@ -119,7 +133,10 @@ local function wait(cq, obj, deadline)
   n = waiting[obj] - 1
   waiting[obj] = n > 0 and n or nil
   if closing[obj] then
-    if n == 0 then cond:signal() end -- the last one out lets close() go on
+    if n == 0 then -- the last one out lets close() go on
+      cond:signal()
+      release_held(obj)
+    end
     if ok then return false, "closed" end
   end
   if not ok then error(err, 0) end
@@ -152,6 +169,29 @@ end
 local function unwatch(cq, obj)
   local fd = obj:getfd()
   if fd and fd >= 0 then cq.cancel(fd) end
+end
+
+-- close() outside any controller (cq: the cqueues module) with two or more
+-- calls waiting on obj: they are woken and leave with "closed", obj is
+-- closed at once (a connection's close_notify sent), and its descriptor
+-- goes when the last of them has left (wait() above). Closed under them,
+-- the first to leave made cqueues update the others' events on a closed
+-- descriptor, and their controller stopped with EBADF. One waiter alone
+-- leaves without that update: the descriptor goes at once, as before.
+local function close_outside(cq, obj, raw_close)
+  if (waiting[obj] or 0) < 2 then
+    unwatch(cq, obj)
+    local ok, r = pcall(raw_close, obj)
+    if not ok then error(raised(r), 0) end
+    return r
+  end
+  local ok, r, fd = pcall(core_.close_holding_fd, obj)
+  if not ok then error(raised(r), 0) end
+  closing[obj] = true
+  held[obj] = fd
+  wakeup[obj]:signal()
+  if fd then cq.cancel(fd) end
+  return r
 end
 
 local function cancel_if_due(obj)
@@ -314,16 +354,11 @@ end
 -- without cqueues, after the same cancel, as a server's close does: a
 -- coroutine waiting on the connection wakes at its controller's next step
 -- and says "closed" (before review46a nothing woke it, and at its deadline
--- its controller stopped with EBADF). Two or more waiters still stop that
--- controller with EBADF: they cannot leave before the descriptor goes.
+-- its controller stopped with EBADF). With two or more waiters its
+-- descriptor stays open until they have left (close_outside).
 local function close(close)
   return function(cq, self)
-    if not controller() then
-      unwatch(cq, self)
-      local ok, r = pcall(close, self)
-      if not ok then error(raised(r), 0) end
-      return r
-    end
+    if not controller() then return close_outside(cq, self, close) end
     release_waiters(cq, self)
     unwatch(cq, self)
     return nonblocking(self, self:gettimeout(), close)
@@ -456,6 +491,7 @@ local function wrap_methods(core)
   local cm = assert(reg["tls.conn"], "tls.conn metatable").__index
   local sm = assert(reg["tls.server"], "tls.server metatable").__index
   if cm.pollfd then return end        -- done already (tls loaded twice)
+  core_ = core
 
   -- Each is core.loop_method(C method, its cqueues driver, pick): the C
   -- method itself runs, in the caller's frame, unless pick finds a
@@ -483,7 +519,8 @@ local function wrap_methods(core)
   sm.accept = core.loop_method(sm.accept, accept(sm.accept, raw_settimeout), pick_always, ARGERR, "tls.server")
   local raw_server_close = sm.close
   sm.close = core.loop_method(raw_server_close, function(cq, self, ...)
-    if controller() then release_waiters(cq, self) end
+    if not controller() then return close_outside(cq, self, raw_server_close) end
+    release_waiters(cq, self)
     unwatch(cq, self)
     local ok, r = pcall(raw_server_close, self, ...)
     if not ok then error(raised(r), 0) end

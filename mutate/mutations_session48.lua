@@ -1,0 +1,56 @@
+-- Mutations for session 48: a close() made outside any cqueues controller
+-- while two or more coroutines wait on the object keeps its descriptor
+-- open until they have left (spec/cqueues_close_outside_spec.lua). Same
+-- form as mutate/mutations.lua.
+local S = "spec/cqueues_close_outside_spec.lua"
+
+return {
+  -- closed under the waiters again: their controller stops with EBADF
+  { name = "s48_close_outside_never_holds", file = "lua/tls/loop.lua",
+    from = [[  if (waiting[obj] or 0) < 2 then
+    unwatch(cq, obj)]],
+    to = [[  if (waiting[obj] or 0) < 99 then
+    unwatch(cq, obj)]],
+    specs = { { S, "wakes three waiters" } } },
+  -- the last waiter out does not close the held descriptor: it leaks
+  { name = "s48_held_never_released", file = "lua/tls/loop.lua",
+    from = [[      cond:signal()
+      release_held(obj)]],
+    to = [[      cond:signal()]],
+    specs = { { S, "wakes three waiters" } } },
+  -- released by the first waiter out, not the last: the others' events
+  -- are updated on a closed descriptor
+  { name = "s48_held_released_by_first", file = "lua/tls/loop.lua",
+    from = [[  n = waiting[obj] - 1
+  waiting[obj] = n > 0 and n or nil
+  if closing[obj] then]],
+    to = [[  n = waiting[obj] - 1
+  waiting[obj] = n > 0 and n or nil
+  if closing[obj] then
+    release_held(obj)]],
+    specs = { { S, "wakes three waiters" } } },
+  -- the waiters are not told: they sleep to their timeout
+  { name = "s48_close_outside_not_closing", file = "lua/tls/loop.lua",
+    from = [[  closing[obj] = true
+  held[obj] = fd
+  wakeup[obj]:signal()]],
+    to = [[  held[obj] = fd
+  wakeup[obj]:signal()]],
+    specs = { { S, "wakes three waiters" } } },
+  -- collection forgets a held descriptor
+  { name = "s48_gc_keeps_held", file = "csrc/lua/lua_conn.c",
+    from = [[    if (c->owns_fd) {
+        release_held(L, c, 1);]],
+    to = [[    if (c->owns_fd) {]],
+    specs = { { S, "controller was dropped" } } },
+  -- a server's held descriptor never closed
+  { name = "s48_server_release_noop", file = "csrc/lua/lua_server.c",
+    from = [[    lua_server *s = check_server(L);
+    tls_sock_close(s->held_fd);
+    s->held_fd = -1;
+    return 0;]],
+    to = [[    lua_server *s = check_server(L);
+    s->held_fd = -1;
+    return 0;]],
+    specs = { { S, "two accept" } } },
+}
