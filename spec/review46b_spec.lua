@@ -63,6 +63,12 @@ describe("review46b: a zero-length export", function()
     assert.same({ "" }, { cl:exportkeyingmaterial(LABEL, 0) })
     assert.same({ "" }, { cl:exportkeyingmaterial(LABEL, "0", "context") })
     assert.equal(16, #assert(cl:exportkeyingmaterial(LABEL, 16)))
+    -- a negative length raises, at the program's line, as LuaSec raises
+    -- (before session 48: nil and the engine's message)
+    local ok, err = pcall(function() local k = cl:exportkeyingmaterial(LABEL, -1); return k end)
+    assert.is_false(ok)
+    assert.matches("^[^:]*review46b_spec%.lua:%d+: bad argument #2 to 'exportkeyingmaterial' %(a length of 0 or more "
+      .. "expected, got %-1%)$", err)
     cl:close(); sv:close()
   end)
 end)

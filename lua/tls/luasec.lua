@@ -1395,6 +1395,8 @@ function Conn:exportkeyingmaterial(label, len, context)
   label = string_arg(label, 1, "exportkeyingmaterial")
   local n, why = lua_integer(len)
   if not n then error("bad argument #2 to 'exportkeyingmaterial' (" .. why .. ")", 2) end
+  -- LuaSec raises too (its size_t of a negative length: "not enough memory")
+  if n < 0 then error("bad argument #2 to 'exportkeyingmaterial' (a length of 0 or more expected, got " .. n .. ")", 2) end
   if context ~= nil then context = string_arg(context, 3, "exportkeyingmaterial") end
   return self.conn:export(label, context, n)
 end
