@@ -58,4 +58,19 @@ return {
     from = [[  if n < 0 then error("bad argument #2 to 'exportkeyingmaterial']],
     to = [[  if n < -1 then error("bad argument #2 to 'exportkeyingmaterial']],
     specs = { { "spec/review46b_spec.lua", "as LuaSec gives on TLS 1.3" } } },
+  -- a cut ALPN list without its mark again
+  { name = "s48_alpn_list_cut_unmarked", file = "csrc/hs/tls_alpn.c",
+    from = [[                memcpy(out + used, more, sizeof more);]],
+    to = [[                out[used] = '\0';]],
+    specs = { { "spec/alpn_spec.lua", "marks a cut list" } } },
+  -- a shortened list of a certificate's names without its mark again
+  { name = "s48_cert_names_cut_unmarked", file = "csrc/pki/tls_x509.c",
+    from = [[    if (left_out && room < size) {]],
+    to = [[    if (0 && left_out && room < size) {]],
+    specs = { { "spec/review45a_spec.lua", "mark a list that leaves names out" } } },
+  -- the mark put where the cut left `used`, past the cut name's end
+  { name = "s48_cert_names_mark_past_end", file = "csrc/pki/tls_x509.c",
+    from = [[        used = strlen(out); /* a cut leaves used at the end of the room */]],
+    to = [[]],
+    specs = { { "spec/review44g_spec.lua", "end at the cut" } } },
 }

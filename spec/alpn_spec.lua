@@ -66,6 +66,22 @@ describe("ALPN between our client and our server", function()
          assert.equal("peer sent alert no_application_protocol (120)", msg)
       end)
 
+      it("marks a cut list of the client's protocols with \"...\" (" .. label .. ")", function()
+         local many = {}
+         for i = 1, 40 do many[i] = string.format("protocol-%02d-of-forty", i) end
+         local _, s = E.pair({ alpn = many, max_version = version }, { alpn = { "h2", "http/1.1" } })
+         local msg, alert = s:error()
+         assert.equal("no_application_protocol", alert)
+         -- before session 48 the list stopped after its 13th name, read as whole
+         local shown = msg:match("^no ALPN protocol in common: the client offers (.-), %.%.%.; this server speaks h2, "
+            .. "http/1%.1$")
+         assert.truthy(shown, msg)
+         local names = {}
+         for name in shown:gmatch("[^, ]+") do names[#names + 1] = name end
+         assert.is_true(#names >= 10 and #names < 40, msg)
+         for i, name in ipairs(names) do assert.equal(many[i], name) end
+      end)
+
       it("goes on without ALPN when the client offers none (" .. label .. ")", function()
          local c, s = E.connected({ max_version = version }, { alpn = { "h2" } })
          assert.is_nil(c:info().alpn)

@@ -95,15 +95,35 @@ describe("review45a: a certificate's names cut in the client's refusal", functio
     return msg
   end
 
+  -- Since session 48 the list keeps 5 of its 199 bytes for the mark that
+  -- says names were left out (", ...") or the first cut ("..."): 194 for
+  -- the names.
   it("leave out a later name that does not fit whole, not show its first letters", function()
-    -- 196 + ", " leaves one byte: "b" of bad.example went in
-    assert.equal("host name mismatch: expected localhost, certificate is for " .. ("a"):rep(196),
-      refusal("DNS:" .. ("a"):rep(196) .. ",DNS:bad.example"))
+    -- 190 + ", " leaves two bytes: "ba" of bad.example went in
+    assert.equal("host name mismatch: expected localhost, certificate is for " .. ("a"):rep(190) .. ", ...",
+      refusal("DNS:" .. ("a"):rep(190) .. ",DNS:bad.example"))
   end)
 
   it("end at a cut of the first name, even where a short next one would fit", function()
     -- the 4-byte character is left out, which frees 3 bytes: ", b" would fit
-    assert.equal("host name mismatch: expected localhost, certificate is for " .. ("a"):rep(196),
-      refusal("DNS:" .. ("a"):rep(196) .. "\240\159\152\128,DNS:b"))
+    assert.equal("host name mismatch: expected localhost, certificate is for " .. ("a"):rep(191) .. "...",
+      refusal("DNS:" .. ("a"):rep(191) .. "\240\159\152\128,DNS:b"))
+  end)
+
+  it("mark a list that leaves names out (session 48: it read as whole)", function()
+    local sans, names = {}, {}
+    for i = 1, 30 do
+      names[i] = string.format("name-%02d.example", i)
+      sans[i] = "DNS:" .. names[i]
+    end
+    local msg = refusal(table.concat(sans, ","))
+    local shown = msg:match("^host name mismatch: expected localhost, certificate is for (.*), %.%.%.$")
+    assert.truthy(shown, msg)
+    local i = 0
+    for name in shown:gmatch("[^, ]+") do
+      i = i + 1
+      assert.equal(names[i], name)
+    end
+    assert.is_true(i >= 10 and i < 30, msg)
   end)
 end)

@@ -49,18 +49,26 @@ static int list_has(const uint8_t *list, size_t len, const uint8_t *name, size_t
  * text is sanitised. */
 static void list_text(const uint8_t *list, size_t len, char *out, size_t size)
 {
+    /* What stands for the names that do not fit: a cut list read as whole. */
+    static const char more[] = ", ...";
     size_t used = 0;
     out[0] = '\0';
     tls_reader r = tls_rd_init(list, len);
-    while (tls_rd_left(&r) > 0 && used + 8 < size) {
+    while (tls_rd_left(&r) > 0) {
         tls_reader p = tls_rd_vec(&r, 1);
         if (!tls_rd_ok(&r))
             break;
-        if (used > 0) {
-            memcpy(out + used, ", ", 3);
-            used += 2;
+        char name[256];
+        size_t n = tls_sanitize(p.p, p.len, name, sizeof name);
+        size_t sep = used > 0 ? 2 : 0;
+        if (used + sep + n + sizeof more > size) {
+            if (used + sizeof more <= size)
+                memcpy(out + used, more, sizeof more);
+            return;
         }
-        used += tls_sanitize(p.p, p.len, out + used, size - used);
+        memcpy(out + used, ", ", sep);
+        memcpy(out + used + sep, name, n + 1);
+        used += sep + n;
     }
 }
 

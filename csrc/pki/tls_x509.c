@@ -259,17 +259,22 @@ static void append(char *out, size_t size, size_t *used, const char *s)
 
 int tls_x509_names_text(X509 *cert, char *out, size_t size, int tagged)
 {
+    /* Ends a list that leaves names out (", ...") or cuts its first one
+     * ("..."): the room for it is kept from the start, so that a shortened
+     * list never reads as whole (review46b). */
+    static const char more[] = ", ...";
     size_t used = 0;
-    int count = 0;
+    int count = 0, left_out = 0;
     if (size == 0)
         return 0;
     out[0] = '\0';
+    size_t room = size > 4 * sizeof more ? size - (sizeof more - 1) : size;
     GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
     /* Untagged, "127.0.0.1" could be either kind; a list of DNS names
      * alone reads fine without the tags. */
     for (int i = 0; !tagged && i < sk_GENERAL_NAME_num(sans); i++)
         tagged = sk_GENERAL_NAME_value(sans, i)->type == GEN_IPADD;
-    for (int i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans) && !left_out; i++) {
         char one[256];
         const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, i);
         if (!tls_x509_general_name_text(gn, one, sizeof one))
@@ -280,13 +285,20 @@ int tls_x509_names_text(X509 *cert, char *out, size_t size, int tagged)
          * UTF-8 at all; review45a). The first is cut, as it must show. */
         const char *tag = !tagged ? "" : gn->type == GEN_DNS ? "DNS:" : "IP:";
         size_t whole = (used > 0 ? 2 : 0) + strlen(tag) + strlen(one);
-        if (used > 0 && whole > size - 1 - used)
-            break;
+        if (whole > room - 1 - used) {
+            left_out = used > 0 ? 1 : 2; /* 2: the first, cut */
+            if (used > 0)
+                break;
+        }
         if (used > 0)
-            append(out, size, &used, ", ");
-        append(out, size, &used, tag);
-        append(out, size, &used, one);
+            append(out, room, &used, ", ");
+        append(out, room, &used, tag);
+        append(out, room, &used, one);
         count++;
+    }
+    if (left_out && room < size) {
+        used = strlen(out); /* a cut leaves used at the end of the room */
+        append(out, size, &used, left_out == 1 ? more : more + 2);
     }
     GENERAL_NAMES_free(sans);
     ERR_clear_error();
