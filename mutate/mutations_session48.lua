@@ -73,4 +73,9 @@ return {
     from = [[        used = strlen(out); /* a cut leaves used at the end of the room */]],
     to = [[]],
     specs = { { "spec/review44g_spec.lua", "end at the cut" } } },
+  -- tls.https: servername "" with verify = false told to set verify = false again
+  { name = "s48_https_empty_servername_verify_false_words", file = "lua/tls/https.lua",
+    from = [[    if reqt.verify == false or (reqt.context ~= nil and ok and verifies == false) then]],
+    to = [[    if reqt.verify == false and reqt.context ~= nil and ok and verifies == false then]],
+    specs = { { "spec/h26a_spec.lua", "is refused by tls.https before it connects" } } },
 }

@@ -224,6 +224,18 @@ describe("h26a #12: an empty servername", function()
       assert.is_nil(body)
       assert.equal("tls.https: option 'servername' is empty: give the host name or IP address the certificate "
          .. "must carry (only verify = false skips the name check)", err)
+      -- with verify = false (an option, or a ready context) the name is
+      -- wrong, not the setting (before session 48: the same words as above)
+      local VF = "tls.https: option 'servername' is empty, which is no host name: leave it out to send the URL's "
+         .. "host (this request has verify = false, so no name is checked)"
+      local url = "https://127.0.0.1:" .. port .. "/"
+      assert.same({ nil, VF }, { https.request { url = url, servername = "", verify = false } })
+      local ctx = assert(tls.context { verify = false })
+      assert.same({ nil, VF }, { https.request { url = url, servername = "", context = ctx } })
+      local vctx = assert(tls.context { ca = E.CERT })
+      assert.same({ nil, "tls.https: option 'servername' is empty: give the host name or IP address the "
+         .. "certificate must carry (only verify = false skips the name check)" },
+         { https.request { url = url, servername = "", context = vctx } })
       l:settimeout(0)
       assert.is_nil((l:accept()), "no connection made")
       l:close()

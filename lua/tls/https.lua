@@ -24,6 +24,7 @@ local ltn12 = require "ltn12"
 local mime = require "mime"
 local tls = require "tls"
 local server_name_problem = require("tls.core").server_name_problem
+local context_verifies = require("tls.core").context_methods.verifies
 local util = require "tls.util"
 
 local M = {
@@ -867,6 +868,15 @@ local function check_request(reqt)
   end
   -- Refused here, before connecting, not by tls.wrap at the handshake
   -- (whose message would name a function the program never called).
+  -- "" with verify = false: the usual words ("only verify = false skips
+  -- the name check") would point at a setting already made (review46b).
+  if reqt.servername == "" then
+    local ok, verifies = pcall(context_verifies, reqt.context)
+    if reqt.verify == false or (reqt.context ~= nil and ok and verifies == false) then
+      return fail("option 'servername' is empty, which is no host name: leave it out to send the URL's host "
+        .. "(this request has verify = false, so no name is checked)")
+    end
+  end
   local name_problem = reqt.servername and server_name_problem(reqt.servername)
   if name_problem then return fail("option 'servername' %s", name_problem) end
   if reqt.strict_close ~= nil and type(reqt.strict_close) ~= "boolean" then
