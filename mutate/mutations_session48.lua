@@ -78,4 +78,14 @@ return {
     from = [[    if reqt.verify == false or (reqt.context ~= nil and ok and verifies == false) then]],
     to = [[    if reqt.verify == false and reqt.context ~= nil and ok and verifies == false then]],
     specs = { { "spec/h26a_spec.lua", "is refused by tls.https before it connects" } } },
+  -- only the listening context's strict_close again (review45g)
+  { name = "s48_strict_close_listening_only", file = "csrc/lua/lua_conn.c",
+    from = [[    int strict = c->strict_close || tls_conn_config(c->tls)->strict_close;]],
+    to = [[    int strict = c->strict_close;]],
+    specs = { { "spec/strict_close_sni_spec.lua", "makes the server's receive" } } },
+  -- an engine switched to a strict_close context that does nothing there
+  { name = "s48_engine_takes_strict_per_name", file = "csrc/lua/lua_hook_sni.c",
+    from = [[    if (rc == 1 && t->of_engine && ((tls_config *)lua_touserdata(L, -2))->strict_close) {]],
+    to = [[    if (rc == 1 && !t->of_engine && 0) {]],
+    specs = { { "spec/strict_close_sni_spec.lua", "fails an engine's handshake" } } },
 }

@@ -220,6 +220,11 @@ static int fail(tls_conn *c)
     return -1;
 }
 
+const tls_config *tls_conn_config(const tls_conn *c)
+{
+    return c->cfg;
+}
+
 const char *tls_conn_start_problem(const tls_conn *c)
 {
     if (c->is_server)

@@ -108,6 +108,9 @@ typedef struct tls_hooks {
 /* Takes a reference on cfg. */
 tls_conn *tls_conn_new(tls_config *cfg);
 void tls_conn_free(tls_conn *c);
+/* The config in use: the one given to tls_conn_new, or the one a
+ * servername hook switched to. */
+const tls_config *tls_conn_config(const tls_conn *c);
 /* Client only, before tls_conn_start: the name to send as SNI (not sent for
  * IP literals) and to verify the certificate against. A name that cannot be
  * a host name or IP address ("", control characters, ...) is refused: -1,

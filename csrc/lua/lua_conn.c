@@ -1130,8 +1130,9 @@ static int conn_receive(lua_State *L)
             st = receive_count(c, &b, count, deadline);
     }
     /* "*a" ends at the close; other patterns see it as "closed". */
-    if (c->strict_close && (st == TLS_IO_CLOSED || (mode == ALL && st == TLS_IO_DONE)) && reading &&
-        truncated(c)) {
+    /* A per-name context a servername function chose may ask it too. */
+    int strict = c->strict_close || tls_conn_config(c->tls)->strict_close;
+    if (strict && (st == TLS_IO_CLOSED || (mode == ALL && st == TLS_IO_DONE)) && reading && truncated(c)) {
         conn_fail_msg(c, "connection truncated: the peer closed TCP without close_notify");
         st = CONN_FAILED;
     }

@@ -76,6 +76,7 @@ int tls_lua_engine_new(lua_State *L)
     tls_lua_guard_new(L, &e->busy);
     lua_setiuservalue(L, -2, TLS_LUA_GUARD_SLOT);
     tls_lua_trace_new(&e->trace, L, -1);
+    e->trace.of_engine = 1;
     e->tls = tls_conn_new(cfg);
     if (!e->tls)
         return push_failure(L, "out of memory");

@@ -74,6 +74,13 @@ int tls_lua_servername_bridge(void *ud, const char *name, tls_config **cfg, char
         return -2;
     }
     int rc = (int)lua_tointeger(L, -3);
+    /* As tls.engine refuses such a context: accepted, it would do nothing. */
+    if (rc == 1 && t->of_engine && ((tls_config *)lua_touserdata(L, -2))->strict_close) {
+        lua_settop(L, top);
+        snprintf(why, why_size, "the servername function returned a context with 'strict_close', which would do "
+                                "nothing on an engine: it never sees the TCP close");
+        return -2;
+    }
     if (rc == 1) {
         *cfg = lua_touserdata(L, -2);
         tls_config_ref(*cfg);

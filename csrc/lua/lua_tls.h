@@ -55,6 +55,8 @@ typedef struct tls_lua_trace {
     int has_context; /* the anchors hold the context object (for its hook
                         functions): only when it has some */
     tls_hooks hooks; /* the bridges for the slots that hold a function */
+    int of_engine;   /* an engine's: no socket, so no strict_close (see
+                        lua_hook_sni.c) */
 } tls_lua_trace;
 
 /* The trace function and context a connection or engine calls back are kept

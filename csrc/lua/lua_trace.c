@@ -53,6 +53,7 @@ void tls_lua_trace_new(tls_lua_trace *t, lua_State *L, int owner_index)
     t->L = NULL;
     t->has_trace = 0;
     t->has_context = 0;
+    t->of_engine = 0;
     memset(&t->hooks, 0, sizeof t->hooks);
     tls_lua_weak_table(L, &anchors_key, "v");
     lua_createtable(L, 2, 0);
