@@ -455,7 +455,7 @@ local mutations = {
      from = "    *flag = 1;\n", to = "    *flag = 0;\n",
      specs = { { "spec/reentry_spec.lua", "into the engine while read copies data" } } },
    { name = "strict_close_ignored", file = "csrc/lua/lua_conn.c",
-     from = [[if (c->strict_close && (st == TLS_IO_CLOSED]], to = [[if (0 && c->strict_close && (st == TLS_IO_CLOSED]],
+     from = [[if (strict && (st == TLS_IO_CLOSED]], to = [[if (0 && strict && (st == TLS_IO_CLOSED]],
      specs = { { "spec/close_spec.lua", "with strict_close, a close without close_notify fails receive" } } },
    { name = "engine_gc_unguarded", file = "csrc/lua/lua_engine.c",
      from = [[return luaL_error(L, "tls: engine is in use (its __gc was called while a method runs)");]],

@@ -36,17 +36,13 @@ return {
     specs = { { S, "review25c #6" } } },
   -- #2: no check after callbacks: I/O goes on over the reused number
   { name = "r25c_socket_gone_never", file = "csrc/lua/lua_conn.c",
-    from = [[    if (fstat(c->fd, &st) == 0 && st.st_dev == c->sock_dev && st.st_ino == c->sock_ino)
-        return 0;]],
-    to = [[    if (fstat(c->fd, &st) == 0 || 1)
-        return 0;]],
+    from = [[    return c->owns_fd || (fstat(fd, &st) == 0 && st.st_dev == c->sock_dev && st.st_ino == c->sock_ino);]],
+    to = [[    return c->owns_fd || fstat(fd, &st) == 0 || 1;]],
     specs = { { S, "review25c #2" } } },
   -- #2: only "is the number open" checked, not "is it still our socket"
   { name = "r25c_socket_gone_number_only", file = "csrc/lua/lua_conn.c",
-    from = [[    if (fstat(c->fd, &st) == 0 && st.st_dev == c->sock_dev && st.st_ino == c->sock_ino)
-        return 0;]],
-    to = [[    if (fstat(c->fd, &st) == 0)
-        return 0;]],
+    from = [[    return c->owns_fd || (fstat(fd, &st) == 0 && st.st_dev == c->sock_dev && st.st_ino == c->sock_ino);]],
+    to = [[    return c->owns_fd || fstat(fd, &st) == 0;]],
     specs = { { S, "review25c #2" } } },
   -- #4: tls.wrap takes luatls's own objects again
   { name = "r25c_wrap_own_object", file = "lua/tls.lua",

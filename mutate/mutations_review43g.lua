@@ -32,7 +32,7 @@ return {
   -- conn:setfd under cqueues: a call of another coroutine waiting on the replaced descriptor of a
   -- wrapped socket slept until its timeout.
   { name = "review43g_setfd_no_wake", file = "csrc/lua/lua_conn.c",
-    from = "    if (c->fd >= 0 && c->fd != fd)\n        forget_in_cqueues(L, c->fd);",
-    to = "    if (0)\n        forget_in_cqueues(L, c->fd);",
+    from = "    if (c->fd >= 0 && c->fd != fd)\n        tls_lua_forget_in_cqueues(L, c->fd);",
+    to = "    if (0)\n        tls_lua_forget_in_cqueues(L, c->fd);",
     specs = { { S, "wakes a call of another coroutine waiting on the old descriptor" } } },
 }

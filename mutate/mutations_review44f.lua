@@ -6,21 +6,19 @@ local S = "spec/review44f_spec.lua"
 return {
   { name = "review44f_close_leaves_waiters", file = LOOP,
     from = [[    release_waiters(cq, self)
-    unwatch(cq, self)
-    return nonblocking]], to = [[    unwatch(cq, self)
-    return nonblocking]],
-    specs = { { S, "wakes both waiters" } } },
+    -- Waiters of a controller]], to = [[    -- Waiters of a controller]],
+    specs = { { S, "wakes both waiters" }, { "spec/cqueues_close_outside_spec.lua", "returns once they have left" } } },
   { name = "review44f_server_close_leaves_waiters", file = LOOP,
     from = [[    release_waiters(cq, self)
-    unwatch(cq, self)
-    local ok, r = pcall(raw_server_close, self, ...)]], to = [[    unwatch(cq, self)
-    local ok, r = pcall(raw_server_close, self, ...)]],
-    specs = { { S, "two accept" } } },
+    if (waiting[self] or 0) >= 2 then
+      local ok, r, fd = pcall(core_.close_holding_fd, self)]], to = [[    if (waiting[self] or 0) >= 2 then
+      local ok, r, fd = pcall(core_.close_holding_fd, self)]],
+    specs = { { S, "two accept" }, { "spec/cqueues_close_outside_spec.lua", "returns once they have left" } } },
   { name = "review44f_waiters_not_woken", file = LOOP,
     from = [=[  closing[obj] = true
   local cond = wakeup[obj]
   cond:signal()]=], to = [=[  local cond = wakeup[obj]]=],
-    specs = { { S, "wakes both waiters" } } },
+    specs = { { S, "wakes both waiters" }, { "spec/cqueues_close_outside_spec.lua", "returns once they have left" } } },
   { name = "review44f_closed_said_timeout", file = UTIL,
     from = [[return nil, why or "timeout", table.concat(pieces)]], to = [[return nil, "timeout", table.concat(pieces)]],
     specs = { { S, "wakes both waiters" } } },

@@ -21,6 +21,8 @@ return {
     t->snap = NULL;]], to = [[    t->snap = NULL;]],
     specs = { { "spec/review44d_spec.lua", "holds at most one record of the largest size" } } },
   { name = "r45a_names_later_name_cut", file = "csrc/pki/tls_x509.c",
-    from = [[if (used > 0 && whole > size - 1 - used)]], to = [[if (0 && whole > size - 1 - used)]],
+    from = [[            left_out = used > 0 ? 1 : 2; /* 2: the first, cut */
+            if (used > 0)
+                break;]], to = [[            left_out = used > 0 ? 1 : 2; /* 2: the first, cut */]],
     specs = { { R, "leave out a later name that does not fit whole" } } },
 }

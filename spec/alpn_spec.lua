@@ -82,6 +82,14 @@ describe("ALPN between our client and our server", function()
          for i, name in ipairs(names) do assert.equal(many[i], name) end
       end)
 
+      it("shows a client's list that fits whole, to its last byte (" .. label .. ")", function()
+         -- 250 + ", " + 47 = 299 bytes: the list's whole room, no mark needed
+         local names = { ("x"):rep(250), ("y"):rep(47) }
+         local _, s = E.pair({ alpn = names, max_version = version }, { alpn = { "h2" } })
+         assert.equal("no ALPN protocol in common: the client offers " .. names[1] .. ", " .. names[2]
+            .. "; this server speaks h2", (s:error()))
+      end)
+
       it("goes on without ALPN when the client offers none (" .. label .. ")", function()
          local c, s = E.connected({ max_version = version }, { alpn = { "h2" } })
          assert.is_nil(c:info().alpn)

@@ -155,4 +155,119 @@ describe("cqueues: close() outside any controller with two or more waiters", fun
     assert.is_true(is_free(fd))
     client:close()
   end)
+
+  it("a server closed twice keeps the descriptor only until the waiters have left", function()
+    local server = assert(tls.listen("127.0.0.1", 0, E.server_ctx(), { timeout = 30 }))
+    local q = cqueues.new()
+    local res = {}
+    for i = 1, 2 do q:wrap(function() res[i] = { server:accept() } end) end
+    started(q)
+    local fd = server:getfd()
+    assert.equal(1, server:close())
+    assert.equal(1, server:close())
+    run(q)
+    assert.same({ nil, "closed" }, res[1])
+    assert.same({ nil, "closed" }, res[2])
+    -- before: the second close forgot the held descriptor until collection
+    assert.is_true(is_free(fd))
+  end)
+
+  it("leaves alone a number the wrapped socket's owner closed and another socket got meanwhile", function()
+    local l = assert(socket.bind("127.0.0.1", 0))
+    local _, port = l:getsockname()
+    local client = assert(socket.connect("127.0.0.1", port))
+    local sock = assert(l:accept())
+    local conn = assert(tls.wrap(sock, E.server_ctx()))
+    conn:settimeout(30)
+    local q = cqueues.new()
+    local res = {}
+    for i = 1, 2 do q:wrap(function() res[i] = { conn:receive(5) } end) end
+    started(q)
+    local fd = conn:getfd()
+    assert.equal(1, conn:close())
+    sock:close() -- the owner closes it under the hold
+    local other = assert(socket.connect("127.0.0.1", port)) -- the lowest free number
+    local reused = other:getfd() == fd
+    -- a coroutine of another controller waits to read the other socket
+    local watcher, woke = cqueues.new(), false
+    watcher:wrap(function()
+      cqueues.poll({ pollfd = fd, events = "r" }, 2)
+      woke = true
+    end)
+    assert(watcher:step(0.01))
+    q:loop(5)
+    assert.is_true(reused)
+    -- the release did not cancel the other socket's number (which wakes its poller)
+    assert(watcher:step(0.05))
+    assert.is_false(woke)
+    -- the held number was not closed again: it is the other socket's now
+    assert.is_false(is_free(fd))
+    assert.equal(fd, other:getfd())
+    assert.truthy(other:send("x"))
+    other:close(); client:close(); l:close()
+  end)
+
+  it("inside a controller, a close() with two waiters returns once they have left, the descriptor closed", function()
+    local conn, client = silent_conn()
+    local q = cqueues.new()
+    local res = {}
+    local fd = conn:getfd()
+    q:wrap(function() res[1] = { conn:receive(5) } end)
+    q:wrap(function() res[2] = { conn:dohandshake() } end)
+    q:wrap(function()
+      cqueues.sleep(0.05)
+      local t0 = cqueues.monotime()
+      res[3] = { conn:close() }
+      res.took = cqueues.monotime() - t0
+      res.free = is_free(fd)
+    end)
+    run(q)
+    assert.same({ nil, "closed", "" }, res[1])
+    assert.same({ nil, "closed" }, res[2])
+    assert.same({ 1 }, res[3])
+    assert.is_true(res.free)
+    -- woken at once, not found gone at the one-second bound
+    assert.is_true(res.took < 0.5, tostring(res.took))
+    client:close()
+    -- and a server's, with two accept()s
+    local server = assert(tls.listen("127.0.0.1", 0, E.server_ctx(), { timeout = 30 }))
+    local sfd = server:getfd()
+    local sres = {}
+    q = cqueues.new()
+    for i = 1, 2 do q:wrap(function() sres[i] = { server:accept() } end) end
+    q:wrap(function()
+      cqueues.sleep(0.05)
+      local t0 = cqueues.monotime()
+      sres[3] = { server:close() }
+      sres.took = cqueues.monotime() - t0
+      sres.free = is_free(sfd)
+    end)
+    run(q)
+    assert.same({ nil, "closed" }, sres[1])
+    assert.same({ nil, "closed" }, sres[2])
+    assert.same({ 1 }, sres[3])
+    assert.is_true(sres.free)
+    assert.is_true(sres.took < 0.5, tostring(sres.took))
+  end)
+
+  it("inside a controller, waiters in another that does not run within a second hold the descriptor", function()
+    local conn, client = silent_conn()
+    local q1, q2 = cqueues.new(), cqueues.new()
+    local res = {}
+    for i = 1, 2 do q2:wrap(function() res[i] = { conn:receive(5) } end) end
+    started(q2)
+    local fd = conn:getfd()
+    q1:wrap(function() res[3] = { conn:close() } end)
+    local t0 = cqueues.monotime()
+    assert(q1:loop(5))
+    assert.same({ 1 }, res[3])
+    assert.is_true(cqueues.monotime() - t0 < 3)
+    assert.is_false(is_free(fd))
+    -- before: "unable to update event disposition: Bad file descriptor"
+    run(q2)
+    assert.same({ nil, "closed", "" }, res[1])
+    assert.same({ nil, "closed", "" }, res[2])
+    assert.is_true(is_free(fd))
+    client:close()
+  end)
 end)

@@ -110,6 +110,12 @@ describe("review45a: a certificate's names cut in the client's refusal", functio
       refusal("DNS:" .. ("a"):rep(191) .. "\240\159\152\128,DNS:b"))
   end)
 
+  it("show a last name that fits whole: the room for the mark is kept only while names follow", function()
+    -- 190 + ", " + 4 = 196 of 199 bytes
+    assert.equal("host name mismatch: expected localhost, certificate is for " .. ("a"):rep(190) .. ", b.ex",
+      refusal("DNS:" .. ("a"):rep(190) .. ",DNS:b.ex"))
+  end)
+
   it("mark a list that leaves names out (session 48: it read as whole)", function()
     local sans, names = {}, {}
     for i = 1, 30 do

@@ -61,9 +61,12 @@ static void list_text(const uint8_t *list, size_t len, char *out, size_t size)
         char name[256];
         size_t n = tls_sanitize(p.p, p.len, name, sizeof name);
         size_t sep = used > 0 ? 2 : 0;
-        if (used + sep + n + sizeof more > size) {
-            if (used + sizeof more <= size)
-                memcpy(out + used, more, sizeof more);
+        /* The last name needs no room for the mark after it. */
+        size_t after = tls_rd_left(&r) == 0 ? 1 : sizeof more;
+        if (used + sep + n + after > size) {
+            const char *mark = used > 0 ? more : more + 2;
+            if (used + strlen(mark) < size)
+                memcpy(out + used, mark, strlen(mark) + 1);
             return;
         }
         memcpy(out + used, ", ", sep);

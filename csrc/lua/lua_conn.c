@@ -187,12 +187,15 @@ static void note_socket(lua_conn *c)
  * read and write on a wrapped socket: the same number must still be the
  * same socket. If not, the connection lets go of the number and the call
  * fails (c->msg). */
-static int socket_gone(lua_conn *c)
+static int same_socket(const lua_conn *c, int fd)
 {
     struct stat st;
-    if (c->owns_fd || c->fd < 0)
-        return 0;
-    if (fstat(c->fd, &st) == 0 && st.st_dev == c->sock_dev && st.st_ino == c->sock_ino)
+    return c->owns_fd || (fstat(fd, &st) == 0 && st.st_dev == c->sock_dev && st.st_ino == c->sock_ino);
+}
+
+static int socket_gone(lua_conn *c)
+{
+    if (c->fd < 0 || same_socket(c, c->fd))
         return 0;
     c->fd = -1;
     conn_fail_msg(c, "the wrapped socket was closed during this call (by a callback?): "
@@ -1354,14 +1357,37 @@ static int conn_close(lua_State *L)
     return close_conn(L, 0);
 }
 
+/* A descriptor about to be closed under a cqueues program: cqueues forgets
+ * it first (as tls.loop's close does), so that a later socket given the
+ * same number is not mistaken for it. Also one setfd replaces: the
+ * cancellation wakes a call of another coroutine waiting on it, which then
+ * polls the new one (it slept until its timeout; review43g). */
+void tls_lua_forget_in_cqueues(lua_State *L, int fd)
+{
+    int top = lua_gettop(L);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE) == LUA_TTABLE &&
+        lua_getfield(L, -1, "cqueues") == LUA_TTABLE && lua_getfield(L, -1, "cancel") == LUA_TFUNCTION) {
+        lua_pushinteger(L, fd);
+        lua_pcall(L, 1, 0, 0);
+    }
+    lua_settop(L, top);
+}
+
 /* The descriptor a holding close kept open, closed now (by its LuaSocket
- * or cqueues socket when the connection does not own it). */
-static void release_held(lua_State *L, lua_conn *c, int conn_index)
+ * or cqueues socket when the connection does not own it), after cqueues
+ * forgets it (cancel: not from a finalizer, which may run inside a
+ * cqueues step). A wrapped socket its owner closed meanwhile is not ours
+ * any more: its number may be another socket's, left alone. */
+static void release_held(lua_State *L, lua_conn *c, int conn_index, int cancel)
 {
     if (!c->fd_held)
         return;
     c->fd_held = 0;
+    if (!same_socket(c, c->held_fd))
+        return;
     c->fd = c->held_fd;
+    if (cancel)
+        tls_lua_forget_in_cqueues(L, c->fd);
     close_socket(L, c, conn_index);
 }
 
@@ -1384,7 +1410,7 @@ int tls_lua_conn_close_holding(lua_State *L)
 int tls_lua_conn_release_held(lua_State *L)
 {
     lua_conn *c = luaL_checkudata(L, 1, TLS_LUA_CONN);
-    release_held(L, c, 1);
+    release_held(L, c, 1, 1);
     return 0;
 }
 
@@ -1477,21 +1503,6 @@ static int conn_want(lua_State *L)
     return 1;
 }
 
-/* A descriptor about to be closed under a cqueues program: cqueues forgets
- * it first (as tls.loop's close does), so that a later socket given the
- * same number is not mistaken for it. Also one setfd replaces: the
- * cancellation wakes a call of another coroutine waiting on it, which then
- * polls the new one (it slept until its timeout; review43g). */
-static void forget_in_cqueues(lua_State *L, int fd)
-{
-    int top = lua_gettop(L);
-    if (lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE) == LUA_TTABLE &&
-        lua_getfield(L, -1, "cqueues") == LUA_TTABLE && lua_getfield(L, -1, "cancel") == LUA_TFUNCTION) {
-        lua_pushinteger(L, fd);
-        lua_pcall(L, 1, 0, 0);
-    }
-    lua_settop(L, top);
-}
 
 /* conn:setfd(fd): the descriptor to use from now on (LuaSec's); -1
  * detaches it, so that close() leaves it open. Over a wrapped LuaSocket
@@ -1525,7 +1536,7 @@ static int conn_setfd(lua_State *L)
             return luaL_argerror(L, 2, "not an open descriptor");
     }
     if (c->fd >= 0 && c->fd != fd)
-        forget_in_cqueues(L, c->fd);
+        tls_lua_forget_in_cqueues(L, c->fd);
     if (!c->owns_fd) {
         int top = lua_gettop(L);
         if (lua_getiuservalue(L, 1, 1) == LUA_TUSERDATA &&
@@ -1731,8 +1742,11 @@ static int conn_gc(lua_State *L)
      * use-after-free. */
     if (c->busy)
         return luaL_error(L, "tls: connection is in use (its __gc was called while a method runs)");
+    /* (A wrapped socket outlives its connection: util.wrapped_sockets
+     * keeps the connection while the socket object lives, and the
+     * object's own __gc closes it.) */
     if (c->owns_fd) {
-        release_held(L, c, 1);
+        release_held(L, c, 1, 0);
         close_socket(L, c, 1);
     }
     c->fd = -1;

@@ -159,10 +159,12 @@ int tls_lua_server_close_holding(lua_State *L)
 {
     lua_server *s = check_idle_server(L);
     lua_pushinteger(L, 1);
-    if (s->fd < 0)
+    if (s->fd >= 0) {
+        s->held_fd = s->fd;
+        s->fd = -1;
+    }
+    if (s->held_fd < 0)
         return 1;
-    s->held_fd = s->fd;
-    s->fd = -1;
     lua_pushinteger(L, s->held_fd);
     return 2;
 }
@@ -171,6 +173,8 @@ int tls_lua_server_close_holding(lua_State *L)
 int tls_lua_server_release_held(lua_State *L)
 {
     lua_server *s = check_server(L);
+    if (s->held_fd >= 0)
+        tls_lua_forget_in_cqueues(L, s->held_fd);
     tls_sock_close(s->held_fd);
     s->held_fd = -1;
     return 0;

@@ -250,6 +250,9 @@ int tls_lua_conn_setup(lua_State *L, lua_conn *c, int ctx_index, int fd, int own
  * handshake; after that the connection fails and its socket is closed. */
 void tls_lua_conn_limit_handshake(lua_conn *c, double seconds);
 
+/* cqueues.cancel(fd) when cqueues is loaded: a descriptor about to be
+ * closed or replaced must not stay in a controller's poll set. */
+void tls_lua_forget_in_cqueues(lua_State *L, int fd);
 /* core.close_holding_fd(conn) and core.release_held_fd(conn): see lua_conn.c. */
 int tls_lua_conn_close_holding(lua_State *L);
 int tls_lua_conn_release_held(lua_State *L);

@@ -274,6 +274,13 @@ int tls_x509_names_text(X509 *cert, char *out, size_t size, int tagged)
      * alone reads fine without the tags. */
     for (int i = 0; !tagged && i < sk_GENERAL_NAME_num(sans); i++)
         tagged = sk_GENERAL_NAME_value(sans, i)->type == GEN_IPADD;
+    /* The last name shown needs no room for the mark after it. */
+    int last = -1;
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
+        int type = sk_GENERAL_NAME_value(sans, i)->type;
+        if (type == GEN_DNS || type == GEN_IPADD)
+            last = i;
+    }
     for (int i = 0; i < sk_GENERAL_NAME_num(sans) && !left_out; i++) {
         char one[256];
         const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, i);
@@ -285,15 +292,16 @@ int tls_x509_names_text(X509 *cert, char *out, size_t size, int tagged)
          * UTF-8 at all; review45a). The first is cut, as it must show. */
         const char *tag = !tagged ? "" : gn->type == GEN_DNS ? "DNS:" : "IP:";
         size_t whole = (used > 0 ? 2 : 0) + strlen(tag) + strlen(one);
-        if (whole > room - 1 - used) {
+        size_t limit = i == last && whole <= size - 1 - used ? size : room;
+        if (whole > limit - 1 - used) {
             left_out = used > 0 ? 1 : 2; /* 2: the first, cut */
             if (used > 0)
                 break;
         }
         if (used > 0)
-            append(out, room, &used, ", ");
-        append(out, room, &used, tag);
-        append(out, room, &used, one);
+            append(out, limit, &used, ", ");
+        append(out, limit, &used, tag);
+        append(out, limit, &used, one);
         count++;
     }
     if (left_out && room < size) {

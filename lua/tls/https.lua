@@ -871,8 +871,12 @@ local function check_request(reqt)
   -- "" with verify = false: the usual words ("only verify = false skips
   -- the name check") would point at a setting already made (review46b).
   if reqt.servername == "" then
+    -- (a context given with options, or a server context, is refused below
+    -- with its own words)
     local ok, verifies = pcall(context_verifies, reqt.context)
-    if reqt.verify == false or (reqt.context ~= nil and ok and verifies == false) then
+    local ok_mode, mode = pcall(function() return reqt.context:mode() end)
+    if (reqt.context == nil and reqt.verify == false)
+      or (reqt.verify == nil and ok and verifies == false and ok_mode and mode == "client") then
       return fail("option 'servername' is empty, which is no host name: leave it out to send the URL's host "
         .. "(this request has verify = false, so no name is checked)")
     end

@@ -93,19 +93,29 @@ end
 local waiting = setmetatable({}, { __mode = "k" })
 local wakeup = setmetatable({}, { __mode = "k" })
 local closing = setmetatable({}, { __mode = "k" })
--- A close() made outside any controller cannot wait for two or more
--- waiters to leave: it closes the object but leaves its descriptor open
--- (core.close_holding_fd), noted here, until the last of them leaves
--- (or the object is collected).
+-- A close() that cannot wait for two or more waiters to leave (made
+-- outside any controller, or theirs did not run within its bound) closes
+-- the object but leaves its descriptor open (core.close_holding_fd), noted
+-- here, until the last of them leaves (or the object is collected).
 local held = setmetatable({}, { __mode = "k" })
 local core_ -- the C module, once the methods are wrapped
 
+-- The C side cancels the descriptor in cqueues, then closes it.
 local function release_held(obj)
-  local fd = held[obj]
-  if not fd then return end
+  if not held[obj] then return end
   held[obj] = nil
-  loaded.cqueues.cancel(fd)
   core_.release_held_fd(obj)
+end
+
+-- After core.close_holding_fd gave (r, fd): the waiters are woken (again)
+-- and the last of them to leave releases fd. A second close gives the same
+-- fd (nil when none is held).
+local function holding(obj, r, fd)
+  closing[obj] = true
+  if fd then held[obj] = true end
+  wakeup[obj]:signal()
+  if fd then loaded.cqueues.cancel(fd) end
+  return r
 end
 
 -- Waits until obj is ready for what it wants, or until its deadline.
@@ -187,11 +197,7 @@ local function close_outside(cq, obj, raw_close)
   end
   local ok, r, fd = pcall(core_.close_holding_fd, obj)
   if not ok then error(raised(r), 0) end
-  closing[obj] = true
-  held[obj] = fd
-  wakeup[obj]:signal()
-  if fd then cq.cancel(fd) end
-  return r
+  return holding(obj, r, fd)
 end
 
 local function cancel_if_due(obj)
@@ -360,6 +366,11 @@ local function close(close)
   return function(cq, self)
     if not controller() then return close_outside(cq, self, close) end
     release_waiters(cq, self)
+    -- Waiters of a controller that did not run within the bound: as from
+    -- outside, the descriptor waits for them.
+    if (waiting[self] or 0) >= 2 then
+      return holding(self, nonblocking(self, self:gettimeout(), core_.close_holding_fd))
+    end
     unwatch(cq, self)
     return nonblocking(self, self:gettimeout(), close)
   end
@@ -521,6 +532,11 @@ local function wrap_methods(core)
   sm.close = core.loop_method(raw_server_close, function(cq, self, ...)
     if not controller() then return close_outside(cq, self, raw_server_close) end
     release_waiters(cq, self)
+    if (waiting[self] or 0) >= 2 then
+      local ok, r, fd = pcall(core_.close_holding_fd, self)
+      if not ok then error(raised(r), 0) end
+      return holding(self, r, fd)
+    end
     unwatch(cq, self)
     local ok, r = pcall(raw_server_close, self, ...)
     if not ok then error(raised(r), 0) end

@@ -453,7 +453,9 @@ function certs.write_cache(dir)
    -- fails the stamp check and makes its own.
    local fresh = string.format("%s.new.%d", dir, math.random(1, 1e9))
    -- The parent too: `make -j2 test` can get here before anything made build/.
+   dir = dir:gsub("(.)/+$", "%1")
    local parent = dir:match("^(.*)/[^/]+$") or "."
+   if parent == "" then parent = "/" end
    local out, code = proc.run(string.format("mkdir -p %s && cp -a %s %s && rm -rf %s && mv %s %s",
       proc.quote(parent), proc.quote(c.dir), proc.quote(fresh), proc.quote(dir), proc.quote(fresh),
       proc.quote(dir)))
