@@ -232,6 +232,12 @@ describe("h26a #12: an empty servername", function()
       assert.same({ nil, VF }, { https.request { url = url, servername = "", verify = false } })
       local ctx = assert(tls.context { verify = false })
       assert.same({ nil, VF }, { https.request { url = url, servername = "", context = ctx } })
+      -- a ready context with options beside it, or a server context: not
+      -- told that verify = false is in force (their own errors come later)
+      local GENERIC = "tls.https: option 'servername' is empty: give the host name or IP address the certificate "
+         .. "must carry (only verify = false skips the name check)"
+      assert.same({ nil, GENERIC }, { https.request { url = url, servername = "", verify = false, context = ctx } })
+      assert.same({ nil, GENERIC }, { https.request { url = url, servername = "", context = E.server_ctx() } })
       local vctx = assert(tls.context { ca = E.CERT })
       assert.same({ nil, "tls.https: option 'servername' is empty: give the host name or IP address the "
          .. "certificate must carry (only verify = false skips the name check)" },
