@@ -6,17 +6,7 @@ describe("review44f cqueues: close() while two other coroutines wait on the obje
   local cqueues = require "cqueues"
   local socket = require "socket"
 
-  -- a server-side connection over a socket whose client never speaks
-  local function silent_conn()
-    local l = assert(socket.bind("127.0.0.1", 0))
-    local _, port = l:getsockname()
-    local client = assert(socket.connect("127.0.0.1", port))
-    local s = assert(l:accept())
-    l:close()
-    local conn = assert(tls.wrap(s, E.server_ctx()))
-    conn:settimeout(30)
-    return conn, client
-  end
+  local silent_conn = require "spec.support.silent_conn"
 
   it("wakes both waiters with \"closed\" (the partial too) and the controller goes on", function()
     local conn, client = silent_conn()

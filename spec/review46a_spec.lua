@@ -8,17 +8,7 @@ describe("review46a cqueues: close() outside any controller while a coroutine wa
   local cqueues = require "cqueues"
   local socket = require "socket"
 
-  -- a server-side connection over a socket whose client never speaks
-  local function silent_conn()
-    local l = assert(socket.bind("127.0.0.1", 0))
-    local _, port = l:getsockname()
-    local client = assert(socket.connect("127.0.0.1", port))
-    local s = assert(l:accept())
-    l:close()
-    local conn = assert(tls.wrap(s, E.server_ctx()))
-    conn:settimeout(30)
-    return conn, client
-  end
+  local silent_conn = require "spec.support.silent_conn"
 
   -- call() run in a coroutine until it waits, then the connection closed
   -- here, outside the controller, and `after(fd)` given the number it had;

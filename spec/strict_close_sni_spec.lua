@@ -6,26 +6,14 @@
 -- tls.engine refuses such a context.
 local tls = require "tls"
 local E = require "spec.support.engines"
-local tcppair = require "spec.support.tcppair"
+local wrapped_pair = require "spec.support.wrapped_pair"
 
 local TRUNCATED = "connection truncated: the peer closed TCP without close_notify"
 
 -- Our client and server over a socket pair, handshakes done; also the
 -- client's LuaSocket socket, to close TCP without close_notify.
 local function pair(sctx)
-  local a, b = tcppair()
-  local client = assert(tls.wrap(a, assert(tls.context { mode = "client", ca = E.CERT }), { servername = "localhost" }))
-  local server = assert(tls.wrap(b, sctx))
-  client:settimeout(0); server:settimeout(0)
-  local cdone, sdone
-  for _ = 1, 200 do
-    if not cdone then cdone = client:handshake() end
-    if not sdone then sdone = server:handshake() end
-    if cdone and sdone then break end
-  end
-  assert(cdone and sdone, "handshake did not complete")
-  client:settimeout(5); server:settimeout(5)
-  return client, server, a
+  return wrapped_pair(assert(tls.context { mode = "client", ca = E.CERT }), sctx)
 end
 
 local function listening(per_name, strict)

@@ -1,7 +1,8 @@
 -- A TLS client and server wrapped over a socket pair in this process
 -- (spec.support.tcppair), both handshakes stepped at timeout 0 until done,
 -- then left at timeout 5. client_opts: tls.wrap's third argument for the
--- client (servername "localhost" unless given).
+-- client (servername "localhost" unless given). Also returns the client's
+-- and the server's LuaSocket sockets (to close TCP under TLS).
 local tls = require "tls"
 local tcppair = require "spec.support.tcppair"
 
@@ -20,5 +21,5 @@ return function(cctx, sctx, client_opts)
    end
    assert(cdone and sdone, "handshake did not complete")
    client:settimeout(5); server:settimeout(5)
-   return client, server
+   return client, server, a, b
 end
